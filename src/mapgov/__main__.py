@@ -1,0 +1,5 @@
+"""Allow ``python -m mapgov``."""
+
+from mapgov.cli import main
+
+raise SystemExit(main())

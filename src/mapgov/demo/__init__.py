@@ -1,0 +1,424 @@
+"""The demo street: a deterministic, believable street of Luoyang's Xigong district.
+
+``build_demo(path, seed=42, scale=1)`` writes a complete database: about 4 communities,
+12 grids, 40 compounds, 400 buildings, 50-80 facilities of the nine life-circle kinds, a
+connected walking network with compound gates and internal paths, the party organisation,
+property management, resident units with their three lists, and about 5,000 issues over the
+24 months up to `as_of` with their event histories. ``scale=K`` lays out K streets (scale 100
+is about 40,000 buildings and 500,000 issues). The same (seed, scale, as_of) always gives the
+same tables, byte for byte.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+from shapely.geometry import Point, box
+
+from mapgov.demo.layout import Layout, build_layout
+from mapgov.demo.ledger import generate_ledger
+from mapgov.demo.society import (
+    build_society,
+    build_units,
+    compound_names,
+    place_facilities,
+    street_id,
+)
+from mapgov.errors import ValidationError
+from mapgov.store import TABLES, write_database
+
+__all__ = ["DEFAULT_SEED", "MAX_SCALE", "build_demo", "generate"]
+
+DEFAULT_SEED = 42
+MAX_SCALE = 1000
+FRAME_FILE = Path(__file__).resolve().parents[3] / "geo" / "demo_frame.geojson"
+_FALLBACK_FRAME = {
+    "lon": 112.4205,
+    "lat": 34.6795,
+    "rotation_deg": 3.5,
+    "projected_crs": "EPSG:32649",
+}
+
+Progress = Callable[[str, float], None]
+
+
+def _frame() -> dict[str, Any]:
+    """Anchor, rotation and projected CRS of the demo district (from geo/demo_frame.geojson)."""
+    if not FRAME_FILE.is_file():  # installed without the repository: use the same numbers
+        return dict(_FALLBACK_FRAME)
+    data = json.loads(FRAME_FILE.read_text(encoding="utf-8"))
+    feat = next(f for f in data["features"] if f["properties"].get("role") == "anchor")
+    lon, lat = feat["geometry"]["coordinates"]
+    props = feat["properties"]
+    return {
+        "lon": lon,
+        "lat": lat,
+        "rotation_deg": float(props["rotation_deg"]),
+        "projected_crs": props["projected_crs"],
+    }
+
+
+class _Projector:
+    """Local metres -> WGS 84: turn, shift to the anchor in UTM, unproject."""
+
+    def __init__(self) -> None:
+        fr = _frame()
+        self.crs = fr["projected_crs"]
+        to_utm = pyproj.Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
+        self.e0, self.n0 = to_utm.transform(fr["lon"], fr["lat"])
+        theta = math.radians(fr["rotation_deg"])
+        self.cos, self.sin = math.cos(theta), math.sin(theta)
+        self.back = pyproj.Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True)
+
+    def coords(self, xy: np.ndarray) -> np.ndarray:
+        x, y = xy[:, 0], xy[:, 1]
+        e = x * self.cos - y * self.sin + self.e0
+        n = x * self.sin + y * self.cos + self.n0
+        lon, lat = self.back.transform(e, n)
+        return np.column_stack([lon, lat])
+
+    def geoms(self, geoms: list[Any] | np.ndarray) -> np.ndarray:
+        arr = shapely.transform(np.asarray(geoms, dtype=object), self.coords)
+        return shapely.set_precision(arr, 1e-7)
+
+
+def _gdf(rows: list[dict[str, Any]], geoms: np.ndarray, columns: list[str]) -> gpd.GeoDataFrame:
+    frame = pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
+    return gpd.GeoDataFrame(frame, geometry=list(geoms), crs="EPSG:4326")
+
+
+def _cols(name: str) -> list[str]:
+    return [c for c in next(t for t in TABLES if t.name == name).column_names if c != "geom"]
+
+
+def _frame_of(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    cols = _cols(name)
+    return pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols)
+
+
+def _validate(seed: int, scale: int) -> None:
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        msg = f"seed must be a non-negative integer, not {seed!r}"
+        raise ValidationError(msg)
+    if not isinstance(scale, int) or isinstance(scale, bool) or not 1 <= scale <= MAX_SCALE:
+        msg = f"scale must be an integer from 1 to {MAX_SCALE}, not {scale!r}"
+        raise ValidationError(msg)
+
+
+def generate(  # noqa: PLR0915
+    *,
+    seed: int = DEFAULT_SEED,
+    scale: int = 1,
+    as_of: dt.date | None = None,
+    progress: Progress | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Generate every table of the demo in memory.
+
+    Parameters
+    ----------
+    seed
+        Seed of every random draw.
+    scale
+        Number of streets (1 is one street of about 400 buildings).
+    as_of
+        The demo's date (default today); issues cover the 24 months before it.
+    progress
+        Called with (stage, share done).
+
+    Returns
+    -------
+    dict
+        Frames by table name, GeoDataFrames in EPSG:4326 for tables with geometry.
+    """
+    _validate(seed, scale)
+    as_of = as_of or dt.date.today()
+    say = progress or (lambda _stage, _share: None)
+    say("layout", 0.0)
+    lay = build_layout(seed, scale)
+    say("society", 0.1)
+    soc = build_society(lay, seed, as_of)
+    cnames = compound_names(lay, seed)
+    community_names = [soc.community_names[c] for c in soc.community_ids]
+    facilities = place_facilities(lay, seed, cnames, community_names)
+    build_units(soc, lay, seed, as_of)
+    proj = _Projector()
+    say("geometry", 0.2)
+    tables: dict[str, pd.DataFrame] = {}
+    tables.update(_places(lay, soc, proj))
+    tables.update(_things(lay, soc, proj, facilities))
+    for name in (
+        "party_org",
+        "branch_star",
+        "party_member",
+        "responsibility_zone",
+        "zone_building",
+        "unit_resource",
+        "community_need",
+        "co_project",
+    ):
+        rows = soc.tables.get(name, [])
+        if name == "party_org":  # parents before children
+            depth = {
+                "street_committee": 0,
+                "property_branch": 1,
+                "community_committee": 1,
+                "compound_branch": 2,
+                "building_group": 3,
+            }
+            rows = sorted(rows, key=lambda r: (depth[r["level"]], r["org_id"]))
+        tables[name] = _frame_of(name, rows)
+    say("issues", 0.35)
+    issues, events = _ledger(lay, soc, tables, seed, as_of, say)
+    tables["issue"] = issues
+    tables["issue_event"] = events
+    say("generated", 0.7)
+    return tables
+
+
+def _places(lay: Layout, soc: Any, proj: _Projector) -> dict[str, pd.DataFrame]:
+    grid_rows = soc.tables["grid"]
+    grid_geoms = []
+    for g in grid_rows:
+        cells = [
+            c.territory
+            for c in lay.cells
+            if c.tile == g["tile"] and c.community == g["k"] and c.grid == g["g"]
+        ]
+        grid_geoms.append(shapely.union_all(cells))
+    grid_w = proj.geoms(grid_geoms)
+    grids = _gdf([{c: r[c] for c in _cols("grid")} for r in grid_rows], grid_w, _cols("grid"))
+    com_rows = soc.tables["community"]
+    com_geoms = [
+        shapely.union_all(grid_w[grids["community_id"].to_numpy() == r["community_id"]])
+        for r in com_rows
+    ]
+    communities = _gdf(
+        [{c: r[c] for c in _cols("community")} for r in com_rows],
+        np.asarray(com_geoms, dtype=object),
+        _cols("community"),
+    )
+    street_rows = soc.tables["street"]
+    street_geoms = [
+        shapely.union_all(
+            np.asarray(com_geoms, dtype=object)[
+                communities["street_id"].to_numpy() == r["street_id"]
+            ]
+        )
+        for r in street_rows
+    ]
+    streets = _gdf(
+        [{c: r[c] for c in _cols("street")} for r in street_rows],
+        np.asarray(street_geoms, dtype=object),
+        _cols("street"),
+    )
+    comp_geoms = proj.geoms([lay.compounds[r["index"]].polygon for r in soc.compound_rows])
+    compounds = _gdf(
+        [{c: r.get(c) for c in _cols("compound")} for r in soc.compound_rows],
+        comp_geoms,
+        _cols("compound"),
+    )
+    buildings = _gdf(
+        [{c: r.get(c) for c in _cols("building")} for r in soc.buildings],
+        proj.geoms(soc.building_geoms),
+        _cols("building"),
+    )
+    return {
+        "street": streets,
+        "community": communities,
+        "grid": grids,
+        "compound": compounds,
+        "building": buildings,
+        "property_management": _frame_of("property_management", soc.property_rows),
+    }
+
+
+def _things(
+    lay: Layout, soc: Any, proj: _Projector, facilities: list[dict[str, Any]]
+) -> dict[str, pd.DataFrame]:
+    gates = soc.tables["gate"]
+    segs = lay.road_segments()
+    road_rows = [
+        {
+            "road_id": k + 1,
+            "kind": kind.value,
+            "name": name,
+            "street_id": street_id(tile),
+            "compound_id": soc.compound_ids[comp] if comp is not None else None,
+        }
+        for k, (_, kind, name, tile, comp) in enumerate(segs)
+    ]
+    fac_rows = [
+        {**f, "address": None, "community_id": soc.community_ids[4 * f["tile"] + f["community"]]}
+        for f in facilities
+    ]
+    units = soc.tables["resident_unit"]
+    land: list[dict[str, Any]] = []
+    land_geoms: list[Any] = []
+    for tile, river in enumerate(lay.river):
+        xmin, ymin, xmax, ymax = lay.tile_bounds(tile)
+        land.append(
+            {
+                "landuse_id": f"L-{street_id(tile)}-W",
+                "kind": "water",
+                "name": "涧河",
+                "street_id": street_id(tile),
+            }
+        )
+        land_geoms.append(shapely.intersection(river, box(xmin, ymin, xmax, ymax)))
+    names = {"park": "游园", "school": "学校", "service": "社区服务中心", "market": "市场"}
+    for k, cell in enumerate(lay.cells):
+        if cell.use == "residential":
+            continue
+        fr = cell.frontages
+        land.append(
+            {
+                "landuse_id": f"L-{street_id(cell.tile)}-{k:03d}",
+                "kind": cell.use,
+                "name": names[cell.use],
+                "street_id": street_id(cell.tile),
+            }
+        )
+        land_geoms.append(box(fr["W"].fence, fr["S"].fence, fr["E"].fence, fr["N"].fence))
+    return {
+        "gate": _gdf(
+            [{c: g.get(c) for c in _cols("gate")} for g in gates],
+            proj.geoms([Point(g["x"], g["y"]) for g in gates]),
+            _cols("gate"),
+        ),
+        "road": _gdf(road_rows, proj.geoms([s[0] for s in segs]), _cols("road")),
+        "facility": _gdf(
+            [{c: f.get(c) for c in _cols("facility")} for f in fac_rows],
+            proj.geoms([Point(f["x"], f["y"]) for f in fac_rows]),
+            _cols("facility"),
+        ),
+        "resident_unit": _gdf(
+            [{c: u.get(c) for c in _cols("resident_unit")} for u in units],
+            proj.geoms([Point(u["x"], u["y"]) for u in units]),
+            _cols("resident_unit"),
+        ),
+        "landuse": _gdf(land, proj.geoms(land_geoms), _cols("landuse")),
+    }
+
+
+def _ledger(
+    lay: Layout, soc: Any, tables: dict[str, pd.DataFrame], seed: int, as_of: dt.date, say: Progress
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    b = tables["building"]
+    cents = shapely.centroid(b.geometry.to_numpy())
+    b_lon, b_lat = shapely.get_x(cents), shapely.get_y(cents)
+    comp = tables["compound"]
+    c_cent = shapely.centroid(comp.geometry.to_numpy())
+    c_spread = np.sqrt(shapely.area(comp.geometry.to_numpy())) / 5
+    prop = tables["property_management"].set_index("compound_id")
+    grids = tables["grid"].set_index("grid_id")
+    comp_pos = {cid: k for k, cid in enumerate(comp["compound_id"])}
+    tile_of_comp = np.array([lay.compounds[r["index"]].tile for r in soc.compound_rows])
+    cframe = pd.DataFrame(
+        {
+            "compound_id": comp["compound_id"].to_numpy(),
+            "name": comp["name"].to_numpy(),
+            "era": [lay.compounds[r["index"]].era for r in soc.compound_rows],
+            "mode": prop.loc[comp["compound_id"], "mode"].to_numpy(),
+            "company": prop.loc[comp["compound_id"], "company"].to_numpy(),
+            "red": prop.loc[comp["compound_id"], "red_property"].to_numpy(),
+            "grid_name": grids.loc[comp["grid_id"], "name"].to_numpy(),
+            "grid_worker": grids.loc[comp["grid_id"], "grid_worker"].to_numpy(),
+            "community_id": grids.loc[comp["grid_id"], "community_id"].to_numpy(),
+            "lon": shapely.get_x(c_cent),
+            "lat": shapely.get_y(c_cent),
+            "spread": c_spread,
+        }
+    )
+    cframe["community_name"] = [soc.community_names[c] for c in cframe["community_id"]]
+    cframe["staff"] = [soc.staff[c] for c in cframe["community_id"]]
+    bframe = pd.DataFrame(
+        {
+            "building_id": b["building_id"].to_numpy(),
+            "name": b["name"].to_numpy(),
+            "residents": b["residents"].to_numpy(),
+            "floors": b["floors"].to_numpy(),
+            "building_head": b["building_head"].to_numpy(),
+            "building_head_phone": b["building_head_phone"].to_numpy(),
+            "compound_pos": [comp_pos[c] for c in b["compound_id"]],
+            "lon": b_lon,
+            "lat": b_lat,
+        }
+    )
+    b_tile = tile_of_comp[bframe["compound_pos"].to_numpy()]
+    issue_parts: list[pd.DataFrame] = []
+    event_parts: list[dict[str, np.ndarray]] = []
+    next_id = 1
+    for tile in range(lay.scale):
+        rng = np.random.default_rng([seed, 9, tile])
+        cmask = tile_of_comp == tile
+        cpos = np.flatnonzero(cmask)
+        local = {int(p): k for k, p in enumerate(cpos)}
+        bsub = bframe[b_tile == tile].copy()
+        bsub["compound_pos"] = [local[int(p)] for p in bsub["compound_pos"]]
+        issues, events = generate_ledger(
+            rng, as_of, bsub.reset_index(drop=True), cframe[cmask].reset_index(drop=True), next_id
+        )
+        next_id += len(issues)
+        issue_parts.append(issues)
+        event_parts.append(events)
+        if tile % 5 == 0:
+            say("issues", 0.35 + 0.3 * (tile + 1) / lay.scale)
+    issues = pd.concat(issue_parts, ignore_index=True)
+    events = pd.DataFrame({k: np.concatenate([e[k] for e in event_parts]) for k in event_parts[0]})
+    events.insert(0, "event_id", np.arange(1, len(events) + 1))
+    return issues, events
+
+
+def build_demo(
+    path: Path | str,
+    *,
+    seed: int = DEFAULT_SEED,
+    scale: int = 1,
+    as_of: dt.date | None = None,
+    progress: Progress | None = None,
+) -> Path:
+    """Build the demo database at `path`, replacing it only when the new one is complete.
+
+    Parameters
+    ----------
+    path
+        Target SQLite file; its directory must exist and be writable.
+    seed, scale, as_of
+        See :func:`generate`.
+    progress
+        Called with (stage, share done), share from 0 to 1.
+
+    Raises
+    ------
+    ValidationError
+        For a bad seed or scale.
+    StoreError
+        If the database cannot be written; an existing file at `path` is left as it was.
+    """
+    _validate(seed, scale)
+    as_of = as_of or dt.date.today()
+    say = progress or (lambda _stage, _share: None)
+    tables = generate(seed=seed, scale=scale, as_of=as_of, progress=say)
+
+    def write_progress(stage: str, share: float) -> None:
+        say(f"write:{stage}", 0.7 + 0.3 * share)
+
+    meta = {
+        "generator": "mapgov demo",
+        "seed": str(seed),
+        "scale": str(scale),
+        "as_of": as_of.isoformat(),
+        "crs": "EPSG:4326",
+        "projected_crs": _frame()["projected_crs"],
+    }
+    return write_database(Path(path), tables, meta, progress=write_progress)

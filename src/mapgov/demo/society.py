@@ -1,0 +1,839 @@
+"""People and organisations of the demo street: places, property, party, facilities, units.
+
+Everything is drawn from generators seeded by (seed, stream, tile), so a street's content does
+not depend on how many streets are generated. Output rows are plain dicts with local-metre
+geometry; :mod:`mapgov.demo` turns them into frames in WGS 84.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import Point
+
+from mapgov.demo.layout import CellGeom, CompoundGeom, Frontage, Layout
+from mapgov.demo.names import (
+    COMMUNITY_NAMES,
+    COMPOUND_NAMES,
+    STREET_NAMES,
+    UNIT_NAMES,
+    person_names,
+    phones,
+)
+from mapgov.model import (
+    CoopKind,
+    FacilityKind,
+    NeedStatus,
+    PartyLevel,
+    ProjectStatus,
+    PropertyMode,
+    RoadKind,
+    Star,
+)
+
+__all__ = ["Society", "build_society", "place_facilities"]
+
+Row = dict[str, Any]
+
+_SIDE_ZH = {"N": "北门", "S": "南门", "E": "东门", "W": "西门"}
+_STAR_OFFSET = {
+    Star.STRONG_BRANCH: 0.12,
+    Star.SERVING_PEOPLE: 0.1,
+    Star.SAFETY_RULE_OF_LAW: 0.0,
+    Star.CIVILITY_HAPPINESS: -0.05,
+    Star.CO_BUILDING_SHARING: -0.18,
+}
+_PROPERTY_COMPANIES = (
+    "洛阳王城物业服务有限公司",
+    "河洛物业管理有限公司",
+    "洛阳金谷园物业有限公司",
+    "洛阳建业物业服务有限公司",
+    "中州物业服务有限公司",
+    "洛阳宏达物业管理有限公司",
+    "牡丹城物业服务有限公司",
+    "洛阳安居物业有限公司",
+)
+_KINDERGARTEN = ("阳光", "育才", "金色童年", "小太阳", "博雅", "启明星", "蒲公英", "童心")
+
+
+def _street_name(tile: int) -> tuple[str, str]:
+    if tile < len(STREET_NAMES):
+        return STREET_NAMES[tile]
+    return f"第{tile + 1}街道", f"Street {tile + 1}"
+
+
+def street_id(tile: int) -> str:
+    """Stable id of a street tile."""
+    return f"S{tile + 1:03d}"
+
+
+@dataclass
+class Society:
+    """Rows for every table except the issue ledger, plus lookups the ledger needs."""
+
+    tables: dict[str, list[Row]] = field(default_factory=dict)
+    compound_ids: list[str] = field(default_factory=list)
+    community_ids: list[str] = field(default_factory=list)  # per (tile, community) in order
+    grid_ids: dict[tuple[int, int, int], str] = field(default_factory=dict)
+    buildings: list[Row] = field(default_factory=list)
+    building_geoms: list[Any] = field(default_factory=list)  # local metre polygons
+    building_compound: list[int] = field(default_factory=list)
+    compound_rows: list[Row] = field(default_factory=list)
+    property_rows: list[Row] = field(default_factory=list)
+    staff: dict[str, list[str]] = field(default_factory=dict)  # community id -> staff names
+    grid_workers: dict[str, str] = field(default_factory=dict)  # grid id -> name
+    community_names: dict[str, str] = field(default_factory=dict)
+    grid_names: dict[str, str] = field(default_factory=dict)
+
+    def add(self, name: str, row: Row) -> None:
+        """Append a row to a table."""
+        self.tables.setdefault(name, []).append(row)
+
+
+def _community(tile: int, k: int) -> tuple[str, str, str]:
+    n = 4 * tile + k
+    zh, en = COMMUNITY_NAMES[n % len(COMMUNITY_NAMES)]
+    if n >= len(COMMUNITY_NAMES):
+        short = _street_name(tile)[0].removesuffix("街道")
+        zh, en = f"{short}{zh}", f"{en} ({_street_name(tile)[1]})"
+    return f"{street_id(tile)}-C{k + 1}", zh, en
+
+
+# -- facilities ------------------------------------------------------------------------------
+_CELL_FACILITIES: dict[str, list[tuple[FacilityKind, float]]] = {
+    "service": [
+        (FacilityKind.PARTY_SERVICE_CENTER, 1.0),
+        (FacilityKind.CLINIC, 1.0),
+        (FacilityKind.ELDERLY_CARE, 0.9),
+        (FacilityKind.CANTEEN, 0.9),
+        (FacilityKind.CONVENIENCE_SERVICE, 0.8),
+    ],
+    "school": [(FacilityKind.PRIMARY_SCHOOL, 1.0), (FacilityKind.KINDERGARTEN, 0.7)],
+    "park": [(FacilityKind.SPORTS_CULTURE, 1.0), (FacilityKind.SPORTS_CULTURE, 0.3)],
+    "market": [(FacilityKind.MARKET, 1.0), (FacilityKind.CONVENIENCE_SERVICE, 0.5)],
+}
+_COMPOUND_FACILITIES: dict[str, tuple[tuple[FacilityKind, float, float, float], ...]] = {
+    # kind: probability for (old, mid, new) compounds
+    "all": (
+        (FacilityKind.CONVENIENCE_SERVICE, 0.3, 0.3, 0.25),
+        (FacilityKind.MARKET, 0.1, 0.15, 0.2),
+        (FacilityKind.CANTEEN, 0.12, 0.06, 0.03),
+        (FacilityKind.ELDERLY_CARE, 0.1, 0.07, 0.05),
+        (FacilityKind.PARTY_SERVICE_CENTER, 0.08, 0.08, 0.08),
+        (FacilityKind.KINDERGARTEN, 0.04, 0.12, 0.3),
+        (FacilityKind.SPORTS_CULTURE, 0.05, 0.08, 0.14),
+        (FacilityKind.CLINIC, 0.03, 0.04, 0.04),
+    ),
+}
+
+
+def _frontage_point(rng: np.random.Generator, fr: Frontage) -> tuple[float, float]:
+    u = rng.uniform(0.25, 0.75)
+    along = fr.lo + u * (fr.hi - fr.lo)
+    inward = {"N": -1.0, "S": 1.0, "E": -1.0, "W": 1.0}[fr.side]
+    if fr.orient == "h":
+        return along, fr.fence + inward
+    return fr.fence + inward, along
+
+
+def _facility_name(
+    kind: FacilityKind, host: str, road: str, rng: np.random.Generator, *, in_compound: bool
+) -> str:
+    if kind == FacilityKind.PARTY_SERVICE_CENTER:
+        return f"{host}党群服务站"
+    if kind == FacilityKind.CANTEEN:
+        return f"{host}助餐点" if in_compound else f"{host}幸福食堂"
+    if kind == FacilityKind.CLINIC:
+        return f"{host}卫生服务站"
+    if kind == FacilityKind.KINDERGARTEN:
+        return f"{rng.choice(_KINDERGARTEN)}幼儿园（{host}）"
+    if kind == FacilityKind.PRIMARY_SCHOOL:
+        return f"{road}小学"
+    if kind == FacilityKind.ELDERLY_CARE:
+        return f"{host}日间照料中心" if in_compound else f"{host}养老服务站"
+    if kind == FacilityKind.MARKET:
+        return f"{host}生活超市" if in_compound else f"{road}农贸市场"
+    if kind == FacilityKind.SPORTS_CULTURE:
+        return f"{host}健身场地" if in_compound else f"{host}文体广场"
+    return f"{host}便民服务点"
+
+
+def place_facilities(
+    lay: Layout, seed: int, compound_names: list[str], community_names: list[str]
+) -> list[Row]:
+    """Choose and place the facilities of every tile, linking each one to its road.
+
+    One community per street is under-served (no canteen or elderly care at its service centre,
+    fewer shops in its compounds), and the river makes the other bank far away: the life-circle
+    analysis then finds real gaps.
+    """
+    rows: list[Row] = []
+    by_tile_cells: dict[int, list[int]] = {}
+    for k, cell in enumerate(lay.cells):
+        by_tile_cells.setdefault(cell.tile, []).append(k)
+    by_tile_comps: dict[int, list[CompoundGeom]] = {}
+    for comp in lay.compounds:
+        by_tile_comps.setdefault(comp.tile, []).append(comp)
+    for tile in range(lay.scale):
+        rng = np.random.default_rng([seed, 4, tile])
+        under = int(rng.integers(0, 4))
+        street_done = False
+        seq = 0
+
+        def put(
+            kind: FacilityKind,
+            name: str,
+            fr: Frontage,
+            community: int,
+            compound: CompoundGeom | None,
+            rng: np.random.Generator = rng,
+            tile: int = tile,
+        ) -> None:
+            nonlocal seq
+            x, y = _frontage_point(rng, fr)
+            if compound is not None and not compound.polygon.contains(Point(x, y)):
+                return
+            lay.add_link(x, y, fr, RoadKind.GATE_LINK, tile, None)
+            seq += 1
+            capacity = {
+                FacilityKind.PRIMARY_SCHOOL: 1200,
+                FacilityKind.KINDERGARTEN: 270,
+                FacilityKind.CANTEEN: 120,
+                FacilityKind.ELDERLY_CARE: 40,
+            }.get(kind)
+            rows.append(
+                {
+                    "facility_id": f"F-{street_id(tile)}-{seq:03d}",
+                    "kind": kind.value,
+                    "name": name,
+                    "tile": tile,
+                    "community": community,
+                    "x": x,
+                    "y": y,
+                    "capacity": capacity,
+                }
+            )
+
+        for k in by_tile_cells[tile]:
+            cell: CellGeom = lay.cells[k]
+            if cell.use == "residential":
+                continue
+            cname = community_names[4 * tile + cell.community]
+            for kind, p in _CELL_FACILITIES[cell.use]:
+                if cell.community == under and kind in (
+                    FacilityKind.CANTEEN,
+                    FacilityKind.ELDERLY_CARE,
+                ):
+                    continue
+                if rng.random() > p:
+                    continue
+                side = str(rng.choice(["N", "S", "E", "W"]))
+                fr = cell.frontages[side]
+                road = _road_name(lay, fr)
+                put(
+                    kind,
+                    _facility_name(kind, cname, road, rng, in_compound=False),
+                    fr,
+                    cell.community,
+                    None,
+                )
+            if cell.use == "service" and not street_done:
+                street_done = True
+                put(
+                    FacilityKind.PARTY_SERVICE_CENTER,
+                    f"{_street_name(tile)[0]}党群服务中心",
+                    cell.frontages["N"],
+                    cell.community,
+                    None,
+                )
+        era_col = {"old": 0, "mid": 1, "new": 2}
+        for comp in by_tile_comps.get(tile, []):
+            factor = 0.4 if comp.community == under else 1.0
+            for kind, *ps in _COMPOUND_FACILITIES["all"]:
+                if rng.random() < ps[era_col[comp.era]] * factor:
+                    side = str(rng.choice(list(comp.frontages)))
+                    fr = comp.frontages[side]
+                    put(
+                        kind,
+                        _facility_name(kind, compound_names[comp.index], "", rng, in_compound=True),
+                        fr,
+                        comp.community,
+                        comp,
+                    )
+    return rows
+
+
+def _road_name(lay: Layout, fr: Frontage) -> str:
+    return lay.road_name(fr.orient, fr.line, (fr.lo + fr.hi) / 2) or "西工"
+
+
+# -- places, property, party -------------------------------------------------------------------
+def compound_names(lay: Layout, seed: int) -> list[str]:
+    """A name for every compound, unique within its street."""
+    stems, old_suffix, new_suffix = COMPOUND_NAMES
+    names: list[str] = []
+    for tile in range(lay.scale):
+        rng = np.random.default_rng([seed, 6, tile])
+        comps = [c for c in lay.compounds if c.tile == tile]
+        order = rng.permutation(len(stems))
+        used: set[str] = set()
+        for k, comp in enumerate(comps):
+            stem = stems[int(order[k % len(stems)])]
+            suffix = rng.choice(old_suffix if comp.era == "old" else new_suffix)
+            name = f"{stem}{suffix}"
+            while name in used:
+                name = f"{name}二期"
+            used.add(name)
+            names.append(name)
+    return names
+
+
+def _property(rng: np.random.Generator, era: str, companies: list[str], red: set[str]) -> Row:
+    if era == "new":
+        mode = PropertyMode.COMPANY if rng.random() < 0.9 else PropertyMode.OWNERS_COMMITTEE
+    elif era == "mid":
+        mode = PropertyMode(
+            rng.choice(["company", "owners_committee", "self_managed"], p=[0.65, 0.2, 0.15])
+        )
+    else:
+        mode = PropertyMode(
+            rng.choice(
+                ["company", "owners_committee", "self_managed", "none"], p=[0.2, 0.1, 0.4, 0.3]
+            )
+        )
+    company = str(rng.choice(companies)) if mode == PropertyMode.COMPANY else None
+    owners = mode == PropertyMode.OWNERS_COMMITTEE or (
+        mode == PropertyMode.COMPANY and rng.random() < 0.45
+    )
+    self_managed = mode == PropertyMode.SELF_MANAGED or (
+        mode == PropertyMode.NONE and rng.random() < 0.2
+    )
+    security = mode != PropertyMode.NONE or rng.random() < 0.4
+    is_red = company is not None and company in red
+    fee = {
+        PropertyMode.COMPANY: rng.uniform(0.75, 0.97) if is_red else rng.uniform(0.45, 0.9),
+        PropertyMode.OWNERS_COMMITTEE: rng.uniform(0.6, 0.95),
+        PropertyMode.SELF_MANAGED: rng.uniform(0.3, 0.8),
+        PropertyMode.NONE: None,
+    }[mode]
+    return {
+        "mode": mode.value,
+        "company": company,
+        "red_property": int(is_red),
+        "owners_committee": int(owners),
+        "self_managed_committee": int(self_managed),
+        "has_security": int(security),
+        "fee_collection_rate": None if fee is None else round(float(fee), 3),
+    }
+
+
+def _building_people(
+    rng: np.random.Generator, comp: CompoundGeom, geom_floors: int, form: str, length: float
+) -> Row:
+    if form == "slab":
+        units = max(1, round(length / 16))
+        per_floor = 2
+    else:
+        units = 1 if length < 30 else 2
+        per_floor = int(rng.choice([4, 6]))
+    households = round(geom_floors * units * per_floor * rng.uniform(0.82, 0.97))
+    residents = round(households * rng.uniform(2.35, 2.85))
+    share = {"old": (0.2, 0.32), "mid": (0.14, 0.22), "new": (0.08, 0.15)}[comp.era]
+    elderly = round(residents * rng.uniform(*share))
+    members = int(rng.binomial(residents, 0.06 if comp.era == "old" else 0.04))
+    return {
+        "floors": geom_floors,
+        "units": units,
+        "households": households,
+        "residents": residents,
+        "elderly": elderly,
+        "party_members": members,
+    }
+
+
+def _date(rng: np.random.Generator, start: dt.date, end: dt.date) -> str:
+    days = (end - start).days
+    return (start + dt.timedelta(days=int(rng.integers(0, max(days, 1))))).isoformat()
+
+
+def build_society(lay: Layout, seed: int, as_of: dt.date) -> Society:  # noqa: PLR0915
+    """Rows for places, property management, party organisation, zones, gates and units."""
+    soc = Society()
+    cnames = compound_names(lay, seed)
+    comps_by_tile: dict[int, list[CompoundGeom]] = {}
+    for comp in lay.compounds:
+        comps_by_tile.setdefault(comp.tile, []).append(comp)
+    for tile in range(lay.scale):
+        rng = np.random.default_rng([seed, 7, tile])
+        sid = street_id(tile)
+        zh, en = _street_name(tile)
+        soc.add(
+            "street",
+            {
+                "street_id": sid,
+                "name": zh,
+                "name_en": en,
+                "city": "洛阳市",
+                "district": "西工区",
+                "tile": tile,
+            },
+        )
+        po_street = f"PO-{sid}"
+        sec = person_names(rng, 1)[0]
+        soc.add(
+            "party_org",
+            {
+                "org_id": po_street,
+                "level": PartyLevel.STREET_COMMITTEE.value,
+                "parent_id": None,
+                "name": f"{zh}党工委",
+                "secretary": sec,
+                "secretary_phone": phones(rng, 1)[0],
+                "is_joint": 0,
+                "established": "1998-07-01",
+            },
+        )
+        companies = list(rng.choice(_PROPERTY_COMPANIES, size=5, replace=False))
+        red = set(companies[:2])
+        for k, company in enumerate(sorted(red)):
+            soc.add(
+                "party_org",
+                {
+                    "org_id": f"PO-{sid}-PM{k + 1}",
+                    "level": PartyLevel.PROPERTY_BRANCH.value,
+                    "parent_id": po_street,
+                    "name": f"{company}党支部",
+                    "secretary": person_names(rng, 1)[0],
+                    "secretary_phone": phones(rng, 1)[0],
+                    "is_joint": 0,
+                    "established": _date(rng, dt.date(2018, 1, 1), dt.date(2022, 12, 31)),
+                },
+            )
+        red_branch = {company: f"PO-{sid}-PM{k + 1}" for k, company in enumerate(sorted(red))}
+        for k in range(4):
+            cid, czh, cen = _community(tile, k)
+            soc.community_ids.append(cid)
+            soc.community_names[cid] = czh
+            soc.staff[cid] = person_names(rng, 4)
+            soc.add(
+                "community",
+                {
+                    "community_id": cid,
+                    "street_id": sid,
+                    "name": czh,
+                    "name_en": cen,
+                    "office_address": f"{czh}居委会",
+                    "tile": tile,
+                    "k": k,
+                },
+            )
+            soc.add(
+                "party_org",
+                {
+                    "org_id": f"PO-{cid}",
+                    "level": PartyLevel.COMMUNITY_COMMITTEE.value,
+                    "parent_id": po_street,
+                    "name": f"{czh}党委",
+                    "secretary": person_names(rng, 1)[0],
+                    "secretary_phone": phones(rng, 1)[0],
+                    "is_joint": 0,
+                    "established": "2001-07-01",
+                },
+            )
+            for g in range(3):
+                gid = f"{cid}-G{g + 1}"
+                soc.grid_ids[(tile, k, g)] = gid
+                worker = person_names(rng, 1)[0]
+                soc.grid_workers[gid] = worker
+                soc.grid_names[gid] = f"{czh}第{g + 1}网格"
+                soc.add(
+                    "grid",
+                    {
+                        "grid_id": gid,
+                        "community_id": cid,
+                        "name": f"{czh}第{g + 1}网格",
+                        "grid_worker": worker,
+                        "grid_worker_phone": phones(rng, 1)[0],
+                        "tile": tile,
+                        "k": k,
+                        "g": g,
+                    },
+                )
+        _tile_compounds(
+            soc, lay, comps_by_tile.get(tile, []), cnames, rng, companies, red_branch, as_of
+        )
+    _upper_member_counts(soc, seed)
+    return soc
+
+
+def _upper_member_counts(soc: Society, seed: int) -> None:
+    """Members of street and community bodies: the party members living in their area."""
+    by_community: dict[str, int] = {}
+    for b in soc.buildings:
+        cid = b["compound_id"].rsplit("-", 1)[0]
+        by_community[cid] = by_community.get(cid, 0) + b["party_members"]
+    by_branch: dict[str, int] = {}
+    members_by_compound: dict[str, int] = {}
+    for b in soc.buildings:
+        members_by_compound[b["compound_id"]] = (
+            members_by_compound.get(b["compound_id"], 0) + b["party_members"]
+        )
+    for r in soc.compound_rows:
+        if r["branch_id"] is not None:
+            by_branch[r["branch_id"]] = by_branch.get(r["branch_id"], 0) + members_by_compound.get(
+                r["compound_id"], 0
+            )
+    rng = np.random.default_rng([seed, 10])
+    for org in soc.tables["party_org"]:
+        if org["level"] == PartyLevel.COMPOUND_BRANCH.value:
+            org["member_count"] = by_branch.get(org["org_id"], 0)
+        elif org["level"] == PartyLevel.COMMUNITY_COMMITTEE.value:
+            org["member_count"] = by_community.get(org["org_id"].removeprefix("PO-"), 0)
+        elif org["level"] == PartyLevel.STREET_COMMITTEE.value:
+            sid = org["org_id"].removeprefix("PO-")
+            org["member_count"] = sum(v for k, v in by_community.items() if k.startswith(f"{sid}-"))
+        elif org["level"] == PartyLevel.PROPERTY_BRANCH.value:
+            org["member_count"] = int(rng.integers(5, 16))
+        org.setdefault("member_count", 0)
+
+
+def _tile_compounds(
+    soc: Society,
+    lay: Layout,
+    comps: list[CompoundGeom],
+    cnames: list[str],
+    rng: np.random.Generator,
+    companies: list[str],
+    red_branch: dict[str, str],
+    as_of: dt.date,
+) -> None:
+    counters: dict[int, int] = {}
+    joint_of: dict[int, str] = {}
+    member_seq = 0
+    for comp in comps:
+        cell = lay.cells[comp.cell]
+        cid = soc.community_ids[4 * comp.tile + comp.community]
+        counters[comp.community] = counters.get(comp.community, 0) + 1
+        comp_id = f"{cid}-{counters[comp.community]:02d}"
+        soc.compound_ids.append(comp_id)
+        grid_id = soc.grid_ids[(comp.tile, comp.community, cell.grid)]
+        name = cnames[comp.index]
+        prop = _property(rng, comp.era, companies, set(red_branch))
+        prop["compound_id"] = comp_id
+        prop["property_branch_id"] = red_branch.get(prop["company"] or "")
+        # party branch: most compounds; the two halves of a split block often share one
+        branch_id: str | None = None
+        has_branch = rng.random() < (0.95 if comp.era != "old" else 0.85)
+        if comp.half == 1 and comp.cell in joint_of:
+            branch_id = joint_of[comp.cell]
+        elif has_branch:
+            branch_id = f"PO-{comp_id}"
+            joint = comp.half == 0 and rng.random() < 0.5
+            if joint:
+                joint_of[comp.cell] = branch_id
+            soc.add(
+                "party_org",
+                {
+                    "org_id": branch_id,
+                    "level": PartyLevel.COMPOUND_BRANCH.value,
+                    "parent_id": f"PO-{cid}",
+                    "name": f"{name}联合党支部" if joint else f"{name}党支部",
+                    "secretary": person_names(rng, 1)[0],
+                    "secretary_phone": phones(rng, 1)[0],
+                    "is_joint": int(joint),
+                    "established": _date(rng, dt.date(2016, 1, 1), dt.date(2023, 6, 30)),
+                },
+            )
+            strength = rng.random()
+            for star, offset in _STAR_OFFSET.items():
+                if rng.random() < np.clip(0.2 + 0.65 * strength + offset, 0.02, 0.97):
+                    soc.add(
+                        "branch_star",
+                        {
+                            "org_id": branch_id,
+                            "star": star.value,
+                            "awarded_on": _date(rng, dt.date(2019, 1, 1), as_of),
+                        },
+                    )
+        prop["joint_meeting"] = int(
+            branch_id is not None
+            and prop["mode"] == PropertyMode.COMPANY.value
+            and bool(prop["owners_committee"])
+            and rng.random() < 0.75
+        )
+        soc.property_rows.append(prop)
+        row = {
+            "compound_id": comp_id,
+            "grid_id": grid_id,
+            "name": name,
+            "address": f"{_nearest_road(lay, comp)}{int(rng.integers(1, 300))}号",
+            "built_year": comp.built_year,
+            "branch_id": branch_id,
+            "index": comp.index,
+        }
+        soc.compound_rows.append(row)
+        for g, (gx, gy, side) in enumerate(comp.gates):
+            soc.add(
+                "gate",
+                {
+                    "gate_id": f"{comp_id}-G{g + 1}",
+                    "compound_id": comp_id,
+                    "name": _SIDE_ZH[side],
+                    "vehicle": int(g == 0),
+                    "x": gx,
+                    "y": gy,
+                },
+            )
+        member_seq = _compound_buildings(soc, comp, comp_id, name, cid, branch_id, rng, member_seq)
+
+
+def _nearest_road(lay: Layout, comp: CompoundGeom) -> str:
+    gx, gy, side = comp.gates[0]
+    return _road_name(lay, comp.frontages[side])
+
+
+def _compound_buildings(
+    soc: Society,
+    comp: CompoundGeom,
+    comp_id: str,
+    name: str,
+    cid: str,
+    branch_id: str | None,
+    rng: np.random.Generator,
+    member_seq: int,
+) -> int:
+    order = sorted(
+        range(len(comp.buildings)),
+        key=lambda i: (
+            -round(comp.buildings[i].polygon.centroid.y, -1),
+            comp.buildings[i].polygon.centroid.x,
+        ),
+    )
+    rows: list[Row] = []
+    heads = person_names(rng, len(order))
+    head_phones = phones(rng, len(order))
+    for n, i in enumerate(order, start=1):
+        geom = comp.buildings[i]
+        bid = f"{comp_id}-{n:02d}"
+        people = _building_people(rng, comp, geom.floors, geom.form, geom.length)
+        group_id = None
+        if people["party_members"] >= 3 and rng.random() < (0.9 if branch_id else 0.25):
+            group_id = f"PO-{bid}"
+            soc.add(
+                "party_org",
+                {
+                    "org_id": group_id,
+                    "level": PartyLevel.BUILDING_GROUP.value,
+                    "parent_id": branch_id or f"PO-{cid}",
+                    "name": f"{name}{n}号楼党小组",
+                    "secretary": person_names(rng, 1)[0],
+                    "secretary_phone": phones(rng, 1)[0],
+                    "member_count": people["party_members"],
+                    "is_joint": 0,
+                    "established": None,
+                },
+            )
+        has_head = rng.random() < 0.92
+        row = {
+            "building_id": bid,
+            "compound_id": comp_id,
+            "name": f"{n}号楼",
+            "number": n,
+            **people,
+            "building_head": heads[n - 1] if has_head else None,
+            "building_head_phone": head_phones[n - 1] if has_head else None,
+            "party_group_id": group_id,
+            "built_year": comp.built_year + int(rng.integers(0, 3)),
+            "estimated": 0,
+        }
+        rows.append(row)
+        soc.buildings.append(row)
+        soc.building_geoms.append(geom.polygon)
+        soc.building_compound.append(comp.index)
+    # responsibility zones: runs of 2-5 buildings, each in the care of one party member
+    if branch_id is not None:
+        k = 0
+        zone_no = 0
+        while k < len(rows):
+            size = int(rng.integers(2, 6))
+            chunk = rows[k : k + size]
+            k += size
+            if rng.random() > 0.85:
+                continue
+            zone_no += 1
+            member_seq += 1
+            mid = f"M-{comp_id}-{zone_no}"
+            soc.add(
+                "party_member",
+                {
+                    "member_id": mid,
+                    "org_id": branch_id,
+                    "name": person_names(rng, 1)[0],
+                    "phone": phones(rng, 1)[0],
+                    "in_service": int(rng.random() < 0.3),
+                    "building_id": chunk[0]["building_id"],
+                },
+            )
+            zid = f"Z-{comp_id}-{zone_no}"
+            soc.add(
+                "responsibility_zone",
+                {"zone_id": zid, "member_id": mid, "name": f"{name}第{zone_no}责任区"},
+            )
+            for b in chunk:
+                soc.add("zone_building", {"building_id": b["building_id"], "zone_id": zid})
+    return member_seq
+
+
+# -- resident units and the three lists --------------------------------------------------------
+_UNIT_RESOURCES: dict[str, tuple[CoopKind, ...]] = {
+    "university": (CoopKind.CHILD_EDUCATION, CoopKind.VOLUNTEERS, CoopKind.CULTURE_SPORTS),
+    "institute": (CoopKind.REPAIRS, CoopKind.ENVIRONMENT, CoopKind.VOLUNTEERS),
+    "company": (CoopKind.REPAIRS, CoopKind.EMPLOYMENT, CoopKind.VENUE_SHARING),
+    "agency": (CoopKind.LEGAL_AID, CoopKind.VENUE_SHARING, CoopKind.VOLUNTEERS),
+    "hospital": (CoopKind.HEALTH_SERVICE, CoopKind.ELDERLY_HELP),
+    "school": (CoopKind.CHILD_EDUCATION, CoopKind.CULTURE_SPORTS, CoopKind.VENUE_SHARING),
+}
+_COOP_TITLES: dict[CoopKind, tuple[str, str]] = {
+    CoopKind.ELDERLY_HELP: ("助老志愿服务", "独居老人定期探访和助餐送餐"),
+    CoopKind.CHILD_EDUCATION: ("四点半课堂", "放学后课业辅导和假期托管"),
+    CoopKind.HEALTH_SERVICE: ("健康义诊进社区", "血压血糖测量和慢病随访"),
+    CoopKind.CULTURE_SPORTS: ("文体活动共建", "合唱、太极、广场舞培训和场地"),
+    CoopKind.ENVIRONMENT: ("楼院环境美化", "绿化补植、墙面清洁和垃圾分类宣传"),
+    CoopKind.REPAIRS: ("老旧设施维修", "楼道照明、管道和单元门维修"),
+    CoopKind.LEGAL_AID: ("法律咨询服务", "邻里纠纷调解和法律援助"),
+    CoopKind.EMPLOYMENT: ("就业帮扶", "招聘信息和技能培训"),
+    CoopKind.VENUE_SHARING: ("场地共享", "会议室、操场和停车场错时开放"),
+    CoopKind.VOLUNTEERS: ("志愿服务队", "在职党员志愿者参与小区治理"),
+}
+
+
+def build_units(soc: Society, lay: Layout, seed: int, as_of: dt.date) -> None:
+    """Resident units with their resources, and communities' needs paired into projects."""
+    public = [k for k, c in enumerate(lay.cells) if c.use != "residential"]
+    for tile in range(lay.scale):
+        rng = np.random.default_rng([seed, 8, tile])
+        sid = street_id(tile)
+        cells = [k for k in public if lay.cells[k].tile == tile]
+        n_units = int(rng.integers(16, 23))
+        order = rng.permutation(len(UNIT_NAMES))
+        units: list[Row] = []
+        for u in range(n_units):
+            uname, ukind = UNIT_NAMES[int(order[u % len(order)])]
+            cell = lay.cells[int(rng.choice(cells))]
+            x = rng.uniform(cell.x0 + 20, cell.x1 - 20)
+            y = rng.uniform(cell.yb + 20, cell.yt - 20)
+            cid = soc.community_ids[4 * tile + cell.community]
+            row = {
+                "unit_id": f"U-{sid}-{u + 1:02d}",
+                "name": uname,
+                "kind": ukind,
+                "address": f"{soc.community_names[cid]}辖区",
+                "contact": person_names(rng, 1)[0],
+                "phone": phones(rng, 1)[0],
+                "street_id": sid,
+                "community_id": cid,
+                "x": x,
+                "y": y,
+            }
+            soc.add("resident_unit", row)
+            units.append(row)
+            for r, kind in enumerate(
+                rng.choice(_UNIT_RESOURCES[ukind], size=int(rng.integers(1, 3)), replace=False)
+            ):
+                title, desc = _COOP_TITLES[CoopKind(kind)]
+                soc.add(
+                    "unit_resource",
+                    {
+                        "resource_id": f"R-{sid}-{u + 1:02d}-{r + 1}",
+                        "unit_id": row["unit_id"],
+                        "kind": str(kind),
+                        "title": f"{uname}{title}",
+                        "description": desc,
+                        "capacity": int(rng.integers(1, 12)) * 10,
+                        "filed_at": _date(
+                            rng, as_of - dt.timedelta(days=540), as_of - dt.timedelta(days=200)
+                        ),
+                    },
+                )
+        _needs_and_projects(soc, tile, rng, units, as_of)
+
+
+def _needs_and_projects(
+    soc: Society, tile: int, rng: np.random.Generator, units: list[Row], as_of: dt.date
+) -> None:
+    sid = street_id(tile)
+    resources = [
+        r for r in soc.tables.get("unit_resource", []) if r["resource_id"].startswith(f"R-{sid}-")
+    ]
+    comps = [r for r in soc.compound_rows if r["compound_id"].startswith(f"{sid}-")]
+    statuses = list(ProjectStatus)
+    n = 0
+    for k in range(4):
+        cid = soc.community_ids[4 * tile + k]
+        mine = [c for c in comps if c["compound_id"].startswith(f"{cid}-")]
+        for _ in range(int(rng.integers(5, 9))):
+            n += 1
+            kind = CoopKind(rng.choice(list(CoopKind)))
+            comp = mine[int(rng.integers(0, len(mine)))] if mine and rng.random() < 0.7 else None
+            title, desc = _COOP_TITLES[kind]
+            filed = as_of - dt.timedelta(days=int(rng.integers(3, 360)))
+            fitting = [r for r in resources if r["kind"] == kind.value]
+            status = NeedStatus.OPEN
+            if fitting and rng.random() < 0.7:
+                res = fitting[int(rng.integers(0, len(fitting)))]
+                pstatus = statuses[int(rng.integers(0, len(statuses)))]
+                paired = filed + dt.timedelta(days=int(rng.integers(2, 20)))
+                if paired > as_of:
+                    paired = as_of
+                step = list(ProjectStatus).index(pstatus)
+                claimed = paired + dt.timedelta(days=3) if step >= 1 else None
+                completed = paired + dt.timedelta(days=40) if step >= 3 else None
+                if completed is not None and completed > as_of:
+                    pstatus, completed = ProjectStatus.IN_PROGRESS, None
+                if claimed is not None and claimed > as_of:
+                    pstatus, claimed = ProjectStatus.PAIRED, None
+                status = (
+                    NeedStatus.DONE
+                    if pstatus in (ProjectStatus.COMPLETED, ProjectStatus.RATED)
+                    else NeedStatus.MATCHED
+                )
+                soc.add(
+                    "co_project",
+                    {
+                        "project_id": f"P-{sid}-{n:03d}",
+                        "need_id": f"N-{sid}-{n:03d}",
+                        "unit_id": res["unit_id"],
+                        "resource_id": res["resource_id"],
+                        "title": f"{soc.community_names[cid]}{title}",
+                        "status": pstatus.value,
+                        "paired_at": paired.isoformat(),
+                        "claimed_at": claimed.isoformat() if claimed else None,
+                        "completed_at": completed.isoformat() if completed else None,
+                        "rating": int(rng.integers(3, 6))
+                        if pstatus == ProjectStatus.RATED
+                        else None,
+                    },
+                )
+            soc.add(
+                "community_need",
+                {
+                    "need_id": f"N-{sid}-{n:03d}",
+                    "community_id": cid,
+                    "compound_id": comp["compound_id"] if comp else None,
+                    "kind": kind.value,
+                    "title": f"{comp['name'] if comp else soc.community_names[cid]}{title}需求",
+                    "description": desc,
+                    "status": status.value,
+                    "filed_at": filed.isoformat(),
+                    "filed_by": soc.staff[cid][0],
+                },
+            )
+
+
+def building_centroids(soc: Society) -> np.ndarray:
+    """(n, 2) local-metre centroids of all buildings, in building order."""
+    return shapely.get_coordinates(shapely.centroid(np.asarray(soc.building_geoms)))

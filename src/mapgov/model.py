@@ -1,0 +1,220 @@
+"""The vocabulary of compound governance, named as in DOMAIN.md.
+
+Only names and rules live here (no I/O). Display labels in Chinese and English are in the
+``locales`` catalogues under the key ``<enum>.<value>``, e.g. ``status.assigned``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Final
+
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "LEVEL_ORDER",
+    "SCHEMA_VERSION",
+    "CallbackRating",
+    "CoopKind",
+    "EventAction",
+    "FacilityKind",
+    "IssueCategory",
+    "IssueSource",
+    "IssueStatus",
+    "Level",
+    "NeedStatus",
+    "PartyLevel",
+    "ProjectStatus",
+    "PropertyMode",
+    "RoadKind",
+    "Star",
+    "UnitKind",
+]
+
+SCHEMA_VERSION: Final = 1
+
+
+class Level(StrEnum):
+    """Where an issue is handled; also the place hierarchy below the street."""
+
+    COMPOUND = "compound"
+    GRID = "grid"
+    COMMUNITY = "community"
+    STREET = "street"
+
+
+LEVEL_ORDER: Final = (Level.COMPOUND, Level.GRID, Level.COMMUNITY, Level.STREET)
+
+
+class IssueStatus(StrEnum):
+    """Lifecycle of an issue in the ledger (问题台账)."""
+
+    REPORTED = "reported"  # 收集
+    ASSIGNED = "assigned"  # 分派
+    IN_PROGRESS = "in_progress"  # 办理
+    RESOLVED = "resolved"  # 办结
+    CALLBACK = "callback"  # 回访
+    CLOSED = "closed"  # 销号
+
+
+# status -> statuses an action may move it to. "callback" with an unsatisfied rating goes back
+# to "assigned" (reopened); only an issue that had its callback may be closed.
+ALLOWED_TRANSITIONS: Final[dict[IssueStatus, frozenset[IssueStatus]]] = {
+    IssueStatus.REPORTED: frozenset({IssueStatus.ASSIGNED}),
+    IssueStatus.ASSIGNED: frozenset({IssueStatus.IN_PROGRESS, IssueStatus.ASSIGNED}),
+    IssueStatus.IN_PROGRESS: frozenset({IssueStatus.RESOLVED, IssueStatus.IN_PROGRESS}),
+    IssueStatus.RESOLVED: frozenset({IssueStatus.CALLBACK}),
+    IssueStatus.CALLBACK: frozenset({IssueStatus.CLOSED, IssueStatus.ASSIGNED}),
+    IssueStatus.CLOSED: frozenset(),
+}
+
+
+class EventAction(StrEnum):
+    """What an entry in an issue's append-only history records."""
+
+    REPORT = "report"
+    ASSIGN = "assign"
+    START = "start"
+    ESCALATE = "escalate"
+    RESOLVE = "resolve"
+    CALLBACK = "callback"
+    REOPEN = "reopen"
+    CLOSE = "close"
+    COMMENT = "comment"
+
+
+class CallbackRating(StrEnum):
+    """A resident's rating at the callback (回访)."""
+
+    SATISFIED = "satisfied"
+    BASICALLY_SATISFIED = "basically_satisfied"
+    UNSATISFIED = "unsatisfied"
+
+
+class IssueSource(StrEnum):
+    """How an issue reached the ledger."""
+
+    BUILDING_HEAD = "building_head"  # 楼栋长收集
+    GRID_WORKER = "grid_worker"  # 网格员巡查
+    HOTLINE_12345 = "hotline_12345"  # 12345 热线
+    WISH_WALL = "wish_wall"  # 心愿墙 / 微心愿
+    DELIBERATION = "deliberation"  # 居民议事会
+    WALK_IN = "walk_in"  # 来访
+
+
+class IssueCategory(StrEnum):
+    """Categories seen in the reports (DOMAIN.md)."""
+
+    PROPERTY_SERVICE = "property_service"
+    SANITATION = "sanitation"
+    PARKING = "parking"
+    ELEVATOR = "elevator"
+    WATER_PIPES = "water_pipes"
+    LIGHTING = "lighting"
+    SECURITY_THEFT = "security_theft"
+    FIRE_ACCESS = "fire_access"
+    ILLEGAL_CONSTRUCTION = "illegal_construction"
+    STAIRWELL_CLUTTER = "stairwell_clutter"
+    PETS = "pets"
+    NEIGHBOUR_DISPUTE = "neighbour_dispute"
+    PROPERTY_CERTIFICATE = "property_certificate"
+    FACILITY_REPAIR = "facility_repair"
+    ELDERLY_CARE = "elderly_care"
+    SHARED_UTILITY_FEES = "shared_utility_fees"
+
+
+class PropertyMode(StrEnum):
+    """How a compound's property is managed."""
+
+    COMPANY = "company"  # 物业公司
+    OWNERS_COMMITTEE = "owners_committee"  # 业主委员会
+    SELF_MANAGED = "self_managed"  # 物管会 / 自管
+    NONE = "none"  # 无物业
+
+
+class PartyLevel(StrEnum):
+    """The four-level party grid, plus branches inside property companies."""
+
+    STREET_COMMITTEE = "street_committee"  # 街道党工委
+    COMMUNITY_COMMITTEE = "community_committee"  # 社区党委 / 党总支
+    COMPOUND_BRANCH = "compound_branch"  # 小区党支部
+    BUILDING_GROUP = "building_group"  # 楼栋党小组
+    PROPERTY_BRANCH = "property_branch"  # 物业企业党支部 (红色物业)
+
+
+class Star(StrEnum):
+    """The five named stars of the five-star branch rating (五星支部创建)."""
+
+    STRONG_BRANCH = "strong_branch"  # 支部过硬
+    SERVING_PEOPLE = "serving_people"  # 服务为民
+    SAFETY_RULE_OF_LAW = "safety_rule_of_law"  # 平安法治
+    CIVILITY_HAPPINESS = "civility_happiness"  # 文明幸福
+    CO_BUILDING_SHARING = "co_building_sharing"  # 共建共享
+
+
+class FacilityKind(StrEnum):
+    """The nine kinds of the ten-minute life circle."""
+
+    PARTY_SERVICE_CENTER = "party_service_center"  # 党群服务中心/站
+    CANTEEN = "canteen"  # 幸福食堂/助餐点
+    CLINIC = "clinic"  # 社区卫生服务站
+    KINDERGARTEN = "kindergarten"  # 幼儿园
+    PRIMARY_SCHOOL = "primary_school"  # 小学
+    ELDERLY_CARE = "elderly_care"  # 养老服务站
+    MARKET = "market"  # 菜市场/超市
+    SPORTS_CULTURE = "sports_culture"  # 文体活动场地
+    CONVENIENCE_SERVICE = "convenience_service"  # 便民服务点
+
+
+class RoadKind(StrEnum):
+    """Pieces of the walkable network."""
+
+    ARTERIAL = "arterial"  # 主干路
+    SECONDARY = "secondary"  # 次干路
+    BRANCH = "branch"  # 支路
+    BRIDGE = "bridge"  # 桥
+    GATE_LINK = "gate_link"  # 小区出入口连接
+    PATH = "path"  # 小区内部道路
+
+
+class UnitKind(StrEnum):
+    """Resident units (驻区单位) of the co-building alliance."""
+
+    UNIVERSITY = "university"
+    INSTITUTE = "institute"
+    COMPANY = "company"
+    AGENCY = "agency"
+    HOSPITAL = "hospital"
+    SCHOOL = "school"
+
+
+class NeedStatus(StrEnum):
+    """A community need on the needs list."""
+
+    OPEN = "open"
+    MATCHED = "matched"
+    DONE = "done"
+
+
+class ProjectStatus(StrEnum):
+    """A project on the project list."""
+
+    PAIRED = "paired"
+    CLAIMED = "claimed"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    RATED = "rated"
+
+
+class CoopKind(StrEnum):
+    """What a resource offers and a need asks for on the three lists (三张清单)."""
+
+    ELDERLY_HELP = "elderly_help"  # 助老
+    CHILD_EDUCATION = "child_education"  # 青少年教育
+    HEALTH_SERVICE = "health_service"  # 健康义诊
+    CULTURE_SPORTS = "culture_sports"  # 文体活动
+    ENVIRONMENT = "environment"  # 环境美化
+    REPAIRS = "repairs"  # 维修改造
+    LEGAL_AID = "legal_aid"  # 法律援助
+    EMPLOYMENT = "employment"  # 就业帮扶
+    VENUE_SHARING = "venue_sharing"  # 场地共享
+    VOLUNTEERS = "volunteers"  # 志愿人力

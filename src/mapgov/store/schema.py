@@ -1,0 +1,423 @@
+"""The relational schema, in SQL that SQLite and PostgreSQL both accept.
+
+Geometry columns are named ``geom`` and hold WKB in WGS 84 (EPSG:4326); a PostGIS backend maps
+them to ``geometry(..., 4326)``. Issue locations are plain ``lon`` / ``lat`` columns so that the
+ledger (hundreds of thousands of rows) can be filtered and binned without decoding geometry.
+Timestamps are ISO 8601 text in local time (Asia/Shanghai), dates ``YYYY-MM-DD``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from mapgov.model import (
+    CallbackRating,
+    CoopKind,
+    EventAction,
+    FacilityKind,
+    IssueCategory,
+    IssueSource,
+    IssueStatus,
+    Level,
+    NeedStatus,
+    PartyLevel,
+    ProjectStatus,
+    PropertyMode,
+    RoadKind,
+    Star,
+    UnitKind,
+)
+
+__all__ = [
+    "BULK_TABLES",
+    "GEOMETRY_TABLES",
+    "INDEXES",
+    "TABLES",
+    "TRIGGERS",
+    "Table",
+    "table",
+]
+
+
+def _one_of(column: str, enum: type[StrEnum], *, nullable: bool = False) -> str:
+    values = ", ".join(f"'{v.value}'" for v in enum)
+    check = f"{column} IN ({values})"
+    if nullable:
+        check = f"{column} IS NULL OR {check}"
+    return f"CHECK ({check})"
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table: its name, its column definitions in order, and its constraints."""
+
+    name: str
+    columns: tuple[tuple[str, str], ...]
+    constraints: tuple[str, ...] = ()
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """Column names in definition order."""
+        return tuple(c for c, _ in self.columns)
+
+    @property
+    def enums(self) -> dict[str, frozenset[str]]:
+        """Columns restricted to a list of values by a CHECK, with their values."""
+        out: dict[str, frozenset[str]] = {}
+        for col, ddl in self.columns:
+            m = re.search(rf"{col} IN \(('[^)]*)\)", ddl)  # quoted values only
+            if m:
+                out[col] = frozenset(v.strip().strip("'") for v in m.group(1).split(","))
+        return out
+
+    @property
+    def non_negative(self) -> tuple[str, ...]:
+        """Columns with a CHECK that they are not negative."""
+        return tuple(c for c, ddl in self.columns if f"CHECK ({c} >= 0)" in ddl)
+
+    @property
+    def has_geometry(self) -> bool:
+        """Whether the table has a ``geom`` column (WKB, EPSG:4326)."""
+        return "geom" in self.column_names
+
+    def ddl(self) -> str:
+        """``CREATE TABLE`` statement."""
+        parts = [f"{c} {t}" for c, t in self.columns] + list(self.constraints)
+        return f"CREATE TABLE {self.name} (\n  " + ",\n  ".join(parts) + "\n)"
+
+
+def _flag(name: str) -> tuple[str, str]:
+    return (name, f"INTEGER NOT NULL DEFAULT 0 CHECK ({name} IN (0, 1))")
+
+
+def _count(name: str) -> tuple[str, str]:
+    return (name, f"INTEGER NOT NULL DEFAULT 0 CHECK ({name} >= 0)")
+
+
+TABLES: tuple[Table, ...] = (
+    Table("meta", (("key", "TEXT PRIMARY KEY"), ("value", "TEXT NOT NULL"))),
+    Table(
+        "street",
+        (
+            ("street_id", "TEXT PRIMARY KEY"),
+            ("name", "TEXT NOT NULL"),
+            ("name_en", "TEXT"),
+            ("city", "TEXT"),
+            ("district", "TEXT"),
+            ("geom", "BLOB NOT NULL"),
+        ),
+    ),
+    Table(
+        "community",
+        (
+            ("community_id", "TEXT PRIMARY KEY"),
+            ("street_id", "TEXT NOT NULL REFERENCES street (street_id)"),
+            ("name", "TEXT NOT NULL"),
+            ("name_en", "TEXT"),
+            ("office_address", "TEXT"),
+            ("geom", "BLOB NOT NULL"),
+        ),
+    ),
+    Table(
+        "grid",
+        (
+            ("grid_id", "TEXT PRIMARY KEY"),
+            ("community_id", "TEXT NOT NULL REFERENCES community (community_id)"),
+            ("name", "TEXT NOT NULL"),
+            ("grid_worker", "TEXT"),
+            ("grid_worker_phone", "TEXT"),
+            ("geom", "BLOB NOT NULL"),
+        ),
+    ),
+    Table(
+        "party_org",
+        (
+            ("org_id", "TEXT PRIMARY KEY"),
+            ("level", "TEXT NOT NULL " + _one_of("level", PartyLevel)),
+            ("parent_id", "TEXT REFERENCES party_org (org_id)"),
+            ("name", "TEXT NOT NULL"),
+            ("secretary", "TEXT"),
+            ("secretary_phone", "TEXT"),
+            _count("member_count"),
+            _flag("is_joint"),
+            ("established", "TEXT"),
+        ),
+    ),
+    Table(
+        "compound",
+        (
+            ("compound_id", "TEXT PRIMARY KEY"),
+            ("grid_id", "TEXT NOT NULL REFERENCES grid (grid_id)"),
+            ("name", "TEXT NOT NULL"),
+            ("address", "TEXT"),
+            ("built_year", "INTEGER"),
+            ("branch_id", "TEXT REFERENCES party_org (org_id)"),
+            ("geom", "BLOB NOT NULL"),
+        ),
+    ),
+    Table(
+        "property_management",
+        (
+            ("compound_id", "TEXT PRIMARY KEY REFERENCES compound (compound_id)"),
+            ("mode", "TEXT NOT NULL " + _one_of("mode", PropertyMode)),
+            ("company", "TEXT"),
+            _flag("red_property"),
+            ("property_branch_id", "TEXT REFERENCES party_org (org_id)"),
+            _flag("owners_committee"),
+            _flag("self_managed_committee"),
+            _flag("has_security"),
+            _flag("joint_meeting"),
+            (
+                "fee_collection_rate",
+                "REAL CHECK (fee_collection_rate IS NULL OR "
+                "(fee_collection_rate >= 0 AND fee_collection_rate <= 1))",
+            ),
+        ),
+    ),
+    Table(
+        "building",
+        (
+            ("building_id", "TEXT PRIMARY KEY"),
+            ("compound_id", "TEXT NOT NULL REFERENCES compound (compound_id)"),
+            ("name", "TEXT NOT NULL"),
+            ("number", "INTEGER"),
+            ("floors", "INTEGER NOT NULL CHECK (floors BETWEEN 1 AND 120)"),
+            _count("units"),
+            _count("households"),
+            _count("residents"),
+            _count("elderly"),
+            _count("party_members"),
+            ("building_head", "TEXT"),
+            ("building_head_phone", "TEXT"),
+            ("party_group_id", "TEXT REFERENCES party_org (org_id)"),
+            ("built_year", "INTEGER"),
+            _flag("estimated"),
+            ("geom", "BLOB NOT NULL"),
+        ),
+        ("CHECK (elderly <= residents)",),
+    ),
+    Table(
+        "branch_star",
+        (
+            ("org_id", "TEXT NOT NULL REFERENCES party_org (org_id)"),
+            ("star", "TEXT NOT NULL " + _one_of("star", Star)),
+            ("awarded_on", "TEXT"),
+        ),
+        ("PRIMARY KEY (org_id, star)",),
+    ),
+    Table(
+        "party_member",
+        (
+            ("member_id", "TEXT PRIMARY KEY"),
+            ("org_id", "TEXT REFERENCES party_org (org_id)"),
+            ("name", "TEXT NOT NULL"),
+            ("phone", "TEXT"),
+            _flag("in_service"),
+            ("building_id", "TEXT REFERENCES building (building_id)"),
+        ),
+    ),
+    Table(
+        "responsibility_zone",
+        (
+            ("zone_id", "TEXT PRIMARY KEY"),
+            ("member_id", "TEXT NOT NULL REFERENCES party_member (member_id)"),
+            ("name", "TEXT"),
+        ),
+    ),
+    Table(
+        "zone_building",
+        (
+            ("building_id", "TEXT PRIMARY KEY REFERENCES building (building_id)"),
+            ("zone_id", "TEXT NOT NULL REFERENCES responsibility_zone (zone_id)"),
+        ),
+    ),
+    Table(
+        "gate",
+        (
+            ("gate_id", "TEXT PRIMARY KEY"),
+            ("compound_id", "TEXT NOT NULL REFERENCES compound (compound_id)"),
+            ("name", "TEXT"),
+            _flag("vehicle"),
+            ("geom", "BLOB NOT NULL"),
+        ),
+    ),
+    Table(
+        "road",
+        (
+            ("road_id", "INTEGER PRIMARY KEY"),
+            ("kind", "TEXT NOT NULL " + _one_of("kind", RoadKind)),
+            ("name", "TEXT"),
+            ("street_id", "TEXT REFERENCES street (street_id)"),
+            ("compound_id", "TEXT REFERENCES compound (compound_id)"),
+            ("geom", "BLOB NOT NULL"),
+        ),
+    ),
+    Table(
+        "landuse",
+        (
+            ("landuse_id", "TEXT PRIMARY KEY"),
+            (
+                "kind",
+                "TEXT NOT NULL CHECK (kind IN ('water', 'park', 'school', 'service', 'market'))",
+            ),
+            ("name", "TEXT"),
+            ("street_id", "TEXT REFERENCES street (street_id)"),
+            ("geom", "BLOB NOT NULL"),
+        ),
+    ),
+    Table(
+        "facility",
+        (
+            ("facility_id", "TEXT PRIMARY KEY"),
+            ("kind", "TEXT NOT NULL " + _one_of("kind", FacilityKind)),
+            ("name", "TEXT NOT NULL"),
+            ("address", "TEXT"),
+            ("community_id", "TEXT REFERENCES community (community_id)"),
+            ("capacity", "INTEGER CHECK (capacity IS NULL OR capacity >= 0)"),
+            ("geom", "BLOB NOT NULL"),
+        ),
+    ),
+    Table(
+        "issue",
+        (
+            ("issue_id", "INTEGER PRIMARY KEY"),
+            ("compound_id", "TEXT NOT NULL REFERENCES compound (compound_id)"),
+            ("building_id", "TEXT REFERENCES building (building_id)"),
+            ("category", "TEXT NOT NULL " + _one_of("category", IssueCategory)),
+            ("source", "TEXT NOT NULL " + _one_of("source", IssueSource)),
+            ("level", "TEXT NOT NULL " + _one_of("level", Level)),
+            ("status", "TEXT NOT NULL " + _one_of("status", IssueStatus)),
+            ("title", "TEXT NOT NULL"),
+            ("description", "TEXT"),
+            ("reporter_name", "TEXT"),
+            ("reporter_phone", "TEXT"),
+            ("responsible_unit", "TEXT"),
+            ("deadline", "TEXT"),
+            ("reported_at", "TEXT NOT NULL"),
+            ("assigned_at", "TEXT"),
+            ("resolved_at", "TEXT"),
+            ("closed_at", "TEXT"),
+            ("satisfaction", "TEXT " + _one_of("satisfaction", CallbackRating, nullable=True)),
+            _count("reopen_count"),
+            ("version", "INTEGER NOT NULL DEFAULT 1"),
+            ("lon", "REAL NOT NULL"),
+            ("lat", "REAL NOT NULL"),
+        ),
+    ),
+    Table(
+        "issue_event",
+        (
+            ("event_id", "INTEGER PRIMARY KEY"),
+            ("issue_id", "INTEGER NOT NULL REFERENCES issue (issue_id)"),
+            ("at", "TEXT NOT NULL"),
+            ("actor", "TEXT NOT NULL"),
+            ("action", "TEXT NOT NULL " + _one_of("action", EventAction)),
+            ("from_status", "TEXT"),
+            ("to_status", "TEXT"),
+            ("from_level", "TEXT"),
+            ("to_level", "TEXT"),
+            ("note", "TEXT"),
+        ),
+    ),
+    Table(
+        "resident_unit",
+        (
+            ("unit_id", "TEXT PRIMARY KEY"),
+            ("name", "TEXT NOT NULL"),
+            ("kind", "TEXT NOT NULL " + _one_of("kind", UnitKind)),
+            ("address", "TEXT"),
+            ("contact", "TEXT"),
+            ("phone", "TEXT"),
+            ("street_id", "TEXT REFERENCES street (street_id)"),
+            ("community_id", "TEXT REFERENCES community (community_id)"),
+            ("geom", "BLOB NOT NULL"),
+        ),
+    ),
+    Table(
+        "unit_resource",
+        (
+            ("resource_id", "TEXT PRIMARY KEY"),
+            ("unit_id", "TEXT NOT NULL REFERENCES resident_unit (unit_id)"),
+            ("kind", "TEXT NOT NULL " + _one_of("kind", CoopKind)),
+            ("title", "TEXT NOT NULL"),
+            ("description", "TEXT"),
+            ("capacity", "INTEGER CHECK (capacity IS NULL OR capacity >= 0)"),
+            ("filed_at", "TEXT NOT NULL"),
+        ),
+    ),
+    Table(
+        "community_need",
+        (
+            ("need_id", "TEXT PRIMARY KEY"),
+            ("community_id", "TEXT NOT NULL REFERENCES community (community_id)"),
+            ("compound_id", "TEXT REFERENCES compound (compound_id)"),
+            ("kind", "TEXT NOT NULL " + _one_of("kind", CoopKind)),
+            ("title", "TEXT NOT NULL"),
+            ("description", "TEXT"),
+            ("status", "TEXT NOT NULL " + _one_of("status", NeedStatus)),
+            ("filed_at", "TEXT NOT NULL"),
+            ("filed_by", "TEXT"),
+        ),
+    ),
+    Table(
+        "co_project",
+        (
+            ("project_id", "TEXT PRIMARY KEY"),
+            ("need_id", "TEXT NOT NULL REFERENCES community_need (need_id)"),
+            ("unit_id", "TEXT NOT NULL REFERENCES resident_unit (unit_id)"),
+            ("resource_id", "TEXT REFERENCES unit_resource (resource_id)"),
+            ("title", "TEXT NOT NULL"),
+            ("status", "TEXT NOT NULL " + _one_of("status", ProjectStatus)),
+            ("paired_at", "TEXT NOT NULL"),
+            ("claimed_at", "TEXT"),
+            ("completed_at", "TEXT"),
+            ("rating", "INTEGER CHECK (rating IS NULL OR rating BETWEEN 1 AND 5)"),
+        ),
+    ),
+)
+
+_BY_NAME = {t.name: t for t in TABLES}
+# Large tables whose CHECKs (enums and counts only) are verified in pandas before a bulk load,
+# which SQLite then runs with ignore_check_constraints: three times faster on the ledger.
+BULK_TABLES: frozenset[str] = frozenset({"issue", "issue_event"})
+GEOMETRY_TABLES: tuple[str, ...] = tuple(t.name for t in TABLES if t.has_geometry)
+
+INDEXES: tuple[str, ...] = (
+    "CREATE INDEX ix_community_street ON community (street_id)",
+    "CREATE INDEX ix_grid_community ON grid (community_id)",
+    "CREATE INDEX ix_compound_grid ON compound (grid_id)",
+    "CREATE INDEX ix_building_compound ON building (compound_id)",
+    "CREATE INDEX ix_party_org_parent ON party_org (parent_id)",
+    "CREATE INDEX ix_gate_compound ON gate (compound_id)",
+    "CREATE INDEX ix_road_street ON road (street_id)",
+    "CREATE INDEX ix_facility_community ON facility (community_id)",
+    "CREATE INDEX ix_issue_compound ON issue (compound_id)",
+    "CREATE INDEX ix_issue_building ON issue (building_id)",
+    "CREATE INDEX ix_issue_status ON issue (status)",
+    "CREATE INDEX ix_issue_reported ON issue (reported_at)",
+    "CREATE INDEX ix_issue_event_issue ON issue_event (issue_id)",
+    "CREATE INDEX ix_zone_building_zone ON zone_building (zone_id)",
+    "CREATE INDEX ix_need_community ON community_need (community_id)",
+    "CREATE INDEX ix_project_need ON co_project (need_id)",
+)
+
+# The issue history is append-only. (SQLite syntax; the PostGIS backend has its own.)
+TRIGGERS: tuple[str, ...] = (
+    "CREATE TRIGGER issue_event_no_update BEFORE UPDATE ON issue_event "
+    "BEGIN SELECT RAISE(ABORT, 'issue_event is append-only'); END",
+    "CREATE TRIGGER issue_event_no_delete BEFORE DELETE ON issue_event "
+    "BEGIN SELECT RAISE(ABORT, 'issue_event is append-only'); END",
+)
+
+
+def table(name: str) -> Table:
+    """The table called `name`.
+
+    Raises
+    ------
+    KeyError
+        If there is no such table.
+    """
+    return _BY_NAME[name]

@@ -1,0 +1,364 @@
+"""SQLite implementation of the store."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from mapgov.errors import StoreError
+from mapgov.model import SCHEMA_VERSION
+from mapgov.store.schema import BULK_TABLES, INDEXES, TABLES, TRIGGERS, Table, table
+
+__all__ = ["SQLiteStore", "check_frame", "write_database"]
+
+CRS = "EPSG:4326"
+_WKB_ROUNDING = 7  # decimal places of degrees kept in stored geometry (about 1 cm)
+
+
+def _connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    if readonly:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    else:
+        con = sqlite3.connect(path, timeout=30)
+    con.execute("PRAGMA foreign_keys = ON")
+    return con
+
+
+def _column_values(series: pd.Series, *, geometry: bool) -> list[Any]:
+    """Python values for one column, NULL for missing, WKB for geometry."""
+    if geometry:
+        geoms = np.asarray(series, dtype=object)
+        if len(geoms) and not all(isinstance(g, shapely.Geometry) for g in geoms):
+            msg = "every row needs a geometry"
+            raise StoreError(msg)
+        return list(shapely.to_wkb(shapely.set_precision(geoms, 10**-_WKB_ROUNDING)))
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return series.astype(int).tolist()
+    if series.hasnans:  # NaN, None, NA -> NULL
+        return series.astype(object).where(series.notna(), None).tolist()
+    return series.tolist()
+
+
+def _rows(spec: Table, frame: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
+    if isinstance(frame, gpd.GeoDataFrame) and "geom" not in frame.columns:
+        frame = pd.DataFrame(frame).rename(columns={frame.geometry.name: "geom"})
+    unknown = set(frame.columns) - set(spec.column_names)
+    if unknown:
+        msg = f"table {spec.name}: unknown columns {sorted(unknown)}"
+        raise StoreError(msg)
+    cols = [c for c in spec.column_names if c in frame.columns]
+    values = [_column_values(frame[c], geometry=c == "geom") for c in cols]
+    yield from zip(*values, strict=True)
+
+
+def check_frame(spec: Table, frame: pd.DataFrame) -> None:
+    """Verify a frame against the table's enumerated and non-negative columns.
+
+    Raises
+    ------
+    StoreError
+        Naming the table, the first bad row (0-based position) and the column.
+    """
+    for col, values in spec.enums.items():
+        if col not in frame.columns:
+            continue
+        series = frame[col]
+        bad = series.notna() & ~series.isin(list(values))
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            msg = (f"table {spec.name}, row {pos}, field {col!r}: {series.iloc[pos]!r} is not "
+                   f"one of {sorted(values)}")
+            raise StoreError(msg)
+    for col in spec.non_negative:
+        if col in frame.columns:
+            bad = frame[col].to_numpy() < 0
+            if bad.any():
+                pos = int(np.flatnonzero(bad)[0])
+                msg = f"table {spec.name}, row {pos}, field {col!r}: must not be negative"
+                raise StoreError(msg)
+
+
+def _insert(con: sqlite3.Connection, spec: Table, frame: pd.DataFrame) -> None:
+    cols = [
+        c
+        for c in spec.column_names
+        if c in frame.columns or (c == "geom" and isinstance(frame, gpd.GeoDataFrame))
+    ]
+    sql = f"INSERT INTO {spec.name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+    con.executemany(sql, _rows(spec, frame))
+
+
+def write_database(
+    path: Path,
+    tables: Mapping[str, pd.DataFrame],
+    meta: Mapping[str, str],
+    *,
+    progress: Callable[[str, float], None] | None = None,
+) -> Path:
+    """Write a complete new database at `path`, all or nothing.
+
+    The database is built in a temporary file beside `path` and moved over it only when it is
+    complete, so an existing database is left untouched by any failure.
+
+    Parameters
+    ----------
+    path
+        Target SQLite file.
+    tables
+        Frames by table name; columns named as in :mod:`mapgov.store.schema`. Geometry is the
+        active geometry of a GeoDataFrame (any CRS name is ignored: it must be EPSG:4326).
+    meta
+        Extra key/value pairs for the ``meta`` table (seed, scale, as_of ...).
+    progress
+        Called with (table name, share done) while writing.
+
+    Raises
+    ------
+    StoreError
+        If the directory cannot be written or a table is wrong.
+    """
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path()
+    if not directory.is_dir():
+        msg = f"cannot write database {path}: directory {directory} does not exist"
+        raise StoreError(msg)
+    if not os.access(directory, os.W_OK):
+        msg = f"cannot write database {path}: directory {directory} is not writable"
+        raise StoreError(msg)
+    if path.exists() and not os.access(path, os.W_OK):
+        msg = f"cannot write database {path}: file is not writable"
+        raise StoreError(msg)
+    for name, frame in tables.items():
+        spec = table(name)
+        if spec.has_geometry and not isinstance(frame, gpd.GeoDataFrame):
+            msg = f"table {name} needs a GeoDataFrame"
+            raise StoreError(msg)
+        if (
+            isinstance(frame, gpd.GeoDataFrame)
+            and frame.crs is not None
+            and not frame.crs.equals(CRS)
+        ):
+            msg = f"table {name} must be in {CRS}, not {frame.crs}"
+            raise StoreError(msg)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        con = sqlite3.connect(tmp)
+        try:
+            # bulk load: no journal, no per-row foreign-key look-ups (checked once at the end)
+            con.execute("PRAGMA journal_mode = OFF")
+            con.execute("PRAGMA synchronous = OFF")
+            con.execute("PRAGMA cache_size = -262144")
+            con.execute("PRAGMA temp_store = MEMORY")
+            con.execute("PRAGMA foreign_keys = OFF")
+            with con:
+                for spec in TABLES:
+                    con.execute(spec.ddl())
+                full_meta = {
+                    "schema_version": str(SCHEMA_VERSION),
+                    "data_version": "1",
+                    **{k: str(v) for k, v in meta.items()},
+                }
+                con.executemany(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)", sorted(full_meta.items())
+                )
+                ordered = [s for s in TABLES if s.name in tables]
+                for i, spec in enumerate(ordered):
+                    if progress:
+                        progress(spec.name, i / max(len(ordered), 1))
+                    check_frame(spec, tables[spec.name])
+                    bulk = spec.name in BULK_TABLES
+                    if bulk:
+                        con.execute("PRAGMA ignore_check_constraints = ON")
+                    _insert(con, spec, tables[spec.name])
+                    if bulk:
+                        con.execute("PRAGMA ignore_check_constraints = OFF")
+                if progress:
+                    progress("indexes", 0.95)
+                for sql in (*INDEXES, *TRIGGERS):
+                    con.execute(sql)
+            if progress:
+                progress("foreign keys", 0.97)
+            bad = con.execute("PRAGMA foreign_key_check").fetchmany(5)
+            if bad:
+                msg = f"foreign keys do not hold, e.g. {bad}"
+                raise StoreError(msg)
+            if progress:
+                progress("analyze", 0.99)
+            con.execute("PRAGMA analysis_limit = 1000")
+            con.execute("ANALYZE")
+            con.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.Error as err:
+            msg = f"cannot write database {path}: {err}"
+            raise StoreError(msg) from err
+        finally:
+            con.close()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o666 & ~umask)  # mkstemp makes 0600; a database is as readable as any file
+        tmp.replace(path)
+        if progress:
+            progress("done", 1.0)
+    finally:
+        tmp.unlink(missing_ok=True)
+        for suffix in ("-wal", "-shm", "-journal"):
+            Path(f"{tmp}{suffix}").unlink(missing_ok=True)
+    return path
+
+
+class SQLiteStore:
+    """A mapgov database in one SQLite file.
+
+    A connection is opened per operation, so one store may be shared by Streamlit's threads.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            msg = f"no database at {self.path}; build one with `mapgov demo --db {self.path}`"
+            raise StoreError(msg)
+        try:
+            version = int(self.meta()["schema_version"])
+        except (sqlite3.DatabaseError, KeyError, ValueError) as err:
+            msg = f"{self.path} is not a mapgov database ({err})"
+            raise StoreError(msg) from err
+        if version != SCHEMA_VERSION:
+            msg = (
+                f"{self.path} has schema version {version}; this mapgov reads version "
+                f"{SCHEMA_VERSION}"
+            )
+            raise StoreError(msg)
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({str(self.path)!r})"
+
+    @property
+    def url(self) -> str:
+        """``sqlite:///`` URL of the database."""
+        return f"sqlite:///{self.path}"
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        con = _connect(self.path)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; commits and bumps ``data_version`` only if it succeeds."""
+        con = _connect(self.path)
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            yield con
+            con.execute(
+                "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
+                "WHERE key = 'data_version'"
+            )
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        finally:
+            con.close()
+
+    # -- metadata -------------------------------------------------------------------------
+    def meta(self) -> dict[str, str]:
+        """All key/value pairs of the ``meta`` table."""
+        with self._read() as con:
+            return dict(con.execute("SELECT key, value FROM meta").fetchall())
+
+    def schema_version(self) -> int:
+        """Schema version recorded in the database."""
+        return int(self.meta()["schema_version"])
+
+    def data_version(self) -> int:
+        """Counter bumped by every write: part of every cache key."""
+        with self._read() as con:
+            row = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
+        return int(row[0])
+
+    def identity(self) -> tuple[str, int]:
+        """(resolved path, data version): hashable key for caches."""
+        return (str(self.path.resolve()), self.data_version())
+
+    def counts(self) -> dict[str, int]:
+        """Row count of every table."""
+        with self._read() as con:
+            return {
+                s.name: con.execute(f"SELECT COUNT(*) FROM {s.name}").fetchone()[0]
+                for s in TABLES
+                if s.name != "meta"
+            }
+
+    # -- generic reading ------------------------------------------------------------------
+    def query(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        """Run a read-only SELECT and return a frame (geometry left as WKB)."""
+        with self._read() as con:
+            cur = con.execute(sql, params)
+            names = [d[0] for d in cur.description]
+            return pd.DataFrame.from_records(cur.fetchall(), columns=names)
+
+    def read(
+        self,
+        name: str,
+        *,
+        where: Mapping[str, Any] | None = None,
+        columns: Sequence[str] | None = None,
+        order_by: str | None = None,
+    ) -> pd.DataFrame:
+        """Rows of a table, as a GeoDataFrame (EPSG:4326) if it has geometry.
+
+        Parameters
+        ----------
+        name
+            Table name.
+        where
+            Column equalities; a list or tuple value means ``IN``.
+        columns
+            Columns to return (default all).
+        order_by
+            Column to sort by (default the primary key, i.e. the first column).
+        """
+        spec = table(name)
+        cols = list(columns) if columns else list(spec.column_names)
+        for c in [*cols, *(where or {}), *([order_by] if order_by else [])]:
+            if c not in spec.column_names:
+                msg = f"table {name} has no column {c!r}"
+                raise StoreError(msg)
+        sql = f"SELECT {', '.join(cols)} FROM {name}"
+        params: list[Any] = []
+        if where:
+            clauses = []
+            for col, value in where.items():
+                if isinstance(value, list | tuple | set | frozenset):
+                    values = list(value)
+                    if not values:
+                        clauses.append("1 = 0")
+                        continue
+                    clauses.append(f"{col} IN ({', '.join('?' * len(values))})")
+                    params.extend(values)
+                else:
+                    clauses.append(f"{col} = ?")
+                    params.append(value)
+            sql += " WHERE " + " AND ".join(clauses)
+        sql += f" ORDER BY {order_by or spec.column_names[0]}"
+        frame = self.query(sql, params)
+        if "geom" in frame.columns:
+            geoms = shapely.from_wkb(frame.pop("geom").to_numpy(dtype=object))
+            return gpd.GeoDataFrame(frame, geometry=geoms, crs=CRS)
+        return frame

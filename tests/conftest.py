@@ -1,0 +1,28 @@
+"""Shared fixtures: one demo street built once per test session with a fixed seed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from mapgov.demo import build_demo
+from mapgov.store import Store, open_store
+
+SEED = 7
+AS_OF = dt.date(2026, 11, 15)
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Path to a scale-1 demo database (seed 7, as of 2026-11-15), built once."""
+    path = tmp_path_factory.mktemp("demo") / "mapgov.sqlite"
+    build_demo(path, seed=SEED, scale=1, as_of=AS_OF)
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_store(demo_db: Path) -> Store:
+    """The demo database opened read-only by convention (do not write to it in tests)."""
+    return open_store(demo_db)
