@@ -56,12 +56,14 @@ class IssueStatus(StrEnum):
     CLOSED = "closed"  # 销号
 
 
-# status -> statuses an action may move it to. "callback" with an unsatisfied rating goes back
-# to "assigned" (reopened); only an issue that had its callback may be closed.
+# status -> statuses an action may move it to. Escalation hands an assigned or in-progress
+# issue one level up (status "assigned" again, at the higher level, with a new deadline);
+# "callback" with an unsatisfied rating goes back to "assigned" (reopened); only an issue that
+# had its callback may be closed.
 ALLOWED_TRANSITIONS: Final[dict[IssueStatus, frozenset[IssueStatus]]] = {
     IssueStatus.REPORTED: frozenset({IssueStatus.ASSIGNED}),
     IssueStatus.ASSIGNED: frozenset({IssueStatus.IN_PROGRESS, IssueStatus.ASSIGNED}),
-    IssueStatus.IN_PROGRESS: frozenset({IssueStatus.RESOLVED, IssueStatus.IN_PROGRESS}),
+    IssueStatus.IN_PROGRESS: frozenset({IssueStatus.RESOLVED, IssueStatus.ASSIGNED}),
     IssueStatus.RESOLVED: frozenset({IssueStatus.CALLBACK}),
     IssueStatus.CALLBACK: frozenset({IssueStatus.CLOSED, IssueStatus.ASSIGNED}),
     IssueStatus.CLOSED: frozenset(),

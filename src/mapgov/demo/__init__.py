@@ -115,7 +115,7 @@ def _validate(seed: int, scale: int) -> None:
         raise ValidationError(msg)
 
 
-def generate(  # noqa: PLR0915
+def generate(
     *,
     seed: int = DEFAULT_SEED,
     scale: int = 1,

@@ -18,6 +18,7 @@ so that each stored road row is one edge of the walking graph with shared end po
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -190,7 +191,7 @@ class Layout:
             pts = (hs if ln.orient == "h" else vs).get(ln.fixed, np.empty(0))
             inner = pts[(pts > ln.a) & (pts < ln.b)]
             cuts = [ln.a, *inner.tolist(), ln.b]
-            for p, q in zip(cuts[:-1], cuts[1:], strict=True):
+            for p, q in itertools.pairwise(cuts):
                 if ln.orient == "h":
                     geom = LineString([(p, ln.fixed), (q, ln.fixed)])
                 else:
@@ -391,7 +392,7 @@ def _form(rng: np.random.Generator, era: str) -> dict[str, float | int | str]:
             "form": "slab",
             "floors": floors,
             "depth": rng.uniform(10.5, 12.5),
-            "length": rng.uniform(34, 58),
+            "length": rng.uniform(30, 70),
             "gap": max(15.0, 0.95 * floors * 2.9),
             "colgap": 9.0,
             "keep": 0.93,
@@ -402,7 +403,7 @@ def _form(rng: np.random.Generator, era: str) -> dict[str, float | int | str]:
             "form": "slab",
             "floors": floors,
             "depth": rng.uniform(12, 14),
-            "length": rng.uniform(30, 46),
+            "length": rng.uniform(28, 56),
             "gap": float(np.clip(1.05 * floors * 2.9, 18, 30)),
             "colgap": 11.0,
             "keep": 0.9,
@@ -412,7 +413,7 @@ def _form(rng: np.random.Generator, era: str) -> dict[str, float | int | str]:
         "form": "tower",
         "floors": floors,
         "depth": rng.uniform(17, 22),
-        "length": rng.uniform(24, 32),
+        "length": rng.uniform(22, 36),
         "gap": rng.uniform(26, 36),
         "colgap": 14.0,
         "keep": 0.85,
@@ -460,7 +461,7 @@ def _fill_compound(comp: CompoundGeom, rng: np.random.Generator, narrow_side: Si
             for cx in centres:
                 if rng.random() > float(spec["keep"]):
                     continue
-                ln = length * rng.uniform(0.85, 1.0)
+                ln = length * rng.uniform(0.7, 1.0)
                 dx = rng.uniform(-2, 2)
                 poly: Polygon = box(cx - ln / 2 + dx, rt - depth, cx + ln / 2 + dx, rt)
                 if spec["form"] == "slab" and rng.random() < 0.12 and spacing > 14:
@@ -482,7 +483,7 @@ def _fill_compound(comp: CompoundGeom, rng: np.random.Generator, narrow_side: Si
         comp.buildings.append(BuildingGeom(poly, int(spec["floors"]), str(spec["form"]), ln))
     # spine (split at lanes) and lanes (split at the spine)
     ys_cut = [Y0, *sorted(lanes), Y1]
-    comp.paths.extend((xs, a, xs, b) for a, b in zip(ys_cut[:-1], ys_cut[1:], strict=True))
+    comp.paths.extend((xs, a, xs, b) for a, b in itertools.pairwise(ys_cut))
     cand: list[tuple[Side, float]] = [("N", 2.0), ("S", 2.0)]
     mid_lane = lanes[len(lanes) // 2] if lanes else None
     if mid_lane is not None:

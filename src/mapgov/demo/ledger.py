@@ -173,7 +173,7 @@ def _pick(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
     return np.minimum((np.cumsum(probs, axis=1) < u).sum(axis=1), probs.shape[1] - 1)
 
 
-def generate_ledger(  # noqa: PLR0915
+def generate_ledger(
     rng: np.random.Generator,
     as_of: dt.date,
     buildings: pd.DataFrame,
@@ -225,6 +225,16 @@ def generate_ledger(  # noqa: PLR0915
     day = rng.choice(DAYS, size=n, p=_day_weights(as_of))
     hour = rng.uniform(7.5, 20.5, n)
     t_report = day * 24.0 + hour  # hours since the start of the window
+    # nothing is reported after the demo's "now" (18:00 on the as-of date)
+    before_now = t_report <= (DAYS - 1) * 24.0 + NOW_HOUR
+    n = int(before_now.sum())
+    t_report, day, b, on_building = (
+        t_report[before_now],
+        day[before_now],
+        b[before_now],
+        on_building[before_now],
+    )
+    comp = b_comp[b]
     cat = _pick(rng, _category_probs(as_of)[day])
     # no elevator issues in buildings without elevators (walk-ups below 8 floors)
     no_lift = (buildings["floors"].to_numpy()[b] < 8) & (cat == _CATS.index(IssueCategory.ELEVATOR))

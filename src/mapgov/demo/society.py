@@ -360,7 +360,7 @@ def _date(rng: np.random.Generator, start: dt.date, end: dt.date) -> str:
     return (start + dt.timedelta(days=int(rng.integers(0, max(days, 1))))).isoformat()
 
 
-def build_society(lay: Layout, seed: int, as_of: dt.date) -> Society:  # noqa: PLR0915
+def build_society(lay: Layout, seed: int, as_of: dt.date) -> Society:
     """Rows for places, property management, party organisation, zones, gates and units."""
     soc = Society()
     cnames = compound_names(lay, seed)
@@ -592,7 +592,7 @@ def _tile_compounds(
 
 
 def _nearest_road(lay: Layout, comp: CompoundGeom) -> str:
-    gx, gy, side = comp.gates[0]
+    _gx, _gy, side = comp.gates[0]
     return _road_name(lay, comp.frontages[side])
 
 
@@ -759,12 +759,10 @@ def build_units(soc: Society, lay: Layout, seed: int, as_of: dt.date) -> None:
                         ),
                     },
                 )
-        _needs_and_projects(soc, tile, rng, units, as_of)
+        _needs_and_projects(soc, tile, rng, as_of)
 
 
-def _needs_and_projects(
-    soc: Society, tile: int, rng: np.random.Generator, units: list[Row], as_of: dt.date
-) -> None:
+def _needs_and_projects(soc: Society, tile: int, rng: np.random.Generator, as_of: dt.date) -> None:
     sid = street_id(tile)
     resources = [
         r for r in soc.tables.get("unit_resource", []) if r["resource_id"].startswith(f"R-{sid}-")
@@ -787,8 +785,7 @@ def _needs_and_projects(
                 res = fitting[int(rng.integers(0, len(fitting)))]
                 pstatus = statuses[int(rng.integers(0, len(statuses)))]
                 paired = filed + dt.timedelta(days=int(rng.integers(2, 20)))
-                if paired > as_of:
-                    paired = as_of
+                paired = min(paired, as_of)
                 step = list(ProjectStatus).index(pstatus)
                 claimed = paired + dt.timedelta(days=3) if step >= 1 else None
                 completed = paired + dt.timedelta(days=40) if step >= 3 else None

@@ -76,8 +76,10 @@ def check_frame(spec: Table, frame: pd.DataFrame) -> None:
         bad = series.notna() & ~series.isin(list(values))
         if bad.any():
             pos = int(np.flatnonzero(bad.to_numpy())[0])
-            msg = (f"table {spec.name}, row {pos}, field {col!r}: {series.iloc[pos]!r} is not "
-                   f"one of {sorted(values)}")
+            msg = (
+                f"table {spec.name}, row {pos}, field {col!r}: {series.iloc[pos]!r} is not "
+                f"one of {sorted(values)}"
+            )
             raise StoreError(msg)
     for col in spec.non_negative:
         if col in frame.columns:
@@ -98,6 +100,81 @@ def _insert(con: sqlite3.Connection, spec: Table, frame: pd.DataFrame) -> None:
     con.executemany(sql, _rows(spec, frame))
 
 
+def _check_target(path: Path) -> Path:
+    """The directory of `path`, after checking that a database can be written there."""
+    directory = path.parent if str(path.parent) else Path()
+    if not directory.is_dir():
+        msg = f"cannot write database {path}: directory {directory} does not exist"
+        raise StoreError(msg)
+    if not os.access(directory, os.W_OK):
+        msg = f"cannot write database {path}: directory {directory} is not writable"
+        raise StoreError(msg)
+    if path.exists() and not os.access(path, os.W_OK):
+        msg = f"cannot write database {path}: file is not writable"
+        raise StoreError(msg)
+    return directory
+
+
+def _check_tables(tables: Mapping[str, pd.DataFrame]) -> None:
+    for name, frame in tables.items():
+        spec = table(name)
+        is_geo = isinstance(frame, gpd.GeoDataFrame)
+        if spec.has_geometry and not is_geo:
+            msg = f"table {name} needs a GeoDataFrame"
+            raise StoreError(msg)
+        if is_geo and frame.crs is not None and not frame.crs.equals(CRS):
+            msg = f"table {name} must be in {CRS}, not {frame.crs}"
+            raise StoreError(msg)
+        check_frame(spec, frame)
+
+
+def _load(
+    con: sqlite3.Connection,
+    tables: Mapping[str, pd.DataFrame],
+    meta: Mapping[str, str],
+    say: Callable[[str, float], None],
+) -> None:
+    """Create the schema and bulk-load the frames into an empty database."""
+    # bulk load: no journal, no per-row foreign-key look-ups (checked once at the end)
+    for pragma in (
+        "journal_mode = OFF",
+        "synchronous = OFF",
+        "cache_size = -262144",
+        "temp_store = MEMORY",
+        "foreign_keys = OFF",
+    ):
+        con.execute(f"PRAGMA {pragma}")
+    with con:
+        for spec in TABLES:
+            con.execute(spec.ddl())
+        full_meta = {
+            "schema_version": str(SCHEMA_VERSION),
+            "data_version": "1",
+            **{k: str(v) for k, v in meta.items()},
+        }
+        con.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", sorted(full_meta.items()))
+        ordered = [s for s in TABLES if s.name in tables]
+        for i, spec in enumerate(ordered):
+            say(spec.name, 0.9 * i / max(len(ordered), 1))
+            # enums and counts of the bulk tables were checked in pandas (_check_tables)
+            bulk = spec.name in BULK_TABLES
+            con.execute(f"PRAGMA ignore_check_constraints = {'ON' if bulk else 'OFF'}")
+            _insert(con, spec, tables[spec.name])
+        con.execute("PRAGMA ignore_check_constraints = OFF")
+        say("indexes", 0.92)
+        for sql in (*INDEXES, *TRIGGERS):
+            con.execute(sql)
+    say("foreign keys", 0.95)
+    bad = con.execute("PRAGMA foreign_key_check").fetchmany(5)
+    if bad:
+        msg = f"foreign keys do not hold, e.g. (table, rowid, parent, key) {bad}"
+        raise StoreError(msg)
+    say("analyze", 0.98)
+    con.execute("PRAGMA analysis_limit = 1000")
+    con.execute("ANALYZE")
+    con.execute("PRAGMA journal_mode = WAL")
+
+
 def write_database(
     path: Path,
     tables: Mapping[str, pd.DataFrame],
@@ -116,102 +193,40 @@ def write_database(
         Target SQLite file.
     tables
         Frames by table name; columns named as in :mod:`mapgov.store.schema`. Geometry is the
-        active geometry of a GeoDataFrame (any CRS name is ignored: it must be EPSG:4326).
+        active geometry of a GeoDataFrame, in EPSG:4326.
     meta
         Extra key/value pairs for the ``meta`` table (seed, scale, as_of ...).
     progress
-        Called with (table name, share done) while writing.
+        Called with (stage, share done) while writing.
 
     Raises
     ------
     StoreError
-        If the directory cannot be written or a table is wrong.
+        If the directory cannot be written or a table is wrong (naming table, row and field).
     """
     path = Path(path)
-    directory = path.parent if str(path.parent) else Path()
-    if not directory.is_dir():
-        msg = f"cannot write database {path}: directory {directory} does not exist"
-        raise StoreError(msg)
-    if not os.access(directory, os.W_OK):
-        msg = f"cannot write database {path}: directory {directory} is not writable"
-        raise StoreError(msg)
-    if path.exists() and not os.access(path, os.W_OK):
-        msg = f"cannot write database {path}: file is not writable"
-        raise StoreError(msg)
-    for name, frame in tables.items():
-        spec = table(name)
-        if spec.has_geometry and not isinstance(frame, gpd.GeoDataFrame):
-            msg = f"table {name} needs a GeoDataFrame"
-            raise StoreError(msg)
-        if (
-            isinstance(frame, gpd.GeoDataFrame)
-            and frame.crs is not None
-            and not frame.crs.equals(CRS)
-        ):
-            msg = f"table {name} must be in {CRS}, not {frame.crs}"
-            raise StoreError(msg)
+    say = progress or (lambda _stage, _share: None)
+    directory = _check_target(path)
+    _check_tables(tables)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         con = sqlite3.connect(tmp)
         try:
-            # bulk load: no journal, no per-row foreign-key look-ups (checked once at the end)
-            con.execute("PRAGMA journal_mode = OFF")
-            con.execute("PRAGMA synchronous = OFF")
-            con.execute("PRAGMA cache_size = -262144")
-            con.execute("PRAGMA temp_store = MEMORY")
-            con.execute("PRAGMA foreign_keys = OFF")
-            with con:
-                for spec in TABLES:
-                    con.execute(spec.ddl())
-                full_meta = {
-                    "schema_version": str(SCHEMA_VERSION),
-                    "data_version": "1",
-                    **{k: str(v) for k, v in meta.items()},
-                }
-                con.executemany(
-                    "INSERT INTO meta (key, value) VALUES (?, ?)", sorted(full_meta.items())
-                )
-                ordered = [s for s in TABLES if s.name in tables]
-                for i, spec in enumerate(ordered):
-                    if progress:
-                        progress(spec.name, i / max(len(ordered), 1))
-                    check_frame(spec, tables[spec.name])
-                    bulk = spec.name in BULK_TABLES
-                    if bulk:
-                        con.execute("PRAGMA ignore_check_constraints = ON")
-                    _insert(con, spec, tables[spec.name])
-                    if bulk:
-                        con.execute("PRAGMA ignore_check_constraints = OFF")
-                if progress:
-                    progress("indexes", 0.95)
-                for sql in (*INDEXES, *TRIGGERS):
-                    con.execute(sql)
-            if progress:
-                progress("foreign keys", 0.97)
-            bad = con.execute("PRAGMA foreign_key_check").fetchmany(5)
-            if bad:
-                msg = f"foreign keys do not hold, e.g. {bad}"
-                raise StoreError(msg)
-            if progress:
-                progress("analyze", 0.99)
-            con.execute("PRAGMA analysis_limit = 1000")
-            con.execute("ANALYZE")
-            con.execute("PRAGMA journal_mode = WAL")
+            _load(con, tables, meta, say)
         except sqlite3.Error as err:
             msg = f"cannot write database {path}: {err}"
             raise StoreError(msg) from err
         finally:
             con.close()
-        for suffix in ("-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
         umask = os.umask(0)
         os.umask(umask)
         tmp.chmod(0o666 & ~umask)  # mkstemp makes 0600; a database is as readable as any file
+        for suffix in ("-wal", "-shm"):  # never let a stale WAL meet the new file
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
         tmp.replace(path)
-        if progress:
-            progress("done", 1.0)
+        say("done", 1.0)
     finally:
         tmp.unlink(missing_ok=True)
         for suffix in ("-wal", "-shm", "-journal"):
