@@ -163,41 +163,43 @@ _GIVEN = np.array(
 )
 
 
+_SURNAME_CDF = np.cumsum(_SURNAME_P)
+_PREFIXES = np.array(
+    [
+        "135",
+        "136",
+        "137",
+        "138",
+        "139",
+        "150",
+        "151",
+        "152",
+        "158",
+        "159",
+        "182",
+        "183",
+        "186",
+        "187",
+        "188",
+        "155",
+        "156",
+        "131",
+        "132",
+        "133",
+    ]
+)
+
+
 def person_names(rng: np.random.Generator, n: int) -> list[str]:
     """`n` plausible Chinese personal names (two or three characters)."""
-    sur = rng.choice(_SURNAMES, size=n, p=_SURNAME_P)
-    g1 = rng.choice(_GIVEN, size=n)
-    g2 = rng.choice(_GIVEN, size=n)
+    sur = _SURNAMES[np.minimum(np.searchsorted(_SURNAME_CDF, rng.random(n)), len(_SURNAMES) - 1)]
+    given = _GIVEN[rng.integers(0, len(_GIVEN), size=(n, 2))]
     two = rng.random(n) < 0.35
-    return [s + a if t else s + a + b for s, a, b, t in zip(sur, g1, g2, two, strict=True)]
+    return [s + g[0] if t else s + g[0] + g[1] for s, g, t in zip(sur, given, two, strict=True)]
 
 
 def phones(rng: np.random.Generator, n: int) -> list[str]:
     """`n` plausible mainland mobile numbers (11 digits)."""
-    prefixes = np.array(
-        [
-            "135",
-            "136",
-            "137",
-            "138",
-            "139",
-            "150",
-            "151",
-            "152",
-            "158",
-            "159",
-            "182",
-            "183",
-            "186",
-            "187",
-            "188",
-            "155",
-            "156",
-            "131",
-            "132",
-            "133",
-        ]
-    )
-    pre = rng.choice(prefixes, size=n)
+    pre = _PREFIXES[rng.integers(0, len(_PREFIXES), size=n)]
     rest = rng.integers(0, 10**8, size=n)
     return [f"{p}{r:08d}" for p, r in zip(pre, rest, strict=True)]
