@@ -35,6 +35,7 @@ assets: $(STAMP)
 	$(BIN)/mapgov assets --quiet
 
 $(DB): | $(STAMP)
+	mkdir -p $(dir $(DB))
 	$(BIN)/mapgov demo --db $(DB)
 
 demo: $(STAMP)  ## rebuild the demo street
@@ -42,7 +43,7 @@ demo: $(STAMP)  ## rebuild the demo street
 
 lint check: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check src tests bench app.py pages
+	$(BIN)/ruff format --check src tests bench app.py app_pages
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_demo.py

@@ -1,0 +1,333 @@
+"""The ``mapgov`` command line.
+
+::
+
+    mapgov demo   [--seed S] [--scale K] [--db PATH] [--as-of YYYY-MM-DD] [--quiet]
+    mapgov assets [--static DIR] [--quiet]
+    mapgov info   [--db PATH]
+    mapgov --version
+
+Every argument is checked before any work starts. A wrong argument or an error that mapgov
+reports (:class:`~mapgov.errors.MapgovError`, or a file the system refuses) prints one line,
+``mapgov: error: <what and where>``, on stderr and exits non-zero: 2 for a wrong argument
+(argparse's convention), 1 for anything else. A failed ``demo`` leaves an existing database
+byte-for-byte as it was.
+
+Progress goes to stderr (unless ``--quiet``); results go to stdout.
+
+A subcommand is a pair ``_add_<name>(subparsers)`` / ``_run_<name>(args) -> int`` registered
+in ``_COMMANDS``; ``coverage``, ``import`` and ``export`` will join them the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from mapgov import __version__
+from mapgov.config import DB_ENV, default_db_path
+from mapgov.errors import MapgovError, StoreError
+
+__all__ = ["MAX_SCALE", "main"]
+
+PROG = "mapgov"
+MAX_SCALE = 1000
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line: ``mapgov: error: ...``."""
+
+    def error(self, message: str) -> NoReturn:
+        hint = f" (see `{self.prog} --help`)"
+        self.exit(EXIT_USAGE, f"{PROG}: error: {message}{hint}\n")
+
+
+# -- argument types (each raises ArgumentTypeError with a message that says what is wrong) -----
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        msg = f"must be a non-negative integer, not {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _scale(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_SCALE:
+        msg = f"must be an integer from 1 to {MAX_SCALE}, not {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _date(text: str) -> dt.date:
+    msg = f"must be a real date written YYYY-MM-DD, not {text!r}"
+    if not _ISO_DATE.fullmatch(text):
+        raise argparse.ArgumentTypeError(msg)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(msg) from None
+
+
+def _path(text: str) -> Path:
+    if not text.strip():
+        msg = "must not be empty"
+        raise argparse.ArgumentTypeError(msg)
+    return Path(text).expanduser()
+
+
+# -- checks on the file system, before any work ------------------------------------------------
+def _check_writable_db(path: Path) -> None:
+    """Raise StoreError unless a new database can replace `path`.
+
+    The directory must exist and be writable (the database is built in a temporary file there
+    and moved over `path`). An existing `path` must be a writable SQLite file: mapgov never
+    overwrites anything else.
+    """
+    directory = path.parent
+    if not directory.is_dir():
+        what = "is not a directory" if directory.exists() else "does not exist"
+        msg = f"cannot write database {path}: directory {directory} {what}"
+        raise StoreError(msg)
+    if not os.access(directory, os.W_OK | os.X_OK):
+        msg = f"cannot write database {path}: directory {directory} is not writable"
+        raise StoreError(msg)
+    if path.is_dir():
+        msg = f"cannot write database {path}: it is a directory"
+        raise StoreError(msg)
+    if path.exists():
+        try:
+            with path.open("rb") as handle:
+                header = handle.read(len(_SQLITE_HEADER))
+        except OSError as err:
+            msg = f"cannot write database {path}: {err.strerror}"
+            raise StoreError(msg) from err
+        if header and header != _SQLITE_HEADER:
+            msg = f"refusing to replace {path}: it exists and is not a SQLite database"
+            raise StoreError(msg)
+        if not os.access(path, os.W_OK):
+            msg = f"cannot write database {path}: the file is not writable"
+            raise StoreError(msg)
+
+
+class _Progress:
+    """Progress callback for :func:`mapgov.demo.build_demo`: one stderr line per step.
+
+    Steps named ``group:detail`` count as one step; within a step a line is written every ten
+    points of progress, and always at 100%.
+    """
+
+    def __init__(self, stream: TextIO, started: float) -> None:
+        self.stream = stream
+        self.started = started
+        self._last: tuple[str, float] | None = None
+
+    def __call__(self, step: str, share: float) -> None:
+        group = step.split(":", 1)[0]  # "write:building" and "write:issue" are one step
+        if (
+            self._last is not None
+            and self._last[0] == group
+            and share - self._last[1] < 0.1
+            and share < 1
+        ):
+            return  # same step, less than 10 points further: not worth a line
+        self._last = (group, share)
+        seconds = time.perf_counter() - self.started
+        self.stream.write(f"{PROG} demo: {seconds:6.1f} s {share:4.0%}  {step}\n")
+        self.stream.flush()
+
+
+# -- demo ----------------------------------------------------------------------------------
+def _add_demo(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser(
+        "demo",
+        help="build the demo street into a database",
+        description=(
+            "Build a synthetic street (communities, grids, compounds, buildings, party "
+            "organisations, facilities and two years of issues) into a SQLite database. The "
+            "database is built beside the target and replaces it only when complete."
+        ),
+    )
+    p.add_argument("--seed", type=_seed, default=42, help="random seed (default 42)")
+    p.add_argument(
+        "--scale",
+        type=_scale,
+        default=1,
+        help=f"size: 1 is one street; K is about K times as much (1..{MAX_SCALE}, default 1)",
+    )
+    p.add_argument(
+        "--db",
+        type=_path,
+        default=None,
+        help=f"target database (default ${DB_ENV} or data/mapgov.sqlite)",
+    )
+    p.add_argument(
+        "--as-of",
+        type=_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the day the demo data ends (default today)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    path: Path = args.db if args.db is not None else default_db_path()
+    _check_writable_db(path)
+    from mapgov.demo import build_demo  # lazy: pulls in geopandas
+    from mapgov.store import open_store  # lazy: pulls in geopandas
+
+    started = time.perf_counter()
+    progress = None if args.quiet else _Progress(sys.stderr, started)
+    built = build_demo(path, seed=args.seed, scale=args.scale, as_of=args.as_of, progress=progress)
+    seconds = time.perf_counter() - started
+    counts = open_store(built).counts()
+    print(
+        f"{built}: {counts['community']} communities, {counts['compound']} compounds, "
+        f"{counts['building']} buildings, {counts['issue']} issues in {seconds:.1f} s"
+    )
+    return EXIT_OK
+
+
+# -- assets --------------------------------------------------------------------------------
+def _add_assets(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser(
+        "assets",
+        help="copy Leaflet into the static folder the app serves",
+        description=(
+            "Copy the web assets the maps need (Leaflet) from installed packages into the "
+            "folder Streamlit serves, so that maps render with no internet."
+        ),
+    )
+    p.add_argument(
+        "--static",
+        type=_path,
+        default=Path("static"),
+        help="static folder beside app.py (default: ./static)",
+    )
+    p.add_argument("--quiet", action="store_true", help="do not list the files on stderr")
+
+
+def _run_assets(args: argparse.Namespace) -> int:
+    static: Path = args.static
+    if static.exists() and not static.is_dir():
+        msg = f"cannot install assets into {static}: it is not a directory"
+        raise StoreError(msg)
+    from mapgov.assets import install_assets  # lazy: only this command needs it
+
+    files = install_assets(static)
+    if not args.quiet:
+        for file in files:
+            print(f"{PROG} assets: {file}", file=sys.stderr)
+    print(f"{static}: {len(files)} asset files installed")
+    return EXIT_OK
+
+
+# -- info ----------------------------------------------------------------------------------
+def _add_info(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser(
+        "info",
+        help="show the metadata and row counts of a database",
+        description="Print the meta table and the number of rows in every table.",
+    )
+    p.add_argument(
+        "--db", type=_path, default=None, help=f"database (default ${DB_ENV} or data/mapgov.sqlite)"
+    )
+
+
+def _run_info(args: argparse.Namespace) -> int:
+    path: Path = args.db if args.db is not None else default_db_path()
+    from mapgov.store import open_store  # lazy: pulls in geopandas
+
+    store = open_store(path)
+    meta = store.meta()
+    counts = store.counts()
+    width = max(map(len, [*meta, *counts]))
+    width = max(width, len("database"))
+    lines = [
+        f"{'database':<{width}}  {path}",
+        f"{'size':<{width}}  {path.stat().st_size / 1e6:.1f} MB",
+        "",
+        "[meta]",
+    ]
+    lines += [f"{key:<{width}}  {value}" for key, value in sorted(meta.items())]
+    lines += ["", "[rows]"]
+    lines += [f"{name:<{width}}  {n:>9,}" for name, n in counts.items()]
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+_COMMANDS: dict[str, tuple[Callable[..., None], Callable[[argparse.Namespace], int]]] = {
+    "demo": (_add_demo, _run_demo),
+    "assets": (_add_assets, _run_assets),
+    "info": (_add_info, _run_info),
+}
+
+
+def _parser() -> _Parser:
+    parser = _Parser(
+        prog=PROG,
+        description="One map (一张图) of residential compound governance: command line.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add, _ in _COMMANDS.values():
+        add(sub)
+    return parser
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``mapgov`` command line.
+
+    Parameters
+    ----------
+    argv
+        Arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit status: 0 on success, 1 for an error mapgov reports, 2 for a wrong argument, 130
+        when interrupted.
+    """
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+        _, run = _COMMANDS[args.command]
+        return run(args)
+    except SystemExit as stop:  # argparse: --help, --version and usage errors
+        code = stop.code
+        return code if isinstance(code, int) else EXIT_USAGE if code else EXIT_OK
+    except MapgovError as err:
+        print(f"{PROG}: error: {_one_line(str(err))}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as err:  # refused by the system outside mapgov's own checks
+        where = f": {err.filename}" if err.filename else ""
+        print(f"{PROG}: error: {_one_line(err.strerror or str(err))}{where}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print(f"{PROG}: error: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,79 @@
+"""Settings read from the environment, with the defaults the project uses.
+
+``MAPGOV_DB``
+    The database the app and the CLI open when none is named. A relative path is taken from the
+    current directory (as a shell user means it). Unset or empty: ``data/mapgov.sqlite`` in the
+    project root.
+
+The project root is the nearest directory, from the current one upwards, that holds a
+``pyproject.toml`` naming the ``mapgov`` project; failing that, the source checkout that this
+module was imported from (an editable install); failing that, the current directory. So
+``mapgov info`` in a subdirectory of the checkout, or ``streamlit run /path/to/app.py`` from
+elsewhere, still finds the same database as ``make run``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Final
+
+__all__ = ["DB_ENV", "DEFAULT_DB", "default_db_path", "project_root"]
+
+DB_ENV: Final = "MAPGOV_DB"
+DEFAULT_DB: Final = Path("data") / "mapgov.sqlite"
+
+_PROJECT_NAME = re.compile(r"""^\s*name\s*=\s*["']mapgov["']""", re.MULTILINE)
+
+
+def _is_project_root(directory: Path) -> bool:
+    pyproject = directory / "pyproject.toml"
+    try:
+        return bool(_PROJECT_NAME.search(pyproject.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def project_root(start: Path | None = None) -> Path:
+    """The mapgov checkout to take default paths from.
+
+    Parameters
+    ----------
+    start
+        Directory to search upwards from (default: the current directory).
+
+    Returns
+    -------
+    Path
+        Absolute path of the project root (see the module docstring for the order of search).
+    """
+    here = (start or Path.cwd()).resolve()
+    for directory in (here, *here.parents):
+        if _is_project_root(directory):
+            return directory
+    source_checkout = Path(__file__).resolve().parents[2]  # <root>/src/mapgov/config.py
+    if _is_project_root(source_checkout):
+        return source_checkout
+    return here
+
+
+def default_db_path(*, start: Path | None = None) -> Path:
+    """The database to use when none is named: ``$MAPGOV_DB`` or ``data/mapgov.sqlite``.
+
+    Parameters
+    ----------
+    start
+        Directory that relative paths and the project search start from (default: the current
+        directory).
+
+    Returns
+    -------
+    Path
+        Absolute path; the file need not exist yet.
+    """
+    base = (start or Path.cwd()).resolve()
+    from_env = os.environ.get(DB_ENV, "").strip()
+    if from_env:
+        return base / Path(from_env).expanduser()
+    return project_root(base) / DEFAULT_DB

@@ -1,0 +1,168 @@
+"""User-visible text in Simplified Chinese (default) and English.
+
+Every string a user can read lives in one catalogue per language,
+``mapgov/locales/<lang>.toml``. Tables in the TOML become dotted keys (``[page.wall]`` plus
+``title = "..."`` is ``page.wall.title``). Both catalogues have exactly the same keys and the
+same ``{placeholders}``; a test holds them to it. Labels of the enums in :mod:`mapgov.model`
+are stored under ``<enum_snake>.<value>``, e.g. ``issue_status.assigned``.
+
+No Streamlit here: pages and the CLI both translate through :func:`t` and :func:`label`.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import tomllib
+from collections.abc import Mapping
+from enum import Enum
+from functools import cache
+from importlib import resources
+from types import MappingProxyType
+from typing import Any, Final
+
+__all__ = [
+    "DEFAULT_LANG",
+    "LANGS",
+    "catalogue",
+    "enum_key",
+    "label",
+    "normalize_lang",
+    "placeholders",
+    "t",
+]
+
+LANGS: Final = ("zh", "en")
+DEFAULT_LANG: Final = "zh"
+
+
+def normalize_lang(value: str | None) -> str:
+    """The supported language closest to `value`, or the default.
+
+    Parameters
+    ----------
+    value
+        A language code such as ``"zh"``, ``"zh-CN"``, ``"EN_us"``; ``None`` or anything
+        unknown gives :data:`DEFAULT_LANG`.
+
+    Returns
+    -------
+    str
+        One of :data:`LANGS`.
+    """
+    if not value:
+        return DEFAULT_LANG
+    primary = re.split(r"[-_]", value.strip().lower(), maxsplit=1)[0]
+    return primary if primary in LANGS else DEFAULT_LANG
+
+
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for name, value in table.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{key}."))
+        elif isinstance(value, str):
+            flat[key] = value
+        else:
+            msg = f"catalogue entry {key!r} must be text, not {type(value).__name__}"
+            raise TypeError(msg)
+    return flat
+
+
+@cache
+def catalogue(lang: str) -> Mapping[str, str]:
+    """All entries of one language's catalogue, by dotted key (read once, read-only).
+
+    Parameters
+    ----------
+    lang
+        One of :data:`LANGS`.
+
+    Raises
+    ------
+    KeyError
+        If `lang` is not a supported language.
+    """
+    if lang not in LANGS:
+        msg = f"unsupported language {lang!r}; choose one of {', '.join(LANGS)}"
+        raise KeyError(msg)
+    text = resources.files("mapgov").joinpath("locales", f"{lang}.toml").read_text("utf-8")
+    return MappingProxyType(_flatten(tomllib.loads(text)))
+
+
+def placeholders(text: str) -> frozenset[str]:
+    """Names of the ``{placeholders}`` in a catalogue entry.
+
+    Examples
+    --------
+    >>> sorted(placeholders("{n} 个小区，共 {households:,} 户"))
+    ['households', 'n']
+    """
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(text) if name)
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **fmt: Any) -> str:
+    """The text for `key` in `lang`, formatted with `fmt`.
+
+    Parameters
+    ----------
+    key
+        Dotted catalogue key, e.g. ``"page.wall.title"``.
+    lang
+        One of :data:`LANGS` (pass user input through :func:`normalize_lang` first).
+    **fmt
+        Values for the entry's ``{placeholders}`` (``str.format`` syntax).
+
+    Returns
+    -------
+    str
+        The translated text.
+
+    Raises
+    ------
+    KeyError
+        If the catalogue has no such key, or a placeholder is not given: a missing
+        translation is a bug, and the tests look for every key the code uses.
+
+    Examples
+    --------
+    >>> t("page.wall.nav")
+    '大屏'
+    >>> t("page.wall.nav", "en")
+    'Wall screen'
+    """
+    entries = catalogue(lang)
+    try:
+        text = entries[key]
+    except KeyError:
+        msg = f"no text for {key!r} in the {lang!r} catalogue"
+        raise KeyError(msg) from None
+    return text.format(**fmt)
+
+
+def enum_key(member: Enum) -> str:
+    """Catalogue key of an enum member: ``<enum_snake>.<value>``.
+
+    Examples
+    --------
+    >>> from mapgov.model import IssueStatus
+    >>> enum_key(IssueStatus.IN_PROGRESS)
+    'issue_status.in_progress'
+    """
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", type(member).__name__).lower()
+    return f"{snake}.{member.value}"
+
+
+def label(member: Enum, lang: str = DEFAULT_LANG) -> str:
+    """Display label of an enum member from :mod:`mapgov.model`.
+
+    Examples
+    --------
+    >>> from mapgov.model import FacilityKind, Star
+    >>> label(FacilityKind.CANTEEN)
+    '幸福食堂/助餐点'
+    >>> label(Star.STRONG_BRANCH, "en")
+    'Strong branch'
+    """
+    return t(enum_key(member), lang)

@@ -1,0 +1,393 @@
+"""Map builders: folium maps and pydeck decks that work with no internet.
+
+Every folium map starts from :func:`base_map`, which loads Leaflet from the app's own static
+folder (:data:`mapgov.assets.LEAFLET_URL`) and nothing else: folium's default jQuery, Bootstrap
+and Font Awesome links, fetched from public CDNs, are dropped (a GeoJSON map with tooltips
+needs none of them; awesome-marker icons and ``keep_in_front`` do, so do not use those). There
+is no tile layer unless one is asked for: the map is drawn on a plain light background.
+
+pydeck decks from :func:`deck` carry no basemap and no provider token. Their ``mapStyle`` is
+left at pydeck's placeholder, which Streamlit's chart drops; ``map_style=None`` would instead
+make Streamlit fetch a CARTO style from the internet.
+
+These functions take frames and options and return map objects; they never read the store.
+Frames come in EPSG:4326 (as the store returns them).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from typing import Any, Final, cast
+
+import folium
+import geopandas as gpd
+import pydeck as pdk
+import shapely
+from branca.element import Figure
+
+from mapgov.assets import LEAFLET_CSS, LEAFLET_JS, LEAFLET_URL
+from mapgov.errors import ValidationError
+
+__all__ = [
+    "BACKGROUND",
+    "FILL_COLOR",
+    "LINE_COLOR",
+    "base_map",
+    "deck",
+    "deck_geojson_layer",
+    "outline_layer",
+    "remote_resources",
+    "view_state",
+    "zoom_for_bounds",
+]
+
+BACKGROUND: Final = "#F5F3EF"
+"""Plain light background of a map without tiles."""
+LINE_COLOR: Final = "#C8161D"
+FILL_COLOR: Final = "#C8161D"
+MAX_LAT: Final = 85.05112878  # edge of the square Web-Mercator world
+COORD_DECIMALS: Final = 6  # about 0.1 m: enough for display, keeps pages light
+
+Bounds = tuple[float, float, float, float]
+"""(min_lon, min_lat, max_lon, max_lat), the order of ``GeoDataFrame.total_bounds``."""
+LonLat = tuple[float, float]
+"""(lon, lat): x before y, as in shapely and GeoPandas (folium itself wants lat, lon)."""
+
+
+def zoom_for_bounds(
+    bounds: Bounds,
+    *,
+    width_px: int = 900,
+    height_px: int = 600,
+    padding: float = 0.1,
+    tile_px: int = 256,
+) -> float:
+    """Web-Mercator zoom level at which `bounds` fills a `width_px` × `height_px` view.
+
+    Parameters
+    ----------
+    bounds
+        (min_lon, min_lat, max_lon, max_lat) in degrees.
+    width_px, height_px
+        Size of the view in CSS pixels.
+    padding
+        Share of the view left free around the bounds.
+    tile_px
+        Width of the world at zoom 0: 256 for Leaflet, 512 for deck.gl.
+
+    Returns
+    -------
+    float
+        Zoom level, between 0 and 20.
+    """
+    min_lon, min_lat, max_lon, max_lat = _check_bounds(bounds)
+
+    def merc_y(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    usable = 1 - 2 * padding
+    x_span = max((max_lon - min_lon) / 360, 1e-9)
+    y_span = max((merc_y(max_lat) - merc_y(min_lat)) / (2 * math.pi), 1e-9)
+    zoom = min(
+        math.log2(width_px * usable / tile_px / x_span),
+        math.log2(height_px * usable / tile_px / y_span),
+    )
+    return max(0.0, min(20.0, zoom))
+
+
+def _check_bounds(bounds: Bounds) -> Bounds:
+    values = tuple(float(v) for v in bounds)
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        msg = f"bounds must be four finite numbers (min_lon, min_lat, max_lon, max_lat): {bounds}"
+        raise ValidationError(msg)
+    min_lon, min_lat, max_lon, max_lat = values
+    if not (-180 <= min_lon <= max_lon <= 180 and -MAX_LAT <= min_lat <= max_lat <= MAX_LAT):
+        msg = f"bounds {bounds} are not (min_lon, min_lat, max_lon, max_lat) in degrees"
+        raise ValidationError(msg)
+    return min_lon, min_lat, max_lon, max_lat
+
+
+def _center_of(bounds: Bounds | None, center: LonLat | None) -> LonLat:
+    if center is not None:
+        return float(center[0]), float(center[1])
+    if bounds is not None:
+        min_lon, min_lat, max_lon, max_lat = _check_bounds(bounds)
+        return (min_lon + max_lon) / 2, (min_lat + max_lat) / 2
+    msg = "give the map either bounds or a center"
+    raise ValidationError(msg)
+
+
+def base_map(
+    *,
+    bounds: Bounds | None = None,
+    center: LonLat | None = None,
+    zoom: int = 15,
+    tiles: str | folium.TileLayer | None = None,
+    attribution: str | None = None,
+    background: str = BACKGROUND,
+    leaflet_url: str = LEAFLET_URL,
+    height: str | int = "100%",
+) -> folium.Map:
+    """An empty folium map that loads only the app's own Leaflet.
+
+    Parameters
+    ----------
+    bounds
+        Area to fit, (min_lon, min_lat, max_lon, max_lat); wins over `zoom`.
+    center
+        (lon, lat) of the initial view when `bounds` is not given.
+    zoom
+        Initial zoom when fitting no bounds.
+    tiles
+        A tile layer (URL template, folium name or :class:`folium.TileLayer`); the default
+        ``None`` draws no basemap. Remote tiles need the internet, and Gaode tiles the GCJ-02
+        shift (see DOMAIN.md).
+    attribution
+        Attribution of a custom tile URL.
+    background
+        CSS colour behind the layers.
+    leaflet_url
+        URL folder holding ``leaflet.js`` and ``leaflet.css``.
+    height
+        Height of the map element (CSS or pixels).
+
+    Returns
+    -------
+    folium.Map
+        Its ``default_js`` / ``default_css`` are Leaflet at `leaflet_url`, nothing else.
+
+    Raises
+    ------
+    ValidationError
+        If neither `bounds` nor `center` is given, or the bounds are not in degrees.
+    """
+    lon, lat = _center_of(bounds, center)
+    fmap = folium.Map(
+        location=(lat, lon),
+        zoom_start=zoom,
+        tiles=tiles,
+        attr=attribution,
+        height=height,
+        control_scale=True,
+        # Without tiles a fractional zoom costs nothing and lets bounds fill the view.
+        zoom_snap=1 if tiles is not None else 0.25,
+    )
+    # Instance lists: add_js_link() would otherwise change folium's class-wide defaults.
+    fmap.default_js = [("leaflet", f"{leaflet_url}/{LEAFLET_JS}")]
+    fmap.default_css = [("leaflet_css", f"{leaflet_url}/{LEAFLET_CSS}")]
+    style = f"<style>.leaflet-container {{ background: {background}; }}</style>"
+    root = cast(Figure, fmap.get_root())
+    root.header.add_child(folium.Element(style), name="mapgov_background")
+    if bounds is not None:
+        min_lon, min_lat, max_lon, max_lat = _check_bounds(bounds)
+        fmap.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]])
+    return fmap
+
+
+def _require_wgs84(frame: gpd.GeoDataFrame) -> None:
+    if frame.crs is None or not frame.crs.equals("EPSG:4326"):
+        msg = f"map layers take EPSG:4326 (lon/lat) frames, not {frame.crs}"
+        raise ValidationError(msg)
+
+
+def _light_copy(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> gpd.GeoDataFrame:
+    """Only `columns` plus geometry, coordinates rounded to :data:`COORD_DECIMALS`."""
+    _require_wgs84(frame)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        msg = f"frame has no column(s) {', '.join(missing)}"
+        raise ValidationError(msg)
+    geoms = shapely.set_precision(frame.geometry.to_numpy(), 10.0**-COORD_DECIMALS)
+    return gpd.GeoDataFrame(
+        frame[list(columns)].reset_index(drop=True), geometry=list(geoms), crs=frame.crs
+    )
+
+
+def outline_layer(
+    frame: gpd.GeoDataFrame,
+    *,
+    name: str,
+    tooltip_fields: Sequence[str] = (),
+    tooltip_aliases: Sequence[str] | None = None,
+    color: str = LINE_COLOR,
+    fill_color: str = FILL_COLOR,
+    fill_opacity: float = 0.08,
+    weight: float = 2,
+) -> folium.GeoJson:
+    """Polygons of `frame` as one folium GeoJSON layer with hover tooltips.
+
+    Parameters
+    ----------
+    frame
+        Polygons in EPSG:4326. Only `tooltip_fields` and the geometry are sent to the browser.
+    name
+        Layer name (shown in a layer control).
+    tooltip_fields
+        Columns shown on hover.
+    tooltip_aliases
+        Labels of those columns (translated by the caller); default the column names.
+    color, fill_color, fill_opacity, weight
+        Outline and fill style.
+
+    Returns
+    -------
+    folium.GeoJson
+        Add it to a map from :func:`base_map`.
+
+    Raises
+    ------
+    ValidationError
+        If `frame` is not in EPSG:4326 or lacks a tooltip column.
+    """
+    data = _light_copy(frame, tooltip_fields)
+    style = {"color": color, "weight": weight, "fillColor": fill_color, "fillOpacity": fill_opacity}
+    tooltip = None
+    if tooltip_fields:
+        aliases = list(tooltip_aliases) if tooltip_aliases is not None else list(tooltip_fields)
+        tooltip = folium.GeoJsonTooltip(fields=list(tooltip_fields), aliases=aliases)
+    return folium.GeoJson(
+        data,
+        name=name,
+        style_function=lambda _feature: style,
+        highlight_function=lambda _feature: {**style, "weight": weight + 2},
+        tooltip=tooltip,
+    )
+
+
+def view_state(
+    *,
+    bounds: Bounds | None = None,
+    center: LonLat | None = None,
+    zoom: float = 15,
+    width_px: int = 700,
+    height_px: int = 500,
+) -> pdk.ViewState:
+    """pydeck camera looking straight down at `bounds` (or `center` at `zoom`).
+
+    Parameters
+    ----------
+    bounds
+        Area to fit, (min_lon, min_lat, max_lon, max_lat); wins over `zoom`.
+    center
+        (lon, lat) when no bounds are given.
+    zoom
+        deck.gl zoom (512-pixel world at zoom 0, one less than Leaflet's for the same view).
+    width_px, height_px
+        Size of the chart the bounds must fit (``st.pydeck_chart`` is 500 px high).
+
+    Raises
+    ------
+    ValidationError
+        If neither `bounds` nor `center` is given.
+    """
+    lon, lat = _center_of(bounds, center)
+    if bounds is not None:
+        zoom = zoom_for_bounds(bounds, width_px=width_px, height_px=height_px, tile_px=512)
+    return pdk.ViewState(longitude=lon, latitude=lat, zoom=zoom, pitch=0, bearing=0)
+
+
+def deck_geojson_layer(
+    frame: gpd.GeoDataFrame,
+    *,
+    layer_id: str,
+    columns: Sequence[str] = (),
+    fill_color: Sequence[int] = (200, 22, 29, 40),
+    line_color: Sequence[int] = (200, 22, 29, 255),
+    line_width_px: float = 2,
+    pickable: bool = True,
+) -> pdk.Layer:
+    """A pydeck GeoJsonLayer of `frame` (EPSG:4326), carrying only `columns` as properties.
+
+    Parameters
+    ----------
+    frame
+        Geometries in EPSG:4326.
+    layer_id
+        Stable id: Streamlit reports selections by layer id.
+    columns
+        Columns kept as feature properties (for tooltips and selection).
+    fill_color, line_color
+        RGBA colours.
+    line_width_px
+        Outline width in pixels.
+    pickable
+        Whether hovering and clicking pick features.
+
+    Raises
+    ------
+    ValidationError
+        If `frame` is not in EPSG:4326 or lacks a column.
+    """
+    data = _light_copy(frame, columns)
+    return pdk.Layer(
+        "GeoJsonLayer",
+        data=data.__geo_interface__,
+        id=layer_id,
+        get_fill_color=list(fill_color),
+        get_line_color=list(line_color),
+        # A number, not line_width_units="pixels": pydeck turns strings into JS expressions.
+        line_width_min_pixels=line_width_px,
+        stroked=True,
+        filled=True,
+        pickable=pickable,
+    )
+
+
+def deck(
+    layers: Sequence[pdk.Layer],
+    *,
+    bounds: Bounds | None = None,
+    center: LonLat | None = None,
+    zoom: float = 15,
+    tooltip: dict[str, Any] | bool = False,
+) -> pdk.Deck:
+    """A pydeck Deck with no basemap and no provider token.
+
+    Parameters
+    ----------
+    layers
+        Layers, each with a stable ``id`` (pydeck would invent a random one, and Streamlit
+        reports selections by layer id).
+    bounds, center, zoom
+        Initial view, as in :func:`view_state`.
+    tooltip
+        pydeck tooltip spec (``{"html": "...{name}..."}``) or ``False``.
+
+    Returns
+    -------
+    pydeck.Deck
+        ``map_provider`` is ``None`` and ``map_style`` pydeck's placeholder, so neither
+        pydeck nor Streamlit loads a style, tiles or fonts from the internet.
+    """
+    return pdk.Deck(
+        layers=list(layers),
+        initial_view_state=view_state(bounds=bounds, center=center, zoom=zoom),
+        map_provider=None,
+        tooltip=tooltip,
+    )
+
+
+_TAG = re.compile(r"<(script|link|img|iframe)\b[^>]*>", re.IGNORECASE)
+_URL_ATTR = re.compile(r"\b(?:src|href)\s*=\s*[\"']?([^\"'\s>]+)", re.IGNORECASE)
+
+
+def remote_resources(html: str) -> list[str]:
+    """URLs of scripts, stylesheets, images and frames that `html` loads from another host.
+
+    Anything absolute (``http://``, ``https://``) or protocol-relative (``//host``) counts;
+    paths on the app's own server (``/app/static/...``) do not.
+
+    Examples
+    --------
+    >>> remote_resources('<script src="https://cdn.example/x.js"></script>'
+    ...                  '<link rel="stylesheet" href="/app/static/leaflet/leaflet.css"/>')
+    ['https://cdn.example/x.js']
+    """
+    urls = []
+    for tag in _TAG.finditer(html):
+        for url in _URL_ATTR.findall(tag.group(0)):
+            if re.match(r"^(?:[a-z][a-z0-9+.-]*:)?//", url, re.IGNORECASE):
+                urls.append(url)
+    return urls

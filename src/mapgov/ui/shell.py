@@ -1,0 +1,194 @@
+"""The app shell: navigation, language, place pickers, first start.
+
+``app.py`` calls :func:`run_app` once per rerun. It resolves the language from the URL, lays
+out the sidebar, makes sure the database and the web assets exist, records the
+:class:`~mapgov.ui.state.View` and runs the chosen page inside :func:`show_errors`.
+
+The wall screen is the default page, served at ``/``. Streamlit gives the default page no
+other address, so ``/wall`` would say "page not found"; a hidden alias page answers at
+``/wall`` and switches to ``/`` with the same query string.
+
+The page scripts live in ``app_pages/``, not ``pages/``: while a ``pages/`` folder exists
+beside ``app.py``, Streamlit runs the first request of a fresh server in its old multipage
+mode, which executes e.g. ``pages/issues.py`` directly, without ``app.py`` (no shell, no
+sidebar, an exception), whenever that first request is not for ``/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import streamlit as st
+from streamlit.navigation.page import StreamlitPage
+
+from mapgov.i18n import DEFAULT_LANG, LANGS, t
+from mapgov.places import display_names
+from mapgov.store import Store, open_store
+from mapgov.ui import data
+from mapgov.ui.state import COMMUNITY, LANG, STREET, View, picker, resolve_choice, set_view
+from mapgov.ui.widgets import show_errors
+
+__all__ = [
+    "ALL_COMMUNITIES",
+    "PAGES",
+    "WALL_ALIAS",
+    "PageSpec",
+    "Pages",
+    "build_pages",
+    "run_app",
+    "sidebar",
+]
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One page: ``key`` names its catalogue entries (``page.<key>.nav/title/lead``) and its
+    script ``app_pages/<key>.py``; ``url_path`` is its address; ``icon`` a Material icon."""
+
+    key: str
+    url_path: str
+    icon: str
+
+    @property
+    def script(self) -> str:
+        """Page script, relative to ``app.py`` (``app_pages/``: see the module docstring)."""
+        return f"app_pages/{self.key}.py"
+
+
+PAGES: Final = (
+    PageSpec("wall", "wall", ":material/dashboard:"),
+    PageSpec("issues", "issues", ":material/report:"),
+    PageSpec("life_circle", "life-circle", ":material/directions_walk:"),
+    PageSpec("party", "party", ":material/flag:"),
+    PageSpec("data", "data", ":material/database:"),
+)
+"""The pages in navigation order; the first is the default, served at ``/``."""
+WALL_ALIAS: Final = PAGES[0].url_path
+FAVICON: Final = "🗺️"
+ALL_COMMUNITIES: Final = ""
+"""Community picker value for the whole street (no ``community`` in the URL)."""
+
+
+@dataclass(frozen=True)
+class Pages:
+    """The navigation's pages: the visible ones in order, and the hidden ``/wall`` alias."""
+
+    visible: tuple[StreamlitPage, ...]
+    alias: StreamlitPage
+
+    @property
+    def default(self) -> StreamlitPage:
+        """The wall screen at ``/``."""
+        return self.visible[0]
+
+
+def build_pages(lang: str) -> Pages:
+    """``st.Page`` objects with translated titles (the default page at ``/``)."""
+    default, *others = PAGES
+    visible = [
+        st.Page(
+            default.script,
+            title=t(f"page.{default.key}.nav", lang),
+            icon=default.icon,
+            url_path="",
+            default=True,
+        ),
+        *(
+            st.Page(p.script, title=t(f"page.{p.key}.nav", lang), icon=p.icon, url_path=p.url_path)
+            for p in others
+        ),
+    ]
+    alias = st.Page(
+        default.script,
+        title=t(f"page.{default.key}.nav", lang),
+        icon=default.icon,
+        url_path=WALL_ALIAS,
+        visibility="hidden",
+    )
+    return Pages(visible=tuple(visible), alias=alias)
+
+
+def _street_options(store: Store, lang: str) -> dict[str, str]:
+    streets = data.street_list(store)
+    return dict(zip(streets["street_id"], display_names(streets, lang), strict=True))
+
+
+def _community_options(store: Store, street_id: str, lang: str) -> dict[str, str]:
+    communities = data.community_list(store, street_id)
+    options = {ALL_COMMUNITIES: t("sidebar.all_communities", lang)}
+    options.update(zip(communities["community_id"], display_names(communities, lang), strict=True))
+    return options
+
+
+def sidebar(store: Store, lang: str) -> tuple[str | None, str | None]:
+    """Street and community pickers plus the language switch; returns the chosen ids."""
+    side = st.sidebar
+    side.subheader(t("sidebar.place", lang))
+    streets = _street_options(store, lang)
+    street_id: str | None = None
+    community_id: str | None = None
+    if streets:
+        street_id = resolve_choice(STREET, list(streets), next(iter(streets)))
+        picker(
+            side,
+            STREET,
+            label=t("sidebar.street", lang),
+            options=list(streets),
+            value=street_id,
+            format_func=streets.__getitem__,
+        )
+        communities = _community_options(store, street_id, lang)
+        community = resolve_choice(COMMUNITY, list(communities), ALL_COMMUNITIES)
+        picker(
+            side,
+            COMMUNITY,
+            label=t("sidebar.community", lang),
+            options=list(communities),
+            value=community,
+            format_func=communities.__getitem__,
+        )
+        community_id = community or None
+    else:
+        side.warning(t("error.no_street", lang))
+    as_of = store.meta().get("as_of")
+    if as_of:
+        side.caption(t("sidebar.data_as_of", lang, as_of=as_of))
+    side.divider()
+    picker(
+        side,
+        LANG,
+        label=t("sidebar.language", lang),
+        options=list(LANGS),
+        value=lang,
+        format_func=lambda code: t(f"lang.{code}", lang),
+        horizontal=True,
+    )
+    return street_id, community_id
+
+
+def run_app(root: Path) -> None:
+    """One run of the whole app (called by ``app.py``).
+
+    Parameters
+    ----------
+    root
+        Folder of ``app.py``; Leaflet goes to ``root/static`` on first start.
+    """
+    lang = resolve_choice(LANG, LANGS, DEFAULT_LANG)
+    # The favicon must be an emoji (inlined as SVG): Streamlit fetches a Material-icon favicon
+    # from fonts.gstatic.com, and would take the page's Material icon if none were set here.
+    st.set_page_config(page_icon=FAVICON, layout="wide", initial_sidebar_state="expanded")
+    pages = build_pages(lang)
+    page = st.navigation([*pages.visible, pages.alias])
+    if page is pages.alias:
+        st.switch_page(pages.default, query_params=st.query_params.to_dict())
+    with show_errors(lang):
+        data.ensure_assets(root / "static")
+        db = data.database_path()
+        data.ensure_database(db, lang)
+        store = open_store(db)
+        street_id, community_id = sidebar(store, lang)
+        set_view(View(lang=lang, db=str(db), street_id=street_id, community_id=community_id))
+        page.run()

@@ -1,0 +1,165 @@
+"""The view a user is looking at, carried in the URL query so that a link reopens it.
+
+Three query parameters make a view: ``lang`` (``zh`` default, ``en``), ``street`` and
+``community`` (ids; no ``community`` means the whole street). A value in the URL wins when it
+is valid; otherwise the choice remembered in this session is used (Streamlit drops the query
+string when the user switches pages), otherwise the default. The result is written back to
+the URL on every run, so the address bar always names what is on screen.
+
+Session state holds only these ids (``mapgov.<param>``) and the widgets' values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Final
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from mapgov.errors import MapgovError
+
+__all__ = [
+    "COMMUNITY",
+    "LANG",
+    "STREET",
+    "View",
+    "current_view",
+    "picker",
+    "resolve_choice",
+    "set_view",
+]
+
+LANG: Final = "lang"
+STREET: Final = "street"
+COMMUNITY: Final = "community"
+
+_REMEMBERED = "mapgov.{}"
+_WIDGET = "mapgov.widget.{}"
+_VIEW = "mapgov.view"
+
+
+@dataclass(frozen=True)
+class View:
+    """What the current run shows: language, database and place (ids only)."""
+
+    lang: str
+    db: str
+    street_id: str | None
+    community_id: str | None
+
+
+def set_view(view: View) -> None:
+    """Record the view that pages read with :func:`current_view` during this run."""
+    st.session_state[_VIEW] = view
+
+
+def current_view() -> View:
+    """The view chosen by the app shell for this run.
+
+    Raises
+    ------
+    MapgovError
+        If a page runs without the shell (open the app through ``app.py``).
+    """
+    view = st.session_state.get(_VIEW)
+    if not isinstance(view, View):
+        msg = "pages run inside the app: start it with `streamlit run app.py`"
+        raise MapgovError(msg)
+    return view
+
+
+def _write_param(name: str, value: str) -> None:
+    if not value:
+        if name in st.query_params:
+            del st.query_params[name]
+    elif st.query_params.get(name) != value:
+        st.query_params[name] = value
+
+
+def resolve_choice(name: str, options: Sequence[str], default: str) -> str:
+    """The value of query parameter `name`: from the URL, else remembered, else `default`.
+
+    Only values in `options` are accepted (an unknown id in a link falls back quietly). The
+    chosen value is remembered in the session and written back to the URL; the empty string
+    (e.g. "all communities") removes the parameter.
+
+    Parameters
+    ----------
+    name
+        Query parameter, e.g. :data:`STREET`.
+    options
+        Acceptable values; ``""`` among them stands for "no parameter".
+    default
+        Used when neither the URL nor the session names a valid value.
+
+    Returns
+    -------
+    str
+        The chosen value.
+    """
+    remembered_key = _REMEMBERED.format(name)
+    candidates = []
+    if name in st.query_params:
+        candidates.append(st.query_params[name])
+    if remembered_key in st.session_state:
+        candidates.append(st.session_state[remembered_key])
+    value = next((c for c in candidates if c in options), default)
+    st.session_state[remembered_key] = value
+    _write_param(name, value)
+    return value
+
+
+def _picked(name: str) -> None:
+    """Widget callback: the user's pick becomes the URL's and the session's value."""
+    value = st.session_state[_WIDGET.format(name)]
+    st.session_state[_REMEMBERED.format(name)] = value
+    _write_param(name, value)
+
+
+def picker(
+    container: DeltaGenerator,
+    name: str,
+    *,
+    label: str,
+    options: Sequence[str],
+    value: str,
+    format_func: Callable[[str], str],
+    horizontal: bool = False,
+) -> None:
+    """A selectbox (or horizontal radio) bound to query parameter `name`.
+
+    Call :func:`resolve_choice` first and pass its result as `value`; a change by the user
+    is written to the URL by a callback before the next run starts, so that run's
+    :func:`resolve_choice` already sees it.
+
+    Parameters
+    ----------
+    container
+        Where to draw it (e.g. ``st.sidebar``).
+    name
+        Query parameter.
+    label
+        Translated label.
+    options
+        Values to offer.
+    value
+        The current value (one of `options`).
+    format_func
+        Display text of a value.
+    horizontal
+        Draw radio buttons in a row instead of a selectbox (for two or three options).
+    """
+    widget_key = _WIDGET.format(name)
+    st.session_state[widget_key] = value
+    draw = partial(container.radio, horizontal=True) if horizontal else container.selectbox
+    draw(
+        label,
+        list(options),
+        format_func=format_func,
+        key=widget_key,
+        on_change=_picked,
+        args=(name,),
+    )

@@ -1,0 +1,126 @@
+"""Pieces that pages lay out: headers, figure rows, maps, error display."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Final
+
+import folium
+import streamlit as st
+from streamlit_folium import st_folium
+
+from mapgov import layers
+from mapgov.errors import MapgovError
+from mapgov.i18n import t
+from mapgov.places import display_name, display_names
+from mapgov.store import open_store
+from mapgov.ui import data
+from mapgov.ui.state import View
+
+__all__ = [
+    "COMPOUND_COLOR",
+    "MAP_HEIGHT",
+    "community_map",
+    "page_header",
+    "place_metrics",
+    "scope_header",
+    "scope_title",
+    "show_errors",
+    "show_map",
+]
+
+MAP_HEIGHT: Final = 520
+COMPOUND_COLOR: Final = "#B8860B"
+
+
+@contextmanager
+def show_errors(lang: str) -> Iterator[None]:
+    """Show a :class:`MapgovError` raised inside as ``st.error`` (no traceback).
+
+    Other exceptions are bugs and propagate. Streamlit's own control flow (rerun, stop,
+    page switch) is not a MapgovError and passes through untouched.
+    """
+    try:
+        yield
+    except MapgovError as err:
+        st.error(t("error.message", lang, message=err), icon=":material/error:")
+
+
+def page_header(view: View, page: str) -> None:
+    """Title and one-line description of `page` (``wall``, ``issues`` ...), translated."""
+    st.title(t(f"page.{page}.title", view.lang))
+    st.caption(t(f"page.{page}.lead", view.lang))
+
+
+def scope_title(view: View) -> str:
+    """The place on screen, e.g. ``西工街道 · 王城社区`` (empty without a street)."""
+    if view.street_id is None:
+        return ""
+    store = open_store(view.db)
+    streets = data.street_list(store).set_index("street_id")
+    street = streets.loc[view.street_id]
+    street_name = display_name(street["name"], street["name_en"], view.lang)
+    if view.community_id is None:
+        return t("wall.scope_street", view.lang, street=street_name)
+    communities = data.community_list(store, view.street_id).set_index("community_id")
+    community = communities.loc[view.community_id]
+    community_name = display_name(community["name"], community["name_en"], view.lang)
+    return t("wall.scope_community", view.lang, street=street_name, community=community_name)
+
+
+def scope_header(view: View) -> None:
+    """The place on screen as a subheader (nothing without a street)."""
+    title = scope_title(view)
+    if title:
+        st.subheader(title)
+
+
+def place_metrics(view: View) -> None:
+    """One row of headline counts (communities ... residents) of the place on screen."""
+    counts = data.place_counts(open_store(view.db), view.street_id, view.community_id)
+    items = counts.as_dict()
+    for column, (name, value) in zip(st.columns(len(items)), items.items(), strict=True):
+        column.metric(t(f"metric.{name}", view.lang), f"{value:,}")
+
+
+def show_map(fmap: folium.Map, *, key: str, height: int = MAP_HEIGHT) -> None:
+    """Embed a folium map that sends nothing back (panning and zooming cause no rerun)."""
+    st_folium(fmap, key=key, height=height, use_container_width=True, returned_objects=[])
+
+
+def community_map(view: View) -> None:
+    """Map of the street: community outlines and compounds; the chosen community stands out."""
+    if view.street_id is None:
+        return
+    store = open_store(view.db)
+    areas = data.community_areas(store, view.street_id)
+    if areas.empty:
+        return
+    areas = areas.assign(label=display_names(areas, view.lang))
+    compounds = data.compound_areas(store, view.street_id)
+    compounds = compounds.assign(label=display_names(compounds, view.lang))
+    fmap = layers.base_map(bounds=tuple(areas.total_bounds))
+    layers.outline_layer(
+        areas,
+        name="communities",
+        tooltip_fields=["label"],
+        tooltip_aliases=[t("sidebar.community", view.lang)],
+        fill_opacity=0.04,
+    ).add_to(fmap)
+    chosen = areas[areas["community_id"] == view.community_id]
+    if not chosen.empty:
+        layers.outline_layer(chosen, name="chosen", fill_opacity=0.18, weight=4).add_to(fmap)
+    if not compounds.empty:
+        layers.outline_layer(
+            compounds,
+            name="compounds",
+            tooltip_fields=["label"],
+            tooltip_aliases=[t("metric.compounds", view.lang)],
+            color=COMPOUND_COLOR,
+            fill_color=COMPOUND_COLOR,
+            fill_opacity=0.35,
+            weight=1,
+        ).add_to(fmap)
+    show_map(fmap, key=f"community_map.{view.street_id}")
+    st.caption(t("wall.map_caption", view.lang))

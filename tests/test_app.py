@@ -1,0 +1,277 @@
+"""The app shell under Streamlit's AppTest: pages, languages, the view in the URL, first start."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import mapgov.demo
+from mapgov import places
+from mapgov.config import DB_ENV
+from mapgov.errors import ValidationError
+from mapgov.i18n import LANGS, t
+from mapgov.store import Store
+from mapgov.summary import place_counts
+from mapgov.ui import PAGES
+
+from .handdrawn import EXPECTED, build_two_streets
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT = 60
+PAGE_KEYS = [p.key for p in PAGES]
+
+
+def _open(query: dict[str, str] | None = None, *, app: Path = ROOT / "app.py") -> AppTest:
+    at = AppTest.from_file(str(app), default_timeout=TIMEOUT)
+    at.query_params.update(query or {})
+    return at.run()
+
+
+def _goto(at: AppTest, page: str) -> AppTest:
+    return at.switch_page(f"app_pages/{page}.py").run()
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def _metrics(at: AppTest) -> tuple[int, ...]:
+    return tuple(int(m.value.replace(",", "")) for m in at.metric)
+
+
+@pytest.fixture
+def demo_app(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> Path:
+    monkeypatch.setenv(DB_ENV, str(demo_db))
+    return demo_db
+
+
+@pytest.fixture(scope="module")
+def two_streets_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_two_streets(tmp_path_factory.mktemp("hand") / "two.sqlite")
+
+
+@pytest.fixture
+def two_streets_app(monkeypatch: pytest.MonkeyPatch, two_streets_db: Path) -> Path:
+    monkeypatch.setenv(DB_ENV, str(two_streets_db))
+    return two_streets_db
+
+
+# -- pages and languages -------------------------------------------------------------------
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("page", PAGE_KEYS)
+def test_every_page_opens_translated(demo_app: Path, page: str, lang: str) -> None:
+    at = _goto(_open({"lang": lang}), page)
+    _ok(at)
+    assert [e.value for e in at.title] == [t(f"page.{page}.title", lang)]
+    assert t(f"page.{page}.lead", lang) in [c.value for c in at.caption]
+    assert at.query_params["lang"] == lang
+    assert at.sidebar.radio[0].value == lang
+
+
+def test_zh_is_the_default_and_written_to_the_url(demo_app: Path) -> None:
+    at = _open()
+    _ok(at)
+    assert at.title[0].value == "街道治理大屏"
+    assert at.query_params["lang"] == "zh"
+    assert [s.label for s in at.sidebar.selectbox] == ["街道", "社区"]
+
+
+def test_an_unknown_language_falls_back_to_zh(demo_app: Path) -> None:
+    at = _open({"lang": "fr"})
+    assert at.title[0].value == "街道治理大屏"
+    assert at.query_params["lang"] == "zh"
+
+
+def test_the_language_switch_writes_the_url_and_survives_page_switches(demo_app: Path) -> None:
+    at = _open()
+    at.sidebar.radio[0].set_value("en").run()
+    _ok(at)
+    assert at.title[0].value == t("page.wall.title", "en")
+    assert at.query_params["lang"] == "en"
+    assert [s.label for s in at.sidebar.selectbox] == ["Street", "Community"]
+    at.query_params.clear()  # a click in the navigation drops the query string
+    _goto(at, "party")
+    assert at.title[0].value == t("page.party.title", "en")
+    assert at.query_params["lang"] == "en"
+
+
+def test_wall_alias_opens_the_wall_screen_and_keeps_the_query(demo_app: Path) -> None:
+    """``/wall`` resolves to the hidden alias page, which switches to the default page."""
+    at = _goto(_open({"lang": "en"}), "issues")
+    assert at.title[0].value == t("page.issues.title", "en")
+    # AppTest has no public page registry; its private one shows what /wall resolves to.
+    by_url = {info["url_pathname"]: h for h, info in at._registered_pages.items()}
+    assert by_url["wall"] != by_url[""]  # a page of its own at /wall, besides the default
+    _goto(at, "wall")  # AppTest picks the page registered at /wall: the alias
+    assert at._finished_page_script_hash == by_url[""]  # ... which switched to the default
+    _ok(at)
+    assert at.title[0].value == t("page.wall.title", "en")
+    assert at.query_params["lang"] == "en"
+    assert len(at.metric) == 6
+
+
+# -- figures from the store ----------------------------------------------------------------
+def test_wall_figures_come_from_the_store(demo_app: Path, demo_store: Store) -> None:
+    at = _open()
+    street_id = places.street_list(demo_store)["street_id"].iloc[0]
+    expected = place_counts(demo_store, street_id=street_id)
+    assert _metrics(at) == tuple(expected.as_dict().values())
+    assert [m.label for m in at.metric] == ["社区", "片区", "小区", "楼栋", "户数", "居民"]
+    assert at.query_params["street"] == street_id
+
+
+def test_community_in_the_url_is_honoured(demo_app: Path, demo_store: Store) -> None:
+    street_id = places.street_list(demo_store)["street_id"].iloc[0]
+    community = places.community_list(demo_store, street_id).iloc[1]
+    at = _open({"street": street_id, "community": community["community_id"], "lang": "en"})
+    _ok(at)
+    expected = place_counts(demo_store, street_id=street_id, community_id=community["community_id"])
+    assert _metrics(at) == tuple(expected.as_dict().values())
+    assert _metrics(at)[0] == 1
+    assert community["name_en"] in at.subheader[0].value
+    assert at.sidebar.selectbox[1].value == community["community_id"]
+    assert at.query_params["community"] == community["community_id"]
+
+
+def test_unknown_ids_in_the_url_fall_back_quietly(two_streets_app: Path) -> None:
+    at = _open({"street": "S9", "community": "C9"})
+    _ok(at)
+    assert at.query_params["street"] == "S1"
+    assert "community" not in at.query_params
+    assert _metrics(at) == EXPECTED["S1", None]
+
+
+@pytest.mark.parametrize(("street", "community"), [("S1", None), ("S1", "C2"), ("S2", None)])
+def test_street_and_community_from_the_url(
+    two_streets_app: Path, street: str, community: str | None
+) -> None:
+    query = {"street": street} | ({"community": community} if community else {})
+    at = _open(query)
+    _ok(at)
+    assert _metrics(at) == EXPECTED[street, community]
+    assert at.sidebar.selectbox[0].value == street
+    assert at.sidebar.selectbox[1].value == (community or "")
+
+
+def test_picks_go_to_the_url_and_survive_page_switches(two_streets_app: Path) -> None:
+    at = _open({"lang": "en"})
+    at.sidebar.selectbox[1].set_value("C2").run()
+    _ok(at)
+    assert at.query_params["community"] == "C2"
+    assert _metrics(at) == EXPECTED["S1", "C2"]
+    assert at.subheader[0].value == "Xigong · 金谷社区"  # no English name: Chinese shown
+    at.query_params.clear()  # as a click in the navigation does
+    _goto(at, "life_circle")
+    _ok(at)
+    assert at.query_params["community"] == "C2"
+    assert at.query_params["street"] == "S1"
+    assert at.sidebar.selectbox[1].value == "C2"
+    _goto(at, "wall")
+    assert _metrics(at) == EXPECTED["S1", "C2"]
+
+
+def test_a_new_street_resets_the_community(two_streets_app: Path) -> None:
+    at = _open({"street": "S1", "community": "C1"})
+    at.sidebar.selectbox[0].set_value("S2").run()
+    _ok(at)
+    assert at.query_params["street"] == "S2"
+    assert "community" not in at.query_params
+    assert at.sidebar.selectbox[1].value == ""
+    assert _metrics(at) == EXPECTED["S2", None]
+
+
+def test_all_communities_removes_the_parameter(two_streets_app: Path) -> None:
+    at = _open({"street": "S1", "community": "C1"})
+    assert at.sidebar.selectbox[1].options == ["全部社区", "王城社区", "金谷社区"]
+    at.sidebar.selectbox[1].set_value("").run()
+    assert "community" not in at.query_params
+    assert _metrics(at) == EXPECTED["S1", None]
+
+
+# -- first start and errors ----------------------------------------------------------------
+@pytest.fixture
+def app_copy(tmp_path: Path) -> Path:
+    """app.py and its pages in a fresh folder (so static/ is created there)."""
+    shutil.copy(ROOT / "app.py", tmp_path / "app.py")
+    shutil.copytree(ROOT / "app_pages", tmp_path / "app_pages")
+    shutil.copytree(ROOT / ".streamlit", tmp_path / ".streamlit")
+    return tmp_path / "app.py"
+
+
+def _fake_build(demo_db: Path, calls: list[dict[str, Any]]) -> Callable[..., Path]:
+    def build_demo(path: Path, **kwargs: Any) -> Path:
+        calls.append({"path": Path(path), **kwargs})
+        kwargs["progress"]("layout", 0.25)
+        kwargs["progress"]("write:building", 0.8)
+        shutil.copyfile(demo_db, path)
+        return Path(path)
+
+    return build_demo
+
+
+def test_first_start_builds_the_demo_and_the_assets(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path, app_copy: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "new" / "data" / "mapgov.sqlite"
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(mapgov.demo, "build_demo", _fake_build(demo_db, calls))
+    monkeypatch.setenv(DB_ENV, str(db))
+    at = _open({"lang": "en"}, app=app_copy)
+    _ok(at)
+    assert len(calls) == 1
+    assert calls[0]["path"] == db
+    assert (calls[0]["seed"], calls[0]["scale"]) == (42, 1)
+    assert db.is_file()
+    assert (app_copy.parent / "static" / "leaflet" / "leaflet.js").is_file()
+    assert at.toast[0].value == t("setup.done", "en", path=db)
+    assert at.title[0].value == t("page.wall.title", "en")
+    at.run()  # the second run finds both and builds nothing
+    assert len(calls) == 1
+
+
+def test_a_failed_first_start_is_shown_not_raised(
+    monkeypatch: pytest.MonkeyPatch, app_copy: Path, tmp_path: Path
+) -> None:
+    def refuse(path: Path, **kwargs: Any) -> Path:
+        kwargs["progress"]("layout", 0.42)
+        msg = "scale must be between 1 and 20"
+        raise ValidationError(msg)
+
+    monkeypatch.setattr(mapgov.demo, "build_demo", refuse)
+    monkeypatch.setenv(DB_ENV, str(tmp_path / "none.sqlite"))
+    at = _open(app=app_copy)
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        t("error.message", "zh", message="scale must be between 1 and 20")
+    ]
+    (progress,) = at.get("progress")  # left standing where the build stopped
+    assert progress.proto.value == 42
+    assert progress.proto.text == t("setup.stage", "zh", percent=42)
+
+
+def test_a_broken_database_is_an_error_message(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    bad = tmp_path / "mapgov.sqlite"
+    bad.write_text("this is not SQLite")
+    monkeypatch.setenv(DB_ENV, str(bad))
+    at = _open({"lang": "en"})
+    assert not at.exception
+    assert len(at.error) == 1
+    assert "is not a mapgov database" in at.error[0].value
+    assert at.error[0].value.startswith("Something went wrong: ")
+
+
+def test_no_pages_folder_beside_app_py() -> None:
+    """While ``pages/`` exists, Streamlit's old multipage mode runs a fresh server's first
+    non-root request without app.py (see mapgov.ui.shell); the pages live in app_pages/."""
+    assert not (ROOT / "pages").exists()
+    assert sorted(p.name for p in (ROOT / "app_pages").glob("*.py")) == sorted(
+        f"{key}.py" for key in PAGE_KEYS
+    )

@@ -1,0 +1,296 @@
+"""The real app in headless chromium, offline: navigation, /wall, the local Leaflet map.
+
+Each test server is ``streamlit run app.py`` on a free port against the session's demo
+database; it is awaited on ``/_stcore/health`` (checked again whenever the server writes a
+line, never by sleeping) and stopped by its own process id. The browser resolves every host
+but 127.0.0.1 to nothing, so anything fetched from the internet would fail and is also
+recorded and asserted absent.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+
+from mapgov.config import DB_ENV
+from mapgov.i18n import t
+from mapgov.ui import PAGES
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+]
+SCREENSHOT = ROOT / "docs" / "screenshot.png"
+VIEWPORT = {"width": 1600, "height": 1000}
+START_TIMEOUT_S = 90
+UI_TIMEOUT_MS = 30_000
+FOLIUM_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
+
+@dataclass
+class Server:
+    """A running ``streamlit run app.py`` and everything it printed."""
+
+    url: str
+    process: subprocess.Popen[str]
+    output: list[str] = field(default_factory=list)
+
+    def log(self) -> str:
+        """What the server printed so far (for failure messages)."""
+        return "".join(self.output[-60:])
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"{CHROMIUM} is missing: install it with `apt-get install -y chromium fonts-noto-cjk`"
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as response:
+            return response.status == 200 and response.read().strip() == b"ok"
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+def _pump(stream: object, lines: queue.Queue[str | None], output: list[str]) -> None:
+    for line in stream:  # type: ignore[attr-defined]
+        output.append(line)
+        lines.put(line)
+    lines.put(None)
+
+
+def _start(db: Path) -> Server:
+    port = _free_port()
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.port", str(port), "--server.address", "127.0.0.1",
+    ]  # fmt: skip
+    env = {**os.environ, DB_ENV: str(db), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    server = Server(url=f"http://127.0.0.1:{port}", process=process)
+    lines: queue.Queue[str | None] = queue.Queue()
+    threading.Thread(target=_pump, args=(process.stdout, lines, server.output), daemon=True).start()
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not _healthy(server.url):
+        try:  # the next thing the server says is the next moment to ask again
+            line = lines.get(timeout=max(deadline - time.monotonic(), 0.01))
+        except queue.Empty:
+            _stop(server)
+            pytest.fail(f"server not healthy after {START_TIMEOUT_S} s:\n{server.log()}")
+        if line is None and not _healthy(server.url):
+            _stop(server)
+            pytest.fail(f"server exited with {process.wait()}:\n{server.log()}")
+    return server
+
+
+def _stop(server: Server) -> None:
+    if server.process.poll() is None:
+        os.kill(server.process.pid, signal.SIGTERM)
+        try:
+            server.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.kill(server.process.pid, signal.SIGKILL)
+            server.process.wait()
+    if server.process.stdout:
+        server.process.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def server(demo_db: Path) -> Iterator[Server]:
+    _require_chromium()
+    running = _start(demo_db)
+    yield running
+    _stop(running)
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    _require_chromium()
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+
+
+@dataclass
+class Visit:
+    """A browser tab plus every URL it requested and every console error."""
+
+    page: Page
+    requests: list[str]
+    errors: list[str]
+
+    def remote(self, base: str) -> list[str]:
+        """Requests that went anywhere but the app itself."""
+        return [u for u in self.requests if not u.startswith((base, "data:", "blob:", "about:"))]
+
+
+@pytest.fixture
+def visit(browser: Browser) -> Iterator[Visit]:
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(UI_TIMEOUT_MS)
+    expect.set_options(timeout=UI_TIMEOUT_MS)  # a cold server's first run takes a while
+    tab = Visit(page=page, requests=[], errors=[])
+    context.on("request", lambda request: tab.requests.append(request.url))
+    page.on("console", lambda msg: tab.errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda err: tab.errors.append(str(err)))
+    yield tab
+    context.close()
+
+
+def _heading(page: Page, text: str) -> None:
+    expect(page.locator("h1").first).to_have_text(text)
+
+
+def _nav_links(page: Page) -> list[str]:
+    links = page.get_by_test_id("stSidebarNavLink")
+    expect(links).to_have_count(len(PAGES))
+    return [text.strip() for text in links.all_inner_texts()]
+
+
+def _query(page: Page) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(page.url).query)
+
+
+def _no_exception(page: Page) -> None:
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+
+
+def _wait_for_map(page: Page, polygons: int) -> None:
+    frame = page.frame_locator(FOLIUM_IFRAME)
+    expect(frame.locator("path.leaflet-interactive")).to_have_count(polygons)
+
+
+# -- tests ---------------------------------------------------------------------------------
+def test_a_deep_link_works_on_a_fresh_server(demo_db: Path, visit: Visit) -> None:
+    """The first request of a new server is for /life-circle, not /: still the whole app."""
+    _require_chromium()
+    fresh = _start(demo_db)
+    try:
+        visit.page.goto(f"{fresh.url}/life-circle?lang=en")
+        _heading(visit.page, t("page.life_circle.title", "en"))
+        _no_exception(visit.page)
+        assert _nav_links(visit.page)[2].endswith(t("page.life_circle.nav", "en"))
+        expect(visit.page.get_by_test_id("stSidebar").get_by_text("Street")).to_be_visible()
+        assert urlsplit(visit.page.url).path == "/life-circle"
+        assert visit.remote(fresh.url) == []
+    finally:
+        _stop(fresh)
+    assert "Traceback" not in fresh.log()
+
+
+def test_navigation_shows_five_pages_and_switches(server: Server, visit: Visit) -> None:
+    page = visit.page
+    page.goto(server.url)
+    _heading(page, t("page.wall.title", "zh"))
+    names = _nav_links(page)
+    assert [re.sub(r"^\S+\s+", "", n) for n in names] == [t(f"page.{p.key}.nav") for p in PAGES]
+    hrefs = page.get_by_test_id("stSidebarNavLink").evaluate_all("els => els.map(e => e.href)")
+    paths = [urlsplit(href).path for href in hrefs]
+    assert paths == ["/", "/issues", "/life-circle", "/party", "/data"]
+    street = _query(page)["street"]
+    page.get_by_test_id("stSidebarNavLink").filter(has_text=t("page.issues.nav")).click()
+    _heading(page, t("page.issues.title", "zh"))
+    _no_exception(page)
+    assert urlsplit(page.url).path == "/issues"
+    expect(page).to_have_url(re.compile(r"[?&]street="))
+    assert _query(page)["street"] == street  # the place survives the page switch
+    assert visit.remote(server.url) == []
+
+
+def test_wall_opens_the_wall_screen(server: Server, visit: Visit) -> None:
+    page = visit.page
+    page.goto(f"{server.url}/wall?lang=en")
+    _heading(page, t("page.wall.title", "en"))
+    _no_exception(page)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    assert urlsplit(page.url).path == "/"  # switched to the canonical address
+    assert _query(page)["lang"] == ["en"]
+    current = page.locator('[data-testid="stSidebarNavLink"][aria-current="page"]')
+    expect(current).to_contain_text(t("page.wall.nav", "en"))
+
+
+def test_language_switch_rewrites_the_page_and_the_url(server: Server, visit: Visit) -> None:
+    page = visit.page
+    page.goto(f"{server.url}/party")
+    _heading(page, t("page.party.title", "zh"))
+    page.get_by_test_id("stSidebar").get_by_text("English", exact=True).click()
+    _heading(page, t("page.party.title", "en"))
+    expect(page).to_have_url(re.compile(r"[?&]lang=en"))
+    assert urlsplit(page.url).path == "/party"
+    assert _nav_links(page)[3].endswith(t("page.party.nav", "en"))
+
+
+def test_wall_map_draws_with_the_local_leaflet(
+    server: Server, visit: Visit, demo_store: object
+) -> None:
+    """Leaflet comes from /app/static, loads before the map script, and the map is drawn;
+    the screenshot of this view is the README's."""
+    page = visit.page
+    page.goto(server.url)
+    _heading(page, t("page.wall.title", "zh"))
+    counts = demo_store.counts()  # type: ignore[attr-defined]
+    _wait_for_map(page, counts["community"] + counts["compound"])
+    frame = page.locator(FOLIUM_IFRAME).element_handle().content_frame()
+    assert frame is not None
+    assert frame.evaluate("L.version") == "1.9.3"
+    scripts = frame.evaluate("[...document.scripts].map(s => s.src)")
+    leaflet_at = scripts.index(f"{server.url}/app/static/leaflet/leaflet.js")
+    assert "" in scripts[leaflet_at + 1 :]  # the map's inline script comes after Leaflet
+    stylesheets = frame.evaluate(
+        "[...document.querySelectorAll('link[rel=stylesheet]')].map(l => l.href)"
+    )
+    assert f"{server.url}/app/static/leaflet/leaflet.css" in stylesheets
+    assert [e for e in visit.errors if "L is not defined" in e] == []
+    assert visit.remote(server.url) == []
+    expect(page.get_by_test_id("stMetricValue")).to_have_count(6)
+    page.mouse.move(VIEWPORT["width"] - 10, VIEWPORT["height"] - 10)  # no hover effects
+    page.screenshot(path=SCREENSHOT)
+    assert SCREENSHOT.stat().st_size > 20_000
