@@ -7,6 +7,7 @@ where (file, row, field). Pages show them with ``st.error``; the CLI prints them
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "DataFileError",
@@ -20,7 +21,17 @@ __all__ = [
 
 
 class MapgovError(Exception):
-    """Base of every error that mapgov reports to a user."""
+    """Base of every error that mapgov reports to a user.
+
+    ``str(err)`` is an English sentence (for logs and the CLI). An error meant for a page may
+    also carry a catalogue `key` and its `params`; the UI then shows the sentence in the user's
+    language (enum members among the params are shown by their translated labels).
+    """
+
+    def __init__(self, msg: str = "", *, key: str | None = None, **params: Any) -> None:
+        super().__init__(msg)
+        self.key = key
+        self.params = params
 
 
 class StoreError(MapgovError):

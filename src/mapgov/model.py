@@ -26,6 +26,7 @@ __all__ = [
     "ProjectStatus",
     "PropertyMode",
     "RoadKind",
+    "Role",
     "Star",
     "UnitKind",
 ]
@@ -220,3 +221,12 @@ class CoopKind(StrEnum):
     EMPLOYMENT = "employment"  # 就业帮扶
     VENUE_SHARING = "venue_sharing"  # 场地共享
     VOLUNTEERS = "volunteers"  # 志愿人力
+
+
+class Role(StrEnum):
+    """Who is working: decides what a user may change and which personal data they see."""
+
+    LEADER = "leader"  # 街道/社区领导: reads everything
+    PLANNER = "planner"  # 规划人员: reads everything
+    STAFF = "staff"  # 社区工作人员: works the issues of their own community
+    ADMIN = "admin"  # 系统管理员: may change every community's issues

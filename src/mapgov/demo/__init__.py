@@ -156,6 +156,7 @@ def generate(
     tables: dict[str, pd.DataFrame] = {}
     tables.update(_places(lay, soc, proj))
     tables.update(_things(lay, soc, proj, facilities))
+    tables["app_user"] = _frame_of("app_user", _users(soc))
     for name in (
         "party_org",
         "branch_star",
@@ -183,6 +184,47 @@ def generate(
     tables["issue_event"] = events
     say("generated", 0.7)
     return tables
+
+
+def _users(soc: Any) -> list[dict[str, Any]]:
+    """Demo users: a leader, a planner and an admin per street, two staff per community."""
+    rows: list[dict[str, Any]] = []
+    for street in soc.tables["street"]:
+        sid = street["street_id"]
+        secretary = next(
+            o["secretary"] for o in soc.tables["party_org"] if o["org_id"] == f"PO-{sid}"
+        )
+        rows.append(
+            {"user_id": f"{sid}-leader", "name": secretary, "role": "leader", "street_id": sid}
+        )
+        rows.append(
+            {
+                "user_id": f"{sid}-planner",
+                "name": f"规划员{sid[1:]}",
+                "role": "planner",
+                "street_id": sid,
+            }
+        )
+        rows.append(
+            {
+                "user_id": f"{sid}-admin",
+                "name": f"管理员{sid[1:]}",
+                "role": "admin",
+                "street_id": sid,
+            }
+        )
+    for cid in soc.community_ids:
+        for k, name in enumerate(soc.staff[cid][:2], start=1):
+            rows.append(
+                {
+                    "user_id": f"{cid}-staff{k}",
+                    "name": name,
+                    "role": "staff",
+                    "street_id": cid.split("-")[0],
+                    "community_id": cid,
+                }
+            )
+    return rows
 
 
 def _places(lay: Layout, soc: Any, proj: _Projector) -> dict[str, pd.DataFrame]:

@@ -26,6 +26,7 @@ from mapgov.model import (
     ProjectStatus,
     PropertyMode,
     RoadKind,
+    Role,
     Star,
     UnitKind,
 )
@@ -253,6 +254,17 @@ TABLES: tuple[Table, ...] = (
             ("compound_id", "TEXT REFERENCES compound (compound_id)"),
             ("geom", "BLOB NOT NULL"),
         ),
+    ),
+    Table(
+        "app_user",
+        (
+            ("user_id", "TEXT PRIMARY KEY"),
+            ("name", "TEXT NOT NULL"),
+            ("role", "TEXT NOT NULL " + _one_of("role", Role)),
+            ("street_id", "TEXT REFERENCES street (street_id)"),
+            ("community_id", "TEXT REFERENCES community (community_id)"),
+        ),
+        ("CHECK (role <> 'staff' OR community_id IS NOT NULL)",),
     ),
     Table(
         "landuse",

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from mapgov.errors import StoreError
+from mapgov.errors import StaleEditError, StoreError, ValidationError
 from mapgov.model import SCHEMA_VERSION
 from mapgov.store.schema import BULK_TABLES, INDEXES, TABLES, TRIGGERS, Table, table
 
@@ -377,3 +377,77 @@ class SQLiteStore:
             geoms = shapely.from_wkb(frame.pop("geom").to_numpy(dtype=object))
             return gpd.GeoDataFrame(frame, geometry=geoms, crs=CRS)
         return frame
+
+    # -- the issue ledger: the only writes of the workflow -------------------------------
+    def insert_issue(self, issue: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> int:
+        """Insert a new issue and its first events in one transaction; return its id."""
+        spec = table("issue")
+        check_frame(spec, pd.DataFrame([issue]))
+        cols = [c for c in spec.column_names if c in issue and c != "issue_id"]
+        with self.transaction() as con:
+            cur = con.execute(
+                f"INSERT INTO issue ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                [issue[c] for c in cols],
+            )
+            issue_id = int(cur.lastrowid or 0)
+            self._append_events(con, issue_id, events)
+        return issue_id
+
+    def update_issue(
+        self,
+        issue_id: int,
+        *,
+        version: int,
+        changes: Mapping[str, Any],
+        events: Sequence[Mapping[str, Any]],
+    ) -> int:
+        """Change an issue the user saw at `version` and append its events, all or nothing.
+
+        Returns
+        -------
+        int
+            The issue's new version.
+
+        Raises
+        ------
+        StaleEditError
+            If the issue changed since `version` (someone else saved first); nothing is written.
+        ValidationError
+            If there is no such issue.
+        """
+        spec = table("issue")
+        bad = set(changes) - set(spec.column_names) | ({"issue_id", "version"} & set(changes))
+        if bad:
+            msg = f"cannot change issue columns {sorted(bad)}"
+            raise StoreError(msg)
+        check_frame(spec, pd.DataFrame([dict(changes)]))
+        sets = "".join(f"{c} = ?, " for c in changes)
+        with self.transaction() as con:
+            cur = con.execute(
+                f"UPDATE issue SET {sets}version = version + 1 WHERE issue_id = ? AND version = ?",
+                [*changes.values(), issue_id, version],
+            )
+            if cur.rowcount == 0:
+                row = con.execute(
+                    "SELECT version FROM issue WHERE issue_id = ?", (issue_id,)
+                ).fetchone()
+                if row is None:
+                    msg = f"no issue #{issue_id}"
+                    raise ValidationError(msg, key="error.issue.not_found", issue_id=issue_id)
+                msg = (
+                    f"issue #{issue_id} was changed by someone else (version {row[0]}, you "
+                    f"saw {version}); reload it and try again"
+                )
+                raise StaleEditError(msg, key="error.issue.stale", issue_id=issue_id)
+            self._append_events(con, issue_id, events)
+        return version + 1
+
+    @staticmethod
+    def _append_events(
+        con: sqlite3.Connection, issue_id: int, events: Sequence[Mapping[str, Any]]
+    ) -> None:
+        cols = [c for c in table("issue_event").column_names if c not in ("event_id",)]
+        con.executemany(
+            f"INSERT INTO issue_event ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+            [[issue_id if c == "issue_id" else e.get(c) for c in cols] for e in events],
+        )
