@@ -179,3 +179,25 @@ def test_page_titles_differ_between_languages() -> None:
     for page in ("wall", "issues", "life_circle", "party", "data"):
         assert t(f"page.{page}.title", "zh") != t(f"page.{page}.title", "en")
         assert CJK.search(t(f"page.{page}.title", "zh"))
+
+
+def test_workflow_errors_read_in_the_users_language() -> None:
+    from mapgov.errors import LifecycleError, ValidationError
+    from mapgov.i18n import error_text
+    from mapgov.model import EventAction, IssueStatus
+
+    err = LifecycleError("cannot close issue #7: it is reported", key="error.issue.lifecycle",
+                         action=EventAction.CLOSE, status=IssueStatus.REPORTED, issue_id=7)
+    zh = error_text(err, "zh")
+    assert "#7" in zh
+    assert f"“{t('event_action.close', 'zh')}”" in zh
+    assert f"“{t('issue_status.reported', 'zh')}”" in zh
+    assert "“close”" not in zh
+    en = error_text(err, "en")
+    assert t("issue_status.reported", "en") in en and "#7" in en
+    field = ValidationError("reason is required", key="error.issue.required", field="reason")
+    assert t("issue_field.reason", "zh") in error_text(field, "zh")
+    plain = ValidationError("something odd")
+    assert error_text(plain, "zh") == "something odd"
+    unknown = ValidationError("fallback sentence", key="error.no_such_key")
+    assert error_text(unknown, "en") == "fallback sentence"

@@ -26,6 +26,7 @@ __all__ = [
     "LANGS",
     "catalogue",
     "enum_key",
+    "error_text",
     "label",
     "normalize_lang",
     "placeholders",
@@ -166,3 +167,30 @@ def label(member: Enum, lang: str = DEFAULT_LANG) -> str:
     'Strong branch'
     """
     return t(enum_key(member), lang)
+
+
+def error_text(err: Exception, lang: str = DEFAULT_LANG) -> str:
+    """What to tell a user about `err`, in `lang`.
+
+    A :class:`~mapgov.errors.MapgovError` with a catalogue ``key`` is rendered from the
+    catalogue: enum members among its params become their labels, a ``field`` param becomes its
+    ``issue_field`` label. Anything else (or a key missing from the catalogue) falls back to
+    the error's own English sentence.
+    """
+    key = getattr(err, "key", None)
+    params: dict[str, Any] = dict(getattr(err, "params", {}) or {})
+    if not key or key not in catalogue(lang):
+        return str(err)
+    for name, value in params.items():
+        if isinstance(value, Enum):
+            try:
+                params[name] = label(value, lang)
+            except KeyError:
+                params[name] = str(value.value)
+        elif name == "field" and f"issue_field.{value}" in catalogue(lang):
+            params[name] = t(f"issue_field.{value}", lang)
+    try:
+        return t(key, lang, **params)
+    except KeyError:
+        return str(err)
+

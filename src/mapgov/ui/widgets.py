@@ -12,7 +12,7 @@ from streamlit_folium import st_folium
 
 from mapgov import layers
 from mapgov.errors import MapgovError
-from mapgov.i18n import t
+from mapgov.i18n import error_text, t
 from mapgov.places import display_name, display_names
 from mapgov.store import open_store
 from mapgov.ui import data
@@ -44,7 +44,7 @@ def show_errors(lang: str) -> Iterator[None]:
     try:
         yield
     except MapgovError as err:
-        st.error(t("error.message", lang, message=err), icon=":material/error:")
+        st.error(t("error.message", lang, message=error_text(err, lang)), icon=":material/error:")
 
 
 def page_header(view: View, page: str) -> None:
