@@ -33,7 +33,7 @@ from typing import NoReturn, TextIO
 
 from mapgov import __version__
 from mapgov.config import DB_ENV, default_db_path
-from mapgov.errors import MapgovError, StoreError
+from mapgov.errors import MapgovError, StoreError, ValidationError
 
 __all__ = ["MAX_SCALE", "main"]
 
@@ -276,10 +276,98 @@ def _run_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- coverage -------------------------------------------------------------------------------
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0:
+        msg = f"must be a positive number of metres, not {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _add_coverage(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser(
+        "coverage",
+        help="life-circle coverage: who can walk to each kind of facility",
+        description=(
+            "Walking distance along the street network from every building to the nearest "
+            "facility of each kind, against the GB 50180-2018 thresholds (or the tier or "
+            "metres given). Writes the per-building table and prints the summary by community."
+        ),
+    )
+    p.add_argument("--db", type=_path, default=None, help="database (default: data/…)")
+    p.add_argument(
+        "--kind",
+        action="append",
+        default=None,
+        metavar="K",
+        help="facility kind (repeat for several; default all nine)",
+    )
+    limit = p.add_mutually_exclusive_group()
+    limit.add_argument(
+        "--tier", type=int, choices=(5, 10, 15), help="life-circle tier in minutes for every kind"
+    )
+    limit.add_argument("--metres", type=_positive, help="one threshold in metres for every kind")
+    p.add_argument(
+        "--method",
+        choices=("network", "straight"),
+        default="network",
+        help="walking network (default) or straight line",
+    )
+    p.add_argument(
+        "--out",
+        type=_path,
+        default=None,
+        help="write the per-building table (.csv, .xlsx or .geojson)",
+    )
+
+
+def _run_coverage(args: argparse.Namespace) -> int:
+    from mapgov import coverage  # lazy: pulls in geopandas
+    from mapgov.exports import FORMATS, write_frame
+    from mapgov.store import open_store
+
+    if args.out is not None and args.out.suffix.lower() not in FORMATS:
+        msg = f"--out must end in {', '.join(FORMATS)}, not {args.out.name!r}"
+        raise ValidationError(msg)
+    store = open_store(args.db if args.db is not None else default_db_path())
+    limits = coverage.thresholds(
+        coverage.load_profile(), kinds=args.kind, tier=args.tier, metres=args.metres
+    )
+    table = coverage.coverage_table(store, limits, method=args.method)
+    if args.out is not None:
+        write_frame(table, args.out)
+    summary = coverage.summarize(table, limits)
+    wide = summary.pivot(index="community_id", columns="kind", values="share_residents")
+    wide = wide[list(limits)]
+    complete = summary.groupby("community_id")["share_complete"].first()
+    names = dict(store.read("community", columns=["community_id", "name"]).values)
+    lines = [
+        f"life-circle coverage ({args.method}), share of residents within reach:",
+        "  ".join(f"{k}={m:g}m" for k, m in limits.items()),
+        "",
+    ]
+    head = f"{'community':<14}" + "".join(f"{k[:12]:>13}" for k in limits) + f"{'complete':>10}"
+    lines.append(head)
+    for cid, row in wide.iterrows():
+        label = "ALL" if cid == "ALL" else names.get(cid, cid)
+        lines.append(
+            f"{label:<14}" + "".join(f"{v:>13.0%}" for v in row) + f"{complete[cid]:>10.0%}"
+        )
+    if args.out is not None:
+        lines += ["", f"per-building table: {args.out} ({len(table)} buildings)"]
+    print("\n".join(lines))
+    return EXIT_OK
+
+
 _COMMANDS: dict[str, tuple[Callable[..., None], Callable[[argparse.Namespace], int]]] = {
     "demo": (_add_demo, _run_demo),
     "assets": (_add_assets, _run_assets),
     "info": (_add_info, _run_info),
+    "coverage": (_add_coverage, _run_coverage),
 }
 
 

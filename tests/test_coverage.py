@@ -1,0 +1,279 @@
+"""The life-circle engine on hand-made networks with known answers, and on the demo street."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, Point, box
+
+from mapgov import coverage, siting
+from mapgov.cli import main
+from mapgov.errors import ValidationError
+from mapgov.exports import frame_bytes
+from mapgov.network import (
+    multi_source_distances,
+    nx_multi_source_distances,
+    snap,
+    walk_graph,
+)
+from mapgov.store import Store
+
+UTM = "EPSG:32649"
+
+
+def _roads(
+    *lines: tuple[tuple[float, float], ...], compound: list[str | None] | None = None
+) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"compound_id": compound or [None] * len(lines)},
+        geometry=[LineString(line) for line in lines],
+        crs=UTM,
+    )
+
+
+def _points(
+    ids: list[str], xy: list[tuple[float, float]], **cols: list[object]
+) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"building_id": ids, **cols}, geometry=[Point(x, y) for x, y in xy], crs=UTM
+    )
+
+
+def _facilities(kinds: list[str], xy: list[tuple[float, float]]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"kind": kinds}, geometry=[Point(x, y) for x, y in xy], crs=UTM)
+
+
+def test_a_wall_makes_the_walk_longer_than_the_crow_flies() -> None:
+    # A wall along x = 50 between y = -200 and 200: the only way round is over y = 200.
+    roads = _roads(((0, -200), (0, 200)), ((0, 200), (100, 200)), ((100, 200), (100, -200)))
+    graph = walk_graph(roads, crs=UTM)
+    home = _points(["B"], [(0, 0)])
+    clinic = _facilities(["clinic"], [(100, 0)])
+    net = coverage.building_distances(graph, home, clinic, kinds=["clinic"])
+    straight = coverage.building_distances(graph, home, clinic, kinds=["clinic"], method="straight")
+    assert net.loc["B", "clinic"] == pytest.approx(200 + 100 + 200)
+    assert straight.loc["B", "clinic"] == pytest.approx(100)
+
+
+def test_just_inside_and_just_outside_the_threshold_with_two_kinds() -> None:
+    roads = _roads(((0, 0), (1000, 0)))
+    graph = walk_graph(roads, crs=UTM)
+    homes = _points(["in", "out", "link"], [(299, 0), (301, 0), (290, 5)])
+    fac = _facilities(["canteen", "market"], [(0, 0), (1000, 0)])
+    d = coverage.building_distances(graph, homes, fac, kinds=["canteen", "market"], limit=700)
+    assert d.loc["in", "canteen"] == pytest.approx(299)
+    assert d.loc["out", "canteen"] == pytest.approx(301)
+    assert d.loc["link", "canteen"] == pytest.approx(290 + 5)  # along the road, then the link
+    assert d.loc["in", "market"] == pytest.approx(701, abs=2) or np.isinf(d.loc["in", "market"])
+    assert d.loc["out", "market"] == pytest.approx(699)
+    assert np.isinf(d.loc["in", "market"])  # 701 m is beyond the search limit of 700 m
+
+
+def test_an_unreachable_island_is_never_covered() -> None:
+    roads = _roads(((0, 0), (100, 0)), ((500, 0), (600, 0)))
+    graph = walk_graph(roads, crs=UTM)
+    assert len(set(graph.components())) == 2
+    homes = _points(["near", "island"], [(50, 1), (550, 1)])
+    fac = _facilities(["clinic"], [(0, 0)])
+    d = coverage.building_distances(graph, homes, fac, kinds=["clinic"])
+    assert d.loc["near", "clinic"] == pytest.approx(51)
+    assert np.isinf(d.loc["island", "clinic"])
+    none = coverage.building_distances(graph, homes, fac, kinds=["market"])
+    assert np.isinf(none["market"]).all()  # no facility of the kind at all
+
+
+def test_a_building_enters_through_its_own_compound() -> None:
+    # The street runs past the compound's fence; the compound's gate is 200 m further on.
+    # (roads are split at every junction, as the store keeps them)
+    roads = _roads(
+        ((0, 0), (300, 0)),
+        ((300, 0), (400, 0)),
+        ((300, 0), (300, 20)),
+        ((300, 20), (100, 20)),
+        compound=[None, None, "K", "K"],
+    )
+    graph = walk_graph(roads, crs=UTM)
+    home = _points(["B"], [(100, 30)], compound_id=["K"])
+    fac = _facilities(["clinic"], [(100, 0)])
+    d = coverage.building_distances(graph, home, fac, kinds=["clinic"])
+    # 10 m to the compound's path, 200 m to the gate, 20 m out, 200 m back along the street
+    assert d.loc["B", "clinic"] == pytest.approx(10 + 200 + 20 + 200)
+
+
+def test_thresholds_follow_the_profile_and_the_overrides() -> None:
+    profile = coverage.load_profile()
+    assert profile.tiers == {5: 300, 10: 500, 15: 1000}
+    base = coverage.thresholds(profile)
+    assert base["canteen"] == 300 and base["primary_school"] == 500
+    assert set(base) == set(coverage.KINDS)
+    assert coverage.thresholds(profile, tier=15)["canteen"] == 1000
+    assert coverage.thresholds(profile, metres=450)["market"] == 450
+    assert coverage.thresholds(profile, minutes=10, speed=60)["clinic"] == 600
+    assert coverage.thresholds(profile, minutes=10)["clinic"] == 10 * profile.walking_speed
+    mixed = coverage.thresholds(
+        profile, kinds=["clinic", "market"], tier=5, overrides={"market": 650}
+    )
+    assert mixed == {"clinic": 300, "market": 650}
+    for kw, match in (
+        ({"kinds": ["spa"]}, "unknown facility kinds"),
+        ({"tier": 7}, "tier must be"),
+        ({"minutes": 5, "speed": 120}, "walking speed"),
+        ({"metres": 0}, "positive"),
+    ):
+        with pytest.raises(ValidationError, match=match):
+            coverage.thresholds(profile, **kw)  # type: ignore[arg-type]
+
+
+def test_network_agrees_with_plain_networkx_on_the_demo(demo_store: Store) -> None:
+    graph = walk_graph(demo_store.read("road"))
+    b = demo_store.read("building")
+    fac = demo_store.read("facility")
+    homes = snap(graph, b, b["compound_id"].to_numpy())
+    fsnap = snap(graph, fac)
+    for kind in coverage.KINDS:
+        mask = fac["kind"].to_numpy() == kind
+        sub = type(fsnap)(
+            *(a[mask] for a in (fsnap.start, fsnap.end, fsnap.along, fsnap.rest, fsnap.link))
+        )
+        fast = homes.distances(multi_source_distances(graph, sub, limit=1000))
+        ref = homes.distances(nx_multi_source_distances(graph, sub, limit=1000))
+        both = np.isfinite(fast) & np.isfinite(ref)
+        assert (np.isfinite(fast) == np.isfinite(ref)).all(), kind
+        np.testing.assert_allclose(fast[both], ref[both], rtol=1e-9, atol=1e-6)
+
+
+def test_coverage_table_and_summary_add_up(demo_store: Store) -> None:
+    limits = coverage.thresholds(coverage.load_profile(), tier=10)
+    table = coverage.coverage_table(demo_store, limits)
+    assert len(table) == demo_store.counts()["building"]
+    straight = coverage.coverage_table(demo_store, limits, method="straight")
+    for kind in limits:
+        # walking is never shorter than the straight line
+        d_net = table[f"dist_{kind}"].to_numpy()
+        d_str = straight[f"dist_{kind}"].to_numpy()
+        finite = np.isfinite(d_net)
+        assert (d_net[finite] >= d_str[finite] - 1e-6).all()
+        assert straight[f"covered_{kind}"].sum() >= table[f"covered_{kind}"].sum()
+    summary = coverage.summarize(table, limits)
+    whole = summary[summary["community_id"] == "ALL"].set_index("kind")
+    for kind in limits:
+        covered = table[f"covered_{kind}"]
+        assert whole.loc[kind, "residents_covered"] == table.loc[covered, "residents"].sum()
+        parts = summary[(summary["community_id"] != "ALL") & (summary["kind"] == kind)]
+        assert parts["residents_covered"].sum() == whole.loc[kind, "residents_covered"]
+    complete = table["complete"]
+    expected = table.loc[complete, "residents"].sum() / table["residents"].sum()
+    assert whole["share_complete"].iloc[0] == pytest.approx(expected)
+    # the demo has real gaps: some community misses some kind entirely within 500 m
+    per = summary[summary["community_id"] != "ALL"]
+    assert (per["share_residents"] < 0.05).any()
+
+
+def test_service_area_follows_the_network_not_a_circle(demo_store: Store) -> None:
+    graph = walk_graph(demo_store.read("road"))
+    fac = demo_store.read("facility")
+    clinics = fac[fac["kind"] == "clinic"]
+    areas = coverage.service_areas(graph, clinics, 300).to_crs(UTM)
+    circle = np.pi * 300**2
+    assert (areas.area > 5_000).all() and (areas.area < 0.6 * circle).all()
+    points = clinics.to_crs(UTM).geometry.to_numpy()
+    assert all(a.covers(p) for a, p in zip(areas.geometry, points, strict=True))
+
+
+def test_siting_finds_the_known_best_pair_where_greedy_does_not() -> None:
+    # Homes at x = 0, 100, ..., 500 on one road. A site at 250 reaches the four in the middle;
+    # sites at 50 and 450 together reach all six. Greedy takes 250 first and then adds one.
+    xs = [0, 100, 200, 300, 400, 500]
+    roads = _roads(
+        ((-10, 0), (50, 0)), ((50, 0), (250, 0)), ((250, 0), (450, 0)), ((450, 0), (510, 0))
+    )
+    graph = walk_graph(roads, crs=UTM)
+    homes = snap(graph, _points([f"h{x}" for x in xs], [(x, 0) for x in xs]))
+    residents = np.full(6, 100)
+    covered = np.zeros(6, dtype=bool)
+    ids = np.array([f"h{x}" for x in xs])
+    exact = siting.best_sites(graph, homes, residents, covered, metres=150, k=2, building_ids=ids)
+    greedy = siting.best_sites(
+        graph, homes, residents, covered, metres=150, k=2, building_ids=ids, exact=False
+    )
+    assert exact.method == "exact" and greedy.method == "greedy"
+    assert exact.sites["cumulative_residents"].iloc[-1] == 600
+    assert greedy.sites["cumulative_residents"].iloc[-1] == 500
+    assert exact.uncovered_residents == 600
+    xs_chosen = sorted(round(p.x) for p in exact.sites.to_crs(UTM).geometry)
+    assert xs_chosen == [50, 450]
+    assert sorted([b for bs in exact.sites["buildings"] for b in bs]) == sorted(ids)
+    with pytest.raises(ValidationError, match="k must be"):
+        siting.best_sites(graph, homes, residents, covered, metres=150, k=0, building_ids=ids)
+
+
+def test_siting_skips_covered_buildings_and_adds_residents_on_the_demo(demo_store: Store) -> None:
+    limits = coverage.thresholds(coverage.load_profile(), kinds=["canteen"])
+    table = coverage.coverage_table(demo_store, limits)
+    graph = walk_graph(demo_store.read("road"))
+    homes = snap(graph, table, table["compound_id"].to_numpy())
+    result = siting.best_sites(
+        graph,
+        homes,
+        table["residents"].to_numpy(),
+        table["covered_canteen"].to_numpy(),
+        metres=300,
+        k=3,
+        building_ids=table["building_id"].to_numpy(),
+    )
+    added = {b for bs in result.sites["buildings"] for b in bs}
+    assert not added & set(table.loc[table["covered_canteen"], "building_id"])
+    assert (result.sites["added_residents"].diff().dropna() <= 0).all()
+    assert result.sites["cumulative_residents"].iloc[-1] <= result.uncovered_residents
+    assert result.sites["added_residents"].iloc[0] > 0
+
+
+def test_cli_coverage_writes_the_table_and_prints_the_summary(
+    demo_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "cov.csv"
+    assert (
+        main(
+            [
+                "coverage",
+                "--db",
+                str(demo_db),
+                "--kind",
+                "canteen",
+                "--kind",
+                "market",
+                "--tier",
+                "10",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    text = capsys.readouterr().out
+    assert "canteen=500m" in text and "market=500m" in text and "ALL" in text
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    assert {"building_id", "dist_canteen", "covered_market", "complete"} <= set(table.columns)
+    assert main(["coverage", "--db", str(demo_db), "--kind", "spa"]) == 1
+    assert "unknown facility kinds" in capsys.readouterr().err
+
+
+def test_exports_keep_chinese_text_and_blank_out_unreachable(tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame(
+        {"name": ["幸福小区"], "dist": [np.inf], "ids": [["a", "b"]]},
+        geometry=[box(0, 0, 1, 1)],
+        crs="EPSG:4326",
+    )
+    csv = frame_bytes(frame, ".csv").decode("utf-8-sig")
+    assert "幸福小区" in csv and "inf" not in csv and "a、b" in csv
+    geo = frame_bytes(frame, ".geojson").decode("utf-8")
+    assert '"dist": null' in geo and "幸福小区" in geo
+    xlsx = tmp_path / "x.xlsx"
+    xlsx.write_bytes(frame_bytes(frame, ".xlsx"))
+    assert pd.read_excel(xlsx).loc[0, "name"] == "幸福小区"
+    with pytest.raises(ValidationError, match="unknown output format"):
+        frame_bytes(frame, ".txt")
