@@ -37,6 +37,7 @@ from mapgov.errors import (
 from mapgov.model import (
     ALLOWED_TRANSITIONS,
     LEVEL_ORDER,
+    UNRESOLVED,
     CallbackRating,
     EventAction,
     IssueCategory,
@@ -185,8 +186,9 @@ def community_issues(
 
 
 def _overdue(frame: pd.DataFrame, today: dt.date) -> pd.Series:
+    """Unresolved (reported, assigned, in progress) and past its deadline."""
     return (
-        frame["status"].isin(OPEN_STATUSES)
+        frame["status"].isin([s.value for s in UNRESOLVED])
         & frame["deadline"].notna()
         & (frame["deadline"].fillna("9999") < today.isoformat())
     )

@@ -13,6 +13,7 @@ __all__ = [
     "ALLOWED_TRANSITIONS",
     "LEVEL_ORDER",
     "SCHEMA_VERSION",
+    "UNRESOLVED",
     "CallbackRating",
     "CoopKind",
     "EventAction",
@@ -69,6 +70,11 @@ ALLOWED_TRANSITIONS: Final[dict[IssueStatus, frozenset[IssueStatus]]] = {
     IssueStatus.CALLBACK: frozenset({IssueStatus.CLOSED, IssueStatus.ASSIGNED}),
     IssueStatus.CLOSED: frozenset(),
 }
+
+
+# An open issue is one not yet closed; an overdue one is still unresolved (reported, assigned
+# or in progress) after its deadline: a resolved issue awaiting its callback is not overdue.
+UNRESOLVED: Final = frozenset({IssueStatus.REPORTED, IssueStatus.ASSIGNED, IssueStatus.IN_PROGRESS})
 
 
 class EventAction(StrEnum):

@@ -466,8 +466,51 @@ def build_society(lay: Layout, seed: int, as_of: dt.date) -> Society:
         _tile_compounds(
             soc, lay, comps_by_tile.get(tile, []), cnames, rng, companies, red_branch, as_of
         )
+    _ensure_three_nos(soc, lay, seed)
     _upper_member_counts(soc, seed)
     return soc
+
+
+def _is_three_nos(p: Row) -> bool:
+    return (
+        p["mode"] == PropertyMode.NONE.value
+        and not p["owners_committee"]
+        and not p["self_managed_committee"]
+        and not p["has_security"]
+    )
+
+
+def _ensure_three_nos(soc: Society, lay: Layout, seed: int) -> None:
+    """Every street keeps one to three three-nos compounds (三无小区): old ones, no property
+    management, no committee, no security. Reports describe them as the last, hardest cases."""
+    by_tile: dict[int, list[int]] = {}
+    for k, row in enumerate(soc.compound_rows):
+        by_tile.setdefault(lay.compounds[row["index"]].tile, []).append(k)
+    for tile, rows in by_tile.items():
+        rng = np.random.default_rng([seed, 11, tile])
+        want = int(rng.integers(1, 4))
+        have = sum(_is_three_nos(soc.property_rows[k]) for k in rows)
+        old = [
+            k
+            for k in rows
+            if lay.compounds[soc.compound_rows[k]["index"]].era == "old"
+            and not _is_three_nos(soc.property_rows[k])
+            and not soc.property_rows[k]["red_property"]
+        ]
+        for k in rng.permutation(old)[: max(0, want - have)]:
+            soc.property_rows[int(k)].update(
+                {
+                    "mode": PropertyMode.NONE.value,
+                    "company": None,
+                    "red_property": 0,
+                    "property_branch_id": None,
+                    "owners_committee": 0,
+                    "self_managed_committee": 0,
+                    "has_security": 0,
+                    "joint_meeting": 0,
+                    "fee_collection_rate": None,
+                }
+            )
 
 
 def _upper_member_counts(soc: Society, seed: int) -> None:
