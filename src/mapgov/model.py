@@ -32,7 +32,7 @@ __all__ = [
     "UnitKind",
 ]
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2  # 2: app_user, change_log
 
 
 class Level(StrEnum):

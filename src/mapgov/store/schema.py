@@ -267,6 +267,20 @@ TABLES: tuple[Table, ...] = (
         ("CHECK (role <> 'staff' OR community_id IS NOT NULL)",),
     ),
     Table(
+        "change_log",
+        (
+            ("change_id", "INTEGER PRIMARY KEY"),
+            ("at", "TEXT NOT NULL"),
+            ("actor", "TEXT NOT NULL"),
+            ("op", "TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete'))"),
+            ("table_name", "TEXT NOT NULL"),
+            ("record_key", "TEXT NOT NULL"),
+            ("field", "TEXT"),
+            ("old_value", "TEXT"),
+            ("new_value", "TEXT"),
+        ),
+    ),
+    Table(
         "landuse",
         (
             ("landuse_id", "TEXT PRIMARY KEY"),
@@ -413,6 +427,7 @@ INDEXES: tuple[str, ...] = (
     "CREATE INDEX ix_zone_building_zone ON zone_building (zone_id)",
     "CREATE INDEX ix_need_community ON community_need (community_id)",
     "CREATE INDEX ix_project_need ON co_project (need_id)",
+    "CREATE INDEX ix_change_log_record ON change_log (table_name, record_key)",
 )
 
 # The issue history is append-only. (SQLite syntax; the PostGIS backend has its own.)
@@ -421,6 +436,10 @@ TRIGGERS: tuple[str, ...] = (
     "BEGIN SELECT RAISE(ABORT, 'issue_event is append-only'); END",
     "CREATE TRIGGER issue_event_no_delete BEFORE DELETE ON issue_event "
     "BEGIN SELECT RAISE(ABORT, 'issue_event is append-only'); END",
+    "CREATE TRIGGER change_log_no_update BEFORE UPDATE ON change_log "
+    "BEGIN SELECT RAISE(ABORT, 'change_log is append-only'); END",
+    "CREATE TRIGGER change_log_no_delete BEFORE DELETE ON change_log "
+    "BEGIN SELECT RAISE(ABORT, 'change_log is append-only'); END",
 )
 
 

@@ -451,3 +451,98 @@ class SQLiteStore:
             f"INSERT INTO issue_event ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
             [[issue_id if c == "issue_id" else e.get(c) for c in cols] for e in events],
         )
+
+    # -- audited edits of any table ---------------------------------------------------------
+    def edit(
+        self,
+        ops: Sequence[tuple[str, str, Mapping[str, Any], Mapping[str, Any]]],
+        *,
+        actor: str,
+        at: str,
+    ) -> int:
+        """Apply inserts, updates and deletes in one transaction, logging every changed field.
+
+        Parameters
+        ----------
+        ops
+            (op, table, key, values): ``("update", "compound", {"compound_id": "K1"},
+            {"branch_id": None})``; for "insert" the key columns are merged into the row; for
+            "delete" values is ignored.
+        actor, at
+            Who and when, written to ``change_log``.
+
+        Returns
+        -------
+        int
+            The number of ``change_log`` rows written.
+
+        Raises
+        ------
+        ValidationError
+            If a record to update or delete does not exist (nothing is written).
+        """
+        logged = 0
+        with self.transaction() as con:
+            for op, name, key, values in ops:
+                spec = table(name)
+                cols = [*key, *values]
+                unknown = [c for c in cols if c not in spec.column_names]
+                if unknown or op not in ("insert", "update", "delete"):
+                    msg = f"cannot {op} {name} with columns {unknown or cols}"
+                    raise StoreError(msg)
+                where = " AND ".join(f"{c} = ?" for c in key)
+                record = ",".join(str(v) for v in key.values())
+                old = (
+                    con.execute(
+                        f"SELECT * FROM {name} WHERE {where}", list(key.values())
+                    ).fetchone()
+                    if key
+                    else None
+                )
+                names = list(spec.column_names)
+                if op in ("update", "delete") and old is None:
+                    msg = f"no {name} {record}"
+                    raise ValidationError(
+                        msg, key="error.edit.not_found", table=name, record=record
+                    )
+                if op == "insert":
+                    row = {**key, **values}
+                    con.execute(
+                        f"INSERT INTO {name} ({', '.join(row)}) "
+                        f"VALUES ({', '.join('?' * len(row))})",
+                        list(row.values()),
+                    )
+                    changes = [(c, None, v) for c, v in row.items()]
+                elif op == "update":
+                    before = dict(zip(names, old, strict=True))
+                    changes = [(c, before[c], v) for c, v in values.items() if before[c] != v]
+                    if changes:
+                        con.execute(
+                            f"UPDATE {name} SET {', '.join(f'{c} = ?' for c, _, _ in changes)} "
+                            f"WHERE {where}",
+                            [v for _, _, v in changes] + list(key.values()),
+                        )
+                else:
+                    before = dict(zip(names, old, strict=True))
+                    con.execute(f"DELETE FROM {name} WHERE {where}", list(key.values()))
+                    changes = [(c, v, None) for c, v in before.items() if c != "geom"]
+                con.executemany(
+                    "INSERT INTO change_log (at, actor, op, table_name, record_key, field, "
+                    "old_value, new_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            at,
+                            actor,
+                            op,
+                            name,
+                            record,
+                            c,
+                            None if o is None else str(o),
+                            None if n is None else str(n),
+                        )
+                        for c, o, n in changes
+                        if c != "geom"
+                    ],
+                )
+                logged += len(changes)
+        return logged

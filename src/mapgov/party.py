@@ -1,0 +1,548 @@
+"""Party-branch coverage and governance structure (党建全覆盖): figures, gaps and edits.
+
+"Full coverage" is measured on places: a compound is covered when it has a party branch of its
+own or a joint branch shared with neighbours; a building when it has a party group, a building
+head (楼栋长), and lies in a party member's responsibility zone (党员责任区). Strength is read
+from the five named stars of each branch, red property (a property company with a branch) and
+the joint "1+3" mechanism (branch + owners' or self-managed committee + property company
+meeting regularly).
+
+Figures are pure functions over :class:`GovFrames`; :func:`load` reads them from the store.
+Edits (:func:`set_branch`, :func:`set_property`, :func:`set_building`, :func:`assign_zone`)
+check the editor's rights (:func:`mapgov.users.can_edit`) and go through the store's audited
+``edit``: one transaction, every changed field logged with who and when.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass
+from typing import Any, Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from mapgov.errors import PermissionDeniedError, ValidationError
+from mapgov.model import PartyLevel, PropertyMode, Star
+from mapgov.privacy import mask_name
+from mapgov.store import Store
+from mapgov.users import User, can_edit
+
+__all__ = [
+    "GAPS",
+    "GovFrames",
+    "assign_zone",
+    "community_summary_html",
+    "coverage_figures",
+    "gap_lists",
+    "load",
+    "set_branch",
+    "set_building",
+    "set_property",
+]
+
+GAPS: Final = ("no_branch", "no_group", "no_head", "no_zone", "three_nos")
+_LEVELS: Final = ("street_id", "community_id", "grid_id")
+
+
+@dataclass(frozen=True)
+class GovFrames:
+    """Compounds and buildings with everything coverage is computed from.
+
+    compounds: compound_id, name, grid_id, community_id, street_id, branch_id, branch_name,
+    is_joint, stars (0-5), star_<name> (bool, one per named star), mode, company, red_property,
+    owners_committee, self_managed_committee, has_security, three_nos, joint_mechanism,
+    buildings, households, residents, geometry.
+    buildings: building_id, compound_id, name, grid_id, community_id, street_id, households,
+    residents, elderly, party_members, has_group, has_head, in_zone, zone_member (masked),
+    geometry.
+    """
+
+    compounds: gpd.GeoDataFrame
+    buildings: gpd.GeoDataFrame
+
+
+def load(store: Store, *, street_id: str | None = None) -> GovFrames:
+    """Read the governance frames of one street (or all streets)."""
+    com = store.read("community", columns=["community_id", "street_id"])
+    if street_id:
+        com = com[com["street_id"] == street_id]
+    grid = store.read(
+        "grid",
+        where={"community_id": list(com["community_id"])},
+        columns=["grid_id", "community_id"],
+    ).merge(com, on="community_id")
+    comp = store.read(
+        "compound",
+        where={"grid_id": list(grid["grid_id"])},
+        columns=["compound_id", "grid_id", "name", "branch_id", "geom"],
+    )
+    comp = comp.merge(grid, on="grid_id")
+    ids = list(comp["compound_id"])
+    b = store.read(
+        "building",
+        where={"compound_id": ids},
+        columns=[
+            "building_id",
+            "compound_id",
+            "name",
+            "households",
+            "residents",
+            "elderly",
+            "party_members",
+            "building_head",
+            "party_group_id",
+            "geom",
+        ],
+    )
+    b = b.merge(comp[["compound_id", "grid_id", "community_id", "street_id"]], on="compound_id")
+    zones = store.read("zone_building")
+    zone_of = dict(zip(zones["building_id"], zones["zone_id"], strict=True))
+    zinfo = store.read("responsibility_zone", columns=["zone_id", "member_id"]).merge(
+        store.read("party_member", columns=["member_id", "name"]), on="member_id"
+    )
+    member_of_zone = dict(zip(zinfo["zone_id"], zinfo["name"], strict=True))
+    b["has_group"] = b["party_group_id"].notna()
+    b["has_head"] = b["building_head"].fillna("").astype(str).str.strip() != ""
+    b["zone_id"] = b["building_id"].map(zone_of)
+    b["in_zone"] = b["zone_id"].notna()
+    b["zone_member"] = b["zone_id"].map(member_of_zone).map(mask_name)
+    b = b.drop(columns=["building_head", "party_group_id"])
+    orgs = store.read(
+        "party_org",
+        where={"org_id": list(comp["branch_id"].dropna().unique())},
+        columns=["org_id", "name", "is_joint"],
+    )
+    stars = store.read("branch_star", where={"org_id": list(orgs["org_id"])})
+    comp = comp.merge(
+        orgs.rename(columns={"org_id": "branch_id", "name": "branch_name"}),
+        on="branch_id",
+        how="left",
+    )
+    comp["is_joint"] = comp["is_joint"].fillna(0).astype(bool)
+    per_branch = stars.groupby("org_id")["star"].agg(set)
+    named = comp["branch_id"].map(per_branch)
+    comp["stars"] = named.map(lambda s: len(s) if isinstance(s, set) else 0)
+    for star in Star:
+        comp[f"star_{star.value}"] = named.map(
+            lambda s, v=star.value: isinstance(s, set) and v in s
+        )
+    prop = store.read("property_management", where={"compound_id": ids})
+    comp = comp.merge(
+        prop.drop(columns=["property_branch_id", "fee_collection_rate", "joint_meeting"]),
+        on="compound_id",
+        how="left",
+    )
+    comp["three_nos"] = (
+        (comp["mode"] == PropertyMode.NONE.value)
+        & (comp["owners_committee"] == 0)
+        & (comp["self_managed_committee"] == 0)
+        & (comp["has_security"] == 0)
+    )
+    comp["joint_mechanism"] = (
+        comp["branch_id"].notna()
+        & ((comp["owners_committee"] == 1) | (comp["self_managed_committee"] == 1))
+        & (comp["mode"] == PropertyMode.COMPANY.value)
+    )
+    sums = b.groupby("compound_id")[["households", "residents"]].sum()
+    comp = comp.join(sums, on="compound_id")
+    comp["buildings"] = comp["compound_id"].map(b["compound_id"].value_counts()).fillna(0)
+    comp[["households", "residents", "buildings"]] = (
+        comp[["households", "residents", "buildings"]].fillna(0).astype(int)
+    )
+    return GovFrames(
+        compounds=gpd.GeoDataFrame(comp, geometry="geometry", crs="EPSG:4326"),
+        buildings=gpd.GeoDataFrame(b, geometry="geometry", crs="EPSG:4326"),
+    )
+
+
+def _ratio(num: float, den: float) -> float:
+    return float(num / den) if den else np.nan
+
+
+def coverage_figures(frames: GovFrames, *, by: str = "community_id") -> pd.DataFrame:
+    """Coverage and strength per street, community or grid (`by`), plus an "ALL" row.
+
+    Returns
+    -------
+    DataFrame
+        One row per group: compounds, with_branch, share_branch, buildings, share_group,
+        share_head, share_zone, party_members, members_per_100_households, stars_0 .. stars_5
+        (branches by number of stars), star_<name> (branches holding each named star),
+        mode_<mode> (compounds by property mode), red_property, three_nos, joint_mechanism.
+    """
+    if by not in _LEVELS:
+        msg = f"by must be one of {_LEVELS}, not {by!r}"
+        raise ValidationError(msg)
+    rows = []
+    comps, blds = frames.compounds, frames.buildings
+    groups = [*sorted(comps[by].unique()), "ALL"]
+    for group in groups:
+        c = comps if group == "ALL" else comps[comps[by] == group]
+        b = blds if group == "ALL" else blds[blds[by] == group]
+        branches = c.drop_duplicates("branch_id").dropna(subset=["branch_id"])
+        row: dict[str, Any] = {
+            by: group,
+            "compounds": len(c),
+            "with_branch": int(c["branch_id"].notna().sum()),
+            "share_branch": _ratio(c["branch_id"].notna().sum(), len(c)),
+            "buildings": len(b),
+            "share_group": _ratio(b["has_group"].sum(), len(b)),
+            "share_head": _ratio(b["has_head"].sum(), len(b)),
+            "share_zone": _ratio(b["in_zone"].sum(), len(b)),
+            "party_members": int(b["party_members"].sum()),
+            "members_per_100_households": _ratio(
+                100 * b["party_members"].sum(), b["households"].sum()
+            ),
+        }
+        for n in range(6):
+            row[f"stars_{n}"] = int((branches["stars"] == n).sum())
+        for star in Star:
+            row[f"star_{star.value}"] = int(branches[f"star_{star.value}"].sum())
+        for mode in PropertyMode:
+            row[f"mode_{mode.value}"] = int((c["mode"] == mode.value).sum())
+        row["red_property"] = int((c["red_property"] == 1).sum())
+        row["three_nos"] = int(c["three_nos"].sum())
+        row["joint_mechanism"] = int(c["joint_mechanism"].sum())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def gap_lists(frames: GovFrames, *, community_id: str | None = None) -> dict[str, pd.DataFrame]:
+    """What is still uncovered, most residents first.
+
+    Returns
+    -------
+    dict
+        "no_branch" and "three_nos": compounds [compound_id, name, community_id, buildings,
+        households, residents, mode]; "no_group", "no_head", "no_zone": buildings
+        [building_id, compound_name, name, community_id, households, residents, party_members].
+    """
+    comps, blds = frames.compounds, frames.buildings
+    if community_id:
+        comps = comps[comps["community_id"] == community_id]
+        blds = blds[blds["community_id"] == community_id]
+    ccols = ["compound_id", "name", "community_id", "buildings", "households", "residents", "mode"]
+    blds = blds.merge(
+        comps[["compound_id", "name"]].rename(columns={"name": "compound_name"}), on="compound_id"
+    )
+    bcols = [
+        "building_id",
+        "compound_name",
+        "name",
+        "community_id",
+        "households",
+        "residents",
+        "party_members",
+    ]
+
+    def sort(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+        return (
+            pd.DataFrame(frame[cols])
+            .sort_values("residents", ascending=False)
+            .reset_index(drop=True)
+        )
+
+    return {
+        "no_branch": sort(comps[comps["branch_id"].isna()], ccols),
+        "no_group": sort(blds[~blds["has_group"]], bcols),
+        "no_head": sort(blds[~blds["has_head"]], bcols),
+        "no_zone": sort(blds[~blds["in_zone"]], bcols),
+        "three_nos": sort(comps[comps["three_nos"]], ccols),
+    }
+
+
+def community_summary_html(
+    frames: GovFrames, community_id: str, *, title: str, labels: dict[str, str], today: dt.date
+) -> str:
+    """A one-page printable summary of a community's coverage and gaps (A4, escaped HTML).
+
+    Parameters
+    ----------
+    labels
+        Translated labels for the figure and gap names (keys of :func:`coverage_figures`
+        columns and of :data:`GAPS`, plus "compound", "building", "residents", "date").
+    """
+    figs = coverage_figures(frames)
+    row = figs[figs["community_id"] == community_id]
+    if row.empty:
+        msg = f"no community {community_id!r}"
+        raise ValidationError(msg)
+    r = row.iloc[0]
+    gaps = gap_lists(frames, community_id=community_id)
+    e = html.escape
+    lines = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>{e(title)}</title><style>@page{{size:A4;margin:14mm}}"
+        "body{font-family:'Noto Sans CJK SC','Microsoft YaHei',sans-serif;font-size:11pt}"
+        "h1{font-size:16pt;margin:0 0 4pt}table{border-collapse:collapse;width:100%;"
+        "margin:4pt 0 10pt}td,th{border:1px solid #999;padding:2pt 5pt;text-align:left}"
+        "th{background:#eee}.n{text-align:right}</style></head><body>",
+        f"<h1>{e(title)}</h1><p>{e(labels.get('date', 'date'))}: {today.isoformat()}</p>",
+        "<table>",
+    ]
+    for key in ("share_branch", "share_group", "share_head", "share_zone"):
+        value = r[key]
+        text = "—" if pd.isna(value) else f"{value:.0%}"
+        lines.append(f"<tr><th>{e(labels.get(key, key))}</th><td class='n'>{text}</td></tr>")
+    for key in ("members_per_100_households",):
+        value = r[key]
+        text = "—" if pd.isna(value) else f"{value:.1f}"
+        lines.append(f"<tr><th>{e(labels.get(key, key))}</th><td class='n'>{text}</td></tr>")
+    for key in ("red_property", "three_nos", "joint_mechanism"):
+        lines.append(f"<tr><th>{e(labels.get(key, key))}</th><td class='n'>{int(r[key])}</td></tr>")
+    lines.append("</table>")
+    for gap in GAPS:
+        frame = gaps[gap]
+        lines.append(f"<h2>{e(labels.get(gap, gap))} ({len(frame)})</h2>")
+        if frame.empty:
+            continue
+        lines.append("<table><tr>")
+        is_compound = "compound_id" in frame.columns
+        heads = [labels.get("compound", "compound")]
+        if not is_compound:
+            heads.append(labels.get("building", "building"))
+        heads.append(labels.get("residents", "residents"))
+        lines.append("".join(f"<th>{e(h)}</th>" for h in heads) + "</tr>")
+        for item in frame.head(40).itertuples(index=False):
+            cells = [item.name] if is_compound else [item.compound_name, item.name]
+            lines.append(
+                "<tr>"
+                + "".join(f"<td>{e(str(c))}</td>" for c in cells)
+                + f"<td class='n'>{int(item.residents)}</td></tr>"
+            )
+        lines.append("</table>")
+    lines.append("</body></html>")
+    return "\n".join(lines)
+
+
+# -- edits ------------------------------------------------------------------------------------
+def _community_of(store: Store, compound_id: str) -> str:
+    comp = store.read("compound", where={"compound_id": compound_id}, columns=["grid_id"])
+    if comp.empty:
+        msg = f"no compound {compound_id!r}"
+        raise ValidationError(msg, key="error.issue.no_compound", id=compound_id)
+    grid = store.read("grid", where={"grid_id": comp.iloc[0]["grid_id"]}, columns=["community_id"])
+    return str(grid.iloc[0]["community_id"])
+
+
+def _require(user: User, community_id: str, what: str) -> None:
+    if not can_edit(user, community_id):
+        msg = (
+            f"{user.name} ({user.role.value}) may not change {what} in community "
+            f"{community_id}: only its staff and admins may"
+        )
+        raise PermissionDeniedError(msg, key="error.edit.denied", user=user.name, role=user.role)
+
+
+def _now(at: dt.datetime | None) -> str:
+    from mapgov.issues import local_now
+
+    return (at or local_now()).replace(microsecond=0).isoformat()
+
+
+def set_branch(
+    store: Store,
+    user: User,
+    compound_id: str,
+    *,
+    has_branch: bool,
+    name: str | None = None,
+    secretary: str | None = None,
+    stars: set[str] | frozenset[str] = frozenset(),
+    at: dt.datetime | None = None,
+) -> int:
+    """Give a compound its own branch (or remove it) and set the branch's named stars.
+
+    A compound in a joint branch keeps that branch; its stars are the joint branch's.
+    Returns the number of fields changed.
+    """
+    community = _community_of(store, compound_id)
+    _require(user, community, "party branches")
+    bad = set(stars) - {s.value for s in Star}
+    if bad:
+        msg = f"unknown stars {sorted(bad)}"
+        raise ValidationError(msg)
+    comp = store.read("compound", where={"compound_id": compound_id}).iloc[0]
+    branch_id = comp["branch_id"] if isinstance(comp["branch_id"], str) else None
+    ops: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
+    if not has_branch:
+        if branch_id:
+            ops.append(("update", "compound", {"compound_id": compound_id}, {"branch_id": None}))
+    else:
+        if branch_id is None:
+            branch_id = f"PO-{compound_id}"
+            exists = store.read("party_org", where={"org_id": branch_id})
+            values = {
+                "level": PartyLevel.COMPOUND_BRANCH.value,
+                "parent_id": f"PO-{community}",
+                "name": (name or f"{comp['name']}党支部").strip(),
+                "secretary": secretary,
+                "member_count": 0,
+                "is_joint": 0,
+                "established": _now(at)[:10],
+            }
+            if exists.empty:
+                ops.append(("insert", "party_org", {"org_id": branch_id}, values))
+            ops.append(
+                ("update", "compound", {"compound_id": compound_id}, {"branch_id": branch_id})
+            )
+        elif name or secretary:
+            ops.append(
+                (
+                    "update",
+                    "party_org",
+                    {"org_id": branch_id},
+                    {k: v for k, v in (("name", name), ("secretary", secretary)) if v},
+                )
+            )
+        have = set(store.read("branch_star", where={"org_id": branch_id})["star"])
+        ops += [
+            ("delete", "branch_star", {"org_id": branch_id, "star": s}, {})
+            for s in sorted(have - set(stars))
+        ]
+        ops += [
+            (
+                "insert",
+                "branch_star",
+                {"org_id": branch_id, "star": s},
+                {"awarded_on": _now(at)[:10]},
+            )
+            for s in sorted(set(stars) - have)
+        ]
+    return store.edit(ops, actor=user.name, at=_now(at)) if ops else 0
+
+
+def set_property(
+    store: Store,
+    user: User,
+    compound_id: str,
+    *,
+    mode: str,
+    company: str | None = None,
+    red_property: bool = False,
+    owners_committee: bool = False,
+    self_managed_committee: bool = False,
+    has_security: bool = False,
+    at: dt.datetime | None = None,
+) -> int:
+    """Set a compound's property management. A company mode needs a company name; red property
+    needs a company. Returns the number of fields changed."""
+    _require(user, _community_of(store, compound_id), "property management")
+    mode = PropertyMode(mode).value
+    company = (company or "").strip() or None
+    if mode == PropertyMode.COMPANY.value and not company:
+        msg = "a property company needs its name"
+        raise ValidationError(msg, key="error.edit.company_needed")
+    if mode != PropertyMode.COMPANY.value:
+        company, red_property = None, False
+    values = {
+        "mode": mode,
+        "company": company,
+        "red_property": int(red_property),
+        "owners_committee": int(owners_committee or mode == "owners_committee"),
+        "self_managed_committee": int(self_managed_committee or mode == "self_managed"),
+        "has_security": int(has_security),
+    }
+    exists = not store.read("property_management", where={"compound_id": compound_id}).empty
+    op = "update" if exists else "insert"
+    return store.edit(
+        [(op, "property_management", {"compound_id": compound_id}, values)],
+        actor=user.name,
+        at=_now(at),
+    )
+
+
+def set_building(
+    store: Store,
+    user: User,
+    building_id: str,
+    *,
+    has_group: bool,
+    head: str | None = None,
+    head_phone: str | None = None,
+    at: dt.datetime | None = None,
+) -> int:
+    """Give a building a party group (or remove it) and set its building head."""
+    b = store.read("building", where={"building_id": building_id})
+    if b.empty:
+        msg = f"no building {building_id!r}"
+        raise ValidationError(msg, key="error.issue.no_building", id=building_id)
+    row = b.iloc[0]
+    community = _community_of(store, row["compound_id"])
+    _require(user, community, "party groups and building heads")
+    ops: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
+    group = row["party_group_id"] if isinstance(row["party_group_id"], str) else None
+    if has_group and group is None:
+        group = f"PO-{building_id}"
+        comp = store.read("compound", where={"compound_id": row["compound_id"]}).iloc[0]
+        parent = comp["branch_id"] if isinstance(comp["branch_id"], str) else f"PO-{community}"
+        if store.read("party_org", where={"org_id": group}).empty:
+            ops.append(
+                (
+                    "insert",
+                    "party_org",
+                    {"org_id": group},
+                    {
+                        "level": PartyLevel.BUILDING_GROUP.value,
+                        "parent_id": parent,
+                        "name": f"{comp['name']}{row['name']}党小组",
+                        "member_count": int(row["party_members"]),
+                        "is_joint": 0,
+                    },
+                )
+            )
+        values: dict[str, Any] = {"party_group_id": group}
+    elif not has_group:
+        values = {"party_group_id": None}
+    else:
+        values = {}
+    values["building_head"] = (head or "").strip() or None
+    values["building_head_phone"] = (head_phone or "").strip() or None
+    ops.append(("update", "building", {"building_id": building_id}, values))
+    return store.edit(ops, actor=user.name, at=_now(at))
+
+
+def assign_zone(
+    store: Store,
+    user: User,
+    building_ids: list[str],
+    zone_id: str | None,
+    *,
+    at: dt.datetime | None = None,
+) -> int:
+    """Put buildings into a member's responsibility zone (None: take them out of any zone).
+
+    The zone and the buildings must be in communities the user may edit.
+    """
+    if not building_ids:
+        return 0
+    b = store.read(
+        "building",
+        where={"building_id": list(building_ids)},
+        columns=["building_id", "compound_id"],
+    )
+    missing = set(building_ids) - set(b["building_id"])
+    if missing:
+        msg = f"no buildings {sorted(missing)}"
+        raise ValidationError(msg, key="error.issue.no_building", id=sorted(missing)[0])
+    for cid in b["compound_id"].unique():
+        _require(user, _community_of(store, cid), "responsibility zones")
+    if zone_id is not None and store.read("responsibility_zone", where={"zone_id": zone_id}).empty:
+        msg = f"no responsibility zone {zone_id!r}"
+        raise ValidationError(msg)
+    current = store.read("zone_building", where={"building_id": list(building_ids)})
+    now_in = dict(zip(current["building_id"], current["zone_id"], strict=True))
+    ops: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
+    for bid in building_ids:
+        if now_in.get(bid) == zone_id:
+            continue
+        if bid in now_in and zone_id is None:
+            ops.append(("delete", "zone_building", {"building_id": bid}, {}))
+        elif bid in now_in:
+            ops.append(("update", "zone_building", {"building_id": bid}, {"zone_id": zone_id}))
+        elif zone_id is not None:
+            ops.append(("insert", "zone_building", {"building_id": bid}, {"zone_id": zone_id}))
+    return store.edit(ops, actor=user.name, at=_now(at)) if ops else 0
