@@ -1,0 +1,110 @@
+"""Landing an import, exporting layers, backing up and restoring the database.
+
+An import replaces whole layers and lands as one new database file: every current table is
+read, the imported layers take the place of the old ones, and the complete database is written
+beside the old one and renamed over it only when it is whole and its foreign keys hold
+(:func:`mapgov.store.write_database`). Until then, the previous data stays as it was.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from mapgov.errors import DataFileError, StoreError, ValidationError
+from mapgov.exports import frame_bytes
+from mapgov.model import SCHEMA_VERSION
+from mapgov.store import TABLES, Store, open_store, write_database
+
+__all__ = ["backup", "export_table", "import_layers", "restore"]
+
+
+def import_layers(
+    store: Store, layers: Mapping[str, gpd.GeoDataFrame], *, source: str = "import"
+) -> Store:
+    """Replace whole layers (e.g. "facility", "road") in one step; all or nothing.
+
+    Raises
+    ------
+    StoreError
+        If the result would break a reference (e.g. a building whose compound is gone); the
+        database is then exactly as it was.
+    """
+    tables: dict[str, pd.DataFrame] = {}
+    for spec in TABLES:
+        if spec.name == "meta":
+            continue
+        if spec.name in layers:
+            frame = layers[spec.name]
+            keep = [c for c in spec.column_names if c in frame.columns and c != "geom"]
+            frame = frame[[*keep, frame.geometry.name]] if spec.has_geometry else frame[keep]
+            if spec.name == "road" and "road_id" not in frame.columns:
+                frame = frame.assign(road_id=range(1, len(frame) + 1))
+            tables[spec.name] = frame
+        else:
+            tables[spec.name] = store.read(spec.name)
+    meta = {k: v for k, v in store.meta().items() if k not in ("schema_version", "data_version")}
+    meta["data_version"] = str(store.data_version() + 1)
+    meta["last_import"] = source
+    write_database(store.path, tables, meta)
+    return open_store(store.path)
+
+
+def export_table(store: Store, table: str, path: Path) -> Path:
+    """Write one table as GeoPackage (.gpkg), GeoJSON, Excel or CSV, chosen by suffix."""
+    frame = store.read(table)
+    path = Path(path)
+    if path.suffix.lower() == ".gpkg":
+        if not isinstance(frame, gpd.GeoDataFrame):
+            msg = f"{table} has no geometry; export it as .xlsx or .csv"
+            raise ValidationError(msg)
+        tmp = path.with_name(f".{path.stem}.tmp.gpkg")
+        tmp.unlink(missing_ok=True)
+        frame.to_file(tmp, layer=table, driver="GPKG")
+        tmp.replace(path)
+        return path
+    data = frame_bytes(frame, path.suffix)
+    path.write_bytes(data)
+    return path
+
+
+def backup(store: Store, path: Path) -> Path:
+    """A consistent copy of the live database (SQLite's online backup), safe while in use."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    src = sqlite3.connect(store.path)
+    try:
+        dst = sqlite3.connect(tmp)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    tmp.replace(path)
+    return path
+
+
+def restore(backup_path: Path, target: Path) -> Path:
+    """Put a backup in place of the database at `target`, after checking it is a mapgov
+    database of this schema version (the target is untouched otherwise)."""
+    backup_path = Path(backup_path)
+    try:
+        version = int(open_store(backup_path).meta()["schema_version"])
+    except StoreError as err:
+        raise DataFileError(backup_path, f"not a mapgov backup: {err}") from err
+    if version != SCHEMA_VERSION:
+        raise DataFileError(backup_path, f"schema version {version}, expected {SCHEMA_VERSION}")
+    target = Path(target)
+    tmp = target.with_name(f".{target.name}.restore")
+    shutil.copyfile(backup_path, tmp)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    tmp.replace(target)
+    return target

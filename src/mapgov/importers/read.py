@@ -1,0 +1,154 @@
+"""Read a layer or a table from a file: GeoJSON, GeoPackage, zipped Shapefile, GeoParquet,
+CSV (coordinates or WKT; UTF-8, UTF-8 with BOM, GBK / GB18030 detected) and Excel (.xlsx).
+
+Every failure is a :class:`~mapgov.errors.DataFileError` naming the file (and row and field
+where they are known). Nothing here writes anything.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+from typing import Final
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+
+from mapgov.errors import DataFileError
+
+__all__ = ["MAX_BYTES", "SUFFIXES", "decode_text", "read_layer", "read_table"]
+
+MAX_BYTES: Final = 512 * 1024 * 1024
+SUFFIXES: Final = (
+    ".geojson",
+    ".json",
+    ".gpkg",
+    ".zip",
+    ".shp",
+    ".parquet",
+    ".geoparquet",
+    ".csv",
+    ".txt",
+    ".xlsx",
+)
+_ENCODINGS: Final = ("utf-8-sig", "gb18030")
+_LON: Final = ("lon", "lng", "longitude", "经度", "x", "point_x")
+_LAT: Final = ("lat", "latitude", "纬度", "y", "point_y")
+_WKT: Final = ("wkt", "geometry", "geom", "the_geom", "shape", "几何")
+
+
+def decode_text(data: bytes, path: Path) -> str:
+    """Decode CSV bytes: UTF-8 (with or without BOM), else GB18030 (a superset of GBK)."""
+    if b"\x00" in data[:4096]:
+        raise DataFileError(path, "this is not a text file (binary content)")
+    for enc in _ENCODINGS:
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise DataFileError(path, "cannot read the text: it is neither UTF-8 nor GBK/GB18030")
+
+
+def _check_size(path: Path) -> None:
+    if not path.is_file():
+        raise DataFileError(path, "no such file")
+    if path.stat().st_size > MAX_BYTES:
+        raise DataFileError(path, f"the file is larger than {MAX_BYTES // 2**20} MB")
+    if path.stat().st_size == 0:
+        raise DataFileError(path, "the file is empty")
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A plain table (CSV or .xlsx), every column as text; rows are numbered from 2 in
+    messages (row 1 is the header), as in a spreadsheet."""
+    path = Path(path)
+    _check_size(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".xlsx":
+            if not zipfile.is_zipfile(path):
+                raise DataFileError(path, "this is not an Excel .xlsx file")
+            return pd.read_excel(path, dtype=str, engine="openpyxl").fillna("")
+        text = decode_text(path.read_bytes(), path)
+        return pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True
+        )
+    except DataFileError:
+        raise
+    except pd.errors.ParserError as err:
+        raise DataFileError(path, f"the table is malformed: {err}") from err
+    except (ValueError, OSError, zipfile.BadZipFile, KeyError) as err:
+        raise DataFileError(path, f"cannot read the table: {err}") from err
+
+
+def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
+    lower = {c.strip().lower(): c for c in columns}
+    return next((lower[n] for n in names if n in lower), None)
+
+
+def _csv_layer(path: Path) -> gpd.GeoDataFrame:
+    table = read_table(path)
+    cols = list(table.columns)
+    wkt = _find(cols, _WKT)
+    lon, lat = _find(cols, _LON), _find(cols, _LAT)
+    if wkt:
+        geoms = []
+        for i, text in enumerate(table[wkt], start=2):
+            try:
+                geoms.append(shapely.from_wkt(text) if text.strip() else None)
+            except shapely.errors.GEOSException as err:
+                raise DataFileError(
+                    path, f"not a WKT geometry: {text[:40]!r}", row=i, field=wkt
+                ) from err
+        return gpd.GeoDataFrame(table.drop(columns=wkt), geometry=geoms, crs=None)
+    if lon and lat:
+        xs, ys = [], []
+        for col, out in ((lon, xs), (lat, ys)):
+            for i, text in enumerate(table[col], start=2):
+                try:
+                    out.append(float(text))
+                except ValueError as err:
+                    raise DataFileError(path, f"not a number: {text!r}", row=i, field=col) from err
+        return gpd.GeoDataFrame(
+            table.drop(columns=[lon, lat]), geometry=gpd.points_from_xy(xs, ys), crs=None
+        )
+    raise DataFileError(
+        path,
+        "no geometry: give a WKT column or longitude and latitude columns (lon/lat, 经度/纬度)",
+    )
+
+
+def read_layer(path: Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read a geographic layer. The CRS is kept as the file says (None if it says nothing:
+    the caller must then be told which CRS it is in).
+
+    Raises
+    ------
+    DataFileError
+        For a missing, empty, oversized, unknown, truncated or malformed file.
+    """
+    path = Path(path)
+    _check_size(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise DataFileError(path, f"unknown kind of file; use one of {', '.join(SUFFIXES)}")
+    if suffix in (".csv", ".txt", ".xlsx"):
+        return _csv_layer(path)
+    try:
+        if suffix in (".parquet", ".geoparquet"):
+            return gpd.read_parquet(path)
+        source = f"/vsizip/{path}" if suffix == ".zip" else str(path)
+        if suffix == ".zip" and not zipfile.is_zipfile(path):
+            raise DataFileError(path, "this is not a zip file")
+        frame = pyogrio.read_dataframe(source, layer=layer)
+    except DataFileError:
+        raise
+    except Exception as err:  # GDAL, arrow and zip report failures in many ways
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise DataFileError(path, f"cannot read the layer: {first}") from err
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
+        raise DataFileError(path, "the layer has no geometry")
+    return frame

@@ -1,0 +1,330 @@
+"""Check a mapped layer before anything is written: CRS, coordinates, geometry, values.
+
+Every problem names the file, the row (spreadsheet rows count the header as row 1; layers count
+features from 1) and the field. Geometry that is invalid but safely repairable (the repaired
+shape keeps its type and area within 1 %) is repaired and reported; anything else is an error,
+and one error refuses the whole import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from mapgov.errors import DataFileError
+from mapgov.i18n import catalogue
+from mapgov.importers.chinacrs import bd09_to_wgs84, gcj02_to_wgs84
+from mapgov.importers.mapping import REQUIRED
+from mapgov.model import FacilityKind, RoadKind
+from mapgov.store import table as schema_table
+
+__all__ = ["CHINA", "Problem", "prepare_layer"]
+
+CHINA: Final = (73.0, 3.0, 136.0, 54.0)  # lon/lat box of mainland China
+_GEOM: Final = {
+    "building": ("Polygon", "MultiPolygon"),
+    "compound": ("Polygon", "MultiPolygon"),
+    "facility": ("Point",),
+    "road": ("LineString",),
+}
+_INTS: Final = (
+    "number",
+    "floors",
+    "units",
+    "households",
+    "residents",
+    "elderly",
+    "party_members",
+    "built_year",
+    "capacity",
+)
+_HIGHWAY: Final = {
+    "primary": "arterial",
+    "trunk": "arterial",
+    "secondary": "secondary",
+    "tertiary": "secondary",
+    "residential": "branch",
+    "unclassified": "branch",
+    "living_street": "branch",
+    "service": "path",
+    "footway": "path",
+    "pedestrian": "path",
+    "path": "path",
+    "steps": "path",
+    "track": "path",
+    "cycleway": "path",
+    "bridge": "bridge",
+}
+_MAX_PROBLEMS: Final = 200
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding: ``severity`` is "error" (refuses the import) or "repaired"."""
+
+    path: str
+    row: int | None
+    field: str | None
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        return str(DataFileError(self.path, self.message, row=self.row, field=self.field))
+
+
+def _kind_values(table: str) -> dict[str, str]:
+    """Accepted spellings of a kind -> its code (codes, Chinese and English labels)."""
+    enum = FacilityKind if table == "facility" else RoadKind
+    prefix = "facility_kind" if table == "facility" else "road_kind"
+    out = {m.value: m.value for m in enum}
+    for lang in ("zh", "en"):
+        cat = catalogue(lang)
+        for m in enum:
+            label = cat.get(f"{prefix}.{m.value}")
+            if label:
+                out[label.strip().lower()] = m.value
+    if table == "road":
+        out.update(_HIGHWAY)
+    return out
+
+
+def _to_wgs84(
+    frame: gpd.GeoDataFrame, path: Path, crs: str | None, shift: str | None, problems: list[Problem]
+) -> gpd.GeoDataFrame | None:
+    if frame.crs is None:
+        if not crs:
+            problems.append(
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    "the layer says nothing of its "
+                    "coordinate system; name one (e.g. EPSG:4326, EPSG:4490)",
+                )
+            )
+            return None
+        try:
+            frame = frame.set_crs(pyproj.CRS.from_user_input(crs))
+        except pyproj.exceptions.CRSError:
+            problems.append(Problem(str(path), None, None, f"unknown coordinate system {crs!r}"))
+            return None
+    frame = frame.to_crs("EPSG:4326")
+    if shift in ("gcj02", "bd09"):
+        inverse = gcj02_to_wgs84 if shift == "gcj02" else bd09_to_wgs84
+
+        def undo(xy: np.ndarray) -> np.ndarray:
+            return np.column_stack(inverse(xy[:, 0], xy[:, 1]))
+
+        frame = frame.set_geometry(shapely.transform(frame.geometry.to_numpy(), undo))
+    return frame
+
+
+def _check_place(
+    frame: gpd.GeoDataFrame, path: Path, first_row: int, problems: list[Problem]
+) -> None:
+    pts = frame.geometry.representative_point()
+    x, y = pts.x.to_numpy(), pts.y.to_numpy()
+    ok = ~np.isnan(x)
+    lon_box = (x >= CHINA[0]) & (x <= CHINA[2])
+    lat_box = (y >= CHINA[1]) & (y <= CHINA[3])
+    swapped = ok & (x >= CHINA[1]) & (x <= CHINA[3]) & (y >= CHINA[0]) & (y <= CHINA[2])
+    outside = ok & ~(lon_box & lat_box)
+    if outside.any() and swapped[outside].all():
+        problems.append(
+            Problem(
+                str(path),
+                None,
+                None,
+                "latitude and longitude are swapped: "
+                "the points fall in China only the other way round",
+            )
+        )
+        return
+    for i in np.flatnonzero(outside)[:20]:
+        problems.append(
+            Problem(
+                str(path),
+                int(i) + first_row,
+                "geometry",
+                f"lies outside China ({x[i]:.5f}, {y[i]:.5f}): wrong "
+                "coordinate system or wrong numbers?",
+            )
+        )
+
+
+def _check_geometry(
+    frame: gpd.GeoDataFrame, table: str, path: Path, first_row: int, problems: list[Problem]
+) -> gpd.GeoDataFrame:
+    geoms = frame.geometry.to_numpy().copy()
+    allowed = _GEOM[table]
+    for i, g in enumerate(geoms):
+        row = i + first_row
+        if g is None or g.is_empty:
+            problems.append(Problem(str(path), row, "geometry", "has no geometry"))
+            continue
+        if g.geom_type not in allowed:
+            problems.append(
+                Problem(
+                    str(path),
+                    row,
+                    "geometry",
+                    f"is a {g.geom_type}; {table} needs {' or '.join(allowed)}",
+                )
+            )
+            continue
+        if not g.is_valid:
+            reason = shapely.is_valid_reason(g)
+            fixed = shapely.make_valid(g)
+            if fixed.geom_type == "GeometryCollection":
+                polys = [p for p in fixed.geoms if p.geom_type in allowed]
+                fixed = shapely.union_all(polys) if polys else fixed
+            same = (
+                fixed.geom_type in allowed
+                and not fixed.is_empty
+                and (
+                    "Polygon" not in g.geom_type
+                    or abs(fixed.area - g.area) <= 0.01 * max(fixed.area, g.area)
+                )
+            )
+            if same:
+                geoms[i] = fixed
+                problems.append(
+                    Problem(
+                        str(path),
+                        row,
+                        "geometry",
+                        f"was invalid ({reason}) and was repaired",
+                        "repaired",
+                    )
+                )
+            else:
+                problems.append(
+                    Problem(
+                        str(path),
+                        row,
+                        "geometry",
+                        f"is invalid ({reason}) and cannot be repaired safely",
+                    )
+                )
+    return frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+
+
+def _whole_numbers(
+    series: pd.Series, field: str, path: Path, first_row: int, problems: list[Problem]
+) -> pd.Series:
+    text = (
+        series.astype(str).str.strip().replace({"": None, "nan": None, "None": None, "<NA>": None})
+    )
+    num = pd.to_numeric(text, errors="coerce")
+    bad = text.notna() & (num.isna() | (num % 1 != 0))
+    for i in np.flatnonzero(bad.to_numpy())[:20]:
+        problems.append(
+            Problem(str(path), int(i) + first_row, field, f"{text.iloc[i]!r} is not a whole number")
+        )
+    for i in np.flatnonzero((num < 0).to_numpy())[:20]:
+        problems.append(
+            Problem(str(path), int(i) + first_row, field, f"is negative ({int(num.iloc[i])})")
+        )
+    if field == "floors":
+        for i in np.flatnonzero(((num > 120) | (num == 0)).to_numpy())[:20]:
+            problems.append(
+                Problem(
+                    str(path),
+                    int(i) + first_row,
+                    field,
+                    f"{int(num.iloc[i])} floors is not plausible (1-120)",
+                )
+            )
+    return num.where(~bad).astype("Int64")
+
+
+def _check_values(
+    frame: pd.DataFrame, table: str, path: Path, first_row: int, problems: list[Problem]
+) -> pd.DataFrame:
+    out = frame.copy()
+    spec = schema_table(table)
+    for field in REQUIRED[table]:
+        if field not in out.columns:
+            problems.append(Problem(str(path), None, field, "no column holds this field"))
+            continue
+        empty = out[field].isna() | (out[field].astype(str).str.strip() == "")
+        for i in np.flatnonzero(empty.to_numpy())[:20]:
+            problems.append(Problem(str(path), int(i) + first_row, field, "is empty"))
+    key = spec.column_names[0]
+    if key in out.columns and key != "road_id":
+        ids = out[key].astype(str).str.strip()
+        for i in np.flatnonzero(ids.duplicated().to_numpy())[:20]:
+            problems.append(
+                Problem(str(path), int(i) + first_row, key, f"duplicate id {ids.iloc[i]!r}")
+            )
+    for field in _INTS:
+        if field in out.columns:
+            out[field] = _whole_numbers(out[field], field, path, first_row, problems)
+    if {"elderly", "residents"} <= set(out.columns):
+        over = (out["elderly"] > out["residents"]).fillna(False).to_numpy()
+        for i in np.flatnonzero(over)[:20]:
+            problems.append(
+                Problem(str(path), int(i) + first_row, "elderly", "more elderly than residents")
+            )
+    if table in ("facility", "road") and "kind" in out.columns:
+        known = _kind_values(table)
+        raw = out["kind"].astype(str).str.strip()
+        mapped = raw.str.lower().map(known)
+        for i in np.flatnonzero(mapped.isna().to_numpy() & (raw != "").to_numpy())[:20]:
+            problems.append(
+                Problem(str(path), int(i) + first_row, "kind", f"unknown kind {raw.iloc[i]!r}")
+            )
+        out["kind"] = mapped
+    return out
+
+
+def prepare_layer(
+    frame: gpd.GeoDataFrame,
+    table: str,
+    *,
+    path: Path,
+    crs: str | None = None,
+    shift: str | None = None,
+    first_row: int = 1,
+) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
+    """Reproject, unshift, check and clean a mapped layer.
+
+    Parameters
+    ----------
+    frame
+        Columns already named as the table's fields (see :func:`apply_mapping`).
+    table
+        "building", "compound", "facility" or "road".
+    path
+        The source file, for messages.
+    crs
+        The CRS to assume when the file names none.
+    shift
+        "gcj02" (Gaode, Tencent) or "bd09" (Baidu) to undo the provider's offset.
+    first_row
+        Row number of the first record in messages (2 for spreadsheets with a header).
+
+    Returns
+    -------
+    (frame, problems)
+        The layer in EPSG:4326 with typed columns (None when the CRS is unknown), and every
+        problem found; the import must not go ahead while any has severity "error".
+    """
+    problems: list[Problem] = []
+    wgs = _to_wgs84(frame, path, crs, shift, problems)
+    if wgs is None:
+        return None, problems
+    wgs = wgs.reset_index(drop=True)
+    _check_place(wgs, path, first_row, problems)
+    wgs = _check_geometry(wgs, table, path, first_row, problems)
+    clean = _check_values(wgs, table, path, first_row, problems)
+    return gpd.GeoDataFrame(clean, geometry=wgs.geometry.name, crs="EPSG:4326"), problems[
+        :_MAX_PROBLEMS
+    ]

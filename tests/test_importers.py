@@ -1,0 +1,355 @@
+"""Importers: every format and encoding, CRS and GCJ-02, validation naming file/row/field, and
+all-or-nothing landing (the database is byte for byte what it was after any refusal)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Point, Polygon, box
+
+from mapgov.errors import DataFileError, StoreError, ValidationError
+from mapgov.importers import (
+    apply_mapping,
+    backup,
+    bd09_to_wgs84,
+    export_table,
+    gcj02_to_bd09,
+    gcj02_to_wgs84,
+    guess_mapping,
+    import_layers,
+    prepare_layer,
+    read_layer,
+    restore,
+    wgs84_to_gcj02,
+)
+from mapgov.store import Store, open_store
+
+LUOYANG = (112.43, 34.67)
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def store(demo_db: Path, tmp_path: Path) -> Store:
+    shutil.copy(demo_db, tmp_path / "w.sqlite")
+    return open_store(tmp_path / "w.sqlite")
+
+
+def _facility_csv(rows: list[tuple[str, str, str, float, float]]) -> str:
+    lines = ["编号,设施类型,名称,经度,纬度"]
+    lines += [f"{a},{b},{c},{x},{y}" for a, b, c, x, y in rows]
+    return "\n".join(lines) + "\n"
+
+
+ROWS = [
+    ("F1", "clinic", "卫生站", 112.43, 34.67),
+    ("F2", "幸福食堂/助餐点", "幸福食堂", 112.431, 34.671),
+]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_csv_in_every_chinese_encoding(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "fac.csv"
+    path.write_bytes(_facility_csv(ROWS).encode(encoding))
+    frame = read_layer(path)
+    mapping = guess_mapping(list(frame.columns), "facility")
+    assert mapping == {"facility_id": "编号", "kind": "设施类型", "name": "名称"}
+    layer, problems = prepare_layer(
+        apply_mapping(frame, mapping, "facility"),
+        "facility",
+        path=path,
+        crs="EPSG:4326",
+        first_row=2,
+    )
+    assert problems == []
+    assert list(layer["kind"]) == ["clinic", "canteen"]  # the Chinese label is understood
+    assert list(layer["name"]) == ["卫生站", "幸福食堂"]
+
+
+def _buildings() -> gpd.GeoDataFrame:
+    x, y = LUOYANG
+    return gpd.GeoDataFrame(
+        {
+            "楼栋编号": ["B1", "B2"],
+            "小区编号": ["K1", "K1"],
+            "楼号": ["1号楼", "2号楼"],
+            "层数": ["6", "18"],
+            "户数": ["36", "72"],
+            "人口": ["90", "190"],
+        },
+        geometry=[box(x, y, x + 0.0004, y + 0.0002), box(x, y + 0.0005, x + 0.0003, y + 0.0008)],
+        crs="EPSG:4326",
+    )
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".zip", ".parquet"])
+def test_every_layer_format_reads_the_same(tmp_path: Path, suffix: str) -> None:
+    src = _buildings()
+    path = tmp_path / f"b{suffix}"
+    if suffix == ".zip":
+        shp = tmp_path / "shp"
+        shp.mkdir()
+        src.to_file(shp / "b.shp", encoding="GBK")  # Chinese shapefiles: GBK + .cpg
+        with zipfile.ZipFile(path, "w") as z:
+            for f in shp.iterdir():
+                z.write(f, f.name)
+    elif suffix == ".parquet":
+        src.to_parquet(path)
+    else:
+        src.to_file(path)
+    frame = read_layer(path)
+    mapping = guess_mapping(list(frame.columns), "building")
+    layer, problems = prepare_layer(
+        apply_mapping(frame, mapping, "building"), "building", path=path
+    )
+    assert [p for p in problems if p.severity == "error"] == []
+    assert list(layer["building_id"]) == ["B1", "B2"]
+    assert list(layer["floors"]) == [6, 18]
+    assert layer.crs.to_epsg() == 4326
+
+
+def test_projected_layers_are_reprojected_and_missing_crs_refused(tmp_path: Path) -> None:
+    src = _buildings().to_crs("EPSG:4547")  # CGCS2000 / 3-degree Gauss-Kruger CM 114E
+    path = tmp_path / "b.gpkg"
+    src.to_file(path)
+    layer, _ = prepare_layer(
+        apply_mapping(read_layer(path), guess_mapping(list(src.columns), "building"), "building"),
+        "building",
+        path=path,
+    )
+    assert np.allclose(layer.geometry.iloc[0].bounds[:2], LUOYANG, atol=1e-6)
+    csv = tmp_path / "nocrs.csv"
+    csv.write_text(_facility_csv(ROWS), encoding="utf-8")
+    frame = apply_mapping(
+        read_layer(csv), {"facility_id": "编号", "kind": "设施类型", "name": "名称"}, "facility"
+    )
+    layer, problems = prepare_layer(frame, "facility", path=csv)
+    assert layer is None
+    assert "coordinate system" in str(problems[0]) and "nocrs.csv" in str(problems[0])
+
+
+def test_swapped_and_foreign_coordinates_are_caught(tmp_path: Path) -> None:
+    path = tmp_path / "fac.csv"
+    swapped = [(a, b, c, y, x) for a, b, c, x, y in ROWS]
+    path.write_text(_facility_csv(swapped), encoding="utf-8")
+    frame = apply_mapping(
+        read_layer(path), guess_mapping(["编号", "设施类型", "名称"], "facility"), "facility"
+    )
+    _, problems = prepare_layer(frame, "facility", path=path, crs="EPSG:4326", first_row=2)
+    assert any("swapped" in p.message for p in problems)
+    paris = [("F1", "clinic", "x", 2.35, 48.85), ("F2", "clinic", "y", 112.43, 34.67)]
+    path.write_text(_facility_csv(paris), encoding="utf-8")
+    frame = apply_mapping(
+        read_layer(path), guess_mapping(["编号", "设施类型", "名称"], "facility"), "facility"
+    )
+    _, problems = prepare_layer(frame, "facility", path=path, crs="EPSG:4326", first_row=2)
+    assert [str(p) for p in problems] == [
+        f"{path}, row 2, field 'geometry': lies outside China (2.35000, 48.85000): wrong "
+        "coordinate system or wrong numbers?"
+    ]
+
+
+def test_gcj02_and_bd09_are_undone(tmp_path: Path) -> None:
+    lon = np.array([112.43, 116.39, 121.47])
+    lat = np.array([34.67, 39.91, 31.23])
+    g = wgs84_to_gcj02(lon, lat)
+    shift_m = np.hypot(g[0] - lon, g[1] - lat) * 111_000
+    assert (shift_m > 100).all()  # the offset is hundreds of metres
+    back = gcj02_to_wgs84(*g)
+    assert np.abs(back[0] - lon).max() < 1e-7 and np.abs(back[1] - lat).max() < 1e-7
+    b = gcj02_to_bd09(*g)
+    back = bd09_to_wgs84(*b)
+    assert np.abs(back[0] - lon).max() < 1e-6 and np.abs(back[1] - lat).max() < 1e-6
+    # a layer digitised on Gaode maps lands on the WGS 84 spot
+    path = tmp_path / "g.csv"
+    gx, gy = wgs84_to_gcj02(np.array([112.43]), np.array([34.67]))
+    path.write_text(_facility_csv([("F1", "clinic", "站", gx[0], gy[0])]), encoding="utf-8")
+    frame = apply_mapping(
+        read_layer(path), {"facility_id": "编号", "kind": "设施类型", "name": "名称"}, "facility"
+    )
+    layer, _ = prepare_layer(frame, "facility", path=path, crs="EPSG:4326", shift="gcj02")
+    pt = layer.geometry.iloc[0]
+    assert abs(pt.x - 112.43) < 1e-7 and abs(pt.y - 34.67) < 1e-7
+
+
+def test_values_are_checked_with_row_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "b.geojson"
+    src = _buildings()
+    src.loc[0, "层数"] = "300"
+    src.loc[1, "户数"] = "-5"
+    src.loc[1, "楼栋编号"] = "B1"
+    src.to_file(path)
+    frame = apply_mapping(
+        read_layer(path), guess_mapping(list(src.columns), "building"), "building"
+    )
+    _, problems = prepare_layer(frame, "building", path=path)
+    text = [str(p) for p in problems]
+    assert f"{path}, row 1, field 'floors': 300 floors is not plausible (1-120)" in text
+    assert f"{path}, row 2, field 'households': is negative (-5)" in text
+    assert f"{path}, row 2, field 'building_id': duplicate id 'B1'" in text
+
+
+def test_invalid_geometry_is_repaired_or_refused(tmp_path: Path) -> None:
+    x, y = LUOYANG
+    d = 0.0003
+    spike = Polygon([(x, y), (x + d, y), (x + d, y), (x + d, y + d), (x, y + d), (x, y)])
+    bowtie = Polygon([(x, y), (x + d, y + d), (x + d, y), (x, y + d), (x, y)])
+    ring = Polygon(
+        [
+            (x, y),
+            (x + d, y),
+            (x + d, y + d),
+            (x + d / 2, y + d / 2),
+            (x + d, y + d + 1e-9),
+            (x, y + d),
+        ]
+    )
+    frame = gpd.GeoDataFrame(
+        {
+            "building_id": ["a", "b", "c"],
+            "compound_id": ["K"] * 3,
+            "name": ["1", "2", "3"],
+            "floors": ["5"] * 3,
+        },
+        geometry=[spike, bowtie, ring],
+        crs="EPSG:4326",
+    )
+    layer, problems = prepare_layer(frame, "building", path=tmp_path / "x.gpkg")
+    by_row = {p.row: p for p in problems}
+    assert 2 in by_row and by_row[2].severity == "error" and "cannot be repaired" in str(by_row[2])
+    assert all(p.severity == "repaired" for r, p in by_row.items() if r != 2)
+    assert layer.geometry.iloc[0].is_valid
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.geojson", b"", "empty"),
+        ("trunc.geojson", b'{"type": "FeatureCollection", "features": [{"type": "Fea', "cannot"),
+        ("junk.gpkg", bytes(range(256)) * 8, "cannot read the layer"),
+        ("junk.zip", b"PK\x03\x04 not really a zip", "not a zip"),
+        ("junk.csv", b"\x00\x01\x02binary", "binary"),
+        ("nogeom.csv", "名称,户数\n甲,3\n".encode(), "no geometry"),
+        (
+            "badnum.csv",
+            "编号,设施类型,名称,经度,纬度\nF1,clinic,站,东经,34.6\n".encode(),
+            "row 2, field '经度': not a number",
+        ),
+        ("junk.xlsx", b"not a spreadsheet", "not an Excel"),
+        ("x.doc", b"hello", "unknown kind of file"),
+    ],
+)
+def test_malformed_files_say_what_and_where(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(DataFileError, match=message) as info:
+        read_layer(path)
+    assert str(path) in str(info.value)
+
+
+def test_a_huge_claim_in_a_small_file_is_refused(tmp_path: Path) -> None:
+    # A zip whose directory claims a 1 GB member but holds a few bytes.
+    path = tmp_path / "claim.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("b.shp", b"\x00" * 100)
+    data = bytearray(path.read_bytes())
+    idx = data.rfind(b"PK\x01\x02")
+    data[idx + 24 : idx + 28] = (2**30).to_bytes(4, "little")  # uncompressed size
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataFileError, match=r"claim\.zip"):
+        read_layer(path)
+
+
+def test_import_lands_whole_and_changes_the_figures(store: Store, tmp_path: Path) -> None:
+    before = store.counts()
+    x, y = store.read("facility").geometry.iloc[0].coords[0]
+    fac = gpd.GeoDataFrame(
+        {"facility_id": ["N1", "N2"], "kind": ["clinic", "market"], "name": ["新卫生站", "新市场"]},
+        geometry=[Point(x, y), Point(x + 0.001, y)],
+        crs="EPSG:4326",
+    )
+    new = import_layers(store, {"facility": fac}, source="test")
+    assert new.counts()["facility"] == 2
+    assert new.counts()["issue"] == before["issue"]  # everything else kept
+    assert new.meta()["last_import"] == "test"
+    assert new.data_version() > store.data_version() or new.data_version() >= 2
+
+
+def test_refused_import_leaves_the_database_byte_for_byte(store: Store) -> None:
+    digest = _sha(store.path)
+    b = store.read("building").iloc[:3].copy()
+    b["compound_id"] = "NOWHERE"  # breaks a reference: issues and zones point at buildings
+    with pytest.raises(StoreError, match="foreign keys"):
+        import_layers(store, {"building": b})
+    assert _sha(store.path) == digest
+
+
+def test_export_backup_and_restore(store: Store, tmp_path: Path) -> None:
+    gpkg = export_table(store, "compound", tmp_path / "c.gpkg")
+    assert len(gpd.read_file(gpkg)) == store.counts()["compound"]
+    xlsx = export_table(store, "issue", tmp_path / "i.xlsx")
+    assert len(pd.read_excel(xlsx)) == store.counts()["issue"]
+    copy = backup(store, tmp_path / "backup.sqlite")
+    digest = _sha(copy)
+    with store.transaction() as con:
+        con.execute("DELETE FROM co_project")
+    assert store.counts()["co_project"] == 0
+    restore(copy, store.path)
+    assert open_store(store.path).counts()["co_project"] > 0
+    junk = tmp_path / "junk.sqlite"
+    junk.write_text("nope")
+    with pytest.raises(DataFileError, match="not a mapgov backup"):
+        restore(junk, store.path)
+    assert _sha(copy) == digest
+
+
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(st.tuples(TEXT, TEXT, TEXT, TEXT, TEXT), max_size=6),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]),
+)
+def test_fuzzed_tables_never_crash_and_never_land_partly(
+    tmp_path: Path, store: Store, rows: list[tuple[str, ...]], encoding: str
+) -> None:
+    digest = _sha(store.path)
+    path = tmp_path / "fuzz.csv"
+    body = "编号,设施类型,名称,经度,纬度\n" + "\n".join(",".join(r) for r in rows)
+    try:
+        path.write_bytes(body.encode(encoding))
+    except UnicodeEncodeError:
+        return
+    refusal = ""
+    try:
+        frame = read_layer(path)
+        layer, problems = prepare_layer(
+            apply_mapping(frame, guess_mapping(list(frame.columns), "facility"), "facility"),
+            "facility",
+            path=path,
+            crs="EPSG:4326",
+            first_row=2,
+        )
+        if layer is not None and not [p for p in problems if p.severity == "error"]:
+            import_layers(store, {"facility": layer})
+            return  # a clean file may land; that is not a partial import
+    except (DataFileError, StoreError, ValidationError) as err:
+        refusal = str(err)
+    assert refusal == "" or str(path) in refusal or "database" in refusal or "column" in refusal
+    assert _sha(store.path) == digest
