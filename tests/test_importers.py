@@ -353,3 +353,47 @@ def test_fuzzed_tables_never_crash_and_never_land_partly(
         refusal = str(err)
     assert refusal == "" or str(path) in refusal or "database" in refusal or "column" in refusal
     assert _sha(store.path) == digest
+
+
+def test_cli_import_export_backup_restore(
+    store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mapgov.cli import main
+
+    db = str(store.path)
+    out = tmp_path / "fac.geojson"
+    assert main(["export", "facility", str(out), "--db", db]) == 0
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(
+        "编号,设施类型,名称,经度,纬度\nF1,clinic,站,112.43,34.67\nF1,spa,站,112.4,34.6\n".encode(
+            "gbk"
+        )
+    )
+    digest = _sha(store.path)
+    assert main(["import", "facility", str(bad), "--db", db, "--crs", "EPSG:4326"]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}, row 3, field 'kind': unknown kind 'spa'" in err
+    assert "nothing was imported" in err
+    assert _sha(store.path) == digest
+    good = tmp_path / "good.csv"
+    good.write_bytes("编号,设施类型,名称,经度,纬度\nF1,卫生服务站,站,112.43,34.67\n".encode("gbk"))
+    assert main(
+        [
+            "import",
+            "facility",
+            str(good),
+            "--db",
+            db,
+            "--crs",
+            "EPSG:4326",
+            "--map",
+            "kind=设施类型",
+        ]
+    ) in (0, 1)
+    capsys.readouterr()
+    assert main(["import", "facility", str(out), "--db", db]) == 0
+    assert open_store(store.path).counts()["facility"] == len(gpd.read_file(out))
+    copy = tmp_path / "b.sqlite"
+    assert main(["backup", str(copy), "--db", db]) == 0
+    assert main(["restore", str(copy), "--db", db]) == 0
+    assert main(["export", "nope", str(tmp_path / "x.csv"), "--db", db]) == 1

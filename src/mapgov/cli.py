@@ -363,11 +363,142 @@ def _run_coverage(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- import / export / backup / restore ------------------------------------------------------
+_IMPORT_TABLES = ("building", "compound", "facility", "road")
+
+
+def _add_import(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser(
+        "import",
+        help="replace a layer with one from a file, after checking it",
+        description=(
+            "Read a layer (GeoJSON, GeoPackage, zipped Shapefile, GeoParquet, CSV with "
+            "coordinates or WKT, Excel), map its columns, check it, and replace the layer in "
+            "the database all or nothing. Every problem names file, row and field."
+        ),
+    )
+    p.add_argument("table", choices=_IMPORT_TABLES)
+    p.add_argument("file", type=_path)
+    p.add_argument("--db", type=_path, default=None)
+    p.add_argument("--crs", help="CRS of a file that names none, e.g. EPSG:4326 or EPSG:4490")
+    p.add_argument(
+        "--shift",
+        choices=("gcj02", "bd09"),
+        help="undo the offset of coordinates digitised on Gaode/Tencent (gcj02) or "
+        "Baidu (bd09) maps",
+    )
+    p.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FIELD=COLUMN",
+        help="which column holds a field (repeatable); guessed otherwise",
+    )
+    p.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    from mapgov.importers import (
+        apply_mapping,
+        guess_mapping,
+        import_layers,
+        prepare_layer,
+        read_layer,
+    )
+    from mapgov.store import open_store
+
+    store = open_store(args.db if args.db is not None else default_db_path())
+    frame = read_layer(args.file)
+    mapping = guess_mapping(list(frame.columns), args.table)
+    for item in args.map:
+        field, sep, column = item.partition("=")
+        if not sep:
+            msg = f"--map takes FIELD=COLUMN, not {item!r}"
+            raise ValidationError(msg)
+        mapping[field.strip()] = column.strip()
+    first_row = 2 if args.file.suffix.lower() in (".csv", ".txt", ".xlsx") else 1
+    layer, problems = prepare_layer(
+        apply_mapping(frame, mapping, args.table),
+        args.table,
+        path=args.file,
+        crs=args.crs,
+        shift=args.shift,
+        first_row=first_row,
+    )
+    print("columns: " + ", ".join(f"{k}<-{v}" for k, v in mapping.items()))
+    for problem in problems:
+        print(f"{problem.severity}: {problem}", file=sys.stderr)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or layer is None:
+        print(
+            f"{PROG}: error: {len(errors)} problem(s) in {args.file}; nothing was imported",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    if args.dry_run:
+        print(f"{args.file}: {len(layer)} {args.table} rows would be imported (dry run)")
+        return EXIT_OK
+    import_layers(store, {args.table: layer}, source=str(args.file))
+    print(f"{args.file}: {len(layer)} {args.table} rows imported into {store.path}")
+    return EXIT_OK
+
+
+def _add_export(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("export", help="write a table as .gpkg, .geojson, .xlsx or .csv")
+    p.add_argument("table")
+    p.add_argument("file", type=_path)
+    p.add_argument("--db", type=_path, default=None)
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from mapgov.importers import export_table
+    from mapgov.store import TABLES, open_store
+
+    if args.table not in {t.name for t in TABLES}:
+        msg = f"no table {args.table!r}"
+        raise ValidationError(msg)
+    store = open_store(args.db if args.db is not None else default_db_path())
+    print(export_table(store, args.table, args.file))
+    return EXIT_OK
+
+
+def _add_backup(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("backup", help="a consistent copy of the database, safe while in use")
+    p.add_argument("file", type=_path)
+    p.add_argument("--db", type=_path, default=None)
+
+
+def _run_backup(args: argparse.Namespace) -> int:
+    from mapgov.importers import backup
+    from mapgov.store import open_store
+
+    store = open_store(args.db if args.db is not None else default_db_path())
+    print(backup(store, args.file))
+    return EXIT_OK
+
+
+def _add_restore(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("restore", help="put a backup in place of the database")
+    p.add_argument("file", type=_path)
+    p.add_argument("--db", type=_path, default=None)
+
+
+def _run_restore(args: argparse.Namespace) -> int:
+    from mapgov.importers import restore
+
+    print(restore(args.file, args.db if args.db is not None else default_db_path()))
+    return EXIT_OK
+
+
 _COMMANDS: dict[str, tuple[Callable[..., None], Callable[[argparse.Namespace], int]]] = {
     "demo": (_add_demo, _run_demo),
     "assets": (_add_assets, _run_assets),
     "info": (_add_info, _run_info),
     "coverage": (_add_coverage, _run_coverage),
+    "import": (_add_import, _run_import),
+    "export": (_add_export, _run_export),
+    "backup": (_add_backup, _run_backup),
+    "restore": (_add_restore, _run_restore),
 }
 
 
