@@ -63,16 +63,36 @@ _HIGHWAY: Final = {
     "bridge": "bridge",
 }
 _FACILITY_WORDS: Final = {  # what staff and OSM write for each kind
-    "party_service_center": ("党群服务中心", "党群服务站", "党群服务", "社区服务站", "社区服务中心"),
+    "party_service_center": (
+        "党群服务中心",
+        "党群服务站",
+        "党群服务",
+        "社区服务站",
+        "社区服务中心",
+    ),
     "canteen": ("食堂", "幸福食堂", "助餐点", "老年食堂", "社区食堂"),
-    "clinic": ("卫生服务站", "卫生服务中心", "社区卫生服务站", "卫生站", "诊所", "clinic",
-               "doctors"),
+    "clinic": (
+        "卫生服务站",
+        "卫生服务中心",
+        "社区卫生服务站",
+        "卫生站",
+        "诊所",
+        "clinic",
+        "doctors",
+    ),
     "kindergarten": ("幼儿园", "托儿所", "kindergarten"),
     "primary_school": ("小学", "school"),
     "elderly_care": ("养老服务站", "日间照料中心", "养老院", "养老", "social_facility"),
     "market": ("菜市场", "农贸市场", "超市", "生鲜超市", "marketplace", "supermarket"),
-    "sports_culture": ("文体广场", "健身场地", "文化活动站", "体育场", "sports_centre", "pitch",
-                       "park"),
+    "sports_culture": (
+        "文体广场",
+        "健身场地",
+        "文化活动站",
+        "体育场",
+        "sports_centre",
+        "pitch",
+        "park",
+    ),
     "convenience_service": ("便民服务点", "便利店", "便民", "convenience"),
 }
 _MAX_PROBLEMS: Final = 200
