@@ -32,6 +32,7 @@ __all__ = [
 
 _NODE_GRID_M = 0.01
 _EPS = 1e-6  # zero-length links would vanish from a sparse matrix
+_OWN_RADIUS_M = 150.0  # how far to look for a point's own compound's paths
 
 
 @dataclass(frozen=True)
@@ -156,27 +157,25 @@ def snap(
 ) -> Snapped:
     """Enter each point onto the network at the nearest point of the nearest edge.
 
-    With `groups` (e.g. each building's compound id), a point enters through the edges of its
-    own group when the group has any: a building is reached through its own compound's paths
-    and gates, not across the fence from the street outside.
+    With `groups` (e.g. each building's compound id), a point enters through the nearest edge
+    of its own group when one lies within 150 m: a building is reached through its own
+    compound's paths and gates, not across the fence from the street outside.
     """
     pts = _points_xy(graph, points)
-    edge = shapely.STRtree(graph.edge_geoms).query_nearest(pts, all_matches=False)[1]
+    tree = shapely.STRtree(graph.edge_geoms)
+    edge = tree.query_nearest(pts, all_matches=False)[1]
     if groups is not None:
         groups = np.asarray(groups, dtype=object)
-        own_edges = (
-            pd.Series(np.arange(len(graph.edge_geoms)))
-            .groupby(pd.Series(graph.edge_compound, dtype=object))
-            .apply(np.asarray)
-        )
-        for group, idx in pd.Series(np.arange(len(pts))).groupby(pd.Series(groups, dtype=object)):
-            if group not in own_edges.index:
-                continue
-            own = own_edges[group]
-            hit = shapely.STRtree(graph.edge_geoms[own]).query_nearest(
-                pts[idx.to_numpy()], all_matches=False
-            )[1]
-            edge[idx.to_numpy()] = own[hit]
+        # all (point, edge) pairs within the radius, kept where the edge is the point's own
+        # compound's; the nearest of those wins (vectorised: no loop over compounds)
+        pi, ei = tree.query(pts, predicate="dwithin", distance=_OWN_RADIUS_M)
+        same = pd.notna(groups[pi]) & (graph.edge_compound[ei] == groups[pi])
+        pi, ei = pi[same], ei[same]
+        if len(pi):
+            d = shapely.distance(graph.edge_geoms[ei], pts[pi])
+            order = np.lexsort((d, pi))
+            first = np.unique(pi[order], return_index=True)[1]
+            edge[pi[order][first]] = ei[order][first]
     lines = graph.edge_geoms[edge]
     along = shapely.line_locate_point(lines, pts)
     link = shapely.distance(lines, pts)
