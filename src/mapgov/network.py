@@ -9,6 +9,7 @@ in the local metric CRS (:func:`mapgov.crs.local_metric`). Shortest paths use
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -25,6 +26,7 @@ __all__ = [
     "Snapped",
     "WalkGraph",
     "multi_source_distances",
+    "nx_graph",
     "nx_multi_source_distances",
     "snap",
     "walk_graph",
@@ -32,7 +34,7 @@ __all__ = [
 
 _NODE_GRID_M = 0.01
 _EPS = 1e-6  # zero-length links would vanish from a sparse matrix
-_OWN_RADIUS_M = 150.0  # how far to look for a point's own compound's paths
+_OWN_RADIUS_M = 60.0  # how far to look for a point's own compound's paths
 
 
 @dataclass(frozen=True)
@@ -107,16 +109,24 @@ def walk_graph(roads: gpd.GeoDataFrame, *, crs: pyproj.CRS | None = None) -> Wal
         raise ValidationError(msg)
     crs = crs or local_metric(roads)
     lines = roads.to_crs(crs)
+    raw = lines.geometry.to_numpy()
+    lines = lines[~(shapely.is_missing(raw) | shapely.is_empty(raw))]
+    multi = (lines.geom_type == "MultiLineString").to_numpy()
+    if multi.any():
+        merged = lines.geometry.to_numpy().copy()
+        merged[multi] = shapely.line_merge(merged[multi])
+        lines = lines.set_geometry(gpd.GeoSeries(merged, index=lines.index, crs=lines.crs))
+    lines = lines[(lines.geom_type == "LineString").to_numpy()]  # unmergeable: skipped
+    roads = roads.loc[lines.index]
     geoms = lines.geometry.to_numpy()
-    ends = np.vstack(
-        [
-            shapely.get_coordinates(shapely.get_point(geoms, 0)),
-            shapely.get_coordinates(shapely.get_point(geoms, -1)),
-        ]
-    )
-    keys = np.round(ends / _NODE_GRID_M).astype(np.int64)
-    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    inverse = inverse.ravel()
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    counts = np.bincount(owner, minlength=len(geoms))
+    last = np.cumsum(counts) - 1
+    ends = np.vstack([coords[last - counts + 1], coords[last]])  # first and last vertices
+    cells = np.round(ends / _NODE_GRID_M).astype(np.int64)
+    cells -= cells.min(axis=0)
+    keys = cells[:, 0] * (int(cells[:, 1].max()) + 1) + cells[:, 1]  # one int64 per cm cell
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     n_edges = len(geoms)
     u, v = inverse[:n_edges], inverse[n_edges:]
     length = np.maximum(shapely.length(geoms), _EPS)
@@ -158,12 +168,12 @@ def snap(
     """Enter each point onto the network at the nearest point of the nearest edge.
 
     With `groups` (e.g. each building's compound id), a point enters through the nearest edge
-    of its own group when one lies within 150 m: a building is reached through its own
+    of its own group when one lies within 60 m: a building is reached through its own
     compound's paths and gates, not across the fence from the street outside.
     """
     pts = _points_xy(graph, points)
     tree = shapely.STRtree(graph.edge_geoms)
-    edge = tree.query_nearest(pts, all_matches=False)[1]
+    edge = np.full(len(pts), -1, dtype=np.int64)
     if groups is not None:
         groups = np.asarray(groups, dtype=object)
         # all (point, edge) pairs within the radius, kept where the edge is the point's own
@@ -176,6 +186,9 @@ def snap(
             order = np.lexsort((d, pi))
             first = np.unique(pi[order], return_index=True)[1]
             edge[pi[order][first]] = ei[order][first]
+    rest = np.flatnonzero(edge < 0)
+    if len(rest):
+        edge[rest] = tree.query_nearest(pts[rest], all_matches=False)[1]
     lines = graph.edge_geoms[edge]
     along = shapely.line_locate_point(lines, pts)
     link = shapely.distance(lines, pts)
@@ -220,8 +233,21 @@ def multi_source_distances(
     return csgraph.dijkstra(full, directed=False, indices=n, limit=limit)[:n]
 
 
+def nx_graph(graph: WalkGraph) -> Any:
+    """The walking graph as a networkx graph (node ids as in `graph`, weight = metres)."""
+    import networkx as nx
+
+    g = nx.Graph()
+    g.add_nodes_from(range(graph.n_nodes))
+    coo = sparse.triu(graph.matrix).tocoo()
+    g.add_weighted_edges_from(
+        zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist(), strict=True)
+    )
+    return g
+
+
 def nx_multi_source_distances(
-    graph: WalkGraph, sources: Snapped, *, limit: float = np.inf
+    graph: WalkGraph, sources: Snapped, *, limit: float = np.inf, nxg: Any = None
 ) -> np.ndarray:
     """The same as :func:`multi_source_distances`, with plain networkx.
 
@@ -231,20 +257,18 @@ def nx_multi_source_distances(
     """
     import networkx as nx
 
-    g = nx.Graph()
-    g.add_nodes_from(range(graph.n_nodes))
-    coo = sparse.triu(graph.matrix).tocoo()
-    g.add_weighted_edges_from(
-        zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist(), strict=True)
-    )
+    g = nxg if nxg is not None else nx_graph(graph)
     nodes = np.concatenate([sources.start, sources.end])
     cost = np.maximum(
         np.concatenate([sources.link + sources.along, sources.link + sources.rest]), _EPS
     )
     start = pd.DataFrame({"s": nodes, "o": cost}).groupby("s")["o"].min()
-    g.add_node(-1)
-    g.add_weighted_edges_from((-1, int(node), float(c)) for node, c in start.items())
-    found = nx.multi_source_dijkstra_path_length(g, {-1}, cutoff=limit)
+    g.add_node(-1)  # a virtual source, removed again: `nxg` may be shared between kinds
+    try:
+        g.add_weighted_edges_from((-1, int(node), float(c)) for node, c in start.items())
+        found = nx.multi_source_dijkstra_path_length(g, {-1}, cutoff=limit)
+    finally:
+        g.remove_node(-1)
     out = np.full(graph.n_nodes, np.inf)
     for node, d in found.items():
         if node >= 0:

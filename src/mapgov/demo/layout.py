@@ -48,6 +48,7 @@ ALLEY_SETBACK_M = 5.0
 MARGIN_M = 7.0  # fence to the nearest building
 SPINE_CLEAR_M = 6.0  # half the width kept free around the internal spine
 BRIDGE_COLS = (2, 6)
+_MIN_PIECE_M = 0.05  # road pieces shorter than this are dropped: their ends meet anyway
 
 Side = str  # "N", "S", "E", "W"
 
@@ -192,6 +193,8 @@ class Layout:
             inner = pts[(pts > ln.a) & (pts < ln.b)]
             cuts = [ln.a, *inner.tolist(), ln.b]
             for p, q in itertools.pairwise(cuts):
+                if q - p < _MIN_PIECE_M:  # would vanish at 1 cm storage precision
+                    continue
                 if ln.orient == "h":
                     geom = LineString([(p, ln.fixed), (q, ln.fixed)])
                 else:
