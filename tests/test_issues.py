@@ -242,6 +242,17 @@ def test_concurrent_edit_is_refused_and_nothing_is_lost(store: Store, staff: Any
     assert events.iloc[-1]["note"] == "我来办"
 
 
+def test_a_stale_form_is_told_someone_else_changed_it(store: Store, staff: Any) -> None:
+    issue_id = _drive(store, staff, IssueStatus.REPORTED)
+    seen = _version(store, issue_id)
+    colleague = get_user(store, "S001-C1-staff2")
+    ACTIONS[EventAction.ASSIGN](store, colleague, issue_id, seen)  # the status changes too
+    saved = _state(store, issue_id)
+    with pytest.raises(StaleEditError, match="changed by someone else"):
+        ACTIONS[EventAction.ASSIGN](store, staff, issue_id, seen)
+    assert _state(store, issue_id) == saved
+
+
 def test_store_refuses_a_stale_version_even_past_the_domain_check(store: Store, staff: Any) -> None:
     issue_id = _drive(store, staff, IssueStatus.ASSIGNED)
     v = _version(store, issue_id)

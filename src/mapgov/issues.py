@@ -606,7 +606,9 @@ def _require_edit(user: User, community_id: str, action: EventAction) -> None:
         )
 
 
-def _load(store: Store, issue_id: int, user: User, action: EventAction) -> dict[str, Any]:
+def _load(
+    store: Store, issue_id: int, user: User, action: EventAction, version: int
+) -> dict[str, Any]:
     frame = store.read(
         "issue",
         where={"issue_id": int(issue_id)},
@@ -615,6 +617,8 @@ def _load(store: Store, issue_id: int, user: User, action: EventAction) -> dict[
     row = _one(frame, "issue", "error.issue.not_found", issue_id).to_dict()
     row["community_id"] = _community_of_compound(store, row["compound_id"])
     _require_edit(user, row["community_id"], action)
+    # a stale form is told so first: "someone else changed it" explains a changed status too
+    _check_version(row, version)
     status = IssueStatus(row["status"])
     if status not in _FROM[action]:
         needed = ", ".join(s.value for s in sorted(_FROM[action]))
@@ -755,8 +759,7 @@ def assign(
     at: dt.datetime | None = None,
 ) -> int:
     """Assign a reported issue to a level and a unit with a deadline (定人、定责、定时限)."""
-    issue = _load(store, issue_id, user, EventAction.ASSIGN)
-    _check_version(issue, version)
+    issue = _load(store, issue_id, user, EventAction.ASSIGN, version)
     lvl = Level(level)
     unit = _required(responsible_unit, "responsible_unit", 80)
     stamp = _stamp(at)
@@ -798,8 +801,7 @@ def start(
     at: dt.datetime | None = None,
 ) -> int:
     """The responsible unit starts work (办理)."""
-    issue = _load(store, issue_id, user, EventAction.START)
-    _check_version(issue, version)
+    issue = _load(store, issue_id, user, EventAction.START, version)
     events = [
         _event(
             user,
@@ -829,8 +831,7 @@ def escalate(
     """Hand an assigned or in-progress issue one level up (compound → grid → community →
     street), with a reason; it is ``assigned`` again at the new level, with a new deadline
     (default: the new level's time limit from today)."""
-    issue = _load(store, issue_id, user, EventAction.ESCALATE)
-    _check_version(issue, version)
+    issue = _load(store, issue_id, user, EventAction.ESCALATE, version)
     here = Level(issue["level"])
     if here == Level.STREET:
         msg = f"issue #{issue_id} is already handled by the street, the highest level"
@@ -874,8 +875,7 @@ def resolve(
     at: dt.datetime | None = None,
 ) -> int:
     """Mark an issue in progress as solved (办结), saying how."""
-    issue = _load(store, issue_id, user, EventAction.RESOLVE)
-    _check_version(issue, version)
+    issue = _load(store, issue_id, user, EventAction.RESOLVE, version)
     stamp = _stamp(at)
     events = [
         _event(
@@ -910,8 +910,7 @@ def callback(
     "unsatisfied" reopens the issue: it goes back to ``assigned`` at its level with a new
     deadline, and a ``reopen`` event follows the ``callback`` event.
     """
-    issue = _load(store, issue_id, user, EventAction.CALLBACK)
-    _check_version(issue, version)
+    issue = _load(store, issue_id, user, EventAction.CALLBACK, version)
     rate = CallbackRating(rating)
     stamp = _stamp(at)
     text = _optional(note, "note")
@@ -960,8 +959,7 @@ def close(
     at: dt.datetime | None = None,
 ) -> int:
     """Close (销号) an issue whose callback is done."""
-    issue = _load(store, issue_id, user, EventAction.CLOSE)
-    _check_version(issue, version)
+    issue = _load(store, issue_id, user, EventAction.CLOSE, version)
     stamp = _stamp(at)
     events = [
         _event(

@@ -1,0 +1,318 @@
+"""The issue map in headless chromium, offline: a real click on a building, the workflow forms.
+
+The server runs on a private copy of the demo database (these tests write issues) and is
+started, awaited and stopped with the helpers of ``tests/test_browser.py``. The times from a
+click to the panel are printed (run with ``-s`` to see them); the only timed assertion is the
+generous UI timeout.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from playwright.sync_api import (
+    Browser,
+    Frame,
+    FrameLocator,
+    Locator,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
+
+from mapgov import issues
+from mapgov.i18n import label, t
+from mapgov.layers import BUILDING_CLASS
+from mapgov.model import EventAction, IssueStatus
+from mapgov.store import Store, open_store
+from mapgov.ui.issues import today
+from mapgov.users import get_user
+
+from .test_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    FOLIUM_IFRAME,
+    UI_TIMEOUT_MS,
+    VIEWPORT,
+    Server,
+    _require_chromium,
+    _start,
+    _stop,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+COMMUNITY = "S001-C1"
+STAFF = "S001-C1-staff1"
+XSS = "<img src=x onerror=alert(1)>"
+PAGE = f"/issues?lang=zh&community={COMMUNITY}&user={STAFF}"
+
+
+@pytest.fixture(scope="module")
+def db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("browser-issues") / "mapgov.sqlite"
+    shutil.copyfile(demo_db, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    _require_chromium()
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    tab = context.new_page()
+    tab.set_default_timeout(UI_TIMEOUT_MS)
+    expect.set_options(timeout=UI_TIMEOUT_MS)
+    dialogs: list[str] = []
+    tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    tab.dialogs = dialogs  # type: ignore[attr-defined]
+    yield tab
+    context.close()
+
+
+def _map(page: Page) -> FrameLocator:
+    return page.frame_locator(FOLIUM_IFRAME)
+
+
+def _map_frame(page: Page) -> Frame:
+    frame = page.locator(FOLIUM_IFRAME).element_handle().content_frame()
+    assert frame is not None
+    return frame
+
+
+def _wait_for_buildings(page: Page, store: Store) -> None:
+    count = len(issues.community_buildings(store, COMMUNITY))
+    expect(_map(page).locator(f"path.{BUILDING_CLASS}")).to_have_count(count)
+
+
+def _busiest(store: Store) -> pd.Series:
+    counts = issues.building_issue_counts(store, COMMUNITY, today=today())
+    best = counts.sort_values(["open", "total"], ascending=False).iloc[0]
+    built = issues.community_buildings(store, COMMUNITY).set_index("building_id")
+    return built.loc[best["building_id"]]
+
+
+def _view(page: Page) -> list[float]:
+    return _map_frame(page).evaluate(
+        "[window.map.getZoom(), window.map.getCenter().lat, window.map.getCenter().lng]"
+    )
+
+
+def _aim_at(page: Page, building: pd.Series) -> tuple[float, float]:
+    """Zoom in on a point inside the building (no rerun: the map sends only clicks back) and
+    return that point's page coordinates."""
+    point = building.geometry.representative_point()
+    frame = _map_frame(page)
+    frame.evaluate(
+        "([lat, lng]) => window.map.setView([lat, lng], window.map.getZoom() + 1, "
+        "{animate: false})",
+        [point.y, point.x],
+    )
+    x, y = frame.evaluate(
+        "([lat, lng]) => { const p = window.map.latLngToContainerPoint([lat, lng]);"
+        " return [p.x, p.y]; }",
+        [point.y, point.x],
+    )
+    hit = frame.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).getAttribute('class')", [x, y]
+    )
+    assert BUILDING_CLASS in hit  # the mouse will land on the building polygon itself
+    box = page.locator(FOLIUM_IFRAME).bounding_box()
+    assert box is not None
+    return box["x"] + x, box["y"] + y
+
+
+def _click_building(page: Page, building: pd.Series) -> float:
+    """Click a point inside the building; returns the moment of the click."""
+    x, y = _aim_at(page, building)
+    started = time.perf_counter()
+    page.mouse.click(x, y)
+    return started
+
+
+def _panel_title(store: Store, building: pd.Series) -> str:
+    compound = store.read("compound", where={"compound_id": building["compound_id"]}).iloc[0]
+    return t("issues.panel.building_title", compound=compound["name"], building=building["name"])
+
+
+def _expect_panel(page: Page, title: str) -> None:
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
+
+
+def _alert(page: Page, text: str | re.Pattern[str]) -> None:
+    expect(page.get_by_test_id("stAlertContentSuccess").filter(has_text=text)).to_be_visible()
+
+
+def _no_errors(page: Page) -> None:
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+
+
+def _find_building(page: Page, store: Store, building: pd.Series) -> None:
+    """The search box, as a person who does not click maps would use it."""
+    compound = store.read("compound", where={"compound_id": building["compound_id"]}).iloc[0]
+    search = page.get_by_label(t("issues.panel.search"))
+    search.fill(f"{compound['name']} {building['number']}")
+    search.press("Enter")
+    page.get_by_role("combobox", name=t("issues.panel.search_results")).click()
+    page.get_by_role("option", name=f"{compound['name']} {building['name']}").click()
+    _expect_panel(page, _panel_title(store, building))
+
+
+def _issue_picker(page: Page) -> Locator:
+    return page.get_by_role("combobox", name=t("issues.panel.issue_pick"), exact=True)
+
+
+def _fill(page: Page, field: str, value: str) -> None:
+    page.get_by_label(t(f"issues.form.{field}"), exact=True).fill(value)
+
+
+def _log_issue(page: Page, title: str) -> int:
+    page.get_by_text(t("issues.form.log")).click()
+    _fill(page, "title", title)
+    _fill(page, "description", f"楼道里一片黑 {XSS}")
+    _fill(page, "reporter_name", "张三丰")
+    _fill(page, "reporter_phone", "13812345678")
+    page.get_by_role("button", name=t("issues.form.submit_log")).click()
+    success = page.get_by_test_id("stAlertContentSuccess")
+    expect(success).to_contain_text("#")
+    return int(re.search(r"#(\d+)", success.inner_text()).group(1))  # type: ignore[union-attr]
+
+
+def test_click_a_building_log_an_issue_and_find_it_after_a_reload(db: Path, page: Page) -> None:
+    store = open_store(db)
+    server = _start(db)
+    try:
+        page.goto(f"{server.url}{PAGE}")
+        _wait_for_buildings(page, store)
+        building = _busiest(store)
+        x, y = _aim_at(page, building)
+        view = _view(page)
+        _map_frame(page).evaluate("window.mapgovMark = 'still the same map'")
+        started = time.perf_counter()
+        page.mouse.click(x, y)
+        _expect_panel(page, _panel_title(store, building))
+        elapsed = time.perf_counter() - started
+        print(f"\nclick -> panel (scale 1, cold caches): {elapsed:.2f} s")
+        expected = issues.building_issues(
+            store, building.name, user=get_user(store, STAFF), today=today()
+        )
+        expect(
+            page.get_by_text(t("issues.panel.issues", n=len(expected)), exact=True)
+        ).to_be_visible()
+        first = expected.iloc[0]
+        option = t(
+            "issues.panel.issue_option",
+            issue_id=int(first["issue_id"]),
+            status=label(IssueStatus(first["status"])),
+            title=first["title"],
+        )
+        expect(_issue_picker(page)).to_have_value(option)
+        # the map kept its view and its page: no redraw after the click
+        assert _view(page) == view
+        assert _map_frame(page).evaluate("window.mapgovMark") == "still the same map"
+        # a second click, on warm caches
+        other = issues.community_buildings(store, COMMUNITY).iloc[0]
+        started = _click_building(page, other)
+        _expect_panel(page, _panel_title(store, other))
+        print(f"click -> panel (scale 1, warm): {time.perf_counter() - started:.2f} s")
+        _find_building(page, store, building)
+        # log an issue, with markup in its text
+        title = f"楼道灯不亮 {XSS}"
+        issue_id = _log_issue(page, title)
+        _no_errors(page)
+        expect(page.get_by_text(t("issues.logged", issue_id=issue_id))).to_be_visible()
+        assert page.locator('img[src="x"]').count() == 0
+        assert page.dialogs == []  # type: ignore[attr-defined]
+        # after a reload: a new session, the issue is in the building's list
+        page.reload()
+        _wait_for_buildings(page, store)
+        _click_building(page, building)
+        _expect_panel(page, _panel_title(store, building))
+        option = t(
+            "issues.panel.issue_option",
+            issue_id=issue_id,
+            status=label(IssueStatus.REPORTED),
+            title=title,
+        )
+        expect(_issue_picker(page)).to_have_value(option)
+        expect(page.get_by_text("张三丰 13812345678")).to_be_visible()
+        assert page.locator('img[src="x"]').count() == 0
+        assert page.dialogs == []  # type: ignore[attr-defined]
+        _no_errors(page)
+    finally:
+        _stop(server)
+    assert "Traceback" not in server.log()
+
+
+def _save(page: Page, action: EventAction, issue_id: int, **fields: str) -> None:
+    page.get_by_role("tab", name=label(action)).click()
+    for field, value in fields.items():
+        _fill(page, field, value)
+    page.get_by_role("button", name=label(action), exact=True).click()
+    _alert(page, t("issues.saved", issue_id=issue_id, action=label(action)))
+    _no_errors(page)
+
+
+def test_an_issue_worked_to_the_end_keeps_its_timeline_after_a_restart(
+    db: Path, page: Page
+) -> None:
+    store = open_store(db)
+    building = issues.community_buildings(store, COMMUNITY).iloc[1]
+    server: Server = _start(db)
+    try:
+        page.goto(f"{server.url}{PAGE}")
+        _wait_for_buildings(page, store)
+        _click_building(page, building)
+        _expect_panel(page, _panel_title(store, building))
+        issue_id = _log_issue(page, "单元门禁损坏")
+        _save(
+            page, EventAction.ASSIGN, issue_id, responsible_unit="洛阳建业物业", note="三天内修好"
+        )
+        _save(page, EventAction.START, issue_id)
+        _save(page, EventAction.RESOLVE, issue_id, resolve_note="已更换门禁主板")
+        _save(page, EventAction.CALLBACK, issue_id, note="居民满意")
+        _save(page, EventAction.CLOSE, issue_id)
+    finally:
+        _stop(server)
+    server = _start(db)  # a restart: everything must come from the database
+    try:
+        page.goto(f"{server.url}{PAGE}")
+        _wait_for_buildings(page, store)
+        _find_building(page, store, building)
+        _issue_picker(page).click()
+        page.get_by_role("option", name=re.compile(rf"^#{issue_id} ")).click()
+        timeline = page.get_by_test_id("stDataFrame").nth(1).locator("[role=gridcell]")
+        expect(timeline).to_have_count(6 * 6)  # six events, six columns
+        actions = timeline.all_inner_texts()[2::6]
+        assert actions == [
+            label(EventAction(a))
+            for a in ("report", "assign", "start", "resolve", "callback", "close")
+        ]
+        assert issues.issue_timeline(store, issue_id)["action"].tolist() == [
+            "report", "assign", "start", "resolve", "callback", "close",
+        ]  # fmt: skip
+        expect(page.get_by_role("tab")).to_have_count(0)  # closed: no more forms
+        _no_errors(page)
+    finally:
+        _stop(server)
+    assert "Traceback" not in server.log()
