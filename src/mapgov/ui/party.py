@@ -1,0 +1,1178 @@
+"""Streamlit glue of the party-coverage page (``/party``): figures, map, card, gaps, edits.
+
+The page calls, in order: :func:`controls` (the sidebar's "who is working"; returns a
+:class:`PartyView`), :func:`headline` (coverage and strength of the place on screen),
+:func:`party_map_view` (the map with its two layer choices; a click picks a compound, or a
+building and its compound), :func:`governance_card` (beside the map: the chosen compound's
+card, its building, and the edit forms for those who may edit), :func:`breakdown` (the
+figures by street, community or grid), :func:`gap_section` (the five gap lists with
+downloads) and :func:`summary_section` (the printable one-page summary of a community).
+
+State. Session state holds ids only: the chosen target ``(kind, id)``, the last click handled,
+one message to show after an edit, and widget values. The person working is the URL's
+``user`` parameter, shared with the issue map (same query key, same remembered value).
+
+Caching. Loaders are ``cache_data`` functions keyed by ``store.identity()`` (path, data
+version), so an edit shows at once. The map is cached too: a cached copy renders to the same
+Leaflet script, so streamlit-folium keeps its component (and the view) across reruns; it
+only sends clicks back (``returned_objects``), so panning causes no rerun.
+
+Editing. Forms appear only for admins and the staff of the compound's community
+(:func:`mapgov.users.can_edit`); every save goes through :mod:`mapgov.party` (rights checked
+again there, every changed field written to ``change_log``). Widget keys carry the data
+version, so after a save the forms start again from the stored values; a refused save keeps
+what was typed and says why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Final, Literal
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from mapgov import exports, issues, party
+from mapgov import partymap as pm
+from mapgov.errors import MapgovError
+from mapgov.i18n import catalogue, error_text, label, t
+from mapgov.model import PropertyMode, Star
+from mapgov.places import display_names
+from mapgov.store import Store, open_store
+from mapgov.ui import data
+from mapgov.ui.state import View, picker, resolve_choice
+from mapgov.users import User, can_edit, get_user, list_users
+
+__all__ = [
+    "MAP_HEIGHT",
+    "PANEL_HEIGHT",
+    "USER",
+    "PartyView",
+    "breakdown",
+    "controls",
+    "gap_section",
+    "governance_card",
+    "headline",
+    "map_key",
+    "map_labels",
+    "party_map_view",
+    "summary_section",
+]
+
+USER: Final = "user"
+"""Query parameter naming who is working (the same as the issue map's)."""
+MAP_HEIGHT: Final = 600
+PANEL_HEIGHT: Final = MAP_HEIGHT + 150
+"""Height of the card beside the map (it scrolls inside; the map stays in view)."""
+
+_KEY = "mapgov.party.{}"
+TARGET: Final = _KEY.format("target")  # ("building" | "compound", id)
+CLICK: Final = _KEY.format("click")  # (lat, lng) of the last click handled
+FLASH: Final = _KEY.format("flash")  # ("success" | "error", text) shown once
+SCOPE: Final = _KEY.format("scope")  # the place the target belongs to
+COMPOUND_LAYER: Final = _KEY.format("compound_layer")
+BUILDING_LAYER: Final = _KEY.format("building_layer")
+LEVEL: Final = _KEY.format("level")
+GAP_ORDER: Final = _KEY.format("gap_order")
+SUMMARY_COMMUNITY: Final = _KEY.format("summary_community")
+_FORM = "mapgov.party.form.{}.{}.{}"  # form, target id, data version (+ ".field")
+
+BUILDING: Final = "building"
+COMPOUND: Final = "compound"
+ALL: Final = "ALL"
+LEVELS: Final = ("street_id", "community_id", "grid_id")
+GAP_ROWS_SHOWN: Final = 8
+"""Rows of a gap list shown at once (the list scrolls beyond)."""
+DESCENDING: Final = "desc"
+ASCENDING: Final = "asc"
+
+
+def _today() -> dt.date:
+    return issues.local_now().date()
+
+
+@dataclass(frozen=True)
+class PartyView:
+    """Everything the page's parts need for this run (ids and small values only)."""
+
+    view: View
+    street_id: str
+    community_id: str | None
+    user_id: str | None
+    today: dt.date
+
+    @property
+    def lang(self) -> str:
+        """Language of the page."""
+        return self.view.lang
+
+    @property
+    def store(self) -> Store:
+        """The store (cheap to open: a connection per operation)."""
+        return open_store(self.view.db)
+
+    def user(self) -> User | None:
+        """The person working, if the street has users."""
+        return get_user(self.store, self.user_id) if self.user_id else None
+
+
+# -- cached loaders (keys: store identity and plain values, never frames) ------------------
+@st.cache_data(max_entries=8, show_spinner=False)
+def _frames(path: str, version: int, street_id: str) -> party.GovFrames:  # noqa: ARG001
+    return party.load(open_store(path), street_id=street_id)
+
+
+def _scoped(path: str, version: int, street_id: str, community_id: str | None) -> party.GovFrames:
+    return pm.scoped(_frames(path, version, street_id), community_id)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _users(path: str, version: int, street_id: str) -> list[User]:  # noqa: ARG001 (cache key)
+    return list_users(open_store(path), street_id)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _names(path: str, version: int, street_id: str, lang: str) -> dict[str, str]:  # noqa: ARG001
+    return pm.place_names(open_store(path), street_id, lang)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _zones(path: str, version: int, street_id: str) -> pd.DataFrame:
+    return pm.zone_table(open_store(path), _frames(path, version, street_id))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _zone_outlines(path: str, version: int, street_id: str) -> gpd.GeoDataFrame:
+    frames = _frames(path, version, street_id)
+    return pm.zone_outlines(frames.buildings, _zones(path, version, street_id))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _figures(
+    path: str, version: int, street_id: str, community_id: str | None, by: str
+) -> pd.DataFrame:
+    return pm.figure_table(_scoped(path, version, street_id, community_id), by=by)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _gaps(
+    path: str, version: int, street_id: str, community_id: str | None
+) -> dict[str, pd.DataFrame]:
+    return party.gap_lists(_frames(path, version, street_id), community_id=community_id)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _locator(
+    path: str, version: int, street_id: str, community_id: str | None
+) -> issues.BuildingLocator:
+    """Read-only spatial index of the place on screen (shared by sessions, never mutated)."""
+    frames = _scoped(path, version, street_id, community_id)
+    return issues.BuildingLocator(frames.buildings, frames.compounds)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _compound_card(
+    path: str, version: int, *, street_id: str, compound_id: str, reveal: bool, day: dt.date
+) -> dict[str, Any]:
+    frames = _frames(path, version, street_id)
+    return pm.compound_card(open_store(path), frames, compound_id, reveal=reveal, today=day)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _building_card(
+    path: str, version: int, street_id: str, building_id: str, reveal: bool
+) -> dict[str, Any]:
+    frames = _frames(path, version, street_id)
+    return pm.building_card(open_store(path), frames, building_id, reveal=reveal)
+
+
+def map_labels(lang: str) -> dict[str, str]:
+    """The map's texts from the catalogue (``party_page.map.*``; property modes as enums)."""
+    texts = catalogue(lang)
+    labels = {key: texts[f"party_page.map.{key}"] for key in pm.DEFAULT_LABELS}
+    for mode in PropertyMode:
+        if mode is not PropertyMode.NONE:
+            labels[mode.value] = label(mode, lang)
+    return labels
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _map(
+    path: str,
+    version: int,
+    *,
+    street_id: str,
+    community_id: str | None,
+    compound_layer: str,
+    building_layer: str,
+    lang: str,
+) -> folium.Map:
+    """The map, pickled by the cache: every run gets an identical copy."""
+    frames = _scoped(path, version, street_id, community_id)
+    zones = None
+    if building_layer == pm.BuildingLayer.ZONE.value:
+        zones = _zone_outlines(path, version, street_id)
+        if community_id is not None:
+            inside = set(frames.buildings["zone_id"].dropna())
+            zones = zones[zones["zone_id"].isin(inside)]
+    return pm.party_map(
+        frames.compounds,
+        frames.buildings,
+        compound_layer=compound_layer,
+        building_layer=building_layer,
+        zones=zones,
+        labels=map_labels(lang),
+    )
+
+
+# -- the sidebar ---------------------------------------------------------------------------
+def _user_text(user: User, communities: dict[str, str], lang: str) -> str:
+    role = label(user.role, lang)
+    if user.community_id:
+        community = communities.get(user.community_id, user.community_id)
+        return t(
+            "party_page.user_option_community", lang, name=user.name, role=role, community=community
+        )
+    return t("party_page.user_option", lang, name=user.name, role=role)
+
+
+def _user_picker(store: Store, view: View, street_id: str) -> User | None:
+    users = _users(*store.identity(), street_id)
+    if not users:
+        return None
+    names = _names(*store.identity(), street_id, view.lang)
+    by_id = {u.user_id: u for u in users}
+    user_id = resolve_choice(USER, list(by_id), users[0].user_id)
+    picker(
+        st.sidebar,
+        USER,
+        label=t("party_page.user", view.lang),
+        options=list(by_id),
+        value=user_id,
+        format_func=lambda uid: _user_text(by_id[uid], names, view.lang),
+    )
+    return by_id[user_id]
+
+
+def controls(view: View) -> PartyView | None:
+    """Draw the page's sidebar part (who is working) and fix the place on screen.
+
+    The page shows the street, or the community chosen in the shell. Without users in the
+    street the page still shows everything, read-only.
+
+    Returns
+    -------
+    PartyView or None
+        ``None`` when there is no street.
+    """
+    if view.street_id is None:
+        return None
+    store = open_store(view.db)
+    st.sidebar.divider()
+    st.sidebar.subheader(t("party_page.sidebar", view.lang))
+    user = _user_picker(store, view, view.street_id)
+    if user is None:
+        st.sidebar.caption(t("party_page.no_users", view.lang))
+    scope = (view.street_id, view.community_id)
+    if st.session_state.get(SCOPE) != scope:
+        st.session_state[SCOPE] = scope
+        st.session_state.pop(TARGET, None)  # a compound elsewhere is not on screen
+    return PartyView(
+        view=view,
+        street_id=view.street_id,
+        community_id=view.community_id,
+        user_id=user.user_id if user else None,
+        today=_today(),
+    )
+
+
+# -- figures -------------------------------------------------------------------------------
+def _pct(value: Any) -> str:
+    return "—" if value is None or pd.isna(value) else f"{float(value):.0%}"
+
+
+def _place_column(table: pd.DataFrame, by: str, names: dict[str, str], lang: str) -> pd.Series:
+    total = t("party_page.fig.total", lang)
+    return table[by].map(lambda v: total if v == ALL else names.get(v, v))
+
+
+def _branch_count(row: pd.Series) -> int:
+    return int(sum(row[f"stars_{n}"] for n in range(6)))
+
+
+def _metrics(items: list[tuple[str, str, str | None]]) -> None:
+    for column, (name, value, help_text) in zip(st.columns(len(items)), items, strict=True):
+        column.metric(name, value, help=help_text)
+
+
+def _headline(ctx: PartyView, row: pd.Series) -> None:
+    lang = ctx.lang
+    f = "party_page.fig."
+    per_100 = row["members_per_100_households"]
+    _metrics(
+        [
+            (
+                t(f + "share_branch", lang),
+                _pct(row["share_branch"]),
+                t(
+                    f + "share_branch_help",
+                    lang,
+                    n=int(row["with_branch"]),
+                    of=int(row["compounds"]),
+                ),
+            ),
+            (t(f + "share_group", lang), _pct(row["share_group"]), None),
+            (t(f + "share_head", lang), _pct(row["share_head"]), None),
+            (t(f + "share_zone", lang), _pct(row["share_zone"]), None),
+            (
+                t(f + "members_per_100_households", lang),
+                "—" if pd.isna(per_100) else f"{float(per_100):.1f}",
+                t(f + "members_help", lang, n=int(row["party_members"])),
+            ),
+        ]
+    )
+    _metrics(
+        [
+            (t(f + "branches", lang), f"{_branch_count(row):,}", t(f + "branches_help", lang)),
+            (t(f + "five_star", lang), f"{int(row['stars_5']):,}", None),
+            (t(f + "red_property", lang), f"{int(row['red_property']):,}", None),
+            (
+                t(f + "joint_mechanism", lang),
+                f"{int(row['joint_mechanism']):,}",
+                t(f + "joint_mechanism_help", lang),
+            ),
+            (t(f + "three_nos", lang), f"{int(row['three_nos']):,}", t(f + "three_nos_help", lang)),
+        ]
+    )
+
+
+def _coverage_table(table: pd.DataFrame, place: pd.Series, lang: str) -> pd.DataFrame:
+    f = "party_page.fig."
+    out = {t(f + "place", lang): place}
+    for col in ("compounds", "with_branch"):
+        out[t(f + col, lang)] = table[col].astype(int)
+    out[t(f + "share_branch", lang)] = table["share_branch"] * 100
+    out[t(f + "buildings", lang)] = table["buildings"].astype(int)
+    for col in ("share_group", "share_head", "share_zone"):
+        out[t(f + col, lang)] = table[col] * 100
+    out[t(f + "party_members", lang)] = table["party_members"].astype(int)
+    out[t(f + "members_per_100_households", lang)] = table["members_per_100_households"]
+    return pd.DataFrame(out)
+
+
+def _stars_table(table: pd.DataFrame, place: pd.Series, lang: str) -> pd.DataFrame:
+    out: dict[str, Any] = {t("party_page.fig.place", lang): place}
+    for n in range(6):
+        out[pm.stars_text(n)] = table[f"stars_{n}"].astype(int)
+    for star in Star:
+        out[label(star, lang)] = table[f"star_{star.value}"].astype(int)
+    return pd.DataFrame(out)
+
+
+def _property_table(table: pd.DataFrame, place: pd.Series, lang: str) -> pd.DataFrame:
+    f = "party_page.fig."
+    out: dict[str, Any] = {t(f + "place", lang): place}
+    for mode in PropertyMode:
+        out[label(mode, lang)] = table[f"mode_{mode.value}"].astype(int)
+    for col in ("red_property", "joint_mechanism", "three_nos"):
+        out[t(f + col, lang)] = table[col].astype(int)
+    return pd.DataFrame(out)
+
+
+def _level_options(ctx: PartyView) -> list[str]:
+    return list(LEVELS[1:]) if ctx.community_id else list(LEVELS)
+
+
+def headline(ctx: PartyView) -> None:
+    """Two rows of headline figures of the place on screen (coverage, then strength)."""
+    path, version = ctx.store.identity()
+    totals = _figures(path, version, ctx.street_id, ctx.community_id, "street_id")
+    if totals.empty:
+        st.info(t("party_page.no_compounds", ctx.lang))
+        return
+    _headline(ctx, totals.iloc[-1])
+
+
+def breakdown(ctx: PartyView) -> None:
+    """The figures by the level the user picks (street, community or grid), in three tabs."""
+    lang = ctx.lang
+    path, version = ctx.store.identity()
+    st.subheader(t("party_page.fig.heading", lang))
+    options = _level_options(ctx)
+    if st.session_state.get(LEVEL) not in options:
+        st.session_state[LEVEL] = options[1]  # communities of a street, grids of a community
+    by = st.radio(
+        t("party_page.fig.by", lang),
+        options,
+        format_func=lambda v: t(f"party_page.fig.by_{v}", lang),
+        horizontal=True,
+        key=LEVEL,
+    )
+    table = _figures(path, version, ctx.street_id, ctx.community_id, by)
+    if table.empty:
+        return
+    place = _place_column(table, by, _names(path, version, ctx.street_id, lang), lang)
+    percent = st.column_config.NumberColumn(format="%.0f%%")
+    decimal = st.column_config.NumberColumn(format="%.1f")
+    f = "party_page.fig."
+    coverage, stars, prop = st.tabs(
+        [t(f + "tab_coverage", lang), t(f + "tab_stars", lang), t(f + "tab_property", lang)]
+    )
+    with coverage:
+        config = {
+            t(f + c, lang): percent
+            for c in ("share_branch", "share_group", "share_head", "share_zone")
+        }
+        config[t(f + "members_per_100_households", lang)] = decimal
+        st.dataframe(
+            _coverage_table(table, place, lang),
+            hide_index=True,
+            width="stretch",
+            column_config=config,
+        )
+    with stars:
+        st.dataframe(_stars_table(table, place, lang), hide_index=True, width="stretch")
+        st.caption(t(f + "stars_caption", lang))
+    with prop:
+        st.dataframe(_property_table(table, place, lang), hide_index=True, width="stretch")
+
+
+# -- the map -------------------------------------------------------------------------------
+def map_key(ctx: PartyView) -> str:
+    """Streamlit key of the map (its click value is copied there)."""
+    return _KEY.format(f"map.{ctx.street_id}.{ctx.community_id or ALL}")
+
+
+def _click_point(value: object) -> tuple[float, float] | None:
+    """(lat, lng) of ``last_object_clicked`` in a st_folium value, if any."""
+    if not isinstance(value, dict):
+        return None
+    clicked = value.get("last_object_clicked")
+    if not isinstance(clicked, dict) or clicked.get("lat") is None or clicked.get("lng") is None:
+        return None
+    return float(clicked["lat"]), float(clicked["lng"])
+
+
+def _handle_click(db: str, street_id: str, community_id: str | None, value: object) -> bool:
+    """Resolve a new click to a building (with its compound) or a compound; True if new."""
+    point = _click_point(value)
+    if point is None or st.session_state.get(CLICK) == point:
+        return False
+    st.session_state[CLICK] = point
+    store = open_store(db)
+    hit = _locator(*store.identity(), street_id, community_id).locate(point[1], point[0])
+    if hit.kind is not None and hit.id is not None:
+        st.session_state[TARGET] = (hit.kind, hit.id)
+    return True
+
+
+def _on_map_change(db: str, street_id: str, community_id: str | None, key: str) -> None:
+    """st_folium's on_change: the click value has just been copied to the map's key."""
+    _handle_click(db, street_id, community_id, st.session_state.get(key))
+
+
+def _target() -> tuple[str, str] | None:
+    target = st.session_state.get(TARGET)
+    return target if isinstance(target, tuple) and len(target) == 2 else None
+
+
+def _chosen(ctx: PartyView) -> tuple[str | None, str | None]:
+    """(compound id, building id or None) of the current target, if it is on screen."""
+    target = _target()
+    if target is None:
+        return None, None
+    frames = _scoped(*ctx.store.identity(), ctx.street_id, ctx.community_id)
+    kind, target_id = target
+    if kind == BUILDING:
+        rows = frames.buildings[frames.buildings["building_id"] == target_id]
+        return (str(rows.iloc[0]["compound_id"]), target_id) if len(rows) else (None, None)
+    rows = frames.compounds[frames.compounds["compound_id"] == target_id]
+    return (target_id, None) if len(rows) else (None, None)
+
+
+def _selection(ctx: PartyView) -> folium.FeatureGroup | None:
+    compound_id, building_id = _chosen(ctx)
+    if compound_id is None:
+        return None
+    frames = _scoped(*ctx.store.identity(), ctx.street_id, ctx.community_id)
+    shapes = [frames.compounds[frames.compounds["compound_id"] == compound_id][["geometry"]]]
+    if building_id:
+        shapes.append(
+            frames.buildings[frames.buildings["building_id"] == building_id][["geometry"]]
+        )
+    return pm.selection_layer(gpd.GeoDataFrame(pd.concat(shapes), crs="EPSG:4326"))
+
+
+def _layer_pickers(lang: str) -> tuple[str, str]:
+    left, right = st.columns(2)
+    compound_layer = left.radio(
+        t("party_page.compound_layer", lang),
+        [v.value for v in pm.CompoundLayer],
+        format_func=lambda v: t(f"party_page.compound_layer_{v}", lang),
+        horizontal=True,
+        key=COMPOUND_LAYER,
+    )
+    building_layer = right.radio(
+        t("party_page.building_layer", lang),
+        [v.value for v in pm.BuildingLayer],
+        format_func=lambda v: t(f"party_page.building_layer_{v}", lang),
+        horizontal=True,
+        key=BUILDING_LAYER,
+    )
+    return str(compound_layer), str(building_layer)
+
+
+def party_map_view(ctx: PartyView) -> None:
+    """The two layer choices and the map; a click chooses what lies under it."""
+    compound_layer, building_layer = _layer_pickers(ctx.lang)
+    path, version = ctx.store.identity()
+    if _scoped(path, version, ctx.street_id, ctx.community_id).compounds.empty:
+        st.info(t("party_page.no_compounds", ctx.lang))
+        return
+    fmap = _map(
+        path,
+        version,
+        street_id=ctx.street_id,
+        community_id=ctx.community_id,
+        compound_layer=compound_layer,
+        building_layer=building_layer,
+        lang=ctx.lang,
+    )
+    key = map_key(ctx)
+    value = st_folium(
+        fmap,
+        key=key,
+        height=MAP_HEIGHT,
+        use_container_width=True,
+        returned_objects=["last_object_clicked"],
+        feature_group_to_add=_selection(ctx),
+        on_change=partial(_on_map_change, ctx.view.db, ctx.street_id, ctx.community_id, key),
+    )
+    if _handle_click(ctx.view.db, ctx.street_id, ctx.community_id, value):
+        st.rerun()  # no callback ran (first value): draw the card and the outline now
+    st.caption(t("party_page.map_caption", ctx.lang))
+
+
+# -- the governance card -------------------------------------------------------------------
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def _md(value: object) -> str:
+    """Data text safe inside Markdown: HTML stays text and no markup is interpreted."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "—"
+    return _MD_SPECIAL.sub(r"\\\1", str(value)).replace("\n", " ")
+
+
+def _facts(rows: list[tuple[str, object]]) -> None:
+    st.markdown("\n".join(f"- **{_md(name)}**: {_md(value)}" for name, value in rows))
+
+
+def _flash() -> None:
+    message = st.session_state.pop(FLASH, None)
+    if not message:
+        return
+    kind, text = message
+    if kind == "error":
+        st.error(text, icon=":material/block:")
+    else:
+        st.success(text, icon=":material/check_circle:")
+
+
+def _join(items: list[str], lang: str) -> str:
+    """A list in running text: 甲、乙 in Chinese, "a, b" in English."""
+    return ("、" if lang == "zh" else ", ").join(items)
+
+
+def _yes_no(value: bool, lang: str) -> str:
+    return t("party_page.card.yes" if value else "party_page.card.no", lang)
+
+
+def _branch_text(card: dict[str, Any], lang: str) -> str:
+    c = "party_page.card."
+    if not card["has_branch"]:
+        return t(c + "no_branch", lang)
+    kind = t(c + ("joint" if card["is_joint"] else "own"), lang)
+    text = f"{card['branch_name'] or ''} · {kind}".strip(" ·")
+    if card["joint_with"]:
+        text += " · " + t(c + "joint_with", lang, names=_join(card["joint_with"], lang))
+    return text
+
+
+def _property_text(card: dict[str, Any], lang: str) -> str:
+    parts = [label(PropertyMode(card["mode"]), lang)]
+    if card["company"]:
+        parts.append(card["company"])
+    if card["red_property"]:
+        parts.append(t("party_page.card.red_property", lang))
+    return " · ".join(parts)
+
+
+def _committees_text(card: dict[str, Any], lang: str) -> str:
+    c = "party_page.card."
+    return " · ".join(
+        f"{t(c + name, lang)} {_yes_no(card[name], lang)}"
+        for name in ("owners_committee", "self_managed_committee", "has_security")
+    )
+
+
+def _stars_line(card: dict[str, Any], lang: str) -> str:
+    if not card["has_branch"]:
+        return "—"
+    named = _join([label(Star(s), lang) for s in card["stars"]], lang)
+    return f"{pm.stars_text(len(card['stars']))} {named}".strip()
+
+
+def _compound_facts(ctx: PartyView, card: dict[str, Any]) -> None:
+    lang = ctx.lang
+    c = "party_page.card."
+    names = _names(*ctx.store.identity(), ctx.street_id, lang)
+    st.subheader(t(c + "title", lang, name=card["name"]))
+    st.caption(
+        t(
+            c + "where",
+            lang,
+            community=names.get(card["community_id"], card["community_id"]),
+            grid=names.get(card["grid_id"], card["grid_id"]),
+        )
+    )
+    if card["three_nos"]:
+        st.warning(t(c + "three_nos_warning", lang), icon=":material/warning:")
+    if not card["has_branch"]:
+        st.warning(t(c + "no_branch_warning", lang), icon=":material/flag:")
+    items = [
+        (t(c + "households", lang), card["households"]),
+        (t(c + "residents", lang), card["residents"]),
+        (t(c + "party_members", lang), card["party_members"]),
+        (t(c + "open_issues", lang), card["open_issues"]),
+    ]
+    for column, (name, value) in zip(st.columns(len(items)), items, strict=True):
+        column.metric(name, f"{value:,}")
+    secretary = " ".join(v for v in (card["secretary"], card["secretary_phone"]) if v) or None
+    members = card["branch_members"]
+    _facts(
+        [
+            (t(c + "branch", lang), _branch_text(card, lang)),
+            (t(c + "secretary", lang), secretary if card["has_branch"] else "—"),
+            (t(c + "branch_members", lang), members if card["has_branch"] else "—"),
+            (t(c + "stars", lang), _stars_line(card, lang)),
+            (t(c + "property", lang), _property_text(card, lang)),
+            (t(c + "committees", lang), _committees_text(card, lang)),
+            (t(c + "joint_mechanism", lang), _yes_no(card["joint_mechanism"], lang)),
+            (
+                t(c + "buildings", lang),
+                t(
+                    c + "building_gaps",
+                    lang,
+                    n=card["buildings"],
+                    no_group=card["no_group"],
+                    no_head=card["no_head"],
+                    no_zone=card["no_zone"],
+                ),
+            ),
+        ]
+    )
+
+
+def _building_facts(ctx: PartyView, card: dict[str, Any]) -> None:
+    lang = ctx.lang
+    c = "party_page.card."
+    st.markdown(f"**{_md(t(c + 'building_title', lang, name=card['name']))}**")
+    head = " ".join(v for v in (card["head"], card["head_phone"]) if v) or t(c + "none", lang)
+    zone = " · ".join(v for v in (card["zone_name"], card["zone_member"]) if v)
+    _facts(
+        [
+            (t(c + "group", lang), card["group_name"] or t(c + "none", lang)),
+            (t(c + "head", lang), head),
+            (t(c + "zone", lang), zone or t(c + "none", lang)),
+            (
+                t(c + "building_people", lang),
+                t(
+                    c + "building_people_value",
+                    lang,
+                    households=card["households"],
+                    residents=card["residents"],
+                    members=card["party_members"],
+                ),
+            ),
+        ]
+    )
+
+
+def governance_card(ctx: PartyView) -> None:
+    """The card beside the map: the chosen compound (and building), and the edit forms."""
+    lang = ctx.lang
+    _flash()
+    compound_id, building_id = _chosen(ctx)
+    if compound_id is None:
+        st.info(t("party_page.card.hint", lang), icon=":material/touch_app:")
+        return
+    user = ctx.user()
+    path, version = ctx.store.identity()
+    frames = _frames(path, version, ctx.street_id)
+    community = frames.compounds.set_index("compound_id").loc[compound_id, "community_id"]
+    editor = user is not None and can_edit(user, str(community))
+    card = _compound_card(
+        path,
+        version,
+        street_id=ctx.street_id,
+        compound_id=compound_id,
+        reveal=editor,
+        day=ctx.today,
+    )
+    _compound_facts(ctx, card)
+    building = None
+    if building_id:
+        building = _building_card(path, version, ctx.street_id, building_id, editor)
+        st.divider()
+        _building_facts(ctx, building)
+    if not editor:
+        if user is not None:
+            role = label(user.role, lang)
+            st.caption(t("party_page.read_only", lang, name=user.name, role=role))
+        return
+    assert user is not None
+    _edit_forms(ctx, user, card, building)
+
+
+# -- the edit forms ------------------------------------------------------------------------
+def _field(form: str, target: str, version: int, name: str) -> str:
+    return f"{_FORM.format(form, target, version)}.{name}"
+
+
+def _saved(lang: str, what: str, changed: int) -> None:
+    if changed:
+        st.session_state[FLASH] = ("success", t("party_page.saved", lang, what=what, n=changed))
+    else:
+        st.session_state[FLASH] = ("success", t("party_page.unchanged", lang, what=what))
+
+
+def _refused(lang: str, err: MapgovError) -> None:
+    st.session_state[FLASH] = (
+        "error",
+        t("party_page.refused", lang, message=error_text(err, lang)),
+    )
+
+
+def _save(db: str, user_id: str, lang: str, *, form: str, target: str, version: int) -> None:
+    """Submit callback of every form: one call into :mod:`mapgov.party`."""
+
+    def value(name: str) -> Any:
+        return st.session_state.get(_field(form, target, version, name))
+
+    store = open_store(db)
+    try:
+        user = get_user(store, user_id)
+        if form == "branch":
+            changed = party.set_branch(
+                store,
+                user,
+                target,
+                has_branch=bool(value("has_branch")),
+                name=(value("name") or "").strip() or None,
+                secretary=(value("secretary") or "").strip() or None,
+                stars=set(value("stars") or ()),
+            )
+        elif form == "property":
+            changed = party.set_property(
+                store,
+                user,
+                target,
+                mode=value("mode"),
+                company=value("company"),
+                red_property=bool(value("red_property")),
+                owners_committee=bool(value("owners_committee")),
+                self_managed_committee=bool(value("self_managed_committee")),
+                has_security=bool(value("has_security")),
+            )
+        elif form == "building":
+            changed = party.set_building(
+                store,
+                user,
+                target,
+                has_group=bool(value("has_group")),
+                head=value("head"),
+                head_phone=value("head_phone"),
+            )
+        else:
+            changed = party.assign_zone(
+                store, user, list(value("buildings") or ()), value("zone") or None
+            )
+    except MapgovError as err:
+        _refused(lang, err)
+        return
+    _saved(lang, t(f"party_page.form.{form}", lang), changed)
+
+
+def _submit(ctx: PartyView, user: User, form: str, target: str, version: int) -> None:
+    st.form_submit_button(
+        t("party_page.form.save", ctx.lang),
+        type="primary",
+        on_click=_save,
+        args=(ctx.view.db, user.user_id, ctx.lang),
+        kwargs={"form": form, "target": target, "version": version},
+    )
+
+
+def _branch_form(ctx: PartyView, user: User, card: dict[str, Any], version: int) -> None:
+    lang = ctx.lang
+    f = "party_page.form."
+    cid = card["compound_id"]
+
+    def key(name: str) -> str:
+        return _field("branch", cid, version, name)
+
+    with st.form(_FORM.format("branch", cid, version)):
+        st.checkbox(t(f + "has_branch", lang), value=card["has_branch"], key=key("has_branch"))
+        st.text_input(
+            t(f + "branch_name", lang),
+            value=card["branch_name"] or "",
+            placeholder=t(f + "branch_name_placeholder", lang, name=card["name"]),
+            max_chars=60,
+            key=key("name"),
+        )
+        st.text_input(
+            t(f + "secretary", lang),
+            value=card["secretary"] or "",
+            max_chars=40,
+            key=key("secretary"),
+        )
+        st.multiselect(
+            t(f + "stars", lang),
+            [s.value for s in Star],
+            default=card["stars"],
+            format_func=lambda v: label(Star(v), lang),
+            key=key("stars"),
+        )
+        if card["is_joint"]:
+            st.caption(t(f + "joint_note", lang, names=_join(card["joint_with"], lang) or "—"))
+        _submit(ctx, user, "branch", cid, version)
+
+
+def _property_form(ctx: PartyView, user: User, card: dict[str, Any], version: int) -> None:
+    lang = ctx.lang
+    f = "party_page.form."
+    cid = card["compound_id"]
+
+    def key(name: str) -> str:
+        return _field("property", cid, version, name)
+
+    modes = [m.value for m in PropertyMode]
+    with st.form(_FORM.format("property", cid, version)):
+        st.selectbox(
+            t(f + "mode", lang),
+            modes,
+            index=modes.index(card["mode"]),
+            format_func=lambda v: label(PropertyMode(v), lang),
+            key=key("mode"),
+        )
+        st.text_input(
+            t(f + "company", lang), value=card["company"] or "", max_chars=80, key=key("company")
+        )
+        left, right = st.columns(2)
+        left.checkbox(
+            t(f + "red_property", lang), value=card["red_property"], key=key("red_property")
+        )
+        left.checkbox(
+            t(f + "has_security", lang), value=card["has_security"], key=key("has_security")
+        )
+        right.checkbox(
+            t(f + "owners_committee", lang),
+            value=card["owners_committee"],
+            key=key("owners_committee"),
+        )
+        right.checkbox(
+            t(f + "self_managed_committee", lang),
+            value=card["self_managed_committee"],
+            key=key("self_managed_committee"),
+        )
+        st.caption(t(f + "property_note", lang))
+        _submit(ctx, user, "property", cid, version)
+
+
+def _building_form(ctx: PartyView, user: User, building: dict[str, Any], version: int) -> None:
+    lang = ctx.lang
+    f = "party_page.form."
+    bid = building["building_id"]
+
+    def key(name: str) -> str:
+        return _field("building", bid, version, name)
+
+    with st.form(_FORM.format("building", bid, version)):
+        st.checkbox(t(f + "has_group", lang), value=building["has_group"], key=key("has_group"))
+        left, right = st.columns(2)
+        left.text_input(
+            t(f + "head", lang), value=building["head"] or "", max_chars=40, key=key("head")
+        )
+        right.text_input(
+            t(f + "head_phone", lang),
+            value=building["head_phone"] or "",
+            max_chars=20,
+            key=key("head_phone"),
+        )
+        _submit(ctx, user, "building", bid, version)
+
+
+def _zone_form(
+    ctx: PartyView,
+    user: User,
+    card: dict[str, Any],
+    building: dict[str, Any] | None,
+    version: int,
+) -> None:
+    lang = ctx.lang
+    f = "party_page.form."
+    cid = card["compound_id"]
+    path = ctx.store.identity()[0]
+    zones = _zones(path, version, ctx.street_id)
+    zones = zones[zones["community_id"] == card["community_id"]]
+    zone_text = {
+        z.zone_id: t(
+            f + "zone_option",
+            lang,
+            name=z.name or z.zone_id,
+            member=z.member or "—",
+            n=int(z.buildings),
+        )
+        for z in zones.itertuples()
+    }
+    frames = _frames(path, version, ctx.street_id)
+    blds = frames.buildings[frames.buildings["compound_id"] == cid]
+    zone_names = dict(zip(zones["zone_id"], zones["name"], strict=True))
+    none = t(f + "no_zone", lang)
+    building_text = {
+        b.building_id: f"{b.name} · {zone_names.get(b.zone_id, b.zone_id) if b.in_zone else none}"
+        for b in blds.itertuples()
+    }
+
+    def key(name: str) -> str:
+        return _field("zone", cid, version, name)
+
+    with st.form(_FORM.format("zone", cid, version)):
+        st.selectbox(
+            t(f + "zone", lang),
+            ["", *zone_text],
+            format_func=lambda z: zone_text.get(z, t(f + "take_out", lang)),
+            index=1 if zone_text else 0,
+            key=key("zone"),
+        )
+        st.multiselect(
+            t(f + "zone_buildings", lang, compound=card["name"]),
+            list(building_text),
+            default=[building["building_id"]] if building else [],
+            format_func=building_text.__getitem__,
+            key=key("buildings"),
+        )
+        _submit(ctx, user, "zone", cid, version)
+
+
+def _edit_forms(
+    ctx: PartyView, user: User, card: dict[str, Any], building: dict[str, Any] | None
+) -> None:
+    lang = ctx.lang
+    f = "party_page.form."
+    version = ctx.store.identity()[1]
+    st.markdown(f"**{_md(t(f + 'title', lang))}**")
+    names = ["branch", "property", *(["building"] if building else []), "zone"]
+    tabs = st.tabs([t(f + name, lang) for name in names])
+    for tab, name in zip(tabs, names, strict=True):
+        with tab:
+            if name == "branch":
+                _branch_form(ctx, user, card, version)
+            elif name == "property":
+                _property_form(ctx, user, card, version)
+            elif name == "building" and building is not None:
+                _building_form(ctx, user, building, version)
+            else:
+                _zone_form(ctx, user, card, building, version)
+    st.caption(t(f + "logged", lang, name=user.name))
+
+
+# -- gap lists and the printable summary ---------------------------------------------------
+def _gap_table(frame: pd.DataFrame, names: dict[str, str], lang: str) -> pd.DataFrame:
+    """A gap list with translated headers and place names (ids kept, last)."""
+    g = "party_page.gaps.col."
+    community = frame["community_id"].map(lambda v: names.get(v, v))
+    if "compound_id" in frame.columns:
+        mode = frame["mode"].map(
+            lambda v: label(PropertyMode(v), lang) if isinstance(v, str) and v else "—"
+        )
+        return pd.DataFrame(
+            {
+                t(g + "compound", lang): frame["name"],
+                t(g + "community", lang): community,
+                t(g + "buildings", lang): frame["buildings"].astype(int),
+                t(g + "households", lang): frame["households"].astype(int),
+                t(g + "residents", lang): frame["residents"].astype(int),
+                t(g + "mode", lang): mode,
+                t(g + "compound_id", lang): frame["compound_id"],
+            }
+        )
+    return pd.DataFrame(
+        {
+            t(g + "compound", lang): frame["compound_name"],
+            t(g + "building", lang): frame["name"],
+            t(g + "community", lang): community,
+            t(g + "households", lang): frame["households"].astype(int),
+            t(g + "residents", lang): frame["residents"].astype(int),
+            t(g + "party_members", lang): frame["party_members"].astype(int),
+            t(g + "building_id", lang): frame["building_id"],
+        }
+    )
+
+
+@dataclass(frozen=True)
+class _GapQuery:
+    """Which gap list, in which order and language (a cache key)."""
+
+    street_id: str
+    community_id: str | None
+    gap: str
+    ascending: bool
+    lang: str
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _gap_table_cached(path: str, version: int, query: _GapQuery) -> pd.DataFrame:
+    frame = _gaps(path, version, query.street_id, query.community_id)[query.gap]
+    frame = frame.sort_values("residents", ascending=query.ascending, kind="stable")
+    return _gap_table(frame, _names(path, version, query.street_id, query.lang), query.lang)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _gap_bytes(path: str, version: int, query: _GapQuery, suffix: str) -> bytes:
+    return exports.frame_bytes(_gap_table_cached(path, version, query), suffix)
+
+
+def gap_section(ctx: PartyView) -> None:
+    """The five gap lists (what is still uncovered), each sortable and downloadable."""
+    lang = ctx.lang
+    g = "party_page.gaps."
+    path, version = ctx.store.identity()
+    st.subheader(t(g + "title", lang))
+    gaps = _gaps(path, version, ctx.street_id, ctx.community_id)
+    order = st.radio(
+        t(g + "order", lang),
+        [DESCENDING, ASCENDING],
+        format_func=lambda v: t(f"{g}order_{v}", lang),
+        horizontal=True,
+        key=GAP_ORDER,
+    )
+    tabs = st.tabs([t(f"{g}{gap}", lang, n=len(gaps[gap])) for gap in party.GAPS])
+    for tab, gap in zip(tabs, party.GAPS, strict=True):
+        with tab:
+            if gaps[gap].empty:
+                st.success(t(g + "none_left", lang), icon=":material/check_circle:")
+                continue
+            query = _GapQuery(
+                street_id=ctx.street_id,
+                community_id=ctx.community_id,
+                gap=gap,
+                ascending=order == ASCENDING,
+                lang=lang,
+            )
+            table = _gap_table_cached(path, version, query)
+            height: int | Literal["auto"] = "auto"
+            if len(table) > GAP_ROWS_SHOWN:
+                height = 38 + 35 * GAP_ROWS_SHOWN
+            st.dataframe(table, hide_index=True, width="stretch", height=height)
+            name = f"party-gaps-{gap}-{ctx.community_id or ctx.street_id}"
+            with st.container(horizontal=True):
+                for suffix, text in ((".xlsx", "excel"), (".csv", "csv")):
+                    st.download_button(
+                        t(g + text, lang),
+                        _gap_bytes(path, version, query, suffix),
+                        file_name=f"{name}{suffix}",
+                        mime=exports.FORMATS[suffix],
+                        icon=":material/download:",
+                        key=_KEY.format(f"download.{gap}{suffix}"),
+                        on_click="ignore",
+                    )
+
+
+def _summary_labels(lang: str) -> dict[str, str]:
+    f = "party_page.fig."
+    keys = ("share_branch", "share_group", "share_head", "share_zone")
+    labels = {key: t(f + key, lang) for key in keys}
+    labels["members_per_100_households"] = t(f + "members_per_100_households", lang)
+    for key in ("red_property", "three_nos", "joint_mechanism"):
+        labels[key] = t(f + key, lang)
+    for gap in party.GAPS:
+        labels[gap] = t(f"party_page.summary.{gap}", lang)
+    for key in ("compound", "building", "residents", "date"):
+        labels[key] = t(f"party_page.summary.{key}", lang)
+    return labels
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _summary(
+    path: str,
+    version: int,
+    *,
+    street_id: str,
+    community_id: str,
+    title: str,
+    lang: str,
+    day: dt.date,
+) -> str:
+    frames = _frames(path, version, street_id)
+    return party.community_summary_html(
+        frames, community_id, title=title, labels=_summary_labels(lang), today=day
+    )
+
+
+def summary_section(ctx: PartyView) -> None:
+    """The one-page printable summary of a community: download it, or look at it first."""
+    lang = ctx.lang
+    s = "party_page.summary."
+    path, version = ctx.store.identity()
+    st.subheader(t(s + "heading", lang))
+    names = _names(path, version, ctx.street_id, lang)
+    communities = data.community_list(ctx.store, ctx.street_id)
+    options = dict(zip(communities["community_id"], display_names(communities, lang), strict=True))
+    if not options:
+        return
+    if ctx.community_id in options:
+        community_id = ctx.community_id
+    else:
+        community_id = st.selectbox(
+            t(s + "community", lang),
+            list(options),
+            format_func=options.__getitem__,
+            key=SUMMARY_COMMUNITY,
+        )
+    assert community_id is not None
+    title = t(
+        s + "title",
+        lang,
+        street=names.get(ctx.street_id, ctx.street_id),
+        community=options[community_id],
+    )
+    page = _summary(
+        path,
+        version,
+        street_id=ctx.street_id,
+        community_id=community_id,
+        title=title,
+        lang=lang,
+        day=ctx.today,
+    )
+    st.download_button(
+        t(s + "download", lang),
+        page.encode("utf-8"),
+        file_name=f"party-summary-{community_id}-{ctx.today.isoformat()}.html",
+        mime="text/html",
+        icon=":material/print:",
+        type="primary",
+        key=_KEY.format("download.summary"),
+        on_click="ignore",
+    )
+    st.caption(t(s + "hint", lang))
+    with st.expander(t(s + "preview", lang), icon=":material/visibility:"):
+        st.iframe(page, height=720)

@@ -1,0 +1,291 @@
+"""/party in headless chromium, offline: layers, a real click on a compound, an edit that
+survives a restart of the server (the done-when of issue 6).
+
+Servers, browser flags and the offline check come from :mod:`tests.test_browser`. Each server
+runs on a private copy of the demo database (the edit test writes to it) and is stopped by
+its own process id. A click is made with the mouse at a point of the compound's ground (away
+from its buildings), found by asking Leaflet where that point is on screen, so it is a real
+click on the compound's ``path.leaflet-interactive``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import shapely
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+
+from mapgov import party
+from mapgov import partymap as pm
+from mapgov.i18n import t
+from mapgov.store import Store, open_store
+
+from .test_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    FOLIUM_IFRAME,
+    UI_TIMEOUT_MS,
+    VIEWPORT,
+    Server,
+    _require_chromium,
+    _start,
+    _stop,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+STREET = "S001"
+LEADER = "S001-leader"
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the screenshots go (``<pytest basetemp>/party-shots0``), to be looked at."""
+    return tmp_path_factory.mktemp("party-shots")
+
+
+@pytest.fixture(scope="module")
+def party_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("party") / "mapgov.sqlite"
+    shutil.copyfile(demo_db, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(party_db: Path) -> Iterator[Server]:
+    _require_chromium()
+    running = _start(party_db)
+    yield running
+    _stop(running)
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    _require_chromium()
+    assert CHROMIUM.exists()
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+
+
+@dataclass
+class Tab:
+    """A browser tab plus every URL it requested and every console error."""
+
+    page: Page
+    requests: list[str]
+    errors: list[str]
+
+    def remote(self, base: str) -> list[str]:
+        """Requests that went anywhere but the app itself."""
+        return [u for u in self.requests if not u.startswith((base, "data:", "blob:", "about:"))]
+
+
+@pytest.fixture
+def tab(browser: Browser) -> Iterator[Tab]:
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(UI_TIMEOUT_MS)
+    expect.set_options(timeout=UI_TIMEOUT_MS)
+    opened = Tab(page=page, requests=[], errors=[])
+    context.on("request", lambda request: opened.requests.append(request.url))
+    page.on("console", lambda msg: opened.errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda err: opened.errors.append(str(err)))
+    yield opened
+    context.close()
+
+
+# -- helpers -------------------------------------------------------------------------------
+def _compounds(page: Page, n: int) -> None:
+    """Wait until the map shows `n` compound polygons."""
+    frame = page.frame_locator(FOLIUM_IFRAME)
+    expect(frame.locator(f"path.{pm.COMPOUND_CLASS}")).to_have_count(n)
+
+
+def _legend(page: Page, text: str) -> None:
+    """Wait until the page holds one map (a new layer replaces the old map) whose legend
+    shows `text`. Asked in the page itself: the map's frame is served from the same origin."""
+    page.wait_for_function(
+        """([selector, text]) => {
+            const maps = document.querySelectorAll(selector);
+            const legend = maps.length === 1 && maps[0].contentDocument
+                && maps[0].contentDocument.querySelector(".mapgov-legend");
+            return Boolean(legend) && legend.textContent.includes(text);
+        }""",
+        arg=[FOLIUM_IFRAME, text],
+    )
+
+
+def _fills(page: Page) -> list[str]:
+    """Fill colours of the compound polygons, as Leaflet drew them."""
+    frame = page.frame_locator(FOLIUM_IFRAME)
+    paths = frame.locator(f"path.{pm.COMPOUND_CLASS}")
+    return [str(f).upper() for f in paths.evaluate_all("ps => ps.map(p => p.getAttribute('fill'))")]
+
+
+def _ground(store: Store, compound_id: str) -> tuple[float, float]:
+    """(lon, lat) of a point of the compound away from its buildings."""
+    comp = store.read("compound", where={"compound_id": compound_id}).geometry.iloc[0]
+    blds = store.read("building", where={"compound_id": compound_id}).geometry.to_numpy()
+    free = comp.difference(shapely.union_all(shapely.buffer(blds, 0.00005)))
+    point = free.representative_point()
+    return point.x, point.y
+
+
+def _click_compound(page: Page, store: Store, compound_id: str) -> None:
+    """Click the compound's polygon with the mouse, at a point of its ground."""
+    iframe = page.locator(FOLIUM_IFRAME)
+    # The whole map in view first: a click that scrolls the page lands somewhere else.
+    iframe.evaluate("e => e.scrollIntoView({block: 'center'})")
+    frame = iframe.element_handle().content_frame()
+    assert frame is not None
+    lon, lat = _ground(store, compound_id)
+    x, y = frame.evaluate(
+        """([lat, lng]) => {
+            const map = Object.values(window).find(v => v instanceof L.Map);
+            const p = map.latLngToContainerPoint([lat, lng]);
+            const box = map.getContainer().getBoundingClientRect();
+            return [box.left + p.x, box.top + p.y];
+        }""",
+        [lat, lon],
+    )
+    under = frame.evaluate("([x, y]) => document.elementFromPoint(x, y).classList.value", [x, y])
+    assert pm.COMPOUND_CLASS in under and "leaflet-interactive" in under
+    box = iframe.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + x, box["y"] + y)
+
+
+def _card(page: Page, name: str) -> None:
+    expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
+
+
+def _metric(page: Page, key: str) -> str:
+    label = t(f"party_page.fig.{key}")
+    metric = page.get_by_test_id("stMetric").filter(has_text=label).first
+    return metric.get_by_test_id("stMetricValue").inner_text().strip()
+
+
+def _no_exception(page: Page) -> None:
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+
+
+def _give_branch(page: Page, *, secretary: str) -> None:
+    """In the card's first form: the compound has a branch now, with this secretary."""
+    form = page.get_by_test_id("stForm").first
+    form.get_by_text(t("party_page.form.has_branch")).click()
+    form.get_by_label(t("party_page.form.secretary")).fill(secretary)
+    form.get_by_role("button", name=t("party_page.form.save")).click()
+    saved = t("party_page.saved", what=t("party_page.form.branch"), n=0).split("：")[0]
+    expect(page.get_by_test_id("stAlertContentSuccess").first).to_contain_text(saved)
+    _no_exception(page)
+
+
+def _shot(page: Page, path: Path) -> Path:
+    page.mouse.move(VIEWPORT["width"] - 10, VIEWPORT["height"] - 10)  # no hover effects
+    page.screenshot(path=path)
+    assert path.stat().st_size > 20_000
+    return path
+
+
+# -- tests ---------------------------------------------------------------------------------
+def test_layers_switch_and_a_click_opens_the_governance_card(
+    server: Server, tab: Tab, party_db: Path, shots: Path
+) -> None:
+    store = open_store(party_db)
+    frames = party.load(store, street_id=STREET)
+    community = "S001-C1"
+    comps = frames.compounds[frames.compounds["community_id"] == community]
+    page = tab.page
+    page.goto(f"{server.url}/party?lang=zh&community={community}&user={LEADER}")
+    _compounds(page, len(comps))
+    _legend(page, t("party_page.map.legend_branch"))
+    assert set(_fills(page)) <= set(pm.COMPOUND_COLORS[pm.CompoundLayer.BRANCH].values())
+    # switch the compound layer: the map is redrawn in the stars' colours
+    page.get_by_text(t("party_page.compound_layer_stars"), exact=True).click()
+    _legend(page, t("party_page.map.legend_stars"))
+    _compounds(page, len(comps))
+    stars = pm.COMPOUND_COLORS[pm.CompoundLayer.STARS]
+    classes = pm.compound_classes(comps, pm.CompoundLayer.STARS)
+    assert sorted(_fills(page)) == sorted(stars[c] for c in classes)
+    # and the building layer: responsibility zones appear with their outlines
+    page.get_by_text(t("party_page.building_layer_zone"), exact=True).click()
+    _legend(page, t("party_page.map.legend_zone"))
+    zones = comps.merge(frames.buildings[["compound_id", "zone_id"]], on="compound_id")
+    frame = page.frame_locator(FOLIUM_IFRAME)
+    expect(frame.locator(f"path.{pm.ZONE_CLASS}")).to_have_count(zones["zone_id"].nunique())
+    # a click on a compound opens its card; the leader sees the secretary masked
+    target = comps[comps["branch_id"].notna()].iloc[0]
+    _click_compound(page, store, target["compound_id"])
+    _card(page, target["name"])
+    main = page.get_by_test_id("stMain")
+    expect(main).to_contain_text(str(target["branch_name"]))
+    secretary = store.read("party_org", where={"org_id": target["branch_id"]}).iloc[0]["secretary"]
+    expect(main).not_to_contain_text(secretary)
+    expect(main).to_contain_text(t("party_page.card.open_issues"))
+    expect(page.get_by_role("button", name=t("party_page.form.save"))).to_have_count(0)
+    _no_exception(page)
+    assert [e for e in tab.errors if "L is not defined" in e] == []
+    assert tab.remote(server.url) == []
+    _shot(page, shots / "party-card.png")
+
+
+def test_an_edit_by_staff_survives_a_restart(
+    party_db: Path, tab: Tab, tmp_path: Path, shots: Path
+) -> None:
+    """The done-when of issue 6: an edit changes the map and the figures, after a restart."""
+    _require_chromium()
+    db = tmp_path / "mapgov.sqlite"
+    shutil.copyfile(party_db, db)
+    store = open_store(db)
+    comps = party.load(store, street_id=STREET).compounds
+    target = comps[comps["branch_id"].isna()].sort_values("compound_id").iloc[0]
+    community = target["community_id"]
+    n = int((comps["community_id"] == community).sum())
+    url = f"/party?lang=zh&community={community}&user={community}-staff1"
+    page = tab.page
+    running = _start(db)
+    try:
+        page.goto(running.url + url)
+        _compounds(page, n)
+        amber_before = _fills(page).count(pm.GAP_COLOR.upper())
+        share_before = _metric(page, "share_branch")
+        _click_compound(page, store, target["compound_id"])
+        _card(page, target["name"])
+        expect(page.get_by_text(t("party_page.card.no_branch_warning"))).to_be_visible()
+        _give_branch(page, secretary="王书记")
+    finally:
+        _stop(running)  # by its process id
+    after = party.coverage_figures(party.load(store, street_id=STREET), by="community_id")
+    share_after = f"{after.set_index('community_id').loc[community, 'share_branch']:.0%}"
+    assert share_after != share_before
+    again = _start(db)  # the same database, a new server process
+    try:
+        page.goto(again.url + url)
+        _compounds(page, n)
+        expect(page.get_by_test_id("stMetric").first).to_contain_text(share_after)
+        assert _metric(page, "share_branch") == share_after
+        assert _fills(page).count(pm.GAP_COLOR.upper()) == amber_before - 1  # on the map too
+        _click_compound(page, store, target["compound_id"])
+        _card(page, target["name"])
+        main = page.get_by_test_id("stMain")
+        expect(main).to_contain_text(f"{target['name']}党支部")
+        expect(main).to_contain_text("王书记")
+        expect(page.get_by_text(t("party_page.card.no_branch_warning"))).to_have_count(0)
+        _no_exception(page)
+        assert [u for u in tab.remote(again.url) if not u.startswith(running.url)] == []
+        _shot(page, shots / "party-edit.png")
+    finally:
+        _stop(again)
+    assert "Traceback" not in again.log()
