@@ -1,6 +1,19 @@
-"""Life circle (生活圈): walking access to daily services."""
+"""Life circle (生活圈): walking access to daily services, gaps and where to build next."""
+
+import streamlit as st
 
 from mapgov import ui
+from mapgov.ui import life_circle
 
 view = ui.current_view()
 ui.page_header(view, "life_circle")
+ctx = life_circle.controls(view)
+if ctx is not None:
+    life_circle.headline(ctx)
+    map_column, sites_column = st.columns([3, 2], gap="medium")
+    with map_column:
+        life_circle.map_view(ctx)
+    with sites_column:
+        life_circle.site_panel(ctx)
+    life_circle.figures(ctx)
+    life_circle.gap_panel(ctx)
