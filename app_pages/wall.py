@@ -1,9 +1,6 @@
-"""Wall screen (大屏): the whole street at a glance."""
+"""Wall screen (大屏): the whole street at a glance; ``?kiosk=1`` for the command room."""
 
 from mapgov import ui
+from mapgov.ui import wall
 
-view = ui.current_view()
-ui.page_header(view, "wall")
-ui.scope_header(view)
-ui.place_metrics(view)
-ui.community_map(view)
+wall.wall_screen(ui.current_view())

@@ -1,0 +1,446 @@
+"""The wall screen (大屏) in Streamlit: layout, refresh, tour and kiosk mode.
+
+The page is three fragments, each rerunning on its own timer so that a refresh redraws only
+what it must: the headline tiles (top), the map (left) and the side panels (right). The map
+is drawn first, so it appears before the slower figures are ready. Data come from loaders
+cached by the store's identity, so a refresh with no new data costs little, and new data
+(a bumped ``data_version``) show up at the next tick without a page reload.
+
+The map keeps its view across refreshes: the deck's view state is rebuilt from the same
+bounds each time and is therefore identical, and Streamlit's chart only moves the camera
+when the view in the JSON changes (the tour changes it on purpose, with a short flight).
+
+Kiosk mode (``?kiosk=1``) hides the sidebar and Streamlit's chrome with CSS injected only
+then, paints the page dark and sizes everything to fit 1920 × 1080 without scrolling. Errors
+that mapgov raises are shown as a calm notice inside the panel (the next refresh tries
+again); the rest of the screen keeps working.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from html import escape
+from typing import Final
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from mapgov import deckmaps, kpi, wall
+from mapgov.errors import MapgovError
+from mapgov.i18n import error_text, t
+from mapgov.layers import Bounds
+from mapgov.places import display_names
+from mapgov.store import Store, open_store
+from mapgov.ui import data
+from mapgov.ui.state import View
+from mapgov.ui.widgets import page_header, place_metrics, scope_header, scope_title
+
+__all__ = [
+    "KIOSK_CSS",
+    "MAP_HEIGHT",
+    "MAP_WIDTH",
+    "WALL_CSS",
+    "figures_panel",
+    "map_panel",
+    "settings_from_url",
+    "side_panel",
+    "wall_screen",
+]
+
+MAP_HEIGHT: Final = {True: 770, False: 600}
+"""Height of the map in pixels, in kiosk mode and not."""
+MAP_WIDTH: Final = {True: 1190, False: 820}
+"""Width the map's view is fitted to (its column's width at 1920 px, and a typical laptop)."""
+_TOUR_KEY: Final = "mapgov.wall.tour"
+_WIDGET: Final = "mapgov.wall.widget.{}"
+_BG = deckmaps.BACKGROUND
+
+WALL_CSS: Final = f"""
+<style>
+[data-stale="true"] {{ opacity: 1 !important; transition: none !important; }}
+.st-key-wall-top [data-testid="stMarkdownContainer"],
+.st-key-wall-map [data-testid="stMarkdownContainer"],
+.st-key-wall-side [data-testid="stMarkdownContainer"] {{ margin-bottom: 0 !important; }}
+.st-key-wall-top, .st-key-wall-map, .st-key-wall-side {{
+  background: {_BG}; border-radius: 8px; padding: 10px 12px; color: {wall.TEXT};
+}}
+.st-key-wall-map [data-testid="stDeckGlJsonChart"] {{ background: {_BG}; }}
+.mg-bar {{ display: flex; align-items: baseline; gap: 28px; color: {wall.TEXT}; }}
+.mg-bar-title {{ font-size: 30px; font-weight: 700; letter-spacing: 1px; white-space: nowrap; }}
+.mg-bar-scope {{ font-size: 22px; font-weight: 500; color: #7DD3FC; margin-left: 16px; }}
+.mg-bar-counts {{ font-size: 17px; color: {wall.MUTED}; flex: 1; white-space: nowrap;
+  overflow: hidden; text-overflow: ellipsis; }}
+.mg-bar-stamp, .mg-status {{ font-size: 16px; color: {wall.MUTED}; white-space: nowrap; }}
+.mg-status {{ margin-bottom: 4px; }}
+.mg-tiles {{ display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); gap: 10px; }}
+.mg-tile {{ background: linear-gradient(180deg, #13264A 0%, #0E1B34 100%);
+  border: 1px solid #23406E; border-radius: 8px; padding: 8px 12px 7px; min-width: 0; }}
+.mg-tile-label {{ font-size: 15px; color: #A9BCD6; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }}
+.mg-tile-value {{ font-size: 42px; line-height: 1.15; font-weight: 700; color: #F8FAFC;
+  font-variant-numeric: tabular-nums; white-space: nowrap; }}
+.mg-unit {{ font-size: 16px; font-weight: 500; color: #A9BCD6; margin-left: 4px; }}
+.mg-tile-delta {{ font-size: 15px; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }}
+.mg-good {{ color: #4ADE80; }} .mg-bad {{ color: #F87171; }} .mg-neutral {{ color: {wall.MUTED}; }}
+.mg-panel-title {{ font-size: 18px; font-weight: 700; color: {wall.TEXT}; margin: 2px 0 2px;
+  border-left: 4px solid #38BDF8; padding-left: 8px; }}
+.mg-legend {{ display: flex; flex-wrap: wrap; align-items: center; gap: 2px 10px;
+  font-size: 14px; color: #C7D4E6; }}
+.mg-legend-title {{ font-weight: 700; color: {wall.TEXT}; }}
+.mg-legend-gap {{ width: 10px; }}
+.mg-key {{ display: inline-flex; align-items: center; gap: 5px; white-space: nowrap; }}
+.mg-swatch {{ width: 16px; height: 12px; border-radius: 2px; display: inline-block; }}
+.mg-glyph {{ width: 18px; height: 18px; border-radius: 50%; border: 2px solid; display: inline-flex;
+  align-items: center; justify-content: center; font-size: 11px; font-weight: 700;
+  background: {_BG}; }}
+.mg-maphead {{ display: flex; justify-content: space-between; align-items: center; gap: 12px; }}
+.mg-focus {{ font-size: 16px; color: #7DF9FF; white-space: nowrap; }}
+.mg-hint {{ font-size: 13px; color: {wall.MUTED}; }}
+.mg-rank-table {{ width: 100%; border-collapse: collapse; font-size: 15px; color: {wall.TEXT}; }}
+.mg-rank-table th {{ color: {wall.MUTED}; font-weight: 500; text-align: left; padding: 3px 4px;
+  border-bottom: 1px solid {wall.GRID_LINE}; }}
+.mg-rank-table td {{ padding: 4px 4px; border-bottom: 1px solid {wall.GRID_LINE};
+  font-variant-numeric: tabular-nums; white-space: nowrap; }}
+.mg-rank {{ color: #FBBF24; font-weight: 700; }}
+.mg-rank-table td.mg-name {{ max-width: 9em; overflow: hidden; text-overflow: ellipsis; }}
+.mg-ticker {{ height: 228px; overflow: hidden; position: relative; }}
+.mg-ticker-roll {{ animation-name: mg-roll; animation-timing-function: linear;
+  animation-iteration-count: infinite; }}
+@keyframes mg-roll {{ from {{ transform: translateY(0); }} to {{ transform: translateY(-50%); }} }}
+.mg-tick {{ display: grid; grid-template-columns: 96px 1fr; column-gap: 10px; padding: 5px 0;
+  border-bottom: 1px solid {wall.GRID_LINE}; }}
+.mg-tick-time {{ color: #38BDF8; font-variant-numeric: tabular-nums; font-size: 15px; }}
+.mg-tick-title {{ color: {wall.TEXT}; font-size: 16px; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }}
+.mg-tick-meta {{ grid-column: 2; color: {wall.MUTED}; font-size: 13px; white-space: nowrap;
+  overflow: hidden; text-overflow: ellipsis; }}
+.mg-empty, .mg-notice {{ color: {wall.MUTED}; font-size: 16px; padding: 8px 0; }}
+.mg-notice {{ border-left: 4px solid #F59E0B; padding-left: 10px; }}
+</style>
+"""
+"""Styles of the wall screen's own HTML (tiles, panels), on the page in every mode."""
+
+KIOSK_CSS: Final = f"""
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stExpandSidebarButton"], [data-testid="stHeader"], [data-testid="stToolbar"],
+[data-testid="stMainMenu"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
+[data-testid="stElementToolbar"], [data-testid="stDeckGlJsonChartZoomButton"], footer {{
+  display: none !important;
+}}
+html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {{
+  background: {_BG} !important; overflow: hidden !important;
+}}
+[data-testid="stMainBlockContainer"] {{
+  padding: 10px 16px 0 16px !important; max-width: 100% !important;
+}}
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {{ gap: 8px; }}
+.st-key-wall-top, .st-key-wall-map, .st-key-wall-side {{ padding: 0; border-radius: 0; }}
+.mg-tiles {{ grid-template-columns: repeat(10, minmax(0, 1fr)); }}
+.mg-ticker {{ height: 292px; }}
+</style>
+"""
+"""Kiosk only: no sidebar, header, toolbar, menu or footer; dark page; no scrolling."""
+
+
+def settings_from_url() -> wall.WallSettings:
+    """The wall screen's settings from the current URL (see :class:`mapgov.wall.WallSettings`)."""
+    return wall.WallSettings.from_query(st.query_params.to_dict())
+
+
+@contextmanager
+def _politely(lang: str) -> Iterator[None]:
+    """Show a MapgovError as a calm notice in place (the next refresh tries again)."""
+    try:
+        yield
+    except MapgovError as err:
+        message = t("wall_screen.unavailable", lang, message=error_text(err, lang))
+        st.markdown(f'<div class="mg-notice">{escape(message)}</div>', unsafe_allow_html=True)
+
+
+def _html(body: str) -> None:
+    st.markdown(body, unsafe_allow_html=True)
+
+
+# -- cached loaders (keys: store identity and ids, never frames) ----------------------------
+@st.cache_data(max_entries=16, show_spinner=False)
+def _frames(
+    path: str,
+    version: int,  # noqa: ARG001 (cache key)
+    street_id: str,
+    community_id: str | None,
+) -> kpi.Frames:
+    return kpi.load_frames(open_store(path), street_id=street_id, community_id=community_id)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _life_circle(path: str, version: int, street_id: str) -> wall.LifeCircle:  # noqa: ARG001
+    return wall.life_circle(open_store(path), street_id)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _map_base(path: str, version: int, street_id: str, lang: str) -> deckmaps.WallMapData:  # noqa: ARG001
+    return wall.map_data(open_store(path), street_id, lang)
+
+
+def _report_date(store: Store) -> dt.date:
+    return wall.report_date(store.meta(), dt.date.today())
+
+
+# -- the three panels ----------------------------------------------------------------------
+def _stamp(lang: str, today: dt.date, settings: wall.WallSettings) -> list[str]:
+    now = dt.datetime.now().strftime("%H:%M:%S")
+    return [
+        t("wall_screen.report_date", lang, date=today.isoformat()),
+        t("wall_screen.refreshed", lang, time=now),
+        t("wall_screen.every", lang, seconds=settings.refresh_s),
+        t("wall_screen.compare", lang),
+    ]
+
+
+def figures_panel(view: View, settings: wall.WallSettings) -> None:
+    """Title bar (kiosk) or a status line, then the ten headline tiles.
+
+    The time shown is that of this refresh: the figures on screen are at most one refresh
+    interval old.
+    """
+    with _politely(view.lang):
+        store = open_store(view.db)
+        path, version = store.identity()
+        today = _report_date(store)
+        stamp = _stamp(view.lang, today, settings)
+        if settings.kiosk:
+            counts = data.place_counts(store, view.street_id, view.community_id).as_dict()
+            title = t("page.wall.title", view.lang)
+            _html(wall.header_html(title, scope_title(view), counts, stamp, view.lang))
+        else:
+            _html(f'<div class="mg-status">{escape(" · ".join(stamp))}</div>')
+        frames = _frames(path, version, view.street_id, view.community_id)
+        life = _life_circle(path, version, view.street_id).share(view.community_id)
+        _html(wall.tiles_html(kpi.headline(frames, today=today, life_complete=life), view.lang))
+
+
+Stop = tuple[str | None, Bounds, str]
+
+
+def _stops(view: View, base: deckmaps.WallMapData) -> list[Stop]:
+    """The whole street, then each community: (community_id or None, bounds, name)."""
+    areas = base.communities if not base.communities.empty else base.compounds
+    street = (None, tuple(float(v) for v in areas.total_bounds), scope_title(view))
+    stops: list[Stop] = [street]  # type: ignore[list-item]
+    for row in base.communities.itertuples(index=False):
+        stops.append((row.community_id, tuple(float(v) for v in row.geometry.bounds), row.label))  # type: ignore[arg-type]
+    return stops
+
+
+def _stop(view: View, settings: wall.WallSettings, stops: list[Stop]) -> tuple[Stop, str]:
+    """The stop to show and its caption: the tour's, else the chosen community, else all."""
+    if settings.tour and len(stops) > 1:
+        state = wall.advance_tour(
+            st.session_state.get(_TOUR_KEY, wall.TourState()),
+            now=time.monotonic(),
+            every_s=settings.tour_s,
+            stops=len(stops),
+        )
+        st.session_state[_TOUR_KEY] = state
+        stop = stops[state.index]
+        caption = " · ".join(
+            [
+                t("wall_screen.focus", view.lang, place=stop[2]),
+                t("wall_screen.tour_stop", view.lang, n=state.index + 1, total=len(stops)),
+            ]
+        )
+        return stop, caption
+    chosen = next((s for s in stops if s[0] is not None and s[0] == view.community_id), stops[0])
+    return chosen, t("wall_screen.focus", view.lang, place=chosen[2])
+
+
+def map_panel(view: View, settings: wall.WallSettings) -> None:
+    """Legend and focus, then the pydeck map of the street (see :func:`deckmaps.wall_deck`)."""
+    with _politely(view.lang):
+        store = open_store(view.db)
+        path, version = store.identity()
+        today = _report_date(store)
+        base = _map_base(path, version, view.street_id, view.lang)
+        if base.communities.empty and base.compounds.empty:
+            _html(f'<div class="mg-empty">{escape(t("wall_screen.empty", view.lang))}</div>')
+            return
+        frames = _frames(path, version, view.street_id, None)
+        life = (
+            _life_circle(path, version, view.street_id)
+            if settings.metric == "life_complete"
+            else None
+        )
+        values = wall.compound_figures(frames, settings.metric, today=today, life=life)
+        drawn = wall.with_figures(
+            base, values, settings.metric, wall.recent_points(frames.issues, today), view.lang
+        )
+        stops = _stops(view, base)
+        (focus, bounds, _), caption = _stop(view, settings, stops)
+        legend = wall.legend_html(settings.metric, view.lang)
+        focus_html = f'<span class="mg-focus">{escape(caption)}</span>'
+        _html(f'<div class="mg-maphead">{legend}{focus_html}</div>')
+        camera = deckmaps.wall_view(
+            bounds,
+            width_px=MAP_WIDTH[settings.kiosk],
+            height_px=MAP_HEIGHT[settings.kiosk],
+            transition_ms=1500 if settings.tour else 0,
+        )
+        deck = deckmaps.wall_deck(
+            drawn,
+            metric=settings.metric,
+            view=camera,
+            bounds=stops[0][1],
+            focus=focus,
+            issue_label=t("wall_screen.issue_cells", view.lang),
+            basemap_style=deckmaps.CARTO_DARK if settings.basemap else None,
+        )
+        st.pydeck_chart(deck, height=MAP_HEIGHT[settings.kiosk], key="wall-map")
+        _html(wall.facility_legend_html(view.lang))
+        if not settings.kiosk:
+            _html(f'<div class="mg-hint">{escape(t("wall_screen.map_hint", view.lang))}</div>')
+
+
+def _title(key: str, lang: str) -> None:
+    _html(f'<div class="mg-panel-title">{escape(t(key, lang))}</div>')
+
+
+def side_panel(view: View, settings: wall.WallSettings) -> None:
+    """The 12-month trend, top categories, community ranking and the ticker."""
+    with _politely(view.lang):
+        store = open_store(view.db)
+        path, version = store.identity()
+        today = _report_date(store)
+        frames = _frames(path, version, view.street_id, view.community_id)
+        chart_h = 210 if settings.kiosk else 200
+        _title("wall_screen.panel.trend", view.lang)
+        trend = kpi.monthly_trend(frames.issues, today)
+        st.vega_lite_chart(
+            wall.trend_spec(trend, view.lang, height=chart_h), theme=None, width="stretch"
+        )
+        left, right = st.columns([0.44, 0.56], gap="small")
+        with left:
+            _title("wall_screen.panel.categories", view.lang)
+            top = kpi.top_categories(frames.issues, today, days=wall.RECENT_DAYS)
+            if top.empty:
+                _html(f'<div class="mg-empty">{escape(t("wall_screen.empty", view.lang))}</div>')
+            else:
+                spec = wall.categories_spec(top, view.lang, height=chart_h + 20)
+                st.vega_lite_chart(spec, theme=None, width="stretch")
+        with right:
+            _title("wall_screen.panel.ranking", view.lang)
+            communities = data.community_list(store, view.street_id)
+            names = dict(
+                zip(communities["community_id"], display_names(communities, view.lang), strict=True)
+            )
+            ranking = kpi.community_ranking(
+                frames.issues, frames.compounds, today, events=frames.events
+            )
+            _html(wall.ranking_html(ranking, names, view.lang))
+        _title("wall_screen.panel.ticker", view.lang)
+        compound_names = dict(
+            zip(frames.compounds["compound_id"], frames.compounds["name"], strict=True)
+        )
+        _html(wall.ticker_html(kpi.recent_closed(frames.issues, n=10), compound_names, view.lang))
+
+
+# -- settings (not in kiosk mode: the kiosk is set up by its URL) --------------------------
+def _to_url(name: str) -> None:
+    """Widget callback: write the setting to the URL (defaults leave the URL)."""
+    value = st.session_state[_WIDGET.format(name)]
+    text = ("1" if value else "") if isinstance(value, bool) else str(value)
+    default = wall.WallSettings().to_query().get(name, "")
+    current = {
+        "refresh": str(wall.WallSettings().refresh_s),
+        "tour_every": str(wall.WallSettings().tour_s),
+        "metric": wall.WallSettings().metric,
+    }.get(name, default)
+    if text and text != current:
+        st.query_params[name] = text
+    elif name in st.query_params:
+        del st.query_params[name]
+
+
+def _bound(
+    draw: Callable[..., object], name: str, value: object, label: str, **kwargs: object
+) -> None:
+    key = _WIDGET.format(name)
+    st.session_state[key] = value
+    draw(label, key=key, on_change=_to_url, args=(name,), **kwargs)
+
+
+def _settings_panel(lang: str, settings: wall.WallSettings) -> None:
+    """Widgets for the settings; each writes its URL parameter, so the link carries them."""
+    with st.expander(t("wall_screen.settings.title", lang), icon=":material/tune:"):
+        cols = st.columns([3, 2, 2, 2, 3])
+        _bound(
+            cols[0].selectbox,
+            "metric",
+            settings.metric,
+            t("wall_screen.settings.metric", lang),
+            options=list(deckmaps.METRICS),
+            format_func=lambda m: t(f"wall_screen.metric.{m}", lang),
+        )
+        _bound(
+            cols[1].number_input,
+            "refresh",
+            settings.refresh_s,
+            t("wall_screen.settings.refresh", lang),
+            min_value=wall.REFRESH_RANGE[0],
+            max_value=wall.REFRESH_RANGE[1],
+            step=5,
+        )
+        _bound(cols[2].toggle, "tour", settings.tour, t("wall_screen.settings.tour", lang))
+        _bound(
+            cols[3].number_input,
+            "tour_every",
+            settings.tour_s,
+            t("wall_screen.settings.tour_every", lang),
+            min_value=wall.TOUR_RANGE[0],
+            max_value=wall.TOUR_RANGE[1],
+            step=5,
+        )
+        _bound(cols[4].toggle, "basemap", settings.basemap, t("wall_screen.settings.basemap", lang))
+        query = {**st.query_params.to_dict(), "kiosk": "1"}
+        st.link_button(
+            t("wall_screen.settings.kiosk_link", lang),
+            "?" + urlencode(query),
+            icon=":material/fullscreen:",
+        )
+
+
+def wall_screen(view: View) -> None:
+    """The whole wall screen: styles, (header and settings unless kiosk), tiles, map, panels.
+
+    Parameters
+    ----------
+    view
+        Language, database and place chosen by the shell.
+    """
+    settings = settings_from_url()
+    st.html(WALL_CSS)
+    if settings.kiosk:
+        st.html(KIOSK_CSS)
+    else:
+        page_header(view, "wall")
+        scope_header(view)
+        place_metrics(view)
+        _settings_panel(view.lang, settings)
+    if view.street_id is None:
+        _html(f'<div class="mg-notice">{escape(t("wall_screen.no_street", view.lang))}</div>')
+        return
+    top = st.container(key="wall-top")
+    left, right = st.columns([0.63, 0.37], gap="small")
+    map_box = left.container(key="wall-map")
+    side_box = right.container(key="wall-side")
+    # The map first: it is what a viewer waits for, and the figures may take longer.
+    with map_box:
+        st.fragment(map_panel, run_every=settings.map_every_s)(view, settings)
+    with top:
+        st.fragment(figures_panel, run_every=settings.refresh_s)(view, settings)
+    with side_box:
+        st.fragment(side_panel, run_every=settings.refresh_s)(view, settings)

@@ -1,0 +1,624 @@
+"""The wall screen: deck builders, settings, the report date, tile texts, and the page itself.
+
+Pure parts are checked against hand-made frames; the page runs under AppTest against the
+session's demo street (seed 7), the hand-drawn two-street database (no roads, no issues, an
+empty community) and a database without any street.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from streamlit import cache_data
+from streamlit.testing.v1 import AppTest
+
+import mapgov.kpi
+from mapgov import deckmaps, wall
+from mapgov.config import DB_ENV
+from mapgov.errors import StoreError, ValidationError
+from mapgov.i18n import LANGS, t
+from mapgov.kpi import FIGURES, Figure
+from mapgov.model import RoadKind
+from mapgov.store import Store, open_store, write_database
+from mapgov.summary import place_counts
+
+from .conftest import AS_OF
+from .handdrawn import build_two_streets
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT = 60
+WGS84 = "EPSG:4326"
+
+
+# -- the report date -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("meta", "expected"),
+    [
+        ({"generator": "mapgov demo", "as_of": "2026-11-15"}, dt.date(2026, 11, 15)),
+        ({"generator": "mapgov demo", "as_of": "2026-11-15T08:00:00"}, dt.date(2026, 11, 15)),
+        ({"generator": "mapgov demo", "as_of": "soon"}, dt.date(2027, 3, 1)),  # unreadable
+        ({"generator": "mapgov demo"}, dt.date(2027, 3, 1)),
+        ({"as_of": "2026-11-15"}, dt.date(2027, 3, 1)),  # real data: always today
+        ({"generator": "importer", "as_of": "2026-11-15"}, dt.date(2027, 3, 1)),
+        ({}, dt.date(2027, 3, 1)),
+    ],
+)
+def test_report_date_is_today_except_for_the_demo(meta: dict[str, str], expected: dt.date) -> None:
+    assert wall.report_date(meta, dt.date(2027, 3, 1)) == expected
+
+
+# -- settings and the tour -----------------------------------------------------------------
+def test_settings_default_when_the_url_says_nothing() -> None:
+    s = wall.WallSettings.from_query({})
+    assert s == wall.WallSettings()
+    assert (s.kiosk, s.refresh_s, s.tour, s.tour_s, s.basemap) == (False, 60, False, 20, False)
+    assert s.metric == deckmaps.METRICS[0] == "open_per_100_households"
+    assert s.to_query() == {}
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "expected"),
+    [
+        ({"kiosk": "1"}, "kiosk", True),
+        ({"kiosk": "true"}, "kiosk", True),
+        ({"kiosk": "0"}, "kiosk", False),
+        ({"refresh": "30"}, "refresh_s", 30),
+        ({"refresh": "1"}, "refresh_s", 5),  # clamped
+        ({"refresh": "99999"}, "refresh_s", 3600),
+        ({"refresh": "soon"}, "refresh_s", 60),
+        ({"tour": "1", "tour_every": "45"}, "tour_s", 45),
+        ({"tour_every": "nan"}, "tour_s", 20),
+        ({"metric": "stars"}, "metric", "stars"),
+        ({"metric": "<script>"}, "metric", "open_per_100_households"),
+        ({"basemap": "yes"}, "basemap", True),
+    ],
+)
+def test_settings_from_the_url(query: dict[str, str], field: str, expected: object) -> None:
+    assert getattr(wall.WallSettings.from_query(query), field) == expected
+
+
+def test_settings_round_trip_and_map_timer() -> None:
+    s = wall.WallSettings(kiosk=True, refresh_s=30, tour=True, tour_s=15, metric="stars")
+    assert s.to_query() == {
+        "kiosk": "1",
+        "refresh": "30",
+        "tour": "1",
+        "tour_every": "15",
+        "metric": "stars",
+    }
+    assert wall.WallSettings.from_query(s.to_query()) == s
+    assert s.map_every_s == 15  # the tour step is shorter than the refresh
+    assert s.with_(tour=False).map_every_s == 30
+
+
+def test_the_tour_moves_on_only_when_its_time_is_up() -> None:
+    state = wall.advance_tour(wall.TourState(), now=0.0, every_s=20, stops=3)
+    seen = [state.index]
+    for now in (10.0, 18.5, 30.0, 37.0, 55.0, 56.0, 80.0):
+        state = wall.advance_tour(state, now=now, every_s=20, stops=3)
+        seen.append(state.index)
+    # 18.5 s is 92% of a step: move; 30 (11.5 s later): stay; 37: move; 55: move; 80: wrap
+    assert seen == [0, 0, 1, 1, 2, 0, 0, 1]
+    assert wall.advance_tour(wall.TourState(7, 0.0), now=1.0, every_s=20, stops=3).index == 1
+    assert wall.advance_tour(state, now=99.0, every_s=20, stops=0) == wall.TourState()
+
+
+# -- tiles ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("figure", "value", "delta", "tone"),
+    [
+        (Figure("received", 107.0, 111.0, "count", None), "107", "▼ 4", "neutral"),
+        (Figure("resolution_rate", 0.5, 0.75, "share", "up"), "50.0%", "▼ 25.0 pp", "bad"),
+        (Figure("on_time_rate", 0.92, 0.9, "share", "up"), "92.0%", "▲ 2.0 pp", "good"),
+        (Figure("mean_days_to_close", 13.44, 16.6, "days", "down"), "13.4", "▼ 3.2 days", "good"),
+        (Figure("mean_days_to_close", 17.0, 16.0, "days", "down"), "17.0", "▲ 1.0 days", "bad"),
+        (Figure("satisfaction_rate", 0.9, 0.9, "share", "up"), "90.0%", "same as last month",
+         "neutral"),
+        (Figure("three_nos", 2.0, None, "count", "down"), "2", "current state", "neutral"),
+        (Figure("satisfaction_rate", None, None, "share", "up"), "—", "nothing to compare",
+         "neutral"),
+        (Figure("received", 1234.0, 1000.0, "count", None), "1,234", "▲ 234", "neutral"),
+    ],
+)  # fmt: skip
+def test_tile_texts(figure: Figure, value: str, delta: str, tone: str) -> None:
+    tile = wall.tile_text(figure, "en")
+    assert (tile.value, tile.delta, tile.tone) == (value, delta, tone)
+    assert tile.label == t(f"wall_screen.tile.{figure.key}", "en")
+
+
+def test_tile_units_and_chinese_deltas() -> None:
+    days = wall.tile_text(Figure("mean_days_to_close", 13.44, 16.6, "days", "down"), "zh")
+    assert (days.unit, days.delta) == ("天", "▼ 3.2 天")
+    share = wall.tile_text(Figure("resolution_rate", 0.5, 0.75, "share", "up"), "zh")
+    assert (share.unit, share.delta) == ("", "▼ 25.0 个百分点")
+    assert wall.tile_text(Figure("red_property", 12.0, None, "count"), "zh").unit == "个"
+    assert wall.tile_text(Figure("received", 5.0, 4.0, "count", None), "zh").unit == "件"
+    assert wall.tile_text(Figure("received", None, None, "count", None), "zh").unit == ""
+
+
+def test_tiles_html_has_all_ten_in_order() -> None:
+    figures = [Figure(k, 0.5, 0.4, "share") for k in FIGURES]
+    html = wall.tiles_html(figures, "zh")
+    assert re.findall(r'data-key="([a-z_]+)"', html) == list(FIGURES)
+    assert html.count('class="mg-tile"') == 10
+    assert t("wall_screen.tile.life_complete", "zh") == "十五分钟生活圈完整度"
+    assert "十五分钟生活圈完整度" in html
+    assert "\n" not in html  # one line: Markdown keeps it a single HTML block
+
+
+# -- panels --------------------------------------------------------------------------------
+def test_life_circle_shares_weigh_by_residents() -> None:
+    table = pd.DataFrame(
+        {
+            "compound_id": ["K1", "K1", "K2", "K3"],
+            "residents": [100, 300, 50, 0],
+            "complete": [True, False, True, False],
+        }
+    )
+    overall, by = wall.life_circle_shares(table)
+    assert overall == pytest.approx(150 / 450)
+    assert by["K1"] == pytest.approx(0.25) and by["K2"] == 1.0 and np.isnan(by["K3"])
+    assert wall.life_circle_shares(table.iloc[0:0])[0] is None
+
+
+def test_ranking_and_ticker_escape_and_mask() -> None:
+    ranking = pd.DataFrame(
+        {
+            "community_id": ["C1", "C2"],
+            "received": [12, 3],
+            "resolution_rate": [0.9166, None],
+            "satisfaction_rate": [1.0, float("nan")],
+            "overdue": [0, 2],
+        }
+    )
+    html = wall.ranking_html(ranking, {"C1": "<b>王城</b>"}, "zh")
+    assert "&lt;b&gt;王城&lt;/b&gt;" in html and "<b>王城" not in html
+    assert "92%" in html and "—" in html and ">C2<" in html
+    assert 'class="mg-bad">2<' in html
+    ledger = pd.DataFrame(
+        {
+            "issue_id": [1, 2],
+            "closed_at": ["2026-11-15T17:27:19", "2026-11-14T08:00:00"],
+            "title": ["楼道灯不亮", "<img src=x>"],
+            "category": ["lighting", "pets"],
+            "compound_id": ["K1", "K9"],
+            "reporter": ["张**", None],
+            "satisfaction": ["satisfied", None],
+        }
+    )
+    ticker = wall.ticker_html(ledger, {"K1": "光明苑"}, "zh")
+    assert "11-15 17:27" in ticker and "光明苑" in ticker and "张**" in ticker
+    assert "&lt;img src=x&gt;" in ticker and "<img" not in ticker
+    assert t("callback_rating.satisfied", "zh") in ticker
+    assert ticker.count("楼道灯不亮") == 2  # written twice: the roll loops seamlessly
+    assert wall.ticker_html(ledger.iloc[0:0], {}, "en") == wall.ranking_html(
+        ranking.iloc[0:0], {}, "en"
+    )
+
+
+def test_chart_specs_carry_their_data_and_labels() -> None:
+    trend = pd.DataFrame({"month": ["2026-10", "2026-11"], "received": [4, 5], "closed": [3, 2]})
+    spec = wall.trend_spec(trend, "zh")
+    assert spec["data"]["values"][:2] == [
+        {"m": "26-10", "s": "受理", "n": 4},
+        {"m": "26-10", "s": "销号", "n": 3},
+    ]
+    top = pd.DataFrame({"category": ["parking", "pets"], "count": [7, 2]})
+    bars = wall.categories_spec(top, "en")
+    assert [r["c"] for r in bars["data"]["values"]] == [
+        t("issue_category.parking", "en"),
+        t("issue_category.pets", "en"),
+    ]
+    assert "http" not in json.dumps([spec, bars])  # nothing to fetch
+
+
+def test_legends() -> None:
+    legend = wall.legend_html("stars", "en")
+    assert legend.count("mg-swatch") == len(deckmaps.metric_scale("stars").colours) + 1 + len(
+        deckmaps.HEAT_COLOURS
+    )
+    assert "5★" in legend and t("wall_screen.metric.stars", "en") in legend
+    facilities = wall.facility_legend_html("zh")
+    assert facilities.count("mg-glyph") == 9 and "助餐" in facilities and "党" in facilities
+
+
+# -- what the map reads from the store -----------------------------------------------------
+def test_map_data_of_the_demo_street(demo_store: Store) -> None:
+    counts = place_counts(demo_store, street_id="S001")
+    data = wall.map_data(demo_store, "S001", "en")
+    assert len(data.communities) == counts.communities
+    assert len(data.compounds) == counts.compounds and data.compounds["value"].isna().all()
+    assert len(data.buildings) == counts.buildings
+    assert data.buildings["floors"].min() >= 1
+    assert set(data.roads["kind"]) <= {k.value for k in RoadKind}
+    assert data.facilities["glyph"].str.len().eq(1).all()
+    assert data.issues.empty
+    everything = wall.map_data(demo_store, None, "zh")
+    assert len(everything.compounds) == demo_store.counts()["compound"]
+
+
+def test_recent_points_and_compound_figures(demo_store: Store) -> None:
+    issues = pd.DataFrame(
+        {
+            "reported_at": ["2026-10-16T23:59:00", "2026-10-17T00:00:00", "2026-11-15T23:00:00",
+                            "2026-11-16T00:00:00", None],
+            "lon": [1.0, 2.0, 3.0, 4.0, 5.0],
+            "lat": [1.0, 2.0, 3.0, 4.0, 5.0],
+        }
+    )  # fmt: skip
+    recent = wall.recent_points(issues, dt.date(2026, 11, 15))
+    assert recent["lon"].tolist() == [2.0, 3.0]  # 30 days: 10-17 .. 11-15
+    frames = mapgov.kpi.load_frames(demo_store, street_id="S001")
+    life = wall.life_circle(demo_store, "S001")
+    shares = wall.compound_figures(frames, "life_complete", today=AS_OF, life=life)
+    assert list(shares.index) == list(frames.compounds["compound_id"])
+    assert shares.between(0, 1).all()
+    assert 0 < life.share() < 1
+    by_community = [life.share(c) for c in frames.compounds["community_id"].unique()]
+    assert all(0 <= s <= 1 for s in by_community)
+    none = wall.compound_figures(frames, "life_complete", today=AS_OF)
+    assert none.isna().all()
+    stars = wall.compound_figures(frames, "stars", today=AS_OF)
+    assert stars.dropna().between(0, 5).all()
+
+
+def test_no_roads_no_life_circle(tmp_path: Path) -> None:
+    store = open_store(build_two_streets(tmp_path / "two.sqlite"))
+    life = wall.life_circle(store, "S1")
+    assert life.share() is None and life.by_compound().empty
+
+
+# -- deck builders -------------------------------------------------------------------------
+def test_metric_colours_follow_the_figure_and_its_direction() -> None:
+    good, bad = (
+        deckmaps.metric_scale("satisfaction").colours[-1],
+        deckmaps.metric_scale("satisfaction").colours[0],
+    )
+    sat = deckmaps.metric_colours([0.99, 0.5, np.nan], "satisfaction")
+    assert [tuple(c) for c in sat] == [good, bad, deckmaps.NO_DATA_COLOUR]
+    # open issues: fewer is better, so the same green goes to the lowest class
+    per100 = deckmaps.metric_colours([0.0, 0.7, 9.0], "open_per_100_households")
+    assert tuple(per100[0]) == good and tuple(per100[2]) == bad
+    stars = deckmaps.metric_colours([0, 1, 2, 3, 4, 5], "stars")
+    assert [tuple(c) for c in stars[[0, 5]]] == [bad, good]
+    assert tuple(stars[1]) == tuple(stars[0])  # 0 and 1 star share the lowest class
+    with pytest.raises(ValidationError, match="unknown compound figure 'x'"):
+        deckmaps.metric_colours([1.0], "x")
+
+
+def test_polygon_rows_round_drop_the_closing_vertex_and_split_parts() -> None:
+    square = shapely.box(112.123456789, 34.1, 112.2, 34.2)
+    multi = shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(2, 2, 3, 3)])
+    frame = gpd.GeoDataFrame(
+        {"k": ["a", "b", "c"]},
+        geometry=[square, multi, shapely.Polygon()],
+        crs=WGS84,
+    )
+    rings, source = deckmaps.polygon_rows(frame)
+    assert len(rings) == 3 and source.tolist() == [0, 1, 1]
+    assert len(rings[0]) == 4  # no repeated first vertex
+    assert 112.123457 in [x for x, _ in rings[0]]
+    with pytest.raises(ValidationError, match="EPSG:4326"):
+        deckmaps.polygon_rows(frame.set_crs(3857, allow_override=True))
+
+
+def test_hex_bins_count_points_with_a_fixed_origin() -> None:
+    lon = [112.4, 112.40001, 112.4, 112.43, np.nan]
+    lat = [34.67, 34.67001, 34.67, 34.67, 34.67]
+    bins = deckmaps.hex_bins(lon, lat, radius_m=100, origin=(112.4, 34.67))
+    assert bins["count"].tolist() == [3, 1]
+    assert bins.iloc[0][["lon", "lat"]].tolist() == [112.4, 34.67]  # the origin is a centre
+    assert deckmaps.hex_bins([], [], radius_m=50).empty
+    with pytest.raises(ValidationError, match="radius"):
+        deckmaps.hex_bins([1.0], [1.0], radius_m=0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    xy=st.lists(st.tuples(st.floats(-3000, 3000), st.floats(-3000, 3000)), min_size=1, max_size=60),
+    radius=st.floats(40, 600),
+)
+def test_every_point_lies_in_the_hexagon_of_its_nearest_centre(
+    xy: list[tuple[float, float]], radius: float
+) -> None:
+    lat0 = 34.67
+    kx = 111_320.0 * math.cos(math.radians(lat0))
+    lon = np.array([112.4 + x / kx for x, _ in xy])
+    lat = np.array([lat0 + y / 110_574.0 for _, y in xy])
+    bins = deckmaps.hex_bins(lon, lat, radius_m=radius, origin=(112.4, lat0))
+    assert bins["count"].sum() == len(xy)
+    cx = (bins["lon"].to_numpy() - 112.4) * kx
+    cy = (bins["lat"].to_numpy() - lat0) * 110_574.0
+    for x, y in xy:
+        d = np.hypot(cx - x, cy - y)
+        assert d.min() <= radius * 1.0001 + 0.2  # centres are rounded to 1e-6 degrees
+
+
+def test_hex_rings_are_flat_topped_hexagons() -> None:
+    bins = pd.DataFrame({"lon": [112.4], "lat": [34.67], "count": [3]})
+    (ring,) = deckmaps.hex_rings(bins, radius_m=100)
+    assert len(ring) == 6
+    assert ring[0][1] == pytest.approx(34.67) and ring[0][0] > 112.4  # first corner east
+    assert ring[3][0] < 112.4
+
+
+def _frame(rows: dict[str, list[object]], geoms: list[shapely.Geometry]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs=WGS84)
+
+
+@pytest.fixture
+def map_data() -> deckmaps.WallMapData:
+    """Two communities, three compounds, two buildings, a road, a river, two facilities."""
+    box = shapely.box
+    return deckmaps.WallMapData(
+        communities=_frame(
+            {"community_id": ["C1", "C2"], "label": ["王城社区", "金谷社区"]},
+            [box(112.40, 34.60, 112.41, 34.61), box(112.41, 34.60, 112.42, 34.61)],
+        ),
+        compounds=_frame(
+            {
+                "compound_id": ["K1", "K2", "K3"],
+                "label": ["甲", "乙", "丙"],
+                "value": [0.2, 3.0, np.nan],
+                "value_text": ["0.2", "3.0", "—"],
+            },
+            [
+                box(112.4011111111, 34.601, 112.404, 34.604),
+                box(112.405, 34.601, 112.408, 34.604),
+                box(112.411, 34.601, 112.414, 34.604),
+            ],
+        ),
+        buildings=_frame(
+            {"floors": [6, 18]},
+            [box(112.4012, 34.6012, 112.4017, 34.6015), box(112.4052, 34.6012, 112.4057, 34.6015)],
+        ),
+        roads=_frame(
+            {"kind": ["arterial", "path"]},
+            [
+                shapely.LineString([(112.40, 34.605), (112.42, 34.605)]),
+                shapely.LineString([(112.402, 34.602), (112.403, 34.603)]),
+            ],
+        ),
+        landuse=_frame({"kind": ["water"]}, [box(112.40, 34.608, 112.42, 34.609)]),
+        facilities=_frame(
+            {"kind": ["canteen", "clinic"], "label": ["食堂", "卫生站"], "glyph": ["食", "医"]},
+            [shapely.Point(112.4045, 34.6045), shapely.Point(112.415, 34.605)],
+        ),
+        issues=pd.DataFrame({"lon": [112.402, 112.4021, 112.412], "lat": [34.602, 34.602, 34.603]}),
+    )
+
+
+BOUNDS = (112.40, 34.60, 112.42, 34.61)
+
+
+def _deck(data: deckmaps.WallMapData, **kwargs: object) -> tuple[deckmaps.CompactDeck, dict]:
+    view = deckmaps.wall_view(BOUNDS, width_px=1190, height_px=790)
+    options = {"metric": "open_per_100_households", "view": view, "bounds": BOUNDS} | kwargs
+    deck = deckmaps.wall_deck(data, **options)  # type: ignore[arg-type]
+    return deck, json.loads(deck.to_json())
+
+
+def test_the_deck_has_every_layer_with_a_stable_id(map_data: deckmaps.WallMapData) -> None:
+    _, spec = _deck(map_data)
+    ids = [layer["id"] for layer in spec["layers"]]
+    assert ids == list(deckmaps.LAYER_IDS)
+    types = {layer["id"]: layer["@@type"] for layer in spec["layers"]}
+    assert types["wall-buildings"] == types["wall-issues"] == "PolygonLayer"  # one program
+    buildings = next(layer for layer in spec["layers"] if layer["id"] == "wall-buildings")
+    assert [row["h"] for row in buildings["data"]] == [18.0, 54.0]  # floors x 3 m
+    assert buildings["extruded"] is True
+
+
+def test_compounds_are_coloured_by_the_chosen_figure(map_data: deckmaps.WallMapData) -> None:
+    for metric in ("open_per_100_households", "satisfaction", "stars"):
+        _, spec = _deck(map_data, metric=metric)
+        compounds = next(layer for layer in spec["layers"] if layer["id"] == "wall-compounds")
+        expected = deckmaps.metric_colours(map_data.compounds["value"], metric).tolist()
+        assert [row["c"] for row in compounds["data"]] == expected
+        assert [row["n"] for row in compounds["data"]] == ["甲", "乙", "丙"]
+    assert expected[2] == list(deckmaps.NO_DATA_COLOUR)
+
+
+def test_no_url_and_no_basemap_unless_asked(map_data: deckmaps.WallMapData) -> None:
+    deck, spec = _deck(map_data)
+    text = deck.to_json()
+    assert deckmaps.remote_urls(text) == []
+    assert spec["mapStyle"] == "__MAP_STYLE__"  # pydeck's placeholder: Streamlit drops it
+    assert "mapProvider" not in spec
+    online, spec = _deck(map_data, basemap_style=deckmaps.CARTO_DARK)
+    assert spec["mapStyle"] == deckmaps.CARTO_DARK
+    assert deckmaps.remote_urls(online.to_json()) == ["https://basemaps.cartocdn.com"]
+
+
+def test_coordinates_are_rounded_and_the_json_compact(map_data: deckmaps.WallMapData) -> None:
+    deck, spec = _deck(map_data)
+    text = deck.to_json()
+    decimals = [len(m) for m in re.findall(r"\d\.(\d+)", text)]
+    assert max(decimals) <= deckmaps.COORD_DECIMALS
+    assert "112.401111" in text and "112.4011111111" not in text
+    assert "\n" not in text and ": " not in text
+    assert deckmaps.payload_bytes(deck) == len(text.encode())
+    assert deckmaps.payload_bytes(deck) < len(json.dumps(spec, indent=2)) / 2
+
+
+def test_the_same_bounds_give_the_same_view_and_json(map_data: deckmaps.WallMapData) -> None:
+    a, _ = _deck(map_data)
+    b, _ = _deck(map_data)
+    assert a.to_json() == b.to_json()  # a refresh with unchanged data changes nothing
+    flying = deckmaps.wall_view(BOUNDS, width_px=1190, height_px=790, transition_ms=1500)
+    still = deckmaps.wall_view(BOUNDS, width_px=1190, height_px=790)
+    assert flying.transition_duration == 1500 and not hasattr(still, "transition_duration")
+    assert (flying.longitude, flying.zoom) == (still.longitude, still.zoom)
+
+
+def test_focus_limits_and_empty_data(map_data: deckmaps.WallMapData) -> None:
+    _, spec = _deck(map_data, focus="C2")
+    outlines = next(layer for layer in spec["layers"] if layer["id"] == "wall-communities")
+    assert [row["w"] for row in outlines["data"]] == [5, 14]
+    _, spec = _deck(map_data, building_limit=1)
+    assert "wall-buildings" not in [layer["id"] for layer in spec["layers"]]
+    empty = deckmaps.WallMapData(
+        *(frame.iloc[0:0] for frame in (map_data.communities, map_data.compounds,
+                                        map_data.buildings, map_data.roads, map_data.landuse,
+                                        map_data.facilities)),
+        issues=map_data.issues.iloc[0:0],
+    )  # fmt: skip
+    _, spec = _deck(empty)
+    assert spec["layers"] == []
+
+
+def test_text_layer_strings_are_literal_not_accessors(map_data: deckmaps.WallMapData) -> None:
+    _, spec = _deck(map_data)
+    text = next(layer for layer in spec["layers"] if layer["id"] == "wall-labels")
+    assert text["characterSet"] == "auto"
+    assert text["fontFamily"].startswith('"Noto Sans CJK SC"')
+    assert text["getText"] == "@@=t"
+    assert sorted(row["t"] for row in text["data"]) == sorted(["食", "医", "王城社区", "金谷社区"])
+
+
+# -- the page under AppTest ----------------------------------------------------------------
+def _open(query: dict[str, str]) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params.update(query)
+    return at.run()
+
+
+def _tiles(at: AppTest) -> list[str]:
+    html = "".join(m.value for m in at.markdown)
+    return re.findall(r'class="mg-tile" data-key="([a-z_]+)"', html)
+
+
+def _deck_spec(at: AppTest) -> dict:
+    (chart,) = at.get("deck_gl_json_chart")
+    return json.loads(chart.proto.json)
+
+
+def _html_bodies(at: AppTest) -> list[str]:
+    return [h.proto.body for h in at.get("html")]
+
+
+@pytest.fixture
+def demo_app(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> Path:
+    monkeypatch.setenv(DB_ENV, str(demo_db))
+    return demo_db
+
+
+@pytest.mark.parametrize("kiosk", [False, True])
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_wall_page_shows_ten_tiles_a_map_and_panels(
+    demo_app: Path, lang: str, kiosk: bool
+) -> None:
+    at = _open({"lang": lang} | ({"kiosk": "1"} if kiosk else {}))
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert _tiles(at) == list(FIGURES)
+    html = "".join(m.value for m in at.markdown)
+    for key in FIGURES:
+        assert t(f"wall_screen.tile.{key}", lang) in html
+    assert "mg-notice" not in html
+    assert [layer["id"] for layer in _deck_spec(at)["layers"]] == list(deckmaps.LAYER_IDS)
+    assert len(at.get("vega_lite_chart")) == 2
+    assert t("wall_screen.panel.ticker", lang) in html
+    css = _html_bodies(at)
+    assert any("mg-tile" in body for body in css)
+    kiosk_css = any('[data-testid="stSidebar"]' in body for body in css)
+    assert kiosk_css is kiosk  # the chrome is hidden only in kiosk mode
+    if kiosk:
+        assert [e.value for e in at.title] == []  # the title is in the kiosk's own bar
+        assert t("page.wall.title", lang) in html
+        assert len(at.metric) == 0
+    else:
+        assert [e.value for e in at.title] == [t("page.wall.title", lang)]
+        assert len(at.metric) == 6  # the place counts of the shell's pages
+
+
+def test_the_demo_reports_on_its_own_as_of_day(demo_app: Path) -> None:
+    at = _open({"kiosk": "1"})
+    html = "".join(m.value for m in at.markdown)
+    assert t("wall_screen.report_date", "zh", date="2026-11-15") in html
+    # this month (November 1-15) of the demo ledger has issues: the tile is not zero
+    received = re.search(r'data-key="received">.*?mg-tile-value">([\d,]+)', html)
+    assert received is not None and int(received.group(1).replace(",", "")) > 50
+
+
+def test_url_settings_reach_the_map(demo_app: Path) -> None:
+    at = _open({"kiosk": "1", "metric": "stars", "tour": "1", "tour_every": "10"})
+    assert not at.exception
+    spec = _deck_spec(at)
+    assert spec["initialViewState"]["transitionDuration"] == 1500
+    html = "".join(m.value for m in at.markdown)
+    assert t("wall_screen.metric.stars", "zh") in html
+    assert t("wall_screen.tour_stop", "zh", n=1, total=5) in html
+    compounds = next(layer for layer in spec["layers"] if layer["id"] == "wall-compounds")
+    palette = {tuple(c) for c in deckmaps.metric_scale("stars").colours}
+    palette.add(deckmaps.NO_DATA_COLOUR)
+    assert {tuple(row["c"]) for row in compounds["data"]} <= palette
+    assert deckmaps.remote_urls(json.dumps(spec)) == []
+
+
+def test_life_circle_colouring(demo_app: Path) -> None:
+    at = _open({"kiosk": "1", "metric": "life_complete", "lang": "en"})
+    assert not at.exception
+    html = "".join(m.value for m in at.markdown)
+    value = re.search(r'data-key="life_complete">.*?mg-tile-value">([\d.]+)%', html)
+    assert value is not None and 0 < float(value.group(1)) <= 100
+    compounds = next(layer for layer in _deck_spec(at)["layers"] if layer["id"] == "wall-compounds")
+    assert {row["v"].endswith("%") or row["v"] == "—" for row in compounds["data"]} == {True}
+
+
+def test_the_settings_widgets_write_the_url(demo_app: Path) -> None:
+    at = _open({"lang": "en"})
+    at.toggle(key="mapgov.wall.widget.tour").set_value(True).run()
+    assert at.query_params["tour"] == "1"
+    at.selectbox(key="mapgov.wall.widget.metric").set_value("stars").run()
+    assert not at.exception
+    assert at.query_params["metric"] == "stars"
+    assert t("wall_screen.metric.stars", "en") in "".join(m.value for m in at.markdown)
+
+
+def test_a_street_without_roads_or_issues(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(DB_ENV, str(build_two_streets(tmp_path / "two.sqlite")))
+    for query in ({"kiosk": "1"}, {"street": "S1", "community": "C2"}, {"street": "S2"}):
+        at = _open(query)
+        assert not at.exception, [e.value for e in at.exception]
+        assert not at.error
+        assert _tiles(at) == list(FIGURES)
+        html = "".join(m.value for m in at.markdown)
+        life = re.search(r'data-key="life_complete">.*?mg-tile-value">([^<]+)<', html)
+        assert life is not None and life.group(1) == "—"  # no roads: no figure, no error
+
+
+def test_a_database_without_streets(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    db = write_database(tmp_path / "empty.sqlite", {}, {"as_of": "2026-11-15"})
+    monkeypatch.setenv(DB_ENV, str(db))
+    for query in ({}, {"kiosk": "1"}):
+        at = _open(query)
+        assert not at.exception
+        html = "".join(m.value for m in at.markdown)
+        assert t("wall_screen.no_street", "zh") in html
+        assert at.get("deck_gl_json_chart") == []
+
+
+def test_a_mapgov_error_is_a_calm_notice(monkeypatch: pytest.MonkeyPatch, demo_app: Path) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        msg = "database is busy"
+        raise StoreError(msg)
+
+    monkeypatch.setattr(mapgov.kpi, "load_frames", broken)
+    cache_data.clear()  # other tests may have cached these frames
+    at = _open({"kiosk": "1"})
+    assert not at.exception
+    assert not at.error
+    notices = [m.value for m in at.markdown if "mg-notice" in m.value]
+    assert notices and all("database is busy" in n for n in notices)
