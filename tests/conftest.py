@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
@@ -26,3 +27,11 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo_store(demo_db: Path) -> Store:
     """The demo database opened read-only by convention (do not write to it in tests)."""
     return open_store(demo_db)
+
+
+@pytest.fixture
+def work_store(demo_db: Path, tmp_path: Path) -> Store:
+    """A private copy of the demo database that a test may write to."""
+    copy = tmp_path / "work.sqlite"
+    shutil.copyfile(demo_db, copy)
+    return open_store(copy)

@@ -51,12 +51,48 @@ FIELDS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "name": ("name", "道路名称", "路名", "名称"),
         "compound_id": ("compound_id", "小区编号"),
     },
+    # tables matched to buildings (mapgov.importers.tables)
+    "figures": {
+        "building_id": ("building_id", "楼栋编号", "楼栋id", "bid", "id"),
+        "compound": ("compound", "小区", "小区名称", "所属小区", "院落"),
+        "building": ("building", "楼栋", "楼栋名称", "楼号", "楼栋号", "楼"),
+        "address": ("address", "地址", "楼栋地址", "详细地址"),
+        "households": ("households", "户数", "住户数", "总户数"),
+        "residents": ("residents", "人口", "人数", "居民数", "常住人口", "总人口", "population"),
+        "elderly": ("elderly", "老年人", "老年人数", "60岁以上", "老人数"),
+        "party_members": ("party_members", "党员数", "党员", "党员人数"),
+        "units": ("units", "单元数", "单元"),
+        "floors": ("floors", "层数", "楼层"),
+        "building_head": ("building_head", "楼栋长", "楼长"),
+        "building_head_phone": ("building_head_phone", "楼栋长电话", "楼长电话"),
+    },
+    "ledger": {
+        "building_id": ("building_id", "楼栋编号", "楼栋id"),
+        "compound": ("compound", "小区", "小区名称", "所属小区"),
+        "building": ("building", "楼栋", "楼栋名称", "楼号"),
+        "address": ("address", "地址", "问题地址", "详细地址", "发生地址"),
+        "category": ("category", "问题类型", "问题类别", "类型", "类别", "分类"),
+        "source": ("source", "来源", "问题来源", "渠道", "反映渠道"),
+        "title": ("title", "标题", "问题", "事项", "问题标题", "诉求"),
+        "description": ("description", "描述", "问题描述", "详情", "内容", "诉求内容"),
+        "reporter_name": ("reporter_name", "反映人", "上报人", "诉求人", "姓名", "联系人"),
+        "reporter_phone": ("reporter_phone", "联系电话", "电话", "手机", "手机号"),
+        "reported_at": ("reported_at", "上报时间", "登记时间", "反映时间", "受理时间", "日期"),
+        "status": ("status", "状态", "办理状态", "处理状态"),
+        "level": ("level", "层级", "办理层级"),
+        "responsible_unit": ("responsible_unit", "责任单位", "承办单位", "处理单位"),
+        "deadline": ("deadline", "期限", "办理期限", "办结期限"),
+        "closed_at": ("closed_at", "销号时间", "办结时间", "完成时间", "结案时间"),
+        "satisfaction": ("satisfaction", "满意度", "回访结果", "评价"),
+    },
 }
 REQUIRED: Final[dict[str, tuple[str, ...]]] = {
     "building": ("building_id", "compound_id", "name", "floors"),
     "compound": ("compound_id", "grid_id", "name"),
     "facility": ("facility_id", "kind", "name"),
     "road": ("kind",),
+    "figures": (),
+    "ledger": ("category", "title", "reported_at"),
 }
 
 

@@ -25,7 +25,7 @@ from mapgov.importers.mapping import REQUIRED
 from mapgov.model import FacilityKind, RoadKind
 from mapgov.store import table as schema_table
 
-__all__ = ["CHINA", "Problem", "prepare_layer"]
+__all__ = ["CHINA", "Problem", "prepare_layer", "whole_numbers"]
 
 CHINA: Final = (73.0, 3.0, 136.0, 54.0)  # lon/lat box of mainland China
 _GEOM: Final = {
@@ -251,9 +251,11 @@ def _check_geometry(
     return frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
 
 
-def _whole_numbers(
+def whole_numbers(
     series: pd.Series, field: str, path: Path, first_row: int, problems: list[Problem]
 ) -> pd.Series:
+    """Whole numbers of a text column (nullable ``Int64``); each bad cell, negative number and
+    implausible floor count appended to `problems` with its row."""
     text = (
         series.astype(str).str.strip().replace({"": None, "nan": None, "None": None, "<NA>": None})
     )
@@ -301,7 +303,7 @@ def _check_values(
             )
     for field in _INTS:
         if field in out.columns:
-            out[field] = _whole_numbers(out[field], field, path, first_row, problems)
+            out[field] = whole_numbers(out[field], field, path, first_row, problems)
     if {"elderly", "residents"} <= set(out.columns):
         over = (out["elderly"] > out["residents"]).fillna(False).to_numpy()
         for i in np.flatnonzero(over)[:20]:

@@ -381,17 +381,26 @@ class SQLiteStore:
     # -- the issue ledger: the only writes of the workflow -------------------------------
     def insert_issue(self, issue: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> int:
         """Insert a new issue and its first events in one transaction; return its id."""
+        return self.insert_issues([(issue, events)])[0]
+
+    def insert_issues(
+        self, rows: Sequence[tuple[Mapping[str, Any], Sequence[Mapping[str, Any]]]]
+    ) -> list[int]:
+        """Insert issues, each with its events, in one transaction (an imported ledger): all
+        or none. Returns the new ids in order."""
         spec = table("issue")
-        check_frame(spec, pd.DataFrame([issue]))
-        cols = [c for c in spec.column_names if c in issue and c != "issue_id"]
+        check_frame(spec, pd.DataFrame([issue for issue, _ in rows]))
+        ids: list[int] = []
         with self.transaction() as con:
-            cur = con.execute(
-                f"INSERT INTO issue ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                [issue[c] for c in cols],
-            )
-            issue_id = int(cur.lastrowid or 0)
-            self._append_events(con, issue_id, events)
-        return issue_id
+            for issue, events in rows:
+                cols = [c for c in spec.column_names if c in issue and c != "issue_id"]
+                cur = con.execute(
+                    f"INSERT INTO issue ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                    [issue[c] for c in cols],
+                )
+                ids.append(int(cur.lastrowid or 0))
+                self._append_events(con, ids[-1], events)
+        return ids
 
     def update_issue(
         self,

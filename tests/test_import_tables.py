@@ -1,0 +1,286 @@
+"""Spreadsheets matched to buildings: figures per building and the old issue ledger.
+
+Every test works on a copy of the demo street. Tables are written here in the shapes street
+offices keep them (Chinese headers, GBK CSV, Excel, one column holding "王城苑3号楼"), and
+each refusal is checked to leave the database byte for byte as it was.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mapgov.errors import DataFileError, ValidationError
+from mapgov.importers import guess_mapping, read_table
+from mapgov.importers.tables import BuildingMatcher, TablePlan, land_table, plan_table
+from mapgov.store import Store
+
+from .test_importers import _sha
+
+
+@pytest.fixture
+def places(demo_store: Store) -> pd.DataFrame:
+    """Buildings with their compound's name and address, numbered buildings only."""
+    b = demo_store.read("building", columns=["building_id", "compound_id", "name", "number"])
+    c = demo_store.read("compound", columns=["compound_id", "name", "address"])
+    out = b.merge(c.rename(columns={"name": "compound"}), on="compound_id")
+    return out[out["number"].notna()].reset_index(drop=True)
+
+
+def _plan(store: Store, path: Path, kind: str) -> TablePlan:
+    frame = read_table(path)
+    return plan_table(
+        store, frame, kind, path=path, mapping=guess_mapping(list(frame.columns), kind)
+    )
+
+
+def _write_csv(path: Path, frame: pd.DataFrame, encoding: str = "utf-8-sig") -> Path:
+    frame.to_csv(path, index=False, encoding=encoding)
+    return path
+
+
+# -- matching --------------------------------------------------------------------------------
+def test_a_row_finds_its_building_in_every_way_an_office_writes_it(
+    demo_store: Store, places: pd.DataFrame
+) -> None:
+    matcher = BuildingMatcher(demo_store)
+    b = places.iloc[5]
+    number = int(b["number"])
+    assert matcher.match(building_id=b["building_id"]) == (b["building_id"], "")
+    for building in (f"{number}号楼", f"{number}栋", f"{number}#", str(number), f" {number} 幢"):
+        assert matcher.match(compound=b["compound"], building=building)[0] == b["building_id"]
+    assert matcher.match(building=f"{b['compound']}{number}号楼")[0] == b["building_id"]
+    assert matcher.match(building=f"{b['compound']}{b['name']}")[0] == b["building_id"]
+    assert matcher.match(address=f"{b['address']}{number}号楼")[0] == b["building_id"]
+    full_width = f"{b['compound']}{number}号楼".translate(
+        str.maketrans("0123456789", "０１２３４５６７８９")
+    )
+    assert matcher.match(building=full_width)[0] == b["building_id"]
+
+
+def test_a_row_that_fits_nothing_says_why(demo_store: Store, places: pd.DataFrame) -> None:
+    matcher = BuildingMatcher(demo_store)
+    b = places.iloc[0]
+    assert matcher.match(building_id="B-NONE") == (None, "no building with id B-NONE")
+    found, why = matcher.match(compound="不存在小区", building="3号楼")
+    assert found is None and "不存在小区" in why
+    found, why = matcher.match(compound=b["compound"], building="999号楼")
+    assert found is None and "999号楼" in why
+    assert matcher.match()[0] is None
+
+
+# -- figures ---------------------------------------------------------------------------------
+def test_figures_in_gbk_update_their_buildings_and_are_audited(
+    work_store: Store, places: pd.DataFrame, tmp_path: Path
+) -> None:
+    store = work_store
+    picked = places.iloc[[0, 7, 12]]
+    sheet = pd.DataFrame(
+        {
+            "小区名称": picked["compound"].tolist(),
+            "楼栋": [f"{int(n)}号楼" for n in picked["number"]],
+            "户数": ["48", "60", "36"],
+            "常住人口": ["130", "151", "92"],
+            "老年人数": ["31", "40", "17"],
+            "楼栋长": ["王建国", "", "李秀英"],
+        }
+    )
+    path = _write_csv(tmp_path / "户数.csv", sheet, encoding="gbk")
+    middle = store.read("building", where={"building_id": picked["building_id"].iloc[1]})
+    head_before = middle["building_head"].iloc[0]
+    plan = _plan(store, path, "figures")
+    assert plan.errors == [] and plan.rows == 3 and len(plan.matched) == 3
+    assert land_table(store, plan, actor="u-admin") == 3
+    after = store.read("building").set_index("building_id").loc[picked["building_id"]]
+    assert after["households"].tolist() == [48, 60, 36]
+    assert after["residents"].tolist() == [130, 151, 92]
+    assert after["elderly"].tolist() == [31, 40, 17]
+    assert after["estimated"].tolist() == [0, 0, 0]
+    assert after["building_head"].tolist() == ["王建国", head_before, "李秀英"]  # empty: kept
+    log = store.read("change_log")
+    assert set(log[log["table_name"] == "building"]["actor"]) == {"u-admin"}
+
+
+def test_unmatched_and_bad_rows_refuse_the_whole_table(
+    work_store: Store, places: pd.DataFrame, tmp_path: Path
+) -> None:
+    store = work_store
+    b = places.iloc[3]
+    sheet = pd.DataFrame(
+        {
+            "楼栋编号": [
+                b["building_id"],
+                "B-NOPE",
+                places.iloc[4]["building_id"],
+                b["building_id"],
+            ],
+            "户数": ["40", "12", "-3", "41"],
+            "人口": ["100", "30", "abc", "101"],
+            "老年人": ["20", "3", "1", "500"],
+        }
+    )
+    path = _write_csv(tmp_path / "figures.csv", sheet)
+    before = _sha(store.path)
+    plan = _plan(store, path, "figures")
+    found = {(p.row, p.field) for p in plan.errors}
+    assert (3, "building") in found  # row 3: no such building
+    assert (4, "households") in found and (4, "residents") in found  # -3 and "abc"
+    assert (5, "building") in found  # the same building as row 2
+    assert plan.unmatched["row"].tolist() == [3]
+    assert "B-NOPE" in plan.unmatched["reason"].iloc[0]
+    assert all(str(path) in str(p) for p in plan.errors)
+    with pytest.raises(ValidationError):
+        land_table(store, plan, actor="u-admin")
+    assert _sha(store.path) == before
+
+
+def test_more_elderly_than_residents_is_refused(
+    work_store: Store, places: pd.DataFrame, tmp_path: Path
+) -> None:
+    store = work_store
+    b = places.iloc[2]
+    sheet = pd.DataFrame({"楼栋编号": [b["building_id"]], "老年人": ["99999"]})
+    plan = _plan(store, _write_csv(tmp_path / "old.csv", sheet), "figures")
+    assert [(p.row, p.field) for p in plan.errors] == [(2, "elderly")]
+
+
+def test_a_table_without_a_building_column_says_so(work_store: Store, tmp_path: Path) -> None:
+    store = work_store
+    sheet = pd.DataFrame({"户数": ["3"], "人口": ["9"]})
+    plan = _plan(store, _write_csv(tmp_path / "x.csv", sheet), "figures")
+    assert [p.field for p in plan.errors] == ["building"]
+
+
+# -- the ledger ------------------------------------------------------------------------------
+def _ledger(places: pd.DataFrame) -> pd.DataFrame:
+    b = places.iloc[[1, 9, 20]].reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "所属小区": b["compound"],
+            "楼号": [f"{int(n)}栋" for n in b["number"]],
+            "问题类型": ["停车", "照明", "elevator"],
+            "问题来源": ["12345热线", "网格员巡查", ""],
+            "问题标题": ["消防通道被占", "楼道灯坏了 <script>", "电梯异响"],
+            "反映人": ["张三", "李四", ""],
+            "联系电话": ["13800001111", "", ""],
+            "上报时间": ["2026-03-02 08:15", "2026年4月5日", "2026/05/06"],
+            "办理状态": ["已销号", "办理中", ""],
+            "销号时间": ["2026-03-06", "", ""],
+            "满意度": ["满意", "", ""],
+        }
+    )
+
+
+def test_an_excel_ledger_becomes_issues_with_their_history(
+    work_store: Store, places: pd.DataFrame, tmp_path: Path
+) -> None:
+    store = work_store
+    path = tmp_path / "台账.xlsx"
+    _ledger(places).to_excel(path, index=False)
+    before = store.counts()["issue"]
+    plan = _plan(store, path, "ledger")
+    assert plan.errors == [] and len(plan.matched) == 3
+    assert land_table(store, plan, actor="u-admin") == 3
+    new = store.query("SELECT * FROM issue ORDER BY issue_id DESC LIMIT 3").iloc[::-1]
+    assert store.counts()["issue"] == before + 3
+    assert new["category"].tolist() == ["parking", "lighting", "elevator"]
+    assert new["source"].tolist() == ["hotline_12345", "grid_worker", "walk_in"]
+    assert new["status"].tolist() == ["closed", "in_progress", "reported"]
+    assert new["reported_at"].tolist() == [
+        "2026-03-02T08:15:00", "2026-04-05T09:00:00", "2026-05-06T09:00:00",
+    ]  # fmt: skip
+    assert new["closed_at"].iloc[0] == "2026-03-06T09:00:00"
+    assert new["satisfaction"].iloc[0] == "satisfied"
+    assert new["title"].iloc[1] == "楼道灯坏了 <script>"  # stored as typed, escaped when shown
+    closed = new["issue_id"].iloc[0]
+    events = store.read("issue_event", where={"issue_id": int(closed)})
+    assert events["action"].tolist() == ["report", "close"]
+    assert "台账.xlsx, row 2" in events["note"].iloc[0]
+    # the same sheet again: nothing new, three rows skipped as already in the ledger
+    again = _plan(store, path, "ledger")
+    assert again.errors == [] and again.matched == []
+    assert again.skipped["row"].tolist() == [2, 3, 4]
+    assert land_table(store, again, actor="u-admin") == 0
+    assert store.counts()["issue"] == before + 3
+
+
+def test_a_bad_ledger_names_row_and_field_and_writes_nothing(
+    work_store: Store, places: pd.DataFrame, tmp_path: Path
+) -> None:
+    store = work_store
+    sheet = _ledger(places)
+    sheet.loc[0, "问题类型"] = "外星人"
+    sheet.loc[1, "上报时间"] = "昨天下午"
+    sheet.loc[2, "办理状态"] = "已销号"  # closed without a closing date
+    sheet.loc[2, "联系电话"] = "call me"
+    path = _write_csv(tmp_path / "ledger.csv", sheet, encoding="gb18030")
+    before = _sha(store.path)
+    plan = _plan(store, path, "ledger")
+    assert {(p.row, p.field) for p in plan.errors} == {
+        (2, "category"), (3, "reported_at"), (4, "closed_at"), (4, "reporter_phone"),
+    }  # fmt: skip
+    assert "外星人" in str(next(p for p in plan.errors if p.field == "category"))
+    with pytest.raises(ValidationError):
+        land_table(store, plan, actor="u-admin")
+    assert _sha(store.path) == before
+
+
+def test_a_ledger_missing_a_needed_column_says_which(work_store: Store, tmp_path: Path) -> None:
+    store = work_store
+    sheet = pd.DataFrame({"楼栋编号": ["x"], "问题标题": ["灯坏了"]})
+    plan = _plan(store, _write_csv(tmp_path / "l.csv", sheet), "ledger")
+    assert {p.field for p in plan.errors} == {"category", "reported_at"}
+
+
+# -- a fuzzer: any cell text, never a crash, never half an import -----------------------------
+CELLS = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["", "-1", "3.5", "1e9", "NaN", "４８", "2026-13-45", "已销号", "停车"]),
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    kind=st.sampled_from(["figures", "ledger"]),
+    cells=st.lists(st.tuples(CELLS, CELLS, CELLS, CELLS), min_size=1, max_size=6),
+    use_real=st.lists(st.booleans(), min_size=6, max_size=6),
+)
+def test_fuzzed_tables_never_crash_and_never_land_partly(
+    work_store: Store,
+    places: pd.DataFrame,
+    tmp_path: Path,
+    kind: str,
+    cells: list[tuple[str, str, str, str]],
+    use_real: list[bool],
+) -> None:
+    store = work_store
+    ids = [places["building_id"].iloc[i] if use_real[i] else f"junk-{i}" for i in range(len(cells))]
+    if kind == "figures":
+        sheet = pd.DataFrame(cells, columns=["户数", "人口", "老年人", "楼栋长电话"])
+    else:
+        sheet = pd.DataFrame(cells, columns=["问题类型", "问题标题", "上报时间", "办理状态"])
+    sheet.insert(0, "楼栋编号", ids)
+    path = _write_csv(tmp_path / "fuzz.csv", sheet)
+    before_sha, before_counts = _sha(store.path), store.counts()
+    try:
+        plan = _plan(store, path, kind)
+    except (DataFileError, ValidationError):
+        assert _sha(store.path) == before_sha
+        return
+    if plan.errors:
+        with pytest.raises(ValidationError):
+            land_table(store, plan, actor="fuzz")
+        assert _sha(store.path) == before_sha
+        return
+    written = land_table(store, plan, actor="fuzz")
+    assert written == len(plan.matched)
+    if kind == "ledger":
+        assert store.counts()["issue"] == before_counts["issue"] + written
