@@ -25,7 +25,7 @@ from mapgov.importers.mapping import REQUIRED
 from mapgov.model import FacilityKind, RoadKind
 from mapgov.store import table as schema_table
 
-__all__ = ["CHINA", "Problem", "prepare_layer", "whole_numbers"]
+__all__ = ["CHINA", "Problem", "check_against_store", "prepare_layer", "whole_numbers"]
 
 CHINA: Final = (73.0, 3.0, 136.0, 54.0)  # lon/lat box of mainland China
 _GEOM: Final = {
@@ -365,3 +365,63 @@ def prepare_layer(
     return gpd.GeoDataFrame(clean, geometry=wgs.geometry.name, crs="EPSG:4326"), problems[
         :_MAX_PROBLEMS
     ]
+
+
+_PARENT: Final = {
+    "building": ("compound_id", "compound"),
+    "compound": ("grid_id", "grid"),
+    "facility": ("community_id", "community"),
+}
+
+
+def check_against_store(
+    layer: gpd.GeoDataFrame,
+    table: str,
+    parents: gpd.GeoDataFrame,
+    *,
+    path: Path,
+    first_row: int = 1,
+    tolerance_m: float = 5.0,
+) -> list[Problem]:
+    """Problems of a prepared layer that only the rest of the street shows.
+
+    Each row must name a parent that exists (a building its compound, a compound its grid, a
+    facility its community when it names one), and a building must lie inside its compound
+    (its representative point within `tolerance_m` metres of the compound's outline).
+
+    Parameters
+    ----------
+    layer
+        The layer from :func:`prepare_layer` (EPSG:4326).
+    parents
+        The parent table as it will be after the import (from the store, or the layer that
+        replaces it in the same import), with its geometry for buildings.
+    """
+    spec = _PARENT.get(table)
+    if spec is None or spec[0] not in layer.columns:
+        return []
+    column, parent = spec
+    problems: list[Problem] = []
+    ids = layer[column]
+    given = ids.notna() & (ids.astype(str).str.strip() != "")
+    known = set(parents[column].astype(str))
+    for i in np.flatnonzero((given & ~ids.astype(str).isin(known)).to_numpy())[:20]:
+        problems.append(
+            Problem(str(path), int(i) + first_row, column, f"no {parent} {ids.iloc[i]!r}")
+        )
+    if table == "building" and isinstance(parents, gpd.GeoDataFrame) and len(layer):
+        metric = layer.estimate_utm_crs()
+        areas = parents.set_index(column).geometry.to_crs(metric)
+        points = layer.geometry.representative_point().to_crs(metric).reset_index(drop=True)
+        own = gpd.GeoSeries(areas.reindex(ids.astype(str)).to_numpy(), crs=metric)
+        away = points.distance(own, align=False).to_numpy()  # NaN: no such compound
+        for i in np.flatnonzero(away > tolerance_m)[:_MAX_PROBLEMS]:
+            problems.append(
+                Problem(
+                    str(path),
+                    int(i) + first_row,
+                    "geometry",
+                    f"lies outside its compound {ids.iloc[i]!r} ({away[i]:.0f} m away)",
+                )
+            )
+    return problems
