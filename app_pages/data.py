@@ -1,6 +1,23 @@
 """Data (数据): import, check and export."""
 
+import streamlit as st
+
 from mapgov import ui
+from mapgov.i18n import t
+from mapgov.ui import data_io
 
 view = ui.current_view()
 ui.page_header(view, "data")
+ctx = data_io.controls(view)
+data_io.flash()
+layer_tab, table_tab, export_tab, backup_tab = st.tabs(
+    [t(f"data_page.tab.{name}", view.lang) for name in ("layer", "table", "export", "backup")]
+)
+with layer_tab:
+    data_io.import_layer_section(ctx)
+with table_tab:
+    data_io.import_table_section(ctx)
+with export_tab:
+    data_io.export_section(ctx)
+with backup_tab:
+    data_io.backup_section(ctx)

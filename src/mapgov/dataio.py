@@ -1,0 +1,135 @@
+"""What the data page does besides importing: who may do it, exports with personal data
+masked, backups as bytes, and the column mappings remembered between imports.
+
+Rights: only an administrator imports, restores or takes a full backup (a backup holds every
+resident's name and phone). Everyone may export a table; residents' names and phones in it are
+masked (``张**`` / ``138****5678``) whoever asks, since an exported file leaves the system.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Final
+
+import geopandas as gpd
+import pandas as pd
+
+from mapgov.errors import PermissionDeniedError, ValidationError
+from mapgov.exports import frame_bytes
+from mapgov.importers.load import backup
+from mapgov.importers.mapping import load_mapping, save_mapping
+from mapgov.model import Role
+from mapgov.privacy import mask_name, mask_phone
+from mapgov.store import TABLES, Store
+from mapgov.users import User
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "EXPORT_TABLES",
+    "PERSONAL",
+    "backup_bytes",
+    "can_manage",
+    "export_bytes",
+    "mapping_path",
+    "masked",
+    "remember_mapping",
+    "remembered_mapping",
+    "require_manager",
+]
+
+# table -> column -> how it is masked in an export
+PERSONAL: Final[dict[str, dict[str, Callable[[str | None], str | None]]]] = {
+    "issue": {"reporter_name": mask_name, "reporter_phone": mask_phone},
+    "building": {"building_head_phone": mask_phone},
+    "party_member": {"name": mask_name, "phone": mask_phone},
+    "micro_wish": {"poster_name": mask_name, "poster_phone": mask_phone},
+}
+_HIDDEN: Final = ("meta", "app_user", "change_log")
+EXPORT_TABLES: Final = tuple(t.name for t in TABLES if t.name not in _HIDDEN)
+EXPORT_FORMATS: Final = (".xlsx", ".csv", ".geojson", ".gpkg")
+MAPPING_FILE: Final = "mappings.json"
+
+
+def can_manage(user: User | None) -> bool:
+    """Whether `user` may import, restore and take full backups (administrators only)."""
+    return user is not None and user.role == Role.ADMIN
+
+
+def require_manager(user: User | None, what: str) -> None:
+    """Refuse `what` ("import", "restore", "backup") to anyone but an administrator."""
+    if not can_manage(user):
+        msg = f"only an administrator may {what}"
+        raise PermissionDeniedError(msg, key=f"error.data.admin_only_{what}")
+
+
+def masked(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """`frame` with the residents' personal columns of `table` masked."""
+    rules = PERSONAL.get(table, {})
+    if not rules:
+        return frame
+    out = frame.copy()
+    for column, mask in rules.items():
+        if column in out.columns:
+            out[column] = out[column].map(lambda v, m=mask: m(v) if isinstance(v, str) else v)
+    return out
+
+
+def export_bytes(store: Store, table: str, suffix: str) -> bytes:
+    """A table as a file's bytes (.xlsx, .csv, .geojson or .gpkg), personal data masked.
+
+    Raises
+    ------
+    ValidationError
+        For a table that cannot be exported, or a map format for a table without geometry.
+    """
+    if table not in EXPORT_TABLES:
+        msg = f"no table {table!r} to export"
+        raise ValidationError(msg, key="error.data.no_table", table=table)
+    frame = masked(store.read(table), table)
+    suffix = suffix.lower()
+    if suffix in (".gpkg", ".geojson") and not isinstance(frame, gpd.GeoDataFrame):
+        msg = f"{table} has no geometry; export it as .xlsx or .csv"
+        raise ValidationError(msg, key="error.data.no_geometry", table=table)
+    if suffix == ".gpkg":
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"{table}.gpkg"
+            frame.to_file(path, layer=table, driver="GPKG")
+            return path.read_bytes()
+    return frame_bytes(frame, suffix)
+
+
+def backup_bytes(store: Store, user: User | None) -> bytes:
+    """A consistent copy of the whole database as bytes (administrators only)."""
+    require_manager(user, "backup")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = backup(store, Path(tmp) / "mapgov-backup.sqlite")
+        con = sqlite3.connect(path)  # a single file: no WAL left beside it
+        try:
+            con.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            con.close()
+        return path.read_bytes()
+
+
+def mapping_path(store: Store) -> Path:
+    """Where the mappings chosen for imports into this database are remembered."""
+    return Path(store.path).parent / MAPPING_FILE
+
+
+def remembered_mapping(store: Store, table: str, columns: list[str]) -> dict[str, str] | None:
+    """The saved mapping for `table`, kept only where the file has those columns."""
+    saved = load_mapping(mapping_path(store), table)
+    if not saved:
+        return None
+    kept = {field: col for field, col in saved.items() if col in columns}
+    return kept or None
+
+
+def remember_mapping(store: Store, table: str, mapping: dict[str, str]) -> Path:
+    """Save `mapping` for the next import of `table` into this database."""
+    path = mapping_path(store)
+    save_mapping(path, table, mapping)
+    return path

@@ -1,0 +1,413 @@
+"""The data page: bring a street office's own files in, check them, land them; export,
+back up and restore.
+
+Every import runs in two steps the user sees: **check** (read, map columns, reproject, validate
+against the street; the plan is kept in the session and shown as a preview map and a list of
+problems naming file, row and field) and **import** (only a plan without errors; one
+transaction). Only administrators import, back up and restore (:mod:`mapgov.dataio`).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import pandas as pd
+import streamlit as st
+
+from mapgov import dataio, layers
+from mapgov.errors import MapgovError
+from mapgov.i18n import error_text, t
+from mapgov.importers import guess_mapping, read_layer, read_table, restore
+from mapgov.importers.mapping import FIELDS, REQUIRED
+from mapgov.importers.plan import LAYER_TABLES, LayerPlan, land_layer, plan_layer
+from mapgov.importers.read import SUFFIXES
+from mapgov.importers.tables import TABLE_KINDS, TablePlan, land_table, plan_table
+from mapgov.importers.validate import Problem
+from mapgov.store import Store, open_store
+from mapgov.ui.state import View
+from mapgov.ui.widgets import show_map, user_picker
+from mapgov.users import User
+
+__all__ = [
+    "DataView",
+    "backup_section",
+    "controls",
+    "export_section",
+    "flash",
+    "import_layer_section",
+    "import_table_section",
+]
+
+_NONE: Final = ""  # "no column" in a mapping picker
+_PLAN: Final = "data_io.plan.{}"
+_FLASH: Final = "data_io.flash"
+_UPLOADS: Final = "data_io.uploads"
+PREVIEW_HEIGHT: Final = 420
+
+
+@dataclass(frozen=True)
+class DataView:
+    """What the sections need: the view and who is working."""
+
+    view: View
+    user: User | None
+
+    @property
+    def lang(self) -> str:
+        """Language of the page."""
+        return self.view.lang
+
+    @property
+    def store(self) -> Store:
+        """The store (cheap to open)."""
+        return open_store(self.view.db)
+
+    @property
+    def manager(self) -> bool:
+        """Whether the user may import, back up and restore."""
+        return dataio.can_manage(self.user)
+
+
+def controls(view: View) -> DataView:
+    """The sidebar part: who is working."""
+    store = open_store(view.db)
+    user = None
+    if view.street_id is not None:
+        user = user_picker(store, view, view.street_id, label_text=t("data_page.user", view.lang))
+    return DataView(view, user)
+
+
+# -- shared pieces ----------------------------------------------------------------------------
+def flash() -> None:
+    """The message of the last import, shown once after the rerun it caused."""
+    message = st.session_state.pop(_FLASH, None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
+
+
+def _saved_upload(upload: object) -> Path:
+    """An uploaded file saved under its own name (the messages name it) in a private folder."""
+    folder = st.session_state.get(_UPLOADS)
+    if folder is None or not Path(folder).is_dir():
+        folder = tempfile.mkdtemp(prefix="mapgov-upload-")
+        st.session_state[_UPLOADS] = folder
+    name = Path(str(getattr(upload, "name", "upload"))).name or "upload"
+    path = Path(folder) / name
+    path.write_bytes(upload.getvalue())  # type: ignore[attr-defined]
+    return path
+
+
+def _upload_id(upload: object) -> str:
+    """Identity of one upload: a new upload of a file with the same name is another one, and
+    a plan checked on the old one must not be shown (or imported) for it."""
+    return str(getattr(upload, "file_id", id(upload)))
+
+
+def _problem_table(problems: list[Problem], lang: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            t("data_page.col.file", lang): [Path(p.path).name for p in problems],
+            t("data_page.col.row", lang): [p.row if p.row is not None else "" for p in problems],
+            t("data_page.col.field", lang): [p.field or "" for p in problems],
+            t("data_page.col.problem", lang): [p.message for p in problems],
+            t("data_page.col.severity", lang): [
+                t(f"data_page.severity.{p.severity}", lang) for p in problems
+            ],
+        }
+    )
+
+
+def _mapping_editor(
+    ctx: DataView, key: str, table: str, columns: list[str], guessed: dict[str, str]
+) -> dict[str, str]:
+    """One picker per field of `table`: which column of the file holds it."""
+    st.markdown(f"**{t('data_page.mapping', ctx.lang)}**")
+    st.caption(t("data_page.mapping_help", ctx.lang))
+    chosen: dict[str, str] = {}
+    fields = list(FIELDS[table])
+    cells = st.columns(3)
+    for i, field in enumerate(fields):
+        options = [_NONE, *columns]
+        default = guessed.get(field, _NONE)
+        required = field in REQUIRED.get(table, ())
+        name = t(f"data_page.field.{field}", ctx.lang) + (" *" if required else "")
+        value = cells[i % 3].selectbox(
+            name,
+            options,
+            index=options.index(default) if default in options else 0,
+            format_func=lambda c: t("data_page.no_column", ctx.lang) if c == _NONE else c,
+            key=f"{key}.map.{table}.{field}",
+        )
+        if value != _NONE:
+            chosen[field] = value
+    return chosen
+
+
+def _refuse_unless_manager(ctx: DataView) -> bool:
+    if ctx.manager:
+        return False
+    st.info(t("data_page.admin_only", ctx.lang), icon=":material/lock:")
+    return True
+
+
+# -- layers -----------------------------------------------------------------------------------
+def import_layer_section(ctx: DataView) -> None:
+    """Upload a layer, map its columns, check it, see it on a map, import it."""
+    lang = ctx.lang
+    if _refuse_unless_manager(ctx):
+        return
+    key = "layer"
+    left, right = st.columns([1, 2])
+    table = left.selectbox(
+        t("data_page.target", lang),
+        LAYER_TABLES,
+        format_func=lambda name: t(f"data_page.table.{name}", lang),
+        key=f"{key}.table",
+    )
+    upload = right.file_uploader(
+        t("data_page.upload_layer", lang),
+        type=[s.lstrip(".") for s in SUFFIXES],
+        key=f"{key}.file",
+    )
+    if upload is None:
+        st.caption(t("data_page.layer_help", lang))
+        st.session_state.pop(_PLAN.format(key), None)
+        return
+    with st.expander(t("data_page.coordinates", lang)):
+        crs = st.text_input(t("data_page.crs", lang), key=f"{key}.crs", placeholder="EPSG:4490")
+        shift = st.radio(
+            t("data_page.shift", lang),
+            ["", "gcj02", "bd09"],
+            format_func=lambda s: t(f"data_page.shift_{s or 'none'}", lang),
+            horizontal=True,
+            key=f"{key}.shift",
+        )
+    try:
+        path = _saved_upload(upload)
+        frame = read_layer(path)
+        columns = [str(c) for c in frame.columns if c != frame.geometry.name]
+    except MapgovError as err:
+        st.error(error_text(err, lang), icon=":material/error:")
+        return
+    guessed = dataio.remembered_mapping(ctx.store, table, columns) or guess_mapping(columns, table)
+    mapping = _mapping_editor(ctx, key, table, columns, guessed)
+    remember = st.checkbox(t("data_page.remember", lang), value=True, key=f"{key}.remember")
+    if st.button(t("data_page.check", lang), key=f"{key}.check", type="secondary"):
+        try:
+            plan = plan_layer(ctx.store, path, table, mapping=mapping, crs=crs or None,
+                              shift=shift or None)  # fmt: skip
+        except MapgovError as err:
+            st.error(error_text(err, lang), icon=":material/error:")
+            return
+        st.session_state[_PLAN.format(key)] = (_upload_id(upload), plan)
+        if remember:
+            dataio.remember_mapping(ctx.store, table, mapping)
+    upload_id, plan = st.session_state.get(_PLAN.format(key), (None, None))
+    if isinstance(plan, LayerPlan) and upload_id == _upload_id(upload) and plan.table == table:
+        _layer_report(ctx, plan)
+
+
+def _layer_report(ctx: DataView, plan: LayerPlan) -> None:
+    lang = ctx.lang
+    rows = 0 if plan.layer is None else len(plan.layer)
+    errors, repaired = plan.errors, [p for p in plan.problems if p.severity != "error"]
+    a, b, c = st.columns(3)
+    a.metric(t("data_page.rows", lang), f"{rows:,}")
+    b.metric(t("data_page.errors", lang), f"{len(errors):,}")
+    c.metric(t("data_page.repaired", lang), f"{len(repaired):,}")
+    if plan.layer is not None and rows:
+        bad = [p.row for p in errors if p.row is not None]
+        first = 2 if Path(plan.path).suffix.lower() in (".csv", ".txt", ".xlsx") else 1
+        label = "name" if "name" in plan.layer.columns else None
+        fmap = layers.preview_map(
+            plan.layer, label=label, bad_rows=bad, first_row=first,
+            tooltip_alias=t("data_page.field.name", lang),
+        )  # fmt: skip
+        show_map(fmap, key=f"data_io.preview.{plan.table}", height=PREVIEW_HEIGHT)
+        st.caption(t("data_page.preview_caption", lang))
+    if plan.problems:
+        st.dataframe(_problem_table(plan.problems, lang), hide_index=True, use_container_width=True)
+    if not plan.ready:
+        st.error(t("data_page.refused", lang, count=len(errors)), icon=":material/block:")
+        return
+    st.warning(
+        t("data_page.replace_warning", lang, table=t(f"data_page.table.{plan.table}", lang),
+          rows=rows, old=ctx.store.counts().get(plan.table, 0)),
+        icon=":material/warning:",
+    )  # fmt: skip
+    if st.button(t("data_page.confirm", lang), type="primary", key="layer.confirm"):
+        try:
+            store = land_layer(ctx.store, plan)
+        except MapgovError as err:
+            st.error(error_text(err, lang), icon=":material/error:")
+            return
+        st.session_state.pop(_PLAN.format("layer"), None)
+        st.session_state[_FLASH] = t(
+            "data_page.imported", lang, rows=store.counts().get(plan.table, 0),
+            table=t(f"data_page.table.{plan.table}", lang), file=Path(plan.path).name,
+        )  # fmt: skip
+        st.rerun()
+
+
+# -- tables -----------------------------------------------------------------------------------
+def import_table_section(ctx: DataView) -> None:
+    """Upload figures per building or an issue ledger, match rows to buildings, import."""
+    lang = ctx.lang
+    if _refuse_unless_manager(ctx):
+        return
+    key = "table"
+    left, right = st.columns([1, 2])
+    kind = left.selectbox(
+        t("data_page.table_kind", lang),
+        TABLE_KINDS,
+        format_func=lambda k: t(f"data_page.kind.{k}", lang),
+        key=f"{key}.kind",
+    )
+    upload = right.file_uploader(
+        t("data_page.upload_table", lang), type=["csv", "txt", "xlsx"], key=f"{key}.file"
+    )
+    if upload is None:
+        st.caption(t(f"data_page.kind_help.{kind}", lang))
+        st.session_state.pop(_PLAN.format(key), None)
+        return
+    try:
+        path = _saved_upload(upload)
+        frame = read_table(path)
+    except MapgovError as err:
+        st.error(error_text(err, lang), icon=":material/error:")
+        return
+    columns = [str(c) for c in frame.columns]
+    guessed = dataio.remembered_mapping(ctx.store, kind, columns) or guess_mapping(columns, kind)
+    mapping = _mapping_editor(ctx, key, kind, columns, guessed)
+    remember = st.checkbox(t("data_page.remember", lang), value=True, key=f"{key}.remember")
+    if st.button(t("data_page.check", lang), key=f"{key}.check"):
+        try:
+            plan = plan_table(ctx.store, frame, kind, path=path, mapping=mapping)
+        except MapgovError as err:
+            st.error(error_text(err, lang), icon=":material/error:")
+            return
+        st.session_state[_PLAN.format(key)] = (_upload_id(upload), plan)
+        if remember:
+            dataio.remember_mapping(ctx.store, kind, mapping)
+    upload_id, plan = st.session_state.get(_PLAN.format(key), (None, None))
+    if isinstance(plan, TablePlan) and upload_id == _upload_id(upload) and plan.kind == kind:
+        _table_report(ctx, plan)
+
+
+def _listing(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return frame.rename(
+        columns={
+            "row": t("data_page.col.row", lang),
+            "text": t("data_page.col.text", lang),
+            "reason": t("data_page.col.problem", lang),
+        }
+    )
+
+
+def _table_report(ctx: DataView, plan: TablePlan) -> None:
+    lang = ctx.lang
+    a, b, c, d = st.columns(4)
+    a.metric(t("data_page.rows", lang), f"{plan.rows:,}")
+    b.metric(t("data_page.matched", lang), f"{len(plan.matched):,}")
+    c.metric(t("data_page.unmatched", lang), f"{len(plan.unmatched):,}")
+    d.metric(t("data_page.skipped", lang), f"{len(plan.skipped):,}")
+    if len(plan.unmatched):
+        st.markdown(f"**{t('data_page.unmatched_rows', lang)}**")
+        st.dataframe(_listing(plan.unmatched, lang), hide_index=True, use_container_width=True)
+    if plan.problems:
+        st.markdown(f"**{t('data_page.problems', lang)}**")
+        st.dataframe(_problem_table(plan.problems, lang), hide_index=True, use_container_width=True)
+    if len(plan.skipped):
+        with st.expander(t("data_page.skipped_rows", lang, count=len(plan.skipped))):
+            st.dataframe(_listing(plan.skipped, lang), hide_index=True, use_container_width=True)
+    if plan.errors:
+        st.error(t("data_page.refused", lang, count=len(plan.errors)), icon=":material/block:")
+        return
+    if not plan.matched:
+        st.info(t("data_page.nothing_new", lang), icon=":material/info:")
+        return
+    if st.button(t("data_page.confirm", lang), type="primary", key="table.confirm"):
+        assert ctx.user is not None
+        try:
+            written = land_table(ctx.store, plan, actor=ctx.user.user_id)
+        except MapgovError as err:
+            st.error(error_text(err, lang), icon=":material/error:")
+            return
+        st.session_state.pop(_PLAN.format("table"), None)
+        st.session_state[_FLASH] = t(
+            f"data_page.landed.{plan.kind}", lang, rows=written, file=Path(plan.path).name
+        )
+        st.rerun()
+
+
+# -- export, backup, restore ------------------------------------------------------------------
+@st.cache_data(max_entries=16, show_spinner=False)
+def _export(path: str, version: int, table: str, suffix: str) -> bytes:  # noqa: ARG001 (key)
+    return dataio.export_bytes(open_store(path), table, suffix)
+
+
+def export_section(ctx: DataView) -> None:
+    """Any table as Excel, CSV, GeoJSON or GeoPackage, personal data masked."""
+    lang = ctx.lang
+    counts = ctx.store.counts()
+    left, mid, right = st.columns([2, 1, 1])
+    table = left.selectbox(
+        t("data_page.export_table", lang),
+        dataio.EXPORT_TABLES,
+        format_func=lambda name: f"{name} ({counts.get(name, 0):,})",
+        key="export.table",
+    )
+    suffix = mid.selectbox(t("data_page.format", lang), dataio.EXPORT_FORMATS, key="export.fmt")
+    try:
+        payload = _export(*ctx.store.identity(), table, suffix)
+    except MapgovError as err:
+        st.error(error_text(err, lang), icon=":material/error:")
+        return
+    right.download_button(
+        t("data_page.download", lang),
+        payload,
+        file_name=f"{table}{suffix}",
+        key="export.download",
+        use_container_width=True,
+    )
+    st.caption(t("data_page.export_help", lang))
+
+
+def backup_section(ctx: DataView) -> None:
+    """A full backup to download, and a restore from one (administrators)."""
+    lang = ctx.lang
+    if _refuse_unless_manager(ctx):
+        return
+    st.markdown(f"**{t('data_page.backup', lang)}**")
+    if st.button(t("data_page.make_backup", lang), key="backup.make"):
+        st.session_state["backup.bytes"] = dataio.backup_bytes(ctx.store, ctx.user)
+    payload = st.session_state.get("backup.bytes")
+    if payload:
+        st.download_button(
+            t("data_page.download_backup", lang, mb=f"{len(payload) / 2**20:.1f}"),
+            payload,
+            file_name="mapgov-backup.sqlite",
+            key="backup.download",
+        )
+    st.markdown(f"**{t('data_page.restore', lang)}**")
+    st.caption(t("data_page.restore_help", lang))
+    upload = st.file_uploader(
+        t("data_page.upload_backup", lang), type=["sqlite", "db"], key="restore.file"
+    )
+    if upload is None:
+        return
+    sure = st.checkbox(t("data_page.restore_sure", lang), key="restore.sure")
+    if st.button(t("data_page.restore_now", lang), type="primary", disabled=not sure,
+                 key="restore.go"):  # fmt: skip
+        try:
+            dataio.require_manager(ctx.user, "restore")
+            restore(_saved_upload(upload), Path(ctx.view.db))
+        except MapgovError as err:
+            st.error(error_text(err, lang), icon=":material/error:")
+            return
+        st.cache_data.clear()  # the backup may carry a data version already cached
+        st.session_state[_FLASH] = t("data_page.restored", lang, file=upload.name)
+        st.rerun()

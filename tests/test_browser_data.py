@@ -1,0 +1,124 @@
+"""The data page in chromium, as an administrator uses it: upload a file, check it, read the
+problems and the preview map, import, and find the data in the database.
+
+The server runs on a copy of the demo database that these tests change.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from playwright.sync_api import Page, expect
+from shapely.geometry import Point
+
+from mapgov.i18n import t
+from mapgov.store import open_store
+
+from . import test_browser as tb
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+playwright = tb.playwright  # the module-scoped browser of tests/test_browser.py
+browser = tb.browser
+visit = tb.visit
+
+
+@pytest.fixture(scope="module")
+def data_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    copy = tmp_path_factory.mktemp("data") / "mapgov.sqlite"
+    shutil.copyfile(demo_db, copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def server(data_db: Path) -> Iterator[tb.Server]:
+    tb._require_chromium()
+    running = tb._start(data_db)
+    yield running
+    tb._stop(running)
+
+
+def _open(page: Page, server: tb.Server, tab: str) -> None:
+    page.goto(f"{server.url}/data?user=S001-admin")
+    expect(page.locator("h1").first).to_have_text(t("page.data.title"))
+    page.get_by_role("tab", name=t(f"data_page.tab.{tab}")).click()
+
+
+def _upload(page: Page, path: Path) -> None:
+    """Choose `path` in the visible tab's uploader."""
+    panel = page.locator('[role="tabpanel"]:visible')
+    panel.locator('input[type="file"]').set_input_files(str(path))
+    expect(panel.get_by_text(path.name)).to_be_visible()
+
+
+def test_figures_from_a_gbk_sheet_land_after_a_check(
+    server: tb.Server, visit: tb.Visit, data_db: Path, tmp_path: Path
+) -> None:
+    store = open_store(data_db)
+    b = store.read("building", columns=["building_id", "compound_id", "name", "number"])
+    c = store.read("compound", columns=["compound_id", "name"]).rename(columns={"name": "小区名称"})
+    picked = b.merge(c, on="compound_id").dropna(subset=["number"]).iloc[[0, 1]]
+    sheet = pd.DataFrame(
+        {
+            "小区名称": [*picked["小区名称"], "没有这个小区"],
+            "楼号": [*(f"{int(n)}号楼" for n in picked["number"]), "1号楼"],
+            "户数": ["77", "66", "5"],
+        }
+    )
+    path = tmp_path / "楼栋户数.csv"
+    sheet.to_csv(path, index=False, encoding="gbk")
+    page = visit.page
+    _open(page, server, "table")
+    _upload(page, path)
+    page.get_by_role("button", name=t("data_page.check")).click()
+    expect(page.get_by_text(t("data_page.unmatched_rows"))).to_be_visible()
+    expect(page.get_by_text(t("data_page.refused", count=1))).to_be_visible()
+    expect(page.get_by_role("button", name=t("data_page.confirm"))).to_have_count(0)
+    # fix the file: drop the row that matched nothing, upload it again, check, import
+    sheet.iloc[:2].to_csv(path, index=False, encoding="gbk")
+    _open(page, server, "table")
+    _upload(page, path)
+    page.get_by_role("button", name=t("data_page.check")).click()
+    page.get_by_role("button", name=t("data_page.confirm")).click()
+    expect(page.get_by_text(t("data_page.landed.figures", rows=2, file=path.name))).to_be_visible()
+    after = store.read("building").set_index("building_id").loc[picked["building_id"]]
+    assert after["households"].tolist() == [77, 66]
+    assert visit.remote(server.url) == []
+
+
+def test_a_facility_layer_with_a_bad_row_is_shown_and_refused(
+    server: tb.Server, visit: tb.Visit, data_db: Path, tmp_path: Path
+) -> None:
+    store = open_store(data_db)
+    before = store.read("facility")
+    layer = gpd.GeoDataFrame(
+        {
+            "编号": ["N1", "N2", "N3"],
+            "设施类型": ["卫生站", "幼儿园", "飞船"],
+            "名称": ["新卫生站", "<b>新幼儿园</b>", "太空站"],
+        },
+        geometry=[Point(xy) for xy in before.geometry.iloc[:3].map(lambda g: (g.x, g.y))],
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "设施.geojson"
+    layer.to_file(path, driver="GeoJSON")
+    page = visit.page
+    _open(page, server, "layer")
+    panel = page.locator('[role="tabpanel"]:visible')
+    panel.get_by_role("combobox", name=t("data_page.target")).click()
+    page.get_by_role("option", name=t("data_page.table.facility")).click()
+    _upload(page, path)
+    page.get_by_role("button", name=t("data_page.check")).click()
+    expect(page.get_by_text(t("data_page.refused", count=1))).to_be_visible()
+    grid = page.get_by_test_id("stDataFrame").first
+    expect(grid).to_contain_text("飞船")
+    preview = page.frame_locator(tb.FOLIUM_IFRAME)
+    expect(preview.locator("path.leaflet-interactive")).to_have_count(3)
+    expect(page.get_by_role("button", name=t("data_page.confirm"))).to_have_count(0)
+    assert len(store.read("facility")) == len(before)
+    assert [e for e in visit.errors if "Traceback" in e] == []

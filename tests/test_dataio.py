@@ -1,0 +1,83 @@
+"""The data page's logic: rights, exports with personal data masked, backups, mappings."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from mapgov import dataio
+from mapgov.errors import PermissionDeniedError, ValidationError
+from mapgov.model import Role
+from mapgov.store import Store, open_store
+from mapgov.users import User
+
+ADMIN = User("u-admin", "管理员", Role.ADMIN, "S001")
+STAFF = User("u-staff", "孙荣", Role.STAFF, "S001", "S001-C1")
+
+
+def test_only_administrators_manage_data(work_store: Store) -> None:
+    assert dataio.can_manage(ADMIN)
+    for user in (STAFF, User("l", "郭书记", Role.LEADER, "S001"), None):
+        assert not dataio.can_manage(user)
+        with pytest.raises(PermissionDeniedError):
+            dataio.backup_bytes(work_store, user)
+
+
+def test_exports_mask_residents_in_every_format(work_store: Store, tmp_path: Path) -> None:
+    issues = work_store.read("issue")
+    named = issues[issues["reporter_phone"].notna()].iloc[0]
+    xlsx = pd.read_excel(io.BytesIO(dataio.export_bytes(work_store, "issue", ".xlsx")), dtype=str)
+    row = xlsx[xlsx["issue_id"] == str(named["issue_id"])].iloc[0]
+    assert (
+        row["reporter_phone"] == named["reporter_phone"][:3] + "****" + named["reporter_phone"][-4:]
+    )
+    assert row["reporter_name"][0] == named["reporter_name"][0]
+    assert set(row["reporter_name"][1:]) == {"*"}
+    csv = dataio.export_bytes(work_store, "issue", ".csv").decode("utf-8-sig")
+    assert named["reporter_phone"] not in csv and len(csv.splitlines()) == len(issues) + 1
+    members = work_store.read("party_member")
+    gpkg = tmp_path / "b.gpkg"
+    gpkg.write_bytes(dataio.export_bytes(work_store, "building", ".gpkg"))
+    buildings = gpd.read_file(gpkg)
+    assert len(buildings) == work_store.counts()["building"]
+    phones = buildings["building_head_phone"].dropna()
+    assert len(phones) and phones.str.contains(r"\*\*\*\*").all()
+    geo = json.loads(dataio.export_bytes(work_store, "compound", ".geojson"))
+    assert len(geo["features"]) == work_store.counts()["compound"]
+    exported = pd.read_csv(
+        io.BytesIO(dataio.export_bytes(work_store, "party_member", ".csv")), dtype=str
+    )
+    assert not set(members["name"]) & set(exported["name"])
+
+
+def test_exports_refuse_what_cannot_be(work_store: Store) -> None:
+    with pytest.raises(ValidationError):
+        dataio.export_bytes(work_store, "app_user", ".csv")  # passwords and roles stay inside
+    with pytest.raises(ValidationError):
+        dataio.export_bytes(work_store, "issue_event", ".gpkg")  # no geometry
+
+
+def test_a_backup_is_one_whole_database(work_store: Store, tmp_path: Path) -> None:
+    payload = dataio.backup_bytes(work_store, ADMIN)
+    copy = tmp_path / "copy.sqlite"
+    copy.write_bytes(payload)
+    assert sqlite3.connect(copy).execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert open_store(copy).counts() == work_store.counts()
+
+
+def test_mappings_are_remembered_per_database_and_table(work_store: Store) -> None:
+    assert dataio.remembered_mapping(work_store, "figures", ["户数"]) is None
+    path = dataio.remember_mapping(work_store, "figures", {"households": "户数", "residents": "人"})
+    assert path.parent == Path(work_store.path).parent
+    assert dataio.remembered_mapping(work_store, "figures", ["户数", "人"]) == {
+        "households": "户数", "residents": "人",
+    }  # fmt: skip
+    # a new file without one of the columns: only what still fits is offered
+    assert dataio.remembered_mapping(work_store, "figures", ["户数"]) == {"households": "户数"}
+    assert dataio.remembered_mapping(work_store, "ledger", ["户数"]) is None
