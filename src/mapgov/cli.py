@@ -365,6 +365,7 @@ def _run_coverage(args: argparse.Namespace) -> int:
 
 # -- import / export / backup / restore ------------------------------------------------------
 _IMPORT_TABLES = ("building", "compound", "facility", "road")
+_OSM = "osm"  # `mapgov import osm EXTRACT.osm.pbf`: a whole street from OpenStreetMap
 
 
 def _add_import(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -374,10 +375,13 @@ def _add_import(sub: argparse._SubParsersAction[_Parser]) -> None:
         description=(
             "Read a layer (GeoJSON, GeoPackage, zipped Shapefile, GeoParquet, CSV with "
             "coordinates or WKT, Excel), map its columns, check it, and replace the layer in "
-            "the database all or nothing. Every problem names file, row and field."
+            "the database all or nothing. Every problem names file, row and field. "
+            "`import osm EXTRACT.osm.pbf` builds a whole street (communities, grids, compounds, "
+            "buildings, roads, facilities) from an OpenStreetMap extract and prints a report of "
+            "what was mapped, estimated and left out."
         ),
     )
-    p.add_argument("table", choices=_IMPORT_TABLES)
+    p.add_argument("table", choices=(*_IMPORT_TABLES, _OSM))
     p.add_argument("file", type=_path)
     p.add_argument("--db", type=_path, default=None)
     p.add_argument("--crs", help="CRS of a file that names none, e.g. EPSG:4326 or EPSG:4490")
@@ -395,9 +399,55 @@ def _add_import(sub: argparse._SubParsersAction[_Parser]) -> None:
         help="which column holds a field (repeatable); guessed otherwise",
     )
     p.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+    osm = p.add_argument_group("OpenStreetMap (import osm)")
+    osm.add_argument(
+        "--replace",
+        action="store_true",
+        help="empty every other table too (issues, party organisation ...): for a database "
+        "that held another district, such as the demo",
+    )
+    osm.add_argument("--street-name", help="name of the street (default: from the extract)")
+    osm.add_argument("--tags", type=_path, help="a changed copy of the OSM tag table (.toml)")
+    osm.add_argument(
+        "--lang", choices=("zh", "en"), default="en", help="language of the report (default en)"
+    )
+
+
+def _run_import_osm(args: argparse.Namespace) -> int:
+    if args.crs or args.shift or args.map:
+        msg = "--crs, --shift and --map do not apply to OpenStreetMap data (always WGS 84)"
+        raise ValidationError(msg)
+    from mapgov.i18n import t
+    from mapgov.importers.osm import import_osm, load_tag_table
+
+    path: Path = args.db if args.db is not None else default_db_path()
+    if not args.dry_run:
+        _check_writable_db(path)
+    tags = load_tag_table(args.tags) if args.tags is not None else None
+    started = time.perf_counter()
+    report = import_osm(
+        args.file,
+        path,
+        street_name=args.street_name,
+        replace=args.replace,
+        dry_run=args.dry_run,
+        tags=tags,
+    )
+    print("\n".join(report.lines(args.lang)))
+    if args.dry_run:
+        print(t("osm.report.dry_run", args.lang))
+    else:
+        seconds = time.perf_counter() - started
+        print(f"{t('osm.report.landed', args.lang, db=path)} ({seconds:.1f} s)")
+    return EXIT_OK
 
 
 def _run_import(args: argparse.Namespace) -> int:
+    if args.table == _OSM:
+        return _run_import_osm(args)
+    if args.replace or args.street_name or args.tags:
+        msg = "--replace, --street-name and --tags are for `import osm` only"
+        raise ValidationError(msg)
     from mapgov.importers import (
         apply_mapping,
         guess_mapping,
