@@ -10,11 +10,18 @@ from enum import StrEnum
 from typing import Final
 
 __all__ = [
+    "ACTIVE_PROJECT",
     "ALLOWED_TRANSITIONS",
     "LEVEL_ORDER",
+    "NEED_TRANSITIONS",
+    "PROJECT_TRANSITIONS",
+    "RELATED_KINDS",
     "SCHEMA_VERSION",
     "UNRESOLVED",
+    "WISH_TRANSITIONS",
     "CallbackRating",
+    "CoAction",
+    "CoEntity",
     "CoopKind",
     "EventAction",
     "FacilityKind",
@@ -30,9 +37,13 @@ __all__ = [
     "Role",
     "Star",
     "UnitKind",
+    "VolunteerKind",
+    "WishStatus",
 ]
 
-SCHEMA_VERSION: Final = 2  # 2: app_user, change_log
+# 2: app_user, change_log; 3: micro_wish, volunteer_event, co_event, versions and timestamps on
+# needs and projects, a project's satisfaction rating in place of its 1-5 score
+SCHEMA_VERSION: Final = 3
 
 
 class Level(StrEnum):
@@ -197,21 +208,102 @@ class UnitKind(StrEnum):
 
 
 class NeedStatus(StrEnum):
-    """A community need on the needs list."""
+    """A community need on the needs list (需求清单)."""
 
-    OPEN = "open"
-    MATCHED = "matched"
-    DONE = "done"
+    OPEN = "open"  # 待对接: waiting for a unit
+    MATCHED = "matched"  # 已对接: a project serves it
+    DONE = "done"  # 已完成: its project was completed
+    CANCELLED = "cancelled"  # 已撤销: withdrawn by the community
 
 
 class ProjectStatus(StrEnum):
-    """A project on the project list."""
+    """A project on the project list (项目清单): a need paired with a resident unit."""
 
-    PAIRED = "paired"
-    CLAIMED = "claimed"
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-    RATED = "rated"
+    PAIRED = "paired"  # 已配对: the joint meeting paired them
+    CLAIMED = "claimed"  # 已认领: the unit took it on
+    IN_PROGRESS = "in_progress"  # 实施中
+    COMPLETED = "completed"  # 已完成
+    RATED = "rated"  # 已评价: residents rated it (satisfied / basically / unsatisfied)
+    CANCELLED = "cancelled"  # 已终止: dropped before completion; its need is open again
+
+
+class WishStatus(StrEnum):
+    """A resident's micro-wish (微心愿) on the wish wall."""
+
+    POSTED = "posted"  # 待认领
+    CLAIMED = "claimed"  # 已认领: a party member, cadre or unit will fulfil it
+    COMPLETED = "completed"  # 已圆梦
+    CANCELLED = "cancelled"  # 已撤销
+
+
+# Co-building lifecycles: status -> statuses a step may move it to. A need goes back to open
+# when its project is cancelled or residents rate the finished project unsatisfied (as an
+# unsatisfied callback reopens an issue); "in_progress" -> "in_progress" is a progress report.
+NEED_TRANSITIONS: Final[dict[NeedStatus, frozenset[NeedStatus]]] = {
+    NeedStatus.OPEN: frozenset({NeedStatus.MATCHED, NeedStatus.CANCELLED}),
+    NeedStatus.MATCHED: frozenset({NeedStatus.DONE, NeedStatus.OPEN}),
+    NeedStatus.DONE: frozenset({NeedStatus.OPEN}),
+    NeedStatus.CANCELLED: frozenset(),
+}
+PROJECT_TRANSITIONS: Final[dict[ProjectStatus, frozenset[ProjectStatus]]] = {
+    ProjectStatus.PAIRED: frozenset({ProjectStatus.CLAIMED, ProjectStatus.CANCELLED}),
+    ProjectStatus.CLAIMED: frozenset({ProjectStatus.IN_PROGRESS, ProjectStatus.CANCELLED}),
+    ProjectStatus.IN_PROGRESS: frozenset(
+        {ProjectStatus.IN_PROGRESS, ProjectStatus.COMPLETED, ProjectStatus.CANCELLED}
+    ),
+    ProjectStatus.COMPLETED: frozenset({ProjectStatus.RATED}),
+    ProjectStatus.RATED: frozenset(),
+    ProjectStatus.CANCELLED: frozenset(),
+}
+WISH_TRANSITIONS: Final[dict[WishStatus, frozenset[WishStatus]]] = {
+    WishStatus.POSTED: frozenset({WishStatus.CLAIMED, WishStatus.CANCELLED}),
+    WishStatus.CLAIMED: frozenset({WishStatus.COMPLETED, WishStatus.CANCELLED}),
+    WishStatus.COMPLETED: frozenset(),
+    WishStatus.CANCELLED: frozenset(),
+}
+# A unit's load: its projects not yet completed or cancelled.
+ACTIVE_PROJECT: Final = frozenset(
+    {ProjectStatus.PAIRED, ProjectStatus.CLAIMED, ProjectStatus.IN_PROGRESS}
+)
+
+
+class CoEntity(StrEnum):
+    """What an entry in the co-building history (``co_event``) is about."""
+
+    NEED = "need"
+    RESOURCE = "resource"
+    PROJECT = "project"
+    WISH = "wish"
+    VOLUNTEER = "volunteer"
+
+
+class CoAction(StrEnum):
+    """What an entry in the co-building history records."""
+
+    FILE = "file"  # a need or a resource is put on its list
+    PAIR = "pair"  # the joint meeting pairs a need with a unit: the project is created
+    CLAIM = "claim"  # a unit claims a project, or someone claims a wish
+    PROGRESS = "progress"  # work starts on a project, or a progress report
+    COMPLETE = "complete"
+    RATE = "rate"  # residents rate a completed project
+    CANCEL = "cancel"
+    REOPEN = "reopen"  # a need is open again (project cancelled, or rated unsatisfied)
+    POST = "post"  # a resident's wish goes on the wish wall
+    LOG = "log"  # a volunteer event is recorded
+
+
+class VolunteerKind(StrEnum):
+    """Kinds of volunteer service events (志愿服务活动)."""
+
+    CLEAN_UP = "clean_up"  # 环境清洁
+    ELDERLY_VISIT = "elderly_visit"  # 助老探访
+    SAFETY_PATROL = "safety_patrol"  # 平安巡逻
+    CIVILITY = "civility"  # 文明劝导
+    PUBLICITY = "publicity"  # 政策宣传
+    HEALTH = "health"  # 义诊健康
+    CHILD_CARE = "child_care"  # 关爱儿童
+    CULTURE = "culture"  # 文体活动
+    REPAIR = "repair"  # 便民维修
 
 
 class CoopKind(StrEnum):
@@ -227,6 +319,23 @@ class CoopKind(StrEnum):
     EMPLOYMENT = "employment"  # 就业帮扶
     VENUE_SHARING = "venue_sharing"  # 场地共享
     VOLUNTEERS = "volunteers"  # 志愿人力
+
+
+# Need kind -> kinds of resource that serve it in part (an exact kind serves it fully): general
+# volunteers help the elderly, tidy up, run activities and tutor; shared venues host activities
+# and classes; a hospital's health checks help the elderly. Matching scores these lower.
+RELATED_KINDS: Final[dict[CoopKind, frozenset[CoopKind]]] = {
+    CoopKind.ELDERLY_HELP: frozenset({CoopKind.VOLUNTEERS, CoopKind.HEALTH_SERVICE}),
+    CoopKind.CHILD_EDUCATION: frozenset({CoopKind.VOLUNTEERS, CoopKind.VENUE_SHARING}),
+    CoopKind.HEALTH_SERVICE: frozenset(),
+    CoopKind.CULTURE_SPORTS: frozenset({CoopKind.VENUE_SHARING, CoopKind.VOLUNTEERS}),
+    CoopKind.ENVIRONMENT: frozenset({CoopKind.VOLUNTEERS}),
+    CoopKind.REPAIRS: frozenset(),
+    CoopKind.LEGAL_AID: frozenset(),
+    CoopKind.EMPLOYMENT: frozenset({CoopKind.VENUE_SHARING}),
+    CoopKind.VENUE_SHARING: frozenset(),
+    CoopKind.VOLUNTEERS: frozenset(),
+}
 
 
 class Role(StrEnum):

@@ -3,8 +3,9 @@
 ``build_demo(path, seed=42, scale=1)`` writes a complete database: about 4 communities,
 12 grids, 40 compounds, 400 buildings, 50-80 facilities of the nine life-circle kinds, a
 connected walking network with compound gates and internal paths, the party organisation,
-property management, resident units with their three lists, and about 5,000 issues over the
-24 months up to `as_of` with their event histories. ``scale=K`` lays out K streets (scale 100
+property management, resident units with their three lists, micro-wishes and a year of
+volunteer service (:mod:`mapgov.demo.cobuild`), and about 5,000 issues over the 24 months up
+to `as_of` with their event histories. ``scale=K`` lays out K streets (scale 100
 is about 40,000 buildings and 500,000 issues). The same (seed, scale, as_of) always gives the
 same tables, byte for byte.
 """
@@ -25,11 +26,11 @@ import pyproj
 import shapely
 from shapely.geometry import Point, box
 
+from mapgov.demo.cobuild import build_cobuilding
 from mapgov.demo.layout import Layout, build_layout
 from mapgov.demo.ledger import generate_ledger
 from mapgov.demo.society import (
     build_society,
-    build_units,
     compound_names,
     place_facilities,
     street_id,
@@ -150,7 +151,7 @@ def generate(
     cnames = compound_names(lay, seed)
     community_names = [soc.community_names[c] for c in soc.community_ids]
     facilities = place_facilities(lay, seed, cnames, community_names)
-    build_units(soc, lay, seed, as_of)
+    build_cobuilding(soc, lay, seed, as_of)
     proj = _Projector()
     say("geometry", 0.2)
     tables: dict[str, pd.DataFrame] = {}
@@ -166,6 +167,9 @@ def generate(
         "unit_resource",
         "community_need",
         "co_project",
+        "micro_wish",
+        "volunteer_event",
+        "co_event",
     ):
         rows = soc.tables.get(name, [])
         if name == "party_org":  # parents before children

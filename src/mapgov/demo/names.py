@@ -145,6 +145,22 @@ UNIT_NAMES: tuple[tuple[str, str], ...] = (
     ("西工区实验小学", "school"),
     ("洛阳市第十九中学", "school"),
     ("市老年大学", "school"),
+    ("洛阳职业技术学院", "university"),
+    ("洛阳耐火材料研究院", "institute"),
+    ("市环境监测站", "institute"),
+    ("中国工商银行洛阳西工支行", "company"),
+    ("洛阳百货大楼", "company"),
+    ("洛阳公交集团西工车队", "company"),
+    ("中国邮政洛阳西工分公司", "company"),
+    ("洛阳日报社", "company"),
+    ("西工区民政局", "agency"),
+    ("西工区司法局", "agency"),
+    ("西工区城市管理局", "agency"),
+    ("西工区人力资源和社会保障局", "agency"),
+    ("市第三人民医院", "hospital"),
+    ("西工区中医院", "hospital"),
+    ("西工区第二实验小学", "school"),
+    ("洛阳市第八中学", "school"),
 )
 
 _SURNAMES = np.array(

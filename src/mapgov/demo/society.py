@@ -1,4 +1,4 @@
-"""People and organisations of the demo street: places, property, party, facilities, units.
+"""People and organisations of the demo street: places, property, party, facilities.
 
 Everything is drawn from generators seeded by (seed, stream, tile), so a street's content does
 not depend on how many streets are generated. Output rows are plain dicts with local-metre
@@ -20,16 +20,12 @@ from mapgov.demo.names import (
     COMMUNITY_NAMES,
     COMPOUND_NAMES,
     STREET_NAMES,
-    UNIT_NAMES,
     person_names,
     phones,
 )
 from mapgov.model import (
-    CoopKind,
     FacilityKind,
-    NeedStatus,
     PartyLevel,
-    ProjectStatus,
     PropertyMode,
     RoadKind,
     Star,
@@ -729,149 +725,6 @@ def _compound_buildings(
             for b in chunk:
                 soc.add("zone_building", {"building_id": b["building_id"], "zone_id": zid})
     return member_seq
-
-
-# -- resident units and the three lists --------------------------------------------------------
-_UNIT_RESOURCES: dict[str, tuple[CoopKind, ...]] = {
-    "university": (CoopKind.CHILD_EDUCATION, CoopKind.VOLUNTEERS, CoopKind.CULTURE_SPORTS),
-    "institute": (CoopKind.REPAIRS, CoopKind.ENVIRONMENT, CoopKind.VOLUNTEERS),
-    "company": (CoopKind.REPAIRS, CoopKind.EMPLOYMENT, CoopKind.VENUE_SHARING),
-    "agency": (CoopKind.LEGAL_AID, CoopKind.VENUE_SHARING, CoopKind.VOLUNTEERS),
-    "hospital": (CoopKind.HEALTH_SERVICE, CoopKind.ELDERLY_HELP),
-    "school": (CoopKind.CHILD_EDUCATION, CoopKind.CULTURE_SPORTS, CoopKind.VENUE_SHARING),
-}
-_COOP_TITLES: dict[CoopKind, tuple[str, str]] = {
-    CoopKind.ELDERLY_HELP: ("助老志愿服务", "独居老人定期探访和助餐送餐"),
-    CoopKind.CHILD_EDUCATION: ("四点半课堂", "放学后课业辅导和假期托管"),
-    CoopKind.HEALTH_SERVICE: ("健康义诊进社区", "血压血糖测量和慢病随访"),
-    CoopKind.CULTURE_SPORTS: ("文体活动共建", "合唱、太极、广场舞培训和场地"),
-    CoopKind.ENVIRONMENT: ("楼院环境美化", "绿化补植、墙面清洁和垃圾分类宣传"),
-    CoopKind.REPAIRS: ("老旧设施维修", "楼道照明、管道和单元门维修"),
-    CoopKind.LEGAL_AID: ("法律咨询服务", "邻里纠纷调解和法律援助"),
-    CoopKind.EMPLOYMENT: ("就业帮扶", "招聘信息和技能培训"),
-    CoopKind.VENUE_SHARING: ("场地共享", "会议室、操场和停车场错时开放"),
-    CoopKind.VOLUNTEERS: ("志愿服务队", "在职党员志愿者参与小区治理"),
-}
-
-
-def build_units(soc: Society, lay: Layout, seed: int, as_of: dt.date) -> None:
-    """Resident units with their resources, and communities' needs paired into projects."""
-    public = [k for k, c in enumerate(lay.cells) if c.use != "residential"]
-    for tile in range(lay.scale):
-        rng = np.random.default_rng([seed, 8, tile])
-        sid = street_id(tile)
-        cells = [k for k in public if lay.cells[k].tile == tile]
-        n_units = int(rng.integers(16, 23))
-        order = rng.permutation(len(UNIT_NAMES))
-        units: list[Row] = []
-        for u in range(n_units):
-            uname, ukind = UNIT_NAMES[int(order[u % len(order)])]
-            cell = lay.cells[int(rng.choice(cells))]
-            x = rng.uniform(cell.x0 + 20, cell.x1 - 20)
-            y = rng.uniform(cell.yb + 20, cell.yt - 20)
-            cid = soc.community_ids[4 * tile + cell.community]
-            row = {
-                "unit_id": f"U-{sid}-{u + 1:02d}",
-                "name": uname,
-                "kind": ukind,
-                "address": f"{soc.community_names[cid]}辖区",
-                "contact": person_names(rng, 1)[0],
-                "phone": phones(rng, 1)[0],
-                "street_id": sid,
-                "community_id": cid,
-                "x": x,
-                "y": y,
-            }
-            soc.add("resident_unit", row)
-            units.append(row)
-            for r, kind in enumerate(
-                rng.choice(_UNIT_RESOURCES[ukind], size=int(rng.integers(1, 3)), replace=False)
-            ):
-                title, desc = _COOP_TITLES[CoopKind(kind)]
-                soc.add(
-                    "unit_resource",
-                    {
-                        "resource_id": f"R-{sid}-{u + 1:02d}-{r + 1}",
-                        "unit_id": row["unit_id"],
-                        "kind": str(kind),
-                        "title": f"{uname}{title}",
-                        "description": desc,
-                        "capacity": int(rng.integers(1, 12)) * 10,
-                        "filed_at": _date(
-                            rng, as_of - dt.timedelta(days=540), as_of - dt.timedelta(days=200)
-                        ),
-                    },
-                )
-        _needs_and_projects(soc, tile, rng, as_of)
-
-
-def _needs_and_projects(soc: Society, tile: int, rng: np.random.Generator, as_of: dt.date) -> None:
-    sid = street_id(tile)
-    resources = [
-        r for r in soc.tables.get("unit_resource", []) if r["resource_id"].startswith(f"R-{sid}-")
-    ]
-    comps = [r for r in soc.compound_rows if r["compound_id"].startswith(f"{sid}-")]
-    statuses = list(ProjectStatus)
-    n = 0
-    for k in range(4):
-        cid = soc.community_ids[4 * tile + k]
-        mine = [c for c in comps if c["compound_id"].startswith(f"{cid}-")]
-        for _ in range(int(rng.integers(5, 9))):
-            n += 1
-            kind = CoopKind(rng.choice(list(CoopKind)))
-            comp = mine[int(rng.integers(0, len(mine)))] if mine and rng.random() < 0.7 else None
-            title, desc = _COOP_TITLES[kind]
-            filed = as_of - dt.timedelta(days=int(rng.integers(3, 360)))
-            fitting = [r for r in resources if r["kind"] == kind.value]
-            status = NeedStatus.OPEN
-            if fitting and rng.random() < 0.7:
-                res = fitting[int(rng.integers(0, len(fitting)))]
-                pstatus = statuses[int(rng.integers(0, len(statuses)))]
-                paired = filed + dt.timedelta(days=int(rng.integers(2, 20)))
-                paired = min(paired, as_of)
-                step = list(ProjectStatus).index(pstatus)
-                claimed = paired + dt.timedelta(days=3) if step >= 1 else None
-                completed = paired + dt.timedelta(days=40) if step >= 3 else None
-                if completed is not None and completed > as_of:
-                    pstatus, completed = ProjectStatus.IN_PROGRESS, None
-                if claimed is not None and claimed > as_of:
-                    pstatus, claimed = ProjectStatus.PAIRED, None
-                status = (
-                    NeedStatus.DONE
-                    if pstatus in (ProjectStatus.COMPLETED, ProjectStatus.RATED)
-                    else NeedStatus.MATCHED
-                )
-                soc.add(
-                    "co_project",
-                    {
-                        "project_id": f"P-{sid}-{n:03d}",
-                        "need_id": f"N-{sid}-{n:03d}",
-                        "unit_id": res["unit_id"],
-                        "resource_id": res["resource_id"],
-                        "title": f"{soc.community_names[cid]}{title}",
-                        "status": pstatus.value,
-                        "paired_at": paired.isoformat(),
-                        "claimed_at": claimed.isoformat() if claimed else None,
-                        "completed_at": completed.isoformat() if completed else None,
-                        "rating": int(rng.integers(3, 6))
-                        if pstatus == ProjectStatus.RATED
-                        else None,
-                    },
-                )
-            soc.add(
-                "community_need",
-                {
-                    "need_id": f"N-{sid}-{n:03d}",
-                    "community_id": cid,
-                    "compound_id": comp["compound_id"] if comp else None,
-                    "kind": kind.value,
-                    "title": f"{comp['name'] if comp else soc.community_names[cid]}{title}需求",
-                    "description": desc,
-                    "status": status.value,
-                    "filed_at": filed.isoformat(),
-                    "filed_by": soc.staff[cid][0],
-                },
-            )
 
 
 def building_centroids(soc: Society) -> np.ndarray:

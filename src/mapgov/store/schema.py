@@ -4,6 +4,11 @@ Geometry columns are named ``geom`` and hold WKB in WGS 84 (EPSG:4326); a PostGI
 them to ``geometry(..., 4326)``. Issue locations are plain ``lon`` / ``lat`` columns so that the
 ledger (hundreds of thousands of rows) can be filtered and binned without decoding geometry.
 Timestamps are ISO 8601 text in local time (Asia/Shanghai), dates ``YYYY-MM-DD``.
+
+Records that a workflow changes (issues, needs, projects, micro-wishes) carry a ``version``
+for optimistic locking, and their steps are appended to a history table that cannot be
+updated or deleted (``issue_event``, ``co_event``). Residents' names and phones (reporters of
+issues, posters of wishes) are stored in full and masked when shown (:mod:`mapgov.privacy`).
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from enum import StrEnum
 
 from mapgov.model import (
     CallbackRating,
+    CoAction,
+    CoEntity,
     CoopKind,
     EventAction,
     FacilityKind,
@@ -29,9 +36,12 @@ from mapgov.model import (
     Role,
     Star,
     UnitKind,
+    VolunteerKind,
+    WishStatus,
 )
 
 __all__ = [
+    "APPEND_ONLY",
     "BULK_TABLES",
     "GEOMETRY_TABLES",
     "INDEXES",
@@ -371,6 +381,7 @@ TABLES: tuple[Table, ...] = (
             ("description", "TEXT"),
             ("capacity", "INTEGER CHECK (capacity IS NULL OR capacity >= 0)"),
             ("filed_at", "TEXT NOT NULL"),
+            ("filed_by", "TEXT"),
         ),
     ),
     Table(
@@ -385,6 +396,8 @@ TABLES: tuple[Table, ...] = (
             ("status", "TEXT NOT NULL " + _one_of("status", NeedStatus)),
             ("filed_at", "TEXT NOT NULL"),
             ("filed_by", "TEXT"),
+            ("closed_at", "TEXT"),
+            ("version", "INTEGER NOT NULL DEFAULT 1"),
         ),
     ),
     Table(
@@ -397,9 +410,66 @@ TABLES: tuple[Table, ...] = (
             ("title", "TEXT NOT NULL"),
             ("status", "TEXT NOT NULL " + _one_of("status", ProjectStatus)),
             ("paired_at", "TEXT NOT NULL"),
+            ("paired_by", "TEXT"),
+            ("claimed_at", "TEXT"),
+            ("started_at", "TEXT"),
+            ("completed_at", "TEXT"),
+            ("rated_at", "TEXT"),
+            ("satisfaction", "TEXT " + _one_of("satisfaction", CallbackRating, nullable=True)),
+            ("cancelled_at", "TEXT"),
+            ("version", "INTEGER NOT NULL DEFAULT 1"),
+        ),
+    ),
+    Table(
+        "micro_wish",
+        (
+            ("wish_id", "TEXT PRIMARY KEY"),
+            ("community_id", "TEXT NOT NULL REFERENCES community (community_id)"),
+            ("compound_id", "TEXT NOT NULL REFERENCES compound (compound_id)"),
+            ("building_id", "TEXT REFERENCES building (building_id)"),
+            ("title", "TEXT NOT NULL"),
+            ("description", "TEXT"),
+            ("poster_name", "TEXT"),
+            ("poster_phone", "TEXT"),
+            ("status", "TEXT NOT NULL " + _one_of("status", WishStatus)),
+            ("posted_at", "TEXT NOT NULL"),
+            ("posted_by", "TEXT"),
+            ("claimed_by", "TEXT"),
             ("claimed_at", "TEXT"),
             ("completed_at", "TEXT"),
-            ("rating", "INTEGER CHECK (rating IS NULL OR rating BETWEEN 1 AND 5)"),
+            ("cancelled_at", "TEXT"),
+            ("version", "INTEGER NOT NULL DEFAULT 1"),
+        ),
+    ),
+    Table(
+        "volunteer_event",
+        (
+            ("volunteer_event_id", "TEXT PRIMARY KEY"),
+            ("community_id", "TEXT NOT NULL REFERENCES community (community_id)"),
+            ("compound_id", "TEXT REFERENCES compound (compound_id)"),
+            ("held_on", "TEXT NOT NULL"),
+            ("title", "TEXT NOT NULL"),
+            ("kind", "TEXT NOT NULL " + _one_of("kind", VolunteerKind)),
+            ("participants", "INTEGER NOT NULL CHECK (participants >= 0)"),
+            ("hours", "REAL NOT NULL CHECK (hours >= 0)"),
+            ("organiser", "TEXT NOT NULL"),
+            ("unit_id", "TEXT REFERENCES resident_unit (unit_id)"),
+            ("recorded_by", "TEXT NOT NULL"),
+            ("recorded_at", "TEXT NOT NULL"),
+        ),
+    ),
+    Table(
+        "co_event",
+        (
+            ("event_id", "INTEGER PRIMARY KEY"),
+            ("entity", "TEXT NOT NULL " + _one_of("entity", CoEntity)),
+            ("entity_id", "TEXT NOT NULL"),
+            ("at", "TEXT NOT NULL"),
+            ("actor", "TEXT NOT NULL"),
+            ("action", "TEXT NOT NULL " + _one_of("action", CoAction)),
+            ("from_status", "TEXT"),
+            ("to_status", "TEXT"),
+            ("note", "TEXT"),
         ),
     ),
 )
@@ -407,7 +477,7 @@ TABLES: tuple[Table, ...] = (
 _BY_NAME = {t.name: t for t in TABLES}
 # Large tables whose CHECKs (enums and counts only) are verified in pandas before a bulk load,
 # which SQLite then runs with ignore_check_constraints: three times faster on the ledger.
-BULK_TABLES: frozenset[str] = frozenset({"issue", "issue_event"})
+BULK_TABLES: frozenset[str] = frozenset({"issue", "issue_event", "co_event", "volunteer_event"})
 GEOMETRY_TABLES: tuple[str, ...] = tuple(t.name for t in TABLES if t.has_geometry)
 
 INDEXES: tuple[str, ...] = (
@@ -427,19 +497,21 @@ INDEXES: tuple[str, ...] = (
     "CREATE INDEX ix_zone_building_zone ON zone_building (zone_id)",
     "CREATE INDEX ix_need_community ON community_need (community_id)",
     "CREATE INDEX ix_project_need ON co_project (need_id)",
+    "CREATE INDEX ix_project_unit ON co_project (unit_id)",
+    "CREATE INDEX ix_resource_unit ON unit_resource (unit_id)",
+    "CREATE INDEX ix_wish_community ON micro_wish (community_id)",
+    "CREATE INDEX ix_volunteer_community ON volunteer_event (community_id, held_on)",
+    "CREATE INDEX ix_co_event_entity ON co_event (entity, entity_id)",
     "CREATE INDEX ix_change_log_record ON change_log (table_name, record_key)",
 )
 
-# The issue history is append-only. (SQLite syntax; the PostGIS backend has its own.)
-TRIGGERS: tuple[str, ...] = (
-    "CREATE TRIGGER issue_event_no_update BEFORE UPDATE ON issue_event "
-    "BEGIN SELECT RAISE(ABORT, 'issue_event is append-only'); END",
-    "CREATE TRIGGER issue_event_no_delete BEFORE DELETE ON issue_event "
-    "BEGIN SELECT RAISE(ABORT, 'issue_event is append-only'); END",
-    "CREATE TRIGGER change_log_no_update BEFORE UPDATE ON change_log "
-    "BEGIN SELECT RAISE(ABORT, 'change_log is append-only'); END",
-    "CREATE TRIGGER change_log_no_delete BEFORE DELETE ON change_log "
-    "BEGIN SELECT RAISE(ABORT, 'change_log is append-only'); END",
+# The histories are append-only. (SQLite syntax; the PostGIS backend has its own.)
+APPEND_ONLY: tuple[str, ...] = ("issue_event", "change_log", "co_event")
+TRIGGERS: tuple[str, ...] = tuple(
+    f"CREATE TRIGGER {name}_no_{op.lower()} BEFORE {op} ON {name} "
+    f"BEGIN SELECT RAISE(ABORT, '{name} is append-only'); END"
+    for name in APPEND_ONLY
+    for op in ("UPDATE", "DELETE")
 )
 
 

@@ -251,11 +251,25 @@ class SQLiteStore:
             msg = f"{self.path} is not a mapgov database ({err})"
             raise StoreError(msg) from err
         if version != SCHEMA_VERSION:
+            older = version < SCHEMA_VERSION
             msg = (
                 f"{self.path} has schema version {version}; this mapgov reads version "
-                f"{SCHEMA_VERSION}"
+                f"{SCHEMA_VERSION}. "
+                + (
+                    "The database is older: build a new one (`mapgov demo --db "
+                    f"{self.path}`, or delete the file and the app builds the demo at its "
+                    "next start) and import your data again."
+                    if older
+                    else "The database was written by a newer mapgov: update mapgov to open it."
+                )
             )
-            raise StoreError(msg)
+            raise StoreError(
+                msg,
+                key="error.store.schema_old" if older else "error.store.schema_new",
+                path=str(self.path),
+                found=version,
+                expected=SCHEMA_VERSION,
+            )
 
     def __repr__(self) -> str:
         return f"SQLiteStore({str(self.path)!r})"
@@ -468,6 +482,8 @@ class SQLiteStore:
         *,
         actor: str,
         at: str,
+        expect: Sequence[tuple[str, Mapping[str, Any], int]] = (),
+        append: Sequence[tuple[str, Mapping[str, Any]]] = (),
     ) -> int:
         """Apply inserts, updates and deletes in one transaction, logging every changed field.
 
@@ -479,6 +495,13 @@ class SQLiteStore:
             "delete" values is ignored.
         actor, at
             Who and when, written to ``change_log``.
+        expect
+            Optimistic locking: (table, key, version) of each record the change was drawn
+            from. Each must still have that ``version`` inside the transaction, and gets
+            ``version + 1``; otherwise nothing is written.
+        append
+            (table, row) rows for an append-only history table (``co_event``), written after
+            the ops; they are the log themselves, so ``change_log`` does not copy them.
 
         Returns
         -------
@@ -488,10 +511,15 @@ class SQLiteStore:
         Raises
         ------
         ValidationError
-            If a record to update or delete does not exist (nothing is written).
+            If a record to update or delete, or an expected record, does not exist.
+        StaleEditError
+            If an expected record has another version, or a record to insert exists already
+            (someone else saved first). Nothing is written.
         """
         logged = 0
         with self.transaction() as con:
+            for name, key, version in expect:
+                self._bump_version(con, name, key, version)
             for op, name, key, values in ops:
                 spec = table(name)
                 cols = [*key, *values]
@@ -514,6 +542,9 @@ class SQLiteStore:
                     raise ValidationError(
                         msg, key="error.edit.not_found", table=name, record=record
                     )
+                if op == "insert" and old is not None:
+                    msg = f"{name} {record} exists already: someone else saved it first"
+                    raise StaleEditError(msg, key="error.edit.exists", table=name, record=record)
                 if op == "insert":
                     row = {**key, **values}
                     con.execute(
@@ -554,4 +585,38 @@ class SQLiteStore:
                     ],
                 )
                 logged += len(changes)
+            for name, row in append:
+                cols = [c for c in table(name).column_names if c in row]
+                con.execute(
+                    f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                    [row[c] for c in cols],
+                )
         return logged
+
+    @staticmethod
+    def _bump_version(
+        con: sqlite3.Connection, name: str, key: Mapping[str, Any], version: int
+    ) -> None:
+        """Raise unless the record is at `version`; then count it one up."""
+        spec = table(name)
+        if "version" not in spec.column_names or not key:
+            msg = f"table {name} has no version to lock on"
+            raise StoreError(msg)
+        where = " AND ".join(f"{c} = ?" for c in key)
+        record = ",".join(str(v) for v in key.values())
+        cur = con.execute(
+            f"UPDATE {name} SET version = version + 1 WHERE {where} AND version = ?",
+            [*key.values(), int(version)],
+        )
+        if cur.rowcount:
+            return
+        row = con.execute(f"SELECT version FROM {name} WHERE {where}", list(key.values()))
+        found = row.fetchone()
+        if found is None:
+            msg = f"no {name} {record}"
+            raise ValidationError(msg, key="error.edit.not_found", table=name, record=record)
+        msg = (
+            f"{name} {record} was changed by someone else (version {found[0]}, you saw "
+            f"{version}); reload it and try again"
+        )
+        raise StaleEditError(msg, key="error.edit.stale", table=name, record=record)
