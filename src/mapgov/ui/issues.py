@@ -56,8 +56,9 @@ from mapgov.model import (
 from mapgov.places import display_names
 from mapgov.store import Store, open_store
 from mapgov.ui import data
-from mapgov.ui.state import View, picker, resolve_choice
-from mapgov.users import User, can_edit, get_user, list_users
+from mapgov.ui.state import View
+from mapgov.ui.widgets import USER, user_picker
+from mapgov.users import User, can_edit, get_user
 
 __all__ = [
     "MAP_HEIGHT",
@@ -73,7 +74,6 @@ __all__ = [
     "today",
 ]
 
-USER: Final = "user"
 """Query parameter naming who is working."""
 MAP_HEIGHT: Final = 640
 PANEL_HEIGHT: Final = MAP_HEIGHT + 40
@@ -144,43 +144,9 @@ class IssueView:
         return open_store(self.view.db)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def _users(path: str, version: int, street_id: str) -> list[User]:  # noqa: ARG001 (cache key)
-    return list_users(open_store(path), street_id)
-
-
 def _community_names(store: Store, street_id: str, lang: str) -> dict[str, str]:
     communities = data.community_list(store, street_id)
     return dict(zip(communities["community_id"], display_names(communities, lang), strict=True))
-
-
-def _user_text(user: User, communities: dict[str, str], lang: str) -> str:
-    role = label(user.role, lang)
-    if user.community_id:
-        community = communities.get(user.community_id, user.community_id)
-        return t(
-            "issues.user_option_community", lang, name=user.name, role=role, community=community
-        )
-    return t("issues.user_option", lang, name=user.name, role=role)
-
-
-def _user_picker(
-    store: Store, view: View, street_id: str, communities: dict[str, str]
-) -> User | None:
-    users = _users(*store.identity(), street_id)
-    if not users:
-        return None
-    by_id = {u.user_id: u for u in users}
-    user_id = resolve_choice(USER, list(by_id), users[0].user_id)
-    picker(
-        st.sidebar,
-        USER,
-        label=t("issues.user", view.lang),
-        options=list(by_id),
-        value=user_id,
-        format_func=lambda uid: _user_text(by_id[uid], communities, view.lang),
-    )
-    return by_id[user_id]
 
 
 def _enum_filter(name: str, enum: type[Any], lang: str) -> tuple[str, ...]:
@@ -236,7 +202,7 @@ def controls(view: View) -> IssueView | None:
         return None
     st.sidebar.divider()
     st.sidebar.subheader(t("issues.sidebar", view.lang))
-    user = _user_picker(store, view, view.street_id, communities)
+    user = user_picker(store, view, view.street_id, label_text=t("issues.user", view.lang))
     if user is None:
         st.info(t("issues.no_users", view.lang))
         return None

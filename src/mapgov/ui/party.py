@@ -46,8 +46,9 @@ from mapgov.model import PropertyMode, Star
 from mapgov.places import display_names
 from mapgov.store import Store, open_store
 from mapgov.ui import data
-from mapgov.ui.state import View, picker, resolve_choice
-from mapgov.users import User, can_edit, get_user, list_users
+from mapgov.ui.state import View
+from mapgov.ui.widgets import USER, user_picker
+from mapgov.users import User, can_edit, get_user
 
 __all__ = [
     "MAP_HEIGHT",
@@ -65,7 +66,6 @@ __all__ = [
     "summary_section",
 ]
 
-USER: Final = "user"
 """Query parameter naming who is working (the same as the issue map's)."""
 MAP_HEIGHT: Final = 600
 PANEL_HEIGHT: Final = MAP_HEIGHT + 150
@@ -130,11 +130,6 @@ def _frames(path: str, version: int, street_id: str) -> party.GovFrames:  # noqa
 
 def _scoped(path: str, version: int, street_id: str, community_id: str | None) -> party.GovFrames:
     return pm.scoped(_frames(path, version, street_id), community_id)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _users(path: str, version: int, street_id: str) -> list[User]:  # noqa: ARG001 (cache key)
-    return list_users(open_store(path), street_id)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -232,34 +227,6 @@ def _map(
 
 
 # -- the sidebar ---------------------------------------------------------------------------
-def _user_text(user: User, communities: dict[str, str], lang: str) -> str:
-    role = label(user.role, lang)
-    if user.community_id:
-        community = communities.get(user.community_id, user.community_id)
-        return t(
-            "party_page.user_option_community", lang, name=user.name, role=role, community=community
-        )
-    return t("party_page.user_option", lang, name=user.name, role=role)
-
-
-def _user_picker(store: Store, view: View, street_id: str) -> User | None:
-    users = _users(*store.identity(), street_id)
-    if not users:
-        return None
-    names = _names(*store.identity(), street_id, view.lang)
-    by_id = {u.user_id: u for u in users}
-    user_id = resolve_choice(USER, list(by_id), users[0].user_id)
-    picker(
-        st.sidebar,
-        USER,
-        label=t("party_page.user", view.lang),
-        options=list(by_id),
-        value=user_id,
-        format_func=lambda uid: _user_text(by_id[uid], names, view.lang),
-    )
-    return by_id[user_id]
-
-
 def controls(view: View) -> PartyView | None:
     """Draw the page's sidebar part (who is working) and fix the place on screen.
 
@@ -276,7 +243,7 @@ def controls(view: View) -> PartyView | None:
     store = open_store(view.db)
     st.sidebar.divider()
     st.sidebar.subheader(t("party_page.sidebar", view.lang))
-    user = _user_picker(store, view, view.street_id)
+    user = user_picker(store, view, view.street_id, label_text=t("party_page.user", view.lang))
     if user is None:
         st.sidebar.caption(t("party_page.no_users", view.lang))
     scope = (view.street_id, view.community_id)
