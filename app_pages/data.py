@@ -10,13 +10,18 @@ view = ui.current_view()
 ui.page_header(view, "data")
 ctx = data_io.controls(view)
 data_io.flash()
-layer_tab, table_tab, export_tab, backup_tab = st.tabs(
-    [t(f"data_page.tab.{name}", view.lang) for name in ("layer", "table", "export", "backup")]
+layer_tab, table_tab, osm_tab, export_tab, backup_tab = st.tabs(
+    [
+        t(f"data_page.tab.{name}", view.lang)
+        for name in ("layer", "table", "osm", "export", "backup")
+    ]
 )
 with layer_tab:
     data_io.import_layer_section(ctx)
 with table_tab:
     data_io.import_table_section(ctx)
+with osm_tab:
+    data_io.osm_section(ctx)
 with export_tab:
     data_io.export_section(ctx)
 with backup_tab:

@@ -20,6 +20,7 @@ from mapgov.i18n import t
 from mapgov.store import open_store
 
 from . import test_browser as tb
+from .test_import_osm import _Osm, _street
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -122,3 +123,29 @@ def test_a_facility_layer_with_a_bad_row_is_shown_and_refused(
     expect(page.get_by_role("button", name=t("data_page.confirm"))).to_have_count(0)
     assert len(store.read("facility")) == len(before)
     assert [e for e in visit.errors if "Traceback" in e] == []
+
+
+def test_an_openstreetmap_extract_becomes_the_street(
+    server: tb.Server, visit: tb.Visit, data_db: Path, tmp_path: Path
+) -> None:
+    """Last in this module: it replaces the whole district of the server's database."""
+    osm = _Osm()
+    _street(osm)
+    path = osm.write(tmp_path / "luoyang.osm")
+    page = visit.page
+    _open(page, server, "osm")
+    _upload(page, path)
+    page.get_by_role("button", name=t("data_page.check")).click()
+    preview = page.frame_locator(tb.FOLIUM_IFRAME)
+    expect(preview.locator("path.leaflet-interactive").first).to_be_visible()
+    page.get_by_text(t("data_page.osm_replace")).click()
+    page.get_by_role("button", name=t("data_page.confirm")).click()
+    flash = page.get_by_test_id("stAlertContentSuccess")
+    expect(flash).to_contain_text(path.name)
+    counts = open_store(data_db).counts()
+    expect(flash).to_contain_text(
+        t("data_page.osm_landed", file=path.name, compounds=counts["compound"],
+          buildings=counts["building"])
+    )  # fmt: skip
+    assert counts["building"] == 6 and counts["issue"] == 0
+    assert visit.remote(server.url) == []

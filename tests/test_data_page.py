@@ -46,7 +46,7 @@ def test_an_administrator_gets_every_import_and_the_backup(app_db: Store) -> Non
     at = _open(ADMIN)
     _ok(at)
     assert [tab.label for tab in at.tabs] == [
-        t(f"data_page.tab.{name}") for name in ("layer", "table", "export", "backup")
+        t(f"data_page.tab.{name}") for name in ("layer", "table", "osm", "export", "backup")
     ]
     assert at.selectbox(key="layer.table").options == ["小区", "楼栋", "设施", "道路"]
     assert at.selectbox(key="table.kind").value == "figures"
@@ -60,7 +60,7 @@ def test_others_may_export_but_not_import(app_db: Store) -> None:
     at = _open(LEADER, lang="en")
     _ok(at)
     refusals = [i for i in at.info if i.value == t("data_page.admin_only", "en")]
-    assert len(refusals) == 3  # layer, table, backup tabs
+    assert len(refusals) == 4  # layer, table, OpenStreetMap, backup tabs
     with pytest.raises(KeyError):
         at.selectbox(key="layer.table")
     table = at.selectbox(key="export.table")

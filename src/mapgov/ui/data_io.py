@@ -22,6 +22,7 @@ from mapgov.errors import MapgovError
 from mapgov.i18n import error_text, t
 from mapgov.importers import guess_mapping, read_layer, read_table, restore
 from mapgov.importers.mapping import FIELDS, REQUIRED
+from mapgov.importers.osm import import_osm, read_osm
 from mapgov.importers.plan import LAYER_TABLES, LayerPlan, land_layer, plan_layer
 from mapgov.importers.read import SUFFIXES
 from mapgov.importers.tables import TABLE_KINDS, TablePlan, land_table, plan_table
@@ -39,6 +40,7 @@ __all__ = [
     "flash",
     "import_layer_section",
     "import_table_section",
+    "osm_section",
 ]
 
 _NONE: Final = ""  # "no column" in a mapping picker
@@ -340,6 +342,64 @@ def _table_report(ctx: DataView, plan: TablePlan) -> None:
         st.session_state[_FLASH] = t(
             f"data_page.landed.{plan.kind}", lang, rows=written, file=Path(plan.path).name
         )
+        st.rerun()
+
+
+# -- OpenStreetMap ----------------------------------------------------------------------------
+def osm_section(ctx: DataView) -> None:
+    """A whole street from an OpenStreetMap extract: read and report, preview, import."""
+    lang = ctx.lang
+    if _refuse_unless_manager(ctx):
+        return
+    upload = st.file_uploader(
+        t("data_page.upload_osm", lang), type=["pbf", "osm", "gz", "bz2"], key="osm.file"
+    )
+    if upload is None:
+        st.caption(t("data_page.osm_help", lang))
+        st.session_state.pop(_PLAN.format("osm"), None)
+        return
+    if st.button(t("data_page.check", lang), key="osm.check"):
+        try:
+            path = _saved_upload(upload)
+            with st.spinner(t("data_page.reading", lang)):
+                tables, report = read_osm(path)
+        except MapgovError as err:
+            st.error(error_text(err, lang), icon=":material/error:")
+            return
+        st.session_state[_PLAN.format("osm")] = (_upload_id(upload), (path, tables, report))
+    upload_id, found = st.session_state.get(_PLAN.format("osm"), (None, None))
+    if found is None or upload_id != _upload_id(upload):
+        return
+    path, tables, report = found
+    counts = report.counts
+    cells = st.columns(5)
+    for cell, name in zip(cells, ("community", "compound", "building", "road", "facility"),
+                          strict=True):  # fmt: skip
+        cell.metric(t(f"data_page.osm_count.{name}", lang), f"{counts.get(name, 0):,}")
+    compounds = tables.get("compound")
+    if compounds is not None and len(compounds):
+        fmap = layers.preview_map(
+            compounds, label="name" if "name" in compounds.columns else None,
+            tooltip_alias=t("data_page.field.name", lang),
+        )  # fmt: skip
+        show_map(fmap, key="data_io.preview.osm", height=PREVIEW_HEIGHT)
+    with st.expander(t("data_page.osm_report", lang), expanded=False):
+        st.code("\n".join(report.lines(lang)), language=None)
+    replace = st.checkbox(t("data_page.osm_replace", lang), key="osm.replace")
+    st.caption(t("data_page.osm_replace_help", lang))
+    if st.button(t("data_page.confirm", lang), type="primary", key="osm.confirm"):
+        try:
+            with st.spinner(t("data_page.importing", lang)):
+                import_osm(path, Path(ctx.view.db), replace=replace)
+        except MapgovError as err:
+            st.error(error_text(err, lang), icon=":material/error:")
+            return
+        st.session_state.pop(_PLAN.format("osm"), None)
+        st.cache_data.clear()  # every place changed
+        st.session_state[_FLASH] = t(
+            "data_page.osm_landed", lang, file=Path(path).name,
+            buildings=counts.get("building", 0), compounds=counts.get("compound", 0),
+        )  # fmt: skip
         st.rerun()
 
 
