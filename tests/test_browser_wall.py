@@ -23,10 +23,10 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from mapgov import issues
 from mapgov.i18n import t
-from mapgov.kpi import FIGURES
 from mapgov.model import Role
 from mapgov.store import open_store
 from mapgov.users import User
+from mapgov.wall import TILES as FIGURES
 
 from .test_browser import CHROMIUM, CHROMIUM_ARGS, Server, _require_chromium, _start, _stop
 
@@ -138,7 +138,7 @@ def _received(page: Page) -> int:
 def test_kiosk_fits_the_screen_offline(
     server: Server, page: tuple[Page, list[str]], lang: str
 ) -> None:
-    """Map, ten tiles and the panels are on screen at 1920 × 1080 with nothing to scroll,
+    """Map, twelve tiles and the panels are on screen at 1920 × 1080 with nothing to scroll,
     no Streamlit chrome, no error, nothing fetched from the internet; the Chinese screen is
     docs/wall.png."""
     tab, requests = page

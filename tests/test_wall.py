@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import math
 import re
+import shutil
 from pathlib import Path
 
 import geopandas as gpd
@@ -24,7 +25,7 @@ from streamlit import cache_data
 from streamlit.testing.v1 import AppTest
 
 import mapgov.kpi
-from mapgov import deckmaps, wall
+from mapgov import cobuild, deckmaps, wall
 from mapgov.config import DB_ENV
 from mapgov.errors import StoreError, ValidationError
 from mapgov.i18n import LANGS, t
@@ -32,6 +33,7 @@ from mapgov.kpi import FIGURES, Figure
 from mapgov.model import RoadKind
 from mapgov.store import Store, open_store, write_database
 from mapgov.summary import place_counts
+from mapgov.users import get_user
 
 from .conftest import AS_OF
 from .handdrawn import build_two_streets
@@ -516,15 +518,15 @@ def demo_app(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> Path:
 
 @pytest.mark.parametrize("kiosk", [False, True])
 @pytest.mark.parametrize("lang", LANGS)
-def test_the_wall_page_shows_ten_tiles_a_map_and_panels(
+def test_the_wall_page_shows_twelve_tiles_a_map_and_panels(
     demo_app: Path, lang: str, kiosk: bool
 ) -> None:
     at = _open({"lang": lang} | ({"kiosk": "1"} if kiosk else {}))
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
-    assert _tiles(at) == list(FIGURES)
+    assert _tiles(at) == list(wall.TILES)
     html = "".join(m.value for m in at.markdown)
-    for key in FIGURES:
+    for key in wall.TILES:
         assert t(f"wall_screen.tile.{key}", lang) in html
     assert "mg-notice" not in html
     assert [layer["id"] for layer in _deck_spec(at)["layers"]] == list(deckmaps.LAYER_IDS)
@@ -593,7 +595,7 @@ def test_a_street_without_roads_or_issues(monkeypatch: pytest.MonkeyPatch, tmp_p
         at = _open(query)
         assert not at.exception, [e.value for e in at.exception]
         assert not at.error
-        assert _tiles(at) == list(FIGURES)
+        assert _tiles(at) == list(wall.TILES)
         html = "".join(m.value for m in at.markdown)
         life = re.search(r'data-key="life_complete">.*?mg-tile-value">([^<]+)<', html)
         assert life is not None and life.group(1) == "—"  # no roads: no figure, no error
@@ -622,3 +624,33 @@ def test_a_mapgov_error_is_a_calm_notice(monkeypatch: pytest.MonkeyPatch, demo_a
     assert not at.error
     notices = [m.value for m in at.markdown if "mg-notice" in m.value]
     assert notices and all("database is busy" in n for n in notices)
+
+
+def _tile_value(at: AppTest, key: str) -> str:
+    html = "".join(m.value for m in at.markdown)
+    found = re.search(rf'data-key="{key}">.*?mg-tile-value">([^<]+)<', html)
+    assert found is not None, key
+    return found.group(1)
+
+
+def test_the_co_building_tiles_follow_the_project_list(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path, tmp_path: Path
+) -> None:
+    """Completing a project on the report day adds one to "projects completed"; its need
+    leaves "needs waiting" only if it was waiting (it is matched while the project runs)."""
+    path = tmp_path / "wall.sqlite"
+    shutil.copyfile(demo_db, path)
+    monkeypatch.setenv(DB_ENV, str(path))
+    store = open_store(path)
+    at = _open({"kiosk": "1"})
+    done_before = int(_tile_value(at, "projects_completed").replace(",", ""))
+    waiting_before = _tile_value(at, "needs_waiting")
+    running = store.read("co_project", where={"status": "in_progress"}).iloc[0]
+    admin = get_user(store, "S001-admin")
+    day = dt.datetime.fromisoformat(store.meta()["as_of"]) + dt.timedelta(hours=10)
+    cobuild.complete_project(
+        store, admin, running["project_id"], version=int(running["version"]), at=day
+    )
+    at = _open({"kiosk": "1"})
+    assert int(_tile_value(at, "projects_completed").replace(",", "")) == done_before + 1
+    assert _tile_value(at, "needs_waiting") == waiting_before

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from mapgov import kpi
+from mapgov.cobuild import WALL_FIGURES as COBUILD_FIGURES
 from mapgov.deckmaps import (
     FACILITY_COLOURS,
     HEAT_COLOURS,
@@ -44,6 +45,7 @@ __all__ = [
     "LIFE_TIER",
     "RECENT_DAYS",
     "SETTING_PARAMS",
+    "TILES",
     "LifeCircle",
     "TileText",
     "TourState",
@@ -263,7 +265,16 @@ class TileText:
     tone: Tone
 
 
-_COUNT_UNIT: Final = {"received": "issues", "red_property": "compounds", "three_nos": "compounds"}
+_COUNT_UNIT: Final = {
+    "received": "issues",
+    "red_property": "compounds",
+    "three_nos": "compounds",
+    "projects_completed": "projects",
+    "needs_waiting": "needs",
+}
+TILES: Final = (*kpi.FIGURES, *COBUILD_FIGURES)
+"""The wall's headline tiles in display order: the ledger and structure figures of
+:data:`mapgov.kpi.FIGURES`, then co-building (projects completed, needs waiting)."""
 
 
 def format_value(value: float | None, unit: str, lang: str) -> str:

@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from mapgov import deckmaps, kpi, wall
+from mapgov import cobuild, deckmaps, kpi, wall
 from mapgov.errors import MapgovError
 from mapgov.i18n import error_text, t
 from mapgov.layers import Bounds
@@ -75,7 +75,7 @@ WALL_CSS: Final = f"""
   overflow: hidden; text-overflow: ellipsis; }}
 .mg-bar-stamp, .mg-status {{ font-size: 16px; color: {wall.MUTED}; white-space: nowrap; }}
 .mg-status {{ margin-bottom: 4px; }}
-.mg-tiles {{ display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); gap: 10px; }}
+.mg-tiles {{ display: grid; grid-template-columns: repeat(6, minmax(0, 1fr)); gap: 10px; }}
 .mg-tile {{ background: linear-gradient(180deg, #13264A 0%, #0E1B34 100%);
   border: 1px solid #23406E; border-radius: 8px; padding: 8px 12px 7px; min-width: 0; }}
 .mg-tile-label {{ font-size: 15px; color: #A9BCD6; white-space: nowrap; overflow: hidden;
@@ -140,7 +140,9 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 }}
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {{ gap: 8px; }}
 .st-key-wall-top, .st-key-wall-map, .st-key-wall-side {{ padding: 0; border-radius: 0; }}
-.mg-tiles {{ grid-template-columns: repeat(10, minmax(0, 1fr)); }}
+.mg-tiles {{ grid-template-columns: repeat(12, minmax(0, 1fr)); gap: 8px; }}
+.mg-tile {{ padding: 8px 10px 7px; }}
+.mg-tile-value {{ font-size: 38px; }}
 .mg-ticker {{ height: 292px; }}
 </style>
 """
@@ -178,6 +180,11 @@ def _frames(
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
+def _co_frames(path: str, version: int, street_id: str) -> cobuild.CoFrames:  # noqa: ARG001
+    return cobuild.load(open_store(path), street_id=street_id)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
 def _life_circle(path: str, version: int, street_id: str) -> wall.LifeCircle:  # noqa: ARG001
     return wall.life_circle(open_store(path), street_id)
 
@@ -203,7 +210,7 @@ def _stamp(lang: str, today: dt.date, settings: wall.WallSettings) -> list[str]:
 
 
 def figures_panel(view: View, settings: wall.WallSettings) -> None:
-    """Title bar (kiosk) or a status line, then the ten headline tiles.
+    """Title bar (kiosk) or a status line, then the twelve headline tiles.
 
     The time shown is that of this refresh: the figures on screen are at most one refresh
     interval old.
@@ -221,7 +228,10 @@ def figures_panel(view: View, settings: wall.WallSettings) -> None:
             _html(f'<div class="mg-status">{escape(" · ".join(stamp))}</div>')
         frames = _frames(path, version, view.street_id, view.community_id)
         life = _life_circle(path, version, view.street_id).share(view.community_id)
-        _html(wall.tiles_html(kpi.headline(frames, today=today, life_complete=life), view.lang))
+        figures = kpi.headline(frames, today=today, life_complete=life)
+        co = _co_frames(path, version, view.street_id)
+        figures += cobuild.wall_figures(co, today, community_id=view.community_id)
+        _html(wall.tiles_html(figures, view.lang))
 
 
 Stop = tuple[str | None, Bounds, str]
