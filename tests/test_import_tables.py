@@ -284,3 +284,31 @@ def test_fuzzed_tables_never_crash_and_never_land_partly(
     assert written == len(plan.matched)
     if kind == "ledger":
         assert store.counts()["issue"] == before_counts["issue"] + written
+
+
+def test_cli_imports_tables_and_remembers_their_columns(
+    work_store: Store, places: pd.DataFrame, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mapgov.cli import main
+
+    db = str(work_store.path)
+    b = places.iloc[6]
+    sheet = pd.DataFrame({"楼栋编号": [b["building_id"], "B-NOPE"], "住户": ["55", "1"]})
+    path = _write_csv(tmp_path / "figures.csv", sheet)
+    digest = _sha(work_store.path)
+    args = ["import", "figures", str(path), "--db", db, "--map", "households=住户"]
+    assert main([*args, "--remember"]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}, row 3, field 'building': no building with id B-NOPE" in err
+    assert _sha(work_store.path) == digest
+    _write_csv(path, sheet.iloc[:1])
+    assert main([*args, "--remember"]) == 0
+    assert "1 figures rows imported" in capsys.readouterr().out
+    assert (
+        work_store.read("building", where={"building_id": b["building_id"]})["households"].iloc[0]
+        == 55
+    )
+    # next time the unusual column 住户 is known without --map
+    _write_csv(path, sheet.iloc[:1].assign(住户="56"))
+    assert main(["import", "figures", str(path), "--db", db]) == 0
+    assert "households<-住户" in capsys.readouterr().out

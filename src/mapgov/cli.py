@@ -29,11 +29,14 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from mapgov import __version__
 from mapgov.config import DB_ENV, default_db_path
 from mapgov.errors import MapgovError, StoreError, ValidationError
+
+if TYPE_CHECKING:  # the CLI starts fast: geopandas only when a command needs it
+    from mapgov.store import Store
 
 __all__ = ["MAX_SCALE", "main"]
 
@@ -365,6 +368,7 @@ def _run_coverage(args: argparse.Namespace) -> int:
 
 # -- import / export / backup / restore ------------------------------------------------------
 _IMPORT_TABLES = ("building", "compound", "facility", "road")
+_TABLE_KINDS = ("figures", "ledger")  # spreadsheets matched to buildings
 _OSM = "osm"  # `mapgov import osm EXTRACT.osm.pbf`: a whole street from OpenStreetMap
 
 
@@ -376,12 +380,16 @@ def _add_import(sub: argparse._SubParsersAction[_Parser]) -> None:
             "Read a layer (GeoJSON, GeoPackage, zipped Shapefile, GeoParquet, CSV with "
             "coordinates or WKT, Excel), map its columns, check it, and replace the layer in "
             "the database all or nothing. Every problem names file, row and field. "
+            "`import figures FILE` updates households, residents, party members ... per "
+            "building and `import ledger FILE` adds an old issue ledger, from CSV or Excel, "
+            "matched to buildings by id, compound and number, or address; rows that match "
+            "nothing are listed and refuse the import. "
             "`import osm EXTRACT.osm.pbf` builds a whole street (communities, grids, compounds, "
             "buildings, roads, facilities) from an OpenStreetMap extract and prints a report of "
             "what was mapped, estimated and left out."
         ),
     )
-    p.add_argument("table", choices=(*_IMPORT_TABLES, _OSM))
+    p.add_argument("table", choices=(*_IMPORT_TABLES, *_TABLE_KINDS, _OSM))
     p.add_argument("file", type=_path)
     p.add_argument("--db", type=_path, default=None)
     p.add_argument("--crs", help="CRS of a file that names none, e.g. EPSG:4326 or EPSG:4490")
@@ -399,6 +407,14 @@ def _add_import(sub: argparse._SubParsersAction[_Parser]) -> None:
         help="which column holds a field (repeatable); guessed otherwise",
     )
     p.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+    p.add_argument(
+        "--remember",
+        action="store_true",
+        help="save the columns used (guessed or --map) for the next import into this database",
+    )
+    p.add_argument(
+        "--actor", default="cli", help="who is importing, recorded in the change log (figures)"
+    )
     osm = p.add_argument_group("OpenStreetMap (import osm)")
     osm.add_argument(
         "--replace",
@@ -442,54 +458,76 @@ def _run_import_osm(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _import_mapping(
+    store: Store, table: str, columns: list[str], items: list[str]
+) -> dict[str, str]:
+    """Guessed columns, then those remembered for this database, then ``--map`` FIELD=COLUMN."""
+    from mapgov import dataio
+    from mapgov.importers import guess_mapping
+
+    mapping = guess_mapping(columns, table)
+    mapping.update(dataio.remembered_mapping(store, table, columns) or {})
+    for item in items:
+        field, sep, column = item.partition("=")
+        if not sep:
+            msg = f"--map takes FIELD=COLUMN, not {item!r}"
+            raise ValidationError(msg)
+        mapping[field.strip()] = column.strip()
+    return mapping
+
+
 def _run_import(args: argparse.Namespace) -> int:
     if args.table == _OSM:
         return _run_import_osm(args)
     if args.replace or args.street_name or args.tags:
         msg = "--replace, --street-name and --tags are for `import osm` only"
         raise ValidationError(msg)
-    from mapgov.importers import (
-        apply_mapping,
-        guess_mapping,
-        import_layers,
-        prepare_layer,
-        read_layer,
-    )
+    from mapgov import dataio
+    from mapgov.importers import read_layer, read_table
+    from mapgov.importers.plan import land_layer, plan_layer
+    from mapgov.importers.tables import land_table, plan_table
     from mapgov.store import open_store
 
     store = open_store(args.db if args.db is not None else default_db_path())
-    frame = read_layer(args.file)
-    mapping = guess_mapping(list(frame.columns), args.table)
-    for item in args.map:
-        field, sep, column = item.partition("=")
-        if not sep:
-            msg = f"--map takes FIELD=COLUMN, not {item!r}"
-            raise ValidationError(msg)
-        mapping[field.strip()] = column.strip()
-    first_row = 2 if args.file.suffix.lower() in (".csv", ".txt", ".xlsx") else 1
-    layer, problems = prepare_layer(
-        apply_mapping(frame, mapping, args.table),
-        args.table,
-        path=args.file,
-        crs=args.crs,
-        shift=args.shift,
-        first_row=first_row,
-    )
+    tabular = args.table in _TABLE_KINDS
+    frame = read_table(args.file) if tabular else read_layer(args.file)
+    columns = [str(c) for c in frame.columns if c != getattr(frame, "_geometry_column_name", "")]
+    mapping = _import_mapping(store, args.table, columns, args.map)
     print("columns: " + ", ".join(f"{k}<-{v}" for k, v in mapping.items()))
+    if tabular:
+        plan = plan_table(store, frame, args.table, path=args.file, mapping=mapping)
+        for row in plan.skipped.itertuples():
+            print(f"skipped: {args.file}, row {row.row}: {row.reason}", file=sys.stderr)
+        problems, rows = (
+            plan.errors + [p for p in plan.problems if p.severity != "error"],
+            len(plan.matched),
+        )
+    else:
+        layer_plan = plan_layer(
+            store, args.file, args.table, mapping=mapping, crs=args.crs, shift=args.shift
+        )
+        problems = layer_plan.problems
+        rows = 0 if layer_plan.layer is None else len(layer_plan.layer)
     for problem in problems:
         print(f"{problem.severity}: {problem}", file=sys.stderr)
     errors = [p for p in problems if p.severity == "error"]
-    if errors or layer is None:
+    if errors or (not tabular and not layer_plan.ready):
         print(
             f"{PROG}: error: {len(errors)} problem(s) in {args.file}; nothing was imported",
             file=sys.stderr,
         )
         return EXIT_ERROR
+    if args.remember:
+        dataio.remember_mapping(store, args.table, mapping)
     if args.dry_run:
-        print(f"{args.file}: {len(layer)} {args.table} rows would be imported (dry run)")
+        print(f"{args.file}: {rows} {args.table} rows would be imported (dry run)")
         return EXIT_OK
-    import_layers(store, {args.table: layer}, source=str(args.file))
-    print(f"{args.file}: {len(layer)} {args.table} rows imported into {store.path}")
+    if tabular:
+        written = land_table(store, plan, actor=args.actor)
+        print(f"{args.file}: {written} {args.table} rows imported into {store.path}")
+    else:
+        land_layer(store, layer_plan)
+        print(f"{args.file}: {rows} {args.table} rows imported into {store.path}")
     return EXIT_OK
 
 
