@@ -447,3 +447,32 @@ def test_cli_import_osm(
     assert "do not apply" in capsys.readouterr().err
     assert cli.main(["import", "road", str(path), "--db", str(db), "--replace"]) == 1
     assert shapely.is_valid(open_store(db).read("compound").geometry).all()
+
+
+@pytest.mark.slow
+def test_every_page_works_on_the_real_extract(
+    helsinki_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dashboard on a real city's streets: each page runs without an error, the wall's
+    map has the extract's buildings, and the life-circle page reports coverage."""
+    from streamlit.testing.v1 import AppTest
+
+    from mapgov.config import DB_ENV
+    from mapgov.ui.shell import PAGES
+
+    db = tmp_path / "helsinki.sqlite"
+    shutil.copyfile(helsinki_db, db)
+    monkeypatch.setenv(DB_ENV, str(db))
+    root = Path(__file__).resolve().parents[1]
+    for spec in PAGES:
+        at = AppTest.from_file(str(root / "app.py"), default_timeout=120)
+        at.run()
+        if spec.key != "wall":
+            at = at.switch_page(spec.script).run()
+        assert not at.exception, (spec.key, [e.value for e in at.exception])
+        assert not at.error, (spec.key, [e.value for e in at.error])
+        if spec.key == "wall":
+            deck = next(e for e in at.get("deck_gl_json_chart"))
+            assert "wall-buildings" in deck.proto.json
+        if spec.key == "life_circle":
+            assert any("%" in m.value for m in at.get("metric"))
