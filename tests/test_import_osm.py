@@ -367,6 +367,8 @@ def test_into_demo_needs_replace(
     import_osm(path, db, replace=True)
     counts = open_store(db).counts()
     assert counts["issue"] == 0 and counts["building"] == 6 and counts["gate"] == 0
+    meta = open_store(db).meta()  # no longer the demo: the wall reports on today, not as_of
+    assert meta["generator"] == "mapgov import osm" and "as_of" not in meta and "seed" not in meta
     # the same extract again keeps what refers to its places (its ids are OSM's)
     import_osm(path, db)
     assert open_store(db).counts()["building"] == 6

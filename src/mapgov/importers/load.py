@@ -25,9 +25,17 @@ __all__ = ["backup", "export_table", "import_layers", "restore"]
 
 
 def import_layers(
-    store: Store, layers: Mapping[str, gpd.GeoDataFrame], *, source: str = "import"
+    store: Store,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    source: str = "import",
+    meta: Mapping[str, str] | None = None,
 ) -> Store:
     """Replace whole layers (e.g. "facility", "road") in one step; all or nothing.
+
+    The database's ``meta`` is kept (with ``last_import`` = `source`), unless `meta` is given:
+    then it replaces the old description (generator, seed, as-of day ...) because the data is
+    no longer what it says, e.g. an OpenStreetMap street imported over the demo.
 
     Raises
     ------
@@ -48,10 +56,11 @@ def import_layers(
             tables[spec.name] = frame
         else:
             tables[spec.name] = store.read(spec.name)
-    meta = {k: v for k, v in store.meta().items() if k not in ("schema_version", "data_version")}
-    meta["data_version"] = str(store.data_version() + 1)
-    meta["last_import"] = source
-    write_database(store.path, tables, meta)
+    old = store.meta() if meta is None else dict(meta)
+    new = {k: v for k, v in old.items() if k not in ("schema_version", "data_version")}
+    new["data_version"] = str(store.data_version() + 1)
+    new["last_import"] = source
+    write_database(store.path, tables, new)
     return open_store(store.path)
 
 

@@ -1102,8 +1102,9 @@ def import_osm(
                 produced[spec.name] = _empty(spec.name)
     elif not store.read("app_user", columns=["user_id"]).empty:
         del produced["app_user"]
+    described = {"generator": "mapgov import osm", "source": source} if replace else None
     try:
-        import_layers(store, produced, source=source)
+        import_layers(store, produced, source=source, meta=described)
     except StoreError as err:
         if "foreign keys" not in str(err):
             raise
