@@ -202,6 +202,13 @@ def test_edits_change_figures_and_are_logged(store: Store) -> None:
     party.set_branch(store, staff, target, has_branch=True, stars={"strong_branch"}, at=NOW)
     assert party.load(store).compounds.set_index("compound_id").loc[target, "stars"] == 1
     assert (_log(store)["op"] == "delete").any()
+    branch = store.read("compound", where={"compound_id": target})["branch_id"].iloc[0]
+    secretary = store.read("party_org", where={"org_id": branch})["secretary"]
+    assert secretary.iloc[0] == "王书记"  # not named again: kept
+    party.set_branch(store, staff, target, has_branch=True, secretary=" ", name="", at=NOW)
+    org = store.read("party_org", where={"org_id": branch}).iloc[0]
+    assert org["secretary"] is None  # a blank secretary: the post is vacant
+    assert org["name"]  # a blank name keeps the old one
 
 
 def test_property_and_building_edits(store: Store) -> None:

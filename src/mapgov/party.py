@@ -386,18 +386,24 @@ def set_branch(
             }
             if exists.empty:
                 ops.append(("insert", "party_org", {"org_id": branch_id}, values))
+            else:  # the compound's old branch comes back: with the name and secretary given
+                given = {"name": name, "secretary": secretary}
+                again = {k: values[k] for k, v in given.items() if v and v.strip()}
+                if again:
+                    ops.append(("update", "party_org", {"org_id": branch_id}, again))
             ops.append(
                 ("update", "compound", {"compound_id": compound_id}, {"branch_id": branch_id})
             )
-        elif name or secretary:
-            ops.append(
-                (
-                    "update",
-                    "party_org",
-                    {"org_id": branch_id},
-                    {k: v for k, v in (("name", name), ("secretary", secretary)) if v},
-                )
-            )
+        else:
+            # None leaves a field as it is; a blank name too (a branch must have a name),
+            # while a blank secretary clears it (the post is vacant)
+            values: dict[str, Any] = {}
+            if secretary is not None:
+                values["secretary"] = secretary.strip() or None
+            if name and name.strip():
+                values["name"] = name.strip()
+            if values:
+                ops.append(("update", "party_org", {"org_id": branch_id}, values))
         have = set(store.read("branch_star", where={"org_id": branch_id})["star"])
         ops += [
             ("delete", "branch_star", {"org_id": branch_id, "star": s}, {})

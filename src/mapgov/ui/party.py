@@ -743,7 +743,7 @@ def _save(db: str, user_id: str, lang: str, *, form: str, target: str, version: 
                 target,
                 has_branch=bool(value("has_branch")),
                 name=(value("name") or "").strip() or None,
-                secretary=(value("secretary") or "").strip() or None,
+                secretary=(value("secretary") or "").strip(),  # blank: the post is vacant
                 stars=set(value("stars") or ()),
             )
         elif form == "property":
