@@ -62,6 +62,7 @@ PAGES: Final = (
     PageSpec("issues", "issues", ":material/report:"),
     PageSpec("life_circle", "life-circle", ":material/directions_walk:"),
     PageSpec("party", "party", ":material/flag:"),
+    PageSpec("co_building", "co-building", ":material/handshake:"),
     PageSpec("data", "data", ":material/database:"),
 )
 """The pages in navigation order; the first is the default, served at ``/``."""

@@ -1,0 +1,25 @@
+"""Co-building (共建共享): resident units, the three lists, micro-wishes and volunteer service."""
+
+import streamlit as st
+
+from mapgov import ui
+from mapgov.ui import co_building
+
+view = ui.current_view()
+ui.page_header(view, "co_building")
+ctx = co_building.controls(view)
+if ctx is not None:
+    ui.scope_header(view)
+    co_building.headline(ctx)
+    map_column, panel_column = st.columns([3, 2], gap="medium")
+    with map_column:
+        co_building.map_view(ctx)
+    with panel_column.container(height=co_building.PANEL_HEIGHT, border=False):
+        co_building.matching_panel(ctx)
+    st.divider()
+    co_building.record_panel(ctx)
+    co_building.new_records(ctx)
+    st.divider()
+    co_building.lists_section(ctx)
+    st.divider()
+    co_building.figures_section(ctx)
