@@ -939,8 +939,8 @@ def test_an_old_database_is_refused_with_a_way_out(demo_db: Path, tmp_path: Path
     with pytest.raises(StoreError, match="schema version 2") as err:
         open_store(old)
     assert err.value.key == "error.store.schema_old"
-    assert f"mapgov demo --db {old}" in str(err.value)
-    assert "重新生成" in error_text(err.value, "zh")
+    assert f"mapgov migrate --db {old}" in str(err.value)
+    assert "升级" in error_text(err.value, "zh")
 
 
 def test_demo_lists_are_believable(demo_store: Store) -> None:

@@ -578,6 +578,31 @@ def _run_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_migrate(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser(
+        "migrate",
+        help="upgrade a database made by an older mapgov, keeping every record",
+        description=(
+            "Upgrade the database to this mapgov's schema in one step (all or nothing); the "
+            "old file is kept beside it as <name>.v<old version>.sqlite."
+        ),
+    )
+    p.add_argument("--db", type=_path, default=None)
+
+
+def _run_migrate(args: argparse.Namespace) -> int:
+    from mapgov.store.migrate import migrate  # lazy: pulls in geopandas
+
+    path: Path = args.db if args.db is not None else default_db_path()
+    _check_writable_db(path)
+    old, new = migrate(path)
+    if old == new:
+        print(f"{path}: already at schema version {new}")
+    else:
+        print(f"{path}: schema version {old} -> {new}; the old file is kept beside it")
+    return EXIT_OK
+
+
 _COMMANDS: dict[str, tuple[Callable[..., None], Callable[[argparse.Namespace], int]]] = {
     "demo": (_add_demo, _run_demo),
     "assets": (_add_assets, _run_assets),
@@ -587,6 +612,7 @@ _COMMANDS: dict[str, tuple[Callable[..., None], Callable[[argparse.Namespace], i
     "export": (_add_export, _run_export),
     "backup": (_add_backup, _run_backup),
     "restore": (_add_restore, _run_restore),
+    "migrate": (_add_migrate, _run_migrate),
 }
 
 

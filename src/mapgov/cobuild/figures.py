@@ -245,7 +245,7 @@ def waiting_needs(
     """
     needs = in_community(frames.needs, community_id)
     needs = needs[needs["status"] == NeedStatus.OPEN.value]
-    since = needs["need_id"].map(_last_open(frames)).fillna(needs["filed_at"])
+    since = needs["need_id"].map(_last_open(frames)).astype(object).fillna(needs["filed_at"])
     days = [(today - day_of(s)).days for s in since]
     out = needs.assign(waiting_since=since, days_waiting=np.asarray(days, dtype=int))
     cols = ["need_id", "community_id", "compound_id", "kind", "title", "filed_at"]
@@ -364,7 +364,8 @@ def _open_at(frames: CoFrames, day: dt.date, community_id: str | None) -> int:
     ev = frames.events
     ev = ev[(ev["entity"] == CoEntity.NEED.value) & ev["to_status"].notna() & (ev["at"] <= end)]
     last = ev.sort_values("event_id").groupby("entity_id")["to_status"].last()
-    status = needs["need_id"].map(last).fillna(needs["status"])
+    # astype(object): with no history at all (a migrated database) the map is all NaN
+    status = needs["need_id"].map(last).astype(object).fillna(needs["status"])
     return int((status == NeedStatus.OPEN.value).sum())
 
 

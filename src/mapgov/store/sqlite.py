@@ -256,9 +256,8 @@ class SQLiteStore:
                 f"{self.path} has schema version {version}; this mapgov reads version "
                 f"{SCHEMA_VERSION}. "
                 + (
-                    "The database is older: build a new one (`mapgov demo --db "
-                    f"{self.path}`, or delete the file and the app builds the demo at its "
-                    "next start) and import your data again."
+                    "The database is older: upgrade it, keeping every record, with "
+                    f"`mapgov migrate --db {self.path}` (the app does this at its start)."
                     if older
                     else "The database was written by a newer mapgov: update mapgov to open it."
                 )

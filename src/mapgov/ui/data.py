@@ -20,6 +20,7 @@ import streamlit as st
 from mapgov import places, summary
 from mapgov.assets import assets_installed, install_assets
 from mapgov.config import default_db_path
+from mapgov.errors import MapgovError
 from mapgov.i18n import t
 from mapgov.store import Store, open_store
 
@@ -74,6 +75,7 @@ def ensure_database(path: Path, lang: str) -> None:
         If the demo cannot be written there.
     """
     if path.is_file():
+        _upgrade(path, lang)
         return
     with _BUILD_LOCK:
         if path.is_file():  # another session built it while this one waited
@@ -90,6 +92,22 @@ def ensure_database(path: Path, lang: str) -> None:
         build_demo(path, seed=DEMO_SEED, scale=DEMO_SCALE, progress=report)
         bar.empty()
         st.toast(t("setup.done", lang, path=path))
+
+
+def _upgrade(path: Path, lang: str) -> None:
+    """Migrate a database of an older mapgov in place (the old file is kept beside it)."""
+    from mapgov.model import SCHEMA_VERSION
+    from mapgov.store.migrate import migrate, schema_version_of
+
+    try:
+        if schema_version_of(path) >= SCHEMA_VERSION:
+            return
+    except MapgovError:
+        return  # not a mapgov database: opening it says so
+    with _BUILD_LOCK, st.spinner(t("setup.migrating", lang, path=path)):
+        old, new = migrate(path)
+    if old != new:
+        st.toast(t("setup.migrated", lang, old=old, new=new))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

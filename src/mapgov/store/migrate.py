@@ -1,0 +1,141 @@
+"""Bring a database written by an older mapgov up to this schema, keeping every record.
+
+A street office's database holds years of its ledger: an upgrade of mapgov must not ask it
+to start again. :func:`migrate` reads every table of the old file, applies the steps in
+:data:`STEPS` one version at a time (each a pure function over the frames), and writes the
+result with :func:`~mapgov.store.sqlite.write_database`: all or nothing, beside the old file,
+renamed over it only when whole and its foreign keys hold. The old file is kept first as
+``<name>.v<old version>.sqlite`` beside it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from mapgov.errors import StoreError
+from mapgov.model import SCHEMA_VERSION, CallbackRating
+from mapgov.store.schema import GEOMETRY_TABLES, TABLES
+from mapgov.store.sqlite import write_database
+
+__all__ = ["STEPS", "migrate", "schema_version_of"]
+
+Frames = dict[str, pd.DataFrame]
+
+
+def _two_to_three(frames: Frames) -> Frames:
+    """Schema 3 (co-building workflow): versions and step times on needs and projects, the
+    residents' rating of a project as satisfied / basically / unsatisfied (it was 1-5: 4-5
+    satisfied, 3 basically, 1-2 unsatisfied), who filed a resource; micro_wish,
+    volunteer_event and co_event start empty."""
+    out = dict(frames)
+    resources = out["unit_resource"].copy()
+    resources["filed_by"] = None
+    out["unit_resource"] = resources
+    needs = out["community_need"].copy()
+    needs["closed_at"] = None
+    needs["version"] = 1
+    out["community_need"] = needs
+    projects = out["co_project"].copy()
+    rating = pd.to_numeric(projects.pop("rating"), errors="coerce")
+    projects["satisfaction"] = np.select(
+        [rating >= 4, rating == 3, rating <= 2],
+        [
+            CallbackRating.SATISFIED.value,
+            CallbackRating.BASICALLY_SATISFIED.value,
+            CallbackRating.UNSATISFIED.value,
+        ],
+        default=None,
+    )
+    projects["satisfaction"] = projects["satisfaction"].where(rating.notna(), None)
+    projects["rated_at"] = projects["completed_at"].where(rating.notna(), None)
+    for column in ("paired_by", "started_at", "cancelled_at"):
+        projects[column] = None
+    projects["version"] = 1
+    out["co_project"] = projects
+    return out
+
+
+STEPS: Final[dict[int, Callable[[Frames], Frames]]] = {2: _two_to_three}
+"""Version ``v`` -> the function that turns schema ``v`` frames into schema ``v + 1``."""
+
+
+def schema_version_of(path: Path) -> int:
+    """The schema version recorded in a mapgov database (without opening it as a store)."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        finally:
+            con.close()
+        return int(row[0])
+    except (sqlite3.Error, TypeError, ValueError) as err:
+        msg = f"{path} is not a mapgov database ({err})"
+        raise StoreError(msg) from err
+
+
+def _read_all(path: Path) -> tuple[Frames, dict[str, str]]:
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        frames = {
+            name: pd.read_sql_query(f"SELECT * FROM {name}", con)
+            for name in sorted(names - {"meta"})
+            if not name.startswith("sqlite_")
+        }
+        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    finally:
+        con.close()
+    return frames, meta
+
+
+def migrate(path: Path | str, *, keep_old: bool = True) -> tuple[int, int]:
+    """Upgrade the database at `path` to :data:`~mapgov.model.SCHEMA_VERSION` in place.
+
+    Returns
+    -------
+    (from, to)
+        The versions before and after (equal when there was nothing to do).
+
+    Raises
+    ------
+    StoreError
+        If the file is not a mapgov database, is newer than this mapgov, or is older than
+        any step knows; the file is then untouched.
+    """
+    path = Path(path)
+    if not path.is_file():
+        msg = f"no database at {path}"
+        raise StoreError(msg)
+    old = schema_version_of(path)
+    if old == SCHEMA_VERSION:
+        return old, old
+    if old > SCHEMA_VERSION or any(v not in STEPS for v in range(old, SCHEMA_VERSION)):
+        msg = f"{path}: cannot migrate schema version {old} to {SCHEMA_VERSION}"
+        raise StoreError(msg, key="error.store.no_migration", path=str(path), version=old)
+    frames, meta = _read_all(path)
+    for version in range(old, SCHEMA_VERSION):
+        frames = STEPS[version](frames)
+    known = {t.name: t for t in TABLES}
+    tables: dict[str, pd.DataFrame] = {}
+    for name, frame in frames.items():
+        if name not in known:
+            continue
+        if name in GEOMETRY_TABLES:
+            geometry = gpd.GeoSeries.from_wkb(frame["geom"], crs="EPSG:4326")
+            frame = gpd.GeoDataFrame(frame.drop(columns="geom"), geometry=geometry)
+        tables[name] = frame
+    if keep_old:
+        shutil.copy2(path, path.with_name(f"{path.stem}.v{old}{path.suffix}"))
+    kept = {k: v for k, v in meta.items() if k not in ("schema_version", "data_version")}
+    kept["data_version"] = str(int(meta.get("data_version", "1")) + 1)
+    kept["migrated_from"] = str(old)
+    write_database(path, tables, kept)
+    return old, SCHEMA_VERSION
