@@ -589,19 +589,20 @@ _RECORDS: Final[dict[CoEntity, tuple[str, str, type[StrEnum]]]] = {
 def record_options(
     frames: CoFrames, entity: CoEntity | str, *, lang: str, community_id: str | None = None
 ) -> dict[str, str]:
-    """The projects, needs or wishes (of `community_id`, if given) for a picker, the ones
-    still under way first: id -> "id · title · status"."""
-    frame_name, key, status = _RECORDS[CoEntity(entity)]
+    """The projects, needs or wishes (of `community_id`, if given) for a picker, by id:
+    id -> "id · title".
+
+    The texts do not carry the status on purpose: a picker whose option texts change with
+    every step would be a new widget after each one and lose the user's choice.
+    """
+    frame_name, key, _ = _RECORDS[CoEntity(entity)]
     rows = getattr(frames, frame_name)
     if community_id is not None:
         rows = rows[rows["community_id"] == community_id]
-    finished = {"done", "completed", "rated", "cancelled"}
-    rows = rows.assign(_done=rows["status"].isin(finished)).sort_values(
-        ["_done", key], kind="stable"
-    )
+    rows = rows.sort_values(key)
     return {
-        i: t(f"{_P}record.option", lang, id=i, title=title, status=label(status(s), lang))
-        for i, title, s in zip(rows[key], rows["title"], rows["status"], strict=True)
+        i: t(f"{_P}record.option", lang, id=i, title=title)
+        for i, title in zip(rows[key], rows["title"], strict=True)
     }
 
 

@@ -52,6 +52,7 @@ from mapgov.model import (
     NeedStatus,
     ProjectStatus,
     VolunteerKind,
+    WishStatus,
 )
 from mapgov.store import open_store
 from mapgov.ui.party import PartyView
@@ -93,6 +94,11 @@ _NEW = "mapgov.cob.new.{}.{}"  # form, field
 _FILTER = "mapgov.cob.filter.{}.{}"  # list, what
 _P = "co_building_page."
 ENTITIES: Final = (CoEntity.PROJECT, CoEntity.NEED, CoEntity.WISH)
+_STATUS: Final[dict[CoEntity, type[StrEnum]]] = {
+    CoEntity.PROJECT: ProjectStatus,
+    CoEntity.NEED: NeedStatus,
+    CoEntity.WISH: WishStatus,
+}
 _ID_COLUMN: Final = {
     CoEntity.PROJECT: "project_id",
     CoEntity.NEED: "need_id",
@@ -575,7 +581,9 @@ def _record_card(ctx: CoView, entity: CoEntity, record: dict[str, Any]) -> None:
     c = _P + "card."
     frames = _ctx_frames(ctx)
     names = cm.community_names(frames, lang)
+    status = _STATUS[entity](record["status"])
     rows = [
+        (t(c + "status", lang), _md(label(status, lang))),
         (t(c + "title", lang), _md(record.get("title"))),
         (t(c + "community", lang), _md(names.get(record.get("community_id") or "", "—"))),
     ]
