@@ -175,6 +175,10 @@ def test_the_page_opens_for_every_role(
     (component,) = at.get("component_instance")
     assert cm.NEED_CLASS in json.loads(component.proto.json_args)["script"]
     assert len(at.dataframe) >= len(cm.LISTS)
+    chosen = at.selectbox(key=ui.record_key("project")).value  # the user's own come first
+    own = get_user(app_db, user).community_id
+    if own is not None:
+        assert cobuild.get(app_db, CoEntity.PROJECT, chosen)["community_id"] == own
 
 
 @pytest.mark.parametrize("user", [LEADER, PLANNER, OTHER_STAFF])

@@ -587,10 +587,15 @@ _RECORDS: Final[dict[CoEntity, tuple[str, str, type[StrEnum]]]] = {
 
 
 def record_options(
-    frames: CoFrames, entity: CoEntity | str, *, lang: str, community_id: str | None = None
+    frames: CoFrames,
+    entity: CoEntity | str,
+    *,
+    lang: str,
+    community_id: str | None = None,
+    first: str | None = None,
 ) -> dict[str, str]:
-    """The projects, needs or wishes (of `community_id`, if given) for a picker, by id:
-    id -> "id · title".
+    """The projects, needs or wishes (of `community_id`, if given) for a picker, by id, those
+    of community `first` (the user's own) first: id -> "id · title".
 
     The texts do not carry the status on purpose: a picker whose option texts change with
     every step would be a new widget after each one and lose the user's choice.
@@ -599,7 +604,7 @@ def record_options(
     rows = getattr(frames, frame_name)
     if community_id is not None:
         rows = rows[rows["community_id"] == community_id]
-    rows = rows.sort_values(key)
+    rows = rows.assign(_other=rows["community_id"] != first).sort_values(["_other", key])
     return {
         i: t(f"{_P}record.option", lang, id=i, title=title)
         for i, title in zip(rows[key], rows["title"], strict=True)

@@ -629,7 +629,14 @@ def record_panel(ctx: CoView) -> None:
         key=ENTITY,
     )
     entity = CoEntity(entity_value or CoEntity.PROJECT.value)
-    options = cm.record_options(frames, entity, lang=lang, community_id=ctx.community_id)
+    user = ctx.user()
+    options = cm.record_options(
+        frames,
+        entity,
+        lang=lang,
+        community_id=ctx.community_id,
+        first=user.community_id if user else None,
+    )
     _flash("record")
     if not options:
         st.info(t(r + "none", lang))
@@ -643,7 +650,6 @@ def record_panel(ctx: CoView) -> None:
         format_func=options.__getitem__,
         key=key,
     )
-    user = ctx.user()
     record = cobuild.get(ctx.store, entity, record_id, user=user)
     left, right = st.columns([1, 1], gap="medium")
     with left:
