@@ -371,11 +371,12 @@ def map_view(ctx: CoView) -> None:
 
 
 # -- matching ------------------------------------------------------------------------------
-def _pair(db: str, user_id: str, lang: str, need_id: str, version: int) -> None:
+def _pair(db: str, user_id: str, lang: str, *, street_id: str, need_id: str, version: int) -> None:
     """The pair button's callback: the chosen candidate becomes the need's project."""
     store = open_store(db)
     unit_id = st.session_state.get(_KEY.format(f"candidate.{need_id}"))
-    candidates = {c.unit_id: c for c in cobuild.rank_units(cobuild.load(store), need_id)}
+    ranked = _ranking(*store.identity(), street_id, need_id)  # as the panel showed it
+    candidates = {c.unit_id: c for c in ranked}
     chosen = candidates.get(str(unit_id))
     try:
         project_id = cobuild.pair(
@@ -446,7 +447,8 @@ def matching_panel(ctx: CoView) -> None:
         type="primary",
         icon=":material/handshake:",
         on_click=_pair,
-        args=(ctx.view.db, user.user_id, lang, need_id, int(need["version"])),
+        args=(ctx.view.db, user.user_id, lang),
+        kwargs={"street_id": ctx.street_id, "need_id": need_id, "version": int(need["version"])},
         key=_KEY.format(f"pair.{need_id}"),
     )
 
