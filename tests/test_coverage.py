@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.sparse import csgraph
 from shapely.geometry import LineString, Point, box
 
 from mapgov import coverage, siting
@@ -277,3 +278,103 @@ def test_exports_keep_chinese_text_and_blank_out_unreachable(tmp_path: Path) -> 
     assert pd.read_excel(xlsx).loc[0, "name"] == "幸福小区"
     with pytest.raises(ValidationError, match="unknown output format"):
         frame_bytes(frame, ".txt")
+
+
+def _summarize_loop(table: pd.DataFrame, kinds: list[str], by: str) -> pd.DataFrame:
+    """The plain reading of coverage.summarize: a loop over the groups (and ALL), in order."""
+    rows = []
+    whole = table.assign(**{by: "ALL"})
+    for frame in (table, whole):
+        for group, g in frame.groupby(by, sort=True):
+            res, eld = g["residents"].to_numpy(), g["elderly"].to_numpy()
+            complete = g["complete"].to_numpy() if "complete" in g else None
+            for kind in kinds:
+                cov = g[f"covered_{kind}"].to_numpy()
+                rows.append(
+                    {
+                        by: group,
+                        "kind": kind,
+                        "buildings": len(g),
+                        "buildings_covered": int(cov.sum()),
+                        "share_buildings": float(cov.mean()),
+                        "residents": int(res.sum()),
+                        "residents_covered": int(res[cov].sum()),
+                        "share_residents": float(res[cov].sum() / res.sum())
+                        if res.sum()
+                        else np.nan,
+                        "elderly": int(eld.sum()),
+                        "elderly_covered": int(eld[cov].sum()),
+                        "share_elderly": float(eld[cov].sum() / eld.sum()) if eld.sum() else np.nan,
+                        "share_complete": float(res[complete].sum() / res.sum())
+                        if complete is not None and res.sum()
+                        else np.nan,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def test_summarize_gives_what_a_loop_over_the_groups_gives() -> None:
+    table = pd.DataFrame(
+        {
+            # c2 before c1 in the table, a building without a community, a community without
+            # residents, one without elderly
+            "community_id": ["c2", "c1", "c2", None, "c3", "c1", "c4"],
+            "residents": [120, 80, 40, 30, 0, 10, 55],
+            "elderly": [20, 0, 5, 3, 0, 0, 0],
+            "covered_clinic": [True, False, True, True, False, True, False],
+            "covered_market": [False, False, True, True, True, True, True],
+        }
+    )
+    table["complete"] = table["covered_clinic"] & table["covered_market"]
+    kinds = ["market", "clinic"]  # not in alphabetical order: rows follow the order given
+    got = coverage.summarize(table, kinds)
+    pd.testing.assert_frame_equal(got, _summarize_loop(table, kinds, "community_id"))
+    assert list(got["community_id"].unique()) == ["c1", "c2", "c3", "c4", "ALL"]
+    whole = got[got["community_id"] == "ALL"].set_index("kind")
+    assert whole.loc["clinic", "residents_covered"] == 120 + 40 + 30 + 10  # with the lone one
+    plain = table.drop(columns="complete")
+    pd.testing.assert_frame_equal(
+        coverage.summarize(plain, ["clinic"]), _summarize_loop(plain, ["clinic"], "community_id")
+    )
+    assert coverage.summarize(plain, ["clinic"])["share_complete"].isna().all()
+    numbered = table.assign(grid=[3, 1, 3, 2, 2, 1, 3])
+    pd.testing.assert_frame_equal(
+        coverage.summarize(numbered, kinds, by="grid"), _summarize_loop(numbered, kinds, "grid")
+    )
+    empty = coverage.summarize(table.iloc[0:0], kinds)
+    assert empty.empty
+    assert list(empty.columns) == ["community_id", "kind", *coverage.SUMMARY_COLUMNS]
+
+
+def test_siting_weighs_no_more_candidates_than_its_cap() -> None:
+    xs = [0, 100, 200, 300, 400, 500]
+    roads = _roads(
+        ((-10, 0), (50, 0)),
+        ((50, 0), (250, 0)),
+        ((250, 0), (450, 0)),
+        ((450, 0), (510, 0)),
+        ((510, 0), (3000, 0)),  # a candidate at 3 km reaches nobody and does not count
+    )
+    graph = walk_graph(roads, crs=UTM)
+    homes = snap(graph, _points([f"h{x}" for x in xs], [(x, 0) for x in xs]))
+    args = (graph, homes, np.full(6, 100), np.zeros(6, dtype=bool))
+    kw = {"metres": 150.0, "k": 2, "building_ids": np.array([f"h{x}" for x in xs])}
+    everything = siting.candidate_nodes(graph)
+    assert len(everything) == 6
+    with pytest.raises(ValidationError, match=r"5 candidate sites lie within 150 m.* than the 4"):
+        siting.best_sites(*args, **kw, max_candidates=4)
+    result = siting.best_sites(*args, **kw, max_candidates=5)
+    assert result.sites["cumulative_residents"].iloc[-1] == 600
+
+
+def test_reach_is_the_plain_search_from_every_candidate(demo_store: Store) -> None:
+    graph = walk_graph(demo_store.read("road"))
+    b = demo_store.read("building")
+    homes = snap(graph, b, b["compound_id"].to_numpy())
+    candidates = siting.candidate_nodes(graph)
+    got = siting._reach(graph, candidates, homes, 300.0)
+    d = csgraph.dijkstra(graph.matrix, directed=False, indices=candidates, limit=300.0)
+    via = np.minimum(d[:, homes.start] + homes.along, d[:, homes.end] + homes.rest)
+    want = homes.link[None, :] + via <= 300.0
+    assert got.shape == want.shape and got.nnz > 0
+    np.testing.assert_array_equal(got.toarray(), want)

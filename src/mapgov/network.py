@@ -4,11 +4,19 @@ Every row of the ``road`` table is one edge (the store splits roads at every jun
 points are the nodes, merged when they lie within a centimetre. Lengths are in metres, measured
 in the local metric CRS (:func:`mapgov.crs.local_metric`). Shortest paths use
 ``scipy.sparse.csgraph.dijkstra``, which answers a whole facility kind in one multi-source pass.
+
+Built for a city at a time (tens of thousands of buildings, about 100,000 road pieces): the
+graph is made from coordinate arrays (one ``pyproj`` transform of every vertex, no shapely
+geometry built per road), and snapping works on the roads' straight segments with numpy over a
+uniform grid of cells, not one geometry call per point. The road lines in the metric CRS
+(:attr:`WalkGraph.edge_geoms`) are only built when something draws them.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import geopandas as gpd
@@ -19,15 +27,17 @@ import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from mapgov.crs import local_metric, require_metric
+from mapgov.crs import WGS84, local_metric, require_metric, utm_for
 from mapgov.errors import ValidationError
 
 __all__ = [
     "Snapped",
     "WalkGraph",
+    "entry_costs",
     "multi_source_distances",
     "nx_graph",
     "nx_multi_source_distances",
+    "point_xy",
     "snap",
     "walk_graph",
 ]
@@ -35,9 +45,228 @@ __all__ = [
 _NODE_GRID_M = 0.01
 _EPS = 1e-6  # zero-length links would vanish from a sparse matrix
 _OWN_RADIUS_M = 60.0  # how far to look for a point's own compound's paths
+_PAIR_ALL_MAX = 64  # a compound with at most this many path segments: try them all
+_OWN_CELL_M = 150.0  # side of a cell of the grid of larger compounds' paths
+_PAIRS_AT_ONCE = 4_000_000  # (point, segment) pairs measured in one go
+_CELL_M = 100.0  # side of a cell of the grid of all roads (the nearest-road search)
+_MAX_CELLS = 4_000_000  # cells of a grid at most: they grow for a very wide network
 
 
 @dataclass(frozen=True)
+class _Grid:
+    """Segments listed per grid cell (and per group: a compound's own paths, or all roads).
+
+    A segment is listed in every cell its bounding box touches, so the cells around a point
+    hold every segment that passes within their reach (and some more).
+    """
+
+    x0: float
+    y0: float
+    cell: float
+    nx: int
+    ny: int
+    keys: np.ndarray  # sorted cell keys (group * nx + ix) * ny + iy that hold segments
+    indptr: np.ndarray  # segments of keys[i]: seg[indptr[i]:indptr[i + 1]]
+    seg: np.ndarray
+
+    def _range(self, v: np.ndarray, r: np.ndarray, origin: float, n: int) -> tuple[Any, Any]:
+        lo = np.floor((v - r - origin) / self.cell)
+        hi = np.floor((v + r - origin) / self.cell)
+        return np.clip(lo, 0, n - 1).astype(np.int64), np.clip(hi, 0, n - 1).astype(np.int64)
+
+    def covers_all(self, px: np.ndarray, py: np.ndarray, r: np.ndarray) -> np.ndarray:
+        """Whether the square of half-side `r` around each point holds every cell."""
+        return (
+            (px - r <= self.x0)
+            & (px + r >= self.x0 + self.nx * self.cell)
+            & (py - r <= self.y0)
+            & (py + r >= self.y0 + self.ny * self.cell)
+        )
+
+    def pairs(
+        self, px: np.ndarray, py: np.ndarray, group: np.ndarray, r: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(point, segment) pairs: the group's segments listed in the cells that the square
+        of half-side `r` around each point touches. Ordered by point; also the number of
+        pairs of each point."""
+        lx, hx = self._range(px, r, self.x0, self.nx)
+        ly, hy = self._range(py, r, self.y0, self.ny)
+        wy = hy - ly + 1
+        point = np.repeat(np.arange(len(px)), (hx - lx + 1) * wy)
+        k = _ranges(np.zeros(len(px), dtype=np.int64), (hx - lx + 1) * wy)
+        ix, iy = lx[point] + k // wy[point], ly[point] + k % wy[point]
+        key = (group[point] * self.nx + ix) * self.ny + iy
+        pos = np.minimum(np.searchsorted(self.keys, key), len(self.keys) - 1)
+        count = np.where(self.keys[pos] == key, self.indptr[pos + 1] - self.indptr[pos], 0)
+        per_point = np.bincount(point, weights=count, minlength=len(px)).astype(np.int64)
+        return np.repeat(point, count), self.seg[_ranges(self.indptr[pos], count)], per_point
+
+
+def _run_starts(ordered: np.ndarray) -> np.ndarray:
+    """Where each run of equal values of a sorted array begins (a boolean mask)."""
+    return np.concatenate([np.ones(min(len(ordered), 1), dtype=bool), ordered[1:] != ordered[:-1]])
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """np.concatenate([np.arange(s, s + c) for s, c in zip(starts, counts)]), vectorised."""
+    counts = np.asarray(counts, dtype=np.int64)
+    ends = np.cumsum(counts)
+    return np.arange(ends[-1] if len(ends) else 0) + np.repeat(starts - (ends - counts), counts)
+
+
+@dataclass(frozen=True)
+class _Segments:
+    """The straight segments of every edge, and the grids to find them near a point."""
+
+    ax: np.ndarray
+    ay: np.ndarray
+    dx: np.ndarray
+    dy: np.ndarray
+    len2: np.ndarray
+    length: np.ndarray
+    offset: np.ndarray  # metres along the edge at the segment's start
+    edge: np.ndarray
+    # each compound's paths: own_seg[own_start[c]:own_start[c] + own_count[c]], in id order
+    own_seg: np.ndarray
+    own_start: np.ndarray
+    own_count: np.ndarray
+    own: _Grid | None  # the paths of compounds too large to pair with all their buildings
+    every: _Grid  # all segments, one group
+
+    def project(
+        self, point: np.ndarray, seg: np.ndarray, px: np.ndarray, py: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Squared distance from each point to its segment, and the fraction along it."""
+        ex, ey = px[point] - self.ax[seg], py[point] - self.ay[seg]
+        dx, dy, len2 = self.dx[seg], self.dy[seg], self.len2[seg]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = np.where(len2 > 0, (ex * dx + ey * dy) / len2, 0.0)
+        t = np.clip(t, 0.0, 1.0)
+        ex -= t * dx
+        ey -= t * dy
+        return ex * ex + ey * ey, t
+
+
+def _grid(
+    seg_box: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    seg: np.ndarray,
+    group: np.ndarray,
+    bounds: tuple[float, float, float, float],
+    cell: float,
+) -> _Grid:
+    """List segments `seg` (of group `group[seg]`) in the cells of a grid over `bounds`
+    (keys stay far below 2**63: at most 4e6 cells times the number of groups)."""
+    x0, y0, x1, y1 = bounds
+    cell = max(cell, float(np.sqrt((x1 - x0) * (y1 - y0) / _MAX_CELLS)))
+    nx = int((x1 - x0) // cell) + 1
+    ny = int((y1 - y0) // cell) + 1
+    bx0, by0, bx1, by1 = (a[seg] for a in seg_box)
+
+    def index(v: np.ndarray, origin: float) -> np.ndarray:  # as _Grid._range
+        return np.floor((v - origin) / cell).astype(np.int64)
+
+    lx, hx, ly, hy = index(bx0, x0), index(bx1, x0), index(by0, y0), index(by1, y0)
+    wy = hy - ly + 1
+    n = (hx - lx + 1) * wy
+    if (n == 1).all():  # every segment within one cell (short segments, large cells)
+        which, key = np.arange(len(seg)), lx * ny + ly
+    else:
+        which = np.repeat(np.arange(len(seg)), n)
+        k = _ranges(np.zeros(len(seg), dtype=np.int64), n)
+        key = (lx[which] + k // wy[which]) * ny + ly[which] + k % wy[which]
+    g = group[seg]
+    if g.any():
+        key += g[which] * (nx * ny)
+    order = np.argsort(key)
+    key = key[order]
+    first = np.flatnonzero(_run_starts(key))
+    keys = key[first]
+    return _Grid(
+        x0=x0,
+        y0=y0,
+        cell=cell,
+        nx=nx,
+        ny=ny,
+        keys=keys,
+        indptr=np.append(first, len(key)).astype(np.int64),
+        seg=seg[which[order]],
+    )
+
+
+@dataclass(frozen=True)
+class _Core:
+    """The network split into its 2-core and the trees that hang off it.
+
+    Dead ends (a path to one building, a gate link, a cul-de-sac) are peeled off round by
+    round: in each round the nodes with one neighbour left go, each hanging from that
+    neighbour (its parent). What is never peeled is the core (every node of it lies on a
+    cycle or between two cycles; a tree with no cycle keeps one node). A shortest path between
+    two core nodes never enters a tree, so the search runs on the core alone, and the trees
+    are answered exactly by two passes over the rounds.
+
+    The passes work in peeling order: position p holds node ``order[p]``, the core first (in
+    node order), then the nodes peeled in round 1, round 2 ... (``rounds[k]`` is the slice of
+    positions of round k), so each round reads and writes one slice.
+    """
+
+    order: np.ndarray  # node at each position
+    where: np.ndarray  # position of each node
+    size: int  # the core's nodes: positions 0 .. size - 1
+    matrix: sparse.csr_matrix  # the core's edges, by position
+    parent: np.ndarray  # position of the parent of each peeled position (-1 in the core)
+    weight: np.ndarray  # length of the edge to it
+    rounds: tuple[slice, ...]
+
+
+def _peel(matrix: sparse.csr_matrix) -> _Core:
+    """Split a symmetric matrix (no loops, one entry per pair) into core and trees."""
+    n = matrix.shape[0]
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+    full_deg = np.diff(indptr)
+    deg = full_deg.copy()
+    alive = np.ones(n, dtype=bool)
+    parent = np.full(n, -1, dtype=np.int64)
+    weight = np.zeros(n)
+    peeled = []
+    leaves = np.flatnonzero(deg == 1)
+    while len(leaves):
+        pos = _ranges(indptr[leaves], full_deg[leaves])
+        owner = np.repeat(np.arange(len(leaves)), full_deg[leaves])
+        live = alive[indices[pos]]  # the one neighbour still there
+        par = np.empty(len(leaves), dtype=np.int64)
+        par[owner[live]] = indices[pos[live]]
+        w = np.empty(len(leaves))
+        w[owner[live]] = data[pos[live]]
+        # two leaves joined only to each other: the lower one stays (a tree's last node)
+        leaf = np.zeros(n, dtype=bool)
+        leaf[leaves] = True
+        go = ~(leaf[par] & (leaves < par))
+        leaves, par, w = leaves[go], par[go], w[go]
+        alive[leaves] = False
+        parent[leaves] = par
+        weight[leaves] = w
+        peeled.append(leaves)
+        lost = np.bincount(par, minlength=n)  # neighbours each node lost this round
+        deg -= lost
+        deg[leaves] = 0
+        leaves = np.flatnonzero((lost > 0) & (deg == 1) & alive)
+    core = np.flatnonzero(alive)
+    order = np.concatenate([core, *peeled]).astype(np.int64)
+    where = np.empty(n, dtype=np.int64)
+    where[order] = np.arange(n)
+    ends = np.cumsum([len(core), *(len(r) for r in peeled)])
+    return _Core(
+        order=order,
+        where=where,
+        size=len(core),
+        matrix=matrix[core][:, core].tocsr(),
+        parent=np.where(parent[order] >= 0, where[np.maximum(parent[order], 0)], -1),
+        weight=weight[order],
+        rounds=tuple(slice(a, b) for a, b in itertools.pairwise(ends.tolist())),
+    )
+
+
+@dataclass(frozen=True, eq=False)
 class WalkGraph:
     """A walking network in metres.
 
@@ -46,15 +275,17 @@ class WalkGraph:
     xy
         (n, 2) node coordinates in `crs`.
     matrix
-        (n, n) symmetric CSR matrix of edge lengths in metres.
+        (n, n) symmetric CSR matrix of edge lengths in metres (both directions stored).
     crs
         The metric CRS of `xy`.
     edge_start, edge_end, edge_length
         For every road row: its first and last node and its length in metres.
-    edge_geoms
-        The road lines in `crs`.
-    edge_compound
-        The compound of each road row (internal paths and gate links), else None.
+    edge_group, compounds
+        For every road row the code of its compound (internal paths and gate links), -1 for
+        a public road; `compounds` holds the compound id of each code.
+    vertex_xy, vertex_edge
+        Every vertex of every road line in `crs`, in order, and the edge it belongs to (the
+        lines' coordinates; :attr:`edge_geoms` are built from them).
     """
 
     xy: np.ndarray
@@ -63,8 +294,10 @@ class WalkGraph:
     edge_start: np.ndarray
     edge_end: np.ndarray
     edge_length: np.ndarray
-    edge_geoms: np.ndarray
-    edge_compound: np.ndarray
+    edge_group: np.ndarray
+    compounds: pd.Index
+    vertex_xy: np.ndarray
+    vertex_edge: np.ndarray
 
     @property
     def n_nodes(self) -> int:
@@ -75,11 +308,67 @@ class WalkGraph:
         """Connected-component label of every node."""
         return csgraph.connected_components(self.matrix, directed=False)[1]
 
+    @cached_property
+    def edge_geoms(self) -> np.ndarray:
+        """The road lines in `crs` (built on first use)."""
+        return shapely.linestrings(self.vertex_xy, indices=self.vertex_edge)
+
+    @cached_property
+    def edge_compound(self) -> np.ndarray:
+        """The compound id of each road row (internal paths and gate links), else None."""
+        ids = np.asarray([*self.compounds, None], dtype=object)
+        return ids[self.edge_group]  # code -1: the None at the end
+
+    @cached_property
+    def _core(self) -> _Core:
+        """The core and its trees (built on first use, then kept with the graph)."""
+        return _peel(self.matrix)
+
+    @cached_property
+    def _segments(self) -> _Segments:
+        """The snapping index (built on first use, then kept with the graph)."""
+        x, y, owner = self.vertex_xy[:, 0], self.vertex_xy[:, 1], self.vertex_edge
+        i = np.flatnonzero(owner[1:] == owner[:-1])  # segment i runs from vertex i to i + 1
+        ax, ay, bx, by = x[i], y[i], x[i + 1], y[i + 1]
+        dx, dy = bx - ax, by - ay
+        seg_len = np.sqrt(dx * dx + dy * dy)
+        edge = owner[i]
+        before = np.concatenate([[0.0], np.cumsum(seg_len)[:-1]])
+        first = np.searchsorted(edge, edge)  # the edge's first segment (edges are in order)
+        offset = before - before[first]
+        box = (np.minimum(ax, bx), np.minimum(ay, by), np.maximum(ax, bx), np.maximum(ay, by))
+        bounds = (
+            float(box[0].min()),
+            float(box[1].min()),
+            float(box[2].max()),
+            float(box[3].max()),
+        )
+        codes = self.edge_group[edge].astype(np.int64)
+        own_seg = np.flatnonzero(codes >= 0)
+        own_seg = own_seg[np.argsort(codes[own_seg], kind="stable")]
+        own_count = np.bincount(codes[own_seg], minlength=len(self.compounds))
+        big = np.flatnonzero(own_count[codes[own_seg]] > _PAIR_ALL_MAX)
+        return _Segments(
+            ax=ax,
+            ay=ay,
+            dx=dx,
+            dy=dy,
+            len2=dx * dx + dy * dy,
+            length=seg_len,
+            offset=offset,
+            edge=edge,
+            own_seg=own_seg,
+            own_start=np.cumsum(own_count) - own_count,
+            own_count=own_count,
+            own=_grid(box, own_seg[big], codes, bounds, _OWN_CELL_M) if len(big) else None,
+            every=_grid(box, np.arange(len(i)), np.zeros(len(i), dtype=np.int64), bounds, _CELL_M),
+        )
+
 
 @dataclass(frozen=True)
 class Snapped:
     """Where points enter the network: on edge (start, end), `along` metres from its start,
-    after a straight link of `link` metres."""
+    after a straight link of `link` metres (inf for a point without a location)."""
 
     start: np.ndarray
     end: np.ndarray
@@ -94,6 +383,18 @@ class Snapped:
         return self.link + np.minimum(via_start, via_end)
 
 
+def _transform(
+    x: np.ndarray, y: np.ndarray, src: Any, dst: pyproj.CRS
+) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates from `src` to `dst` (x = east / longitude, as geopandas' ``to_crs``)."""
+    src = pyproj.CRS.from_user_input(src)
+    if src.equals(dst):
+        return x, y
+    tr = pyproj.Transformer.from_crs(src, dst, always_xy=True)
+    tx, ty = tr.transform(x, y)
+    return np.asarray(tx, dtype=float), np.asarray(ty, dtype=float)
+
+
 def walk_graph(roads: gpd.GeoDataFrame, *, crs: pyproj.CRS | None = None) -> WalkGraph:
     """Build the walking graph of a ``road`` layer.
 
@@ -101,65 +402,163 @@ def walk_graph(roads: gpd.GeoDataFrame, *, crs: pyproj.CRS | None = None) -> Wal
     ----------
     roads
         Lines with optional ``compound_id`` (internal paths and gate links of a compound).
+        Empty rows are left out; a MultiLineString is merged into one line where it can be,
+        else left out. Every vertex is transformed once, as coordinates.
     crs
         Metric CRS to measure in (default: the UTM zone of the roads).
+
+    Raises
+    ------
+    ValidationError
+        If there are no usable roads, or the layer has no CRS.
     """
     if roads.empty:
         msg = "there are no roads: the walking network is empty"
         raise ValidationError(msg)
-    crs = crs or local_metric(roads)
-    lines = roads.to_crs(crs)
-    raw = lines.geometry.to_numpy()
-    lines = lines[~(shapely.is_missing(raw) | shapely.is_empty(raw))]
-    multi = (lines.geom_type == "MultiLineString").to_numpy()
-    if multi.any():
-        merged = lines.geometry.to_numpy().copy()
-        merged[multi] = shapely.line_merge(merged[multi])
-        lines = lines.set_geometry(gpd.GeoSeries(merged, index=lines.index, crs=lines.crs))
-    lines = lines[(lines.geom_type == "LineString").to_numpy()]  # unmergeable: skipped
-    roads = roads.loc[lines.index]
-    geoms = lines.geometry.to_numpy()
-    coords, owner = shapely.get_coordinates(geoms, return_index=True)
-    counts = np.bincount(owner, minlength=len(geoms))
+    if roads.crs is None:
+        msg = "the road layer has no CRS; name one before measuring it"
+        raise ValidationError(msg)
+    lines, keep = _lines(roads)
+    coords, owner = shapely.get_coordinates(lines, return_index=True)
+    crs = pyproj.CRS.from_user_input(crs) if crs is not None else _local_metric(roads, coords)
+    x, y = _transform(coords[:, 0], coords[:, 1], roads.crs, crs)
+    n_edges = len(keep)
+    counts = np.bincount(owner, minlength=n_edges)
     last = np.cumsum(counts) - 1
-    ends = np.vstack([coords[last - counts + 1], coords[last]])  # first and last vertices
-    cells = np.round(ends / _NODE_GRID_M).astype(np.int64)
-    cells -= cells.min(axis=0)
-    keys = cells[:, 0] * (int(cells[:, 1].max()) + 1) + cells[:, 1]  # one int64 per cm cell
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    n_edges = len(geoms)
+    head = last - counts + 1
+    # nodes: the lines' first and last vertices, one per centimetre cell (columns apart:
+    # numpy reduces an (n, 2) array along its long axis far more slowly)
+    end_x, end_y = np.concatenate([x[head], x[last]]), np.concatenate([y[head], y[last]])
+    cx = np.round(end_x / _NODE_GRID_M).astype(np.int64)
+    cy = np.round(end_y / _NODE_GRID_M).astype(np.int64)
+    cx -= cx.min()
+    cy -= cy.min()
+    inverse, first = _unique_cells(cx * (int(cy.max()) + 1) + cy)
     u, v = inverse[:n_edges], inverse[n_edges:]
-    length = np.maximum(shapely.length(geoms), _EPS)
-    edges = pd.DataFrame({"a": np.minimum(u, v), "b": np.maximum(u, v), "w": length})
-    edges = edges[edges["a"] != edges["b"]].groupby(["a", "b"], as_index=False)["w"].min()
-    n = len(first)
-    a, b, w = edges["a"].to_numpy(), edges["b"].to_numpy(), edges["w"].to_numpy()
-    matrix = sparse.coo_matrix(
-        (np.concatenate([w, w]), (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n)
-    ).tocsr()
-    comp = (
-        roads["compound_id"].to_numpy(dtype=object)
-        if "compound_id" in roads.columns
-        else np.full(n_edges, None, dtype=object)
-    )
-    comp = np.where(pd.notna(comp), comp, None)
+    inside = owner[1:] == owner[:-1]  # steps within a line, not from one line to the next
+    dx, dy = np.diff(x)[inside], np.diff(y)[inside]
+    step_len = np.sqrt(dx * dx + dy * dy)
+    length = np.maximum(np.bincount(owner[1:][inside], weights=step_len, minlength=n_edges), _EPS)
+    if "compound_id" in roads.columns:
+        group, compounds = pd.factorize(roads["compound_id"].iloc[keep])
+    else:
+        group, compounds = np.full(n_edges, -1), pd.Index([], dtype=object)
     return WalkGraph(
-        xy=ends[first],
-        matrix=matrix,
+        xy=np.column_stack([end_x[first], end_y[first]]),
+        matrix=_matrix(u, v, length, len(first)),
         crs=crs,
         edge_start=u,
         edge_end=v,
         edge_length=length,
-        edge_geoms=geoms,
-        edge_compound=comp,
+        edge_group=np.asarray(group, dtype=np.int64),
+        compounds=pd.Index(compounds, dtype=object),
+        vertex_xy=np.column_stack([x, y]),
+        vertex_edge=owner,
     )
 
 
-def _points_xy(graph: WalkGraph, points: gpd.GeoSeries | gpd.GeoDataFrame) -> np.ndarray:
-    pts = points.to_crs(graph.crs) if points.crs is not None else points
-    require_metric(pts)
-    geom = pts.geometry if isinstance(pts, gpd.GeoDataFrame) else pts
-    return geom.representative_point().to_numpy()
+def _lines(roads: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The usable road lines and their rows: empty rows are left out, a MultiLineString is
+    merged into one line where it can be, else left out."""
+    geoms = roads.geometry.to_numpy()
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    kind = shapely.get_type_id(geoms)
+    multi = ok & (kind == shapely.GeometryType.MULTILINESTRING)
+    if multi.any():
+        geoms = geoms.copy()
+        geoms[multi] = shapely.line_merge(geoms[multi])
+        kind = shapely.get_type_id(geoms)
+    ok &= kind == shapely.GeometryType.LINESTRING  # unmergeable: skipped
+    keep = np.flatnonzero(ok)
+    if not len(keep):
+        msg = "no road has a usable line: the walking network is empty"
+        raise ValidationError(msg)
+    return geoms[keep], keep
+
+
+def _matrix(u: np.ndarray, v: np.ndarray, length: np.ndarray, n: int) -> sparse.csr_matrix:
+    """The symmetric (n, n) matrix of edges u-v: one edge per pair of nodes (the shortest),
+    none from a node to itself."""
+    loop = u == v
+    a, b, w = np.minimum(u, v)[~loop], np.maximum(u, v)[~loop], length[~loop]
+    pair = a * n + b
+    order = np.argsort(pair)
+    pair, w = pair[order], w[order]
+    start = np.flatnonzero(_run_starts(pair))
+    if len(start) < len(pair):
+        w = np.minimum.reduceat(w, start)
+        pair = pair[start]
+    a, b = pair // n, pair % n
+    return sparse.csr_matrix(
+        (np.concatenate([w, w]), (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n)
+    )
+
+
+def _local_metric(roads: gpd.GeoDataFrame, coords: np.ndarray) -> pyproj.CRS:
+    """:func:`mapgov.crs.local_metric` of the roads, from their coordinates when they are
+    already in WGS 84 (no second pass over the geometries for their bounds)."""
+    if not pyproj.CRS.from_user_input(roads.crs).equals(WGS84) or not len(coords):
+        return local_metric(roads)
+    lon, lat = coords[:, 0], coords[:, 1]
+    return utm_for((lon.min() + lon.max()) / 2, (lat.min() + lat.max()) / 2)
+
+
+def _unique_cells(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=True, return_index=True)`` without its stable sort:
+    the code of each key (in sorted key order) and the first position of each code."""
+    order = np.argsort(keys)
+    ordered = keys[order]
+    new = _run_starts(ordered)
+    start = np.flatnonzero(new)
+    inverse = np.empty(len(keys), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return inverse, np.minimum.reduceat(order, start)
+
+
+def point_xy(points: gpd.GeoSeries | gpd.GeoDataFrame, crs: pyproj.CRS) -> np.ndarray:
+    """(n, 2) coordinates in `crs` (metric) of a point of each geometry (NaN where empty).
+
+    A point is itself; any other shape gives its representative point (``point_on_surface``,
+    inside it), found in the layer's own CRS and then transformed: only one coordinate per
+    row goes through the projection.
+    """
+    require_metric(gpd.GeoSeries([], crs=crs))
+    if points.crs is None:
+        require_metric(points)  # raises: no CRS
+    geoms = points.geometry.to_numpy()  # a GeoSeries is its own geometry
+    kind = shapely.get_type_id(geoms)  # -1: missing
+    x, y = np.full(len(geoms), np.nan), np.full(len(geoms), np.nan)
+    ok = np.flatnonzero((kind >= 0) & ~shapely.is_empty(geoms))
+    geoms = geoms[ok]
+    if not (kind[ok] == shapely.GeometryType.POINT).all():
+        geoms = shapely.point_on_surface(geoms)
+    x[ok], y[ok] = _transform(shapely.get_x(geoms), shapely.get_y(geoms), points.crs, crs)
+    return np.column_stack([x, y])
+
+
+def _blocks(count: np.ndarray) -> list[slice]:
+    """Consecutive slices of points whose pairs (`count` each) stay near _PAIRS_AT_ONCE."""
+    if not len(count):
+        return []
+    block = np.cumsum(count) // _PAIRS_AT_ONCE
+    cut = np.flatnonzero(np.diff(block)) + 1
+    return [slice(a, b) for a, b in itertools.pairwise([0, *cut.tolist(), len(count)])]
+
+
+def _nearest(seg: np.ndarray, d2: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per point, of its `count` pairs (pairs ordered by point): the nearest segment (the
+    lowest id among equals, -1 without pairs) and its squared distance (inf without)."""
+    best_seg = np.full(len(count), -1, dtype=np.int64)
+    best_d2 = np.full(len(count), np.inf)
+    has = np.flatnonzero(count)
+    if not len(has):
+        return best_seg, best_d2
+    start = (np.cumsum(count) - count)[has]
+    best = np.minimum.reduceat(d2, start)
+    tied = np.where(d2 == np.repeat(best, count[has]), seg, np.iinfo(np.int64).max)
+    best_seg[has] = np.minimum.reduceat(tied, start)
+    best_d2[has] = best
+    return best_seg, best_d2
 
 
 def snap(
@@ -170,37 +569,109 @@ def snap(
     With `groups` (e.g. each building's compound id), a point enters through the nearest edge
     of its own group when one lies within 60 m: a building is reached through its own
     compound's paths and gates, not across the fence from the street outside.
+
+    The point of a polygon is its representative point (see :func:`point_xy`). A row without
+    a geometry gets an infinite link: it reaches nothing. Among edges at exactly the same
+    distance the first road row wins.
     """
-    pts = _points_xy(graph, points)
-    tree = shapely.STRtree(graph.edge_geoms)
-    edge = np.full(len(pts), -1, dtype=np.int64)
-    if groups is not None:
-        groups = np.asarray(groups, dtype=object)
-        # all (point, edge) pairs within the radius, kept where the edge is the point's own
-        # compound's; the nearest of those wins (vectorised: no loop over compounds)
-        pi, ei = tree.query(pts, predicate="dwithin", distance=_OWN_RADIUS_M)
-        same = pd.notna(groups[pi]) & (graph.edge_compound[ei] == groups[pi])
-        pi, ei = pi[same], ei[same]
-        if len(pi):
-            d = shapely.distance(graph.edge_geoms[ei], pts[pi])
-            order = np.lexsort((d, pi))
-            first = np.unique(pi[order], return_index=True)[1]
-            edge[pi[order][first]] = ei[order][first]
-    rest = np.flatnonzero(edge < 0)
-    if len(rest):
-        edge[rest] = tree.query_nearest(pts[rest], all_matches=False)[1]
-    lines = graph.edge_geoms[edge]
-    along = shapely.line_locate_point(lines, pts)
-    link = shapely.distance(lines, pts)
+    xy = point_xy(points, graph.crs)
+    return _snap_xy(graph, xy, groups)
+
+
+def _snap_segments(graph: WalkGraph, xy: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
+    """The segment each point enters by (-1 for a point without coordinates)."""
+    idx = graph._segments
+    px, py = xy[:, 0], xy[:, 1]
+    located = np.isfinite(px) & np.isfinite(py)
+    seg = np.full(len(xy), -1, dtype=np.int64)
+    if groups is not None and len(graph.compounds):
+        code = graph.compounds.get_indexer(pd.Index(np.asarray(groups, dtype=object), dtype=object))
+        _own_nearest(idx, px, py, np.where(located, code, -1), seg)
+    _any_nearest(idx, px, py, np.flatnonzero(located & (seg < 0)), seg)
+    return seg
+
+
+def _snap_xy(graph: WalkGraph, xy: np.ndarray, groups: np.ndarray | None) -> Snapped:
+    idx = graph._segments
+    px, py = xy[:, 0], xy[:, 1]
+    seg = _snap_segments(graph, xy, groups)
+    ok = np.flatnonzero(seg >= 0)
+    d2, t = idx.project(ok, seg[ok], px, py)
+    edge = idx.edge[seg[ok]]
     length = graph.edge_length[edge]
-    along = np.clip(along, 0, length)
-    return Snapped(
-        start=graph.edge_start[edge],
-        end=graph.edge_end[edge],
-        along=along,
-        rest=length - along,
-        link=link,
+    along = np.zeros(len(xy))
+    link = np.full(len(xy), np.inf)
+    start = np.zeros(len(xy), dtype=np.int64)
+    end = np.zeros(len(xy), dtype=np.int64)
+    along[ok] = np.clip(idx.offset[seg[ok]] + t * idx.length[seg[ok]], 0, length)
+    link[ok] = np.sqrt(d2)
+    start[ok] = graph.edge_start[edge]
+    end[ok] = graph.edge_end[edge]
+    rest = np.zeros(len(xy))
+    rest[ok] = length - along[ok]
+    return Snapped(start=start, end=end, along=along, rest=rest, link=link)
+
+
+def _own_nearest(
+    idx: _Segments, px: np.ndarray, py: np.ndarray, code: np.ndarray, seg: np.ndarray
+) -> None:
+    """Set `seg` of each point with a compound (`code` >= 0) to the nearest path segment of
+    its compound within 60 m, if there is one."""
+    big = idx.own_count[code] > _PAIR_ALL_MAX
+    # a small compound: every point with every path segment of its compound
+    small = np.flatnonzero((code >= 0) & ~big)
+    count = idx.own_count[code[small]]
+    for block in _blocks(count):
+        pts, n = small[block], count[block]
+        s = idx.own_seg[_ranges(idx.own_start[code[pts]], n)]
+        d2, _ = idx.project(np.repeat(np.arange(len(pts)), n), s, px[pts], py[pts])
+        best, best_d2 = _nearest(s, d2, n)
+        near = best_d2 <= _OWN_RADIUS_M**2
+        seg[pts[near]] = best[near]
+    # a large one: its path segments listed in the grid cells within reach
+    large = np.flatnonzero((code >= 0) & big)
+    if len(large) and idx.own is not None:
+        qx, qy = px[large], py[large]
+        radius = np.full(len(large), _OWN_RADIUS_M)
+        point, s, count = idx.own.pairs(qx, qy, code[large].astype(np.int64), radius)
+        d2, _ = idx.project(point, s, qx, qy)
+        best, best_d2 = _nearest(s, d2, count)
+        near = best_d2 <= _OWN_RADIUS_M**2
+        seg[large[near]] = best[near]
+
+
+def _any_nearest(
+    idx: _Segments, px: np.ndarray, py: np.ndarray, todo: np.ndarray, seg: np.ndarray
+) -> None:
+    """Set `seg` of the points `todo` to the nearest segment of all: squares of doubling
+    size around each point until the nearest segment found is surely the nearest."""
+    radius = idx.every.cell / 2
+    while len(todo):
+        r = np.full(len(todo), radius)
+        tx, ty = px[todo], py[todo]
+        point, s, count = idx.every.pairs(tx, ty, np.zeros(len(todo), dtype=np.int64), r)
+        d2, _ = idx.project(point, s, tx, ty)
+        best, best_d2 = _nearest(s, d2, count)
+        done = (best_d2 <= radius * radius) | (idx.every.covers_all(tx, ty, r) & (best >= 0))
+        seg[todo[done]] = best[done]
+        todo = todo[~done]
+        radius *= 2
+
+
+def entry_costs(sources: Snapped) -> tuple[np.ndarray, np.ndarray]:
+    """The network nodes where `sources` enter, each with its cheapest entry cost (metres):
+    the link plus the way along the edge to that end. Sources without a location are left
+    out."""
+    nodes = np.concatenate([sources.start, sources.end])
+    cost = np.maximum(
+        np.concatenate([sources.link + sources.along, sources.link + sources.rest]), _EPS
     )
+    fin = np.isfinite(cost)
+    nodes, cost = nodes[fin], cost[fin]
+    order = np.lexsort((cost, nodes))
+    nodes, cost = nodes[order], cost[order]
+    first = _run_starts(nodes)
+    return nodes[first], cost[first]
 
 
 def multi_source_distances(
@@ -208,9 +679,16 @@ def multi_source_distances(
 ) -> np.ndarray:
     """Distance from every node to the nearest source, in one Dijkstra pass.
 
-    A virtual node joined to both ends of each source's edge (by the source's link plus the way
-    along the edge) makes the entry exact: distance(node) = min over sources of link + network
-    distance.
+    A virtual node with an edge to both ends of each source's edge (weighing the source's link
+    plus the way along the edge) makes the entry exact: distance(node) = min over sources of
+    link + network distance.
+
+    The pass runs on the network's core only (see :class:`_Core`; about 40 % of the nodes of
+    the demo city): first each tree hands its best entry up to the core node it hangs from,
+    then one Dijkstra from the virtual node over the core (its matrix holds both directions of
+    every edge, so the virtual node is one more row appended to it and the search runs as a
+    directed one), then the trees take their distances down from the core. Every distance is
+    the same sum along the same path as a Dijkstra over the whole network.
 
     Returns
     -------
@@ -218,19 +696,32 @@ def multi_source_distances(
         Metres per node, inf where no source is within `limit`.
     """
     n = graph.n_nodes
-    if len(sources.start) == 0:
+    nodes, cost = entry_costs(sources)
+    if not len(nodes):
         return np.full(n, np.inf)
-    nodes = np.concatenate([sources.start, sources.end])
-    cost = np.maximum(
-        np.concatenate([sources.link + sources.along, sources.link + sources.rest]), _EPS
-    )
-    off = pd.DataFrame({"s": nodes, "o": cost}).groupby("s")["o"].min()
-    extra = sparse.coo_matrix(
-        (off.to_numpy(), (np.full(len(off), n), off.index.to_numpy())), shape=(n + 1, n + 1)
-    )
-    base = sparse.block_diag([graph.matrix, sparse.csr_matrix((1, 1))], format="csr")
-    full = (base + extra + extra.T).tocsr()
-    return csgraph.dijkstra(full, directed=False, indices=n, limit=limit)[:n]
+    core = graph._core
+    up = np.full(n, np.inf)  # by position: the best entry within the node's own tree, or at it
+    up[core.where[nodes]] = cost
+    for r in core.rounds:  # leaves first: each hands its best up to its parent
+        np.minimum.at(up, core.parent[r], up[r] + core.weight[r])
+    dist = np.full(n, np.inf)
+    k = core.size
+    seeds = np.flatnonzero(np.isfinite(up[:k]))
+    if len(seeds):
+        m = core.matrix
+        full = sparse.csr_matrix(
+            (
+                np.concatenate([m.data, up[seeds]]),
+                np.concatenate([m.indices, seeds.astype(m.indices.dtype)]),
+                np.append(m.indptr, m.indptr[-1] + len(seeds)).astype(m.indptr.dtype),
+            ),
+            shape=(k + 1, k + 1),
+        )
+        dist[:k] = csgraph.dijkstra(full, directed=True, indices=k, limit=limit)[:k]
+    for r in reversed(core.rounds):  # from the core outwards: through the parent or below
+        dist[r] = np.minimum(up[r], dist[core.parent[r]] + core.weight[r])
+    dist[dist > limit] = np.inf
+    return dist[core.where]
 
 
 def nx_graph(graph: WalkGraph) -> Any:
@@ -258,14 +749,12 @@ def nx_multi_source_distances(
     import networkx as nx
 
     g = nxg if nxg is not None else nx_graph(graph)
-    nodes = np.concatenate([sources.start, sources.end])
-    cost = np.maximum(
-        np.concatenate([sources.link + sources.along, sources.link + sources.rest]), _EPS
-    )
-    start = pd.DataFrame({"s": nodes, "o": cost}).groupby("s")["o"].min()
+    nodes, cost = entry_costs(sources)
     g.add_node(-1)  # a virtual source, removed again: `nxg` may be shared between kinds
     try:
-        g.add_weighted_edges_from((-1, int(node), float(c)) for node, c in start.items())
+        g.add_weighted_edges_from(
+            zip([-1] * len(nodes), nodes.tolist(), cost.tolist(), strict=True)
+        )
         found = nx.multi_source_dijkstra_path_length(g, {-1}, cutoff=limit)
     finally:
         g.remove_node(-1)

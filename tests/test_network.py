@@ -1,0 +1,224 @@
+"""The walking graph, snapping and multi-source distances against plain references.
+
+The engine builds the graph from coordinate arrays, snaps with numpy over a grid, and searches
+only the network's core (the trees hanging off it are answered in two passes). Each test here
+compares one of those with the straightforward way (shapely on the lines, one Dijkstra over the
+whole matrix) on networks made to contain the awkward cases.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from scipy import sparse
+from scipy.sparse import csgraph
+from shapely.geometry import LineString, MultiLineString, Point, Polygon
+
+from mapgov import network
+from mapgov.errors import ValidationError
+from mapgov.network import Snapped, multi_source_distances, snap, walk_graph
+
+UTM = "EPSG:32649"
+
+
+def _random_roads(seed: int, n: int = 120, compounds: int = 6) -> gpd.GeoDataFrame:
+    """Lines of 2 to 4 vertices, many sharing end points (junctions), some in compounds."""
+    rng = np.random.default_rng(seed)
+    hubs = rng.uniform(0, 1000, size=(40, 2))
+    lines, comp = [], []
+    for _ in range(n):
+        a, b = hubs[rng.integers(0, len(hubs), 2)]
+        inner = rng.uniform(0, 1000, size=(rng.integers(0, 3), 2))
+        lines.append(LineString([a, *inner, b]))
+        comp.append(f"K{rng.integers(compounds)}" if rng.random() < 0.5 else None)
+    return gpd.GeoDataFrame({"compound_id": comp}, geometry=lines, crs=UTM)
+
+
+def _reference_nearest(
+    graph: network.WalkGraph, xy: np.ndarray, groups: np.ndarray | None
+) -> tuple[list[set[int]], np.ndarray]:
+    """Per point, the shapely way (one query per point): the edges at the least distance
+    (its own compound's within 60 m if any, else all; several where they tie, as at a
+    junction) and that distance."""
+    geoms = graph.edge_geoms
+    ties, least = [], []
+    for i, (x, y) in enumerate(xy):
+        d = shapely.distance(geoms, Point(x, y))
+        mine = groups[i] if groups is not None else None
+        own = graph.edge_compound == mine if mine is not None else np.zeros(len(d), bool)
+        pool = own & (d <= 60) if (own & (d <= 60)).any() else np.ones(len(d), bool)
+        best = d[pool].min()
+        ties.append(set(np.flatnonzero(pool & (d <= best + 1e-9)).tolist()))
+        least.append(best)
+    return ties, np.array(least)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize(("pair_all_max", "pairs_at_once"), [(64, 4_000_000), (0, 50), (2, 7)])
+def test_snap_agrees_with_shapely_on_random_networks(
+    seed: int, pair_all_max: int, pairs_at_once: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # small compounds try every path of their compound; large ones go through the grid;
+    # either way in blocks of pairs: the answer must not depend on the way
+    monkeypatch.setattr(network, "_PAIR_ALL_MAX", pair_all_max)
+    monkeypatch.setattr(network, "_PAIRS_AT_ONCE", pairs_at_once)
+    graph = walk_graph(_random_roads(seed), crs=UTM)
+    rng = np.random.default_rng(seed + 100)
+    xy = np.vstack([rng.uniform(-300, 1300, size=(150, 2)), [[5000.0, -4000.0]]])  # one far out
+    groups = np.array([f"K{k}" if k < 6 else None for k in rng.integers(0, 8, len(xy))], object)
+    points = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=UTM)
+    for grp in (groups, None):
+        got = snap(graph, points, grp)
+        edge = graph._segments.edge[network._snap_segments(graph, xy, grp)]
+        ties, least = _reference_nearest(graph, xy, grp)
+        assert all(e in t for e, t in zip(edge, ties, strict=True))
+        assert (got.start == graph.edge_start[edge]).all()
+        assert (got.end == graph.edge_end[edge]).all()
+        np.testing.assert_allclose(got.link, least, rtol=0, atol=1e-9)
+        along = shapely.line_locate_point(graph.edge_geoms[edge], points.to_numpy())
+        np.testing.assert_allclose(got.along, along, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(got.rest, graph.edge_length[edge] - along, rtol=0, atol=1e-9)
+
+
+def _reference_distances(graph: network.WalkGraph, sources: Snapped, limit: float) -> np.ndarray:
+    """One Dijkstra over the whole matrix plus a virtual source (the plain way)."""
+    n = graph.n_nodes
+    nodes, cost = network.entry_costs(sources)
+    extra = sparse.coo_matrix((cost, (np.full(len(nodes), n), nodes)), shape=(n + 1, n + 1))
+    full = sparse.block_diag([graph.matrix, sparse.csr_matrix((1, 1))], format="csr")
+    full = (full + extra + extra.T).tocsr()
+    return csgraph.dijkstra(full, directed=False, indices=n, limit=limit)[:n]
+
+
+def _forest_with_cycles(seed: int) -> gpd.GeoDataFrame:
+    """Cycles with trees hanging off them, bare trees, a lone edge and chains: every shape
+    the core and its trees can take."""
+    rng = np.random.default_rng(seed)
+    pts = rng.uniform(0, 2000, size=(300, 2))
+    pts[:, 0] += np.repeat(np.arange(3) * 5000, 100)  # three islands
+    edges = []
+    for base in (0, 100, 200):
+        # a random tree over the island's points (each node joins an earlier one) ...
+        edges += [(base + i, base + int(rng.integers(0, i))) for i in range(1, 100)]
+        # ... with a few shortcuts (cycles) on the first two islands only
+        if base < 200:
+            edges += [tuple(base + rng.choice(100, 2, replace=False)) for _ in range(6)]
+    lines = [LineString([pts[a], pts[b]]) for a, b in edges]
+    lines.append(LineString([(20_000, 0), (20_050, 0)]))  # a lone edge
+    return gpd.GeoDataFrame({"compound_id": [None] * len(lines)}, geometry=lines, crs=UTM)
+
+
+@pytest.mark.parametrize("seed", [4, 5, 6])
+def test_core_search_is_the_same_as_one_dijkstra_over_everything(seed: int) -> None:
+    graph = walk_graph(_forest_with_cycles(seed), crs=UTM)
+    core = graph._core
+    assert 0 < core.size < graph.n_nodes  # there is a core, and trees off it
+    rng = np.random.default_rng(seed)
+    for n_sources in (1, 5, 40):
+        xy = rng.uniform(0, 15_000, size=(n_sources, 2))
+        xy[:, 1] %= 2000
+        pts = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=UTM)
+        sources = snap(graph, pts)
+        for limit in (150.0, 900.0, np.inf):
+            got = multi_source_distances(graph, sources, limit=limit)
+            want = _reference_distances(graph, sources, limit)
+            np.testing.assert_array_equal(got, want)  # the same sums along the same paths
+
+
+def test_peel_keeps_cycles_and_one_node_of_each_bare_tree() -> None:
+    # a triangle 0-1-2 with a tail 2-3-4, and apart from it a path 5-6-7 and an edge 8-9
+    roads = gpd.GeoDataFrame(
+        geometry=[
+            LineString([(0, 0), (100, 0)]),
+            LineString([(100, 0), (50, 80)]),
+            LineString([(50, 80), (0, 0)]),
+            LineString([(50, 80), (50, 180)]),
+            LineString([(50, 180), (50, 280)]),
+            LineString([(500, 0), (600, 0)]),
+            LineString([(600, 0), (700, 0)]),
+            LineString([(900, 0), (950, 0)]),
+        ],
+        crs=UTM,
+    )
+    graph = walk_graph(roads, crs=UTM)
+    core = graph._core
+    xy = graph.xy[core.order[: core.size]]
+    kept = {(round(x), round(y)) for x, y in xy}
+    assert {(0, 0), (100, 0), (50, 80)} <= kept  # the cycle
+    assert not {(50, 180), (50, 280)} & kept  # its tail is a tree
+    assert len(kept & {(500, 0), (600, 0), (700, 0)}) == 1  # a bare tree keeps one node
+    assert len(kept & {(900, 0), (950, 0)}) == 1
+    assert core.rounds[-1].stop == graph.n_nodes  # every node is in the core or a round
+    assert sorted(core.order) == list(range(graph.n_nodes))
+    one = snap(graph, gpd.GeoSeries([Point(50, 280)], crs=UTM))
+    d = multi_source_distances(graph, one)
+    node = {(round(x), round(y)): i for i, (x, y) in enumerate(graph.xy)}
+    assert d[node[(0, 0)]] == pytest.approx(100 + 100 + np.hypot(50, 80))
+    assert np.isinf(d[node[(500, 0)]])
+
+
+def test_walk_graph_merges_ends_within_a_centimetre_and_keeps_the_shorter_twin() -> None:
+    roads = gpd.GeoDataFrame(
+        {"compound_id": [None, "K", None, None, None, None, None]},
+        geometry=[
+            LineString([(0, 0), (100, 0)]),
+            LineString([(100.004, 0.003), (100, 100)]),  # starts within 1 cm of (100, 0)
+            LineString([(0, 0), (50, 60), (100, 100)]),  # two edges join the same nodes:
+            LineString([(0, 0), (100, 100)]),  # the straight one is kept, the bend is not
+            LineString([(0, 0), (0, 0)]),  # a loop of no length
+            MultiLineString([[(100, 100), (150, 100)], [(150, 100), (200, 100)]]),  # merges
+            None,
+        ],
+        crs=UTM,
+    )
+    graph = walk_graph(roads, crs=UTM)
+    assert graph.n_nodes == 4  # (0,0), (100,0), (100,100), (200,100)
+    assert len(graph.edge_start) == 6  # every usable row is an edge (for snapping) ...
+    assert graph.matrix.nnz == 2 * 4  # ... but one per pair of nodes, none to itself
+    a = np.flatnonzero(np.hypot(*(graph.xy - [0, 0]).T) < 1)[0]
+    c = np.flatnonzero(np.hypot(*(graph.xy - [100, 100]).T) < 1)[0]
+    assert graph.matrix[a, c] == pytest.approx(np.hypot(100, 100))
+    assert list(graph.edge_compound[:2]) == [None, "K"]
+    assert graph.edge_length[5] == pytest.approx(100)
+    assert shapely.equals(graph.edge_geoms[0], LineString([(0, 0), (100, 0)]))
+    with pytest.raises(ValidationError, match="no CRS"):
+        walk_graph(roads.set_crs(None, allow_override=True))
+    with pytest.raises(ValidationError, match="no road has a usable line"):
+        walk_graph(roads.iloc[[6]], crs=UTM)
+
+
+def test_walk_graph_from_wgs84_measures_in_the_local_utm_zone() -> None:
+    x, y = 500_000, 3_800_000  # near the middle of zone 49N (111 degrees east)
+    lines = gpd.GeoSeries(
+        [
+            LineString([(x, y), (x + 300, y), (x + 300, y + 400)]),
+            LineString([(x + 300, y + 400), (x, y)]),
+        ],
+        crs=UTM,
+    )
+    roads = gpd.GeoDataFrame(geometry=lines.to_crs("EPSG:4326"))
+    graph = walk_graph(roads)
+    assert graph.crs.to_epsg() == 32649
+    np.testing.assert_allclose(graph.edge_length, [700, 500], atol=1e-6)
+    back = gpd.GeoSeries(graph.edge_geoms, crs=graph.crs)
+    assert back.geom_equals_exact(lines, tolerance=1e-6).all()
+
+
+def test_a_building_without_a_place_reaches_nothing_and_polygons_enter_inside() -> None:
+    roads = gpd.GeoDataFrame(geometry=[LineString([(0, 0), (400, 0)])], crs=UTM)
+    graph = walk_graph(roads, crs=UTM)
+    el = Polygon([(100, 10), (140, 10), (140, 50), (120, 50), (120, 20), (100, 20)])
+    houses = gpd.GeoSeries([el, None, Polygon()], crs=UTM)
+    xy = network.point_xy(houses, graph.crs)
+    assert Polygon(el).contains(Point(xy[0]))
+    assert np.isnan(xy[1:]).all()
+    homes = snap(graph, houses)
+    assert homes.link[0] == pytest.approx(xy[0, 1])
+    assert np.isinf(homes.link[1:]).all()
+    near = multi_source_distances(graph, snap(graph, gpd.GeoSeries([Point(0, 0)], crs=UTM)))
+    assert np.isinf(homes.distances(near)[1:]).all()
+    # nor does a source without a place add anything
+    lost = Snapped(*(a[1:] for a in (homes.start, homes.end, homes.along, homes.rest, homes.link)))
+    assert np.isinf(multi_source_distances(graph, lost)).all()
