@@ -96,6 +96,14 @@ def _pair(page: Page, need_option: str, top: cobuild.Candidate) -> None:
     _no_errors(page)
 
 
+def _wall_tile(page: Page, server: tb.Server, key: str) -> int:
+    """The number on one headline tile of the kiosk wall screen."""
+    page.goto(f"{server.url}/wall?kiosk=1")
+    value = page.locator(f'.mg-tile[data-key="{key}"] .mg-tile-value')
+    expect(value).to_be_visible()
+    return int(re.sub(r"\D", "", value.inner_text()))
+
+
 def test_pair_a_need_and_see_the_project_through_a_restart(co_db: Path, visit: tb.Visit) -> None:
     tb._require_chromium()
     store = open_store(co_db)
@@ -108,6 +116,7 @@ def test_pair_a_need_and_see_the_project_through_a_restart(co_db: Path, visit: t
     page = visit.page
     server = tb._start(co_db)
     try:
+        completed = _wall_tile(page, server, "projects_completed")
         _open(page, server)
         _lines(page, lines)
         _pair(page, options[need["need_id"]], top)
@@ -146,6 +155,8 @@ def test_pair_a_need_and_see_the_project_through_a_restart(co_db: Path, visit: t
         )
         expect(solid).not_to_have_count(0)  # completed projects are drawn solid
         _no_errors(page)
+        # the wall screen counts the project completed today
+        assert _wall_tile(page, again, "projects_completed") == completed + 1
         assert [u for u in visit.remote(again.url) if not u.startswith(server.url)] == []
     finally:
         tb._stop(again)

@@ -25,7 +25,7 @@ from streamlit import cache_data
 from streamlit.testing.v1 import AppTest
 
 import mapgov.kpi
-from mapgov import cobuild, deckmaps, wall
+from mapgov import cobuild, deckmaps, issues, wall
 from mapgov.config import DB_ENV
 from mapgov.errors import StoreError, ValidationError
 from mapgov.i18n import LANGS, t
@@ -654,3 +654,25 @@ def test_the_co_building_tiles_follow_the_project_list(
     at = _open({"kiosk": "1"})
     assert int(_tile_value(at, "projects_completed").replace(",", "")) == done_before + 1
     assert _tile_value(at, "needs_waiting") == waiting_before
+
+
+def test_the_demo_report_moves_on_with_the_work_done_on_it(work_store: Store) -> None:
+    """Untouched, the demo reports on its as-of day; after a step today, on today."""
+    meta = work_store.meta()
+    as_of = dt.date.fromisoformat(meta["as_of"])
+    assert wall.last_activity(work_store) <= as_of
+    assert (
+        wall.report_date(meta, as_of + dt.timedelta(days=30), wall.last_activity(work_store))
+        == as_of
+    )
+    later = dt.datetime.combine(as_of + dt.timedelta(days=5), dt.time(10))
+    building = work_store.read("building", columns=["building_id"])["building_id"].iloc[0]
+    admin = get_user(work_store, "S001-admin")
+    issues.log_issue(work_store, admin, building_id=building, category="lighting",
+                     source="walk_in", title="楼道灯不亮", at=later)  # fmt: skip
+    last = wall.last_activity(work_store)
+    assert last == later.date()
+    assert wall.report_date(meta, as_of + dt.timedelta(days=30), last) == later.date()
+    assert wall.report_date(meta, as_of + dt.timedelta(days=2), last) == as_of + dt.timedelta(
+        days=2
+    )

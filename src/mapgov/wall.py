@@ -56,6 +56,7 @@ __all__ = [
     "facility_legend_html",
     "format_value",
     "header_html",
+    "last_activity",
     "legend_html",
     "life_circle",
     "life_circle_shares",
@@ -99,11 +100,23 @@ BAR_COLOUR: Final = "#F59E0B"
 _TONE_CLASS: Final = {"good": "mg-good", "bad": "mg-bad", "neutral": "mg-neutral"}
 
 
-def report_date(meta: Mapping[str, str], today: dt.date) -> dt.date:
+def last_activity(store: Store) -> dt.date | None:
+    """The day of the latest step recorded in the issue ledger or the co-building history."""
+    days = []
+    for table in ("issue_event", "co_event"):
+        value = store.query(f"SELECT MAX(at) AS at FROM {table}")["at"].iloc[0]
+        if isinstance(value, str) and value:
+            days.append(dt.date.fromisoformat(value[:10]))
+    return max(days) if days else None
+
+
+def report_date(meta: Mapping[str, str], today: dt.date, last: dt.date | None = None) -> dt.date:
     """The day the wall screen reports on: today, except for the demo database.
 
     A demo ledger ends at its ``as_of`` day; reporting on the real today would show an empty
-    "this month" as soon as the calendar moves on. Real data always reports on today.
+    "this month" as soon as the calendar moves on. Once people work on the demo (`last`, the
+    day of the latest recorded step, is after ``as_of``), the report moves on to that day, so
+    that what they did shows; never beyond `today`. Real data always reports on today.
 
     Parameters
     ----------
@@ -124,13 +137,17 @@ def report_date(meta: Mapping[str, str], today: dt.date) -> dt.date:
     datetime.date(2026, 11, 15)
     >>> report_date({"as_of": "2026-11-15"}, dt.date(2027, 3, 1))
     datetime.date(2027, 3, 1)
+    >>> demo = {"generator": "mapgov demo", "as_of": "2026-11-15"}
+    >>> report_date(demo, dt.date(2026, 11, 23), last=dt.date(2026, 11, 20))
+    datetime.date(2026, 11, 20)
     """
     if meta.get("generator") != DEMO_GENERATOR:
         return today
     try:
-        return dt.date.fromisoformat(str(meta.get("as_of", ""))[:10])
+        as_of = dt.date.fromisoformat(str(meta.get("as_of", ""))[:10])
     except ValueError:
         return today
+    return max(as_of, min(last, today)) if last is not None else as_of
 
 
 # -- settings ------------------------------------------------------------------------------

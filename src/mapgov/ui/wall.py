@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from mapgov import cobuild, deckmaps, kpi, wall
+from mapgov import cobuild, deckmaps, issues, kpi, wall
 from mapgov.errors import MapgovError
 from mapgov.i18n import error_text, t
 from mapgov.layers import Bounds
@@ -194,8 +194,17 @@ def _map_base(path: str, version: int, street_id: str, lang: str) -> deckmaps.Wa
     return wall.map_data(open_store(path), street_id, lang)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _last_activity(path: str, version: int) -> dt.date | None:  # noqa: ARG001 (cache key)
+    return wall.last_activity(open_store(path))
+
+
 def _report_date(store: Store) -> dt.date:
-    return wall.report_date(store.meta(), dt.date.today())
+    today = issues.local_now().date()  # the street's calendar (Asia/Shanghai), as the ledger
+    meta = store.meta()
+    if meta.get("generator") != wall.DEMO_GENERATOR:
+        return today
+    return wall.report_date(meta, today, _last_activity(*store.identity()))
 
 
 # -- the three panels ----------------------------------------------------------------------
