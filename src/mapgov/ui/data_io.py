@@ -10,9 +10,10 @@ transaction). Only administrators import, back up and restore (:mod:`mapgov.data
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -47,6 +48,9 @@ _NONE: Final = ""  # "no column" in a mapping picker
 _PLAN: Final = "data_io.plan.{}"
 _FLASH: Final = "data_io.flash"
 _UPLOADS: Final = "data_io.uploads"
+_SAVED: Final = "data_io.saved"
+_READ: Final = "data_io.read"
+T = TypeVar("T")
 PREVIEW_HEIGHT: Final = 420
 
 
@@ -91,15 +95,36 @@ def flash() -> None:
 
 
 def _saved_upload(upload: object) -> Path:
-    """An uploaded file saved under its own name (the messages name it) in a private folder."""
+    """An uploaded file saved under its own name (the messages name it) in a private folder,
+    once per upload: the page reruns on every widget change, the file does not change."""
     folder = st.session_state.get(_UPLOADS)
     if folder is None or not Path(folder).is_dir():
         folder = tempfile.mkdtemp(prefix="mapgov-upload-")
         st.session_state[_UPLOADS] = folder
     name = Path(str(getattr(upload, "name", "upload"))).name or "upload"
     path = Path(folder) / name
-    path.write_bytes(upload.getvalue())  # type: ignore[attr-defined]
+    saved = st.session_state.setdefault(_SAVED, {})
+    if saved.get(str(path)) != _upload_id(upload) or not path.is_file():
+        path.write_bytes(upload.getvalue())  # type: ignore[attr-defined]
+        saved[str(path)] = _upload_id(upload)
     return path
+
+
+def _read_once(upload: object, read: Callable[[Path], T]) -> tuple[Path, T]:
+    """The saved upload and what `read` makes of it, computed once per upload and reader
+    (reading a large layer on every rerun would make each click wait for it)."""
+    path = _saved_upload(upload)
+    cache = st.session_state.setdefault(_READ, {})
+    key = (_upload_id(upload), read.__name__)
+    if key not in cache:
+        cache.clear()  # one upload at a time is enough to keep
+        cache[key] = read(path)
+    return path, cache[key]
+
+
+def _layer_columns(path: Path) -> list[str]:
+    frame = read_layer(path)
+    return [str(c) for c in frame.columns if c != frame.geometry.name]
 
 
 def _upload_id(upload: object) -> str:
@@ -188,9 +213,7 @@ def import_layer_section(ctx: DataView) -> None:
             key=f"{key}.shift",
         )
     try:
-        path = _saved_upload(upload)
-        frame = read_layer(path)
-        columns = [str(c) for c in frame.columns if c != frame.geometry.name]
+        path, columns = _read_once(upload, _layer_columns)
     except MapgovError as err:
         st.error(error_text(err, lang), icon=":material/error:")
         return
@@ -276,8 +299,7 @@ def import_table_section(ctx: DataView) -> None:
         st.session_state.pop(_PLAN.format(key), None)
         return
     try:
-        path = _saved_upload(upload)
-        frame = read_table(path)
+        path, frame = _read_once(upload, read_table)
     except MapgovError as err:
         st.error(error_text(err, lang), icon=":material/error:")
         return
