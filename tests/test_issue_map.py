@@ -84,7 +84,7 @@ def _geojson(fmap: folium.Map, name: str) -> folium.GeoJson:
 
 
 def _legend(fmap: folium.Map) -> str:
-    (legend,) = [c for c in fmap._children.values() if type(c).__name__ == "_Legend"]
+    (legend,) = [c for c in fmap._children.values() if isinstance(c, layers.MapLegend)]
     return str(legend.html)
 
 

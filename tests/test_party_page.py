@@ -145,7 +145,7 @@ def _properties(layer: folium.GeoJson) -> list[dict[str, object]]:
 
 
 def _legend(fmap: folium.Map) -> str:
-    (legend,) = [c for c in fmap._children.values() if type(c).__name__ == "_Legend"]
+    (legend,) = [c for c in fmap._children.values() if isinstance(c, layers.MapLegend)]
     return str(legend.html)
 
 

@@ -40,7 +40,7 @@ from mapgov.cobuild import (
 )
 from mapgov.errors import ValidationError
 from mapgov.i18n import label, t
-from mapgov.layers import _Legend, base_map  # the legend control the issue map uses
+from mapgov.layers import MapLegend, base_map
 from mapgov.model import (
     CallbackRating,
     CoAction,
@@ -394,7 +394,7 @@ def co_building_map(
     needs = needs[~needs.geometry.is_empty & needs.geometry.notna()]
     if len(needs):
         _need_layer(needs, highlight, lang).add_to(fmap)
-    _Legend(_legend_html(lang)).add_to(fmap)
+    MapLegend(_legend_html(lang)).add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap
 

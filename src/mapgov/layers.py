@@ -573,7 +573,7 @@ def _escaped(values: pd.Series) -> pd.Series:
     return values.map(lambda v: "" if v is None or v != v else html.escape(str(v)))  # noqa: PLR0124
 
 
-class _Legend(MacroElement):
+class MapLegend(MacroElement):
     """A fixed legend box drawn by Leaflet itself (a control: no external script or CSS)."""
 
     _template = Template(
@@ -591,9 +591,9 @@ class _Legend(MacroElement):
         """
     )
 
-    def __init__(self, html_text: str) -> None:
+    def __init__(self, html_text: str, *, name: str = "MapgovLegend") -> None:
         super().__init__()
-        self._name = "MapgovLegend"
+        self._name = name
         self.html = html_text
 
 
@@ -735,7 +735,7 @@ def issue_map(
                 names
             )
         names.add_to(fmap)
-    _Legend(_legend_html(colour_by, labels, heat_range)).add_to(fmap)
+    MapLegend(_legend_html(colour_by, labels, heat_range)).add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap
 
@@ -1046,7 +1046,7 @@ def life_circle_map(
         facilities=shown["facilities"],
         sites=shown["sites"],
     )
-    _Legend(_life_legend_html(rows, labels.title)).add_to(fmap)
+    MapLegend(_life_legend_html(rows, labels.title)).add_to(fmap)
     return fmap
 
 
@@ -1222,4 +1222,4 @@ def preview_map(
     return fmap
 
 
-__all__ += ["PREVIEW_COLOR", "PROBLEM_COLOR", "preview_map"]
+__all__ += ["PREVIEW_COLOR", "PROBLEM_COLOR", "MapLegend", "preview_map"]

@@ -32,13 +32,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
-from jinja2 import Template
 
 from mapgov import issues, party
 from mapgov.crs import local_metric
 from mapgov.errors import ValidationError
-from mapgov.layers import base_map
+from mapgov.layers import MapLegend, base_map
 from mapgov.model import PropertyMode, Star
 from mapgov.places import display_name
 from mapgov.privacy import mask_name, mask_phone
@@ -431,30 +429,6 @@ def _selection_style(_feature: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- legend --------------------------------------------------------------------------------
-class _Legend(MacroElement):
-    """A fixed legend box drawn by Leaflet itself (a control: no external script or CSS)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.control({position: "bottomright"});
-        {{ this.get_name() }}.onAdd = function () {
-            var div = L.DomUtil.create("div", "mapgov-legend");
-            div.innerHTML = {{ this.html|tojson }};
-            L.DomEvent.disableClickPropagation(div);
-            return div;
-        };
-        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, html_text: str) -> None:
-        super().__init__()
-        self._name = "MapgovPartyLegend"
-        self.html = html_text
-
-
 _LEGEND_BOX = (
     "background:rgba(255,255,255,0.94);padding:7px 10px;border-radius:4px;"
     "box-shadow:0 1px 4px rgba(0,0,0,0.3);font:13px/1.55 sans-serif;color:#1F2329"
@@ -727,7 +701,8 @@ def party_map(
             className=BUILDING_CLASS,
         ).add_to(fmap)
     _add_names(fmap, compounds, esc(_label(labels, "names_layer")))
-    _Legend(_legend_html(compound_layer, building_layer, labels)).add_to(fmap)
+    legend = _legend_html(compound_layer, building_layer, labels)
+    MapLegend(legend, name="MapgovPartyLegend").add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap
 
