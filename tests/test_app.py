@@ -102,7 +102,8 @@ def test_the_language_switch_writes_the_url_and_survives_page_switches(demo_app:
 
 
 def test_wall_alias_opens_the_wall_screen_and_keeps_the_query(demo_app: Path) -> None:
-    """``/wall`` resolves to the hidden alias page, which switches to the default page."""
+    """``/wall`` resolves to the hidden alias page, which switches to the default page; in
+    kiosk mode (no navigation to mark) it runs the wall screen itself, a round trip sooner."""
     at = _goto(_open({"lang": "en"}), "issues")
     assert at.title[0].value == t("page.issues.title", "en")
     # AppTest has no public page registry; its private one shows what /wall resolves to.
@@ -114,6 +115,11 @@ def test_wall_alias_opens_the_wall_screen_and_keeps_the_query(demo_app: Path) ->
     assert at.title[0].value == t("page.wall.title", "en")
     assert at.query_params["lang"] == "en"
     assert len(at.metric) == 6
+    at.query_params["kiosk"] = "1"
+    _goto(at, "wall")
+    assert at._finished_page_script_hash == by_url["wall"]  # ran where it was asked
+    _ok(at)
+    assert any("mg-tile" in h.proto.body for h in at.get("html"))
 
 
 # -- figures from the store ----------------------------------------------------------------
@@ -137,6 +143,28 @@ def test_community_in_the_url_is_honoured(demo_app: Path, demo_store: Store) -> 
     assert community["name_en"] in at.subheader[0].value
     assert at.sidebar.selectbox[1].value == community["community_id"]
     assert at.query_params["community"] == community["community_id"]
+
+
+@pytest.mark.parametrize(("street", "community"), [("S1", "C1"), ("S2", None)])
+def test_the_kiosk_takes_its_place_from_the_url_and_draws_no_sidebar(
+    two_streets_app: Path, street: str, community: str | None
+) -> None:
+    query = {"kiosk": "1", "lang": "en", "street": street} | (
+        {"community": community} if community else {}
+    )
+    at = _open(query)
+    _ok(at)
+    # no pickers, no language switch, no navigation: nothing a wall screen would not show
+    assert len(at.sidebar.selectbox) == len(at.sidebar.radio) == len(at.sidebar.markdown) == 0
+    bar = next(h.proto.body for h in at.get("html") if 'class="mg-bar"' in h.proto.body)
+    counts = EXPECTED[street, community]
+    labels = ("communities", "grids", "compounds", "buildings", "households", "residents")
+    expected = " · ".join(
+        f"{n:,} {t(f'metric.{k}', 'en')}" for k, n in zip(labels, counts, strict=True)
+    )
+    assert expected in bar  # the figures of the place in the URL
+    assert at.query_params["street"] == street
+    assert at.query_params.get("community") == community
 
 
 def test_unknown_ids_in_the_url_fall_back_quietly(two_streets_app: Path) -> None:

@@ -377,19 +377,22 @@ def test_cli_import_export_backup_restore(
     assert _sha(store.path) == digest
     good = tmp_path / "good.csv"
     good.write_bytes("编号,设施类型,名称,经度,纬度\nF1,卫生服务站,站,112.43,34.67\n".encode("gbk"))
-    assert main(
-        [
-            "import",
-            "facility",
-            str(good),
-            "--db",
-            db,
-            "--crs",
-            "EPSG:4326",
-            "--map",
-            "kind=设施类型",
-        ]
-    ) == 0
+    assert (
+        main(
+            [
+                "import",
+                "facility",
+                str(good),
+                "--db",
+                db,
+                "--crs",
+                "EPSG:4326",
+                "--map",
+                "kind=设施类型",
+            ]
+        )
+        == 0
+    )
     assert open_store(store.path).read("facility")["kind"].tolist() == ["clinic"]
     capsys.readouterr()
     assert main(["import", "facility", str(out), "--db", db]) == 0

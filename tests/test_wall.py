@@ -7,6 +7,7 @@ empty community) and a database without any street.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import math
@@ -209,20 +210,49 @@ def test_ranking_and_ticker_escape_and_mask() -> None:
     )
 
 
-def test_chart_specs_carry_their_data_and_labels() -> None:
-    trend = pd.DataFrame({"month": ["2026-10", "2026-11"], "received": [4, 5], "closed": [3, 2]})
-    spec = wall.trend_spec(trend, "zh")
-    assert spec["data"]["values"][:2] == [
-        {"m": "26-10", "s": "受理", "n": 4},
-        {"m": "26-10", "s": "销号", "n": 3},
-    ]
-    top = pd.DataFrame({"category": ["parking", "pets"], "count": [7, 2]})
-    bars = wall.categories_spec(top, "en")
-    assert [r["c"] for r in bars["data"]["values"]] == [
-        t("issue_category.parking", "en"),
-        t("issue_category.pets", "en"),
-    ]
-    assert "http" not in json.dumps([spec, bars])  # nothing to fetch
+def test_nice_ticks_are_round_and_cover_the_top() -> None:
+    assert wall.nice_ticks(0) == [0, 1]
+    assert wall.nice_ticks(5) == [0, 2, 4, 6]
+    assert wall.nice_ticks(297) == [0, 100, 200, 300]
+    assert wall.nice_ticks(1234) == [0, 500, 1000, 1500]
+
+
+def _points(svg: str, colour: str) -> list[tuple[float, float]]:
+    match = re.search(rf'<polyline points="([^"]+)" fill="none" stroke="{colour}"', svg)
+    assert match is not None, colour
+    return [tuple(map(float, p.split(","))) for p in match.group(1).split()]  # type: ignore[misc]
+
+
+def test_trend_chart_places_each_month_by_its_count() -> None:
+    trend = pd.DataFrame(
+        {"month": ["2026-09", "2026-10", "2026-11"], "received": [4, 8, 0], "closed": [2, 8, 4]}
+    )
+    svg = wall.trend_svg(trend, "zh", width=600, height=200)
+    received = _points(svg, wall.RECEIVED_COLOUR)
+    closed = _points(svg, wall.CLOSED_COLOUR)
+    assert [x for x, _ in received] == [x for x, _ in closed]  # one column a month
+    assert received[0][0] < received[1][0] < received[2][0]  # oldest first
+    ys = {v: y for v, (_, y) in zip([4, 8, 0], received, strict=True)}
+    assert ys[8] < ys[4] < ys[0]  # more issues, higher up
+    assert received[1][1] == closed[1][1]  # equal counts, same height
+    assert ys[4] - ys[8] == pytest.approx(ys[0] - ys[4])  # a linear axis from zero
+    for label in ("26-09", "26-10", "26-11", "受理", "销号", ">8<", ">0<"):
+        assert label in svg
+    img = wall.svg_img(svg, 'trend "12"')
+    assert img.startswith('<img class="mg-chart" alt="trend &quot;12&quot;" src="data:image/svg')
+    assert base64.b64decode(img.split("base64,")[1].rstrip('">')).decode() == svg
+    assert "http" not in img  # nothing to fetch (the SVG namespace is inside the data)
+
+
+def test_category_bars_are_as_long_as_their_counts() -> None:
+    top = pd.DataFrame({"category": ["parking", "pets"], "count": [8, 2]})
+    html = wall.categories_html(top, "en")
+    widths = [float(w) for w in re.findall(r"width:([\d.]+)%", html)]
+    assert widths == [100.0, 25.0]
+    names = re.findall(r'class="mg-cat-name" title="[^"]*">([^<]+)<', html)
+    assert names == [t("issue_category.parking", "en"), t("issue_category.pets", "en")]
+    assert re.findall(r'class="mg-cat-n">(\d+)<', html) == ["8", "2"]
+    assert "mg-empty" in wall.categories_html(top.iloc[0:0], "zh")
 
 
 def test_legends() -> None:
@@ -383,7 +413,10 @@ def map_data() -> deckmaps.WallMapData:
         ),
         buildings=_frame(
             {"floors": [6, 18]},
-            [box(112.4012, 34.6012, 112.4017, 34.6015), box(112.4052, 34.6012, 112.4057, 34.6015)],
+            [
+                box(112.4012222222, 34.6012, 112.4017, 34.6015),
+                box(112.4052, 34.6012, 112.4057, 34.6015),
+            ],
         ),
         roads=_frame(
             {"kind": ["arterial", "path"]},
@@ -416,10 +449,62 @@ def test_the_deck_has_every_layer_with_a_stable_id(map_data: deckmaps.WallMapDat
     ids = [layer["id"] for layer in spec["layers"]]
     assert ids == list(deckmaps.LAYER_IDS)
     types = {layer["id"]: layer["@@type"] for layer in spec["layers"]}
-    assert types["wall-buildings"] == types["wall-issues"] == "PolygonLayer"  # one program
+    # one shader program (two with the extruded sides) for all but the text: each layer type
+    # costs the first frame its shader compilation in a browser without a GPU
+    assert {k: v for k, v in types.items() if v != "PolygonLayer"} == {"wall-labels": "TextLayer"}
     buildings = next(layer for layer in spec["layers"] if layer["id"] == "wall-buildings")
     assert [row["h"] for row in buildings["data"]] == [18.0, 54.0]  # floors x 3 m
     assert buildings["extruded"] is True
+
+
+def _shapes(spec: dict, layer_id: str) -> list[shapely.Polygon]:
+    layer = next(layer for layer in spec["layers"] if layer["id"] == layer_id)
+    return [shapely.Polygon(row["p"][0], row["p"][1:]) for row in layer["data"]]
+
+
+def _metres(geom: shapely.Geometry, lat: float = 34.6) -> shapely.Geometry:
+    k = (111_320.0 * math.cos(math.radians(lat)), 110_574.0)
+    return shapely.transform(geom, lambda c: c * k)
+
+
+def test_lines_outlines_and_points_become_polygons_of_their_size(
+    map_data: deckmaps.WallMapData,
+) -> None:
+    _, spec = _deck(map_data, focus="C2")
+    pixel_m = deckmaps.metres_per_pixel(deckmaps.wall_view(BOUNDS, width_px=1190, height_px=790))
+    assert 0.5 < pixel_m < 5  # a street on 1,190 pixels
+    arterial, path = _shapes(spec, "wall-roads")
+    length = _metres(map_data.roads.geometry.iloc[0]).length
+    assert _metres(arterial).area == pytest.approx(length * 16 + 16 * 16, rel=0.01)  # 16 m wide
+    assert _metres(arterial).covers(_metres(map_data.roads.geometry.iloc[0]))
+    assert _metres(path).area / _metres(map_data.roads.geometry.iloc[1]).length == pytest.approx(
+        max(3.0, pixel_m), rel=0.1
+    )  # a 3 m path, but never under a pixel
+    plain, focus = _shapes(spec, "wall-communities")
+    assert len(plain.interiors) == len(focus.interiors) == 1  # bands, not filled areas
+    for band, community, width in zip(
+        (plain, focus), map_data.communities.geometry, (5, 14), strict=True
+    ):
+        perimeter = _metres(community).length
+        assert _metres(band).area == pytest.approx(perimeter * width, rel=0.02)
+    compounds = _shapes(spec, "wall-compounds")
+    for shrunk, original in zip(compounds, map_data.compounds.geometry, strict=True):
+        assert original.contains(shrunk) and shrunk.area > 0.9 * original.area
+    discs = _shapes(spec, "wall-facilities")
+    assert len(discs) == 4  # a coloured disc and a dark one inside it, per facility
+    radius = deckmaps.FACILITY_RADIUS_PX * pixel_m
+    assert _metres(discs[0]).area == pytest.approx(math.pi * radius**2, rel=0.05)
+    assert discs[0].contains(discs[2]) and discs[2].area < discs[0].area
+    layer = next(layer for layer in spec["layers"] if layer["id"] == "wall-facilities")
+    assert [row["n"] for row in layer["data"]] == ["食堂", "卫生站"] * 2  # a tooltip on both
+
+
+def test_polygon_parts_keep_holes_and_drop_degenerate_rings() -> None:
+    ring = shapely.box(0, 0, 10, 10).difference(shapely.box(2, 2, 4, 4))
+    multi = shapely.MultiPolygon([ring, shapely.box(20, 0, 21, 1)])
+    parts, src = deckmaps.polygon_parts(np.array([multi, shapely.Polygon(), ring]))
+    assert [len(p) for p in parts] == [2, 1, 2] and src.tolist() == [0, 0, 2]
+    assert len(parts[0][0]) == 4 and parts[0][0][0] != parts[0][0][-1]  # unclosed
 
 
 def test_compounds_are_coloured_by_the_chosen_figure(map_data: deckmaps.WallMapData) -> None:
@@ -448,7 +533,7 @@ def test_coordinates_are_rounded_and_the_json_compact(map_data: deckmaps.WallMap
     text = deck.to_json()
     decimals = [len(m) for m in re.findall(r"\d\.(\d+)", text)]
     assert max(decimals) <= deckmaps.COORD_DECIMALS
-    assert "112.401111" in text and "112.4011111111" not in text
+    assert "112.401222" in text and "112.4012222222" not in text  # a building corner
     assert "\n" not in text and ": " not in text
     assert deckmaps.payload_bytes(deck) == len(text.encode())
     assert deckmaps.payload_bytes(deck) < len(json.dumps(spec, indent=2)) / 2
@@ -497,7 +582,7 @@ def _open(query: dict[str, str]) -> AppTest:
 
 
 def _tiles(at: AppTest) -> list[str]:
-    html = "".join(m.value for m in at.markdown)
+    html = _page_html(at)
     return re.findall(r'class="mg-tile" data-key="([a-z_]+)"', html)
 
 
@@ -508,6 +593,11 @@ def _deck_spec(at: AppTest) -> dict:
 
 def _html_bodies(at: AppTest) -> list[str]:
     return [h.proto.body for h in at.get("html")]
+
+
+def _page_html(at: AppTest) -> str:
+    """The wall's own HTML (st.html elements but the style sheets), joined."""
+    return "".join(b for b in _html_bodies(at) if not b.lstrip().startswith("<style"))
 
 
 @pytest.fixture
@@ -525,12 +615,13 @@ def test_the_wall_page_shows_twelve_tiles_a_map_and_panels(
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     assert _tiles(at) == list(wall.TILES)
-    html = "".join(m.value for m in at.markdown)
+    html = _page_html(at)
     for key in wall.TILES:
         assert t(f"wall_screen.tile.{key}", lang) in html
     assert "mg-notice" not in html
     assert [layer["id"] for layer in _deck_spec(at)["layers"]] == list(deckmaps.LAYER_IDS)
-    assert len(at.get("vega_lite_chart")) == 2
+    assert len(at.get("vega_lite_chart")) == 0  # the charts are HTML: no chart library
+    assert html.count('class="mg-chart"') == 1 and html.count("mg-cat-bar") >= 1
     assert t("wall_screen.panel.ticker", lang) in html
     css = _html_bodies(at)
     assert any("mg-tile" in body for body in css)
@@ -547,7 +638,7 @@ def test_the_wall_page_shows_twelve_tiles_a_map_and_panels(
 
 def test_the_demo_reports_on_its_own_as_of_day(demo_app: Path) -> None:
     at = _open({"kiosk": "1"})
-    html = "".join(m.value for m in at.markdown)
+    html = _page_html(at)
     assert t("wall_screen.report_date", "zh", date="2026-11-15") in html
     # this month (November 1-15) of the demo ledger has issues: the tile is not zero
     received = re.search(r'data-key="received">.*?mg-tile-value">([\d,]+)', html)
@@ -559,7 +650,7 @@ def test_url_settings_reach_the_map(demo_app: Path) -> None:
     assert not at.exception
     spec = _deck_spec(at)
     assert spec["initialViewState"]["transitionDuration"] == 1500
-    html = "".join(m.value for m in at.markdown)
+    html = _page_html(at)
     assert t("wall_screen.metric.stars", "zh") in html
     assert t("wall_screen.tour_stop", "zh", n=1, total=5) in html
     compounds = next(layer for layer in spec["layers"] if layer["id"] == "wall-compounds")
@@ -572,7 +663,7 @@ def test_url_settings_reach_the_map(demo_app: Path) -> None:
 def test_life_circle_colouring(demo_app: Path) -> None:
     at = _open({"kiosk": "1", "metric": "life_complete", "lang": "en"})
     assert not at.exception
-    html = "".join(m.value for m in at.markdown)
+    html = _page_html(at)
     value = re.search(r'data-key="life_complete">.*?mg-tile-value">([\d.]+)%', html)
     assert value is not None and 0 < float(value.group(1)) <= 100
     compounds = next(layer for layer in _deck_spec(at)["layers"] if layer["id"] == "wall-compounds")
@@ -586,7 +677,7 @@ def test_the_settings_widgets_write_the_url(demo_app: Path) -> None:
     at.selectbox(key="mapgov.wall.widget.metric").set_value("stars").run()
     assert not at.exception
     assert at.query_params["metric"] == "stars"
-    assert t("wall_screen.metric.stars", "en") in "".join(m.value for m in at.markdown)
+    assert t("wall_screen.metric.stars", "en") in _page_html(at)
 
 
 def test_a_street_without_roads_or_issues(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -596,7 +687,7 @@ def test_a_street_without_roads_or_issues(monkeypatch: pytest.MonkeyPatch, tmp_p
         assert not at.exception, [e.value for e in at.exception]
         assert not at.error
         assert _tiles(at) == list(wall.TILES)
-        html = "".join(m.value for m in at.markdown)
+        html = _page_html(at)
         life = re.search(r'data-key="life_complete">.*?mg-tile-value">([^<]+)<', html)
         assert life is not None and life.group(1) == "—"  # no roads: no figure, no error
 
@@ -607,7 +698,7 @@ def test_a_database_without_streets(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     for query in ({}, {"kiosk": "1"}):
         at = _open(query)
         assert not at.exception
-        html = "".join(m.value for m in at.markdown)
+        html = _page_html(at)
         assert t("wall_screen.no_street", "zh") in html
         assert at.get("deck_gl_json_chart") == []
 
@@ -622,12 +713,12 @@ def test_a_mapgov_error_is_a_calm_notice(monkeypatch: pytest.MonkeyPatch, demo_a
     at = _open({"kiosk": "1"})
     assert not at.exception
     assert not at.error
-    notices = [m.value for m in at.markdown if "mg-notice" in m.value]
+    notices = [b for b in _html_bodies(at) if 'class="mg-notice"' in b]
     assert notices and all("database is busy" in n for n in notices)
 
 
 def _tile_value(at: AppTest, key: str) -> str:
-    html = "".join(m.value for m in at.markdown)
+    html = _page_html(at)
     found = re.search(rf'data-key="{key}">.*?mg-tile-value">([^<]+)<', html)
     assert found is not None, key
     return found.group(1)

@@ -49,6 +49,7 @@ __all__ = [
     "CARTO_DARK",
     "COORD_DECIMALS",
     "FACILITY_COLOURS",
+    "FACILITY_RADIUS_PX",
     "FLOOR_HEIGHT_M",
     "HEAT_COLOURS",
     "ISSUE_COVERAGE",
@@ -62,9 +63,11 @@ __all__ = [
     "hex_bins",
     "hex_rings",
     "line_rows",
+    "metres_per_pixel",
     "metric_colours",
     "metric_scale",
     "payload_bytes",
+    "polygon_parts",
     "polygon_rows",
     "remote_urls",
     "wall_deck",
@@ -261,6 +264,87 @@ def _points(frame: gpd.GeoDataFrame) -> list[list[float]]:
     _require_wgs84(frame, "points")
     pts = shapely.get_coordinates(frame.geometry.representative_point().to_numpy())
     return np.round(pts, COORD_DECIMALS).tolist()
+
+
+# -- shapes drawn as polygons: one shader program for everything but the text ---------------
+_M_PER_DEG_LAT: Final = 110_574.0
+_M_PER_DEG_LON_EQUATOR: Final = 111_320.0
+_WEB_MERCATOR_M_PER_PX_Z0: Final = 78_271.517
+"""Metres per pixel at zoom 0 with deck.gl's 512-pixel tiles, at the equator."""
+
+
+def metres_per_pixel(view: pdk.ViewState) -> float:
+    """Ground metres one screen pixel spans at `view`'s centre and zoom (before the tilt)."""
+    lat = math.radians(float(view.latitude))
+    return _WEB_MERCATOR_M_PER_PX_Z0 * math.cos(lat) / 2 ** float(view.zoom)
+
+
+def _local_frame(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Origin and metres per degree (lon, lat) of a plane tangent at the shapes' centre.
+
+    Buffers of a few metres drawn on a street or a city: the plane's scale error (under 0.1 %
+    within 30 km of the centre) is far below a pixel.
+    """
+    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+    origin = np.array([(xmin + xmax) / 2, (ymin + ymax) / 2])
+    k = np.array([_M_PER_DEG_LON_EQUATOR * math.cos(math.radians(origin[1])), _M_PER_DEG_LAT])
+    return origin, k
+
+
+def _buffered(geoms: np.ndarray, distance_m: np.ndarray | float, **style: Any) -> np.ndarray:
+    """`geoms` (lon/lat) buffered by `distance_m` metres (negative shrinks), back in lon/lat."""
+    if len(geoms) == 0:
+        return geoms
+    origin, k = _local_frame(geoms)
+    local = shapely.transform(geoms, lambda c: (c - origin) * k)
+    grown = shapely.buffer(local, distance_m, **style)
+    return shapely.transform(grown, lambda c: c / k + origin)
+
+
+def polygon_parts(geoms: np.ndarray) -> tuple[list[list[list[list[float]]]], np.ndarray]:
+    """Each polygon part as its rings (exterior first, then holes), rounded, unclosed.
+
+    Returns
+    -------
+    tuple
+        (polygons as [[[lon, lat], ...], ...], the position in `geoms` of each); empty and
+        degenerate parts are left out, and so are degenerate holes.
+    """
+    parts, source = shapely.get_parts(geoms, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, index = shapely.get_coordinates(rings, return_index=True)
+    pieces = _split(np.round(coords, COORD_DECIMALS), index, len(rings))
+    out: list[list[list[list[float]]]] = []
+    owners: list[int] = []
+    current = -1
+    for piece, part in zip(pieces, ring_part.tolist(), strict=True):
+        if part != current:  # an exterior ring: a new polygon
+            current = part
+            if len(piece) < 4:
+                current = -2 - part  # a degenerate exterior drops its holes too
+                continue
+            out.append([piece[:-1].tolist()])
+            owners.append(int(source[part]))
+        elif current == part and len(piece) >= 4:
+            out[-1].append(piece[:-1].tolist())
+    return out, np.asarray(owners, dtype=int)
+
+
+def _disc_rows(
+    points: np.ndarray, radius_m: float, ring_m: float, colours: list[list[int]],
+    labels: Sequence[str],
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Facility markers as polygons: a coloured disc, then a dark disc inside it (its ring)."""
+    outer, _ = polygon_parts(_buffered(points, radius_m, quad_segs=4))
+    inner, _ = polygon_parts(_buffered(points, radius_m - ring_m, quad_segs=4))
+    dark = list(_BG_RGBA)
+    return [
+        *(
+            {"p": p, "c": c, "n": n, "v": ""}
+            for p, c, n in zip(outer, colours, labels, strict=True)
+        ),
+        *({"p": p, "c": dark, "n": n, "v": ""} for p, n in zip(inner, labels, strict=True)),
+    ]
 
 
 def hex_bins(
@@ -473,37 +557,45 @@ def _landuse_layer(landuse: gpd.GeoDataFrame) -> pdk.Layer:
     )
 
 
-def _road_layer(roads: gpd.GeoDataFrame, *, detail: bool) -> pdk.Layer:
+def _road_layer(roads: gpd.GeoDataFrame, *, detail: bool, pixel_m: float) -> pdk.Layer:
+    """Roads as ribbons (lines buffered by half their width, at least a pixel wide)."""
     if not detail:
         roads = roads[~roads["kind"].isin(_MINOR_ROADS)]
-    paths, src = line_rows(roads)
-    kinds = roads["kind"].to_numpy()[src]
-    rows = []
-    for path, kind in zip(paths, kinds, strict=True):
-        width, colour = _ROAD_STYLE.get(str(kind), _ROAD_STYLE["branch"])
-        rows.append({"p": path, "w": width, "c": list(colour)})
+    _require_wgs84(roads, "lines")
+    styles = [_ROAD_STYLE.get(str(k), _ROAD_STYLE["branch"]) for k in roads["kind"]]
+    widths = np.array([max(w, pixel_m) for w, _ in styles], dtype=float)
+    # square caps and mitred joins: four corners a straight segment, and no notch where
+    # two segments meet at an angle
+    ribbons = _buffered(
+        roads.geometry.to_numpy(), widths / 2, cap_style="square", join_style="mitre"
+    )
+    polygons, src = polygon_parts(ribbons)
+    rows = [{"p": p, "c": list(styles[i][1])} for p, i in zip(polygons, src.tolist(), strict=True)]
     return _layer(
-        "PathLayer",
+        "PolygonLayer",
         "wall-roads",
         rows,
-        get_path="p",
-        get_width="w",
-        get_color="c",
-        width_min_pixels=1,
-        cap_rounded=True,
-        joint_rounded=True,
+        get_polygon="p",
+        get_fill_color="c",
+        filled=True,
+        stroked=False,
         pickable=False,
     )
 
 
-def _compound_layer(compounds: gpd.GeoDataFrame, metric: str) -> pdk.Layer:
-    rings, src = polygon_rows(compounds)
+def _compound_layer(compounds: gpd.GeoDataFrame, metric: str, *, pixel_m: float) -> pdk.Layer:
+    """Compounds filled by their figure, each shrunk by half a pixel: neighbours stay apart."""
+    _require_wgs84(compounds, "polygons")
+    geoms = compounds.geometry.to_numpy()
+    shrunk = _buffered(geoms, -0.5 * pixel_m, join_style="mitre")
+    shrunk = np.where(shapely.is_empty(shrunk), geoms, shrunk)  # too thin to shrink: as is
+    polygons, src = polygon_parts(shrunk)
     colours = _colour_rows(metric_colours(compounds["value"].to_numpy(dtype=float)[src], metric))
     labels = compounds["label"].astype(str).to_numpy()[src]
     texts = compounds["value_text"].astype(str).to_numpy()[src]
     rows = [
-        {"p": ring, "c": c, "n": n, "v": v}
-        for ring, c, n, v in zip(rings, colours, labels, texts, strict=True)
+        {"p": p, "c": c, "n": n, "v": v}
+        for p, c, n, v in zip(polygons, colours, labels, texts, strict=True)
     ]
     return _layer(
         "PolygonLayer",
@@ -511,36 +603,41 @@ def _compound_layer(compounds: gpd.GeoDataFrame, metric: str) -> pdk.Layer:
         rows,
         get_polygon="p",
         get_fill_color="c",
-        get_line_color=[12, 22, 42, 255],
-        line_width_min_pixels=1,
         filled=True,
-        stroked=True,
+        stroked=False,
         pickable=True,
         auto_highlight=True,
     )
 
 
-def _community_layer(communities: gpd.GeoDataFrame, focus: str | None) -> pdk.Layer:
-    rings, src = polygon_rows(communities)
-    ids = communities["community_id"].astype(str).to_numpy()[src]
+def _community_layer(
+    communities: gpd.GeoDataFrame, focus: str | None, *, pixel_m: float
+) -> pdk.Layer:
+    """Community outlines as bands along their boundaries (the focus wider and brighter)."""
+    _require_wgs84(communities, "polygons")
+    ids = communities["community_id"].astype(str).to_numpy()
+    widths = np.array([max(14 if c == focus else 5, 1.5 * pixel_m) for c in ids], dtype=float)
+    bands = _buffered(
+        shapely.boundary(communities.geometry.to_numpy()), widths / 2, cap_style="flat",
+        join_style="mitre",
+    )  # fmt: skip
+    polygons, src = polygon_parts(bands)
     rows = [
         {
-            "p": ring,
-            "c": list(_COMMUNITY_FOCUS if cid == focus else _COMMUNITY_LINE),
-            "w": 14 if cid == focus else 5,
+            "p": p,
+            "c": list(_COMMUNITY_FOCUS if ids[i] == focus else _COMMUNITY_LINE),
+            "w": 14 if ids[i] == focus else 5,
         }
-        for ring, cid in zip(rings, ids, strict=True)
+        for p, i in zip(polygons, src.tolist(), strict=True)
     ]
     return _layer(
         "PolygonLayer",
         "wall-communities",
         rows,
         get_polygon="p",
-        get_line_color="c",
-        get_line_width="w",
-        line_width_min_pixels=1.5,
-        filled=False,
-        stroked=True,
+        get_fill_color="c",
+        filled=True,
+        stroked=False,
         pickable=False,
     )
 
@@ -610,30 +707,33 @@ def _issue_layer(
     )
 
 
-def _facility_layer(facilities: gpd.GeoDataFrame) -> pdk.Layer:
-    points = _points(facilities)
+FACILITY_RADIUS_PX: Final = 11
+"""Radius of a facility's disc on screen (its one-character glyph is 13 px)."""
+
+
+def _facility_layer(facilities: gpd.GeoDataFrame, *, pixel_m: float) -> pdk.Layer:
+    """Facilities as discs ringed in their kind's colour, drawn above the buildings."""
+    _require_wgs84(facilities, "points")
+    points = shapely.points(_points(facilities))
     kinds = facilities["kind"].astype(str).to_numpy()
     colours = [
         list(FACILITY_COLOURS.get(k, FACILITY_COLOURS["convenience_service"])) for k in kinds
     ]
-    labels = facilities["label"].astype(str).to_numpy()
-    dots = [
-        {"p": p, "c": c, "n": n, "v": ""} for p, c, n in zip(points, colours, labels, strict=True)
-    ]
+    rows = _disc_rows(
+        points,
+        FACILITY_RADIUS_PX * pixel_m,
+        2 * pixel_m,
+        colours,
+        facilities["label"].astype(str).tolist(),
+    )
     return _layer(
-        "ScatterplotLayer",
+        "PolygonLayer",
         "wall-facilities",
-        dots,
-        get_position="p",
-        get_line_color="c",
-        get_fill_color=list(_BG_RGBA),
-        get_radius=14,
-        radius_min_pixels=10,
-        radius_max_pixels=16,
-        line_width_min_pixels=2,
-        stroked=True,
+        rows,
+        get_polygon="p",
+        get_fill_color="c",
         filled=True,
-        billboard=True,
+        stroked=False,
         pickable=True,
         parameters=_ON_TOP,
     )
@@ -723,15 +823,16 @@ def wall_deck(
     """
     hex_m = _hex_radius(bounds)
     origin = (round((bounds[0] + bounds[2]) / 2, 2), round((bounds[1] + bounds[3]) / 2, 2))
+    pixel_m = metres_per_pixel(view)
     layers: list[pdk.Layer] = []
     if not data.landuse.empty:
         layers.append(_landuse_layer(data.landuse))
     if not data.roads.empty:
-        layers.append(_road_layer(data.roads, detail=len(data.roads) <= 20_000))
+        layers.append(_road_layer(data.roads, detail=len(data.roads) <= 20_000, pixel_m=pixel_m))
     if not data.compounds.empty:
-        layers.append(_compound_layer(data.compounds, metric))
+        layers.append(_compound_layer(data.compounds, metric, pixel_m=pixel_m))
     if not data.communities.empty:
-        layers.append(_community_layer(data.communities, focus))
+        layers.append(_community_layer(data.communities, focus, pixel_m=pixel_m))
     if not data.buildings.empty and (
         building_limit is None or len(data.buildings) <= building_limit
     ):
@@ -739,7 +840,7 @@ def wall_deck(
     if not data.issues.empty:
         layers.append(_issue_layer(data.issues, hex_m, origin, issue_label))
     if not data.facilities.empty:
-        layers.append(_facility_layer(data.facilities))
+        layers.append(_facility_layer(data.facilities, pixel_m=pixel_m))
     if not (data.communities.empty and data.facilities.empty):
         layers.append(_text_layer(data.communities, data.facilities))
     spec: dict[str, Any] = (

@@ -193,4 +193,3 @@ def error_text(err: Exception, lang: str = DEFAULT_LANG) -> str:
         return t(key, lang, **params)
     except KeyError:
         return str(err)
-

@@ -5,7 +5,8 @@ by its URL (``/wall?kiosk=1&refresh=60&tour=1&tour_every=20&metric=stars``, see
 :class:`WallSettings`) and every piece of it is built here: the map's frames
 (:func:`map_data`, :func:`compound_figures`, :func:`recent_points`, :func:`life_circle`), the
 ten headline tiles, the ranking table, the ticker of recently closed issues, the legends and
-the Vega-Lite specs of the two charts. :mod:`mapgov.ui.wall` only caches and lays them out.
+the two charts (inline SVG and HTML: the browser needs no chart library).
+:mod:`mapgov.ui.wall` only caches and lays them out.
 
 The loaders read the store; everything else is pure over frames. All text passes through the
 catalogue (:func:`mapgov.i18n.t`, ``[wall_screen]`` section) and all data are HTML-escaped.
@@ -13,6 +14,7 @@ catalogue (:func:`mapgov.i18n.t`, ``[wall_screen]`` section) and all data are HT
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
@@ -51,7 +53,7 @@ __all__ = [
     "TourState",
     "WallSettings",
     "advance_tour",
-    "categories_spec",
+    "categories_html",
     "compound_figures",
     "facility_legend_html",
     "format_value",
@@ -61,13 +63,15 @@ __all__ = [
     "life_circle",
     "life_circle_shares",
     "map_data",
+    "nice_ticks",
     "ranking_html",
     "recent_points",
     "report_date",
+    "svg_img",
     "ticker_html",
     "tile_text",
     "tiles_html",
-    "trend_spec",
+    "trend_svg",
     "value_texts",
     "with_figures",
 ]
@@ -518,98 +522,109 @@ def life_circle_shares(table: pd.DataFrame) -> tuple[float | None, pd.Series]:
 
 
 # -- side panels ---------------------------------------------------------------------------
-def _dark_config() -> dict[str, Any]:
-    return {
-        "background": None,
-        "font": "Noto Sans CJK SC, Noto Sans CJK, sans-serif",
-        "view": {"stroke": None},
-        "axis": {
-            "labelColor": MUTED,
-            "titleColor": MUTED,
-            "gridColor": GRID_LINE,
-            "domainColor": GRID_LINE,
-            "tickColor": GRID_LINE,
-            "labelFontSize": 13,
-            "titleFontSize": 13,
-        },
-        "legend": {"labelColor": TEXT, "titleColor": MUTED, "labelFontSize": 14},
-    }
+def nice_ticks(top: float, *, count: int = 4) -> list[int]:
+    """Round axis ticks from 0 to at least `top`: steps of 1, 2 or 5 times a power of ten."""
+    if top <= 0:
+        return [0, 1]
+    raw = top / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    step = max(1, int(step))
+    return list(range(0, math.ceil(top / step) * step + 1, step))
 
 
-def trend_spec(trend: pd.DataFrame, lang: str, *, height: int = 200) -> dict[str, Any]:
-    """Vega-Lite spec: issues received and closed per month (from :func:`kpi.monthly_trend`).
+def _text_width(text: str, size: int) -> int:
+    """Rough width in pixels of `text` at font `size`: CJK a full em, other characters 0.6."""
+    return round(sum(size if ord(ch) > 0x2E7F else 0.6 * size for ch in text))
 
-    The data are inside the spec (rows of month, series label, count), so the chart needs
-    nothing but the Vega bundled with Streamlit.
+
+def trend_svg(trend: pd.DataFrame, lang: str, *, width: int = 680, height: int = 210) -> str:
+    """The 12-month trend (from :func:`kpi.monthly_trend`) as an inline SVG line chart.
+
+    Issues received and closed per month, with round y ticks, the months as ``YY-MM`` and a
+    legend. SVG needs no chart library in the browser (the wall screen loads faster and a
+    refresh redraws it without a flicker) and scales with its column (show it with
+    :func:`svg_img`).
     """
-    received = t("wall_screen.series.received", lang)
-    closed = t("wall_screen.series.closed", lang)
-    rows = [
-        {"m": str(m)[2:], "s": label, "n": int(n)}
-        for m, r, c in zip(trend["month"], trend["received"], trend["closed"], strict=True)
-        for label, n in ((received, r), (closed, c))
+    series = (
+        (t("wall_screen.series.received", lang), RECEIVED_COLOUR, trend["received"]),
+        (t("wall_screen.series.closed", lang), CLOSED_COLOUR, trend["closed"]),
+    )
+    months = [str(m)[2:] for m in trend["month"]]
+    ticks = nice_ticks(float(max((int(v.max()) for *_, v in series if len(v)), default=0)))
+    left, right, top, bottom = 44, 12, 30, 24
+    plot_w, plot_h = width - left - right, height - top - bottom
+    n = max(len(months), 1)
+
+    def x(i: int) -> float:
+        return left + (plot_w * (i + 0.5) / n)
+
+    def y(v: float) -> float:
+        return top + plot_h * (1 - v / ticks[-1])
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" font-family="Noto Sans CJK SC, sans-serif">'
     ]
-    return {
-        "data": {"values": rows},
-        "height": height,
-        "config": _dark_config(),
-        "mark": {"type": "line", "point": {"size": 40}, "strokeWidth": 3},
-        "encoding": {
-            "x": {
-                "field": "m",
-                "type": "ordinal",
-                "title": None,
-                "sort": None,
-                "axis": {"labelAngle": 0},
-            },
-            "y": {"field": "n", "type": "quantitative", "title": None},
-            "color": {
-                "field": "s",
-                "type": "nominal",
-                "title": None,
-                "scale": {"domain": [received, closed], "range": [RECEIVED_COLOUR, CLOSED_COLOUR]},
-                "legend": {"orient": "top", "direction": "horizontal"},
-            },
-        },
-    }
+    for tick in ticks:
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+            f'stroke="{GRID_LINE}"/>'
+            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" fill="{MUTED}" font-size="13" '
+            f'text-anchor="end">{tick:,}</text>'
+        )
+    for i, month in enumerate(months):
+        parts.append(
+            f'<text x="{x(i):.1f}" y="{height - 6}" fill="{MUTED}" font-size="13" '
+            f'text-anchor="middle">{escape(month)}</text>'
+        )
+    legend_x = left
+    for label, colour, values in series:
+        points = " ".join(f"{x(i):.1f},{y(float(v)):.1f}" for i, v in enumerate(values))
+        parts.append(
+            f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="3" '
+            f'stroke-linejoin="round"/>'
+        )
+        parts.extend(
+            f'<circle cx="{x(i):.1f}" cy="{y(float(v)):.1f}" r="3.5" fill="{colour}"/>'
+            for i, v in enumerate(values)
+        )
+        parts.append(
+            f'<rect x="{legend_x}" y="8" width="18" height="4" rx="2" fill="{colour}"/>'
+            f'<text x="{legend_x + 24}" y="15" fill="{TEXT}" font-size="14">{escape(label)}'
+            "</text>"
+        )
+        legend_x += 40 + _text_width(label, 14)
+    parts.append("</svg>")
+    return "".join(parts)
 
 
-def categories_spec(top: pd.DataFrame, lang: str, *, height: int = 200) -> dict[str, Any]:
-    """Vega-Lite spec: horizontal bars of the commonest categories (:func:`kpi.top_categories`)."""
-    rows = [
-        {"c": t(f"issue_category.{c}", lang), "n": int(n)}
-        for c, n in zip(top["category"], top["count"], strict=True)
-    ]
-    y = {
-        "field": "c",
-        "type": "nominal",
-        "title": None,
-        "sort": "-x",
-        "axis": {"labelLimit": 160, "labelFontSize": 14, "labelColor": TEXT},
-    }
-    return {
-        "data": {"values": rows},
-        "height": height,
-        "config": _dark_config(),
-        "encoding": {
-            "y": y,
-            "x": {
-                "field": "n",
-                "type": "quantitative",
-                "title": None,
-                "axis": None,
-                # room for the number at the end of the longest bar
-                "scale": {"domain": [0, max((r["n"] for r in rows), default=1) * 1.2]},
-            },
-        },
-        "layer": [
-            {"mark": {"type": "bar", "color": BAR_COLOUR, "cornerRadiusEnd": 3}},
-            {
-                "mark": {"type": "text", "align": "left", "dx": 4, "color": TEXT, "fontSize": 14},
-                "encoding": {"text": {"field": "n", "type": "quantitative"}},
-            },
-        ],
-    }
+def svg_img(svg: str, alt: str, *, css_class: str = "mg-chart") -> str:
+    """`svg` as an ``<img>`` with a data URI: Streamlit's HTML sanitiser drops inline SVG
+    elements but keeps images, and the data URI fetches nothing."""
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return f'<img class="{css_class}" alt="{escape(alt)}" src="data:image/svg+xml;base64,{data}">'
+
+
+def categories_html(top: pd.DataFrame, lang: str) -> str:
+    """Horizontal bars of the commonest categories (:func:`kpi.top_categories`), in HTML.
+
+    Each row: the category's name, a bar as long as its share of the largest count, the count.
+    """
+    if top.empty:
+        return f'<div class="mg-empty">{escape(t("wall_screen.empty", lang))}</div>'
+    largest = max(int(top["count"].max()), 1)
+    rows = []
+    for category, count in zip(top["category"], top["count"], strict=True):
+        name = escape(t(f"issue_category.{category}", lang))
+        share = 100 * int(count) / largest
+        rows.append(
+            f'<div class="mg-cat-name" title="{name}">{name}</div>'
+            f'<div class="mg-cat-track"><div class="mg-cat-bar" '
+            f'style="width:{share:.1f}%;background:{BAR_COLOUR}"></div></div>'
+            f'<div class="mg-cat-n">{int(count):,}</div>'
+        )
+    return f'<div class="mg-cats">{"".join(rows)}</div>'
 
 
 def _pct(value: float | None) -> str:

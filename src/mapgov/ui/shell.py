@@ -6,7 +6,10 @@ out the sidebar, makes sure the database and the web assets exist, records the
 
 The wall screen is the default page, served at ``/``. Streamlit gives the default page no
 other address, so ``/wall`` would say "page not found"; a hidden alias page answers at
-``/wall`` and switches to ``/`` with the same query string.
+``/wall`` and switches to ``/`` with the same query string, so that the navigation marks the
+wall screen. The kiosk (``/wall?kiosk=1``) has no navigation to mark: there the alias runs
+the wall screen itself, sparing the first paint a second round trip, and the sidebar is not
+drawn at all.
 
 The page scripts live in ``app_pages/``, not ``pages/``: while a ``pages/`` folder exists
 beside ``app.py``, Streamlit runs the first request of a fresh server in its old multipage
@@ -29,6 +32,7 @@ from mapgov.store import Store, open_store
 from mapgov.ui import data
 from mapgov.ui.state import COMMUNITY, LANG, STREET, View, picker, resolve_choice, set_view
 from mapgov.ui.widgets import show_errors
+from mapgov.wall import WallSettings
 
 __all__ = [
     "ALL_COMMUNITIES",
@@ -36,7 +40,10 @@ __all__ = [
     "WALL_ALIAS",
     "PageSpec",
     "Pages",
+    "Place",
     "build_pages",
+    "kiosk_mode",
+    "resolve_place",
     "run_app",
     "sidebar",
 ]
@@ -123,34 +130,49 @@ def _community_options(store: Store, street_id: str, lang: str) -> dict[str, str
     return options
 
 
+@dataclass(frozen=True)
+class Place:
+    """The street and community of this run, with the options the pickers offer."""
+
+    street_id: str | None
+    community_id: str | None
+    streets: dict[str, str]
+    communities: dict[str, str]
+
+
+def resolve_place(store: Store, lang: str) -> Place:
+    """Street and community from the URL (else remembered, else the first street, whole)."""
+    streets = _street_options(store, lang)
+    if not streets:
+        return Place(None, None, {}, {})
+    street_id = resolve_choice(STREET, list(streets), next(iter(streets)))
+    communities = _community_options(store, street_id, lang)
+    community = resolve_choice(COMMUNITY, list(communities), ALL_COMMUNITIES)
+    return Place(street_id, community or None, streets, communities)
+
+
 def sidebar(store: Store, lang: str) -> tuple[str | None, str | None]:
     """Street and community pickers plus the language switch; returns the chosen ids."""
     side = st.sidebar
     side.subheader(t("sidebar.place", lang))
-    streets = _street_options(store, lang)
-    street_id: str | None = None
-    community_id: str | None = None
-    if streets:
-        street_id = resolve_choice(STREET, list(streets), next(iter(streets)))
+    place = resolve_place(store, lang)
+    if place.street_id is not None:
         picker(
             side,
             STREET,
             label=t("sidebar.street", lang),
-            options=list(streets),
-            value=street_id,
-            format_func=streets.__getitem__,
+            options=list(place.streets),
+            value=place.street_id,
+            format_func=place.streets.__getitem__,
         )
-        communities = _community_options(store, street_id, lang)
-        community = resolve_choice(COMMUNITY, list(communities), ALL_COMMUNITIES)
         picker(
             side,
             COMMUNITY,
             label=t("sidebar.community", lang),
-            options=list(communities),
-            value=community,
-            format_func=communities.__getitem__,
+            options=list(place.communities),
+            value=place.community_id or ALL_COMMUNITIES,
+            format_func=place.communities.__getitem__,
         )
-        community_id = community or None
     else:
         side.warning(t("error.no_street", lang))
     as_of = store.meta().get("as_of")
@@ -166,7 +188,12 @@ def sidebar(store: Store, lang: str) -> tuple[str | None, str | None]:
         format_func=lambda code: t(f"lang.{code}", lang),
         horizontal=True,
     )
-    return street_id, community_id
+    return place.street_id, place.community_id
+
+
+def kiosk_mode() -> bool:
+    """Whether the URL asks for the kiosk (``?kiosk=1``): no sidebar, no navigation."""
+    return WallSettings.from_query(st.query_params.to_dict()).kiosk
 
 
 def run_app(root: Path) -> None:
@@ -180,16 +207,24 @@ def run_app(root: Path) -> None:
     lang = resolve_choice(LANG, LANGS, DEFAULT_LANG)
     # The favicon must be an emoji (inlined as SVG): Streamlit fetches a Material-icon favicon
     # from fonts.gstatic.com, and would take the page's Material icon if none were set here.
-    st.set_page_config(page_icon=FAVICON, layout="wide", initial_sidebar_state="expanded")
+    kiosk = kiosk_mode()
+    sidebar_state = "collapsed" if kiosk else "expanded"
+    st.set_page_config(page_icon=FAVICON, layout="wide", initial_sidebar_state=sidebar_state)
     pages = build_pages(lang)
-    page = st.navigation([*pages.visible, pages.alias])
-    if page is pages.alias:
+    # The kiosk draws no sidebar at all: no navigation and no pickers (their scripts would
+    # only slow the wall screen's first paint); its place comes from the URL.
+    page = st.navigation([*pages.visible, pages.alias], position="hidden" if kiosk else "sidebar")
+    if page is pages.alias and not kiosk:
         st.switch_page(pages.default, query_params=st.query_params.to_dict())
     with show_errors(lang):
         data.ensure_assets(root / "static")
         db = data.database_path()
         data.ensure_database(db, lang)
         store = open_store(db)
-        street_id, community_id = sidebar(store, lang)
+        if kiosk:
+            place = resolve_place(store, lang)
+            street_id, community_id = place.street_id, place.community_id
+        else:
+            street_id, community_id = sidebar(store, lang)
         set_view(View(lang=lang, db=str(db), street_id=street_id, community_id=community_id))
         page.run()

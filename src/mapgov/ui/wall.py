@@ -61,9 +61,8 @@ _BG = deckmaps.BACKGROUND
 WALL_CSS: Final = f"""
 <style>
 [data-stale="true"] {{ opacity: 1 !important; transition: none !important; }}
-.st-key-wall-top [data-testid="stMarkdownContainer"],
-.st-key-wall-map [data-testid="stMarkdownContainer"],
-.st-key-wall-side [data-testid="stMarkdownContainer"] {{ margin-bottom: 0 !important; }}
+.st-key-wall-top [data-testid="stHtml"], .st-key-wall-map [data-testid="stHtml"],
+.st-key-wall-side [data-testid="stHtml"] {{ margin-bottom: 0 !important; }}
 .st-key-wall-top, .st-key-wall-map, .st-key-wall-side {{
   background: {_BG}; border-radius: 8px; padding: 10px 12px; color: {wall.TEXT};
 }}
@@ -118,6 +117,13 @@ WALL_CSS: Final = f"""
   text-overflow: ellipsis; }}
 .mg-tick-meta {{ grid-column: 2; color: {wall.MUTED}; font-size: 13px; white-space: nowrap;
   overflow: hidden; text-overflow: ellipsis; }}
+.mg-chart {{ display: block; width: 100%; height: auto; }}
+.mg-cats {{ display: grid; grid-template-columns: minmax(0, 5.5em) 1fr auto; gap: 9px 8px;
+  align-items: center; font-size: 15px; color: {wall.TEXT}; padding-top: 6px; }}
+.mg-cat-name {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
+.mg-cat-track {{ height: 16px; }}
+.mg-cat-bar {{ height: 100%; border-radius: 0 3px 3px 0; min-width: 2px; }}
+.mg-cat-n {{ font-variant-numeric: tabular-nums; min-width: 2.5em; text-align: right; }}
 .mg-empty, .mg-notice {{ color: {wall.MUTED}; font-size: 16px; padding: 8px 0; }}
 .mg-notice {{ border-left: 4px solid #F59E0B; padding-left: 10px; }}
 </style>
@@ -161,11 +167,12 @@ def _politely(lang: str) -> Iterator[None]:
         yield
     except MapgovError as err:
         message = t("wall_screen.unavailable", lang, message=error_text(err, lang))
-        st.markdown(f'<div class="mg-notice">{escape(message)}</div>', unsafe_allow_html=True)
+        _html(f'<div class="mg-notice">{escape(message)}</div>')
 
 
 def _html(body: str) -> None:
-    st.markdown(body, unsafe_allow_html=True)
+    # st.html, not st.markdown: the page then needs none of the Markdown renderer's scripts.
+    st.html(body)
 
 
 # -- cached loaders (keys: store identity and ids, never frames) ----------------------------
@@ -328,28 +335,21 @@ def _title(key: str, lang: str) -> None:
     _html(f'<div class="mg-panel-title">{escape(t(key, lang))}</div>')
 
 
-def side_panel(view: View, settings: wall.WallSettings) -> None:
+def side_panel(view: View, settings: wall.WallSettings) -> None:  # noqa: ARG001 (same call as the other panels)
     """The 12-month trend, top categories, community ranking and the ticker."""
     with _politely(view.lang):
         store = open_store(view.db)
         path, version = store.identity()
         today = _report_date(store)
         frames = _frames(path, version, view.street_id, view.community_id)
-        chart_h = 210 if settings.kiosk else 200
         _title("wall_screen.panel.trend", view.lang)
-        trend = kpi.monthly_trend(frames.issues, today)
-        st.vega_lite_chart(
-            wall.trend_spec(trend, view.lang, height=chart_h), theme=None, width="stretch"
-        )
+        trend = wall.trend_svg(kpi.monthly_trend(frames.issues, today), view.lang)
+        _html(wall.svg_img(trend, t("wall_screen.panel.trend", view.lang)))
         left, right = st.columns([0.44, 0.56], gap="small")
         with left:
             _title("wall_screen.panel.categories", view.lang)
             top = kpi.top_categories(frames.issues, today, days=wall.RECENT_DAYS)
-            if top.empty:
-                _html(f'<div class="mg-empty">{escape(t("wall_screen.empty", view.lang))}</div>')
-            else:
-                spec = wall.categories_spec(top, view.lang, height=chart_h + 20)
-                st.vega_lite_chart(spec, theme=None, width="stretch")
+            _html(wall.categories_html(top, view.lang))
         with right:
             _title("wall_screen.panel.ranking", view.lang)
             communities = data.community_list(store, view.street_id)
