@@ -264,3 +264,21 @@ def test_headline_on_the_demo_street(demo_store: Store) -> None:
     assert 1 <= by["three_nos"].value <= 8
     assert by["life_complete"].value == 0.42
     assert 0.5 < by["satisfaction_rate"].value < 1  # some callbacks were unsatisfied
+
+
+def test_a_communitys_callbacks_are_read_through_its_issues(demo_store: Store) -> None:
+    """A street's or community's frames carry exactly the callbacks and reopenings of its
+    own issues (read through the issue index), the same rows as the city's filtered."""
+    city = kpi.load_frames(demo_store)
+    community = city.compounds["community_id"].iloc[0]
+    for frames in (
+        kpi.load_frames(demo_store, street_id="S001"),
+        kpi.load_frames(demo_store, street_id="S001", community_id=community),
+    ):
+        expected = city.events[city.events["issue_id"].isin(frames.issues["issue_id"])]
+        assert len(frames.events) > 0
+        assert set(frames.events["action"]) == {"callback", "reopen"}
+        pd.testing.assert_frame_equal(
+            frames.events.sort_values(["issue_id", "at", "action"]).reset_index(drop=True),
+            expected.sort_values(["issue_id", "at", "action"]).reset_index(drop=True),
+        )

@@ -376,6 +376,10 @@ class Frames:
     events: pd.DataFrame
 
 
+_MAX_IN: Final = 30_000
+"""Most values in one SQL ``IN`` list (SQLite takes 32,766 parameters)."""
+
+
 def load_frames(
     store: Store, *, street_id: str | None = None, community_id: str | None = None
 ) -> Frames:
@@ -428,11 +432,12 @@ def load_frames(
     )
     prop = store.read("property_management", where={"compound_id": ids})
     stars = store.read("branch_star", where={"org_id": list(comps["branch_id"].dropna().unique())})
-    events = store.read(
-        "issue_event",
-        where={"action": ["callback", "reopen"]},
-        columns=["issue_id", "action", "at"],
-    )
+    actions = {"action": ["callback", "reopen"]}
+    issue_ids = issues["issue_id"].tolist()
+    if (street_id or community_id) and len(issue_ids) <= _MAX_IN:
+        # a street's events by the issue index; not the city's callbacks, filtered after
+        actions |= {"issue_id": issue_ids}
+    events = store.read("issue_event", where=actions, columns=["issue_id", "action", "at"])
     events = events[events["issue_id"].isin(issues["issue_id"])].reset_index(drop=True)
     return Frames(
         issues=issues, compounds=comps, buildings=buildings, prop=prop, stars=stars, events=events

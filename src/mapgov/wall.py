@@ -105,10 +105,15 @@ _TONE_CLASS: Final = {"good": "mg-good", "bad": "mg-bad", "neutral": "mg-neutral
 
 
 def last_activity(store: Store) -> dt.date | None:
-    """The day of the latest step recorded in the issue ledger or the co-building history."""
+    """The day of the step recorded last in the issue ledger or the co-building history.
+
+    Steps are appended as they happen, so the last one is the one with the highest event id:
+    an index look-up, where ``MAX(at)`` would read every event (3.2 million at scale 100).
+    """
     days = []
     for table in ("issue_event", "co_event"):
-        value = store.query(f"SELECT MAX(at) AS at FROM {table}")["at"].iloc[0]
+        last = store.query(f"SELECT at FROM {table} ORDER BY event_id DESC LIMIT 1")
+        value = last["at"].iloc[0] if len(last) else None
         if isinstance(value, str) and value:
             days.append(dt.date.fromisoformat(value[:10]))
     return max(days) if days else None
