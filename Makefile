@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 .PHONY: run test setup install assets demo check lint bench clean
 
 run: setup  ## serve the dashboard on http://localhost:8501
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	$(BIN)/mapgov serve --port $(PORT)
 
 test: setup  ## the whole suite (unit, AppTest, browser)
 	$(BIN)/python -m pytest

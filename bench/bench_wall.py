@@ -267,11 +267,11 @@ def _healthy(url: str) -> bool:
 
 @contextmanager
 def _server(app_dir: Path, script: str, env: dict[str, str]) -> Iterator[str]:
-    """``streamlit run script`` in `app_dir` on a free port; stopped by its own pid."""
+    """``mapgov serve --app script`` in `app_dir` on a free port; stopped by its own pid."""
     port = _free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true",
-           "--browser.gatherUsageStats", "false"]  # fmt: skip
+    # as `make run` serves: `mapgov serve` (mapgov loaded, then Streamlit in that process)
+    cmd = [sys.executable, "-m", "mapgov", "serve", "--app", script, "--port", str(port),
+           "--address", "127.0.0.1"]  # fmt: skip
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
     proc = subprocess.Popen(cmd, cwd=app_dir, env={**os.environ, **env}, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"

@@ -97,9 +97,10 @@ def _pump(stream: object, lines: queue.Queue[str | None], output: list[str]) -> 
 
 def _start(db: Path) -> Server:
     port = _free_port()
+    # as `make run` serves it: mapgov loaded first, then Streamlit in the same process
     command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.port", str(port), "--server.address", "127.0.0.1",
+        sys.executable, "-m", "mapgov", "serve",
+        "--port", str(port), "--address", "127.0.0.1",
     ]  # fmt: skip
     env = {**os.environ, DB_ENV: str(db), "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(

@@ -471,3 +471,30 @@ def test_progress_lines_are_few_and_end_at_100(capsys: pytest.CaptureFixture[str
         "write:done",
     ]
     assert [line.split()[-2] for line in lines] == ["0%", "20%", "70%", "100%"]
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--app", "no/such/app.py"], "no/such/app.py: no such app script"),
+        (["--port", "70000"], "--port 70000: not a port number"),
+    ],
+)
+def test_serve_refuses_a_missing_app_or_a_bad_port_in_one_line(
+    args: list[str], says: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])  # where app.py is
+    assert cli.main(["serve", *args]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("mapgov: error: ") and says in err and err.count("\n") == 1
+
+
+def test_serve_preloads_the_computations_but_not_the_streamlit_glue() -> None:
+    from mapgov import serve
+
+    names = serve.preload()
+    assert {"mapgov.wall", "mapgov.deckmaps", "mapgov.coverage", "mapgov.store.sqlite"} <= set(
+        names
+    )
+    assert all(name in sys.modules for name in names)
+    assert not [name for name in names if name.startswith("mapgov.ui")]

@@ -5,6 +5,7 @@
     mapgov demo   [--seed S] [--scale K] [--db PATH] [--as-of YYYY-MM-DD] [--quiet]
     mapgov assets [--static DIR] [--quiet]
     mapgov info   [--db PATH]
+    mapgov serve  [--app PATH] [--port P] [--address A] [--db PATH]
     mapgov --version
 
 Every argument is checked before any work starts. A wrong argument or an error that mapgov
@@ -603,6 +604,37 @@ def _run_migrate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="serve the dashboard (streamlit run app.py, with mapgov loaded first)",
+        description=(
+            "Serve the dashboard like `streamlit run app.py`, after loading mapgov and its "
+            "libraries (geopandas, pydeck ...: about 2 s), so that the first visitor, say the "
+            "command room's wall screen after a reboot, does not wait for them."
+        ),
+    )
+    p.add_argument("--app", type=_path, default=Path("app.py"), help="default: ./app.py")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--address", default=None, help="default: every interface")
+    p.add_argument("--db", type=_path, default=None, help=f"database (default: ${DB_ENV})")
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    app: Path = args.app
+    if not app.is_file():
+        msg = f"{app}: no such app script (run from the folder of app.py, or give --app)"
+        raise ValidationError(msg)
+    if not 0 < args.port < 65536:
+        msg = f"--port {args.port}: not a port number (1-65535)"
+        raise ValidationError(msg)
+    if args.db is not None:
+        os.environ[DB_ENV] = str(args.db.resolve())
+    from mapgov.serve import serve  # lazy: streamlit, geopandas and the pages' code
+
+    return serve(app, port=args.port, address=args.address)
+
+
 _COMMANDS: dict[str, tuple[Callable[..., None], Callable[[argparse.Namespace], int]]] = {
     "demo": (_add_demo, _run_demo),
     "assets": (_add_assets, _run_assets),
@@ -613,6 +645,7 @@ _COMMANDS: dict[str, tuple[Callable[..., None], Callable[[argparse.Namespace], i
     "backup": (_add_backup, _run_backup),
     "restore": (_add_restore, _run_restore),
     "migrate": (_add_migrate, _run_migrate),
+    "serve": (_add_serve, _run_serve),
 }
 
 

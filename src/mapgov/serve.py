@@ -1,0 +1,67 @@
+"""``mapgov serve``: the dashboard, with mapgov loaded before the first visit.
+
+``streamlit run app.py`` imports nothing of the app until a browser connects, so the first
+visitor waits for mapgov, geopandas, pydeck and the rest (about 2 s on a 2-core machine)
+before anything is drawn. The wall screen of a command room is exactly that first visitor,
+every morning. :func:`serve` imports mapgov's computations and the libraries they use
+(:func:`preload`) and then starts Streamlit's own command line in the same process: the app
+script finds them loaded.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+
+from streamlit.web import cli as streamlit_cli
+
+import mapgov
+
+__all__ = ["preload", "serve"]
+
+_NOT_PRELOADED = ("mapgov.ui", "mapgov.serve", "mapgov.__main__")
+
+
+def preload() -> list[str]:
+    """Import every module of mapgov but the Streamlit glue (:mod:`mapgov.ui`); their names.
+
+    The glue stays for the app script to import: a custom component (streamlit-folium's
+    map) declared before Streamlit's runtime exists is never registered with it, and its
+    frame then 404s. (That is also why this module is not in :mod:`mapgov.ui`, whose
+    package imports the glue.) The rest (geopandas, pydeck, folium, scipy and mapgov's own
+    computations) is most of the waiting.
+    """
+    names: list[str] = []
+    packages = [(mapgov.__path__, "mapgov.")]
+    while packages:  # not pkgutil.walk_packages: it imports every package it passes
+        path, prefix = packages.pop()
+        for module in pkgutil.iter_modules(path, prefix):
+            if module.name.startswith(_NOT_PRELOADED):
+                continue
+            loaded = importlib.import_module(module.name)
+            names.append(module.name)
+            if module.ispkg:
+                packages.append((loaded.__path__, f"{module.name}."))
+    return names
+
+
+def serve(app: Path, *, port: int, address: str | None = None) -> int:
+    """Preload, then ``streamlit run app --server.port port --server.headless true``.
+
+    Returns
+    -------
+    int
+        Streamlit's exit status (when the server stops).
+    """
+    preload()
+    options = ["--server.port", str(port), "--server.headless", "true"]
+    if address:
+        options += ["--server.address", address]
+    sys.argv = ["streamlit", "run", str(app), *options]
+    try:
+        streamlit_cli.main()
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else 0
+    return 0
