@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pyproj
 import pytest
 import shapely
 from scipy import sparse
@@ -161,13 +162,14 @@ def test_peel_keeps_cycles_and_one_node_of_each_bare_tree() -> None:
 
 def test_walk_graph_merges_ends_within_a_centimetre_and_keeps_the_shorter_twin() -> None:
     roads = gpd.GeoDataFrame(
-        {"compound_id": [None, "K", None, None, None, None, None]},
+        {"compound_id": [None, "K", None, None, None, None, None, None]},
         geometry=[
             LineString([(0, 0), (100, 0)]),
             LineString([(100.004, 0.003), (100, 100)]),  # starts within 1 cm of (100, 0)
             LineString([(0, 0), (50, 60), (100, 100)]),  # two edges join the same nodes:
             LineString([(0, 0), (100, 100)]),  # the straight one is kept, the bend is not
             LineString([(0, 0), (0, 0)]),  # a loop of no length
+            LineString(),  # empty: left out
             MultiLineString([[(100, 100), (150, 100)], [(150, 100), (200, 100)]]),  # merges
             None,
         ],
@@ -186,7 +188,7 @@ def test_walk_graph_merges_ends_within_a_centimetre_and_keeps_the_shorter_twin()
     with pytest.raises(ValidationError, match="no CRS"):
         walk_graph(roads.set_crs(None, allow_override=True))
     with pytest.raises(ValidationError, match="no road has a usable line"):
-        walk_graph(roads.iloc[[6]], crs=UTM)
+        walk_graph(roads.iloc[[5, 7]], crs=UTM)
 
 
 def test_walk_graph_from_wgs84_measures_in_the_local_utm_zone() -> None:
@@ -204,6 +206,43 @@ def test_walk_graph_from_wgs84_measures_in_the_local_utm_zone() -> None:
     np.testing.assert_allclose(graph.edge_length, [700, 500], atol=1e-6)
     back = gpd.GeoSeries(graph.edge_geoms, crs=graph.crs)
     assert back.geom_equals_exact(lines, tolerance=1e-6).all()
+
+
+@pytest.mark.parametrize("epsg", [32649, 32750])  # 49N (China), 50S
+def test_the_fast_utm_projection_is_within_a_fiftieth_of_a_millimetre_across_the_zone(
+    epsg: int,
+) -> None:
+    # the engine projects WGS 84 to a UTM zone with PROJ's +approx transverse Mercator
+    centre = (epsg % 100) * 6 - 183
+    lon, lat = np.meshgrid(np.linspace(centre - 3, centre + 3, 61), np.linspace(0, 84, 85))
+    lon, lat = lon.ravel(), lat.ravel() * (-1 if epsg > 32700 else 1)
+    crs = pyproj.CRS.from_epsg(epsg)
+    fast = network._transform(lon, lat, "EPSG:4326", crs)
+    exact = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
+    assert np.hypot(fast[0] - exact[0], fast[1] - exact[1]).max() < 2e-5
+    assert network._transformer(crs, crs) is None  # the same CRS: nothing to do
+
+
+def test_shared_vertices_are_projected_once_and_end_in_the_same_node() -> None:
+    # four roads meeting at one junction, given in WGS 84: the junction is one node, and the
+    # graph is the one built from the same roads projected beforehand
+    x, y = 500_000, 3_800_000
+    lines = gpd.GeoSeries(
+        [
+            LineString([(x, y), (x + 100, y)]),
+            LineString([(x, y), (x, y + 100), (x + 50, y + 150)]),
+            LineString([(x - 100, y), (x, y)]),
+            LineString([(x, y - 100), (x, y)]),
+        ],
+        crs=UTM,
+    )
+    wgs = lines.to_crs("EPSG:4326")
+    graph = walk_graph(gpd.GeoDataFrame(geometry=wgs))
+    assert graph.n_nodes == 5
+    junction = graph.edge_start[0]
+    assert graph.edge_start[1] == junction == graph.edge_end[2] == graph.edge_end[3]
+    np.testing.assert_allclose(graph.edge_length, [100, 100 + np.hypot(50, 50), 100, 100])
+    np.testing.assert_allclose(graph.vertex_xy, shapely.get_coordinates(lines), atol=1e-4)
 
 
 def test_a_building_without_a_place_reaches_nothing_and_polygons_enter_inside() -> None:
