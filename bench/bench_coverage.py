@@ -147,7 +147,7 @@ def answer(data: Data, limits: dict[str, float], *, path: str) -> Result:
         graph = walk_graph(data.roads)
         nxg = nx_graph(graph) if path == "networkx" else None
     with _timed(seconds, "snap"):
-        homes = snap(graph, data.buildings, data.buildings["compound_id"].to_numpy())
+        homes = snap(graph, data.buildings, data.buildings["compound_id"].array)
         places = snap(graph, data.facilities)
     kinds = data.facilities["kind"].to_numpy()
     distances: dict[str, np.ndarray] = {}

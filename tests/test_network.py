@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 import pytest
 import shapely
@@ -70,10 +71,12 @@ def test_snap_agrees_with_shapely_on_random_networks(
     xy = np.vstack([rng.uniform(-300, 1300, size=(150, 2)), [[5000.0, -4000.0]]])  # one far out
     groups = np.array([f"K{k}" if k < 6 else None for k in rng.integers(0, 8, len(xy))], object)
     points = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=UTM)
-    for grp in (groups, None):
+    arrow = pd.array(groups, dtype="str")  # a column of ids as the store reads it
+    assert isinstance(arrow, pd.arrays.ArrowStringArray)  # looked up by pyarrow
+    for grp in (groups, arrow, None):
         got = snap(graph, points, grp)
         edge = graph._segments.edge[network._snap_segments(graph, xy, grp)]
-        ties, least = _reference_nearest(graph, xy, grp)
+        ties, least = _reference_nearest(graph, xy, None if grp is None else groups)
         assert all(e in t for e, t in zip(edge, ties, strict=True))
         assert (got.start == graph.edge_start[edge]).all()
         assert (got.end == graph.edge_end[edge]).all()
@@ -243,6 +246,17 @@ def test_shared_vertices_are_projected_once_and_end_in_the_same_node() -> None:
     assert graph.edge_start[1] == junction == graph.edge_end[2] == graph.edge_end[3]
     np.testing.assert_allclose(graph.edge_length, [100, 100 + np.hypot(50, 50), 100, 100])
     np.testing.assert_allclose(graph.vertex_xy, shapely.get_coordinates(lines), atol=1e-4)
+
+
+def test_distinct_vertices_survive_a_clash_of_their_hash_keys() -> None:
+    coords = np.array([[112.5, 34.6], [112.6, 34.7], [112.5, 34.6], [113.0, 0.0]])
+    # make the last point share the first one's key (both coordinates' bits in one int64)
+    bits = coords.view(np.int64)
+    mixed = bits[:, 0] * network._MIX  # arrays: the product wraps around, as in the engine
+    bits[3, 1] = (mixed[0] ^ bits[0, 1]) ^ mixed[3]
+    code, points = network._distinct(coords)
+    assert code.tolist() == [0, 1, 0, 2]
+    np.testing.assert_array_equal(points, coords[[0, 1, 3]])
 
 
 def test_a_building_without_a_place_reaches_nothing_and_polygons_enter_inside() -> None:

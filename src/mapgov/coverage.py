@@ -206,7 +206,7 @@ def building_distances(
     if method != "network":
         msg = f"method must be 'network' or 'straight', not {method!r}"
         raise ValidationError(msg)
-    groups = buildings["compound_id"].to_numpy() if "compound_id" in buildings else None
+    groups = buildings["compound_id"].array if "compound_id" in buildings else None
     b_snap = snap(graph, buildings, groups)
     f_snap = snap(graph, facilities)
     for kind in kinds:

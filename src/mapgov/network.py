@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
+from pandas.api.extensions import ExtensionArray
 from scipy import sparse
 from scipy.sparse import csgraph
 
@@ -54,6 +55,7 @@ _OWN_CELL_M = 150.0  # side of a cell of the grid of larger compounds' paths
 _PAIRS_AT_ONCE = 65_536
 _CELL_M = 100.0  # side of a cell of the grid of all roads (the nearest-road search)
 _MAX_CELLS = 4_000_000  # cells of a grid at most: they grow for a very wide network
+_MIX = np.int64(-7046029254386353131)  # odd: spreads one coordinate's bits over the key
 
 
 @dataclass(frozen=True)
@@ -361,6 +363,15 @@ class WalkGraph:
         return ids[self.edge_group]  # code -1: the None at the end
 
     @cached_property
+    def _compound_set(self) -> Any:
+        """The compound ids as a pyarrow array (None unless they are all strings)."""
+        import pyarrow as pa
+
+        if self.compounds.inferred_type != "string":
+            return None
+        return pa.array(self.compounds.to_numpy(dtype=object), type=pa.string())
+
+    @cached_property
     def _core(self) -> _Core:
         """The core and its trees (built on first use, then kept with the graph)."""
         return _peel(self.matrix)
@@ -376,7 +387,8 @@ class WalkGraph:
         seg_len = np.sqrt(len2)
         edge = owner[i]
         before = np.concatenate([[0.0], np.cumsum(seg_len)[:-1]])
-        first = np.searchsorted(edge, edge)  # the edge's first segment (edges are in order)
+        starts = _run_starts(edge)  # the edges' segments follow each other, in edge order
+        first = np.flatnonzero(starts)[np.cumsum(starts) - 1]  # the edge's first segment
         offset = before - before[first]
         box = (np.minimum(ax, bx), np.minimum(ay, by), np.maximum(ax, bx), np.maximum(ay, by))
         bounds = (
@@ -490,10 +502,8 @@ def walk_graph(roads: gpd.GeoDataFrame, *, crs: pyproj.CRS | None = None) -> Wal
     head = last - counts + 1
     # a junction is the end of several rows: each distinct vertex (exactly equal coordinates)
     # is projected once
-    code, points = pd.factorize(
-        coords.view(np.complex128).ravel(), sort=False, use_na_sentinel=False
-    )
-    tx, ty = _transform(points.real, points.imag, roads.crs, crs)
+    code, points = _distinct(coords)
+    tx, ty = _transform(points[:, 0], points[:, 1], roads.crs, crs)
     x, y = tx[code], ty[code]
     # nodes: the lines' end points, one per centimetre cell, placed at the first in it
     end = np.zeros(len(points), dtype=bool)
@@ -529,6 +539,23 @@ def walk_graph(roads: gpd.GeoDataFrame, *, crs: pyproj.CRS | None = None) -> Wal
         vertex_xy=np.column_stack([x, y]),
         vertex_edge=owner,
     )
+
+
+def _distinct(coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of (n, 2) `coords` (exactly equal coordinates), in the order they
+    first appear, and the code of each row: hashed as one int64 made of both coordinates'
+    bits (a few times faster than hashing pairs), then checked, and hashed as pairs where two
+    points happen to share a key."""
+    bits = coords.view(np.int64)
+    code, _ = pd.factorize(bits[:, 0] * _MIX ^ bits[:, 1], sort=False)
+    top = np.maximum.accumulate(code)
+    first = np.flatnonzero(np.concatenate([[True], top[1:] > top[:-1]]))  # code c at first[c]
+    if (np.take(bits, first[code], axis=0) == bits).all():
+        return code, np.take(coords, first, axis=0)
+    code, points = pd.factorize(
+        coords.view(np.complex128).ravel(), sort=False, use_na_sentinel=False
+    )
+    return code, np.column_stack([points.real, points.imag])
 
 
 def _lines(roads: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -660,13 +687,16 @@ def _nearest_of(
 
 
 def snap(
-    graph: WalkGraph, points: gpd.GeoSeries | gpd.GeoDataFrame, groups: np.ndarray | None = None
+    graph: WalkGraph,
+    points: gpd.GeoSeries | gpd.GeoDataFrame,
+    groups: np.ndarray | ExtensionArray | None = None,
 ) -> Snapped:
     """Enter each point onto the network at the nearest point of the nearest edge.
 
-    With `groups` (e.g. each building's compound id), a point enters through the nearest edge
-    of its own group when one lies within 60 m: a building is reached through its own
-    compound's paths and gates, not across the fence from the street outside.
+    With `groups` (e.g. each building's compound id: an array, or a column's ``.array``), a
+    point enters through the nearest edge of its own group when one lies within 60 m: a
+    building is reached through its own compound's paths and gates, not across the fence from
+    the street outside.
 
     The point of a polygon is its representative point (see :func:`point_xy`). A row without
     a geometry gets an infinite link: it reaches nothing. Among edges at exactly the same
@@ -676,20 +706,38 @@ def snap(
     return _snap_xy(graph, xy, groups)
 
 
-def _snap_segments(graph: WalkGraph, xy: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
+def _snap_segments(
+    graph: WalkGraph, xy: np.ndarray, groups: np.ndarray | ExtensionArray | None
+) -> np.ndarray:
     """The segment each point enters by (-1 for a point without coordinates)."""
     idx = graph._segments
     px, py = xy[:, 0], xy[:, 1]
     located = np.isfinite(px) & np.isfinite(py)
     seg = np.full(len(xy), -1, dtype=np.int64)
     if groups is not None and len(graph.compounds):
-        code = graph.compounds.get_indexer(pd.Index(np.asarray(groups, dtype=object), dtype=object))
+        code = _group_codes(graph, groups)
         _own_nearest(idx, px, py, np.where(located, code, -1), seg)
     _any_nearest(idx, px, py, np.flatnonzero(located & (seg < 0)), seg)
     return seg
 
 
-def _snap_xy(graph: WalkGraph, xy: np.ndarray, groups: np.ndarray | None) -> Snapped:
+def _group_codes(graph: WalkGraph, groups: np.ndarray | ExtensionArray) -> np.ndarray:
+    """The code of each point's group among ``graph.compounds`` (-1: none, or not there).
+
+    A column of pandas' Arrow strings (``Series.array``, as the store reads ids) is looked up
+    by pyarrow, without a Python string per row (a few times faster)."""
+    if isinstance(groups, pd.arrays.ArrowStringArray) and graph._compound_set is not None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        found = pc.index_in(pa.array(groups), value_set=graph._compound_set)
+        return np.asarray(pc.fill_null(found, -1), dtype=np.int64)
+    return graph.compounds.get_indexer(pd.Index(np.asarray(groups, dtype=object), dtype=object))
+
+
+def _snap_xy(
+    graph: WalkGraph, xy: np.ndarray, groups: np.ndarray | ExtensionArray | None
+) -> Snapped:
     idx = graph._segments
     px, py = xy[:, 0], xy[:, 1]
     seg = _snap_segments(graph, xy, groups)
