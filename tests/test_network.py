@@ -223,7 +223,12 @@ def test_the_fast_utm_projection_is_within_a_fiftieth_of_a_millimetre_across_the
     fast = network._transform(lon, lat, "EPSG:4326", crs)
     exact = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
     assert np.hypot(fast[0] - exact[0], fast[1] - exact[1]).max() < 2e-5
-    assert network._transformer(crs, crs) is None  # the same CRS: nothing to do
+    assert network._transformers(crs, crs) is None  # the same CRS: nothing to do
+    # far outside the zone the fast series drifts: the exact projection is used there
+    lon = np.array([centre - 20.0, centre])
+    far = network._transform(lon, np.array([60.0, 60.0]), "EPSG:4326", crs)
+    want = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, [60, 60])
+    np.testing.assert_array_equal(far, want)
 
 
 def test_shared_vertices_are_projected_once_and_end_in_the_same_node() -> None:
