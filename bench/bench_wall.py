@@ -126,10 +126,9 @@ def _features(rows: list[dict[str, Any]], kind: str) -> dict[str, Any]:
     feats = []
     for row in rows:
         p = row["p"]
-        if kind == "Polygon":
-            geometry = {"type": "Polygon", "coordinates": [[*p, p[0]]]}
-        elif kind == "LineString":
-            geometry = {"type": "LineString", "coordinates": p}
+        if kind == "Polygon":  # one ring, or rings (exterior, then holes), all unclosed
+            rings = p if isinstance(p[0][0], list) else [p]
+            geometry = {"type": "Polygon", "coordinates": [[*r, r[0]] for r in rings]}
         else:
             geometry = {"type": "Point", "coordinates": p}
         props = {k: v for k, v in row.items() if k in ("n", "v")}
@@ -154,9 +153,8 @@ def folium_map(deck: deckmaps.CompactDeck, bounds: tuple[float, float, float, fl
                        style_function=lambda f: {**flat, "fillColor": f["properties"]["f"]}
                        ).add_to(fmap)  # fmt: skip
     if "wall-roads" in layers:
-        folium.GeoJson(_features(layers["wall-roads"].data, "LineString"), name="roads",
-                       style_function=lambda f: {"color": f["properties"]["f"],
-                                                 "weight": max(1, f["properties"]["w"] / 4)}
+        folium.GeoJson(_features(layers["wall-roads"].data, "Polygon"), name="roads",
+                       style_function=lambda f: {**flat, "fillColor": f["properties"]["f"]}
                        ).add_to(fmap)  # fmt: skip
     if "wall-compounds" in layers:
         folium.GeoJson(_features(layers["wall-compounds"].data, "Polygon"), name="compounds",
@@ -167,8 +165,7 @@ def folium_map(deck: deckmaps.CompactDeck, bounds: tuple[float, float, float, fl
                        ).add_to(fmap)  # fmt: skip
     if "wall-communities" in layers:
         folium.GeoJson(_features(layers["wall-communities"].data, "Polygon"), name="communities",
-                       style_function=lambda f: {"fill": False, "color": f["properties"]["f"],
-                                                 "weight": 2}
+                       style_function=lambda f: {**flat, "fillColor": f["properties"]["f"]}
                        ).add_to(fmap)  # fmt: skip
     if "wall-buildings" in layers:
         folium.GeoJson(_features(layers["wall-buildings"].data, "Polygon"), name="buildings",
@@ -182,10 +179,9 @@ def folium_map(deck: deckmaps.CompactDeck, bounds: tuple[float, float, float, fl
                        tooltip=folium.GeoJsonTooltip(fields=["n", "v"], labels=False)
                        ).add_to(fmap)  # fmt: skip
     if "wall-facilities" in layers:
-        folium.GeoJson(_features(layers["wall-facilities"].data, "Point"), name="facilities",
-                       marker=folium.CircleMarker(radius=7, fill=True, fill_color="#0B1426",
-                                                  fill_opacity=1),
-                       style_function=lambda f: {"color": f["properties"]["f"], "weight": 2},
+        folium.GeoJson(_features(layers["wall-facilities"].data, "Polygon"), name="facilities",
+                       style_function=lambda f: {"fillColor": f["properties"]["f"],
+                                                 "fillOpacity": 1, "weight": 0},
                        tooltip=folium.GeoJsonTooltip(fields=["n"], labels=False)
                        ).add_to(fmap)  # fmt: skip
     if "wall-labels" in layers:

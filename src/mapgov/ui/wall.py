@@ -118,7 +118,7 @@ WALL_CSS: Final = f"""
 .mg-tick-meta {{ grid-column: 2; color: {wall.MUTED}; font-size: 13px; white-space: nowrap;
   overflow: hidden; text-overflow: ellipsis; }}
 .mg-chart {{ display: block; width: 100%; height: auto; }}
-.mg-cats {{ display: grid; grid-template-columns: minmax(0, 5.5em) 1fr auto; gap: 9px 8px;
+.mg-cats {{ display: grid; grid-template-columns: fit-content(50%) 1fr auto; gap: 9px 8px;
   align-items: center; font-size: 15px; color: {wall.TEXT}; padding-top: 6px; }}
 .mg-cat-name {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
 .mg-cat-track {{ height: 16px; }}
