@@ -193,11 +193,10 @@ def generate(
 def _users(soc: Any) -> list[dict[str, Any]]:
     """Demo users: a leader, a planner and an admin per street, two staff per community."""
     rows: list[dict[str, Any]] = []
+    secretaries = {o["org_id"]: o["secretary"] for o in soc.tables["party_org"]}
     for street in soc.tables["street"]:
         sid = street["street_id"]
-        secretary = next(
-            o["secretary"] for o in soc.tables["party_org"] if o["org_id"] == f"PO-{sid}"
-        )
+        secretary = secretaries[f"PO-{sid}"]
         rows.append(
             {"user_id": f"{sid}-leader", "name": secretary, "role": "leader", "street_id": sid}
         )
@@ -233,14 +232,12 @@ def _users(soc: Any) -> list[dict[str, Any]]:
 
 def _places(lay: Layout, soc: Any, proj: _Projector) -> dict[str, pd.DataFrame]:
     grid_rows = soc.tables["grid"]
-    grid_geoms = []
-    for g in grid_rows:
-        cells = [
-            c.territory
-            for c in lay.cells
-            if c.tile == g["tile"] and c.community == g["k"] and c.grid == g["g"]
-        ]
-        grid_geoms.append(shapely.union_all(cells))
+    territories: dict[tuple[int, int, int], list[Any]] = {}
+    for c in lay.cells:
+        territories.setdefault((c.tile, c.community, c.grid), []).append(c.territory)
+    grid_geoms = [
+        shapely.union_all(territories.get((g["tile"], g["k"], g["g"]), [])) for g in grid_rows
+    ]
     grid_w = proj.geoms(grid_geoms)
     grids = _gdf([{c: r[c] for c in _cols("grid")} for r in grid_rows], grid_w, _cols("grid"))
     com_rows = soc.tables["community"]

@@ -146,6 +146,30 @@ _VOLUNTEER: Final[dict[VolunteerKind, tuple[float, float, float, float, str]]] =
 _MONTH_WEIGHT: Final = (0.8, 0.5, 1.6, 1.0, 1.0, 1.0, 0.8, 0.8, 1.0, 1.1, 1.0, 1.0)
 
 
+class _Index:
+    """Lookups by tile, community and compound, built once (scanning every row per street
+    made the build quadratic in the number of streets)."""
+
+    def __init__(self, soc: Society, lay: Layout) -> None:
+        self.service_cells: dict[int, list[int]] = {}
+        for k, c in enumerate(lay.cells):
+            if c.use != "residential":
+                self.service_cells.setdefault(c.tile, []).append(k)
+        self.compounds: dict[str, list[Row]] = {}  # community id -> compound rows
+        self.compound_tile: dict[int, list[Row]] = {}
+        for r in soc.compound_rows:
+            self.compounds.setdefault(r["compound_id"].rsplit("-", 1)[0], []).append(r)
+            self.compound_tile.setdefault(lay.compounds[r["index"]].tile, []).append(r)
+        self.buildings: dict[str, list[Row]] = {}  # compound id -> building rows
+        for b in soc.buildings:
+            self.buildings.setdefault(b["compound_id"], []).append(b)
+        self.members: dict[str, list[str]] = {}  # community id -> names of party members
+        for m in soc.tables.get("party_member", []):
+            if m["building_id"]:
+                cid = m["building_id"].rsplit("-", 2)[0]
+                self.members.setdefault(cid, []).append(m["name"])
+
+
 class _History:
     """Events of one street, appended in the order of the stories (sorted later)."""
 
@@ -207,11 +231,15 @@ def build_cobuilding(soc: Society, lay: Layout, seed: int, as_of: dt.date) -> No
     """Add resident_unit, unit_resource, community_need, co_project, micro_wish,
     volunteer_event and co_event rows (unit rows carry local-metre ``x``, ``y``)."""
     events = _History()
+    index = _Index(soc, lay)
     for tile in range(lay.scale):
-        units = _units(soc, lay, tile, np.random.default_rng([seed, 8, tile]), as_of, events)
-        _needs(soc, lay, tile, units, np.random.default_rng([seed, 14, tile]), as_of, events)
-        _wishes(soc, tile, units, np.random.default_rng([seed, 12, tile]), as_of, events)
-        _volunteering(soc, tile, units, np.random.default_rng([seed, 13, tile]), as_of, events)
+        rng = np.random.default_rng([seed, 8, tile])
+        units = _units(soc, lay, index, tile, rng, as_of, events)
+        rng = np.random.default_rng([seed, 14, tile])
+        _needs(soc, lay, index, tile, units, rng, as_of, events)
+        _wishes(soc, index, tile, units, np.random.default_rng([seed, 12, tile]), as_of, events)
+        rng = np.random.default_rng([seed, 13, tile])
+        _volunteering(soc, index, tile, units, rng, as_of, events)
     order = sorted(range(len(events.rows)), key=lambda k: (events.rows[k]["at"], k))
     for n, k in enumerate(order, start=1):
         soc.add("co_event", {"event_id": n, **events.rows[k]})
@@ -228,13 +256,14 @@ def build_cobuilding(soc: Society, lay: Layout, seed: int, as_of: dt.date) -> No
 def _units(
     soc: Society,
     lay: Layout,
+    index: _Index,
     tile: int,
     rng: np.random.Generator,
     as_of: dt.date,
     events: _History,
 ) -> list[Row]:
     sid = street_id(tile)
-    cells = [k for k, c in enumerate(lay.cells) if c.use != "residential" and c.tile == tile]
+    cells = index.service_cells[tile]
     n_units = int(rng.integers(24, 32))
     order = rng.permutation(len(UNIT_NAMES))
     units: list[Row] = []
@@ -281,14 +310,15 @@ def _units(
 
 
 # -- needs and projects -----------------------------------------------------------------------
-def _need_places(soc: Society, lay: Layout, tile: int) -> dict[str, list[tuple[Row, Any]]]:
+def _need_places(
+    soc: Society, lay: Layout, index: _Index, tile: int
+) -> dict[str, list[tuple[Row, Any]]]:
     """Compounds of each community of `tile` with their local-metre polygons."""
     out: dict[str, list[tuple[Row, Any]]] = {}
-    for r in soc.compound_rows:
+    for r in index.compound_tile.get(tile, []):
         comp = lay.compounds[r["index"]]
-        if comp.tile == tile:
-            cid = soc.community_ids[4 * tile + comp.community]
-            out.setdefault(cid, []).append((r, comp.polygon))
+        cid = soc.community_ids[4 * tile + comp.community]
+        out.setdefault(cid, []).append((r, comp.polygon))
     return out
 
 
@@ -299,7 +329,8 @@ def _choose_unit(
     for wanted in ({kind.value}, {k.value for k in RELATED_KINDS[kind]}):
         fitting = [(u, r) for u in units for r in u["resources"] if r["kind"] in wanted]
         if fitting:
-            dist = np.array([place.distance(shapely.Point(u["x"], u["y"])) for u, _ in fitting])
+            xy = np.array([(u["x"], u["y"]) for u, _ in fitting], dtype=float)
+            dist = shapely.distance(place, shapely.points(xy))
             w = 1.0 / (1.0 + dist / 500.0) ** 2
             return fitting[int(rng.choice(len(fitting), p=w / w.sum()))]
     return None
@@ -308,13 +339,14 @@ def _choose_unit(
 def _needs(
     soc: Society,
     lay: Layout,
+    index: _Index,
     tile: int,
     units: list[Row],
     rng: np.random.Generator,
     as_of: dt.date,
     events: _History,
 ) -> None:
-    places = _need_places(soc, lay, tile)
+    places = _need_places(soc, lay, index, tile)
     offered = {CoopKind(r["kind"]) for u in units for r in u["resources"]}
     servable = sorted(k for k in CoopKind if ({k} | RELATED_KINDS[k]) & offered)
     per_community = [int(rng.integers(8, 13)) for _ in range(4)]
@@ -493,18 +525,15 @@ def _need_story(
 
 
 # -- micro-wishes -----------------------------------------------------------------------------
-def _claimers(soc: Society, community_id: str, units: list[Row]) -> list[str]:
-    members = [
-        m["name"]
-        for m in soc.tables.get("party_member", [])
-        if m["building_id"] and m["building_id"].startswith(f"{community_id}-")
-    ]
+def _claimers(soc: Society, index: _Index, community_id: str, units: list[Row]) -> list[str]:
+    members = index.members.get(community_id, [])
     local_units = [f"{u['name']}党支部" for u in units if u["community_id"] == community_id]
     return members + local_units + soc.staff[community_id][2:]
 
 
 def _wishes(
     soc: Society,
+    index: _Index,
     tile: int,
     units: list[Row],
     rng: np.random.Generator,
@@ -515,13 +544,13 @@ def _wishes(
     fates = _fates(rng, sum(per_community), _WISH_FATES)
     for k, n_wishes in enumerate(per_community):
         cid = soc.community_ids[4 * tile + k]
-        comps = [r for r in soc.compound_rows if r["compound_id"].startswith(f"{cid}-")]
-        claimers = _claimers(soc, cid, units)
+        comps = index.compounds.get(cid, [])
+        claimers = _claimers(soc, index, cid, units)
         staff = soc.staff[cid][:2]
         for n in range(1, n_wishes + 1):
             fate: WishStatus = fates.pop()
             comp = comps[int(rng.integers(0, len(comps)))]
-            blds = [b for b in soc.buildings if b["compound_id"] == comp["compound_id"]]
+            blds = index.buildings[comp["compound_id"]]
             building = blds[int(rng.integers(0, len(blds)))]
             title, desc = _WISH_TITLES[int(rng.integers(0, len(_WISH_TITLES)))]
             claim_gap, done_gap = int(rng.integers(1, 13)), int(rng.integers(2, 26))
@@ -586,6 +615,7 @@ def _day_weights(days: list[dt.date]) -> np.ndarray:
 
 def _volunteering(
     soc: Society,
+    index: _Index,
     tile: int,
     units: list[Row],
     rng: np.random.Generator,
@@ -600,7 +630,7 @@ def _volunteering(
     for k in range(4):
         cid = soc.community_ids[4 * tile + k]
         cname = soc.community_names[cid]
-        comps = [r for r in soc.compound_rows if r["compound_id"].startswith(f"{cid}-")]
+        comps = index.compounds.get(cid, [])
         near = [u for u in units if u["community_id"] == cid] or units
         staff = soc.staff[cid][:2]
         n_events = int(rng.integers(45, 66))
