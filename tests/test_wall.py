@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+import streamlit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit import cache_data
@@ -34,6 +35,7 @@ from mapgov.kpi import FIGURES, Figure
 from mapgov.model import RoadKind
 from mapgov.store import Store, open_store, write_database
 from mapgov.summary import place_counts
+from mapgov.ui import wall as wall_ui
 from mapgov.users import get_user
 
 from .conftest import AS_OF
@@ -627,6 +629,15 @@ def test_the_wall_page_shows_twelve_tiles_a_map_and_panels(
     assert any("mg-tile" in body for body in css)
     kiosk_css = any('[data-testid="stSidebar"]' in body for body in css)
     assert kiosk_css is kiosk  # the chrome is hidden only in kiosk mode
+    # the map's code (Streamlit's deck.gl chunk) starts loading before the street is read
+    chunk = wall_ui.deck_chunk()
+    assert (
+        chunk is not None
+        and (Path(streamlit.__file__).parent / "static/static/js" / chunk).is_file()
+    )
+    prefetch = [h.proto for h in at.get("html") if "<script>" in h.proto.body]
+    assert len(prefetch) == 1 and prefetch[0].unsafe_allow_javascript
+    assert f'import(new URL("{chunk}"' in prefetch[0].body
     if kiosk:
         assert [e.value for e in at.title] == []  # the title is in the kiosk's own bar
         assert t("page.wall.title", lang) in html
