@@ -75,6 +75,14 @@ def test_streamlit_serves_static_files_offline() -> None:
     assert assets.LEAFLET_URL == "/app/static/leaflet"
 
 
+def test_streamlit_takes_every_upload_the_importers_take() -> None:
+    # otherwise a 300 MB layer is refused by Streamlit's own English message, not by ours
+    from mapgov.importers.read import MAX_BYTES
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["server"]["maxUploadSize"] * 2**20 >= MAX_BYTES
+
+
 def test_static_folder_is_git_ignored() -> None:
     assert "static/" in (ROOT / ".gitignore").read_text().splitlines()
 
