@@ -193,7 +193,7 @@ class RoadKind(StrEnum):
     BRANCH = "branch"  # 支路
     BRIDGE = "bridge"  # 桥
     GATE_LINK = "gate_link"  # 小区出入口连接
-    PATH = "path"  # 小区内部道路
+    PATH = "path"  # 步行道: compound paths, footways, steps, service lanes
 
 
 class UnitKind(StrEnum):
