@@ -179,6 +179,39 @@ def test_kiosk_fits_the_screen_offline(
         assert SCREENSHOT.stat().st_size > 100_000
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_panels_keep_their_columns_beside_the_sidebar(
+    server: Server, page: tuple[Page, list[str]], lang: str
+) -> None:
+    """On an office laptop (1366 × 768, sidebar open) the ranking's headers and figures are
+    whole and inside the panel; only a long community name may end in an ellipsis, with the
+    whole name in its tooltip."""
+    tab, _ = page
+    tab.set_viewport_size({"width": 1366, "height": 768})
+    tab.goto(f"{server.url}/wall?lang={lang}")
+    expect(tab.get_by_test_id("stSidebar")).to_be_visible()
+    table = tab.locator(".mg-rank-table")
+    expect(table.locator("tr")).to_have_count(5)  # header and the four communities
+    _no_error(tab)
+    fit = table.evaluate(
+        """t => {
+          const panel = t.closest('.st-key-wall-side').getBoundingClientRect();
+          const box = t.getBoundingClientRect();
+          const cut = c => c.scrollWidth > c.clientWidth + 1;
+          return {inside: box.left >= panel.left && box.right <= panel.right + 0.5,
+                  scroll: t.scrollWidth <= t.clientWidth,
+                  cut: [...t.querySelectorAll('th, td:not(.mg-name)')].filter(cut)
+                         .map(c => c.textContent),
+                  names: [...t.querySelectorAll('td.mg-name')]
+                         .map(c => [c.textContent, c.title, c.clientWidth])};
+        }"""
+    )
+    assert fit["inside"] and fit["scroll"], fit
+    assert fit["cut"] == [], fit
+    for text, title, width in fit["names"]:
+        assert text == title and width >= 40, fit  # room for the name's first characters
+
+
 def test_refresh_brings_new_data_without_redrawing_the_map(
     server: Server, page: tuple[Page, list[str]], wall_db: Path
 ) -> None:

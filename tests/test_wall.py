@@ -189,6 +189,7 @@ def test_ranking_and_ticker_escape_and_mask() -> None:
     )
     html = wall.ranking_html(ranking, {"C1": "<b>王城</b>"}, "zh")
     assert "&lt;b&gt;王城&lt;/b&gt;" in html and "<b>王城" not in html
+    assert 'title="&lt;b&gt;王城&lt;/b&gt;"' in html  # the whole name when it is cut
     assert "92%" in html and "—" in html and ">C2<" in html
     assert 'class="mg-bad">2<' in html
     ledger = pd.DataFrame(

@@ -653,23 +653,34 @@ def ranking_html(ranking: pd.DataFrame, names: Mapping[str, str], lang: str, *, 
     if ranking.empty:
         return f'<div class="mg-empty">{escape(t("wall_screen.empty", lang))}</div>'
     head = "".join(
-        f"<th>{escape(t(f'wall_screen.col.{c}', lang))}</th>"
-        for c in ("rank", "community", "received", "resolution", "satisfaction", "overdue")
+        f'<th title="{label}">{label}</th>'
+        for label in (
+            escape(t(f"wall_screen.col.{c}", lang))
+            for c in ("rank", "community", "received", "resolution", "satisfaction", "overdue")
+        )
+    )
+    cols = "".join(
+        f'<col class="mg-col-{c}">' if c else "<col>"
+        for c in ("rank", "", "n", "pct", "pct", "late")
     )
     rows = []
     for i, row in enumerate(ranking.head(n).itertuples(index=False), start=1):
         overdue = int(row.overdue)
+        name = escape(names.get(row.community_id, str(row.community_id)))
         rows.append(
             "<tr>"
             f'<td class="mg-rank">{i}</td>'
-            f'<td class="mg-name">{escape(names.get(row.community_id, str(row.community_id)))}</td>'
+            f'<td class="mg-name" title="{name}">{name}</td>'
             f"<td>{int(row.received):,}</td>"
             f"<td>{_pct(row.resolution_rate)}</td>"
             f"<td>{_pct(row.satisfaction_rate)}</td>"
             f'<td class="{"mg-bad" if overdue else "mg-good"}">{overdue}</td>'
             "</tr>"
         )
-    return f'<table class="mg-rank-table"><tr>{head}</tr>{"".join(rows)}</table>'
+    return (
+        f'<div class="mg-rank-wrap"><table class="mg-rank-table"><colgroup>{cols}</colgroup>'
+        f"<tr>{head}</tr>{''.join(rows)}</table></div>"
+    )
 
 
 def ticker_html(closed: pd.DataFrame, compound_names: Mapping[str, str], lang: str) -> str:

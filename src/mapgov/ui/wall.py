@@ -102,13 +102,20 @@ WALL_CSS: Final = f"""
 .mg-maphead {{ display: flex; justify-content: space-between; align-items: center; gap: 12px; }}
 .mg-focus {{ font-size: 16px; color: #7DF9FF; white-space: nowrap; }}
 .mg-hint {{ font-size: 13px; color: {wall.MUTED}; }}
-.mg-rank-table {{ width: 100%; border-collapse: collapse; font-size: 15px; color: {wall.TEXT}; }}
-.mg-rank-table th {{ color: {wall.MUTED}; font-weight: 500; text-align: left; padding: 3px 4px;
-  border-bottom: 1px solid {wall.GRID_LINE}; }}
-.mg-rank-table td {{ padding: 4px 4px; border-bottom: 1px solid {wall.GRID_LINE};
-  font-variant-numeric: tabular-nums; white-space: nowrap; }}
+.mg-rank-table {{ width: 100%; table-layout: fixed; border-collapse: collapse; font-size: 15px;
+  color: {wall.TEXT}; }}
+.mg-rank-table th, .mg-rank-table td {{ white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; text-align: right; border-bottom: 1px solid {wall.GRID_LINE}; }}
+.mg-rank-table th {{ color: {wall.MUTED}; font-weight: 500; padding: 3px 4px; }}
+.mg-rank-table td {{ padding: 4px 4px; font-variant-numeric: tabular-nums; }}
+.mg-rank-table th:nth-child(-n+2), .mg-rank-table td:nth-child(-n+2) {{ text-align: left; }}
+.mg-rank-table col.mg-col-rank {{ width: 2.6em; }}
+.mg-rank-table col.mg-col-n {{ width: 3.6em; }}
+.mg-rank-table col.mg-col-pct {{ width: 4.1em; }}
+.mg-rank-table col.mg-col-late {{ width: 3em; }}
+.mg-rank-wrap {{ container-type: inline-size; }}
+@container (max-width: 340px) {{ .mg-rank-table {{ font-size: 13px; }} }}
 .mg-rank {{ color: #FBBF24; font-weight: 700; }}
-.mg-rank-table td.mg-name {{ max-width: 9em; overflow: hidden; text-overflow: ellipsis; }}
 .mg-ticker {{ height: 228px; overflow: hidden; position: relative; }}
 .mg-ticker-roll {{ animation-name: mg-roll; animation-timing-function: linear;
   animation-iteration-count: infinite; }}
@@ -368,8 +375,12 @@ def _title(key: str, lang: str) -> None:
     _html(f'<div class="mg-panel-title">{escape(t(key, lang))}</div>')
 
 
-def side_panel(view: View, settings: wall.WallSettings) -> None:  # noqa: ARG001 (same call as the other panels)
-    """The 12-month trend, top categories, community ranking and the ticker."""
+def side_panel(view: View, settings: wall.WallSettings) -> None:
+    """The 12-month trend, top categories, community ranking and the ticker.
+
+    In kiosk mode the categories and the ranking stand side by side; on the page with a sidebar
+    the panel is narrower, so they stand one above the other and the ranking keeps its columns.
+    """
     with _politely(view.lang):
         store = open_store(view.db)
         path, version = store.identity()
@@ -378,7 +389,10 @@ def side_panel(view: View, settings: wall.WallSettings) -> None:  # noqa: ARG001
         _title("wall_screen.panel.trend", view.lang)
         trend = wall.trend_svg(kpi.monthly_trend(frames.issues, today), view.lang)
         _html(wall.svg_img(trend, t("wall_screen.panel.trend", view.lang)))
-        left, right = st.columns([0.44, 0.56], gap="small")
+        if settings.kiosk:
+            left, right = st.columns([0.44, 0.56], gap="small")
+        else:
+            left = right = st.container()
         with left:
             _title("wall_screen.panel.categories", view.lang)
             top = kpi.top_categories(frames.issues, today, days=wall.RECENT_DAYS)
