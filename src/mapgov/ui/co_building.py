@@ -29,7 +29,6 @@ version, so after a step the next form starts empty, and a refused one keeps wha
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -57,7 +56,7 @@ from mapgov.model import (
 from mapgov.store import open_store
 from mapgov.ui.party import PartyView
 from mapgov.ui.state import View
-from mapgov.ui.widgets import user_picker
+from mapgov.ui.widgets import flash, md_text, say, user_picker
 from mapgov.users import User, can_edit, get_user
 
 __all__ = [
@@ -196,35 +195,10 @@ def controls(view: View) -> CoView | None:
 
 
 # -- messages ------------------------------------------------------------------------------
-def _say(kind: str, text: str, where: str) -> None:
-    st.session_state[FLASH] = (kind, text, where)
-
-
-def _flash(where: str) -> None:
-    """Show the outcome of the step taken at `where`, once."""
-    message = st.session_state.get(FLASH)
-    if not message or message[2] != where:
-        return
-    del st.session_state[FLASH]
-    kind, text, _ = message
-    if kind == "error":
-        st.error(text, icon=":material/block:")
-    else:
-        st.success(text, icon=":material/check_circle:")
 
 
 def _refused(err: MapgovError, lang: str, where: str) -> None:
-    _say("error", t(_P + "refused", lang, message=error_text(err, lang)), where)
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def _md(value: object) -> str:
-    """Data text safe inside Markdown: no markup is interpreted, HTML stays text."""
-    if value is None or (isinstance(value, float) and value != value):  # noqa: PLR0124
-        return "—"
-    return _MD_SPECIAL.sub(r"\\\1", str(value))
+    say(FLASH, "error", t(_P + "refused", lang, message=error_text(err, lang)), where)
 
 
 # -- figures -------------------------------------------------------------------------------
@@ -394,7 +368,7 @@ def _pair(db: str, user_id: str, lang: str, *, street_id: str, need_id: str, ver
     st.session_state[_RECORD.format(CoEntity.PROJECT.value)] = project_id
     st.session_state.pop(MATCH_NEED, None)  # the need is matched: off the list of open needs
     name = chosen.unit_name if chosen else unit_id
-    _say("success", t(_P + "match.paired", lang, unit=name, project=project_id), "match")
+    say(FLASH, "success", t(_P + "match.paired", lang, unit=name, project=project_id), "match")
 
 
 def _candidate_text(c: cobuild.Candidate, rank: int, lang: str) -> str:
@@ -407,7 +381,7 @@ def matching_panel(ctx: CoView) -> None:
     lang = ctx.lang
     m = _P + "match."
     st.subheader(t(m + "title", lang))
-    _flash("match")
+    flash(FLASH, "match")
     frames = _ctx_frames(ctx)
     options = cm.open_need_options(frames, ctx.today, lang=lang, community_id=ctx.community_id)
     if not options:
@@ -421,7 +395,7 @@ def matching_panel(ctx: CoView) -> None:
     need = cobuild.get(ctx.store, CoEntity.NEED, need_id)
     st.caption(
         t(m + "need_caption", lang, kind=label(CoopKind(need["kind"]), lang), id=need_id)
-        + (f" · {_md(need['description'])}" if need.get("description") else "")
+        + (f" · {md_text(need['description'])}" if need.get("description") else "")
     )
     candidates = _ranking(*ctx.store.identity(), ctx.street_id, need_id)
     if not candidates:
@@ -514,7 +488,7 @@ def _run_step(
         _refused(err, lang, "record")
         return
     text = t(_P + "stepped", lang, entity=label(e, lang), id=record_id, action=label(a, lang))
-    _say("success", text, "record")
+    say(FLASH, "success", text, "record")
 
 
 def _step_fields(
@@ -585,35 +559,35 @@ def _record_card(ctx: CoView, entity: CoEntity, record: dict[str, Any]) -> None:
     names = cm.community_names(frames, lang)
     status = _STATUS[entity](record["status"])
     rows = [
-        (t(c + "status", lang), _md(label(status, lang))),
-        (t(c + "title", lang), _md(record.get("title"))),
-        (t(c + "community", lang), _md(names.get(record.get("community_id") or "", "—"))),
+        (t(c + "status", lang), md_text(label(status, lang))),
+        (t(c + "title", lang), md_text(record.get("title"))),
+        (t(c + "community", lang), md_text(names.get(record.get("community_id") or "", "—"))),
     ]
     if entity is CoEntity.PROJECT:
         units = frames.units.set_index("unit_id")["name"]
         need = record["need"]
         rows += [
-            (t(c + "unit", lang), _md(units.get(record["unit_id"], record["unit_id"]))),
-            (t(c + "need", lang), _md(f"{need['need_id']} · {need['title']}")),
-            (t(c + "kind", lang), _md(label(CoopKind(need["kind"]), lang))),
+            (t(c + "unit", lang), md_text(units.get(record["unit_id"], record["unit_id"]))),
+            (t(c + "need", lang), md_text(f"{need['need_id']} · {need['title']}")),
+            (t(c + "kind", lang), md_text(label(CoopKind(need["kind"]), lang))),
         ]
         if record.get("satisfaction"):
             rows.append(
                 (
                     t(c + "satisfaction", lang),
-                    _md(label(CallbackRating(record["satisfaction"]), lang)),
+                    md_text(label(CallbackRating(record["satisfaction"]), lang)),
                 )
             )
     elif entity is CoEntity.NEED:
-        rows.append((t(c + "kind", lang), _md(label(CoopKind(record["kind"]), lang))))
-        rows.append((t(c + "description", lang), _md(record.get("description"))))
+        rows.append((t(c + "kind", lang), md_text(label(CoopKind(record["kind"]), lang))))
+        rows.append((t(c + "description", lang), md_text(record.get("description"))))
     else:
         rows += [
-            (t(c + "description", lang), _md(record.get("description"))),
-            (t(c + "poster", lang), _md(record.get("poster_name"))),
-            (t(c + "claimed_by", lang), _md(record.get("claimed_by"))),
+            (t(c + "description", lang), md_text(record.get("description"))),
+            (t(c + "poster", lang), md_text(record.get("poster_name"))),
+            (t(c + "claimed_by", lang), md_text(record.get("claimed_by"))),
         ]
-    st.markdown("  \n".join(f"**{_md(k)}**：{v}" for k, v in rows))
+    st.markdown("  \n".join(f"**{md_text(k)}**：{v}" for k, v in rows))
 
 
 def record_panel(ctx: CoView) -> None:
@@ -639,7 +613,7 @@ def record_panel(ctx: CoView) -> None:
         community_id=ctx.community_id,
         first=user.community_id if user else None,
     )
-    _flash("record")
+    flash(FLASH, "record")
     if not options:
         st.info(t(r + "none", lang))
         return
@@ -659,7 +633,7 @@ def record_panel(ctx: CoView) -> None:
         if user is not None:
             _step_forms(ctx, entity, record, user)
     with right:
-        st.markdown(f"**{_md(t(r + 'timeline', lang))}**")
+        st.markdown(f"**{md_text(t(r + 'timeline', lang))}**")
         events = cobuild.timeline(ctx.store, entity, record_id)
         st.dataframe(cm.timeline_table(events, entity, lang=lang), hide_index=True)
 
@@ -736,7 +710,7 @@ def _create(db: str, user_id: str, lang: str, form: str) -> None:
     except MapgovError as err:
         _refused(err, lang, f"new.{form}")
         return
-    _say("success", t(_P + f"new.done_{form}", lang, id=new_id), f"new.{form}")
+    say(FLASH, "success", t(_P + f"new.done_{form}", lang, id=new_id), f"new.{form}")
 
 
 def _editable(ctx: CoView, user: User) -> dict[str, str]:
@@ -819,7 +793,7 @@ def new_records(ctx: CoView) -> None:
     ]
     for tab, form in zip(tabs, forms, strict=True):
         with tab:
-            _flash(f"new.{form}")
+            flash(FLASH, f"new.{form}")
             if form == "resource" and units.empty:
                 st.caption(t(n + "no_units", lang))
                 continue

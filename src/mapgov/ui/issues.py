@@ -29,7 +29,6 @@ domain (:class:`~mapgov.errors.StaleEditError`) and nothing changes. Refusals ar
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Final
@@ -57,7 +56,7 @@ from mapgov.places import display_names
 from mapgov.store import Store, open_store
 from mapgov.ui import data
 from mapgov.ui.state import View
-from mapgov.ui.widgets import USER, user_picker
+from mapgov.ui.widgets import USER, click_point, flash, md_text, say, user_picker
 from mapgov.users import User, can_edit, get_user
 
 __all__ = [
@@ -290,19 +289,9 @@ def map_key(community_id: str) -> str:
 
 
 # -- the map -------------------------------------------------------------------------------
-def _click_point(value: object) -> tuple[float, float] | None:
-    """(lat, lng) of ``last_object_clicked`` in a st_folium value, if any."""
-    if not isinstance(value, dict):
-        return None
-    clicked = value.get("last_object_clicked")
-    if not isinstance(clicked, dict) or clicked.get("lat") is None or clicked.get("lng") is None:
-        return None
-    return float(clicked["lat"]), float(clicked["lng"])
-
-
 def _handle_click(db: str, community_id: str, value: object) -> bool:
     """Resolve a new click to a building or compound and choose it; True if it was new."""
-    point = _click_point(value)
+    point = click_point(value)
     if point is None or st.session_state.get(CLICK) == point:
         return False
     st.session_state[CLICK] = point
@@ -373,32 +362,6 @@ def issue_map_view(ctx: IssueView) -> None:
 
 
 # -- the panel -----------------------------------------------------------------------------
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def _md(value: object) -> str:
-    """Data text safe inside Markdown: HTML stays text and no markup is interpreted."""
-    if value is None or (isinstance(value, float) and value != value):  # noqa: PLR0124
-        return "—"
-    return _MD_SPECIAL.sub(r"\\\1", str(value)).replace("\n", " ")
-
-
-def _say(kind: str, text: str, where: str) -> None:
-    """Keep a form's outcome for this run: shown by :func:`_flash` where the form is."""
-    st.session_state[FLASH] = (kind, text, where)
-
-
-def _flash(where: str) -> None:
-    """Show the outcome of the form at `where` ("report" or "actions"), once."""
-    message = st.session_state.get(FLASH)
-    if not message or message[2] != where:
-        return
-    del st.session_state[FLASH]
-    kind, text, _ = message
-    if kind == "error":
-        st.error(text, icon=":material/block:")
-    else:
-        st.success(text, icon=":material/check_circle:")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -489,7 +452,7 @@ def _metric_row(items: list[tuple[str, object]]) -> None:
 
 
 def _facts(rows: list[tuple[str, object]]) -> None:
-    st.markdown("\n".join(f"- **{name}**: {_md(value)}" for name, value in rows))
+    st.markdown("\n".join(f"- **{name}**: {md_text(value)}" for name, value in rows))
 
 
 def _property_text(mode: object, company: object, red: bool, lang: str) -> str:
@@ -617,8 +580,8 @@ def _issue_details(ctx: IssueView, issue: dict[str, Any]) -> None:
     lang = ctx.lang
     c = "issues.col."
     st.markdown(
-        f"**{_md(t('issues.panel.details', lang, issue_id=issue['issue_id']))}** "
-        f"{_md(issue['title'])}"
+        f"**{md_text(t('issues.panel.details', lang, issue_id=issue['issue_id']))}** "
+        f"{md_text(issue['title'])}"
     )
     status = _enum_text(IssueStatus, issue["status"], lang)
     if issue["overdue"]:
@@ -638,7 +601,7 @@ def _issue_details(ctx: IssueView, issue: dict[str, Any]) -> None:
         rating = _enum_text(CallbackRating, issue["satisfaction"], lang)
         rows.append((t(c + "satisfaction", lang), rating))
     _facts(rows)
-    st.markdown(f"**{_md(t('issues.panel.timeline', lang))}**")
+    st.markdown(f"**{md_text(t('issues.panel.timeline', lang))}**")
     events = _timeline(*ctx.store.identity(), int(issue["issue_id"]))
     if events.empty:
         st.caption(t("issues.panel.no_events", lang))
@@ -649,7 +612,7 @@ def _issue_details(ctx: IssueView, issue: dict[str, Any]) -> None:
 def _issue_list(ctx: IssueView, building_id: str, user: User) -> None:
     lang = ctx.lang
     frame = _building_issues(*ctx.store.identity(), building_id, user.user_id, ctx.today)
-    st.markdown(f"**{_md(t('issues.panel.issues', lang, n=len(frame)))}**")
+    st.markdown(f"**{md_text(t('issues.panel.issues', lang, n=len(frame)))}**")
     if frame.empty:
         st.caption(t("issues.panel.no_issues", lang))
         return
@@ -758,10 +721,15 @@ def _run_action(
         elif a is EventAction.CLOSE:
             issues.close(store, user, issue_id, version=version, note=_value(action, "note") or "")
     except MapgovError as err:
-        _say("error", t("issues.refused", lang, message=error_text(err, lang)), "actions")
+        say(FLASH, "error", t("issues.refused", lang, message=error_text(err, lang)), "actions")
         return
     _clear(action, "note", "reason", "responsible_unit", "deadline")
-    _say("success", t("issues.saved", lang, issue_id=issue_id, action=label(a, lang)), "actions")
+    say(
+        FLASH,
+        "success",
+        t("issues.saved", lang, issue_id=issue_id, action=label(a, lang)),
+        "actions",
+    )
 
 
 def _log_issue(db: str, user_id: str, lang: str, building_id: str) -> None:
@@ -781,11 +749,11 @@ def _log_issue(db: str, user_id: str, lang: str, building_id: str) -> None:
             reporter_phone=_value(action, "reporter_phone") or None,
         )
     except MapgovError as err:
-        _say("error", t("issues.refused", lang, message=error_text(err, lang)), "report")
+        say(FLASH, "error", t("issues.refused", lang, message=error_text(err, lang)), "report")
         return
     _clear(action, "title", "description", "reporter_name", "reporter_phone")
     st.session_state[ISSUE] = issue_id
-    _say("success", t("issues.logged", lang, issue_id=issue_id), "report")
+    say(FLASH, "success", t("issues.logged", lang, issue_id=issue_id), "report")
 
 
 def _log_form(ctx: IssueView, building_id: str) -> None:
@@ -876,11 +844,11 @@ def _action_fields(action: EventAction, issue: dict[str, Any], ctx: IssueView) -
 
 def _action_forms(ctx: IssueView, issue: dict[str, Any], user: User) -> None:
     allowed = issues.allowed_actions(issue, user)
-    _flash("actions")  # also after the last action, which leaves none allowed
+    flash(FLASH, "actions")  # also after the last action, which leaves none allowed
     if not allowed:
         return
     lang = ctx.lang
-    st.markdown(f"**{_md(t('issues.form.actions', lang))}**")
+    st.markdown(f"**{md_text(t('issues.form.actions', lang))}**")
     version = int(issue["version"])
     tabs = st.tabs([label(a, lang) for a in allowed])
     for tab, action in zip(tabs, allowed, strict=True):
@@ -913,7 +881,7 @@ def _target_panel(ctx: IssueView, user: User) -> None:
     _building_profile(ctx, profile)
     if can_edit(user, profile["community_id"]):
         _log_form(ctx, target_id)
-        _flash("report")
+        flash(FLASH, "report")
     else:
         role = label(user.role, ctx.lang)
         st.caption(t("issues.read_only", ctx.lang, name=user.name, role=role))

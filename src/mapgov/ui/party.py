@@ -27,7 +27,6 @@ what was typed and says why.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Final, Literal
@@ -47,7 +46,7 @@ from mapgov.places import display_names
 from mapgov.store import Store, open_store
 from mapgov.ui import data
 from mapgov.ui.state import View
-from mapgov.ui.widgets import USER, user_picker
+from mapgov.ui.widgets import USER, click_point, md_text, user_picker
 from mapgov.users import User, can_edit, get_user
 
 __all__ = [
@@ -416,19 +415,9 @@ def map_key(ctx: PartyView) -> str:
     return _KEY.format(f"map.{ctx.street_id}.{ctx.community_id or ALL}")
 
 
-def _click_point(value: object) -> tuple[float, float] | None:
-    """(lat, lng) of ``last_object_clicked`` in a st_folium value, if any."""
-    if not isinstance(value, dict):
-        return None
-    clicked = value.get("last_object_clicked")
-    if not isinstance(clicked, dict) or clicked.get("lat") is None or clicked.get("lng") is None:
-        return None
-    return float(clicked["lat"]), float(clicked["lng"])
-
-
 def _handle_click(db: str, street_id: str, community_id: str | None, value: object) -> bool:
     """Resolve a new click to a building (with its compound) or a compound; True if new."""
-    point = _click_point(value)
+    point = click_point(value)
     if point is None or st.session_state.get(CLICK) == point:
         return False
     st.session_state[CLICK] = point
@@ -527,18 +516,10 @@ def party_map_view(ctx: PartyView) -> None:
 
 
 # -- the governance card -------------------------------------------------------------------
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def _md(value: object) -> str:
-    """Data text safe inside Markdown: HTML stays text and no markup is interpreted."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return "—"
-    return _MD_SPECIAL.sub(r"\\\1", str(value)).replace("\n", " ")
 
 
 def _facts(rows: list[tuple[str, object]]) -> None:
-    st.markdown("\n".join(f"- **{_md(name)}**: {_md(value)}" for name, value in rows))
+    st.markdown("\n".join(f"- **{md_text(name)}**: {md_text(value)}" for name, value in rows))
 
 
 def _flash() -> None:
@@ -650,7 +631,7 @@ def _compound_facts(ctx: PartyView, card: dict[str, Any]) -> None:
 def _building_facts(ctx: PartyView, card: dict[str, Any]) -> None:
     lang = ctx.lang
     c = "party_page.card."
-    st.markdown(f"**{_md(t(c + 'building_title', lang, name=card['name']))}**")
+    st.markdown(f"**{md_text(t(c + 'building_title', lang, name=card['name']))}**")
     head = " ".join(v for v in (card["head"], card["head_phone"]) if v) or t(c + "none", lang)
     zone = " · ".join(v for v in (card["zone_name"], card["zone_member"]) if v)
     _facts(
@@ -945,7 +926,7 @@ def _edit_forms(
     lang = ctx.lang
     f = "party_page.form."
     version = ctx.store.identity()[1]
-    st.markdown(f"**{_md(t(f + 'title', lang))}**")
+    st.markdown(f"**{md_text(t(f + 'title', lang))}**")
     names = ["branch", "property", *(["building"] if building else []), "zone"]
     tabs = st.tabs([t(f + name, lang) for name in names])
     for tab, name in zip(tabs, names, strict=True):

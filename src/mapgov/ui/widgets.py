@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Final
@@ -22,9 +24,13 @@ from mapgov.users import User, list_users
 __all__ = [
     "COMPOUND_COLOR",
     "MAP_HEIGHT",
+    "click_point",
     "community_map",
+    "flash",
+    "md_text",
     "page_header",
     "place_metrics",
+    "say",
     "scope_header",
     "scope_title",
     "show_errors",
@@ -34,6 +40,50 @@ __all__ = [
 
 MAP_HEIGHT: Final = 520
 COMPOUND_COLOR: Final = "#B8860B"
+_MD_SPECIAL: Final = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md_text(value: object) -> str:
+    """Data text safe inside Markdown, on one line: HTML stays text, no markup is interpreted.
+
+    Names, titles and descriptions that people typed go through this before
+    ``st.markdown``; a missing value (None, NaN) shows as a dash.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return _MD_SPECIAL.sub(r"\\\1", str(value)).replace("\r", " ").replace("\n", " ")
+
+
+def click_point(value: object) -> tuple[float, float] | None:
+    """(lat, lng) of ``last_object_clicked`` in a value of ``st_folium``, if there is one."""
+    if not isinstance(value, dict):
+        return None
+    clicked = value.get("last_object_clicked")
+    if not isinstance(clicked, dict) or clicked.get("lat") is None or clicked.get("lng") is None:
+        return None
+    return float(clicked["lat"]), float(clicked["lng"])
+
+
+def say(key: str, kind: str, text: str, where: str) -> None:
+    """Keep a form's outcome (``kind`` "success" or "error") for :func:`flash` at ``where``.
+
+    The outcome is kept in the session under ``key`` because a form's callback runs before
+    the rerun that draws the page: the message is shown by that run, beside the form.
+    """
+    st.session_state[key] = (kind, text, where)
+
+
+def flash(key: str, where: str) -> None:
+    """Show, once, the outcome that :func:`say` kept for the form at ``where``."""
+    message = st.session_state.get(key)
+    if not message or message[2] != where:
+        return
+    del st.session_state[key]
+    kind, text, _ = message
+    if kind == "error":
+        st.error(text, icon=":material/block:")
+    else:
+        st.success(text, icon=":material/check_circle:")
 
 
 @contextmanager
