@@ -158,11 +158,13 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 @dataclass
 class Visit:
-    """A browser tab plus every URL it requested and every console error."""
+    """A browser tab plus every URL it requested, every console error and every dialog
+    (``alert()`` and the like, dismissed: typed text that ran as script would open one)."""
 
     page: Page
     requests: list[str]
     errors: list[str]
+    dialogs: list[str] = field(default_factory=list)
 
     def remote(self, base: str) -> list[str]:
         """Requests that went anywhere but the app itself."""
@@ -179,6 +181,7 @@ def visit(browser: Browser) -> Iterator[Visit]:
     context.on("request", lambda request: tab.requests.append(request.url))
     page.on("console", lambda msg: tab.errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda err: tab.errors.append(str(err)))
+    page.on("dialog", lambda dialog: (tab.dialogs.append(dialog.message), dialog.dismiss()))
     yield tab
     context.close()
 

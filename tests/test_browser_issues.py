@@ -11,20 +11,16 @@ from __future__ import annotations
 import re
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from playwright.sync_api import (
-    Browser,
     Frame,
     FrameLocator,
     Locator,
     Page,
-    Playwright,
     expect,
-    sync_playwright,
 )
 from playwright.sync_api import (
     TimeoutError as PlaywrightTimeoutError,
@@ -38,17 +34,8 @@ from mapgov.store import Store, open_store
 from mapgov.ui.issues import today
 from mapgov.users import get_user
 
-from .test_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    FOLIUM_IFRAME,
-    UI_TIMEOUT_MS,
-    VIEWPORT,
-    Server,
-    _require_chromium,
-    _start,
-    _stop,
-)
+from . import test_browser as tb
+from .test_browser import FOLIUM_IFRAME, Server, _start, _stop
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -65,31 +52,14 @@ def db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    _require_chromium()
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    yield chromium
-    chromium.close()
+playwright = tb.playwright  # the module-scoped browser of tests/test_browser.py
+browser = tb.browser
+visit = tb.visit
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
-    tab = context.new_page()
-    tab.set_default_timeout(UI_TIMEOUT_MS)
-    expect.set_options(timeout=UI_TIMEOUT_MS)
-    dialogs: list[str] = []
-    tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    tab.dialogs = dialogs  # type: ignore[attr-defined]
-    yield tab
-    context.close()
+def page(visit: tb.Visit) -> Page:
+    return visit.page
 
 
 def _map(page: Page) -> FrameLocator:
@@ -221,7 +191,9 @@ def _log_issue(page: Page, title: str) -> int:
     return int(re.search(r"#(\d+)", success.inner_text()).group(1))  # type: ignore[union-attr]
 
 
-def test_click_a_building_log_an_issue_and_find_it_after_a_reload(db: Path, page: Page) -> None:
+def test_click_a_building_log_an_issue_and_find_it_after_a_reload(
+    db: Path, page: Page, visit: tb.Visit
+) -> None:
     store = open_store(db)
     server = _start(db)
     try:
@@ -265,7 +237,7 @@ def test_click_a_building_log_an_issue_and_find_it_after_a_reload(db: Path, page
         _no_errors(page)
         expect(page.get_by_text(t("issues.logged", issue_id=issue_id))).to_be_visible()
         assert page.locator('img[src="x"]').count() == 0
-        assert page.dialogs == []  # type: ignore[attr-defined]
+        assert visit.dialogs == []
         # after a reload: a new session, the issue is in the building's list
         page.reload()
         _wait_for_buildings(page, store)
@@ -280,7 +252,7 @@ def test_click_a_building_log_an_issue_and_find_it_after_a_reload(db: Path, page
         expect(_issue_picker(page)).to_have_value(option)
         expect(page.get_by_text("张三丰 13812345678")).to_be_visible()
         assert page.locator('img[src="x"]').count() == 0
-        assert page.dialogs == []  # type: ignore[attr-defined]
+        assert visit.dialogs == []
         _no_errors(page)
     finally:
         _stop(server)

@@ -12,29 +12,19 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import shapely
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from mapgov import party
 from mapgov import partymap as pm
 from mapgov.i18n import t
 from mapgov.store import Store, open_store
 
-from .test_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    FOLIUM_IFRAME,
-    UI_TIMEOUT_MS,
-    VIEWPORT,
-    Server,
-    _require_chromium,
-    _start,
-    _stop,
-)
+from . import test_browser as tb
+from .test_browser import FOLIUM_IFRAME, VIEWPORT, Server, _require_chromium, _start, _stop
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -63,46 +53,9 @@ def server(party_db: Path) -> Iterator[Server]:
     _stop(running)
 
 
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    _require_chromium()
-    assert CHROMIUM.exists()
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    yield chromium
-    chromium.close()
-
-
-@dataclass
-class Tab:
-    """A browser tab plus every URL it requested and every console error."""
-
-    page: Page
-    requests: list[str]
-    errors: list[str]
-
-    def remote(self, base: str) -> list[str]:
-        """Requests that went anywhere but the app itself."""
-        return [u for u in self.requests if not u.startswith((base, "data:", "blob:", "about:"))]
-
-
-@pytest.fixture
-def tab(browser: Browser) -> Iterator[Tab]:
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(UI_TIMEOUT_MS)
-    expect.set_options(timeout=UI_TIMEOUT_MS)
-    opened = Tab(page=page, requests=[], errors=[])
-    context.on("request", lambda request: opened.requests.append(request.url))
-    page.on("console", lambda msg: opened.errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda err: opened.errors.append(str(err)))
-    yield opened
-    context.close()
+playwright = tb.playwright  # the module-scoped browser of tests/test_browser.py
+browser = tb.browser
+tab = tb.visit
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -201,7 +154,7 @@ def _shot(page: Page, path: Path) -> Path:
 
 # -- tests ---------------------------------------------------------------------------------
 def test_layers_switch_and_a_click_opens_the_governance_card(
-    server: Server, tab: Tab, party_db: Path, shots: Path
+    server: Server, tab: tb.Visit, party_db: Path, shots: Path
 ) -> None:
     store = open_store(party_db)
     frames = party.load(store, street_id=STREET)
@@ -242,7 +195,7 @@ def test_layers_switch_and_a_click_opens_the_governance_card(
 
 
 def test_an_edit_by_staff_survives_a_restart(
-    party_db: Path, tab: Tab, tmp_path: Path, shots: Path
+    party_db: Path, tab: tb.Visit, tmp_path: Path, shots: Path
 ) -> None:
     """The done-when of issue 6: an edit changes the map and the figures, after a restart."""
     _require_chromium()
