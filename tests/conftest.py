@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from mapgov.config import DB_ENV
 from mapgov.demo import build_demo
 from mapgov.store import Store, open_store
 
@@ -35,3 +36,12 @@ def work_store(demo_db: Path, tmp_path: Path) -> Store:
     copy = tmp_path / "work.sqlite"
     shutil.copyfile(demo_db, copy)
     return open_store(copy)
+
+
+@pytest.fixture
+def app_db(monkeypatch: pytest.MonkeyPatch, demo_db: Path, tmp_path: Path) -> Store:
+    """A private copy of the demo database (the page writes to it), opened by the app."""
+    path = tmp_path / "mapgov.sqlite"
+    shutil.copyfile(demo_db, path)
+    monkeypatch.setenv(DB_ENV, str(path))
+    return open_store(path)

@@ -19,6 +19,7 @@ from mapgov.store import Store
 from mapgov.summary import place_counts
 from mapgov.ui import PAGES
 
+from .apptest import ok
 from .handdrawn import EXPECTED, build_two_streets
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,11 +35,6 @@ def _open(query: dict[str, str] | None = None, *, app: Path = ROOT / "app.py") -
 
 def _goto(at: AppTest, page: str) -> AppTest:
     return at.switch_page(f"app_pages/{page}.py").run()
-
-
-def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def _metrics(at: AppTest) -> tuple[int, ...]:
@@ -67,7 +63,7 @@ def two_streets_app(monkeypatch: pytest.MonkeyPatch, two_streets_db: Path) -> Pa
 @pytest.mark.parametrize("page", PAGE_KEYS)
 def test_every_page_opens_translated(demo_app: Path, page: str, lang: str) -> None:
     at = _goto(_open({"lang": lang}), page)
-    _ok(at)
+    ok(at)
     assert [e.value for e in at.title] == [t(f"page.{page}.title", lang)]
     assert t(f"page.{page}.lead", lang) in [c.value for c in at.caption]
     assert at.query_params["lang"] == lang
@@ -76,7 +72,7 @@ def test_every_page_opens_translated(demo_app: Path, page: str, lang: str) -> No
 
 def test_zh_is_the_default_and_written_to_the_url(demo_app: Path) -> None:
     at = _open()
-    _ok(at)
+    ok(at)
     assert at.title[0].value == "街道治理大屏"
     assert at.query_params["lang"] == "zh"
     assert [s.label for s in at.sidebar.selectbox] == ["街道", "社区"]
@@ -91,7 +87,7 @@ def test_an_unknown_language_falls_back_to_zh(demo_app: Path) -> None:
 def test_the_language_switch_writes_the_url_and_survives_page_switches(demo_app: Path) -> None:
     at = _open()
     at.sidebar.radio[0].set_value("en").run()
-    _ok(at)
+    ok(at)
     assert at.title[0].value == t("page.wall.title", "en")
     assert at.query_params["lang"] == "en"
     assert [s.label for s in at.sidebar.selectbox] == ["Street", "Community"]
@@ -111,14 +107,14 @@ def test_wall_alias_opens_the_wall_screen_and_keeps_the_query(demo_app: Path) ->
     assert by_url["wall"] != by_url[""]  # a page of its own at /wall, besides the default
     _goto(at, "wall")  # AppTest picks the page registered at /wall: the alias
     assert at._finished_page_script_hash == by_url[""]  # ... which switched to the default
-    _ok(at)
+    ok(at)
     assert at.title[0].value == t("page.wall.title", "en")
     assert at.query_params["lang"] == "en"
     assert len(at.metric) == 6
     at.query_params["kiosk"] = "1"
     _goto(at, "wall")
     assert at._finished_page_script_hash == by_url["wall"]  # ran where it was asked
-    _ok(at)
+    ok(at)
     assert any("mg-tile" in h.proto.body for h in at.get("html"))
 
 
@@ -136,7 +132,7 @@ def test_community_in_the_url_is_honoured(demo_app: Path, demo_store: Store) -> 
     street_id = places.street_list(demo_store)["street_id"].iloc[0]
     community = places.community_list(demo_store, street_id).iloc[1]
     at = _open({"street": street_id, "community": community["community_id"], "lang": "en"})
-    _ok(at)
+    ok(at)
     expected = place_counts(demo_store, street_id=street_id, community_id=community["community_id"])
     assert _metrics(at) == tuple(expected.as_dict().values())
     assert _metrics(at)[0] == 1
@@ -153,7 +149,7 @@ def test_the_kiosk_takes_its_place_from_the_url_and_draws_no_sidebar(
         {"community": community} if community else {}
     )
     at = _open(query)
-    _ok(at)
+    ok(at)
     # no pickers, no language switch, no navigation: nothing a wall screen would not show
     assert len(at.sidebar.selectbox) == len(at.sidebar.radio) == len(at.sidebar.markdown) == 0
     bar = next(h.proto.body for h in at.get("html") if 'class="mg-bar"' in h.proto.body)
@@ -169,7 +165,7 @@ def test_the_kiosk_takes_its_place_from_the_url_and_draws_no_sidebar(
 
 def test_unknown_ids_in_the_url_fall_back_quietly(two_streets_app: Path) -> None:
     at = _open({"street": "S9", "community": "C9"})
-    _ok(at)
+    ok(at)
     assert at.query_params["street"] == "S1"
     assert "community" not in at.query_params
     assert _metrics(at) == EXPECTED["S1", None]
@@ -181,7 +177,7 @@ def test_street_and_community_from_the_url(
 ) -> None:
     query = {"street": street} | ({"community": community} if community else {})
     at = _open(query)
-    _ok(at)
+    ok(at)
     assert _metrics(at) == EXPECTED[street, community]
     assert at.sidebar.selectbox[0].value == street
     assert at.sidebar.selectbox[1].value == (community or "")
@@ -190,13 +186,13 @@ def test_street_and_community_from_the_url(
 def test_picks_go_to_the_url_and_survive_page_switches(two_streets_app: Path) -> None:
     at = _open({"lang": "en"})
     at.sidebar.selectbox[1].set_value("C2").run()
-    _ok(at)
+    ok(at)
     assert at.query_params["community"] == "C2"
     assert _metrics(at) == EXPECTED["S1", "C2"]
     assert at.subheader[0].value == "Xigong · 金谷社区"  # no English name: Chinese shown
     at.query_params.clear()  # as a click in the navigation does
     _goto(at, "life_circle")
-    _ok(at)
+    ok(at)
     assert at.query_params["community"] == "C2"
     assert at.query_params["street"] == "S1"
     assert at.sidebar.selectbox[1].value == "C2"
@@ -207,7 +203,7 @@ def test_picks_go_to_the_url_and_survive_page_switches(two_streets_app: Path) ->
 def test_a_new_street_resets_the_community(two_streets_app: Path) -> None:
     at = _open({"street": "S1", "community": "C1"})
     at.sidebar.selectbox[0].set_value("S2").run()
-    _ok(at)
+    ok(at)
     assert at.query_params["street"] == "S2"
     assert "community" not in at.query_params
     assert at.sidebar.selectbox[1].value == ""
@@ -251,7 +247,7 @@ def test_first_start_builds_the_demo_and_the_assets(
     monkeypatch.setattr(mapgov.demo, "build_demo", _fake_build(demo_db, calls))
     monkeypatch.setenv(DB_ENV, str(db))
     at = _open({"lang": "en"}, app=app_copy)
-    _ok(at)
+    ok(at)
     assert len(calls) == 1
     assert calls[0]["path"] == db
     assert (calls[0]["seed"], calls[0]["scale"]) == (42, 1)

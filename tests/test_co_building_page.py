@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -22,11 +21,8 @@ from mapgov.store import Store
 from mapgov.ui import co_building as ui
 from mapgov.users import get_user
 
-from . import test_party_page as pp
+from .apptest import ok, open_page
 
-ROOT = Path(__file__).resolve().parents[1]
-app_db = pp.app_db  # a private copy of the demo database, opened by the app
-_ok = pp._ok
 TIMEOUT = 120
 XSS = "<img src=x onerror=alert(1)>"
 STREET = "S001"
@@ -130,11 +126,7 @@ def test_every_catalogue_key_the_page_builds_exists() -> None:
 
 # -- the page under AppTest ----------------------------------------------------------------
 def _open(user: str | None, *, community: str | None = COMMUNITY, lang: str = "zh") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    query = {"lang": lang} | ({"user": user} if user else {})
-    at.query_params.update(query | ({"community": community} if community else {}))
-    at.run()
-    return at.switch_page("app_pages/co_building.py").run()
+    return open_page("co_building", lang=lang, user=user, community=community, timeout=TIMEOUT)
 
 
 def _metric(at: AppTest, key: str, lang: str = "zh") -> str:
@@ -166,7 +158,7 @@ def test_the_page_opens_for_every_role(
     app_db: Store, user: str, community: str | None, lang: str
 ) -> None:
     at = _open(user, community=community, lang=lang)
-    _ok(at)
+    ok(at)
     assert at.title[0].value == t("page.co_building.title", lang)
     frames = cobuild.load(app_db, street_id=STREET)
     o = cobuild.overview(frames, ui._today(), community_id=community)
@@ -184,7 +176,7 @@ def test_the_page_opens_for_every_role(
 @pytest.mark.parametrize("user", [LEADER, PLANNER, OTHER_STAFF])
 def test_readers_see_no_action_buttons(app_db: Store, user: str) -> None:
     at = _open(user, community=COMMUNITY)
-    _ok(at)
+    ok(at)
     assert not at.get("form")
     pair = t("co_building_page.match.pair")
     assert [b.label for b in at.button if b.label == pair] == []
@@ -204,7 +196,7 @@ def test_staff_pair_a_need_and_the_project_appears(app_db: Store) -> None:
     at.selectbox(key=ui.MATCH_NEED).select(need_id).run()
     assert at.selectbox(key=f"mapgov.cob.candidate.{need_id}").value == top.unit_id
     at.button(key=f"mapgov.cob.pair.{need_id}").click().run()
-    _ok(at)
+    ok(at)
     projects = app_db.read("co_project", where={"need_id": need_id})
     (project,) = projects[projects["status"] == ProjectStatus.PAIRED.value].itertuples()
     assert project.unit_id == top.unit_id
@@ -228,7 +220,7 @@ def test_staff_pair_a_need_and_the_project_appears(app_db: Store) -> None:
     # the next step, claim, is offered on the new project and recorded
     version = 1
     _submit(at, f"mapgov.cob.form.project.claim.{project.project_id}")
-    _ok(at)
+    ok(at)
     claimed = cobuild.get(app_db, CoEntity.PROJECT, project.project_id)
     assert claimed["status"] == ProjectStatus.CLAIMED.value
     assert claimed["version"] == version + 1
@@ -266,7 +258,7 @@ def test_a_refused_step_shows_its_message_and_writes_nothing(app_db: Store) -> N
     note = ui.field_key("progress", project_id, version, "note")
     at.text_area(key=note).input("脚手架已搭好")
     _submit(at, f"mapgov.cob.form.project.progress.{project_id}")
-    _ok(at)
+    ok(at)
     assert _events(app_db) == events + 1
     assert cobuild.timeline(app_db, "project", project_id)["note"].iloc[-1] == "脚手架已搭好"
 
@@ -277,7 +269,7 @@ def test_staff_file_a_need_and_it_waits_on_the_list(app_db: Store) -> None:
     at.selectbox(key="mapgov.cob.new.need.kind").select("legal_aid")
     at.text_input(key="mapgov.cob.new.need.title").input(XSS)
     _submit(at, "mapgov.cob.new.need")
-    _ok(at)
+    ok(at)
     (need,) = app_db.read("community_need", where={"title": XSS}).itertuples()
     assert need.community_id == COMMUNITY and need.kind == "legal_aid"
     assert int(_metric(at, "needs_open")) == needs_open + 1

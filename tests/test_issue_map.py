@@ -1,8 +1,7 @@
 """The issue map: its folium layers, and the /issues page under AppTest driven by map clicks.
 
-A map click cannot be made headless without Streamlit internals: :func:`click_map` is the one
-place that uses them (it sends the value the st_folium frontend would send). The real click is
-proven in ``tests/test_browser_issues.py``.
+Map clicks are simulated by :func:`tests.apptest.click_map` (the value the st_folium frontend
+would send); the real click is proven in ``tests/test_browser_issues.py``.
 """
 
 from __future__ import annotations
@@ -12,8 +11,6 @@ import html
 import json
 import pickle
 import re
-import shutil
-from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -21,20 +18,19 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 from streamlit_folium import _get_map_string, generate_js_hash
 
 from mapgov import issues, layers
-from mapgov.config import DB_ENV
 from mapgov.errors import ValidationError
 from mapgov.i18n import label, t
 from mapgov.model import EventAction, IssueCategory, IssueSource, IssueStatus, Level
-from mapgov.store import Store, open_store
+from mapgov.store import Store
 from mapgov.ui import issues as issue_ui
 from mapgov.users import get_user
 
-ROOT = Path(__file__).resolve().parents[1]
+from .apptest import click_map, ok, open_page
+
 TIMEOUT = 60
 XSS = "<img src=x onerror=alert(1)>"
 COMMUNITY = "S001-C1"
@@ -254,42 +250,8 @@ def test_a_real_community_map(demo_store: Store) -> None:
 
 
 # -- the page under AppTest ----------------------------------------------------------------
-@pytest.fixture
-def app_db(monkeypatch: pytest.MonkeyPatch, demo_db: Path, tmp_path: Path) -> Store:
-    """A private copy of the demo database (the page writes to it), opened by the app."""
-    path = tmp_path / "mapgov.sqlite"
-    shutil.copyfile(demo_db, path)
-    monkeypatch.setenv(DB_ENV, str(path))
-    return open_store(path)
-
-
-def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
 def _open(user: str, *, community: str | None = COMMUNITY, lang: str = "zh") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    query = {"lang": lang, "user": user} | ({"community": community} if community else {})
-    at.query_params.update(query)
-    at.run()
-    return at.switch_page("app_pages/issues.py").run()
-
-
-def click_map(at: AppTest, lon: float, lat: float) -> AppTest:
-    """Click the issue map at (lon, lat), as the st_folium frontend reports it.
-
-    The only use of Streamlit internals in these tests: the component's widget state is set to
-    the value the browser would send (``last_object_clicked``), so its ``on_change`` callback and
-    the rerun happen as in a real session.
-    """
-    (component,) = [
-        c for c in at.get("component_instance") if c.proto.component_name.endswith("st_folium")
-    ]
-    value = {"last_object_clicked": {"lat": lat, "lng": lon}}
-    states = at._tree.get_widget_states()
-    states.widgets.append(WidgetState(id=component.proto.id, json_value=json.dumps(value)))
-    return at._run(states)
+    return open_page("issues", lang=lang, user=user, community=community, timeout=TIMEOUT)
 
 
 def _inside(geometry: shapely.Geometry) -> tuple[float, float]:
@@ -325,11 +287,11 @@ def _markdown(at: AppTest) -> str:
 
 def test_a_click_on_a_building_opens_its_panel(app_db: Store) -> None:
     at = _open(STAFF)
-    _ok(at)
+    ok(at)
     assert t("issues.panel.hint") in [i.value for i in at.info]
     building = _busiest_building(app_db)
     _open_building(at, building)
-    _ok(at)
+    ok(at)
     profile = issues.building_profile(app_db, building.name, user=get_user(app_db, STAFF))
     title = t(
         "issues.panel.building_title", compound=profile["compound_name"], building=building["name"]
@@ -367,7 +329,7 @@ def test_a_click_between_buildings_shows_the_compound(app_db: Store) -> None:
     compound = comps.iloc[0]
     ground = compound.geometry.difference(shapely.buffer(shapely.union_all(built.geometry), 3e-5))
     click_map(at, *_inside(ground))
-    _ok(at)
+    ok(at)
     summary = issues.compound_summary(app_db, compound["compound_id"], today=issue_ui.today())
     assert t("issues.panel.compound_title", name=summary["name"]) in [s.value for s in at.subheader]
     metrics = {m.label: m.value for m in at.metric}
@@ -380,7 +342,7 @@ def test_a_click_outside_everything_keeps_the_panel(app_db: Store) -> None:
     building = _busiest_building(app_db)
     _open_building(at, building)
     click_map(at, 100.0, 20.0)
-    _ok(at)
+    ok(at)
     assert at.session_state[issue_ui.TARGET] == ("building", building.name)
 
 
@@ -389,11 +351,11 @@ def test_a_building_can_be_found_by_name_and_number(app_db: Store) -> None:
     building = _busiest_building(app_db)
     compound = app_db.read("compound", where={"compound_id": building["compound_id"]}).iloc[0]
     at.text_input(key=issue_ui.SEARCH).input(f"{compound['name']} {building['number']}").run()
-    _ok(at)
+    ok(at)
     results = at.selectbox(key=issue_ui.SEARCH_PICK)
     assert results.options == [f"{compound['name']} {building['name']}"]
     results.select(building.name).run()
-    _ok(at)
+    ok(at)
     assert at.session_state[issue_ui.TARGET] == ("building", building.name)
     title = t("issues.panel.building_title", compound=compound["name"], building=building["name"])
     assert title in [s.value for s in at.subheader]
@@ -425,7 +387,7 @@ def test_staff_log_an_issue_and_see_it_in_the_list(app_db: Store) -> None:
     _open_building(at, building)
     before = app_db.counts()
     _log_through_form(at, "3单元楼道灯不亮", "晚上楼道一片黑")
-    _ok(at)
+    ok(at)
     after = app_db.counts()
     assert after["issue"] == before["issue"] + 1
     assert after["issue_event"] == before["issue_event"] + 1
@@ -460,7 +422,7 @@ def test_an_issue_worked_to_the_end_shows_its_whole_timeline(app_db: Store) -> N
             box.input(value)
         (button,) = [b for b in at.button if b.label == label(action, "en")]
         button.click().run()
-        _ok(at)
+        ok(at)
         assert at.success[0].value == t(
             "issues.saved", "en", issue_id=issue_id, action=label(action, "en")
         )
@@ -554,7 +516,7 @@ def test_readers_see_no_forms_and_masked_residents(app_db: Store, user: str) -> 
     )
     at = _open(user)
     _open_building(at, building)
-    _ok(at)
+    ok(at)
     assert not at.get("form")
     assert not at.tabs
     reader = get_user(app_db, user)
@@ -570,7 +532,7 @@ def test_admins_may_work_every_community(app_db: Store) -> None:
     at = _open(ADMIN, community="S001-C2")
     built = issues.community_buildings(app_db, "S001-C2")
     click_map(at, *_inside(built.geometry.iloc[0]))
-    _ok(at)
+    ok(at)
     assert at.get("form")  # at least the "log a new issue" form
 
 
@@ -579,7 +541,7 @@ def test_user_text_is_shown_as_text_in_the_panel(app_db: Store) -> None:
     building = _busiest_building(app_db)
     _open_building(at, building)
     _log_through_form(at, XSS, XSS)
-    _ok(at)
+    ok(at)
     assert _issue_list(at)[t("issues.col.title")].iloc[0] == XSS  # a dataframe cell: text
     text = _markdown(at)
     assert "\\<img src=x onerror=alert\\(1\\)\\>" in text  # Markdown-escaped
@@ -597,13 +559,13 @@ def test_the_user_is_kept_in_the_url_and_defaults_to_the_first(app_db: Store) ->
     picker.set_value(LEADER).run()
     assert at.query_params["user"] == LEADER
     at = _open("nobody")
-    _ok(at)
+    ok(at)
     assert at.query_params["user"] == LEADER  # leaders come first
 
 
 def test_all_communities_shows_one_and_says_which(app_db: Store) -> None:
     at = _open(OTHER_STAFF, community=None)
-    _ok(at)
+    ok(at)
     name = app_db.read("community", where={"community_id": "S001-C2"}).iloc[0]["name"]
     assert t("issues.one_community", community=name) in [i.value for i in at.info]
     at = _open(LEADER, community=None)
@@ -620,16 +582,16 @@ def test_filters_and_colouring_reach_the_map(app_db: Store) -> None:
 
     assert "Open issues per building" in script()
     at.sidebar.radio(key="mapgov.issues.filter.colour_by").set_value("overdue_share").run()
-    _ok(at)
+    ok(at)
     assert "Share of open issues overdue" in script()
     at.sidebar.toggle(key="mapgov.issues.filter.heat").set_value(True).run()
-    _ok(at)
+    ok(at)
     assert "Issue heat" in script()
     at.sidebar.multiselect(key="mapgov.issues.filter.statuses").select("closed").run()
-    _ok(at)
+    ok(at)
     assert '"open": 1' not in script() and '"open": 2' not in script()  # closed only: 0 open
     at.sidebar.multiselect(key="mapgov.issues.filter.levels").select(Level.STREET.value).run()
     at.sidebar.date_input(key="mapgov.issues.filter.dates").set_value(
         (np.datetime64("2026-01-01").item(), np.datetime64("2026-03-31").item())
     ).run()
-    _ok(at)
+    ok(at)

@@ -29,6 +29,7 @@ from mapgov.network import walk_graph
 from mapgov.store import Store
 from mapgov.ui.life_circle import KEY
 
+from .apptest import ok
 from .handdrawn import build_two_streets
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -272,11 +273,6 @@ def _page(lang: str = "zh", query: dict[str, str] | None = None) -> AppTest:
     return at.switch_page("app_pages/life_circle.py").run()
 
 
-def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
 def _tables(at: AppTest) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(suggested sites, figures by community, gap list), in the page's order."""
     sites, figures, gaps = (d.value for d in at.dataframe)
@@ -290,7 +286,7 @@ def _metrics(at: AppTest) -> dict[str, str]:
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_page_opens_with_map_figures_gaps_and_sites(demo_app: Path, lang: str) -> None:
     at = _page(lang)
-    _ok(at)
+    ok(at)
     assert [e.value for e in at.title] == [t("page.life_circle.title", lang)]
     assert list(_metrics(at)) == [
         t(f"life.{k}", lang)
@@ -316,7 +312,7 @@ def test_the_page_opens_with_map_figures_gaps_and_sites(demo_app: Path, lang: st
 def test_a_street_without_roads_says_so(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv(DB_ENV, str(build_two_streets(tmp_path / "two.sqlite")))
     at = _page("en")  # the hand-drawn streets have buildings but no roads
-    _ok(at)
+    ok(at)
     assert [i.value for i in at.info] == [t("life.no_roads", "en")]
     assert not at.dataframe and not at.get("component_instance")
 
@@ -325,7 +321,7 @@ def test_changing_the_kind_changes_the_figures(demo_app: Path) -> None:
     at = _page("en")
     _, before, gaps_before = _tables(at)
     at.selectbox(key=KEY.format("kind")).set_value("elderly_care").run()
-    _ok(at)
+    ok(at)
     _, after, gaps_after = _tables(at)
     assert "Elderly covered" in after.columns and "Elderly covered" not in before.columns
     assert not before["Residents covered"].equals(after["Residents covered"])
@@ -339,7 +335,7 @@ def test_changing_the_tier_changes_the_figures(demo_app: Path) -> None:
     _, standard, gaps_standard = _tables(at)
     at.radio(key=KEY.format("mode")).set_value("tier").run()
     at.radio(key=KEY.format("tier")).set_value(15).run()
-    _ok(at)
+    ok(at)
     _, wide, gaps_wide = _tables(at)
     assert (wide["Residents covered"] >= standard["Residents covered"]).all()
     assert wide["Residents covered"].iloc[-1] > standard["Residents covered"].iloc[-1]
@@ -354,17 +350,17 @@ def test_minutes_at_a_walking_speed_set_the_distance(demo_app: Path) -> None:
     at.radio(key=KEY.format("mode")).set_value("minutes").run()
     at.number_input(key=KEY.format("minutes")).set_value(5).run()
     at.slider(key=KEY.format("speed")).set_value(80.0).run()
-    _ok(at)
+    ok(at)
     assert "门槛：幸福食堂/助餐点步行 400 米以内" in [c.value for c in at.sidebar.caption]
     at.radio(key=KEY.format("method")).set_value("straight").run()
-    _ok(at)
+    ok(at)
     assert t("life.sites_network", "zh") in [c.value for c in at.caption]
 
 
 def test_a_community_in_the_url_narrows_the_lists(demo_app: Path, demo_store: Store) -> None:
     community = demo_store.read("community").sort_values("community_id").iloc[1]
     at = _page("en", {"community": community["community_id"]})
-    _ok(at)
+    ok(at)
     _, figures, gaps = _tables(at)
     assert set(gaps["Community"]) == {community["name_en"]}
     assert len(figures) > 2  # the figures still compare every community of the street
@@ -427,7 +423,7 @@ def _map_script(at: AppTest) -> str:
 
 def test_switching_a_map_layer_recomputes_nothing(demo_app: Path, calls: dict[str, int]) -> None:
     at = _page("en")  # (the wall screen, opened first, has its own coverage table)
-    _ok(at)
+    ok(at)
     first = dict(calls)
     assert first["service_areas"] == first["suggest_sites"] == 1
     assert "L.circle(" not in _map_script(at)
@@ -435,7 +431,7 @@ def test_switching_a_map_layer_recomputes_nothing(demo_app: Path, calls: dict[st
     at.toggle(key=KEY.format("layer_areas")).set_value(False).run()
     at.toggle(key=KEY.format("layer_areas")).set_value(True).run()
     at.toggle(key=KEY.format("layer_sites")).set_value(False).run()
-    _ok(at)
+    ok(at)
     assert "L.circle(" in _map_script(at)
     assert "L.divIcon(" not in _map_script(at)
     assert calls == first  # the map was redrawn from cached answers

@@ -1,8 +1,7 @@
 """The party-coverage page: its map builders and cards, and /party under AppTest.
 
-A map click cannot be made headless without Streamlit internals: :func:`click_map` is the one
-place that uses them (it sends the value the st_folium frontend would send). The real click is
-proven in ``tests/test_browser_party.py``.
+Map clicks are simulated by :func:`tests.apptest.click_map` (the value the st_folium frontend
+would send); the real click is proven in ``tests/test_browser_party.py``.
 """
 
 from __future__ import annotations
@@ -12,30 +11,27 @@ import html
 import json
 import pickle
 import re
-import shutil
-from pathlib import Path
 
 import folium
 import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
-from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 from streamlit_folium import _get_map_string, generate_js_hash
 
 from mapgov import layers, party
 from mapgov import partymap as pm
-from mapgov.config import DB_ENV
 from mapgov.errors import ValidationError
 from mapgov.i18n import LANGS, catalogue, label, t
 from mapgov.model import PropertyMode, Star
 from mapgov.privacy import mask_name
-from mapgov.store import Store, open_store
+from mapgov.store import Store
 from mapgov.ui import party as party_ui
 from mapgov.users import get_user
 
-ROOT = Path(__file__).resolve().parents[1]
+from .apptest import click_map, ok, open_page
+
 TIMEOUT = 90
 XSS = "<img src=x onerror=alert(1)>"
 STREET = "S001"
@@ -410,42 +406,8 @@ def test_every_catalogue_key_the_page_builds_exists() -> None:
 
 
 # -- the page under AppTest ----------------------------------------------------------------
-@pytest.fixture
-def app_db(monkeypatch: pytest.MonkeyPatch, demo_db: Path, tmp_path: Path) -> Store:
-    """A private copy of the demo database (the page writes to it), opened by the app."""
-    path = tmp_path / "mapgov.sqlite"
-    shutil.copyfile(demo_db, path)
-    monkeypatch.setenv(DB_ENV, str(path))
-    return open_store(path)
-
-
-def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
 def _open(user: str | None, *, community: str | None = COMMUNITY, lang: str = "zh") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    query = {"lang": lang} | ({"user": user} if user else {})
-    at.query_params.update(query | ({"community": community} if community else {}))
-    at.run()
-    return at.switch_page("app_pages/party.py").run()
-
-
-def click_map(at: AppTest, lon: float, lat: float) -> AppTest:
-    """Click the party map at (lon, lat), as the st_folium frontend reports it.
-
-    The only use of Streamlit internals in these tests: the component's widget state is set to
-    the value the browser would send (``last_object_clicked``), so its ``on_change`` callback
-    and the rerun happen as in a real session.
-    """
-    (component,) = [
-        c for c in at.get("component_instance") if c.proto.component_name.endswith("st_folium")
-    ]
-    value = {"last_object_clicked": {"lat": lat, "lng": lon}}
-    states = at._tree.get_widget_states()
-    states.widgets.append(WidgetState(id=component.proto.id, json_value=json.dumps(value)))
-    return at._run(states)
+    return open_page("party", lang=lang, user=user, community=community, timeout=TIMEOUT)
 
 
 def _ground(store: Store, compound_id: str) -> tuple[float, float]:
@@ -487,7 +449,7 @@ def _no_branch_compound(store: Store) -> pd.Series:
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_page_opens_with_figures_map_and_gaps(app_db: Store, lang: str) -> None:
     at = _open(STAFF, community=None, lang=lang)
-    _ok(at)
+    ok(at)
     assert at.title[0].value == t("page.party.title", lang)
     frames = party.load(app_db, street_id=STREET)
     totals = party.coverage_figures(frames).set_index("community_id").loc["ALL"]
@@ -517,7 +479,7 @@ def test_the_breakdown_follows_the_chosen_level(app_db: Store) -> None:
     assert list(coverage[t("party_page.fig.place", "en")])[-1] == "Total"
     assert len(coverage) == 4 + 1
     level.set_value("grid_id").run()
-    _ok(at)
+    ok(at)
     assert len(at.dataframe[0].value) == 12 + 1
     level.set_value("street_id").run()
     assert len(at.dataframe[0].value) == 1  # the street alone: no total repeating it
@@ -539,10 +501,10 @@ def test_switching_layers_redraws_the_map(app_db: Store) -> None:
     assert "Compounds: party branch" in script
     assert "Buildings: party group" in script
     at.radio(key=party_ui.COMPOUND_LAYER).set_value("stars").run()
-    _ok(at)
+    ok(at)
     assert "Compounds: branch stars" in _map_script(at)
     at.radio(key=party_ui.BUILDING_LAYER).set_value("zone").run()
-    _ok(at)
+    ok(at)
     script = _map_script(at)
     assert "Buildings: responsibility zone" in script
     assert pm.ZONE_CLASS in script
@@ -554,7 +516,7 @@ def test_a_click_on_a_compound_shows_its_card(app_db: Store) -> None:
     compound = _branch_compound(frames)
     at = _open(LEADER)
     click_map(at, *_ground(app_db, compound["compound_id"]))
-    _ok(at)
+    ok(at)
     assert at.session_state[party_ui.TARGET] == ("compound", compound["compound_id"])
     assert compound["name"] in [s.value for s in at.subheader]
     text = _markdown(at)
@@ -576,7 +538,7 @@ def test_a_click_on_a_building_shows_it_with_its_compound(app_db: Store) -> None
     building = app_db.read("building", where={"compound_id": f"{COMMUNITY}-03"}).iloc[0]
     at = _open(STAFF)
     click_map(at, *_inside(building.geometry))
-    _ok(at)
+    ok(at)
     assert at.session_state[party_ui.TARGET] == ("building", building["building_id"])
     compound = app_db.read("compound", where={"compound_id": building["compound_id"]}).iloc[0]
     assert compound["name"] in [s.value for s in at.subheader]
@@ -588,7 +550,7 @@ def test_a_click_on_a_building_shows_it_with_its_compound(app_db: Store) -> None
     first = labels.index(forms[0])
     assert labels[first : first + len(forms)] == forms
     click_map(at, 100.0, 20.0)  # outside everything: the card stays
-    _ok(at)
+    ok(at)
     assert at.session_state[party_ui.TARGET] == ("building", building["building_id"])
 
 
@@ -613,7 +575,7 @@ def test_staff_give_a_compound_a_branch_and_the_figures_follow(app_db: Store) ->
     at = _open(staff, community=community)
     assert _metric(at, "share_branch") == f"{before['share_branch']:.0%}"
     click_map(at, *_ground(app_db, cid))
-    _ok(at)
+    ok(at)
     assert t("party_page.card.no_branch_warning") in [w.value for w in at.warning]
     at.checkbox(key=_field("branch", cid, app_db, "has_branch")).check()
     at.text_input(key=_field("branch", cid, app_db, "secretary")).input("王书记")
@@ -621,7 +583,7 @@ def test_staff_give_a_compound_a_branch_and_the_figures_follow(app_db: Store) ->
         "serving_people"
     )
     _save(at, "branch")
-    _ok(at)
+    ok(at)
     after = party.coverage_figures(party.load(app_db, street_id=STREET), by="community_id")
     after = after.set_index("community_id").loc[community]
     assert after["with_branch"] == before["with_branch"] + 1
@@ -651,13 +613,13 @@ def test_property_building_and_zone_edits(app_db: Store) -> None:
     at.checkbox(key=_field("property", cid, app_db, "has_security")).uncheck()
     at.checkbox(key=_field("property", cid, app_db, "self_managed_committee")).uncheck()
     _save(at, "property")
-    _ok(at)
+    ok(at)
     assert t("party_page.card.three_nos_warning") in [w.value for w in at.warning]
     assert app_db.read("property_management", where={"compound_id": cid}).iloc[0]["mode"] == "none"
     at.checkbox(key=_field("building", bid, app_db, "has_group")).uncheck()
     at.text_input(key=_field("building", bid, app_db, "head")).input("刘楼长")
     _save(at, "building")
-    _ok(at)
+    ok(at)
     stored = app_db.read("building", where={"building_id": bid}).iloc[0]
     assert stored["building_head"] == "刘楼长"
     assert pd.isna(stored["party_group_id"])
@@ -666,13 +628,13 @@ def test_property_building_and_zone_edits(app_db: Store) -> None:
     zone.select("")  # take the clicked building out of any zone
     assert at.multiselect(key=_field("zone", cid, app_db, "buildings")).value == [bid]
     _save(at, "zone")
-    _ok(at)
+    ok(at)
     assert app_db.read("zone_building", where={"building_id": bid}).empty
     zones = pm.zone_table(app_db, party.load(app_db, street_id=STREET))
     zone_id = zones[zones["community_id"] == COMMUNITY]["zone_id"].iloc[-1]
     at.selectbox(key=_field("zone", cid, app_db, "zone")).select(zone_id)
     _save(at, "zone")
-    _ok(at)
+    ok(at)
     assert app_db.read("zone_building", where={"building_id": bid}).iloc[0]["zone_id"] == zone_id
     zone_name = zones.set_index("zone_id").loc[zone_id, "name"]
     assert zone_name in _markdown(at).replace("\\", "")
@@ -700,7 +662,7 @@ def test_readers_see_no_forms(app_db: Store, user: str) -> None:
     building = app_db.read("building", where={"compound_id": f"{COMMUNITY}-03"}).iloc[0]
     at = _open(user)
     click_map(at, *_inside(building.geometry))
-    _ok(at)
+    ok(at)
     assert not at.get("form")
     assert t("party_page.card.building_title", name=building["name"]) in _markdown(at)
     reader = get_user(app_db, user)
@@ -718,7 +680,7 @@ def test_gap_lists_sort_by_residents_and_download(app_db: Store) -> None:
     first = gap_tables[0][residents].tolist()
     assert first == sorted(first, reverse=True)
     at.radio(key=party_ui.GAP_ORDER).set_value(party_ui.ASCENDING).run()
-    _ok(at)
+    ok(at)
     gap_tables = [
         d.value for d in at.dataframe if t("party_page.gaps.col.building_id", "en") in d.value
     ]
@@ -749,7 +711,7 @@ def test_the_printable_summary_of_a_community(app_db: Store) -> None:
     # the whole street on screen: the community is chosen beside the button
     at = _open(LEADER, community=None, lang="en")
     at.selectbox(key=party_ui.SUMMARY_COMMUNITY).select("S001-C2").run()
-    _ok(at)
+    ok(at)
     (frame,) = [c for c in at.expander[-1].children.values() if getattr(c, "type", "") == "iframe"]
     other = app_db.read("community", where={"community_id": "S001-C2"}).iloc[0]
     assert f"{other['name_en']}: party coverage" in frame.proto.srcdoc
@@ -763,10 +725,10 @@ def test_who_is_working_is_kept_in_the_url_and_decides_the_forms(app_db: Store) 
     (picker,) = [s for s in at.sidebar.selectbox if s.label == t("party_page.user")]
     assert picker.value == STAFF
     picker.set_value(LEADER).run()
-    _ok(at)
+    ok(at)
     assert at.query_params["user"] == LEADER
     assert at.session_state[party_ui.TARGET] == ("building", building["building_id"])
     assert not at.get("form")
     at = _open("nobody")  # an unknown user in a link: the street's first user, read-only
-    _ok(at)
+    ok(at)
     assert at.query_params["user"] == LEADER
