@@ -6,6 +6,7 @@ The server runs on a copy of the demo database that these tests change.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from mapgov.i18n import t
 from mapgov.store import open_store
 
 from . import test_browser as tb
+from .test_browser_issues import _choose
 from .test_import_osm import _Osm, _street
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -149,3 +151,48 @@ def test_an_openstreetmap_extract_becomes_the_street(
     )  # fmt: skip
     assert counts["building"] == 6 and counts["issue"] == 0
     assert visit.remote(server.url) == []
+
+
+@pytest.fixture
+def demo_server(demo_db: Path, tmp_path: Path) -> Iterator[tb.Server]:
+    """A server on a fresh copy of the demo street (the tests above replace theirs)."""
+    copy = tmp_path / "mapgov.sqlite"
+    shutil.copyfile(demo_db, copy)
+    running = tb._start(copy)
+    yield running
+    tb._stop(running)
+
+
+def test_an_export_is_made_when_the_button_is_clicked(
+    demo_server: tb.Server, visit: tb.Visit, demo_db: Path
+) -> None:
+    """A reader picks the issue table as CSV and clicks Download: the file has every issue,
+    residents masked (the file is written on the click, not while the page draws)."""
+    server = demo_server
+    store = open_store(demo_db)
+    issues = store.read("issue", columns=["issue_id", "reporter_phone"])
+    page = visit.page
+    page.goto(f"{server.url}/data?user=S001-leader")
+    page.get_by_role("tab", name=t("data_page.tab.export")).click()
+    _choose(page, page.get_by_role("combobox", name=t("data_page.export_table")),
+            re.compile(r"^issue \("))  # fmt: skip
+    _choose(page, page.get_by_role("combobox", name=t("data_page.format")), ".csv")
+    button = page.get_by_role("button", name=t("data_page.download", file="issue.csv"))
+    with page.expect_download() as download:
+        button.click()
+    assert download.value.suggested_filename == "issue.csv"
+    exported = pd.read_csv(download.value.path(), dtype=str, encoding="utf-8-sig")
+    assert sorted(exported["issue_id"].astype(int)) == sorted(issues["issue_id"])
+    phones = exported["reporter_phone"].dropna()
+    assert len(phones) and phones.str.fullmatch(r"\d{3}\*{4}\d{4}").all()
+    assert not set(phones) & set(issues["reporter_phone"].dropna())
+    # a map format for a table without geometry is refused on the page, with no button
+    _choose(page, page.get_by_role("combobox", name=t("data_page.export_table")),
+            re.compile(r"^issue_event \("))  # fmt: skip
+    _choose(page, page.get_by_role("combobox", name=t("data_page.format")), ".gpkg")
+    expect(page.get_by_text(t("error.data.no_geometry", table="issue_event"))).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile(r"issue_event"))).to_have_count(0)
+    assert visit.remote(server.url) == []
+    # (Streamlit's frontend asks /data/_stcore/... for its health when a page is opened by
+    # its path, and logs the 404: nothing of mapgov's)
+    assert [e for e in visit.errors if "status of 404" not in e] == []

@@ -13,6 +13,7 @@ import pytest
 
 from mapgov import dataio
 from mapgov.errors import PermissionDeniedError, ValidationError
+from mapgov.i18n import error_text
 from mapgov.model import Role
 from mapgov.store import Store, open_store
 from mapgov.users import User
@@ -61,6 +62,25 @@ def test_exports_refuse_what_cannot_be(work_store: Store) -> None:
         dataio.export_bytes(work_store, "app_user", ".csv")  # passwords and roles stay inside
     with pytest.raises(ValidationError):
         dataio.export_bytes(work_store, "issue_event", ".gpkg")  # no geometry
+    with pytest.raises(ValidationError, match="export format"):
+        dataio.export_bytes(work_store, "issue", ".pdf")
+
+
+def test_a_table_longer_than_an_excel_sheet_is_refused_before_it_is_read() -> None:
+    """A city's issue history can pass Excel's 1,048,576 rows: the page says so and offers
+    CSV instead of failing while it writes."""
+    dataio.check_export("issue_event", ".xlsx", dataio.EXCEL_ROWS)
+    dataio.check_export("issue_event", ".csv", dataio.EXCEL_ROWS + 1)
+    with pytest.raises(ValidationError) as refused:
+        dataio.check_export("issue_event", ".xlsx", dataio.EXCEL_ROWS + 1)
+    assert error_text(refused.value, "en") == (
+        "issue_event has 1,048,576 rows, more than an Excel sheet holds (1,048,575): "
+        "export it as CSV."
+    )
+    assert "1,048,576" in error_text(refused.value, "zh")
+    for table, suffix in (("issue", ".docx"), ("issue_event", ".geojson"), ("nope", ".csv")):
+        with pytest.raises(ValidationError):
+            dataio.check_export(table, suffix)
 
 
 def test_a_backup_is_one_whole_database(work_store: Store, tmp_path: Path) -> None:

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
-import geopandas as gpd
 import pandas as pd
 
 from mapgov.errors import PermissionDeniedError, ValidationError
@@ -24,6 +23,7 @@ from mapgov.importers.mapping import load_mapping, save_mapping
 from mapgov.model import Role
 from mapgov.privacy import mask_name, mask_phone
 from mapgov.store import TABLES, Store
+from mapgov.store import table as schema_table
 from mapgov.users import User
 
 __all__ = [
@@ -50,6 +50,14 @@ PERSONAL: Final[dict[str, dict[str, Callable[[str | None], str | None]]]] = {
 _HIDDEN: Final = ("meta", "app_user", "change_log")
 EXPORT_TABLES: Final = tuple(t.name for t in TABLES if t.name not in _HIDDEN)
 EXPORT_FORMATS: Final = (".xlsx", ".csv", ".geojson", ".gpkg")
+EXPORT_MIME: Final = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".csv": "text/csv",
+    ".geojson": "application/geo+json",
+    ".gpkg": "application/geopackage+sqlite3",
+}
+EXCEL_ROWS: Final = 1_048_575
+"""Data rows an Excel sheet holds (1,048,576 rows, one of them the header)."""
 MAPPING_FILE: Final = "mappings.json"
 
 
@@ -77,22 +85,49 @@ def masked(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     return out
 
 
+def check_export(table: str, suffix: str, rows: int = 0) -> None:
+    """Refuse, before any data is read, an export that cannot be made.
+
+    Parameters
+    ----------
+    rows
+        Rows in the table (:meth:`Store.counts`): more than an Excel sheet holds refuses
+        ``.xlsx``.
+
+    Raises
+    ------
+    ValidationError
+        For a table that cannot be exported, an unknown format, a map format for a table
+        without geometry, or a table too long for one Excel sheet.
+    """
+    if table not in EXPORT_TABLES:
+        msg = f"no table {table!r} to export"
+        raise ValidationError(msg, key="error.data.no_table", table=table)
+    suffix = suffix.lower()
+    if suffix not in EXPORT_FORMATS:
+        msg = f"unknown export format {suffix!r}; use one of {', '.join(EXPORT_FORMATS)}"
+        raise ValidationError(msg, key="error.data.no_format", suffix=suffix)
+    if suffix in (".gpkg", ".geojson") and not schema_table(table).has_geometry:
+        msg = f"{table} has no geometry; export it as .xlsx or .csv"
+        raise ValidationError(msg, key="error.data.no_geometry", table=table)
+    if suffix == ".xlsx" and rows > EXCEL_ROWS:
+        msg = f"{table} has {rows:,} rows, more than an Excel sheet holds; export it as .csv"
+        raise ValidationError(
+            msg, key="error.data.too_long_for_excel", table=table, rows=f"{rows:,}"
+        )
+
+
 def export_bytes(store: Store, table: str, suffix: str) -> bytes:
     """A table as a file's bytes (.xlsx, .csv, .geojson or .gpkg), personal data masked.
 
     Raises
     ------
     ValidationError
-        For a table that cannot be exported, or a map format for a table without geometry.
+        As :func:`check_export`.
     """
-    if table not in EXPORT_TABLES:
-        msg = f"no table {table!r} to export"
-        raise ValidationError(msg, key="error.data.no_table", table=table)
+    check_export(table, suffix, store.counts().get(table, 0) if suffix == ".xlsx" else 0)
     frame = masked(store.read(table), table)
     suffix = suffix.lower()
-    if suffix in (".gpkg", ".geojson") and not isinstance(frame, gpd.GeoDataFrame):
-        msg = f"{table} has no geometry; export it as .xlsx or .csv"
-        raise ValidationError(msg, key="error.data.no_geometry", table=table)
     if suffix == ".gpkg":
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"{table}.gpkg"

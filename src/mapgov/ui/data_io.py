@@ -12,6 +12,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Final, TypeVar
 
@@ -426,13 +427,19 @@ def osm_section(ctx: DataView) -> None:
 
 
 # -- export, backup, restore ------------------------------------------------------------------
-@st.cache_data(max_entries=16, show_spinner=False)
-def _export(path: str, version: int, table: str, suffix: str) -> bytes:  # noqa: ARG001 (key)
-    return dataio.export_bytes(open_store(path), table, suffix)
+def _export_file(db: str, table: str, suffix: str) -> bytes:
+    """The file, made when the download button is clicked (on Streamlit's own thread)."""
+    return dataio.export_bytes(open_store(db), table, suffix)
 
 
 def export_section(ctx: DataView) -> None:
-    """Any table as Excel, CSV, GeoJSON or GeoPackage, personal data masked."""
+    """Any table as Excel, CSV, GeoJSON or GeoPackage, personal data masked.
+
+    The file is made only when the button is clicked (Streamlit's deferred download): the
+    issues of a city (half a million rows, 160 MB of CSV) take seconds to write, and were
+    otherwise written before the page showed, again after every change to the data, and
+    held in memory for as long as the page was open.
+    """
     lang = ctx.lang
     counts = ctx.store.counts()
     left, mid, right = st.columns([2, 1, 1])
@@ -444,14 +451,17 @@ def export_section(ctx: DataView) -> None:
     )
     suffix = mid.selectbox(t("data_page.format", lang), dataio.EXPORT_FORMATS, key="export.fmt")
     try:
-        payload = _export(*ctx.store.identity(), table, suffix)
+        dataio.check_export(table, suffix, counts.get(table, 0))
     except MapgovError as err:
         st.error(error_text(err, lang), icon=":material/error:")
         return
+    name = f"{table}{suffix}"
     right.download_button(
-        t("data_page.download", lang),
-        payload,
-        file_name=f"{table}{suffix}",
+        t("data_page.download", lang, file=name),
+        partial(_export_file, ctx.view.db, table, suffix),
+        file_name=name,
+        mime=dataio.EXPORT_MIME[suffix],
+        on_click="ignore",
         key="export.download",
         use_container_width=True,
     )
