@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -196,3 +197,27 @@ def test_an_export_is_made_when_the_button_is_clicked(
     # (Streamlit's frontend asks /data/_stcore/... for its health when a page is opened by
     # its path, and logs the 404: nothing of mapgov's)
     assert [e for e in visit.errors if "status of 404" not in e] == []
+
+
+def test_an_administrator_downloads_a_whole_backup(
+    demo_server: tb.Server, visit: tb.Visit, demo_db: Path
+) -> None:
+    """One click on the backup tab gives a database that opens, passes SQLite's integrity
+    check and holds every row of the street's."""
+    page = visit.page
+    _open(page, demo_server, "backup")
+    size = re.escape(t("data_page.download_backup", mb="MB")).replace("MB", r"[\d,.]+", 1)
+    label = re.compile(f"^{size}$")  # the label gives the database's size
+    with page.expect_download() as download:
+        page.get_by_role("button", name=label).click()
+    assert re.fullmatch(
+        r"mapgov-backup-\d{4}-\d{2}-\d{2}\.sqlite", download.value.suggested_filename
+    )
+    copy = open_store(download.value.path())
+    assert copy.counts() == open_store(demo_db).counts()
+    con = sqlite3.connect(download.value.path())
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    finally:
+        con.close()
+    assert visit.remote(demo_server.url) == []

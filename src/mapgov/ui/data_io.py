@@ -9,6 +9,7 @@ transaction). Only administrators import, back up and restore (:mod:`mapgov.data
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -468,22 +469,27 @@ def export_section(ctx: DataView) -> None:
     st.caption(t("data_page.export_help", lang))
 
 
+def _backup_file(db: str, user: User | None) -> bytes:
+    """The backup, made when its button is clicked (a copy of the whole database: the
+    session does not keep hundreds of megabytes between clicks)."""
+    return dataio.backup_bytes(open_store(db), user)
+
+
 def backup_section(ctx: DataView) -> None:
     """A full backup to download, and a restore from one (administrators)."""
     lang = ctx.lang
     if _refuse_unless_manager(ctx):
         return
     st.markdown(f"**{t('data_page.backup', lang)}**")
-    if st.button(t("data_page.make_backup", lang), key="backup.make"):
-        st.session_state["backup.bytes"] = dataio.backup_bytes(ctx.store, ctx.user)
-    payload = st.session_state.get("backup.bytes")
-    if payload:
-        st.download_button(
-            t("data_page.download_backup", lang, mb=f"{len(payload) / 2**20:.1f}"),
-            payload,
-            file_name="mapgov-backup.sqlite",
-            key="backup.download",
-        )
+    size = Path(ctx.view.db).stat().st_size if Path(ctx.view.db).is_file() else 0
+    st.download_button(
+        t("data_page.download_backup", lang, mb=f"{size / 2**20:,.1f}"),
+        partial(_backup_file, ctx.view.db, ctx.user),
+        file_name=f"mapgov-backup-{dt.date.today().isoformat()}.sqlite",
+        mime="application/vnd.sqlite3",
+        on_click="ignore",
+        key="backup.download",
+    )
     st.markdown(f"**{t('data_page.restore', lang)}**")
     st.caption(t("data_page.restore_help", lang))
     upload = st.file_uploader(
