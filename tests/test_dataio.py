@@ -8,10 +8,11 @@ import sqlite3
 from pathlib import Path
 
 import geopandas as gpd
+import openpyxl
 import pandas as pd
 import pytest
 
-from mapgov import dataio
+from mapgov import dataio, issues
 from mapgov.errors import PermissionDeniedError, ValidationError
 from mapgov.i18n import error_text
 from mapgov.model import Role
@@ -101,3 +102,30 @@ def test_mappings_are_remembered_per_database_and_table(work_store: Store) -> No
     # a new file without one of the columns: only what still fits is offered
     assert dataio.remembered_mapping(work_store, "figures", ["户数"]) == {"households": "户数"}
     assert dataio.remembered_mapping(work_store, "ledger", ["户数"]) is None
+
+
+def test_typed_text_never_runs_as_a_spreadsheet_formula(work_store: Store) -> None:
+    """An issue titled like a formula (CSV injection) opens in Excel as the text it is."""
+    building = issues.community_buildings(work_store, "S001-C1")["building_id"].iloc[0]
+    title = '=HYPERLINK("http://example.invalid/x","点这里")'
+    issue_id = issues.log_issue(
+        work_store, STAFF, building_id=building, category="sanitation", source="walk_in",
+        title=title, description="+1 -1 @me", reporter_name="张三", reporter_phone="13812345678",
+    )  # fmt: skip
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(dataio.export_bytes(work_store, "issue", ".xlsx"))
+    ).active
+    header = [c.value for c in sheet[1]]
+    (row,) = [
+        r for r in sheet.iter_rows(min_row=2) if r[header.index("issue_id")].value == issue_id
+    ]
+    cell = row[header.index("title")]
+    assert cell.value == title and cell.data_type == "s"  # text, not a formula
+    csv = pd.read_csv(
+        io.BytesIO(dataio.export_bytes(work_store, "issue", ".csv")),
+        dtype=str,
+        keep_default_na=False,
+    )
+    mine = csv[csv["issue_id"] == str(issue_id)].iloc[0]
+    assert mine["title"] == "'" + title and mine["description"] == "'+1 -1 @me"
+    assert not csv["title"].str.startswith(("=", "+", "-", "@")).any()

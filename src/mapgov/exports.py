@@ -2,6 +2,11 @@
 
 Used by the CLI and by the pages' download buttons (as bytes). Infinite distances ("none within
 reach") are written as empty cells; lists are joined with "、".
+
+Text that people typed (an issue's title, a reporter's note) is never run by a spreadsheet as
+a formula ("CSV injection"): an Excel cell holding ``=HYPERLINK(...)`` is written as text, and
+in CSV a text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+leading apostrophe, which spreadsheets show as text and do not run.
 """
 
 from __future__ import annotations
@@ -38,6 +43,47 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _formula_like(table: pd.DataFrame, starts: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Row positions, per text column, of cells that a spreadsheet would take as a formula."""
+    found: dict[str, np.ndarray] = {}
+    for col in table.columns:
+        values = table[col]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            continue
+        hit = values.str.startswith(starts).fillna(False).to_numpy(bool)  # non-text: NaN
+        if hit.any():
+            found[col] = np.flatnonzero(hit)
+    return found
+
+
+def _csv_safe(table: pd.DataFrame) -> pd.DataFrame:
+    risky = _formula_like(table, _FORMULA_START)
+    if not risky:
+        return table
+    out = table.copy()
+    for col, rows in risky.items():
+        values = out[col].astype(object).to_numpy(copy=True)
+        values[rows] = ["'" + v for v in values[rows]]
+        out[col] = values
+    return out
+
+
+def _xlsx(table: pd.DataFrame) -> bytes:
+    """Excel bytes; text that openpyxl would store as a formula (``=`` first) stays text."""
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
+        table.to_excel(xl, index=False)
+        sheet = next(iter(xl.sheets.values()))
+        positions = {col: i for i, col in enumerate(table.columns, start=1)}
+        for col, rows in _formula_like(table, ("=",)).items():
+            for row in rows:
+                sheet.cell(row=int(row) + 2, column=positions[col]).data_type = "s"
+    return buf.getvalue()
+
+
 def frame_bytes(frame: pd.DataFrame, suffix: str) -> bytes:
     """`frame` encoded as ``.csv``, ``.xlsx`` or ``.geojson`` (GeoDataFrames only) bytes."""
     suffix = suffix.lower()
@@ -54,12 +100,9 @@ def frame_bytes(frame: pd.DataFrame, suffix: str) -> bytes:
         else plain
     )
     if suffix == ".csv":
-        return table.to_csv(index=False).encode("utf-8-sig")
+        return _csv_safe(table).to_csv(index=False).encode("utf-8-sig")
     if suffix == ".xlsx":
-        buf = io.BytesIO()
-        with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-            table.to_excel(xl, index=False)
-        return buf.getvalue()
+        return _xlsx(table)
     msg = f"unknown output format {suffix!r}; use one of {', '.join(FORMATS)}"
     raise ValidationError(msg)
 
