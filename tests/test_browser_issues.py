@@ -310,3 +310,26 @@ def test_an_issue_worked_to_the_end_keeps_its_timeline_after_a_restart(
     finally:
         _stop(server)
     assert "Traceback" not in server.log()
+
+
+def test_staff_take_the_communitys_ledger_away_as_excel(db: Path, page: Page) -> None:
+    """The button under the map gives the community's whole ledger (no filter chosen) as a
+    workbook, in Chinese, reporters' phones in full for the community's own staff."""
+    store = open_store(db)
+    server = _start(db)
+    try:
+        page.goto(f"{server.url}{PAGE}")
+        _wait_for_buildings(page, store)
+        n = len(issues.community_issues(store, COMMUNITY))
+        button = page.get_by_role("button", name=t("issues.ledger.download", n=f"{n:,}"))
+        with page.expect_download() as download:
+            button.click()
+        assert download.value.suggested_filename.endswith(".xlsx")
+        assert "问题台账" in download.value.suggested_filename
+        sheet = pd.read_excel(download.value.path(), dtype=str)
+    finally:
+        _stop(server)
+    assert len(sheet) == n
+    raw = store.read("issue", columns=["issue_id", "reporter_phone"]).dropna()
+    mine = raw[raw["issue_id"].isin(sheet[t("issues.col.issue_id")].astype(int))]
+    assert set(sheet[t("issues.col.phone")].dropna()) == set(mine["reporter_phone"])

@@ -595,3 +595,22 @@ def test_filters_and_colouring_reach_the_map(app_db: Store) -> None:
         (np.datetime64("2026-01-01").item(), np.datetime64("2026-03-31").item())
     ).run()
     ok(at)
+
+
+def test_the_ledger_button_counts_the_issues_of_the_filters(app_db: Store) -> None:
+    """Below the map: the community's ledger as Excel, its size following the filters."""
+
+    def button_label() -> str:
+        (button,) = [
+            b for b in at.get("download_button") if b.proto.id.endswith("mapgov.issues.ledger")
+        ]
+        return button.proto.label
+
+    at = _open(STAFF, lang="en")
+    everything = len(issues.community_issues(app_db, COMMUNITY))
+    assert button_label() == t("issues.ledger.download", "en", n=f"{everything:,}")
+    at.sidebar.multiselect(key="mapgov.issues.filter.statuses").select("closed").run()
+    ok(at)
+    closed = len(issues.community_issues(app_db, COMMUNITY, statuses=["closed"]))
+    assert 0 < closed < everything
+    assert button_label() == t("issues.ledger.download", "en", n=f"{closed:,}")

@@ -71,6 +71,7 @@ __all__ = [
     "issue_timeline",
     "local_now",
     "log_issue",
+    "overdue_mask",
     "resolve",
     "search_buildings",
     "start",
@@ -142,6 +143,20 @@ def community_buildings(store: Store, community_id: str) -> gpd.GeoDataFrame:
     )
 
 
+_MAP_COLUMNS = (
+    "issue_id",
+    "compound_id",
+    "building_id",
+    "category",
+    "status",
+    "level",
+    "reported_at",
+    "deadline",
+    "lon",
+    "lat",
+)
+
+
 def community_issues(
     store: Store,
     community_id: str,
@@ -151,27 +166,19 @@ def community_issues(
     levels: list[str] | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
+    columns: tuple[str, ...] = _MAP_COLUMNS,
 ) -> pd.DataFrame:
     """Issues of a community, filtered by category, status, level and report date (inclusive).
 
-    Empty lists mean "no filter", like ``None``.
+    Empty lists mean "no filter", like ``None``. ``columns`` are the issue columns returned
+    (the map's by default); the ones the filters need are read as well.
     """
     ids = _community_compound_ids(store, community_id)
+    needed = ("category", "status", "level", "reported_at")
     frame = store.read(
         "issue",
         where={"compound_id": ids},
-        columns=[
-            "issue_id",
-            "compound_id",
-            "building_id",
-            "category",
-            "status",
-            "level",
-            "reported_at",
-            "deadline",
-            "lon",
-            "lat",
-        ],
+        columns=[*columns, *(c for c in needed if c not in columns)],
     )
     mask = np.ones(len(frame), dtype=bool)
     for col, values in (("category", categories), ("status", statuses), ("level", levels)):
@@ -182,10 +189,10 @@ def community_issues(
         mask &= (day >= date_from.isoformat()).to_numpy()
     if date_to:
         mask &= (day <= date_to.isoformat()).to_numpy()
-    return frame[mask].reset_index(drop=True)
+    return frame.loc[mask, list(columns)].reset_index(drop=True)
 
 
-def _overdue(frame: pd.DataFrame, today: dt.date) -> pd.Series:
+def overdue_mask(frame: pd.DataFrame, today: dt.date) -> pd.Series:
     """Unresolved (reported, assigned, in progress) and past its deadline."""
     return (
         frame["status"].isin([s.value for s in UNRESOLVED])
@@ -221,7 +228,7 @@ def building_issue_counts(
             {
                 "building_id": issues["building_id"],
                 "open": issues["status"].isin(OPEN_STATUSES).astype(int),
-                "overdue": _overdue(issues, today).astype(int),
+                "overdue": overdue_mask(issues, today).astype(int),
                 "total": 1,
             }
         )
@@ -331,7 +338,7 @@ def _community_of_compound(store: Store, compound_id: str) -> str:
 def _open_overdue(store: Store, where: dict[str, Any], today: dt.date) -> tuple[int, int]:
     issues = store.read("issue", where=where, columns=["status", "deadline"])
     is_open = issues["status"].isin(OPEN_STATUSES)
-    return int(is_open.sum()), int(_overdue(issues, today).sum())
+    return int(is_open.sum()), int(overdue_mask(issues, today).sum())
 
 
 def building_profile(
@@ -475,7 +482,7 @@ def building_issues(store: Store, building_id: str, *, user: User, today: dt.dat
     )
     full = sees_personal_data(user, _community_of_compound(store, b["compound_id"]))
     frame = store.read("issue", where={"building_id": building_id}, columns=_ISSUE_COLUMNS)
-    frame = frame.assign(overdue=_overdue(frame, today), _open=frame["status"] != "closed")
+    frame = frame.assign(overdue=overdue_mask(frame, today), _open=frame["status"] != "closed")
     frame = frame.sort_values(["_open", "reported_at"], ascending=[False, False])
     return _masked(frame.drop(columns="_open").reset_index(drop=True), full)
 
@@ -487,7 +494,7 @@ def get_issue(store: Store, issue_id: int, *, user: User, today: dt.date) -> dic
     community_id = _community_of_compound(store, row["compound_id"])
     out = _masked(frame, sees_personal_data(user, community_id)).iloc[0].to_dict()
     out["community_id"] = community_id
-    out["overdue"] = bool(_overdue(frame, today).iloc[0])
+    out["overdue"] = bool(overdue_mask(frame, today).iloc[0])
     out["issue_id"] = int(out["issue_id"])
     out["version"] = int(out["version"])
     return {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in out.items()}

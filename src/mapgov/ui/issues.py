@@ -39,7 +39,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapgov import issues, layers
+from mapgov import issues, layers, ledger
 from mapgov.errors import MapgovError
 from mapgov.i18n import catalogue, error_text, label, t
 from mapgov.model import (
@@ -359,6 +359,54 @@ def issue_map_view(ctx: IssueView) -> None:
     if _handle_click(ctx.view.db, ctx.community_id, value):  # no callback ran (first value)
         st.rerun()  # draw the outline and the panel of the new choice
     st.caption(t("issues.map.caption", ctx.lang))
+    ledger_button(ctx)
+
+
+# -- the ledger as a workbook --------------------------------------------------------------
+@st.cache_data(max_entries=64, show_spinner=False)
+def _ledger_size(path: str, version: int, community_id: str, filters: MapFilters) -> int:  # noqa: ARG001
+    frame = issues.community_issues(
+        open_store(path), community_id, columns=("issue_id",), **filters.kwargs()
+    )
+    return len(frame)
+
+
+def _ledger_file(  # noqa: PLR0917 (the whole request, for a thread of its own)
+    db: str, community_id: str, user_id: str, filters: MapFilters, lang: str, day: dt.date
+) -> bytes:
+    """The workbook, written when the button is clicked (on Streamlit's download thread)."""
+    store = open_store(db)
+    rows = ledger.community_ledger(
+        store, community_id, user=get_user(store, user_id), today=day, **filters.kwargs()
+    )
+    return ledger.ledger_xlsx(rows, lang)
+
+
+def ledger_button(ctx: IssueView) -> None:
+    """Download the community's issue ledger under the map's filters, as an Excel workbook,
+    reporters masked as on the page."""
+    store = ctx.store
+    n = _ledger_size(*store.identity(), ctx.community_id, ctx.filters)
+    names = _community_names(store, ctx.view.street_id or "", ctx.lang)
+    name = names.get(ctx.community_id, ctx.community_id)
+    st.download_button(
+        t("issues.ledger.download", ctx.lang, n=f"{n:,}"),
+        partial(
+            _ledger_file,
+            ctx.view.db,
+            ctx.community_id,
+            ctx.user_id,
+            ctx.filters,
+            ctx.lang,
+            ctx.today,
+        ),
+        file_name=t("issues.ledger.file", ctx.lang, community=name, day=ctx.today.isoformat()),
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        on_click="ignore",
+        icon=":material/download:",
+        disabled=n == 0,
+        key=_KEY.format("ledger"),
+    )
 
 
 # -- the panel -----------------------------------------------------------------------------
