@@ -14,6 +14,7 @@ import pytest
 
 from mapgov import dataio, issues
 from mapgov.errors import PermissionDeniedError, ValidationError
+from mapgov.exports import frame_bytes
 from mapgov.i18n import error_text
 from mapgov.model import Role
 from mapgov.store import Store, open_store
@@ -129,3 +130,21 @@ def test_typed_text_never_runs_as_a_spreadsheet_formula(work_store: Store) -> No
     mine = csv[csv["issue_id"] == str(issue_id)].iloc[0]
     assert mine["title"] == "'" + title and mine["description"] == "'+1 -1 @me"
     assert not csv["title"].str.startswith(("=", "+", "-", "@")).any()
+
+
+def test_mixed_and_numeric_columns_export_as_they_are() -> None:
+    """Columns of numbers stored as objects, of mixed cells and of pandas strings all export;
+    only text that starts like a formula is guarded."""
+    frame = pd.DataFrame(
+        {
+            "n": pd.Series([1, 2, 3], dtype=object),
+            "mixed": ["=x", None, 3],
+            "text": pd.array(["-5 度", None, "ok"], dtype="string"),
+        }
+    )
+    csv = pd.read_csv(io.BytesIO(frame_bytes(frame, ".csv")), dtype=str, keep_default_na=False)
+    assert csv.to_dict("list") == {"n": ["1", "2", "3"], "mixed": ["'=x", "", "3"],
+                                   "text": ["'-5 度", "", "ok"]}  # fmt: skip
+    sheet = openpyxl.load_workbook(io.BytesIO(frame_bytes(frame, ".xlsx"))).active
+    assert [c.value for c in sheet["A"]][1:] == [1, 2, 3]
+    assert (sheet["B2"].value, sheet["B2"].data_type) == ("=x", "s")

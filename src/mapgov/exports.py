@@ -51,9 +51,14 @@ def _formula_like(table: pd.DataFrame, starts: tuple[str, ...]) -> dict[str, np.
     found: dict[str, np.ndarray] = {}
     for col in table.columns:
         values = table[col]
-        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+        if values.dtype == object:  # text, numbers, None, lists: look at each cell
+            hit = np.fromiter(
+                (isinstance(v, str) and v.startswith(starts) for v in values), bool, len(values)
+            )
+        elif pd.api.types.is_string_dtype(values):
+            hit = values.str.startswith(starts).fillna(False).to_numpy(bool)
+        else:
             continue
-        hit = values.str.startswith(starts).fillna(False).to_numpy(bool)  # non-text: NaN
         if hit.any():
             found[col] = np.flatnonzero(hit)
     return found
