@@ -14,6 +14,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import shapely
 from playwright.sync_api import Page, expect
@@ -242,3 +243,20 @@ def test_an_edit_by_staff_survives_a_restart(
     finally:
         _stop(again)
     assert "Traceback" not in again.log()
+
+
+def test_a_gap_list_downloads_as_excel(server: Server, tab: tb.Visit, party_db: Path) -> None:
+    """The open gap tab's Excel button gives that list (written on the click)."""
+    store = open_store(party_db)
+    gaps = party.gap_lists(party.load(store, street_id=STREET))
+    first = next(g for g in party.GAPS if len(gaps[g]))  # the first tab with anything in it
+    page = tab.page
+    page.goto(f"{server.url}/party?lang=zh&user={LEADER}")
+    button = page.get_by_role("button", name=t("party_page.gaps.excel")).first
+    with page.expect_download() as download:
+        button.click()
+    assert download.value.suggested_filename == f"party-gaps-{first}-{STREET}.xlsx"
+    sheet = pd.read_excel(download.value.path(), dtype=str)
+    assert len(sheet) == len(gaps[first])
+    assert t("party_page.gaps.col.residents") in sheet.columns
+    _no_exception(page)

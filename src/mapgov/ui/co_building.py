@@ -32,6 +32,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from typing import Any, Final
 
 import folium
@@ -917,7 +918,7 @@ def lists_section(ctx: CoView) -> None:
                 for suffix, text in ((".xlsx", "excel"), (".csv", "csv")):
                     st.download_button(
                         t(l_ + text, lang),
-                        _list_bytes(path, version, query, suffix),
+                        partial(_list_bytes, path, version, query, suffix),  # on the click
                         file_name=f"{file_name}{suffix}",
                         mime=exports.FORMATS[suffix],
                         icon=":material/download:",

@@ -1035,7 +1035,7 @@ def gap_section(ctx: PartyView) -> None:
                 for suffix, text in ((".xlsx", "excel"), (".csv", "csv")):
                     st.download_button(
                         t(g + text, lang),
-                        _gap_bytes(path, version, query, suffix),
+                        partial(_gap_bytes, path, version, query, suffix),  # on the click
                         file_name=f"{name}{suffix}",
                         mime=exports.FORMATS[suffix],
                         icon=":material/download:",
