@@ -16,6 +16,7 @@ from mapgov import dataio, issues
 from mapgov.errors import PermissionDeniedError, ValidationError
 from mapgov.exports import frame_bytes
 from mapgov.i18n import error_text
+from mapgov.importers.read import read_table
 from mapgov.model import Role
 from mapgov.store import Store, open_store
 from mapgov.users import User
@@ -105,7 +106,7 @@ def test_mappings_are_remembered_per_database_and_table(work_store: Store) -> No
     assert dataio.remembered_mapping(work_store, "ledger", ["户数"]) is None
 
 
-def test_typed_text_never_runs_as_a_spreadsheet_formula(work_store: Store) -> None:
+def test_typed_text_never_runs_as_a_spreadsheet_formula(work_store: Store, tmp_path: Path) -> None:
     """An issue titled like a formula (CSV injection) opens in Excel as the text it is."""
     building = issues.community_buildings(work_store, "S001-C1")["building_id"].iloc[0]
     title = '=HYPERLINK("http://example.invalid/x","点这里")'
@@ -130,6 +131,12 @@ def test_typed_text_never_runs_as_a_spreadsheet_formula(work_store: Store) -> No
     mine = csv[csv["issue_id"] == str(issue_id)].iloc[0]
     assert mine["title"] == "'" + title and mine["description"] == "'+1 -1 @me"
     assert not csv["title"].str.startswith(("=", "+", "-", "@")).any()
+    # and a CSV that mapgov wrote reads back as it was typed
+    path = tmp_path / "issue.csv"
+    path.write_bytes(dataio.export_bytes(work_store, "issue", ".csv"))
+    again = read_table(path)
+    mine = again[again["issue_id"] == str(issue_id)].iloc[0]
+    assert (mine["title"], mine["description"]) == (title, "+1 -1 @me")
 
 
 def test_mixed_and_numeric_columns_export_as_they_are() -> None:

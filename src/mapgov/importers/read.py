@@ -8,6 +8,7 @@ where they are known). Nothing here writes anything.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 from typing import Final
@@ -35,6 +36,7 @@ SUFFIXES: Final = (
     ".xlsx",
 )
 _ENCODINGS: Final = ("utf-8-sig", "gb18030")
+_GUARD: Final = re.compile(r"^'(?=[=+\-@\t\r])")
 _LON: Final = ("lon", "lng", "longitude", "经度", "x", "point_x")
 _LAT: Final = ("lat", "latitude", "纬度", "y", "point_y")
 _WKT: Final = ("wkt", "geometry", "geom", "the_geom", "shape", "几何")
@@ -73,15 +75,26 @@ def read_table(path: Path) -> pd.DataFrame:
                 raise DataFileError(path, "this is not an Excel .xlsx file")
             return pd.read_excel(path, dtype=str, engine="openpyxl").fillna("")
         text = decode_text(path.read_bytes(), path)
-        return pd.read_csv(
+        table = pd.read_csv(
             io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True
         )
+        return _unguarded(table)
     except DataFileError:
         raise
     except pd.errors.ParserError as err:
         raise DataFileError(path, f"the table is malformed: {err}") from err
     except (ValueError, OSError, zipfile.BadZipFile, KeyError) as err:
         raise DataFileError(path, f"cannot read the table: {err}") from err
+
+
+def _unguarded(table: pd.DataFrame) -> pd.DataFrame:
+    """Text as it was before mapgov's CSV export guarded it: ``'=...`` back to ``=...``
+    (:mod:`mapgov.exports` puts an apostrophe before text a spreadsheet would run)."""
+    for col in table.columns:
+        values = table[col]
+        if values.str.startswith("'").any():
+            table[col] = values.str.replace(_GUARD, "", n=1, regex=True)
+    return table
 
 
 def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
