@@ -154,6 +154,11 @@ def test_kiosk_fits_the_screen_offline(
         assert box is not None and _inside(box), (FIGURES[i], box)
         expect(tiles.nth(i)).to_be_visible()
     assert [tiles.nth(i).get_attribute("data-key") for i in range(len(FIGURES))] == list(FIGURES)
+    cut = tab.evaluate(
+        """() => [...document.querySelectorAll('.mg-tile-label')]
+                   .filter(e => e.scrollWidth > e.clientWidth).map(e => e.textContent)"""
+    )
+    assert cut == [], cut  # every figure's name whole, readable across the room
     for selector in (CANVAS, ".mg-bar", ".mg-maphead", ".mg-facilities", ".mg-rank-table",
                      ".mg-ticker", "img.mg-chart", ".mg-cats"):  # fmt: skip
         assert _inside(_box(tab, selector)), selector
