@@ -157,8 +157,8 @@ def test_tiles_html_has_all_ten_in_order() -> None:
     html = wall.tiles_html(figures, "zh")
     assert re.findall(r'data-key="([a-z_]+)"', html) == list(FIGURES)
     assert html.count('class="mg-tile"') == 10
-    assert t("wall_screen.tile.life_complete", "zh") == "生活圈完整度"  # whole on the tile
-    assert "生活圈完整度" in html
+    assert t("wall_screen.tile.life_complete", "zh") == "15分钟生活圈"  # the level, as in English
+    assert "15分钟生活圈" in html
     assert "\n" not in html  # one line: Markdown keeps it a single HTML block
 
 
