@@ -17,7 +17,7 @@ from typing import Final
 import pandas as pd
 
 from mapgov.errors import PermissionDeniedError, ValidationError
-from mapgov.exports import frame_bytes
+from mapgov.exports import FORMATS, frame_bytes
 from mapgov.importers.load import backup
 from mapgov.importers.mapping import load_mapping, save_mapping
 from mapgov.model import Role
@@ -50,12 +50,7 @@ PERSONAL: Final[dict[str, dict[str, Callable[[str | None], str | None]]]] = {
 _HIDDEN: Final = ("meta", "app_user", "change_log")
 EXPORT_TABLES: Final = tuple(t.name for t in TABLES if t.name not in _HIDDEN)
 EXPORT_FORMATS: Final = (".xlsx", ".csv", ".geojson", ".gpkg")
-EXPORT_MIME: Final = {
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".csv": "text/csv",
-    ".geojson": "application/geo+json",
-    ".gpkg": "application/geopackage+sqlite3",
-}
+EXPORT_MIME: Final = {**FORMATS, ".gpkg": "application/geopackage+sqlite3"}
 EXCEL_ROWS: Final = 1_048_575
 """Data rows an Excel sheet holds (1,048,576 rows, one of them the header)."""
 MAPPING_FILE: Final = "mappings.json"

@@ -31,6 +31,7 @@ __all__ = [
     "normalize_lang",
     "placeholders",
     "t",
+    "value_label",
 ]
 
 LANGS: Final = ("zh", "en")
@@ -167,6 +168,24 @@ def label(member: Enum, lang: str = DEFAULT_LANG) -> str:
     'Strong branch'
     """
     return t(enum_key(member), lang)
+
+
+def value_label(enum: type[Enum], value: object, lang: str = DEFAULT_LANG) -> str:
+    """Display label of a stored code of `enum`: "" for a missing one, the code itself for
+    one the enum does not know (an imported ledger's own categories, say).
+
+    Examples
+    --------
+    >>> from mapgov.model import IssueStatus
+    >>> [value_label(IssueStatus, v, "en") for v in ("closed", None, "x")]
+    ['Closed', '', 'x']
+    """
+    if not isinstance(value, str) or not value:
+        return ""
+    try:
+        return label(enum(value), lang)
+    except (ValueError, KeyError):
+        return value
 
 
 def error_text(err: Exception, lang: str = DEFAULT_LANG) -> str:

@@ -71,6 +71,7 @@ __all__ = [
     "issue_timeline",
     "local_now",
     "log_issue",
+    "mask_reporters",
     "overdue_mask",
     "resolve",
     "search_buildings",
@@ -457,7 +458,9 @@ _ISSUE_COLUMNS = [
 ]
 
 
-def _masked(frame: pd.DataFrame, full: bool) -> pd.DataFrame:
+def mask_reporters(frame: pd.DataFrame, *, full: bool) -> pd.DataFrame:
+    """`frame` with its reporters' names and phones masked, unless `full`
+    (:func:`mapgov.users.sees_personal_data`)."""
     if full:
         return frame
     return frame.assign(
@@ -484,7 +487,7 @@ def building_issues(store: Store, building_id: str, *, user: User, today: dt.dat
     frame = store.read("issue", where={"building_id": building_id}, columns=_ISSUE_COLUMNS)
     frame = frame.assign(overdue=overdue_mask(frame, today), _open=frame["status"] != "closed")
     frame = frame.sort_values(["_open", "reported_at"], ascending=[False, False])
-    return _masked(frame.drop(columns="_open").reset_index(drop=True), full)
+    return mask_reporters(frame.drop(columns="_open").reset_index(drop=True), full=full)
 
 
 def get_issue(store: Store, issue_id: int, *, user: User, today: dt.date) -> dict[str, Any]:
@@ -492,7 +495,7 @@ def get_issue(store: Store, issue_id: int, *, user: User, today: dt.date) -> dic
     frame = store.read("issue", where={"issue_id": int(issue_id)}, columns=_ISSUE_COLUMNS)
     row = _one(frame, "issue", "error.issue.not_found", issue_id)
     community_id = _community_of_compound(store, row["compound_id"])
-    out = _masked(frame, sees_personal_data(user, community_id)).iloc[0].to_dict()
+    out = mask_reporters(frame, full=sees_personal_data(user, community_id)).iloc[0].to_dict()
     out["community_id"] = community_id
     out["overdue"] = bool(overdue_mask(frame, today).iloc[0])
     out["issue_id"] = int(out["issue_id"])

@@ -17,9 +17,8 @@ import pandas as pd
 
 from mapgov import issues
 from mapgov.exports import frame_bytes
-from mapgov.i18n import label, t
+from mapgov.i18n import t, value_label
 from mapgov.model import CallbackRating, IssueCategory, IssueSource, IssueStatus, Level
-from mapgov.privacy import mask_name, mask_phone
 from mapgov.store import Store
 from mapgov.users import User, sees_personal_data
 
@@ -83,32 +82,20 @@ def community_ledger(
         (bool), newest report first; reporters masked unless `user` may see them.
     """
     frame = issues.community_issues(store, community_id, columns=LEDGER_COLUMNS, **filters)
-    compounds = issues.community_compounds(store, community_id)
-    buildings = issues.community_buildings(store, community_id)
-    compound_names = dict(zip(compounds["compound_id"], compounds["name"], strict=True))
-    building_names = dict(zip(buildings["building_id"], buildings["name"], strict=True))
     frame = frame.assign(
-        compound=frame["compound_id"].map(compound_names),
-        building=frame["building_id"].map(building_names),
+        compound=frame["compound_id"].map(_names(store, "compound", frame["compound_id"])),
+        building=frame["building_id"].map(_names(store, "building", frame["building_id"])),
         overdue=issues.overdue_mask(frame, today),
     )
-    if not sees_personal_data(user, community_id):
-        frame = frame.assign(
-            reporter_name=frame["reporter_name"].map(mask_name, na_action="ignore"),
-            reporter_phone=frame["reporter_phone"].map(mask_phone, na_action="ignore"),
-        )
+    frame = issues.mask_reporters(frame, full=sees_personal_data(user, community_id))
     return frame.sort_values(["reported_at", "issue_id"], ascending=False, ignore_index=True)
 
 
-def _text(enum: type[StrEnum] | None, value: object, lang: str) -> object:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if enum is None:
-        return value
-    try:
-        return label(enum(value), lang)
-    except ValueError:
-        return value
+def _names(store: Store, table: str, ids: pd.Series) -> dict[str, str]:
+    """Name by id of the rows of `table` that the ledger mentions (no geometry read)."""
+    key = f"{table}_id"
+    rows = store.read(table, where={key: ids.dropna().unique().tolist()}, columns=[key, "name"])
+    return dict(zip(rows[key], rows["name"], strict=True))
 
 
 def ledger_table(ledger: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -123,7 +110,7 @@ def ledger_table(ledger: pd.DataFrame, lang: str) -> pd.DataFrame:
         elif col.endswith("_at"):
             shown = values.str.slice(0, 16).str.replace("T", " ", regex=False)
         elif enum is not None:
-            shown = [_text(enum, v, lang) for v in values]
+            shown = [value_label(enum, v, lang) or None for v in values]
         else:
             shown = values
         columns[t(key, lang)] = shown

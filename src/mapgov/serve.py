@@ -15,8 +15,6 @@ import pkgutil
 import sys
 from pathlib import Path
 
-from streamlit.web import cli as streamlit_cli
-
 import mapgov
 
 __all__ = ["preload", "serve"]
@@ -61,6 +59,10 @@ def serve(app: Path, *, port: int, address: str | None = None) -> int:
     int
         Streamlit's exit status (when the server stops).
     """
+    # The launcher is the one module outside mapgov.ui that touches Streamlit (pyproject's
+    # per-file ignore says why it cannot live there); importing it loads nothing of Streamlit.
+    from streamlit.web import cli as streamlit_cli
+
     preload()
     options = ["--server.port", str(port), "--server.headless", "true"]
     if address:

@@ -159,11 +159,6 @@ def _list(path: str, version: int, query: _ListQuery) -> pd.DataFrame:
     return cm.list_table(frames, query.name, query.day, lang=query.lang, filters=query.filters)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _list_bytes(path: str, version: int, query: _ListQuery, suffix: str) -> bytes:
-    return exports.frame_bytes(_list(path, version, query), suffix)
-
-
 # -- the sidebar ---------------------------------------------------------------------------
 def controls(view: View) -> CoView | None:
     """Draw the page's sidebar part (who is working) and fix the place on screen.
@@ -918,7 +913,7 @@ def lists_section(ctx: CoView) -> None:
                 for suffix, text in ((".xlsx", "excel"), (".csv", "csv")):
                     st.download_button(
                         t(l_ + text, lang),
-                        partial(_list_bytes, path, version, query, suffix),  # on the click
+                        partial(exports.frame_bytes, table, suffix),  # on the click
                         file_name=f"{file_name}{suffix}",
                         mime=exports.FORMATS[suffix],
                         icon=":material/download:",

@@ -39,9 +39,9 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapgov import issues, layers, ledger
+from mapgov import exports, issues, layers, ledger
 from mapgov.errors import MapgovError
-from mapgov.i18n import catalogue, error_text, label, t
+from mapgov.i18n import catalogue, error_text, label, t, value_label
 from mapgov.model import (
     LEVEL_ORDER,
     CallbackRating,
@@ -126,6 +126,7 @@ class IssueView:
 
     view: View
     community_id: str
+    community_name: str
     user_id: str
     filters: MapFilters
     colour_by: layers.ColourBy
@@ -217,6 +218,7 @@ def controls(view: View) -> IssueView | None:
     return IssueView(
         view=view,
         community_id=community_id,
+        community_name=communities.get(community_id, community_id),
         user_id=user.user_id,
         filters=filters,
         colour_by=colour_by,
@@ -385,10 +387,8 @@ def _ledger_file(  # noqa: PLR0917 (the whole request, for a thread of its own)
 def ledger_button(ctx: IssueView) -> None:
     """Download the community's issue ledger under the map's filters, as an Excel workbook,
     reporters masked as on the page."""
-    store = ctx.store
-    n = _ledger_size(*store.identity(), ctx.community_id, ctx.filters)
-    names = _community_names(store, ctx.view.street_id or "", ctx.lang)
-    name = names.get(ctx.community_id, ctx.community_id)
+    n = _ledger_size(*ctx.store.identity(), ctx.community_id, ctx.filters)
+    name = ctx.community_name
     st.download_button(
         t("issues.ledger.download", ctx.lang, n=f"{n:,}"),
         partial(
@@ -401,7 +401,7 @@ def ledger_button(ctx: IssueView) -> None:
             ctx.today,
         ),
         file_name=t("issues.ledger.file", ctx.lang, community=name, day=ctx.today.isoformat()),
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mime=exports.FORMATS[".xlsx"],
         on_click="ignore",
         icon=":material/download:",
         disabled=n == 0,
@@ -485,15 +485,6 @@ def _compound(path: str, version: int, compound_id: str, day: dt.date) -> dict: 
     return issues.compound_summary(open_store(path), compound_id, today=day)
 
 
-def _enum_text(enum: type[Any], value: object, lang: str) -> str:
-    if not isinstance(value, str) or not value:
-        return ""
-    try:
-        return label(enum(value), lang)
-    except (ValueError, KeyError):
-        return value
-
-
 def _metric_row(items: list[tuple[str, object]]) -> None:
     for column, (name, value) in zip(st.columns(len(items)), items, strict=True):
         column.metric(name, "—" if value is None else f"{value:,}")
@@ -504,7 +495,7 @@ def _facts(rows: list[tuple[str, object]]) -> None:
 
 
 def _property_text(mode: object, company: object, red: bool, lang: str) -> str:
-    parts = [_enum_text(PropertyMode, mode, lang) or t("issues.panel.none", lang)]
+    parts = [value_label(PropertyMode, mode, lang) or t("issues.panel.none", lang)]
     if isinstance(company, str) and company:
         parts.append(company)
     if red:
@@ -586,12 +577,12 @@ def _issue_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             t(c + "issue_id", lang): frame["issue_id"].astype(int),
-            t(c + "status", lang): [_enum_text(IssueStatus, s, lang) for s in frame["status"]],
+            t(c + "status", lang): [value_label(IssueStatus, s, lang) for s in frame["status"]],
             t(c + "overdue", lang): ["⚠" if o else "" for o in frame["overdue"]],
             t(c + "title", lang): frame["title"],
             t(c + "deadline", lang): frame["deadline"].fillna(""),
             t(c + "category", lang): [
-                _enum_text(IssueCategory, v, lang) for v in frame["category"]
+                value_label(IssueCategory, v, lang) for v in frame["category"]
             ],
             t(c + "reported_at", lang): frame["reported_at"].str.slice(0, 10),
         }
@@ -603,14 +594,14 @@ def _timeline_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     c = "issues.col."
 
     def change(enum: type[Any], old: object, new: object) -> str:
-        a, b = _enum_text(enum, old, lang), _enum_text(enum, new, lang)
+        a, b = value_label(enum, old, lang), value_label(enum, new, lang)
         return f"{a} → {b}" if a and b and a != b else (b or a)
 
     return pd.DataFrame(
         {
             t(c + "at", lang): frame["at"].str.replace("T", " ", regex=False),
             t(c + "actor", lang): frame["actor"],
-            t(c + "action", lang): [_enum_text(EventAction, a, lang) for a in frame["action"]],
+            t(c + "action", lang): [value_label(EventAction, a, lang) for a in frame["action"]],
             t(c + "status_change", lang): [
                 change(IssueStatus, a, b)
                 for a, b in zip(frame["from_status"], frame["to_status"], strict=True)
@@ -631,22 +622,22 @@ def _issue_details(ctx: IssueView, issue: dict[str, Any]) -> None:
         f"**{md_text(t('issues.panel.details', lang, issue_id=issue['issue_id']))}** "
         f"{md_text(issue['title'])}"
     )
-    status = _enum_text(IssueStatus, issue["status"], lang)
+    status = value_label(IssueStatus, issue["status"], lang)
     if issue["overdue"]:
         status += f" · ⚠ {t('issues.panel.overdue_mark', lang)}"
     reporter = " ".join(str(v) for v in (issue["reporter_name"], issue["reporter_phone"]) if v)
     rows: list[tuple[str, object]] = [
         (t(c + "status", lang), status),
-        (t(c + "level", lang), _enum_text(Level, issue["level"], lang)),
-        (t(c + "category", lang), _enum_text(IssueCategory, issue["category"], lang)),
-        (t(c + "source", lang), _enum_text(IssueSource, issue["source"], lang)),
+        (t(c + "level", lang), value_label(Level, issue["level"], lang)),
+        (t(c + "category", lang), value_label(IssueCategory, issue["category"], lang)),
+        (t(c + "source", lang), value_label(IssueSource, issue["source"], lang)),
         (t(c + "responsible_unit", lang), issue["responsible_unit"]),
         (t(c + "deadline", lang), issue["deadline"]),
         (t(c + "reporter", lang), reporter or None),
         (t(c + "description", lang), issue["description"]),
     ]
     if issue.get("satisfaction"):
-        rating = _enum_text(CallbackRating, issue["satisfaction"], lang)
+        rating = value_label(CallbackRating, issue["satisfaction"], lang)
         rows.append((t(c + "satisfaction", lang), rating))
     _facts(rows)
     st.markdown(f"**{md_text(t('issues.panel.timeline', lang))}**")
@@ -688,7 +679,7 @@ def _issue_list(ctx: IssueView, building_id: str, user: User) -> None:
             "issues.panel.issue_option",
             lang,
             issue_id=i,
-            status=_enum_text(IssueStatus, statuses[i], lang),
+            status=value_label(IssueStatus, statuses[i], lang),
             title=titles[i],
         ),
         key=ISSUE,

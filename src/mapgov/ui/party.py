@@ -993,11 +993,6 @@ def _gap_table_cached(path: str, version: int, query: _GapQuery) -> pd.DataFrame
     return _gap_table(frame, _names(path, version, query.street_id, query.lang), query.lang)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _gap_bytes(path: str, version: int, query: _GapQuery, suffix: str) -> bytes:
-    return exports.frame_bytes(_gap_table_cached(path, version, query), suffix)
-
-
 def gap_section(ctx: PartyView) -> None:
     """The five gap lists (what is still uncovered), each sortable and downloadable."""
     lang = ctx.lang
@@ -1035,7 +1030,7 @@ def gap_section(ctx: PartyView) -> None:
                 for suffix, text in ((".xlsx", "excel"), (".csv", "csv")):
                     st.download_button(
                         t(g + text, lang),
-                        partial(_gap_bytes, path, version, query, suffix),  # on the click
+                        partial(exports.frame_bytes, table, suffix),  # on the click
                         file_name=f"{name}{suffix}",
                         mime=exports.FORMATS[suffix],
                         icon=":material/download:",
