@@ -443,7 +443,7 @@ def export_section(ctx: DataView) -> None:
     """
     lang = ctx.lang
     counts = ctx.store.counts()
-    left, mid, right = st.columns([2, 1, 1])
+    left, mid, right = st.columns([2, 1, 1], vertical_alignment="bottom")
     table = left.selectbox(
         t("data_page.export_table", lang),
         dataio.EXPORT_TABLES,
