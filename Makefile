@@ -7,7 +7,7 @@ DB ?= data/mapgov.sqlite
 PORT ?= 8501
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup install assets demo check lint bench clean
+.PHONY: run test setup install assets demo check lint bench screenshots clean
 
 run: setup  ## serve the dashboard on http://localhost:8501
 	$(BIN)/mapgov serve --port $(PORT)
@@ -41,9 +41,16 @@ $(DB): | $(STAMP)
 demo: $(STAMP)  ## rebuild the demo street
 	$(BIN)/mapgov demo --db $(DB)
 
-lint check: $(STAMP)
+lint check: $(STAMP)  ## ruff (lint and format) and mypy, at the versions pinned in pyproject.toml
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check src tests bench app.py app_pages
+	$(BIN)/mypy src
+
+# The README's picture of the wall screen, taken by the browser test that checks the kiosk
+# screen (the suite itself writes only temporary files).
+screenshots: setup
+	MAPGOV_SCREENSHOTS=docs $(BIN)/python -m pytest -q -p no:cacheprovider \
+	  "tests/test_browser_wall.py::test_kiosk_fits_the_screen_offline[zh]"
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_demo.py

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,3 +47,34 @@ def app_db(monkeypatch: pytest.MonkeyPatch, demo_db: Path, tmp_path: Path) -> St
     shutil.copyfile(demo_db, path)
     monkeypatch.setenv(DB_ENV, str(path))
     return open_store(path)
+
+
+def _tracked_files(root: Path) -> dict[str, tuple[int, int]] | None:
+    """(size, mtime) of every file git tracks under ``root``; None outside a git checkout."""
+    try:
+        out = subprocess.run(
+            ["git", "ls-files", "-z"], cwd=root, capture_output=True, check=True, timeout=60
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    seen: dict[str, tuple[int, int]] = {}
+    for name in filter(None, out.decode("utf-8", "surrogateescape").split("\0")):
+        try:
+            st = (root / name).stat()
+        except OSError:
+            continue  # deleted in the working tree before the run: not the suite's doing
+        seen[name] = (st.st_size, st.st_mtime_ns)
+    return seen
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _suite_writes_no_tracked_file() -> Iterator[None]:
+    """Tests write to temporary folders only: a tracked file changed by the run fails it."""
+    root = Path(__file__).resolve().parents[1]
+    before = _tracked_files(root)
+    yield
+    after = _tracked_files(root)
+    if before is None or after is None:
+        return
+    touched = sorted(name for name, stamp in after.items() if before.get(name) != stamp)
+    assert touched == [], f"the test run wrote tracked files: {touched}"

@@ -689,7 +689,8 @@ def issue_map(
     if extent.empty:
         msg = "the issue map needs at least one compound or building"
         raise ValidationError(msg)
-    fmap = base_map(bounds=tuple(float(v) for v in extent.total_bounds))
+    west, south, east, north = (float(v) for v in extent.total_bounds)
+    fmap = base_map(bounds=(west, south, east, north))
     esc = html.escape
     if not compound_data.empty:
         compound_data["label"] = _escaped(compound_data["label"])

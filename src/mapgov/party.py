@@ -397,13 +397,13 @@ def set_branch(
         else:
             # None leaves a field as it is; a blank name too (a branch must have a name),
             # while a blank secretary clears it (the post is vacant)
-            values: dict[str, Any] = {}
+            changed: dict[str, Any] = {}
             if secretary is not None:
-                values["secretary"] = secretary.strip() or None
+                changed["secretary"] = secretary.strip() or None
             if name and name.strip():
-                values["name"] = name.strip()
-            if values:
-                ops.append(("update", "party_org", {"org_id": branch_id}, values))
+                changed["name"] = name.strip()
+            if changed:
+                ops.append(("update", "party_org", {"org_id": branch_id}, changed))
         have = set(store.read("branch_star", where={"org_id": branch_id})["star"])
         ops += [
             ("delete", "branch_star", {"org_id": branch_id, "star": s}, {})

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import mapgov
@@ -38,7 +39,7 @@ def preload() -> list[str]:
     names: list[str] = []
     for library in _LIBRARIES:
         importlib.import_module(library)
-    packages = [(mapgov.__path__, "mapgov.")]
+    packages: list[tuple[Iterable[str], str]] = [(mapgov.__path__, "mapgov.")]
     while packages:  # not pkgutil.walk_packages: it imports every package it passes
         path, prefix = packages.pop()
         for module in pkgutil.iter_modules(path, prefix):

@@ -200,8 +200,8 @@ class Layout:
                 else:
                     geom = LineString([(ln.fixed, p), (ln.fixed, q)])
                 out.append((geom, ln.kind, ln.name, ln.tile, ln.compound))
-        for x0, y0, x1, y1, kind, tile, comp in self.links:
-            out.append((LineString([(x0, y0), (x1, y1)]), kind, None, tile, comp))
+        for x0, y0, x1, y1, kind, tile, comp_index in self.links:
+            out.append((LineString([(x0, y0), (x1, y1)]), kind, None, tile, comp_index))
         for comp in self.compounds:
             for x0, y0, x1, y1 in comp.paths:
                 out.append(
@@ -529,7 +529,7 @@ def _tile_compounds(
             lay.lines.append(RoadLine("v", xm, cell.yb, cell.yt, RoadKind.BRANCH, None, tile))
             lay.hsplit.setdefault(cell.yt, []).append(xm)
             lay.hsplit.setdefault(cell.yb, []).append(xm)
-            parts = [
+            parts: list[tuple[int | None, dict[str, Frontage], str]] = [
                 (
                     0,
                     _frontages(

@@ -70,6 +70,7 @@ _LEVEL_P = {
 }
 _LEVEL_DEFAULT = (0.58, 0.22, 0.15, 0.05)
 _SLA_DAYS = np.array([5, 7, 15, 30])  # deadline after assignment, per level
+_NONE = np.array(None, dtype=object)  # SQL NULL in np.where, as a 0-d array numpy's types take
 _HANDLE_MEDIAN_DAYS = np.array([1.6, 3.5, 7.0, 16.0])
 
 _SOURCES = list(IssueSource)
@@ -348,7 +349,7 @@ def generate_ledger(
     use_head = (src == IssueSource.BUILDING_HEAD.value) & pd.notna(heads)
     use_worker = src == IssueSource.GRID_WORKER.value
     reporter = np.where(use_head, heads, np.where(use_worker, workers, resident))
-    reporter_phone = np.where(use_head, head_phones, np.where(use_worker, None, resident_phone))
+    reporter_phone = np.where(use_head, head_phones, np.where(use_worker, _NONE, resident_phone))
     unit = _responsible_units(compounds, comp, level_now, cat_values)
     spread = compounds["spread"].to_numpy()[comp]
     lon = np.where(
@@ -368,7 +369,7 @@ def generate_ledger(
         pd.DataFrame(
             {
                 "compound_id": compounds["compound_id"].to_numpy()[comp],
-                "building_id": np.where(on_building, buildings["building_id"].to_numpy()[b], None),
+                "building_id": np.where(on_building, buildings["building_id"].to_numpy()[b], _NONE),
                 "category": cat_values,
                 "source": src,
                 "level": level_values[level_now],
@@ -377,16 +378,16 @@ def generate_ledger(
                 "description": description,
                 "reporter_name": reporter,
                 "reporter_phone": reporter_phone,
-                "responsible_unit": np.where(last >= 1, unit, None),
-                "deadline": np.where(last >= 1, day_stamp(deadline_now), None),
+                "responsible_unit": np.where(last >= 1, unit, _NONE),
+                "deadline": np.where(last >= 1, day_stamp(deadline_now), _NONE),
                 "reported_at": stamp(t_report),
-                "assigned_at": np.where(last >= 1, stamp(t_assign), None),
+                "assigned_at": np.where(last >= 1, stamp(t_assign), _NONE),
                 "resolved_at": np.where(
-                    has_resolved, stamp(times[np.arange(n), resolved_slot]), None
+                    has_resolved, stamp(times[np.arange(n), resolved_slot]), _NONE
                 ),
-                "closed_at": np.where(status == IssueStatus.CLOSED.value, stamp(t_close), None),
+                "closed_at": np.where(status == IssueStatus.CLOSED.value, stamp(t_close), _NONE),
                 "satisfaction": np.where(
-                    has_cb, np.array([r.value for r in _RATINGS])[rating_now], None
+                    has_cb, np.array([r.value for r in _RATINGS])[rating_now], _NONE
                 ),
                 "reopen_count": (reopen & kept[:, 7]).astype(int),
                 "version": kept.sum(axis=1),

@@ -15,7 +15,7 @@ import numpy as np
 import shapely
 from shapely.geometry import Point
 
-from mapgov.demo.layout import CellGeom, CompoundGeom, Frontage, Layout
+from mapgov.demo.layout import CompoundGeom, Frontage, Layout
 from mapgov.demo.names import (
     COMMUNITY_NAMES,
     COMPOUND_NAMES,
@@ -215,7 +215,7 @@ def place_facilities(
             )
 
         for k in by_tile_cells[tile]:
-            cell: CellGeom = lay.cells[k]
+            cell = lay.cells[k]
             if cell.use == "residential":
                 continue
             cname = community_names[4 * tile + cell.community]

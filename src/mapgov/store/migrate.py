@@ -52,9 +52,9 @@ def _two_to_three(frames: Frames) -> Frames:
             CallbackRating.BASICALLY_SATISFIED.value,
             CallbackRating.UNSATISFIED.value,
         ],
-        default=None,
+        default="",  # no rating: no satisfaction (made None just below)
     )
-    projects["satisfaction"] = projects["satisfaction"].where(rating.notna(), None)
+    projects["satisfaction"] = projects["satisfaction"].where(projects["satisfaction"] != "", None)
     projects["rated_at"] = projects["completed_at"].where(rating.notna(), None)
     for column in ("paired_by", "started_at", "cancelled_at"):
         projects[column] = None

@@ -541,6 +541,7 @@ class SQLiteStore:
                     raise ValidationError(
                         msg, key="error.edit.not_found", table=name, record=record
                     )
+                before = {} if old is None else dict(zip(names, old, strict=True))
                 if op == "insert" and old is not None:
                     msg = f"{name} {record} exists already: someone else saved it first"
                     raise StaleEditError(msg, key="error.edit.exists", table=name, record=record)
@@ -553,7 +554,6 @@ class SQLiteStore:
                     )
                     changes = [(c, None, v) for c, v in row.items()]
                 elif op == "update":
-                    before = dict(zip(names, old, strict=True))
                     changes = [(c, before[c], v) for c, v in values.items() if before[c] != v]
                     if changes:
                         con.execute(
@@ -562,7 +562,6 @@ class SQLiteStore:
                             [v for _, _, v in changes] + list(key.values()),
                         )
                 else:
-                    before = dict(zip(names, old, strict=True))
                     con.execute(f"DELETE FROM {name} WHERE {where}", list(key.values()))
                     changes = [(c, v, None) for c, v in before.items() if c != "geom"]
                 con.executemany(
@@ -584,11 +583,11 @@ class SQLiteStore:
                     ],
                 )
                 logged += len(changes)
-            for name, row in append:
-                cols = [c for c in table(name).column_names if c in row]
+            for name, fields in append:
+                cols = [c for c in table(name).column_names if c in fields]
                 con.execute(
                     f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                    [row[c] for c in cols],
+                    [fields[c] for c in cols],
                 )
         return logged
 

@@ -208,8 +208,11 @@ def run_app(root: Path) -> None:
     # The favicon must be an emoji (inlined as SVG): Streamlit fetches a Material-icon favicon
     # from fonts.gstatic.com, and would take the page's Material icon if none were set here.
     kiosk = kiosk_mode()
-    sidebar_state = "collapsed" if kiosk else "expanded"
-    st.set_page_config(page_icon=FAVICON, layout="wide", initial_sidebar_state=sidebar_state)
+    st.set_page_config(
+        page_icon=FAVICON,
+        layout="wide",
+        initial_sidebar_state="collapsed" if kiosk else "expanded",
+    )
     pages = build_pages(lang)
     # The kiosk draws no sidebar at all: no navigation and no pickers (their scripts would
     # only slow the wall screen's first paint); its place comes from the URL.
