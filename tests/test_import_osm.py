@@ -20,8 +20,10 @@ import pytest
 import shapely
 
 from mapgov import cli, coverage, network
+from mapgov.crs import utm_for
 from mapgov.errors import DataFileError, StoreError
 from mapgov.importers.osm import import_osm, load_tag_table, read_osm
+from mapgov.importers.partition import partition
 from mapgov.model import FacilityKind
 from mapgov.store import open_store
 
@@ -102,6 +104,44 @@ def test_real_extract_walks_and_covers(helsinki_db: Path) -> None:
     summary = coverage.summarize(table, limits)
     whole = summary[summary["community_id"] == "ALL"].set_index("kind")
     assert 0 < whole.loc["clinic", "share_residents"] < 1
+
+
+def _overlap_m2(geoms: np.ndarray) -> float:
+    """Total area that two or more of `geoms` share, pair by pair."""
+    a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = a < b
+    return float(shapely.area(shapely.intersection(geoms[a[keep]], geoms[b[keep]])).sum())
+
+
+def test_real_extract_places_partition_the_street(helsinki: Path) -> None:
+    # Derived communities are a partition: no ground in two at once; every grid lies in its
+    # community and the grids of a community do not overlap either; every building, compound
+    # and grid stands in its own community's area and in no other.
+    tables, _ = read_osm(helsinki)
+    crs = utm_for(*shapely.get_coordinates(tables["road"].geometry.to_numpy()).mean(axis=0))
+    com = tables["community"].to_crs(crs).set_index("community_id").geometry
+    grid = tables["grid"].to_crs(crs)
+    assert len(com) >= 2
+    assert _overlap_m2(com.to_numpy()) < 1.0
+    assert _overlap_m2(grid.geometry.to_numpy()) < 1.0
+    outside = shapely.difference(grid.geometry.to_numpy(), com.loc[grid["community_id"]].to_numpy())
+    assert shapely.area(outside).max() < 1.0
+    comp = (
+        tables["compound"]
+        .to_crs(crs)
+        .merge(tables["grid"][["grid_id", "community_id"]], on="grid_id")
+    )
+    b = (
+        tables["building"]
+        .to_crs(crs)
+        .merge(comp[["compound_id", "community_id"]], on="compound_id")
+    )
+    for frame in (b, comp, grid):
+        pts = shapely.point_on_surface(frame.geometry.to_numpy())
+        own = com.loc[frame["community_id"]].to_numpy()
+        assert shapely.covers(own, pts).all()
+        pi, _ = shapely.STRtree(com.to_numpy()).query(pts, predicate="within")
+        assert (np.bincount(pi, minlength=len(pts)) <= 1).all()  # in one community only
 
 
 def test_real_extract_report(helsinki: Path) -> None:
@@ -478,3 +518,20 @@ def test_every_page_works_on_the_real_extract(
             assert "wall-buildings" in deck.proto.json
         if spec.key == "life_circle":
             assert any("%" in m.value for m in at.get("metric"))
+
+
+def test_partition_shares_contested_ground_by_the_nearest_compound() -> None:
+    # Compounds A (group 0) at x 0-100 and B (group 1) at x 300-400, hulls reaching 0-250 and
+    # 150-400: the contested 150-250 is split at x = 200, halfway between the compounds.
+    a, b = shapely.box(0, 0, 100, 100), shapely.box(300, 0, 400, 100)
+    territory = shapely.union(shapely.box(0, 0, 250, 100), shapely.box(150, 0, 400, 100))
+    label = np.array([0, 1])
+    parts = partition(territory, np.array([a, b], dtype=object), label, 2)
+    assert shapely.area(shapely.intersection(parts[0], parts[1])) < 1e-6
+    assert parts[0].covers(shapely.Point(199, 50)) and parts[1].covers(shapely.Point(201, 50))
+    assert shapely.union(parts[0], parts[1]).area == pytest.approx(territory.area)
+    # an administrative boundary (group 0's, x 0-120) is fixed: the rest goes to group 1
+    fixed = [shapely.box(-10, 0, 120, 100), None]
+    parts = partition(territory, np.array([a, b], dtype=object), label, 2, fixed=fixed)
+    assert parts[0].area == pytest.approx(120 * 100)
+    assert parts[1].area == pytest.approx(territory.area - 120 * 100)
