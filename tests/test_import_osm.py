@@ -535,3 +535,45 @@ def test_partition_shares_contested_ground_by_the_nearest_compound() -> None:
     parts = partition(territory, np.array([a, b], dtype=object), label, 2, fixed=fixed)
     assert parts[0].area == pytest.approx(120 * 100)
     assert parts[1].area == pytest.approx(territory.area - 120 * 100)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_unknown_property_management_reads_as_unknown_not_as_none_left(
+    helsinki_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    """OSM knows no property management: no compound may be called three-nos, and the count
+    of three-nos compounds is unknown, not 0 ("all covered") on the party page or the wall."""
+    from mapgov import kpi, party, wall
+    from mapgov.config import DB_ENV
+    from mapgov.i18n import catalogue, t
+
+    from .apptest import ok, open_page
+
+    store = open_store(helsinki_db)
+    n = store.counts()["compound"]
+    frames = party.load(store)
+    whole = party.coverage_figures(frames).set_index("community_id").loc["ALL"]
+    assert whole["three_nos"] == 0 and whole["property_unknown"] == n
+    texts = {k: catalogue(lang)[f"party_page.fig.{k}"] for k in party.THREE_NOS_TEXTS}
+    text = party.three_nos_text(whole, texts)
+    want = {
+        "zh": f"未知（{n} 个小区无物业信息）",
+        "en": f"unknown ({n} compounds without property information)",
+    }
+    assert text == want[lang]
+    figures = kpi.structure_figures(frames.compounds, store.read("property_management"))
+    assert figures["three_nos"].value is None
+    assert wall.tile_text(figures["three_nos"], lang).value == "—"
+
+    db = tmp_path / "helsinki.sqlite"
+    shutil.copyfile(helsinki_db, db)
+    monkeypatch.setenv(DB_ENV, str(db))
+    leader = f"{store.read('street')['street_id'].iat[0]}-leader"
+    at = open_page("party", lang=lang, user=leader)
+    ok(at)
+    label = t("party_page.fig.three_nos", lang)
+    (metric,) = [m for m in at.metric if m.label == label]
+    assert metric.value == text
+    assert t("party_page.gaps.three_nos_unknown", lang) in [tab.label for tab in at.tabs]
+    assert t("party_page.gaps.none_left", lang) not in [s.value for s in at.success]
+    assert t("party_page.gaps.property_unknown", lang, n=n) in [i.value for i in at.info]
