@@ -5,6 +5,7 @@ the database byte for byte as it was."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import importlib.util
 import shutil
@@ -544,6 +545,7 @@ def test_unknown_property_management_reads_as_unknown_not_as_none_left(
     """OSM knows no property management: no compound may be called three-nos, and the count
     of three-nos compounds is unknown, not 0 ("all covered") on the party page or the wall."""
     from mapgov import kpi, party, wall
+    from mapgov import partymap as pm
     from mapgov.config import DB_ENV
     from mapgov.i18n import catalogue, t
 
@@ -561,6 +563,17 @@ def test_unknown_property_management_reads_as_unknown_not_as_none_left(
         "en": f"unknown ({n} compounds without property information)",
     }
     assert text == want[lang]
+    # nor does the map call them "no property management" or "not three-nos"
+    for layer in ("property", "three_nos"):
+        assert set(pm.compound_classes(frames.compounds, layer)) == {"unknown"}
+    card = pm.compound_card(
+        store,
+        frames,
+        frames.compounds["compound_id"].iat[0],
+        reveal=False,
+        today=dt.date(2026, 11, 15),
+    )
+    assert not card["mode_known"] and not card["three_nos"]
     figures = kpi.structure_figures(frames.compounds, store.read("property_management"))
     assert figures["three_nos"].value is None
     assert wall.tile_text(figures["three_nos"], lang).value == "—"

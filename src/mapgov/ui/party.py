@@ -565,6 +565,8 @@ def _branch_text(card: dict[str, Any], lang: str) -> str:
 
 
 def _property_text(card: dict[str, Any], lang: str) -> str:
+    if not card["mode_known"]:
+        return t("party_page.fig.property_unknown", lang)
     parts = [label(PropertyMode(card["mode"]), lang)]
     if card["company"]:
         parts.append(card["company"])
