@@ -18,6 +18,7 @@ from mapgov.exports import frame_bytes
 from mapgov.network import (
     multi_source_distances,
     nx_multi_source_distances,
+    nx_point_distances,
     snap,
     walk_graph,
 )
@@ -136,15 +137,17 @@ def test_network_agrees_with_plain_networkx_on_the_demo(demo_store: Store) -> No
     homes = snap(graph, b, b["compound_id"].to_numpy())
     fsnap = snap(graph, fac)
     for kind in coverage.KINDS:
-        mask = fac["kind"].to_numpy() == kind
-        sub = type(fsnap)(
-            *(a[mask] for a in (fsnap.start, fsnap.end, fsnap.along, fsnap.rest, fsnap.link))
-        )
-        fast = homes.distances(multi_source_distances(graph, sub, limit=1000))
-        ref = homes.distances(nx_multi_source_distances(graph, sub, limit=1000))
+        sub = fsnap.subset(fac["kind"].to_numpy() == kind)
+        fast = homes.distances(multi_source_distances(graph, sub, limit=1000), sub)
+        ref = homes.distances(nx_multi_source_distances(graph, sub, limit=1000), sub)
         both = np.isfinite(fast) & np.isfinite(ref)
         assert (np.isfinite(fast) == np.isfinite(ref)).all(), kind
         np.testing.assert_allclose(fast[both], ref[both], rtol=1e-9, atol=1e-6)
+        # every place a node of its own on its cut edge: the plain reading of the walk
+        plain = nx_point_distances(graph, homes, sub, limit=1000)
+        within = np.where(fast <= 1000, fast, np.inf)
+        assert (np.isfinite(within) == np.isfinite(plain)).all(), kind
+        np.testing.assert_allclose(within[np.isfinite(plain)], plain[np.isfinite(plain)], atol=1e-5)
 
 
 def test_coverage_table_and_summary_add_up(demo_store: Store) -> None:
@@ -378,3 +381,92 @@ def test_reach_is_the_plain_search_from_every_candidate(demo_store: Store) -> No
     want = homes.link[None, :] + via <= 300.0
     assert got.shape == want.shape and got.nnz > 0
     np.testing.assert_array_equal(got.toarray(), want)
+
+
+def test_a_building_and_a_facility_on_one_road_piece_walk_along_it() -> None:
+    # One piece of 1,000 m from a junction at x = 0 to one at x = 1000 (a second road from
+    # each end makes them junctions); nothing else on it. A home at x = 400 (10 m off the
+    # road) and a clinic at x = 600 (5 m off): 10 + 200 + 5, not out to an end and back.
+    roads = _roads(
+        ((0, 0), (1000, 0)),
+        ((0, 0), (0, 300)),
+        ((1000, 0), (1000, 300)),
+        ((0, 300), (1000, 300)),
+    )
+    graph = walk_graph(roads, crs=UTM)
+    homes = _points(["B", "C", "D"], [(400, 10), (900, 1), (700, -2)])
+    fac = _facilities(
+        ["clinic", "market", "market"],
+        [(600, 5), (500, 100), (300, 1)],  # the first market stands nearer the other road
+    )
+    d = coverage.building_distances(graph, homes, fac, kinds=["clinic", "market"])
+    assert d.loc["B", "clinic"] == pytest.approx(10 + 200 + 5)
+    assert d.loc["C", "clinic"] == pytest.approx(1 + 300 + 5)  # the other way along
+    assert d.loc["D", "clinic"] == pytest.approx(2 + 100 + 5)
+    # the market at (300, 1) is on the home's piece, the one at (500, 100) is not: along the
+    # piece from B is 1 + 100 + 10
+    assert d.loc["B", "market"] == pytest.approx(10 + 100 + 1)
+    # the networkx baseline gives the same, independently (every place a node of its own)
+    kinds = fac["kind"].to_numpy()
+    b_snap, f_snap = snap(graph, homes), snap(graph, fac)
+    for kind in ("clinic", "market"):
+        sources = f_snap.subset(kinds == kind)
+        fast = b_snap.distances(multi_source_distances(graph, sources), sources)
+        ref = nx_point_distances(graph, b_snap, sources)
+        np.testing.assert_allclose(fast, d[kind].to_numpy(), rtol=0, atol=1e-9)
+        np.testing.assert_allclose(ref, fast, rtol=0, atol=1e-9)
+
+
+def test_along_one_piece_the_best_source_may_be_the_farther_one() -> None:
+    # A loop piece (a ring path that starts and ends at one node) and a piece with two
+    # facilities on it: the nearer one along the road stands 150 m off it.
+    roads = _roads(
+        ((0, 0), (400, 0)),
+        ((400, 0), (400, 400), (0, 400), (0, 0)),  # the ring's other half: another piece
+        ((400, 0), (600, 0), (600, -200), (400, -200), (400, 0)),  # a loop piece
+    )
+    graph = walk_graph(roads, crs=UTM)
+    homes = _points(["H", "L"], [(200, 3), (600, -100)])
+    fac = _facilities(
+        ["clinic", "clinic", "canteen"], [(210, 150), (100, 1), (500, -201)]
+    )  # the canteen on the loop: 100 m on from its corner at (600, -200)
+    d = coverage.building_distances(graph, homes, fac, kinds=["clinic", "canteen"])
+    assert d.loc["H", "clinic"] == pytest.approx(3 + 100 + 1)  # not 3 + 10 + 150
+    # on the loop, from (600, -100): 100 m down, 100 m along to (500, -200), 1 m off
+    assert d.loc["L", "canteen"] == pytest.approx(100 + 100 + 1)
+    b_snap, f_snap = snap(graph, homes), snap(graph, fac)
+    for kind in ("clinic", "canteen"):
+        sources = f_snap.subset(fac["kind"].to_numpy() == kind)
+        np.testing.assert_allclose(
+            nx_point_distances(graph, b_snap, sources), d[kind].to_numpy(), rtol=0, atol=1e-9
+        )
+
+
+def test_service_area_reaches_both_ways_along_the_facility_s_own_piece() -> None:
+    roads = _roads(((0, 0), (1000, 0)))
+    graph = walk_graph(roads, crs=UTM)
+    fac = _facilities(["clinic"], [(500, 0)])
+    area = coverage.service_areas(graph, fac, 300).to_crs(UTM).geometry.iloc[0]
+    assert area.covers(Point(250, 0)) and area.covers(Point(750, 0))
+    assert not area.covers(Point(150, 0)) and not area.covers(Point(850, 0))
+
+
+def test_siting_counts_a_home_covered_along_its_own_piece_as_covered() -> None:
+    roads = _roads(((0, 0), (1000, 0)), ((1000, 0), (1400, 0)))
+    graph = walk_graph(roads, crs=UTM)
+    homes = _points(["near", "far"], [(450, 0), (1300, 0)], residents=[100, 100])
+    fac = _facilities(["clinic"], [(550, 0)])
+    d = coverage.building_distances(graph, homes, fac, kinds=["clinic"])
+    covered = d["clinic"].to_numpy() <= 300
+    assert covered.tolist() == [True, False]  # 100 m along the piece, not 450 + 550
+    result = siting.best_sites(
+        graph,
+        snap(graph, homes),
+        np.array([100, 100]),
+        covered,
+        metres=300,
+        k=1,
+        building_ids=np.array(["near", "far"]),
+    )
+    assert result.uncovered_residents == 100
+    assert [b for bs in result.sites["buildings"] for b in bs] == ["far"]

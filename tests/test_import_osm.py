@@ -5,6 +5,7 @@ the database byte for byte as it was."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import importlib.util
 import shutil
@@ -20,8 +21,10 @@ import pytest
 import shapely
 
 from mapgov import cli, coverage, network
+from mapgov.crs import utm_for
 from mapgov.errors import DataFileError, StoreError
 from mapgov.importers.osm import import_osm, load_tag_table, read_osm
+from mapgov.importers.partition import partition
 from mapgov.model import FacilityKind
 from mapgov.store import open_store
 
@@ -102,6 +105,44 @@ def test_real_extract_walks_and_covers(helsinki_db: Path) -> None:
     summary = coverage.summarize(table, limits)
     whole = summary[summary["community_id"] == "ALL"].set_index("kind")
     assert 0 < whole.loc["clinic", "share_residents"] < 1
+
+
+def _overlap_m2(geoms: np.ndarray) -> float:
+    """Total area that two or more of `geoms` share, pair by pair."""
+    a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = a < b
+    return float(shapely.area(shapely.intersection(geoms[a[keep]], geoms[b[keep]])).sum())
+
+
+def test_real_extract_places_partition_the_street(helsinki: Path) -> None:
+    # Derived communities are a partition: no ground in two at once; every grid lies in its
+    # community and the grids of a community do not overlap either; every building, compound
+    # and grid stands in its own community's area and in no other.
+    tables, _ = read_osm(helsinki)
+    crs = utm_for(*shapely.get_coordinates(tables["road"].geometry.to_numpy()).mean(axis=0))
+    com = tables["community"].to_crs(crs).set_index("community_id").geometry
+    grid = tables["grid"].to_crs(crs)
+    assert len(com) >= 2
+    assert _overlap_m2(com.to_numpy()) < 1.0
+    assert _overlap_m2(grid.geometry.to_numpy()) < 1.0
+    outside = shapely.difference(grid.geometry.to_numpy(), com.loc[grid["community_id"]].to_numpy())
+    assert shapely.area(outside).max() < 1.0
+    comp = (
+        tables["compound"]
+        .to_crs(crs)
+        .merge(tables["grid"][["grid_id", "community_id"]], on="grid_id")
+    )
+    b = (
+        tables["building"]
+        .to_crs(crs)
+        .merge(comp[["compound_id", "community_id"]], on="compound_id")
+    )
+    for frame in (b, comp, grid):
+        pts = shapely.point_on_surface(frame.geometry.to_numpy())
+        own = com.loc[frame["community_id"]].to_numpy()
+        assert shapely.covers(own, pts).all()
+        pi, _ = shapely.STRtree(com.to_numpy()).query(pts, predicate="within")
+        assert (np.bincount(pi, minlength=len(pts)) <= 1).all()  # in one community only
 
 
 def test_real_extract_report(helsinki: Path) -> None:
@@ -478,3 +519,74 @@ def test_every_page_works_on_the_real_extract(
             assert "wall-buildings" in deck.proto.json
         if spec.key == "life_circle":
             assert any("%" in m.value for m in at.get("metric"))
+
+
+def test_partition_shares_contested_ground_by_the_nearest_compound() -> None:
+    # Compounds A (group 0) at x 0-100 and B (group 1) at x 300-400, hulls reaching 0-250 and
+    # 150-400: the contested 150-250 is split at x = 200, halfway between the compounds.
+    a, b = shapely.box(0, 0, 100, 100), shapely.box(300, 0, 400, 100)
+    territory = shapely.union(shapely.box(0, 0, 250, 100), shapely.box(150, 0, 400, 100))
+    label = np.array([0, 1])
+    parts = partition(territory, np.array([a, b], dtype=object), label, 2)
+    assert shapely.area(shapely.intersection(parts[0], parts[1])) < 1e-6
+    assert parts[0].covers(shapely.Point(199, 50)) and parts[1].covers(shapely.Point(201, 50))
+    assert shapely.union(parts[0], parts[1]).area == pytest.approx(territory.area)
+    # an administrative boundary (group 0's, x 0-120) is fixed: the rest goes to group 1
+    fixed = [shapely.box(-10, 0, 120, 100), None]
+    parts = partition(territory, np.array([a, b], dtype=object), label, 2, fixed=fixed)
+    assert parts[0].area == pytest.approx(120 * 100)
+    assert parts[1].area == pytest.approx(territory.area - 120 * 100)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_unknown_property_management_reads_as_unknown_not_as_none_left(
+    helsinki_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    """OSM knows no property management: no compound may be called three-nos, and the count
+    of three-nos compounds is unknown, not 0 ("all covered") on the party page or the wall."""
+    from mapgov import kpi, party, wall
+    from mapgov import partymap as pm
+    from mapgov.config import DB_ENV
+    from mapgov.i18n import catalogue, t
+
+    from .apptest import ok, open_page
+
+    store = open_store(helsinki_db)
+    n = store.counts()["compound"]
+    frames = party.load(store)
+    whole = party.coverage_figures(frames).set_index("community_id").loc["ALL"]
+    assert whole["three_nos"] == 0 and whole["property_unknown"] == n
+    texts = {k: catalogue(lang)[f"party_page.fig.{k}"] for k in party.THREE_NOS_TEXTS}
+    text = party.three_nos_text(whole, texts)
+    want = {
+        "zh": f"未知（{n} 个小区无物业信息）",
+        "en": f"unknown ({n} compounds without property information)",
+    }
+    assert text == want[lang]
+    # nor does the map call them "no property management" or "not three-nos"
+    for layer in ("property", "three_nos"):
+        assert set(pm.compound_classes(frames.compounds, layer)) == {"unknown"}
+    card = pm.compound_card(
+        store,
+        frames,
+        frames.compounds["compound_id"].iat[0],
+        reveal=False,
+        today=dt.date(2026, 11, 15),
+    )
+    assert not card["mode_known"] and not card["three_nos"]
+    figures = kpi.structure_figures(frames.compounds, store.read("property_management"))
+    assert figures["three_nos"].value is None
+    assert wall.tile_text(figures["three_nos"], lang).value == "—"
+
+    db = tmp_path / "helsinki.sqlite"
+    shutil.copyfile(helsinki_db, db)
+    monkeypatch.setenv(DB_ENV, str(db))
+    leader = f"{store.read('street')['street_id'].iat[0]}-leader"
+    at = open_page("party", lang=lang, user=leader)
+    ok(at)
+    label = t("party_page.fig.three_nos", lang)
+    (metric,) = [m for m in at.metric if m.label == label]
+    assert metric.value == text
+    assert t("party_page.gaps.three_nos_unknown", lang) in [tab.label for tab in at.tabs]
+    assert t("party_page.gaps.none_left", lang) not in [s.value for s in at.success]
+    assert t("party_page.gaps.property_unknown", lang, n=n) in [i.value for i in at.info]

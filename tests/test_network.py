@@ -275,8 +275,34 @@ def test_a_building_without_a_place_reaches_nothing_and_polygons_enter_inside() 
     homes = snap(graph, houses)
     assert homes.link[0] == pytest.approx(xy[0, 1])
     assert np.isinf(homes.link[1:]).all()
-    near = multi_source_distances(graph, snap(graph, gpd.GeoSeries([Point(0, 0)], crs=UTM)))
-    assert np.isinf(homes.distances(near)[1:]).all()
+    corner = snap(graph, gpd.GeoSeries([Point(0, 0)], crs=UTM))
+    assert np.isinf(homes.distances(multi_source_distances(graph, corner), corner)[1:]).all()
     # nor does a source without a place add anything
-    lost = Snapped(*(a[1:] for a in (homes.start, homes.end, homes.along, homes.rest, homes.link)))
+    lost = homes.subset(slice(1, None))
     assert np.isinf(multi_source_distances(graph, lost)).all()
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_distances_along_shared_edges_are_those_of_every_place_a_node(seed: int) -> None:
+    # Many homes and sources on few edges (some at one spot, some at an edge's end), on a
+    # network with loops, twins and compounds: the engine's sum of the way through the ends
+    # and the way along a shared edge against networkx on the graph cut at every place.
+    roads = _random_roads(seed, n=40, compounds=3)
+    graph = walk_graph(roads, crs=UTM)
+    rng = np.random.default_rng(seed)
+    lines = roads.geometry.to_numpy()[rng.integers(0, len(roads), 300)]
+    at = shapely.line_interpolate_point(
+        lines, rng.choice([0.0, 0.3, 0.5, 1.0], 300), normalized=True
+    )
+    off = rng.uniform(-30, 30, size=(300, 2)) * rng.integers(0, 2, size=(300, 1))
+    xy = shapely.get_coordinates(at) + off
+    pts = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=UTM)
+    homes, sources = snap(graph, pts[:240]), snap(graph, pts[240:])
+    assert (np.bincount(sources.edge, minlength=len(roads)) > 2).any()
+    for limit in (200.0, np.inf):
+        got = homes.distances(multi_source_distances(graph, sources, limit=limit), sources)
+        got[got > limit] = np.inf
+        want = network.nx_point_distances(graph, homes, sources, limit=limit)
+        assert (np.isfinite(got) == np.isfinite(want)).all()
+        fin = np.isfinite(got)
+        np.testing.assert_allclose(got[fin], want[fin], rtol=0, atol=1e-5)

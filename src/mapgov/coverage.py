@@ -31,7 +31,6 @@ from scipy.spatial import cKDTree
 from mapgov.errors import ValidationError
 from mapgov.model import FacilityKind
 from mapgov.network import (
-    Snapped,
     WalkGraph,
     multi_source_distances,
     point_xy,
@@ -147,16 +146,6 @@ def thresholds(
     return out
 
 
-def _subset(s: Snapped, mask: np.ndarray) -> Snapped:
-    return Snapped(
-        start=s.start[mask],
-        end=s.end[mask],
-        along=s.along[mask],
-        rest=s.rest[mask],
-        link=s.link[mask],
-    )
-
-
 def building_distances(
     graph: WalkGraph,
     buildings: gpd.GeoDataFrame,
@@ -210,9 +199,8 @@ def building_distances(
     b_snap = snap(graph, buildings, groups)
     f_snap = snap(graph, facilities)
     for kind in kinds:
-        mask = facilities["kind"].to_numpy() == kind
-        node_dist = multi_source_distances(graph, _subset(f_snap, mask), limit=limit)
-        d = b_snap.distances(node_dist)
+        sources = f_snap.subset(facilities["kind"].to_numpy() == kind)
+        d = b_snap.distances(multi_source_distances(graph, sources, limit=limit), sources)
         out[kind] = np.where(d <= limit, d, np.inf)
     return out
 
@@ -392,7 +380,8 @@ def service_areas(
     """The area each facility serves within `metres` of walking, drawn from reached edges.
 
     Each edge is kept for the part of its length that is within reach (an edge reached from
-    one end is cut where the remaining distance runs out), then the kept pieces are buffered by
+    one end is cut where the remaining distance runs out; the facility's own edge is walked
+    both ways from where it enters it), then the kept pieces are buffered by
     `width_m` / 2 and unioned. This is the area along the network, not a circle.
 
     Returns
@@ -406,7 +395,7 @@ def service_areas(
     starts, ends = graph.edge_start, graph.edge_end
     lengths = graph.edge_length
     for k in range(len(facilities)):
-        one = _subset(f_snap, np.arange(len(facilities)) == k)
+        one = f_snap.subset(slice(k, k + 1))
         d = multi_source_distances(graph, one, limit=metres)
         reach_a = np.clip(metres - d[starts], 0, None)  # metres left at the start node
         reach_b = np.clip(metres - d[ends], 0, None)
@@ -422,8 +411,12 @@ def service_areas(
                 pieces.append(shapely.ops.substring(line, 0, a))
             if b > 0:
                 pieces.append(shapely.ops.substring(line, lengths[e] - b, lengths[e]))
-        if one.link[0] <= metres:
+        if one.link[0] <= metres:  # the point, and its own edge both ways from it
             pieces.append(shapely.Point(f_xy[k]))
+            e, left = one.edge[0], metres - one.link[0]
+            lo, hi = max(one.along[0] - left, 0.0), min(one.along[0] + left, lengths[e])
+            if hi > lo:
+                pieces.append(shapely.ops.substring(graph.edge_geoms[e], lo, hi))
         polys.append(
             shapely.union_all(shapely.buffer(np.asarray(pieces, dtype=object), width_m / 2))
             if pieces

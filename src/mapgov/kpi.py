@@ -200,15 +200,20 @@ def three_nos_mask(prop: pd.DataFrame) -> pd.Series:
 
 
 def structure_figures(compounds: pd.DataFrame, prop: pd.DataFrame) -> dict[str, Figure]:
-    """Branch coverage, red-property and three-nos compounds (no previous period)."""
+    """Branch coverage, red-property and three-nos compounds (no previous period).
+
+    Where no compound has its property management on record (an OpenStreetMap street), the
+    red-property and three-nos counts are unknown (None, shown as "—"), not 0.
+    """
     prop = prop[prop["compound_id"].isin(compounds["compound_id"])]
     coverage = float(compounds["branch_id"].notna().mean()) if len(compounds) else None
+    known = bool(prop["mode"].notna().any())
+    red = float(prop["red_property"].sum()) if known else None
+    three = float(three_nos_mask(prop).sum()) if known else None
     return {
         "branch_coverage": Figure("branch_coverage", coverage, None, "share", "up"),
-        "red_property": Figure(
-            "red_property", float(prop["red_property"].sum()), None, "count", "up"
-        ),
-        "three_nos": Figure("three_nos", float(three_nos_mask(prop).sum()), None, "count", "down"),
+        "red_property": Figure("red_property", red, None, "count", "up"),
+        "three_nos": Figure("three_nos", three, None, "count", "down"),
     }
 
 

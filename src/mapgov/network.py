@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property, lru_cache
 from typing import Any
 
@@ -36,10 +36,14 @@ from mapgov.errors import ValidationError
 __all__ = [
     "Snapped",
     "WalkGraph",
+    "along_edge",
     "entry_costs",
     "multi_source_distances",
     "nx_graph",
     "nx_multi_source_distances",
+    "nx_place_distances",
+    "nx_place_graph",
+    "nx_point_distances",
     "point_xy",
     "snap",
     "walk_graph",
@@ -421,20 +425,68 @@ class WalkGraph:
 
 @dataclass(frozen=True)
 class Snapped:
-    """Where points enter the network: on edge (start, end), `along` metres from its start,
-    after a straight link of `link` metres (inf for a point without a location)."""
+    """Where points enter the network: on road row `edge` (from node `start` to node `end`),
+    `along` metres from its start and `rest` metres from its end, after a straight link of
+    `link` metres (inf for a point without a location, whose edge is -1)."""
 
     start: np.ndarray
     end: np.ndarray
     along: np.ndarray
     rest: np.ndarray
     link: np.ndarray
+    edge: np.ndarray
 
-    def distances(self, node_dist: np.ndarray) -> np.ndarray:
-        """Distance of each point given every node's distance (metres, inf if unreached)."""
+    def subset(self, which: np.ndarray | slice) -> Snapped:
+        """The points selected by `which` (a mask, indices or a slice)."""
+        return Snapped(*(getattr(self, f.name)[which] for f in fields(self)))
+
+    @staticmethod
+    def join(*parts: Snapped) -> Snapped:
+        """The points of `parts`, one after the other."""
+        return Snapped(
+            *(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(Snapped))
+        )
+
+    def distances(self, node_dist: np.ndarray, sources: Snapped) -> np.ndarray:
+        """Distance of each point to the nearest of `sources` (metres, inf if unreached),
+        given every node's distance to them (:func:`multi_source_distances` of `sources`).
+
+        A point walks to an end of its edge and on through the network, or, where a source
+        entered by the same edge, straight along the edge to it (:func:`along_edge`): a home
+        and a clinic on one road piece are 200 m apart, not out to a junction and back.
+        """
         via_start = node_dist[self.start] + self.along
         via_end = node_dist[self.end] + self.rest
-        return self.link + np.minimum(via_start, via_end)
+        return np.minimum(self.link + np.minimum(via_start, via_end), along_edge(self, sources))
+
+
+def along_edge(targets: Snapped, sources: Snapped) -> np.ndarray:
+    """Per target, the walk to the nearest source that entered by the same edge without
+    leaving it: its link, the way along the edge between the two and the source's link.
+
+    Inf where no source shares the target's edge. One sort of the targets and sources that
+    share an edge, by edge and place along it, then running minima over each edge both ways
+    (the best source at or behind each place, ``min(link - along) + along``, and at or ahead
+    of it, ``min(link + along) - along``): no pair of points is formed, however many stand on
+    one edge.
+    """
+    out = np.full(len(targets.link), np.inf)
+    s = np.flatnonzero(np.isfinite(sources.link))
+    t = np.flatnonzero(np.isfinite(targets.link) & np.isin(targets.edge, sources.edge[s]))
+    if not len(t):
+        return out
+    edge = np.concatenate([sources.edge[s], targets.edge[t]])
+    pos = np.concatenate([sources.along[s], targets.along[t]])
+    is_target = np.arange(len(edge)) >= len(s)
+    order = np.lexsort((is_target, pos, edge))  # at one place, the source comes first
+    e, p = edge[order], pos[order]
+    link = np.concatenate([sources.link[s], np.full(len(t), np.inf)])[order]
+    behind = pd.Series(link - p).groupby(e).cummin().to_numpy() + p
+    ahead = pd.Series((link + p)[::-1]).groupby(e[::-1]).cummin().to_numpy()[::-1] - p
+    mine = is_target[order]
+    which = t[order[mine] - len(s)]
+    out[which] = targets.link[which] + np.minimum(behind, ahead)[mine]
+    return out
 
 
 def _transform(
@@ -766,7 +818,9 @@ def _snap_xy(
     end[ok] = graph.edge_end[edge]
     rest = np.zeros(len(xy))
     rest[ok] = length - along[ok]
-    return Snapped(start=start, end=end, along=along, rest=rest, link=link)
+    on = np.full(len(xy), -1, dtype=np.int64)
+    on[ok] = edge
+    return Snapped(start=start, end=end, along=along, rest=rest, link=link, edge=on)
 
 
 def _own_nearest(
@@ -919,3 +973,58 @@ def nx_multi_source_distances(
         if node >= 0:
             out[node] = d
     return out
+
+
+def nx_place_graph(graph: WalkGraph, places: Snapped) -> Any:
+    """The walking graph as a networkx graph in which every place is a node of its own.
+
+    The plain reading of a walk from place to place: place i is node ``graph.n_nodes + i``,
+    joined by its link to a node where it meets its edge, and every edge that places meet is
+    cut at those nodes, in order along it (pieces of length 0 where two meet it at the same
+    spot). Node ids below ``graph.n_nodes`` are those of `graph`; weight = metres.
+    """
+    g = nx_graph(graph)
+    n, p = graph.n_nodes, len(places.link)
+    g.add_nodes_from(range(n, n + 2 * p))
+    located = np.flatnonzero(np.isfinite(places.link))
+    order = located[np.lexsort((places.along[located], places.edge[located]))]
+    pieces: dict[tuple[int, int], float] = {}
+
+    def add(a: int, b: int, metres: float) -> None:  # the shortest of twins (a cut loop)
+        key = (min(a, b), max(a, b))
+        pieces[key] = min(metres, pieces.get(key, np.inf))
+
+    for i in located.tolist():
+        add(n + i, n + p + i, float(places.link[i]))
+    for e, run in itertools.groupby(order.tolist(), key=lambda i: int(places.edge[i])):
+        node, at = int(graph.edge_start[e]), 0.0
+        for i in run:
+            add(node, n + p + i, float(places.along[i]) - at)
+            node, at = n + p + i, float(places.along[i])
+        add(node, int(graph.edge_end[e]), float(graph.edge_length[e]) - at)
+    g.add_weighted_edges_from((a, b, w) for (a, b), w in pieces.items())
+    return g
+
+
+def nx_place_distances(
+    nxg: Any, graph: WalkGraph, targets: np.ndarray, sources: np.ndarray, *, limit: float = np.inf
+) -> np.ndarray:
+    """Metres from each place `targets` (indices of the places of `nxg`, made by
+    :func:`nx_place_graph` over `graph`) to the nearest place `sources`: networkx's
+    multi-source Dijkstra (inf beyond `limit`)."""
+    import networkx as nx
+
+    n = graph.n_nodes
+    found = nx.multi_source_dijkstra_path_length(nxg, {n + int(i) for i in sources}, cutoff=limit)
+    return np.array([found.get(n + int(i), np.inf) for i in targets], dtype=float)
+
+
+def nx_point_distances(
+    graph: WalkGraph, targets: Snapped, sources: Snapped, *, limit: float = np.inf
+) -> np.ndarray:
+    """:meth:`Snapped.distances` of `targets` from `sources`, the plain networkx way: every
+    place a node of its own on its cut edge (:func:`nx_place_graph`), one Dijkstra."""
+    nxg = nx_place_graph(graph, Snapped.join(targets, sources))
+    n_t = len(targets.link)
+    both = np.arange(n_t + len(sources.link))
+    return nx_place_distances(nxg, graph, both[:n_t], both[n_t:], limit=limit)

@@ -32,6 +32,7 @@ from mapgov.users import User, can_edit
 
 __all__ = [
     "GAPS",
+    "THREE_NOS_TEXTS",
     "GovFrames",
     "assign_zone",
     "community_summary_html",
@@ -41,6 +42,7 @@ __all__ = [
     "set_branch",
     "set_building",
     "set_property",
+    "three_nos_text",
 ]
 
 GAPS: Final = ("no_branch", "no_group", "no_head", "no_zone", "three_nos")
@@ -171,7 +173,10 @@ def coverage_figures(frames: GovFrames, *, by: str = "community_id") -> pd.DataF
         One row per group: compounds, with_branch, share_branch, buildings, share_group,
         share_head, share_zone, party_members, members_per_100_households, stars_0 .. stars_5
         (branches by number of stars), star_<name> (branches holding each named star),
-        mode_<mode> (compounds by property mode), red_property, three_nos, joint_mechanism.
+        mode_<mode> (compounds by property mode), red_property, three_nos (compounds known
+        to be three-nos), property_unknown (compounds whose property management is not on
+        record: they may or may not be three-nos, see :func:`three_nos_text`),
+        joint_mechanism.
     """
     if by not in _LEVELS:
         msg = f"by must be one of {_LEVELS}, not {by!r}"
@@ -205,6 +210,7 @@ def coverage_figures(frames: GovFrames, *, by: str = "community_id") -> pd.DataF
             row[f"mode_{mode.value}"] = int((c["mode"] == mode.value).sum())
         row["red_property"] = int((c["red_property"] == 1).sum())
         row["three_nos"] = int(c["three_nos"].sum())
+        row["property_unknown"] = int(c["mode"].isna().sum())  # no row, or no mode
         row["joint_mechanism"] = int(c["joint_mechanism"].sum())
         rows.append(row)
     return pd.DataFrame(rows)
@@ -216,8 +222,9 @@ def gap_lists(frames: GovFrames, *, community_id: str | None = None) -> dict[str
     Returns
     -------
     dict
-        "no_branch" and "three_nos": compounds [compound_id, name, community_id, buildings,
-        households, residents, mode]; "no_group", "no_head", "no_zone": buildings
+        "no_branch", "three_nos" and "property_unknown" (no property management on record:
+        not known to be three-nos or not): compounds [compound_id, name, community_id,
+        buildings, households, residents, mode]; "no_group", "no_head", "no_zone": buildings
         [building_id, compound_name, name, community_id, households, residents, party_members].
     """
     comps, blds = frames.compounds, frames.buildings
@@ -251,7 +258,41 @@ def gap_lists(frames: GovFrames, *, community_id: str | None = None) -> dict[str
         "no_head": sort(blds[~blds["has_head"]], bcols),
         "no_zone": sort(blds[~blds["in_zone"]], bcols),
         "three_nos": sort(comps[comps["three_nos"]], ccols),
+        "property_unknown": sort(comps[comps["mode"].isna()], ccols),
     }
+
+
+THREE_NOS_TEXTS: Final[dict[str, str]] = {
+    "three_nos_unknown": "unknown ({n} compounds without property information)",
+    "three_nos_partly": "{k} (and {n} compounds without property information)",
+}
+"""English templates of :func:`three_nos_text`; the UI passes its catalogue's instead."""
+
+
+def three_nos_text(row: pd.Series, labels: dict[str, str] | None = None) -> str:
+    """The three-nos figure of a :func:`coverage_figures` row, as text.
+
+    A compound without property management on record (an OpenStreetMap street, a new
+    import) is not known to be three-nos, nor known not to be: the figure says so instead of
+    counting it as none. `labels` holds the templates ``three_nos_unknown`` ({n}) and
+    ``three_nos_partly`` ({k}, {n}) (default :data:`THREE_NOS_TEXTS`).
+
+    Examples
+    --------
+    >>> three_nos_text(pd.Series({"compounds": 4, "three_nos": 1, "property_unknown": 0}))
+    '1'
+    >>> three_nos_text(pd.Series({"compounds": 4, "three_nos": 1, "property_unknown": 2}))
+    '1 (and 2 compounds without property information)'
+    >>> three_nos_text(pd.Series({"compounds": 4, "three_nos": 0, "property_unknown": 4}))
+    'unknown (4 compounds without property information)'
+    """
+    texts = THREE_NOS_TEXTS | (labels or {})
+    known, unknown = int(row["three_nos"]), int(row.get("property_unknown", 0))
+    if not unknown:
+        return f"{known:,}"
+    if unknown >= int(row["compounds"]):
+        return texts["three_nos_unknown"].format(n=f"{unknown:,}")
+    return texts["three_nos_partly"].format(k=f"{known:,}", n=f"{unknown:,}")
 
 
 def community_summary_html(
@@ -291,12 +332,15 @@ def community_summary_html(
         value = r[key]
         text = "—" if pd.isna(value) else f"{value:.1f}"
         lines.append(f"<tr><th>{e(labels.get(key, key))}</th><td class='n'>{text}</td></tr>")
+    three_nos = three_nos_text(r, labels)
     for key in ("red_property", "three_nos", "joint_mechanism"):
-        lines.append(f"<tr><th>{e(labels.get(key, key))}</th><td class='n'>{int(r[key])}</td></tr>")
+        value = three_nos if key == "three_nos" else f"{int(r[key])}"
+        lines.append(f"<tr><th>{e(labels.get(key, key))}</th><td class='n'>{e(value)}</td></tr>")
     lines.append("</table>")
     for gap in GAPS:
         frame = gaps[gap]
-        lines.append(f"<h2>{e(labels.get(gap, gap))} ({len(frame)})</h2>")
+        count = three_nos if gap == "three_nos" else f"{len(frame)}"
+        lines.append(f"<h2>{e(labels.get(gap, gap))} ({e(count)})</h2>")
         if frame.empty:
             continue
         lines.append("<table><tr>")

@@ -117,8 +117,9 @@ COMPOUND_COLORS: Final[dict[CompoundLayer, dict[str, str]]] = {
         PropertyMode.OWNERS_COMMITTEE.value: "#2E9E6A",
         PropertyMode.SELF_MANAGED.value: "#9C6ADE",
         PropertyMode.NONE.value: "#A3A3A3",
+        "unknown": "#F4F1EA",
     },
-    CompoundLayer.THREE_NOS: {"three_nos": "#E8590C", "other": "#DADADA"},
+    CompoundLayer.THREE_NOS: {"three_nos": "#E8590C", "other": "#DADADA", "unknown": "#F4F1EA"},
 }
 """Fill of each compound class, per layer, in legend order."""
 BUILDING_COLORS: Final[dict[BuildingLayer, dict[str, str]]] = {
@@ -174,6 +175,7 @@ DEFAULT_LABELS: Final[Mapping[str, str]] = {
     "no_property": "No property management",
     "three_nos": "Three-nos compound",
     "other": "Other compounds",
+    "unknown": "Property not on record",
     "group_yes": "Party group",
     "group_no": "No party group",
     "head_yes": "Building head",
@@ -236,7 +238,10 @@ def compound_classes(compounds: pd.DataFrame, layer: CompoundLayer | str) -> lis
     >>> compound_classes(frame, "branch"), compound_classes(frame, "stars")
     (['own', 'joint', 'none'], ['5', '2', 'no_branch'])
     >>> compound_classes(frame, "property"), compound_classes(frame, "three_nos")
-    (['company', 'none', 'none'], ['other', 'three_nos', 'other'])
+    (['company', 'none', 'unknown'], ['other', 'three_nos', 'unknown'])
+
+    A compound without property management on record is "unknown" on both layers: not "none"
+    (no property management) and not "other" (known not to be three-nos).
     """
     layer = CompoundLayer(layer)
     has = compounds["branch_id"].notna().to_numpy()
@@ -246,11 +251,18 @@ def compound_classes(compounds: pd.DataFrame, layer: CompoundLayer | str) -> lis
     if layer is CompoundLayer.STARS:
         stars = compounds["stars"].fillna(0).astype(int).clip(0, 5).astype(str).to_numpy()
         return list(np.where(has, stars, "no_branch"))
+    unknown = compounds["mode"].isna().to_numpy()
     if layer is CompoundLayer.PROPERTY:
-        known = set(COMPOUND_COLORS[CompoundLayer.PROPERTY])
-        return [m if m in known else PropertyMode.NONE.value for m in compounds["mode"]]
+        return [_property_class(m) for m in compounds["mode"]]
     three = _flags(compounds["three_nos"])
-    return list(np.where(three, "three_nos", "other"))
+    return [str(c) for c in np.where(three, "three_nos", np.where(unknown, "unknown", "other"))]
+
+
+def _property_class(mode: Any) -> str:
+    """The PROPERTY class of a compound's mode: "unknown" where none is on record."""
+    if not isinstance(mode, str) or not mode:
+        return "unknown"
+    return mode if mode in COMPOUND_COLORS[CompoundLayer.PROPERTY] else PropertyMode.NONE.value
 
 
 def building_classes(buildings: pd.DataFrame, layer: BuildingLayer | str) -> list[str]:
@@ -510,8 +522,7 @@ def _compound_tooltips(compounds: gpd.GeoDataFrame, labels: Mapping[str, str]) -
     ]
     prop = []
     for mode, company in zip(compounds["mode"], compounds["company"], strict=True):
-        key = mode if mode in COMPOUND_COLORS[CompoundLayer.PROPERTY] else "none"
-        text = _class_text(key, CompoundLayer.PROPERTY, labels)
+        text = _class_text(_property_class(mode), CompoundLayer.PROPERTY, labels)
         prop.append(_esc(f"{text} · {company}" if isinstance(company, str) and company else text))
     return {
         "compound_id": compounds["compound_id"],
@@ -849,6 +860,7 @@ def compound_card(
         "branch_members": members,
         "stars": [s.value for s in Star if bool(c[f"star_{s.value}"])],
         "mode": _text(c["mode"]) or PropertyMode.NONE.value,
+        "mode_known": bool(_text(c["mode"])),  # False: nothing on record ("none" for the form)
         "company": _text(c["company"]),
         "red_property": bool(c["red_property"] == 1),
         "owners_committee": bool(c["owners_committee"] == 1),

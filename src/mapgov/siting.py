@@ -220,13 +220,7 @@ def best_sites(
         candidates = candidate_nodes(graph)
     todo = np.flatnonzero(~np.asarray(covered, dtype=bool) & (np.asarray(residents) > 0))
     weight = np.asarray(residents, dtype=float)[todo]
-    sub = Snapped(
-        start=homes.start[todo],
-        end=homes.end[todo],
-        along=homes.along[todo],
-        rest=homes.rest[todo],
-        link=homes.link[todo],
-    )
+    sub = homes.subset(todo)
     reach = _reach(graph, np.asarray(candidates), sub, metres, max_candidates=max_candidates)
     useful = np.flatnonzero(reach.getnnz(axis=1) > 0)
     reach_u = reach[useful]

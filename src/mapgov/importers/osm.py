@@ -51,6 +51,7 @@ from mapgov.crs import WGS84, utm_for
 from mapgov.errors import DataFileError, StoreError
 from mapgov.i18n import label, t
 from mapgov.importers.load import import_layers
+from mapgov.importers.partition import partition
 from mapgov.importers.read import MAX_BYTES
 from mapgov.importers.validate import CHINA
 from mapgov.model import FacilityKind, RoadKind
@@ -778,11 +779,18 @@ def _communities(
     metric: gpd.GeoSeries,
     compounds: gpd.GeoDataFrame,
     households: np.ndarray,
+    street: shapely.Geometry,
     *,
     table: TagTable,
     report: OsmReport,
 ) -> tuple[list[dict[str, Any]], list[shapely.Geometry], np.ndarray]:
-    """Communities (rows, metric geometries) and the community of each compound."""
+    """Communities (rows, metric geometries) and the community of each compound.
+
+    The areas share the `street` out without overlap (:func:`partition`): each community
+    holds its compounds, an administrative one its boundary, a derived one the ground nearest
+    to its compounds within its hull; each compound then belongs to the community whose area
+    holds its representative point.
+    """
     level = str(table.get("places", "community_admin_level"))
     admin = np.flatnonzero(
         [
@@ -803,6 +811,7 @@ def _communities(
         geoms.append(polys[k])
     if rows:
         report.notes.append(("communities_admin", {"n": len(rows), "level": level}))
+    n_admin = len(rows)
     rest = np.flatnonzero(owner < 0)
     if len(rest):
         limit = float(table.get("places", "households_per_community"))
@@ -815,13 +824,23 @@ def _communities(
         report.notes.append(("communities_derived", {"n": len(groups), "households": limit}))
     for row in rows:
         row["name"] = row["name"] or row["community_id"]
-    return rows, geoms, owner
+    fixed = [*geoms[:n_admin], *([None] * (len(rows) - n_admin))]
+    territory = shapely.intersection(shapely.union_all(geoms), street)
+    comp = compounds.geometry.to_numpy()
+    parts = partition(territory, comp, owner, len(rows), fixed=fixed)
+    where = _containing(pts, np.asarray(parts, dtype=object), shapely.area(parts))
+    owner = np.where(where >= 0, where, owner)
+    used = np.unique(owner)  # a community whose compounds all stand in another's: none
+    remap = np.full(len(rows), -1, dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    return [rows[k] for k in used], [parts[k] for k in used], remap[owner]
 
 
 def _grids(
     compounds: gpd.GeoDataFrame,
     owner: np.ndarray,
     community_ids: list[str],
+    community_areas: list[shapely.Geometry],
     households: np.ndarray,
     *,
     table: TagTable,
@@ -832,13 +851,18 @@ def _grids(
     xy = np.column_stack([shapely.get_x(pts), shapely.get_y(pts)])
     rows, geoms = [], []
     grid_of = np.empty(len(compounds), dtype=object)
+    polys = compounds.geometry.to_numpy()
     for c, cid in enumerate(community_ids):
         members = np.flatnonzero(owner == c)
-        for n, group in enumerate(_bisect(xy[members], households[members], limit), start=1):
+        groups = _bisect(xy[members], households[members], limit)
+        label = np.empty(len(members), dtype=np.int64)
+        for n, group in enumerate(groups, start=1):
+            label[group] = n - 1
             gid = f"{cid}-G{n:02d}"
             grid_of[members[group]] = gid
             rows.append({"grid_id": gid, "community_id": cid, "name": f"网格 {n}"})
-            geoms.append(_hull(compounds.geometry.to_numpy()[members[group]], 10))
+        # the grids share their community's area out, as the communities share the street's
+        geoms += partition(community_areas[c], polys[members], label, len(groups))
     report.notes.append(("grids", {"n": len(rows), "households": limit}))
     return rows, geoms, grid_of
 
@@ -972,19 +996,19 @@ def read_osm(
     buildings = _number_buildings(buildings)
     hh = buildings.groupby("compound_id")["households"].sum()
     comp_hh = hh.reindex(compounds["compound_id"]).fillna(0).to_numpy(dtype=float)
+    street_geom = _hull(
+        np.concatenate([compounds.geometry.to_numpy(), roads_m.geometry.to_numpy()]), 20
+    )
     com_rows, com_geoms, owner = _communities(
-        areas, metric, compounds, comp_hh, table=table, report=report
+        areas, metric, compounds, comp_hh, street_geom, table=table, report=report
     )
     community_ids = [r["community_id"] for r in com_rows]
     grid_rows, grid_geoms, grid_of = _grids(
-        compounds, owner, community_ids, comp_hh, table=table, report=report
+        compounds, owner, community_ids, com_geoms, comp_hh, table=table, report=report
     )
     compounds = compounds.assign(grid_id=grid_of)
     roads_m = roads_m.assign(compound_id=_internal_paths(roads_m, compounds), street_id=_STREET_ID)
     name = street_name or _street_name(areas, metric, compounds) or _stem(path)
-    street_geom = _hull(
-        np.concatenate([compounds.geometry.to_numpy(), roads_m.geometry.to_numpy()]), 20
-    )
     for row in com_rows:
         row["street_id"] = _STREET_ID
     communities = _to_wgs(com_rows, com_geoms, crs)

@@ -268,6 +268,12 @@ def _place_column(table: pd.DataFrame, by: str, names: dict[str, str], lang: str
     return table[by].map(lambda v: total if v == ALL else names.get(v, v))
 
 
+def _three_nos_texts(lang: str) -> dict[str, str]:
+    """The templates of :func:`mapgov.party.three_nos_text` from the catalogue."""
+    texts = catalogue(lang)
+    return {key: texts[f"party_page.fig.{key}"] for key in party.THREE_NOS_TEXTS}
+
+
 def _branch_count(row: pd.Series) -> int:
     return int(sum(row[f"stars_{n}"] for n in range(6)))
 
@@ -313,7 +319,11 @@ def _headline(ctx: PartyView, row: pd.Series) -> None:
                 f"{int(row['joint_mechanism']):,}",
                 t(f + "joint_mechanism_help", lang),
             ),
-            (t(f + "three_nos", lang), f"{int(row['three_nos']):,}", t(f + "three_nos_help", lang)),
+            (
+                t(f + "three_nos", lang),
+                party.three_nos_text(row, _three_nos_texts(lang)),
+                t(f + "three_nos_help", lang),
+            ),
         ]
     )
 
@@ -346,6 +356,7 @@ def _property_table(table: pd.DataFrame, place: pd.Series, lang: str) -> pd.Data
     out: dict[str, Any] = {t(f + "place", lang): place}
     for mode in PropertyMode:
         out[label(mode, lang)] = table[f"mode_{mode.value}"].astype(int)
+    out[t(f + "property_unknown", lang)] = table["property_unknown"].astype(int)
     for col in ("red_property", "joint_mechanism", "three_nos"):
         out[t(f + col, lang)] = table[col].astype(int)
     return pd.DataFrame(out)
@@ -554,6 +565,8 @@ def _branch_text(card: dict[str, Any], lang: str) -> str:
 
 
 def _property_text(card: dict[str, Any], lang: str) -> str:
+    if not card["mode_known"]:
+        return t("party_page.fig.property_unknown", lang)
     parts = [label(PropertyMode(card["mode"]), lang)]
     if card["company"]:
         parts.append(card["company"])
@@ -1007,11 +1020,24 @@ def gap_section(ctx: PartyView) -> None:
         horizontal=True,
         key=GAP_ORDER,
     )
-    tabs = st.tabs([t(f"{g}{gap}", lang, n=len(gaps[gap])) for gap in party.GAPS])
+    # compounds without property management on record are not known to be three-nos or not
+    unknown = len(gaps["property_unknown"])
+    unknown_only = unknown and gaps["three_nos"].empty
+    tabs = st.tabs(
+        [
+            t(g + "three_nos_unknown", lang)
+            if gap == "three_nos" and unknown_only
+            else t(f"{g}{gap}", lang, n=len(gaps[gap]))
+            for gap in party.GAPS
+        ]
+    )
     for tab, gap in zip(tabs, party.GAPS, strict=True):
         with tab:
+            if gap == "three_nos" and unknown:
+                st.info(t(g + "property_unknown", lang, n=unknown), icon=":material/help:")
             if gaps[gap].empty:
-                st.success(t(g + "none_left", lang), icon=":material/check_circle:")
+                if not (gap == "three_nos" and unknown):
+                    st.success(t(g + "none_left", lang), icon=":material/check_circle:")
                 continue
             query = _GapQuery(
                 street_id=ctx.street_id,
@@ -1046,6 +1072,7 @@ def _summary_labels(lang: str) -> dict[str, str]:
     labels["members_per_100_households"] = t(f + "members_per_100_households", lang)
     for key in ("red_property", "three_nos", "joint_mechanism"):
         labels[key] = t(f + key, lang)
+    labels |= _three_nos_texts(lang)
     for gap in party.GAPS:
         labels[gap] = t(f"party_page.summary.{gap}", lang)
     for key in ("compound", "building", "residents", "date"):
