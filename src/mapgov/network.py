@@ -498,7 +498,7 @@ def _transform(
         return x, y
     exact, fast, meridian = found
     near = fast is not None and (not len(x) or np.abs(x - meridian).max() <= _APPROX_DEG)
-    tx, ty = (fast if near else exact).transform(x, y)
+    tx, ty = (fast if fast is not None and near else exact).transform(x, y)
     return np.asarray(tx, dtype=float), np.asarray(ty, dtype=float)
 
 
@@ -844,8 +844,8 @@ def _own_nearest(
     if len(large) and idx.own is not None:
         qx, qy = px[large], py[large]
         radius = np.full(len(large), _OWN_RADIUS_M)
-        count, of = idx.own.candidates(qx, qy, code[large].astype(np.int64), radius)
-        best, best_d2 = _nearest_of(idx, qx, qy, count, of)
+        count, cells_of = idx.own.candidates(qx, qy, code[large].astype(np.int64), radius)
+        best, best_d2 = _nearest_of(idx, qx, qy, count, cells_of)
         near = best_d2 <= _OWN_RADIUS_M**2
         seg[large[near]] = best[near]
 
