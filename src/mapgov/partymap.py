@@ -247,15 +247,15 @@ def compound_classes(compounds: pd.DataFrame, layer: CompoundLayer | str) -> lis
     has = compounds["branch_id"].notna().to_numpy()
     if layer is CompoundLayer.BRANCH:
         joint = _flags(compounds["is_joint"])
-        return list(np.where(~has, "none", np.where(joint, "joint", "own")))
+        return np.where(~has, "none", np.where(joint, "joint", "own")).tolist()
     if layer is CompoundLayer.STARS:
         stars = compounds["stars"].fillna(0).astype(int).clip(0, 5).astype(str).to_numpy()
-        return list(np.where(has, stars, "no_branch"))
+        return np.where(has, stars, "no_branch").tolist()
     unknown = compounds["mode"].isna().to_numpy()
     if layer is CompoundLayer.PROPERTY:
         return [_property_class(m) for m in compounds["mode"]]
     three = _flags(compounds["three_nos"])
-    return [str(c) for c in np.where(three, "three_nos", np.where(unknown, "unknown", "other"))]
+    return np.where(three, "three_nos", np.where(unknown, "unknown", "other")).tolist()
 
 
 def _property_class(mode: Any) -> str:
@@ -280,7 +280,7 @@ def building_classes(buildings: pd.DataFrame, layer: BuildingLayer | str) -> lis
     layer = BuildingLayer(layer)
     column = {"group": "has_group", "head": "has_head", "zone": "in_zone"}[layer.value]
     yes, no = list(BUILDING_COLORS[layer])
-    return list(np.where(_flags(buildings[column]), yes, no))
+    return np.where(_flags(buildings[column]), yes, no).tolist()
 
 
 def _label(labels: Mapping[str, str], key: str) -> str:
