@@ -1,5 +1,6 @@
 """Read a layer or a table from a file: GeoJSON, GeoPackage, zipped Shapefile, GeoParquet,
-CSV (coordinates or WKT; UTF-8, UTF-8 with BOM, GBK / GB18030 detected) and Excel (.xlsx).
+CSV (coordinates or WKT; UTF-8, UTF-16, GB18030/GBK or Big5, detected by
+:mod:`mapgov.importers.charset`) and Excel (.xlsx).
 
 Every failure is a :class:`~mapgov.errors.DataFileError` naming the file (and row and field
 where they are known). Nothing here writes anything.
@@ -19,6 +20,7 @@ import pyogrio
 import shapely
 
 from mapgov.errors import DataFileError
+from mapgov.importers.charset import decode_text
 
 __all__ = ["MAX_BYTES", "SUFFIXES", "decode_text", "read_layer", "read_table"]
 
@@ -35,23 +37,10 @@ SUFFIXES: Final = (
     ".txt",
     ".xlsx",
 )
-_ENCODINGS: Final = ("utf-8-sig", "gb18030")
 _GUARD: Final = re.compile(r"^'(?=[=+\-@\t\r])")
 _LON: Final = ("lon", "lng", "longitude", "经度", "x", "point_x")
 _LAT: Final = ("lat", "latitude", "纬度", "y", "point_y")
 _WKT: Final = ("wkt", "geometry", "geom", "the_geom", "shape", "几何")
-
-
-def decode_text(data: bytes, path: Path) -> str:
-    """Decode CSV bytes: UTF-8 (with or without BOM), else GB18030 (a superset of GBK)."""
-    if b"\x00" in data[:4096]:
-        raise DataFileError(path, "this is not a text file (binary content)")
-    for enc in _ENCODINGS:
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise DataFileError(path, "cannot read the text: it is neither UTF-8 nor GBK/GB18030")
 
 
 def _check_size(path: Path) -> None:
