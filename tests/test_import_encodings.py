@@ -4,7 +4,6 @@ and a file that does not decode cleanly is refused with file, row and field; nev
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import pytest
@@ -138,12 +137,6 @@ def test_never_mojibake(tmp_path_factory: pytest.TempPathFactory, names: tuple) 
     assert read == rows
 
 
-@pytest.fixture
-def store(demo_db: Path, tmp_path: Path) -> Store:
-    shutil.copy(demo_db, tmp_path / "w.sqlite")
-    return open_store(tmp_path / "w.sqlite")
-
-
 def _facilities(names: list[str]) -> str:
     lines = ["id,kind,name,x,y"]
     lines += [f"F{i},clinic,{n},112.43,34.67" for i, n in enumerate(names, start=1)]
@@ -151,19 +144,22 @@ def _facilities(names: list[str]) -> str:
 
 
 def test_cli_lands_big5_as_written_and_refuses_shift_jis_untouched(
-    store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    work_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = str(store.path)
+    db = str(work_store.path)
     big5 = tmp_path / "tw.csv"
     big5.write_bytes(_facilities(["長樂里衛生站", "信義社區診所"]).encode("big5"))
     args = ["--db", db, "--crs", "EPSG:4326"]
     assert main(["import", "facility", str(big5), *args]) == 0
-    assert list(open_store(store.path).read("facility")["name"]) == ["長樂里衛生站", "信義社區診所"]
-    digest = _sha(store.path)
+    assert list(open_store(work_store.path).read("facility")["name"]) == [
+        "長樂里衛生站",
+        "信義社區診所",
+    ]
+    digest = _sha(work_store.path)
     jp = tmp_path / "jp.csv"
     jp.write_bytes(_facilities(["桜ヶ丘診療所"]).encode("shift_jis"))
     capsys.readouterr()
     assert main(["import", "facility", str(jp), *args]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "Shift-JIS" in err[0] and str(jp) in err[0]
-    assert _sha(store.path) == digest
+    assert _sha(work_store.path) == digest

@@ -33,6 +33,8 @@ from mapgov.importers import (
 )
 from mapgov.store import Store, open_store
 
+from .layerfiles import write_layer
+
 LUOYANG = (112.43, 34.67)
 
 
@@ -97,17 +99,8 @@ def _buildings() -> gpd.GeoDataFrame:
 def test_every_layer_format_reads_the_same(tmp_path: Path, suffix: str) -> None:
     src = _buildings()
     path = tmp_path / f"b{suffix}"
-    if suffix == ".zip":
-        shp = tmp_path / "shp"
-        shp.mkdir()
-        src.to_file(shp / "b.shp", encoding="GBK")  # Chinese shapefiles: GBK + .cpg
-        with zipfile.ZipFile(path, "w") as z:
-            for f in shp.iterdir():
-                z.write(f, f.name)
-    elif suffix == ".parquet":
-        src.to_parquet(path)
-    else:
-        src.to_file(path)
+    # Chinese shapefiles: GBK + .cpg
+    write_layer(src, path, **({"encoding": "GBK"} if suffix == ".zip" else {}))
     frame = read_layer(path)
     mapping = guess_mapping(list(frame.columns), "building")
     layer, problems = prepare_layer(

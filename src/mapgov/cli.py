@@ -509,14 +509,13 @@ def _run_import(args: argparse.Namespace) -> int:
         )
         problems = layer_plan.problems
         rows = 0 if layer_plan.layer is None else len(layer_plan.layer)
-    for problem in problems:
-        print(f"{problem.severity}: {problem}", file=sys.stderr)
     errors = [p for p in problems if p.severity == "error"]
+    for problem in problems:
+        if len(errors) != 1 or problem.severity != "error":  # one error: one line, below
+            print(f"{problem.severity}: {problem}", file=sys.stderr)
     if errors or (not tabular and not layer_plan.ready):
-        print(
-            f"{PROG}: error: {len(errors)} problem(s) in {args.file}; nothing was imported",
-            file=sys.stderr,
-        )
+        what = str(errors[0]) if len(errors) == 1 else f"{len(errors)} problem(s) in {args.file}"
+        print(f"{PROG}: error: {what}; nothing was imported", file=sys.stderr)
         return EXIT_ERROR
     if args.remember:
         dataio.remember_mapping(store, args.table, mapping)

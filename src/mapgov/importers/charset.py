@@ -99,7 +99,11 @@ def _mostly_utf8(data: bytes) -> bool:
 
 def _where(prefix: str) -> tuple[int, int]:
     """Row (from 1, the header's) and column index at the end of the text `prefix`."""
-    rows = list(csv.reader(io.StringIO(prefix + "\x00")))
+    try:
+        rows = list(csv.reader(io.StringIO(prefix + "\x00", newline="")))
+    except csv.Error:  # not CSV-shaped up to here: count lines and commas
+        lines = (prefix + "\x00").splitlines()
+        return len(lines), lines[-1].count(",")
     return len(rows), max(len(rows[-1]) - 1, 0)
 
 

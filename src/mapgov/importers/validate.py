@@ -18,9 +18,10 @@ import pandas as pd
 import pyproj
 import shapely
 
+from mapgov.crs import local_metric
 from mapgov.errors import DataFileError
 from mapgov.i18n import catalogue
-from mapgov.importers.chinacrs import bd09_to_wgs84, gcj02_to_wgs84
+from mapgov.importers.chinacrs import bd09_to_wgs84, gauss_kruger_zones, gcj02_to_wgs84
 from mapgov.importers.mapping import REQUIRED
 from mapgov.model import FacilityKind, RoadKind
 from mapgov.store import table as schema_table
@@ -130,27 +131,105 @@ def _kind_values(table: str) -> dict[str, str]:
     return out
 
 
+def _zone_hint(x: np.ndarray, y: np.ndarray) -> str:
+    zones = gauss_kruger_zones(x, y)
+    if not zones:
+        return "name their coordinate system with --crs"
+    if len(zones) == 1:
+        code, name = zones[0]
+        return f"they fit {name} ({code}): name it with --crs {code}"
+    first, last = zones[0], zones[-1]
+    span = f"{first[1].rsplit(' ', 1)[-1]} to {last[1].rsplit(' ', 1)[-1]}"
+    return (
+        f"they fit the CGCS2000 3-degree Gauss-Kruger zones {span} ({first[0]} to "
+        f"{last[0]}): name the one of your area's central meridian with --crs"
+    )
+
+
+def _numbers(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    xy = shapely.get_coordinates(frame.geometry.to_numpy())
+    return xy[:, 0], xy[:, 1]
+
+
+def _in_degrees(x: np.ndarray, y: np.ndarray) -> bool:
+    return bool((np.abs(x) <= 180).all() and (np.abs(y) <= 90).all())
+
+
+def _span(v: np.ndarray) -> str:
+    return f"{v.min():,.0f} to {v.max():,.0f}" if len(v) else "none"
+
+
+def _check_numbers(
+    frame: gpd.GeoDataFrame, source: pyproj.CRS, path: Path, problems: list[Problem]
+) -> bool:
+    """Whether the numbers can be in `source`: degrees within longitude/latitude ranges for a
+    geographic CRS, more than degrees for a projected one. One problem when not."""
+    x, y = _numbers(frame)
+    x, y = x[np.isfinite(x) & np.isfinite(y)], y[np.isfinite(x) & np.isfinite(y)]
+    if not len(x):
+        return True
+    name = f"{source.name} ({source.to_string()})"
+    if source.is_geographic and not _in_degrees(x, y):
+        if _in_degrees(y, x):
+            msg = "latitude and longitude are swapped: give longitude (x) first"
+        else:
+            msg = (
+                f"the coordinates are not longitude/latitude in degrees as {name} needs "
+                f"(x {_span(x)}, y {_span(y)}): they look like metres; {_zone_hint(x, y)}"
+            )
+        problems.append(Problem(str(path), None, "geometry", msg))
+        return False
+    if source.is_projected and _in_degrees(x, y):
+        msg = (
+            f"the coordinates look like longitude/latitude in degrees, not {name}: name "
+            "EPSG:4326 (or EPSG:4490, CGCS2000) with --crs"
+        )
+        problems.append(Problem(str(path), None, "geometry", msg))
+        return False
+    return True
+
+
 def _to_wgs84(
     frame: gpd.GeoDataFrame, path: Path, crs: str | None, shift: str | None, problems: list[Problem]
 ) -> gpd.GeoDataFrame | None:
-    if frame.crs is None:
-        if not crs:
-            problems.append(
-                Problem(
-                    str(path),
-                    None,
-                    None,
-                    "the layer says nothing of its "
-                    "coordinate system; name one (e.g. EPSG:4326, EPSG:4490)",
-                )
-            )
-            return None
+    """`frame` in EPSG:4326, the GCJ-02 / BD-09 offset undone; None (and a problem) when its
+    coordinate system is unknown or its numbers cannot be in it. `crs` (the user's word)
+    overrides what the file says or its format assumes (GeoJSON: longitude/latitude)."""
+    source = frame.crs
+    if crs:
         try:
-            frame = frame.set_crs(pyproj.CRS.from_user_input(crs))
+            source = pyproj.CRS.from_user_input(crs)
         except pyproj.exceptions.CRSError:
             problems.append(Problem(str(path), None, None, f"unknown coordinate system {crs!r}"))
             return None
-    frame = frame.to_crs("EPSG:4326")
+    if source is None:
+        problems.append(
+            Problem(
+                str(path),
+                None,
+                None,
+                "the layer says nothing of its "
+                "coordinate system; name one (e.g. EPSG:4326, EPSG:4490)",
+            )
+        )
+        return None
+    frame = frame.set_crs(source, allow_override=True)
+    if not _check_numbers(frame, source, path, problems):
+        return None
+    try:
+        frame = frame.to_crs("EPSG:4326")
+    except (pyproj.exceptions.ProjError, pyproj.exceptions.CRSError, ValueError) as err:
+        msg = f"cannot convert from {source.to_string()} to longitude/latitude: {err}"
+        problems.append(Problem(str(path), None, "geometry", msg))
+        return None
+    x, y = _numbers(frame)
+    if not (np.isfinite(x).all() and np.isfinite(y).all() and _in_degrees(x, y)):
+        msg = (
+            f"the coordinates lie outside the area where {source.name} "
+            f"({source.to_string()}) is defined: wrong coordinate system?"
+        )
+        problems.append(Problem(str(path), None, "geometry", msg))
+        return None
     if shift in ("gcj02", "bd09"):
         inverse = gcj02_to_wgs84 if shift == "gcj02" else bd09_to_wgs84
 
@@ -410,7 +489,7 @@ def check_against_store(
             Problem(str(path), int(i) + first_row, column, f"no {parent} {ids.iloc[i]!r}")
         )
     if table == "building" and isinstance(parents, gpd.GeoDataFrame) and len(layer):
-        metric = layer.estimate_utm_crs()
+        metric = local_metric(layer)
         areas = parents.set_index(column).geometry.to_crs(metric)
         points = layer.geometry.representative_point().to_crs(metric).reset_index(drop=True)
         own = gpd.GeoSeries(areas.reindex(ids.astype(str)).to_numpy(), crs=metric)
