@@ -8,6 +8,7 @@ and one error refuses the whole import.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -24,9 +25,19 @@ from mapgov.i18n import catalogue
 from mapgov.importers.chinacrs import bd09_to_wgs84, gauss_kruger_zones, gcj02_to_wgs84
 from mapgov.importers.mapping import REQUIRED
 from mapgov.model import FacilityKind, RoadKind
+from mapgov.store import Table
 from mapgov.store import table as schema_table
 
-__all__ = ["CHINA", "Problem", "check_against_store", "prepare_layer", "whole_numbers"]
+__all__ = [
+    "CHINA",
+    "Problem",
+    "check_against_store",
+    "check_schema",
+    "first_per_place",
+    "prepare_layer",
+    "schema_rules",
+    "whole_numbers",
+]
 
 CHINA: Final = (73.0, 3.0, 136.0, 54.0)  # lon/lat box of mainland China
 _GEOM: Final = {
@@ -441,9 +452,25 @@ def prepare_layer(
     _check_place(wgs, path, first_row, problems)
     wgs = _check_geometry(wgs, table, path, first_row, problems)
     clean = _check_values(wgs, table, path, first_row, problems)
-    return gpd.GeoDataFrame(clean, geometry=wgs.geometry.name, crs="EPSG:4326"), problems[
-        :_MAX_PROBLEMS
-    ]
+    problems += check_schema(clean, table, path=path, first_row=first_row)
+    return gpd.GeoDataFrame(clean, geometry=wgs.geometry.name, crs="EPSG:4326"), first_per_place(
+        problems
+    )[:_MAX_PROBLEMS]
+
+
+def first_per_place(problems: list[Problem]) -> list[Problem]:
+    """`problems` without a second error on the same row and field (checks overlap: the store's
+    constraints repeat some of the friendlier checks above)."""
+    seen: set[tuple[int | None, str | None]] = set()
+    out = []
+    for p in problems:
+        place = (p.row, p.field)
+        if p.severity == "error" and p.row is not None and place in seen:
+            continue
+        if p.severity == "error":
+            seen.add(place)
+        out.append(p)
+    return out
 
 
 _PARENT: Final = {
@@ -503,4 +530,103 @@ def check_against_store(
                     f"lies outside its compound {ids.iloc[i]!r} ({away[i]:.0f} m away)",
                 )
             )
+    return problems
+
+
+_RULES: Final = (  # the CHECK forms of the layer tables, as pandas tests; see schema_rules
+    (re.compile(r"^(\w+) IN \((.*)\)$"), "in"),
+    (re.compile(r"^(?:(\w+) IS NULL OR )?(\w+) >= (-?\d+)$"), "min"),
+    (re.compile(r"^(\w+) BETWEEN (-?\d+) AND (-?\d+)$"), "between"),
+    (re.compile(r"^(\w+) <= (\w+)$"), "le"),
+)
+
+
+def schema_rules(spec: Table) -> list[tuple[str, tuple[str, ...]]]:
+    """Each CHECK of `spec` as (kind, arguments): ("in", (column, *values)), ("min",
+    (column, bound)), ("between", (column, low, high)) or ("le", (column, other)).
+
+    Raises
+    ------
+    ValueError
+        For a CHECK of another form, so that a new constraint in the schema cannot go
+        unchecked by a dry run.
+    """
+    checks = [ddl for _, ddl in spec.columns] + list(spec.constraints)
+    rules: list[tuple[str, tuple[str, ...]]] = []
+    for ddl in checks:
+        for body in re.findall(r"CHECK \((.*)\)", ddl):
+            for pattern, kind in _RULES:
+                m = pattern.match(body)
+                if m:
+                    args = tuple(a for a in m.groups() if a is not None)
+                    if kind == "min":
+                        args = args[-2:]  # "x IS NULL OR x >= 0" names x twice
+                    if kind == "in":
+                        values = tuple(v.strip().strip("'") for v in args[1].split(","))
+                        args = (args[0], *values)
+                    rules.append((kind, args))
+                    break
+            else:
+                msg = f"table {spec.name}: a CHECK that imports do not test: {body}"
+                raise ValueError(msg)
+    return rules
+
+
+def _defaults(spec: Table) -> dict[str, float]:
+    out = {}
+    for column, ddl in spec.columns:
+        m = re.search(r"DEFAULT (-?\d+)", ddl)
+        if m:
+            out[column] = float(m.group(1))
+    return out
+
+
+def check_schema(
+    layer: gpd.GeoDataFrame, table: str, *, path: Path, first_row: int = 1
+) -> list[Problem]:
+    """Every row and field of `layer` that the store's NOT NULL and CHECK constraints of
+    `table` would refuse, as the import would write it (columns the layer lacks take the
+    store's default)."""
+    spec = schema_table(table)
+    problems: list[Problem] = []
+    frame = pd.DataFrame(layer).reset_index(drop=True)
+    defaults = _defaults(spec)
+
+    def add(mask: pd.Series | np.ndarray, field: str, message: str) -> None:
+        flags = pd.Series(mask).fillna(False).to_numpy(dtype=bool)  # NA: no value to test
+        for i in np.flatnonzero(flags)[:_MAX_PROBLEMS]:
+            problems.append(Problem(str(path), int(i) + first_row, field, message))
+
+    for column, ddl in spec.columns:
+        if "NOT NULL" not in ddl or column == "geom":
+            continue
+        if column in frame.columns:
+            empty = frame[column].isna() | (frame[column].astype(str).str.strip() == "")
+            hint = " (write 0 if there are none)" if column in defaults else ""
+            add(empty, column, f"is empty; the database needs a value here{hint}")
+        elif column not in defaults and not (column == "road_id" or column.endswith("_at")):
+            problems.append(Problem(str(path), None, column, "no column holds this field"))
+
+    def values(column: str) -> pd.Series:
+        if column in frame.columns:
+            return pd.to_numeric(frame[column], errors="coerce")
+        return pd.Series(defaults.get(column, np.nan), index=frame.index)
+
+    for kind, args in schema_rules(spec):
+        column = args[0]
+        if column not in frame.columns and kind != "le":
+            continue
+        if kind == "in":
+            given = frame[column].notna() & (frame[column].astype(str).str.strip() != "")
+            add(given & ~frame[column].isin(args[1:]), column, "is not one of the known kinds")
+        elif kind == "min":
+            add(values(column) < float(args[1]), column, f"must be at least {args[1]}")
+        elif kind == "between":
+            v = values(column)
+            add((v < float(args[1])) | (v > float(args[2])), column,
+                f"must be from {args[1]} to {args[2]}")  # fmt: skip
+        elif column in frame.columns or args[1] in frame.columns:
+            more = (values(column) > values(args[1])).fillna(False)
+            what = "in the file" if args[1] in frame.columns else "left empty: the file has none"
+            add(more, column, f"must not exceed {args[1]} ({what})")
     return problems
