@@ -4,13 +4,15 @@ layer and OSM imports."""
 
 from __future__ import annotations
 
+import hashlib
 import random
 from pathlib import Path
 
 import osmium
 import pytest
 
-from mapgov.importers.osm import read_osm
+from mapgov.cli import main
+from mapgov.importers.osm import import_osm, read_osm
 
 from .test_import_osm import _helsinki
 
@@ -58,3 +60,21 @@ def test_an_unsorted_extract_reads_like_the_sorted_one(helsinki: Path, tmp_path:
     assert {k: len(v) for k, v in tables.items()} == {k: len(v) for k, v in expected.items()}
     assert sorted(tables["building"]["building_id"]) == sorted(expected["building"]["building_id"])
     assert not list(tmp_path.glob("*.tmp*"))  # the sorted copy is gone
+
+
+def test_a_street_outside_china_goes_out_and_back_in(
+    helsinki: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "helsinki.sqlite"
+    import_osm(helsinki, db)
+    for table in ("building", "facility", "road", "compound"):
+        out = tmp_path / f"{table}.geojson"
+        assert main(["export", table, str(out), "--db", str(db)]) == 0
+        assert main(["import", table, str(out), "--db", str(db)]) == 0, capsys.readouterr().err
+    digest = hashlib.sha256(db.read_bytes()).hexdigest()
+    capsys.readouterr()
+    shifted = tmp_path / "facility.geojson"
+    assert main(["import", "facility", str(shifted), "--db", str(db), "--shift", "gcj02"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "outside China" in err[0] and "gcj02" in err[0], err
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == digest

@@ -147,9 +147,13 @@ def test_swapped_and_foreign_coordinates_are_caught(tmp_path: Path) -> None:
         read_layer(path), guess_mapping(["编号", "设施类型", "名称"], "facility"), "facility"
     )
     _, problems = prepare_layer(frame, "facility", path=path, crs="EPSG:4326", first_row=2)
-    assert [str(p) for p in problems] == [
-        f"{path}, row 2, field 'geometry': lies outside China (2.35000, 48.85000): wrong "
-        "coordinate system or wrong numbers?"
+    assert problems == []  # places anywhere are accepted, as `import osm` accepts them
+    _, problems = prepare_layer(
+        frame, "facility", path=path, crs="EPSG:4326", shift="gcj02", first_row=2
+    )
+    assert [p.message.split(" (")[0] for p in problems] == [
+        "--shift gcj02 undoes an offset that Chinese map providers apply only inside China, "
+        "and 1 coordinate(s) lie outside China"
     ]
 
 

@@ -4,6 +4,10 @@ Every problem names the file, the row (spreadsheet rows count the header as row 
 features from 1) and the field. Geometry that is invalid but safely repairable (the repaired
 shape keeps its type and area within 1 %) is repaired and reported; anything else is an error,
 and one error refuses the whole import.
+
+Places anywhere on Earth are accepted, as ``import osm`` accepts them (a street exported from
+mapgov goes back in); only undoing a GCJ-02 / BD-09 offset outside China is refused, since the
+providers apply it only inside China.
 """
 
 from __future__ import annotations
@@ -22,7 +26,12 @@ import shapely
 from mapgov.crs import local_metric
 from mapgov.errors import DataFileError
 from mapgov.i18n import catalogue
-from mapgov.importers.chinacrs import bd09_to_wgs84, gauss_kruger_zones, gcj02_to_wgs84
+from mapgov.importers.chinacrs import (
+    bd09_to_wgs84,
+    gauss_kruger_zones,
+    gcj02_to_wgs84,
+    in_china,
+)
 from mapgov.importers.mapping import REQUIRED
 from mapgov.model import FacilityKind, RoadKind
 from mapgov.store import Table
@@ -39,7 +48,7 @@ __all__ = [
     "whole_numbers",
 ]
 
-CHINA: Final = (73.0, 3.0, 136.0, 54.0)  # lon/lat box of mainland China
+CHINA: Final = (73.0, 3.0, 136.0, 54.0)  # lon/lat box of China, for reports (not a refusal)
 _GEOM: Final = {
     "building": ("Polygon", "MultiPolygon"),
     "compound": ("Polygon", "MultiPolygon"),
@@ -241,7 +250,25 @@ def _to_wgs84(
         )
         problems.append(Problem(str(path), None, "geometry", msg))
         return None
+    return _unshift(frame, shift, path, problems)
+
+
+def _unshift(
+    frame: gpd.GeoDataFrame, shift: str | None, path: Path, problems: list[Problem]
+) -> gpd.GeoDataFrame | None:
+    """`frame` (EPSG:4326) with a GCJ-02 / BD-09 offset undone; None (and a problem) when
+    coordinates lie outside China, where the providers apply none."""
+    x, y = _numbers(frame)
     if shift in ("gcj02", "bd09"):
+        outside = ~in_china(x, y)
+        if outside.any():
+            msg = (
+                f"--shift {shift} undoes an offset that Chinese map providers apply only inside "
+                f"China, and {int(outside.sum())} coordinate(s) lie outside China (e.g. "
+                f"{x[outside][0]:.5f}, {y[outside][0]:.5f}): import without --shift"
+            )
+            problems.append(Problem(str(path), None, "geometry", msg))
+            return None
         inverse = gcj02_to_wgs84 if shift == "gcj02" else bd09_to_wgs84
 
         def undo(xy: np.ndarray) -> np.ndarray:
@@ -249,39 +276,6 @@ def _to_wgs84(
 
         frame = frame.set_geometry(shapely.transform(frame.geometry.to_numpy(), undo))
     return frame
-
-
-def _check_place(
-    frame: gpd.GeoDataFrame, path: Path, first_row: int, problems: list[Problem]
-) -> None:
-    pts = frame.geometry.representative_point()
-    x, y = pts.x.to_numpy(), pts.y.to_numpy()
-    ok = ~np.isnan(x)
-    lon_box = (x >= CHINA[0]) & (x <= CHINA[2])
-    lat_box = (y >= CHINA[1]) & (y <= CHINA[3])
-    swapped = ok & (x >= CHINA[1]) & (x <= CHINA[3]) & (y >= CHINA[0]) & (y <= CHINA[2])
-    outside = ok & ~(lon_box & lat_box)
-    if outside.any() and swapped[outside].all():
-        problems.append(
-            Problem(
-                str(path),
-                None,
-                None,
-                "latitude and longitude are swapped: "
-                "the points fall in China only the other way round",
-            )
-        )
-        return
-    for i in np.flatnonzero(outside)[:20]:
-        problems.append(
-            Problem(
-                str(path),
-                int(i) + first_row,
-                "geometry",
-                f"lies outside China ({x[i]:.5f}, {y[i]:.5f}): wrong "
-                "coordinate system or wrong numbers?",
-            )
-        )
 
 
 def _check_geometry(
@@ -449,7 +443,6 @@ def prepare_layer(
     if wgs is None:
         return None, problems
     wgs = wgs.reset_index(drop=True)
-    _check_place(wgs, path, first_row, problems)
     wgs = _check_geometry(wgs, table, path, first_row, problems)
     clean = _check_values(wgs, table, path, first_row, problems)
     problems += check_schema(clean, table, path=path, first_row=first_row)
