@@ -60,6 +60,8 @@ class LayerPlan:
     columns: list[str]
     layer: gpd.GeoDataFrame | None
     problems: list[Problem] = field(default_factory=list)
+    layer_name: str | None = None
+    """The layer read from a file that holds several (None: the file's only or first one)."""
 
     @property
     def errors(self) -> list[Problem]:
@@ -80,6 +82,7 @@ def plan_layer(
     mapping: Mapping[str, str] | None = None,
     crs: str | None = None,
     shift: str | None = None,
+    layer: str | None = None,
 ) -> LayerPlan:
     """Read, map and check a layer for `table`; write nothing.
 
@@ -89,6 +92,9 @@ def plan_layer(
         field -> source column; guessed from the column names when None.
     crs, shift
         As :func:`~mapgov.importers.prepare_layer` takes them.
+    layer
+        The layer of a file that holds several (:func:`~mapgov.importers.list_layers`); the
+        first when None.
 
     Raises
     ------
@@ -101,11 +107,11 @@ def plan_layer(
         msg = f"cannot import table {table!r}; tables: {', '.join(LAYER_TABLES)}"
         raise ValidationError(msg)
     path = Path(path)
-    frame = read_layer(path)
+    frame = read_layer(path, layer=layer)
     columns = [str(c) for c in frame.columns if c != frame.geometry.name]
     chosen = dict(mapping) if mapping is not None else guess_mapping(columns, table)
     first_row = 2 if path.suffix.lower() in (".csv", ".txt", ".xlsx") else 1
-    layer, problems = prepare_layer(
+    prepared, problems = prepare_layer(
         apply_mapping(frame, chosen, table),
         table,
         path=path,
@@ -113,9 +119,10 @@ def plan_layer(
         shift=shift,
         first_row=first_row,
     )
-    plan = LayerPlan(table, str(path), chosen, columns, layer, problems)
-    if layer is None:
+    plan = LayerPlan(table, str(path), chosen, columns, prepared, problems, layer_name=layer)
+    if prepared is None:
         return plan
+    layer = prepared
     if table in _PARENTS:
         parent, cols = _PARENTS[table]
         parents = store.read(parent, columns=cols)
