@@ -15,7 +15,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from shapely.geometry import Point
 
 from mapgov.i18n import t
@@ -51,6 +51,15 @@ def _open(page: Page, server: tb.Server, tab: str) -> None:
     page.goto(f"{server.url}/data?user=S001-admin")
     expect(page.locator("h1").first).to_have_text(t("page.data.title"))
     page.get_by_role("tab", name=t(f"data_page.tab.{tab}")).click()
+
+
+def _layer_tab(page: Page, server: tb.Server, table: str) -> Locator:
+    """The layer tab, with `table` chosen as the target of the import."""
+    _open(page, server, "layer")
+    panel = page.locator('[role="tabpanel"]:visible')
+    panel.get_by_role("combobox", name=t("data_page.target")).click()
+    page.get_by_role("option", name=t(f"data_page.table.{table}")).click()
+    return panel
 
 
 def _upload(page: Page, path: Path) -> None:
@@ -112,10 +121,7 @@ def test_a_facility_layer_with_a_bad_row_is_shown_and_refused(
     path = tmp_path / "设施.geojson"
     layer.to_file(path, driver="GeoJSON")
     page = visit.page
-    _open(page, server, "layer")
-    panel = page.locator('[role="tabpanel"]:visible')
-    panel.get_by_role("combobox", name=t("data_page.target")).click()
-    page.get_by_role("option", name=t("data_page.table.facility")).click()
+    _layer_tab(page, server, "facility")
     _upload(page, path)
     page.get_by_role("button", name=t("data_page.check")).click()
     expect(page.get_by_text(t("data_page.refused", count=1))).to_be_visible()
@@ -125,6 +131,28 @@ def test_a_facility_layer_with_a_bad_row_is_shown_and_refused(
     expect(preview.locator("path.leaflet-interactive")).to_have_count(3)
     expect(page.get_by_role("button", name=t("data_page.confirm"))).to_have_count(0)
     assert len(store.read("facility")) == len(before)
+    assert [e for e in visit.errors if "Traceback" in e] == []
+
+
+def test_a_geopackage_of_several_layers_is_read_from_the_layer_picked(
+    server: tb.Server, visit: tb.Visit, data_db: Path, tmp_path: Path
+) -> None:
+    store = open_store(data_db)
+    facilities = store.read("facility")
+    path = tmp_path / "街道.gpkg"
+    store.read("road").iloc[:5].to_file(path, layer="道路", driver="GPKG")
+    facilities.to_file(path, layer="设施", driver="GPKG")
+    page = visit.page
+    panel = _layer_tab(page, server, "facility")
+    _upload(page, path)
+    picker = panel.get_by_role("combobox", name=t("data_page.layer_pick"))
+    expect(picker).to_be_visible()
+    picker.click()
+    page.get_by_role("option", name="设施").click()
+    page.get_by_role("button", name=t("data_page.check")).click()
+    expect(page.get_by_role("button", name=t("data_page.confirm"))).to_be_visible()
+    preview = page.frame_locator(tb.FOLIUM_IFRAME)
+    expect(preview.locator("path.leaflet-interactive")).to_have_count(len(facilities))
     assert [e for e in visit.errors if "Traceback" in e] == []
 
 

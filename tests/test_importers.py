@@ -33,6 +33,8 @@ from mapgov.importers import (
 )
 from mapgov.store import Store, open_store
 
+from .layerfiles import write_layer
+
 LUOYANG = (112.43, 34.67)
 
 
@@ -97,17 +99,8 @@ def _buildings() -> gpd.GeoDataFrame:
 def test_every_layer_format_reads_the_same(tmp_path: Path, suffix: str) -> None:
     src = _buildings()
     path = tmp_path / f"b{suffix}"
-    if suffix == ".zip":
-        shp = tmp_path / "shp"
-        shp.mkdir()
-        src.to_file(shp / "b.shp", encoding="GBK")  # Chinese shapefiles: GBK + .cpg
-        with zipfile.ZipFile(path, "w") as z:
-            for f in shp.iterdir():
-                z.write(f, f.name)
-    elif suffix == ".parquet":
-        src.to_parquet(path)
-    else:
-        src.to_file(path)
+    # Chinese shapefiles: GBK + .cpg
+    write_layer(src, path, **({"encoding": "GBK"} if suffix == ".zip" else {}))
     frame = read_layer(path)
     mapping = guess_mapping(list(frame.columns), "building")
     layer, problems = prepare_layer(
@@ -154,9 +147,13 @@ def test_swapped_and_foreign_coordinates_are_caught(tmp_path: Path) -> None:
         read_layer(path), guess_mapping(["编号", "设施类型", "名称"], "facility"), "facility"
     )
     _, problems = prepare_layer(frame, "facility", path=path, crs="EPSG:4326", first_row=2)
-    assert [str(p) for p in problems] == [
-        f"{path}, row 2, field 'geometry': lies outside China (2.35000, 48.85000): wrong "
-        "coordinate system or wrong numbers?"
+    assert problems == []  # places anywhere are accepted, as `import osm` accepts them
+    _, problems = prepare_layer(
+        frame, "facility", path=path, crs="EPSG:4326", shift="gcj02", first_row=2
+    )
+    assert [p.message.split(" (")[0] for p in problems] == [
+        "--shift gcj02 undoes an offset that Chinese map providers apply only inside China, "
+        "and 1 coordinate(s) lie outside China"
     ]
 
 

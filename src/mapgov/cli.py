@@ -37,6 +37,7 @@ from mapgov.config import DB_ENV, default_db_path
 from mapgov.errors import MapgovError, StoreError, ValidationError
 
 if TYPE_CHECKING:  # the CLI starts fast: geopandas only when a command needs it
+    from mapgov.importers import Problem
     from mapgov.store import Store
 
 __all__ = ["MAX_SCALE", "main"]
@@ -407,6 +408,9 @@ def _add_import(sub: argparse._SubParsersAction[_Parser]) -> None:
         metavar="FIELD=COLUMN",
         help="which column holds a field (repeatable); guessed otherwise",
     )
+    p.add_argument(
+        "--layer", help="the layer of a file that holds several (GeoPackage ...); default: first"
+    )
     p.add_argument("--dry-run", action="store_true", help="check only, write nothing")
     p.add_argument(
         "--remember",
@@ -431,8 +435,8 @@ def _add_import(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _run_import_osm(args: argparse.Namespace) -> int:
-    if args.crs or args.shift or args.map:
-        msg = "--crs, --shift and --map do not apply to OpenStreetMap data (always WGS 84)"
+    if args.crs or args.shift or args.map or args.layer:
+        msg = "--crs, --shift, --map and --layer do not apply to OpenStreetMap data"
         raise ValidationError(msg)
     from mapgov.i18n import t
     from mapgov.importers.osm import import_osm, load_tag_table
@@ -477,6 +481,31 @@ def _import_mapping(
     return mapping
 
 
+def _refused(problems: Sequence[Problem], path: Path) -> bool:
+    """Print the problems on stderr (one error: one line); whether any refuses the import."""
+    errors = [p for p in problems if p.severity == "error"]
+    for problem in problems:
+        if len(errors) != 1 or problem.severity != "error":  # one error: one line, below
+            print(f"{problem.severity}: {problem}", file=sys.stderr)
+    if errors:
+        what = str(errors[0]) if len(errors) == 1 else f"{len(errors)} problem(s) in {path}"
+        print(f"{PROG}: error: {what}; nothing was imported", file=sys.stderr)
+    return bool(errors)
+
+
+def _say_layer(path: Path, layer: str | None) -> None:
+    """Name the layer read from a file that holds several."""
+    from mapgov.importers import list_layers
+
+    names = list_layers(path)
+    if len(names) > 1:
+        name = layer or names[0]
+        print(
+            f"layer {name} ({names.index(name) + 1} of {len(names)}: {', '.join(names)}; "
+            "choose one with --layer)"
+        )
+
+
 def _run_import(args: argparse.Namespace) -> int:
     if args.table == _OSM:
         return _run_import_osm(args)
@@ -491,7 +520,12 @@ def _run_import(args: argparse.Namespace) -> int:
 
     store = open_store(args.db if args.db is not None else default_db_path())
     tabular = args.table in _TABLE_KINDS
-    frame = read_table(args.file) if tabular else read_layer(args.file)
+    if tabular and args.layer:
+        msg = "--layer is for map layers (building, compound, facility, road)"
+        raise ValidationError(msg)
+    frame = read_table(args.file) if tabular else read_layer(args.file, layer=args.layer)
+    if not tabular:
+        _say_layer(args.file, args.layer)
     columns = [str(c) for c in frame.columns if c != getattr(frame, "_geometry_column_name", "")]
     mapping = _import_mapping(store, args.table, columns, args.map)
     print("columns: " + ", ".join(f"{k}<-{v}" for k, v in mapping.items()))
@@ -505,18 +539,17 @@ def _run_import(args: argparse.Namespace) -> int:
         )
     else:
         layer_plan = plan_layer(
-            store, args.file, args.table, mapping=mapping, crs=args.crs, shift=args.shift
+            store,
+            args.file,
+            args.table,
+            mapping=mapping,
+            crs=args.crs,
+            shift=args.shift,
+            layer=args.layer,
         )
         problems = layer_plan.problems
         rows = 0 if layer_plan.layer is None else len(layer_plan.layer)
-    for problem in problems:
-        print(f"{problem.severity}: {problem}", file=sys.stderr)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors or (not tabular and not layer_plan.ready):
-        print(
-            f"{PROG}: error: {len(errors)} problem(s) in {args.file}; nothing was imported",
-            file=sys.stderr,
-        )
+    if _refused(problems, args.file) or (not tabular and not layer_plan.ready):
         return EXIT_ERROR
     if args.remember:
         dataio.remember_mapping(store, args.table, mapping)

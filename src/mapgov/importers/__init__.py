@@ -14,7 +14,7 @@ from mapgov.importers.chinacrs import (
 )
 from mapgov.importers.load import backup, export_table, import_layers, restore
 from mapgov.importers.mapping import FIELDS, apply_mapping, guess_mapping
-from mapgov.importers.read import read_layer, read_table
+from mapgov.importers.read import list_layers, read_layer, read_table
 from mapgov.importers.validate import Problem, prepare_layer
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "gcj02_to_wgs84",
     "guess_mapping",
     "import_layers",
+    "list_layers",
     "prepare_layer",
     "read_layer",
     "read_table",

@@ -1,5 +1,5 @@
-"""China's obfuscated coordinate systems: GCJ-02 (Gaode/Amap, Tencent, Google China) and
-BD-09 (Baidu), to and from WGS 84.
+"""China's coordinate systems: the obfuscated GCJ-02 (Gaode/Amap, Tencent, Google China) and
+BD-09 (Baidu), to and from WGS 84; and which CGCS2000 Gauss-Krüger zones fit numbers in metres.
 
 GCJ-02 shifts WGS 84 by a published non-linear offset (up to several hundred metres). The
 forward formula is exact; its inverse has no closed form and is solved here by fixed-point
@@ -7,16 +7,27 @@ iteration to below 1e-7 degrees (about 1 cm), far better than the 1-2 m of the u
 inverse. BD-09 is a further rotation and shift of GCJ-02 with an exact inverse up to the
 published formula's own rounding (about 1e-6 degrees). Outside mainland China the offsets are
 not applied (as by the providers). All functions are vectorised over numpy arrays.
+
+Surveying offices deliver CGCS2000 / 3-degree Gauss-Krüger coordinates, eastings with the zone
+number in front (``37 500 000``: zone 37, EPSG:4513-4533) or without it (``500 000``: named by
+central meridian, EPSG:4534-4554). :func:`gauss_kruger_zones` names the zones in which given
+numbers fall inside the zone's area of use (from the EPSG database that pyproj ships).
 """
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
+import pyproj
+from pyproj.database import query_crs_info
+from pyproj.enums import PJType
 
 __all__ = [
     "ACCURACY_M",
     "bd09_to_gcj02",
     "bd09_to_wgs84",
+    "gauss_kruger_zones",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
     "in_china",
@@ -105,3 +116,31 @@ def bd09_to_gcj02(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndar
 def bd09_to_wgs84(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """BD-09 -> WGS 84."""
     return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
+
+
+@functools.cache
+def _zones() -> tuple[tuple[str, str, tuple[float, float, float, float]], ...]:
+    infos = query_crs_info(auth_name="EPSG", pj_types=PJType.PROJECTED_CRS)
+    return tuple(
+        (f"EPSG:{i.code}", i.name, i.area_of_use.bounds)
+        for i in infos
+        if i.name.startswith("CGCS2000 / 3-degree Gauss-Kruger") and i.area_of_use is not None
+    )
+
+
+def gauss_kruger_zones(x: np.ndarray, y: np.ndarray) -> list[tuple[str, str]]:
+    """(code, name) of each CGCS2000 3-degree Gauss-Krüger zone whose area of use holds every
+    point (x = easting, y = northing, in metres), in EPSG code order."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if not len(x):
+        return []
+    fits = []
+    for code, name, (west, south, east, north) in _zones():
+        lon, lat = pyproj.Proj(code)(x, y, inverse=True, errcheck=False)  # CGCS2000 degrees
+        lon, lat = np.asarray(lon), np.asarray(lat)
+        inside = (lon >= west - 0.01) & (lon <= east + 0.01) & (lat >= south) & (lat <= north)
+        if inside.all():
+            fits.append((code, name))
+    return fits

@@ -31,6 +31,7 @@ and everything left out with the reason, are in the :class:`OsmReport`.
 from __future__ import annotations
 
 import re
+import tempfile
 import time
 import tomllib
 from collections import Counter
@@ -272,8 +273,53 @@ def _check_file(path: Path) -> None:
         raise DataFileError(path, msg)
 
 
+def _sorted_copy(path: Path, out: Path) -> Path:
+    """`path` rewritten to `out` with nodes, ways and relations each sorted by id, as
+    libosmium's location and area handlers need (pyosmium; no external tool). Every object is
+    held in memory once, which the file size limit keeps within a district's extract."""
+    mutable = osmium.osm.mutable
+    nodes: list[Any] = []
+    ways: list[Any] = []
+    relations: list[Any] = []
+    for o in osmium.FileProcessor(str(path)):
+        tags = dict(o.tags)
+        if isinstance(o, osmium.osm.Node):
+            loc = (o.location.lon, o.location.lat) if o.location.valid() else None
+            nodes.append(mutable.Node(id=o.id, location=loc, tags=tags))
+        elif isinstance(o, osmium.osm.Way):
+            ways.append(mutable.Way(id=o.id, nodes=[n.ref for n in o.nodes], tags=tags))
+        elif isinstance(o, osmium.osm.Relation):
+            members = [(m.type, m.ref, m.role) for m in o.members]
+            relations.append(mutable.Relation(id=o.id, members=members, tags=tags))
+    writer = osmium.SimpleWriter(str(out))
+    try:
+        for group, add in ((nodes, writer.add_node), (ways, writer.add_way),
+                           (relations, writer.add_relation)):  # fmt: skip
+            for obj in sorted(group, key=lambda o: o.id):
+                add(obj)
+    finally:
+        writer.close()
+    return out
+
+
 def _scan(path: Path) -> _Raw:
-    """One pass over the file: tagged nodes, highway ways with node ids, assembled areas."""
+    """One pass over the file: tagged nodes, highway ways with node ids, assembled areas. A
+    valid file whose objects are not sorted by id is sorted into a temporary copy first."""
+    try:
+        return _scan_sorted(path, path)
+    except DataFileError as err:
+        if "out of order" not in str(err):
+            raise
+    with tempfile.TemporaryDirectory(prefix="mapgov-osm-") as tmp:
+        try:
+            copy = _sorted_copy(path, Path(tmp) / "sorted.osm.pbf")
+        except RuntimeError as err:
+            msg = f"cannot read the OpenStreetMap data: {err}"
+            raise DataFileError(path, msg) from err
+        return _scan_sorted(copy, path)
+
+
+def _scan_sorted(path: Path, named: Path) -> _Raw:
     raw = _Raw()
     wkb = osmium.geom.WKBFactory()
     processor = (
@@ -303,7 +349,7 @@ def _scan(path: Path) -> _Raw:
                 raw.areas.append((osm_id, dict(obj.tags), geom))
     except RuntimeError as err:  # libosmium: "PBF error: ...", "XML parsing error at line ..."
         msg = f"cannot read the OpenStreetMap data: {err}"
-        raise DataFileError(path, msg) from err
+        raise DataFileError(named, msg) from err
     return raw
 
 

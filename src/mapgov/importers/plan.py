@@ -9,33 +9,45 @@ all or nothing. The data page shows the plan (preview map, problems) between the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
 import geopandas as gpd
+import numpy as np
 
 from mapgov.errors import ValidationError
 from mapgov.importers.load import import_layers
 from mapgov.importers.mapping import apply_mapping, guess_mapping
 from mapgov.importers.read import read_layer
-from mapgov.importers.validate import Problem, check_against_store, prepare_layer
-from mapgov.store import Store
+from mapgov.importers.validate import (
+    Problem,
+    check_against_store,
+    first_per_place,
+    prepare_layer,
+)
+from mapgov.store import TABLES, Store, Table
+from mapgov.store import table as schema_table
 
 __all__ = ["LAYER_TABLES", "LayerPlan", "land_layer", "plan_layer"]
 
 LAYER_TABLES: Final = ("compound", "building", "facility", "road")
-_CHILDREN: Final = {  # table -> records elsewhere that point at its rows
-    "compound": (("building", "compound_id"), ("issue", "compound_id")),
-    "building": (("issue", "building_id"), ("party_member", "building_id"),
-                 ("zone_building", "building_id")),
-}  # fmt: skip
-_PARENTS: Final = {
+_PARENTS: Final = {  # what check_against_store compares a layer with
     "building": ("compound", ["compound_id", "geom"]),
     "compound": ("grid", ["grid_id"]),
     "facility": ("community", ["community_id"]),
 }
+
+
+def _references(spec: Table) -> list[tuple[str, str, str]]:
+    """(column, parent table, parent column) of each foreign key of `spec`."""
+    return [
+        (column, m.group(1), m.group(2))
+        for column, ddl in spec.columns
+        if (m := re.search(r"REFERENCES (\w+) \((\w+)\)", ddl))
+    ]
 
 
 @dataclass
@@ -48,6 +60,8 @@ class LayerPlan:
     columns: list[str]
     layer: gpd.GeoDataFrame | None
     problems: list[Problem] = field(default_factory=list)
+    layer_name: str | None = None
+    """The layer read from a file that holds several (None: the file's only or first one)."""
 
     @property
     def errors(self) -> list[Problem]:
@@ -68,6 +82,7 @@ def plan_layer(
     mapping: Mapping[str, str] | None = None,
     crs: str | None = None,
     shift: str | None = None,
+    layer: str | None = None,
 ) -> LayerPlan:
     """Read, map and check a layer for `table`; write nothing.
 
@@ -77,6 +92,9 @@ def plan_layer(
         field -> source column; guessed from the column names when None.
     crs, shift
         As :func:`~mapgov.importers.prepare_layer` takes them.
+    layer
+        The layer of a file that holds several (:func:`~mapgov.importers.list_layers`); the
+        first when None.
 
     Raises
     ------
@@ -89,11 +107,11 @@ def plan_layer(
         msg = f"cannot import table {table!r}; tables: {', '.join(LAYER_TABLES)}"
         raise ValidationError(msg)
     path = Path(path)
-    frame = read_layer(path)
+    frame = read_layer(path, layer=layer)
     columns = [str(c) for c in frame.columns if c != frame.geometry.name]
     chosen = dict(mapping) if mapping is not None else guess_mapping(columns, table)
     first_row = 2 if path.suffix.lower() in (".csv", ".txt", ".xlsx") else 1
-    layer, problems = prepare_layer(
+    prepared, problems = prepare_layer(
         apply_mapping(frame, chosen, table),
         table,
         path=path,
@@ -101,33 +119,49 @@ def plan_layer(
         shift=shift,
         first_row=first_row,
     )
-    plan = LayerPlan(table, str(path), chosen, columns, layer, problems)
-    if layer is None:
+    plan = LayerPlan(table, str(path), chosen, columns, prepared, problems, layer_name=layer)
+    if prepared is None:
         return plan
-    parent, cols = _PARENTS.get(table, (None, []))
-    if parent is not None:
+    layer = prepared
+    if table in _PARENTS:
+        parent, cols = _PARENTS[table]
         parents = store.read(parent, columns=cols)
         plan.problems += check_against_store(layer, table, parents, path=path, first_row=first_row)
-    key = f"{table}_id"
-    for child, column in _CHILDREN.get(table, ()):
-        if key not in layer.columns:
-            break
-        kept = set(layer[key].astype(str))
-        used = store.query(f"SELECT DISTINCT {column} FROM {child} WHERE {column} IS NOT NULL")[
-            column
-        ]
-        lost = sorted(set(used.astype(str)) - kept)
-        if lost:
-            plan.problems.append(
-                Problem(
-                    str(path),
-                    None,
-                    key,
-                    f"{len(lost)} {table}(s) that {child} records in the database point at are "
-                    f"not in this file (e.g. {', '.join(lost[:3])}); keep them in the file",
-                )
-            )
+    plan.problems += _foreign_keys(store, layer, table, path, first_row)
+    plan.problems = first_per_place(plan.problems)
     return plan
+
+
+def _foreign_keys(
+    store: Store, layer: gpd.GeoDataFrame, table: str, path: Path, first_row: int
+) -> list[Problem]:
+    """What the store's foreign keys would refuse: a row naming a parent that does not exist,
+    and records of other tables pointing at rows of `table` that the layer drops."""
+    problems: list[Problem] = []
+    for column, parent, key in _references(schema_table(table)):
+        if column not in layer.columns:
+            continue
+        ids = layer[column]
+        given = ids.notna() & (ids.astype(str).str.strip() != "")
+        known = set(store.read(parent, columns=[key])[key].astype(str))
+        for i in np.flatnonzero((given & ~ids.astype(str).isin(known)).to_numpy())[:20]:
+            problems.append(
+                Problem(str(path), int(i) + first_row, column, f"no {parent} {ids.iloc[i]!r}")
+            )
+    for spec in TABLES:
+        for column, parent, key in _references(spec):
+            if parent != table or spec.name == table or key not in layer.columns:
+                continue
+            kept = set(layer[key].astype(str))
+            used = store.read(spec.name, columns=[column])[column].dropna().astype(str)
+            lost = sorted(set(used) - kept)
+            if lost:
+                msg = (
+                    f"{len(lost)} {table}(s) that {spec.name} records in the database point "
+                    f"at are not in this file (e.g. {', '.join(lost[:3])}); keep them in the file"
+                )
+                problems.append(Problem(str(path), None, key, msg))
+    return problems
 
 
 def land_layer(store: Store, plan: LayerPlan) -> Store:

@@ -1,5 +1,6 @@
 """Read a layer or a table from a file: GeoJSON, GeoPackage, zipped Shapefile, GeoParquet,
-CSV (coordinates or WKT; UTF-8, UTF-8 with BOM, GBK / GB18030 detected) and Excel (.xlsx).
+CSV (coordinates or WKT; UTF-8, UTF-16, GB18030/GBK or Big5, detected by
+:mod:`mapgov.importers.charset`) and Excel (.xlsx).
 
 Every failure is a :class:`~mapgov.errors.DataFileError` naming the file (and row and field
 where they are known). Nothing here writes anything.
@@ -19,8 +20,9 @@ import pyogrio
 import shapely
 
 from mapgov.errors import DataFileError
+from mapgov.importers.charset import decode_text
 
-__all__ = ["MAX_BYTES", "SUFFIXES", "decode_text", "read_layer", "read_table"]
+__all__ = ["MAX_BYTES", "SUFFIXES", "decode_text", "list_layers", "read_layer", "read_table"]
 
 MAX_BYTES: Final = 512 * 1024 * 1024
 SUFFIXES: Final = (
@@ -35,23 +37,10 @@ SUFFIXES: Final = (
     ".txt",
     ".xlsx",
 )
-_ENCODINGS: Final = ("utf-8-sig", "gb18030")
 _GUARD: Final = re.compile(r"^'(?=[=+\-@\t\r])")
 _LON: Final = ("lon", "lng", "longitude", "经度", "x", "point_x")
 _LAT: Final = ("lat", "latitude", "纬度", "y", "point_y")
 _WKT: Final = ("wkt", "geometry", "geom", "the_geom", "shape", "几何")
-
-
-def decode_text(data: bytes, path: Path) -> str:
-    """Decode CSV bytes: UTF-8 (with or without BOM), else GB18030 (a superset of GBK)."""
-    if b"\x00" in data[:4096]:
-        raise DataFileError(path, "this is not a text file (binary content)")
-    for enc in _ENCODINGS:
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise DataFileError(path, "cannot read the text: it is neither UTF-8 nor GBK/GB18030")
 
 
 def _check_size(path: Path) -> None:
@@ -134,9 +123,38 @@ def _csv_layer(path: Path) -> gpd.GeoDataFrame:
     )
 
 
+_SINGLE: Final = (".csv", ".txt", ".xlsx", ".parquet", ".geoparquet")
+
+
+def _source(path: Path) -> str:
+    return f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
+
+
+def list_layers(path: Path) -> list[str]:
+    """Names of the layers in a file, in the file's order (one for single-layer formats:
+    the file's stem).
+
+    Raises
+    ------
+    DataFileError
+        If the file cannot be read.
+    """
+    path = Path(path)
+    _check_size(path)
+    if path.suffix.lower() in _SINGLE:
+        return [path.stem]
+    if path.suffix.lower() == ".zip" and not zipfile.is_zipfile(path):
+        raise DataFileError(path, "this is not a zip file")
+    try:
+        return [str(name) for name in pyogrio.list_layers(_source(path))[:, 0]]
+    except Exception as err:  # GDAL reports failures in many ways
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise DataFileError(path, f"cannot read the layers: {first}") from err
+
+
 def read_layer(path: Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
-    """Read a geographic layer. The CRS is kept as the file says (None if it says nothing:
-    the caller must then be told which CRS it is in).
+    """Read a geographic layer: `layer` by name, or the file's first. The CRS is kept as the
+    file says (None if it says nothing: the caller must then be told which CRS it is in).
 
     Raises
     ------
@@ -148,15 +166,19 @@ def read_layer(path: Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise DataFileError(path, f"unknown kind of file; use one of {', '.join(SUFFIXES)}")
+    if suffix not in _SINGLE:
+        names = list_layers(path)
+        layer = names[0] if layer is None and names else layer
+        if layer not in names:
+            raise DataFileError(path, f"no layer {layer!r}; layers: {', '.join(names)}")
     if suffix in (".csv", ".txt", ".xlsx"):
         return _csv_layer(path)
     try:
         if suffix in (".parquet", ".geoparquet"):
             return gpd.read_parquet(path)
-        source = f"/vsizip/{path}" if suffix == ".zip" else str(path)
         if suffix == ".zip" and not zipfile.is_zipfile(path):
             raise DataFileError(path, "this is not a zip file")
-        frame = pyogrio.read_dataframe(source, layer=layer)
+        frame = pyogrio.read_dataframe(_source(path), layer=layer)
     except DataFileError:
         raise
     except Exception as err:  # GDAL, arrow and zip report failures in many ways

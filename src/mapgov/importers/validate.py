@@ -4,10 +4,15 @@ Every problem names the file, the row (spreadsheet rows count the header as row 
 features from 1) and the field. Geometry that is invalid but safely repairable (the repaired
 shape keeps its type and area within 1 %) is repaired and reported; anything else is an error,
 and one error refuses the whole import.
+
+Places anywhere on Earth are accepted, as ``import osm`` accepts them (a street exported from
+mapgov goes back in); only undoing a GCJ-02 / BD-09 offset outside China is refused, since the
+providers apply it only inside China.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -18,16 +23,32 @@ import pandas as pd
 import pyproj
 import shapely
 
+from mapgov.crs import local_metric
 from mapgov.errors import DataFileError
 from mapgov.i18n import catalogue
-from mapgov.importers.chinacrs import bd09_to_wgs84, gcj02_to_wgs84
+from mapgov.importers.chinacrs import (
+    bd09_to_wgs84,
+    gauss_kruger_zones,
+    gcj02_to_wgs84,
+    in_china,
+)
 from mapgov.importers.mapping import REQUIRED
 from mapgov.model import FacilityKind, RoadKind
+from mapgov.store import Table
 from mapgov.store import table as schema_table
 
-__all__ = ["CHINA", "Problem", "check_against_store", "prepare_layer", "whole_numbers"]
+__all__ = [
+    "CHINA",
+    "Problem",
+    "check_against_store",
+    "check_schema",
+    "first_per_place",
+    "prepare_layer",
+    "schema_rules",
+    "whole_numbers",
+]
 
-CHINA: Final = (73.0, 3.0, 136.0, 54.0)  # lon/lat box of mainland China
+CHINA: Final = (73.0, 3.0, 136.0, 54.0)  # lon/lat box of China, for reports (not a refusal)
 _GEOM: Final = {
     "building": ("Polygon", "MultiPolygon"),
     "compound": ("Polygon", "MultiPolygon"),
@@ -130,28 +151,124 @@ def _kind_values(table: str) -> dict[str, str]:
     return out
 
 
+def _zone_hint(x: np.ndarray, y: np.ndarray) -> str:
+    zones = gauss_kruger_zones(x, y)
+    if not zones:
+        return "name their coordinate system with --crs"
+    if len(zones) == 1:
+        code, name = zones[0]
+        return f"they fit {name} ({code}): name it with --crs {code}"
+    first, last = zones[0], zones[-1]
+    span = f"{first[1].rsplit(' ', 1)[-1]} to {last[1].rsplit(' ', 1)[-1]}"
+    return (
+        f"they fit the CGCS2000 3-degree Gauss-Kruger zones {span} ({first[0]} to "
+        f"{last[0]}): name the one of your area's central meridian with --crs"
+    )
+
+
+def _numbers(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    xy = shapely.get_coordinates(frame.geometry.to_numpy())
+    return xy[:, 0], xy[:, 1]
+
+
+def _in_degrees(x: np.ndarray, y: np.ndarray) -> bool:
+    return bool((np.abs(x) <= 180).all() and (np.abs(y) <= 90).all())
+
+
+def _span(v: np.ndarray) -> str:
+    return f"{v.min():,.0f} to {v.max():,.0f}" if len(v) else "none"
+
+
+def _check_numbers(
+    frame: gpd.GeoDataFrame, source: pyproj.CRS, path: Path, problems: list[Problem]
+) -> bool:
+    """Whether the numbers can be in `source`: degrees within longitude/latitude ranges for a
+    geographic CRS, more than degrees for a projected one. One problem when not."""
+    x, y = _numbers(frame)
+    x, y = x[np.isfinite(x) & np.isfinite(y)], y[np.isfinite(x) & np.isfinite(y)]
+    if not len(x):
+        return True
+    name = f"{source.name} ({source.to_string()})"
+    if source.is_geographic and not _in_degrees(x, y):
+        if _in_degrees(y, x):
+            msg = "latitude and longitude are swapped: give longitude (x) first"
+        else:
+            msg = (
+                f"the coordinates are not longitude/latitude in degrees as {name} needs "
+                f"(x {_span(x)}, y {_span(y)}): they look like metres; {_zone_hint(x, y)}"
+            )
+        problems.append(Problem(str(path), None, "geometry", msg))
+        return False
+    if source.is_projected and _in_degrees(x, y):
+        msg = (
+            f"the coordinates look like longitude/latitude in degrees, not {name}: name "
+            "EPSG:4326 (or EPSG:4490, CGCS2000) with --crs"
+        )
+        problems.append(Problem(str(path), None, "geometry", msg))
+        return False
+    return True
+
+
 def _to_wgs84(
     frame: gpd.GeoDataFrame, path: Path, crs: str | None, shift: str | None, problems: list[Problem]
 ) -> gpd.GeoDataFrame | None:
-    if frame.crs is None:
-        if not crs:
-            problems.append(
-                Problem(
-                    str(path),
-                    None,
-                    None,
-                    "the layer says nothing of its "
-                    "coordinate system; name one (e.g. EPSG:4326, EPSG:4490)",
-                )
-            )
-            return None
+    """`frame` in EPSG:4326, the GCJ-02 / BD-09 offset undone; None (and a problem) when its
+    coordinate system is unknown or its numbers cannot be in it. `crs` (the user's word)
+    overrides what the file says or its format assumes (GeoJSON: longitude/latitude)."""
+    source = frame.crs
+    if crs:
         try:
-            frame = frame.set_crs(pyproj.CRS.from_user_input(crs))
+            source = pyproj.CRS.from_user_input(crs)
         except pyproj.exceptions.CRSError:
             problems.append(Problem(str(path), None, None, f"unknown coordinate system {crs!r}"))
             return None
-    frame = frame.to_crs("EPSG:4326")
+    if source is None:
+        problems.append(
+            Problem(
+                str(path),
+                None,
+                None,
+                "the layer says nothing of its "
+                "coordinate system; name one (e.g. EPSG:4326, EPSG:4490)",
+            )
+        )
+        return None
+    frame = frame.set_crs(source, allow_override=True)
+    if not _check_numbers(frame, source, path, problems):
+        return None
+    try:
+        frame = frame.to_crs("EPSG:4326")
+    except (pyproj.exceptions.ProjError, pyproj.exceptions.CRSError, ValueError) as err:
+        msg = f"cannot convert from {source.to_string()} to longitude/latitude: {err}"
+        problems.append(Problem(str(path), None, "geometry", msg))
+        return None
+    x, y = _numbers(frame)
+    if not (np.isfinite(x).all() and np.isfinite(y).all() and _in_degrees(x, y)):
+        msg = (
+            f"the coordinates lie outside the area where {source.name} "
+            f"({source.to_string()}) is defined: wrong coordinate system?"
+        )
+        problems.append(Problem(str(path), None, "geometry", msg))
+        return None
+    return _unshift(frame, shift, path, problems)
+
+
+def _unshift(
+    frame: gpd.GeoDataFrame, shift: str | None, path: Path, problems: list[Problem]
+) -> gpd.GeoDataFrame | None:
+    """`frame` (EPSG:4326) with a GCJ-02 / BD-09 offset undone; None (and a problem) when
+    coordinates lie outside China, where the providers apply none."""
+    x, y = _numbers(frame)
     if shift in ("gcj02", "bd09"):
+        outside = ~in_china(x, y)
+        if outside.any():
+            msg = (
+                f"--shift {shift} undoes an offset that Chinese map providers apply only inside "
+                f"China, and {int(outside.sum())} coordinate(s) lie outside China (e.g. "
+                f"{x[outside][0]:.5f}, {y[outside][0]:.5f}): import without --shift"
+            )
+            problems.append(Problem(str(path), None, "geometry", msg))
+            return None
         inverse = gcj02_to_wgs84 if shift == "gcj02" else bd09_to_wgs84
 
         def undo(xy: np.ndarray) -> np.ndarray:
@@ -159,39 +276,6 @@ def _to_wgs84(
 
         frame = frame.set_geometry(shapely.transform(frame.geometry.to_numpy(), undo))
     return frame
-
-
-def _check_place(
-    frame: gpd.GeoDataFrame, path: Path, first_row: int, problems: list[Problem]
-) -> None:
-    pts = frame.geometry.representative_point()
-    x, y = pts.x.to_numpy(), pts.y.to_numpy()
-    ok = ~np.isnan(x)
-    lon_box = (x >= CHINA[0]) & (x <= CHINA[2])
-    lat_box = (y >= CHINA[1]) & (y <= CHINA[3])
-    swapped = ok & (x >= CHINA[1]) & (x <= CHINA[3]) & (y >= CHINA[0]) & (y <= CHINA[2])
-    outside = ok & ~(lon_box & lat_box)
-    if outside.any() and swapped[outside].all():
-        problems.append(
-            Problem(
-                str(path),
-                None,
-                None,
-                "latitude and longitude are swapped: "
-                "the points fall in China only the other way round",
-            )
-        )
-        return
-    for i in np.flatnonzero(outside)[:20]:
-        problems.append(
-            Problem(
-                str(path),
-                int(i) + first_row,
-                "geometry",
-                f"lies outside China ({x[i]:.5f}, {y[i]:.5f}): wrong "
-                "coordinate system or wrong numbers?",
-            )
-        )
 
 
 def _check_geometry(
@@ -359,12 +443,27 @@ def prepare_layer(
     if wgs is None:
         return None, problems
     wgs = wgs.reset_index(drop=True)
-    _check_place(wgs, path, first_row, problems)
     wgs = _check_geometry(wgs, table, path, first_row, problems)
     clean = _check_values(wgs, table, path, first_row, problems)
-    return gpd.GeoDataFrame(clean, geometry=wgs.geometry.name, crs="EPSG:4326"), problems[
-        :_MAX_PROBLEMS
-    ]
+    problems += check_schema(clean, table, path=path, first_row=first_row)
+    return gpd.GeoDataFrame(clean, geometry=wgs.geometry.name, crs="EPSG:4326"), first_per_place(
+        problems
+    )[:_MAX_PROBLEMS]
+
+
+def first_per_place(problems: list[Problem]) -> list[Problem]:
+    """`problems` without a second error on the same row and field (checks overlap: the store's
+    constraints repeat some of the friendlier checks above)."""
+    seen: set[tuple[int | None, str | None]] = set()
+    out = []
+    for p in problems:
+        place = (p.row, p.field)
+        if p.severity == "error" and p.row is not None and place in seen:
+            continue
+        if p.severity == "error":
+            seen.add(place)
+        out.append(p)
+    return out
 
 
 _PARENT: Final = {
@@ -410,7 +509,7 @@ def check_against_store(
             Problem(str(path), int(i) + first_row, column, f"no {parent} {ids.iloc[i]!r}")
         )
     if table == "building" and isinstance(parents, gpd.GeoDataFrame) and len(layer):
-        metric = layer.estimate_utm_crs()
+        metric = local_metric(layer)
         areas = parents.set_index(column).geometry.to_crs(metric)
         points = layer.geometry.representative_point().to_crs(metric).reset_index(drop=True)
         own = gpd.GeoSeries(areas.reindex(ids.astype(str)).to_numpy(), crs=metric)
@@ -424,4 +523,103 @@ def check_against_store(
                     f"lies outside its compound {ids.iloc[i]!r} ({away[i]:.0f} m away)",
                 )
             )
+    return problems
+
+
+_RULES: Final = (  # the CHECK forms of the layer tables, as pandas tests; see schema_rules
+    (re.compile(r"^(\w+) IN \((.*)\)$"), "in"),
+    (re.compile(r"^(?:(\w+) IS NULL OR )?(\w+) >= (-?\d+)$"), "min"),
+    (re.compile(r"^(\w+) BETWEEN (-?\d+) AND (-?\d+)$"), "between"),
+    (re.compile(r"^(\w+) <= (\w+)$"), "le"),
+)
+
+
+def schema_rules(spec: Table) -> list[tuple[str, tuple[str, ...]]]:
+    """Each CHECK of `spec` as (kind, arguments): ("in", (column, *values)), ("min",
+    (column, bound)), ("between", (column, low, high)) or ("le", (column, other)).
+
+    Raises
+    ------
+    ValueError
+        For a CHECK of another form, so that a new constraint in the schema cannot go
+        unchecked by a dry run.
+    """
+    checks = [ddl for _, ddl in spec.columns] + list(spec.constraints)
+    rules: list[tuple[str, tuple[str, ...]]] = []
+    for ddl in checks:
+        for body in re.findall(r"CHECK \((.*)\)", ddl):
+            for pattern, kind in _RULES:
+                m = pattern.match(body)
+                if m:
+                    args = tuple(a for a in m.groups() if a is not None)
+                    if kind == "min":
+                        args = args[-2:]  # "x IS NULL OR x >= 0" names x twice
+                    if kind == "in":
+                        values = tuple(v.strip().strip("'") for v in args[1].split(","))
+                        args = (args[0], *values)
+                    rules.append((kind, args))
+                    break
+            else:
+                msg = f"table {spec.name}: a CHECK that imports do not test: {body}"
+                raise ValueError(msg)
+    return rules
+
+
+def _defaults(spec: Table) -> dict[str, float]:
+    out = {}
+    for column, ddl in spec.columns:
+        m = re.search(r"DEFAULT (-?\d+)", ddl)
+        if m:
+            out[column] = float(m.group(1))
+    return out
+
+
+def check_schema(
+    layer: gpd.GeoDataFrame, table: str, *, path: Path, first_row: int = 1
+) -> list[Problem]:
+    """Every row and field of `layer` that the store's NOT NULL and CHECK constraints of
+    `table` would refuse, as the import would write it (columns the layer lacks take the
+    store's default)."""
+    spec = schema_table(table)
+    problems: list[Problem] = []
+    frame = pd.DataFrame(layer).reset_index(drop=True)
+    defaults = _defaults(spec)
+
+    def add(mask: pd.Series | np.ndarray, field: str, message: str) -> None:
+        flags = pd.Series(mask).fillna(False).to_numpy(dtype=bool)  # NA: no value to test
+        for i in np.flatnonzero(flags)[:_MAX_PROBLEMS]:
+            problems.append(Problem(str(path), int(i) + first_row, field, message))
+
+    for column, ddl in spec.columns:
+        if "NOT NULL" not in ddl or column == "geom":
+            continue
+        if column in frame.columns:
+            empty = frame[column].isna() | (frame[column].astype(str).str.strip() == "")
+            hint = " (write 0 if there are none)" if column in defaults else ""
+            add(empty, column, f"is empty; the database needs a value here{hint}")
+        elif column not in defaults and not (column == "road_id" or column.endswith("_at")):
+            problems.append(Problem(str(path), None, column, "no column holds this field"))
+
+    def values(column: str) -> pd.Series:
+        if column in frame.columns:
+            return pd.to_numeric(frame[column], errors="coerce")
+        return pd.Series(defaults.get(column, np.nan), index=frame.index)
+
+    for kind, args in schema_rules(spec):
+        column = args[0]
+        if column not in frame.columns and kind != "le":
+            continue
+        if kind == "in":
+            given = frame[column].notna() & (frame[column].astype(str).str.strip() != "")
+            add(given & ~frame[column].isin(args[1:]), column, "is not one of the known kinds")
+        elif kind == "min":
+            add(values(column) < float(args[1]), column, f"must be at least {args[1]}")
+        elif kind == "between":
+            v = values(column)
+            add((v < float(args[1])) | (v > float(args[2])), column,
+                f"must be from {args[1]} to {args[2]}")  # fmt: skip
+        elif column in frame.columns or args[1] in frame.columns:
+            more = (values(column) > values(args[1])).fillna(False)
+            what = "in the file" if args[1] in frame.columns else "left empty: the file has none"
+            add(more, column, f"must not exceed {args[1]} ({what})")
     return problems

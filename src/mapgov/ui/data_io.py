@@ -22,7 +22,7 @@ import streamlit as st
 from mapgov import dataio, layers
 from mapgov.errors import MapgovError
 from mapgov.i18n import error_text, t
-from mapgov.importers import guess_mapping, read_layer, read_table, restore
+from mapgov.importers import guess_mapping, list_layers, read_layer, read_table, restore
 from mapgov.importers.mapping import FIELDS, REQUIRED
 from mapgov.importers.osm import import_osm, read_osm
 from mapgov.importers.plan import LAYER_TABLES, LayerPlan, land_layer, plan_layer
@@ -112,20 +112,24 @@ def _saved_upload(upload: object) -> Path:
     return path
 
 
-def _read_once(upload: object, read: Callable[[Path], T]) -> tuple[Path, T]:
-    """The saved upload and what `read` makes of it, computed once per upload and reader
-    (reading a large layer on every rerun would make each click wait for it)."""
+def _read_once(
+    upload: object, read: Callable[[Path], T], part: str | None = None
+) -> tuple[Path, T]:
+    """The saved upload and what `read` makes of it, computed once per upload, reader and
+    `part` (a layer's name) (reading a large layer on every rerun would make each click wait
+    for it)."""
     path = _saved_upload(upload)
     cache = st.session_state.setdefault(_READ, {})
-    key = (_upload_id(upload), read.__name__)
+    key = (_upload_id(upload), read.__name__, part)
     if key not in cache:
-        cache.clear()  # one upload at a time is enough to keep
+        if not any(k[0] == key[0] for k in cache):
+            cache.clear()  # one upload at a time is enough to keep
         cache[key] = read(path)
     return path, cache[key]
 
 
-def _layer_columns(path: Path) -> list[str]:
-    frame = read_layer(path)
+def _layer_columns(path: Path, layer: str | None = None) -> list[str]:
+    frame = read_layer(path, layer=layer)
     return [str(c) for c in frame.columns if c != frame.geometry.name]
 
 
@@ -215,17 +219,27 @@ def import_layer_section(ctx: DataView) -> None:
             key=f"{key}.shift",
         )
     try:
-        path, columns = _read_once(upload, _layer_columns)
+        path, names = _read_once(upload, list_layers)
+        layer = None
+        if len(names) > 1:  # a GeoPackage of several layers: say which one is read
+            layer = st.selectbox(t("data_page.layer_pick", lang), names, key=f"{key}.layer")
+
+        def columns_of(p: Path) -> list[str]:
+            return _layer_columns(p, layer)
+
+        path, columns = _read_once(upload, columns_of, layer)
     except MapgovError as err:
         st.error(error_text(err, lang), icon=":material/error:")
         return
     guessed = dataio.remembered_mapping(ctx.store, table, columns) or guess_mapping(columns, table)
-    mapping = _mapping_editor(ctx, key, table, columns, guessed)
+    # the pickers of another layer start afresh: its columns are not the first layer's
+    mapping = _mapping_editor(ctx, key if layer is None else f"{key}.{layer}", table, columns,
+                              guessed)  # fmt: skip
     remember = st.checkbox(t("data_page.remember", lang), value=True, key=f"{key}.remember")
     if st.button(t("data_page.check", lang), key=f"{key}.check", type="secondary"):
         try:
             plan = plan_layer(ctx.store, path, table, mapping=mapping, crs=crs or None,
-                              shift=shift or None)  # fmt: skip
+                              shift=shift or None, layer=layer)  # fmt: skip
         except MapgovError as err:
             st.error(error_text(err, lang), icon=":material/error:")
             return
@@ -233,7 +247,8 @@ def import_layer_section(ctx: DataView) -> None:
         if remember:
             dataio.remember_mapping(ctx.store, table, mapping)
     upload_id, plan = st.session_state.get(_PLAN.format(key), (None, None))
-    if isinstance(plan, LayerPlan) and upload_id == _upload_id(upload) and plan.table == table:
+    fresh = upload_id == _upload_id(upload) and getattr(plan, "layer_name", None) == layer
+    if isinstance(plan, LayerPlan) and fresh and plan.table == table:
         _layer_report(ctx, plan)
 
 
