@@ -107,7 +107,8 @@ def _csv_layer(path: Path) -> gpd.GeoDataFrame:
                 ) from err
         return gpd.GeoDataFrame(table.drop(columns=wkt), geometry=geoms, crs=None)
     if lon and lat:
-        xs, ys = [], []
+        xs: list[float] = []
+        ys: list[float] = []
         for col, out in ((lon, xs), (lat, ys)):
             for i, text in enumerate(table[col], start=2):
                 try:
