@@ -4,9 +4,13 @@ and a file that does not decode cleanly is refused with file, row and field; nev
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from pathlib import Path
 
+import geopandas as gpd
+import pyogrio
 import pytest
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -115,6 +119,14 @@ def test_binary_content_is_still_called_binary(tmp_path: Path) -> None:
         read_table(path)
 
 
+def test_gbk_bytes_that_pair_into_utf8_are_still_gbk(tmp_path: Path) -> None:
+    """绿城百合 in GBK holds C7 B0, D9 BA and CC B3: valid two-byte UTF-8 (found by the
+    property test below); the file is GBK, not damaged UTF-8."""
+    path = tmp_path / "b.csv"
+    path.write_bytes(_csv(["绿城百合"] * 3, header="名").encode("gbk"))
+    assert list(read_table(path)["名"]) == ["绿城百合"] * 3
+
+
 @settings(max_examples=80, deadline=None)
 @given(
     names=st.one_of(
@@ -163,3 +175,66 @@ def test_cli_lands_big5_as_written_and_refuses_shift_jis_untouched(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "Shift-JIS" in err[0] and str(jp) in err[0]
     assert _sha(work_store.path) == digest
+
+
+# -- Shapefiles whose attribute table names no encoding ------------------------------------
+def _shapefile(
+    tmp_path: Path, names: list[str], encoding: str, *, cpg: bool = False, header: str = "名称"
+) -> Path:
+    """A zipped Shapefile of facilities written in `encoding`, as desktop GIS leaves it: no
+    ``.cpg`` (unless `cpg`) and no language-driver byte in the .dbf header."""
+    frame = gpd.GeoDataFrame(
+        {"id": [f"F{i}" for i in range(len(names))], "kind": "clinic", header: names},
+        geometry=[shapely.Point(112.43 + i / 1000, 34.67) for i in range(len(names))],
+        crs="EPSG:4326",
+    )
+    folder = tmp_path / f"shp-{encoding}"
+    folder.mkdir()
+    pyogrio.write_dataframe(frame, folder / "设施.shp", encoding=encoding)
+    dbf = folder / "设施.dbf"
+    dbf.write_bytes(dbf.read_bytes()[:29] + b"\x00" + dbf.read_bytes()[30:])
+    if not cpg:
+        (folder / "设施.cpg").unlink()
+    path = tmp_path / f"{encoding}.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        for f in folder.iterdir():
+            z.write(f, f.name)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("encoding", "names"), [("GBK", SIMPLIFIED), ("BIG5", TRADITIONAL), ("UTF-8", SIMPLIFIED)]
+)
+def test_a_shapefile_without_cpg_is_read_as_written(
+    tmp_path: Path, encoding: str, names: list[str]
+) -> None:
+    header = "名稱" if names is TRADITIONAL else "名称"
+    frame = read_layer(_shapefile(tmp_path, names, encoding, header=header))
+    assert header in frame.columns  # the field name too, not Ãû³Æ
+    assert list(frame[header]) == names
+
+
+def test_a_shapefile_with_cpg_is_read_as_its_cpg_says(tmp_path: Path) -> None:
+    frame = read_layer(_shapefile(tmp_path, SIMPLIFIED, "GBK", cpg=True))
+    assert list(frame["名称"]) == SIMPLIFIED
+
+
+def test_a_japanese_shapefile_is_refused_and_changes_nothing(
+    work_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _shapefile(tmp_path, ["桜ヶ丘診療所", "緑町クリニック"], "SHIFT_JIS", header="名前")
+    digest = _sha(work_store.path)
+    args = ["--db", str(work_store.path)]
+    assert main(["import", "facility", str(path), *args]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Shift-JIS" in err[0] and str(path) in err[0]
+    assert _sha(work_store.path) == digest
+
+
+def test_cli_lands_a_gbk_shapefile_without_cpg_as_written(
+    work_store: Store, tmp_path: Path
+) -> None:
+    names = ["王城苑卫生站", "金谷社区卫生服务站"]
+    path = _shapefile(tmp_path, names, "GBK")
+    assert main(["import", "facility", str(path), "--db", str(work_store.path)]) == 0
+    assert list(open_store(work_store.path).read("facility")["name"]) == names

@@ -51,6 +51,7 @@ class DataFileError(MapgovError):
         self.path = Path(path)
         self.row = row
         self.field = field
+        self.reason = msg  # what is wrong, without the file, row and field
         where = [str(self.path)]
         if row is not None:
             where.append(f"row {row}")

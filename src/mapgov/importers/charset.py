@@ -32,7 +32,7 @@ from charset_normalizer import from_bytes
 
 from mapgov.errors import DataFileError
 
-__all__ = ["ACCEPTED", "decode_text"]
+__all__ = ["ACCEPTED", "decode_text", "detect_encoding"]
 
 ACCEPTED: Final = "UTF-8, UTF-16, GB18030/GBK, Big5"
 """The encodings mapgov reads, as told to users."""
@@ -91,9 +91,14 @@ def _expected(text: str, encoding: str) -> bool:
 
 
 def _mostly_utf8(data: bytes) -> bool:
+    """Whether `data` reads as UTF-8 text with damage: more Chinese characters decode from it
+    than bytes fail. Only characters of Chinese text count: GBK bytes often pair into valid
+    two-byte UTF-8 (C7 B0 is U+01F0), but seldom into the three bytes of an ideograph."""
     text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd")
-    good = sum(1 for ch in text if ord(ch) > 0x7F) - bad
+    good = sum(
+        1 for ch in text if ord(ch) >= 0x3000 and ch != "\ufffd" and _expected(ch, "gb18030")
+    )
     return good > bad
 
 
@@ -156,17 +161,34 @@ def decode_text(data: bytes, path: Path) -> str:
         For bytes that are not clean text in one of :data:`ACCEPTED`, text that is Shift-JIS,
         or binary content.
     """
+    return _decide(data, path)[1]
+
+
+def detect_encoding(data: bytes, path: Path) -> str:
+    """The codec (a Python name: ``utf_8``, ``gb18030`` ...) that CSV-shaped `data` is in,
+    decided and checked as :func:`decode_text` does.
+
+    Raises
+    ------
+    DataFileError
+        As :func:`decode_text`.
+    """
+    return _decide(data, path)[0]
+
+
+def _decide(data: bytes, path: Path) -> tuple[str, str]:
+    """(codec, text) of `data`, or a refusal."""
     if data.startswith(codecs.BOM_UTF8):
-        return _clean(path, data, "utf_8", skip=len(codecs.BOM_UTF8))
+        return "utf_8_sig", _clean(path, data, "utf_8", skip=len(codecs.BOM_UTF8))
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _clean(path, data, "utf_16")
+        return "utf_16", _clean(path, data, "utf_16")
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as err:
         if _mostly_utf8(data):
             raise _bytes_error(path, data, "utf_8", err) from err
     else:
-        return _clean(path, data, "utf_8")
+        return "utf_8", _clean(path, data, "utf_8")
     candidates = _WIDE if b"\x00" in data else _LEGACY
     decoded: dict[str, str] = {}
     errors: dict[str, DataFileError] = {}
@@ -193,4 +215,4 @@ def decode_text(data: bytes, path: Path) -> str:
     if best in _REFUSED:
         msg = f"the text is in {_NAMES[best]}, which mapgov does not read; save it as UTF-8"
         raise DataFileError(path, msg)
-    return decoded[best]
+    return best, decoded[best]

@@ -1,6 +1,8 @@
 """Read a layer or a table from a file: GeoJSON, GeoPackage, zipped Shapefile, GeoParquet,
 CSV (coordinates or WKT; UTF-8, UTF-16, GB18030/GBK or Big5, detected by
-:mod:`mapgov.importers.charset`) and Excel (.xlsx).
+:mod:`mapgov.importers.charset`) and Excel (.xlsx). A Shapefile whose attribute table names
+no encoding (no ``.cpg``, no language-driver byte) is decided the same way
+(:mod:`mapgov.importers.dbf`).
 
 Every failure is a :class:`~mapgov.errors.DataFileError` naming the file (and row and field
 where they are known). Nothing here writes anything.
@@ -21,6 +23,7 @@ import shapely
 
 from mapgov.errors import DataFileError
 from mapgov.importers.charset import decode_text
+from mapgov.importers.dbf import shapefile_encoding
 
 __all__ = ["MAX_BYTES", "SUFFIXES", "decode_text", "list_layers", "read_layer", "read_table"]
 
@@ -179,7 +182,8 @@ def read_layer(path: Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
             return gpd.read_parquet(path)
         if suffix == ".zip" and not zipfile.is_zipfile(path):
             raise DataFileError(path, "this is not a zip file")
-        frame = pyogrio.read_dataframe(_source(path), layer=layer)
+        encoding = shapefile_encoding(path, layer) if suffix in (".zip", ".shp") else None
+        frame = pyogrio.read_dataframe(_source(path), layer=layer, encoding=encoding)
     except DataFileError:
         raise
     except Exception as err:  # GDAL, arrow and zip report failures in many ways
