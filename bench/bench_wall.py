@@ -48,7 +48,6 @@ visits are reported.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import io
 import json
 import os
@@ -76,7 +75,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from mapgov import deckmaps, kpi, wall  # noqa: E402
+from mapgov import clock, deckmaps, kpi, wall  # noqa: E402
 from mapgov.config import DB_ENV  # noqa: E402
 from mapgov.layers import base_map  # noqa: E402
 from mapgov.store import open_store  # noqa: E402
@@ -197,7 +196,7 @@ def folium_map(deck: deckmaps.CompactDeck, bounds: tuple[float, float, float, fl
 def build(db: str, street: str | None) -> Built:
     """The wall deck of `street` (None: every street) and the folium map of the same rows."""
     store = open_store(db)
-    today = wall.report_date(store.meta(), dt.date.today())
+    today = clock.today(store)
     t0 = time.perf_counter()
     base = wall.map_data(store, street, LANG)
     frames = kpi.load_frames(store, street_id=street)

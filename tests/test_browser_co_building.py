@@ -19,9 +19,9 @@ from mapgov import cobuildmap as cm
 from mapgov.i18n import label, t
 from mapgov.model import CallbackRating, CoAction, CoEntity, ProjectStatus
 from mapgov.store import Store, open_store
-from mapgov.ui.co_building import _today
 
 from . import test_browser as tb
+from .conftest import AS_OF
 from .test_browser_issues import _choose
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -108,10 +108,10 @@ def test_pair_a_need_and_see_the_project_through_a_restart(co_db: Path, visit: t
     tb._require_chromium()
     store = open_store(co_db)
     frames = cobuild.load(store, street_id=STREET)
-    waiting = cobuild.waiting_needs(frames, _today(), community_id=COMMUNITY)
+    waiting = cobuild.waiting_needs(frames, AS_OF, community_id=COMMUNITY)
     need = waiting.iloc[1]  # not the one the picker proposes: the person picks it
     top = cobuild.rank_units(frames, need["need_id"])[0]
-    options = cm.open_need_options(frames, _today(), lang="zh", community_id=COMMUNITY)
+    options = cm.open_need_options(frames, AS_OF, lang="zh", community_id=COMMUNITY)
     lines = _live_projects(store)
     page = visit.page
     server = tb._start(co_db)

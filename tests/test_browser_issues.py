@@ -31,10 +31,10 @@ from mapgov.i18n import label, t
 from mapgov.layers import BUILDING_CLASS
 from mapgov.model import EventAction, IssueStatus
 from mapgov.store import Store, open_store
-from mapgov.ui.issues import today
 from mapgov.users import get_user
 
 from . import test_browser as tb
+from .conftest import AS_OF
 from .test_browser import FOLIUM_IFRAME, Server, _start, _stop
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -78,7 +78,7 @@ def _wait_for_buildings(page: Page, store: Store) -> None:
 
 
 def _busiest(store: Store) -> pd.Series:
-    counts = issues.building_issue_counts(store, COMMUNITY, today=today())
+    counts = issues.building_issue_counts(store, COMMUNITY, today=AS_OF)
     best = counts.sort_values(["open", "total"], ascending=False).iloc[0]
     built = issues.community_buildings(store, COMMUNITY).set_index("building_id")
     return built.loc[best["building_id"]]
@@ -209,7 +209,7 @@ def test_click_a_building_log_an_issue_and_find_it_after_a_reload(
         elapsed = time.perf_counter() - started
         print(f"\nclick -> panel (scale 1, cold caches): {elapsed:.2f} s")
         expected = issues.building_issues(
-            store, building.name, user=get_user(store, STAFF), today=today()
+            store, building.name, user=get_user(store, STAFF), today=AS_OF
         )
         expect(
             page.get_by_text(t("issues.panel.issues", n=len(expected)), exact=True)

@@ -18,7 +18,7 @@ import pytest
 
 import mapgov
 import mapgov.demo
-from mapgov import cli
+from mapgov import cli, clock
 from mapgov.config import DB_ENV, DEFAULT_DB, default_db_path, project_root
 from mapgov.errors import StoreError, ValidationError
 from mapgov.store import Store, open_store
@@ -64,7 +64,7 @@ def calls(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> list[dict[str, obje
         *,
         seed: int = 42,
         scale: int = 1,
-        as_of: dt.date | None = None,
+        as_of: dt.date,
         progress: Callable[[str, float], None] | None = None,
     ) -> Path:
         seen.append(
@@ -222,10 +222,13 @@ def test_demo_defaults(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv(DB_ENV, str(tmp_path / "env.sqlite"))
+    # today in the street's time zone: 00:30 in Shanghai is still the 31st in UTC
+    monkeypatch.setattr(clock, "system_now", lambda: dt.datetime(2027, 1, 1, 0, 30))
     assert cli.main(["demo", "--quiet"]) == 0
     [call] = calls
     assert call["path"] == tmp_path / "env.sqlite"
-    assert (call["seed"], call["scale"], call["as_of"], call["progress"]) == (42, 1, None, None)
+    today = dt.date(2027, 1, 1)
+    assert (call["seed"], call["scale"], call["as_of"], call["progress"]) == (42, 1, today, None)
     assert capsys.readouterr().err == ""
 
 

@@ -22,6 +22,7 @@ from mapgov.ui import co_building as ui
 from mapgov.users import get_user
 
 from .apptest import ok, open_page
+from .conftest import AS_OF
 
 TIMEOUT = 120
 XSS = "<img src=x onerror=alert(1)>"
@@ -161,7 +162,7 @@ def test_the_page_opens_for_every_role(
     ok(at)
     assert at.title[0].value == t("page.co_building.title", lang)
     frames = cobuild.load(app_db, street_id=STREET)
-    o = cobuild.overview(frames, ui._today(), community_id=community)
+    o = cobuild.overview(frames, AS_OF, community_id=community)
     assert _metric(at, "needs_open", lang) == str(o["needs_open"])
     assert _metric(at, "units_engaged", lang) == f"{o['units_engaged']} / {o['units']}"
     (component,) = at.get("component_instance")
@@ -188,7 +189,7 @@ def test_readers_see_no_action_buttons(app_db: Store, user: str) -> None:
 
 def test_staff_pair_a_need_and_the_project_appears(app_db: Store) -> None:
     frames = cobuild.load(app_db, street_id=STREET)
-    waiting = cobuild.waiting_needs(frames, ui._today(), community_id=COMMUNITY)
+    waiting = cobuild.waiting_needs(frames, AS_OF, community_id=COMMUNITY)
     need_id = waiting["need_id"].iloc[1]  # not the default choice: the user picks it
     top = cobuild.rank_units(frames, need_id)[0]
     at = _open(STAFF)

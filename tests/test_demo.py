@@ -328,7 +328,7 @@ def test_scale_lays_out_more_streets_keeping_the_first(demo_store: Store) -> Non
 )
 def test_bad_arguments_are_refused(kwargs: dict[str, object], match: str, tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match=match):
-        build_demo(tmp_path / "x.sqlite", **kwargs)  # type: ignore[arg-type]
+        build_demo(tmp_path / "x.sqlite", as_of=AS_OF, **kwargs)  # type: ignore[arg-type]
     assert not (tmp_path / "x.sqlite").exists()
 
 

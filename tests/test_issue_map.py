@@ -30,6 +30,7 @@ from mapgov.ui import issues as issue_ui
 from mapgov.users import get_user
 
 from .apptest import click_map, ok, open_page
+from .conftest import AS_OF
 
 TIMEOUT = 60
 XSS = "<img src=x onerror=alert(1)>"
@@ -241,7 +242,7 @@ def test_the_issue_map_refuses_bad_frames(
 
 def test_a_real_community_map(demo_store: Store) -> None:
     built = issues.community_buildings(demo_store, COMMUNITY)
-    counts = issues.building_issue_counts(demo_store, COMMUNITY, today=issue_ui.today())
+    counts = issues.building_issue_counts(demo_store, COMMUNITY, today=AS_OF)
     shown = built.merge(counts, on="building_id").assign(label=built["name"])
     comps = issues.community_compounds(demo_store, COMMUNITY)
     fmap = layers.issue_map(shown, comps.assign(label=comps["name"]))
@@ -261,7 +262,7 @@ def _inside(geometry: shapely.Geometry) -> tuple[float, float]:
 
 def _busiest_building(store: Store) -> pd.Series:
     """The community's building with the most open issues (at least one)."""
-    counts = issues.building_issue_counts(store, COMMUNITY, today=issue_ui.today())
+    counts = issues.building_issue_counts(store, COMMUNITY, today=AS_OF)
     best = counts.sort_values(["open", "total"], ascending=False).iloc[0]
     assert best["open"] > 0
     built = issues.community_buildings(store, COMMUNITY).set_index("building_id")
@@ -301,7 +302,7 @@ def test_a_click_on_a_building_opens_its_panel(app_db: Store) -> None:
     assert metrics[t("issues.panel.open_issues")] == str(profile["open_issues"])
     assert metrics[t("issues.panel.households")] == f"{profile['households']:,}"
     expected = issues.building_issues(
-        app_db, building.name, user=get_user(app_db, STAFF), today=issue_ui.today()
+        app_db, building.name, user=get_user(app_db, STAFF), today=AS_OF
     )
     shown = _issue_list(at)
     assert shown[t("issues.col.issue_id")].tolist() == expected["issue_id"].tolist()
@@ -330,7 +331,7 @@ def test_a_click_between_buildings_shows_the_compound(app_db: Store) -> None:
     ground = compound.geometry.difference(shapely.buffer(shapely.union_all(built.geometry), 3e-5))
     click_map(at, *_inside(ground))
     ok(at)
-    summary = issues.compound_summary(app_db, compound["compound_id"], today=issue_ui.today())
+    summary = issues.compound_summary(app_db, compound["compound_id"], today=AS_OF)
     assert t("issues.panel.compound_title", name=summary["name"]) in [s.value for s in at.subheader]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics[t("issues.panel.buildings")] == str(summary["buildings"])
@@ -477,7 +478,7 @@ def test_a_concurrent_edit_is_refused(app_db: Store) -> None:
         app_db, staff, building_id=building.name, category="water_pipes", source="walk_in",
         title="水管漏水",
     )  # fmt: skip
-    deadline = issue_ui.today() + dt.timedelta(days=3)
+    deadline = AS_OF + dt.timedelta(days=3)
     issues.assign(app_db, staff, issue_id, version=1, level="compound", responsible_unit="物业",
                   deadline=deadline)  # fmt: skip
     at = _open(STAFF)

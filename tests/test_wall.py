@@ -27,7 +27,7 @@ from streamlit import cache_data
 from streamlit.testing.v1 import AppTest
 
 import mapgov.kpi
-from mapgov import cobuild, deckmaps, issues, wall
+from mapgov import clock, cobuild, deckmaps, issues, wall
 from mapgov.config import DB_ENV
 from mapgov.errors import StoreError, ValidationError
 from mapgov.i18n import LANGS, t
@@ -44,23 +44,6 @@ from .handdrawn import build_two_streets
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 60
 WGS84 = "EPSG:4326"
-
-
-# -- the report date -----------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("meta", "expected"),
-    [
-        ({"generator": "mapgov demo", "as_of": "2026-11-15"}, dt.date(2026, 11, 15)),
-        ({"generator": "mapgov demo", "as_of": "2026-11-15T08:00:00"}, dt.date(2026, 11, 15)),
-        ({"generator": "mapgov demo", "as_of": "soon"}, dt.date(2027, 3, 1)),  # unreadable
-        ({"generator": "mapgov demo"}, dt.date(2027, 3, 1)),
-        ({"as_of": "2026-11-15"}, dt.date(2027, 3, 1)),  # real data: always today
-        ({"generator": "importer", "as_of": "2026-11-15"}, dt.date(2027, 3, 1)),
-        ({}, dt.date(2027, 3, 1)),
-    ],
-)
-def test_report_date_is_today_except_for_the_demo(meta: dict[str, str], expected: dt.date) -> None:
-    assert wall.report_date(meta, dt.date(2027, 3, 1)) == expected
 
 
 # -- settings and the tour -----------------------------------------------------------------
@@ -759,23 +742,18 @@ def test_the_co_building_tiles_follow_the_project_list(
     assert _tile_value(at, "needs_waiting") == waiting_before
 
 
-def test_the_demo_report_moves_on_with_the_work_done_on_it(work_store: Store) -> None:
-    """Untouched, the demo reports on its as-of day; after a step today, on today."""
-    meta = work_store.meta()
-    as_of = dt.date.fromisoformat(meta["as_of"])
-    assert wall.last_activity(work_store) <= as_of
-    assert (
-        wall.report_date(meta, as_of + dt.timedelta(days=30), wall.last_activity(work_store))
-        == as_of
-    )
+def test_the_demo_report_moves_on_with_steps_dated_after_its_day(
+    work_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Untouched, the demo reports on its as-of day whatever the real date; after a step
+    dated later (an import, a script), on that step's day: its calendar never runs back."""
+    monkeypatch.setattr(clock, "system_now", lambda: dt.datetime(2030, 7, 15, 12))
+    as_of = dt.date.fromisoformat(work_store.meta()["as_of"])
+    assert clock.today(work_store) == as_of
     later = dt.datetime.combine(as_of + dt.timedelta(days=5), dt.time(10))
     building = work_store.read("building", columns=["building_id"])["building_id"].iloc[0]
     admin = get_user(work_store, "S001-admin")
     issues.log_issue(work_store, admin, building_id=building, category="lighting",
                      source="walk_in", title="楼道灯不亮", at=later)  # fmt: skip
-    last = wall.last_activity(work_store)
-    assert last == later.date()
-    assert wall.report_date(meta, as_of + dt.timedelta(days=30), last) == later.date()
-    assert wall.report_date(meta, as_of + dt.timedelta(days=2), last) == as_of + dt.timedelta(
-        days=2
-    )
+    assert clock.last_step(work_store) == later
+    assert clock.today(work_store) == later.date()

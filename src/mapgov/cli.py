@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from mapgov import __version__
+from mapgov import __version__, clock
 from mapgov.config import DB_ENV, default_db_path
 from mapgov.errors import MapgovError, StoreError, ValidationError
 
@@ -203,7 +203,8 @@ def _run_demo(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     progress = None if args.quiet else _Progress(sys.stderr, started)
-    built = build_demo(path, seed=args.seed, scale=args.scale, as_of=args.as_of, progress=progress)
+    as_of = args.as_of or clock.system_now().date()  # the street's today (Asia/Shanghai)
+    built = build_demo(path, seed=args.seed, scale=args.scale, as_of=as_of, progress=progress)
     seconds = time.perf_counter() - started
     counts = open_store(built).counts()
     print(

@@ -21,13 +21,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from mapgov import clock
 from mapgov.errors import (
     LifecycleError,
     PermissionDeniedError,
@@ -69,7 +69,6 @@ __all__ = [
     "get_issue",
     "heat_cells",
     "issue_timeline",
-    "local_now",
     "log_issue",
     "mask_reporters",
     "overdue_mask",
@@ -78,7 +77,6 @@ __all__ = [
     "start",
 ]
 
-TZ = ZoneInfo("Asia/Shanghai")
 OPEN_STATUSES = frozenset(s.value for s in IssueStatus if s != IssueStatus.CLOSED)
 SLA_DAYS: dict[Level, int] = {
     Level.COMPOUND: 5,
@@ -91,13 +89,9 @@ MAX_TEXT = 2000
 _PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
 
 
-def local_now() -> dt.datetime:
-    """Now in the street's time zone (Asia/Shanghai), to the second, without tzinfo."""
-    return dt.datetime.now(TZ).replace(tzinfo=None, microsecond=0)
-
-
-def _stamp(at: dt.datetime | None) -> str:
-    return (at or local_now()).replace(microsecond=0).isoformat()
+def _stamp(store: Store, at: dt.datetime | None) -> str:
+    """`at`, or the street's now (:func:`mapgov.clock.now`: a demo keeps its own calendar)."""
+    return (at or clock.now(store)).replace(microsecond=0).isoformat()
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -369,7 +363,7 @@ def building_profile(
         zone_member = member["name"] if full else mask_name(member["name"])
     head, phone = _text(b["building_head"]), _text(b["building_head_phone"])
     open_n, overdue_n = _open_overdue(
-        store, {"building_id": building_id}, today or local_now().date()
+        store, {"building_id": building_id}, today or clock.today(store)
     )
     p = prop.iloc[0] if len(prop) else None
     return {
@@ -733,7 +727,7 @@ def log_issue(
     if phone and not _PHONE.match(phone):
         msg = f"reporter_phone {phone!r} is not a phone number"
         raise ValidationError(msg, key="error.issue.bad_phone", phone=phone)
-    stamp = _stamp(at)
+    stamp = _stamp(store, at)
     point = b["geometry"].representative_point()
     issue = {
         "compound_id": b["compound_id"],
@@ -772,7 +766,7 @@ def assign(
     issue = _load(store, issue_id, user, EventAction.ASSIGN, version)
     lvl = Level(level)
     unit = _required(responsible_unit, "responsible_unit", 80)
-    stamp = _stamp(at)
+    stamp = _stamp(store, at)
     if deadline < dt.date.fromisoformat(stamp[:10]):
         msg = f"deadline {deadline} is in the past"
         raise ValidationError(msg, key="error.issue.past_deadline", deadline=str(deadline))
@@ -816,7 +810,7 @@ def start(
         _event(
             user,
             EventAction.START,
-            _stamp(at),
+            _stamp(store, at),
             issue["status"],
             IssueStatus.IN_PROGRESS.value,
             _optional(note, "note"),
@@ -847,7 +841,7 @@ def escalate(
         msg = f"issue #{issue_id} is already handled by the street, the highest level"
         raise LifecycleError(msg, key="error.issue.top_level", issue_id=int(issue_id))
     up = LEVEL_ORDER[LEVEL_ORDER.index(here) + 1]
-    stamp = _stamp(at)
+    stamp = _stamp(store, at)
     today = dt.date.fromisoformat(stamp[:10])
     due = deadline or today + dt.timedelta(days=SLA_DAYS[up])
     if due < today:
@@ -886,7 +880,7 @@ def resolve(
 ) -> int:
     """Mark an issue in progress as solved (办结), saying how."""
     issue = _load(store, issue_id, user, EventAction.RESOLVE, version)
-    stamp = _stamp(at)
+    stamp = _stamp(store, at)
     events = [
         _event(
             user,
@@ -922,7 +916,7 @@ def callback(
     """
     issue = _load(store, issue_id, user, EventAction.CALLBACK, version)
     rate = CallbackRating(rating)
-    stamp = _stamp(at)
+    stamp = _stamp(store, at)
     text = _optional(note, "note")
     events = [
         _event(
@@ -970,7 +964,7 @@ def close(
 ) -> int:
     """Close (销号) an issue whose callback is done."""
     issue = _load(store, issue_id, user, EventAction.CLOSE, version)
-    stamp = _stamp(at)
+    stamp = _stamp(store, at)
     events = [
         _event(
             user,

@@ -24,6 +24,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from mapgov import clock
 from mapgov.errors import PermissionDeniedError, ValidationError
 from mapgov.model import PartyLevel, PropertyMode, Star
 from mapgov.privacy import mask_name
@@ -381,10 +382,9 @@ def _require(user: User, community_id: str, what: str) -> None:
         raise PermissionDeniedError(msg, key="error.edit.denied", user=user.name, role=user.role)
 
 
-def _now(at: dt.datetime | None) -> str:
-    from mapgov.issues import local_now
-
-    return (at or local_now()).replace(microsecond=0).isoformat()
+def _now(store: Store, at: dt.datetime | None) -> str:
+    """`at`, or the street's now (:func:`mapgov.clock.now`: a demo keeps its own calendar)."""
+    return (at or clock.now(store)).replace(microsecond=0).isoformat()
 
 
 def set_branch(
@@ -426,7 +426,7 @@ def set_branch(
                 "secretary": secretary,
                 "member_count": 0,
                 "is_joint": 0,
-                "established": _now(at)[:10],
+                "established": _now(store, at)[:10],
             }
             if exists.empty:
                 ops.append(("insert", "party_org", {"org_id": branch_id}, values))
@@ -458,11 +458,11 @@ def set_branch(
                 "insert",
                 "branch_star",
                 {"org_id": branch_id, "star": s},
-                {"awarded_on": _now(at)[:10]},
+                {"awarded_on": _now(store, at)[:10]},
             )
             for s in sorted(set(stars) - have)
         ]
-    return store.edit(ops, actor=user.name, at=_now(at)) if ops else 0
+    return store.edit(ops, actor=user.name, at=_now(store, at)) if ops else 0
 
 
 def set_property(
@@ -501,7 +501,7 @@ def set_property(
     return store.edit(
         [(op, "property_management", {"compound_id": compound_id}, values)],
         actor=user.name,
-        at=_now(at),
+        at=_now(store, at),
     )
 
 
@@ -552,7 +552,7 @@ def set_building(
     values["building_head"] = (head or "").strip() or None
     values["building_head_phone"] = (head_phone or "").strip() or None
     ops.append(("update", "building", {"building_id": building_id}, values))
-    return store.edit(ops, actor=user.name, at=_now(at))
+    return store.edit(ops, actor=user.name, at=_now(store, at))
 
 
 def assign_zone(
@@ -595,4 +595,4 @@ def assign_zone(
             ops.append(("update", "zone_building", {"building_id": bid}, {"zone_id": zone_id}))
         elif zone_id is not None:
             ops.append(("insert", "zone_building", {"building_id": bid}, {"zone_id": zone_id}))
-    return store.edit(ops, actor=user.name, at=_now(at)) if ops else 0
+    return store.edit(ops, actor=user.name, at=_now(store, at)) if ops else 0

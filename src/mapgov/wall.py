@@ -1,4 +1,4 @@
-"""The wall screen (大屏) without Streamlit: settings, report date, map data, tiles, panels.
+"""The wall screen (大屏) without Streamlit: settings, map data, tiles, panels.
 
 The wall screen is read from across a command room and nobody clicks it, so it is configured
 by its URL (``/wall?kiosk=1&refresh=60&tour=1&tour_every=20&metric=stars``, see
@@ -42,7 +42,6 @@ from mapgov.places import display_names
 from mapgov.store import Store
 
 __all__ = [
-    "DEMO_GENERATOR",
     "FACILITY_GLYPH_KINDS",
     "LIFE_TIER",
     "RECENT_DAYS",
@@ -58,7 +57,6 @@ __all__ = [
     "facility_legend_html",
     "format_value",
     "header_html",
-    "last_activity",
     "legend_html",
     "life_circle",
     "life_circle_shares",
@@ -66,7 +64,6 @@ __all__ = [
     "nice_ticks",
     "ranking_html",
     "recent_points",
-    "report_date",
     "svg_img",
     "ticker_html",
     "tile_text",
@@ -80,8 +77,6 @@ LIFE_TIER: Final = 15
 """The life-circle tier (minutes) of the completeness tile and colouring."""
 RECENT_DAYS: Final = 30
 """The issues on the map: those reported in the last this many days."""
-DEMO_GENERATOR: Final = "mapgov demo"
-"""``meta.generator`` of a database built by :func:`mapgov.demo.build_demo`."""
 
 Tone = Literal["good", "bad", "neutral"]
 
@@ -102,61 +97,6 @@ RECEIVED_COLOUR: Final = "#38BDF8"
 CLOSED_COLOUR: Final = "#34D399"
 BAR_COLOUR: Final = "#F59E0B"
 _TONE_CLASS: Final = {"good": "mg-good", "bad": "mg-bad", "neutral": "mg-neutral"}
-
-
-def last_activity(store: Store) -> dt.date | None:
-    """The day of the step recorded last in the issue ledger or the co-building history.
-
-    Steps are appended as they happen, so the last one is the one with the highest event id:
-    an index look-up, where ``MAX(at)`` would read every event (3.2 million at scale 100).
-    """
-    days = []
-    for table in ("issue_event", "co_event"):
-        last = store.query(f"SELECT at FROM {table} ORDER BY event_id DESC LIMIT 1")
-        value = last["at"].iloc[0] if len(last) else None
-        if isinstance(value, str) and value:
-            days.append(dt.date.fromisoformat(value[:10]))
-    return max(days) if days else None
-
-
-def report_date(meta: Mapping[str, str], today: dt.date, last: dt.date | None = None) -> dt.date:
-    """The day the wall screen reports on: today, except for the demo database.
-
-    A demo ledger ends at its ``as_of`` day; reporting on the real today would show an empty
-    "this month" as soon as the calendar moves on. Once people work on the demo (`last`, the
-    day of the latest recorded step, is after ``as_of``), the report moves on to that day, so
-    that what they did shows; never beyond `today`. Real data always reports on today.
-
-    Parameters
-    ----------
-    meta
-        The store's ``meta`` table (:meth:`Store.meta`).
-    today
-        Today's date (passed in, so that the rule is testable).
-
-    Returns
-    -------
-    datetime.date
-        ``meta["as_of"]`` if ``meta["generator"]`` is :data:`DEMO_GENERATOR` and ``as_of`` is
-        an ISO date; otherwise `today`.
-
-    Examples
-    --------
-    >>> report_date({"generator": "mapgov demo", "as_of": "2026-11-15"}, dt.date(2027, 3, 1))
-    datetime.date(2026, 11, 15)
-    >>> report_date({"as_of": "2026-11-15"}, dt.date(2027, 3, 1))
-    datetime.date(2027, 3, 1)
-    >>> demo = {"generator": "mapgov demo", "as_of": "2026-11-15"}
-    >>> report_date(demo, dt.date(2026, 11, 23), last=dt.date(2026, 11, 20))
-    datetime.date(2026, 11, 20)
-    """
-    if meta.get("generator") != DEMO_GENERATOR:
-        return today
-    try:
-        as_of = dt.date.fromisoformat(str(meta.get("as_of", ""))[:10])
-    except ValueError:
-        return today
-    return max(as_of, min(last, today)) if last is not None else as_of
 
 
 # -- settings ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from mapgov import clock
 from mapgov.cobuild.figures import day_of
 from mapgov.errors import (
     LifecycleError,
@@ -21,7 +22,7 @@ from mapgov.errors import (
     StaleEditError,
     ValidationError,
 )
-from mapgov.issues import _community_of_compound, local_now
+from mapgov.issues import _community_of_compound
 from mapgov.model import (
     NEED_TRANSITIONS,
     PROJECT_TRANSITIONS,
@@ -104,8 +105,9 @@ assert all(  # the workflow never leaves the lifecycles of the model
 )
 
 
-def _stamp(at: dt.datetime | None) -> str:
-    return (at or local_now()).replace(microsecond=0).isoformat()
+def _stamp(store: Store, at: dt.datetime | None) -> str:
+    """`at`, or the street's now (:func:`mapgov.clock.now`: a demo keeps its own calendar)."""
+    return (at or clock.now(store)).replace(microsecond=0).isoformat()
 
 
 def _clean(value: str | None, name: str, *, limit: int, required: bool = False) -> str | None:
@@ -407,7 +409,7 @@ def file_need(
         raise ValidationError(
             msg, key="error.cobuild.wrong_place", compound=compound_id, community=community_id
         )
-    stamp = _stamp(at)
+    stamp = _stamp(store, at)
     values = {
         "community_id": community_id,
         "compound_id": compound_id or None,
@@ -460,7 +462,7 @@ def file_resource(
     coop = _choice(CoopKind, kind)
     if capacity is not None:
         _number(capacity, "capacity", 0, 100_000)
-    stamp = _stamp(at)
+    stamp = _stamp(store, at)
     values = {
         "unit_id": unit_id,
         "kind": coop.value,
@@ -521,7 +523,7 @@ def pair(
             raise ValidationError(
                 msg, key="error.cobuild.wrong_unit", resource=resource_id, unit=unit_id
             )
-    stamp = _stamp(at)
+    stamp = _stamp(store, at)
     text = _clean(note, "note", limit=MAX_TEXT)
     unit_name = str(unit.iloc[0]["name"])
     values = {
@@ -595,7 +597,7 @@ def claim_project(
     at: dt.datetime | None = None,
 ) -> int:
     """The unit claims a paired project (认领). Returns the project's new version."""
-    stamp = _stamp(at)
+    stamp = _stamp(store, at)
     return _project_step(
         store,
         user,
@@ -621,7 +623,7 @@ def progress_project(
     report, `note`, is then required). Returns the project's new version."""
     project = _record(store, CoEntity.PROJECT, project_id)
     started = project["status"] == ProjectStatus.IN_PROGRESS.value
-    stamp = _stamp(at)
+    stamp = _stamp(store, at)
     return _project_step(
         store,
         user,
@@ -645,7 +647,7 @@ def complete_project(
 ) -> int:
     """A project in progress is completed; its need is ``done``. Returns the project's new
     version."""
-    stamp = _stamp(at)
+    stamp = _stamp(store, at)
 
     def need_done(need: dict[str, Any]) -> tuple[dict[str, Any], CoAction] | None:
         if need["status"] != NeedStatus.MATCHED.value:
@@ -679,7 +681,7 @@ def rate_project(
     unsatisfied (as at an issue's callback). "unsatisfied" puts its need back on the list
     (``open``). Returns the project's new version."""
     rate = _choice(CallbackRating, rating)
-    stamp = _stamp(at)
+    stamp = _stamp(store, at)
     text = _clean(note, "note", limit=MAX_TEXT)
 
     def reopen(need: dict[str, Any]) -> tuple[dict[str, Any], CoAction] | None:
@@ -711,7 +713,7 @@ def cancel_project(
 ) -> int:
     """Drop a project before it is completed, saying why; its need is ``open`` again. Returns
     the project's new version."""
-    stamp = _stamp(at)
+    stamp = _stamp(store, at)
 
     def reopen(need: dict[str, Any]) -> tuple[dict[str, Any], CoAction] | None:
         if need["status"] != NeedStatus.MATCHED.value:
@@ -743,7 +745,7 @@ def cancel_need(
     """Withdraw an open need, saying why (a matched need's project must be cancelled first).
     Returns the need's new version."""
     need = _open(store, user, CoEntity.NEED, need_id, action=CoAction.CANCEL, version=version)
-    stamp = _stamp(at)
+    stamp = _stamp(store, at)
     text = _clean(reason, "reason", limit=MAX_TEXT, required=True)
     changes = {"status": NeedStatus.CANCELLED.value, "closed_at": stamp}
     _step(store, user, stamp, [(CoEntity.NEED, need, changes, CoAction.CANCEL, text)])
@@ -788,7 +790,7 @@ def post_wish(
     if phone and not _PHONE.match(phone):
         msg = f"poster_phone {phone!r} is not a phone number"
         raise ValidationError(msg, key="error.issue.bad_phone", phone=phone)
-    stamp = _stamp(at)
+    stamp = _stamp(store, at)
     values = {
         "community_id": community,
         "compound_id": compound_id,
@@ -845,7 +847,7 @@ def claim_wish(
     Returns the wish's new version."""
     who = _clean(claimed_by, "claimed_by", limit=MAX_NAME, required=True)
     text = _clean(note, "note", limit=MAX_TEXT)
-    stamp = _stamp(at)
+    stamp = _stamp(store, at)
     return _wish_step(
         store,
         user,
@@ -868,7 +870,7 @@ def complete_wish(
     at: dt.datetime | None = None,
 ) -> int:
     """A claimed wish is fulfilled (圆梦). Returns the wish's new version."""
-    stamp = _stamp(at)
+    stamp = _stamp(store, at)
     return _wish_step(
         store,
         user,
@@ -891,7 +893,7 @@ def cancel_wish(
     at: dt.datetime | None = None,
 ) -> int:
     """Withdraw a posted or claimed wish, saying why. Returns the wish's new version."""
-    stamp = _stamp(at)
+    stamp = _stamp(store, at)
     return _wish_step(
         store,
         user,
@@ -960,7 +962,7 @@ def log_volunteer(
             msg, key="error.cobuild.bad_number", field="participants", low="1", high="10000"
         )
     _number(hours, "hours", 0.1, 24)
-    stamp = _stamp(at)
+    stamp = _stamp(store, at)
     if held_on > day_of(stamp):
         msg = f"{held_on} is in the future"
         raise ValidationError(msg, key="error.cobuild.future_date", date=held_on.isoformat())

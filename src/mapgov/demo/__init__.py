@@ -26,6 +26,7 @@ import pyproj
 import shapely
 from shapely.geometry import Point, box
 
+from mapgov import clock
 from mapgov.demo.cobuild import build_cobuilding
 from mapgov.demo.layout import Layout, build_layout
 from mapgov.demo.ledger import generate_ledger
@@ -120,7 +121,7 @@ def generate(
     *,
     seed: int = DEFAULT_SEED,
     scale: int = 1,
-    as_of: dt.date | None = None,
+    as_of: dt.date,
     progress: Progress | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Generate every table of the demo in memory.
@@ -132,7 +133,8 @@ def generate(
     scale
         Number of streets (1 is one street of about 400 buildings).
     as_of
-        The demo's date (default today); issues cover the 24 months before it.
+        The demo's date: its data end that day, issues cover the 24 months before it, and its
+        calendar stays on it (:func:`mapgov.clock.pinned_day`).
     progress
         Called with (stage, share done).
 
@@ -142,7 +144,6 @@ def generate(
         Frames by table name, GeoDataFrames in EPSG:4326 for tables with geometry.
     """
     _validate(seed, scale)
-    as_of = as_of or dt.date.today()
     say = progress or (lambda _stage, _share: None)
     say("layout", 0.0)
     lay = build_layout(seed, scale)
@@ -427,7 +428,7 @@ def build_demo(
     *,
     seed: int = DEFAULT_SEED,
     scale: int = 1,
-    as_of: dt.date | None = None,
+    as_of: dt.date,
     progress: Progress | None = None,
 ) -> Path:
     """Build the demo database at `path`, replacing it only when the new one is complete.
@@ -449,7 +450,6 @@ def build_demo(
         If the database cannot be written; an existing file at `path` is left as it was.
     """
     _validate(seed, scale)
-    as_of = as_of or dt.date.today()
     say = progress or (lambda _stage, _share: None)
     tables = generate(seed=seed, scale=scale, as_of=as_of, progress=say)
 
@@ -457,7 +457,7 @@ def build_demo(
         say(f"write:{stage}", 0.7 + 0.3 * share)
 
     meta = {
-        "generator": "mapgov demo",
+        "generator": clock.DEMO_GENERATOR,
         "seed": str(seed),
         "scale": str(scale),
         "as_of": as_of.isoformat(),

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mapgov.clock import DEMO_HOUR
 from mapgov.model import (
     LEVEL_ORDER,
     CallbackRating,
@@ -35,7 +36,7 @@ from mapgov.model import (
 __all__ = ["DAYS", "NOW_HOUR", "generate_ledger"]
 
 DAYS = 730  # 24 months
-NOW_HOUR = 18  # the demo's "now" is 18:00 on the as-of date
+NOW_HOUR = DEMO_HOUR  # the demo's "now" is 18:00 on the as-of date, where its clock stays
 ISSUES_PER_STREET = 5000
 
 _CATS = list(IssueCategory)

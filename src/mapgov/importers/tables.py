@@ -35,6 +35,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from mapgov import clock
 from mapgov.errors import ValidationError
 from mapgov.i18n import LANGS, catalogue, enum_key
 from mapgov.importers.mapping import REQUIRED, apply_mapping
@@ -529,7 +530,7 @@ def land_table(store: Store, plan: TablePlan, *, actor: str, at: dt.datetime | N
         raise ValidationError(
             msg, key="error.import.refused", path=plan.path, count=len(plan.errors)
         )
-    stamp = (at or dt.datetime.now()).replace(microsecond=0).isoformat()
+    stamp = (at or clock.now(store)).replace(microsecond=0).isoformat()  # the street's clock
     if not plan.matched:
         return 0
     if plan.kind == "figures":

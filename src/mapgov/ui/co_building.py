@@ -40,7 +40,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapgov import cobuild, exports, issues
+from mapgov import clock, cobuild, exports
 from mapgov import cobuildmap as cm
 from mapgov.errors import MapgovError
 from mapgov.i18n import error_text, label, t
@@ -104,10 +104,6 @@ _ID_COLUMN: Final = {
     CoEntity.NEED: "need_id",
     CoEntity.WISH: "wish_id",
 }
-
-
-def _today() -> dt.date:
-    return issues.local_now().date()
 
 
 CoView = PartyView
@@ -186,7 +182,7 @@ def controls(view: View) -> CoView | None:
         street_id=view.street_id,
         community_id=view.community_id,
         user_id=user.user_id if user else None,
-        today=_today(),
+        today=clock.today(store),
     )
 
 

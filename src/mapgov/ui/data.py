@@ -17,7 +17,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from mapgov import places, summary
+from mapgov import clock, places, summary
 from mapgov.assets import assets_installed, install_assets
 from mapgov.config import default_db_path
 from mapgov.errors import MapgovError
@@ -89,7 +89,8 @@ def ensure_database(path: Path, lang: str) -> None:
             done = min(max(float(share), 0.0), 1.0)
             bar.progress(done, text=t("setup.stage", lang, percent=round(done * 100)))
 
-        build_demo(path, seed=DEMO_SEED, scale=DEMO_SCALE, progress=report)
+        today = clock.system_now().date()
+        build_demo(path, seed=DEMO_SEED, scale=DEMO_SCALE, as_of=today, progress=report)
         bar.empty()
         st.toast(t("setup.done", lang, path=path))
 

@@ -19,7 +19,7 @@ from typing import Final, TypeVar
 import pandas as pd
 import streamlit as st
 
-from mapgov import dataio, layers
+from mapgov import clock, dataio, layers
 from mapgov.errors import MapgovError
 from mapgov.i18n import error_text, t
 from mapgov.importers import guess_mapping, list_layers, read_layer, read_table, restore
@@ -29,7 +29,6 @@ from mapgov.importers.plan import LAYER_TABLES, LayerPlan, land_layer, plan_laye
 from mapgov.importers.read import SUFFIXES
 from mapgov.importers.tables import TABLE_KINDS, TablePlan, land_table, plan_table
 from mapgov.importers.validate import Problem
-from mapgov.issues import local_now
 from mapgov.store import Store, open_store
 from mapgov.ui.state import View
 from mapgov.ui.widgets import show_map, user_picker
@@ -500,7 +499,7 @@ def backup_section(ctx: DataView) -> None:
     st.download_button(
         t("data_page.download_backup", lang, mb=f"{size / 2**20:,.1f}"),
         partial(_backup_file, ctx.view.db, ctx.user),
-        file_name=f"mapgov-backup-{local_now().date().isoformat()}.sqlite",
+        file_name=f"mapgov-backup-{clock.system_now().date().isoformat()}.sqlite",
         mime="application/vnd.sqlite3",
         on_click="ignore",
         key="backup.download",

@@ -39,7 +39,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapgov import exports, issues, layers, ledger
+from mapgov import clock, exports, issues, layers, ledger
 from mapgov.errors import MapgovError
 from mapgov.i18n import catalogue, error_text, label, t, value_label
 from mapgov.model import (
@@ -70,7 +70,6 @@ __all__ = [
     "issue_map_view",
     "issue_panel",
     "map_key",
-    "today",
 ]
 
 """Query parameter naming who is working."""
@@ -91,11 +90,6 @@ _FORM = "mapgov.issues.form.{}.{}"  # action, field
 
 BUILDING: Final = "building"
 COMPOUND: Final = "compound"
-
-
-def today() -> dt.date:
-    """The street's calendar day (Asia/Shanghai): an open issue due before it is overdue."""
-    return issues.local_now().date()
 
 
 # -- the sidebar ---------------------------------------------------------------------------
@@ -223,7 +217,7 @@ def controls(view: View) -> IssueView | None:
         filters=filters,
         colour_by=colour_by,
         heat=heat,
-        today=today(),
+        today=clock.today(store),
     )
 
 

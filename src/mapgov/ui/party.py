@@ -37,7 +37,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapgov import exports, issues, party
+from mapgov import clock, exports, issues, party
 from mapgov import partymap as pm
 from mapgov.errors import MapgovError
 from mapgov.i18n import catalogue, error_text, label, t
@@ -90,10 +90,6 @@ GAP_ROWS_SHOWN: Final = 8
 """Rows of a gap list shown at once (the list scrolls beyond)."""
 DESCENDING: Final = "desc"
 ASCENDING: Final = "asc"
-
-
-def _today() -> dt.date:
-    return issues.local_now().date()
 
 
 @dataclass(frozen=True)
@@ -254,7 +250,7 @@ def controls(view: View) -> PartyView | None:
         street_id=view.street_id,
         community_id=view.community_id,
         user_id=user.user_id if user else None,
-        today=_today(),
+        today=clock.today(store),
     )
 
 

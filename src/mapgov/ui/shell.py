@@ -26,6 +26,7 @@ from typing import Final
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
+from mapgov import clock
 from mapgov.i18n import DEFAULT_LANG, LANGS, t
 from mapgov.places import display_names
 from mapgov.store import Store, open_store
@@ -175,9 +176,12 @@ def sidebar(store: Store, lang: str) -> tuple[str | None, str | None]:
         )
     else:
         side.warning(t("error.no_street", lang))
-    as_of = store.meta().get("as_of")
-    if as_of:
-        side.caption(t("sidebar.data_as_of", lang, as_of=as_of))
+    meta = store.meta()
+    pinned = clock.pinned_day(meta)  # a demo's calendar stays on its data date
+    if pinned is not None:
+        side.caption(t("sidebar.demo_pinned", lang, as_of=pinned.isoformat()))
+    elif meta.get("as_of"):
+        side.caption(t("sidebar.data_as_of", lang, as_of=meta["as_of"]))
     side.divider()
     picker(
         side,

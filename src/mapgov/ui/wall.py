@@ -31,7 +31,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from mapgov import cobuild, deckmaps, issues, kpi, wall
+from mapgov import clock, cobuild, deckmaps, kpi, wall
 from mapgov.errors import MapgovError
 from mapgov.i18n import error_text, t
 from mapgov.layers import Bounds
@@ -241,22 +241,14 @@ def _map_base(path: str, version: int, street_id: str, lang: str) -> deckmaps.Wa
     return wall.map_data(open_store(path), street_id, lang)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _last_activity(path: str, version: int) -> dt.date | None:  # noqa: ARG001 (cache key)
-    return wall.last_activity(open_store(path))
-
-
 def _report_date(store: Store) -> dt.date:
-    today = issues.local_now().date()  # the street's calendar (Asia/Shanghai), as the ledger
-    meta = store.meta()
-    if meta.get("generator") != wall.DEMO_GENERATOR:
-        return today
-    return wall.report_date(meta, today, _last_activity(*store.identity()))
+    """The street's today (a demo keeps its own calendar: :mod:`mapgov.clock`)."""
+    return clock.today(store)
 
 
 # -- the three panels ----------------------------------------------------------------------
 def _stamp(lang: str, today: dt.date, settings: wall.WallSettings) -> list[str]:
-    now = dt.datetime.now().strftime("%H:%M:%S")
+    now = clock.system_now().strftime("%H:%M:%S")  # the real time of this refresh
     return [
         t("wall_screen.report_date", lang, date=today.isoformat()),
         t("wall_screen.refreshed", lang, time=now),
