@@ -160,7 +160,7 @@ def _filters(lang: str) -> tuple[MapFilters, layers.ColourBy, bool]:
     categories = _enum_filter("categories", IssueCategory, lang)
     statuses = _enum_filter("statuses", IssueStatus, lang)
     levels = _enum_filter("levels", Level, lang)
-    dates = side.date_input(t("issues.dates", lang), value=(), key=_FILTER.format("dates"))
+    dates = side.date_input(t("issues.dates", lang), value=[], key=_FILTER.format("dates"))
     picked = [d for d in (dates if isinstance(dates, tuple | list) else [dates]) if d]
     date_from = picked[0] if picked else None
     date_to = picked[1] if len(picked) > 1 else None

@@ -257,6 +257,14 @@ def _stamp(lang: str, today: dt.date, settings: wall.WallSettings) -> list[str]:
     ]
 
 
+def _street_of(view: View) -> str:
+    """The street a panel draws (the page draws no panel without one)."""
+    if view.street_id is None:
+        msg = "the wall screen's panels need a street"
+        raise MapgovError(msg)
+    return view.street_id
+
+
 def figures_panel(view: View, settings: wall.WallSettings) -> None:
     """Title bar (kiosk) or a status line, then the twelve headline tiles.
 
@@ -264,20 +272,21 @@ def figures_panel(view: View, settings: wall.WallSettings) -> None:
     interval old.
     """
     with _politely(view.lang):
+        street_id = _street_of(view)
         store = open_store(view.db)
         path, version = store.identity()
         today = _report_date(store)
         stamp = _stamp(view.lang, today, settings)
         if settings.kiosk:
-            counts = data.place_counts(store, view.street_id, view.community_id).as_dict()
+            counts = data.place_counts(store, street_id, view.community_id).as_dict()
             title = t("page.wall.title", view.lang)
             _html(wall.header_html(title, scope_title(view), counts, stamp, view.lang))
         else:
             _html(f'<div class="mg-status">{escape(" · ".join(stamp))}</div>')
-        frames = _frames(path, version, view.street_id, view.community_id)
-        life = _life_circle(path, version, view.street_id).share(view.community_id)
+        frames = _frames(path, version, street_id, view.community_id)
+        life = _life_circle(path, version, street_id).share(view.community_id)
         figures = kpi.headline(frames, today=today, life_complete=life)
-        co = _co_frames(path, version, view.street_id)
+        co = _co_frames(path, version, street_id)
         figures += cobuild.wall_figures(co, today, community_id=view.community_id)
         _html(wall.tiles_html(figures, view.lang))
 
@@ -320,18 +329,17 @@ def _stop(view: View, settings: wall.WallSettings, stops: list[Stop]) -> tuple[S
 def map_panel(view: View, settings: wall.WallSettings) -> None:
     """Legend and focus, then the pydeck map of the street (see :func:`deckmaps.wall_deck`)."""
     with _politely(view.lang):
+        street_id = _street_of(view)
         store = open_store(view.db)
         path, version = store.identity()
         today = _report_date(store)
-        base = _map_base(path, version, view.street_id, view.lang)
+        base = _map_base(path, version, street_id, view.lang)
         if base.communities.empty and base.compounds.empty:
             _html(f'<div class="mg-empty">{escape(t("wall_screen.empty", view.lang))}</div>')
             return
-        frames = _frames(path, version, view.street_id, None)
+        frames = _frames(path, version, street_id, None)
         life = (
-            _life_circle(path, version, view.street_id)
-            if settings.metric == "life_complete"
-            else None
+            _life_circle(path, version, street_id) if settings.metric == "life_complete" else None
         )
         values = wall.compound_figures(frames, settings.metric, today=today, life=life)
         drawn = wall.with_figures(
@@ -374,10 +382,11 @@ def side_panel(view: View, settings: wall.WallSettings) -> None:
     the panel is narrower, so they stand one above the other and the ranking keeps its columns.
     """
     with _politely(view.lang):
+        street_id = _street_of(view)
         store = open_store(view.db)
         path, version = store.identity()
         today = _report_date(store)
-        frames = _frames(path, version, view.street_id, view.community_id)
+        frames = _frames(path, version, street_id, view.community_id)
         _title("wall_screen.panel.trend", view.lang)
         trend = wall.trend_svg(kpi.monthly_trend(frames.issues, today), view.lang)
         _html(wall.svg_img(trend, t("wall_screen.panel.trend", view.lang)))
@@ -391,7 +400,7 @@ def side_panel(view: View, settings: wall.WallSettings) -> None:
             _html(wall.categories_html(top, view.lang))
         with right:
             _title("wall_screen.panel.ranking", view.lang)
-            communities = data.community_list(store, view.street_id)
+            communities = data.community_list(store, street_id)
             names = dict(
                 zip(communities["community_id"], display_names(communities, view.lang), strict=True)
             )
