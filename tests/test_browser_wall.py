@@ -138,12 +138,12 @@ def _received(page: Page) -> int:
 
 
 # -- tests ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("lang", ["zh", "en"])
 def _screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     wanted = os.environ.get(SCREENSHOTS_ENV)
     return Path(wanted) if wanted else tmp_path_factory.mktemp("screenshots")
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
 def test_kiosk_fits_the_screen_offline(
     server: Server,
     page: tuple[Page, list[str]],
