@@ -5,12 +5,15 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DB ?= data/mapgov.sqlite
 PORT ?= 8501
+# 127.0.0.1: this machine only. ADDRESS=0.0.0.0 (or the LAN address) serves the office network:
+# put TLS in front first (README, "Serving safely").
+ADDRESS ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
 .PHONY: run test test-dates setup install assets demo check lint bench screenshots clean
 
 run: setup  ## serve the dashboard on http://localhost:8501
-	$(BIN)/mapgov serve --port $(PORT)
+	$(BIN)/mapgov serve --port $(PORT) --address $(ADDRESS)
 
 test: setup  ## the whole suite (unit, AppTest, browser)
 	$(BIN)/python -m pytest

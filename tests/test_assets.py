@@ -76,6 +76,12 @@ def test_streamlit_serves_static_files_offline() -> None:
     assert assets.LEAFLET_URL == "/app/static/leaflet"
 
 
+def test_streamlit_keeps_its_request_forgery_guards() -> None:
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["server"]["enableXsrfProtection"] is True
+    assert config["server"]["enableCORS"] is True
+
+
 def test_streamlit_takes_every_upload_the_importers_take() -> None:
     # otherwise a 300 MB layer is refused by Streamlit's own English message, not by ours
     from mapgov.importers.read import MAX_BYTES

@@ -515,3 +515,24 @@ def test_serve_preloads_the_computations_but_not_the_streamlit_glue() -> None:
     # the glue itself is left to the app script: a component declared before Streamlit's
     # runtime exists is never registered (its frame would 404)
     assert not [n for n in loaded if n.startswith(("mapgov.ui", "streamlit_folium"))]
+
+
+def test_serve_listens_on_loopback_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Streamlit alone listens on every interface; mapgov serves this machine only by default."""
+    from streamlit.web import cli as streamlit_cli
+
+    from mapgov import serve
+
+    seen: list[list[str]] = []
+    monkeypatch.setattr(serve, "preload", list)
+    monkeypatch.setattr(streamlit_cli, "main", lambda: seen.append(list(sys.argv)))
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])  # where app.py is
+    assert cli.main(["serve", "--port", "8600"]) == 0
+    assert cli.main(["serve", "--port", "8600", "--address", "192.168.10.5"]) == 0
+
+    def option(argv: list[str], name: str) -> str:
+        return argv[argv.index(name) + 1]
+
+    assert [option(a, "--server.address") for a in seen] == ["127.0.0.1", "192.168.10.5"]
+    assert [option(a, "--server.port") for a in seen] == ["8600", "8600"]

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from mapgov import __version__, clock
-from mapgov.config import DB_ENV, default_db_path
+from mapgov.config import DB_ENV, LOOPBACK, default_db_path
 from mapgov.errors import MapgovError, StoreError, ValidationError
 
 if TYPE_CHECKING:  # the CLI starts fast: geopandas only when a command needs it
@@ -650,7 +650,14 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
     p.add_argument("--app", type=_path, default=Path("app.py"), help="default: ./app.py")
     p.add_argument("--port", type=int, default=8501)
-    p.add_argument("--address", default=None, help="default: every interface")
+    p.add_argument(
+        "--address",
+        default=LOOPBACK,
+        help=(
+            f"address to listen on (default: {LOOPBACK}, this machine only; give the office "
+            "network's address, behind TLS, to serve other machines)"
+        ),
+    )
     p.add_argument("--db", type=_path, default=None, help=f"database (default: ${DB_ENV})")
 
 

@@ -19,10 +19,12 @@ import re
 from pathlib import Path
 from typing import Final
 
-__all__ = ["DB_ENV", "DEFAULT_DB", "default_db_path", "project_root"]
+__all__ = ["DB_ENV", "DEFAULT_DB", "LOOPBACK", "default_db_path", "project_root"]
 
 DB_ENV: Final = "MAPGOV_DB"
 DEFAULT_DB: Final = Path("data") / "mapgov.sqlite"
+LOOPBACK: Final = "127.0.0.1"
+"""Where ``mapgov serve`` listens unless told otherwise: this machine only."""
 
 _PROJECT_NAME = re.compile(r"""^\s*name\s*=\s*["']mapgov["']""", re.MULTILINE)
 

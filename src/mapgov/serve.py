@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import mapgov
+from mapgov.config import LOOPBACK
 
 __all__ = ["preload", "serve"]
 
@@ -52,8 +53,12 @@ def preload() -> list[str]:
     return names
 
 
-def serve(app: Path, *, port: int, address: str | None = None) -> int:
-    """Preload, then ``streamlit run app --server.port port --server.headless true``.
+def serve(app: Path, *, port: int, address: str = LOOPBACK) -> int:
+    """Preload, then ``streamlit run app --server.port port --server.address address
+    --server.headless true``.
+
+    The address is loopback unless another is given: Streamlit alone listens on every
+    interface, which would put the dashboard on the office network without TLS.
 
     Returns
     -------
@@ -65,9 +70,8 @@ def serve(app: Path, *, port: int, address: str | None = None) -> int:
     from streamlit.web import cli as streamlit_cli
 
     preload()
-    options = ["--server.port", str(port), "--server.headless", "true"]
-    if address:
-        options += ["--server.address", address]
+    options = ["--server.port", str(port), "--server.address", address]
+    options += ["--server.headless", "true"]
     sys.argv = ["streamlit", "run", str(app), *options]
     try:
         streamlit_cli.main()
