@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mapgov import clock, cobuild, issues
+from mapgov import clock, cobuild, issues, party
 from mapgov.config import DB_ENV
 from mapgov.i18n import t
 from mapgov.store import Store, open_store
@@ -173,3 +173,21 @@ def test_the_sidebar_of_a_real_street_gives_its_data_date(
     captions = [c.value for c in at.sidebar.caption]
     assert t("sidebar.data_as_of", "zh", as_of="2026-11-15") in captions
     assert not any(c.startswith(t("sidebar.demo_pinned", "zh", as_of="")[:4]) for c in captions)
+
+
+def test_edits_of_the_party_record_move_the_demo_clock_on_too(
+    work_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A party edit (written to the change log only) is a step like an issue's: two edits in a
+    row are dated one after the other, the later one last, on the demo's day."""
+    _real_now(monkeypatch, MONTHS_LATER)
+    admin = get_user(work_store, "S001-admin")
+    compound = work_store.read("compound", columns=["compound_id"])["compound_id"].iloc[0]
+    for secretary in ("张书记", "李书记"):
+        party.set_branch(work_store, admin, compound, has_branch=True, secretary=secretary)
+    log = work_store.query(
+        "SELECT at, new_value FROM change_log WHERE field = 'secretary' ORDER BY change_id"
+    )
+    assert list(log["new_value"][-2:]) == ["张书记", "李书记"]
+    first, second = (dt.datetime.fromisoformat(at) for at in log["at"][-2:])
+    assert EVENING <= first < second and second.date() == AS_OF

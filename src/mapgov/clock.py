@@ -42,7 +42,12 @@ DEMO_GENERATOR: Final = "mapgov demo"
 """``meta.generator`` of a database built by :func:`mapgov.demo.build_demo`."""
 DEMO_HOUR: Final = 18
 """The hour of the ``as_of`` day at which the demo's generated ledgers end (its "now")."""
-_STEP_TABLES: Final = ("issue_event", "co_event")
+# where steps are recorded, each with the id column that orders them
+_STEP_TABLES: Final = (
+    ("issue_event", "event_id"),
+    ("co_event", "event_id"),
+    ("change_log", "change_id"),
+)
 
 
 def system_now() -> dt.datetime:
@@ -113,14 +118,14 @@ def street_now(
 
 
 def last_step(store: Store) -> dt.datetime | None:
-    """When the step recorded last in the issue ledger or the co-building history was taken.
+    """When the step recorded last (issue ledger, co-building history, change log) was taken.
 
     Steps are appended as they happen, so the last one is the one with the highest event id:
     an index look-up, where ``MAX(at)`` would read every event (3.2 million at scale 100).
     """
     times = []
-    for table in _STEP_TABLES:
-        last = store.query(f"SELECT at FROM {table} ORDER BY event_id DESC LIMIT 1")
+    for table, order in _STEP_TABLES:
+        last = store.query(f"SELECT at FROM {table} ORDER BY {order} DESC LIMIT 1")
         value = last["at"].iloc[0] if len(last) else None
         if isinstance(value, str) and value:
             times.append(dt.datetime.fromisoformat(value).replace(tzinfo=None))
