@@ -155,3 +155,21 @@ def test_mixed_and_numeric_columns_export_as_they_are() -> None:
     sheet = openpyxl.load_workbook(io.BytesIO(frame_bytes(frame, ".xlsx"))).active
     assert [c.value for c in sheet["A"]][1:] == [1, 2, 3]
     assert (sheet["B2"].value, sheet["B2"].data_type) == ("=x", "s")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_an_issue_export_keeps_where_each_issue_is(work_store: Store, suffix: str) -> None:
+    """Read back, every issue's coordinates equal the ledger's (to 1e-7 degrees)."""
+    stored = work_store.read("issue", columns=["issue_id", "lon", "lat"]).set_index("issue_id")
+    data = io.BytesIO(dataio.export_bytes(work_store, "issue", suffix))
+    back = (pd.read_csv(data) if suffix == ".csv" else pd.read_excel(data)).set_index("issue_id")
+    back = back.loc[stored.index]
+    assert (back["lon"] - stored["lon"]).abs().max() < 1e-7
+    assert (back["lat"] - stored["lat"]).abs().max() < 1e-7
+
+
+def test_figures_export_as_computed() -> None:
+    frame = pd.DataFrame({"share": [0.123456789, 2 / 3], "metres": [523.456, float("nan")]})
+    back = pd.read_csv(io.BytesIO(frame_bytes(frame, ".csv")))
+    assert back["share"].tolist() == pytest.approx([0.123456789, 2 / 3], abs=1e-12)
+    assert back["metres"].iloc[0] == pytest.approx(523.456) and pd.isna(back["metres"].iloc[1])

@@ -22,6 +22,7 @@ from mapgov import coverage, layers, network
 from mapgov import lifecircle_view as lv
 from mapgov.config import DB_ENV
 from mapgov.errors import ValidationError
+from mapgov.exports import frame_bytes
 from mapgov.i18n import LANGS, label, t
 from mapgov.lifecircle_view import Settings, ThresholdMode
 from mapgov.model import FacilityKind
@@ -239,6 +240,21 @@ def test_suggested_sites_close_part_of_the_gap(
     added = [b for ids in sites["building_ids"] for b in ids]
     assert not covered & set(added) and len(added) == len(set(added))
     assert list(sites["buildings"]) == [len(ids) for ids in sites["building_ids"]]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_the_sites_download_keeps_where_to_build(
+    demo_store: Store, demo_table: gpd.GeoDataFrame, suffix: str
+) -> None:
+    """The planner's download gives each site where it is (to 1e-7 degrees, about 1 cm), not
+    rounded to 112.4 / 34.7, some 10 km off."""
+    graph = walk_graph(demo_store.read("road"))
+    sites = lv.suggest_sites(graph, demo_table, kind="canteen", metres=300, k=3).sites
+    data = io.BytesIO(frame_bytes(sites, suffix))
+    back = pd.read_csv(data) if suffix == ".csv" else pd.read_excel(data)
+    assert np.abs(back["lon"].to_numpy() - sites.geometry.x.to_numpy()).max() < 1e-7
+    assert np.abs(back["lat"].to_numpy() - sites.geometry.y.to_numpy()).max() < 1e-7
+    assert list(back["added_residents"]) == list(sites["added_residents"])
 
 
 # -- the page under AppTest ----------------------------------------------------------------

@@ -32,12 +32,14 @@ FORMATS: Final = {
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells a spreadsheet can hold: lists joined, infinities empty. Numbers keep every digit
+    they were computed with (coordinates in the store are to 1e-7 degrees already)."""
     out = frame.copy()
     for col in out.columns:
         if col == getattr(out, "_geometry_column_name", None):
             continue
         if pd.api.types.is_float_dtype(out[col]):
-            out[col] = out[col].where(np.isfinite(out[col]), None).round(1)
+            out[col] = out[col].where(np.isfinite(out[col]), None)
         elif out[col].dtype == object and out[col].map(lambda v: isinstance(v, list)).any():
             out[col] = out[col].map(lambda v: "、".join(map(str, v)) if isinstance(v, list) else v)
     return out

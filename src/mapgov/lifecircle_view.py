@@ -371,8 +371,8 @@ def suggest_sites(
                 list(dict.fromkeys(compound_of[b] for b in ids)) for ids in sites["buildings"]
             ],
             "building_ids": [list(ids) for ids in sites["buildings"]],
-            "lon": np.round(sites.geometry.x.to_numpy(), 6),
-            "lat": np.round(sites.geometry.y.to_numpy(), 6),
+            "lon": np.round(sites.geometry.x.to_numpy(), 7),  # 1e-7 degrees: about 1 cm
+            "lat": np.round(sites.geometry.y.to_numpy(), 7),
         }
     )
     frame = gpd.GeoDataFrame(out, geometry=sites.geometry.to_numpy(), crs=sites.crs)
