@@ -249,3 +249,13 @@ def test_zoom_for_bounds_known_answers() -> None:
 )
 def test_remote_resources(html: str, expected: list[str]) -> None:
     assert layers.remote_resources(html) == expected
+
+
+def test_base_map_scale_is_metric_and_credit_carries_no_flag() -> None:
+    html = _html(layers.base_map(bounds=BOUNDS))
+    assert html.count("L.control.scale(") == 1
+    assert "imperial: false" in html
+    prefix = re.search(r"attributionControl\.setPrefix\((\"[^\n]*\")\);", html)
+    assert prefix is not None  # Leaflet's own prefix, with its flag, is replaced
+    assert json.loads(prefix.group(1)) == layers.MapFurniture().prefix
+    assert "<svg" not in json.loads(prefix.group(1))

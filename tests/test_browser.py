@@ -286,3 +286,10 @@ def test_a_folium_map_draws_with_the_local_leaflet(server: Server, visit: Visit)
     assert f"{server.url}/app/static/leaflet/leaflet.css" in stylesheets
     assert [e for e in visit.errors if "L is not defined" in e] == []
     assert visit.remote(server.url) == []
+    # one scale bar, in metres; Leaflet credited without the flag of its default prefix
+    scale = frame_locator.locator(".leaflet-control-scale-line")
+    expect(scale).to_have_count(1)
+    expect(scale).to_have_text(re.compile(r"^\d+ k?m$"))
+    credit = frame_locator.locator(".leaflet-control-attribution")
+    expect(credit).to_contain_text("Leaflet")
+    expect(credit.locator("svg")).to_have_count(0)

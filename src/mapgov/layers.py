@@ -48,6 +48,7 @@ __all__ = [
     "OVERDUE_BREAKS",
     "ColourBy",
     "IssueMapLabels",
+    "MapFurniture",
     "base_map",
     "deck",
     "deck_geojson_layer",
@@ -188,7 +189,7 @@ def base_map(
         tiles=tiles,
         attr=attribution,
         height=height,
-        control_scale=True,
+        control_scale=False,  # MapFurniture draws it in metres only
         # Without tiles a fractional zoom costs nothing and lets bounds fill the view.
         zoom_snap=1 if tiles is not None else 0.25,
     )
@@ -198,6 +199,7 @@ def base_map(
     style = f"<style>.leaflet-container {{ background: {background}; }}</style>"
     root = cast(Figure, fmap.get_root())
     root.header.add_child(folium.Element(style), name="mapgov_background")
+    fmap.add_child(MapFurniture())
     if bounds is not None:
         min_lon, min_lat, max_lon, max_lat = _check_bounds(bounds)
         fmap.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]])
@@ -571,6 +573,26 @@ def _selection_style(_feature: dict[str, Any]) -> dict[str, Any]:
 
 def _escaped(values: pd.Series) -> pd.Series:
     return values.map(lambda v: "" if v is None or v != v else html.escape(str(v)))  # noqa: PLR0124
+
+
+class MapFurniture(MacroElement):
+    """A scale bar in metres only, and Leaflet's credit without the flag that its default
+    attribution prefix carries (a government map shows no national symbol but its own).
+    Credits of tiles and data (OpenStreetMap) stay with their layers."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});
+        {{ this._parent.get_name() }}.attributionControl.setPrefix({{ this.prefix|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MapgovFurniture"
+        self.prefix = '<a href="https://leafletjs.com" title="Leaflet">Leaflet</a>'
 
 
 class MapLegend(MacroElement):
