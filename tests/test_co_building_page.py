@@ -16,7 +16,7 @@ from mapgov import cobuild, layers
 from mapgov import cobuildmap as cm
 from mapgov.errors import MapgovError
 from mapgov.i18n import LANGS, catalogue, error_text, label, t
-from mapgov.model import CoAction, CoEntity, NeedStatus, ProjectStatus
+from mapgov.model import CallbackRating, CoAction, CoEntity, NeedStatus, ProjectStatus
 from mapgov.store import Store
 from mapgov.ui import co_building as ui
 from mapgov.users import get_user
@@ -276,3 +276,19 @@ def test_staff_file_a_need_and_it_waits_on_the_list(app_db: Store) -> None:
     assert int(_metric(at, "needs_open")) == needs_open + 1
     assert t("co_building_page.new.done_need", id=need.need_id) in [s.value for s in at.success]
     assert any(o.startswith(f"{XSS} · ") for o in at.selectbox(key=ui.MATCH_NEED).options)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_rated_project_shows_its_rating_in_words(demo_store: Store, lang: str) -> None:
+    """The rating is kept as a code in the event's note ("basically_satisfied"); the history
+    shows it in the reader's language."""
+    rated = demo_store.query("SELECT DISTINCT entity_id FROM co_event WHERE action = 'rate'")
+    assert len(rated) > 0
+    codes = ("satisfied", "basically_satisfied", "unsatisfied")
+    for project_id in rated["entity_id"]:
+        events = cobuild.timeline(demo_store, CoEntity.PROJECT, project_id)
+        table = cm.timeline_table(events, CoEntity.PROJECT, lang=lang)
+        notes = [str(n) for n in table[t("co_building_page.timeline.note", lang)]]
+        assert not [n for n in notes if n.startswith(codes)], notes
+        rating = events.loc[events["action"] == "rate", "note"].iloc[-1].split(": ")[0]
+        assert any(n.startswith(label(CallbackRating(rating), lang)) for n in notes)

@@ -615,3 +615,32 @@ def test_the_ledger_button_counts_the_issues_of_the_filters(app_db: Store) -> No
     closed = len(issues.community_issues(app_db, COMMUNITY, statuses=["closed"]))
     assert 0 < closed < everything
     assert button_label() == t("issues.ledger.download", "en", n=f"{closed:,}")
+
+
+@pytest.mark.parametrize(
+    ("lang", "shown"),
+    [
+        ("zh", "基本满意：电话回访，楼道灯已修好"),
+        ("en", "Basically satisfied: 电话回访，楼道灯已修好"),
+    ],
+)
+def test_a_callback_note_shows_its_rating_in_words(
+    work_store: Store, lang: str, shown: str
+) -> None:
+    """The rating is kept as a code in the event's note; the timeline says it in words."""
+    staff = get_user(work_store, STAFF)
+    issue = work_store.read(
+        "issue", where={"issue_id": list(issues.community_issues(work_store, "S001-C1",
+                                                                  statuses=["resolved"])["issue_id"])}
+    ).iloc[0]  # fmt: skip
+    issues.callback(
+        work_store, staff, int(issue["issue_id"]), version=int(issue["version"]),
+        rating="basically_satisfied", note="电话回访，楼道灯已修好",
+    )  # fmt: skip
+    events = issues.issue_timeline(work_store, int(issue["issue_id"]))
+    table = issue_ui._timeline_table(events, lang)
+    notes = list(table[t("issues.col.note", lang)])
+    assert notes[-1] == shown
+    assert not any(
+        str(n).startswith(("satisfied", "basically_satisfied", "unsatisfied")) for n in notes
+    )

@@ -39,7 +39,7 @@ from mapgov.cobuild import (
     waiting_needs,
 )
 from mapgov.errors import ValidationError
-from mapgov.i18n import label, t
+from mapgov.i18n import coded_note, label, t
 from mapgov.layers import MapLegend, base_map
 from mapgov.model import (
     CallbackRating,
@@ -622,6 +622,6 @@ def timeline_table(events: pd.DataFrame, entity: CoEntity | str, *, lang: str) -
             t(c + "actor", lang): events["actor"].to_numpy(),
             t(c + "action", lang): _labels(events["action"], CoAction, lang),
             t(c + "to_status", lang): _labels(events["to_status"], status, lang),
-            t(c + "note", lang): events["note"].fillna("").to_numpy(),
+            t(c + "note", lang): [coded_note(CallbackRating, n, lang) for n in events["note"]],
         }
     )

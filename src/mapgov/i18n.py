@@ -25,6 +25,7 @@ __all__ = [
     "DEFAULT_LANG",
     "LANGS",
     "catalogue",
+    "coded_note",
     "enum_key",
     "error_text",
     "label",
@@ -186,6 +187,30 @@ def value_label(enum: type[Enum], value: object, lang: str = DEFAULT_LANG) -> st
         return label(enum(value), lang)
     except (ValueError, KeyError):
         return value
+
+
+def coded_note(enum: type[Enum], note: object, lang: str = DEFAULT_LANG) -> str:
+    """A history note that starts with a stored code of `enum` (a rating is kept as
+    ``"satisfied: 电话回访…"``), with the code shown as its label; other notes as they are.
+
+    Examples
+    --------
+    >>> from mapgov.model import CallbackRating
+    >>> coded_note(CallbackRating, "basically_satisfied: 电话回访，基本满意", "zh")
+    '基本满意：电话回访，基本满意'
+    >>> [coded_note(CallbackRating, v, "en") for v in ("satisfied", None, "fixed: ok")]
+    ['Satisfied', '', 'fixed: ok']
+    """
+    if not isinstance(note, str):
+        return ""
+    code, sep, rest = note.partition(": ")
+    codes = {str(m.value) for m in enum}
+    if code not in codes or (not sep and rest):
+        return note
+    name = value_label(enum, code, lang)
+    if not sep:
+        return name
+    return f"{name}{'：' if lang == 'zh' else ': '}{rest}"
 
 
 def error_text(err: Exception, lang: str = DEFAULT_LANG) -> str:

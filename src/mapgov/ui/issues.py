@@ -41,7 +41,7 @@ from streamlit_folium import st_folium
 
 from mapgov import clock, exports, issues, layers, ledger
 from mapgov.errors import MapgovError
-from mapgov.i18n import catalogue, error_text, label, t, value_label
+from mapgov.i18n import catalogue, coded_note, error_text, label, t, value_label
 from mapgov.model import (
     LEVEL_ORDER,
     CallbackRating,
@@ -604,7 +604,7 @@ def _timeline_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
                 change(Level, a, b)
                 for a, b in zip(frame["from_level"], frame["to_level"], strict=True)
             ],
-            t(c + "note", lang): frame["note"].fillna(""),
+            t(c + "note", lang): [coded_note(CallbackRating, n, lang) for n in frame["note"]],
         }
     )
 
