@@ -44,7 +44,7 @@ def test_others_may_export_but_not_import(app_db: Store) -> None:
     with pytest.raises(KeyError):
         at.selectbox(key="layer.table")
     table = at.selectbox(key="export.table")
-    assert any(option.startswith("issue (") for option in table.options)
+    assert any(option.startswith("issue ledger (") for option in table.options)
     table.select("building").run()
     at.selectbox(key="export.fmt").select(".geojson").run()
     ok(at)
@@ -57,5 +57,5 @@ def test_a_map_format_for_a_plain_table_says_why(app_db: Store) -> None:
     at.selectbox(key="export.fmt").select(".gpkg").run()
     assert not at.exception
     assert [e.value for e in at.error] == [
-        "issue_event has no geometry; export it as Excel or CSV."
+        "issue steps has no geometry; export it as Excel or CSV."
     ]

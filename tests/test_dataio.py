@@ -77,7 +77,7 @@ def test_a_table_longer_than_an_excel_sheet_is_refused_before_it_is_read() -> No
     with pytest.raises(ValidationError) as refused:
         dataio.check_export("issue_event", ".xlsx", dataio.EXCEL_ROWS + 1)
     assert error_text(refused.value, "en") == (
-        "issue_event has 1,048,576 rows, more than an Excel sheet holds (1,048,575): "
+        "issue steps has 1,048,576 rows, more than an Excel sheet holds (1,048,575): "
         "export it as CSV."
     )
     assert "1,048,576" in error_text(refused.value, "zh")
@@ -173,3 +173,13 @@ def test_figures_export_as_computed() -> None:
     back = pd.read_csv(io.BytesIO(frame_bytes(frame, ".csv")))
     assert back["share"].tolist() == pytest.approx([0.123456789, 2 / 3], abs=1e-12)
     assert back["metres"].iloc[0] == pytest.approx(523.456) and pd.isna(back["metres"].iloc[1])
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_export_list_names_what_each_table_holds(lang: str) -> None:
+    """Every exportable table has a name in the reader's language, never its code."""
+    names = [dataio.export_choice(table, 12, lang) for table in dataio.EXPORT_TABLES]
+    codes = set(dataio.EXPORT_TABLES)
+    assert not [n for n in names if "_" in n or n.split(" (")[0].split("（")[0] in codes], names
+    assert len(set(names)) == len(names)  # no two tables called the same
+    assert all("12" in n for n in names)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from mapgov.errors import PermissionDeniedError, ValidationError
 from mapgov.exports import FORMATS, frame_bytes
+from mapgov.i18n import t
 from mapgov.importers.load import backup
 from mapgov.importers.mapping import load_mapping, save_mapping
 from mapgov.model import Role
@@ -33,6 +34,7 @@ __all__ = [
     "backup_bytes",
     "can_manage",
     "export_bytes",
+    "export_choice",
     "mapping_path",
     "masked",
     "remember_mapping",
@@ -54,6 +56,19 @@ EXPORT_MIME: Final = {**FORMATS, ".gpkg": "application/geopackage+sqlite3"}
 EXCEL_ROWS: Final = 1_048_575
 """Data rows an Excel sheet holds (1,048,576 rows, one of them the header)."""
 MAPPING_FILE: Final = "mappings.json"
+
+
+def export_choice(table: str, rows: int, lang: str) -> str:
+    """How the export list names `table`: what it holds, in `lang`, and its row count.
+
+    Examples
+    --------
+    >>> export_choice("co_event", 1234, "zh"), export_choice("issue", 5, "en")
+    ('共建办理记录（1,234 行）', 'issue ledger (5 rows)')
+    """
+    return t(
+        "data_page.export_choice", lang, name=t(f"data_page.export_name.{table}", lang), rows=rows
+    )
 
 
 def can_manage(user: User | None) -> bool:

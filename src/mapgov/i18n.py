@@ -218,7 +218,8 @@ def error_text(err: Exception, lang: str = DEFAULT_LANG) -> str:
 
     A :class:`~mapgov.errors.MapgovError` with a catalogue ``key`` is rendered from the
     catalogue: enum members among its params become their labels, a ``field`` param becomes its
-    ``issue_field`` label. Anything else (or a key missing from the catalogue) falls back to
+    ``issue_field`` label, a ``table`` param what the table holds (``data_page.export_name``).
+    Anything else (or a key missing from the catalogue) falls back to
     the error's own English sentence.
     """
     key = getattr(err, "key", None)
@@ -233,6 +234,8 @@ def error_text(err: Exception, lang: str = DEFAULT_LANG) -> str:
                 params[name] = str(value.value)
         elif name == "field" and f"issue_field.{value}" in catalogue(lang):
             params[name] = t(f"issue_field.{value}", lang)
+        elif name == "table" and f"data_page.export_name.{value}" in catalogue(lang):
+            params[name] = t(f"data_page.export_name.{value}", lang)
     try:
         return t(key, lang, **params)
     except KeyError:

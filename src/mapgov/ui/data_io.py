@@ -461,7 +461,7 @@ def export_section(ctx: DataView) -> None:
     table = left.selectbox(
         t("data_page.export_table", lang),
         dataio.EXPORT_TABLES,
-        format_func=lambda name: f"{name} ({counts.get(name, 0):,})",
+        format_func=lambda name: dataio.export_choice(name, counts.get(name, 0), lang),
         key="export.table",
     )
     suffix = mid.selectbox(t("data_page.format", lang), dataio.EXPORT_FORMATS, key="export.fmt")
