@@ -204,7 +204,7 @@ def test_an_export_is_made_when_the_button_is_clicked(
     page.goto(f"{server.url}/data?user=S001-leader")
     page.get_by_role("tab", name=t("data_page.tab.export")).click()
     _choose(page, page.get_by_role("combobox", name=t("data_page.export_table")),
-            re.compile(r"^issue \("))  # fmt: skip
+            re.compile("^" + re.escape(t("data_page.export_name.issue") + "（")))  # fmt: skip
     _choose(page, page.get_by_role("combobox", name=t("data_page.format")), ".csv")
     button = page.get_by_role("button", name=t("data_page.download", file="issue.csv"))
     with page.expect_download() as download:
@@ -216,10 +216,11 @@ def test_an_export_is_made_when_the_button_is_clicked(
     assert len(phones) and phones.str.fullmatch(r"\d{3}\*{4}\d{4}").all()
     assert not set(phones) & set(issues["reporter_phone"].dropna())
     # a map format for a table without geometry is refused on the page, with no button
+    steps = t("data_page.export_name.issue_event")  # 问题办理记录: named, not issue_event
     _choose(page, page.get_by_role("combobox", name=t("data_page.export_table")),
-            re.compile(r"^issue_event \("))  # fmt: skip
+            re.compile("^" + re.escape(steps + "（")))  # fmt: skip
     _choose(page, page.get_by_role("combobox", name=t("data_page.format")), ".gpkg")
-    expect(page.get_by_text(t("error.data.no_geometry", table="issue_event"))).to_be_visible()
+    expect(page.get_by_text(t("error.data.no_geometry", table=steps))).to_be_visible()
     expect(page.get_by_role("button", name=re.compile(r"issue_event"))).to_have_count(0)
     assert visit.remote(server.url) == []
     # (Streamlit's frontend asks /data/_stcore/... for its health when a page is opened by
