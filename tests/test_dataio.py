@@ -13,10 +13,11 @@ import pandas as pd
 import pytest
 
 from mapgov import dataio, issues
-from mapgov.errors import PermissionDeniedError, ValidationError
+from mapgov.errors import DataFileError, PermissionDeniedError, ValidationError
 from mapgov.exports import frame_bytes
 from mapgov.i18n import error_text
-from mapgov.importers.read import read_table
+from mapgov.importers import restore
+from mapgov.importers.read import read_layer, read_table
 from mapgov.model import Role
 from mapgov.store import Store, open_store
 from mapgov.users import User
@@ -183,3 +184,32 @@ def test_the_export_list_names_what_each_table_holds(lang: str) -> None:
     assert not [n for n in names if "_" in n or n.split(" (")[0].split("（")[0] in codes], names
     assert len(set(names)) == len(names)  # no two tables called the same
     assert all("12" in n for n in names)
+
+
+@pytest.mark.parametrize(
+    ("lang", "says"), [("zh", "这不是 mapgov 的备份数据库"), ("en", "not a mapgov backup")]
+)
+def test_a_bad_restore_file_is_named_in_the_readers_language_without_server_paths(
+    tmp_path: Path, lang: str, says: str
+) -> None:
+    upload = tmp_path / "mapgov-upload-x1y2" / "街道备份.sqlite"  # as the page saves an upload
+    upload.parent.mkdir()
+    upload.write_bytes(b"these bytes are no database" * 40)
+    target = tmp_path / "live.sqlite"
+    target.write_bytes(b"live")
+    with pytest.raises(DataFileError) as refused:
+        restore(upload, target)
+    text = error_text(refused.value, lang)
+    assert text.startswith("街道备份.sqlite") and says in text
+    assert str(tmp_path) not in text and "mapgov-upload" not in text
+    assert target.read_bytes() == b"live"
+
+
+def test_a_layer_error_names_the_file_row_and_field_in_chinese(tmp_path: Path) -> None:
+    path = tmp_path / "mapgov-upload-q" / "设施.csv"
+    path.parent.mkdir()
+    path.write_text("名称,经度,纬度\n卫生站,东经112度,34.6\n", encoding="utf-8")
+    with pytest.raises(DataFileError) as refused:
+        read_layer(path)
+    assert error_text(refused.value, "zh").startswith("设施.csv，第 2 行，字段“经度”：")
+    assert str(tmp_path) not in error_text(refused.value, "zh")

@@ -46,7 +46,14 @@ class DataFileError(MapgovError):
     """A data file is wrong somewhere: the message names the file, row and field."""
 
     def __init__(
-        self, path: Path | str, msg: str, *, row: int | None = None, field: str | None = None
+        self,
+        path: Path | str,
+        msg: str,
+        *,
+        row: int | None = None,
+        field: str | None = None,
+        key: str | None = None,
+        **params: Any,
     ) -> None:
         self.path = Path(path)
         self.row = row
@@ -57,7 +64,7 @@ class DataFileError(MapgovError):
             where.append(f"row {row}")
         if field is not None:
             where.append(f"field {field!r}")
-        super().__init__(f"{', '.join(where)}: {msg}")
+        super().__init__(f"{', '.join(where)}: {msg}", key=key, **params)
 
 
 class LifecycleError(MapgovError):

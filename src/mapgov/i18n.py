@@ -15,11 +15,15 @@ import re
 import string
 import tomllib
 from collections.abc import Mapping
+from contextlib import suppress
 from enum import Enum
 from functools import cache
 from importlib import resources
+from pathlib import PurePath
 from types import MappingProxyType
 from typing import Any, Final
+
+from mapgov.errors import DataFileError
 
 __all__ = [
     "DEFAULT_LANG",
@@ -213,17 +217,41 @@ def coded_note(enum: type[Enum], note: object, lang: str = DEFAULT_LANG) -> str:
     return f"{name}{'：' if lang == 'zh' else ': '}{rest}"
 
 
+def _file_error_text(err: DataFileError, key: str | None, params: dict[str, Any], lang: str) -> str:
+    """A data file's error named by the file's own name (never the server's folder it was
+    saved in), its row and field in `lang`, then the reason (from the catalogue if keyed)."""
+    where = [err.path.name]
+    if err.row is not None:
+        where.append(t("error.file.row", lang, row=err.row))
+    if err.field is not None:
+        name = (
+            t(f"issue_field.{err.field}", lang)
+            if f"issue_field.{err.field}" in catalogue(lang)
+            else err.field
+        )
+        where.append(t("error.file.field", lang, field=name))
+    reason = err.reason
+    if key and key in catalogue(lang):
+        with suppress(KeyError):  # a param the text needs is missing: the English reason
+            reason = t(key, lang, **params)
+    return t("error.file.at", lang, where=t("error.file.sep", lang).join(where), reason=reason)
+
+
 def error_text(err: Exception, lang: str = DEFAULT_LANG) -> str:
     """What to tell a user about `err`, in `lang`.
 
     A :class:`~mapgov.errors.MapgovError` with a catalogue ``key`` is rendered from the
     catalogue: enum members among its params become their labels, a ``field`` param becomes its
-    ``issue_field`` label, a ``table`` param what the table holds (``data_page.export_name``).
+    ``issue_field`` label, a ``table`` param what the table holds (``data_page.export_name``),
+    a ``path`` param the file's name only. A :class:`~mapgov.errors.DataFileError` names its
+    file by its name, its row and field in `lang`, then its reason.
     Anything else (or a key missing from the catalogue) falls back to
     the error's own English sentence.
     """
     key = getattr(err, "key", None)
     params: dict[str, Any] = dict(getattr(err, "params", {}) or {})
+    if isinstance(err, DataFileError):
+        return _file_error_text(err, key, params, lang)
     if not key or key not in catalogue(lang):
         return str(err)
     for name, value in params.items():
@@ -236,6 +264,8 @@ def error_text(err: Exception, lang: str = DEFAULT_LANG) -> str:
             params[name] = t(f"issue_field.{value}", lang)
         elif name == "table" and f"data_page.export_name.{value}" in catalogue(lang):
             params[name] = t(f"data_page.export_name.{value}", lang)
+        elif name == "path" and value:
+            params[name] = PurePath(str(value)).name  # the file, not the server's folders
     try:
         return t(key, lang, **params)
     except KeyError:

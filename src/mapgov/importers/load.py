@@ -106,10 +106,14 @@ def restore(backup_path: Path, target: Path) -> Path:
     backup_path = Path(backup_path)
     try:
         version = int(open_store(backup_path).meta()["schema_version"])
-    except StoreError as err:
-        raise DataFileError(backup_path, f"not a mapgov backup: {err}") from err
+    except (StoreError, KeyError, ValueError) as err:
+        msg = f"not a mapgov backup: {err}"
+        raise DataFileError(backup_path, msg, key="error.restore.not_backup") from err
     if version != SCHEMA_VERSION:
-        raise DataFileError(backup_path, f"schema version {version}, expected {SCHEMA_VERSION}")
+        msg = f"schema version {version}, expected {SCHEMA_VERSION}"
+        raise DataFileError(
+            backup_path, msg, key="error.restore.schema", version=version, expected=SCHEMA_VERSION
+        )
     target = Path(target)
     tmp = target.with_name(f".{target.name}.restore")
     shutil.copyfile(backup_path, tmp)
