@@ -213,3 +213,22 @@ def test_a_layer_error_names_the_file_row_and_field_in_chinese(tmp_path: Path) -
         read_layer(path)
     assert error_text(refused.value, "zh").startswith("设施.csv，第 2 行，字段“经度”：")
     assert str(tmp_path) not in error_text(refused.value, "zh")
+
+
+def test_excel_cells_keep_their_types_and_dates_read_as_dates(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "n": [1, 2],
+            "share": [0.25, None],
+            "flag": [True, False],
+            "day": pd.to_datetime(["2026-11-15 18:00", None]),
+            "text": ["=1+1", "https://example.org"],
+        }
+    )
+    book = openpyxl.load_workbook(io.BytesIO(frame_bytes(frame, ".xlsx")))
+    rows = list(book.active.iter_rows(min_row=2, values_only=True))
+    assert rows[0][:3] == (1, 0.25, True) and rows[1][1] is None and rows[1][3] is None
+    assert rows[0][3] == pd.Timestamp("2026-11-15 18:00").to_pydatetime()
+    assert [r[4] for r in rows] == ["=1+1", "https://example.org"]  # text, not formula or link
+    cells = list(book.active.iter_rows(min_row=2, min_col=5, max_col=5))
+    assert [c[0].data_type for c in cells] == ["s", "s"]
