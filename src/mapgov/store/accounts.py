@@ -48,9 +48,10 @@ def _insert(
         )
     except sqlite3.IntegrityError as err:
         value = row.get(column)
-        msg = f"cannot add {name} {value!r}: {err}"
         if "UNIQUE" in str(err) and f"{name}.{column}" in str(err):
+            msg = f"{name}: the {column} {value!r} is taken"
             raise StaleEditError(msg, key=key, **{param: value}) from err
+        msg = f"cannot add {name} {value!r}: {err}"
         raise StoreError(msg) from err
 
 
