@@ -12,9 +12,15 @@ import pytest
 from mapgov import accounts, dataio
 from mapgov.config import IDLE_ENV
 from mapgov.demo import WALL_LABEL, wall_token
-from mapgov.errors import SignInError, StaleEditError, StoreError, ValidationError
+from mapgov.errors import (
+    PermissionDeniedError,
+    SignInError,
+    StaleEditError,
+    StoreError,
+    ValidationError,
+)
 from mapgov.model import AuditKind, Role
-from mapgov.store import Store
+from mapgov.store import Store, open_store
 from mapgov.users import can_edit, sees_personal_data
 
 from .conftest import DEMO_PASSWORD, SEED
@@ -399,3 +405,23 @@ def test_exports_never_hold_password_or_token_hashes(work_store: Store) -> None:
         assert table not in dataio.EXPORT_TABLES
         with pytest.raises(ValidationError, match="no table"):
             dataio.export_bytes(work_store, table, ".csv")
+
+
+def test_a_backup_keeps_the_accounts_and_a_restore_brings_them_back(
+    work_store: Store, tmp_path: Path
+) -> None:
+    from mapgov.importers import restore
+
+    accounts.add_account(
+        work_store, "li.na", role="admin", street_id="S001", now=NOW, actor="t", password=GOOD
+    )
+    admin = accounts.get_account(work_store, ADMIN)  # an Account is a User: rights apply
+    saved = tmp_path / "backup.sqlite"
+    saved.write_bytes(dataio.backup_bytes(work_store, admin))
+    with pytest.raises(PermissionDeniedError):
+        dataio.backup_bytes(work_store, accounts.get_account(work_store, STAFF))
+    target = tmp_path / "restored.sqlite"
+    restore(saved, target)
+    back = open_store(target)
+    accounts.sign_in(back, "li.na", GOOD, now=NOW, source="t")
+    assert accounts.read_audit(back)["kind"].tolist() == ["account_added", "sign_in"]
