@@ -30,7 +30,7 @@ import hashlib
 import math
 import re
 import secrets
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 import pandas as pd
 from argon2 import PasswordHasher
@@ -574,6 +574,35 @@ def _locked_minutes(store: Store, login: str, now: dt.datetime) -> tuple[int, li
 _DUMMY_HASH: Final = _HASHER.hash("not a password of anyone")
 
 
+def _failure(row: dict[str, Any] | None, ok: bool) -> str:
+    """Why a sign-in failed, for the audit log only (the person is told one thing)."""
+    if row is None:
+        return "unknown login"
+    if not row["password_hash"]:
+        return "no password set"
+    return "wrong password" if not ok else "disabled"
+
+
+def _refuse(
+    store: Store, login: str, why: str, failures: int, *, now: dt.datetime, source: str
+) -> NoReturn:
+    """Log a failed sign-in (and the lockout it makes, at `failures` in the window); raise."""
+
+    def entry(kind: AuditKind, detail: str) -> dict[str, Any]:
+        return _entry(kind, now=now, actor=login, subject=login, detail=detail, source=source)
+
+    entries = [entry(AuditKind.SIGN_IN_FAILED, why)]
+    locks = failures >= LOCK_FAILURES
+    if locks:
+        entries.append(entry(AuditKind.LOCKOUT, f"{failures} failures"))
+    store.append_audit(entries)
+    if locks:
+        msg = f"too many failed sign-ins: {login!r} is locked for {LOCK_MINUTES} minutes"
+        raise SignInError(msg, reason="locked", minutes=LOCK_MINUTES)
+    msg = "wrong login or password"
+    raise SignInError(msg, reason="bad_credentials")
+
+
 def sign_in(store: Store, login: str, password: str, *, now: dt.datetime, source: str) -> str:
     """Check `login` and `password` and start a session.
 
@@ -599,46 +628,8 @@ def sign_in(store: Store, login: str, password: str, *, now: dt.datetime, source
     row = _row(store, login)
     stored = row["password_hash"] if row is not None else None
     ok, renewed = verify_password(stored or _DUMMY_HASH, password)  # same time for all
-    why = (
-        "unknown login"
-        if row is None
-        else "no password set"
-        if not stored
-        else "wrong password"
-        if not ok
-        else "disabled"
-        if not row["enabled"]
-        else None
-    )
-    if why is not None:
-        entries = [
-            _entry(
-                AuditKind.SIGN_IN_FAILED,
-                now=now,
-                actor=login,
-                subject=login,
-                detail=why,
-                source=source,
-            )
-        ]
-        if len(failures) + 1 >= LOCK_FAILURES:
-            entries.append(
-                _entry(
-                    AuditKind.LOCKOUT,
-                    now=now,
-                    actor=login,
-                    subject=login,
-                    detail=f"{LOCK_FAILURES} failures",
-                    source=source,
-                )
-            )
-            store.append_audit(entries)
-            msg = f"too many failed sign-ins: {login!r} is locked for {LOCK_MINUTES} minutes"
-            raise SignInError(msg, reason="locked", minutes=LOCK_MINUTES)
-        store.append_audit(entries)
-        msg = "wrong login or password"
-        raise SignInError(msg, reason="bad_credentials")
-    assert row is not None  # `why` is None only for a known account
+    if row is None or not ok or not row["enabled"]:
+        _refuse(store, login, _failure(row, ok), len(failures) + 1, now=now, source=source)
     if renewed is not None:  # the hasher's parameters changed: keep the stronger hash
         store.update_account(
             row["user_id"],
