@@ -17,13 +17,17 @@ from mapgov.store import Store, open_store
 
 SEED = 7
 AS_OF = dt.date(2026, 11, 15)
+DEMO_PASSWORD = "Luoyang-demo-2026"
+"""Every account of the fixture's street signs in with it (``build_demo(password=...)``);
+its wall's display token is ``mapgov.demo.wall_token(SEED, DEMO_PASSWORD)``."""
 
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Path to a scale-1 demo database (seed 7, as of 2026-11-15), built once."""
+    """Path to a scale-1 demo database (seed 7, as of 2026-11-15, accounts signing in with
+    DEMO_PASSWORD), built once."""
     path = tmp_path_factory.mktemp("demo") / "mapgov.sqlite"
-    build_demo(path, seed=SEED, scale=1, as_of=AS_OF)
+    build_demo(path, seed=SEED, scale=1, as_of=AS_OF, password=DEMO_PASSWORD)
     return path
 
 

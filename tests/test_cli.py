@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import mapgov
 import mapgov.demo
 from mapgov import cli, clock
 from mapgov.config import DB_ENV, DEFAULT_DB, default_db_path, project_root
+from mapgov.demo import wall_token
 from mapgov.errors import StoreError, ValidationError
 from mapgov.store import Store, open_store
 
@@ -65,15 +67,27 @@ def calls(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> list[dict[str, obje
         seed: int = 42,
         scale: int = 1,
         as_of: dt.date,
+        password: str | None = None,
         progress: Callable[[str, float], None] | None = None,
     ) -> Path:
         seen.append(
-            {"path": path, "seed": seed, "scale": scale, "as_of": as_of, "progress": progress}
+            {
+                "path": path,
+                "seed": seed,
+                "scale": scale,
+                "as_of": as_of,
+                "password": password,
+                "progress": progress,
+            }
         )
         if progress is not None:
             progress("buildings", 0.5)
             progress("done", 1.0)
         shutil.copyfile(demo_db, path)
+        con = sqlite3.connect(path)  # as a build without a password: no wall token yet
+        with con:
+            con.execute("DELETE FROM display_token")
+        con.close()
         return Path(path)
 
     monkeypatch.setattr(mapgov.demo, "build_demo", fake_build_demo, raising=False)
@@ -94,11 +108,17 @@ def test_demo_builds_a_database_and_says_what_is_in_it(
     counts = open_store(db).counts()
     assert counts["building"] > 0
     assert counts["issue"] > 0
-    # Same seed and day as the session fixture: the same street.
-    assert counts == demo_store.counts()
-    # One summary line on stdout with the path and the counts.
-    assert out.count("\n") == 1
-    summary = out.strip()
+    # Same seed and day as the session fixture: the same street; its one-time passwords
+    # (11 accounts) and the wall's token are audited
+    assert {**counts, "audit_log": 0} == demo_store.counts()
+    assert counts["audit_log"] == 12
+    # One summary line on stdout with the path and the counts, then the sign-ins, once.
+    summary, *sign_ins = out.splitlines()
+    assert str(db) in summary and "buildings" in summary
+    assert "one-time" in sign_ins[0]
+    rows = [line.split() for line in sign_ins[2:-1]]
+    assert {r[1] for r in rows} == {"leader", "planner", "admin", "staff"}
+    assert sign_ins[-1].startswith("wall screen, no sign-in: /wall?kiosk=1&token=")
     assert str(db) in summary
     for n, noun in (
         (counts["community"], "communities"),
@@ -131,6 +151,8 @@ def test_console_script_runs_quietly(tmp_path: Path) -> None:
             "--db",
             str(db),
             "--quiet",
+            "--password",
+            "Given-for-tests-1",
         ],
         capture_output=True,
         text=True,
@@ -139,8 +161,11 @@ def test_console_script_runs_quietly(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
-    assert len(done.stdout.splitlines()) == 1
-    assert str(db) in done.stdout
+    summary, note, _head, *rows, wall = done.stdout.splitlines()
+    assert str(db) in summary
+    assert "one-time" not in note  # a given password need not be changed
+    assert len(rows) == 11 and all(r.split()[-1] == "Given-for-tests-1" for r in rows)
+    assert wall.endswith(f"token={wall_token(3, 'Given-for-tests-1')}")
     assert open_store(db).counts()["compound"] > 0
 
     bad = subprocess.run(

@@ -23,8 +23,39 @@ from mapgov.store.migrate import migrate, schema_version_of
 _RATING = {"satisfied": 5, "basically_satisfied": 3, "unsatisfied": 1}
 
 
-def _as_schema_two(demo_db: Path, path: Path) -> Path:
+_SCHEMA_THREE_USER = (
+    "CREATE TABLE app_user (user_id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL "
+    "CHECK (role IN ('leader', 'planner', 'staff', 'admin')), "
+    "street_id TEXT REFERENCES street (street_id), "
+    "community_id TEXT REFERENCES community (community_id), "
+    "CHECK (role <> 'staff' OR community_id IS NOT NULL))"
+)
+
+
+def _as_schema_three(demo_db: Path, path: Path) -> Path:
+    """Today's demo as schema 3 had it: users without logins or passwords, no accounts'
+    tables."""
     shutil.copyfile(demo_db, path)
+    con = sqlite3.connect(path)
+    try:
+        for name in ("display_token", "auth_session", "audit_log"):
+            con.execute(f"DROP TABLE {name}")
+        con.execute("ALTER TABLE app_user RENAME TO app_user_4")
+        con.execute(_SCHEMA_THREE_USER)
+        con.execute(
+            "INSERT INTO app_user SELECT user_id, name, role, street_id, community_id "
+            "FROM app_user_4"
+        )
+        con.execute("DROP TABLE app_user_4")
+        con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+        con.commit()
+    finally:
+        con.close()
+    return path
+
+
+def _as_schema_two(demo_db: Path, path: Path) -> Path:
+    _as_schema_three(demo_db, path)
     con = sqlite3.connect(path)
     try:
         for name in ("micro_wish", "volunteer_event", "co_event"):
@@ -86,6 +117,36 @@ def test_a_schema_two_database_comes_up_whole(demo_db: Path, tmp_path: Path) -> 
     assert migrate(old) == (SCHEMA_VERSION, SCHEMA_VERSION)  # nothing more to do
 
 
+def test_a_schema_three_database_gets_accounts_without_passwords(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    old = _as_schema_three(demo_db, tmp_path / "street.sqlite")
+    users = _rows(old, "app_user")
+    ledger = _rows(old, "issue")
+    assert "password_hash" not in users.columns
+    assert migrate(old) == (3, SCHEMA_VERSION)
+    store = open_store(old)
+    after = store.read("app_user")
+    assert sorted(after["user_id"]) == sorted(users["user_id"])
+    assert (after["login"] == after["user_id"]).all()  # the login is the old user id
+    assert after["password_hash"].isna().all()  # nobody signs in until `mapgov user passwd`
+    assert (after["enabled"] == 1).all() and (after["version"] == 1).all()
+    assert (after["must_change_password"] == 0).all()
+    pd.testing.assert_frame_equal(store.query("SELECT * FROM issue"), ledger)
+    counts = store.counts()
+    assert counts["audit_log"] == counts["auth_session"] == counts["display_token"] == 0
+    con = sqlite3.connect(old)
+    try:
+        con.execute(
+            "INSERT INTO audit_log (at, actor, kind) VALUES ('2026-01-01T00:00:00', 'x', 'sign_in')"
+        )
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):  # its triggers hold
+            con.execute("DELETE FROM audit_log")
+    finally:
+        con.close()
+    assert schema_version_of(tmp_path / "street.v3.sqlite") == 3
+
+
 def test_what_cannot_be_migrated_is_left_alone(demo_db: Path, tmp_path: Path) -> None:
     newer = tmp_path / "newer.sqlite"
     shutil.copyfile(demo_db, newer)
@@ -108,9 +169,9 @@ def test_what_cannot_be_migrated_is_left_alone(demo_db: Path, tmp_path: Path) ->
 def test_cli_migrate(demo_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     old = _as_schema_two(demo_db, tmp_path / "m.sqlite")
     assert cli.main(["migrate", "--db", str(old)]) == 0
-    assert "schema version 2 -> 3" in capsys.readouterr().out
+    assert f"schema version 2 -> {SCHEMA_VERSION}" in capsys.readouterr().out
     assert cli.main(["migrate", "--db", str(old)]) == 0
-    assert "already at schema version 3" in capsys.readouterr().out
+    assert f"already at schema version {SCHEMA_VERSION}" in capsys.readouterr().out
 
 
 def test_the_app_upgrades_an_old_database_at_its_start(

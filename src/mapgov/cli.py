@@ -6,7 +6,14 @@
     mapgov assets [--static DIR] [--quiet]
     mapgov info   [--db PATH]
     mapgov serve  [--app PATH] [--port P] [--address A] [--db PATH]
+    mapgov user   add LOGIN --role ROLE [--name N] [--street ID] [--community ID]
+                  [--password-stdin] | list | disable LOGIN | passwd LOGIN [--password-stdin]
+    mapgov token  add LABEL --street ID | revoke LABEL
+    mapgov audit  [--since YYYY-MM-DD] [--out FILE.csv|.xlsx]
     mapgov --version
+
+Account commands are audited as actor ``cli:<OS user>``; passwords and tokens they make are
+printed once and stored only as hashes.
 
 Every argument is checked before any work starts. A wrong argument or an error that mapgov
 reports (:class:`~mapgov.errors.MapgovError`, or a file the system refuses) prints one line,
@@ -24,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import os
 import re
 import sys
@@ -37,6 +45,7 @@ from mapgov.config import DB_ENV, LOOPBACK, default_db_path
 from mapgov.errors import MapgovError, StoreError, ValidationError
 
 if TYPE_CHECKING:  # the CLI starts fast: geopandas only when a command needs it
+    from mapgov.demo import SignIn
     from mapgov.importers import Problem
     from mapgov.store import Store
 
@@ -193,25 +202,60 @@ def _add_demo(sub: argparse._SubParsersAction[_Parser]) -> None:
         help="the day the demo data ends (default today)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument(
+        "--password",
+        default=None,
+        help=(
+            "every account of the first street signs in with it (for tests; the build stays "
+            "reproducible); default: random one-time passwords, printed once"
+        ),
+    )
 
 
 def _run_demo(args: argparse.Namespace) -> int:
     path: Path = args.db if args.db is not None else default_db_path()
     _check_writable_db(path)
-    from mapgov.demo import build_demo  # lazy: pulls in geopandas
-    from mapgov.store import open_store  # lazy: pulls in geopandas
+    # lazy: these pull in geopandas
+    from mapgov.demo import build_demo, issue_sign_ins, sign_in_sheet, wall_token
+    from mapgov.store import open_store
 
     started = time.perf_counter()
     progress = None if args.quiet else _Progress(sys.stderr, started)
     as_of = args.as_of or clock.system_now().date()  # the street's today (Asia/Shanghai)
-    built = build_demo(path, seed=args.seed, scale=args.scale, as_of=as_of, progress=progress)
+    built = build_demo(
+        path,
+        seed=args.seed,
+        scale=args.scale,
+        as_of=as_of,
+        password=args.password,
+        progress=progress,
+    )
+    store = open_store(built)
+    if args.password is None:
+        sheet, token = issue_sign_ins(store, now=clock.system_now())
+    else:
+        sheet, token = sign_in_sheet(store, args.password), wall_token(args.seed, args.password)
     seconds = time.perf_counter() - started
-    counts = open_store(built).counts()
+    counts = store.counts()
     print(
         f"{built}: {counts['community']} communities, {counts['compound']} compounds, "
         f"{counts['building']} buildings, {counts['issue']} issues in {seconds:.1f} s"
     )
+    _print_sign_ins(sheet, token, one_time=args.password is None)
     return EXIT_OK
+
+
+def _print_sign_ins(sheet: Sequence[SignIn], token: str, *, one_time: bool) -> None:
+    """The demo's sign-ins, once: login, role, scope, password; then the wall's address."""
+    if not sheet:
+        return
+    note = " (one-time: each must be changed at the first sign-in)" if one_time else ""
+    print(f"sign in with these accounts{note}; they are shown only now:")
+    width = max(len(s.login) for s in sheet)
+    print(f"  {'login':<{width}}  {'role':<8} {'scope':<10} password")
+    for s in sheet:
+        print(f"  {s.login:<{width}}  {s.role:<8} {s.scope:<10} {s.password}")
+    print(f"wall screen, no sign-in: /wall?kiosk=1&token={token}")
 
 
 # -- assets --------------------------------------------------------------------------------
@@ -576,9 +620,13 @@ def _add_export(sub: argparse._SubParsersAction[_Parser]) -> None:
 def _run_export(args: argparse.Namespace) -> int:
     from mapgov.importers import export_table
     from mapgov.store import TABLES, open_store
+    from mapgov.store.accounts import ACCOUNT_TABLES
 
     if args.table not in {t.name for t in TABLES}:
         msg = f"no table {args.table!r}"
+        raise ValidationError(msg)
+    if args.table in ACCOUNT_TABLES:  # password and token hashes never leave in a file
+        msg = f"{args.table} is not exported; use `mapgov user list` or `mapgov audit --out`"
         raise ValidationError(msg)
     store = open_store(args.db if args.db is not None else default_db_path())
     print(export_table(store, args.table, args.file))
@@ -676,6 +724,161 @@ def _run_serve(args: argparse.Namespace) -> int:
     return serve(app, port=args.port, address=args.address)
 
 
+# -- accounts, display tokens, audit ---------------------------------------------------------
+def _actor() -> str:
+    """Who runs an account command: ``cli:<OS user>``."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):  # no user name in the environment or password database
+        return f"cli:uid{os.getuid()}"
+
+
+def _stdin_password() -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        msg = "--password-stdin: no password on standard input"
+        raise ValidationError(msg)
+    return password
+
+
+def _db_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=_path, default=None, help=f"database (default ${DB_ENV})")
+
+
+def _add_user(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("user", help="accounts: add, list, disable, set a password")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = actions.add_parser(
+        "add",
+        help="add an account",
+        description="Add an account. Without --password-stdin a one-time password is printed "
+        "once; it must be changed at the first sign-in.",
+    )
+    add.add_argument("login")
+    add.add_argument(
+        "--role", required=True, choices=["admin", "leader", "planner", "staff", "display"]
+    )
+    add.add_argument("--name", default=None, help="display name (default the login)")
+    add.add_argument("--street", default=None, metavar="ID")
+    add.add_argument("--community", default=None, metavar="ID")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    _db_option(add)
+    _db_option(actions.add_parser("list", help="every account (no passwords)"))
+    disable = actions.add_parser("disable", help="stop an account signing in; end its sessions")
+    disable.add_argument("login")
+    _db_option(disable)
+    passwd = actions.add_parser(
+        "passwd", help="set a password (default a one-time one, printed once)"
+    )
+    passwd.add_argument("login")
+    passwd.add_argument("--password-stdin", action="store_true")
+    _db_option(passwd)
+
+
+def _run_user(args: argparse.Namespace) -> int:
+    from mapgov import accounts  # lazy: pulls in geopandas
+    from mapgov.store import open_store
+
+    store = open_store(args.db if args.db is not None else default_db_path())
+    now, actor = clock.system_now(), _actor()
+    if args.action == "list":
+        for a in accounts.list_accounts(store):
+            state = "enabled" if a.enabled else "disabled"
+            password = (
+                ("must change" if a.must_change_password else "set") if a.has_password else "none"
+            )
+            print(
+                f"{a.login}\t{a.name}\t{a.role.value}\t{a.street_id or '-'}\t"
+                f"{a.community_id or '-'}\t{state}\tpassword {password}\t{a.created_at or '-'}"
+            )
+        return EXIT_OK
+    if args.action == "disable":
+        accounts.disable(store, args.login, now=now, actor=actor, source="cli")
+        print(f"{args.login}: disabled; its sessions ended")
+        return EXIT_OK
+    given = _stdin_password() if args.password_stdin else None
+    if args.action == "add":
+        account, one_time = accounts.add_account(
+            store,
+            args.login,
+            role=args.role,
+            now=now,
+            actor=actor,
+            name=args.name,
+            street_id=args.street,
+            community_id=args.community,
+            password=given,
+            source="cli",
+        )
+        scope = account.community_id or account.street_id or "-"
+        print(f"{account.login}: added ({account.role.value}, {scope})")
+    else:
+        one_time = accounts.set_password(
+            store, args.login, now=now, actor=actor, password=given, source="cli"
+        )
+        print(f"{args.login}: password set; its sessions ended")
+    if one_time is not None:
+        print(f"one-time password (shown once; change it at the first sign-in): {one_time}")
+    return EXIT_OK
+
+
+def _add_token(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("token", help="wall-screen display tokens: add, revoke")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = actions.add_parser("add", help="issue a token that opens one street's wall screen")
+    add.add_argument("label")
+    add.add_argument("--street", required=True, metavar="ID")
+    _db_option(add)
+    revoke = actions.add_parser("revoke", help="stop a token working")
+    revoke.add_argument("label")
+    _db_option(revoke)
+
+
+def _run_token(args: argparse.Namespace) -> int:
+    from mapgov import accounts  # lazy: pulls in geopandas
+    from mapgov.store import open_store
+
+    store = open_store(args.db if args.db is not None else default_db_path())
+    now, actor = clock.system_now(), _actor()
+    if args.action == "revoke":
+        accounts.revoke_display_token(store, args.label, now=now, actor=actor, source="cli")
+        print(f"{args.label}: revoked")
+        return EXIT_OK
+    token = accounts.add_display_token(
+        store, args.label, args.street, now=now, actor=actor, source="cli"
+    )
+    print(f"{args.label} ({args.street}), shown once: {token}")
+    print(f"wall screen: /wall?kiosk=1&token={token}")
+    return EXIT_OK
+
+
+def _add_audit(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("audit", help="the audit log (sign-ins, failures, account changes)")
+    p.add_argument("--since", type=_date, default=None, metavar="YYYY-MM-DD")
+    p.add_argument("--out", type=_path, default=None, metavar="FILE.csv|.xlsx")
+    _db_option(p)
+
+
+def _run_audit(args: argparse.Namespace) -> int:
+    from mapgov import accounts  # lazy: pulls in geopandas
+    from mapgov.exports import write_frame
+    from mapgov.store import open_store
+
+    if args.out is not None and args.out.suffix.lower() not in (".csv", ".xlsx"):
+        msg = f"--out must end in .csv or .xlsx, not {args.out.name!r}"
+        raise ValidationError(msg)
+    store = open_store(args.db if args.db is not None else default_db_path())
+    log = accounts.read_audit(store, since=args.since)
+    if args.out is not None:
+        write_frame(log, args.out)
+        print(f"{args.out}: {len(log)} audit entries")
+        return EXIT_OK
+    columns = ["at", "actor", "kind", "subject", "detail", "source"]
+    for row in log[columns].itertuples(index=False):
+        print("\t".join("-" if v is None else str(v) for v in row))
+    return EXIT_OK
+
+
 _COMMANDS: dict[str, tuple[Callable[..., None], Callable[[argparse.Namespace], int]]] = {
     "demo": (_add_demo, _run_demo),
     "assets": (_add_assets, _run_assets),
@@ -687,6 +890,9 @@ _COMMANDS: dict[str, tuple[Callable[..., None], Callable[[argparse.Namespace], i
     "restore": (_add_restore, _run_restore),
     "migrate": (_add_migrate, _run_migrate),
     "serve": (_add_serve, _run_serve),
+    "user": (_add_user, _run_user),
+    "token": (_add_token, _run_token),
+    "audit": (_add_audit, _run_audit),
 }
 
 

@@ -5,6 +5,9 @@
     current directory (as a shell user means it). Unset or empty: ``data/mapgov.sqlite`` in the
     project root.
 
+``MAPGOV_SESSION_IDLE_MINUTES``
+    Minutes a signed-in session may stay unused before it ends (default 30).
+
 The project root is the nearest directory, from the current one upwards, that holds a
 ``pyproject.toml`` naming the ``mapgov`` project; failing that, the source checkout that this
 module was imported from (an editable install); failing that, the current directory. So
@@ -19,12 +22,25 @@ import re
 from pathlib import Path
 from typing import Final
 
-__all__ = ["DB_ENV", "DEFAULT_DB", "LOOPBACK", "default_db_path", "project_root"]
+from mapgov.errors import ValidationError
+
+__all__ = [
+    "DB_ENV",
+    "DEFAULT_DB",
+    "DEFAULT_IDLE_MINUTES",
+    "IDLE_ENV",
+    "LOOPBACK",
+    "default_db_path",
+    "project_root",
+    "session_idle_minutes",
+]
 
 DB_ENV: Final = "MAPGOV_DB"
 DEFAULT_DB: Final = Path("data") / "mapgov.sqlite"
 LOOPBACK: Final = "127.0.0.1"
 """Where ``mapgov serve`` listens unless told otherwise: this machine only."""
+IDLE_ENV: Final = "MAPGOV_SESSION_IDLE_MINUTES"
+DEFAULT_IDLE_MINUTES: Final = 30
 
 _PROJECT_NAME = re.compile(r"""^\s*name\s*=\s*["']mapgov["']""", re.MULTILINE)
 
@@ -79,3 +95,20 @@ def default_db_path(*, start: Path | None = None) -> Path:
     if from_env:
         return base / Path(from_env).expanduser()
     return project_root(base) / DEFAULT_DB
+
+
+def session_idle_minutes() -> int:
+    """Minutes a session may stay unused: ``$MAPGOV_SESSION_IDLE_MINUTES`` or 30.
+
+    Raises
+    ------
+    ValidationError
+        If the variable is set but not a whole number of minutes from 1 to 1440.
+    """
+    text = os.environ.get(IDLE_ENV, "").strip()
+    if not text:
+        return DEFAULT_IDLE_MINUTES
+    if not text.isdigit() or not 1 <= int(text) <= 1440:
+        msg = f"{IDLE_ENV}={text!r}: give whole minutes from 1 to 1440"
+        raise ValidationError(msg)
+    return int(text)

@@ -25,6 +25,7 @@ from mapgov.model import Role
 from mapgov.privacy import mask_name, mask_phone
 from mapgov.store import TABLES, Store
 from mapgov.store import table as schema_table
+from mapgov.store.accounts import ACCOUNT_TABLES
 from mapgov.users import User
 
 __all__ = [
@@ -49,7 +50,8 @@ PERSONAL: Final[dict[str, dict[str, Callable[[str | None], str | None]]]] = {
     "party_member": {"name": mask_name, "phone": mask_phone},
     "micro_wish": {"poster_name": mask_name, "poster_phone": mask_phone},
 }
-_HIDDEN: Final = ("meta", "app_user", "change_log")
+# accounts hold password and token hashes, the audit log is read through mapgov.accounts
+_HIDDEN: Final = ("meta", "change_log", *ACCOUNT_TABLES)
 EXPORT_TABLES: Final = tuple(t.name for t in TABLES if t.name not in _HIDDEN)
 EXPORT_FORMATS: Final = (".xlsx", ".csv", ".geojson", ".gpkg")
 EXPORT_MIME: Final = {**FORMATS, ".gpkg": "application/geopackage+sqlite3"}

@@ -14,6 +14,7 @@ __all__ = [
     "LifecycleError",
     "MapgovError",
     "PermissionDeniedError",
+    "SignInError",
     "StaleEditError",
     "StoreError",
     "ValidationError",
@@ -77,3 +78,15 @@ class PermissionDeniedError(MapgovError):
 
 class StaleEditError(MapgovError):
     """Somebody else saved the same record first (optimistic locking)."""
+
+
+class SignInError(MapgovError):
+    """A sign-in refused: `reason` is ``"bad_credentials"`` (unknown login, wrong password,
+    no password set or a disabled account: one message for all, so that a refusal never
+    tells which logins exist) or ``"locked"`` (too many failures; `minutes` left)."""
+
+    def __init__(self, msg: str, *, reason: str, minutes: int = 0) -> None:
+        params = {"minutes": minutes} if reason == "locked" else {}
+        super().__init__(msg, key=f"error.account.{reason}", **params)
+        self.reason = reason
+        self.minutes = minutes

@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Final
 
 __all__ = [
+    "ACCOUNT_ROLES",
     "ACTIVE_PROJECT",
     "ALLOWED_TRANSITIONS",
     "LEVEL_ORDER",
@@ -19,6 +20,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "UNRESOLVED",
     "WISH_TRANSITIONS",
+    "AuditKind",
     "CallbackRating",
     "CoAction",
     "CoEntity",
@@ -42,8 +44,9 @@ __all__ = [
 ]
 
 # 2: app_user, change_log; 3: micro_wish, volunteer_event, co_event, versions and timestamps on
-# needs and projects, a project's satisfaction rating in place of its 1-5 score
-SCHEMA_VERSION: Final = 3
+# needs and projects, a project's satisfaction rating in place of its 1-5 score; 4: accounts
+# (login, password hash, enabled, version on app_user), display_token, auth_session, audit_log
+SCHEMA_VERSION: Final = 4
 
 
 class Level(StrEnum):
@@ -345,3 +348,27 @@ class Role(StrEnum):
     PLANNER = "planner"  # 规划人员: reads everything
     STAFF = "staff"  # 社区工作人员: works the issues of their own community
     ADMIN = "admin"  # 系统管理员: may change every community's issues
+    DISPLAY = "display"  # 大屏: a wall screen's account, reads its street masked
+
+
+ACCOUNT_ROLES: Final = (Role.LEADER, Role.PLANNER, Role.ADMIN, Role.STAFF, Role.DISPLAY)
+"""Roles in the order accounts are listed: leaders first, wall screens last."""
+
+
+class AuditKind(StrEnum):
+    """What an entry of the append-only audit log records."""
+
+    SIGN_IN = "sign_in"  # 登录
+    SIGN_IN_FAILED = "sign_in_failed"  # 登录失败 (unknown login or wrong password)
+    LOCKOUT = "lockout"  # 锁定: the failure that locks the login for a while
+    SIGN_IN_LOCKED = "sign_in_locked"  # 锁定期间尝试登录
+    SIGN_OUT = "sign_out"  # 退出
+    PASSWORD_CHANGED = "password_changed"  # 修改密码 (by the person)
+    PASSWORD_RESET = "password_reset"  # 重置密码 (by an admin or the command line)
+    ACCOUNT_ADDED = "account_added"
+    ACCOUNT_DISABLED = "account_disabled"
+    ACCOUNT_ENABLED = "account_enabled"
+    ACCOUNT_CHANGED = "account_changed"  # role or scope
+    TOKEN_ADDED = "token_added"
+    TOKEN_REVOKED = "token_revoked"
+    PERSONAL_DATA_VIEWED = "personal_data_viewed"  # 查看未脱敏的个人信息

@@ -4,7 +4,11 @@ Rules (checked here, not only in the pages):
 
 - staff of a community may change that community's issues and see its residents' personal data;
 - admins may change every community's issues but see personal data masked (they do not need it);
-- leaders and planners read everything, masked.
+- leaders and planners read everything, masked;
+- a wall screen's account (``display``) reads its street, masked, and changes nothing.
+
+Accounts (login, password, sessions) are :mod:`mapgov.accounts`; a
+:class:`~mapgov.accounts.Account` is a :class:`User`, so these rules take either.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mapgov.errors import ValidationError
-from mapgov.model import Role
+from mapgov.model import ACCOUNT_ROLES, Role
 from mapgov.store import Store
 
 __all__ = ["User", "can_edit", "get_user", "list_users", "sees_personal_data"]
@@ -44,9 +48,10 @@ def _users(store: Store, where: dict[str, object] | None = None) -> list[User]:
 
 
 def list_users(store: Store, street_id: str | None = None) -> list[User]:
-    """The users of a street (all users without `street_id`), leaders first, staff last."""
+    """The users of a street (all users without `street_id`), leaders first, then planners,
+    admins, staff, wall screens (:data:`~mapgov.model.ACCOUNT_ROLES`)."""
     users = _users(store, {"street_id": street_id} if street_id else None)
-    order = {Role.LEADER: 0, Role.PLANNER: 1, Role.ADMIN: 2, Role.STAFF: 3}
+    order = {role: k for k, role in enumerate(ACCOUNT_ROLES)}
     return sorted(users, key=lambda u: (order[u.role], u.community_id or "", u.user_id))
 
 

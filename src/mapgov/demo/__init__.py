@@ -8,11 +8,20 @@ volunteer service (:mod:`mapgov.demo.cobuild`), and about 5,000 issues over the 
 to `as_of` with their event histories. ``scale=K`` lays out K streets (scale 100
 is about 40,000 buildings and 500,000 issues). The same (seed, scale, as_of) always gives the
 same tables, byte for byte.
+
+Accounts: every demo user is an account whose login is its user id. With ``password=PW``
+every account of the first street signs in with PW (hashed with salts drawn from the seed, so
+the build stays byte for byte the same) and the wall has a display token,
+:func:`wall_token`; without it nobody can sign in until :func:`issue_sign_ins` (what
+``mapgov demo`` runs) gives one-time passwords.
 """
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import datetime as dt
+import hashlib
 import json
 import math
 from collections.abc import Callable
@@ -26,7 +35,7 @@ import pyproj
 import shapely
 from shapely.geometry import Point, box
 
-from mapgov import clock
+from mapgov import accounts, clock
 from mapgov.demo.cobuild import build_cobuilding
 from mapgov.demo.layout import Layout, build_layout
 from mapgov.demo.ledger import generate_ledger
@@ -37,9 +46,20 @@ from mapgov.demo.society import (
     street_id,
 )
 from mapgov.errors import ValidationError
-from mapgov.store import TABLES, write_database
+from mapgov.model import Role
+from mapgov.store import TABLES, Store, write_database
 
-__all__ = ["DEFAULT_SEED", "MAX_SCALE", "build_demo", "generate"]
+__all__ = [
+    "DEFAULT_SEED",
+    "MAX_SCALE",
+    "WALL_LABEL",
+    "SignIn",
+    "build_demo",
+    "generate",
+    "issue_sign_ins",
+    "sign_in_sheet",
+    "wall_token",
+]
 
 DEFAULT_SEED = 42
 MAX_SCALE = 1000
@@ -52,6 +72,9 @@ _FALLBACK_FRAME = {
 }
 
 Progress = Callable[[str, float], None]
+WALL_LABEL = "指挥中心大屏"
+"""Label of the demo's display token (the command room's wall screen)."""
+_FIRST_STREET = "S001"  # at scale K only its accounts sign in: 1,100 hashes would take minutes
 
 
 def _frame() -> dict[str, Any]:
@@ -158,7 +181,12 @@ def generate(
     tables: dict[str, pd.DataFrame] = {}
     tables.update(_places(lay, soc, proj))
     tables.update(_things(lay, soc, proj, facilities))
-    tables["app_user"] = _frame_of("app_user", _users(soc))
+    stamp = dt.datetime.combine(as_of, dt.time(clock.DEMO_HOUR)).isoformat()
+    users = [
+        {**u, "login": u["user_id"], "enabled": 1, "created_at": stamp, "changed_at": stamp}
+        for u in _users(soc)
+    ]
+    tables["app_user"] = _frame_of("app_user", users).assign(must_change_password=0, version=1)
     for name in (
         "party_org",
         "branch_star",
@@ -429,6 +457,7 @@ def build_demo(
     seed: int = DEFAULT_SEED,
     scale: int = 1,
     as_of: dt.date,
+    password: str | None = None,
     progress: Progress | None = None,
 ) -> Path:
     """Build the demo database at `path`, replacing it only when the new one is complete.
@@ -439,6 +468,10 @@ def build_demo(
         Target SQLite file; its directory must exist and be writable.
     seed, scale, as_of
         See :func:`generate`.
+    password
+        Every account of the first street signs in with it (no change asked), and the wall
+        screen's display token is :func:`wall_token` (`seed`, `password`): for tests and
+        demonstrations. None: no account has a password (see :func:`issue_sign_ins`).
     progress
         Called with (stage, share done), share from 0 to 1.
 
@@ -452,6 +485,9 @@ def build_demo(
     _validate(seed, scale)
     say = progress or (lambda _stage, _share: None)
     tables = generate(seed=seed, scale=scale, as_of=as_of, progress=say)
+    if password is not None:
+        say("accounts", 0.7)
+        _with_password(tables, seed=seed, as_of=as_of, password=password)
 
     def write_progress(stage: str, share: float) -> None:
         say(f"write:{stage}", 0.7 + 0.3 * share)
@@ -465,3 +501,74 @@ def build_demo(
         "projected_crs": _frame()["projected_crs"],
     }
     return write_database(Path(path), tables, meta, progress=write_progress)
+
+
+def wall_token(seed: int, password: str) -> str:
+    """The display token of a demo built with `password` (derived, so tests know it)."""
+    digest = hashlib.sha256(f"mapgov demo wall {seed} {password}".encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def _with_password(
+    tables: dict[str, pd.DataFrame], *, seed: int, as_of: dt.date, password: str
+) -> None:
+    """Give the first street's accounts `password` (salts from the seed) and the wall a token."""
+    users = tables["app_user"]
+    first = users["street_id"] == _FIRST_STREET
+    users.loc[first, "password_hash"] = [
+        accounts.hash_password(
+            password, salt=hashlib.sha256(f"{seed}:{login}".encode()).digest()[:16]
+        )
+        for login in users.loc[first, "login"]
+    ]
+    stamp = dt.datetime.combine(as_of, dt.time(clock.DEMO_HOUR)).isoformat()
+    token = {
+        "token_id": 1,
+        "label": WALL_LABEL,
+        "street_id": _FIRST_STREET,
+        "token_hash": accounts.token_hash(wall_token(seed, password)),
+        "created_at": stamp,
+        "created_by": "demo",
+    }
+    tables["display_token"] = _frame_of("display_token", [token])
+
+
+@dataclasses.dataclass(frozen=True)
+class SignIn:
+    """One line of the sheet ``mapgov demo`` prints: who signs in how."""
+
+    login: str
+    role: str
+    scope: str
+    password: str
+
+
+def sign_in_sheet(store: Store, password: str) -> list[SignIn]:
+    """The accounts of a demo built with `password` that sign in with it."""
+    return [
+        SignIn(a.login, a.role.value, a.community_id or a.street_id or "", password)
+        for a in accounts.list_accounts(store)
+        if a.has_password
+    ]
+
+
+def issue_sign_ins(store: Store, *, now: dt.datetime) -> tuple[list[SignIn], str]:
+    """Give the first street's accounts random one-time passwords (each must be changed at
+    the first sign-in) and the wall a random display token; audited, actor "demo".
+
+    Returns
+    -------
+    (list of SignIn, str)
+        The passwords and the token: print them once, they are stored only as hashes.
+    """
+    sheet = []
+    for account in accounts.list_accounts(store):
+        if account.street_id != _FIRST_STREET or account.role == Role.DISPLAY:
+            continue
+        one_time = accounts.set_password(store, account.login, now=now, actor="demo", source="demo")
+        scope = account.community_id or account.street_id or ""
+        sheet.append(SignIn(account.login, account.role.value, scope, one_time or ""))
+    token = accounts.add_display_token(
+        store, WALL_LABEL, _FIRST_STREET, now=now, actor="demo", source="demo"
+    )
+    return sheet, token

@@ -939,7 +939,8 @@ def _street_name(
 
 def _users(street_id: str, communities: list[dict[str, Any]]) -> pd.DataFrame:
     """A leader, a planner and an administrator for the street, one staff per community: the
-    pages need someone to work as; rename them in the database."""
+    pages need someone to work as; rename them in the database. Their login is their id and
+    they have no password: ``mapgov user passwd LOGIN`` lets one sign in."""
     rows = [
         {"user_id": f"{street_id}-{role}", "name": name, "role": role, "street_id": street_id}
         for role, name in (("leader", "街道书记"), ("planner", "规划员"), ("admin", "管理员"))
@@ -954,7 +955,8 @@ def _users(street_id: str, communities: list[dict[str, Any]]) -> pd.DataFrame:
         }
         for c in communities
     ]
-    return pd.DataFrame(rows, columns=["user_id", "name", "role", "street_id", "community_id"])
+    frame = pd.DataFrame(rows, columns=["user_id", "name", "role", "street_id", "community_id"])
+    return frame.assign(login=frame["user_id"])
 
 
 # -- the whole mapping ----------------------------------------------------------------------
@@ -1166,9 +1168,9 @@ def import_osm(
         write_database(db, tables, {"generator": "mapgov import osm", "source": source})
         return report
     store = open_store(db)
-    if replace:
+    if replace:  # every table starts afresh but the audit log, which is never erased
         for spec in TABLES:
-            if spec.name != "meta" and spec.name not in produced:
+            if spec.name not in ("meta", "audit_log") and spec.name not in produced:
                 produced[spec.name] = _empty(spec.name)
     elif not store.read("app_user", columns=["user_id"]).empty:
         del produced["app_user"]

@@ -63,7 +63,24 @@ def _two_to_three(frames: Frames) -> Frames:
     return out
 
 
-STEPS: Final[dict[int, Callable[[Frames], Frames]]] = {2: _two_to_three}
+def _three_to_four(frames: Frames) -> Frames:
+    """Schema 4 (accounts): every user becomes an account whose login is its user id, enabled,
+    with no password (nobody signs in as them until ``mapgov user passwd`` sets one);
+    display_token, auth_session and audit_log start empty."""
+    out = dict(frames)
+    users = out["app_user"].copy()
+    users.insert(1, "login", users["user_id"])
+    users["enabled"] = 1
+    users["password_hash"] = None
+    users["must_change_password"] = 0
+    users["created_at"] = None  # not known for users from before accounts
+    users["changed_at"] = None
+    users["version"] = 1
+    out["app_user"] = users
+    return out
+
+
+STEPS: Final[dict[int, Callable[[Frames], Frames]]] = {2: _two_to_three, 3: _three_to_four}
 """Version ``v`` -> the function that turns schema ``v`` frames into schema ``v + 1``."""
 
 

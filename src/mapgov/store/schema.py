@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from mapgov.model import (
+    AuditKind,
     CallbackRating,
     CoAction,
     CoEntity,
@@ -265,16 +266,65 @@ TABLES: tuple[Table, ...] = (
             ("geom", "BLOB NOT NULL"),
         ),
     ),
+    # an account: who signs in (login, argon2id password hash), their role and scope
     Table(
         "app_user",
         (
             ("user_id", "TEXT PRIMARY KEY"),
+            ("login", "TEXT NOT NULL UNIQUE"),
             ("name", "TEXT NOT NULL"),
             ("role", "TEXT NOT NULL " + _one_of("role", Role)),
             ("street_id", "TEXT REFERENCES street (street_id)"),
             ("community_id", "TEXT REFERENCES community (community_id)"),
+            ("enabled", "INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1))"),
+            ("password_hash", "TEXT"),  # NULL: cannot sign in until a password is set
+            _flag("must_change_password"),
+            ("created_at", "TEXT"),
+            ("changed_at", "TEXT"),
+            ("version", "INTEGER NOT NULL DEFAULT 1"),
         ),
-        ("CHECK (role <> 'staff' OR community_id IS NOT NULL)",),
+        (
+            "CHECK (role <> 'staff' OR community_id IS NOT NULL)",
+            "CHECK (role <> 'display' OR street_id IS NOT NULL)",
+        ),
+    ),
+    # a wall screen's token: only its SHA-256 is kept; the token is shown once
+    Table(
+        "display_token",
+        (
+            ("token_id", "INTEGER PRIMARY KEY"),
+            ("label", "TEXT NOT NULL UNIQUE"),
+            ("street_id", "TEXT NOT NULL REFERENCES street (street_id)"),
+            ("token_hash", "TEXT NOT NULL UNIQUE"),
+            ("created_at", "TEXT NOT NULL"),
+            ("created_by", "TEXT NOT NULL"),
+            ("revoked_at", "TEXT"),
+        ),
+    ),
+    # a signed-in session, kept on the server: the browser holds the token, we its SHA-256
+    Table(
+        "auth_session",
+        (
+            ("session_id", "INTEGER PRIMARY KEY"),
+            ("token_hash", "TEXT NOT NULL UNIQUE"),
+            ("user_id", "TEXT NOT NULL REFERENCES app_user (user_id)"),
+            ("created_at", "TEXT NOT NULL"),
+            ("last_seen_at", "TEXT NOT NULL"),
+            ("ended_at", "TEXT"),
+        ),
+    ),
+    # sign-ins, failures, lockouts, account changes, views of personal data: append-only
+    Table(
+        "audit_log",
+        (
+            ("audit_id", "INTEGER PRIMARY KEY"),
+            ("at", "TEXT NOT NULL"),
+            ("actor", "TEXT NOT NULL"),  # the login acting (or "cli:<os user>", "demo")
+            ("kind", "TEXT NOT NULL " + _one_of("kind", AuditKind)),
+            ("subject", "TEXT"),  # whose data, which login or token label
+            ("detail", "TEXT"),
+            ("source", "TEXT"),  # where from: "cli", a browser's address ...
+        ),
     ),
     Table(
         "change_log",
@@ -503,10 +553,13 @@ INDEXES: tuple[str, ...] = (
     "CREATE INDEX ix_volunteer_community ON volunteer_event (community_id, held_on)",
     "CREATE INDEX ix_co_event_entity ON co_event (entity, entity_id)",
     "CREATE INDEX ix_change_log_record ON change_log (table_name, record_key)",
+    "CREATE INDEX ix_audit_subject ON audit_log (subject, kind, at)",
+    "CREATE INDEX ix_audit_at ON audit_log (at)",
+    "CREATE INDEX ix_session_user ON auth_session (user_id)",
 )
 
 # The histories are append-only. (SQLite syntax; the PostGIS backend has its own.)
-APPEND_ONLY: tuple[str, ...] = ("issue_event", "change_log", "co_event")
+APPEND_ONLY: tuple[str, ...] = ("issue_event", "change_log", "co_event", "audit_log")
 TRIGGERS: tuple[str, ...] = tuple(
     f"CREATE TRIGGER {name}_no_{op.lower()} BEFORE {op} ON {name} "
     f"BEGIN SELECT RAISE(ABORT, '{name} is append-only'); END"

@@ -17,6 +17,7 @@ import shapely
 
 from mapgov.errors import StaleEditError, StoreError, ValidationError
 from mapgov.model import SCHEMA_VERSION
+from mapgov.store.accounts import ACCOUNT_TABLES, AccountRecords
 from mapgov.store.schema import BULK_TABLES, INDEXES, TABLES, TRIGGERS, Table, table
 
 __all__ = ["SQLiteStore", "check_frame", "write_database"]
@@ -234,7 +235,7 @@ def write_database(
     return path
 
 
-class SQLiteStore:
+class SQLiteStore(AccountRecords):
     """A mapgov database in one SQLite file.
 
     A connection is opened per operation, so one store may be shared by Streamlit's threads.
@@ -287,16 +288,20 @@ class SQLiteStore:
             con.close()
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; commits and bumps ``data_version`` only if it succeeds."""
+    def transaction(self, *, bump: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction; commits and bumps ``data_version`` only if it succeeds.
+
+        `bump` False leaves ``data_version`` (and so every page's cache) alone: for writes
+        that no page shows, such as a session's last use or an audit row."""
         con = _connect(self.path)
         try:
             con.execute("BEGIN IMMEDIATE")
             yield con
-            con.execute(
-                "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
-                "WHERE key = 'data_version'"
-            )
+            if bump:
+                con.execute(
+                    "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
+                    "WHERE key = 'data_version'"
+                )
             con.commit()
         except BaseException:
             con.rollback()
@@ -515,6 +520,10 @@ class SQLiteStore:
             If an expected record has another version, or a record to insert exists already
             (someone else saved first). Nothing is written.
         """
+        hidden = sorted({name for _, name, _, _ in ops} & set(ACCOUNT_TABLES))
+        if hidden:  # hashes must never reach change_log
+            msg = f"accounts are changed through mapgov.accounts, not edit(): {hidden}"
+            raise StoreError(msg)
         logged = 0
         with self.transaction() as con:
             for name, key, version in expect:
