@@ -18,6 +18,8 @@ from typing import Final
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pyogrio
 import shapely
 
@@ -47,12 +49,37 @@ _WKT: Final = ("wkt", "geometry", "geom", "the_geom", "shape", "几何")
 
 
 def _check_size(path: Path) -> None:
+    """Refuse a file by what it holds, before reading it: its size, and for a zip or a
+    GeoParquet file the size of what it unpacks to (a 5 MB zip can hold gigabytes)."""
     if not path.is_file():
         raise DataFileError(path, "no such file")
     if path.stat().st_size > MAX_BYTES:
         raise DataFileError(path, f"the file is larger than {MAX_BYTES // 2**20} MB")
     if path.stat().st_size == 0:
         raise DataFileError(path, "the file is empty")
+    unpacked = _unpacked_size(path)
+    if unpacked is not None and unpacked > MAX_BYTES:
+        msg = (
+            f"the file unpacks to {unpacked / 2**20:,.0f} MB, more than {MAX_BYTES // 2**20} MB; "
+            "split it into smaller files"
+        )
+        raise DataFileError(path, msg)
+
+
+def _unpacked_size(path: Path) -> int | None:
+    """Bytes a zip's members or a Parquet file's columns take once unpacked (as their headers
+    say, read without unpacking), None for other files or unreadable headers."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".zip" and zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                return sum(info.file_size for info in zf.infolist())
+        if suffix in (".parquet", ".geoparquet"):
+            meta = pq.ParquetFile(path).metadata
+            return sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    except (OSError, zipfile.BadZipFile, pa.ArrowException):
+        return None  # the reader says what is wrong with it
+    return None
 
 
 def read_table(path: Path) -> pd.DataFrame:

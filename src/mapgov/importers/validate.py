@@ -39,6 +39,7 @@ from mapgov.store import table as schema_table
 
 __all__ = [
     "CHINA",
+    "MAX_VERTICES",
     "Problem",
     "check_against_store",
     "check_schema",
@@ -117,6 +118,11 @@ _FACILITY_WORDS: Final = {  # what staff and OSM write for each kind
     "convenience_service": ("便民服务点", "便利店", "便民", "convenience"),
 }
 _MAX_PROBLEMS: Final = 200
+MAX_VERTICES: Final = 20_000
+"""Vertices one feature may have. A compound or building outline of a real street has tens to
+hundreds; OpenStreetMap caps a way at 2,000 nodes, and its largest areas (a river, a park) are
+assembled from several ways. A million-vertex outline would take the wall screen's server to
+gigabytes of memory without drawing."""
 
 
 @dataclass(frozen=True)
@@ -283,10 +289,19 @@ def _check_geometry(
 ) -> gpd.GeoDataFrame:
     geoms = frame.geometry.to_numpy().copy()
     allowed = _GEOM[table]
+    vertices = shapely.get_num_coordinates(geoms)
     for i, g in enumerate(geoms):
         row = i + first_row
         if g is None or g.is_empty:
             problems.append(Problem(str(path), row, "geometry", "has no geometry"))
+            continue
+        if vertices[i] > MAX_VERTICES:
+            msg = (
+                f"has {vertices[i]:,} vertices, more than the {MAX_VERTICES:,} a feature may "
+                "have; simplify it in your GIS (a tolerance of 0.5 m keeps every corner a map "
+                "shows)"
+            )
+            problems.append(Problem(str(path), row, "geometry", msg))
             continue
         if g.geom_type not in allowed:
             problems.append(
