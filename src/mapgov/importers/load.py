@@ -20,6 +20,7 @@ from mapgov.errors import DataFileError, StoreError, ValidationError
 from mapgov.exports import frame_bytes
 from mapgov.model import SCHEMA_VERSION
 from mapgov.store import TABLES, Store, open_store, write_database
+from mapgov.store.sqlite import fault_of
 
 __all__ = ["backup", "export_table", "import_layers", "restore"]
 
@@ -87,15 +88,22 @@ def backup(store: Store, path: Path) -> Path:
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.unlink(missing_ok=True)
-    src = sqlite3.connect(store.path)
     try:
-        dst = sqlite3.connect(tmp)
+        src = sqlite3.connect(store.path)
         try:
-            src.backup(dst)
+            dst = sqlite3.connect(tmp)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
         finally:
-            dst.close()
-    finally:
-        src.close()
+            src.close()
+    except sqlite3.OperationalError as err:
+        tmp.unlink(missing_ok=True)  # a half-written copy is no backup
+        fault = fault_of(err, path)
+        if fault is None:
+            raise
+        raise fault from err
     tmp.replace(path)
     return path
 

@@ -20,19 +20,53 @@ from mapgov.model import SCHEMA_VERSION
 from mapgov.store.accounts import ACCOUNT_TABLES, AccountRecords
 from mapgov.store.schema import BULK_TABLES, INDEXES, TABLES, TRIGGERS, Table, table
 
-__all__ = ["SQLiteStore", "check_frame", "write_database"]
+__all__ = ["SQLiteStore", "check_frame", "fault_of", "write_database"]
 
 CRS = "EPSG:4326"
 _WKB_ROUNDING = 7  # decimal places of degrees kept in stored geometry (about 1 cm)
 
 
+BUSY_TIMEOUT_S = 30.0
+"""How long a connection waits for another one's lock before it says the database is busy."""
+
+
 def _connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     if readonly:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
     else:
-        con = sqlite3.connect(path, timeout=30)
+        con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
     con.execute("PRAGMA foreign_keys = ON")
     return con
+
+
+def fault_of(err: sqlite3.OperationalError, path: Path) -> StoreError | None:
+    """What a fault of SQLite or of the disk under it means for the person who met it, in one
+    line that says what to do; None for an error that is mapgov's own (a bad query).
+
+    Examples
+    --------
+    >>> str(fault_of(sqlite3.OperationalError("database is locked"), Path("a.sqlite")))[:36]
+    'a.sqlite: the database is busy (anot'
+    >>> fault_of(sqlite3.OperationalError("no such column: x"), Path("a.sqlite")) is None
+    True
+    """
+    text = str(err).lower()
+    if "locked" in text or "busy" in text:
+        msg = (
+            f"{path}: the database is busy (another program holds it: an import, a backup or a "
+            "restore); try again in a moment. Nothing was changed."
+        )
+        return StoreError(msg, key="error.store.busy")
+    if "full" in text:
+        msg = f"{path}: the disk is full; free some space and try again. Nothing was changed."
+        return StoreError(msg, key="error.store.full")
+    if "i/o" in text or "unable to open" in text or "readonly" in text:
+        msg = (
+            f"{path}: the database could not be read or written ({err}); check the disk and "
+            "the file's permissions. Nothing was changed."
+        )
+        return StoreError(msg, key="error.store.io", reason=str(err))
+    return None
 
 
 def _column_values(series: pd.Series, *, geometry: bool) -> list[Any]:
@@ -280,12 +314,24 @@ class SQLiteStore(AccountRecords):
         return f"sqlite:///{self.path}"
 
     @contextlib.contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        con = _connect(self.path)
+    def _faults(self) -> Iterator[None]:
+        """SQLite's and the disk's faults as a :class:`StoreError` that says what to do."""
         try:
-            yield con
-        finally:
-            con.close()
+            yield
+        except sqlite3.OperationalError as err:
+            fault = fault_of(err, self.path)
+            if fault is None:
+                raise
+            raise fault from err
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._faults():
+            con = _connect(self.path)
+            try:
+                yield con
+            finally:
+                con.close()
 
     @contextlib.contextmanager
     def transaction(self, *, bump: bool = True) -> Iterator[sqlite3.Connection]:
@@ -293,21 +339,22 @@ class SQLiteStore(AccountRecords):
 
         `bump` False leaves ``data_version`` (and so every page's cache) alone: for writes
         that no page shows, such as a session's last use or an audit row."""
-        con = _connect(self.path)
-        try:
-            con.execute("BEGIN IMMEDIATE")
-            yield con
-            if bump:
-                con.execute(
-                    "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
-                    "WHERE key = 'data_version'"
-                )
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
-        finally:
-            con.close()
+        with self._faults():
+            con = _connect(self.path)
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                yield con
+                if bump:
+                    con.execute(
+                        "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
+                        "WHERE key = 'data_version'"
+                    )
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+            finally:
+                con.close()
 
     # -- metadata -------------------------------------------------------------------------
     def meta(self) -> dict[str, str]:
