@@ -20,7 +20,7 @@ from mapgov.errors import DataFileError, StoreError, ValidationError
 from mapgov.exports import frame_bytes
 from mapgov.model import SCHEMA_VERSION
 from mapgov.store import TABLES, Store, open_store, write_database
-from mapgov.store.sqlite import fault_of
+from mapgov.store.sqlite import database_problems, fault_of
 
 __all__ = ["backup", "export_table", "import_layers", "restore"]
 
@@ -109,8 +109,9 @@ def backup(store: Store, path: Path) -> Path:
 
 
 def restore(backup_path: Path, target: Path) -> Path:
-    """Put a backup in place of the database at `target`, after checking it is a mapgov
-    database of this schema version (the target is untouched otherwise)."""
+    """Put a backup in place of the database at `target`, after checking it is a whole mapgov
+    database of this schema version (:func:`mapgov.store.sqlite.database_problems`: schema,
+    integrity, foreign keys); the target is untouched otherwise."""
     backup_path = Path(backup_path)
     try:
         version = int(open_store(backup_path).meta()["schema_version"])
@@ -121,6 +122,12 @@ def restore(backup_path: Path, target: Path) -> Path:
         msg = f"schema version {version}, expected {SCHEMA_VERSION}"
         raise DataFileError(
             backup_path, msg, key="error.restore.schema", version=version, expected=SCHEMA_VERSION
+        )
+    problems = database_problems(backup_path)
+    if problems:
+        msg = f"not a whole mapgov database: {'; '.join(problems)}"
+        raise DataFileError(
+            backup_path, msg, key="error.restore.not_whole", problems="; ".join(problems)
         )
     target = Path(target)
     tmp = target.with_name(f".{target.name}.restore")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
 import tempfile
@@ -20,7 +21,7 @@ from mapgov.model import SCHEMA_VERSION
 from mapgov.store.accounts import ACCOUNT_TABLES, AccountRecords
 from mapgov.store.schema import BULK_TABLES, INDEXES, TABLES, TRIGGERS, Table, table
 
-__all__ = ["SQLiteStore", "check_frame", "fault_of", "write_database"]
+__all__ = ["SQLiteStore", "check_frame", "database_problems", "fault_of", "write_database"]
 
 CRS = "EPSG:4326"
 _WKB_ROUNDING = 7  # decimal places of degrees kept in stored geometry (about 1 cm)
@@ -267,6 +268,70 @@ def write_database(
         for suffix in ("-wal", "-shm", "-journal"):
             Path(f"{tmp}{suffix}").unlink(missing_ok=True)
     return path
+
+
+def _schema_of(path: Path) -> dict[tuple[str, str], str]:
+    """(type, name) -> SQL, whitespace folded, of every table, index, trigger and view."""
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = con.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+    finally:
+        con.close()
+    return {(kind, name): " ".join(str(sql or "").split()) for kind, name, sql in rows}
+
+
+@functools.cache
+def _reference_schema() -> dict[tuple[str, str], str]:
+    """The schema this mapgov writes, read off an empty database it builds."""
+    with tempfile.TemporaryDirectory(prefix="mapgov-schema-") as folder:
+        return _schema_of(write_database(Path(folder) / "reference.sqlite", {}, {}))
+
+
+def database_problems(path: Path, *, most: int = 8) -> list[str]:
+    """What keeps the SQLite file `path` from being a whole mapgov database of this schema:
+    tables, columns, indexes, triggers and views that differ from the ones mapgov writes
+    (a dropped table, a renamed column, an append-only trigger replaced), grouped by kind; a
+    failed ``integrity_check`` (CHECK and NOT NULL constraints, damaged pages) and broken
+    foreign keys. Empty when it is whole. At most `most` problems are named.
+
+    Raises
+    ------
+    sqlite3.DatabaseError
+        If `path` is not an SQLite database at all.
+    """
+    want, have = _reference_schema(), _schema_of(path)
+    differ = [k for k in sorted(want.keys() & have.keys()) if want[k] != have[k]]
+    problems: list[str] = []
+    for what, keys in (
+        ("missing", sorted(want.keys() - have.keys())),
+        ("not mapgov's", sorted(have.keys() - want.keys())),
+        ("different from mapgov's", differ),
+    ):
+        for kind, kinds in (
+            ("table", "tables"),
+            ("trigger", "triggers"),
+            ("view", "views"),
+            ("index", "indexes"),
+        ):
+            names = [name for k, name in keys if k == kind]
+            if names:
+                problems.append(f"{kinds} {what}: {', '.join(names)}")
+    # a read-write connection held to reading: a read-only one (mode=ro) skips the CHECKs
+    con = sqlite3.connect(path)
+    try:
+        con.execute("PRAGMA query_only = ON")
+        checked = [row[0] for row in con.execute("PRAGMA integrity_check(20)").fetchall()]
+        broken = con.execute("PRAGMA foreign_key_check").fetchall()
+    finally:
+        con.close()
+    if checked != ["ok"]:
+        problems += [f"integrity check: {line}" for line in checked]
+    if broken:
+        tables = sorted({row[0] for row in broken})
+        problems.append(f"{len(broken):,} broken references (in {', '.join(tables)})")
+    return problems[:most]
 
 
 class SQLiteStore(AccountRecords):
