@@ -13,12 +13,14 @@ import pandas as pd
 import pytest
 
 from mapgov import dataio, issues
+from mapgov.cli import main
 from mapgov.errors import DataFileError, PermissionDeniedError, ValidationError
 from mapgov.exports import frame_bytes
 from mapgov.i18n import error_text
 from mapgov.importers import restore
 from mapgov.importers.read import read_layer, read_table
 from mapgov.model import Role
+from mapgov.privacy import mask_phone
 from mapgov.store import Store, open_store
 from mapgov.users import User
 
@@ -232,3 +234,36 @@ def test_excel_cells_keep_their_types_and_dates_read_as_dates(tmp_path: Path) ->
     assert [r[4] for r in rows] == ["=1+1", "https://example.org"]  # text, not formula or link
     cells = list(book.active.iter_rows(min_row=2, min_col=5, max_col=5))
     assert [c[0].data_type for c in cells] == ["s", "s"]
+
+
+def _personal_values(store: Store) -> tuple[set[str], set[str]]:
+    """(names, phones) of residents and contacts as the store holds them, in full."""
+    names: set[str] = set()
+    phones: set[str] = set()
+    for table, rules in dataio.PERSONAL.items():
+        frame = store.read(table, columns=list(rules))
+        for column, mask in rules.items():
+            values = {v for v in frame[column].dropna() if isinstance(v, str) and len(v) > 1}
+            (phones if mask is mask_phone else names).update(values)
+    return names, phones
+
+
+def test_no_export_lets_a_full_name_or_phone_out(work_store: Store, tmp_path: Path) -> None:
+    """Masking is one rule where data leaves the store: every exportable table, from the data
+    page or the command line, holds no resident's or contact's phone in full, and no name in
+    full in the columns that hold them (a report's actor is its reporter)."""
+    names, phones = _personal_values(work_store)
+    assert len(phones) > 100 and len(names) > 100
+    for table in dataio.EXPORT_TABLES:
+        page = dataio.export_bytes(work_store, table, ".csv").decode("utf-8-sig")
+        out = tmp_path / f"{table}.csv"
+        assert main(["export", table, str(out), "--db", str(work_store.path)]) == 0
+        assert out.read_text("utf-8-sig") == page  # the command line masks as the page does
+        cells = pd.read_csv(io.StringIO(page), dtype=str, keep_default_na=False)
+        for column in cells.columns:
+            leaked = set(cells[column]) & phones
+            assert not leaked, (table, column, sorted(leaked)[:3])
+        personal = [*dataio.PERSONAL.get(table, {}), *(["actor"] if table == "issue_event" else [])]
+        rows = cells[cells["action"] == "report"] if table == "issue_event" else cells
+        for column in personal:
+            assert not set(rows[column]) & names, (table, column)

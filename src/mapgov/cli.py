@@ -611,14 +611,17 @@ def _run_import(args: argparse.Namespace) -> int:
 
 
 def _add_export(sub: argparse._SubParsersAction[_Parser]) -> None:
-    p = sub.add_parser("export", help="write a table as .gpkg, .geojson, .xlsx or .csv")
+    p = sub.add_parser(
+        "export",
+        help="write a table as .gpkg, .geojson, .xlsx or .csv, residents' personal data masked",
+    )
     p.add_argument("table")
     p.add_argument("file", type=_path)
     p.add_argument("--db", type=_path, default=None)
 
 
 def _run_export(args: argparse.Namespace) -> int:
-    from mapgov.importers import export_table
+    from mapgov import dataio
     from mapgov.store import TABLES, open_store
     from mapgov.store.accounts import ACCOUNT_TABLES
 
@@ -629,7 +632,16 @@ def _run_export(args: argparse.Namespace) -> int:
         msg = f"{args.table} is not exported; use `mapgov user list` or `mapgov audit --out`"
         raise ValidationError(msg)
     store = open_store(args.db if args.db is not None else default_db_path())
-    print(export_table(store, args.table, args.file))
+    # the data page's export: residents' names and phones masked, the same checks
+    data = dataio.export_bytes(store, args.table, args.file.suffix)
+    path: Path = args.file
+    if not path.parent.is_dir():
+        msg = f"cannot write {path}: directory {path.parent} does not exist"
+        raise ValidationError(msg)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    print(path)
     return EXIT_OK
 
 

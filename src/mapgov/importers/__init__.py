@@ -12,7 +12,7 @@ from mapgov.importers.chinacrs import (
     gcj02_to_wgs84,
     wgs84_to_gcj02,
 )
-from mapgov.importers.load import backup, export_table, import_layers, restore
+from mapgov.importers.load import backup, import_layers, restore
 from mapgov.importers.mapping import FIELDS, apply_mapping, guess_mapping
 from mapgov.importers.read import list_layers, read_layer, read_table
 from mapgov.importers.validate import Problem, prepare_layer
@@ -23,7 +23,6 @@ __all__ = [
     "apply_mapping",
     "backup",
     "bd09_to_wgs84",
-    "export_table",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
     "guess_mapping",

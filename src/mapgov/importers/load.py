@@ -16,13 +16,12 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from mapgov.errors import DataFileError, StoreError, ValidationError
-from mapgov.exports import frame_bytes
+from mapgov.errors import DataFileError, StoreError
 from mapgov.model import SCHEMA_VERSION
 from mapgov.store import TABLES, Store, open_store, write_database
 from mapgov.store.sqlite import database_problems, fault_of
 
-__all__ = ["backup", "export_table", "import_layers", "restore"]
+__all__ = ["backup", "import_layers", "restore"]
 
 
 def import_layers(
@@ -63,24 +62,6 @@ def import_layers(
     new["last_import"] = source
     write_database(store.path, tables, new)
     return open_store(store.path)
-
-
-def export_table(store: Store, table: str, path: Path) -> Path:
-    """Write one table as GeoPackage (.gpkg), GeoJSON, Excel or CSV, chosen by suffix."""
-    frame = store.read(table)
-    path = Path(path)
-    if path.suffix.lower() == ".gpkg":
-        if not isinstance(frame, gpd.GeoDataFrame):
-            msg = f"{table} has no geometry; export it as .xlsx or .csv"
-            raise ValidationError(msg)
-        tmp = path.with_name(f".{path.stem}.tmp.gpkg")
-        tmp.unlink(missing_ok=True)
-        frame.to_file(tmp, layer=table, driver="GPKG")
-        tmp.replace(path)
-        return path
-    data = frame_bytes(frame, path.suffix)
-    path.write_bytes(data)
-    return path
 
 
 def backup(store: Store, path: Path) -> Path:
