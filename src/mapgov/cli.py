@@ -622,6 +622,7 @@ def _add_export(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 def _run_export(args: argparse.Namespace) -> int:
     from mapgov import dataio
+    from mapgov.exports import write_file
     from mapgov.store import TABLES, open_store
     from mapgov.store.accounts import ACCOUNT_TABLES
 
@@ -633,15 +634,7 @@ def _run_export(args: argparse.Namespace) -> int:
         raise ValidationError(msg)
     store = open_store(args.db if args.db is not None else default_db_path())
     # the data page's export: residents' names and phones masked, the same checks
-    data = dataio.export_bytes(store, args.table, args.file.suffix)
-    path: Path = args.file
-    if not path.parent.is_dir():
-        msg = f"cannot write {path}: directory {path.parent} does not exist"
-        raise ValidationError(msg)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    print(path)
+    print(write_file(dataio.export_bytes(store, args.table, args.file.suffix), args.file))
     return EXIT_OK
 
 

@@ -23,7 +23,7 @@ import xlsxwriter
 
 from mapgov.errors import ValidationError
 
-__all__ = ["FORMATS", "frame_bytes", "write_frame"]
+__all__ = ["FORMATS", "frame_bytes", "write_file", "write_frame"]
 
 FORMATS: Final = {
     ".csv": "text/csv",
@@ -132,7 +132,12 @@ def frame_bytes(frame: pd.DataFrame, suffix: str) -> bytes:
 def write_frame(frame: pd.DataFrame, path: Path) -> Path:
     """Write `frame` to `path`, the format chosen by its suffix; all or nothing."""
     path = Path(path)
-    data = frame_bytes(frame, path.suffix)
+    return write_file(frame_bytes(frame, path.suffix), path)
+
+
+def write_file(data: bytes, path: Path) -> Path:
+    """Write `data` to `path` all or nothing (a temporary file beside it, then renamed)."""
+    path = Path(path)
     if not path.parent.is_dir():
         msg = f"cannot write {path}: directory {path.parent} does not exist"
         raise ValidationError(msg)
