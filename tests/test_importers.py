@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon, box
 
+from mapgov.cli import main
 from mapgov.errors import DataFileError, StoreError, ValidationError
 from mapgov.importers import (
     apply_mapping,
     backup,
     bd09_to_wgs84,
-    export_table,
     gcj02_to_bd09,
     gcj02_to_wgs84,
     guess_mapping,
@@ -295,9 +295,11 @@ def test_refused_import_leaves_the_database_byte_for_byte(store: Store) -> None:
 
 
 def test_export_backup_and_restore(store: Store, tmp_path: Path) -> None:
-    gpkg = export_table(store, "compound", tmp_path / "c.gpkg")
+    gpkg = tmp_path / "c.gpkg"
+    assert main(["export", "compound", str(gpkg), "--db", str(store.path)]) == 0
     assert len(gpd.read_file(gpkg)) == store.counts()["compound"]
-    xlsx = export_table(store, "issue", tmp_path / "i.xlsx")
+    xlsx = tmp_path / "i.xlsx"
+    assert main(["export", "issue", str(xlsx), "--db", str(store.path)]) == 0
     assert len(pd.read_excel(xlsx)) == store.counts()["issue"]
     copy = backup(store, tmp_path / "backup.sqlite")
     digest = _sha(copy)
