@@ -48,7 +48,8 @@ def server(data_db: Path) -> Iterator[tb.Server]:
 
 
 def _open(page: Page, server: tb.Server, tab: str) -> None:
-    page.goto(f"{server.url}/data?user=S001-admin")
+    tb.sign_in(page, server, "S001-admin")
+    page.goto(f"{server.url}/data")
     expect(page.locator("h1").first).to_have_text(t("page.data.title"))
     page.get_by_role("tab", name=t(f"data_page.tab.{tab}")).click()
 
@@ -201,7 +202,8 @@ def test_an_export_is_made_when_the_button_is_clicked(
     store = open_store(demo_db)
     issues = store.read("issue", columns=["issue_id", "reporter_phone"])
     page = visit.page
-    page.goto(f"{server.url}/data?user=S001-leader")
+    tb.sign_in(page, server, "S001-leader")
+    page.goto(f"{server.url}/data")
     page.get_by_role("tab", name=t("data_page.tab.export")).click()
     _choose(page, page.get_by_role("combobox", name=t("data_page.export_table")),
             re.compile("^" + re.escape(t("data_page.export_name.issue") + "（")))  # fmt: skip
@@ -243,7 +245,7 @@ def test_an_administrator_downloads_a_whole_backup(
         r"mapgov-backup-\d{4}-\d{2}-\d{2}\.sqlite", download.value.suggested_filename
     )
     copy = open_store(download.value.path())
-    assert copy.counts() == open_store(demo_db).counts()
+    assert copy.counts() == open_store(demo_server.db).counts()
     con = sqlite3.connect(download.value.path())
     try:
         assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
