@@ -254,7 +254,9 @@ def test_a_deep_link_works_on_a_fresh_server(demo_db: Path, visit: Visit, tmp_pa
         _heading(visit.page, t("page.life_circle.title", "en"))
         _no_exception(visit.page)
         assert _nav_links(visit.page)[2].endswith(t("page.life_circle.nav", "en"))
-        expect(visit.page.get_by_test_id("stSidebar").get_by_text("Street")).to_be_visible()
+        expect(
+            visit.page.get_by_test_id("stSidebar").get_by_text("Street", exact=True)
+        ).to_be_visible()
         assert urlsplit(visit.page.url).path == "/life-circle"
         assert visit.remote(fresh.url) == []
     finally:

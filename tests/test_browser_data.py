@@ -18,10 +18,13 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 from shapely.geometry import Point
 
+from mapgov import accounts, clock
 from mapgov.i18n import t
+from mapgov.model import Role
 from mapgov.store import open_store
 
 from . import test_browser as tb
+from .conftest import DEMO_PASSWORD
 from .test_browser_issues import _choose
 from .test_import_osm import _Osm, _street
 
@@ -172,6 +175,18 @@ def test_an_openstreetmap_extract_becomes_the_street(
     expect(preview.locator("path.leaflet-interactive").first).to_be_visible()
     page.get_by_text(t("data_page.osm_replace")).click()
     page.get_by_role("button", name=t("data_page.confirm")).click()
+    # the extract's street comes with its own accounts (no password yet): everyone is
+    # signed out; its administrator is given one and signs in through the form
+    submit = page.get_by_role("button", name=t("auth.submit"), exact=True)
+    expect(submit).to_be_visible()
+    store = open_store(data_db)
+    (admin,) = [a.login for a in accounts.list_accounts(store) if a.role == Role.ADMIN]
+    accounts.set_password(
+        store, admin, now=clock.system_now(), actor="test", password=DEMO_PASSWORD
+    )
+    page.get_by_label(t("auth.login")).fill(admin)
+    page.get_by_label(t("auth.password")).fill(DEMO_PASSWORD)
+    submit.click()
     flash = page.get_by_test_id("stAlertContentSuccess")
     expect(flash).to_contain_text(path.name)
     counts = open_store(data_db).counts()
