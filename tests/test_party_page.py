@@ -722,7 +722,7 @@ def test_who_signed_in_decides_the_forms_whatever_the_url_says(app_db: Store) ->
     at = _open(STAFF)
     click_map(at, *_inside(building.geometry))
     assert at.get("form")
-    assert not [s for s in at.sidebar.selectbox if s.label == t("party_page.user")]
+    assert "当前使用人" not in [s.label for s in at.sidebar.selectbox]  # the old picker
     crafted = {"user": STAFF, "role": "admin"}  # a link cannot make a leader an editor
     at = open_page("party", user=LEADER, community=COMMUNITY, query=crafted, timeout=TIMEOUT)
     click_map(at, *_inside(building.geometry))

@@ -14,7 +14,7 @@ from streamlit_folium import st_folium
 
 from mapgov import layers
 from mapgov.errors import MapgovError
-from mapgov.i18n import error_text, label, t
+from mapgov.i18n import error_text, t
 from mapgov.places import display_name, display_names
 from mapgov.store import Store, open_store
 from mapgov.ui import auth, data
@@ -185,12 +185,3 @@ def current_user(store: Store, view: View) -> User | None:
     Nothing in the URL or the session state chooses or raises it (``?user=`` is ignored).
     """
     return auth.signed_in_user(store, view.lang)
-
-
-def user_text(user: User, communities: dict[str, str], lang: str) -> str:
-    """``王芳 · 社区工作人员 · 七一路社区``: a user as lists show them."""
-    role = label(user.role, lang)
-    if user.community_id:
-        community = communities.get(user.community_id, user.community_id)
-        return t("users.option_community", lang, name=user.name, role=role, community=community)
-    return t("users.option", lang, name=user.name, role=role)
