@@ -1,4 +1,8 @@
-"""What the AppTest page tests share: open a page as a user, check it ran clean, click its map.
+"""What the AppTest page tests share: open a page signed in, check it ran clean, click its map.
+
+Signing in is real: :func:`sign_in` starts a session with :func:`mapgov.accounts.sign_in`
+against the database the app opens and puts only its token in the session state, where the
+sign-in gate verifies it against that database on every run (nothing is bypassed).
 
 A map click cannot be made headless without Streamlit internals: :func:`click_map` is the one
 place that uses them (it sends the value the st_folium frontend would send). Real clicks are
@@ -13,22 +17,62 @@ from pathlib import Path
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 
+from mapgov import accounts, clock
+from mapgov.config import default_db_path
+from mapgov.model import Role
+from mapgov.store import open_store
+from mapgov.ui.auth import SESSION_KEY
+
+from .conftest import DEMO_PASSWORD
+
 ROOT = Path(__file__).resolve().parents[1]
+LEADER = "S001-leader"
+"""Who the page tests work as unless they say otherwise (the street's leader)."""
+
+
+def session_token(login: str = LEADER, db: Path | None = None) -> str:
+    """A real session of `login` in `db` (default: the database the app opens, ``$MAPGOV_DB``).
+
+    The fixture demo's accounts sign in with ``DEMO_PASSWORD``; an account built without a
+    password is given it first, and a street built without accounts (the hand-drawn ones) gets
+    `login` as a leader of every street.
+    """
+    store = open_store(db or default_db_path())
+    now = clock.system_now()
+    if login not in {a.login for a in accounts.list_accounts(store)}:  # a hand-built street
+        accounts.add_account(
+            store, login, role=Role.LEADER, now=now, actor="test", password=DEMO_PASSWORD
+        )
+    if not accounts.get_account(store, login).has_password:
+        accounts.set_password(
+            store, login, now=clock.system_now(), actor="test", password=DEMO_PASSWORD
+        )
+    return accounts.sign_in(store, login, DEMO_PASSWORD, now=clock.system_now(), source="test")
+
+
+def sign_in(at: AppTest, login: str = LEADER, db: Path | None = None) -> AppTest:
+    """Put a real session token of `login` in `at`'s session state (before its first run)."""
+    at.session_state[SESSION_KEY] = session_token(login, db)
+    return at
 
 
 def open_page(
     page: str,
     *,
     lang: str = "zh",
-    user: str | None = None,
+    user: str | None = LEADER,
     community: str | None = None,
     timeout: float = 90,
+    query: dict[str, str] | None = None,
 ) -> AppTest:
-    """Run app.py with the page's query (language, user, community), then switch to
-    ``app_pages/<page>.py`` as the navigation does."""
+    """Run app.py signed in as `user` (a login; None: nobody) with the page's query
+    (language, community, any other `query`), then switch to ``app_pages/<page>.py`` as the
+    navigation does."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
-    query = {"lang": lang} | ({"user": user} if user else {})
-    at.query_params.update(query | ({"community": community} if community else {}))
+    if user is not None:
+        sign_in(at, user)
+    params = {"lang": lang} | ({"community": community} if community else {})
+    at.query_params.update(params | (query or {}))
     at.run()
     return at.switch_page(f"app_pages/{page}.py").run()
 

@@ -45,6 +45,15 @@ def work_store(demo_db: Path, tmp_path: Path) -> Store:
     return open_store(copy)
 
 
+@pytest.fixture(scope="session")
+def page_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One copy of the demo database for the page tests that only read the street: they sign
+    in, which writes sessions and audit rows, and ``demo_db`` must stay as built."""
+    path = tmp_path_factory.mktemp("pages") / "mapgov.sqlite"
+    shutil.copyfile(demo_db, path)
+    return path
+
+
 @pytest.fixture
 def app_db(monkeypatch: pytest.MonkeyPatch, demo_db: Path, tmp_path: Path) -> Store:
     """A private copy of the demo database (the page writes to it), opened by the app."""

@@ -11,15 +11,18 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import mapgov.demo
-from mapgov import places
+from mapgov import accounts, clock, places
 from mapgov.config import DB_ENV
 from mapgov.errors import ValidationError
-from mapgov.i18n import LANGS, t
-from mapgov.store import Store
+from mapgov.i18n import LANGS, label, t
+from mapgov.model import Role
+from mapgov.store import Store, open_store
 from mapgov.summary import place_counts
 from mapgov.ui import PAGES
+from mapgov.ui.auth import SESSION_KEY
 
-from .apptest import ok
+from .apptest import LEADER, ok, sign_in
+from .conftest import DEMO_PASSWORD
 from .handdrawn import EXPECTED, build_two_streets
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,8 +30,20 @@ TIMEOUT = 60
 PAGE_KEYS = [p.key for p in PAGES]
 
 
-def _open(query: dict[str, str] | None = None, *, app: Path = ROOT / "app.py") -> AppTest:
+CITY_LEADER = "city.leader"
+"""The hand-drawn two streets' one account: a leader of every street."""
+
+
+def _open(
+    query: dict[str, str] | None = None,
+    *,
+    app: Path = ROOT / "app.py",
+    login: str | None = LEADER,
+) -> AppTest:
+    """Run the app signed in as `login` (None: nobody signed in)."""
     at = AppTest.from_file(str(app), default_timeout=TIMEOUT)
+    if login is not None:
+        sign_in(at, login)
     at.query_params.update(query or {})
     return at.run()
 
@@ -42,14 +57,23 @@ def _metrics(at: AppTest) -> tuple[int, ...]:
 
 
 @pytest.fixture
-def demo_app(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> Path:
-    monkeypatch.setenv(DB_ENV, str(demo_db))
-    return demo_db
+def demo_app(monkeypatch: pytest.MonkeyPatch, page_db: Path) -> Path:
+    monkeypatch.setenv(DB_ENV, str(page_db))
+    return page_db
 
 
 @pytest.fixture(scope="module")
 def two_streets_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_two_streets(tmp_path_factory.mktemp("hand") / "two.sqlite")
+    path = build_two_streets(tmp_path_factory.mktemp("hand") / "two.sqlite")
+    accounts.add_account(
+        open_store(path),
+        CITY_LEADER,
+        role=Role.LEADER,
+        now=clock.system_now(),
+        actor="test",
+        password=DEMO_PASSWORD,
+    )
+    return path
 
 
 @pytest.fixture
@@ -148,7 +172,7 @@ def test_the_kiosk_takes_its_place_from_the_url_and_draws_no_sidebar(
     query = {"kiosk": "1", "lang": "en", "street": street} | (
         {"community": community} if community else {}
     )
-    at = _open(query)
+    at = _open(query, login=CITY_LEADER)
     ok(at)
     # no pickers, no language switch, no navigation: nothing a wall screen would not show
     assert len(at.sidebar.selectbox) == len(at.sidebar.radio) == len(at.sidebar.markdown) == 0
@@ -164,7 +188,7 @@ def test_the_kiosk_takes_its_place_from_the_url_and_draws_no_sidebar(
 
 
 def test_unknown_ids_in_the_url_fall_back_quietly(two_streets_app: Path) -> None:
-    at = _open({"street": "S9", "community": "C9"})
+    at = _open({"street": "S9", "community": "C9"}, login=CITY_LEADER)
     ok(at)
     assert at.query_params["street"] == "S1"
     assert "community" not in at.query_params
@@ -176,7 +200,7 @@ def test_street_and_community_from_the_url(
     two_streets_app: Path, street: str, community: str | None
 ) -> None:
     query = {"street": street} | ({"community": community} if community else {})
-    at = _open(query)
+    at = _open(query, login=CITY_LEADER)
     ok(at)
     assert _metrics(at) == EXPECTED[street, community]
     assert at.sidebar.selectbox[0].value == street
@@ -184,7 +208,7 @@ def test_street_and_community_from_the_url(
 
 
 def test_picks_go_to_the_url_and_survive_page_switches(two_streets_app: Path) -> None:
-    at = _open({"lang": "en"})
+    at = _open({"lang": "en"}, login=CITY_LEADER)
     at.sidebar.selectbox[1].set_value("C2").run()
     ok(at)
     assert at.query_params["community"] == "C2"
@@ -201,7 +225,7 @@ def test_picks_go_to_the_url_and_survive_page_switches(two_streets_app: Path) ->
 
 
 def test_a_new_street_resets_the_community(two_streets_app: Path) -> None:
-    at = _open({"street": "S1", "community": "C1"})
+    at = _open({"street": "S1", "community": "C1"}, login=CITY_LEADER)
     at.sidebar.selectbox[0].set_value("S2").run()
     ok(at)
     assert at.query_params["street"] == "S2"
@@ -211,7 +235,7 @@ def test_a_new_street_resets_the_community(two_streets_app: Path) -> None:
 
 
 def test_all_communities_removes_the_parameter(two_streets_app: Path) -> None:
-    at = _open({"street": "S1", "community": "C1"})
+    at = _open({"street": "S1", "community": "C1"}, login=CITY_LEADER)
     assert at.sidebar.selectbox[1].options == ["全部社区", "王城社区", "金谷社区"]
     at.sidebar.selectbox[1].set_value("").run()
     assert "community" not in at.query_params
@@ -246,7 +270,7 @@ def test_first_start_builds_the_demo_and_the_assets(
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(mapgov.demo, "build_demo", _fake_build(demo_db, calls))
     monkeypatch.setenv(DB_ENV, str(db))
-    at = _open({"lang": "en"}, app=app_copy)
+    at = _open({"lang": "en"}, app=app_copy, login=None)
     ok(at)
     assert len(calls) == 1
     assert calls[0]["path"] == db
@@ -254,9 +278,11 @@ def test_first_start_builds_the_demo_and_the_assets(
     assert db.is_file()
     assert (app_copy.parent / "static" / "leaflet" / "leaflet.js").is_file()
     assert at.toast[0].value == t("setup.done", "en", path=db)
-    assert at.title[0].value == t("page.wall.title", "en")
+    assert at.title[0].value == t("auth.title", "en")  # nobody is signed in yet
+    sign_in(at)
     at.run()  # the second run finds both and builds nothing
     assert len(calls) == 1
+    assert at.title[0].value == t("page.wall.title", "en")
 
 
 def test_a_failed_first_start_is_shown_not_raised(
@@ -269,7 +295,7 @@ def test_a_failed_first_start_is_shown_not_raised(
 
     monkeypatch.setattr(mapgov.demo, "build_demo", refuse)
     monkeypatch.setenv(DB_ENV, str(tmp_path / "none.sqlite"))
-    at = _open(app=app_copy)
+    at = _open(app=app_copy, login=None)
     assert not at.exception
     assert [e.value for e in at.error] == [
         t("error.message", "zh", message="scale must be between 1 and 20")
@@ -285,7 +311,7 @@ def test_a_broken_database_is_an_error_message(
     bad = tmp_path / "mapgov.sqlite"
     bad.write_text("this is not SQLite")
     monkeypatch.setenv(DB_ENV, str(bad))
-    at = _open({"lang": "en"})
+    at = _open({"lang": "en"}, login=None)
     assert not at.exception
     assert len(at.error) == 1
     assert "is not a mapgov database" in at.error[0].value
@@ -299,3 +325,69 @@ def test_no_pages_folder_beside_app_py() -> None:
     assert sorted(p.name for p in (ROOT / "app_pages").glob("*.py")) == sorted(
         f"{key}.py" for key in PAGE_KEYS
     )
+
+
+# -- the sign-in gate --------------------------------------------------------------------------
+def _button(at: AppTest, text: str) -> Any:
+    (button,) = [b for b in at.button if b.label == text]
+    return button
+
+
+@pytest.mark.parametrize("page", PAGE_KEYS)
+def test_nobody_signed_in_sees_only_the_form(demo_app: Path, demo_store: Store, page: str) -> None:
+    """A crafted query names neither a user nor a role: the form, and nothing of the street."""
+    crafted = {"user": "S001-admin", "role": "admin", "lang": "en"}
+    at = _goto(_open(crafted, login=None), page)
+    ok(at)
+    assert [e.value for e in at.title] == [t("auth.title", "en")]
+    assert not at.metric and not at.sidebar.selectbox and not at.get("component_instance")
+    assert not at.get("deck_gl_json_chart")
+    shown = " ".join(
+        str(e.value) for kind in ("markdown", "caption", "title") for e in at.get(kind)
+    )
+    words = [*demo_store.read("street")["name"], *demo_store.read("community")["name"]]
+    assert [w for w in words if w in shown] == []
+
+
+def test_a_wrong_password_is_refused_with_the_catalogue_message(app_db: Store) -> None:
+    at = _open({"lang": "en"}, login=None)
+    at.text_input(key="auth.login").input("S001-leader")
+    at.text_input(key="auth.password").input("not-the-password")
+    _button(at, t("auth.submit", "en")).click().run()
+    assert [e.value for e in at.error] == [t("error.account.bad_credentials", "en")]
+    assert at.title[0].value == t("auth.title", "en")
+    assert accounts.read_audit(app_db)["kind"].iloc[-1] == "sign_in_failed"
+
+
+def test_a_one_time_password_is_changed_before_anything_else(app_db: Store) -> None:
+    login = "S001-C3-staff1"
+    now = clock.system_now()
+    one_time = accounts.set_password(app_db, login, now=now, actor="test")
+    assert one_time is not None
+    token = accounts.sign_in(app_db, login, one_time, now=now, source="test")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.session_state[SESSION_KEY] = token
+    at.query_params["lang"] = "en"
+    at.run()
+    assert [e.value for e in at.title] == [t("auth.change_title", "en")]
+    assert not at.metric
+    new = "Quiet-harbour-lantern-9"
+    at.text_input(key="auth.old").input(one_time)
+    at.text_input(key="auth.new").input(new)
+    at.text_input(key="auth.again").input(new)
+    _button(at, t("auth.change_submit", "en")).click().run()
+    ok(at)
+    assert at.title[0].value == t("page.wall.title", "en")
+    assert not accounts.get_account(app_db, login).must_change_password
+
+
+def test_the_sidebar_names_who_signed_in_and_signs_out(app_db: Store) -> None:
+    at = _open({"lang": "en"}, login="S001-C1-staff1")
+    ok(at)
+    staff = accounts.get_account(app_db, "S001-C1-staff1")
+    (line,) = [m.value for m in at.sidebar.markdown if staff.name in m.value]
+    assert label(staff.role, "en") in line
+    at.sidebar.button(key="auth.sign_out").click().run()
+    assert at.title[0].value == t("auth.title", "en")
+    assert SESSION_KEY not in at.session_state
+    assert accounts.read_audit(app_db)["kind"].iloc[-1] == "sign_out"

@@ -5,6 +5,12 @@ database; it is awaited on ``/_stcore/health`` (checked again whenever the serve
 line, never by sleeping) and stopped by its own process id. The browser resolves every host
 but 127.0.0.1 to nothing, so anything fetched from the internet would fail and is also
 recorded and asserted absent.
+
+Every page needs a signed-in person: :func:`sign_in` starts a real session of a demo account
+against the server's database (once per server and login) and gives the browser tab its
+``mapgov_session`` cookie, as the sign-in form would. The form itself is driven in
+``tests/test_browser_signin.py``. Servers run on copies of the session's demo database, since
+sessions and their audit rows are written to it.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,9 +35,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
+from mapgov import accounts, clock
 from mapgov.config import DB_ENV
 from mapgov.i18n import t
+from mapgov.store import open_store
 from mapgov.ui import PAGES
+from mapgov.ui.auth import COOKIE
+
+from .conftest import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -50,6 +62,8 @@ VIEWPORT = {"width": 1600, "height": 1000}
 START_TIMEOUT_S = 90
 UI_TIMEOUT_MS = 30_000
 FOLIUM_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+LEADER = "S001-leader"
+"""Who the browser tests work as unless they say otherwise (the street's leader)."""
 
 
 @dataclass
@@ -58,7 +72,9 @@ class Server:
 
     url: str
     process: subprocess.Popen[str]
+    db: Path
     output: list[str] = field(default_factory=list)
+    tokens: dict[str, str] = field(default_factory=dict)
 
     def log(self) -> str:
         """What the server printed so far (for failure messages)."""
@@ -106,7 +122,7 @@ def _start(db: Path) -> Server:
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    server = Server(url=f"http://127.0.0.1:{port}", process=process)
+    server = Server(url=f"http://127.0.0.1:{port}", process=process, db=db)
     lines: queue.Queue[str | None] = queue.Queue()
     threading.Thread(target=_pump, args=(process.stdout, lines, server.output), daemon=True).start()
     deadline = time.monotonic() + START_TIMEOUT_S
@@ -134,10 +150,32 @@ def _stop(server: Server) -> None:
         server.process.stdout.close()
 
 
+def sign_in(page: Page, server: Server, login: str = LEADER) -> None:
+    """Sign `login` in to `server` for real and give `page`'s browser context the cookie.
+
+    The session is started once per server and login with :func:`mapgov.accounts.sign_in`
+    against the server's database (the demo's accounts sign in with ``DEMO_PASSWORD``).
+    """
+    token = server.tokens.get(login)
+    if token is None:
+        store = open_store(server.db)
+        now = clock.system_now()
+        token = accounts.sign_in(store, login, DEMO_PASSWORD, now=now, source="test")
+        server.tokens[login] = token
+    page.context.add_cookies([{"name": COOKIE, "value": token, "url": server.url}])
+
+
+def copy_db(demo_db: Path, folder: Path) -> Path:
+    """A copy of the demo database in `folder`, for a server to write its sessions to."""
+    path = folder / "mapgov.sqlite"
+    shutil.copyfile(demo_db, path)
+    return path
+
+
 @pytest.fixture(scope="module")
-def server(demo_db: Path) -> Iterator[Server]:
+def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     _require_chromium()
-    running = _start(demo_db)
+    running = _start(copy_db(demo_db, tmp_path_factory.mktemp("browser")))
     yield running
     _stop(running)
 
@@ -206,16 +244,19 @@ def _no_exception(page: Page) -> None:
 
 
 # -- tests ---------------------------------------------------------------------------------
-def test_a_deep_link_works_on_a_fresh_server(demo_db: Path, visit: Visit) -> None:
+def test_a_deep_link_works_on_a_fresh_server(demo_db: Path, visit: Visit, tmp_path: Path) -> None:
     """The first request of a new server is for /life-circle, not /: still the whole app."""
     _require_chromium()
-    fresh = _start(demo_db)
+    fresh = _start(copy_db(demo_db, tmp_path))
     try:
+        sign_in(visit.page, fresh)
         visit.page.goto(f"{fresh.url}/life-circle?lang=en")
         _heading(visit.page, t("page.life_circle.title", "en"))
         _no_exception(visit.page)
         assert _nav_links(visit.page)[2].endswith(t("page.life_circle.nav", "en"))
-        expect(visit.page.get_by_test_id("stSidebar").get_by_text("Street")).to_be_visible()
+        expect(
+            visit.page.get_by_test_id("stSidebar").get_by_text("Street", exact=True)
+        ).to_be_visible()
         assert urlsplit(visit.page.url).path == "/life-circle"
         assert visit.remote(fresh.url) == []
     finally:
@@ -225,6 +266,7 @@ def test_a_deep_link_works_on_a_fresh_server(demo_db: Path, visit: Visit) -> Non
 
 def test_navigation_shows_six_pages_and_switches(server: Server, visit: Visit) -> None:
     page = visit.page
+    sign_in(page, server)
     page.goto(server.url)
     _heading(page, t("page.wall.title", "zh"))
     names = _nav_links(page)
@@ -244,6 +286,7 @@ def test_navigation_shows_six_pages_and_switches(server: Server, visit: Visit) -
 
 def test_wall_opens_the_wall_screen(server: Server, visit: Visit) -> None:
     page = visit.page
+    sign_in(page, server)
     page.goto(f"{server.url}/wall?lang=en")
     _heading(page, t("page.wall.title", "en"))
     _no_exception(page)
@@ -257,6 +300,7 @@ def test_wall_opens_the_wall_screen(server: Server, visit: Visit) -> None:
 
 def test_language_switch_rewrites_the_page_and_the_url(server: Server, visit: Visit) -> None:
     page = visit.page
+    sign_in(page, server)
     page.goto(f"{server.url}/party")
     _heading(page, t("page.party.title", "zh"))
     page.get_by_test_id("stSidebar").get_by_text("English", exact=True).click()
@@ -270,6 +314,7 @@ def test_a_folium_map_draws_with_the_local_leaflet(server: Server, visit: Visit)
     """Leaflet comes from /app/static, loads before the map script, and the map is drawn
     without a single request leaving the machine."""
     page = visit.page
+    sign_in(page, server)
     page.goto(f"{server.url}/party")
     _heading(page, t("page.party.title", "zh"))
     frame_locator = page.frame_locator(FOLIUM_IFRAME)

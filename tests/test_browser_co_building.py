@@ -33,7 +33,7 @@ visit = tb.visit
 STREET = "S001"
 COMMUNITY = "S001-C2"  # the demo community with the most open needs
 STAFF = "S001-C2-staff1"
-PAGE = f"/co-building?user={STAFF}&community={COMMUNITY}"
+PAGE = f"/co-building?community={COMMUNITY}"
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +44,7 @@ def co_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _open(page: Page, server: tb.Server) -> None:
+    tb.sign_in(page, server, STAFF)
     page.goto(f"{server.url}{PAGE}")
     expect(page.locator("h1").first).to_have_text(t("page.co_building.title"))
 
@@ -98,6 +99,7 @@ def _pair(page: Page, need_option: str, top: cobuild.Candidate) -> None:
 
 def _wall_tile(page: Page, server: tb.Server, key: str) -> int:
     """The number on one headline tile of the kiosk wall screen."""
+    tb.sign_in(page, server, STAFF)
     page.goto(f"{server.url}/wall?kiosk=1")
     value = page.locator(f'.mg-tile[data-key="{key}"] .mg-tile-value')
     expect(value).to_be_visible()

@@ -18,10 +18,13 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 from shapely.geometry import Point
 
+from mapgov import accounts, clock
 from mapgov.i18n import t
+from mapgov.model import Role
 from mapgov.store import open_store
 
 from . import test_browser as tb
+from .conftest import DEMO_PASSWORD
 from .test_browser_issues import _choose
 from .test_import_osm import _Osm, _street
 
@@ -48,7 +51,8 @@ def server(data_db: Path) -> Iterator[tb.Server]:
 
 
 def _open(page: Page, server: tb.Server, tab: str) -> None:
-    page.goto(f"{server.url}/data?user=S001-admin")
+    tb.sign_in(page, server, "S001-admin")
+    page.goto(f"{server.url}/data")
     expect(page.locator("h1").first).to_have_text(t("page.data.title"))
     page.get_by_role("tab", name=t(f"data_page.tab.{tab}")).click()
 
@@ -171,6 +175,18 @@ def test_an_openstreetmap_extract_becomes_the_street(
     expect(preview.locator("path.leaflet-interactive").first).to_be_visible()
     page.get_by_text(t("data_page.osm_replace")).click()
     page.get_by_role("button", name=t("data_page.confirm")).click()
+    # the extract's street comes with its own accounts (no password yet): everyone is
+    # signed out; its administrator is given one and signs in through the form
+    submit = page.get_by_role("button", name=t("auth.submit"), exact=True)
+    expect(submit).to_be_visible()
+    store = open_store(data_db)
+    (admin,) = [a.login for a in accounts.list_accounts(store) if a.role == Role.ADMIN]
+    accounts.set_password(
+        store, admin, now=clock.system_now(), actor="test", password=DEMO_PASSWORD
+    )
+    page.get_by_label(t("auth.login")).fill(admin)
+    page.get_by_label(t("auth.password")).fill(DEMO_PASSWORD)
+    submit.click()
     flash = page.get_by_test_id("stAlertContentSuccess")
     expect(flash).to_contain_text(path.name)
     counts = open_store(data_db).counts()
@@ -201,7 +217,8 @@ def test_an_export_is_made_when_the_button_is_clicked(
     store = open_store(demo_db)
     issues = store.read("issue", columns=["issue_id", "reporter_phone"])
     page = visit.page
-    page.goto(f"{server.url}/data?user=S001-leader")
+    tb.sign_in(page, server, "S001-leader")
+    page.goto(f"{server.url}/data")
     page.get_by_role("tab", name=t("data_page.tab.export")).click()
     _choose(page, page.get_by_role("combobox", name=t("data_page.export_table")),
             re.compile("^" + re.escape(t("data_page.export_name.issue") + "（")))  # fmt: skip
@@ -243,7 +260,7 @@ def test_an_administrator_downloads_a_whole_backup(
         r"mapgov-backup-\d{4}-\d{2}-\d{2}\.sqlite", download.value.suggested_filename
     )
     copy = open_store(download.value.path())
-    assert copy.counts() == open_store(demo_db).counts()
+    assert copy.counts() == open_store(demo_server.db).counts()
     con = sqlite3.connect(download.value.path())
     try:
         assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)

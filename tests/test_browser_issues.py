@@ -42,7 +42,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 COMMUNITY = "S001-C1"
 STAFF = "S001-C1-staff1"
 XSS = "<img src=x onerror=alert(1)>"
-PAGE = f"/issues?lang=zh&community={COMMUNITY}&user={STAFF}"
+PAGE = f"/issues?lang=zh&community={COMMUNITY}"
 
 
 @pytest.fixture(scope="module")
@@ -197,6 +197,7 @@ def test_click_a_building_log_an_issue_and_find_it_after_a_reload(
     store = open_store(db)
     server = _start(db)
     try:
+        tb.sign_in(page, server, STAFF)
         page.goto(f"{server.url}{PAGE}")
         _wait_for_buildings(page, store)
         building = _busiest(store)
@@ -275,6 +276,7 @@ def test_an_issue_worked_to_the_end_keeps_its_timeline_after_a_restart(
     building = issues.community_buildings(store, COMMUNITY).iloc[1]
     server: Server = _start(db)
     try:
+        tb.sign_in(page, server, STAFF)
         page.goto(f"{server.url}{PAGE}")
         _wait_for_buildings(page, store)
         _click_building(page, building)
@@ -291,6 +293,7 @@ def test_an_issue_worked_to_the_end_keeps_its_timeline_after_a_restart(
         _stop(server)
     server = _start(db)  # a restart: everything must come from the database
     try:
+        tb.sign_in(page, server, STAFF)
         page.goto(f"{server.url}{PAGE}")
         _wait_for_buildings(page, store)
         _find_building(page, store, building)
@@ -318,6 +321,7 @@ def test_staff_take_the_communitys_ledger_away_as_excel(db: Path, page: Page) ->
     store = open_store(db)
     server = _start(db)
     try:
+        tb.sign_in(page, server, STAFF)
         page.goto(f"{server.url}{PAGE}")
         _wait_for_buildings(page, store)
         n = len(issues.community_issues(store, COMMUNITY))

@@ -33,8 +33,9 @@ BUILDINGS = f"path.{LIFE_BUILDING_CLASS}"
 CURRENT_MAP = f'[data-testid="stElementContainer"][data-stale="false"] {FOLIUM_IFRAME}'
 
 
-def _open(page: Page, url: str, lang: str) -> None:
-    page.goto(f"{url}/life-circle?lang={lang}")
+def _open(page: Page, server: Server, lang: str) -> None:
+    test_browser.sign_in(page, server)
+    page.goto(f"{server.url}/life-circle?lang={lang}")
     expect(page.locator("h1").first).to_have_text(t("page.life_circle.title", lang))
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
@@ -47,7 +48,7 @@ def test_the_page_draws_the_map_the_tables_and_the_downloads(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     page = visit.page
-    _open(page, server.url, "zh")
+    _open(page, server, "zh")
     frame = page.frame_locator(CURRENT_MAP)
     buildings = frame.locator(BUILDINGS)
     expect(buildings).to_have_count(demo_store.counts()["building"])  # one street
@@ -71,7 +72,7 @@ def test_the_page_draws_the_map_the_tables_and_the_downloads(
 
 def test_a_layer_switch_redraws_the_map_in_place(server: Server, visit: Visit) -> None:
     page = visit.page
-    _open(page, server.url, "en")
+    _open(page, server, "en")
     frame = page.frame_locator(CURRENT_MAP)
     expect(frame.locator(BUILDINGS).first).to_be_visible()
     expect(frame.locator(".mapgov-legend")).not_to_contain_text("Straight-line circle")

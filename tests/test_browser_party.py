@@ -162,7 +162,8 @@ def test_layers_switch_and_a_click_opens_the_governance_card(
     community = "S001-C1"
     comps = frames.compounds[frames.compounds["community_id"] == community]
     page = tab.page
-    page.goto(f"{server.url}/party?lang=zh&community={community}&user={LEADER}")
+    tb.sign_in(page, server, LEADER)
+    page.goto(f"{server.url}/party?lang=zh&community={community}")
     _compounds(page, len(comps))
     _legend(page, t("party_page.map.legend_branch"))
     assert set(_fills(page)) <= set(pm.COMPOUND_COLORS[pm.CompoundLayer.BRANCH].values())
@@ -207,10 +208,11 @@ def test_an_edit_by_staff_survives_a_restart(
     target = comps[comps["branch_id"].isna()].sort_values("compound_id").iloc[0]
     community = target["community_id"]
     n = int((comps["community_id"] == community).sum())
-    url = f"/party?lang=zh&community={community}&user={community}-staff1"
+    url = f"/party?lang=zh&community={community}"
     page = tab.page
     running = _start(db)
     try:
+        tb.sign_in(page, running, f"{community}-staff1")
         page.goto(running.url + url)
         _compounds(page, n)
         amber_before = _fills(page).count(pm.GAP_COLOR.upper())
@@ -226,6 +228,7 @@ def test_an_edit_by_staff_survives_a_restart(
     assert share_after != share_before
     again = _start(db)  # the same database, a new server process
     try:
+        tb.sign_in(page, again, f"{community}-staff1")
         page.goto(again.url + url)
         _compounds(page, n)
         expect(page.get_by_test_id("stMetric").first).to_contain_text(share_after)
@@ -251,7 +254,8 @@ def test_a_gap_list_downloads_as_excel(server: Server, tab: tb.Visit, party_db: 
     gaps = party.gap_lists(party.load(store, street_id=STREET))
     first = next(g for g in party.GAPS if len(gaps[g]))  # the first tab with anything in it
     page = tab.page
-    page.goto(f"{server.url}/party?lang=zh&user={LEADER}")
+    tb.sign_in(page, server, LEADER)
+    page.goto(f"{server.url}/party?lang=zh")
     button = page.get_by_role("button", name=t("party_page.gaps.excel")).first
     with page.expect_download() as download:
         button.click()

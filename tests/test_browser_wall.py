@@ -25,13 +25,23 @@ from PIL import Image
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from mapgov import issues
+from mapgov.demo import wall_token
 from mapgov.i18n import t
 from mapgov.model import Role
 from mapgov.store import open_store
 from mapgov.users import User
 from mapgov.wall import TILES as FIGURES
 
-from .test_browser import CHROMIUM, CHROMIUM_ARGS, Server, _require_chromium, _start, _stop
+from .conftest import DEMO_PASSWORD, SEED
+from .test_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    Server,
+    _require_chromium,
+    _start,
+    _stop,
+    sign_in,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -96,8 +106,12 @@ def _wait_until_drawn(page: Page, share: float = 0.2, timeout_s: float = 60) -> 
         page.wait_for_timeout(250)
 
 
+TOKEN = wall_token(SEED, DEMO_PASSWORD)
+"""The display token of the fixture demo's wall screen: the kiosk signs in with it."""
+
+
 def _open_kiosk(page: Page, url: str) -> None:
-    page.goto(url)
+    page.goto(f"{url}&token={TOKEN}")
     expect(page.locator(CANVAS)).to_be_visible()
     expect(page.locator(".mg-tile")).to_have_count(len(FIGURES))
     expect(page.locator("img.mg-chart")).to_be_visible()  # the trend, an SVG image
@@ -204,6 +218,7 @@ def test_the_panels_keep_their_columns_beside_the_sidebar(
     whole name in its tooltip."""
     tab, _ = page
     tab.set_viewport_size({"width": 1366, "height": 768})
+    sign_in(tab, server)
     tab.goto(f"{server.url}/wall?lang={lang}")
     expect(tab.get_by_test_id("stSidebar")).to_be_visible()
     table = tab.locator(".mg-rank-table")

@@ -19,6 +19,7 @@ from mapgov.i18n import t
 from mapgov.store import Store, open_store
 from mapgov.users import get_user
 
+from .apptest import sign_in
 from .conftest import AS_OF
 from .handdrawn import build_two_streets
 
@@ -113,7 +114,7 @@ def test_a_real_street_runs_on_the_real_clock(
 
 # -- what the leader sees -------------------------------------------------------------------
 def _wall(query: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = sign_in(AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT))
     at.query_params.update(query)
     return at.run()
 

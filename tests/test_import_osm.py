@@ -28,6 +28,8 @@ from mapgov.importers.partition import partition
 from mapgov.model import FacilityKind
 from mapgov.store import open_store
 
+from .apptest import sign_in
+
 ROOT = Path(__file__).resolve().parents[1]
 UTM = "EPSG:32649"  # Luoyang
 ORIGIN = (670_000.0, 3_838_000.0)  # metres in UTM 49N, about (112.86 E, 34.67 N)
@@ -507,8 +509,10 @@ def test_every_page_works_on_the_real_extract(
     shutil.copyfile(helsinki_db, db)
     monkeypatch.setenv(DB_ENV, str(db))
     root = Path(__file__).resolve().parents[1]
+    leader = f"{open_store(db).read('street')['street_id'].iat[0]}-leader"
     for spec in PAGES:
         at = AppTest.from_file(str(root / "app.py"), default_timeout=120)
+        sign_in(at, leader)
         at.run()
         if spec.key != "wall":
             at = at.switch_page(spec.script).run()

@@ -30,7 +30,7 @@ from mapgov.network import walk_graph
 from mapgov.store import Store
 from mapgov.ui.life_circle import KEY
 
-from .apptest import ok
+from .apptest import ok, sign_in
 from .handdrawn import build_two_streets
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -259,9 +259,9 @@ def test_the_sites_download_keeps_where_to_build(
 
 # -- the page under AppTest ----------------------------------------------------------------
 @pytest.fixture
-def demo_app(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> Path:
-    monkeypatch.setenv(DB_ENV, str(demo_db))
-    return demo_db
+def demo_app(monkeypatch: pytest.MonkeyPatch, page_db: Path) -> Path:
+    monkeypatch.setenv(DB_ENV, str(page_db))
+    return page_db
 
 
 @pytest.fixture
@@ -283,7 +283,7 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, Any]]:
 
 
 def _page(lang: str = "zh", query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = sign_in(AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT))
     at.query_params.update({"lang": lang, **(query or {})})
     at.run()
     return at.switch_page("app_pages/life_circle.py").run()

@@ -16,9 +16,12 @@ import pytest
 
 from mapgov import cli
 from mapgov.errors import StoreError
+from mapgov.i18n import t
 from mapgov.model import SCHEMA_VERSION
 from mapgov.store import open_store
 from mapgov.store.migrate import migrate, schema_version_of
+
+from .apptest import sign_in
 
 _RATING = {"satisfied": 5, "basically_satisfied": 3, "unsatisfied": 1}
 
@@ -191,6 +194,8 @@ def test_the_app_upgrades_an_old_database_at_its_start(
     assert not at.error, [e.value for e in at.error]
     assert schema_version_of(old) == SCHEMA_VERSION
     assert any("upgraded from schema version 2" in toast.value for toast in at.toast)
+    assert at.title[0].value == t("auth.title", "en")  # the sign-in form, on upgraded data
+    sign_in(at)
     from mapgov.ui.shell import PAGES
 
     for spec in PAGES[1:]:  # every other page on the upgraded data

@@ -467,7 +467,7 @@ def test_the_page_opens_with_figures_map_and_gaps(app_db: Store, lang: str) -> N
         assert t(f"party_page.gaps.{gap}", lang, n=len(gaps[gap])) in labels
     downloads = at.get("download_button")
     assert len(downloads) == 2 * sum(1 for g in party.GAPS if len(gaps[g])) + 1
-    assert at.query_params["user"] == STAFF
+    assert "user" not in at.query_params  # who is working is not in the URL
 
 
 def test_the_breakdown_follows_the_chosen_level(app_db: Store) -> None:
@@ -717,18 +717,15 @@ def test_the_printable_summary_of_a_community(app_db: Store) -> None:
     assert f"{other['name_en']}: party coverage" in frame.proto.srcdoc
 
 
-def test_who_is_working_is_kept_in_the_url_and_decides_the_forms(app_db: Store) -> None:
+def test_who_signed_in_decides_the_forms_whatever_the_url_says(app_db: Store) -> None:
     building = app_db.read("building", where={"compound_id": f"{COMMUNITY}-03"}).iloc[0]
     at = _open(STAFF)
     click_map(at, *_inside(building.geometry))
     assert at.get("form")
-    (picker,) = [s for s in at.sidebar.selectbox if s.label == t("party_page.user")]
-    assert picker.value == STAFF
-    picker.set_value(LEADER).run()
+    assert "当前使用人" not in [s.label for s in at.sidebar.selectbox]  # the old picker
+    crafted = {"user": STAFF, "role": "admin"}  # a link cannot make a leader an editor
+    at = open_page("party", user=LEADER, community=COMMUNITY, query=crafted, timeout=TIMEOUT)
+    click_map(at, *_inside(building.geometry))
     ok(at)
-    assert at.query_params["user"] == LEADER
     assert at.session_state[party_ui.TARGET] == ("building", building["building_id"])
     assert not at.get("form")
-    at = _open("nobody")  # an unknown user in a link: the street's first user, read-only
-    ok(at)
-    assert at.query_params["user"] == LEADER

@@ -38,6 +38,7 @@ from mapgov.summary import place_counts
 from mapgov.ui import wall as wall_ui
 from mapgov.users import get_user
 
+from .apptest import sign_in
 from .conftest import AS_OF
 from .handdrawn import build_two_streets
 
@@ -562,7 +563,7 @@ def test_text_layer_strings_are_literal_not_accessors(map_data: deckmaps.WallMap
 
 # -- the page under AppTest ----------------------------------------------------------------
 def _open(query: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = sign_in(AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT))
     at.query_params.update(query)
     return at.run()
 
@@ -587,9 +588,9 @@ def _page_html(at: AppTest) -> str:
 
 
 @pytest.fixture
-def demo_app(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> Path:
-    monkeypatch.setenv(DB_ENV, str(demo_db))
-    return demo_db
+def demo_app(monkeypatch: pytest.MonkeyPatch, page_db: Path) -> Path:
+    monkeypatch.setenv(DB_ENV, str(page_db))
+    return page_db
 
 
 @pytest.mark.parametrize("kiosk", [False, True])
@@ -619,7 +620,7 @@ def test_the_wall_page_shows_twelve_tiles_a_map_and_panels(
         chunk is not None
         and (Path(streamlit.__file__).parent / "static/static/js" / chunk).is_file()
     )
-    prefetch = [h.proto for h in at.get("html") if "<script>" in h.proto.body]
+    prefetch = [h.proto for h in at.get("html") if 'class="mg-prefetch"' in h.proto.body]
     assert len(prefetch) == 1 and prefetch[0].unsafe_allow_javascript
     assert f'import(new URL("{chunk}"' in prefetch[0].body
     if kiosk:

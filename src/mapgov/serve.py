@@ -22,6 +22,13 @@ from mapgov.config import LOOPBACK
 __all__ = ["preload", "serve"]
 
 _NOT_PRELOADED = ("mapgov.ui", "mapgov.serve", "mapgov.__main__")
+SIGN_IN_HINT = (
+    "mapgov: every page asks for a sign-in. `mapgov demo` printed the demo's logins and "
+    "one-time passwords once, when it built the street; `mapgov user list` lists the logins "
+    "and `mapgov user passwd LOGIN` sets a new one-time password (add --db DB for another "
+    "database)."
+)
+"""What ``make run`` prints before the server starts: how to sign in."""
 # Loaded by the glue on its first run, safe to load before the runtime: folium's plugins
 # (streamlit-folium imports them all, compiling their templates) and Streamlit's emoji table
 # (`st.set_page_config` reads it to tell an emoji icon from a file). About 0.4 s together.
@@ -70,6 +77,7 @@ def serve(app: Path, *, port: int, address: str = LOOPBACK) -> int:
     from streamlit.web import cli as streamlit_cli
 
     preload()
+    print(SIGN_IN_HINT, flush=True)
     options = ["--server.port", str(port), "--server.address", address]
     options += ["--server.headless", "true"]
     sys.argv = ["streamlit", "run", str(app), *options]

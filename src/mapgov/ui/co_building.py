@@ -10,8 +10,8 @@ resource, post a wish, log volunteer service), :func:`figures_section` (the coun
 and :func:`lists_section` (the five lists, filtered and downloadable).
 
 State. Session state holds ids and widget values only: the need being matched, the record
-being worked on, one message to show after a step. The person working is the URL's ``user``
-parameter, shared with the other pages (:func:`mapgov.ui.widgets.user_picker`).
+being worked on, one message to show after a step. The person working is the signed-in
+account, shared with the other pages (:func:`mapgov.ui.widgets.current_user`).
 
 Caching. Loaders are ``cache_data`` functions keyed by ``store.identity()`` (path, data
 version), so every step shows at once in the figures, the map and the lists. The map is
@@ -57,7 +57,7 @@ from mapgov.model import (
 from mapgov.store import open_store
 from mapgov.ui.party import PartyView
 from mapgov.ui.state import View
-from mapgov.ui.widgets import flash, md_text, say, user_picker
+from mapgov.ui.widgets import current_user, flash, md_text, say
 from mapgov.users import User, can_edit, get_user
 
 __all__ = [
@@ -169,7 +169,7 @@ def controls(view: View) -> CoView | None:
     store = open_store(view.db)
     st.sidebar.divider()
     st.sidebar.subheader(t(_P + "sidebar", view.lang))
-    user = user_picker(store, view, view.street_id, label_text=t(_P + "user", view.lang))
+    user = current_user(store, view)
     if user is None:
         st.sidebar.caption(t(_P + "no_users", view.lang))
     scope = (view.street_id, view.community_id)

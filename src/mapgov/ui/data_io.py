@@ -31,7 +31,7 @@ from mapgov.importers.tables import TABLE_KINDS, TablePlan, land_table, plan_tab
 from mapgov.importers.validate import Problem
 from mapgov.store import Store, open_store
 from mapgov.ui.state import View
-from mapgov.ui.widgets import show_map, user_picker
+from mapgov.ui.widgets import current_user, show_map
 from mapgov.users import User
 
 __all__ = [
@@ -83,7 +83,7 @@ def controls(view: View) -> DataView:
     store = open_store(view.db)
     user = None
     if view.street_id is not None:
-        user = user_picker(store, view, view.street_id, label_text=t("data_page.user", view.lang))
+        user = current_user(store, view)
     return DataView(view, user)
 
 

@@ -6,8 +6,8 @@ a building or a compound) and :func:`issue_panel` (the chosen building's profile
 timeline and workflow forms, or a compound's summary, plus a search box).
 
 State. Session state holds ids only: the chosen target ``(kind, id)``, the last click handled,
-the chosen issue and one message to show after an action. The person working is the URL's
-``user`` parameter, like the shell's place choices.
+the chosen issue and one message to show after an action. The person working is the
+signed-in account (:func:`mapgov.ui.widgets.current_user`), never a query parameter.
 
 The map. It is built once per (data version, community, filters, colouring, language) by a
 ``cache_data`` loader: a cached copy renders to the same Leaflet script every time, so
@@ -56,13 +56,12 @@ from mapgov.places import display_names
 from mapgov.store import Store, open_store
 from mapgov.ui import data
 from mapgov.ui.state import View
-from mapgov.ui.widgets import USER, click_point, flash, md_text, say, user_picker
+from mapgov.ui.widgets import click_point, current_user, flash, md_text, say
 from mapgov.users import User, can_edit, get_user
 
 __all__ = [
     "MAP_HEIGHT",
     "PANEL_HEIGHT",
-    "USER",
     "IssueView",
     "MapFilters",
     "controls",
@@ -196,7 +195,7 @@ def controls(view: View) -> IssueView | None:
         return None
     st.sidebar.divider()
     st.sidebar.subheader(t("issues.sidebar", view.lang))
-    user = user_picker(store, view, view.street_id, label_text=t("issues.user", view.lang))
+    user = current_user(store, view)
     if user is None:
         st.info(t("issues.no_users", view.lang))
         return None

@@ -9,8 +9,8 @@ figures by street, community or grid), :func:`gap_section` (the five gap lists w
 downloads) and :func:`summary_section` (the printable one-page summary of a community).
 
 State. Session state holds ids only: the chosen target ``(kind, id)``, the last click handled,
-one message to show after an edit, and widget values. The person working is the URL's
-``user`` parameter, shared with the issue map (same query key, same remembered value).
+one message to show after an edit, and widget values. The person working is the
+signed-in account (:func:`mapgov.ui.widgets.current_user`), never a query parameter.
 
 Caching. Loaders are ``cache_data`` functions keyed by ``store.identity()`` (path, data
 version), so an edit shows at once. The map is cached too: a cached copy renders to the same
@@ -46,13 +46,12 @@ from mapgov.places import display_names
 from mapgov.store import Store, open_store
 from mapgov.ui import data
 from mapgov.ui.state import View
-from mapgov.ui.widgets import USER, click_point, md_text, user_picker
+from mapgov.ui.widgets import click_point, current_user, md_text
 from mapgov.users import User, can_edit, get_user
 
 __all__ = [
     "MAP_HEIGHT",
     "PANEL_HEIGHT",
-    "USER",
     "PartyView",
     "breakdown",
     "controls",
@@ -238,7 +237,7 @@ def controls(view: View) -> PartyView | None:
     store = open_store(view.db)
     st.sidebar.divider()
     st.sidebar.subheader(t("party_page.sidebar", view.lang))
-    user = user_picker(store, view, view.street_id, label_text=t("party_page.user", view.lang))
+    user = current_user(store, view)
     if user is None:
         st.sidebar.caption(t("party_page.no_users", view.lang))
     scope = (view.street_id, view.community_id)

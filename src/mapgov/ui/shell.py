@@ -30,9 +30,10 @@ from mapgov import clock
 from mapgov.i18n import DEFAULT_LANG, LANGS, t
 from mapgov.places import display_names
 from mapgov.store import Store, open_store
-from mapgov.ui import data
+from mapgov.ui import auth, data
 from mapgov.ui.state import COMMUNITY, LANG, STREET, View, picker, resolve_choice, set_view
 from mapgov.ui.widgets import show_errors
+from mapgov.users import User
 from mapgov.wall import WallSettings
 
 __all__ = [
@@ -119,8 +120,10 @@ def build_pages(lang: str) -> Pages:
     return Pages(visible=tuple(visible), alias=alias)
 
 
-def _street_options(store: Store, lang: str) -> dict[str, str]:
+def _street_options(store: Store, lang: str, only: str | None = None) -> dict[str, str]:
     streets = data.street_list(store)
+    if only is not None:  # an account of one street sees that street only
+        streets = streets[streets["street_id"] == only]
     return dict(zip(streets["street_id"], display_names(streets, lang), strict=True))
 
 
@@ -141,9 +144,10 @@ class Place:
     communities: dict[str, str]
 
 
-def resolve_place(store: Store, lang: str) -> Place:
-    """Street and community from the URL (else remembered, else the first street, whole)."""
-    streets = _street_options(store, lang)
+def resolve_place(store: Store, lang: str, only: str | None = None) -> Place:
+    """Street and community from the URL (else remembered, else the first street, whole);
+    ``only``: the one street the signed-in account may see."""
+    streets = _street_options(store, lang, only)
     if not streets:
         return Place(None, None, {}, {})
     street_id = resolve_choice(STREET, list(streets), next(iter(streets)))
@@ -152,11 +156,11 @@ def resolve_place(store: Store, lang: str) -> Place:
     return Place(street_id, community or None, streets, communities)
 
 
-def sidebar(store: Store, lang: str) -> tuple[str | None, str | None]:
+def sidebar(store: Store, lang: str, only: str | None = None) -> tuple[str | None, str | None]:
     """Street and community pickers plus the language switch; returns the chosen ids."""
     side = st.sidebar
     side.subheader(t("sidebar.place", lang))
-    place = resolve_place(store, lang)
+    place = resolve_place(store, lang, only)
     if place.street_id is not None:
         picker(
             side,
@@ -183,15 +187,7 @@ def sidebar(store: Store, lang: str) -> tuple[str | None, str | None]:
     elif meta.get("as_of"):
         side.caption(t("sidebar.data_as_of", lang, as_of=meta["as_of"]))
     side.divider()
-    picker(
-        side,
-        LANG,
-        label=t("sidebar.language", lang),
-        options=list(LANGS),
-        value=lang,
-        format_func=lambda code: t(f"lang.{code}", lang),
-        horizontal=True,
-    )
+    _language_switch(lang)
     return place.street_id, place.community_id
 
 
@@ -200,8 +196,24 @@ def kiosk_mode() -> bool:
     return WallSettings.from_query(st.query_params.to_dict()).kiosk
 
 
+def _language_switch(lang: str) -> None:
+    picker(
+        st.sidebar,
+        LANG,
+        label=t("sidebar.language", lang),
+        options=list(LANGS),
+        value=lang,
+        format_func=lambda code: t(f"lang.{code}", lang),
+        horizontal=True,
+    )
+
+
 def run_app(root: Path) -> None:
     """One run of the whole app (called by ``app.py``).
+
+    Before anything of a street is drawn, the sign-in gate (:mod:`mapgov.ui.auth`) resolves
+    who is working; without a live session (or, on the kiosk wall, a display token) the page
+    shows the sign-in form only, and a one-time password must be changed first.
 
     Parameters
     ----------
@@ -217,21 +229,39 @@ def run_app(root: Path) -> None:
         layout="wide",
         initial_sidebar_state="collapsed" if kiosk else "expanded",
     )
-    pages = build_pages(lang)
-    # The kiosk draws no sidebar at all: no navigation and no pickers (their scripts would
-    # only slow the wall screen's first paint); its place comes from the URL.
-    page = st.navigation([*pages.visible, pages.alias], position="hidden" if kiosk else "sidebar")
-    if page is pages.alias and not kiosk:
-        st.switch_page(pages.default, query_params=st.query_params.to_dict())
     with show_errors(lang):
         data.ensure_assets(root / "static")
         db = data.database_path()
         data.ensure_database(db, lang)
         store = open_store(db)
+        account = auth.session_user(store)
+        pages = build_pages(lang)
+        # The kiosk draws no sidebar at all: no navigation and no pickers (their scripts would
+        # only slow the wall screen's first paint); its place comes from the URL. Nobody
+        # signed in sees no navigation either.
+        hidden = kiosk or account is None
+        page = st.navigation(
+            [*pages.visible, pages.alias], position="hidden" if hidden else "sidebar"
+        )
+        user: User | None = account
+        if user is None and kiosk and page in (pages.default, pages.alias):
+            user = auth.display_user(store, lang)  # a wall screen's token: the wall only
+        if user is None:
+            if not kiosk:
+                _language_switch(lang)
+            auth.sign_in_form(store, lang)
+            st.stop()
+        if account is not None and account.must_change_password:
+            auth.change_password_form(store, account, lang)
+            st.stop()
+        if page is pages.alias and not kiosk:
+            st.switch_page(pages.default, query_params=st.query_params.to_dict())
         if kiosk:
-            place = resolve_place(store, lang)
+            place = resolve_place(store, lang, user.street_id)
             street_id, community_id = place.street_id, place.community_id
         else:
-            street_id, community_id = sidebar(store, lang)
+            if account is not None:
+                auth.signed_in_sidebar(store, account, lang)
+            street_id, community_id = sidebar(store, lang, user.street_id)
         set_view(View(lang=lang, db=str(db), street_id=street_id, community_id=community_id))
         page.run()

@@ -14,18 +14,19 @@ from streamlit_folium import st_folium
 
 from mapgov import layers
 from mapgov.errors import MapgovError
-from mapgov.i18n import error_text, label, t
+from mapgov.i18n import error_text, t
 from mapgov.places import display_name, display_names
 from mapgov.store import Store, open_store
-from mapgov.ui import data
-from mapgov.ui.state import View, picker, resolve_choice
-from mapgov.users import User, list_users
+from mapgov.ui import auth, data
+from mapgov.ui.state import View
+from mapgov.users import User
 
 __all__ = [
     "COMPOUND_COLOR",
     "MAP_HEIGHT",
     "click_point",
     "community_map",
+    "current_user",
     "flash",
     "md_text",
     "page_header",
@@ -35,7 +36,6 @@ __all__ = [
     "scope_title",
     "show_errors",
     "show_map",
-    "user_picker",
 ]
 
 MAP_HEIGHT: Final = 520
@@ -178,42 +178,10 @@ def community_map(view: View) -> None:
     st.caption(t("wall.map_caption", view.lang))
 
 
-USER: Final = "user"
-"""Query parameter naming who is working (shared by every page that edits)."""
+def current_user(store: Store, view: View) -> User | None:
+    """Who is working: the signed-in account (a :class:`~mapgov.users.User`), or on the kiosk
+    wall the display user of its token; None only if the sign-in gate was bypassed.
 
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _users(path: str, version: int, street_id: str) -> list[User]:  # noqa: ARG001 (cache key)
-    return list_users(open_store(path), street_id)
-
-
-def user_text(user: User, communities: dict[str, str], lang: str) -> str:
-    """``王芳 · 社区工作人员 · 七一路社区``: a user as the pickers show them."""
-    role = label(user.role, lang)
-    if user.community_id:
-        community = communities.get(user.community_id, user.community_id)
-        return t("users.option_community", lang, name=user.name, role=role, community=community)
-    return t("users.option", lang, name=user.name, role=role)
-
-
-def user_picker(store: Store, view: View, street_id: str, *, label_text: str) -> User | None:
-    """Who is working, chosen in the sidebar and kept in the URL (``?user=``); None when the
-    street has no users."""
-    users = _users(*store.identity(), street_id)
-    if not users:
-        return None
-    communities = data.community_list(store, street_id)
-    names = dict(
-        zip(communities["community_id"], display_names(communities, view.lang), strict=True)
-    )
-    by_id = {u.user_id: u for u in users}
-    user_id = resolve_choice(USER, list(by_id), users[0].user_id)
-    picker(
-        st.sidebar,
-        USER,
-        label=label_text,
-        options=list(by_id),
-        value=user_id,
-        format_func=lambda uid: user_text(by_id[uid], names, view.lang),
-    )
-    return by_id[user_id]
+    Nothing in the URL or the session state chooses or raises it (``?user=`` is ignored).
+    """
+    return auth.signed_in_user(store, view.lang)

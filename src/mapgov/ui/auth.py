@@ -1,0 +1,250 @@
+"""The sign-in gate: who is working, proved by a session (or, on a wall screen, a display token).
+
+The browser holds a session token only: in ``st.session_state`` for this tab and in the cookie
+:data:`COOKIE` (written by a tiny script) so that a reload or a second tab stays signed in.
+Each run turns the token back into the account with :func:`mapgov.accounts.session_account`,
+which also ends idle sessions; nothing in the session state or the URL names a role or a
+user (``?user=`` and ``?role=`` are ignored).
+
+A wall screen signs in with a display token in its URL (``/wall?kiosk=1&token=...``): the
+street it opens becomes a read-only, masked display user of that street, for the kiosk wall
+only.
+
+Times are real (:func:`mapgov.clock.system_now`): lockouts and idle limits count real minutes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Final
+
+import streamlit as st
+
+from mapgov import accounts, clock
+from mapgov.errors import MapgovError
+from mapgov.i18n import error_text, label, t
+from mapgov.model import Role
+from mapgov.places import display_names
+from mapgov.store import Store
+from mapgov.ui import data
+from mapgov.users import User
+
+__all__ = [
+    "COOKIE",
+    "SESSION_KEY",
+    "TOKEN_PARAM",
+    "change_password_form",
+    "display_user",
+    "session_user",
+    "sign_in_form",
+    "signed_in_sidebar",
+    "signed_in_user",
+]
+
+COOKIE: Final = "mapgov_session"
+"""The cookie that keeps the session token across reloads and tabs."""
+SESSION_KEY: Final = "mapgov_session"
+"""Session-state key of the session token (the token only, never a role or a user id)."""
+TOKEN_PARAM: Final = "token"
+"""Query parameter of a wall screen's display token."""
+COOKIE_SECONDS: Final = 12 * 3600
+"""How long the browser keeps the cookie; the server ends idle sessions much sooner."""
+_SOURCE: Final = "web"
+DISPLAY_ID: Final = "display"
+
+
+def _source() -> str:
+    """Where a sign-in came from, for the audit log (the client's address when known)."""
+    ip = getattr(st.context, "ip_address", None)
+    return f"{_SOURCE} {ip}" if ip else _SOURCE
+
+
+def _cookie_token() -> str | None:
+    try:
+        value = st.context.cookies.get(COOKIE)
+    except (AttributeError, RuntimeError):  # no browser behind this run
+        return None
+    return value if isinstance(value, str) and value else None  # AppTest: no real cookies
+
+
+def _secure() -> bool:
+    """Whether the page is served over HTTPS (by Streamlit, or by a proxy that says so)."""
+    url = getattr(st.context, "url", None)
+    try:
+        proto = st.context.headers.get("X-Forwarded-Proto")
+    except (AttributeError, RuntimeError):
+        proto = None
+    return (isinstance(url, str) and url.startswith("https:")) or proto == "https"
+
+
+def _cookie_script(value: str, max_age: int) -> None:
+    """Write (or, with ``max_age`` 0, clear) the session cookie in the browser."""
+    flags = "; Secure" if _secure() else ""
+    cookie = f"{COOKIE}={value}; Path=/; SameSite=Strict; Max-Age={max_age}{flags}"
+    script = f"<script>document.cookie = {json.dumps(cookie)};</script>"
+    st.html(script, unsafe_allow_javascript=True)
+
+
+def session_user(store: Store) -> accounts.Account | None:
+    """The account signed in in this tab (session state) or browser (cookie), or None.
+
+    A token that no longer opens a session (signed out, idle, disabled) is forgotten.
+    Display accounts never sign in this way.
+    """
+    kept = st.session_state.get(SESSION_KEY)
+    token = kept if isinstance(kept, str) and kept else _cookie_token()
+    account = accounts.session_account(store, token, now=clock.system_now())
+    if account is None or account.role == Role.DISPLAY:
+        st.session_state.pop(SESSION_KEY, None)
+        return None
+    st.session_state[SESSION_KEY] = token
+    return account
+
+
+def display_user(store: Store, lang: str) -> User | None:
+    """The wall screen's read-only, masked user of the street its display token opens."""
+    token = st.query_params.get(TOKEN_PARAM)
+    street_id = accounts.token_street(store, token, now=clock.system_now())
+    if street_id is None:
+        return None
+    return User(DISPLAY_ID, t("auth.display_name", lang), Role.DISPLAY, street_id=street_id)
+
+
+def signed_in_user(store: Store, lang: str) -> User | None:
+    """Who is working in this run: the signed-in account, else a wall screen's display user.
+
+    The pages take their user from here (the shell has already refused a run without one).
+    """
+    return session_user(store) or display_user(store, lang)
+
+
+def _do_sign_in(store: Store, lang: str) -> None:
+    login = str(st.session_state.get("auth.login") or "").strip()
+    password = str(st.session_state.get("auth.password") or "")
+    st.session_state["auth.password"] = ""
+    try:
+        token = accounts.sign_in(store, login, password, now=clock.system_now(), source=_source())
+    except MapgovError as err:
+        st.session_state["auth.error"] = error_text(err, lang)
+        return
+    st.session_state.pop("auth.error", None)
+    st.session_state[SESSION_KEY] = token
+
+
+def sign_in_form(store: Store, lang: str) -> None:
+    """The sign-in form, alone on the page (nothing of the street is drawn).
+
+    A stale cookie (an ended session) is cleared in the browser.
+    """
+    if _cookie_token():
+        _cookie_script("", 0)
+    _, middle, _ = st.columns([1, 2, 1])
+    with middle:
+        st.title(t("auth.title", lang))
+        st.caption(t("auth.lead", lang))
+        message = st.session_state.pop("auth.error", None)
+        if message:
+            st.error(message, icon=":material/block:")
+        with st.form("auth.sign_in"):
+            st.text_input(t("auth.login", lang), key="auth.login", autocomplete="username")
+            st.text_input(
+                t("auth.password", lang),
+                type="password",
+                key="auth.password",
+                autocomplete="current-password",
+            )
+            st.form_submit_button(
+                t("auth.submit", lang), type="primary", on_click=_do_sign_in, args=(store, lang)
+            )
+
+
+def _do_change(store: Store, login: str, lang: str) -> None:
+    old = str(st.session_state.get("auth.old") or "")
+    new = str(st.session_state.get("auth.new") or "")
+    again = str(st.session_state.get("auth.again") or "")
+    for key in ("auth.old", "auth.new", "auth.again"):
+        st.session_state[key] = ""
+    if new != again:
+        st.session_state["auth.error"] = t("auth.mismatch", lang)
+        return
+    try:
+        accounts.change_own_password(
+            store, login, old, new, now=clock.system_now(), source=_source()
+        )
+    except MapgovError as err:
+        st.session_state["auth.error"] = error_text(err, lang)
+        return
+    st.session_state.pop("auth.error", None)
+
+
+def change_password_form(store: Store, account: accounts.Account, lang: str) -> None:
+    """The only thing shown until a one-time password is replaced by the person's own."""
+    _, middle, _ = st.columns([1, 2, 1])
+    with middle:
+        st.title(t("auth.change_title", lang))
+        st.caption(t("auth.change_lead", lang, min=accounts.MIN_PASSWORD_LENGTH))
+        message = st.session_state.pop("auth.error", None)
+        if message:
+            st.error(message, icon=":material/block:")
+        with st.form("auth.change"):
+            st.text_input(t("auth.old", lang), type="password", key="auth.old")
+            st.text_input(t("auth.new", lang), type="password", key="auth.new")
+            st.text_input(t("auth.again", lang), type="password", key="auth.again")
+            st.form_submit_button(
+                t("auth.change_submit", lang),
+                type="primary",
+                on_click=_do_change,
+                args=(store, account.login, lang),
+            )
+        st.button(t("auth.sign_out", lang), on_click=_do_sign_out, args=(store,))
+
+
+def _do_sign_out(store: Store) -> None:
+    token = st.session_state.pop(SESSION_KEY, None) or _cookie_token()
+    accounts.sign_out(store, token, now=clock.system_now(), source=_source())
+
+
+def _scope_text(store: Store, user: User, lang: str) -> str:
+    if user.community_id and user.street_id:
+        communities = data.community_list(store, user.street_id)
+        names = dict(
+            zip(communities["community_id"], display_names(communities, lang), strict=True)
+        )
+        return names.get(user.community_id, user.community_id)
+    if user.street_id:
+        streets = data.street_list(store)
+        names = dict(zip(streets["street_id"], display_names(streets, lang), strict=True))
+        return names.get(user.street_id, user.street_id)
+    return t("auth.all_streets", lang)
+
+
+def signed_in_sidebar(store: Store, account: accounts.Account, lang: str) -> None:
+    """Who is signed in (name, role, scope) and the sign-out button; keeps the cookie set."""
+    side = st.sidebar
+    side.markdown(
+        t(
+            "auth.signed_in",
+            lang,
+            name=_md(account.name),
+            role=label(account.role, lang),
+            scope=_md(_scope_text(store, account, lang)),
+        )
+    )
+    side.button(
+        t("auth.sign_out", lang),
+        key="auth.sign_out",
+        icon=":material/logout:",
+        on_click=_do_sign_out,
+        args=(store,),
+    )
+    token = st.session_state.get(SESSION_KEY)
+    if token and _cookie_token() != token:
+        with side:
+            _cookie_script(token, COOKIE_SECONDS)
+    side.divider()
+
+
+def _md(value: str) -> str:
+    from mapgov.ui.widgets import md_text  # widgets imports this module's neighbours
+
+    return md_text(value)
