@@ -102,9 +102,12 @@ def test_password_rules_refuse(password: str, key: str) -> None:
 
 
 def test_password_rules_accept_a_long_uncommon_one_and_made_ones() -> None:
-    accounts.check_password_rules("zhang.wei", GOOD)
-    for _ in range(20):
-        accounts.check_password_rules("zhang.wei", accounts.new_password())
+    accounts.check_password_rules("zhang.wei", GOOD)  # raises if refused
+    made = {accounts.new_password() for _ in range(20)}
+    assert len(made) == 20  # one-time passwords are never handed out twice
+    assert min(len(p) for p in made) >= accounts.MIN_PASSWORD_LENGTH
+    for password in made:
+        accounts.check_password_rules("zhang.wei", password)  # raises if refused
 
 
 # -- accounts ------------------------------------------------------------------------------

@@ -60,12 +60,20 @@ def test_a_demo_keeps_its_day_and_a_real_street_the_real_one(
     assert clock.street_now(meta, MONTHS_LATER, last) == expected
 
 
-def test_the_system_clock_is_the_street_time_zone_to_the_second() -> None:
-    now = clock.system_now()
-    assert now.tzinfo is None
-    assert now.microsecond == 0
-    shanghai = dt.datetime.now(clock.TZ).replace(tzinfo=None)
-    assert abs((shanghai - now).total_seconds()) < 3600  # the zone, not a timing bound
+def test_the_system_clock_is_the_street_time_zone_to_the_second(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The instant 2026-12-31 16:30:05.7 UTC is 2027-01-01 00:30:05 in the street's zone."""
+    instant = dt.datetime(2026, 12, 31, 16, 30, 5, 700_000, tzinfo=dt.UTC)
+
+    class Frozen(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> dt.datetime:  # type: ignore[override]
+            return instant.astimezone(tz)
+
+    monkeypatch.setattr(clock.dt, "datetime", Frozen)
+    assert clock.system_now() == dt.datetime(2027, 1, 1, 0, 30, 5)
+    assert clock.system_now().tzinfo is None
 
 
 # -- a store's clock ------------------------------------------------------------------------
