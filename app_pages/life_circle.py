@@ -6,9 +6,9 @@ from mapgov import ui
 from mapgov.ui import life_circle
 
 view = ui.current_view()
-ui.page_header(view, "life_circle")
 ctx = life_circle.controls(view)
-if ctx is not None:
+ui.page_header(view, "life_circle", title=life_circle.title(ctx))
+if ctx is not None and life_circle.answerable(ctx):
     life_circle.headline(ctx)
     map_column, sites_column = st.columns([3, 2], gap="medium")
     with map_column:

@@ -250,8 +250,8 @@ def test_a_deep_link_works_on_a_fresh_server(demo_db: Path, visit: Visit, tmp_pa
     fresh = _start(copy_db(demo_db, tmp_path))
     try:
         sign_in(visit.page, fresh)
-        visit.page.goto(f"{fresh.url}/life-circle?lang=en")
-        _heading(visit.page, t("page.life_circle.title", "en"))
+        visit.page.goto(f"{fresh.url}/life-circle?lang=en&mode=tier&tier=15")
+        _heading(visit.page, "15-minute life circle")  # the link's settings, whole
         _no_exception(visit.page)
         assert _nav_links(visit.page)[2].endswith(t("page.life_circle.nav", "en"))
         expect(

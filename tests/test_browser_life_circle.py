@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from mapgov import coverage
+from mapgov import lifecircle_view as lv
 from mapgov.i18n import t
 from mapgov.layers import COVERED_COLOR, LIFE_BUILDING_CLASS, UNCOVERED_COLOR
 from mapgov.store import Store
@@ -36,7 +38,8 @@ CURRENT_MAP = f'[data-testid="stElementContainer"][data-stale="false"] {FOLIUM_I
 def _open(page: Page, server: Server, lang: str) -> None:
     test_browser.sign_in(page, server)
     page.goto(f"{server.url}/life-circle?lang={lang}")
-    expect(page.locator("h1").first).to_have_text(t("page.life_circle.title", lang))
+    standard = lv.circle_title(lv.Settings(), coverage.load_profile(), lang)
+    expect(page.locator("h1").first).to_have_text(standard)
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
 

@@ -24,7 +24,7 @@ from mapgov.config import DB_ENV
 from mapgov.errors import ValidationError
 from mapgov.exports import frame_bytes
 from mapgov.i18n import LANGS, label, t
-from mapgov.lifecircle_view import Settings, ThresholdMode
+from mapgov.lifecircle_view import Layers, PageState, Settings, ThresholdMode
 from mapgov.model import FacilityKind
 from mapgov.network import walk_graph
 from mapgov.store import Store
@@ -303,7 +303,15 @@ def _metrics(at: AppTest) -> dict[str, str]:
 def test_the_page_opens_with_map_figures_gaps_and_sites(demo_app: Path, lang: str) -> None:
     at = _page(lang)
     ok(at)
-    assert [e.value for e in at.title] == [t("page.life_circle.title", lang)]
+    standard = coverage.load_profile().name
+    assert [e.value for e in at.title] == [
+        t(
+            "life.title_standard",
+            lang,
+            standard=standard,
+            tiers=("、" if lang == "zh" else ", ").join(["5", "10", "15"]),
+        )
+    ]
     assert list(_metrics(at)) == [
         t(f"life.{k}", lang)
         for k in ("metric_residents", "metric_uncovered", "metric_gaps", "metric_complete")
@@ -457,3 +465,61 @@ def test_switching_a_map_layer_recomputes_nothing(demo_app: Path, calls: dict[st
     at.radio(key=KEY.format("mode")).set_value("tier").run()
     assert calls["coverage_table"] == first["coverage_table"] + 1
     assert calls["walk_graph"] == first["walk_graph"]  # one graph per data version
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        PageState(),
+        PageState(Settings(kind="market", mode=ThresholdMode.TIER, tier=15), k=5),
+        PageState(Settings(mode=ThresholdMode.METRES, metres=850.0, method="straight")),
+        PageState(Settings(mode=ThresholdMode.MINUTES, minutes=12.0, speed=65.0)),
+        PageState(layers=Layers(areas=False, circles=True, facilities=False, sites=False), k=10),
+        PageState(layers=Layers(False, False, False, False)),
+    ],
+)
+def test_a_link_carries_the_page_settings_whole(state: PageState) -> None:
+    profile = coverage.load_profile()
+    assert lv.state_from_query(lv.state_query(state, profile), profile) == state
+
+
+def test_a_bad_link_opens_the_page_with_defaults() -> None:
+    profile = coverage.load_profile()
+    hostile = {"kind": "<script>", "mode": "fast", "tier": "11", "metres": "1e9", "k": "-1"}
+    assert lv.state_from_query(hostile, profile) == PageState()
+    speed = lv.state_from_query({"mode": "minutes", "speed": "500"}, profile).settings.speed
+    assert speed == profile.walking_speed  # outside the standard's 60-80 m/min
+
+
+def test_the_settings_are_in_the_address_and_survive_leaving_the_page(demo_app: Path) -> None:
+    at = _page("zh")
+    assert [e.value for e in at.title] == ["生活圈（GB 50180-2018 分级：5、10、15 分钟）"]
+    at.selectbox(key=KEY.format("kind")).set_value("market").run()
+    at.radio(key=KEY.format("mode")).set_value("metres").run()
+    at.number_input(key=KEY.format("metres")).set_value(800.0).run()
+    at.number_input(key=KEY.format("k")).set_value(5).run()
+    ok(at)
+    assert [e.value for e in at.title] == ["步行 800 米生活圈"]
+    link = {k: at.query_params[k] for k in ("kind", "mode", "metres", "k")}
+    assert link == {"kind": "market", "mode": "metres", "metres": "800", "k": "5"}
+    sites, figures, _ = _tables(at)
+
+    at.switch_page("app_pages/party.py").run()
+    for name in lv.QUERY_KEYS:  # the browser's page switch drops them (AppTest keeps them)
+        at.query_params.pop(name, None)
+    at.switch_page("app_pages/life_circle.py").run()
+    ok(at)
+    assert at.number_input(key=KEY.format("metres")).value == 800.0
+    assert at.selectbox(key=KEY.format("kind")).value == "market"
+    assert [e.value for e in at.title] == ["步行 800 米生活圈"]
+    again_sites, again_figures, _ = _tables(at)
+    assert at.number_input(key=KEY.format("k")).value == 5
+    assert again_sites.equals(sites) and again_figures.equals(figures)
+
+    fresh = _page("en", {"kind": "market", "mode": "tier", "tier": "15"})  # the link, elsewhere
+    ok(fresh)
+    assert [e.value for e in fresh.title] == ["15-minute life circle"]
+    assert fresh.radio(key=KEY.format("tier")).value == 15
+    assert "Threshold: Market or supermarket within 1,000 m on foot" in [
+        c.value for c in fresh.sidebar.caption
+    ]

@@ -30,6 +30,7 @@ __all__ = [
     "LANGS",
     "catalogue",
     "coded_note",
+    "count_text",
     "enum_key",
     "error_text",
     "label",
@@ -146,6 +147,27 @@ def t(key: str, lang: str = DEFAULT_LANG, **fmt: Any) -> str:
         msg = f"no text for {key!r} in the {lang!r} catalogue"
         raise KeyError(msg) from None
     return text.format(**fmt)
+
+
+_DIGITS: Final = "零一二三四五六七八九"
+
+
+def count_text(n: float, lang: str = DEFAULT_LANG) -> str:
+    """A small count as a title writes it: Chinese numerals for whole numbers 1–99 in Chinese
+    (十五分钟生活圈, as GB 50180-2018 names its circles), digits otherwise.
+
+    Examples
+    --------
+    >>> [count_text(n, "zh") for n in (5, 10, 15, 20, 32)], count_text(15, "en")
+    (['五', '十', '十五', '二十', '三十二'], '15')
+    >>> count_text(7.5, "zh"), count_text(120, "zh")
+    ('7.5', '120')
+    """
+    if lang != "zh" or n != int(n) or not 1 <= n <= 99:
+        return f"{n:g}"
+    tens, ones = divmod(int(n), 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
+    return head + (_DIGITS[ones] if ones else "")
 
 
 def enum_key(member: Enum) -> str:

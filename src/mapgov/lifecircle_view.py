@@ -25,16 +25,23 @@ import shapely
 from mapgov import coverage, siting
 from mapgov.coverage import Method, Profile
 from mapgov.errors import ValidationError
+from mapgov.i18n import count_text, t
 from mapgov.network import WalkGraph, snap
 
 __all__ = [
     "ALL",
     "FIGURE_COLUMNS",
     "GAP_COLUMNS",
+    "MAX_SITES",
+    "QUERY_KEYS",
     "SITE_COLUMNS",
+    "Layers",
+    "PageState",
     "Settings",
     "SiteAnswer",
     "ThresholdMode",
+    "circle_minutes",
+    "circle_title",
     "community_figures",
     "gap_list",
     "headline",
@@ -43,6 +50,8 @@ __all__ = [
     "map_buildings",
     "scope_rows",
     "search_box",
+    "state_from_query",
+    "state_query",
     "suggest_sites",
 ]
 
@@ -142,6 +151,164 @@ def limits_for(settings: Settings, profile: Profile) -> dict[str, float]:
     if mode is ThresholdMode.MINUTES:
         return coverage.thresholds(profile, minutes=settings.minutes, speed=settings.speed)
     return coverage.thresholds(profile)
+
+
+@dataclass(frozen=True)
+class Layers:
+    """Which optional layers the map draws (the buildings are always drawn)."""
+
+    areas: bool = True
+    circles: bool = False
+    facilities: bool = True
+    sites: bool = True
+
+
+@dataclass(frozen=True)
+class PageState:
+    """Everything the page's sidebar sets: what a link to the page must carry."""
+
+    settings: Settings = Settings()
+    layers: Layers = Layers()
+    k: int = 3
+
+
+MAX_SITES: Final = 10
+QUERY_KEYS: Final = ("kind", "mode", "tier", "metres", "minutes", "speed", "method", "k", "layers")
+"""Query parameters of the life-circle page (besides the shell's ``lang``, ``street`` ...)."""
+
+
+def _number(text: str | None, low: float, high: float) -> float | None:
+    try:
+        value = float(text) if text is not None else None
+    except ValueError:
+        return None
+    return value if value is not None and low <= value <= high else None
+
+
+def state_from_query(query: Mapping[str, str], profile: Profile) -> PageState:
+    """The page's settings named by a URL query; a missing or unusable value takes its default.
+
+    A link is read leniently (a hand-edited or stale link opens the page, never an error), and
+    strictly enough that nothing out of the sidebar's ranges gets in.
+
+    Examples
+    --------
+    >>> p = coverage.load_profile()
+    >>> s = state_from_query({"kind": "market", "mode": "tier", "tier": "15", "k": "5"}, p)
+    >>> s.settings.kind, s.settings.mode.value, s.settings.tier, s.k
+    ('market', 'tier', 15, 5)
+    >>> state_from_query({"kind": "casino", "tier": "7", "k": "99"}, p) == PageState()
+    True
+    """
+    base = Settings()
+    kind = query.get("kind", base.kind)
+    mode = query.get("mode", base.mode.value)
+    tier = _number(query.get("tier"), min(profile.tiers), max(profile.tiers))
+    low, high = profile.speed_range
+    settings = Settings(
+        kind=kind if kind in coverage.KINDS else base.kind,
+        mode=ThresholdMode(mode) if mode in ThresholdMode._value2member_map_ else base.mode,
+        tier=int(tier) if tier is not None and int(tier) in profile.tiers else base.tier,
+        metres=_number(query.get("metres"), 50.0, 3000.0) or base.metres,
+        minutes=_number(query.get("minutes"), 1.0, 30.0) or base.minutes,
+        speed=_number(query.get("speed"), low, high) or profile.walking_speed,
+        method="straight" if query.get("method") == "straight" else "network",
+    )
+    layers = Layers()
+    if "layers" in query:
+        named = set(query["layers"].split(","))
+        layers = Layers(**{name: name in named for name in Layers.__dataclass_fields__})
+    k = _number(query.get("k"), 1, MAX_SITES)
+    return PageState(settings, layers, int(k) if k is not None else PageState.k)
+
+
+def state_query(state: PageState, profile: Profile) -> dict[str, str]:
+    """The query that :func:`state_from_query` reads back as `state`: defaults left out, and
+    only the threshold fields of the chosen mode.
+
+    Examples
+    --------
+    >>> p = coverage.load_profile()
+    >>> state_query(PageState(), p)
+    {}
+    >>> wide = Settings(kind="market", mode=ThresholdMode.METRES, metres=800.0)
+    >>> q = state_query(PageState(wide, Layers(sites=False), 5), p)
+    >>> q
+    {'kind': 'market', 'mode': 'metres', 'metres': '800', 'k': '5', 'layers': 'areas,facilities'}
+    >>> state_from_query(q, p) == PageState(wide, Layers(sites=False), 5)
+    True
+    """
+    settings, default = state.settings, Settings(speed=profile.walking_speed)
+    fields: dict[str, object] = {
+        "kind": settings.kind,
+        "mode": settings.mode.value,
+        "method": settings.method,
+    }
+    by_mode: dict[ThresholdMode, dict[str, object]] = {
+        ThresholdMode.TIER: {"tier": settings.tier},
+        ThresholdMode.METRES: {"metres": settings.metres},
+        ThresholdMode.MINUTES: {"minutes": settings.minutes, "speed": settings.speed},
+    }
+    fields |= by_mode.get(ThresholdMode(settings.mode), {})
+    query = {
+        name: f"{value:g}" if isinstance(value, float) else str(value)
+        for name, value in fields.items()
+        if value != getattr(default, name)
+    }
+    if state.k != PageState.k:
+        query["k"] = str(state.k)
+    if state.layers != Layers():
+        shown = [name for name in Layers.__dataclass_fields__ if getattr(state.layers, name)]
+        query["layers"] = ",".join(shown) or "none"
+    return query
+
+
+def circle_minutes(settings: Settings, profile: Profile) -> float | None:
+    """The minutes of walking that the page's circle stands for (None: set in metres).
+
+    Under the standard each kind keeps its own tier, so the circle is the chosen kind's.
+
+    Examples
+    --------
+    >>> p = coverage.load_profile()
+    >>> circle_minutes(Settings(), p), circle_minutes(Settings(kind="market"), p)
+    (5.0, 10.0)
+    >>> circle_minutes(Settings(mode=ThresholdMode.METRES, metres=800.0), p) is None
+    True
+    """
+    mode = ThresholdMode(settings.mode)
+    if mode is ThresholdMode.STANDARD:
+        return float(profile.kind_tier[settings.kind])
+    if mode is ThresholdMode.TIER:
+        return float(settings.tier)
+    if mode is ThresholdMode.MINUTES:
+        return float(settings.minutes)
+    return None
+
+
+def circle_title(settings: Settings, profile: Profile, lang: str) -> str:
+    """The page's title for `settings`: "十分钟生活圈" at 10 minutes, "步行 800 米生活圈" at 800 m;
+    under the standard, where each kind keeps its own tier, the standard's name.
+
+    Examples
+    --------
+    >>> p = coverage.load_profile()
+    >>> circle_title(Settings(mode=ThresholdMode.TIER, tier=10), p, "zh")
+    '十分钟生活圈'
+    >>> circle_title(Settings(mode=ThresholdMode.MINUTES, minutes=15), p, "en")
+    '15-minute life circle'
+    >>> circle_title(Settings(), p, "zh")
+    '生活圈（GB 50180-2018 分级：5、10、15 分钟）'
+    >>> circle_title(Settings(mode=ThresholdMode.METRES, metres=800.0), p, "zh")
+    '步行 800 米生活圈'
+    """
+    if ThresholdMode(settings.mode) is ThresholdMode.STANDARD:  # each kind at its own tier
+        tiers = ("、" if lang == "zh" else ", ").join(f"{m:g}" for m in sorted(profile.tiers))
+        return t("life.title_standard", lang, standard=profile.name, tiers=tiers)
+    minutes = circle_minutes(settings, profile)
+    if minutes is None:
+        return t("life.title_metres", lang, metres=f"{settings.metres:,.0f}")
+    return t("life.title_minutes", lang, minutes=count_text(minutes, lang))
 
 
 def scope_rows(table: pd.DataFrame, community_id: str | None) -> pd.DataFrame:

@@ -2,7 +2,8 @@
 to build next.
 
 The page calls :func:`controls` (the sidebar: facility kind, threshold, method, map layers,
-number of new sites; returns a :class:`LifeView`), then :func:`headline`, :func:`map_view`,
+number of new sites; returns a :class:`LifeView`), its :func:`title`, :func:`answerable`
+(roads and buildings to answer with), then :func:`headline`, :func:`map_view`,
 :func:`figures`, :func:`gap_panel` and :func:`site_panel`.
 
 Caching. The walking graph is a ``cache_resource`` per data version (read-only, shared by
@@ -13,7 +14,11 @@ their own keys (the map also on the layers and the language), so switching a map
 rebuilds (or reuses) the map and recomputes nothing else. Keys are plain values and frozen
 dataclasses, never frames.
 
-State. Session state holds only the widgets' values (keys ``mapgov.life.*``).
+State. Session state holds the widgets' values (keys ``mapgov.life.*``) and the page's query
+as last drawn (``mapgov.life.query``). The settings live in the address (``kind``, ``mode``,
+``tier`` ..., see :func:`mapgov.lifecircle_view.state_query`), so a link reopens them; widgets
+that the session does not hold yet (a first visit, or back from another page, whose switch
+drops the query string) take the link's settings, else the ones last drawn.
 """
 
 from __future__ import annotations
@@ -32,13 +37,13 @@ from mapgov import coverage, layers, network
 from mapgov import lifecircle_view as lv
 from mapgov.exports import FORMATS, frame_bytes
 from mapgov.i18n import catalogue, label, t
-from mapgov.lifecircle_view import Settings, SiteAnswer, ThresholdMode
+from mapgov.lifecircle_view import MAX_SITES, Layers, PageState, Settings, SiteAnswer, ThresholdMode
 from mapgov.model import FacilityKind
 from mapgov.network import WalkGraph
 from mapgov.places import display_names
 from mapgov.store import Store, open_store
 from mapgov.ui import data
-from mapgov.ui.state import View
+from mapgov.ui.state import View, arrived, write_params
 from mapgov.ui.widgets import scope_title, show_map
 
 __all__ = [
@@ -46,6 +51,7 @@ __all__ = [
     "MAP_HEIGHT",
     "Layers",
     "LifeView",
+    "answerable",
     "controls",
     "figures",
     "gap_panel",
@@ -53,24 +59,15 @@ __all__ = [
     "life_map_labels",
     "map_view",
     "site_panel",
+    "title",
 ]
 
 KEY: Final = "mapgov.life.{}"
 """Session-state key of each widget (``KEY.format("kind")`` ...)."""
+QUERY: Final = "mapgov.life.query"
+"""Session-state key of the page's query as last drawn."""
 MAP_HEIGHT: Final = 600
-MAX_SITES: Final = 10
-DEFAULT_KIND: Final = FacilityKind.CANTEEN.value
 LimitItems = tuple[tuple[str, float], ...]
-
-
-@dataclass(frozen=True)
-class Layers:
-    """Which optional layers the map draws (the buildings are always drawn)."""
-
-    areas: bool = True
-    circles: bool = False
-    facilities: bool = True
-    sites: bool = True
 
 
 @dataclass(frozen=True)
@@ -128,7 +125,6 @@ def _threshold_inputs(side: DeltaGenerator, lang: str) -> dict[str, object]:
         values["tier"] = side.radio(
             t("life.tier", lang),
             tiers,
-            index=tiers.index(10) if 10 in tiers else 0,
             format_func=lambda m: t(
                 "life.tier_option", lang, minutes=m, metres=f"{profile.tiers[m]:g}"
             ),
@@ -139,7 +135,6 @@ def _threshold_inputs(side: DeltaGenerator, lang: str) -> dict[str, object]:
             t("life.metres", lang),
             min_value=50.0,
             max_value=3000.0,
-            value=500.0,
             step=50.0,
             format="%.0f",
             key=KEY.format("metres"),
@@ -149,7 +144,6 @@ def _threshold_inputs(side: DeltaGenerator, lang: str) -> dict[str, object]:
             t("life.minutes", lang),
             min_value=1.0,
             max_value=30.0,
-            value=10.0,
             step=1.0,
             format="%.0f",
             key=KEY.format("minutes"),
@@ -159,7 +153,6 @@ def _threshold_inputs(side: DeltaGenerator, lang: str) -> dict[str, object]:
             t("life.speed", lang),
             min_value=low,
             max_value=high,
-            value=profile.walking_speed,
             step=1.0,
             format="%.0f",
             key=KEY.format("speed"),
@@ -169,16 +162,35 @@ def _threshold_inputs(side: DeltaGenerator, lang: str) -> dict[str, object]:
 
 def _layer_toggles(side: DeltaGenerator, lang: str) -> Layers:
     side.caption(t("life.layers", lang))
-    default = Layers()
     chosen = {
         name: side.toggle(
             t(f"life.layer_{name}", lang),
-            value=getattr(default, name),
             key=KEY.format(f"layer_{name}"),
         )
         for name in Layers.__dataclass_fields__
     }
     return Layers(**chosen)
+
+
+def _restore_widgets() -> None:
+    """On arriving at the page, give every widget the link's value, else the last drawn one.
+
+    A link's settings are whole (defaults are left out of it), so they are not mixed with
+    the remembered ones: a query naming any setting wins over the session's memory. Later
+    runs on the page leave the widgets to the user.
+    """
+    if not arrived():
+        return
+    link = {name: st.query_params[name] for name in lv.QUERY_KEYS if name in st.query_params}
+    state = lv.state_from_query(link or st.session_state.get(QUERY, {}), coverage.load_profile())
+    values: dict[str, object] = {
+        name: getattr(state.settings, name)
+        for name in ("kind", "tier", "metres", "minutes", "speed", "method")
+    }
+    values |= {"mode": state.settings.mode.value, "k": state.k}
+    values |= {f"layer_{name}": getattr(state.layers, name) for name in Layers.__dataclass_fields__}
+    for name, value in values.items():
+        st.session_state[KEY.format(name)] = value
 
 
 def controls(view: View) -> LifeView | None:
@@ -197,6 +209,7 @@ def controls(view: View) -> LifeView | None:
     if view.street_id is None:
         return None
     lang = view.lang
+    _restore_widgets()
     side = st.sidebar
     side.divider()
     side.subheader(t("life.sidebar", lang))
@@ -204,7 +217,6 @@ def controls(view: View) -> LifeView | None:
     kind = side.selectbox(
         t("life.kind", lang),
         kinds,
-        index=kinds.index(DEFAULT_KIND),
         format_func=lambda k: label(FacilityKind(k), lang),
         key=KEY.format("kind"),
     )
@@ -218,17 +230,32 @@ def controls(view: View) -> LifeView | None:
     )
     shown = _layer_toggles(side, lang)
     k = side.number_input(
-        t("life.k", lang), min_value=1, max_value=MAX_SITES, value=3, step=1, key=KEY.format("k")
+        t("life.k", lang), min_value=1, max_value=MAX_SITES, step=1, key=KEY.format("k")
     )
     settings = Settings(kind=kind, method=method, **threshold)  # type: ignore[arg-type]
-    limits = lv.limits_for(settings, coverage.load_profile())
+    profile = coverage.load_profile()
+    query = lv.state_query(PageState(settings, shown, int(k)), profile)
+    st.session_state[QUERY] = query
+    write_params(query, lv.QUERY_KEYS)
+    limits = lv.limits_for(settings, profile)
     ctx = LifeView(view, settings, tuple(limits.items()), shown, int(k))
     side.caption(t("life.threshold", lang, kind=ctx.kind_label, metres=f"{ctx.metres:,.0f}"))
-    missing = _missing(*ctx.store.identity(), ctx.street_id, view.community_id)
-    if missing is not None:
-        st.info(t(f"life.{missing}", lang), icon=":material/info:")
-        return None
     return ctx
+
+
+def title(ctx: LifeView | None) -> str | None:
+    """The page's title for its settings ("十五分钟生活圈"); None without a street."""
+    if ctx is None:
+        return None
+    return lv.circle_title(ctx.settings, coverage.load_profile(), ctx.lang)
+
+
+def answerable(ctx: LifeView) -> bool:
+    """Whether the place has roads and buildings to answer; says what is missing if not."""
+    missing = _missing(*ctx.store.identity(), ctx.street_id, ctx.view.community_id)
+    if missing is not None:
+        st.info(t(f"life.{missing}", ctx.lang), icon=":material/info:")
+    return missing is None
 
 
 # -- cached answers (keys: store identity and plain values, never frames) ------------------

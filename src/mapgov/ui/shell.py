@@ -31,7 +31,16 @@ from mapgov.i18n import DEFAULT_LANG, LANGS, t
 from mapgov.places import display_names
 from mapgov.store import Store, open_store
 from mapgov.ui import auth, data
-from mapgov.ui.state import COMMUNITY, LANG, STREET, View, picker, resolve_choice, set_view
+from mapgov.ui.state import (
+    COMMUNITY,
+    LANG,
+    STREET,
+    View,
+    note_page,
+    picker,
+    resolve_choice,
+    set_view,
+)
 from mapgov.ui.widgets import show_errors
 from mapgov.users import User
 from mapgov.wall import WallSettings
@@ -264,4 +273,5 @@ def run_app(root: Path) -> None:
                 auth.signed_in_sidebar(store, account, lang)
             street_id, community_id = sidebar(store, lang, user.street_id)
         set_view(View(lang=lang, db=str(db), street_id=street_id, community_id=community_id))
+        note_page(page.url_path)
         page.run()

@@ -11,7 +11,7 @@ Session state holds only these ids (``mapgov.<param>``) and the widgets' values.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Final
@@ -26,10 +26,13 @@ __all__ = [
     "LANG",
     "STREET",
     "View",
+    "arrived",
     "current_view",
+    "note_page",
     "picker",
     "resolve_choice",
     "set_view",
+    "write_params",
 ]
 
 LANG: Final = "lang"
@@ -39,6 +42,8 @@ COMMUNITY: Final = "community"
 _REMEMBERED = "mapgov.{}"
 _WIDGET = "mapgov.widget.{}"
 _VIEW = "mapgov.view"
+_PAGE = "mapgov.page"
+_ARRIVED = "mapgov.arrived"
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,25 @@ def _write_param(name: str, value: str) -> None:
             del st.query_params[name]
     elif st.query_params.get(name) != value:
         st.query_params[name] = value
+
+
+def note_page(url_path: str) -> None:
+    """Record the page this run shows (the shell calls it before running the page)."""
+    st.session_state[_ARRIVED] = st.session_state.get(_PAGE) != url_path
+    st.session_state[_PAGE] = url_path
+
+
+def arrived() -> bool:
+    """Whether this run is the first on its page since the session began or was elsewhere:
+    the run where a page gives its widgets the values of its link, or the remembered ones."""
+    return bool(st.session_state.get(_ARRIVED, True))
+
+
+def write_params(values: Mapping[str, str], names: Sequence[str]) -> None:
+    """Make the URL's parameters `names` say `values` (a name missing from `values` is
+    removed), so that the address bar names what a page's own settings show."""
+    for name in names:
+        _write_param(name, values.get(name, ""))
 
 
 def resolve_choice(name: str, options: Sequence[str], default: str) -> str:

@@ -99,9 +99,10 @@ def show_errors(lang: str) -> Iterator[None]:
         st.error(t("error.message", lang, message=error_text(err, lang)), icon=":material/error:")
 
 
-def page_header(view: View, page: str) -> None:
-    """Title and one-line description of `page` (``wall``, ``issues`` ...), translated."""
-    st.title(t(f"page.{page}.title", view.lang))
+def page_header(view: View, page: str, *, title: str | None = None) -> None:
+    """Title and one-line description of `page` (``wall``, ``issues`` ...), translated;
+    `title` replaces the catalogue's when the page's settings name it (the life circle's)."""
+    st.title(title or t(f"page.{page}.title", view.lang))
     st.caption(t(f"page.{page}.lead", view.lang))
 
 
