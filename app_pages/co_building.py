@@ -12,12 +12,13 @@ if ctx is not None:
     ui.scope_header(view)
     co_building.headline(ctx)
     map_column, panel_column = st.columns([3, 2], gap="medium")
-    with map_column:
-        co_building.map_view(ctx)
+    map_slot = map_column.container()  # drawn last: its lines follow what the panels chose
     with panel_column.container(height=co_building.PANEL_HEIGHT, border=False):
         co_building.matching_panel(ctx)
     st.divider()
     co_building.record_panel(ctx)
+    with map_slot:
+        co_building.map_view(ctx)
     co_building.new_records(ctx)
     st.divider()
     co_building.lists_section(ctx)

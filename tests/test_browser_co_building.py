@@ -43,16 +43,45 @@ def co_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy
 
 
-def _open(page: Page, server: tb.Server) -> None:
+def _open(page: Page, server: tb.Server, *, every_line: bool = False) -> None:
     tb.sign_in(page, server, STAFF)
     page.goto(f"{server.url}{PAGE}")
     expect(page.locator("h1").first).to_have_text(t("page.co_building.title"))
+    _filled_markers(page)
+    if every_line:
+        _all_lines(page)
 
 
 def _lines(page: Page, n: int) -> None:
     """Wait until the map draws `n` project lines (Leaflet's paths of the link layer)."""
     frame = page.frame_locator(tb.FOLIUM_IFRAME)
     expect(frame.locator(f"path.{cm.LINK_CLASS}")).to_have_count(n)
+
+
+def _all_lines(page: Page) -> None:
+    """Switch the map's "show every project line" toggle."""
+    page.get_by_text(t("co_building_page.map.show_all_links"), exact=True).click()
+
+
+def _filled_markers(page: Page) -> None:
+    """Needs and units are drawn as filled dots (their colour is their message)."""
+    frame = page.frame_locator(tb.FOLIUM_IFRAME)
+    for cls in (cm.NEED_CLASS, cm.UNIT_CLASS):
+        markers = frame.locator(f"path.{cls}")
+        expect(markers.first).to_be_attached()
+        fills = markers.evaluate_all("ps => ps.map(p => p.getAttribute('fill'))")
+        assert fills and "none" not in fills and None not in fills, (cls, fills[:5])
+
+
+def _focused_lines(page: Page, store: Store, need_id: str, unit_id: str) -> None:
+    """With "show every project line" off, the map draws only the lines of the project just
+    made: its need's and its unit's projects."""
+    _all_lines(page)
+    projects = cobuild.load(store, street_id=STREET).projects
+    live = projects[(projects["community_id"] == COMMUNITY) & (projects["status"] != "cancelled")]
+    focused = (live["need_id"] == need_id) | (live["unit_id"] == unit_id)
+    assert 0 < focused.sum() < len(live)
+    _lines(page, int(focused.sum()))
 
 
 def _live_projects(store: Store) -> int:
@@ -119,12 +148,13 @@ def test_pair_a_need_and_see_the_project_through_a_restart(co_db: Path, visit: t
     server = tb._start(co_db)
     try:
         completed = _wall_tile(page, server, "projects_completed")
-        _open(page, server)
+        _open(page, server, every_line=True)
         _lines(page, lines)
         _pair(page, options[need["need_id"]], top)
         (project_id,) = store.read("co_project", where={"need_id": need["need_id"]})["project_id"]
         _alert(page, project_id)
         _lines(page, lines + 1)  # the new project's line is on the map
+        _focused_lines(page, store, need["need_id"], top.unit_id)
         expect(_record_picker(page)).to_have_value(re.compile(rf"^{re.escape(project_id)} · "))
         for action in (CoAction.CLAIM, CoAction.PROGRESS, CoAction.COMPLETE, CoAction.RATE):
             _step(page, project_id, action)  # rate: "satisfied", the first rating
@@ -138,7 +168,7 @@ def test_pair_a_need_and_see_the_project_through_a_restart(co_db: Path, visit: t
     # after a restart, everything is still there
     again = tb._start(co_db)
     try:
-        _open(page, again)
+        _open(page, again, every_line=True)
         _lines(page, lines + 1)
         done = t("co_building_page.record.option", id=project_id, title=project["title"])
         _choose(page, _record_picker(page), done)

@@ -92,7 +92,9 @@ def test_every_list_filters_and_translates(demo_store: Store, name: str) -> None
 def test_the_needs_list_puts_the_longest_wait_first(demo_store: Store) -> None:
     frames = cobuild.load(demo_store, street_id=STREET)
     table = cm.list_table(frames, "needs", TODAY, lang="en")
-    waits = table[t("co_building_page.col.days_waiting", "en")].dropna().tolist()
+    column = table[t("co_building_page.col.days_waiting", "en")]
+    assert column.notna().all() and "" in set(column)  # a need not waiting: an empty cell
+    waits = [w for w in column if w != ""]
     assert waits == sorted(waits, reverse=True)
     assert waits[0] == cobuild.overview(frames, TODAY)["longest_wait_days"]
 
@@ -292,3 +294,21 @@ def test_a_rated_project_shows_its_rating_in_words(demo_store: Store, lang: str)
         assert not [n for n in notes if n.startswith(codes)], notes
         rating = events.loc[events["action"] == "rate", "note"].iloc[-1].split(": ")[0]
         assert any(n.startswith(label(CallbackRating(rating), lang)) for n in notes)
+
+
+def test_the_map_draws_only_the_lines_in_focus_and_keys_every_colour(demo_store: Store) -> None:
+    frames = cobuild.load(demo_store, street_id=STREET)
+    live = frames.projects[frames.projects["status"] != ProjectStatus.CANCELLED.value]
+    need_id, unit_id = live.iloc[0][["need_id", "unit_id"]]
+    focus = cm.LinkFocus(needs=(need_id,))
+    page = cm.co_building_map(frames, TODAY, focus=focus, lang="en").get_root().render()
+    assert page.count('"project_id"') == int((live["need_id"] == need_id).sum())
+    by_unit = cm.co_building_map(frames, TODAY, focus=cm.LinkFocus(units=(unit_id,)))
+    assert by_unit.get_root().render().count('"project_id"') == (live["unit_id"] == unit_id).sum()
+    nothing = cm.co_building_map(frames, TODAY, focus=cm.LinkFocus()).get_root().render()
+    assert '"project_id"' not in nothing and cm.NEED_CLASS in nothing  # the dots stay
+    legend = cm.co_building_map(frames, TODAY, lang="en").get_root().render()
+    for status in live["status"].unique():  # every line colour drawn has its legend entry
+        colour = cm.LINK_COLORS[status]
+        assert any(f"border-top:3px {style} {colour}" in legend for style in ("solid", "dashed"))
+    assert t("co_building_page.map.legend_paired", "en") in legend

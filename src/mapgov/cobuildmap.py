@@ -57,6 +57,7 @@ from mapgov.places import display_name
 __all__ = [
     "COMMUNITY_CLASS",
     "COMPOUND_CLASS",
+    "EVERY_LINK",
     "HIGHLIGHT_CLASS",
     "LINK_CLASS",
     "LINK_COLORS",
@@ -65,6 +66,7 @@ __all__ = [
     "UNIT_CLASS",
     "WAIT_BREAKS",
     "WAIT_COLORS",
+    "LinkFocus",
     "ListFilter",
     "ListSpec",
     "candidate_table",
@@ -215,6 +217,7 @@ def _legend_html(lang: str) -> str:
     unit = dot.format(c=UNIT_COLOR, b="1px solid #fff")
     rows.append(f'<div><span style="{unit}"></span>{_esc(t(m + "legend_unit", lang))}</div>')
     for key, colour, style in (
+        ("legend_paired", LINK_COLORS["paired"], "dashed"),
         ("legend_active", LINK_COLORS["in_progress"], "dashed"),
         ("legend_done", LINK_COLORS["completed"], "solid"),
     ):
@@ -260,7 +263,7 @@ def _need_layer(needs: gpd.GeoDataFrame, highlight: int, lang: str) -> folium.Ge
     return folium.GeoJson(
         data,
         name=_esc(t(f"{_P}map.needs_layer", lang)),
-        marker=folium.CircleMarker(className=NEED_CLASS),
+        marker=folium.CircleMarker(className=NEED_CLASS, fill=True),
         style_function=_need_style,
         tooltip=_tooltip(["need", "kind", "status", "waiting"], lang),
     )
@@ -285,7 +288,7 @@ def _unit_layer(frames: CoFrames, lang: str) -> folium.GeoJson:
     return folium.GeoJson(
         data,
         name=_esc(t(f"{_P}map.units_layer", lang)),
-        marker=folium.CircleMarker(className=UNIT_CLASS),
+        marker=folium.CircleMarker(className=UNIT_CLASS, fill=True),
         style_function=_unit_style,
         tooltip=_tooltip(["unit", "unit_kind", "projects"], lang),
     )
@@ -320,12 +323,36 @@ def _link_layer(frames: CoFrames, links: gpd.GeoDataFrame, lang: str) -> folium.
     )
 
 
+@dataclass(frozen=True)
+class LinkFocus:
+    """Which projects the map draws as lines: those of the chosen needs or units, or all.
+
+    Every line at once crosses the street in a tangle; the page draws the lines of what the
+    user chose (a need being matched, a project or need opened) unless asked for all.
+    """
+
+    needs: tuple[str, ...] = ()
+    units: tuple[str, ...] = ()
+    every: bool = False
+
+    def pick(self, links: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """The rows of `links` (:func:`mapgov.cobuild.project_links`) in focus."""
+        if self.every:
+            return links
+        chosen = links["need_id"].isin(self.needs) | links["unit_id"].isin(self.units)
+        return links[chosen]
+
+
+EVERY_LINK: Final = LinkFocus(every=True)
+
+
 def co_building_map(
     frames: CoFrames,
     today: dt.date,
     *,
     community_id: str | None = None,
     statuses: Sequence[str] = _LINKED,
+    focus: LinkFocus = EVERY_LINK,
     highlight: int = 3,
     lang: str = "zh",
 ) -> folium.Map:
@@ -333,7 +360,8 @@ def co_building_map(
 
     Layers, bottom to top: community outlines (class :data:`COMMUNITY_CLASS`), compounds
     (:data:`COMPOUND_CLASS`), lines from units to the needs their projects serve
-    (:data:`LINK_CLASS`; dashed while the project runs, solid once completed), the resident
+    (:data:`LINK_CLASS`: purple and dashed once paired or claimed, orange and dashed while
+    the project runs, green and solid once completed; only those in `focus`), the resident
     units (:data:`UNIT_CLASS`) and the needs (:data:`NEED_CLASS`): open ones coloured by days
     waiting (:data:`WAIT_BREAKS`, :data:`WAIT_COLORS`), the `highlight` longest waiting drawn
     larger with a dark ring, the others grey. A legend and a layer control sit on the map.
@@ -348,6 +376,8 @@ def co_building_map(
         Show only this community's needs and projects (units and places stay, for context).
     statuses
         Project statuses drawn as lines (default: all but cancelled).
+    focus
+        Whose projects are drawn as lines (default: every project).
     highlight
         How many of the longest-waiting needs stand out.
     lang
@@ -385,7 +415,7 @@ def co_building_map(
             tooltip=_tooltip(["compound"], lang),
             className=COMPOUND_CLASS,
         ).add_to(fmap)
-    links = project_links(frames, statuses=list(statuses), community_id=community_id)
+    links = focus.pick(project_links(frames, statuses=list(statuses), community_id=community_id))
     if len(links):
         _link_layer(frames, links, lang).add_to(fmap)
     if len(frames.units):
@@ -497,8 +527,8 @@ def _column(
         return _labels(rows[col], enums[col] or CoopKind, lang)
     if col in _DATES:
         return [_day(v) for v in rows[col]]
-    if col == "days_waiting":
-        return list(rows[col].astype("Int64"))
+    if col == "days_waiting":  # a need not waiting shows an empty cell, never "None"
+        return [int(v) if pd.notna(v) else "" for v in rows[col]]
     return list(rows[col])
 
 

@@ -125,11 +125,36 @@ def _ctx_frames(ctx: CoView) -> cobuild.CoFrames:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _map(
-    path: str, version: int, *, street_id: str, community_id: str | None, day: dt.date, lang: str
+    path: str,
+    version: int,
+    *,
+    street_id: str,
+    community_id: str | None,
+    day: dt.date,
+    focus: cm.LinkFocus,
+    lang: str,
 ) -> folium.Map:
     """The map, pickled by the cache: every run gets an identical copy."""
     frames = _frames(path, version, street_id, None)
-    return cm.co_building_map(frames, day, community_id=community_id, lang=lang)
+    return cm.co_building_map(frames, day, community_id=community_id, focus=focus, lang=lang)
+
+
+def _focus(ctx: CoView, every: bool) -> cm.LinkFocus:
+    """The projects whose lines the map draws: those of the need being matched and of the
+    need or project opened in the record panel (as last chosen), or all when asked."""
+    if every:
+        return cm.EVERY_LINK
+    needs = [st.session_state.get(MATCH_NEED), st.session_state.get(record_key(CoEntity.NEED))]
+    units = []
+    project_id = st.session_state.get(record_key(CoEntity.PROJECT))
+    if project_id:
+        projects = _ctx_frames(ctx).projects.set_index("project_id")
+        if project_id in projects.index:
+            needs.append(projects.at[project_id, "need_id"])
+            units.append(projects.at[project_id, "unit_id"])
+    return cm.LinkFocus(
+        needs=tuple(sorted(str(n) for n in needs if n)), units=tuple(sorted(map(str, units)))
+    )
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -317,6 +342,7 @@ def map_view(ctx: CoView) -> None:
     if not (len(frames.communities) or len(frames.compounds) or len(frames.units)):
         st.info(t(_P + "no_places", ctx.lang))
         return
+    every = st.toggle(t(_P + "map.show_all_links", ctx.lang), key=_KEY.format("all_links"))
     path, version = ctx.store.identity()
     fmap = _map(
         path,
@@ -324,6 +350,7 @@ def map_view(ctx: CoView) -> None:
         street_id=ctx.street_id,
         community_id=ctx.community_id,
         day=ctx.today,
+        focus=_focus(ctx, every),
         lang=ctx.lang,
     )
     st_folium(
