@@ -65,7 +65,7 @@ class Editor:
 
     def saved(self) -> list[tuple[str, str]]:
         """(org, value) of every edit reported saved, in order."""
-        lines = self.log.read_text(encoding="utf-8").splitlines()
+        lines = self.log.read_text(encoding="utf-8").split("\n")[:-1]  # whole lines only
         return [(p[1], p[2]) for line in lines if (p := line.split())[0] == "saved"]
 
     def wait_for(self, count: int, timeout: float = 60) -> None:
