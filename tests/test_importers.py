@@ -18,6 +18,7 @@ from shapely.geometry import Point, Polygon, box
 
 from mapgov.cli import main
 from mapgov.errors import DataFileError, StoreError, ValidationError
+from mapgov.i18n import error_text
 from mapgov.importers import (
     apply_mapping,
     backup,
@@ -289,9 +290,12 @@ def test_refused_import_leaves_the_database_byte_for_byte(store: Store) -> None:
     digest = _sha(store.path)
     b = store.read("building").iloc[:3].copy()
     b["compound_id"] = "NOWHERE"  # breaks a reference: issues and zones point at buildings
-    with pytest.raises(StoreError, match="foreign keys"):
+    with pytest.raises(StoreError, match="foreign keys do not hold") as refused:
         import_layers(store, {"building": b})
     assert _sha(store.path) == digest
+    said = error_text(refused.value, "zh")  # which records, naming what they lack
+    assert "条楼栋记录指向不存在的小区" in said, said
+    assert f"{b['building_id'].iloc[0]} → NOWHERE" in said
 
 
 def test_export_backup_and_restore(store: Store, tmp_path: Path) -> None:

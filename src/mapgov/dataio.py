@@ -1,5 +1,11 @@
-"""What the data page does besides importing: who may do it, exports with personal data
-masked, backups as bytes, and the column mappings remembered between imports.
+"""What the data page does around its imports: who may do them, uploads as files that do not
+outlive the work, exports with personal data masked, backups as bytes, restores, and the
+column mappings remembered between imports.
+
+Uploads: the readers take a path, so an upload is written to a private folder
+(``mapgov-upload-*`` under the system's temporary directory) for as long as one step reads it
+(:func:`upload_file`) and removed when the step ends, whatever its outcome: residents' ledgers
+do not stay on the server's disk, and a refused upload leaves nothing behind.
 
 Rights: only an administrator imports, restores or takes a full backup (a backup holds every
 resident's name and phone). Everyone may export a table; residents' names and phones in it are
@@ -8,19 +14,22 @@ masked (``张**`` / ``138****5678``) whoever asks, since an exported file leaves
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import sqlite3
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Final
+from typing import Final, Protocol, TypeVar
 
 import pandas as pd
 
 from mapgov.errors import PermissionDeniedError, ValidationError
 from mapgov.exports import FORMATS, frame_bytes
 from mapgov.i18n import t
-from mapgov.importers.load import backup
+from mapgov.importers.load import backup, restore
 from mapgov.importers.mapping import load_mapping, save_mapping
+from mapgov.importers.plan import LayerPlan, plan_layer
 from mapgov.model import Role
 from mapgov.privacy import mask_name, mask_phone
 from mapgov.store import TABLES, Store
@@ -32,15 +41,20 @@ __all__ = [
     "EXPORT_FORMATS",
     "EXPORT_TABLES",
     "PERSONAL",
+    "Upload",
     "backup_bytes",
     "can_manage",
     "export_bytes",
     "export_choice",
     "mapping_path",
     "masked",
+    "plan_upload",
+    "read_upload",
     "remember_mapping",
     "remembered_mapping",
     "require_manager",
+    "restore_upload",
+    "upload_file",
 ]
 
 # table -> column -> how it is masked in an export
@@ -66,6 +80,19 @@ EXPORT_MIME: Final = {**FORMATS, ".gpkg": "application/geopackage+sqlite3"}
 EXCEL_ROWS: Final = 1_048_575
 """Data rows an Excel sheet holds (1,048,576 rows, one of them the header)."""
 MAPPING_FILE: Final = "mappings.json"
+UPLOAD_PREFIX: Final = "mapgov-upload-"
+T = TypeVar("T")
+
+
+class Upload(Protocol):
+    """An uploaded file as Streamlit hands it over (``UploadedFile``, a ``BytesIO``): its
+    name as the user's computer called it, and its bytes."""
+
+    name: str
+
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+
+    def read(self, size: int | None = -1, /) -> bytes: ...
 
 
 def export_choice(table: str, rows: int, lang: str) -> str:
@@ -195,3 +222,49 @@ def remember_mapping(store: Store, table: str, mapping: dict[str, str]) -> Path:
     path = mapping_path(store)
     save_mapping(path, table, mapping)
     return path
+
+
+@contextlib.contextmanager
+def upload_file(upload: Upload) -> Iterator[Path]:
+    """The upload as a file under its own name (messages name it) in a private temporary
+    folder, for the block; the folder is removed when the block ends, whatever happens."""
+    with tempfile.TemporaryDirectory(prefix=UPLOAD_PREFIX, ignore_cleanup_errors=True) as folder:
+        path = Path(folder) / (Path(str(upload.name)).name or "upload")
+        upload.seek(0)
+        with path.open("wb") as out:
+            shutil.copyfileobj(upload, out, 1 << 20)  # in pieces: no second copy in memory
+        upload.seek(0)
+        yield path
+
+
+def read_upload(upload: Upload, read: Callable[[Path], T]) -> T:
+    """What `read` makes of the upload (a layer's columns, a table), the file gone after."""
+    with upload_file(upload) as path:
+        return read(path)
+
+
+def plan_upload(
+    store: Store,
+    upload: Upload,
+    table: str,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    crs: str | None = None,
+    shift: str | None = None,
+    layer: str | None = None,
+) -> LayerPlan:
+    """The checked plan of an uploaded layer (:func:`mapgov.importers.plan.plan_layer`),
+    naming the upload by its own name; the file is gone after, the plan keeps what landing
+    needs."""
+    with upload_file(upload) as path:
+        plan = plan_layer(store, path, table, mapping=mapping, crs=crs, shift=shift, layer=layer)
+    plan.path = path.name  # a server's folder in no message and no record
+    return plan
+
+
+def restore_upload(upload: Upload, db: Path, user: User | None) -> Path:
+    """Restore the database `db` from an uploaded backup (administrators only; see
+    :func:`mapgov.importers.restore`); the uploaded copy is removed whatever the outcome."""
+    require_manager(user, "restore")
+    with upload_file(upload) as path:
+        return restore(path, db)

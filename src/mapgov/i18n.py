@@ -284,7 +284,7 @@ def error_text(err: Exception, lang: str = DEFAULT_LANG) -> str:
                 params[name] = str(value.value)
         elif name == "field" and f"issue_field.{value}" in catalogue(lang):
             params[name] = t(f"issue_field.{value}", lang)
-        elif name == "table" and f"data_page.export_name.{value}" in catalogue(lang):
+        elif name in ("table", "parent") and f"data_page.export_name.{value}" in catalogue(lang):
             params[name] = t(f"data_page.export_name.{value}", lang)
         elif name == "path" and value:
             params[name] = PurePath(str(value)).name  # the file, not the server's folders

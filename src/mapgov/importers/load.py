@@ -1,9 +1,11 @@
-"""Landing an import, exporting layers, backing up and restoring the database.
+"""Landing an import, backing up and restoring the database.
 
-An import replaces whole layers and lands as one new database file: every current table is
-read, the imported layers take the place of the old ones, and the complete database is written
-beside the old one and renamed over it only when it is whole and its foreign keys hold
-(:func:`mapgov.store.write_database`). Until then, the previous data stays as it was.
+An import replaces whole layers in one write transaction on the live database, which commits
+only if every foreign key holds (:func:`mapgov.store.replace.replace_tables`); a restore puts a
+checked backup's rows in place of every table the same way, and only if nobody saved an edit
+since it began (:func:`mapgov.store.replace.restore_database`). Neither swaps in a copy of the
+database, so an edit saved while they run is never lost; until they commit, the previous data
+stays as it was.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import pandas as pd
 
 from mapgov.errors import DataFileError, StoreError
 from mapgov.model import SCHEMA_VERSION
-from mapgov.store import TABLES, Store, open_store, write_database
+from mapgov.store import TABLES, Store, open_store
+from mapgov.store.replace import Mark, high_water, replace_tables, restore_database
 from mapgov.store.sqlite import database_problems, fault_of
 
 __all__ = ["backup", "import_layers", "restore"]
@@ -31,36 +34,30 @@ def import_layers(
     source: str = "import",
     meta: Mapping[str, str] | None = None,
 ) -> Store:
-    """Replace whole layers (e.g. "facility", "road") in one step; all or nothing.
+    """Replace whole layers (e.g. "facility", "road") in one transaction; all or nothing.
 
-    The database's ``meta`` is kept (with ``last_import`` = `source`), unless `meta` is given:
-    then it replaces the old description (generator, seed, as-of day ...) because the data is
-    no longer what it says, e.g. an OpenStreetMap street imported over the demo.
+    Every other table, and every edit saved while the import runs, is kept. The database's
+    ``meta`` is kept (with ``last_import`` = `source`), unless `meta` is given: then it
+    replaces the old description (generator, seed, as-of day ...) because the data is no
+    longer what it says, e.g. an OpenStreetMap street imported over the demo.
 
     Raises
     ------
     StoreError
-        If the result would break a reference (e.g. a building whose compound is gone); the
-        database is then exactly as it was.
+        If the result would break a reference (e.g. a building whose compound is gone), or the
+        database is busy; the database is then exactly as it was.
     """
     tables: dict[str, pd.DataFrame] = {}
     for spec in TABLES:
-        if spec.name == "meta":
+        if spec.name == "meta" or spec.name not in layers:
             continue
-        if spec.name in layers:
-            frame = layers[spec.name]
-            keep = [c for c in spec.column_names if c in frame.columns and c != "geom"]
-            frame = frame[[*keep, frame.geometry.name]] if spec.has_geometry else frame[keep]
-            if spec.name == "road" and "road_id" not in frame.columns:
-                frame = frame.assign(road_id=range(1, len(frame) + 1))
-            tables[spec.name] = frame
-        else:
-            tables[spec.name] = store.read(spec.name)
-    old = store.meta() if meta is None else dict(meta)
-    new = {k: v for k, v in old.items() if k not in ("schema_version", "data_version")}
-    new["data_version"] = str(store.data_version() + 1)
-    new["last_import"] = source
-    write_database(store.path, tables, new)
+        frame = layers[spec.name]
+        keep = [c for c in spec.column_names if c in frame.columns and c != "geom"]
+        frame = frame[[*keep, frame.geometry.name]] if spec.has_geometry else frame[keep]
+        if spec.name == "road" and "road_id" not in frame.columns:
+            frame = frame.assign(road_id=range(1, len(frame) + 1))
+        tables[spec.name] = frame
+    replace_tables(store.path, tables, source=source, meta=meta)
     return open_store(store.path)
 
 
@@ -89,10 +86,30 @@ def backup(store: Store, path: Path) -> Path:
     return path
 
 
+def _live_mark(target: Path) -> Mark | None:
+    """Where the live database stands (:func:`mapgov.store.replace.high_water`); None when
+    there is no mapgov database of this version at `target` (missing, damaged, another
+    schema), which no one can be editing."""
+    try:
+        return high_water(open_store(target).path)
+    except StoreError as err:
+        if err.key in ("error.store.busy", "error.store.full", "error.store.io"):
+            raise
+        return None
+
+
 def restore(backup_path: Path, target: Path) -> Path:
     """Put a backup in place of the database at `target`, after checking it is a whole mapgov
     database of this schema version (:func:`mapgov.store.sqlite.database_problems`: schema,
-    integrity, foreign keys); the target is untouched otherwise."""
+    integrity, foreign keys); the target is untouched otherwise.
+
+    A live database gets the backup's rows in one transaction, and only if no edit was saved
+    in it after the restore began (:func:`mapgov.store.replace.restore_database`): an edit
+    saved meanwhile refuses the restore (:class:`~mapgov.errors.StaleEditError`) rather than
+    vanish. A missing or unreadable database is replaced by a copy of the file.
+    """
+    target = Path(target)
+    since = _live_mark(target)  # before the checks: an edit saved while they run counts
     backup_path = Path(backup_path)
     try:
         version = int(open_store(backup_path).meta()["schema_version"])
@@ -110,10 +127,15 @@ def restore(backup_path: Path, target: Path) -> Path:
         raise DataFileError(
             backup_path, msg, key="error.restore.not_whole", problems="; ".join(problems)
         )
-    target = Path(target)
+    if since is not None:
+        restore_database(target, backup_path, since=since)
+        return target
     tmp = target.with_name(f".{target.name}.restore")
-    shutil.copyfile(backup_path, tmp)
-    for suffix in ("-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
-    tmp.replace(target)
+    try:
+        shutil.copyfile(backup_path, tmp)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
     return target

@@ -58,7 +58,15 @@ from mapgov.importers.validate import CHINA
 from mapgov.model import FacilityKind, RoadKind
 from mapgov.store import TABLES, open_store, write_database
 
-__all__ = ["SUFFIXES", "OsmReport", "TagTable", "import_osm", "load_tag_table", "read_osm"]
+__all__ = [
+    "SUFFIXES",
+    "OsmReport",
+    "TagTable",
+    "import_osm",
+    "land_osm",
+    "load_tag_table",
+    "read_osm",
+]
 
 SUFFIXES: Final = (".osm.pbf", ".pbf", ".osm", ".osm.gz", ".osm.bz2")
 _KEYS: Final = (
@@ -1157,16 +1165,30 @@ def import_osm(
         places the extract no longer has. The database is then byte for byte as it was.
     """
     layers, report = read_osm(path, street_name=street_name, tags=tags)
-    if dry_run:
-        return report
+    if not dry_run:
+        land_osm(layers, db, source=f"osm:{Path(path).name}", replace=replace)
+    return report
+
+
+def land_osm(
+    layers: Mapping[str, pd.DataFrame], db: Path | str, *, source: str, replace: bool = False
+) -> None:
+    """Land the tables :func:`read_osm` made (the data page keeps them between its check and
+    its import, so the extract need not stay on disk) in the database `db`, as
+    :func:`import_osm` does; `source` is recorded as the database's ``source``.
+
+    Raises
+    ------
+    StoreError
+        As :func:`import_osm`.
+    """
     db = Path(db)
     produced = dict(layers)
     produced["gate"] = _empty("gate")
-    source = f"osm:{Path(path).name}"
     if not db.exists():
         tables = {s.name: produced.get(s.name, _empty(s.name)) for s in TABLES if s.name != "meta"}
         write_database(db, tables, {"generator": "mapgov import osm", "source": source})
-        return report
+        return
     store = open_store(db)
     if replace:  # every table starts afresh but the audit log, which is never erased
         for spec in TABLES:
@@ -1186,4 +1208,3 @@ def import_osm(
             "from the extract (make a backup first: mapgov backup)"
         )
         raise StoreError(msg) from err
-    return report

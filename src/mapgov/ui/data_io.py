@@ -5,11 +5,14 @@ Every import runs in two steps the user sees: **check** (read, map columns, repr
 against the street; the plan is kept in the session and shown as a preview map and a list of
 problems naming file, row and field) and **import** (only a plan without errors; one
 transaction). Only administrators import, back up and restore (:mod:`mapgov.dataio`).
+
+An upload is on the server's disk only while one step reads it (:func:`mapgov.dataio.upload_file`);
+the session keeps what was read (columns, the checked plan) until the import lands or the
+upload is removed, and a landed import empties its uploader, so Streamlit lets the bytes go.
 """
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -22,10 +25,10 @@ import streamlit as st
 from mapgov import clock, dataio, layers
 from mapgov.errors import MapgovError
 from mapgov.i18n import error_text, t
-from mapgov.importers import guess_mapping, list_layers, read_layer, read_table, restore
+from mapgov.importers import guess_mapping, list_layers, read_layer, read_table
 from mapgov.importers.mapping import FIELDS, REQUIRED
-from mapgov.importers.osm import import_osm, read_osm
-from mapgov.importers.plan import LAYER_TABLES, LayerPlan, land_layer, plan_layer
+from mapgov.importers.osm import land_osm, read_osm
+from mapgov.importers.plan import LAYER_TABLES, LayerPlan, land_layer
 from mapgov.importers.read import SUFFIXES
 from mapgov.importers.tables import TABLE_KINDS, TablePlan, land_table, plan_table
 from mapgov.importers.validate import Problem
@@ -48,9 +51,8 @@ __all__ = [
 _NONE: Final = ""  # "no column" in a mapping picker
 _PLAN: Final = "data_io.plan.{}"
 _FLASH: Final = "data_io.flash"
-_UPLOADS: Final = "data_io.uploads"
-_SAVED: Final = "data_io.saved"
-_READ: Final = "data_io.read"
+_READ: Final = "data_io.read.{}"
+_ROUND: Final = "data_io.round.{}"  # a section's landed imports: each starts with no upload
 T = TypeVar("T")
 PREVIEW_HEIGHT: Final = 420
 
@@ -95,36 +97,40 @@ def flash() -> None:
         st.success(message, icon=":material/check_circle:")
 
 
-def _saved_upload(upload: object) -> Path:
-    """An uploaded file saved under its own name (the messages name it) in a private folder,
-    once per upload: the page reruns on every widget change, the file does not change."""
-    folder = st.session_state.get(_UPLOADS)
-    if folder is None or not Path(folder).is_dir():
-        folder = tempfile.mkdtemp(prefix="mapgov-upload-")
-        st.session_state[_UPLOADS] = folder
-    name = Path(str(getattr(upload, "name", "upload"))).name or "upload"
-    path = Path(folder) / name
-    saved = st.session_state.setdefault(_SAVED, {})
-    if saved.get(str(path)) != _upload_id(upload) or not path.is_file():
-        path.write_bytes(upload.getvalue())  # type: ignore[attr-defined]
-        saved[str(path)] = _upload_id(upload)
-    return path
+def _uploader(label: str, types: list[str], section: str) -> dataio.Upload | None:
+    """The section's file uploader; it comes back empty after the section's import or
+    restore landed (a new key), so the session holds no upload once the work is done."""
+    round_ = st.session_state.get(_ROUND.format(section), 0)
+    return st.file_uploader(  # type: ignore[no-any-return]
+        label, type=types, key=f"{section}.file.{round_}"
+    )
+
+
+def _forget(section: str) -> None:
+    """Nothing of the section's last upload is kept: its checked plan, what was read."""
+    st.session_state.pop(_PLAN.format(section), None)
+    st.session_state.pop(_READ.format(section), None)
+
+
+def _done(section: str) -> None:
+    """The section's work landed: forget the upload and empty the uploader."""
+    _forget(section)
+    st.session_state[_ROUND.format(section)] = st.session_state.get(_ROUND.format(section), 0) + 1
 
 
 def _read_once(
-    upload: object, read: Callable[[Path], T], part: str | None = None
-) -> tuple[Path, T]:
-    """The saved upload and what `read` makes of it, computed once per upload, reader and
-    `part` (a layer's name) (reading a large layer on every rerun would make each click wait
-    for it)."""
-    path = _saved_upload(upload)
-    cache = st.session_state.setdefault(_READ, {})
+    section: str, upload: dataio.Upload, read: Callable[[Path], T], part: str | None = None
+) -> T:
+    """What `read` makes of the section's upload, computed once per upload, reader and `part`
+    (a layer's name) (reading a large layer on every rerun would make each click wait for
+    it); the file written for it is gone when it returns."""
+    cache = st.session_state.setdefault(_READ.format(section), {})
     key = (_upload_id(upload), read.__name__, part)
     if key not in cache:
         if not any(k[0] == key[0] for k in cache):
             cache.clear()  # one upload at a time is enough to keep
-        cache[key] = read(path)
-    return path, cache[key]
+        cache[key] = dataio.read_upload(upload, read)
+    return cache[key]  # type: ignore[no-any-return]
 
 
 def _layer_columns(path: Path, layer: str | None = None) -> list[str]:
@@ -199,14 +205,13 @@ def import_layer_section(ctx: DataView) -> None:
         format_func=lambda name: t(f"data_page.table.{name}", lang),
         key=f"{key}.table",
     )
-    upload = right.file_uploader(
-        t("data_page.upload_layer", lang),
-        type=[s.lstrip(".") for s in SUFFIXES],
-        key=f"{key}.file",
-    )
+    with right:
+        upload = _uploader(
+            t("data_page.upload_layer", lang), [s.lstrip(".") for s in SUFFIXES], key
+        )
     if upload is None:
         st.caption(t("data_page.layer_help", lang))
-        st.session_state.pop(_PLAN.format(key), None)
+        _forget(key)
         return
     with st.expander(t("data_page.coordinates", lang)):
         crs = st.text_input(t("data_page.crs", lang), key=f"{key}.crs", placeholder="EPSG:4490")
@@ -218,7 +223,7 @@ def import_layer_section(ctx: DataView) -> None:
             key=f"{key}.shift",
         )
     try:
-        path, names = _read_once(upload, list_layers)
+        names = _read_once(key, upload, list_layers)
         layer = None
         if len(names) > 1:  # a GeoPackage of several layers: say which one is read
             layer = st.selectbox(t("data_page.layer_pick", lang), names, key=f"{key}.layer")
@@ -226,7 +231,7 @@ def import_layer_section(ctx: DataView) -> None:
         def columns_of(p: Path) -> list[str]:
             return _layer_columns(p, layer)
 
-        path, columns = _read_once(upload, columns_of, layer)
+        columns = _read_once(key, upload, columns_of, layer)
     except MapgovError as err:
         st.error(error_text(err, lang), icon=":material/error:")
         return
@@ -237,8 +242,8 @@ def import_layer_section(ctx: DataView) -> None:
     remember = st.checkbox(t("data_page.remember", lang), value=True, key=f"{key}.remember")
     if st.button(t("data_page.check", lang), key=f"{key}.check", type="secondary"):
         try:
-            plan = plan_layer(ctx.store, path, table, mapping=mapping, crs=crs or None,
-                              shift=shift or None, layer=layer)  # fmt: skip
+            plan = dataio.plan_upload(ctx.store, upload, table, mapping=mapping, crs=crs or None,
+                                      shift=shift or None, layer=layer)  # fmt: skip
         except MapgovError as err:
             st.error(error_text(err, lang), icon=":material/error:")
             return
@@ -285,7 +290,7 @@ def _layer_report(ctx: DataView, plan: LayerPlan) -> None:
         except MapgovError as err:
             st.error(error_text(err, lang), icon=":material/error:")
             return
-        st.session_state.pop(_PLAN.format("layer"), None)
+        _done("layer")
         st.session_state[_FLASH] = t(
             "data_page.imported", lang, rows=store.counts().get(plan.table, 0),
             table=t(f"data_page.table.{plan.table}", lang), file=Path(plan.path).name,
@@ -307,15 +312,14 @@ def import_table_section(ctx: DataView) -> None:
         format_func=lambda k: t(f"data_page.kind.{k}", lang),
         key=f"{key}.kind",
     )
-    upload = right.file_uploader(
-        t("data_page.upload_table", lang), type=["csv", "txt", "xlsx"], key=f"{key}.file"
-    )
+    with right:
+        upload = _uploader(t("data_page.upload_table", lang), ["csv", "txt", "xlsx"], key)
     if upload is None:
         st.caption(t(f"data_page.kind_help.{kind}", lang))
-        st.session_state.pop(_PLAN.format(key), None)
+        _forget(key)
         return
     try:
-        path, frame = _read_once(upload, read_table)
+        frame = _read_once(key, upload, read_table)
     except MapgovError as err:
         st.error(error_text(err, lang), icon=":material/error:")
         return
@@ -325,7 +329,7 @@ def import_table_section(ctx: DataView) -> None:
     remember = st.checkbox(t("data_page.remember", lang), value=True, key=f"{key}.remember")
     if st.button(t("data_page.check", lang), key=f"{key}.check"):
         try:
-            plan = plan_table(ctx.store, frame, kind, path=path, mapping=mapping)
+            plan = plan_table(ctx.store, frame, kind, path=upload.name, mapping=mapping)
         except MapgovError as err:
             st.error(error_text(err, lang), icon=":material/error:")
             return
@@ -376,7 +380,7 @@ def _table_report(ctx: DataView, plan: TablePlan) -> None:
         except MapgovError as err:
             st.error(error_text(err, lang), icon=":material/error:")
             return
-        st.session_state.pop(_PLAN.format("table"), None)
+        _done("table")
         st.session_state[_FLASH] = t(
             f"data_page.landed.{plan.kind}", lang, rows=written, file=Path(plan.path).name
         )
@@ -389,26 +393,24 @@ def osm_section(ctx: DataView) -> None:
     lang = ctx.lang
     if _refuse_unless_manager(ctx):
         return
-    upload = st.file_uploader(
-        t("data_page.upload_osm", lang), type=["pbf", "osm", "gz", "bz2"], key="osm.file"
-    )
+    upload = _uploader(t("data_page.upload_osm", lang), ["pbf", "osm", "gz", "bz2"], "osm")
     if upload is None:
         st.caption(t("data_page.osm_help", lang))
-        st.session_state.pop(_PLAN.format("osm"), None)
+        _forget("osm")
         return
     if st.button(t("data_page.check", lang), key="osm.check"):
         try:
-            path = _saved_upload(upload)
             with st.spinner(t("data_page.reading", lang)):
-                tables, report = read_osm(path)
+                tables, report = dataio.read_upload(upload, read_osm)
         except MapgovError as err:
             st.error(error_text(err, lang), icon=":material/error:")
             return
-        st.session_state[_PLAN.format("osm")] = (_upload_id(upload), (path, tables, report))
+        found = (Path(upload.name).name, tables, report)
+        st.session_state[_PLAN.format("osm")] = (_upload_id(upload), found)
     upload_id, found = st.session_state.get(_PLAN.format("osm"), (None, None))
     if found is None or upload_id != _upload_id(upload):
         return
-    path, tables, report = found
+    file_name, tables, report = found
     counts = report.counts
     cells = st.columns(5)
     for cell, name in zip(cells, ("community", "compound", "building", "road", "facility"),
@@ -428,14 +430,14 @@ def osm_section(ctx: DataView) -> None:
     if st.button(t("data_page.confirm", lang), type="primary", key="osm.confirm"):
         try:
             with st.spinner(t("data_page.importing", lang)):
-                import_osm(path, Path(ctx.view.db), replace=replace)
+                land_osm(tables, Path(ctx.view.db), source=f"osm:{file_name}", replace=replace)
         except MapgovError as err:
             st.error(error_text(err, lang), icon=":material/error:")
             return
-        st.session_state.pop(_PLAN.format("osm"), None)
+        _done("osm")
         st.cache_data.clear()  # every place changed
         st.session_state[_FLASH] = t(
-            "data_page.osm_landed", lang, file=Path(path).name,
+            "data_page.osm_landed", lang, file=file_name,
             buildings=counts.get("building", 0), compounds=counts.get("compound", 0),
         )  # fmt: skip
         st.rerun()
@@ -506,20 +508,19 @@ def backup_section(ctx: DataView) -> None:
     )
     st.markdown(f"**{t('data_page.restore', lang)}**")
     st.caption(t("data_page.restore_help", lang))
-    upload = st.file_uploader(
-        t("data_page.upload_backup", lang), type=["sqlite", "db"], key="restore.file"
-    )
+    upload = _uploader(t("data_page.upload_backup", lang), ["sqlite", "db"], "restore")
     if upload is None:
         return
     sure = st.checkbox(t("data_page.restore_sure", lang), key="restore.sure")
     if st.button(t("data_page.restore_now", lang), type="primary", disabled=not sure,
                  key="restore.go"):  # fmt: skip
         try:
-            dataio.require_manager(ctx.user, "restore")
-            restore(_saved_upload(upload), Path(ctx.view.db))
+            with st.spinner(t("data_page.restoring", lang)):
+                dataio.restore_upload(upload, Path(ctx.view.db), ctx.user)
         except MapgovError as err:
             st.error(error_text(err, lang), icon=":material/error:")
             return
+        _done("restore")
         st.cache_data.clear()  # the backup may carry a data version already cached
         st.session_state[_FLASH] = t("data_page.restored", lang, file=upload.name)
         st.rerun()

@@ -1,0 +1,249 @@
+"""Replacing whole tables of a database in use: an import's layers, or every table from a backup.
+
+Both happen in one write transaction on the live file (``BEGIN IMMEDIATE``), never by building
+a copy and renaming it over the database: a copy read before an edit and swapped in after it
+loses that edit (issue 16: 142 of 185 saved party edits vanished from the append-only
+``change_log`` while an import ran). Inside the transaction other programs go on reading the
+old data, and an edit saved at the same time either commits before the transaction starts (an
+import keeps it; a restore that began before it refuses, see :func:`restore_database`) or
+waits for the lock and lands on the new data. A failure rolls everything back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from mapgov.errors import StaleEditError, StoreError
+from mapgov.store import sqlite as backend
+from mapgov.store.build import check_tables, insert_frame
+from mapgov.store.schema import APPEND_ONLY, TABLES, TRIGGERS, Table, table
+
+__all__ = ["Mark", "high_water", "replace_tables", "restore_database"]
+
+Mark = tuple[int, ...]
+"""Where a database stands: its ``data_version`` (bumped by every edit a page shows) and the
+last row of each append-only history (``issue_event``, ``change_log``, ``co_event``,
+``audit_log``). Any saved edit moves it."""
+
+_MARK_SQL = "SELECT (SELECT CAST(value AS INTEGER) FROM {db}meta WHERE key = 'data_version'), " + (
+    ", ".join(f"(SELECT COALESCE(MAX(rowid), 0) FROM {{db}}{name})" for name in APPEND_ONLY)
+)
+_TRIGGER = re.compile(r"CREATE TRIGGER (\w+) BEFORE \w+ ON (\w+)")
+_REFERENCE = re.compile(r"REFERENCES (\w+) \((\w+)\)")
+_EXAMPLES = 3
+_COUNTED = ("schema_version", "data_version")  # meta keys an import never takes from a file
+
+
+def high_water(path: Path) -> Mark:
+    """The :data:`Mark` of the database at `path`, read in one statement (one snapshot)."""
+    with _connection(path) as con:
+        return _mark(con)
+
+
+def _mark(con: sqlite3.Connection, db: str = "") -> Mark:
+    row = con.execute(_MARK_SQL.format(db=db)).fetchone()
+    return tuple(int(v or 0) for v in row)
+
+
+@contextlib.contextmanager
+def _connection(path: Path, attach: Path | None = None) -> Iterator[sqlite3.Connection]:
+    """A connection to `path` (foreign keys off: the callers check them once at the end),
+    `attach` attached read-only as ``bak``; SQLite's and the disk's faults as a
+    :class:`StoreError` that says what to do."""
+    try:
+        con = sqlite3.connect(
+            Path(path).resolve().as_uri(),
+            uri=True,
+            timeout=backend.BUSY_TIMEOUT_S,
+            isolation_level=None,  # BEGIN, COMMIT and ROLLBACK as written here
+        )
+        try:
+            con.execute("PRAGMA foreign_keys = OFF")
+            if attach is not None:  # ATTACH cannot be run inside a transaction
+                con.execute(
+                    "ATTACH DATABASE ? AS bak", (f"{Path(attach).resolve().as_uri()}?mode=ro",)
+                )
+            yield con
+        finally:
+            con.close()
+    except sqlite3.OperationalError as err:
+        fault = backend.fault_of(err, Path(path))
+        if fault is None:
+            raise
+        raise fault from err
+
+
+@contextlib.contextmanager
+def _writing(con: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction, taken at once (another writer waits, readers go on): committed
+    if the block ends normally, rolled back otherwise."""
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+@contextlib.contextmanager
+def _histories_open(con: sqlite3.Connection, names: Sequence[str]) -> Iterator[None]:
+    """The append-only triggers of the tables `names` dropped for the block and made again,
+    word for word, at its end (inside the same transaction: nobody sees them missing)."""
+    dropped = [
+        (m.group(1), sql)
+        for sql in TRIGGERS
+        if (m := _TRIGGER.match(sql)) is not None and m.group(2) in names
+    ]
+    for name, _ in dropped:
+        con.execute(f"DROP TRIGGER IF EXISTS {name}")
+    yield
+    for _, sql in dropped:
+        con.execute(sql)
+
+
+def _references(spec: Table) -> list[tuple[str, str]]:
+    """(column, parent table) of each foreign key of `spec`."""
+    return [(col, m.group(1)) for col, ddl in spec.columns if (m := _REFERENCE.search(ddl))]
+
+
+def _check_references(con: sqlite3.Connection, replaced: Sequence[str]) -> None:
+    """Refuse (roll back) if a record of a replaced table, or one pointing into it, names a
+    parent that is not there, saying which records and which parents."""
+    for spec in TABLES:
+        refs = _references(spec)
+        if spec.name not in replaced and not any(p in replaced for _, p in refs):
+            continue
+        bad = con.execute(f"PRAGMA foreign_key_check({spec.name})").fetchall()
+        if not bad:
+            continue
+        parent = bad[0][2]
+        column = next(c for c, p in refs if p == parent)
+        key = spec.column_names[0]
+        rowids = [row[1] for row in bad if row[2] == parent][:_EXAMPLES]
+        named = con.execute(
+            f"SELECT {key}, {column} FROM {spec.name} WHERE rowid IN "
+            f"({', '.join('?' * len(rowids))})",
+            rowids,
+        ).fetchall()
+        examples = ", ".join(f"{k} → {v}" for k, v in named)
+        msg = (
+            f"foreign keys do not hold: {len(bad):,} {spec.name} record(s) would name a "
+            f"{parent} that is not there (e.g. {examples}); nothing was imported"
+        )
+        raise StoreError(
+            msg,
+            key="error.import.broken_refs",
+            table=spec.name,
+            parent=parent,
+            count=len(bad),
+            examples=examples,
+        )
+
+
+def _bump(con: sqlite3.Connection, to: int | None = None) -> None:
+    if to is None:
+        con.execute(
+            "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
+            "WHERE key = 'data_version'"
+        )
+    else:
+        con.execute("UPDATE meta SET value = ? WHERE key = 'data_version'", (str(to),))
+
+
+def replace_tables(
+    path: Path,
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    source: str,
+    meta: Mapping[str, str] | None = None,
+) -> None:
+    """Replace the rows of each table in `tables` with its frame, in one transaction on the
+    live database at `path`; every other table, and every edit saved meanwhile, is kept.
+
+    ``meta`` gets ``last_import`` = `source`; when `meta` is given it also replaces the old
+    description (everything but ``schema_version`` and ``data_version``). ``data_version``
+    goes one up.
+
+    Raises
+    ------
+    StoreError
+        If a table is wrong (naming table, row and field), a reference would break (naming the
+        records, key ``error.import.broken_refs``), or the database is busy or cannot be
+        written. Nothing is changed then.
+    """
+    check_tables(tables)
+    names = [spec.name for spec in TABLES if spec.name in tables and spec.name != "meta"]
+    with _connection(path) as con, _writing(con):
+        with _histories_open(con, names):
+            for name in names:
+                con.execute(f"DELETE FROM {name}")
+                try:
+                    insert_frame(con, table(name), tables[name])
+                except sqlite3.IntegrityError as err:
+                    msg = f"table {name}: {err}; nothing was imported"
+                    raise StoreError(msg) from err
+        if meta is not None:
+            con.execute("DELETE FROM meta WHERE key NOT IN ('schema_version', 'data_version')")
+            con.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [
+                    (k, str(v))
+                    for k, v in meta.items()
+                    if k not in ("schema_version", "data_version")
+                ],
+            )
+        con.execute(
+            "INSERT INTO meta (key, value) VALUES ('last_import', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (source,),
+        )
+        _bump(con)
+        _check_references(con, names)
+    with contextlib.suppress(sqlite3.Error), _connection(path) as con:
+        con.execute("PRAGMA optimize")  # the planner's statistics of the new rows
+
+
+def restore_database(path: Path, backup: Path, *, since: Mark) -> None:
+    """Put every row of the checked mapgov database `backup` in place of those of the live
+    database at `path`, in one transaction, if the live database still stands at `since`
+    (:func:`high_water`, read when the restore began).
+
+    The restored ``data_version`` is above both the backup's and the replaced one's, so no
+    page keeps showing what it cached before.
+
+    Raises
+    ------
+    StaleEditError
+        If an edit was saved in the live database after `since` (it would be lost): nothing
+        is restored (key ``error.restore.changed``).
+    StoreError
+        If the database is busy or cannot be written; nothing is changed then.
+    """
+    names = [spec.name for spec in TABLES]
+    with _connection(path, attach=backup) as con, _writing(con):
+        now = _mark(con)
+        if now != tuple(since):
+            msg = (
+                "the database changed while the restore was being checked (an edit was saved "
+                "after the restore began); nothing was restored, so nothing is lost: restore "
+                "again to replace that edit too, or take a new backup first to keep it"
+            )
+            raise StaleEditError(msg, key="error.restore.changed")
+        restored = _mark(con, "bak.")[0]
+        with _histories_open(con, names):
+            for spec in TABLES:
+                cols = ", ".join(spec.column_names)
+                con.execute(f"DELETE FROM main.{spec.name}")
+                con.execute(
+                    f"INSERT INTO main.{spec.name} ({cols}) SELECT {cols} FROM bak.{spec.name}"
+                )
+        _bump(con, to=max(now[0], restored) + 1)
+    with contextlib.suppress(sqlite3.Error), _connection(path) as con:
+        con.execute("PRAGMA optimize")
