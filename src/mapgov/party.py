@@ -29,7 +29,7 @@ import pandas as pd
 from mapgov import clock
 from mapgov.errors import PermissionDeniedError, ValidationError
 from mapgov.model import PartyLevel, PropertyMode, Star
-from mapgov.privacy import mask_name
+from mapgov.privacy import mask_frame
 from mapgov.store import FormVersion, Rows, Store
 from mapgov.users import User, can_edit
 
@@ -110,15 +110,16 @@ def load(store: Store, *, street_id: str | None = None) -> GovFrames:
     b = b.merge(comp[["compound_id", "grid_id", "community_id", "street_id"]], on="compound_id")
     zones = store.read("zone_building")
     zone_of = dict(zip(zones["building_id"], zones["zone_id"], strict=True))
+    members = store.read("party_member", columns=["member_id", "name"])
     zinfo = store.read("responsibility_zone", columns=["zone_id", "member_id"]).merge(
-        store.read("party_member", columns=["member_id", "name"]), on="member_id"
+        mask_frame(members, "party_member"), on="member_id"
     )
     member_of_zone = dict(zip(zinfo["zone_id"], zinfo["name"], strict=True))
     b["has_group"] = b["party_group_id"].notna()
     b["has_head"] = b["building_head"].fillna("").astype(str).str.strip() != ""
     b["zone_id"] = b["building_id"].map(zone_of)
     b["in_zone"] = b["zone_id"].notna()
-    b["zone_member"] = b["zone_id"].map(member_of_zone).map(mask_name)
+    b["zone_member"] = b["zone_id"].map(member_of_zone)  # masked for all: figures are read by all
     b = b.drop(columns=["building_head", "party_group_id"])
     orgs = store.read(
         "party_org",
