@@ -193,7 +193,10 @@ def test_edits_of_the_party_record_move_the_demo_clock_on_too(
     admin = get_user(work_store, "S001-admin")
     compound = work_store.read("compound", columns=["compound_id"])["compound_id"].iloc[0]
     for secretary in ("张书记", "李书记"):
-        party.set_branch(work_store, admin, compound, has_branch=True, secretary=secretary)
+        drawn = party.form_version(work_store, "branch", compound)
+        party.set_branch(
+            work_store, admin, compound, version=drawn, has_branch=True, secretary=secretary
+        )
     log = work_store.query(
         "SELECT at, new_value FROM change_log WHERE field = 'secretary' ORDER BY change_id"
     )

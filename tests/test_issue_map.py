@@ -313,7 +313,7 @@ def test_a_click_on_a_building_opens_its_panel(app_db: Store) -> None:
     assert overdue.tolist() == expected["overdue"].tolist()
     first = int(expected["issue_id"].iloc[0])
     assert at.session_state[issue_ui.ISSUE] == first
-    timeline = issues.issue_timeline(app_db, first)
+    timeline = issues.issue_timeline(app_db, first, user=get_user(app_db, STAFF))
     (events,) = [d for d in _dataframes(at) if t("issues.col.actor") in d.columns]
     assert events[t("issues.col.actor")].tolist() == timeline["actor"].tolist()
     assert profile["building_head"] in _markdown(at)  # own community's staff: unmasked

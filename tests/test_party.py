@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -14,8 +16,8 @@ from shapely.geometry import box
 from mapgov import party
 from mapgov.errors import PermissionDeniedError, ValidationError
 from mapgov.model import Star
-from mapgov.store import Store, open_store
-from mapgov.users import get_user
+from mapgov.store import FormVersion, Store, open_store
+from mapgov.users import User, get_user
 
 NOW = dt.datetime(2026, 11, 16, 10, 0)
 
@@ -162,6 +164,12 @@ def _log(store: Store) -> pd.DataFrame:
     return store.read("change_log")
 
 
+def _fresh(edit: Callable[..., int], store: Store, user: User, target: str, **values: Any) -> int:
+    """`edit` from a form drawn just now (stale forms: tests/test_stale_forms.py)."""
+    form = edit.__name__.removeprefix("set_")
+    return edit(store, user, target, version=party.form_version(store, form, target), **values)
+
+
 def test_edits_change_figures_and_are_logged(store: Store) -> None:
     staff = get_user(store, "S001-C1-staff1")
     frames = party.load(store, street_id="S001")
@@ -174,13 +182,14 @@ def test_edits_change_figures_and_are_logged(store: Store) -> None:
         else frames.compounds[frames.compounds["community_id"] == "S001-C1"].iloc[0]["compound_id"]
     )
     if not len(missing):
-        party.set_branch(store, staff, target, has_branch=False, at=NOW)
+        _fresh(party.set_branch, store, staff, target, has_branch=False, at=NOW)
     before = (
         party.coverage_figures(party.load(store, street_id="S001"))
         .set_index("community_id")
         .loc["S001-C1", "with_branch"]
     )
-    n = party.set_branch(
+    n = _fresh(
+        party.set_branch,
         store,
         staff,
         target,
@@ -199,13 +208,13 @@ def test_edits_change_figures_and_are_logged(store: Store) -> None:
     assert (log["actor"] == staff.name).all() and (log["at"] == NOW.isoformat()).all()
     assert {"compound", "branch_star"} <= set(log["table_name"])
     # fewer stars: removed stars are logged as deletions
-    party.set_branch(store, staff, target, has_branch=True, stars={"strong_branch"}, at=NOW)
+    _fresh(party.set_branch, store, staff, target, has_branch=True, stars={"strong_branch"}, at=NOW)
     assert party.load(store).compounds.set_index("compound_id").loc[target, "stars"] == 1
     assert (_log(store)["op"] == "delete").any()
     branch = store.read("compound", where={"compound_id": target})["branch_id"].iloc[0]
     secretary = store.read("party_org", where={"org_id": branch})["secretary"]
     assert secretary.iloc[0] == "王书记"  # not named again: kept
-    party.set_branch(store, staff, target, has_branch=True, secretary=" ", name="", at=NOW)
+    _fresh(party.set_branch, store, staff, target, has_branch=True, secretary=" ", name="", at=NOW)
     org = store.read("party_org", where={"org_id": branch}).iloc[0]
     assert org["secretary"] is None  # a blank secretary: the post is vacant
     assert org["name"]  # a blank name keeps the old one
@@ -214,12 +223,13 @@ def test_edits_change_figures_and_are_logged(store: Store) -> None:
 def test_property_and_building_edits(store: Store) -> None:
     admin = get_user(store, "S001-admin")
     comp = store.read("compound").iloc[0]["compound_id"]
-    party.set_property(store, admin, comp, mode="none", at=NOW)
+    _fresh(party.set_property, store, admin, comp, mode="none", at=NOW)
     frames = party.load(store)
     assert frames.compounds.set_index("compound_id").loc[comp, "three_nos"]
     with pytest.raises(ValidationError, match="needs its name"):
-        party.set_property(store, admin, comp, mode="company", company=" ", at=NOW)
-    party.set_property(
+        _fresh(party.set_property, store, admin, comp, mode="company", company=" ", at=NOW)
+    _fresh(
+        party.set_property,
         store,
         admin,
         comp,
@@ -232,10 +242,11 @@ def test_property_and_building_edits(store: Store) -> None:
     pm = store.read("property_management", where={"compound_id": comp}).iloc[0]
     assert pm["company"] == "王城物业" and pm["red_property"] == 1
     b = store.read("building", where={"compound_id": comp}).iloc[0]
-    party.set_building(store, admin, b["building_id"], has_group=False, head=None, at=NOW)
+    _fresh(party.set_building, store, admin, b["building_id"], has_group=False, head=None, at=NOW)
     row = party.load(store).buildings.set_index("building_id").loc[b["building_id"]]
     assert not row["has_group"] and not row["has_head"]
-    party.set_building(
+    _fresh(
+        party.set_building,
         store,
         admin,
         b["building_id"],
@@ -252,16 +263,21 @@ def test_zone_assignment(store: Store) -> None:
     staff = get_user(store, "S001-C1-staff1")
     frames = party.load(store)
     c1 = frames.buildings[frames.buildings["community_id"] == "S001-C1"]
-    free = list(c1[~c1["in_zone"]]["building_id"][:2])
+    compound = c1[~c1["in_zone"]]["compound_id"].iloc[0]
+    free = list(c1[~c1["in_zone"] & (c1["compound_id"] == compound)]["building_id"][:2])
     zone = (
         store.read("zone_building").merge(c1[["building_id"]], on="building_id")["zone_id"].iloc[0]
     )
-    party.assign_zone(store, staff, free, zone, at=NOW)
+
+    def drawn() -> FormVersion:
+        return party.form_version(store, "zone", compound)
+
+    party.assign_zone(store, staff, free, zone, version=drawn(), at=NOW)
     zb = store.read("zone_building", where={"building_id": free})
     assert set(zb["zone_id"]) == {zone}
-    party.assign_zone(store, staff, free, None, at=NOW)
+    party.assign_zone(store, staff, free, None, version=drawn(), at=NOW)
     assert store.read("zone_building", where={"building_id": free}).empty
-    assert party.assign_zone(store, staff, free, None, at=NOW) == 0  # nothing to change
+    assert party.assign_zone(store, staff, free, None, version=drawn(), at=NOW) == 0
 
 
 @pytest.mark.parametrize("user_id", ["S001-leader", "S001-planner", "S001-C2-staff1"])
@@ -272,13 +288,20 @@ def test_only_staff_of_the_community_and_admins_may_edit(store: Store, user_id: 
     b = frames.buildings[frames.buildings["community_id"] == "S001-C1"].iloc[0]
     before = store.counts()["change_log"]
     with pytest.raises(PermissionDeniedError):
-        party.set_branch(store, user, c1["compound_id"], has_branch=False, at=NOW)
+        _fresh(party.set_branch, store, user, c1["compound_id"], has_branch=False, at=NOW)
     with pytest.raises(PermissionDeniedError):
-        party.set_property(store, user, c1["compound_id"], mode="none", at=NOW)
+        _fresh(party.set_property, store, user, c1["compound_id"], mode="none", at=NOW)
     with pytest.raises(PermissionDeniedError):
-        party.set_building(store, user, b["building_id"], has_group=False, at=NOW)
+        _fresh(party.set_building, store, user, b["building_id"], has_group=False, at=NOW)
     with pytest.raises(PermissionDeniedError):
-        party.assign_zone(store, user, [b["building_id"]], None, at=NOW)
+        party.assign_zone(
+            store,
+            user,
+            [b["building_id"]],
+            None,
+            version=party.form_version(store, "zone", b["compound_id"]),
+            at=NOW,
+        )
     assert store.counts()["change_log"] == before
 
 
@@ -287,6 +310,6 @@ def test_change_log_is_append_only(store: Store) -> None:
 
     admin = get_user(store, "S001-admin")
     comp = store.read("compound").iloc[0]["compound_id"]
-    party.set_property(store, admin, comp, mode="none", at=NOW)
+    _fresh(party.set_property, store, admin, comp, mode="none", at=NOW)
     with pytest.raises(sqlite3.IntegrityError, match="append-only"), store.transaction() as con:
         con.execute("DELETE FROM change_log")

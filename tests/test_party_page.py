@@ -657,6 +657,31 @@ def test_a_refused_save_says_why_and_changes_nothing(app_db: Store) -> None:
     assert at.selectbox(key=_field("property", cid, app_db, "mode")).value == "company"  # kept
 
 
+def test_a_stale_form_says_who_changed_what_and_the_first_change_stays(app_db: Store) -> None:
+    """Two people on one compound's property form: the administrator saves first (here through
+    the library), the staff member's older form is then refused with who, when and what, no
+    traceback, and the administrator's company stays."""
+    cid = app_db.read("building", where={"compound_id": f"{COMMUNITY}-01"}).iloc[0]["compound_id"]
+    at = _open(STAFF, lang="en")
+    click_map(at, *_ground(app_db, cid))
+    mode, company = (_field("property", cid, app_db, n) for n in ("mode", "company"))
+    admin = get_user(app_db, ADMIN)
+    first = party.form_version(app_db, "property", cid)
+    party.set_property(app_db, admin, cid, version=first, mode="company", company="王城物业")
+    count = app_db.counts()["change_log"]
+    at.selectbox(key=mode).select("company")
+    at.text_input(key=company).input("河洛物业")
+    _save(at, "property")
+    assert not at.exception
+    (error,) = [e.value for e in at.error]
+    when = app_db.read("change_log")["at"].iloc[-1].replace("T", " ")[:16]
+    assert error.startswith(t("party_page.refused", "en", message=""))
+    assert admin.name in error and when in error and "property company" in error
+    assert app_db.counts()["change_log"] == count
+    stored = app_db.read("property_management", where={"compound_id": cid}).iloc[0]
+    assert stored["company"] == "王城物业"
+
+
 @pytest.mark.parametrize("user", [LEADER, OTHER_STAFF])
 def test_readers_see_no_forms(app_db: Store, user: str) -> None:
     building = app_db.read("building", where={"compound_id": f"{COMMUNITY}-03"}).iloc[0]

@@ -31,7 +31,7 @@ from mapgov.importers.load import backup, restore
 from mapgov.importers.mapping import load_mapping, save_mapping
 from mapgov.importers.plan import LayerPlan, plan_layer
 from mapgov.model import Role
-from mapgov.privacy import mask_name, mask_phone
+from mapgov.privacy import PERSONAL, mask_frame
 from mapgov.store import TABLES, Store
 from mapgov.store import table as schema_table
 from mapgov.store.accounts import ACCOUNT_TABLES
@@ -57,21 +57,6 @@ __all__ = [
     "upload_file",
 ]
 
-# table -> column -> how it is masked in an export
-PERSONAL: Final[dict[str, dict[str, Callable[[str | None], str | None]]]] = {
-    "issue": {"reporter_name": mask_name, "reporter_phone": mask_phone},
-    "building": {"building_head": mask_name, "building_head_phone": mask_phone},
-    "party_member": {"name": mask_name, "phone": mask_phone},
-    "party_org": {"secretary": mask_name, "secretary_phone": mask_phone},
-    "grid": {"grid_worker_phone": mask_phone},
-    "resident_unit": {"contact": mask_name, "phone": mask_phone},
-    "micro_wish": {"poster_name": mask_name, "poster_phone": mask_phone},
-}
-# table -> (column, the column and values whose rows name a resident there)
-_PERSONAL_ROWS: Final = {
-    # a report's actor is the resident who reported it (the ledger's reporter_name)
-    "issue_event": ("actor", "action", ("report",)),
-}
 # accounts hold password and token hashes, the audit log is read through mapgov.accounts
 _HIDDEN: Final = ("meta", "change_log", *ACCOUNT_TABLES)
 EXPORT_TABLES: Final = tuple(t.name for t in TABLES if t.name not in _HIDDEN)
@@ -121,22 +106,9 @@ def require_manager(user: User | None, what: str) -> None:
 
 
 def masked(frame: pd.DataFrame, table: str) -> pd.DataFrame:
-    """`frame` with the residents' personal columns of `table` masked."""
-    rules = PERSONAL.get(table, {})
-    rows = _PERSONAL_ROWS.get(table)
-    if not rules and rows is None:
-        return frame
-    out = frame.copy()
-    for column, mask in rules.items():
-        if column in out.columns:
-            out[column] = out[column].map(lambda v, m=mask: m(v) if isinstance(v, str) else v)
-    if rows is not None and {rows[0], rows[1]} <= set(out.columns):
-        column, by, values = rows
-        mine = out[by].isin(values)
-        out.loc[mine, column] = out.loc[mine, column].map(
-            lambda v: mask_name(v) if isinstance(v, str) else v
-        )
-    return out
+    """`frame` with the residents' personal columns of `table` masked (an export: for
+    everyone, :func:`mapgov.privacy.mask_frame`)."""
+    return mask_frame(frame, table, full=False)
 
 
 def check_export(table: str, suffix: str, rows: int = 0) -> None:

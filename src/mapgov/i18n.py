@@ -265,7 +265,8 @@ def error_text(err: Exception, lang: str = DEFAULT_LANG) -> str:
     A :class:`~mapgov.errors.MapgovError` with a catalogue ``key`` is rendered from the
     catalogue: enum members among its params become their labels, a ``field`` param becomes its
     ``issue_field`` label, a ``table`` param what the table holds (``data_page.export_name``),
-    a ``path`` param the file's name only. A :class:`~mapgov.errors.DataFileError` names its
+    a ``path`` param the file's name only, a ``fields`` param (a tuple of columns) their
+    ``error.edit.field`` labels in a list. A :class:`~mapgov.errors.DataFileError` names its
     file by its name, its row and field in `lang`, then its reason.
     Anything else (or a key missing from the catalogue) falls back to
     the error's own English sentence.
@@ -288,6 +289,13 @@ def error_text(err: Exception, lang: str = DEFAULT_LANG) -> str:
             params[name] = t(f"data_page.export_name.{value}", lang)
         elif name == "path" and value:
             params[name] = PurePath(str(value)).name  # the file, not the server's folders
+        elif name == "fields" and isinstance(value, tuple | list):
+            params[name] = ("、" if lang == "zh" else ", ").join(
+                t(f"error.edit.field.{f}", lang)
+                if f"error.edit.field.{f}" in catalogue(lang)
+                else f
+                for f in value
+            )
     try:
         return t(key, lang, **params)
     except KeyError:

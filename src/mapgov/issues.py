@@ -45,7 +45,7 @@ from mapgov.model import (
     IssueStatus,
     Level,
 )
-from mapgov.privacy import mask_name, mask_phone
+from mapgov.privacy import mask_frame, mask_row
 from mapgov.store import Store
 from mapgov.users import User, can_edit, sees_personal_data
 
@@ -360,8 +360,9 @@ def building_profile(
         zone = store.read("responsibility_zone", where={"zone_id": zb.iloc[0]["zone_id"]}).iloc[0]
         member = store.read("party_member", where={"member_id": zone["member_id"]}).iloc[0]
         zone_name = zone["name"]
-        zone_member = member["name"] if full else mask_name(member["name"])
-    head, phone = _text(b["building_head"]), _text(b["building_head_phone"])
+        zone_member = mask_row(member, "party_member", full=full)["name"]
+    masked = mask_row(b, "building", full=full)
+    head, phone = _text(masked["building_head"]), _text(masked["building_head_phone"])
     open_n, overdue_n = _open_overdue(
         store, {"building_id": building_id}, today or clock.today(store)
     )
@@ -378,8 +379,8 @@ def building_profile(
         "residents": int(b["residents"]),
         "elderly": int(b["elderly"]),
         "party_members": int(b["party_members"]),
-        "building_head": head if full else mask_name(head),
-        "building_head_phone": phone if full else mask_phone(phone),
+        "building_head": head,
+        "building_head_phone": phone,
         "party_group": group,
         "zone_name": zone_name,
         "zone_member": zone_member,
@@ -455,12 +456,7 @@ _ISSUE_COLUMNS = [
 def mask_reporters(frame: pd.DataFrame, *, full: bool) -> pd.DataFrame:
     """`frame` with its reporters' names and phones masked, unless `full`
     (:func:`mapgov.users.sees_personal_data`)."""
-    if full:
-        return frame
-    return frame.assign(
-        reporter_name=frame["reporter_name"].map(mask_name),
-        reporter_phone=frame["reporter_phone"].map(mask_phone),
-    )
+    return mask_frame(frame, "issue", full=full)
 
 
 def building_issues(store: Store, building_id: str, *, user: User, today: dt.date) -> pd.DataFrame:
@@ -497,10 +493,20 @@ def get_issue(store: Store, issue_id: int, *, user: User, today: dt.date) -> dic
     return {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in out.items()}
 
 
-def issue_timeline(store: Store, issue_id: int) -> pd.DataFrame:
+def issue_timeline(store: Store, issue_id: int, *, user: User | None = None) -> pd.DataFrame:
     """Every event of an issue in order: [event_id, at, actor, action, from_status, to_status,
-    from_level, to_level, note]."""
-    return store.read(
+    from_level, to_level, note].
+
+    A report's actor is the resident who reported it: masked like the reporter unless `user`
+    sees the community's personal data (no `user`: masked, as in an export).
+    """
+    full = False
+    if user is not None:
+        issue = store.read("issue", where={"issue_id": int(issue_id)}, columns=["compound_id"])
+        full = len(issue) > 0 and sees_personal_data(
+            user, _community_of_compound(store, issue["compound_id"].iloc[0])
+        )
+    events = store.read(
         "issue_event",
         where={"issue_id": int(issue_id)},
         columns=[
@@ -516,6 +522,7 @@ def issue_timeline(store: Store, issue_id: int) -> pd.DataFrame:
         ],
         order_by="event_id",
     )
+    return mask_frame(events, "issue_event", full=full)
 
 
 def search_buildings(

@@ -10,7 +10,9 @@ meeting regularly).
 Figures are pure functions over :class:`GovFrames`; :func:`load` reads them from the store.
 Edits (:func:`set_branch`, :func:`set_property`, :func:`set_building`, :func:`assign_zone`)
 check the editor's rights (:func:`mapgov.users.can_edit`) and go through the store's audited
-``edit``: one transaction, every changed field logged with who and when.
+``edit``: one transaction, every changed field logged with who and when. Each takes the
+`version` its form was drawn from (:func:`form_version`) and is refused, with nothing written,
+when those records changed since (optimistic locking, :mod:`mapgov.store.locks`).
 """
 
 from __future__ import annotations
@@ -27,17 +29,19 @@ import pandas as pd
 from mapgov import clock
 from mapgov.errors import PermissionDeniedError, ValidationError
 from mapgov.model import PartyLevel, PropertyMode, Star
-from mapgov.privacy import mask_name
-from mapgov.store import Store
+from mapgov.privacy import mask_frame
+from mapgov.store import FormVersion, Rows, Store
 from mapgov.users import User, can_edit
 
 __all__ = [
+    "FORMS",
     "GAPS",
     "THREE_NOS_TEXTS",
     "GovFrames",
     "assign_zone",
     "community_summary_html",
     "coverage_figures",
+    "form_version",
     "gap_lists",
     "load",
     "set_branch",
@@ -46,6 +50,9 @@ __all__ = [
     "three_nos_text",
 ]
 
+FORMS: Final = ("branch", "property", "building", "zone")
+"""The edit forms: a compound's branch and stars, its property management, a building's party
+group and head, the responsibility zones of a compound's buildings."""
 GAPS: Final = ("no_branch", "no_group", "no_head", "no_zone", "three_nos")
 _LEVELS: Final = ("street_id", "community_id", "grid_id")
 
@@ -103,15 +110,16 @@ def load(store: Store, *, street_id: str | None = None) -> GovFrames:
     b = b.merge(comp[["compound_id", "grid_id", "community_id", "street_id"]], on="compound_id")
     zones = store.read("zone_building")
     zone_of = dict(zip(zones["building_id"], zones["zone_id"], strict=True))
+    members = store.read("party_member", columns=["member_id", "name"])
     zinfo = store.read("responsibility_zone", columns=["zone_id", "member_id"]).merge(
-        store.read("party_member", columns=["member_id", "name"]), on="member_id"
+        mask_frame(members, "party_member"), on="member_id"
     )
     member_of_zone = dict(zip(zinfo["zone_id"], zinfo["name"], strict=True))
     b["has_group"] = b["party_group_id"].notna()
     b["has_head"] = b["building_head"].fillna("").astype(str).str.strip() != ""
     b["zone_id"] = b["building_id"].map(zone_of)
     b["in_zone"] = b["zone_id"].notna()
-    b["zone_member"] = b["zone_id"].map(member_of_zone).map(mask_name)
+    b["zone_member"] = b["zone_id"].map(member_of_zone)  # masked for all: figures are read by all
     b = b.drop(columns=["building_head", "party_group_id"])
     orgs = store.read(
         "party_org",
@@ -387,11 +395,72 @@ def _now(store: Store, at: dt.datetime | None) -> str:
     return (at or clock.now(store)).replace(microsecond=0).isoformat()
 
 
+def _branch_rows(store: Store, compound_id: str) -> list[Rows]:
+    comp = store.read("compound", where={"compound_id": compound_id}, columns=["branch_id"])
+    branch = comp["branch_id"].iloc[0] if len(comp) else None
+    org = branch if isinstance(branch, str) else f"PO-{compound_id}"
+    return [
+        ("compound", {"compound_id": compound_id}),
+        ("party_org", {"org_id": org}),
+        ("branch_star", {"org_id": org}),
+    ]
+
+
+def _zone_rows(building_ids: list[str]) -> list[Rows]:
+    return [("zone_building", {"building_id": b}) for b in building_ids]
+
+
+def _form_rows(store: Store, form: str, target: str) -> list[Rows]:
+    if form == "branch":
+        return _branch_rows(store, target)
+    if form == "property":
+        return [("property_management", {"compound_id": target})]
+    if form == "building":
+        return [("building", {"building_id": target})]
+    if form == "zone":
+        blds = store.read("building", where={"compound_id": target}, columns=["building_id"])
+        return _zone_rows(list(blds["building_id"]))
+    msg = f"form must be one of {FORMS}, not {form!r}"
+    raise ValidationError(msg)
+
+
+def form_version(store: Store, form: str, target: str) -> FormVersion:
+    """The version of what an edit form shows now: read it when the form is drawn, give it to
+    the save.
+
+    Parameters
+    ----------
+    form
+        One of :data:`FORMS`.
+    target
+        The compound (branch, property, zone: the zones of its buildings) or the building.
+    """
+    return store.form_version(_form_rows(store, form, target))
+
+
+Op = tuple[str, str, dict[str, Any], dict[str, Any]]
+
+
+def _write(  # noqa: PLR0917 (one edit: what, from what, by whom, when)
+    store: Store,
+    user: User,
+    ops: list[Op],
+    rows: list[Rows],
+    version: FormVersion,
+    at: dt.datetime | None,
+) -> int:
+    """Write `ops` if the `rows` they were drawn from are still as `version` saw them."""
+    if not ops:
+        return 0
+    return store.edit(ops, actor=user.name, at=_now(store, at), unchanged=rows, seen=version)
+
+
 def set_branch(
     store: Store,
     user: User,
     compound_id: str,
     *,
+    version: FormVersion,
     has_branch: bool,
     name: str | None = None,
     secretary: str | None = None,
@@ -401,7 +470,12 @@ def set_branch(
     """Give a compound its own branch (or remove it) and set the branch's named stars.
 
     A compound in a joint branch keeps that branch; its stars are the joint branch's.
-    Returns the number of fields changed.
+    `version` is the branch form's :func:`form_version`. Returns the number of fields changed.
+
+    Raises
+    ------
+    StaleEditError
+        If the compound, its branch or the branch's stars changed since `version`.
     """
     community = _community_of(store, compound_id)
     _require(user, community, "party branches")
@@ -411,7 +485,7 @@ def set_branch(
         raise ValidationError(msg)
     comp = store.read("compound", where={"compound_id": compound_id}).iloc[0]
     branch_id = comp["branch_id"] if isinstance(comp["branch_id"], str) else None
-    ops: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
+    ops: list[Op] = []
     if not has_branch:
         if branch_id:
             ops.append(("update", "compound", {"compound_id": compound_id}, {"branch_id": None}))
@@ -462,7 +536,7 @@ def set_branch(
             )
             for s in sorted(set(stars) - have)
         ]
-    return store.edit(ops, actor=user.name, at=_now(store, at)) if ops else 0
+    return _write(store, user, ops, _branch_rows(store, compound_id), version, at)
 
 
 def set_property(
@@ -470,6 +544,7 @@ def set_property(
     user: User,
     compound_id: str,
     *,
+    version: FormVersion,
     mode: str,
     company: str | None = None,
     red_property: bool = False,
@@ -479,7 +554,8 @@ def set_property(
     at: dt.datetime | None = None,
 ) -> int:
     """Set a compound's property management. A company mode needs a company name; red property
-    needs a company. Returns the number of fields changed."""
+    needs a company. `version` is the property form's :func:`form_version`. Returns the number
+    of fields changed; a :class:`~mapgov.errors.StaleEditError` if it changed since."""
     _require(user, _community_of(store, compound_id), "property management")
     mode = PropertyMode(mode).value
     company = (company or "").strip() or None
@@ -498,11 +574,8 @@ def set_property(
     }
     exists = not store.read("property_management", where={"compound_id": compound_id}).empty
     op = "update" if exists else "insert"
-    return store.edit(
-        [(op, "property_management", {"compound_id": compound_id}, values)],
-        actor=user.name,
-        at=_now(store, at),
-    )
+    ops = [(op, "property_management", {"compound_id": compound_id}, values)]
+    return _write(store, user, ops, _form_rows(store, "property", compound_id), version, at)
 
 
 def set_building(
@@ -510,12 +583,16 @@ def set_building(
     user: User,
     building_id: str,
     *,
+    version: FormVersion,
     has_group: bool,
     head: str | None = None,
     head_phone: str | None = None,
     at: dt.datetime | None = None,
 ) -> int:
-    """Give a building a party group (or remove it) and set its building head."""
+    """Give a building a party group (or remove it) and set its building head.
+
+    `version` is the building form's :func:`form_version`; a
+    :class:`~mapgov.errors.StaleEditError` if the building changed since."""
     b = store.read("building", where={"building_id": building_id})
     if b.empty:
         msg = f"no building {building_id!r}"
@@ -523,7 +600,7 @@ def set_building(
     row = b.iloc[0]
     community = _community_of(store, row["compound_id"])
     _require(user, community, "party groups and building heads")
-    ops: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
+    ops: list[Op] = []
     group = row["party_group_id"] if isinstance(row["party_group_id"], str) else None
     if has_group and group is None:
         group = f"PO-{building_id}"
@@ -552,7 +629,7 @@ def set_building(
     values["building_head"] = (head or "").strip() or None
     values["building_head_phone"] = (head_phone or "").strip() or None
     ops.append(("update", "building", {"building_id": building_id}, values))
-    return store.edit(ops, actor=user.name, at=_now(store, at))
+    return _write(store, user, ops, _form_rows(store, "building", building_id), version, at)
 
 
 def assign_zone(
@@ -561,11 +638,14 @@ def assign_zone(
     building_ids: list[str],
     zone_id: str | None,
     *,
+    version: FormVersion,
     at: dt.datetime | None = None,
 ) -> int:
     """Put buildings into a member's responsibility zone (None: take them out of any zone).
 
-    The zone and the buildings must be in communities the user may edit.
+    The zone and the buildings must be in communities the user may edit. `version` is the
+    zone form's :func:`form_version` (of the buildings' compound); a
+    :class:`~mapgov.errors.StaleEditError` if one of the buildings changed zone since.
     """
     if not building_ids:
         return 0
@@ -585,7 +665,7 @@ def assign_zone(
         raise ValidationError(msg)
     current = store.read("zone_building", where={"building_id": list(building_ids)})
     now_in = dict(zip(current["building_id"], current["zone_id"], strict=True))
-    ops: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
+    ops: list[Op] = []
     for bid in building_ids:
         if now_in.get(bid) == zone_id:
             continue
@@ -595,4 +675,4 @@ def assign_zone(
             ops.append(("update", "zone_building", {"building_id": bid}, {"zone_id": zone_id}))
         elif zone_id is not None:
             ops.append(("insert", "zone_building", {"building_id": bid}, {"zone_id": zone_id}))
-    return store.edit(ops, actor=user.name, at=_now(store, at)) if ops else 0
+    return _write(store, user, ops, _zone_rows(list(building_ids)), version, at)

@@ -39,7 +39,7 @@ from mapgov.errors import ValidationError
 from mapgov.layers import MapLegend, base_map
 from mapgov.model import PropertyMode, Star
 from mapgov.places import display_name
-from mapgov.privacy import mask_name, mask_phone
+from mapgov.privacy import mask_frame, mask_row
 from mapgov.store import Store
 
 __all__ = [
@@ -837,7 +837,8 @@ def compound_card(
         org = store.read("party_org", where={"org_id": branch_id})
         if len(org):
             o = org.iloc[0]
-            secretary, phone = _text(o["secretary"]), _text(o["secretary_phone"])
+            shown = mask_row(o, "party_org", full=reveal)
+            secretary, phone = _text(shown["secretary"]), _text(shown["secretary_phone"])
             members = None if pd.isna(o["member_count"]) else int(o["member_count"])
         others = frames.compounds[
             (frames.compounds["branch_id"] == branch_id)
@@ -855,8 +856,8 @@ def compound_card(
         "branch_name": _text(c["branch_name"]),
         "is_joint": bool(c["is_joint"]),
         "joint_with": joint_with,
-        "secretary": secretary if reveal else mask_name(secretary),
-        "secretary_phone": phone if reveal else mask_phone(phone),
+        "secretary": secretary,
+        "secretary_phone": phone,
         "branch_members": members,
         "stars": [s.value for s in Star if bool(c[f"star_{s.value}"])],
         "mode": _text(c["mode"]) or PropertyMode.NONE.value,
@@ -913,7 +914,9 @@ def building_card(
             "party_member", where={"member_id": zone["member_id"]}, columns=["name"]
         )
         zone_name = _text(zone["name"])
-        zone_member = _text(member.iloc[0]["name"]) if len(member) else None
+        shown = mask_frame(member, "party_member", full=reveal)
+        zone_member = _text(shown.iloc[0]["name"]) if len(shown) else None
+    row = mask_row(row, "building", full=reveal)
     head, phone = _text(row["building_head"]), _text(row["building_head_phone"])
     comp = _one(frames.compounds, "compound_id", b["compound_id"], "compound")
     return {
@@ -927,11 +930,11 @@ def building_card(
         "party_members": int(b["party_members"]),
         "has_group": bool(b["has_group"]),
         "group_name": group_name,
-        "head": head if reveal else mask_name(head),
-        "head_phone": phone if reveal else mask_phone(phone),
+        "head": head,
+        "head_phone": phone,
         "zone_id": zone_id,
         "zone_name": zone_name,
-        "zone_member": zone_member if reveal else mask_name(zone_member),
+        "zone_member": zone_member,
     }
 
 

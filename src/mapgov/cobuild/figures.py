@@ -29,7 +29,7 @@ from mapgov.model import (
     ProjectStatus,
     WishStatus,
 )
-from mapgov.privacy import mask_name, mask_phone
+from mapgov.privacy import mask_frame
 from mapgov.store import Store
 from mapgov.users import User, sees_personal_data
 
@@ -136,9 +136,9 @@ def load(store: Store, *, street_id: str | None = None, user: User | None = None
         full = wishes["community_id"].map(
             lambda c: user is not None and sees_personal_data(user, c)
         )
+        masked = mask_frame(wishes, "micro_wish")
         wishes = wishes.assign(
-            poster_name=wishes["poster_name"].where(full, wishes["poster_name"].map(mask_name)),
-            poster_phone=wishes["poster_phone"].where(full, wishes["poster_phone"].map(mask_phone)),
+            **{c: wishes[c].where(full, masked[c]) for c in ("poster_name", "poster_phone")}
         )
     events = [
         _read_in(store, "co_event", "entity_id", list(frame[key]), {"entity": entity.value})

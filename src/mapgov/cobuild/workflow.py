@@ -36,7 +36,7 @@ from mapgov.model import (
     VolunteerKind,
     WishStatus,
 )
-from mapgov.privacy import mask_name, mask_phone
+from mapgov.privacy import mask_row
 from mapgov.store import Store
 from mapgov.users import User, can_edit, sees_personal_data
 
@@ -180,11 +180,10 @@ def get(
     """
     entity = CoEntity(entity)
     row = _record(store, entity, entity_id)
-    if entity == CoEntity.WISH and not (
-        user is not None and sees_personal_data(user, row["community_id"])
-    ):
-        row["poster_name"] = mask_name(row["poster_name"])
-        row["poster_phone"] = mask_phone(row["poster_phone"])
+    if entity == CoEntity.WISH:
+        full = user is not None and sees_personal_data(user, row["community_id"])
+        shown = mask_row(row, "micro_wish", full=full)
+        row |= {k: shown[k] for k in ("poster_name", "poster_phone")}
     return row
 
 

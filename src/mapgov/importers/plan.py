@@ -36,7 +36,7 @@ __all__ = ["LAYER_TABLES", "LayerPlan", "land_layer", "plan_layer"]
 LAYER_TABLES: Final = ("compound", "building", "facility", "road")
 _PARENTS: Final = {  # what check_against_store compares a layer with
     "building": ("compound", ["compound_id", "geom"]),
-    "compound": ("grid", ["grid_id"]),
+    "compound": ("grid", ["grid_id", "geom"]),
     "facility": ("community", ["community_id"]),
 }
 

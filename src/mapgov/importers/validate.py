@@ -486,6 +486,7 @@ _PARENT: Final = {
     "compound": ("grid_id", "grid"),
     "facility": ("community_id", "community"),
 }
+_NESTED: Final = ("building", "compound")  # layers that lie inside their parent's outline
 
 
 def check_against_store(
@@ -500,8 +501,14 @@ def check_against_store(
     """Problems of a prepared layer that only the rest of the street shows.
 
     Each row must name a parent that exists (a building its compound, a compound its grid, a
-    facility its community when it names one), and a building must lie inside its compound
-    (its representative point within `tolerance_m` metres of the compound's outline).
+    facility its community when it names one), and lie in it, as the layers nest: a building
+    in its compound, a compound in its grid. Lying in the parent means its representative
+    point (a point inside the outline, :meth:`shapely.Geometry.representative_point`) is
+    within `tolerance_m` metres of the parent's outline, measured in the data's UTM zone: an
+    outline digitised a few metres over its parent's edge passes, one drawn in the wrong
+    place (or the wrong parent named) does not. One rule for both levels: the point, not a
+    share of area, so that an outline cut by its parent's edge is judged by where it mostly
+    is without an overlay of every pair.
 
     Parameters
     ----------
@@ -509,7 +516,7 @@ def check_against_store(
         The layer from :func:`prepare_layer` (EPSG:4326).
     parents
         The parent table as it will be after the import (from the store, or the layer that
-        replaces it in the same import), with its geometry for buildings.
+        replaces it in the same import), with its geometry for buildings and compounds.
     """
     spec = _PARENT.get(table)
     if spec is None or spec[0] not in layer.columns:
@@ -523,19 +530,19 @@ def check_against_store(
         problems.append(
             Problem(str(path), int(i) + first_row, column, f"no {parent} {ids.iloc[i]!r}")
         )
-    if table == "building" and isinstance(parents, gpd.GeoDataFrame) and len(layer):
+    if table in _NESTED and isinstance(parents, gpd.GeoDataFrame) and len(layer):
         metric = local_metric(layer)
         areas = parents.set_index(column).geometry.to_crs(metric)
         points = layer.geometry.representative_point().to_crs(metric).reset_index(drop=True)
         own = gpd.GeoSeries(areas.reindex(ids.astype(str)).to_numpy(), crs=metric)
-        away = points.distance(own, align=False).to_numpy()  # NaN: no such compound
+        away = points.distance(own, align=False).to_numpy()  # NaN: no such parent
         for i in np.flatnonzero(away > tolerance_m)[:_MAX_PROBLEMS]:
             problems.append(
                 Problem(
                     str(path),
                     int(i) + first_row,
                     "geometry",
-                    f"lies outside its compound {ids.iloc[i]!r} ({away[i]:.0f} m away)",
+                    f"lies outside its {parent} {ids.iloc[i]!r} ({away[i]:.0f} m away)",
                 )
             )
     return problems

@@ -16,8 +16,10 @@ import shapely
 
 from mapgov.errors import StaleEditError, StoreError, ValidationError
 from mapgov.model import SCHEMA_VERSION
+from mapgov.store import locks
 from mapgov.store.accounts import ACCOUNT_TABLES, AccountRecords
 from mapgov.store.build import CRS, check_frame, write_database
+from mapgov.store.locks import FormVersion, Rows
 from mapgov.store.schema import TABLES, table
 
 __all__ = ["SQLiteStore", "check_frame", "database_problems", "fault_of", "write_database"]
@@ -388,6 +390,13 @@ class SQLiteStore(AccountRecords):
         )
 
     # -- audited edits of any table ---------------------------------------------------------
+    _bump_version = staticmethod(locks.bump_version)  # also what AccountRecords locks with
+
+    def form_version(self, groups: Sequence[Rows]) -> FormVersion:
+        """What a form drawn now from these groups of rows is drawn from (for :meth:`edit`)."""
+        with self._read() as con:
+            return locks.form_version(con, groups)
+
     def edit(
         self,
         ops: Sequence[tuple[str, str, Mapping[str, Any], Mapping[str, Any]]],
@@ -395,6 +404,8 @@ class SQLiteStore(AccountRecords):
         actor: str,
         at: str,
         expect: Sequence[tuple[str, Mapping[str, Any], int]] = (),
+        unchanged: Sequence[Rows] = (),
+        seen: FormVersion | None = None,
         append: Sequence[tuple[str, Mapping[str, Any]]] = (),
     ) -> int:
         """Apply inserts, updates and deletes in one transaction, logging every changed field.
@@ -411,6 +422,10 @@ class SQLiteStore(AccountRecords):
             Optimistic locking: (table, key, version) of each record the change was drawn
             from. Each must still have that ``version`` inside the transaction, and gets
             ``version + 1``; otherwise nothing is written.
+        unchanged, seen
+            Optimistic locking of records without a version: the groups of rows the change was
+            drawn from, each still as in `seen` (:meth:`form_version`) inside the
+            transaction; otherwise nothing is written (:mod:`mapgov.store.locks`).
         append
             (table, row) rows for an append-only history table (``co_event``), written after
             the ops; they are the log themselves, so ``change_log`` does not copy them.
@@ -425,8 +440,8 @@ class SQLiteStore(AccountRecords):
         ValidationError
             If a record to update or delete, or an expected record, does not exist.
         StaleEditError
-            If an expected record has another version, or a record to insert exists already
-            (someone else saved first). Nothing is written.
+            If an expected record has another version, an unchanged group changed, or a record
+            to insert exists already (someone else saved first). Nothing is written.
         """
         hidden = sorted({name for _, name, _, _ in ops} & set(ACCOUNT_TABLES))
         if hidden:  # hashes must never reach change_log
@@ -434,8 +449,10 @@ class SQLiteStore(AccountRecords):
             raise StoreError(msg)
         logged = 0
         with self.transaction() as con:
+            if unchanged:
+                locks.check_unchanged(con, unchanged, seen or FormVersion())
             for name, key, version in expect:
-                self._bump_version(con, name, key, version)
+                locks.bump_version(con, name, key, version)
             for op, name, key, values in ops:
                 spec = table(name)
                 cols = [*key, *values]
@@ -507,31 +524,3 @@ class SQLiteStore(AccountRecords):
                     [fields[c] for c in cols],
                 )
         return logged
-
-    @staticmethod
-    def _bump_version(
-        con: sqlite3.Connection, name: str, key: Mapping[str, Any], version: int
-    ) -> None:
-        """Raise unless the record is at `version`; then count it one up."""
-        spec = table(name)
-        if "version" not in spec.column_names or not key:
-            msg = f"table {name} has no version to lock on"
-            raise StoreError(msg)
-        where = " AND ".join(f"{c} = ?" for c in key)
-        record = ",".join(str(v) for v in key.values())
-        cur = con.execute(
-            f"UPDATE {name} SET version = version + 1 WHERE {where} AND version = ?",
-            [*key.values(), int(version)],
-        )
-        if cur.rowcount:
-            return
-        row = con.execute(f"SELECT version FROM {name} WHERE {where}", list(key.values()))
-        found = row.fetchone()
-        if found is None:
-            msg = f"no {name} {record}"
-            raise ValidationError(msg, key="error.edit.not_found", table=name, record=record)
-        msg = (
-            f"{name} {record} was changed by someone else (version {found[0]}, you saw "
-            f"{version}); reload it and try again"
-        )
-        raise StaleEditError(msg, key="error.edit.stale", table=name, record=record)

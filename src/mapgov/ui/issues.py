@@ -469,8 +469,9 @@ def _issue(path: str, version: int, issue_id: int, user_id: str, day: dt.date) -
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _timeline(path: str, version: int, issue_id: int) -> pd.DataFrame:  # noqa: ARG001
-    return issues.issue_timeline(open_store(path), issue_id)
+def _timeline(path: str, version: int, issue_id: int, user_id: str) -> pd.DataFrame:  # noqa: ARG001
+    store = open_store(path)
+    return issues.issue_timeline(store, issue_id, user=get_user(store, user_id))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -634,7 +635,7 @@ def _issue_details(ctx: IssueView, issue: dict[str, Any]) -> None:
         rows.append((t(c + "satisfaction", lang), rating))
     _facts(rows)
     st.markdown(f"**{md_text(t('issues.panel.timeline', lang))}**")
-    events = _timeline(*ctx.store.identity(), int(issue["issue_id"]))
+    events = _timeline(*ctx.store.identity(), int(issue["issue_id"]), ctx.user_id)
     if events.empty:
         st.caption(t("issues.panel.no_events", lang))
     else:

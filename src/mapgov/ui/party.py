@@ -39,12 +39,13 @@ from streamlit_folium import st_folium
 
 from mapgov import clock, exports, issues, party
 from mapgov import partymap as pm
-from mapgov.errors import MapgovError
-from mapgov.i18n import catalogue, error_text, label, t
+from mapgov.i18n import catalogue, label, t
 from mapgov.model import PropertyMode, Star
 from mapgov.places import display_names
 from mapgov.store import Store, open_store
 from mapgov.ui import data
+from mapgov.ui import party_forms as forms
+from mapgov.ui.party_forms import FLASH, join_items
 from mapgov.ui.state import View
 from mapgov.ui.widgets import click_point, current_user, md_text
 from mapgov.users import User, can_edit, get_user
@@ -72,14 +73,12 @@ PANEL_HEIGHT: Final = MAP_HEIGHT + 150
 _KEY = "mapgov.party.{}"
 TARGET: Final = _KEY.format("target")  # ("building" | "compound", id)
 CLICK: Final = _KEY.format("click")  # (lat, lng) of the last click handled
-FLASH: Final = _KEY.format("flash")  # ("success" | "error", text) shown once
 SCOPE: Final = _KEY.format("scope")  # the place the target belongs to
 COMPOUND_LAYER: Final = _KEY.format("compound_layer")
 BUILDING_LAYER: Final = _KEY.format("building_layer")
 LEVEL: Final = _KEY.format("level")
 GAP_ORDER: Final = _KEY.format("gap_order")
 SUMMARY_COMMUNITY: Final = _KEY.format("summary_community")
-_FORM = "mapgov.party.form.{}.{}.{}"  # form, target id, data version (+ ".field")
 
 BUILDING: Final = "building"
 COMPOUND: Final = "compound"
@@ -539,11 +538,6 @@ def _flash() -> None:
         st.success(text, icon=":material/check_circle:")
 
 
-def _join(items: list[str], lang: str) -> str:
-    """A list in running text: 甲、乙 in Chinese, "a, b" in English."""
-    return ("、" if lang == "zh" else ", ").join(items)
-
-
 def _yes_no(value: bool, lang: str) -> str:
     return t("party_page.card.yes" if value else "party_page.card.no", lang)
 
@@ -555,7 +549,7 @@ def _branch_text(card: dict[str, Any], lang: str) -> str:
     kind = t(c + ("joint" if card["is_joint"] else "own"), lang)
     text = f"{card['branch_name'] or ''} · {kind}".strip(" ·")
     if card["joint_with"]:
-        text += " · " + t(c + "joint_with", lang, names=_join(card["joint_with"], lang))
+        text += " · " + t(c + "joint_with", lang, names=join_items(card["joint_with"], lang))
     return text
 
 
@@ -581,7 +575,7 @@ def _committees_text(card: dict[str, Any], lang: str) -> str:
 def _stars_line(card: dict[str, Any], lang: str) -> str:
     if not card["has_branch"]:
         return "—"
-    named = _join([label(Star(s), lang) for s in card["stars"]], lang)
+    named = join_items([label(Star(s), lang) for s in card["stars"]], lang)
     return f"{pm.stars_text(len(card['stars']))} {named}".strip()
 
 
@@ -670,6 +664,9 @@ def governance_card(ctx: PartyView) -> None:
         st.info(t("party_page.card.hint", lang), icon=":material/touch_app:")
         return
     user = ctx.user()
+    # the forms' versions before the data version: a save made in between refuses a form
+    # that already shows it, never saves over one it does not show
+    drawn = forms.form_versions(ctx.store, compound_id, building_id) if user is not None else {}
     path, version = ctx.store.identity()
     frames = _frames(path, version, ctx.street_id)
     community = frames.compounds.set_index("compound_id").loc[compound_id, "community_id"]
@@ -694,260 +691,8 @@ def governance_card(ctx: PartyView) -> None:
             st.caption(t("party_page.read_only", lang, name=user.name, role=role))
         return
     assert user is not None
-    _edit_forms(ctx, user, card, building)
-
-
-# -- the edit forms ------------------------------------------------------------------------
-def _field(form: str, target: str, version: int, name: str) -> str:
-    return f"{_FORM.format(form, target, version)}.{name}"
-
-
-def _saved(lang: str, what: str, changed: int) -> None:
-    if changed:
-        st.session_state[FLASH] = ("success", t("party_page.saved", lang, what=what, n=changed))
-    else:
-        st.session_state[FLASH] = ("success", t("party_page.unchanged", lang, what=what))
-
-
-def _refused(lang: str, err: MapgovError) -> None:
-    st.session_state[FLASH] = (
-        "error",
-        t("party_page.refused", lang, message=error_text(err, lang)),
-    )
-
-
-def _save(db: str, user_id: str, lang: str, *, form: str, target: str, version: int) -> None:
-    """Submit callback of every form: one call into :mod:`mapgov.party`."""
-
-    def value(name: str) -> Any:
-        return st.session_state.get(_field(form, target, version, name))
-
-    store = open_store(db)
-    try:
-        user = get_user(store, user_id)
-        if form == "branch":
-            changed = party.set_branch(
-                store,
-                user,
-                target,
-                has_branch=bool(value("has_branch")),
-                name=(value("name") or "").strip() or None,
-                secretary=(value("secretary") or "").strip(),  # blank: the post is vacant
-                stars=set(value("stars") or ()),
-            )
-        elif form == "property":
-            changed = party.set_property(
-                store,
-                user,
-                target,
-                mode=value("mode"),
-                company=value("company"),
-                red_property=bool(value("red_property")),
-                owners_committee=bool(value("owners_committee")),
-                self_managed_committee=bool(value("self_managed_committee")),
-                has_security=bool(value("has_security")),
-            )
-        elif form == "building":
-            changed = party.set_building(
-                store,
-                user,
-                target,
-                has_group=bool(value("has_group")),
-                head=value("head"),
-                head_phone=value("head_phone"),
-            )
-        else:
-            changed = party.assign_zone(
-                store, user, list(value("buildings") or ()), value("zone") or None
-            )
-    except MapgovError as err:
-        _refused(lang, err)
-        return
-    _saved(lang, t(f"party_page.form.{form}", lang), changed)
-
-
-def _submit(ctx: PartyView, user: User, form: str, target: str, version: int) -> None:
-    st.form_submit_button(
-        t("party_page.form.save", ctx.lang),
-        type="primary",
-        on_click=_save,
-        args=(ctx.view.db, user.user_id, ctx.lang),
-        kwargs={"form": form, "target": target, "version": version},
-    )
-
-
-def _branch_form(ctx: PartyView, user: User, card: dict[str, Any], version: int) -> None:
-    lang = ctx.lang
-    f = "party_page.form."
-    cid = card["compound_id"]
-
-    def key(name: str) -> str:
-        return _field("branch", cid, version, name)
-
-    with st.form(_FORM.format("branch", cid, version)):
-        st.checkbox(t(f + "has_branch", lang), value=card["has_branch"], key=key("has_branch"))
-        st.text_input(
-            t(f + "branch_name", lang),
-            value=card["branch_name"] or "",
-            placeholder=t(f + "branch_name_placeholder", lang, name=card["name"]),
-            max_chars=60,
-            key=key("name"),
-        )
-        st.text_input(
-            t(f + "secretary", lang),
-            value=card["secretary"] or "",
-            max_chars=40,
-            key=key("secretary"),
-        )
-        st.multiselect(
-            t(f + "stars", lang),
-            [s.value for s in Star],
-            default=card["stars"],
-            format_func=lambda v: label(Star(v), lang),
-            key=key("stars"),
-        )
-        if card["is_joint"]:
-            st.caption(t(f + "joint_note", lang, names=_join(card["joint_with"], lang) or "—"))
-        _submit(ctx, user, "branch", cid, version)
-
-
-def _property_form(ctx: PartyView, user: User, card: dict[str, Any], version: int) -> None:
-    lang = ctx.lang
-    f = "party_page.form."
-    cid = card["compound_id"]
-
-    def key(name: str) -> str:
-        return _field("property", cid, version, name)
-
-    modes = [m.value for m in PropertyMode]
-    with st.form(_FORM.format("property", cid, version)):
-        st.selectbox(
-            t(f + "mode", lang),
-            modes,
-            index=modes.index(card["mode"]),
-            format_func=lambda v: label(PropertyMode(v), lang),
-            key=key("mode"),
-        )
-        st.text_input(
-            t(f + "company", lang), value=card["company"] or "", max_chars=80, key=key("company")
-        )
-        left, right = st.columns(2)
-        left.checkbox(
-            t(f + "red_property", lang), value=card["red_property"], key=key("red_property")
-        )
-        left.checkbox(
-            t(f + "has_security", lang), value=card["has_security"], key=key("has_security")
-        )
-        right.checkbox(
-            t(f + "owners_committee", lang),
-            value=card["owners_committee"],
-            key=key("owners_committee"),
-        )
-        right.checkbox(
-            t(f + "self_managed_committee", lang),
-            value=card["self_managed_committee"],
-            key=key("self_managed_committee"),
-        )
-        st.caption(t(f + "property_note", lang))
-        _submit(ctx, user, "property", cid, version)
-
-
-def _building_form(ctx: PartyView, user: User, building: dict[str, Any], version: int) -> None:
-    lang = ctx.lang
-    f = "party_page.form."
-    bid = building["building_id"]
-
-    def key(name: str) -> str:
-        return _field("building", bid, version, name)
-
-    with st.form(_FORM.format("building", bid, version)):
-        st.checkbox(t(f + "has_group", lang), value=building["has_group"], key=key("has_group"))
-        left, right = st.columns(2)
-        left.text_input(
-            t(f + "head", lang), value=building["head"] or "", max_chars=40, key=key("head")
-        )
-        right.text_input(
-            t(f + "head_phone", lang),
-            value=building["head_phone"] or "",
-            max_chars=20,
-            key=key("head_phone"),
-        )
-        _submit(ctx, user, "building", bid, version)
-
-
-def _zone_form(
-    ctx: PartyView,
-    user: User,
-    card: dict[str, Any],
-    building: dict[str, Any] | None,
-    version: int,
-) -> None:
-    lang = ctx.lang
-    f = "party_page.form."
-    cid = card["compound_id"]
-    path = ctx.store.identity()[0]
     zones = _zones(path, version, ctx.street_id)
-    zones = zones[zones["community_id"] == card["community_id"]]
-    zone_text = {
-        z.zone_id: t(
-            f + "zone_option",
-            lang,
-            name=z.name or z.zone_id,
-            member=z.member or "—",
-            n=int(z.buildings),
-        )
-        for z in zones.itertuples()
-    }
-    frames = _frames(path, version, ctx.street_id)
-    blds = frames.buildings[frames.buildings["compound_id"] == cid]
-    zone_names = dict(zip(zones["zone_id"], zones["name"], strict=True))
-    none = t(f + "no_zone", lang)
-    building_text = {
-        b.building_id: f"{b.name} · {zone_names.get(b.zone_id, b.zone_id) if b.in_zone else none}"
-        for b in blds.itertuples()
-    }
-
-    def key(name: str) -> str:
-        return _field("zone", cid, version, name)
-
-    with st.form(_FORM.format("zone", cid, version)):
-        st.selectbox(
-            t(f + "zone", lang),
-            ["", *zone_text],
-            format_func=lambda z: zone_text.get(z, t(f + "take_out", lang)),
-            index=1 if zone_text else 0,
-            key=key("zone"),
-        )
-        st.multiselect(
-            t(f + "zone_buildings", lang, compound=card["name"]),
-            list(building_text),
-            default=[building["building_id"]] if building else [],
-            format_func=building_text.__getitem__,
-            key=key("buildings"),
-        )
-        _submit(ctx, user, "zone", cid, version)
-
-
-def _edit_forms(
-    ctx: PartyView, user: User, card: dict[str, Any], building: dict[str, Any] | None
-) -> None:
-    lang = ctx.lang
-    f = "party_page.form."
-    version = ctx.store.identity()[1]
-    st.markdown(f"**{md_text(t(f + 'title', lang))}**")
-    names = ["branch", "property", *(["building"] if building else []), "zone"]
-    tabs = st.tabs([t(f + name, lang) for name in names])
-    for tab, name in zip(tabs, names, strict=True):
-        with tab:
-            if name == "branch":
-                _branch_form(ctx, user, card, version)
-            elif name == "property":
-                _property_form(ctx, user, card, version)
-            elif name == "building" and building is not None:
-                _building_form(ctx, user, building, version)
-            else:
-                _zone_form(ctx, user, card, building, version)
-    st.caption(t(f + "logged", lang, name=user.name))
+    forms.edit_forms(ctx, user, card, building, drawn, zones, frames.buildings)
 
 
 # -- gap lists and the printable summary ---------------------------------------------------

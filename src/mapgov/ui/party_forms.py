@@ -1,0 +1,341 @@
+"""The party page's edit forms (beside the governance card): branch and stars, property
+management, a building's party group and head, the responsibility zones of a compound's
+buildings.
+
+Each form is drawn with the version of the records it shows (:func:`form_versions`, read
+before the page's data version) and sends it back with the save: a save from a form older
+than the records is refused, says who changed what and when, and keeps what was typed. Widget
+keys carry the data version, so after a save the forms start again from the stored values.
+Every save goes through :mod:`mapgov.party` (rights checked again there, every changed field
+written to ``change_log``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+import pandas as pd
+import streamlit as st
+
+from mapgov import party
+from mapgov.errors import MapgovError
+from mapgov.i18n import error_text, label, t
+from mapgov.model import PropertyMode, Star
+from mapgov.store import FormVersion, Store, open_store
+from mapgov.ui.widgets import md_text
+from mapgov.users import User, get_user
+
+if TYPE_CHECKING:
+    from mapgov.ui.party import PartyView
+
+__all__ = ["FLASH", "edit_forms", "form_versions", "join_items"]
+
+FLASH: Final = "mapgov.party.flash"  # ("success" | "error", text) shown once
+_FORM = "mapgov.party.form.{}.{}.{}"  # form, target id, data version (+ ".field")
+
+
+def join_items(items: list[str], lang: str) -> str:
+    """A list in running text: 甲、乙 in Chinese, "a, b" in English."""
+    return ("、" if lang == "zh" else ", ").join(items)
+
+
+def form_versions(
+    store: Store, compound_id: str, building_id: str | None
+) -> dict[str, FormVersion]:
+    """What each form is drawn from (:func:`mapgov.party.form_version`), read now, never
+    cached: the save sends it back."""
+    targets = {"branch": compound_id, "property": compound_id, "zone": compound_id}
+    if building_id:
+        targets["building"] = building_id
+    return {form: party.form_version(store, form, target) for form, target in targets.items()}
+
+
+def _field(form: str, target: str, version: int, name: str) -> str:
+    return f"{_FORM.format(form, target, version)}.{name}"
+
+
+def _saved(lang: str, what: str, changed: int) -> None:
+    if changed:
+        st.session_state[FLASH] = ("success", t("party_page.saved", lang, what=what, n=changed))
+    else:
+        st.session_state[FLASH] = ("success", t("party_page.unchanged", lang, what=what))
+
+
+def _refused(lang: str, err: MapgovError) -> None:
+    st.session_state[FLASH] = (
+        "error",
+        t("party_page.refused", lang, message=error_text(err, lang)),
+    )
+
+
+def _save(
+    db: str,
+    user_id: str,
+    lang: str,
+    *,
+    form: str,
+    target: str,
+    version: int,
+    drawn: FormVersion,
+) -> None:
+    """Submit callback of every form: one call into :mod:`mapgov.party`, with the version of
+    the records the form was drawn from (a stale form is refused and says who changed what)."""
+
+    def value(name: str) -> Any:
+        return st.session_state.get(_field(form, target, version, name))
+
+    store = open_store(db)
+    try:
+        user = get_user(store, user_id)
+        if form == "branch":
+            changed = party.set_branch(
+                store,
+                user,
+                target,
+                version=drawn,
+                has_branch=bool(value("has_branch")),
+                name=(value("name") or "").strip() or None,
+                secretary=(value("secretary") or "").strip(),  # blank: the post is vacant
+                stars=set(value("stars") or ()),
+            )
+        elif form == "property":
+            changed = party.set_property(
+                store,
+                user,
+                target,
+                version=drawn,
+                mode=value("mode"),
+                company=value("company"),
+                red_property=bool(value("red_property")),
+                owners_committee=bool(value("owners_committee")),
+                self_managed_committee=bool(value("self_managed_committee")),
+                has_security=bool(value("has_security")),
+            )
+        elif form == "building":
+            changed = party.set_building(
+                store,
+                user,
+                target,
+                version=drawn,
+                has_group=bool(value("has_group")),
+                head=value("head"),
+                head_phone=value("head_phone"),
+            )
+        else:
+            changed = party.assign_zone(
+                store, user, list(value("buildings") or ()), value("zone") or None, version=drawn
+            )
+    except MapgovError as err:
+        _refused(lang, err)
+        return
+    _saved(lang, t(f"party_page.form.{form}", lang), changed)
+
+
+def _submit(  # noqa: PLR0917 (what the save needs back)
+    ctx: PartyView, user: User, form: str, target: str, version: int, drawn: FormVersion
+) -> None:
+    st.form_submit_button(
+        t("party_page.form.save", ctx.lang),
+        type="primary",
+        on_click=_save,
+        args=(ctx.view.db, user.user_id, ctx.lang),
+        kwargs={"form": form, "target": target, "version": version, "drawn": drawn},
+    )
+
+
+def _branch_form(
+    ctx: PartyView, user: User, card: dict[str, Any], version: int, drawn: FormVersion
+) -> None:
+    lang = ctx.lang
+    f = "party_page.form."
+    cid = card["compound_id"]
+
+    def key(name: str) -> str:
+        return _field("branch", cid, version, name)
+
+    with st.form(_FORM.format("branch", cid, version)):
+        st.checkbox(t(f + "has_branch", lang), value=card["has_branch"], key=key("has_branch"))
+        st.text_input(
+            t(f + "branch_name", lang),
+            value=card["branch_name"] or "",
+            placeholder=t(f + "branch_name_placeholder", lang, name=card["name"]),
+            max_chars=60,
+            key=key("name"),
+        )
+        st.text_input(
+            t(f + "secretary", lang),
+            value=card["secretary"] or "",
+            max_chars=40,
+            key=key("secretary"),
+        )
+        st.multiselect(
+            t(f + "stars", lang),
+            [s.value for s in Star],
+            default=card["stars"],
+            format_func=lambda v: label(Star(v), lang),
+            key=key("stars"),
+        )
+        if card["is_joint"]:
+            st.caption(t(f + "joint_note", lang, names=join_items(card["joint_with"], lang) or "—"))
+        _submit(ctx, user, "branch", cid, version, drawn)
+
+
+def _property_form(
+    ctx: PartyView, user: User, card: dict[str, Any], version: int, drawn: FormVersion
+) -> None:
+    lang = ctx.lang
+    f = "party_page.form."
+    cid = card["compound_id"]
+
+    def key(name: str) -> str:
+        return _field("property", cid, version, name)
+
+    modes = [m.value for m in PropertyMode]
+    with st.form(_FORM.format("property", cid, version)):
+        st.selectbox(
+            t(f + "mode", lang),
+            modes,
+            index=modes.index(card["mode"]),
+            format_func=lambda v: label(PropertyMode(v), lang),
+            key=key("mode"),
+        )
+        st.text_input(
+            t(f + "company", lang), value=card["company"] or "", max_chars=80, key=key("company")
+        )
+        left, right = st.columns(2)
+        left.checkbox(
+            t(f + "red_property", lang), value=card["red_property"], key=key("red_property")
+        )
+        left.checkbox(
+            t(f + "has_security", lang), value=card["has_security"], key=key("has_security")
+        )
+        right.checkbox(
+            t(f + "owners_committee", lang),
+            value=card["owners_committee"],
+            key=key("owners_committee"),
+        )
+        right.checkbox(
+            t(f + "self_managed_committee", lang),
+            value=card["self_managed_committee"],
+            key=key("self_managed_committee"),
+        )
+        st.caption(t(f + "property_note", lang))
+        _submit(ctx, user, "property", cid, version, drawn)
+
+
+def _building_form(
+    ctx: PartyView, user: User, building: dict[str, Any], version: int, drawn: FormVersion
+) -> None:
+    lang = ctx.lang
+    f = "party_page.form."
+    bid = building["building_id"]
+
+    def key(name: str) -> str:
+        return _field("building", bid, version, name)
+
+    with st.form(_FORM.format("building", bid, version)):
+        st.checkbox(t(f + "has_group", lang), value=building["has_group"], key=key("has_group"))
+        left, right = st.columns(2)
+        left.text_input(
+            t(f + "head", lang), value=building["head"] or "", max_chars=40, key=key("head")
+        )
+        right.text_input(
+            t(f + "head_phone", lang),
+            value=building["head_phone"] or "",
+            max_chars=20,
+            key=key("head_phone"),
+        )
+        _submit(ctx, user, "building", bid, version, drawn)
+
+
+def _zone_form(
+    ctx: PartyView,
+    user: User,
+    card: dict[str, Any],
+    building: dict[str, Any] | None,
+    version: int,
+    *,
+    drawn: FormVersion,
+    zones: pd.DataFrame,
+    buildings: pd.DataFrame,
+) -> None:
+    lang = ctx.lang
+    f = "party_page.form."
+    cid = card["compound_id"]
+    zones = zones[zones["community_id"] == card["community_id"]]
+    zone_text = {
+        z.zone_id: t(
+            f + "zone_option",
+            lang,
+            name=z.name or z.zone_id,
+            member=z.member or "—",
+            n=int(z.buildings),
+        )
+        for z in zones.itertuples()
+    }
+    blds = buildings[buildings["compound_id"] == cid]
+    zone_names = dict(zip(zones["zone_id"], zones["name"], strict=True))
+    none = t(f + "no_zone", lang)
+    building_text = {
+        b.building_id: f"{b.name} · {zone_names.get(b.zone_id, b.zone_id) if b.in_zone else none}"
+        for b in blds.itertuples()
+    }
+
+    def key(name: str) -> str:
+        return _field("zone", cid, version, name)
+
+    with st.form(_FORM.format("zone", cid, version)):
+        st.selectbox(
+            t(f + "zone", lang),
+            ["", *zone_text],
+            format_func=lambda z: zone_text.get(z, t(f + "take_out", lang)),
+            index=1 if zone_text else 0,
+            key=key("zone"),
+        )
+        st.multiselect(
+            t(f + "zone_buildings", lang, compound=card["name"]),
+            list(building_text),
+            default=[building["building_id"]] if building else [],
+            format_func=building_text.__getitem__,
+            key=key("buildings"),
+        )
+        _submit(ctx, user, "zone", cid, version, drawn)
+
+
+def edit_forms(  # noqa: PLR0917 (the card's parts)
+    ctx: PartyView,
+    user: User,
+    card: dict[str, Any],
+    building: dict[str, Any] | None,
+    drawn: dict[str, FormVersion],
+    zones: pd.DataFrame,
+    buildings: pd.DataFrame,
+) -> None:
+    """The forms under the card, each drawn from `drawn` (:func:`form_versions`); `zones`
+    (:func:`mapgov.partymap.zone_table`) and `buildings` (the street's) feed the zone form."""
+    lang = ctx.lang
+    f = "party_page.form."
+    version = ctx.store.identity()[1]
+    st.markdown(f"**{md_text(t(f + 'title', lang))}**")
+    names = ["branch", "property", *(["building"] if building else []), "zone"]
+    tabs = st.tabs([t(f + name, lang) for name in names])
+    for tab, name in zip(tabs, names, strict=True):
+        with tab:
+            if name == "branch":
+                _branch_form(ctx, user, card, version, drawn[name])
+            elif name == "property":
+                _property_form(ctx, user, card, version, drawn[name])
+            elif name == "building" and building is not None:
+                _building_form(ctx, user, building, version, drawn[name])
+            else:
+                _zone_form(
+                    ctx,
+                    user,
+                    card,
+                    building,
+                    version,
+                    drawn=drawn[name],
+                    zones=zones,
+                    buildings=buildings,
+                )
+    st.caption(t(f + "logged", lang, name=user.name))
