@@ -27,7 +27,7 @@ from mapgov.model import Role
 from mapgov.places import display_names
 from mapgov.store import Store
 from mapgov.ui import data
-from mapgov.users import User
+from mapgov.users import User, sees_personal_data
 
 __all__ = [
     "COOKIE",
@@ -36,6 +36,7 @@ __all__ = [
     "change_password_form",
     "display_user",
     "note_personal_view",
+    "note_unmasked_view",
     "request_source",
     "session_user",
     "sign_in_form",
@@ -57,7 +58,10 @@ DISPLAY_ID: Final = "display"
 
 def request_source() -> str:
     """Where a sign-in came from, for the audit log (the client's address when known)."""
-    ip = getattr(st.context, "ip_address", None)
+    try:
+        ip = getattr(st.context, "ip_address", None)
+    except RuntimeError:  # a download made on Streamlit's own thread, outside a script run
+        ip = None
     return f"{_SOURCE} {ip}" if ip else _SOURCE
 
 
@@ -76,6 +80,21 @@ def note_personal_view(
         source=request_source(),
         window=None if export else audit.VIEW_WINDOW_MINUTES,
     )
+
+
+def note_unmasked_view(
+    store: Store,
+    user: User | None,
+    community_id: str | None,
+    subject: str,
+    detail: str,
+    *,
+    export: bool = False,
+) -> None:
+    """:func:`note_personal_view` if `user` sees `community_id`'s personal data in full
+    (:func:`mapgov.users.sees_personal_data`, the rule the data was unmasked by)."""
+    if user is not None and sees_personal_data(user, community_id):
+        note_personal_view(store, user, subject, detail, export=export)
 
 
 def _cookie_token() -> str | None:
