@@ -244,8 +244,8 @@ def run_app(root: Path) -> None:
         pages = build_pages(lang, admin=is_admin(account))
         # The kiosk draws no sidebar at all: no navigation and no pickers (their scripts would
         # only slow the wall screen's first paint); its place comes from the URL. Nobody
-        # signed in sees no navigation either.
-        hidden = kiosk or account is None
+        # signed in sees no navigation either, nor anyone still on a one-time password.
+        hidden = kiosk or account is None or account.must_change_password
         page = st.navigation(
             [*pages.visible, pages.alias], position="hidden" if hidden else "sidebar"
         )
