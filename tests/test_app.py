@@ -21,6 +21,7 @@ from mapgov.store import Store, open_store
 from mapgov.summary import place_counts
 from mapgov.ui import PAGES
 from mapgov.ui.auth import SESSION_KEY
+from mapgov.ui.shell import ADMIN_PAGES
 
 from .apptest import LEADER, ok, sign_in
 from .conftest import DEMO_PASSWORD
@@ -327,7 +328,7 @@ def test_no_pages_folder_beside_app_py() -> None:
     non-root request without app.py (see mapgov.ui.shell); the pages live in app_pages/."""
     assert not (ROOT / "pages").exists()
     assert sorted(p.name for p in (ROOT / "app_pages").glob("*.py")) == sorted(
-        f"{key}.py" for key in PAGE_KEYS
+        f"{p.key}.py" for p in (*PAGES, *ADMIN_PAGES)
     )
 
 

@@ -11,7 +11,7 @@ import pytest
 from mapgov import i18n, model
 from mapgov.i18n import DEFAULT_LANG, LANGS, catalogue, enum_key, label, normalize_lang, t
 from mapgov.summary import PlaceCounts
-from mapgov.ui.shell import PAGES
+from mapgov.ui.shell import ADMIN_PAGES, PAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 ENUMS = [
@@ -176,7 +176,9 @@ def test_every_literal_key_in_the_code_exists() -> None:
 
 def test_keys_built_at_run_time_exist() -> None:
     """Keys the code builds from names: page.<key>.*, metric.<count>, lang.<code>."""
-    built = [f"page.{p.key}.{part}" for p in PAGES for part in ("nav", "title", "lead")]
+    built = [
+        f"page.{p.key}.{part}" for p in (*PAGES, *ADMIN_PAGES) for part in ("nav", "title", "lead")
+    ]
     built += [f"metric.{name}" for name in PlaceCounts.__dataclass_fields__]
     built += [f"lang.{code}" for code in LANGS]
     assert [key for key in built if key not in catalogue("zh")] == []

@@ -36,6 +36,9 @@ import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from mapgov.audit import audit, read_audit
+from mapgov.audit import entry as _entry
+from mapgov.audit import stamp as _stamp
 from mapgov.config import session_idle_minutes
 from mapgov.errors import SignInError, ValidationError
 from mapgov.model import ACCOUNT_ROLES, AuditKind, Role
@@ -166,59 +169,6 @@ def new_password() -> str:
 def token_hash(token: str) -> str:
     """The SHA-256 (hex) under which a session or display token is stored."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-# -- the audit log -----------------------------------------------------------------------------
-def _stamp(now: dt.datetime) -> str:
-    return now.replace(microsecond=0).isoformat()
-
-
-def _entry(
-    kind: AuditKind,
-    *,
-    now: dt.datetime,
-    actor: str,
-    subject: str | None = None,
-    detail: str | None = None,
-    source: str | None = None,
-) -> dict[str, Any]:
-    return {
-        "at": _stamp(now),
-        "actor": actor,
-        "kind": kind.value,
-        "subject": subject,
-        "detail": detail,
-        "source": source,
-    }
-
-
-def audit(
-    store: Store,
-    kind: AuditKind,
-    *,
-    now: dt.datetime,
-    actor: str,
-    subject: str | None = None,
-    detail: str | None = None,
-    source: str | None = None,
-) -> None:
-    """Append one entry to the audit log (e.g. ``PERSONAL_DATA_VIEWED``: `actor` saw
-    `subject`'s data). The log cannot be changed or deleted (database triggers)."""
-    store.append_audit(
-        [_entry(kind, now=now, actor=actor, subject=subject, detail=detail, source=source)]
-    )
-
-
-def read_audit(store: Store, *, since: dt.date | dt.datetime | None = None) -> pd.DataFrame:
-    """The audit log from `since` on (a day means from its start), oldest first.
-
-    Returns
-    -------
-    DataFrame
-        Columns ``audit_id, at, actor, kind, subject, detail, source``.
-    """
-    start = None if since is None else since.isoformat()
-    return store.audit_rows(since=start)
 
 
 # -- accounts ----------------------------------------------------------------------------------

@@ -55,6 +55,22 @@ def _insert(
         raise StoreError(msg) from err
 
 
+def _keep_an_admin(con: sqlite3.Connection, street_id: str | None, user_id: str) -> None:
+    """Raise if `street_id` (None: every street) has no enabled administrator left."""
+    left = con.execute(
+        "SELECT COUNT(*) FROM app_user WHERE role = 'admin' AND enabled = 1 AND street_id IS ?",
+        (street_id,),
+    ).fetchone()[0]
+    if not left:
+        msg = (
+            f"{user_id!r} is the last enabled administrator of "
+            f"{street_id or 'every street'}: add or enable another one first"
+        )
+        raise ValidationError(
+            msg, key="error.account.last_admin", login=user_id, street=street_id or "*"
+        )
+
+
 class AccountRecords:
     """Reads and writes of accounts, sessions, display tokens and the audit log."""
 
@@ -85,14 +101,19 @@ class AccountRecords:
         self,
         *,
         since: str | None = None,
+        until: str | None = None,
         subject: str | None = None,
         kinds: Sequence[str] = (),
     ) -> pd.DataFrame:
-        """Audit rows at or after `since` (ISO text), of `subject` and `kinds`, in order."""
+        """Audit rows at or after `since` and before `until` (ISO text), of `subject` and
+        `kinds`, in order."""
         clauses, params = [], []
         if since is not None:
             clauses.append("at >= ?")
             params.append(since)
+        if until is not None:
+            clauses.append("at < ?")
+            params.append(until)
         if subject is not None:
             clauses.append("subject = ?")
             params.append(subject)
@@ -142,7 +163,10 @@ class AccountRecords:
         StaleEditError
             If the account changed since `version` (``error.edit.stale``).
         ValidationError
-            If there is no such account (``error.edit.not_found``).
+            If there is no such account (``error.edit.not_found``), or if the change would
+            leave the street of an enabled administrator without one (disabled, given another
+            role or street: ``error.account.last_admin``); checked inside the transaction, so
+            two administrators disabling each other at once cannot both succeed.
         """
         spec = table("app_user")
         bad = set(changes) - set(spec.column_names) | ({"user_id", "version"} & set(changes))
@@ -152,6 +176,11 @@ class AccountRecords:
         key = {"user_id": user_id}
         with self.transaction() as con:
             self._bump_version(con, "app_user", key, version)
+            before = con.execute(
+                "SELECT street_id FROM app_user WHERE user_id = ? AND role = 'admin' "
+                "AND enabled = 1",
+                (user_id,),
+            ).fetchone()
             if changes:
                 con.execute(
                     f"UPDATE app_user SET {', '.join(f'{c} = ?' for c in changes)} "
@@ -163,6 +192,8 @@ class AccountRecords:
                     "UPDATE auth_session SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL",
                     (end_sessions_at, user_id),
                 )
+            if before is not None:
+                _keep_an_admin(con, before[0], user_id)
             _append_audit(con, audit)
         return int(version) + 1
 

@@ -20,14 +20,14 @@ from typing import Final
 
 import streamlit as st
 
-from mapgov import accounts, clock
+from mapgov import accounts, audit, clock
 from mapgov.errors import MapgovError
 from mapgov.i18n import error_text, label, t
 from mapgov.model import Role
 from mapgov.places import display_names
 from mapgov.store import Store
 from mapgov.ui import data
-from mapgov.users import User
+from mapgov.users import User, sees_personal_data
 
 __all__ = [
     "COOKIE",
@@ -35,6 +35,9 @@ __all__ = [
     "TOKEN_PARAM",
     "change_password_form",
     "display_user",
+    "note_personal_view",
+    "note_unmasked_view",
+    "request_source",
     "session_user",
     "sign_in_form",
     "signed_in_sidebar",
@@ -53,10 +56,45 @@ _SOURCE: Final = "web"
 DISPLAY_ID: Final = "display"
 
 
-def _source() -> str:
+def request_source() -> str:
     """Where a sign-in came from, for the audit log (the client's address when known)."""
-    ip = getattr(st.context, "ip_address", None)
+    try:
+        ip = getattr(st.context, "ip_address", None)
+    except RuntimeError:  # a download made on Streamlit's own thread, outside a script run
+        ip = None
     return f"{_SOURCE} {ip}" if ip else _SOURCE
+
+
+def note_personal_view(
+    store: Store, user: User, subject: str, detail: str, *, export: bool = False
+) -> None:
+    """Log that `user` is being shown `subject`'s personal data unmasked (call it only then):
+    once per panel within :data:`mapgov.audit.VIEW_WINDOW_MINUTES`, once per `export`ed file.
+    """
+    audit.personal_view(
+        store,
+        user,
+        subject,
+        now=clock.system_now(),
+        detail=detail,
+        source=request_source(),
+        window=None if export else audit.VIEW_WINDOW_MINUTES,
+    )
+
+
+def note_unmasked_view(
+    store: Store,
+    user: User | None,
+    community_id: str | None,
+    subject: str,
+    detail: str,
+    *,
+    export: bool = False,
+) -> None:
+    """:func:`note_personal_view` if `user` sees `community_id`'s personal data in full
+    (:func:`mapgov.users.sees_personal_data`, the rule the data was unmasked by)."""
+    if user is not None and sees_personal_data(user, community_id):
+        note_personal_view(store, user, subject, detail, export=export)
 
 
 def _cookie_token() -> str | None:
@@ -123,7 +161,9 @@ def _do_sign_in(store: Store, lang: str) -> None:
     password = str(st.session_state.get("auth.password") or "")
     st.session_state["auth.password"] = ""
     try:
-        token = accounts.sign_in(store, login, password, now=clock.system_now(), source=_source())
+        token = accounts.sign_in(
+            store, login, password, now=clock.system_now(), source=request_source()
+        )
     except MapgovError as err:
         st.session_state["auth.error"] = error_text(err, lang)
         return
@@ -169,7 +209,7 @@ def _do_change(store: Store, login: str, lang: str) -> None:
         return
     try:
         accounts.change_own_password(
-            store, login, old, new, now=clock.system_now(), source=_source()
+            store, login, old, new, now=clock.system_now(), source=request_source()
         )
     except MapgovError as err:
         st.session_state["auth.error"] = error_text(err, lang)
@@ -201,7 +241,7 @@ def change_password_form(store: Store, account: accounts.Account, lang: str) -> 
 
 def _do_sign_out(store: Store) -> None:
     token = st.session_state.pop(SESSION_KEY, None) or _cookie_token()
-    accounts.sign_out(store, token, now=clock.system_now(), source=_source())
+    accounts.sign_out(store, token, now=clock.system_now(), source=request_source())
 
 
 def _scope_text(store: Store, user: User, lang: str) -> str:

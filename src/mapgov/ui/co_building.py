@@ -55,6 +55,7 @@ from mapgov.model import (
     WishStatus,
 )
 from mapgov.store import open_store
+from mapgov.ui import auth
 from mapgov.ui.party import PartyView
 from mapgov.ui.state import View
 from mapgov.ui.widgets import current_user, flash, md_text, say
@@ -646,6 +647,9 @@ def record_panel(ctx: CoView) -> None:
         key=key,
     )
     record = cobuild.get(ctx.store, entity, record_id, user=user)
+    if entity is CoEntity.WISH:
+        subject = f"micro_wish:{record_id}"
+        auth.note_unmasked_view(ctx.store, user, record["community_id"], subject, "poster")
     left, right = st.columns([1, 1], gap="medium")
     with left:
         _record_card(ctx, entity, record)
@@ -920,6 +924,7 @@ def lists_section(ctx: CoView) -> None:
     lang = ctx.lang
     l_ = _P + "lists."
     path, version = ctx.store.identity()
+    user = ctx.user()
     st.subheader(t(l_ + "heading", lang))
     tabs = st.tabs([t(l_ + name, lang) for name in cm.LISTS])
     for tab, name in zip(tabs, cm.LISTS, strict=True):
@@ -927,6 +932,11 @@ def lists_section(ctx: CoView) -> None:
             filters = _list_filters(ctx, name)
             query = _ListQuery(ctx.street_id, ctx.user_id, name, filters, ctx.today, lang)
             table = _list(path, version, query)
+            if name == "wishes" and user is not None and user.community_id:
+                mine = ctx.community_id in (None, user.community_id)  # posters of theirs shown
+                subject, seen = f"wishes:{user.community_id}", "posters of the wish list"
+                if mine and not table.empty:
+                    auth.note_unmasked_view(ctx.store, user, user.community_id, subject, seen)
             st.caption(t(l_ + "count", lang, n=len(table)))
             st.dataframe(
                 table, hide_index=True, width="stretch", height=38 + 35 * min(len(table), 10)

@@ -33,6 +33,7 @@ from mapgov.importers.read import SUFFIXES
 from mapgov.importers.tables import TABLE_KINDS, TablePlan, land_table, plan_table
 from mapgov.importers.validate import Problem
 from mapgov.store import Store, open_store
+from mapgov.ui import auth
 from mapgov.ui.state import View
 from mapgov.ui.widgets import current_user, show_map
 from mapgov.users import User
@@ -488,7 +489,11 @@ def export_section(ctx: DataView) -> None:
 def _backup_file(db: str, user: User | None) -> bytes:
     """The backup, made when its button is clicked (a copy of the whole database: the
     session does not keep hundreds of megabytes between clicks)."""
-    return dataio.backup_bytes(open_store(db), user)
+    store = open_store(db)
+    data = dataio.backup_bytes(store, user)  # refused to anyone but an administrator
+    if user is not None:  # every resident's name and phone leaves in this file
+        auth.note_personal_view(store, user, "backup", "whole database", export=True)
+    return data
 
 
 def backup_section(ctx: DataView) -> None:

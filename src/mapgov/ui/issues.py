@@ -54,7 +54,7 @@ from mapgov.model import (
 )
 from mapgov.places import display_names
 from mapgov.store import Store, open_store
-from mapgov.ui import data
+from mapgov.ui import auth, data
 from mapgov.ui.state import View
 from mapgov.ui.widgets import click_point, current_user, flash, md_text, say
 from mapgov.users import User, can_edit, get_user
@@ -371,8 +371,11 @@ def _ledger_file(  # noqa: PLR0917 (the whole request, for a thread of its own)
 ) -> bytes:
     """The workbook, written when the button is clicked (on Streamlit's download thread)."""
     store = open_store(db)
-    rows = ledger.community_ledger(
-        store, community_id, user=get_user(store, user_id), today=day, **filters.kwargs()
+    user = get_user(store, user_id)
+    rows = ledger.community_ledger(store, community_id, user=user, today=day, **filters.kwargs())
+    detail = f"issue ledger, reporters of {len(rows)} issues"
+    auth.note_unmasked_view(
+        store, user, community_id, f"ledger:{community_id}", detail, export=True
     )
     return ledger.ledger_xlsx(rows, lang)
 
@@ -911,6 +914,8 @@ def _target_panel(ctx: IssueView, user: User) -> None:
         _compound_panel(ctx, target_id)
         return
     profile = _profile(*ctx.store.identity(), target_id, user.user_id, ctx.today)
+    seen = "building head, zone member, reporters of its issues"
+    auth.note_unmasked_view(ctx.store, user, profile["community_id"], f"building:{target_id}", seen)
     _building_profile(ctx, profile)
     if can_edit(user, profile["community_id"]):
         _log_form(ctx, target_id)

@@ -43,7 +43,7 @@ from mapgov.i18n import catalogue, label, t
 from mapgov.model import PropertyMode, Star
 from mapgov.places import display_names
 from mapgov.store import Store, open_store
-from mapgov.ui import data
+from mapgov.ui import auth, data
 from mapgov.ui import party_forms as forms
 from mapgov.ui.party_forms import FLASH, join_items
 from mapgov.ui.state import View
@@ -679,6 +679,11 @@ def governance_card(ctx: PartyView) -> None:
         reveal=editor,
         day=ctx.today,
     )
+    if editor and user is not None:  # secretaries, heads and zone members shown in full
+        seen = f"compound {compound_id}: branch secretary" + (
+            f"; building {building_id}: head, zone member" if building_id else ""
+        )
+        auth.note_personal_view(ctx.store, user, f"compound:{compound_id}", seen)
     _compound_facts(ctx, card)
     building = None
     if building_id:

@@ -27,6 +27,7 @@ import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
 from mapgov import clock
+from mapgov.account_admin import is_admin
 from mapgov.i18n import DEFAULT_LANG, LANGS, t
 from mapgov.places import display_names
 from mapgov.store import Store, open_store
@@ -46,6 +47,7 @@ from mapgov.users import User
 from mapgov.wall import WallSettings
 
 __all__ = [
+    "ADMIN_PAGES",
     "ALL_COMMUNITIES",
     "PAGES",
     "WALL_ALIAS",
@@ -84,6 +86,9 @@ PAGES: Final = (
     PageSpec("data", "data", ":material/database:"),
 )
 """The pages in navigation order; the first is the default, served at ``/``."""
+ADMIN_PAGES: Final = (PageSpec("accounts", "accounts", ":material/manage_accounts:"),)
+"""Pages only administrators have: nobody else's navigation holds them, so their addresses
+answer "page not found" to anyone else (and the pages check the role again themselves)."""
 WALL_ALIAS: Final = PAGES[0].url_path
 FAVICON: Final = "🗺️"
 ALL_COMMUNITIES: Final = ""
@@ -103,9 +108,10 @@ class Pages:
         return self.visible[0]
 
 
-def build_pages(lang: str) -> Pages:
-    """``st.Page`` objects with translated titles (the default page at ``/``)."""
-    default, *others = PAGES
+def build_pages(lang: str, *, admin: bool = False) -> Pages:
+    """``st.Page`` objects with translated titles (the default page at ``/``); `admin` adds
+    :data:`ADMIN_PAGES` at the end."""
+    default, *others = PAGES + (ADMIN_PAGES if admin else ())
     visible = [
         st.Page(
             default.script,
@@ -244,11 +250,11 @@ def run_app(root: Path) -> None:
         data.ensure_database(db, lang)
         store = open_store(db)
         account = auth.session_user(store)
-        pages = build_pages(lang)
+        pages = build_pages(lang, admin=is_admin(account))
         # The kiosk draws no sidebar at all: no navigation and no pickers (their scripts would
         # only slow the wall screen's first paint); its place comes from the URL. Nobody
-        # signed in sees no navigation either.
-        hidden = kiosk or account is None
+        # signed in sees no navigation either, nor anyone still on a one-time password.
+        hidden = kiosk or account is None or account.must_change_password
         page = st.navigation(
             [*pages.visible, pages.alias], position="hidden" if hidden else "sidebar"
         )

@@ -1,0 +1,399 @@
+"""The account page (账号管理): an administrator's accounts, wall-screen tokens and audit log.
+
+Every action calls :mod:`mapgov.account_admin`, which checks the rights again; this module
+only draws the forms. A form carries the version of the account it was drawn from, so a
+click on a form someone else has made stale is refused. A one-time password or a display
+token is shown once, on the run after the click, and then forgotten.
+
+Times are real (:func:`mapgov.clock.system_now`): the log and the accounts' stamps are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Final
+
+import pandas as pd
+import streamlit as st
+
+from mapgov import account_admin as admin
+from mapgov import clock, exports
+from mapgov.accounts import Account
+from mapgov.audit import actor_of
+from mapgov.errors import MapgovError
+from mapgov.i18n import error_text, label, t
+from mapgov.model import Role
+from mapgov.places import display_names
+from mapgov.store import Store, open_store
+from mapgov.ui import auth, data
+from mapgov.ui.state import View
+from mapgov.ui.widgets import current_user, flash, md_text, say
+from mapgov.users import User
+
+__all__ = [
+    "AccountsView",
+    "account_list",
+    "add_form",
+    "audit_section",
+    "controls",
+    "edit_section",
+    "token_section",
+]
+
+_P: Final = "account_page."
+FLASH: Final = "accounts.flash"
+_SECRET: Final = "accounts.secret"  # (kind, name, value): shown once, then dropped
+_NO_COMMUNITY: Final = ""
+CHOSEN: Final = "accounts.chosen"
+AUDIT_DAYS: Final = 7
+"""The audit log opens on this many days, up to today."""
+
+
+@dataclass(frozen=True)
+class AccountsView:
+    """What the sections need: the view, the administrator and the street."""
+
+    view: View
+    user: User
+    street_id: str
+
+    @property
+    def lang(self) -> str:
+        """Language of the page."""
+        return self.view.lang
+
+    @property
+    def store(self) -> Store:
+        """The store (cheap to open)."""
+        return open_store(self.view.db)
+
+    def communities(self) -> dict[str, str]:
+        """Community names of the street by id."""
+        frame = data.community_list(self.store, self.street_id)
+        return dict(zip(frame["community_id"], display_names(frame, self.lang), strict=True))
+
+
+def controls(view: View) -> AccountsView | None:
+    """The administrator on this page, or None (with a notice) for anyone else."""
+    store = open_store(view.db)
+    user = current_user(store, view)
+    if not admin.is_admin(user) or view.street_id is None:
+        st.info(t("error.account.admin_only", view.lang), icon=":material/lock:")
+        return None
+    assert user is not None
+    return AccountsView(view, user, user.street_id or view.street_id)
+
+
+def _attempt(where: str, lang: str, action: Callable[[], str]) -> bool:
+    """Run `action` (a form's callback); keep its outcome sentence for :func:`flash`."""
+    try:
+        text = action()
+    except MapgovError as err:
+        say(FLASH, "error", error_text(err, lang), where)
+        return False
+    say(FLASH, "success", text, where)
+    return True
+
+
+def _show_secret(where: str, lang: str) -> None:
+    """The one-time password or token kept by the last click, shown once."""
+    secret = st.session_state.get(_SECRET)
+    if not secret or secret[0] != where:
+        return
+    del st.session_state[_SECRET]
+    _, name, value = secret
+    st.warning(t(_P + f"secret.{where}", lang, name=md_text(name)), icon=":material/key:")
+    st.code(value, language=None)
+
+
+# -- the list ------------------------------------------------------------------------------
+def _account_rows(ctx: AccountsView, rows: list[Account]) -> pd.DataFrame:
+    lang = ctx.lang
+    names = ctx.communities()
+    c = _P + "col."
+    yes, no = t(_P + "yes", lang), t(_P + "no", lang)
+    return pd.DataFrame(
+        {
+            t(c + "login", lang): [a.login for a in rows],
+            t(c + "name", lang): [a.name for a in rows],
+            t(c + "role", lang): [label(a.role, lang) for a in rows],
+            t(c + "community", lang): [names.get(a.community_id or "", "—") for a in rows],
+            t(c + "enabled", lang): [yes if a.enabled else no for a in rows],
+            t(c + "must_change", lang): [yes if a.must_change_password else no for a in rows],
+            t(c + "changed_at", lang): [a.changed_at or "" for a in rows],
+        }
+    )
+
+
+def account_list(ctx: AccountsView) -> None:
+    """The street's accounts."""
+    rows = admin.street_accounts(ctx.store, ctx.user, ctx.street_id)
+    st.markdown(f"**{md_text(t(_P + 'list', ctx.lang, n=len(rows)))}**")
+    st.dataframe(_account_rows(ctx, rows), hide_index=True, width="stretch")
+
+
+# -- adding --------------------------------------------------------------------------------
+def _role_box(ctx: AccountsView, key: str, value: Role = Role.STAFF) -> None:
+    st.selectbox(
+        t(_P + "role", ctx.lang),
+        [r.value for r in admin.PAGE_ROLES],
+        index=admin.PAGE_ROLES.index(value),
+        format_func=lambda v: label(Role(v), ctx.lang),
+        key=key,
+    )
+
+
+def _community_box(ctx: AccountsView, key: str, value: str | None = None) -> None:
+    names = {_NO_COMMUNITY: t(_P + "whole_street", ctx.lang), **ctx.communities()}
+    options = list(names)
+    st.selectbox(
+        t(_P + "community", ctx.lang),
+        options,
+        index=options.index(value) if value in options else 0,
+        format_func=names.__getitem__,
+        key=key,
+        help=t(_P + "community_help", ctx.lang),
+    )
+
+
+def _picked(key: str) -> str | None:
+    return str(st.session_state.get(key) or "") or None
+
+
+def _add(ctx: AccountsView) -> None:
+    lang = ctx.lang
+    login = str(st.session_state.get("accounts.add.login") or "").strip()
+
+    def act() -> str:
+        account, one_time = admin.add(
+            ctx.store,
+            ctx.user,
+            login,
+            role=str(st.session_state.get("accounts.add.role")),
+            name=str(st.session_state.get("accounts.add.name") or ""),
+            street_id=ctx.street_id,
+            community_id=_picked("accounts.add.community"),
+            now=clock.system_now(),
+            source=auth.request_source(),
+        )
+        st.session_state[_SECRET] = ("add", account.login, one_time)
+        return t(_P + "added", lang, login=account.login)
+
+    if _attempt("add", lang, act):
+        st.session_state["accounts.add.login"] = ""
+        st.session_state["accounts.add.name"] = ""
+
+
+def add_form(ctx: AccountsView) -> None:
+    """Add an account: the system makes its one-time password, shown once."""
+    lang = ctx.lang
+    st.markdown(f"**{md_text(t(_P + 'add', lang))}**")
+    flash(FLASH, "add")
+    _show_secret("add", lang)
+    with st.form("accounts.add"):
+        left, right = st.columns(2)
+        with left:
+            st.text_input(t(_P + "login", lang), max_chars=64, key="accounts.add.login")
+            _role_box(ctx, "accounts.add.role")
+        with right:
+            st.text_input(t(_P + "name", lang), max_chars=40, key="accounts.add.name")
+            _community_box(ctx, "accounts.add.community")
+        st.form_submit_button(
+            t(_P + "add_submit", lang), type="primary", on_click=_add, args=(ctx,)
+        )
+
+
+# -- changing ------------------------------------------------------------------------------
+def _edit(ctx: AccountsView, what: str, login: str, version: int) -> None:
+    lang = ctx.lang
+    now = clock.system_now()
+    source = auth.request_source()
+    store, user = ctx.store, ctx.user
+
+    def act() -> str:
+        if what == "disable":
+            admin.disable(store, user, login, version=version, now=now, source=source)
+        elif what == "enable":
+            admin.enable(store, user, login, version=version, now=now, source=source)
+        elif what == "reset":
+            one_time = admin.reset_password(
+                store, user, login, version=version, now=now, source=source
+            )
+            st.session_state[_SECRET] = ("reset", login, one_time)
+        else:
+            admin.change_role(
+                store,
+                user,
+                login,
+                role=str(st.session_state.get(f"accounts.edit.role.{login}")),
+                community_id=_picked(f"accounts.edit.community.{login}"),
+                version=version,
+                now=now,
+                source=source,
+            )
+        return t(_P + f"done.{what}", lang, login=login)
+
+    _attempt("edit", lang, act)
+
+
+def _button(ctx: AccountsView, what: str, account: Account, **kwargs: Any) -> None:
+    st.button(
+        t(_P + f"action.{what}", ctx.lang),
+        key=f"accounts.{what}.{account.login}",
+        on_click=_edit,
+        args=(ctx, what, account.login, account.version),
+        **kwargs,
+    )
+
+
+def edit_section(ctx: AccountsView) -> None:
+    """Choose an account; change its role and community, disable or enable it, reset its
+    password. Each form holds the version of the account it shows."""
+    lang = ctx.lang
+    st.markdown(f"**{md_text(t(_P + 'edit', lang))}**")
+    flash(FLASH, "edit")
+    _show_secret("reset", lang)
+    me = actor_of(ctx.user)
+    rows = {a.login: a for a in admin.street_accounts(ctx.store, ctx.user, ctx.street_id)}
+    rows.pop(me, None)
+    if not rows:
+        st.caption(t(_P + "none_to_edit", lang))
+        return
+    login = st.selectbox(
+        t(_P + "choose", lang),
+        list(rows),
+        format_func=lambda v: f"{v} · {rows[v].name} · {label(rows[v].role, lang)}",
+        key=CHOSEN,
+    )
+    account = rows[login]
+    st.caption(t(_P + "self_note", lang))
+    with st.form(f"accounts.edit.{login}.{account.version}"):
+        left, right = st.columns(2)
+        with left:
+            _role_box(ctx, f"accounts.edit.role.{login}", account.role)
+        with right:
+            _community_box(ctx, f"accounts.edit.community.{login}", account.community_id)
+        st.form_submit_button(
+            t(_P + "action.role", lang),
+            type="primary",
+            on_click=_edit,
+            args=(ctx, "role", login, account.version),
+        )
+    left, right = st.columns(2)
+    with left:
+        _button(ctx, "enable" if not account.enabled else "disable", account)
+    with right:
+        _button(ctx, "reset", account, icon=":material/key:")
+    st.caption(t(_P + "version", lang, version=account.version))
+
+
+# -- wall-screen tokens --------------------------------------------------------------------
+def _add_token(ctx: AccountsView) -> None:
+    lang = ctx.lang
+    name = str(st.session_state.get("accounts.token.label") or "").strip()
+
+    def act() -> str:
+        token = admin.add_token(
+            ctx.store,
+            ctx.user,
+            name,
+            street_id=ctx.street_id,
+            now=clock.system_now(),
+            source=auth.request_source(),
+        )
+        st.session_state[_SECRET] = ("token", name, f"/wall?kiosk=1&token={token}")
+        return t(_P + "token_added", lang, label=name)
+
+    if _attempt("token", lang, act):
+        st.session_state["accounts.token.label"] = ""
+
+
+def _revoke_token(ctx: AccountsView) -> None:
+    name = str(st.session_state.get("accounts.token.revoke") or "")
+
+    def act() -> str:
+        admin.revoke_token(
+            ctx.store,
+            ctx.user,
+            name,
+            street_id=ctx.street_id,
+            now=clock.system_now(),
+            source=auth.request_source(),
+        )
+        return t(_P + "token_revoked", ctx.lang, label=name)
+
+    _attempt("token", ctx.lang, act)
+
+
+def token_section(ctx: AccountsView) -> None:
+    """The street's wall-screen tokens: issue one (shown once, as the kiosk address), revoke."""
+    lang = ctx.lang
+    flash(FLASH, "token")
+    _show_secret("token", lang)
+    tokens = admin.street_tokens(ctx.store, ctx.user, ctx.street_id)
+    c = _P + "token_col."
+    live = tokens["revoked_at"].isna()
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t(c + "label", lang): tokens["label"],
+                t(c + "created_at", lang): tokens["created_at"],
+                t(c + "created_by", lang): tokens["created_by"],
+                t(c + "revoked_at", lang): tokens["revoked_at"].fillna(""),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    with st.form("accounts.token"):
+        st.text_input(t(_P + "token_label", lang), max_chars=40, key="accounts.token.label")
+        st.form_submit_button(
+            t(_P + "token_add", lang), type="primary", on_click=_add_token, args=(ctx,)
+        )
+    labels = list(tokens.loc[live, "label"])
+    if labels:
+        st.selectbox(t(_P + "token_choose", lang), labels, key="accounts.token.revoke")
+        st.button(
+            t(_P + "token_revoke", lang),
+            key="accounts.token.revoke_button",
+            on_click=_revoke_token,
+            args=(ctx,),
+            icon=":material/block:",
+        )
+
+
+# -- the audit log -------------------------------------------------------------------------
+def audit_section(ctx: AccountsView) -> None:
+    """The audit entries of the street between two days, and their export (CSV, Excel)."""
+    lang = ctx.lang
+    today = clock.system_now().date()
+    picked = st.date_input(
+        t(_P + "audit.days", lang),
+        value=(today - dt.timedelta(days=AUDIT_DAYS - 1), today),
+        max_value=today,
+        key="accounts.audit.days",
+    )
+    days = [d for d in (picked if isinstance(picked, tuple | list) else [picked]) if d]
+    if not days:
+        return
+    since, until = days[0], days[-1]
+    log = admin.street_audit(ctx.store, ctx.user, since=since, until=until, street_id=ctx.street_id)
+    table = admin.audit_table(log, lang)
+    st.caption(t(_P + "audit.count", lang, n=f"{len(table):,}"))
+    st.dataframe(table, hide_index=True, width="stretch", height=420)
+    name = t(_P + "audit.file", lang, since=since.isoformat(), until=until.isoformat())
+    columns = st.columns(2)
+    for column, suffix in zip(columns, (".xlsx", ".csv"), strict=True):
+        column.download_button(
+            t(_P + f"audit.download{suffix.replace('.', '_')}", lang),
+            partial(exports.frame_bytes, table, suffix),
+            file_name=f"{name}{suffix}",
+            mime=exports.FORMATS[suffix],
+            on_click="ignore",
+            icon=":material/download:",
+            disabled=table.empty,
+            key=f"accounts.audit.download{suffix}",
+        )
