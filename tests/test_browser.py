@@ -243,6 +243,41 @@ def _no_exception(page: Page) -> None:
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
 
 
+def point_below_the_fold(
+    page: Page, points: dict[str, tuple[float, float]], css_class: str
+) -> tuple[str, float, float]:
+    """A map point to click while the map is cut by the window's lower edge, as it is drawn.
+
+    Asserts that the folium map starts inside the window and ends below it (scrolls nothing);
+    then returns the first of `points` ((lon, lat) by key) that lies in the window, with a
+    polygon of `css_class` under it: its key and its page coordinates for ``page.mouse``.
+    """
+    iframe = page.locator(FOLIUM_IFRAME)
+    box = iframe.bounding_box()
+    window = page.viewport_size
+    assert box is not None and window is not None
+    assert 0 <= box["y"] < window["height"] < box["y"] + box["height"], (box, window)
+    frame = iframe.element_handle().content_frame()
+    assert frame is not None
+    found = frame.evaluate(
+        """([points, cssClass, visible]) => {
+            for (const [key, [lng, lat]] of Object.entries(points)) {
+                const p = window.map.latLngToContainerPoint([lat, lng]);
+                const box = window.map.getContainer().getBoundingClientRect();
+                const x = box.left + p.x, y = box.top + p.y;
+                if (y < 20 || y > visible - 20 || x < 20 || x > box.right - 20) continue;
+                const under = document.elementFromPoint(x, y);
+                if (under && under.classList.contains(cssClass)) return [key, x, y];
+            }
+            return null;
+        }""",
+        [points, css_class, window["height"] - box["y"]],
+    )
+    assert found is not None, f"no {css_class} polygon in the visible part of the map"
+    key, x, y = found
+    return str(key), box["x"] + x, box["y"] + y
+
+
 # -- tests ---------------------------------------------------------------------------------
 def test_a_deep_link_works_on_a_fresh_server(demo_db: Path, visit: Visit, tmp_path: Path) -> None:
     """The first request of a new server is for /life-circle, not /: still the whole app."""

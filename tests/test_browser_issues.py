@@ -260,6 +260,27 @@ def test_click_a_building_log_an_issue_and_find_it_after_a_reload(
     assert "Traceback" not in server.log()
 
 
+def test_one_click_opens_a_building_on_a_small_screen(db: Path, page: Page) -> None:
+    """Issue 18.1: at 1366×768 the map runs below the window; the first click on a building
+    opens its panel (it used to scroll the page, lose the click and need a second one)."""
+    store = open_store(db)
+    built = issues.community_buildings(store, COMMUNITY).set_index("building_id")
+    points = {str(i): (p.x, p.y) for i, p in built.representative_point().items()}
+    page.set_viewport_size({"width": 1366, "height": 768})
+    server = _start(db)
+    try:
+        tb.sign_in(page, server, STAFF)
+        page.goto(f"{server.url}{PAGE}")
+        _wait_for_buildings(page, store)
+        building_id, x, y = tb.point_below_the_fold(page, points, BUILDING_CLASS)
+        page.mouse.click(x, y)  # once
+        _expect_panel(page, _panel_title(store, built.loc[building_id]))
+        _no_errors(page)
+    finally:
+        _stop(server)
+    assert "Traceback" not in server.log()
+
+
 def _save(page: Page, action: EventAction, issue_id: int, **fields: str) -> None:
     page.get_by_role("tab", name=label(action)).click()
     for field, value in fields.items():

@@ -196,6 +196,34 @@ def test_layers_switch_and_a_click_opens_the_governance_card(
     _shot(page, shots / "party-card.png")
 
 
+def test_one_click_opens_a_building_while_the_map_runs_below_the_fold(
+    server: Server, tab: tb.Visit, party_db: Path
+) -> None:
+    """Issue 18.1: at 1920×1080 the map ends below the window; the first click on a building
+    opens it (it used to scroll the page, lose the click and need a second one)."""
+    store = open_store(party_db)
+    community = "S001-C1"
+    frames = party.load(store, street_id=STREET)
+    buildings = frames.buildings[frames.buildings["community_id"] == community]
+    buildings = buildings.set_index("building_id")
+    points = {str(i): (p.x, p.y) for i, p in buildings.representative_point().items()}
+    page = tab.page
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    tb.sign_in(page, server, LEADER)
+    page.goto(f"{server.url}/party?lang=zh&community={community}")
+    frame = page.frame_locator(FOLIUM_IFRAME)
+    expect(frame.locator(f"path.{pm.BUILDING_CLASS}")).to_have_count(len(buildings))
+    building_id, x, y = tb.point_below_the_fold(page, points, pm.BUILDING_CLASS)
+    page.mouse.click(x, y)  # once
+    name = str(buildings.loc[building_id, "name"])
+    expect(page.get_by_text(t("party_page.card.building_title", name=name))).to_be_visible()
+    compound = frames.compounds.set_index("compound_id").loc[
+        buildings.loc[building_id, "compound_id"]
+    ]
+    _card(page, str(compound["name"]))
+    _no_exception(page)
+
+
 def test_an_edit_by_staff_survives_a_restart(
     party_db: Path, tab: tb.Visit, tmp_path: Path, shots: Path
 ) -> None:

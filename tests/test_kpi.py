@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mapgov import kpi
+from mapgov import kpi, wall
+from mapgov.i18n import t
 from mapgov.store import Store
 
 from .conftest import AS_OF
@@ -157,9 +158,10 @@ def test_issue_figures_match_the_hand_count(ledger: pd.DataFrame, events: pd.Dat
     f = kpi.issue_figures(ledger, TODAY, events)
     # received: 1, 2, 3, 4 now; 5, 6, 7, 8 before
     assert (f["received"].value, f["received"].previous) == (4, 4)
-    # resolution: now 1 (closed) and 2 (resolved) of 4; before 5, 6, 7 of 4
+    # resolution, each as it stood on its last day: now 1 (closed) and 2 (resolved) of 4;
+    # before 6 and 7 of 4 by 10-15 (5 is resolved today, but was not until 11-03)
     assert f["resolution_rate"].value == pytest.approx(2 / 4)
-    assert f["resolution_rate"].previous == pytest.approx(3 / 4)
+    assert f["resolution_rate"].previous == pytest.approx(2 / 4)
     # on time: resolved now = 1 (11-05 <= 11-07 yes), 2 (11-12 > 11-10 no), 5 (11-03 <= 10-20
     # no); before = 6 (10-06 <= 10-07 yes), 7 (10-14 > 10-12 no)
     assert f["on_time_rate"].value == pytest.approx(1 / 3)
@@ -175,7 +177,111 @@ def test_issue_figures_match_the_hand_count(ledger: pd.DataFrame, events: pd.Dat
     assert f["solved_in_compound"].value == pytest.approx(1 / 2)
     assert f["solved_in_compound"].previous == pytest.approx(1 / 2)
     assert f["received"].delta == 0
-    assert f["resolution_rate"].delta == pytest.approx(-0.25)
+    assert f["resolution_rate"].delta == pytest.approx(0)
+
+
+def _same_every_month(now: dt.datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A ledger that behaves the same in every month from August 2026, as it stands at `now`.
+
+    On each of the days 1 to 20 one issue is reported at 09:00; it is assigned an hour later,
+    resolved 5 days later (deadline: 6 days), called back on day 6 and closed on day 7: all
+    within the month it came in, so every month is the same day by day.
+    Returns (issues, history) with only what had happened by `now`.
+    """
+    steps = [
+        ("report", "reported", dt.timedelta(0)),
+        ("assign", "assigned", dt.timedelta(hours=1)),
+        ("resolve", "resolved", dt.timedelta(days=5)),
+        ("callback", "callback", dt.timedelta(days=6)),
+        ("close", "closed", dt.timedelta(days=7)),
+    ]
+    issues, history = [], []
+    for month in range(8, now.month + 1):
+        for day in range(1, 21):
+            reported = dt.datetime(2026, month, day, 9)
+            if reported > now:
+                continue
+            issue_id = len(issues) + 1
+            done = [(a, s, reported + d) for a, s, d in steps if reported + d <= now]
+            history += [(issue_id, a, at.isoformat(), s) for a, s, at in done]
+            stamps = {a: at.isoformat() for a, _, at in done}
+            issues.append(
+                {
+                    "issue_id": issue_id,
+                    "reported_at": reported.isoformat(),
+                    "status": done[-1][1],
+                    "level": "compound",
+                    "deadline": (reported + dt.timedelta(days=6)).date().isoformat(),
+                    "resolved_at": stamps.get("resolve"),
+                    "closed_at": stamps.get("close"),
+                }
+            )
+    frame = pd.DataFrame(issues)
+    events = pd.DataFrame(history, columns=["issue_id", "action", "at", "to_status"])
+    events.insert(0, "event_id", range(1, len(events) + 1))
+    return frame, events
+
+
+@pytest.mark.parametrize("day", [3, 10, 25, 30])
+def test_a_month_like_the_last_shows_no_change(day: int) -> None:
+    """Issue 18.3: early in a month its issues are young; last month's, judged by their
+    status today, were all done. Each period is judged as it stood on its own last day."""
+    today = dt.date(2026, 11, day)
+    ledger, history = _same_every_month(dt.datetime.combine(today, dt.time(23, 59)))
+    _, (prev_start, prev_end) = kpi.periods(today)
+    before = ledger["reported_at"].between(prev_start.isoformat(), f"{prev_end}T24")
+    assert before.sum() > 0 and ledger.loc[before, "status"].eq("closed").all()  # all done now
+    figures = kpi.issue_figures(ledger, today, history)
+    for figure in figures.values():
+        assert figure.value == figure.previous, figure  # no drop, no rise: nothing changed
+    assert figures["resolution_rate"].value == pytest.approx(
+        min(max(day - 5, 0), 20) / min(day, 20)
+    )
+    tile = wall.tile_text(figures["resolution_rate"], "zh", today=today)
+    assert tile.delta == t("wall_screen.delta.same", "zh") and tile.tone == "neutral"
+    assert tile.basis == f"较10月1–{day}日，各按期末状态"
+    # the same ledger without its history: judged by its dates, still like with like
+    dates_only = kpi.issue_figures(ledger, today, history[["issue_id", "action", "at"]])
+    assert dates_only["resolution_rate"].delta == 0
+
+
+def test_status_on_a_day_is_rebuilt_from_the_history() -> None:
+    issues = pd.DataFrame(
+        {
+            "issue_id": [1, 2, 3],
+            "reported_at": ["2026-10-02T08:00:00", "2026-10-03T08:00:00", "2026-10-20T08:00:00"],
+            "resolved_at": [N, "2026-11-02T08:00:00", N],
+            "closed_at": [N, N, N],
+            "status": ["assigned", "resolved", "reported"],
+        }
+    )
+    history = pd.DataFrame(  # issue 1: resolved, called back unsatisfied, reopened later
+        [
+            (1, 1, "report", "2026-10-02T08:00:00", "reported"),
+            (2, 1, "resolve", "2026-10-06T08:00:00", "resolved"),
+            (3, 1, "callback", "2026-10-25T08:00:00", "callback"),
+            (4, 1, "reopen", "2026-10-25T08:00:00", "assigned"),
+            (5, 3, "report", "2026-10-20T08:00:00", "reported"),
+        ],
+        columns=["event_id", "issue_id", "action", "at", "to_status"],
+    )
+    # 10-15: 1 was resolved then; 2 has no history (its dates say reported); 3 not yet there
+    assert kpi.status_on(issues, history, dt.date(2026, 10, 15)).tolist() == [
+        "resolved",
+        "reported",
+        None,
+    ]
+    # 10-25: the reopening came after the callback of the same second (event order)
+    assert kpi.status_on(issues, history, dt.date(2026, 10, 25)).tolist() == [
+        "assigned",
+        "reported",
+        "reported",
+    ]
+    assert kpi.status_on(issues, None, dt.date(2026, 11, 2)).tolist() == [
+        "reported",
+        "resolved",
+        "reported",
+    ]
 
 
 def test_figures_without_data_are_unknown_not_zero(ledger: pd.DataFrame) -> None:
@@ -212,6 +318,7 @@ def test_trend_categories_ranking_and_ticker(ledger: pd.DataFrame, events: pd.Da
         "month": ["2026-09", "2026-10", "2026-11"],
         "received": [1, 4, 4],
         "closed": [1, 2, 2],
+        "days": [30, 31, 15],  # November counted to the 15th only
     }
     top = kpi.top_categories(ledger, TODAY, days=30)  # reported 10-17 .. 11-15: ids 1-4
     assert top.iloc[0].to_dict() == {"category": "parking", "count": 2}
@@ -267,8 +374,8 @@ def test_headline_on_the_demo_street(demo_store: Store) -> None:
 
 
 def test_a_communitys_callbacks_are_read_through_its_issues(demo_store: Store) -> None:
-    """A street's or community's frames carry exactly the callbacks and reopenings of its
-    own issues (read through the issue index), the same rows as the city's filtered."""
+    """A street's or community's frames carry exactly the history of its own issues (read
+    through the issue index, comments left out), the same rows as the city's filtered."""
     city = kpi.load_frames(demo_store)
     community = city.compounds["community_id"].iloc[0]
     for frames in (
@@ -277,7 +384,8 @@ def test_a_communitys_callbacks_are_read_through_its_issues(demo_store: Store) -
     ):
         expected = city.events[city.events["issue_id"].isin(frames.issues["issue_id"])]
         assert len(frames.events) > 0
-        assert set(frames.events["action"]) == {"callback", "reopen"}
+        assert {"report", "resolve", "callback", "reopen", "close"} <= set(frames.events["action"])
+        assert "comment" not in set(frames.events["action"])
         pd.testing.assert_frame_equal(
             frames.events.sort_values(["issue_id", "at", "action"]).reset_index(drop=True),
             expected.sort_values(["issue_id", "at", "action"]).reset_index(drop=True),

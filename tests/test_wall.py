@@ -146,6 +146,28 @@ def test_tiles_html_has_all_ten_in_order() -> None:
     assert "\n" not in html  # one line: Markdown keeps it a single HTML block
 
 
+@pytest.mark.parametrize(
+    ("key", "today", "lang", "basis"),
+    [
+        ("received", dt.date(2026, 11, 15), "zh", "较10月1–15日"),
+        ("resolution_rate", dt.date(2026, 11, 15), "zh", "较10月1–15日，各按期末状态"),
+        ("resolution_rate", dt.date(2026, 11, 15), "en", "vs Oct 1–15, each as at its end"),
+        ("satisfaction_rate", dt.date(2026, 3, 31), "zh", "较2月1–28日"),
+        ("needs_waiting", dt.date(2027, 1, 9), "en", "vs Dec 9"),
+    ],
+)
+def test_a_tile_says_what_it_compares_with(key: str, today: dt.date, lang: str, basis: str) -> None:
+    """Issue 18.3: the change on a tile names the days it is set against."""
+    tile = wall.tile_text(Figure(key, 0.5, 0.4, "share"), lang, today=today)
+    assert tile.basis == basis
+    assert wall.tile_text(Figure(key, 0.5, 0.4, "share"), lang).basis == ""  # no day, no claim
+    html = wall.tiles_html([Figure(key, 0.5, 0.4, "share")], lang, today=today)
+    assert f'<div class="mg-tile-basis">{basis}</div>' in html
+    # a figure with no previous value compares with nothing and says so, without a basis
+    three = wall.tiles_html([Figure("three_nos", 2.0, None, "count", "down")], lang, today=today)
+    assert "mg-tile-basis" not in three
+
+
 # -- panels --------------------------------------------------------------------------------
 def test_life_circle_shares_weigh_by_residents() -> None:
     table = pd.DataFrame(
@@ -229,6 +251,27 @@ def test_trend_chart_places_each_month_by_its_count() -> None:
     assert img.startswith('<img class="mg-chart" alt="trend &quot;12&quot;" src="data:image/svg')
     assert base64.b64decode(img.split("base64,")[1].rstrip('">')).decode() == svg
     assert "http" not in img  # nothing to fetch (the SVG namespace is inside the data)
+
+
+def test_the_month_under_way_is_drawn_as_partial() -> None:
+    """Issue 18.3: the current month's 15 days are dashed and labelled, not a cliff."""
+    trend = pd.DataFrame(
+        {
+            "month": ["2026-09", "2026-10", "2026-11"],
+            "received": [40, 44, 20],
+            "closed": [38, 41, 9],
+            "days": [30, 31, 15],
+        }
+    )
+    svg = wall.trend_svg(trend, "zh", width=600, height=200)
+    assert len(_points(svg, wall.RECEIVED_COLOUR)) == 2  # whole months: a solid line
+    dashed = re.findall(r'<polyline class="mg-partial" points="([^"]+)"[^>]*stroke-dasharray', svg)
+    assert len(dashed) == 2 and all(len(p.split()) == 2 for p in dashed)  # Oct -> Nov, dashed
+    assert t("wall_screen.trend_partial", "zh", month="11月", day=15) in svg
+    assert "11月截至15日" in svg
+    # on the month's last day it is whole again: no dashes, no note
+    whole = wall.trend_svg(trend.assign(days=[30, 31, 30]), "en", width=600, height=200)
+    assert "mg-partial" not in whole and len(_points(whole, wall.CLOSED_COLOUR)) == 3
 
 
 def test_category_bars_are_as_long_as_their_counts() -> None:
@@ -639,6 +682,9 @@ def test_the_demo_reports_on_its_own_as_of_day(demo_app: Path) -> None:
     # this month (November 1-15) of the demo ledger has issues: the tile is not zero
     received = re.search(r'data-key="received">.*?mg-tile-value">([\d,]+)', html)
     assert received is not None and int(received.group(1).replace(",", "")) > 50
+    # its changes are against October 1-15, the resolution rate each as it stood at its end
+    rate = re.search(r'data-key="resolution_rate">.*?mg-tile-basis">([^<]*)<', html)
+    assert rate is not None and rate.group(1) == "较10月1–15日，各按期末状态"
 
 
 def test_url_settings_reach_the_map(demo_app: Path) -> None:

@@ -2,13 +2,16 @@
 
 Periods: the current period is this month to date (the 1st to `today`); the previous period
 is the same span of the previous month (the 1st to the same day, or to its last day), so the
-two are comparable on any day of the month.
+two are comparable on any day of the month. Each period is judged as it stood at its own end:
+last month's issues get no more time to be resolved than this month's have had (the status
+an issue had then is rebuilt from its history, :func:`status_on`).
 
 Definitions (the reports' own):
 
 - **received** (受理): issues reported in the period;
-- **resolution rate** (办结率): of the issues received in the period, the share already
-  resolved, called back or closed;
+- **resolution rate** (办结率): of the issues received in the period, the share resolved,
+  called back or closed by the period's last day (this month: today; last month: the same
+  day of last month), so a young month is not set against an old one;
 - **on-time rate** (按时办结率): of the issues resolved in the period, the share resolved on or
   before their deadline;
 - **satisfaction rate** (满意率): of the callbacks (回访) made in the period, the share rated
@@ -33,12 +36,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
 
-from mapgov.model import UNRESOLVED, CallbackRating, IssueStatus, Level, PropertyMode
+from mapgov.model import (
+    UNRESOLVED,
+    CallbackRating,
+    EventAction,
+    IssueStatus,
+    Level,
+    PropertyMode,
+)
 from mapgov.privacy import mask_name
 from mapgov.store import Store
 
@@ -54,6 +64,7 @@ __all__ = [
     "monthly_trend",
     "periods",
     "recent_closed",
+    "status_on",
     "structure_figures",
     "top_categories",
 ]
@@ -120,6 +131,63 @@ def _share(mask: pd.Series, of: pd.Series) -> float | None:
     return None if n == 0 else float((mask & of).sum() / n)
 
 
+def status_on(issues: pd.DataFrame, history: pd.DataFrame | None, day: dt.date) -> pd.Series:
+    """Each issue's status at the end of `day` (index as `issues`; None if not yet reported).
+
+    Read from the issue's history: the ``to_status`` of its last event on or before `day`
+    (events ordered by time, then ``event_id`` where there is one). An issue with no status
+    in the history (a ledger imported without its events) is judged by its own dates: closed
+    by ``closed_at``, resolved by ``resolved_at``, else reported by ``reported_at``.
+
+    Parameters
+    ----------
+    issues
+        Reads issue_id, reported_at, resolved_at, closed_at.
+    history
+        Its events: [issue_id, at, to_status] (and event_id); None or empty: dates only.
+    day
+        The day whose end is asked about.
+
+    Examples
+    --------
+    >>> issues = pd.DataFrame({"issue_id": [1, 2], "reported_at": ["2026-10-02", "2026-10-03"],
+    ...     "resolved_at": [None, "2026-10-09"], "closed_at": [None, None]})
+    >>> history = pd.DataFrame({"issue_id": [1, 1, 1], "at": ["2026-10-02", "2026-10-06",
+    ...     "2026-10-20"], "to_status": ["reported", "resolved", "assigned"]})
+    >>> status_on(issues, history, dt.date(2026, 10, 15)).tolist()
+    ['resolved', 'resolved']
+    >>> status_on(issues, history, dt.date(2026, 10, 5)).tolist()
+    ['reported', 'reported']
+    """
+    end = day.isoformat()
+    reported, resolved, closed = (
+        _day(issues[c]) for c in ("reported_at", "resolved_at", "closed_at")
+    )
+    by_dates = pd.Series(
+        np.select(
+            [
+                (closed != "") & (closed <= end),
+                (resolved != "") & (resolved <= end),
+                (reported != "") & (reported <= end),
+            ],
+            [IssueStatus.CLOSED.value, IssueStatus.RESOLVED.value, IssueStatus.REPORTED.value],
+            default="",
+        ),
+        index=issues.index,
+    )
+    if history is None or history.empty or "to_status" not in history:
+        return by_dates.astype(object).where(by_dates != "", None)
+    rows = history[history["to_status"].notna()]
+    order = ["at", "event_id"] if "event_id" in rows else ["at"]
+    rows = rows.assign(day=_day(rows["at"])).sort_values(order, kind="stable")
+    then = rows[(rows["day"] != "") & (rows["day"] <= end)]
+    last = then.groupby("issue_id")["to_status"].last()
+    from_history = issues["issue_id"].map(last).fillna("")
+    has_history = issues["issue_id"].isin(rows["issue_id"])
+    status = from_history.where(has_history, by_dates)
+    return status.astype(object).where(status != "", None)
+
+
 def _satisfaction(events: pd.DataFrame | None, span: tuple[dt.date, dt.date]) -> float | None:
     if events is None or events.empty:
         return None
@@ -153,7 +221,7 @@ def _figures_for(
     ).dt.total_seconds() / 86400
     return {
         "received": float(received.sum()),
-        "resolution_rate": _share(issues["status"].isin(_DONE), received),
+        "resolution_rate": _share(status_on(issues, events, span[1]).isin(_DONE), received),
         "on_time_rate": _share(on_time, resolved),
         "satisfaction_rate": _satisfaction(events, span),
         "mean_days_to_close": float(days.mean()) if len(days) else None,
@@ -173,8 +241,10 @@ def issue_figures(
     today
         The last day of the current period.
     events
-        The callback and reopen events of those issues: [issue_id, action, at] (for the
-        satisfaction rate; None leaves it unknown).
+        The history of those issues: [issue_id, action, at] and, for the status each had at
+        the end of a period, to_status (and event_id). The callbacks and reopenings give the
+        satisfaction rate (None leaves it unknown); without to_status the resolution rate
+        judges each period by the issues' dates (see :func:`status_on`).
     """
     now, before = periods(today)
     cur, prev = _figures_for(issues, now, events), _figures_for(issues, before, events)
@@ -223,18 +293,24 @@ def monthly_trend(issues: pd.DataFrame, today: dt.date, months: int = 12) -> pd.
     Returns
     -------
     DataFrame
-        [month ("YYYY-MM"), received, closed], oldest first, zeros included.
+        [month ("YYYY-MM"), received, closed, days], oldest first, zeros included; ``days``
+        is how many days of the month are counted: all, but for the current month the 1st
+        to `today` (a month under way is not comparable with whole ones).
     """
     end = pd.Period(today, freq="M")
-    index = pd.period_range(end - (months - 1), end, freq="M").astype(str)
+    span = pd.period_range(end - (months - 1), end, freq="M")
+    index = span.astype(str)
     received = _day(issues["reported_at"]).str.slice(0, 7).value_counts()
     closed_mask = issues["status"] == IssueStatus.CLOSED.value
     closed = _day(issues.loc[closed_mask, "closed_at"]).str.slice(0, 7).value_counts()
+    days = [int(p.days_in_month) for p in span]
+    days[-1] = today.day
     return pd.DataFrame(
         {
             "month": index,
             "received": received.reindex(index, fill_value=0).to_numpy(),
             "closed": closed.reindex(index, fill_value=0).to_numpy(),
+            "days": days,
         }
     )
 
@@ -379,8 +455,11 @@ class Frames:
     prop: pd.DataFrame
     stars: pd.DataFrame
     events: pd.DataFrame
+    """The issues' history but comments: [event_id, issue_id, action, at, to_status]."""
 
 
+_HISTORY: Final = [a.value for a in EventAction if a is not EventAction.COMMENT]
+"""The events :func:`load_frames` reads: all but comments."""
 _MAX_IN: Final = 30_000
 """Most values in one SQL ``IN`` list (SQLite takes 32,766 parameters)."""
 
@@ -437,12 +516,18 @@ def load_frames(
     )
     prop = store.read("property_management", where={"compound_id": ids})
     stars = store.read("branch_star", where={"org_id": list(comps["branch_id"].dropna().unique())})
-    actions = {"action": ["callback", "reopen"]}
+    # every event that moves an issue on (comments do not): callbacks and reopenings for the
+    # satisfaction rate, the rest for the status each issue had at the end of a period
+    actions: dict[str, Any] = {"action": _HISTORY}
     issue_ids = issues["issue_id"].tolist()
     if (street_id or community_id) and len(issue_ids) <= _MAX_IN:
-        # a street's events by the issue index; not the city's callbacks, filtered after
+        # a street's events by the issue index; not the city's events, filtered after
         actions |= {"issue_id": issue_ids}
-    events = store.read("issue_event", where=actions, columns=["issue_id", "action", "at"])
+    events = store.read(
+        "issue_event",
+        where=actions,
+        columns=["event_id", "issue_id", "action", "at", "to_status"],
+    )
     events = events[events["issue_id"].isin(issues["issue_id"])].reset_index(drop=True)
     return Frames(
         issues=issues, compounds=comps, buildings=buildings, prop=prop, stars=stars, events=events

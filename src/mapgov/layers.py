@@ -30,11 +30,11 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 import shapely
-from branca.element import Figure, MacroElement
-from jinja2 import Template
+from branca.element import Figure
 
 from mapgov.assets import LEAFLET_CSS, LEAFLET_JS, LEAFLET_URL
 from mapgov.errors import ValidationError
+from mapgov.mapcontrols import MapFurniture, MapLegend
 
 __all__ = [
     "BACKGROUND",
@@ -573,50 +573,6 @@ def _selection_style(_feature: dict[str, Any]) -> dict[str, Any]:
 
 def _escaped(values: pd.Series) -> pd.Series:
     return values.map(lambda v: "" if v is None or v != v else html.escape(str(v)))  # noqa: PLR0124
-
-
-class MapFurniture(MacroElement):
-    """A scale bar in metres only, and Leaflet's credit without the flag that its default
-    attribution prefix carries (a government map shows no national symbol but its own).
-    Credits of tiles and data (OpenStreetMap) stay with their layers."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});
-        {{ this._parent.get_name() }}.attributionControl.setPrefix({{ this.prefix|tojson }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._name = "MapgovFurniture"
-        self.prefix = '<a href="https://leafletjs.com" title="Leaflet">Leaflet</a>'
-
-
-class MapLegend(MacroElement):
-    """A fixed legend box drawn by Leaflet itself (a control: no external script or CSS)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.control({position: "bottomright"});
-        {{ this.get_name() }}.onAdd = function () {
-            var div = L.DomUtil.create("div", "mapgov-legend");
-            div.innerHTML = {{ this.html|tojson }};
-            L.DomEvent.disableClickPropagation(div);
-            return div;
-        };
-        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, html_text: str, *, name: str = "MapgovLegend") -> None:
-        super().__init__()
-        self._name = name
-        self.html = html_text
 
 
 _LEGEND_BOX = (

@@ -4,8 +4,9 @@ The wall screen is read from across a command room and nobody clicks it, so it i
 by its URL (``/wall?kiosk=1&refresh=60&tour=1&tour_every=20&metric=stars``, see
 :class:`WallSettings`) and every piece of it is built here: the map's frames
 (:func:`map_data`, :func:`compound_figures`, :func:`recent_points`, :func:`life_circle`), the
-ten headline tiles, the ranking table, the ticker of recently closed issues, the legends and
-the two charts (inline SVG and HTML: the browser needs no chart library).
+ranking table, the ticker of recently closed issues, the legends and the category bars; the
+headline tiles and the trend chart come from :mod:`mapgov.wallfigures` (re-exported here).
+Charts are inline SVG and HTML: the browser needs no chart library.
 :mod:`mapgov.ui.wall` only caches and lays them out.
 
 The loaders read the store; everything else is pure over frames. All text passes through the
@@ -14,19 +15,17 @@ catalogue (:func:`mapgov.i18n.t`, ``[wall_screen]`` section) and all data are HT
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from html import escape
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
 from mapgov import kpi
-from mapgov.cobuild import WALL_FIGURES as COBUILD_FIGURES
 from mapgov.deckmaps import (
     FACILITY_COLOURS,
     HEAT_COLOURS,
@@ -37,15 +36,36 @@ from mapgov.deckmaps import (
 )
 from mapgov.errors import MapgovError
 from mapgov.i18n import t
-from mapgov.kpi import Figure
 from mapgov.places import display_names
 from mapgov.store import Store
+from mapgov.wallfigures import (
+    BAR_COLOUR,
+    CLOSED_COLOUR,
+    GRID_LINE,
+    MUTED,
+    RECEIVED_COLOUR,
+    TEXT,
+    TILES,
+    TileText,
+    format_value,
+    nice_ticks,
+    svg_img,
+    tile_text,
+    tiles_html,
+    trend_svg,
+)
 
 __all__ = [
+    "BAR_COLOUR",
+    "CLOSED_COLOUR",
     "FACILITY_GLYPH_KINDS",
+    "GRID_LINE",
     "LIFE_TIER",
+    "MUTED",
+    "RECEIVED_COLOUR",
     "RECENT_DAYS",
     "SETTING_PARAMS",
+    "TEXT",
     "TILES",
     "LifeCircle",
     "TileText",
@@ -78,8 +98,6 @@ LIFE_TIER: Final = 15
 RECENT_DAYS: Final = 30
 """The issues on the map: those reported in the last this many days."""
 
-Tone = Literal["good", "bad", "neutral"]
-
 REFRESH_RANGE: Final = (5, 3600)
 TOUR_RANGE: Final = (5, 600)
 SETTING_PARAMS: Final = ("kiosk", "refresh", "tour", "tour_every", "metric", "basemap")
@@ -88,15 +106,6 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 
 FACILITY_GLYPH_KINDS: Final = tuple(FACILITY_COLOURS)
 """Facility kinds with a one-character glyph (``wall_screen.glyph.<kind>``) on the map."""
-
-# Colours of the dark wall screen (shared with the CSS of mapgov.ui.wall).
-TEXT: Final = "#E6EEF8"
-MUTED: Final = "#8FA3BF"
-GRID_LINE: Final = "#1F2D4A"
-RECEIVED_COLOUR: Final = "#38BDF8"
-CLOSED_COLOUR: Final = "#34D399"
-BAR_COLOUR: Final = "#F59E0B"
-_TONE_CLASS: Final = {"good": "mg-good", "bad": "mg-bad", "neutral": "mg-neutral"}
 
 
 # -- settings ------------------------------------------------------------------------------
@@ -216,114 +225,6 @@ def advance_tour(state: TourState, *, now: float, every_s: float, stops: int) ->
     if now - state.since >= 0.9 * every_s:
         return TourState((index + 1) % stops, now)
     return TourState(index, state.since)
-
-
-# -- tiles ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class TileText:
-    """One headline tile as text: label, value, unit, change and its colour."""
-
-    key: str
-    label: str
-    value: str
-    unit: str
-    delta: str
-    tone: Tone
-
-
-_COUNT_UNIT: Final = {
-    "received": "issues",
-    "red_property": "compounds",
-    "three_nos": "compounds",
-    "projects_completed": "projects",
-    "needs_waiting": "needs",
-}
-TILES: Final = (*kpi.FIGURES, *COBUILD_FIGURES)
-"""The wall's headline tiles in display order: the ledger and structure figures of
-:data:`mapgov.kpi.FIGURES`, then co-building (projects completed, needs waiting)."""
-
-
-def format_value(value: float | None, unit: str, lang: str) -> str:
-    """A figure as text: counts with thousands separators, shares as %, days to one decimal.
-
-    Examples
-    --------
-    >>> format_value(1234.0, "count", "zh"), format_value(0.5887, "share", "en")
-    ('1,234', '58.9%')
-    >>> format_value(13.44, "days", "en"), format_value(None, "share", "zh")
-    ('13.4', '—')
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return t("wall_screen.none", lang)
-    if unit == "share":
-        return f"{value * 100:.1f}%"
-    if unit == "days":
-        return f"{value:.1f}"
-    return f"{round(value):,}"
-
-
-def _tone(figure: Figure) -> Tone:
-    delta = figure.delta
-    if delta is None or figure.better is None or abs(delta) < 1e-12:
-        return "neutral"
-    return "good" if (delta > 0) == (figure.better == "up") else "bad"
-
-
-def _delta_text(figure: Figure, lang: str) -> str:
-    delta = figure.delta
-    if figure.previous is None and figure.value is not None:
-        return t("wall_screen.delta.current", lang)
-    if delta is None:
-        return t("wall_screen.delta.unknown", lang)
-    if abs(delta) < 1e-12:
-        return t("wall_screen.delta.same", lang)
-    arrow = "▲" if delta > 0 else "▼"
-    size = abs(delta)
-    if figure.unit == "share":
-        return t("wall_screen.delta.points", lang, arrow=arrow, value=f"{size * 100:.1f}")
-    if figure.unit == "days":
-        return t("wall_screen.delta.days", lang, arrow=arrow, value=f"{size:.1f}")
-    return t("wall_screen.delta.count", lang, arrow=arrow, value=f"{round(size):,}")
-
-
-def _unit_text(figure: Figure, lang: str) -> str:
-    if figure.unit == "days":
-        return t("wall_screen.unit.days", lang)
-    if figure.unit == "count":
-        return t(f"wall_screen.unit.{_COUNT_UNIT.get(figure.key, 'issues')}", lang)
-    return ""
-
-
-def tile_text(figure: Figure, lang: str) -> TileText:
-    """The texts of one headline tile (label ``wall_screen.tile.<key>``).
-
-    The change is against the same days of the previous month; its tone is "good" or "bad"
-    by the figure's ``better`` direction, "neutral" when it has none or did not change.
-    """
-    return TileText(
-        key=figure.key,
-        label=t(f"wall_screen.tile.{figure.key}", lang),
-        value=format_value(figure.value, figure.unit, lang),
-        unit=_unit_text(figure, lang) if figure.value is not None else "",
-        delta=_delta_text(figure, lang),
-        tone=_tone(figure),
-    )
-
-
-def tiles_html(figures: Sequence[Figure], lang: str) -> str:
-    """The row of headline tiles as one HTML block (one ``div.mg-tile[data-key]`` each)."""
-    parts = []
-    for figure in figures:
-        tile = tile_text(figure, lang)
-        unit = f'<span class="mg-unit">{escape(tile.unit)}</span>' if tile.unit else ""
-        parts.append(
-            f'<div class="mg-tile" data-key="{escape(tile.key)}">'
-            f'<div class="mg-tile-label">{escape(tile.label)}</div>'
-            f'<div class="mg-tile-value">{escape(tile.value)}{unit}</div>'
-            f'<div class="mg-tile-delta {_TONE_CLASS[tile.tone]}">{escape(tile.delta)}</div>'
-            "</div>"
-        )
-    return f'<div class="mg-tiles">{"".join(parts)}</div>'
 
 
 def header_html(
@@ -467,90 +368,6 @@ def life_circle_shares(table: pd.DataFrame) -> tuple[float | None, pd.Series]:
 
 
 # -- side panels ---------------------------------------------------------------------------
-def nice_ticks(top: float, *, count: int = 4) -> list[int]:
-    """Round axis ticks from 0 to at least `top`: steps of 1, 2 or 5 times a power of ten."""
-    if top <= 0:
-        return [0, 1]
-    raw = top / count
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    step = max(1, int(step))
-    return list(range(0, math.ceil(top / step) * step + 1, step))
-
-
-def _text_width(text: str, size: int) -> int:
-    """Rough width in pixels of `text` at font `size`: CJK a full em, other characters 0.6."""
-    return round(sum(size if ord(ch) > 0x2E7F else 0.6 * size for ch in text))
-
-
-def trend_svg(trend: pd.DataFrame, lang: str, *, width: int = 680, height: int = 210) -> str:
-    """The 12-month trend (from :func:`kpi.monthly_trend`) as an inline SVG line chart.
-
-    Issues received and closed per month, with round y ticks, the months as ``YY-MM`` and a
-    legend. SVG needs no chart library in the browser (the wall screen loads faster and a
-    refresh redraws it without a flicker) and scales with its column (show it with
-    :func:`svg_img`).
-    """
-    series = (
-        (t("wall_screen.series.received", lang), RECEIVED_COLOUR, trend["received"]),
-        (t("wall_screen.series.closed", lang), CLOSED_COLOUR, trend["closed"]),
-    )
-    months = [str(m)[2:] for m in trend["month"]]
-    ticks = nice_ticks(float(max((int(v.max()) for *_, v in series if len(v)), default=0)))
-    left, right, top, bottom = 44, 12, 30, 24
-    plot_w, plot_h = width - left - right, height - top - bottom
-    n = max(len(months), 1)
-
-    def x(i: int) -> float:
-        return left + (plot_w * (i + 0.5) / n)
-
-    def y(v: float) -> float:
-        return top + plot_h * (1 - v / ticks[-1])
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" font-family="Noto Sans CJK SC, sans-serif">'
-    ]
-    for tick in ticks:
-        parts.append(
-            f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
-            f'stroke="{GRID_LINE}"/>'
-            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" fill="{MUTED}" font-size="13" '
-            f'text-anchor="end">{tick:,}</text>'
-        )
-    for i, month in enumerate(months):
-        parts.append(
-            f'<text x="{x(i):.1f}" y="{height - 6}" fill="{MUTED}" font-size="13" '
-            f'text-anchor="middle">{escape(month)}</text>'
-        )
-    legend_x = left
-    for label, colour, values in series:
-        points = " ".join(f"{x(i):.1f},{y(float(v)):.1f}" for i, v in enumerate(values))
-        parts.append(
-            f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="3" '
-            f'stroke-linejoin="round"/>'
-        )
-        parts.extend(
-            f'<circle cx="{x(i):.1f}" cy="{y(float(v)):.1f}" r="3.5" fill="{colour}"/>'
-            for i, v in enumerate(values)
-        )
-        parts.append(
-            f'<rect x="{legend_x}" y="8" width="18" height="4" rx="2" fill="{colour}"/>'
-            f'<text x="{legend_x + 24}" y="15" fill="{TEXT}" font-size="14">{escape(label)}'
-            "</text>"
-        )
-        legend_x += 40 + _text_width(label, 14)
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def svg_img(svg: str, alt: str, *, css_class: str = "mg-chart") -> str:
-    """`svg` as an ``<img>`` with a data URI: Streamlit's HTML sanitiser drops inline SVG
-    elements but keeps images, and the data URI fetches nothing."""
-    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    return f'<img class="{css_class}" alt="{escape(alt)}" src="data:image/svg+xml;base64,{data}">'
-
-
 def categories_html(top: pd.DataFrame, lang: str) -> str:
     """Horizontal bars of the commonest categories (:func:`kpi.top_categories`), in HTML.
 

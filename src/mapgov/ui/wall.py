@@ -87,6 +87,7 @@ WALL_CSS: Final = f"""
 .mg-unit {{ font-size: 16px; font-weight: 500; color: #A9BCD6; margin-left: 4px; }}
 .mg-tile-delta {{ font-size: 15px; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }}
+.mg-tile-basis {{ font-size: 12px; line-height: 1.3; color: {wall.MUTED}; }}
 .mg-good {{ color: #4ADE80; }} .mg-bad {{ color: #F87171; }} .mg-neutral {{ color: {wall.MUTED}; }}
 .mg-panel-title {{ font-size: 18px; font-weight: 700; color: {wall.TEXT}; margin: 2px 0 2px;
   border-left: 4px solid #38BDF8; padding-left: 8px; }}
@@ -288,7 +289,7 @@ def figures_panel(view: View, settings: wall.WallSettings) -> None:
         figures = kpi.headline(frames, today=today, life_complete=life)
         co = _co_frames(path, version, street_id)
         figures += cobuild.wall_figures(co, today, community_id=view.community_id)
-        _html(wall.tiles_html(figures, view.lang))
+        _html(wall.tiles_html(figures, view.lang, today=today))
 
 
 Stop = tuple[str | None, Bounds, str]
