@@ -9,6 +9,9 @@ from __future__ import annotations
 import hashlib
 import shutil
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -202,3 +205,71 @@ def test_the_app_upgrades_an_old_database_at_its_start(
         page = at.switch_page(spec.script).run()
         assert not page.exception, (spec.key, [e.value for e in page.exception])
         assert not page.error, (spec.key, [e.value for e in page.error])
+
+
+# An older mapgov still serving the office: a party edit after another, in plain SQL on the
+# schema both versions share, each written down once committed.
+_OLD_EDITOR = """
+import sqlite3, sys
+from pathlib import Path
+
+db, out, stop = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+orgs = [r[0] for r in sqlite3.connect(db).execute("SELECT org_id FROM party_org LIMIT 3")]
+with out.open("a", encoding="utf-8") as log:
+    i = 0
+    while not stop.exists() and i < 5000:
+        org, value = orgs[i % len(orgs)], f"old-{i}"
+        con = sqlite3.connect(db, timeout=30)
+        try:
+            with con:
+                con.execute("UPDATE party_org SET secretary = ? WHERE org_id = ?", (value, org))
+                con.execute(
+                    "INSERT INTO change_log (at, actor, op, table_name, record_key, field, "
+                    "new_value) VALUES ('2026-11-15T10:00:00', 'old-editor', 'update', "
+                    "'party_org', ?, 'secretary', ?)",
+                    (org, value),
+                )
+        except sqlite3.Error as err:  # busy: told so, not saved
+            log.write(f"refused {i} {err}\\n")
+        else:
+            log.write(f"saved {org} {value}\\n")
+        finally:
+            con.close()
+        log.flush()
+        i += 1
+"""
+
+
+def test_edits_saved_while_a_migration_runs_are_all_kept(demo_db: Path, tmp_path: Path) -> None:
+    old = _as_schema_three(demo_db, tmp_path / "street.sqlite")
+    log, stop = tmp_path / "edits.log", tmp_path / "stop"
+    log.touch()
+    editor = subprocess.Popen([sys.executable, "-c", _OLD_EDITOR, str(old), str(log), str(stop)])
+
+    def saved() -> list[tuple[str, str]]:
+        lines = log.read_text(encoding="utf-8").split("\n")[:-1]  # whole lines only
+        return [(p[1], p[2]) for line in lines if (p := line.split())[0] == "saved"]
+
+    def wait_for(count: int) -> None:
+        end = time.monotonic() + 60
+        while len(saved()) < count:
+            assert editor.poll() is None and time.monotonic() < end
+            time.sleep(0.02)
+
+    try:
+        wait_for(5)
+        assert migrate(old) == (3, SCHEMA_VERSION)
+        wait_for(len(saved()) + 5)  # and the edits go on, on the upgraded file
+    finally:
+        stop.touch()
+        assert editor.wait(timeout=60) == 0
+    edits = saved()
+    store = open_store(old)
+    logged = store.query(
+        "SELECT record_key, new_value FROM change_log WHERE actor = 'old-editor' ORDER BY rowid"
+    )
+    assert list(logged.itertuples(index=False, name=None)) == edits
+    last = dict(edits)
+    now = store.read("party_org", where={"org_id": list(last)}, columns=["org_id", "secretary"])
+    assert dict(zip(now["org_id"], now["secretary"], strict=True)) == last
+    assert schema_version_of(old) == SCHEMA_VERSION

@@ -1,16 +1,18 @@
 """Bring a database written by an older mapgov up to this schema, keeping every record.
 
 A street office's database holds years of its ledger: an upgrade of mapgov must not ask it
-to start again. :func:`migrate` reads every table of the old file, applies the steps in
-:data:`STEPS` one version at a time (each a pure function over the frames), and writes the
-result with :func:`~mapgov.store.sqlite.write_database`: all or nothing, beside the old file,
-renamed over it only when whole and its foreign keys hold. The old file is kept first as
-``<name>.v<old version>.sqlite`` beside it.
+to start again. :func:`migrate` takes the database's write lock (``BEGIN IMMEDIATE``), keeps a
+copy of it as ``<name>.v<old version>.sqlite`` beside it, reads every table, applies the steps
+in :data:`STEPS` one version at a time (each a pure function over the frames), and puts the
+new schema and the migrated rows in place of the old ones in the same transaction, on the live
+file. Nothing is built aside and renamed over it: a program still writing the old file (an
+older mapgov serving the office) either commits before the migration reads, and its edit is
+migrated, or waits and then writes to the upgraded file; none writes to a file that was
+replaced. A failure (a step, a check, a foreign key) rolls everything back.
 """
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -22,8 +24,9 @@ import pandas as pd
 
 from mapgov.errors import StoreError
 from mapgov.model import SCHEMA_VERSION, CallbackRating
-from mapgov.store.schema import GEOMETRY_TABLES, TABLES
-from mapgov.store.sqlite import write_database
+from mapgov.store.build import check_tables, insert_frame
+from mapgov.store.replace import connection, writing
+from mapgov.store.schema import GEOMETRY_TABLES, INDEXES, TABLES, TRIGGERS
 
 __all__ = ["STEPS", "migrate", "schema_version_of"]
 
@@ -98,19 +101,53 @@ def schema_version_of(path: Path) -> int:
         raise StoreError(msg) from err
 
 
-def _read_all(path: Path) -> tuple[Frames, dict[str, str]]:
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        frames = {
-            name: pd.read_sql_query(f"SELECT * FROM {name}", con)
-            for name in sorted(names - {"meta"})
-            if not name.startswith("sqlite_")
-        }
-        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-    finally:
-        con.close()
+def _read_all(con: sqlite3.Connection) -> tuple[Frames, dict[str, str]]:
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    frames = {
+        name: pd.read_sql_query(f"SELECT * FROM {name}", con)
+        for name in sorted(names - {"meta"})
+        if not name.startswith("sqlite_")
+    }
+    meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
     return frames, meta
+
+
+def _keep_copy(path: Path, old: int) -> None:
+    """A consistent copy of the database beside it (SQLite's online backup: the write lock
+    held by the caller keeps it the state that is migrated)."""
+    kept = path.with_name(f"{path.stem}.v{old}{path.suffix}")
+    source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    target = sqlite3.connect(kept)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+
+
+def _replace_schema(
+    con: sqlite3.Connection, tables: dict[str, pd.DataFrame], meta: dict[str, str]
+) -> None:
+    """Drop every object of the old schema, make the new one and load `tables` into it
+    (inside the caller's transaction)."""
+    objects = con.execute(
+        "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view', 'table') "
+        "AND name NOT LIKE 'sqlite_%'"
+    ).fetchall()
+    for kind, name in sorted(objects, key=lambda o: ("trigger", "view", "table").index(o[0])):
+        con.execute(f'DROP {kind.upper()} IF EXISTS "{name}"')
+    for spec in TABLES:
+        con.execute(spec.ddl())
+    con.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", sorted(meta.items()))
+    for spec in TABLES:
+        if spec.name in tables:
+            insert_frame(con, spec, tables[spec.name])
+    for sql in (*INDEXES, *TRIGGERS):
+        con.execute(sql)
+    bad = con.execute("PRAGMA foreign_key_check").fetchmany(5)
+    if bad:
+        msg = f"the migrated database breaks foreign keys, e.g. (table, rowid, parent, key) {bad}"
+        raise StoreError(msg)
 
 
 def migrate(path: Path | str, *, keep_old: bool = True) -> tuple[int, int]:
@@ -137,22 +174,28 @@ def migrate(path: Path | str, *, keep_old: bool = True) -> tuple[int, int]:
     if old > SCHEMA_VERSION or any(v not in STEPS for v in range(old, SCHEMA_VERSION)):
         msg = f"{path}: cannot migrate schema version {old} to {SCHEMA_VERSION}"
         raise StoreError(msg, key="error.store.no_migration", path=str(path), version=old)
-    frames, meta = _read_all(path)
-    for version in range(old, SCHEMA_VERSION):
-        frames = STEPS[version](frames)
-    known = {t.name: t for t in TABLES}
-    tables: dict[str, pd.DataFrame] = {}
-    for name, frame in frames.items():
-        if name not in known:
-            continue
-        if name in GEOMETRY_TABLES:
-            geometry = gpd.GeoSeries.from_wkb(frame["geom"], crs="EPSG:4326")
-            frame = gpd.GeoDataFrame(frame.drop(columns="geom"), geometry=geometry)
-        tables[name] = frame
-    if keep_old:
-        shutil.copy2(path, path.with_name(f"{path.stem}.v{old}{path.suffix}"))
-    kept = {k: v for k, v in meta.items() if k not in ("schema_version", "data_version")}
-    kept["data_version"] = str(int(meta.get("data_version", "1")) + 1)
-    kept["migrated_from"] = str(old)
-    write_database(path, tables, kept)
+    with connection(path) as con, writing(con):
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if int(row[0]) != old:  # another program migrated it meanwhile
+            return old, int(row[0])
+        if keep_old:
+            _keep_copy(path, old)
+        frames, meta = _read_all(con)
+        for version in range(old, SCHEMA_VERSION):
+            frames = STEPS[version](frames)
+        known = {t.name: t for t in TABLES}
+        tables: dict[str, pd.DataFrame] = {}
+        for name, frame in frames.items():
+            if name not in known:
+                continue
+            if name in GEOMETRY_TABLES:
+                geometry = gpd.GeoSeries.from_wkb(frame["geom"], crs="EPSG:4326")
+                frame = gpd.GeoDataFrame(frame.drop(columns="geom"), geometry=geometry)
+            tables[name] = frame
+        check_tables(tables)
+        kept = {k: v for k, v in meta.items() if k not in ("schema_version", "data_version")}
+        kept["schema_version"] = str(SCHEMA_VERSION)
+        kept["data_version"] = str(int(meta.get("data_version", "1")) + 1)
+        kept["migrated_from"] = str(old)
+        _replace_schema(con, tables, kept)
     return old, SCHEMA_VERSION

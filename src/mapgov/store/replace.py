@@ -24,7 +24,7 @@ from mapgov.store import sqlite as backend
 from mapgov.store.build import check_tables, insert_frame
 from mapgov.store.schema import APPEND_ONLY, TABLES, TRIGGERS, Table, table
 
-__all__ = ["Mark", "high_water", "replace_tables", "restore_database"]
+__all__ = ["Mark", "connection", "high_water", "replace_tables", "restore_database", "writing"]
 
 Mark = tuple[int, ...]
 """Where a database stands: its ``data_version`` (bumped by every edit a page shows) and the
@@ -42,7 +42,7 @@ _COUNTED = ("schema_version", "data_version")  # meta keys an import never takes
 
 def high_water(path: Path) -> Mark:
     """The :data:`Mark` of the database at `path`, read in one statement (one snapshot)."""
-    with _connection(path) as con:
+    with connection(path) as con:
         return _mark(con)
 
 
@@ -52,7 +52,7 @@ def _mark(con: sqlite3.Connection, db: str = "") -> Mark:
 
 
 @contextlib.contextmanager
-def _connection(path: Path, attach: Path | None = None) -> Iterator[sqlite3.Connection]:
+def connection(path: Path, attach: Path | None = None) -> Iterator[sqlite3.Connection]:
     """A connection to `path` (foreign keys off: the callers check them once at the end),
     `attach` attached read-only as ``bak``; SQLite's and the disk's faults as a
     :class:`StoreError` that says what to do."""
@@ -80,7 +80,7 @@ def _connection(path: Path, attach: Path | None = None) -> Iterator[sqlite3.Conn
 
 
 @contextlib.contextmanager
-def _writing(con: sqlite3.Connection) -> Iterator[None]:
+def writing(con: sqlite3.Connection) -> Iterator[None]:
     """One write transaction, taken at once (another writer waits, readers go on): committed
     if the block ends normally, rolled back otherwise."""
     con.execute("BEGIN IMMEDIATE")
@@ -180,7 +180,7 @@ def replace_tables(
     """
     check_tables(tables)
     names = [spec.name for spec in TABLES if spec.name in tables and spec.name != "meta"]
-    with _connection(path) as con, _writing(con):
+    with connection(path) as con, writing(con):
         with _histories_open(con, names):
             for name in names:
                 con.execute(f"DELETE FROM {name}")
@@ -206,7 +206,7 @@ def replace_tables(
         )
         _bump(con)
         _check_references(con, names)
-    with contextlib.suppress(sqlite3.Error), _connection(path) as con:
+    with contextlib.suppress(sqlite3.Error), connection(path) as con:
         con.execute("PRAGMA optimize")  # the planner's statistics of the new rows
 
 
@@ -227,7 +227,7 @@ def restore_database(path: Path, backup: Path, *, since: Mark) -> None:
         If the database is busy or cannot be written; nothing is changed then.
     """
     names = [spec.name for spec in TABLES]
-    with _connection(path, attach=backup) as con, _writing(con):
+    with connection(path, attach=backup) as con, writing(con):
         now = _mark(con)
         if now != tuple(since):
             msg = (
@@ -245,5 +245,5 @@ def restore_database(path: Path, backup: Path, *, since: Mark) -> None:
                     f"INSERT INTO main.{spec.name} ({cols}) SELECT {cols} FROM bak.{spec.name}"
                 )
         _bump(con, to=max(now[0], restored) + 1)
-    with contextlib.suppress(sqlite3.Error), _connection(path) as con:
+    with contextlib.suppress(sqlite3.Error), connection(path) as con:
         con.execute("PRAGMA optimize")
