@@ -20,6 +20,7 @@ from mapgov.cli import main
 from mapgov.errors import StaleEditError
 from mapgov.i18n import error_text
 from mapgov.importers import backup, load, restore
+from mapgov.importers.plan import land_layer, plan_layer
 from mapgov.store import Store, open_store
 
 from .test_importers import _sha
@@ -168,3 +169,36 @@ def test_a_restore_lands_whole_when_nothing_changed_and_later_edits_stay(
 
 def _first_org(store: Store) -> str:
     return str(store.read("party_org", columns=["org_id"])["org_id"].iloc[0])
+
+
+def test_an_edit_of_the_layer_after_its_check_refuses_the_import(
+    work_store: Store, tmp_path: Path
+) -> None:
+    """The data page shows a checked file, then imports it on a click: a building edited in
+    between would be overwritten unseen, so the import is refused and says by whom."""
+    db = str(work_store.path)
+    layer = tmp_path / "building.geojson"
+    assert main(["export", "building", str(layer), "--db", db]) == 0
+    plan = plan_layer(work_store, layer, "building")
+    assert plan.ready
+    other = work_store.read("party_org", columns=["org_id"])["org_id"].iloc[0]
+    work_store.edit(  # another table's edit does not stand in the way
+        [("update", "party_org", {"org_id": other}, {"secretary": "王五"})],
+        actor="S001-C1-staff1",
+        at="2026-11-15T10:00:00",
+    )
+    building = work_store.read("building", columns=["building_id"])["building_id"].iloc[0]
+    work_store.edit(
+        [("update", "building", {"building_id": building}, {"building_head": "李四"})],
+        actor="S001-C2-staff1",
+        at="2026-11-15T10:05:00",
+    )
+    digest = _sha(work_store.path)
+    with pytest.raises(StaleEditError) as refused:
+        land_layer(work_store, plan)
+    assert _sha(work_store.path) == digest  # nothing imported
+    text = error_text(refused.value, "zh")
+    assert "S001-C2-staff1" in text and building in text and "未导入任何数据" in text
+    again = plan_layer(work_store, layer, "building")  # checked again: the user has seen it
+    land_layer(work_store, again)
+    assert open_store(work_store.path).meta()["last_import"] == str(layer)

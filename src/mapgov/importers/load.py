@@ -33,6 +33,7 @@ def import_layers(
     *,
     source: str = "import",
     meta: Mapping[str, str] | None = None,
+    since_change: int | None = None,
 ) -> Store:
     """Replace whole layers (e.g. "facility", "road") in one transaction; all or nothing.
 
@@ -41,8 +42,13 @@ def import_layers(
     replaces the old description (generator, seed, as-of day ...) because the data is no
     longer what it says, e.g. an OpenStreetMap street imported over the demo.
 
+    `since_change`: the newest ``change_log`` id when the layers were checked; an edit of a
+    replaced table saved since refuses the import (it would be overwritten).
+
     Raises
     ------
+    StaleEditError
+        If a replaced table was edited after `since_change`.
     StoreError
         If the result would break a reference (e.g. a building whose compound is gone), or the
         database is busy; the database is then exactly as it was.
@@ -57,7 +63,7 @@ def import_layers(
         if spec.name == "road" and "road_id" not in frame.columns:
             frame = frame.assign(road_id=range(1, len(frame) + 1))
         tables[spec.name] = frame
-    replace_tables(store.path, tables, source=source, meta=meta)
+    replace_tables(store.path, tables, source=source, meta=meta, since_change=since_change)
     return open_store(store.path)
 
 

@@ -30,6 +30,7 @@ from mapgov.importers.validate import (
 )
 from mapgov.store import TABLES, Store, Table
 from mapgov.store import table as schema_table
+from mapgov.store.replace import last_change
 
 __all__ = ["LAYER_TABLES", "LayerPlan", "land_layer", "plan_layer"]
 
@@ -62,6 +63,9 @@ class LayerPlan:
     problems: list[Problem] = field(default_factory=list)
     layer_name: str | None = None
     """The layer read from a file that holds several (None: the file's only or first one)."""
+    seen_change: int | None = None
+    """The newest ``change_log`` id when the file was checked: an edit of the table saved
+    after it refuses landing the plan (it would be overwritten unseen)."""
 
     @property
     def errors(self) -> list[Problem]:
@@ -107,6 +111,7 @@ def plan_layer(
         msg = f"cannot import table {table!r}; tables: {', '.join(LAYER_TABLES)}"
         raise ValidationError(msg)
     path = Path(path)
+    seen = last_change(store.path)
     frame = read_layer(path, layer=layer)
     columns = [str(c) for c in frame.columns if c != frame.geometry.name]
     chosen = dict(mapping) if mapping is not None else guess_mapping(columns, table)
@@ -119,7 +124,9 @@ def plan_layer(
         shift=shift,
         first_row=first_row,
     )
-    plan = LayerPlan(table, str(path), chosen, columns, prepared, problems, layer_name=layer)
+    plan = LayerPlan(
+        table, str(path), chosen, columns, prepared, problems, layer_name=layer, seen_change=seen
+    )
     if prepared is None:
         return plan
     layer = prepared
@@ -177,4 +184,6 @@ def land_layer(store: Store, plan: LayerPlan) -> Store:
         raise ValidationError(
             msg, key="error.import.refused", path=plan.path, count=len(plan.errors)
         )
-    return import_layers(store, {plan.table: plan.layer}, source=plan.path)
+    return import_layers(
+        store, {plan.table: plan.layer}, source=plan.path, since_change=plan.seen_change
+    )

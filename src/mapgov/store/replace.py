@@ -24,7 +24,15 @@ from mapgov.store import sqlite as backend
 from mapgov.store.build import check_tables, insert_frame
 from mapgov.store.schema import APPEND_ONLY, TABLES, TRIGGERS, Table, table
 
-__all__ = ["Mark", "connection", "high_water", "replace_tables", "restore_database", "writing"]
+__all__ = [
+    "Mark",
+    "connection",
+    "high_water",
+    "last_change",
+    "replace_tables",
+    "restore_database",
+    "writing",
+]
 
 Mark = tuple[int, ...]
 """Where a database stands: its ``data_version`` (bumped by every edit a page shows) and the
@@ -157,15 +165,44 @@ def _bump(con: sqlite3.Connection, to: int | None = None) -> None:
         con.execute("UPDATE meta SET value = ? WHERE key = 'data_version'", (str(to),))
 
 
+def last_change(path: Path) -> int:
+    """The newest ``change_log`` id (0 when none): where an import's check stood."""
+    with connection(path) as con:
+        return int(con.execute("SELECT COALESCE(MAX(change_id), 0) FROM change_log").fetchone()[0])
+
+
+def _refuse_changed(con: sqlite3.Connection, names: Sequence[str], since: int) -> None:
+    marks = ", ".join("?" * len(names))
+    row = con.execute(
+        f"SELECT at, actor, table_name, record_key FROM change_log WHERE change_id > ? "
+        f"AND table_name IN ({marks}) ORDER BY change_id LIMIT 1",
+        (since, *names),
+    ).fetchone()
+    if row is not None:
+        at, actor, name, key = row
+        msg = (
+            f"{actor} changed {name} {key} at {at}, after this file was checked: the import "
+            "would overwrite it; nothing was imported, check the file again"
+        )
+        raise StaleEditError(
+            msg, key="error.import.changed", actor=actor, at=at, table=name, record=key
+        )
+
+
 def replace_tables(
     path: Path,
     tables: Mapping[str, pd.DataFrame],
     *,
     source: str,
     meta: Mapping[str, str] | None = None,
+    since_change: int | None = None,
 ) -> None:
     """Replace the rows of each table in `tables` with its frame, in one transaction on the
     live database at `path`; every other table, and every edit saved meanwhile, is kept.
+
+    `since_change`: the newest ``change_log`` id when the file was checked (the plan the user
+    saw); an edit of a replaced table saved after it would be overwritten, so the import is
+    refused (:class:`StaleEditError`, key ``error.import.changed``) and the user checks again.
 
     ``meta`` gets ``last_import`` = `source`; when `meta` is given it also replaces the old
     description (everything but ``schema_version`` and ``data_version``). ``data_version``
@@ -173,6 +210,8 @@ def replace_tables(
 
     Raises
     ------
+    StaleEditError
+        If a replaced table was edited after `since_change`; nothing is changed then.
     StoreError
         If a table is wrong (naming table, row and field), a reference would break (naming the
         records, key ``error.import.broken_refs``), or the database is busy or cannot be
@@ -181,6 +220,8 @@ def replace_tables(
     check_tables(tables)
     names = [spec.name for spec in TABLES if spec.name in tables and spec.name != "meta"]
     with connection(path) as con, writing(con):
+        if since_change is not None:
+            _refuse_changed(con, names, since_change)
         with _histories_open(con, names):
             for name in names:
                 con.execute(f"DELETE FROM {name}")
