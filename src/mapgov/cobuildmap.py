@@ -29,6 +29,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pandas.io.formats.style import Styler
 
 from mapgov.cobuild import (
     Candidate,
@@ -69,6 +70,7 @@ __all__ = [
     "LinkFocus",
     "ListFilter",
     "ListSpec",
+    "blank_missing",
     "candidate_table",
     "co_building_map",
     "community_names",
@@ -527,9 +529,18 @@ def _column(
         return _labels(rows[col], enums[col] or CoopKind, lang)
     if col in _DATES:
         return [_day(v) for v in rows[col]]
-    if col == "days_waiting":  # a need not waiting shows an empty cell, never "None"
-        return [int(v) if pd.notna(v) else "" for v in rows[col]]
+    if col == "days_waiting":  # numbers (they sort and export as such); see `blank_missing`
+        return list(rows[col].astype("Int64"))
     return list(rows[col])
+
+
+def blank_missing(table: pd.DataFrame, lang: str) -> pd.DataFrame | Styler:
+    """`table` (:func:`list_table`) for the screen: a need that is not waiting shows an empty
+    days-waiting cell, not "None", while the column stays numbers (sorting, downloads)."""
+    days = t(f"{_P}col.days_waiting", lang)
+    if days not in table.columns:
+        return table
+    return table.style.format(na_rep="", subset=[days])
 
 
 def list_table(

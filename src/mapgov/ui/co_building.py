@@ -939,7 +939,10 @@ def lists_section(ctx: CoView) -> None:
                     auth.note_unmasked_view(ctx.store, user, user.community_id, subject, seen)
             st.caption(t(l_ + "count", lang, n=len(table)))
             st.dataframe(
-                table, hide_index=True, width="stretch", height=38 + 35 * min(len(table), 10)
+                cm.blank_missing(table, lang),
+                hide_index=True,
+                width="stretch",
+                height=38 + 35 * min(len(table), 10),
             )
             file_name = f"co-building-{name}-{ctx.community_id or ctx.street_id}"
             with st.container(horizontal=True):
