@@ -20,7 +20,7 @@ from shapely.geometry import Point
 
 from mapgov import accounts, clock
 from mapgov.i18n import t
-from mapgov.model import Role
+from mapgov.model import AuditKind, Role
 from mapgov.store import open_store
 
 from . import test_browser as tb
@@ -259,8 +259,12 @@ def test_an_administrator_downloads_a_whole_backup(
     assert re.fullmatch(
         r"mapgov-backup-\d{4}-\d{2}-\d{2}\.sqlite", download.value.suggested_filename
     )
-    copy = open_store(download.value.path())
-    assert copy.counts() == open_store(demo_server.db).counts()
+    copy, live = open_store(download.value.path()).counts(), open_store(demo_server.db).counts()
+    # the live audit log goes on with the download itself, made once the backup was whole
+    assert live.pop("audit_log") == copy.pop("audit_log") + 1
+    assert copy == live
+    last = open_store(demo_server.db).query("SELECT kind, subject FROM audit_log").iloc[-1]
+    assert (last["kind"], last["subject"]) == (AuditKind.PERSONAL_DATA_VIEWED.value, "backup")
     con = sqlite3.connect(download.value.path())
     try:
         assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
