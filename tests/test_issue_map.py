@@ -666,3 +666,25 @@ def test_a_callback_note_shows_its_rating_in_words(app_db: Store, lang: str, sho
     assert notes[-1] == shown
     codes = tuple(r.value for r in CallbackRating)
     assert not [n for n in notes if n.startswith(codes)], notes
+
+
+def test_the_same_building_opens_again_after_a_change_of_community(app_db: Store) -> None:
+    """Issue 18: "clicking the same building again does nothing". A building clicked, the
+    community changed and changed back: the same click on the same spot opens it again."""
+    at = _open(LEADER, community=COMMUNITY)
+    building = _busiest_building(app_db)
+    chosen = (issue_ui.BUILDING, building.name)
+    _open_building(at, building)
+    ok(at)
+    assert at.session_state[issue_ui.TARGET] == chosen
+    widget = "mapgov.widget.community"
+    at.sidebar.selectbox(key=widget).set_value("S001-C2").run()
+    ok(at)
+    assert issue_ui.TARGET not in at.session_state
+    at.sidebar.selectbox(key=widget).set_value(COMMUNITY).run()
+    ok(at)
+    assert issue_ui.TARGET not in at.session_state
+    _open_building(at, building)  # the very same point as before
+    ok(at)
+    assert at.session_state[issue_ui.TARGET] == chosen
+    assert any(building["name"] in s.value for s in at.subheader)
