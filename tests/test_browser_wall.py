@@ -325,3 +325,28 @@ def test_the_optional_basemap_degrades_quietly_offline(
     _open_kiosk(tab, f"{server.url}/wall?kiosk=1&basemap=1")
     _no_error(tab)
     assert any("basemaps.cartocdn.com" in u for u in requests)  # it tried, and failed quietly
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1366, 768)], ids=["1920", "1366"])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_kiosk_header_is_whole(
+    server: Server, page: tuple[Page, list[str]], lang: str, size: tuple[int, int]
+) -> None:
+    """Issue 18: the English header was cut ("407 Buil…"). Every text of the title bar is
+    whole (nothing overflows its box) in both languages, on a wall and on a laptop."""
+    tab, _ = page
+    tab.set_viewport_size({"width": size[0], "height": size[1]})
+    _open_kiosk(tab, f"{server.url}/wall?kiosk=1&lang={lang}")
+    cut = tab.evaluate(
+        """() => [...document.querySelectorAll('.mg-bar, .mg-bar *')]
+                   .filter(e => e.scrollWidth > e.clientWidth + 1)
+                   .map(e => [e.className, e.textContent, e.scrollWidth, e.clientWidth])"""
+    )
+    assert cut == [], cut
+    bar = _box(tab, ".mg-bar")
+    assert bar["x"] >= 0 and bar["x"] + bar["width"] <= size[0] + 0.5, bar
+    text = tab.locator(".mg-bar").inner_text()
+    assert "…" not in text
+    counts = tab.locator(".mg-bar-counts").inner_text()
+    assert t("metric.residents", lang) in counts  # the last count is there, whole
+    _no_error(tab)

@@ -282,19 +282,26 @@ def test_staff_file_a_need_and_it_waits_on_the_list(app_db: Store) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_a_rated_project_shows_its_rating_in_words(demo_store: Store, lang: str) -> None:
-    """The rating is kept as a code in the event's note ("basically_satisfied"); the history
-    shows it in the reader's language."""
-    rated = demo_store.query("SELECT DISTINCT entity_id FROM co_event WHERE action = 'rate'")
+def test_a_rated_project_shows_its_rating_in_words(app_db: Store, lang: str) -> None:
+    """Issue 18: the co-building record read "basically_satisfied: …". The rating is kept as
+    a code in the event's note; the project's history on the page says it in words."""
+    projects = cobuild.load(app_db, street_id=STREET).projects
+    ours = set(projects.loc[projects["community_id"] == COMMUNITY, "project_id"])
+    rated = app_db.query("SELECT entity_id, note FROM co_event WHERE action = 'rate'")
+    rated = rated[rated["entity_id"].isin(ours)]
     assert len(rated) > 0
-    codes = ("satisfied", "basically_satisfied", "unsatisfied")
-    for project_id in rated["entity_id"]:
-        events = cobuild.timeline(demo_store, CoEntity.PROJECT, project_id)
-        table = cm.timeline_table(events, CoEntity.PROJECT, lang=lang)
-        notes = [str(n) for n in table[t("co_building_page.timeline.note", lang)]]
-        assert not [n for n in notes if n.startswith(codes)], notes
-        rating = events.loc[events["action"] == "rate", "note"].iloc[-1].split(": ")[0]
-        assert any(n.startswith(label(CallbackRating(rating), lang)) for n in notes)
+    project_id, note = rated.iloc[-1]
+    rating = CallbackRating(str(note).split(":")[0])
+    at = _open(STAFF, lang=lang)
+    at.selectbox(key=ui.record_key("project")).select(project_id).run()
+    ok(at)
+    (history,) = [
+        d.value for d in at.dataframe if t("co_building_page.timeline.note", lang) in d.value
+    ]
+    notes = [str(n) for n in history[t("co_building_page.timeline.note", lang)]]
+    codes = tuple(r.value for r in CallbackRating)
+    assert not [n for n in notes if n.startswith(codes)], notes
+    assert any(n.startswith(label(rating, lang)) for n in notes), notes
 
 
 def test_the_map_draws_only_the_lines_in_focus_and_keys_every_colour(demo_store: Store) -> None:

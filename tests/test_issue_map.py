@@ -24,7 +24,7 @@ from streamlit_folium import _get_map_string, generate_js_hash
 from mapgov import issues, layers
 from mapgov.errors import ValidationError
 from mapgov.i18n import label, t
-from mapgov.model import EventAction, IssueCategory, IssueSource, IssueStatus, Level
+from mapgov.model import CallbackRating, EventAction, IssueCategory, IssueSource, IssueStatus, Level
 from mapgov.store import Store
 from mapgov.ui import issues as issue_ui
 from mapgov.ui.auth import COOKIE
@@ -566,14 +566,33 @@ def test_the_signed_in_account_works_and_the_url_cannot_choose_another(app_db: S
         assert not at.get("form")  # a leader reads; the admin named in the URL is ignored
 
 
-def test_all_communities_shows_one_and_says_which(app_db: Store) -> None:
-    at = _open(OTHER_STAFF, community=None)
-    ok(at)
-    name = app_db.read("community", where={"community_id": "S001-C2"}).iloc[0]["name"]
-    assert t("issues.one_community", community=name) in [i.value for i in at.info]
+def test_the_sidebar_names_the_one_community_the_page_shows(app_db: Store) -> None:
+    """Issue 18: the sidebar said 全部社区 while the page showed 七一路社区. On the issue map
+    the shell's picker offers no "all communities" and names the community on screen (the
+    staff member's own, else the first), in the URL; that automatic choice does not narrow
+    the wall screen afterwards, a pick in the sidebar does."""
+    first = app_db.read("community").sort_values("community_id").iloc[0]["community_id"]
+    widget = "mapgov.widget.community"
+    for login, expected in ((OTHER_STAFF, "S001-C2"), (LEADER, first)):
+        at = _open(login, community=None)
+        ok(at)
+        picker = at.sidebar.selectbox(key=widget)
+        assert t("sidebar.all_communities") not in picker.options
+        assert picker.value == expected
+        assert at.query_params["community"] == expected
+        at.switch_page("app_pages/wall.py").run()  # the URL still says `expected`
+        ok(at)
+        assert at.sidebar.selectbox(key=widget).value == ""  # the whole street, as before
+        assert "community" not in at.query_params
     at = _open(LEADER, community=None)
-    first = app_db.read("community").sort_values("community_id").iloc[0]["name"]
-    assert t("issues.one_community", community=first) in [i.value for i in at.info]
+    at.sidebar.selectbox(key=widget).set_value("S001-C3").run()
+    ok(at)
+    assert at.query_params["community"] == "S001-C3"
+    assert at.sidebar.selectbox(key=widget).value == "S001-C3"
+    at.switch_page("app_pages/wall.py").run()
+    ok(at)
+    assert at.sidebar.selectbox(key=widget).value == "S001-C3"  # chosen by the user: kept
+    assert at.query_params["community"] == "S001-C3"
 
 
 def test_filters_and_colouring_reach_the_map(app_db: Store) -> None:
@@ -626,23 +645,46 @@ def test_the_ledger_button_counts_the_issues_of_the_filters(app_db: Store) -> No
         ("en", "Basically satisfied: 电话回访，楼道灯已修好"),
     ],
 )
-def test_a_callback_note_shows_its_rating_in_words(
-    work_store: Store, lang: str, shown: str
-) -> None:
-    """The rating is kept as a code in the event's note; the timeline says it in words."""
-    staff = get_user(work_store, STAFF)
-    issue = work_store.read(
-        "issue", where={"issue_id": list(issues.community_issues(work_store, "S001-C1",
-                                                                  statuses=["resolved"])["issue_id"])}
-    ).iloc[0]  # fmt: skip
+def test_a_callback_note_shows_its_rating_in_words(app_db: Store, lang: str, shown: str) -> None:
+    """Issue 18: a callback note read "satisfied: 电话回访…". The rating is kept as a code in
+    the event's note; the issue's timeline on the page says it in the reader's words."""
+    staff = get_user(app_db, STAFF)
+    resolved = issues.community_issues(app_db, COMMUNITY, statuses=["resolved"])
+    issue = app_db.read("issue", where={"issue_id": list(resolved["issue_id"])}).iloc[0]
+    issue_id = int(issue["issue_id"])
     issues.callback(
-        work_store, staff, int(issue["issue_id"]), version=int(issue["version"]),
+        app_db, staff, issue_id, version=int(issue["version"]),
         rating="basically_satisfied", note="电话回访，楼道灯已修好",
     )  # fmt: skip
-    events = issues.issue_timeline(work_store, int(issue["issue_id"]))
-    table = issue_ui._timeline_table(events, lang)
-    notes = list(table[t("issues.col.note", lang)])
+    at = _open(STAFF, lang=lang)
+    built = issues.community_buildings(app_db, COMMUNITY).set_index("building_id")
+    _open_building(at, built.loc[issue["building_id"]])
+    at.selectbox(key=issue_ui.ISSUE).set_value(issue_id).run()
+    ok(at)
+    (timeline,) = [d for d in _dataframes(at) if t("issues.col.actor", lang) in d.columns]
+    notes = [str(n) for n in timeline[t("issues.col.note", lang)]]
     assert notes[-1] == shown
-    assert not any(
-        str(n).startswith(("satisfied", "basically_satisfied", "unsatisfied")) for n in notes
-    )
+    codes = tuple(r.value for r in CallbackRating)
+    assert not [n for n in notes if n.startswith(codes)], notes
+
+
+def test_the_same_building_opens_again_after_a_change_of_community(app_db: Store) -> None:
+    """Issue 18: "clicking the same building again does nothing". A building clicked, the
+    community changed and changed back: the same click on the same spot opens it again."""
+    at = _open(LEADER, community=COMMUNITY)
+    building = _busiest_building(app_db)
+    chosen = (issue_ui.BUILDING, building.name)
+    _open_building(at, building)
+    ok(at)
+    assert at.session_state[issue_ui.TARGET] == chosen
+    widget = "mapgov.widget.community"
+    at.sidebar.selectbox(key=widget).set_value("S001-C2").run()
+    ok(at)
+    assert issue_ui.TARGET not in at.session_state
+    at.sidebar.selectbox(key=widget).set_value(COMMUNITY).run()
+    ok(at)
+    assert issue_ui.TARGET not in at.session_state
+    _open_building(at, building)  # the very same point as before
+    ok(at)
+    assert at.session_state[issue_ui.TARGET] == chosen
+    assert any(building["name"] in s.value for s in at.subheader)

@@ -91,16 +91,33 @@ def test_settings_round_trip_and_map_timer() -> None:
     assert s.with_(tour=False).map_every_s == 30
 
 
-def test_the_tour_moves_on_only_when_its_time_is_up() -> None:
-    state = wall.advance_tour(wall.TourState(), now=0.0, every_s=20, stops=3)
-    seen = [state.index]
-    for now in (10.0, 18.5, 30.0, 37.0, 55.0, 56.0, 80.0):
-        state = wall.advance_tour(state, now=now, every_s=20, stops=3)
-        seen.append(state.index)
-    # 18.5 s is 92% of a step: move; 30 (11.5 s later): stay; 37: move; 55: move; 80: wrap
-    assert seen == [0, 0, 1, 1, 2, 0, 0, 1]
-    assert wall.advance_tour(wall.TourState(7, 0.0), now=1.0, every_s=20, stops=3).index == 1
-    assert wall.advance_tour(state, now=99.0, every_s=20, stops=0) == wall.TourState()
+@pytest.mark.parametrize(
+    ("refresh", "tour", "tick", "moves"),
+    [
+        (10, 15, 5, [15, 30, 45, 60]),  # issue 18: it moved every 20 s, on the 10 s refresh
+        (60, 20, 20, [20, 40, 60]),
+        (10, 20, 10, [20, 40, 60]),
+        (5, 7, 7, [7, 14, 21, 28, 35, 42, 49, 56]),  # no common tick of 5 s or more
+        (600, 5, 5, list(range(5, 61, 5))),
+    ],
+)
+def test_the_tour_steps_on_its_own_schedule_whatever_the_refresh(
+    refresh: int, tour: int, tick: int, moves: list[int]
+) -> None:
+    s = wall.WallSettings(refresh_s=refresh, tour=True, tour_s=tour)
+    assert s.map_every_s == tick
+    assert s.map_every_s <= refresh or tick == tour  # figures at least as fresh as asked
+    assert wall.tour_moves(s, stops=5, until_s=60) == moves
+
+
+def test_a_late_or_early_rerun_shows_the_stop_that_is_due() -> None:
+    s = wall.WallSettings(refresh_s=10, tour=True, tour_s=15)
+    # reruns every 5 s, each up to 2 s late or early
+    assert [wall.tour_stop(e, s, 3) for e in (0, 6.9, 8.1, 13.1, 16.9, 28.2, 31.5)] == [
+        0, 0, 0, 1, 1, 2, 2,
+    ]  # fmt: skip
+    assert wall.tour_stop(46.0, s, 3) == 0  # round the loop
+    assert wall.tour_stop(99.0, s, 0) == 0
 
 
 # -- tiles ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from enum import Enum
 from functools import cache
@@ -239,6 +239,26 @@ def coded_note(enum: type[Enum], note: object, lang: str = DEFAULT_LANG) -> str:
     return f"{name}{'：' if lang == 'zh' else ': '}{rest}"
 
 
+def _problems_text(problems: Sequence[object], lang: str) -> str:
+    """What is wrong with a backup (:class:`mapgov.store.sqlite.Problem`), in `lang`: each
+    problem from ``error.restore.problem.<code>``, tables by what they hold."""
+    names_sep = "、" if lang == "zh" else ", "
+
+    def name(table: str) -> str:
+        wanted = f"data_page.export_name.{table}"
+        return t(wanted, lang) if wanted in catalogue(lang) else table
+
+    texts = []
+    for problem in problems:
+        key = f"error.restore.problem.{getattr(problem, 'code', '')}"
+        if key not in catalogue(lang):
+            texts.append(str(problem))
+            continue
+        names = names_sep.join(name(n) for n in getattr(problem, "names", ()))
+        texts.append(t(key, lang, names=names, n=f"{getattr(problem, 'count', 0):,}"))
+    return ("；" if lang == "zh" else "; ").join(texts)
+
+
 def _file_error_text(err: DataFileError, key: str | None, params: dict[str, Any], lang: str) -> str:
     """A data file's error named by the file's own name (never the server's folder it was
     saved in), its row and field in `lang`, then the reason (from the catalogue if keyed)."""
@@ -253,6 +273,8 @@ def _file_error_text(err: DataFileError, key: str | None, params: dict[str, Any]
         )
         where.append(t("error.file.field", lang, field=name))
     reason = err.reason
+    if isinstance(params.get("problems"), tuple | list):
+        params["problems"] = _problems_text(params["problems"], lang)
     if key and key in catalogue(lang):
         with suppress(KeyError):  # a param the text needs is missing: the English reason
             reason = t(key, lang, **params)

@@ -61,6 +61,7 @@ __all__ = [
     "FACILITY_GLYPH_KINDS",
     "GRID_LINE",
     "LIFE_TIER",
+    "MIN_TICK_S",
     "MUTED",
     "RECEIVED_COLOUR",
     "RECENT_DAYS",
@@ -69,9 +70,7 @@ __all__ = [
     "TILES",
     "LifeCircle",
     "TileText",
-    "TourState",
     "WallSettings",
-    "advance_tour",
     "categories_html",
     "compound_figures",
     "facility_legend_html",
@@ -88,6 +87,8 @@ __all__ = [
     "ticker_html",
     "tile_text",
     "tiles_html",
+    "tour_moves",
+    "tour_stop",
     "trend_svg",
     "value_texts",
     "with_figures",
@@ -100,6 +101,8 @@ RECENT_DAYS: Final = 30
 
 REFRESH_RANGE: Final = (5, 3600)
 TOUR_RANGE: Final = (5, 600)
+MIN_TICK_S: Final = 5
+"""The map never reruns more often than this (a tour's tick: :attr:`WallSettings.map_every_s`)."""
 SETTING_PARAMS: Final = ("kiosk", "refresh", "tour", "tour_every", "metric", "basemap")
 """Query parameters of the wall screen (besides the shell's lang, street and community)."""
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -184,8 +187,17 @@ class WallSettings:
 
     @property
     def map_every_s(self) -> int:
-        """Seconds between reruns of the map: the refresh, or the tour step if shorter."""
-        return min(self.refresh_s, self.tour_s) if self.tour else self.refresh_s
+        """Seconds between reruns of the map.
+
+        Without the tour, the refresh. With it the map must rerun when each stop is due and
+        at least as often as the refresh asks: every greatest common divisor of the two (15 s
+        stops and a 10 s refresh: every 5 s), unless that is under :data:`MIN_TICK_S`; then
+        every stop (the map's figures are then as fresh as the last stop).
+        """
+        if not self.tour:
+            return self.refresh_s
+        tick = math.gcd(self.refresh_s, self.tour_s)
+        return tick if tick >= MIN_TICK_S else self.tour_s
 
     def with_(self, **changes: Any) -> WallSettings:
         """A copy with some fields changed."""
@@ -193,38 +205,44 @@ class WallSettings:
 
 
 # -- the tour ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class TourState:
-    """Where the tour is: the stop shown and when it was reached (seconds, any clock)."""
+def tour_stop(elapsed_s: float, settings: WallSettings, stops: int) -> int:
+    """The stop the tour shows `elapsed_s` seconds after it began (0 to ``stops - 1``).
 
-    index: int = 0
-    since: float | None = None
-
-
-def advance_tour(state: TourState, *, now: float, every_s: float, stops: int) -> TourState:
-    """The tour's next state: move to the next stop once `every_s` seconds have passed.
-
-    Reruns do not come exactly on time, so a stop is left when at least 90% of its time is
-    over; a rerun in between (e.g. a data refresh) keeps the stop.
+    The map reruns on its own timer (:attr:`WallSettings.map_every_s`), never exactly on time:
+    the elapsed time is taken as that of the nearest scheduled rerun, and the stop changes
+    every ``tour_s`` seconds of that schedule, whatever the refresh.
 
     Examples
     --------
-    >>> s = advance_tour(TourState(), now=100.0, every_s=20, stops=3)
-    >>> s, advance_tour(s, now=110.0, every_s=20, stops=3).index
-    (TourState(index=0, since=100.0), 0)
-    >>> advance_tour(s, now=119.0, every_s=20, stops=3)
-    TourState(index=1, since=119.0)
-    >>> advance_tour(TourState(2, 0.0), now=20.0, every_s=20, stops=3).index
-    0
+    >>> s = WallSettings(tour=True, tour_s=15, refresh_s=10)
+    >>> [tour_stop(e, s, 3) for e in (0, 5.2, 9.8, 14.6, 20.1, 30.3, 45.0)]
+    [0, 0, 0, 1, 1, 2, 0]
     """
     if stops <= 0:
-        return TourState()
-    index = state.index % stops
-    if state.since is None:
-        return TourState(index, now)
-    if now - state.since >= 0.9 * every_s:
-        return TourState((index + 1) % stops, now)
-    return TourState(index, state.since)
+        return 0
+    tick = settings.map_every_s
+    ticks = max(0, round(elapsed_s / tick))
+    return (ticks * tick // settings.tour_s) % stops
+
+
+def tour_moves(settings: WallSettings, stops: int, until_s: float) -> list[int]:
+    """Seconds after the tour began at which the map shows a new stop, up to `until_s`,
+    when the map reruns on its timer (the tour's schedule as a function of the settings).
+
+    Examples
+    --------
+    >>> tour_moves(WallSettings(tour=True, tour_s=15, refresh_s=10), stops=5, until_s=60)
+    [15, 30, 45, 60]
+    """
+    tick = settings.map_every_s
+    moves: list[int] = []
+    shown = tour_stop(0, settings, stops)
+    for k in range(1, int(until_s // tick) + 1):
+        stop = tour_stop(k * tick, settings, stops)
+        if stop != shown:
+            moves.append(k * tick)
+            shown = stop
+    return moves
 
 
 def header_html(
@@ -243,15 +261,22 @@ def header_html(
     lang
         Language of the count labels.
     """
-    count_text = " · ".join(f"{v:,} {t(f'metric.{k}', lang)}" for k, v in counts.items())
+    count_texts = [f"{v:,} {t(f'metric.{k}', lang)}" for k, v in counts.items()]
     return (
         '<div class="mg-bar">'
         f'<div class="mg-bar-title">{escape(title)}'
         f'<span class="mg-bar-scope">{escape(scope)}</span></div>'
-        f'<div class="mg-bar-counts">{escape(count_text)}</div>'
-        f'<div class="mg-bar-stamp">{escape(" · ".join(stamp))}</div>'
+        f'<div class="mg-bar-counts">{_wrapping(count_texts)}</div>'
+        f'<div class="mg-bar-stamp">{_wrapping(stamp)}</div>'
         "</div>"
     )
+
+
+def _wrapping(texts: Sequence[str]) -> str:
+    """Texts joined by dots, each whole: a narrow screen breaks the line between two texts,
+    never inside one (and never cuts one off)."""
+    items = [f'<span class="mg-bar-item">{escape(text)}</span>' for text in texts]
+    return '<span class="mg-bar-sep"> · </span>'.join(items)
 
 
 # -- the map's values, legend --------------------------------------------------------------

@@ -129,9 +129,9 @@ def restore(backup_path: Path, target: Path) -> Path:
         )
     problems = database_problems(backup_path)
     if problems:
-        msg = f"not a whole mapgov database: {'; '.join(problems)}"
+        msg = f"not a whole mapgov database: {'; '.join(map(str, problems))}"
         raise DataFileError(
-            backup_path, msg, key="error.restore.not_whole", problems="; ".join(problems)
+            backup_path, msg, key="error.restore.not_whole", problems=tuple(problems)
         )
     if since is not None:
         restore_database(target, backup_path, since=since)

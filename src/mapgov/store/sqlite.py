@@ -7,8 +7,9 @@ import functools
 import sqlite3
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import geopandas as gpd
 import pandas as pd
@@ -22,7 +23,14 @@ from mapgov.store.build import CRS, check_frame, write_database
 from mapgov.store.locks import FormVersion, Rows
 from mapgov.store.schema import TABLES, table
 
-__all__ = ["SQLiteStore", "check_frame", "database_problems", "fault_of", "write_database"]
+__all__ = [
+    "Problem",
+    "SQLiteStore",
+    "check_frame",
+    "database_problems",
+    "fault_of",
+    "write_database",
+]
 
 
 BUSY_TIMEOUT_S = 30.0
@@ -87,7 +95,38 @@ def _reference_schema() -> dict[tuple[str, str], str]:
         return _schema_of(write_database(Path(folder) / "reference.sqlite", {}, {}))
 
 
-def database_problems(path: Path, *, most: int = 8) -> list[str]:
+@dataclass(frozen=True)
+class Problem:
+    """One thing that keeps a file from being a whole mapgov database.
+
+    ``code`` names it for the catalogue (``error.restore.problem.<code>``): ``<kinds>.missing``,
+    ``<kinds>.extra`` or ``<kinds>.different`` (kinds: tables, triggers, views, indexes),
+    ``integrity`` or ``references``; ``names`` the tables (or objects) concerned, ``count``
+    how many rows or lines. ``str()`` gives the English sentence (logs, the CLI).
+    """
+
+    code: str
+    names: tuple[str, ...] = ()
+    count: int = 0
+    detail: str = ""
+
+    def __str__(self) -> str:
+        if self.code == "integrity":
+            return f"integrity check: {self.detail}"
+        if self.code == "references":
+            return f"{self.count:,} broken references (in {', '.join(self.names)})"
+        kinds, what = self.code.split(".")
+        return f"{kinds} {_WHAT[what]}: {', '.join(self.names)}"
+
+
+_WHAT: Final = {
+    "missing": "missing",
+    "extra": "not mapgov's",
+    "different": "different from mapgov's",
+}
+
+
+def database_problems(path: Path, *, most: int = 8) -> list[Problem]:
     """What keeps the SQLite file `path` from being a whole mapgov database of this schema:
     tables, columns, indexes, triggers and views that differ from the ones mapgov writes
     (a dropped table, a renamed column, an append-only trigger replaced), grouped by kind; a
@@ -101,11 +140,11 @@ def database_problems(path: Path, *, most: int = 8) -> list[str]:
     """
     want, have = _reference_schema(), _schema_of(path)
     differ = [k for k in sorted(want.keys() & have.keys()) if want[k] != have[k]]
-    problems: list[str] = []
+    problems: list[Problem] = []
     for what, keys in (
         ("missing", sorted(want.keys() - have.keys())),
-        ("not mapgov's", sorted(have.keys() - want.keys())),
-        ("different from mapgov's", differ),
+        ("extra", sorted(have.keys() - want.keys())),
+        ("different", differ),
     ):
         for kind, kinds in (
             ("table", "tables"),
@@ -113,9 +152,9 @@ def database_problems(path: Path, *, most: int = 8) -> list[str]:
             ("view", "views"),
             ("index", "indexes"),
         ):
-            names = [name for k, name in keys if k == kind]
+            names = tuple(name for k, name in keys if k == kind)
             if names:
-                problems.append(f"{kinds} {what}: {', '.join(names)}")
+                problems.append(Problem(f"{kinds}.{what}", names, len(names)))
     # a read-write connection held to reading: a read-only one (mode=ro) skips the CHECKs
     con = sqlite3.connect(path)
     try:
@@ -125,10 +164,10 @@ def database_problems(path: Path, *, most: int = 8) -> list[str]:
     finally:
         con.close()
     if checked != ["ok"]:
-        problems += [f"integrity check: {line}" for line in checked]
+        problems += [Problem("integrity", count=1, detail=line) for line in checked]
     if broken:
-        tables = sorted({row[0] for row in broken})
-        problems.append(f"{len(broken):,} broken references (in {', '.join(tables)})")
+        tables = tuple(sorted({row[0] for row in broken}))
+        problems.append(Problem("references", tables, len(broken)))
     return problems[:most]
 
 

@@ -208,6 +208,7 @@ def controls(view: View) -> IssueView | None:
     if st.session_state.get(_KEY.format("community")) != community_id:
         st.session_state[_KEY.format("community")] = community_id
         st.session_state.pop(TARGET, None)  # a building of another community is not shown
+        st.session_state.pop(CLICK, None)  # so a click on the same spot opens it again
     return IssueView(
         view=view,
         community_id=community_id,

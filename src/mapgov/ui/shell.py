@@ -40,6 +40,7 @@ from mapgov.ui.state import (
     note_page,
     picker,
     resolve_choice,
+    resolve_one,
     set_view,
 )
 from mapgov.ui.widgets import show_errors
@@ -65,11 +66,13 @@ __all__ = [
 @dataclass(frozen=True)
 class PageSpec:
     """One page: ``key`` names its catalogue entries (``page.<key>.nav/title/lead``) and its
-    script ``app_pages/<key>.py``; ``url_path`` is its address; ``icon`` a Material icon."""
+    script ``app_pages/<key>.py``; ``url_path`` is its address; ``icon`` a Material icon;
+    ``one_community``: the page works on one community at a time (no "all communities")."""
 
     key: str
     url_path: str
     icon: str
+    one_community: bool = False
 
     @property
     def script(self) -> str:
@@ -79,7 +82,7 @@ class PageSpec:
 
 PAGES: Final = (
     PageSpec("wall", "wall", ":material/dashboard:"),
-    PageSpec("issues", "issues", ":material/report:"),
+    PageSpec("issues", "issues", ":material/report:", one_community=True),
     PageSpec("life_circle", "life-circle", ":material/directions_walk:"),
     PageSpec("party", "party", ":material/flag:"),
     PageSpec("co_building", "co-building", ":material/handshake:"),
@@ -159,23 +162,48 @@ class Place:
     communities: dict[str, str]
 
 
-def resolve_place(store: Store, lang: str, only: str | None = None) -> Place:
+def resolve_place(
+    store: Store,
+    lang: str,
+    only: str | None = None,
+    *,
+    one_community: bool = False,
+    own: str | None = None,
+) -> Place:
     """Street and community from the URL (else remembered, else the first street, whole);
-    ``only``: the one street the signed-in account may see."""
+    ``only``: the one street the signed-in account may see.
+
+    For a page that works on one community (`one_community`), "all communities" is not
+    offered: the community is the chosen one, else the user's `own`, else the first; that
+    automatic choice is in the URL but does not narrow other pages (:func:`resolve_one`).
+    """
     streets = _street_options(store, lang, only)
     if not streets:
         return Place(None, None, {}, {})
     street_id = resolve_choice(STREET, list(streets), next(iter(streets)))
     communities = _community_options(store, street_id, lang)
-    community = resolve_choice(COMMUNITY, list(communities), ALL_COMMUNITIES)
+    ids = [c for c in communities if c != ALL_COMMUNITIES]
+    if one_community and ids:
+        community = resolve_one(COMMUNITY, ids, own if own in ids else ids[0])
+        del communities[ALL_COMMUNITIES]
+    else:
+        community = resolve_choice(COMMUNITY, list(communities), ALL_COMMUNITIES)
     return Place(street_id, community or None, streets, communities)
 
 
-def sidebar(store: Store, lang: str, only: str | None = None) -> tuple[str | None, str | None]:
-    """Street and community pickers plus the language switch; returns the chosen ids."""
+def sidebar(
+    store: Store,
+    lang: str,
+    only: str | None = None,
+    *,
+    one_community: bool = False,
+    own: str | None = None,
+) -> tuple[str | None, str | None]:
+    """Street and community pickers plus the language switch; returns the chosen ids
+    (`one_community`, `own`: see :func:`resolve_place`)."""
     side = st.sidebar
     side.subheader(t("sidebar.place", lang))
-    place = resolve_place(store, lang, only)
+    place = resolve_place(store, lang, only, one_community=one_community, own=own)
     if place.street_id is not None:
         picker(
             side,
@@ -277,7 +305,10 @@ def run_app(root: Path) -> None:
         else:
             if account is not None:
                 auth.signed_in_sidebar(store, account, lang)
-            street_id, community_id = sidebar(store, lang, user.street_id)
+            single = any(p.one_community and p.url_path == page.url_path for p in PAGES)
+            street_id, community_id = sidebar(
+                store, lang, user.street_id, one_community=single, own=user.community_id
+            )
         set_view(View(lang=lang, db=str(db), street_id=street_id, community_id=community_id))
         note_page(page.url_path)
         page.run()

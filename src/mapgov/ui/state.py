@@ -31,6 +31,7 @@ __all__ = [
     "note_page",
     "picker",
     "resolve_choice",
+    "resolve_one",
     "set_view",
     "write_params",
 ]
@@ -44,6 +45,7 @@ _WIDGET = "mapgov.widget.{}"
 _VIEW = "mapgov.view"
 _PAGE = "mapgov.page"
 _ARRIVED = "mapgov.arrived"
+_AUTO = "mapgov.auto.{}"
 
 
 @dataclass(frozen=True)
@@ -125,8 +127,10 @@ def resolve_choice(name: str, options: Sequence[str], default: str) -> str:
         The chosen value.
     """
     remembered_key = _REMEMBERED.format(name)
+    auto = st.session_state.pop(_AUTO.format(name), None)
     candidates = []
-    if name in st.query_params:
+    # a value that a page needing one (resolve_one) chose by itself names no choice here
+    if name in st.query_params and st.query_params[name] != auto:
         candidates.append(st.query_params[name])
     if remembered_key in st.session_state:
         candidates.append(st.session_state[remembered_key])
@@ -136,10 +140,42 @@ def resolve_choice(name: str, options: Sequence[str], default: str) -> str:
     return value
 
 
+def resolve_one(name: str, options: Sequence[str], default: str) -> str:
+    """The value of query parameter `name` on a page that needs one of `options` (e.g. one
+    community) where other pages may have none (``""``: the whole street).
+
+    A value the user chose (a link's, a pick in the sidebar) wins and is remembered, as in
+    :func:`resolve_choice`. Otherwise the page takes `default` by itself: it is written to the
+    URL, so the address and the picker say what is on screen, but it is not remembered, and
+    :func:`resolve_choice` on the next page ignores it: a choice made for this page does not
+    quietly narrow the others.
+    """
+    remembered_key = _REMEMBERED.format(name)
+    auto_key = _AUTO.format(name)
+    url = st.query_params.get(name, "")
+    auto = st.session_state.get(auto_key)
+    remembered = str(st.session_state.get(remembered_key, ""))
+    if url in options and url != auto:  # a link (or the user's pick) names it
+        value = url
+        st.session_state[remembered_key] = value
+        st.session_state.pop(auto_key, None)
+    elif remembered in options:
+        value = remembered
+        st.session_state.pop(auto_key, None)
+    elif url in options:  # this page's own choice, from its previous run
+        value = url
+    else:
+        value = default
+        st.session_state[auto_key] = value
+    _write_param(name, value)
+    return value
+
+
 def _picked(name: str) -> None:
     """Widget callback: the user's pick becomes the URL's and the session's value."""
     value = st.session_state[_WIDGET.format(name)]
     st.session_state[_REMEMBERED.format(name)] = value
+    st.session_state.pop(_AUTO.format(name), None)
     _write_param(name, value)
 
 

@@ -57,7 +57,7 @@ MAP_HEIGHT: Final = {True: 770, False: 600}
 """Height of the map in pixels, in kiosk mode and not."""
 MAP_WIDTH: Final = {True: 1190, False: 820}
 """Width the map's view is fitted to (its column's width at 1920 px, and a typical laptop)."""
-_TOUR_KEY: Final = "mapgov.wall.tour"
+_TOUR_KEY: Final = "mapgov.wall.tour_start"
 _WIDGET: Final = "mapgov.wall.widget.{}"
 _BG = deckmaps.BACKGROUND
 
@@ -70,12 +70,19 @@ WALL_CSS: Final = f"""
   background: {_BG}; border-radius: 8px; padding: 10px 12px; color: {wall.TEXT};
 }}
 .st-key-wall-map [data-testid="stDeckGlJsonChart"] {{ background: {_BG}; }}
-.mg-bar {{ display: flex; align-items: baseline; gap: 28px; color: {wall.TEXT}; }}
+.mg-bar {{ display: flex; align-items: baseline; gap: 4px 24px; color: {wall.TEXT}; }}
 .mg-bar-title {{ font-size: 30px; font-weight: 700; letter-spacing: 1px; white-space: nowrap; }}
 .mg-bar-scope {{ font-size: 22px; font-weight: 500; color: #7DD3FC; margin-left: 16px; }}
-.mg-bar-counts {{ font-size: 17px; color: {wall.MUTED}; flex: 1; white-space: nowrap;
-  overflow: hidden; text-overflow: ellipsis; }}
-.mg-bar-stamp, .mg-status {{ font-size: 16px; color: {wall.MUTED}; white-space: nowrap; }}
+.mg-bar-counts, .mg-bar-stamp {{ display: flex; flex-wrap: wrap; align-items: baseline;
+  min-width: 0; color: {wall.MUTED}; }}
+.mg-bar-counts {{ font-size: 17px; flex: 1 1 0; }}
+.mg-bar-stamp {{ font-size: 16px; flex: 0 1 auto; justify-content: flex-end; }}
+.mg-bar-item, .mg-bar-sep {{ white-space: pre; }}
+@media (max-width: 1600px) {{
+  .mg-bar-title {{ font-size: 24px; }} .mg-bar-scope {{ font-size: 18px; margin-left: 10px; }}
+  .mg-bar-counts {{ font-size: 15px; }} .mg-bar-stamp {{ font-size: 14px; }}
+}}
+.mg-status {{ font-size: 16px; color: {wall.MUTED}; white-space: nowrap; }}
 .mg-status {{ margin-bottom: 4px; }}
 .mg-tiles {{ display: grid; grid-template-columns: repeat(6, minmax(0, 1fr)); gap: 10px; }}
 .mg-tile {{ background: linear-gradient(180deg, #13264A 0%, #0E1B34 100%);
@@ -308,18 +315,15 @@ def _stops(view: View, base: deckmaps.WallMapData) -> list[Stop]:
 def _stop(view: View, settings: wall.WallSettings, stops: list[Stop]) -> tuple[Stop, str]:
     """The stop to show and its caption: the tour's, else the chosen community, else all."""
     if settings.tour and len(stops) > 1:
-        state = wall.advance_tour(
-            st.session_state.get(_TOUR_KEY, wall.TourState()),
-            now=time.monotonic(),
-            every_s=settings.tour_s,
-            stops=len(stops),
-        )
-        st.session_state[_TOUR_KEY] = state
-        stop = stops[state.index]
+        # The tour's own clock: the map reruns every map_every_s seconds, and the stop is a
+        # function of the time since the tour began (not of how many reruns came in between).
+        start = st.session_state.setdefault(_TOUR_KEY, time.monotonic())
+        index = wall.tour_stop(time.monotonic() - start, settings, len(stops))
+        stop = stops[index]
         caption = " · ".join(
             [
                 t("wall_screen.focus", view.lang, place=stop[2]),
-                t("wall_screen.tour_stop", view.lang, n=state.index + 1, total=len(stops)),
+                t("wall_screen.tour_stop", view.lang, n=index + 1, total=len(stops)),
             ]
         )
         return stop, caption
