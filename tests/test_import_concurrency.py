@@ -8,6 +8,7 @@ the value it saved, unless the restore said it refused.
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 import time
@@ -16,13 +17,16 @@ from pathlib import Path
 
 import pytest
 
+from mapgov import accounts
 from mapgov.cli import main
 from mapgov.errors import StaleEditError
 from mapgov.i18n import error_text
 from mapgov.importers import backup, load, restore
 from mapgov.importers.plan import land_layer, plan_layer
+from mapgov.model import AuditKind
 from mapgov.store import Store, open_store
 
+from .conftest import DEMO_PASSWORD
 from .test_importers import _sha
 
 # The other process: a party-page edit after another, each one written down once saved.
@@ -202,3 +206,29 @@ def test_an_edit_of_the_layer_after_its_check_refuses_the_import(
     again = plan_layer(work_store, layer, "building")  # checked again: the user has seen it
     land_layer(work_store, again)
     assert open_store(work_store.path).meta()["last_import"] == str(layer)
+
+
+def test_a_sign_in_during_a_restore_neither_refuses_it_nor_leaves_the_audit_trail(
+    work_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The audit trail goes on through a restore and every session ends with it."""
+    now = dt.datetime(2026, 11, 15, 10, tzinfo=dt.UTC)
+    login = "S001-leader"
+    accounts.set_password(work_store, login, now=now, actor="test", password=DEMO_PASSWORD)
+    good = backup(work_store, tmp_path / "good.sqlite")
+    check = load.database_problems
+    tokens = []
+
+    def busy_office(path: Path) -> list[str]:  # someone signs in while the backup is checked
+        tokens.append(accounts.sign_in(work_store, login, DEMO_PASSWORD, now=now, source="t"))
+        return check(path)
+
+    monkeypatch.setattr(load, "database_problems", busy_office)
+    trail = accounts.read_audit(work_store)
+    assert restore(good, work_store.path) == work_store.path
+    store = open_store(work_store.path)
+    kept = accounts.read_audit(store)
+    assert len(kept) == len(trail) + 1  # the sign-in made during the restore is kept
+    assert kept["kind"].iloc[-1] == AuditKind.SIGN_IN.value
+    assert accounts.session_account(store, tokens[0], now=now) is None  # signed in again
+    assert store.counts()["auth_session"] == 0

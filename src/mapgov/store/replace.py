@@ -16,6 +16,7 @@ import re
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Final
 
 import pandas as pd
 
@@ -25,6 +26,8 @@ from mapgov.store.build import check_tables, insert_frame
 from mapgov.store.schema import APPEND_ONLY, TABLES, TRIGGERS, Table, table
 
 __all__ = [
+    "ENDED_BY_RESTORE",
+    "KEPT_BY_RESTORE",
     "Mark",
     "connection",
     "high_water",
@@ -35,12 +38,19 @@ __all__ = [
 ]
 
 Mark = tuple[int, ...]
-"""Where a database stands: its ``data_version`` (bumped by every edit a page shows) and the
-last row of each append-only history (``issue_event``, ``change_log``, ``co_event``,
-``audit_log``). Any saved edit moves it."""
+"""Where a database's data stands: its ``data_version`` (bumped by every edit a page shows)
+and the last row of each history of edits (``issue_event``, ``change_log``, ``co_event``).
+Any saved edit moves it; a sign-in does not (the audit log is not data a restore replaces)."""
 
+KEPT_BY_RESTORE: Final = ("audit_log",)
+"""Tables a restore leaves as they are: the audit trail goes on through a restore (it records
+who restored what; a backup's older trail would erase the rows written since)."""
+ENDED_BY_RESTORE: Final = ("auth_session",)
+"""Tables a restore empties: every session ends and everyone signs in again (a backup's
+sessions would revive old ones, or name accounts the backup does not hold)."""
+_HISTORIES = tuple(name for name in APPEND_ONLY if name not in KEPT_BY_RESTORE)
 _MARK_SQL = "SELECT (SELECT CAST(value AS INTEGER) FROM {db}meta WHERE key = 'data_version'), " + (
-    ", ".join(f"(SELECT COALESCE(MAX(rowid), 0) FROM {{db}}{name})" for name in APPEND_ONLY)
+    ", ".join(f"(SELECT COALESCE(MAX(rowid), 0) FROM {{db}}{name})" for name in _HISTORIES)
 )
 _TRIGGER = re.compile(r"CREATE TRIGGER (\w+) BEFORE \w+ ON (\w+)")
 _REFERENCE = re.compile(r"REFERENCES (\w+) \((\w+)\)")
@@ -254,7 +264,8 @@ def replace_tables(
 def restore_database(path: Path, backup: Path, *, since: Mark) -> None:
     """Put every row of the checked mapgov database `backup` in place of those of the live
     database at `path`, in one transaction, if the live database still stands at `since`
-    (:func:`high_water`, read when the restore began).
+    (:func:`high_water`, read when the restore began). The audit log is kept as it is
+    (:data:`KEPT_BY_RESTORE`) and every session ends (:data:`ENDED_BY_RESTORE`).
 
     The restored ``data_version`` is above both the backup's and the replaced one's, so no
     page keeps showing what it cached before.
@@ -267,7 +278,7 @@ def restore_database(path: Path, backup: Path, *, since: Mark) -> None:
     StoreError
         If the database is busy or cannot be written; nothing is changed then.
     """
-    names = [spec.name for spec in TABLES]
+    names = [spec.name for spec in TABLES if spec.name not in KEPT_BY_RESTORE]
     with connection(path, attach=backup) as con, writing(con):
         now = _mark(con)
         if now != tuple(since):
@@ -280,11 +291,14 @@ def restore_database(path: Path, backup: Path, *, since: Mark) -> None:
         restored = _mark(con, "bak.")[0]
         with _histories_open(con, names):
             for spec in TABLES:
+                if spec.name in KEPT_BY_RESTORE:
+                    continue
                 cols = ", ".join(spec.column_names)
                 con.execute(f"DELETE FROM main.{spec.name}")
-                con.execute(
-                    f"INSERT INTO main.{spec.name} ({cols}) SELECT {cols} FROM bak.{spec.name}"
-                )
+                if spec.name not in ENDED_BY_RESTORE:
+                    con.execute(
+                        f"INSERT INTO main.{spec.name} ({cols}) SELECT {cols} FROM bak.{spec.name}"
+                    )
         _bump(con, to=max(now[0], restored) + 1)
     with contextlib.suppress(sqlite3.Error), connection(path) as con:
         con.execute("PRAGMA optimize")
