@@ -129,11 +129,12 @@ def test_add_account_checks_login_scope_and_uniqueness(work_store: Store) -> Non
     )
     assert staff.street_id == "S001"  # the community names its street
     assert one_time is not None and staff.must_change_password
-    assert can_edit(staff, "S001-C2") and not can_edit(staff, "S001-C1")
+    assert can_edit(staff, "S001-C2", work_store) and not can_edit(staff, "S001-C1", work_store)
     wall, _ = accounts.add_account(
         work_store, "wall.2", role="display", street_id="S001", now=NOW, actor="t"
     )
-    assert not can_edit(wall, "S001-C1") and not sees_personal_data(wall, "S001-C1")
+    assert not can_edit(wall, "S001-C1", work_store)
+    assert not sees_personal_data(wall, "S001-C1", work_store)
     assert [a.role for a in accounts.list_accounts(work_store)][-1] == Role.DISPLAY
     assert _kinds(work_store, "staff.x") == [AuditKind.ACCOUNT_ADDED]
 

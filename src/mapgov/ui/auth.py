@@ -93,7 +93,7 @@ def note_unmasked_view(
 ) -> None:
     """:func:`note_personal_view` if `user` sees `community_id`'s personal data in full
     (:func:`mapgov.users.sees_personal_data`, the rule the data was unmasked by)."""
-    if user is not None and sees_personal_data(user, community_id):
+    if user is not None and sees_personal_data(user, community_id, store):
         note_personal_view(store, user, subject, detail, export=export)
 
 
