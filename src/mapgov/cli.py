@@ -840,16 +840,16 @@ def _add_token(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _run_token(args: argparse.Namespace) -> int:
-    from mapgov import accounts  # lazy: pulls in geopandas
+    from mapgov import display_tokens  # lazy: pulls in geopandas
     from mapgov.store import open_store
 
     store = open_store(args.db if args.db is not None else default_db_path())
     now, actor = clock.system_now(), _actor()
     if args.action == "revoke":
-        accounts.revoke_display_token(store, args.label, now=now, actor=actor, source="cli")
+        display_tokens.revoke_display_token(store, args.label, now=now, actor=actor, source="cli")
         print(f"{args.label}: revoked")
         return EXIT_OK
-    token = accounts.add_display_token(
+    token = display_tokens.add_display_token(
         store, args.label, args.street, now=now, actor=actor, source="cli"
     )
     print(f"{args.label} ({args.street}), shown once: {token}")

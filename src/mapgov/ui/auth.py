@@ -20,7 +20,7 @@ from typing import Final
 
 import streamlit as st
 
-from mapgov import accounts, audit, clock
+from mapgov import accounts, audit, clock, display_tokens
 from mapgov.errors import MapgovError
 from mapgov.i18n import error_text, label, t
 from mapgov.model import Role
@@ -142,7 +142,7 @@ def session_user(store: Store) -> accounts.Account | None:
 def display_user(store: Store, lang: str) -> User | None:
     """The wall screen's read-only, masked user of the street its display token opens."""
     token = st.query_params.get(TOKEN_PARAM)
-    street_id = accounts.token_street(store, token, now=clock.system_now())
+    street_id = display_tokens.token_street(store, token, now=clock.system_now())
     if street_id is None:
         return None
     return User(DISPLAY_ID, t("auth.display_name", lang), Role.DISPLAY, street_id=street_id)
