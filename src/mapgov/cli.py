@@ -778,6 +778,12 @@ def _add_user(sub: argparse._SubParsersAction[_Parser]) -> None:
     passwd.add_argument("login")
     passwd.add_argument("--password-stdin", action="store_true")
     _db_option(passwd)
+    email = actions.add_parser(
+        "email", help="the e-mail an OpenID Connect sign-in finds the account by (none: clear)"
+    )
+    email.add_argument("login")
+    email.add_argument("email", nargs="?", default=None)
+    _db_option(email)
 
 
 def _run_user(args: argparse.Namespace) -> int:
@@ -800,6 +806,12 @@ def _run_user(args: argparse.Namespace) -> int:
     if args.action == "disable":
         accounts.disable(store, args.login, now=now, actor=actor, source="cli")
         print(f"{args.login}: disabled; its sessions ended")
+        return EXIT_OK
+    if args.action == "email":
+        from mapgov import oidc
+
+        oidc.set_email(store, args.login, args.email, now=now, actor=actor, source="cli")
+        print(f"{args.login}: e-mail {args.email or 'cleared'}")
         return EXIT_OK
     given = _stdin_password() if args.password_stdin else None
     if args.action == "add":
