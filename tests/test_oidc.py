@@ -4,9 +4,11 @@ account table authorises. No real provider: the claims are what ``st.user`` woul
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any, Final
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from mapgov import accounts, cli, oidc
 from mapgov.errors import SignInError, ValidationError
@@ -113,3 +115,47 @@ def test_cli_user_email(work_store: Store, capsys: pytest.CaptureFixture[str]) -
     assert work_store.read("app_user", where={"login": STAFF})["email"].iloc[0] == EMAIL
     assert cli.main(["user", "email", STAFF, "--db", db]) == 0
     assert work_store.read("app_user", where={"login": STAFF})["email"].isna().all()
+
+
+# -- the sign-in page with a provider configured (AppTest seeds st.user and the secrets) -------
+AUTH: Final = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "not-a-real-secret-only-for-the-test",
+    "client_id": "mapgov",
+    "client_secret": "not-a-real-secret",
+    "server_metadata_url": f"{ISSUER}/.well-known/openid-configuration",
+}
+
+
+def _app(user: dict[str, Any]) -> AppTest:
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=90)
+    at.secrets["auth"] = AUTH
+    at.user = user
+    at.query_params["lang"] = "zh"
+    return at.run()
+
+
+def _buttons(at: AppTest) -> list[str]:
+    return [b.label for b in at.button]
+
+
+def test_the_sign_in_page_offers_the_provider_beside_local_accounts(app_db: Store) -> None:
+    at = _app({"is_logged_in": False})
+    assert not at.exception
+    assert t("auth.oidc_submit") in _buttons(at)
+    assert at.title[0].value == t("auth.title")
+    assert [i.label for i in at.text_input][:2] == [t("auth.login"), t("auth.password")]
+
+
+def test_a_provider_identity_signs_in_to_its_account_or_is_refused(app_db: Store) -> None:
+    oidc.set_email(app_db, STAFF, EMAIL, now=NOW, actor="t")
+    at = _app(_claims())
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.title[0].value != t("auth.title")  # past the sign-in form
+    staff = accounts.get_account(app_db, STAFF)
+    assert any(staff.name in m.value for m in at.sidebar.markdown)
+    assert (STAFF, f"openid connect {ISSUER} u-1001") in _log(app_db, AuditKind.SIGN_IN)
+    stranger = _app(_claims(sub="u-2002", email="stranger@example.org"))
+    assert stranger.title[0].value == t("auth.title")
+    assert [e.value for e in stranger.error] == [t("error.account.oidc_no_account")]
+    assert t("auth.oidc_sign_out") in _buttons(stranger)
