@@ -15,8 +15,8 @@ from typing import Any, Final
 
 import pytest
 
-from mapgov import cobuild, issues, party
-from mapgov.errors import PermissionDeniedError
+from mapgov import account_admin, cobuild, display_tokens, issues, party
+from mapgov.errors import PermissionDeniedError, ValidationError
 from mapgov.model import Role
 from mapgov.privacy import mask_name, mask_phone
 from mapgov.store import Store, open_store
@@ -116,3 +116,19 @@ def test_residents_are_unmasked_for_the_street_admin_and_the_community_staff_onl
             assert bool(issues.allowed_actions(two_streets, shown, user)) == (
                 expected == REPORTER
             ), user.user_id
+
+
+def test_a_label_revoked_in_one_street_does_not_revoke_its_namesake_in_another(
+    two_streets: Store,
+) -> None:
+    """Labels may be given again once revoked (issue 15): an administrator of S1 revoking
+    "大屏" again must not reach the live "大屏" of S2."""
+    admin_s1, admin_s2 = ADMIN_S1, ADMIN_S2
+    mine = account_admin.add_token(two_streets, admin_s1, "大屏", now=NOW)
+    account_admin.revoke_token(two_streets, admin_s1, "大屏", now=NOW)
+    theirs = account_admin.add_token(two_streets, admin_s2, "大屏", now=NOW)
+    later = NOW + dt.timedelta(minutes=1)
+    with pytest.raises(ValidationError, match="no live display token"):
+        account_admin.revoke_token(two_streets, admin_s1, "大屏", now=NOW)
+    assert display_tokens.token_street(two_streets, theirs, now=later) == "S2"
+    assert display_tokens.token_street(two_streets, mine, now=later) is None

@@ -335,12 +335,10 @@ def revoke_token(
         If the street has no live token of that label (revoked meanwhile, or another
         street's: ``error.account.token_unknown``).
     """
-    tokens = street_tokens(store, admin, street_id)
-    if not (tokens["label"] == label_text).any():
-        msg = f"no live display token {label_text!r}"
-        raise ValidationError(msg, key="error.account.token_unknown", label=label_text)
+    street = _street(require_admin(admin), street_id)
+    # a label names one live token: of this street (a revoked one here may be live elsewhere)
     display_tokens.revoke_display_token(
-        store, label_text, now=now, actor=actor_of(admin), source=source
+        store, label_text, now=now, actor=actor_of(admin), street_id=street, source=source
     )
 
 

@@ -79,17 +79,23 @@ def add_display_token(
 
 
 def revoke_display_token(
-    store: Store, label: str, *, now: dt.datetime, actor: str, source: str | None = None
+    store: Store,
+    label: str,
+    *,
+    now: dt.datetime,
+    actor: str,
+    street_id: str | None = None,
+    source: str | None = None,
 ) -> None:
-    """Revoke the live token `label` from `now` on.
+    """Revoke the live token `label` (of `street_id`, if given) from `now` on.
 
     Raises
     ------
     ValidationError
-        If there is no live token of that label.
+        If there is no live token of that label (in that street).
     """
     entry = _entry(AuditKind.TOKEN_REVOKED, now=now, actor=actor, subject=label, source=source)
-    store.revoke_display_token(label, _stamp(now), [entry])
+    store.revoke_display_token(label, _stamp(now), [entry], street_id=street_id)
 
 
 def token_street(store: Store, token: str | None, *, now: dt.datetime) -> str | None:
