@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from mapgov import account_admin as admin
-from mapgov import accounts
+from mapgov import accounts, display_tokens
 from mapgov.errors import PermissionDeniedError, SignInError, StaleEditError, ValidationError
 from mapgov.i18n import error_text
 from mapgov.model import AuditKind, Role
@@ -232,15 +232,15 @@ def test_the_last_enabled_administrator_of_a_street_stays(work_store: Store) -> 
 def test_display_tokens_of_the_street(work_store: Store) -> None:
     boss = _admin(work_store)
     token = admin.add_token(work_store, boss, "党群服务中心大屏", now=NOW)
-    assert accounts.token_street(work_store, token, now=NOW) == "S001"
+    assert display_tokens.token_street(work_store, token, now=NOW) == "S001"
     listed = admin.street_tokens(work_store, boss)
     assert "党群服务中心大屏" in set(listed["label"]) and "token_hash" not in listed.columns
     other = User("S002-admin", "别的管理员", Role.ADMIN, street_id="S002")
     with pytest.raises(ValidationError, match="no live display token"):
         admin.revoke_token(work_store, other, "党群服务中心大屏", now=NOW)
-    assert accounts.token_street(work_store, token, now=NOW) == "S001"
+    assert display_tokens.token_street(work_store, token, now=NOW) == "S001"
     admin.revoke_token(work_store, boss, "党群服务中心大屏", now=NOW + dt.timedelta(minutes=1))
-    assert accounts.token_street(work_store, token, now=NOW + dt.timedelta(minutes=2)) is None
+    assert display_tokens.token_street(work_store, token, now=NOW + dt.timedelta(minutes=2)) is None
     with pytest.raises(ValidationError, match="no live display token"):  # a stale revoke
         admin.revoke_token(work_store, boss, "党群服务中心大屏", now=NOW + dt.timedelta(minutes=3))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mapgov import accounts, dataio
+from mapgov import accounts, dataio, display_tokens
 from mapgov.config import IDLE_ENV
 from mapgov.demo import WALL_LABEL, wall_token
 from mapgov.errors import (
@@ -19,6 +19,7 @@ from mapgov.errors import (
     StoreError,
     ValidationError,
 )
+from mapgov.i18n import error_text, t
 from mapgov.model import AuditKind, Role
 from mapgov.store import Store, open_store
 from mapgov.users import can_edit, sees_personal_data
@@ -114,8 +115,13 @@ def test_password_rules_accept_a_long_uncommon_one_and_made_ones() -> None:
 def test_add_account_checks_login_scope_and_uniqueness(work_store: Store) -> None:
     with pytest.raises(ValidationError, match="cannot be used"):
         accounts.add_account(work_store, "has space", role="leader", now=NOW, actor="t")
-    with pytest.raises(ValidationError, match="need a community"):
+    with pytest.raises(ValidationError, match="need a community") as refused:
         accounts.add_account(work_store, "staff.x", role="staff", now=NOW, actor="t")
+    # said wholly in Chinese (the reason from the catalogue too), and wholly in English
+    zh = t("error.account.bad_scope_reason.staff_community", "zh")
+    assert error_text(refused.value, "zh") == t("error.account.bad_scope", "zh", reason=zh)
+    assert "need a community" not in error_text(refused.value, "zh")
+    assert "need a community" in error_text(refused.value, "en")
     with pytest.raises(ValidationError, match="no community"):
         accounts.add_account(
             work_store, "staff.x", role="staff", community_id="S009-C1", now=NOW, actor="t"
@@ -129,11 +135,12 @@ def test_add_account_checks_login_scope_and_uniqueness(work_store: Store) -> Non
     )
     assert staff.street_id == "S001"  # the community names its street
     assert one_time is not None and staff.must_change_password
-    assert can_edit(staff, "S001-C2") and not can_edit(staff, "S001-C1")
+    assert can_edit(staff, "S001-C2", work_store) and not can_edit(staff, "S001-C1", work_store)
     wall, _ = accounts.add_account(
         work_store, "wall.2", role="display", street_id="S001", now=NOW, actor="t"
     )
-    assert not can_edit(wall, "S001-C1") and not sees_personal_data(wall, "S001-C1")
+    assert not can_edit(wall, "S001-C1", work_store)
+    assert not sees_personal_data(wall, "S001-C1", work_store)
     assert [a.role for a in accounts.list_accounts(work_store)][-1] == Role.DISPLAY
     assert _kinds(work_store, "staff.x") == [AuditKind.ACCOUNT_ADDED]
 
@@ -338,22 +345,35 @@ def test_an_account_without_a_password_cannot_sign_in(work_store: Store) -> None
 
 # -- display tokens ------------------------------------------------------------------------
 def test_a_display_token_opens_its_street_until_revoked(work_store: Store) -> None:
-    token = accounts.add_display_token(work_store, "会议室大屏", "S001", now=NOW, actor=ADMIN)
-    assert accounts.token_street(work_store, token, now=_minutes(1)) == "S001"
-    assert accounts.token_street(work_store, token[:-1], now=_minutes(1)) is None
-    assert accounts.token_street(work_store, None, now=_minutes(1)) is None
+    token = display_tokens.add_display_token(work_store, "会议室大屏", "S001", now=NOW, actor=ADMIN)
+    assert display_tokens.token_street(work_store, token, now=_minutes(1)) == "S001"
+    assert display_tokens.token_street(work_store, token[:-1], now=_minutes(1)) is None
+    assert display_tokens.token_street(work_store, None, now=_minutes(1)) is None
     assert token not in set(work_store.read("display_token")["token_hash"])
     with pytest.raises(StaleEditError, match="is taken"):
-        accounts.add_display_token(work_store, "会议室大屏", "S001", now=NOW, actor=ADMIN)
+        display_tokens.add_display_token(work_store, "会议室大屏", "S001", now=NOW, actor=ADMIN)
     with pytest.raises(ValidationError, match="no street"):
-        accounts.add_display_token(work_store, "别处", "S404", now=NOW, actor=ADMIN)
-    accounts.revoke_display_token(work_store, "会议室大屏", now=_minutes(2), actor=ADMIN)
-    assert accounts.token_street(work_store, token, now=_minutes(1)) == "S001"  # before it
-    assert accounts.token_street(work_store, token, now=_minutes(3)) is None
+        display_tokens.add_display_token(work_store, "别处", "S404", now=NOW, actor=ADMIN)
+    display_tokens.revoke_display_token(work_store, "会议室大屏", now=_minutes(2), actor=ADMIN)
+    assert display_tokens.token_street(work_store, token, now=_minutes(1)) == "S001"  # before it
+    assert display_tokens.token_street(work_store, token, now=_minutes(3)) is None
     with pytest.raises(ValidationError, match="no live display token"):
-        accounts.revoke_display_token(work_store, "会议室大屏", now=_minutes(4), actor=ADMIN)
+        display_tokens.revoke_display_token(work_store, "会议室大屏", now=_minutes(4), actor=ADMIN)
     assert _kinds(work_store, "会议室大屏") == ["token_added", "token_revoked"]
-    assert "token_hash" not in accounts.list_display_tokens(work_store).columns
+    again = display_tokens.add_display_token(  # a revoked token's label may be given again
+        work_store, "会议室大屏", "S001", now=_minutes(5), actor=ADMIN
+    )
+    assert display_tokens.token_street(work_store, again, now=_minutes(6)) == "S001"
+    assert (
+        display_tokens.token_street(work_store, token, now=_minutes(6)) is None
+    )  # not the old one
+    with pytest.raises(StaleEditError, match="is taken"):  # but one live token per label
+        display_tokens.add_display_token(
+            work_store, "会议室大屏", "S001", now=_minutes(7), actor=ADMIN
+        )
+    display_tokens.revoke_display_token(work_store, "会议室大屏", now=_minutes(8), actor=ADMIN)
+    assert display_tokens.token_street(work_store, again, now=_minutes(9)) is None
+    assert "token_hash" not in display_tokens.list_display_tokens(work_store).columns
 
 
 def test_the_demo_built_with_a_password_signs_in_and_opens_its_wall(demo_store: Store) -> None:
@@ -363,8 +383,8 @@ def test_the_demo_built_with_a_password_signs_in_and_opens_its_wall(demo_store: 
     stored = demo_store.read("app_user", where={"login": ADMIN})["password_hash"].iloc[0]
     assert accounts.verify_password(stored, DEMO_PASSWORD)[0]
     token = wall_token(SEED, DEMO_PASSWORD)
-    assert accounts.token_street(demo_store, token, now=NOW) == "S001"
-    assert accounts.list_display_tokens(demo_store)["label"].tolist() == [WALL_LABEL]
+    assert display_tokens.token_street(demo_store, token, now=NOW) == "S001"
+    assert display_tokens.list_display_tokens(demo_store)["label"].tolist() == [WALL_LABEL]
 
 
 # -- the audit log -------------------------------------------------------------------------

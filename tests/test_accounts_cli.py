@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mapgov import accounts, cli, clock
+from mapgov import accounts, cli, clock, display_tokens
 from mapgov.errors import SignInError
 from mapgov.store import Store, open_store
 
@@ -180,10 +180,10 @@ def test_token_add_prints_it_once_and_revoke_stops_it(
     token = first.rsplit(": ", 1)[1]
     assert wall == f"wall screen: /wall?kiosk=1&token={token}"
     store = _store(db)
-    assert accounts.token_street(store, token, now=NOW) == "S001"
+    assert display_tokens.token_street(store, token, now=NOW) == "S001"
     code, out, _ = _run(["token", "revoke", "会议室", "--db", str(db)], capsys)
     assert code == 0 and out == "会议室: revoked\n"
-    assert accounts.token_street(store, token, now=NOW + dt.timedelta(seconds=1)) is None
+    assert display_tokens.token_street(store, token, now=NOW + dt.timedelta(seconds=1)) is None
 
 
 def test_audit_prints_and_writes_the_log(

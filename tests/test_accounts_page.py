@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mapgov import accounts, clock
+from mapgov import accounts, clock, display_tokens
 from mapgov.i18n import label, t
 from mapgov.model import AuditKind, Role
 from mapgov.store import Store
@@ -101,11 +101,11 @@ def test_a_display_token_is_issued_shown_once_and_revoked(app_db: Store) -> None
     (address,) = [c.value for c in at.code]
     assert address.startswith("/wall?kiosk=1&token=")
     token = address.split("token=", 1)[1]
-    assert accounts.token_street(app_db, token, now=clock.system_now()) == "S001"
+    assert display_tokens.token_street(app_db, token, now=clock.system_now()) == "S001"
     at.selectbox(key="accounts.token.revoke").set_value("会议室大屏")
     _button(at, t("account_page.token_revoke", "en")).click().run()
     ok(at)
-    assert accounts.token_street(app_db, token, now=clock.system_now()) is None
+    assert display_tokens.token_street(app_db, token, now=clock.system_now()) is None
 
 
 def test_the_audit_log_is_read_and_exported(app_db: Store) -> None:

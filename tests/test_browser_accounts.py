@@ -16,15 +16,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from mapgov import accounts, issues
+from mapgov import accounts, cobuild, issues, party
 from mapgov.i18n import label, t
 from mapgov.layers import BUILDING_CLASS
-from mapgov.model import AuditKind, EventAction, Role
+from mapgov.model import AuditKind, CoAction, CoEntity, EventAction, ProjectStatus, Role
 from mapgov.privacy import mask_phone
 from mapgov.store import open_store
 from mapgov.users import get_user
 
 from . import test_browser as tb
+from . import test_browser_party as tbp
 from . import test_browser_signin as tbs
 from .test_browser_issues import _aim_at, _choose, _expect_panel, _panel_title
 
@@ -149,3 +150,55 @@ def test_an_administrator_adds_an_account_whose_person_must_change_the_password(
     assert kinds == ["account_added", "sign_in", "password_changed"]
     assert log.loc[log["subject"] == "wang.xiaohong", "actor"].iloc[0] == ADMIN
     assert re.fullmatch(r"[A-Za-z0-9_-]{16}", one_time)
+
+
+def test_staff_cannot_change_another_communitys_party_or_co_building_records(
+    db: Path, server: tb.Server, visit: tb.Visit
+) -> None:
+    """Staff of S001-C1 open S001-C2 on /party and /co-building: they read its compound's
+    card and a project of it in progress, with no form and no step to take there."""
+    store = open_store(db)
+    staff = get_user(store, STAFF)
+    comps = party.load(store, street_id="S001").compounds
+    compound = comps[comps["community_id"] == OTHER].sort_values("compound_id").iloc[0]
+    before = store.counts()
+    page = visit.page
+    tb.sign_in(page, server, STAFF)
+    page.goto(f"{server.url}/party?lang=zh&community={OTHER}")
+    tbp._compounds(page, int((comps["community_id"] == OTHER).sum()))
+    tbp._click_compound(page, store, compound["compound_id"])  # what a person clicks
+    tbp._card(page, compound["name"])
+    _no_errors(page)
+    expect(
+        page.get_by_text(t("party_page.read_only", name=staff.name, role=label(staff.role)))
+    ).to_be_visible()
+    expect(page.get_by_test_id("stForm")).to_have_count(0)
+    expect(page.get_by_role("button", name=t("party_page.form.save"))).to_have_count(0)
+
+    projects = cobuild.load(store, street_id="S001").projects
+    running = projects[
+        (projects["community_id"] == OTHER)
+        & (projects["status"] == ProjectStatus.IN_PROGRESS.value)
+    ].iloc[0]
+    assert cobuild.allowed_actions(
+        store, CoEntity.PROJECT, running, get_user(store, f"{OTHER}-staff1")
+    )  # its own staff could take steps on it
+    page.goto(f"{server.url}/co-building?lang=zh&community={OTHER}")
+    expect(page.locator("h1").first).to_have_text(t("page.co_building.title"))
+    picker = page.get_by_role(
+        "combobox", name=t("co_building_page.record.choose", entity=label(CoEntity.PROJECT))
+    )
+    option = t("co_building_page.record.option", id=running["project_id"], title=running["title"])
+    _choose(page, picker, option)
+    expect(picker).to_have_value(option)
+    _no_errors(page)
+    read_only = t("co_building_page.read_only", name=staff.name, role=label(staff.role))
+    expect(page.get_by_text(read_only).first).to_be_visible()
+    for action in (CoAction.PROGRESS, CoAction.COMPLETE, CoAction.CANCEL):
+        expect(page.get_by_role("tab", name=label(action), exact=True)).to_have_count(0)
+    expect(page.get_by_text(t("co_building_page.new.heading"), exact=True)).to_have_count(0)
+    expect(page.get_by_role("button", name=t("co_building_page.match.pair"))).to_have_count(0)
+    expect(page.get_by_test_id("stForm")).to_have_count(0)
+    after = store.counts()
+    for table in ("change_log", "co_event", "community_need", "micro_wish", "co_project"):
+        assert after[table] == before[table], table

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from mapgov import accounts, clock
+from mapgov import accounts, clock, display_tokens
 from mapgov.demo import wall_token
 from mapgov.i18n import label, t
 from mapgov.model import AuditKind, Role
@@ -182,8 +182,8 @@ def test_a_display_token_opens_the_kiosk_wall_only_until_revoked(
             _form(page)
     page.goto(f"{server.url}/wall?kiosk=1&token={TOKEN[:-2]}xx")  # a wrong token
     _form(page)
-    (label,) = accounts.list_display_tokens(store)["label"]
-    accounts.revoke_display_token(store, label, now=clock.system_now(), actor="test")
+    (label,) = display_tokens.list_display_tokens(store)["label"]
+    display_tokens.revoke_display_token(store, label, now=clock.system_now(), actor="test")
     page.goto(f"{server.url}/wall?kiosk=1&token={TOKEN}")
     _form(page)
     kinds = accounts.read_audit(store).query("subject == @label")["kind"].tolist()

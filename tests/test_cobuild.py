@@ -668,24 +668,28 @@ def test_only_staff_of_the_community_and_admins_may_act(
                 step()
             assert err.value.key == "error.cobuild.denied"
             assert _events(work_store) == count
-    assert bool(cobuild.allowed_actions("project", project, user)) == allowed
+    assert bool(cobuild.allowed_actions(work_store, "project", project, user)) == allowed
     assert cobuild.get(work_store, "need", need_id)["version"] == 2
 
 
 def test_allowed_actions_follow_the_lifecycle(work_store: Store) -> None:
     staff = _user(work_store, "S001-C1-staff1")
     record = {"community_id": "S001-C1"}
-    assert cobuild.allowed_actions("need", {**record, "status": "open"}, staff) == [
+    assert cobuild.allowed_actions(work_store, "need", {**record, "status": "open"}, staff) == [
         CoAction.PAIR,
         CoAction.CANCEL,
     ]
-    assert cobuild.allowed_actions("project", {**record, "status": "in_progress"}, staff) == [
+    assert cobuild.allowed_actions(
+        work_store, "project", {**record, "status": "in_progress"}, staff
+    ) == [
         CoAction.PROGRESS,
         CoAction.COMPLETE,
         CoAction.CANCEL,
     ]
-    assert cobuild.allowed_actions("project", {**record, "status": "rated"}, staff) == []
-    assert cobuild.allowed_actions("wish", {**record, "status": "claimed"}, staff) == [
+    assert (
+        cobuild.allowed_actions(work_store, "project", {**record, "status": "rated"}, staff) == []
+    )
+    assert cobuild.allowed_actions(work_store, "wish", {**record, "status": "claimed"}, staff) == [
         CoAction.COMPLETE,
         CoAction.CANCEL,
     ]

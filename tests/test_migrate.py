@@ -6,6 +6,7 @@ co-building history tables and step columns, and with a 1-5 project rating.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import shutil
 import sqlite3
@@ -17,12 +18,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mapgov import cli
-from mapgov.errors import StoreError
+from mapgov import cli, display_tokens
+from mapgov.errors import StaleEditError, StoreError
 from mapgov.i18n import t
 from mapgov.model import SCHEMA_VERSION
 from mapgov.store import open_store
 from mapgov.store.migrate import migrate, schema_version_of
+from mapgov.store.sqlite import database_problems
 
 from .apptest import sign_in
 
@@ -273,3 +275,62 @@ def test_edits_saved_while_a_migration_runs_are_all_kept(demo_db: Path, tmp_path
     now = store.read("party_org", where={"org_id": list(last)}, columns=["org_id", "secretary"])
     assert dict(zip(now["org_id"], now["secretary"], strict=True)) == last
     assert schema_version_of(old) == SCHEMA_VERSION
+
+
+def _as_schema_four(demo_db: Path, path: Path) -> Path:
+    """Today's demo as schema 4 had it: accounts without e-mail or OpenID subject, a display
+    token's label unique among all tokens, one token "大屏" revoked."""
+    shutil.copyfile(demo_db, path)
+    con = sqlite3.connect(path)
+    try:
+        sql = dict(con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+        con.execute("PRAGMA foreign_keys = OFF")
+        con.execute("DROP INDEX ux_display_token_live")
+        for name, old, new in (
+            ("app_user", ", email TEXT UNIQUE, oidc_subject TEXT UNIQUE", ""),
+            ("display_token", "label TEXT NOT NULL,", "label TEXT NOT NULL UNIQUE,"),
+        ):
+            four = " ".join(sql[name].split()).replace(old, new)
+            assert four != " ".join(sql[name].split()), name
+            columns = (
+                "*"
+                if name == "display_token"
+                else ", ".join(
+                    r[1]
+                    for r in con.execute(f"PRAGMA table_info({name})")
+                    if r[1] not in ("email", "oidc_subject")
+                )
+            )
+            con.execute(f"ALTER TABLE {name} RENAME TO {name}_5")
+            con.execute(four)
+            con.execute(f"INSERT INTO {name} SELECT {columns} FROM {name}_5")
+            con.execute(f"DROP TABLE {name}_5")
+        con.execute(
+            "INSERT INTO display_token (label, street_id, token_hash, created_at, created_by, "
+            "revoked_at) VALUES ('大屏', 'S001', 'x', '2026-01-01T00:00:00', 't', "
+            "'2026-02-01T00:00:00')"
+        )
+        con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+        con.commit()
+    finally:
+        con.close()
+    return path
+
+
+def test_a_schema_four_database_reuses_a_revoked_token_label(demo_db: Path, tmp_path: Path) -> None:
+    old = _as_schema_four(demo_db, tmp_path / "street.sqlite")
+    logins = sorted(_rows(old, "app_user")["login"])
+    assert migrate(old) == (4, SCHEMA_VERSION)
+    store = open_store(old)
+    assert database_problems(old) == []
+    users = store.read("app_user")
+    assert sorted(users["login"]) == logins
+    assert users["email"].isna().all() and users["oidc_subject"].isna().all()
+    now = dt.datetime(2026, 3, 1, 9, 0)
+    display_tokens.add_display_token(
+        store, "大屏", "S001", now=now, actor="t"
+    )  # revoked: free again
+    with pytest.raises(StaleEditError):  # but two live tokens do not share a label
+        display_tokens.add_display_token(store, "大屏", "S001", now=now, actor="t")
+    labels = store.read("display_token")["label"]
+    assert (labels == "大屏").sum() == 2

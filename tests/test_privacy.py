@@ -49,11 +49,11 @@ def test_mask_phone_keeps_prefix_and_last_four(phone: str | None, masked: str | 
 
 
 # -- one rule where data leaves the store, per role (issue 16, point 5) ---------------------------
-# who sees community S001-C1's residents in full: its staff (users.sees_personal_data); the
-# party page's cards show a head or secretary in full to whoever may edit them (an
-# administrator too: the edit form starts from those values)
-FULL: Final = {"S001-C1-staff1": True}
-EDITS: Final = {"S001-C1-staff1": True, "S001-admin": True}
+# who sees community S001-C1's residents in full: whoever may change its records, its staff
+# and the street's administrator (users.in_scope); the party page's cards show a head or
+# secretary in full by the same rule (the edit form starts from those values)
+FULL: Final = {"S001-C1-staff1": True, "S001-admin": True}
+EDITS: Final = FULL
 ROLES: Final = ("S001-leader", "S001-planner", "S001-C2-staff1", "S001-C1-staff1", "S001-admin")
 
 
@@ -98,7 +98,8 @@ def test_building_heads_and_secretaries_are_masked_for_who_may_not_see_them(
     (``reveal``, the page's rule); an export masks them for everyone."""
     user = get_user(demo_store, user_id)
     full, edits = FULL.get(user_id, False), EDITS.get(user_id, False)
-    assert (sees_personal_data(user, "S001-C1"), can_edit(user, "S001-C1")) == (full, edits)
+    shown = (sees_personal_data(user, "S001-C1", demo_store), can_edit(user, "S001-C1", demo_store))
+    assert shown == (full, edits)
     blds = demo_store.query(
         "SELECT b.building_id, b.compound_id, b.building_head, b.building_head_phone, "
         "o.secretary, o.secretary_phone FROM building b "

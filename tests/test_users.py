@@ -6,30 +6,62 @@ import pytest
 
 from mapgov.errors import ValidationError
 from mapgov.model import Role
-from mapgov.store import Store
-from mapgov.users import User, can_edit, get_user, list_users, sees_personal_data
+from mapgov.store import Store, open_store
+from mapgov.users import (
+    User,
+    can_edit,
+    community_street,
+    get_user,
+    list_users,
+    sees_personal_data,
+)
 
-STAFF_C1 = User("u1", "孙荣", Role.STAFF, "S001", "S001-C1")
-ADMIN = User("u2", "管理员", Role.ADMIN, "S001")
-LEADER = User("u3", "郭书记", Role.LEADER, "S001")
-PLANNER = User("u4", "规划员", Role.PLANNER, "S001")
+from .handdrawn import build_two_streets
+
+STAFF_C1 = User("u1", "孙荣", Role.STAFF, "S1", "C1")
+ADMIN_S1 = User("u2", "管理员", Role.ADMIN, "S1")
+ADMIN_S2 = User("u5", "涧西管理员", Role.ADMIN, "S2")
+ADMIN_ALL = User("u6", "总管理员", Role.ADMIN)  # made on the command line, no street
+LEADER = User("u3", "郭书记", Role.LEADER, "S1")
+PLANNER = User("u4", "规划员", Role.PLANNER, "S1")
+WALL = User("u7", "大屏", Role.DISPLAY, "S1")
 
 
+@pytest.fixture(scope="module")
+def two_streets(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """Street S1 with communities C1, C2; street S2 with C3 (tests/handdrawn.py)."""
+    return open_store(build_two_streets(tmp_path_factory.mktemp("hand") / "two.sqlite"))
+
+
+# one rule (users.in_scope) answers both questions: who may change a community's records sees
+# its residents unmasked, and nobody else does
 @pytest.mark.parametrize(
-    ("user", "community", "edit", "sees"),
+    ("user", "mine"),
     [
-        (STAFF_C1, "S001-C1", True, True),
-        (STAFF_C1, "S001-C2", False, False),
-        (ADMIN, "S001-C1", True, False),
-        (ADMIN, "S001-C4", True, False),
-        (LEADER, "S001-C1", False, False),
-        (PLANNER, "S001-C1", False, False),
-        (STAFF_C1, None, False, False),
+        (STAFF_C1, {"C1"}),
+        (ADMIN_S1, {"C1", "C2"}),
+        (ADMIN_S2, {"C3"}),  # an administrator of the other street
+        (ADMIN_ALL, {"C1", "C2", "C3"}),
+        (LEADER, set()),
+        (PLANNER, set()),
+        (WALL, set()),
     ],
 )
-def test_rights_per_role(user: User, community: str | None, edit: bool, sees: bool) -> None:
-    assert can_edit(user, community) is edit
-    assert sees_personal_data(user, community) is sees
+def test_rights_per_role(two_streets: Store, user: User, mine: set[str]) -> None:
+    for community in ("C1", "C2", "C3", "C9", None):
+        expected = community in mine
+        assert can_edit(user, community, two_streets) is expected, community
+        assert sees_personal_data(user, community, two_streets) is expected, community
+
+
+def test_community_street_follows_the_data(two_streets: Store) -> None:
+    assert [community_street(two_streets, c) for c in ("C1", "C2", "C3", "C9", None)] == [
+        "S1",
+        "S1",
+        "S2",
+        None,
+        None,
+    ]
 
 
 def test_demo_users_cover_every_role_and_community(demo_store: Store) -> None:

@@ -23,7 +23,7 @@ from typing import Final, TypeVar
 
 import pandas as pd
 
-from mapgov import accounts
+from mapgov import accounts, display_tokens
 from mapgov.audit import actor_of, read_audit
 from mapgov.errors import PermissionDeniedError, StaleEditError, ValidationError
 from mapgov.i18n import label, t
@@ -152,7 +152,7 @@ def street_accounts(
 def street_tokens(store: Store, admin: User, street_id: str | None = None) -> pd.DataFrame:
     """The display tokens of the street `admin` manages (no hashes), live ones first."""
     street = _street(require_admin(admin), street_id)
-    tokens = accounts.list_display_tokens(store)
+    tokens = display_tokens.list_display_tokens(store)
     tokens = tokens[tokens["street_id"] == street]
     live = tokens["revoked_at"].isna()
     return (
@@ -313,7 +313,7 @@ def add_token(
 ) -> str:
     """Issue a display token for `admin`'s street; returns it (show it once)."""
     street = _street(require_admin(admin), street_id)
-    return accounts.add_display_token(
+    return display_tokens.add_display_token(
         store, label_text, street, now=now, actor=actor_of(admin), source=source
     )
 
@@ -335,11 +335,11 @@ def revoke_token(
         If the street has no live token of that label (revoked meanwhile, or another
         street's: ``error.account.token_unknown``).
     """
-    tokens = street_tokens(store, admin, street_id)
-    if not (tokens["label"] == label_text).any():
-        msg = f"no live display token {label_text!r}"
-        raise ValidationError(msg, key="error.account.token_unknown", label=label_text)
-    accounts.revoke_display_token(store, label_text, now=now, actor=actor_of(admin), source=source)
+    street = _street(require_admin(admin), street_id)
+    # a label names one live token: of this street (a revoked one here may be live elsewhere)
+    display_tokens.revoke_display_token(
+        store, label_text, now=now, actor=actor_of(admin), street_id=street, source=source
+    )
 
 
 # -- the audit log ---------------------------------------------------------------------------
@@ -365,7 +365,7 @@ def street_audit(
     if admin.street_id is not None or street_id is not None:
         street = _street(admin, street_id)
         names = {a.login for a in accounts.list_accounts(store) if a.street_id == street}
-        tokens = accounts.list_display_tokens(store)
+        tokens = display_tokens.list_display_tokens(store)
         names |= set(tokens.loc[tokens["street_id"] == street, "label"])
         log = log[log["actor"].isin(names) | log["subject"].isin(names)]
     return log.loc[:, list(AUDIT_COLUMNS)].reset_index(drop=True)

@@ -1,17 +1,18 @@
-"""Accounts, sign-in, sessions, wall-screen tokens and the audit log.
+"""Accounts, sign-in, sessions and the audit log.
 
 Only the people a street office names get in. An account has a login, a role and a scope
 (street, community), an enabled flag and an argon2id password hash (``argon2-cffi``; never
 the password). A sign-in gives a session token: the browser keeps it, the database keeps its
 SHA-256 (``auth_session``), and :func:`session_account` turns it back into the account until
 it is idle for :func:`~mapgov.config.session_idle_minutes`, signed out, or the account is
-disabled. A wall screen signs in with a display token (``display_token``, also kept as a
-SHA-256 only) that opens its street, read-only and masked.
+disabled. A wall screen signs in with a display token (:mod:`mapgov.display_tokens`, also
+kept as a SHA-256 only) that opens its street, read-only and masked.
 
 Failed sign-ins are throttled per login (known or not, so that a refusal never tells which
 logins exist): the :data:`LOCK_FAILURES`-th failure within :data:`LOCK_MINUTES` minutes locks
 the login for :data:`LOCK_MINUTES` minutes, during which even the right password is refused.
 Every sign-in, failure, lockout, sign-out and account change is appended to ``audit_log``.
+Wall-screen tokens are :mod:`mapgov.display_tokens`.
 
 Time
 ----
@@ -32,7 +33,6 @@ import re
 import secrets
 from typing import Any, Final, NoReturn
 
-import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -51,26 +51,23 @@ __all__ = [
     "MIN_PASSWORD_LENGTH",
     "Account",
     "add_account",
-    "add_display_token",
     "audit",
     "change_own_password",
     "change_role_and_scope",
     "check_password_rules",
+    "check_scope",
     "disable",
     "enable",
     "get_account",
     "hash_password",
     "list_accounts",
-    "list_display_tokens",
     "new_password",
     "read_audit",
-    "revoke_display_token",
     "session_account",
     "set_password",
     "sign_in",
     "sign_out",
     "token_hash",
-    "token_street",
     "verify_password",
 ]
 
@@ -81,6 +78,10 @@ LOCK_MINUTES: Final = 15
 MIN_PASSWORD_LENGTH: Final = 10
 _TOUCH_SECONDS: Final = 60  # a session's last use is written at most once a minute
 _LOGIN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,63}")
+_SCOPE_REASONS: Final = {  # in English for logs; error_text says them from the catalogue
+    "staff_community": "community staff need a community (--community)",
+    "display_street": "a wall screen needs a street (--street) and no community",
+}
 _HASHER: Final = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (argon2-cffi)
 
 
@@ -222,11 +223,18 @@ def list_accounts(store: Store) -> list[Account]:
     )
 
 
-def _check_scope(
+def check_scope(
     store: Store, role: Role, street_id: str | None, community_id: str | None
 ) -> tuple[str | None, str | None]:
     """The (street, community) of an account of `role`, checked; a community names its
-    street when none is given."""
+    street when none is given.
+
+    Raises
+    ------
+    ValidationError
+        For an unknown street or community, or a scope the role cannot have
+        (``error.account.bad_scope``, its ``reason`` one of ``error.account.bad_scope_reason``).
+    """
     if community_id is not None:
         found = store.read("community", where={"community_id": community_id})
         if found.empty or (street_id is not None and found["street_id"].iloc[0] != street_id):
@@ -240,11 +248,11 @@ def _check_scope(
         raise ValidationError(msg, key="error.account.no_street", street=street_id)
     reason = None
     if role == Role.STAFF and community_id is None:
-        reason = "community staff need a community (--community)"
+        reason = "staff_community"
     elif role == Role.DISPLAY and (street_id is None or community_id is not None):
-        reason = "a wall screen needs a street (--street) and no community"
+        reason = "display_street"
     if reason:
-        msg = f"role {role.value}: {reason}"
+        msg = f"role {role.value}: {_SCOPE_REASONS[reason]}"
         raise ValidationError(msg, key="error.account.bad_scope", reason=reason)
     return street_id, community_id
 
@@ -292,7 +300,7 @@ def add_account(
         msg = f"the login {login!r} cannot be used: letters, digits, . - _ (2-64 characters)"
         raise ValidationError(msg, key="error.account.bad_login", login=login)
     role = Role(role)
-    street_id, community_id = _check_scope(store, role, street_id, community_id)
+    street_id, community_id = check_scope(store, role, street_id, community_id)
     one_time = None
     if password is None:
         one_time = password = new_password()
@@ -489,7 +497,7 @@ def change_role_and_scope(
         If the account changed since `version` (the form is stale).
     """
     role = Role(role)
-    street_id, community_id = _check_scope(store, role, street_id, community_id)
+    street_id, community_id = check_scope(store, role, street_id, community_id)
     changes = {"role": role.value, "street_id": street_id, "community_id": community_id}
     detail = f"role={role.value} street={street_id or '-'} community={community_id or '-'}"
     entry = _entry(
@@ -635,92 +643,3 @@ def sign_out(
     login = str(store.read("app_user", where={"user_id": session["user_id"]})["login"].iloc[0])
     entry = _entry(AuditKind.SIGN_OUT, now=now, actor=login, subject=login, source=source)
     store.end_session(int(session["session_id"]), _stamp(now), [entry])
-
-
-# -- wall-screen tokens ------------------------------------------------------------------------
-def add_display_token(
-    store: Store,
-    label: str,
-    street_id: str,
-    *,
-    now: dt.datetime,
-    actor: str,
-    token: str | None = None,
-    source: str | None = None,
-) -> str:
-    """Issue a wall-screen token for `street_id`, labelled e.g. "指挥中心大屏".
-
-    Parameters
-    ----------
-    token
-        Only for reproducible demo builds; default ``secrets.token_urlsafe(32)``.
-
-    Returns
-    -------
-    str
-        The token: show it once; only its SHA-256 is stored.
-
-    Raises
-    ------
-    ValidationError
-        For an empty label or an unknown street.
-    StaleEditError
-        If the label is taken.
-    """
-    label = label.strip()
-    if not label:
-        msg = "a display token needs a label"
-        raise ValidationError(msg, key="error.account.bad_scope", reason="label")
-    _check_scope(store, Role.DISPLAY, street_id, None)
-    token = token or secrets.token_urlsafe(32)
-    row = {
-        "label": label,
-        "street_id": street_id,
-        "token_hash": token_hash(token),
-        "created_at": _stamp(now),
-        "created_by": actor,
-    }
-    entry = _entry(
-        AuditKind.TOKEN_ADDED,
-        now=now,
-        actor=actor,
-        subject=label,
-        detail=f"street={street_id}",
-        source=source,
-    )
-    store.insert_display_token(row, [entry])
-    return token
-
-
-def revoke_display_token(
-    store: Store, label: str, *, now: dt.datetime, actor: str, source: str | None = None
-) -> None:
-    """Revoke the live token `label` from `now` on.
-
-    Raises
-    ------
-    ValidationError
-        If there is no live token of that label.
-    """
-    entry = _entry(AuditKind.TOKEN_REVOKED, now=now, actor=actor, subject=label, source=source)
-    store.revoke_display_token(label, _stamp(now), [entry])
-
-
-def token_street(store: Store, token: str | None, *, now: dt.datetime) -> str | None:
-    """The street a display token opens, or None (no, wrong or revoked token)."""
-    if not token:
-        return None
-    found = store.read("display_token", where={"token_hash": token_hash(token)})
-    if found.empty:
-        return None
-    revoked = found["revoked_at"].iloc[0]
-    if isinstance(revoked, str) and revoked <= _stamp(now):
-        return None
-    return str(found["street_id"].iloc[0])
-
-
-def list_display_tokens(store: Store) -> pd.DataFrame:
-    """The display tokens without their hashes: label, street, created, by, revoked."""
-    return store.read(
-        "display_token", columns=["label", "street_id", "created_at", "created_by", "revoked_at"]
-    )

@@ -778,6 +778,12 @@ def _add_user(sub: argparse._SubParsersAction[_Parser]) -> None:
     passwd.add_argument("login")
     passwd.add_argument("--password-stdin", action="store_true")
     _db_option(passwd)
+    email = actions.add_parser(
+        "email", help="the e-mail an OpenID Connect sign-in finds the account by (none: clear)"
+    )
+    email.add_argument("login")
+    email.add_argument("email", nargs="?", default=None)
+    _db_option(email)
 
 
 def _run_user(args: argparse.Namespace) -> int:
@@ -800,6 +806,12 @@ def _run_user(args: argparse.Namespace) -> int:
     if args.action == "disable":
         accounts.disable(store, args.login, now=now, actor=actor, source="cli")
         print(f"{args.login}: disabled; its sessions ended")
+        return EXIT_OK
+    if args.action == "email":
+        from mapgov import oidc
+
+        oidc.set_email(store, args.login, args.email, now=now, actor=actor, source="cli")
+        print(f"{args.login}: e-mail {args.email or 'cleared'}")
         return EXIT_OK
     given = _stdin_password() if args.password_stdin else None
     if args.action == "add":
@@ -840,16 +852,16 @@ def _add_token(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _run_token(args: argparse.Namespace) -> int:
-    from mapgov import accounts  # lazy: pulls in geopandas
+    from mapgov import display_tokens  # lazy: pulls in geopandas
     from mapgov.store import open_store
 
     store = open_store(args.db if args.db is not None else default_db_path())
     now, actor = clock.system_now(), _actor()
     if args.action == "revoke":
-        accounts.revoke_display_token(store, args.label, now=now, actor=actor, source="cli")
+        display_tokens.revoke_display_token(store, args.label, now=now, actor=actor, source="cli")
         print(f"{args.label}: revoked")
         return EXIT_OK
-    token = accounts.add_display_token(
+    token = display_tokens.add_display_token(
         store, args.label, args.street, now=now, actor=actor, source="cli"
     )
     print(f"{args.label} ({args.street}), shown once: {token}")

@@ -288,7 +288,8 @@ def error_text(err: Exception, lang: str = DEFAULT_LANG) -> str:
     catalogue: enum members among its params become their labels, a ``field`` param becomes its
     ``issue_field`` label, a ``table`` param what the table holds (``data_page.export_name``),
     a ``path`` param the file's name only, a ``fields`` param (a tuple of columns) their
-    ``error.edit.field`` labels in a list. A :class:`~mapgov.errors.DataFileError` names its
+    ``error.edit.field`` labels in a list, a ``reason`` param its ``<key>_reason.<reason>``
+    text when the catalogue has one. A :class:`~mapgov.errors.DataFileError` names its
     file by its name, its row and field in `lang`, then its reason.
     Anything else (or a key missing from the catalogue) falls back to
     the error's own English sentence.
@@ -309,6 +310,8 @@ def error_text(err: Exception, lang: str = DEFAULT_LANG) -> str:
             params[name] = t(f"issue_field.{value}", lang)
         elif name in ("table", "parent") and f"data_page.export_name.{value}" in catalogue(lang):
             params[name] = t(f"data_page.export_name.{value}", lang)
+        elif name == "reason" and f"{key}_reason.{value}" in catalogue(lang):
+            params[name] = t(f"{key}_reason.{value}", lang)  # a reason said in `lang` too
         elif name == "path" and value:
             params[name] = PurePath(str(value)).name  # the file, not the server's folders
         elif name == "fields" and isinstance(value, tuple | list):

@@ -348,7 +348,7 @@ def building_profile(
     )
     comp = store.read("compound", where={"compound_id": b["compound_id"]}).iloc[0]
     community_id = _community_of_compound(store, b["compound_id"])
-    full = sees_personal_data(user, community_id)
+    full = sees_personal_data(user, community_id, store)
     prop = store.read("property_management", where={"compound_id": b["compound_id"]})
     group = None
     if _text(b["party_group_id"]):
@@ -473,7 +473,8 @@ def building_issues(store: Store, building_id: str, *, user: User, today: dt.dat
         "error.issue.no_building",
         building_id,
     )
-    full = sees_personal_data(user, _community_of_compound(store, b["compound_id"]))
+    community_id = _community_of_compound(store, b["compound_id"])
+    full = sees_personal_data(user, community_id, store)
     frame = store.read("issue", where={"building_id": building_id}, columns=_ISSUE_COLUMNS)
     frame = frame.assign(overdue=overdue_mask(frame, today), _open=frame["status"] != "closed")
     frame = frame.sort_values(["_open", "reported_at"], ascending=[False, False])
@@ -485,7 +486,9 @@ def get_issue(store: Store, issue_id: int, *, user: User, today: dt.date) -> dic
     frame = store.read("issue", where={"issue_id": int(issue_id)}, columns=_ISSUE_COLUMNS)
     row = _one(frame, "issue", "error.issue.not_found", issue_id)
     community_id = _community_of_compound(store, row["compound_id"])
-    out = mask_reporters(frame, full=sees_personal_data(user, community_id)).iloc[0].to_dict()
+    out = (
+        mask_reporters(frame, full=sees_personal_data(user, community_id, store)).iloc[0].to_dict()
+    )
     out["community_id"] = community_id
     out["overdue"] = bool(overdue_mask(frame, today).iloc[0])
     out["issue_id"] = int(out["issue_id"])
@@ -504,7 +507,7 @@ def issue_timeline(store: Store, issue_id: int, *, user: User | None = None) -> 
     if user is not None:
         issue = store.read("issue", where={"issue_id": int(issue_id)}, columns=["compound_id"])
         full = len(issue) > 0 and sees_personal_data(
-            user, _community_of_compound(store, issue["compound_id"].iloc[0])
+            user, _community_of_compound(store, issue["compound_id"].iloc[0]), store
         )
     events = store.read(
         "issue_event",
@@ -595,9 +598,9 @@ assert all(  # the workflow never leaves the lifecycle of DOMAIN.md
 )
 
 
-def allowed_actions(issue: dict[str, Any], user: User) -> list[EventAction]:
+def allowed_actions(store: Store, issue: dict[str, Any], user: User) -> list[EventAction]:
     """The actions `user` may take on `issue` now (the buttons a page shows)."""
-    if not can_edit(user, issue.get("community_id")):
+    if not can_edit(user, issue.get("community_id"), store):
         return []
     status = IssueStatus(issue["status"])
     out = [a for a, froms in _FROM.items() if status in froms]
@@ -606,11 +609,11 @@ def allowed_actions(issue: dict[str, Any], user: User) -> list[EventAction]:
     return out
 
 
-def _require_edit(user: User, community_id: str, action: EventAction) -> None:
-    if not can_edit(user, community_id):
+def _require_edit(store: Store, user: User, community_id: str, action: EventAction) -> None:
+    if not can_edit(user, community_id, store):
         msg = (
             f"{user.name} ({user.role.value}) may not {action.value} issues of community "
-            f"{community_id}: only its staff and admins may change them"
+            f"{community_id}: only its staff and its street's admins may change them"
         )
         raise PermissionDeniedError(
             msg, key="error.issue.denied", user=user.name, role=user.role, action=action
@@ -627,7 +630,7 @@ def _load(
     )
     row = _one(frame, "issue", "error.issue.not_found", issue_id).to_dict()
     row["community_id"] = _community_of_compound(store, row["compound_id"])
-    _require_edit(user, row["community_id"], action)
+    _require_edit(store, user, row["community_id"], action)
     # a stale form is told so first: "someone else changed it" explains a changed status too
     _check_version(row, version)
     status = IssueStatus(row["status"])
@@ -723,7 +726,7 @@ def log_issue(
         building_id,
     )
     community_id = _community_of_compound(store, b["compound_id"])
-    _require_edit(user, community_id, EventAction.REPORT)
+    _require_edit(store, user, community_id, EventAction.REPORT)
     try:
         category = IssueCategory(category).value
         source = IssueSource(source).value

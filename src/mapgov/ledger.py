@@ -87,7 +87,7 @@ def community_ledger(
         building=frame["building_id"].map(_names(store, "building", frame["building_id"])),
         overdue=issues.overdue_mask(frame, today),
     )
-    frame = issues.mask_reporters(frame, full=sees_personal_data(user, community_id))
+    frame = issues.mask_reporters(frame, full=sees_personal_data(user, community_id, store))
     return frame.sort_values(["reported_at", "issue_id"], ascending=False, ignore_index=True)
 
 

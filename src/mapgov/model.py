@@ -46,7 +46,7 @@ __all__ = [
 # 2: app_user, change_log; 3: micro_wish, volunteer_event, co_event, versions and timestamps on
 # needs and projects, a project's satisfaction rating in place of its 1-5 score; 4: accounts
 # (login, password hash, enabled, version on app_user), display_token, auth_session, audit_log
-SCHEMA_VERSION: Final = 4
+SCHEMA_VERSION: Final = 5
 
 
 class Level(StrEnum):

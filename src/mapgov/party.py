@@ -381,11 +381,11 @@ def _community_of(store: Store, compound_id: str) -> str:
     return str(grid.iloc[0]["community_id"])
 
 
-def _require(user: User, community_id: str, what: str) -> None:
-    if not can_edit(user, community_id):
+def _require(store: Store, user: User, community_id: str, what: str) -> None:
+    if not can_edit(user, community_id, store):
         msg = (
             f"{user.name} ({user.role.value}) may not change {what} in community "
-            f"{community_id}: only its staff and admins may"
+            f"{community_id}: only its staff and its street's admins may"
         )
         raise PermissionDeniedError(msg, key="error.edit.denied", user=user.name, role=user.role)
 
@@ -478,7 +478,7 @@ def set_branch(
         If the compound, its branch or the branch's stars changed since `version`.
     """
     community = _community_of(store, compound_id)
-    _require(user, community, "party branches")
+    _require(store, user, community, "party branches")
     bad = set(stars) - {s.value for s in Star}
     if bad:
         msg = f"unknown stars {sorted(bad)}"
@@ -556,7 +556,7 @@ def set_property(
     """Set a compound's property management. A company mode needs a company name; red property
     needs a company. `version` is the property form's :func:`form_version`. Returns the number
     of fields changed; a :class:`~mapgov.errors.StaleEditError` if it changed since."""
-    _require(user, _community_of(store, compound_id), "property management")
+    _require(store, user, _community_of(store, compound_id), "property management")
     mode = PropertyMode(mode).value
     company = (company or "").strip() or None
     if mode == PropertyMode.COMPANY.value and not company:
@@ -599,7 +599,7 @@ def set_building(
         raise ValidationError(msg, key="error.issue.no_building", id=building_id)
     row = b.iloc[0]
     community = _community_of(store, row["compound_id"])
-    _require(user, community, "party groups and building heads")
+    _require(store, user, community, "party groups and building heads")
     ops: list[Op] = []
     group = row["party_group_id"] if isinstance(row["party_group_id"], str) else None
     if has_group and group is None:
@@ -659,7 +659,7 @@ def assign_zone(
         msg = f"no buildings {sorted(missing)}"
         raise ValidationError(msg, key="error.issue.no_building", id=sorted(missing)[0])
     for cid in b["compound_id"].unique():
-        _require(user, _community_of(store, cid), "responsibility zones")
+        _require(store, user, _community_of(store, cid), "responsibility zones")
     if zone_id is not None and store.read("responsibility_zone", where={"zone_id": zone_id}).empty:
         msg = f"no responsibility zone {zone_id!r}"
         raise ValidationError(msg)

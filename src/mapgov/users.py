@@ -2,10 +2,16 @@
 
 Rules (checked here, not only in the pages):
 
-- staff of a community may change that community's issues and see its residents' personal data;
-- admins may change every community's issues but see personal data masked (they do not need it);
+- staff of a community may change that community's records (issues, party records, co-building)
+  and see its residents' personal data unmasked;
+- admins may do the same in every community of their street (:func:`community_street`); an
+  admin with no street (the first one, made on the command line) in every street;
 - leaders and planners read everything, masked;
 - a wall screen's account (``display``) reads its street, masked, and changes nothing.
+
+One rule, :func:`in_scope`, answers both questions (:func:`can_edit`,
+:func:`sees_personal_data`): whoever may change a community's records sees them as they are,
+and nobody else does.
 
 Accounts (login, password, sessions) are :mod:`mapgov.accounts`; a
 :class:`~mapgov.accounts.Account` is a :class:`User`, so these rules take either.
@@ -13,13 +19,24 @@ Accounts (login, password, sessions) are :mod:`mapgov.accounts`; a
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
+from typing import Final
 
 from mapgov.errors import ValidationError
 from mapgov.model import ACCOUNT_ROLES, Role
 from mapgov.store import Store
 
-__all__ = ["User", "can_edit", "get_user", "list_users", "sees_personal_data"]
+__all__ = [
+    "User",
+    "can_edit",
+    "community_street",
+    "get_user",
+    "in_scope",
+    "list_users",
+    "sees_personal_data",
+    "street_admin",
+]
 
 
 @dataclass(frozen=True)
@@ -70,17 +87,53 @@ def get_user(store: Store, user_id: str) -> User:
     return found[0]
 
 
-def can_edit(user: User, community_id: str | None) -> bool:
-    """Whether `user` may change the issues of `community_id`."""
-    if user.role == Role.ADMIN:
-        return True
-    return (
-        user.role == Role.STAFF and community_id is not None and (user.community_id == community_id)
-    )
+_STREETS: Final[dict[tuple[str, int], dict[str, str]]] = {}
+_STREETS_LOCK: Final = threading.Lock()
 
 
-def sees_personal_data(user: User, community_id: str | None) -> bool:
-    """Whether `user` sees residents' names and phones of `community_id` unmasked."""
-    return (
-        user.role == Role.STAFF and community_id is not None and (user.community_id == community_id)
-    )
+def community_street(store: Store, community_id: str | None) -> str | None:
+    """The street of `community_id` (None for None or an unknown community).
+
+    Read once per database and data version (:meth:`~mapgov.store.Store.identity`), so that
+    the rights checks of a page run do not read the community table each time.
+    """
+    if community_id is None:
+        return None
+    key = store.identity()
+    streets = _STREETS.get(key)
+    if streets is None:
+        frame = store.read("community", columns=["community_id", "street_id"])
+        streets = dict(zip(frame["community_id"], frame["street_id"], strict=True))
+        with _STREETS_LOCK:
+            if len(_STREETS) >= 8:  # old versions of a few databases
+                _STREETS.clear()
+            _STREETS[key] = streets
+    return streets.get(community_id)
+
+
+def in_scope(user: User, community_id: str | None, store: Store) -> bool:
+    """Whether `community_id` is within what `user` manages: the community of a staff member,
+    a community of an admin's street (any street for an admin with none); never for
+    leaders, planners and wall screens."""
+    if community_id is None:
+        return False
+    if user.role == Role.STAFF:
+        return user.community_id == community_id
+    return street_admin(user, community_street(store, community_id))
+
+
+def street_admin(user: User, street_id: str | None) -> bool:
+    """Whether `user` administers `street_id` (an admin of it, or one with no street)."""
+    return user.role == Role.ADMIN and street_id is not None and user.street_id in (None, street_id)
+
+
+def can_edit(user: User, community_id: str | None, store: Store) -> bool:
+    """Whether `user` may change the records (issues, party records, co-building) of
+    `community_id` (:func:`in_scope`)."""
+    return in_scope(user, community_id, store)
+
+
+def sees_personal_data(user: User, community_id: str | None, store: Store) -> bool:
+    """Whether `user` sees residents' names and phones of `community_id` unmasked
+    (:func:`in_scope`)."""
+    return in_scope(user, community_id, store)

@@ -60,10 +60,11 @@ cancel a wish          :func:`cancel_wish`       posted/claimed → cancelled
 log volunteer service  :func:`log_volunteer`     (the community's volunteer record)
 =====================  ========================  =============================================
 
-Who may: the staff of the community concerned and administrators (:func:`mapgov.users.can_edit`)
-record every step; leaders and planners read. The community concerned is the need's (for its
-projects too, wherever the unit sits), the wish's or volunteer event's compound's, and for a
-resource the community the unit sits in (a unit without one: administrators only). Units and
+Who may: the staff of the community concerned and the administrators of its street
+(:func:`mapgov.users.can_edit`) record every step; leaders and planners read. The community
+concerned is the need's (for its projects too, wherever the unit sits), the wish's or
+volunteer event's compound's, and for a resource the community the unit sits in (a unit
+without one: its street's administrators). Units and
 residents have no accounts: staff record what the joint meeting decided, what units report
 and how residents rated the work (satisfied / basically satisfied / unsatisfied, as at an
 issue's callback; "unsatisfied" puts the need back on the list).

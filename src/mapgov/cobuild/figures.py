@@ -134,7 +134,7 @@ def load(store: Store, *, street_id: str | None = None, user: User | None = None
     wishes = store.read("micro_wish", where={"community_id": ids})
     if len(wishes):
         full = wishes["community_id"].map(
-            lambda c: user is not None and sees_personal_data(user, c)
+            lambda c: user is not None and sees_personal_data(user, c, store)
         )
         masked = mask_frame(wishes, "micro_wish")
         wishes = wishes.assign(

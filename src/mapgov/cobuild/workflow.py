@@ -38,7 +38,7 @@ from mapgov.model import (
 )
 from mapgov.privacy import mask_row
 from mapgov.store import Store
-from mapgov.users import User, can_edit, sees_personal_data
+from mapgov.users import User, can_edit, sees_personal_data, street_admin
 
 __all__ = [
     "allowed_actions",
@@ -181,7 +181,7 @@ def get(
     entity = CoEntity(entity)
     row = _record(store, entity, entity_id)
     if entity == CoEntity.WISH:
-        full = user is not None and sees_personal_data(user, row["community_id"])
+        full = user is not None and sees_personal_data(user, row["community_id"], store)
         shown = mask_row(row, "micro_wish", full=full)
         row |= {k: shown[k] for k in ("poster_name", "poster_phone")}
     return row
@@ -199,24 +199,26 @@ def timeline(store: Store, entity: CoEntity | str, entity_id: str) -> pd.DataFra
 
 
 def allowed_actions(
-    entity: CoEntity | str, record: Mapping[str, Any], user: User
+    store: Store, entity: CoEntity | str, record: Mapping[str, Any], user: User
 ) -> list[CoAction]:
     """The steps `user` may take on a need, project or wish now (the buttons a page shows).
 
     `record` needs ``status`` and ``community_id`` (as :func:`get` returns them).
     """
     entity = CoEntity(entity)
-    if not can_edit(user, record.get("community_id")):
+    if not can_edit(user, record.get("community_id"), store):
         return []
     status = str(record["status"])
     return [a for (e, a), (froms, _) in _STEPS.items() if e == entity and status in froms]
 
 
-def _require(user: User, community_id: str | None, action: CoAction, entity: CoEntity) -> None:
-    if not can_edit(user, community_id):
+def _require(
+    store: Store, user: User, community_id: str | None, action: CoAction, entity: CoEntity
+) -> None:
+    if not can_edit(user, community_id, store):
         msg = (
             f"{user.name} ({user.role.value}) may not {action.value} a {entity.value} of "
-            f"community {community_id}: only its staff and admins may"
+            f"community {community_id}: only its staff and its street's admins may"
         )
         raise PermissionDeniedError(
             msg,
@@ -239,7 +241,7 @@ def _open(
 ) -> dict[str, Any]:
     """Read a record for a step: rights, then the version the user saw, then the lifecycle."""
     row = _record(store, entity, entity_id)
-    _require(user, row["community_id"], action, entity)
+    _require(store, user, row["community_id"], action, entity)
     # a stale form is told so first: "someone else changed it" explains a changed status too
     if int(row["version"]) != int(version):
         msg = (
@@ -401,7 +403,7 @@ def file_need(
         The new need's id, ``N-<community>-<n>``.
     """
     _community(store, community_id)
-    _require(user, community_id, CoAction.FILE, CoEntity.NEED)
+    _require(store, user, community_id, CoAction.FILE, CoEntity.NEED)
     coop = _choice(CoopKind, kind)
     if compound_id and _community_of_compound(store, compound_id) != community_id:
         msg = f"compound {compound_id} is not in community {community_id}"
@@ -450,14 +452,15 @@ def file_resource(
     str
         The new resource's id, ``R-<unit>-<n>``.
     """
-    units = store.read("resident_unit", where={"unit_id": unit_id}, columns=["community_id"])
+    units = store.read(
+        "resident_unit", where={"unit_id": unit_id}, columns=["community_id", "street_id"]
+    )
     if units.empty:
         msg = f"no resident unit {unit_id!r}"
         raise ValidationError(msg, key="error.cobuild.no_unit", id=unit_id)
-    community = units.iloc[0]["community_id"]
-    _require(
-        user, community if isinstance(community, str) else None, CoAction.FILE, CoEntity.RESOURCE
-    )
+    community, street = (v if isinstance(v, str) else None for v in units.iloc[0])
+    if community is not None or not street_admin(user, street):  # no community: its street's
+        _require(store, user, community, CoAction.FILE, CoEntity.RESOURCE)
     coop = _choice(CoopKind, kind)
     if capacity is not None:
         _number(capacity, "capacity", 0, 100_000)
@@ -774,7 +777,7 @@ def post_wish(
         The new wish's id, ``W-<community>-<n>``.
     """
     community = _community_of_compound(store, compound_id)
-    _require(user, community, CoAction.POST, CoEntity.WISH)
+    _require(store, user, community, CoAction.POST, CoEntity.WISH)
     if building_id:
         b = store.read("building", where={"building_id": building_id}, columns=["compound_id"])
         if b.empty:
@@ -952,7 +955,7 @@ def log_volunteer(
         msg = "a volunteer event needs its compound or community"
         raise ValidationError(msg, key="error.issue.required", field="compound")
     _community(store, community_id)
-    _require(user, community_id, CoAction.LOG, CoEntity.VOLUNTEER)
+    _require(store, user, community_id, CoAction.LOG, CoEntity.VOLUNTEER)
     coop = _choice(VolunteerKind, kind)
     _number(participants, "participants", 1, 10_000)
     if not isinstance(participants, int):

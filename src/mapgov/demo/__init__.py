@@ -35,7 +35,7 @@ import pyproj
 import shapely
 from shapely.geometry import Point, box
 
-from mapgov import accounts, clock
+from mapgov import accounts, clock, display_tokens
 from mapgov.demo.cobuild import build_cobuilding
 from mapgov.demo.layout import Layout, build_layout
 from mapgov.demo.ledger import generate_ledger
@@ -568,7 +568,7 @@ def issue_sign_ins(store: Store, *, now: dt.datetime) -> tuple[list[SignIn], str
         one_time = accounts.set_password(store, account.login, now=now, actor="demo", source="demo")
         scope = account.community_id or account.street_id or ""
         sheet.append(SignIn(account.login, account.role.value, scope, one_time or ""))
-    token = accounts.add_display_token(
+    token = display_tokens.add_display_token(
         store, WALL_LABEL, _FIRST_STREET, now=now, actor="demo", source="demo"
     )
     return sheet, token

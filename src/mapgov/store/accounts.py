@@ -253,18 +253,27 @@ class AccountRecords:
             _insert(con, "display_token", row, ("label", "error.account.token_taken", "label"))
             _append_audit(con, audit)
 
-    def revoke_display_token(self, label: str, at: str, audit: Sequence[Mapping[str, Any]]) -> None:
-        """Revoke the live token called `label` at `at`.
+    def revoke_display_token(
+        self,
+        label: str,
+        at: str,
+        audit: Sequence[Mapping[str, Any]],
+        *,
+        street_id: str | None = None,
+    ) -> None:
+        """Revoke the live token called `label` (of `street_id`, if given) at `at`.
 
         Raises
         ------
         ValidationError
-            If there is no live token of that label.
+            If there is no live token of that label (in that street).
         """
+        street = "" if street_id is None else " AND street_id = ?"
         with self.transaction() as con:
             cur = con.execute(
-                "UPDATE display_token SET revoked_at = ? WHERE label = ? AND revoked_at IS NULL",
-                (at, label),
+                "UPDATE display_token SET revoked_at = ? WHERE label = ? AND revoked_at IS NULL"
+                + street,
+                (at, label) + (() if street_id is None else (street_id,)),
             )
             if cur.rowcount == 0:
                 msg = f"no live display token {label!r}"

@@ -83,7 +83,22 @@ def _three_to_four(frames: Frames) -> Frames:
     return out
 
 
-STEPS: Final[dict[int, Callable[[Frames], Frames]]] = {2: _two_to_three, 3: _three_to_four}
+def _four_to_five(frames: Frames) -> Frames:
+    """Schema 5 (OpenID Connect, reusable token labels): accounts gain ``email`` and
+    ``oidc_subject`` (none set); a display token's label is unique among live tokens only."""
+    out = dict(frames)
+    users = out["app_user"].copy()
+    users["email"] = None
+    users["oidc_subject"] = None
+    out["app_user"] = users
+    return out
+
+
+STEPS: Final[dict[int, Callable[[Frames], Frames]]] = {
+    2: _two_to_three,
+    3: _three_to_four,
+    4: _four_to_five,
+}
 """Version ``v`` -> the function that turns schema ``v`` frames into schema ``v + 1``."""
 
 

@@ -282,6 +282,9 @@ TABLES: tuple[Table, ...] = (
             ("created_at", "TEXT"),
             ("changed_at", "TEXT"),
             ("version", "INTEGER NOT NULL DEFAULT 1"),
+            # OpenID Connect sign-in (mapgov.oidc): the provider's e-mail and subject
+            ("email", "TEXT UNIQUE"),
+            ("oidc_subject", "TEXT UNIQUE"),
         ),
         (
             "CHECK (role <> 'staff' OR community_id IS NOT NULL)",
@@ -293,7 +296,7 @@ TABLES: tuple[Table, ...] = (
         "display_token",
         (
             ("token_id", "INTEGER PRIMARY KEY"),
-            ("label", "TEXT NOT NULL UNIQUE"),
+            ("label", "TEXT NOT NULL"),  # unique among live tokens (ux_display_token_live)
             ("street_id", "TEXT NOT NULL REFERENCES street (street_id)"),
             ("token_hash", "TEXT NOT NULL UNIQUE"),
             ("created_at", "TEXT NOT NULL"),
@@ -556,6 +559,8 @@ INDEXES: tuple[str, ...] = (
     "CREATE INDEX ix_audit_subject ON audit_log (subject, kind, at)",
     "CREATE INDEX ix_audit_at ON audit_log (at)",
     "CREATE INDEX ix_session_user ON auth_session (user_id)",
+    # a revoked token's label may be given again; two live tokens may not share one
+    "CREATE UNIQUE INDEX ux_display_token_live ON display_token (label) WHERE revoked_at IS NULL",
 )
 
 # The histories are append-only. (SQLite syntax; the PostGIS backend has its own.)

@@ -6,6 +6,11 @@ Each run turns the token back into the account with :func:`mapgov.accounts.sessi
 which also ends idle sessions; nothing in the session state or the URL names a role or a
 user (``?user=`` and ``?role=`` are ignored).
 
+Where ``.streamlit/secrets.toml`` has an ``[auth]`` section, the sign-in form also offers the
+organisation's OpenID Connect sign-in (``st.login``, which needs Authlib: the ``oidc`` extra);
+the identity it returns opens a local session through :func:`mapgov.oidc.sign_in`, which
+refuses an identity without an enabled local account. Local accounts stay the default.
+
 A wall screen signs in with a display token in its URL (``/wall?kiosk=1&token=...``): the
 street it opens becomes a read-only, masked display user of that street, for the kiosk wall
 only.
@@ -20,7 +25,7 @@ from typing import Final
 
 import streamlit as st
 
-from mapgov import accounts, audit, clock
+from mapgov import accounts, audit, clock, display_tokens, oidc
 from mapgov.errors import MapgovError
 from mapgov.i18n import error_text, label, t
 from mapgov.model import Role
@@ -37,6 +42,7 @@ __all__ = [
     "display_user",
     "note_personal_view",
     "note_unmasked_view",
+    "oidc_configured",
     "request_source",
     "session_user",
     "sign_in_form",
@@ -93,7 +99,7 @@ def note_unmasked_view(
 ) -> None:
     """:func:`note_personal_view` if `user` sees `community_id`'s personal data in full
     (:func:`mapgov.users.sees_personal_data`, the rule the data was unmasked by)."""
-    if user is not None and sees_personal_data(user, community_id):
+    if user is not None and sees_personal_data(user, community_id, store):
         note_personal_view(store, user, subject, detail, export=export)
 
 
@@ -123,6 +129,40 @@ def _cookie_script(value: str, max_age: int) -> None:
     st.html(script, unsafe_allow_javascript=True)
 
 
+def oidc_configured() -> bool:
+    """Whether an OpenID Connect provider is configured (``[auth]`` in ``secrets.toml``)."""
+    try:
+        return st.secrets.load_if_toml_exists() and "auth" in st.secrets
+    except (FileNotFoundError, KeyError, RuntimeError):
+        return False
+
+
+def _oidc_claims() -> dict[str, object]:
+    """``st.user`` as a plain mapping (empty without a provider or a signed-in identity)."""
+    if not oidc_configured():
+        return {}
+    return dict(st.user.to_dict())
+
+
+def _oidc_session(store: Store, lang: str) -> None:
+    """Turn an identity the provider signed in into a local session, once per identity and
+    tab (a refusal is said and audited once, not on every rerun)."""
+    claims = _oidc_claims()
+    if not claims.get("is_logged_in"):
+        return
+    tried = f"{claims.get('iss')} {claims.get('sub')}"
+    if st.session_state.get("auth.oidc_tried") == tried:
+        return
+    st.session_state["auth.oidc_tried"] = tried
+    try:
+        token = oidc.sign_in(store, claims, now=clock.system_now(), source=request_source())
+    except MapgovError as err:
+        st.session_state["auth.error"] = error_text(err, lang)
+        return
+    st.session_state[SESSION_KEY] = token
+    st.rerun()
+
+
 def session_user(store: Store) -> accounts.Account | None:
     """The account signed in in this tab (session state) or browser (cookie), or None.
 
@@ -134,6 +174,8 @@ def session_user(store: Store) -> accounts.Account | None:
     account = accounts.session_account(store, token, now=clock.system_now())
     if account is None or account.role == Role.DISPLAY:
         st.session_state.pop(SESSION_KEY, None)
+        if token and _oidc_claims().get("is_logged_in"):
+            st.logout()  # the session ended (idle, disabled): the provider's sign-in too
         return None
     st.session_state[SESSION_KEY] = token
     return account
@@ -142,7 +184,7 @@ def session_user(store: Store) -> accounts.Account | None:
 def display_user(store: Store, lang: str) -> User | None:
     """The wall screen's read-only, masked user of the street its display token opens."""
     token = st.query_params.get(TOKEN_PARAM)
-    street_id = accounts.token_street(store, token, now=clock.system_now())
+    street_id = display_tokens.token_street(store, token, now=clock.system_now())
     if street_id is None:
         return None
     return User(DISPLAY_ID, t("auth.display_name", lang), Role.DISPLAY, street_id=street_id)
@@ -178,6 +220,8 @@ def sign_in_form(store: Store, lang: str) -> None:
     """
     if _cookie_token():
         _cookie_script("", 0)
+    if oidc_configured():
+        _oidc_session(store, lang)
     _, middle, _ = st.columns([1, 2, 1])
     with middle:
         st.title(t("auth.title", lang))
@@ -185,6 +229,8 @@ def sign_in_form(store: Store, lang: str) -> None:
         message = st.session_state.pop("auth.error", None)
         if message:
             st.error(message, icon=":material/block:")
+        if oidc_configured():
+            _oidc_buttons(lang)
         with st.form("auth.sign_in"):
             st.text_input(t("auth.login", lang), key="auth.login", autocomplete="username")
             st.text_input(
@@ -196,6 +242,21 @@ def sign_in_form(store: Store, lang: str) -> None:
             st.form_submit_button(
                 t("auth.submit", lang), type="primary", on_click=_do_sign_in, args=(store, lang)
             )
+
+
+def _oidc_buttons(lang: str) -> None:
+    """The organisation's sign-in (or, for an identity refused here, its sign-out)."""
+    if _oidc_claims().get("is_logged_in"):
+        st.button(t("auth.oidc_sign_out", lang), key="auth.oidc_out", on_click=st.logout)
+    else:
+        st.button(
+            t("auth.oidc_submit", lang),
+            key="auth.oidc",
+            type="primary",
+            icon=":material/badge:",
+            on_click=st.login,
+        )
+    st.caption(t("auth.oidc_or", lang))
 
 
 def _do_change(store: Store, login: str, lang: str) -> None:
@@ -242,6 +303,8 @@ def change_password_form(store: Store, account: accounts.Account, lang: str) -> 
 def _do_sign_out(store: Store) -> None:
     token = st.session_state.pop(SESSION_KEY, None) or _cookie_token()
     accounts.sign_out(store, token, now=clock.system_now(), source=request_source())
+    if _oidc_claims().get("is_logged_in"):
+        st.logout()  # and out of the provider's sign-in, or it would sign in again
 
 
 def _scope_text(store: Store, user: User, lang: str) -> str:

@@ -19,7 +19,8 @@ cached too: a cached copy renders to the same Leaflet script, so streamlit-foliu
 component until the data change; it sends nothing back (no rerun on pan or zoom).
 
 Writing. Buttons and forms appear only for those :func:`mapgov.cobuild.allowed_actions` (or
-:func:`mapgov.users.can_edit`) allow: the staff of the community concerned and administrators.
+:func:`mapgov.users.can_edit`) allow: the staff of the community concerned and the
+administrators of its street.
 Every step goes through :mod:`mapgov.cobuild`, which checks the rights again and refuses a
 record changed since it was drawn (the version travels in the callback's arguments); a
 refusal is shown in the user's language and nothing is written. Form keys carry the record's
@@ -59,7 +60,7 @@ from mapgov.ui import auth
 from mapgov.ui.party import PartyView
 from mapgov.ui.state import View
 from mapgov.ui.widgets import current_user, flash, md_text, say
-from mapgov.users import User, can_edit, get_user
+from mapgov.users import User, can_edit, get_user, street_admin
 
 __all__ = [
     "ENTITY",
@@ -425,7 +426,7 @@ def matching_panel(ctx: CoView) -> None:
     st.dataframe(cm.candidate_table(shown, lang=lang), hide_index=True, height=38 + 35 * len(shown))
     st.caption(t(m + "score_help", lang))
     user = ctx.user()
-    if user is None or not can_edit(user, need["community_id"]):
+    if user is None or not can_edit(user, need["community_id"], ctx.store):
         if user is not None:
             st.caption(t(_P + "read_only", lang, name=user.name, role=label(user.role, lang)))
         return
@@ -540,15 +541,19 @@ def _step_fields(
 
 def _step_forms(ctx: CoView, entity: CoEntity, record: dict[str, Any], user: User) -> None:
     lang = ctx.lang
-    allowed = [a for a in cobuild.allowed_actions(entity, record, user) if a is not CoAction.PAIR]
+    allowed = [
+        a
+        for a in cobuild.allowed_actions(ctx.store, entity, record, user)
+        if a is not CoAction.PAIR
+    ]
     if (
         entity is CoEntity.NEED
         and record["status"] == "open"
-        and can_edit(user, record["community_id"])
+        and can_edit(user, record["community_id"], ctx.store)
     ):
         st.caption(t(_P + "pair_hint", lang))
     if not allowed:
-        if not can_edit(user, record.get("community_id")):
+        if not can_edit(user, record.get("community_id"), ctx.store):
             st.caption(t(_P + "read_only", lang, name=user.name, role=label(user.role, lang)))
         return
     key_id = str(record[_ID_COLUMN[entity]])
@@ -738,7 +743,11 @@ def _create(db: str, user_id: str, lang: str, form: str) -> None:
 
 def _editable(ctx: CoView, user: User) -> dict[str, str]:
     names = cm.community_names(_ctx_frames(ctx), ctx.lang)
-    return {c: n for c, n in names.items() if can_edit(user, c) and ctx.community_id in (None, c)}
+    return {
+        c: n
+        for c, n in names.items()
+        if can_edit(user, c, ctx.store) and ctx.community_id in (None, c)
+    }
 
 
 def _community_and_compound(
@@ -811,9 +820,13 @@ def new_records(ctx: CoView) -> None:
     forms = ["need", "resource", "wish", "volunteer"]
     tabs = st.tabs([t(n + f"tab_{form}", lang) for form in forms])
     frames = _ctx_frames(ctx)
-    units = frames.units[
-        [can_edit(user, c if isinstance(c, str) else None) for c in frames.units["community_id"]]
-    ]
+    mine = {
+        c for c in frames.units["community_id"].dropna().unique() if can_edit(user, c, ctx.store)
+    }
+    loose = frames.units["community_id"].isna() & frames.units["street_id"].map(
+        lambda s: street_admin(user, s if isinstance(s, str) else None)
+    )  # units of no community: their street's administrators file for them
+    units = frames.units[frames.units["community_id"].isin(mine) | loose]
     for tab, form in zip(tabs, forms, strict=True):
         with tab:
             flash(FLASH, f"new.{form}")
@@ -919,6 +932,17 @@ def _list_filters(ctx: CoView, name: str) -> cm.ListFilter:
     return cm.ListFilter(communities=communities, statuses=chosen["status"], kinds=chosen["kind"])
 
 
+def _note_wish_posters(ctx: CoView, user: User) -> None:
+    """Log the view of the wish list's posters, where `user` sees them unmasked: staff their
+    community's, an administrator the chosen community's or the whole street's."""
+    seen = "posters of the wish list"
+    community = ctx.community_id or user.community_id
+    if community is not None:
+        auth.note_unmasked_view(ctx.store, user, community, f"wishes:{community}", seen)
+    elif street_admin(user, ctx.street_id):
+        auth.note_personal_view(ctx.store, user, f"wishes:{ctx.street_id}", seen)
+
+
 def lists_section(ctx: CoView) -> None:
     """The three lists, the wishes and the volunteer events: filtered, shown, downloadable."""
     lang = ctx.lang
@@ -932,11 +956,8 @@ def lists_section(ctx: CoView) -> None:
             filters = _list_filters(ctx, name)
             query = _ListQuery(ctx.street_id, ctx.user_id, name, filters, ctx.today, lang)
             table = _list(path, version, query)
-            if name == "wishes" and user is not None and user.community_id:
-                mine = ctx.community_id in (None, user.community_id)  # posters of theirs shown
-                subject, seen = f"wishes:{user.community_id}", "posters of the wish list"
-                if mine and not table.empty:
-                    auth.note_unmasked_view(ctx.store, user, user.community_id, subject, seen)
+            if name == "wishes" and user is not None and not table.empty:
+                _note_wish_posters(ctx, user)
             st.caption(t(l_ + "count", lang, n=len(table)))
             st.dataframe(
                 cm.blank_missing(table, lang),

@@ -880,7 +880,7 @@ def _action_fields(action: EventAction, issue: dict[str, Any], ctx: IssueView) -
 
 
 def _action_forms(ctx: IssueView, issue: dict[str, Any], user: User) -> None:
-    allowed = issues.allowed_actions(issue, user)
+    allowed = issues.allowed_actions(ctx.store, issue, user)
     flash(FLASH, "actions")  # also after the last action, which leaves none allowed
     if not allowed:
         return
@@ -918,7 +918,7 @@ def _target_panel(ctx: IssueView, user: User) -> None:
     seen = "building head, zone member, reporters of its issues"
     auth.note_unmasked_view(ctx.store, user, profile["community_id"], f"building:{target_id}", seen)
     _building_profile(ctx, profile)
-    if can_edit(user, profile["community_id"]):
+    if can_edit(user, profile["community_id"], ctx.store):
         _log_form(ctx, target_id)
         flash(FLASH, "report")
     else:

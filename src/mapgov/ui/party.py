@@ -48,7 +48,7 @@ from mapgov.ui import party_forms as forms
 from mapgov.ui.party_forms import FLASH, join_items
 from mapgov.ui.state import View
 from mapgov.ui.widgets import click_point, current_user, md_text
-from mapgov.users import User, can_edit, get_user
+from mapgov.users import User, can_edit, get_user, sees_personal_data
 
 __all__ = [
     "MAP_HEIGHT",
@@ -670,16 +670,17 @@ def governance_card(ctx: PartyView) -> None:
     path, version = ctx.store.identity()
     frames = _frames(path, version, ctx.street_id)
     community = frames.compounds.set_index("compound_id").loc[compound_id, "community_id"]
-    editor = user is not None and can_edit(user, str(community))
+    editor = user is not None and can_edit(user, str(community), ctx.store)
+    reveal = user is not None and sees_personal_data(user, str(community), ctx.store)
     card = _compound_card(
         path,
         version,
         street_id=ctx.street_id,
         compound_id=compound_id,
-        reveal=editor,
+        reveal=reveal,
         day=ctx.today,
     )
-    if editor and user is not None:  # secretaries, heads and zone members shown in full
+    if reveal and user is not None:  # secretaries, heads and zone members shown in full
         seen = f"compound {compound_id}: branch secretary" + (
             f"; building {building_id}: head, zone member" if building_id else ""
         )
@@ -687,7 +688,7 @@ def governance_card(ctx: PartyView) -> None:
     _compound_facts(ctx, card)
     building = None
     if building_id:
-        building = _building_card(path, version, ctx.street_id, building_id, editor)
+        building = _building_card(path, version, ctx.street_id, building_id, reveal)
         st.divider()
         _building_facts(ctx, building)
     if not editor:
