@@ -24,16 +24,36 @@ from mapgov.privacy import mask_phone
 from mapgov.store import Store, open_store
 from mapgov.users import User
 
+from .handdrawn import build_two_streets
+
 ADMIN = User("u-admin", "管理员", Role.ADMIN, "S001")
 STAFF = User("u-staff", "孙荣", Role.STAFF, "S001", "S001-C1")
 
 
 def test_only_administrators_manage_data(work_store: Store) -> None:
-    assert dataio.can_manage(ADMIN)
+    assert dataio.can_manage(ADMIN, work_store)  # the database holds their street only
     for user in (STAFF, User("l", "郭书记", Role.LEADER, "S001"), None):
-        assert not dataio.can_manage(user)
+        assert not dataio.can_manage(user, work_store)
         with pytest.raises(PermissionDeniedError):
             dataio.backup_bytes(work_store, user)
+
+
+def test_a_street_administrator_does_not_manage_a_database_of_other_streets(
+    tmp_path: Path,
+) -> None:
+    """A backup holds every street's residents unmasked, a restore or an import changes them:
+    an administrator of one street of several may do neither, one of every street may."""
+    store = open_store(build_two_streets(tmp_path / "two.sqlite"))
+    street_admin = User("a1", "街道管理员", Role.ADMIN, "S1")
+    assert not dataio.can_manage(street_admin, store)
+    with pytest.raises(PermissionDeniedError) as refused:
+        dataio.backup_bytes(store, street_admin)
+    assert "其他街道" in error_text(refused.value, "zh")
+    with pytest.raises(PermissionDeniedError):
+        dataio.restore_upload(io.BytesIO(b"anything"), store.path, street_admin)  # type: ignore[arg-type]
+    system_admin = User("a0", "系统管理员", Role.ADMIN)
+    assert dataio.can_manage(system_admin, store)
+    assert dataio.backup_bytes(store, system_admin)[:16] == b"SQLite format 3\x00"
 
 
 def test_exports_mask_residents_in_every_format(work_store: Store, tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from typing import Final, Protocol, TypeVar
 
 import pandas as pd
 
-from mapgov.errors import PermissionDeniedError, ValidationError
+from mapgov.errors import MapgovError, PermissionDeniedError, ValidationError
 from mapgov.exports import FORMATS, frame_bytes
 from mapgov.i18n import t
 from mapgov.importers.load import backup, restore
@@ -32,7 +32,7 @@ from mapgov.importers.mapping import load_mapping, save_mapping
 from mapgov.importers.plan import LayerPlan, plan_layer
 from mapgov.model import Role
 from mapgov.privacy import PERSONAL, mask_frame
-from mapgov.store import TABLES, Store
+from mapgov.store import TABLES, Store, open_store
 from mapgov.store import table as schema_table
 from mapgov.store.accounts import ACCOUNT_TABLES
 from mapgov.users import User
@@ -93,14 +93,30 @@ def export_choice(table: str, rows: int, lang: str) -> str:
     )
 
 
-def can_manage(user: User | None) -> bool:
-    """Whether `user` may import, restore and take full backups (administrators only)."""
-    return user is not None and user.role == Role.ADMIN
+def _other_streets(store: Store | None, user: User) -> bool:
+    """Whether the database holds a street other than `user`'s (an administrator without a
+    street manages them all; a missing database holds none)."""
+    if user.street_id is None or store is None:
+        return False
+    streets = set(store.read("street", columns=["street_id"])["street_id"])
+    return bool(streets - {user.street_id})
 
 
-def require_manager(user: User | None, what: str) -> None:
-    """Refuse `what` ("import", "restore", "backup") to anyone but an administrator."""
-    if not can_manage(user):
+def can_manage(user: User | None, store: Store | None) -> bool:
+    """Whether `user` may import, restore and take full backups: an administrator whose
+    street is the whole database (or who has no street). These act on the whole file, so a
+    street's administrator of a database holding other streets may not: a backup would give
+    them every street's residents unmasked, a restore or import would change other streets."""
+    return user is not None and user.role == Role.ADMIN and not _other_streets(store, user)
+
+
+def require_manager(user: User | None, what: str, store: Store | None) -> None:
+    """Refuse `what` ("import", "restore", "backup") to anyone :func:`can_manage` refuses."""
+    if user is not None and user.role == Role.ADMIN and _other_streets(store, user):
+        msg = f"the database holds other streets than {user.street_id}: only an administrator "
+        msg += f"of every street may {what}"
+        raise PermissionDeniedError(msg, key="error.data.other_streets")
+    if not can_manage(user, store):
         msg = f"only an administrator may {what}"
         raise PermissionDeniedError(msg, key=f"error.data.admin_only_{what}")
 
@@ -164,7 +180,7 @@ def export_bytes(store: Store, table: str, suffix: str) -> bytes:
 
 def backup_bytes(store: Store, user: User | None) -> bytes:
     """A consistent copy of the whole database as bytes (administrators only)."""
-    require_manager(user, "backup")
+    require_manager(user, "backup", store)
     with tempfile.TemporaryDirectory() as tmp:
         path = backup(store, Path(tmp) / "mapgov-backup.sqlite")
         con = sqlite3.connect(path)  # a single file: no WAL left beside it
@@ -237,6 +253,10 @@ def plan_upload(
 def restore_upload(upload: Upload, db: Path, user: User | None) -> Path:
     """Restore the database `db` from an uploaded backup (administrators only; see
     :func:`mapgov.importers.restore`); the uploaded copy is removed whatever the outcome."""
-    require_manager(user, "restore")
+    try:
+        live: Store | None = open_store(db)
+    except MapgovError:  # no database, or not one: nothing of another street to keep
+        live = None
+    require_manager(user, "restore", live)
     with upload_file(upload) as path:
         return restore(path, db)

@@ -32,6 +32,7 @@ from mapgov.importers.plan import LAYER_TABLES, LayerPlan, land_layer
 from mapgov.importers.read import SUFFIXES
 from mapgov.importers.tables import TABLE_KINDS, TablePlan, land_table, plan_table
 from mapgov.importers.validate import Problem
+from mapgov.model import Role
 from mapgov.store import Store, open_store
 from mapgov.ui import auth
 from mapgov.ui.state import View
@@ -78,7 +79,7 @@ class DataView:
     @property
     def manager(self) -> bool:
         """Whether the user may import, back up and restore."""
-        return dataio.can_manage(self.user)
+        return dataio.can_manage(self.user, self.store)
 
 
 def controls(view: View) -> DataView:
@@ -188,7 +189,10 @@ def _mapping_editor(
 def _refuse_unless_manager(ctx: DataView) -> bool:
     if ctx.manager:
         return False
-    st.info(t("data_page.admin_only", ctx.lang), icon=":material/lock:")
+    text = t("data_page.admin_only", ctx.lang)
+    if ctx.user is not None and ctx.user.role == Role.ADMIN:  # of one street of several
+        text = t("error.data.other_streets", ctx.lang)
+    st.info(text, icon=":material/lock:")
     return True
 
 
@@ -287,6 +291,7 @@ def _layer_report(ctx: DataView, plan: LayerPlan) -> None:
     )  # fmt: skip
     if st.button(t("data_page.confirm", lang), type="primary", key="layer.confirm"):
         try:
+            dataio.require_manager(ctx.user, "import", ctx.store)
             store = land_layer(ctx.store, plan)
         except MapgovError as err:
             st.error(error_text(err, lang), icon=":material/error:")
