@@ -180,7 +180,7 @@ class MapLabels(Layer):
 class FitClear(MacroElement):
     """Fit the view to `bounds` (min_lon, min_lat, max_lon, max_lat) without animation, as
     large as the legend (``.mapgov-legend``, bottom right) allows: the largest zoom, in
-    quarters, at which the places, centred or else pushed to the top left, leave the legend
+    quarters, at which the places, centred or else pushed left, up or both, leave the legend
     over none of `boxes` (each place's bounding box); never smaller than keeping the whole
     legend's height or width free. The map's element then carries ``data-mapgov-fitted``."""
 
@@ -205,13 +205,14 @@ class FitClear(MacroElement):
                     map.getBoundsZoom(b, false, L.point(2 * pad, 2 * pad + lh)),
                     map.getBoundsZoom(b, false, L.point(2 * pad + lw, 2 * pad)));
                 if (!isFinite(top) || !isFinite(low)) { return false; }
-                // the largest zoom (in quarters) at which the places, centred or pushed to
-                // the top left, leave the legend's corner free
+                // the largest zoom (in quarters) at which the places, centred or pushed
+                // left, up or both, leave the legend's corner free
                 for (var z = top; z >= low - 1e-9; z -= 0.25) {
                     var nw = map.project(b.getNorthWest(), z);
                     var span = map.project(b.getSouthEast(), z).subtract(nw);
                     var free = L.point(size.x - 2 * pad - span.x, size.y - 2 * pad - span.y);
-                    var offsets = [free.divideBy(2), L.point(0, 0)];
+                    var half = free.divideBy(2);
+                    var offsets = [half, L.point(0, half.y), L.point(half.x, 0), L.point(0, 0)];
                     for (var k = 0; k < offsets.length; k++) {
                         var origin = nw.subtract(offsets[k]).subtract([pad, pad]);
                         var clear = !legend || boxes.every(function (q) {
