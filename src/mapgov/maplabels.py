@@ -92,13 +92,29 @@ def place_labels(boxes: np.ndarray, priority: Sequence[float]) -> list[int]:
     [1, 2]
     """
     order = sorted(range(len(boxes)), key=lambda i: -priority[i])
+    if not order:
+        return []
+    # kept boxes are filed by the grid cells they touch (cells as large as the largest box):
+    # a box is checked only against those sharing a cell with it
+    size = float(max((boxes[:, 2] - boxes[:, 0]).max(), (boxes[:, 3] - boxes[:, 1]).max(), 1))
+    cells: dict[tuple[int, int], list[int]] = {}
     kept: list[int] = []
     for i in order:
-        b = boxes[kept]
-        hits = (b[:, 0] < boxes[i, 2]) & (boxes[i, 0] < b[:, 2])
-        hits &= (b[:, 1] < boxes[i, 3]) & (boxes[i, 1] < b[:, 3])
-        if not hits.any():
-            kept.append(i)
+        x0, y0, x1, y1 = (float(v) for v in boxes[i])
+        span = [
+            (cx, cy)
+            for cx in range(math.floor(x0 / size), math.floor(x1 / size) + 1)
+            for cy in range(math.floor(y0 / size), math.floor(y1 / size) + 1)
+        ]
+        near = {k for cell in span for k in cells.get(cell, ())}
+        if any(
+            boxes[k, 0] < x1 and x0 < boxes[k, 2] and boxes[k, 1] < y1 and y0 < boxes[k, 3]
+            for k in near
+        ):
+            continue
+        kept.append(i)
+        for cell in span:
+            cells.setdefault(cell, []).append(i)
     return kept
 
 
