@@ -26,7 +26,7 @@ from playwright.sync_api import (
     TimeoutError as PlaywrightTimeoutError,
 )
 
-from mapgov import issues
+from mapgov import issuepins, issues
 from mapgov.i18n import label, t
 from mapgov.layers import BUILDING_CLASS
 from mapgov.model import EventAction, IssueStatus
@@ -108,7 +108,9 @@ def _aim_at(page: Page, building: pd.Series) -> tuple[float, float]:
     hit = frame.evaluate(
         "([x, y]) => document.elementFromPoint(x, y).getAttribute('class')", [x, y]
     )
-    assert BUILDING_CLASS in hit  # the mouse will land on the building polygon itself
+    # the mouse will land on the building polygon itself, or on a pin of one of its issues
+    # (drawn at the building's point: a click there opens the building too)
+    assert BUILDING_CLASS in hit or issuepins.PIN_CLASS in hit
     box = page.locator(FOLIUM_IFRAME).bounding_box()
     assert box is not None
     return box["x"] + x, box["y"] + y
@@ -275,6 +277,31 @@ def test_one_click_opens_a_building_on_a_small_screen(db: Path, page: Page) -> N
         building_id, x, y = tb.point_below_the_fold(page, points, BUILDING_CLASS)
         page.mouse.click(x, y)  # once
         _expect_panel(page, _panel_title(store, built.loc[building_id]))
+        _no_errors(page)
+    finally:
+        _stop(server)
+    assert "Traceback" not in server.log()
+
+
+def test_a_pin_for_each_open_issue_with_its_tooltip(db: Path, page: Page) -> None:
+    """Issue 18.7: one pin per open issue of the community (FixMyStreet's basic view), as
+    many as the open issues in the ledger, each telling its category, status and days."""
+    store = open_store(db)
+    grids = store.read("grid", where={"community_id": COMMUNITY}, columns=["grid_id"])
+    comps = store.read("compound", where={"grid_id": list(grids["grid_id"])})
+    ledger = store.read("issue", where={"compound_id": list(comps["compound_id"])})
+    open_now = ledger[ledger["status"] != IssueStatus.CLOSED.value]
+    server = _start(db)
+    try:
+        tb.sign_in(page, server, STAFF)
+        page.goto(f"{server.url}{PAGE}")
+        _wait_for_buildings(page, store)
+        pins = _map(page).locator(f"path.{issuepins.PIN_CLASS}")
+        expect(pins).to_have_count(len(open_now))
+        pins.first.hover(force=True)
+        tip = _map(page).locator(".leaflet-tooltip")
+        expect(tip).to_contain_text(t("issues.map.days"))
+        expect(tip).to_contain_text(t("issues.map.status"))
         _no_errors(page)
     finally:
         _stop(server)

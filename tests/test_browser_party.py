@@ -17,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import shapely
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from mapgov import party
+from mapgov import maplabels, party
 from mapgov import partymap as pm
 from mapgov.i18n import t
 from mapgov.store import Store, open_store
@@ -292,3 +292,60 @@ def test_a_gap_list_downloads_as_excel(server: Server, tab: tb.Visit, party_db: 
     assert len(sheet) == len(gaps[first])
     assert t("party_page.gaps.col.residents") in sheet.columns
     _no_exception(page)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_names_never_overlap_and_the_compounds_fill_the_map(
+    server: Server, browser: Browser, lang: str
+) -> None:
+    """At 1920×1080: the compound names drawn do not overlap, the compounds fill the map as
+    far as the legend allows, and the legend covers none of them (issue 18, point 7)."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    try:
+        page = context.new_page()
+        tb.sign_in(page, server, LEADER)
+        page.goto(f"{server.url}/party?lang={lang}")
+        frame = page.frame_locator(FOLIUM_IFRAME)
+        expect(frame.locator("[data-mapgov-fitted]")).to_have_count(1, timeout=tb.UI_TIMEOUT_MS)
+        seen = frame.locator(".leaflet-container").evaluate(
+            """(map, [label, compound]) => {
+                const box = e => e.getBoundingClientRect();
+                const labels = [...map.querySelectorAll("." + label)]
+                    .filter(e => e.parentElement.style.display !== "none").map(box);
+                const places = [...map.querySelectorAll("path." + compound)].map(box);
+                const legend = box(map.querySelector(".mapgov-legend"));
+                const whole = box(map);
+                return {labels: labels.map(b => [b.left, b.top, b.right, b.bottom]),
+                        places: places.map(b => [b.left, b.top, b.right, b.bottom]),
+                        legend: [legend.left, legend.top, legend.right, legend.bottom],
+                        map: [whole.left, whole.top, whole.right, whole.bottom],
+                        names: [...map.querySelectorAll("." + label)].length};
+            }""",
+            [maplabels.LABEL_CLASS, pm.COMPOUND_CLASS],
+        )
+    finally:
+        context.close()
+
+    def meet(a: list[float], b: list[float]) -> bool:
+        return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+    labels, places = seen["labels"], seen["places"]
+    assert seen["names"] == len(places)  # one name a compound, some hidden
+    assert len(labels) >= len(places) // 2
+    for i, a in enumerate(labels):
+        assert a[2] - a[0] > 10  # drawn, with its text
+        for b in labels[i + 1 :]:
+            assert not meet(a, b), (a, b)
+    assert not any(meet(seen["legend"], p) for p in places)
+    # as large as the legend allows: the compounds fill the map's width or height, less the
+    # legend's (they may not run under it)
+    left, top, right, bottom = seen["map"]
+    legend_w = seen["legend"][2] - seen["legend"][0]
+    legend_h = seen["legend"][3] - seen["legend"][1]
+    width = max(p[2] for p in places) - min(p[0] for p in places)
+    height = max(p[3] for p in places) - min(p[1] for p in places)
+    assert max(width / (right - left - legend_w), height / (bottom - top - legend_h)) >= 0.85
+    # and no quarter of it is left empty: the compounds' extent covers at least half of the
+    # map outside the legend (the fit before issue 18 covered 40% in Chinese)
+    free = (right - left) * (bottom - top) - legend_w * legend_h
+    assert width * height >= 0.5 * free

@@ -21,7 +21,7 @@ import shapely
 from streamlit.testing.v1 import AppTest
 from streamlit_folium import _get_map_string, generate_js_hash
 
-from mapgov import issues, layers
+from mapgov import issuepins, issues, layers, maplabels
 from mapgov.errors import ValidationError
 from mapgov.i18n import label, t
 from mapgov.model import CallbackRating, EventAction, IssueCategory, IssueSource, IssueStatus, Level
@@ -203,9 +203,10 @@ def test_compounds_are_outlined_and_labelled(
         "幸福家园",
         html.escape(XSS),
     ]
-    page = _html(fmap)
-    assert page.count("L.divIcon") == 2
-    assert '"interactive": false' in page  # the name labels do not catch clicks
+    names = [c for c in fmap._children.values() if isinstance(c, maplabels.MapLabels)]
+    assert len(names) == 1 and len(names[0].points) == 2
+    assert html.escape(XSS) in names[0].points[1][2] and XSS not in names[0].points[1][2]
+    assert "interactive: false" in _html(fmap)  # the name labels do not catch clicks
 
 
 def test_a_cached_copy_renders_the_same_leaflet_script(
@@ -249,6 +250,59 @@ def test_a_real_community_map(demo_store: Store) -> None:
     fmap = layers.issue_map(shown, comps.assign(label=comps["name"]))
     assert len(_properties(_geojson(fmap, "Buildings"))) == len(built)
     assert layers.remote_resources(_html(fmap)) == []
+
+
+def _open_issues_by_hand(store: Store, category: str | None = None) -> pd.DataFrame:
+    """The community's open issues read straight from the tables, not through mapgov.issues."""
+    grids = store.read("grid", where={"community_id": COMMUNITY}, columns=["grid_id"])
+    comps = store.read("compound", where={"grid_id": list(grids["grid_id"])})
+    found = store.read("issue", where={"compound_id": list(comps["compound_id"])})
+    found = found[found["status"] != IssueStatus.CLOSED.value]
+    return found if category is None else found[found["category"] == category]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_one_pin_per_open_issue_the_filters_select(demo_store: Store, lang: str) -> None:
+    everything = _open_issues_by_hand(demo_store)
+    assert len(everything) > 20
+    category = everything["category"].mode().iloc[0]
+    chosen = _open_issues_by_hand(demo_store, category)
+    for filters, expected in (({}, everything), ({"categories": [category]}, chosen)):
+        pins = issuepins.open_issue_pins(demo_store, COMMUNITY, today=AS_OF, lang=lang, **filters)
+        assert sorted(pins["issue_id"]) == sorted(expected["issue_id"])
+        built = issues.community_buildings(demo_store, COMMUNITY).assign(open=0, overdue=0)
+        comps = issues.community_compounds(demo_store, COMMUNITY)
+        labels = issue_ui.issue_map_labels(lang)
+        fmap = layers.issue_map(
+            built.assign(label=built["name"]),
+            comps.assign(label=comps["name"]),
+            pins=pins,
+            labels=labels,
+        )
+        drawn = _properties(_geojson(fmap, labels.pins_layer))
+        assert len(drawn) == len(expected)
+        first = expected.set_index("issue_id").loc[pins.iloc[0]["issue_id"]]
+        reported = dt.date.fromisoformat(first["reported_at"][:10])
+        assert drawn[0]["days"] == (AS_OF - reported).days
+        assert drawn[0]["category"] == html.escape(label(IssueCategory(first["category"]), lang))
+        legend = _legend(fmap)
+        assert html.escape(labels.legend_pins) in legend
+        for status in set(pins["status"]):
+            assert issuepins.PIN_COLORS[status] in legend
+            assert html.escape(label(IssueStatus(status), lang)) in legend
+        assert layers.remote_resources(_html(fmap)) == []
+
+
+def test_pin_tooltips_are_escaped(demo_store: Store) -> None:
+    pins = issuepins.open_issue_pins(demo_store, COMMUNITY, today=AS_OF, lang="zh")
+    pins.loc[pins.index[0], "category_text"] = XSS
+    layer = issuepins.pin_layer(pins, name=XSS, category=XSS, status="s", days="d")
+    built = issues.community_buildings(demo_store, COMMUNITY).assign(open=0, overdue=0)
+    fmap = layers.issue_map(built.assign(label=built["name"]), built.iloc[:0].assign(label=""))
+    layer.add_to(fmap)
+    page = _html(fmap)
+    assert "<img" not in page and "\\u003cimg" not in page
+    assert _escaped_in(page, XSS)
 
 
 # -- the page under AppTest ----------------------------------------------------------------

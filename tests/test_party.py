@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from mapgov import party
+from mapgov import party, partyprint
 from mapgov.errors import PermissionDeniedError, ValidationError
 from mapgov.model import Star
 from mapgov.store import FormVersion, Store, open_store
@@ -125,7 +125,7 @@ def test_gap_lists_are_sorted_by_residents() -> None:
 
 
 def test_printable_summary_is_escaped_and_complete() -> None:
-    page = party.community_summary_html(
+    page = partyprint.community_summary_html(
         _frames(),
         "C2",
         title="<script>x</script>社区",
@@ -136,7 +136,7 @@ def test_printable_summary_is_escaped_and_complete() -> None:
     assert "&lt;b&gt;五号院&lt;/b&gt;" in page
     assert "无党支部小区 (1)" in page and "2026-11-15" in page
     with pytest.raises(ValidationError, match="no community"):
-        party.community_summary_html(
+        partyprint.community_summary_html(
             _frames(), "C9", title="x", labels={}, today=dt.date(2026, 11, 15)
         )
 

@@ -32,9 +32,11 @@ import pydeck as pdk
 import shapely
 from branca.element import Figure
 
+from mapgov import issuepins
 from mapgov.assets import LEAFLET_CSS, LEAFLET_JS, LEAFLET_URL
 from mapgov.errors import ValidationError
 from mapgov.mapcontrols import MapFurniture, MapLegend
+from mapgov.maplabels import FitClear, MapLabels
 
 __all__ = [
     "BACKGROUND",
@@ -49,6 +51,7 @@ __all__ = [
     "ColourBy",
     "IssueMapLabels",
     "MapFurniture",
+    "MapLegend",
     "base_map",
     "deck",
     "deck_geojson_layer",
@@ -461,6 +464,11 @@ class IssueMapLabels:
     buildings_layer: str = "Buildings"
     compounds_layer: str = "Compounds"
     names_layer: str = "Compound names"
+    pins_layer: str = "Open issues (pins)"
+    legend_pins: str = "Open issues, by status"
+    category: str = "Category"
+    status: str = "Status"
+    days: str = "Days open"
 
 
 def issue_classes(
@@ -604,13 +612,6 @@ def _legend_html(
     return "".join(parts)
 
 
-_LABEL_HTML = (
-    '<div style="transform:translate(-50%,-50%);white-space:nowrap;font:600 12px sans-serif;'
-    'color:#6B4E00;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff;pointer-events:none">'
-    "{text}</div>"
-)
-
-
 def _heat_classes(counts: pd.Series) -> np.ndarray:
     top = max(float(counts.max()), 1.0)
     steps = np.ceil(counts.to_numpy(dtype=float) / top * len(HEAT_COLORS)).astype(int) - 1
@@ -623,6 +624,7 @@ def issue_map(
     *,
     colour_by: ColourBy | str = ColourBy.OPEN,
     heat: gpd.GeoDataFrame | None = None,
+    pins: gpd.GeoDataFrame | None = None,
     labels: IssueMapLabels | None = None,
 ) -> folium.Map:
     """The issue map of a community: buildings coloured by their issues, compounds outlined.
@@ -630,8 +632,10 @@ def issue_map(
     Layers, bottom to top: compounds (dashed outline, hover tooltip with the name), the heat
     cells if given (not clickable, so clicks reach what lies beneath), buildings (fill by
     :func:`issue_classes`, tooltip with name, open and overdue counts, CSS class
-    :data:`BUILDING_CLASS`), and compound names as plain labels. A legend box and a layer
-    control (to switch the heat and the names off) sit on the map. Everything shown is
+    :data:`BUILDING_CLASS`), a pin per open issue if `pins` are given (coloured by status,
+    :mod:`mapgov.issuepins`), and compound names placed without overlap
+    (:class:`mapgov.maplabels.MapLabels`, larger compounds first). A legend box and a layer
+    control (to switch the heat, the pins and the names off) sit on the map. Everything shown is
     HTML-escaped here: names come from data files and people's typing.
 
     Parameters
@@ -645,6 +649,8 @@ def issue_map(
         Open count or overdue share (:class:`ColourBy`).
     heat
         Issue cells, EPSG:4326 polygons with a ``count`` column, or ``None`` for no heat layer.
+    pins
+        :func:`mapgov.issuepins.open_issue_pins`, or ``None`` for no pins.
     labels
         Translated texts; English if ``None``.
 
@@ -652,7 +658,8 @@ def issue_map(
     -------
     folium.Map
         Built on :func:`base_map` (local Leaflet only), fitted to the compounds (or the
-        buildings). It holds no lambdas, so it can be pickled (and cached).
+        buildings) as tightly as the legend allows (:class:`mapgov.maplabels.FitClear`).
+        It holds no lambdas, so it can be pickled (and cached).
 
     Raises
     ------
@@ -668,7 +675,7 @@ def issue_map(
         msg = "the issue map needs at least one compound or building"
         raise ValidationError(msg)
     west, south, east, north = (float(v) for v in extent.total_bounds)
-    fmap = base_map(bounds=(west, south, east, north))
+    fmap = base_map(center=((west + east) / 2, (south + north) / 2))
     esc = html.escape
     if not compound_data.empty:
         compound_data["label"] = _escaped(compound_data["label"])
@@ -705,16 +712,30 @@ def issue_map(
             ),
             className=BUILDING_CLASS,
         ).add_to(fmap)
+    legend = _legend_html(colour_by, labels, heat_range)
+    if pins is not None and not pins.empty:
+        issuepins.pin_layer(
+            pins,
+            name=labels.pins_layer,
+            category=labels.category,
+            status=labels.status,
+            days=labels.days,
+        ).add_to(fmap)
+        names = dict(zip(pins["status"], pins["status_text"], strict=True))
+        legend = legend[: -len("</div>")] + issuepins.pin_legend_html(labels.legend_pins, names)
     if not compound_data.empty:
-        names = folium.FeatureGroup(name=esc(labels.names_layer))
         points = shapely.point_on_surface(compound_data.geometry.to_numpy())
-        for point, text in zip(points, compound_data["label"], strict=True):  # escaped above
-            icon = folium.DivIcon(html=_LABEL_HTML.format(text=text), icon_size=(0, 0))
-            folium.Marker((point.y, point.x), icon=icon, interactive=False, keyboard=False).add_to(
-                names
-            )
-        names.add_to(fmap)
-    MapLegend(_legend_html(colour_by, labels, heat_range)).add_to(fmap)
+        area = shapely.area(compound_data.geometry.to_numpy())  # in degrees²: an order only
+        MapLabels(
+            shapely.get_x(points),
+            shapely.get_y(points),
+            [str(v) for v in compounds["label"].fillna("")],
+            list(area),
+            name=esc(labels.names_layer),
+        ).add_to(fmap)
+    MapLegend(legend).add_to(fmap)
+    # after the legend: the fit keeps it off the compounds (or buildings)
+    FitClear((west, south, east, north), extent.geometry.bounds.to_numpy()).add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap
 
@@ -1143,62 +1164,3 @@ __all__ += [
     "life_circle_legend_rows",
     "life_circle_map",
 ]
-
-
-# -- the data page: a layer before it lands ---------------------------------------------------
-PREVIEW_COLOR: Final = "#1F5FA8"
-PROBLEM_COLOR: Final = "#D4380D"
-PREVIEW_MAX_FEATURES: Final = 20_000
-
-
-def _preview_style(feature: dict[str, Any]) -> dict[str, Any]:
-    colour = PROBLEM_COLOR if feature["properties"]["bad"] else PREVIEW_COLOR
-    return {"color": colour, "weight": 1.5, "fillColor": colour, "fillOpacity": 0.25}
-
-
-def preview_map(
-    frame: gpd.GeoDataFrame,
-    *,
-    label: str | None = None,
-    bad_rows: Sequence[int] = (),
-    first_row: int = 1,
-    tooltip_alias: str = "",
-) -> folium.Map:
-    """An imported layer as it would be stored, rows with problems in red.
-
-    Parameters
-    ----------
-    frame
-        The prepared layer (EPSG:4326); at most :data:`PREVIEW_MAX_FEATURES` rows are drawn.
-    label
-        Column shown on hover (escaped: it is the file's text).
-    bad_rows
-        Row numbers (as the problems name them) to draw in :data:`PROBLEM_COLOR`.
-    first_row
-        Row number of the frame's first row.
-    """
-    shown = frame.iloc[:PREVIEW_MAX_FEATURES]
-    shown = shown[shown.geometry.notna() & ~shown.geometry.is_empty]
-    rows = np.arange(len(frame))[: len(shown)] + first_row
-    data = _light_copy(shown, [label] if label else [])
-    data["bad"] = np.isin(rows, np.asarray(list(bad_rows), dtype=int)) if len(rows) else []
-    data["row"] = rows
-    fields = ["row"]
-    aliases = ["#"]
-    if label:
-        data[label] = _escaped(data[label])
-        fields.append(label)
-        aliases.append(tooltip_alias or label)
-    bounds = tuple(shown.total_bounds) if len(shown) else None
-    fmap = base_map(bounds=bounds)  # type: ignore[arg-type]
-    folium.GeoJson(
-        data,
-        name="preview",
-        style_function=_preview_style,
-        marker=folium.CircleMarker(radius=4, weight=1, fill=True, fill_opacity=0.8),
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
-    ).add_to(fmap)
-    return fmap
-
-
-__all__ += ["PREVIEW_COLOR", "PROBLEM_COLOR", "MapLegend", "preview_map"]

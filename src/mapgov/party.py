@@ -18,7 +18,6 @@ when those records changed since (optimistic locking, :mod:`mapgov.store.locks`)
 from __future__ import annotations
 
 import datetime as dt
-import html
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -39,7 +38,6 @@ __all__ = [
     "THREE_NOS_TEXTS",
     "GovFrames",
     "assign_zone",
-    "community_summary_html",
     "coverage_figures",
     "form_version",
     "gap_lists",
@@ -302,73 +300,6 @@ def three_nos_text(row: pd.Series, labels: dict[str, str] | None = None) -> str:
     if unknown >= int(row["compounds"]):
         return texts["three_nos_unknown"].format(n=f"{unknown:,}")
     return texts["three_nos_partly"].format(k=f"{known:,}", n=f"{unknown:,}")
-
-
-def community_summary_html(
-    frames: GovFrames, community_id: str, *, title: str, labels: dict[str, str], today: dt.date
-) -> str:
-    """A one-page printable summary of a community's coverage and gaps (A4, escaped HTML).
-
-    Parameters
-    ----------
-    labels
-        Translated labels for the figure and gap names (keys of :func:`coverage_figures`
-        columns and of :data:`GAPS`, plus "compound", "building", "residents", "date").
-    """
-    figs = coverage_figures(frames)
-    row = figs[figs["community_id"] == community_id]
-    if row.empty:
-        msg = f"no community {community_id!r}"
-        raise ValidationError(msg)
-    r = row.iloc[0]
-    gaps = gap_lists(frames, community_id=community_id)
-    e = html.escape
-    lines = [
-        "<!doctype html><html><head><meta charset='utf-8'>",
-        f"<title>{e(title)}</title><style>@page{{size:A4;margin:14mm}}"
-        "body{font-family:'Noto Sans CJK SC','Microsoft YaHei',sans-serif;font-size:11pt}"
-        "h1{font-size:16pt;margin:0 0 4pt}table{border-collapse:collapse;width:100%;"
-        "margin:4pt 0 10pt}td,th{border:1px solid #999;padding:2pt 5pt;text-align:left}"
-        "th{background:#eee}.n{text-align:right}</style></head><body>",
-        f"<h1>{e(title)}</h1><p>{e(labels.get('date', 'date'))}: {today.isoformat()}</p>",
-        "<table>",
-    ]
-    for key in ("share_branch", "share_group", "share_head", "share_zone"):
-        value = r[key]
-        text = "—" if pd.isna(value) else f"{value:.0%}"
-        lines.append(f"<tr><th>{e(labels.get(key, key))}</th><td class='n'>{text}</td></tr>")
-    for key in ("members_per_100_households",):
-        value = r[key]
-        text = "—" if pd.isna(value) else f"{value:.1f}"
-        lines.append(f"<tr><th>{e(labels.get(key, key))}</th><td class='n'>{text}</td></tr>")
-    three_nos = three_nos_text(r, labels)
-    for key in ("red_property", "three_nos", "joint_mechanism"):
-        value = three_nos if key == "three_nos" else f"{int(r[key])}"
-        lines.append(f"<tr><th>{e(labels.get(key, key))}</th><td class='n'>{e(value)}</td></tr>")
-    lines.append("</table>")
-    for gap in GAPS:
-        frame = gaps[gap]
-        count = three_nos if gap == "three_nos" else f"{len(frame)}"
-        lines.append(f"<h2>{e(labels.get(gap, gap))} ({e(count)})</h2>")
-        if frame.empty:
-            continue
-        lines.append("<table><tr>")
-        is_compound = "compound_id" in frame.columns
-        heads = [labels.get("compound", "compound")]
-        if not is_compound:
-            heads.append(labels.get("building", "building"))
-        heads.append(labels.get("residents", "residents"))
-        lines.append("".join(f"<th>{e(h)}</th>" for h in heads) + "</tr>")
-        for item in frame.head(40).itertuples(index=False):
-            cells = [item.name] if is_compound else [item.compound_name, item.name]
-            lines.append(
-                "<tr>"
-                + "".join(f"<td>{e(str(c))}</td>" for c in cells)
-                + f"<td class='n'>{int(item.residents)}</td></tr>"
-            )
-        lines.append("</table>")
-    lines.append("</body></html>")
-    return "\n".join(lines)
 
 
 # -- edits ------------------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import math
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Final
@@ -37,6 +36,7 @@ from mapgov import issues, party
 from mapgov.crs import local_metric
 from mapgov.errors import ValidationError
 from mapgov.layers import MapLegend, base_map
+from mapgov.maplabels import FitClear, MapLabels
 from mapgov.model import PropertyMode, Star
 from mapgov.places import display_name
 from mapgov.privacy import mask_frame, mask_row
@@ -49,9 +49,6 @@ __all__ = [
     "COMPOUND_COLORS",
     "DEFAULT_LABELS",
     "GAP_COLOR",
-    "LEGEND_HEIGHT_PX",
-    "LEGEND_WIDTH_PX",
-    "MAP_ASPECT",
     "ZONE_BUFFER_M",
     "ZONE_CLASS",
     "ZONE_CLOSE_M",
@@ -148,11 +145,6 @@ COMPOUND_CLASS: Final = "mapgov-party-compound"
 BUILDING_CLASS: Final = "mapgov-party-building"
 ZONE_CLASS: Final = "mapgov-party-zone"
 """CSS classes of the map's polygons (browser tests find them by these)."""
-LEGEND_WIDTH_PX: Final = 200
-LEGEND_HEIGHT_PX: Final = 180
-"""Room kept free for the legend (bottom right) when fitting the view: see ``_legend_room``."""
-MAP_ASPECT: Final = 1.15
-"""Width / height of the map on the page (about 690 × 600 px beside the card)."""
 _SELECTION_COLOR: Final = "#1F4E9E"
 _COORD_DECIMALS: Final = 6
 _FILL: Final = "_fill"
@@ -497,13 +489,6 @@ def _legend_html(
     return "".join(parts)
 
 
-_NAME_HTML = (
-    '<div style="transform:translate(-50%,-50%);white-space:nowrap;font:600 12px sans-serif;'
-    'color:#3B2F0B;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff;pointer-events:none">'
-    "{text}</div>"
-)
-
-
 # -- the map -------------------------------------------------------------------------------
 def _compound_tooltips(compounds: gpd.GeoDataFrame, labels: Mapping[str, str]) -> dict[str, Any]:
     """Escaped tooltip columns of the compounds."""
@@ -562,31 +547,15 @@ def _building_tooltips(
     }
 
 
-def _legend_room(bounds: tuple[float, float, float, float]) -> tuple[int, int]:
-    """Padding (x, y) that keeps the legend's corner free when fitting `bounds`.
-
-    Room is taken where the map has some to spare: below a place wider than the map's
-    shape (:data:`MAP_ASPECT`), beside one that is taller.
-    """
-    min_lon, min_lat, max_lon, max_lat = bounds
-
-    def merc_y(lat: float) -> float:
-        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
-
-    height = max(merc_y(max_lat) - merc_y(min_lat), 1e-12)
-    aspect = math.radians(max_lon - min_lon) / height
-    return (0, LEGEND_HEIGHT_PX) if aspect > MAP_ASPECT else (LEGEND_WIDTH_PX, 0)
-
-
 def _add_names(fmap: folium.Map, compounds: gpd.GeoDataFrame, name: str) -> None:
-    group = folium.FeatureGroup(name=name)
     points = shapely.point_on_surface(compounds.geometry.to_numpy())
-    for point, text in zip(points, compounds["name"], strict=True):
-        icon = folium.DivIcon(html=_NAME_HTML.format(text=_esc(text)), icon_size=(0, 0))
-        folium.Marker((point.y, point.x), icon=icon, interactive=False, keyboard=False).add_to(
-            group
-        )
-    group.add_to(fmap)
+    MapLabels(
+        shapely.get_x(points),
+        shapely.get_y(points),
+        list(compounds["name"]),
+        list(compounds["households"]) if "households" in compounds else [0] * len(compounds),
+        name=name,
+    ).add_to(fmap)
 
 
 def party_map(
@@ -641,14 +610,6 @@ def party_map(
     esc = html.escape
     min_lon, min_lat, max_lon, max_lat = (float(v) for v in compounds.total_bounds)
     fmap = base_map(center=((min_lon + max_lon) / 2, (min_lat + max_lat) / 2))
-    # One fit that keeps the legend's corner free, so that no compound hides under it, and
-    # not animated: an animated fit is cut short when streamlit-folium sizes the frame.
-    fit = folium.FitBounds(
-        [[min_lat, min_lon], [max_lat, max_lon]],
-        padding_bottom_right=_legend_room((min_lon, min_lat, max_lon, max_lat)),
-    )
-    fit.options["animate"] = False
-    fmap.add_child(fit)
     comp = _light(compounds, _compound_tooltips(compounds, labels))
     palette = COMPOUND_COLORS[compound_layer]
     comp[_FILL] = [palette[c] for c in compound_classes(compounds, compound_layer)]
@@ -714,6 +675,10 @@ def party_map(
     _add_names(fmap, compounds, esc(_label(labels, "names_layer")))
     legend = _legend_html(compound_layer, building_layer, labels)
     MapLegend(legend, name="MapgovPartyLegend").add_to(fmap)
+    # after the legend: the fit measures it, and keeps it off the compounds
+    FitClear((min_lon, min_lat, max_lon, max_lat), compounds.geometry.bounds.to_numpy()).add_to(
+        fmap
+    )
     folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap
 

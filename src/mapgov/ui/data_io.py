@@ -22,7 +22,7 @@ from typing import Final, TypeVar
 import pandas as pd
 import streamlit as st
 
-from mapgov import clock, dataio, layers
+from mapgov import clock, dataio, previewmap
 from mapgov.errors import MapgovError
 from mapgov.i18n import error_text, t
 from mapgov.importers import guess_mapping, list_layers, read_layer, read_table
@@ -273,7 +273,7 @@ def _layer_report(ctx: DataView, plan: LayerPlan) -> None:
         bad = [p.row for p in errors if p.row is not None]
         first = 2 if Path(plan.path).suffix.lower() in (".csv", ".txt", ".xlsx") else 1
         label = "name" if "name" in plan.layer.columns else None
-        fmap = layers.preview_map(
+        fmap = previewmap.preview_map(
             plan.layer, label=label, bad_rows=bad, first_row=first,
             tooltip_alias=t("data_page.field.name", lang),
         )  # fmt: skip
@@ -424,7 +424,7 @@ def osm_section(ctx: DataView) -> None:
         cell.metric(t(f"data_page.osm_count.{name}", lang), f"{counts.get(name, 0):,}")
     compounds = tables.get("compound")
     if compounds is not None and len(compounds):
-        fmap = layers.preview_map(
+        fmap = previewmap.preview_map(
             compounds, label="name" if "name" in compounds.columns else None,
             tooltip_alias=t("data_page.field.name", lang),
         )  # fmt: skip

@@ -39,7 +39,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapgov import clock, exports, issues, layers, ledger
+from mapgov import clock, exports, issuepins, issues, layers, ledger
 from mapgov.errors import MapgovError
 from mapgov.i18n import catalogue, coded_note, error_text, label, t, value_label
 from mapgov.model import (
@@ -270,11 +270,13 @@ def _map(
     cells = None
     if heat:
         cells = issues.heat_cells(store, community_id, cell_m=HEAT_CELL_M, **filters.kwargs())
+    pins = issuepins.open_issue_pins(store, community_id, today=day, lang=lang, **filters.kwargs())
     return layers.issue_map(
         shown,
         compounds.assign(label=compounds["name"]),
         colour_by=colour_by,
         heat=cells,
+        pins=pins,
         labels=issue_map_labels(lang),
     )
 

@@ -37,7 +37,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapgov import clock, exports, issues, party
+from mapgov import clock, exports, issues, party, partyprint
 from mapgov import partymap as pm
 from mapgov.i18n import catalogue, label, t
 from mapgov.model import PropertyMode, Star
@@ -823,6 +823,7 @@ def _summary_labels(lang: str) -> dict[str, str]:
         labels[gap] = t(f"party_page.summary.{gap}", lang)
     for key in ("compound", "building", "residents", "date"):
         labels[key] = t(f"party_page.summary.{key}", lang)
+    labels["more"] = t("party_page.summary.more", lang, shown="{shown}", more="{more}")
     return labels
 
 
@@ -838,7 +839,7 @@ def _summary(
     day: dt.date,
 ) -> str:
     frames = _frames(path, version, street_id)
-    return party.community_summary_html(
+    return partyprint.community_summary_html(
         frames, community_id, title=title, labels=_summary_labels(lang), today=day
     )
 
