@@ -54,10 +54,11 @@ $(DB): | $(STAMP)
 demo: $(STAMP)  ## rebuild the demo street
 	$(BIN)/mapgov demo --db $(DB)
 
-lint check: $(STAMP)  ## ruff (lint and format) and mypy, at the versions pinned in pyproject.toml
+lint check: $(STAMP)  ## ruff, mypy and the import contract (lint-imports), at the versions pinned in pyproject.toml
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check src tests bench app.py app_pages
 	$(BIN)/mypy src
+	$(BIN)/lint-imports
 
 # The README's picture of the wall screen, taken by the browser test that checks the kiosk
 # screen (the suite itself writes only temporary files).

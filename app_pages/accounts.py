@@ -3,7 +3,7 @@
 import streamlit as st
 
 from mapgov import ui
-from mapgov.i18n import t
+from mapgov.core.i18n import t
 from mapgov.ui import accounts
 
 view = ui.current_view()

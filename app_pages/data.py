@@ -3,8 +3,8 @@
 import streamlit as st
 
 from mapgov import ui
-from mapgov.i18n import t
-from mapgov.ui import data_io
+from mapgov.core.i18n import t
+from mapgov.ui import data as data_io
 
 view = ui.current_view()
 ui.page_header(view, "data")

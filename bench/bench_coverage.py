@@ -10,30 +10,32 @@ Usage::
 walking graph from the ``road`` table, snap every building (through its own compound) and
 every facility onto it, find each building's walking distance to the nearest facility of each
 kind, mark it covered against the GB 50180-2018 thresholds and aggregate by community
-(:func:`mapgov.coverage.summarize`). Reading the tables from SQLite is the same for both paths
-and is timed on its own.
+(:func:`mapgov.domain.lifecircle.coverage.summarize`). Reading the tables from SQLite is the same
+for both paths and is timed on its own.
 
 The two paths share everything but the shortest paths (graph, snapping and aggregation are the
 same code, so making them faster makes both paths faster):
 
-- **scipy** (the engine): :func:`mapgov.network.multi_source_distances`, one
+- **scipy** (the engine): :func:`mapgov.domain.lifecircle.network.multi_source_distances`, one
   ``scipy.sparse.csgraph.dijkstra`` pass per kind over the network's core (the dead-end trees
   hanging off it are answered exactly in two array passes; the split is made once per graph,
   at the first kind, and timed there).
   Each building's distance is the way through an end of its road piece or, where a facility
-  entered by the same piece, straight along it (:meth:`mapgov.network.Snapped.distances`).
-- **networkx**: :func:`mapgov.network.nx_place_distances`, networkx's
+  entered by the same piece, straight along it
+  (:meth:`mapgov.domain.lifecircle.network.Snapped.distances`).
+- **networkx**: :func:`mapgov.domain.lifecircle.network.nx_place_distances`, networkx's
   ``multi_source_dijkstra_path_length``, one pass per kind, on one ``nx.Graph`` in which every
   building and facility is a node of its own on its road piece, cut where they meet it
-  (:func:`mapgov.network.nx_place_graph`, timed with the graph stage) and shared by the nine
-  passes: the plain reading of a walk, worked out independently of the engine's arithmetic,
-  and the best plain networkx can do.
+  (:func:`mapgov.domain.lifecircle.network.nx_place_graph`, timed with the graph stage) and shared
+  by the nine passes: the plain reading of a walk, worked out independently of the engine's
+  arithmetic, and the best plain networkx can do.
 
-Both searches stop at the largest threshold, as :func:`mapgov.coverage.coverage_table` does.
-The two paths take turns, ``--repeat`` runs each; every stage time is the fastest of its
-runs. The answers are compared for every building and kind: reached by both or by neither,
-the largest absolute difference in metres, and the same covered flag. Without ``--db`` (or
-with ``--scale``) a demo is built into a temporary directory by ``python -m mapgov demo
+Both searches stop at the largest threshold, as
+:func:`mapgov.domain.lifecircle.coverage.coverage_table` does. The two paths take turns,
+``--repeat`` runs each; every stage time is the fastest of its runs. The answers are compared for
+every building and kind: reached by both or by neither, the largest absolute difference in metres,
+and the same covered flag. Without ``--db`` (or with ``--scale``) a demo is built into a temporary
+directory by ``python -m mapgov demo
 --seed 42``.
 
 Prints the machine, its load average, a Markdown table of the totals and one of the stages,
@@ -56,13 +58,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
-import networkx  # noqa: F401 (imported up front: the lazy import in mapgov.network is not the question)
+import networkx  # noqa: F401 (imported up front: the lazy import in mapgov.domain.lifecircle.network is not the question)
 import numpy as np
 import pandas as pd
 from bench_demo import machine
 
-from mapgov import coverage
-from mapgov.network import (
+from mapgov.domain.lifecircle import coverage
+from mapgov.domain.lifecircle.network import (
     Snapped,
     multi_source_distances,
     nx_place_distances,

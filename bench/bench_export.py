@@ -5,7 +5,7 @@ Usage::
     .venv/bin/python bench/bench_export.py [--db DB] [--rows N] [--repeat R]
 
 The issue table of the database (default: the demo at data/mapgov.sqlite) is repeated up to
-N rows (default 100,000), as the data page exports it (:func:`mapgov.exports.frame_bytes`).
+N rows (default 100,000), as the data page exports it (:func:`mapgov.io.exports.frame_bytes`).
 Baseline: the same cells through ``DataFrame.to_excel`` with openpyxl, which mapgov used
 before. Prints the best of R runs of each, its ratio to the baseline and the bytes written.
 """
@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from mapgov import exports
+from mapgov.io import exports
 from mapgov.store import open_store
 
 

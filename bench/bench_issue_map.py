@@ -13,10 +13,11 @@ argument naming a file that does not exist yet builds it there and keeps it).
 What is measured, in community S001-C1 as its staff member S001-C1-staff1 sees it:
 
 click → panel, queries
-    :meth:`mapgov.issues.BuildingLocator.locate` of a point inside the building, then
-    :func:`~mapgov.issues.building_profile`, :func:`~mapgov.issues.building_issues` and
-    :func:`~mapgov.issues.issue_timeline` of its first issue: everything the panel reads, with
-    no cache. Median and 90th percentile over buildings sampled with a fixed seed.
+    :meth:`mapgov.domain.issues.BuildingLocator.locate` of a point inside the building, then
+    :func:`~mapgov.domain.issues.building_profile`, :func:`~mapgov.domain.issues.building_issues`
+    and
+    :func:`~mapgov.domain.issues.issue_timeline` of its first issue: everything the panel reads,
+    with no cache. Median and 90th percentile over buildings sampled with a fixed seed.
 click → panel, page rerun
     One script run of the whole ``/issues`` page under Streamlit's AppTest after a simulated
     click (the helper of ``tests/test_issue_map.py``): sidebar, map (cached), panel. Caches are
@@ -49,10 +50,11 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for the click helper in tests/test_issue_map.py
 
-from mapgov import issues, layers  # noqa: E402
-from mapgov.config import DB_ENV  # noqa: E402
+from mapgov.core.config import DB_ENV  # noqa: E402
+from mapgov.domain import issues  # noqa: E402
+from mapgov.domain.users import get_user  # noqa: E402
 from mapgov.store import Store, open_store  # noqa: E402
-from mapgov.users import get_user  # noqa: E402
+from mapgov.views import maps as layers  # noqa: E402
 
 __all__ = ["Result", "bench", "main", "map_html", "table"]
 

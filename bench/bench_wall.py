@@ -13,7 +13,7 @@ Cases: street S001 at scale 1, street S001 at scale 100 (the same street in a 10
 database), and with ``--city`` all 100 streets of scale 100 on one map. For each case:
 
 python
-    Seconds to read the map's data (:func:`mapgov.wall.map_data`, the ledger frames, compound
+    Seconds to read the map's data (:func:`mapgov.views.wall.map_data`, the ledger frames, compound
     figures, recent issues), to build the deck and its JSON, and to build the folium map of
     the same rows and render its HTML.
 payload
@@ -75,10 +75,13 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from mapgov import clock, deckmaps, kpi, wall  # noqa: E402
-from mapgov.config import DB_ENV  # noqa: E402
-from mapgov.layers import base_map  # noqa: E402
+from mapgov.core import clock  # noqa: E402
+from mapgov.core.config import DB_ENV  # noqa: E402
+from mapgov.domain import kpi  # noqa: E402
 from mapgov.store import open_store  # noqa: E402
+from mapgov.views import deck as deckmaps  # noqa: E402
+from mapgov.views import wall  # noqa: E402
+from mapgov.views.maps import base_map  # noqa: E402
 
 __all__ = ["Built", "Case", "build", "folium_map", "main", "serve"]
 

@@ -1,6 +1,6 @@
 """What the AppTest page tests share: open a page signed in, check it ran clean, click its map.
 
-Signing in is real: :func:`sign_in` starts a session with :func:`mapgov.accounts.sign_in`
+Signing in is real: :func:`sign_in` starts a session with :func:`mapgov.domain.accounts.sign_in`
 against the database the app opens and puts only its token in the session state, where the
 sign-in gate verifies it against that database on every run (nothing is bypassed).
 
@@ -17,9 +17,10 @@ from pathlib import Path
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 
-from mapgov import accounts, clock
-from mapgov.config import default_db_path
-from mapgov.model import Role
+from mapgov.core import clock
+from mapgov.core.config import default_db_path
+from mapgov.core.model import Role
+from mapgov.domain import accounts
 from mapgov.store import open_store
 from mapgov.ui.auth import SESSION_KEY
 

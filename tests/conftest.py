@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mapgov.config import DB_ENV
+from mapgov.core.config import DB_ENV
 from mapgov.demo import build_demo
 from mapgov.store import Store, open_store
 

@@ -1,4 +1,4 @@
-"""What an administrator does on the account page (mapgov.account_admin), without a page:
+"""What an administrator does on the account page (mapgov.views.accounts), without a page:
 rights checked below the page, stale forms refused, the street kept with an administrator.
 Every time is an explicit `now`."""
 
@@ -8,13 +8,13 @@ import datetime as dt
 
 import pytest
 
-from mapgov import account_admin as admin
-from mapgov import accounts, display_tokens
-from mapgov.errors import PermissionDeniedError, SignInError, StaleEditError, ValidationError
-from mapgov.i18n import error_text
-from mapgov.model import AuditKind, Role
+from mapgov.core.errors import PermissionDeniedError, SignInError, StaleEditError, ValidationError
+from mapgov.core.i18n import error_text
+from mapgov.core.model import AuditKind, Role
+from mapgov.domain import accounts, display_tokens
+from mapgov.domain.users import User
 from mapgov.store import Store
-from mapgov.users import User
+from mapgov.views import accounts as admin
 
 from .conftest import DEMO_PASSWORD
 

@@ -1,4 +1,4 @@
-"""Accounts, sign-in, sessions, display tokens and the audit log (mapgov.accounts), without a
+"""Accounts, sign-in, sessions, display tokens and the audit log (mapgov.domain.accounts), without a
 page: every time is an explicit `now`."""
 
 from __future__ import annotations
@@ -9,20 +9,21 @@ from pathlib import Path
 
 import pytest
 
-from mapgov import accounts, dataio, display_tokens
-from mapgov.config import IDLE_ENV
-from mapgov.demo import WALL_LABEL, wall_token
-from mapgov.errors import (
+from mapgov.core.config import IDLE_ENV
+from mapgov.core.errors import (
     PermissionDeniedError,
     SignInError,
     StaleEditError,
     StoreError,
     ValidationError,
 )
-from mapgov.i18n import error_text, t
-from mapgov.model import AuditKind, Role
+from mapgov.core.i18n import error_text, t
+from mapgov.core.model import AuditKind, Role
+from mapgov.demo import WALL_LABEL, wall_token
+from mapgov.domain import accounts, display_tokens
+from mapgov.domain.users import can_edit, sees_personal_data
 from mapgov.store import Store, open_store
-from mapgov.users import can_edit, sees_personal_data
+from mapgov.views import data as dataio
 
 from .conftest import DEMO_PASSWORD, SEED
 
@@ -433,7 +434,7 @@ def test_exports_never_hold_password_or_token_hashes(work_store: Store) -> None:
 def test_a_backup_keeps_the_accounts_and_a_restore_brings_them_back(
     work_store: Store, tmp_path: Path
 ) -> None:
-    from mapgov.importers import restore
+    from mapgov.io.importers import restore
 
     accounts.add_account(
         work_store, "li.na", role="admin", street_id="S001", now=NOW, actor="t", password=GOOD

@@ -10,8 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mapgov import accounts, cli, clock, display_tokens
-from mapgov.errors import SignInError
+from mapgov import cli
+from mapgov.core import clock
+from mapgov.core.errors import SignInError
+from mapgov.domain import accounts, display_tokens
 from mapgov.store import Store, open_store
 
 from .conftest import DEMO_PASSWORD

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mapgov import accounts, clock, display_tokens
-from mapgov.i18n import label, t
-from mapgov.model import AuditKind, Role
+from mapgov.core import clock
+from mapgov.core.i18n import label, t
+from mapgov.core.model import AuditKind, Role
+from mapgov.domain import accounts, display_tokens
 from mapgov.store import Store
 
 from .apptest import ok, open_page

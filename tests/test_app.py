@@ -12,17 +12,19 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import mapgov.demo
-from mapgov import accounts, clock, coverage, places
-from mapgov import lifecircle_view as lv
-from mapgov.config import DB_ENV
-from mapgov.errors import ValidationError
-from mapgov.i18n import LANGS, label, t
-from mapgov.model import Role
+from mapgov.core import clock
+from mapgov.core.config import DB_ENV
+from mapgov.core.errors import ValidationError
+from mapgov.core.i18n import LANGS, label, t
+from mapgov.core.model import Role
+from mapgov.domain import accounts, places
+from mapgov.domain.lifecircle import coverage
+from mapgov.domain.summary import place_counts
 from mapgov.store import Store, open_store
-from mapgov.summary import place_counts
 from mapgov.ui import PAGES
 from mapgov.ui.auth import SESSION_KEY
 from mapgov.ui.shell import ADMIN_PAGES
+from mapgov.views import life_circle as lv
 
 from .apptest import LEADER, ok, sign_in
 from .conftest import DEMO_PASSWORD

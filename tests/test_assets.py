@@ -15,8 +15,9 @@ import shapely
 import streamlit_folium
 from xstatic.pkg import leaflet
 
-from mapgov import assets, layers
-from mapgov.errors import ValidationError
+from mapgov.core.errors import ValidationError
+from mapgov.io import assets
+from mapgov.views import maps as layers
 
 ROOT = Path(__file__).resolve().parents[1]
 BOUNDS = (112.40, 34.60, 112.42, 34.61)
@@ -84,7 +85,7 @@ def test_streamlit_keeps_its_request_forgery_guards() -> None:
 
 def test_streamlit_takes_every_upload_the_importers_take() -> None:
     # otherwise a 300 MB layer is refused by Streamlit's own English message, not by ours
-    from mapgov.importers.read import MAX_BYTES
+    from mapgov.io.importers.read import MAX_BYTES
 
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
     assert config["server"]["maxUploadSize"] * 2**20 >= MAX_BYTES

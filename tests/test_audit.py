@@ -1,4 +1,4 @@
-"""The audit log's record of views of unmasked personal data (mapgov.audit), without a page,
+"""The audit log's record of views of unmasked personal data (mapgov.domain.audit), without a page,
 and where the pages write it (under AppTest): one entry per panel or file, never per cell,
 and none for a masked view."""
 
@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 import shapely
 
-from mapgov import audit, issues
-from mapgov.model import AuditKind
+from mapgov.core.model import AuditKind
+from mapgov.domain import audit, issues
+from mapgov.domain.users import get_user
 from mapgov.store import Store
-from mapgov.users import get_user
 
 from .apptest import click_map, ok, open_page
 
@@ -95,7 +95,7 @@ def test_the_issue_panel_logs_an_unmasked_view_once(
 
 
 def test_a_backup_download_is_logged_as_a_view_of_everything(app_db: Store) -> None:
-    from mapgov.ui import data_io
+    from mapgov.ui import data as data_io
 
     admin = get_user(app_db, "S001-admin")
     for _ in range(2):  # every file is logged

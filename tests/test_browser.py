@@ -35,9 +35,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
-from mapgov import accounts, clock
-from mapgov.config import DB_ENV
-from mapgov.i18n import t
+from mapgov.core import clock
+from mapgov.core.config import DB_ENV
+from mapgov.core.i18n import t
+from mapgov.domain import accounts
 from mapgov.store import open_store
 from mapgov.ui import PAGES
 from mapgov.ui.auth import COOKIE
@@ -153,7 +154,7 @@ def _stop(server: Server) -> None:
 def sign_in(page: Page, server: Server, login: str = LEADER) -> None:
     """Sign `login` in to `server` for real and give `page`'s browser context the cookie.
 
-    The session is started once per server and login with :func:`mapgov.accounts.sign_in`
+    The session is started once per server and login with :func:`mapgov.domain.accounts.sign_in`
     against the server's database (the demo's accounts sign in with ``DEMO_PASSWORD``).
     """
     token = server.tokens.get(login)

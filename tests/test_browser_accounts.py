@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from mapgov import accounts, cobuild, issues, party
-from mapgov.i18n import label, t
-from mapgov.layers import BUILDING_CLASS
-from mapgov.model import AuditKind, CoAction, CoEntity, EventAction, ProjectStatus, Role
-from mapgov.privacy import mask_phone
+from mapgov.core.i18n import label, t
+from mapgov.core.model import AuditKind, CoAction, CoEntity, EventAction, ProjectStatus, Role
+from mapgov.core.privacy import mask_phone
+from mapgov.domain import accounts, cobuild, issues, party
+from mapgov.domain.users import get_user
 from mapgov.store import open_store
-from mapgov.users import get_user
+from mapgov.views.maps import BUILDING_CLASS
 
 from . import test_browser as tb
 from . import test_browser_party as tbp

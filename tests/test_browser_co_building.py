@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from mapgov import cobuild
-from mapgov import cobuildmap as cm
-from mapgov.i18n import label, t
-from mapgov.model import CallbackRating, CoAction, CoEntity, ProjectStatus
+from mapgov.core.i18n import label, t
+from mapgov.core.model import CallbackRating, CoAction, CoEntity, ProjectStatus
+from mapgov.domain import cobuild
 from mapgov.store import Store, open_store
+from mapgov.views import co_building as cm
 
 from . import test_browser as tb
 from .conftest import AS_OF

@@ -18,9 +18,10 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 from shapely.geometry import Point
 
-from mapgov import accounts, clock
-from mapgov.i18n import t
-from mapgov.model import AuditKind, Role
+from mapgov.core import clock
+from mapgov.core.i18n import t
+from mapgov.core.model import AuditKind, Role
+from mapgov.domain import accounts
 from mapgov.store import open_store
 
 from . import test_browser as tb

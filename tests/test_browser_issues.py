@@ -26,12 +26,13 @@ from playwright.sync_api import (
     TimeoutError as PlaywrightTimeoutError,
 )
 
-from mapgov import issuepins, issues
-from mapgov.i18n import label, t
-from mapgov.layers import BUILDING_CLASS
-from mapgov.model import EventAction, IssueStatus
+from mapgov.core.i18n import label, t
+from mapgov.core.model import EventAction, IssueStatus
+from mapgov.domain import issues
+from mapgov.domain.users import get_user
 from mapgov.store import Store, open_store
-from mapgov.users import get_user
+from mapgov.views import issues as issuepins
+from mapgov.views.maps import BUILDING_CLASS
 
 from . import test_browser as tb
 from .conftest import AS_OF

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from mapgov import coverage
-from mapgov import lifecircle_view as lv
-from mapgov.i18n import t
-from mapgov.layers import COVERED_COLOR, LIFE_BUILDING_CLASS, UNCOVERED_COLOR
+from mapgov.core.i18n import t
+from mapgov.domain.lifecircle import coverage
 from mapgov.store import Store
+from mapgov.views import life_circle as lv
+from mapgov.views.maps import COVERED_COLOR, LIFE_BUILDING_CLASS, UNCOVERED_COLOR
 
 from . import test_browser
 from .test_browser import FOLIUM_IFRAME, VIEWPORT, Server, Visit

@@ -19,10 +19,11 @@ import pytest
 import shapely
 from playwright.sync_api import Browser, Page, expect
 
-from mapgov import maplabels, party
-from mapgov import partymap as pm
-from mapgov.i18n import t
+from mapgov.core.i18n import t
+from mapgov.domain import party
 from mapgov.store import Store, open_store
+from mapgov.views import maplabels
+from mapgov.views import party as pm
 
 from . import test_browser as tb
 from .test_browser import FOLIUM_IFRAME, VIEWPORT, Server, _require_chromium, _start, _stop

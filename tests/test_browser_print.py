@@ -1,6 +1,6 @@
 """The printable party summary printed by Chromium to A4 PDF: one page, and a cut list says so.
 
-No server: the page is the HTML the download button serves (:mod:`mapgov.partyprint`), set
+No server: the page is the HTML the download button serves (:mod:`mapgov.views.party_print`), set
 into a tab and printed with ``page.pdf(format="A4")``, as a browser's print dialog does. The
 pages of the PDF are counted from its page objects.
 """
@@ -13,10 +13,11 @@ import re
 import pytest
 from playwright.sync_api import Browser
 
-from mapgov import party, partyprint
-from mapgov.i18n import LANGS
+from mapgov.core.i18n import LANGS
+from mapgov.domain import party
 from mapgov.store import Store
 from mapgov.ui.party import _summary_labels
+from mapgov.views import party_print as partyprint
 
 from . import test_browser as tb
 

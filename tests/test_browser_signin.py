@@ -18,10 +18,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from mapgov import accounts, clock, display_tokens
+from mapgov.core import clock
+from mapgov.core.i18n import label, t
+from mapgov.core.model import AuditKind, Role
 from mapgov.demo import wall_token
-from mapgov.i18n import label, t
-from mapgov.model import AuditKind, Role
+from mapgov.domain import accounts, display_tokens
 from mapgov.store import Store, open_store
 
 from . import test_browser as tb

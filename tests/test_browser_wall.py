@@ -24,13 +24,13 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from mapgov import issues
+from mapgov.core.i18n import t
+from mapgov.core.model import Role
 from mapgov.demo import wall_token
-from mapgov.i18n import t
-from mapgov.model import Role
+from mapgov.domain import issues
+from mapgov.domain.users import User
 from mapgov.store import open_store
-from mapgov.users import User
-from mapgov.wall import TILES as FIGURES
+from mapgov.views.wall import TILES as FIGURES
 
 from .conftest import DEMO_PASSWORD, SEED
 from .test_browser import (
@@ -49,7 +49,7 @@ SCREENSHOTS_ENV = "MAPGOV_SCREENSHOTS"  # where `make screenshots` keeps docs/wa
 VIEWPORT = {"width": 1920, "height": 1080}
 UI_TIMEOUT_MS = 60_000
 CANVAS = '[data-testid="stDeckGlJsonChart"] canvas#deckgl-overlay'
-BACKGROUND = (11, 20, 38)  # mapgov.deckmaps.BACKGROUND
+BACKGROUND = (11, 20, 38)  # mapgov.views.deck.BACKGROUND
 CHROME = ("stSidebar", "stHeader", "stToolbar", "stMainMenu", "stDecoration", "stStatusWidget")
 
 

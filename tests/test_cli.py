@@ -19,10 +19,11 @@ import pytest
 
 import mapgov
 import mapgov.demo
-from mapgov import cli, clock
-from mapgov.config import DB_ENV, DEFAULT_DB, default_db_path, project_root
+from mapgov import cli
+from mapgov.core import clock
+from mapgov.core.config import DB_ENV, DEFAULT_DB, default_db_path, project_root
+from mapgov.core.errors import StoreError, ValidationError
 from mapgov.demo import wall_token
-from mapgov.errors import StoreError, ValidationError
 from mapgov.store import Store, open_store
 
 from .conftest import AS_OF, SEED
@@ -409,16 +410,16 @@ def test_errors_from_build_demo_are_one_line(
 # -- assets ------------------------------------------------------------------------------------
 @pytest.fixture
 def installed(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """Replace mapgov.assets by a recorder of the static folder it is given."""
+    """Replace mapgov.io.assets by a recorder of the static folder it is given."""
     seen: list[Path] = []
 
     def install_assets(static_dir: Path) -> list[Path]:
         seen.append(static_dir)
         return [static_dir / "leaflet" / "leaflet.js", static_dir / "leaflet" / "leaflet.css"]
 
-    module = types.ModuleType("mapgov.assets")
+    module = types.ModuleType("mapgov.io.assets")
     module.install_assets = install_assets
-    monkeypatch.setitem(sys.modules, "mapgov.assets", module)
+    monkeypatch.setitem(sys.modules, "mapgov.io.assets", module)
     return seen
 
 
@@ -531,9 +532,12 @@ def test_serve_preloads_the_computations_but_not_the_streamlit_glue() -> None:
     )
     out = json.loads(done.stdout.strip().splitlines()[-1])
     names, loaded = out["names"], set(out["loaded"])
-    assert {"mapgov.wall", "mapgov.deckmaps", "mapgov.coverage", "mapgov.store.sqlite"} <= set(
-        names
-    )
+    assert {
+        "mapgov.views.wall",
+        "mapgov.views.deck",
+        "mapgov.domain.lifecircle.coverage",
+        "mapgov.store.sqlite",
+    } <= set(names)
     assert set(names) <= loaded
     # what the glue's first run would otherwise import: folium's plugins, the emoji table
     assert {"folium.plugins", "streamlit.emojis", "geopandas", "pydeck"} <= loaded

@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mapgov import clock, cobuild, issues, party
-from mapgov.config import DB_ENV
-from mapgov.i18n import t
+from mapgov.core import clock
+from mapgov.core.config import DB_ENV
+from mapgov.core.i18n import t
+from mapgov.domain import cobuild, issues, party
+from mapgov.domain.users import get_user
 from mapgov.store import Store, open_store
-from mapgov.users import get_user
 
 from .apptest import sign_in
 from .conftest import AS_OF

@@ -1,4 +1,5 @@
-"""The co-building page: its map and tables (mapgov.cobuildmap), and /co-building under AppTest.
+"""The co-building page: its map and tables (mapgov.views.co_building), and /co-building under
+AppTest.
 
 The real clicks (pair, claim, progress, complete, rate, restart) are in
 ``tests/test_browser_co_building.py``.
@@ -12,14 +13,15 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mapgov import cobuild, layers
-from mapgov import cobuildmap as cm
-from mapgov.errors import MapgovError
-from mapgov.i18n import LANGS, catalogue, error_text, label, t
-from mapgov.model import CallbackRating, CoAction, CoEntity, NeedStatus, ProjectStatus
+from mapgov.core.errors import MapgovError
+from mapgov.core.i18n import LANGS, catalogue, error_text, label, t
+from mapgov.core.model import CallbackRating, CoAction, CoEntity, NeedStatus, ProjectStatus
+from mapgov.domain import cobuild
+from mapgov.domain.users import get_user
 from mapgov.store import Store
 from mapgov.ui import co_building as ui
-from mapgov.users import get_user
+from mapgov.views import co_building as cm
+from mapgov.views import maps as layers
 
 from .apptest import ok, open_page
 from .conftest import AS_OF

@@ -13,17 +13,15 @@ import pandas as pd
 import pytest
 import shapely
 
-from mapgov import cobuild
-from mapgov.cobuild import workflow
-from mapgov.errors import (
+from mapgov.core.errors import (
     LifecycleError,
     PermissionDeniedError,
     StaleEditError,
     StoreError,
     ValidationError,
 )
-from mapgov.i18n import error_text
-from mapgov.model import (
+from mapgov.core.i18n import error_text
+from mapgov.core.model import (
     NEED_TRANSITIONS,
     PROJECT_TRANSITIONS,
     RELATED_KINDS,
@@ -35,8 +33,10 @@ from mapgov.model import (
     ProjectStatus,
     WishStatus,
 )
+from mapgov.domain import cobuild
+from mapgov.domain.cobuild import workflow
+from mapgov.domain.users import User, get_user
 from mapgov.store import Store, open_store
-from mapgov.users import User, get_user
 
 from .conftest import AS_OF
 

@@ -11,17 +11,17 @@ import pytest
 from scipy.sparse import csgraph
 from shapely.geometry import LineString, Point, box
 
-from mapgov import coverage, siting
 from mapgov.cli import main
-from mapgov.errors import ValidationError
-from mapgov.exports import frame_bytes
-from mapgov.network import (
+from mapgov.core.errors import ValidationError
+from mapgov.domain.lifecircle import coverage, siting
+from mapgov.domain.lifecircle.network import (
     multi_source_distances,
     nx_multi_source_distances,
     nx_point_distances,
     snap,
     walk_graph,
 )
+from mapgov.io.exports import frame_bytes
 from mapgov.store import Store
 
 UTM = "EPSG:32649"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mapgov.i18n import LANGS, t
-from mapgov.importers import backup
+from mapgov.core.i18n import LANGS, t
+from mapgov.io.importers import backup
 from mapgov.store import Store
 
 from .apptest import ok, open_page

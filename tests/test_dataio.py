@@ -12,17 +12,18 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from mapgov import dataio, issues
 from mapgov.cli import main
-from mapgov.errors import DataFileError, PermissionDeniedError, ValidationError
-from mapgov.exports import frame_bytes
-from mapgov.i18n import error_text
-from mapgov.importers import restore
-from mapgov.importers.read import read_layer, read_table
-from mapgov.model import Role
-from mapgov.privacy import mask_phone
+from mapgov.core.errors import DataFileError, PermissionDeniedError, ValidationError
+from mapgov.core.i18n import error_text
+from mapgov.core.model import Role
+from mapgov.core.privacy import mask_phone
+from mapgov.domain import issues
+from mapgov.domain.users import User
+from mapgov.io.exports import frame_bytes
+from mapgov.io.importers import restore
+from mapgov.io.importers.read import read_layer, read_table
 from mapgov.store import Store, open_store
-from mapgov.users import User
+from mapgov.views import data as dataio
 
 from .handdrawn import build_two_streets
 

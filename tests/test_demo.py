@@ -14,15 +14,9 @@ import pandas as pd
 import pytest
 import shapely
 
+from mapgov.core.errors import StoreError, ValidationError
+from mapgov.core.model import ALLOWED_TRANSITIONS, FacilityKind, IssueStatus, PropertyMode, Star
 from mapgov.demo import build_demo, generate
-from mapgov.errors import StoreError, ValidationError
-from mapgov.model import (
-    ALLOWED_TRANSITIONS,
-    FacilityKind,
-    IssueStatus,
-    PropertyMode,
-    Star,
-)
 from mapgov.store import Store
 
 from .conftest import AS_OF, DEMO_PASSWORD, SEED

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from mapgov import i18n, model
-from mapgov.i18n import DEFAULT_LANG, LANGS, catalogue, enum_key, label, normalize_lang, t
-from mapgov.summary import PlaceCounts
+from mapgov.core import i18n, model
+from mapgov.core.i18n import DEFAULT_LANG, LANGS, catalogue, enum_key, label, normalize_lang, t
+from mapgov.domain.summary import PlaceCounts
 from mapgov.ui.shell import ADMIN_PAGES, PAGES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,7 +63,7 @@ def test_every_enum_value_has_a_label_in_both_languages(enum: type[StrEnum]) -> 
 def test_the_enum_list_covers_model() -> None:
     import inspect
 
-    from mapgov import model
+    from mapgov.core import model
 
     defined = {
         obj
@@ -191,9 +191,9 @@ def test_page_titles_differ_between_languages() -> None:
 
 
 def test_workflow_errors_read_in_the_users_language() -> None:
-    from mapgov.errors import LifecycleError, ValidationError
-    from mapgov.i18n import error_text
-    from mapgov.model import EventAction, IssueStatus
+    from mapgov.core.errors import LifecycleError, ValidationError
+    from mapgov.core.i18n import error_text
+    from mapgov.core.model import EventAction, IssueStatus
 
     err = LifecycleError(
         "cannot close issue #7: it is reported",

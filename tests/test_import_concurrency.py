@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from mapgov import accounts
 from mapgov.cli import main
-from mapgov.errors import StaleEditError
-from mapgov.i18n import error_text
-from mapgov.importers import backup, load, restore
-from mapgov.importers.plan import land_layer, plan_layer
-from mapgov.model import AuditKind
+from mapgov.core.errors import StaleEditError
+from mapgov.core.i18n import error_text
+from mapgov.core.model import AuditKind
+from mapgov.domain import accounts
+from mapgov.io.importers import backup, load, restore
+from mapgov.io.importers.plan import land_layer, plan_layer
 from mapgov.store import Store, open_store
 
 from .conftest import DEMO_PASSWORD
@@ -33,7 +33,7 @@ from .test_importers import _sha
 _EDITOR = """
 import sys
 from pathlib import Path
-from mapgov.errors import MapgovError
+from mapgov.core.errors import MapgovError
 from mapgov.store import open_store
 
 db, out, stop = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mapgov.cli import main
-from mapgov.errors import MapgovError
-from mapgov.importers.plan import plan_layer
+from mapgov.core.errors import MapgovError
+from mapgov.io.importers.plan import plan_layer
 from mapgov.store import Store, open_store
 
 from .layerfiles import write_layer

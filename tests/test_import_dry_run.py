@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mapgov.cli import main
-from mapgov.errors import MapgovError
-from mapgov.importers.plan import LAYER_TABLES, land_layer, plan_layer
-from mapgov.importers.validate import schema_rules
+from mapgov.core.errors import MapgovError
+from mapgov.io.importers.plan import LAYER_TABLES, land_layer, plan_layer
+from mapgov.io.importers.validate import schema_rules
 from mapgov.store import Store, open_store
 from mapgov.store import table as schema_table
 

@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mapgov.cli import main
-from mapgov.errors import DataFileError
-from mapgov.importers import read_layer, read_table
+from mapgov.core.errors import DataFileError
+from mapgov.io.importers import read_layer, read_table
 from mapgov.store import Store, open_store
 
 # Realistic names, as a street office or a Taiwanese / Hong Kong / Japanese source writes them.

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from mapgov.cli import main
-from mapgov.errors import DataFileError
-from mapgov.importers import list_layers, read_layer
-from mapgov.importers.plan import plan_layer
+from mapgov.core.errors import DataFileError
+from mapgov.io.importers import list_layers, read_layer
+from mapgov.io.importers.plan import plan_layer
 from mapgov.store import Store, open_store
 
 

@@ -12,11 +12,11 @@ import pytest
 import shapely
 
 from mapgov.cli import main
-from mapgov.errors import DataFileError
-from mapgov.importers import read as reader
-from mapgov.importers.plan import plan_layer
-from mapgov.importers.read import list_layers, read_layer
-from mapgov.importers.validate import MAX_VERTICES
+from mapgov.core.errors import DataFileError
+from mapgov.io.importers import read as reader
+from mapgov.io.importers.plan import plan_layer
+from mapgov.io.importers.read import list_layers, read_layer
+from mapgov.io.importers.validate import MAX_VERTICES
 from mapgov.store import Store
 
 from .test_importers import _sha

@@ -13,9 +13,9 @@ import pytest
 import shapely
 from shapely import affinity
 
-from mapgov.errors import DataFileError, ValidationError
-from mapgov.i18n import error_text
-from mapgov.importers.plan import land_layer, plan_layer
+from mapgov.core.errors import DataFileError, ValidationError
+from mapgov.core.i18n import error_text
+from mapgov.io.importers.plan import land_layer, plan_layer
 from mapgov.store import Store, open_store
 
 from .handdrawn import build_two_streets

@@ -20,12 +20,13 @@ import pyproj
 import pytest
 import shapely
 
-from mapgov import cli, coverage, network
-from mapgov.crs import utm_for
-from mapgov.errors import DataFileError, StoreError
-from mapgov.importers.osm import import_osm, load_tag_table, read_osm
-from mapgov.importers.partition import partition
-from mapgov.model import FacilityKind
+from mapgov import cli
+from mapgov.core.crs import utm_for
+from mapgov.core.errors import DataFileError, StoreError
+from mapgov.core.model import FacilityKind
+from mapgov.domain.lifecircle import coverage, network
+from mapgov.io.importers.osm import import_osm, load_tag_table, read_osm
+from mapgov.io.importers.partition import partition
 from mapgov.store import open_store
 
 from .apptest import sign_in
@@ -502,7 +503,7 @@ def test_every_page_works_on_the_real_extract(
     map has the extract's buildings, and the life-circle page reports coverage."""
     from streamlit.testing.v1 import AppTest
 
-    from mapgov.config import DB_ENV
+    from mapgov.core.config import DB_ENV
     from mapgov.ui.shell import PAGES
 
     db = tmp_path / "helsinki.sqlite"
@@ -548,10 +549,11 @@ def test_unknown_property_management_reads_as_unknown_not_as_none_left(
 ) -> None:
     """OSM knows no property management: no compound may be called three-nos, and the count
     of three-nos compounds is unknown, not 0 ("all covered") on the party page or the wall."""
-    from mapgov import kpi, party, wall
-    from mapgov import partymap as pm
-    from mapgov.config import DB_ENV
-    from mapgov.i18n import catalogue, t
+    from mapgov.core.config import DB_ENV
+    from mapgov.core.i18n import catalogue, t
+    from mapgov.domain import kpi, party
+    from mapgov.views import party as pm
+    from mapgov.views import wall
 
     from .apptest import ok, open_page
 

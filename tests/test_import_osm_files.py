@@ -12,7 +12,7 @@ import osmium
 import pytest
 
 from mapgov.cli import main
-from mapgov.importers.osm import import_osm, read_osm
+from mapgov.io.importers.osm import import_osm, read_osm
 
 from .test_import_osm import _helsinki
 

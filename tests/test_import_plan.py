@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from shapely import affinity
 
-from mapgov.errors import ValidationError
-from mapgov.importers.plan import land_layer, plan_layer
+from mapgov.core.errors import ValidationError
+from mapgov.io.importers.plan import land_layer, plan_layer
 from mapgov.store import Store
 
 from .test_importers import _sha

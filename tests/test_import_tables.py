@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mapgov.errors import DataFileError, ValidationError
-from mapgov.importers import guess_mapping, read_table
-from mapgov.importers.tables import BuildingMatcher, TablePlan, land_table, plan_table
+from mapgov.core.errors import DataFileError, ValidationError
+from mapgov.io.importers import guess_mapping, read_table
+from mapgov.io.importers.tables import BuildingMatcher, TablePlan, land_table, plan_table
 from mapgov.store import Store
 
 from .test_importers import _sha

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon, box
 
 from mapgov.cli import main
-from mapgov.errors import DataFileError, StoreError, ValidationError
-from mapgov.i18n import error_text
-from mapgov.importers import (
+from mapgov.core.errors import DataFileError, StoreError, ValidationError
+from mapgov.core.i18n import error_text
+from mapgov.io.importers import (
     apply_mapping,
     backup,
     bd09_to_wgs84,

@@ -21,14 +21,24 @@ import shapely
 from streamlit.testing.v1 import AppTest
 from streamlit_folium import _get_map_string, generate_js_hash
 
-from mapgov import issuepins, issues, layers, maplabels
-from mapgov.errors import ValidationError
-from mapgov.i18n import label, t
-from mapgov.model import CallbackRating, EventAction, IssueCategory, IssueSource, IssueStatus, Level
+from mapgov.core.errors import ValidationError
+from mapgov.core.i18n import label, t
+from mapgov.core.model import (
+    CallbackRating,
+    EventAction,
+    IssueCategory,
+    IssueSource,
+    IssueStatus,
+    Level,
+)
+from mapgov.domain import issues
+from mapgov.domain.users import get_user
 from mapgov.store import Store
 from mapgov.ui import issues as issue_ui
 from mapgov.ui.auth import COOKIE
-from mapgov.users import get_user
+from mapgov.views import issues as issuepins
+from mapgov.views import maplabels
+from mapgov.views import maps as layers
 
 from .apptest import click_map, ok, open_page
 from .conftest import AS_OF
@@ -253,7 +263,8 @@ def test_a_real_community_map(demo_store: Store) -> None:
 
 
 def _open_issues_by_hand(store: Store, category: str | None = None) -> pd.DataFrame:
-    """The community's open issues read straight from the tables, not through mapgov.issues."""
+    """The community's open issues read straight from the tables, not through
+    mapgov.domain.issues."""
     grids = store.read("grid", where={"community_id": COMMUNITY}, columns=["grid_id"])
     comps = store.read("compound", where={"grid_id": list(grids["grid_id"])})
     found = store.read("issue", where={"compound_id": list(comps["compound_id"])})

@@ -10,17 +10,17 @@ from typing import Any
 
 import pytest
 
-from mapgov import issues as ledger
-from mapgov.errors import (
+from mapgov.core.errors import (
     LifecycleError,
     MapgovError,
     PermissionDeniedError,
     StaleEditError,
     ValidationError,
 )
-from mapgov.model import CallbackRating, EventAction, IssueStatus, Level
+from mapgov.core.model import CallbackRating, EventAction, IssueStatus, Level
+from mapgov.domain import issues as ledger
+from mapgov.domain.users import get_user
 from mapgov.store import Store, open_store
-from mapgov.users import get_user
 
 from .conftest import AS_OF
 

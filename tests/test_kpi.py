@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mapgov import kpi, wall
-from mapgov.i18n import t
+from mapgov.core.i18n import t
+from mapgov.domain import kpi
 from mapgov.store import Store
+from mapgov.views import wall
 
 from .conftest import AS_OF
 

@@ -9,11 +9,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from mapgov import issues, ledger
-from mapgov.i18n import label, t
-from mapgov.model import IssueStatus
+from mapgov.core.i18n import label, t
+from mapgov.core.model import IssueStatus
+from mapgov.domain import issues
+from mapgov.domain.users import get_user
+from mapgov.io import ledger
 from mapgov.store import Store
-from mapgov.users import get_user
 
 from .conftest import AS_OF
 

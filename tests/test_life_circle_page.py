@@ -18,17 +18,18 @@ from shapely.geometry import LineString, Point, box
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from mapgov import coverage, layers, network
-from mapgov import lifecircle_view as lv
-from mapgov.config import DB_ENV
-from mapgov.errors import ValidationError
-from mapgov.exports import frame_bytes
-from mapgov.i18n import LANGS, label, t
-from mapgov.lifecircle_view import Layers, PageState, Settings, ThresholdMode
-from mapgov.model import FacilityKind
-from mapgov.network import walk_graph
+from mapgov.core.config import DB_ENV
+from mapgov.core.errors import ValidationError
+from mapgov.core.i18n import LANGS, label, t
+from mapgov.core.model import FacilityKind
+from mapgov.domain.lifecircle import coverage, network
+from mapgov.domain.lifecircle.network import walk_graph
+from mapgov.io.exports import frame_bytes
 from mapgov.store import Store
 from mapgov.ui.life_circle import KEY
+from mapgov.views import life_circle as lv
+from mapgov.views import maps as layers
+from mapgov.views.life_circle import Layers, PageState, Settings, ThresholdMode
 
 from .apptest import ok, sign_in
 from .handdrawn import build_two_streets

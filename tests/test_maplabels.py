@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from mapgov import maplabels, party
-from mapgov import partymap as pm
+from mapgov.domain import party
 from mapgov.store import Store
+from mapgov.views import maplabels
+from mapgov.views import party as pm
 
 
 def _meet(a: np.ndarray, b: np.ndarray) -> bool:

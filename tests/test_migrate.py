@@ -18,10 +18,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mapgov import cli, display_tokens
-from mapgov.errors import StaleEditError, StoreError
-from mapgov.i18n import t
-from mapgov.model import SCHEMA_VERSION
+from mapgov import cli
+from mapgov.core.errors import StaleEditError, StoreError
+from mapgov.core.i18n import t
+from mapgov.core.model import SCHEMA_VERSION
+from mapgov.domain import display_tokens
 from mapgov.store import open_store
 from mapgov.store.migrate import migrate, schema_version_of
 from mapgov.store.sqlite import database_problems
@@ -187,7 +188,7 @@ def test_the_app_upgrades_an_old_database_at_its_start(
 ) -> None:
     from streamlit.testing.v1 import AppTest
 
-    from mapgov.config import DB_ENV
+    from mapgov.core.config import DB_ENV
 
     old = _as_schema_two(demo_db, tmp_path / "app.sqlite")
     monkeypatch.setenv(DB_ENV, str(old))

@@ -18,9 +18,9 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from shapely.geometry import LineString, MultiLineString, Point, Polygon
 
-from mapgov import network
-from mapgov.errors import ValidationError
-from mapgov.network import Snapped, multi_source_distances, snap, walk_graph
+from mapgov.core.errors import ValidationError
+from mapgov.domain.lifecircle import network
+from mapgov.domain.lifecircle.network import Snapped, multi_source_distances, snap, walk_graph
 
 UTM = "EPSG:32649"
 

@@ -10,10 +10,11 @@ from typing import Any, Final
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mapgov import accounts, cli, oidc
-from mapgov.errors import SignInError, ValidationError
-from mapgov.i18n import error_text, t
-from mapgov.model import AuditKind
+from mapgov import cli
+from mapgov.core.errors import SignInError, ValidationError
+from mapgov.core.i18n import error_text, t
+from mapgov.core.model import AuditKind
+from mapgov.domain import accounts, oidc
 from mapgov.store import Store
 
 NOW: Final = dt.datetime(2026, 11, 16, 9, 0)

@@ -13,11 +13,12 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from mapgov import party, partyprint
-from mapgov.errors import PermissionDeniedError, ValidationError
-from mapgov.model import Star
+from mapgov.core.errors import PermissionDeniedError, ValidationError
+from mapgov.core.model import Star
+from mapgov.domain import party
+from mapgov.domain.users import User, get_user
 from mapgov.store import FormVersion, Store, open_store
-from mapgov.users import User, get_user
+from mapgov.views import party_print as partyprint
 
 NOW = dt.datetime(2026, 11, 16, 10, 0)
 

@@ -20,15 +20,16 @@ import shapely
 from streamlit.testing.v1 import AppTest
 from streamlit_folium import _get_map_string, generate_js_hash
 
-from mapgov import layers, party
-from mapgov import partymap as pm
-from mapgov.errors import ValidationError
-from mapgov.i18n import LANGS, catalogue, label, t
-from mapgov.model import PropertyMode, Star
-from mapgov.privacy import mask_name
+from mapgov.core.errors import ValidationError
+from mapgov.core.i18n import LANGS, catalogue, label, t
+from mapgov.core.model import PropertyMode, Star
+from mapgov.core.privacy import mask_name
+from mapgov.domain import party
+from mapgov.domain.users import get_user
 from mapgov.store import Store
 from mapgov.ui import party as party_ui
-from mapgov.users import get_user
+from mapgov.views import maps as layers
+from mapgov.views import party as pm
 
 from .apptest import click_map, ok, open_page
 

@@ -6,11 +6,12 @@ from typing import Any, Final
 
 import pytest
 
-from mapgov import dataio, issues, party
-from mapgov import partymap as pm
-from mapgov.privacy import mask_name, mask_phone
+from mapgov.core.privacy import mask_name, mask_phone
+from mapgov.domain import issues, party
+from mapgov.domain.users import can_edit, get_user, sees_personal_data
 from mapgov.store import Store
-from mapgov.users import can_edit, get_user, sees_personal_data
+from mapgov.views import data as dataio
+from mapgov.views import party as pm
 
 from .conftest import AS_OF
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from mapgov.errors import DataFileError
-from mapgov.i18n import error_text
-from mapgov.importers import backup, restore
+from mapgov.core.errors import DataFileError
+from mapgov.core.i18n import error_text
+from mapgov.io.importers import backup, restore
 from mapgov.store import Store, open_store
 
 from .test_importers import _sha

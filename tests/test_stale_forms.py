@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from mapgov import cobuild, party
-from mapgov.errors import StaleEditError
-from mapgov.i18n import error_text
+from mapgov.core.errors import StaleEditError
+from mapgov.core.i18n import error_text
+from mapgov.domain import cobuild, party
+from mapgov.domain.users import User, get_user
 from mapgov.store import Store
-from mapgov.users import User, get_user
 
 NOW = dt.datetime(2026, 11, 16, 10, 0)
 LATER = dt.datetime(2026, 11, 16, 10, 5)

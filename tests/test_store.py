@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from mapgov.errors import StoreError
-from mapgov.model import SCHEMA_VERSION
+from mapgov.core.errors import StoreError
+from mapgov.core.model import SCHEMA_VERSION
 from mapgov.store import Store, open_store, write_database
 
 

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from mapgov.cli import main
-from mapgov.errors import StoreError
-from mapgov.i18n import error_text
-from mapgov.importers import backup, load
+from mapgov.core.errors import StoreError
+from mapgov.core.i18n import error_text
+from mapgov.io.importers import backup, load
 from mapgov.store import Store, open_store
 from mapgov.store import sqlite as backend
 

@@ -15,12 +15,13 @@ from typing import Any, Final
 
 import pytest
 
-from mapgov import account_admin, cobuild, display_tokens, issues, party
-from mapgov.errors import PermissionDeniedError, ValidationError
-from mapgov.model import Role
-from mapgov.privacy import mask_name, mask_phone
+from mapgov.core.errors import PermissionDeniedError, ValidationError
+from mapgov.core.model import Role
+from mapgov.core.privacy import mask_name, mask_phone
+from mapgov.domain import cobuild, display_tokens, issues, party
+from mapgov.domain.users import User
 from mapgov.store import Store, open_store
-from mapgov.users import User
+from mapgov.views import accounts as account_admin
 
 from .handdrawn import build_two_streets
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mapgov import places
-from mapgov.errors import ValidationError
+from mapgov.core.errors import ValidationError
+from mapgov.domain import places
+from mapgov.domain.summary import PlaceCounts, place_counts
 from mapgov.store import Store, open_store
-from mapgov.summary import PlaceCounts, place_counts
 
 from .handdrawn import EXPECTED, build_two_streets
 

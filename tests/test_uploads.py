@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from mapgov import dataio
-from mapgov.errors import DataFileError, MapgovError
-from mapgov.i18n import error_text
-from mapgov.importers import backup, read_table
-from mapgov.importers.osm import read_osm
-from mapgov.importers.plan import land_layer
-from mapgov.model import Role
+from mapgov.core.errors import DataFileError, MapgovError
+from mapgov.core.i18n import error_text
+from mapgov.core.model import Role
+from mapgov.domain.users import User
+from mapgov.io.importers import backup, read_table
+from mapgov.io.importers.osm import read_osm
+from mapgov.io.importers.plan import land_layer
 from mapgov.store import Store, open_store
-from mapgov.users import User
+from mapgov.views import data as dataio
 
 ADMIN = User("u-admin", "管理员", Role.ADMIN, "S001")
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mapgov.errors import ValidationError
-from mapgov.model import Role
-from mapgov.store import Store, open_store
-from mapgov.users import (
+from mapgov.core.errors import ValidationError
+from mapgov.core.model import Role
+from mapgov.domain.users import (
     User,
     can_edit,
     community_street,
@@ -15,6 +14,7 @@ from mapgov.users import (
     list_users,
     sees_personal_data,
 )
+from mapgov.store import Store, open_store
 
 from .handdrawn import build_two_streets
 

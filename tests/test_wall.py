@@ -26,17 +26,20 @@ from hypothesis import strategies as st
 from streamlit import cache_data
 from streamlit.testing.v1 import AppTest
 
-import mapgov.kpi
-from mapgov import clock, cobuild, deckmaps, issues, wall
-from mapgov.config import DB_ENV
-from mapgov.errors import StoreError, ValidationError
-from mapgov.i18n import LANGS, t
-from mapgov.kpi import FIGURES, Figure
-from mapgov.model import RoadKind
+import mapgov.domain.kpi
+from mapgov.core import clock
+from mapgov.core.config import DB_ENV
+from mapgov.core.errors import StoreError, ValidationError
+from mapgov.core.i18n import LANGS, t
+from mapgov.core.model import RoadKind
+from mapgov.domain import cobuild, issues
+from mapgov.domain.kpi import FIGURES, Figure
+from mapgov.domain.summary import place_counts
+from mapgov.domain.users import get_user
 from mapgov.store import Store, open_store, write_database
-from mapgov.summary import place_counts
 from mapgov.ui import wall as wall_ui
-from mapgov.users import get_user
+from mapgov.views import deck as deckmaps
+from mapgov.views import wall
 
 from .apptest import sign_in
 from .conftest import AS_OF
@@ -338,7 +341,7 @@ def test_recent_points_and_compound_figures(demo_store: Store) -> None:
     )  # fmt: skip
     recent = wall.recent_points(issues, dt.date(2026, 11, 15))
     assert recent["lon"].tolist() == [2.0, 3.0]  # 30 days: 10-17 .. 11-15
-    frames = mapgov.kpi.load_frames(demo_store, street_id="S001")
+    frames = mapgov.domain.kpi.load_frames(demo_store, street_id="S001")
     life = wall.life_circle(demo_store, "S001")
     shares = wall.compound_figures(frames, "life_complete", today=AS_OF, life=life)
     assert list(shares.index) == list(frames.compounds["compound_id"])
@@ -767,7 +770,7 @@ def test_a_mapgov_error_is_a_calm_notice(monkeypatch: pytest.MonkeyPatch, demo_a
         msg = "database is busy"
         raise StoreError(msg)
 
-    monkeypatch.setattr(mapgov.kpi, "load_frames", broken)
+    monkeypatch.setattr(mapgov.domain.kpi, "load_frames", broken)
     cache_data.clear()  # other tests may have cached these frames
     at = _open({"kiosk": "1"})
     assert not at.exception

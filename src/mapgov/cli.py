@@ -16,7 +16,7 @@ Account commands are audited as actor ``cli:<OS user>``; passwords and tokens th
 printed once and stored only as hashes.
 
 Every argument is checked before any work starts. A wrong argument or an error that mapgov
-reports (:class:`~mapgov.errors.MapgovError`, or a file the system refuses) prints one line,
+reports (:class:`~mapgov.core.errors.MapgovError`, or a file the system refuses) prints one line,
 ``mapgov: error: <what and where>``, on stderr and exits non-zero: 2 for a wrong argument
 (argparse's convention), 1 for anything else. A failed ``demo`` leaves an existing database
 byte-for-byte as it was.
@@ -40,13 +40,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from mapgov import __version__, clock
-from mapgov.config import DB_ENV, LOOPBACK, default_db_path
-from mapgov.errors import MapgovError, StoreError, ValidationError
+from mapgov import __version__
+from mapgov.core import clock
+from mapgov.core.config import DB_ENV, LOOPBACK, default_db_path
+from mapgov.core.errors import MapgovError, StoreError, ValidationError
 
 if TYPE_CHECKING:  # the CLI starts fast: geopandas only when a command needs it
     from mapgov.demo import SignIn
-    from mapgov.importers import Problem
+    from mapgov.io.importers import Problem
     from mapgov.store import Store
 
 __all__ = ["MAX_SCALE", "main"]
@@ -282,7 +283,7 @@ def _run_assets(args: argparse.Namespace) -> int:
     if static.exists() and not static.is_dir():
         msg = f"cannot install assets into {static}: it is not a directory"
         raise StoreError(msg)
-    from mapgov.assets import install_assets  # lazy: only this command needs it
+    from mapgov.io.assets import install_assets  # lazy: only this command needs it
 
     files = install_assets(static)
     if not args.quiet:
@@ -376,8 +377,8 @@ def _add_coverage(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _run_coverage(args: argparse.Namespace) -> int:
-    from mapgov import coverage  # lazy: pulls in geopandas
-    from mapgov.exports import FORMATS, write_frame
+    from mapgov.domain.lifecircle import coverage  # lazy: pulls in geopandas
+    from mapgov.io.exports import FORMATS, write_frame
     from mapgov.store import open_store
 
     if args.out is not None and args.out.suffix.lower() not in FORMATS:
@@ -483,8 +484,8 @@ def _run_import_osm(args: argparse.Namespace) -> int:
     if args.crs or args.shift or args.map or args.layer:
         msg = "--crs, --shift, --map and --layer do not apply to OpenStreetMap data"
         raise ValidationError(msg)
-    from mapgov.i18n import t
-    from mapgov.importers.osm import import_osm, load_tag_table
+    from mapgov.core.i18n import t
+    from mapgov.io.importers.osm import import_osm, load_tag_table
 
     path: Path = args.db if args.db is not None else default_db_path()
     if not args.dry_run:
@@ -512,8 +513,8 @@ def _import_mapping(
     store: Store, table: str, columns: list[str], items: list[str]
 ) -> dict[str, str]:
     """Guessed columns, then those remembered for this database, then ``--map`` FIELD=COLUMN."""
-    from mapgov import dataio
-    from mapgov.importers import guess_mapping
+    from mapgov.io.importers import guess_mapping
+    from mapgov.views import data as dataio
 
     mapping = guess_mapping(columns, table)
     mapping.update(dataio.remembered_mapping(store, table, columns) or {})
@@ -540,7 +541,7 @@ def _refused(problems: Sequence[Problem], path: Path) -> bool:
 
 def _say_layer(path: Path, layer: str | None) -> None:
     """Name the layer read from a file that holds several."""
-    from mapgov.importers import list_layers
+    from mapgov.io.importers import list_layers
 
     names = list_layers(path)
     if len(names) > 1:
@@ -557,11 +558,11 @@ def _run_import(args: argparse.Namespace) -> int:
     if args.replace or args.street_name or args.tags:
         msg = "--replace, --street-name and --tags are for `import osm` only"
         raise ValidationError(msg)
-    from mapgov import dataio
-    from mapgov.importers import read_layer, read_table
-    from mapgov.importers.plan import land_layer, plan_layer
-    from mapgov.importers.tables import land_table, plan_table
+    from mapgov.io.importers import read_layer, read_table
+    from mapgov.io.importers.plan import land_layer, plan_layer
+    from mapgov.io.importers.tables import land_table, plan_table
     from mapgov.store import open_store
+    from mapgov.views import data as dataio
 
     store = open_store(args.db if args.db is not None else default_db_path())
     tabular = args.table in _TABLE_KINDS
@@ -621,10 +622,10 @@ def _add_export(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _run_export(args: argparse.Namespace) -> int:
-    from mapgov import dataio
-    from mapgov.exports import write_file
+    from mapgov.io.exports import write_file
     from mapgov.store import TABLES, open_store
     from mapgov.store.accounts import ACCOUNT_TABLES
+    from mapgov.views import data as dataio
 
     if args.table not in {t.name for t in TABLES}:
         msg = f"no table {args.table!r}"
@@ -645,7 +646,7 @@ def _add_backup(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _run_backup(args: argparse.Namespace) -> int:
-    from mapgov.importers import backup
+    from mapgov.io.importers import backup
     from mapgov.store import open_store
 
     store = open_store(args.db if args.db is not None else default_db_path())
@@ -660,7 +661,7 @@ def _add_restore(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _run_restore(args: argparse.Namespace) -> int:
-    from mapgov.importers import restore
+    from mapgov.io.importers import restore
 
     print(restore(args.file, args.db if args.db is not None else default_db_path()))
     return EXIT_OK
@@ -787,7 +788,7 @@ def _add_user(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _run_user(args: argparse.Namespace) -> int:
-    from mapgov import accounts  # lazy: pulls in geopandas
+    from mapgov.domain import accounts  # lazy: pulls in geopandas
     from mapgov.store import open_store
 
     store = open_store(args.db if args.db is not None else default_db_path())
@@ -808,7 +809,7 @@ def _run_user(args: argparse.Namespace) -> int:
         print(f"{args.login}: disabled; its sessions ended")
         return EXIT_OK
     if args.action == "email":
-        from mapgov import oidc
+        from mapgov.domain import oidc
 
         oidc.set_email(store, args.login, args.email, now=now, actor=actor, source="cli")
         print(f"{args.login}: e-mail {args.email or 'cleared'}")
@@ -852,7 +853,7 @@ def _add_token(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _run_token(args: argparse.Namespace) -> int:
-    from mapgov import display_tokens  # lazy: pulls in geopandas
+    from mapgov.domain import display_tokens  # lazy: pulls in geopandas
     from mapgov.store import open_store
 
     store = open_store(args.db if args.db is not None else default_db_path())
@@ -877,8 +878,8 @@ def _add_audit(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _run_audit(args: argparse.Namespace) -> int:
-    from mapgov import accounts  # lazy: pulls in geopandas
-    from mapgov.exports import write_frame
+    from mapgov.domain import accounts  # lazy: pulls in geopandas
+    from mapgov.io.exports import write_frame
     from mapgov.store import open_store
 
     if args.out is not None and args.out.suffix.lower() not in (".csv", ".xlsx"):

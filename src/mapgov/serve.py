@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import mapgov
-from mapgov.config import LOOPBACK
+from mapgov.core.config import LOOPBACK
 
 __all__ = ["preload", "serve"]
 

@@ -35,7 +35,9 @@ import pyproj
 import shapely
 from shapely.geometry import Point, box
 
-from mapgov import accounts, clock, display_tokens
+from mapgov.core import clock
+from mapgov.core.errors import ValidationError
+from mapgov.core.model import Role
 from mapgov.demo.cobuild import build_cobuilding
 from mapgov.demo.layout import Layout, build_layout
 from mapgov.demo.ledger import generate_ledger
@@ -45,8 +47,7 @@ from mapgov.demo.society import (
     place_facilities,
     street_id,
 )
-from mapgov.errors import ValidationError
-from mapgov.model import Role
+from mapgov.domain import accounts, display_tokens
 from mapgov.store import TABLES, Store, write_database
 
 __all__ = [
@@ -157,7 +158,7 @@ def generate(
         Number of streets (1 is one street of about 400 buildings).
     as_of
         The demo's date: its data end that day, issues cover the 24 months before it, and its
-        calendar stays on it (:func:`mapgov.clock.pinned_day`).
+        calendar stays on it (:func:`mapgov.core.clock.pinned_day`).
     progress
         Called with (stage, share done).
 

@@ -10,7 +10,7 @@ communities: each demo community holds 45-65 events of about 13 people, busiest 
 
 Every step is also a row of the append-only history ``co_event``, and each need, project and
 wish has ``version`` equal to the number of its events, as if it had been worked through
-:mod:`mapgov.cobuild`. Draws come from generators seeded by (seed, stream, tile), so a street
+:mod:`mapgov.domain.cobuild`. Draws come from generators seeded by (seed, stream, tile), so a street
 does not depend on how many streets are generated.
 """
 
@@ -24,10 +24,7 @@ from typing import Any, Final
 import numpy as np
 import shapely
 
-from mapgov.demo.layout import Layout
-from mapgov.demo.names import UNIT_NAMES, person_names, phones
-from mapgov.demo.society import Society, street_id
-from mapgov.model import (
+from mapgov.core.model import (
     RELATED_KINDS,
     CallbackRating,
     CoAction,
@@ -38,6 +35,9 @@ from mapgov.model import (
     VolunteerKind,
     WishStatus,
 )
+from mapgov.demo.layout import Layout
+from mapgov.demo.names import UNIT_NAMES, person_names, phones
+from mapgov.demo.society import Society, street_id
 
 __all__ = ["build_cobuilding"]
 

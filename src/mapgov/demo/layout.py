@@ -26,7 +26,7 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString, Point, Polygon, box
 
-from mapgov.model import RoadKind
+from mapgov.core.model import RoadKind
 
 __all__ = [
     "BLOCK_COLS",

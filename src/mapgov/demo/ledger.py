@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mapgov.clock import DEMO_HOUR
-from mapgov.model import (
+from mapgov.core.clock import DEMO_HOUR
+from mapgov.core.model import (
     LEVEL_ORDER,
     CallbackRating,
     EventAction,

@@ -15,6 +15,7 @@ import numpy as np
 import shapely
 from shapely.geometry import Point
 
+from mapgov.core.model import FacilityKind, PartyLevel, PropertyMode, RoadKind, Star
 from mapgov.demo.layout import CompoundGeom, Frontage, Layout
 from mapgov.demo.names import (
     COMMUNITY_NAMES,
@@ -22,13 +23,6 @@ from mapgov.demo.names import (
     STREET_NAMES,
     person_names,
     phones,
-)
-from mapgov.model import (
-    FacilityKind,
-    PartyLevel,
-    PropertyMode,
-    RoadKind,
-    Star,
 )
 
 __all__ = ["Society", "build_society", "place_facilities"]

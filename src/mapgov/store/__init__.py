@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mapgov.errors import StoreError
+from mapgov.core.errors import StoreError
 from mapgov.store.locks import FormVersion, Rows
 from mapgov.store.schema import GEOMETRY_TABLES, TABLES, Table, table
 from mapgov.store.sqlite import SQLiteStore, write_database

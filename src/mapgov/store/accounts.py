@@ -15,7 +15,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from mapgov.errors import StaleEditError, StoreError, ValidationError
+from mapgov.core.errors import StaleEditError, StoreError, ValidationError
 from mapgov.store.schema import table
 
 __all__ = ["ACCOUNT_TABLES", "AccountRecords"]

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from mapgov.errors import StoreError
-from mapgov.model import SCHEMA_VERSION
+from mapgov.core.errors import StoreError
+from mapgov.core.model import SCHEMA_VERSION
 from mapgov.store.schema import BULK_TABLES, INDEXES, TABLES, TRIGGERS, Table, table
 
 __all__ = ["CRS", "check_frame", "check_tables", "insert_frame", "write_database"]

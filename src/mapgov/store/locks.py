@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mapgov.errors import StaleEditError, StoreError, ValidationError
+from mapgov.core.errors import StaleEditError, StoreError, ValidationError
 from mapgov.store.schema import table
 
 __all__ = ["FormVersion", "Rows", "bump_version", "check_unchanged", "form_version", "rows_name"]

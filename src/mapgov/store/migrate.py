@@ -22,8 +22,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from mapgov.errors import StoreError
-from mapgov.model import SCHEMA_VERSION, CallbackRating
+from mapgov.core.errors import StoreError
+from mapgov.core.model import SCHEMA_VERSION, CallbackRating
 from mapgov.store.build import check_tables, insert_frame
 from mapgov.store.replace import connection, writing
 from mapgov.store.schema import GEOMETRY_TABLES, INDEXES, TABLES, TRIGGERS
@@ -166,7 +166,7 @@ def _replace_schema(
 
 
 def migrate(path: Path | str, *, keep_old: bool = True) -> tuple[int, int]:
-    """Upgrade the database at `path` to :data:`~mapgov.model.SCHEMA_VERSION` in place.
+    """Upgrade the database at `path` to :data:`~mapgov.core.model.SCHEMA_VERSION` in place.
 
     Returns
     -------

@@ -20,7 +20,7 @@ from typing import Final
 
 import pandas as pd
 
-from mapgov.errors import StaleEditError, StoreError
+from mapgov.core.errors import StaleEditError, StoreError
 from mapgov.store import sqlite as backend
 from mapgov.store.build import check_tables, insert_frame
 from mapgov.store.schema import APPEND_ONLY, TABLES, TRIGGERS, Table, table

@@ -8,7 +8,7 @@ Timestamps are ISO 8601 text in local time (Asia/Shanghai), dates ``YYYY-MM-DD``
 Records that a workflow changes (issues, needs, projects, micro-wishes) carry a ``version``
 for optimistic locking, and their steps are appended to a history table that cannot be
 updated or deleted (``issue_event``, ``co_event``). Residents' names and phones (reporters of
-issues, posters of wishes) are stored in full and masked when shown (:mod:`mapgov.privacy`).
+issues, posters of wishes) are stored in full and masked when shown (:mod:`mapgov.core.privacy`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from mapgov.model import (
+from mapgov.core.model import (
     AuditKind,
     CallbackRating,
     CoAction,
@@ -282,7 +282,7 @@ TABLES: tuple[Table, ...] = (
             ("created_at", "TEXT"),
             ("changed_at", "TEXT"),
             ("version", "INTEGER NOT NULL DEFAULT 1"),
-            # OpenID Connect sign-in (mapgov.oidc): the provider's e-mail and subject
+            # OpenID Connect sign-in (mapgov.domain.oidc): the provider's e-mail and subject
             ("email", "TEXT UNIQUE"),
             ("oidc_subject", "TEXT UNIQUE"),
         ),

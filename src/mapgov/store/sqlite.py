@@ -15,8 +15,8 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from mapgov.errors import StaleEditError, StoreError, ValidationError
-from mapgov.model import SCHEMA_VERSION
+from mapgov.core.errors import StaleEditError, StoreError, ValidationError
+from mapgov.core.model import SCHEMA_VERSION
 from mapgov.store import locks
 from mapgov.store.accounts import ACCOUNT_TABLES, AccountRecords
 from mapgov.store.build import CRS, check_frame, write_database
@@ -484,7 +484,7 @@ class SQLiteStore(AccountRecords):
         """
         hidden = sorted({name for _, name, _, _ in ops} & set(ACCOUNT_TABLES))
         if hidden:  # hashes must never reach change_log
-            msg = f"accounts are changed through mapgov.accounts, not edit(): {hidden}"
+            msg = f"accounts are changed through mapgov.domain.accounts, not edit(): {hidden}"
             raise StoreError(msg)
         logged = 0
         with self.transaction() as con:

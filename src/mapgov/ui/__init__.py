@@ -2,7 +2,7 @@
 
 Pages import this package and call its functions; they hold layout only. See
 :mod:`mapgov.ui.shell` (navigation, sidebar, first start), :mod:`mapgov.ui.state` (the view
-carried in the URL), :mod:`mapgov.ui.data` (cached loaders) and :mod:`mapgov.ui.widgets`.
+carried in the URL), :mod:`mapgov.ui.loaders` (cached loaders) and :mod:`mapgov.ui.widgets`.
 """
 
 from __future__ import annotations

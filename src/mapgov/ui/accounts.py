@@ -1,11 +1,11 @@
 """The account page (账号管理): an administrator's accounts, wall-screen tokens and audit log.
 
-Every action calls :mod:`mapgov.account_admin`, which checks the rights again; this module
+Every action calls :mod:`mapgov.views.accounts`, which checks the rights again; this module
 only draws the forms. A form carries the version of the account it was drawn from, so a
 click on a form someone else has made stale is refused. A one-time password or a display
 token is shown once, on the run after the click, and then forgotten.
 
-Times are real (:func:`mapgov.clock.system_now`): the log and the accounts' stamps are.
+Times are real (:func:`mapgov.core.clock.system_now`): the log and the accounts' stamps are.
 """
 
 from __future__ import annotations
@@ -19,19 +19,21 @@ from typing import Any, Final
 import pandas as pd
 import streamlit as st
 
-from mapgov import account_admin as admin
-from mapgov import clock, exports
-from mapgov.accounts import Account
-from mapgov.audit import actor_of
-from mapgov.errors import MapgovError
-from mapgov.i18n import error_text, label, t
-from mapgov.model import Role
-from mapgov.places import display_names
+from mapgov.core import clock
+from mapgov.core.errors import MapgovError
+from mapgov.core.i18n import error_text, label, t
+from mapgov.core.model import Role
+from mapgov.domain.accounts import Account
+from mapgov.domain.audit import actor_of
+from mapgov.domain.places import display_names
+from mapgov.domain.users import User
+from mapgov.io import exports
 from mapgov.store import Store, open_store
-from mapgov.ui import auth, data
+from mapgov.ui import auth
+from mapgov.ui import loaders as data
 from mapgov.ui.state import View
 from mapgov.ui.widgets import current_user, flash, md_text, say
-from mapgov.users import User
+from mapgov.views import accounts as admin
 
 __all__ = [
     "AccountsView",

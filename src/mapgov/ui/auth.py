@@ -2,20 +2,20 @@
 
 The browser holds a session token only: in ``st.session_state`` for this tab and in the cookie
 :data:`COOKIE` (written by a tiny script) so that a reload or a second tab stays signed in.
-Each run turns the token back into the account with :func:`mapgov.accounts.session_account`,
+Each run turns the token back into the account with :func:`mapgov.domain.accounts.session_account`,
 which also ends idle sessions; nothing in the session state or the URL names a role or a
 user (``?user=`` and ``?role=`` are ignored).
 
 Where ``.streamlit/secrets.toml`` has an ``[auth]`` section, the sign-in form also offers the
 organisation's OpenID Connect sign-in (``st.login``, which needs Authlib: the ``oidc`` extra);
-the identity it returns opens a local session through :func:`mapgov.oidc.sign_in`, which
+the identity it returns opens a local session through :func:`mapgov.domain.oidc.sign_in`, which
 refuses an identity without an enabled local account. Local accounts stay the default.
 
 A wall screen signs in with a display token in its URL (``/wall?kiosk=1&token=...``): the
 street it opens becomes a read-only, masked display user of that street, for the kiosk wall
 only.
 
-Times are real (:func:`mapgov.clock.system_now`): lockouts and idle limits count real minutes.
+Times are real (:func:`mapgov.core.clock.system_now`): lockouts and idle limits count real minutes.
 """
 
 from __future__ import annotations
@@ -25,14 +25,15 @@ from typing import Final
 
 import streamlit as st
 
-from mapgov import accounts, audit, clock, display_tokens, oidc
-from mapgov.errors import MapgovError
-from mapgov.i18n import error_text, label, t
-from mapgov.model import Role
-from mapgov.places import display_names
+from mapgov.core import clock
+from mapgov.core.errors import MapgovError
+from mapgov.core.i18n import error_text, label, t
+from mapgov.core.model import Role
+from mapgov.domain import accounts, audit, display_tokens, oidc
+from mapgov.domain.places import display_names
+from mapgov.domain.users import User, sees_personal_data
 from mapgov.store import Store
-from mapgov.ui import data
-from mapgov.users import User, sees_personal_data
+from mapgov.ui import loaders as data
 
 __all__ = [
     "COOKIE",
@@ -75,7 +76,7 @@ def note_personal_view(
     store: Store, user: User, subject: str, detail: str, *, export: bool = False
 ) -> None:
     """Log that `user` is being shown `subject`'s personal data unmasked (call it only then):
-    once per panel within :data:`mapgov.audit.VIEW_WINDOW_MINUTES`, once per `export`ed file.
+    once per panel within :data:`mapgov.domain.audit.VIEW_WINDOW_MINUTES`, once per `export`ed file.
     """
     audit.personal_view(
         store,
@@ -98,7 +99,7 @@ def note_unmasked_view(
     export: bool = False,
 ) -> None:
     """:func:`note_personal_view` if `user` sees `community_id`'s personal data in full
-    (:func:`mapgov.users.sees_personal_data`, the rule the data was unmasked by)."""
+    (:func:`mapgov.domain.users.sees_personal_data`, the rule the data was unmasked by)."""
     if user is not None and sees_personal_data(user, community_id, store):
         note_personal_view(store, user, subject, detail, export=export)
 

@@ -18,10 +18,10 @@ version), so every step shows at once in the figures, the map and the lists. The
 cached too: a cached copy renders to the same Leaflet script, so streamlit-folium keeps its
 component until the data change; it sends nothing back (no rerun on pan or zoom).
 
-Writing. Buttons and forms appear only for those :func:`mapgov.cobuild.allowed_actions` (or
-:func:`mapgov.users.can_edit`) allow: the staff of the community concerned and the
+Writing. Buttons and forms appear only for those :func:`mapgov.domain.cobuild.allowed_actions` (or
+:func:`mapgov.domain.users.can_edit`) allow: the staff of the community concerned and the
 administrators of its street.
-Every step goes through :mod:`mapgov.cobuild`, which checks the rights again and refuses a
+Every step goes through :mod:`mapgov.domain.cobuild`, which checks the rights again and refuses a
 record changed since it was drawn (the version travels in the callback's arguments); a
 refusal is shown in the user's language and nothing is written. Form keys carry the record's
 version, so after a step the next form starts empty, and a refused one keeps what was typed.
@@ -41,11 +41,10 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapgov import clock, cobuild, exports
-from mapgov import cobuildmap as cm
-from mapgov.errors import MapgovError
-from mapgov.i18n import error_text, label, t
-from mapgov.model import (
+from mapgov.core import clock
+from mapgov.core.errors import MapgovError
+from mapgov.core.i18n import error_text, label, t
+from mapgov.core.model import (
     CallbackRating,
     CoAction,
     CoEntity,
@@ -55,12 +54,15 @@ from mapgov.model import (
     VolunteerKind,
     WishStatus,
 )
+from mapgov.domain import cobuild
+from mapgov.domain.users import User, can_edit, get_user, street_admin
+from mapgov.io import exports
 from mapgov.store import open_store
 from mapgov.ui import auth
 from mapgov.ui.party import PartyView
 from mapgov.ui.state import View
 from mapgov.ui.widgets import current_user, flash, md_text, say
-from mapgov.users import User, can_edit, get_user, street_admin
+from mapgov.views import co_building as cm
 
 __all__ = [
     "ENTITY",

@@ -1,175 +1,539 @@
-"""Opening the database and cached loaders for the pages.
+"""The data page: bring a street office's own files in, check them, land them; export,
+back up and restore.
 
-Loaders are ``st.cache_data`` functions keyed by the store's identity, ``(path,
-data_version)``: every write bumps the version, so a cached answer is never stale and nothing
-has to be cleared by hand. Keys are plain strings and integers, never frames.
+Every import runs in two steps the user sees: **check** (read, map columns, reproject, validate
+against the street; the plan is kept in the session and shown as a preview map and a list of
+problems naming file, row and field) and **import** (only a plan without errors; one
+transaction). Only administrators import, back up and restore (:mod:`mapgov.views.data`).
 
-First start: when the database does not exist yet, :func:`ensure_database` builds the demo
-street with a progress bar; :func:`ensure_assets` copies Leaflet into ``static/``.
+An upload is on the server's disk only while one step reads it
+(:func:`mapgov.views.data.upload_file`); the session keeps what was read (columns, the checked plan)
+until the import lands or the upload is removed, and a landed import empties its uploader, so
+Streamlit lets the bytes go.
 """
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Final, TypeVar
 
-import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from mapgov import clock, places, summary
-from mapgov.assets import assets_installed, install_assets
-from mapgov.config import default_db_path
-from mapgov.errors import MapgovError
-from mapgov.i18n import t
+from mapgov.core import clock
+from mapgov.core.errors import MapgovError
+from mapgov.core.i18n import error_text, t
+from mapgov.core.model import Role
+from mapgov.domain.users import User
+from mapgov.io.importers import guess_mapping, list_layers, read_layer, read_table
+from mapgov.io.importers.mapping import FIELDS, REQUIRED
+from mapgov.io.importers.osm import land_osm, read_osm
+from mapgov.io.importers.plan import LAYER_TABLES, LayerPlan, land_layer
+from mapgov.io.importers.read import SUFFIXES
+from mapgov.io.importers.tables import TABLE_KINDS, TablePlan, land_table, plan_table
+from mapgov.io.importers.validate import Problem
 from mapgov.store import Store, open_store
+from mapgov.ui import auth
+from mapgov.ui.state import View
+from mapgov.ui.widgets import current_user, show_map
+from mapgov.views import data as dataio
+from mapgov.views import data_preview as previewmap
 
 __all__ = [
-    "DEMO_SCALE",
-    "DEMO_SEED",
-    "community_areas",
-    "community_list",
-    "compound_areas",
-    "database_path",
-    "ensure_assets",
-    "ensure_database",
-    "place_counts",
-    "street_list",
+    "DataView",
+    "backup_section",
+    "controls",
+    "export_section",
+    "flash",
+    "import_layer_section",
+    "import_table_section",
+    "osm_section",
 ]
 
-DEMO_SEED = 42
-DEMO_SCALE = 1
-
-# One build at a time per server process: a second session waits, then finds the file.
-_BUILD_LOCK = threading.Lock()
-_ASSETS_LOCK = threading.Lock()
-
-
-def database_path() -> Path:
-    """The database to open: ``$MAPGOV_DB``, else ``data/mapgov.sqlite`` in the project."""
-    return default_db_path()
+_NONE: Final = ""  # "no column" in a mapping picker
+_PLAN: Final = "data_io.plan.{}"
+_FLASH: Final = "data_io.flash"
+_READ: Final = "data_io.read.{}"
+_ROUND: Final = "data_io.round.{}"  # a section's landed imports: each starts with no upload
+T = TypeVar("T")
+PREVIEW_HEIGHT: Final = 420
 
 
-def ensure_assets(static_dir: Path) -> None:
-    """Copy Leaflet into `static_dir` unless it is there already (first start)."""
-    if assets_installed(static_dir):
+@dataclass(frozen=True)
+class DataView:
+    """What the sections need: the view and who is working."""
+
+    view: View
+    user: User | None
+
+    @property
+    def lang(self) -> str:
+        """Language of the page."""
+        return self.view.lang
+
+    @property
+    def store(self) -> Store:
+        """The store (cheap to open)."""
+        return open_store(self.view.db)
+
+    @property
+    def manager(self) -> bool:
+        """Whether the user may import, back up and restore."""
+        return dataio.can_manage(self.user, self.store)
+
+
+def controls(view: View) -> DataView:
+    """The sidebar part: who is working."""
+    store = open_store(view.db)
+    user = None
+    if view.street_id is not None:
+        user = current_user(store, view)
+    return DataView(view, user)
+
+
+# -- shared pieces ----------------------------------------------------------------------------
+def flash() -> None:
+    """The message of the last import, shown once after the rerun it caused."""
+    message = st.session_state.pop(_FLASH, None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
+
+
+def _uploader(label: str, types: list[str], section: str) -> dataio.Upload | None:
+    """The section's file uploader; it comes back empty after the section's import or
+    restore landed (a new key), so the session holds no upload once the work is done."""
+    round_ = st.session_state.get(_ROUND.format(section), 0)
+    return st.file_uploader(  # type: ignore[no-any-return]
+        label, type=types, key=f"{section}.file.{round_}"
+    )
+
+
+def _forget(section: str) -> None:
+    """Nothing of the section's last upload is kept: its checked plan, what was read."""
+    st.session_state.pop(_PLAN.format(section), None)
+    st.session_state.pop(_READ.format(section), None)
+
+
+def _done(section: str) -> None:
+    """The section's work landed: forget the upload and empty the uploader."""
+    _forget(section)
+    st.session_state[_ROUND.format(section)] = st.session_state.get(_ROUND.format(section), 0) + 1
+
+
+def _read_once(
+    section: str, upload: dataio.Upload, read: Callable[[Path], T], part: str | None = None
+) -> T:
+    """What `read` makes of the section's upload, computed once per upload, reader and `part`
+    (a layer's name) (reading a large layer on every rerun would make each click wait for
+    it); the file written for it is gone when it returns."""
+    cache = st.session_state.setdefault(_READ.format(section), {})
+    key = (_upload_id(upload), read.__name__, part)
+    if key not in cache:
+        if not any(k[0] == key[0] for k in cache):
+            cache.clear()  # one upload at a time is enough to keep
+        cache[key] = dataio.read_upload(upload, read)
+    return cache[key]  # type: ignore[no-any-return]
+
+
+def _layer_columns(path: Path, layer: str | None = None) -> list[str]:
+    frame = read_layer(path, layer=layer)
+    return [str(c) for c in frame.columns if c != frame.geometry.name]
+
+
+def _upload_id(upload: object) -> str:
+    """Identity of one upload: a new upload of a file with the same name is another one, and
+    a plan checked on the old one must not be shown (or imported) for it."""
+    return str(getattr(upload, "file_id", id(upload)))
+
+
+def _problem_table(problems: list[Problem], lang: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            t("data_page.col.file", lang): [Path(p.path).name for p in problems],
+            t("data_page.col.row", lang): [p.row if p.row is not None else "" for p in problems],
+            t("data_page.col.field", lang): [p.field or "" for p in problems],
+            t("data_page.col.problem", lang): [p.message for p in problems],
+            t("data_page.col.severity", lang): [
+                t(f"data_page.severity.{p.severity}", lang) for p in problems
+            ],
+        }
+    )
+
+
+def _mapping_editor(
+    ctx: DataView, key: str, table: str, columns: list[str], guessed: dict[str, str]
+) -> dict[str, str]:
+    """One picker per field of `table`: which column of the file holds it."""
+    st.markdown(f"**{t('data_page.mapping', ctx.lang)}**")
+    st.caption(t("data_page.mapping_help", ctx.lang))
+    chosen: dict[str, str] = {}
+    fields = list(FIELDS[table])
+    cells = st.columns(3)
+    for i, field in enumerate(fields):
+        options = [_NONE, *columns]
+        default = guessed.get(field, _NONE)
+        required = field in REQUIRED.get(table, ())
+        name = t(f"data_page.field.{field}", ctx.lang) + (" *" if required else "")
+        value = cells[i % 3].selectbox(
+            name,
+            options,
+            index=options.index(default) if default in options else 0,
+            format_func=lambda c: t("data_page.no_column", ctx.lang) if c == _NONE else c,
+            key=f"{key}.map.{table}.{field}",
+        )
+        if value != _NONE:
+            chosen[field] = value
+    return chosen
+
+
+def _refuse_unless_manager(ctx: DataView) -> bool:
+    if ctx.manager:
+        return False
+    text = t("data_page.admin_only", ctx.lang)
+    if ctx.user is not None and ctx.user.role == Role.ADMIN:  # of one street of several
+        text = t("error.data.other_streets", ctx.lang)
+    st.info(text, icon=":material/lock:")
+    return True
+
+
+# -- layers -----------------------------------------------------------------------------------
+def import_layer_section(ctx: DataView) -> None:
+    """Upload a layer, map its columns, check it, see it on a map, import it."""
+    lang = ctx.lang
+    if _refuse_unless_manager(ctx):
         return
-    with _ASSETS_LOCK:
-        if not assets_installed(static_dir):
-            install_assets(static_dir)
-
-
-def ensure_database(path: Path, lang: str) -> None:
-    """Build the demo database at `path` if there is none, showing the progress.
-
-    Parameters
-    ----------
-    path
-        Database file. Its directory is created if needed.
-    lang
-        Language of the progress text.
-
-    Raises
-    ------
-    MapgovError
-        If the demo cannot be written there.
-    """
-    if path.is_file():
-        _upgrade(path, lang)
+    key = "layer"
+    left, right = st.columns([1, 2])
+    table = left.selectbox(
+        t("data_page.target", lang),
+        LAYER_TABLES,
+        format_func=lambda name: t(f"data_page.table.{name}", lang),
+        key=f"{key}.table",
+    )
+    with right:
+        upload = _uploader(
+            t("data_page.upload_layer", lang), [s.lstrip(".") for s in SUFFIXES], key
+        )
+    if upload is None:
+        st.caption(t("data_page.layer_help", lang))
+        _forget(key)
         return
-    with _BUILD_LOCK:
-        if path.is_file():  # another session built it while this one waited
-            return
-        from mapgov.demo import build_demo  # here: only a first start needs it
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        bar = st.progress(0.0, text=t("setup.building", lang, path=path))
-
-        def report(stage: str, share: float) -> None:  # noqa: ARG001 (stage names: English)
-            done = min(max(float(share), 0.0), 1.0)
-            bar.progress(done, text=t("setup.stage", lang, percent=round(done * 100)))
-
-        today = clock.system_now().date()
-        build_demo(path, seed=DEMO_SEED, scale=DEMO_SCALE, as_of=today, progress=report)
-        bar.empty()
-        st.toast(t("setup.done", lang, path=path))
-
-
-def _upgrade(path: Path, lang: str) -> None:
-    """Migrate a database of an older mapgov in place (the old file is kept beside it)."""
-    from mapgov.model import SCHEMA_VERSION
-    from mapgov.store.migrate import migrate, schema_version_of
-
+    with st.expander(t("data_page.coordinates", lang)):
+        crs = st.text_input(t("data_page.crs", lang), key=f"{key}.crs", placeholder="EPSG:4490")
+        shift = st.radio(
+            t("data_page.shift", lang),
+            ["", "gcj02", "bd09"],
+            format_func=lambda s: t(f"data_page.shift_{s or 'none'}", lang),
+            horizontal=True,
+            key=f"{key}.shift",
+        )
     try:
-        if schema_version_of(path) >= SCHEMA_VERSION:
+        names = _read_once(key, upload, list_layers)
+        layer = None
+        if len(names) > 1:  # a GeoPackage of several layers: say which one is read
+            layer = st.selectbox(t("data_page.layer_pick", lang), names, key=f"{key}.layer")
+
+        def columns_of(p: Path) -> list[str]:
+            return _layer_columns(p, layer)
+
+        columns = _read_once(key, upload, columns_of, layer)
+    except MapgovError as err:
+        st.error(error_text(err, lang), icon=":material/error:")
+        return
+    guessed = dataio.remembered_mapping(ctx.store, table, columns) or guess_mapping(columns, table)
+    # the pickers of another layer start afresh: its columns are not the first layer's
+    mapping = _mapping_editor(ctx, key if layer is None else f"{key}.{layer}", table, columns,
+                              guessed)  # fmt: skip
+    remember = st.checkbox(t("data_page.remember", lang), value=True, key=f"{key}.remember")
+    if st.button(t("data_page.check", lang), key=f"{key}.check", type="secondary"):
+        try:
+            plan = dataio.plan_upload(ctx.store, upload, table, mapping=mapping, crs=crs or None,
+                                      shift=shift or None, layer=layer)  # fmt: skip
+        except MapgovError as err:
+            st.error(error_text(err, lang), icon=":material/error:")
             return
-    except MapgovError:
-        return  # not a mapgov database: opening it says so
-    with _BUILD_LOCK, st.spinner(t("setup.migrating", lang, path=path)):
-        old, new = migrate(path)
-    if old != new:
-        st.toast(t("setup.migrated", lang, old=old, new=new))
+        st.session_state[_PLAN.format(key)] = (_upload_id(upload), plan)
+        if remember:
+            dataio.remember_mapping(ctx.store, table, mapping)
+    upload_id, plan = st.session_state.get(_PLAN.format(key), (None, None))
+    fresh = upload_id == _upload_id(upload) and getattr(plan, "layer_name", None) == layer
+    if isinstance(plan, LayerPlan) and fresh and plan.table == table:
+        _layer_report(ctx, plan)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def _street_list(path: str, version: int) -> pd.DataFrame:  # noqa: ARG001 (version: cache key)
-    return places.street_list(open_store(path))
+def _layer_report(ctx: DataView, plan: LayerPlan) -> None:
+    lang = ctx.lang
+    rows = 0 if plan.layer is None else len(plan.layer)
+    errors, repaired = plan.errors, [p for p in plan.problems if p.severity != "error"]
+    a, b, c = st.columns(3)
+    a.metric(t("data_page.rows", lang), f"{rows:,}")
+    b.metric(t("data_page.errors", lang), f"{len(errors):,}")
+    c.metric(t("data_page.repaired", lang), f"{len(repaired):,}")
+    if plan.layer is not None and rows:
+        bad = [p.row for p in errors if p.row is not None]
+        first = 2 if Path(plan.path).suffix.lower() in (".csv", ".txt", ".xlsx") else 1
+        label = "name" if "name" in plan.layer.columns else None
+        fmap = previewmap.preview_map(
+            plan.layer, label=label, bad_rows=bad, first_row=first,
+            tooltip_alias=t("data_page.field.name", lang),
+        )  # fmt: skip
+        show_map(fmap, key=f"data_io.preview.{plan.table}", height=PREVIEW_HEIGHT)
+        st.caption(t("data_page.preview_caption", lang))
+    if plan.problems:
+        st.dataframe(_problem_table(plan.problems, lang), hide_index=True, use_container_width=True)
+    if not plan.ready:
+        st.error(t("data_page.refused", lang, count=len(errors)), icon=":material/block:")
+        return
+    st.warning(
+        t("data_page.replace_warning", lang, table=t(f"data_page.table.{plan.table}", lang),
+          rows=rows, old=ctx.store.counts().get(plan.table, 0)),
+        icon=":material/warning:",
+    )  # fmt: skip
+    if st.button(t("data_page.confirm", lang), type="primary", key="layer.confirm"):
+        try:
+            dataio.require_manager(ctx.user, "import", ctx.store)
+            store = land_layer(ctx.store, plan)
+        except MapgovError as err:
+            st.error(error_text(err, lang), icon=":material/error:")
+            return
+        _done("layer")
+        st.session_state[_FLASH] = t(
+            "data_page.imported", lang, rows=store.counts().get(plan.table, 0),
+            table=t(f"data_page.table.{plan.table}", lang), file=Path(plan.path).name,
+        )  # fmt: skip
+        st.rerun()
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _community_list(path: str, version: int, street_id: str) -> pd.DataFrame:  # noqa: ARG001
-    return places.community_list(open_store(path), street_id)
+# -- tables -----------------------------------------------------------------------------------
+def import_table_section(ctx: DataView) -> None:
+    """Upload figures per building or an issue ledger, match rows to buildings, import."""
+    lang = ctx.lang
+    if _refuse_unless_manager(ctx):
+        return
+    key = "table"
+    left, right = st.columns([1, 2])
+    kind = left.selectbox(
+        t("data_page.table_kind", lang),
+        TABLE_KINDS,
+        format_func=lambda k: t(f"data_page.kind.{k}", lang),
+        key=f"{key}.kind",
+    )
+    with right:
+        upload = _uploader(t("data_page.upload_table", lang), ["csv", "txt", "xlsx"], key)
+    if upload is None:
+        st.caption(t(f"data_page.kind_help.{kind}", lang))
+        _forget(key)
+        return
+    try:
+        frame = _read_once(key, upload, read_table)
+    except MapgovError as err:
+        st.error(error_text(err, lang), icon=":material/error:")
+        return
+    columns = [str(c) for c in frame.columns]
+    guessed = dataio.remembered_mapping(ctx.store, kind, columns) or guess_mapping(columns, kind)
+    mapping = _mapping_editor(ctx, key, kind, columns, guessed)
+    remember = st.checkbox(t("data_page.remember", lang), value=True, key=f"{key}.remember")
+    if st.button(t("data_page.check", lang), key=f"{key}.check"):
+        try:
+            plan = plan_table(ctx.store, frame, kind, path=upload.name, mapping=mapping)
+        except MapgovError as err:
+            st.error(error_text(err, lang), icon=":material/error:")
+            return
+        st.session_state[_PLAN.format(key)] = (_upload_id(upload), plan)
+        if remember:
+            dataio.remember_mapping(ctx.store, kind, mapping)
+    upload_id, plan = st.session_state.get(_PLAN.format(key), (None, None))
+    if isinstance(plan, TablePlan) and upload_id == _upload_id(upload) and plan.kind == kind:
+        _table_report(ctx, plan)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _community_areas(path: str, version: int, street_id: str) -> gpd.GeoDataFrame:  # noqa: ARG001
-    return places.community_areas(open_store(path), street_id)
+def _listing(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return frame.rename(
+        columns={
+            "row": t("data_page.col.row", lang),
+            "text": t("data_page.col.text", lang),
+            "reason": t("data_page.col.problem", lang),
+        }
+    )
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _compound_areas(
-    path: str,
-    version: int,  # noqa: ARG001 (cache key)
-    street_id: str,
-    community_id: str | None,
-) -> gpd.GeoDataFrame:
-    return places.compound_areas(open_store(path), street_id, community_id)
+def _table_report(ctx: DataView, plan: TablePlan) -> None:
+    lang = ctx.lang
+    a, b, c, d = st.columns(4)
+    a.metric(t("data_page.rows", lang), f"{plan.rows:,}")
+    b.metric(t("data_page.matched", lang), f"{len(plan.matched):,}")
+    c.metric(t("data_page.unmatched", lang), f"{len(plan.unmatched):,}")
+    d.metric(t("data_page.skipped", lang), f"{len(plan.skipped):,}")
+    if len(plan.unmatched):
+        st.markdown(f"**{t('data_page.unmatched_rows', lang)}**")
+        st.dataframe(_listing(plan.unmatched, lang), hide_index=True, use_container_width=True)
+    if plan.problems:
+        st.markdown(f"**{t('data_page.problems', lang)}**")
+        st.dataframe(_problem_table(plan.problems, lang), hide_index=True, use_container_width=True)
+    if len(plan.skipped):
+        with st.expander(t("data_page.skipped_rows", lang, count=len(plan.skipped))):
+            st.dataframe(_listing(plan.skipped, lang), hide_index=True, use_container_width=True)
+    if plan.errors:
+        st.error(t("data_page.refused", lang, count=len(plan.errors)), icon=":material/block:")
+        return
+    if not plan.matched:
+        st.info(t("data_page.nothing_new", lang), icon=":material/info:")
+        return
+    if st.button(t("data_page.confirm", lang), type="primary", key="table.confirm"):
+        assert ctx.user is not None
+        try:
+            written = land_table(ctx.store, plan, actor=ctx.user.user_id)
+        except MapgovError as err:
+            st.error(error_text(err, lang), icon=":material/error:")
+            return
+        _done("table")
+        st.session_state[_FLASH] = t(
+            f"data_page.landed.{plan.kind}", lang, rows=written, file=Path(plan.path).name
+        )
+        st.rerun()
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
-def _place_counts(
-    path: str,
-    version: int,  # noqa: ARG001 (cache key)
-    street_id: str | None,
-    community_id: str | None,
-) -> summary.PlaceCounts:
-    return summary.place_counts(open_store(path), street_id=street_id, community_id=community_id)
+# -- OpenStreetMap ----------------------------------------------------------------------------
+def osm_section(ctx: DataView) -> None:
+    """A whole street from an OpenStreetMap extract: read and report, preview, import."""
+    lang = ctx.lang
+    if _refuse_unless_manager(ctx):
+        return
+    upload = _uploader(t("data_page.upload_osm", lang), ["pbf", "osm", "gz", "bz2"], "osm")
+    if upload is None:
+        st.caption(t("data_page.osm_help", lang))
+        _forget("osm")
+        return
+    if st.button(t("data_page.check", lang), key="osm.check"):
+        try:
+            with st.spinner(t("data_page.reading", lang)):
+                tables, report = dataio.read_upload(upload, read_osm)
+        except MapgovError as err:
+            st.error(error_text(err, lang), icon=":material/error:")
+            return
+        found = (Path(upload.name).name, tables, report)
+        st.session_state[_PLAN.format("osm")] = (_upload_id(upload), found)
+    upload_id, found = st.session_state.get(_PLAN.format("osm"), (None, None))
+    if found is None or upload_id != _upload_id(upload):
+        return
+    file_name, tables, report = found
+    counts = report.counts
+    cells = st.columns(5)
+    for cell, name in zip(cells, ("community", "compound", "building", "road", "facility"),
+                          strict=True):  # fmt: skip
+        cell.metric(t(f"data_page.osm_count.{name}", lang), f"{counts.get(name, 0):,}")
+    compounds = tables.get("compound")
+    if compounds is not None and len(compounds):
+        fmap = previewmap.preview_map(
+            compounds, label="name" if "name" in compounds.columns else None,
+            tooltip_alias=t("data_page.field.name", lang),
+        )  # fmt: skip
+        show_map(fmap, key="data_io.preview.osm", height=PREVIEW_HEIGHT)
+    with st.expander(t("data_page.osm_report", lang), expanded=False):
+        st.code("\n".join(report.lines(lang)), language=None)
+    replace = st.checkbox(t("data_page.osm_replace", lang), key="osm.replace")
+    st.caption(t("data_page.osm_replace_help", lang))
+    if st.button(t("data_page.confirm", lang), type="primary", key="osm.confirm"):
+        try:
+            with st.spinner(t("data_page.importing", lang)):
+                land_osm(tables, Path(ctx.view.db), source=f"osm:{file_name}", replace=replace)
+        except MapgovError as err:
+            st.error(error_text(err, lang), icon=":material/error:")
+            return
+        _done("osm")
+        st.cache_data.clear()  # every place changed
+        st.session_state[_FLASH] = t(
+            "data_page.osm_landed", lang, file=file_name,
+            buildings=counts.get("building", 0), compounds=counts.get("compound", 0),
+        )  # fmt: skip
+        st.rerun()
 
 
-def street_list(store: Store) -> pd.DataFrame:
-    """Cached :func:`mapgov.places.street_list`."""
-    return _street_list(*store.identity())
+# -- export, backup, restore ------------------------------------------------------------------
+def _export_file(db: str, table: str, suffix: str) -> bytes:
+    """The file, made when the download button is clicked (on Streamlit's own thread)."""
+    return dataio.export_bytes(open_store(db), table, suffix)
 
 
-def community_list(store: Store, street_id: str) -> pd.DataFrame:
-    """Cached :func:`mapgov.places.community_list`."""
-    return _community_list(*store.identity(), street_id)
+def export_section(ctx: DataView) -> None:
+    """Any table as Excel, CSV, GeoJSON or GeoPackage, personal data masked.
+
+    The file is made only when the button is clicked (Streamlit's deferred download): the
+    issues of a city (half a million rows, 160 MB of CSV) take seconds to write, and were
+    otherwise written before the page showed, again after every change to the data, and
+    held in memory for as long as the page was open.
+    """
+    lang = ctx.lang
+    counts = ctx.store.counts()
+    left, mid, right = st.columns([2, 1, 1], vertical_alignment="bottom")
+    table = left.selectbox(
+        t("data_page.export_table", lang),
+        dataio.EXPORT_TABLES,
+        format_func=lambda name: dataio.export_choice(name, counts.get(name, 0), lang),
+        key="export.table",
+    )
+    suffix = mid.selectbox(t("data_page.format", lang), dataio.EXPORT_FORMATS, key="export.fmt")
+    try:
+        dataio.check_export(table, suffix, counts.get(table, 0))
+    except MapgovError as err:
+        st.error(error_text(err, lang), icon=":material/error:")
+        return
+    name = f"{table}{suffix}"
+    right.download_button(
+        t("data_page.download", lang, file=name),
+        partial(_export_file, ctx.view.db, table, suffix),
+        file_name=name,
+        mime=dataio.EXPORT_MIME[suffix],
+        on_click="ignore",
+        key="export.download",
+        use_container_width=True,
+    )
+    st.caption(t("data_page.export_help", lang))
 
 
-def community_areas(store: Store, street_id: str) -> gpd.GeoDataFrame:
-    """Cached :func:`mapgov.places.community_areas`."""
-    return _community_areas(*store.identity(), street_id)
+def _backup_file(db: str, user: User | None) -> bytes:
+    """The backup, made when its button is clicked (a copy of the whole database: the
+    session does not keep hundreds of megabytes between clicks)."""
+    store = open_store(db)
+    data = dataio.backup_bytes(store, user)  # refused to anyone but an administrator
+    if user is not None:  # every resident's name and phone leaves in this file
+        auth.note_personal_view(store, user, "backup", "whole database", export=True)
+    return data
 
 
-def compound_areas(
-    store: Store, street_id: str, community_id: str | None = None
-) -> gpd.GeoDataFrame:
-    """Cached :func:`mapgov.places.compound_areas`."""
-    return _compound_areas(*store.identity(), street_id, community_id)
-
-
-def place_counts(
-    store: Store, street_id: str | None, community_id: str | None
-) -> summary.PlaceCounts:
-    """Cached :func:`mapgov.summary.place_counts`."""
-    return _place_counts(*store.identity(), street_id, community_id)
+def backup_section(ctx: DataView) -> None:
+    """A full backup to download, and a restore from one (administrators)."""
+    lang = ctx.lang
+    if _refuse_unless_manager(ctx):
+        return
+    st.markdown(f"**{t('data_page.backup', lang)}**")
+    size = Path(ctx.view.db).stat().st_size if Path(ctx.view.db).is_file() else 0
+    st.download_button(
+        t("data_page.download_backup", lang, mb=f"{size / 2**20:,.1f}"),
+        partial(_backup_file, ctx.view.db, ctx.user),
+        file_name=f"mapgov-backup-{clock.system_now().date().isoformat()}.sqlite",
+        mime="application/vnd.sqlite3",
+        on_click="ignore",
+        key="backup.download",
+    )
+    st.markdown(f"**{t('data_page.restore', lang)}**")
+    st.caption(t("data_page.restore_help", lang))
+    upload = _uploader(t("data_page.upload_backup", lang), ["sqlite", "db"], "restore")
+    if upload is None:
+        return
+    sure = st.checkbox(t("data_page.restore_sure", lang), key="restore.sure")
+    if st.button(t("data_page.restore_now", lang), type="primary", disabled=not sure,
+                 key="restore.go"):  # fmt: skip
+        try:
+            with st.spinner(t("data_page.restoring", lang)):
+                dataio.restore_upload(upload, Path(ctx.view.db), ctx.user)
+        except MapgovError as err:
+            st.error(error_text(err, lang), icon=":material/error:")
+            return
+        _done("restore")
+        st.cache_data.clear()  # the backup may carry a data version already cached
+        st.session_state[_FLASH] = t("data_page.restored", lang, file=upload.name)
+        st.rerun()

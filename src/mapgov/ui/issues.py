@@ -15,13 +15,13 @@ streamlit-folium keeps the same component (its key is a hash of that script) and
 its view across reruns. It only sends clicks back (``returned_objects``), so panning and
 zooming cause no rerun. The chosen building's outline is sent as ``feature_group_to_add``,
 which streamlit-folium adds to the map already on the page without redrawing it. A click
-arrives as a point; :class:`mapgov.issues.BuildingLocator` (cached per community and data
+arrives as a point; :class:`mapgov.domain.issues.BuildingLocator` (cached per community and data
 version) finds the building or compound under it, in the map's ``on_change`` callback so that
 the same run already shows the panel and the outline.
 
 The workflow. Every form's submit button carries, in its callback arguments, the issue's
 version as it was when the form was drawn: a second tab that saves later is refused by the
-domain (:class:`~mapgov.errors.StaleEditError`) and nothing changes. Refusals are shown with
+domain (:class:`~mapgov.core.errors.StaleEditError`) and nothing changes. Refusals are shown with
 ``st.error`` in the user's language; the form keeps what was typed. Loaders are keyed by
 ``store.identity()``, which changes with every write, so the panel shows the new state at once.
 """
@@ -39,10 +39,10 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapgov import clock, exports, issuepins, issues, layers, ledger
-from mapgov.errors import MapgovError
-from mapgov.i18n import catalogue, coded_note, error_text, label, t, value_label
-from mapgov.model import (
+from mapgov.core import clock
+from mapgov.core.errors import MapgovError
+from mapgov.core.i18n import catalogue, coded_note, error_text, label, t, value_label
+from mapgov.core.model import (
     LEVEL_ORDER,
     CallbackRating,
     EventAction,
@@ -52,12 +52,17 @@ from mapgov.model import (
     Level,
     PropertyMode,
 )
-from mapgov.places import display_names
+from mapgov.domain import issues
+from mapgov.domain.places import display_names
+from mapgov.domain.users import User, can_edit, get_user
+from mapgov.io import exports, ledger
 from mapgov.store import Store, open_store
-from mapgov.ui import auth, data
+from mapgov.ui import auth
+from mapgov.ui import loaders as data
 from mapgov.ui.state import View
 from mapgov.ui.widgets import click_point, current_user, flash, md_text, say
-from mapgov.users import User, can_edit, get_user
+from mapgov.views import issues as issuepins
+from mapgov.views import maps as layers
 
 __all__ = [
     "MAP_HEIGHT",
@@ -103,7 +108,7 @@ class MapFilters:
     date_to: dt.date | None = None
 
     def kwargs(self) -> dict[str, Any]:
-        """Keyword arguments of the :mod:`mapgov.issues` count and heat functions."""
+        """Keyword arguments of the :mod:`mapgov.domain.issues` count and heat functions."""
         return {
             "categories": list(self.categories),
             "statuses": list(self.statuses),

@@ -16,7 +16,7 @@ dataclasses, never frames.
 
 State. Session state holds the widgets' values (keys ``mapgov.life.*``) and the page's query
 as last drawn (``mapgov.life.query``). The settings live in the address (``kind``, ``mode``,
-``tier`` ..., see :func:`mapgov.lifecircle_view.state_query`), so a link reopens them; widgets
+``tier`` ..., see :func:`mapgov.views.life_circle.state_query`), so a link reopens them; widgets
 that the session does not hold yet (a first visit, or back from another page, whose switch
 drops the query string) take the link's settings, else the ones last drawn.
 """
@@ -33,18 +33,26 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from mapgov import coverage, layers, network
-from mapgov import lifecircle_view as lv
-from mapgov.exports import FORMATS, frame_bytes
-from mapgov.i18n import catalogue, label, t
-from mapgov.lifecircle_view import MAX_SITES, Layers, PageState, Settings, SiteAnswer, ThresholdMode
-from mapgov.model import FacilityKind
-from mapgov.network import WalkGraph
-from mapgov.places import display_names
+from mapgov.core.i18n import catalogue, label, t
+from mapgov.core.model import FacilityKind
+from mapgov.domain.lifecircle import coverage, network
+from mapgov.domain.lifecircle.network import WalkGraph
+from mapgov.domain.places import display_names
+from mapgov.io.exports import FORMATS, frame_bytes
 from mapgov.store import Store, open_store
-from mapgov.ui import data
+from mapgov.ui import loaders as data
 from mapgov.ui.state import View, arrived, write_params
 from mapgov.ui.widgets import scope_title, show_map
+from mapgov.views import life_circle as lv
+from mapgov.views import maps as layers
+from mapgov.views.life_circle import (
+    MAX_SITES,
+    Layers,
+    PageState,
+    Settings,
+    SiteAnswer,
+    ThresholdMode,
+)
 
 __all__ = [
     "KEY",

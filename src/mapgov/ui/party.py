@@ -18,8 +18,8 @@ Leaflet script, so streamlit-folium keeps its component (and the view) across re
 only sends clicks back (``returned_objects``), so panning causes no rerun.
 
 Editing. Forms appear only for admins and the staff of the compound's community
-(:func:`mapgov.users.can_edit`); every save goes through :mod:`mapgov.party` (rights checked
-again there, every changed field written to ``change_log``). Widget keys carry the data
+(:func:`mapgov.domain.users.can_edit`); every save goes through :mod:`mapgov.domain.party` (rights
+checked again there, every changed field written to ``change_log``). Widget keys carry the data
 version, so after a save the forms start again from the stored values; a refused save keeps
 what was typed and says why.
 """
@@ -37,18 +37,22 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapgov import clock, exports, issues, party, partyprint
-from mapgov import partymap as pm
-from mapgov.i18n import catalogue, label, t
-from mapgov.model import PropertyMode, Star
-from mapgov.places import display_names
+from mapgov.core import clock
+from mapgov.core.i18n import catalogue, label, t
+from mapgov.core.model import PropertyMode, Star
+from mapgov.domain import issues, party
+from mapgov.domain.places import display_names
+from mapgov.domain.users import User, can_edit, get_user, sees_personal_data
+from mapgov.io import exports
 from mapgov.store import Store, open_store
-from mapgov.ui import auth, data
+from mapgov.ui import auth
+from mapgov.ui import loaders as data
 from mapgov.ui import party_forms as forms
 from mapgov.ui.party_forms import FLASH, join_items
 from mapgov.ui.state import View
 from mapgov.ui.widgets import click_point, current_user, md_text
-from mapgov.users import User, can_edit, get_user, sees_personal_data
+from mapgov.views import party as pm
+from mapgov.views import party_print as partyprint
 
 __all__ = [
     "MAP_HEIGHT",
@@ -263,7 +267,7 @@ def _place_column(table: pd.DataFrame, by: str, names: dict[str, str], lang: str
 
 
 def _three_nos_texts(lang: str) -> dict[str, str]:
-    """The templates of :func:`mapgov.party.three_nos_text` from the catalogue."""
+    """The templates of :func:`mapgov.domain.party.three_nos_text` from the catalogue."""
     texts = catalogue(lang)
     return {key: texts[f"party_page.fig.{key}"] for key in party.THREE_NOS_TEXTS}
 

@@ -6,7 +6,7 @@ Each form is drawn with the version of the records it shows (:func:`form_version
 before the page's data version) and sends it back with the save: a save from a form older
 than the records is refused, says who changed what and when, and keeps what was typed. Widget
 keys carry the data version, so after a save the forms start again from the stored values.
-Every save goes through :mod:`mapgov.party` (rights checked again there, every changed field
+Every save goes through :mod:`mapgov.domain.party` (rights checked again there, every changed field
 written to ``change_log``).
 """
 
@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any, Final
 import pandas as pd
 import streamlit as st
 
-from mapgov import party
-from mapgov.errors import MapgovError
-from mapgov.i18n import error_text, label, t
-from mapgov.model import PropertyMode, Star
+from mapgov.core.errors import MapgovError
+from mapgov.core.i18n import error_text, label, t
+from mapgov.core.model import PropertyMode, Star
+from mapgov.domain import party
+from mapgov.domain.users import User, get_user
 from mapgov.store import FormVersion, Store, open_store
 from mapgov.ui.widgets import md_text
-from mapgov.users import User, get_user
 
 if TYPE_CHECKING:
     from mapgov.ui.party import PartyView
@@ -42,7 +42,7 @@ def join_items(items: list[str], lang: str) -> str:
 def form_versions(
     store: Store, compound_id: str, building_id: str | None
 ) -> dict[str, FormVersion]:
-    """What each form is drawn from (:func:`mapgov.party.form_version`), read now, never
+    """What each form is drawn from (:func:`mapgov.domain.party.form_version`), read now, never
     cached: the save sends it back."""
     targets = {"branch": compound_id, "property": compound_id, "zone": compound_id}
     if building_id:
@@ -78,7 +78,7 @@ def _save(
     version: int,
     drawn: FormVersion,
 ) -> None:
-    """Submit callback of every form: one call into :mod:`mapgov.party`, with the version of
+    """Submit callback of every form: one call into :mod:`mapgov.domain.party`, with the version of
     the records the form was drawn from (a stale form is refused and says who changed what)."""
 
     def value(name: str) -> Any:
@@ -312,7 +312,7 @@ def edit_forms(  # noqa: PLR0917 (the card's parts)
     buildings: pd.DataFrame,
 ) -> None:
     """The forms under the card, each drawn from `drawn` (:func:`form_versions`); `zones`
-    (:func:`mapgov.partymap.zone_table`) and `buildings` (the street's) feed the zone form."""
+    (:func:`mapgov.views.party.zone_table`) and `buildings` (the street's) feed the zone form."""
     lang = ctx.lang
     f = "party_page.form."
     version = ctx.store.identity()[1]

@@ -26,12 +26,13 @@ from typing import Final
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from mapgov import clock
-from mapgov.account_admin import is_admin
-from mapgov.i18n import DEFAULT_LANG, LANGS, t
-from mapgov.places import display_names
+from mapgov.core import clock
+from mapgov.core.i18n import DEFAULT_LANG, LANGS, t
+from mapgov.domain.places import display_names
+from mapgov.domain.users import User
 from mapgov.store import Store, open_store
-from mapgov.ui import auth, data
+from mapgov.ui import auth
+from mapgov.ui import loaders as data
 from mapgov.ui.state import (
     COMMUNITY,
     LANG,
@@ -44,8 +45,8 @@ from mapgov.ui.state import (
     set_view,
 )
 from mapgov.ui.widgets import show_errors
-from mapgov.users import User
-from mapgov.wall import WallSettings
+from mapgov.views.accounts import is_admin
+from mapgov.views.wall import WallSettings
 
 __all__ = [
     "ADMIN_PAGES",

@@ -19,7 +19,7 @@ from typing import Final
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from mapgov.errors import MapgovError
+from mapgov.core.errors import MapgovError
 
 __all__ = [
     "COMMUNITY",

@@ -31,15 +31,18 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from mapgov import clock, cobuild, deckmaps, kpi, wall
-from mapgov.errors import MapgovError
-from mapgov.i18n import error_text, t
-from mapgov.layers import Bounds
-from mapgov.places import display_names
+from mapgov.core import clock
+from mapgov.core.errors import MapgovError
+from mapgov.core.i18n import error_text, t
+from mapgov.domain import cobuild, kpi
+from mapgov.domain.places import display_names
 from mapgov.store import Store, open_store
-from mapgov.ui import data
+from mapgov.ui import loaders as data
 from mapgov.ui.state import View
 from mapgov.ui.widgets import page_header, place_metrics, scope_header, scope_title
+from mapgov.views import deck as deckmaps
+from mapgov.views import wall
+from mapgov.views.maps import Bounds
 
 __all__ = [
     "KIOSK_CSS",
@@ -204,7 +207,8 @@ def _prefetch_deck() -> None:
 
 
 def settings_from_url() -> wall.WallSettings:
-    """The wall screen's settings from the current URL (see :class:`mapgov.wall.WallSettings`)."""
+    """The wall screen's settings from the current URL (see
+    :class:`mapgov.views.wall.WallSettings`)."""
     return wall.WallSettings.from_query(st.query_params.to_dict())
 
 
@@ -250,7 +254,7 @@ def _map_base(path: str, version: int, street_id: str, lang: str) -> deckmaps.Wa
 
 
 def _report_date(store: Store) -> dt.date:
-    """The street's today (a demo keeps its own calendar: :mod:`mapgov.clock`)."""
+    """The street's today (a demo keeps its own calendar: :mod:`mapgov.core.clock`)."""
     return clock.today(store)
 
 

@@ -12,14 +12,15 @@ import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapgov import layers
-from mapgov.errors import MapgovError
-from mapgov.i18n import error_text, t
-from mapgov.places import display_name, display_names
+from mapgov.core.errors import MapgovError
+from mapgov.core.i18n import error_text, t
+from mapgov.domain.places import display_name, display_names
+from mapgov.domain.users import User
 from mapgov.store import Store, open_store
-from mapgov.ui import auth, data
+from mapgov.ui import auth
+from mapgov.ui import loaders as data
 from mapgov.ui.state import View
-from mapgov.users import User
+from mapgov.views import maps as layers
 
 __all__ = [
     "COMPOUND_COLOR",
@@ -180,7 +181,7 @@ def community_map(view: View) -> None:
 
 
 def current_user(store: Store, view: View) -> User | None:
-    """Who is working: the signed-in account (a :class:`~mapgov.users.User`), or on the kiosk
+    """Who is working: the signed-in account (a :class:`~mapgov.domain.users.User`), or on the kiosk
     wall the display user of its token; None only if the sign-in gate was bypassed.
 
     Nothing in the URL or the session state chooses or raises it (``?user=`` is ignored).

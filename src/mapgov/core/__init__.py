@@ -1,0 +1,1 @@
+"""The core: names, exceptions, settings, CRS, clock, text and masking; no store, no I/O."""

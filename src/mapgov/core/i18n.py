@@ -1,0 +1,327 @@
+"""User-visible text in Simplified Chinese (default) and English.
+
+Every string a user can read lives in one catalogue per language,
+``mapgov/core/locales/<lang>.toml``. Tables in the TOML become dotted keys (``[page.wall]`` plus
+``title = "..."`` is ``page.wall.title``). Both catalogues have exactly the same keys and the
+same ``{placeholders}``; a test holds them to it. Labels of the enums in :mod:`mapgov.core.model`
+are stored under ``<enum_snake>.<value>``, e.g. ``issue_status.assigned``.
+
+No Streamlit here: pages and the CLI both translate through :func:`t` and :func:`label`.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import tomllib
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
+from enum import Enum
+from functools import cache
+from importlib import resources
+from pathlib import PurePath
+from types import MappingProxyType
+from typing import Any, Final
+
+from mapgov.core.errors import DataFileError
+
+__all__ = [
+    "DEFAULT_LANG",
+    "LANGS",
+    "catalogue",
+    "coded_note",
+    "count_text",
+    "enum_key",
+    "error_text",
+    "label",
+    "normalize_lang",
+    "placeholders",
+    "t",
+    "value_label",
+]
+
+LANGS: Final = ("zh", "en")
+DEFAULT_LANG: Final = "zh"
+
+
+def normalize_lang(value: str | None) -> str:
+    """The supported language closest to `value`, or the default.
+
+    Parameters
+    ----------
+    value
+        A language code such as ``"zh"``, ``"zh-CN"``, ``"EN_us"``; ``None`` or anything
+        unknown gives :data:`DEFAULT_LANG`.
+
+    Returns
+    -------
+    str
+        One of :data:`LANGS`.
+    """
+    if not value:
+        return DEFAULT_LANG
+    primary = re.split(r"[-_]", value.strip().lower(), maxsplit=1)[0]
+    return primary if primary in LANGS else DEFAULT_LANG
+
+
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for name, value in table.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{key}."))
+        elif isinstance(value, str):
+            flat[key] = value
+        else:
+            msg = f"catalogue entry {key!r} must be text, not {type(value).__name__}"
+            raise TypeError(msg)
+    return flat
+
+
+@cache
+def catalogue(lang: str) -> Mapping[str, str]:
+    """All entries of one language's catalogue, by dotted key (read once, read-only).
+
+    Parameters
+    ----------
+    lang
+        One of :data:`LANGS`.
+
+    Raises
+    ------
+    KeyError
+        If `lang` is not a supported language.
+    """
+    if lang not in LANGS:
+        msg = f"unsupported language {lang!r}; choose one of {', '.join(LANGS)}"
+        raise KeyError(msg)
+    text = resources.files("mapgov.core").joinpath("locales", f"{lang}.toml").read_text("utf-8")
+    return MappingProxyType(_flatten(tomllib.loads(text)))
+
+
+def placeholders(text: str) -> frozenset[str]:
+    """Names of the ``{placeholders}`` in a catalogue entry.
+
+    Examples
+    --------
+    >>> sorted(placeholders("{n} 个小区，共 {households:,} 户"))
+    ['households', 'n']
+    """
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(text) if name)
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **fmt: Any) -> str:
+    """The text for `key` in `lang`, formatted with `fmt`.
+
+    Parameters
+    ----------
+    key
+        Dotted catalogue key, e.g. ``"page.wall.title"``.
+    lang
+        One of :data:`LANGS` (pass user input through :func:`normalize_lang` first).
+    **fmt
+        Values for the entry's ``{placeholders}`` (``str.format`` syntax).
+
+    Returns
+    -------
+    str
+        The translated text.
+
+    Raises
+    ------
+    KeyError
+        If the catalogue has no such key, or a placeholder is not given: a missing
+        translation is a bug, and the tests look for every key the code uses.
+
+    Examples
+    --------
+    >>> t("page.wall.nav")
+    '大屏'
+    >>> t("page.wall.nav", "en")
+    'Wall screen'
+    """
+    entries = catalogue(lang)
+    try:
+        text = entries[key]
+    except KeyError:
+        msg = f"no text for {key!r} in the {lang!r} catalogue"
+        raise KeyError(msg) from None
+    return text.format(**fmt)
+
+
+_DIGITS: Final = "零一二三四五六七八九"
+
+
+def count_text(n: float, lang: str = DEFAULT_LANG) -> str:
+    """A small count as a title writes it: Chinese numerals for whole numbers 1–99 in Chinese
+    (十五分钟生活圈, as GB 50180-2018 names its circles), digits otherwise.
+
+    Examples
+    --------
+    >>> [count_text(n, "zh") for n in (5, 10, 15, 20, 32)], count_text(15, "en")
+    (['五', '十', '十五', '二十', '三十二'], '15')
+    >>> count_text(7.5, "zh"), count_text(120, "zh")
+    ('7.5', '120')
+    """
+    if lang != "zh" or n != int(n) or not 1 <= n <= 99:
+        return f"{n:g}"
+    tens, ones = divmod(int(n), 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
+    return head + (_DIGITS[ones] if ones else "")
+
+
+def enum_key(member: Enum) -> str:
+    """Catalogue key of an enum member: ``<enum_snake>.<value>``.
+
+    Examples
+    --------
+    >>> from mapgov.core.model import IssueStatus
+    >>> enum_key(IssueStatus.IN_PROGRESS)
+    'issue_status.in_progress'
+    """
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", type(member).__name__).lower()
+    return f"{snake}.{member.value}"
+
+
+def label(member: Enum, lang: str = DEFAULT_LANG) -> str:
+    """Display label of an enum member from :mod:`mapgov.core.model`.
+
+    Examples
+    --------
+    >>> from mapgov.core.model import FacilityKind, Star
+    >>> label(FacilityKind.CANTEEN)
+    '幸福食堂/助餐点'
+    >>> label(Star.STRONG_BRANCH, "en")
+    'Strong branch'
+    """
+    return t(enum_key(member), lang)
+
+
+def value_label(enum: type[Enum], value: object, lang: str = DEFAULT_LANG) -> str:
+    """Display label of a stored code of `enum`: "" for a missing one, the code itself for
+    one the enum does not know (an imported ledger's own categories, say).
+
+    Examples
+    --------
+    >>> from mapgov.core.model import IssueStatus
+    >>> [value_label(IssueStatus, v, "en") for v in ("closed", None, "x")]
+    ['Closed', '', 'x']
+    """
+    if not isinstance(value, str) or not value:
+        return ""
+    try:
+        return label(enum(value), lang)
+    except (ValueError, KeyError):
+        return value
+
+
+def coded_note(enum: type[Enum], note: object, lang: str = DEFAULT_LANG) -> str:
+    """A history note that starts with a stored code of `enum` (a rating is kept as
+    ``"satisfied: 电话回访…"``), with the code shown as its label; other notes as they are.
+
+    Examples
+    --------
+    >>> from mapgov.core.model import CallbackRating
+    >>> coded_note(CallbackRating, "basically_satisfied: 电话回访，基本满意", "zh")
+    '基本满意：电话回访，基本满意'
+    >>> [coded_note(CallbackRating, v, "en") for v in ("satisfied", None, "fixed: ok")]
+    ['Satisfied', '', 'fixed: ok']
+    """
+    if not isinstance(note, str):
+        return ""
+    code, sep, rest = note.partition(": ")
+    codes = {str(m.value) for m in enum}
+    if code not in codes or (not sep and rest):
+        return note
+    name = value_label(enum, code, lang)
+    if not sep:
+        return name
+    return f"{name}{'：' if lang == 'zh' else ': '}{rest}"
+
+
+def _problems_text(problems: Sequence[object], lang: str) -> str:
+    """What is wrong with a backup (:class:`mapgov.store.sqlite.Problem`), in `lang`: each
+    problem from ``error.restore.problem.<code>``, tables by what they hold."""
+    names_sep = "、" if lang == "zh" else ", "
+
+    def name(table: str) -> str:
+        wanted = f"data_page.export_name.{table}"
+        return t(wanted, lang) if wanted in catalogue(lang) else table
+
+    texts = []
+    for problem in problems:
+        key = f"error.restore.problem.{getattr(problem, 'code', '')}"
+        if key not in catalogue(lang):
+            texts.append(str(problem))
+            continue
+        names = names_sep.join(name(n) for n in getattr(problem, "names", ()))
+        texts.append(t(key, lang, names=names, n=f"{getattr(problem, 'count', 0):,}"))
+    return ("；" if lang == "zh" else "; ").join(texts)
+
+
+def _file_error_text(err: DataFileError, key: str | None, params: dict[str, Any], lang: str) -> str:
+    """A data file's error named by the file's own name (never the server's folder it was
+    saved in), its row and field in `lang`, then the reason (from the catalogue if keyed)."""
+    where = [err.path.name]
+    if err.row is not None:
+        where.append(t("error.file.row", lang, row=err.row))
+    if err.field is not None:
+        name = (
+            t(f"issue_field.{err.field}", lang)
+            if f"issue_field.{err.field}" in catalogue(lang)
+            else err.field
+        )
+        where.append(t("error.file.field", lang, field=name))
+    reason = err.reason
+    if isinstance(params.get("problems"), tuple | list):
+        params["problems"] = _problems_text(params["problems"], lang)
+    if key and key in catalogue(lang):
+        with suppress(KeyError):  # a param the text needs is missing: the English reason
+            reason = t(key, lang, **params)
+    return t("error.file.at", lang, where=t("error.file.sep", lang).join(where), reason=reason)
+
+
+def error_text(err: Exception, lang: str = DEFAULT_LANG) -> str:
+    """What to tell a user about `err`, in `lang`.
+
+    A :class:`~mapgov.core.errors.MapgovError` with a catalogue ``key`` is rendered from the
+    catalogue: enum members among its params become their labels, a ``field`` param becomes its
+    ``issue_field`` label, a ``table`` param what the table holds (``data_page.export_name``),
+    a ``path`` param the file's name only, a ``fields`` param (a tuple of columns) their
+    ``error.edit.field`` labels in a list, a ``reason`` param its ``<key>_reason.<reason>``
+    text when the catalogue has one. A :class:`~mapgov.core.errors.DataFileError` names its
+    file by its name, its row and field in `lang`, then its reason.
+    Anything else (or a key missing from the catalogue) falls back to
+    the error's own English sentence.
+    """
+    key = getattr(err, "key", None)
+    params: dict[str, Any] = dict(getattr(err, "params", {}) or {})
+    if isinstance(err, DataFileError):
+        return _file_error_text(err, key, params, lang)
+    if not key or key not in catalogue(lang):
+        return str(err)
+    for name, value in params.items():
+        if isinstance(value, Enum):
+            try:
+                params[name] = label(value, lang)
+            except KeyError:
+                params[name] = str(value.value)
+        elif name == "field" and f"issue_field.{value}" in catalogue(lang):
+            params[name] = t(f"issue_field.{value}", lang)
+        elif name in ("table", "parent") and f"data_page.export_name.{value}" in catalogue(lang):
+            params[name] = t(f"data_page.export_name.{value}", lang)
+        elif name == "reason" and f"{key}_reason.{value}" in catalogue(lang):
+            params[name] = t(f"{key}_reason.{value}", lang)  # a reason said in `lang` too
+        elif name == "path" and value:
+            params[name] = PurePath(str(value)).name  # the file, not the server's folders
+        elif name == "fields" and isinstance(value, tuple | list):
+            params[name] = ("、" if lang == "zh" else ", ").join(
+                t(f"error.edit.field.{f}", lang)
+                if f"error.edit.field.{f}" in catalogue(lang)
+                else f
+                for f in value
+            )
+    try:
+        return t(key, lang, **params)
+    except KeyError:
+        return str(err)

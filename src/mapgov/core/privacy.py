@@ -1,0 +1,103 @@
+"""Masking of residents' personal data (names, phone numbers): one rule for every way out.
+
+Residents' names and phones are stored in full and shown in full only to those who need them
+(see :func:`mapgov.domain.users.sees_personal_data`); everyone else sees ``张**`` / ``138****5678``.
+:data:`PERSONAL` says which columns of which tables are personal (reporters, building heads,
+party members, branch secretaries, grid workers' phones, units' contacts, wish posters, and the
+actor of a report event: the resident who reported). Whatever reads such rows for someone
+(a page, a card, an export, a download) passes them through :func:`mask_frame` or
+:func:`mask_row` with `full` from :func:`~mapgov.domain.users.sees_personal_data` (exports: never
+full, since a file leaves the system).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+import pandas as pd
+
+__all__ = ["PERSONAL", "PERSONAL_ROWS", "mask_frame", "mask_name", "mask_phone", "mask_row"]
+
+
+def mask_name(name: str | None) -> str | None:
+    """Keep the first character (the surname) and star the rest: ``张三丰`` -> ``张**``.
+
+    A one-character name becomes ``*``; empty stays empty; anything that is not text
+    (``None``, a missing value) gives ``None``.
+    """
+    if not isinstance(name, str):
+        return None
+    if not name:
+        return name
+    name = name.strip()
+    if len(name) <= 1:
+        return "*"
+    return name[0] + "*" * (len(name) - 1)
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """Keep the first three and last four digits: ``13812345678`` -> ``138****5678``.
+
+    Numbers shorter than eight characters are starred whole except their last two; anything
+    that is not text gives ``None``.
+    """
+    if not isinstance(phone, str):
+        return None
+    if not phone:
+        return phone
+    phone = phone.strip()
+    if len(phone) >= 8:
+        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+    return "*" * max(len(phone) - 2, 0) + phone[-2:]
+
+
+PERSONAL: Final[dict[str, dict[str, Callable[[str | None], str | None]]]] = {
+    "issue": {"reporter_name": mask_name, "reporter_phone": mask_phone},
+    "building": {"building_head": mask_name, "building_head_phone": mask_phone},
+    "party_member": {"name": mask_name, "phone": mask_phone},
+    "party_org": {"secretary": mask_name, "secretary_phone": mask_phone},
+    "grid": {"grid_worker_phone": mask_phone},
+    "resident_unit": {"contact": mask_name, "phone": mask_phone},
+    "micro_wish": {"poster_name": mask_name, "poster_phone": mask_phone},
+}
+"""table -> personal column -> how it is masked."""
+
+PERSONAL_ROWS: Final[dict[str, tuple[str, str, tuple[str, ...]]]] = {
+    # a report's actor is the resident who reported it (the ledger's reporter_name)
+    "issue_event": ("actor", "action", ("report",)),
+}
+"""table -> (column, the column and values of the rows where it names a resident)."""
+
+
+def _mask(mask: Callable[[str | None], str | None]) -> Callable[[Any], Any]:
+    return lambda v: mask(v) if isinstance(v, str) else v
+
+
+def mask_frame(frame: pd.DataFrame, table: str, *, full: bool = False) -> pd.DataFrame:
+    """Rows of `table` with their personal columns masked, unless `full`.
+
+    Examples
+    --------
+    >>> events = pd.DataFrame({"actor": ["吴鹏海", "李工"], "action": ["report", "assign"]})
+    >>> mask_frame(events, "issue_event")["actor"].tolist()
+    ['吴**', '李工']
+    """
+    rules = PERSONAL.get(table, {})
+    rows = PERSONAL_ROWS.get(table)
+    if full or (not rules and rows is None):
+        return frame
+    out = frame.copy()
+    for column, mask in rules.items():
+        if column in out.columns:
+            out[column] = out[column].map(_mask(mask))
+    if rows is not None and {rows[0], rows[1]} <= set(out.columns):
+        column, by, values = rows
+        mine = out[by].isin(values)
+        out.loc[mine, column] = out.loc[mine, column].map(_mask(mask_name))
+    return out
+
+
+def mask_row(row: Mapping[str, Any], table: str, *, full: bool = False) -> dict[str, Any]:
+    """One row of `table` (a mapping) with its personal values masked, unless `full`."""
+    return mask_frame(pd.DataFrame([dict(row)]), table, full=full).iloc[0].to_dict()

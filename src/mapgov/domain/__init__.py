@@ -1,0 +1,1 @@
+"""The governance itself: places, people, accounts, issues, party, co-building, KPIs."""

@@ -1,0 +1,645 @@
+"""Accounts, sign-in, sessions and the audit log.
+
+Only the people a street office names get in. An account has a login, a role and a scope
+(street, community), an enabled flag and an argon2id password hash (``argon2-cffi``; never
+the password). A sign-in gives a session token: the browser keeps it, the database keeps its
+SHA-256 (``auth_session``), and :func:`session_account` turns it back into the account until
+it is idle for :func:`~mapgov.core.config.session_idle_minutes`, signed out, or the account is
+disabled. A wall screen signs in with a display token (:mod:`mapgov.domain.display_tokens`, also
+kept as a SHA-256 only) that opens its street, read-only and masked.
+
+Failed sign-ins are throttled per login (known or not, so that a refusal never tells which
+logins exist): the :data:`LOCK_FAILURES`-th failure within :data:`LOCK_MINUTES` minutes locks
+the login for :data:`LOCK_MINUTES` minutes, during which even the right password is refused.
+Every sign-in, failure, lockout, sign-out and account change is appended to ``audit_log``.
+Wall-screen tokens are :mod:`mapgov.domain.display_tokens`.
+
+Time
+----
+Every function takes ``now``; none reads the clock. Pass the real time,
+:func:`mapgov.core.clock.system_now`: idle limits and lockouts count real minutes, whereas a demo
+street's calendar (:func:`mapgov.core.clock.now`) stays on its data date and would never let a
+lockout end or a session go idle.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import hashlib
+import math
+import re
+import secrets
+from typing import Any, Final, NoReturn
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from mapgov.core.config import session_idle_minutes
+from mapgov.core.errors import SignInError, ValidationError
+from mapgov.core.model import ACCOUNT_ROLES, AuditKind, Role
+from mapgov.domain.audit import audit, read_audit
+from mapgov.domain.audit import entry as _entry
+from mapgov.domain.audit import stamp as _stamp
+from mapgov.domain.users import User
+from mapgov.store import Store
+
+__all__ = [
+    "LOCK_FAILURES",
+    "LOCK_MINUTES",
+    "MIN_PASSWORD_LENGTH",
+    "Account",
+    "add_account",
+    "audit",
+    "change_own_password",
+    "change_role_and_scope",
+    "check_password_rules",
+    "check_scope",
+    "disable",
+    "enable",
+    "get_account",
+    "hash_password",
+    "list_accounts",
+    "new_password",
+    "read_audit",
+    "session_account",
+    "set_password",
+    "sign_in",
+    "sign_out",
+    "token_hash",
+    "verify_password",
+]
+
+LOCK_FAILURES: Final = 5
+"""Failed sign-ins of one login within :data:`LOCK_MINUTES` that lock it."""
+LOCK_MINUTES: Final = 15
+"""The window failures are counted in, and how long a lock lasts."""
+MIN_PASSWORD_LENGTH: Final = 10
+_TOUCH_SECONDS: Final = 60  # a session's last use is written at most once a minute
+_LOGIN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,63}")
+_SCOPE_REASONS: Final = {  # in English for logs; error_text says them from the catalogue
+    "staff_community": "community staff need a community (--community)",
+    "display_street": "a wall screen needs a street (--street) and no community",
+}
+_HASHER: Final = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (argon2-cffi)
+
+
+@dataclasses.dataclass(frozen=True)
+class Account(User):
+    """A person's (or a wall screen's) account: a :class:`~mapgov.domain.users.User` that signs in.
+
+    Holds no password or hash: `has_password` only says whether one is set.
+    """
+
+    login: str = ""
+    enabled: bool = True
+    has_password: bool = False
+    must_change_password: bool = False
+    created_at: str | None = None
+    changed_at: str | None = None
+    version: int = 1
+
+
+# -- passwords ---------------------------------------------------------------------------------
+def hash_password(password: str, *, salt: bytes | None = None) -> str:
+    """The argon2id hash of `password` (PHC string ``$argon2id$v=19$m=...``).
+
+    Parameters
+    ----------
+    salt
+        Only for reproducible builds (the demo given ``--password``); default a random salt.
+    """
+    return _HASHER.hash(password, salt=salt)
+
+
+def verify_password(stored: str | None, password: str) -> tuple[bool, str | None]:
+    """Whether `password` matches the hash `stored`, and a new hash if it should be renewed.
+
+    Returns
+    -------
+    (bool, str or None)
+        True when it matches; the second item is a fresh hash when the hasher's parameters
+        changed since `stored` was made (store it), else None.
+    """
+    if not stored:
+        return False, None
+    try:
+        _HASHER.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False, None
+    return True, (_HASHER.hash(password) if _HASHER.check_needs_rehash(stored) else None)
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    """zxcvbn's list of the 30,000 most common passwords (MIT licence), lower case."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # lazy: 1 MB of words
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def check_password_rules(login: str, password: str) -> None:
+    """Refuse a password shorter than :data:`MIN_PASSWORD_LENGTH`, one that is or contains
+    the login (ignoring case), or one of the common passwords zxcvbn lists.
+
+    Raises
+    ------
+    ValidationError
+        Saying which rule (``error.account.too_short`` / ``like_login`` / ``common``).
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        msg = f"a password needs at least {MIN_PASSWORD_LENGTH} characters"
+        raise ValidationError(msg, key="error.account.too_short", min=MIN_PASSWORD_LENGTH)
+    if login and login.casefold() in password.casefold():
+        msg = "the password may not be the login, nor contain it"
+        raise ValidationError(msg, key="error.account.like_login")
+    if password.casefold() in _common_passwords():
+        msg = "this is a common password, easy to guess: choose another"
+        raise ValidationError(msg, key="error.account.common")
+
+
+def new_password() -> str:
+    """A strong random password (16 characters from ``secrets``), for one-time use."""
+    while True:
+        candidate = secrets.token_urlsafe(12)
+        if candidate[0] not in "-_":  # nothing a shell or a form would take for an option
+            return candidate
+
+
+def token_hash(token: str) -> str:
+    """The SHA-256 (hex) under which a session or display token is stored."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+# -- accounts ----------------------------------------------------------------------------------
+def _account(row: dict[str, Any]) -> Account:
+    def text(value: Any) -> str | None:
+        return value if isinstance(value, str) and value else None
+
+    return Account(
+        user_id=row["user_id"],
+        name=row["name"],
+        role=Role(row["role"]),
+        street_id=text(row["street_id"]),
+        community_id=text(row["community_id"]),
+        login=row["login"],
+        enabled=bool(row["enabled"]),
+        has_password=bool(text(row["password_hash"])),
+        must_change_password=bool(row["must_change_password"]),
+        created_at=text(row["created_at"]),
+        changed_at=text(row["changed_at"]),
+        version=int(row["version"]),
+    )
+
+
+def _row(store: Store, login: str) -> dict[str, Any] | None:
+    frame = store.read("app_user", where={"login": login})
+    return None if frame.empty else frame.iloc[0].to_dict()
+
+
+def get_account(store: Store, login: str) -> Account:
+    """The account signing in as `login`.
+
+    Raises
+    ------
+    ValidationError
+        If there is none.
+    """
+    row = _row(store, login)
+    if row is None:
+        msg = f"no account {login!r}"
+        raise ValidationError(msg, key="error.account.unknown", login=login)
+    return _account(row)
+
+
+def list_accounts(store: Store) -> list[Account]:
+    """Every account (no hashes), by role (:data:`~mapgov.core.model.ACCOUNT_ROLES`), street,
+    community and login."""
+    order = {role: k for k, role in enumerate(ACCOUNT_ROLES)}
+    accounts = [_account(r) for r in store.read("app_user").to_dict("records")]
+    return sorted(
+        accounts, key=lambda a: (order[a.role], a.street_id or "", a.community_id or "", a.login)
+    )
+
+
+def check_scope(
+    store: Store, role: Role, street_id: str | None, community_id: str | None
+) -> tuple[str | None, str | None]:
+    """The (street, community) of an account of `role`, checked; a community names its
+    street when none is given.
+
+    Raises
+    ------
+    ValidationError
+        For an unknown street or community, or a scope the role cannot have
+        (``error.account.bad_scope``, its ``reason`` one of ``error.account.bad_scope_reason``).
+    """
+    if community_id is not None:
+        found = store.read("community", where={"community_id": community_id})
+        if found.empty or (street_id is not None and found["street_id"].iloc[0] != street_id):
+            msg = f"street {street_id!r} has no community {community_id!r}"
+            raise ValidationError(
+                msg, key="error.account.no_community", street=street_id, community=community_id
+            )
+        street_id = str(found["street_id"].iloc[0])
+    elif street_id is not None and store.read("street", where={"street_id": street_id}).empty:
+        msg = f"no street {street_id!r}"
+        raise ValidationError(msg, key="error.account.no_street", street=street_id)
+    reason = None
+    if role == Role.STAFF and community_id is None:
+        reason = "staff_community"
+    elif role == Role.DISPLAY and (street_id is None or community_id is not None):
+        reason = "display_street"
+    if reason:
+        msg = f"role {role.value}: {_SCOPE_REASONS[reason]}"
+        raise ValidationError(msg, key="error.account.bad_scope", reason=reason)
+    return street_id, community_id
+
+
+def add_account(
+    store: Store,
+    login: str,
+    *,
+    role: Role | str,
+    now: dt.datetime,
+    actor: str,
+    name: str | None = None,
+    street_id: str | None = None,
+    community_id: str | None = None,
+    password: str | None = None,
+    source: str | None = None,
+) -> tuple[Account, str | None]:
+    """Add an account.
+
+    Parameters
+    ----------
+    login
+        Letters, digits, ``.``, ``-``, ``_``; 2 to 64 characters; unique.
+    role, street_id, community_id
+        Staff need a community (its street is filled in), a display account a street.
+    name
+        Display name (default the login).
+    password
+        Checked by :func:`check_password_rules`. None: a one-time password is made, returned,
+        and must be changed at the first sign-in.
+
+    Returns
+    -------
+    (Account, str or None)
+        The account and the one-time password (None when `password` was given).
+
+    Raises
+    ------
+    ValidationError
+        For a bad login, role, scope or password.
+    StaleEditError
+        If the login is taken.
+    """
+    if not _LOGIN.fullmatch(login):
+        msg = f"the login {login!r} cannot be used: letters, digits, . - _ (2-64 characters)"
+        raise ValidationError(msg, key="error.account.bad_login", login=login)
+    role = Role(role)
+    street_id, community_id = check_scope(store, role, street_id, community_id)
+    one_time = None
+    if password is None:
+        one_time = password = new_password()
+    else:
+        check_password_rules(login, password)
+    stamp = _stamp(now)
+    row = {
+        "user_id": login,
+        "login": login,
+        "name": name or login,
+        "role": role.value,
+        "street_id": street_id,
+        "community_id": community_id,
+        "enabled": 1,
+        "password_hash": hash_password(password),
+        "must_change_password": int(one_time is not None),
+        "created_at": stamp,
+        "changed_at": stamp,
+        "version": 1,
+    }
+    scope = f"role={role.value} street={street_id or '-'} community={community_id or '-'}"
+    entry = _entry(
+        AuditKind.ACCOUNT_ADDED, now=now, actor=actor, subject=login, detail=scope, source=source
+    )
+    store.insert_account(row, [entry])
+    return get_account(store, login), one_time
+
+
+def _change(
+    store: Store,
+    login: str,
+    changes: dict[str, Any],
+    entry: dict[str, Any],
+    *,
+    version: int | None,
+    end_sessions: bool = False,
+) -> Account:
+    account = get_account(store, login)
+    at = entry["at"]
+    store.update_account(
+        account.user_id,
+        version=account.version if version is None else version,
+        changes={**changes, "changed_at": at},
+        audit=[entry],
+        end_sessions_at=at if end_sessions else None,
+    )
+    return get_account(store, login)
+
+
+def set_password(
+    store: Store,
+    login: str,
+    *,
+    now: dt.datetime,
+    actor: str,
+    password: str | None = None,
+    version: int | None = None,
+    source: str | None = None,
+) -> str | None:
+    """Reset `login`'s password (an administrator, or the command line); end its sessions.
+
+    Parameters
+    ----------
+    password
+        The new password (rules checked; no change asked at sign-in). None: a one-time
+        password is made and returned, and must be changed at the next sign-in.
+    version
+        The account's version the form was drawn from (default: the current one).
+
+    Returns
+    -------
+    str or None
+        The one-time password, or None when `password` was given.
+
+    Raises
+    ------
+    ValidationError
+        For an unknown login or a password the rules refuse.
+    StaleEditError
+        If the account changed since `version`.
+    """
+    one_time = None
+    if password is None:
+        one_time = password = new_password()
+    else:
+        check_password_rules(login, password)
+    entry = _entry(
+        AuditKind.PASSWORD_RESET,
+        now=now,
+        actor=actor,
+        subject=login,
+        source=source,
+        detail="one-time password" if one_time else "password set",
+    )
+    changes = {
+        "password_hash": hash_password(password),
+        "must_change_password": int(bool(one_time)),
+    }
+    _change(store, login, changes, entry, version=version, end_sessions=True)
+    return one_time
+
+
+def change_own_password(
+    store: Store,
+    login: str,
+    old: str,
+    new: str,
+    *,
+    now: dt.datetime,
+    source: str | None = None,
+) -> Account:
+    """A person changes their own password (also the one-time one, which clears the flag).
+
+    Raises
+    ------
+    ValidationError
+        If `old` is wrong, `new` equals it, or the rules refuse `new`.
+    """
+    row = _row(store, login)
+    if row is None or not verify_password(row["password_hash"], old)[0]:
+        msg = "the current password is wrong"
+        raise ValidationError(msg, key="error.account.wrong_old_password")
+    if new == old:
+        msg = "the new password must differ from the current one"
+        raise ValidationError(msg, key="error.account.same_password")
+    check_password_rules(login, new)
+    entry = _entry(AuditKind.PASSWORD_CHANGED, now=now, actor=login, subject=login, source=source)
+    changes = {"password_hash": hash_password(new), "must_change_password": 0}
+    return _change(store, login, changes, entry, version=int(row["version"]))
+
+
+def _set_enabled(
+    store: Store,
+    login: str,
+    enabled: bool,
+    *,
+    now: dt.datetime,
+    actor: str,
+    version: int | None,
+    source: str | None,
+) -> Account:
+    kind = AuditKind.ACCOUNT_ENABLED if enabled else AuditKind.ACCOUNT_DISABLED
+    entry = _entry(kind, now=now, actor=actor, subject=login, source=source)
+    changes = {"enabled": int(enabled)}
+    return _change(store, login, changes, entry, version=version, end_sessions=not enabled)
+
+
+def disable(
+    store: Store,
+    login: str,
+    *,
+    now: dt.datetime,
+    actor: str,
+    version: int | None = None,
+    source: str | None = None,
+) -> Account:
+    """Disable an account: it cannot sign in, and its live sessions end now."""
+    return _set_enabled(store, login, False, now=now, actor=actor, version=version, source=source)
+
+
+def enable(
+    store: Store,
+    login: str,
+    *,
+    now: dt.datetime,
+    actor: str,
+    version: int | None = None,
+    source: str | None = None,
+) -> Account:
+    """Enable a disabled account again."""
+    return _set_enabled(store, login, True, now=now, actor=actor, version=version, source=source)
+
+
+def change_role_and_scope(
+    store: Store,
+    login: str,
+    *,
+    role: Role | str,
+    now: dt.datetime,
+    actor: str,
+    version: int,
+    street_id: str | None = None,
+    community_id: str | None = None,
+    source: str | None = None,
+) -> Account:
+    """Give an account another role and scope (checked as in :func:`add_account`); its live
+    sessions end, so that the new rights apply from its next sign-in.
+
+    Raises
+    ------
+    ValidationError
+        For a role and scope that do not fit.
+    StaleEditError
+        If the account changed since `version` (the form is stale).
+    """
+    role = Role(role)
+    street_id, community_id = check_scope(store, role, street_id, community_id)
+    changes = {"role": role.value, "street_id": street_id, "community_id": community_id}
+    detail = f"role={role.value} street={street_id or '-'} community={community_id or '-'}"
+    entry = _entry(
+        AuditKind.ACCOUNT_CHANGED, now=now, actor=actor, subject=login, detail=detail, source=source
+    )
+    return _change(store, login, changes, entry, version=version, end_sessions=True)
+
+
+# -- sign-in and sessions ----------------------------------------------------------------------
+def _locked_minutes(store: Store, login: str, now: dt.datetime) -> tuple[int, list[str]]:
+    """(minutes the login stays locked, 0 if not; times of the failures that count now)."""
+    window = dt.timedelta(minutes=LOCK_MINUTES)
+    rows = store.audit_rows(
+        since=_stamp(now - window + dt.timedelta(seconds=1)),
+        subject=login,
+        kinds=[AuditKind.SIGN_IN_FAILED, AuditKind.LOCKOUT, AuditKind.SIGN_IN],
+    )
+    failures: list[str] = []
+    for at, kind in zip(rows["at"], rows["kind"], strict=True):
+        if kind == AuditKind.SIGN_IN_FAILED:
+            failures.append(at)
+        else:
+            failures = []  # a lockout or a success starts the count again
+    lockouts = rows.loc[rows["kind"] == AuditKind.LOCKOUT, "at"]
+    if len(lockouts):
+        until = dt.datetime.fromisoformat(lockouts.iloc[-1]) + window
+        if until > now:
+            return math.ceil((until - now).total_seconds() / 60), failures
+    return 0, failures
+
+
+_DUMMY_HASH: Final = _HASHER.hash("not a password of anyone")
+
+
+def _failure(row: dict[str, Any] | None, ok: bool) -> str:
+    """Why a sign-in failed, for the audit log only (the person is told one thing)."""
+    if row is None:
+        return "unknown login"
+    if not row["password_hash"]:
+        return "no password set"
+    return "wrong password" if not ok else "disabled"
+
+
+def _refuse(
+    store: Store, login: str, why: str, failures: int, *, now: dt.datetime, source: str
+) -> NoReturn:
+    """Log a failed sign-in (and the lockout it makes, at `failures` in the window); raise."""
+
+    def entry(kind: AuditKind, detail: str) -> dict[str, Any]:
+        return _entry(kind, now=now, actor=login, subject=login, detail=detail, source=source)
+
+    entries = [entry(AuditKind.SIGN_IN_FAILED, why)]
+    locks = failures >= LOCK_FAILURES
+    if locks:
+        entries.append(entry(AuditKind.LOCKOUT, f"{failures} failures"))
+    store.append_audit(entries)
+    if locks:
+        msg = f"too many failed sign-ins: {login!r} is locked for {LOCK_MINUTES} minutes"
+        raise SignInError(msg, reason="locked", minutes=LOCK_MINUTES)
+    msg = "wrong login or password"
+    raise SignInError(msg, reason="bad_credentials")
+
+
+def sign_in(store: Store, login: str, password: str, *, now: dt.datetime, source: str) -> str:
+    """Check `login` and `password` and start a session.
+
+    Returns
+    -------
+    str
+        The session token (shown to the browser once; only its SHA-256 is stored).
+
+    Raises
+    ------
+    SignInError
+        ``reason="bad_credentials"`` for an unknown login, a wrong password, an account with
+        no password or a disabled one (one message for all); ``reason="locked"`` with the
+        minutes left while the login is locked, even for the right password. The failure
+        that makes :data:`LOCK_FAILURES` within :data:`LOCK_MINUTES` locks the login. Every
+        refusal is in the audit log.
+    """
+    minutes, failures = _locked_minutes(store, login, now)
+    if minutes:
+        audit(store, AuditKind.SIGN_IN_LOCKED, now=now, actor=login, subject=login, source=source)
+        msg = f"too many failed sign-ins: {login!r} is locked for {minutes} more minutes"
+        raise SignInError(msg, reason="locked", minutes=minutes)
+    row = _row(store, login)
+    stored = row["password_hash"] if row is not None else None
+    ok, renewed = verify_password(stored or _DUMMY_HASH, password)  # same time for all
+    if row is None or not ok or not row["enabled"]:
+        _refuse(store, login, _failure(row, ok), len(failures) + 1, now=now, source=source)
+    if renewed is not None:  # the hasher's parameters changed: keep the stronger hash
+        store.update_account(
+            row["user_id"],
+            version=int(row["version"]),
+            changes={"password_hash": renewed},
+            audit=[],
+        )
+    token = secrets.token_urlsafe(32)
+    entry = _entry(AuditKind.SIGN_IN, now=now, actor=login, subject=login, source=source)
+    store.start_session(token_hash(token), row["user_id"], _stamp(now), [entry])
+    return token
+
+
+def session_account(
+    store: Store, token: str | None, *, now: dt.datetime, idle_minutes: int | None = None
+) -> Account | None:
+    """The account a session token signs in, or None.
+
+    None for no token, an unknown or ended session, a disabled account, or a session unused
+    for more than `idle_minutes` (default :func:`~mapgov.core.config.session_idle_minutes`): that
+    session ends here (audited as a sign-out, detail "idle"). A live session is marked used
+    at `now` (written at most once a minute).
+    """
+    if not token:
+        return None
+    session = store.live_session(token_hash(token))
+    if session is None or not session["enabled"]:
+        return None
+    limit = dt.timedelta(minutes=idle_minutes or session_idle_minutes())
+    last = dt.datetime.fromisoformat(session["last_seen_at"])
+    account_row = store.read("app_user", where={"user_id": session["user_id"]})
+    account = _account(account_row.iloc[0].to_dict())
+    if now - last > limit:
+        entry = _entry(
+            AuditKind.SIGN_OUT, now=now, actor=account.login, subject=account.login, detail="idle"
+        )
+        store.end_session(int(session["session_id"]), _stamp(now), [entry])
+        return None
+    if (now - last).total_seconds() >= _TOUCH_SECONDS:
+        store.touch_session(int(session["session_id"]), _stamp(now))
+    return account
+
+
+def sign_out(
+    store: Store, token: str | None, *, now: dt.datetime, source: str | None = None
+) -> None:
+    """End the session of `token` (nothing happens for an unknown or ended one)."""
+    if not token:
+        return
+    session = store.live_session(token_hash(token))
+    if session is None:
+        return
+    login = str(store.read("app_user", where={"user_id": session["user_id"]})["login"].iloc[0])
+    entry = _entry(AuditKind.SIGN_OUT, now=now, actor=login, subject=login, source=source)
+    store.end_session(int(session["session_id"]), _stamp(now), [entry])

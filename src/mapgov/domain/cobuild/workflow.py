@@ -1,0 +1,996 @@
+"""The co-building workflow: one function per step, with rights, lifecycle and locking.
+
+See :mod:`mapgov.domain.cobuild` for the steps, who may take them and what they change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping, Sequence
+from enum import StrEnum
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from mapgov.core import clock
+from mapgov.core.errors import (
+    LifecycleError,
+    PermissionDeniedError,
+    StaleEditError,
+    ValidationError,
+)
+from mapgov.core.model import (
+    NEED_TRANSITIONS,
+    PROJECT_TRANSITIONS,
+    WISH_TRANSITIONS,
+    CallbackRating,
+    CoAction,
+    CoEntity,
+    CoopKind,
+    NeedStatus,
+    ProjectStatus,
+    VolunteerKind,
+    WishStatus,
+)
+from mapgov.core.privacy import mask_row
+from mapgov.domain.cobuild.figures import day_of
+from mapgov.domain.issues import _community_of_compound
+from mapgov.domain.users import User, can_edit, sees_personal_data, street_admin
+from mapgov.store import Store
+
+__all__ = [
+    "allowed_actions",
+    "cancel_need",
+    "cancel_project",
+    "cancel_wish",
+    "claim_project",
+    "claim_wish",
+    "complete_project",
+    "complete_wish",
+    "file_need",
+    "file_resource",
+    "get",
+    "log_volunteer",
+    "pair",
+    "post_wish",
+    "progress_project",
+    "rate_project",
+    "timeline",
+]
+
+MAX_TITLE = 120
+MAX_TEXT = 2000
+MAX_NAME = 80
+_PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
+
+_TABLES: Final[dict[CoEntity, tuple[str, str]]] = {
+    CoEntity.NEED: ("community_need", "need_id"),
+    CoEntity.RESOURCE: ("unit_resource", "resource_id"),
+    CoEntity.PROJECT: ("co_project", "project_id"),
+    CoEntity.WISH: ("micro_wish", "wish_id"),
+    CoEntity.VOLUNTEER: ("volunteer_event", "volunteer_event_id"),
+}
+_STATUS: Final[dict[CoEntity, type[StrEnum]]] = {
+    CoEntity.NEED: NeedStatus,
+    CoEntity.PROJECT: ProjectStatus,
+    CoEntity.WISH: WishStatus,
+}
+# (entity, action) -> (statuses it may start from, status it leads to)
+_STEPS: Final[dict[tuple[CoEntity, CoAction], tuple[frozenset[str], str]]] = {
+    (CoEntity.NEED, CoAction.PAIR): (frozenset({"open"}), "matched"),
+    (CoEntity.NEED, CoAction.CANCEL): (frozenset({"open"}), "cancelled"),
+    (CoEntity.PROJECT, CoAction.CLAIM): (frozenset({"paired"}), "claimed"),
+    (CoEntity.PROJECT, CoAction.PROGRESS): (frozenset({"claimed", "in_progress"}), "in_progress"),
+    (CoEntity.PROJECT, CoAction.COMPLETE): (frozenset({"in_progress"}), "completed"),
+    (CoEntity.PROJECT, CoAction.RATE): (frozenset({"completed"}), "rated"),
+    (CoEntity.PROJECT, CoAction.CANCEL): (
+        frozenset({"paired", "claimed", "in_progress"}),
+        "cancelled",
+    ),
+    (CoEntity.WISH, CoAction.CLAIM): (frozenset({"posted"}), "claimed"),
+    (CoEntity.WISH, CoAction.COMPLETE): (frozenset({"claimed"}), "completed"),
+    (CoEntity.WISH, CoAction.CANCEL): (frozenset({"posted", "claimed"}), "cancelled"),
+}
+_LIFECYCLES: Final[dict[CoEntity, Mapping[Any, frozenset[Any]]]] = {
+    CoEntity.NEED: NEED_TRANSITIONS,
+    CoEntity.PROJECT: PROJECT_TRANSITIONS,
+    CoEntity.WISH: WISH_TRANSITIONS,
+}
+assert all(  # the workflow never leaves the lifecycles of the model
+    to in _LIFECYCLES[entity][_STATUS[entity](s)]
+    for (entity, _), (froms, to) in _STEPS.items()
+    for s in froms
+)
+
+
+def _stamp(store: Store, at: dt.datetime | None) -> str:
+    """`at`, or the street's now (:func:`mapgov.core.clock.now`: a demo keeps its own calendar)."""
+    return (at or clock.now(store)).replace(microsecond=0).isoformat()
+
+
+def _clean(value: str | None, name: str, *, limit: int, required: bool = False) -> str | None:
+    """Stripped text, None when empty; refuses a missing required or an overlong value."""
+    text = (value or "").strip()
+    if required and not text:
+        msg = f"{name} is required"
+        raise ValidationError(msg, key="error.issue.required", field=name)
+    if len(text) > limit:
+        msg = f"{name} is longer than {limit} characters"
+        raise ValidationError(msg, key="error.issue.too_long", field=name, limit=limit)
+    return text or None
+
+
+def _choice(enum: type[StrEnum], value: str) -> StrEnum:
+    try:
+        return enum(value)
+    except ValueError as err:
+        msg = f"{value!r} is not one of {[m.value for m in enum]}"
+        raise ValidationError(msg, key="error.issue.bad_choice", value=str(value)) from err
+
+
+def _number(value: float, name: str, low: float, high: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        msg = f"{name} must be a number from {low:g} to {high:g}, not {value!r}"
+        raise ValidationError(
+            msg, key="error.cobuild.bad_number", field=name, low=f"{low:g}", high=f"{high:g}"
+        )
+
+
+def _plain(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Python values: None for missing, int and float for numpy numbers."""
+    out = {}
+    for k, v in row.items():
+        value = v.item() if isinstance(v, np.generic) else v
+        out[k] = None if isinstance(value, float) and np.isnan(value) else value
+    return out
+
+
+def _record(store: Store, entity: CoEntity, entity_id: str) -> dict[str, Any]:
+    """The record with its ``community_id`` (a project's is its need's; a resource's is its
+    unit's, possibly None)."""
+    name, key = _TABLES[entity]
+    frame = store.read(name, where={key: entity_id})
+    if frame.empty:
+        msg = f"no {entity.value} {entity_id!r}"
+        raise ValidationError(msg, key="error.cobuild.not_found", entity=entity, id=entity_id)
+    row = _plain(frame.iloc[0].to_dict())
+    if entity == CoEntity.PROJECT:
+        need = _record(store, CoEntity.NEED, row["need_id"])
+        row["community_id"] = need["community_id"]
+        row["need"] = need
+    elif entity == CoEntity.RESOURCE:
+        unit = store.read("resident_unit", where={"unit_id": row["unit_id"]})
+        row["community_id"] = _plain(unit.iloc[0].to_dict())["community_id"]
+    return row
+
+
+def get(
+    store: Store, entity: CoEntity | str, entity_id: str, *, user: User | None = None
+) -> dict[str, Any]:
+    """One need, resource, project, wish or volunteer event as a dict, with its
+    ``community_id``; a wish's poster is masked unless `user` sees the community's personal
+    data. A project also carries its ``need`` (a dict).
+
+    Raises
+    ------
+    ValidationError
+        If there is no such record.
+    """
+    entity = CoEntity(entity)
+    row = _record(store, entity, entity_id)
+    if entity == CoEntity.WISH:
+        full = user is not None and sees_personal_data(user, row["community_id"], store)
+        shown = mask_row(row, "micro_wish", full=full)
+        row |= {k: shown[k] for k in ("poster_name", "poster_phone")}
+    return row
+
+
+def timeline(store: Store, entity: CoEntity | str, entity_id: str) -> pd.DataFrame:
+    """Every step of one record in order: [event_id, at, actor, action, from_status,
+    to_status, note]."""
+    return store.read(
+        "co_event",
+        where={"entity": CoEntity(entity).value, "entity_id": entity_id},
+        columns=["event_id", "at", "actor", "action", "from_status", "to_status", "note"],
+        order_by="event_id",
+    )
+
+
+def allowed_actions(
+    store: Store, entity: CoEntity | str, record: Mapping[str, Any], user: User
+) -> list[CoAction]:
+    """The steps `user` may take on a need, project or wish now (the buttons a page shows).
+
+    `record` needs ``status`` and ``community_id`` (as :func:`get` returns them).
+    """
+    entity = CoEntity(entity)
+    if not can_edit(user, record.get("community_id"), store):
+        return []
+    status = str(record["status"])
+    return [a for (e, a), (froms, _) in _STEPS.items() if e == entity and status in froms]
+
+
+def _require(
+    store: Store, user: User, community_id: str | None, action: CoAction, entity: CoEntity
+) -> None:
+    if not can_edit(user, community_id, store):
+        msg = (
+            f"{user.name} ({user.role.value}) may not {action.value} a {entity.value} of "
+            f"community {community_id}: only its staff and its street's admins may"
+        )
+        raise PermissionDeniedError(
+            msg,
+            key="error.cobuild.denied",
+            user=user.name,
+            role=user.role,
+            action=action,
+            entity=entity,
+        )
+
+
+def _open(
+    store: Store,
+    user: User,
+    entity: CoEntity,
+    entity_id: str,
+    *,
+    action: CoAction,
+    version: int,
+) -> dict[str, Any]:
+    """Read a record for a step: rights, then the version the user saw, then the lifecycle."""
+    row = _record(store, entity, entity_id)
+    _require(store, user, row["community_id"], action, entity)
+    # a stale form is told so first: "someone else changed it" explains a changed status too
+    if int(row["version"]) != int(version):
+        msg = (
+            f"{entity.value} {entity_id} was changed by someone else (version {row['version']}, "
+            f"you saw {version}); reload it and try again"
+        )
+        raise StaleEditError(msg, key="error.cobuild.stale", entity=entity, id=entity_id)
+    froms, _ = _STEPS[(entity, action)]
+    if row["status"] not in froms:
+        msg = (
+            f"cannot {action.value} {entity.value} {entity_id}: it is {row['status']}; "
+            f"{action.value} needs {', '.join(sorted(froms))}"
+        )
+        raise LifecycleError(
+            msg,
+            key="error.cobuild.lifecycle",
+            entity=entity,
+            id=entity_id,
+            action=action,
+            status=_STATUS[entity](row["status"]),
+        )
+    return row
+
+
+def _event(  # noqa: PLR0917 (one row of the history)
+    entity: CoEntity,
+    entity_id: str,
+    action: CoAction,
+    at: str,
+    user: User,
+    frm: str | None,
+    to: str | None,
+    note: str | None = None,
+) -> tuple[str, dict[str, Any]]:
+    return (
+        "co_event",
+        {
+            "entity": entity.value,
+            "entity_id": entity_id,
+            "at": at,
+            "actor": user.name,
+            "action": action.value,
+            "from_status": frm,
+            "to_status": to,
+            "note": note,
+        },
+    )
+
+
+Op = tuple[str, str, dict[str, Any], dict[str, Any]]
+
+
+def _step(
+    store: Store,
+    user: User,
+    stamp: str,
+    records: Sequence[tuple[CoEntity, Mapping[str, Any], Mapping[str, Any], CoAction, str | None]],
+    *,
+    inserts: Sequence[Op] = (),
+    extra_events: Sequence[tuple[str, dict[str, Any]]] = (),
+) -> None:
+    """Write changes to existing records, each locked on its version and logged as an event.
+
+    `records`: (entity, record as read, changes, action, note); the changes' ``status`` (if
+    any) is the event's new status.
+    """
+    ops: list[Op] = []
+    expect = []
+    events = []
+    for entity, row, changes, action, note in records:
+        name, key = _TABLES[entity]
+        ident = {key: row[key]}
+        ops.append(("update", name, ident, dict(changes)))
+        expect.append((name, ident, int(row["version"])))
+        to = changes.get("status", row["status"])
+        events.append(_event(entity, row[key], action, stamp, user, row["status"], to, note))
+    store.edit(
+        [*ops, *inserts],
+        actor=user.name,
+        at=stamp,
+        expect=expect,
+        append=[*events, *extra_events],
+    )
+
+
+def _new_id(store: Store, entity: CoEntity, prefix: str, where: Mapping[str, Any]) -> str:
+    """The next free id ``<prefix><n>`` among the records selected by `where`."""
+    name, key = _TABLES[entity]
+    width = {CoEntity.RESOURCE: 1, CoEntity.VOLUNTEER: 4}.get(entity, 3)
+    ids = store.read(name, where=where, columns=[key])[key].astype(str)
+    tail = ids[ids.str.startswith(prefix)].str.slice(len(prefix))
+    numbers = pd.to_numeric(tail[tail.str.fullmatch(r"\d+")], errors="coerce")
+    return f"{prefix}{int(numbers.max()) + 1 if len(numbers) else 1:0{width}d}"
+
+
+def _insert_new(make_id: Callable[[], str], write: Callable[[str], None]) -> str:
+    """Write a new record under a fresh id, trying a next one if someone took it meanwhile."""
+    for attempt in range(3):
+        new = make_id()
+        try:
+            write(new)
+        except StaleEditError as err:
+            if err.key != "error.edit.exists" or attempt == 2:
+                raise
+        else:
+            return new
+    raise AssertionError  # pragma: no cover (the loop returns or raises)
+
+
+def _create(
+    store: Store,
+    user: User,
+    entity: CoEntity,
+    values: Mapping[str, Any],
+    action: CoAction,
+    *,
+    stamp: str,
+    prefix: str,
+    scope: Mapping[str, Any],
+) -> str:
+    """Insert a record under the next free id ``<prefix><n>`` (among the records selected by
+    `scope`) with its first event; its ``status`` (if any) is the event's new status."""
+    name, key = _TABLES[entity]
+
+    def write(new_id: str) -> None:
+        event = _event(entity, new_id, action, stamp, user, None, values.get("status"))
+        store.edit(
+            [("insert", name, {key: new_id}, dict(values))],
+            actor=user.name,
+            at=stamp,
+            append=[event],
+        )
+
+    return _insert_new(lambda: _new_id(store, entity, prefix, scope), write)
+
+
+def _community(store: Store, community_id: str) -> None:
+    if store.read("community", where={"community_id": community_id}).empty:
+        msg = f"no community {community_id!r}"
+        raise ValidationError(msg, key="error.cobuild.no_community", id=community_id)
+
+
+def file_need(
+    store: Store,
+    user: User,
+    *,
+    community_id: str,
+    kind: str,
+    title: str,
+    description: str = "",
+    compound_id: str | None = None,
+    at: dt.datetime | None = None,
+) -> str:
+    """Put a need of a community (optionally of one of its compounds) on the needs list.
+
+    Returns
+    -------
+    str
+        The new need's id, ``N-<community>-<n>``.
+    """
+    _community(store, community_id)
+    _require(store, user, community_id, CoAction.FILE, CoEntity.NEED)
+    coop = _choice(CoopKind, kind)
+    if compound_id and _community_of_compound(store, compound_id) != community_id:
+        msg = f"compound {compound_id} is not in community {community_id}"
+        raise ValidationError(
+            msg, key="error.cobuild.wrong_place", compound=compound_id, community=community_id
+        )
+    stamp = _stamp(store, at)
+    values = {
+        "community_id": community_id,
+        "compound_id": compound_id or None,
+        "kind": coop.value,
+        "title": _clean(title, "title", limit=MAX_TITLE, required=True),
+        "description": _clean(description, "description", limit=MAX_TEXT),
+        "status": NeedStatus.OPEN.value,
+        "filed_at": stamp,
+        "filed_by": user.name,
+        "version": 1,
+    }
+    return _create(
+        store,
+        user,
+        CoEntity.NEED,
+        values,
+        CoAction.FILE,
+        stamp=stamp,
+        prefix=f"N-{community_id}-",
+        scope={"community_id": community_id},
+    )
+
+
+def file_resource(
+    store: Store,
+    user: User,
+    *,
+    unit_id: str,
+    kind: str,
+    title: str,
+    description: str = "",
+    capacity: int | None = None,
+    at: dt.datetime | None = None,
+) -> str:
+    """Put a resource a unit offers on the resource list.
+
+    Returns
+    -------
+    str
+        The new resource's id, ``R-<unit>-<n>``.
+    """
+    units = store.read(
+        "resident_unit", where={"unit_id": unit_id}, columns=["community_id", "street_id"]
+    )
+    if units.empty:
+        msg = f"no resident unit {unit_id!r}"
+        raise ValidationError(msg, key="error.cobuild.no_unit", id=unit_id)
+    community, street = (v if isinstance(v, str) else None for v in units.iloc[0])
+    if community is not None or not street_admin(user, street):  # no community: its street's
+        _require(store, user, community, CoAction.FILE, CoEntity.RESOURCE)
+    coop = _choice(CoopKind, kind)
+    if capacity is not None:
+        _number(capacity, "capacity", 0, 100_000)
+    stamp = _stamp(store, at)
+    values = {
+        "unit_id": unit_id,
+        "kind": coop.value,
+        "title": _clean(title, "title", limit=MAX_TITLE, required=True),
+        "description": _clean(description, "description", limit=MAX_TEXT),
+        "capacity": None if capacity is None else int(capacity),
+        "filed_at": stamp,
+        "filed_by": user.name,
+    }
+    return _create(
+        store,
+        user,
+        CoEntity.RESOURCE,
+        values,
+        CoAction.FILE,
+        stamp=stamp,
+        prefix=f"R-{unit_id.removeprefix('U-')}-",
+        scope={"unit_id": unit_id},
+    )
+
+
+def pair(
+    store: Store,
+    user: User,
+    need_id: str,
+    *,
+    version: int,
+    unit_id: str,
+    resource_id: str | None = None,
+    title: str | None = None,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> str:
+    """Pair an open need with a unit (and the resource it draws on): the project is created,
+    ``paired``, and the need is ``matched``.
+
+    Parameters
+    ----------
+    version
+        The need's version the user saw.
+    title
+        The project's title (default: the need's).
+
+    Returns
+    -------
+    str
+        The new project's id, ``P-<community>-<n>``.
+    """
+    need = _open(store, user, CoEntity.NEED, need_id, action=CoAction.PAIR, version=version)
+    unit = store.read("resident_unit", where={"unit_id": unit_id}, columns=["unit_id", "name"])
+    if unit.empty:
+        msg = f"no resident unit {unit_id!r}"
+        raise ValidationError(msg, key="error.cobuild.no_unit", id=unit_id)
+    if resource_id is not None:
+        res = store.read("unit_resource", where={"resource_id": resource_id}, columns=["unit_id"])
+        if res.empty or res.iloc[0]["unit_id"] != unit_id:
+            msg = f"resource {resource_id} is not one of unit {unit_id}'s"
+            raise ValidationError(
+                msg, key="error.cobuild.wrong_unit", resource=resource_id, unit=unit_id
+            )
+    stamp = _stamp(store, at)
+    text = _clean(note, "note", limit=MAX_TEXT)
+    unit_name = str(unit.iloc[0]["name"])
+    values = {
+        "need_id": need_id,
+        "unit_id": unit_id,
+        "resource_id": resource_id,
+        "title": _clean(title, "title", limit=MAX_TITLE) or need["title"],
+        "status": ProjectStatus.PAIRED.value,
+        "paired_at": stamp,
+        "paired_by": user.name,
+        "version": 1,
+    }
+    note_text = f"{unit_name}: {text}" if text else unit_name
+    community = need["community_id"]
+
+    def write(project_id: str) -> None:
+        _step(
+            store,
+            user,
+            stamp,
+            [(CoEntity.NEED, need, {"status": "matched"}, CoAction.PAIR, note_text)],
+            inserts=[("insert", "co_project", {"project_id": project_id}, values)],
+            extra_events=[
+                _event(
+                    CoEntity.PROJECT, project_id, CoAction.PAIR, stamp, user, None, "paired", text
+                )
+            ],
+        )
+
+    def make_id() -> str:
+        needs = store.read("community_need", where={"community_id": community}, columns=["need_id"])
+        return _new_id(
+            store, CoEntity.PROJECT, f"P-{community}-", {"need_id": list(needs["need_id"])}
+        )
+
+    return _insert_new(make_id, write)
+
+
+def _project_step(
+    store: Store,
+    user: User,
+    project_id: str,
+    *,
+    version: int,
+    action: CoAction,
+    changes: Mapping[str, Any],
+    note: str | None,
+    stamp: str,
+    need_changes: Callable[[dict[str, Any]], tuple[dict[str, Any], CoAction] | None] = (
+        lambda _need: None
+    ),
+) -> int:
+    project = _open(store, user, CoEntity.PROJECT, project_id, action=action, version=version)
+    _, to = _STEPS[(CoEntity.PROJECT, action)]
+    records = [(CoEntity.PROJECT, project, {"status": to, **changes}, action, note)]
+    need = project["need"]
+    moved = need_changes(need)
+    if moved is not None:
+        records.append((CoEntity.NEED, need, moved[0], moved[1], note))
+    _step(store, user, stamp, records)
+    return int(version) + 1
+
+
+def claim_project(
+    store: Store,
+    user: User,
+    project_id: str,
+    *,
+    version: int,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> int:
+    """The unit claims a paired project (认领). Returns the project's new version."""
+    stamp = _stamp(store, at)
+    return _project_step(
+        store,
+        user,
+        project_id,
+        version=version,
+        action=CoAction.CLAIM,
+        changes={"claimed_at": stamp},
+        note=_clean(note, "note", limit=MAX_TEXT),
+        stamp=stamp,
+    )
+
+
+def progress_project(
+    store: Store,
+    user: User,
+    project_id: str,
+    *,
+    version: int,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> int:
+    """Work starts on a claimed project, or a project in progress reports how far it got (the
+    report, `note`, is then required). Returns the project's new version."""
+    project = _record(store, CoEntity.PROJECT, project_id)
+    started = project["status"] == ProjectStatus.IN_PROGRESS.value
+    stamp = _stamp(store, at)
+    return _project_step(
+        store,
+        user,
+        project_id,
+        version=version,
+        action=CoAction.PROGRESS,
+        changes={} if started else {"started_at": stamp},
+        note=_clean(note, "note", limit=MAX_TEXT, required=started),
+        stamp=stamp,
+    )
+
+
+def complete_project(
+    store: Store,
+    user: User,
+    project_id: str,
+    *,
+    version: int,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> int:
+    """A project in progress is completed; its need is ``done``. Returns the project's new
+    version."""
+    stamp = _stamp(store, at)
+
+    def need_done(need: dict[str, Any]) -> tuple[dict[str, Any], CoAction] | None:
+        if need["status"] != NeedStatus.MATCHED.value:
+            return None
+        return {"status": NeedStatus.DONE.value, "closed_at": stamp}, CoAction.COMPLETE
+
+    return _project_step(
+        store,
+        user,
+        project_id,
+        version=version,
+        action=CoAction.COMPLETE,
+        changes={"completed_at": stamp},
+        note=_clean(note, "note", limit=MAX_TEXT),
+        stamp=stamp,
+        need_changes=need_done,
+    )
+
+
+def rate_project(
+    store: Store,
+    user: User,
+    project_id: str,
+    *,
+    version: int,
+    rating: str,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> int:
+    """Record the residents' rating of a completed project: satisfied, basically satisfied or
+    unsatisfied (as at an issue's callback). "unsatisfied" puts its need back on the list
+    (``open``). Returns the project's new version."""
+    rate = _choice(CallbackRating, rating)
+    stamp = _stamp(store, at)
+    text = _clean(note, "note", limit=MAX_TEXT)
+
+    def reopen(need: dict[str, Any]) -> tuple[dict[str, Any], CoAction] | None:
+        if rate != CallbackRating.UNSATISFIED or need["status"] != NeedStatus.DONE.value:
+            return None
+        return {"status": NeedStatus.OPEN.value, "closed_at": None}, CoAction.REOPEN
+
+    return _project_step(
+        store,
+        user,
+        project_id,
+        version=version,
+        action=CoAction.RATE,
+        changes={"rated_at": stamp, "satisfaction": rate.value},
+        note=f"{rate.value}: {text}" if text else rate.value,
+        stamp=stamp,
+        need_changes=reopen,
+    )
+
+
+def cancel_project(
+    store: Store,
+    user: User,
+    project_id: str,
+    *,
+    version: int,
+    reason: str,
+    at: dt.datetime | None = None,
+) -> int:
+    """Drop a project before it is completed, saying why; its need is ``open`` again. Returns
+    the project's new version."""
+    stamp = _stamp(store, at)
+
+    def reopen(need: dict[str, Any]) -> tuple[dict[str, Any], CoAction] | None:
+        if need["status"] != NeedStatus.MATCHED.value:
+            return None
+        return {"status": NeedStatus.OPEN.value}, CoAction.REOPEN
+
+    return _project_step(
+        store,
+        user,
+        project_id,
+        version=version,
+        action=CoAction.CANCEL,
+        changes={"cancelled_at": stamp},
+        note=_clean(reason, "reason", limit=MAX_TEXT, required=True),
+        stamp=stamp,
+        need_changes=reopen,
+    )
+
+
+def cancel_need(
+    store: Store,
+    user: User,
+    need_id: str,
+    *,
+    version: int,
+    reason: str,
+    at: dt.datetime | None = None,
+) -> int:
+    """Withdraw an open need, saying why (a matched need's project must be cancelled first).
+    Returns the need's new version."""
+    need = _open(store, user, CoEntity.NEED, need_id, action=CoAction.CANCEL, version=version)
+    stamp = _stamp(store, at)
+    text = _clean(reason, "reason", limit=MAX_TEXT, required=True)
+    changes = {"status": NeedStatus.CANCELLED.value, "closed_at": stamp}
+    _step(store, user, stamp, [(CoEntity.NEED, need, changes, CoAction.CANCEL, text)])
+    return int(version) + 1
+
+
+def post_wish(
+    store: Store,
+    user: User,
+    *,
+    compound_id: str,
+    title: str,
+    description: str = "",
+    building_id: str | None = None,
+    poster_name: str | None = None,
+    poster_phone: str | None = None,
+    at: dt.datetime | None = None,
+) -> str:
+    """Put a resident's micro-wish on the wish wall of their compound (optionally building).
+
+    The poster's name and phone are stored in full and shown masked to whoever may not see
+    the community's personal data.
+
+    Returns
+    -------
+    str
+        The new wish's id, ``W-<community>-<n>``.
+    """
+    community = _community_of_compound(store, compound_id)
+    _require(store, user, community, CoAction.POST, CoEntity.WISH)
+    if building_id:
+        b = store.read("building", where={"building_id": building_id}, columns=["compound_id"])
+        if b.empty:
+            msg = f"no building {building_id!r}"
+            raise ValidationError(msg, key="error.issue.no_building", id=building_id)
+        if b.iloc[0]["compound_id"] != compound_id:
+            msg = f"building {building_id} is not in compound {compound_id}"
+            raise ValidationError(
+                msg, key="error.cobuild.wrong_building", building=building_id, compound=compound_id
+            )
+    phone = _clean(poster_phone, "poster_phone", limit=20)
+    if phone and not _PHONE.match(phone):
+        msg = f"poster_phone {phone!r} is not a phone number"
+        raise ValidationError(msg, key="error.issue.bad_phone", phone=phone)
+    stamp = _stamp(store, at)
+    values = {
+        "community_id": community,
+        "compound_id": compound_id,
+        "building_id": building_id or None,
+        "title": _clean(title, "title", limit=MAX_TITLE, required=True),
+        "description": _clean(description, "description", limit=MAX_TEXT),
+        "poster_name": _clean(poster_name, "poster_name", limit=40),
+        "poster_phone": phone,
+        "status": WishStatus.POSTED.value,
+        "posted_at": stamp,
+        "posted_by": user.name,
+        "version": 1,
+    }
+    return _create(
+        store,
+        user,
+        CoEntity.WISH,
+        values,
+        CoAction.POST,
+        stamp=stamp,
+        prefix=f"W-{community}-",
+        scope={"community_id": community},
+    )
+
+
+def _wish_step(
+    store: Store,
+    user: User,
+    wish_id: str,
+    *,
+    version: int,
+    action: CoAction,
+    changes: Mapping[str, Any],
+    note: str | None,
+    stamp: str,
+) -> int:
+    wish = _open(store, user, CoEntity.WISH, wish_id, action=action, version=version)
+    _, to = _STEPS[(CoEntity.WISH, action)]
+    _step(store, user, stamp, [(CoEntity.WISH, wish, {"status": to, **changes}, action, note)])
+    return int(version) + 1
+
+
+def claim_wish(
+    store: Store,
+    user: User,
+    wish_id: str,
+    *,
+    version: int,
+    claimed_by: str,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> int:
+    """Record who claimed a posted wish (a party member, cadre or unit: `claimed_by`).
+    Returns the wish's new version."""
+    who = _clean(claimed_by, "claimed_by", limit=MAX_NAME, required=True)
+    text = _clean(note, "note", limit=MAX_TEXT)
+    stamp = _stamp(store, at)
+    return _wish_step(
+        store,
+        user,
+        wish_id,
+        version=version,
+        action=CoAction.CLAIM,
+        changes={"claimed_by": who, "claimed_at": stamp},
+        note=f"{who}: {text}" if text else who,
+        stamp=stamp,
+    )
+
+
+def complete_wish(
+    store: Store,
+    user: User,
+    wish_id: str,
+    *,
+    version: int,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> int:
+    """A claimed wish is fulfilled (圆梦). Returns the wish's new version."""
+    stamp = _stamp(store, at)
+    return _wish_step(
+        store,
+        user,
+        wish_id,
+        version=version,
+        action=CoAction.COMPLETE,
+        changes={"completed_at": stamp},
+        note=_clean(note, "note", limit=MAX_TEXT),
+        stamp=stamp,
+    )
+
+
+def cancel_wish(
+    store: Store,
+    user: User,
+    wish_id: str,
+    *,
+    version: int,
+    reason: str,
+    at: dt.datetime | None = None,
+) -> int:
+    """Withdraw a posted or claimed wish, saying why. Returns the wish's new version."""
+    stamp = _stamp(store, at)
+    return _wish_step(
+        store,
+        user,
+        wish_id,
+        version=version,
+        action=CoAction.CANCEL,
+        changes={"cancelled_at": stamp},
+        note=_clean(reason, "reason", limit=MAX_TEXT, required=True),
+        stamp=stamp,
+    )
+
+
+def log_volunteer(
+    store: Store,
+    user: User,
+    *,
+    held_on: dt.date,
+    title: str,
+    kind: str,
+    participants: int,
+    hours: float,
+    organiser: str,
+    compound_id: str | None = None,
+    community_id: str | None = None,
+    unit_id: str | None = None,
+    at: dt.datetime | None = None,
+) -> str:
+    """Record a volunteer service event held on a compound (or community-wide, giving only
+    `community_id`), with its participants and how many hours it lasted.
+
+    Parameters
+    ----------
+    held_on
+        The day it was held: today or earlier.
+    participants
+        Volunteers taking part, 1 to 10,000.
+    hours
+        How long it lasted, more than 0 and at most 24 (each participant is credited that many
+        service hours).
+    organiser
+        The team or unit that ran it; `unit_id` links a resident unit.
+
+    Returns
+    -------
+    str
+        The new record's id, ``V-<community>-<n>``.
+    """
+    if compound_id:
+        found = _community_of_compound(store, compound_id)
+        if community_id and community_id != found:
+            msg = f"compound {compound_id} is not in community {community_id}"
+            raise ValidationError(
+                msg, key="error.cobuild.wrong_place", compound=compound_id, community=community_id
+            )
+        community_id = found
+    if not community_id:
+        msg = "a volunteer event needs its compound or community"
+        raise ValidationError(msg, key="error.issue.required", field="compound")
+    _community(store, community_id)
+    _require(store, user, community_id, CoAction.LOG, CoEntity.VOLUNTEER)
+    coop = _choice(VolunteerKind, kind)
+    _number(participants, "participants", 1, 10_000)
+    if not isinstance(participants, int):
+        msg = f"participants must be a whole number, not {participants!r}"
+        raise ValidationError(
+            msg, key="error.cobuild.bad_number", field="participants", low="1", high="10000"
+        )
+    _number(hours, "hours", 0.1, 24)
+    stamp = _stamp(store, at)
+    if held_on > day_of(stamp):
+        msg = f"{held_on} is in the future"
+        raise ValidationError(msg, key="error.cobuild.future_date", date=held_on.isoformat())
+    if unit_id and store.read("resident_unit", where={"unit_id": unit_id}).empty:
+        msg = f"no resident unit {unit_id!r}"
+        raise ValidationError(msg, key="error.cobuild.no_unit", id=unit_id)
+    values = {
+        "community_id": community_id,
+        "compound_id": compound_id or None,
+        "held_on": held_on.isoformat(),
+        "title": _clean(title, "title", limit=MAX_TITLE, required=True),
+        "kind": coop.value,
+        "participants": int(participants),
+        "hours": float(hours),
+        "organiser": _clean(organiser, "organiser", limit=MAX_NAME, required=True),
+        "unit_id": unit_id or None,
+        "recorded_by": user.name,
+        "recorded_at": stamp,
+    }
+    return _create(
+        store,
+        user,
+        CoEntity.VOLUNTEER,
+        values,
+        CoAction.LOG,
+        stamp=stamp,
+        prefix=f"V-{community_id}-",
+        scope={"community_id": community_id},
+    )

@@ -1,0 +1,994 @@
+"""The issue ledger (问题台账): what the issue map reads, and the workflow that changes it.
+
+Reading: a community's buildings and compounds, open and overdue counts per building (with the
+map's filters), issue density cells for the heat layer, a point-to-building locator, a
+building's profile, a compound's summary, a building's issues and one issue's timeline.
+
+Writing: one function per action (:func:`log_issue`, :func:`assign`, :func:`start`,
+:func:`escalate`, :func:`resolve`, :func:`callback`, :func:`close`). Each checks the actor's
+rights (:mod:`mapgov.domain.users`) and the lifecycle
+(:data:`mapgov.core.model.ALLOWED_TRANSITIONS`), then writes the issue and appends its events in one
+transaction, refusing the save if the issue changed since the version the user saw (optimistic
+locking). Refusals raise a
+:class:`~mapgov.core.errors.MapgovError` whose message says why; nothing is written.
+
+Residents' names and phones come back masked unless the user sees personal data.
+Metric work (heat cells, the locator's tolerance) is done in the UTM zone of the data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from mapgov.core import clock
+from mapgov.core.errors import (
+    LifecycleError,
+    PermissionDeniedError,
+    StaleEditError,
+    ValidationError,
+)
+from mapgov.core.model import (
+    ALLOWED_TRANSITIONS,
+    LEVEL_ORDER,
+    UNRESOLVED,
+    CallbackRating,
+    EventAction,
+    IssueCategory,
+    IssueSource,
+    IssueStatus,
+    Level,
+)
+from mapgov.core.privacy import mask_frame, mask_row
+from mapgov.domain.users import User, can_edit, sees_personal_data
+from mapgov.store import Store
+
+__all__ = [
+    "OPEN_STATUSES",
+    "SLA_DAYS",
+    "BuildingLocator",
+    "Hit",
+    "allowed_actions",
+    "assign",
+    "building_issue_counts",
+    "building_issues",
+    "building_profile",
+    "callback",
+    "close",
+    "community_buildings",
+    "community_compounds",
+    "community_issues",
+    "compound_summary",
+    "escalate",
+    "get_issue",
+    "heat_cells",
+    "issue_timeline",
+    "log_issue",
+    "mask_reporters",
+    "overdue_mask",
+    "resolve",
+    "search_buildings",
+    "start",
+]
+
+OPEN_STATUSES = frozenset(s.value for s in IssueStatus if s != IssueStatus.CLOSED)
+SLA_DAYS: dict[Level, int] = {
+    Level.COMPOUND: 5,
+    Level.GRID: 7,
+    Level.COMMUNITY: 15,
+    Level.STREET: 30,
+}
+MAX_TITLE = 120
+MAX_TEXT = 2000
+_PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
+
+
+def _stamp(store: Store, at: dt.datetime | None) -> str:
+    """`at`, or the street's now (:func:`mapgov.core.clock.now`: a demo keeps its own calendar)."""
+    return (at or clock.now(store)).replace(microsecond=0).isoformat()
+
+
+# -- reading ----------------------------------------------------------------------------------
+def _community_compound_ids(store: Store, community_id: str) -> list[str]:
+    grids = store.read("grid", where={"community_id": community_id}, columns=["grid_id"])
+    comps = store.read(
+        "compound", where={"grid_id": list(grids["grid_id"])}, columns=["compound_id"]
+    )
+    return list(comps["compound_id"])
+
+
+def community_compounds(store: Store, community_id: str) -> gpd.GeoDataFrame:
+    """Compounds of a community: [compound_id, grid_id, name, geometry] (EPSG:4326)."""
+    grids = store.read("grid", where={"community_id": community_id}, columns=["grid_id"])
+    return store.read(
+        "compound",
+        where={"grid_id": list(grids["grid_id"])},
+        columns=["compound_id", "grid_id", "name", "geom"],
+    )
+
+
+def community_buildings(store: Store, community_id: str) -> gpd.GeoDataFrame:
+    """Buildings of a community.
+
+    Returns
+    -------
+    GeoDataFrame
+        [building_id, compound_id, name, number, floors, households, residents, geometry].
+    """
+    ids = _community_compound_ids(store, community_id)
+    return store.read(
+        "building",
+        where={"compound_id": ids},
+        columns=[
+            "building_id",
+            "compound_id",
+            "name",
+            "number",
+            "floors",
+            "households",
+            "residents",
+            "geom",
+        ],
+    )
+
+
+_MAP_COLUMNS = (
+    "issue_id",
+    "compound_id",
+    "building_id",
+    "category",
+    "status",
+    "level",
+    "reported_at",
+    "deadline",
+    "lon",
+    "lat",
+)
+
+
+def community_issues(
+    store: Store,
+    community_id: str,
+    *,
+    categories: list[str] | None = None,
+    statuses: list[str] | None = None,
+    levels: list[str] | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    columns: tuple[str, ...] = _MAP_COLUMNS,
+) -> pd.DataFrame:
+    """Issues of a community, filtered by category, status, level and report date (inclusive).
+
+    Empty lists mean "no filter", like ``None``. ``columns`` are the issue columns returned
+    (the map's by default); the ones the filters need are read as well.
+    """
+    ids = _community_compound_ids(store, community_id)
+    needed = ("category", "status", "level", "reported_at")
+    frame = store.read(
+        "issue",
+        where={"compound_id": ids},
+        columns=[*columns, *(c for c in needed if c not in columns)],
+    )
+    mask = np.ones(len(frame), dtype=bool)
+    for col, values in (("category", categories), ("status", statuses), ("level", levels)):
+        if values:
+            mask &= frame[col].isin([str(v) for v in values]).to_numpy()
+    day = frame["reported_at"].str.slice(0, 10)
+    if date_from:
+        mask &= (day >= date_from.isoformat()).to_numpy()
+    if date_to:
+        mask &= (day <= date_to.isoformat()).to_numpy()
+    return frame.loc[mask, list(columns)].reset_index(drop=True)
+
+
+def overdue_mask(frame: pd.DataFrame, today: dt.date) -> pd.Series:
+    """Unresolved (reported, assigned, in progress) and past its deadline."""
+    return (
+        frame["status"].isin([s.value for s in UNRESOLVED])
+        & frame["deadline"].notna()
+        & (frame["deadline"].fillna("9999") < today.isoformat())
+    )
+
+
+def building_issue_counts(
+    store: Store, community_id: str, *, today: dt.date, **filters: Any
+) -> pd.DataFrame:
+    """Open, overdue and total issues per building of a community (zeros included).
+
+    Parameters
+    ----------
+    store, community_id
+        Where to look.
+    today
+        An open issue whose deadline is before `today` is overdue.
+    **filters
+        As for :func:`community_issues`.
+
+    Returns
+    -------
+    DataFrame
+        [building_id, open, overdue, total], one row per building.
+    """
+    buildings = community_buildings(store, community_id)["building_id"]
+    issues = community_issues(store, community_id, **filters)
+    issues = issues[issues["building_id"].notna()]
+    counts = (
+        pd.DataFrame(
+            {
+                "building_id": issues["building_id"],
+                "open": issues["status"].isin(OPEN_STATUSES).astype(int),
+                "overdue": overdue_mask(issues, today).astype(int),
+                "total": 1,
+            }
+        )
+        .groupby("building_id")[["open", "overdue", "total"]]
+        .sum()
+    )
+    out = counts.reindex(buildings.to_numpy(), fill_value=0).rename_axis("building_id")
+    return out.reset_index().astype({"open": int, "overdue": int, "total": int})
+
+
+def _utm(lon: float, lat: float) -> str:
+    zone = int((lon + 180) // 6) + 1
+    return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
+
+
+def heat_cells(
+    store: Store, community_id: str, *, cell_m: float = 40.0, **filters: Any
+) -> gpd.GeoDataFrame:
+    """Issues binned into square cells of `cell_m` metres (in the local UTM zone).
+
+    Returns
+    -------
+    GeoDataFrame
+        [count, geometry]: one polygon per non-empty cell, in EPSG:4326.
+    """
+    issues = community_issues(store, community_id, **filters)
+    if issues.empty:
+        return gpd.GeoDataFrame({"count": []}, geometry=[], crs="EPSG:4326")
+    pts = gpd.GeoSeries(gpd.points_from_xy(issues["lon"], issues["lat"]), crs="EPSG:4326")
+    metric = pts.to_crs(_utm(float(issues["lon"].mean()), float(issues["lat"].mean())))
+    ix = np.floor(metric.x.to_numpy() / cell_m).astype(np.int64)
+    iy = np.floor(metric.y.to_numpy() / cell_m).astype(np.int64)
+    cells = pd.DataFrame({"ix": ix, "iy": iy}).value_counts().rename("count").reset_index()
+    boxes = shapely.box(
+        cells["ix"] * cell_m,
+        cells["iy"] * cell_m,
+        (cells["ix"] + 1) * cell_m,
+        (cells["iy"] + 1) * cell_m,
+    )
+    out = gpd.GeoDataFrame(
+        {"count": cells["count"].to_numpy()}, geometry=boxes, crs=metric.crs
+    ).to_crs("EPSG:4326")
+    return out.sort_values("count", ascending=False).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a map click landed on: ``kind`` is "building", "compound" or None."""
+
+    kind: str | None
+    id: str | None
+
+
+class BuildingLocator:
+    """Resolve a clicked point to the building (or compound) under it, with an R-tree.
+
+    A click on a building's edge may land a few centimetres outside it after rounding, so a
+    point within `tolerance_m` metres of a building counts as on it.
+    """
+
+    def __init__(
+        self, buildings: gpd.GeoDataFrame, compounds: gpd.GeoDataFrame, *, tolerance_m: float = 1.5
+    ) -> None:
+        self._b_ids = buildings["building_id"].to_numpy()
+        self._c_ids = compounds["compound_id"].to_numpy()
+        self._b = buildings.geometry.to_numpy()
+        self._c = compounds.geometry.to_numpy()
+        self._b_tree = shapely.STRtree(self._b)
+        self._c_tree = shapely.STRtree(self._c)
+        self._tol_deg = tolerance_m / 111_000.0
+
+    def locate(self, lon: float, lat: float) -> Hit:
+        """The building containing (lon, lat), else the compound, else nothing."""
+        pt = shapely.Point(lon, lat)
+        idx = self._b_tree.query(pt, predicate="dwithin", distance=self._tol_deg)
+        if len(idx):
+            best = idx[np.argmin(shapely.distance(self._b[idx], pt))]
+            return Hit("building", str(self._b_ids[best]))
+        idx = self._c_tree.query(pt, predicate="intersects")
+        if len(idx):
+            return Hit("compound", str(self._c_ids[idx[0]]))
+        return Hit(None, None)
+
+
+def _one(frame: pd.DataFrame, what: str, key: str, value: object) -> pd.Series:
+    if frame.empty:
+        msg = f"no {what} {value!r}"
+        raise ValidationError(msg, key=key, id=str(value))
+    return frame.iloc[0]
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _community_of_compound(store: Store, compound_id: str) -> str:
+    comp = _one(
+        store.read("compound", where={"compound_id": compound_id}, columns=["grid_id"]),
+        "compound",
+        "error.issue.no_compound",
+        compound_id,
+    )
+    grid = store.read("grid", where={"grid_id": comp["grid_id"]}, columns=["community_id"])
+    return str(grid.iloc[0]["community_id"])
+
+
+def _open_overdue(store: Store, where: dict[str, Any], today: dt.date) -> tuple[int, int]:
+    issues = store.read("issue", where=where, columns=["status", "deadline"])
+    is_open = issues["status"].isin(OPEN_STATUSES)
+    return int(is_open.sum()), int(overdue_mask(issues, today).sum())
+
+
+def building_profile(
+    store: Store, building_id: str, *, user: User, today: dt.date | None = None
+) -> dict[str, Any]:
+    """Everything the panel shows about a building; personal data masked per `user`."""
+    b = _one(
+        store.read("building", where={"building_id": building_id}),
+        "building",
+        "error.issue.no_building",
+        building_id,
+    )
+    comp = store.read("compound", where={"compound_id": b["compound_id"]}).iloc[0]
+    community_id = _community_of_compound(store, b["compound_id"])
+    full = sees_personal_data(user, community_id, store)
+    prop = store.read("property_management", where={"compound_id": b["compound_id"]})
+    group = None
+    if _text(b["party_group_id"]):
+        orgs = store.read("party_org", where={"org_id": b["party_group_id"]}, columns=["name"])
+        group = orgs.iloc[0]["name"] if len(orgs) else None
+    zone_name = zone_member = None
+    zb = store.read("zone_building", where={"building_id": building_id})
+    if len(zb):
+        zone = store.read("responsibility_zone", where={"zone_id": zb.iloc[0]["zone_id"]}).iloc[0]
+        member = store.read("party_member", where={"member_id": zone["member_id"]}).iloc[0]
+        zone_name = zone["name"]
+        zone_member = mask_row(member, "party_member", full=full)["name"]
+    masked = mask_row(b, "building", full=full)
+    head, phone = _text(masked["building_head"]), _text(masked["building_head_phone"])
+    open_n, overdue_n = _open_overdue(
+        store, {"building_id": building_id}, today or clock.today(store)
+    )
+    p = prop.iloc[0] if len(prop) else None
+    return {
+        "building_id": building_id,
+        "name": b["name"],
+        "compound_id": b["compound_id"],
+        "compound_name": comp["name"],
+        "community_id": community_id,
+        "floors": int(b["floors"]),
+        "units": int(b["units"]),
+        "households": int(b["households"]),
+        "residents": int(b["residents"]),
+        "elderly": int(b["elderly"]),
+        "party_members": int(b["party_members"]),
+        "building_head": head,
+        "building_head_phone": phone,
+        "party_group": group,
+        "zone_name": zone_name,
+        "zone_member": zone_member,
+        "property_mode": p["mode"] if p is not None else None,
+        "property_company": _text(p["company"]) if p is not None else None,
+        "red_property": bool(p["red_property"]) if p is not None else False,
+        "open_issues": open_n,
+        "overdue_issues": overdue_n,
+    }
+
+
+def compound_summary(store: Store, compound_id: str, *, today: dt.date) -> dict[str, Any]:
+    """A compound's figures for the panel when a click lands outside its buildings."""
+    comp = _one(
+        store.read("compound", where={"compound_id": compound_id}),
+        "compound",
+        "error.issue.no_compound",
+        compound_id,
+    )
+    b = store.read(
+        "building",
+        where={"compound_id": compound_id},
+        columns=["households", "residents", "elderly"],
+    )
+    prop = store.read("property_management", where={"compound_id": compound_id})
+    branch_name, stars = None, 0
+    if _text(comp["branch_id"]):
+        org = store.read("party_org", where={"org_id": comp["branch_id"]}, columns=["name"])
+        branch_name = org.iloc[0]["name"] if len(org) else None
+        stars = len(store.read("branch_star", where={"org_id": comp["branch_id"]}))
+    open_n, overdue_n = _open_overdue(store, {"compound_id": compound_id}, today)
+    p = prop.iloc[0] if len(prop) else None
+    return {
+        "compound_id": compound_id,
+        "name": comp["name"],
+        "address": _text(comp["address"]),
+        "built_year": None if pd.isna(comp["built_year"]) else int(comp["built_year"]),
+        "buildings": len(b),
+        "households": int(b["households"].sum()),
+        "residents": int(b["residents"].sum()),
+        "elderly": int(b["elderly"].sum()),
+        "property_mode": p["mode"] if p is not None else None,
+        "property_company": _text(p["company"]) if p is not None else None,
+        "red_property": bool(p["red_property"]) if p is not None else False,
+        "branch_name": branch_name,
+        "stars": stars,
+        "open_issues": open_n,
+        "overdue_issues": overdue_n,
+    }
+
+
+_ISSUE_COLUMNS = [
+    "issue_id",
+    "title",
+    "category",
+    "source",
+    "status",
+    "level",
+    "reported_at",
+    "deadline",
+    "responsible_unit",
+    "reporter_name",
+    "reporter_phone",
+    "description",
+    "satisfaction",
+    "reopen_count",
+    "version",
+    "building_id",
+    "compound_id",
+]
+
+
+def mask_reporters(frame: pd.DataFrame, *, full: bool) -> pd.DataFrame:
+    """`frame` with its reporters' names and phones masked, unless `full`
+    (:func:`mapgov.domain.users.sees_personal_data`)."""
+    return mask_frame(frame, "issue", full=full)
+
+
+def building_issues(store: Store, building_id: str, *, user: User, today: dt.date) -> pd.DataFrame:
+    """A building's issues, open ones first, then newest first; reporters masked per `user`.
+
+    Returns
+    -------
+    DataFrame
+        Issue columns plus ``overdue`` (bool).
+    """
+    b = _one(
+        store.read("building", where={"building_id": building_id}, columns=["compound_id"]),
+        "building",
+        "error.issue.no_building",
+        building_id,
+    )
+    community_id = _community_of_compound(store, b["compound_id"])
+    full = sees_personal_data(user, community_id, store)
+    frame = store.read("issue", where={"building_id": building_id}, columns=_ISSUE_COLUMNS)
+    frame = frame.assign(overdue=overdue_mask(frame, today), _open=frame["status"] != "closed")
+    frame = frame.sort_values(["_open", "reported_at"], ascending=[False, False])
+    return mask_reporters(frame.drop(columns="_open").reset_index(drop=True), full=full)
+
+
+def get_issue(store: Store, issue_id: int, *, user: User, today: dt.date) -> dict[str, Any]:
+    """One issue as a dict (masked per `user`), with its community and ``overdue``."""
+    frame = store.read("issue", where={"issue_id": int(issue_id)}, columns=_ISSUE_COLUMNS)
+    row = _one(frame, "issue", "error.issue.not_found", issue_id)
+    community_id = _community_of_compound(store, row["compound_id"])
+    out = (
+        mask_reporters(frame, full=sees_personal_data(user, community_id, store)).iloc[0].to_dict()
+    )
+    out["community_id"] = community_id
+    out["overdue"] = bool(overdue_mask(frame, today).iloc[0])
+    out["issue_id"] = int(out["issue_id"])
+    out["version"] = int(out["version"])
+    return {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in out.items()}
+
+
+def issue_timeline(store: Store, issue_id: int, *, user: User | None = None) -> pd.DataFrame:
+    """Every event of an issue in order: [event_id, at, actor, action, from_status, to_status,
+    from_level, to_level, note].
+
+    A report's actor is the resident who reported it: masked like the reporter unless `user`
+    sees the community's personal data (no `user`: masked, as in an export).
+    """
+    full = False
+    if user is not None:
+        issue = store.read("issue", where={"issue_id": int(issue_id)}, columns=["compound_id"])
+        full = len(issue) > 0 and sees_personal_data(
+            user, _community_of_compound(store, issue["compound_id"].iloc[0]), store
+        )
+    events = store.read(
+        "issue_event",
+        where={"issue_id": int(issue_id)},
+        columns=[
+            "event_id",
+            "at",
+            "actor",
+            "action",
+            "from_status",
+            "to_status",
+            "from_level",
+            "to_level",
+            "note",
+        ],
+        order_by="event_id",
+    )
+    return mask_frame(events, "issue_event", full=full)
+
+
+def search_buildings(
+    store: Store, text: str, *, community_id: str | None = None, limit: int = 20
+) -> pd.DataFrame:
+    """Buildings whose compound name, building name or number match every word of `text`.
+
+    "3号楼", "幸福 3" and "3" all find building 3 of 幸福家园.
+
+    Returns
+    -------
+    DataFrame
+        [building_id, compound_name, name, community_id], at most `limit` rows.
+    """
+    words = [w for w in re.split(r"\s+", text.strip()) if w]
+    if not words:
+        return pd.DataFrame(columns=["building_id", "compound_name", "name", "community_id"])
+    grids = store.read(
+        "grid",
+        where={"community_id": community_id} if community_id else None,
+        columns=["grid_id", "community_id"],
+    )
+    comps = store.read(
+        "compound",
+        where={"grid_id": list(grids["grid_id"])},
+        columns=["compound_id", "grid_id", "name"],
+    ).merge(grids, on="grid_id")
+    b = store.read(
+        "building",
+        where={"compound_id": list(comps["compound_id"])},
+        columns=["building_id", "compound_id", "name", "number"],
+    )
+    b = b.merge(comps.rename(columns={"name": "compound_name"}), on="compound_id")
+    hay = b["compound_name"] + " " + b["name"] + " " + b["building_id"]
+    mask = np.ones(len(b), dtype=bool)
+    for w in words:
+        num = w.removesuffix("号楼").removesuffix("号").removesuffix("栋")
+        if num.isdigit():
+            mask &= (b["number"] == int(num)).to_numpy()
+        else:
+            mask &= hay.str.contains(w, regex=False).to_numpy()
+    out = b[mask].sort_values(["compound_name", "number"])
+    return (
+        out[["building_id", "compound_name", "name", "community_id"]]
+        .head(limit)
+        .reset_index(drop=True)
+    )
+
+
+# -- the workflow -----------------------------------------------------------------------------
+# action -> statuses it may start from
+_FROM: dict[EventAction, frozenset[IssueStatus]] = {
+    EventAction.ASSIGN: frozenset({IssueStatus.REPORTED}),
+    EventAction.START: frozenset({IssueStatus.ASSIGNED}),
+    EventAction.ESCALATE: frozenset({IssueStatus.ASSIGNED, IssueStatus.IN_PROGRESS}),
+    EventAction.RESOLVE: frozenset({IssueStatus.IN_PROGRESS}),
+    EventAction.CALLBACK: frozenset({IssueStatus.RESOLVED}),
+    EventAction.CLOSE: frozenset({IssueStatus.CALLBACK}),
+}
+_TO: dict[EventAction, IssueStatus] = {
+    EventAction.ASSIGN: IssueStatus.ASSIGNED,
+    EventAction.START: IssueStatus.IN_PROGRESS,
+    EventAction.ESCALATE: IssueStatus.ASSIGNED,
+    EventAction.RESOLVE: IssueStatus.RESOLVED,
+    EventAction.CALLBACK: IssueStatus.CALLBACK,
+    EventAction.CLOSE: IssueStatus.CLOSED,
+}
+assert all(  # the workflow never leaves the lifecycle of docs/domain.md
+    _TO[a] in ALLOWED_TRANSITIONS[s] for a, froms in _FROM.items() for s in froms
+)
+
+
+def allowed_actions(store: Store, issue: dict[str, Any], user: User) -> list[EventAction]:
+    """The actions `user` may take on `issue` now (the buttons a page shows)."""
+    if not can_edit(user, issue.get("community_id"), store):
+        return []
+    status = IssueStatus(issue["status"])
+    out = [a for a, froms in _FROM.items() if status in froms]
+    if EventAction.ESCALATE in out and issue.get("level") == Level.STREET.value:
+        out.remove(EventAction.ESCALATE)
+    return out
+
+
+def _require_edit(store: Store, user: User, community_id: str, action: EventAction) -> None:
+    if not can_edit(user, community_id, store):
+        msg = (
+            f"{user.name} ({user.role.value}) may not {action.value} issues of community "
+            f"{community_id}: only its staff and its street's admins may change them"
+        )
+        raise PermissionDeniedError(
+            msg, key="error.issue.denied", user=user.name, role=user.role, action=action
+        )
+
+
+def _load(
+    store: Store, issue_id: int, user: User, action: EventAction, version: int
+) -> dict[str, Any]:
+    frame = store.read(
+        "issue",
+        where={"issue_id": int(issue_id)},
+        columns=["issue_id", "compound_id", "status", "level", "version", "reopen_count"],
+    )
+    row = _one(frame, "issue", "error.issue.not_found", issue_id).to_dict()
+    row["community_id"] = _community_of_compound(store, row["compound_id"])
+    _require_edit(store, user, row["community_id"], action)
+    # a stale form is told so first: "someone else changed it" explains a changed status too
+    _check_version(row, version)
+    status = IssueStatus(row["status"])
+    if status not in _FROM[action]:
+        needed = ", ".join(s.value for s in sorted(_FROM[action]))
+        msg = (
+            f"cannot {action.value} issue #{issue_id}: it is {status.value}; "
+            f"{action.value} needs {needed}"
+        )
+        raise LifecycleError(
+            msg, key="error.issue.lifecycle", action=action, status=status, issue_id=int(issue_id)
+        )
+    return row
+
+
+def _check_version(issue: dict[str, Any], version: int) -> None:
+    """Refuse early when the form was drawn from an older version (the store re-checks)."""
+    if int(issue["version"]) != int(version):
+        msg = (
+            f"issue #{issue['issue_id']} was changed by someone else (version "
+            f"{issue['version']}, you saw {version}); reload it and try again"
+        )
+        raise StaleEditError(msg, key="error.issue.stale", issue_id=int(issue["issue_id"]))
+
+
+def _required(value: str | None, field: str, limit: int = MAX_TEXT) -> str:
+    text = (value or "").strip()
+    if not text:
+        msg = f"{field} is required"
+        raise ValidationError(msg, key="error.issue.required", field=field)
+    if len(text) > limit:
+        msg = f"{field} is longer than {limit} characters"
+        raise ValidationError(msg, key="error.issue.too_long", field=field, limit=limit)
+    return text
+
+
+def _optional(value: str | None, field: str, limit: int = MAX_TEXT) -> str | None:
+    text = (value or "").strip()
+    return _required(text, field, limit) if text else None
+
+
+def _event(  # noqa: PLR0917 (internal: one row of the history)
+    user: User,
+    action: EventAction,
+    at: str,
+    frm: str | None,
+    to: str,
+    note: str | None = None,
+    *,
+    from_level: str | None = None,
+    to_level: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "at": at,
+        "actor": user.name,
+        "action": action.value,
+        "from_status": None if frm is None else str(frm),
+        "to_status": str(to),
+        "from_level": from_level,
+        "to_level": to_level,
+        "note": note,
+    }
+
+
+def log_issue(
+    store: Store,
+    user: User,
+    *,
+    building_id: str,
+    category: str,
+    source: str,
+    title: str,
+    description: str = "",
+    reporter_name: str | None = None,
+    reporter_phone: str | None = None,
+    at: dt.datetime | None = None,
+) -> int:
+    """Log a new issue on a building (status ``reported``, level ``compound``).
+
+    Returns
+    -------
+    int
+        The new issue's id.
+    """
+    b = _one(
+        store.read(
+            "building",
+            where={"building_id": building_id},
+            columns=["building_id", "compound_id", "geom"],
+        ),
+        "building",
+        "error.issue.no_building",
+        building_id,
+    )
+    community_id = _community_of_compound(store, b["compound_id"])
+    _require_edit(store, user, community_id, EventAction.REPORT)
+    try:
+        category = IssueCategory(category).value
+        source = IssueSource(source).value
+    except ValueError as err:
+        msg = f"unknown category or source: {err}"
+        raise ValidationError(msg, key="error.issue.bad_choice", value=str(err)) from err
+    phone = _optional(reporter_phone, "reporter_phone", 20)
+    if phone and not _PHONE.match(phone):
+        msg = f"reporter_phone {phone!r} is not a phone number"
+        raise ValidationError(msg, key="error.issue.bad_phone", phone=phone)
+    stamp = _stamp(store, at)
+    point = b["geometry"].representative_point()
+    issue = {
+        "compound_id": b["compound_id"],
+        "building_id": building_id,
+        "category": category,
+        "source": source,
+        "level": Level.COMPOUND.value,
+        "status": IssueStatus.REPORTED.value,
+        "title": _required(title, "title", MAX_TITLE),
+        "description": _optional(description, "description"),
+        "reporter_name": _optional(reporter_name, "reporter_name", 40),
+        "reporter_phone": phone,
+        "reported_at": stamp,
+        "reopen_count": 0,
+        "version": 1,
+        "lon": round(point.x, 7),
+        "lat": round(point.y, 7),
+    }
+    event = _event(user, EventAction.REPORT, stamp, None, IssueStatus.REPORTED.value)
+    return store.insert_issue(issue, [event])
+
+
+def assign(
+    store: Store,
+    user: User,
+    issue_id: int,
+    *,
+    version: int,
+    level: str,
+    responsible_unit: str,
+    deadline: dt.date,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> int:
+    """Assign a reported issue to a level and a unit with a deadline (定人、定责、定时限)."""
+    issue = _load(store, issue_id, user, EventAction.ASSIGN, version)
+    lvl = Level(level)
+    unit = _required(responsible_unit, "responsible_unit", 80)
+    stamp = _stamp(store, at)
+    if deadline < dt.date.fromisoformat(stamp[:10]):
+        msg = f"deadline {deadline} is in the past"
+        raise ValidationError(msg, key="error.issue.past_deadline", deadline=str(deadline))
+    events = [
+        _event(
+            user,
+            EventAction.ASSIGN,
+            stamp,
+            issue["status"],
+            IssueStatus.ASSIGNED,
+            _optional(note, "note"),
+            to_level=lvl.value,
+        )
+    ]
+    return store.update_issue(
+        issue_id,
+        version=version,
+        changes={
+            "status": IssueStatus.ASSIGNED.value,
+            "level": lvl.value,
+            "responsible_unit": unit,
+            "deadline": deadline.isoformat(),
+            "assigned_at": stamp,
+        },
+        events=events,
+    )
+
+
+def start(
+    store: Store,
+    user: User,
+    issue_id: int,
+    *,
+    version: int,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> int:
+    """The responsible unit starts work (办理)."""
+    issue = _load(store, issue_id, user, EventAction.START, version)
+    events = [
+        _event(
+            user,
+            EventAction.START,
+            _stamp(store, at),
+            issue["status"],
+            IssueStatus.IN_PROGRESS.value,
+            _optional(note, "note"),
+        )
+    ]
+    return store.update_issue(
+        issue_id, version=version, changes={"status": IssueStatus.IN_PROGRESS.value}, events=events
+    )
+
+
+def escalate(
+    store: Store,
+    user: User,
+    issue_id: int,
+    *,
+    version: int,
+    reason: str,
+    responsible_unit: str | None = None,
+    deadline: dt.date | None = None,
+    at: dt.datetime | None = None,
+) -> int:
+    """Hand an assigned or in-progress issue one level up (compound → grid → community →
+    street), with a reason; it is ``assigned`` again at the new level, with a new deadline
+    (default: the new level's time limit from today)."""
+    issue = _load(store, issue_id, user, EventAction.ESCALATE, version)
+    here = Level(issue["level"])
+    if here == Level.STREET:
+        msg = f"issue #{issue_id} is already handled by the street, the highest level"
+        raise LifecycleError(msg, key="error.issue.top_level", issue_id=int(issue_id))
+    up = LEVEL_ORDER[LEVEL_ORDER.index(here) + 1]
+    stamp = _stamp(store, at)
+    today = dt.date.fromisoformat(stamp[:10])
+    due = deadline or today + dt.timedelta(days=SLA_DAYS[up])
+    if due < today:
+        msg = f"deadline {due} is in the past"
+        raise ValidationError(msg, key="error.issue.past_deadline", deadline=str(due))
+    changes: dict[str, Any] = {
+        "status": IssueStatus.ASSIGNED.value,
+        "level": up.value,
+        "deadline": due.isoformat(),
+    }
+    if _optional(responsible_unit, "responsible_unit", 80):
+        changes["responsible_unit"] = responsible_unit.strip()  # type: ignore[union-attr]
+    events = [
+        _event(
+            user,
+            EventAction.ESCALATE,
+            stamp,
+            issue["status"],
+            IssueStatus.ASSIGNED.value,
+            _required(reason, "reason"),
+            from_level=here.value,
+            to_level=up.value,
+        )
+    ]
+    return store.update_issue(issue_id, version=version, changes=changes, events=events)
+
+
+def resolve(
+    store: Store,
+    user: User,
+    issue_id: int,
+    *,
+    version: int,
+    note: str,
+    at: dt.datetime | None = None,
+) -> int:
+    """Mark an issue in progress as solved (办结), saying how."""
+    issue = _load(store, issue_id, user, EventAction.RESOLVE, version)
+    stamp = _stamp(store, at)
+    events = [
+        _event(
+            user,
+            EventAction.RESOLVE,
+            stamp,
+            issue["status"],
+            IssueStatus.RESOLVED.value,
+            _required(note, "note"),
+        )
+    ]
+    return store.update_issue(
+        issue_id,
+        version=version,
+        changes={"status": IssueStatus.RESOLVED.value, "resolved_at": stamp},
+        events=events,
+    )
+
+
+def callback(
+    store: Store,
+    user: User,
+    issue_id: int,
+    *,
+    version: int,
+    rating: str,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> int:
+    """Record the resident's rating at the callback (回访).
+
+    "unsatisfied" reopens the issue: it goes back to ``assigned`` at its level with a new
+    deadline, and a ``reopen`` event follows the ``callback`` event.
+    """
+    issue = _load(store, issue_id, user, EventAction.CALLBACK, version)
+    rate = CallbackRating(rating)
+    stamp = _stamp(store, at)
+    text = _optional(note, "note")
+    events = [
+        _event(
+            user,
+            EventAction.CALLBACK,
+            stamp,
+            issue["status"],
+            IssueStatus.CALLBACK.value,
+            f"{rate.value}: {text}" if text else rate.value,
+        )
+    ]
+    changes: dict[str, Any] = {"status": IssueStatus.CALLBACK.value, "satisfaction": rate.value}
+    if rate == CallbackRating.UNSATISFIED:
+        level = Level(issue["level"])
+        due = dt.date.fromisoformat(stamp[:10]) + dt.timedelta(days=SLA_DAYS[level])
+        events.append(
+            _event(
+                user,
+                EventAction.REOPEN,
+                stamp,
+                IssueStatus.CALLBACK.value,
+                IssueStatus.ASSIGNED.value,
+                text,
+            )
+        )
+        changes.update(
+            {
+                "status": IssueStatus.ASSIGNED.value,
+                "resolved_at": None,
+                "deadline": due.isoformat(),
+                "reopen_count": int(issue["reopen_count"]) + 1,
+            }
+        )
+    return store.update_issue(issue_id, version=version, changes=changes, events=events)
+
+
+def close(
+    store: Store,
+    user: User,
+    issue_id: int,
+    *,
+    version: int,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> int:
+    """Close (销号) an issue whose callback is done."""
+    issue = _load(store, issue_id, user, EventAction.CLOSE, version)
+    stamp = _stamp(store, at)
+    events = [
+        _event(
+            user,
+            EventAction.CLOSE,
+            stamp,
+            issue["status"],
+            IssueStatus.CLOSED.value,
+            _optional(note, "note"),
+        )
+    ]
+    return store.update_issue(
+        issue_id,
+        version=version,
+        changes={"status": IssueStatus.CLOSED.value, "closed_at": stamp},
+        events=events,
+    )

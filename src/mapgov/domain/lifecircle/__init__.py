@@ -1,0 +1,1 @@
+"""The ten-minute life circle: walking network, coverage, siting, standards."""

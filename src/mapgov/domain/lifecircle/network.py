@@ -1,0 +1,1030 @@
+"""The walking network as a sparse graph, and snapping places onto it.
+
+Every row of the ``road`` table is one edge (the store splits roads at every junction); its end
+points are the nodes, merged when they lie within a centimetre. Lengths are in metres, measured
+in the local metric CRS (:func:`mapgov.core.crs.local_metric`). Shortest paths use
+``scipy.sparse.csgraph.dijkstra``, which answers a whole facility kind in one multi-source pass.
+
+Built for a city at a time (tens of thousands of buildings, about 100,000 road pieces): the
+graph is made from coordinate arrays (one ``pyproj`` transform of the distinct vertices, a
+junction once, no shapely geometry built per road), and snapping works on the roads' straight
+segments with numpy over a uniform grid of cells, not one geometry call per point, in blocks
+small enough to stay in the CPU's cache. The road lines in the metric CRS
+(:attr:`WalkGraph.edge_geoms`) are only built when something draws them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from functools import cached_property, lru_cache
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+from pandas.api.extensions import ExtensionArray
+from scipy import sparse
+from scipy.sparse import csgraph
+
+from mapgov.core.crs import WGS84, local_metric, require_metric, utm_for
+from mapgov.core.errors import ValidationError
+
+__all__ = [
+    "Snapped",
+    "WalkGraph",
+    "along_edge",
+    "entry_costs",
+    "multi_source_distances",
+    "nx_graph",
+    "nx_multi_source_distances",
+    "nx_place_distances",
+    "nx_place_graph",
+    "nx_point_distances",
+    "point_xy",
+    "snap",
+    "walk_graph",
+]
+
+_NODE_GRID_M = 0.01
+_EPS = 1e-6  # zero-length links would vanish from a sparse matrix
+_OWN_RADIUS_M = 60.0  # how far to look for a point's own compound's paths
+_PAIR_ALL_MAX = 64  # a compound with at most this many path segments: try them all
+_OWN_CELL_M = 150.0  # side of a cell of the grid of larger compounds' paths
+# (point, segment) pairs measured in one go: few enough that a block's arrays (0.5 MB each)
+# stay in the CPU's cache; at scale 100 the buildings snap in half the time of one block
+_PAIRS_AT_ONCE = 65_536
+_CELL_M = 100.0  # side of a cell of the grid of all roads (the nearest-road search)
+_MAX_CELLS = 4_000_000  # cells of a grid at most: they grow for a very wide network
+_MIX = np.int64(-7046029254386353131)  # odd: spreads one coordinate's bits over the key
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """Segments listed per grid cell (and per group: a compound's own paths, or all roads).
+
+    A segment is listed in every cell its bounding box touches, so the cells around a point
+    hold every segment that passes within their reach (and some more).
+    """
+
+    x0: float
+    y0: float
+    cell: float
+    nx: int
+    ny: int
+    keys: np.ndarray  # sorted cell keys (group * nx + ix) * ny + iy that hold segments
+    indptr: np.ndarray  # segments of keys[i]: seg[indptr[i]:indptr[i + 1]]
+    seg: np.ndarray
+
+    def _range(self, v: np.ndarray, r: np.ndarray, origin: float, n: int) -> tuple[Any, Any]:
+        lo = np.floor((v - r - origin) / self.cell)
+        hi = np.floor((v + r - origin) / self.cell)
+        return np.clip(lo, 0, n - 1).astype(np.int64), np.clip(hi, 0, n - 1).astype(np.int64)
+
+    def covers_all(self, px: np.ndarray, py: np.ndarray, r: np.ndarray) -> np.ndarray:
+        """Whether the square of half-side `r` around each point holds every cell."""
+        return (
+            (px - r <= self.x0)
+            & (px + r >= self.x0 + self.nx * self.cell)
+            & (py - r <= self.y0)
+            & (py + r >= self.y0 + self.ny * self.cell)
+        )
+
+    def candidates(
+        self, px: np.ndarray, py: np.ndarray, group: np.ndarray, r: np.ndarray
+    ) -> tuple[np.ndarray, Callable[[slice], np.ndarray]]:
+        """Each point's candidate segments: the group's segments listed in the cells that the
+        square of half-side `r` around it touches. Returns their number per point and a
+        function that gives the candidates of a slice of the points, point by point."""
+        lx, hx = self._range(px, r, self.x0, self.nx)
+        ly, hy = self._range(py, r, self.y0, self.ny)
+        wy = hy - ly + 1
+        n_cells = (hx - lx + 1) * wy  # at least one each
+        point = np.repeat(np.arange(len(px)), n_cells)
+        k = _ranges(np.zeros(len(px), dtype=np.int64), n_cells)
+        ix, iy = lx[point] + k // wy[point], ly[point] + k % wy[point]
+        key = (group[point] * self.nx + ix) * self.ny + iy
+        pos = np.minimum(np.searchsorted(self.keys, key), len(self.keys) - 1)
+        count = np.where(self.keys[pos] == key, self.indptr[pos + 1] - self.indptr[pos], 0)
+        first = self.indptr[pos]
+        cell_start = np.concatenate([[0], np.cumsum(n_cells)])
+
+        def of(block: slice) -> np.ndarray:
+            a, b = cell_start[block.start], cell_start[block.stop]
+            return self.seg[_ranges(first[a:b], count[a:b])]
+
+        return np.add.reduceat(count, cell_start[:-1]) if len(px) else count, of
+
+
+def _run_starts(ordered: np.ndarray) -> np.ndarray:
+    """Where each run of equal values of a sorted array begins (a boolean mask)."""
+    return np.concatenate([np.ones(min(len(ordered), 1), dtype=bool), ordered[1:] != ordered[:-1]])
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """np.concatenate([np.arange(s, s + c) for s, c in zip(starts, counts)]), vectorised."""
+    counts = np.asarray(counts, dtype=np.int64)
+    ends = np.cumsum(counts)
+    return np.arange(ends[-1] if len(ends) else 0) + np.repeat(starts - (ends - counts), counts)
+
+
+@dataclass(frozen=True)
+class _Segments:
+    """The straight segments of every edge, and the grids to find them near a point."""
+
+    ax: np.ndarray
+    ay: np.ndarray
+    dx: np.ndarray
+    dy: np.ndarray
+    len2: np.ndarray  # squared length, 1.0 for a segment of length 0 (see _measure)
+    length: np.ndarray
+    offset: np.ndarray  # metres along the edge at the segment's start
+    edge: np.ndarray
+    # each compound's paths: own_seg[own_start[c]:own_start[c] + own_count[c]], in id order
+    own_seg: np.ndarray
+    own_start: np.ndarray
+    own_count: np.ndarray
+    own: _Grid | None  # the paths of compounds too large to pair with all their buildings
+    every: _Grid  # all segments, one group
+
+    def project(
+        self, point: np.ndarray, seg: np.ndarray, px: np.ndarray, py: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Squared distance from each point to its segment, and the fraction along it."""
+        return self._measure(px[point], py[point], seg)
+
+    def distance2(
+        self, count: np.ndarray, seg: np.ndarray, qx: np.ndarray, qy: np.ndarray
+    ) -> np.ndarray:
+        """Squared distance from each point, taken `count` times, to the segments `seg`
+        (the same numbers as :meth:`project`)."""
+        return self._measure(np.repeat(qx, count), np.repeat(qy, count), seg)[0]
+
+    def _measure(
+        self, ex: np.ndarray, ey: np.ndarray, seg: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """From the points (`ex`, `ey`, overwritten) to their segments: the squared distance
+        and the fraction along. In place, to keep the temporaries few: the points' offset e
+        from the segment's start, t = clip(e . d / |d|^2, 0, 1), |e - t d|^2. A segment of
+        length 0 has d = 0, so e . d = 0 and its stored |d|^2 of 1 gives t = 0."""
+        ex -= self.ax[seg]
+        ey -= self.ay[seg]
+        dx, dy = self.dx[seg], self.dy[seg]
+        t = ex * dx
+        t += ey * dy
+        t /= self.len2[seg]
+        np.clip(t, 0.0, 1.0, out=t)
+        dx *= t
+        dy *= t
+        ex -= dx
+        ey -= dy
+        ex *= ex
+        ey *= ey
+        ex += ey
+        return ex, t
+
+
+def _grid(
+    seg_box: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    seg: np.ndarray,
+    group: np.ndarray,
+    bounds: tuple[float, float, float, float],
+    cell: float,
+) -> _Grid:
+    """List segments `seg` (of group `group[seg]`) in the cells of a grid over `bounds`
+    (keys stay far below 2**63: at most 4e6 cells times the number of groups)."""
+    x0, y0, x1, y1 = bounds
+    cell = max(cell, float(np.sqrt((x1 - x0) * (y1 - y0) / _MAX_CELLS)))
+    nx = int((x1 - x0) // cell) + 1
+    ny = int((y1 - y0) // cell) + 1
+    bx0, by0, bx1, by1 = (a[seg] for a in seg_box)
+
+    def index(v: np.ndarray, origin: float) -> np.ndarray:  # as _Grid._range
+        return np.floor((v - origin) / cell).astype(np.int64)
+
+    lx, hx, ly, hy = index(bx0, x0), index(bx1, x0), index(by0, y0), index(by1, y0)
+    wy = hy - ly + 1
+    n = (hx - lx + 1) * wy
+    one = n == 1  # a segment within one cell
+    which, key = np.flatnonzero(one), lx[one] * ny + ly[one]
+    if not one.all():  # the others in every cell of their box
+        more = np.repeat(np.flatnonzero(~one), n[~one])
+        k = _ranges(np.zeros(int((~one).sum()), dtype=np.int64), n[~one])
+        which = np.concatenate([which, more])
+        key = np.concatenate([key, (lx[more] + k // wy[more]) * ny + ly[more] + k % wy[more]])
+    g = group[seg]
+    if g.any():
+        key += g[which] * (nx * ny)
+    keys, indptr, order = _buckets(key, nx * ny * (int(g.max()) + 1 if len(g) else 1))
+    return _Grid(
+        x0=x0, y0=y0, cell=cell, nx=nx, ny=ny, keys=keys, indptr=indptr, seg=seg[which[order]]
+    )
+
+
+def _buckets(key: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The order that sorts `key` (values 0 .. n_keys - 1), the distinct keys and where each
+    one's run begins in that order (and where the last ends): a counting sort (scipy's COO to
+    CSR conversion, a few times faster than numpy's sort) where the keys are few enough."""
+    if n_keys > 4 * len(key) + 65_536:
+        order = np.argsort(key)
+        ordered = key[order]
+        first = np.flatnonzero(_run_starts(ordered))
+        return ordered[first], np.append(first, len(key)).astype(np.int64), order
+    rows = sparse.coo_matrix(
+        (np.ones(len(key), dtype=bool), (key, np.arange(len(key)))), shape=(n_keys, len(key))
+    ).tocsr()
+    keys = np.flatnonzero(np.diff(rows.indptr))
+    return keys, np.append(rows.indptr[keys], len(key)).astype(np.int64), rows.indices
+
+
+@dataclass(frozen=True)
+class _Core:
+    """The network split into its 2-core and the trees that hang off it.
+
+    Dead ends (a path to one building, a gate link, a cul-de-sac) are peeled off round by
+    round: in each round the nodes with one neighbour left go, each hanging from that
+    neighbour (its parent). What is never peeled is the core (every node of it lies on a
+    cycle or between two cycles; a tree with no cycle keeps one node). A shortest path between
+    two core nodes never enters a tree, so the search runs on the core alone, and the trees
+    are answered exactly by two passes over the rounds.
+
+    The passes work in peeling order: position p holds node ``order[p]``, the core first (in
+    node order), then the nodes peeled in round 1, round 2 ... (``rounds[k]`` is the slice of
+    positions of round k), so each round reads and writes one slice.
+    """
+
+    order: np.ndarray  # node at each position
+    where: np.ndarray  # position of each node
+    size: int  # the core's nodes: positions 0 .. size - 1
+    matrix: sparse.csr_matrix  # the core's edges, by position
+    parent: np.ndarray  # position of the parent of each peeled position (-1 in the core)
+    weight: np.ndarray  # length of the edge to it
+    rounds: tuple[slice, ...]
+
+
+def _peel(matrix: sparse.csr_matrix) -> _Core:
+    """Split a symmetric matrix (no loops, one entry per pair) into core and trees."""
+    n = matrix.shape[0]
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+    full_deg = np.diff(indptr)
+    deg = full_deg.copy()
+    alive = np.ones(n, dtype=bool)
+    parent = np.full(n, -1, dtype=np.int64)
+    weight = np.zeros(n)
+    peeled = []
+    leaves = np.flatnonzero(deg == 1)
+    while len(leaves):
+        pos = _ranges(indptr[leaves], full_deg[leaves])
+        owner = np.repeat(np.arange(len(leaves)), full_deg[leaves])
+        live = alive[indices[pos]]  # the one neighbour still there
+        par = np.empty(len(leaves), dtype=np.int64)
+        par[owner[live]] = indices[pos[live]]
+        w = np.empty(len(leaves))
+        w[owner[live]] = data[pos[live]]
+        # two leaves joined only to each other: the lower one stays (a tree's last node)
+        leaf = np.zeros(n, dtype=bool)
+        leaf[leaves] = True
+        go = ~(leaf[par] & (leaves < par))
+        leaves, par, w = leaves[go], par[go], w[go]
+        alive[leaves] = False
+        parent[leaves] = par
+        weight[leaves] = w
+        peeled.append(leaves)
+        lost = np.bincount(par, minlength=n)  # neighbours each node lost this round
+        deg -= lost
+        deg[leaves] = 0
+        leaves = np.flatnonzero((lost > 0) & (deg == 1) & alive)
+    core = np.flatnonzero(alive)
+    order = np.concatenate([core, *peeled]).astype(np.int64)
+    where = np.empty(n, dtype=np.int64)
+    where[order] = np.arange(n)
+    ends = np.cumsum([len(core), *(len(r) for r in peeled)])
+    return _Core(
+        order=order,
+        where=where,
+        size=len(core),
+        matrix=matrix[core][:, core].tocsr(),
+        parent=np.where(parent[order] >= 0, where[np.maximum(parent[order], 0)], -1),
+        weight=weight[order],
+        rounds=tuple(slice(a, b) for a, b in itertools.pairwise(ends.tolist())),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class WalkGraph:
+    """A walking network in metres.
+
+    Attributes
+    ----------
+    xy
+        (n, 2) node coordinates in `crs`.
+    matrix
+        (n, n) symmetric CSR matrix of edge lengths in metres (both directions stored).
+    crs
+        The metric CRS of `xy`.
+    edge_start, edge_end, edge_length
+        For every road row: its first and last node and its length in metres.
+    edge_group, compounds
+        For every road row the code of its compound (internal paths and gate links), -1 for
+        a public road; `compounds` holds the compound id of each code.
+    vertex_xy, vertex_edge
+        Every vertex of every road line in `crs`, in order, and the edge it belongs to (the
+        lines' coordinates; :attr:`edge_geoms` are built from them).
+    """
+
+    xy: np.ndarray
+    matrix: sparse.csr_matrix
+    crs: pyproj.CRS
+    edge_start: np.ndarray
+    edge_end: np.ndarray
+    edge_length: np.ndarray
+    edge_group: np.ndarray
+    compounds: pd.Index
+    vertex_xy: np.ndarray
+    vertex_edge: np.ndarray
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.xy)
+
+    def components(self) -> np.ndarray:
+        """Connected-component label of every node."""
+        return csgraph.connected_components(self.matrix, directed=False)[1]
+
+    @cached_property
+    def edge_geoms(self) -> np.ndarray:
+        """The road lines in `crs` (built on first use)."""
+        return shapely.linestrings(self.vertex_xy, indices=self.vertex_edge)
+
+    @cached_property
+    def edge_compound(self) -> np.ndarray:
+        """The compound id of each road row (internal paths and gate links), else None."""
+        ids = np.asarray([*self.compounds, None], dtype=object)
+        return ids[self.edge_group]  # code -1: the None at the end
+
+    @cached_property
+    def _compound_set(self) -> Any:
+        """The compound ids as a pyarrow array (None unless they are all strings)."""
+        import pyarrow as pa
+
+        if self.compounds.inferred_type != "string":
+            return None
+        return pa.array(self.compounds.to_numpy(dtype=object), type=pa.string())
+
+    @cached_property
+    def _core(self) -> _Core:
+        """The core and its trees (built on first use, then kept with the graph)."""
+        return _peel(self.matrix)
+
+    @cached_property
+    def _segments(self) -> _Segments:
+        """The snapping index (built on first use, then kept with the graph)."""
+        x, y, owner = self.vertex_xy[:, 0], self.vertex_xy[:, 1], self.vertex_edge
+        i = np.flatnonzero(owner[1:] == owner[:-1])  # segment i runs from vertex i to i + 1
+        ax, ay, bx, by = x[i], y[i], x[i + 1], y[i + 1]
+        dx, dy = bx - ax, by - ay
+        len2 = dx * dx + dy * dy
+        seg_len = np.sqrt(len2)
+        edge = owner[i]
+        before = np.concatenate([[0.0], np.cumsum(seg_len)[:-1]])
+        starts = _run_starts(edge)  # the edges' segments follow each other, in edge order
+        first = np.flatnonzero(starts)[np.cumsum(starts) - 1]  # the edge's first segment
+        offset = before - before[first]
+        box = (np.minimum(ax, bx), np.minimum(ay, by), np.maximum(ax, bx), np.maximum(ay, by))
+        bounds = (
+            float(box[0].min()),
+            float(box[1].min()),
+            float(box[2].max()),
+            float(box[3].max()),
+        )
+        codes = self.edge_group[edge].astype(np.int64)
+        own_seg = np.flatnonzero(codes >= 0)
+        own_seg = own_seg[np.argsort(codes[own_seg], kind="stable")]
+        own_count = np.bincount(codes[own_seg], minlength=len(self.compounds))
+        big = np.flatnonzero(own_count[codes[own_seg]] > _PAIR_ALL_MAX)
+        return _Segments(
+            ax=ax,
+            ay=ay,
+            dx=dx,
+            dy=dy,
+            len2=np.where(len2 > 0, len2, 1.0),
+            length=seg_len,
+            offset=offset,
+            edge=edge,
+            own_seg=own_seg,
+            own_start=np.cumsum(own_count) - own_count,
+            own_count=own_count,
+            own=_grid(box, own_seg[big], codes, bounds, _OWN_CELL_M) if len(big) else None,
+            every=_grid(box, np.arange(len(i)), np.zeros(len(i), dtype=np.int64), bounds, _CELL_M),
+        )
+
+
+@dataclass(frozen=True)
+class Snapped:
+    """Where points enter the network: on road row `edge` (from node `start` to node `end`),
+    `along` metres from its start and `rest` metres from its end, after a straight link of
+    `link` metres (inf for a point without a location, whose edge is -1)."""
+
+    start: np.ndarray
+    end: np.ndarray
+    along: np.ndarray
+    rest: np.ndarray
+    link: np.ndarray
+    edge: np.ndarray
+
+    def subset(self, which: np.ndarray | slice) -> Snapped:
+        """The points selected by `which` (a mask, indices or a slice)."""
+        return Snapped(*(getattr(self, f.name)[which] for f in fields(self)))
+
+    @staticmethod
+    def join(*parts: Snapped) -> Snapped:
+        """The points of `parts`, one after the other."""
+        return Snapped(
+            *(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(Snapped))
+        )
+
+    def distances(self, node_dist: np.ndarray, sources: Snapped) -> np.ndarray:
+        """Distance of each point to the nearest of `sources` (metres, inf if unreached),
+        given every node's distance to them (:func:`multi_source_distances` of `sources`).
+
+        A point walks to an end of its edge and on through the network, or, where a source
+        entered by the same edge, straight along the edge to it (:func:`along_edge`): a home
+        and a clinic on one road piece are 200 m apart, not out to a junction and back.
+        """
+        via_start = node_dist[self.start] + self.along
+        via_end = node_dist[self.end] + self.rest
+        return np.minimum(self.link + np.minimum(via_start, via_end), along_edge(self, sources))
+
+
+def along_edge(targets: Snapped, sources: Snapped) -> np.ndarray:
+    """Per target, the walk to the nearest source that entered by the same edge without
+    leaving it: its link, the way along the edge between the two and the source's link.
+
+    Inf where no source shares the target's edge. One sort of the targets and sources that
+    share an edge, by edge and place along it, then running minima over each edge both ways
+    (the best source at or behind each place, ``min(link - along) + along``, and at or ahead
+    of it, ``min(link + along) - along``): no pair of points is formed, however many stand on
+    one edge.
+    """
+    out = np.full(len(targets.link), np.inf)
+    s = np.flatnonzero(np.isfinite(sources.link))
+    t = np.flatnonzero(np.isfinite(targets.link) & np.isin(targets.edge, sources.edge[s]))
+    if not len(t):
+        return out
+    edge = np.concatenate([sources.edge[s], targets.edge[t]])
+    pos = np.concatenate([sources.along[s], targets.along[t]])
+    is_target = np.arange(len(edge)) >= len(s)
+    order = np.lexsort((is_target, pos, edge))  # at one place, the source comes first
+    e, p = edge[order], pos[order]
+    link = np.concatenate([sources.link[s], np.full(len(t), np.inf)])[order]
+    behind = pd.Series(link - p).groupby(e).cummin().to_numpy() + p
+    ahead = pd.Series((link + p)[::-1]).groupby(e[::-1]).cummin().to_numpy()[::-1] - p
+    mine = is_target[order]
+    which = t[order[mine] - len(s)]
+    out[which] = targets.link[which] + np.minimum(behind, ahead)[mine]
+    return out
+
+
+def _transform(
+    x: np.ndarray, y: np.ndarray, src: Any, dst: pyproj.CRS
+) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates from `src` to `dst` (x = east / longitude, as geopandas' ``to_crs``)."""
+    found = _transformers(pyproj.CRS.from_user_input(src), pyproj.CRS.from_user_input(dst))
+    if found is None:
+        return x, y
+    exact, fast, meridian = found
+    near = fast is not None and (not len(x) or np.abs(x - meridian).max() <= _APPROX_DEG)
+    tx, ty = (fast if fast is not None and near else exact).transform(x, y)
+    return np.asarray(tx, dtype=float), np.asarray(ty, dtype=float)
+
+
+_APPROX_DEG = 6.0  # the fast UTM projection for points at most this far from the meridian
+
+
+@lru_cache(maxsize=32)
+def _transformers(
+    src: pyproj.CRS, dst: pyproj.CRS
+) -> tuple[pyproj.Transformer, pyproj.Transformer | None, float] | None:
+    """The transformers from `src` to `dst`, made once per pair (pyproj's transformers are
+    safe to share between threads since pyproj 3.1): the exact one, a fast one where there is
+    one, and the central meridian it is for. None for the same CRS.
+
+    From WGS 84 longitude and latitude to a WGS 84 UTM zone (what :func:`mapgov.core.crs.utm_for`
+    gives) the fast one is PROJ's ``+approx`` transverse Mercator (Evenden and Snyder's
+    series), about twice as fast as the default exact one (Poder and Engsager's). Against the
+    exact one, over latitudes 0 to 84 degrees: at most 0.016 mm apart within 3 degrees of the
+    central meridian (the whole zone), 0.08 mm within 4, 0.8 mm within 6 (a city that
+    straddles the zone's edge is measured in the zone of its centre); farther out it drifts
+    (2 cm at 10 degrees), so :func:`_transform` uses it for points within 6 degrees only.
+    """
+    if src.equals(dst):
+        return None
+    exact = pyproj.Transformer.from_crs(src, dst, always_xy=True)
+    code = dst.to_epsg() or 0
+    if not (src.equals(WGS84) and (32601 <= code <= 32660 or 32701 <= code <= 32760)):
+        return exact, None, 0.0
+    zone, south = code % 100, " +south" if code > 32700 else ""
+    fast = pyproj.Transformer.from_pipeline(
+        "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad"
+        f" +step +proj=utm +zone={zone}{south} +ellps=WGS84 +approx"
+    )
+    return exact, fast, zone * 6.0 - 183.0
+
+
+def walk_graph(roads: gpd.GeoDataFrame, *, crs: pyproj.CRS | None = None) -> WalkGraph:
+    """Build the walking graph of a ``road`` layer.
+
+    Parameters
+    ----------
+    roads
+        Lines with optional ``compound_id`` (internal paths and gate links of a compound).
+        Empty rows are left out; a MultiLineString is merged into one line where it can be,
+        else left out. Every vertex is transformed once, as coordinates.
+    crs
+        Metric CRS to measure in (default: the UTM zone of the roads).
+
+    Raises
+    ------
+    ValidationError
+        If there are no usable roads, or the layer has no CRS.
+    """
+    if roads.empty:
+        msg = "there are no roads: the walking network is empty"
+        raise ValidationError(msg)
+    if roads.crs is None:
+        msg = "the road layer has no CRS; name one before measuring it"
+        raise ValidationError(msg)
+    coords, owner, counts, keep = _lines(roads)
+    crs = pyproj.CRS.from_user_input(crs) if crs is not None else _local_metric(roads, coords)
+    n_edges = len(keep)
+    last = np.cumsum(counts) - 1
+    head = last - counts + 1
+    # a junction is the end of several rows: each distinct vertex (exactly equal coordinates)
+    # is projected once
+    code, points = _distinct(coords)
+    tx, ty = _transform(points[:, 0], points[:, 1], roads.crs, crs)
+    x, y = tx[code], ty[code]
+    # nodes: the lines' end points, one per centimetre cell, placed at the first in it
+    end = np.zeros(len(points), dtype=bool)
+    end[code[head]] = True
+    end[code[last]] = True
+    end = np.flatnonzero(end)  # the distinct end points, in the order they first appear
+    end_x, end_y = tx[end], ty[end]
+    cx = np.round(end_x / _NODE_GRID_M).astype(np.int64)
+    cy = np.round(end_y / _NODE_GRID_M).astype(np.int64)
+    cx -= cx.min()
+    cy -= cy.min()
+    inverse, first = _unique_cells(cx * (int(cy.max()) + 1) + cy)
+    node = np.zeros(len(points), dtype=np.int64)
+    node[end] = inverse
+    u, v = node[code[head]], node[code[last]]
+    inside = owner[1:] == owner[:-1]  # steps within a line, not from one line to the next
+    dx, dy = np.diff(x)[inside], np.diff(y)[inside]
+    step_len = np.sqrt(dx * dx + dy * dy)
+    length = np.maximum(np.bincount(owner[1:][inside], weights=step_len, minlength=n_edges), _EPS)
+    if "compound_id" in roads.columns:
+        group, compounds = pd.factorize(roads["compound_id"].iloc[keep])
+    else:
+        group, compounds = np.full(n_edges, -1), pd.Index([], dtype=object)
+    return WalkGraph(
+        xy=np.column_stack([end_x[first], end_y[first]]),
+        matrix=_matrix(u, v, length, len(first)),
+        crs=crs,
+        edge_start=u,
+        edge_end=v,
+        edge_length=length,
+        edge_group=np.asarray(group, dtype=np.int64),
+        compounds=pd.Index(compounds, dtype=object),
+        vertex_xy=np.column_stack([x, y]),
+        vertex_edge=owner,
+    )
+
+
+def _distinct(coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of (n, 2) `coords` (exactly equal coordinates), in the order they
+    first appear, and the code of each row: hashed as one int64 made of both coordinates'
+    bits (a few times faster than hashing pairs), then checked, and hashed as pairs where two
+    points happen to share a key."""
+    bits = coords.view(np.int64)
+    code, _ = pd.factorize(bits[:, 0] * _MIX ^ bits[:, 1], sort=False)
+    top = np.maximum.accumulate(code)
+    first = np.flatnonzero(np.concatenate([[True], top[1:] > top[:-1]]))  # code c at first[c]
+    if (np.take(bits, first[code], axis=0) == bits).all():
+        return code, np.take(coords, first, axis=0)
+    code, points = pd.factorize(
+        coords.view(np.complex128).ravel(), sort=False, use_na_sentinel=False
+    )
+    return code, np.column_stack([points.real, points.imag])
+
+
+def _lines(roads: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The coordinates of the usable road lines, the line of each coordinate, each line's
+    number of coordinates and the lines' rows: rows without a line or with an empty one are
+    left out, a MultiLineString is merged into one line where it can be, else left out."""
+    geoms = roads.geometry.to_numpy()
+    kind = shapely.get_type_id(geoms)  # -1: missing
+    multi = kind == shapely.GeometryType.MULTILINESTRING
+    if multi.any():
+        geoms = geoms.copy()
+        geoms[multi] = shapely.line_merge(geoms[multi])
+        kind = shapely.get_type_id(geoms)
+    keep = np.flatnonzero(kind == shapely.GeometryType.LINESTRING)  # unmergeable: skipped
+    coords, owner = shapely.get_coordinates(geoms[keep], return_index=True)
+    counts = np.bincount(owner, minlength=len(keep))
+    if not counts.all():  # empty lines (no coordinates)
+        full = counts > 0
+        owner = (np.cumsum(full) - 1)[owner]
+        keep, counts = keep[full], counts[full]
+    if not len(keep):
+        msg = "no road has a usable line: the walking network is empty"
+        raise ValidationError(msg)
+    return coords, owner, counts, keep
+
+
+def _matrix(u: np.ndarray, v: np.ndarray, length: np.ndarray, n: int) -> sparse.csr_matrix:
+    """The symmetric (n, n) matrix of edges u-v: one edge per pair of nodes (the shortest),
+    none from a node to itself."""
+    loop = u == v
+    a, b, w = np.minimum(u, v)[~loop], np.maximum(u, v)[~loop], length[~loop]
+    pair = a * n + b
+    ordered = np.sort(pair)  # (numpy sorts values several times faster than it orders them)
+    if (ordered[1:] == ordered[:-1]).any():  # twins: the shortest of each
+        order = np.argsort(pair)
+        pair, w = pair[order], w[order]
+        start = np.flatnonzero(_run_starts(pair))
+        w = np.minimum.reduceat(w, start)
+        pair = pair[start]
+        a, b = pair // n, pair % n
+    return sparse.csr_matrix(
+        (np.concatenate([w, w]), (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n)
+    )
+
+
+def _local_metric(roads: gpd.GeoDataFrame, coords: np.ndarray) -> pyproj.CRS:
+    """:func:`mapgov.core.crs.local_metric` of the roads, from their coordinates when they are
+    already in WGS 84 (no second pass over the geometries for their bounds)."""
+    if not pyproj.CRS.from_user_input(roads.crs).equals(WGS84) or not len(coords):
+        return local_metric(roads)
+    lon, lat = coords[:, 0], coords[:, 1]
+    return utm_for((lon.min() + lon.max()) / 2, (lat.min() + lat.max()) / 2)
+
+
+def _unique_cells(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=True, return_index=True)`` without its stable sort:
+    the code of each key (in sorted key order) and the first position of each code."""
+    order = np.argsort(keys)
+    ordered = keys[order]
+    new = _run_starts(ordered)
+    start = np.flatnonzero(new)
+    inverse = np.empty(len(keys), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return inverse, np.minimum.reduceat(order, start)
+
+
+def point_xy(points: gpd.GeoSeries | gpd.GeoDataFrame, crs: pyproj.CRS) -> np.ndarray:
+    """(n, 2) coordinates in `crs` (metric) of a point of each geometry (NaN where empty).
+
+    A point is itself; any other shape gives its representative point (``point_on_surface``,
+    inside it), found in the layer's own CRS and then transformed: only one coordinate per
+    row goes through the projection.
+    """
+    require_metric(gpd.GeoSeries([], crs=crs))
+    if points.crs is None:
+        require_metric(points)  # raises: no CRS
+    geoms = points.geometry.to_numpy()  # a GeoSeries is its own geometry
+    kind = shapely.get_type_id(geoms)  # -1: missing
+    xy = np.full((len(geoms), 2), np.nan)
+    ok = np.flatnonzero((kind >= 0) & ~shapely.is_empty(geoms))
+    geoms = geoms[ok]
+    if not (kind[ok] == shapely.GeometryType.POINT).all():
+        geoms = shapely.point_on_surface(geoms)
+    found = shapely.get_coordinates(geoms)  # one per point: none is empty
+    xy[ok, 0], xy[ok, 1] = _transform(found[:, 0], found[:, 1], points.crs, crs)
+    return xy
+
+
+def _blocks(count: np.ndarray) -> list[slice]:
+    """Consecutive slices of points whose pairs (`count` each) stay near _PAIRS_AT_ONCE."""
+    if not len(count):
+        return []
+    block = np.cumsum(count) // _PAIRS_AT_ONCE
+    cut = np.flatnonzero(np.diff(block)) + 1
+    return [slice(a, b) for a, b in itertools.pairwise([0, *cut.tolist(), len(count)])]
+
+
+def _nearest(seg: np.ndarray, d2: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per point, of its `count` pairs (pairs ordered by point): the nearest segment (the
+    lowest id among equals, -1 without pairs) and its squared distance (inf without)."""
+    best_seg = np.full(len(count), -1, dtype=np.int64)
+    best_d2 = np.full(len(count), np.inf)
+    has = np.flatnonzero(count)
+    if not len(has):
+        return best_seg, best_d2
+    start = (np.cumsum(count) - count)[has]
+    best = np.minimum.reduceat(d2, start)
+    tied = np.where(d2 == np.repeat(best, count[has]), seg, np.iinfo(np.int64).max)
+    best_seg[has] = np.minimum.reduceat(tied, start)
+    best_d2[has] = best
+    return best_seg, best_d2
+
+
+def _nearest_of(
+    idx: _Segments,
+    qx: np.ndarray,
+    qy: np.ndarray,
+    count: np.ndarray,
+    candidates: Callable[[slice], np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_nearest` of each point's `count` candidate segments (`candidates` gives those
+    of a slice of the points, point by point), measured in blocks of _PAIRS_AT_ONCE pairs."""
+    best_seg = np.full(len(count), -1, dtype=np.int64)
+    best_d2 = np.full(len(count), np.inf)
+    for block in _blocks(count):
+        s, n = candidates(block), count[block]
+        best_seg[block], best_d2[block] = _nearest(s, idx.distance2(n, s, qx[block], qy[block]), n)
+    return best_seg, best_d2
+
+
+def snap(
+    graph: WalkGraph,
+    points: gpd.GeoSeries | gpd.GeoDataFrame,
+    groups: np.ndarray | ExtensionArray | None = None,
+) -> Snapped:
+    """Enter each point onto the network at the nearest point of the nearest edge.
+
+    With `groups` (e.g. each building's compound id: an array, or a column's ``.array``), a
+    point enters through the nearest edge of its own group when one lies within 60 m: a
+    building is reached through its own compound's paths and gates, not across the fence from
+    the street outside.
+
+    The point of a polygon is its representative point (see :func:`point_xy`). A row without
+    a geometry gets an infinite link: it reaches nothing. Among edges at exactly the same
+    distance the first road row wins.
+    """
+    xy = point_xy(points, graph.crs)
+    return _snap_xy(graph, xy, groups)
+
+
+def _snap_segments(
+    graph: WalkGraph, xy: np.ndarray, groups: np.ndarray | ExtensionArray | None
+) -> np.ndarray:
+    """The segment each point enters by (-1 for a point without coordinates)."""
+    idx = graph._segments
+    px, py = xy[:, 0], xy[:, 1]
+    located = np.isfinite(px) & np.isfinite(py)
+    seg = np.full(len(xy), -1, dtype=np.int64)
+    if groups is not None and len(graph.compounds):
+        code = _group_codes(graph, groups)
+        _own_nearest(idx, px, py, np.where(located, code, -1), seg)
+    _any_nearest(idx, px, py, np.flatnonzero(located & (seg < 0)), seg)
+    return seg
+
+
+def _group_codes(graph: WalkGraph, groups: np.ndarray | ExtensionArray) -> np.ndarray:
+    """The code of each point's group among ``graph.compounds`` (-1: none, or not there).
+
+    A column of pandas' Arrow strings (``Series.array``, as the store reads ids) is looked up
+    by pyarrow, without a Python string per row (a few times faster)."""
+    if isinstance(groups, pd.arrays.ArrowStringArray) and graph._compound_set is not None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        found = pc.index_in(pa.array(groups), value_set=graph._compound_set)
+        return np.asarray(pc.fill_null(found, -1), dtype=np.int64)
+    return graph.compounds.get_indexer(pd.Index(np.asarray(groups, dtype=object), dtype=object))
+
+
+def _snap_xy(
+    graph: WalkGraph, xy: np.ndarray, groups: np.ndarray | ExtensionArray | None
+) -> Snapped:
+    idx = graph._segments
+    px, py = xy[:, 0], xy[:, 1]
+    seg = _snap_segments(graph, xy, groups)
+    ok = np.flatnonzero(seg >= 0)
+    d2, t = idx.project(ok, seg[ok], px, py)
+    edge = idx.edge[seg[ok]]
+    length = graph.edge_length[edge]
+    along = np.zeros(len(xy))
+    link = np.full(len(xy), np.inf)
+    start = np.zeros(len(xy), dtype=np.int64)
+    end = np.zeros(len(xy), dtype=np.int64)
+    along[ok] = np.clip(idx.offset[seg[ok]] + t * idx.length[seg[ok]], 0, length)
+    link[ok] = np.sqrt(d2)
+    start[ok] = graph.edge_start[edge]
+    end[ok] = graph.edge_end[edge]
+    rest = np.zeros(len(xy))
+    rest[ok] = length - along[ok]
+    on = np.full(len(xy), -1, dtype=np.int64)
+    on[ok] = edge
+    return Snapped(start=start, end=end, along=along, rest=rest, link=link, edge=on)
+
+
+def _own_nearest(
+    idx: _Segments, px: np.ndarray, py: np.ndarray, code: np.ndarray, seg: np.ndarray
+) -> None:
+    """Set `seg` of each point with a compound (`code` >= 0) to the nearest path segment of
+    its compound within 60 m, if there is one."""
+    big = idx.own_count[code] > _PAIR_ALL_MAX
+    # a small compound: every point with every path segment of its compound
+    small = np.flatnonzero((code >= 0) & ~big)
+    first, count = idx.own_start[code[small]], idx.own_count[code[small]]
+
+    def of(block: slice) -> np.ndarray:
+        return idx.own_seg[_ranges(first[block], count[block])]
+
+    best, best_d2 = _nearest_of(idx, px[small], py[small], count, of)
+    near = best_d2 <= _OWN_RADIUS_M**2
+    seg[small[near]] = best[near]
+    # a large one: its path segments listed in the grid cells within reach
+    large = np.flatnonzero((code >= 0) & big)
+    if len(large) and idx.own is not None:
+        qx, qy = px[large], py[large]
+        radius = np.full(len(large), _OWN_RADIUS_M)
+        count, cells_of = idx.own.candidates(qx, qy, code[large].astype(np.int64), radius)
+        best, best_d2 = _nearest_of(idx, qx, qy, count, cells_of)
+        near = best_d2 <= _OWN_RADIUS_M**2
+        seg[large[near]] = best[near]
+
+
+def _any_nearest(
+    idx: _Segments, px: np.ndarray, py: np.ndarray, todo: np.ndarray, seg: np.ndarray
+) -> None:
+    """Set `seg` of the points `todo` to the nearest segment of all: squares of doubling
+    size around each point until the nearest segment found is surely the nearest."""
+    radius = idx.every.cell / 2
+    while len(todo):
+        r = np.full(len(todo), radius)
+        tx, ty = px[todo], py[todo]
+        count, of = idx.every.candidates(tx, ty, np.zeros(len(todo), dtype=np.int64), r)
+        best, best_d2 = _nearest_of(idx, tx, ty, count, of)
+        done = (best_d2 <= radius * radius) | (idx.every.covers_all(tx, ty, r) & (best >= 0))
+        seg[todo[done]] = best[done]
+        todo = todo[~done]
+        radius *= 2
+
+
+def entry_costs(sources: Snapped) -> tuple[np.ndarray, np.ndarray]:
+    """The network nodes where `sources` enter, each with its cheapest entry cost (metres):
+    the link plus the way along the edge to that end. Sources without a location are left
+    out."""
+    nodes = np.concatenate([sources.start, sources.end])
+    cost = np.maximum(
+        np.concatenate([sources.link + sources.along, sources.link + sources.rest]), _EPS
+    )
+    fin = np.isfinite(cost)
+    nodes, cost = nodes[fin], cost[fin]
+    order = np.lexsort((cost, nodes))
+    nodes, cost = nodes[order], cost[order]
+    first = _run_starts(nodes)
+    return nodes[first], cost[first]
+
+
+def multi_source_distances(
+    graph: WalkGraph, sources: Snapped, *, limit: float = np.inf
+) -> np.ndarray:
+    """Distance from every node to the nearest source, in one Dijkstra pass.
+
+    A virtual node with an edge to both ends of each source's edge (weighing the source's link
+    plus the way along the edge) makes the entry exact: distance(node) = min over sources of
+    link + network distance.
+
+    The pass runs on the network's core only (see :class:`_Core`; about 40 % of the nodes of
+    the demo city): first each tree hands its best entry up to the core node it hangs from,
+    then one Dijkstra from the virtual node over the core (its matrix holds both directions of
+    every edge, so the virtual node is one more row appended to it and the search runs as a
+    directed one), then the trees take their distances down from the core. Every distance is
+    the same sum along the same path as a Dijkstra over the whole network.
+
+    Returns
+    -------
+    ndarray
+        Metres per node, inf where no source is within `limit`.
+    """
+    n = graph.n_nodes
+    nodes, cost = entry_costs(sources)
+    if not len(nodes):
+        return np.full(n, np.inf)
+    core = graph._core
+    up = np.full(n, np.inf)  # by position: the best entry within the node's own tree, or at it
+    up[core.where[nodes]] = cost
+    for r in core.rounds:  # leaves first: each hands its best up to its parent
+        np.minimum.at(up, core.parent[r], up[r] + core.weight[r])
+    dist = np.full(n, np.inf)
+    k = core.size
+    seeds = np.flatnonzero(np.isfinite(up[:k]))
+    if len(seeds):
+        m = core.matrix
+        full = sparse.csr_matrix(
+            (
+                np.concatenate([m.data, up[seeds]]),
+                np.concatenate([m.indices, seeds.astype(m.indices.dtype)]),
+                np.append(m.indptr, m.indptr[-1] + len(seeds)).astype(m.indptr.dtype),
+            ),
+            shape=(k + 1, k + 1),
+        )
+        dist[:k] = csgraph.dijkstra(full, directed=True, indices=k, limit=limit)[:k]
+    for r in reversed(core.rounds):  # from the core outwards: through the parent or below
+        dist[r] = np.minimum(up[r], dist[core.parent[r]] + core.weight[r])
+    trees = dist[k:]  # the core's distances are within the limit already
+    trees[trees > limit] = np.inf
+    return dist[core.where]
+
+
+def nx_graph(graph: WalkGraph) -> Any:
+    """The walking graph as a networkx graph (node ids as in `graph`, weight = metres)."""
+    import networkx as nx
+
+    g = nx.Graph()
+    g.add_nodes_from(range(graph.n_nodes))
+    coo = sparse.triu(graph.matrix).tocoo()
+    g.add_weighted_edges_from(
+        zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist(), strict=True)
+    )
+    return g
+
+
+def nx_multi_source_distances(
+    graph: WalkGraph, sources: Snapped, *, limit: float = np.inf, nxg: Any = None
+) -> np.ndarray:
+    """The same as :func:`multi_source_distances`, with plain networkx.
+
+    The reference and the benchmark baseline: networkx's multi-source Dijkstra from the nodes
+    at both ends of the sources' edges, each starting at its entry cost (one pass per kind, the
+    best plain networkx can do).
+    """
+    import networkx as nx
+
+    g = nxg if nxg is not None else nx_graph(graph)
+    nodes, cost = entry_costs(sources)
+    g.add_node(-1)  # a virtual source, removed again: `nxg` may be shared between kinds
+    try:
+        g.add_weighted_edges_from(
+            zip([-1] * len(nodes), nodes.tolist(), cost.tolist(), strict=True)
+        )
+        found = nx.multi_source_dijkstra_path_length(g, {-1}, cutoff=limit)
+    finally:
+        g.remove_node(-1)
+    out = np.full(graph.n_nodes, np.inf)
+    for node, d in found.items():
+        if node >= 0:
+            out[node] = d
+    return out
+
+
+def nx_place_graph(graph: WalkGraph, places: Snapped) -> Any:
+    """The walking graph as a networkx graph in which every place is a node of its own.
+
+    The plain reading of a walk from place to place: place i is node ``graph.n_nodes + i``,
+    joined by its link to a node where it meets its edge, and every edge that places meet is
+    cut at those nodes, in order along it (pieces of length 0 where two meet it at the same
+    spot). Node ids below ``graph.n_nodes`` are those of `graph`; weight = metres.
+    """
+    g = nx_graph(graph)
+    n, p = graph.n_nodes, len(places.link)
+    g.add_nodes_from(range(n, n + 2 * p))
+    located = np.flatnonzero(np.isfinite(places.link))
+    order = located[np.lexsort((places.along[located], places.edge[located]))]
+    pieces: dict[tuple[int, int], float] = {}
+
+    def add(a: int, b: int, metres: float) -> None:  # the shortest of twins (a cut loop)
+        key = (min(a, b), max(a, b))
+        pieces[key] = min(metres, pieces.get(key, np.inf))
+
+    for i in located.tolist():
+        add(n + i, n + p + i, float(places.link[i]))
+    for e, run in itertools.groupby(order.tolist(), key=lambda i: int(places.edge[i])):
+        node, at = int(graph.edge_start[e]), 0.0
+        for i in run:
+            add(node, n + p + i, float(places.along[i]) - at)
+            node, at = n + p + i, float(places.along[i])
+        add(node, int(graph.edge_end[e]), float(graph.edge_length[e]) - at)
+    g.add_weighted_edges_from((a, b, w) for (a, b), w in pieces.items())
+    return g
+
+
+def nx_place_distances(
+    nxg: Any, graph: WalkGraph, targets: np.ndarray, sources: np.ndarray, *, limit: float = np.inf
+) -> np.ndarray:
+    """Metres from each place `targets` (indices of the places of `nxg`, made by
+    :func:`nx_place_graph` over `graph`) to the nearest place `sources`: networkx's
+    multi-source Dijkstra (inf beyond `limit`)."""
+    import networkx as nx
+
+    n = graph.n_nodes
+    found = nx.multi_source_dijkstra_path_length(nxg, {n + int(i) for i in sources}, cutoff=limit)
+    return np.array([found.get(n + int(i), np.inf) for i in targets], dtype=float)
+
+
+def nx_point_distances(
+    graph: WalkGraph, targets: Snapped, sources: Snapped, *, limit: float = np.inf
+) -> np.ndarray:
+    """:meth:`Snapped.distances` of `targets` from `sources`, the plain networkx way: every
+    place a node of its own on its cut edge (:func:`nx_place_graph`), one Dijkstra."""
+    nxg = nx_place_graph(graph, Snapped.join(targets, sources))
+    n_t = len(targets.link)
+    both = np.arange(n_t + len(sources.link))
+    return nx_place_distances(nxg, graph, both[:n_t], both[n_t:], limit=limit)

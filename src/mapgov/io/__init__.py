@@ -1,0 +1,1 @@
+"""Files in and out: importers, exports, the issue workbook, offline web assets."""

@@ -1,0 +1,143 @@
+"""Which source column holds which field: guesses from common Chinese and English names, and a
+mapping the user can correct and save for next time."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Final
+
+import pandas as pd
+
+from mapgov.core.errors import ValidationError
+
+__all__ = ["FIELDS", "REQUIRED", "apply_mapping", "guess_mapping", "load_mapping", "save_mapping"]
+
+# target table -> field -> names a source column may carry (lower case)
+FIELDS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
+    "building": {
+        "building_id": ("building_id", "楼栋编号", "楼栋id", "bid", "id", "编号"),
+        "compound_id": ("compound_id", "小区编号", "小区id", "所属小区编号"),
+        "name": ("name", "楼栋名称", "楼号", "名称", "building"),
+        "number": ("number", "楼栋号", "序号", "no"),
+        "floors": ("floors", "层数", "楼层", "levels", "building:levels", "storeys"),
+        "units": ("units", "单元数", "单元"),
+        "households": ("households", "户数", "住户数", "hh"),
+        "residents": ("residents", "人口", "人数", "居民数", "常住人口", "population", "pop"),
+        "elderly": ("elderly", "老年人", "老年人数", "60岁以上", "老人数"),
+        "party_members": ("party_members", "党员数", "党员"),
+        "building_head": ("building_head", "楼栋长", "楼长"),
+        "building_head_phone": ("building_head_phone", "楼栋长电话", "楼长电话"),
+        "built_year": ("built_year", "建成年份", "建成年代", "year"),
+    },
+    "compound": {
+        "compound_id": ("compound_id", "小区编号", "小区id", "id", "编号"),
+        "grid_id": ("grid_id", "网格编号", "网格", "片区编号"),
+        "name": ("name", "小区名称", "名称", "小区"),
+        "address": ("address", "地址", "addr"),
+        "built_year": ("built_year", "建成年份", "建成年代", "year"),
+    },
+    "facility": {
+        "facility_id": ("facility_id", "设施编号", "id", "编号"),
+        "kind": ("kind", "类型", "类别", "设施类型", "type"),
+        "name": ("name", "设施名称", "名称"),
+        "address": ("address", "地址"),
+        "community_id": ("community_id", "社区编号", "所属社区"),
+        "capacity": ("capacity", "容量", "规模"),
+    },
+    "road": {
+        "kind": ("kind", "道路等级", "类型", "highway", "type"),
+        "name": ("name", "道路名称", "路名", "名称"),
+        "compound_id": ("compound_id", "小区编号"),
+    },
+    # tables matched to buildings (mapgov.io.importers.tables)
+    "figures": {
+        "building_id": ("building_id", "楼栋编号", "楼栋id", "bid", "id"),
+        "compound": ("compound", "小区", "小区名称", "所属小区", "院落"),
+        "building": ("building", "楼栋", "楼栋名称", "楼号", "楼栋号", "楼"),
+        "address": ("address", "地址", "楼栋地址", "详细地址"),
+        "households": ("households", "户数", "住户数", "总户数"),
+        "residents": ("residents", "人口", "人数", "居民数", "常住人口", "总人口", "population"),
+        "elderly": ("elderly", "老年人", "老年人数", "60岁以上", "老人数"),
+        "party_members": ("party_members", "党员数", "党员", "党员人数"),
+        "units": ("units", "单元数", "单元"),
+        "floors": ("floors", "层数", "楼层"),
+        "building_head": ("building_head", "楼栋长", "楼长"),
+        "building_head_phone": ("building_head_phone", "楼栋长电话", "楼长电话"),
+    },
+    "ledger": {
+        "building_id": ("building_id", "楼栋编号", "楼栋id"),
+        "compound": ("compound", "小区", "小区名称", "所属小区"),
+        "building": ("building", "楼栋", "楼栋名称", "楼号"),
+        "address": ("address", "地址", "问题地址", "详细地址", "发生地址"),
+        "category": ("category", "问题类型", "问题类别", "类型", "类别", "分类"),
+        "source": ("source", "来源", "问题来源", "渠道", "反映渠道"),
+        "title": ("title", "标题", "问题", "事项", "问题标题", "诉求"),
+        "description": ("description", "描述", "问题描述", "详情", "内容", "诉求内容"),
+        "reporter_name": ("reporter_name", "反映人", "上报人", "诉求人", "姓名", "联系人"),
+        "reporter_phone": ("reporter_phone", "联系电话", "电话", "手机", "手机号"),
+        "reported_at": ("reported_at", "上报时间", "登记时间", "反映时间", "受理时间", "日期"),
+        "status": ("status", "状态", "办理状态", "处理状态"),
+        "level": ("level", "层级", "办理层级"),
+        "responsible_unit": ("responsible_unit", "责任单位", "承办单位", "处理单位"),
+        "deadline": ("deadline", "期限", "办理期限", "办结期限"),
+        "closed_at": ("closed_at", "销号时间", "办结时间", "完成时间", "结案时间"),
+        "satisfaction": ("satisfaction", "满意度", "回访结果", "评价"),
+    },
+}
+REQUIRED: Final[dict[str, tuple[str, ...]]] = {
+    "building": ("building_id", "compound_id", "name", "floors"),
+    "compound": ("compound_id", "grid_id", "name"),
+    "facility": ("facility_id", "kind", "name"),
+    "road": ("kind",),
+    "figures": (),
+    "ledger": ("category", "title", "reported_at"),
+}
+
+
+def guess_mapping(columns: list[str], table: str) -> dict[str, str]:
+    """field -> source column, for every field whose usual name appears among `columns`."""
+    if table not in FIELDS:
+        msg = f"cannot import table {table!r}; tables: {', '.join(FIELDS)}"
+        raise ValidationError(msg)
+    lower = {str(c).strip().lower(): c for c in columns}
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for target, names in FIELDS[table].items():
+        for name in names:
+            col = lower.get(name)
+            if col is not None and col not in used:
+                out[target] = col
+                used.add(col)
+                break
+    return out
+
+
+def apply_mapping(frame: pd.DataFrame, mapping: Mapping[str, str], table: str) -> pd.DataFrame:
+    """Rename the mapped source columns to their fields and drop the others (geometry kept)."""
+    unknown = set(mapping) - set(FIELDS[table])
+    if unknown:
+        msg = f"{table} has no fields {sorted(unknown)}"
+        raise ValidationError(msg)
+    missing = [c for c in mapping.values() if c not in frame.columns]
+    if missing:
+        msg = f"the file has no columns {missing}"
+        raise ValidationError(msg)
+    geometry = getattr(frame, "_geometry_column_name", None)
+    keep = {src: field for field, src in mapping.items()}
+    return frame[[*keep, *([geometry] if geometry else [])]].rename(columns=keep)
+
+
+def save_mapping(path: Path, table: str, mapping: Mapping[str, str]) -> None:
+    """Remember a mapping (JSON, one entry per table) for the next import."""
+    data = json.loads(path.read_text("utf-8")) if path.is_file() else {}
+    data[table] = dict(mapping)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), "utf-8")
+
+
+def load_mapping(path: Path, table: str) -> dict[str, str] | None:
+    """A saved mapping for `table`, if any."""
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text("utf-8")).get(table)

@@ -1,0 +1,189 @@
+"""One import of a layer, from file to database, in two steps the user sees.
+
+:func:`plan_layer` reads the file, applies the column mapping, reprojects and checks it
+(:func:`~mapgov.io.importers.prepare_layer`), and checks it against the rest of the street
+(:func:`~mapgov.io.importers.validate.check_against_store`, and that no record in the database
+would lose its parent); nothing is written. :func:`land_layer` writes a plan without errors,
+all or nothing. The data page shows the plan (preview map, problems) between the two.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+import geopandas as gpd
+import numpy as np
+
+from mapgov.core.errors import ValidationError
+from mapgov.io.importers.load import import_layers
+from mapgov.io.importers.mapping import apply_mapping, guess_mapping
+from mapgov.io.importers.read import read_layer
+from mapgov.io.importers.validate import (
+    Problem,
+    check_against_store,
+    first_per_place,
+    prepare_layer,
+)
+from mapgov.store import TABLES, Store, Table
+from mapgov.store import table as schema_table
+from mapgov.store.replace import last_change
+
+__all__ = ["LAYER_TABLES", "LayerPlan", "land_layer", "plan_layer"]
+
+LAYER_TABLES: Final = ("compound", "building", "facility", "road")
+_PARENTS: Final = {  # what check_against_store compares a layer with
+    "building": ("compound", ["compound_id", "geom"]),
+    "compound": ("grid", ["grid_id", "geom"]),
+    "facility": ("community", ["community_id"]),
+}
+
+
+def _references(spec: Table) -> list[tuple[str, str, str]]:
+    """(column, parent table, parent column) of each foreign key of `spec`."""
+    return [
+        (column, m.group(1), m.group(2))
+        for column, ddl in spec.columns
+        if (m := re.search(r"REFERENCES (\w+) \((\w+)\)", ddl))
+    ]
+
+
+@dataclass
+class LayerPlan:
+    """A checked layer ready to replace ``table`` (``layer`` is None when it cannot)."""
+
+    table: str
+    path: str
+    mapping: dict[str, str]
+    columns: list[str]
+    layer: gpd.GeoDataFrame | None
+    problems: list[Problem] = field(default_factory=list)
+    layer_name: str | None = None
+    """The layer read from a file that holds several (None: the file's only or first one)."""
+    seen_change: int | None = None
+    """The newest ``change_log`` id when the file was checked: an edit of the table saved
+    after it refuses landing the plan (it would be overwritten unseen)."""
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Problems that refuse the import."""
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def ready(self) -> bool:
+        """Whether :func:`land_layer` may write it."""
+        return self.layer is not None and not self.errors
+
+
+def plan_layer(
+    store: Store,
+    path: Path,
+    table: str,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    crs: str | None = None,
+    shift: str | None = None,
+    layer: str | None = None,
+) -> LayerPlan:
+    """Read, map and check a layer for `table`; write nothing.
+
+    Parameters
+    ----------
+    mapping
+        field -> source column; guessed from the column names when None.
+    crs, shift
+        As :func:`~mapgov.io.importers.prepare_layer` takes them.
+    layer
+        The layer of a file that holds several (:func:`~mapgov.io.importers.list_layers`); the
+        first when None.
+
+    Raises
+    ------
+    DataFileError
+        If the file cannot be read at all.
+    ValidationError
+        If `table` cannot be imported or the mapping names columns the file lacks.
+    """
+    if table not in LAYER_TABLES:
+        msg = f"cannot import table {table!r}; tables: {', '.join(LAYER_TABLES)}"
+        raise ValidationError(msg)
+    path = Path(path)
+    seen = last_change(store.path)
+    frame = read_layer(path, layer=layer)
+    columns = [str(c) for c in frame.columns if c != frame.geometry.name]
+    chosen = dict(mapping) if mapping is not None else guess_mapping(columns, table)
+    first_row = 2 if path.suffix.lower() in (".csv", ".txt", ".xlsx") else 1
+    prepared, problems = prepare_layer(
+        apply_mapping(frame, chosen, table),
+        table,
+        path=path,
+        crs=crs,
+        shift=shift,
+        first_row=first_row,
+    )
+    plan = LayerPlan(
+        table, str(path), chosen, columns, prepared, problems, layer_name=layer, seen_change=seen
+    )
+    if prepared is None:
+        return plan
+    layer = prepared
+    if table in _PARENTS:
+        parent, cols = _PARENTS[table]
+        parents = store.read(parent, columns=cols)
+        plan.problems += check_against_store(layer, table, parents, path=path, first_row=first_row)
+    plan.problems += _foreign_keys(store, layer, table, path, first_row)
+    plan.problems = first_per_place(plan.problems)
+    return plan
+
+
+def _foreign_keys(
+    store: Store, layer: gpd.GeoDataFrame, table: str, path: Path, first_row: int
+) -> list[Problem]:
+    """What the store's foreign keys would refuse: a row naming a parent that does not exist,
+    and records of other tables pointing at rows of `table` that the layer drops."""
+    problems: list[Problem] = []
+    for column, parent, key in _references(schema_table(table)):
+        if column not in layer.columns:
+            continue
+        ids = layer[column]
+        given = ids.notna() & (ids.astype(str).str.strip() != "")
+        known = set(store.read(parent, columns=[key])[key].astype(str))
+        for i in np.flatnonzero((given & ~ids.astype(str).isin(known)).to_numpy())[:20]:
+            problems.append(
+                Problem(str(path), int(i) + first_row, column, f"no {parent} {ids.iloc[i]!r}")
+            )
+    for spec in TABLES:
+        for column, parent, key in _references(spec):
+            if parent != table or spec.name == table or key not in layer.columns:
+                continue
+            kept = set(layer[key].astype(str))
+            used = store.read(spec.name, columns=[column])[column].dropna().astype(str)
+            lost = sorted(set(used) - kept)
+            if lost:
+                msg = (
+                    f"{len(lost)} {table}(s) that {spec.name} records in the database point "
+                    f"at are not in this file (e.g. {', '.join(lost[:3])}); keep them in the file"
+                )
+                problems.append(Problem(str(path), None, key, msg))
+    return problems
+
+
+def land_layer(store: Store, plan: LayerPlan) -> Store:
+    """Replace the layer with a plan that is ready, all or nothing.
+
+    Raises
+    ------
+    ValidationError
+        If the plan has errors (nothing is written).
+    """
+    if not plan.ready or plan.layer is None:
+        msg = f"{plan.path}: {len(plan.errors)} problem(s); nothing was imported"
+        raise ValidationError(
+            msg, key="error.import.refused", path=plan.path, count=len(plan.errors)
+        )
+    return import_layers(
+        store, {plan.table: plan.layer}, source=plan.path, since_change=plan.seen_change
+    )

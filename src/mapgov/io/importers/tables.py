@@ -1,0 +1,590 @@
+"""Tables from the street office's spreadsheets, matched to the buildings of the database.
+
+Two kinds of table are taken (``TABLE_KINDS``):
+
+``figures``
+    Household and party-member figures per building (户数, 人口, 老年人, 党员数, 楼栋长 ...).
+    Each matched row updates its building; the change is audited in ``change_log``.
+``ledger``
+    The issue ledger (问题台账) kept in Excel before mapgov: each row becomes an issue on its
+    building with its history (a ``report`` event, and a ``close`` event for closed rows), so
+    that the figures of the wall screen count it. A row already in the ledger (same building,
+    report time and title) is skipped, so the same sheet can be imported twice.
+
+A row is matched to a building by, in this order: its building id; the compound's name and
+the building's name or number in two columns (``王城苑`` + ``3号楼`` / ``3栋`` / ``3``); one
+column holding both (``王城苑3号楼``); an address that holds the compound's name or address and
+ends with the building's number (``中州路12号王城苑3号楼``). Rows that match nothing, or more
+than one building, are listed with the reason, as are rows with bad values.
+
+Nothing is written while any row has an error (:attr:`TablePlan.errors`): :func:`plan_table`
+checks and matches everything first, :func:`land_table` writes the plan in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from mapgov.core import clock
+from mapgov.core.errors import ValidationError
+from mapgov.core.i18n import LANGS, catalogue, enum_key
+from mapgov.core.model import (
+    CallbackRating,
+    EventAction,
+    IssueCategory,
+    IssueSource,
+    IssueStatus,
+    Level,
+)
+from mapgov.io.importers.mapping import REQUIRED, apply_mapping
+from mapgov.io.importers.validate import Problem, whole_numbers
+from mapgov.store import Store
+
+__all__ = [
+    "FIGURE_COUNTS",
+    "FIGURE_TEXTS",
+    "TABLE_KINDS",
+    "BuildingMatcher",
+    "TablePlan",
+    "land_table",
+    "plan_table",
+]
+
+TABLE_KINDS: Final = ("figures", "ledger")
+FIGURE_COUNTS: Final = ("households", "residents", "elderly", "party_members", "units", "floors")
+FIGURE_TEXTS: Final = ("building_head", "building_head_phone")
+MAX_TITLE: Final = 120
+_PHONE: Final = re.compile(r"^[0-9+\-() ]{5,20}$")
+_DESIGNATION: Final = re.compile(r"(\d+)\s*(?:号楼|号|栋|幢|座|#|楼)?$")
+_MAX_LISTED: Final = 500
+
+
+def _norm(text: object) -> str:
+    """Comparable text: full-width to half-width, no spaces, lower case."""
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return ""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).lower()
+
+
+def _number(text: str) -> str | None:
+    """``3号楼`` / ``3栋`` / ``3#`` / ``3`` -> ``"3"``; None when there is no number at the end."""
+    m = _DESIGNATION.search(text)
+    return str(int(m.group(1))) if m else None
+
+
+class BuildingMatcher:
+    """Finds the building a spreadsheet row means; see the module docstring for the rules."""
+
+    def __init__(self, store: Store) -> None:
+        compounds = store.read("compound", columns=["compound_id", "name", "address"])
+        buildings = store.read("building", columns=["building_id", "compound_id", "name", "number"])
+        self._ids = {_norm(b): b for b in buildings["building_id"]}
+        self._compounds: dict[str, list[str]] = {}
+        for cid, name, address in compounds.itertuples(index=False):
+            for key in (_norm(name), _norm(address)):
+                if key:
+                    self._compounds.setdefault(key, []).append(cid)
+        self._in_compound: dict[tuple[str, str], list[str]] = {}
+        for bid, cid, name, number in buildings.itertuples(index=False):
+            keys = {_norm(name), _number(_norm(name)) or ""}
+            if number is not None and not pd.isna(number):
+                keys.add(str(int(number)))
+            for key in keys - {""}:
+                self._in_compound.setdefault((cid, key), []).append(bid)
+        # longest compound names first, so that 王城苑二期 wins over 王城苑
+        self._compound_keys = sorted(self._compounds, key=len, reverse=True)
+
+    def _in(self, compound_ids: list[str], building: str) -> list[str]:
+        keys = {building, _number(building) or ""} - {""}
+        found = {
+            b for cid in compound_ids for k in keys for b in self._in_compound.get((cid, k), [])
+        }
+        return sorted(found)
+
+    def _by_text(self, text: str) -> tuple[list[str], str]:
+        """One text holding a compound (name or address) followed by a building."""
+        for key in self._compound_keys:
+            at = text.find(key)
+            if at < 0:
+                continue
+            rest = text[at + len(key) :]
+            if not rest:
+                continue
+            found = self._in(self._compounds[key], rest)
+            if found:
+                return found, ""
+        return [], "no compound name or address with a building after it"
+
+    def match(
+        self,
+        building_id: object = None,
+        compound: object = None,
+        building: object = None,
+        address: object = None,
+    ) -> tuple[str | None, str]:
+        """(building_id, "") for a unique match, else (None, why not)."""
+        bid, comp, bld, addr = (_norm(v) for v in (building_id, compound, building, address))
+        if bid:
+            if bid in self._ids:
+                return self._ids[bid], ""
+            return None, f"no building with id {building_id!s}"
+        found: list[str] = []
+        why = "no building id, compound, building or address given"
+        if comp and bld:
+            ids = self._compounds.get(comp)
+            if not ids:
+                why = f"no compound named {compound!s}"
+            else:
+                found = self._in(ids, bld)
+                why = f"no building {building!s} in {compound!s}"
+        elif bld:
+            found, _ = self._by_text(bld)
+            why = f"no compound and building in {building!s}"
+        if not found and addr:
+            found, _ = self._by_text(addr)
+            why = f"no compound and building in the address {address!s}"
+        if len(found) == 1:
+            return found[0], ""
+        if len(found) > 1:
+            return None, f"more than one building fits ({', '.join(found[:3])})"
+        return None, why
+
+
+@dataclass
+class TablePlan:
+    """What an import of a table would do, found before anything is written.
+
+    ``rows`` is the number of data rows; ``matched`` holds one record per row that will land
+    (for ``figures`` the building's new values, for ``ledger`` the issue and its events);
+    ``unmatched`` lists rows that matched no building (row, text, reason), ``skipped`` rows
+    left out on purpose (already in the ledger), ``problems`` bad values with file, row and
+    field. The import may go ahead only when ``errors`` is empty.
+    """
+
+    kind: str
+    path: str
+    rows: int
+    matched: list[dict[str, object]] = field(default_factory=list)
+    unmatched: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["row", "text", "reason"])
+    )
+    skipped: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["row", "text", "reason"])
+    )
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Problems that refuse the import (unmatched rows are errors too)."""
+        out = [p for p in self.problems if p.severity == "error"]
+        out += [
+            Problem(self.path, int(r.row), "building", str(r.reason))
+            for r in self.unmatched.head(_MAX_LISTED).itertuples()
+        ]
+        return out
+
+
+def _enum_values(enum: type[StrEnum], extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Accepted spellings (code, Chinese and English labels, `extra`) -> code."""
+    out = {_norm(m.value): m.value for m in enum}
+    for lang in LANGS:
+        cat = catalogue(lang)
+        for m in enum:
+            text = cat.get(enum_key(m))
+            if text:
+                out[_norm(text)] = m.value
+                for part in re.split(r"[/／、]", text):
+                    out.setdefault(_norm(part), m.value)
+    out.update({_norm(k): v for k, v in (extra or {}).items()})
+    return out
+
+
+_STATUS_WORDS: Final = {
+    "待办": "reported", "待处理": "reported", "未处理": "reported", "已受理": "reported",
+    "处理中": "in_progress", "办理": "in_progress", "已分派": "assigned", "已交办": "assigned",
+    "已解决": "resolved", "已处理": "resolved", "已完成": "resolved", "办结": "resolved",
+    "已回访": "callback", "销号": "closed", "已关闭": "closed", "已结案": "closed",
+    "结案": "closed",
+}  # fmt: skip
+_SOURCE_WORDS: Final = {
+    "12345": "hotline_12345", "热线": "hotline_12345", "市长热线": "hotline_12345",
+    "网格员": "grid_worker", "巡查": "grid_worker", "楼栋长": "building_head",
+    "微心愿": "wish_wall", "心愿墙": "wish_wall", "议事会": "deliberation", "来电来访": "walk_in",
+    "上门": "walk_in",
+}  # fmt: skip
+_RATING_WORDS: Final = {"较满意": "basically_satisfied", "一般": "basically_satisfied"}
+
+
+def _choice(
+    frame: pd.DataFrame,
+    column: str,
+    values: Mapping[str, str],
+    plan: TablePlan,
+    first_row: int,
+    *,
+    default: str | None = None,
+) -> list[str | None]:
+    out: list[str | None] = []
+    raw = frame[column] if column in frame.columns else pd.Series([""] * len(frame))
+    for i, text in enumerate(raw):
+        key = _norm(text)
+        if not key:
+            out.append(default)
+            continue
+        code = values.get(key)
+        if code is None:
+            plan.problems.append(
+                Problem(plan.path, i + first_row, column, f"unknown value {str(text).strip()!r}")
+            )
+        out.append(code)
+    return out
+
+
+def _times(
+    frame: pd.DataFrame, column: str, plan: TablePlan, first_row: int, *, required: bool
+) -> list[str | None]:
+    """ISO local timestamps ``YYYY-MM-DDTHH:MM:SS`` (a date alone means its 09:00)."""
+    out: list[str | None] = []
+    raw = frame[column] if column in frame.columns else pd.Series([""] * len(frame))
+    for i, text in enumerate(raw):
+        s = unicodedata.normalize("NFKC", str(text)).strip()
+        if not s or s.lower() in ("nan", "nat", "none"):
+            if required:
+                plan.problems.append(Problem(plan.path, i + first_row, column, "is empty"))
+            out.append(None)
+            continue
+        s = re.sub(r"(\d+)年(\d+)月(\d+)日?", r"\1-\2-\3", s)
+        stamp = pd.to_datetime(s, errors="coerce", format="mixed")
+        if pd.isna(stamp) or not 1990 <= stamp.year <= 2100:
+            plan.problems.append(
+                Problem(plan.path, i + first_row, column, f"{str(text).strip()!r} is not a date")
+            )
+            out.append(None)
+            continue
+        if stamp.hour == stamp.minute == stamp.second == 0 and ":" not in s:
+            stamp = stamp.replace(hour=9)
+        out.append(stamp.strftime("%Y-%m-%dT%H:%M:%S"))
+    return out
+
+
+def _texts(frame: pd.DataFrame, column: str) -> list[str | None]:
+    if column not in frame.columns:
+        return [None] * len(frame)
+    return [
+        (str(v).strip() or None) if v is not None and not pd.isna(v) else None
+        for v in frame[column]
+    ]
+
+
+def _match_rows(
+    store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: int
+) -> list[str | None]:
+    if not {"building_id", "building", "address"} & set(frame.columns):
+        plan.problems.append(
+            Problem(
+                plan.path, None, "building", "no column names the building (id, name or address)"
+            )
+        )
+        return [None] * len(frame)
+    matcher = BuildingMatcher(store)
+    cols = [
+        frame[c] if c in frame.columns else pd.Series([None] * len(frame))
+        for c in ("building_id", "compound", "building", "address")
+    ]
+    out: list[str | None] = []
+    unmatched: list[tuple[int, str, str]] = []
+    for i, (bid, comp, bld, addr) in enumerate(zip(*cols, strict=True)):
+        found, why = matcher.match(bid, comp, bld, addr)
+        out.append(found)
+        if found is None:
+            text = " ".join(str(v) for v in (bid, comp, bld, addr) if _norm(v))
+            unmatched.append((i + first_row, text, why))
+    plan.unmatched = pd.DataFrame(unmatched, columns=["row", "text", "reason"])
+    return out
+
+
+def _plan_figures(  # noqa: PLR0912 (one check per kind of figure)
+    store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: int
+) -> None:
+    targets = _match_rows(store, frame, plan, first_row)
+    counts = {
+        f: whole_numbers(frame[f], f, Path(plan.path), first_row, plan.problems)
+        for f in FIGURE_COUNTS
+        if f in frame.columns
+    }
+    texts = {f: _texts(frame, f) for f in FIGURE_TEXTS if f in frame.columns}
+    if not counts and not texts:
+        plan.problems.append(
+            Problem(plan.path, None, None, "no column holds a figure (households, residents ...)")
+        )
+        return
+    phones = texts.get("building_head_phone", [])
+    for i, phone in enumerate(phones):
+        if phone and not _PHONE.match(phone):
+            plan.problems.append(
+                Problem(
+                    plan.path,
+                    i + first_row,
+                    "building_head_phone",
+                    f"{phone!r} is not a phone number",
+                )
+            )
+    current = store.read("building", columns=["building_id", "residents", "elderly"]).set_index(
+        "building_id"
+    )
+    seen: dict[str, int] = {}
+    for i, bid in enumerate(targets):
+        if bid is None:
+            continue
+        row = i + first_row
+        if bid in seen:
+            plan.problems.append(
+                Problem(plan.path, row, "building", f"the same building as row {seen[bid]}")
+            )
+            continue
+        seen[bid] = row
+        values: dict[str, object] = {}
+        for f, series in counts.items():
+            v = series.iloc[i]
+            if not pd.isna(v):
+                values[f] = int(v)
+        for f, col in texts.items():
+            if col[i] is not None:
+                values[f] = col[i]
+        residents = values.get("residents", current.at[bid, "residents"])
+        elderly = values.get("elderly", current.at[bid, "elderly"])
+        if int(elderly) > int(residents):  # type: ignore[call-overload]
+            plan.problems.append(
+                Problem(
+                    plan.path,
+                    row,
+                    "elderly",
+                    f"more elderly ({elderly}) than residents ({residents})",
+                )
+            )
+            continue
+        if {"households", "residents"} & set(values):
+            values["estimated"] = 0  # counted figures replace an estimate
+        if values:
+            plan.matched.append({"building_id": bid, "row": row, "values": values})
+
+
+def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: int) -> None:
+    for column in REQUIRED["ledger"]:
+        if column not in frame.columns:
+            plan.problems.append(Problem(plan.path, None, column, "no column holds this field"))
+    if plan.problems:
+        return
+    targets = _match_rows(store, frame, plan, first_row)
+    category = _choice(frame, "category", _enum_values(IssueCategory), plan, first_row)
+    source = _choice(
+        frame,
+        "source",
+        _enum_values(IssueSource, _SOURCE_WORDS),
+        plan,
+        first_row,
+        default=IssueSource.WALK_IN.value,
+    )
+    status = _choice(
+        frame,
+        "status",
+        _enum_values(IssueStatus, _STATUS_WORDS),
+        plan,
+        first_row,
+        default=IssueStatus.REPORTED.value,
+    )
+    level = _choice(
+        frame, "level", _enum_values(Level), plan, first_row, default=Level.COMPOUND.value
+    )
+    rating = _choice(
+        frame, "satisfaction", _enum_values(CallbackRating, _RATING_WORDS), plan, first_row
+    )
+    reported = _times(frame, "reported_at", plan, first_row, required=True)
+    closed = _times(frame, "closed_at", plan, first_row, required=False)
+    deadline = [
+        s[:10] if s else None for s in _times(frame, "deadline", plan, first_row, required=False)
+    ]
+    titles, descriptions = _texts(frame, "title"), _texts(frame, "description")
+    names, phones, units = (
+        _texts(frame, c) for c in ("reporter_name", "reporter_phone", "responsible_unit")
+    )
+    buildings = store.read("building", columns=["building_id", "compound_id", "geom"])
+    where = buildings.set_index("building_id")
+    existing = {
+        (b, r, t)
+        for b, r, t in store.query("SELECT building_id, reported_at, title FROM issue").itertuples(
+            index=False
+        )
+    }
+    done_states = (IssueStatus.RESOLVED, IssueStatus.CALLBACK, IssueStatus.CLOSED)
+    skipped: list[tuple[int, str, str]] = []
+    for i, bid in enumerate(targets):
+        row = i + first_row
+        title = titles[i]
+        if not title:
+            plan.problems.append(Problem(plan.path, row, "title", "is empty"))
+            continue
+        if len(title) > MAX_TITLE:
+            plan.problems.append(
+                Problem(plan.path, row, "title", f"longer than {MAX_TITLE} characters")
+            )
+        phone = phones[i]
+        if phone and not _PHONE.match(phone):
+            plan.problems.append(
+                Problem(plan.path, row, "reporter_phone", f"{phone!r} is not a phone number")
+            )
+        if bid is None or None in (category[i], source[i], status[i], level[i], reported[i]):
+            continue
+        if (bid, reported[i], title) in existing:
+            skipped.append((row, title, "already in the ledger"))
+            continue
+        existing.add((bid, reported[i], title))
+        state = IssueStatus(status[i])  # type: ignore[arg-type]
+        closed_at = closed[i] if state in done_states else None
+        if state == IssueStatus.CLOSED and closed_at is None:
+            plan.problems.append(
+                Problem(plan.path, row, "closed_at", "a closed issue needs its closing date")
+            )
+            continue
+        if closed_at is not None and closed_at < reported[i]:  # type: ignore[operator]
+            plan.problems.append(Problem(plan.path, row, "closed_at", "is before the report"))
+            continue
+        point = where.at[bid, "geometry"].representative_point()
+        issue = {
+            "compound_id": where.at[bid, "compound_id"],
+            "building_id": bid,
+            "category": category[i],
+            "source": source[i],
+            "level": level[i],
+            "status": state.value,
+            "title": title,
+            "description": descriptions[i],
+            "reporter_name": names[i],
+            "reporter_phone": phone,
+            "responsible_unit": units[i],
+            "deadline": deadline[i],
+            "reported_at": reported[i],
+            "assigned_at": reported[i] if state != IssueStatus.REPORTED else None,
+            "resolved_at": closed_at,
+            "closed_at": closed_at if state == IssueStatus.CLOSED else None,
+            "satisfaction": rating[i]
+            if state in (IssueStatus.CALLBACK, IssueStatus.CLOSED)
+            else None,
+            "reopen_count": 0,
+            "version": 1,
+            "lon": round(point.x, 7),
+            "lat": round(point.y, 7),
+        }
+        plan.matched.append({"row": row, "issue": issue, "state": state.value})
+    plan.skipped = pd.DataFrame(skipped, columns=["row", "text", "reason"])
+
+
+def plan_table(
+    store: Store,
+    frame: pd.DataFrame,
+    kind: str,
+    *,
+    path: Path | str,
+    mapping: Mapping[str, str],
+    first_row: int = 2,
+) -> TablePlan:
+    """Check and match every row of a table; write nothing.
+
+    Parameters
+    ----------
+    frame
+        The table as read (:func:`~mapgov.io.importers.read_table`: every column text).
+    kind
+        "figures" or "ledger".
+    mapping
+        field -> source column (:func:`~mapgov.io.importers.guess_mapping` with table `kind`).
+    first_row
+        Number of the first data row in messages (2 in a spreadsheet with a header).
+    """
+    if kind not in TABLE_KINDS:
+        msg = f"cannot import a table of kind {kind!r}; kinds: {', '.join(TABLE_KINDS)}"
+        raise ValidationError(msg)
+    mapped = apply_mapping(pd.DataFrame(frame), mapping, kind).reset_index(drop=True)
+    plan = TablePlan(kind=kind, path=str(path), rows=len(mapped))
+    if kind == "figures":
+        _plan_figures(store, mapped, plan, first_row)
+    else:
+        _plan_ledger(store, mapped, plan, first_row)
+    plan.problems = plan.problems[:_MAX_LISTED]
+    return plan
+
+
+def land_table(store: Store, plan: TablePlan, *, actor: str, at: dt.datetime | None = None) -> int:
+    """Write a plan without errors in one transaction; return the number of rows written.
+
+    Raises
+    ------
+    ValidationError
+        If the plan has errors (nothing is written).
+    """
+    if plan.errors:
+        msg = f"{plan.path}: {len(plan.errors)} problem(s); nothing was imported"
+        raise ValidationError(
+            msg, key="error.import.refused", path=plan.path, count=len(plan.errors)
+        )
+    stamp = (at or clock.now(store)).replace(microsecond=0).isoformat()  # the street's clock
+    if not plan.matched:
+        return 0
+    if plan.kind == "figures":
+        ops = [
+            ("update", "building", {"building_id": m["building_id"]}, m["values"])
+            for m in plan.matched
+        ]
+        store.edit(ops, actor=actor, at=stamp)  # type: ignore[arg-type]
+        return len(ops)
+    note = f"imported from {Path(plan.path).name}"
+    rows = []
+    for m in plan.matched:
+        issue = m["issue"]
+        assert isinstance(issue, dict)
+        where = f"{note}, row {m['row']}"
+        reported = IssueStatus.REPORTED.value
+        events = [
+            _event(actor, EventAction.REPORT, issue["reported_at"], None, reported, note=where)
+        ]
+        if m["state"] != reported:
+            action = (
+                EventAction.CLOSE if m["state"] == IssueStatus.CLOSED.value else EventAction.COMMENT
+            )
+            when = issue["closed_at"] or issue["resolved_at"] or issue["reported_at"]
+            events.append(
+                _event(
+                    actor,
+                    action,
+                    when,
+                    reported,
+                    str(m["state"]),
+                    note=f"{where}: status as the sheet has it",
+                )
+            )
+        rows.append((issue, events))
+    store.insert_issues(rows)
+    return len(rows)
+
+
+def _event(
+    actor: str, action: EventAction, at: str, from_status: str | None, to_status: str, *, note: str
+) -> dict[str, object]:
+    return {
+        "at": at,
+        "actor": actor,
+        "action": action.value,
+        "from_status": from_status,
+        "to_status": to_status,
+        "note": note,
+    }

@@ -1,0 +1,642 @@
+"""Check a mapped layer before anything is written: CRS, coordinates, geometry, values.
+
+Every problem names the file, the row (spreadsheet rows count the header as row 1; layers count
+features from 1) and the field. Geometry that is invalid but safely repairable (the repaired
+shape keeps its type and area within 1 %) is repaired and reported; anything else is an error,
+and one error refuses the whole import.
+
+Places anywhere on Earth are accepted, as ``import osm`` accepts them (a street exported from
+mapgov goes back in); only undoing a GCJ-02 / BD-09 offset outside China is refused, since the
+providers apply it only inside China.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from mapgov.core.crs import local_metric
+from mapgov.core.errors import DataFileError
+from mapgov.core.i18n import catalogue
+from mapgov.core.model import FacilityKind, RoadKind
+from mapgov.io.importers.chinacrs import bd09_to_wgs84, gauss_kruger_zones, gcj02_to_wgs84, in_china
+from mapgov.io.importers.mapping import REQUIRED
+from mapgov.store import Table
+from mapgov.store import table as schema_table
+
+__all__ = [
+    "CHINA",
+    "MAX_VERTICES",
+    "Problem",
+    "check_against_store",
+    "check_schema",
+    "first_per_place",
+    "prepare_layer",
+    "schema_rules",
+    "whole_numbers",
+]
+
+CHINA: Final = (73.0, 3.0, 136.0, 54.0)  # lon/lat box of China, for reports (not a refusal)
+_GEOM: Final = {
+    "building": ("Polygon", "MultiPolygon"),
+    "compound": ("Polygon", "MultiPolygon"),
+    "facility": ("Point",),
+    "road": ("LineString",),
+}
+_INTS: Final = (
+    "number",
+    "floors",
+    "units",
+    "households",
+    "residents",
+    "elderly",
+    "party_members",
+    "built_year",
+    "capacity",
+)
+_HIGHWAY: Final = {
+    "primary": "arterial",
+    "trunk": "arterial",
+    "secondary": "secondary",
+    "tertiary": "secondary",
+    "residential": "branch",
+    "unclassified": "branch",
+    "living_street": "branch",
+    "service": "path",
+    "footway": "path",
+    "pedestrian": "path",
+    "path": "path",
+    "steps": "path",
+    "track": "path",
+    "cycleway": "path",
+    "bridge": "bridge",
+}
+_FACILITY_WORDS: Final = {  # what staff and OSM write for each kind
+    "party_service_center": (
+        "党群服务中心",
+        "党群服务站",
+        "党群服务",
+        "社区服务站",
+        "社区服务中心",
+    ),
+    "canteen": ("食堂", "幸福食堂", "助餐点", "老年食堂", "社区食堂"),
+    "clinic": (
+        "卫生服务站",
+        "卫生服务中心",
+        "社区卫生服务站",
+        "卫生站",
+        "诊所",
+        "clinic",
+        "doctors",
+    ),
+    "kindergarten": ("幼儿园", "托儿所", "kindergarten"),
+    "primary_school": ("小学", "school"),
+    "elderly_care": ("养老服务站", "日间照料中心", "养老院", "养老", "social_facility"),
+    "market": ("菜市场", "农贸市场", "超市", "生鲜超市", "marketplace", "supermarket"),
+    "sports_culture": (
+        "文体广场",
+        "健身场地",
+        "文化活动站",
+        "体育场",
+        "sports_centre",
+        "pitch",
+        "park",
+    ),
+    "convenience_service": ("便民服务点", "便利店", "便民", "convenience"),
+}
+_MAX_PROBLEMS: Final = 200
+MAX_VERTICES: Final = 20_000
+"""Vertices one feature may have. A compound or building outline of a real street has tens to
+hundreds; OpenStreetMap caps a way at 2,000 nodes, and its largest areas (a river, a park) are
+assembled from several ways. A million-vertex outline would take the wall screen's server to
+gigabytes of memory without drawing."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding: ``severity`` is "error" (refuses the import) or "repaired"."""
+
+    path: str
+    row: int | None
+    field: str | None
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        return str(DataFileError(self.path, self.message, row=self.row, field=self.field))
+
+
+def _kind_values(table: str) -> dict[str, str]:
+    """Accepted spellings of a kind -> its code (codes, Chinese and English labels)."""
+    enum = FacilityKind if table == "facility" else RoadKind
+    prefix = "facility_kind" if table == "facility" else "road_kind"
+    out = {m.value: m.value for m in enum}
+    for lang in ("zh", "en"):
+        cat = catalogue(lang)
+        for m in enum:
+            label = cat.get(f"{prefix}.{m.value}")
+            if label:
+                out[label.strip().lower()] = m.value
+    if table == "road":
+        out.update(_HIGHWAY)
+    else:
+        out.update({w.lower(): k for k, words in _FACILITY_WORDS.items() for w in words})
+    return out
+
+
+def _zone_hint(x: np.ndarray, y: np.ndarray) -> str:
+    zones = gauss_kruger_zones(x, y)
+    if not zones:
+        return "name their coordinate system with --crs"
+    if len(zones) == 1:
+        code, name = zones[0]
+        return f"they fit {name} ({code}): name it with --crs {code}"
+    first, last = zones[0], zones[-1]
+    span = f"{first[1].rsplit(' ', 1)[-1]} to {last[1].rsplit(' ', 1)[-1]}"
+    return (
+        f"they fit the CGCS2000 3-degree Gauss-Kruger zones {span} ({first[0]} to "
+        f"{last[0]}): name the one of your area's central meridian with --crs"
+    )
+
+
+def _numbers(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    xy = shapely.get_coordinates(frame.geometry.to_numpy())
+    return xy[:, 0], xy[:, 1]
+
+
+def _in_degrees(x: np.ndarray, y: np.ndarray) -> bool:
+    return bool((np.abs(x) <= 180).all() and (np.abs(y) <= 90).all())
+
+
+def _span(v: np.ndarray) -> str:
+    return f"{v.min():,.0f} to {v.max():,.0f}" if len(v) else "none"
+
+
+def _check_numbers(
+    frame: gpd.GeoDataFrame, source: pyproj.CRS, path: Path, problems: list[Problem]
+) -> bool:
+    """Whether the numbers can be in `source`: degrees within longitude/latitude ranges for a
+    geographic CRS, more than degrees for a projected one. One problem when not."""
+    x, y = _numbers(frame)
+    x, y = x[np.isfinite(x) & np.isfinite(y)], y[np.isfinite(x) & np.isfinite(y)]
+    if not len(x):
+        return True
+    name = f"{source.name} ({source.to_string()})"
+    if source.is_geographic and not _in_degrees(x, y):
+        if _in_degrees(y, x):
+            msg = "latitude and longitude are swapped: give longitude (x) first"
+        else:
+            msg = (
+                f"the coordinates are not longitude/latitude in degrees as {name} needs "
+                f"(x {_span(x)}, y {_span(y)}): they look like metres; {_zone_hint(x, y)}"
+            )
+        problems.append(Problem(str(path), None, "geometry", msg))
+        return False
+    if source.is_projected and _in_degrees(x, y):
+        msg = (
+            f"the coordinates look like longitude/latitude in degrees, not {name}: name "
+            "EPSG:4326 (or EPSG:4490, CGCS2000) with --crs"
+        )
+        problems.append(Problem(str(path), None, "geometry", msg))
+        return False
+    return True
+
+
+def _to_wgs84(
+    frame: gpd.GeoDataFrame, path: Path, crs: str | None, shift: str | None, problems: list[Problem]
+) -> gpd.GeoDataFrame | None:
+    """`frame` in EPSG:4326, the GCJ-02 / BD-09 offset undone; None (and a problem) when its
+    coordinate system is unknown or its numbers cannot be in it. `crs` (the user's word)
+    overrides what the file says or its format assumes (GeoJSON: longitude/latitude)."""
+    source = frame.crs
+    if crs:
+        try:
+            source = pyproj.CRS.from_user_input(crs)
+        except pyproj.exceptions.CRSError:
+            problems.append(Problem(str(path), None, None, f"unknown coordinate system {crs!r}"))
+            return None
+    if source is None:
+        problems.append(
+            Problem(
+                str(path),
+                None,
+                None,
+                "the layer says nothing of its "
+                "coordinate system; name one (e.g. EPSG:4326, EPSG:4490)",
+            )
+        )
+        return None
+    frame = frame.set_crs(source, allow_override=True)
+    if not _check_numbers(frame, source, path, problems):
+        return None
+    try:
+        frame = frame.to_crs("EPSG:4326")
+    except (pyproj.exceptions.ProjError, pyproj.exceptions.CRSError, ValueError) as err:
+        msg = f"cannot convert from {source.to_string()} to longitude/latitude: {err}"
+        problems.append(Problem(str(path), None, "geometry", msg))
+        return None
+    x, y = _numbers(frame)
+    if not (np.isfinite(x).all() and np.isfinite(y).all() and _in_degrees(x, y)):
+        msg = (
+            f"the coordinates lie outside the area where {source.name} "
+            f"({source.to_string()}) is defined: wrong coordinate system?"
+        )
+        problems.append(Problem(str(path), None, "geometry", msg))
+        return None
+    return _unshift(frame, shift, path, problems)
+
+
+def _unshift(
+    frame: gpd.GeoDataFrame, shift: str | None, path: Path, problems: list[Problem]
+) -> gpd.GeoDataFrame | None:
+    """`frame` (EPSG:4326) with a GCJ-02 / BD-09 offset undone; None (and a problem) when
+    coordinates lie outside China, where the providers apply none."""
+    x, y = _numbers(frame)
+    if shift in ("gcj02", "bd09"):
+        outside = ~in_china(x, y)
+        if outside.any():
+            msg = (
+                f"--shift {shift} undoes an offset that Chinese map providers apply only inside "
+                f"China, and {int(outside.sum())} coordinate(s) lie outside China (e.g. "
+                f"{x[outside][0]:.5f}, {y[outside][0]:.5f}): import without --shift"
+            )
+            problems.append(Problem(str(path), None, "geometry", msg))
+            return None
+        inverse = gcj02_to_wgs84 if shift == "gcj02" else bd09_to_wgs84
+
+        def undo(xy: np.ndarray) -> np.ndarray:
+            return np.column_stack(inverse(xy[:, 0], xy[:, 1]))
+
+        frame = frame.set_geometry(shapely.transform(frame.geometry.to_numpy(), undo))
+    return frame
+
+
+def _check_geometry(
+    frame: gpd.GeoDataFrame, table: str, path: Path, first_row: int, problems: list[Problem]
+) -> gpd.GeoDataFrame:
+    geoms = frame.geometry.to_numpy().copy()
+    allowed = _GEOM[table]
+    vertices = shapely.get_num_coordinates(geoms)
+    for i, g in enumerate(geoms):
+        row = i + first_row
+        if g is None or g.is_empty:
+            problems.append(Problem(str(path), row, "geometry", "has no geometry"))
+            continue
+        if vertices[i] > MAX_VERTICES:
+            msg = (
+                f"has {vertices[i]:,} vertices, more than the {MAX_VERTICES:,} a feature may "
+                "have; simplify it in your GIS (a tolerance of 0.5 m keeps every corner a map "
+                "shows)"
+            )
+            problems.append(Problem(str(path), row, "geometry", msg))
+            continue
+        if g.geom_type not in allowed:
+            problems.append(
+                Problem(
+                    str(path),
+                    row,
+                    "geometry",
+                    f"is a {g.geom_type}; {table} needs {' or '.join(allowed)}",
+                )
+            )
+            continue
+        if not g.is_valid:
+            reason = shapely.is_valid_reason(g)
+            fixed = shapely.make_valid(g)
+            if fixed.geom_type == "GeometryCollection":
+                polys = [p for p in fixed.geoms if p.geom_type in allowed]
+                fixed = shapely.union_all(polys) if polys else fixed
+            same = (
+                fixed.geom_type in allowed
+                and not fixed.is_empty
+                and (
+                    "Polygon" not in g.geom_type
+                    or abs(fixed.area - g.area) <= 0.01 * max(fixed.area, g.area)
+                )
+            )
+            if same:
+                geoms[i] = fixed
+                problems.append(
+                    Problem(
+                        str(path),
+                        row,
+                        "geometry",
+                        f"was invalid ({reason}) and was repaired",
+                        "repaired",
+                    )
+                )
+            else:
+                problems.append(
+                    Problem(
+                        str(path),
+                        row,
+                        "geometry",
+                        f"is invalid ({reason}) and cannot be repaired safely",
+                    )
+                )
+    return frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+
+
+def whole_numbers(
+    series: pd.Series, field: str, path: Path, first_row: int, problems: list[Problem]
+) -> pd.Series:
+    """Whole numbers of a text column (nullable ``Int64``); each bad cell, negative number and
+    implausible floor count appended to `problems` with its row."""
+    text = (
+        series.astype(str).str.strip().replace({"": None, "nan": None, "None": None, "<NA>": None})
+    )
+    num = pd.to_numeric(text, errors="coerce")
+    bad = text.notna() & (num.isna() | (num % 1 != 0))
+    for i in np.flatnonzero(bad.to_numpy())[:20]:
+        problems.append(
+            Problem(str(path), int(i) + first_row, field, f"{text.iloc[i]!r} is not a whole number")
+        )
+    for i in np.flatnonzero((num < 0).to_numpy())[:20]:
+        problems.append(
+            Problem(str(path), int(i) + first_row, field, f"is negative ({int(num.iloc[i])})")
+        )
+    if field == "floors":
+        for i in np.flatnonzero(((num > 120) | (num == 0)).to_numpy())[:20]:
+            problems.append(
+                Problem(
+                    str(path),
+                    int(i) + first_row,
+                    field,
+                    f"{int(num.iloc[i])} floors is not plausible (1-120)",
+                )
+            )
+    return num.where(~bad).astype("Int64")
+
+
+def _check_values(
+    frame: pd.DataFrame, table: str, path: Path, first_row: int, problems: list[Problem]
+) -> pd.DataFrame:
+    out = frame.copy()
+    spec = schema_table(table)
+    for field in REQUIRED[table]:
+        if field not in out.columns:
+            problems.append(Problem(str(path), None, field, "no column holds this field"))
+            continue
+        empty = out[field].isna() | (out[field].astype(str).str.strip() == "")
+        for i in np.flatnonzero(empty.to_numpy())[:20]:
+            problems.append(Problem(str(path), int(i) + first_row, field, "is empty"))
+    key = spec.column_names[0]
+    if key in out.columns and key != "road_id":
+        ids = out[key].astype(str).str.strip()
+        for i in np.flatnonzero(ids.duplicated().to_numpy())[:20]:
+            problems.append(
+                Problem(str(path), int(i) + first_row, key, f"duplicate id {ids.iloc[i]!r}")
+            )
+    for field in _INTS:
+        if field in out.columns:
+            out[field] = whole_numbers(out[field], field, path, first_row, problems)
+    if {"elderly", "residents"} <= set(out.columns):
+        over = (out["elderly"] > out["residents"]).fillna(False).to_numpy()
+        for i in np.flatnonzero(over)[:20]:
+            problems.append(
+                Problem(str(path), int(i) + first_row, "elderly", "more elderly than residents")
+            )
+    if table in ("facility", "road") and "kind" in out.columns:
+        known = _kind_values(table)
+        raw = out["kind"].astype(str).str.strip()
+        mapped = raw.str.lower().map(known)
+        for i in np.flatnonzero(mapped.isna().to_numpy() & (raw != "").to_numpy())[:20]:
+            problems.append(
+                Problem(str(path), int(i) + first_row, "kind", f"unknown kind {raw.iloc[i]!r}")
+            )
+        out["kind"] = mapped
+    return out
+
+
+def prepare_layer(
+    frame: gpd.GeoDataFrame,
+    table: str,
+    *,
+    path: Path,
+    crs: str | None = None,
+    shift: str | None = None,
+    first_row: int = 1,
+) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
+    """Reproject, unshift, check and clean a mapped layer.
+
+    Parameters
+    ----------
+    frame
+        Columns already named as the table's fields (see :func:`apply_mapping`).
+    table
+        "building", "compound", "facility" or "road".
+    path
+        The source file, for messages.
+    crs
+        The CRS to assume when the file names none.
+    shift
+        "gcj02" (Gaode, Tencent) or "bd09" (Baidu) to undo the provider's offset.
+    first_row
+        Row number of the first record in messages (2 for spreadsheets with a header).
+
+    Returns
+    -------
+    (frame, problems)
+        The layer in EPSG:4326 with typed columns (None when the CRS is unknown), and every
+        problem found; the import must not go ahead while any has severity "error".
+    """
+    problems: list[Problem] = []
+    wgs = _to_wgs84(frame, path, crs, shift, problems)
+    if wgs is None:
+        return None, problems
+    wgs = wgs.reset_index(drop=True)
+    wgs = _check_geometry(wgs, table, path, first_row, problems)
+    clean = _check_values(wgs, table, path, first_row, problems)
+    problems += check_schema(clean, table, path=path, first_row=first_row)
+    return gpd.GeoDataFrame(clean, geometry=wgs.geometry.name, crs="EPSG:4326"), first_per_place(
+        problems
+    )[:_MAX_PROBLEMS]
+
+
+def first_per_place(problems: list[Problem]) -> list[Problem]:
+    """`problems` without a second error on the same row and field (checks overlap: the store's
+    constraints repeat some of the friendlier checks above)."""
+    seen: set[tuple[int | None, str | None]] = set()
+    out = []
+    for p in problems:
+        place = (p.row, p.field)
+        if p.severity == "error" and p.row is not None and place in seen:
+            continue
+        if p.severity == "error":
+            seen.add(place)
+        out.append(p)
+    return out
+
+
+_PARENT: Final = {
+    "building": ("compound_id", "compound"),
+    "compound": ("grid_id", "grid"),
+    "facility": ("community_id", "community"),
+}
+_NESTED: Final = ("building", "compound")  # layers that lie inside their parent's outline
+
+
+def check_against_store(
+    layer: gpd.GeoDataFrame,
+    table: str,
+    parents: gpd.GeoDataFrame,
+    *,
+    path: Path,
+    first_row: int = 1,
+    tolerance_m: float = 5.0,
+) -> list[Problem]:
+    """Problems of a prepared layer that only the rest of the street shows.
+
+    Each row must name a parent that exists (a building its compound, a compound its grid, a
+    facility its community when it names one), and lie in it, as the layers nest: a building
+    in its compound, a compound in its grid. Lying in the parent means its representative
+    point (a point inside the outline, :meth:`shapely.Geometry.representative_point`) is
+    within `tolerance_m` metres of the parent's outline, measured in the data's UTM zone: an
+    outline digitised a few metres over its parent's edge passes, one drawn in the wrong
+    place (or the wrong parent named) does not. One rule for both levels: the point, not a
+    share of area, so that an outline cut by its parent's edge is judged by where it mostly
+    is without an overlay of every pair.
+
+    Parameters
+    ----------
+    layer
+        The layer from :func:`prepare_layer` (EPSG:4326).
+    parents
+        The parent table as it will be after the import (from the store, or the layer that
+        replaces it in the same import), with its geometry for buildings and compounds.
+    """
+    spec = _PARENT.get(table)
+    if spec is None or spec[0] not in layer.columns:
+        return []
+    column, parent = spec
+    problems: list[Problem] = []
+    ids = layer[column]
+    given = ids.notna() & (ids.astype(str).str.strip() != "")
+    known = set(parents[column].astype(str))
+    for i in np.flatnonzero((given & ~ids.astype(str).isin(known)).to_numpy())[:20]:
+        problems.append(
+            Problem(str(path), int(i) + first_row, column, f"no {parent} {ids.iloc[i]!r}")
+        )
+    if table in _NESTED and isinstance(parents, gpd.GeoDataFrame) and len(layer):
+        metric = local_metric(layer)
+        areas = parents.set_index(column).geometry.to_crs(metric)
+        points = layer.geometry.representative_point().to_crs(metric).reset_index(drop=True)
+        own = gpd.GeoSeries(areas.reindex(ids.astype(str)).to_numpy(), crs=metric)
+        away = points.distance(own, align=False).to_numpy()  # NaN: no such parent
+        for i in np.flatnonzero(away > tolerance_m)[:_MAX_PROBLEMS]:
+            problems.append(
+                Problem(
+                    str(path),
+                    int(i) + first_row,
+                    "geometry",
+                    f"lies outside its {parent} {ids.iloc[i]!r} ({away[i]:.0f} m away)",
+                )
+            )
+    return problems
+
+
+_RULES: Final = (  # the CHECK forms of the layer tables, as pandas tests; see schema_rules
+    (re.compile(r"^(\w+) IN \((.*)\)$"), "in"),
+    (re.compile(r"^(?:(\w+) IS NULL OR )?(\w+) >= (-?\d+)$"), "min"),
+    (re.compile(r"^(\w+) BETWEEN (-?\d+) AND (-?\d+)$"), "between"),
+    (re.compile(r"^(\w+) <= (\w+)$"), "le"),
+)
+
+
+def schema_rules(spec: Table) -> list[tuple[str, tuple[str, ...]]]:
+    """Each CHECK of `spec` as (kind, arguments): ("in", (column, *values)), ("min",
+    (column, bound)), ("between", (column, low, high)) or ("le", (column, other)).
+
+    Raises
+    ------
+    ValueError
+        For a CHECK of another form, so that a new constraint in the schema cannot go
+        unchecked by a dry run.
+    """
+    checks = [ddl for _, ddl in spec.columns] + list(spec.constraints)
+    rules: list[tuple[str, tuple[str, ...]]] = []
+    for ddl in checks:
+        for body in re.findall(r"CHECK \((.*)\)", ddl):
+            for pattern, kind in _RULES:
+                m = pattern.match(body)
+                if m:
+                    args = tuple(a for a in m.groups() if a is not None)
+                    if kind == "min":
+                        args = args[-2:]  # "x IS NULL OR x >= 0" names x twice
+                    if kind == "in":
+                        values = tuple(v.strip().strip("'") for v in args[1].split(","))
+                        args = (args[0], *values)
+                    rules.append((kind, args))
+                    break
+            else:
+                msg = f"table {spec.name}: a CHECK that imports do not test: {body}"
+                raise ValueError(msg)
+    return rules
+
+
+def _defaults(spec: Table) -> dict[str, float]:
+    out = {}
+    for column, ddl in spec.columns:
+        m = re.search(r"DEFAULT (-?\d+)", ddl)
+        if m:
+            out[column] = float(m.group(1))
+    return out
+
+
+def check_schema(
+    layer: gpd.GeoDataFrame, table: str, *, path: Path, first_row: int = 1
+) -> list[Problem]:
+    """Every row and field of `layer` that the store's NOT NULL and CHECK constraints of
+    `table` would refuse, as the import would write it (columns the layer lacks take the
+    store's default)."""
+    spec = schema_table(table)
+    problems: list[Problem] = []
+    frame = pd.DataFrame(layer).reset_index(drop=True)
+    defaults = _defaults(spec)
+
+    def add(mask: pd.Series | np.ndarray, field: str, message: str) -> None:
+        flags = pd.Series(mask).fillna(False).to_numpy(dtype=bool)  # NA: no value to test
+        for i in np.flatnonzero(flags)[:_MAX_PROBLEMS]:
+            problems.append(Problem(str(path), int(i) + first_row, field, message))
+
+    for column, ddl in spec.columns:
+        if "NOT NULL" not in ddl or column == "geom":
+            continue
+        if column in frame.columns:
+            empty = frame[column].isna() | (frame[column].astype(str).str.strip() == "")
+            hint = " (write 0 if there are none)" if column in defaults else ""
+            add(empty, column, f"is empty; the database needs a value here{hint}")
+        elif column not in defaults and not (column == "road_id" or column.endswith("_at")):
+            problems.append(Problem(str(path), None, column, "no column holds this field"))
+
+    def values(column: str) -> pd.Series:
+        if column in frame.columns:
+            return pd.to_numeric(frame[column], errors="coerce")
+        return pd.Series(defaults.get(column, np.nan), index=frame.index)
+
+    for kind, args in schema_rules(spec):
+        column = args[0]
+        if column not in frame.columns and kind != "le":
+            continue
+        if kind == "in":
+            given = frame[column].notna() & (frame[column].astype(str).str.strip() != "")
+            add(given & ~frame[column].isin(args[1:]), column, "is not one of the known kinds")
+        elif kind == "min":
+            add(values(column) < float(args[1]), column, f"must be at least {args[1]}")
+        elif kind == "between":
+            v = values(column)
+            add((v < float(args[1])) | (v > float(args[2])), column,
+                f"must be from {args[1]} to {args[2]}")  # fmt: skip
+        elif column in frame.columns or args[1] in frame.columns:
+            more = (values(column) > values(args[1])).fillna(False)
+            what = "in the file" if args[1] in frame.columns else "left empty: the file has none"
+            add(more, column, f"must not exceed {args[1]} ({what})")
+    return problems

@@ -1,0 +1,1 @@
+"""Every page without Streamlit, under its name in mapgov.ui; shared map code."""

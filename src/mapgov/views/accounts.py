@@ -1,0 +1,378 @@
+"""What an administrator does on the account page, with the rights checked here.
+
+Every function takes the acting user first and refuses anyone but an administrator
+(:func:`require_admin`), whatever the page shows or hides. An administrator of a street
+manages the accounts, wall-screen tokens and audit entries of that street only; one with no
+street (made on the command line) manages every street. Nobody changes their own account
+here (a slip would lock them out; another administrator or ``mapgov user`` does it), and the
+last enabled administrator of a street can be neither disabled nor given another role or
+street (:meth:`~mapgov.store.accounts.AccountRecords.update_account` checks it inside the
+write).
+
+Every edit carries the version of the account the form was drawn from and is refused
+(:class:`~mapgov.core.errors.StaleEditError`, ``error.account.stale``) if the account changed in
+between. Passwords the system makes are one-time: shown once, changed at the first sign-in.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import Final, TypeVar
+
+import pandas as pd
+
+from mapgov.core.errors import PermissionDeniedError, StaleEditError, ValidationError
+from mapgov.core.i18n import label, t
+from mapgov.core.model import AuditKind, Role
+from mapgov.domain import accounts, display_tokens
+from mapgov.domain.audit import actor_of, read_audit
+from mapgov.domain.users import User
+from mapgov.store import Store
+
+__all__ = [
+    "AUDIT_COLUMNS",
+    "PAGE_ROLES",
+    "add",
+    "add_token",
+    "audit_table",
+    "change_role",
+    "disable",
+    "enable",
+    "is_admin",
+    "require_admin",
+    "reset_password",
+    "revoke_token",
+    "street_accounts",
+    "street_audit",
+    "street_tokens",
+]
+
+T = TypeVar("T")
+PAGE_ROLES: Final = (Role.LEADER, Role.PLANNER, Role.ADMIN, Role.STAFF)
+"""Roles given on the page; a wall screen gets a display token instead of an account."""
+AUDIT_COLUMNS: Final = ("at", "actor", "kind", "subject", "detail", "source")
+"""Columns of the audit log as the page shows and exports it (``account_page.audit.col.*``)."""
+
+
+def is_admin(user: User | None) -> bool:
+    """Whether `user` may manage accounts (an administrator)."""
+    return user is not None and user.role == Role.ADMIN
+
+
+def require_admin(user: User | None) -> User:
+    """`user` if an administrator.
+
+    Raises
+    ------
+    PermissionDeniedError
+        Otherwise (``error.account.admin_only``).
+    """
+    if user is None or not is_admin(user):
+        msg = "only an administrator manages accounts"
+        raise PermissionDeniedError(msg, key="error.account.admin_only")
+    return user
+
+
+def _street(admin: User, street_id: str | None) -> str:
+    """The street `admin` works on: their own; one with no street names it."""
+    if admin.street_id is not None:
+        if street_id not in (None, admin.street_id):
+            msg = f"{admin.user_id!r} manages street {admin.street_id!r} only"
+            raise PermissionDeniedError(msg, key="error.account.other_street")
+        return admin.street_id
+    if street_id is None:
+        msg = "choose a street first"
+        raise ValidationError(msg, key="error.no_street")
+    return street_id
+
+
+def _target(store: Store, admin: User, login: str) -> accounts.Account:
+    """The account `admin` may change: of their street, not their own."""
+    require_admin(admin)
+    account = accounts.get_account(store, login)
+    if admin.street_id is not None and account.street_id != admin.street_id:
+        msg = f"{login!r} is not an account of street {admin.street_id!r}"
+        raise PermissionDeniedError(msg, key="error.account.other_street")
+    if account.login == actor_of(admin):
+        msg = "nobody changes their own account here: ask another administrator"
+        raise PermissionDeniedError(msg, key="error.account.self")
+    return account
+
+
+@contextlib.contextmanager
+def _stale_as_account(login: str) -> Iterator[None]:
+    """Say a stale account form in the account's words (not the table's)."""
+    try:
+        yield
+    except StaleEditError as err:
+        if err.key != "error.edit.stale":
+            raise
+        msg = f"the account {login!r} was changed by someone else: reload and try again"
+        raise StaleEditError(msg, key="error.account.stale", login=login) from err
+
+
+def _as_admin(  # noqa: PLR0917 (the same six for every edit)
+    change: Callable[..., T],
+    store: Store,
+    admin: User,
+    login: str,
+    version: int,
+    now: dt.datetime,
+    source: str | None,
+) -> T:
+    """`change` (a :mod:`mapgov.domain.accounts` edit) of `login` by `admin`, rights checked."""
+    _target(store, admin, login)
+    with _stale_as_account(login):
+        return change(store, login, now=now, actor=actor_of(admin), version=version, source=source)
+
+
+def _check_page_scope(role: Role, community_id: str | None) -> None:
+    if role not in PAGE_ROLES:
+        msg = "a wall screen gets a display token, not an account"
+        raise ValidationError(msg, key="error.account.no_display_account")
+    if role == Role.STAFF and community_id is None:
+        msg = "community staff need a community"
+        raise ValidationError(msg, key="error.account.need_community")
+
+
+# -- reading ---------------------------------------------------------------------------------
+def street_accounts(
+    store: Store, admin: User, street_id: str | None = None
+) -> list[accounts.Account]:
+    """The accounts of the street `admin` manages (no wall-screen accounts), in the order of
+    :func:`mapgov.domain.accounts.list_accounts`."""
+    street = _street(require_admin(admin), street_id)
+    return [
+        a for a in accounts.list_accounts(store) if a.street_id == street and a.role != Role.DISPLAY
+    ]
+
+
+def street_tokens(store: Store, admin: User, street_id: str | None = None) -> pd.DataFrame:
+    """The display tokens of the street `admin` manages (no hashes), live ones first."""
+    street = _street(require_admin(admin), street_id)
+    tokens = display_tokens.list_display_tokens(store)
+    tokens = tokens[tokens["street_id"] == street]
+    live = tokens["revoked_at"].isna()
+    return (
+        tokens.assign(_live=live)
+        .sort_values(["_live", "created_at"], ascending=[False, False])
+        .drop(columns="_live")
+        .reset_index(drop=True)
+    )
+
+
+# -- accounts --------------------------------------------------------------------------------
+def add(
+    store: Store,
+    admin: User,
+    login: str,
+    *,
+    role: Role | str,
+    now: dt.datetime,
+    name: str | None = None,
+    street_id: str | None = None,
+    community_id: str | None = None,
+    source: str | None = None,
+) -> tuple[accounts.Account, str]:
+    """Add an account to `admin`'s street with a one-time password.
+
+    Returns
+    -------
+    (Account, str)
+        The account and its one-time password (show it once; it must be changed at the
+        first sign-in).
+
+    Raises
+    ------
+    PermissionDeniedError
+        For anyone but an administrator, or another street.
+    ValidationError
+        For a bad login, role or scope (staff need a community of the street).
+    StaleEditError
+        If the login is taken (``error.account.login_taken``).
+    """
+    street = _street(require_admin(admin), street_id)
+    role = Role(role)
+    _check_page_scope(role, community_id)
+    account, one_time = accounts.add_account(
+        store,
+        login.strip(),
+        role=role,
+        now=now,
+        actor=actor_of(admin),
+        name=(name or "").strip() or None,
+        street_id=street,
+        community_id=community_id,
+        source=source,
+    )
+    assert one_time is not None  # no password given: the system made one
+    return account, one_time
+
+
+def disable(
+    store: Store,
+    admin: User,
+    login: str,
+    *,
+    version: int,
+    now: dt.datetime,
+    source: str | None = None,
+) -> accounts.Account:
+    """Disable `login` (seen at `version`); its sessions end now.
+
+    Raises
+    ------
+    ValidationError
+        If it is the last enabled administrator of its street (``error.account.last_admin``).
+    """
+    return _as_admin(accounts.disable, store, admin, login, version, now, source)
+
+
+def enable(
+    store: Store,
+    admin: User,
+    login: str,
+    *,
+    version: int,
+    now: dt.datetime,
+    source: str | None = None,
+) -> accounts.Account:
+    """Enable `login` again (seen at `version`)."""
+    return _as_admin(accounts.enable, store, admin, login, version, now, source)
+
+
+def reset_password(
+    store: Store,
+    admin: User,
+    login: str,
+    *,
+    version: int,
+    now: dt.datetime,
+    source: str | None = None,
+) -> str:
+    """Give `login` (seen at `version`) a new one-time password; its sessions end.
+
+    Returns
+    -------
+    str
+        The one-time password: show it once; the person must change it at sign-in.
+    """
+    one_time = _as_admin(accounts.set_password, store, admin, login, version, now, source)
+    assert one_time is not None
+    return one_time
+
+
+def change_role(
+    store: Store,
+    admin: User,
+    login: str,
+    *,
+    role: Role | str,
+    community_id: str | None,
+    version: int,
+    now: dt.datetime,
+    source: str | None = None,
+) -> accounts.Account:
+    """Give `login` (seen at `version`) another role and community in the same street; its
+    sessions end so that the new rights apply from its next sign-in.
+
+    Raises
+    ------
+    ValidationError
+        For a role and scope that do not fit, or the street's last enabled administrator
+        given another role (``error.account.last_admin``).
+    """
+    account = _target(store, admin, login)
+    role = Role(role)
+    _check_page_scope(role, community_id)
+    with _stale_as_account(login):
+        return accounts.change_role_and_scope(
+            store,
+            login,
+            role=role,
+            now=now,
+            actor=actor_of(admin),
+            version=version,
+            street_id=account.street_id,
+            community_id=community_id,
+            source=source,
+        )
+
+
+# -- wall-screen tokens ----------------------------------------------------------------------
+def add_token(
+    store: Store,
+    admin: User,
+    label_text: str,
+    *,
+    now: dt.datetime,
+    street_id: str | None = None,
+    source: str | None = None,
+) -> str:
+    """Issue a display token for `admin`'s street; returns it (show it once)."""
+    street = _street(require_admin(admin), street_id)
+    return display_tokens.add_display_token(
+        store, label_text, street, now=now, actor=actor_of(admin), source=source
+    )
+
+
+def revoke_token(
+    store: Store,
+    admin: User,
+    label_text: str,
+    *,
+    now: dt.datetime,
+    street_id: str | None = None,
+    source: str | None = None,
+) -> None:
+    """Revoke the live display token `label_text` of `admin`'s street.
+
+    Raises
+    ------
+    ValidationError
+        If the street has no live token of that label (revoked meanwhile, or another
+        street's: ``error.account.token_unknown``).
+    """
+    street = _street(require_admin(admin), street_id)
+    # a label names one live token: of this street (a revoked one here may be live elsewhere)
+    display_tokens.revoke_display_token(
+        store, label_text, now=now, actor=actor_of(admin), street_id=street, source=source
+    )
+
+
+# -- the audit log ---------------------------------------------------------------------------
+def street_audit(
+    store: Store,
+    admin: User,
+    *,
+    since: dt.date,
+    until: dt.date,
+    street_id: str | None = None,
+) -> pd.DataFrame:
+    """The audit entries from day `since` to day `until` (both whole) that concern `admin`'s
+    street: done by or to one of its accounts or tokens. An administrator of every street
+    reads every entry.
+
+    Returns
+    -------
+    DataFrame
+        :data:`AUDIT_COLUMNS`, oldest first.
+    """
+    require_admin(admin)
+    log = read_audit(store, since=since, until=until + dt.timedelta(days=1))
+    if admin.street_id is not None or street_id is not None:
+        street = _street(admin, street_id)
+        names = {a.login for a in accounts.list_accounts(store) if a.street_id == street}
+        tokens = display_tokens.list_display_tokens(store)
+        names |= set(tokens.loc[tokens["street_id"] == street, "label"])
+        log = log[log["actor"].isin(names) | log["subject"].isin(names)]
+    return log.loc[:, list(AUDIT_COLUMNS)].reset_index(drop=True)
+
+
+def audit_table(log: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The audit entries as people read them (and export them): headers and kinds in `lang`."""
+    kinds = log["kind"].map(lambda k: label(AuditKind(k), lang))
+    frame = log.loc[:, list(AUDIT_COLUMNS)].assign(kind=kinds)
+    return frame.rename(columns={c: t(f"account_page.audit.col.{c}", lang) for c in AUDIT_COLUMNS})

@@ -1,0 +1,935 @@
+"""The party-coverage page without Streamlit: its map, figure tables and governance cards.
+
+The map (:func:`party_map`) shows compounds coloured by a :class:`CompoundLayer` (branch
+status, stars, property mode, three-nos), buildings coloured by a :class:`BuildingLayer`
+(party group, building head, responsibility zone) and, with the zone layer, every
+responsibility zone as the buffered outline of its buildings (:func:`zone_outlines`). It is
+built on :func:`mapgov.views.maps.base_map`, so it loads Leaflet from the app's own static folder
+and nothing from the internet. Every text shown in the map (names from data files, people's
+typing, translated labels) is HTML-escaped here: Leaflet tooltips and the legend are HTML.
+
+The stylers are module-level functions, not lambdas, so a map pickles and the UI may cache it
+(a cached copy renders to the same script, and streamlit-folium keeps the same component).
+
+The other functions gather what the page shows next to the map: the figure table of a place
+at a chosen level (:func:`figure_table`), the governance card of a compound
+(:func:`compound_card`) and of a building (:func:`building_card`), the responsibility zones a
+community's editors may assign buildings to (:func:`zone_table`), and display names of places
+(:func:`place_names`). Personal names are masked unless the caller says the user may see them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, Final
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from mapgov.core.crs import local_metric
+from mapgov.core.errors import ValidationError
+from mapgov.core.model import PropertyMode, Star
+from mapgov.core.privacy import mask_frame, mask_row
+from mapgov.domain import issues, party
+from mapgov.domain.places import display_name
+from mapgov.store import Store
+from mapgov.views.maplabels import FitClear, MapLabels
+from mapgov.views.maps import MapLegend, base_map
+
+__all__ = [
+    "BUILDING_CLASS",
+    "BUILDING_COLORS",
+    "COMPOUND_CLASS",
+    "COMPOUND_COLORS",
+    "DEFAULT_LABELS",
+    "GAP_COLOR",
+    "ZONE_BUFFER_M",
+    "ZONE_CLASS",
+    "ZONE_CLOSE_M",
+    "ZONE_COLORS",
+    "BuildingLayer",
+    "CompoundLayer",
+    "building_card",
+    "building_classes",
+    "compound_card",
+    "compound_classes",
+    "figure_table",
+    "legend_rows",
+    "party_map",
+    "place_names",
+    "scoped",
+    "selection_layer",
+    "stars_text",
+    "zone_outlines",
+    "zone_table",
+]
+
+
+class CompoundLayer(StrEnum):
+    """What the compound fills of :func:`party_map` show."""
+
+    BRANCH = "branch"
+    """Own branch, joint branch, or none."""
+    STARS = "stars"
+    """Stars of the compound's branch, 0-5 (no branch apart)."""
+    PROPERTY = "property"
+    """Property management mode."""
+    THREE_NOS = "three_nos"
+    """Three-nos compounds highlighted, the rest grey."""
+
+
+class BuildingLayer(StrEnum):
+    """What the building fills of :func:`party_map` show."""
+
+    GROUP = "group"
+    """Building party group or none."""
+    HEAD = "head"
+    """Building head or none."""
+    ZONE = "zone"
+    """Responsibility zone (one colour per zone) or none; zones outlined."""
+
+
+GAP_COLOR: Final = "#F2B705"
+"""Fill of whatever is still uncovered: amber, on every layer."""
+_COVERED: Final = "#C8161D"
+COMPOUND_COLORS: Final[dict[CompoundLayer, dict[str, str]]] = {
+    CompoundLayer.BRANCH: {"own": _COVERED, "joint": "#F08A5D", "none": GAP_COLOR},
+    CompoundLayer.STARS: {
+        "no_branch": GAP_COLOR,
+        "0": "#F3E3E0",
+        "1": "#FCBBA1",
+        "2": "#FC9272",
+        "3": "#FB6A4A",
+        "4": "#DE2D26",
+        "5": "#A50F15",
+    },
+    CompoundLayer.PROPERTY: {
+        PropertyMode.COMPANY.value: "#3B7DD8",
+        PropertyMode.OWNERS_COMMITTEE.value: "#2E9E6A",
+        PropertyMode.SELF_MANAGED.value: "#9C6ADE",
+        PropertyMode.NONE.value: "#A3A3A3",
+        "unknown": "#F4F1EA",
+    },
+    CompoundLayer.THREE_NOS: {"three_nos": "#E8590C", "other": "#DADADA", "unknown": "#F4F1EA"},
+}
+"""Fill of each compound class, per layer, in legend order."""
+BUILDING_COLORS: Final[dict[BuildingLayer, dict[str, str]]] = {
+    BuildingLayer.GROUP: {"group_yes": _COVERED, "group_no": GAP_COLOR},
+    BuildingLayer.HEAD: {"head_yes": _COVERED, "head_no": GAP_COLOR},
+    BuildingLayer.ZONE: {"zone_in": _COVERED, "zone_out": GAP_COLOR},
+}
+"""Fill of each building class, per layer, in legend order (zones: see :data:`ZONE_COLORS`)."""
+ZONE_COLORS: Final = (
+    "#C8161D",
+    "#1F77B4",
+    "#2CA02C",
+    "#9467BD",
+    "#8C564B",
+    "#E377C2",
+    "#17BECF",
+    "#5B5B5B",
+)
+"""Buildings in a zone, one colour per zone, cycling (neighbouring zones differ)."""
+ZONE_BUFFER_M: Final = 5.0
+"""A zone's outline is the union of its buildings grown by this many metres ..."""
+ZONE_CLOSE_M: Final = 8.0
+"""... after closing gaps narrower than twice this plus the growth (about 26 m, the spacing of
+neighbouring blocks), so that a zone reads as one shape, not as scattered rings."""
+COMPOUND_CLASS: Final = "mapgov-party-compound"
+BUILDING_CLASS: Final = "mapgov-party-building"
+ZONE_CLASS: Final = "mapgov-party-zone"
+"""CSS classes of the map's polygons (browser tests find them by these)."""
+_SELECTION_COLOR: Final = "#1F4E9E"
+_COORD_DECIMALS: Final = 6
+_FILL: Final = "_fill"
+
+DEFAULT_LABELS: Final[Mapping[str, str]] = {
+    "legend_branch": "Compounds: party branch",
+    "legend_stars": "Compounds: branch stars",
+    "legend_property": "Compounds: property management",
+    "legend_three_nos": "Compounds: three-nos",
+    "legend_group": "Buildings: party group",
+    "legend_head": "Buildings: building head",
+    "legend_zone": "Buildings: responsibility zone",
+    "own": "Own branch",
+    "joint": "Joint branch",
+    "none": "No branch",
+    "no_branch": "No branch",
+    "company": "Property company",
+    "owners_committee": "Owners' committee",
+    "self_managed": "Self-managed",
+    "no_property": "No property management",
+    "three_nos": "Three-nos compound",
+    "other": "Other compounds",
+    "unknown": "Property not on record",
+    "group_yes": "Party group",
+    "group_no": "No party group",
+    "head_yes": "Building head",
+    "head_no": "No building head",
+    "zone_in": "In a zone (one colour per zone)",
+    "zone_out": "In no zone",
+    "zone_outline": "Zone outline",
+    "compound": "Compound",
+    "building": "Building",
+    "branch": "Party branch",
+    "stars": "Stars",
+    "property": "Property",
+    "group": "Party group",
+    "head": "Building head",
+    "zone": "Responsibility zone",
+    "member": "Member in charge",
+    "yes": "yes",
+    "no": "no",
+    "compounds_layer": "Compounds",
+    "buildings_layer": "Buildings",
+    "zones_layer": "Responsibility zones",
+    "names_layer": "Compound names",
+}
+"""English texts of :func:`party_map` by key; the UI passes its catalogue's instead."""
+
+
+# -- classes and legend --------------------------------------------------------------------
+def stars_text(n: int) -> str:
+    """Stars as glyphs, e.g. ``★★★☆☆`` for 3 (readable in every language).
+
+    Examples
+    --------
+    >>> stars_text(3), stars_text(0)
+    ('★★★☆☆', '☆☆☆☆☆')
+    """
+    n = max(0, min(5, int(n)))
+    return "★" * n + "☆" * (5 - n)
+
+
+def _flags(values: pd.Series) -> np.ndarray:
+    """True where a flag column is true (``True`` or 1); missing values are false."""
+    return values.eq(True).to_numpy(dtype=bool)
+
+
+def compound_classes(compounds: pd.DataFrame, layer: CompoundLayer | str) -> list[str]:
+    """The class (a key of :data:`COMPOUND_COLORS` ``[layer]``) of every compound.
+
+    Parameters
+    ----------
+    compounds
+        Rows of :attr:`mapgov.domain.party.GovFrames.compounds` (reads ``branch_id``, ``is_joint``,
+        ``stars``, ``mode``, ``three_nos``).
+    layer
+        What to classify by.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"branch_id": ["B", "J", None], "is_joint": [False, True, False],
+    ...     "stars": [5, 2, 0], "mode": ["company", "none", None], "three_nos": [0, 1, 0]})
+    >>> compound_classes(frame, "branch"), compound_classes(frame, "stars")
+    (['own', 'joint', 'none'], ['5', '2', 'no_branch'])
+    >>> compound_classes(frame, "property"), compound_classes(frame, "three_nos")
+    (['company', 'none', 'unknown'], ['other', 'three_nos', 'unknown'])
+
+    A compound without property management on record is "unknown" on both layers: not "none"
+    (no property management) and not "other" (known not to be three-nos).
+    """
+    layer = CompoundLayer(layer)
+    has = compounds["branch_id"].notna().to_numpy()
+    if layer is CompoundLayer.BRANCH:
+        joint = _flags(compounds["is_joint"])
+        return np.where(~has, "none", np.where(joint, "joint", "own")).tolist()
+    if layer is CompoundLayer.STARS:
+        stars = compounds["stars"].fillna(0).astype(int).clip(0, 5).astype(str).to_numpy()
+        return np.where(has, stars, "no_branch").tolist()
+    unknown = compounds["mode"].isna().to_numpy()
+    if layer is CompoundLayer.PROPERTY:
+        return [_property_class(m) for m in compounds["mode"]]
+    three = _flags(compounds["three_nos"])
+    return np.where(three, "three_nos", np.where(unknown, "unknown", "other")).tolist()
+
+
+def _property_class(mode: Any) -> str:
+    """The PROPERTY class of a compound's mode: "unknown" where none is on record."""
+    if not isinstance(mode, str) or not mode:
+        return "unknown"
+    return mode if mode in COMPOUND_COLORS[CompoundLayer.PROPERTY] else PropertyMode.NONE.value
+
+
+def building_classes(buildings: pd.DataFrame, layer: BuildingLayer | str) -> list[str]:
+    """The class (a key of :data:`BUILDING_COLORS` ``[layer]``) of every building.
+
+    Reads ``has_group``, ``has_head`` or ``in_zone`` of
+    :attr:`mapgov.domain.party.GovFrames.buildings`.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"has_group": [True, False], "in_zone": [False, True]})
+    >>> building_classes(frame, "group"), building_classes(frame, "zone")
+    (['group_yes', 'group_no'], ['zone_out', 'zone_in'])
+    """
+    layer = BuildingLayer(layer)
+    column = {"group": "has_group", "head": "has_head", "zone": "in_zone"}[layer.value]
+    yes, no = list(BUILDING_COLORS[layer])
+    return np.where(_flags(buildings[column]), yes, no).tolist()
+
+
+def _label(labels: Mapping[str, str], key: str) -> str:
+    return labels.get(key, DEFAULT_LABELS.get(key, key))
+
+
+def _class_text(cls: str, layer: CompoundLayer | BuildingLayer, labels: Mapping[str, str]) -> str:
+    if layer is CompoundLayer.STARS and cls.isdigit():
+        return stars_text(int(cls))
+    if layer is CompoundLayer.PROPERTY and cls == PropertyMode.NONE.value:
+        return _label(labels, "no_property")
+    return _label(labels, cls)
+
+
+def legend_rows(
+    layer: CompoundLayer | BuildingLayer, labels: Mapping[str, str] | None = None
+) -> list[tuple[str, str]]:
+    """(colour, text) of every class of `layer`, in legend order (texts not escaped).
+
+    Examples
+    --------
+    >>> legend_rows(CompoundLayer.BRANCH)
+    [('#C8161D', 'Own branch'), ('#F08A5D', 'Joint branch'), ('#F2B705', 'No branch')]
+    >>> [text for _, text in legend_rows(CompoundLayer.STARS)][:3]
+    ['No branch', '☆☆☆☆☆', '★☆☆☆☆']
+    """
+    labels = labels or DEFAULT_LABELS
+    if isinstance(layer, CompoundLayer):
+        colours = COMPOUND_COLORS[layer]
+    else:
+        colours = BUILDING_COLORS[BuildingLayer(layer)]
+    return [(colour, _class_text(cls, layer, labels)) for cls, colour in colours.items()]
+
+
+# -- frames for the map --------------------------------------------------------------------
+def _require_wgs84(frame: gpd.GeoDataFrame) -> None:
+    if frame.crs is None or not frame.crs.equals("EPSG:4326"):
+        msg = f"map layers take EPSG:4326 (lon/lat) frames, not {frame.crs}"
+        raise ValidationError(msg)
+
+
+def _light(frame: gpd.GeoDataFrame, data: dict[str, Any]) -> gpd.GeoDataFrame:
+    """A new frame of `data` columns plus `frame`'s geometry rounded to about 0.1 m."""
+    geoms = shapely.set_precision(frame.geometry.to_numpy(), 10.0**-_COORD_DECIMALS)
+    return gpd.GeoDataFrame(
+        {name: list(values) for name, values in data.items()},
+        geometry=list(geoms),
+        crs="EPSG:4326",
+    )
+
+
+def _esc(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return html.escape(str(value))
+
+
+def zone_outlines(
+    buildings: gpd.GeoDataFrame,
+    zones: pd.DataFrame | None = None,
+    *,
+    buffer_m: float = ZONE_BUFFER_M,
+    close_m: float = ZONE_CLOSE_M,
+) -> gpd.GeoDataFrame:
+    """One outline per responsibility zone: the union of its buildings, grown by `buffer_m`.
+
+    Parameters
+    ----------
+    buildings
+        :attr:`mapgov.domain.party.GovFrames.buildings` (EPSG:4326; reads ``zone_id`` and
+        ``zone_member``, the member's masked name).
+    zones
+        :func:`zone_table` rows (reads ``zone_id`` and ``name``) for the zones' names; without
+        it the name is the zone id.
+    buffer_m
+        Growth in metres (measured in the local UTM zone).
+    close_m
+        The union is grown by another `close_m` and shrunk back by it (a morphological
+        closing), so that buildings of one zone up to ``2 * (buffer_m + close_m)`` apart
+        merge into one shape.
+
+    Returns
+    -------
+    GeoDataFrame
+        [zone_id, name, member, buildings, geometry] in EPSG:4326, ordered by zone id;
+        ``member`` stays masked.
+    """
+    _require_wgs84(buildings)
+    inside = buildings[buildings["zone_id"].notna()]
+    columns = ["zone_id", "name", "member", "buildings"]
+    if inside.empty:
+        return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry", crs=4326)
+    metric = local_metric(inside)
+    grown = inside.to_crs(metric).buffer(buffer_m + close_m, quad_segs=4)
+    shapes = gpd.GeoDataFrame({"zone_id": inside["zone_id"].to_numpy()}, geometry=list(grown))
+    shapes = shapes.set_crs(metric).dissolve(by="zone_id")
+    shapes = shapes.set_geometry(shapes.buffer(-close_m, quad_segs=4)).to_crs(4326)
+    members = inside.groupby("zone_id")["zone_member"].first()
+    counts = inside.groupby("zone_id").size()
+    names = {}
+    if zones is not None and not zones.empty:
+        names = dict(zip(zones["zone_id"], zones["name"], strict=True))
+    ids = list(shapes.index)
+    return gpd.GeoDataFrame(
+        {
+            "zone_id": ids,
+            "name": [names.get(z) or z for z in ids],
+            "member": [members.get(z) for z in ids],
+            "buildings": [int(counts.get(z, 0)) for z in ids],
+        },
+        geometry=list(shapes.geometry),
+        crs="EPSG:4326",
+    )
+
+
+def _zone_colours(zone_ids: pd.Series) -> dict[str, str]:
+    """A colour per zone, cycling through :data:`ZONE_COLORS` in id order."""
+    ordered = sorted(zone_ids.dropna().unique())
+    return {z: ZONE_COLORS[i % len(ZONE_COLORS)] for i, z in enumerate(ordered)}
+
+
+# -- stylers (module-level, so that a map pickles) -----------------------------------------
+def _compound_style(feature: dict[str, Any]) -> dict[str, Any]:
+    fill = feature["properties"][_FILL]
+    return {"color": "#6B5A2A", "weight": 1.5, "fillColor": fill, "fillOpacity": 0.5}
+
+
+def _compound_highlight(feature: dict[str, Any]) -> dict[str, Any]:
+    return {**_compound_style(feature), "weight": 3.5, "color": "#1F2329"}
+
+
+def _building_style(feature: dict[str, Any]) -> dict[str, Any]:
+    fill = feature["properties"][_FILL]
+    return {"color": "#3D3D3D", "weight": 0.8, "fillColor": fill, "fillOpacity": 0.9}
+
+
+def _building_highlight(feature: dict[str, Any]) -> dict[str, Any]:
+    return {**_building_style(feature), "color": "#000000", "weight": 2.5}
+
+
+def _zone_style(feature: dict[str, Any]) -> dict[str, Any]:
+    colour = feature["properties"][_FILL]
+    return {
+        "color": colour,
+        "weight": 2.5,
+        "dashArray": "5 3",
+        "fillColor": colour,
+        "fillOpacity": 0.12,
+    }
+
+
+def _zone_highlight(feature: dict[str, Any]) -> dict[str, Any]:
+    return {**_zone_style(feature), "weight": 4, "fillOpacity": 0.25}
+
+
+def _selection_style(_feature: dict[str, Any]) -> dict[str, Any]:
+    return {"color": _SELECTION_COLOR, "weight": 5, "fill": False}
+
+
+# -- legend --------------------------------------------------------------------------------
+_LEGEND_BOX = (
+    "background:rgba(255,255,255,0.94);padding:7px 10px;border-radius:4px;"
+    "box-shadow:0 1px 4px rgba(0,0,0,0.3);font:13px/1.55 sans-serif;color:#1F2329"
+)
+_SWATCH = (
+    "display:inline-block;width:15px;height:12px;margin-right:6px;vertical-align:-1px;"
+    "border:1px solid #707070;background:{colour}"
+)
+_ZONE_SWATCH = (
+    "display:inline-block;width:15px;height:12px;margin-right:6px;vertical-align:-1px;"
+    "border:2px dashed {colour}"
+)
+
+
+def _legend_html(
+    compound_layer: CompoundLayer, building_layer: BuildingLayer, labels: Mapping[str, str]
+) -> str:
+    esc = html.escape
+    row = '<div><span style="{swatch}"></span>{text}</div>'
+    parts = [f'<div style="{_LEGEND_BOX}">']
+    title = esc(_label(labels, f"legend_{compound_layer.value}"))
+    parts.append(f'<div style="font-weight:600">{title}</div>')
+    if compound_layer is CompoundLayer.STARS:  # 0-5 stars on one line: a short legend
+        colours = COMPOUND_COLORS[CompoundLayer.STARS]
+        no_branch = _class_text("no_branch", compound_layer, labels)
+        parts.append(
+            row.format(swatch=_SWATCH.format(colour=colours["no_branch"]), text=esc(no_branch))
+        )
+        ramp = "".join(
+            f'<span style="{_SWATCH.format(colour=colours[str(n)])};margin-right:2px"></span>'
+            f'<span style="margin-right:5px">{n}</span>'
+            for n in range(6)
+        )
+        parts.append(f"<div>{ramp}★</div>")
+    else:
+        for colour, text in legend_rows(compound_layer, labels):
+            parts.append(row.format(swatch=_SWATCH.format(colour=colour), text=esc(text)))
+    title = esc(_label(labels, f"legend_{building_layer.value}"))
+    parts.append(f'<div style="font-weight:600;margin-top:6px">{title}</div>')
+    for cls, colour in BUILDING_COLORS[building_layer].items():
+        text = esc(_class_text(cls, building_layer, labels))
+        if cls == "zone_in":  # one colour per zone: show a few of them
+            ramp = "".join(
+                f'<span style="{_SWATCH.format(colour=c)};width:5px;margin-right:0"></span>'
+                for c in ZONE_COLORS[:4]
+            )
+            parts.append(f'<div>{ramp}<span style="margin-left:6px">{text}</span></div>')
+        else:
+            parts.append(row.format(swatch=_SWATCH.format(colour=colour), text=text))
+    if building_layer is BuildingLayer.ZONE:
+        swatch = _ZONE_SWATCH.format(colour="#5B5B5B")
+        parts.append(row.format(swatch=swatch, text=esc(_label(labels, "zone_outline"))))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+# -- the map -------------------------------------------------------------------------------
+def _compound_tooltips(compounds: gpd.GeoDataFrame, labels: Mapping[str, str]) -> dict[str, Any]:
+    """Escaped tooltip columns of the compounds."""
+    branch = []
+    for name, joint, has in zip(
+        compounds["branch_name"], compounds["is_joint"], compounds["branch_id"].notna(), strict=True
+    ):
+        if not has:
+            branch.append(_esc(_label(labels, "none")))
+        else:
+            kind = _label(labels, "joint" if joint else "own")
+            branch.append(f"{_esc(name)} ({_esc(kind)})" if isinstance(name, str) else _esc(kind))
+    stars = [
+        stars_text(s) if has else "—"
+        for s, has in zip(compounds["stars"], compounds["branch_id"].notna(), strict=True)
+    ]
+    prop = []
+    for mode, company in zip(compounds["mode"], compounds["company"], strict=True):
+        text = _class_text(_property_class(mode), CompoundLayer.PROPERTY, labels)
+        prop.append(_esc(f"{text} · {company}" if isinstance(company, str) and company else text))
+    return {
+        "compound_id": compounds["compound_id"],
+        "label": [_esc(n) for n in compounds["name"]],
+        "branch": branch,
+        "stars": stars,
+        "property": prop,
+    }
+
+
+def _building_tooltips(
+    buildings: gpd.GeoDataFrame,
+    compound_names: Mapping[str, str],
+    zone_names: Mapping[str, str],
+    labels: Mapping[str, str],
+) -> dict[str, Any]:
+    """Escaped tooltip columns of the buildings (the zone member's name stays masked)."""
+    yes, no = _esc(_label(labels, "yes")), _esc(_label(labels, "no"))
+    zone = []
+    for zone_id, member in zip(buildings["zone_id"], buildings["zone_member"], strict=True):
+        if not isinstance(zone_id, str):
+            zone.append("—")
+            continue
+        parts = [zone_names.get(zone_id) or zone_id]
+        if isinstance(member, str) and member:
+            parts.append(member)
+        zone.append(_esc(" · ".join(parts)))
+    return {
+        "building_id": buildings["building_id"],
+        "label": [
+            _esc(f"{compound_names.get(c, '')} {n}".strip())
+            for c, n in zip(buildings["compound_id"], buildings["name"], strict=True)
+        ],
+        "group": [yes if v else no for v in buildings["has_group"]],
+        "head": [yes if v else no for v in buildings["has_head"]],
+        "zone": zone,
+    }
+
+
+def _add_names(fmap: folium.Map, compounds: gpd.GeoDataFrame, name: str) -> None:
+    points = shapely.point_on_surface(compounds.geometry.to_numpy())
+    MapLabels(
+        shapely.get_x(points),
+        shapely.get_y(points),
+        list(compounds["name"]),
+        list(compounds["households"]) if "households" in compounds else [0] * len(compounds),
+        name=name,
+    ).add_to(fmap)
+
+
+def party_map(
+    compounds: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame,
+    *,
+    compound_layer: CompoundLayer | str = CompoundLayer.BRANCH,
+    building_layer: BuildingLayer | str = BuildingLayer.GROUP,
+    zones: gpd.GeoDataFrame | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> folium.Map:
+    """The party-coverage map of a street or community.
+
+    Layers, bottom to top: compounds (fill by :func:`compound_classes`, tooltip with name,
+    branch, stars and property; CSS class :data:`COMPOUND_CLASS`), responsibility zones when
+    `building_layer` is the zone layer (dashed outlines from `zones`, tooltip with the zone's
+    name and the member's masked name; class :data:`ZONE_CLASS`), buildings (fill by
+    :func:`building_classes`, one colour per zone on the zone layer; tooltip with name, party
+    group, head and zone; class :data:`BUILDING_CLASS`) and compound names as plain labels. A
+    legend box and a layer control sit on the map.
+
+    Parameters
+    ----------
+    compounds, buildings
+        :class:`mapgov.domain.party.GovFrames` frames (EPSG:4326). Only the tooltip texts, the fill
+        colour, the ids and the geometry reach the browser.
+    compound_layer, building_layer
+        What the fills show.
+    zones
+        :func:`zone_outlines` of the buildings; drawn on the zone layer only.
+    labels
+        Translated texts by the keys of :data:`DEFAULT_LABELS` (missing ones in English).
+
+    Returns
+    -------
+    folium.Map
+        Built on :func:`mapgov.views.maps.base_map` (local Leaflet only), fitted to the compounds.
+
+    Raises
+    ------
+    ValidationError
+        If a frame is not in EPSG:4326, or there is no compound to draw.
+    """
+    compound_layer = CompoundLayer(compound_layer)
+    building_layer = BuildingLayer(building_layer)
+    labels = {**DEFAULT_LABELS, **(labels or {})}
+    _require_wgs84(compounds)
+    _require_wgs84(buildings)
+    if compounds.empty:
+        msg = "the party map needs at least one compound"
+        raise ValidationError(msg)
+    esc = html.escape
+    min_lon, min_lat, max_lon, max_lat = (float(v) for v in compounds.total_bounds)
+    fmap = base_map(center=((min_lon + max_lon) / 2, (min_lat + max_lat) / 2))
+    comp = _light(compounds, _compound_tooltips(compounds, labels))
+    palette = COMPOUND_COLORS[compound_layer]
+    comp[_FILL] = [palette[c] for c in compound_classes(compounds, compound_layer)]
+    folium.GeoJson(
+        comp,
+        name=esc(_label(labels, "compounds_layer")),
+        style_function=_compound_style,
+        highlight_function=_compound_highlight,
+        tooltip=folium.GeoJsonTooltip(
+            fields=["label", "branch", "stars", "property"],
+            aliases=[esc(_label(labels, k)) for k in ("compound", "branch", "stars", "property")],
+        ),
+        className=COMPOUND_CLASS,
+    ).add_to(fmap)
+    zone_colours = _zone_colours(buildings["zone_id"]) if "zone_id" in buildings else {}
+    zone_names: dict[str, str] = {}
+    if zones is not None and not zones.empty:
+        _require_wgs84(zones)
+        zone_names = dict(zip(zones["zone_id"], zones["name"], strict=True))
+    if building_layer is BuildingLayer.ZONE and zones is not None and not zones.empty:
+        shapes = _light(
+            zones,
+            {
+                "zone_id": zones["zone_id"],
+                "label": [_esc(n) for n in zones["name"]],
+                "member": [_esc(m) or "—" for m in zones["member"]],
+            },
+        )
+        shapes[_FILL] = [zone_colours.get(z, ZONE_COLORS[-1]) for z in shapes["zone_id"]]
+        folium.GeoJson(
+            shapes,
+            name=esc(_label(labels, "zones_layer")),
+            style_function=_zone_style,
+            highlight_function=_zone_highlight,
+            tooltip=folium.GeoJsonTooltip(
+                fields=["label", "member"],
+                aliases=[esc(_label(labels, "zone")), esc(_label(labels, "member"))],
+            ),
+            className=ZONE_CLASS,
+        ).add_to(fmap)
+    if not buildings.empty:
+        names = dict(zip(compounds["compound_id"], compounds["name"], strict=True))
+        blds = _light(buildings, _building_tooltips(buildings, names, zone_names, labels))
+        colours = BUILDING_COLORS[building_layer]
+        fills = [colours[c] for c in building_classes(buildings, building_layer)]
+        if building_layer is BuildingLayer.ZONE:
+            fills = [
+                zone_colours.get(z, GAP_COLOR) if isinstance(z, str) else GAP_COLOR
+                for z in buildings["zone_id"]
+            ]
+        blds[_FILL] = fills
+        folium.GeoJson(
+            blds,
+            name=esc(_label(labels, "buildings_layer")),
+            style_function=_building_style,
+            highlight_function=_building_highlight,
+            tooltip=folium.GeoJsonTooltip(
+                fields=["label", "group", "head", "zone"],
+                aliases=[esc(_label(labels, k)) for k in ("building", "group", "head", "zone")],
+            ),
+            className=BUILDING_CLASS,
+        ).add_to(fmap)
+    _add_names(fmap, compounds, esc(_label(labels, "names_layer")))
+    legend = _legend_html(compound_layer, building_layer, labels)
+    MapLegend(legend, name="MapgovPartyLegend").add_to(fmap)
+    # after the legend: the fit measures it, and keeps it off the compounds
+    FitClear((min_lon, min_lat, max_lon, max_lat), compounds.geometry.bounds.to_numpy()).add_to(
+        fmap
+    )
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    return fmap
+
+
+def selection_layer(frame: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    """A thick, unclickable outline of the chosen compound or building.
+
+    For ``st_folium(feature_group_to_add=...)``, which adds it to the map on the page without
+    redrawing the map (so the view stays where the user left it). Only geometry is sent.
+    """
+    _require_wgs84(frame)
+    group = folium.FeatureGroup(name="selection", control=False)
+    if not frame.empty:
+        data = _light(frame, {})
+        folium.GeoJson(data, style_function=_selection_style, interactive=False).add_to(group)
+    return group
+
+
+# -- figures -------------------------------------------------------------------------------
+def scoped(frames: party.GovFrames, community_id: str | None) -> party.GovFrames:
+    """`frames` of one community (all of them for ``None``)."""
+    if community_id is None:
+        return frames
+    return party.GovFrames(
+        compounds=frames.compounds[frames.compounds["community_id"] == community_id],
+        buildings=frames.buildings[frames.buildings["community_id"] == community_id],
+    )
+
+
+def figure_table(frames: party.GovFrames, *, by: str) -> pd.DataFrame:
+    """:func:`mapgov.domain.party.coverage_figures` of `frames` by `by`, total last.
+
+    The total row (``"ALL"``) is dropped when there is one group only (it would repeat it).
+    Branches are counted once per branch (a joint branch serves several compounds).
+    """
+    table = party.coverage_figures(frames, by=by)
+    if (table[by] != "ALL").sum() <= 1:
+        table = table[table[by] != "ALL"]
+    return table.reset_index(drop=True)
+
+
+def place_names(store: Store, street_id: str, lang: str) -> dict[str, str]:
+    """Display names of the street, its communities and grids, by id (``ALL`` excluded)."""
+    street = store.read("street", where={"street_id": street_id})
+    names: dict[str, str] = {
+        r.street_id: display_name(r.name, r.name_en, lang) for r in street.itertuples()
+    }
+    communities = store.read("community", where={"street_id": street_id})
+    names.update(
+        {r.community_id: display_name(r.name, r.name_en, lang) for r in communities.itertuples()}
+    )
+    grids = store.read(
+        "grid",
+        where={"community_id": list(communities["community_id"])},
+        columns=["grid_id", "name"],
+    )
+    names.update(dict(zip(grids["grid_id"], grids["name"], strict=True)))
+    return names
+
+
+# -- cards ---------------------------------------------------------------------------------
+def _text(value: object) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _one(frame: pd.DataFrame, key: str, value: str, what: str) -> pd.Series:
+    rows = frame[frame[key] == value]
+    if rows.empty:
+        msg = f"no {what} {value!r}"
+        raise ValidationError(msg, key=f"error.issue.no_{what}", id=value)
+    return rows.iloc[0]
+
+
+def compound_card(
+    store: Store,
+    frames: party.GovFrames,
+    compound_id: str,
+    *,
+    reveal: bool,
+    today: dt.date,
+) -> dict[str, Any]:
+    """Everything the governance card shows about a compound.
+
+    Parameters
+    ----------
+    store
+        Where the branch's secretary and the compound's issues are read.
+    frames
+        :func:`mapgov.domain.party.load` frames holding the compound.
+    compound_id
+        The compound.
+    reveal
+        Show the secretary's name and phone in full (the user may edit this community);
+        otherwise they are masked like a resident's.
+    today
+        Day that makes an open issue overdue.
+
+    Returns
+    -------
+    dict
+        compound_id, name, community_id, grid_id, has_branch, branch_id, branch_name,
+        is_joint, joint_with (names of the other compounds of a joint branch), secretary,
+        secretary_phone, branch_members, stars (held :class:`~mapgov.core.model.Star` values, in
+        order), mode, company, red_property, owners_committee, self_managed_committee,
+        has_security, three_nos, joint_mechanism, buildings, households, residents,
+        party_members, no_group, no_head, no_zone (buildings without), open_issues,
+        overdue_issues.
+
+    Raises
+    ------
+    ValidationError
+        If the compound is not in `frames`.
+    """
+    c = _one(frames.compounds, "compound_id", compound_id, "compound")
+    blds = frames.buildings[frames.buildings["compound_id"] == compound_id]
+    branch_id = _text(c["branch_id"])
+    secretary = phone = None
+    members = None
+    joint_with: list[str] = []
+    if branch_id:
+        org = store.read("party_org", where={"org_id": branch_id})
+        if len(org):
+            o = org.iloc[0]
+            shown = mask_row(o, "party_org", full=reveal)
+            secretary, phone = _text(shown["secretary"]), _text(shown["secretary_phone"])
+            members = None if pd.isna(o["member_count"]) else int(o["member_count"])
+        others = frames.compounds[
+            (frames.compounds["branch_id"] == branch_id)
+            & (frames.compounds["compound_id"] != compound_id)
+        ]
+        joint_with = [str(n) for n in others["name"]]
+    summary = issues.compound_summary(store, compound_id, today=today)
+    return {
+        "compound_id": compound_id,
+        "name": c["name"],
+        "community_id": c["community_id"],
+        "grid_id": c["grid_id"],
+        "has_branch": branch_id is not None,
+        "branch_id": branch_id,
+        "branch_name": _text(c["branch_name"]),
+        "is_joint": bool(c["is_joint"]),
+        "joint_with": joint_with,
+        "secretary": secretary,
+        "secretary_phone": phone,
+        "branch_members": members,
+        "stars": [s.value for s in Star if bool(c[f"star_{s.value}"])],
+        "mode": _text(c["mode"]) or PropertyMode.NONE.value,
+        "mode_known": bool(_text(c["mode"])),  # False: nothing on record ("none" for the form)
+        "company": _text(c["company"]),
+        "red_property": bool(c["red_property"] == 1),
+        "owners_committee": bool(c["owners_committee"] == 1),
+        "self_managed_committee": bool(c["self_managed_committee"] == 1),
+        "has_security": bool(c["has_security"] == 1),
+        "three_nos": bool(c["three_nos"]),
+        "joint_mechanism": bool(c["joint_mechanism"]),
+        "buildings": len(blds),
+        "households": int(blds["households"].sum()),
+        "residents": int(blds["residents"].sum()),
+        "party_members": int(blds["party_members"].sum()),
+        "no_group": int((~blds["has_group"].astype(bool)).sum()),
+        "no_head": int((~blds["has_head"].astype(bool)).sum()),
+        "no_zone": int((~blds["in_zone"].astype(bool)).sum()),
+        "open_issues": int(summary["open_issues"]),
+        "overdue_issues": int(summary["overdue_issues"]),
+    }
+
+
+def building_card(
+    store: Store, frames: party.GovFrames, building_id: str, *, reveal: bool
+) -> dict[str, Any]:
+    """What the governance card shows about a building (and its edit form starts from).
+
+    `reveal` shows the building head's name and phone and the zone member's name in full;
+    otherwise they are masked.
+
+    Returns
+    -------
+    dict
+        building_id, name, compound_id, compound_name, community_id, households, residents,
+        party_members, has_group, group_name, head, head_phone, zone_id, zone_name,
+        zone_member.
+    """
+    b = _one(frames.buildings, "building_id", building_id, "building")
+    row = store.read(
+        "building",
+        where={"building_id": building_id},
+        columns=["building_head", "building_head_phone", "party_group_id"],
+    ).iloc[0]
+    group_name = None
+    if _text(row["party_group_id"]):
+        org = store.read("party_org", where={"org_id": row["party_group_id"]}, columns=["name"])
+        group_name = _text(org.iloc[0]["name"]) if len(org) else None
+    zone_id = _text(b["zone_id"])
+    zone_name = zone_member = None
+    if zone_id:
+        zone = store.read("responsibility_zone", where={"zone_id": zone_id}).iloc[0]
+        member = store.read(
+            "party_member", where={"member_id": zone["member_id"]}, columns=["name"]
+        )
+        zone_name = _text(zone["name"])
+        shown = mask_frame(member, "party_member", full=reveal)
+        zone_member = _text(shown.iloc[0]["name"]) if len(shown) else None
+    row = mask_row(row, "building", full=reveal)
+    head, phone = _text(row["building_head"]), _text(row["building_head_phone"])
+    comp = _one(frames.compounds, "compound_id", b["compound_id"], "compound")
+    return {
+        "building_id": building_id,
+        "name": b["name"],
+        "compound_id": b["compound_id"],
+        "compound_name": comp["name"],
+        "community_id": b["community_id"],
+        "households": int(b["households"]),
+        "residents": int(b["residents"]),
+        "party_members": int(b["party_members"]),
+        "has_group": bool(b["has_group"]),
+        "group_name": group_name,
+        "head": head,
+        "head_phone": phone,
+        "zone_id": zone_id,
+        "zone_name": zone_name,
+        "zone_member": zone_member,
+    }
+
+
+def zone_table(store: Store, frames: party.GovFrames) -> pd.DataFrame:
+    """The responsibility zones of the places in `frames`, with their community.
+
+    A zone belongs to the community of its member's home building, else of its first
+    building; zones with neither are left out.
+
+    Returns
+    -------
+    DataFrame
+        [zone_id, name, member_id, member (the full name: mask it for display as needed),
+        community_id, buildings], ordered by zone id.
+    """
+    zones = store.read("responsibility_zone")
+    members = store.read("party_member", columns=["member_id", "name", "building_id"])
+    zones = zones.merge(members.rename(columns={"name": "member"}), on="member_id", how="left")
+    community_of = dict(
+        zip(frames.buildings["building_id"], frames.buildings["community_id"], strict=True)
+    )
+    placed = frames.buildings[frames.buildings["zone_id"].notna()]
+    first = placed.groupby("zone_id")["community_id"].first()
+    counts = placed.groupby("zone_id").size()
+    home = zones["building_id"].map(community_of)
+    zones["community_id"] = home.fillna(zones["zone_id"].map(first))
+    zones["buildings"] = zones["zone_id"].map(counts).fillna(0).astype(int)
+    zones = zones[zones["community_id"].notna()]
+    return (
+        zones[["zone_id", "name", "member_id", "member", "community_id", "buildings"]]
+        .sort_values("zone_id")
+        .reset_index(drop=True)
+    )

@@ -1,0 +1,318 @@
+"""The wall screen's figures drawn: the headline tiles (HTML) and the 12-month trend (SVG).
+
+Pure functions of :class:`mapgov.domain.kpi.Figure` s and :func:`mapgov.domain.kpi.monthly_trend`;
+every text comes from the catalogue (``[wall_screen]``) and every datum is HTML-escaped.
+:mod:`mapgov.views.wall` re-exports them with the rest of the wall screen.
+
+What a tile compares is written on it (:func:`basis_text`): the same days of last month, and
+for the resolution rate each period as it stood at its own end
+(:func:`mapgov.domain.kpi.status_on`). The trend's current month is drawn as partial, dashed up to
+its last day so far (:func:`trend_svg`).
+"""
+
+from __future__ import annotations
+
+import base64
+import calendar
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+from typing import Final, Literal
+
+import pandas as pd
+
+from mapgov.core.i18n import t
+from mapgov.domain import kpi
+from mapgov.domain.cobuild import WALL_FIGURES as COBUILD_FIGURES
+from mapgov.domain.kpi import Figure
+
+__all__ = [
+    "BAR_COLOUR",
+    "CLOSED_COLOUR",
+    "GRID_LINE",
+    "MUTED",
+    "RECEIVED_COLOUR",
+    "TEXT",
+    "TILES",
+    "TileText",
+    "Tone",
+    "basis_text",
+    "format_value",
+    "nice_ticks",
+    "svg_img",
+    "tile_text",
+    "tiles_html",
+    "trend_svg",
+]
+
+Tone = Literal["good", "bad", "neutral"]
+
+# Colours of the dark wall screen (shared with the CSS of mapgov.ui.wall).
+TEXT: Final = "#E6EEF8"
+MUTED: Final = "#8FA3BF"
+GRID_LINE: Final = "#1F2D4A"
+RECEIVED_COLOUR: Final = "#38BDF8"
+CLOSED_COLOUR: Final = "#34D399"
+BAR_COLOUR: Final = "#F59E0B"
+_TONE_CLASS: Final = {"good": "mg-good", "bad": "mg-bad", "neutral": "mg-neutral"}
+
+
+# -- tiles ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TileText:
+    """One headline tile as text: label, value, unit, change and its colour, and what the
+    change is against (``basis``, empty when there is nothing to compare)."""
+
+    key: str
+    label: str
+    value: str
+    unit: str
+    delta: str
+    tone: Tone
+    basis: str = ""
+
+
+_COUNT_UNIT: Final = {
+    "received": "issues",
+    "red_property": "compounds",
+    "three_nos": "compounds",
+    "projects_completed": "projects",
+    "needs_waiting": "needs",
+}
+TILES: Final = (*kpi.FIGURES, *COBUILD_FIGURES)
+"""The wall's headline tiles in display order: the ledger and structure figures of
+:data:`mapgov.domain.kpi.FIGURES`, then co-building (projects completed, needs waiting)."""
+
+
+def format_value(value: float | None, unit: str, lang: str) -> str:
+    """A figure as text: counts with thousands separators, shares as %, days to one decimal.
+
+    Examples
+    --------
+    >>> format_value(1234.0, "count", "zh"), format_value(0.5887, "share", "en")
+    ('1,234', '58.9%')
+    >>> format_value(13.44, "days", "en"), format_value(None, "share", "zh")
+    ('13.4', '—')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return t("wall_screen.none", lang)
+    if unit == "share":
+        return f"{value * 100:.1f}%"
+    if unit == "days":
+        return f"{value:.1f}"
+    return f"{round(value):,}"
+
+
+def _tone(figure: Figure) -> Tone:
+    delta = figure.delta
+    if delta is None or figure.better is None or abs(delta) < 1e-12:
+        return "neutral"
+    return "good" if (delta > 0) == (figure.better == "up") else "bad"
+
+
+def _delta_text(figure: Figure, lang: str) -> str:
+    delta = figure.delta
+    if figure.previous is None and figure.value is not None:
+        return t("wall_screen.delta.current", lang)
+    if delta is None:
+        return t("wall_screen.delta.unknown", lang)
+    if abs(delta) < 1e-12:
+        return t("wall_screen.delta.same", lang)
+    arrow = "▲" if delta > 0 else "▼"
+    size = abs(delta)
+    if figure.unit == "share":
+        return t("wall_screen.delta.points", lang, arrow=arrow, value=f"{size * 100:.1f}")
+    if figure.unit == "days":
+        return t("wall_screen.delta.days", lang, arrow=arrow, value=f"{size:.1f}")
+    return t("wall_screen.delta.count", lang, arrow=arrow, value=f"{round(size):,}")
+
+
+def _unit_text(figure: Figure, lang: str) -> str:
+    if figure.unit == "days":
+        return t("wall_screen.unit.days", lang)
+    if figure.unit == "count":
+        return t(f"wall_screen.unit.{_COUNT_UNIT.get(figure.key, 'issues')}", lang)
+    return ""
+
+
+Basis = Literal["span", "as_of", "state"]
+_BASIS: Final[dict[str, Basis]] = {"resolution_rate": "as_of", "needs_waiting": "state"}
+"""What a tile's previous figure is, by key; the rest count the same days of last month."""
+
+
+def _month_name(month: int, lang: str) -> str:
+    return t(f"wall_screen.month.m{month}", lang)
+
+
+def basis_text(key: str, today: dt.date, lang: str) -> str:
+    """What the tile of figure `key` compares with on `today`, in words.
+
+    Three kinds (:func:`mapgov.domain.kpi.periods` gives the previous span, the 1st of last month to
+    the same day or to its end): the events of the same days of last month ("span"); the
+    issues received on those days as they stood at the span's end, against this month's as
+    they stand today ("as_of": the resolution rate); a state at the span's end ("state").
+
+    Examples
+    --------
+    >>> basis_text("received", dt.date(2026, 11, 15), "en")
+    'vs Oct 1–15'
+    >>> basis_text("resolution_rate", dt.date(2026, 3, 31), "zh")
+    '较2月1–28日，各按期末状态'
+    """
+    _, (start, end) = kpi.periods(today)
+    kind = _BASIS.get(key, "span")
+    return t(f"wall_screen.basis.{kind}", lang, month=_month_name(start.month, lang), last=end.day)
+
+
+def tile_text(figure: Figure, lang: str, *, today: dt.date | None = None) -> TileText:
+    """The texts of one headline tile (label ``wall_screen.tile.<key>``).
+
+    The change is against the same days of the previous month; its tone is "good" or "bad"
+    by the figure's ``better`` direction, "neutral" when it has none or did not change. With
+    `today`, a figure that has a previous value says what that value is (:func:`basis_text`).
+    """
+    compared = today is not None and figure.previous is not None
+    return TileText(
+        key=figure.key,
+        label=t(f"wall_screen.tile.{figure.key}", lang),
+        value=format_value(figure.value, figure.unit, lang),
+        unit=_unit_text(figure, lang) if figure.value is not None else "",
+        delta=_delta_text(figure, lang),
+        tone=_tone(figure),
+        basis=basis_text(figure.key, today, lang) if compared and today is not None else "",
+    )
+
+
+def tiles_html(figures: Sequence[Figure], lang: str, *, today: dt.date | None = None) -> str:
+    """The row of headline tiles as one HTML block (one ``div.mg-tile[data-key]`` each; with
+    `today`, a ``div.mg-tile-basis`` under each change saying what it is against)."""
+    parts = []
+    for figure in figures:
+        tile = tile_text(figure, lang, today=today)
+        unit = f'<span class="mg-unit">{escape(tile.unit)}</span>' if tile.unit else ""
+        basis = f'<div class="mg-tile-basis">{escape(tile.basis)}</div>' if tile.basis else ""
+        parts.append(
+            f'<div class="mg-tile" data-key="{escape(tile.key)}">'
+            f'<div class="mg-tile-label">{escape(tile.label)}</div>'
+            f'<div class="mg-tile-value">{escape(tile.value)}{unit}</div>'
+            f'<div class="mg-tile-delta {_TONE_CLASS[tile.tone]}">{escape(tile.delta)}</div>'
+            f"{basis}</div>"
+        )
+    return f'<div class="mg-tiles">{"".join(parts)}</div>'
+
+
+# -- the trend chart -----------------------------------------------------------------------
+def nice_ticks(top: float, *, count: int = 4) -> list[int]:
+    """Round axis ticks from 0 to at least `top`: steps of 1, 2 or 5 times a power of ten."""
+    if top <= 0:
+        return [0, 1]
+    raw = top / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    step = max(1, int(step))
+    return list(range(0, math.ceil(top / step) * step + 1, step))
+
+
+def _text_width(text: str, size: int) -> int:
+    """Rough width in pixels of `text` at font `size`: CJK a full em, other characters 0.6."""
+    return round(sum(size if ord(ch) > 0x2E7F else 0.6 * size for ch in text))
+
+
+def trend_svg(trend: pd.DataFrame, lang: str, *, width: int = 680, height: int = 210) -> str:
+    """The 12-month trend (from :func:`kpi.monthly_trend`) as an inline SVG line chart.
+
+    Issues received and closed per month, with round y ticks, the months as ``YY-MM`` and a
+    legend. SVG needs no chart library in the browser (the wall screen loads faster and a
+    refresh redraws it without a flicker) and scales with its column (show it with
+    :func:`svg_img`).
+
+    A month counted only in part (its ``days`` fewer than the month has: the current month)
+    is drawn dashed, with hollow points, and a note says to which day it counts, so that a
+    month under way does not read as a fall.
+    """
+    series = (
+        (t("wall_screen.series.received", lang), RECEIVED_COLOUR, trend["received"]),
+        (t("wall_screen.series.closed", lang), CLOSED_COLOUR, trend["closed"]),
+    )
+    months = [str(m)[2:] for m in trend["month"]]
+    ticks = nice_ticks(float(max((int(v.max()) for *_, v in series if len(v)), default=0)))
+    left, right, top, bottom = 44, 12, 30, 24
+    plot_w, plot_h = width - left - right, height - top - bottom
+    n = max(len(months), 1)
+
+    def x(i: int) -> float:
+        return left + (plot_w * (i + 0.5) / n)
+
+    def y(v: float) -> float:
+        return top + plot_h * (1 - v / ticks[-1])
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" font-family="Noto Sans CJK SC, sans-serif">'
+    ]
+    for tick in ticks:
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+            f'stroke="{GRID_LINE}"/>'
+            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" fill="{MUTED}" font-size="13" '
+            f'text-anchor="end">{tick:,}</text>'
+        )
+    for i, month in enumerate(months):
+        parts.append(
+            f'<text x="{x(i):.1f}" y="{height - 6}" fill="{MUTED}" font-size="13" '
+            f'text-anchor="middle">{escape(month)}</text>'
+        )
+    partial = _partial_days(trend)
+    whole = len(months) - 1 if partial is not None and len(months) > 1 else len(months)
+    legend_x = left
+    for label, colour, values in series:
+        xy = [f"{x(i):.1f},{y(float(v)):.1f}" for i, v in enumerate(values)]
+        parts.append(
+            f'<polyline points="{" ".join(xy[:whole])}" fill="none" stroke="{colour}" '
+            'stroke-width="3" stroke-linejoin="round"/>'
+        )
+        if whole < len(xy):  # the month under way: dashed, hollow
+            parts.append(
+                f'<polyline class="mg-partial" points="{" ".join(xy[whole - 1 :])}" '
+                f'fill="none" stroke="{colour}" stroke-width="3" stroke-dasharray="7 5"/>'
+            )
+        parts.extend(
+            f'<circle cx="{x(i):.1f}" cy="{y(float(v)):.1f}" r="3.5" fill="{colour}"/>'
+            if i < whole
+            else f'<circle cx="{x(i):.1f}" cy="{y(float(v)):.1f}" r="4" fill="none" '
+            f'stroke="{colour}" stroke-width="2"/>'
+            for i, v in enumerate(values)
+        )
+        parts.append(
+            f'<rect x="{legend_x}" y="8" width="18" height="4" rx="2" fill="{colour}"/>'
+            f'<text x="{legend_x + 24}" y="15" fill="{TEXT}" font-size="14">{escape(label)}'
+            "</text>"
+        )
+        legend_x += 40 + _text_width(label, 14)
+    if partial is not None:
+        month = _month_name(int(str(trend["month"].iloc[-1])[5:7]), lang)
+        note = t("wall_screen.trend_partial", lang, month=month, day=partial)
+        parts.append(
+            f'<text class="mg-partial-note" x="{width - right}" y="15" fill="{MUTED}" '
+            f'font-size="13" text-anchor="end">{escape(note)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _partial_days(trend: pd.DataFrame) -> int | None:
+    """Days counted of the last month when it is counted only in part (else None)."""
+    if trend.empty or "days" not in trend:
+        return None
+    year, month = (int(v) for v in str(trend["month"].iloc[-1]).split("-"))
+    days = int(trend["days"].iloc[-1])
+    return days if days < calendar.monthrange(year, month)[1] else None
+
+
+def svg_img(svg: str, alt: str, *, css_class: str = "mg-chart") -> str:
+    """`svg` as an ``<img>`` with a data URI: Streamlit's HTML sanitiser drops inline SVG
+    elements but keeps images, and the data URI fetches nothing."""
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return f'<img class="{css_class}" alt="{escape(alt)}" src="data:image/svg+xml;base64,{data}">'
