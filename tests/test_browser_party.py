@@ -11,6 +11,7 @@ click on the compound's ``path.leaflet-interactive``.
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -105,16 +106,24 @@ def _click_compound(page: Page, store: Store, compound_id: str) -> None:
     frame = iframe.element_handle().content_frame()
     assert frame is not None
     lon, lat = _ground(store, compound_id)
-    x, y = frame.evaluate(
-        """([lat, lng]) => {
-            const map = Object.values(window).find(v => v instanceof L.Map);
-            const p = map.latLngToContainerPoint([lat, lng]);
-            const box = map.getContainer().getBoundingClientRect();
-            return [box.left + p.x, box.top + p.y];
-        }""",
-        [lat, lon],
-    )
-    under = frame.evaluate("([x, y]) => document.elementFromPoint(x, y).classList.value", [x, y])
+    aim = """([lat, lng]) => {
+        const map = Object.values(window).find(v => v instanceof L.Map);
+        const p = map.latLngToContainerPoint([lat, lng]);
+        const box = map.getContainer().getBoundingClientRect();
+        const [x, y] = [box.left + p.x, box.top + p.y];
+        return [x, y, document.elementFromPoint(x, y).classList.value];
+    }"""
+    # The map fits itself again while its frame settles: aim once the point holds still on
+    # the compound (a condition awaited, not a fixed sleep).
+    seen: list[object] = []
+    deadline = time.monotonic() + 20
+    while True:
+        x, y, under = frame.evaluate(aim, [lat, lon])
+        steady = seen == [x, y] and pm.COMPOUND_CLASS in under and "leaflet-interactive" in under
+        if steady or time.monotonic() > deadline:
+            break
+        seen = [x, y]
+        page.wait_for_timeout(150)
     assert pm.COMPOUND_CLASS in under and "leaflet-interactive" in under
     box = iframe.bounding_box()
     assert box is not None
