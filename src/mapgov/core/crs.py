@@ -7,7 +7,7 @@ import pyproj
 
 from mapgov.core.errors import ValidationError
 
-__all__ = ["WGS84", "local_metric", "require_metric", "utm_for"]
+__all__ = ["WGS84", "local_metric", "require_metric", "require_wgs84", "utm_for"]
 
 WGS84 = "EPSG:4326"
 
@@ -32,4 +32,17 @@ def require_metric(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> None:
     crs = gdf.crs
     if crs is None or not crs.is_projected or crs.axis_info[0].unit_name not in ("metre", "m"):
         msg = f"expected a projected CRS in metres, got {crs}"
+        raise ValidationError(msg)
+
+
+def require_wgs84(frame: gpd.GeoDataFrame | gpd.GeoSeries, what: str = "map layers") -> None:
+    """Refuse a frame that is not in WGS 84 lon/lat (what maps and the store take).
+
+    Raises
+    ------
+    ValidationError
+        Naming `what` and the frame's CRS.
+    """
+    if frame.crs is None or not frame.crs.equals(WGS84):
+        msg = f"{what} take {WGS84} (lon/lat) frames, not {frame.crs}"
         raise ValidationError(msg)

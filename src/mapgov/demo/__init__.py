@@ -36,6 +36,7 @@ import shapely
 from shapely.geometry import Point, box
 
 from mapgov.core import clock
+from mapgov.core.crs import WGS84
 from mapgov.core.errors import ValidationError
 from mapgov.core.model import Role
 from mapgov.demo.cobuild import build_cobuilding
@@ -100,11 +101,11 @@ class _Projector:
     def __init__(self) -> None:
         fr = _frame()
         self.crs = fr["projected_crs"]
-        to_utm = pyproj.Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
+        to_utm = pyproj.Transformer.from_crs(WGS84, self.crs, always_xy=True)
         self.e0, self.n0 = to_utm.transform(fr["lon"], fr["lat"])
         theta = math.radians(fr["rotation_deg"])
         self.cos, self.sin = math.cos(theta), math.sin(theta)
-        self.back = pyproj.Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True)
+        self.back = pyproj.Transformer.from_crs(self.crs, WGS84, always_xy=True)
 
     def coords(self, xy: np.ndarray) -> np.ndarray:
         x, y = xy[:, 0], xy[:, 1]
@@ -120,7 +121,7 @@ class _Projector:
 
 def _gdf(rows: list[dict[str, Any]], geoms: np.ndarray, columns: list[str]) -> gpd.GeoDataFrame:
     frame = pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
-    return gpd.GeoDataFrame(frame, geometry=list(geoms), crs="EPSG:4326")
+    return gpd.GeoDataFrame(frame, geometry=list(geoms), crs=WGS84)
 
 
 def _cols(name: str) -> list[str]:
@@ -498,7 +499,7 @@ def build_demo(
         "seed": str(seed),
         "scale": str(scale),
         "as_of": as_of.isoformat(),
-        "crs": "EPSG:4326",
+        "crs": WGS84,
         "projected_crs": _frame()["projected_crs"],
     }
     return write_database(Path(path), tables, meta, progress=write_progress)

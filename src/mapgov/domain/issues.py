@@ -29,6 +29,7 @@ import pandas as pd
 import shapely
 
 from mapgov.core import clock
+from mapgov.core.crs import WGS84, utm_for
 from mapgov.core.errors import (
     LifecycleError,
     PermissionDeniedError,
@@ -235,11 +236,6 @@ def building_issue_counts(
     return out.reset_index().astype({"open": int, "overdue": int, "total": int})
 
 
-def _utm(lon: float, lat: float) -> str:
-    zone = int((lon + 180) // 6) + 1
-    return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
-
-
 def heat_cells(
     store: Store, community_id: str, *, cell_m: float = 40.0, **filters: Any
 ) -> gpd.GeoDataFrame:
@@ -252,9 +248,9 @@ def heat_cells(
     """
     issues = community_issues(store, community_id, **filters)
     if issues.empty:
-        return gpd.GeoDataFrame({"count": []}, geometry=[], crs="EPSG:4326")
-    pts = gpd.GeoSeries(gpd.points_from_xy(issues["lon"], issues["lat"]), crs="EPSG:4326")
-    metric = pts.to_crs(_utm(float(issues["lon"].mean()), float(issues["lat"].mean())))
+        return gpd.GeoDataFrame({"count": []}, geometry=[], crs=WGS84)
+    pts = gpd.GeoSeries(gpd.points_from_xy(issues["lon"], issues["lat"]), crs=WGS84)
+    metric = pts.to_crs(utm_for(float(issues["lon"].mean()), float(issues["lat"].mean())))
     ix = np.floor(metric.x.to_numpy() / cell_m).astype(np.int64)
     iy = np.floor(metric.y.to_numpy() / cell_m).astype(np.int64)
     cells = pd.DataFrame({"ix": ix, "iy": iy}).value_counts().rename("count").reset_index()
@@ -266,7 +262,7 @@ def heat_cells(
     )
     out = gpd.GeoDataFrame(
         {"count": cells["count"].to_numpy()}, geometry=boxes, crs=metric.crs
-    ).to_crs("EPSG:4326")
+    ).to_crs(WGS84)
     return out.sort_values("count", ascending=False).reset_index(drop=True)
 
 

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from mapgov.core import clock
+from mapgov.core.crs import WGS84
 from mapgov.core.errors import PermissionDeniedError, ValidationError
 from mapgov.core.model import PartyLevel, PropertyMode, Star
 from mapgov.core.privacy import mask_frame
@@ -162,8 +163,8 @@ def load(store: Store, *, street_id: str | None = None) -> GovFrames:
         comp[["households", "residents", "buildings"]].fillna(0).astype(int)
     )
     return GovFrames(
-        compounds=gpd.GeoDataFrame(comp, geometry="geometry", crs="EPSG:4326"),
-        buildings=gpd.GeoDataFrame(b, geometry="geometry", crs="EPSG:4326"),
+        compounds=gpd.GeoDataFrame(comp, geometry="geometry", crs=WGS84),
+        buildings=gpd.GeoDataFrame(b, geometry="geometry", crs=WGS84),
     )
 
 

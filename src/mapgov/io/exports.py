@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
+from mapgov.core.crs import WGS84
 from mapgov.core.errors import ValidationError
 
 __all__ = ["FORMATS", "frame_bytes", "write_file", "write_frame"]
@@ -114,7 +115,7 @@ def frame_bytes(frame: pd.DataFrame, suffix: str) -> bytes:
         if not isinstance(frame, gpd.GeoDataFrame):
             msg = "GeoJSON needs a table with geometry"
             raise ValidationError(msg)
-        data = json.loads(plain.to_crs("EPSG:4326").to_json(na="null", drop_id=True))
+        data = json.loads(plain.to_crs(WGS84).to_json(na="null", drop_id=True))
         return json.dumps(data, ensure_ascii=False).encode("utf-8")
     table = (
         pd.DataFrame(plain.drop(columns=plain.geometry.name))

@@ -20,13 +20,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from mapgov.core.crs import WGS84
 from mapgov.core.errors import StoreError
 from mapgov.core.model import SCHEMA_VERSION
 from mapgov.store.schema import BULK_TABLES, INDEXES, TABLES, TRIGGERS, Table, table
 
 __all__ = ["CRS", "check_frame", "check_tables", "insert_frame", "write_database"]
 
-CRS = "EPSG:4326"
+CRS = WGS84
 _WKB_ROUNDING = 7  # decimal places of degrees kept in stored geometry (about 1 cm)
 
 

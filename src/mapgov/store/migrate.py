@@ -22,6 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from mapgov.core.crs import WGS84
 from mapgov.core.errors import StoreError
 from mapgov.core.model import SCHEMA_VERSION, CallbackRating
 from mapgov.store.build import check_tables, insert_frame
@@ -204,7 +205,7 @@ def migrate(path: Path | str, *, keep_old: bool = True) -> tuple[int, int]:
             if name not in known:
                 continue
             if name in GEOMETRY_TABLES:
-                geometry = gpd.GeoSeries.from_wkb(frame["geom"], crs="EPSG:4326")
+                geometry = gpd.GeoSeries.from_wkb(frame["geom"], crs=WGS84)
                 frame = gpd.GeoDataFrame(frame.drop(columns="geom"), geometry=geometry)
             tables[name] = frame
         check_tables(tables)

@@ -38,6 +38,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from mapgov.core import clock
+from mapgov.core.crs import WGS84
 from mapgov.core.i18n import catalogue, label, t
 from mapgov.core.model import PropertyMode, Star
 from mapgov.domain import issues, party
@@ -471,7 +472,7 @@ def _selection(ctx: PartyView) -> folium.FeatureGroup | None:
         shapes.append(
             frames.buildings[frames.buildings["building_id"] == building_id][["geometry"]]
         )
-    return pm.selection_layer(gpd.GeoDataFrame(pd.concat(shapes), crs="EPSG:4326"))
+    return pm.selection_layer(gpd.GeoDataFrame(pd.concat(shapes), crs=WGS84))
 
 
 def _layer_pickers(lang: str) -> tuple[str, str]:

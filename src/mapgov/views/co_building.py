@@ -31,6 +31,7 @@ import pandas as pd
 import shapely
 from pandas.io.formats.style import Styler
 
+from mapgov.core.crs import WGS84
 from mapgov.core.errors import ValidationError
 from mapgov.core.i18n import coded_note, label, t
 from mapgov.core.model import (
@@ -181,9 +182,7 @@ def _need_style(feature: dict[str, Any]) -> dict[str, Any]:
 
 def _light(frame: gpd.GeoDataFrame, data: Mapping[str, Sequence[Any]]) -> gpd.GeoDataFrame:
     geoms = shapely.set_precision(frame.geometry.to_numpy(), 10.0**-_COORD_DECIMALS)
-    return gpd.GeoDataFrame(
-        {k: list(v) for k, v in data.items()}, geometry=list(geoms), crs="EPSG:4326"
-    )
+    return gpd.GeoDataFrame({k: list(v) for k, v in data.items()}, geometry=list(geoms), crs=WGS84)
 
 
 def _tooltip(fields: Sequence[str], lang: str) -> folium.GeoJsonTooltip:

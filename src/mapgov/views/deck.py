@@ -41,6 +41,7 @@ import pydeck as pdk
 import shapely
 from pydeck.bindings.json_tools import default_serialize
 
+from mapgov.core.crs import require_wgs84
 from mapgov.core.errors import ValidationError
 from mapgov.views.maps import Bounds, zoom_for_bounds
 
@@ -217,12 +218,6 @@ def metric_colours(values: Sequence[float] | pd.Series | np.ndarray, metric: str
 
 
 # -- geometry to compact rows --------------------------------------------------------------
-def _require_wgs84(frame: gpd.GeoDataFrame, what: str) -> None:
-    if frame.crs is None or not frame.crs.equals("EPSG:4326"):
-        msg = f"{what}: map layers take EPSG:4326 (lon/lat) frames, not {frame.crs}"
-        raise ValidationError(msg)
-
-
 def _split(coords: np.ndarray, index: np.ndarray, n: int) -> list[np.ndarray]:
     counts = np.bincount(index, minlength=n)
     return np.split(coords, np.cumsum(counts)[:-1])
@@ -237,7 +232,7 @@ def polygon_rows(frame: gpd.GeoDataFrame) -> tuple[list[list[list[float]]], np.n
         (rings as [[lon, lat], ...], the row position in `frame` of each ring); a
         multipolygon gives one ring per part, empty or degenerate geometries none.
     """
-    _require_wgs84(frame, "polygons")
+    require_wgs84(frame, "polygons")
     parts, source = shapely.get_parts(frame.geometry.to_numpy(), return_index=True)
     rings = shapely.get_exterior_ring(parts)
     coords, index = shapely.get_coordinates(rings, return_index=True)
@@ -250,7 +245,7 @@ def polygon_rows(frame: gpd.GeoDataFrame) -> tuple[list[list[list[float]]], np.n
 
 def line_rows(frame: gpd.GeoDataFrame) -> tuple[list[list[list[float]]], np.ndarray]:
     """Coordinates of `frame`'s (multi)lines, rounded; (paths, row position of each)."""
-    _require_wgs84(frame, "lines")
+    require_wgs84(frame, "lines")
     parts, source = shapely.get_parts(frame.geometry.to_numpy(), return_index=True)
     coords, index = shapely.get_coordinates(parts, return_index=True)
     coords = np.round(coords, COORD_DECIMALS)
@@ -261,7 +256,7 @@ def line_rows(frame: gpd.GeoDataFrame) -> tuple[list[list[list[float]]], np.ndar
 
 
 def _points(frame: gpd.GeoDataFrame) -> list[list[float]]:
-    _require_wgs84(frame, "points")
+    require_wgs84(frame, "points")
     pts = shapely.get_coordinates(frame.geometry.representative_point().to_numpy())
     return np.round(pts, COORD_DECIMALS).tolist()
 
@@ -561,7 +556,7 @@ def _road_layer(roads: gpd.GeoDataFrame, *, detail: bool, pixel_m: float) -> pdk
     """Roads as ribbons (lines buffered by half their width, at least a pixel wide)."""
     if not detail:
         roads = roads[~roads["kind"].isin(_MINOR_ROADS)]
-    _require_wgs84(roads, "lines")
+    require_wgs84(roads, "lines")
     styles = [_ROAD_STYLE.get(str(k), _ROAD_STYLE["branch"]) for k in roads["kind"]]
     widths = np.array([max(w, pixel_m) for w, _ in styles], dtype=float)
     # square caps and mitred joins: four corners a straight segment, and no notch where
@@ -585,7 +580,7 @@ def _road_layer(roads: gpd.GeoDataFrame, *, detail: bool, pixel_m: float) -> pdk
 
 def _compound_layer(compounds: gpd.GeoDataFrame, metric: str, *, pixel_m: float) -> pdk.Layer:
     """Compounds filled by their figure, each shrunk by half a pixel: neighbours stay apart."""
-    _require_wgs84(compounds, "polygons")
+    require_wgs84(compounds, "polygons")
     geoms = compounds.geometry.to_numpy()
     shrunk = _buffered(geoms, -0.5 * pixel_m, join_style="mitre")
     shrunk = np.where(shapely.is_empty(shrunk), geoms, shrunk)  # too thin to shrink: as is
@@ -614,7 +609,7 @@ def _community_layer(
     communities: gpd.GeoDataFrame, focus: str | None, *, pixel_m: float
 ) -> pdk.Layer:
     """Community outlines as bands along their boundaries (the focus wider and brighter)."""
-    _require_wgs84(communities, "polygons")
+    require_wgs84(communities, "polygons")
     ids = communities["community_id"].astype(str).to_numpy()
     widths = np.array([max(14 if c == focus else 5, 1.5 * pixel_m) for c in ids], dtype=float)
     bands = _buffered(
@@ -713,7 +708,7 @@ FACILITY_RADIUS_PX: Final = 11
 
 def _facility_layer(facilities: gpd.GeoDataFrame, *, pixel_m: float) -> pdk.Layer:
     """Facilities as discs ringed in their kind's colour, drawn above the buildings."""
-    _require_wgs84(facilities, "points")
+    require_wgs84(facilities, "points")
     points = shapely.points(_points(facilities))
     kinds = facilities["kind"].astype(str).to_numpy()
     colours = [

@@ -18,6 +18,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from mapgov.core.crs import WGS84
 from mapgov.core.i18n import label
 from mapgov.core.model import IssueCategory, IssueStatus
 from mapgov.domain.issues import OPEN_STATUSES, community_issues
@@ -69,7 +70,7 @@ def open_issue_pins(
             "days": days.astype(int),
         },
         geometry=gpd.points_from_xy(frame["lon"], frame["lat"]),
-        crs="EPSG:4326",
+        crs=WGS84,
     )
 
 
@@ -92,7 +93,7 @@ def pin_layer(
             "days": pins["days"].astype(int),
         },
         geometry=pins.geometry.set_precision(1e-7),
-        crs="EPSG:4326",
+        crs=WGS84,
     )
     return folium.GeoJson(
         data,

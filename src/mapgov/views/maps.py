@@ -32,6 +32,7 @@ import pydeck as pdk
 import shapely
 from branca.element import Figure
 
+from mapgov.core.crs import require_wgs84
 from mapgov.core.errors import ValidationError
 from mapgov.io.assets import LEAFLET_CSS, LEAFLET_JS, LEAFLET_URL
 from mapgov.views import issues as issuepins
@@ -209,15 +210,9 @@ def base_map(
     return fmap
 
 
-def _require_wgs84(frame: gpd.GeoDataFrame) -> None:
-    if frame.crs is None or not frame.crs.equals("EPSG:4326"):
-        msg = f"map layers take EPSG:4326 (lon/lat) frames, not {frame.crs}"
-        raise ValidationError(msg)
-
-
 def _light_copy(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> gpd.GeoDataFrame:
     """Only `columns` plus geometry, coordinates rounded to :data:`COORD_DECIMALS`."""
-    _require_wgs84(frame)
+    require_wgs84(frame)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         msg = f"frame has no column(s) {', '.join(missing)}"

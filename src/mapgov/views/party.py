@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from mapgov.core.crs import local_metric
+from mapgov.core.crs import WGS84, local_metric, require_wgs84
 from mapgov.core.errors import ValidationError
 from mapgov.core.model import PropertyMode, Star
 from mapgov.core.privacy import mask_frame, mask_row
@@ -308,19 +308,13 @@ def legend_rows(
 
 
 # -- frames for the map --------------------------------------------------------------------
-def _require_wgs84(frame: gpd.GeoDataFrame) -> None:
-    if frame.crs is None or not frame.crs.equals("EPSG:4326"):
-        msg = f"map layers take EPSG:4326 (lon/lat) frames, not {frame.crs}"
-        raise ValidationError(msg)
-
-
 def _light(frame: gpd.GeoDataFrame, data: dict[str, Any]) -> gpd.GeoDataFrame:
     """A new frame of `data` columns plus `frame`'s geometry rounded to about 0.1 m."""
     geoms = shapely.set_precision(frame.geometry.to_numpy(), 10.0**-_COORD_DECIMALS)
     return gpd.GeoDataFrame(
         {name: list(values) for name, values in data.items()},
         geometry=list(geoms),
-        crs="EPSG:4326",
+        crs=WGS84,
     )
 
 
@@ -360,7 +354,7 @@ def zone_outlines(
         [zone_id, name, member, buildings, geometry] in EPSG:4326, ordered by zone id;
         ``member`` stays masked.
     """
-    _require_wgs84(buildings)
+    require_wgs84(buildings)
     inside = buildings[buildings["zone_id"].notna()]
     columns = ["zone_id", "name", "member", "buildings"]
     if inside.empty:
@@ -384,7 +378,7 @@ def zone_outlines(
             "buildings": [int(counts.get(z, 0)) for z in ids],
         },
         geometry=list(shapes.geometry),
-        crs="EPSG:4326",
+        crs=WGS84,
     )
 
 
@@ -602,8 +596,8 @@ def party_map(
     compound_layer = CompoundLayer(compound_layer)
     building_layer = BuildingLayer(building_layer)
     labels = {**DEFAULT_LABELS, **(labels or {})}
-    _require_wgs84(compounds)
-    _require_wgs84(buildings)
+    require_wgs84(compounds)
+    require_wgs84(buildings)
     if compounds.empty:
         msg = "the party map needs at least one compound"
         raise ValidationError(msg)
@@ -627,7 +621,7 @@ def party_map(
     zone_colours = _zone_colours(buildings["zone_id"]) if "zone_id" in buildings else {}
     zone_names: dict[str, str] = {}
     if zones is not None and not zones.empty:
-        _require_wgs84(zones)
+        require_wgs84(zones)
         zone_names = dict(zip(zones["zone_id"], zones["name"], strict=True))
     if building_layer is BuildingLayer.ZONE and zones is not None and not zones.empty:
         shapes = _light(
@@ -689,7 +683,7 @@ def selection_layer(frame: gpd.GeoDataFrame) -> folium.FeatureGroup:
     For ``st_folium(feature_group_to_add=...)``, which adds it to the map on the page without
     redrawing the map (so the view stays where the user left it). Only geometry is sent.
     """
-    _require_wgs84(frame)
+    require_wgs84(frame)
     group = folium.FeatureGroup(name="selection", control=False)
     if not frame.empty:
         data = _light(frame, {})

@@ -28,6 +28,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
+from mapgov.core.crs import WGS84
 from mapgov.core.errors import ValidationError
 from mapgov.core.model import FacilityKind
 from mapgov.domain.lifecircle.network import (
@@ -431,7 +432,7 @@ def service_areas(
         geometry=gpd.GeoSeries(polys, index=facilities.index, crs=graph.crs),
         crs=graph.crs,
     )
-    return out.to_crs("EPSG:4326")
+    return out.to_crs(WGS84)
 
 
 def reachable_fraction(graph: WalkGraph) -> float:

@@ -26,6 +26,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csgraph
 
+from mapgov.core.crs import WGS84
 from mapgov.core.errors import ValidationError
 from mapgov.domain.lifecircle.network import Snapped, WalkGraph, multi_source_distances
 
@@ -269,7 +270,7 @@ def best_sites(
         ),
         geometry="geometry",
         crs=graph.crs,
-    ).to_crs("EPSG:4326")
+    ).to_crs(WGS84)
     return SitingResult(
         sites=sites, method=method, uncovered_residents=int(np.asarray(residents)[todo].sum())
     )

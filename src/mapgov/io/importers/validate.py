@@ -23,7 +23,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from mapgov.core.crs import local_metric
+from mapgov.core.crs import WGS84, local_metric
 from mapgov.core.errors import DataFileError
 from mapgov.core.i18n import catalogue
 from mapgov.core.model import FacilityKind, RoadKind
@@ -238,7 +238,7 @@ def _to_wgs84(
     if not _check_numbers(frame, source, path, problems):
         return None
     try:
-        frame = frame.to_crs("EPSG:4326")
+        frame = frame.to_crs(WGS84)
     except (pyproj.exceptions.ProjError, pyproj.exceptions.CRSError, ValueError) as err:
         msg = f"cannot convert from {source.to_string()} to longitude/latitude: {err}"
         problems.append(Problem(str(path), None, "geometry", msg))
@@ -456,7 +456,7 @@ def prepare_layer(
     wgs = _check_geometry(wgs, table, path, first_row, problems)
     clean = _check_values(wgs, table, path, first_row, problems)
     problems += check_schema(clean, table, path=path, first_row=first_row)
-    return gpd.GeoDataFrame(clean, geometry=wgs.geometry.name, crs="EPSG:4326"), first_per_place(
+    return gpd.GeoDataFrame(clean, geometry=wgs.geometry.name, crs=WGS84), first_per_place(
         problems
     )[:_MAX_PROBLEMS]
 
