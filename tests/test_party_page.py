@@ -303,7 +303,7 @@ def test_zone_outlines_wrap_their_buildings(
 
 
 def test_the_selection_outline_is_not_clickable(frames: party.GovFrames) -> None:
-    group = pm.selection_layer(frames.compounds.iloc[[1]])
+    group = layers.selection_layer(frames.compounds.iloc[[1]])
     (outline,) = [c for c in group._children.values() if isinstance(c, folium.GeoJson)]
     assert outline.options["interactive"] is False
     assert outline.data["features"][0]["properties"] == {}

@@ -48,6 +48,7 @@ from mapgov.core.model import (
     Level,
 )
 from mapgov.core.privacy import mask_frame, mask_row
+from mapgov.domain.places import community_of_compound
 from mapgov.domain.users import User, can_edit, sees_personal_data
 from mapgov.store import Store
 
@@ -316,17 +317,6 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _community_of_compound(store: Store, compound_id: str) -> str:
-    comp = _one(
-        store.read("compound", where={"compound_id": compound_id}, columns=["grid_id"]),
-        "compound",
-        "error.issue.no_compound",
-        compound_id,
-    )
-    grid = store.read("grid", where={"grid_id": comp["grid_id"]}, columns=["community_id"])
-    return str(grid.iloc[0]["community_id"])
-
-
 def _open_overdue(store: Store, where: dict[str, Any], today: dt.date) -> tuple[int, int]:
     issues = store.read("issue", where=where, columns=["status", "deadline"])
     is_open = issues["status"].isin(OPEN_STATUSES)
@@ -344,7 +334,7 @@ def building_profile(
         building_id,
     )
     comp = store.read("compound", where={"compound_id": b["compound_id"]}).iloc[0]
-    community_id = _community_of_compound(store, b["compound_id"])
+    community_id = community_of_compound(store, b["compound_id"])
     full = sees_personal_data(user, community_id, store)
     prop = store.read("property_management", where={"compound_id": b["compound_id"]})
     group = None
@@ -470,7 +460,7 @@ def building_issues(store: Store, building_id: str, *, user: User, today: dt.dat
         "error.issue.no_building",
         building_id,
     )
-    community_id = _community_of_compound(store, b["compound_id"])
+    community_id = community_of_compound(store, b["compound_id"])
     full = sees_personal_data(user, community_id, store)
     frame = store.read("issue", where={"building_id": building_id}, columns=_ISSUE_COLUMNS)
     frame = frame.assign(overdue=overdue_mask(frame, today), _open=frame["status"] != "closed")
@@ -482,7 +472,7 @@ def get_issue(store: Store, issue_id: int, *, user: User, today: dt.date) -> dic
     """One issue as a dict (masked per `user`), with its community and ``overdue``."""
     frame = store.read("issue", where={"issue_id": int(issue_id)}, columns=_ISSUE_COLUMNS)
     row = _one(frame, "issue", "error.issue.not_found", issue_id)
-    community_id = _community_of_compound(store, row["compound_id"])
+    community_id = community_of_compound(store, row["compound_id"])
     out = (
         mask_reporters(frame, full=sees_personal_data(user, community_id, store)).iloc[0].to_dict()
     )
@@ -504,7 +494,7 @@ def issue_timeline(store: Store, issue_id: int, *, user: User | None = None) -> 
     if user is not None:
         issue = store.read("issue", where={"issue_id": int(issue_id)}, columns=["compound_id"])
         full = len(issue) > 0 and sees_personal_data(
-            user, _community_of_compound(store, issue["compound_id"].iloc[0]), store
+            user, community_of_compound(store, issue["compound_id"].iloc[0]), store
         )
     events = store.read(
         "issue_event",
@@ -626,7 +616,7 @@ def _load(
         columns=["issue_id", "compound_id", "status", "level", "version", "reopen_count"],
     )
     row = _one(frame, "issue", "error.issue.not_found", issue_id).to_dict()
-    row["community_id"] = _community_of_compound(store, row["compound_id"])
+    row["community_id"] = community_of_compound(store, row["compound_id"])
     _require_edit(store, user, row["community_id"], action)
     # a stale form is told so first: "someone else changed it" explains a changed status too
     _check_version(row, version)
@@ -722,7 +712,7 @@ def log_issue(
         "error.issue.no_building",
         building_id,
     )
-    community_id = _community_of_compound(store, b["compound_id"])
+    community_id = community_of_compound(store, b["compound_id"])
     _require_edit(store, user, community_id, EventAction.REPORT)
     try:
         category = IssueCategory(category).value

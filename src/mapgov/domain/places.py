@@ -19,6 +19,7 @@ __all__ = [
     "check_place",
     "community_areas",
     "community_list",
+    "community_of_compound",
     "compound_areas",
     "display_name",
     "display_names",
@@ -88,6 +89,22 @@ def compound_areas(
         columns=["compound_id", "name", "grid_id", "geom"],
     )
     return compounds.merge(grids, on="grid_id", how="left")
+
+
+def community_of_compound(store: Store, compound_id: str) -> str:
+    """The community a compound belongs to (through its grid).
+
+    Raises
+    ------
+    ValidationError
+        If there is no such compound (key ``error.issue.no_compound``).
+    """
+    comp = store.read("compound", where={"compound_id": compound_id}, columns=["grid_id"])
+    if comp.empty:
+        msg = f"no compound {compound_id!r}"
+        raise ValidationError(msg, key="error.issue.no_compound", id=compound_id)
+    grid = store.read("grid", where={"grid_id": comp.iloc[0]["grid_id"]}, columns=["community_id"])
+    return str(grid.iloc[0]["community_id"])
 
 
 def check_place(store: Store, street_id: str | None, community_id: str | None) -> None:

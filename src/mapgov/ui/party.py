@@ -52,6 +52,7 @@ from mapgov.ui import party_forms as forms
 from mapgov.ui.party_forms import FLASH, join_items
 from mapgov.ui.state import View
 from mapgov.ui.widgets import click_point, current_user, md_text
+from mapgov.views import maps
 from mapgov.views import party as pm
 from mapgov.views import party_print as partyprint
 
@@ -472,7 +473,7 @@ def _selection(ctx: PartyView) -> folium.FeatureGroup | None:
         shapes.append(
             frames.buildings[frames.buildings["building_id"] == building_id][["geometry"]]
         )
-    return pm.selection_layer(gpd.GeoDataFrame(pd.concat(shapes), crs=WGS84))
+    return maps.selection_layer(gpd.GeoDataFrame(pd.concat(shapes), crs=WGS84))
 
 
 def _layer_pickers(lang: str) -> tuple[str, str]:

@@ -64,7 +64,6 @@ __all__ = [
     "party_map",
     "place_names",
     "scoped",
-    "selection_layer",
     "stars_text",
     "zone_outlines",
     "zone_table",
@@ -145,7 +144,6 @@ COMPOUND_CLASS: Final = "mapgov-party-compound"
 BUILDING_CLASS: Final = "mapgov-party-building"
 ZONE_CLASS: Final = "mapgov-party-zone"
 """CSS classes of the map's polygons (browser tests find them by these)."""
-_SELECTION_COLOR: Final = "#1F4E9E"
 _COORD_DECIMALS: Final = 6
 _FILL: Final = "_fill"
 
@@ -422,10 +420,6 @@ def _zone_highlight(feature: dict[str, Any]) -> dict[str, Any]:
     return {**_zone_style(feature), "weight": 4, "fillOpacity": 0.25}
 
 
-def _selection_style(_feature: dict[str, Any]) -> dict[str, Any]:
-    return {"color": _SELECTION_COLOR, "weight": 5, "fill": False}
-
-
 # -- legend --------------------------------------------------------------------------------
 _LEGEND_BOX = (
     "background:rgba(255,255,255,0.94);padding:7px 10px;border-radius:4px;"
@@ -675,20 +669,6 @@ def party_map(
     )
     folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap
-
-
-def selection_layer(frame: gpd.GeoDataFrame) -> folium.FeatureGroup:
-    """A thick, unclickable outline of the chosen compound or building.
-
-    For ``st_folium(feature_group_to_add=...)``, which adds it to the map on the page without
-    redrawing the map (so the view stays where the user left it). Only geometry is sent.
-    """
-    require_wgs84(frame)
-    group = folium.FeatureGroup(name="selection", control=False)
-    if not frame.empty:
-        data = _light(frame, {})
-        folium.GeoJson(data, style_function=_selection_style, interactive=False).add_to(group)
-    return group
 
 
 # -- figures -------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from mapgov.core.model import (
 )
 from mapgov.core.privacy import mask_row
 from mapgov.domain.cobuild.figures import day_of
-from mapgov.domain.issues import _community_of_compound
+from mapgov.domain.places import community_of_compound
 from mapgov.domain.users import User, can_edit, sees_personal_data, street_admin
 from mapgov.store import Store
 
@@ -405,7 +405,7 @@ def file_need(
     _community(store, community_id)
     _require(store, user, community_id, CoAction.FILE, CoEntity.NEED)
     coop = _choice(CoopKind, kind)
-    if compound_id and _community_of_compound(store, compound_id) != community_id:
+    if compound_id and community_of_compound(store, compound_id) != community_id:
         msg = f"compound {compound_id} is not in community {community_id}"
         raise ValidationError(
             msg, key="error.cobuild.wrong_place", compound=compound_id, community=community_id
@@ -776,7 +776,7 @@ def post_wish(
     str
         The new wish's id, ``W-<community>-<n>``.
     """
-    community = _community_of_compound(store, compound_id)
+    community = community_of_compound(store, compound_id)
     _require(store, user, community, CoAction.POST, CoEntity.WISH)
     if building_id:
         b = store.read("building", where={"building_id": building_id}, columns=["compound_id"])
@@ -944,7 +944,7 @@ def log_volunteer(
         The new record's id, ``V-<community>-<n>``.
     """
     if compound_id:
-        found = _community_of_compound(store, compound_id)
+        found = community_of_compound(store, compound_id)
         if community_id and community_id != found:
             msg = f"compound {compound_id} is not in community {community_id}"
             raise ValidationError(
