@@ -30,6 +30,7 @@ from mapgov.core.crs import WGS84
 from mapgov.core.errors import PermissionDeniedError, ValidationError
 from mapgov.core.model import PartyLevel, PropertyMode, Star
 from mapgov.core.privacy import mask_frame
+from mapgov.domain.places import community_of_compound
 from mapgov.domain.users import User, can_edit
 from mapgov.store import FormVersion, Rows, Store
 
@@ -304,15 +305,6 @@ def three_nos_text(row: pd.Series, labels: dict[str, str] | None = None) -> str:
 
 
 # -- edits ------------------------------------------------------------------------------------
-def _community_of(store: Store, compound_id: str) -> str:
-    comp = store.read("compound", where={"compound_id": compound_id}, columns=["grid_id"])
-    if comp.empty:
-        msg = f"no compound {compound_id!r}"
-        raise ValidationError(msg, key="error.issue.no_compound", id=compound_id)
-    grid = store.read("grid", where={"grid_id": comp.iloc[0]["grid_id"]}, columns=["community_id"])
-    return str(grid.iloc[0]["community_id"])
-
-
 def _require(store: Store, user: User, community_id: str, what: str) -> None:
     if not can_edit(user, community_id, store):
         msg = (
@@ -409,7 +401,7 @@ def set_branch(
     StaleEditError
         If the compound, its branch or the branch's stars changed since `version`.
     """
-    community = _community_of(store, compound_id)
+    community = community_of_compound(store, compound_id)
     _require(store, user, community, "party branches")
     bad = set(stars) - {s.value for s in Star}
     if bad:
@@ -488,7 +480,7 @@ def set_property(
     """Set a compound's property management. A company mode needs a company name; red property
     needs a company. `version` is the property form's :func:`form_version`. Returns the number
     of fields changed; a :class:`~mapgov.core.errors.StaleEditError` if it changed since."""
-    _require(store, user, _community_of(store, compound_id), "property management")
+    _require(store, user, community_of_compound(store, compound_id), "property management")
     mode = PropertyMode(mode).value
     company = (company or "").strip() or None
     if mode == PropertyMode.COMPANY.value and not company:
@@ -530,7 +522,7 @@ def set_building(
         msg = f"no building {building_id!r}"
         raise ValidationError(msg, key="error.issue.no_building", id=building_id)
     row = b.iloc[0]
-    community = _community_of(store, row["compound_id"])
+    community = community_of_compound(store, row["compound_id"])
     _require(store, user, community, "party groups and building heads")
     ops: list[Op] = []
     group = row["party_group_id"] if isinstance(row["party_group_id"], str) else None
@@ -591,7 +583,7 @@ def assign_zone(
         msg = f"no buildings {sorted(missing)}"
         raise ValidationError(msg, key="error.issue.no_building", id=sorted(missing)[0])
     for cid in b["compound_id"].unique():
-        _require(store, user, _community_of(store, cid), "responsibility zones")
+        _require(store, user, community_of_compound(store, cid), "responsibility zones")
     if zone_id is not None and store.read("responsibility_zone", where={"zone_id": zone_id}).empty:
         msg = f"no responsibility zone {zone_id!r}"
         raise ValidationError(msg)
