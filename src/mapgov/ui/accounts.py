@@ -28,10 +28,10 @@ from mapgov.domain.audit import actor_of
 from mapgov.domain.places import display_names
 from mapgov.domain.users import User
 from mapgov.io import exports
-from mapgov.store import Store, open_store
+from mapgov.store import open_store
 from mapgov.ui import auth
 from mapgov.ui import loaders as data
-from mapgov.ui.state import View
+from mapgov.ui.state import PageView, View
 from mapgov.ui.widgets import current_user, flash, md_text, say
 from mapgov.views import accounts as admin
 
@@ -55,22 +55,11 @@ AUDIT_DAYS: Final = 7
 
 
 @dataclass(frozen=True)
-class AccountsView:
+class AccountsView(PageView):
     """What the sections need: the view, the administrator and the street."""
 
-    view: View
     user: User
     street_id: str
-
-    @property
-    def lang(self) -> str:
-        """Language of the page."""
-        return self.view.lang
-
-    @property
-    def store(self) -> Store:
-        """The store (cheap to open)."""
-        return open_store(self.view.db)
 
     def communities(self) -> dict[str, str]:
         """Community names of the street by id."""

@@ -1,7 +1,7 @@
 """Streamlit glue of the co-building page (``/co-building``): the three lists on a map.
 
 The page calls, in order: :func:`controls` (the sidebar's "who is working"; returns a
-:class:`CoView`), :func:`headline` (needs waiting, projects, units, wishes, volunteers),
+:class:`StreetView`), :func:`headline` (needs waiting, projects, units, wishes, volunteers),
 :func:`map_view` (communities, compounds, units, needs coloured by days waiting and lines
 from units to the needs they serve), :func:`matching_panel` (a chosen open need's ranked
 units with their reasons, and the "pair" button), :func:`record_panel` (a chosen project,
@@ -59,8 +59,7 @@ from mapgov.domain.users import User, can_edit, get_user, street_admin
 from mapgov.io import exports
 from mapgov.store import open_store
 from mapgov.ui import auth
-from mapgov.ui.party import PartyView
-from mapgov.ui.state import View
+from mapgov.ui.state import StreetView, View
 from mapgov.ui.widgets import current_user, flash, md_text, say
 from mapgov.views import co_building as cm
 
@@ -70,7 +69,7 @@ __all__ = [
     "MAP_HEIGHT",
     "MATCH_NEED",
     "PANEL_HEIGHT",
-    "CoView",
+    "StreetView",
     "controls",
     "field_key",
     "figures_section",
@@ -110,11 +109,6 @@ _ID_COLUMN: Final = {
 }
 
 
-CoView = PartyView
-"""What the page's parts need for one run: the street, the community on screen, who is
-working and the day; the same as the party page's context, so it is shared."""
-
-
 # -- cached loaders (keys: store identity and plain values, never frames) ------------------
 @st.cache_data(max_entries=8, show_spinner=False)
 def _frames(path: str, version: int, street_id: str, user_id: str | None) -> cobuild.CoFrames:  # noqa: ARG001
@@ -123,7 +117,7 @@ def _frames(path: str, version: int, street_id: str, user_id: str | None) -> cob
     return cobuild.load(store, street_id=street_id, user=user)
 
 
-def _ctx_frames(ctx: CoView) -> cobuild.CoFrames:
+def _ctx_frames(ctx: StreetView) -> cobuild.CoFrames:
     return _frames(*ctx.store.identity(), ctx.street_id, ctx.user_id)
 
 
@@ -143,7 +137,7 @@ def _map(
     return cm.co_building_map(frames, day, community_id=community_id, focus=focus, lang=lang)
 
 
-def _focus(ctx: CoView, every: bool) -> cm.LinkFocus:
+def _focus(ctx: StreetView, every: bool) -> cm.LinkFocus:
     """The projects whose lines the map draws: those of the need being matched and of the
     need or project opened in the record panel (as last chosen), or all when asked."""
     if every:
@@ -185,12 +179,12 @@ def _list(path: str, version: int, query: _ListQuery) -> pd.DataFrame:
 
 
 # -- the sidebar ---------------------------------------------------------------------------
-def controls(view: View) -> CoView | None:
+def controls(view: View) -> StreetView | None:
     """Draw the page's sidebar part (who is working) and fix the place on screen.
 
     Returns
     -------
-    CoView or None
+    StreetView or None
         ``None`` when there is no street.
     """
     if view.street_id is None:
@@ -206,7 +200,7 @@ def controls(view: View) -> CoView | None:
         st.session_state[SCOPE] = scope
         for key in [MATCH_NEED, *(_RECORD.format(e.value) for e in ENTITIES)]:
             st.session_state.pop(key, None)  # a record elsewhere is not on screen
-    return CoView(
+    return StreetView(
         view=view,
         street_id=view.street_id,
         community_id=view.community_id,
@@ -228,7 +222,7 @@ def _metrics(items: list[tuple[str, str, str | None]]) -> None:
         column.metric(name, value, help=help_text)
 
 
-def headline(ctx: CoView) -> None:
+def headline(ctx: StreetView) -> None:
     """Two rows of headline figures of the place on screen."""
     lang = ctx.lang
     f = _P + "fig."
@@ -292,7 +286,7 @@ def _status_table(
     return pd.DataFrame(out)
 
 
-def figures_section(ctx: CoView) -> None:
+def figures_section(ctx: StreetView) -> None:
     """Projects and needs by status, the units and their projects, volunteer service by month."""
     lang = ctx.lang
     f = _P + "fig."
@@ -340,7 +334,7 @@ def figures_section(ctx: CoView) -> None:
 
 
 # -- the map -------------------------------------------------------------------------------
-def map_view(ctx: CoView) -> None:
+def map_view(ctx: StreetView) -> None:
     """The map of units, needs and the projects joining them (sends nothing back)."""
     frames = _ctx_frames(ctx)
     if not (len(frames.communities) or len(frames.compounds) or len(frames.units)):
@@ -398,7 +392,7 @@ def _candidate_text(c: cobuild.Candidate, rank: int, lang: str) -> str:
     return t(_P + "match.candidate", lang, rank=rank, unit=c.unit_name, score=f"{c.score:.2f}")
 
 
-def matching_panel(ctx: CoView) -> None:
+def matching_panel(ctx: StreetView) -> None:
     """A chosen open need (longest waiting first), its ranked units with their reasons, and
     for the staff of its community (and administrators) the button that pairs them."""
     lang = ctx.lang
@@ -541,7 +535,7 @@ def _step_fields(
     st.text_area(t(f + note, lang), height=68, key=field_key(a, record_id, version, "note"))
 
 
-def _step_forms(ctx: CoView, entity: CoEntity, record: dict[str, Any], user: User) -> None:
+def _step_forms(ctx: StreetView, entity: CoEntity, record: dict[str, Any], user: User) -> None:
     lang = ctx.lang
     allowed = [
         a
@@ -579,7 +573,7 @@ def _step_forms(ctx: CoView, entity: CoEntity, record: dict[str, Any], user: Use
     st.caption(t(_P + "version", lang, version=version))
 
 
-def _record_card(ctx: CoView, entity: CoEntity, record: dict[str, Any]) -> None:
+def _record_card(ctx: StreetView, entity: CoEntity, record: dict[str, Any]) -> None:
     lang = ctx.lang
     c = _P + "card."
     frames = _ctx_frames(ctx)
@@ -617,7 +611,7 @@ def _record_card(ctx: CoView, entity: CoEntity, record: dict[str, Any]) -> None:
     st.markdown("  \n".join(f"**{md_text(k)}**：{v}" for k, v in rows))
 
 
-def record_panel(ctx: CoView) -> None:
+def record_panel(ctx: StreetView) -> None:
     """A project, need or wish chosen from the lists: what it is, the steps the user may
     take on it now (a form each), and its timeline."""
     lang = ctx.lang
@@ -743,7 +737,7 @@ def _create(db: str, user_id: str, lang: str, form: str) -> None:
     say(FLASH, "success", t(_P + f"new.done_{form}", lang, id=new_id), f"new.{form}")
 
 
-def _editable(ctx: CoView, user: User) -> dict[str, str]:
+def _editable(ctx: StreetView, user: User) -> dict[str, str]:
     names = cm.community_names(_ctx_frames(ctx), ctx.lang)
     return {
         c: n
@@ -753,7 +747,7 @@ def _editable(ctx: CoView, user: User) -> dict[str, str]:
 
 
 def _community_and_compound(
-    ctx: CoView, form: str, communities: dict[str, str], *, optional: bool
+    ctx: StreetView, form: str, communities: dict[str, str], *, optional: bool
 ) -> None:
     lang = ctx.lang
     n = _P + "new."
@@ -777,7 +771,7 @@ def _community_and_compound(
     )
 
 
-def _submit(ctx: CoView, user: User, form: str) -> None:
+def _submit(ctx: StreetView, user: User, form: str) -> None:
     st.form_submit_button(
         t(_P + f"new.submit_{form}", ctx.lang),
         type="primary",
@@ -793,7 +787,7 @@ def _enum_text(enum: type[StrEnum], lang: str) -> Callable[[str], str]:
     return text
 
 
-def _kind_box(ctx: CoView, form: str, enum: type[StrEnum]) -> None:
+def _kind_box(ctx: StreetView, form: str, enum: type[StrEnum]) -> None:
     st.selectbox(
         t(_P + "new.kind", ctx.lang),
         [k.value for k in enum],
@@ -802,12 +796,12 @@ def _kind_box(ctx: CoView, form: str, enum: type[StrEnum]) -> None:
     )
 
 
-def _title_fields(ctx: CoView, form: str) -> None:
+def _title_fields(ctx: StreetView, form: str) -> None:
     st.text_input(t(_P + "new.title", ctx.lang), max_chars=120, key=_new_key(form, "title"))
     st.text_area(t(_P + "new.description", ctx.lang), height=68, key=_new_key(form, "description"))
 
 
-def new_records(ctx: CoView) -> None:
+def new_records(ctx: StreetView) -> None:
     """Forms to file a need or a resource, post a wish and log volunteer service (for the
     staff of a community and administrators; others see none)."""
     user = ctx.user()
@@ -897,7 +891,7 @@ def new_records(ctx: CoView) -> None:
 
 
 # -- the lists -----------------------------------------------------------------------------
-def _list_filters(ctx: CoView, name: str) -> cm.ListFilter:
+def _list_filters(ctx: StreetView, name: str) -> cm.ListFilter:
     lang = ctx.lang
     spec = cm.LISTS[name]
     l_ = _P + "lists."
@@ -934,7 +928,7 @@ def _list_filters(ctx: CoView, name: str) -> cm.ListFilter:
     return cm.ListFilter(communities=communities, statuses=chosen["status"], kinds=chosen["kind"])
 
 
-def _note_wish_posters(ctx: CoView, user: User) -> None:
+def _note_wish_posters(ctx: StreetView, user: User) -> None:
     """Log the view of the wish list's posters, where `user` sees them unmasked: staff their
     community's, an administrator the chosen community's or the whole street's."""
     seen = "posters of the wish list"
@@ -945,7 +939,7 @@ def _note_wish_posters(ctx: CoView, user: User) -> None:
         auth.note_personal_view(ctx.store, user, f"wishes:{ctx.street_id}", seen)
 
 
-def lists_section(ctx: CoView) -> None:
+def lists_section(ctx: StreetView) -> None:
     """The three lists, the wishes and the volunteer events: filtered, shown, downloadable."""
     lang = ctx.lang
     l_ = _P + "lists."

@@ -35,9 +35,9 @@ from mapgov.io.importers.plan import LAYER_TABLES, LayerPlan, land_layer
 from mapgov.io.importers.read import SUFFIXES
 from mapgov.io.importers.tables import TABLE_KINDS, TablePlan, land_table, plan_table
 from mapgov.io.importers.validate import Problem
-from mapgov.store import Store, open_store
+from mapgov.store import open_store
 from mapgov.ui import auth
-from mapgov.ui.state import View
+from mapgov.ui.state import PageView, View
 from mapgov.ui.widgets import current_user, show_map
 from mapgov.views import data as dataio
 from mapgov.views import data_preview as previewmap
@@ -63,21 +63,10 @@ PREVIEW_HEIGHT: Final = 420
 
 
 @dataclass(frozen=True)
-class DataView:
+class DataView(PageView):
     """What the sections need: the view and who is working."""
 
-    view: View
     user: User | None
-
-    @property
-    def lang(self) -> str:
-        """Language of the page."""
-        return self.view.lang
-
-    @property
-    def store(self) -> Store:
-        """The store (cheap to open)."""
-        return open_store(self.view.db)
 
     @property
     def manager(self) -> bool:

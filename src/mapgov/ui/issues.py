@@ -59,7 +59,7 @@ from mapgov.io import exports, ledger
 from mapgov.store import Store, open_store
 from mapgov.ui import auth
 from mapgov.ui import loaders as data
-from mapgov.ui.state import View
+from mapgov.ui.state import PageView, View
 from mapgov.ui.widgets import click_point, current_user, flash, md_text, say
 from mapgov.views import issues as issuepins
 from mapgov.views import maps as layers
@@ -119,10 +119,9 @@ class MapFilters:
 
 
 @dataclass(frozen=True)
-class IssueView:
+class IssueView(PageView):
     """Everything the map and the panel need for this run (ids and small values only)."""
 
-    view: View
     community_id: str
     community_name: str
     user_id: str
@@ -130,16 +129,6 @@ class IssueView:
     colour_by: layers.ColourBy
     heat: bool
     today: dt.date
-
-    @property
-    def lang(self) -> str:
-        """Language of the page."""
-        return self.view.lang
-
-    @property
-    def store(self) -> Store:
-        """The store (cheap to open: a connection per operation)."""
-        return open_store(self.view.db)
 
 
 def _community_names(store: Store, street_id: str, lang: str) -> dict[str, str]:

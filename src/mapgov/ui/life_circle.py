@@ -41,7 +41,7 @@ from mapgov.domain.places import display_names
 from mapgov.io.exports import FORMATS, frame_bytes
 from mapgov.store import Store, open_store
 from mapgov.ui import loaders as data
-from mapgov.ui.state import View, arrived, write_params
+from mapgov.ui.state import PageView, View, arrived, write_params
 from mapgov.ui.widgets import scope_title, show_map
 from mapgov.views import life_circle as lv
 from mapgov.views import maps as layers
@@ -79,24 +79,13 @@ LimitItems = tuple[tuple[str, float], ...]
 
 
 @dataclass(frozen=True)
-class LifeView:
+class LifeView(PageView):
     """Everything the page's panels need for this run (ids and small values only)."""
 
-    view: View
     settings: Settings
     limits: LimitItems
     layers: Layers
     k: int
-
-    @property
-    def lang(self) -> str:
-        """Language of the page."""
-        return self.view.lang
-
-    @property
-    def store(self) -> Store:
-        """The store (cheap to open: a connection per operation)."""
-        return open_store(self.view.db)
 
     @property
     def street_id(self) -> str:

@@ -1,7 +1,7 @@
 """Streamlit glue of the party-coverage page (``/party``): figures, map, card, gaps, edits.
 
 The page calls, in order: :func:`controls` (the sidebar's "who is working"; returns a
-:class:`PartyView`), :func:`headline` (coverage and strength of the place on screen),
+:class:`StreetView`), :func:`headline` (coverage and strength of the place on screen),
 :func:`party_map_view` (the map with its two layer choices; a click picks a compound, or a
 building and its compound), :func:`governance_card` (beside the map: the chosen compound's
 card, its building, and the edit forms for those who may edit), :func:`breakdown` (the
@@ -43,14 +43,14 @@ from mapgov.core.i18n import catalogue, label, t
 from mapgov.core.model import PropertyMode, Star
 from mapgov.domain import issues, party
 from mapgov.domain.places import display_names
-from mapgov.domain.users import User, can_edit, get_user, sees_personal_data
+from mapgov.domain.users import can_edit, sees_personal_data
 from mapgov.io import exports
-from mapgov.store import Store, open_store
+from mapgov.store import open_store
 from mapgov.ui import auth
 from mapgov.ui import loaders as data
 from mapgov.ui import party_forms as forms
 from mapgov.ui.party_forms import FLASH, join_items
-from mapgov.ui.state import View
+from mapgov.ui.state import StreetView, View
 from mapgov.ui.widgets import click_point, current_user, md_text
 from mapgov.views import maps
 from mapgov.views import party as pm
@@ -59,7 +59,6 @@ from mapgov.views import party_print as partyprint
 __all__ = [
     "MAP_HEIGHT",
     "PANEL_HEIGHT",
-    "PartyView",
     "breakdown",
     "controls",
     "gap_section",
@@ -94,31 +93,6 @@ GAP_ROWS_SHOWN: Final = 8
 """Rows of a gap list shown at once (the list scrolls beyond)."""
 DESCENDING: Final = "desc"
 ASCENDING: Final = "asc"
-
-
-@dataclass(frozen=True)
-class PartyView:
-    """Everything the page's parts need for this run (ids and small values only)."""
-
-    view: View
-    street_id: str
-    community_id: str | None
-    user_id: str | None
-    today: dt.date
-
-    @property
-    def lang(self) -> str:
-        """Language of the page."""
-        return self.view.lang
-
-    @property
-    def store(self) -> Store:
-        """The store (cheap to open: a connection per operation)."""
-        return open_store(self.view.db)
-
-    def user(self) -> User | None:
-        """The person working, if the street has users."""
-        return get_user(self.store, self.user_id) if self.user_id else None
 
 
 # -- cached loaders (keys: store identity and plain values, never frames) ------------------
@@ -226,7 +200,7 @@ def _map(
 
 
 # -- the sidebar ---------------------------------------------------------------------------
-def controls(view: View) -> PartyView | None:
+def controls(view: View) -> StreetView | None:
     """Draw the page's sidebar part (who is working) and fix the place on screen.
 
     The page shows the street, or the community chosen in the shell. Without users in the
@@ -234,7 +208,7 @@ def controls(view: View) -> PartyView | None:
 
     Returns
     -------
-    PartyView or None
+    StreetView or None
         ``None`` when there is no street.
     """
     if view.street_id is None:
@@ -249,7 +223,7 @@ def controls(view: View) -> PartyView | None:
     if st.session_state.get(SCOPE) != scope:
         st.session_state[SCOPE] = scope
         st.session_state.pop(TARGET, None)  # a compound elsewhere is not on screen
-    return PartyView(
+    return StreetView(
         view=view,
         street_id=view.street_id,
         community_id=view.community_id,
@@ -283,7 +257,7 @@ def _metrics(items: list[tuple[str, str, str | None]]) -> None:
         column.metric(name, value, help=help_text)
 
 
-def _headline(ctx: PartyView, row: pd.Series) -> None:
+def _headline(ctx: StreetView, row: pd.Series) -> None:
     lang = ctx.lang
     f = "party_page.fig."
     per_100 = row["members_per_100_households"]
@@ -362,11 +336,11 @@ def _property_table(table: pd.DataFrame, place: pd.Series, lang: str) -> pd.Data
     return pd.DataFrame(out)
 
 
-def _level_options(ctx: PartyView) -> list[str]:
+def _level_options(ctx: StreetView) -> list[str]:
     return list(LEVELS[1:]) if ctx.community_id else list(LEVELS)
 
 
-def headline(ctx: PartyView) -> None:
+def headline(ctx: StreetView) -> None:
     """Two rows of headline figures of the place on screen (coverage, then strength)."""
     path, version = ctx.store.identity()
     totals = _figures(path, version, ctx.street_id, ctx.community_id, "street_id")
@@ -376,7 +350,7 @@ def headline(ctx: PartyView) -> None:
     _headline(ctx, totals.iloc[-1])
 
 
-def breakdown(ctx: PartyView) -> None:
+def breakdown(ctx: StreetView) -> None:
     """The figures by the level the user picks (street, community or grid), in three tabs."""
     lang = ctx.lang
     path, version = ctx.store.identity()
@@ -421,7 +395,7 @@ def breakdown(ctx: PartyView) -> None:
 
 
 # -- the map -------------------------------------------------------------------------------
-def map_key(ctx: PartyView) -> str:
+def map_key(ctx: StreetView) -> str:
     """Streamlit key of the map (its click value is copied there)."""
     return _KEY.format(f"map.{ctx.street_id}.{ctx.community_id or ALL}")
 
@@ -449,7 +423,7 @@ def _target() -> tuple[str, str] | None:
     return target if isinstance(target, tuple) and len(target) == 2 else None
 
 
-def _chosen(ctx: PartyView) -> tuple[str | None, str | None]:
+def _chosen(ctx: StreetView) -> tuple[str | None, str | None]:
     """(compound id, building id or None) of the current target, if it is on screen."""
     target = _target()
     if target is None:
@@ -463,7 +437,7 @@ def _chosen(ctx: PartyView) -> tuple[str | None, str | None]:
     return (target_id, None) if len(rows) else (None, None)
 
 
-def _selection(ctx: PartyView) -> folium.FeatureGroup | None:
+def _selection(ctx: StreetView) -> folium.FeatureGroup | None:
     compound_id, building_id = _chosen(ctx)
     if compound_id is None:
         return None
@@ -495,7 +469,7 @@ def _layer_pickers(lang: str) -> tuple[str, str]:
     return str(compound_layer), str(building_layer)
 
 
-def party_map_view(ctx: PartyView) -> None:
+def party_map_view(ctx: StreetView) -> None:
     """The two layer choices and the map; a click chooses what lies under it."""
     compound_layer, building_layer = _layer_pickers(ctx.lang)
     path, version = ctx.store.identity()
@@ -585,7 +559,7 @@ def _stars_line(card: dict[str, Any], lang: str) -> str:
     return f"{pm.stars_text(len(card['stars']))} {named}".strip()
 
 
-def _compound_facts(ctx: PartyView, card: dict[str, Any]) -> None:
+def _compound_facts(ctx: StreetView, card: dict[str, Any]) -> None:
     lang = ctx.lang
     c = "party_page.card."
     names = _names(*ctx.store.identity(), ctx.street_id, lang)
@@ -636,7 +610,7 @@ def _compound_facts(ctx: PartyView, card: dict[str, Any]) -> None:
     )
 
 
-def _building_facts(ctx: PartyView, card: dict[str, Any]) -> None:
+def _building_facts(ctx: StreetView, card: dict[str, Any]) -> None:
     lang = ctx.lang
     c = "party_page.card."
     st.markdown(f"**{md_text(t(c + 'building_title', lang, name=card['name']))}**")
@@ -661,7 +635,7 @@ def _building_facts(ctx: PartyView, card: dict[str, Any]) -> None:
     )
 
 
-def governance_card(ctx: PartyView) -> None:
+def governance_card(ctx: StreetView) -> None:
     """The card beside the map: the chosen compound (and building), and the edit forms."""
     lang = ctx.lang
     _flash()
@@ -758,7 +732,7 @@ def _gap_table_cached(path: str, version: int, query: _GapQuery) -> pd.DataFrame
     return _gap_table(frame, _names(path, version, query.street_id, query.lang), query.lang)
 
 
-def gap_section(ctx: PartyView) -> None:
+def gap_section(ctx: StreetView) -> None:
     """The five gap lists (what is still uncovered), each sortable and downloadable."""
     lang = ctx.lang
     g = "party_page.gaps."
@@ -850,7 +824,7 @@ def _summary(
     )
 
 
-def summary_section(ctx: PartyView) -> None:
+def summary_section(ctx: StreetView) -> None:
     """The one-page printable summary of a community: download it, or look at it first."""
     lang = ctx.lang
     s = "party_page.summary."

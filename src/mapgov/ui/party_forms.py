@@ -26,7 +26,7 @@ from mapgov.store import FormVersion, Store, open_store
 from mapgov.ui.widgets import md_text
 
 if TYPE_CHECKING:
-    from mapgov.ui.party import PartyView
+    from mapgov.ui.state import StreetView
 
 __all__ = ["FLASH", "edit_forms", "form_versions", "join_items"]
 
@@ -132,7 +132,7 @@ def _save(
 
 
 def _submit(  # noqa: PLR0917 (what the save needs back)
-    ctx: PartyView, user: User, form: str, target: str, version: int, drawn: FormVersion
+    ctx: StreetView, user: User, form: str, target: str, version: int, drawn: FormVersion
 ) -> None:
     st.form_submit_button(
         t("party_page.form.save", ctx.lang),
@@ -144,7 +144,7 @@ def _submit(  # noqa: PLR0917 (what the save needs back)
 
 
 def _branch_form(
-    ctx: PartyView, user: User, card: dict[str, Any], version: int, drawn: FormVersion
+    ctx: StreetView, user: User, card: dict[str, Any], version: int, drawn: FormVersion
 ) -> None:
     lang = ctx.lang
     f = "party_page.form."
@@ -181,7 +181,7 @@ def _branch_form(
 
 
 def _property_form(
-    ctx: PartyView, user: User, card: dict[str, Any], version: int, drawn: FormVersion
+    ctx: StreetView, user: User, card: dict[str, Any], version: int, drawn: FormVersion
 ) -> None:
     lang = ctx.lang
     f = "party_page.form."
@@ -224,7 +224,7 @@ def _property_form(
 
 
 def _building_form(
-    ctx: PartyView, user: User, building: dict[str, Any], version: int, drawn: FormVersion
+    ctx: StreetView, user: User, building: dict[str, Any], version: int, drawn: FormVersion
 ) -> None:
     lang = ctx.lang
     f = "party_page.form."
@@ -249,7 +249,7 @@ def _building_form(
 
 
 def _zone_form(
-    ctx: PartyView,
+    ctx: StreetView,
     user: User,
     card: dict[str, Any],
     building: dict[str, Any] | None,
@@ -303,7 +303,7 @@ def _zone_form(
 
 
 def edit_forms(  # noqa: PLR0917 (the card's parts)
-    ctx: PartyView,
+    ctx: StreetView,
     user: User,
     card: dict[str, Any],
     building: dict[str, Any] | None,

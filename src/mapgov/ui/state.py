@@ -11,6 +11,7 @@ Session state holds only these ids (``mapgov.<param>``) and the widgets' values.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -20,11 +21,15 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from mapgov.core.errors import MapgovError
+from mapgov.domain.users import User, get_user
+from mapgov.store import Store, open_store
 
 __all__ = [
     "COMMUNITY",
     "LANG",
     "STREET",
+    "PageView",
+    "StreetView",
     "View",
     "arrived",
     "current_view",
@@ -56,6 +61,39 @@ class View:
     db: str
     street_id: str | None
     community_id: str | None
+
+
+@dataclass(frozen=True)
+class PageView:
+    """What one page's parts need for a run: the shell's :class:`View` first, then the page's
+    own ids and small values (each page's context extends this)."""
+
+    view: View
+
+    @property
+    def lang(self) -> str:
+        """Language of the page."""
+        return self.view.lang
+
+    @property
+    def store(self) -> Store:
+        """The store (cheap to open: a connection per operation)."""
+        return open_store(self.view.db)
+
+
+@dataclass(frozen=True)
+class StreetView(PageView):
+    """A street's page worked on by a signed-in person (party, co-building): the street, the
+    community on screen, who is working and the day (ids and small values only)."""
+
+    street_id: str
+    community_id: str | None
+    user_id: str | None
+    today: dt.date
+
+    def user(self) -> User | None:
+        """The person working, if the street has users."""
+        return get_user(self.store, self.user_id) if self.user_id else None
 
 
 def set_view(view: View) -> None:
