@@ -13,10 +13,11 @@ State. Session state holds ids and widget values only: the need being matched, t
 being worked on, one message to show after a step. The person working is the signed-in
 account, shared with the other pages (:func:`mapgov.ui.widgets.current_user`).
 
-Caching. Loaders are ``cache_data`` functions keyed by ``store.identity()`` (path, data
-version), so every step shows at once in the figures, the map and the lists. The map is
-cached too: a cached copy renders to the same Leaflet script, so streamlit-folium keeps its
-component until the data change; it sends nothing back (no rerun on pan or zoom).
+Caching. Loaders are :func:`mapgov.ui.loaders.cached` functions that take the store
+(hashed as its path and data version), so every step shows at once in the figures, the map
+and the lists. The map is cached too: a cached copy renders to the same Leaflet script, so
+streamlit-folium keeps its component until the data change; it sends nothing back (no rerun
+on pan or zoom).
 
 Writing. Buttons and forms appear only for those :func:`mapgov.domain.cobuild.allowed_actions` (or
 :func:`mapgov.domain.users.can_edit`) allow: the staff of the community concerned and the
@@ -57,8 +58,9 @@ from mapgov.core.model import (
 from mapgov.domain import cobuild
 from mapgov.domain.users import User, can_edit, get_user, street_admin
 from mapgov.io import exports
-from mapgov.store import open_store
+from mapgov.store import Store, open_store
 from mapgov.ui import auth
+from mapgov.ui.loaders import cached
 from mapgov.ui.state import StreetView, View
 from mapgov.ui.widgets import current_user, flash, md_text, say
 from mapgov.views import co_building as cm
@@ -110,21 +112,19 @@ _ID_COLUMN: Final = {
 
 
 # -- cached loaders (keys: store identity and plain values, never frames) ------------------
-@st.cache_data(max_entries=8, show_spinner=False)
-def _frames(path: str, version: int, street_id: str, user_id: str | None) -> cobuild.CoFrames:  # noqa: ARG001
-    store = open_store(path)
+@cached(max_entries=8)
+def _frames(store: Store, street_id: str, user_id: str | None) -> cobuild.CoFrames:
     user = get_user(store, user_id) if user_id else None
     return cobuild.load(store, street_id=street_id, user=user)
 
 
 def _ctx_frames(ctx: StreetView) -> cobuild.CoFrames:
-    return _frames(*ctx.store.identity(), ctx.street_id, ctx.user_id)
+    return _frames(ctx.store, ctx.street_id, ctx.user_id)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@cached(max_entries=16)
 def _map(
-    path: str,
-    version: int,
+    store: Store,
     *,
     street_id: str,
     community_id: str | None,
@@ -133,7 +133,7 @@ def _map(
     lang: str,
 ) -> folium.Map:
     """The map, pickled by the cache: every run gets an identical copy."""
-    frames = _frames(path, version, street_id, None)
+    frames = _frames(store, street_id, None)
     return cm.co_building_map(frames, day, community_id=community_id, focus=focus, lang=lang)
 
 
@@ -155,9 +155,9 @@ def _focus(ctx: StreetView, every: bool) -> cm.LinkFocus:
     )
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _ranking(path: str, version: int, street_id: str, need_id: str) -> list[cobuild.Candidate]:
-    return cobuild.rank_units(_frames(path, version, street_id, None), need_id)
+@cached(max_entries=32)
+def _ranking(store: Store, street_id: str, need_id: str) -> list[cobuild.Candidate]:
+    return cobuild.rank_units(_frames(store, street_id, None), need_id)
 
 
 @dataclass(frozen=True)
@@ -172,9 +172,9 @@ class _ListQuery:
     lang: str
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _list(path: str, version: int, query: _ListQuery) -> pd.DataFrame:
-    frames = _frames(path, version, query.street_id, query.user_id)
+@cached(max_entries=32)
+def _list(store: Store, query: _ListQuery) -> pd.DataFrame:
+    frames = _frames(store, query.street_id, query.user_id)
     return cm.list_table(frames, query.name, query.day, lang=query.lang, filters=query.filters)
 
 
@@ -341,10 +341,9 @@ def map_view(ctx: StreetView) -> None:
         st.info(t(_P + "no_places", ctx.lang))
         return
     every = st.toggle(t(_P + "map.show_all_links", ctx.lang), key=_KEY.format("all_links"))
-    path, version = ctx.store.identity()
+    store = ctx.store
     fmap = _map(
-        path,
-        version,
+        store,
         street_id=ctx.street_id,
         community_id=ctx.community_id,
         day=ctx.today,
@@ -366,7 +365,7 @@ def _pair(db: str, user_id: str, lang: str, *, street_id: str, need_id: str, ver
     """The pair button's callback: the chosen candidate becomes the need's project."""
     store = open_store(db)
     unit_id = st.session_state.get(_KEY.format(f"candidate.{need_id}"))
-    ranked = _ranking(*store.identity(), street_id, need_id)  # as the panel showed it
+    ranked = _ranking(store, street_id, need_id)  # as the panel showed it
     candidates = {c.unit_id: c for c in ranked}
     chosen = candidates.get(str(unit_id))
     try:
@@ -414,7 +413,7 @@ def matching_panel(ctx: StreetView) -> None:
         t(m + "need_caption", lang, kind=label(CoopKind(need["kind"]), lang), id=need_id)
         + (f" · {md_text(need['description'])}" if need.get("description") else "")
     )
-    candidates = _ranking(*ctx.store.identity(), ctx.street_id, need_id)
+    candidates = _ranking(ctx.store, ctx.street_id, need_id)
     if not candidates:
         st.warning(t(m + "no_candidates", lang))
         return
@@ -943,7 +942,7 @@ def lists_section(ctx: StreetView) -> None:
     """The three lists, the wishes and the volunteer events: filtered, shown, downloadable."""
     lang = ctx.lang
     l_ = _P + "lists."
-    path, version = ctx.store.identity()
+    store = ctx.store
     user = ctx.user()
     st.subheader(t(l_ + "heading", lang))
     tabs = st.tabs([t(l_ + name, lang) for name in cm.LISTS])
@@ -951,7 +950,7 @@ def lists_section(ctx: StreetView) -> None:
         with tab:
             filters = _list_filters(ctx, name)
             query = _ListQuery(ctx.street_id, ctx.user_id, name, filters, ctx.today, lang)
-            table = _list(path, version, query)
+            table = _list(store, query)
             if name == "wishes" and user is not None and not table.empty:
                 _note_wish_posters(ctx, user)
             st.caption(t(l_ + "count", lang, n=len(table)))

@@ -12,10 +12,11 @@ State. Session state holds ids only: the chosen target ``(kind, id)``, the last 
 one message to show after an edit, and widget values. The person working is the
 signed-in account (:func:`mapgov.ui.widgets.current_user`), never a query parameter.
 
-Caching. Loaders are ``cache_data`` functions keyed by ``store.identity()`` (path, data
-version), so an edit shows at once. The map is cached too: a cached copy renders to the same
-Leaflet script, so streamlit-folium keeps its component (and the view) across reruns; it
-only sends clicks back (``returned_objects``), so panning causes no rerun.
+Caching. Loaders are :func:`mapgov.ui.loaders.cached` functions that take the store
+(hashed as its path and data version), so an edit shows at once. The map is cached too: a
+cached copy renders to the same Leaflet script, so streamlit-folium keeps its component (and
+the view) across reruns; it only sends clicks back (``returned_objects``), so panning causes
+no rerun.
 
 Editing. Forms appear only for admins and the staff of the compound's community
 (:func:`mapgov.domain.users.can_edit`); every save goes through :mod:`mapgov.domain.party` (rights
@@ -45,10 +46,11 @@ from mapgov.domain import issues, party
 from mapgov.domain.places import display_names
 from mapgov.domain.users import can_edit, sees_personal_data
 from mapgov.io import exports
-from mapgov.store import open_store
+from mapgov.store import Store, open_store
 from mapgov.ui import auth
 from mapgov.ui import loaders as data
 from mapgov.ui import party_forms as forms
+from mapgov.ui.loaders import cached, cached_resource
 from mapgov.ui.party_forms import FLASH, join_items
 from mapgov.ui.state import StreetView, View
 from mapgov.ui.widgets import click_point, current_user, md_text
@@ -96,68 +98,60 @@ ASCENDING: Final = "asc"
 
 
 # -- cached loaders (keys: store identity and plain values, never frames) ------------------
-@st.cache_data(max_entries=8, show_spinner=False)
-def _frames(path: str, version: int, street_id: str) -> party.GovFrames:  # noqa: ARG001
-    return party.load(open_store(path), street_id=street_id)
+@cached(max_entries=8)
+def _frames(store: Store, street_id: str) -> party.GovFrames:
+    return party.load(store, street_id=street_id)
 
 
-def _scoped(path: str, version: int, street_id: str, community_id: str | None) -> party.GovFrames:
-    return pm.scoped(_frames(path, version, street_id), community_id)
+def _scoped(store: Store, street_id: str, community_id: str | None) -> party.GovFrames:
+    return pm.scoped(_frames(store, street_id), community_id)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _names(path: str, version: int, street_id: str, lang: str) -> dict[str, str]:  # noqa: ARG001
-    return pm.place_names(open_store(path), street_id, lang)
+@cached(max_entries=16)
+def _names(store: Store, street_id: str, lang: str) -> dict[str, str]:
+    return pm.place_names(store, street_id, lang)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def _zones(path: str, version: int, street_id: str) -> pd.DataFrame:
-    return pm.zone_table(open_store(path), _frames(path, version, street_id))
+@cached(max_entries=8)
+def _zones(store: Store, street_id: str) -> pd.DataFrame:
+    return pm.zone_table(store, _frames(store, street_id))
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def _zone_outlines(path: str, version: int, street_id: str) -> gpd.GeoDataFrame:
-    frames = _frames(path, version, street_id)
-    return pm.zone_outlines(frames.buildings, _zones(path, version, street_id))
+@cached(max_entries=8)
+def _zone_outlines(store: Store, street_id: str) -> gpd.GeoDataFrame:
+    frames = _frames(store, street_id)
+    return pm.zone_outlines(frames.buildings, _zones(store, street_id))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _figures(
-    path: str, version: int, street_id: str, community_id: str | None, by: str
-) -> pd.DataFrame:
-    return pm.figure_table(_scoped(path, version, street_id, community_id), by=by)
+@cached(max_entries=32)
+def _figures(store: Store, street_id: str, community_id: str | None, by: str) -> pd.DataFrame:
+    return pm.figure_table(_scoped(store, street_id, community_id), by=by)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _gaps(
-    path: str, version: int, street_id: str, community_id: str | None
-) -> dict[str, pd.DataFrame]:
-    return party.gap_lists(_frames(path, version, street_id), community_id=community_id)
+@cached(max_entries=16)
+def _gaps(store: Store, street_id: str, community_id: str | None) -> dict[str, pd.DataFrame]:
+    return party.gap_lists(_frames(store, street_id), community_id=community_id)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _locator(
-    path: str, version: int, street_id: str, community_id: str | None
-) -> issues.BuildingLocator:
+@cached_resource(max_entries=16)
+def _locator(store: Store, street_id: str, community_id: str | None) -> issues.BuildingLocator:
     """Read-only spatial index of the place on screen (shared by sessions, never mutated)."""
-    frames = _scoped(path, version, street_id, community_id)
+    frames = _scoped(store, street_id, community_id)
     return issues.BuildingLocator(frames.buildings, frames.compounds)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@cached(max_entries=64)
 def _compound_card(
-    path: str, version: int, *, street_id: str, compound_id: str, reveal: bool, day: dt.date
+    store: Store, *, street_id: str, compound_id: str, reveal: bool, day: dt.date
 ) -> dict[str, Any]:
-    frames = _frames(path, version, street_id)
-    return pm.compound_card(open_store(path), frames, compound_id, reveal=reveal, today=day)
+    frames = _frames(store, street_id)
+    return pm.compound_card(store, frames, compound_id, reveal=reveal, today=day)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _building_card(
-    path: str, version: int, street_id: str, building_id: str, reveal: bool
-) -> dict[str, Any]:
-    frames = _frames(path, version, street_id)
-    return pm.building_card(open_store(path), frames, building_id, reveal=reveal)
+@cached(max_entries=64)
+def _building_card(store: Store, street_id: str, building_id: str, reveal: bool) -> dict[str, Any]:
+    frames = _frames(store, street_id)
+    return pm.building_card(store, frames, building_id, reveal=reveal)
 
 
 def map_labels(lang: str) -> dict[str, str]:
@@ -170,10 +164,9 @@ def map_labels(lang: str) -> dict[str, str]:
     return labels
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@cached(max_entries=16)
 def _map(
-    path: str,
-    version: int,
+    store: Store,
     *,
     street_id: str,
     community_id: str | None,
@@ -182,10 +175,10 @@ def _map(
     lang: str,
 ) -> folium.Map:
     """The map, pickled by the cache: every run gets an identical copy."""
-    frames = _scoped(path, version, street_id, community_id)
+    frames = _scoped(store, street_id, community_id)
     zones = None
     if building_layer == pm.BuildingLayer.ZONE.value:
-        zones = _zone_outlines(path, version, street_id)
+        zones = _zone_outlines(store, street_id)
         if community_id is not None:
             inside = set(frames.buildings["zone_id"].dropna())
             zones = zones[zones["zone_id"].isin(inside)]
@@ -342,8 +335,8 @@ def _level_options(ctx: StreetView) -> list[str]:
 
 def headline(ctx: StreetView) -> None:
     """Two rows of headline figures of the place on screen (coverage, then strength)."""
-    path, version = ctx.store.identity()
-    totals = _figures(path, version, ctx.street_id, ctx.community_id, "street_id")
+    store = ctx.store
+    totals = _figures(store, ctx.street_id, ctx.community_id, "street_id")
     if totals.empty:
         st.info(t("party_page.no_compounds", ctx.lang))
         return
@@ -353,7 +346,7 @@ def headline(ctx: StreetView) -> None:
 def breakdown(ctx: StreetView) -> None:
     """The figures by the level the user picks (street, community or grid), in three tabs."""
     lang = ctx.lang
-    path, version = ctx.store.identity()
+    store = ctx.store
     st.subheader(t("party_page.fig.heading", lang))
     options = _level_options(ctx)
     if st.session_state.get(LEVEL) not in options:
@@ -365,10 +358,10 @@ def breakdown(ctx: StreetView) -> None:
         horizontal=True,
         key=LEVEL,
     )
-    table = _figures(path, version, ctx.street_id, ctx.community_id, by)
+    table = _figures(store, ctx.street_id, ctx.community_id, by)
     if table.empty:
         return
-    place = _place_column(table, by, _names(path, version, ctx.street_id, lang), lang)
+    place = _place_column(table, by, _names(store, ctx.street_id, lang), lang)
     percent = st.column_config.NumberColumn(format="%.0f%%")
     decimal = st.column_config.NumberColumn(format="%.1f")
     f = "party_page.fig."
@@ -407,7 +400,7 @@ def _handle_click(db: str, street_id: str, community_id: str | None, value: obje
         return False
     st.session_state[CLICK] = point
     store = open_store(db)
-    hit = _locator(*store.identity(), street_id, community_id).locate(point[1], point[0])
+    hit = _locator(store, street_id, community_id).locate(point[1], point[0])
     if hit.kind is not None and hit.id is not None:
         st.session_state[TARGET] = (hit.kind, hit.id)
     return True
@@ -428,7 +421,7 @@ def _chosen(ctx: StreetView) -> tuple[str | None, str | None]:
     target = _target()
     if target is None:
         return None, None
-    frames = _scoped(*ctx.store.identity(), ctx.street_id, ctx.community_id)
+    frames = _scoped(ctx.store, ctx.street_id, ctx.community_id)
     kind, target_id = target
     if kind == BUILDING:
         rows = frames.buildings[frames.buildings["building_id"] == target_id]
@@ -441,7 +434,7 @@ def _selection(ctx: StreetView) -> folium.FeatureGroup | None:
     compound_id, building_id = _chosen(ctx)
     if compound_id is None:
         return None
-    frames = _scoped(*ctx.store.identity(), ctx.street_id, ctx.community_id)
+    frames = _scoped(ctx.store, ctx.street_id, ctx.community_id)
     shapes = [frames.compounds[frames.compounds["compound_id"] == compound_id][["geometry"]]]
     if building_id:
         shapes.append(
@@ -472,13 +465,12 @@ def _layer_pickers(lang: str) -> tuple[str, str]:
 def party_map_view(ctx: StreetView) -> None:
     """The two layer choices and the map; a click chooses what lies under it."""
     compound_layer, building_layer = _layer_pickers(ctx.lang)
-    path, version = ctx.store.identity()
-    if _scoped(path, version, ctx.street_id, ctx.community_id).compounds.empty:
+    store = ctx.store
+    if _scoped(store, ctx.street_id, ctx.community_id).compounds.empty:
         st.info(t("party_page.no_compounds", ctx.lang))
         return
     fmap = _map(
-        path,
-        version,
+        store,
         street_id=ctx.street_id,
         community_id=ctx.community_id,
         compound_layer=compound_layer,
@@ -562,7 +554,7 @@ def _stars_line(card: dict[str, Any], lang: str) -> str:
 def _compound_facts(ctx: StreetView, card: dict[str, Any]) -> None:
     lang = ctx.lang
     c = "party_page.card."
-    names = _names(*ctx.store.identity(), ctx.street_id, lang)
+    names = _names(ctx.store, ctx.street_id, lang)
     st.subheader(t(c + "title", lang, name=card["name"]))
     st.caption(
         t(
@@ -647,14 +639,13 @@ def governance_card(ctx: StreetView) -> None:
     # the forms' versions before the data version: a save made in between refuses a form
     # that already shows it, never saves over one it does not show
     drawn = forms.form_versions(ctx.store, compound_id, building_id) if user is not None else {}
-    path, version = ctx.store.identity()
-    frames = _frames(path, version, ctx.street_id)
+    store = ctx.store
+    frames = _frames(store, ctx.street_id)
     community = frames.compounds.set_index("compound_id").loc[compound_id, "community_id"]
     editor = user is not None and can_edit(user, str(community), ctx.store)
     reveal = user is not None and sees_personal_data(user, str(community), ctx.store)
     card = _compound_card(
-        path,
-        version,
+        store,
         street_id=ctx.street_id,
         compound_id=compound_id,
         reveal=reveal,
@@ -668,7 +659,7 @@ def governance_card(ctx: StreetView) -> None:
     _compound_facts(ctx, card)
     building = None
     if building_id:
-        building = _building_card(path, version, ctx.street_id, building_id, reveal)
+        building = _building_card(store, ctx.street_id, building_id, reveal)
         st.divider()
         _building_facts(ctx, building)
     if not editor:
@@ -677,7 +668,7 @@ def governance_card(ctx: StreetView) -> None:
             st.caption(t("party_page.read_only", lang, name=user.name, role=role))
         return
     assert user is not None
-    zones = _zones(path, version, ctx.street_id)
+    zones = _zones(store, ctx.street_id)
     forms.edit_forms(ctx, user, card, building, drawn, zones, frames.buildings)
 
 
@@ -725,20 +716,20 @@ class _GapQuery:
     lang: str
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _gap_table_cached(path: str, version: int, query: _GapQuery) -> pd.DataFrame:
-    frame = _gaps(path, version, query.street_id, query.community_id)[query.gap]
+@cached(max_entries=64)
+def _gap_table_cached(store: Store, query: _GapQuery) -> pd.DataFrame:
+    frame = _gaps(store, query.street_id, query.community_id)[query.gap]
     frame = frame.sort_values("residents", ascending=query.ascending, kind="stable")
-    return _gap_table(frame, _names(path, version, query.street_id, query.lang), query.lang)
+    return _gap_table(frame, _names(store, query.street_id, query.lang), query.lang)
 
 
 def gap_section(ctx: StreetView) -> None:
     """The five gap lists (what is still uncovered), each sortable and downloadable."""
     lang = ctx.lang
     g = "party_page.gaps."
-    path, version = ctx.store.identity()
+    store = ctx.store
     st.subheader(t(g + "title", lang))
-    gaps = _gaps(path, version, ctx.street_id, ctx.community_id)
+    gaps = _gaps(store, ctx.street_id, ctx.community_id)
     order = st.radio(
         t(g + "order", lang),
         [DESCENDING, ASCENDING],
@@ -772,7 +763,7 @@ def gap_section(ctx: StreetView) -> None:
                 ascending=order == ASCENDING,
                 lang=lang,
             )
-            table = _gap_table_cached(path, version, query)
+            table = _gap_table_cached(store, query)
             height: int | Literal["auto"] = "auto"
             if len(table) > GAP_ROWS_SHOWN:
                 height = 38 + 35 * GAP_ROWS_SHOWN
@@ -807,10 +798,9 @@ def _summary_labels(lang: str) -> dict[str, str]:
     return labels
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@cached(max_entries=16)
 def _summary(
-    path: str,
-    version: int,
+    store: Store,
     *,
     street_id: str,
     community_id: str,
@@ -818,7 +808,7 @@ def _summary(
     lang: str,
     day: dt.date,
 ) -> str:
-    frames = _frames(path, version, street_id)
+    frames = _frames(store, street_id)
     return partyprint.community_summary_html(
         frames, community_id, title=title, labels=_summary_labels(lang), today=day
     )
@@ -828,9 +818,9 @@ def summary_section(ctx: StreetView) -> None:
     """The one-page printable summary of a community: download it, or look at it first."""
     lang = ctx.lang
     s = "party_page.summary."
-    path, version = ctx.store.identity()
+    store = ctx.store
     st.subheader(t(s + "heading", lang))
-    names = _names(path, version, ctx.street_id, lang)
+    names = _names(store, ctx.street_id, lang)
     communities = data.community_list(ctx.store, ctx.street_id)
     options = dict(zip(communities["community_id"], display_names(communities, lang), strict=True))
     if not options:
@@ -852,8 +842,7 @@ def summary_section(ctx: StreetView) -> None:
         community=options[community_id],
     )
     page = _summary(
-        path,
-        version,
+        store,
         street_id=ctx.street_id,
         community_id=community_id,
         title=title,
