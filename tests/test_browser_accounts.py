@@ -22,7 +22,7 @@ from mapgov.core.privacy import mask_phone
 from mapgov.domain import accounts, cobuild, issues, party
 from mapgov.domain.users import get_user
 from mapgov.store import open_store
-from mapgov.views.maps import BUILDING_CLASS
+from mapgov.views.issues import BUILDING_CLASS
 
 from . import test_browser as tb
 from . import test_browser_party as tbp
