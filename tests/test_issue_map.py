@@ -32,6 +32,7 @@ from mapgov.core.model import (
     Level,
 )
 from mapgov.domain import issues
+from mapgov.domain import issues_workflow as workflow
 from mapgov.domain.users import get_user
 from mapgov.store import Store
 from mapgov.ui import issues as issue_ui
@@ -542,17 +543,17 @@ def test_a_concurrent_edit_is_refused(app_db: Store) -> None:
     """Two tabs: this one drew the forms of an assigned issue; another escalated it first."""
     staff, other = get_user(app_db, STAFF), get_user(app_db, "S001-C1-staff2")
     building = _busiest_building(app_db)
-    issue_id = issues.log_issue(
+    issue_id = workflow.log_issue(
         app_db, staff, building_id=building.name, category="water_pipes", source="walk_in",
         title="水管漏水",
     )  # fmt: skip
     deadline = AS_OF + dt.timedelta(days=3)
-    issues.assign(app_db, staff, issue_id, version=1, level="compound", responsible_unit="物业",
+    workflow.assign(app_db, staff, issue_id, version=1, level="compound", responsible_unit="物业",
                   deadline=deadline)  # fmt: skip
     at = _open(STAFF)
     _open_building(at, building)
     assert at.session_state[issue_ui.ISSUE] == issue_id
-    issues.escalate(app_db, other, issue_id, version=2, reason="物业无法处理")  # the other tab
+    workflow.escalate(app_db, other, issue_id, version=2, reason="物业无法处理")  # the other tab
     saved = app_db.read("issue", where={"issue_id": issue_id}).iloc[0].to_dict()
     events = len(issues.issue_timeline(app_db, issue_id))
     at.text_area(key=_form_field("start", "note")).input("已联系维修")
@@ -573,7 +574,7 @@ def test_a_concurrent_edit_is_refused(app_db: Store) -> None:
 def test_readers_see_no_forms_and_masked_residents(app_db: Store, user: str) -> None:
     staff = get_user(app_db, STAFF)
     building = _busiest_building(app_db)
-    issues.log_issue(
+    workflow.log_issue(
         app_db,
         staff,
         building_id=building.name,
@@ -719,7 +720,7 @@ def test_a_callback_note_shows_its_rating_in_words(app_db: Store, lang: str, sho
     resolved = issues.community_issues(app_db, COMMUNITY, statuses=["resolved"])
     issue = app_db.read("issue", where={"issue_id": list(resolved["issue_id"])}).iloc[0]
     issue_id = int(issue["issue_id"])
-    issues.callback(
+    workflow.callback(
         app_db, staff, issue_id, version=int(issue["version"]),
         rating="basically_satisfied", note="电话回访，楼道灯已修好",
     )  # fmt: skip

@@ -32,7 +32,8 @@ from mapgov.core.config import DB_ENV
 from mapgov.core.errors import StoreError, ValidationError
 from mapgov.core.i18n import LANGS, t
 from mapgov.core.model import RoadKind
-from mapgov.domain import cobuild, issues
+from mapgov.domain import cobuild
+from mapgov.domain import issues_workflow as workflow
 from mapgov.domain.kpi import FIGURES, Figure
 from mapgov.domain.summary import place_counts
 from mapgov.domain.users import get_user
@@ -820,7 +821,7 @@ def test_the_demo_report_moves_on_with_steps_dated_after_its_day(
     later = dt.datetime.combine(as_of + dt.timedelta(days=5), dt.time(10))
     building = work_store.read("building", columns=["building_id"])["building_id"].iloc[0]
     admin = get_user(work_store, "S001-admin")
-    issues.log_issue(work_store, admin, building_id=building, category="lighting",
+    workflow.log_issue(work_store, admin, building_id=building, category="lighting",
                      source="walk_in", title="楼道灯不亮", at=later)  # fmt: skip
     assert clock.last_step(work_store) == later
     assert clock.today(work_store) == later.date()
