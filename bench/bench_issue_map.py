@@ -54,7 +54,7 @@ from mapgov.core.config import DB_ENV  # noqa: E402
 from mapgov.domain import issues  # noqa: E402
 from mapgov.domain.users import get_user  # noqa: E402
 from mapgov.store import Store, open_store  # noqa: E402
-from mapgov.views import maps as layers  # noqa: E402
+from mapgov.views import issues as issue_views  # noqa: E402
 
 __all__ = ["Result", "bench", "main", "map_html", "table"]
 
@@ -179,7 +179,7 @@ def map_html(store: Store, communities: list[str], *, heat: bool = False) -> tup
     cells = None
     if heat:
         cells = pd.concat([issues.heat_cells(store, c) for c in communities], ignore_index=True)
-    fmap = layers.issue_map(
+    fmap = issue_views.issue_map(
         gpd.GeoDataFrame(buildings, crs="EPSG:4326"),
         gpd.GeoDataFrame(compounds, crs="EPSG:4326"),
         heat=None if cells is None else gpd.GeoDataFrame(cells, crs="EPSG:4326"),

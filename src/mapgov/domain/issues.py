@@ -13,7 +13,6 @@ Metric work (heat cells, the locator's tolerance) is done in the UTM zone of the
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -537,33 +536,3 @@ def search_buildings(
         .head(limit)
         .reset_index(drop=True)
     )
-
-
-# -- names that moved to mapgov.domain.issues_workflow ---------------------------------------
-_MOVED = frozenset(
-    {
-        "MAX_TEXT",
-        "MAX_TITLE",
-        "SLA_DAYS",
-        "allowed_actions",
-        "assign",
-        "callback",
-        "close",
-        "escalate",
-        "log_issue",
-        "resolve",
-        "start",
-    }
-)
-
-
-def __getattr__(name: str) -> Any:
-    """The workflow's names that ``mapgov.ui.issues`` still reads from here (issue 17).
-
-    They moved to :mod:`mapgov.domain.issues_workflow`; import them from there. Resolved lazily,
-    since that module imports this one. To go once ``mapgov.ui.issues`` imports the workflow.
-    """
-    if name not in _MOVED:
-        msg = f"module {__name__!r} has no attribute {name!r}"
-        raise AttributeError(msg)
-    return getattr(importlib.import_module("mapgov.domain.issues_workflow"), name)

@@ -119,7 +119,7 @@ class IssueView(PageView):
     community_name: str
     user_id: str
     filters: MapFilters
-    colour_by: layers.ColourBy
+    colour_by: issuepins.ColourBy
     heat: bool
     today: dt.date
 
@@ -140,7 +140,7 @@ def _enum_filter(name: str, enum: type[Any], lang: str) -> tuple[str, ...]:
     return tuple(chosen)
 
 
-def _filters(lang: str) -> tuple[MapFilters, layers.ColourBy, bool]:
+def _filters(lang: str) -> tuple[MapFilters, issuepins.ColourBy, bool]:
     side = st.sidebar
     side.caption(t("issues.filters", lang))
     categories = _enum_filter("categories", IssueCategory, lang)
@@ -152,14 +152,14 @@ def _filters(lang: str) -> tuple[MapFilters, layers.ColourBy, bool]:
     date_to = picked[1] if len(picked) > 1 else None
     colour_by = side.radio(
         t("issues.colour_by", lang),
-        [c.value for c in layers.ColourBy],
+        [c.value for c in issuepins.ColourBy],
         format_func=lambda v: t(f"issues.colour.{v}", lang),
         horizontal=True,
         key=_FILTER.format("colour_by"),
     )
     heat = side.toggle(t("issues.heat", lang), value=False, key=_FILTER.format("heat"))
     filters = MapFilters(categories, statuses, levels, date_from, date_to)
-    return filters, layers.ColourBy(colour_by), bool(heat)
+    return filters, issuepins.ColourBy(colour_by), bool(heat)
 
 
 def controls(view: View) -> IssueView | None:
@@ -225,11 +225,11 @@ def _locator(store: Store, community_id: str) -> issues.BuildingLocator:
     return issues.BuildingLocator(_buildings(store, community_id), _compounds(store, community_id))
 
 
-def issue_map_labels(lang: str) -> layers.IssueMapLabels:
+def issue_map_labels(lang: str) -> issuepins.IssueMapLabels:
     """The map's texts from the catalogue (raw: ``heat_legend`` keeps its placeholders)."""
     texts = catalogue(lang)
-    fields = layers.IssueMapLabels.__dataclass_fields__
-    return layers.IssueMapLabels(**{name: texts[f"issues.map.{name}"] for name in fields})
+    fields = issuepins.IssueMapLabels.__dataclass_fields__
+    return issuepins.IssueMapLabels(**{name: texts[f"issues.map.{name}"] for name in fields})
 
 
 @cached(max_entries=16)
@@ -254,7 +254,7 @@ def _map(
     if heat:
         cells = issues.heat_cells(store, community_id, cell_m=HEAT_CELL_M, **filters.kwargs())
     pins = issuepins.open_issue_pins(store, community_id, today=day, lang=lang, **filters.kwargs())
-    return layers.issue_map(
+    return issuepins.issue_map(
         shown,
         compounds.assign(label=compounds["name"]),
         colour_by=colour_by,

@@ -32,6 +32,7 @@ from mapgov.core.model import (
     PropertyMode,
 )
 from mapgov.domain import issues
+from mapgov.domain import issues_workflow as flow
 from mapgov.domain.users import User, can_edit, get_user
 from mapgov.store import Store, open_store
 from mapgov.ui import auth
@@ -363,7 +364,7 @@ def _run_action(
     try:
         user = get_user(store, user_id)
         if a is EventAction.ASSIGN:
-            issues.assign(
+            flow.assign(
                 store,
                 user,
                 issue_id,
@@ -374,9 +375,9 @@ def _run_action(
                 note=_value(action, "note") or "",
             )
         elif a is EventAction.START:
-            issues.start(store, user, issue_id, version=version, note=_value(action, "note") or "")
+            flow.start(store, user, issue_id, version=version, note=_value(action, "note") or "")
         elif a is EventAction.ESCALATE:
-            issues.escalate(
+            flow.escalate(
                 store,
                 user,
                 issue_id,
@@ -386,11 +387,9 @@ def _run_action(
                 deadline=_value(action, "deadline"),
             )
         elif a is EventAction.RESOLVE:
-            issues.resolve(
-                store, user, issue_id, version=version, note=_value(action, "note") or ""
-            )
+            flow.resolve(store, user, issue_id, version=version, note=_value(action, "note") or "")
         elif a is EventAction.CALLBACK:
-            issues.callback(
+            flow.callback(
                 store,
                 user,
                 issue_id,
@@ -399,7 +398,7 @@ def _run_action(
                 note=_value(action, "note") or "",
             )
         elif a is EventAction.CLOSE:
-            issues.close(store, user, issue_id, version=version, note=_value(action, "note") or "")
+            flow.close(store, user, issue_id, version=version, note=_value(action, "note") or "")
     except MapgovError as err:
         say(FLASH, "error", t("issues.refused", lang, message=error_text(err, lang)), "actions")
         return
@@ -417,7 +416,7 @@ def _log_issue(db: str, user_id: str, lang: str, building_id: str) -> None:
     store = open_store(db)
     action = EventAction.REPORT.value
     try:
-        issue_id = issues.log_issue(
+        issue_id = flow.log_issue(
             store,
             get_user(store, user_id),
             building_id=building_id,
@@ -476,7 +475,7 @@ def _log_form(ctx: IssueView, building_id: str) -> None:
 
 def _default_deadline(level: str | None, day: dt.date) -> dt.date:
     lvl = Level(level) if level in {v.value for v in Level} else Level.COMPOUND
-    return day + dt.timedelta(days=issues.SLA_DAYS[lvl])
+    return day + dt.timedelta(days=flow.SLA_DAYS[lvl])
 
 
 def _action_fields(action: EventAction, issue: dict[str, Any], ctx: IssueView) -> None:
@@ -523,7 +522,7 @@ def _action_fields(action: EventAction, issue: dict[str, Any], ctx: IssueView) -
 
 
 def _action_forms(ctx: IssueView, issue: dict[str, Any], user: User) -> None:
-    allowed = issues.allowed_actions(ctx.store, issue, user)
+    allowed = flow.allowed_actions(ctx.store, issue, user)
     flash(FLASH, "actions")  # also after the last action, which leaves none allowed
     if not allowed:
         return

@@ -46,7 +46,7 @@ from mapgov.ui.loaders import cached, cached_resource
 from mapgov.ui.state import PageView, View, arrived, write_params
 from mapgov.ui.widgets import scope_title, show_map
 from mapgov.views import life_circle as lv
-from mapgov.views import maps as layers
+from mapgov.views import life_circle_map as life_map
 from mapgov.views.life_circle import (
     MAX_SITES,
     Layers,
@@ -400,14 +400,14 @@ def headline(ctx: LifeView) -> None:
 # -- the map -------------------------------------------------------------------------------
 def life_map_labels(
     lang: str, *, kind: str, metres: float, limit: float
-) -> layers.LifeCircleLabels:
+) -> life_map.LifeCircleLabels:
     """The map's texts from the catalogue, with the kind and distances filled in."""
     texts = dict(catalogue(lang))
-    fields = layers.LifeCircleLabels.__dataclass_fields__
+    fields = life_map.LifeCircleLabels.__dataclass_fields__
     values = {name: texts[f"life.map.{name}"] for name in fields}
     values["title"] = t("life.map.title", lang, kind=kind, metres=f"{metres:,.0f}")
     values["beyond"] = t("life.map.beyond", lang, limit=f"{limit:,.0f}")
-    return layers.LifeCircleLabels(**values)
+    return life_map.LifeCircleLabels(**values)
 
 
 @cached(max_entries=32)
@@ -450,7 +450,7 @@ def _map(
         metres=metres,
         limit=max(dict(limits).values()),
     )
-    return layers.life_circle_map(
+    return life_map.life_circle_map(
         lv.map_buildings(table, kind),
         compounds=compounds.assign(label=compounds["name"]),
         facilities=places.assign(label=places["name"]),

@@ -52,6 +52,7 @@ from mapgov.ui.state import StreetView, View
 from mapgov.ui.widgets import click_point, current_user, md_text
 from mapgov.views import maps
 from mapgov.views import party as pm
+from mapgov.views import party_cards as cards
 
 __all__ = [
     "MAP_HEIGHT",
@@ -100,18 +101,18 @@ def street_frames(store: Store, street_id: str) -> party.GovFrames:
 
 def scoped_frames(store: Store, street_id: str, community_id: str | None) -> party.GovFrames:
     """The street's frames cut to the community on screen (all of them for None)."""
-    return pm.scoped(street_frames(store, street_id), community_id)
+    return cards.scoped(street_frames(store, street_id), community_id)
 
 
 @cached(max_entries=16)
 def place_names(store: Store, street_id: str, lang: str) -> dict[str, str]:
     """Cached display names of the street's places, by id."""
-    return pm.place_names(store, street_id, lang)
+    return cards.place_names(store, street_id, lang)
 
 
 @cached(max_entries=8)
 def _zones(store: Store, street_id: str) -> pd.DataFrame:
-    return pm.zone_table(store, street_frames(store, street_id))
+    return cards.zone_table(store, street_frames(store, street_id))
 
 
 @cached(max_entries=8)
@@ -132,13 +133,13 @@ def _compound_card(
     store: Store, *, street_id: str, compound_id: str, reveal: bool, day: dt.date
 ) -> dict[str, Any]:
     frames = street_frames(store, street_id)
-    return pm.compound_card(store, frames, compound_id, reveal=reveal, today=day)
+    return cards.compound_card(store, frames, compound_id, reveal=reveal, today=day)
 
 
 @cached(max_entries=64)
 def _building_card(store: Store, street_id: str, building_id: str, reveal: bool) -> dict[str, Any]:
     frames = street_frames(store, street_id)
-    return pm.building_card(store, frames, building_id, reveal=reveal)
+    return cards.building_card(store, frames, building_id, reveal=reveal)
 
 
 def map_labels(lang: str) -> dict[str, str]:

@@ -41,6 +41,7 @@ from mapgov.ui.party import (
 )
 from mapgov.ui.state import StreetView
 from mapgov.views import party as pm
+from mapgov.views import party_cards as cards
 from mapgov.views import party_print as partyprint
 
 __all__ = ["breakdown", "gap_section", "headline", "summary_section"]
@@ -48,7 +49,7 @@ __all__ = ["breakdown", "gap_section", "headline", "summary_section"]
 
 @cached(max_entries=32)
 def _figures(store: Store, street_id: str, community_id: str | None, by: str) -> pd.DataFrame:
-    return pm.figure_table(scoped_frames(store, street_id, community_id), by=by)
+    return cards.figure_table(scoped_frames(store, street_id, community_id), by=by)
 
 
 @cached(max_entries=16)

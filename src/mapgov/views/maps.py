@@ -20,7 +20,6 @@ the page's name: :mod:`mapgov.views.issues`, :mod:`mapgov.views.life_circle_map`
 from __future__ import annotations
 
 import html
-import importlib
 import math
 import re
 from collections.abc import Sequence
@@ -455,28 +454,3 @@ def selection_layer(frame: gpd.GeoDataFrame, *, name: str = "selection") -> foli
     if not data.empty:
         folium.GeoJson(data, style_function=_selection_style, interactive=False).add_to(group)
     return group
-
-
-# -- names that moved to the page modules --------------------------------------------------
-_MOVED: Final = {
-    "ColourBy": "mapgov.views.issues",
-    "IssueMapLabels": "mapgov.views.issues",
-    "issue_map": "mapgov.views.issues",
-    "LifeCircleLabels": "mapgov.views.life_circle_map",
-    "life_circle_map": "mapgov.views.life_circle_map",
-}
-
-
-def __getattr__(name: str) -> Any:
-    """The page maps' names that ``mapgov.ui`` still reads from here (issue 17).
-
-    The issue map moved to :mod:`mapgov.views.issues` and the life-circle map to
-    :mod:`mapgov.views.life_circle_map`; import them from there. Resolved lazily, since those
-    modules import this one. To go once ``mapgov.ui.issues`` and ``mapgov.ui.life_circle`` import
-    them from the page modules.
-    """
-    module = _MOVED.get(name)
-    if module is None:
-        msg = f"module {__name__!r} has no attribute {name!r}"
-        raise AttributeError(msg)
-    return getattr(importlib.import_module(module), name)

@@ -12,8 +12,7 @@ The stylers are module-level functions, not lambdas, so a map pickles and the UI
 (a cached copy renders to the same script, and streamlit-folium keeps the same component).
 
 What the page shows next to the map (figure tables, governance cards, zones, place names) is in
-:mod:`mapgov.views.party_cards`; :mod:`mapgov.ui.party` still reads those names from here, so
-they are re-exported until it imports them from there.
+:mod:`mapgov.views.party_cards`.
 """
 
 from __future__ import annotations
@@ -34,14 +33,6 @@ from mapgov.core.errors import ValidationError
 from mapgov.core.model import PropertyMode
 from mapgov.views.maplabels import FitClear, MapLabels
 from mapgov.views.maps import MapLegend, base_map
-from mapgov.views.party_cards import (  # re-exported for mapgov.ui.party (issue 17)
-    building_card,
-    compound_card,
-    figure_table,
-    place_names,
-    scoped,
-    zone_table,
-)
 
 __all__ = [
     "BUILDING_CLASS",
@@ -56,18 +47,12 @@ __all__ = [
     "ZONE_COLORS",
     "BuildingLayer",
     "CompoundLayer",
-    "building_card",
     "building_classes",
-    "compound_card",
     "compound_classes",
-    "figure_table",
     "legend_rows",
     "party_map",
-    "place_names",
-    "scoped",
     "stars_text",
     "zone_outlines",
-    "zone_table",
 ]
 
 
