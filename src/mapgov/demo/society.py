@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import shapely
 from shapely.geometry import Point
 
 from mapgov.core.model import FacilityKind, PartyLevel, PropertyMode, RoadKind, Star
@@ -719,8 +718,3 @@ def _compound_buildings(
             for b in chunk:
                 soc.add("zone_building", {"building_id": b["building_id"], "zone_id": zid})
     return member_seq
-
-
-def building_centroids(soc: Society) -> np.ndarray:
-    """(n, 2) local-metre centroids of all buildings, in building order."""
-    return shapely.get_coordinates(shapely.centroid(np.asarray(soc.building_geoms)))

@@ -19,7 +19,7 @@ the same id in place, so a data refresh does not redraw the map from scratch).
 
 Without a basemap the deck keeps pydeck's ``mapStyle`` placeholder, which Streamlit drops,
 so neither Streamlit nor deck.gl fetches a style (``map_style=None`` would make Streamlit load
-a CARTO style from the internet; see :func:`mapgov.views.maps.deck`). An optional basemap style
+a CARTO style from the internet). An optional basemap style
 URL adds online tiles under the layers; offline its request fails and the layers still draw.
 
 Pure functions: frames in (EPSG:4326), pydeck objects out; no store, no Streamlit.
@@ -63,11 +63,9 @@ __all__ = [
     "WallMapData",
     "hex_bins",
     "hex_rings",
-    "line_rows",
     "metres_per_pixel",
     "metric_colours",
     "metric_scale",
-    "payload_bytes",
     "polygon_parts",
     "polygon_rows",
     "remote_urls",
@@ -243,18 +241,6 @@ def polygon_rows(frame: gpd.GeoDataFrame) -> tuple[list[list[list[float]]], np.n
     return out, np.asarray(source)[keep]
 
 
-def line_rows(frame: gpd.GeoDataFrame) -> tuple[list[list[list[float]]], np.ndarray]:
-    """Coordinates of `frame`'s (multi)lines, rounded; (paths, row position of each)."""
-    require_wgs84(frame, "lines")
-    parts, source = shapely.get_parts(frame.geometry.to_numpy(), return_index=True)
-    coords, index = shapely.get_coordinates(parts, return_index=True)
-    coords = np.round(coords, COORD_DECIMALS)
-    pieces = _split(coords, index, len(parts))
-    keep = np.fromiter((len(p) >= 2 for p in pieces), dtype=bool, count=len(pieces))
-    out = [p.tolist() for p, k in zip(pieces, keep, strict=True) if k]
-    return out, np.asarray(source)[keep]
-
-
 def _points(frame: gpd.GeoDataFrame) -> list[list[float]]:
     require_wgs84(frame, "points")
     pts = shapely.get_coordinates(frame.geometry.representative_point().to_numpy())
@@ -422,11 +408,6 @@ class CompactDeck(pdk.Deck):
             ensure_ascii=False,
             allow_nan=False,
         )
-
-
-def payload_bytes(deck: pdk.Deck) -> int:
-    """Size in bytes (UTF-8) of the JSON that Streamlit sends to the browser for `deck`."""
-    return len(deck.to_json().encode("utf-8"))
 
 
 def remote_urls(text: str) -> list[str]:
