@@ -3,7 +3,7 @@
 import streamlit as st
 
 from mapgov import ui
-from mapgov.ui import co_building
+from mapgov.ui import co_building, co_building_forms
 
 view = ui.current_view()
 ui.page_header(view, "co_building")
@@ -16,10 +16,10 @@ if ctx is not None:
     with panel_column.container(height=co_building.PANEL_HEIGHT, border=False):
         co_building.matching_panel(ctx)
     st.divider()
-    co_building.record_panel(ctx)
+    co_building_forms.record_panel(ctx)
     with map_slot:
         co_building.map_view(ctx)
-    co_building.new_records(ctx)
+    co_building_forms.new_records(ctx)
     st.divider()
     co_building.lists_section(ctx)
     st.divider()

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from mapgov import ui
-from mapgov.ui import issues
+from mapgov.ui import issues, issues_panel
 
 view = ui.current_view()
 ui.page_header(view, "issues")
@@ -13,4 +13,4 @@ if ctx is not None:
     with map_column:
         issues.issue_map_view(ctx)
     with panel_column.container(height=issues.PANEL_HEIGHT, border=False):
-        issues.issue_panel(ctx)
+        issues_panel.issue_panel(ctx)

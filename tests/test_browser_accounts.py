@@ -20,9 +20,10 @@ from mapgov.core.i18n import label, t
 from mapgov.core.model import AuditKind, CoAction, CoEntity, EventAction, ProjectStatus, Role
 from mapgov.core.privacy import mask_phone
 from mapgov.domain import accounts, cobuild, issues, party
+from mapgov.domain import issues_workflow as workflow
 from mapgov.domain.users import get_user
 from mapgov.store import open_store
-from mapgov.views.maps import BUILDING_CLASS
+from mapgov.views.issues import BUILDING_CLASS
 
 from . import test_browser as tb
 from . import test_browser_party as tbp
@@ -54,7 +55,7 @@ def test_staff_see_another_communitys_building_masked_and_cannot_change_its_issu
 ) -> None:
     store = open_store(db)
     building = issues.community_buildings(store, OTHER).iloc[0]
-    issue_id = issues.log_issue(  # a resident of the other community reported something
+    issue_id = workflow.log_issue(  # a resident of the other community reported something
         store,
         get_user(store, f"{OTHER}-staff1"),
         building_id=building["building_id"],

@@ -32,7 +32,7 @@ from mapgov.domain import issues
 from mapgov.domain.users import get_user
 from mapgov.store import Store, open_store
 from mapgov.views import issues as issuepins
-from mapgov.views.maps import BUILDING_CLASS
+from mapgov.views.issues import BUILDING_CLASS
 
 from . import test_browser as tb
 from .conftest import AS_OF

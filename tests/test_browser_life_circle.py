@@ -16,7 +16,7 @@ from mapgov.core.i18n import t
 from mapgov.domain.lifecircle import coverage
 from mapgov.store import Store
 from mapgov.views import life_circle as lv
-from mapgov.views.maps import COVERED_COLOR, LIFE_BUILDING_CLASS, UNCOVERED_COLOR
+from mapgov.views.life_circle_map import COVERED_COLOR, LIFE_BUILDING_CLASS, UNCOVERED_COLOR
 
 from . import test_browser
 from .test_browser import FOLIUM_IFRAME, VIEWPORT, Server, Visit

@@ -16,7 +16,7 @@ from playwright.sync_api import Browser
 from mapgov.core.i18n import LANGS
 from mapgov.domain import party
 from mapgov.store import Store
-from mapgov.ui.party import _summary_labels
+from mapgov.ui.party_figures import _summary_labels
 from mapgov.views import party_print as partyprint
 
 from . import test_browser as tb

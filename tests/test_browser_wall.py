@@ -27,7 +27,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from mapgov.core.i18n import t
 from mapgov.core.model import Role
 from mapgov.demo import wall_token
-from mapgov.domain import issues
+from mapgov.domain import issues_workflow as workflow
 from mapgov.domain.users import User
 from mapgov.store import open_store
 from mapgov.views.wall import TILES as FIGURES
@@ -262,7 +262,7 @@ def test_refresh_brings_new_data_without_redrawing_the_map(
 
     store = open_store(wall_db)
     building = store.read("building", columns=["building_id"])["building_id"].iloc[0]
-    issues.log_issue(
+    workflow.log_issue(
         store,
         User("u-wall-test", "测试", Role.ADMIN),
         building_id=building,

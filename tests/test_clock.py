@@ -17,6 +17,7 @@ from mapgov.core import clock
 from mapgov.core.config import DB_ENV
 from mapgov.core.i18n import t
 from mapgov.domain import cobuild, issues, party
+from mapgov.domain import issues_workflow as workflow
 from mapgov.domain.users import get_user
 from mapgov.store import Store, open_store
 
@@ -95,13 +96,13 @@ def test_steps_on_the_demo_are_dated_on_its_day_and_in_order(
     _real_now(monkeypatch, MONTHS_LATER)
     staff = get_user(work_store, STAFF)
     building = issues.community_buildings(work_store, staff.community_id)["building_id"].iloc[0]
-    issue_id = issues.log_issue(
+    issue_id = workflow.log_issue(
         work_store, staff, building_id=building, category="lighting", source="walk_in",
         title="楼道灯不亮",
     )  # fmt: skip
-    issues.assign(work_store, staff, issue_id, version=1, level="compound",
+    workflow.assign(work_store, staff, issue_id, version=1, level="compound",
                   responsible_unit="物业", deadline=AS_OF + dt.timedelta(days=5))  # fmt: skip
-    issues.start(work_store, staff, issue_id, version=2)
+    workflow.start(work_store, staff, issue_id, version=2)
     times = list(issues.issue_timeline(work_store, issue_id)["at"])
     assert times == sorted(times) and len(set(times)) == len(times) == 3
     assert {dt.datetime.fromisoformat(at).date() for at in times} == {AS_OF}
@@ -152,7 +153,7 @@ def test_work_on_the_demo_months_later_adds_to_its_month(
     assert received > 1 and completed > 1  # a whole month, not a new one
     staff = get_user(app_db, STAFF)
     building = issues.community_buildings(app_db, staff.community_id)["building_id"].iloc[0]
-    issues.log_issue(app_db, staff, building_id=building, category="lighting",
+    workflow.log_issue(app_db, staff, building_id=building, category="lighting",
                      source="walk_in", title="楼道灯不亮")  # fmt: skip
     admin = get_user(app_db, "S001-admin")
     running = app_db.read("co_project", where={"status": "in_progress"}).iloc[0]

@@ -20,6 +20,7 @@ from mapgov.domain import cobuild
 from mapgov.domain.users import get_user
 from mapgov.store import Store
 from mapgov.ui import co_building as ui
+from mapgov.ui import co_building_forms as forms_ui
 from mapgov.views import co_building as cm
 from mapgov.views import maps as layers
 
@@ -261,7 +262,7 @@ def test_a_refused_step_shows_its_message_and_writes_nothing(app_db: Store) -> N
     assert _events(app_db) == events
     assert cobuild.get(app_db, CoEntity.PROJECT, project_id)["version"] == version
     # with the report it goes through, and the typed report is kept until then
-    note = ui.field_key("progress", project_id, version, "note")
+    note = forms_ui.field_key("progress", project_id, version, "note")
     at.text_area(key=note).input("脚手架已搭好")
     _submit(at, f"mapgov.cob.form.project.progress.{project_id}")
     ok(at)

@@ -18,6 +18,7 @@ from mapgov.core.i18n import error_text
 from mapgov.core.model import Role
 from mapgov.core.privacy import mask_phone
 from mapgov.domain import issues
+from mapgov.domain import issues_workflow as workflow
 from mapgov.domain.users import User
 from mapgov.io.exports import frame_bytes
 from mapgov.io.importers import restore
@@ -134,7 +135,7 @@ def test_typed_text_never_runs_as_a_spreadsheet_formula(work_store: Store, tmp_p
     """An issue titled like a formula (CSV injection) opens in Excel as the text it is."""
     building = issues.community_buildings(work_store, "S001-C1")["building_id"].iloc[0]
     title = '=HYPERLINK("http://example.invalid/x","点这里")'
-    issue_id = issues.log_issue(
+    issue_id = workflow.log_issue(
         work_store, STAFF, building_id=building, category="sanitation", source="walk_in",
         title=title, description="+1 -1 @me", reporter_name="张三", reporter_phone="13812345678",
     )  # fmt: skip

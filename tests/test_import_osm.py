@@ -553,6 +553,7 @@ def test_unknown_property_management_reads_as_unknown_not_as_none_left(
     from mapgov.core.i18n import catalogue, t
     from mapgov.domain import kpi, party
     from mapgov.views import party as pm
+    from mapgov.views import party_cards as partycards
     from mapgov.views import wall
 
     from .apptest import ok, open_page
@@ -572,7 +573,7 @@ def test_unknown_property_management_reads_as_unknown_not_as_none_left(
     # nor does the map call them "no property management" or "not three-nos"
     for layer in ("property", "three_nos"):
         assert set(pm.compound_classes(frames.compounds, layer)) == {"unknown"}
-    card = pm.compound_card(
+    card = partycards.compound_card(
         store,
         frames,
         frames.compounds["compound_id"].iat[0],

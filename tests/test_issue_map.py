@@ -32,11 +32,12 @@ from mapgov.core.model import (
     Level,
 )
 from mapgov.domain import issues
+from mapgov.domain import issues_workflow as workflow
 from mapgov.domain.users import get_user
 from mapgov.store import Store
 from mapgov.ui import issues as issue_ui
 from mapgov.ui.auth import COOKIE
-from mapgov.views import issues as issuepins
+from mapgov.views import issues as issuemap
 from mapgov.views import maplabels
 from mapgov.views import maps as layers
 
@@ -108,25 +109,25 @@ def _properties(layer: folium.GeoJson) -> list[dict[str, object]]:
     ],
 )
 def test_issue_classes(opened: list[int], overdue: list[int], colour_by: str, expected: list[int]):
-    assert layers.issue_classes(opened, overdue, colour_by=colour_by).tolist() == expected
+    assert issuemap.issue_classes(opened, overdue, colour_by=colour_by).tolist() == expected
 
 
 def test_every_class_has_a_legend_row() -> None:
-    for colour_by in layers.ColourBy:
-        rows = layers.legend_rows(colour_by)
-        top = layers.issue_classes([100], [100], colour_by=colour_by)[0]
+    for colour_by in issuemap.ColourBy:
+        rows = issuemap.legend_rows(colour_by)
+        top = issuemap.issue_classes([100], [100], colour_by=colour_by)[0]
         assert len(rows) == top + 1
         assert len({colour for colour, _ in rows}) == len(rows)
 
 
-@pytest.mark.parametrize("colour_by", list(layers.ColourBy))
+@pytest.mark.parametrize("colour_by", list(issuemap.ColourBy))
 def test_buildings_are_filled_by_class_with_a_legend(
-    buildings: gpd.GeoDataFrame, compounds: gpd.GeoDataFrame, colour_by: layers.ColourBy
+    buildings: gpd.GeoDataFrame, compounds: gpd.GeoDataFrame, colour_by: issuemap.ColourBy
 ) -> None:
-    fmap = layers.issue_map(buildings, compounds, colour_by=colour_by)
+    fmap = issuemap.issue_map(buildings, compounds, colour_by=colour_by)
     props = _properties(_geojson(fmap, "Buildings"))
-    classes = layers.issue_classes(buildings["open"], buildings["overdue"], colour_by=colour_by)
-    palette = [colour for colour, _ in layers.legend_rows(colour_by)]
+    classes = issuemap.issue_classes(buildings["open"], buildings["overdue"], colour_by=colour_by)
+    palette = [colour for colour, _ in issuemap.legend_rows(colour_by)]
     assert [p["_fill"] for p in props] == [palette[c] for c in classes]
     assert [p["open"] for p in props] == [0, 1, 2, 4, 7]
     assert set(props[0]) == {"building_id", "label", "open", "overdue", "_fill"}
@@ -136,14 +137,14 @@ def test_buildings_are_filled_by_class_with_a_legend(
     assert "mapgov-legend" in page
     for colour in palette:
         assert f"background:{colour}" in page
-    assert f'"className": "{layers.BUILDING_CLASS}"' in page
+    assert f'"className": "{issuemap.BUILDING_CLASS}"' in page
 
 
 def test_tooltips_show_the_building_and_its_open_count(
     buildings: gpd.GeoDataFrame, compounds: gpd.GeoDataFrame
 ) -> None:
-    labels = layers.IssueMapLabels(building="楼栋", open="未办结", overdue="已超期")
-    page = _html(layers.issue_map(buildings, compounds, labels=labels))
+    labels = issuemap.IssueMapLabels(building="楼栋", open="未办结", overdue="已超期")
+    page = _html(issuemap.issue_map(buildings, compounds, labels=labels))
     assert re.search(r'fields = \["label", "open", "overdue"\]', page)
     assert '["\\u697c\\u680b", "\\u672a\\u529e\\u7ed3", "\\u5df2\\u8d85\\u671f"]' in page or (
         '["楼栋", "未办结", "已超期"]' in page
@@ -163,12 +164,14 @@ def _escaped_in(page: str, text: str) -> bool:
 def test_every_text_is_escaped_in_the_map(
     buildings: gpd.GeoDataFrame, compounds: gpd.GeoDataFrame
 ) -> None:
-    labels = layers.IssueMapLabels(
+    labels = issuemap.IssueMapLabels(
         legend_open=XSS, heat=f"{XSS}!", buildings_layer=XSS, no_open=XSS
     )
     heat = gpd.GeoDataFrame({"count": [3]}, geometry=[_box(0, 0, 0.001)], crs="EPSG:4326")
-    for colour_by in layers.ColourBy:
-        fmap = layers.issue_map(buildings, compounds, heat=heat, colour_by=colour_by, labels=labels)
+    for colour_by in issuemap.ColourBy:
+        fmap = issuemap.issue_map(
+            buildings, compounds, heat=heat, colour_by=colour_by, labels=labels
+        )
         page = _html(fmap)
         assert "<img" not in page
         assert "\\u003cimg" not in page  # not even JSON-encoded, where innerHTML would parse it
@@ -180,7 +183,7 @@ def test_the_map_loads_nothing_from_the_internet(
     buildings: gpd.GeoDataFrame, compounds: gpd.GeoDataFrame
 ) -> None:
     heat = gpd.GeoDataFrame({"count": [1, 9]}, geometry=[_box(0, 0), _box(1, 1)], crs="EPSG:4326")
-    page = _html(layers.issue_map(buildings, compounds, heat=heat))
+    page = _html(issuemap.issue_map(buildings, compounds, heat=heat))
     assert layers.remote_resources(page) == []
     assert not re.search(r"<script[^>]+src=[\"']?(https?:)?//", page)
     assert not re.search(r"<link[^>]+href=[\"']?(https?:)?//", page)
@@ -191,15 +194,15 @@ def test_the_map_loads_nothing_from_the_internet(
 def test_the_heat_layer_is_optional_and_lets_clicks_through(
     buildings: gpd.GeoDataFrame, compounds: gpd.GeoDataFrame
 ) -> None:
-    assert "Issue heat" not in _html(layers.issue_map(buildings, compounds))
+    assert "Issue heat" not in _html(issuemap.issue_map(buildings, compounds))
     heat = gpd.GeoDataFrame(
         {"count": [1, 5, 10]}, geometry=[_box(0, 0), _box(0.001, 0), _box(0.002, 0)], crs=4326
     )
-    fmap = layers.issue_map(buildings, compounds, heat=heat)
+    fmap = issuemap.issue_map(buildings, compounds, heat=heat)
     cells = _geojson(fmap, "Issue heat")
     assert cells.options["interactive"] is False
     fills = [p["_fill"] for p in _properties(cells)]
-    assert fills == [layers.HEAT_COLORS[0], layers.HEAT_COLORS[2], layers.HEAT_COLORS[-1]]
+    assert fills == [issuemap.HEAT_COLORS[0], issuemap.HEAT_COLORS[2], issuemap.HEAT_COLORS[-1]]
     assert "Issues per cell: 1–10" in _legend(fmap)
     page = _html(fmap)
     assert page.index("Issue heat") < page.index('"Buildings"')  # drawn under the buildings
@@ -208,7 +211,7 @@ def test_the_heat_layer_is_optional_and_lets_clicks_through(
 def test_compounds_are_outlined_and_labelled(
     buildings: gpd.GeoDataFrame, compounds: gpd.GeoDataFrame
 ) -> None:
-    fmap = layers.issue_map(buildings, compounds)
+    fmap = issuemap.issue_map(buildings, compounds)
     assert [p["label"] for p in _properties(_geojson(fmap, "Compounds"))] == [
         "幸福家园",
         html.escape(XSS),
@@ -224,7 +227,7 @@ def test_a_cached_copy_renders_the_same_leaflet_script(
 ) -> None:
     """What keeps the map's view across reruns: streamlit-folium keys its component by a
     hash of the map's script, and the cache hands out pickled copies that hash the same."""
-    stored = pickle.dumps(layers.issue_map(buildings, compounds))
+    stored = pickle.dumps(issuemap.issue_map(buildings, compounds))
     hashes = set()
     for _ in range(3):
         fmap = pickle.loads(stored)
@@ -245,11 +248,11 @@ def test_the_issue_map_refuses_bad_frames(
     buildings: gpd.GeoDataFrame, compounds: gpd.GeoDataFrame
 ) -> None:
     with pytest.raises(ValidationError, match="EPSG:4326"):
-        layers.issue_map(buildings.to_crs(32649), compounds)
+        issuemap.issue_map(buildings.to_crs(32649), compounds)
     with pytest.raises(ValidationError, match="no column"):
-        layers.issue_map(buildings.drop(columns="overdue"), compounds)
+        issuemap.issue_map(buildings.drop(columns="overdue"), compounds)
     with pytest.raises(ValidationError, match="at least one"):
-        layers.issue_map(buildings.iloc[:0], compounds.iloc[:0])
+        issuemap.issue_map(buildings.iloc[:0], compounds.iloc[:0])
 
 
 def test_a_real_community_map(demo_store: Store) -> None:
@@ -257,7 +260,7 @@ def test_a_real_community_map(demo_store: Store) -> None:
     counts = issues.building_issue_counts(demo_store, COMMUNITY, today=AS_OF)
     shown = built.merge(counts, on="building_id").assign(label=built["name"])
     comps = issues.community_compounds(demo_store, COMMUNITY)
-    fmap = layers.issue_map(shown, comps.assign(label=comps["name"]))
+    fmap = issuemap.issue_map(shown, comps.assign(label=comps["name"]))
     assert len(_properties(_geojson(fmap, "Buildings"))) == len(built)
     assert layers.remote_resources(_html(fmap)) == []
 
@@ -279,12 +282,12 @@ def test_one_pin_per_open_issue_the_filters_select(demo_store: Store, lang: str)
     category = everything["category"].mode().iloc[0]
     chosen = _open_issues_by_hand(demo_store, category)
     for filters, expected in (({}, everything), ({"categories": [category]}, chosen)):
-        pins = issuepins.open_issue_pins(demo_store, COMMUNITY, today=AS_OF, lang=lang, **filters)
+        pins = issuemap.open_issue_pins(demo_store, COMMUNITY, today=AS_OF, lang=lang, **filters)
         assert sorted(pins["issue_id"]) == sorted(expected["issue_id"])
         built = issues.community_buildings(demo_store, COMMUNITY).assign(open=0, overdue=0)
         comps = issues.community_compounds(demo_store, COMMUNITY)
         labels = issue_ui.issue_map_labels(lang)
-        fmap = layers.issue_map(
+        fmap = issuemap.issue_map(
             built.assign(label=built["name"]),
             comps.assign(label=comps["name"]),
             pins=pins,
@@ -299,17 +302,17 @@ def test_one_pin_per_open_issue_the_filters_select(demo_store: Store, lang: str)
         legend = _legend(fmap)
         assert html.escape(labels.legend_pins) in legend
         for status in set(pins["status"]):
-            assert issuepins.PIN_COLORS[status] in legend
+            assert issuemap.PIN_COLORS[status] in legend
             assert html.escape(label(IssueStatus(status), lang)) in legend
         assert layers.remote_resources(_html(fmap)) == []
 
 
 def test_pin_tooltips_are_escaped(demo_store: Store) -> None:
-    pins = issuepins.open_issue_pins(demo_store, COMMUNITY, today=AS_OF, lang="zh")
+    pins = issuemap.open_issue_pins(demo_store, COMMUNITY, today=AS_OF, lang="zh")
     pins.loc[pins.index[0], "category_text"] = XSS
-    layer = issuepins.pin_layer(pins, name=XSS, category=XSS, status="s", days="d")
+    layer = issuemap.pin_layer(pins, name=XSS, category=XSS, status="s", days="d")
     built = issues.community_buildings(demo_store, COMMUNITY).assign(open=0, overdue=0)
-    fmap = layers.issue_map(built.assign(label=built["name"]), built.iloc[:0].assign(label=""))
+    fmap = issuemap.issue_map(built.assign(label=built["name"]), built.iloc[:0].assign(label=""))
     layer.add_to(fmap)
     page = _html(fmap)
     assert "<img" not in page and "\\u003cimg" not in page
@@ -540,17 +543,17 @@ def test_a_concurrent_edit_is_refused(app_db: Store) -> None:
     """Two tabs: this one drew the forms of an assigned issue; another escalated it first."""
     staff, other = get_user(app_db, STAFF), get_user(app_db, "S001-C1-staff2")
     building = _busiest_building(app_db)
-    issue_id = issues.log_issue(
+    issue_id = workflow.log_issue(
         app_db, staff, building_id=building.name, category="water_pipes", source="walk_in",
         title="水管漏水",
     )  # fmt: skip
     deadline = AS_OF + dt.timedelta(days=3)
-    issues.assign(app_db, staff, issue_id, version=1, level="compound", responsible_unit="物业",
+    workflow.assign(app_db, staff, issue_id, version=1, level="compound", responsible_unit="物业",
                   deadline=deadline)  # fmt: skip
     at = _open(STAFF)
     _open_building(at, building)
     assert at.session_state[issue_ui.ISSUE] == issue_id
-    issues.escalate(app_db, other, issue_id, version=2, reason="物业无法处理")  # the other tab
+    workflow.escalate(app_db, other, issue_id, version=2, reason="物业无法处理")  # the other tab
     saved = app_db.read("issue", where={"issue_id": issue_id}).iloc[0].to_dict()
     events = len(issues.issue_timeline(app_db, issue_id))
     at.text_area(key=_form_field("start", "note")).input("已联系维修")
@@ -571,7 +574,7 @@ def test_a_concurrent_edit_is_refused(app_db: Store) -> None:
 def test_readers_see_no_forms_and_masked_residents(app_db: Store, user: str) -> None:
     staff = get_user(app_db, STAFF)
     building = _busiest_building(app_db)
-    issues.log_issue(
+    workflow.log_issue(
         app_db,
         staff,
         building_id=building.name,
@@ -717,7 +720,7 @@ def test_a_callback_note_shows_its_rating_in_words(app_db: Store, lang: str, sho
     resolved = issues.community_issues(app_db, COMMUNITY, statuses=["resolved"])
     issue = app_db.read("issue", where={"issue_id": list(resolved["issue_id"])}).iloc[0]
     issue_id = int(issue["issue_id"])
-    issues.callback(
+    workflow.callback(
         app_db, staff, issue_id, version=int(issue["version"]),
         rating="basically_satisfied", note="电话回访，楼道灯已修好",
     )  # fmt: skip

@@ -19,6 +19,7 @@ from mapgov.core.errors import (
 )
 from mapgov.core.model import CallbackRating, EventAction, IssueStatus, Level
 from mapgov.domain import issues as ledger
+from mapgov.domain import issues_workflow as workflow
 from mapgov.domain.users import get_user
 from mapgov.store import Store, open_store
 
@@ -47,7 +48,7 @@ def _building(store: Store, community: str = "S001-C1") -> str:
 
 
 def _new(store: Store, user: Any, community: str = "S001-C1", **kw: Any) -> int:
-    return ledger.log_issue(
+    return workflow.log_issue(
         store,
         user,
         building_id=_building(store, community),
@@ -71,20 +72,20 @@ def _state(store: Store, issue_id: int) -> dict[str, Any]:
 
 # Each action as a call with valid arguments for the issue's current version.
 ACTIONS: dict[EventAction, Callable[..., int]] = {
-    EventAction.ASSIGN: lambda s, u, i, v: ledger.assign(
+    EventAction.ASSIGN: lambda s, u, i, v: workflow.assign(
         s, u, i, version=v, level="compound", responsible_unit="王城物业", deadline=LATER, at=NOW
     ),
-    EventAction.START: lambda s, u, i, v: ledger.start(s, u, i, version=v, at=NOW),
-    EventAction.ESCALATE: lambda s, u, i, v: ledger.escalate(
+    EventAction.START: lambda s, u, i, v: workflow.start(s, u, i, version=v, at=NOW),
+    EventAction.ESCALATE: lambda s, u, i, v: workflow.escalate(
         s, u, i, version=v, reason="需要网格协调", at=NOW
     ),
-    EventAction.RESOLVE: lambda s, u, i, v: ledger.resolve(
+    EventAction.RESOLVE: lambda s, u, i, v: workflow.resolve(
         s, u, i, version=v, note="已更换灯泡", at=NOW
     ),
-    EventAction.CALLBACK: lambda s, u, i, v: ledger.callback(
+    EventAction.CALLBACK: lambda s, u, i, v: workflow.callback(
         s, u, i, version=v, rating="satisfied", at=NOW
     ),
-    EventAction.CLOSE: lambda s, u, i, v: ledger.close(s, u, i, version=v, at=NOW),
+    EventAction.CLOSE: lambda s, u, i, v: workflow.close(s, u, i, version=v, at=NOW),
 }
 # the shortest way from a new issue to each status
 PATHS: dict[IssueStatus, list[EventAction]] = {
@@ -156,14 +157,14 @@ def test_allowed_actions_match_the_lifecycle(store: Store, staff: Any) -> None:
         issue_id = _drive(store, staff, status)
         issue = ledger.get_issue(store, issue_id, user=staff, today=AS_OF)
         expected = {a for s, a in ALLOWED if s == status}
-        assert set(ledger.allowed_actions(store, issue, staff)) == expected
+        assert set(workflow.allowed_actions(store, issue, staff)) == expected
 
 
 def test_escalation_climbs_one_level_at_a_time_to_the_street(store: Store, staff: Any) -> None:
     issue_id = _drive(store, staff, IssueStatus.IN_PROGRESS)
     seen = [Level.COMPOUND.value]
     for _ in range(3):
-        ledger.escalate(
+        workflow.escalate(
             store, staff, issue_id, version=_version(store, issue_id), reason="提级", at=NOW
         )
         state = _state(store, issue_id)
@@ -179,9 +180,9 @@ def test_escalation_climbs_one_level_at_a_time_to_the_street(store: Store, staff
         ("community", "street"),
     ]
     issue = ledger.get_issue(store, issue_id, user=staff, today=AS_OF)
-    assert EventAction.ESCALATE not in ledger.allowed_actions(store, issue, staff)
+    assert EventAction.ESCALATE not in workflow.allowed_actions(store, issue, staff)
     with pytest.raises(LifecycleError, match="highest level"):
-        ledger.escalate(
+        workflow.escalate(
             store, staff, issue_id, version=_version(store, issue_id), reason="再提", at=NOW
         )
 
@@ -190,13 +191,13 @@ def test_escalation_needs_a_reason(store: Store, staff: Any) -> None:
     issue_id = _drive(store, staff, IssueStatus.ASSIGNED)
     before = _state(store, issue_id)
     with pytest.raises(ValidationError, match="reason is required"):
-        ledger.escalate(store, staff, issue_id, version=before["version"], reason="  ", at=NOW)
+        workflow.escalate(store, staff, issue_id, version=before["version"], reason="  ", at=NOW)
     assert _state(store, issue_id) == before
 
 
 def test_unsatisfied_callback_reopens_and_can_end_closed(store: Store, staff: Any) -> None:
     issue_id = _drive(store, staff, IssueStatus.RESOLVED)
-    ledger.callback(
+    workflow.callback(
         store,
         staff,
         issue_id,
@@ -214,7 +215,7 @@ def test_unsatisfied_callback_reopens_and_can_end_closed(store: Store, staff: An
     assert actions[-2:] == ["callback", "reopen"]
     for action in (EventAction.START, EventAction.RESOLVE):
         ACTIONS[action](store, staff, issue_id, _version(store, issue_id))
-    ledger.callback(
+    workflow.callback(
         store,
         staff,
         issue_id,
@@ -222,7 +223,7 @@ def test_unsatisfied_callback_reopens_and_can_end_closed(store: Store, staff: An
         rating="basically_satisfied",
         at=NOW,
     )
-    ledger.close(store, staff, issue_id, version=_version(store, issue_id), note="销号", at=NOW)
+    workflow.close(store, staff, issue_id, version=_version(store, issue_id), note="销号", at=NOW)
     state = _state(store, issue_id)
     assert state["status"] == "closed" and state["closed_at"] == NOW.isoformat()
     assert state["satisfaction"] == "basically_satisfied"
@@ -232,11 +233,11 @@ def test_concurrent_edit_is_refused_and_nothing_is_lost(store: Store, staff: Any
     issue_id = _drive(store, staff, IssueStatus.ASSIGNED)
     seen_by_both = _version(store, issue_id)
     colleague = get_user(store, "S001-C1-staff2")
-    ledger.start(store, colleague, issue_id, version=seen_by_both, note="我来办", at=NOW)
+    workflow.start(store, colleague, issue_id, version=seen_by_both, note="我来办", at=NOW)
     saved = _state(store, issue_id)
     events = ledger.issue_timeline(store, issue_id)
     with pytest.raises(StaleEditError, match="changed by someone else"):
-        ledger.escalate(store, staff, issue_id, version=seen_by_both, reason="提级", at=NOW)
+        workflow.escalate(store, staff, issue_id, version=seen_by_both, reason="提级", at=NOW)
     assert _state(store, issue_id) == saved
     assert ledger.issue_timeline(store, issue_id).equals(events)
     assert events.iloc[-1]["note"] == "我来办"
@@ -275,7 +276,7 @@ def test_only_staff_of_the_community_and_admins_may_change(
         _new(store, outsider)
     assert _state(store, issue_id) == before
     issue = ledger.get_issue(store, issue_id, user=outsider, today=AS_OF)
-    assert ledger.allowed_actions(store, issue, outsider) == []
+    assert workflow.allowed_actions(store, issue, outsider) == []
     admin = get_user(store, "S001-admin")
     ACTIONS[EventAction.ASSIGN](store, admin, issue_id, before["version"])
     assert _state(store, issue_id)["status"] == "assigned"
@@ -297,9 +298,9 @@ def test_log_issue_validates_and_stores_text_as_typed(store: Store, staff: Any) 
             **kw,
         }
         with pytest.raises(ValidationError, match=match):
-            ledger.log_issue(store, staff, at=NOW, **args)
+            workflow.log_issue(store, staff, at=NOW, **args)
     assert store.counts()["issue"] == count
-    issue_id = ledger.log_issue(
+    issue_id = workflow.log_issue(
         store,
         staff,
         building_id=_building(store),
@@ -317,7 +318,7 @@ def test_log_issue_validates_and_stores_text_as_typed(store: Store, staff: Any) 
 def test_assign_refuses_a_deadline_in_the_past(store: Store, staff: Any) -> None:
     issue_id = _drive(store, staff, IssueStatus.REPORTED)
     with pytest.raises(ValidationError, match="in the past"):
-        ledger.assign(
+        workflow.assign(
             store,
             staff,
             issue_id,
@@ -333,7 +334,7 @@ def test_assign_refuses_a_deadline_in_the_past(store: Store, staff: Any) -> None
 def test_errors_carry_a_catalogue_key(store: Store, staff: Any) -> None:
     issue_id = _drive(store, staff, IssueStatus.REPORTED)
     with pytest.raises(MapgovError) as info:
-        ledger.close(store, staff, issue_id, version=1, at=NOW)
+        workflow.close(store, staff, issue_id, version=1, at=NOW)
     assert info.value.key == "error.issue.lifecycle"
     assert info.value.params["status"] == IssueStatus.REPORTED
 

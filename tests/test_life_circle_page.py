@@ -28,6 +28,7 @@ from mapgov.io.exports import frame_bytes
 from mapgov.store import Store
 from mapgov.ui.life_circle import KEY
 from mapgov.views import life_circle as lv
+from mapgov.views import life_circle_map as lcmap
 from mapgov.views import maps as layers
 from mapgov.views.life_circle import Layers, PageState, Settings, ThresholdMode
 
@@ -64,7 +65,7 @@ def _building_features(fmap: Any) -> list[dict[str, Any]]:
     layer = next(
         child
         for child in fmap._children.values()
-        if getattr(child, "options", {}).get("className") == layers.LIFE_BUILDING_CLASS
+        if getattr(child, "options", {}).get("className") == lcmap.LIFE_BUILDING_CLASS
     )
     return layer.data["features"]
 
@@ -75,10 +76,10 @@ def _legend(fmap: Any) -> str:
 
 
 def test_buildings_are_coloured_by_reach_with_a_tooltip() -> None:
-    fmap = layers.life_circle_map(_buildings())
+    fmap = lcmap.life_circle_map(_buildings())
     features = _building_features(fmap)
     fills = [f["properties"]["_fill"] for f in features]
-    assert fills == [layers.COVERED_COLOR, layers.UNCOVERED_COLOR, layers.EMPTY_COLOR]
+    assert fills == [lcmap.COVERED_COLOR, lcmap.UNCOVERED_COLOR, lcmap.EMPTY_COLOR]
     props = [f["properties"] for f in features]
     assert [p["status"] for p in props] == [
         "Within reach",
@@ -91,22 +92,22 @@ def test_buildings_are_coloured_by_reach_with_a_tooltip() -> None:
         "640 m",
     ]
     html = fmap.get_root().render()
-    assert layers.LIFE_BUILDING_CLASS in html
+    assert lcmap.LIFE_BUILDING_CLASS in html
     assert "Walk to the nearest" in html  # a tooltip alias
 
 
 def test_the_legend_lists_only_what_is_drawn() -> None:
-    kinds = [k for k, _ in layers.life_circle_legend_rows()]
+    kinds = [k for k, _ in lcmap.life_circle_legend_rows()]
     assert kinds == ["covered", "uncovered", "empty"]
-    every = layers.life_circle_legend_rows(
+    every = lcmap.life_circle_legend_rows(
         water=True, areas=True, circles=True, facilities=True, sites=True
     )
     assert [k for k, _ in every][3:] == ["water", "area", "circle", "facility", "site"]
-    labels = layers.LifeCircleLabels(title="幸福食堂/助餐点 · 步行 300 米", covered="可达")
-    bare = _legend(layers.life_circle_map(_buildings(), labels=labels))
+    labels = lcmap.LifeCircleLabels(title="幸福食堂/助餐点 · 步行 300 米", covered="可达")
+    bare = _legend(lcmap.life_circle_map(_buildings(), labels=labels))
     assert "幸福食堂/助餐点 · 步行 300 米" in bare and "可达" in bare
     assert "Suggested new site" not in bare  # no sites, no legend row for them
-    fmap = layers.life_circle_map(
+    fmap = lcmap.life_circle_map(
         _buildings(),
         facilities=_points(2, label=["A", "B"]),
         circle_m=300,
@@ -116,13 +117,13 @@ def test_the_legend_lists_only_what_is_drawn() -> None:
     full = _legend(fmap)
     for text in ("Service area along the streets", "Straight-line circle", "Existing facility"):
         assert text in full
-    assert layers.SITE_COLOR in full and layers.COVERED_COLOR in full
+    assert lcmap.SITE_COLOR in full and lcmap.COVERED_COLOR in full
     full = fmap.get_root().render()
     assert "Suggested new site 1: Residents it would add 1,234" in full
 
 
 def test_the_map_loads_nothing_from_the_internet() -> None:
-    fmap = layers.life_circle_map(
+    fmap = lcmap.life_circle_map(
         _buildings(),
         compounds=gpd.GeoDataFrame(
             {"label": ["海棠苑"]}, geometry=[box(112.419, 34.669, 112.424, 34.671)], crs=4326
@@ -146,7 +147,7 @@ def test_the_map_loads_nothing_from_the_internet() -> None:
 def test_names_from_the_data_are_escaped() -> None:
     evil = "<img src=x onerror=alert(1)>"
     literal = "`${alert(2)}`\\"
-    fmap = layers.life_circle_map(
+    fmap = lcmap.life_circle_map(
         _buildings(label=[evil, "2号楼", "3号楼"], compound=[literal, "a", "b"]),
         facilities=_points(1, label=[f"食堂 {literal} {evil}"]),
     )
@@ -160,11 +161,11 @@ def test_names_from_the_data_are_escaped() -> None:
 
 def test_the_map_refuses_bad_frames() -> None:
     with pytest.raises(ValidationError, match=r"EPSG:4326"):
-        layers.life_circle_map(_buildings().to_crs(UTM))
+        lcmap.life_circle_map(_buildings().to_crs(UTM))
     with pytest.raises(ValidationError, match="no column"):
-        layers.life_circle_map(_buildings().drop(columns="covered"))
+        lcmap.life_circle_map(_buildings().drop(columns="covered"))
     with pytest.raises(ValidationError, match="at least one building"):
-        layers.life_circle_map(_buildings().iloc[:0])
+        lcmap.life_circle_map(_buildings().iloc[:0])
 
 
 # -- the pure views ------------------------------------------------------------------------

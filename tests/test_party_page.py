@@ -30,6 +30,7 @@ from mapgov.store import Store
 from mapgov.ui import party as party_ui
 from mapgov.views import maps as layers
 from mapgov.views import party as pm
+from mapgov.views import party_cards as partycards
 
 from .apptest import click_map, ok, open_page
 
@@ -331,10 +332,10 @@ def test_the_map_refuses_bad_frames(frames: party.GovFrames) -> None:
 
 
 def test_figure_table_drops_a_total_that_repeats_the_only_row(frames: party.GovFrames) -> None:
-    by_grid = pm.figure_table(frames, by="grid_id")
+    by_grid = partycards.figure_table(frames, by="grid_id")
     assert list(by_grid["grid_id"]) == ["G1", "G2", "ALL"]
     assert list(by_grid["with_branch"]) == [2, 1, 3]
-    by_community = pm.figure_table(frames, by="community_id")
+    by_community = partycards.figure_table(frames, by="community_id")
     assert list(by_community["community_id"]) == ["C1"]
     assert by_community["share_branch"].iloc[0] == pytest.approx(0.75)
 
@@ -355,10 +356,10 @@ def test_the_secretary_is_masked_unless_revealed(
 ) -> None:
     compound = _branch_compound(demo_frames)
     org = demo_store.read("party_org", where={"org_id": compound["branch_id"]}).iloc[0]
-    full = pm.compound_card(
+    full = partycards.compound_card(
         demo_store, demo_frames, compound["compound_id"], reveal=True, today=TODAY
     )
-    masked = pm.compound_card(
+    masked = partycards.compound_card(
         demo_store, demo_frames, compound["compound_id"], reveal=False, today=TODAY
     )
     assert full["secretary"] == org["secretary"]
@@ -378,15 +379,15 @@ def test_the_secretary_is_masked_unless_revealed(
 def test_the_building_card_masks_the_head(demo_store: Store, demo_frames: party.GovFrames) -> None:
     raw = demo_store.read("building")
     row = raw[raw["building_head"].notna() & raw["compound_id"].str.startswith(COMMUNITY)].iloc[0]
-    full = pm.building_card(demo_store, demo_frames, row["building_id"], reveal=True)
-    masked = pm.building_card(demo_store, demo_frames, row["building_id"], reveal=False)
+    full = partycards.building_card(demo_store, demo_frames, row["building_id"], reveal=True)
+    masked = partycards.building_card(demo_store, demo_frames, row["building_id"], reveal=False)
     assert full["head"] == row["building_head"]
     assert masked["head"] == mask_name(row["building_head"])
     assert full["compound_id"] == row["compound_id"]
 
 
 def test_zones_belong_to_their_community(demo_store: Store, demo_frames: party.GovFrames) -> None:
-    zones = pm.zone_table(demo_store, demo_frames)
+    zones = partycards.zone_table(demo_store, demo_frames)
     assert len(zones) == demo_store.counts()["responsibility_zone"]
     placed = demo_frames.buildings.dropna(subset=["zone_id"])
     for zone_id, community in zip(placed["zone_id"], placed["community_id"], strict=True):
@@ -631,7 +632,7 @@ def test_property_building_and_zone_edits(app_db: Store) -> None:
     _save(at, "zone")
     ok(at)
     assert app_db.read("zone_building", where={"building_id": bid}).empty
-    zones = pm.zone_table(app_db, party.load(app_db, street_id=STREET))
+    zones = partycards.zone_table(app_db, party.load(app_db, street_id=STREET))
     zone_id = zones[zones["community_id"] == COMMUNITY]["zone_id"].iloc[-1]
     at.selectbox(key=_field("zone", cid, app_db, "zone")).select(zone_id)
     _save(at, "zone")

@@ -11,7 +11,7 @@ from mapgov.domain import issues, party
 from mapgov.domain.users import can_edit, get_user, sees_personal_data
 from mapgov.store import Store
 from mapgov.views import data as dataio
-from mapgov.views import party as pm
+from mapgov.views import party_cards as partycards
 
 from .conftest import AS_OF
 
@@ -120,12 +120,14 @@ def test_building_heads_and_secretaries_are_masked_for_who_may_not_see_them(
     assert profile["building_head"] == expect(head, mask_name)
     assert profile["building_head_phone"] == expect(phone, mask_phone)
     frames = party.load(demo_store, street_id="S001")
-    card = pm.building_card(demo_store, frames, b["building_id"], reveal=edits)
+    card = partycards.building_card(demo_store, frames, b["building_id"], reveal=edits)
     assert card["head"] == expect(head, mask_name, shown=edits)
     assert card["head_phone"] == expect(phone, mask_phone, shown=edits)
     assert ("*" in card["zone_member"]) != edits
     assert ("*" in profile["zone_member"]) != full
-    compound = pm.compound_card(demo_store, frames, b["compound_id"], reveal=edits, today=AS_OF)
+    compound = partycards.compound_card(
+        demo_store, frames, b["compound_id"], reveal=edits, today=AS_OF
+    )
     assert compound["secretary"] == expect(secretary, mask_name, shown=edits)
     for table, column, value in (
         ("building", "building_head", head),

@@ -19,6 +19,7 @@ from mapgov.core.errors import PermissionDeniedError, ValidationError
 from mapgov.core.model import Role
 from mapgov.core.privacy import mask_name, mask_phone
 from mapgov.domain import cobuild, display_tokens, issues, party
+from mapgov.domain import issues_workflow as workflow
 from mapgov.domain.users import User
 from mapgov.store import Store, open_store
 from mapgov.views import accounts as account_admin
@@ -50,7 +51,7 @@ def _edits_of_b4(store: Store, user: User) -> list[Callable[[], Any]]:
         return party.form_version(store, form, target)
 
     return [
-        lambda: issues.log_issue(
+        lambda: workflow.log_issue(
             store, user, building_id="B4", category="lighting", source="hotline_12345",
             title="楼道灯不亮", at=NOW,
         ),
@@ -96,11 +97,11 @@ def test_residents_are_unmasked_for_the_street_admin_and_the_community_staff_onl
     two_streets: Store,
 ) -> None:
     name, phone = REPORTER
-    b4 = issues.log_issue(
+    b4 = workflow.log_issue(
         two_streets, ADMIN_S2, building_id="B4", category="lighting", source="hotline_12345",
         title="楼道灯不亮", reporter_name=name, reporter_phone=phone, at=NOW,
     )  # fmt: skip
-    b1 = issues.log_issue(
+    b1 = workflow.log_issue(
         two_streets, STAFF_C1, building_id="B1", category="lighting", source="hotline_12345",
         title="楼道灯不亮", reporter_name=name, reporter_phone=phone, at=NOW,
     )  # fmt: skip
@@ -114,7 +115,7 @@ def test_residents_are_unmasked_for_the_street_admin_and_the_community_staff_onl
         for issue_id, expected in ((b4, on_b4), (b1, on_b1)):
             shown = issues.get_issue(two_streets, issue_id, user=user, today=TODAY)
             assert (shown["reporter_name"], shown["reporter_phone"]) == expected, user.user_id
-            assert bool(issues.allowed_actions(two_streets, shown, user)) == (
+            assert bool(workflow.allowed_actions(two_streets, shown, user)) == (
                 expected == REPORTER
             ), user.user_id
 

@@ -33,13 +33,15 @@ from mapgov.core.config import DB_ENV
 from mapgov.core.errors import StoreError, ValidationError
 from mapgov.core.i18n import LANGS, t
 from mapgov.core.model import RoadKind
-from mapgov.domain import cobuild, issues
+from mapgov.domain import cobuild
+from mapgov.domain import issues_workflow as workflow
 from mapgov.domain.kpi import FIGURES, Figure
 from mapgov.domain.summary import place_counts
 from mapgov.domain.users import get_user
 from mapgov.store import Store, open_store, write_database
 from mapgov.ui import wall as wall_ui
 from mapgov.views import deck as deckmaps
+from mapgov.views import deck_data as deckdata
 from mapgov.views import wall
 
 from .apptest import sign_in
@@ -294,7 +296,7 @@ def test_category_bars_are_as_long_as_their_counts() -> None:
 
 def test_legends() -> None:
     legend = wall.legend_html("stars", "en")
-    assert legend.count("mg-swatch") == len(deckmaps.metric_scale("stars").colours) + 1 + len(
+    assert legend.count("mg-swatch") == len(deckdata.metric_scale("stars").colours) + 1 + len(
         deckmaps.HEAT_COLOURS
     )
     assert "5★" in legend and t("wall_screen.metric.stars", "en") in legend
@@ -351,19 +353,19 @@ def test_no_roads_no_life_circle(tmp_path: Path) -> None:
 # -- deck builders -------------------------------------------------------------------------
 def test_metric_colours_follow_the_figure_and_its_direction() -> None:
     good, bad = (
-        deckmaps.metric_scale("satisfaction").colours[-1],
-        deckmaps.metric_scale("satisfaction").colours[0],
+        deckdata.metric_scale("satisfaction").colours[-1],
+        deckdata.metric_scale("satisfaction").colours[0],
     )
-    sat = deckmaps.metric_colours([0.99, 0.5, np.nan], "satisfaction")
-    assert [tuple(c) for c in sat] == [good, bad, deckmaps.NO_DATA_COLOUR]
+    sat = deckdata.metric_colours([0.99, 0.5, np.nan], "satisfaction")
+    assert [tuple(c) for c in sat] == [good, bad, deckdata.NO_DATA_COLOUR]
     # open issues: fewer is better, so the same green goes to the lowest class
-    per100 = deckmaps.metric_colours([0.0, 0.7, 9.0], "open_per_100_households")
+    per100 = deckdata.metric_colours([0.0, 0.7, 9.0], "open_per_100_households")
     assert tuple(per100[0]) == good and tuple(per100[2]) == bad
-    stars = deckmaps.metric_colours([0, 1, 2, 3, 4, 5], "stars")
+    stars = deckdata.metric_colours([0, 1, 2, 3, 4, 5], "stars")
     assert [tuple(c) for c in stars[[0, 5]]] == [bad, good]
     assert tuple(stars[1]) == tuple(stars[0])  # 0 and 1 star share the lowest class
     with pytest.raises(ValidationError, match="unknown compound figure 'x'"):
-        deckmaps.metric_colours([1.0], "x")
+        deckdata.metric_colours([1.0], "x")
 
 
 def test_polygon_rows_round_drop_the_closing_vertex_and_split_parts() -> None:
@@ -374,23 +376,23 @@ def test_polygon_rows_round_drop_the_closing_vertex_and_split_parts() -> None:
         geometry=[square, multi, shapely.Polygon()],
         crs=WGS84,
     )
-    rings, source = deckmaps.polygon_rows(frame)
+    rings, source = deckdata.polygon_rows(frame)
     assert len(rings) == 3 and source.tolist() == [0, 1, 1]
     assert len(rings[0]) == 4  # no repeated first vertex
     assert 112.123457 in [x for x, _ in rings[0]]
     with pytest.raises(ValidationError, match="EPSG:4326"):
-        deckmaps.polygon_rows(frame.set_crs(3857, allow_override=True))
+        deckdata.polygon_rows(frame.set_crs(3857, allow_override=True))
 
 
 def test_hex_bins_count_points_with_a_fixed_origin() -> None:
     lon = [112.4, 112.40001, 112.4, 112.43, np.nan]
     lat = [34.67, 34.67001, 34.67, 34.67, 34.67]
-    bins = deckmaps.hex_bins(lon, lat, radius_m=100, origin=(112.4, 34.67))
+    bins = deckdata.hex_bins(lon, lat, radius_m=100, origin=(112.4, 34.67))
     assert bins["count"].tolist() == [3, 1]
     assert bins.iloc[0][["lon", "lat"]].tolist() == [112.4, 34.67]  # the origin is a centre
-    assert deckmaps.hex_bins([], [], radius_m=50).empty
+    assert deckdata.hex_bins([], [], radius_m=50).empty
     with pytest.raises(ValidationError, match="radius"):
-        deckmaps.hex_bins([1.0], [1.0], radius_m=0)
+        deckdata.hex_bins([1.0], [1.0], radius_m=0)
 
 
 @settings(max_examples=40, deadline=None)
@@ -405,7 +407,7 @@ def test_every_point_lies_in_the_hexagon_of_its_nearest_centre(
     kx = 111_320.0 * math.cos(math.radians(lat0))
     lon = np.array([112.4 + x / kx for x, _ in xy])
     lat = np.array([lat0 + y / 110_574.0 for _, y in xy])
-    bins = deckmaps.hex_bins(lon, lat, radius_m=radius, origin=(112.4, lat0))
+    bins = deckdata.hex_bins(lon, lat, radius_m=radius, origin=(112.4, lat0))
     assert bins["count"].sum() == len(xy)
     cx = (bins["lon"].to_numpy() - 112.4) * kx
     cy = (bins["lat"].to_numpy() - lat0) * 110_574.0
@@ -508,7 +510,7 @@ def test_lines_outlines_and_points_become_polygons_of_their_size(
     map_data: deckmaps.WallMapData,
 ) -> None:
     _, spec = _deck(map_data, focus="C2")
-    pixel_m = deckmaps.metres_per_pixel(deckmaps.wall_view(BOUNDS, width_px=1190, height_px=790))
+    pixel_m = deckdata.metres_per_pixel(deckmaps.wall_view(BOUNDS, width_px=1190, height_px=790))
     assert 0.5 < pixel_m < 5  # a street on 1,190 pixels
     arterial, path = _shapes(spec, "wall-roads")
     length = _metres(map_data.roads.geometry.iloc[0]).length
@@ -539,7 +541,7 @@ def test_lines_outlines_and_points_become_polygons_of_their_size(
 def test_polygon_parts_keep_holes_and_drop_degenerate_rings() -> None:
     ring = shapely.box(0, 0, 10, 10).difference(shapely.box(2, 2, 4, 4))
     multi = shapely.MultiPolygon([ring, shapely.box(20, 0, 21, 1)])
-    parts, src = deckmaps.polygon_parts(np.array([multi, shapely.Polygon(), ring]))
+    parts, src = deckdata.polygon_parts(np.array([multi, shapely.Polygon(), ring]))
     assert [len(p) for p in parts] == [2, 1, 2] and src.tolist() == [0, 0, 2]
     assert len(parts[0][0]) == 4 and parts[0][0][0] != parts[0][0][-1]  # unclosed
 
@@ -548,10 +550,10 @@ def test_compounds_are_coloured_by_the_chosen_figure(map_data: deckmaps.WallMapD
     for metric in ("open_per_100_households", "satisfaction", "stars"):
         _, spec = _deck(map_data, metric=metric)
         compounds = next(layer for layer in spec["layers"] if layer["id"] == "wall-compounds")
-        expected = deckmaps.metric_colours(map_data.compounds["value"], metric).tolist()
+        expected = deckdata.metric_colours(map_data.compounds["value"], metric).tolist()
         assert [row["c"] for row in compounds["data"]] == expected
         assert [row["n"] for row in compounds["data"]] == ["甲", "乙", "丙"]
-    assert expected[2] == list(deckmaps.NO_DATA_COLOUR)
+    assert expected[2] == list(deckdata.NO_DATA_COLOUR)
 
 
 def test_no_url_and_no_basemap_unless_asked(map_data: deckmaps.WallMapData) -> None:
@@ -569,7 +571,7 @@ def test_coordinates_are_rounded_and_the_json_compact(map_data: deckmaps.WallMap
     deck, spec = _deck(map_data)
     text = deck.to_json()
     decimals = [len(m) for m in re.findall(r"\d\.(\d+)", text)]
-    assert max(decimals) <= deckmaps.COORD_DECIMALS
+    assert max(decimals) <= deckdata.COORD_DECIMALS
     assert "112.401222" in text and "112.4012222222" not in text  # a building corner
     assert "\n" not in text and ": " not in text
     assert len(text.encode()) < len(json.dumps(spec, indent=2).encode()) / 2
@@ -702,8 +704,8 @@ def test_url_settings_reach_the_map(demo_app: Path) -> None:
     assert t("wall_screen.metric.stars", "zh") in html
     assert t("wall_screen.tour_stop", "zh", n=1, total=5) in html
     compounds = next(layer for layer in spec["layers"] if layer["id"] == "wall-compounds")
-    palette = {tuple(c) for c in deckmaps.metric_scale("stars").colours}
-    palette.add(deckmaps.NO_DATA_COLOUR)
+    palette = {tuple(c) for c in deckdata.metric_scale("stars").colours}
+    palette.add(deckdata.NO_DATA_COLOUR)
     assert {tuple(row["c"]) for row in compounds["data"]} <= palette
     assert deckmaps.remote_urls(json.dumps(spec)) == []
 
@@ -806,7 +808,7 @@ def test_the_demo_report_moves_on_with_steps_dated_after_its_day(
     later = dt.datetime.combine(as_of + dt.timedelta(days=5), dt.time(10))
     building = work_store.read("building", columns=["building_id"])["building_id"].iloc[0]
     admin = get_user(work_store, "S001-admin")
-    issues.log_issue(work_store, admin, building_id=building, category="lighting",
+    workflow.log_issue(work_store, admin, building_id=building, category="lighting",
                      source="walk_in", title="楼道灯不亮", at=later)  # fmt: skip
     assert clock.last_step(work_store) == later
     assert clock.today(work_store) == later.date()

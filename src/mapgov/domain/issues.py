@@ -1,16 +1,10 @@
-"""The issue ledger (问题台账): what the issue map reads, and the workflow that changes it.
+"""The issue ledger (问题台账): what the issue map reads.
 
 Reading: a community's buildings and compounds, open and overdue counts per building (with the
 map's filters), issue density cells for the heat layer, a point-to-building locator, a
 building's profile, a compound's summary, a building's issues and one issue's timeline.
 
-Writing: one function per action (:func:`log_issue`, :func:`assign`, :func:`start`,
-:func:`escalate`, :func:`resolve`, :func:`callback`, :func:`close`). Each checks the actor's
-rights (:mod:`mapgov.domain.users`) and the lifecycle
-(:data:`mapgov.core.model.ALLOWED_TRANSITIONS`), then writes the issue and appends its events in one
-transaction, refusing the save if the issue changed since the version the user saw (optimistic
-locking). Refusals raise a
-:class:`~mapgov.core.errors.MapgovError` whose message says why; nothing is written.
+Writing (the workflow, one function per action) is :mod:`mapgov.domain.issues_workflow`.
 
 Residents' names and phones come back masked unless the user sees personal data.
 Metric work (heat cells, the locator's tolerance) is done in the UTM zone of the data.
@@ -19,6 +13,7 @@ Metric work (heat cells, the locator's tolerance) is done in the UTM zone of the
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -31,70 +26,38 @@ import shapely
 from mapgov.core import clock
 from mapgov.core.crs import WGS84, utm_for
 from mapgov.core.errors import (
-    LifecycleError,
-    PermissionDeniedError,
-    StaleEditError,
     ValidationError,
 )
 from mapgov.core.model import (
-    ALLOWED_TRANSITIONS,
-    LEVEL_ORDER,
     UNRESOLVED,
-    CallbackRating,
-    EventAction,
-    IssueCategory,
-    IssueSource,
     IssueStatus,
-    Level,
 )
 from mapgov.core.privacy import mask_frame, mask_row
 from mapgov.domain.places import community_of_compound
-from mapgov.domain.users import User, can_edit, sees_personal_data
+from mapgov.domain.users import User, sees_personal_data
 from mapgov.store import Store
 
 __all__ = [
     "OPEN_STATUSES",
-    "SLA_DAYS",
     "BuildingLocator",
     "Hit",
-    "allowed_actions",
-    "assign",
     "building_issue_counts",
     "building_issues",
     "building_profile",
-    "callback",
-    "close",
     "community_buildings",
     "community_compounds",
     "community_issues",
     "compound_summary",
-    "escalate",
     "get_issue",
     "heat_cells",
     "issue_timeline",
-    "log_issue",
     "mask_reporters",
+    "one_row",
     "overdue_mask",
-    "resolve",
     "search_buildings",
-    "start",
 ]
 
 OPEN_STATUSES = frozenset(s.value for s in IssueStatus if s != IssueStatus.CLOSED)
-SLA_DAYS: dict[Level, int] = {
-    Level.COMPOUND: 5,
-    Level.GRID: 7,
-    Level.COMMUNITY: 15,
-    Level.STREET: 30,
-}
-MAX_TITLE = 120
-MAX_TEXT = 2000
-_PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
-
-
-def _stamp(store: Store, at: dt.datetime | None) -> str:
-    """`at`, or the street's now (:func:`mapgov.core.clock.now`: a demo keeps its own calendar)."""
-    return (at or clock.now(store)).replace(microsecond=0).isoformat()
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -306,7 +269,21 @@ class BuildingLocator:
         return Hit(None, None)
 
 
-def _one(frame: pd.DataFrame, what: str, key: str, value: object) -> pd.Series:
+def one_row(frame: pd.DataFrame, what: str, key: str, value: object) -> pd.Series:
+    """The first row of `frame`, which a look-up by id gave.
+
+    Parameters
+    ----------
+    frame
+        The rows found.
+    what, key, value
+        What was looked up (for the message), the message's catalogue key, the id.
+
+    Raises
+    ------
+    ValidationError
+        If nothing was found.
+    """
     if frame.empty:
         msg = f"no {what} {value!r}"
         raise ValidationError(msg, key=key, id=str(value))
@@ -327,7 +304,7 @@ def building_profile(
     store: Store, building_id: str, *, user: User, today: dt.date | None = None
 ) -> dict[str, Any]:
     """Everything the panel shows about a building; personal data masked per `user`."""
-    b = _one(
+    b = one_row(
         store.read("building", where={"building_id": building_id}),
         "building",
         "error.issue.no_building",
@@ -381,7 +358,7 @@ def building_profile(
 
 def compound_summary(store: Store, compound_id: str, *, today: dt.date) -> dict[str, Any]:
     """A compound's figures for the panel when a click lands outside its buildings."""
-    comp = _one(
+    comp = one_row(
         store.read("compound", where={"compound_id": compound_id}),
         "compound",
         "error.issue.no_compound",
@@ -454,7 +431,7 @@ def building_issues(store: Store, building_id: str, *, user: User, today: dt.dat
     DataFrame
         Issue columns plus ``overdue`` (bool).
     """
-    b = _one(
+    b = one_row(
         store.read("building", where={"building_id": building_id}, columns=["compound_id"]),
         "building",
         "error.issue.no_building",
@@ -471,7 +448,7 @@ def building_issues(store: Store, building_id: str, *, user: User, today: dt.dat
 def get_issue(store: Store, issue_id: int, *, user: User, today: dt.date) -> dict[str, Any]:
     """One issue as a dict (masked per `user`), with its community and ``overdue``."""
     frame = store.read("issue", where={"issue_id": int(issue_id)}, columns=_ISSUE_COLUMNS)
-    row = _one(frame, "issue", "error.issue.not_found", issue_id)
+    row = one_row(frame, "issue", "error.issue.not_found", issue_id)
     community_id = community_of_compound(store, row["compound_id"])
     out = (
         mask_reporters(frame, full=sees_personal_data(user, community_id, store)).iloc[0].to_dict()
@@ -562,419 +539,31 @@ def search_buildings(
     )
 
 
-# -- the workflow -----------------------------------------------------------------------------
-# action -> statuses it may start from
-_FROM: dict[EventAction, frozenset[IssueStatus]] = {
-    EventAction.ASSIGN: frozenset({IssueStatus.REPORTED}),
-    EventAction.START: frozenset({IssueStatus.ASSIGNED}),
-    EventAction.ESCALATE: frozenset({IssueStatus.ASSIGNED, IssueStatus.IN_PROGRESS}),
-    EventAction.RESOLVE: frozenset({IssueStatus.IN_PROGRESS}),
-    EventAction.CALLBACK: frozenset({IssueStatus.RESOLVED}),
-    EventAction.CLOSE: frozenset({IssueStatus.CALLBACK}),
-}
-_TO: dict[EventAction, IssueStatus] = {
-    EventAction.ASSIGN: IssueStatus.ASSIGNED,
-    EventAction.START: IssueStatus.IN_PROGRESS,
-    EventAction.ESCALATE: IssueStatus.ASSIGNED,
-    EventAction.RESOLVE: IssueStatus.RESOLVED,
-    EventAction.CALLBACK: IssueStatus.CALLBACK,
-    EventAction.CLOSE: IssueStatus.CLOSED,
-}
-assert all(  # the workflow never leaves the lifecycle of docs/domain.md
-    _TO[a] in ALLOWED_TRANSITIONS[s] for a, froms in _FROM.items() for s in froms
+# -- names that moved to mapgov.domain.issues_workflow ---------------------------------------
+_MOVED = frozenset(
+    {
+        "MAX_TEXT",
+        "MAX_TITLE",
+        "SLA_DAYS",
+        "allowed_actions",
+        "assign",
+        "callback",
+        "close",
+        "escalate",
+        "log_issue",
+        "resolve",
+        "start",
+    }
 )
 
 
-def allowed_actions(store: Store, issue: dict[str, Any], user: User) -> list[EventAction]:
-    """The actions `user` may take on `issue` now (the buttons a page shows)."""
-    if not can_edit(user, issue.get("community_id"), store):
-        return []
-    status = IssueStatus(issue["status"])
-    out = [a for a, froms in _FROM.items() if status in froms]
-    if EventAction.ESCALATE in out and issue.get("level") == Level.STREET.value:
-        out.remove(EventAction.ESCALATE)
-    return out
+def __getattr__(name: str) -> Any:
+    """The workflow's names that ``mapgov.ui.issues`` still reads from here (issue 17).
 
-
-def _require_edit(store: Store, user: User, community_id: str, action: EventAction) -> None:
-    if not can_edit(user, community_id, store):
-        msg = (
-            f"{user.name} ({user.role.value}) may not {action.value} issues of community "
-            f"{community_id}: only its staff and its street's admins may change them"
-        )
-        raise PermissionDeniedError(
-            msg, key="error.issue.denied", user=user.name, role=user.role, action=action
-        )
-
-
-def _load(
-    store: Store, issue_id: int, user: User, action: EventAction, version: int
-) -> dict[str, Any]:
-    frame = store.read(
-        "issue",
-        where={"issue_id": int(issue_id)},
-        columns=["issue_id", "compound_id", "status", "level", "version", "reopen_count"],
-    )
-    row = _one(frame, "issue", "error.issue.not_found", issue_id).to_dict()
-    row["community_id"] = community_of_compound(store, row["compound_id"])
-    _require_edit(store, user, row["community_id"], action)
-    # a stale form is told so first: "someone else changed it" explains a changed status too
-    _check_version(row, version)
-    status = IssueStatus(row["status"])
-    if status not in _FROM[action]:
-        needed = ", ".join(s.value for s in sorted(_FROM[action]))
-        msg = (
-            f"cannot {action.value} issue #{issue_id}: it is {status.value}; "
-            f"{action.value} needs {needed}"
-        )
-        raise LifecycleError(
-            msg, key="error.issue.lifecycle", action=action, status=status, issue_id=int(issue_id)
-        )
-    return row
-
-
-def _check_version(issue: dict[str, Any], version: int) -> None:
-    """Refuse early when the form was drawn from an older version (the store re-checks)."""
-    if int(issue["version"]) != int(version):
-        msg = (
-            f"issue #{issue['issue_id']} was changed by someone else (version "
-            f"{issue['version']}, you saw {version}); reload it and try again"
-        )
-        raise StaleEditError(msg, key="error.issue.stale", issue_id=int(issue["issue_id"]))
-
-
-def _required(value: str | None, field: str, limit: int = MAX_TEXT) -> str:
-    text = (value or "").strip()
-    if not text:
-        msg = f"{field} is required"
-        raise ValidationError(msg, key="error.issue.required", field=field)
-    if len(text) > limit:
-        msg = f"{field} is longer than {limit} characters"
-        raise ValidationError(msg, key="error.issue.too_long", field=field, limit=limit)
-    return text
-
-
-def _optional(value: str | None, field: str, limit: int = MAX_TEXT) -> str | None:
-    text = (value or "").strip()
-    return _required(text, field, limit) if text else None
-
-
-def _event(  # noqa: PLR0917 (internal: one row of the history)
-    user: User,
-    action: EventAction,
-    at: str,
-    frm: str | None,
-    to: str,
-    note: str | None = None,
-    *,
-    from_level: str | None = None,
-    to_level: str | None = None,
-) -> dict[str, Any]:
-    return {
-        "at": at,
-        "actor": user.name,
-        "action": action.value,
-        "from_status": None if frm is None else str(frm),
-        "to_status": str(to),
-        "from_level": from_level,
-        "to_level": to_level,
-        "note": note,
-    }
-
-
-def log_issue(
-    store: Store,
-    user: User,
-    *,
-    building_id: str,
-    category: str,
-    source: str,
-    title: str,
-    description: str = "",
-    reporter_name: str | None = None,
-    reporter_phone: str | None = None,
-    at: dt.datetime | None = None,
-) -> int:
-    """Log a new issue on a building (status ``reported``, level ``compound``).
-
-    Returns
-    -------
-    int
-        The new issue's id.
+    They moved to :mod:`mapgov.domain.issues_workflow`; import them from there. Resolved lazily,
+    since that module imports this one. To go once ``mapgov.ui.issues`` imports the workflow.
     """
-    b = _one(
-        store.read(
-            "building",
-            where={"building_id": building_id},
-            columns=["building_id", "compound_id", "geom"],
-        ),
-        "building",
-        "error.issue.no_building",
-        building_id,
-    )
-    community_id = community_of_compound(store, b["compound_id"])
-    _require_edit(store, user, community_id, EventAction.REPORT)
-    try:
-        category = IssueCategory(category).value
-        source = IssueSource(source).value
-    except ValueError as err:
-        msg = f"unknown category or source: {err}"
-        raise ValidationError(msg, key="error.issue.bad_choice", value=str(err)) from err
-    phone = _optional(reporter_phone, "reporter_phone", 20)
-    if phone and not _PHONE.match(phone):
-        msg = f"reporter_phone {phone!r} is not a phone number"
-        raise ValidationError(msg, key="error.issue.bad_phone", phone=phone)
-    stamp = _stamp(store, at)
-    point = b["geometry"].representative_point()
-    issue = {
-        "compound_id": b["compound_id"],
-        "building_id": building_id,
-        "category": category,
-        "source": source,
-        "level": Level.COMPOUND.value,
-        "status": IssueStatus.REPORTED.value,
-        "title": _required(title, "title", MAX_TITLE),
-        "description": _optional(description, "description"),
-        "reporter_name": _optional(reporter_name, "reporter_name", 40),
-        "reporter_phone": phone,
-        "reported_at": stamp,
-        "reopen_count": 0,
-        "version": 1,
-        "lon": round(point.x, 7),
-        "lat": round(point.y, 7),
-    }
-    event = _event(user, EventAction.REPORT, stamp, None, IssueStatus.REPORTED.value)
-    return store.insert_issue(issue, [event])
-
-
-def assign(
-    store: Store,
-    user: User,
-    issue_id: int,
-    *,
-    version: int,
-    level: str,
-    responsible_unit: str,
-    deadline: dt.date,
-    note: str = "",
-    at: dt.datetime | None = None,
-) -> int:
-    """Assign a reported issue to a level and a unit with a deadline (定人、定责、定时限)."""
-    issue = _load(store, issue_id, user, EventAction.ASSIGN, version)
-    lvl = Level(level)
-    unit = _required(responsible_unit, "responsible_unit", 80)
-    stamp = _stamp(store, at)
-    if deadline < dt.date.fromisoformat(stamp[:10]):
-        msg = f"deadline {deadline} is in the past"
-        raise ValidationError(msg, key="error.issue.past_deadline", deadline=str(deadline))
-    events = [
-        _event(
-            user,
-            EventAction.ASSIGN,
-            stamp,
-            issue["status"],
-            IssueStatus.ASSIGNED,
-            _optional(note, "note"),
-            to_level=lvl.value,
-        )
-    ]
-    return store.update_issue(
-        issue_id,
-        version=version,
-        changes={
-            "status": IssueStatus.ASSIGNED.value,
-            "level": lvl.value,
-            "responsible_unit": unit,
-            "deadline": deadline.isoformat(),
-            "assigned_at": stamp,
-        },
-        events=events,
-    )
-
-
-def start(
-    store: Store,
-    user: User,
-    issue_id: int,
-    *,
-    version: int,
-    note: str = "",
-    at: dt.datetime | None = None,
-) -> int:
-    """The responsible unit starts work (办理)."""
-    issue = _load(store, issue_id, user, EventAction.START, version)
-    events = [
-        _event(
-            user,
-            EventAction.START,
-            _stamp(store, at),
-            issue["status"],
-            IssueStatus.IN_PROGRESS.value,
-            _optional(note, "note"),
-        )
-    ]
-    return store.update_issue(
-        issue_id, version=version, changes={"status": IssueStatus.IN_PROGRESS.value}, events=events
-    )
-
-
-def escalate(
-    store: Store,
-    user: User,
-    issue_id: int,
-    *,
-    version: int,
-    reason: str,
-    responsible_unit: str | None = None,
-    deadline: dt.date | None = None,
-    at: dt.datetime | None = None,
-) -> int:
-    """Hand an assigned or in-progress issue one level up (compound → grid → community →
-    street), with a reason; it is ``assigned`` again at the new level, with a new deadline
-    (default: the new level's time limit from today)."""
-    issue = _load(store, issue_id, user, EventAction.ESCALATE, version)
-    here = Level(issue["level"])
-    if here == Level.STREET:
-        msg = f"issue #{issue_id} is already handled by the street, the highest level"
-        raise LifecycleError(msg, key="error.issue.top_level", issue_id=int(issue_id))
-    up = LEVEL_ORDER[LEVEL_ORDER.index(here) + 1]
-    stamp = _stamp(store, at)
-    today = dt.date.fromisoformat(stamp[:10])
-    due = deadline or today + dt.timedelta(days=SLA_DAYS[up])
-    if due < today:
-        msg = f"deadline {due} is in the past"
-        raise ValidationError(msg, key="error.issue.past_deadline", deadline=str(due))
-    changes: dict[str, Any] = {
-        "status": IssueStatus.ASSIGNED.value,
-        "level": up.value,
-        "deadline": due.isoformat(),
-    }
-    if _optional(responsible_unit, "responsible_unit", 80):
-        changes["responsible_unit"] = responsible_unit.strip()  # type: ignore[union-attr]
-    events = [
-        _event(
-            user,
-            EventAction.ESCALATE,
-            stamp,
-            issue["status"],
-            IssueStatus.ASSIGNED.value,
-            _required(reason, "reason"),
-            from_level=here.value,
-            to_level=up.value,
-        )
-    ]
-    return store.update_issue(issue_id, version=version, changes=changes, events=events)
-
-
-def resolve(
-    store: Store,
-    user: User,
-    issue_id: int,
-    *,
-    version: int,
-    note: str,
-    at: dt.datetime | None = None,
-) -> int:
-    """Mark an issue in progress as solved (办结), saying how."""
-    issue = _load(store, issue_id, user, EventAction.RESOLVE, version)
-    stamp = _stamp(store, at)
-    events = [
-        _event(
-            user,
-            EventAction.RESOLVE,
-            stamp,
-            issue["status"],
-            IssueStatus.RESOLVED.value,
-            _required(note, "note"),
-        )
-    ]
-    return store.update_issue(
-        issue_id,
-        version=version,
-        changes={"status": IssueStatus.RESOLVED.value, "resolved_at": stamp},
-        events=events,
-    )
-
-
-def callback(
-    store: Store,
-    user: User,
-    issue_id: int,
-    *,
-    version: int,
-    rating: str,
-    note: str = "",
-    at: dt.datetime | None = None,
-) -> int:
-    """Record the resident's rating at the callback (回访).
-
-    "unsatisfied" reopens the issue: it goes back to ``assigned`` at its level with a new
-    deadline, and a ``reopen`` event follows the ``callback`` event.
-    """
-    issue = _load(store, issue_id, user, EventAction.CALLBACK, version)
-    rate = CallbackRating(rating)
-    stamp = _stamp(store, at)
-    text = _optional(note, "note")
-    events = [
-        _event(
-            user,
-            EventAction.CALLBACK,
-            stamp,
-            issue["status"],
-            IssueStatus.CALLBACK.value,
-            f"{rate.value}: {text}" if text else rate.value,
-        )
-    ]
-    changes: dict[str, Any] = {"status": IssueStatus.CALLBACK.value, "satisfaction": rate.value}
-    if rate == CallbackRating.UNSATISFIED:
-        level = Level(issue["level"])
-        due = dt.date.fromisoformat(stamp[:10]) + dt.timedelta(days=SLA_DAYS[level])
-        events.append(
-            _event(
-                user,
-                EventAction.REOPEN,
-                stamp,
-                IssueStatus.CALLBACK.value,
-                IssueStatus.ASSIGNED.value,
-                text,
-            )
-        )
-        changes.update(
-            {
-                "status": IssueStatus.ASSIGNED.value,
-                "resolved_at": None,
-                "deadline": due.isoformat(),
-                "reopen_count": int(issue["reopen_count"]) + 1,
-            }
-        )
-    return store.update_issue(issue_id, version=version, changes=changes, events=events)
-
-
-def close(
-    store: Store,
-    user: User,
-    issue_id: int,
-    *,
-    version: int,
-    note: str = "",
-    at: dt.datetime | None = None,
-) -> int:
-    """Close (销号) an issue whose callback is done."""
-    issue = _load(store, issue_id, user, EventAction.CLOSE, version)
-    stamp = _stamp(store, at)
-    events = [
-        _event(
-            user,
-            EventAction.CLOSE,
-            stamp,
-            issue["status"],
-            IssueStatus.CLOSED.value,
-            _optional(note, "note"),
-        )
-    ]
-    return store.update_issue(
-        issue_id,
-        version=version,
-        changes={"status": IssueStatus.CLOSED.value, "closed_at": stamp},
-        events=events,
-    )
+    if name not in _MOVED:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    return getattr(importlib.import_module("mapgov.domain.issues_workflow"), name)

@@ -6,8 +6,9 @@ number of new sites; returns a :class:`LifeView`), its :func:`title`, :func:`ans
 (roads and buildings to answer with), then :func:`headline`, :func:`map_view`,
 :func:`figures`, :func:`gap_panel` and :func:`site_panel`.
 
-Caching. The walking graph is a ``cache_resource`` per data version (read-only, shared by
-sessions). The per-building coverage table is a ``cache_data`` keyed by the store identity,
+Caching. The walking graph is a :func:`~mapgov.ui.loaders.cached_resource` per data version
+(read-only, shared by sessions). The per-building coverage table is
+:func:`~mapgov.ui.loaders.cached`, keyed by the store (its path and data version),
 the street, the method and the nine thresholds; it answers every kind at once, so changing
 only the kind reuses it. Service areas, facilities, suggested sites and the map are cached on
 their own keys (the map also on the layers and the language), so switching a map layer only
@@ -39,8 +40,9 @@ from mapgov.domain.lifecircle import coverage, network
 from mapgov.domain.lifecircle.network import WalkGraph
 from mapgov.domain.places import display_names
 from mapgov.io.exports import FORMATS, frame_bytes
-from mapgov.store import Store, open_store
+from mapgov.store import Store
 from mapgov.ui import loaders as data
+from mapgov.ui.loaders import cached, cached_resource
 from mapgov.ui.state import PageView, View, arrived, write_params
 from mapgov.ui.widgets import scope_title, show_map
 from mapgov.views import life_circle as lv
@@ -249,17 +251,16 @@ def title(ctx: LifeView | None) -> str | None:
 
 def answerable(ctx: LifeView) -> bool:
     """Whether the place has roads and buildings to answer; says what is missing if not."""
-    missing = _missing(*ctx.store.identity(), ctx.street_id, ctx.view.community_id)
+    missing = _missing(ctx.store, ctx.street_id, ctx.view.community_id)
     if missing is not None:
         st.info(t(f"life.{missing}", ctx.lang), icon=":material/info:")
     return missing is None
 
 
 # -- cached answers (keys: store identity and plain values, never frames) ------------------
-@st.cache_data(max_entries=64, show_spinner=False)
-def _missing(path: str, version: int, street_id: str, community_id: str | None) -> str | None:  # noqa: ARG001
+@cached(max_entries=64)
+def _missing(store: Store, street_id: str, community_id: str | None) -> str | None:
     """``"no_roads"`` or ``"no_buildings"`` when the place cannot be answered, else None."""
-    store = open_store(path)
     if store.read("road", where={"street_id": street_id}, columns=["road_id"]).empty:
         return "no_roads"
     compounds = data.compound_areas(store, street_id, community_id)["compound_id"].tolist()
@@ -267,41 +268,39 @@ def _missing(path: str, version: int, street_id: str, community_id: str | None) 
     return "no_buildings" if buildings.empty else None
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _graph(path: str, version: int) -> WalkGraph:  # noqa: ARG001 (version: cache key)
+@cached_resource(max_entries=4)
+def _graph(store: Store) -> WalkGraph:
     """The walking graph of the whole database: read-only, shared by every session."""
-    return network.walk_graph(open_store(path).read("road"))
+    return network.walk_graph(store.read("road"))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _table(
-    path: str, version: int, street_id: str, method: str, limits: LimitItems
-) -> gpd.GeoDataFrame:
+@cached(max_entries=32)
+def _table(store: Store, street_id: str, method: str, limits: LimitItems) -> gpd.GeoDataFrame:
     return coverage.coverage_table(
-        open_store(path),
+        store,
         dict(limits),
         method=method,  # type: ignore[arg-type]
-        graph=_graph(path, version),
+        graph=_graph(store),
         street_id=street_id,
     )
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def _facilities(path: str, version: int) -> gpd.GeoDataFrame:  # noqa: ARG001 (cache key)
-    return open_store(path).read("facility", columns=["facility_id", "kind", "name", "geom"])
+@cached(max_entries=8)
+def _facilities(store: Store) -> gpd.GeoDataFrame:
+    return store.read("facility", columns=["facility_id", "kind", "name", "geom"])
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _water(path: str, version: int, street_id: str) -> gpd.GeoDataFrame:  # noqa: ARG001
+@cached(max_entries=16)
+def _water(store: Store, street_id: str) -> gpd.GeoDataFrame:
     """The street's water (the river a walk must cross by a bridge), for the map."""
-    land = open_store(path).read("landuse", where={"street_id": street_id})
+    land = store.read("landuse", where={"street_id": street_id})
     return land[land["kind"] == "water"]
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _roads(path: str, version: int, street_id: str) -> gpd.GeoDataFrame:  # noqa: ARG001
+@cached(max_entries=16)
+def _roads(store: Store, street_id: str) -> gpd.GeoDataFrame:
     """The street's walking network (roads, gate links, compound paths), for the map."""
-    return open_store(path).read("road", where={"street_id": street_id}, columns=["geom"])
+    return store.read("road", where={"street_id": street_id}, columns=["geom"])
 
 
 def _community_names(store: Store, street_id: str, lang: str) -> dict[str, str]:
@@ -309,33 +308,32 @@ def _community_names(store: Store, street_id: str, lang: str) -> dict[str, str]:
     return dict(zip(communities["community_id"], display_names(communities, lang), strict=True))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@cached(max_entries=64)
 def _kind_facilities(
-    path: str, version: int, *, street_id: str, community_id: str | None, kind: str, metres: float
+    store: Store, *, street_id: str, community_id: str | None, kind: str, metres: float
 ) -> gpd.GeoDataFrame:
     """Facilities of `kind` within `metres` of the scope's compounds (they serve it)."""
-    compounds = data.compound_areas(open_store(path), street_id, community_id)
-    graph = _graph(path, version)
+    compounds = data.compound_areas(store, street_id, community_id)
+    graph = _graph(store)
     area = lv.search_box(compounds, graph, metres)
-    return lv.kind_facilities(_facilities(path, version), kind, area, graph.crs)
+    return lv.kind_facilities(_facilities(store), kind, area, graph.crs)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@cached(max_entries=64)
 def _areas(
-    path: str, version: int, *, street_id: str, community_id: str | None, kind: str, metres: float
+    store: Store, *, street_id: str, community_id: str | None, kind: str, metres: float
 ) -> gpd.GeoDataFrame:
     places = _kind_facilities(
-        path, version, street_id=street_id, community_id=community_id, kind=kind, metres=metres
+        store, street_id=street_id, community_id=community_id, kind=kind, metres=metres
     )
     if places.empty:
         return places
-    return coverage.service_areas(_graph(path, version), places, metres)
+    return coverage.service_areas(_graph(store), places, metres)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@cached(max_entries=64)
 def _sites(
-    path: str,
-    version: int,
+    store: Store,
     *,
     street_id: str,
     community_id: str | None,
@@ -344,21 +342,20 @@ def _sites(
     k: int,
 ) -> SiteAnswer:
     """Suggested sites, always along the walking network."""
-    table = lv.scope_rows(_table(path, version, street_id, "network", limits), community_id)
-    return lv.suggest_sites(_graph(path, version), table, kind=kind, metres=dict(limits)[kind], k=k)
+    table = lv.scope_rows(_table(store, street_id, "network", limits), community_id)
+    return lv.suggest_sites(_graph(store), table, kind=kind, metres=dict(limits)[kind], k=k)
 
 
 def _scope(ctx: LifeView) -> gpd.GeoDataFrame:
-    path, version = ctx.store.identity()
-    table = _table(path, version, ctx.street_id, ctx.settings.method, ctx.limits)
+    store = ctx.store
+    table = _table(store, ctx.street_id, ctx.settings.method, ctx.limits)
     return lv.scope_rows(table, ctx.view.community_id)
 
 
 def _site_answer(ctx: LifeView) -> SiteAnswer:
-    path, version = ctx.store.identity()
+    store = ctx.store
     return _sites(
-        path,
-        version,
+        store,
         street_id=ctx.street_id,
         community_id=ctx.view.community_id,
         limits=ctx.limits,
@@ -413,10 +410,9 @@ def life_map_labels(
     return layers.LifeCircleLabels(**values)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@cached(max_entries=32)
 def _map(
-    path: str,
-    version: int,
+    store: Store,
     *,
     street_id: str,
     community_id: str | None,
@@ -428,21 +424,20 @@ def _map(
 ) -> folium.Map:
     """The life-circle map, pickled by the cache: every run gets an identical copy."""
     kind, metres = settings.kind, dict(limits)[settings.kind]
-    table = lv.scope_rows(_table(path, version, street_id, settings.method, limits), community_id)
-    compounds = data.compound_areas(open_store(path), street_id, community_id)
+    table = lv.scope_rows(_table(store, street_id, settings.method, limits), community_id)
+    compounds = data.compound_areas(store, street_id, community_id)
     places = _kind_facilities(
-        path, version, street_id=street_id, community_id=community_id, kind=kind, metres=metres
+        store, street_id=street_id, community_id=community_id, kind=kind, metres=metres
     )
     areas = None
     if shown.areas:
         areas = _areas(
-            path, version, street_id=street_id, community_id=community_id, kind=kind, metres=metres
+            store, street_id=street_id, community_id=community_id, kind=kind, metres=metres
         )
     sites = None
     if shown.sites:
         sites = _sites(
-            path,
-            version,
+            store,
             street_id=street_id,
             community_id=community_id,
             limits=limits,
@@ -463,18 +458,17 @@ def _map(
         service_areas=areas,
         circle_m=metres if shown.circles else None,
         sites=sites,
-        water=_water(path, version, street_id),
-        roads=_roads(path, version, street_id),
+        water=_water(store, street_id),
+        roads=_roads(store, street_id),
         labels=labels,
     )
 
 
 def map_view(ctx: LifeView) -> None:
     """The map of the street or community: buildings coloured by reach, and the layers."""
-    path, version = ctx.store.identity()
+    store = ctx.store
     fmap = _map(
-        path,
-        version,
+        store,
         street_id=ctx.street_id,
         community_id=ctx.view.community_id,
         settings=ctx.settings,
@@ -485,8 +479,7 @@ def map_view(ctx: LifeView) -> None:
     )
     show_map(fmap, key=KEY.format(f"map.{ctx.street_id}"), height=MAP_HEIGHT)
     places = _kind_facilities(
-        path,
-        version,
+        store,
         street_id=ctx.street_id,
         community_id=ctx.view.community_id,
         kind=ctx.settings.kind,
@@ -524,8 +517,8 @@ def figures(ctx: LifeView) -> None:
     streets = data.street_list(ctx.store).set_index("street_id")
     street = display_names(streets, ctx.lang)[ctx.street_id]
     names = _community_names(ctx.store, ctx.street_id, ctx.lang)
-    path, version = ctx.store.identity()
-    table = _table(path, version, ctx.street_id, ctx.settings.method, ctx.limits)
+    store = ctx.store
+    table = _table(store, ctx.street_id, ctx.settings.method, ctx.limits)
     rows = lv.community_figures(
         table,
         ctx.settings.kind,

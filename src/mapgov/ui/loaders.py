@@ -1,8 +1,10 @@
 """Opening the database and cached loaders for the pages.
 
-Loaders are ``st.cache_data`` functions keyed by the store's identity, ``(path,
-data_version)``: every write bumps the version, so a cached answer is never stale and nothing
-has to be cleared by hand. Keys are plain strings and integers, never frames.
+Every page's loaders are made with :func:`cached` (or :func:`cached_resource` for a shared,
+never mutated object such as the walking graph): a loader takes the store itself, and the cache
+hashes it as its identity, ``(path, data_version)``. Every write bumps the version, so a cached
+answer is never stale and nothing has to be cleared by hand. The other arguments are plain
+strings, integers and small frozen values, never frames.
 
 First start: when the database does not exist yet, :func:`ensure_database` builds the demo
 street with a progress bar; :func:`ensure_assets` copies Leaflet into ``static/``.
@@ -10,8 +12,12 @@ street with a progress bar; :func:`ensure_assets` copies Leaflet into ``static/`
 
 from __future__ import annotations
 
+import functools
+import inspect
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import geopandas as gpd
 import pandas as pd
@@ -23,11 +29,15 @@ from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import t
 from mapgov.domain import places, summary
 from mapgov.io.assets import assets_installed, install_assets
-from mapgov.store import Store, open_store
+from mapgov.store import SQLiteStore, Store
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = [
     "DEMO_SCALE",
     "DEMO_SEED",
+    "cached",
+    "cached_resource",
     "community_areas",
     "community_list",
     "compound_areas",
@@ -44,6 +54,65 @@ DEMO_SCALE = 1
 # One build at a time per server process: a second session waits, then finds the file.
 _BUILD_LOCK = threading.Lock()
 _ASSETS_LOCK = threading.Lock()
+
+
+def _store_key(store: Store) -> tuple[str, int]:
+    """How a cache hashes a store argument: its path and data version (new data, new key)."""
+    return store.identity()
+
+
+_HASH_FUNCS: dict[str | type[Any], Callable[[Any], Any]] = {SQLiteStore: _store_key}
+
+
+def _keyed(cache: Callable[[Callable[..., Any]], Callable[..., Any]]) -> Callable[[F], F]:
+    """Wrap `cache` so that every call reaches it with the arguments bound to the signature,
+    defaults filled in: ``f(store, "S1")``, ``f(store, "S1", None)`` and
+    ``f(store, street_id="S1")`` share one entry (Streamlit keys a call as it is written)."""
+
+    def decorate(func: F) -> F:
+        inner = cache(func)
+        signature = inspect.signature(func)
+
+        @functools.wraps(func)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            return inner(*bound.args, **bound.kwargs)
+
+        call.clear = inner.clear  # type: ignore[attr-defined]
+        return cast("F", call)
+
+    return decorate
+
+
+def cached(*, max_entries: int) -> Callable[[F], F]:
+    """``st.cache_data`` for a loader whose arguments include the store.
+
+    The store is hashed as :meth:`~mapgov.store.SQLiteStore.identity`, so the cached answer
+    belongs to one data version of one database; every write makes the next call a miss. The
+    answer is pickled: each run gets its own copy.
+
+    Parameters
+    ----------
+    max_entries
+        How many answers the loader keeps (oldest dropped first).
+
+    Returns
+    -------
+    Callable
+        The decorator.
+    """
+    return _keyed(
+        st.cache_data(max_entries=max_entries, show_spinner=False, hash_funcs=_HASH_FUNCS)
+    )
+
+
+def cached_resource(*, max_entries: int) -> Callable[[F], F]:
+    """``st.cache_resource`` keyed like :func:`cached` (same parameter): one object shared
+    by every session, never mutated by them, built again when the data version changes."""
+    return _keyed(
+        st.cache_resource(max_entries=max_entries, show_spinner=False, hash_funcs=_HASH_FUNCS)
+    )
 
 
 def database_path() -> Path:
@@ -112,65 +181,35 @@ def _upgrade(path: Path, lang: str) -> None:
         st.toast(t("setup.migrated", lang, old=old, new=new))
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def _street_list(path: str, version: int) -> pd.DataFrame:  # noqa: ARG001 (version: cache key)
-    return places.street_list(open_store(path))
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _community_list(path: str, version: int, street_id: str) -> pd.DataFrame:  # noqa: ARG001
-    return places.community_list(open_store(path), street_id)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _community_areas(path: str, version: int, street_id: str) -> gpd.GeoDataFrame:  # noqa: ARG001
-    return places.community_areas(open_store(path), street_id)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _compound_areas(
-    path: str,
-    version: int,  # noqa: ARG001 (cache key)
-    street_id: str,
-    community_id: str | None,
-) -> gpd.GeoDataFrame:
-    return places.compound_areas(open_store(path), street_id, community_id)
-
-
-@st.cache_data(max_entries=128, show_spinner=False)
-def _place_counts(
-    path: str,
-    version: int,  # noqa: ARG001 (cache key)
-    street_id: str | None,
-    community_id: str | None,
-) -> summary.PlaceCounts:
-    return summary.place_counts(open_store(path), street_id=street_id, community_id=community_id)
-
-
+@cached(max_entries=8)
 def street_list(store: Store) -> pd.DataFrame:
     """Cached :func:`mapgov.domain.places.street_list`."""
-    return _street_list(*store.identity())
+    return places.street_list(store)
 
 
+@cached(max_entries=64)
 def community_list(store: Store, street_id: str) -> pd.DataFrame:
     """Cached :func:`mapgov.domain.places.community_list`."""
-    return _community_list(*store.identity(), street_id)
+    return places.community_list(store, street_id)
 
 
+@cached(max_entries=64)
 def community_areas(store: Store, street_id: str) -> gpd.GeoDataFrame:
     """Cached :func:`mapgov.domain.places.community_areas`."""
-    return _community_areas(*store.identity(), street_id)
+    return places.community_areas(store, street_id)
 
 
+@cached(max_entries=64)
 def compound_areas(
     store: Store, street_id: str, community_id: str | None = None
 ) -> gpd.GeoDataFrame:
     """Cached :func:`mapgov.domain.places.compound_areas`."""
-    return _compound_areas(*store.identity(), street_id, community_id)
+    return places.compound_areas(store, street_id, community_id)
 
 
+@cached(max_entries=128)
 def place_counts(
     store: Store, street_id: str | None, community_id: str | None
 ) -> summary.PlaceCounts:
     """Cached :func:`mapgov.domain.summary.place_counts`."""
-    return _place_counts(*store.identity(), street_id, community_id)
+    return summary.place_counts(store, street_id=street_id, community_id=community_id)

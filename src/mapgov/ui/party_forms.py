@@ -315,7 +315,7 @@ def edit_forms(  # noqa: PLR0917 (the card's parts)
     (:func:`mapgov.views.party.zone_table`) and `buildings` (the street's) feed the zone form."""
     lang = ctx.lang
     f = "party_page.form."
-    version = ctx.store.identity()[1]
+    version = ctx.store.data_version()
     st.markdown(f"**{md_text(t(f + 'title', lang))}**")
     names = ["branch", "property", *(["building"] if building else []), "zone"]
     tabs = st.tabs([t(f + name, lang) for name in names])

@@ -38,6 +38,7 @@ from mapgov.domain import cobuild, kpi
 from mapgov.domain.places import display_names
 from mapgov.store import Store, open_store
 from mapgov.ui import loaders as data
+from mapgov.ui.loaders import cached
 from mapgov.ui.state import View
 from mapgov.ui.widgets import page_header, place_metrics, scope_header, scope_title
 from mapgov.views import deck as deckmaps
@@ -228,29 +229,28 @@ def _html(body: str) -> None:
 
 
 # -- cached loaders (keys: store identity and ids, never frames) ----------------------------
-@st.cache_data(max_entries=16, show_spinner=False)
+@cached(max_entries=16)
 def _frames(
-    path: str,
-    version: int,  # noqa: ARG001 (cache key)
+    store: Store,
     street_id: str,
     community_id: str | None,
 ) -> kpi.Frames:
-    return kpi.load_frames(open_store(path), street_id=street_id, community_id=community_id)
+    return kpi.load_frames(store, street_id=street_id, community_id=community_id)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _co_frames(path: str, version: int, street_id: str) -> cobuild.CoFrames:  # noqa: ARG001
-    return cobuild.load(open_store(path), street_id=street_id)
+@cached(max_entries=16)
+def _co_frames(store: Store, street_id: str) -> cobuild.CoFrames:
+    return cobuild.load(store, street_id=street_id)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _life_circle(path: str, version: int, street_id: str) -> wall.LifeCircle:  # noqa: ARG001
-    return wall.life_circle(open_store(path), street_id)
+@cached(max_entries=16)
+def _life_circle(store: Store, street_id: str) -> wall.LifeCircle:
+    return wall.life_circle(store, street_id)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def _map_base(path: str, version: int, street_id: str, lang: str) -> deckmaps.WallMapData:  # noqa: ARG001
-    return wall.map_data(open_store(path), street_id, lang)
+@cached(max_entries=8)
+def _map_base(store: Store, street_id: str, lang: str) -> deckmaps.WallMapData:
+    return wall.map_data(store, street_id, lang)
 
 
 def _report_date(store: Store) -> dt.date:
@@ -286,7 +286,6 @@ def figures_panel(view: View, settings: wall.WallSettings) -> None:
     with _politely(view.lang):
         street_id = _street_of(view)
         store = open_store(view.db)
-        path, version = store.identity()
         today = _report_date(store)
         stamp = _stamp(view.lang, today, settings)
         if settings.kiosk:
@@ -295,10 +294,10 @@ def figures_panel(view: View, settings: wall.WallSettings) -> None:
             _html(wall.header_html(title, scope_title(view), counts, stamp, view.lang))
         else:
             _html(f'<div class="mg-status">{escape(" · ".join(stamp))}</div>')
-        frames = _frames(path, version, street_id, view.community_id)
-        life = _life_circle(path, version, street_id).share(view.community_id)
+        frames = _frames(store, street_id, view.community_id)
+        life = _life_circle(store, street_id).share(view.community_id)
         figures = kpi.headline(frames, today=today, life_complete=life)
-        co = _co_frames(path, version, street_id)
+        co = _co_frames(store, street_id)
         figures += cobuild.wall_figures(co, today, community_id=view.community_id)
         _html(wall.tiles_html(figures, view.lang, today=today))
 
@@ -340,16 +339,13 @@ def map_panel(view: View, settings: wall.WallSettings) -> None:
     with _politely(view.lang):
         street_id = _street_of(view)
         store = open_store(view.db)
-        path, version = store.identity()
         today = _report_date(store)
-        base = _map_base(path, version, street_id, view.lang)
+        base = _map_base(store, street_id, view.lang)
         if base.communities.empty and base.compounds.empty:
             _html(f'<div class="mg-empty">{escape(t("wall_screen.empty", view.lang))}</div>')
             return
-        frames = _frames(path, version, street_id, None)
-        life = (
-            _life_circle(path, version, street_id) if settings.metric == "life_complete" else None
-        )
+        frames = _frames(store, street_id, None)
+        life = _life_circle(store, street_id) if settings.metric == "life_complete" else None
         values = wall.compound_figures(frames, settings.metric, today=today, life=life)
         drawn = wall.with_figures(
             base, values, settings.metric, wall.recent_points(frames.issues, today), view.lang
@@ -393,9 +389,8 @@ def side_panel(view: View, settings: wall.WallSettings) -> None:
     with _politely(view.lang):
         street_id = _street_of(view)
         store = open_store(view.db)
-        path, version = store.identity()
         today = _report_date(store)
-        frames = _frames(path, version, street_id, view.community_id)
+        frames = _frames(store, street_id, view.community_id)
         _title("wall_screen.panel.trend", view.lang)
         trend = wall.trend_svg(kpi.monthly_trend(frames.issues, today), view.lang)
         _html(wall.svg_img(trend, t("wall_screen.panel.trend", view.lang)))

@@ -12,9 +12,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 
-from mapgov.views.maps import _escaped as escaped
-from mapgov.views.maps import _light_copy as light_copy
-from mapgov.views.maps import base_map
+from mapgov.views.maps import base_map, escaped, light_copy
 
 __all__ = ["PREVIEW_COLOR", "PREVIEW_MAX_FEATURES", "PROBLEM_COLOR", "preview_map"]
 

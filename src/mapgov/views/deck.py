@@ -22,7 +22,9 @@ so neither Streamlit nor deck.gl fetches a style (``map_style=None`` would make 
 a CARTO style from the internet). An optional basemap style
 URL adds online tiles under the layers; offline its request fails and the layers still draw.
 
-Pure functions: frames in (EPSG:4326), pydeck objects out; no store, no Streamlit.
+Metric scales and colours, geometry rows and the hexagon bins are in
+:mod:`mapgov.views.deck_data`. Pure functions: frames in (EPSG:4326), pydeck objects out; no
+store, no Streamlit.
 """
 
 from __future__ import annotations
@@ -30,9 +32,9 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
@@ -42,13 +44,25 @@ import shapely
 from pydeck.bindings.json_tools import default_serialize
 
 from mapgov.core.crs import require_wgs84
-from mapgov.core.errors import ValidationError
+from mapgov.views.deck_data import (
+    _BG_RGBA,
+    COORD_DECIMALS,
+    METRICS,
+    RGBA,
+    _buffered,
+    _disc_rows,
+    _points,
+    hex_bins,
+    metres_per_pixel,
+    metric_colours,
+    polygon_parts,
+    polygon_rows,
+)
 from mapgov.views.maps import Bounds, zoom_for_bounds
 
 __all__ = [
     "BACKGROUND",
     "CARTO_DARK",
-    "COORD_DECIMALS",
     "FACILITY_COLOURS",
     "FACILITY_RADIUS_PX",
     "FLOOR_HEIGHT_M",
@@ -57,35 +71,27 @@ __all__ = [
     "ISSUE_MAX_HEIGHT_M",
     "LAYER_IDS",
     "METRICS",
-    "NO_DATA_COLOUR",
     "CompactDeck",
-    "MetricScale",
     "WallMapData",
-    "hex_bins",
     "hex_rings",
-    "metres_per_pixel",
-    "metric_colours",
-    "metric_scale",
-    "polygon_parts",
-    "polygon_rows",
     "remote_urls",
     "wall_deck",
     "wall_view",
 ]
 
-COORD_DECIMALS: Final = 6
 FLOOR_HEIGHT_M: Final = 3.0
+
 ISSUE_MAX_HEIGHT_M: Final = 220.0
 """Height of the busiest hexagon's column (the others in proportion to their counts)."""
+
 ISSUE_COVERAGE: Final = 0.5
 """Share of a hexagon's radius that its column fills (thin columns hide fewer buildings)."""
+
 BACKGROUND: Final = "#0B1426"
 """Colour behind the layers (the page paints it; the deck itself is transparent)."""
+
 CARTO_DARK: Final = "https://basemaps.cartocdn.com/gl/dark-matter-gl-style/style.json"
 """The optional online basemap (CARTO Dark Matter, no key needed)."""
-
-METRICS: Final = ("open_per_100_households", "satisfaction", "life_complete", "stars")
-"""What can colour the compounds (the first is the default)."""
 
 LAYER_IDS: Final = (
     "wall-landuse",
@@ -99,16 +105,6 @@ LAYER_IDS: Final = (
 )
 """Layer ids, bottom to top."""
 
-RGBA = tuple[int, int, int, int]
-NO_DATA_COLOUR: Final[RGBA] = (96, 108, 128, 150)
-# Five classes from bad to good, bright enough for a dark background.
-_BAD_TO_GOOD: Final[tuple[RGBA, ...]] = (
-    (239, 68, 68, 190),
-    (249, 115, 22, 190),
-    (234, 179, 8, 190),
-    (132, 204, 22, 190),
-    (34, 197, 94, 190),
-)
 FACILITY_COLOURS: Final[dict[str, RGBA]] = {
     "party_service_center": (248, 113, 113, 255),
     "canteen": (251, 146, 60, 255),
@@ -120,6 +116,7 @@ FACILITY_COLOURS: Final[dict[str, RGBA]] = {
     "sports_culture": (250, 204, 21, 255),
     "convenience_service": (203, 213, 225, 255),
 }
+
 _ROAD_STYLE: Final[dict[str, tuple[float, RGBA]]] = {  # width in metres, colour
     "arterial": (16.0, (88, 112, 152, 255)),
     "secondary": (11.0, (76, 98, 136, 255)),
@@ -128,7 +125,9 @@ _ROAD_STYLE: Final[dict[str, tuple[float, RGBA]]] = {  # width in metres, colour
     "gate_link": (3.0, (48, 64, 94, 255)),
     "path": (3.0, (48, 64, 94, 255)),
 }
+
 _MINOR_ROADS: Final = frozenset({"gate_link", "path"})
+
 _LANDUSE_COLOURS: Final[dict[str, RGBA]] = {
     "water": (22, 64, 112, 255),
     "park": (20, 62, 48, 255),
@@ -136,9 +135,13 @@ _LANDUSE_COLOURS: Final[dict[str, RGBA]] = {
     "service": (32, 42, 66, 255),
     "market": (32, 42, 66, 255),
 }
+
 _BUILDING_COLOUR: Final[RGBA] = (178, 196, 222, 235)
+
 _COMMUNITY_LINE: Final[RGBA] = (94, 200, 250, 200)
+
 _COMMUNITY_FOCUS: Final[RGBA] = (125, 249, 255, 255)
+
 HEAT_COLOURS: Final[tuple[RGBA, ...]] = (
     (125, 211, 252, 200),
     (167, 139, 250, 210),
@@ -146,251 +149,17 @@ HEAT_COLOURS: Final[tuple[RGBA, ...]] = (
     (244, 63, 94, 225),
     (225, 29, 72, 235),
 )
+
 _TEXT_FONT: Final = '"Noto Sans CJK SC", "Noto Sans CJK", "Source Han Sans SC", sans-serif'
+
 _LABEL_COLOUR: Final[RGBA] = (230, 238, 248, 255)
-_BG_RGBA: Final[RGBA] = (11, 20, 38, 255)
+
 _ON_TOP: Final = {"depthCompare": "always", "depthWriteEnabled": False}
+
 _URL = re.compile(r"\b(?:https?:)?//[A-Za-z0-9.-]+\.[A-Za-z]{2,}", re.IGNORECASE)
 
 
 # -- colours by figure ---------------------------------------------------------------------
-@dataclass(frozen=True)
-class MetricScale:
-    """Classes of one compound figure: class limits, colours (first class first), direction.
-
-    A value v falls in class ``searchsorted(breaks, v, side="right")``: below the first
-    break is class 0, at or above the last is the last class.
-    """
-
-    metric: str
-    breaks: tuple[float, ...]
-    better: Literal["up", "down"]
-    unit: Literal["share", "rate", "stars"]
-
-    @property
-    def colours(self) -> tuple[RGBA, ...]:
-        """One colour per class: green for good, red for bad."""
-        return _BAD_TO_GOOD if self.better == "up" else _BAD_TO_GOOD[::-1]
-
-
-_SCALES: Final = {
-    "open_per_100_households": MetricScale(
-        "open_per_100_households", (0.5, 1.0, 1.5, 2.5), "down", "rate"
-    ),
-    "satisfaction": MetricScale("satisfaction", (0.8, 0.85, 0.9, 0.95), "up", "share"),
-    "life_complete": MetricScale("life_complete", (0.2, 0.4, 0.6, 0.8), "up", "share"),
-    "stars": MetricScale("stars", (2.0, 3.0, 4.0, 5.0), "up", "stars"),
-}
-
-
-def metric_scale(metric: str) -> MetricScale:
-    """The colour classes of `metric` (one of :data:`METRICS`).
-
-    Raises
-    ------
-    ValidationError
-        For an unknown metric.
-    """
-    try:
-        return _SCALES[metric]
-    except KeyError:
-        msg = f"unknown compound figure {metric!r}; choose one of {', '.join(METRICS)}"
-        raise ValidationError(msg) from None
-
-
-def metric_colours(values: Sequence[float] | pd.Series | np.ndarray, metric: str) -> np.ndarray:
-    """RGBA (uint8, one row per value) of each compound's figure; grey where it is unknown.
-
-    Examples
-    --------
-    >>> metric_colours([0.0, 3.0, float("nan")], "open_per_100_households")[:, :3].tolist()
-    [[34, 197, 94], [239, 68, 68], [96, 108, 128]]
-    """
-    scale = metric_scale(metric)
-    v = np.asarray(values, dtype=float)
-    classes = np.searchsorted(np.asarray(scale.breaks), v, side="right")
-    palette = np.asarray(scale.colours, dtype=np.uint8)
-    out = palette[np.clip(classes, 0, len(palette) - 1)]
-    out[~np.isfinite(v)] = NO_DATA_COLOUR
-    return out
-
-
-# -- geometry to compact rows --------------------------------------------------------------
-def _split(coords: np.ndarray, index: np.ndarray, n: int) -> list[np.ndarray]:
-    counts = np.bincount(index, minlength=n)
-    return np.split(coords, np.cumsum(counts)[:-1])
-
-
-def polygon_rows(frame: gpd.GeoDataFrame) -> tuple[list[list[list[float]]], np.ndarray]:
-    """Exterior rings of `frame`'s (multi)polygons, rounded, without the closing vertex.
-
-    Returns
-    -------
-    tuple
-        (rings as [[lon, lat], ...], the row position in `frame` of each ring); a
-        multipolygon gives one ring per part, empty or degenerate geometries none.
-    """
-    require_wgs84(frame, "polygons")
-    parts, source = shapely.get_parts(frame.geometry.to_numpy(), return_index=True)
-    rings = shapely.get_exterior_ring(parts)
-    coords, index = shapely.get_coordinates(rings, return_index=True)
-    coords = np.round(coords, COORD_DECIMALS)
-    pieces = _split(coords, index, len(rings))
-    keep = np.fromiter((len(p) >= 4 for p in pieces), dtype=bool, count=len(pieces))
-    out = [p[:-1].tolist() for p, k in zip(pieces, keep, strict=True) if k]
-    return out, np.asarray(source)[keep]
-
-
-def _points(frame: gpd.GeoDataFrame) -> list[list[float]]:
-    require_wgs84(frame, "points")
-    pts = shapely.get_coordinates(frame.geometry.representative_point().to_numpy())
-    return np.round(pts, COORD_DECIMALS).tolist()
-
-
-# -- shapes drawn as polygons: one shader program for everything but the text ---------------
-_M_PER_DEG_LAT: Final = 110_574.0
-_M_PER_DEG_LON_EQUATOR: Final = 111_320.0
-_WEB_MERCATOR_M_PER_PX_Z0: Final = 78_271.517
-"""Metres per pixel at zoom 0 with deck.gl's 512-pixel tiles, at the equator."""
-
-
-def metres_per_pixel(view: pdk.ViewState) -> float:
-    """Ground metres one screen pixel spans at `view`'s centre and zoom (before the tilt)."""
-    lat = math.radians(float(view.latitude))
-    return _WEB_MERCATOR_M_PER_PX_Z0 * math.cos(lat) / 2 ** float(view.zoom)
-
-
-def _local_frame(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Origin and metres per degree (lon, lat) of a plane tangent at the shapes' centre.
-
-    Buffers of a few metres drawn on a street or a city: the plane's scale error (under 0.1 %
-    within 30 km of the centre) is far below a pixel.
-    """
-    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
-    origin = np.array([(xmin + xmax) / 2, (ymin + ymax) / 2])
-    k = np.array([_M_PER_DEG_LON_EQUATOR * math.cos(math.radians(origin[1])), _M_PER_DEG_LAT])
-    return origin, k
-
-
-def _buffered(geoms: np.ndarray, distance_m: np.ndarray | float, **style: Any) -> np.ndarray:
-    """`geoms` (lon/lat) buffered by `distance_m` metres (negative shrinks), back in lon/lat."""
-    if len(geoms) == 0:
-        return geoms
-    origin, k = _local_frame(geoms)
-    local = shapely.transform(geoms, lambda c: (c - origin) * k)
-    grown = shapely.buffer(local, distance_m, **style)
-    return shapely.transform(grown, lambda c: c / k + origin)
-
-
-def polygon_parts(geoms: np.ndarray) -> tuple[list[list[list[list[float]]]], np.ndarray]:
-    """Each polygon part as its rings (exterior first, then holes), rounded, unclosed.
-
-    Returns
-    -------
-    tuple
-        (polygons as [[[lon, lat], ...], ...], the position in `geoms` of each); empty and
-        degenerate parts are left out, and so are degenerate holes.
-    """
-    parts, source = shapely.get_parts(geoms, return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    coords, index = shapely.get_coordinates(rings, return_index=True)
-    pieces = _split(np.round(coords, COORD_DECIMALS), index, len(rings))
-    out: list[list[list[list[float]]]] = []
-    owners: list[int] = []
-    current = -1
-    for piece, part in zip(pieces, ring_part.tolist(), strict=True):
-        if part != current:  # an exterior ring: a new polygon
-            current = part
-            if len(piece) < 4:
-                current = -2 - part  # a degenerate exterior drops its holes too
-                continue
-            out.append([piece[:-1].tolist()])
-            owners.append(int(source[part]))
-        elif current == part and len(piece) >= 4:
-            out[-1].append(piece[:-1].tolist())
-    return out, np.asarray(owners, dtype=int)
-
-
-def _disc_rows(
-    points: np.ndarray, radius_m: float, ring_m: float, colours: list[list[int]],
-    labels: Sequence[str],
-) -> list[dict[str, Any]]:  # fmt: skip
-    """Facility markers as polygons: a coloured disc, then a dark disc inside it (its ring)."""
-    outer, _ = polygon_parts(_buffered(points, radius_m, quad_segs=4))
-    inner, _ = polygon_parts(_buffered(points, radius_m - ring_m, quad_segs=4))
-    dark = list(_BG_RGBA)
-    return [
-        *(
-            {"p": p, "c": c, "n": n, "v": ""}
-            for p, c, n in zip(outer, colours, labels, strict=True)
-        ),
-        *({"p": p, "c": dark, "n": n, "v": ""} for p, n in zip(inner, labels, strict=True)),
-    ]
-
-
-def hex_bins(
-    lon: Sequence[float] | np.ndarray,
-    lat: Sequence[float] | np.ndarray,
-    *,
-    radius_m: float,
-    origin: tuple[float, float] | None = None,
-) -> pd.DataFrame:
-    """Count points in flat-topped hexagons of `radius_m` (centre to corner).
-
-    The hexagons are laid out in local metres around `origin` (default: the points' mean,
-    rounded to 0.01°, so the grid does not move when a few points are added). Their
-    corners point east and west (see :func:`hex_rings`).
-
-    Returns
-    -------
-    DataFrame
-        [lon, lat, count]: centre of every hexagon with points (rounded), busiest first.
-
-    Examples
-    --------
-    >>> bins = hex_bins([112.4, 112.4001, 112.43], [34.67, 34.6701, 34.67], radius_m=100)
-    >>> bins["count"].tolist()
-    [2, 1]
-    """
-    x0 = np.asarray(lon, dtype=float)
-    y0 = np.asarray(lat, dtype=float)
-    ok = np.isfinite(x0) & np.isfinite(y0)
-    x0, y0 = x0[ok], y0[ok]
-    if not len(x0):
-        return pd.DataFrame({"lon": [], "lat": [], "count": []}).astype({"count": int})
-    if not radius_m > 0:
-        msg = f"hexagon radius must be positive, not {radius_m}"
-        raise ValidationError(msg)
-    lon0, lat0 = origin or (round(float(x0.mean()), 2), round(float(y0.mean()), 2))
-    kx = 111_320.0 * math.cos(math.radians(lat0))
-    ky = 110_574.0
-    x = (x0 - lon0) * kx / radius_m
-    y = (y0 - lat0) * ky / radius_m
-    q = 2.0 / 3.0 * x
-    r = -x / 3.0 + math.sqrt(3) / 3.0 * y
-    s = -q - r
-    rq, rr, rs = np.round(q), np.round(r), np.round(s)
-    dq, dr, ds = np.abs(rq - q), np.abs(rr - r), np.abs(rs - s)
-    fix_q = (dq > dr) & (dq > ds)
-    fix_r = ~fix_q & (dr > ds)
-    rq = np.where(fix_q, -rr - rs, rq)
-    rr = np.where(fix_r, -rq - rs, rr)
-    cells, counts = np.unique(
-        np.column_stack([rq, rr]).astype(np.int64), axis=0, return_counts=True
-    )
-    cq, cr = cells[:, 0].astype(float), cells[:, 1].astype(float)
-    cx = radius_m * 1.5 * cq / kx + lon0
-    cy = radius_m * math.sqrt(3) * (cr + cq / 2.0) / ky + lat0
-    out = pd.DataFrame(
-        {
-            "lon": np.round(cx, COORD_DECIMALS),
-            "lat": np.round(cy, COORD_DECIMALS),
-            "count": counts.astype(int),
-        }
-    )
-    return out.sort_values(["count", "lon", "lat"], ascending=[False, True, True]).reset_index(
-        drop=True
-    )
 
 
 # -- the deck ------------------------------------------------------------------------------

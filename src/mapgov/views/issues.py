@@ -1,5 +1,8 @@
-"""One pin per open issue on the issue map (FixMyStreet's basic view).
+"""The issue map: buildings coloured by open issues, an issue heat layer and one pin per open issue.
 
+:func:`issue_map` draws the page's folium map on :func:`mapgov.views.maps.base_map` (buildings
+coloured by open count or overdue share, compound outlines, an optional heat layer, the pins);
+:func:`issue_classes` and :func:`legend_rows` are its classes and legend.
 :func:`open_issue_pins` reads the open issues the map's filters select, each at its own
 location, with what its tooltip says (category, status, days since it was reported);
 :func:`pin_layer` draws them as small filled circles coloured by status (Leaflet's own
@@ -11,20 +14,52 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Final
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from mapgov.core.crs import WGS84
+from mapgov.core.errors import ValidationError
 from mapgov.core.i18n import label
 from mapgov.core.model import IssueCategory, IssueStatus
 from mapgov.domain.issues import OPEN_STATUSES, community_issues
 from mapgov.store import Store
+from mapgov.views.mapcontrols import MapLegend
+from mapgov.views.maplabels import FitClear, MapLabels
+from mapgov.views.maps import (
+    FILL,
+    LEGEND_BOX,
+    SWATCH,
+    base_map,
+    escaped,
+    light_copy,
+)
 
-__all__ = ["PIN_CLASS", "PIN_COLORS", "open_issue_pins", "pin_layer", "pin_legend_html"]
+__all__ = [
+    "BUILDING_CLASS",
+    "HEAT_COLORS",
+    "ISSUE_COLORS",
+    "NO_OPEN_COLOR",
+    "OPEN_BREAKS",
+    "OVERDUE_BREAKS",
+    "PIN_CLASS",
+    "PIN_COLORS",
+    "ColourBy",
+    "IssueMapLabels",
+    "issue_classes",
+    "issue_map",
+    "legend_rows",
+    "open_issue_pins",
+    "pin_layer",
+    "pin_legend_html",
+]
 
 PIN_COLORS: Final[Mapping[str, str]] = {
     IssueStatus.REPORTED.value: "#D7301F",
@@ -120,3 +155,307 @@ def pin_legend_html(title: str, names: Mapping[str, str]) -> str:
             text = html.escape(names[value])
             rows.append(f'<div><span style="{dot.format(colour=colour)}"></span>{text}</div>')
     return "".join(rows) + "</div>"
+
+
+# -- the issue map -------------------------------------------------------------------------
+class ColourBy(StrEnum):
+    """What the building fills of :func:`issue_map` show."""
+
+    OPEN = "open"
+    """Number of open (not closed) issues."""
+    OVERDUE_SHARE = "overdue_share"
+    """Share of the open issues that are past their deadline."""
+
+
+ISSUE_COLORS: Final = ("#D9E8D2", "#FDCC8A", "#FC8D59", "#E34A33", "#B30000")
+"""Building fills by open count, calm to alarming (class 0: nothing open)."""
+OVERDUE_COLORS: Final = ("#D9E8D2", "#FDCC8A", "#FC8D59", "#B30000")
+"""Building fills by overdue share: none, under half, half or more, all overdue."""
+NO_OPEN_COLOR: Final = "#E3E1DC"
+"""Fill of a building with nothing open, when colouring by overdue share."""
+OPEN_BREAKS: Final = (1, 2, 3, 5)
+"""Lowest open count of the classes 1 … 4 (class 0 is "nothing open")."""
+OVERDUE_BREAKS: Final = (0.5, 1.0)
+"""Overdue share: 0 is class 0, (0, 0.5) class 1, [0.5, 1) class 2, 1 class 3."""
+HEAT_COLORS: Final = ("#EDF8FB", "#B3CDE3", "#8C96C6", "#8856A7", "#810F7C")
+"""Heat cells, few to many issues (blue-purple, apart from the buildings' reds)."""
+COMPOUND_LINE: Final = "#8A6D1F"
+BUILDING_CLASS: Final = "mapgov-building"
+"""CSS class of every building polygon (browser tests click ``path.mapgov-building``)."""
+
+
+@dataclass(frozen=True)
+class IssueMapLabels:
+    """Translated texts of :func:`issue_map` (English defaults; the UI passes the catalogue's).
+
+    They are HTML-escaped by :func:`issue_map`, like every data value it shows.
+    """
+
+    building: str = "Building"
+    compound: str = "Compound"
+    open: str = "Open issues"
+    overdue: str = "Overdue"
+    legend_open: str = "Open issues per building"
+    legend_overdue_share: str = "Share of open issues overdue"
+    no_open: str = "Nothing open"
+    heat: str = "Issue heat"
+    heat_legend: str = "Issues per cell: {low}–{high}"
+    buildings_layer: str = "Buildings"
+    compounds_layer: str = "Compounds"
+    names_layer: str = "Compound names"
+    pins_layer: str = "Open issues (pins)"
+    legend_pins: str = "Open issues, by status"
+    category: str = "Category"
+    status: str = "Status"
+    days: str = "Days open"
+
+
+def issue_classes(
+    open_counts: Sequence[int] | pd.Series,
+    overdue_counts: Sequence[int] | pd.Series,
+    *,
+    colour_by: ColourBy | str = ColourBy.OPEN,
+) -> np.ndarray:
+    """Colour class of each building: an index into :func:`legend_rows`.
+
+    Parameters
+    ----------
+    open_counts, overdue_counts
+        Open and overdue issues per building (overdue issues are open ones).
+    colour_by
+        :attr:`ColourBy.OPEN`: classes 0 … 4 by :data:`OPEN_BREAKS`.
+        :attr:`ColourBy.OVERDUE_SHARE`: 0 for nothing open, then 1 … 4 for none, under half,
+        half or more, and all of the open issues overdue.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer classes, one per building.
+
+    Examples
+    --------
+    >>> issue_classes([0, 1, 2, 3, 4, 9], [0] * 6).tolist()
+    [0, 1, 2, 3, 3, 4]
+    >>> issue_classes([0, 4, 4, 4, 4], [0, 0, 1, 2, 4], colour_by="overdue_share").tolist()
+    [0, 1, 2, 3, 4]
+    """
+    opened = np.asarray(open_counts, dtype=float)
+    overdue = np.asarray(overdue_counts, dtype=float)
+    if ColourBy(colour_by) is ColourBy.OPEN:
+        return np.searchsorted(np.asarray(OPEN_BREAKS, dtype=float), opened, side="right")
+    share = np.divide(overdue, opened, out=np.zeros_like(opened), where=opened > 0)
+    half, whole = OVERDUE_BREAKS
+    return np.select(
+        [opened <= 0, share <= 0, share < half, share < whole],
+        [0, 1, 2, 3],
+        default=4,
+    )
+
+
+def legend_rows(
+    colour_by: ColourBy | str, labels: IssueMapLabels | None = None
+) -> list[tuple[str, str]]:
+    """(colour, text) of every class of :func:`issue_classes`, in class order (not escaped).
+
+    Examples
+    --------
+    >>> [text for _, text in legend_rows("open")]
+    ['0', '1', '2', '3–4', '≥ 5']
+    >>> [text for _, text in legend_rows("overdue_share")]
+    ['Nothing open', '0%', '1–49%', '50–99%', '100%']
+    """
+    labels = labels or IssueMapLabels()
+    if ColourBy(colour_by) is ColourBy.OPEN:
+        texts = ["0"]
+        for low, high in zip(OPEN_BREAKS, (*OPEN_BREAKS[1:], None), strict=True):
+            if high is None:
+                texts.append(f"≥ {low}")
+            elif high - low == 1:
+                texts.append(str(low))
+            else:
+                texts.append(f"{low}–{high - 1}")
+        return list(zip(ISSUE_COLORS, texts, strict=True))
+    half = round(OVERDUE_BREAKS[0] * 100)
+    texts = ["0%", f"1–{half - 1}%", f"{half}–99%", "100%"]
+    return [(NO_OPEN_COLOR, labels.no_open), *zip(OVERDUE_COLORS, texts, strict=True)]
+
+
+def _class_colours(classes: np.ndarray, colour_by: ColourBy) -> list[str]:
+    palette = [colour for colour, _ in legend_rows(colour_by)]
+    return [palette[int(c)] for c in classes]
+
+
+# Module-level stylers (not lambdas): a map built from them pickles, so the UI can cache it.
+def _building_style(feature: dict[str, Any]) -> dict[str, Any]:
+    fill = feature["properties"][FILL]
+    return {"color": "#5B5B5B", "weight": 1, "fillColor": fill, "fillOpacity": 0.85}
+
+
+def _building_highlight(feature: dict[str, Any]) -> dict[str, Any]:
+    return {**_building_style(feature), "color": "#1F2329", "weight": 3}
+
+
+def _compound_style(_feature: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "color": COMPOUND_LINE,
+        "weight": 2,
+        "dashArray": "6 4",
+        "fillColor": COMPOUND_LINE,
+        "fillOpacity": 0.06,
+    }
+
+
+def _compound_highlight(feature: dict[str, Any]) -> dict[str, Any]:
+    return {**_compound_style(feature), "weight": 3, "fillOpacity": 0.12}
+
+
+def _heat_style(feature: dict[str, Any]) -> dict[str, Any]:
+    fill = feature["properties"][FILL]
+    return {"stroke": False, "fillColor": fill, "fillOpacity": 0.55}
+
+
+def _legend_html(
+    colour_by: ColourBy, labels: IssueMapLabels, heat_range: tuple[int, int] | None
+) -> str:
+    title = labels.legend_open if colour_by is ColourBy.OPEN else labels.legend_overdue_share
+    parts = [f'<div style="{LEGEND_BOX}"><b>{html.escape(title)}</b>']
+    for colour, text in legend_rows(colour_by, labels):
+        swatch = SWATCH.format(colour=colour)
+        parts.append(f'<div><span style="{swatch}"></span>{html.escape(text)}</div>')
+    if heat_range is not None:
+        ramp = "".join(
+            f'<span style="{SWATCH.format(colour=c)};margin-right:0"></span>' for c in HEAT_COLORS
+        )
+        low, high = heat_range
+        text = labels.heat_legend.format(low=low, high=high)
+        parts.append(f'<div style="margin-top:4px">{ramp}<br>{html.escape(text)}</div>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _heat_classes(counts: pd.Series) -> np.ndarray:
+    top = max(float(counts.max()), 1.0)
+    steps = np.ceil(counts.to_numpy(dtype=float) / top * len(HEAT_COLORS)).astype(int) - 1
+    return np.clip(steps, 0, len(HEAT_COLORS) - 1)
+
+
+def issue_map(
+    buildings: gpd.GeoDataFrame,
+    compounds: gpd.GeoDataFrame,
+    *,
+    colour_by: ColourBy | str = ColourBy.OPEN,
+    heat: gpd.GeoDataFrame | None = None,
+    pins: gpd.GeoDataFrame | None = None,
+    labels: IssueMapLabels | None = None,
+) -> folium.Map:
+    """The issue map of a community: buildings coloured by their issues, compounds outlined.
+
+    Layers, bottom to top: compounds (dashed outline, hover tooltip with the name), the heat
+    cells if given (not clickable, so clicks reach what lies beneath), buildings (fill by
+    :func:`issue_classes`, tooltip with name, open and overdue counts, CSS class
+    :data:`BUILDING_CLASS`), a pin per open issue if `pins` are given (coloured by status,
+    :mod:`mapgov.views.issues`), and compound names placed without overlap
+    (:class:`mapgov.views.maplabels.MapLabels`, larger compounds first). A legend box and a layer
+    control (to switch the heat, the pins and the names off) sit on the map. Everything shown is
+    HTML-escaped here: names come from data files and people's typing.
+
+    Parameters
+    ----------
+    buildings
+        EPSG:4326; columns ``building_id``, ``label`` (the name to show), ``open`` and
+        ``overdue`` (counts). Only these columns and the geometry reach the browser.
+    compounds
+        EPSG:4326; columns ``compound_id`` and ``label``.
+    colour_by
+        Open count or overdue share (:class:`ColourBy`).
+    heat
+        Issue cells, EPSG:4326 polygons with a ``count`` column, or ``None`` for no heat layer.
+    pins
+        :func:`mapgov.views.issues.open_issue_pins`, or ``None`` for no pins.
+    labels
+        Translated texts; English if ``None``.
+
+    Returns
+    -------
+    folium.Map
+        Built on :func:`base_map` (local Leaflet only), fitted to the compounds (or the
+        buildings) as tightly as the legend allows (:class:`mapgov.views.maplabels.FitClear`).
+        It holds no lambdas, so it can be pickled (and cached).
+
+    Raises
+    ------
+    ValidationError
+        If a frame is not in EPSG:4326, lacks a column, or there is nothing to draw.
+    """
+    colour_by = ColourBy(colour_by)
+    labels = labels or IssueMapLabels()
+    building_data = light_copy(buildings, ["building_id", "label", "open", "overdue"])
+    compound_data = light_copy(compounds, ["compound_id", "label"])
+    extent = compound_data if not compound_data.empty else building_data
+    if extent.empty:
+        msg = "the issue map needs at least one compound or building"
+        raise ValidationError(msg)
+    west, south, east, north = (float(v) for v in extent.total_bounds)
+    fmap = base_map(center=((west + east) / 2, (south + north) / 2))
+    esc = html.escape
+    if not compound_data.empty:
+        compound_data["label"] = escaped(compound_data["label"])
+        folium.GeoJson(
+            compound_data,
+            name=esc(labels.compounds_layer),
+            style_function=_compound_style,
+            highlight_function=_compound_highlight,
+            tooltip=folium.GeoJsonTooltip(fields=["label"], aliases=[esc(labels.compound)]),
+        ).add_to(fmap)
+    heat_range = None
+    if heat is not None and not heat.empty:
+        cells = light_copy(heat, ["count"])
+        cells[FILL] = [HEAT_COLORS[c] for c in _heat_classes(cells["count"])]
+        heat_range = (int(cells["count"].min()), int(cells["count"].max()))
+        folium.GeoJson(
+            cells, name=esc(labels.heat), style_function=_heat_style, interactive=False
+        ).add_to(fmap)
+    if not building_data.empty:
+        classes = issue_classes(
+            building_data["open"], building_data["overdue"], colour_by=colour_by
+        )
+        building_data[FILL] = _class_colours(classes, colour_by)
+        building_data["label"] = escaped(building_data["label"])
+        building_data[["open", "overdue"]] = building_data[["open", "overdue"]].astype(int)
+        folium.GeoJson(
+            building_data,
+            name=esc(labels.buildings_layer),
+            style_function=_building_style,
+            highlight_function=_building_highlight,
+            tooltip=folium.GeoJsonTooltip(
+                fields=["label", "open", "overdue"],
+                aliases=[esc(labels.building), esc(labels.open), esc(labels.overdue)],
+            ),
+            className=BUILDING_CLASS,
+        ).add_to(fmap)
+    legend = _legend_html(colour_by, labels, heat_range)
+    if pins is not None and not pins.empty:
+        pin_layer(
+            pins,
+            name=labels.pins_layer,
+            category=labels.category,
+            status=labels.status,
+            days=labels.days,
+        ).add_to(fmap)
+        names = dict(zip(pins["status"], pins["status_text"], strict=True))
+        legend = legend[: -len("</div>")] + pin_legend_html(labels.legend_pins, names)
+    if not compound_data.empty:
+        points = shapely.point_on_surface(compound_data.geometry.to_numpy())
+        area = shapely.area(compound_data.geometry.to_numpy())  # in degrees²: an order only
+        MapLabels(
+            shapely.get_x(points),
+            shapely.get_y(points),
+            [str(v) for v in compounds["label"].fillna("")],
+            list(area),
+            name=esc(labels.names_layer),
+        ).add_to(fmap)
+    MapLegend(legend).add_to(fmap)
+    # after the legend: the fit keeps it off the compounds (or buildings)
+    FitClear((west, south, east, north), extent.geometry.bounds.to_numpy()).add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    return fmap

@@ -413,7 +413,7 @@ def gap_list(table: gpd.GeoDataFrame, kind: str, names: Mapping[str, str]) -> gp
 
 
 def map_buildings(table: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:
-    """The columns :func:`mapgov.views.maps.life_circle_map` draws, for `kind`.
+    """The columns :func:`mapgov.views.life_circle_map.life_circle_map` draws, for `kind`.
 
     Returns
     -------

@@ -34,10 +34,9 @@ from mapgov.views.deck import (
     FACILITY_COLOURS,
     HEAT_COLOURS,
     METRICS,
-    NO_DATA_COLOUR,
     WallMapData,
-    metric_scale,
 )
+from mapgov.views.deck_data import NO_DATA_COLOUR, metric_scale
 from mapgov.views.wall_figures import (
     BAR_COLOUR,
     CLOSED_COLOUR,

@@ -98,23 +98,27 @@ from mapgov.domain.cobuild.matching import (
     rank_units,
     reason_text,
 )
-from mapgov.domain.cobuild.workflow import (
-    allowed_actions,
+from mapgov.domain.cobuild.projects import (
     cancel_need,
     cancel_project,
-    cancel_wish,
     claim_project,
-    claim_wish,
     complete_project,
+    pair,
+    progress_project,
+    rate_project,
+)
+from mapgov.domain.cobuild.wishes import (
+    cancel_wish,
+    claim_wish,
     complete_wish,
+    post_wish,
+)
+from mapgov.domain.cobuild.workflow import (
+    allowed_actions,
     file_need,
     file_resource,
     get,
     log_volunteer,
-    pair,
-    post_wish,
-    progress_project,
-    rate_project,
     timeline,
 )
 

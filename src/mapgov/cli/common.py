@@ -1,0 +1,135 @@
+"""What every ``mapgov`` subcommand shares: exit codes, the parser class, argument types, the
+checks on the file system made before any work, and progress on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import re
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TextIO
+
+from mapgov.core.errors import StoreError
+
+if TYPE_CHECKING:  # the CLI starts fast: geopandas only when a command needs it
+    pass
+
+PROG = "mapgov"
+MAX_SCALE = 1000
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line: ``mapgov: error: ...``."""
+
+    def error(self, message: str) -> NoReturn:
+        hint = f" (see `{self.prog} --help`)"
+        self.exit(EXIT_USAGE, f"{PROG}: error: {message}{hint}\n")
+
+
+# -- argument types (each raises ArgumentTypeError with a message that says what is wrong) -----
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        msg = f"must be a non-negative integer, not {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _scale(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_SCALE:
+        msg = f"must be an integer from 1 to {MAX_SCALE}, not {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _date(text: str) -> dt.date:
+    msg = f"must be a real date written YYYY-MM-DD, not {text!r}"
+    if not _ISO_DATE.fullmatch(text):
+        raise argparse.ArgumentTypeError(msg)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(msg) from None
+
+
+def _path(text: str) -> Path:
+    if not text.strip():
+        msg = "must not be empty"
+        raise argparse.ArgumentTypeError(msg)
+    return Path(text).expanduser()
+
+
+# -- checks on the file system, before any work ------------------------------------------------
+def _check_writable_db(path: Path) -> None:
+    """Raise StoreError unless a new database can replace `path`.
+
+    The directory must exist and be writable (the database is built in a temporary file there
+    and moved over `path`). An existing `path` must be a writable SQLite file: mapgov never
+    overwrites anything else.
+    """
+    directory = path.parent
+    if not directory.is_dir():
+        what = "is not a directory" if directory.exists() else "does not exist"
+        msg = f"cannot write database {path}: directory {directory} {what}"
+        raise StoreError(msg)
+    if not os.access(directory, os.W_OK | os.X_OK):
+        msg = f"cannot write database {path}: directory {directory} is not writable"
+        raise StoreError(msg)
+    if path.is_dir():
+        msg = f"cannot write database {path}: it is a directory"
+        raise StoreError(msg)
+    if path.exists():
+        try:
+            with path.open("rb") as handle:
+                header = handle.read(len(_SQLITE_HEADER))
+        except OSError as err:
+            msg = f"cannot write database {path}: {err.strerror}"
+            raise StoreError(msg) from err
+        if header and header != _SQLITE_HEADER:
+            msg = f"refusing to replace {path}: it exists and is not a SQLite database"
+            raise StoreError(msg)
+        if not os.access(path, os.W_OK):
+            msg = f"cannot write database {path}: the file is not writable"
+            raise StoreError(msg)
+
+
+class _Progress:
+    """Progress callback for :func:`mapgov.demo.build_demo`: one stderr line per step.
+
+    Steps named ``group:detail`` count as one step; within a step a line is written every ten
+    points of progress, and always at 100%.
+    """
+
+    def __init__(self, stream: TextIO, started: float) -> None:
+        self.stream = stream
+        self.started = started
+        self._last: tuple[str, float] | None = None
+
+    def __call__(self, step: str, share: float) -> None:
+        group = step.split(":", 1)[0]  # "write:building" and "write:issue" are one step
+        if (
+            self._last is not None
+            and self._last[0] == group
+            and share - self._last[1] < 0.1
+            and share < 1
+        ):
+            return  # same step, less than 10 points further: not worth a line
+        self._last = (group, share)
+        seconds = time.perf_counter() - self.started
+        self.stream.write(f"{PROG} demo: {seconds:6.1f} s {share:4.0%}  {step}\n")
+        self.stream.flush()

@@ -1,0 +1,306 @@
+"""``mapgov import | export | backup | restore | migrate``: files in and out of a database.
+
+Each is a pair ``_add_<name>(subparsers)`` / ``_run_<name>(args) -> int`` that
+:mod:`mapgov.cli` registers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mapgov.core.config import default_db_path
+from mapgov.core.errors import ValidationError
+
+if TYPE_CHECKING:  # the CLI starts fast: geopandas only when a command needs it
+    from mapgov.io.importers import Problem
+    from mapgov.store import Store
+from mapgov.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    PROG,
+    _check_writable_db,
+    _Parser,
+    _path,
+)
+
+# -- import / export / backup / restore ------------------------------------------------------
+_IMPORT_TABLES = ("building", "compound", "facility", "road")
+_TABLE_KINDS = ("figures", "ledger")  # spreadsheets matched to buildings
+_OSM = "osm"  # `mapgov import osm EXTRACT.osm.pbf`: a whole street from OpenStreetMap
+
+
+def _add_import(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser(
+        "import",
+        help="replace a layer with one from a file, after checking it",
+        description=(
+            "Read a layer (GeoJSON, GeoPackage, zipped Shapefile, GeoParquet, CSV with "
+            "coordinates or WKT, Excel), map its columns, check it, and replace the layer in "
+            "the database all or nothing. Every problem names file, row and field. "
+            "`import figures FILE` updates households, residents, party members ... per "
+            "building and `import ledger FILE` adds an old issue ledger, from CSV or Excel, "
+            "matched to buildings by id, compound and number, or address; rows that match "
+            "nothing are listed and refuse the import. "
+            "`import osm EXTRACT.osm.pbf` builds a whole street (communities, grids, compounds, "
+            "buildings, roads, facilities) from an OpenStreetMap extract and prints a report of "
+            "what was mapped, estimated and left out."
+        ),
+    )
+    p.add_argument("table", choices=(*_IMPORT_TABLES, *_TABLE_KINDS, _OSM))
+    p.add_argument("file", type=_path)
+    p.add_argument("--db", type=_path, default=None)
+    p.add_argument("--crs", help="CRS of a file that names none, e.g. EPSG:4326 or EPSG:4490")
+    p.add_argument(
+        "--shift",
+        choices=("gcj02", "bd09"),
+        help="undo the offset of coordinates digitised on Gaode/Tencent (gcj02) or "
+        "Baidu (bd09) maps",
+    )
+    p.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FIELD=COLUMN",
+        help="which column holds a field (repeatable); guessed otherwise",
+    )
+    p.add_argument(
+        "--layer", help="the layer of a file that holds several (GeoPackage ...); default: first"
+    )
+    p.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+    p.add_argument(
+        "--remember",
+        action="store_true",
+        help="save the columns used (guessed or --map) for the next import into this database",
+    )
+    p.add_argument(
+        "--actor", default="cli", help="who is importing, recorded in the change log (figures)"
+    )
+    osm = p.add_argument_group("OpenStreetMap (import osm)")
+    osm.add_argument(
+        "--replace",
+        action="store_true",
+        help="empty every other table too (issues, party organisation ...): for a database "
+        "that held another district, such as the demo",
+    )
+    osm.add_argument("--street-name", help="name of the street (default: from the extract)")
+    osm.add_argument("--tags", type=_path, help="a changed copy of the OSM tag table (.toml)")
+    osm.add_argument(
+        "--lang", choices=("zh", "en"), default="en", help="language of the report (default en)"
+    )
+
+
+def _run_import_osm(args: argparse.Namespace) -> int:
+    if args.crs or args.shift or args.map or args.layer:
+        msg = "--crs, --shift, --map and --layer do not apply to OpenStreetMap data"
+        raise ValidationError(msg)
+    from mapgov.core.i18n import t
+    from mapgov.io.importers.osm import import_osm, load_tag_table
+
+    path: Path = args.db if args.db is not None else default_db_path()
+    if not args.dry_run:
+        _check_writable_db(path)
+    tags = load_tag_table(args.tags) if args.tags is not None else None
+    started = time.perf_counter()
+    report = import_osm(
+        args.file,
+        path,
+        street_name=args.street_name,
+        replace=args.replace,
+        dry_run=args.dry_run,
+        tags=tags,
+    )
+    print("\n".join(report.lines(args.lang)))
+    if args.dry_run:
+        print(t("osm.report.dry_run", args.lang))
+    else:
+        seconds = time.perf_counter() - started
+        print(f"{t('osm.report.landed', args.lang, db=path)} ({seconds:.1f} s)")
+    return EXIT_OK
+
+
+def _import_mapping(
+    store: Store, table: str, columns: list[str], items: list[str]
+) -> dict[str, str]:
+    """Guessed columns, then those remembered for this database, then ``--map`` FIELD=COLUMN."""
+    from mapgov.io.importers import guess_mapping
+    from mapgov.views import data as dataio
+
+    mapping = guess_mapping(columns, table)
+    mapping.update(dataio.remembered_mapping(store, table, columns) or {})
+    for item in items:
+        field, sep, column = item.partition("=")
+        if not sep:
+            msg = f"--map takes FIELD=COLUMN, not {item!r}"
+            raise ValidationError(msg)
+        mapping[field.strip()] = column.strip()
+    return mapping
+
+
+def _refused(problems: Sequence[Problem], path: Path) -> bool:
+    """Print the problems on stderr (one error: one line); whether any refuses the import."""
+    errors = [p for p in problems if p.severity == "error"]
+    for problem in problems:
+        if len(errors) != 1 or problem.severity != "error":  # one error: one line, below
+            print(f"{problem.severity}: {problem}", file=sys.stderr)
+    if errors:
+        what = str(errors[0]) if len(errors) == 1 else f"{len(errors)} problem(s) in {path}"
+        print(f"{PROG}: error: {what}; nothing was imported", file=sys.stderr)
+    return bool(errors)
+
+
+def _say_layer(path: Path, layer: str | None) -> None:
+    """Name the layer read from a file that holds several."""
+    from mapgov.io.importers import list_layers
+
+    names = list_layers(path)
+    if len(names) > 1:
+        name = layer or names[0]
+        print(
+            f"layer {name} ({names.index(name) + 1} of {len(names)}: {', '.join(names)}; "
+            "choose one with --layer)"
+        )
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    if args.table == _OSM:
+        return _run_import_osm(args)
+    if args.replace or args.street_name or args.tags:
+        msg = "--replace, --street-name and --tags are for `import osm` only"
+        raise ValidationError(msg)
+    from mapgov.io.importers import read_layer, read_table
+    from mapgov.io.importers.plan import land_layer, plan_layer
+    from mapgov.io.importers.tables import land_table, plan_table
+    from mapgov.store import open_store
+    from mapgov.views import data as dataio
+
+    store = open_store(args.db if args.db is not None else default_db_path())
+    tabular = args.table in _TABLE_KINDS
+    if tabular and args.layer:
+        msg = "--layer is for map layers (building, compound, facility, road)"
+        raise ValidationError(msg)
+    frame = read_table(args.file) if tabular else read_layer(args.file, layer=args.layer)
+    if not tabular:
+        _say_layer(args.file, args.layer)
+    columns = [str(c) for c in frame.columns if c != getattr(frame, "_geometry_column_name", "")]
+    mapping = _import_mapping(store, args.table, columns, args.map)
+    print("columns: " + ", ".join(f"{k}<-{v}" for k, v in mapping.items()))
+    if tabular:
+        plan = plan_table(store, frame, args.table, path=args.file, mapping=mapping)
+        for row in plan.skipped.itertuples():
+            print(f"skipped: {args.file}, row {row.row}: {row.reason}", file=sys.stderr)
+        problems, rows = (
+            plan.errors + [p for p in plan.problems if p.severity != "error"],
+            len(plan.matched),
+        )
+    else:
+        layer_plan = plan_layer(
+            store,
+            args.file,
+            args.table,
+            mapping=mapping,
+            crs=args.crs,
+            shift=args.shift,
+            layer=args.layer,
+        )
+        problems = layer_plan.problems
+        rows = 0 if layer_plan.layer is None else len(layer_plan.layer)
+    if _refused(problems, args.file) or (not tabular and not layer_plan.ready):
+        return EXIT_ERROR
+    if args.remember:
+        dataio.remember_mapping(store, args.table, mapping)
+    if args.dry_run:
+        print(f"{args.file}: {rows} {args.table} rows would be imported (dry run)")
+        return EXIT_OK
+    if tabular:
+        written = land_table(store, plan, actor=args.actor)
+        print(f"{args.file}: {written} {args.table} rows imported into {store.path}")
+    else:
+        land_layer(store, layer_plan)
+        print(f"{args.file}: {rows} {args.table} rows imported into {store.path}")
+    return EXIT_OK
+
+
+def _add_export(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser(
+        "export",
+        help="write a table as .gpkg, .geojson, .xlsx or .csv, residents' personal data masked",
+    )
+    p.add_argument("table")
+    p.add_argument("file", type=_path)
+    p.add_argument("--db", type=_path, default=None)
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from mapgov.io.exports import write_file
+    from mapgov.store import TABLES, open_store
+    from mapgov.store.accounts import ACCOUNT_TABLES
+    from mapgov.views import data as dataio
+
+    if args.table not in {t.name for t in TABLES}:
+        msg = f"no table {args.table!r}"
+        raise ValidationError(msg)
+    if args.table in ACCOUNT_TABLES:  # password and token hashes never leave in a file
+        msg = f"{args.table} is not exported; use `mapgov user list` or `mapgov audit --out`"
+        raise ValidationError(msg)
+    store = open_store(args.db if args.db is not None else default_db_path())
+    # the data page's export: residents' names and phones masked, the same checks
+    print(write_file(dataio.export_bytes(store, args.table, args.file.suffix), args.file))
+    return EXIT_OK
+
+
+def _add_backup(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("backup", help="a consistent copy of the database, safe while in use")
+    p.add_argument("file", type=_path)
+    p.add_argument("--db", type=_path, default=None)
+
+
+def _run_backup(args: argparse.Namespace) -> int:
+    from mapgov.io.importers import backup
+    from mapgov.store import open_store
+
+    store = open_store(args.db if args.db is not None else default_db_path())
+    print(backup(store, args.file))
+    return EXIT_OK
+
+
+def _add_restore(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("restore", help="put a backup in place of the database")
+    p.add_argument("file", type=_path)
+    p.add_argument("--db", type=_path, default=None)
+
+
+def _run_restore(args: argparse.Namespace) -> int:
+    from mapgov.io.importers import restore
+
+    print(restore(args.file, args.db if args.db is not None else default_db_path()))
+    return EXIT_OK
+
+
+def _add_migrate(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser(
+        "migrate",
+        help="upgrade a database made by an older mapgov, keeping every record",
+        description=(
+            "Upgrade the database to this mapgov's schema in one step (all or nothing); the "
+            "old file is kept beside it as <name>.v<old version>.sqlite."
+        ),
+    )
+    p.add_argument("--db", type=_path, default=None)
+
+
+def _run_migrate(args: argparse.Namespace) -> int:
+    from mapgov.store.migrate import migrate  # lazy: pulls in geopandas
+
+    path: Path = args.db if args.db is not None else default_db_path()
+    _check_writable_db(path)
+    old, new = migrate(path)
+    if old == new:
+        print(f"{path}: already at schema version {new}")
+    else:
+        print(f"{path}: schema version {old} -> {new}; the old file is kept beside it")
+    return EXIT_OK

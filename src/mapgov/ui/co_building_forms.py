@@ -1,0 +1,499 @@
+"""The co-building page's forms (``/co-building``): a chosen project, need or wish with its
+workflow steps and timeline (:func:`record_panel`), and the forms that file a need or a
+resource, post a wish or log volunteer service (:func:`new_records`).
+
+Buttons and forms appear only for those :func:`mapgov.domain.cobuild.allowed_actions` (or
+:func:`mapgov.domain.users.can_edit`) allow. Every step goes through
+:mod:`mapgov.domain.cobuild`, which checks the rights again and refuses a record changed since
+it was drawn (the version travels in the callback's arguments); a refusal is shown in the
+user's language and nothing is written. Form keys carry the record's version, so after a step
+the next form starts empty, and a refused one keeps what was typed.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Final
+
+import streamlit as st
+
+from mapgov.core.errors import MapgovError
+from mapgov.core.i18n import label, t
+from mapgov.core.model import (
+    CallbackRating,
+    CoAction,
+    CoEntity,
+    CoopKind,
+    NeedStatus,
+    ProjectStatus,
+    VolunteerKind,
+    WishStatus,
+)
+from mapgov.domain import cobuild
+from mapgov.domain.users import User, can_edit, get_user, street_admin
+from mapgov.store import open_store
+from mapgov.ui import auth
+from mapgov.ui.co_building import (
+    ENTITIES,
+    ENTITY,
+    FLASH,
+    KEY,
+    TEXTS,
+    co_frames,
+    enum_text,
+    record_key,
+    refused,
+)
+from mapgov.ui.state import StreetView
+from mapgov.ui.widgets import flash, md_text, say
+from mapgov.views import co_building as cm
+
+__all__ = ["field_key", "new_records", "record_panel"]
+
+_FIELD = "mapgov.cob.form.{}.{}.{}.{}"  # action, record id, version, field
+_NEW = "mapgov.cob.new.{}.{}"  # form, field
+_STATUS: Final[dict[CoEntity, type[StrEnum]]] = {
+    CoEntity.PROJECT: ProjectStatus,
+    CoEntity.NEED: NeedStatus,
+    CoEntity.WISH: WishStatus,
+}
+_ID_COLUMN: Final = {
+    CoEntity.PROJECT: "project_id",
+    CoEntity.NEED: "need_id",
+    CoEntity.WISH: "wish_id",
+}
+
+
+def field_key(action: str, record_id: str, version: int, name: str) -> str:
+    """Streamlit key of a workflow form's field (the record's version in it)."""
+    return _FIELD.format(action, record_id, version, name)
+
+
+def _value(action: str, record_id: str, version: int, name: str) -> Any:
+    return st.session_state.get(field_key(action, record_id, version, name))
+
+
+def _run_step(
+    db: str, user_id: str, lang: str, *, entity: str, record_id: str, version: int, action: str
+) -> None:
+    """A workflow form's callback: one step with the version the form was drawn with."""
+    store = open_store(db)
+    a, e = CoAction(action), CoEntity(entity)
+
+    def value(name: str) -> Any:
+        return _value(action, record_id, version, name)
+
+    note = value("note") or ""
+    calls = {
+        (CoEntity.PROJECT, CoAction.CLAIM): lambda u: cobuild.claim_project(
+            store, u, record_id, version=version, note=note
+        ),
+        (CoEntity.PROJECT, CoAction.PROGRESS): lambda u: cobuild.progress_project(
+            store, u, record_id, version=version, note=note
+        ),
+        (CoEntity.PROJECT, CoAction.COMPLETE): lambda u: cobuild.complete_project(
+            store, u, record_id, version=version, note=note
+        ),
+        (CoEntity.PROJECT, CoAction.RATE): lambda u: cobuild.rate_project(
+            store, u, record_id, version=version, rating=value("rating"), note=note
+        ),
+        (CoEntity.PROJECT, CoAction.CANCEL): lambda u: cobuild.cancel_project(
+            store, u, record_id, version=version, reason=note
+        ),
+        (CoEntity.NEED, CoAction.CANCEL): lambda u: cobuild.cancel_need(
+            store, u, record_id, version=version, reason=note
+        ),
+        (CoEntity.WISH, CoAction.CLAIM): lambda u: cobuild.claim_wish(
+            store, u, record_id, version=version, claimed_by=value("claimed_by") or "", note=note
+        ),
+        (CoEntity.WISH, CoAction.COMPLETE): lambda u: cobuild.complete_wish(
+            store, u, record_id, version=version, note=note
+        ),
+        (CoEntity.WISH, CoAction.CANCEL): lambda u: cobuild.cancel_wish(
+            store, u, record_id, version=version, reason=note
+        ),
+    }
+    try:
+        calls[(e, a)](get_user(store, user_id))
+    except MapgovError as err:
+        refused(err, lang, "record")
+        return
+    text = t(TEXTS + "stepped", lang, entity=label(e, lang), id=record_id, action=label(a, lang))
+    say(FLASH, "success", text, "record")
+
+
+def _step_fields(
+    entity: CoEntity, action: CoAction, record_id: str, version: int, lang: str
+) -> None:
+    f = TEXTS + "form."
+    a = action.value
+    if entity is CoEntity.PROJECT and action is CoAction.RATE:
+        st.radio(
+            t(f + "rating", lang),
+            [r.value for r in CallbackRating],
+            format_func=lambda v: label(CallbackRating(v), lang),
+            horizontal=True,
+            key=field_key(a, record_id, version, "rating"),
+        )
+    if entity is CoEntity.WISH and action is CoAction.CLAIM:
+        st.text_input(
+            t(f + "claimed_by", lang),
+            max_chars=80,
+            key=field_key(a, record_id, version, "claimed_by"),
+        )
+    note = (
+        "reason"
+        if action is CoAction.CANCEL
+        else ("report" if action is CoAction.PROGRESS else "note")
+    )
+    st.text_area(t(f + note, lang), height=68, key=field_key(a, record_id, version, "note"))
+
+
+def _step_forms(ctx: StreetView, entity: CoEntity, record: dict[str, Any], user: User) -> None:
+    lang = ctx.lang
+    allowed = [
+        a
+        for a in cobuild.allowed_actions(ctx.store, entity, record, user)
+        if a is not CoAction.PAIR
+    ]
+    if (
+        entity is CoEntity.NEED
+        and record["status"] == "open"
+        and can_edit(user, record["community_id"], ctx.store)
+    ):
+        st.caption(t(TEXTS + "pair_hint", lang))
+    if not allowed:
+        if not can_edit(user, record.get("community_id"), ctx.store):
+            st.caption(t(TEXTS + "read_only", lang, name=user.name, role=label(user.role, lang)))
+        return
+    key_id = str(record[_ID_COLUMN[entity]])
+    version = int(record["version"])
+    tabs = st.tabs([label(a, lang) for a in allowed])
+    for tab, action in zip(tabs, allowed, strict=True):
+        with tab, st.form(KEY.format(f"form.{entity.value}.{action.value}.{key_id}")):
+            _step_fields(entity, action, key_id, version, lang)
+            st.form_submit_button(
+                label(action, lang),
+                type="primary",
+                on_click=_run_step,
+                args=(ctx.view.db, user.user_id, lang),
+                kwargs={
+                    "entity": entity.value,
+                    "record_id": key_id,
+                    "version": version,
+                    "action": action.value,
+                },
+            )
+    st.caption(t(TEXTS + "version", lang, version=version))
+
+
+def _record_card(ctx: StreetView, entity: CoEntity, record: dict[str, Any]) -> None:
+    lang = ctx.lang
+    c = TEXTS + "card."
+    frames = co_frames(ctx)
+    names = cm.community_names(frames, lang)
+    status = _STATUS[entity](record["status"])
+    rows = [
+        (t(c + "status", lang), md_text(label(status, lang))),
+        (t(c + "title", lang), md_text(record.get("title"))),
+        (t(c + "community", lang), md_text(names.get(record.get("community_id") or "", "—"))),
+    ]
+    if entity is CoEntity.PROJECT:
+        units = frames.units.set_index("unit_id")["name"]
+        need = record["need"]
+        rows += [
+            (t(c + "unit", lang), md_text(units.get(record["unit_id"], record["unit_id"]))),
+            (t(c + "need", lang), md_text(f"{need['need_id']} · {need['title']}")),
+            (t(c + "kind", lang), md_text(label(CoopKind(need["kind"]), lang))),
+        ]
+        if record.get("satisfaction"):
+            rows.append(
+                (
+                    t(c + "satisfaction", lang),
+                    md_text(label(CallbackRating(record["satisfaction"]), lang)),
+                )
+            )
+    elif entity is CoEntity.NEED:
+        rows.append((t(c + "kind", lang), md_text(label(CoopKind(record["kind"]), lang))))
+        rows.append((t(c + "description", lang), md_text(record.get("description"))))
+    else:
+        rows += [
+            (t(c + "description", lang), md_text(record.get("description"))),
+            (t(c + "poster", lang), md_text(record.get("poster_name"))),
+            (t(c + "claimed_by", lang), md_text(record.get("claimed_by"))),
+        ]
+    st.markdown("  \n".join(f"**{md_text(k)}**：{v}" for k, v in rows))
+
+
+def record_panel(ctx: StreetView) -> None:
+    """A project, need or wish chosen from the lists: what it is, the steps the user may
+    take on it now (a form each), and its timeline."""
+    lang = ctx.lang
+    r = TEXTS + "record."
+    st.subheader(t(r + "heading", lang))
+    frames = co_frames(ctx)
+    entity_value = st.segmented_control(
+        t(r + "entity", lang),
+        [e.value for e in ENTITIES],
+        format_func=lambda v: label(CoEntity(v), lang),
+        default=CoEntity.PROJECT.value,
+        key=ENTITY,
+    )
+    entity = CoEntity(entity_value or CoEntity.PROJECT.value)
+    user = ctx.user()
+    options = cm.record_options(
+        frames,
+        entity,
+        lang=lang,
+        community_id=ctx.community_id,
+        first=user.community_id if user else None,
+    )
+    flash(FLASH, "record")
+    if not options:
+        st.info(t(r + "none", lang))
+        return
+    key = record_key(entity)
+    if st.session_state.get(key) not in options:
+        st.session_state.pop(key, None)
+    record_id = st.selectbox(
+        t(r + "choose", lang, entity=label(entity, lang)),
+        list(options),
+        format_func=options.__getitem__,
+        key=key,
+    )
+    record = cobuild.get(ctx.store, entity, record_id, user=user)
+    if entity is CoEntity.WISH:
+        subject = f"micro_wish:{record_id}"
+        auth.note_unmasked_view(ctx.store, user, record["community_id"], subject, "poster")
+    left, right = st.columns([1, 1], gap="medium")
+    with left:
+        _record_card(ctx, entity, record)
+        if user is not None:
+            _step_forms(ctx, entity, record, user)
+    with right:
+        st.markdown(f"**{md_text(t(r + 'timeline', lang))}**")
+        events = cobuild.timeline(ctx.store, entity, record_id)
+        st.dataframe(cm.timeline_table(events, entity, lang=lang), hide_index=True)
+
+
+# -- new records ---------------------------------------------------------------------------
+def _new_key(form: str, name: str) -> str:
+    return _NEW.format(form, name)
+
+
+def _new(form: str, name: str) -> Any:
+    return st.session_state.get(_new_key(form, name))
+
+
+def _text(form: str, name: str) -> str:
+    return str(_new(form, name) or "")
+
+
+def _clear(form: str, *names: str) -> None:
+    for name in names:
+        st.session_state[_new_key(form, name)] = ""
+
+
+def _create(db: str, user_id: str, lang: str, form: str) -> None:
+    """A "new record" form's callback."""
+    store = open_store(db)
+    try:
+        user = get_user(store, user_id)
+        if form == "need":
+            new_id = cobuild.file_need(
+                store,
+                user,
+                community_id=_new(form, "community"),
+                compound_id=_new(form, "compound") or None,
+                kind=_new(form, "kind"),
+                title=_text(form, "title"),
+                description=_text(form, "description"),
+            )
+            _clear(form, "title", "description")
+        elif form == "resource":
+            new_id = cobuild.file_resource(
+                store,
+                user,
+                unit_id=_new(form, "unit"),
+                kind=_new(form, "kind"),
+                title=_text(form, "title"),
+                description=_text(form, "description"),
+            )
+            _clear(form, "title", "description")
+        elif form == "wish":
+            new_id = cobuild.post_wish(
+                store,
+                user,
+                compound_id=_new(form, "compound"),
+                title=_text(form, "title"),
+                description=_text(form, "description"),
+                poster_name=_text(form, "poster_name") or None,
+                poster_phone=_text(form, "poster_phone") or None,
+            )
+            _clear(form, "title", "description", "poster_name", "poster_phone")
+        else:
+            new_id = cobuild.log_volunteer(
+                store,
+                user,
+                held_on=_new(form, "held_on"),
+                title=_text(form, "title"),
+                kind=_new(form, "kind"),
+                participants=int(_new(form, "participants") or 0),
+                hours=float(_new(form, "hours") or 0),
+                organiser=_text(form, "organiser"),
+                compound_id=_new(form, "compound") or None,
+                community_id=_new(form, "community"),
+            )
+            _clear(form, "title", "organiser")
+    except MapgovError as err:
+        refused(err, lang, f"new.{form}")
+        return
+    say(FLASH, "success", t(TEXTS + f"new.done_{form}", lang, id=new_id), f"new.{form}")
+
+
+def _editable(ctx: StreetView, user: User) -> dict[str, str]:
+    names = cm.community_names(co_frames(ctx), ctx.lang)
+    return {
+        c: n
+        for c, n in names.items()
+        if can_edit(user, c, ctx.store) and ctx.community_id in (None, c)
+    }
+
+
+def _community_and_compound(
+    ctx: StreetView, form: str, communities: dict[str, str], *, optional: bool
+) -> None:
+    lang = ctx.lang
+    n = TEXTS + "new."
+    left, right = st.columns(2)
+    community = left.selectbox(
+        t(n + "community", lang),
+        list(communities),
+        format_func=communities.__getitem__,
+        key=_new_key(form, "community"),
+    )
+    comps = co_frames(ctx).compounds
+    comps = comps[comps["community_id"] == community].sort_values("compound_id")
+    choices = dict(zip(comps["compound_id"], comps["name"], strict=True))
+    if optional:
+        choices = {"": t(n + "whole_community", lang), **choices}
+    right.selectbox(
+        t(n + "compound", lang),
+        list(choices),
+        format_func=choices.__getitem__,
+        key=_new_key(form, "compound"),
+    )
+
+
+def _submit(ctx: StreetView, user: User, form: str) -> None:
+    st.form_submit_button(
+        t(TEXTS + f"new.submit_{form}", ctx.lang),
+        type="primary",
+        on_click=_create,
+        args=(ctx.view.db, user.user_id, ctx.lang, form),
+    )
+
+
+def _kind_box(ctx: StreetView, form: str, enum: type[StrEnum]) -> None:
+    st.selectbox(
+        t(TEXTS + "new.kind", ctx.lang),
+        [k.value for k in enum],
+        format_func=enum_text(enum, ctx.lang),
+        key=_new_key(form, "kind"),
+    )
+
+
+def _title_fields(ctx: StreetView, form: str) -> None:
+    st.text_input(t(TEXTS + "new.title", ctx.lang), max_chars=120, key=_new_key(form, "title"))
+    st.text_area(
+        t(TEXTS + "new.description", ctx.lang), height=68, key=_new_key(form, "description")
+    )
+
+
+def new_records(ctx: StreetView) -> None:
+    """Forms to file a need or a resource, post a wish and log volunteer service (for the
+    staff of a community and administrators; others see none)."""
+    user = ctx.user()
+    if user is None:
+        return
+    communities = _editable(ctx, user)
+    if not communities:
+        return
+    lang = ctx.lang
+    n = TEXTS + "new."
+    st.subheader(t(n + "heading", lang))
+    forms = ["need", "resource", "wish", "volunteer"]
+    tabs = st.tabs([t(n + f"tab_{form}", lang) for form in forms])
+    frames = co_frames(ctx)
+    mine = {
+        c for c in frames.units["community_id"].dropna().unique() if can_edit(user, c, ctx.store)
+    }
+    loose = frames.units["community_id"].isna() & frames.units["street_id"].map(
+        lambda s: street_admin(user, s if isinstance(s, str) else None)
+    )  # units of no community: their street's administrators file for them
+    units = frames.units[frames.units["community_id"].isin(mine) | loose]
+    for tab, form in zip(tabs, forms, strict=True):
+        with tab:
+            flash(FLASH, f"new.{form}")
+            if form == "resource" and units.empty:
+                st.caption(t(n + "no_units", lang))
+                continue
+            with st.form(KEY.format(f"new.{form}")):
+                if form == "need":
+                    _community_and_compound(ctx, form, communities, optional=True)
+                    _kind_box(ctx, form, CoopKind)
+                    _title_fields(ctx, form)
+                elif form == "resource":
+                    choices = dict(zip(units["unit_id"], units["name"], strict=True))
+                    st.selectbox(
+                        t(n + "unit", lang),
+                        list(choices),
+                        format_func=choices.__getitem__,
+                        key=_new_key(form, "unit"),
+                    )
+                    _kind_box(ctx, form, CoopKind)
+                    _title_fields(ctx, form)
+                elif form == "wish":
+                    _community_and_compound(ctx, form, communities, optional=False)
+                    _title_fields(ctx, form)
+                    left, right = st.columns(2)
+                    left.text_input(
+                        t(n + "poster_name", lang), max_chars=40, key=_new_key(form, "poster_name")
+                    )
+                    right.text_input(
+                        t(n + "poster_phone", lang),
+                        max_chars=20,
+                        key=_new_key(form, "poster_phone"),
+                    )
+                else:
+                    _community_and_compound(ctx, form, communities, optional=True)
+                    _kind_box(ctx, form, VolunteerKind)
+                    st.text_input(t(n + "title", lang), max_chars=120, key=_new_key(form, "title"))
+                    left, mid, right = st.columns(3)
+                    left.date_input(
+                        t(n + "held_on", lang),
+                        value=ctx.today,
+                        max_value=ctx.today,
+                        key=_new_key(form, "held_on"),
+                    )
+                    mid.number_input(
+                        t(n + "participants", lang),
+                        min_value=1,
+                        max_value=10_000,
+                        value=10,
+                        step=1,
+                        key=_new_key(form, "participants"),
+                    )
+                    right.number_input(
+                        t(n + "hours", lang),
+                        min_value=0.5,
+                        max_value=24.0,
+                        value=2.0,
+                        step=0.5,
+                        key=_new_key(form, "hours"),
+                    )
+                    st.text_input(
+                        t(n + "organiser", lang), max_chars=80, key=_new_key(form, "organiser")
+                    )
+                _submit(ctx, user, form)
+    st.caption(t(n + "logged", lang, name=user.name))

@@ -1,0 +1,584 @@
+"""The issue map's panel (``/issues``): the chosen building's profile, issues, timeline and
+workflow forms, or a compound's summary, plus a search box.
+
+:func:`issue_panel` is the page's third call, after :func:`mapgov.ui.issues.controls` and
+:func:`mapgov.ui.issues.issue_map_view`; the choice it shows is the one the map or the search
+box put in session state (:data:`mapgov.ui.issues.TARGET`). Every form's submit button
+carries, in its callback arguments, the issue's version as it was when the form was drawn: a
+second tab that saves later is refused by the domain
+(:class:`~mapgov.core.errors.StaleEditError`) and nothing changes. Loaders
+(:func:`mapgov.ui.loaders.cached`) take the store, hashed as its path and data version, so
+the panel shows the new state at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Final
+
+import pandas as pd
+import streamlit as st
+
+from mapgov.core.errors import MapgovError
+from mapgov.core.i18n import coded_note, error_text, label, t, value_label
+from mapgov.core.model import (
+    LEVEL_ORDER,
+    CallbackRating,
+    EventAction,
+    IssueCategory,
+    IssueSource,
+    IssueStatus,
+    Level,
+    PropertyMode,
+)
+from mapgov.domain import issues
+from mapgov.domain.users import User, can_edit, get_user
+from mapgov.store import Store, open_store
+from mapgov.ui import auth
+from mapgov.ui.issues import (
+    BUILDING,
+    COMPOUND,
+    FLASH,
+    ISSUE,
+    KEY,
+    SEARCH,
+    SEARCH_PICK,
+    IssueView,
+    choose_target,
+    chosen_target,
+)
+from mapgov.ui.loaders import cached
+from mapgov.ui.widgets import flash, md_text, say
+
+__all__ = ["issue_panel"]
+
+_FORM = "mapgov.issues.form.{}.{}"  # action, field
+
+# -- the panel -----------------------------------------------------------------------------
+
+
+@cached(max_entries=64)
+def _search(store: Store, text: str, community_id: str) -> pd.DataFrame:
+    return issues.search_buildings(store, text, community_id=community_id)
+
+
+def _on_search_pick() -> None:
+    building_id = st.session_state.get(SEARCH_PICK)
+    if building_id:
+        choose_target(BUILDING, building_id)
+
+
+def _search_box(ctx: IssueView) -> None:
+    text = st.text_input(
+        t("issues.panel.search", ctx.lang),
+        placeholder=t("issues.panel.search_placeholder", ctx.lang),
+        key=SEARCH,
+    )
+    if not text.strip():
+        return
+    found = _search(ctx.store, text.strip(), ctx.community_id)
+    if found.empty:
+        st.caption(t("issues.panel.search_none", ctx.lang, text=text.strip()))
+        return
+    names = dict(
+        zip(found["building_id"], found["compound_name"] + " " + found["name"], strict=True)
+    )
+    if st.session_state.get(SEARCH_PICK) not in names:
+        st.session_state[SEARCH_PICK] = None
+    st.selectbox(
+        t("issues.panel.search_results", ctx.lang),
+        list(names),
+        index=None,
+        format_func=names.__getitem__,
+        placeholder=t("issues.panel.search_pick", ctx.lang),
+        key=SEARCH_PICK,
+        on_change=_on_search_pick,
+    )
+
+
+@cached(max_entries=64)
+def _profile(store: Store, building_id: str, user_id: str, day: dt.date) -> dict:
+    return issues.building_profile(store, building_id, user=get_user(store, user_id), today=day)
+
+
+@cached(max_entries=64)
+def _building_issues(
+    store: Store,
+    building_id: str,
+    user_id: str,
+    day: dt.date,
+) -> pd.DataFrame:
+    return issues.building_issues(store, building_id, user=get_user(store, user_id), today=day)
+
+
+@cached(max_entries=64)
+def _issue(store: Store, issue_id: int, user_id: str, day: dt.date) -> dict:
+    return issues.get_issue(store, issue_id, user=get_user(store, user_id), today=day)
+
+
+@cached(max_entries=64)
+def _timeline(store: Store, issue_id: int, user_id: str) -> pd.DataFrame:
+    return issues.issue_timeline(store, issue_id, user=get_user(store, user_id))
+
+
+@cached(max_entries=64)
+def _compound(store: Store, compound_id: str, day: dt.date) -> dict:
+    return issues.compound_summary(store, compound_id, today=day)
+
+
+def _metric_row(items: list[tuple[str, object]]) -> None:
+    for column, (name, value) in zip(st.columns(len(items)), items, strict=True):
+        column.metric(name, "—" if value is None else f"{value:,}")
+
+
+def _facts(rows: list[tuple[str, object]]) -> None:
+    st.markdown("\n".join(f"- **{name}**: {md_text(value)}" for name, value in rows))
+
+
+def _property_text(mode: object, company: object, red: bool, lang: str) -> str:
+    parts = [value_label(PropertyMode, mode, lang) or t("issues.panel.none", lang)]
+    if isinstance(company, str) and company:
+        parts.append(company)
+    if red:
+        parts.append(t("issues.panel.red_property", lang))
+    return " · ".join(parts)
+
+
+def _building_profile(ctx: IssueView, p: dict[str, Any]) -> None:
+    lang = ctx.lang
+    p_ = "issues.panel."
+    st.subheader(t(p_ + "building_title", lang, compound=p["compound_name"], building=p["name"]))
+    _metric_row(
+        [
+            (t(p_ + "open_issues", lang), p["open_issues"]),
+            (t(p_ + "overdue_issues", lang), p["overdue_issues"]),
+            (t(p_ + "households", lang), p["households"]),
+            (t(p_ + "residents", lang), p["residents"]),
+        ]
+    )
+    none = t(p_ + "none", lang)
+    head = " ".join(str(v) for v in (p["building_head"], p["building_head_phone"]) if v) or none
+    zone = " · ".join(str(v) for v in (p["zone_name"], p["zone_member"]) if v) or none
+    sizes = (
+        f"{t(p_ + 'floors', lang)} {p['floors']} · {t(p_ + 'units', lang)} {p['units']} · "
+        f"{t(p_ + 'elderly', lang)} {p['elderly']} · {t(p_ + 'party_members', lang)} "
+        f"{p['party_members']}"
+    )
+    st.caption(sizes)
+    _facts(
+        [
+            (t(p_ + "head", lang), head),
+            (t(p_ + "party_group", lang), p["party_group"] or none),
+            (t(p_ + "zone", lang), zone),
+            (
+                t(p_ + "property", lang),
+                _property_text(p["property_mode"], p["property_company"], p["red_property"], lang),
+            ),
+        ]
+    )
+
+
+def _compound_panel(ctx: IssueView, compound_id: str) -> None:
+    lang = ctx.lang
+    p_ = "issues.panel."
+    s = _compound(ctx.store, compound_id, ctx.today)
+    st.subheader(t(p_ + "compound_title", lang, name=s["name"]))
+    _metric_row(
+        [
+            (t(p_ + "open_issues", lang), s["open_issues"]),
+            (t(p_ + "overdue_issues", lang), s["overdue_issues"]),
+            (t(p_ + "buildings", lang), s["buildings"]),
+            (t(p_ + "households", lang), s["households"]),
+        ]
+    )
+    none = t(p_ + "none", lang)
+    branch = s["branch_name"] or none
+    if s["branch_name"]:
+        branch = f"{branch} · {'★' * int(s['stars'])}{'☆' * (5 - int(s['stars']))}"
+    _facts(
+        [
+            (t(p_ + "address", lang), s["address"] or none),
+            (t(p_ + "built_year", lang), s["built_year"] or none),
+            (
+                t(p_ + "residents", lang),
+                f"{s['residents']:,} · {t(p_ + 'elderly', lang)} {s['elderly']:,}",
+            ),
+            (
+                t(p_ + "property", lang),
+                _property_text(s["property_mode"], s["property_company"], s["red_property"], lang),
+            ),
+            (t(p_ + "branch", lang), branch),
+        ]
+    )
+
+
+def _issue_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The building's issues for display: translated labels, overdue ones marked ⚠."""
+    c = "issues.col."
+    return pd.DataFrame(
+        {
+            t(c + "issue_id", lang): frame["issue_id"].astype(int),
+            t(c + "status", lang): [value_label(IssueStatus, s, lang) for s in frame["status"]],
+            t(c + "overdue", lang): ["⚠" if o else "" for o in frame["overdue"]],
+            t(c + "title", lang): frame["title"],
+            t(c + "deadline", lang): frame["deadline"].fillna(""),
+            t(c + "category", lang): [
+                value_label(IssueCategory, v, lang) for v in frame["category"]
+            ],
+            t(c + "reported_at", lang): frame["reported_at"].str.slice(0, 10),
+        }
+    )
+
+
+def _timeline_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """An issue's events for display, in order."""
+    c = "issues.col."
+
+    def change(enum: type[Any], old: object, new: object) -> str:
+        a, b = value_label(enum, old, lang), value_label(enum, new, lang)
+        return f"{a} → {b}" if a and b and a != b else (b or a)
+
+    return pd.DataFrame(
+        {
+            t(c + "at", lang): frame["at"].str.replace("T", " ", regex=False),
+            t(c + "actor", lang): frame["actor"],
+            t(c + "action", lang): [value_label(EventAction, a, lang) for a in frame["action"]],
+            t(c + "status_change", lang): [
+                change(IssueStatus, a, b)
+                for a, b in zip(frame["from_status"], frame["to_status"], strict=True)
+            ],
+            t(c + "level_change", lang): [
+                change(Level, a, b)
+                for a, b in zip(frame["from_level"], frame["to_level"], strict=True)
+            ],
+            t(c + "note", lang): [coded_note(CallbackRating, n, lang) for n in frame["note"]],
+        }
+    )
+
+
+def _issue_details(ctx: IssueView, issue: dict[str, Any]) -> None:
+    lang = ctx.lang
+    c = "issues.col."
+    st.markdown(
+        f"**{md_text(t('issues.panel.details', lang, issue_id=issue['issue_id']))}** "
+        f"{md_text(issue['title'])}"
+    )
+    status = value_label(IssueStatus, issue["status"], lang)
+    if issue["overdue"]:
+        status += f" · ⚠ {t('issues.panel.overdue_mark', lang)}"
+    reporter = " ".join(str(v) for v in (issue["reporter_name"], issue["reporter_phone"]) if v)
+    rows: list[tuple[str, object]] = [
+        (t(c + "status", lang), status),
+        (t(c + "level", lang), value_label(Level, issue["level"], lang)),
+        (t(c + "category", lang), value_label(IssueCategory, issue["category"], lang)),
+        (t(c + "source", lang), value_label(IssueSource, issue["source"], lang)),
+        (t(c + "responsible_unit", lang), issue["responsible_unit"]),
+        (t(c + "deadline", lang), issue["deadline"]),
+        (t(c + "reporter", lang), reporter or None),
+        (t(c + "description", lang), issue["description"]),
+    ]
+    if issue.get("satisfaction"):
+        rating = value_label(CallbackRating, issue["satisfaction"], lang)
+        rows.append((t(c + "satisfaction", lang), rating))
+    _facts(rows)
+    st.markdown(f"**{md_text(t('issues.panel.timeline', lang))}**")
+    events = _timeline(ctx.store, int(issue["issue_id"]), ctx.user_id)
+    if events.empty:
+        st.caption(t("issues.panel.no_events", lang))
+    else:
+        st.dataframe(_timeline_table(events, lang), hide_index=True, width="stretch")
+
+
+def _issue_list(ctx: IssueView, building_id: str, user: User) -> None:
+    lang = ctx.lang
+    frame = _building_issues(ctx.store, building_id, user.user_id, ctx.today)
+    st.markdown(f"**{md_text(t('issues.panel.issues', lang, n=len(frame)))}**")
+    if frame.empty:
+        st.caption(t("issues.panel.no_issues", lang))
+        return
+    c = "issues.col."
+    narrow = {
+        t(c + "issue_id", lang): st.column_config.NumberColumn(width="small", format="%d"),
+        t(c + "overdue", lang): st.column_config.TextColumn(width="small"),
+    }
+    st.dataframe(
+        _issue_table(frame, lang),
+        hide_index=True,
+        width="stretch",
+        height=min(36 + 35 * len(frame), 250),
+        column_config=narrow,
+    )
+    ids = [int(i) for i in frame["issue_id"]]
+    titles = dict(zip(ids, frame["title"], strict=True))
+    statuses = dict(zip(ids, frame["status"], strict=True))
+    if st.session_state.get(ISSUE) not in ids:
+        st.session_state[ISSUE] = ids[0]
+    issue_id = st.selectbox(
+        t("issues.panel.issue_pick", lang),
+        ids,
+        format_func=lambda i: t(
+            "issues.panel.issue_option",
+            lang,
+            issue_id=i,
+            status=value_label(IssueStatus, statuses[i], lang),
+            title=titles[i],
+        ),
+        key=ISSUE,
+    )
+    issue = _issue(ctx.store, int(issue_id), user.user_id, ctx.today)
+    _issue_details(ctx, issue)
+    _action_forms(ctx, issue, user)
+
+
+# -- the workflow forms --------------------------------------------------------------------
+def _field(action: str, name: str) -> str:
+    return _FORM.format(action, name)
+
+
+def _value(action: str, name: str) -> Any:
+    return st.session_state.get(_field(action, name))
+
+
+_TEXT_FIELDS: Final = frozenset(
+    {"title", "description", "reporter_name", "reporter_phone", "note", "reason",
+     "responsible_unit"}
+)  # fmt: skip
+
+
+def _clear(action: str, *names: str) -> None:
+    """Empty a saved form's fields (text set to "", so the browser's copy empties too)."""
+    for name in names:
+        if name in _TEXT_FIELDS:
+            st.session_state[_field(action, name)] = ""
+        else:
+            st.session_state.pop(_field(action, name), None)
+
+
+def _run_action(
+    db: str, user_id: str, lang: str, *, action: str, issue_id: int, version: int
+) -> None:
+    """Submit callback: one workflow call with the version the form was drawn with."""
+    store = open_store(db)
+    a = EventAction(action)
+    try:
+        user = get_user(store, user_id)
+        if a is EventAction.ASSIGN:
+            issues.assign(
+                store,
+                user,
+                issue_id,
+                version=version,
+                level=_value(action, "level"),
+                responsible_unit=_value(action, "responsible_unit") or "",
+                deadline=_value(action, "deadline"),
+                note=_value(action, "note") or "",
+            )
+        elif a is EventAction.START:
+            issues.start(store, user, issue_id, version=version, note=_value(action, "note") or "")
+        elif a is EventAction.ESCALATE:
+            issues.escalate(
+                store,
+                user,
+                issue_id,
+                version=version,
+                reason=_value(action, "reason") or "",
+                responsible_unit=_value(action, "responsible_unit") or None,
+                deadline=_value(action, "deadline"),
+            )
+        elif a is EventAction.RESOLVE:
+            issues.resolve(
+                store, user, issue_id, version=version, note=_value(action, "note") or ""
+            )
+        elif a is EventAction.CALLBACK:
+            issues.callback(
+                store,
+                user,
+                issue_id,
+                version=version,
+                rating=_value(action, "rating"),
+                note=_value(action, "note") or "",
+            )
+        elif a is EventAction.CLOSE:
+            issues.close(store, user, issue_id, version=version, note=_value(action, "note") or "")
+    except MapgovError as err:
+        say(FLASH, "error", t("issues.refused", lang, message=error_text(err, lang)), "actions")
+        return
+    _clear(action, "note", "reason", "responsible_unit", "deadline")
+    say(
+        FLASH,
+        "success",
+        t("issues.saved", lang, issue_id=issue_id, action=label(a, lang)),
+        "actions",
+    )
+
+
+def _log_issue(db: str, user_id: str, lang: str, building_id: str) -> None:
+    """Submit callback of the "log a new issue" form."""
+    store = open_store(db)
+    action = EventAction.REPORT.value
+    try:
+        issue_id = issues.log_issue(
+            store,
+            get_user(store, user_id),
+            building_id=building_id,
+            category=_value(action, "category"),
+            source=_value(action, "source"),
+            title=_value(action, "title") or "",
+            description=_value(action, "description") or "",
+            reporter_name=_value(action, "reporter_name") or None,
+            reporter_phone=_value(action, "reporter_phone") or None,
+        )
+    except MapgovError as err:
+        say(FLASH, "error", t("issues.refused", lang, message=error_text(err, lang)), "report")
+        return
+    _clear(action, "title", "description", "reporter_name", "reporter_phone")
+    st.session_state[ISSUE] = issue_id
+    say(FLASH, "success", t("issues.logged", lang, issue_id=issue_id), "report")
+
+
+def _log_form(ctx: IssueView, building_id: str) -> None:
+    lang = ctx.lang
+    f = "issues.form."
+    action = EventAction.REPORT.value
+    with (
+        st.expander(t(f + "log", lang), icon=":material/add_circle:"),
+        st.form(KEY.format("form.report")),
+    ):
+        left, right = st.columns(2)
+        left.selectbox(
+            t(f + "category", lang),
+            [c.value for c in IssueCategory],
+            format_func=lambda v: label(IssueCategory(v), lang),
+            key=_field(action, "category"),
+        )
+        right.selectbox(
+            t(f + "source", lang),
+            [s.value for s in IssueSource],
+            format_func=lambda v: label(IssueSource(v), lang),
+            key=_field(action, "source"),
+        )
+        st.text_input(t(f + "title", lang), max_chars=120, key=_field(action, "title"))
+        st.text_area(t(f + "description", lang), height=80, key=_field(action, "description"))
+        left, right = st.columns(2)
+        left.text_input(
+            t(f + "reporter_name", lang), max_chars=40, key=_field(action, "reporter_name")
+        )
+        right.text_input(
+            t(f + "reporter_phone", lang), max_chars=20, key=_field(action, "reporter_phone")
+        )
+        st.form_submit_button(
+            t(f + "submit_log", lang),
+            type="primary",
+            on_click=_log_issue,
+            args=(ctx.view.db, ctx.user_id, lang, building_id),
+        )
+
+
+def _default_deadline(level: str | None, day: dt.date) -> dt.date:
+    lvl = Level(level) if level in {v.value for v in Level} else Level.COMPOUND
+    return day + dt.timedelta(days=issues.SLA_DAYS[lvl])
+
+
+def _action_fields(action: EventAction, issue: dict[str, Any], ctx: IssueView) -> None:
+    lang = ctx.lang
+    f = "issues.form."
+    a = action.value
+    if action is EventAction.ASSIGN:
+        st.selectbox(
+            t(f + "level", lang),
+            [lv.value for lv in LEVEL_ORDER],
+            index=LEVEL_ORDER.index(Level(issue["level"])) if issue["level"] else 0,
+            format_func=lambda v: label(Level(v), lang),
+            key=_field(a, "level"),
+        )
+        st.text_input(
+            t(f + "responsible_unit", lang), max_chars=80, key=_field(a, "responsible_unit")
+        )
+        st.date_input(
+            t(f + "deadline", lang),
+            value=_default_deadline(issue["level"], ctx.today),
+            min_value=ctx.today,
+            key=_field(a, "deadline"),
+        )
+    elif action is EventAction.ESCALATE:
+        st.text_area(t(f + "reason", lang), height=68, key=_field(a, "reason"))
+        st.text_input(t(f + "escalate_unit", lang), max_chars=80, key=_field(a, "responsible_unit"))
+        st.date_input(
+            t(f + "escalate_deadline", lang),
+            value=None,
+            min_value=ctx.today,
+            key=_field(a, "deadline"),
+        )
+    elif action is EventAction.CALLBACK:
+        st.radio(
+            t(f + "rating", lang),
+            [r.value for r in CallbackRating],
+            format_func=lambda v: label(CallbackRating(v), lang),
+            horizontal=True,
+            key=_field(a, "rating"),
+        )
+    note = "resolve_note" if action is EventAction.RESOLVE else "note"
+    if action is not EventAction.ESCALATE:
+        st.text_area(t(f + note, lang), height=68, key=_field(a, "note"))
+
+
+def _action_forms(ctx: IssueView, issue: dict[str, Any], user: User) -> None:
+    allowed = issues.allowed_actions(ctx.store, issue, user)
+    flash(FLASH, "actions")  # also after the last action, which leaves none allowed
+    if not allowed:
+        return
+    lang = ctx.lang
+    st.markdown(f"**{md_text(t('issues.form.actions', lang))}**")
+    version = int(issue["version"])
+    tabs = st.tabs([label(a, lang) for a in allowed])
+    for tab, action in zip(tabs, allowed, strict=True):
+        with tab, st.form(KEY.format(f"form.{action.value}.{issue['issue_id']}")):
+            _action_fields(action, issue, ctx)
+            st.form_submit_button(
+                label(action, lang),
+                type="primary",
+                on_click=_run_action,
+                args=(ctx.view.db, user.user_id, lang),
+                kwargs={
+                    "action": action.value,
+                    "issue_id": int(issue["issue_id"]),
+                    "version": version,
+                },
+            )
+    st.caption(t("issues.form.version", lang, version=version))
+
+
+def _target_panel(ctx: IssueView, user: User) -> None:
+    target = chosen_target()
+    if target is None:
+        st.info(t("issues.panel.hint", ctx.lang), icon=":material/touch_app:")
+        return
+    kind, target_id = target
+    if kind == COMPOUND:
+        _compound_panel(ctx, target_id)
+        return
+    profile = _profile(ctx.store, target_id, user.user_id, ctx.today)
+    seen = "building head, zone member, reporters of its issues"
+    auth.note_unmasked_view(ctx.store, user, profile["community_id"], f"building:{target_id}", seen)
+    _building_profile(ctx, profile)
+    if can_edit(user, profile["community_id"], ctx.store):
+        _log_form(ctx, target_id)
+        flash(FLASH, "report")
+    else:
+        role = label(user.role, ctx.lang)
+        st.caption(t("issues.read_only", ctx.lang, name=user.name, role=role))
+    _issue_list(ctx, target_id, user)
+
+
+def issue_panel(ctx: IssueView) -> None:
+    """The panel beside the map: a search box, then the chosen building or compound.
+
+    A building shows its profile, the form to log an issue (for those who may), its issues
+    and the chosen issue's details, history and workflow forms.
+    """
+    user = get_user(ctx.store, ctx.user_id)
+    _search_box(ctx)
+    try:
+        _target_panel(ctx, user)
+    finally:
+        st.session_state.pop(FLASH, None)  # an outcome not shown by now is out of date
