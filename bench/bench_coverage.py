@@ -23,10 +23,10 @@ same code, so making them faster makes both paths faster):
   Each building's distance is the way through an end of its road piece or, where a facility
   entered by the same piece, straight along it
   (:meth:`mapgov.domain.lifecircle.network.Snapped.distances`).
-- **networkx**: :func:`mapgov.domain.lifecircle.network.nx_place_distances`, networkx's
+- **networkx**: :func:`mapgov.domain.lifecircle.reference.nx_place_distances`, networkx's
   ``multi_source_dijkstra_path_length``, one pass per kind, on one ``nx.Graph`` in which every
   building and facility is a node of its own on its road piece, cut where they meet it
-  (:func:`mapgov.domain.lifecircle.network.nx_place_graph`, timed with the graph stage) and shared
+  (:func:`mapgov.domain.lifecircle.reference.nx_place_graph`, timed with the graph stage) and shared
   by the nine passes: the plain reading of a walk, worked out independently of the engine's
   arithmetic, and the best plain networkx can do.
 
@@ -58,20 +58,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
-import networkx  # noqa: F401 (imported up front: the lazy import in mapgov.domain.lifecircle.network is not the question)
+import networkx  # noqa: F401 (imported up front: the lazy import in mapgov.domain.lifecircle.reference is not the question)
 import numpy as np
 import pandas as pd
 from bench_demo import machine
 
 from mapgov.domain.lifecircle import coverage
-from mapgov.domain.lifecircle.network import (
-    Snapped,
-    multi_source_distances,
-    nx_place_distances,
-    nx_place_graph,
-    snap,
-    walk_graph,
-)
+from mapgov.domain.lifecircle.network import Snapped, multi_source_distances, snap, walk_graph
+from mapgov.domain.lifecircle.reference import nx_place_distances, nx_place_graph
 from mapgov.store import Store, open_store
 
 __all__ = ["Data", "Result", "answer", "load", "main"]

@@ -201,25 +201,6 @@ def test_streamlit_folium_receives_only_local_links(
     assert "L.map(" in sent["script"]
 
 
-# -- pydeck --------------------------------------------------------------------------------
-def test_deck_has_no_basemap_and_no_token(squares: gpd.GeoDataFrame) -> None:
-    layer = layers.deck_geojson_layer(
-        squares, layer_id="communities", columns=["name", "households"]
-    )
-    spec = json.loads(layers.deck([layer], bounds=BOUNDS).to_json())
-    text = json.dumps(spec)
-    assert "http" not in text
-    assert "mapProvider" not in spec
-    assert not {"mapboxKey", "googleMapsKey", "cartoKey"} & set(spec)
-    # pydeck's placeholder, which Streamlit drops; None would make it fetch a CARTO style.
-    assert spec["mapStyle"] == "__MAP_STYLE__"
-    assert spec["layers"][0]["id"] == "communities"
-    assert not [v for v in spec["layers"][0].values() if isinstance(v, str) and "@@=" in v]
-    feature = spec["layers"][0]["data"]["features"][0]
-    assert feature["properties"] == {"name": "王城社区", "households": 576}
-    assert 14 < spec["initialViewState"]["zoom"] < 16  # deck.gl: 512-px world
-
-
 def test_zoom_for_bounds_known_answers() -> None:
     span = 360 / 2**10  # one 256-px tile at zoom 10
     zoom = layers.zoom_for_bounds((0, 0, span, 1e-6), width_px=256, height_px=256, padding=0)

@@ -193,7 +193,7 @@ def test_info_prints_meta_and_counts(
         if line.strip() and not line.startswith("[")
     )
     assert rows["database"] == str(demo_db)
-    assert rows["schema_version"] == str(open_store(demo_db).schema_version())
+    assert rows["schema_version"] == open_store(demo_db).meta()["schema_version"]
     counts = demo_store.counts()
     for name, n in counts.items():
         assert int(rows[name].replace(",", "")) == n, name

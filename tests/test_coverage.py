@@ -14,13 +14,8 @@ from shapely.geometry import LineString, Point, box
 from mapgov.cli import main
 from mapgov.core.errors import ValidationError
 from mapgov.domain.lifecircle import coverage, siting
-from mapgov.domain.lifecircle.network import (
-    multi_source_distances,
-    nx_multi_source_distances,
-    nx_point_distances,
-    snap,
-    walk_graph,
-)
+from mapgov.domain.lifecircle.network import multi_source_distances, snap, walk_graph
+from mapgov.domain.lifecircle.reference import nx_multi_source_distances, nx_point_distances
 from mapgov.io.exports import frame_bytes
 from mapgov.store import Store
 

@@ -20,7 +20,9 @@ from shapely.geometry import LineString, MultiLineString, Point, Polygon
 
 from mapgov.core.errors import ValidationError
 from mapgov.domain.lifecircle import network
+from mapgov.domain.lifecircle import snap as snapping
 from mapgov.domain.lifecircle.network import Snapped, multi_source_distances, snap, walk_graph
+from mapgov.domain.lifecircle.reference import nx_point_distances
 
 UTM = "EPSG:32649"
 
@@ -64,8 +66,8 @@ def test_snap_agrees_with_shapely_on_random_networks(
 ) -> None:
     # small compounds try every path of their compound; large ones go through the grid;
     # either way in blocks of pairs: the answer must not depend on the way
-    monkeypatch.setattr(network, "_PAIR_ALL_MAX", pair_all_max)
-    monkeypatch.setattr(network, "_PAIRS_AT_ONCE", pairs_at_once)
+    monkeypatch.setattr(snapping, "_PAIR_ALL_MAX", pair_all_max)
+    monkeypatch.setattr(snapping, "_PAIRS_AT_ONCE", pairs_at_once)
     graph = walk_graph(_random_roads(seed), crs=UTM)
     rng = np.random.default_rng(seed + 100)
     xy = np.vstack([rng.uniform(-300, 1300, size=(150, 2)), [[5000.0, -4000.0]]])  # one far out
@@ -75,7 +77,7 @@ def test_snap_agrees_with_shapely_on_random_networks(
     assert isinstance(arrow, pd.arrays.ArrowStringArray)  # looked up by pyarrow
     for grp in (groups, arrow, None):
         got = snap(graph, points, grp)
-        edge = graph._segments.edge[network._snap_segments(graph, xy, grp)]
+        edge = graph.segments.edge[network._snap_segments(graph, xy, grp)]
         ties, least = _reference_nearest(graph, xy, None if grp is None else groups)
         assert all(e in t for e, t in zip(edge, ties, strict=True))
         assert (got.start == graph.edge_start[edge]).all()
@@ -302,7 +304,7 @@ def test_distances_along_shared_edges_are_those_of_every_place_a_node(seed: int)
     for limit in (200.0, np.inf):
         got = homes.distances(multi_source_distances(graph, sources, limit=limit), sources)
         got[got > limit] = np.inf
-        want = network.nx_point_distances(graph, homes, sources, limit=limit)
+        want = nx_point_distances(graph, homes, sources, limit=limit)
         assert (np.isfinite(got) == np.isfinite(want)).all()
         fin = np.isfinite(got)
         np.testing.assert_allclose(got[fin], want[fin], rtol=0, atol=1e-5)

@@ -40,14 +40,10 @@ from mapgov.core.crs import WGS84
 from mapgov.core.errors import ValidationError
 from mapgov.core.model import Role
 from mapgov.demo.cobuild import build_cobuilding
+from mapgov.demo.facilities import place_facilities
 from mapgov.demo.layout import Layout, build_layout
 from mapgov.demo.ledger import generate_ledger
-from mapgov.demo.society import (
-    build_society,
-    compound_names,
-    place_facilities,
-    street_id,
-)
+from mapgov.demo.society import build_society, compound_names, street_id
 from mapgov.domain import accounts, display_tokens
 from mapgov.store import TABLES, Store, write_database
 

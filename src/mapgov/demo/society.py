@@ -1,4 +1,4 @@
-"""People and organisations of the demo street: places, property, party, facilities.
+"""People and organisations of the demo street: places, property, party.
 
 Everything is drawn from generators seeded by (seed, stream, tile), so a street's content does
 not depend on how many streets are generated. Output rows are plain dicts with local-metre
@@ -12,10 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import shapely
-from shapely.geometry import Point
 
-from mapgov.core.model import FacilityKind, PartyLevel, PropertyMode, RoadKind, Star
+from mapgov.core.model import PartyLevel, PropertyMode, Star
 from mapgov.demo.layout import CompoundGeom, Frontage, Layout
 from mapgov.demo.names import (
     COMMUNITY_NAMES,
@@ -25,7 +23,14 @@ from mapgov.demo.names import (
     phones,
 )
 
-__all__ = ["Society", "build_society", "place_facilities"]
+__all__ = [
+    "Society",
+    "build_society",
+    "compound_names",
+    "frontage_road",
+    "street_id",
+    "street_name",
+]
 
 Row = dict[str, Any]
 
@@ -47,10 +52,10 @@ _PROPERTY_COMPANIES = (
     "牡丹城物业服务有限公司",
     "洛阳安居物业有限公司",
 )
-_KINDERGARTEN = ("阳光", "育才", "金色童年", "小太阳", "博雅", "启明星", "蒲公英", "童心")
 
 
-def _street_name(tile: int) -> tuple[str, str]:
+def street_name(tile: int) -> tuple[str, str]:
+    """(Chinese, English) name of a street tile."""
     if tile < len(STREET_NAMES):
         return STREET_NAMES[tile]
     return f"第{tile + 1}街道", f"Street {tile + 1}"
@@ -88,176 +93,13 @@ def _community(tile: int, k: int) -> tuple[str, str, str]:
     n = 4 * tile + k
     zh, en = COMMUNITY_NAMES[n % len(COMMUNITY_NAMES)]
     if n >= len(COMMUNITY_NAMES):
-        short = _street_name(tile)[0].removesuffix("街道")
-        zh, en = f"{short}{zh}", f"{en} ({_street_name(tile)[1]})"
+        short = street_name(tile)[0].removesuffix("街道")
+        zh, en = f"{short}{zh}", f"{en} ({street_name(tile)[1]})"
     return f"{street_id(tile)}-C{k + 1}", zh, en
 
 
-# -- facilities ------------------------------------------------------------------------------
-_CELL_FACILITIES: dict[str, list[tuple[FacilityKind, float]]] = {
-    "service": [
-        (FacilityKind.PARTY_SERVICE_CENTER, 1.0),
-        (FacilityKind.CLINIC, 1.0),
-        (FacilityKind.ELDERLY_CARE, 0.9),
-        (FacilityKind.CANTEEN, 0.9),
-        (FacilityKind.CONVENIENCE_SERVICE, 0.8),
-    ],
-    "school": [(FacilityKind.PRIMARY_SCHOOL, 1.0), (FacilityKind.KINDERGARTEN, 0.7)],
-    "park": [(FacilityKind.SPORTS_CULTURE, 1.0), (FacilityKind.SPORTS_CULTURE, 0.3)],
-    "market": [(FacilityKind.MARKET, 1.0), (FacilityKind.CONVENIENCE_SERVICE, 0.5)],
-}
-_COMPOUND_FACILITIES: dict[str, tuple[tuple[FacilityKind, float, float, float], ...]] = {
-    # kind: probability for (old, mid, new) compounds
-    "all": (
-        (FacilityKind.CONVENIENCE_SERVICE, 0.3, 0.3, 0.25),
-        (FacilityKind.MARKET, 0.1, 0.15, 0.2),
-        (FacilityKind.CANTEEN, 0.12, 0.06, 0.03),
-        (FacilityKind.ELDERLY_CARE, 0.1, 0.07, 0.05),
-        (FacilityKind.PARTY_SERVICE_CENTER, 0.08, 0.08, 0.08),
-        (FacilityKind.KINDERGARTEN, 0.04, 0.12, 0.3),
-        (FacilityKind.SPORTS_CULTURE, 0.05, 0.08, 0.14),
-        (FacilityKind.CLINIC, 0.03, 0.04, 0.04),
-    ),
-}
-
-
-def _frontage_point(rng: np.random.Generator, fr: Frontage) -> tuple[float, float]:
-    u = rng.uniform(0.25, 0.75)
-    along = fr.lo + u * (fr.hi - fr.lo)
-    inward = {"N": -1.0, "S": 1.0, "E": -1.0, "W": 1.0}[fr.side]
-    if fr.orient == "h":
-        return along, fr.fence + inward
-    return fr.fence + inward, along
-
-
-def _facility_name(
-    kind: FacilityKind, host: str, road: str, rng: np.random.Generator, *, in_compound: bool
-) -> str:
-    if kind == FacilityKind.PARTY_SERVICE_CENTER:
-        return f"{host}党群服务站"
-    if kind == FacilityKind.CANTEEN:
-        return f"{host}助餐点" if in_compound else f"{host}幸福食堂"
-    if kind == FacilityKind.CLINIC:
-        return f"{host}卫生服务站"
-    if kind == FacilityKind.KINDERGARTEN:
-        return f"{rng.choice(_KINDERGARTEN)}幼儿园（{host}）"
-    if kind == FacilityKind.PRIMARY_SCHOOL:
-        return f"{road}小学"
-    if kind == FacilityKind.ELDERLY_CARE:
-        return f"{host}日间照料中心" if in_compound else f"{host}养老服务站"
-    if kind == FacilityKind.MARKET:
-        return f"{host}生活超市" if in_compound else f"{road}农贸市场"
-    if kind == FacilityKind.SPORTS_CULTURE:
-        return f"{host}健身场地" if in_compound else f"{host}文体广场"
-    return f"{host}便民服务点"
-
-
-def place_facilities(
-    lay: Layout, seed: int, compound_names: list[str], community_names: list[str]
-) -> list[Row]:
-    """Choose and place the facilities of every tile, linking each one to its road.
-
-    One community per street is under-served (no canteen or elderly care at its service centre,
-    fewer shops in its compounds), and the river makes the other bank far away: the life-circle
-    analysis then finds real gaps.
-    """
-    rows: list[Row] = []
-    by_tile_cells: dict[int, list[int]] = {}
-    for k, cell in enumerate(lay.cells):
-        by_tile_cells.setdefault(cell.tile, []).append(k)
-    by_tile_comps: dict[int, list[CompoundGeom]] = {}
-    for comp in lay.compounds:
-        by_tile_comps.setdefault(comp.tile, []).append(comp)
-    for tile in range(lay.scale):
-        rng = np.random.default_rng([seed, 4, tile])
-        under = int(rng.integers(0, 4))
-        street_done = False
-        seq = 0
-
-        def put(
-            kind: FacilityKind,
-            name: str,
-            fr: Frontage,
-            community: int,
-            compound: CompoundGeom | None,
-            rng: np.random.Generator = rng,
-            tile: int = tile,
-        ) -> None:
-            nonlocal seq
-            x, y = _frontage_point(rng, fr)
-            if compound is not None and not compound.polygon.contains(Point(x, y)):
-                return
-            lay.add_link(x, y, fr, RoadKind.GATE_LINK, tile, None)
-            seq += 1
-            capacity = {
-                FacilityKind.PRIMARY_SCHOOL: 1200,
-                FacilityKind.KINDERGARTEN: 270,
-                FacilityKind.CANTEEN: 120,
-                FacilityKind.ELDERLY_CARE: 40,
-            }.get(kind)
-            rows.append(
-                {
-                    "facility_id": f"F-{street_id(tile)}-{seq:03d}",
-                    "kind": kind.value,
-                    "name": name,
-                    "tile": tile,
-                    "community": community,
-                    "x": x,
-                    "y": y,
-                    "capacity": capacity,
-                }
-            )
-
-        for k in by_tile_cells[tile]:
-            cell = lay.cells[k]
-            if cell.use == "residential":
-                continue
-            cname = community_names[4 * tile + cell.community]
-            for kind, p in _CELL_FACILITIES[cell.use]:
-                if cell.community == under and kind in (
-                    FacilityKind.CANTEEN,
-                    FacilityKind.ELDERLY_CARE,
-                ):
-                    continue
-                if rng.random() > p:
-                    continue
-                side = str(rng.choice(["N", "S", "E", "W"]))
-                fr = cell.frontages[side]
-                road = _road_name(lay, fr)
-                put(
-                    kind,
-                    _facility_name(kind, cname, road, rng, in_compound=False),
-                    fr,
-                    cell.community,
-                    None,
-                )
-            if cell.use == "service" and not street_done:
-                street_done = True
-                put(
-                    FacilityKind.PARTY_SERVICE_CENTER,
-                    f"{_street_name(tile)[0]}党群服务中心",
-                    cell.frontages["N"],
-                    cell.community,
-                    None,
-                )
-        era_col = {"old": 0, "mid": 1, "new": 2}
-        for comp in by_tile_comps.get(tile, []):
-            factor = 0.4 if comp.community == under else 1.0
-            for kind, *ps in _COMPOUND_FACILITIES["all"]:
-                if rng.random() < ps[era_col[comp.era]] * factor:
-                    side = str(rng.choice(list(comp.frontages)))
-                    fr = comp.frontages[side]
-                    put(
-                        kind,
-                        _facility_name(kind, compound_names[comp.index], "", rng, in_compound=True),
-                        fr,
-                        comp.community,
-                        comp,
-                    )
-    return rows
-
-
-def _road_name(lay: Layout, fr: Frontage) -> str:
+def frontage_road(lay: Layout, fr: Frontage) -> str:
+    """The name of the road along frontage `fr` (a default where the layout has none)."""
     return lay.road_name(fr.orient, fr.line, (fr.lo + fr.hi) / 2) or "西工"
 
 
@@ -360,7 +202,7 @@ def build_society(lay: Layout, seed: int, as_of: dt.date) -> Society:
     for tile in range(lay.scale):
         rng = np.random.default_rng([seed, 7, tile])
         sid = street_id(tile)
-        zh, en = _street_name(tile)
+        zh, en = street_name(tile)
         soc.add(
             "street",
             {
@@ -626,7 +468,7 @@ def _tile_compounds(
 
 def _nearest_road(lay: Layout, comp: CompoundGeom) -> str:
     _gx, _gy, side = comp.gates[0]
-    return _road_name(lay, comp.frontages[side])
+    return frontage_road(lay, comp.frontages[side])
 
 
 def _compound_buildings(
@@ -719,8 +561,3 @@ def _compound_buildings(
             for b in chunk:
                 soc.add("zone_building", {"building_id": b["building_id"], "zone_id": zid})
     return member_seq
-
-
-def building_centroids(soc: Society) -> np.ndarray:
-    """(n, 2) local-metre centroids of all buildings, in building order."""
-    return shapely.get_coordinates(shapely.centroid(np.asarray(soc.building_geoms)))

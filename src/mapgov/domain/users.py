@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from mapgov.core.errors import ValidationError
-from mapgov.core.model import ACCOUNT_ROLES, Role
+from mapgov.core.model import Role
 from mapgov.store import Store
 
 __all__ = [
@@ -33,7 +33,6 @@ __all__ = [
     "community_street",
     "get_user",
     "in_scope",
-    "list_users",
     "sees_personal_data",
     "street_admin",
 ]
@@ -62,14 +61,6 @@ def _users(store: Store, where: dict[str, object] | None = None) -> list[User]:
         )
         for r in frame.itertuples(index=False)
     ]
-
-
-def list_users(store: Store, street_id: str | None = None) -> list[User]:
-    """The users of a street (all users without `street_id`), leaders first, then planners,
-    admins, staff, wall screens (:data:`~mapgov.core.model.ACCOUNT_ROLES`)."""
-    users = _users(store, {"street_id": street_id} if street_id else None)
-    order = {role: k for k, role in enumerate(ACCOUNT_ROLES)}
-    return sorted(users, key=lambda u: (order[u.role], u.community_id or "", u.user_id))
 
 
 def get_user(store: Store, user_id: str) -> User:

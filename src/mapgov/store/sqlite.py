@@ -264,10 +264,6 @@ class SQLiteStore(AccountRecords):
         with self._read() as con:
             return dict(con.execute("SELECT key, value FROM meta").fetchall())
 
-    def schema_version(self) -> int:
-        """Schema version recorded in the database."""
-        return int(self.meta()["schema_version"])
-
     def data_version(self) -> int:
         """Counter bumped by every write: part of every cache key."""
         with self._read() as con:

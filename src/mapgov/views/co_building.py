@@ -433,21 +433,20 @@ def co_building_map(
 # -- the lists -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ListSpec:
-    """One list of the page: its frame in :class:`CoFrames`, id column, status and kind
-    enums (None: the list has no such filter)."""
+    """One list of the page: its frame in :class:`CoFrames`, status and kind enums (None:
+    the list has no such filter)."""
 
     frame: str
-    id_column: str
     status: type[StrEnum] | None
     kind: type[StrEnum] | None
 
 
 LISTS: Final[dict[str, ListSpec]] = {
-    "needs": ListSpec("needs", "need_id", NeedStatus, CoopKind),
-    "resources": ListSpec("resources", "resource_id", None, CoopKind),
-    "projects": ListSpec("projects", "project_id", ProjectStatus, CoopKind),
-    "wishes": ListSpec("wishes", "wish_id", WishStatus, None),
-    "volunteer": ListSpec("volunteer", "volunteer_event_id", None, VolunteerKind),
+    "needs": ListSpec("needs", NeedStatus, CoopKind),
+    "resources": ListSpec("resources", None, CoopKind),
+    "projects": ListSpec("projects", ProjectStatus, CoopKind),
+    "wishes": ListSpec("wishes", WishStatus, None),
+    "volunteer": ListSpec("volunteer", None, VolunteerKind),
 }
 """The five lists, in the page's order."""
 

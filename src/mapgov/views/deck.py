@@ -19,7 +19,7 @@ the same id in place, so a data refresh does not redraw the map from scratch).
 
 Without a basemap the deck keeps pydeck's ``mapStyle`` placeholder, which Streamlit drops,
 so neither Streamlit nor deck.gl fetches a style (``map_style=None`` would make Streamlit load
-a CARTO style from the internet; see :func:`mapgov.views.maps.deck`). An optional basemap style
+a CARTO style from the internet). An optional basemap style
 URL adds online tiles under the layers; offline its request fails and the layers still draw.
 
 Metric scales and colours, geometry rows and the hexagon bins are in
@@ -74,7 +74,6 @@ __all__ = [
     "CompactDeck",
     "WallMapData",
     "hex_rings",
-    "payload_bytes",
     "remote_urls",
     "wall_deck",
     "wall_view",
@@ -178,11 +177,6 @@ class CompactDeck(pdk.Deck):
             ensure_ascii=False,
             allow_nan=False,
         )
-
-
-def payload_bytes(deck: pdk.Deck) -> int:
-    """Size in bytes (UTF-8) of the JSON that Streamlit sends to the browser for `deck`."""
-    return len(deck.to_json().encode("utf-8"))
 
 
 def remote_urls(text: str) -> list[str]:

@@ -28,7 +28,6 @@ __all__ = [
     "RGBA",
     "MetricScale",
     "hex_bins",
-    "line_rows",
     "metres_per_pixel",
     "metric_colours",
     "metric_scale",
@@ -141,18 +140,6 @@ def polygon_rows(frame: gpd.GeoDataFrame) -> tuple[list[list[list[float]]], np.n
     pieces = _split(coords, index, len(rings))
     keep = np.fromiter((len(p) >= 4 for p in pieces), dtype=bool, count=len(pieces))
     out = [p[:-1].tolist() for p, k in zip(pieces, keep, strict=True) if k]
-    return out, np.asarray(source)[keep]
-
-
-def line_rows(frame: gpd.GeoDataFrame) -> tuple[list[list[list[float]]], np.ndarray]:
-    """Coordinates of `frame`'s (multi)lines, rounded; (paths, row position of each)."""
-    require_wgs84(frame, "lines")
-    parts, source = shapely.get_parts(frame.geometry.to_numpy(), return_index=True)
-    coords, index = shapely.get_coordinates(parts, return_index=True)
-    coords = np.round(coords, COORD_DECIMALS)
-    pieces = _split(coords, index, len(parts))
-    keep = np.fromiter((len(p) >= 2 for p in pieces), dtype=bool, count=len(pieces))
-    out = [p.tolist() for p, k in zip(pieces, keep, strict=True) if k]
     return out, np.asarray(source)[keep]
 
 

@@ -1,14 +1,10 @@
-"""Map builders: folium maps and pydeck decks that work with no internet.
+"""Map builders: folium maps that work with no internet.
 
 Every folium map starts from :func:`base_map`, which loads Leaflet from the app's own static
 folder (:data:`mapgov.io.assets.LEAFLET_URL`) and nothing else: folium's default jQuery, Bootstrap
 and Font Awesome links, fetched from public CDNs, are dropped (a GeoJSON map with tooltips
 needs none of them; awesome-marker icons and ``keep_in_front`` do, so do not use those). There
 is no tile layer unless one is asked for: the map is drawn on a plain light background.
-
-pydeck decks from :func:`deck` carry no basemap and no provider token. Their ``mapStyle`` is
-left at pydeck's placeholder, which Streamlit's chart drops; ``map_style=None`` would instead
-make Streamlit fetch a CARTO style from the internet.
 
 These functions take frames and options and return map objects; they never read the store.
 Frames come in EPSG:4326 (as the store returns them). This module holds what every page's map
@@ -28,7 +24,6 @@ from typing import Any, Final, cast
 import folium
 import geopandas as gpd
 import pandas as pd
-import pydeck as pdk
 import shapely
 from branca.element import Figure
 
@@ -49,14 +44,11 @@ __all__ = [
     "MapFurniture",
     "MapLegend",
     "base_map",
-    "deck",
-    "deck_geojson_layer",
     "escaped",
     "light_copy",
     "outline_layer",
     "remote_resources",
     "selection_layer",
-    "view_state",
     "zoom_for_bounds",
 ]
 
@@ -264,119 +256,6 @@ def outline_layer(
         name=name,
         style_function=lambda _feature: style,
         highlight_function=lambda _feature: {**style, "weight": weight + 2},
-        tooltip=tooltip,
-    )
-
-
-def view_state(
-    *,
-    bounds: Bounds | None = None,
-    center: LonLat | None = None,
-    zoom: float = 15,
-    width_px: int = 700,
-    height_px: int = 500,
-) -> pdk.ViewState:
-    """pydeck camera looking straight down at `bounds` (or `center` at `zoom`).
-
-    Parameters
-    ----------
-    bounds
-        Area to fit, (min_lon, min_lat, max_lon, max_lat); wins over `zoom`.
-    center
-        (lon, lat) when no bounds are given.
-    zoom
-        deck.gl zoom (512-pixel world at zoom 0, one less than Leaflet's for the same view).
-    width_px, height_px
-        Size of the chart the bounds must fit (``st.pydeck_chart`` is 500 px high).
-
-    Raises
-    ------
-    ValidationError
-        If neither `bounds` nor `center` is given.
-    """
-    lon, lat = _center_of(bounds, center)
-    if bounds is not None:
-        zoom = zoom_for_bounds(bounds, width_px=width_px, height_px=height_px, tile_px=512)
-    return pdk.ViewState(longitude=lon, latitude=lat, zoom=zoom, pitch=0, bearing=0)
-
-
-def deck_geojson_layer(
-    frame: gpd.GeoDataFrame,
-    *,
-    layer_id: str,
-    columns: Sequence[str] = (),
-    fill_color: Sequence[int] = (200, 22, 29, 40),
-    line_color: Sequence[int] = (200, 22, 29, 255),
-    line_width_px: float = 2,
-    pickable: bool = True,
-) -> pdk.Layer:
-    """A pydeck GeoJsonLayer of `frame` (EPSG:4326), carrying only `columns` as properties.
-
-    Parameters
-    ----------
-    frame
-        Geometries in EPSG:4326.
-    layer_id
-        Stable id: Streamlit reports selections by layer id.
-    columns
-        Columns kept as feature properties (for tooltips and selection).
-    fill_color, line_color
-        RGBA colours.
-    line_width_px
-        Outline width in pixels.
-    pickable
-        Whether hovering and clicking pick features.
-
-    Raises
-    ------
-    ValidationError
-        If `frame` is not in EPSG:4326 or lacks a column.
-    """
-    data = light_copy(frame, columns)
-    return pdk.Layer(
-        "GeoJsonLayer",
-        data=data.__geo_interface__,
-        id=layer_id,
-        get_fill_color=list(fill_color),
-        get_line_color=list(line_color),
-        # A number, not line_width_units="pixels": pydeck turns strings into JS expressions.
-        line_width_min_pixels=line_width_px,
-        stroked=True,
-        filled=True,
-        pickable=pickable,
-    )
-
-
-def deck(
-    layers: Sequence[pdk.Layer],
-    *,
-    bounds: Bounds | None = None,
-    center: LonLat | None = None,
-    zoom: float = 15,
-    tooltip: dict[str, Any] | bool = False,
-) -> pdk.Deck:
-    """A pydeck Deck with no basemap and no provider token.
-
-    Parameters
-    ----------
-    layers
-        Layers, each with a stable ``id`` (pydeck would invent a random one, and Streamlit
-        reports selections by layer id).
-    bounds, center, zoom
-        Initial view, as in :func:`view_state`.
-    tooltip
-        pydeck tooltip spec (``{"html": "...{name}..."}``) or ``False``.
-
-    Returns
-    -------
-    pydeck.Deck
-        ``map_provider`` is ``None`` and ``map_style`` pydeck's placeholder, so neither
-        pydeck nor Streamlit loads a style, tiles or fonts from the internet.
-    """
-    return pdk.Deck(
-        layers=list(layers),
-        initial_view_state=view_state(bounds=bounds, center=center, zoom=zoom),
-        map_provider=None,
         tooltip=tooltip,
     )
 

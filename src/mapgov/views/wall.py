@@ -20,7 +20,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from html import escape
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -77,7 +77,6 @@ __all__ = [
     "header_html",
     "legend_html",
     "life_circle",
-    "life_circle_shares",
     "map_data",
     "nice_ticks",
     "ranking_html",
@@ -197,10 +196,6 @@ class WallSettings:
             return self.refresh_s
         tick = math.gcd(self.refresh_s, self.tour_s)
         return tick if tick >= MIN_TICK_S else self.tour_s
-
-    def with_(self, **changes: Any) -> WallSettings:
-        """A copy with some fields changed."""
-        return replace(self, **changes)
 
 
 # -- the tour ------------------------------------------------------------------------------
@@ -364,32 +359,6 @@ def facility_legend_html(lang: str) -> str:
         for kind in FACILITY_GLYPH_KINDS
     )
     return f'<div class="mg-legend mg-facilities">{keys}</div>'
-
-
-def life_circle_shares(table: pd.DataFrame) -> tuple[float | None, pd.Series]:
-    """Share of residents who reach every kind of facility: overall and per compound.
-
-    Parameters
-    ----------
-    table
-        :func:`mapgov.domain.lifecircle.coverage.coverage_table`: reads compound_id, residents,
-        complete.
-
-    Returns
-    -------
-    tuple
-        (overall share or None without residents, Series by compound_id, NaN without
-        residents).
-    """
-    if table.empty:
-        return None, pd.Series(dtype=float, name="life_complete")
-    residents = table["residents"].astype(float)
-    reached = residents.where(table["complete"].astype(bool), 0.0)
-    by = pd.DataFrame({"compound_id": table["compound_id"], "r": residents, "c": reached})
-    sums = by.groupby("compound_id")[["r", "c"]].sum()
-    shares = (sums["c"] / sums["r"].replace(0, np.nan)).rename("life_complete")
-    total = float(residents.sum())
-    return (float(reached.sum()) / total if total else None), shares
 
 
 # -- side panels ---------------------------------------------------------------------------

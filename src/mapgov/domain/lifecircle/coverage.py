@@ -25,7 +25,6 @@ import pandas as pd
 import shapely
 import shapely.ops
 from scipy import sparse
-from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
 from mapgov.core.crs import WGS84
@@ -48,7 +47,6 @@ __all__ = [
     "building_distances",
     "coverage_table",
     "load_profile",
-    "reachable_fraction",
     "service_areas",
     "summarize",
     "thresholds",
@@ -433,9 +431,3 @@ def service_areas(
         crs=graph.crs,
     )
     return out.to_crs(WGS84)
-
-
-def reachable_fraction(graph: WalkGraph) -> float:
-    """Share of nodes in the largest connected piece (1.0 for a connected network)."""
-    labels = csgraph.connected_components(graph.matrix, directed=False)[1]
-    return float(np.bincount(labels).max() / len(labels))

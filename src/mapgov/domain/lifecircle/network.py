@@ -7,16 +7,15 @@ in the local metric CRS (:func:`mapgov.core.crs.local_metric`). Shortest paths u
 
 Built for a city at a time (tens of thousands of buildings, about 100,000 road pieces): the
 graph is made from coordinate arrays (one ``pyproj`` transform of the distinct vertices, a
-junction once, no shapely geometry built per road), and snapping works on the roads' straight
-segments with numpy over a uniform grid of cells, not one geometry call per point, in blocks
-small enough to stay in the CPU's cache. The road lines in the metric CRS
-(:attr:`WalkGraph.edge_geoms`) are only built when something draws them.
+junction once, no shapely geometry built per road), and snapping finds each point's road
+segment through shapely's STRtree (:mod:`mapgov.domain.lifecircle.snap`), measuring the
+candidates with numpy. The road lines in the metric CRS (:attr:`WalkGraph.edge_geoms`) are
+only built when something draws them.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from dataclasses import dataclass, fields
 from functools import cached_property, lru_cache
 from typing import Any
@@ -32,6 +31,8 @@ from scipy.sparse import csgraph
 
 from mapgov.core.crs import WGS84, local_metric, require_metric, utm_for
 from mapgov.core.errors import ValidationError
+from mapgov.domain.lifecircle.arrays import ranges, run_starts
+from mapgov.domain.lifecircle.snap import Segments, SnapIndex
 
 __all__ = [
     "Snapped",
@@ -39,11 +40,6 @@ __all__ = [
     "along_edge",
     "entry_costs",
     "multi_source_distances",
-    "nx_graph",
-    "nx_multi_source_distances",
-    "nx_place_distances",
-    "nx_place_graph",
-    "nx_point_distances",
     "point_xy",
     "snap",
     "walk_graph",
@@ -51,193 +47,7 @@ __all__ = [
 
 _NODE_GRID_M = 0.01
 _EPS = 1e-6  # zero-length links would vanish from a sparse matrix
-_OWN_RADIUS_M = 60.0  # how far to look for a point's own compound's paths
-_PAIR_ALL_MAX = 64  # a compound with at most this many path segments: try them all
-_OWN_CELL_M = 150.0  # side of a cell of the grid of larger compounds' paths
-# (point, segment) pairs measured in one go: few enough that a block's arrays (0.5 MB each)
-# stay in the CPU's cache; at scale 100 the buildings snap in half the time of one block
-_PAIRS_AT_ONCE = 65_536
-_CELL_M = 100.0  # side of a cell of the grid of all roads (the nearest-road search)
-_MAX_CELLS = 4_000_000  # cells of a grid at most: they grow for a very wide network
 _MIX = np.int64(-7046029254386353131)  # odd: spreads one coordinate's bits over the key
-
-
-@dataclass(frozen=True)
-class _Grid:
-    """Segments listed per grid cell (and per group: a compound's own paths, or all roads).
-
-    A segment is listed in every cell its bounding box touches, so the cells around a point
-    hold every segment that passes within their reach (and some more).
-    """
-
-    x0: float
-    y0: float
-    cell: float
-    nx: int
-    ny: int
-    keys: np.ndarray  # sorted cell keys (group * nx + ix) * ny + iy that hold segments
-    indptr: np.ndarray  # segments of keys[i]: seg[indptr[i]:indptr[i + 1]]
-    seg: np.ndarray
-
-    def _range(self, v: np.ndarray, r: np.ndarray, origin: float, n: int) -> tuple[Any, Any]:
-        lo = np.floor((v - r - origin) / self.cell)
-        hi = np.floor((v + r - origin) / self.cell)
-        return np.clip(lo, 0, n - 1).astype(np.int64), np.clip(hi, 0, n - 1).astype(np.int64)
-
-    def covers_all(self, px: np.ndarray, py: np.ndarray, r: np.ndarray) -> np.ndarray:
-        """Whether the square of half-side `r` around each point holds every cell."""
-        return (
-            (px - r <= self.x0)
-            & (px + r >= self.x0 + self.nx * self.cell)
-            & (py - r <= self.y0)
-            & (py + r >= self.y0 + self.ny * self.cell)
-        )
-
-    def candidates(
-        self, px: np.ndarray, py: np.ndarray, group: np.ndarray, r: np.ndarray
-    ) -> tuple[np.ndarray, Callable[[slice], np.ndarray]]:
-        """Each point's candidate segments: the group's segments listed in the cells that the
-        square of half-side `r` around it touches. Returns their number per point and a
-        function that gives the candidates of a slice of the points, point by point."""
-        lx, hx = self._range(px, r, self.x0, self.nx)
-        ly, hy = self._range(py, r, self.y0, self.ny)
-        wy = hy - ly + 1
-        n_cells = (hx - lx + 1) * wy  # at least one each
-        point = np.repeat(np.arange(len(px)), n_cells)
-        k = _ranges(np.zeros(len(px), dtype=np.int64), n_cells)
-        ix, iy = lx[point] + k // wy[point], ly[point] + k % wy[point]
-        key = (group[point] * self.nx + ix) * self.ny + iy
-        pos = np.minimum(np.searchsorted(self.keys, key), len(self.keys) - 1)
-        count = np.where(self.keys[pos] == key, self.indptr[pos + 1] - self.indptr[pos], 0)
-        first = self.indptr[pos]
-        cell_start = np.concatenate([[0], np.cumsum(n_cells)])
-
-        def of(block: slice) -> np.ndarray:
-            a, b = cell_start[block.start], cell_start[block.stop]
-            return self.seg[_ranges(first[a:b], count[a:b])]
-
-        return np.add.reduceat(count, cell_start[:-1]) if len(px) else count, of
-
-
-def _run_starts(ordered: np.ndarray) -> np.ndarray:
-    """Where each run of equal values of a sorted array begins (a boolean mask)."""
-    return np.concatenate([np.ones(min(len(ordered), 1), dtype=bool), ordered[1:] != ordered[:-1]])
-
-
-def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """np.concatenate([np.arange(s, s + c) for s, c in zip(starts, counts)]), vectorised."""
-    counts = np.asarray(counts, dtype=np.int64)
-    ends = np.cumsum(counts)
-    return np.arange(ends[-1] if len(ends) else 0) + np.repeat(starts - (ends - counts), counts)
-
-
-@dataclass(frozen=True)
-class _Segments:
-    """The straight segments of every edge, and the grids to find them near a point."""
-
-    ax: np.ndarray
-    ay: np.ndarray
-    dx: np.ndarray
-    dy: np.ndarray
-    len2: np.ndarray  # squared length, 1.0 for a segment of length 0 (see _measure)
-    length: np.ndarray
-    offset: np.ndarray  # metres along the edge at the segment's start
-    edge: np.ndarray
-    # each compound's paths: own_seg[own_start[c]:own_start[c] + own_count[c]], in id order
-    own_seg: np.ndarray
-    own_start: np.ndarray
-    own_count: np.ndarray
-    own: _Grid | None  # the paths of compounds too large to pair with all their buildings
-    every: _Grid  # all segments, one group
-
-    def project(
-        self, point: np.ndarray, seg: np.ndarray, px: np.ndarray, py: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Squared distance from each point to its segment, and the fraction along it."""
-        return self._measure(px[point], py[point], seg)
-
-    def distance2(
-        self, count: np.ndarray, seg: np.ndarray, qx: np.ndarray, qy: np.ndarray
-    ) -> np.ndarray:
-        """Squared distance from each point, taken `count` times, to the segments `seg`
-        (the same numbers as :meth:`project`)."""
-        return self._measure(np.repeat(qx, count), np.repeat(qy, count), seg)[0]
-
-    def _measure(
-        self, ex: np.ndarray, ey: np.ndarray, seg: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """From the points (`ex`, `ey`, overwritten) to their segments: the squared distance
-        and the fraction along. In place, to keep the temporaries few: the points' offset e
-        from the segment's start, t = clip(e . d / |d|^2, 0, 1), |e - t d|^2. A segment of
-        length 0 has d = 0, so e . d = 0 and its stored |d|^2 of 1 gives t = 0."""
-        ex -= self.ax[seg]
-        ey -= self.ay[seg]
-        dx, dy = self.dx[seg], self.dy[seg]
-        t = ex * dx
-        t += ey * dy
-        t /= self.len2[seg]
-        np.clip(t, 0.0, 1.0, out=t)
-        dx *= t
-        dy *= t
-        ex -= dx
-        ey -= dy
-        ex *= ex
-        ey *= ey
-        ex += ey
-        return ex, t
-
-
-def _grid(
-    seg_box: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-    seg: np.ndarray,
-    group: np.ndarray,
-    bounds: tuple[float, float, float, float],
-    cell: float,
-) -> _Grid:
-    """List segments `seg` (of group `group[seg]`) in the cells of a grid over `bounds`
-    (keys stay far below 2**63: at most 4e6 cells times the number of groups)."""
-    x0, y0, x1, y1 = bounds
-    cell = max(cell, float(np.sqrt((x1 - x0) * (y1 - y0) / _MAX_CELLS)))
-    nx = int((x1 - x0) // cell) + 1
-    ny = int((y1 - y0) // cell) + 1
-    bx0, by0, bx1, by1 = (a[seg] for a in seg_box)
-
-    def index(v: np.ndarray, origin: float) -> np.ndarray:  # as _Grid._range
-        return np.floor((v - origin) / cell).astype(np.int64)
-
-    lx, hx, ly, hy = index(bx0, x0), index(bx1, x0), index(by0, y0), index(by1, y0)
-    wy = hy - ly + 1
-    n = (hx - lx + 1) * wy
-    one = n == 1  # a segment within one cell
-    which, key = np.flatnonzero(one), lx[one] * ny + ly[one]
-    if not one.all():  # the others in every cell of their box
-        more = np.repeat(np.flatnonzero(~one), n[~one])
-        k = _ranges(np.zeros(int((~one).sum()), dtype=np.int64), n[~one])
-        which = np.concatenate([which, more])
-        key = np.concatenate([key, (lx[more] + k // wy[more]) * ny + ly[more] + k % wy[more]])
-    g = group[seg]
-    if g.any():
-        key += g[which] * (nx * ny)
-    keys, indptr, order = _buckets(key, nx * ny * (int(g.max()) + 1 if len(g) else 1))
-    return _Grid(
-        x0=x0, y0=y0, cell=cell, nx=nx, ny=ny, keys=keys, indptr=indptr, seg=seg[which[order]]
-    )
-
-
-def _buckets(key: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The order that sorts `key` (values 0 .. n_keys - 1), the distinct keys and where each
-    one's run begins in that order (and where the last ends): a counting sort (scipy's COO to
-    CSR conversion, a few times faster than numpy's sort) where the keys are few enough."""
-    if n_keys > 4 * len(key) + 65_536:
-        order = np.argsort(key)
-        ordered = key[order]
-        first = np.flatnonzero(_run_starts(ordered))
-        return ordered[first], np.append(first, len(key)).astype(np.int64), order
-    rows = sparse.coo_matrix(
-        (np.ones(len(key), dtype=bool), (key, np.arange(len(key)))), shape=(n_keys, len(key))
-    ).tocsr()
-    keys = np.flatnonzero(np.diff(rows.indptr))
-    return keys, np.append(rows.indptr[keys], len(key)).astype(np.int64), rows.indices
 
 
 @dataclass(frozen=True)
@@ -277,7 +87,7 @@ def _peel(matrix: sparse.csr_matrix) -> _Core:
     peeled = []
     leaves = np.flatnonzero(deg == 1)
     while len(leaves):
-        pos = _ranges(indptr[leaves], full_deg[leaves])
+        pos = ranges(indptr[leaves], full_deg[leaves])
         owner = np.repeat(np.arange(len(leaves)), full_deg[leaves])
         live = alive[indices[pos]]  # the one neighbour still there
         par = np.empty(len(leaves), dtype=np.int64)
@@ -381,46 +191,14 @@ class WalkGraph:
         return _peel(self.matrix)
 
     @cached_property
-    def _segments(self) -> _Segments:
+    def segments(self) -> Segments:
+        """The roads' straight segments (built on first use, then kept with the graph)."""
+        return Segments.of_lines(self.vertex_xy, self.vertex_edge, self.edge_group)
+
+    @cached_property
+    def _snap_index(self) -> SnapIndex:
         """The snapping index (built on first use, then kept with the graph)."""
-        x, y, owner = self.vertex_xy[:, 0], self.vertex_xy[:, 1], self.vertex_edge
-        i = np.flatnonzero(owner[1:] == owner[:-1])  # segment i runs from vertex i to i + 1
-        ax, ay, bx, by = x[i], y[i], x[i + 1], y[i + 1]
-        dx, dy = bx - ax, by - ay
-        len2 = dx * dx + dy * dy
-        seg_len = np.sqrt(len2)
-        edge = owner[i]
-        before = np.concatenate([[0.0], np.cumsum(seg_len)[:-1]])
-        starts = _run_starts(edge)  # the edges' segments follow each other, in edge order
-        first = np.flatnonzero(starts)[np.cumsum(starts) - 1]  # the edge's first segment
-        offset = before - before[first]
-        box = (np.minimum(ax, bx), np.minimum(ay, by), np.maximum(ax, bx), np.maximum(ay, by))
-        bounds = (
-            float(box[0].min()),
-            float(box[1].min()),
-            float(box[2].max()),
-            float(box[3].max()),
-        )
-        codes = self.edge_group[edge].astype(np.int64)
-        own_seg = np.flatnonzero(codes >= 0)
-        own_seg = own_seg[np.argsort(codes[own_seg], kind="stable")]
-        own_count = np.bincount(codes[own_seg], minlength=len(self.compounds))
-        big = np.flatnonzero(own_count[codes[own_seg]] > _PAIR_ALL_MAX)
-        return _Segments(
-            ax=ax,
-            ay=ay,
-            dx=dx,
-            dy=dy,
-            len2=np.where(len2 > 0, len2, 1.0),
-            length=seg_len,
-            offset=offset,
-            edge=edge,
-            own_seg=own_seg,
-            own_start=np.cumsum(own_count) - own_count,
-            own_count=own_count,
-            own=_grid(box, own_seg[big], codes, bounds, _OWN_CELL_M) if len(big) else None,
-            every=_grid(box, np.arange(len(i)), np.zeros(len(i), dtype=np.int64), bounds, _CELL_M),
-        )
+        return SnapIndex.build(self.segments, len(self.compounds))
 
 
 @dataclass(frozen=True)
@@ -655,7 +433,7 @@ def _matrix(u: np.ndarray, v: np.ndarray, length: np.ndarray, n: int) -> sparse.
     if (ordered[1:] == ordered[:-1]).any():  # twins: the shortest of each
         order = np.argsort(pair)
         pair, w = pair[order], w[order]
-        start = np.flatnonzero(_run_starts(pair))
+        start = np.flatnonzero(run_starts(pair))
         w = np.minimum.reduceat(w, start)
         pair = pair[start]
         a, b = pair // n, pair % n
@@ -678,7 +456,7 @@ def _unique_cells(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     the code of each key (in sorted key order) and the first position of each code."""
     order = np.argsort(keys)
     ordered = keys[order]
-    new = _run_starts(ordered)
+    new = run_starts(ordered)
     start = np.flatnonzero(new)
     inverse = np.empty(len(keys), dtype=np.int64)
     inverse[order] = np.cumsum(new) - 1
@@ -707,48 +485,6 @@ def point_xy(points: gpd.GeoSeries | gpd.GeoDataFrame, crs: pyproj.CRS) -> np.nd
     return xy
 
 
-def _blocks(count: np.ndarray) -> list[slice]:
-    """Consecutive slices of points whose pairs (`count` each) stay near _PAIRS_AT_ONCE."""
-    if not len(count):
-        return []
-    block = np.cumsum(count) // _PAIRS_AT_ONCE
-    cut = np.flatnonzero(np.diff(block)) + 1
-    return [slice(a, b) for a, b in itertools.pairwise([0, *cut.tolist(), len(count)])]
-
-
-def _nearest(seg: np.ndarray, d2: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per point, of its `count` pairs (pairs ordered by point): the nearest segment (the
-    lowest id among equals, -1 without pairs) and its squared distance (inf without)."""
-    best_seg = np.full(len(count), -1, dtype=np.int64)
-    best_d2 = np.full(len(count), np.inf)
-    has = np.flatnonzero(count)
-    if not len(has):
-        return best_seg, best_d2
-    start = (np.cumsum(count) - count)[has]
-    best = np.minimum.reduceat(d2, start)
-    tied = np.where(d2 == np.repeat(best, count[has]), seg, np.iinfo(np.int64).max)
-    best_seg[has] = np.minimum.reduceat(tied, start)
-    best_d2[has] = best
-    return best_seg, best_d2
-
-
-def _nearest_of(
-    idx: _Segments,
-    qx: np.ndarray,
-    qy: np.ndarray,
-    count: np.ndarray,
-    candidates: Callable[[slice], np.ndarray],
-) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_nearest` of each point's `count` candidate segments (`candidates` gives those
-    of a slice of the points, point by point), measured in blocks of _PAIRS_AT_ONCE pairs."""
-    best_seg = np.full(len(count), -1, dtype=np.int64)
-    best_d2 = np.full(len(count), np.inf)
-    for block in _blocks(count):
-        s, n = candidates(block), count[block]
-        best_seg[block], best_d2[block] = _nearest(s, idx.distance2(n, s, qx[block], qy[block]), n)
-    return best_seg, best_d2
-
-
 def snap(
     graph: WalkGraph,
     points: gpd.GeoSeries | gpd.GeoDataFrame,
@@ -773,15 +509,8 @@ def _snap_segments(
     graph: WalkGraph, xy: np.ndarray, groups: np.ndarray | ExtensionArray | None
 ) -> np.ndarray:
     """The segment each point enters by (-1 for a point without coordinates)."""
-    idx = graph._segments
-    px, py = xy[:, 0], xy[:, 1]
-    located = np.isfinite(px) & np.isfinite(py)
-    seg = np.full(len(xy), -1, dtype=np.int64)
-    if groups is not None and len(graph.compounds):
-        code = _group_codes(graph, groups)
-        _own_nearest(idx, px, py, np.where(located, code, -1), seg)
-    _any_nearest(idx, px, py, np.flatnonzero(located & (seg < 0)), seg)
-    return seg
+    code = _group_codes(graph, groups) if groups is not None and len(graph.compounds) else None
+    return graph._snap_index.nearest(xy, code)
 
 
 def _group_codes(graph: WalkGraph, groups: np.ndarray | ExtensionArray) -> np.ndarray:
@@ -801,11 +530,10 @@ def _group_codes(graph: WalkGraph, groups: np.ndarray | ExtensionArray) -> np.nd
 def _snap_xy(
     graph: WalkGraph, xy: np.ndarray, groups: np.ndarray | ExtensionArray | None
 ) -> Snapped:
-    idx = graph._segments
-    px, py = xy[:, 0], xy[:, 1]
+    idx = graph.segments
     seg = _snap_segments(graph, xy, groups)
     ok = np.flatnonzero(seg >= 0)
-    d2, t = idx.project(ok, seg[ok], px, py)
+    d2, t = idx.measure(xy[ok, 0], xy[ok, 1], seg[ok])
     edge = idx.edge[seg[ok]]
     length = graph.edge_length[edge]
     along = np.zeros(len(xy))
@@ -823,50 +551,6 @@ def _snap_xy(
     return Snapped(start=start, end=end, along=along, rest=rest, link=link, edge=on)
 
 
-def _own_nearest(
-    idx: _Segments, px: np.ndarray, py: np.ndarray, code: np.ndarray, seg: np.ndarray
-) -> None:
-    """Set `seg` of each point with a compound (`code` >= 0) to the nearest path segment of
-    its compound within 60 m, if there is one."""
-    big = idx.own_count[code] > _PAIR_ALL_MAX
-    # a small compound: every point with every path segment of its compound
-    small = np.flatnonzero((code >= 0) & ~big)
-    first, count = idx.own_start[code[small]], idx.own_count[code[small]]
-
-    def of(block: slice) -> np.ndarray:
-        return idx.own_seg[_ranges(first[block], count[block])]
-
-    best, best_d2 = _nearest_of(idx, px[small], py[small], count, of)
-    near = best_d2 <= _OWN_RADIUS_M**2
-    seg[small[near]] = best[near]
-    # a large one: its path segments listed in the grid cells within reach
-    large = np.flatnonzero((code >= 0) & big)
-    if len(large) and idx.own is not None:
-        qx, qy = px[large], py[large]
-        radius = np.full(len(large), _OWN_RADIUS_M)
-        count, cells_of = idx.own.candidates(qx, qy, code[large].astype(np.int64), radius)
-        best, best_d2 = _nearest_of(idx, qx, qy, count, cells_of)
-        near = best_d2 <= _OWN_RADIUS_M**2
-        seg[large[near]] = best[near]
-
-
-def _any_nearest(
-    idx: _Segments, px: np.ndarray, py: np.ndarray, todo: np.ndarray, seg: np.ndarray
-) -> None:
-    """Set `seg` of the points `todo` to the nearest segment of all: squares of doubling
-    size around each point until the nearest segment found is surely the nearest."""
-    radius = idx.every.cell / 2
-    while len(todo):
-        r = np.full(len(todo), radius)
-        tx, ty = px[todo], py[todo]
-        count, of = idx.every.candidates(tx, ty, np.zeros(len(todo), dtype=np.int64), r)
-        best, best_d2 = _nearest_of(idx, tx, ty, count, of)
-        done = (best_d2 <= radius * radius) | (idx.every.covers_all(tx, ty, r) & (best >= 0))
-        seg[todo[done]] = best[done]
-        todo = todo[~done]
-        radius *= 2
-
-
 def entry_costs(sources: Snapped) -> tuple[np.ndarray, np.ndarray]:
     """The network nodes where `sources` enter, each with its cheapest entry cost (metres):
     the link plus the way along the edge to that end. Sources without a location are left
@@ -879,7 +563,7 @@ def entry_costs(sources: Snapped) -> tuple[np.ndarray, np.ndarray]:
     nodes, cost = nodes[fin], cost[fin]
     order = np.lexsort((cost, nodes))
     nodes, cost = nodes[order], cost[order]
-    first = _run_starts(nodes)
+    first = run_starts(nodes)
     return nodes[first], cost[first]
 
 
@@ -932,99 +616,3 @@ def multi_source_distances(
     trees = dist[k:]  # the core's distances are within the limit already
     trees[trees > limit] = np.inf
     return dist[core.where]
-
-
-def nx_graph(graph: WalkGraph) -> Any:
-    """The walking graph as a networkx graph (node ids as in `graph`, weight = metres)."""
-    import networkx as nx
-
-    g = nx.Graph()
-    g.add_nodes_from(range(graph.n_nodes))
-    coo = sparse.triu(graph.matrix).tocoo()
-    g.add_weighted_edges_from(
-        zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist(), strict=True)
-    )
-    return g
-
-
-def nx_multi_source_distances(
-    graph: WalkGraph, sources: Snapped, *, limit: float = np.inf, nxg: Any = None
-) -> np.ndarray:
-    """The same as :func:`multi_source_distances`, with plain networkx.
-
-    The reference and the benchmark baseline: networkx's multi-source Dijkstra from the nodes
-    at both ends of the sources' edges, each starting at its entry cost (one pass per kind, the
-    best plain networkx can do).
-    """
-    import networkx as nx
-
-    g = nxg if nxg is not None else nx_graph(graph)
-    nodes, cost = entry_costs(sources)
-    g.add_node(-1)  # a virtual source, removed again: `nxg` may be shared between kinds
-    try:
-        g.add_weighted_edges_from(
-            zip([-1] * len(nodes), nodes.tolist(), cost.tolist(), strict=True)
-        )
-        found = nx.multi_source_dijkstra_path_length(g, {-1}, cutoff=limit)
-    finally:
-        g.remove_node(-1)
-    out = np.full(graph.n_nodes, np.inf)
-    for node, d in found.items():
-        if node >= 0:
-            out[node] = d
-    return out
-
-
-def nx_place_graph(graph: WalkGraph, places: Snapped) -> Any:
-    """The walking graph as a networkx graph in which every place is a node of its own.
-
-    The plain reading of a walk from place to place: place i is node ``graph.n_nodes + i``,
-    joined by its link to a node where it meets its edge, and every edge that places meet is
-    cut at those nodes, in order along it (pieces of length 0 where two meet it at the same
-    spot). Node ids below ``graph.n_nodes`` are those of `graph`; weight = metres.
-    """
-    g = nx_graph(graph)
-    n, p = graph.n_nodes, len(places.link)
-    g.add_nodes_from(range(n, n + 2 * p))
-    located = np.flatnonzero(np.isfinite(places.link))
-    order = located[np.lexsort((places.along[located], places.edge[located]))]
-    pieces: dict[tuple[int, int], float] = {}
-
-    def add(a: int, b: int, metres: float) -> None:  # the shortest of twins (a cut loop)
-        key = (min(a, b), max(a, b))
-        pieces[key] = min(metres, pieces.get(key, np.inf))
-
-    for i in located.tolist():
-        add(n + i, n + p + i, float(places.link[i]))
-    for e, run in itertools.groupby(order.tolist(), key=lambda i: int(places.edge[i])):
-        node, at = int(graph.edge_start[e]), 0.0
-        for i in run:
-            add(node, n + p + i, float(places.along[i]) - at)
-            node, at = n + p + i, float(places.along[i])
-        add(node, int(graph.edge_end[e]), float(graph.edge_length[e]) - at)
-    g.add_weighted_edges_from((a, b, w) for (a, b), w in pieces.items())
-    return g
-
-
-def nx_place_distances(
-    nxg: Any, graph: WalkGraph, targets: np.ndarray, sources: np.ndarray, *, limit: float = np.inf
-) -> np.ndarray:
-    """Metres from each place `targets` (indices of the places of `nxg`, made by
-    :func:`nx_place_graph` over `graph`) to the nearest place `sources`: networkx's
-    multi-source Dijkstra (inf beyond `limit`)."""
-    import networkx as nx
-
-    n = graph.n_nodes
-    found = nx.multi_source_dijkstra_path_length(nxg, {n + int(i) for i in sources}, cutoff=limit)
-    return np.array([found.get(n + int(i), np.inf) for i in targets], dtype=float)
-
-
-def nx_point_distances(
-    graph: WalkGraph, targets: Snapped, sources: Snapped, *, limit: float = np.inf
-) -> np.ndarray:
-    """:meth:`Snapped.distances` of `targets` from `sources`, the plain networkx way: every
-    place a node of its own on its cut edge (:func:`nx_place_graph`), one Dijkstra."""
-    nxg = nx_place_graph(graph, Snapped.join(targets, sources))
-    n_t = len(targets.link)
-    both = np.arange(n_t + len(sources.link))
-    return nx_place_distances(nxg, graph, both[:n_t], both[n_t:], limit=limit)
