@@ -64,7 +64,7 @@ lint check: $(STAMP)  ## ruff, mypy and the import contract (lint-imports), at t
 # screen (the suite itself writes only temporary files).
 screenshots: setup
 	MAPGOV_SCREENSHOTS=docs $(BIN)/python -m pytest -q -p no:cacheprovider \
-	  "tests/test_browser_wall.py::test_kiosk_fits_the_screen_offline[zh]"
+	  "tests/browser/test_browser_wall.py::test_kiosk_fits_the_screen_offline[zh]"
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_demo.py

@@ -20,9 +20,9 @@ click → panel, queries
     with no cache. Median and 90th percentile over buildings sampled with a fixed seed.
 click → panel, page rerun
     One script run of the whole ``/issues`` page under Streamlit's AppTest after a simulated
-    click (the helper of ``tests/test_issue_map.py``): sidebar, map (cached), panel. Caches are
+    click (the helper of ``tests/app/test_issue_map.py``): sidebar, map (cached), panel. Caches are
     warm for the map and cold for the panel of each new building. The browser's own drawing is
-    not included (``tests/test_browser_issues.py`` prints the full click-to-panel time).
+    not included (``tests/browser/test_browser_issues.py`` prints the full click-to-panel time).
 map HTML
     Bytes of the rendered folium page (what the browser receives inside streamlit-folium's
     iframe) and the seconds to build and render it, for the community, the community with the
@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # for the click helper in tests/test_issue_map.py
+sys.path.insert(0, str(ROOT))  # for the click helper in tests/apptest.py
 
 from mapgov.core.config import DB_ENV  # noqa: E402
 from mapgov.domain import issues  # noqa: E402
@@ -142,7 +142,7 @@ def page_times(db: Path) -> list[float]:
     """Seconds of one AppTest run of /issues after a click on each sampled building."""
     from streamlit.testing.v1 import AppTest
 
-    from tests.test_issue_map import click_map
+    from tests.apptest import click_map
 
     os.environ[DB_ENV] = str(db)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)

@@ -21,7 +21,7 @@ payload
     iframe receives), both with coordinates rounded to 6 decimals.
 drawn
     Seconds from navigation until the map is drawn in headless chromium at 1920 × 1080,
-    offline (the launch flags of ``tests/test_browser.py``), each visit in a new browser
+    offline (the launch flags of ``tests/browser/helpers.py``), each visit in a new browser
     context (empty HTTP and code caches, as a first visit). Timed inside the page, without
     screenshots (reading a WebGL canvas back stalls it): for deck.gl, the last WebGL draw call
     of the first animation frame that makes as many draw calls as the final frame (all layers

@@ -29,7 +29,7 @@ COLUMNS: Final = 3
 LIST_LINES: Final = 34
 """Lines of list entries one A4 page holds below the title, the figures, the five list
 headings and a note under each list (each line 4.6 mm; measured in Chromium with room to
-spare, see tests/test_browser_print.py)."""
+spare, see tests/browser/test_browser_print.py)."""
 MORE_TEXT: Final = (
     "The {shown} with the most residents; {more} more not listed: the whole list is on the "
     "party page under the gap lists (Excel or CSV download)."

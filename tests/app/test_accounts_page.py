@@ -1,0 +1,118 @@
+"""The account page under AppTest: only administrators have it; forms add, change and refuse
+stale edits; a one-time password or display token is shown once."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mapgov.core import clock
+from mapgov.core.i18n import label, t
+from mapgov.core.model import AuditKind, Role
+from mapgov.domain import accounts, display_tokens
+from mapgov.store import Store
+from tests.apptest import ok, open_page
+from tests.conftest import DEMO_PASSWORD as PASSWORD
+
+ADMIN = "S001-admin"
+STAFF = "S001-C2-staff2"
+TIMEOUT = 90
+
+
+def _button(at: AppTest, text: str) -> object:
+    (button,) = [b for b in at.button if b.label == text]
+    return button
+
+
+def _open(login: str = ADMIN, lang: str = "en") -> AppTest:
+    return open_page("accounts", user=login, lang=lang, timeout=TIMEOUT)
+
+
+def test_the_page_is_in_the_administrators_navigation_only(app_db: Store) -> None:
+    at = _open()
+    ok(at)
+    assert at.title[0].value == t("page.accounts.title", "en")
+    shown = set(at.dataframe[0].value[t("account_page.col.login", "en")])
+    assert shown == {a.login for a in accounts.list_accounts(app_db) if a.role != Role.DISPLAY}
+    for login in ("S001-leader", "S001-C1-staff1"):  # their navigation has no such page
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            _open(login)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_administrator_adds_an_account_and_sees_its_password_once(
+    app_db: Store, lang: str
+) -> None:
+    at = _open(lang=lang)
+    at.text_input(key="accounts.add.login").input("li.na")
+    at.text_input(key="accounts.add.name").input("李娜<b>")
+    at.selectbox(key="accounts.add.role").set_value("staff")
+    at.selectbox(key="accounts.add.community").set_value("S001-C2")
+    _button(at, t("account_page.add_submit", lang)).click().run()
+    ok(at)
+    assert [s.value for s in at.success] == [t("account_page.added", lang, login="li.na")]
+    (shown,) = [c.value for c in at.code]
+    made = accounts.get_account(app_db, "li.na")
+    assert (made.name, made.role, made.community_id) == ("李娜<b>", Role.STAFF, "S001-C2")
+    assert made.must_change_password
+    token = accounts.sign_in(app_db, "li.na", shown, now=clock.system_now(), source="test")
+    assert token
+    at.run()  # the next run forgets the password
+    assert not at.code
+
+
+def test_an_edit_drawn_before_someone_else_saved_is_refused(app_db: Store) -> None:
+    at = _open()
+    at.selectbox(key="accounts.chosen").set_value(STAFF).run()
+    before = accounts.get_account(app_db, STAFF)
+    assert before.enabled
+    # another administrator resets the password while this page shows the old version
+    accounts.set_password(app_db, STAFF, now=clock.system_now(), actor="someone")
+    _button(at, t("account_page.action.disable", "en")).click().run()
+    (message,) = [e.value for e in at.error]
+    assert message.startswith(f"The account “{STAFF}” was changed by someone else")
+    assert accounts.get_account(app_db, STAFF).enabled
+    # redrawn, the form holds the new version and works
+    _button(at, t("account_page.action.disable", "en")).click().run()
+    ok(at)
+    assert not accounts.get_account(app_db, STAFF).enabled
+
+
+def test_the_last_administrator_of_a_street_is_refused_in_words(app_db: Store) -> None:
+    at = _open()
+    assert ADMIN not in at.selectbox(key="accounts.chosen").options  # nobody edits themself
+    # an administrator of every street (made on the command line) manages S001 too
+    accounts.add_account(
+        app_db, "root.admin", role="admin", now=clock.system_now(), actor="t", password=PASSWORD
+    )
+    at = _open("root.admin", lang="zh")
+    at.selectbox(key="accounts.chosen").set_value(ADMIN).run()
+    _button(at, t("account_page.action.disable", "zh")).click().run()
+    (message,) = [e.value for e in at.error]
+    assert message == t("error.account.last_admin", "zh", login=ADMIN)
+    assert accounts.get_account(app_db, ADMIN).enabled
+
+
+def test_a_display_token_is_issued_shown_once_and_revoked(app_db: Store) -> None:
+    at = _open()
+    at.text_input(key="accounts.token.label").input("会议室大屏")
+    _button(at, t("account_page.token_add", "en")).click().run()
+    ok(at)
+    (address,) = [c.value for c in at.code]
+    assert address.startswith("/wall?kiosk=1&token=")
+    token = address.split("token=", 1)[1]
+    assert display_tokens.token_street(app_db, token, now=clock.system_now()) == "S001"
+    at.selectbox(key="accounts.token.revoke").set_value("会议室大屏")
+    _button(at, t("account_page.token_revoke", "en")).click().run()
+    ok(at)
+    assert display_tokens.token_street(app_db, token, now=clock.system_now()) is None
+
+
+def test_the_audit_log_is_read_and_exported(app_db: Store) -> None:
+    at = _open()
+    ok(at)
+    kind = t("account_page.audit.col.kind", "en")
+    (log,) = [d for d in at.dataframe if kind in d.value.columns]
+    assert label(AuditKind.SIGN_IN, "en") in set(log.value[kind])  # this test's own sign-in
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert t("account_page.audit.download_csv", "en") in labels

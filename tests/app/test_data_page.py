@@ -1,0 +1,108 @@
+"""The data page under AppTest: who sees what, and that nothing on it raises.
+
+A bad restore file is uploaded under AppTest (its message); ``tests/browser/test_browser_data.py``
+uploads real files in chromium, checks them and imports them.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mapgov.core.i18n import LANGS, t
+from mapgov.io.importers import backup
+from mapgov.store import Store
+from tests.apptest import ok, open_page
+
+TIMEOUT = 90
+ADMIN = "S001-admin"
+LEADER = "S001-leader"
+
+
+def _open(user: str, lang: str = "zh") -> AppTest:
+    return open_page("data", lang=lang, user=user, timeout=TIMEOUT)
+
+
+def test_an_administrator_gets_every_import_and_the_backup(app_db: Store) -> None:
+    at = _open(ADMIN)
+    ok(at)
+    assert [tab.label for tab in at.tabs] == [
+        t(f"data_page.tab.{name}") for name in ("layer", "table", "osm", "export", "backup")
+    ]
+    assert at.selectbox(key="layer.table").options == ["小区", "楼栋", "设施", "道路"]
+    assert at.selectbox(key="table.kind").value == "figures"
+    assert not [i for i in at.info if i.value == t("data_page.admin_only")]
+    (backup,) = [b for b in at.get("download_button") if b.proto.id.endswith("backup.download")]
+    assert backup.proto.label.startswith("下载完整备份")
+
+
+def test_others_may_export_but_not_import(app_db: Store) -> None:
+    at = _open(LEADER, lang="en")
+    ok(at)
+    refusals = [i for i in at.info if i.value == t("data_page.admin_only", "en")]
+    assert len(refusals) == 4  # layer, table, OpenStreetMap, backup tabs
+    with pytest.raises(KeyError):
+        at.selectbox(key="layer.table")
+    table = at.selectbox(key="export.table")
+    assert any(option.startswith("issue ledger (") for option in table.options)
+    table.select("building").run()
+    at.selectbox(key="export.fmt").select(".geojson").run()
+    ok(at)
+    assert at.selectbox(key="export.table").value == "building"
+
+
+def test_a_map_format_for_a_plain_table_says_why(app_db: Store) -> None:
+    at = _open(LEADER, lang="en")
+    at.selectbox(key="export.table").select("issue_event").run()
+    at.selectbox(key="export.fmt").select(".gpkg").run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "issue steps has no geometry; export it as Excel or CSV."
+    ]
+
+
+def _broken_references(good: bytes, folder: Path) -> bytes:
+    path = folder / "refs.sqlite"
+    path.write_bytes(good)
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA foreign_keys = OFF")
+    con.execute("UPDATE building SET compound_id = 'K-NONE' WHERE rowid <= 3")
+    con.commit()
+    con.close()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_bad_restore_file_is_refused_in_the_interface_language(
+    app_db: Store, tmp_path: Path, lang: str
+) -> None:
+    """Issue 18: a bad restore file gave an English message with the server's temporary
+    paths in the Chinese interface. The refusal is in the interface's language and names the
+    uploaded file by the name it was uploaded with, never a folder of the server."""
+    good = backup(app_db, tmp_path / "good.sqlite").read_bytes()
+    files = {
+        "not_backup": ("notes.sqlite", b"not a database at all" * 100),
+        "truncated": ("cut.sqlite", good[: len(good) // 2]),
+        "not_whole": ("refs.sqlite", _broken_references(good, tmp_path)),
+    }
+    for name, (file_name, content) in files.items():
+        at = _open(ADMIN, lang=lang)
+        at.file_uploader(key="restore.file.0").upload(file_name, content).run()
+        at.checkbox(key="restore.sure").check().run()
+        at.button(key="restore.go").click().run()
+        assert not at.exception
+        (error,) = at.error
+        message = error.value
+        assert file_name in message, (name, message)
+        assert "/" not in message and "\\" not in message and "tmp" not in message, message
+        if lang == "zh":
+            assert "当前数据库未作任何改动" in message, message
+            assert not re.search(
+                r"[A-Za-z]{4,}", message.replace(file_name, "").replace("mapgov", "")
+            ), message
+        else:
+            assert not re.search(r"[\u4e00-\u9fff]", message), message

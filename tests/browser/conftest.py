@@ -1,0 +1,64 @@
+"""Fixtures of every browser test: a server on a copy of the demo database, chromium, a tab.
+
+``playwright`` and ``browser`` are module-scoped (one chromium per test module), as is
+``server``; a module that needs its own server or database defines a fixture of that name.
+The helpers they use are in ``tests/browser/helpers.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Playwright, expect, sync_playwright
+
+from .helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    UI_TIMEOUT_MS,
+    VIEWPORT,
+    Server,
+    Visit,
+    _require_chromium,
+    _start,
+    _stop,
+    copy_db,
+)
+
+
+@pytest.fixture(scope="module")
+def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    _require_chromium()
+    running = _start(copy_db(demo_db, tmp_path_factory.mktemp("browser")))
+    yield running
+    _stop(running)
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    _require_chromium()
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def visit(browser: Browser) -> Iterator[Visit]:
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(UI_TIMEOUT_MS)
+    expect.set_options(timeout=UI_TIMEOUT_MS)  # a cold server's first run takes a while
+    tab = Visit(page=page, requests=[], errors=[])
+    context.on("request", lambda request: tab.requests.append(request.url))
+    page.on("console", lambda msg: tab.errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda err: tab.errors.append(str(err)))
+    page.on("dialog", lambda dialog: (tab.dialogs.append(dialog.message), dialog.dismiss()))
+    yield tab
+    context.close()

@@ -1,0 +1,283 @@
+"""Shared set-up of the browser tests: the real app in headless chromium, offline.
+
+Each test server is ``mapgov serve`` (``streamlit run app.py``) on a free port against a copy
+of the session's demo database; it is awaited on ``/_stcore/health`` (checked again whenever
+the server writes a line, never by sleeping) and stopped by its own process id. The browser
+resolves every host but 127.0.0.1 to nothing, so anything fetched from the internet would fail
+and is also recorded and asserted absent.
+
+Every page needs a signed-in person: :func:`sign_in` starts a real session of a demo account
+against the server's database (once per server and login) and gives the browser tab its
+``mapgov_session`` cookie, as the sign-in form would. The form itself is driven in
+``tests/browser/test_browser_signin.py``. Servers run on copies of the session's demo
+database, since sessions and their audit rows are written to it.
+
+The fixtures built on these (``server``, ``playwright``, ``browser``, ``visit``) live in
+``tests/browser/conftest.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from playwright.sync_api import Frame, Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from mapgov.core import clock
+from mapgov.core.config import DB_ENV
+from mapgov.core.i18n import t
+from mapgov.domain import accounts
+from mapgov.store import Store, open_store
+from mapgov.ui.auth import COOKIE
+from mapgov.views import issues as issuepins
+from mapgov.views.issues import BUILDING_CLASS
+from tests.conftest import DEMO_PASSWORD
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+]
+VIEWPORT = {"width": 1600, "height": 1000}
+START_TIMEOUT_S = 90
+UI_TIMEOUT_MS = 30_000
+FOLIUM_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+LEADER = "S001-leader"
+"""Who the browser tests work as unless they say otherwise (the street's leader)."""
+
+
+@dataclass
+class Server:
+    """A running ``streamlit run app.py`` and everything it printed."""
+
+    url: str
+    process: subprocess.Popen[str]
+    db: Path
+    output: list[str] = field(default_factory=list)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def log(self) -> str:
+        """What the server printed so far (for failure messages)."""
+        return "".join(self.output[-60:])
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"{CHROMIUM} is missing: install it with `apt-get install -y chromium fonts-noto-cjk`"
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as response:
+            return response.status == 200 and response.read().strip() == b"ok"
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+def _pump(stream: object, lines: queue.Queue[str | None], output: list[str]) -> None:
+    for line in stream:  # type: ignore[attr-defined]
+        output.append(line)
+        lines.put(line)
+    lines.put(None)
+
+
+def _start(db: Path) -> Server:
+    port = _free_port()
+    # as `make run` serves it: mapgov loaded first, then Streamlit in the same process
+    command = [
+        sys.executable, "-m", "mapgov", "serve",
+        "--port", str(port), "--address", "127.0.0.1",
+    ]  # fmt: skip
+    env = {**os.environ, DB_ENV: str(db), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    server = Server(url=f"http://127.0.0.1:{port}", process=process, db=db)
+    lines: queue.Queue[str | None] = queue.Queue()
+    threading.Thread(target=_pump, args=(process.stdout, lines, server.output), daemon=True).start()
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not _healthy(server.url):
+        try:  # the next thing the server says is the next moment to ask again
+            line = lines.get(timeout=max(deadline - time.monotonic(), 0.01))
+        except queue.Empty:
+            _stop(server)
+            pytest.fail(f"server not healthy after {START_TIMEOUT_S} s:\n{server.log()}")
+        if line is None and not _healthy(server.url):
+            _stop(server)
+            pytest.fail(f"server exited with {process.wait()}:\n{server.log()}")
+    return server
+
+
+def _stop(server: Server) -> None:
+    if server.process.poll() is None:
+        os.kill(server.process.pid, signal.SIGTERM)
+        try:
+            server.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.kill(server.process.pid, signal.SIGKILL)
+            server.process.wait()
+    if server.process.stdout:
+        server.process.stdout.close()
+
+
+def sign_in(page: Page, server: Server, login: str = LEADER) -> None:
+    """Sign `login` in to `server` for real and give `page`'s browser context the cookie.
+
+    The session is started once per server and login with :func:`mapgov.domain.accounts.sign_in`
+    against the server's database (the demo's accounts sign in with ``DEMO_PASSWORD``).
+    """
+    token = server.tokens.get(login)
+    if token is None:
+        store = open_store(server.db)
+        now = clock.system_now()
+        token = accounts.sign_in(store, login, DEMO_PASSWORD, now=now, source="test")
+        server.tokens[login] = token
+    page.context.add_cookies([{"name": COOKIE, "value": token, "url": server.url}])
+
+
+def copy_db(demo_db: Path, folder: Path) -> Path:
+    """A copy of the demo database in `folder`, for a server to write its sessions to."""
+    path = folder / "mapgov.sqlite"
+    shutil.copyfile(demo_db, path)
+    return path
+
+
+@dataclass
+class Visit:
+    """A browser tab plus every URL it requested, every console error and every dialog
+    (``alert()`` and the like, dismissed: typed text that ran as script would open one)."""
+
+    page: Page
+    requests: list[str]
+    errors: list[str]
+    dialogs: list[str] = field(default_factory=list)
+
+    def remote(self, base: str) -> list[str]:
+        """Requests that went anywhere but the app itself."""
+        return [u for u in self.requests if not u.startswith((base, "data:", "blob:", "about:"))]
+
+
+def point_below_the_fold(
+    page: Page, points: dict[str, tuple[float, float]], css_class: str
+) -> tuple[str, float, float]:
+    """A map point to click while the map is cut by the window's lower edge, as it is drawn.
+
+    Asserts that the folium map starts inside the window and ends below it (scrolls nothing);
+    then returns the first of `points` ((lon, lat) by key) that lies in the window, with a
+    polygon of `css_class` under it: its key and its page coordinates for ``page.mouse``.
+    """
+    iframe = page.locator(FOLIUM_IFRAME)
+    box = iframe.bounding_box()
+    window = page.viewport_size
+    assert box is not None and window is not None
+    assert 0 <= box["y"] < window["height"] < box["y"] + box["height"], (box, window)
+    frame = iframe.element_handle().content_frame()
+    assert frame is not None
+    found = frame.evaluate(
+        """([points, cssClass, visible]) => {
+            for (const [key, [lng, lat]] of Object.entries(points)) {
+                const p = window.map.latLngToContainerPoint([lat, lng]);
+                const box = window.map.getContainer().getBoundingClientRect();
+                const x = box.left + p.x, y = box.top + p.y;
+                if (y < 20 || y > visible - 20 || x < 20 || x > box.right - 20) continue;
+                const under = document.elementFromPoint(x, y);
+                if (under && under.classList.contains(cssClass)) return [key, x, y];
+            }
+            return null;
+        }""",
+        [points, css_class, window["height"] - box["y"]],
+    )
+    assert found is not None, f"no {css_class} polygon in the visible part of the map"
+    key, x, y = found
+    return str(key), box["x"] + x, box["y"] + y
+
+
+# -- the maps and select boxes of the pages -----------------------------------------------
+def _map_frame(page: Page) -> Frame:
+    frame = page.locator(FOLIUM_IFRAME).element_handle().content_frame()
+    assert frame is not None
+    return frame
+
+
+def _aim_at(page: Page, building: pd.Series) -> tuple[float, float]:
+    """Zoom in on a point inside the building (no rerun: the map sends only clicks back) and
+    return that point's page coordinates."""
+    point = building.geometry.representative_point()
+    frame = _map_frame(page)
+    frame.evaluate(
+        "([lat, lng]) => window.map.setView([lat, lng], window.map.getZoom() + 1, "
+        "{animate: false})",
+        [point.y, point.x],
+    )
+    x, y = frame.evaluate(
+        "([lat, lng]) => { const p = window.map.latLngToContainerPoint([lat, lng]);"
+        " return [p.x, p.y]; }",
+        [point.y, point.x],
+    )
+    hit = frame.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).getAttribute('class')", [x, y]
+    )
+    # the mouse will land on the building polygon itself, or on a pin of one of its issues
+    # (drawn at the building's point: a click there opens the building too)
+    assert BUILDING_CLASS in hit or issuepins.PIN_CLASS in hit
+    box = page.locator(FOLIUM_IFRAME).bounding_box()
+    assert box is not None
+    return box["x"] + x, box["y"] + y
+
+
+def _panel_title(store: Store, building: pd.Series) -> str:
+    compound = store.read("compound", where={"compound_id": building["compound_id"]}).iloc[0]
+    return t("issues.panel.building_title", compound=compound["name"], building=building["name"])
+
+
+def _expect_panel(page: Page, title: str) -> None:
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
+
+
+def _choose(page: Page, combobox: Locator, option: str | re.Pattern[str]) -> None:
+    """Open a select box and pick an option, as a person would: if a rerun still under way
+    redraws the list under the pointer, wait for the app to settle and open it again."""
+    for attempt in range(3):
+        expect(page.locator("[data-testid^=stStatusWidgetRunning]")).to_have_count(
+            0, timeout=30_000
+        )
+        combobox.click()
+        try:
+            page.get_by_role("option", name=option).click(timeout=5_000)
+            return
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")

@@ -1,0 +1,352 @@
+"""The wall screen in headless chromium at 1920 × 1080, offline, as the command room sees it.
+
+The server and browser come from the helpers of ``tests/browser/helpers.py`` (same launch flags:
+every host but 127.0.0.1 resolves to nothing). The server runs on a copy of the session's
+demo database, so that one test can add an issue while the page is open and watch the
+figures change at the next refresh. The first test screenshots the Chinese kiosk screen into
+a temporary folder, or into ``$MAPGOV_SCREENSHOTS`` when set: ``make screenshots`` sets it to
+``docs/`` to renew the README's picture, so the suite itself never writes a tracked file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from mapgov.core.i18n import t
+from mapgov.core.model import Role
+from mapgov.demo import wall_token
+from mapgov.domain import issues_workflow as workflow
+from mapgov.domain.users import User
+from mapgov.store import open_store
+from mapgov.views.wall import TILES as FIGURES
+from tests.conftest import DEMO_PASSWORD, SEED
+
+from .helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    Server,
+    _require_chromium,
+    _start,
+    _stop,
+    sign_in,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SCREENSHOTS_ENV = "MAPGOV_SCREENSHOTS"  # where `make screenshots` keeps docs/wall.png
+VIEWPORT = {"width": 1920, "height": 1080}
+UI_TIMEOUT_MS = 60_000
+CANVAS = '[data-testid="stDeckGlJsonChart"] canvas#deckgl-overlay'
+BACKGROUND = (11, 20, 38)  # mapgov.views.deck.BACKGROUND
+CHROME = ("stSidebar", "stHeader", "stToolbar", "stMainMenu", "stDecoration", "stStatusWidget")
+
+
+@pytest.fixture(scope="module")
+def wall_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the demo database that this module may write to."""
+    copy = tmp_path_factory.mktemp("wall") / "mapgov.sqlite"
+    shutil.copyfile(demo_db, copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def server(wall_db: Path) -> Iterator[Server]:
+    _require_chromium()
+    running = _start(wall_db)
+    yield running
+    _stop(running)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    _require_chromium()
+    with sync_playwright() as driver:
+        chromium = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
+    """A 1920 × 1080 tab and the list of every URL it requests."""
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    tab = context.new_page()
+    tab.set_default_timeout(UI_TIMEOUT_MS)
+    expect.set_options(timeout=UI_TIMEOUT_MS)
+    requests: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
+    yield tab, requests
+    context.close()
+
+
+def _drawn_share(page: Page) -> float:
+    """Share of the map's pixels that are not the bare background (from a screenshot)."""
+    image = Image.open(io.BytesIO(page.locator(CANVAS).screenshot())).convert("RGB")
+    pixels = np.asarray(image, dtype=int)
+    away = np.abs(pixels - np.asarray(BACKGROUND)).sum(axis=-1) > 40
+    return float(away.mean())
+
+
+def _wait_until_drawn(page: Page, share: float = 0.2, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while _drawn_share(page) < share:
+        assert time.monotonic() < deadline, "the map was not drawn"
+        page.wait_for_timeout(250)
+
+
+TOKEN = wall_token(SEED, DEMO_PASSWORD)
+"""The display token of the fixture demo's wall screen: the kiosk signs in with it."""
+
+
+def _open_kiosk(page: Page, url: str) -> None:
+    page.goto(f"{url}&token={TOKEN}")
+    expect(page.locator(CANVAS)).to_be_visible()
+    expect(page.locator(".mg-tile")).to_have_count(len(FIGURES))
+    expect(page.locator("img.mg-chart")).to_be_visible()  # the trend, an SVG image
+    expect(page.locator(".mg-cat-bar").first).to_be_visible()
+    # the image decoded and laid out at its column's width (a broken SVG has no size)
+    assert page.locator("img.mg-chart").evaluate("i => i.complete && i.naturalWidth") > 0
+    _wait_until_drawn(page)
+
+
+def _box(page: Page, selector: str) -> dict[str, float]:
+    box = page.locator(selector).first.bounding_box()
+    assert box is not None, selector
+    return box
+
+
+def _inside(box: dict[str, float]) -> bool:
+    return (
+        box["x"] >= 0
+        and box["y"] >= 0
+        and box["x"] + box["width"] <= VIEWPORT["width"] + 0.5
+        and box["y"] + box["height"] <= VIEWPORT["height"] + 0.5
+        and box["width"] > 0
+        and box["height"] > 0
+    )
+
+
+def _no_error(page: Page) -> None:
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+    expect(page.locator(".mg-notice")).to_have_count(0)
+    text = page.locator("body").inner_text()
+    assert "Traceback" not in text and "Error" not in text
+
+
+def _received(page: Page) -> int:
+    value = page.locator('.mg-tile[data-key="received"] .mg-tile-value').inner_text()
+    return int(re.sub(r"\D", "", value))
+
+
+# -- tests ---------------------------------------------------------------------------------
+def _screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    wanted = os.environ.get(SCREENSHOTS_ENV)
+    return Path(wanted) if wanted else tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_kiosk_fits_the_screen_offline(
+    server: Server,
+    page: tuple[Page, list[str]],
+    lang: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Map, twelve tiles and the panels are on screen at 1920 × 1080 with nothing to scroll,
+    no Streamlit chrome, no error, nothing fetched from the internet; the Chinese screen is
+    wall.png (in docs/ by ``make screenshots``)."""
+    tab, requests = page
+    _open_kiosk(tab, f"{server.url}/wall?kiosk=1&lang={lang}")
+    _no_error(tab)
+    for testid in CHROME:
+        expect(tab.get_by_test_id(testid)).to_be_hidden()
+    tiles = tab.locator(".mg-tile")
+    for i in range(len(FIGURES)):
+        box = tiles.nth(i).bounding_box()
+        assert box is not None and _inside(box), (FIGURES[i], box)
+        expect(tiles.nth(i)).to_be_visible()
+    assert [tiles.nth(i).get_attribute("data-key") for i in range(len(FIGURES))] == list(FIGURES)
+    cut = tab.evaluate(
+        """() => [...document.querySelectorAll('.mg-tile-label')]
+                   .filter(e => e.scrollWidth > e.clientWidth).map(e => e.textContent)"""
+    )
+    assert cut == [], cut  # every figure's name whole, readable across the room
+    for selector in (CANVAS, ".mg-bar", ".mg-maphead", ".mg-facilities", ".mg-rank-table",
+                     ".mg-ticker", "img.mg-chart", ".mg-cats"):  # fmt: skip
+        assert _inside(_box(tab, selector)), selector
+    assert _box(tab, CANVAS)["width"] > 1000 and _box(tab, CANVAS)["height"] > 700
+    sizes = tab.evaluate(
+        """() => {
+          const main = document.querySelector('[data-testid="stMain"]');
+          const block = document.querySelector('[data-testid="stMainBlockContainer"]');
+          return {doc: document.documentElement.scrollHeight, view: innerHeight,
+                  main: main.scrollHeight, mainView: main.clientHeight,
+                  bottom: block.getBoundingClientRect().bottom,
+                  width: document.documentElement.scrollWidth};
+        }"""
+    )
+    assert sizes["doc"] <= VIEWPORT["height"], sizes
+    assert sizes["main"] <= sizes["mainView"], sizes  # nothing hidden below the fold either
+    assert sizes["bottom"] <= VIEWPORT["height"], sizes
+    assert sizes["width"] <= VIEWPORT["width"], sizes
+    assert [u for u in requests if not u.startswith((server.url, "data:", "blob:"))] == []
+    if lang == "zh":
+        tab.mouse.move(VIEWPORT["width"] - 2, VIEWPORT["height"] - 2)
+        shot = _screenshot_dir(tmp_path_factory) / "wall.png"
+        tab.screenshot(path=shot)
+        assert shot.stat().st_size > 100_000
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_panels_keep_their_columns_beside_the_sidebar(
+    server: Server, page: tuple[Page, list[str]], lang: str
+) -> None:
+    """On an office laptop (1366 × 768, sidebar open) the ranking's headers and figures are
+    whole and inside the panel; only a long community name may end in an ellipsis, with the
+    whole name in its tooltip."""
+    tab, _ = page
+    tab.set_viewport_size({"width": 1366, "height": 768})
+    sign_in(tab, server)
+    tab.goto(f"{server.url}/wall?lang={lang}")
+    expect(tab.get_by_test_id("stSidebar")).to_be_visible()
+    table = tab.locator(".mg-rank-table")
+    expect(table.locator("tr")).to_have_count(5)  # header and the four communities
+    _no_error(tab)
+    fit = table.evaluate(
+        """t => {
+          const panel = t.closest('.st-key-wall-side').getBoundingClientRect();
+          const box = t.getBoundingClientRect();
+          const cut = c => c.scrollWidth > c.clientWidth + 1;
+          return {inside: box.left >= panel.left && box.right <= panel.right + 0.5,
+                  scroll: t.scrollWidth <= t.clientWidth,
+                  cut: [...t.querySelectorAll('th, td:not(.mg-name)')].filter(cut)
+                         .map(c => c.textContent),
+                  names: [...t.querySelectorAll('td.mg-name')]
+                         .map(c => [c.textContent, c.title, c.clientWidth])};
+        }"""
+    )
+    assert fit["inside"] and fit["scroll"], fit
+    assert fit["cut"] == [], fit
+    for text, title, width in fit["names"]:
+        assert text == title and width >= 40, fit  # room for the name's first characters
+
+
+def test_refresh_brings_new_data_without_redrawing_the_map(
+    server: Server, page: tuple[Page, list[str]], wall_db: Path
+) -> None:
+    """A refresh every 5 s: a new issue shows up in the tiles; the map's canvas is the
+    same element throughout (no flash) and the view the user dragged to is kept."""
+    tab, _ = page
+    _open_kiosk(tab, f"{server.url}/wall?kiosk=1&refresh=5&lang=en")
+    before = _received(tab)
+    tab.locator(CANVAS).evaluate("c => { c.dataset.mark = 'first'; }")
+    box = _box(tab, CANVAS)
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    tab.mouse.move(x, y)
+    tab.mouse.down()
+    tab.mouse.move(x + 180, y + 90, steps=8)
+    tab.mouse.up()
+    dragged = _still(tab)
+
+    store = open_store(wall_db)
+    building = store.read("building", columns=["building_id"])["building_id"].iloc[0]
+    workflow.log_issue(
+        store,
+        User("u-wall-test", "测试", Role.ADMIN),
+        building_id=building,
+        category="lighting",
+        source="walk_in",
+        title="楼道灯不亮（大屏测试）",
+        at=dt.datetime(2026, 11, 15, 9, 30),
+    )
+    expect(tab.locator('.mg-tile[data-key="received"] .mg-tile-value')).to_contain_text(
+        f"{before + 1:,}", timeout=30_000
+    )
+    assert tab.locator(CANVAS).get_attribute("data-mark") == "first"
+    tab.wait_for_timeout(6_000)  # one more refresh with the new data in place
+    assert tab.locator(CANVAS).get_attribute("data-mark") == "first"
+    after = _still(tab)
+    assert _differs(dragged, after) < 0.05  # the dragged view was not reset
+    _no_error(tab)
+
+
+def _still(page: Page, timeout_s: float = 20) -> bytes:
+    """A screenshot of the map once it has stopped changing (a loaded machine draws late)."""
+    deadline = time.monotonic() + timeout_s
+    last = page.locator(CANVAS).screenshot()
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(400)
+        shot = page.locator(CANVAS).screenshot()
+        if _differs(last, shot) < 0.002:
+            return shot
+        last = shot
+    return last
+
+
+def _differs(a: bytes, b: bytes) -> float:
+    """Share of pixels that differ clearly between two screenshots of the same size."""
+    one = np.asarray(Image.open(io.BytesIO(a)).convert("L"), dtype=int)
+    two = np.asarray(Image.open(io.BytesIO(b)).convert("L"), dtype=int)
+    return float((np.abs(one - two) > 24).mean())
+
+
+def test_the_tour_moves_from_community_to_community(
+    server: Server, page: tuple[Page, list[str]]
+) -> None:
+    tab, _ = page
+    _open_kiosk(tab, f"{server.url}/wall?kiosk=1&tour=1&tour_every=5")
+    focus = tab.locator(".mg-focus")
+    expect(focus).to_contain_text("1/5")
+    first = tab.locator(CANVAS).screenshot()
+    expect(focus).to_contain_text("2/5", timeout=30_000)
+    tab.wait_for_timeout(2_500)  # the flight takes 1.5 s
+    assert _differs(first, tab.locator(CANVAS).screenshot()) > 0.1  # the camera moved
+    assert t("wall_screen.focus", "zh", place="") in focus.inner_text()
+    _no_error(tab)
+
+
+def test_the_optional_basemap_degrades_quietly_offline(
+    server: Server, page: tuple[Page, list[str]]
+) -> None:
+    """With basemap=1 the style request fails (no network) and the layers draw anyway."""
+    tab, requests = page
+    _open_kiosk(tab, f"{server.url}/wall?kiosk=1&basemap=1")
+    _no_error(tab)
+    assert any("basemaps.cartocdn.com" in u for u in requests)  # it tried, and failed quietly
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1366, 768)], ids=["1920", "1366"])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_kiosk_header_is_whole(
+    server: Server, page: tuple[Page, list[str]], lang: str, size: tuple[int, int]
+) -> None:
+    """Issue 18: the English header was cut ("407 Buil…"). Every text of the title bar is
+    whole (nothing overflows its box) in both languages, on a wall and on a laptop."""
+    tab, _ = page
+    tab.set_viewport_size({"width": size[0], "height": size[1]})
+    _open_kiosk(tab, f"{server.url}/wall?kiosk=1&lang={lang}")
+    cut = tab.evaluate(
+        """() => [...document.querySelectorAll('.mg-bar, .mg-bar *')]
+                   .filter(e => e.scrollWidth > e.clientWidth + 1)
+                   .map(e => [e.className, e.textContent, e.scrollWidth, e.clientWidth])"""
+    )
+    assert cut == [], cut
+    bar = _box(tab, ".mg-bar")
+    assert bar["x"] >= 0 and bar["x"] + bar["width"] <= size[0] + 0.5, bar
+    text = tab.locator(".mg-bar").inner_text()
+    assert "…" not in text
+    counts = tab.locator(".mg-bar-counts").inner_text()
+    assert t("metric.residents", lang) in counts  # the last count is there, whole
+    _no_error(tab)

@@ -1,0 +1,137 @@
+"""Masking of residents' names and phones."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import pytest
+
+from mapgov.core.privacy import mask_name, mask_phone
+from mapgov.domain import issues, party
+from mapgov.domain.users import can_edit, get_user, sees_personal_data
+from mapgov.store import Store
+from mapgov.views import data as dataio
+from mapgov.views import party_cards as partycards
+from tests.conftest import AS_OF
+
+
+@pytest.mark.parametrize(
+    ("name", "masked"),
+    [
+        ("张三丰", "张**"),
+        ("李四", "李*"),
+        ("欧阳修文", "欧***"),
+        ("王", "*"),
+        (" 赵六 ", "赵*"),
+        (None, None),
+        ("", ""),
+        (float("nan"), None),
+    ],
+)
+def test_mask_name_keeps_only_the_surname(name: str | None, masked: str | None) -> None:
+    assert mask_name(name) == masked
+
+
+@pytest.mark.parametrize(
+    ("phone", "masked"),
+    [
+        ("13812345678", "138****5678"),
+        ("0379-6521234", "037*****1234"),
+        ("12345", "***45"),
+        (None, None),
+        ("", ""),
+    ],
+)
+def test_mask_phone_keeps_prefix_and_last_four(phone: str | None, masked: str | None) -> None:
+    assert mask_phone(phone) == masked
+    if phone and len(phone) >= 8:
+        assert phone[3:-4] not in (masked or "")
+
+
+# -- one rule where data leaves the store, per role (issue 16, point 5) ---------------------------
+# who sees community S001-C1's residents in full: whoever may change its records, its staff
+# and the street's administrator (users.in_scope); the party page's cards show a head or
+# secretary in full by the same rule (the edit form starts from those values)
+FULL: Final = {"S001-C1-staff1": True, "S001-admin": True}
+EDITS: Final = FULL
+ROLES: Final = ("S001-leader", "S001-planner", "S001-C2-staff1", "S001-C1-staff1", "S001-admin")
+
+
+def _reported(store: Store) -> tuple[int, str, str]:
+    """An issue of community S001-C1 whose report event names its reporter: (id, building,
+    reporter)."""
+    found = store.query(
+        "SELECT i.issue_id, i.building_id, i.reporter_name FROM issue i "
+        "JOIN issue_event e ON e.issue_id = i.issue_id AND e.action = 'report' "
+        "AND e.actor = i.reporter_name JOIN compound c ON c.compound_id = i.compound_id "
+        "JOIN grid g ON g.grid_id = c.grid_id WHERE g.community_id = 'S001-C1' "
+        "AND length(i.reporter_name) > 1 ORDER BY i.issue_id LIMIT 1"
+    )
+    row = found.iloc[0]
+    return int(row["issue_id"]), str(row["building_id"]), str(row["reporter_name"])
+
+
+@pytest.mark.parametrize("user_id", ROLES)
+def test_an_issue_history_names_its_reporter_as_the_issue_does(
+    demo_store: Store, user_id: str
+) -> None:
+    """The history's report actor is the reporter: masked exactly when the issue's reporter
+    is (the leader saw 吴鹏海 under "Reported by: 吴**")."""
+    issue_id, _, reporter = _reported(demo_store)
+    user = get_user(demo_store, user_id)
+    shown = issues.get_issue(demo_store, issue_id, user=user, today=AS_OF)["reporter_name"]
+    events = issues.issue_timeline(demo_store, issue_id, user=user)
+    actor = events[events["action"] == "report"]["actor"].iloc[0]
+    assert actor == shown == (reporter if FULL.get(user_id) else mask_name(reporter))
+    others = events[events["action"] != "report"]["actor"]
+    assert not others.str.contains(r"\*").any()  # staff who worked it are named
+    anonymous = issues.issue_timeline(demo_store, issue_id)
+    assert anonymous[anonymous["action"] == "report"]["actor"].iloc[0] == mask_name(reporter)
+
+
+@pytest.mark.parametrize("user_id", ROLES)
+def test_building_heads_and_secretaries_are_masked_for_who_may_not_see_them(
+    demo_store: Store, user_id: str
+) -> None:
+    """The issue map's building panel masks a building head and a zone member unless the user
+    sees the community's residents; the party page's cards unless the user may edit them
+    (``reveal``, the page's rule); an export masks them for everyone."""
+    user = get_user(demo_store, user_id)
+    full, edits = FULL.get(user_id, False), EDITS.get(user_id, False)
+    shown = (sees_personal_data(user, "S001-C1", demo_store), can_edit(user, "S001-C1", demo_store))
+    assert shown == (full, edits)
+    blds = demo_store.query(
+        "SELECT b.building_id, b.compound_id, b.building_head, b.building_head_phone, "
+        "o.secretary, o.secretary_phone FROM building b "
+        "JOIN compound c ON c.compound_id = b.compound_id "
+        "JOIN party_org o ON o.org_id = c.branch_id "
+        "JOIN grid g ON g.grid_id = c.grid_id WHERE g.community_id = 'S001-C1' "
+        "AND b.building_head IS NOT NULL AND o.secretary IS NOT NULL "
+        "AND b.building_id IN (SELECT building_id FROM zone_building) LIMIT 1"
+    )
+    b = blds.iloc[0]
+    head, phone, secretary = b["building_head"], b["building_head_phone"], b["secretary"]
+
+    def expect(value: str, mask: Any, *, shown: bool = full) -> str:
+        return value if shown else mask(value)
+
+    profile = issues.building_profile(demo_store, b["building_id"], user=user, today=AS_OF)
+    assert profile["building_head"] == expect(head, mask_name)
+    assert profile["building_head_phone"] == expect(phone, mask_phone)
+    frames = party.load(demo_store, street_id="S001")
+    card = partycards.building_card(demo_store, frames, b["building_id"], reveal=edits)
+    assert card["head"] == expect(head, mask_name, shown=edits)
+    assert card["head_phone"] == expect(phone, mask_phone, shown=edits)
+    assert ("*" in card["zone_member"]) != edits
+    assert ("*" in profile["zone_member"]) != full
+    compound = partycards.compound_card(
+        demo_store, frames, b["compound_id"], reveal=edits, today=AS_OF
+    )
+    assert compound["secretary"] == expect(secretary, mask_name, shown=edits)
+    for table, column, value in (
+        ("building", "building_head", head),
+        ("building", "building_head_phone", phone),
+        ("party_org", "secretary", secretary),
+    ):
+        exported = dataio.masked(demo_store.read(table), table)  # what every export writes
+        assert value not in set(exported[column])
