@@ -118,6 +118,8 @@ def pg_cluster() -> Iterator[pgcluster.Cluster]:
 
     Skips the tests that need it where PostgreSQL cannot be started, saying how to get it;
     under ``CI=true`` (or ``MAPGOV_REQUIRE_PG=1``) that is a failure instead."""
+    if os.environ.get("MAPGOV_SKIP_PG") == "1":
+        pytest.skip("PostgreSQL tests skipped as asked (make test PG=0)")
     folder = Path(tempfile.mkdtemp(prefix="mapgov-pg-"))  # outside pytest's root-only folders
     try:
         with pgcluster.start(folder) as cluster:

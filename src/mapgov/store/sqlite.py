@@ -310,7 +310,7 @@ class SQLiteStore(AccountRecords):
         columns
             Columns to return (default all).
         order_by
-            Column to sort by (default the primary key, i.e. the first column).
+            Column to sort by (default the primary key's columns).
         """
         spec = table(name)
         cols = list(columns) if columns else list(spec.column_names)
@@ -334,7 +334,7 @@ class SQLiteStore(AccountRecords):
                     clauses.append(f"{col} = ?")
                     params.append(value)
             sql += " WHERE " + " AND ".join(clauses)
-        sql += f" ORDER BY {order_by or spec.column_names[0]}"
+        sql += f" ORDER BY {order_by or ', '.join(spec.key)}"
         frame = self.query(sql, params)
         if "geom" in frame.columns:
             geoms = shapely.from_wkb(frame.pop("geom").to_numpy(dtype=object))
