@@ -79,7 +79,7 @@ def test_copy_round_trips_between_backends(
 ) -> None:
     url = pg_database(None)
     counts = copy_database(demo_store, url)
-    assert counts == {k: v for k, v in demo_store.counts().items()}
+    assert counts == demo_store.counts()
     back = tmp_path / "back.sqlite"
     assert copy_database(open_store(url), back) == counts
     for spec in TABLES:
