@@ -31,7 +31,7 @@ import hashlib
 import math
 import re
 import secrets
-from typing import Any, Final, NoReturn
+from typing import Any, Final, NoReturn, Unpack
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -39,7 +39,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from mapgov.core.config import session_idle_minutes
 from mapgov.core.errors import SignInError, ValidationError
 from mapgov.core.model import ACCOUNT_ROLES, AuditKind, Role
-from mapgov.domain.audit import audit, read_audit
+from mapgov.domain.audit import Stamp, audit, read_audit
 from mapgov.domain.audit import entry as _entry
 from mapgov.domain.audit import stamp as _stamp
 from mapgov.domain.users import User
@@ -262,13 +262,11 @@ def add_account(
     login: str,
     *,
     role: Role | str,
-    now: dt.datetime,
-    actor: str,
     name: str | None = None,
     street_id: str | None = None,
     community_id: str | None = None,
     password: str | None = None,
-    source: str | None = None,
+    **by: Unpack[Stamp],
 ) -> tuple[Account, str | None]:
     """Add an account.
 
@@ -306,7 +304,7 @@ def add_account(
         one_time = password = new_password()
     else:
         check_password_rules(login, password)
-    stamp = _stamp(now)
+    stamp = _stamp(by["now"])
     row = {
         "user_id": login,
         "login": login,
@@ -321,24 +319,32 @@ def add_account(
         "changed_at": stamp,
         "version": 1,
     }
-    scope = f"role={role.value} street={street_id or '-'} community={community_id or '-'}"
-    entry = _entry(
-        AuditKind.ACCOUNT_ADDED, now=now, actor=actor, subject=login, detail=scope, source=source
-    )
+    entry = _entry(AuditKind.ACCOUNT_ADDED, subject=login, detail=_scope(role, row), **by)
     store.insert_account(row, [entry])
     return get_account(store, login), one_time
+
+
+def _scope(role: Role, scope: dict[str, Any]) -> str:
+    """The audit detail of an account's role and scope."""
+    street, community = scope["street_id"] or "-", scope["community_id"] or "-"
+    return f"role={role.value} street={street} community={community}"
 
 
 def _change(
     store: Store,
     login: str,
     changes: dict[str, Any],
-    entry: dict[str, Any],
+    kind: AuditKind,
     *,
     version: int | None,
     end_sessions: bool = False,
+    detail: str | None = None,
+    **by: Unpack[Stamp],
 ) -> Account:
+    """Apply `changes` to `login` (seen at `version`, None: the current one), audited as
+    `kind`; end its sessions if asked."""
     account = get_account(store, login)
+    entry = _entry(kind, subject=login, detail=detail, **by)
     at = entry["at"]
     store.update_account(
         account.user_id,
@@ -354,11 +360,9 @@ def set_password(
     store: Store,
     login: str,
     *,
-    now: dt.datetime,
-    actor: str,
     password: str | None = None,
     version: int | None = None,
-    source: str | None = None,
+    **by: Unpack[Stamp],
 ) -> str | None:
     """Reset `login`'s password (an administrator, or the command line); end its sessions.
 
@@ -387,19 +391,21 @@ def set_password(
         one_time = password = new_password()
     else:
         check_password_rules(login, password)
-    entry = _entry(
-        AuditKind.PASSWORD_RESET,
-        now=now,
-        actor=actor,
-        subject=login,
-        source=source,
-        detail="one-time password" if one_time else "password set",
-    )
     changes = {
         "password_hash": hash_password(password),
         "must_change_password": int(bool(one_time)),
     }
-    _change(store, login, changes, entry, version=version, end_sessions=True)
+    detail = "one-time password" if one_time else "password set"
+    _change(
+        store,
+        login,
+        changes,
+        AuditKind.PASSWORD_RESET,
+        version=version,
+        end_sessions=True,
+        detail=detail,
+        **by,
+    )
     return one_time
 
 
@@ -427,51 +433,65 @@ def change_own_password(
         msg = "the new password must differ from the current one"
         raise ValidationError(msg, key="error.account.same_password")
     check_password_rules(login, new)
-    entry = _entry(AuditKind.PASSWORD_CHANGED, now=now, actor=login, subject=login, source=source)
     changes = {"password_hash": hash_password(new), "must_change_password": 0}
-    return _change(store, login, changes, entry, version=int(row["version"]))
+    kind, version = AuditKind.PASSWORD_CHANGED, int(row["version"])
+    return _change(
+        store, login, changes, kind, version=version, now=now, actor=login, source=source
+    )
 
 
 def _set_enabled(
-    store: Store,
-    login: str,
-    enabled: bool,
-    *,
-    now: dt.datetime,
-    actor: str,
-    version: int | None,
-    source: str | None,
+    store: Store, login: str, enabled: bool, version: int | None, by: Stamp
 ) -> Account:
     kind = AuditKind.ACCOUNT_ENABLED if enabled else AuditKind.ACCOUNT_DISABLED
-    entry = _entry(kind, now=now, actor=actor, subject=login, source=source)
     changes = {"enabled": int(enabled)}
-    return _change(store, login, changes, entry, version=version, end_sessions=not enabled)
+    return _change(store, login, changes, kind, version=version, end_sessions=not enabled, **by)
 
 
 def disable(
-    store: Store,
-    login: str,
-    *,
-    now: dt.datetime,
-    actor: str,
-    version: int | None = None,
-    source: str | None = None,
+    store: Store, login: str, *, version: int | None = None, **by: Unpack[Stamp]
 ) -> Account:
-    """Disable an account: it cannot sign in, and its live sessions end now."""
-    return _set_enabled(store, login, False, now=now, actor=actor, version=version, source=source)
+    """Disable an account: it cannot sign in, and its live sessions end now.
+
+    Parameters
+    ----------
+    store : Store
+        The database to write.
+    login : str
+        The account to disable.
+    version : int, optional
+        The version of the account the form was drawn from (default: the current one).
+    **by : Stamp
+        ``now``, ``actor``, ``source``: when, by whom and from where (the audit log).
+
+    Returns
+    -------
+    Account
+        The account as it is now.
+    """
+    return _set_enabled(store, login, False, version, by)
 
 
-def enable(
-    store: Store,
-    login: str,
-    *,
-    now: dt.datetime,
-    actor: str,
-    version: int | None = None,
-    source: str | None = None,
-) -> Account:
-    """Enable a disabled account again."""
-    return _set_enabled(store, login, True, now=now, actor=actor, version=version, source=source)
+def enable(store: Store, login: str, *, version: int | None = None, **by: Unpack[Stamp]) -> Account:
+    """Enable a disabled account again.
+
+    Parameters
+    ----------
+    store : Store
+        The database to write.
+    login : str
+        The disabled account.
+    version : int, optional
+        Its version as the form saw it (default: the current one).
+    **by : Stamp
+        When, by whom and from where it is enabled (for the audit log).
+
+    Returns
+    -------
+    Account
+        The account, enabled.
+    """
+    return _set_enabled(store, login, True, version, by)
 
 
 def change_role_and_scope(
@@ -479,12 +499,10 @@ def change_role_and_scope(
     login: str,
     *,
     role: Role | str,
-    now: dt.datetime,
-    actor: str,
     version: int,
     street_id: str | None = None,
     community_id: str | None = None,
-    source: str | None = None,
+    **by: Unpack[Stamp],
 ) -> Account:
     """Give an account another role and scope (checked as in :func:`add_account`); its live
     sessions end, so that the new rights apply from its next sign-in.
@@ -499,11 +517,16 @@ def change_role_and_scope(
     role = Role(role)
     street_id, community_id = check_scope(store, role, street_id, community_id)
     changes = {"role": role.value, "street_id": street_id, "community_id": community_id}
-    detail = f"role={role.value} street={street_id or '-'} community={community_id or '-'}"
-    entry = _entry(
-        AuditKind.ACCOUNT_CHANGED, now=now, actor=actor, subject=login, detail=detail, source=source
+    return _change(
+        store,
+        login,
+        changes,
+        AuditKind.ACCOUNT_CHANGED,
+        version=version,
+        end_sessions=True,
+        detail=_scope(role, changes),
+        **by,
     )
-    return _change(store, login, changes, entry, version=version, end_sessions=True)
 
 
 # -- sign-in and sessions ----------------------------------------------------------------------
