@@ -23,11 +23,13 @@ byte-for-byte as it was.
 
 Progress goes to stderr (unless ``--quiet``); results go to stdout.
 
-A subcommand is a pair ``_add_<name>(subparsers)`` / ``_run_<name>(args) -> int`` registered
-in ``_COMMANDS``. This module holds ``demo``, ``assets``, ``info``, ``coverage`` and ``serve``
-and the entry point; :mod:`mapgov.cli.data` the file commands (``import``, ``export``,
-``backup``, ``restore``, ``migrate``), :mod:`mapgov.cli.accounts` ``user``, ``token`` and
-``audit``, and :mod:`mapgov.cli.common` what they share (exit codes, argument types, checks).
+A subcommand is a function ``_run_<name>(args) -> int``, whose docstring is its help,
+registered with the function that adds its arguments in its module's ``COMMANDS``
+(:class:`~mapgov.cli.common.Commands`). This module holds ``demo``, ``assets``, ``info``,
+``coverage`` and ``serve`` and the entry point; :mod:`mapgov.cli.data` the file commands
+(``import``, ``export``, ``backup``, ``restore``, ``migrate``), :mod:`mapgov.cli.accounts`
+``user``, ``token`` and ``audit``, and :mod:`mapgov.cli.common` what they share (exit codes,
+the registry, argument types, checks).
 """
 
 from __future__ import annotations
@@ -36,47 +38,32 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mapgov import __version__
-from mapgov.cli.accounts import (
-    _add_audit,
-    _add_token,
-    _add_user,
-    _run_audit,
-    _run_token,
-    _run_user,
-)
+from mapgov.cli import accounts, data
 from mapgov.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
     EXIT_USAGE,
     MAX_SCALE,
     PROG,
+    Commands,
     _check_writable_db,
     _date,
+    _db_option,
+    _db_path,
+    _open,
     _Parser,
     _path,
     _Progress,
     _scale,
     _seed,
 )
-from mapgov.cli.data import (
-    _add_backup,
-    _add_export,
-    _add_import,
-    _add_migrate,
-    _add_restore,
-    _run_backup,
-    _run_export,
-    _run_import,
-    _run_migrate,
-    _run_restore,
-)
 from mapgov.core import clock
-from mapgov.core.config import DB_ENV, LOOPBACK, default_db_path
+from mapgov.core.config import DB_ENV, LOOPBACK
 from mapgov.core.errors import MapgovError, StoreError, ValidationError
 
 if TYPE_CHECKING:  # the CLI starts fast: geopandas only when a command needs it
@@ -84,18 +71,13 @@ if TYPE_CHECKING:  # the CLI starts fast: geopandas only when a command needs it
 
 __all__ = ["MAX_SCALE", "main"]
 
+COMMANDS = Commands()
+"""The commands of this module (the others are in :mod:`mapgov.cli.data` and
+:mod:`mapgov.cli.accounts`)."""
+
 
 # -- demo ----------------------------------------------------------------------------------
-def _add_demo(sub: argparse._SubParsersAction[_Parser]) -> None:
-    p = sub.add_parser(
-        "demo",
-        help="build the demo street into a database",
-        description=(
-            "Build a synthetic street (communities, grids, compounds, buildings, party "
-            "organisations, facilities and two years of issues) into a SQLite database. The "
-            "database is built beside the target and replaces it only when complete."
-        ),
-    )
+def _demo_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=_seed, default=42, help="random seed (default 42)")
     p.add_argument(
         "--scale",
@@ -103,12 +85,7 @@ def _add_demo(sub: argparse._SubParsersAction[_Parser]) -> None:
         default=1,
         help=f"size: 1 is one street; K is about K times as much (1..{MAX_SCALE}, default 1)",
     )
-    p.add_argument(
-        "--db",
-        type=_path,
-        default=None,
-        help=f"target database (default ${DB_ENV} or data/mapgov.sqlite)",
-    )
+    _db_option(p, f"target database (default ${DB_ENV} or data/mapgov.sqlite)")
     p.add_argument(
         "--as-of",
         type=_date,
@@ -127,8 +104,15 @@ def _add_demo(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
 
 
+@COMMANDS.register("demo", _demo_arguments)
 def _run_demo(args: argparse.Namespace) -> int:
-    path: Path = args.db if args.db is not None else default_db_path()
+    """build the demo street into a database
+
+    Build a synthetic street (communities, grids, compounds, buildings, party organisations,
+    facilities and two years of issues) into a SQLite database. The database is built beside
+    the target and replaces it only when complete.
+    """
+    path = _db_path(args)
     _check_writable_db(path)
     # lazy: these pull in geopandas
     from mapgov.demo import build_demo, issue_sign_ins, sign_in_sheet, wall_token
@@ -174,15 +158,7 @@ def _print_sign_ins(sheet: Sequence[SignIn], token: str, *, one_time: bool) -> N
 
 
 # -- assets --------------------------------------------------------------------------------
-def _add_assets(sub: argparse._SubParsersAction[_Parser]) -> None:
-    p = sub.add_parser(
-        "assets",
-        help="copy Leaflet into the static folder the app serves",
-        description=(
-            "Copy the web assets the maps need (Leaflet) from installed packages into the "
-            "folder Streamlit serves, so that maps render with no internet."
-        ),
-    )
+def _assets_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--static",
         type=_path,
@@ -192,7 +168,13 @@ def _add_assets(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--quiet", action="store_true", help="do not list the files on stderr")
 
 
+@COMMANDS.register("assets", _assets_arguments)
 def _run_assets(args: argparse.Namespace) -> int:
+    """copy Leaflet into the static folder the app serves
+
+    Copy the web assets the maps need (Leaflet) from installed packages into the folder
+    Streamlit serves, so that maps render with no internet.
+    """
     static: Path = args.static
     if static.exists() and not static.is_dir():
         msg = f"cannot install assets into {static}: it is not a directory"
@@ -208,22 +190,18 @@ def _run_assets(args: argparse.Namespace) -> int:
 
 
 # -- info ----------------------------------------------------------------------------------
-def _add_info(sub: argparse._SubParsersAction[_Parser]) -> None:
-    p = sub.add_parser(
-        "info",
-        help="show the metadata and row counts of a database",
-        description="Print the meta table and the number of rows in every table.",
-    )
-    p.add_argument(
-        "--db", type=_path, default=None, help=f"database (default ${DB_ENV} or data/mapgov.sqlite)"
-    )
+def _info_arguments(p: argparse.ArgumentParser) -> None:
+    _db_option(p, f"database (default ${DB_ENV} or data/mapgov.sqlite)")
 
 
+@COMMANDS.register("info", _info_arguments)
 def _run_info(args: argparse.Namespace) -> int:
-    path: Path = args.db if args.db is not None else default_db_path()
-    from mapgov.store import open_store  # lazy: pulls in geopandas
+    """show the metadata and row counts of a database
 
-    store = open_store(path)
+    Print the meta table and the number of rows in every table.
+    """
+    path = _db_path(args)
+    store = _open(args)
     meta = store.meta()
     counts = store.counts()
     width = max(map(len, [*meta, *counts]))
@@ -253,17 +231,8 @@ def _positive(text: str) -> float:
     return value
 
 
-def _add_coverage(sub: argparse._SubParsersAction[_Parser]) -> None:
-    p = sub.add_parser(
-        "coverage",
-        help="life-circle coverage: who can walk to each kind of facility",
-        description=(
-            "Walking distance along the street network from every building to the nearest "
-            "facility of each kind, against the GB 50180-2018 thresholds (or the tier or "
-            "metres given). Writes the per-building table and prints the summary by community."
-        ),
-    )
-    p.add_argument("--db", type=_path, default=None, help="database (default: data/…)")
+def _coverage_arguments(p: argparse.ArgumentParser) -> None:
+    _db_option(p, "database (default: data/…)")
     p.add_argument(
         "--kind",
         action="append",
@@ -290,15 +259,21 @@ def _add_coverage(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
 
 
+@COMMANDS.register("coverage", _coverage_arguments)
 def _run_coverage(args: argparse.Namespace) -> int:
+    """life-circle coverage: who can walk to each kind of facility
+
+    Walking distance along the street network from every building to the nearest facility of
+    each kind, against the GB 50180-2018 thresholds (or the tier or metres given). Writes the
+    per-building table and prints the summary by community.
+    """
     from mapgov.domain.lifecircle import coverage  # lazy: pulls in geopandas
     from mapgov.io.exports import FORMATS, write_frame
-    from mapgov.store import open_store
 
     if args.out is not None and args.out.suffix.lower() not in FORMATS:
         msg = f"--out must end in {', '.join(FORMATS)}, not {args.out.name!r}"
         raise ValidationError(msg)
-    store = open_store(args.db if args.db is not None else default_db_path())
+    store = _open(args)
     limits = coverage.thresholds(
         coverage.load_profile(), kinds=args.kind, tier=args.tier, metres=args.metres
     )
@@ -328,16 +303,7 @@ def _run_coverage(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
-    p = sub.add_parser(
-        "serve",
-        help="serve the dashboard (streamlit run app.py, with mapgov loaded first)",
-        description=(
-            "Serve the dashboard like `streamlit run app.py`, after loading mapgov and its "
-            "libraries (geopandas, pydeck ...: about 2 s), so that the first visitor, say the "
-            "command room's wall screen after a reboot, does not wait for them."
-        ),
-    )
+def _serve_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--app", type=_path, default=Path("app.py"), help="default: ./app.py")
     p.add_argument("--port", type=int, default=8501)
     p.add_argument(
@@ -348,10 +314,17 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
             "network's address, behind TLS, to serve other machines)"
         ),
     )
-    p.add_argument("--db", type=_path, default=None, help=f"database (default: ${DB_ENV})")
+    _db_option(p, f"database (default: ${DB_ENV})")
 
 
+@COMMANDS.register("serve", _serve_arguments)
 def _run_serve(args: argparse.Namespace) -> int:
+    """serve the dashboard (streamlit run app.py, with mapgov loaded first)
+
+    Serve the dashboard like `streamlit run app.py`, after loading mapgov and its libraries
+    (geopandas, pydeck ...: about 2 s), so that the first visitor, say the command room's wall
+    screen after a reboot, does not wait for them.
+    """
     app: Path = args.app
     if not app.is_file():
         msg = f"{app}: no such app script (run from the folder of app.py, or give --app)"
@@ -366,21 +339,7 @@ def _run_serve(args: argparse.Namespace) -> int:
     return serve(app, port=args.port, address=args.address)
 
 
-_COMMANDS: dict[str, tuple[Callable[..., None], Callable[[argparse.Namespace], int]]] = {
-    "demo": (_add_demo, _run_demo),
-    "assets": (_add_assets, _run_assets),
-    "info": (_add_info, _run_info),
-    "coverage": (_add_coverage, _run_coverage),
-    "import": (_add_import, _run_import),
-    "export": (_add_export, _run_export),
-    "backup": (_add_backup, _run_backup),
-    "restore": (_add_restore, _run_restore),
-    "migrate": (_add_migrate, _run_migrate),
-    "serve": (_add_serve, _run_serve),
-    "user": (_add_user, _run_user),
-    "token": (_add_token, _run_token),
-    "audit": (_add_audit, _run_audit),
-}
+_COMMANDS = Commands({**COMMANDS, **data.COMMANDS, **accounts.COMMANDS})
 
 
 def _parser() -> _Parser:
@@ -390,8 +349,7 @@ def _parser() -> _Parser:
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add, _ in _COMMANDS.values():
-        add(sub)
+    _COMMANDS.install(sub)
     return parser
 
 

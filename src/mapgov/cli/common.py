@@ -1,20 +1,34 @@
-"""What every ``mapgov`` subcommand shares: exit codes, the parser class, argument types, the
-checks on the file system made before any work, and progress on stderr."""
+"""What every ``mapgov`` subcommand shares: exit codes, the parser class, the registry of
+subcommands, argument types, the database option, the checks on the file system made before any
+work, and progress on stderr.
+
+A subcommand is a function ``_run_<name>(args) -> int`` registered in its module's
+:class:`Commands` with the function that adds its arguments; the run function's docstring is its
+help (first line: the one-line help in the command list; the rest, if any: the description).
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import inspect
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
+from mapgov.core.config import default_db_path
 from mapgov.core.errors import StoreError
 
 if TYPE_CHECKING:  # the CLI starts fast: geopandas only when a command needs it
-    pass
+    from mapgov.store import Store
+
+Arguments = Callable[[argparse.ArgumentParser], None]
+"""Adds a subcommand's arguments to its parser."""
+Run = Callable[[argparse.Namespace], int]
+"""Runs a subcommand with the parsed arguments; returns the exit status."""
 
 PROG = "mapgov"
 MAX_SCALE = 1000
@@ -32,6 +46,46 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         hint = f" (see `{self.prog} --help`)"
         self.exit(EXIT_USAGE, f"{PROG}: error: {message}{hint}\n")
+
+
+class Commands(dict[str, tuple[Arguments, Run]]):
+    """Subcommands by name, in the order they are registered: (arguments, run)."""
+
+    def register(self, name: str, arguments: Arguments) -> Callable[[Run], Run]:
+        """Decorate ``_run_<name>`` to register it as subcommand `name`, whose arguments
+        `arguments` adds."""
+
+        def add(run: Run) -> Run:
+            self[name] = (arguments, run)
+            return run
+
+        return add
+
+    def install(self, sub: argparse._SubParsersAction[_Parser]) -> None:
+        """Add a parser to `sub` for every command, its help from the run function's docstring."""
+        for name, (arguments, run) in self.items():
+            summary, _, rest = inspect.cleandoc(run.__doc__ or "").partition("\n\n")
+            description = " ".join(rest.split()) or None
+            arguments(sub.add_parser(name, help=summary, description=description))
+
+
+# -- the database ------------------------------------------------------------------------------
+def _db_option(p: argparse.ArgumentParser, help_text: str | None = None) -> None:
+    """Add ``--db PATH`` (default: :func:`~mapgov.core.config.default_db_path`)."""
+    p.add_argument("--db", type=_path, default=None, help=help_text)
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    """The database ``--db`` names, else the default one."""
+    path: Path = args.db if args.db is not None else default_db_path()
+    return path
+
+
+def _open(args: argparse.Namespace) -> Store:
+    """Open the database of ``--db`` (or the default one)."""
+    from mapgov.store import open_store  # lazy: pulls in geopandas
+
+    return open_store(_db_path(args))
 
 
 # -- argument types (each raises ArgumentTypeError with a message that says what is wrong) -----

@@ -1,7 +1,7 @@
 """``mapgov import | export | backup | restore | migrate``: files in and out of a database.
 
-Each is a pair ``_add_<name>(subparsers)`` / ``_run_<name>(args) -> int`` that
-:mod:`mapgov.cli` registers.
+Each is a function ``_run_<name>(args) -> int``, its docstring its help, registered in
+:data:`COMMANDS` with the function that adds its arguments.
 """
 
 from __future__ import annotations
@@ -13,20 +13,25 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mapgov.core.config import default_db_path
+from mapgov.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    PROG,
+    Commands,
+    _check_writable_db,
+    _db_option,
+    _db_path,
+    _open,
+    _path,
+)
 from mapgov.core.errors import ValidationError
 
 if TYPE_CHECKING:  # the CLI starts fast: geopandas only when a command needs it
     from mapgov.io.importers import Problem
     from mapgov.store import Store
-from mapgov.cli.common import (
-    EXIT_ERROR,
-    EXIT_OK,
-    PROG,
-    _check_writable_db,
-    _Parser,
-    _path,
-)
+
+COMMANDS = Commands()
+"""``import``, ``export``, ``backup``, ``restore``, ``migrate``."""
 
 # -- import / export / backup / restore ------------------------------------------------------
 _IMPORT_TABLES = ("building", "compound", "facility", "road")
@@ -34,26 +39,15 @@ _TABLE_KINDS = ("figures", "ledger")  # spreadsheets matched to buildings
 _OSM = "osm"  # `mapgov import osm EXTRACT.osm.pbf`: a whole street from OpenStreetMap
 
 
-def _add_import(sub: argparse._SubParsersAction[_Parser]) -> None:
-    p = sub.add_parser(
-        "import",
-        help="replace a layer with one from a file, after checking it",
-        description=(
-            "Read a layer (GeoJSON, GeoPackage, zipped Shapefile, GeoParquet, CSV with "
-            "coordinates or WKT, Excel), map its columns, check it, and replace the layer in "
-            "the database all or nothing. Every problem names file, row and field. "
-            "`import figures FILE` updates households, residents, party members ... per "
-            "building and `import ledger FILE` adds an old issue ledger, from CSV or Excel, "
-            "matched to buildings by id, compound and number, or address; rows that match "
-            "nothing are listed and refuse the import. "
-            "`import osm EXTRACT.osm.pbf` builds a whole street (communities, grids, compounds, "
-            "buildings, roads, facilities) from an OpenStreetMap extract and prints a report of "
-            "what was mapped, estimated and left out."
-        ),
-    )
-    p.add_argument("table", choices=(*_IMPORT_TABLES, *_TABLE_KINDS, _OSM))
+def _file_arguments(p: argparse.ArgumentParser) -> None:
+    """``FILE [--db PATH]``."""
     p.add_argument("file", type=_path)
-    p.add_argument("--db", type=_path, default=None)
+    _db_option(p)
+
+
+def _import_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("table", choices=(*_IMPORT_TABLES, *_TABLE_KINDS, _OSM))
+    _file_arguments(p)
     p.add_argument("--crs", help="CRS of a file that names none, e.g. EPSG:4326 or EPSG:4490")
     p.add_argument(
         "--shift",
@@ -101,7 +95,7 @@ def _run_import_osm(args: argparse.Namespace) -> int:
     from mapgov.core.i18n import t
     from mapgov.io.importers.osm import import_osm, load_tag_table
 
-    path: Path = args.db if args.db is not None else default_db_path()
+    path = _db_path(args)
     if not args.dry_run:
         _check_writable_db(path)
     tags = load_tag_table(args.tags) if args.tags is not None else None
@@ -166,7 +160,19 @@ def _say_layer(path: Path, layer: str | None) -> None:
         )
 
 
+@COMMANDS.register("import", _import_arguments)
 def _run_import(args: argparse.Namespace) -> int:
+    """replace a layer with one from a file, after checking it
+
+    Read a layer (GeoJSON, GeoPackage, zipped Shapefile, GeoParquet, CSV with coordinates or
+    WKT, Excel), map its columns, check it, and replace the layer in the database all or
+    nothing. Every problem names file, row and field. `import figures FILE` updates households,
+    residents, party members ... per building and `import ledger FILE` adds an old issue ledger,
+    from CSV or Excel, matched to buildings by id, compound and number, or address; rows that
+    match nothing are listed and refuse the import. `import osm EXTRACT.osm.pbf` builds a whole
+    street (communities, grids, compounds, buildings, roads, facilities) from an OpenStreetMap
+    extract and prints a report of what was mapped, estimated and left out.
+    """
     if args.table == _OSM:
         return _run_import_osm(args)
     if args.replace or args.street_name or args.tags:
@@ -175,10 +181,9 @@ def _run_import(args: argparse.Namespace) -> int:
     from mapgov.io.importers import read_layer, read_table
     from mapgov.io.importers.plan import land_layer, plan_layer
     from mapgov.io.importers.tables import land_table, plan_table
-    from mapgov.store import open_store
     from mapgov.views import data as dataio
 
-    store = open_store(args.db if args.db is not None else default_db_path())
+    store = _open(args)
     tabular = args.table in _TABLE_KINDS
     if tabular and args.layer:
         msg = "--layer is for map layers (building, compound, facility, road)"
@@ -225,19 +230,16 @@ def _run_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_export(sub: argparse._SubParsersAction[_Parser]) -> None:
-    p = sub.add_parser(
-        "export",
-        help="write a table as .gpkg, .geojson, .xlsx or .csv, residents' personal data masked",
-    )
+def _export_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("table")
-    p.add_argument("file", type=_path)
-    p.add_argument("--db", type=_path, default=None)
+    _file_arguments(p)
 
 
+@COMMANDS.register("export", _export_arguments)
 def _run_export(args: argparse.Namespace) -> int:
+    """write a table as .gpkg, .geojson, .xlsx or .csv, residents' personal data masked"""
     from mapgov.io.exports import write_file
-    from mapgov.store import TABLES, open_store
+    from mapgov.store import TABLES
     from mapgov.store.accounts import ACCOUNT_TABLES
     from mapgov.views import data as dataio
 
@@ -247,56 +249,39 @@ def _run_export(args: argparse.Namespace) -> int:
     if args.table in ACCOUNT_TABLES:  # password and token hashes never leave in a file
         msg = f"{args.table} is not exported; use `mapgov user list` or `mapgov audit --out`"
         raise ValidationError(msg)
-    store = open_store(args.db if args.db is not None else default_db_path())
     # the data page's export: residents' names and phones masked, the same checks
-    print(write_file(dataio.export_bytes(store, args.table, args.file.suffix), args.file))
+    print(write_file(dataio.export_bytes(_open(args), args.table, args.file.suffix), args.file))
     return EXIT_OK
 
 
-def _add_backup(sub: argparse._SubParsersAction[_Parser]) -> None:
-    p = sub.add_parser("backup", help="a consistent copy of the database, safe while in use")
-    p.add_argument("file", type=_path)
-    p.add_argument("--db", type=_path, default=None)
-
-
+@COMMANDS.register("backup", _file_arguments)
 def _run_backup(args: argparse.Namespace) -> int:
+    """a consistent copy of the database, safe while in use"""
     from mapgov.io.importers import backup
-    from mapgov.store import open_store
 
-    store = open_store(args.db if args.db is not None else default_db_path())
-    print(backup(store, args.file))
+    print(backup(_open(args), args.file))
     return EXIT_OK
 
 
-def _add_restore(sub: argparse._SubParsersAction[_Parser]) -> None:
-    p = sub.add_parser("restore", help="put a backup in place of the database")
-    p.add_argument("file", type=_path)
-    p.add_argument("--db", type=_path, default=None)
-
-
+@COMMANDS.register("restore", _file_arguments)
 def _run_restore(args: argparse.Namespace) -> int:
+    """put a backup in place of the database"""
     from mapgov.io.importers import restore
 
-    print(restore(args.file, args.db if args.db is not None else default_db_path()))
+    print(restore(args.file, _db_path(args)))
     return EXIT_OK
 
 
-def _add_migrate(sub: argparse._SubParsersAction[_Parser]) -> None:
-    p = sub.add_parser(
-        "migrate",
-        help="upgrade a database made by an older mapgov, keeping every record",
-        description=(
-            "Upgrade the database to this mapgov's schema in one step (all or nothing); the "
-            "old file is kept beside it as <name>.v<old version>.sqlite."
-        ),
-    )
-    p.add_argument("--db", type=_path, default=None)
-
-
+@COMMANDS.register("migrate", _db_option)
 def _run_migrate(args: argparse.Namespace) -> int:
+    """upgrade a database made by an older mapgov, keeping every record
+
+    Upgrade the database to this mapgov's schema in one step (all or nothing); the old file is
+    kept beside it as <name>.v<old version>.sqlite.
+    """
     from mapgov.store.migrate import migrate  # lazy: pulls in geopandas
 
-    path: Path = args.db if args.db is not None else default_db_path()
+    path = _db_path(args)
     _check_writable_db(path)
     old, new = migrate(path)
     if old == new:

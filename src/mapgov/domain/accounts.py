@@ -12,7 +12,8 @@ Failed sign-ins are throttled per login (known or not, so that a refusal never t
 logins exist): the :data:`LOCK_FAILURES`-th failure within :data:`LOCK_MINUTES` minutes locks
 the login for :data:`LOCK_MINUTES` minutes, during which even the right password is refused.
 Every sign-in, failure, lockout, sign-out and account change is appended to ``audit_log``.
-Wall-screen tokens are :mod:`mapgov.domain.display_tokens`.
+Wall-screen tokens are :mod:`mapgov.domain.display_tokens`; passwords, token hashes and the lockout
+are :mod:`mapgov.domain.credentials` (named here again).
 
 Time
 ----
@@ -26,22 +27,30 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
-import hashlib
-import math
 import re
 import secrets
-from typing import Any, Final, NoReturn
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from typing import Any, Final, Unpack
 
 from mapgov.core.config import session_idle_minutes
 from mapgov.core.errors import SignInError, ValidationError
 from mapgov.core.model import ACCOUNT_ROLES, AuditKind, Role
-from mapgov.domain.audit import audit, read_audit
+from mapgov.domain.audit import Stamp, audit, read_audit
 from mapgov.domain.audit import entry as _entry
 from mapgov.domain.audit import stamp as _stamp
+from mapgov.domain.credentials import (
+    DUMMY_HASH,
+    LOCK_FAILURES,
+    LOCK_MINUTES,
+    MIN_PASSWORD_LENGTH,
+    check_password_rules,
+    failure_reason,
+    hash_password,
+    locked_minutes,
+    new_password,
+    refuse_sign_in,
+    token_hash,
+    verify_password,
+)
 from mapgov.domain.users import User
 from mapgov.store import Store
 
@@ -71,18 +80,12 @@ __all__ = [
     "verify_password",
 ]
 
-LOCK_FAILURES: Final = 5
-"""Failed sign-ins of one login within :data:`LOCK_MINUTES` that lock it."""
-LOCK_MINUTES: Final = 15
-"""The window failures are counted in, and how long a lock lasts."""
-MIN_PASSWORD_LENGTH: Final = 10
 _TOUCH_SECONDS: Final = 60  # a session's last use is written at most once a minute
 _LOGIN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,63}")
 _SCOPE_REASONS: Final = {  # in English for logs; error_text says them from the catalogue
     "staff_community": "community staff need a community (--community)",
     "display_street": "a wall screen needs a street (--street) and no community",
 }
-_HASHER: Final = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (argon2-cffi)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,77 +102,6 @@ class Account(User):
     created_at: str | None = None
     changed_at: str | None = None
     version: int = 1
-
-
-# -- passwords ---------------------------------------------------------------------------------
-def hash_password(password: str, *, salt: bytes | None = None) -> str:
-    """The argon2id hash of `password` (PHC string ``$argon2id$v=19$m=...``).
-
-    Parameters
-    ----------
-    salt
-        Only for reproducible builds (the demo given ``--password``); default a random salt.
-    """
-    return _HASHER.hash(password, salt=salt)
-
-
-def verify_password(stored: str | None, password: str) -> tuple[bool, str | None]:
-    """Whether `password` matches the hash `stored`, and a new hash if it should be renewed.
-
-    Returns
-    -------
-    (bool, str or None)
-        True when it matches; the second item is a fresh hash when the hasher's parameters
-        changed since `stored` was made (store it), else None.
-    """
-    if not stored:
-        return False, None
-    try:
-        _HASHER.verify(stored, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False, None
-    return True, (_HASHER.hash(password) if _HASHER.check_needs_rehash(stored) else None)
-
-
-@functools.cache
-def _common_passwords() -> frozenset[str]:
-    """zxcvbn's list of the 30,000 most common passwords (MIT licence), lower case."""
-    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # lazy: 1 MB of words
-
-    return frozenset(FREQUENCY_LISTS["passwords"])
-
-
-def check_password_rules(login: str, password: str) -> None:
-    """Refuse a password shorter than :data:`MIN_PASSWORD_LENGTH`, one that is or contains
-    the login (ignoring case), or one of the common passwords zxcvbn lists.
-
-    Raises
-    ------
-    ValidationError
-        Saying which rule (``error.account.too_short`` / ``like_login`` / ``common``).
-    """
-    if len(password) < MIN_PASSWORD_LENGTH:
-        msg = f"a password needs at least {MIN_PASSWORD_LENGTH} characters"
-        raise ValidationError(msg, key="error.account.too_short", min=MIN_PASSWORD_LENGTH)
-    if login and login.casefold() in password.casefold():
-        msg = "the password may not be the login, nor contain it"
-        raise ValidationError(msg, key="error.account.like_login")
-    if password.casefold() in _common_passwords():
-        msg = "this is a common password, easy to guess: choose another"
-        raise ValidationError(msg, key="error.account.common")
-
-
-def new_password() -> str:
-    """A strong random password (16 characters from ``secrets``), for one-time use."""
-    while True:
-        candidate = secrets.token_urlsafe(12)
-        if candidate[0] not in "-_":  # nothing a shell or a form would take for an option
-            return candidate
-
-
-def token_hash(token: str) -> str:
-    """The SHA-256 (hex) under which a session or display token is stored."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 # -- accounts ----------------------------------------------------------------------------------
@@ -201,6 +133,18 @@ def _row(store: Store, login: str) -> dict[str, Any] | None:
 def get_account(store: Store, login: str) -> Account:
     """The account signing in as `login`.
 
+    Parameters
+    ----------
+    store : Store
+        The database (its ``app_user`` table).
+    login : str
+        The account's login.
+
+    Returns
+    -------
+    Account
+        The account (no hashes).
+
     Raises
     ------
     ValidationError
@@ -215,7 +159,18 @@ def get_account(store: Store, login: str) -> Account:
 
 def list_accounts(store: Store) -> list[Account]:
     """Every account (no hashes), by role (:data:`~mapgov.core.model.ACCOUNT_ROLES`), street,
-    community and login."""
+    community and login.
+
+    Parameters
+    ----------
+    store : Store
+        The database of accounts.
+
+    Returns
+    -------
+    list of Account
+        In that order.
+    """
     order = {role: k for k, role in enumerate(ACCOUNT_ROLES)}
     accounts = [_account(r) for r in store.read("app_user").to_dict("records")]
     return sorted(
@@ -228,6 +183,22 @@ def check_scope(
 ) -> tuple[str | None, str | None]:
     """The (street, community) of an account of `role`, checked; a community names its
     street when none is given.
+
+    Parameters
+    ----------
+    store : Store
+        The database that knows the streets and communities.
+    role : Role
+        The account's role.
+    street_id : str or None
+        The street asked for.
+    community_id : str or None
+        The community asked for (its street must be `street_id`, when given).
+
+    Returns
+    -------
+    (str or None, str or None)
+        The street and the community.
 
     Raises
     ------
@@ -262,27 +233,32 @@ def add_account(
     login: str,
     *,
     role: Role | str,
-    now: dt.datetime,
-    actor: str,
     name: str | None = None,
     street_id: str | None = None,
     community_id: str | None = None,
     password: str | None = None,
-    source: str | None = None,
+    **by: Unpack[Stamp],
 ) -> tuple[Account, str | None]:
     """Add an account.
 
     Parameters
     ----------
-    login
+    store : Store
+        The database to add it to.
+    login : str
         Letters, digits, ``.``, ``-``, ``_``; 2 to 64 characters; unique.
-    role, street_id, community_id
-        Staff need a community (its street is filled in), a display account a street.
-    name
+    role : Role or str
+        The account's role.
+    name : str, optional
         Display name (default the login).
-    password
+    street_id, community_id : str, optional
+        The scope: staff need a community (its street is filled in), a display account a
+        street.
+    password : str, optional
         Checked by :func:`check_password_rules`. None: a one-time password is made, returned,
         and must be changed at the first sign-in.
+    **by : Stamp
+        ``now``, ``actor``, ``source``: when, by whom and from where (the audit log).
 
     Returns
     -------
@@ -306,7 +282,7 @@ def add_account(
         one_time = password = new_password()
     else:
         check_password_rules(login, password)
-    stamp = _stamp(now)
+    stamp = _stamp(by["now"])
     row = {
         "user_id": login,
         "login": login,
@@ -321,24 +297,32 @@ def add_account(
         "changed_at": stamp,
         "version": 1,
     }
-    scope = f"role={role.value} street={street_id or '-'} community={community_id or '-'}"
-    entry = _entry(
-        AuditKind.ACCOUNT_ADDED, now=now, actor=actor, subject=login, detail=scope, source=source
-    )
+    entry = _entry(AuditKind.ACCOUNT_ADDED, subject=login, detail=_scope(role, row), **by)
     store.insert_account(row, [entry])
     return get_account(store, login), one_time
+
+
+def _scope(role: Role, scope: dict[str, Any]) -> str:
+    """The audit detail of an account's role and scope."""
+    street, community = scope["street_id"] or "-", scope["community_id"] or "-"
+    return f"role={role.value} street={street} community={community}"
 
 
 def _change(
     store: Store,
     login: str,
     changes: dict[str, Any],
-    entry: dict[str, Any],
+    kind: AuditKind,
     *,
     version: int | None,
     end_sessions: bool = False,
+    detail: str | None = None,
+    **by: Unpack[Stamp],
 ) -> Account:
+    """Apply `changes` to `login` (seen at `version`, None: the current one), audited as
+    `kind`; end its sessions if asked."""
     account = get_account(store, login)
+    entry = _entry(kind, subject=login, detail=detail, **by)
     at = entry["at"]
     store.update_account(
         account.user_id,
@@ -354,21 +338,25 @@ def set_password(
     store: Store,
     login: str,
     *,
-    now: dt.datetime,
-    actor: str,
     password: str | None = None,
     version: int | None = None,
-    source: str | None = None,
+    **by: Unpack[Stamp],
 ) -> str | None:
     """Reset `login`'s password (an administrator, or the command line); end its sessions.
 
     Parameters
     ----------
-    password
+    store : Store
+        The database of accounts.
+    login : str
+        Whose password is set.
+    password : str, optional
         The new password (rules checked; no change asked at sign-in). None: a one-time
         password is made and returned, and must be changed at the next sign-in.
-    version
+    version : int, optional
         The account's version the form was drawn from (default: the current one).
+    **by : Stamp
+        When it is set, by whom, from where (the audit log).
 
     Returns
     -------
@@ -387,32 +375,48 @@ def set_password(
         one_time = password = new_password()
     else:
         check_password_rules(login, password)
-    entry = _entry(
-        AuditKind.PASSWORD_RESET,
-        now=now,
-        actor=actor,
-        subject=login,
-        source=source,
-        detail="one-time password" if one_time else "password set",
-    )
     changes = {
         "password_hash": hash_password(password),
         "must_change_password": int(bool(one_time)),
     }
-    _change(store, login, changes, entry, version=version, end_sessions=True)
+    detail = "one-time password" if one_time else "password set"
+    _change(
+        store,
+        login,
+        changes,
+        AuditKind.PASSWORD_RESET,
+        version=version,
+        end_sessions=True,
+        detail=detail,
+        **by,
+    )
     return one_time
 
 
 def change_own_password(
-    store: Store,
-    login: str,
-    old: str,
-    new: str,
-    *,
-    now: dt.datetime,
-    source: str | None = None,
+    store: Store, login: str, old: str, new: str, *, now: dt.datetime, source: str | None = None
 ) -> Account:
     """A person changes their own password (also the one-time one, which clears the flag).
+
+    Parameters
+    ----------
+    store : Store
+        The database of accounts.
+    login : str
+        The person's login (who is also the actor in the audit log).
+    old : str
+        The current password.
+    new : str
+        The new password.
+    now : datetime
+        The time of the change.
+    source : str, optional
+        Where from (a page), for the audit log.
+
+    Returns
+    -------
+    Account
+        The account, its password changed.
 
     Raises
     ------
@@ -427,51 +431,65 @@ def change_own_password(
         msg = "the new password must differ from the current one"
         raise ValidationError(msg, key="error.account.same_password")
     check_password_rules(login, new)
-    entry = _entry(AuditKind.PASSWORD_CHANGED, now=now, actor=login, subject=login, source=source)
     changes = {"password_hash": hash_password(new), "must_change_password": 0}
-    return _change(store, login, changes, entry, version=int(row["version"]))
+    kind, version = AuditKind.PASSWORD_CHANGED, int(row["version"])
+    return _change(
+        store, login, changes, kind, version=version, now=now, actor=login, source=source
+    )
 
 
 def _set_enabled(
-    store: Store,
-    login: str,
-    enabled: bool,
-    *,
-    now: dt.datetime,
-    actor: str,
-    version: int | None,
-    source: str | None,
+    store: Store, login: str, enabled: bool, version: int | None, by: Stamp
 ) -> Account:
     kind = AuditKind.ACCOUNT_ENABLED if enabled else AuditKind.ACCOUNT_DISABLED
-    entry = _entry(kind, now=now, actor=actor, subject=login, source=source)
     changes = {"enabled": int(enabled)}
-    return _change(store, login, changes, entry, version=version, end_sessions=not enabled)
+    return _change(store, login, changes, kind, version=version, end_sessions=not enabled, **by)
 
 
 def disable(
-    store: Store,
-    login: str,
-    *,
-    now: dt.datetime,
-    actor: str,
-    version: int | None = None,
-    source: str | None = None,
+    store: Store, login: str, *, version: int | None = None, **by: Unpack[Stamp]
 ) -> Account:
-    """Disable an account: it cannot sign in, and its live sessions end now."""
-    return _set_enabled(store, login, False, now=now, actor=actor, version=version, source=source)
+    """Disable an account: it cannot sign in, and its live sessions end now.
+
+    Parameters
+    ----------
+    store : Store
+        The database to write.
+    login : str
+        The account to disable.
+    version : int, optional
+        The version of the account the form was drawn from (default: the current one).
+    **by : Stamp
+        ``now``, ``actor``, ``source``: when, by whom and from where (the audit log).
+
+    Returns
+    -------
+    Account
+        The account as it is now.
+    """
+    return _set_enabled(store, login, False, version, by)
 
 
-def enable(
-    store: Store,
-    login: str,
-    *,
-    now: dt.datetime,
-    actor: str,
-    version: int | None = None,
-    source: str | None = None,
-) -> Account:
-    """Enable a disabled account again."""
-    return _set_enabled(store, login, True, now=now, actor=actor, version=version, source=source)
+def enable(store: Store, login: str, *, version: int | None = None, **by: Unpack[Stamp]) -> Account:
+    """Enable a disabled account again.
+
+    Parameters
+    ----------
+    store : Store
+        The database to write.
+    login : str
+        The disabled account.
+    version : int, optional
+        Its version as the form saw it (default: the current one).
+    **by : Stamp
+        When, by whom and from where it is enabled (for the audit log).
+
+    Returns
+    -------
+    Account
+        The account, enabled.
+    """
+    return _set_enabled(store, login, True, version, by)
 
 
 def change_role_and_scope(
@@ -479,15 +497,33 @@ def change_role_and_scope(
     login: str,
     *,
     role: Role | str,
-    now: dt.datetime,
-    actor: str,
     version: int,
     street_id: str | None = None,
     community_id: str | None = None,
-    source: str | None = None,
+    **by: Unpack[Stamp],
 ) -> Account:
     """Give an account another role and scope (checked as in :func:`add_account`); its live
     sessions end, so that the new rights apply from its next sign-in.
+
+    Parameters
+    ----------
+    store : Store
+        The database of accounts.
+    login : str
+        The account to change.
+    role : Role or str
+        Its new role.
+    version : int
+        Its version the form was drawn from.
+    street_id, community_id : str, optional
+        Its new scope.
+    **by : Stamp
+        ``now``, ``actor``, ``source`` of the change (the audit log).
+
+    Returns
+    -------
+    Account
+        The account as changed.
 
     Raises
     ------
@@ -499,70 +535,34 @@ def change_role_and_scope(
     role = Role(role)
     street_id, community_id = check_scope(store, role, street_id, community_id)
     changes = {"role": role.value, "street_id": street_id, "community_id": community_id}
-    detail = f"role={role.value} street={street_id or '-'} community={community_id or '-'}"
-    entry = _entry(
-        AuditKind.ACCOUNT_CHANGED, now=now, actor=actor, subject=login, detail=detail, source=source
+    return _change(
+        store,
+        login,
+        changes,
+        AuditKind.ACCOUNT_CHANGED,
+        version=version,
+        end_sessions=True,
+        detail=_scope(role, changes),
+        **by,
     )
-    return _change(store, login, changes, entry, version=version, end_sessions=True)
 
 
 # -- sign-in and sessions ----------------------------------------------------------------------
-def _locked_minutes(store: Store, login: str, now: dt.datetime) -> tuple[int, list[str]]:
-    """(minutes the login stays locked, 0 if not; times of the failures that count now)."""
-    window = dt.timedelta(minutes=LOCK_MINUTES)
-    rows = store.audit_rows(
-        since=_stamp(now - window + dt.timedelta(seconds=1)),
-        subject=login,
-        kinds=[AuditKind.SIGN_IN_FAILED, AuditKind.LOCKOUT, AuditKind.SIGN_IN],
-    )
-    failures: list[str] = []
-    for at, kind in zip(rows["at"], rows["kind"], strict=True):
-        if kind == AuditKind.SIGN_IN_FAILED:
-            failures.append(at)
-        else:
-            failures = []  # a lockout or a success starts the count again
-    lockouts = rows.loc[rows["kind"] == AuditKind.LOCKOUT, "at"]
-    if len(lockouts):
-        until = dt.datetime.fromisoformat(lockouts.iloc[-1]) + window
-        if until > now:
-            return math.ceil((until - now).total_seconds() / 60), failures
-    return 0, failures
-
-
-_DUMMY_HASH: Final = _HASHER.hash("not a password of anyone")
-
-
-def _failure(row: dict[str, Any] | None, ok: bool) -> str:
-    """Why a sign-in failed, for the audit log only (the person is told one thing)."""
-    if row is None:
-        return "unknown login"
-    if not row["password_hash"]:
-        return "no password set"
-    return "wrong password" if not ok else "disabled"
-
-
-def _refuse(
-    store: Store, login: str, why: str, failures: int, *, now: dt.datetime, source: str
-) -> NoReturn:
-    """Log a failed sign-in (and the lockout it makes, at `failures` in the window); raise."""
-
-    def entry(kind: AuditKind, detail: str) -> dict[str, Any]:
-        return _entry(kind, now=now, actor=login, subject=login, detail=detail, source=source)
-
-    entries = [entry(AuditKind.SIGN_IN_FAILED, why)]
-    locks = failures >= LOCK_FAILURES
-    if locks:
-        entries.append(entry(AuditKind.LOCKOUT, f"{failures} failures"))
-    store.append_audit(entries)
-    if locks:
-        msg = f"too many failed sign-ins: {login!r} is locked for {LOCK_MINUTES} minutes"
-        raise SignInError(msg, reason="locked", minutes=LOCK_MINUTES)
-    msg = "wrong login or password"
-    raise SignInError(msg, reason="bad_credentials")
-
-
 def sign_in(store: Store, login: str, password: str, *, now: dt.datetime, source: str) -> str:
     """Check `login` and `password` and start a session.
+
+    Parameters
+    ----------
+    store : Store
+        The database of accounts and sessions.
+    login : str
+        The login typed.
+    password : str
+        The password typed.
+    now : datetime
+        The time of the sign-in (real time: lockouts count real minutes).
+    source : str
+        Where from (the sign-in page), for the audit log.
 
     Returns
     -------
@@ -578,16 +578,18 @@ def sign_in(store: Store, login: str, password: str, *, now: dt.datetime, source
         that makes :data:`LOCK_FAILURES` within :data:`LOCK_MINUTES` locks the login. Every
         refusal is in the audit log.
     """
-    minutes, failures = _locked_minutes(store, login, now)
+    minutes, failures = locked_minutes(store, login, now)
     if minutes:
         audit(store, AuditKind.SIGN_IN_LOCKED, now=now, actor=login, subject=login, source=source)
         msg = f"too many failed sign-ins: {login!r} is locked for {minutes} more minutes"
         raise SignInError(msg, reason="locked", minutes=minutes)
     row = _row(store, login)
     stored = row["password_hash"] if row is not None else None
-    ok, renewed = verify_password(stored or _DUMMY_HASH, password)  # same time for all
+    ok, renewed = verify_password(stored or DUMMY_HASH, password)  # same time for all
     if row is None or not ok or not row["enabled"]:
-        _refuse(store, login, _failure(row, ok), len(failures) + 1, now=now, source=source)
+        refuse_sign_in(
+            store, login, failure_reason(row, ok), len(failures) + 1, now=now, source=source
+        )
     if renewed is not None:  # the hasher's parameters changed: keep the stronger hash
         store.update_account(
             row["user_id"],
@@ -610,6 +612,22 @@ def session_account(
     for more than `idle_minutes` (default :func:`~mapgov.core.config.session_idle_minutes`): that
     session ends here (audited as a sign-out, detail "idle"). A live session is marked used
     at `now` (written at most once a minute).
+
+    Parameters
+    ----------
+    store : Store
+        The database of sessions.
+    token : str or None
+        The session token the browser holds.
+    now : datetime
+        The time of the request.
+    idle_minutes : int, optional
+        The idle limit (default from the configuration).
+
+    Returns
+    -------
+    Account or None
+        The signed-in account.
     """
     if not token:
         return None
@@ -634,7 +652,19 @@ def session_account(
 def sign_out(
     store: Store, token: str | None, *, now: dt.datetime, source: str | None = None
 ) -> None:
-    """End the session of `token` (nothing happens for an unknown or ended one)."""
+    """End the session of `token` (nothing happens for an unknown or ended one).
+
+    Parameters
+    ----------
+    store : Store
+        The database whose session ends.
+    token : str or None
+        The token of the session to end (None: there is none).
+    now : datetime
+        The time of the sign-out.
+    source : str, optional
+        Where from, for the audit log.
+    """
     if not token:
         return
     session = store.live_session(token_hash(token))

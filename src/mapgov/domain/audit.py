@@ -12,7 +12,7 @@ Every function takes ``now``; none reads the clock.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Final
+from typing import Any, Final, NotRequired, TypedDict, Unpack
 
 import pandas as pd
 
@@ -22,6 +22,8 @@ from mapgov.store import Store
 
 __all__ = [
     "VIEW_WINDOW_MINUTES",
+    "Entry",
+    "Stamp",
     "actor_of",
     "audit",
     "entry",
@@ -35,46 +37,81 @@ VIEW_WINDOW_MINUTES: Final = 15
 page reruns on every click inside it): it is logged once."""
 
 
+class Stamp(TypedDict):
+    """Who makes a change, when and from where: what every audited change is given.
+
+    ``now`` is the time of the change, ``actor`` who makes it (a login, ``cli:<user>``),
+    ``source`` where from (``"cli"``, a page; optional).
+    """
+
+    now: dt.datetime
+    actor: str
+    source: NotRequired[str | None]
+
+
+class Entry(Stamp, total=False):
+    """The fields of one audit entry besides its kind: a :class:`Stamp`, `subject` (whom or
+    what it concerns) and `detail` (what was done)."""
+
+    subject: str | None
+    detail: str | None
+
+
 def stamp(now: dt.datetime) -> str:
-    """`now` as the log writes it: ISO 8601 to the second."""
+    """`now` as the log writes it: ISO 8601 to the second.
+
+    Parameters
+    ----------
+    now : datetime
+        The time to write.
+
+    Returns
+    -------
+    str
+        ``YYYY-MM-DDTHH:MM:SS`` with the time zone of `now`.
+    """
     return now.replace(microsecond=0).isoformat()
 
 
-def entry(
-    kind: AuditKind,
-    *,
-    now: dt.datetime,
-    actor: str,
-    subject: str | None = None,
-    detail: str | None = None,
-    source: str | None = None,
-) -> dict[str, Any]:
-    """One audit row (for a store write that appends it in its own transaction)."""
+def entry(kind: AuditKind, **fields: Unpack[Entry]) -> dict[str, Any]:
+    """One audit row (for a store write that appends it in its own transaction).
+
+    Parameters
+    ----------
+    kind : AuditKind
+        What happened.
+    **fields : Entry
+        ``now``, ``actor`` and, each None when not given, ``subject``, ``detail``, ``source``.
+
+    Returns
+    -------
+    dict
+        The row: ``at, actor, kind, subject, detail, source``.
+    """
     return {
-        "at": stamp(now),
-        "actor": actor,
+        "at": stamp(fields["now"]),
+        "actor": fields["actor"],
         "kind": kind.value,
-        "subject": subject,
-        "detail": detail,
-        "source": source,
+        "subject": fields.get("subject"),
+        "detail": fields.get("detail"),
+        "source": fields.get("source"),
     }
 
 
-def audit(
-    store: Store,
-    kind: AuditKind,
-    *,
-    now: dt.datetime,
-    actor: str,
-    subject: str | None = None,
-    detail: str | None = None,
-    source: str | None = None,
-) -> None:
+def audit(store: Store, kind: AuditKind, **fields: Unpack[Entry]) -> None:
     """Append one entry to the audit log (e.g. ``PERSONAL_DATA_VIEWED``: `actor` saw
-    `subject`'s data). The log cannot be changed or deleted (database triggers)."""
-    store.append_audit(
-        [entry(kind, now=now, actor=actor, subject=subject, detail=detail, source=source)]
-    )
+    `subject`'s data). The log cannot be changed or deleted (database triggers).
+
+    Parameters
+    ----------
+    store : Store
+        The database to write.
+    kind : AuditKind
+        What happened.
+    **fields : Entry
+        ``now``, ``actor`` and the optional ``subject``, ``detail``, ``source``.
+    """
+    store.append_audit([entry(kind, **fields)])
 
 
 def read_audit(
@@ -85,6 +122,15 @@ def read_audit(
 ) -> pd.DataFrame:
     """The audit log from `since` on and before `until` (a day means its start; pass the
     next day to include a whole day), oldest first.
+
+    Parameters
+    ----------
+    store : Store
+        The database to read.
+    since : date or datetime, optional
+        The first moment read (None: from the start).
+    until : date or datetime, optional
+        The moment the log is read up to, not included (None: to the end).
 
     Returns
     -------
@@ -97,7 +143,18 @@ def read_audit(
 
 
 def actor_of(user: User) -> str:
-    """How the log names `user`: the account's login (a plain user's id)."""
+    """How the log names `user`: the account's login (a plain user's id).
+
+    Parameters
+    ----------
+    user : User
+        The person acting (an :class:`~mapgov.domain.accounts.Account` or a plain user).
+
+    Returns
+    -------
+    str
+        The name the log gives them.
+    """
     return str(getattr(user, "login", "") or user.user_id)
 
 
@@ -118,13 +175,21 @@ def personal_view(
 
     Parameters
     ----------
-    subject
+    store : Store
+        The database to write.
+    user : User
+        Who was shown the data.
+    subject : str
         Whose data, as ``<table>:<id>``: ``building:B0001`` (its head, its zone member and
         its issues' reporters), ``issue_ledger:S001-C1``, ``party_org:…``, ``micro_wish:…``,
         ``backup:<database>``.
-    detail
+    now : datetime
+        When it was shown.
+    detail : str, optional
         What was shown (e.g. "building head, 3 reporters").
-    window
+    source : str, optional
+        Where it was shown (a page, a file).
+    window : int or None
         Minutes in which the same person seeing the same subject again is the same view and
         is not logged again; None logs every call (a file is one export each time).
 

@@ -24,11 +24,12 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final, NoReturn
+from typing import Any, Final, NoReturn, Unpack
 
 from mapgov.core.errors import SignInError, ValidationError
 from mapgov.core.model import AuditKind, Role
 from mapgov.domain.accounts import Account, get_account, token_hash
+from mapgov.domain.audit import Stamp
 from mapgov.domain.audit import entry as _entry
 from mapgov.domain.audit import stamp as _stamp
 from mapgov.store import Store
@@ -51,7 +52,18 @@ class Identity:
 
 def identity_of(claims: Mapping[str, Any]) -> Identity | None:
     """The identity in `claims` (``st.user`` as a mapping), or None when nobody is signed in
-    there (``is_logged_in`` false, or no ``sub``)."""
+    there (``is_logged_in`` false, or no ``sub``).
+
+    Parameters
+    ----------
+    claims : Mapping
+        The identity provider's claims (``is_logged_in``, ``iss``, ``sub``, ``email`` ...).
+
+    Returns
+    -------
+    Identity or None
+        Subject, verified e-mail (lower case) and name.
+    """
     if not claims.get("is_logged_in") or not claims.get("sub"):
         return None
     issuer = str(claims.get("iss") or "").strip()
@@ -74,6 +86,19 @@ def _refuse(detail: str) -> NoReturn:
 
 def match_account(store: Store, identity: Identity) -> tuple[Account, bool]:
     """The enabled local account `identity` opens, and whether its subject is to be bound now.
+
+    Parameters
+    ----------
+    store : Store
+        The database of accounts.
+    identity : Identity
+        Who the identity provider says signed in.
+
+    Returns
+    -------
+    (Account, bool)
+        The account, found by subject or else by e-mail; True when it was found by e-mail and
+        the subject is to be bound to it.
 
     Raises
     ------
@@ -117,6 +142,22 @@ def sign_in(store: Store, claims: Mapping[str, Any], *, now: dt.datetime, source
     The sign-in is audited as ``sign_in`` with detail ``openid connect <subject>`` (and the
     binding of a subject as ``account_changed``); a refusal as ``sign_in_failed``.
 
+    Parameters
+    ----------
+    store : Store
+        The database to sign in to.
+    claims : Mapping
+        ``st.user`` as a mapping.
+    now : datetime
+        The time of the sign-in.
+    source : str
+        Where from (the sign-in page), for the audit log.
+
+    Returns
+    -------
+    str
+        The session token (only its SHA-256 is stored).
+
     Raises
     ------
     SignInError
@@ -150,17 +191,25 @@ def sign_in(store: Store, claims: Mapping[str, Any], *, now: dt.datetime, source
     return token
 
 
-def set_email(
-    store: Store,
-    login: str,
-    email: str | None,
-    *,
-    now: dt.datetime,
-    actor: str,
-    source: str | None = None,
-) -> Account:
+def set_email(store: Store, login: str, email: str | None, **by: Unpack[Stamp]) -> Account:
     """Give `login` the e-mail its identity provider knows it by (None: none), so that its
     first OpenID Connect sign-in finds it; a changed e-mail unbinds the subject bound before.
+
+    Parameters
+    ----------
+    store : Store
+        The database of accounts.
+    login : str
+        The account.
+    email : str or None
+        The address (stored in lower case); None or blank clears it.
+    **by : Stamp
+        ``now``, ``actor``, ``source``: when, by whom and from where (the audit log).
+
+    Returns
+    -------
+    Account
+        The account with its new e-mail.
 
     Raises
     ------
@@ -178,11 +227,11 @@ def set_email(
         msg = f"the e-mail {value!r} belongs to another account"
         raise ValidationError(msg, key="error.account.email_taken", email=str(value))
     kind, detail = AuditKind.ACCOUNT_CHANGED, f"email={value or '-'}"
-    entry = _entry(kind, now=now, actor=actor, subject=login, detail=detail, source=source)
+    entry = _entry(kind, subject=login, detail=detail, **by)
     store.update_account(
         account.user_id,
         version=account.version,
-        changes={"email": value, "oidc_subject": None, "changed_at": _stamp(now)},
+        changes={"email": value, "oidc_subject": None, "changed_at": entry["at"]},
         audit=[entry],
     )
     return get_account(store, login)

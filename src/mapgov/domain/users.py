@@ -66,6 +66,18 @@ def _users(store: Store, where: dict[str, object] | None = None) -> list[User]:
 def get_user(store: Store, user_id: str) -> User:
     """The user called `user_id`.
 
+    Parameters
+    ----------
+    store : Store
+        The database to read.
+    user_id : str
+        The user's id (an account's login).
+
+    Returns
+    -------
+    User
+        The user, with role and scope.
+
     Raises
     ------
     ValidationError
@@ -87,6 +99,18 @@ def community_street(store: Store, community_id: str | None) -> str | None:
 
     Read once per database and data version (:meth:`~mapgov.store.Store.identity`), so that
     the rights checks of a page run do not read the community table each time.
+
+    Parameters
+    ----------
+    store : Store
+        The database whose communities are looked up.
+    community_id : str or None
+        The community.
+
+    Returns
+    -------
+    str or None
+        The id of its street.
     """
     if community_id is None:
         return None
@@ -105,7 +129,22 @@ def community_street(store: Store, community_id: str | None) -> str | None:
 def in_scope(user: User, community_id: str | None, store: Store) -> bool:
     """Whether `community_id` is within what `user` manages: the community of a staff member,
     a community of an admin's street (any street for an admin with none); never for
-    leaders, planners and wall screens."""
+    leaders, planners and wall screens.
+
+    Parameters
+    ----------
+    user : User
+        The person, by role and scope.
+    community_id : str or None
+        The community asked about (None: never in scope).
+    store : Store
+        The database that says which street a community is in.
+
+    Returns
+    -------
+    bool
+        True when `user` manages the community.
+    """
     if community_id is None:
         return False
     if user.role == Role.STAFF:
@@ -114,17 +153,60 @@ def in_scope(user: User, community_id: str | None, store: Store) -> bool:
 
 
 def street_admin(user: User, street_id: str | None) -> bool:
-    """Whether `user` administers `street_id` (an admin of it, or one with no street)."""
+    """Whether `user` administers `street_id` (an admin of it, or one with no street).
+
+    Parameters
+    ----------
+    user : User
+        The person.
+    street_id : str or None
+        The street (None: no street, never administered).
+
+    Returns
+    -------
+    bool
+        True for an administrator of that street or of every street.
+    """
     return user.role == Role.ADMIN and street_id is not None and user.street_id in (None, street_id)
 
 
 def can_edit(user: User, community_id: str | None, store: Store) -> bool:
     """Whether `user` may change the records (issues, party records, co-building) of
-    `community_id` (:func:`in_scope`)."""
+    `community_id` (:func:`in_scope`).
+
+    Parameters
+    ----------
+    user : User
+        Who would make the change.
+    community_id : str or None
+        Whose records would change.
+    store : Store
+        The database (for the community's street).
+
+    Returns
+    -------
+    bool
+        True when the change is allowed.
+    """
     return in_scope(user, community_id, store)
 
 
 def sees_personal_data(user: User, community_id: str | None, store: Store) -> bool:
     """Whether `user` sees residents' names and phones of `community_id` unmasked
-    (:func:`in_scope`)."""
+    (:func:`in_scope`).
+
+    Parameters
+    ----------
+    user : User
+        Who is shown the data, by role and scope: staff see their community only.
+    community_id : str or None
+        Where the residents live; None for data of no one community, always masked.
+    store : Store
+        The database, that names the street of each community.
+
+    Returns
+    -------
+    bool
+        Whether names and phones are shown in full.
+    """
     return in_scope(user, community_id, store)

@@ -35,10 +35,14 @@ def _append_audit(con: sqlite3.Connection, rows: Sequence[Mapping[str, Any]]) ->
 
 
 def _insert(
-    con: sqlite3.Connection, name: str, row: Mapping[str, Any], taken: tuple[str, str, str]
+    con: sqlite3.Connection,
+    name: str,
+    row: Mapping[str, Any],
+    taken: tuple[str, str, str],
+    audit: Sequence[Mapping[str, Any]],
 ) -> None:
-    """Insert `row` into `name`; a UNIQUE clash on `taken` = (column, key, param) is a
-    :class:`StaleEditError` with that catalogue key."""
+    """Insert `row` into `name` and append its `audit` rows; a UNIQUE clash on `taken` =
+    (column, key, param) is a :class:`StaleEditError` with that catalogue key."""
     cols = [c for c in table(name).column_names if c in row]
     column, key, param = taken
     try:
@@ -53,6 +57,7 @@ def _insert(
             raise StaleEditError(msg, key=key, **{param: value}) from err
         msg = f"cannot add {name} {value!r}: {err}"
         raise StoreError(msg) from err
+    _append_audit(con, audit)
 
 
 def _keep_an_admin(con: sqlite3.Connection, street_id: str | None, user_id: str) -> None:
@@ -133,8 +138,7 @@ class AccountRecords:
             If the login or user id is taken (nothing is written).
         """
         with self.transaction() as con:
-            _insert(con, "app_user", row, ("login", "error.account.login_taken", "login"))
-            _append_audit(con, audit)
+            _insert(con, "app_user", row, ("login", "error.account.login_taken", "login"), audit)
 
     def update_account(
         self,
@@ -249,9 +253,9 @@ class AccountRecords:
         StaleEditError
             If the label is taken.
         """
+        taken = ("label", "error.account.token_taken", "label")
         with self.transaction() as con:
-            _insert(con, "display_token", row, ("label", "error.account.token_taken", "label"))
-            _append_audit(con, audit)
+            _insert(con, "display_token", row, taken, audit)
 
     def revoke_display_token(
         self,

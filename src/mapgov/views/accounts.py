@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterator
-from typing import Final, TypeVar
+from typing import Final, NotRequired, TypedDict, TypeVar, Unpack
 
 import pandas as pd
 
@@ -27,13 +27,15 @@ from mapgov.core.errors import PermissionDeniedError, StaleEditError, Validation
 from mapgov.core.i18n import label, t
 from mapgov.core.model import AuditKind, Role
 from mapgov.domain import accounts, display_tokens
-from mapgov.domain.audit import actor_of, read_audit
+from mapgov.domain.audit import Stamp, actor_of, read_audit
 from mapgov.domain.users import User
 from mapgov.store import Store
 
 __all__ = [
     "AUDIT_COLUMNS",
     "PAGE_ROLES",
+    "Edit",
+    "TokenEdit",
     "add",
     "add_token",
     "audit_table",
@@ -54,6 +56,24 @@ PAGE_ROLES: Final = (Role.LEADER, Role.PLANNER, Role.ADMIN, Role.STAFF)
 """Roles given on the page; a wall screen gets a display token instead of an account."""
 AUDIT_COLUMNS: Final = ("at", "actor", "kind", "subject", "detail", "source")
 """Columns of the audit log as the page shows and exports it (``account_page.audit.col.*``)."""
+
+
+class Edit(TypedDict):
+    """What every change of an account on the page carries: the account's `version` the form
+    was drawn from, the time `now` and the `source` (the page)."""
+
+    version: int
+    now: dt.datetime
+    source: NotRequired[str | None]
+
+
+class TokenEdit(TypedDict):
+    """What issuing or revoking a wall-screen token carries: the time `now`, the `street_id`
+    (for an administrator of every street) and the `source` (the page)."""
+
+    now: dt.datetime
+    street_id: NotRequired[str | None]
+    source: NotRequired[str | None]
 
 
 def is_admin(user: User | None) -> bool:
@@ -113,19 +133,17 @@ def _stale_as_account(login: str) -> Iterator[None]:
         raise StaleEditError(msg, key="error.account.stale", login=login) from err
 
 
-def _as_admin(  # noqa: PLR0917 (the same six for every edit)
-    change: Callable[..., T],
-    store: Store,
-    admin: User,
-    login: str,
-    version: int,
-    now: dt.datetime,
-    source: str | None,
-) -> T:
+def _as_admin(change: Callable[..., T], store: Store, admin: User, login: str, edit: Edit) -> T:
     """`change` (a :mod:`mapgov.domain.accounts` edit) of `login` by `admin`, rights checked."""
     _target(store, admin, login)
     with _stale_as_account(login):
-        return change(store, login, now=now, actor=actor_of(admin), version=version, source=source)
+        return change(store, login, actor=actor_of(admin), **edit)
+
+
+def _token_stamp(admin: User, edit: TokenEdit) -> tuple[str, Stamp]:
+    """The street whose token `admin` issues or revokes, and the audit stamp of the change."""
+    street = _street(require_admin(admin), edit.get("street_id"))
+    return street, Stamp(now=edit["now"], actor=actor_of(admin), source=edit.get("source"))
 
 
 def _check_page_scope(role: Role, community_id: str | None) -> None:
@@ -196,30 +214,17 @@ def add(
     street = _street(require_admin(admin), street_id)
     role = Role(role)
     _check_page_scope(role, community_id)
+    name = (name or "").strip() or None
+    by = Stamp(now=now, actor=actor_of(admin), source=source)
+    scope = {"street_id": street, "community_id": community_id}
     account, one_time = accounts.add_account(
-        store,
-        login.strip(),
-        role=role,
-        now=now,
-        actor=actor_of(admin),
-        name=(name or "").strip() or None,
-        street_id=street,
-        community_id=community_id,
-        source=source,
+        store, login.strip(), role=role, name=name, **scope, **by
     )
     assert one_time is not None  # no password given: the system made one
     return account, one_time
 
 
-def disable(
-    store: Store,
-    admin: User,
-    login: str,
-    *,
-    version: int,
-    now: dt.datetime,
-    source: str | None = None,
-) -> accounts.Account:
+def disable(store: Store, admin: User, login: str, **edit: Unpack[Edit]) -> accounts.Account:
     """Disable `login` (seen at `version`); its sessions end now.
 
     Raises
@@ -227,31 +232,15 @@ def disable(
     ValidationError
         If it is the last enabled administrator of its street (``error.account.last_admin``).
     """
-    return _as_admin(accounts.disable, store, admin, login, version, now, source)
+    return _as_admin(accounts.disable, store, admin, login, edit)
 
 
-def enable(
-    store: Store,
-    admin: User,
-    login: str,
-    *,
-    version: int,
-    now: dt.datetime,
-    source: str | None = None,
-) -> accounts.Account:
+def enable(store: Store, admin: User, login: str, **edit: Unpack[Edit]) -> accounts.Account:
     """Enable `login` again (seen at `version`)."""
-    return _as_admin(accounts.enable, store, admin, login, version, now, source)
+    return _as_admin(accounts.enable, store, admin, login, edit)
 
 
-def reset_password(
-    store: Store,
-    admin: User,
-    login: str,
-    *,
-    version: int,
-    now: dt.datetime,
-    source: str | None = None,
-) -> str:
+def reset_password(store: Store, admin: User, login: str, **edit: Unpack[Edit]) -> str:
     """Give `login` (seen at `version`) a new one-time password; its sessions end.
 
     Returns
@@ -259,7 +248,7 @@ def reset_password(
     str
         The one-time password: show it once; the person must change it at sign-in.
     """
-    one_time = _as_admin(accounts.set_password, store, admin, login, version, now, source)
+    one_time = _as_admin(accounts.set_password, store, admin, login, edit)
     assert one_time is not None
     return one_time
 
@@ -271,9 +260,7 @@ def change_role(
     *,
     role: Role | str,
     community_id: str | None,
-    version: int,
-    now: dt.datetime,
-    source: str | None = None,
+    **edit: Unpack[Edit],
 ) -> accounts.Account:
     """Give `login` (seen at `version`) another role and community in the same street; its
     sessions end so that the new rights apply from its next sign-in.
@@ -287,46 +274,21 @@ def change_role(
     account = _target(store, admin, login)
     role = Role(role)
     _check_page_scope(role, community_id)
+    scope = {"street_id": account.street_id, "community_id": community_id}
     with _stale_as_account(login):
         return accounts.change_role_and_scope(
-            store,
-            login,
-            role=role,
-            now=now,
-            actor=actor_of(admin),
-            version=version,
-            street_id=account.street_id,
-            community_id=community_id,
-            source=source,
+            store, login, role=role, actor=actor_of(admin), **scope, **edit
         )
 
 
 # -- wall-screen tokens ----------------------------------------------------------------------
-def add_token(
-    store: Store,
-    admin: User,
-    label_text: str,
-    *,
-    now: dt.datetime,
-    street_id: str | None = None,
-    source: str | None = None,
-) -> str:
+def add_token(store: Store, admin: User, label_text: str, **edit: Unpack[TokenEdit]) -> str:
     """Issue a display token for `admin`'s street; returns it (show it once)."""
-    street = _street(require_admin(admin), street_id)
-    return display_tokens.add_display_token(
-        store, label_text, street, now=now, actor=actor_of(admin), source=source
-    )
+    street, by = _token_stamp(admin, edit)
+    return display_tokens.add_display_token(store, label_text, street, **by)
 
 
-def revoke_token(
-    store: Store,
-    admin: User,
-    label_text: str,
-    *,
-    now: dt.datetime,
-    street_id: str | None = None,
-    source: str | None = None,
-) -> None:
+def revoke_token(store: Store, admin: User, label_text: str, **edit: Unpack[TokenEdit]) -> None:
     """Revoke the live display token `label_text` of `admin`'s street.
 
     Raises
@@ -335,11 +297,9 @@ def revoke_token(
         If the street has no live token of that label (revoked meanwhile, or another
         street's: ``error.account.token_unknown``).
     """
-    street = _street(require_admin(admin), street_id)
+    street, by = _token_stamp(admin, edit)
     # a label names one live token: of this street (a revoked one here may be live elsewhere)
-    display_tokens.revoke_display_token(
-        store, label_text, now=now, actor=actor_of(admin), street_id=street, source=source
-    )
+    display_tokens.revoke_display_token(store, label_text, street, **by)
 
 
 # -- the audit log ---------------------------------------------------------------------------
