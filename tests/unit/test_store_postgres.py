@@ -110,3 +110,43 @@ class _Broken:
         if name == "building":
             frame.loc[frame.index[0], "compound_id"] = "nowhere"
         return frame
+
+
+def _rows_of(info: str) -> str:
+    return info.split("[rows]", 1)[1]
+
+
+def test_the_command_line_gives_the_same_street_on_both_backends(
+    pg_database: Callable[[str | None], str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mapgov.cli import main
+
+    targets = [str(tmp_path / "demo.sqlite"), pg_database(None)]
+    infos, tables = [], []
+    for i, db in enumerate(targets):
+        demo = ["demo", "--db", db, "--seed", "7", "--as-of", "2026-11-15", "--quiet"]
+        assert main([*demo, "--password", "Luoyang-demo-2026"]) == 0
+        capsys.readouterr()
+        assert main(["info", "--db", db]) == 0
+        infos.append(_rows_of(capsys.readouterr().out))
+        out = tmp_path / f"coverage-{i}.csv"
+        assert main(["coverage", "--db", db, "--out", str(out)]) == 0
+        tables.append(out.read_bytes())
+    assert "issue_event" in infos[0]
+    assert infos[0] == infos[1]
+    assert len(tables[0]) > 10_000
+    assert tables[0] == tables[1]
+
+
+def test_copy_refuses_to_overwrite_unless_asked(
+    demo_db: Path, pg_database: Callable[[str | None], str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mapgov.cli import main
+
+    url = pg_database(None)
+    assert main(["copy", str(demo_db), url]) == 0
+    assert "issue_event" in capsys.readouterr().out
+    assert main(["copy", str(demo_db), url]) != 0
+    assert "--replace" in capsys.readouterr().err
+    assert main(["copy", str(demo_db), url, "--replace"]) == 0
+    assert open_store(url).counts() == open_store(demo_db).counts()

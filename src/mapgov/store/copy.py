@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psycopg
+
+from mapgov.core.errors import StoreError
 from mapgov.store.build import write_database as write_file
-from mapgov.store.postgres import is_url, write_pg_database
+from mapgov.store.postgres import CONNECT_TIMEOUT_S, is_url, safe_url, write_pg_database
 from mapgov.store.schema import TABLES
 from mapgov.store.sqlite import SQLiteStore
 
-__all__ = ["KEPT_META", "copy_database"]
+__all__ = ["KEPT_META", "copy_database", "holds_mapgov"]
 
 KEPT_META = frozenset({"schema_version", "data_version"})
 """Meta keys the target writes itself (its schema and a fresh data version)."""
@@ -40,3 +43,33 @@ def copy_database(source: SQLiteStore, target: str | Path) -> dict[str, int]:
     else:
         write_file(Path(target), tables, meta)
     return {name: len(frame) for name, frame in tables.items()}
+
+
+def holds_mapgov(target: str | Path) -> bool:
+    """Whether `target` holds a database already (a file there; mapgov's tables in
+    PostgreSQL), which a copy would replace.
+
+    Parameters
+    ----------
+    target : str or Path
+        A SQLite path or a ``postgresql://`` URL.
+
+    Returns
+    -------
+    bool
+        True if a copy to `target` would replace something.
+
+    Raises
+    ------
+    StoreError
+        If the PostgreSQL server cannot be reached.
+    """
+    if not is_url(target):
+        return Path(target).exists()
+    try:
+        with psycopg.connect(str(target), connect_timeout=CONNECT_TIMEOUT_S) as con:
+            found = con.execute("SELECT to_regclass('meta')").fetchone()
+    except psycopg.OperationalError as err:
+        msg = f"cannot reach PostgreSQL at {safe_url(str(target))}: {err}"
+        raise StoreError(msg) from err
+    return found is not None and found[0] is not None

@@ -115,8 +115,9 @@ def cached_resource(*, max_entries: int) -> Callable[[F], F]:
     )
 
 
-def database_path() -> Path:
-    """The database to open: ``$MAPGOV_DB``, else ``data/mapgov.sqlite`` in the project."""
+def database_path() -> Path | str:
+    """The database to open: ``$MAPGOV_DB`` (a path or a ``postgresql://`` URL), else
+    ``data/mapgov.sqlite`` in the project."""
     return default_db_path()
 
 
@@ -129,8 +130,9 @@ def ensure_assets(static_dir: Path) -> None:
             install_assets(static_dir)
 
 
-def ensure_database(path: Path, lang: str) -> None:
-    """Build the demo database at `path` if there is none, showing the progress.
+def ensure_database(path: Path | str, lang: str) -> None:
+    """Build the demo database at `path` if there is none, showing the progress (a
+    PostgreSQL database is built by ``mapgov demo`` or ``mapgov copy``: opening it tells).
 
     Parameters
     ----------
@@ -144,6 +146,8 @@ def ensure_database(path: Path, lang: str) -> None:
     MapgovError
         If the demo cannot be written there.
     """
+    if isinstance(path, str):
+        return
     if path.is_file():
         _upgrade(path, lang)
         return
