@@ -11,7 +11,6 @@ click on the compound's ``path.leaflet-interactive``.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -37,21 +36,6 @@ LEADER = "S001-leader"
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where the screenshots go (``<pytest basetemp>/party-shots0``), to be looked at."""
     return tmp_path_factory.mktemp("party-shots")
-
-
-@pytest.fixture(scope="module")
-def party_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("party") / "mapgov.sqlite"
-    shutil.copyfile(demo_db, path)
-    return path
-
-
-@pytest.fixture(scope="module")
-def server(party_db: Path) -> Iterator[Server]:
-    _require_chromium()
-    running = _start(party_db)
-    yield running
-    _stop(running)
 
 
 @pytest.fixture
@@ -113,9 +97,9 @@ def _shot(page: Page, path: Path) -> Path:
 
 # -- tests ---------------------------------------------------------------------------------
 def test_layers_switch_and_a_click_opens_the_governance_card(
-    server: Server, tab: tb.Visit, party_db: Path, shots: Path
+    server: Server, tab: tb.Visit, db: Path, shots: Path
 ) -> None:
-    store = open_store(party_db)
+    store = open_store(db)
     frames = party.load(store, street_id=STREET)
     community = "S001-C1"
     comps = frames.compounds[frames.compounds["community_id"] == community]
@@ -155,11 +139,11 @@ def test_layers_switch_and_a_click_opens_the_governance_card(
 
 
 def test_one_click_opens_a_building_while_the_map_runs_below_the_fold(
-    server: Server, tab: tb.Visit, party_db: Path
+    server: Server, tab: tb.Visit, db: Path
 ) -> None:
     """Issue 18.1: at 1920×1080 the map ends below the window; the first click on a building
     opens it (it used to scroll the page, lose the click and need a second one)."""
-    store = open_store(party_db)
+    store = open_store(db)
     community = "S001-C1"
     frames = party.load(store, street_id=STREET)
     buildings = frames.buildings[frames.buildings["community_id"] == community]
@@ -183,20 +167,20 @@ def test_one_click_opens_a_building_while_the_map_runs_below_the_fold(
 
 
 def test_an_edit_by_staff_survives_a_restart(
-    party_db: Path, tab: tb.Visit, tmp_path: Path, shots: Path
+    db: Path, tab: tb.Visit, tmp_path: Path, shots: Path
 ) -> None:
     """The done-when of issue 6: an edit changes the map and the figures, after a restart."""
     _require_chromium()
-    db = tmp_path / "mapgov.sqlite"
-    shutil.copyfile(party_db, db)
-    store = open_store(db)
+    own = tmp_path / "mapgov.sqlite"  # a copy of its own: it restarts the server on it
+    shutil.copyfile(db, own)
+    store = open_store(own)
     comps = party.load(store, street_id=STREET).compounds
     target = comps[comps["branch_id"].isna()].sort_values("compound_id").iloc[0]
     community = target["community_id"]
     n = int((comps["community_id"] == community).sum())
     url = f"/party?lang=zh&community={community}"
     page = tab.page
-    running = _start(db)
+    running = _start(own)
     try:
         tb.sign_in(page, running, f"{community}-staff1")
         page.goto(running.url + url)
@@ -212,7 +196,7 @@ def test_an_edit_by_staff_survives_a_restart(
     after = party.coverage_figures(party.load(store, street_id=STREET), by="community_id")
     share_after = f"{after.set_index('community_id').loc[community, 'share_branch']:.0%}"
     assert share_after != share_before
-    again = _start(db)  # the same database, a new server process
+    again = _start(own)  # the same database, a new server process
     try:
         tb.sign_in(page, again, f"{community}-staff1")
         page.goto(again.url + url)
@@ -234,9 +218,9 @@ def test_an_edit_by_staff_survives_a_restart(
     assert "Traceback" not in again.log()
 
 
-def test_a_gap_list_downloads_as_excel(server: Server, tab: tb.Visit, party_db: Path) -> None:
+def test_a_gap_list_downloads_as_excel(server: Server, tab: tb.Visit, db: Path) -> None:
     """The open gap tab's Excel button gives that list (written on the click)."""
-    store = open_store(party_db)
+    store = open_store(db)
     gaps = party.gap_lists(party.load(store, street_id=STREET))
     first = next(g for g in party.GAPS if len(gaps[g]))  # the first tab with anything in it
     page = tab.page

@@ -14,7 +14,6 @@ import datetime as dt
 import io
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,8 +37,6 @@ from .helpers import (
     CHROMIUM_ARGS,
     Server,
     _require_chromium,
-    _start,
-    _stop,
     sign_in,
 )
 
@@ -51,22 +48,6 @@ UI_TIMEOUT_MS = 60_000
 CANVAS = '[data-testid="stDeckGlJsonChart"] canvas#deckgl-overlay'
 BACKGROUND = (11, 20, 38)  # mapgov.views.deck.BACKGROUND
 CHROME = ("stSidebar", "stHeader", "stToolbar", "stMainMenu", "stDecoration", "stStatusWidget")
-
-
-@pytest.fixture(scope="module")
-def wall_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the demo database that this module may write to."""
-    copy = tmp_path_factory.mktemp("wall") / "mapgov.sqlite"
-    shutil.copyfile(demo_db, copy)
-    return copy
-
-
-@pytest.fixture(scope="module")
-def server(wall_db: Path) -> Iterator[Server]:
-    _require_chromium()
-    running = _start(wall_db)
-    yield running
-    _stop(running)
 
 
 @pytest.fixture(scope="module")
@@ -242,7 +223,7 @@ def test_the_panels_keep_their_columns_beside_the_sidebar(
 
 
 def test_refresh_brings_new_data_without_redrawing_the_map(
-    server: Server, page: tuple[Page, list[str]], wall_db: Path
+    server: Server, page: tuple[Page, list[str]], db: Path
 ) -> None:
     """A refresh every 5 s: a new issue shows up in the tiles; the map's canvas is the
     same element throughout (no flash) and the view the user dragged to is kept."""
@@ -258,7 +239,7 @@ def test_refresh_brings_new_data_without_redrawing_the_map(
     tab.mouse.up()
     dragged = _still(tab)
 
-    store = open_store(wall_db)
+    store = open_store(db)
     building = store.read("building", columns=["building_id"])["building_id"].iloc[0]
     workflow.log_issue(
         store,

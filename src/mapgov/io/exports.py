@@ -173,7 +173,7 @@ def write_file(data: bytes, path: Path) -> Path:
     Parameters
     ----------
     data : bytes
-        The file's contents.
+        Everything the file is to hold, written in one go.
     path : pathlib.Path
         The file to write; its folder must exist.
 
