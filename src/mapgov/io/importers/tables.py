@@ -35,17 +35,9 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from mapgov.core import clock
+from mapgov.core import clock, model
 from mapgov.core.errors import ValidationError
 from mapgov.core.i18n import LANGS, catalogue, enum_key
-from mapgov.core.model import (
-    CallbackRating,
-    EventAction,
-    IssueCategory,
-    IssueSource,
-    IssueStatus,
-    Level,
-)
 from mapgov.io.importers.mapping import REQUIRED, apply_mapping
 from mapgov.io.importers.validate import Problem, whole_numbers
 from mapgov.store import Store
@@ -386,28 +378,33 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
     if plan.problems:
         return
     targets = _match_rows(store, frame, plan, first_row)
-    category = _choice(frame, "category", _enum_values(IssueCategory), plan, first_row)
+    category = _choice(frame, "category", _enum_values(model.IssueCategory), plan, first_row)
     source = _choice(
         frame,
         "source",
-        _enum_values(IssueSource, _SOURCE_WORDS),
+        _enum_values(model.IssueSource, _SOURCE_WORDS),
         plan,
         first_row,
-        default=IssueSource.WALK_IN.value,
+        default=model.IssueSource.WALK_IN.value,
     )
     status = _choice(
         frame,
         "status",
-        _enum_values(IssueStatus, _STATUS_WORDS),
+        _enum_values(model.IssueStatus, _STATUS_WORDS),
         plan,
         first_row,
-        default=IssueStatus.REPORTED.value,
+        default=model.IssueStatus.REPORTED.value,
     )
     level = _choice(
-        frame, "level", _enum_values(Level), plan, first_row, default=Level.COMPOUND.value
+        frame,
+        "level",
+        _enum_values(model.Level),
+        plan,
+        first_row,
+        default=model.Level.COMPOUND.value,
     )
     rating = _choice(
-        frame, "satisfaction", _enum_values(CallbackRating, _RATING_WORDS), plan, first_row
+        frame, "satisfaction", _enum_values(model.CallbackRating, _RATING_WORDS), plan, first_row
     )
     reported = _times(frame, "reported_at", plan, first_row, required=True)
     closed = _times(frame, "closed_at", plan, first_row, required=False)
@@ -426,7 +423,7 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
             index=False
         )
     }
-    done_states = (IssueStatus.RESOLVED, IssueStatus.CALLBACK, IssueStatus.CLOSED)
+    done_states = (model.IssueStatus.RESOLVED, model.IssueStatus.CALLBACK, model.IssueStatus.CLOSED)
     skipped: list[tuple[int, str, str]] = []
     for i, bid in enumerate(targets):
         row = i + first_row
@@ -449,9 +446,9 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
             skipped.append((row, title, "already in the ledger"))
             continue
         existing.add((bid, reported[i], title))
-        state = IssueStatus(status[i])  # type: ignore[arg-type]
+        state = model.IssueStatus(status[i])  # type: ignore[arg-type]
         closed_at = closed[i] if state in done_states else None
-        if state == IssueStatus.CLOSED and closed_at is None:
+        if state == model.IssueStatus.CLOSED and closed_at is None:
             plan.problems.append(
                 Problem(plan.path, row, "closed_at", "a closed issue needs its closing date")
             )
@@ -474,11 +471,11 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
             "responsible_unit": units[i],
             "deadline": deadline[i],
             "reported_at": reported[i],
-            "assigned_at": reported[i] if state != IssueStatus.REPORTED else None,
+            "assigned_at": reported[i] if state != model.IssueStatus.REPORTED else None,
             "resolved_at": closed_at,
-            "closed_at": closed_at if state == IssueStatus.CLOSED else None,
+            "closed_at": closed_at if state == model.IssueStatus.CLOSED else None,
             "satisfaction": rating[i]
-            if state in (IssueStatus.CALLBACK, IssueStatus.CLOSED)
+            if state in (model.IssueStatus.CALLBACK, model.IssueStatus.CLOSED)
             else None,
             "reopen_count": 0,
             "version": 1,
@@ -553,13 +550,17 @@ def land_table(store: Store, plan: TablePlan, *, actor: str, at: dt.datetime | N
         issue = m["issue"]
         assert isinstance(issue, dict)
         where = f"{note}, row {m['row']}"
-        reported = IssueStatus.REPORTED.value
+        reported = model.IssueStatus.REPORTED.value
         events = [
-            _event(actor, EventAction.REPORT, issue["reported_at"], None, reported, note=where)
+            _event(
+                actor, model.EventAction.REPORT, issue["reported_at"], None, reported, note=where
+            )
         ]
         if m["state"] != reported:
             action = (
-                EventAction.CLOSE if m["state"] == IssueStatus.CLOSED.value else EventAction.COMMENT
+                model.EventAction.CLOSE
+                if m["state"] == model.IssueStatus.CLOSED.value
+                else model.EventAction.COMMENT
             )
             when = issue["closed_at"] or issue["resolved_at"] or issue["reported_at"]
             events.append(
@@ -578,7 +579,13 @@ def land_table(store: Store, plan: TablePlan, *, actor: str, at: dt.datetime | N
 
 
 def _event(
-    actor: str, action: EventAction, at: str, from_status: str | None, to_status: str, *, note: str
+    actor: str,
+    action: model.EventAction,
+    at: str,
+    from_status: str | None,
+    to_status: str,
+    *,
+    note: str,
 ) -> dict[str, object]:
     return {
         "at": at,
