@@ -44,7 +44,15 @@ from mapgov.domain.cobuild import (
     waiting_needs,
 )
 from mapgov.domain.places import display_name
-from mapgov.views.maps import MapLegend, base_map
+from mapgov.views.maps import (
+    HEADING,
+    LEGEND_BOX_LARGE,
+    LegendRow,
+    MapLegend,
+    base_map,
+    legend_html,
+    swatch,
+)
 
 __all__ = [
     "COMMUNITY_CLASS",
@@ -182,41 +190,36 @@ def _tooltip(fields: Sequence[str], lang: str) -> folium.GeoJsonTooltip:
     return folium.GeoJsonTooltip(fields=list(fields), aliases=aliases)
 
 
-def _legend_html(lang: str) -> str:
-    box = (
-        "background:rgba(255,255,255,0.94);padding:7px 10px;border-radius:4px;"
-        "box-shadow:0 1px 4px rgba(0,0,0,0.3);font:13px/1.55 sans-serif;color:#1F2329"
-    )
-    dot = (
-        "display:inline-block;width:12px;height:12px;border-radius:50%;margin-right:6px;"
-        "vertical-align:-1px;background:{c};border:{b}"
-    )
-    bar = "display:inline-block;width:18px;height:0;margin-right:6px;vertical-align:3px;"
+_DOT: Final = (
+    "display:inline-block;width:12px;height:12px;border-radius:50%;margin-right:6px;"
+    "vertical-align:-1px;background:{c};border:{b}"
+)
+_BAR: Final = "display:inline-block;width:18px;height:0;margin-right:6px;vertical-align:3px;"
+
+
+def _legend_rows(lang: str) -> list[LegendRow]:
     m = f"{_P}map."
-    rows = [f'<div style="font-weight:600">{_esc(t(m + "legend_wait", lang))}</div>']
+
+    def dot(key: str, colour: str, border: str = "1px solid #fff", **values: object) -> LegendRow:
+        return LegendRow(t(m + key, lang, **values), swatch(_DOT.format(c=colour, b=border)))
+
+    rows = [LegendRow(t(m + "legend_wait", lang), style=HEADING)]
     lows = (0, *WAIT_BREAKS)
     for i, colour in enumerate(WAIT_COLORS):
-        text = (
-            t(m + "wait_range", lang, low=lows[i], high=lows[i + 1] - 1)
-            if i + 1 < len(lows)
-            else t(m + "wait_over", lang, low=lows[i])
-        )
-        rows.append(f'<div><span style="{dot.format(c=colour, b="1px solid #fff")}"></span>'
-                    f"{_esc(text)}</div>")  # fmt: skip
-    ring = dot.format(c=WAIT_COLORS[-1], b="3px solid #1F2329")
-    rows.append(f'<div><span style="{ring}"></span>{_esc(t(m + "legend_longest", lang))}</div>')
-    closed = dot.format(c=CLOSED_COLOR, b="1px solid #fff")
-    rows.append(f'<div><span style="{closed}"></span>{_esc(t(m + "legend_closed", lang))}</div>')
-    unit = dot.format(c=UNIT_COLOR, b="1px solid #fff")
-    rows.append(f'<div><span style="{unit}"></span>{_esc(t(m + "legend_unit", lang))}</div>')
+        if i + 1 < len(lows):
+            rows.append(dot("wait_range", colour, low=lows[i], high=lows[i + 1] - 1))
+        else:
+            rows.append(dot("wait_over", colour, low=lows[i]))
+    rows.append(dot("legend_longest", WAIT_COLORS[-1], "3px solid #1F2329"))
+    rows.append(dot("legend_closed", CLOSED_COLOR))
+    rows.append(dot("legend_unit", UNIT_COLOR))
     for key, colour, style in (
         ("legend_paired", LINK_COLORS["paired"], "dashed"),
         ("legend_active", LINK_COLORS["in_progress"], "dashed"),
         ("legend_done", LINK_COLORS["completed"], "solid"),
     ):
-        line = f"{bar}border-top:3px {style} {colour}"
-        rows.append(f'<div><span style="{line}"></span>{_esc(t(m + key, lang))}</div>')
-    return f'<div style="{box}">{"".join(rows)}</div>'
+        rows.append(LegendRow(t(m + key, lang), swatch(f"{_BAR}border-top:3px {style} {colour}")))
+    return rows
 
 
 def _bounds(frames: CoFrames) -> tuple[float, float, float, float]:
@@ -419,7 +422,7 @@ def co_building_map(
     needs = needs[~needs.geometry.is_empty & needs.geometry.notna()]
     if len(needs):
         _need_layer(needs, highlight, lang).add_to(fmap)
-    MapLegend(_legend_html(lang)).add_to(fmap)
+    MapLegend(legend_html(_legend_rows(lang), box=LEGEND_BOX_LARGE)).add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap
 
