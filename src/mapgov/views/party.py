@@ -390,6 +390,41 @@ _zone_style = Styler(
     {"color": FILL, "weight": 2.5, "dashArray": "5 3", "fillColor": FILL, "fillOpacity": 0.12}
 )
 _zone_highlight = _zone_style.but(weight=4, fillOpacity=0.25)
+_LAYERS: Final[dict[str, tuple[Styler, Styler, str, tuple[str, ...]]]] = {
+    "compounds": (
+        _compound_style,
+        _compound_highlight,
+        COMPOUND_CLASS,
+        ("compound", "branch", "stars", "property"),
+    ),
+    "zones": (_zone_style, _zone_highlight, ZONE_CLASS, ("zone", "member")),
+    "buildings": (
+        _building_style,
+        _building_highlight,
+        BUILDING_CLASS,
+        ("building", "group", "head", "zone"),
+    ),
+}
+"""Polygon layer -> style, hover style, CSS class and the label keys of its tooltip fields
+(the first labels the field ``label``, the others name their own field)."""
+
+
+def _polygons_layer(
+    data: gpd.GeoDataFrame, layer: str, labels: Mapping[str, str]
+) -> folium.GeoJson:
+    """The polygons of `data` (escaped tooltip columns and :data:`FILL`) as `layer` of the map."""
+    style, highlight, class_name, keys = _LAYERS[layer]
+    esc = html.escape
+    return folium.GeoJson(
+        data,
+        name=esc(_label(labels, f"{layer}_layer")),
+        style_function=style,
+        highlight_function=highlight,
+        tooltip=folium.GeoJsonTooltip(
+            fields=["label", *keys[1:]], aliases=[esc(_label(labels, k)) for k in keys]
+        ),
+        className=class_name,
+    )
 
 
 # -- legend --------------------------------------------------------------------------------
@@ -565,17 +600,7 @@ def party_map(
     comp = _light(compounds, _compound_tooltips(compounds, labels))
     palette = COMPOUND_COLORS[compound_layer]
     comp[FILL] = [palette[c] for c in compound_classes(compounds, compound_layer)]
-    folium.GeoJson(
-        comp,
-        name=esc(_label(labels, "compounds_layer")),
-        style_function=_compound_style,
-        highlight_function=_compound_highlight,
-        tooltip=folium.GeoJsonTooltip(
-            fields=["label", "branch", "stars", "property"],
-            aliases=[esc(_label(labels, k)) for k in ("compound", "branch", "stars", "property")],
-        ),
-        className=COMPOUND_CLASS,
-    ).add_to(fmap)
+    _polygons_layer(comp, "compounds", labels).add_to(fmap)
     zone_colours = _zone_colours(buildings["zone_id"]) if "zone_id" in buildings else {}
     zone_names: dict[str, str] = {}
     if zones is not None and not zones.empty:
@@ -591,17 +616,7 @@ def party_map(
             },
         )
         shapes[FILL] = [zone_colours.get(z, ZONE_COLORS[-1]) for z in shapes["zone_id"]]
-        folium.GeoJson(
-            shapes,
-            name=esc(_label(labels, "zones_layer")),
-            style_function=_zone_style,
-            highlight_function=_zone_highlight,
-            tooltip=folium.GeoJsonTooltip(
-                fields=["label", "member"],
-                aliases=[esc(_label(labels, "zone")), esc(_label(labels, "member"))],
-            ),
-            className=ZONE_CLASS,
-        ).add_to(fmap)
+        _polygons_layer(shapes, "zones", labels).add_to(fmap)
     if not buildings.empty:
         names = dict(zip(compounds["compound_id"], compounds["name"], strict=True))
         blds = _light(buildings, _building_tooltips(buildings, names, zone_names, labels))
@@ -613,17 +628,7 @@ def party_map(
                 for z in buildings["zone_id"]
             ]
         blds[FILL] = fills
-        folium.GeoJson(
-            blds,
-            name=esc(_label(labels, "buildings_layer")),
-            style_function=_building_style,
-            highlight_function=_building_highlight,
-            tooltip=folium.GeoJsonTooltip(
-                fields=["label", "group", "head", "zone"],
-                aliases=[esc(_label(labels, k)) for k in ("building", "group", "head", "zone")],
-            ),
-            className=BUILDING_CLASS,
-        ).add_to(fmap)
+        _polygons_layer(blds, "buildings", labels).add_to(fmap)
     _add_names(fmap, compounds, esc(_label(labels, "names_layer")))
     legend = legend_html(_legend_rows(compound_layer, building_layer, labels), box=LEGEND_BOX_LARGE)
     MapLegend(legend, name="MapgovPartyLegend").add_to(fmap)
