@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
@@ -182,8 +183,8 @@ class _History:
         action: model.CoAction,
         at: str,
         actor: str,
-        frm: str | None,
-        to: str | None,
+        frm: str | None = None,
+        to: str | None = None,
         note: str | None = None,
     ) -> None:
         self.rows.append(
@@ -203,6 +204,17 @@ class _History:
 
     def version(self, entity: model.CoEntity, entity_id: str) -> int:
         return self.count.get((entity.value, entity_id), 0)
+
+
+@dataclass(frozen=True)
+class _Street:
+    """What every step of a street's build reads and adds to."""
+
+    soc: Society
+    lay: Layout
+    index: _Index
+    as_of: dt.date
+    events: _History
 
 
 def _stamp(rng: np.random.Generator, day: dt.date) -> str:
@@ -229,15 +241,12 @@ def build_cobuilding(soc: Society, lay: Layout, seed: int, as_of: dt.date) -> No
     """Add resident_unit, unit_resource, community_need, co_project, micro_wish,
     volunteer_event and co_event rows (unit rows carry local-metre ``x``, ``y``)."""
     events = _History()
-    index = _Index(soc, lay)
+    street = _Street(soc, lay, _Index(soc, lay), as_of, events)
     for tile in range(lay.scale):
-        rng = np.random.default_rng([seed, 8, tile])
-        units = _units(soc, lay, index, tile, rng, as_of, events)
-        rng = np.random.default_rng([seed, 14, tile])
-        _needs(soc, lay, index, tile, units, rng, as_of, events)
-        _wishes(soc, index, tile, units, np.random.default_rng([seed, 12, tile]), as_of, events)
-        rng = np.random.default_rng([seed, 13, tile])
-        _volunteering(soc, index, tile, units, rng, as_of, events)
+        units = _units(street, tile, np.random.default_rng([seed, 8, tile]))
+        _needs(street, tile, units, np.random.default_rng([seed, 14, tile]))
+        _wishes(street, tile, units, np.random.default_rng([seed, 12, tile]))
+        _volunteering(street, tile, units, np.random.default_rng([seed, 13, tile]))
     order = sorted(range(len(events.rows)), key=lambda k: (events.rows[k]["at"], k))
     for n, k in enumerate(order, start=1):
         soc.add("co_event", {"event_id": n, **events.rows[k]})
@@ -251,23 +260,16 @@ def build_cobuilding(soc: Society, lay: Layout, seed: int, as_of: dt.date) -> No
 
 
 # -- units and their resources --------------------------------------------------------------
-def _units(
-    soc: Society,
-    lay: Layout,
-    index: _Index,
-    tile: int,
-    rng: np.random.Generator,
-    as_of: dt.date,
-    events: _History,
-) -> list[Row]:
+def _units(street: _Street, tile: int, rng: np.random.Generator) -> list[Row]:
+    soc = street.soc
     sid = street_id(tile)
-    cells = index.service_cells[tile]
+    cells = street.index.service_cells[tile]
     n_units = int(rng.integers(24, 32))
     order = rng.permutation(len(UNIT_NAMES))
     units: list[Row] = []
     for u in range(n_units):
         uname, ukind = UNIT_NAMES[int(order[u % len(order)])]
-        cell = lay.cells[int(rng.choice(cells))]
+        cell = street.lay.cells[int(rng.choice(cells))]
         cid = soc.community_ids[4 * tile + cell.community]
         row: Row = {
             "unit_id": f"U-{sid}-{u + 1:02d}",
@@ -289,7 +291,7 @@ def _units(
         for r, kind in enumerate(kinds):
             title, desc = _COOP_TITLES[model.CoopKind(kind)]
             back = int(rng.integers(30, 540)) if rng.random() < 0.85 else int(rng.integers(1, 30))
-            at = _stamp(rng, as_of - dt.timedelta(days=back))
+            at = _stamp(rng, street.as_of - dt.timedelta(days=back))
             staff = soc.staff[cid][int(rng.integers(0, 2))]
             res: Row = {
                 "resource_id": f"R-{sid}-{u + 1:02d}-{r + 1}",
@@ -303,14 +305,8 @@ def _units(
             }
             soc.add("unit_resource", res)
             row["resources"].append(res)
-            events.add(
-                model.CoEntity.RESOURCE,
-                res["resource_id"],
-                model.CoAction.FILE,
-                at,
-                staff,
-                None,
-                None,
+            street.events.add(
+                model.CoEntity.RESOURCE, res["resource_id"], model.CoAction.FILE, at, staff
             )
     return units
 
@@ -342,17 +338,9 @@ def _choose_unit(
     return None
 
 
-def _needs(
-    soc: Society,
-    lay: Layout,
-    index: _Index,
-    tile: int,
-    units: list[Row],
-    rng: np.random.Generator,
-    as_of: dt.date,
-    events: _History,
-) -> None:
-    places = _need_places(soc, lay, index, tile)
+def _needs(street: _Street, tile: int, units: list[Row], rng: np.random.Generator) -> None:
+    soc = street.soc
+    places = _need_places(soc, street.lay, street.index, tile)
     offered = {model.CoopKind(r["kind"]) for u in units for r in u["resources"]}
     servable = sorted(k for k in model.CoopKind if ({k} | model.RELATED_KINDS[k]) & offered)
     per_community = [int(rng.integers(8, 13)) for _ in range(4)]
@@ -376,8 +364,8 @@ def _needs(
             _need_story(
                 soc,
                 rng,
-                as_of,
-                events,
+                street.as_of,
+                street.events,
                 need_id=f"N-{cid}-{n:03d}",
                 project_id=f"P-{cid}-{n:03d}",
                 community_id=cid,
@@ -541,15 +529,8 @@ def _claimers(soc: Society, index: _Index, community_id: str, units: list[Row]) 
     return members + local_units + soc.staff[community_id][2:]
 
 
-def _wishes(
-    soc: Society,
-    index: _Index,
-    tile: int,
-    units: list[Row],
-    rng: np.random.Generator,
-    as_of: dt.date,
-    events: _History,
-) -> None:
+def _wishes(street: _Street, tile: int, units: list[Row], rng: np.random.Generator) -> None:
+    soc, index, as_of, events = street.soc, street.index, street.as_of, street.events
     per_community = [int(rng.integers(18, 31)) for _ in range(4)]
     fates = _fates(rng, sum(per_community), _WISH_FATES)
     for k, n_wishes in enumerate(per_community):
@@ -630,15 +611,8 @@ def _day_weights(days: list[dt.date]) -> np.ndarray:
     return w / w.sum()
 
 
-def _volunteering(
-    soc: Society,
-    index: _Index,
-    tile: int,
-    units: list[Row],
-    rng: np.random.Generator,
-    as_of: dt.date,
-    events: _History,
-) -> None:
+def _volunteering(street: _Street, tile: int, units: list[Row], rng: np.random.Generator) -> None:
+    soc, index, as_of = street.soc, street.index, street.as_of
     days = [as_of - dt.timedelta(days=k) for k in range(364, -1, -1)]
     p_day = _day_weights(days)
     kinds = list(_VOLUNTEER)
@@ -686,12 +660,6 @@ def _volunteering(
                     "recorded_at": recorded_at,
                 },
             )
-            events.add(
-                model.CoEntity.VOLUNTEER,
-                vid,
-                model.CoAction.LOG,
-                recorded_at,
-                recorded_by,
-                None,
-                None,
+            street.events.add(
+                model.CoEntity.VOLUNTEER, vid, model.CoAction.LOG, recorded_at, recorded_by
             )
