@@ -183,8 +183,8 @@ class _History:
         action: model.CoAction,
         at: str,
         actor: str,
-        frm: str | None = None,
-        to: str | None = None,
+        frm: str | None,
+        to: str | None,
         note: str | None = None,
     ) -> None:
         self.rows.append(
@@ -305,8 +305,9 @@ def _units(street: _Street, tile: int, rng: np.random.Generator) -> list[Row]:
             }
             soc.add("unit_resource", res)
             row["resources"].append(res)
+            rid = res["resource_id"]
             street.events.add(
-                model.CoEntity.RESOURCE, res["resource_id"], model.CoAction.FILE, at, staff
+                model.CoEntity.RESOURCE, rid, model.CoAction.FILE, at, staff, None, None
             )
     return units
 
@@ -640,7 +641,7 @@ def _volunteering(street: _Street, tile: int, units: list[Row], rng: np.random.G
                 organiser = f"{cname}志愿服务队"
             held = days[d]
             late = min(int(rng.integers(0, 3)), (as_of - held).days)
-            recorded_by = staff[int(rng.integers(0, 2))]
+            recorder = staff[int(rng.integers(0, 2))]
             recorded_at = _stamp(rng, held + dt.timedelta(days=late))
             vid = f"V-{cid}-{n:04d}"
             soc.add(
@@ -656,10 +657,10 @@ def _volunteering(street: _Street, tile: int, units: list[Row], rng: np.random.G
                     "hours": math.floor(rng.uniform(h_low, h_high) * 2) / 2,
                     "organiser": organiser,
                     "unit_id": unit["unit_id"] if unit else None,
-                    "recorded_by": recorded_by,
+                    "recorded_by": recorder,
                     "recorded_at": recorded_at,
                 },
             )
             street.events.add(
-                model.CoEntity.VOLUNTEER, vid, model.CoAction.LOG, recorded_at, recorded_by
+                model.CoEntity.VOLUNTEER, vid, model.CoAction.LOG, recorded_at, recorder, None, None
             )
