@@ -15,22 +15,12 @@ import datetime as dt
 import re
 from typing import Any
 
-from mapgov.core import clock
+from mapgov.core import clock, model
 from mapgov.core.errors import (
     LifecycleError,
     PermissionDeniedError,
     StaleEditError,
     ValidationError,
-)
-from mapgov.core.model import (
-    ALLOWED_TRANSITIONS,
-    LEVEL_ORDER,
-    CallbackRating,
-    EventAction,
-    IssueCategory,
-    IssueSource,
-    IssueStatus,
-    Level,
 )
 from mapgov.domain.issues import one_row
 from mapgov.domain.places import community_of_compound
@@ -51,11 +41,11 @@ __all__ = [
     "start",
 ]
 
-SLA_DAYS: dict[Level, int] = {
-    Level.COMPOUND: 5,
-    Level.GRID: 7,
-    Level.COMMUNITY: 15,
-    Level.STREET: 30,
+SLA_DAYS: dict[model.Level, int] = {
+    model.Level.COMPOUND: 5,
+    model.Level.GRID: 7,
+    model.Level.COMMUNITY: 15,
+    model.Level.STREET: 30,
 }
 """Days to resolve an issue, by the level it sits at."""
 MAX_TITLE = 120
@@ -70,39 +60,41 @@ def _stamp(store: Store, at: dt.datetime | None) -> str:
 
 
 # action -> statuses it may start from
-_FROM: dict[EventAction, frozenset[IssueStatus]] = {
-    EventAction.ASSIGN: frozenset({IssueStatus.REPORTED}),
-    EventAction.START: frozenset({IssueStatus.ASSIGNED}),
-    EventAction.ESCALATE: frozenset({IssueStatus.ASSIGNED, IssueStatus.IN_PROGRESS}),
-    EventAction.RESOLVE: frozenset({IssueStatus.IN_PROGRESS}),
-    EventAction.CALLBACK: frozenset({IssueStatus.RESOLVED}),
-    EventAction.CLOSE: frozenset({IssueStatus.CALLBACK}),
+_FROM: dict[model.EventAction, frozenset[model.IssueStatus]] = {
+    model.EventAction.ASSIGN: frozenset({model.IssueStatus.REPORTED}),
+    model.EventAction.START: frozenset({model.IssueStatus.ASSIGNED}),
+    model.EventAction.ESCALATE: frozenset(
+        {model.IssueStatus.ASSIGNED, model.IssueStatus.IN_PROGRESS}
+    ),
+    model.EventAction.RESOLVE: frozenset({model.IssueStatus.IN_PROGRESS}),
+    model.EventAction.CALLBACK: frozenset({model.IssueStatus.RESOLVED}),
+    model.EventAction.CLOSE: frozenset({model.IssueStatus.CALLBACK}),
 }
-_TO: dict[EventAction, IssueStatus] = {
-    EventAction.ASSIGN: IssueStatus.ASSIGNED,
-    EventAction.START: IssueStatus.IN_PROGRESS,
-    EventAction.ESCALATE: IssueStatus.ASSIGNED,
-    EventAction.RESOLVE: IssueStatus.RESOLVED,
-    EventAction.CALLBACK: IssueStatus.CALLBACK,
-    EventAction.CLOSE: IssueStatus.CLOSED,
+_TO: dict[model.EventAction, model.IssueStatus] = {
+    model.EventAction.ASSIGN: model.IssueStatus.ASSIGNED,
+    model.EventAction.START: model.IssueStatus.IN_PROGRESS,
+    model.EventAction.ESCALATE: model.IssueStatus.ASSIGNED,
+    model.EventAction.RESOLVE: model.IssueStatus.RESOLVED,
+    model.EventAction.CALLBACK: model.IssueStatus.CALLBACK,
+    model.EventAction.CLOSE: model.IssueStatus.CLOSED,
 }
 assert all(  # the workflow never leaves the lifecycle of docs/domain.md
-    _TO[a] in ALLOWED_TRANSITIONS[s] for a, froms in _FROM.items() for s in froms
+    _TO[a] in model.ALLOWED_TRANSITIONS[s] for a, froms in _FROM.items() for s in froms
 )
 
 
-def allowed_actions(store: Store, issue: dict[str, Any], user: User) -> list[EventAction]:
+def allowed_actions(store: Store, issue: dict[str, Any], user: User) -> list[model.EventAction]:
     """The actions `user` may take on `issue` now (the buttons a page shows)."""
     if not can_edit(user, issue.get("community_id"), store):
         return []
-    status = IssueStatus(issue["status"])
+    status = model.IssueStatus(issue["status"])
     out = [a for a, froms in _FROM.items() if status in froms]
-    if EventAction.ESCALATE in out and issue.get("level") == Level.STREET.value:
-        out.remove(EventAction.ESCALATE)
+    if model.EventAction.ESCALATE in out and issue.get("level") == model.Level.STREET.value:
+        out.remove(model.EventAction.ESCALATE)
     return out
 
 
-def _require_edit(store: Store, user: User, community_id: str, action: EventAction) -> None:
+def _require_edit(store: Store, user: User, community_id: str, action: model.EventAction) -> None:
     if not can_edit(user, community_id, store):
         msg = (
             f"{user.name} ({user.role.value}) may not {action.value} issues of community "
@@ -114,7 +106,7 @@ def _require_edit(store: Store, user: User, community_id: str, action: EventActi
 
 
 def _load(
-    store: Store, issue_id: int, user: User, action: EventAction, version: int
+    store: Store, issue_id: int, user: User, action: model.EventAction, version: int
 ) -> dict[str, Any]:
     frame = store.read(
         "issue",
@@ -126,7 +118,7 @@ def _load(
     _require_edit(store, user, row["community_id"], action)
     # a stale form is told so first: "someone else changed it" explains a changed status too
     _check_version(row, version)
-    status = IssueStatus(row["status"])
+    status = model.IssueStatus(row["status"])
     if status not in _FROM[action]:
         needed = ", ".join(s.value for s in sorted(_FROM[action]))
         msg = (
@@ -167,7 +159,7 @@ def _optional(value: str | None, field: str, limit: int = MAX_TEXT) -> str | Non
 
 def _event(  # noqa: PLR0917 (internal: one row of the history)
     user: User,
-    action: EventAction,
+    action: model.EventAction,
     at: str,
     frm: str | None,
     to: str,
@@ -219,10 +211,10 @@ def log_issue(
         building_id,
     )
     community_id = community_of_compound(store, b["compound_id"])
-    _require_edit(store, user, community_id, EventAction.REPORT)
+    _require_edit(store, user, community_id, model.EventAction.REPORT)
     try:
-        category = IssueCategory(category).value
-        source = IssueSource(source).value
+        category = model.IssueCategory(category).value
+        source = model.IssueSource(source).value
     except ValueError as err:
         msg = f"unknown category or source: {err}"
         raise ValidationError(msg, key="error.issue.bad_choice", value=str(err)) from err
@@ -237,8 +229,8 @@ def log_issue(
         "building_id": building_id,
         "category": category,
         "source": source,
-        "level": Level.COMPOUND.value,
-        "status": IssueStatus.REPORTED.value,
+        "level": model.Level.COMPOUND.value,
+        "status": model.IssueStatus.REPORTED.value,
         "title": _required(title, "title", MAX_TITLE),
         "description": _optional(description, "description"),
         "reporter_name": _optional(reporter_name, "reporter_name", 40),
@@ -249,7 +241,7 @@ def log_issue(
         "lon": round(point.x, 7),
         "lat": round(point.y, 7),
     }
-    event = _event(user, EventAction.REPORT, stamp, None, IssueStatus.REPORTED.value)
+    event = _event(user, model.EventAction.REPORT, stamp, None, model.IssueStatus.REPORTED.value)
     return store.insert_issue(issue, [event])
 
 
@@ -266,8 +258,8 @@ def assign(
     at: dt.datetime | None = None,
 ) -> int:
     """Assign a reported issue to a level and a unit with a deadline (定人、定责、定时限)."""
-    issue = _load(store, issue_id, user, EventAction.ASSIGN, version)
-    lvl = Level(level)
+    issue = _load(store, issue_id, user, model.EventAction.ASSIGN, version)
+    lvl = model.Level(level)
     unit = _required(responsible_unit, "responsible_unit", 80)
     stamp = _stamp(store, at)
     if deadline < dt.date.fromisoformat(stamp[:10]):
@@ -276,10 +268,10 @@ def assign(
     events = [
         _event(
             user,
-            EventAction.ASSIGN,
+            model.EventAction.ASSIGN,
             stamp,
             issue["status"],
-            IssueStatus.ASSIGNED,
+            model.IssueStatus.ASSIGNED,
             _optional(note, "note"),
             to_level=lvl.value,
         )
@@ -288,7 +280,7 @@ def assign(
         issue_id,
         version=version,
         changes={
-            "status": IssueStatus.ASSIGNED.value,
+            "status": model.IssueStatus.ASSIGNED.value,
             "level": lvl.value,
             "responsible_unit": unit,
             "deadline": deadline.isoformat(),
@@ -308,19 +300,22 @@ def start(
     at: dt.datetime | None = None,
 ) -> int:
     """The responsible unit starts work (办理)."""
-    issue = _load(store, issue_id, user, EventAction.START, version)
+    issue = _load(store, issue_id, user, model.EventAction.START, version)
     events = [
         _event(
             user,
-            EventAction.START,
+            model.EventAction.START,
             _stamp(store, at),
             issue["status"],
-            IssueStatus.IN_PROGRESS.value,
+            model.IssueStatus.IN_PROGRESS.value,
             _optional(note, "note"),
         )
     ]
     return store.update_issue(
-        issue_id, version=version, changes={"status": IssueStatus.IN_PROGRESS.value}, events=events
+        issue_id,
+        version=version,
+        changes={"status": model.IssueStatus.IN_PROGRESS.value},
+        events=events,
     )
 
 
@@ -338,12 +333,12 @@ def escalate(
     """Hand an assigned or in-progress issue one level up (compound → grid → community →
     street), with a reason; it is ``assigned`` again at the new level, with a new deadline
     (default: the new level's time limit from today)."""
-    issue = _load(store, issue_id, user, EventAction.ESCALATE, version)
-    here = Level(issue["level"])
-    if here == Level.STREET:
+    issue = _load(store, issue_id, user, model.EventAction.ESCALATE, version)
+    here = model.Level(issue["level"])
+    if here == model.Level.STREET:
         msg = f"issue #{issue_id} is already handled by the street, the highest level"
         raise LifecycleError(msg, key="error.issue.top_level", issue_id=int(issue_id))
-    up = LEVEL_ORDER[LEVEL_ORDER.index(here) + 1]
+    up = model.LEVEL_ORDER[model.LEVEL_ORDER.index(here) + 1]
     stamp = _stamp(store, at)
     today = dt.date.fromisoformat(stamp[:10])
     due = deadline or today + dt.timedelta(days=SLA_DAYS[up])
@@ -351,7 +346,7 @@ def escalate(
         msg = f"deadline {due} is in the past"
         raise ValidationError(msg, key="error.issue.past_deadline", deadline=str(due))
     changes: dict[str, Any] = {
-        "status": IssueStatus.ASSIGNED.value,
+        "status": model.IssueStatus.ASSIGNED.value,
         "level": up.value,
         "deadline": due.isoformat(),
     }
@@ -360,10 +355,10 @@ def escalate(
     events = [
         _event(
             user,
-            EventAction.ESCALATE,
+            model.EventAction.ESCALATE,
             stamp,
             issue["status"],
-            IssueStatus.ASSIGNED.value,
+            model.IssueStatus.ASSIGNED.value,
             _required(reason, "reason"),
             from_level=here.value,
             to_level=up.value,
@@ -382,22 +377,22 @@ def resolve(
     at: dt.datetime | None = None,
 ) -> int:
     """Mark an issue in progress as solved (办结), saying how."""
-    issue = _load(store, issue_id, user, EventAction.RESOLVE, version)
+    issue = _load(store, issue_id, user, model.EventAction.RESOLVE, version)
     stamp = _stamp(store, at)
     events = [
         _event(
             user,
-            EventAction.RESOLVE,
+            model.EventAction.RESOLVE,
             stamp,
             issue["status"],
-            IssueStatus.RESOLVED.value,
+            model.IssueStatus.RESOLVED.value,
             _required(note, "note"),
         )
     ]
     return store.update_issue(
         issue_id,
         version=version,
-        changes={"status": IssueStatus.RESOLVED.value, "resolved_at": stamp},
+        changes={"status": model.IssueStatus.RESOLVED.value, "resolved_at": stamp},
         events=events,
     )
 
@@ -417,37 +412,40 @@ def callback(
     "unsatisfied" reopens the issue: it goes back to ``assigned`` at its level with a new
     deadline, and a ``reopen`` event follows the ``callback`` event.
     """
-    issue = _load(store, issue_id, user, EventAction.CALLBACK, version)
-    rate = CallbackRating(rating)
+    issue = _load(store, issue_id, user, model.EventAction.CALLBACK, version)
+    rate = model.CallbackRating(rating)
     stamp = _stamp(store, at)
     text = _optional(note, "note")
     events = [
         _event(
             user,
-            EventAction.CALLBACK,
+            model.EventAction.CALLBACK,
             stamp,
             issue["status"],
-            IssueStatus.CALLBACK.value,
+            model.IssueStatus.CALLBACK.value,
             f"{rate.value}: {text}" if text else rate.value,
         )
     ]
-    changes: dict[str, Any] = {"status": IssueStatus.CALLBACK.value, "satisfaction": rate.value}
-    if rate == CallbackRating.UNSATISFIED:
-        level = Level(issue["level"])
+    changes: dict[str, Any] = {
+        "status": model.IssueStatus.CALLBACK.value,
+        "satisfaction": rate.value,
+    }
+    if rate == model.CallbackRating.UNSATISFIED:
+        level = model.Level(issue["level"])
         due = dt.date.fromisoformat(stamp[:10]) + dt.timedelta(days=SLA_DAYS[level])
         events.append(
             _event(
                 user,
-                EventAction.REOPEN,
+                model.EventAction.REOPEN,
                 stamp,
-                IssueStatus.CALLBACK.value,
-                IssueStatus.ASSIGNED.value,
+                model.IssueStatus.CALLBACK.value,
+                model.IssueStatus.ASSIGNED.value,
                 text,
             )
         )
         changes.update(
             {
-                "status": IssueStatus.ASSIGNED.value,
+                "status": model.IssueStatus.ASSIGNED.value,
                 "resolved_at": None,
                 "deadline": due.isoformat(),
                 "reopen_count": int(issue["reopen_count"]) + 1,
@@ -466,21 +464,21 @@ def close(
     at: dt.datetime | None = None,
 ) -> int:
     """Close (销号) an issue whose callback is done."""
-    issue = _load(store, issue_id, user, EventAction.CLOSE, version)
+    issue = _load(store, issue_id, user, model.EventAction.CLOSE, version)
     stamp = _stamp(store, at)
     events = [
         _event(
             user,
-            EventAction.CLOSE,
+            model.EventAction.CLOSE,
             stamp,
             issue["status"],
-            IssueStatus.CLOSED.value,
+            model.IssueStatus.CLOSED.value,
             _optional(note, "note"),
         )
     ]
     return store.update_issue(
         issue_id,
         version=version,
-        changes={"status": IssueStatus.CLOSED.value, "closed_at": stamp},
+        changes={"status": model.IssueStatus.CLOSED.value, "closed_at": stamp},
         events=events,
     )

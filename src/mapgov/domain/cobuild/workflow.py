@@ -19,24 +19,12 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from mapgov.core import clock
+from mapgov.core import clock, model
 from mapgov.core.errors import (
     LifecycleError,
     PermissionDeniedError,
     StaleEditError,
     ValidationError,
-)
-from mapgov.core.model import (
-    NEED_TRANSITIONS,
-    PROJECT_TRANSITIONS,
-    WISH_TRANSITIONS,
-    CoAction,
-    CoEntity,
-    CoopKind,
-    NeedStatus,
-    ProjectStatus,
-    VolunteerKind,
-    WishStatus,
 )
 from mapgov.core.privacy import mask_row
 from mapgov.domain.cobuild.figures import day_of
@@ -58,38 +46,41 @@ MAX_TEXT = 2000
 MAX_NAME = 80
 _PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
 
-_TABLES: Final[dict[CoEntity, tuple[str, str]]] = {
-    CoEntity.NEED: ("community_need", "need_id"),
-    CoEntity.RESOURCE: ("unit_resource", "resource_id"),
-    CoEntity.PROJECT: ("co_project", "project_id"),
-    CoEntity.WISH: ("micro_wish", "wish_id"),
-    CoEntity.VOLUNTEER: ("volunteer_event", "volunteer_event_id"),
+_TABLES: Final[dict[model.CoEntity, tuple[str, str]]] = {
+    model.CoEntity.NEED: ("community_need", "need_id"),
+    model.CoEntity.RESOURCE: ("unit_resource", "resource_id"),
+    model.CoEntity.PROJECT: ("co_project", "project_id"),
+    model.CoEntity.WISH: ("micro_wish", "wish_id"),
+    model.CoEntity.VOLUNTEER: ("volunteer_event", "volunteer_event_id"),
 }
-_STATUS: Final[dict[CoEntity, type[StrEnum]]] = {
-    CoEntity.NEED: NeedStatus,
-    CoEntity.PROJECT: ProjectStatus,
-    CoEntity.WISH: WishStatus,
+_STATUS: Final[dict[model.CoEntity, type[StrEnum]]] = {
+    model.CoEntity.NEED: model.NeedStatus,
+    model.CoEntity.PROJECT: model.ProjectStatus,
+    model.CoEntity.WISH: model.WishStatus,
 }
 # (entity, action) -> (statuses it may start from, status it leads to)
-_STEPS: Final[dict[tuple[CoEntity, CoAction], tuple[frozenset[str], str]]] = {
-    (CoEntity.NEED, CoAction.PAIR): (frozenset({"open"}), "matched"),
-    (CoEntity.NEED, CoAction.CANCEL): (frozenset({"open"}), "cancelled"),
-    (CoEntity.PROJECT, CoAction.CLAIM): (frozenset({"paired"}), "claimed"),
-    (CoEntity.PROJECT, CoAction.PROGRESS): (frozenset({"claimed", "in_progress"}), "in_progress"),
-    (CoEntity.PROJECT, CoAction.COMPLETE): (frozenset({"in_progress"}), "completed"),
-    (CoEntity.PROJECT, CoAction.RATE): (frozenset({"completed"}), "rated"),
-    (CoEntity.PROJECT, CoAction.CANCEL): (
+_STEPS: Final[dict[tuple[model.CoEntity, model.CoAction], tuple[frozenset[str], str]]] = {
+    (model.CoEntity.NEED, model.CoAction.PAIR): (frozenset({"open"}), "matched"),
+    (model.CoEntity.NEED, model.CoAction.CANCEL): (frozenset({"open"}), "cancelled"),
+    (model.CoEntity.PROJECT, model.CoAction.CLAIM): (frozenset({"paired"}), "claimed"),
+    (model.CoEntity.PROJECT, model.CoAction.PROGRESS): (
+        frozenset({"claimed", "in_progress"}),
+        "in_progress",
+    ),
+    (model.CoEntity.PROJECT, model.CoAction.COMPLETE): (frozenset({"in_progress"}), "completed"),
+    (model.CoEntity.PROJECT, model.CoAction.RATE): (frozenset({"completed"}), "rated"),
+    (model.CoEntity.PROJECT, model.CoAction.CANCEL): (
         frozenset({"paired", "claimed", "in_progress"}),
         "cancelled",
     ),
-    (CoEntity.WISH, CoAction.CLAIM): (frozenset({"posted"}), "claimed"),
-    (CoEntity.WISH, CoAction.COMPLETE): (frozenset({"claimed"}), "completed"),
-    (CoEntity.WISH, CoAction.CANCEL): (frozenset({"posted", "claimed"}), "cancelled"),
+    (model.CoEntity.WISH, model.CoAction.CLAIM): (frozenset({"posted"}), "claimed"),
+    (model.CoEntity.WISH, model.CoAction.COMPLETE): (frozenset({"claimed"}), "completed"),
+    (model.CoEntity.WISH, model.CoAction.CANCEL): (frozenset({"posted", "claimed"}), "cancelled"),
 }
-_LIFECYCLES: Final[dict[CoEntity, Mapping[Any, frozenset[Any]]]] = {
-    CoEntity.NEED: NEED_TRANSITIONS,
-    CoEntity.PROJECT: PROJECT_TRANSITIONS,
-    CoEntity.WISH: WISH_TRANSITIONS,
+_LIFECYCLES: Final[dict[model.CoEntity, Mapping[Any, frozenset[Any]]]] = {
+    model.CoEntity.NEED: model.NEED_TRANSITIONS,
+    model.CoEntity.PROJECT: model.PROJECT_TRANSITIONS,
+    model.CoEntity.WISH: model.WISH_TRANSITIONS,
 }
 assert all(  # the workflow never leaves the lifecycles of the model
     to in _LIFECYCLES[entity][_STATUS[entity](s)]
@@ -140,7 +131,7 @@ def _plain(row: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _record(store: Store, entity: CoEntity, entity_id: str) -> dict[str, Any]:
+def _record(store: Store, entity: model.CoEntity, entity_id: str) -> dict[str, Any]:
     """The record with its ``community_id`` (a project's is its need's; a resource's is its
     unit's, possibly None)."""
     name, key = _TABLES[entity]
@@ -149,18 +140,18 @@ def _record(store: Store, entity: CoEntity, entity_id: str) -> dict[str, Any]:
         msg = f"no {entity.value} {entity_id!r}"
         raise ValidationError(msg, key="error.cobuild.not_found", entity=entity, id=entity_id)
     row = _plain(frame.iloc[0].to_dict())
-    if entity == CoEntity.PROJECT:
-        need = _record(store, CoEntity.NEED, row["need_id"])
+    if entity == model.CoEntity.PROJECT:
+        need = _record(store, model.CoEntity.NEED, row["need_id"])
         row["community_id"] = need["community_id"]
         row["need"] = need
-    elif entity == CoEntity.RESOURCE:
+    elif entity == model.CoEntity.RESOURCE:
         unit = store.read("resident_unit", where={"unit_id": row["unit_id"]})
         row["community_id"] = _plain(unit.iloc[0].to_dict())["community_id"]
     return row
 
 
 def get(
-    store: Store, entity: CoEntity | str, entity_id: str, *, user: User | None = None
+    store: Store, entity: model.CoEntity | str, entity_id: str, *, user: User | None = None
 ) -> dict[str, Any]:
     """One need, resource, project, wish or volunteer event as a dict, with its
     ``community_id``; a wish's poster is masked unless `user` sees the community's personal
@@ -171,34 +162,34 @@ def get(
     ValidationError
         If there is no such record.
     """
-    entity = CoEntity(entity)
+    entity = model.CoEntity(entity)
     row = _record(store, entity, entity_id)
-    if entity == CoEntity.WISH:
+    if entity == model.CoEntity.WISH:
         full = user is not None and sees_personal_data(user, row["community_id"], store)
         shown = mask_row(row, "micro_wish", full=full)
         row |= {k: shown[k] for k in ("poster_name", "poster_phone")}
     return row
 
 
-def timeline(store: Store, entity: CoEntity | str, entity_id: str) -> pd.DataFrame:
+def timeline(store: Store, entity: model.CoEntity | str, entity_id: str) -> pd.DataFrame:
     """Every step of one record in order: [event_id, at, actor, action, from_status,
     to_status, note]."""
     return store.read(
         "co_event",
-        where={"entity": CoEntity(entity).value, "entity_id": entity_id},
+        where={"entity": model.CoEntity(entity).value, "entity_id": entity_id},
         columns=["event_id", "at", "actor", "action", "from_status", "to_status", "note"],
         order_by="event_id",
     )
 
 
 def allowed_actions(
-    store: Store, entity: CoEntity | str, record: Mapping[str, Any], user: User
-) -> list[CoAction]:
+    store: Store, entity: model.CoEntity | str, record: Mapping[str, Any], user: User
+) -> list[model.CoAction]:
     """The steps `user` may take on a need, project or wish now (the buttons a page shows).
 
     `record` needs ``status`` and ``community_id`` (as :func:`get` returns them).
     """
-    entity = CoEntity(entity)
+    entity = model.CoEntity(entity)
     if not can_edit(user, record.get("community_id"), store):
         return []
     status = str(record["status"])
@@ -206,7 +197,11 @@ def allowed_actions(
 
 
 def _require(
-    store: Store, user: User, community_id: str | None, action: CoAction, entity: CoEntity
+    store: Store,
+    user: User,
+    community_id: str | None,
+    action: model.CoAction,
+    entity: model.CoEntity,
 ) -> None:
     if not can_edit(user, community_id, store):
         msg = (
@@ -226,10 +221,10 @@ def _require(
 def _open(
     store: Store,
     user: User,
-    entity: CoEntity,
+    entity: model.CoEntity,
     entity_id: str,
     *,
-    action: CoAction,
+    action: model.CoAction,
     version: int,
 ) -> dict[str, Any]:
     """Read a record for a step: rights, then the version the user saw, then the lifecycle."""
@@ -260,9 +255,9 @@ def _open(
 
 
 def _event(  # noqa: PLR0917 (one row of the history)
-    entity: CoEntity,
+    entity: model.CoEntity,
     entity_id: str,
-    action: CoAction,
+    action: model.CoAction,
     at: str,
     user: User,
     frm: str | None,
@@ -291,7 +286,9 @@ def _step(
     store: Store,
     user: User,
     stamp: str,
-    records: Sequence[tuple[CoEntity, Mapping[str, Any], Mapping[str, Any], CoAction, str | None]],
+    records: Sequence[
+        tuple[model.CoEntity, Mapping[str, Any], Mapping[str, Any], model.CoAction, str | None]
+    ],
     *,
     inserts: Sequence[Op] = (),
     extra_events: Sequence[tuple[str, dict[str, Any]]] = (),
@@ -320,10 +317,10 @@ def _step(
     )
 
 
-def _new_id(store: Store, entity: CoEntity, prefix: str, where: Mapping[str, Any]) -> str:
+def _new_id(store: Store, entity: model.CoEntity, prefix: str, where: Mapping[str, Any]) -> str:
     """The next free id ``<prefix><n>`` among the records selected by `where`."""
     name, key = _TABLES[entity]
-    width = {CoEntity.RESOURCE: 1, CoEntity.VOLUNTEER: 4}.get(entity, 3)
+    width = {model.CoEntity.RESOURCE: 1, model.CoEntity.VOLUNTEER: 4}.get(entity, 3)
     ids = store.read(name, where=where, columns=[key])[key].astype(str)
     tail = ids[ids.str.startswith(prefix)].str.slice(len(prefix))
     numbers = pd.to_numeric(tail[tail.str.fullmatch(r"\d+")], errors="coerce")
@@ -347,9 +344,9 @@ def _insert_new(make_id: Callable[[], str], write: Callable[[str], None]) -> str
 def _create(
     store: Store,
     user: User,
-    entity: CoEntity,
+    entity: model.CoEntity,
     values: Mapping[str, Any],
-    action: CoAction,
+    action: model.CoAction,
     *,
     stamp: str,
     prefix: str,
@@ -396,8 +393,8 @@ def file_need(
         The new need's id, ``N-<community>-<n>``.
     """
     _community(store, community_id)
-    _require(store, user, community_id, CoAction.FILE, CoEntity.NEED)
-    coop = _choice(CoopKind, kind)
+    _require(store, user, community_id, model.CoAction.FILE, model.CoEntity.NEED)
+    coop = _choice(model.CoopKind, kind)
     if compound_id and community_of_compound(store, compound_id) != community_id:
         msg = f"compound {compound_id} is not in community {community_id}"
         raise ValidationError(
@@ -410,7 +407,7 @@ def file_need(
         "kind": coop.value,
         "title": _clean(title, "title", limit=MAX_TITLE, required=True),
         "description": _clean(description, "description", limit=MAX_TEXT),
-        "status": NeedStatus.OPEN.value,
+        "status": model.NeedStatus.OPEN.value,
         "filed_at": stamp,
         "filed_by": user.name,
         "version": 1,
@@ -418,9 +415,9 @@ def file_need(
     return _create(
         store,
         user,
-        CoEntity.NEED,
+        model.CoEntity.NEED,
         values,
-        CoAction.FILE,
+        model.CoAction.FILE,
         stamp=stamp,
         prefix=f"N-{community_id}-",
         scope={"community_id": community_id},
@@ -453,8 +450,8 @@ def file_resource(
         raise ValidationError(msg, key="error.cobuild.no_unit", id=unit_id)
     community, street = (v if isinstance(v, str) else None for v in units.iloc[0])
     if community is not None or not street_admin(user, street):  # no community: its street's
-        _require(store, user, community, CoAction.FILE, CoEntity.RESOURCE)
-    coop = _choice(CoopKind, kind)
+        _require(store, user, community, model.CoAction.FILE, model.CoEntity.RESOURCE)
+    coop = _choice(model.CoopKind, kind)
     if capacity is not None:
         _number(capacity, "capacity", 0, 100_000)
     stamp = _stamp(store, at)
@@ -470,9 +467,9 @@ def file_resource(
     return _create(
         store,
         user,
-        CoEntity.RESOURCE,
+        model.CoEntity.RESOURCE,
         values,
-        CoAction.FILE,
+        model.CoAction.FILE,
         stamp=stamp,
         prefix=f"R-{unit_id.removeprefix('U-')}-",
         scope={"unit_id": unit_id},
@@ -526,8 +523,8 @@ def log_volunteer(
         msg = "a volunteer event needs its compound or community"
         raise ValidationError(msg, key="error.issue.required", field="compound")
     _community(store, community_id)
-    _require(store, user, community_id, CoAction.LOG, CoEntity.VOLUNTEER)
-    coop = _choice(VolunteerKind, kind)
+    _require(store, user, community_id, model.CoAction.LOG, model.CoEntity.VOLUNTEER)
+    coop = _choice(model.VolunteerKind, kind)
     _number(participants, "participants", 1, 10_000)
     if not isinstance(participants, int):
         msg = f"participants must be a whole number, not {participants!r}"
@@ -558,9 +555,9 @@ def log_volunteer(
     return _create(
         store,
         user,
-        CoEntity.VOLUNTEER,
+        model.CoEntity.VOLUNTEER,
         values,
-        CoAction.LOG,
+        model.CoAction.LOG,
         stamp=stamp,
         prefix=f"V-{community_id}-",
         scope={"community_id": community_id},
