@@ -452,7 +452,7 @@ def escalate(
     Returns
     -------
     int
-        The escalated issue's version.
+        The version the escalation leaves.
     """
     opened = _load(store, issue_id, user, model.EventAction.ESCALATE, version)
     here = model.Level(opened.issue["level"])
@@ -599,7 +599,7 @@ def close(
     Returns
     -------
     int
-        The closed issue's version.
+        Its last version: closed issues take no more steps.
     """
     opened = _load(store, issue_id, user, model.EventAction.CLOSE, version)
     stamp = _stamp(store, at)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
@@ -226,7 +227,7 @@ def _open(
     *,
     action: model.CoAction,
     version: int,
-) -> dict[str, Any]:
+) -> _Opened:
     """Read a record for a step: rights, then the version the user saw, then the lifecycle."""
     row = _record(store, entity, entity_id)
     _require(store, user, row["community_id"], action, entity)
@@ -251,7 +252,7 @@ def _open(
             action=action,
             status=_STATUS[entity](row["status"]),
         )
-    return row
+    return _Opened(store, user, entity, action, row)
 
 
 def _event(  # noqa: PLR0917 (one row of the history)
@@ -280,15 +281,15 @@ def _event(  # noqa: PLR0917 (one row of the history)
 
 
 Op = tuple[str, str, dict[str, Any], dict[str, Any]]
+Record = tuple[model.CoEntity, Mapping[str, Any], Mapping[str, Any], model.CoAction, str | None]
+"""A change to an existing record: (entity, record as read, changes, action, note)."""
 
 
 def _step(
     store: Store,
     user: User,
     stamp: str,
-    records: Sequence[
-        tuple[model.CoEntity, Mapping[str, Any], Mapping[str, Any], model.CoAction, str | None]
-    ],
+    records: Sequence[Record],
     *,
     inserts: Sequence[Op] = (),
     extra_events: Sequence[tuple[str, dict[str, Any]]] = (),
@@ -315,6 +316,34 @@ def _step(
         expect=expect,
         append=[*events, *extra_events],
     )
+
+
+@dataclass(frozen=True)
+class _Opened:
+    """A record read for one step (:func:`_open`), its rights, version and lifecycle checked."""
+
+    store: Store
+    user: User
+    entity: model.CoEntity
+    action: model.CoAction
+    row: dict[str, Any]
+
+    def save(
+        self,
+        stamp: str,
+        note: str | None,
+        *,
+        also: Sequence[Record] = (),
+        inserts: Sequence[Op] = (),
+        events: Sequence[tuple[str, dict[str, Any]]] = (),
+        **changes: Any,
+    ) -> int:
+        """Move the record to the step's status with `changes` (with the records `also`, the
+        `inserts` and the `events`, in one transaction); the record's new version."""
+        _, to = _STEPS[(self.entity, self.action)]
+        moved = (self.entity, self.row, {"status": to, **changes}, self.action, note)
+        _step(self.store, self.user, stamp, [moved, *also], inserts=inserts, extra_events=events)
+        return int(self.row["version"]) + 1
 
 
 def _new_id(store: Store, entity: model.CoEntity, prefix: str, where: Mapping[str, Any]) -> str:
