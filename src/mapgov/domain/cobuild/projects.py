@@ -83,7 +83,7 @@ def pair(
     note : str
         Why this unit, optional; the unit's name heads it in the history.
     at : datetime.datetime or None
-        When they were paired (default: the street's now).
+        The pairing's time; None means now on the street's clock.
 
     Returns
     -------

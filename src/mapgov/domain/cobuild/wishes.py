@@ -113,16 +113,7 @@ def post_wish(
         "posted_by": user.name,
         "version": 1,
     }
-    return _create(
-        store,
-        user,
-        CoEntity.WISH,
-        values,
-        CoAction.POST,
-        stamp=stamp,
-        prefix=f"W-{community}-",
-        scope={"community_id": community},
-    )
+    return _create(store, user, CoEntity.WISH, values, stamp)
 
 
 def claim_wish(

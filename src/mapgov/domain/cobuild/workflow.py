@@ -158,6 +158,22 @@ def get(
     ``community_id``; a wish's poster is masked unless `user` sees the community's personal
     data. A project also carries its ``need`` (a dict).
 
+    Parameters
+    ----------
+    store : Store
+        The database to read from.
+    entity : CoEntity or str
+        Which kind of record: need, resource, project, wish or volunteer.
+    entity_id : str
+        The record's id.
+    user : User or None
+        The reader; None (or a user without the right) sees the poster masked.
+
+    Returns
+    -------
+    dict
+        The record's columns with Python values (None for missing), plus ``community_id``.
+
     Raises
     ------
     ValidationError
@@ -174,7 +190,22 @@ def get(
 
 def timeline(store: Store, entity: model.CoEntity | str, entity_id: str) -> pd.DataFrame:
     """Every step of one record in order: [event_id, at, actor, action, from_status,
-    to_status, note]."""
+    to_status, note].
+
+    Parameters
+    ----------
+    store : Store
+        The database whose ``co_event`` log is read.
+    entity : CoEntity or str
+        The kind of record.
+    entity_id : str
+        Its id.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per event, oldest first.
+    """
     return store.read(
         "co_event",
         where={"entity": model.CoEntity(entity).value, "entity_id": entity_id},
@@ -189,6 +220,22 @@ def allowed_actions(
     """The steps `user` may take on a need, project or wish now (the buttons a page shows).
 
     `record` needs ``status`` and ``community_id`` (as :func:`get` returns them).
+
+    Parameters
+    ----------
+    store : Store
+        The database that holds the user's rights.
+    entity : CoEntity or str
+        Need, project or wish.
+    record : Mapping
+        The record as :func:`get` returns it.
+    user : User
+        The one looking at the page.
+
+    Returns
+    -------
+    list of CoAction
+        The steps its status allows, in the workflow's order; none without edit rights.
     """
     entity = model.CoEntity(entity)
     if not can_edit(user, record.get("community_id"), store):
@@ -370,20 +417,25 @@ def _insert_new(make_id: Callable[[], str], write: Callable[[str], None]) -> str
     raise AssertionError  # pragma: no cover (the loop returns or raises)
 
 
+# entity -> (the action that creates it, its ids' letter, the column whose value the ids carry)
+_NEW: Final[dict[model.CoEntity, tuple[model.CoAction, str, str]]] = {
+    model.CoEntity.NEED: (model.CoAction.FILE, "N", "community_id"),
+    model.CoEntity.RESOURCE: (model.CoAction.FILE, "R", "unit_id"),
+    model.CoEntity.WISH: (model.CoAction.POST, "W", "community_id"),
+    model.CoEntity.VOLUNTEER: (model.CoAction.LOG, "V", "community_id"),
+}
+
+
 def _create(
-    store: Store,
-    user: User,
-    entity: model.CoEntity,
-    values: Mapping[str, Any],
-    action: model.CoAction,
-    *,
-    stamp: str,
-    prefix: str,
-    scope: Mapping[str, Any],
+    store: Store, user: User, entity: model.CoEntity, values: Mapping[str, Any], stamp: str
 ) -> str:
-    """Insert a record under the next free id ``<prefix><n>`` (among the records selected by
-    `scope`) with its first event; its ``status`` (if any) is the event's new status."""
+    """Insert a record under the next free id ``<letter>-<owner>-<n>`` (`owner`: its community,
+    or its unit without ``U-``; `n` counts the owner's records) with its first event; its
+    ``status`` (if any) is the event's new status."""
     name, key = _TABLES[entity]
+    action, letter, column = _NEW[entity]
+    owner = str(values[column])
+    prefix = f"{letter}-{owner.removeprefix('U-') if column == 'unit_id' else owner}-"
 
     def write(new_id: str) -> None:
         event = _event(entity, new_id, action, stamp, user, None, values.get("status"))
@@ -394,7 +446,7 @@ def _create(
             append=[event],
         )
 
-    return _insert_new(lambda: _new_id(store, entity, prefix, scope), write)
+    return _insert_new(lambda: _new_id(store, entity, prefix, {column: owner}), write)
 
 
 def _community(store: Store, community_id: str) -> None:
@@ -415,6 +467,25 @@ def file_need(
     at: dt.datetime | None = None,
 ) -> str:
     """Put a need of a community (optionally of one of its compounds) on the needs list.
+
+    Parameters
+    ----------
+    store : Store
+        Where the needs list is kept.
+    user : User
+        Who files it: staff of the community or an admin of its street.
+    community_id : str
+        The community in need.
+    kind : str
+        A :class:`~mapgov.core.model.CoopKind` value: what sort of help.
+    title : str
+        What is needed, required, at most 120 characters.
+    description : str
+        The details, optional.
+    compound_id : str or None
+        The compound it concerns, one of the community's.
+    at : datetime.datetime or None
+        The filing time (default: the street's clock).
 
     Returns
     -------
@@ -441,16 +512,7 @@ def file_need(
         "filed_by": user.name,
         "version": 1,
     }
-    return _create(
-        store,
-        user,
-        model.CoEntity.NEED,
-        values,
-        model.CoAction.FILE,
-        stamp=stamp,
-        prefix=f"N-{community_id}-",
-        scope={"community_id": community_id},
-    )
+    return _create(store, user, model.CoEntity.NEED, values, stamp)
 
 
 def file_resource(
@@ -465,6 +527,26 @@ def file_resource(
     at: dt.datetime | None = None,
 ) -> str:
     """Put a resource a unit offers on the resource list.
+
+    Parameters
+    ----------
+    store : Store
+        The database with the units and their resources.
+    user : User
+        Who files it for the unit: the unit's community staff; for a unit of no community, its
+        street's admins.
+    unit_id : str
+        The resident unit offering it.
+    kind : str
+        The :class:`~mapgov.core.model.CoopKind` it serves.
+    title : str
+        A name for what is offered (required).
+    description : str
+        More about it; may be empty.
+    capacity : int or None
+        How many it can serve at once, 0 to 100,000, if it is counted.
+    at : datetime.datetime or None
+        When it was filed; None for now.
 
     Returns
     -------
@@ -493,16 +575,7 @@ def file_resource(
         "filed_at": stamp,
         "filed_by": user.name,
     }
-    return _create(
-        store,
-        user,
-        model.CoEntity.RESOURCE,
-        values,
-        model.CoAction.FILE,
-        stamp=stamp,
-        prefix=f"R-{unit_id.removeprefix('U-')}-",
-        scope={"unit_id": unit_id},
-    )
+    return _create(store, user, model.CoEntity.RESOURCE, values, stamp)
 
 
 def log_volunteer(
@@ -525,15 +598,31 @@ def log_volunteer(
 
     Parameters
     ----------
-    held_on
+    store : Store
+        The database the record goes into.
+    user : User
+        Who records it: staff of the community, or a street admin.
+    held_on : datetime.date
         The day it was held: today or earlier.
-    participants
+    title : str
+        What was done, required.
+    kind : str
+        A :class:`~mapgov.core.model.VolunteerKind` value.
+    participants : int
         Volunteers taking part, 1 to 10,000.
-    hours
+    hours : float
         How long it lasted, more than 0 and at most 24 (each participant is credited that many
         service hours).
-    organiser
+    organiser : str
         The team or unit that ran it; `unit_id` links a resident unit.
+    compound_id : str or None
+        Where it was held; it names the community.
+    community_id : str or None
+        The community, for an event not held on one compound.
+    unit_id : str or None
+        The resident unit that organised it, if it is one.
+    at : datetime.datetime or None
+        When it is recorded, the street's now by default.
 
     Returns
     -------
@@ -581,13 +670,4 @@ def log_volunteer(
         "recorded_by": user.name,
         "recorded_at": stamp,
     }
-    return _create(
-        store,
-        user,
-        model.CoEntity.VOLUNTEER,
-        values,
-        model.CoAction.LOG,
-        stamp=stamp,
-        prefix=f"V-{community_id}-",
-        scope={"community_id": community_id},
-    )
+    return _create(store, user, model.CoEntity.VOLUNTEER, values, stamp)
