@@ -141,12 +141,12 @@ class _Opened:
         changes: Mapping[str, Any] | None = None,
         *,
         then: Sequence[dict[str, Any]] = (),
-        **levels: str,
+        levels: tuple[str | None, str | None] = (None, None),
     ) -> int:
         """Move the issue to the action's status with `changes`, logging the action's event
-        (with the `levels` it moves between) and the events `then`; the issue's new version."""
+        (with the `levels` it moves between: from, to) and the events `then`; the new version."""
         to = _TO[self.action].value
-        event = _event(self.user, self.action, stamp, self.issue["status"], to, note, **levels)
+        event = _event(self.user, self.action, stamp, self.issue["status"], to, note, levels)
         return self.store.update_issue(
             self.issue_id,
             version=self.version,
@@ -215,18 +215,18 @@ def _event(  # noqa: PLR0917 (internal: one row of the history)
     frm: str | None,
     to: str,
     note: str | None = None,
-    *,
-    from_level: str | None = None,
-    to_level: str | None = None,
+    levels: tuple[str | None, str | None] = (None, None),
 ) -> dict[str, Any]:
+    """One row of an issue's history: `frm` and `to` are its statuses before and after,
+    `levels` the levels it moved between (if it moved)."""
     return {
         "at": at,
         "actor": user.name,
         "action": action.value,
         "from_status": None if frm is None else str(frm),
         "to_status": str(to),
-        "from_level": from_level,
-        "to_level": to_level,
+        "from_level": levels[0],
+        "to_level": levels[1],
         "note": note,
     }
 
@@ -374,7 +374,7 @@ def assign(
         "deadline": deadline.isoformat(),
         "assigned_at": stamp,
     }
-    return opened.save(stamp, _optional(note, "note"), changes, to_level=lvl.value)
+    return opened.save(stamp, _optional(note, "note"), changes, levels=(None, lvl.value))
 
 
 def start(
@@ -470,7 +470,7 @@ def escalate(
     if _optional(responsible_unit, "responsible_unit", 80):
         changes["responsible_unit"] = responsible_unit.strip()  # type: ignore[union-attr]
     text = _required(reason, "reason")
-    return opened.save(stamp, text, changes, from_level=here.value, to_level=up.value)
+    return opened.save(stamp, text, changes, levels=(here.value, up.value))
 
 
 def resolve(
