@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +55,7 @@ __all__ = [
     "one_row",
     "overdue_mask",
     "search_buildings",
+    "street_compounds",
 ]
 
 OPEN_STATUSES = frozenset(s.value for s in IssueStatus if s != IssueStatus.CLOSED)
@@ -66,6 +68,47 @@ def _community_compound_ids(store: Store, community_id: str) -> list[str]:
         "compound", where={"grid_id": list(grids["grid_id"])}, columns=["compound_id"]
     )
     return list(comps["compound_id"])
+
+
+def street_compounds(
+    store: Store,
+    columns: Sequence[str],
+    *,
+    street_id: str | None = None,
+    community_id: str | None = None,
+) -> pd.DataFrame:
+    """The compounds of a street, or of one community (of every street without either), with
+    the grid, community and street they belong to.
+
+    Parameters
+    ----------
+    store : Store
+        The database to read.
+    columns : sequence of str
+        The ``compound`` columns to read; they must include ``compound_id`` and ``grid_id``.
+    street_id : str or None
+        Keep the compounds of this street only.
+    community_id : str or None
+        Keep the compounds of this community only.
+
+    Returns
+    -------
+    pandas.DataFrame
+        `columns`, then ``community_id`` and ``street_id``; a GeoDataFrame when `columns` has
+        ``geom``.
+    """
+    com = store.read("community", columns=["community_id", "street_id"])
+    if street_id:
+        com = com[com["street_id"] == street_id]
+    if community_id:
+        com = com[com["community_id"] == community_id]
+    grids = store.read(
+        "grid",
+        where={"community_id": list(com["community_id"])},
+        columns=["grid_id", "community_id"],
+    )
+    comps = store.read("compound", where={"grid_id": list(grids["grid_id"])}, columns=list(columns))
+    return comps.merge(grids, on="grid_id").merge(com, on="community_id")
 
 
 def community_compounds(store: Store, community_id: str) -> gpd.GeoDataFrame:

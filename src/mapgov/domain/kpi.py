@@ -50,6 +50,7 @@ from mapgov.core.model import (
     PropertyMode,
 )
 from mapgov.core.privacy import mask_name
+from mapgov.domain.issues import street_compounds
 from mapgov.store import Store
 
 __all__ = [
@@ -469,25 +470,14 @@ def load_frames(
 ) -> Frames:
     """Read the issues, compounds (with community_id), buildings, property and stars of a
     street or community (everything without either)."""
-    com = store.read("community", columns=["community_id", "street_id", "name"])
-    if street_id:
-        com = com[com["street_id"] == street_id]
-    if community_id:
-        com = com[com["community_id"] == community_id]
-    grids = store.read(
-        "grid",
-        where={"community_id": list(com["community_id"])},
-        columns=["grid_id", "community_id"],
+    comps = street_compounds(
+        store,
+        ["compound_id", "grid_id", "name", "branch_id"],
+        street_id=street_id,
+        community_id=community_id,
     )
-    comps = (
-        store.read(
-            "compound",
-            where={"grid_id": list(grids["grid_id"])},
-            columns=["compound_id", "grid_id", "name", "branch_id"],
-        )
-        .merge(grids, on="grid_id")
-        .merge(com.rename(columns={"name": "community_name"}), on="community_id")
-    )
+    names = store.read("community", columns=["community_id", "name"])
+    comps = comps.merge(names.rename(columns={"name": "community_name"}), on="community_id")
     ids = list(comps["compound_id"])
     issues = store.read(
         "issue",

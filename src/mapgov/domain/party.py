@@ -30,6 +30,7 @@ from mapgov.core.crs import WGS84
 from mapgov.core.errors import PermissionDeniedError, ValidationError
 from mapgov.core.model import PartyLevel, PropertyMode, Star
 from mapgov.core.privacy import mask_frame
+from mapgov.domain.issues import street_compounds
 from mapgov.domain.places import community_of_compound
 from mapgov.domain.users import User, can_edit
 from mapgov.store import FormVersion, Rows, Store
@@ -74,39 +75,27 @@ class GovFrames:
     buildings: gpd.GeoDataFrame
 
 
+_BUILDING_COLUMNS: Final = [
+    "building_id",
+    "compound_id",
+    "name",
+    "households",
+    "residents",
+    "elderly",
+    "party_members",
+    "building_head",
+    "party_group_id",
+    "geom",
+]
+"""What :func:`load` reads of each building."""
+
+
 def load(store: Store, *, street_id: str | None = None) -> GovFrames:
     """Read the governance frames of one street (or all streets)."""
-    com = store.read("community", columns=["community_id", "street_id"])
-    if street_id:
-        com = com[com["street_id"] == street_id]
-    grid = store.read(
-        "grid",
-        where={"community_id": list(com["community_id"])},
-        columns=["grid_id", "community_id"],
-    ).merge(com, on="community_id")
-    comp = store.read(
-        "compound",
-        where={"grid_id": list(grid["grid_id"])},
-        columns=["compound_id", "grid_id", "name", "branch_id", "geom"],
-    )
-    comp = comp.merge(grid, on="grid_id")
+    columns = ["compound_id", "grid_id", "name", "branch_id", "geom"]
+    comp = street_compounds(store, columns, street_id=street_id)
     ids = list(comp["compound_id"])
-    b = store.read(
-        "building",
-        where={"compound_id": ids},
-        columns=[
-            "building_id",
-            "compound_id",
-            "name",
-            "households",
-            "residents",
-            "elderly",
-            "party_members",
-            "building_head",
-            "party_group_id",
-            "geom",
-        ],
-    )
+    b = store.read("building", where={"compound_id": ids}, columns=_BUILDING_COLUMNS)
     b = b.merge(comp[["compound_id", "grid_id", "community_id", "street_id"]], on="compound_id")
     zones = store.read("zone_building")
     zone_of = dict(zip(zones["building_id"], zones["zone_id"], strict=True))

@@ -30,6 +30,7 @@ from scipy.spatial import cKDTree
 from mapgov.core.crs import WGS84
 from mapgov.core.errors import ValidationError
 from mapgov.core.model import FacilityKind
+from mapgov.domain.issues import street_compounds
 from mapgov.domain.lifecircle.network import (
     WalkGraph,
     multi_source_distances,
@@ -255,30 +256,13 @@ def coverage_table(
 
 
 def _buildings_with_places(store: Store, street_id: str | None) -> gpd.GeoDataFrame:
-    community = store.read("community", columns=["community_id", "street_id"])
-    if street_id:
-        community = community[community["street_id"] == street_id]
-    grid = store.read(
-        "grid",
-        where={"community_id": list(community["community_id"])},
-        columns=["grid_id", "community_id"],
-    )
-    comp = store.read(
-        "compound",
-        where={"grid_id": list(grid["grid_id"])},
-        columns=["compound_id", "grid_id", "name"],
-    )
+    comp = street_compounds(store, ["compound_id", "grid_id", "name"], street_id=street_id)
     b = store.read(
         "building",
         where={"compound_id": list(comp["compound_id"])},
         columns=["building_id", "compound_id", "name", "residents", "elderly", "geom"],
     )
-    places = (
-        comp.rename(columns={"name": "compound_name"})
-        .merge(grid, on="grid_id")
-        .merge(community, on="community_id")
-        .drop(columns="grid_id")
-    )
+    places = comp.rename(columns={"name": "compound_name"}).drop(columns="grid_id")
     return b.merge(places, on="compound_id")
 
 
