@@ -112,7 +112,22 @@ def street_compounds(
 
 
 def community_compounds(store: Store, community_id: str) -> gpd.GeoDataFrame:
-    """Compounds of a community: [compound_id, grid_id, name, geometry] (EPSG:4326)."""
+    """Compounds of a community: [compound_id, grid_id, name, geometry] (EPSG:4326).
+
+    The issue map draws them under the buildings.
+
+    Parameters
+    ----------
+    store : Store
+        The database with the places.
+    community_id : str
+        The community whose grids hold the compounds.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per compound, in the store's order.
+    """
     grids = store.read("grid", where={"community_id": community_id}, columns=["grid_id"])
     return store.read(
         "compound",
@@ -123,6 +138,13 @@ def community_compounds(store: Store, community_id: str) -> gpd.GeoDataFrame:
 
 def community_buildings(store: Store, community_id: str) -> gpd.GeoDataFrame:
     """Buildings of a community.
+
+    Parameters
+    ----------
+    store : Store
+        Where the buildings are read.
+    community_id : str
+        The community whose compounds' buildings are wanted.
 
     Returns
     -------
@@ -175,6 +197,30 @@ def community_issues(
 
     Empty lists mean "no filter", like ``None``. ``columns`` are the issue columns returned
     (the map's by default); the ones the filters need are read as well.
+
+    Parameters
+    ----------
+    store : Store
+        The ledger's database.
+    community_id : str
+        The community whose compounds' issues are read.
+    categories : list of str or None
+        Keep these categories only.
+    statuses : list of str or None
+        Keep these statuses only.
+    levels : list of str or None
+        Keep the issues handled at these levels only.
+    date_from : datetime.date or None
+        Reported on this day or later.
+    date_to : datetime.date or None
+        Reported on this day or earlier.
+    columns : tuple of str
+        The issue columns to return.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The issues kept, with `columns`; reporters are not masked here.
     """
     ids = _community_compound_ids(store, community_id)
     needed = ("category", "status", "level", "reported_at")
@@ -196,7 +242,22 @@ def community_issues(
 
 
 def overdue_mask(frame: pd.DataFrame, today: dt.date) -> pd.Series:
-    """Unresolved (reported, assigned, in progress) and past its deadline."""
+    """Unresolved (reported, assigned, in progress) and past its deadline.
+
+    An issue without a deadline is never overdue.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Issues with ``status`` and ``deadline`` (ISO dates).
+    today : datetime.date
+        A deadline before this day is past.
+
+    Returns
+    -------
+    pandas.Series
+        True for the overdue issues, on `frame`'s index.
+    """
     return (
         frame["status"].isin([s.value for s in UNRESOLVED])
         & frame["deadline"].notna()
@@ -211,11 +272,13 @@ def building_issue_counts(
 
     Parameters
     ----------
-    store, community_id
-        Where to look.
-    today
+    store : Store
+        The database to read.
+    community_id : str
+        The community whose buildings are counted.
+    today : datetime.date
         An open issue whose deadline is before `today` is overdue.
-    **filters
+    **filters : Any
         As for :func:`community_issues`.
 
     Returns
@@ -246,6 +309,17 @@ def heat_cells(
     store: Store, community_id: str, *, cell_m: float = 40.0, **filters: Any
 ) -> gpd.GeoDataFrame:
     """Issues binned into square cells of `cell_m` metres (in the local UTM zone).
+
+    Parameters
+    ----------
+    store : Store
+        The store holding the ledger.
+    community_id : str
+        The community whose issues are binned.
+    cell_m : float
+        The side of a cell in metres.
+    **filters : Any
+        The filters of :func:`community_issues`.
 
     Returns
     -------
@@ -299,7 +373,23 @@ class BuildingLocator:
         self._tol_deg = tolerance_m / 111_000.0
 
     def locate(self, lon: float, lat: float) -> Hit:
-        """The building containing (lon, lat), else the compound, else nothing."""
+        """The building containing (lon, lat), else the compound, else nothing.
+
+        The nearest building wins when several are within the tolerance.
+
+        Parameters
+        ----------
+        lon : float
+            The click's longitude (EPSG:4326).
+        lat : float
+            Its latitude.
+
+        Returns
+        -------
+        Hit
+            The building within the tolerance, else the compound containing the point, else
+            ``Hit(None, None)``.
+        """
         pt = shapely.Point(lon, lat)
         idx = self._b_tree.query(pt, predicate="dwithin", distance=self._tol_deg)
         if len(idx):
@@ -316,10 +406,19 @@ def one_row(frame: pd.DataFrame, what: str, key: str, value: object) -> pd.Serie
 
     Parameters
     ----------
-    frame
+    frame : pandas.DataFrame
         The rows found.
-    what, key, value
-        What was looked up (for the message), the message's catalogue key, the id.
+    what : str
+        What was looked up, for the message.
+    key : str
+        The message's catalogue key.
+    value : object
+        The id that was looked up.
+
+    Returns
+    -------
+    pandas.Series
+        The first row.
 
     Raises
     ------
@@ -345,7 +444,27 @@ def _open_overdue(store: Store, where: dict[str, Any], today: dt.date) -> tuple[
 def building_profile(
     store: Store, building_id: str, *, user: User, today: dt.date | None = None
 ) -> dict[str, Any]:
-    """Everything the panel shows about a building; personal data masked per `user`."""
+    """Everything the panel shows about a building; personal data masked per `user`.
+
+    The figures are those of the building itself; its compound's are in :func:`compound_summary`.
+
+    Parameters
+    ----------
+    store : Store
+        The database with the building, its compound and its party data.
+    building_id : str
+        The building clicked.
+    user : User
+        The viewer: the building head and the zone's member are masked unless they may see the
+        community's personal data.
+    today : datetime.date or None
+        The day its open issues are counted on (default: the street's today).
+
+    Returns
+    -------
+    dict
+        The building's names, figures, party group, zone, property and issue counts.
+    """
     b = one_row(
         store.read("building", where={"building_id": building_id}),
         "building",
@@ -399,7 +518,25 @@ def building_profile(
 
 
 def compound_summary(store: Store, compound_id: str, *, today: dt.date) -> dict[str, Any]:
-    """A compound's figures for the panel when a click lands outside its buildings."""
+    """A compound's figures for the panel when a click lands outside its buildings.
+
+    Households, residents and elderly are its buildings' sums.
+
+    Parameters
+    ----------
+    store : Store
+        The database to read from.
+    compound_id : str
+        The compound under the click.
+    today : datetime.date
+        The day open and overdue issues are counted on.
+
+    Returns
+    -------
+    dict
+        Its name, address, built year, buildings, households, residents, elderly, property,
+        branch and stars, open and overdue issues.
+    """
     comp = one_row(
         store.read("compound", where={"compound_id": compound_id}),
         "compound",
@@ -461,12 +598,36 @@ _ISSUE_COLUMNS = [
 
 def mask_reporters(frame: pd.DataFrame, *, full: bool) -> pd.DataFrame:
     """`frame` with its reporters' names and phones masked, unless `full`
-    (:func:`mapgov.domain.users.sees_personal_data`)."""
+    (:func:`mapgov.domain.users.sees_personal_data`).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Issues with ``reporter_name`` and ``reporter_phone`` columns.
+    full : bool
+        Whether the viewer sees personal data.
+
+    Returns
+    -------
+    pandas.DataFrame
+        `frame`, its reporters masked unless `full`.
+    """
     return mask_frame(frame, "issue", full=full)
 
 
 def building_issues(store: Store, building_id: str, *, user: User, today: dt.date) -> pd.DataFrame:
     """A building's issues, open ones first, then newest first; reporters masked per `user`.
+
+    Parameters
+    ----------
+    store : Store
+        The ledger's database.
+    building_id : str
+        The building whose issues are listed.
+    user : User
+        The reader; reporters show in full only if they may see them.
+    today : datetime.date
+        The day ``overdue`` is judged on.
 
     Returns
     -------
@@ -488,7 +649,26 @@ def building_issues(store: Store, building_id: str, *, user: User, today: dt.dat
 
 
 def get_issue(store: Store, issue_id: int, *, user: User, today: dt.date) -> dict[str, Any]:
-    """One issue as a dict (masked per `user`), with its community and ``overdue``."""
+    """One issue as a dict (masked per `user`), with its community and ``overdue``.
+
+    Missing values are None (not NaN).
+
+    Parameters
+    ----------
+    store : Store
+        The database the issue is in.
+    issue_id : int
+        The issue's id.
+    user : User
+        Who asks; the reporter is masked unless they see personal data.
+    today : datetime.date
+        The day the deadline is measured against.
+
+    Returns
+    -------
+    dict
+        The issue's columns with ``community_id`` and ``overdue``.
+    """
     frame = store.read("issue", where={"issue_id": int(issue_id)}, columns=_ISSUE_COLUMNS)
     row = one_row(frame, "issue", "error.issue.not_found", issue_id)
     community_id = community_of_compound(store, row["compound_id"])
@@ -508,6 +688,20 @@ def issue_timeline(store: Store, issue_id: int, *, user: User | None = None) -> 
 
     A report's actor is the resident who reported it: masked like the reporter unless `user`
     sees the community's personal data (no `user`: masked, as in an export).
+
+    Parameters
+    ----------
+    store : Store
+        The database whose event log is read.
+    issue_id : int
+        The issue.
+    user : User or None
+        The reader (None: as in an export).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per event, oldest first.
     """
     full = False
     if user is not None:
@@ -540,6 +734,18 @@ def search_buildings(
     """Buildings whose compound name, building name or number match every word of `text`.
 
     "3号楼", "幸福 3" and "3" all find building 3 of 幸福家园.
+
+    Parameters
+    ----------
+    store : Store
+        The database to search.
+    text : str
+        Words separated by spaces; each must match the compound name, the building name or its
+        number.
+    community_id : str or None
+        Search this community only.
+    limit : int
+        The most rows returned.
 
     Returns
     -------
