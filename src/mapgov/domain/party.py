@@ -91,7 +91,23 @@ _BUILDING_COLUMNS: Final = [
 
 
 def load(store: Store, *, street_id: str | None = None) -> GovFrames:
-    """Read the governance frames of one street (or all streets)."""
+    """Read the governance frames of one street (or all streets).
+
+    Zone members' names are masked for everyone: the figures are read by all.
+
+    Parameters
+    ----------
+    store : Store
+        The database to read.
+    street_id : str or None
+        The street; None reads all streets.
+
+    Returns
+    -------
+    GovFrames
+        Compounds, buildings (with zones and masked zone members), property management and branch
+        stars.
+    """
     columns = ["compound_id", "grid_id", "name", "branch_id", "geom"]
     comp = street_compounds(store, columns, street_id=street_id)
     ids = list(comp["compound_id"])
@@ -165,6 +181,13 @@ def _ratio(num: float, den: float) -> float:
 def coverage_figures(frames: GovFrames, *, by: str = "community_id") -> pd.DataFrame:
     """Coverage and strength per street, community or grid (`by`), plus an "ALL" row.
 
+    Parameters
+    ----------
+    frames : GovFrames
+        The governance frames of :func:`load`.
+    by : str
+        "street_id", "community_id" or "grid_id".
+
     Returns
     -------
     DataFrame
@@ -216,6 +239,13 @@ def coverage_figures(frames: GovFrames, *, by: str = "community_id") -> pd.DataF
 
 def gap_lists(frames: GovFrames, *, community_id: str | None = None) -> dict[str, pd.DataFrame]:
     """What is still uncovered, most residents first.
+
+    Parameters
+    ----------
+    frames : GovFrames
+        What :func:`load` read.
+    community_id : str or None
+        List the gaps of one community only.
 
     Returns
     -------
@@ -274,6 +304,18 @@ def three_nos_text(row: pd.Series, labels: dict[str, str] | None = None) -> str:
     import) is not known to be three-nos, nor known not to be: the figure says so instead of
     counting it as none. `labels` holds the templates ``three_nos_unknown`` ({n}) and
     ``three_nos_partly`` ({k}, {n}) (default :data:`THREE_NOS_TEXTS`).
+
+    Parameters
+    ----------
+    row : pandas.Series
+        A row with ``compounds``, ``three_nos`` and ``property_unknown``.
+    labels : dict of str to str or None
+        The two templates, in the page's language.
+
+    Returns
+    -------
+    str
+        The count, with how many compounds are unknown when any are.
 
     Examples
     --------
@@ -343,10 +385,17 @@ def form_version(store: Store, form: str, target: str) -> FormVersion:
 
     Parameters
     ----------
-    form
+    store : Store
+        The database the form is drawn from.
+    form : str
         One of :data:`FORMS`.
-    target
+    target : str
         The compound (branch, property, zone: the zones of its buildings) or the building.
+
+    Returns
+    -------
+    FormVersion
+        A token to hand back to the save, which refuses it if the rows changed meanwhile.
     """
     return store.form_version(_form_rows(store, form, target))
 
@@ -384,6 +433,32 @@ def set_branch(
 
     A compound in a joint branch keeps that branch; its stars are the joint branch's.
     `version` is the branch form's :func:`form_version`. Returns the number of fields changed.
+
+    Parameters
+    ----------
+    store : Store
+        Where the compounds and party organisations are kept.
+    user : User
+        Who edits: staff of the compound's community or a street admin.
+    compound_id : str
+        The compound.
+    version : FormVersion
+        The branch form's version.
+    has_branch : bool
+        Whether the compound has a branch of its own.
+    name : str or None
+        The branch's name (default: the compound's name with 党支部).
+    secretary : str or None
+        The branch secretary's name.
+    stars : set of str
+        The named stars the branch holds (:class:`~mapgov.core.model.Star` values).
+    at : datetime.datetime or None
+        When the change is made, the street's now by default.
+
+    Returns
+    -------
+    int
+        The number of fields changed (0: nothing to save).
 
     Raises
     ------
@@ -468,7 +543,38 @@ def set_property(
 ) -> int:
     """Set a compound's property management. A company mode needs a company name; red property
     needs a company. `version` is the property form's :func:`form_version`. Returns the number
-    of fields changed; a :class:`~mapgov.core.errors.StaleEditError` if it changed since."""
+    of fields changed; a :class:`~mapgov.core.errors.StaleEditError` if it changed since.
+
+    Parameters
+    ----------
+    store : Store
+        The database to write.
+    user : User
+        The editor, with rights on the compound's community.
+    compound_id : str
+        Whose property management is set.
+    version : FormVersion
+        What the property form read (:func:`form_version`).
+    mode : str
+        A :class:`~mapgov.core.model.PropertyMode` value.
+    company : str or None
+        The management company, required by the company modes.
+    red_property : bool
+        A red property company (红色物业), which needs a company.
+    owners_committee : bool
+        Whether an owners' committee exists.
+    self_managed_committee : bool
+        Whether it has a self-managed committee.
+    has_security : bool
+        Whether the compound has security.
+    at : datetime.datetime or None
+        The time of the edit; None for now.
+
+    Returns
+    -------
+    int
+        How many fields the save changed.
+    """
     _require(store, user, community_of_compound(store, compound_id), "property management")
     mode = PropertyMode(mode).value
     company = (company or "").strip() or None
@@ -505,7 +611,32 @@ def set_building(
     """Give a building a party group (or remove it) and set its building head.
 
     `version` is the building form's :func:`form_version`; a
-    :class:`~mapgov.core.errors.StaleEditError` if the building changed since."""
+    :class:`~mapgov.core.errors.StaleEditError` if the building changed since.
+
+    Parameters
+    ----------
+    store : Store
+        The street's database.
+    user : User
+        Who saves the form (staff of the community, or an admin of its street).
+    building_id : str
+        The building.
+    version : FormVersion
+        The building form's token, read when the form was drawn.
+    has_group : bool
+        Whether the building has a party group.
+    head : str or None
+        The building head's name.
+    head_phone : str or None
+        The building head's phone number.
+    at : datetime.datetime or None
+        When it is saved (default: now).
+
+    Returns
+    -------
+    int
+        The count of fields written; 0 if the form changed nothing.
+    """
     b = store.read("building", where={"building_id": building_id})
     if b.empty:
         msg = f"no building {building_id!r}"
@@ -559,6 +690,26 @@ def assign_zone(
     The zone and the buildings must be in communities the user may edit. `version` is the
     zone form's :func:`form_version` (of the buildings' compound); a
     :class:`~mapgov.core.errors.StaleEditError` if one of the buildings changed zone since.
+
+    Parameters
+    ----------
+    store : Store
+        The database with the zones.
+    user : User
+        Who assigns; they must be able to edit every building's community.
+    building_ids : list of str
+        The buildings to move.
+    zone_id : str or None
+        The responsibility zone to put them in, or None.
+    version : FormVersion
+        The zone form's :func:`form_version`.
+    at : datetime.datetime or None
+        When the assignment is made; the street's clock if None.
+
+    Returns
+    -------
+    int
+        The number of fields changed; buildings already in the zone change nothing.
     """
     if not building_ids:
         return 0
