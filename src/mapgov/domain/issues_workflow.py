@@ -143,8 +143,28 @@ class _Opened:
         then: Sequence[dict[str, Any]] = (),
         levels: tuple[str | None, str | None] = (None, None),
     ) -> int:
-        """Move the issue to the action's status with `changes`, logging the action's event
-        (with the `levels` it moves between: from, to) and the events `then`; the new version."""
+        """Move the issue to the action's status with `changes`, logging the action's event.
+
+        One transaction, refused if the issue is no longer at the version the user saw.
+
+        Parameters
+        ----------
+        stamp : str
+            The step's time (ISO).
+        note : str or None
+            The event's note, already checked.
+        changes : Mapping or None
+            Columns to change besides ``status``.
+        then : sequence of dict
+            Events logged after the action's own (a reopening after a callback).
+        levels : tuple of (str or None, str or None)
+            The levels the issue moves from and to, for the event.
+
+        Returns
+        -------
+        int
+            The issue's new version.
+        """
         to = _TO[self.action].value
         event = _event(self.user, self.action, stamp, self.issue["status"], to, note, levels)
         return self.store.update_issue(

@@ -385,8 +385,28 @@ class _Opened:
         events: Sequence[tuple[str, dict[str, Any]]] = (),
         **changes: Any,
     ) -> int:
-        """Move the record to the step's status with `changes` (with the records `also`, the
-        `inserts` and the `events`, in one transaction); the record's new version."""
+        """Move the record to the step's status with `changes`, logging the step as an event.
+
+        Parameters
+        ----------
+        stamp : str
+            When the step is taken (ISO).
+        note : str or None
+            The event's note, already cleaned.
+        also : sequence of Record
+            Other records the step moves too (a project's need), each with its own event.
+        inserts : sequence of Op
+            New records written in the same transaction (a pair's project).
+        events : sequence of tuple
+            More ``co_event`` rows to append (the new project's first event).
+        **changes : Any
+            Columns to change besides ``status``.
+
+        Returns
+        -------
+        int
+            The record's new version.
+        """
         _, to = _STEPS[(self.entity, self.action)]
         moved = (self.entity, self.row, {"status": to, **changes}, self.action, note)
         _step(self.store, self.user, stamp, [moved, *also], inserts=inserts, extra_events=events)
