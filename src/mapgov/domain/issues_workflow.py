@@ -266,6 +266,8 @@ def log_issue(
 ) -> int:
     """Log a new issue on a building (status ``reported``, level ``compound``).
 
+    The issue is placed on a point inside the building; the reporter is personal data.
+
     Parameters
     ----------
     store : Store

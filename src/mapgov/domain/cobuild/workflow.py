@@ -256,14 +256,8 @@ def _require(
             f"{user.name} ({user.role.value}) may not {action.value} a {entity.value} of "
             f"community {community_id}: only its staff and its street's admins may"
         )
-        raise PermissionDeniedError(
-            msg,
-            key="error.cobuild.denied",
-            user=user.name,
-            role=user.role,
-            action=action,
-            entity=entity,
-        )
+        params = {"user": user.name, "role": user.role, "action": action, "entity": entity}
+        raise PermissionDeniedError(msg, key="error.cobuild.denied", **params)
 
 
 def _open(
@@ -488,6 +482,8 @@ def file_need(
 ) -> str:
     """Put a need of a community (optionally of one of its compounds) on the needs list.
 
+    The need is ``open`` until a unit is paired with it (:func:`~mapgov.domain.cobuild.pair`).
+
     Parameters
     ----------
     store : Store
@@ -547,6 +543,8 @@ def file_resource(
     at: dt.datetime | None = None,
 ) -> str:
     """Put a resource a unit offers on the resource list.
+
+    Resources have no status: the matching weighs them, projects draw on them.
 
     Parameters
     ----------
