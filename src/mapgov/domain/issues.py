@@ -13,9 +13,6 @@ Metric work (heat cells, the locator's tolerance) is done in the UTM zone of the
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -33,6 +30,7 @@ from mapgov.core.model import (
     IssueStatus,
 )
 from mapgov.core.privacy import mask_frame, mask_row
+from mapgov.domain.locating import BuildingLocator, Hit, search_buildings
 from mapgov.domain.places import community_of_compound
 from mapgov.domain.users import User, sees_personal_data
 from mapgov.store import Store
@@ -55,7 +53,6 @@ __all__ = [
     "one_row",
     "overdue_mask",
     "search_buildings",
-    "street_compounds",
 ]
 
 OPEN_STATUSES = frozenset(s.value for s in IssueStatus if s != IssueStatus.CLOSED)
@@ -68,47 +65,6 @@ def _community_compound_ids(store: Store, community_id: str) -> list[str]:
         "compound", where={"grid_id": list(grids["grid_id"])}, columns=["compound_id"]
     )
     return list(comps["compound_id"])
-
-
-def street_compounds(
-    store: Store,
-    columns: Sequence[str],
-    *,
-    street_id: str | None = None,
-    community_id: str | None = None,
-) -> pd.DataFrame:
-    """The compounds of a street, or of one community (of every street without either), with
-    the grid, community and street they belong to.
-
-    Parameters
-    ----------
-    store : Store
-        The database to read.
-    columns : sequence of str
-        The ``compound`` columns to read; they must include ``compound_id`` and ``grid_id``.
-    street_id : str or None
-        Keep the compounds of this street only.
-    community_id : str or None
-        Keep the compounds of this community only.
-
-    Returns
-    -------
-    pandas.DataFrame
-        `columns`, then ``community_id`` and ``street_id``; a GeoDataFrame when `columns` has
-        ``geom``.
-    """
-    com = store.read("community", columns=["community_id", "street_id"])
-    if street_id:
-        com = com[com["street_id"] == street_id]
-    if community_id:
-        com = com[com["community_id"] == community_id]
-    grids = store.read(
-        "grid",
-        where={"community_id": list(com["community_id"])},
-        columns=["grid_id", "community_id"],
-    )
-    comps = store.read("compound", where={"grid_id": list(grids["grid_id"])}, columns=list(columns))
-    return comps.merge(grids, on="grid_id").merge(com, on="community_id")
 
 
 def community_compounds(store: Store, community_id: str) -> gpd.GeoDataFrame:
@@ -344,61 +300,6 @@ def heat_cells(
         {"count": cells["count"].to_numpy()}, geometry=boxes, crs=metric.crs
     ).to_crs(WGS84)
     return out.sort_values("count", ascending=False).reset_index(drop=True)
-
-
-@dataclass(frozen=True)
-class Hit:
-    """What a map click landed on: ``kind`` is "building", "compound" or None."""
-
-    kind: str | None
-    id: str | None
-
-
-class BuildingLocator:
-    """Resolve a clicked point to the building (or compound) under it, with an R-tree.
-
-    A click on a building's edge may land a few centimetres outside it after rounding, so a
-    point within `tolerance_m` metres of a building counts as on it.
-    """
-
-    def __init__(
-        self, buildings: gpd.GeoDataFrame, compounds: gpd.GeoDataFrame, *, tolerance_m: float = 1.5
-    ) -> None:
-        self._b_ids = buildings["building_id"].to_numpy()
-        self._c_ids = compounds["compound_id"].to_numpy()
-        self._b = buildings.geometry.to_numpy()
-        self._c = compounds.geometry.to_numpy()
-        self._b_tree = shapely.STRtree(self._b)
-        self._c_tree = shapely.STRtree(self._c)
-        self._tol_deg = tolerance_m / 111_000.0
-
-    def locate(self, lon: float, lat: float) -> Hit:
-        """The building containing (lon, lat), else the compound, else nothing.
-
-        The nearest building wins when several are within the tolerance.
-
-        Parameters
-        ----------
-        lon : float
-            The click's longitude (EPSG:4326).
-        lat : float
-            Its latitude.
-
-        Returns
-        -------
-        Hit
-            The building within the tolerance, else the compound containing the point, else
-            ``Hit(None, None)``.
-        """
-        pt = shapely.Point(lon, lat)
-        idx = self._b_tree.query(pt, predicate="dwithin", distance=self._tol_deg)
-        if len(idx):
-            best = idx[np.argmin(shapely.distance(self._b[idx], pt))]
-            return Hit("building", str(self._b_ids[best]))
-        idx = self._c_tree.query(pt, predicate="intersects")
-        if len(idx):
-            return Hit("compound", str(self._c_ids[idx[0]]))
-        return Hit(None, None)
 
 
 def one_row(frame: pd.DataFrame, what: str, key: str, value: object) -> pd.Series:
@@ -726,62 +627,3 @@ def issue_timeline(store: Store, issue_id: int, *, user: User | None = None) -> 
         order_by="event_id",
     )
     return mask_frame(events, "issue_event", full=full)
-
-
-def search_buildings(
-    store: Store, text: str, *, community_id: str | None = None, limit: int = 20
-) -> pd.DataFrame:
-    """Buildings whose compound name, building name or number match every word of `text`.
-
-    "3号楼", "幸福 3" and "3" all find building 3 of 幸福家园.
-
-    Parameters
-    ----------
-    store : Store
-        The database to search.
-    text : str
-        Words separated by spaces; each must match the compound name, the building name or its
-        number.
-    community_id : str or None
-        Search this community only.
-    limit : int
-        The most rows returned.
-
-    Returns
-    -------
-    DataFrame
-        [building_id, compound_name, name, community_id], at most `limit` rows.
-    """
-    words = [w for w in re.split(r"\s+", text.strip()) if w]
-    if not words:
-        return pd.DataFrame(columns=["building_id", "compound_name", "name", "community_id"])
-    grids = store.read(
-        "grid",
-        where={"community_id": community_id} if community_id else None,
-        columns=["grid_id", "community_id"],
-    )
-    comps = store.read(
-        "compound",
-        where={"grid_id": list(grids["grid_id"])},
-        columns=["compound_id", "grid_id", "name"],
-    ).merge(grids, on="grid_id")
-    b = store.read(
-        "building",
-        where={"compound_id": list(comps["compound_id"])},
-        columns=["building_id", "compound_id", "name", "number"],
-    )
-    b = b.merge(comps.rename(columns={"name": "compound_name"}), on="compound_id")
-    hay = b["compound_name"] + " " + b["name"] + " " + b["building_id"]
-    mask = np.ones(len(b), dtype=bool)
-    for w in words:
-        num = w.removesuffix("号楼").removesuffix("号").removesuffix("栋")
-        if num.isdigit():
-            mask &= (b["number"] == int(num)).to_numpy()
-        else:
-            mask &= hay.str.contains(w, regex=False).to_numpy()
-    out = b[mask].sort_values(["compound_name", "number"])
-    return (
-        out[["building_id", "compound_name", "name", "community_id"]]
-        .head(limit)
-        .reset_index(drop=True)
-    )

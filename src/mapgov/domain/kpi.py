@@ -50,7 +50,7 @@ from mapgov.core.model import (
     PropertyMode,
 )
 from mapgov.core.privacy import mask_name
-from mapgov.domain.issues import street_compounds
+from mapgov.domain.locating import street_compounds
 from mapgov.store import Store
 
 __all__ = [

@@ -30,7 +30,7 @@ from mapgov.core.crs import WGS84
 from mapgov.core.errors import PermissionDeniedError, ValidationError
 from mapgov.core.model import PartyLevel, PropertyMode, Star
 from mapgov.core.privacy import mask_frame
-from mapgov.domain.issues import street_compounds
+from mapgov.domain.locating import street_compounds
 from mapgov.domain.places import community_of_compound
 from mapgov.domain.users import User, can_edit
 from mapgov.store import FormVersion, Rows, Store

@@ -30,7 +30,6 @@ from scipy.spatial import cKDTree
 from mapgov.core.crs import WGS84
 from mapgov.core.errors import ValidationError
 from mapgov.core.model import FacilityKind
-from mapgov.domain.issues import street_compounds
 from mapgov.domain.lifecircle.network import (
     WalkGraph,
     multi_source_distances,
@@ -38,6 +37,7 @@ from mapgov.domain.lifecircle.network import (
     snap,
     walk_graph,
 )
+from mapgov.domain.locating import street_compounds
 from mapgov.store import Store
 
 __all__ = [
