@@ -125,6 +125,15 @@ class BuildingLocator:
 
     A click on a building's edge may land a few centimetres outside it after rounding, so a
     point within `tolerance_m` metres of a building counts as on it.
+
+    Parameters
+    ----------
+    buildings : geopandas.GeoDataFrame
+        ``building_id`` and geometry (EPSG:4326) of the buildings that can be clicked.
+    compounds : geopandas.GeoDataFrame
+        ``compound_id`` and geometry of the compounds around them.
+    tolerance_m : float
+        How far outside a building, in metres, a click still counts as on it.
     """
 
     def __init__(

@@ -275,7 +275,7 @@ def gap_lists(frames: GovFrames, *, community_id: str | None = None) -> dict[str
         "party_members",
     ]
 
-    def sort(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    def _sort(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
         return (
             pd.DataFrame(frame[cols])
             .sort_values("residents", ascending=False)
@@ -283,12 +283,12 @@ def gap_lists(frames: GovFrames, *, community_id: str | None = None) -> dict[str
         )
 
     return {
-        "no_branch": sort(comps[comps["branch_id"].isna()], ccols),
-        "no_group": sort(blds[~blds["has_group"]], bcols),
-        "no_head": sort(blds[~blds["has_head"]], bcols),
-        "no_zone": sort(blds[~blds["in_zone"]], bcols),
-        "three_nos": sort(comps[comps["three_nos"]], ccols),
-        "property_unknown": sort(comps[comps["mode"].isna()], ccols),
+        "no_branch": _sort(comps[comps["branch_id"].isna()], ccols),
+        "no_group": _sort(blds[~blds["has_group"]], bcols),
+        "no_head": _sort(blds[~blds["has_head"]], bcols),
+        "no_zone": _sort(blds[~blds["in_zone"]], bcols),
+        "three_nos": _sort(comps[comps["three_nos"]], ccols),
+        "property_unknown": _sort(comps[comps["mode"].isna()], ccols),
     }
 
 

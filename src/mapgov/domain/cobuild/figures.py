@@ -223,8 +223,8 @@ def needs_by_status(
 ) -> pd.DataFrame:
     """Needs counted by `by` ("kind" or "community_id") and status.
 
-
     Cancelled needs are counted too: the total is every need ever filed.
+
     Parameters
     ----------
     frames : CoFrames
@@ -249,8 +249,8 @@ def projects_by_status(
 ) -> pd.DataFrame:
     """Projects counted by `by` ("community_id", "kind" of their need, or "unit_id") and status.
 
-
     A project's community and kind are its need's.
+
     Parameters
     ----------
     frames : CoFrames
@@ -329,8 +329,8 @@ def waiting_needs(
 def unit_engagement(frames: CoFrames, *, community_id: str | None = None) -> pd.DataFrame:
     """Every unit with its resources and projects (in `community_id` only, if given).
 
-
     A unit counts as engaged once it takes on any project that is not cancelled.
+
     Parameters
     ----------
     frames : CoFrames
@@ -380,8 +380,8 @@ def unit_engagement(frames: CoFrames, *, community_id: str | None = None) -> pd.
 def wish_counts(frames: CoFrames, *, since: dt.date | None = None) -> pd.DataFrame:
     """Micro-wishes per community (posted on or after `since`, if given).
 
-
     A wish counts as claimed once claimed, whatever happened to it later.
+
     Parameters
     ----------
     frames : CoFrames

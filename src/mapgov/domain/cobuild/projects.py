@@ -118,18 +118,18 @@ def pair(
     note_text = f"{unit_name}: {text}" if text else unit_name
     community = need.row["community_id"]
 
-    def write(project_id: str) -> None:
+    def _write(project_id: str) -> None:
         new = (CoEntity.PROJECT, project_id, CoAction.PAIR, stamp, user, None, "paired", text)
         inserts = [("insert", "co_project", {"project_id": project_id}, values)]
         need.save(stamp, note_text, inserts=inserts, events=[_event(*new)])
 
-    def make_id() -> str:
+    def _make_id() -> str:
         needs = store.read("community_need", where={"community_id": community}, columns=["need_id"])
         return _new_id(
             store, CoEntity.PROJECT, f"P-{community}-", {"need_id": list(needs["need_id"])}
         )
 
-    return _insert_new(make_id, write)
+    return _insert_new(_make_id, _write)
 
 
 def _need_too(

@@ -75,7 +75,13 @@ def _number(text: str) -> str | None:
 
 
 class BuildingMatcher:
-    """Finds the building a spreadsheet row means; see the module docstring for the rules."""
+    """Finds the building a spreadsheet row means; see the module docstring for the rules.
+
+    Parameters
+    ----------
+    store : Store
+        The database whose compounds and buildings rows are matched against.
+    """
 
     def __init__(self, store: Store) -> None:
         compounds = store.read("compound", columns=["compound_id", "name", "address"])
