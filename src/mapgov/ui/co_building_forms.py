@@ -17,18 +17,9 @@ from typing import Any, Final
 
 import streamlit as st
 
+from mapgov.core import model
 from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import label, t
-from mapgov.core.model import (
-    CallbackRating,
-    CoAction,
-    CoEntity,
-    CoopKind,
-    NeedStatus,
-    ProjectStatus,
-    VolunteerKind,
-    WishStatus,
-)
 from mapgov.domain import cobuild
 from mapgov.domain.users import User, can_edit, get_user, street_admin
 from mapgov.store import open_store
@@ -52,15 +43,15 @@ __all__ = ["field_key", "new_records", "record_panel"]
 
 _FIELD = "mapgov.cob.form.{}.{}.{}.{}"  # action, record id, version, field
 _NEW = "mapgov.cob.new.{}.{}"  # form, field
-_STATUS: Final[dict[CoEntity, type[StrEnum]]] = {
-    CoEntity.PROJECT: ProjectStatus,
-    CoEntity.NEED: NeedStatus,
-    CoEntity.WISH: WishStatus,
+_STATUS: Final[dict[model.CoEntity, type[StrEnum]]] = {
+    model.CoEntity.PROJECT: model.ProjectStatus,
+    model.CoEntity.NEED: model.NeedStatus,
+    model.CoEntity.WISH: model.WishStatus,
 }
 _ID_COLUMN: Final = {
-    CoEntity.PROJECT: "project_id",
-    CoEntity.NEED: "need_id",
-    CoEntity.WISH: "wish_id",
+    model.CoEntity.PROJECT: "project_id",
+    model.CoEntity.NEED: "need_id",
+    model.CoEntity.WISH: "wish_id",
 }
 
 
@@ -78,38 +69,38 @@ def _run_step(
 ) -> None:
     """A workflow form's callback: one step with the version the form was drawn with."""
     store = open_store(db)
-    a, e = CoAction(action), CoEntity(entity)
+    a, e = model.CoAction(action), model.CoEntity(entity)
 
     def value(name: str) -> Any:
         return _value(action, record_id, version, name)
 
     note = value("note") or ""
     calls = {
-        (CoEntity.PROJECT, CoAction.CLAIM): lambda u: cobuild.claim_project(
+        (model.CoEntity.PROJECT, model.CoAction.CLAIM): lambda u: cobuild.claim_project(
             store, u, record_id, version=version, note=note
         ),
-        (CoEntity.PROJECT, CoAction.PROGRESS): lambda u: cobuild.progress_project(
+        (model.CoEntity.PROJECT, model.CoAction.PROGRESS): lambda u: cobuild.progress_project(
             store, u, record_id, version=version, note=note
         ),
-        (CoEntity.PROJECT, CoAction.COMPLETE): lambda u: cobuild.complete_project(
+        (model.CoEntity.PROJECT, model.CoAction.COMPLETE): lambda u: cobuild.complete_project(
             store, u, record_id, version=version, note=note
         ),
-        (CoEntity.PROJECT, CoAction.RATE): lambda u: cobuild.rate_project(
+        (model.CoEntity.PROJECT, model.CoAction.RATE): lambda u: cobuild.rate_project(
             store, u, record_id, version=version, rating=value("rating"), note=note
         ),
-        (CoEntity.PROJECT, CoAction.CANCEL): lambda u: cobuild.cancel_project(
+        (model.CoEntity.PROJECT, model.CoAction.CANCEL): lambda u: cobuild.cancel_project(
             store, u, record_id, version=version, reason=note
         ),
-        (CoEntity.NEED, CoAction.CANCEL): lambda u: cobuild.cancel_need(
+        (model.CoEntity.NEED, model.CoAction.CANCEL): lambda u: cobuild.cancel_need(
             store, u, record_id, version=version, reason=note
         ),
-        (CoEntity.WISH, CoAction.CLAIM): lambda u: cobuild.claim_wish(
+        (model.CoEntity.WISH, model.CoAction.CLAIM): lambda u: cobuild.claim_wish(
             store, u, record_id, version=version, claimed_by=value("claimed_by") or "", note=note
         ),
-        (CoEntity.WISH, CoAction.COMPLETE): lambda u: cobuild.complete_wish(
+        (model.CoEntity.WISH, model.CoAction.COMPLETE): lambda u: cobuild.complete_wish(
             store, u, record_id, version=version, note=note
         ),
-        (CoEntity.WISH, CoAction.CANCEL): lambda u: cobuild.cancel_wish(
+        (model.CoEntity.WISH, model.CoAction.CANCEL): lambda u: cobuild.cancel_wish(
             store, u, record_id, version=version, reason=note
         ),
     }
@@ -123,19 +114,19 @@ def _run_step(
 
 
 def _step_fields(
-    entity: CoEntity, action: CoAction, record_id: str, version: int, lang: str
+    entity: model.CoEntity, action: model.CoAction, record_id: str, version: int, lang: str
 ) -> None:
     f = TEXTS + "form."
     a = action.value
-    if entity is CoEntity.PROJECT and action is CoAction.RATE:
+    if entity is model.CoEntity.PROJECT and action is model.CoAction.RATE:
         st.radio(
             t(f + "rating", lang),
-            [r.value for r in CallbackRating],
-            format_func=lambda v: label(CallbackRating(v), lang),
+            [r.value for r in model.CallbackRating],
+            format_func=lambda v: label(model.CallbackRating(v), lang),
             horizontal=True,
             key=field_key(a, record_id, version, "rating"),
         )
-    if entity is CoEntity.WISH and action is CoAction.CLAIM:
+    if entity is model.CoEntity.WISH and action is model.CoAction.CLAIM:
         st.text_input(
             t(f + "claimed_by", lang),
             max_chars=80,
@@ -143,21 +134,23 @@ def _step_fields(
         )
     note = (
         "reason"
-        if action is CoAction.CANCEL
-        else ("report" if action is CoAction.PROGRESS else "note")
+        if action is model.CoAction.CANCEL
+        else ("report" if action is model.CoAction.PROGRESS else "note")
     )
     st.text_area(t(f + note, lang), height=68, key=field_key(a, record_id, version, "note"))
 
 
-def _step_forms(ctx: StreetView, entity: CoEntity, record: dict[str, Any], user: User) -> None:
+def _step_forms(
+    ctx: StreetView, entity: model.CoEntity, record: dict[str, Any], user: User
+) -> None:
     lang = ctx.lang
     allowed = [
         a
         for a in cobuild.allowed_actions(ctx.store, entity, record, user)
-        if a is not CoAction.PAIR
+        if a is not model.CoAction.PAIR
     ]
     if (
-        entity is CoEntity.NEED
+        entity is model.CoEntity.NEED
         and record["status"] == "open"
         and can_edit(user, record["community_id"], ctx.store)
     ):
@@ -187,7 +180,7 @@ def _step_forms(ctx: StreetView, entity: CoEntity, record: dict[str, Any], user:
     st.caption(t(TEXTS + "version", lang, version=version))
 
 
-def _record_card(ctx: StreetView, entity: CoEntity, record: dict[str, Any]) -> None:
+def _record_card(ctx: StreetView, entity: model.CoEntity, record: dict[str, Any]) -> None:
     lang = ctx.lang
     c = TEXTS + "card."
     frames = co_frames(ctx)
@@ -198,23 +191,23 @@ def _record_card(ctx: StreetView, entity: CoEntity, record: dict[str, Any]) -> N
         (t(c + "title", lang), md_text(record.get("title"))),
         (t(c + "community", lang), md_text(names.get(record.get("community_id") or "", "—"))),
     ]
-    if entity is CoEntity.PROJECT:
+    if entity is model.CoEntity.PROJECT:
         units = frames.units.set_index("unit_id")["name"]
         need = record["need"]
         rows += [
             (t(c + "unit", lang), md_text(units.get(record["unit_id"], record["unit_id"]))),
             (t(c + "need", lang), md_text(f"{need['need_id']} · {need['title']}")),
-            (t(c + "kind", lang), md_text(label(CoopKind(need["kind"]), lang))),
+            (t(c + "kind", lang), md_text(label(model.CoopKind(need["kind"]), lang))),
         ]
         if record.get("satisfaction"):
             rows.append(
                 (
                     t(c + "satisfaction", lang),
-                    md_text(label(CallbackRating(record["satisfaction"]), lang)),
+                    md_text(label(model.CallbackRating(record["satisfaction"]), lang)),
                 )
             )
-    elif entity is CoEntity.NEED:
-        rows.append((t(c + "kind", lang), md_text(label(CoopKind(record["kind"]), lang))))
+    elif entity is model.CoEntity.NEED:
+        rows.append((t(c + "kind", lang), md_text(label(model.CoopKind(record["kind"]), lang))))
         rows.append((t(c + "description", lang), md_text(record.get("description"))))
     else:
         rows += [
@@ -235,11 +228,11 @@ def record_panel(ctx: StreetView) -> None:
     entity_value = st.segmented_control(
         t(r + "entity", lang),
         [e.value for e in ENTITIES],
-        format_func=lambda v: label(CoEntity(v), lang),
-        default=CoEntity.PROJECT.value,
+        format_func=lambda v: label(model.CoEntity(v), lang),
+        default=model.CoEntity.PROJECT.value,
         key=ENTITY,
     )
-    entity = CoEntity(entity_value or CoEntity.PROJECT.value)
+    entity = model.CoEntity(entity_value or model.CoEntity.PROJECT.value)
     user = ctx.user()
     options = cm.record_options(
         frames,
@@ -262,7 +255,7 @@ def record_panel(ctx: StreetView) -> None:
         key=key,
     )
     record = cobuild.get(ctx.store, entity, record_id, user=user)
-    if entity is CoEntity.WISH:
+    if entity is model.CoEntity.WISH:
         subject = f"micro_wish:{record_id}"
         auth.note_unmasked_view(ctx.store, user, record["community_id"], subject, "poster")
     left, right = st.columns([1, 1], gap="medium")
@@ -441,7 +434,7 @@ def new_records(ctx: StreetView) -> None:
             with st.form(KEY.format(f"new.{form}")):
                 if form == "need":
                     _community_and_compound(ctx, form, communities, optional=True)
-                    _kind_box(ctx, form, CoopKind)
+                    _kind_box(ctx, form, model.CoopKind)
                     _title_fields(ctx, form)
                 elif form == "resource":
                     choices = dict(zip(units["unit_id"], units["name"], strict=True))
@@ -451,7 +444,7 @@ def new_records(ctx: StreetView) -> None:
                         format_func=choices.__getitem__,
                         key=_new_key(form, "unit"),
                     )
-                    _kind_box(ctx, form, CoopKind)
+                    _kind_box(ctx, form, model.CoopKind)
                     _title_fields(ctx, form)
                 elif form == "wish":
                     _community_and_compound(ctx, form, communities, optional=False)
@@ -467,7 +460,7 @@ def new_records(ctx: StreetView) -> None:
                     )
                 else:
                     _community_and_compound(ctx, form, communities, optional=True)
-                    _kind_box(ctx, form, VolunteerKind)
+                    _kind_box(ctx, form, model.VolunteerKind)
                     st.text_input(t(n + "title", lang), max_chars=120, key=_new_key(form, "title"))
                     left, mid, right = st.columns(3)
                     left.date_input(

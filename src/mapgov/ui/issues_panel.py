@@ -19,18 +19,9 @@ from typing import Any, Final
 import pandas as pd
 import streamlit as st
 
+from mapgov.core import model
 from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import coded_note, error_text, label, t, value_label
-from mapgov.core.model import (
-    LEVEL_ORDER,
-    CallbackRating,
-    EventAction,
-    IssueCategory,
-    IssueSource,
-    IssueStatus,
-    Level,
-    PropertyMode,
-)
 from mapgov.domain import issues
 from mapgov.domain import issues_workflow as flow
 from mapgov.domain.users import User, can_edit, get_user
@@ -137,7 +128,7 @@ def _facts(rows: list[tuple[str, object]]) -> None:
 
 
 def _property_text(mode: object, company: object, red: bool, lang: str) -> str:
-    parts = [value_label(PropertyMode, mode, lang) or t("issues.panel.none", lang)]
+    parts = [value_label(model.PropertyMode, mode, lang) or t("issues.panel.none", lang)]
     if isinstance(company, str) and company:
         parts.append(company)
     if red:
@@ -219,12 +210,14 @@ def _issue_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             t(c + "issue_id", lang): frame["issue_id"].astype(int),
-            t(c + "status", lang): [value_label(IssueStatus, s, lang) for s in frame["status"]],
+            t(c + "status", lang): [
+                value_label(model.IssueStatus, s, lang) for s in frame["status"]
+            ],
             t(c + "overdue", lang): ["⚠" if o else "" for o in frame["overdue"]],
             t(c + "title", lang): frame["title"],
             t(c + "deadline", lang): frame["deadline"].fillna(""),
             t(c + "category", lang): [
-                value_label(IssueCategory, v, lang) for v in frame["category"]
+                value_label(model.IssueCategory, v, lang) for v in frame["category"]
             ],
             t(c + "reported_at", lang): frame["reported_at"].str.slice(0, 10),
         }
@@ -243,16 +236,18 @@ def _timeline_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         {
             t(c + "at", lang): frame["at"].str.replace("T", " ", regex=False),
             t(c + "actor", lang): frame["actor"],
-            t(c + "action", lang): [value_label(EventAction, a, lang) for a in frame["action"]],
+            t(c + "action", lang): [
+                value_label(model.EventAction, a, lang) for a in frame["action"]
+            ],
             t(c + "status_change", lang): [
-                change(IssueStatus, a, b)
+                change(model.IssueStatus, a, b)
                 for a, b in zip(frame["from_status"], frame["to_status"], strict=True)
             ],
             t(c + "level_change", lang): [
-                change(Level, a, b)
+                change(model.Level, a, b)
                 for a, b in zip(frame["from_level"], frame["to_level"], strict=True)
             ],
-            t(c + "note", lang): [coded_note(CallbackRating, n, lang) for n in frame["note"]],
+            t(c + "note", lang): [coded_note(model.CallbackRating, n, lang) for n in frame["note"]],
         }
     )
 
@@ -264,22 +259,22 @@ def _issue_details(ctx: IssueView, issue: dict[str, Any]) -> None:
         f"**{md_text(t('issues.panel.details', lang, issue_id=issue['issue_id']))}** "
         f"{md_text(issue['title'])}"
     )
-    status = value_label(IssueStatus, issue["status"], lang)
+    status = value_label(model.IssueStatus, issue["status"], lang)
     if issue["overdue"]:
         status += f" · ⚠ {t('issues.panel.overdue_mark', lang)}"
     reporter = " ".join(str(v) for v in (issue["reporter_name"], issue["reporter_phone"]) if v)
     rows: list[tuple[str, object]] = [
         (t(c + "status", lang), status),
-        (t(c + "level", lang), value_label(Level, issue["level"], lang)),
-        (t(c + "category", lang), value_label(IssueCategory, issue["category"], lang)),
-        (t(c + "source", lang), value_label(IssueSource, issue["source"], lang)),
+        (t(c + "level", lang), value_label(model.Level, issue["level"], lang)),
+        (t(c + "category", lang), value_label(model.IssueCategory, issue["category"], lang)),
+        (t(c + "source", lang), value_label(model.IssueSource, issue["source"], lang)),
         (t(c + "responsible_unit", lang), issue["responsible_unit"]),
         (t(c + "deadline", lang), issue["deadline"]),
         (t(c + "reporter", lang), reporter or None),
         (t(c + "description", lang), issue["description"]),
     ]
     if issue.get("satisfaction"):
-        rating = value_label(CallbackRating, issue["satisfaction"], lang)
+        rating = value_label(model.CallbackRating, issue["satisfaction"], lang)
         rows.append((t(c + "satisfaction", lang), rating))
     _facts(rows)
     st.markdown(f"**{md_text(t('issues.panel.timeline', lang))}**")
@@ -321,7 +316,7 @@ def _issue_list(ctx: IssueView, building_id: str, user: User) -> None:
             "issues.panel.issue_option",
             lang,
             issue_id=i,
-            status=value_label(IssueStatus, statuses[i], lang),
+            status=value_label(model.IssueStatus, statuses[i], lang),
             title=titles[i],
         ),
         key=ISSUE,
@@ -360,10 +355,10 @@ def _run_action(
 ) -> None:
     """Submit callback: one workflow call with the version the form was drawn with."""
     store = open_store(db)
-    a = EventAction(action)
+    a = model.EventAction(action)
     try:
         user = get_user(store, user_id)
-        if a is EventAction.ASSIGN:
+        if a is model.EventAction.ASSIGN:
             flow.assign(
                 store,
                 user,
@@ -374,9 +369,9 @@ def _run_action(
                 deadline=_value(action, "deadline"),
                 note=_value(action, "note") or "",
             )
-        elif a is EventAction.START:
+        elif a is model.EventAction.START:
             flow.start(store, user, issue_id, version=version, note=_value(action, "note") or "")
-        elif a is EventAction.ESCALATE:
+        elif a is model.EventAction.ESCALATE:
             flow.escalate(
                 store,
                 user,
@@ -386,9 +381,9 @@ def _run_action(
                 responsible_unit=_value(action, "responsible_unit") or None,
                 deadline=_value(action, "deadline"),
             )
-        elif a is EventAction.RESOLVE:
+        elif a is model.EventAction.RESOLVE:
             flow.resolve(store, user, issue_id, version=version, note=_value(action, "note") or "")
-        elif a is EventAction.CALLBACK:
+        elif a is model.EventAction.CALLBACK:
             flow.callback(
                 store,
                 user,
@@ -397,7 +392,7 @@ def _run_action(
                 rating=_value(action, "rating"),
                 note=_value(action, "note") or "",
             )
-        elif a is EventAction.CLOSE:
+        elif a is model.EventAction.CLOSE:
             flow.close(store, user, issue_id, version=version, note=_value(action, "note") or "")
     except MapgovError as err:
         say(FLASH, "error", t("issues.refused", lang, message=error_text(err, lang)), "actions")
@@ -414,7 +409,7 @@ def _run_action(
 def _log_issue(db: str, user_id: str, lang: str, building_id: str) -> None:
     """Submit callback of the "log a new issue" form."""
     store = open_store(db)
-    action = EventAction.REPORT.value
+    action = model.EventAction.REPORT.value
     try:
         issue_id = flow.log_issue(
             store,
@@ -438,7 +433,7 @@ def _log_issue(db: str, user_id: str, lang: str, building_id: str) -> None:
 def _log_form(ctx: IssueView, building_id: str) -> None:
     lang = ctx.lang
     f = "issues.form."
-    action = EventAction.REPORT.value
+    action = model.EventAction.REPORT.value
     with (
         st.expander(t(f + "log", lang), icon=":material/add_circle:"),
         st.form(KEY.format("form.report")),
@@ -446,14 +441,14 @@ def _log_form(ctx: IssueView, building_id: str) -> None:
         left, right = st.columns(2)
         left.selectbox(
             t(f + "category", lang),
-            [c.value for c in IssueCategory],
-            format_func=lambda v: label(IssueCategory(v), lang),
+            [c.value for c in model.IssueCategory],
+            format_func=lambda v: label(model.IssueCategory(v), lang),
             key=_field(action, "category"),
         )
         right.selectbox(
             t(f + "source", lang),
-            [s.value for s in IssueSource],
-            format_func=lambda v: label(IssueSource(v), lang),
+            [s.value for s in model.IssueSource],
+            format_func=lambda v: label(model.IssueSource(v), lang),
             key=_field(action, "source"),
         )
         st.text_input(t(f + "title", lang), max_chars=120, key=_field(action, "title"))
@@ -474,20 +469,20 @@ def _log_form(ctx: IssueView, building_id: str) -> None:
 
 
 def _default_deadline(level: str | None, day: dt.date) -> dt.date:
-    lvl = Level(level) if level in {v.value for v in Level} else Level.COMPOUND
+    lvl = model.Level(level) if level in {v.value for v in model.Level} else model.Level.COMPOUND
     return day + dt.timedelta(days=flow.SLA_DAYS[lvl])
 
 
-def _action_fields(action: EventAction, issue: dict[str, Any], ctx: IssueView) -> None:
+def _action_fields(action: model.EventAction, issue: dict[str, Any], ctx: IssueView) -> None:
     lang = ctx.lang
     f = "issues.form."
     a = action.value
-    if action is EventAction.ASSIGN:
+    if action is model.EventAction.ASSIGN:
         st.selectbox(
             t(f + "level", lang),
-            [lv.value for lv in LEVEL_ORDER],
-            index=LEVEL_ORDER.index(Level(issue["level"])) if issue["level"] else 0,
-            format_func=lambda v: label(Level(v), lang),
+            [lv.value for lv in model.LEVEL_ORDER],
+            index=model.LEVEL_ORDER.index(model.Level(issue["level"])) if issue["level"] else 0,
+            format_func=lambda v: label(model.Level(v), lang),
             key=_field(a, "level"),
         )
         st.text_input(
@@ -499,7 +494,7 @@ def _action_fields(action: EventAction, issue: dict[str, Any], ctx: IssueView) -
             min_value=ctx.today,
             key=_field(a, "deadline"),
         )
-    elif action is EventAction.ESCALATE:
+    elif action is model.EventAction.ESCALATE:
         st.text_area(t(f + "reason", lang), height=68, key=_field(a, "reason"))
         st.text_input(t(f + "escalate_unit", lang), max_chars=80, key=_field(a, "responsible_unit"))
         st.date_input(
@@ -508,16 +503,16 @@ def _action_fields(action: EventAction, issue: dict[str, Any], ctx: IssueView) -
             min_value=ctx.today,
             key=_field(a, "deadline"),
         )
-    elif action is EventAction.CALLBACK:
+    elif action is model.EventAction.CALLBACK:
         st.radio(
             t(f + "rating", lang),
-            [r.value for r in CallbackRating],
-            format_func=lambda v: label(CallbackRating(v), lang),
+            [r.value for r in model.CallbackRating],
+            format_func=lambda v: label(model.CallbackRating(v), lang),
             horizontal=True,
             key=_field(a, "rating"),
         )
-    note = "resolve_note" if action is EventAction.RESOLVE else "note"
-    if action is not EventAction.ESCALATE:
+    note = "resolve_note" if action is model.EventAction.RESOLVE else "note"
+    if action is not model.EventAction.ESCALATE:
         st.text_area(t(f + note, lang), height=68, key=_field(a, "note"))
 
 
