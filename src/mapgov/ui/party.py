@@ -35,7 +35,6 @@ import folium
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from mapgov.core import clock
 from mapgov.core.crs import WGS84
@@ -49,7 +48,7 @@ from mapgov.ui import party_forms as forms
 from mapgov.ui.loaders import cached, cached_resource
 from mapgov.ui.party_forms import FLASH, join_items
 from mapgov.ui.state import StreetView, View
-from mapgov.ui.widgets import click_point, current_user, md_text
+from mapgov.ui.widgets import click_map, current_user, md_text
 from mapgov.views import maps
 from mapgov.views import party as pm
 from mapgov.views import party_cards as cards
@@ -219,22 +218,14 @@ def map_key(ctx: StreetView) -> str:
     return KEY.format(f"map.{ctx.street_id}.{ctx.community_id or ALL}")
 
 
-def _handle_click(db: str, street_id: str, community_id: str | None, value: object) -> bool:
-    """Resolve a new click to a building (with its compound) or a compound; True if new."""
-    point = click_point(value)
-    if point is None or st.session_state.get(CLICK) == point:
-        return False
-    st.session_state[CLICK] = point
-    store = open_store(db)
-    hit = _locator(store, street_id, community_id).locate(point[1], point[0])
-    if hit.kind is not None and hit.id is not None:
-        st.session_state[TARGET] = (hit.kind, hit.id)
-    return True
+def _place_locator(db: str, street_id: str, community_id: str | None) -> issues.BuildingLocator:
+    """The locator of the place on screen, from the store as it is when a click is handled."""
+    return _locator(open_store(db), street_id, community_id)
 
 
-def _on_map_change(db: str, street_id: str, community_id: str | None, key: str) -> None:
-    """st_folium's on_change: the click value has just been copied to the map's key."""
-    _handle_click(db, street_id, community_id, st.session_state.get(key))
+def _choose(kind: str, target_id: str) -> None:
+    """Choose a compound, or a building (and with it its compound)."""
+    st.session_state[TARGET] = (kind, target_id)
 
 
 def _target() -> tuple[str, str] | None:
@@ -303,18 +294,15 @@ def party_map_view(ctx: StreetView) -> None:
         building_layer=building_layer,
         lang=ctx.lang,
     )
-    key = map_key(ctx)
-    value = st_folium(
+    click_map(
         fmap,
-        key=key,
+        key=map_key(ctx),
+        seen=CLICK,
+        locator=partial(_place_locator, ctx.view.db, ctx.street_id, ctx.community_id),
+        choose=_choose,
+        selection=_selection(ctx),
         height=MAP_HEIGHT,
-        use_container_width=True,
-        returned_objects=["last_object_clicked"],
-        feature_group_to_add=_selection(ctx),
-        on_change=partial(_on_map_change, ctx.view.db, ctx.street_id, ctx.community_id, key),
     )
-    if _handle_click(ctx.view.db, ctx.street_id, ctx.community_id, value):
-        st.rerun()  # no callback ran (first value): draw the card and the outline now
     st.caption(t("party_page.map_caption", ctx.lang))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Final
 
@@ -14,6 +14,7 @@ from streamlit_folium import st_folium
 
 from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import error_text, t
+from mapgov.domain.issues import BuildingLocator
 from mapgov.domain.places import display_name, display_names
 from mapgov.domain.users import User
 from mapgov.store import Store, open_store
@@ -25,6 +26,7 @@ from mapgov.views import maps as layers
 __all__ = [
     "COMPOUND_COLOR",
     "MAP_HEIGHT",
+    "click_map",
     "click_point",
     "community_map",
     "current_user",
@@ -63,6 +65,66 @@ def click_point(value: object) -> tuple[float, float] | None:
     if not isinstance(clicked, dict) or clicked.get("lat") is None or clicked.get("lng") is None:
         return None
     return float(clicked["lat"]), float(clicked["lng"])
+
+
+def _handle_click(
+    value: object,
+    seen: str,
+    locator: Callable[[], BuildingLocator],
+    choose: Callable[[str, str], None],
+) -> bool:
+    """Resolve a new click to a building or compound and choose it; True if it was new.
+
+    ``seen`` is the session key of the last click handled (the same point is not handled
+    twice).
+    """
+    point = click_point(value)
+    if point is None or st.session_state.get(seen) == point:
+        return False
+    st.session_state[seen] = point
+    hit = locator().locate(point[1], point[0])
+    if hit.kind is not None and hit.id is not None:
+        choose(hit.kind, hit.id)
+    return True
+
+
+def click_map(
+    fmap: folium.Map,
+    *,
+    key: str,
+    seen: str,
+    locator: Callable[[], BuildingLocator],
+    choose: Callable[[str, str], None],
+    selection: folium.FeatureGroup | None,
+    height: int = MAP_HEIGHT,
+    on_new: Callable[[], None] | None = None,
+) -> None:
+    """Embed a folium map that sends clicks back; a click chooses what lies under it.
+
+    The map sends only ``last_object_clicked`` (panning and zooming cause no rerun);
+    ``selection`` (the chosen outline) is added to the map already on the page. A new click
+    is resolved by ``locator`` (called then, in the run that handles it) and, on a building
+    or compound, passed to ``choose(kind, id)``; ``seen`` is the session key of the last
+    click handled. The click is handled in the map's ``on_change`` callback (then
+    ``on_new`` runs too), so that the same run already shows the choice; a first value that
+    no callback saw is handled after the map and the page runs again.
+    """
+
+    def on_change() -> None:  # the click value has just been copied to the map's key
+        if _handle_click(st.session_state.get(key), seen, locator, choose) and on_new:
+            on_new()
+
+    value = st_folium(
+        fmap,
+        key=key,
+        height=height,
+        use_container_width=True,
+        returned_objects=["last_object_clicked"],
+        feature_group_to_add=selection,
+        on_change=on_change,
+    )
+    if _handle_click(value, seen, locator, choose):  # no callback ran (first value)
+        st.rerun()  # draw the outline and the panel of the new choice
 
 
 def say(key: str, kind: str, text: str, where: str) -> None:
