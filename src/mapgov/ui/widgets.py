@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from typing import Final
 
 import folium
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -17,6 +19,7 @@ from mapgov.core.i18n import error_text, t
 from mapgov.domain.issues import BuildingLocator
 from mapgov.domain.places import display_name, display_names
 from mapgov.domain.users import User
+from mapgov.io import exports
 from mapgov.store import Store, open_store
 from mapgov.ui import auth
 from mapgov.ui import loaders as data
@@ -32,6 +35,7 @@ __all__ = [
     "current_user",
     "flash",
     "md_text",
+    "metric_row",
     "page_header",
     "place_metrics",
     "say",
@@ -39,6 +43,7 @@ __all__ = [
     "scope_title",
     "show_errors",
     "show_map",
+    "table_downloads",
 ]
 
 MAP_HEIGHT: Final = 520
@@ -195,14 +200,42 @@ def scope_header(view: View) -> None:
 def place_metrics(view: View) -> None:
     """One row of headline counts (communities ... residents) of the place on screen."""
     counts = data.place_counts(open_store(view.db), view.street_id, view.community_id)
-    items = counts.as_dict()
-    for column, (name, value) in zip(st.columns(len(items)), items.items(), strict=True):
-        column.metric(t(f"metric.{name}", view.lang), f"{value:,}")
+    metric_row(
+        [
+            (t(f"metric.{name}", view.lang), f"{value:,}", None)
+            for name, value in counts.as_dict().items()
+        ]
+    )
+
+
+def metric_row(items: Sequence[tuple[str, str, str | None]]) -> None:
+    """One row of figures, a column each: (label, value, help text or None)."""
+    for column, (name, value, help_text) in zip(st.columns(len(items)), items, strict=True):
+        column.metric(name, value, help=help_text)
 
 
 def show_map(fmap: folium.Map, *, key: str, height: int = MAP_HEIGHT) -> None:
     """Embed a folium map that sends nothing back (panning and zooming cause no rerun)."""
     st_folium(fmap, key=key, height=height, use_container_width=True, returned_objects=[])
+
+
+def table_downloads(table: pd.DataFrame, *, texts: str, lang: str, stem: str, key: str) -> None:
+    """Two buttons in a row: `table` as an Excel workbook and as CSV (made on the click).
+
+    The labels are the catalogue's ``{texts}excel`` and ``{texts}csv``; the files are named
+    ``{stem}.xlsx`` and ``{stem}.csv``, the buttons' keys are `key` and the suffix.
+    """
+    with st.container(horizontal=True):
+        for suffix, text in ((".xlsx", "excel"), (".csv", "csv")):
+            st.download_button(
+                t(texts + text, lang),
+                partial(exports.frame_bytes, table, suffix),  # on the click
+                file_name=f"{stem}{suffix}",
+                mime=exports.FORMATS[suffix],
+                icon=":material/download:",
+                key=f"{key}{suffix}",
+                on_click="ignore",
+            )
 
 
 def community_map(view: View) -> None:
