@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
-from typing import Final
+from typing import Any, Final
 
 import folium
 import pandas as pd
@@ -44,6 +44,7 @@ __all__ = [
     "show_errors",
     "show_map",
     "table_downloads",
+    "take",
 ]
 
 MAP_HEIGHT: Final = 520
@@ -141,12 +142,20 @@ def say(key: str, kind: str, text: str, where: str) -> None:
     st.session_state[key] = (kind, text, where)
 
 
+def take(key: str, where: str) -> tuple[Any, ...] | None:
+    """What a callback kept under `key` for `where` (its last item), once: it is dropped."""
+    kept = st.session_state.get(key)
+    if not kept or kept[-1] != where:
+        return None
+    del st.session_state[key]
+    return tuple(kept)
+
+
 def flash(key: str, where: str) -> None:
     """Show, once, the outcome that :func:`say` kept for the form at ``where``."""
-    message = st.session_state.get(key)
-    if not message or message[2] != where:
+    message = take(key, where)
+    if message is None:
         return
-    del st.session_state[key]
     kind, text, _ = message
     if kind == "error":
         st.error(text, icon=":material/block:")
