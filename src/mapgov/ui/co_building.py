@@ -38,7 +38,6 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapgov.core import clock
 from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import error_text, label, t
 from mapgov.core.model import (
@@ -53,7 +52,7 @@ from mapgov.store import Store, open_store
 from mapgov.ui import auth
 from mapgov.ui.loaders import cached
 from mapgov.ui.state import StreetView, View
-from mapgov.ui.widgets import current_user, flash, md_text, metric_row, say, table_downloads
+from mapgov.ui.widgets import flash, md_text, metric_row, say, street_controls, table_downloads
 from mapgov.views import co_building as cm
 
 __all__ = [
@@ -162,33 +161,16 @@ def _list(store: Store, query: _ListQuery) -> pd.DataFrame:
 
 # -- the sidebar ---------------------------------------------------------------------------
 def controls(view: View) -> StreetView | None:
-    """Draw the page's sidebar part (who is working) and fix the place on screen.
+    """Draw the page's sidebar part (who is working) and fix the place on screen
+    (:func:`mapgov.ui.widgets.street_controls`; a record chosen elsewhere is forgotten).
 
     Returns
     -------
     StreetView or None
         ``None`` when there is no street.
     """
-    if view.street_id is None:
-        return None
-    store = open_store(view.db)
-    st.sidebar.divider()
-    st.sidebar.subheader(t(TEXTS + "sidebar", view.lang))
-    user = current_user(store, view)
-    if user is None:
-        st.sidebar.caption(t(TEXTS + "no_users", view.lang))
-    scope = (view.street_id, view.community_id)
-    if st.session_state.get(SCOPE) != scope:
-        st.session_state[SCOPE] = scope
-        for key in [MATCH_NEED, *(_RECORD.format(e.value) for e in ENTITIES)]:
-            st.session_state.pop(key, None)  # a record elsewhere is not on screen
-    return StreetView(
-        view=view,
-        street_id=view.street_id,
-        community_id=view.community_id,
-        user_id=user.user_id if user else None,
-        today=clock.today(store),
-    )
+    records = [_RECORD.format(e.value) for e in ENTITIES]
+    return street_controls(view, texts=TEXTS, scope_key=SCOPE, forget=[MATCH_NEED, *records])
 
 
 # -- messages ------------------------------------------------------------------------------

@@ -33,7 +33,6 @@ from functools import partial
 from typing import Any, Final
 
 import folium
-import geopandas as gpd
 import streamlit as st
 
 from mapgov.core import clock
@@ -208,14 +207,8 @@ def controls(view: View) -> IssueView | None:
 
 
 # -- cached loaders (keys: store identity and plain values, never frames) ------------------
-@cached(max_entries=16)
-def _buildings(store: Store, community_id: str) -> gpd.GeoDataFrame:
-    return issues.community_buildings(store, community_id)
-
-
-@cached(max_entries=16)
-def _compounds(store: Store, community_id: str) -> gpd.GeoDataFrame:
-    return issues.community_compounds(store, community_id)
+_buildings = cached(max_entries=16)(issues.community_buildings)
+_compounds = cached(max_entries=16)(issues.community_compounds)
 
 
 @cached_resource(max_entries=16)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from typing import Any, Final
@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from mapgov.core import clock
 from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import error_text, t
 from mapgov.domain.issues import BuildingLocator
@@ -23,7 +24,7 @@ from mapgov.io import exports
 from mapgov.store import Store, open_store
 from mapgov.ui import auth
 from mapgov.ui import loaders as data
-from mapgov.ui.state import View
+from mapgov.ui.state import StreetView, View
 from mapgov.views import maps as layers
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "scope_title",
     "show_errors",
     "show_map",
+    "street_controls",
     "table_downloads",
     "take",
 ]
@@ -282,6 +284,43 @@ def community_map(view: View) -> None:
         ).add_to(fmap)
     show_map(fmap, key=f"community_map.{view.street_id}")
     st.caption(t("wall.map_caption", view.lang))
+
+
+def street_controls(
+    view: View, *, texts: str, scope_key: str, forget: Iterable[str]
+) -> StreetView | None:
+    """Draw a street page's sidebar part (who is working) and fix the place on screen.
+
+    The heading and the note for a street without users are the catalogue's
+    ``{texts}sidebar`` and ``{texts}no_users``. When the place (street, community) differs
+    from the one kept under `scope_key`, the session keys in `forget` (choices made in the
+    other place) are dropped.
+
+    Returns
+    -------
+    StreetView or None
+        ``None`` when there is no street.
+    """
+    if view.street_id is None:
+        return None
+    store = open_store(view.db)
+    st.sidebar.divider()
+    st.sidebar.subheader(t(texts + "sidebar", view.lang))
+    user = current_user(store, view)
+    if user is None:
+        st.sidebar.caption(t(texts + "no_users", view.lang))
+    scope = (view.street_id, view.community_id)
+    if st.session_state.get(scope_key) != scope:
+        st.session_state[scope_key] = scope
+        for key in forget:
+            st.session_state.pop(key, None)
+    return StreetView(
+        view=view,
+        street_id=view.street_id,
+        community_id=view.community_id,
+        user_id=user.user_id if user else None,
+        today=clock.today(store),
+    )
 
 
 def current_user(store: Store, view: View) -> User | None:
