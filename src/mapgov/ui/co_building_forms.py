@@ -12,7 +12,9 @@ the next form starts empty, and a refused one keeps what was typed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
+from functools import partial
 from typing import Any, Final
 
 import streamlit as st
@@ -36,7 +38,7 @@ from mapgov.ui.co_building import (
     refused,
 )
 from mapgov.ui.state import StreetView
-from mapgov.ui.widgets import flash, md_text, say
+from mapgov.ui.widgets import action_forms, flash, md_text, say
 from mapgov.views import co_building as cm
 
 __all__ = ["field_key", "new_records", "record_panel"]
@@ -114,7 +116,7 @@ def _run_step(
 
 
 def _step_fields(
-    entity: model.CoEntity, action: model.CoAction, record_id: str, version: int, lang: str
+    entity: model.CoEntity, action: model.CoAction, *, record_id: str, version: int, lang: str
 ) -> None:
     f = TEXTS + "form."
     a = action.value
@@ -161,22 +163,15 @@ def _step_forms(
         return
     key_id = str(record[_ID_COLUMN[entity]])
     version = int(record["version"])
-    tabs = st.tabs([label(a, lang) for a in allowed])
-    for tab, action in zip(tabs, allowed, strict=True):
-        with tab, st.form(KEY.format(f"form.{entity.value}.{action.value}.{key_id}")):
-            _step_fields(entity, action, key_id, version, lang)
-            st.form_submit_button(
-                label(action, lang),
-                type="primary",
-                on_click=_run_step,
-                args=(ctx.view.db, user.user_id, lang),
-                kwargs={
-                    "entity": entity.value,
-                    "record_id": key_id,
-                    "version": version,
-                    "action": action.value,
-                },
-            )
+    action_forms(
+        allowed,
+        lang,
+        form_key=lambda a: KEY.format(f"form.{entity.value}.{a}.{key_id}"),
+        fields=partial(_step_fields, entity, record_id=key_id, version=version, lang=lang),
+        on_click=_run_step,
+        args=(ctx.view.db, user.user_id, lang),
+        kwargs={"entity": entity.value, "record_id": key_id, "version": version},
+    )
     st.caption(t(TEXTS + "version", lang, version=version))
 
 
@@ -287,60 +282,56 @@ def _clear(form: str, *names: str) -> None:
         st.session_state[_new_key(form, name)] = ""
 
 
+_MAKERS: Final[dict[str, Callable[..., str]]] = {
+    "need": cobuild.file_need,
+    "resource": cobuild.file_resource,
+    "wish": cobuild.post_wish,
+    "volunteer": cobuild.log_volunteer,
+}
+"""The :mod:`mapgov.domain.cobuild` call of each "new record" form (it returns the new id)."""
+_CLEARED: Final = {
+    "need": ("title", "description"),
+    "resource": ("title", "description"),
+    "wish": ("title", "description", "poster_name", "poster_phone"),
+    "volunteer": ("title", "organiser"),
+}
+"""The fields a form empties after a save (the choices stay for the next record)."""
+
+
+def _new_fields(form: str) -> dict[str, Any]:
+    """The keyword arguments of `form`'s call (:data:`_MAKERS`), read from its widgets."""
+    new, text = partial(_new, form), partial(_text, form)
+    fields: dict[str, Any] = {"title": text("title")}
+    if form != "volunteer":
+        fields["description"] = text("description")
+    if form != "wish":
+        fields["kind"] = new("kind")
+    if form in ("need", "volunteer"):
+        fields["community_id"] = new("community")
+        fields["compound_id"] = new("compound") or None  # none: the whole community
+    if form == "resource":
+        fields["unit_id"] = new("unit")
+    elif form == "wish":
+        fields["compound_id"] = new("compound")
+        fields["poster_name"] = text("poster_name") or None
+        fields["poster_phone"] = text("poster_phone") or None
+    elif form == "volunteer":
+        fields["held_on"] = new("held_on")
+        fields["participants"] = int(new("participants") or 0)
+        fields["hours"] = float(new("hours") or 0)
+        fields["organiser"] = text("organiser")
+    return fields
+
+
 def _create(db: str, user_id: str, lang: str, form: str) -> None:
     """A "new record" form's callback."""
     store = open_store(db)
     try:
-        user = get_user(store, user_id)
-        if form == "need":
-            new_id = cobuild.file_need(
-                store,
-                user,
-                community_id=_new(form, "community"),
-                compound_id=_new(form, "compound") or None,
-                kind=_new(form, "kind"),
-                title=_text(form, "title"),
-                description=_text(form, "description"),
-            )
-            _clear(form, "title", "description")
-        elif form == "resource":
-            new_id = cobuild.file_resource(
-                store,
-                user,
-                unit_id=_new(form, "unit"),
-                kind=_new(form, "kind"),
-                title=_text(form, "title"),
-                description=_text(form, "description"),
-            )
-            _clear(form, "title", "description")
-        elif form == "wish":
-            new_id = cobuild.post_wish(
-                store,
-                user,
-                compound_id=_new(form, "compound"),
-                title=_text(form, "title"),
-                description=_text(form, "description"),
-                poster_name=_text(form, "poster_name") or None,
-                poster_phone=_text(form, "poster_phone") or None,
-            )
-            _clear(form, "title", "description", "poster_name", "poster_phone")
-        else:
-            new_id = cobuild.log_volunteer(
-                store,
-                user,
-                held_on=_new(form, "held_on"),
-                title=_text(form, "title"),
-                kind=_new(form, "kind"),
-                participants=int(_new(form, "participants") or 0),
-                hours=float(_new(form, "hours") or 0),
-                organiser=_text(form, "organiser"),
-                compound_id=_new(form, "compound") or None,
-                community_id=_new(form, "community"),
-            )
-            _clear(form, "title", "organiser")
+        new_id = _MAKERS[form](store, get_user(store, user_id), **_new_fields(form))
     except MapgovError as err:
         refused(err, lang, f"new.{form}")
         return
+    _clear(form, *_CLEARED[form])
     say(FLASH, "success", t(TEXTS + f"new.done_{form}", lang, id=new_id), f"new.{form}")
 
 
@@ -403,6 +394,35 @@ def _title_fields(ctx: StreetView, form: str) -> None:
     )
 
 
+_SERVICE_NUMBERS: Final = {"participants": (1, 10_000, 10, 1), "hours": (0.5, 24.0, 2.0, 0.5)}
+"""Lowest, highest, first value and step of a volunteer service's numbers."""
+
+
+def _volunteer_fields(ctx: StreetView, form: str) -> None:
+    """A volunteer service's title, day, participants, hours and organiser."""
+    n = TEXTS + "new."
+    st.text_input(t(n + "title", ctx.lang), max_chars=120, key=_new_key(form, "title"))
+    left, *numbers = st.columns(3)
+    left.date_input(
+        t(n + "held_on", ctx.lang),
+        value=ctx.today,
+        max_value=ctx.today,
+        key=_new_key(form, "held_on"),
+    )
+    for column, (name, (low, high, first, step)) in zip(
+        numbers, _SERVICE_NUMBERS.items(), strict=True
+    ):
+        column.number_input(
+            t(n + name, ctx.lang),
+            min_value=low,
+            max_value=high,
+            value=first,
+            step=step,
+            key=_new_key(form, name),
+        )
+    st.text_input(t(n + "organiser", ctx.lang), max_chars=80, key=_new_key(form, "organiser"))
+
+
 def new_records(ctx: StreetView) -> None:
     """Forms to file a need or a resource, post a wish and log volunteer service (for the
     staff of a community and administrators; others see none)."""
@@ -461,32 +481,6 @@ def new_records(ctx: StreetView) -> None:
                 else:
                     _community_and_compound(ctx, form, communities, optional=True)
                     _kind_box(ctx, form, model.VolunteerKind)
-                    st.text_input(t(n + "title", lang), max_chars=120, key=_new_key(form, "title"))
-                    left, mid, right = st.columns(3)
-                    left.date_input(
-                        t(n + "held_on", lang),
-                        value=ctx.today,
-                        max_value=ctx.today,
-                        key=_new_key(form, "held_on"),
-                    )
-                    mid.number_input(
-                        t(n + "participants", lang),
-                        min_value=1,
-                        max_value=10_000,
-                        value=10,
-                        step=1,
-                        key=_new_key(form, "participants"),
-                    )
-                    right.number_input(
-                        t(n + "hours", lang),
-                        min_value=0.5,
-                        max_value=24.0,
-                        value=2.0,
-                        step=0.5,
-                        key=_new_key(form, "hours"),
-                    )
-                    st.text_input(
-                        t(n + "organiser", lang), max_chars=80, key=_new_key(form, "organiser")
-                    )
+                    _volunteer_fields(ctx, form)
                 _submit(ctx, user, form)
     st.caption(t(n + "logged", lang, name=user.name))

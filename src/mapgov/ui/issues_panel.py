@@ -14,6 +14,7 @@ the panel shows the new state at once.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, Final
 
 import pandas as pd
@@ -40,7 +41,7 @@ from mapgov.ui.issues import (
     chosen_target,
 )
 from mapgov.ui.loaders import cached
-from mapgov.ui.widgets import flash, md_text, say
+from mapgov.ui.widgets import action_forms, flash, md_text, say
 
 __all__ = ["issue_panel"]
 
@@ -118,20 +119,24 @@ def _compound(store: Store, compound_id: str, day: dt.date) -> dict:
     return issues.compound_summary(store, compound_id, today=day)
 
 
-def _metric_row(items: list[tuple[str, object]]) -> None:
-    for column, (name, value) in zip(st.columns(len(items)), items, strict=True):
-        column.metric(name, "—" if value is None else f"{value:,}")
+def _metric_row(record: dict[str, Any], names: tuple[str, ...], lang: str) -> None:
+    """Counts of a building or compound profile, a column each, named by the catalogue."""
+    for column, name in zip(st.columns(len(names)), names, strict=True):
+        value = record[name]
+        column.metric(t(f"issues.panel.{name}", lang), "—" if value is None else f"{value:,}")
 
 
 def _facts(rows: list[tuple[str, object]]) -> None:
     st.markdown("\n".join(f"- **{name}**: {md_text(value)}" for name, value in rows))
 
 
-def _property_text(mode: object, company: object, red: bool, lang: str) -> str:
+def _property_text(record: dict[str, Any], lang: str) -> str:
+    """Property management of a building or compound profile, on one line."""
+    mode, company = record["property_mode"], record["property_company"]
     parts = [value_label(model.PropertyMode, mode, lang) or t("issues.panel.none", lang)]
     if isinstance(company, str) and company:
         parts.append(company)
-    if red:
+    if record["red_property"]:
         parts.append(t("issues.panel.red_property", lang))
     return " · ".join(parts)
 
@@ -140,14 +145,7 @@ def _building_profile(ctx: IssueView, p: dict[str, Any]) -> None:
     lang = ctx.lang
     p_ = "issues.panel."
     st.subheader(t(p_ + "building_title", lang, compound=p["compound_name"], building=p["name"]))
-    _metric_row(
-        [
-            (t(p_ + "open_issues", lang), p["open_issues"]),
-            (t(p_ + "overdue_issues", lang), p["overdue_issues"]),
-            (t(p_ + "households", lang), p["households"]),
-            (t(p_ + "residents", lang), p["residents"]),
-        ]
-    )
+    _metric_row(p, ("open_issues", "overdue_issues", "households", "residents"), lang)
     none = t(p_ + "none", lang)
     head = " ".join(str(v) for v in (p["building_head"], p["building_head_phone"]) if v) or none
     zone = " · ".join(str(v) for v in (p["zone_name"], p["zone_member"]) if v) or none
@@ -162,10 +160,7 @@ def _building_profile(ctx: IssueView, p: dict[str, Any]) -> None:
             (t(p_ + "head", lang), head),
             (t(p_ + "party_group", lang), p["party_group"] or none),
             (t(p_ + "zone", lang), zone),
-            (
-                t(p_ + "property", lang),
-                _property_text(p["property_mode"], p["property_company"], p["red_property"], lang),
-            ),
+            (t(p_ + "property", lang), _property_text(p, lang)),
         ]
     )
 
@@ -175,14 +170,7 @@ def _compound_panel(ctx: IssueView, compound_id: str) -> None:
     p_ = "issues.panel."
     s = _compound(ctx.store, compound_id, ctx.today)
     st.subheader(t(p_ + "compound_title", lang, name=s["name"]))
-    _metric_row(
-        [
-            (t(p_ + "open_issues", lang), s["open_issues"]),
-            (t(p_ + "overdue_issues", lang), s["overdue_issues"]),
-            (t(p_ + "buildings", lang), s["buildings"]),
-            (t(p_ + "households", lang), s["households"]),
-        ]
-    )
+    _metric_row(s, ("open_issues", "overdue_issues", "buildings", "households"), lang)
     none = t(p_ + "none", lang)
     branch = s["branch_name"] or none
     if s["branch_name"]:
@@ -195,10 +183,7 @@ def _compound_panel(ctx: IssueView, compound_id: str) -> None:
                 t(p_ + "residents", lang),
                 f"{s['residents']:,} · {t(p_ + 'elderly', lang)} {s['elderly']:,}",
             ),
-            (
-                t(p_ + "property", lang),
-                _property_text(s["property_mode"], s["property_company"], s["red_property"], lang),
-            ),
+            (t(p_ + "property", lang), _property_text(s, lang)),
             (t(p_ + "branch", lang), branch),
         ]
     )
@@ -350,6 +335,39 @@ def _clear(action: str, *names: str) -> None:
             st.session_state.pop(_field(action, name), None)
 
 
+_STEPS: Final[dict[model.EventAction, Callable[..., object]]] = {
+    model.EventAction.ASSIGN: flow.assign,
+    model.EventAction.START: flow.start,
+    model.EventAction.ESCALATE: flow.escalate,
+    model.EventAction.RESOLVE: flow.resolve,
+    model.EventAction.CALLBACK: flow.callback,
+    model.EventAction.CLOSE: flow.close,
+}
+"""The workflow call of each action form."""
+
+
+def _step_fields(a: model.EventAction) -> dict[str, Any]:
+    """What the form of action `a` sends to its workflow call (:data:`_STEPS`)."""
+
+    def value(name: str) -> Any:
+        return _value(a.value, name)
+
+    if a is model.EventAction.ESCALATE:
+        return {
+            "reason": value("reason") or "",
+            "responsible_unit": value("responsible_unit") or None,
+            "deadline": value("deadline"),
+        }
+    fields = {"note": value("note") or ""}
+    if a is model.EventAction.ASSIGN:
+        fields["level"] = value("level")
+        fields["responsible_unit"] = value("responsible_unit") or ""
+        fields["deadline"] = value("deadline")
+    elif a is model.EventAction.CALLBACK:
+        fields["rating"] = value("rating")
+    return fields
+
+
 def _run_action(
     db: str, user_id: str, lang: str, *, action: str, issue_id: int, version: int
 ) -> None:
@@ -358,42 +376,9 @@ def _run_action(
     a = model.EventAction(action)
     try:
         user = get_user(store, user_id)
-        if a is model.EventAction.ASSIGN:
-            flow.assign(
-                store,
-                user,
-                issue_id,
-                version=version,
-                level=_value(action, "level"),
-                responsible_unit=_value(action, "responsible_unit") or "",
-                deadline=_value(action, "deadline"),
-                note=_value(action, "note") or "",
-            )
-        elif a is model.EventAction.START:
-            flow.start(store, user, issue_id, version=version, note=_value(action, "note") or "")
-        elif a is model.EventAction.ESCALATE:
-            flow.escalate(
-                store,
-                user,
-                issue_id,
-                version=version,
-                reason=_value(action, "reason") or "",
-                responsible_unit=_value(action, "responsible_unit") or None,
-                deadline=_value(action, "deadline"),
-            )
-        elif a is model.EventAction.RESOLVE:
-            flow.resolve(store, user, issue_id, version=version, note=_value(action, "note") or "")
-        elif a is model.EventAction.CALLBACK:
-            flow.callback(
-                store,
-                user,
-                issue_id,
-                version=version,
-                rating=_value(action, "rating"),
-                note=_value(action, "note") or "",
-            )
-        elif a is model.EventAction.CLOSE:
-            flow.close(store, user, issue_id, version=version, note=_value(action, "note") or "")
+        step = _STEPS.get(a)
+        if step is not None:
+            step(store, user, issue_id, version=version, **_step_fields(a))
     except MapgovError as err:
         say(FLASH, "error", t("issues.refused", lang, message=error_text(err, lang)), "actions")
         return
@@ -524,21 +509,15 @@ def _action_forms(ctx: IssueView, issue: dict[str, Any], user: User) -> None:
     lang = ctx.lang
     st.markdown(f"**{md_text(t('issues.form.actions', lang))}**")
     version = int(issue["version"])
-    tabs = st.tabs([label(a, lang) for a in allowed])
-    for tab, action in zip(tabs, allowed, strict=True):
-        with tab, st.form(KEY.format(f"form.{action.value}.{issue['issue_id']}")):
-            _action_fields(action, issue, ctx)
-            st.form_submit_button(
-                label(action, lang),
-                type="primary",
-                on_click=_run_action,
-                args=(ctx.view.db, user.user_id, lang),
-                kwargs={
-                    "action": action.value,
-                    "issue_id": int(issue["issue_id"]),
-                    "version": version,
-                },
-            )
+    action_forms(
+        allowed,
+        lang,
+        form_key=lambda a: KEY.format(f"form.{a}.{issue['issue_id']}"),
+        fields=lambda a: _action_fields(a, issue, ctx),
+        on_click=_run_action,
+        args=(ctx.view.db, user.user_id, lang),
+        kwargs={"issue_id": int(issue["issue_id"]), "version": version},
+    )
     st.caption(t("issues.form.version", lang, version=version))
 
 

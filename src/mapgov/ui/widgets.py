@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from enum import StrEnum
 from functools import partial
 from typing import Any, Final
 
@@ -16,7 +17,7 @@ from streamlit_folium import st_folium
 
 from mapgov.core import clock
 from mapgov.core.errors import MapgovError
-from mapgov.core.i18n import error_text, t
+from mapgov.core.i18n import error_text, label, t
 from mapgov.domain.issues import BuildingLocator
 from mapgov.domain.places import display_name, display_names
 from mapgov.domain.users import User
@@ -30,6 +31,7 @@ from mapgov.views import maps as layers
 __all__ = [
     "COMPOUND_COLOR",
     "MAP_HEIGHT",
+    "action_forms",
     "click_map",
     "click_point",
     "community_map",
@@ -133,6 +135,32 @@ def click_map(
     )
     if _handle_click(value, seen, locator, choose):  # no callback ran (first value)
         st.rerun()  # draw the outline and the panel of the new choice
+
+
+def action_forms(
+    actions: Sequence[StrEnum],
+    lang: str,
+    *,
+    form_key: Callable[[str], str],
+    fields: Callable[[Any], None],
+    on_click: Callable[..., None],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> None:
+    """A tab per workflow action, each a form: `fields` draws its inputs, then a submit
+    button named after the action calls `on_click` with `args`, `kwargs` and ``action`` (the
+    action's value). `form_key` names each form from the action's value."""
+    tabs = st.tabs([label(a, lang) for a in actions])
+    for tab, action in zip(tabs, actions, strict=True):
+        with tab, st.form(form_key(action.value)):
+            fields(action)
+            st.form_submit_button(
+                label(action, lang),
+                type="primary",
+                on_click=on_click,
+                args=args,
+                kwargs={**kwargs, "action": action.value},
+            )
 
 
 def say(key: str, kind: str, text: str, where: str) -> None:
