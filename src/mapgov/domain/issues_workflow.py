@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 from mapgov.core import clock, model
 from mapgov.core.errors import (
@@ -26,6 +26,7 @@ from mapgov.core.errors import (
 )
 from mapgov.domain.issues import one_row
 from mapgov.domain.places import community_of_compound
+from mapgov.domain.steps import Step, step_fields
 from mapgov.domain.users import User, can_edit
 from mapgov.store import Store
 
@@ -346,12 +347,10 @@ def assign(
     user: User,
     issue_id: int,
     *,
-    version: int,
     level: str,
     responsible_unit: str,
     deadline: dt.date,
-    note: str = "",
-    at: dt.datetime | None = None,
+    **step: Unpack[Step],
 ) -> int:
     """Assign a reported issue to a level and a unit with a deadline (定人、定责、定时限).
 
@@ -365,24 +364,22 @@ def assign(
         Who assigns: a staff member of the issue's community or a street admin.
     issue_id : int
         The reported issue.
-    version : int
-        The issue's version the form was drawn from (optimistic locking).
     level : str
         The :class:`~mapgov.core.model.Level` that handles it.
     responsible_unit : str
         The unit in charge, at most 80 characters.
     deadline : datetime.date
         The day it must be resolved by: today or later.
-    note : str
-        An optional remark for the history.
-    at : datetime.datetime or None
-        When it was assigned (default: the street's now).
+    **step : Unpack[Step]
+        ``version``: the issue's version the form was drawn from (optimistic locking). ``note``: an
+        optional remark for the history. ``at``: when it was assigned (default: the street's now).
 
     Returns
     -------
     int
         The issue's version after the assignment.
     """
+    version, note, at = step_fields(step)
     opened = _load(store, issue_id, user, model.EventAction.ASSIGN, version)
     lvl = model.Level(level)
     unit = _required(responsible_unit, "responsible_unit", 80)
@@ -399,15 +396,7 @@ def assign(
     return opened.save(stamp, _optional(note, "note"), changes, levels=(None, lvl.value))
 
 
-def start(
-    store: Store,
-    user: User,
-    issue_id: int,
-    *,
-    version: int,
-    note: str = "",
-    at: dt.datetime | None = None,
-) -> int:
+def start(store: Store, user: User, issue_id: int, **step: Unpack[Step]) -> int:
     """The responsible unit starts work (办理).
 
     An assigned issue becomes ``in_progress``; its level and deadline stay.
@@ -420,18 +409,16 @@ def start(
         Who records the start, with edit rights on the issue's community.
     issue_id : int
         The assigned issue.
-    version : int
-        The version of the issue the user saw.
-    note : str
-        What is being done first, if anything.
-    at : datetime.datetime or None
-        When work started; the street's now by default.
+    **step : Unpack[Step]
+        ``version``: the version of the issue the user saw. ``note``: what is being done first, if
+        anything. ``at``: when work started; the street's now by default.
 
     Returns
     -------
     int
         The version of the issue now in progress.
     """
+    version, note, at = step_fields(step)
     opened = _load(store, issue_id, user, model.EventAction.START, version)
     return opened.save(_stamp(store, at), _optional(note, "note"))
 
@@ -538,10 +525,8 @@ def callback(
     user: User,
     issue_id: int,
     *,
-    version: int,
     rating: str,
-    note: str = "",
-    at: dt.datetime | None = None,
+    **step: Unpack[Step],
 ) -> int:
     """Record the resident's rating at the callback (回访).
 
@@ -556,20 +541,18 @@ def callback(
         Who made the call: staff of the community or a street admin.
     issue_id : int
         A resolved issue.
-    version : int
-        The resolved issue's version in the form.
     rating : str
         A :class:`~mapgov.core.model.CallbackRating` value.
-    note : str
-        What the resident said, optional.
-    at : datetime.datetime or None
-        When the call was made (default: the street's current time).
+    **step : Unpack[Step]
+        ``version``: the resolved issue's version in the form. ``note``: what the resident said,
+        optional. ``at``: when the call was made (default: the street's current time).
 
     Returns
     -------
     int
         The issue's version after the callback (and the reopening).
     """
+    version, note, at = step_fields(step)
     opened = _load(store, issue_id, user, model.EventAction.CALLBACK, version)
     rate = model.CallbackRating(rating)
     stamp = _stamp(store, at)
@@ -590,15 +573,7 @@ def callback(
     return opened.save(stamp, f"{rate.value}: {text}" if text else rate.value, changes, then=reopen)
 
 
-def close(
-    store: Store,
-    user: User,
-    issue_id: int,
-    *,
-    version: int,
-    note: str = "",
-    at: dt.datetime | None = None,
-) -> int:
+def close(store: Store, user: User, issue_id: int, **step: Unpack[Step]) -> int:
     """Close (销号) an issue whose callback is done.
 
     A closed issue leaves the open counts; its history stays.
@@ -611,18 +586,16 @@ def close(
         Who closes it (with the right to edit the issue's community).
     issue_id : int
         An issue at ``callback``.
-    version : int
-        The issue's version when the page was drawn.
-    note : str
-        A closing remark (may be empty).
-    at : datetime.datetime or None
-        When it is closed (the street's clock if None).
+    **step : Unpack[Step]
+        ``version``: the issue's version when the page was drawn. ``note``: a closing remark (may be
+        empty). ``at``: when it is closed (the street's clock if None).
 
     Returns
     -------
     int
         Its last version: closed issues take no more steps.
     """
+    version, note, at = step_fields(step)
     opened = _load(store, issue_id, user, model.EventAction.CLOSE, version)
     stamp = _stamp(store, at)
     return opened.save(stamp, _optional(note, "note"), {"closed_at": stamp})

@@ -100,7 +100,7 @@ def community_areas(store: Store, street_id: str) -> gpd.GeoDataFrame:
     Parameters
     ----------
     store : Store
-        The database holding the outlines.
+        The database holding the outlines (``community.geom``, WGS 84).
     street_id : str
         The street, whose communities' polygons are read.
 

@@ -78,7 +78,7 @@ def community_ledger(
     Parameters
     ----------
     store : Store
-        The database to read.
+        The database whose issue ledger is exported, one row an issue.
     community_id : str
         The community.
     user : User

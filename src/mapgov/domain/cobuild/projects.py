@@ -8,8 +8,7 @@ and locking are checked by the shared machinery of :mod:`mapgov.domain.cobuild.w
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
+from typing import Any, Unpack
 
 from mapgov.core.errors import (
     ValidationError,
@@ -35,6 +34,7 @@ from mapgov.domain.cobuild.workflow import (
     _record,
     _stamp,
 )
+from mapgov.domain.steps import Cancel, Step, cancel_fields, step_fields
 from mapgov.domain.users import User
 from mapgov.store import Store
 
@@ -54,12 +54,10 @@ def pair(
     user: User,
     need_id: str,
     *,
-    version: int,
     unit_id: str,
     resource_id: str | None = None,
     title: str | None = None,
-    note: str = "",
-    at: dt.datetime | None = None,
+    **step: Unpack[Step],
 ) -> str:
     """Pair an open need with a unit (and the resource it draws on): the project is created,
     ``paired``, and the need is ``matched``.
@@ -72,24 +70,23 @@ def pair(
         Who pairs them: staff of the need's community or a street admin.
     need_id : str
         The open need.
-    version : int
-        The need's version the user saw.
     unit_id : str
         The resident unit taking it on.
     resource_id : str or None
         One of the unit's resources the project draws on, if any.
     title : str or None
         The project's title (default: the need's).
-    note : str
-        Why this unit, optional; the unit's name heads it in the history.
-    at : datetime.datetime or None
-        The pairing's time; None means now on the street's clock.
+    **step : Unpack[Step]
+        ``version``: the need's version the user saw. ``note``: why this unit, optional; the unit's
+        name heads it in the history. ``at``: the pairing's time; None means now on the street's
+        clock.
 
     Returns
     -------
     str
         The new project's id, ``P-<community>-<n>``.
     """
+    version, note, at = step_fields(step)
     need = _open(store, user, CoEntity.NEED, need_id, action=CoAction.PAIR, version=version)
     unit = store.read("resident_unit", where={"unit_id": unit_id}, columns=["unit_id", "name"])
     if unit.empty:
@@ -141,15 +138,7 @@ def _need_too(
     return [(CoEntity.NEED, need, changes, action, note)] if need["status"] == when else []
 
 
-def claim_project(
-    store: Store,
-    user: User,
-    project_id: str,
-    *,
-    version: int,
-    note: str = "",
-    at: dt.datetime | None = None,
-) -> int:
+def claim_project(store: Store, user: User, project_id: str, **step: Unpack[Step]) -> int:
     """The unit claims a paired project (认领).
 
     From then on the unit answers for it; it is ``claimed`` until work starts.
@@ -162,18 +151,16 @@ def claim_project(
         Who records the claim, with edit rights on the need's community.
     project_id : str
         A ``paired`` project.
-    version : int
-        The project's version as the form showed it.
-    note : str
-        A remark on the claim, may be empty.
-    at : datetime.datetime or None
-        When it was claimed; the street's now by default.
+    **step : Unpack[Step]
+        ``version``: the project's version as the form showed it. ``note``: a remark on the claim,
+        may be empty. ``at``: when it was claimed; the street's now by default.
 
     Returns
     -------
     int
         The project's version now that it is claimed.
     """
+    version, note, at = step_fields(step)
     stamp = _stamp(store, at)
     text = _clean(note, "note", limit=MAX_TEXT)
     action = CoAction.CLAIM
@@ -181,15 +168,7 @@ def claim_project(
     return project.save(stamp, text, claimed_at=stamp)
 
 
-def progress_project(
-    store: Store,
-    user: User,
-    project_id: str,
-    *,
-    version: int,
-    note: str = "",
-    at: dt.datetime | None = None,
-) -> int:
+def progress_project(store: Store, user: User, project_id: str, **step: Unpack[Step]) -> int:
     """Work starts on a claimed project, or a project in progress reports how far it got (the
     report, `note`, is then required).
 
@@ -201,18 +180,16 @@ def progress_project(
         Who reports the progress (staff of the community or a street admin).
     project_id : str
         A ``claimed`` or ``in_progress`` project.
-    version : int
-        The version of the project in the form.
-    note : str
-        The progress report: optional when work starts, required after.
-    at : datetime.datetime or None
-        When this was reported (default: now).
+    **step : Unpack[Step]
+        ``version``: the version of the project in the form. ``note``: the progress report: optional
+        when work starts, required after. ``at``: when this was reported (default: now).
 
     Returns
     -------
     int
         Its version once the report is saved.
     """
+    version, note, at = step_fields(step)
     status = _record(store, CoEntity.PROJECT, project_id)["status"]
     started = status == ProjectStatus.IN_PROGRESS.value
     stamp = _stamp(store, at)
@@ -223,15 +200,7 @@ def progress_project(
     return project.save(stamp, text, **changes)
 
 
-def complete_project(
-    store: Store,
-    user: User,
-    project_id: str,
-    *,
-    version: int,
-    note: str = "",
-    at: dt.datetime | None = None,
-) -> int:
+def complete_project(store: Store, user: User, project_id: str, **step: Unpack[Step]) -> int:
     """A project in progress is completed; its need is ``done``.
 
     The residents rate it next (:func:`rate_project`).
@@ -244,18 +213,16 @@ def complete_project(
         Who declares the work done (staff of the community, or a street admin).
     project_id : str
         A project whose status is ``in_progress``.
-    version : int
-        The project's version on the user's page.
-    note : str
-        What was achieved, optional.
-    at : datetime.datetime or None
-        The moment of completion (the street's clock if None).
+    **step : Unpack[Step]
+        ``version``: the project's version on the user's page. ``note``: what was achieved,
+        optional. ``at``: the moment of completion (the street's clock if None).
 
     Returns
     -------
     int
         The project's next version (its need's changes too).
     """
+    version, note, at = step_fields(step)
     stamp = _stamp(store, at)
     text = _clean(note, "note", limit=MAX_TEXT)
     action = CoAction.COMPLETE
@@ -270,10 +237,8 @@ def rate_project(
     user: User,
     project_id: str,
     *,
-    version: int,
     rating: str,
-    note: str = "",
-    at: dt.datetime | None = None,
+    **step: Unpack[Step],
 ) -> int:
     """Record the residents' rating of a completed project: satisfied, basically satisfied or
     unsatisfied (as at an issue's callback). "unsatisfied" puts its need back on the list
@@ -287,21 +252,20 @@ def rate_project(
         Who records the residents' verdict.
     project_id : str
         A ``completed`` project.
-    version : int
-        The version of the completed project that the page showed.
     rating : str
         Satisfied, basically satisfied or unsatisfied (a
         :class:`~mapgov.core.model.CallbackRating`).
-    note : str
-        The residents' comments, if any.
-    at : datetime.datetime or None
-        When they rated it, by default the street's current time.
+    **step : Unpack[Step]
+        ``version``: the version of the completed project that the page showed. ``note``: the
+        residents' comments, if any. ``at``: when they rated it, by default the street's current
+        time.
 
     Returns
     -------
     int
         The version the rating leaves the project at.
     """
+    version, note, at = step_fields(step)
     rate = _choice(CallbackRating, rating)
     stamp = _stamp(store, at)
     text = _clean(note, "note", limit=MAX_TEXT)
@@ -314,15 +278,7 @@ def rate_project(
     return project.save(stamp, shown, also=also, rated_at=stamp, satisfaction=rate.value)
 
 
-def cancel_project(
-    store: Store,
-    user: User,
-    project_id: str,
-    *,
-    version: int,
-    reason: str,
-    at: dt.datetime | None = None,
-) -> int:
+def cancel_project(store: Store, user: User, project_id: str, **cancel: Unpack[Cancel]) -> int:
     """Drop a project before it is completed, saying why; its need is ``open`` again.
 
     Parameters
@@ -333,18 +289,16 @@ def cancel_project(
         Who drops it: staff of the community or a street admin.
     project_id : str
         A project that is paired, claimed or in progress.
-    version : int
-        The project's version when the page was drawn.
-    reason : str
-        Why it is dropped (required).
-    at : datetime.datetime or None
-        When it was cancelled; now if not given.
+    **cancel : Unpack[Cancel]
+        ``version``: the project's version when the page was drawn. ``reason``: why it is dropped
+        (required). ``at``: when it was cancelled; now if not given.
 
     Returns
     -------
     int
         The version of the dropped project.
     """
+    version, reason, at = cancel_fields(cancel)
     stamp = _stamp(store, at)
     text = _clean(reason, "reason", limit=MAX_TEXT, required=True)
     action = CoAction.CANCEL
@@ -354,15 +308,7 @@ def cancel_project(
     return project.save(stamp, text, also=also, cancelled_at=stamp)
 
 
-def cancel_need(
-    store: Store,
-    user: User,
-    need_id: str,
-    *,
-    version: int,
-    reason: str,
-    at: dt.datetime | None = None,
-) -> int:
+def cancel_need(store: Store, user: User, need_id: str, **cancel: Unpack[Cancel]) -> int:
     """Withdraw an open need, saying why (a matched need's project must be cancelled first).
 
     Parameters
@@ -373,18 +319,16 @@ def cancel_need(
         Who withdraws it, with edit rights on the need's community.
     need_id : str
         An ``open`` need.
-    version : int
-        The need's version the user saw.
-    reason : str
-        Why it is withdrawn; required.
-    at : datetime.datetime or None
-        When (default: the street's now).
+    **cancel : Unpack[Cancel]
+        ``version``: the need's version the user saw. ``reason``: why it is withdrawn; required.
+        ``at``: when (default: the street's now).
 
     Returns
     -------
     int
         The need's version, one up.
     """
+    version, reason, at = cancel_fields(cancel)
     need = _open(store, user, CoEntity.NEED, need_id, action=CoAction.CANCEL, version=version)
     stamp = _stamp(store, at)
     text = _clean(reason, "reason", limit=MAX_TEXT, required=True)

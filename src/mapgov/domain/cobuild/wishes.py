@@ -8,6 +8,7 @@ lifecycle and locking are checked by the shared machinery of
 from __future__ import annotations
 
 import datetime as dt
+from typing import Unpack
 
 from mapgov.core.errors import (
     ValidationError,
@@ -29,6 +30,7 @@ from mapgov.domain.cobuild.workflow import (
     _stamp,
 )
 from mapgov.domain.places import community_of_compound
+from mapgov.domain.steps import Cancel, Step, cancel_fields, step_fields
 from mapgov.domain.users import User
 from mapgov.store import Store
 
@@ -121,10 +123,8 @@ def claim_wish(
     user: User,
     wish_id: str,
     *,
-    version: int,
     claimed_by: str,
-    note: str = "",
-    at: dt.datetime | None = None,
+    **step: Unpack[Step],
 ) -> int:
     """Record who claimed a posted wish (a party member, cadre or unit: `claimed_by`).
 
@@ -136,20 +136,18 @@ def claim_wish(
         Who records the claim: staff of the wish's community or a street admin.
     wish_id : str
         A ``posted`` wish.
-    version : int
-        The wish's version as the form showed it.
     claimed_by : str
         Who takes it on, at most 80 characters; it heads the event's note.
-    note : str
-        A remark on the claim, optional.
-    at : datetime.datetime or None
-        When it was claimed (default: the street's now).
+    **step : Unpack[Step]
+        ``version``: the wish's version as the form showed it. ``note``: a remark on the claim,
+        optional. ``at``: when it was claimed (default: the street's now).
 
     Returns
     -------
     int
         What the wish's version is now.
     """
+    version, note, at = step_fields(step)
     who = _clean(claimed_by, "claimed_by", limit=MAX_NAME, required=True)
     text = _clean(note, "note", limit=MAX_TEXT)
     stamp = _stamp(store, at)
@@ -157,15 +155,7 @@ def claim_wish(
     return wish.save(stamp, f"{who}: {text}" if text else who, claimed_by=who, claimed_at=stamp)
 
 
-def complete_wish(
-    store: Store,
-    user: User,
-    wish_id: str,
-    *,
-    version: int,
-    note: str = "",
-    at: dt.datetime | None = None,
-) -> int:
+def complete_wish(store: Store, user: User, wish_id: str, **step: Unpack[Step]) -> int:
     """A claimed wish is fulfilled (圆梦).
 
     It leaves the wall's open wishes and counts among the fulfilled ones.
@@ -178,33 +168,23 @@ def complete_wish(
         Who records the fulfilment, with edit rights on the community.
     wish_id : str
         A ``claimed`` wish.
-    version : int
-        The version of the wish the user saw.
-    note : str
-        How it was fulfilled, may be empty.
-    at : datetime.datetime or None
-        When it was fulfilled; the street's clock by default.
+    **step : Unpack[Step]
+        ``version``: the version of the wish the user saw. ``note``: how it was fulfilled, may be
+        empty. ``at``: when it was fulfilled; the street's clock by default.
 
     Returns
     -------
     int
         The wish's version after this step.
     """
+    version, note, at = step_fields(step)
     stamp = _stamp(store, at)
     text = _clean(note, "note", limit=MAX_TEXT)
     wish = _open(store, user, CoEntity.WISH, wish_id, action=CoAction.COMPLETE, version=version)
     return wish.save(stamp, text, completed_at=stamp)
 
 
-def cancel_wish(
-    store: Store,
-    user: User,
-    wish_id: str,
-    *,
-    version: int,
-    reason: str,
-    at: dt.datetime | None = None,
-) -> int:
+def cancel_wish(store: Store, user: User, wish_id: str, **cancel: Unpack[Cancel]) -> int:
     """Withdraw a posted or claimed wish, saying why.
 
     Parameters
@@ -215,18 +195,16 @@ def cancel_wish(
         Who withdraws it (staff of the community or a street admin).
     wish_id : str
         A wish that is posted or claimed.
-    version : int
-        Which version of the wish the page was drawn from.
-    reason : str
-        Why it is withdrawn (required).
-    at : datetime.datetime or None
-        The moment of withdrawal, now if not given.
+    **cancel : Unpack[Cancel]
+        ``version``: which version of the wish the page was drawn from. ``reason``: why it is
+        withdrawn (required). ``at``: the moment of withdrawal, now if not given.
 
     Returns
     -------
     int
         Its version after the withdrawal (for a later form).
     """
+    version, reason, at = cancel_fields(cancel)
     stamp = _stamp(store, at)
     text = _clean(reason, "reason", limit=MAX_TEXT, required=True)
     wish = _open(store, user, CoEntity.WISH, wish_id, action=CoAction.CANCEL, version=version)

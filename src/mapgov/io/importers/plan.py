@@ -211,7 +211,7 @@ def land_layer(store: Store, plan: LayerPlan) -> Store:
     Parameters
     ----------
     store : Store
-        The database to write.
+        The database to write: the layer's table is replaced in one transaction.
     plan : LayerPlan
         A plan from :func:`plan_layer` that is :attr:`LayerPlan.ready`.
 
