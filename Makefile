@@ -60,11 +60,16 @@ $(DB): | $(STAMP)
 demo: $(STAMP)  ## rebuild the demo street
 	$(BIN)/mapgov demo --db $(DB)
 
-lint check: $(STAMP)  ## ruff, mypy and the import contract (lint-imports), at the versions pinned in pyproject.toml
+# numpydoc's validator over the domain and io layers (its checks: [tool.numpydoc_validation]
+# in pyproject.toml): every public function documents its Parameters and Returns (issue 17).
+NUMPYDOC_FILES := $(sort $(shell find src/mapgov/domain src/mapgov/io -name '*.py'))
+
+lint check: $(STAMP)  ## ruff, mypy, the import contract (lint-imports) and numpydoc, at the versions pinned in pyproject.toml
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check src tests bench app.py app_pages
 	$(BIN)/mypy src
 	$(BIN)/lint-imports
+	$(BIN)/python -m numpydoc lint $(NUMPYDOC_FILES)
 
 # The README's picture of the wall screen, taken by the browser test that checks the kiosk
 # screen (the suite itself writes only temporary files).

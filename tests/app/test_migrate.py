@@ -256,7 +256,7 @@ def test_edits_saved_while_a_migration_runs_are_all_kept(demo_db: Path, tmp_path
         end = time.monotonic() + 60
         while len(saved()) < count:
             assert editor.poll() is None and time.monotonic() < end
-            time.sleep(0.02)
+            time.sleep(0.02)  # the poll interval: the edits come from another process's log
 
     try:
         wait_for(5)

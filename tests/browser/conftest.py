@@ -1,8 +1,10 @@
 """Fixtures of every browser test: a server on a copy of the demo database, chromium, a tab.
 
-``playwright`` and ``browser`` are module-scoped (one chromium per test module), as is
-``server``; a module that needs its own server or database defines a fixture of that name.
-The helpers they use are in ``tests/browser/helpers.py``.
+``playwright`` and ``browser`` are module-scoped (one chromium per test module), as are
+``db`` (the module's private copy of the demo database, which its tests may read and write)
+and ``server`` (``mapgov serve`` on that copy); a module that needs another database or
+server defines a fixture of that name. Test modules take their set-up from here and from
+``tests/browser/helpers.py`` only, never from one another.
 """
 
 from __future__ import annotations
@@ -28,9 +30,16 @@ from .helpers import (
 
 
 @pytest.fixture(scope="module")
-def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of the demo database for the test module."""
+    return copy_db(demo_db, tmp_path_factory.mktemp("browser"))
+
+
+@pytest.fixture(scope="module")
+def server(db: Path) -> Iterator[Server]:
+    """The app served on the module's copy of the demo database."""
     _require_chromium()
-    running = _start(copy_db(demo_db, tmp_path_factory.mktemp("browser")))
+    running = _start(db)
     yield running
     _stop(running)
 

@@ -30,11 +30,13 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import shapely
 from playwright.sync_api import Frame, Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
@@ -45,6 +47,7 @@ from mapgov.domain import accounts
 from mapgov.store import Store, open_store
 from mapgov.ui.auth import COOKIE
 from mapgov.views import issues as issuepins
+from mapgov.views import party as partymap
 from mapgov.views.issues import BUILDING_CLASS
 from tests.conftest import DEMO_PASSWORD
 
@@ -264,6 +267,78 @@ def _panel_title(store: Store, building: pd.Series) -> str:
 
 def _expect_panel(page: Page, title: str) -> None:
     expect(page.get_by_role("heading", name=title)).to_be_visible()
+
+
+def expect_compounds(page: Page, n: int) -> None:
+    """Wait until the map shows `n` compound polygons."""
+    frame = page.frame_locator(FOLIUM_IFRAME)
+    expect(frame.locator(f"path.{partymap.COMPOUND_CLASS}")).to_have_count(n)
+
+
+def _ground(store: Store, compound_id: str) -> tuple[float, float]:
+    """(lon, lat) of a point of the compound away from its buildings."""
+    comp = store.read("compound", where={"compound_id": compound_id}).geometry.iloc[0]
+    blds = store.read("building", where={"compound_id": compound_id}).geometry.to_numpy()
+    free = comp.difference(shapely.union_all(shapely.buffer(blds, 0.00005)))
+    point = free.representative_point()
+    return point.x, point.y
+
+
+_AIM_AT_COMPOUND = """([lat, lng, cls]) => {
+    if (typeof L === "undefined") return false;
+    const map = Object.values(window).find(v => v instanceof L.Map);
+    if (!map) return false;
+    const p = map.latLngToContainerPoint([lat, lng]);
+    const box = map.getContainer().getBoundingClientRect();
+    const [x, y] = [box.left + p.x, box.top + p.y];
+    const under = document.elementFromPoint(x, y);
+    const hit = Boolean(under) && under.classList.contains(cls)
+        && under.classList.contains("leaflet-interactive");
+    const seen = window.mapgovLastAim;
+    window.mapgovLastAim = [x, y];
+    return hit && Boolean(seen) && seen[0] === x && seen[1] === y ? [x, y] : false;
+}"""
+"""Where the point (lat, lng) is in the map's frame, once it holds still on a compound
+polygon (the same spot two polls running), else false."""
+
+
+def click_compound(page: Page, store: Store, compound_id: str) -> None:
+    """Click the compound's polygon with the mouse, at a point of its ground."""
+    iframe = page.locator(FOLIUM_IFRAME)
+    # The whole map in view first: a click that scrolls the page lands somewhere else.
+    iframe.evaluate("e => e.scrollIntoView({block: 'center'})")
+    frame = iframe.element_handle().content_frame()
+    assert frame is not None
+    lon, lat = _ground(store, compound_id)
+    # The map fits itself again while its frame settles: aim once the point holds still on
+    # the compound (a condition awaited in the frame, polled every 150 ms).
+    frame.evaluate("() => { window.mapgovLastAim = null; }")
+    found = frame.wait_for_function(
+        _AIM_AT_COMPOUND, arg=[lat, lon, partymap.COMPOUND_CLASS], polling=150, timeout=20_000
+    )
+    x, y = found.json_value()
+    box = iframe.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + x, box["y"] + y)
+
+
+def expect_card(page: Page, name: str) -> None:
+    """Wait until the governance card of the compound called `name` is shown."""
+    expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
+
+
+def poll(
+    page: Page, condition: Callable[[], bool], *, timeout_s: float, every_ms: int = 250
+) -> bool:
+    """Whether `condition` comes true within `timeout_s`, asked every `every_ms`: for what
+    the page cannot await itself (the pixels of a screenshot). The interval is spent in
+    ``page.wait_for_timeout``, so the page's events go on being handled meanwhile."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        page.wait_for_timeout(every_ms)
+    return True
 
 
 def _choose(page: Page, combobox: Locator, option: str | re.Pattern[str]) -> None:

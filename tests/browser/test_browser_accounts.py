@@ -26,14 +26,9 @@ from mapgov.store import open_store
 from mapgov.views.issues import BUILDING_CLASS
 
 from . import helpers as tb
-from . import test_browser_party as tbp
-from . import test_browser_signin as tbs
 from .helpers import _aim_at, _choose, _expect_panel, _panel_title
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-db = tbs.db  # a private copy of the demo database, and a server on it, for this module
-server = tbs.server
 
 STAFF = "S001-C1-staff1"
 OTHER = "S001-C2"
@@ -163,9 +158,9 @@ def test_staff_cannot_change_another_communitys_party_or_co_building_records(
     page = visit.page
     tb.sign_in(page, server, STAFF)
     page.goto(f"{server.url}/party?lang=zh&community={OTHER}")
-    tbp._compounds(page, int((comps["community_id"] == OTHER).sum()))
-    tbp._click_compound(page, store, compound["compound_id"])  # what a person clicks
-    tbp._card(page, compound["name"])
+    tb.expect_compounds(page, int((comps["community_id"] == OTHER).sum()))
+    tb.click_compound(page, store, compound["compound_id"])  # what a person clicks
+    tb.expect_card(page, compound["name"])
     _no_errors(page)
     expect(
         page.get_by_text(t("party_page.read_only", name=staff.name, role=label(staff.role)))

@@ -1,7 +1,8 @@
 """The issue map in headless chromium, offline: a real click on a building, the workflow forms.
 
-The server runs on a private copy of the demo database (these tests write issues) and is
-started, awaited and stopped with the helpers of ``tests/browser/helpers.py``. The times from a
+The server runs on the module's private copy of the demo database (the ``db`` fixture of
+``tests/browser/conftest.py``; these tests write issues) and is started, awaited and stopped
+with the helpers of ``tests/browser/helpers.py``. The times from a
 click to the panel are printed (run with ``-s`` to see them); the only timed assertion is the
 generous UI timeout.
 """
@@ -9,7 +10,6 @@ generous UI timeout.
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from pathlib import Path
 
@@ -50,13 +50,6 @@ COMMUNITY = "S001-C1"
 STAFF = "S001-C1-staff1"
 XSS = "<img src=x onerror=alert(1)>"
 PAGE = f"/issues?lang=zh&community={COMMUNITY}"
-
-
-@pytest.fixture(scope="module")
-def db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("browser-issues") / "mapgov.sqlite"
-    shutil.copyfile(demo_db, path)
-    return path
 
 
 @pytest.fixture

@@ -11,18 +11,15 @@ click on the compound's ``path.leaflet-interactive``.
 from __future__ import annotations
 
 import shutil
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import shapely
 from playwright.sync_api import Browser, Page, expect
 
 from mapgov.core.i18n import t
 from mapgov.domain import party
-from mapgov.store import Store, open_store
+from mapgov.store import open_store
 from mapgov.views import maplabels
 from mapgov.views import party as pm
 
@@ -41,21 +38,6 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("party-shots")
 
 
-@pytest.fixture(scope="module")
-def party_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("party") / "mapgov.sqlite"
-    shutil.copyfile(demo_db, path)
-    return path
-
-
-@pytest.fixture(scope="module")
-def server(party_db: Path) -> Iterator[Server]:
-    _require_chromium()
-    running = _start(party_db)
-    yield running
-    _stop(running)
-
-
 @pytest.fixture
 def tab(visit: tb.Visit) -> tb.Visit:
     """A fresh browser tab (the ``visit`` fixture of tests/browser/conftest.py)."""
@@ -63,12 +45,6 @@ def tab(visit: tb.Visit) -> tb.Visit:
 
 
 # -- helpers -------------------------------------------------------------------------------
-def _compounds(page: Page, n: int) -> None:
-    """Wait until the map shows `n` compound polygons."""
-    frame = page.frame_locator(FOLIUM_IFRAME)
-    expect(frame.locator(f"path.{pm.COMPOUND_CLASS}")).to_have_count(n)
-
-
 def _legend(page: Page, text: str) -> None:
     """Wait until the page holds one map (a new layer replaces the old map) whose legend
     shows `text`. Asked in the page itself: the map's frame is served from the same origin."""
@@ -88,51 +64,6 @@ def _fills(page: Page) -> list[str]:
     frame = page.frame_locator(FOLIUM_IFRAME)
     paths = frame.locator(f"path.{pm.COMPOUND_CLASS}")
     return [str(f).upper() for f in paths.evaluate_all("ps => ps.map(p => p.getAttribute('fill'))")]
-
-
-def _ground(store: Store, compound_id: str) -> tuple[float, float]:
-    """(lon, lat) of a point of the compound away from its buildings."""
-    comp = store.read("compound", where={"compound_id": compound_id}).geometry.iloc[0]
-    blds = store.read("building", where={"compound_id": compound_id}).geometry.to_numpy()
-    free = comp.difference(shapely.union_all(shapely.buffer(blds, 0.00005)))
-    point = free.representative_point()
-    return point.x, point.y
-
-
-def _click_compound(page: Page, store: Store, compound_id: str) -> None:
-    """Click the compound's polygon with the mouse, at a point of its ground."""
-    iframe = page.locator(FOLIUM_IFRAME)
-    # The whole map in view first: a click that scrolls the page lands somewhere else.
-    iframe.evaluate("e => e.scrollIntoView({block: 'center'})")
-    frame = iframe.element_handle().content_frame()
-    assert frame is not None
-    lon, lat = _ground(store, compound_id)
-    aim = """([lat, lng]) => {
-        const map = Object.values(window).find(v => v instanceof L.Map);
-        const p = map.latLngToContainerPoint([lat, lng]);
-        const box = map.getContainer().getBoundingClientRect();
-        const [x, y] = [box.left + p.x, box.top + p.y];
-        return [x, y, document.elementFromPoint(x, y).classList.value];
-    }"""
-    # The map fits itself again while its frame settles: aim once the point holds still on
-    # the compound (a condition awaited, not a fixed sleep).
-    seen: list[object] = []
-    deadline = time.monotonic() + 20
-    while True:
-        x, y, under = frame.evaluate(aim, [lat, lon])
-        steady = seen == [x, y] and pm.COMPOUND_CLASS in under and "leaflet-interactive" in under
-        if steady or time.monotonic() > deadline:
-            break
-        seen = [x, y]
-        page.wait_for_timeout(150)
-    assert pm.COMPOUND_CLASS in under and "leaflet-interactive" in under
-    box = iframe.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + x, box["y"] + y)
-
-
-def _card(page: Page, name: str) -> None:
-    expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
 
 
 def _metric(page: Page, key: str) -> str:
@@ -166,22 +97,22 @@ def _shot(page: Page, path: Path) -> Path:
 
 # -- tests ---------------------------------------------------------------------------------
 def test_layers_switch_and_a_click_opens_the_governance_card(
-    server: Server, tab: tb.Visit, party_db: Path, shots: Path
+    server: Server, tab: tb.Visit, db: Path, shots: Path
 ) -> None:
-    store = open_store(party_db)
+    store = open_store(db)
     frames = party.load(store, street_id=STREET)
     community = "S001-C1"
     comps = frames.compounds[frames.compounds["community_id"] == community]
     page = tab.page
     tb.sign_in(page, server, LEADER)
     page.goto(f"{server.url}/party?lang=zh&community={community}")
-    _compounds(page, len(comps))
+    tb.expect_compounds(page, len(comps))
     _legend(page, t("party_page.map.legend_branch"))
     assert set(_fills(page)) <= set(pm.COMPOUND_COLORS[pm.CompoundLayer.BRANCH].values())
     # switch the compound layer: the map is redrawn in the stars' colours
     page.get_by_text(t("party_page.compound_layer_stars"), exact=True).click()
     _legend(page, t("party_page.map.legend_stars"))
-    _compounds(page, len(comps))
+    tb.expect_compounds(page, len(comps))
     stars = pm.COMPOUND_COLORS[pm.CompoundLayer.STARS]
     classes = pm.compound_classes(comps, pm.CompoundLayer.STARS)
     assert sorted(_fills(page)) == sorted(stars[c] for c in classes)
@@ -193,8 +124,8 @@ def test_layers_switch_and_a_click_opens_the_governance_card(
     expect(frame.locator(f"path.{pm.ZONE_CLASS}")).to_have_count(zones["zone_id"].nunique())
     # a click on a compound opens its card; the leader sees the secretary masked
     target = comps[comps["branch_id"].notna()].iloc[0]
-    _click_compound(page, store, target["compound_id"])
-    _card(page, target["name"])
+    tb.click_compound(page, store, target["compound_id"])
+    tb.expect_card(page, target["name"])
     main = page.get_by_test_id("stMain")
     expect(main).to_contain_text(str(target["branch_name"]))
     secretary = store.read("party_org", where={"org_id": target["branch_id"]}).iloc[0]["secretary"]
@@ -208,11 +139,11 @@ def test_layers_switch_and_a_click_opens_the_governance_card(
 
 
 def test_one_click_opens_a_building_while_the_map_runs_below_the_fold(
-    server: Server, tab: tb.Visit, party_db: Path
+    server: Server, tab: tb.Visit, db: Path
 ) -> None:
     """Issue 18.1: at 1920×1080 the map ends below the window; the first click on a building
     opens it (it used to scroll the page, lose the click and need a second one)."""
-    store = open_store(party_db)
+    store = open_store(db)
     community = "S001-C1"
     frames = party.load(store, street_id=STREET)
     buildings = frames.buildings[frames.buildings["community_id"] == community]
@@ -231,33 +162,33 @@ def test_one_click_opens_a_building_while_the_map_runs_below_the_fold(
     compound = frames.compounds.set_index("compound_id").loc[
         buildings.loc[building_id, "compound_id"]
     ]
-    _card(page, str(compound["name"]))
+    tb.expect_card(page, str(compound["name"]))
     _no_exception(page)
 
 
 def test_an_edit_by_staff_survives_a_restart(
-    party_db: Path, tab: tb.Visit, tmp_path: Path, shots: Path
+    db: Path, tab: tb.Visit, tmp_path: Path, shots: Path
 ) -> None:
     """The done-when of issue 6: an edit changes the map and the figures, after a restart."""
     _require_chromium()
-    db = tmp_path / "mapgov.sqlite"
-    shutil.copyfile(party_db, db)
-    store = open_store(db)
+    own = tmp_path / "mapgov.sqlite"  # a copy of its own: it restarts the server on it
+    shutil.copyfile(db, own)
+    store = open_store(own)
     comps = party.load(store, street_id=STREET).compounds
     target = comps[comps["branch_id"].isna()].sort_values("compound_id").iloc[0]
     community = target["community_id"]
     n = int((comps["community_id"] == community).sum())
     url = f"/party?lang=zh&community={community}"
     page = tab.page
-    running = _start(db)
+    running = _start(own)
     try:
         tb.sign_in(page, running, f"{community}-staff1")
         page.goto(running.url + url)
-        _compounds(page, n)
+        tb.expect_compounds(page, n)
         amber_before = _fills(page).count(pm.GAP_COLOR.upper())
         share_before = _metric(page, "share_branch")
-        _click_compound(page, store, target["compound_id"])
-        _card(page, target["name"])
+        tb.click_compound(page, store, target["compound_id"])
+        tb.expect_card(page, target["name"])
         expect(page.get_by_text(t("party_page.card.no_branch_warning"))).to_be_visible()
         _give_branch(page, secretary="王书记")
     finally:
@@ -265,16 +196,16 @@ def test_an_edit_by_staff_survives_a_restart(
     after = party.coverage_figures(party.load(store, street_id=STREET), by="community_id")
     share_after = f"{after.set_index('community_id').loc[community, 'share_branch']:.0%}"
     assert share_after != share_before
-    again = _start(db)  # the same database, a new server process
+    again = _start(own)  # the same database, a new server process
     try:
         tb.sign_in(page, again, f"{community}-staff1")
         page.goto(again.url + url)
-        _compounds(page, n)
+        tb.expect_compounds(page, n)
         expect(page.get_by_test_id("stMetric").first).to_contain_text(share_after)
         assert _metric(page, "share_branch") == share_after
         assert _fills(page).count(pm.GAP_COLOR.upper()) == amber_before - 1  # on the map too
-        _click_compound(page, store, target["compound_id"])
-        _card(page, target["name"])
+        tb.click_compound(page, store, target["compound_id"])
+        tb.expect_card(page, target["name"])
         main = page.get_by_test_id("stMain")
         expect(main).to_contain_text(f"{target['name']}党支部")
         expect(main).to_contain_text("王书记")
@@ -287,9 +218,9 @@ def test_an_edit_by_staff_survives_a_restart(
     assert "Traceback" not in again.log()
 
 
-def test_a_gap_list_downloads_as_excel(server: Server, tab: tb.Visit, party_db: Path) -> None:
+def test_a_gap_list_downloads_as_excel(server: Server, tab: tb.Visit, db: Path) -> None:
     """The open gap tab's Excel button gives that list (written on the click)."""
-    store = open_store(party_db)
+    store = open_store(db)
     gaps = party.gap_lists(party.load(store, street_id=STREET))
     first = next(g for g in party.GAPS if len(gaps[g]))  # the first tab with anything in it
     page = tab.page

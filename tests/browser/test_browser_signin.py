@@ -6,13 +6,13 @@ the session, signing out returns to the form; (c) five wrong passwords lock the 
 sixth, right one is refused; (d) a display token opens the kiosk wall and nothing else, and
 not after it is revoked; (e) the audit log holds each of these events.
 
-The server runs on a copy of the session's demo database (these tests write sessions, failures
-and a revocation to it); the browser comes from ``tests/browser/conftest.py``.
+The server runs on the module's copy of the session's demo database (these tests write
+sessions, failures and a revocation to it): the ``db`` and ``server`` fixtures of
+``tests/browser/conftest.py``, like the browser.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,19 +35,6 @@ PATHS = ["/", "/wall", "/issues", "/life-circle", "/party", "/co-building", "/da
 CRAFTED = ["", "?user=S001-admin", "?role=admin", "?user=S001-admin&role=admin&kiosk=1"]
 STAFF = "S001-C1-staff1"
 TOKEN = wall_token(SEED, DEMO_PASSWORD)
-
-
-@pytest.fixture(scope="module")
-def db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tb.copy_db(demo_db, tmp_path_factory.mktemp("signin"))
-
-
-@pytest.fixture(scope="module")
-def server(db: Path) -> Iterator[tb.Server]:
-    tb._require_chromium()
-    running = tb._start(db)
-    yield running
-    tb._stop(running)
 
 
 def _street_words(store: Store) -> list[str]:

@@ -79,7 +79,7 @@ class Editor:
         while len(self.saved()) < count:
             assert self.proc.poll() is None, "the editor stopped"
             assert time.monotonic() < end, "the editor saved nothing"
-            time.sleep(0.02)
+            time.sleep(0.02)  # the poll interval: the edits come from another process's log
 
     def finish(self) -> list[tuple[str, str]]:
         self.stop.touch()

@@ -19,22 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
 import shapely
 
-from mapgov.core.model import (
-    RELATED_KINDS,
-    CallbackRating,
-    CoAction,
-    CoEntity,
-    CoopKind,
-    NeedStatus,
-    ProjectStatus,
-    VolunteerKind,
-    WishStatus,
-)
+from mapgov.core import model
 from mapgov.demo.layout import Layout
 from mapgov.demo.names import UNIT_NAMES, person_names, phones
 from mapgov.demo.society import Society, street_id
@@ -43,25 +34,33 @@ __all__ = ["build_cobuilding"]
 
 Row = dict[str, Any]
 
-_UNIT_RESOURCES: Final[dict[str, tuple[CoopKind, ...]]] = {
-    "university": (CoopKind.CHILD_EDUCATION, CoopKind.VOLUNTEERS, CoopKind.CULTURE_SPORTS),
-    "institute": (CoopKind.REPAIRS, CoopKind.ENVIRONMENT, CoopKind.VOLUNTEERS),
-    "company": (CoopKind.REPAIRS, CoopKind.EMPLOYMENT, CoopKind.VENUE_SHARING),
-    "agency": (CoopKind.LEGAL_AID, CoopKind.VENUE_SHARING, CoopKind.VOLUNTEERS),
-    "hospital": (CoopKind.HEALTH_SERVICE, CoopKind.ELDERLY_HELP),
-    "school": (CoopKind.CHILD_EDUCATION, CoopKind.CULTURE_SPORTS, CoopKind.VENUE_SHARING),
+_UNIT_RESOURCES: Final[dict[str, tuple[model.CoopKind, ...]]] = {
+    "university": (
+        model.CoopKind.CHILD_EDUCATION,
+        model.CoopKind.VOLUNTEERS,
+        model.CoopKind.CULTURE_SPORTS,
+    ),
+    "institute": (model.CoopKind.REPAIRS, model.CoopKind.ENVIRONMENT, model.CoopKind.VOLUNTEERS),
+    "company": (model.CoopKind.REPAIRS, model.CoopKind.EMPLOYMENT, model.CoopKind.VENUE_SHARING),
+    "agency": (model.CoopKind.LEGAL_AID, model.CoopKind.VENUE_SHARING, model.CoopKind.VOLUNTEERS),
+    "hospital": (model.CoopKind.HEALTH_SERVICE, model.CoopKind.ELDERLY_HELP),
+    "school": (
+        model.CoopKind.CHILD_EDUCATION,
+        model.CoopKind.CULTURE_SPORTS,
+        model.CoopKind.VENUE_SHARING,
+    ),
 }
-_COOP_TITLES: Final[dict[CoopKind, tuple[str, str]]] = {
-    CoopKind.ELDERLY_HELP: ("助老志愿服务", "独居老人定期探访和助餐送餐"),
-    CoopKind.CHILD_EDUCATION: ("四点半课堂", "放学后课业辅导和假期托管"),
-    CoopKind.HEALTH_SERVICE: ("健康义诊进社区", "血压血糖测量和慢病随访"),
-    CoopKind.CULTURE_SPORTS: ("文体活动共建", "合唱、太极、广场舞培训和场地"),
-    CoopKind.ENVIRONMENT: ("楼院环境美化", "绿化补植、墙面清洁和垃圾分类宣传"),
-    CoopKind.REPAIRS: ("老旧设施维修", "楼道照明、管道和单元门维修"),
-    CoopKind.LEGAL_AID: ("法律咨询服务", "邻里纠纷调解和法律援助"),
-    CoopKind.EMPLOYMENT: ("就业帮扶", "招聘信息和技能培训"),
-    CoopKind.VENUE_SHARING: ("场地共享", "会议室、操场和停车场错时开放"),
-    CoopKind.VOLUNTEERS: ("志愿服务队", "在职党员志愿者参与小区治理"),
+_COOP_TITLES: Final[dict[model.CoopKind, tuple[str, str]]] = {
+    model.CoopKind.ELDERLY_HELP: ("助老志愿服务", "独居老人定期探访和助餐送餐"),
+    model.CoopKind.CHILD_EDUCATION: ("四点半课堂", "放学后课业辅导和假期托管"),
+    model.CoopKind.HEALTH_SERVICE: ("健康义诊进社区", "血压血糖测量和慢病随访"),
+    model.CoopKind.CULTURE_SPORTS: ("文体活动共建", "合唱、太极、广场舞培训和场地"),
+    model.CoopKind.ENVIRONMENT: ("楼院环境美化", "绿化补植、墙面清洁和垃圾分类宣传"),
+    model.CoopKind.REPAIRS: ("老旧设施维修", "楼道照明、管道和单元门维修"),
+    model.CoopKind.LEGAL_AID: ("法律咨询服务", "邻里纠纷调解和法律援助"),
+    model.CoopKind.EMPLOYMENT: ("就业帮扶", "招聘信息和技能培训"),
+    model.CoopKind.VENUE_SHARING: ("场地共享", "会议室、操场和停车场错时开放"),
+    model.CoopKind.VOLUNTEERS: ("志愿服务队", "在职党员志愿者参与小区治理"),
 }
 _PROGRESS_NOTES: Final = (
     "已制定实施方案，与社区确定服务时间",
@@ -122,24 +121,24 @@ _WISH_TITLES: Final = (
     ("读报上门", "视力不好，希望有人读报聊天"),
     ("一台血压计", "需要每天测血压"),
 )
-_WISH_FATES: Final[tuple[tuple[WishStatus, float], ...]] = (
-    (WishStatus.POSTED, 0.12),
-    (WishStatus.CLAIMED, 0.15),
-    (WishStatus.COMPLETED, 0.65),
-    (WishStatus.CANCELLED, 0.08),
+_WISH_FATES: Final[tuple[tuple[model.WishStatus, float], ...]] = (
+    (model.WishStatus.POSTED, 0.12),
+    (model.WishStatus.CLAIMED, 0.15),
+    (model.WishStatus.COMPLETED, 0.65),
+    (model.WishStatus.CANCELLED, 0.08),
 )
 
 # volunteer kinds: (share, mean participants, hours low, hours high, title)
-_VOLUNTEER: Final[dict[VolunteerKind, tuple[float, float, float, float, str]]] = {
-    VolunteerKind.CLEAN_UP: (0.2, 17.0, 1.5, 3.0, "环境清洁日"),
-    VolunteerKind.ELDERLY_VISIT: (0.15, 8.0, 2.0, 3.0, "关爱老人入户探访"),
-    VolunteerKind.SAFETY_PATROL: (0.14, 10.0, 2.0, 4.0, "平安巡逻"),
-    VolunteerKind.CIVILITY: (0.1, 12.0, 1.5, 2.5, "文明劝导"),
-    VolunteerKind.PUBLICITY: (0.1, 14.0, 1.5, 3.0, "政策宣传进楼院"),
-    VolunteerKind.HEALTH: (0.08, 10.0, 2.5, 4.0, "义诊健康服务"),
-    VolunteerKind.CHILD_CARE: (0.08, 9.0, 2.0, 3.5, "四点半课堂志愿辅导"),
-    VolunteerKind.CULTURE: (0.09, 20.0, 2.0, 3.0, "邻里文化活动"),
-    VolunteerKind.REPAIR: (0.06, 7.0, 2.0, 4.0, "便民维修服务"),
+_VOLUNTEER: Final[dict[model.VolunteerKind, tuple[float, float, float, float, str]]] = {
+    model.VolunteerKind.CLEAN_UP: (0.2, 17.0, 1.5, 3.0, "环境清洁日"),
+    model.VolunteerKind.ELDERLY_VISIT: (0.15, 8.0, 2.0, 3.0, "关爱老人入户探访"),
+    model.VolunteerKind.SAFETY_PATROL: (0.14, 10.0, 2.0, 4.0, "平安巡逻"),
+    model.VolunteerKind.CIVILITY: (0.1, 12.0, 1.5, 2.5, "文明劝导"),
+    model.VolunteerKind.PUBLICITY: (0.1, 14.0, 1.5, 3.0, "政策宣传进楼院"),
+    model.VolunteerKind.HEALTH: (0.08, 10.0, 2.5, 4.0, "义诊健康服务"),
+    model.VolunteerKind.CHILD_CARE: (0.08, 9.0, 2.0, 3.5, "四点半课堂志愿辅导"),
+    model.VolunteerKind.CULTURE: (0.09, 20.0, 2.0, 3.0, "邻里文化活动"),
+    model.VolunteerKind.REPAIR: (0.06, 7.0, 2.0, 4.0, "便民维修服务"),
 }
 # relative number of events per month (March: learn-from-Lei-Feng month; February: the
 # Spring Festival; July and August: the heat)
@@ -179,9 +178,9 @@ class _History:
 
     def add(
         self,
-        entity: CoEntity,
+        entity: model.CoEntity,
         entity_id: str,
-        action: CoAction,
+        action: model.CoAction,
         at: str,
         actor: str,
         frm: str | None,
@@ -203,8 +202,19 @@ class _History:
         key = (entity.value, entity_id)
         self.count[key] = self.count.get(key, 0) + 1
 
-    def version(self, entity: CoEntity, entity_id: str) -> int:
+    def version(self, entity: model.CoEntity, entity_id: str) -> int:
         return self.count.get((entity.value, entity_id), 0)
+
+
+@dataclass(frozen=True)
+class _Street:
+    """What every step of a street's build reads and adds to."""
+
+    soc: Society
+    lay: Layout
+    index: _Index
+    as_of: dt.date
+    events: _History
 
 
 def _stamp(rng: np.random.Generator, day: dt.date) -> str:
@@ -231,45 +241,35 @@ def build_cobuilding(soc: Society, lay: Layout, seed: int, as_of: dt.date) -> No
     """Add resident_unit, unit_resource, community_need, co_project, micro_wish,
     volunteer_event and co_event rows (unit rows carry local-metre ``x``, ``y``)."""
     events = _History()
-    index = _Index(soc, lay)
+    street = _Street(soc, lay, _Index(soc, lay), as_of, events)
     for tile in range(lay.scale):
-        rng = np.random.default_rng([seed, 8, tile])
-        units = _units(soc, lay, index, tile, rng, as_of, events)
-        rng = np.random.default_rng([seed, 14, tile])
-        _needs(soc, lay, index, tile, units, rng, as_of, events)
-        _wishes(soc, index, tile, units, np.random.default_rng([seed, 12, tile]), as_of, events)
-        rng = np.random.default_rng([seed, 13, tile])
-        _volunteering(soc, index, tile, units, rng, as_of, events)
+        units = _units(street, tile, np.random.default_rng([seed, 8, tile]))
+        _needs(street, tile, units, np.random.default_rng([seed, 14, tile]))
+        _wishes(street, tile, units, np.random.default_rng([seed, 12, tile]))
+        _volunteering(street, tile, units, np.random.default_rng([seed, 13, tile]))
     order = sorted(range(len(events.rows)), key=lambda k: (events.rows[k]["at"], k))
     for n, k in enumerate(order, start=1):
         soc.add("co_event", {"event_id": n, **events.rows[k]})
     for name, key, entity in (
-        ("community_need", "need_id", CoEntity.NEED),
-        ("co_project", "project_id", CoEntity.PROJECT),
-        ("micro_wish", "wish_id", CoEntity.WISH),
+        ("community_need", "need_id", model.CoEntity.NEED),
+        ("co_project", "project_id", model.CoEntity.PROJECT),
+        ("micro_wish", "wish_id", model.CoEntity.WISH),
     ):
         for row in soc.tables.get(name, []):
             row["version"] = events.version(entity, row[key])
 
 
 # -- units and their resources --------------------------------------------------------------
-def _units(
-    soc: Society,
-    lay: Layout,
-    index: _Index,
-    tile: int,
-    rng: np.random.Generator,
-    as_of: dt.date,
-    events: _History,
-) -> list[Row]:
+def _units(street: _Street, tile: int, rng: np.random.Generator) -> list[Row]:
+    soc = street.soc
     sid = street_id(tile)
-    cells = index.service_cells[tile]
+    cells = street.index.service_cells[tile]
     n_units = int(rng.integers(24, 32))
     order = rng.permutation(len(UNIT_NAMES))
     units: list[Row] = []
     for u in range(n_units):
         uname, ukind = UNIT_NAMES[int(order[u % len(order)])]
-        cell = lay.cells[int(rng.choice(cells))]
+        cell = street.lay.cells[int(rng.choice(cells))]
         cid = soc.community_ids[4 * tile + cell.community]
         row: Row = {
             "unit_id": f"U-{sid}-{u + 1:02d}",
@@ -289,9 +289,9 @@ def _units(
         offers = _UNIT_RESOURCES[ukind]
         kinds = rng.choice(offers, size=int(rng.integers(1, len(offers) + 1)), replace=False)
         for r, kind in enumerate(kinds):
-            title, desc = _COOP_TITLES[CoopKind(kind)]
+            title, desc = _COOP_TITLES[model.CoopKind(kind)]
             back = int(rng.integers(30, 540)) if rng.random() < 0.85 else int(rng.integers(1, 30))
-            at = _stamp(rng, as_of - dt.timedelta(days=back))
+            at = _stamp(rng, street.as_of - dt.timedelta(days=back))
             staff = soc.staff[cid][int(rng.integers(0, 2))]
             res: Row = {
                 "resource_id": f"R-{sid}-{u + 1:02d}-{r + 1}",
@@ -305,7 +305,10 @@ def _units(
             }
             soc.add("unit_resource", res)
             row["resources"].append(res)
-            events.add(CoEntity.RESOURCE, res["resource_id"], CoAction.FILE, at, staff, None, None)
+            rid = res["resource_id"]
+            street.events.add(
+                model.CoEntity.RESOURCE, rid, model.CoAction.FILE, at, staff, None, None
+            )
     return units
 
 
@@ -323,10 +326,10 @@ def _need_places(
 
 
 def _choose_unit(
-    rng: np.random.Generator, units: list[Row], kind: CoopKind, place: Any
+    rng: np.random.Generator, units: list[Row], kind: model.CoopKind, place: Any
 ) -> tuple[Row, Row] | None:
     """A unit with a resource of `kind` (else of a related kind), nearer ones likelier."""
-    for wanted in ({kind.value}, {k.value for k in RELATED_KINDS[kind]}):
+    for wanted in ({kind.value}, {k.value for k in model.RELATED_KINDS[kind]}):
         fitting = [(u, r) for u in units for r in u["resources"] if r["kind"] in wanted]
         if fitting:
             xy = np.array([(u["x"], u["y"]) for u, _ in fitting], dtype=float)
@@ -336,19 +339,11 @@ def _choose_unit(
     return None
 
 
-def _needs(
-    soc: Society,
-    lay: Layout,
-    index: _Index,
-    tile: int,
-    units: list[Row],
-    rng: np.random.Generator,
-    as_of: dt.date,
-    events: _History,
-) -> None:
-    places = _need_places(soc, lay, index, tile)
-    offered = {CoopKind(r["kind"]) for u in units for r in u["resources"]}
-    servable = sorted(k for k in CoopKind if ({k} | RELATED_KINDS[k]) & offered)
+def _needs(street: _Street, tile: int, units: list[Row], rng: np.random.Generator) -> None:
+    soc = street.soc
+    places = _need_places(soc, street.lay, street.index, tile)
+    offered = {model.CoopKind(r["kind"]) for u in units for r in u["resources"]}
+    servable = sorted(k for k in model.CoopKind if ({k} | model.RELATED_KINDS[k]) & offered)
     per_community = [int(rng.integers(8, 13)) for _ in range(4)]
     fates = _fates(rng, sum(per_community), _NEED_FATES)
     for k, n_needs in enumerate(per_community):
@@ -358,7 +353,7 @@ def _needs(
         for n in range(1, n_needs + 1):
             fate = fates.pop()
             if fate == "open" or not servable:
-                kind = CoopKind(rng.choice(list(CoopKind)))
+                kind = model.CoopKind(rng.choice(list(model.CoopKind)))
             else:
                 kind = servable[int(rng.integers(0, len(servable)))]
             comp, poly = mine[int(rng.integers(0, len(mine)))] if mine else (None, None)
@@ -370,8 +365,8 @@ def _needs(
             _need_story(
                 soc,
                 rng,
-                as_of,
-                events,
+                street.as_of,
+                street.events,
                 need_id=f"N-{cid}-{n:03d}",
                 project_id=f"P-{cid}-{n:03d}",
                 community_id=cid,
@@ -392,7 +387,7 @@ def _need_story(
     project_id: str,
     community_id: str,
     compound: Row | None,
-    kind: CoopKind,
+    kind: model.CoopKind,
     fate: str,
     unit: tuple[Row, Row] | None,
 ) -> None:
@@ -436,7 +431,7 @@ def _need_story(
         "kind": kind.value,
         "title": f"{place}{title}需求",
         "description": desc,
-        "status": NeedStatus.OPEN.value,
+        "status": model.NeedStatus.OPEN.value,
         "filed_at": when["file"],
         "filed_by": staff[0],
         "closed_at": None,
@@ -446,13 +441,15 @@ def _need_story(
     def actor() -> str:
         return staff[int(rng.integers(0, len(staff)))]
 
-    N, P = CoEntity.NEED, CoEntity.PROJECT  # noqa: N806
-    events.add(N, need_id, CoAction.FILE, when["file"], staff[0], None, NeedStatus.OPEN.value)
+    N, P = model.CoEntity.NEED, model.CoEntity.PROJECT  # noqa: N806
+    events.add(
+        N, need_id, model.CoAction.FILE, when["file"], staff[0], None, model.NeedStatus.OPEN.value
+    )
     if "withdraw" in when:
         at = when["withdraw"]
         note = _WITHDRAW_NOTES[int(rng.integers(0, len(_WITHDRAW_NOTES)))]
-        events.add(N, need_id, CoAction.CANCEL, at, actor(), "open", "cancelled", note)
-        need.update(status=NeedStatus.CANCELLED.value, closed_at=at)
+        events.add(N, need_id, model.CoAction.CANCEL, at, actor(), "open", "cancelled", note)
+        need.update(status=model.NeedStatus.CANCELLED.value, closed_at=at)
     if unit is None or "pair" not in when:
         return
     u, res = unit
@@ -463,63 +460,65 @@ def _need_story(
         "unit_id": u["unit_id"],
         "resource_id": res["resource_id"],
         "title": f"{place}{title}",
-        "status": ProjectStatus.PAIRED.value,
+        "status": model.ProjectStatus.PAIRED.value,
         "paired_at": when["pair"],
         "paired_by": who,
     }
     soc.add("co_project", project)
     note = f"联席会议对接：{u['name']}"
-    events.add(N, need_id, CoAction.PAIR, when["pair"], who, "open", "matched", note)
-    events.add(P, project_id, CoAction.PAIR, when["pair"], who, None, "paired", note)
-    need["status"] = NeedStatus.MATCHED.value
-    status = ProjectStatus.PAIRED.value
+    events.add(N, need_id, model.CoAction.PAIR, when["pair"], who, "open", "matched", note)
+    events.add(P, project_id, model.CoAction.PAIR, when["pair"], who, None, "paired", note)
+    need["status"] = model.NeedStatus.MATCHED.value
+    status = model.ProjectStatus.PAIRED.value
     for _, what in steps[2:]:
         if what == "claim":
-            events.add(P, project_id, CoAction.CLAIM, when[what], actor(), status, "claimed")
+            events.add(P, project_id, model.CoAction.CLAIM, when[what], actor(), status, "claimed")
             status = "claimed"
             project["claimed_at"] = when[what]
         elif what == "start":
-            events.add(P, project_id, CoAction.PROGRESS, when[what], actor(), status, "in_progress")
+            events.add(
+                P, project_id, model.CoAction.PROGRESS, when[what], actor(), status, "in_progress"
+            )
             status = "in_progress"
             project["started_at"] = when[what]
         elif what == "cancel":
             at = when[what]
             reason = _CANCEL_NOTES[int(rng.integers(0, len(_CANCEL_NOTES)))]
             who = actor()
-            events.add(P, project_id, CoAction.CANCEL, at, who, status, "cancelled", reason)
-            events.add(N, need_id, CoAction.REOPEN, at, who, "matched", "open", reason)
+            events.add(P, project_id, model.CoAction.CANCEL, at, who, status, "cancelled", reason)
+            events.add(N, need_id, model.CoAction.REOPEN, at, who, "matched", "open", reason)
             status = "cancelled"
             project["cancelled_at"] = at
-            need["status"] = NeedStatus.OPEN.value
+            need["status"] = model.NeedStatus.OPEN.value
         elif what == "complete":
             at, who = when[what], actor()
-            events.add(P, project_id, CoAction.COMPLETE, at, who, status, "completed")
-            events.add(N, need_id, CoAction.COMPLETE, at, who, "matched", "done")
+            events.add(P, project_id, model.CoAction.COMPLETE, at, who, status, "completed")
+            events.add(N, need_id, model.CoAction.COMPLETE, at, who, "matched", "done")
             status = "completed"
             project["completed_at"] = at
-            need.update(status=NeedStatus.DONE.value, closed_at=at)
+            need.update(status=model.NeedStatus.DONE.value, closed_at=at)
         elif what == "rate":
             at, who = when[what], actor()
             rating = (
-                CallbackRating.UNSATISFIED
+                model.CallbackRating.UNSATISFIED
                 if fate == "unsatisfied"
-                else CallbackRating.SATISFIED
+                else model.CallbackRating.SATISFIED
                 if rng.random() < 0.78
-                else CallbackRating.BASICALLY_SATISFIED
+                else model.CallbackRating.BASICALLY_SATISFIED
             )
-            events.add(P, project_id, CoAction.RATE, at, who, status, "rated", rating.value)
+            events.add(P, project_id, model.CoAction.RATE, at, who, status, "rated", rating.value)
             status = "rated"
             project.update(rated_at=at, satisfaction=rating.value)
-            if rating == CallbackRating.UNSATISFIED:
-                events.add(N, need_id, CoAction.REOPEN, at, who, "done", "open", rating.value)
-                need.update(status=NeedStatus.OPEN.value, closed_at=None)
+            if rating == model.CallbackRating.UNSATISFIED:
+                events.add(N, need_id, model.CoAction.REOPEN, at, who, "done", "open", rating.value)
+                need.update(status=model.NeedStatus.OPEN.value, closed_at=None)
     # progress notes fall between the start and the next step: date them in order
     notes = [d for d, what in steps if what == "note"]
     for d in notes:
         at = _stamp(rng, filed_day + dt.timedelta(days=d))
         text = _PROGRESS_NOTES[int(rng.integers(0, len(_PROGRESS_NOTES)))]
         events.add(
-            P, project_id, CoAction.PROGRESS, at, actor(), "in_progress", "in_progress", text
+            P, project_id, model.CoAction.PROGRESS, at, actor(), "in_progress", "in_progress", text
         )
     project["status"] = status
 
@@ -531,15 +530,8 @@ def _claimers(soc: Society, index: _Index, community_id: str, units: list[Row]) 
     return members + local_units + soc.staff[community_id][2:]
 
 
-def _wishes(
-    soc: Society,
-    index: _Index,
-    tile: int,
-    units: list[Row],
-    rng: np.random.Generator,
-    as_of: dt.date,
-    events: _History,
-) -> None:
+def _wishes(street: _Street, tile: int, units: list[Row], rng: np.random.Generator) -> None:
+    soc, index, as_of, events = street.soc, street.index, street.as_of, street.events
     per_community = [int(rng.integers(18, 31)) for _ in range(4)]
     fates = _fates(rng, sum(per_community), _WISH_FATES)
     for k, n_wishes in enumerate(per_community):
@@ -548,23 +540,23 @@ def _wishes(
         claimers = _claimers(soc, index, cid, units)
         staff = soc.staff[cid][:2]
         for n in range(1, n_wishes + 1):
-            fate: WishStatus = fates.pop()
+            fate: model.WishStatus = fates.pop()
             comp = comps[int(rng.integers(0, len(comps)))]
             blds = index.buildings[comp["compound_id"]]
             building = blds[int(rng.integers(0, len(blds)))]
             title, desc = _WISH_TITLES[int(rng.integers(0, len(_WISH_TITLES)))]
             claim_gap, done_gap = int(rng.integers(1, 13)), int(rng.integers(2, 26))
             span = {
-                WishStatus.POSTED: 0,
-                WishStatus.CLAIMED: claim_gap,
-                WishStatus.COMPLETED: claim_gap + done_gap,
-                WishStatus.CANCELLED: int(rng.integers(10, 41)),
+                model.WishStatus.POSTED: 0,
+                model.WishStatus.CLAIMED: claim_gap,
+                model.WishStatus.COMPLETED: claim_gap + done_gap,
+                model.WishStatus.CANCELLED: int(rng.integers(10, 41)),
             }[fate]
             dwell = {
-                WishStatus.POSTED: (0, 25),
-                WishStatus.CLAIMED: (0, 18),
-                WishStatus.COMPLETED: (0, 330 - span),
-                WishStatus.CANCELLED: (1, 300),
+                model.WishStatus.POSTED: (0, 25),
+                model.WishStatus.CLAIMED: (0, 18),
+                model.WishStatus.COMPLETED: (0, 330 - span),
+                model.WishStatus.CANCELLED: (1, 300),
             }[fate]
             posted_day = as_of - dt.timedelta(days=span + int(rng.integers(*dwell)))
             wid = f"W-{cid}-{n:03d}"
@@ -584,26 +576,33 @@ def _wishes(
                 "posted_by": entered_by,
             }
             soc.add("micro_wish", row)
-            W = CoEntity.WISH  # noqa: N806
-            events.add(W, wid, CoAction.POST, row["posted_at"], entered_by, None, "posted")
-            claimed = fate in (WishStatus.CLAIMED, WishStatus.COMPLETED)
-            if claimed or (fate == WishStatus.CANCELLED and rng.random() < 0.4):
+            W = model.CoEntity.WISH  # noqa: N806
+            events.add(W, wid, model.CoAction.POST, row["posted_at"], entered_by, None, "posted")
+            claimed = fate in (model.WishStatus.CLAIMED, model.WishStatus.COMPLETED)
+            if claimed or (fate == model.WishStatus.CANCELLED and rng.random() < 0.4):
                 at = _stamp(rng, posted_day + dt.timedelta(days=claim_gap))
-                if fate == WishStatus.CANCELLED:
+                if fate == model.WishStatus.CANCELLED:
                     at = _stamp(rng, posted_day + dt.timedelta(days=min(claim_gap, span - 1)))
                 who = claimers[int(rng.integers(0, len(claimers)))]
                 row.update(claimed_by=who, claimed_at=at)
-                events.add(W, wid, CoAction.CLAIM, at, entered_by, "posted", "claimed", who)
-            if fate == WishStatus.COMPLETED:
+                events.add(W, wid, model.CoAction.CLAIM, at, entered_by, "posted", "claimed", who)
+            if fate == model.WishStatus.COMPLETED:
                 at = _stamp(rng, posted_day + dt.timedelta(days=span))
                 row["completed_at"] = at
-                events.add(W, wid, CoAction.COMPLETE, at, entered_by, "claimed", "completed")
-            if fate == WishStatus.CANCELLED:
+                events.add(W, wid, model.CoAction.COMPLETE, at, entered_by, "claimed", "completed")
+            if fate == model.WishStatus.CANCELLED:
                 at = _stamp(rng, posted_day + dt.timedelta(days=span))
                 frm = "claimed" if row.get("claimed_at") else "posted"
                 row["cancelled_at"] = at
                 events.add(
-                    W, wid, CoAction.CANCEL, at, entered_by, frm, "cancelled", "心愿已由家人解决"
+                    W,
+                    wid,
+                    model.CoAction.CANCEL,
+                    at,
+                    entered_by,
+                    frm,
+                    "cancelled",
+                    "心愿已由家人解决",
                 )
 
 
@@ -613,15 +612,8 @@ def _day_weights(days: list[dt.date]) -> np.ndarray:
     return w / w.sum()
 
 
-def _volunteering(
-    soc: Society,
-    index: _Index,
-    tile: int,
-    units: list[Row],
-    rng: np.random.Generator,
-    as_of: dt.date,
-    events: _History,
-) -> None:
+def _volunteering(street: _Street, tile: int, units: list[Row], rng: np.random.Generator) -> None:
+    soc, index, as_of = street.soc, street.index, street.as_of
     days = [as_of - dt.timedelta(days=k) for k in range(364, -1, -1)]
     p_day = _day_weights(days)
     kinds = list(_VOLUNTEER)
@@ -649,7 +641,7 @@ def _volunteering(
                 organiser = f"{cname}志愿服务队"
             held = days[d]
             late = min(int(rng.integers(0, 3)), (as_of - held).days)
-            recorded_by = staff[int(rng.integers(0, 2))]
+            recorder = staff[int(rng.integers(0, 2))]
             recorded_at = _stamp(rng, held + dt.timedelta(days=late))
             vid = f"V-{cid}-{n:04d}"
             soc.add(
@@ -665,8 +657,10 @@ def _volunteering(
                     "hours": math.floor(rng.uniform(h_low, h_high) * 2) / 2,
                     "organiser": organiser,
                     "unit_id": unit["unit_id"] if unit else None,
-                    "recorded_by": recorded_by,
+                    "recorded_by": recorder,
                     "recorded_at": recorded_at,
                 },
             )
-            events.add(CoEntity.VOLUNTEER, vid, CoAction.LOG, recorded_at, recorded_by, None, None)
+            street.events.add(
+                model.CoEntity.VOLUNTEER, vid, model.CoAction.LOG, recorded_at, recorder, None, None
+            )

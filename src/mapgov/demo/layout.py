@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
+from typing import Final, NamedTuple
 
 import numpy as np
 import shapely
@@ -388,39 +389,41 @@ def _era(rng: np.random.Generator, *, split: bool) -> tuple[str, int]:
     return "new", int(rng.integers(2010, 2021))
 
 
+class _Form(NamedTuple):
+    """How the buildings of an era's compound are drawn (see :func:`_form`)."""
+
+    form: str
+    floors: tuple[int, ...]  # floor counts to draw from
+    depth: tuple[float, float]  # range, m
+    length: tuple[float, float]  # range, m
+    gap: tuple[float, float, float] | None  # row gap: factor, low, high (None: a tower's)
+    colgap: float
+    keep: float
+
+
+_FORMS: Final[dict[str, _Form]] = {
+    # row gap: floors x 2.9 m x factor, kept within low-high; a tower's is 26-36 m
+    "old": _Form("slab", (5, 6, 6, 7), (10.5, 12.5), (30, 70), (0.95, 15.0, math.inf), 9.0, 0.93),
+    "mid": _Form("slab", (6, 7, 9, 11, 12), (12, 14), (28, 56), (1.05, 18.0, 30.0), 11.0, 0.9),
+    "new": _Form("tower", (18, 24, 26, 30, 33), (17, 22), (22, 36), None, 14.0, 0.85),
+}
+
+
 def _form(rng: np.random.Generator, era: str) -> dict[str, float | int | str]:
-    if era == "old":
-        floors = int(rng.choice([5, 6, 6, 7]))
-        return {
-            "form": "slab",
-            "floors": floors,
-            "depth": rng.uniform(10.5, 12.5),
-            "length": rng.uniform(30, 70),
-            "gap": max(15.0, 0.95 * floors * 2.9),
-            "colgap": 9.0,
-            "keep": 0.93,
-        }
-    if era == "mid":
-        floors = int(rng.choice([6, 7, 9, 11, 12]))
-        return {
-            "form": "slab",
-            "floors": floors,
-            "depth": rng.uniform(12, 14),
-            "length": rng.uniform(28, 56),
-            "gap": float(np.clip(1.05 * floors * 2.9, 18, 30)),
-            "colgap": 11.0,
-            "keep": 0.9,
-        }
-    floors = int(rng.choice([18, 24, 26, 30, 33]))
-    return {
-        "form": "tower",
+    rule = _FORMS[era]
+    floors = int(rng.choice(list(rule.floors)))
+    row: dict[str, float | int | str] = {
+        "form": rule.form,
         "floors": floors,
-        "depth": rng.uniform(17, 22),
-        "length": rng.uniform(22, 36),
-        "gap": rng.uniform(26, 36),
-        "colgap": 14.0,
-        "keep": 0.85,
+        "depth": rng.uniform(*rule.depth),
+        "length": rng.uniform(*rule.length),
     }
+    if rule.gap is None:
+        row["gap"] = rng.uniform(26, 36)
+    else:
+        factor, low, high = rule.gap
+        row["gap"] = float(np.clip(factor * floors * 2.9, low, high))
+    return {**row, "colgap": rule.colgap, "keep": rule.keep}
 
 
 def _columns(lo: float, hi: float, length: float, colgap: float) -> tuple[list[float], float]:

@@ -21,17 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mapgov.core import model
 from mapgov.core.clock import DEMO_HOUR
-from mapgov.core.model import (
-    LEVEL_ORDER,
-    CallbackRating,
-    EventAction,
-    IssueCategory,
-    IssueSource,
-    IssueStatus,
-    Level,
-    PropertyMode,
-)
 
 __all__ = ["DAYS", "NOW_HOUR", "generate_ledger"]
 
@@ -39,61 +30,61 @@ DAYS = 730  # 24 months
 NOW_HOUR = DEMO_HOUR  # the demo's "now" is 18:00 on the as-of date, where its clock stays
 ISSUES_PER_STREET = 5000
 
-_CATS = list(IssueCategory)
+_CATS = list(model.IssueCategory)
 # base shares, and how much summer (+) or winter (-) changes them
 _CAT_BASE = {
-    IssueCategory.PROPERTY_SERVICE: (12, 0.0),
-    IssueCategory.SANITATION: (12, 0.45),
-    IssueCategory.PARKING: (11, -0.1),
-    IssueCategory.ELEVATOR: (6, 0.2),
-    IssueCategory.WATER_PIPES: (9, -0.35),
-    IssueCategory.LIGHTING: (6, -0.5),
-    IssueCategory.SECURITY_THEFT: (5, 0.2),
-    IssueCategory.FIRE_ACCESS: (5, -0.15),
-    IssueCategory.ILLEGAL_CONSTRUCTION: (5, 0.1),
-    IssueCategory.STAIRWELL_CLUTTER: (7, -0.1),
-    IssueCategory.PETS: (4, 0.4),
-    IssueCategory.NEIGHBOUR_DISPUTE: (5, 0.15),
-    IssueCategory.PROPERTY_CERTIFICATE: (2, 0.0),
-    IssueCategory.FACILITY_REPAIR: (7, 0.0),
-    IssueCategory.ELDERLY_CARE: (3, -0.2),
-    IssueCategory.SHARED_UTILITY_FEES: (3, 0.0),
+    model.IssueCategory.PROPERTY_SERVICE: (12, 0.0),
+    model.IssueCategory.SANITATION: (12, 0.45),
+    model.IssueCategory.PARKING: (11, -0.1),
+    model.IssueCategory.ELEVATOR: (6, 0.2),
+    model.IssueCategory.WATER_PIPES: (9, -0.35),
+    model.IssueCategory.LIGHTING: (6, -0.5),
+    model.IssueCategory.SECURITY_THEFT: (5, 0.2),
+    model.IssueCategory.FIRE_ACCESS: (5, -0.15),
+    model.IssueCategory.ILLEGAL_CONSTRUCTION: (5, 0.1),
+    model.IssueCategory.STAIRWELL_CLUTTER: (7, -0.1),
+    model.IssueCategory.PETS: (4, 0.4),
+    model.IssueCategory.NEIGHBOUR_DISPUTE: (5, 0.15),
+    model.IssueCategory.PROPERTY_CERTIFICATE: (2, 0.0),
+    model.IssueCategory.FACILITY_REPAIR: (7, 0.0),
+    model.IssueCategory.ELDERLY_CARE: (3, -0.2),
+    model.IssueCategory.SHARED_UTILITY_FEES: (3, 0.0),
 }
 # initial level shares per category: compound, grid, community, street
 _LEVEL_P = {
-    IssueCategory.NEIGHBOUR_DISPUTE: (0.7, 0.2, 0.08, 0.02),
-    IssueCategory.STAIRWELL_CLUTTER: (0.8, 0.15, 0.05, 0.0),
-    IssueCategory.PETS: (0.75, 0.2, 0.05, 0.0),
-    IssueCategory.ILLEGAL_CONSTRUCTION: (0.15, 0.25, 0.35, 0.25),
-    IssueCategory.PROPERTY_CERTIFICATE: (0.0, 0.05, 0.35, 0.6),
-    IssueCategory.FIRE_ACCESS: (0.4, 0.35, 0.2, 0.05),
-    IssueCategory.SHARED_UTILITY_FEES: (0.5, 0.2, 0.25, 0.05),
+    model.IssueCategory.NEIGHBOUR_DISPUTE: (0.7, 0.2, 0.08, 0.02),
+    model.IssueCategory.STAIRWELL_CLUTTER: (0.8, 0.15, 0.05, 0.0),
+    model.IssueCategory.PETS: (0.75, 0.2, 0.05, 0.0),
+    model.IssueCategory.ILLEGAL_CONSTRUCTION: (0.15, 0.25, 0.35, 0.25),
+    model.IssueCategory.PROPERTY_CERTIFICATE: (0.0, 0.05, 0.35, 0.6),
+    model.IssueCategory.FIRE_ACCESS: (0.4, 0.35, 0.2, 0.05),
+    model.IssueCategory.SHARED_UTILITY_FEES: (0.5, 0.2, 0.25, 0.05),
 }
 _LEVEL_DEFAULT = (0.58, 0.22, 0.15, 0.05)
 _SLA_DAYS = np.array([5, 7, 15, 30])  # deadline after assignment, per level
 _NONE = np.array(None, dtype=object)  # SQL NULL in np.where, as a 0-d array numpy's types take
 _HANDLE_MEDIAN_DAYS = np.array([1.6, 3.5, 7.0, 16.0])
 
-_SOURCES = list(IssueSource)
+_SOURCES = list(model.IssueSource)
 _SOURCE_P = np.array([0.3, 0.28, 0.2, 0.08, 0.06, 0.08])
 
-_PHRASES: dict[IssueCategory, tuple[str, ...]] = {
-    IssueCategory.PROPERTY_SERVICE: ("物业服务不到位", "物业保洁不及时", "物业人员态度差"),
-    IssueCategory.SANITATION: ("垃圾清运不及时", "垃圾桶满溢异味", "化粪池外溢"),
-    IssueCategory.PARKING: ("车辆乱停乱放", "电动车充电难", "车位不足占用消防通道"),
-    IssueCategory.ELEVATOR: ("电梯故障停运", "电梯困人", "电梯年检过期"),
-    IssueCategory.WATER_PIPES: ("水管漏水", "下水道堵塞", "水压不足", "水管冻裂"),
-    IssueCategory.LIGHTING: ("楼道灯不亮", "路灯损坏", "单元门口照明不足"),
-    IssueCategory.SECURITY_THEFT: ("电动车被盗", "单元门禁损坏", "监控探头失灵"),
-    IssueCategory.FIRE_ACCESS: ("消防通道堵塞", "楼道消防器材缺失", "飞线充电"),
-    IssueCategory.ILLEGAL_CONSTRUCTION: ("违章搭建", "私搭乱建占用绿地", "违规改造阳台"),
-    IssueCategory.STAIRWELL_CLUTTER: ("楼道堆放杂物", "楼道小广告", "楼道堆放纸箱"),
-    IssueCategory.PETS: ("犬只扰民", "宠物粪便未清理", "流浪猫聚集"),
-    IssueCategory.NEIGHBOUR_DISPUTE: ("邻里噪音纠纷", "楼上漏水邻里纠纷", "公共空间占用纠纷"),
-    IssueCategory.PROPERTY_CERTIFICATE: ("不动产证多年未办", "房产证办理遇阻"),
-    IssueCategory.FACILITY_REPAIR: ("健身器材损坏", "单元门损坏", "路面破损", "屋顶漏水"),
-    IssueCategory.ELDERLY_CARE: ("独居老人需要助餐", "老人就医陪护需求", "适老化改造需求"),
-    IssueCategory.SHARED_UTILITY_FEES: ("公摊水电费分摊争议", "二次供水电费分摊"),
+_PHRASES: dict[model.IssueCategory, tuple[str, ...]] = {
+    model.IssueCategory.PROPERTY_SERVICE: ("物业服务不到位", "物业保洁不及时", "物业人员态度差"),
+    model.IssueCategory.SANITATION: ("垃圾清运不及时", "垃圾桶满溢异味", "化粪池外溢"),
+    model.IssueCategory.PARKING: ("车辆乱停乱放", "电动车充电难", "车位不足占用消防通道"),
+    model.IssueCategory.ELEVATOR: ("电梯故障停运", "电梯困人", "电梯年检过期"),
+    model.IssueCategory.WATER_PIPES: ("水管漏水", "下水道堵塞", "水压不足", "水管冻裂"),
+    model.IssueCategory.LIGHTING: ("楼道灯不亮", "路灯损坏", "单元门口照明不足"),
+    model.IssueCategory.SECURITY_THEFT: ("电动车被盗", "单元门禁损坏", "监控探头失灵"),
+    model.IssueCategory.FIRE_ACCESS: ("消防通道堵塞", "楼道消防器材缺失", "飞线充电"),
+    model.IssueCategory.ILLEGAL_CONSTRUCTION: ("违章搭建", "私搭乱建占用绿地", "违规改造阳台"),
+    model.IssueCategory.STAIRWELL_CLUTTER: ("楼道堆放杂物", "楼道小广告", "楼道堆放纸箱"),
+    model.IssueCategory.PETS: ("犬只扰民", "宠物粪便未清理", "流浪猫聚集"),
+    model.IssueCategory.NEIGHBOUR_DISPUTE: ("邻里噪音纠纷", "楼上漏水邻里纠纷", "公共空间占用纠纷"),
+    model.IssueCategory.PROPERTY_CERTIFICATE: ("不动产证多年未办", "房产证办理遇阻"),
+    model.IssueCategory.FACILITY_REPAIR: ("健身器材损坏", "单元门损坏", "路面破损", "屋顶漏水"),
+    model.IssueCategory.ELDERLY_CARE: ("独居老人需要助餐", "老人就医陪护需求", "适老化改造需求"),
+    model.IssueCategory.SHARED_UTILITY_FEES: ("公摊水电费分摊争议", "二次供水电费分摊"),
 }
 _DESCRIPTIONS = (
     "居民反映{p}，已持续一段时间，希望尽快解决。",
@@ -108,41 +99,41 @@ _ESCALATE_NOTES = (
     "多次协调未果，申请提级办理",
 )
 _RESOLVE_NOTES = ("已维修完毕", "已协调处理", "已清理完毕", "已调解，双方达成一致", "已落实整改")
-_STREET_UNITS: dict[IssueCategory, str] = {
-    IssueCategory.ILLEGAL_CONSTRUCTION: "街道城管执法中队",
-    IssueCategory.PROPERTY_CERTIFICATE: "区不动产登记中心",
-    IssueCategory.SECURITY_THEFT: "街道平安建设办",
-    IssueCategory.FIRE_ACCESS: "街道应急管理办",
-    IssueCategory.ELDERLY_CARE: "街道社会事务办",
-    IssueCategory.WATER_PIPES: "市水务集团",
+_STREET_UNITS: dict[model.IssueCategory, str] = {
+    model.IssueCategory.ILLEGAL_CONSTRUCTION: "街道城管执法中队",
+    model.IssueCategory.PROPERTY_CERTIFICATE: "区不动产登记中心",
+    model.IssueCategory.SECURITY_THEFT: "街道平安建设办",
+    model.IssueCategory.FIRE_ACCESS: "街道应急管理办",
+    model.IssueCategory.ELDERLY_CARE: "街道社会事务办",
+    model.IssueCategory.WATER_PIPES: "市水务集团",
 }
 
 # slot: action, from_status, to_status
-_SLOTS: tuple[tuple[EventAction, IssueStatus | None, IssueStatus], ...] = (
-    (EventAction.REPORT, None, IssueStatus.REPORTED),
-    (EventAction.ASSIGN, IssueStatus.REPORTED, IssueStatus.ASSIGNED),
-    (EventAction.START, IssueStatus.ASSIGNED, IssueStatus.IN_PROGRESS),
-    (EventAction.ESCALATE, IssueStatus.IN_PROGRESS, IssueStatus.ASSIGNED),
-    (EventAction.START, IssueStatus.ASSIGNED, IssueStatus.IN_PROGRESS),
-    (EventAction.RESOLVE, IssueStatus.IN_PROGRESS, IssueStatus.RESOLVED),
-    (EventAction.CALLBACK, IssueStatus.RESOLVED, IssueStatus.CALLBACK),
-    (EventAction.REOPEN, IssueStatus.CALLBACK, IssueStatus.ASSIGNED),
-    (EventAction.START, IssueStatus.ASSIGNED, IssueStatus.IN_PROGRESS),
-    (EventAction.RESOLVE, IssueStatus.IN_PROGRESS, IssueStatus.RESOLVED),
-    (EventAction.CALLBACK, IssueStatus.RESOLVED, IssueStatus.CALLBACK),
-    (EventAction.CLOSE, IssueStatus.CALLBACK, IssueStatus.CLOSED),
+_SLOTS: tuple[tuple[model.EventAction, model.IssueStatus | None, model.IssueStatus], ...] = (
+    (model.EventAction.REPORT, None, model.IssueStatus.REPORTED),
+    (model.EventAction.ASSIGN, model.IssueStatus.REPORTED, model.IssueStatus.ASSIGNED),
+    (model.EventAction.START, model.IssueStatus.ASSIGNED, model.IssueStatus.IN_PROGRESS),
+    (model.EventAction.ESCALATE, model.IssueStatus.IN_PROGRESS, model.IssueStatus.ASSIGNED),
+    (model.EventAction.START, model.IssueStatus.ASSIGNED, model.IssueStatus.IN_PROGRESS),
+    (model.EventAction.RESOLVE, model.IssueStatus.IN_PROGRESS, model.IssueStatus.RESOLVED),
+    (model.EventAction.CALLBACK, model.IssueStatus.RESOLVED, model.IssueStatus.CALLBACK),
+    (model.EventAction.REOPEN, model.IssueStatus.CALLBACK, model.IssueStatus.ASSIGNED),
+    (model.EventAction.START, model.IssueStatus.ASSIGNED, model.IssueStatus.IN_PROGRESS),
+    (model.EventAction.RESOLVE, model.IssueStatus.IN_PROGRESS, model.IssueStatus.RESOLVED),
+    (model.EventAction.CALLBACK, model.IssueStatus.RESOLVED, model.IssueStatus.CALLBACK),
+    (model.EventAction.CLOSE, model.IssueStatus.CALLBACK, model.IssueStatus.CLOSED),
 )
-_RATINGS = list(CallbackRating)
+_RATINGS = list(model.CallbackRating)
 _RATING_ZH = {
-    CallbackRating.SATISFIED: "满意",
-    CallbackRating.BASICALLY_SATISFIED: "基本满意",
-    CallbackRating.UNSATISFIED: "不满意",
+    model.CallbackRating.SATISFIED: "满意",
+    model.CallbackRating.BASICALLY_SATISFIED: "基本满意",
+    model.CallbackRating.UNSATISFIED: "不满意",
 }
 _LEVEL_ZH = {
-    Level.COMPOUND: "小区",
-    Level.GRID: "网格",
-    Level.COMMUNITY: "社区",
-    Level.STREET: "街道",
+    model.Level.COMPOUND: "小区",
+    model.Level.GRID: "网格",
+    model.Level.COMMUNITY: "社区",
+    model.Level.STREET: "街道",
 }
 
 
@@ -210,8 +201,8 @@ def generate_ledger(
     mode = compounds["mode"].to_numpy()
     comp_factor = np.where(era == "old", 1.45, np.where(era == "mid", 1.05, 0.8)) * np.select(
         [
-            mode == PropertyMode.NONE.value,
-            mode == PropertyMode.SELF_MANAGED.value,
+            mode == model.PropertyMode.NONE.value,
+            mode == model.PropertyMode.SELF_MANAGED.value,
             compounds["red"].to_numpy().astype(bool),
         ],
         [1.6, 1.2, 0.8],
@@ -239,8 +230,10 @@ def generate_ledger(
     comp = b_comp[b]
     cat = _pick(rng, _category_probs(as_of)[day])
     # no elevator issues in buildings without elevators (walk-ups below 8 floors)
-    no_lift = (buildings["floors"].to_numpy()[b] < 8) & (cat == _CATS.index(IssueCategory.ELEVATOR))
-    cat[no_lift] = _CATS.index(IssueCategory.STAIRWELL_CLUTTER)
+    no_lift = (buildings["floors"].to_numpy()[b] < 8) & (
+        cat == _CATS.index(model.IssueCategory.ELEVATOR)
+    )
+    cat[no_lift] = _CATS.index(model.IssueCategory.STAIRWELL_CLUTTER)
     cat_values = np.array([c.value for c in _CATS])[cat]
     level_p = np.array([_LEVEL_P.get(c, _LEVEL_DEFAULT) for c in _CATS])
     lvl0 = _pick(rng, level_p[cat])
@@ -254,7 +247,10 @@ def generate_ledger(
     stuck = rng.random(n) < np.where(
         np.isin(
             cat_values,
-            [IssueCategory.PROPERTY_CERTIFICATE.value, IssueCategory.ILLEGAL_CONSTRUCTION.value],
+            [
+                model.IssueCategory.PROPERTY_CERTIFICATE.value,
+                model.IssueCategory.ILLEGAL_CONSTRUCTION.value,
+            ],
         ),
         0.25,
         0.012,
@@ -310,7 +306,12 @@ def generate_ledger(
     )
     resolved_slot = np.where(reopen & kept[:, 9], 9, 5)
     has_resolved = np.isin(
-        status, [IssueStatus.RESOLVED.value, IssueStatus.CALLBACK.value, IssueStatus.CLOSED.value]
+        status,
+        [
+            model.IssueStatus.RESOLVED.value,
+            model.IssueStatus.CALLBACK.value,
+            model.IssueStatus.CLOSED.value,
+        ],
     )
     cb_slot = np.where(reopen & kept[:, 10], 10, 6)
     has_cb = kept[np.arange(n), cb_slot] | kept[:, 6]
@@ -347,8 +348,8 @@ def generate_ledger(
     head_phones = buildings["building_head_phone"].to_numpy()[b]
     workers = compounds["grid_worker"].to_numpy()[comp]
     src = np.array([s.value for s in _SOURCES])[source]
-    use_head = (src == IssueSource.BUILDING_HEAD.value) & pd.notna(heads)
-    use_worker = src == IssueSource.GRID_WORKER.value
+    use_head = (src == model.IssueSource.BUILDING_HEAD.value) & pd.notna(heads)
+    use_worker = src == model.IssueSource.GRID_WORKER.value
     reporter = np.where(use_head, heads, np.where(use_worker, workers, resident))
     reporter_phone = np.where(use_head, head_phones, np.where(use_worker, _NONE, resident_phone))
     unit = _responsible_units(compounds, comp, level_now, cat_values)
@@ -365,7 +366,7 @@ def generate_ledger(
     )
     lon = lon + rng.normal(0, 0.00004, n)
     lat = lat + rng.normal(0, 0.00004, n)
-    level_values = np.array([lv.value for lv in LEVEL_ORDER])
+    level_values = np.array([lv.value for lv in model.LEVEL_ORDER])
     issues = (
         pd.DataFrame(
             {
@@ -386,7 +387,9 @@ def generate_ledger(
                 "resolved_at": np.where(
                     has_resolved, stamp(times[np.arange(n), resolved_slot]), _NONE
                 ),
-                "closed_at": np.where(status == IssueStatus.CLOSED.value, stamp(t_close), _NONE),
+                "closed_at": np.where(
+                    status == model.IssueStatus.CLOSED.value, stamp(t_close), _NONE
+                ),
                 "satisfaction": np.where(
                     has_cb, np.array([r.value for r in _RATINGS])[rating_now], _NONE
                 ),
@@ -412,7 +415,7 @@ def generate_ledger(
     )
     action = np.array([s[0].value for s in _SLOTS])[slots]
     reporter_actor = np.where(
-        src[src_idx] == IssueSource.HOTLINE_12345.value, "12345热线", reporter[src_idx]
+        src[src_idx] == model.IssueSource.HOTLINE_12345.value, "12345热线", reporter[src_idx]
     )
     handler = np.asarray(unit, dtype=object)[src_idx]
     actor = np.select(
@@ -468,9 +471,9 @@ def _responsible_units(
         if lv == 0:
             if company[k] is not None and company[k] == company[k]:
                 out.append(str(company[k]))
-            elif mode[k] == PropertyMode.SELF_MANAGED.value:
+            elif mode[k] == model.PropertyMode.SELF_MANAGED.value:
                 out.append(f"{cname[k]}物管会")
-            elif mode[k] == PropertyMode.OWNERS_COMMITTEE.value:
+            elif mode[k] == model.PropertyMode.OWNERS_COMMITTEE.value:
                 out.append(f"{cname[k]}业委会")
             else:
                 out.append(f"{cname[k]}党支部")
@@ -479,7 +482,7 @@ def _responsible_units(
         elif lv == 2:
             out.append(f"{community[k]}居委会")
         else:
-            out.append(_STREET_UNITS.get(IssueCategory(cat_values[k]), "街道综合治理办"))
+            out.append(_STREET_UNITS.get(model.IssueCategory(cat_values[k]), "街道综合治理办"))
     return out
 
 
@@ -508,7 +511,7 @@ def _event_notes(
         elif s == 3:
             notes[k] = (
                 f"{_ESCALATE_NOTES[esc_pick[k]]}，提级至"
-                f"{_LEVEL_ZH[LEVEL_ORDER[lvl1[i]]]}，限{d1[i]}前办结"
+                f"{_LEVEL_ZH[model.LEVEL_ORDER[lvl1[i]]]}，限{d1[i]}前办结"
             )
         elif s in (5, 9):
             notes[k] = _RESOLVE_NOTES[res_pick[k]]

@@ -192,6 +192,42 @@ def _date(rng: np.random.Generator, start: dt.date, end: dt.date) -> str:
     return (start + dt.timedelta(days=int(rng.integers(0, max(days, 1))))).isoformat()
 
 
+_FOUNDED: dict[PartyLevel, str | tuple[dt.date, dt.date] | None] = {
+    PartyLevel.STREET_COMMITTEE: "1998-07-01",
+    PartyLevel.COMMUNITY_COMMITTEE: "2001-07-01",
+    PartyLevel.PROPERTY_BRANCH: (dt.date(2018, 1, 1), dt.date(2022, 12, 31)),
+    PartyLevel.COMPOUND_BRANCH: (dt.date(2016, 1, 1), dt.date(2023, 6, 30)),
+    PartyLevel.BUILDING_GROUP: None,
+}
+"""When each level of party organisation was founded: a day, or a range to draw it from."""
+
+
+def _party_org(
+    soc: Society,
+    rng: np.random.Generator,
+    org_id: str,
+    level: PartyLevel,
+    parent_id: str | None,
+    name: str,
+    **extra: Any,
+) -> None:
+    """Add a ``party_org`` row (not joint unless `extra` says so). Its secretary and their
+    phone are drawn from `rng`, then its founding day when :data:`_FOUNDED` gives a range."""
+    row = {
+        "org_id": org_id,
+        "level": level.value,
+        "parent_id": parent_id,
+        "name": name,
+        "secretary": person_names(rng, 1)[0],
+        "secretary_phone": phones(rng, 1)[0],
+        "is_joint": 0,
+        **extra,
+    }
+    founded = _FOUNDED[level]
+    row["established"] = _date(rng, *founded) if isinstance(founded, tuple) else founded
+    soc.add("party_org", row)
+
+
 def build_society(lay: Layout, seed: int, as_of: dt.date) -> Society:
     """Rows for places, property management, party organisation, zones, gates and units."""
     soc = Society()
@@ -215,36 +251,12 @@ def build_society(lay: Layout, seed: int, as_of: dt.date) -> Society:
             },
         )
         po_street = f"PO-{sid}"
-        sec = person_names(rng, 1)[0]
-        soc.add(
-            "party_org",
-            {
-                "org_id": po_street,
-                "level": PartyLevel.STREET_COMMITTEE.value,
-                "parent_id": None,
-                "name": f"{zh}党工委",
-                "secretary": sec,
-                "secretary_phone": phones(rng, 1)[0],
-                "is_joint": 0,
-                "established": "1998-07-01",
-            },
-        )
+        _party_org(soc, rng, po_street, PartyLevel.STREET_COMMITTEE, None, f"{zh}党工委")
         companies = list(rng.choice(_PROPERTY_COMPANIES, size=5, replace=False))
         red = set(companies[:2])
         for k, company in enumerate(sorted(red)):
-            soc.add(
-                "party_org",
-                {
-                    "org_id": f"PO-{sid}-PM{k + 1}",
-                    "level": PartyLevel.PROPERTY_BRANCH.value,
-                    "parent_id": po_street,
-                    "name": f"{company}党支部",
-                    "secretary": person_names(rng, 1)[0],
-                    "secretary_phone": phones(rng, 1)[0],
-                    "is_joint": 0,
-                    "established": _date(rng, dt.date(2018, 1, 1), dt.date(2022, 12, 31)),
-                },
-            )
+            org_id = f"PO-{sid}-PM{k + 1}"
+            _party_org(soc, rng, org_id, PartyLevel.PROPERTY_BRANCH, po_street, f"{company}党支部")
         red_branch = {company: f"PO-{sid}-PM{k + 1}" for k, company in enumerate(sorted(red))}
         for k in range(4):
             cid, czh, cen = _community(tile, k)
@@ -263,18 +275,8 @@ def build_society(lay: Layout, seed: int, as_of: dt.date) -> Society:
                     "k": k,
                 },
             )
-            soc.add(
-                "party_org",
-                {
-                    "org_id": f"PO-{cid}",
-                    "level": PartyLevel.COMMUNITY_COMMITTEE.value,
-                    "parent_id": po_street,
-                    "name": f"{czh}党委",
-                    "secretary": person_names(rng, 1)[0],
-                    "secretary_phone": phones(rng, 1)[0],
-                    "is_joint": 0,
-                    "established": "2001-07-01",
-                },
+            _party_org(
+                soc, rng, f"PO-{cid}", PartyLevel.COMMUNITY_COMMITTEE, po_street, f"{czh}党委"
             )
             for g in range(3):
                 gid = f"{cid}-G{g + 1}"
@@ -410,19 +412,9 @@ def _tile_compounds(
             joint = comp.half == 0 and rng.random() < 0.5
             if joint:
                 joint_of[comp.cell] = branch_id
-            soc.add(
-                "party_org",
-                {
-                    "org_id": branch_id,
-                    "level": PartyLevel.COMPOUND_BRANCH.value,
-                    "parent_id": f"PO-{cid}",
-                    "name": f"{name}联合党支部" if joint else f"{name}党支部",
-                    "secretary": person_names(rng, 1)[0],
-                    "secretary_phone": phones(rng, 1)[0],
-                    "is_joint": int(joint),
-                    "established": _date(rng, dt.date(2016, 1, 1), dt.date(2023, 6, 30)),
-                },
-            )
+            branch_name = f"{name}联合党支部" if joint else f"{name}党支部"
+            level = PartyLevel.COMPOUND_BRANCH
+            _party_org(soc, rng, branch_id, level, f"PO-{cid}", branch_name, is_joint=int(joint))
             strength = rng.random()
             for star, offset in _STAR_OFFSET.items():
                 if rng.random() < np.clip(0.2 + 0.65 * strength + offset, 0.02, 0.97):
@@ -498,19 +490,10 @@ def _compound_buildings(
         group_id = None
         if people["party_members"] >= 3 and rng.random() < (0.9 if branch_id else 0.25):
             group_id = f"PO-{bid}"
-            soc.add(
-                "party_org",
-                {
-                    "org_id": group_id,
-                    "level": PartyLevel.BUILDING_GROUP.value,
-                    "parent_id": branch_id or f"PO-{cid}",
-                    "name": f"{name}{n}号楼党小组",
-                    "secretary": person_names(rng, 1)[0],
-                    "secretary_phone": phones(rng, 1)[0],
-                    "member_count": people["party_members"],
-                    "is_joint": 0,
-                    "established": None,
-                },
+            parent, level = branch_id or f"PO-{cid}", PartyLevel.BUILDING_GROUP
+            members = people["party_members"]
+            _party_org(
+                soc, rng, group_id, level, parent, f"{name}{n}号楼党小组", member_count=members
             )
         has_head = rng.random() < 0.92
         row = {

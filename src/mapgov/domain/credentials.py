@@ -245,13 +245,13 @@ def refuse_sign_in(
         ``reason="bad_credentials"``.
     """
 
-    def entry(kind: AuditKind, detail: str) -> dict[str, Any]:
+    def _one(kind: AuditKind, detail: str) -> dict[str, Any]:
         return _entry(kind, now=now, actor=login, subject=login, detail=detail, source=source)
 
-    entries = [entry(AuditKind.SIGN_IN_FAILED, why)]
+    entries = [_one(AuditKind.SIGN_IN_FAILED, why)]
     locks = failures >= LOCK_FAILURES
     if locks:
-        entries.append(entry(AuditKind.LOCKOUT, f"{failures} failures"))
+        entries.append(_one(AuditKind.LOCKOUT, f"{failures} failures"))
     store.append_audit(entries)
     if locks:
         msg = f"too many failed sign-ins: {login!r} is locked for {LOCK_MINUTES} minutes"

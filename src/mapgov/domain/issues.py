@@ -13,8 +13,6 @@ Metric work (heat cells, the locator's tolerance) is done in the UTM zone of the
 from __future__ import annotations
 
 import datetime as dt
-import re
-from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -32,6 +30,7 @@ from mapgov.core.model import (
     IssueStatus,
 )
 from mapgov.core.privacy import mask_frame, mask_row
+from mapgov.domain.locating import BuildingLocator, Hit, search_buildings
 from mapgov.domain.places import community_of_compound
 from mapgov.domain.users import User, sees_personal_data
 from mapgov.store import Store
@@ -69,7 +68,22 @@ def _community_compound_ids(store: Store, community_id: str) -> list[str]:
 
 
 def community_compounds(store: Store, community_id: str) -> gpd.GeoDataFrame:
-    """Compounds of a community: [compound_id, grid_id, name, geometry] (EPSG:4326)."""
+    """Compounds of a community: [compound_id, grid_id, name, geometry] (EPSG:4326).
+
+    The issue map draws them under the buildings.
+
+    Parameters
+    ----------
+    store : Store
+        The database with the places.
+    community_id : str
+        The community whose grids hold the compounds.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per compound, in the store's order.
+    """
     grids = store.read("grid", where={"community_id": community_id}, columns=["grid_id"])
     return store.read(
         "compound",
@@ -80,6 +94,13 @@ def community_compounds(store: Store, community_id: str) -> gpd.GeoDataFrame:
 
 def community_buildings(store: Store, community_id: str) -> gpd.GeoDataFrame:
     """Buildings of a community.
+
+    Parameters
+    ----------
+    store : Store
+        Where the buildings are read.
+    community_id : str
+        The community whose compounds' buildings are wanted.
 
     Returns
     -------
@@ -132,6 +153,30 @@ def community_issues(
 
     Empty lists mean "no filter", like ``None``. ``columns`` are the issue columns returned
     (the map's by default); the ones the filters need are read as well.
+
+    Parameters
+    ----------
+    store : Store
+        The ledger's database.
+    community_id : str
+        The community whose compounds' issues are read.
+    categories : list of str or None
+        Keep these categories only.
+    statuses : list of str or None
+        Keep these statuses only.
+    levels : list of str or None
+        Keep the issues handled at these levels only.
+    date_from : datetime.date or None
+        Reported on this day or later.
+    date_to : datetime.date or None
+        Reported on this day or earlier.
+    columns : tuple of str
+        The issue columns to return.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The issues kept, with `columns`; reporters are not masked here.
     """
     ids = _community_compound_ids(store, community_id)
     needed = ("category", "status", "level", "reported_at")
@@ -153,7 +198,22 @@ def community_issues(
 
 
 def overdue_mask(frame: pd.DataFrame, today: dt.date) -> pd.Series:
-    """Unresolved (reported, assigned, in progress) and past its deadline."""
+    """Unresolved (reported, assigned, in progress) and past its deadline.
+
+    An issue without a deadline is never overdue.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Issues with ``status`` and ``deadline`` (ISO dates).
+    today : datetime.date
+        A deadline before this day is past.
+
+    Returns
+    -------
+    pandas.Series
+        True for the overdue issues, on `frame`'s index.
+    """
     return (
         frame["status"].isin([s.value for s in UNRESOLVED])
         & frame["deadline"].notna()
@@ -168,11 +228,13 @@ def building_issue_counts(
 
     Parameters
     ----------
-    store, community_id
-        Where to look.
-    today
+    store : Store
+        The database to read.
+    community_id : str
+        The community whose buildings are counted.
+    today : datetime.date
         An open issue whose deadline is before `today` is overdue.
-    **filters
+    **filters : Any
         As for :func:`community_issues`.
 
     Returns
@@ -204,6 +266,17 @@ def heat_cells(
 ) -> gpd.GeoDataFrame:
     """Issues binned into square cells of `cell_m` metres (in the local UTM zone).
 
+    Parameters
+    ----------
+    store : Store
+        The store holding the ledger.
+    community_id : str
+        The community whose issues are binned.
+    cell_m : float
+        The side of a cell in metres.
+    **filters : Any
+        The filters of :func:`community_issues`.
+
     Returns
     -------
     GeoDataFrame
@@ -229,54 +302,24 @@ def heat_cells(
     return out.sort_values("count", ascending=False).reset_index(drop=True)
 
 
-@dataclass(frozen=True)
-class Hit:
-    """What a map click landed on: ``kind`` is "building", "compound" or None."""
-
-    kind: str | None
-    id: str | None
-
-
-class BuildingLocator:
-    """Resolve a clicked point to the building (or compound) under it, with an R-tree.
-
-    A click on a building's edge may land a few centimetres outside it after rounding, so a
-    point within `tolerance_m` metres of a building counts as on it.
-    """
-
-    def __init__(
-        self, buildings: gpd.GeoDataFrame, compounds: gpd.GeoDataFrame, *, tolerance_m: float = 1.5
-    ) -> None:
-        self._b_ids = buildings["building_id"].to_numpy()
-        self._c_ids = compounds["compound_id"].to_numpy()
-        self._b = buildings.geometry.to_numpy()
-        self._c = compounds.geometry.to_numpy()
-        self._b_tree = shapely.STRtree(self._b)
-        self._c_tree = shapely.STRtree(self._c)
-        self._tol_deg = tolerance_m / 111_000.0
-
-    def locate(self, lon: float, lat: float) -> Hit:
-        """The building containing (lon, lat), else the compound, else nothing."""
-        pt = shapely.Point(lon, lat)
-        idx = self._b_tree.query(pt, predicate="dwithin", distance=self._tol_deg)
-        if len(idx):
-            best = idx[np.argmin(shapely.distance(self._b[idx], pt))]
-            return Hit("building", str(self._b_ids[best]))
-        idx = self._c_tree.query(pt, predicate="intersects")
-        if len(idx):
-            return Hit("compound", str(self._c_ids[idx[0]]))
-        return Hit(None, None)
-
-
 def one_row(frame: pd.DataFrame, what: str, key: str, value: object) -> pd.Series:
     """The first row of `frame`, which a look-up by id gave.
 
     Parameters
     ----------
-    frame
+    frame : pandas.DataFrame
         The rows found.
-    what, key, value
-        What was looked up (for the message), the message's catalogue key, the id.
+    what : str
+        What was looked up, for the message.
+    key : str
+        The message's catalogue key.
+    value : object
+        The id that was looked up.
+
+    Returns
+    -------
+    pandas.Series
+        The first row.
 
     Raises
     ------
@@ -302,7 +345,27 @@ def _open_overdue(store: Store, where: dict[str, Any], today: dt.date) -> tuple[
 def building_profile(
     store: Store, building_id: str, *, user: User, today: dt.date | None = None
 ) -> dict[str, Any]:
-    """Everything the panel shows about a building; personal data masked per `user`."""
+    """Everything the panel shows about a building; personal data masked per `user`.
+
+    The figures are those of the building itself; its compound's are in :func:`compound_summary`.
+
+    Parameters
+    ----------
+    store : Store
+        The database with the building, its compound and its party data.
+    building_id : str
+        The building clicked.
+    user : User
+        The viewer: the building head and the zone's member are masked unless they may see the
+        community's personal data.
+    today : datetime.date or None
+        The day its open issues are counted on (default: the street's today).
+
+    Returns
+    -------
+    dict
+        The building's names, figures, party group, zone, property and issue counts.
+    """
     b = one_row(
         store.read("building", where={"building_id": building_id}),
         "building",
@@ -356,7 +419,25 @@ def building_profile(
 
 
 def compound_summary(store: Store, compound_id: str, *, today: dt.date) -> dict[str, Any]:
-    """A compound's figures for the panel when a click lands outside its buildings."""
+    """A compound's figures for the panel when a click lands outside its buildings.
+
+    Households, residents and elderly are its buildings' sums.
+
+    Parameters
+    ----------
+    store : Store
+        The database to read from.
+    compound_id : str
+        The compound under the click.
+    today : datetime.date
+        The day open and overdue issues are counted on.
+
+    Returns
+    -------
+    dict
+        Its name, address, built year, buildings, households, residents, elderly, property,
+        branch and stars, open and overdue issues.
+    """
     comp = one_row(
         store.read("compound", where={"compound_id": compound_id}),
         "compound",
@@ -418,12 +499,36 @@ _ISSUE_COLUMNS = [
 
 def mask_reporters(frame: pd.DataFrame, *, full: bool) -> pd.DataFrame:
     """`frame` with its reporters' names and phones masked, unless `full`
-    (:func:`mapgov.domain.users.sees_personal_data`)."""
+    (:func:`mapgov.domain.users.sees_personal_data`).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Issues with ``reporter_name`` and ``reporter_phone`` columns.
+    full : bool
+        Whether the viewer sees personal data.
+
+    Returns
+    -------
+    pandas.DataFrame
+        `frame`, its reporters masked unless `full`.
+    """
     return mask_frame(frame, "issue", full=full)
 
 
 def building_issues(store: Store, building_id: str, *, user: User, today: dt.date) -> pd.DataFrame:
     """A building's issues, open ones first, then newest first; reporters masked per `user`.
+
+    Parameters
+    ----------
+    store : Store
+        The ledger's database.
+    building_id : str
+        The building whose issues are listed.
+    user : User
+        The reader; reporters show in full only if they may see them.
+    today : datetime.date
+        The day ``overdue`` is judged on.
 
     Returns
     -------
@@ -445,7 +550,26 @@ def building_issues(store: Store, building_id: str, *, user: User, today: dt.dat
 
 
 def get_issue(store: Store, issue_id: int, *, user: User, today: dt.date) -> dict[str, Any]:
-    """One issue as a dict (masked per `user`), with its community and ``overdue``."""
+    """One issue as a dict (masked per `user`), with its community and ``overdue``.
+
+    Missing values are None (not NaN).
+
+    Parameters
+    ----------
+    store : Store
+        The database the issue is in.
+    issue_id : int
+        The issue's id.
+    user : User
+        Who asks; the reporter is masked unless they see personal data.
+    today : datetime.date
+        The day the deadline is measured against.
+
+    Returns
+    -------
+    dict
+        The issue's columns with ``community_id`` and ``overdue``.
+    """
     frame = store.read("issue", where={"issue_id": int(issue_id)}, columns=_ISSUE_COLUMNS)
     row = one_row(frame, "issue", "error.issue.not_found", issue_id)
     community_id = community_of_compound(store, row["compound_id"])
@@ -465,6 +589,20 @@ def issue_timeline(store: Store, issue_id: int, *, user: User | None = None) -> 
 
     A report's actor is the resident who reported it: masked like the reporter unless `user`
     sees the community's personal data (no `user`: masked, as in an export).
+
+    Parameters
+    ----------
+    store : Store
+        The database whose event log is read.
+    issue_id : int
+        The issue.
+    user : User or None
+        The reader (None: as in an export).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per event, oldest first.
     """
     full = False
     if user is not None:
@@ -489,50 +627,3 @@ def issue_timeline(store: Store, issue_id: int, *, user: User | None = None) -> 
         order_by="event_id",
     )
     return mask_frame(events, "issue_event", full=full)
-
-
-def search_buildings(
-    store: Store, text: str, *, community_id: str | None = None, limit: int = 20
-) -> pd.DataFrame:
-    """Buildings whose compound name, building name or number match every word of `text`.
-
-    "3号楼", "幸福 3" and "3" all find building 3 of 幸福家园.
-
-    Returns
-    -------
-    DataFrame
-        [building_id, compound_name, name, community_id], at most `limit` rows.
-    """
-    words = [w for w in re.split(r"\s+", text.strip()) if w]
-    if not words:
-        return pd.DataFrame(columns=["building_id", "compound_name", "name", "community_id"])
-    grids = store.read(
-        "grid",
-        where={"community_id": community_id} if community_id else None,
-        columns=["grid_id", "community_id"],
-    )
-    comps = store.read(
-        "compound",
-        where={"grid_id": list(grids["grid_id"])},
-        columns=["compound_id", "grid_id", "name"],
-    ).merge(grids, on="grid_id")
-    b = store.read(
-        "building",
-        where={"compound_id": list(comps["compound_id"])},
-        columns=["building_id", "compound_id", "name", "number"],
-    )
-    b = b.merge(comps.rename(columns={"name": "compound_name"}), on="compound_id")
-    hay = b["compound_name"] + " " + b["name"] + " " + b["building_id"]
-    mask = np.ones(len(b), dtype=bool)
-    for w in words:
-        num = w.removesuffix("号楼").removesuffix("号").removesuffix("栋")
-        if num.isdigit():
-            mask &= (b["number"] == int(num)).to_numpy()
-        else:
-            mask &= hay.str.contains(w, regex=False).to_numpy()
-    out = b[mask].sort_values(["compound_name", "number"])
-    return (
-        out[["building_id", "compound_name", "name", "community_id"]]
-        .head(limit)
-        .reset_index(drop=True)
-    )

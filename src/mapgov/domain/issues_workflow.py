@@ -13,27 +13,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Unpack
 
-from mapgov.core import clock
+from mapgov.core import clock, model
 from mapgov.core.errors import (
     LifecycleError,
     PermissionDeniedError,
     StaleEditError,
     ValidationError,
 )
-from mapgov.core.model import (
-    ALLOWED_TRANSITIONS,
-    LEVEL_ORDER,
-    CallbackRating,
-    EventAction,
-    IssueCategory,
-    IssueSource,
-    IssueStatus,
-    Level,
-)
 from mapgov.domain.issues import one_row
 from mapgov.domain.places import community_of_compound
+from mapgov.domain.steps import Step, step_fields
 from mapgov.domain.users import User, can_edit
 from mapgov.store import Store
 
@@ -51,11 +44,11 @@ __all__ = [
     "start",
 ]
 
-SLA_DAYS: dict[Level, int] = {
-    Level.COMPOUND: 5,
-    Level.GRID: 7,
-    Level.COMMUNITY: 15,
-    Level.STREET: 30,
+SLA_DAYS: dict[model.Level, int] = {
+    model.Level.COMPOUND: 5,
+    model.Level.GRID: 7,
+    model.Level.COMMUNITY: 15,
+    model.Level.STREET: 30,
 }
 """Days to resolve an issue, by the level it sits at."""
 MAX_TITLE = 120
@@ -70,39 +63,57 @@ def _stamp(store: Store, at: dt.datetime | None) -> str:
 
 
 # action -> statuses it may start from
-_FROM: dict[EventAction, frozenset[IssueStatus]] = {
-    EventAction.ASSIGN: frozenset({IssueStatus.REPORTED}),
-    EventAction.START: frozenset({IssueStatus.ASSIGNED}),
-    EventAction.ESCALATE: frozenset({IssueStatus.ASSIGNED, IssueStatus.IN_PROGRESS}),
-    EventAction.RESOLVE: frozenset({IssueStatus.IN_PROGRESS}),
-    EventAction.CALLBACK: frozenset({IssueStatus.RESOLVED}),
-    EventAction.CLOSE: frozenset({IssueStatus.CALLBACK}),
+_FROM: dict[model.EventAction, frozenset[model.IssueStatus]] = {
+    model.EventAction.ASSIGN: frozenset({model.IssueStatus.REPORTED}),
+    model.EventAction.START: frozenset({model.IssueStatus.ASSIGNED}),
+    model.EventAction.ESCALATE: frozenset(
+        {model.IssueStatus.ASSIGNED, model.IssueStatus.IN_PROGRESS}
+    ),
+    model.EventAction.RESOLVE: frozenset({model.IssueStatus.IN_PROGRESS}),
+    model.EventAction.CALLBACK: frozenset({model.IssueStatus.RESOLVED}),
+    model.EventAction.CLOSE: frozenset({model.IssueStatus.CALLBACK}),
 }
-_TO: dict[EventAction, IssueStatus] = {
-    EventAction.ASSIGN: IssueStatus.ASSIGNED,
-    EventAction.START: IssueStatus.IN_PROGRESS,
-    EventAction.ESCALATE: IssueStatus.ASSIGNED,
-    EventAction.RESOLVE: IssueStatus.RESOLVED,
-    EventAction.CALLBACK: IssueStatus.CALLBACK,
-    EventAction.CLOSE: IssueStatus.CLOSED,
+_TO: dict[model.EventAction, model.IssueStatus] = {
+    model.EventAction.ASSIGN: model.IssueStatus.ASSIGNED,
+    model.EventAction.START: model.IssueStatus.IN_PROGRESS,
+    model.EventAction.ESCALATE: model.IssueStatus.ASSIGNED,
+    model.EventAction.RESOLVE: model.IssueStatus.RESOLVED,
+    model.EventAction.CALLBACK: model.IssueStatus.CALLBACK,
+    model.EventAction.CLOSE: model.IssueStatus.CLOSED,
 }
 assert all(  # the workflow never leaves the lifecycle of docs/domain.md
-    _TO[a] in ALLOWED_TRANSITIONS[s] for a, froms in _FROM.items() for s in froms
+    _TO[a] in model.ALLOWED_TRANSITIONS[s] for a, froms in _FROM.items() for s in froms
 )
 
 
-def allowed_actions(store: Store, issue: dict[str, Any], user: User) -> list[EventAction]:
-    """The actions `user` may take on `issue` now (the buttons a page shows)."""
+def allowed_actions(store: Store, issue: dict[str, Any], user: User) -> list[model.EventAction]:
+    """The actions `user` may take on `issue` now (the buttons a page shows).
+
+    Parameters
+    ----------
+    store : Store
+        The database that knows the user's rights.
+    issue : dict
+        The issue, with at least ``status``, ``community_id`` and ``level``.
+    user : User
+        The user looking at it.
+
+    Returns
+    -------
+    list of EventAction
+        The actions its status allows, none without edit rights; no escalation above the
+        street.
+    """
     if not can_edit(user, issue.get("community_id"), store):
         return []
-    status = IssueStatus(issue["status"])
+    status = model.IssueStatus(issue["status"])
     out = [a for a, froms in _FROM.items() if status in froms]
-    if EventAction.ESCALATE in out and issue.get("level") == Level.STREET.value:
-        out.remove(EventAction.ESCALATE)
+    if model.EventAction.ESCALATE in out and issue.get("level") == model.Level.STREET.value:
+        out.remove(model.EventAction.ESCALATE)
     return out
 
 
-def _require_edit(store: Store, user: User, community_id: str, action: EventAction) -> None:
+def _require_edit(store: Store, user: User, community_id: str, action: model.EventAction) -> None:
     if not can_edit(user, community_id, store):
         msg = (
             f"{user.name} ({user.role.value}) may not {action.value} issues of community "
@@ -113,9 +124,62 @@ def _require_edit(store: Store, user: User, community_id: str, action: EventActi
         )
 
 
+@dataclass(frozen=True)
+class _Opened:
+    """An issue read for one action, with the rights, version and lifecycle checked."""
+
+    store: Store
+    user: User
+    action: model.EventAction
+    issue_id: int
+    version: int
+    issue: dict[str, Any]
+
+    def save(
+        self,
+        stamp: str,
+        note: str | None,
+        changes: Mapping[str, Any] | None = None,
+        *,
+        then: Sequence[dict[str, Any]] = (),
+        levels: tuple[str | None, str | None] = (None, None),
+    ) -> int:
+        """Move the issue to the action's status with `changes`, logging the action's event.
+
+        One transaction, refused if the issue is no longer at the version the user saw.
+
+        Parameters
+        ----------
+        stamp : str
+            The step's time (ISO).
+        note : str or None
+            The event's note, already checked.
+        changes : Mapping or None
+            Columns to change besides ``status``.
+        then : sequence of dict
+            Events logged after the action's own (a reopening after a callback).
+        levels : tuple of (str or None, str or None)
+            The levels the issue moves from and to, for the event.
+
+        Returns
+        -------
+        int
+            The issue's new version.
+        """
+        to = _TO[self.action].value
+        event = _event(self.user, self.action, stamp, self.issue["status"], to, note, levels)
+        return self.store.update_issue(
+            self.issue_id,
+            version=self.version,
+            changes={"status": to, **(changes or {})},
+            events=[event, *then],
+        )
+
+
 def _load(
-    store: Store, issue_id: int, user: User, action: EventAction, version: int
-) -> dict[str, Any]:
+    store: Store, issue_id: int, user: User, action: model.EventAction, version: int
+) -> _Opened:
+    """Read an issue for `action`: rights, then the version the user saw, then the lifecycle."""
     frame = store.read(
         "issue",
         where={"issue_id": int(issue_id)},
@@ -126,7 +190,7 @@ def _load(
     _require_edit(store, user, row["community_id"], action)
     # a stale form is told so first: "someone else changed it" explains a changed status too
     _check_version(row, version)
-    status = IssueStatus(row["status"])
+    status = model.IssueStatus(row["status"])
     if status not in _FROM[action]:
         needed = ", ".join(s.value for s in sorted(_FROM[action]))
         msg = (
@@ -136,7 +200,7 @@ def _load(
         raise LifecycleError(
             msg, key="error.issue.lifecycle", action=action, status=status, issue_id=int(issue_id)
         )
-    return row
+    return _Opened(store, user, action, issue_id, version, row)
 
 
 def _check_version(issue: dict[str, Any], version: int) -> None:
@@ -167,23 +231,23 @@ def _optional(value: str | None, field: str, limit: int = MAX_TEXT) -> str | Non
 
 def _event(  # noqa: PLR0917 (internal: one row of the history)
     user: User,
-    action: EventAction,
+    action: model.EventAction,
     at: str,
     frm: str | None,
     to: str,
     note: str | None = None,
-    *,
-    from_level: str | None = None,
-    to_level: str | None = None,
+    levels: tuple[str | None, str | None] = (None, None),
 ) -> dict[str, Any]:
+    """One row of an issue's history: `frm` and `to` are its statuses before and after,
+    `levels` the levels it moved between (if it moved)."""
     return {
         "at": at,
         "actor": user.name,
         "action": action.value,
         "from_status": None if frm is None else str(frm),
         "to_status": str(to),
-        "from_level": from_level,
-        "to_level": to_level,
+        "from_level": levels[0],
+        "to_level": levels[1],
         "note": note,
     }
 
@@ -203,6 +267,31 @@ def log_issue(
 ) -> int:
     """Log a new issue on a building (status ``reported``, level ``compound``).
 
+    The issue is placed on a point inside the building; the reporter is personal data.
+
+    Parameters
+    ----------
+    store : Store
+        The database to add the issue to.
+    user : User
+        Who logs it: staff of the building's community or a street admin.
+    building_id : str
+        The building the issue is about; its compound and location come from it.
+    category : str
+        An :class:`~mapgov.core.model.IssueCategory` value.
+    source : str
+        An :class:`~mapgov.core.model.IssueSource` value: how it was reported.
+    title : str
+        A short title, required, at most :data:`MAX_TITLE` characters.
+    description : str
+        The details, at most :data:`MAX_TEXT` characters.
+    reporter_name : str or None
+        The resident who reported it (personal data, shown masked).
+    reporter_phone : str or None
+        Their phone number (personal data, shown masked).
+    at : datetime.datetime or None
+        When it was reported (default: the street's now).
+
     Returns
     -------
     int
@@ -219,10 +308,10 @@ def log_issue(
         building_id,
     )
     community_id = community_of_compound(store, b["compound_id"])
-    _require_edit(store, user, community_id, EventAction.REPORT)
+    _require_edit(store, user, community_id, model.EventAction.REPORT)
     try:
-        category = IssueCategory(category).value
-        source = IssueSource(source).value
+        category = model.IssueCategory(category).value
+        source = model.IssueSource(source).value
     except ValueError as err:
         msg = f"unknown category or source: {err}"
         raise ValidationError(msg, key="error.issue.bad_choice", value=str(err)) from err
@@ -237,8 +326,8 @@ def log_issue(
         "building_id": building_id,
         "category": category,
         "source": source,
-        "level": Level.COMPOUND.value,
-        "status": IssueStatus.REPORTED.value,
+        "level": model.Level.COMPOUND.value,
+        "status": model.IssueStatus.REPORTED.value,
         "title": _required(title, "title", MAX_TITLE),
         "description": _optional(description, "description"),
         "reporter_name": _optional(reporter_name, "reporter_name", 40),
@@ -249,7 +338,7 @@ def log_issue(
         "lon": round(point.x, 7),
         "lat": round(point.y, 7),
     }
-    event = _event(user, EventAction.REPORT, stamp, None, IssueStatus.REPORTED.value)
+    event = _event(user, model.EventAction.REPORT, stamp, None, model.IssueStatus.REPORTED.value)
     return store.insert_issue(issue, [event])
 
 
@@ -258,70 +347,80 @@ def assign(
     user: User,
     issue_id: int,
     *,
-    version: int,
     level: str,
     responsible_unit: str,
     deadline: dt.date,
-    note: str = "",
-    at: dt.datetime | None = None,
+    **step: Unpack[Step],
 ) -> int:
-    """Assign a reported issue to a level and a unit with a deadline (定人、定责、定时限)."""
-    issue = _load(store, issue_id, user, EventAction.ASSIGN, version)
-    lvl = Level(level)
+    """Assign a reported issue to a level and a unit with a deadline (定人、定责、定时限).
+
+    The issue becomes ``assigned``; the deadline is what the overdue counts measure.
+
+    Parameters
+    ----------
+    store : Store
+        The database holding the issue ledger.
+    user : User
+        Who assigns: a staff member of the issue's community or a street admin.
+    issue_id : int
+        The reported issue.
+    level : str
+        The :class:`~mapgov.core.model.Level` that handles it.
+    responsible_unit : str
+        The unit in charge, at most 80 characters.
+    deadline : datetime.date
+        The day it must be resolved by: today or later.
+    **step : Unpack[Step]
+        ``version``: the issue's version the form was drawn from (optimistic locking). ``note``: an
+        optional remark for the history. ``at``: when it was assigned (default: the street's now).
+
+    Returns
+    -------
+    int
+        The issue's version after the assignment.
+    """
+    version, note, at = step_fields(step)
+    opened = _load(store, issue_id, user, model.EventAction.ASSIGN, version)
+    lvl = model.Level(level)
     unit = _required(responsible_unit, "responsible_unit", 80)
     stamp = _stamp(store, at)
     if deadline < dt.date.fromisoformat(stamp[:10]):
         msg = f"deadline {deadline} is in the past"
         raise ValidationError(msg, key="error.issue.past_deadline", deadline=str(deadline))
-    events = [
-        _event(
-            user,
-            EventAction.ASSIGN,
-            stamp,
-            issue["status"],
-            IssueStatus.ASSIGNED,
-            _optional(note, "note"),
-            to_level=lvl.value,
-        )
-    ]
-    return store.update_issue(
-        issue_id,
-        version=version,
-        changes={
-            "status": IssueStatus.ASSIGNED.value,
-            "level": lvl.value,
-            "responsible_unit": unit,
-            "deadline": deadline.isoformat(),
-            "assigned_at": stamp,
-        },
-        events=events,
-    )
+    changes = {
+        "level": lvl.value,
+        "responsible_unit": unit,
+        "deadline": deadline.isoformat(),
+        "assigned_at": stamp,
+    }
+    return opened.save(stamp, _optional(note, "note"), changes, levels=(None, lvl.value))
 
 
-def start(
-    store: Store,
-    user: User,
-    issue_id: int,
-    *,
-    version: int,
-    note: str = "",
-    at: dt.datetime | None = None,
-) -> int:
-    """The responsible unit starts work (办理)."""
-    issue = _load(store, issue_id, user, EventAction.START, version)
-    events = [
-        _event(
-            user,
-            EventAction.START,
-            _stamp(store, at),
-            issue["status"],
-            IssueStatus.IN_PROGRESS.value,
-            _optional(note, "note"),
-        )
-    ]
-    return store.update_issue(
-        issue_id, version=version, changes={"status": IssueStatus.IN_PROGRESS.value}, events=events
-    )
+def start(store: Store, user: User, issue_id: int, **step: Unpack[Step]) -> int:
+    """The responsible unit starts work (办理).
+
+    An assigned issue becomes ``in_progress``; its level and deadline stay.
+
+    Parameters
+    ----------
+    store : Store
+        The database the issue is in.
+    user : User
+        Who records the start, with edit rights on the issue's community.
+    issue_id : int
+        The assigned issue.
+    **step : Unpack[Step]
+        ``version``: the version of the issue the user saw. ``note``: what is being done first, if
+        anything. ``at``: when work started; the street's now by default.
+
+    Returns
+    -------
+    int
+        The version of the issue now in progress.
+    """
+    version, note, at = step_fields(step)
+    opened = _load(store, issue_id, user, model.EventAction.START, version)
+    return opened.save(_stamp(store, at), _optional(note, "note"))
 
 
 def escalate(
@@ -337,39 +436,50 @@ def escalate(
 ) -> int:
     """Hand an assigned or in-progress issue one level up (compound → grid → community →
     street), with a reason; it is ``assigned`` again at the new level, with a new deadline
-    (default: the new level's time limit from today)."""
-    issue = _load(store, issue_id, user, EventAction.ESCALATE, version)
-    here = Level(issue["level"])
-    if here == Level.STREET:
+    (default: the new level's time limit from today).
+
+    Parameters
+    ----------
+    store : Store
+        Where the ledger is kept.
+    user : User
+        Who hands it up (staff of the issue's community, or a street admin).
+    issue_id : int
+        An issue that is assigned or in progress, below the street level.
+    version : int
+        The issue's version as last read.
+    reason : str
+        Why the level below cannot solve it (required).
+    responsible_unit : str or None
+        The unit in charge at the new level (default: unchanged).
+    deadline : datetime.date or None
+        The new deadline, not in the past (default: today plus :data:`SLA_DAYS` of the new
+        level).
+    at : datetime.datetime or None
+        When it was escalated; default now.
+
+    Returns
+    -------
+    int
+        The version the escalation leaves.
+    """
+    opened = _load(store, issue_id, user, model.EventAction.ESCALATE, version)
+    here = model.Level(opened.issue["level"])
+    if here == model.Level.STREET:
         msg = f"issue #{issue_id} is already handled by the street, the highest level"
         raise LifecycleError(msg, key="error.issue.top_level", issue_id=int(issue_id))
-    up = LEVEL_ORDER[LEVEL_ORDER.index(here) + 1]
+    up = model.LEVEL_ORDER[model.LEVEL_ORDER.index(here) + 1]
     stamp = _stamp(store, at)
     today = dt.date.fromisoformat(stamp[:10])
     due = deadline or today + dt.timedelta(days=SLA_DAYS[up])
     if due < today:
         msg = f"deadline {due} is in the past"
         raise ValidationError(msg, key="error.issue.past_deadline", deadline=str(due))
-    changes: dict[str, Any] = {
-        "status": IssueStatus.ASSIGNED.value,
-        "level": up.value,
-        "deadline": due.isoformat(),
-    }
+    changes = {"level": up.value, "deadline": due.isoformat()}
     if _optional(responsible_unit, "responsible_unit", 80):
         changes["responsible_unit"] = responsible_unit.strip()  # type: ignore[union-attr]
-    events = [
-        _event(
-            user,
-            EventAction.ESCALATE,
-            stamp,
-            issue["status"],
-            IssueStatus.ASSIGNED.value,
-            _required(reason, "reason"),
-            from_level=here.value,
-            to_level=up.value,
-        )
-    ]
-    return store.update_issue(issue_id, version=version, changes=changes, events=events)
+    text = _required(reason, "reason")
+    return opened.save(stamp, text, changes, levels=(here.value, up.value))
 
 
 def resolve(
@@ -381,25 +491,33 @@ def resolve(
     note: str,
     at: dt.datetime | None = None,
 ) -> int:
-    """Mark an issue in progress as solved (办结), saying how."""
-    issue = _load(store, issue_id, user, EventAction.RESOLVE, version)
+    """Mark an issue in progress as solved (办结), saying how.
+
+    The issue becomes ``resolved`` and waits for the resident's callback.
+
+    Parameters
+    ----------
+    store : Store
+        The street's database.
+    user : User
+        Who reports it solved; they must be allowed to edit the community's issues.
+    issue_id : int
+        The issue in progress.
+    version : int
+        Which version of the issue the form showed.
+    note : str
+        How it was solved (required).
+    at : datetime.datetime or None
+        The moment it was solved, now if not given.
+
+    Returns
+    -------
+    int
+        The resolved issue's new version.
+    """
+    opened = _load(store, issue_id, user, model.EventAction.RESOLVE, version)
     stamp = _stamp(store, at)
-    events = [
-        _event(
-            user,
-            EventAction.RESOLVE,
-            stamp,
-            issue["status"],
-            IssueStatus.RESOLVED.value,
-            _required(note, "note"),
-        )
-    ]
-    return store.update_issue(
-        issue_id,
-        version=version,
-        changes={"status": IssueStatus.RESOLVED.value, "resolved_at": stamp},
-        events=events,
-    )
+    return opened.save(stamp, _required(note, "note"), {"resolved_at": stamp})
 
 
 def callback(
@@ -407,80 +525,77 @@ def callback(
     user: User,
     issue_id: int,
     *,
-    version: int,
     rating: str,
-    note: str = "",
-    at: dt.datetime | None = None,
+    **step: Unpack[Step],
 ) -> int:
     """Record the resident's rating at the callback (回访).
 
     "unsatisfied" reopens the issue: it goes back to ``assigned`` at its level with a new
     deadline, and a ``reopen`` event follows the ``callback`` event.
+
+    Parameters
+    ----------
+    store : Store
+        The ledger's database.
+    user : User
+        Who made the call: staff of the community or a street admin.
+    issue_id : int
+        A resolved issue.
+    rating : str
+        A :class:`~mapgov.core.model.CallbackRating` value.
+    **step : Unpack[Step]
+        ``version``: the resolved issue's version in the form. ``note``: what the resident said,
+        optional. ``at``: when the call was made (default: the street's current time).
+
+    Returns
+    -------
+    int
+        The issue's version after the callback (and the reopening).
     """
-    issue = _load(store, issue_id, user, EventAction.CALLBACK, version)
-    rate = CallbackRating(rating)
+    version, note, at = step_fields(step)
+    opened = _load(store, issue_id, user, model.EventAction.CALLBACK, version)
+    rate = model.CallbackRating(rating)
     stamp = _stamp(store, at)
     text = _optional(note, "note")
-    events = [
-        _event(
-            user,
-            EventAction.CALLBACK,
-            stamp,
-            issue["status"],
-            IssueStatus.CALLBACK.value,
-            f"{rate.value}: {text}" if text else rate.value,
-        )
-    ]
-    changes: dict[str, Any] = {"status": IssueStatus.CALLBACK.value, "satisfaction": rate.value}
-    if rate == CallbackRating.UNSATISFIED:
-        level = Level(issue["level"])
+    changes: dict[str, Any] = {"satisfaction": rate.value}
+    reopen = []
+    if rate == model.CallbackRating.UNSATISFIED:
+        level = model.Level(opened.issue["level"])
         due = dt.date.fromisoformat(stamp[:10]) + dt.timedelta(days=SLA_DAYS[level])
-        events.append(
-            _event(
-                user,
-                EventAction.REOPEN,
-                stamp,
-                IssueStatus.CALLBACK.value,
-                IssueStatus.ASSIGNED.value,
-                text,
-            )
-        )
-        changes.update(
-            {
-                "status": IssueStatus.ASSIGNED.value,
-                "resolved_at": None,
-                "deadline": due.isoformat(),
-                "reopen_count": int(issue["reopen_count"]) + 1,
-            }
-        )
-    return store.update_issue(issue_id, version=version, changes=changes, events=events)
+        back = (model.IssueStatus.CALLBACK.value, model.IssueStatus.ASSIGNED.value)
+        reopen.append(_event(user, model.EventAction.REOPEN, stamp, *back, text))
+        changes |= {
+            "status": model.IssueStatus.ASSIGNED.value,
+            "resolved_at": None,
+            "deadline": due.isoformat(),
+            "reopen_count": int(opened.issue["reopen_count"]) + 1,
+        }
+    return opened.save(stamp, f"{rate.value}: {text}" if text else rate.value, changes, then=reopen)
 
 
-def close(
-    store: Store,
-    user: User,
-    issue_id: int,
-    *,
-    version: int,
-    note: str = "",
-    at: dt.datetime | None = None,
-) -> int:
-    """Close (销号) an issue whose callback is done."""
-    issue = _load(store, issue_id, user, EventAction.CLOSE, version)
+def close(store: Store, user: User, issue_id: int, **step: Unpack[Step]) -> int:
+    """Close (销号) an issue whose callback is done.
+
+    A closed issue leaves the open counts; its history stays.
+
+    Parameters
+    ----------
+    store : Store
+        The store the issue is read from and written to.
+    user : User
+        Who closes it (with the right to edit the issue's community).
+    issue_id : int
+        An issue at ``callback``.
+    **step : Unpack[Step]
+        ``version``: the issue's version when the page was drawn. ``note``: a closing remark (may be
+        empty). ``at``: when it is closed (the street's clock if None).
+
+    Returns
+    -------
+    int
+        Its last version: closed issues take no more steps.
+    """
+    version, note, at = step_fields(step)
+    opened = _load(store, issue_id, user, model.EventAction.CLOSE, version)
     stamp = _stamp(store, at)
-    events = [
-        _event(
-            user,
-            EventAction.CLOSE,
-            stamp,
-            issue["status"],
-            IssueStatus.CLOSED.value,
-            _optional(note, "note"),
-        )
-    ]
-    return store.update_issue(
-        issue_id,
-        version=version,
-        changes={"status": IssueStatus.CLOSED.value, "closed_at": stamp},
-        events=events,
-    )
+    return opened.save(stamp, _optional(note, "note"), {"closed_at": stamp})

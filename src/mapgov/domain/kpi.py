@@ -50,6 +50,7 @@ from mapgov.core.model import (
     PropertyMode,
 )
 from mapgov.core.privacy import mask_name
+from mapgov.domain.locating import street_compounds
 from mapgov.store import Store
 
 __all__ = [
@@ -101,7 +102,13 @@ class Figure:
 
     @property
     def delta(self) -> float | None:
-        """Change against the previous period (None when either is missing)."""
+        """Change against the previous period (None when either is missing).
+
+        Returns
+        -------
+        float or None
+            ``value - previous``.
+        """
         if self.value is None or self.previous is None:
             return None
         return self.value - self.previous
@@ -109,7 +116,19 @@ class Figure:
 
 def periods(today: dt.date) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]]:
     """((start, end), (previous start, previous end)), ends inclusive: month to date, and the
-    same span of the previous month."""
+    same span of the previous month.
+
+    Parameters
+    ----------
+    today : datetime.date
+        The last day of the current period.
+
+    Returns
+    -------
+    tuple of two (datetime.date, datetime.date)
+        The current period, then the previous one; the previous one ends at its month's end when
+        that month is shorter.
+    """
     start = today.replace(day=1)
     prev_end_of_month = start - dt.timedelta(days=1)
     prev_start = prev_end_of_month.replace(day=1)
@@ -141,12 +160,17 @@ def status_on(issues: pd.DataFrame, history: pd.DataFrame | None, day: dt.date) 
 
     Parameters
     ----------
-    issues
+    issues : pandas.DataFrame
         Reads issue_id, reported_at, resolved_at, closed_at.
-    history
+    history : pandas.DataFrame or None
         Its events: [issue_id, at, to_status] (and event_id); None or empty: dates only.
-    day
+    day : datetime.date
         The day whose end is asked about.
+
+    Returns
+    -------
+    pandas.Series
+        A status value (str) or None per issue.
 
     Examples
     --------
@@ -236,15 +260,21 @@ def issue_figures(
 
     Parameters
     ----------
-    issues
+    issues : pandas.DataFrame
         Reads reported_at, resolved_at, closed_at, deadline, status, level.
-    today
+    today : datetime.date
         The last day of the current period.
-    events
-        The history of those issues: [issue_id, action, at] and, for the status each had at
-        the end of a period, to_status (and event_id). The callbacks and reopenings give the
-        satisfaction rate (None leaves it unknown); without to_status the resolution rate
-        judges each period by the issues' dates (see :func:`status_on`).
+    events : pandas.DataFrame or None
+        The history of those issues: [issue_id, action, at] and, for the status each had at the end
+        of a period, to_status (and event_id). The callbacks and reopenings give the satisfaction
+        rate (None leaves it unknown); without to_status the resolution rate judges each period by
+        the issues' dates (see :func:`status_on`).
+
+    Returns
+    -------
+    dict of str to Figure
+        received, resolution_rate, on_time_rate, satisfaction_rate, mean_days_to_close and
+        solved_in_compound, by name.
     """
     now, before = periods(today)
     cur, prev = _figures_for(issues, now, events), _figures_for(issues, before, events)
@@ -260,7 +290,20 @@ def issue_figures(
 
 
 def three_nos_mask(prop: pd.DataFrame) -> pd.Series:
-    """Which compounds are three-nos: no property management, no committee, no security."""
+    """Which compounds are three-nos: no property management, no committee, no security.
+
+    A compound without a property row is not in `prop`, so not judged here.
+
+    Parameters
+    ----------
+    prop : pandas.DataFrame
+        ``property_management`` rows: mode, owners_committee, self_managed_committee, has_security.
+
+    Returns
+    -------
+    pandas.Series
+        True for a three-nos compound, on `prop`'s index.
+    """
     return (
         (prop["mode"] == PropertyMode.NONE.value)
         & (prop["owners_committee"] == 0)
@@ -274,6 +317,18 @@ def structure_figures(compounds: pd.DataFrame, prop: pd.DataFrame) -> dict[str, 
 
     Where no compound has its property management on record (an OpenStreetMap street), the
     red-property and three-nos counts are unknown (None, shown as "—"), not 0.
+
+    Parameters
+    ----------
+    compounds : pandas.DataFrame
+        The compounds counted, with ``branch_id``.
+    prop : pandas.DataFrame
+        Property management rows; those of other compounds are left out.
+
+    Returns
+    -------
+    dict of str to Figure
+        branch_coverage, red_property and three_nos.
     """
     prop = prop[prop["compound_id"].isin(compounds["compound_id"])]
     coverage = float(compounds["branch_id"].notna().mean()) if len(compounds) else None
@@ -289,6 +344,15 @@ def structure_figures(compounds: pd.DataFrame, prop: pd.DataFrame) -> dict[str, 
 
 def monthly_trend(issues: pd.DataFrame, today: dt.date, months: int = 12) -> pd.DataFrame:
     """Issues received and closed per calendar month, the last `months` months up to today.
+
+    Parameters
+    ----------
+    issues : pandas.DataFrame
+        Reads reported_at and closed_at.
+    today : datetime.date
+        The current month's last counted day.
+    months : int
+        How many months, this one included.
 
     Returns
     -------
@@ -318,7 +382,26 @@ def monthly_trend(issues: pd.DataFrame, today: dt.date, months: int = 12) -> pd.
 def top_categories(
     issues: pd.DataFrame, today: dt.date, *, days: int = 30, n: int = 6
 ) -> pd.DataFrame:
-    """The `n` commonest categories of the last `days` days: [category, count]."""
+    """The `n` commonest categories of the last `days` days: [category, count].
+
+    Ties keep pandas' value-count order.
+
+    Parameters
+    ----------
+    issues : pandas.DataFrame
+        Issues with ``category`` and ``reported_at``.
+    today : datetime.date
+        The last day of the window.
+    days : int
+        The window's length, today included.
+    n : int
+        The most categories listed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The categories, commonest first.
+    """
     since = (today - dt.timedelta(days=days - 1)).isoformat()
     recent = issues[_day(issues["reported_at"]) >= since]
     counts = recent["category"].value_counts().head(n)
@@ -338,10 +421,16 @@ def community_ranking(
 
     Parameters
     ----------
-    issues
+    issues : pandas.DataFrame
         Issue rows with compound_id.
-    compounds
+    compounds : pandas.DataFrame
         compound_id -> community_id (and community name as ``community_name`` if present).
+    today : datetime.date
+        The window ends on this day; overdue is judged on it.
+    events : pandas.DataFrame or None
+        The issues' callbacks and reopenings, for the satisfaction rate.
+    days : int
+        The window's length in days.
 
     Returns
     -------
@@ -384,6 +473,13 @@ def community_ranking(
 def recent_closed(issues: pd.DataFrame, *, n: int = 10) -> pd.DataFrame:
     """The `n` most recently closed issues for the ticker, reporters masked.
 
+    Parameters
+    ----------
+    issues : pandas.DataFrame
+        The ledger's issues.
+    n : int
+        How many rows the ticker shows.
+
     Returns
     -------
     DataFrame
@@ -417,6 +513,26 @@ def compound_values(
 
     `metric`: "open_per_100_households", "satisfaction" (share content among issues closed in
     the last 365 days; NaN without any), or "stars" (0-5, NaN without a branch).
+
+    Parameters
+    ----------
+    issues : pandas.DataFrame
+        The issues, with compound_id.
+    compounds : pandas.DataFrame
+        Every compound to colour, with branch_id.
+    buildings : pandas.DataFrame
+        Buildings with compound_id and households.
+    stars : pandas.DataFrame
+        The branches' stars (org_id, star).
+    metric : str
+        Which figure, see above.
+    today : datetime.date
+        The day open issues and the 365 days are counted on.
+
+    Returns
+    -------
+    pandas.Series
+        The figure by compound_id, one per compound.
     """
     ids = compounds["compound_id"]
     if metric == "open_per_100_households":
@@ -468,26 +584,30 @@ def load_frames(
     store: Store, *, street_id: str | None = None, community_id: str | None = None
 ) -> Frames:
     """Read the issues, compounds (with community_id), buildings, property and stars of a
-    street or community (everything without either)."""
-    com = store.read("community", columns=["community_id", "street_id", "name"])
-    if street_id:
-        com = com[com["street_id"] == street_id]
-    if community_id:
-        com = com[com["community_id"] == community_id]
-    grids = store.read(
-        "grid",
-        where={"community_id": list(com["community_id"])},
-        columns=["grid_id", "community_id"],
+    street or community (everything without either).
+
+    Parameters
+    ----------
+    store : Store
+        The database to read.
+    street_id : str or None
+        Read this street's records.
+    community_id : str or None
+        Read this community's records.
+
+    Returns
+    -------
+    Frames
+        The frames :func:`headline` and the wall's charts read.
+    """
+    comps = street_compounds(
+        store,
+        ["compound_id", "grid_id", "name", "branch_id"],
+        street_id=street_id,
+        community_id=community_id,
     )
-    comps = (
-        store.read(
-            "compound",
-            where={"grid_id": list(grids["grid_id"])},
-            columns=["compound_id", "grid_id", "name", "branch_id"],
-        )
-        .merge(grids, on="grid_id")
-        .merge(com.rename(columns={"name": "community_name"}), on="community_id")
-    )
+    names = store.read("community", columns=["community_id", "name"])
+    comps = comps.merge(names.rename(columns={"name": "community_name"}), on="community_id")
     ids = list(comps["compound_id"])
     issues = store.read(
         "issue",
@@ -535,7 +655,24 @@ def load_frames(
 
 
 def headline(frames: Frames, *, today: dt.date, life_complete: float | None = None) -> list[Figure]:
-    """All ten headline figures in display order."""
+    """All ten headline figures in display order.
+
+    The wall's tiles and the report's table show them.
+
+    Parameters
+    ----------
+    frames : Frames
+        What :func:`load_frames` read.
+    today : datetime.date
+        The current period's last day.
+    life_complete : float or None
+        The share of residents reaching every life-circle facility, computed elsewhere.
+
+    Returns
+    -------
+    list of Figure
+        The figures of :data:`FIGURES`, in that order.
+    """
     figs = {
         **issue_figures(frames.issues, today, frames.events),
         **structure_figures(frames.compounds, frames.prop),

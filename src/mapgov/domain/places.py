@@ -32,6 +32,20 @@ PLACE_COLUMNS: Final = ("name", "name_en")
 def display_name(name: str, name_en: str | None, lang: str) -> str:
     """The name to show in `lang`: the English name in English when there is one.
 
+    Parameters
+    ----------
+    name : str
+        The Chinese name.
+    name_en : str or None
+        The English name (``None`` or blank: none).
+    lang : str
+        The display language (``"zh"`` or ``"en"``).
+
+    Returns
+    -------
+    str
+        `name_en` when `lang` is not Chinese and there is an English name, else `name`.
+
     Examples
     --------
     >>> display_name("王城社区", "Wangcheng", "en"), display_name("王城社区", None, "en")
@@ -45,19 +59,56 @@ def display_name(name: str, name_en: str | None, lang: str) -> str:
 
 
 def street_list(store: Store) -> pd.DataFrame:
-    """All streets, by id: columns ``street_id``, ``name``, ``name_en`` (no geometry)."""
+    """All streets, by id: columns ``street_id``, ``name``, ``name_en`` (no geometry).
+
+    Parameters
+    ----------
+    store : Store
+        The database whose streets are listed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per street.
+    """
     return store.read("street", columns=["street_id", *PLACE_COLUMNS])
 
 
 def community_list(store: Store, street_id: str) -> pd.DataFrame:
-    """Communities of one street, by id: ``community_id``, ``name``, ``name_en``."""
+    """Communities of one street, by id: ``community_id``, ``name``, ``name_en``.
+
+    Parameters
+    ----------
+    store : Store
+        The database to list them from.
+    street_id : str
+        The street whose communities are listed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per community of the street.
+    """
     return store.read(
         "community", where={"street_id": street_id}, columns=["community_id", *PLACE_COLUMNS]
     )
 
 
 def community_areas(store: Store, street_id: str) -> gpd.GeoDataFrame:
-    """Community polygons of one street (EPSG:4326), with ``community_id`` and names."""
+    """Community polygons of one street (EPSG:4326), with ``community_id`` and names.
+
+    Parameters
+    ----------
+    store : Store
+        The database holding the outlines (``community.geom``, WGS 84).
+    street_id : str
+        The street, whose communities' polygons are read.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One polygon per community of the street.
+    """
     return store.read(
         "community",
         where={"street_id": street_id},
@@ -70,9 +121,18 @@ def compound_areas(
 ) -> gpd.GeoDataFrame:
     """Compound polygons of a street, or of one of its communities (EPSG:4326).
 
+    Parameters
+    ----------
+    store : Store
+        The database to read (grids and compounds).
+    street_id : str
+        The street whose compounds are drawn.
+    community_id : str or None
+        Only this community of the street (``None``: all its communities).
+
     Returns
     -------
-    GeoDataFrame
+    geopandas.GeoDataFrame
         ``compound_id``, ``name``, ``grid_id``, ``community_id`` and the geometry, ordered by
         ``compound_id``.
     """
@@ -94,6 +154,18 @@ def compound_areas(
 def community_of_compound(store: Store, compound_id: str) -> str:
     """The community a compound belongs to (through its grid).
 
+    Parameters
+    ----------
+    store : Store
+        The database holding compounds and grids.
+    compound_id : str
+        The compound.
+
+    Returns
+    -------
+    str
+        The ``community_id`` of the compound's grid.
+
     Raises
     ------
     ValidationError
@@ -109,6 +181,15 @@ def community_of_compound(store: Store, compound_id: str) -> str:
 
 def check_place(store: Store, street_id: str | None, community_id: str | None) -> None:
     """Check that the street exists and the community lies in it.
+
+    Parameters
+    ----------
+    store : Store
+        The database the ids must be in.
+    street_id : str or None
+        The street (``None``: not checked).
+    community_id : str or None
+        The community (``None``: not checked).
 
     Raises
     ------
@@ -132,7 +213,20 @@ def check_place(store: Store, street_id: str | None, community_id: str | None) -
 
 
 def display_names(frame: pd.DataFrame, lang: str) -> pd.Series:
-    """:func:`display_name` of every row of a frame with ``name`` and ``name_en`` columns."""
+    """:func:`display_name` of every row of a frame with ``name`` and ``name_en`` columns.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Places with a ``name`` column and optionally ``name_en``.
+    lang : str
+        The display language (``"zh"`` or ``"en"``).
+
+    Returns
+    -------
+    pandas.Series
+        The name to show of each row, on the frame's index.
+    """
     english = frame["name_en"] if "name_en" in frame.columns else pd.Series(None, index=frame.index)
     return pd.Series(
         [display_name(n, e, lang) for n, e in zip(frame["name"], english, strict=True)],

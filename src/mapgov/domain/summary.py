@@ -27,7 +27,14 @@ class PlaceCounts:
     residents: int
 
     def as_dict(self) -> dict[str, int]:
-        """Counts by name, in display order (the names are ``metric.<name>`` catalogue keys)."""
+        """Counts by name, in display order (the names are ``metric.<name>`` catalogue keys).
+
+        Returns
+        -------
+        dict[str, int]
+            ``communities``, ``grids``, ``compounds``, ``buildings``, ``households`` and
+            ``residents``, each with its count.
+        """
         return asdict(self)
 
 
@@ -42,11 +49,11 @@ def place_counts(
 
     Parameters
     ----------
-    store
+    store : Store
         An open store.
-    street_id
+    street_id : str or None
         Limit to this street (``None``: all streets).
-    community_id
+    community_id : str or None
         Limit to this community (it must lie in `street_id` when both are given).
 
     Returns

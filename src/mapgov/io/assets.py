@@ -51,6 +51,11 @@ LEAFLET_FILES: Final = (
 def leaflet_source() -> Path:
     """Folder of Leaflet's distribution files inside the installed ``xstatic-leaflet``.
 
+    Returns
+    -------
+    pathlib.Path
+        The folder holding every file of :data:`LEAFLET_FILES`.
+
     Raises
     ------
     MapgovError
@@ -65,7 +70,18 @@ def leaflet_source() -> Path:
 
 
 def assets_installed(static_dir: Path) -> bool:
-    """Whether every Leaflet file is present under ``static_dir/leaflet``."""
+    """Whether every Leaflet file is present under ``static_dir/leaflet``.
+
+    Parameters
+    ----------
+    static_dir : pathlib.Path
+        The app's static folder.
+
+    Returns
+    -------
+    bool
+        True when every file of :data:`LEAFLET_FILES` is there.
+    """
     target = Path(static_dir) / LEAFLET_DIR
     return all((target / name).is_file() for name in LEAFLET_FILES)
 
@@ -79,12 +95,12 @@ def install_assets(static_dir: Path) -> list[Path]:
 
     Parameters
     ----------
-    static_dir
+    static_dir : pathlib.Path
         The app's static folder: ``static/`` beside ``app.py``. Created if missing.
 
     Returns
     -------
-    list of Path
+    list of pathlib.Path
         The files written, in :data:`LEAFLET_FILES` order.
 
     Raises

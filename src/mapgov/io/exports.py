@@ -108,7 +108,25 @@ def _xlsx(table: pd.DataFrame) -> bytes:
 
 
 def frame_bytes(frame: pd.DataFrame, suffix: str) -> bytes:
-    """`frame` encoded as ``.csv``, ``.xlsx`` or ``.geojson`` (GeoDataFrames only) bytes."""
+    """`frame` encoded as ``.csv``, ``.xlsx`` or ``.geojson`` (GeoDataFrames only) bytes.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table (a GeoDataFrame for GeoJSON; elsewhere its geometry column is dropped).
+    suffix : str
+        The format: ``".csv"`` (UTF-8 with a BOM), ``".xlsx"`` or ``".geojson"`` (WGS 84).
+
+    Returns
+    -------
+    bytes
+        The encoded file.
+
+    Raises
+    ------
+    ValidationError
+        If the suffix is unknown, or GeoJSON is asked of a table without geometry.
+    """
     suffix = suffix.lower()
     plain = _plain(frame)
     if suffix == ".geojson":
@@ -131,13 +149,44 @@ def frame_bytes(frame: pd.DataFrame, suffix: str) -> bytes:
 
 
 def write_frame(frame: pd.DataFrame, path: Path) -> Path:
-    """Write `frame` to `path`, the format chosen by its suffix; all or nothing."""
+    """Write `frame` to `path`, the format chosen by its suffix; all or nothing.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table to write.
+    path : pathlib.Path
+        The file to write (``.csv``, ``.xlsx`` or ``.geojson``).
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
     path = Path(path)
     return write_file(frame_bytes(frame, path.suffix), path)
 
 
 def write_file(data: bytes, path: Path) -> Path:
-    """Write `data` to `path` all or nothing (a temporary file beside it, then renamed)."""
+    """Write `data` to `path` all or nothing (a temporary file beside it, then renamed).
+
+    Parameters
+    ----------
+    data : bytes
+        Everything the file is to hold, written in one go.
+    path : pathlib.Path
+        The file to write; its folder must exist.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    ValidationError
+        If the folder does not exist.
+    """
     path = Path(path)
     if not path.parent.is_dir():
         msg = f"cannot write {path}: directory {path.parent} does not exist"

@@ -75,9 +75,23 @@ def community_ledger(
 ) -> pd.DataFrame:
     """The community's issues under `filters` (those of :func:`issues.community_issues`).
 
+    Parameters
+    ----------
+    store : Store
+        The database whose issue ledger is exported, one row an issue.
+    community_id : str
+        The community.
+    user : User
+        Who reads the ledger (decides whether reporters are shown).
+    today : datetime.date
+        The day against which deadlines are overdue.
+    **filters : Any
+        Filters passed on to :func:`issues.community_issues` (``categories``, ``statuses``,
+        ``levels``, ``date_from``, ``date_to``).
+
     Returns
     -------
-    DataFrame
+    pandas.DataFrame
         :data:`LEDGER_COLUMNS` plus ``compound`` and ``building`` (names) and ``overdue``
         (bool), newest report first; reporters masked unless `user` may see them.
     """
@@ -100,7 +114,20 @@ def _names(store: Store, table: str, ids: pd.Series) -> dict[str, str]:
 
 def ledger_table(ledger: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The ledger as people read it: headers and coded values in `lang`, times to the minute,
-    overdue issues marked."""
+    overdue issues marked.
+
+    Parameters
+    ----------
+    ledger : pandas.DataFrame
+        A frame of :func:`community_ledger`.
+    lang : str
+        The language of the headers and values.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column per ledger column, under its translated header.
+    """
     columns: dict[str, list[object] | pd.Series] = {}
     for col, (key, enum) in _SHEET.items():
         values = ledger[col]
@@ -118,5 +145,18 @@ def ledger_table(ledger: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def ledger_xlsx(ledger: pd.DataFrame, lang: str) -> bytes:
-    """The ledger as an Excel workbook (one sheet, headers in `lang`)."""
+    """The ledger as an Excel workbook (one sheet, headers in `lang`).
+
+    Parameters
+    ----------
+    ledger : pandas.DataFrame
+        The issues, as :func:`community_ledger` gives them.
+    lang : str
+        The language of the sheet (headers, categories, statuses ...).
+
+    Returns
+    -------
+    bytes
+        The ``.xlsx`` file.
+    """
     return frame_bytes(ledger_table(ledger, lang), ".xlsx")

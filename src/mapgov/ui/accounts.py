@@ -32,7 +32,7 @@ from mapgov.store import open_store
 from mapgov.ui import auth
 from mapgov.ui import loaders as data
 from mapgov.ui.state import PageView, View
-from mapgov.ui.widgets import current_user, flash, md_text, say
+from mapgov.ui.widgets import current_user, flash, md_text, say, take
 from mapgov.views import accounts as admin
 
 __all__ = [
@@ -47,7 +47,7 @@ __all__ = [
 
 _P: Final = "account_page."
 FLASH: Final = "accounts.flash"
-_SECRET: Final = "accounts.secret"  # (kind, name, value): shown once, then dropped
+_SECRET: Final = "accounts.secret"  # (name, value, kind): shown once, then dropped
 _NO_COMMUNITY: Final = ""
 CHOSEN: Final = "accounts.chosen"
 AUDIT_DAYS: Final = 7
@@ -78,6 +78,11 @@ def controls(view: View) -> AccountsView | None:
     return AccountsView(view, user, user.street_id or view.street_id)
 
 
+def _stamp() -> dict[str, Any]:
+    """When and from where an account step is taken (the audit log's ``now`` and ``source``)."""
+    return {"now": clock.system_now(), "source": auth.request_source()}
+
+
 def _attempt(where: str, lang: str, action: Callable[[], str]) -> bool:
     """Run `action` (a form's callback); keep its outcome sentence for :func:`flash`."""
     try:
@@ -91,11 +96,10 @@ def _attempt(where: str, lang: str, action: Callable[[], str]) -> bool:
 
 def _show_secret(where: str, lang: str) -> None:
     """The one-time password or token kept by the last click, shown once."""
-    secret = st.session_state.get(_SECRET)
-    if not secret or secret[0] != where:
+    secret = take(_SECRET, where)
+    if secret is None:
         return
-    del st.session_state[_SECRET]
-    _, name, value = secret
+    name, value, _ = secret
     st.warning(t(_P + f"secret.{where}", lang, name=md_text(name)), icon=":material/key:")
     st.code(value, language=None)
 
@@ -167,10 +171,9 @@ def _add(ctx: AccountsView) -> None:
             name=str(st.session_state.get("accounts.add.name") or ""),
             street_id=ctx.street_id,
             community_id=_picked("accounts.add.community"),
-            now=clock.system_now(),
-            source=auth.request_source(),
+            **_stamp(),
         )
-        st.session_state[_SECRET] = ("add", account.login, one_time)
+        st.session_state[_SECRET] = (account.login, one_time, "add")
         return t(_P + "added", lang, login=account.login)
 
     if _attempt("add", lang, act):
@@ -200,20 +203,17 @@ def add_form(ctx: AccountsView) -> None:
 # -- changing ------------------------------------------------------------------------------
 def _edit(ctx: AccountsView, what: str, login: str, version: int) -> None:
     lang = ctx.lang
-    now = clock.system_now()
-    source = auth.request_source()
+    stamp = _stamp()
     store, user = ctx.store, ctx.user
 
     def act() -> str:
         if what == "disable":
-            admin.disable(store, user, login, version=version, now=now, source=source)
+            admin.disable(store, user, login, version=version, **stamp)
         elif what == "enable":
-            admin.enable(store, user, login, version=version, now=now, source=source)
+            admin.enable(store, user, login, version=version, **stamp)
         elif what == "reset":
-            one_time = admin.reset_password(
-                store, user, login, version=version, now=now, source=source
-            )
-            st.session_state[_SECRET] = ("reset", login, one_time)
+            one_time = admin.reset_password(store, user, login, version=version, **stamp)
+            st.session_state[_SECRET] = (login, one_time, "reset")
         else:
             admin.change_role(
                 store,
@@ -222,8 +222,7 @@ def _edit(ctx: AccountsView, what: str, login: str, version: int) -> None:
                 role=str(st.session_state.get(f"accounts.edit.role.{login}")),
                 community_id=_picked(f"accounts.edit.community.{login}"),
                 version=version,
-                now=now,
-                source=source,
+                **stamp,
             )
         return t(_P + f"done.{what}", lang, login=login)
 
@@ -292,10 +291,9 @@ def _add_token(ctx: AccountsView) -> None:
             ctx.user,
             name,
             street_id=ctx.street_id,
-            now=clock.system_now(),
-            source=auth.request_source(),
+            **_stamp(),
         )
-        st.session_state[_SECRET] = ("token", name, f"/wall?kiosk=1&token={token}")
+        st.session_state[_SECRET] = (name, f"/wall?kiosk=1&token={token}", "token")
         return t(_P + "token_added", lang, label=name)
 
     if _attempt("token", lang, act):
@@ -311,8 +309,7 @@ def _revoke_token(ctx: AccountsView) -> None:
             ctx.user,
             name,
             street_id=ctx.street_id,
-            now=clock.system_now(),
-            source=auth.request_source(),
+            **_stamp(),
         )
         return t(_P + "token_revoked", ctx.lang, label=name)
 

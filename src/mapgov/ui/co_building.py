@@ -31,7 +31,6 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import partial
 from typing import Final
 
 import folium
@@ -39,7 +38,6 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapgov.core import clock
 from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import error_text, label, t
 from mapgov.core.model import (
@@ -50,12 +48,11 @@ from mapgov.core.model import (
 )
 from mapgov.domain import cobuild
 from mapgov.domain.users import User, can_edit, get_user, street_admin
-from mapgov.io import exports
 from mapgov.store import Store, open_store
 from mapgov.ui import auth
 from mapgov.ui.loaders import cached
 from mapgov.ui.state import StreetView, View
-from mapgov.ui.widgets import current_user, flash, md_text, say
+from mapgov.ui.widgets import flash, md_text, metric_row, say, street_controls, table_downloads
 from mapgov.views import co_building as cm
 
 __all__ = [
@@ -164,33 +161,16 @@ def _list(store: Store, query: _ListQuery) -> pd.DataFrame:
 
 # -- the sidebar ---------------------------------------------------------------------------
 def controls(view: View) -> StreetView | None:
-    """Draw the page's sidebar part (who is working) and fix the place on screen.
+    """Draw the page's sidebar part (who is working) and fix the place on screen
+    (:func:`mapgov.ui.widgets.street_controls`; a record chosen elsewhere is forgotten).
 
     Returns
     -------
     StreetView or None
         ``None`` when there is no street.
     """
-    if view.street_id is None:
-        return None
-    store = open_store(view.db)
-    st.sidebar.divider()
-    st.sidebar.subheader(t(TEXTS + "sidebar", view.lang))
-    user = current_user(store, view)
-    if user is None:
-        st.sidebar.caption(t(TEXTS + "no_users", view.lang))
-    scope = (view.street_id, view.community_id)
-    if st.session_state.get(SCOPE) != scope:
-        st.session_state[SCOPE] = scope
-        for key in [MATCH_NEED, *(_RECORD.format(e.value) for e in ENTITIES)]:
-            st.session_state.pop(key, None)  # a record elsewhere is not on screen
-    return StreetView(
-        view=view,
-        street_id=view.street_id,
-        community_id=view.community_id,
-        user_id=user.user_id if user else None,
-        today=clock.today(store),
-    )
+    records = [_RECORD.format(e.value) for e in ENTITIES]
+    return street_controls(view, texts=TEXTS, scope_key=SCOPE, forget=[MATCH_NEED, *records])
 
 
 # -- messages ------------------------------------------------------------------------------
@@ -202,11 +182,6 @@ def refused(err: MapgovError, lang: str, where: str) -> None:
 
 
 # -- figures -------------------------------------------------------------------------------
-def _metrics(items: list[tuple[str, str, str | None]]) -> None:
-    for column, (name, value, help_text) in zip(st.columns(len(items)), items, strict=True):
-        column.metric(name, value, help=help_text)
-
-
 def headline(ctx: StreetView) -> None:
     """Two rows of headline figures of the place on screen."""
     lang = ctx.lang
@@ -214,24 +189,19 @@ def headline(ctx: StreetView) -> None:
     o = cobuild.overview(co_frames(ctx), ctx.today, community_id=ctx.community_id)
     longest = o["longest_wait_days"]
     rate = o["satisfaction_rate"]
-    _metrics(
+
+    def count(name: str, help_text: str | None = None) -> tuple[str, str, str | None]:
+        return t(f + name, lang), f"{o[name]:,}", help_text
+
+    wait = "—" if longest is None else t(TEXTS + "days", lang, n=longest)
+    satisfaction = t(f + "satisfaction", lang, rate="—" if rate is None else f"{rate:.0%}")
+    hours = t(f + "hours_help", lang, hours=f"{o['volunteer_hours']:,.0f}")
+    metric_row(
         [
-            (
-                t(f + "needs_open", lang),
-                f"{o['needs_open']:,}",
-                t(f + "needs_help", lang, n=o["needs"]),
-            ),
-            (
-                t(f + "longest_wait", lang),
-                "—" if longest is None else t(TEXTS + "days", lang, n=longest),
-                None,
-            ),
-            (t(f + "projects_active", lang), f"{o['projects_active']:,}", None),
-            (
-                t(f + "projects_completed", lang),
-                f"{o['projects_completed']:,}",
-                t(f + "satisfaction", lang, rate="—" if rate is None else f"{rate:.0%}"),
-            ),
+            count("needs_open", t(f + "needs_help", lang, n=o["needs"])),
+            (t(f + "longest_wait", lang), wait, None),
+            count("projects_active"),
+            count("projects_completed", satisfaction),
             (
                 t(f + "units_engaged", lang),
                 f"{o['units_engaged']:,} / {o['units']:,}",
@@ -239,21 +209,13 @@ def headline(ctx: StreetView) -> None:
             ),
         ]
     )
-    _metrics(
+    metric_row(
         [
-            (t(f + "wishes", lang), f"{o['wishes']:,}", None),
-            (t(f + "wishes_claimed", lang), f"{o['wishes_claimed']:,}", None),
-            (t(f + "wishes_completed", lang), f"{o['wishes_completed']:,}", None),
-            (
-                t(f + "volunteer_events", lang),
-                f"{o['volunteer_events']:,}",
-                t(f + "year_help", lang),
-            ),
-            (
-                t(f + "volunteer_participants", lang),
-                f"{o['volunteer_participants']:,}",
-                t(f + "hours_help", lang, hours=f"{o['volunteer_hours']:,.0f}"),
-            ),
+            count("wishes"),
+            count("wishes_claimed"),
+            count("wishes_completed"),
+            count("volunteer_events", t(f + "year_help", lang)),
+            count("volunteer_participants", hours),
         ]
     )
 
@@ -516,15 +478,6 @@ def lists_section(ctx: StreetView) -> None:
                 width="stretch",
                 height=38 + 35 * min(len(table), 10),
             )
-            file_name = f"co-building-{name}-{ctx.community_id or ctx.street_id}"
-            with st.container(horizontal=True):
-                for suffix, text in ((".xlsx", "excel"), (".csv", "csv")):
-                    st.download_button(
-                        t(l_ + text, lang),
-                        partial(exports.frame_bytes, table, suffix),  # on the click
-                        file_name=f"{file_name}{suffix}",
-                        mime=exports.FORMATS[suffix],
-                        icon=":material/download:",
-                        key=KEY.format(f"download.{name}{suffix}"),
-                        on_click="ignore",
-                    )
+            stem = f"co-building-{name}-{ctx.community_id or ctx.street_id}"
+            key = KEY.format(f"download.{name}")
+            table_downloads(table, texts=l_, lang=lang, stem=stem, key=key)

@@ -12,23 +12,16 @@ the next form starts empty, and a refused one keeps what was typed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
+from functools import partial
 from typing import Any, Final
 
 import streamlit as st
 
+from mapgov.core import model
 from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import label, t
-from mapgov.core.model import (
-    CallbackRating,
-    CoAction,
-    CoEntity,
-    CoopKind,
-    NeedStatus,
-    ProjectStatus,
-    VolunteerKind,
-    WishStatus,
-)
 from mapgov.domain import cobuild
 from mapgov.domain.users import User, can_edit, get_user, street_admin
 from mapgov.store import open_store
@@ -45,22 +38,22 @@ from mapgov.ui.co_building import (
     refused,
 )
 from mapgov.ui.state import StreetView
-from mapgov.ui.widgets import flash, md_text, say
+from mapgov.ui.widgets import action_forms, flash, md_text, say
 from mapgov.views import co_building as cm
 
 __all__ = ["field_key", "new_records", "record_panel"]
 
 _FIELD = "mapgov.cob.form.{}.{}.{}.{}"  # action, record id, version, field
 _NEW = "mapgov.cob.new.{}.{}"  # form, field
-_STATUS: Final[dict[CoEntity, type[StrEnum]]] = {
-    CoEntity.PROJECT: ProjectStatus,
-    CoEntity.NEED: NeedStatus,
-    CoEntity.WISH: WishStatus,
+_STATUS: Final[dict[model.CoEntity, type[StrEnum]]] = {
+    model.CoEntity.PROJECT: model.ProjectStatus,
+    model.CoEntity.NEED: model.NeedStatus,
+    model.CoEntity.WISH: model.WishStatus,
 }
 _ID_COLUMN: Final = {
-    CoEntity.PROJECT: "project_id",
-    CoEntity.NEED: "need_id",
-    CoEntity.WISH: "wish_id",
+    model.CoEntity.PROJECT: "project_id",
+    model.CoEntity.NEED: "need_id",
+    model.CoEntity.WISH: "wish_id",
 }
 
 
@@ -78,38 +71,38 @@ def _run_step(
 ) -> None:
     """A workflow form's callback: one step with the version the form was drawn with."""
     store = open_store(db)
-    a, e = CoAction(action), CoEntity(entity)
+    a, e = model.CoAction(action), model.CoEntity(entity)
 
     def value(name: str) -> Any:
         return _value(action, record_id, version, name)
 
     note = value("note") or ""
     calls = {
-        (CoEntity.PROJECT, CoAction.CLAIM): lambda u: cobuild.claim_project(
+        (model.CoEntity.PROJECT, model.CoAction.CLAIM): lambda u: cobuild.claim_project(
             store, u, record_id, version=version, note=note
         ),
-        (CoEntity.PROJECT, CoAction.PROGRESS): lambda u: cobuild.progress_project(
+        (model.CoEntity.PROJECT, model.CoAction.PROGRESS): lambda u: cobuild.progress_project(
             store, u, record_id, version=version, note=note
         ),
-        (CoEntity.PROJECT, CoAction.COMPLETE): lambda u: cobuild.complete_project(
+        (model.CoEntity.PROJECT, model.CoAction.COMPLETE): lambda u: cobuild.complete_project(
             store, u, record_id, version=version, note=note
         ),
-        (CoEntity.PROJECT, CoAction.RATE): lambda u: cobuild.rate_project(
+        (model.CoEntity.PROJECT, model.CoAction.RATE): lambda u: cobuild.rate_project(
             store, u, record_id, version=version, rating=value("rating"), note=note
         ),
-        (CoEntity.PROJECT, CoAction.CANCEL): lambda u: cobuild.cancel_project(
+        (model.CoEntity.PROJECT, model.CoAction.CANCEL): lambda u: cobuild.cancel_project(
             store, u, record_id, version=version, reason=note
         ),
-        (CoEntity.NEED, CoAction.CANCEL): lambda u: cobuild.cancel_need(
+        (model.CoEntity.NEED, model.CoAction.CANCEL): lambda u: cobuild.cancel_need(
             store, u, record_id, version=version, reason=note
         ),
-        (CoEntity.WISH, CoAction.CLAIM): lambda u: cobuild.claim_wish(
+        (model.CoEntity.WISH, model.CoAction.CLAIM): lambda u: cobuild.claim_wish(
             store, u, record_id, version=version, claimed_by=value("claimed_by") or "", note=note
         ),
-        (CoEntity.WISH, CoAction.COMPLETE): lambda u: cobuild.complete_wish(
+        (model.CoEntity.WISH, model.CoAction.COMPLETE): lambda u: cobuild.complete_wish(
             store, u, record_id, version=version, note=note
         ),
-        (CoEntity.WISH, CoAction.CANCEL): lambda u: cobuild.cancel_wish(
+        (model.CoEntity.WISH, model.CoAction.CANCEL): lambda u: cobuild.cancel_wish(
             store, u, record_id, version=version, reason=note
         ),
     }
@@ -123,19 +116,19 @@ def _run_step(
 
 
 def _step_fields(
-    entity: CoEntity, action: CoAction, record_id: str, version: int, lang: str
+    entity: model.CoEntity, action: model.CoAction, *, record_id: str, version: int, lang: str
 ) -> None:
     f = TEXTS + "form."
     a = action.value
-    if entity is CoEntity.PROJECT and action is CoAction.RATE:
+    if entity is model.CoEntity.PROJECT and action is model.CoAction.RATE:
         st.radio(
             t(f + "rating", lang),
-            [r.value for r in CallbackRating],
-            format_func=lambda v: label(CallbackRating(v), lang),
+            [r.value for r in model.CallbackRating],
+            format_func=lambda v: label(model.CallbackRating(v), lang),
             horizontal=True,
             key=field_key(a, record_id, version, "rating"),
         )
-    if entity is CoEntity.WISH and action is CoAction.CLAIM:
+    if entity is model.CoEntity.WISH and action is model.CoAction.CLAIM:
         st.text_input(
             t(f + "claimed_by", lang),
             max_chars=80,
@@ -143,21 +136,23 @@ def _step_fields(
         )
     note = (
         "reason"
-        if action is CoAction.CANCEL
-        else ("report" if action is CoAction.PROGRESS else "note")
+        if action is model.CoAction.CANCEL
+        else ("report" if action is model.CoAction.PROGRESS else "note")
     )
     st.text_area(t(f + note, lang), height=68, key=field_key(a, record_id, version, "note"))
 
 
-def _step_forms(ctx: StreetView, entity: CoEntity, record: dict[str, Any], user: User) -> None:
+def _step_forms(
+    ctx: StreetView, entity: model.CoEntity, record: dict[str, Any], user: User
+) -> None:
     lang = ctx.lang
     allowed = [
         a
         for a in cobuild.allowed_actions(ctx.store, entity, record, user)
-        if a is not CoAction.PAIR
+        if a is not model.CoAction.PAIR
     ]
     if (
-        entity is CoEntity.NEED
+        entity is model.CoEntity.NEED
         and record["status"] == "open"
         and can_edit(user, record["community_id"], ctx.store)
     ):
@@ -168,26 +163,19 @@ def _step_forms(ctx: StreetView, entity: CoEntity, record: dict[str, Any], user:
         return
     key_id = str(record[_ID_COLUMN[entity]])
     version = int(record["version"])
-    tabs = st.tabs([label(a, lang) for a in allowed])
-    for tab, action in zip(tabs, allowed, strict=True):
-        with tab, st.form(KEY.format(f"form.{entity.value}.{action.value}.{key_id}")):
-            _step_fields(entity, action, key_id, version, lang)
-            st.form_submit_button(
-                label(action, lang),
-                type="primary",
-                on_click=_run_step,
-                args=(ctx.view.db, user.user_id, lang),
-                kwargs={
-                    "entity": entity.value,
-                    "record_id": key_id,
-                    "version": version,
-                    "action": action.value,
-                },
-            )
+    action_forms(
+        allowed,
+        lang,
+        form_key=lambda a: KEY.format(f"form.{entity.value}.{a}.{key_id}"),
+        fields=partial(_step_fields, entity, record_id=key_id, version=version, lang=lang),
+        on_click=_run_step,
+        args=(ctx.view.db, user.user_id, lang),
+        kwargs={"entity": entity.value, "record_id": key_id, "version": version},
+    )
     st.caption(t(TEXTS + "version", lang, version=version))
 
 
-def _record_card(ctx: StreetView, entity: CoEntity, record: dict[str, Any]) -> None:
+def _record_card(ctx: StreetView, entity: model.CoEntity, record: dict[str, Any]) -> None:
     lang = ctx.lang
     c = TEXTS + "card."
     frames = co_frames(ctx)
@@ -198,23 +186,23 @@ def _record_card(ctx: StreetView, entity: CoEntity, record: dict[str, Any]) -> N
         (t(c + "title", lang), md_text(record.get("title"))),
         (t(c + "community", lang), md_text(names.get(record.get("community_id") or "", "—"))),
     ]
-    if entity is CoEntity.PROJECT:
+    if entity is model.CoEntity.PROJECT:
         units = frames.units.set_index("unit_id")["name"]
         need = record["need"]
         rows += [
             (t(c + "unit", lang), md_text(units.get(record["unit_id"], record["unit_id"]))),
             (t(c + "need", lang), md_text(f"{need['need_id']} · {need['title']}")),
-            (t(c + "kind", lang), md_text(label(CoopKind(need["kind"]), lang))),
+            (t(c + "kind", lang), md_text(label(model.CoopKind(need["kind"]), lang))),
         ]
         if record.get("satisfaction"):
             rows.append(
                 (
                     t(c + "satisfaction", lang),
-                    md_text(label(CallbackRating(record["satisfaction"]), lang)),
+                    md_text(label(model.CallbackRating(record["satisfaction"]), lang)),
                 )
             )
-    elif entity is CoEntity.NEED:
-        rows.append((t(c + "kind", lang), md_text(label(CoopKind(record["kind"]), lang))))
+    elif entity is model.CoEntity.NEED:
+        rows.append((t(c + "kind", lang), md_text(label(model.CoopKind(record["kind"]), lang))))
         rows.append((t(c + "description", lang), md_text(record.get("description"))))
     else:
         rows += [
@@ -235,11 +223,11 @@ def record_panel(ctx: StreetView) -> None:
     entity_value = st.segmented_control(
         t(r + "entity", lang),
         [e.value for e in ENTITIES],
-        format_func=lambda v: label(CoEntity(v), lang),
-        default=CoEntity.PROJECT.value,
+        format_func=lambda v: label(model.CoEntity(v), lang),
+        default=model.CoEntity.PROJECT.value,
         key=ENTITY,
     )
-    entity = CoEntity(entity_value or CoEntity.PROJECT.value)
+    entity = model.CoEntity(entity_value or model.CoEntity.PROJECT.value)
     user = ctx.user()
     options = cm.record_options(
         frames,
@@ -262,7 +250,7 @@ def record_panel(ctx: StreetView) -> None:
         key=key,
     )
     record = cobuild.get(ctx.store, entity, record_id, user=user)
-    if entity is CoEntity.WISH:
+    if entity is model.CoEntity.WISH:
         subject = f"micro_wish:{record_id}"
         auth.note_unmasked_view(ctx.store, user, record["community_id"], subject, "poster")
     left, right = st.columns([1, 1], gap="medium")
@@ -294,60 +282,56 @@ def _clear(form: str, *names: str) -> None:
         st.session_state[_new_key(form, name)] = ""
 
 
+_MAKERS: Final[dict[str, Callable[..., str]]] = {
+    "need": cobuild.file_need,
+    "resource": cobuild.file_resource,
+    "wish": cobuild.post_wish,
+    "volunteer": cobuild.log_volunteer,
+}
+"""The :mod:`mapgov.domain.cobuild` call of each "new record" form (it returns the new id)."""
+_CLEARED: Final = {
+    "need": ("title", "description"),
+    "resource": ("title", "description"),
+    "wish": ("title", "description", "poster_name", "poster_phone"),
+    "volunteer": ("title", "organiser"),
+}
+"""The fields a form empties after a save (the choices stay for the next record)."""
+
+
+def _new_fields(form: str) -> dict[str, Any]:
+    """The keyword arguments of `form`'s call (:data:`_MAKERS`), read from its widgets."""
+    new, text = partial(_new, form), partial(_text, form)
+    fields: dict[str, Any] = {"title": text("title")}
+    if form != "volunteer":
+        fields["description"] = text("description")
+    if form != "wish":
+        fields["kind"] = new("kind")
+    if form in ("need", "volunteer"):
+        fields["community_id"] = new("community")
+        fields["compound_id"] = new("compound") or None  # none: the whole community
+    if form == "resource":
+        fields["unit_id"] = new("unit")
+    elif form == "wish":
+        fields["compound_id"] = new("compound")
+        fields["poster_name"] = text("poster_name") or None
+        fields["poster_phone"] = text("poster_phone") or None
+    elif form == "volunteer":
+        fields["held_on"] = new("held_on")
+        fields["participants"] = int(new("participants") or 0)
+        fields["hours"] = float(new("hours") or 0)
+        fields["organiser"] = text("organiser")
+    return fields
+
+
 def _create(db: str, user_id: str, lang: str, form: str) -> None:
     """A "new record" form's callback."""
     store = open_store(db)
     try:
-        user = get_user(store, user_id)
-        if form == "need":
-            new_id = cobuild.file_need(
-                store,
-                user,
-                community_id=_new(form, "community"),
-                compound_id=_new(form, "compound") or None,
-                kind=_new(form, "kind"),
-                title=_text(form, "title"),
-                description=_text(form, "description"),
-            )
-            _clear(form, "title", "description")
-        elif form == "resource":
-            new_id = cobuild.file_resource(
-                store,
-                user,
-                unit_id=_new(form, "unit"),
-                kind=_new(form, "kind"),
-                title=_text(form, "title"),
-                description=_text(form, "description"),
-            )
-            _clear(form, "title", "description")
-        elif form == "wish":
-            new_id = cobuild.post_wish(
-                store,
-                user,
-                compound_id=_new(form, "compound"),
-                title=_text(form, "title"),
-                description=_text(form, "description"),
-                poster_name=_text(form, "poster_name") or None,
-                poster_phone=_text(form, "poster_phone") or None,
-            )
-            _clear(form, "title", "description", "poster_name", "poster_phone")
-        else:
-            new_id = cobuild.log_volunteer(
-                store,
-                user,
-                held_on=_new(form, "held_on"),
-                title=_text(form, "title"),
-                kind=_new(form, "kind"),
-                participants=int(_new(form, "participants") or 0),
-                hours=float(_new(form, "hours") or 0),
-                organiser=_text(form, "organiser"),
-                compound_id=_new(form, "compound") or None,
-                community_id=_new(form, "community"),
-            )
-            _clear(form, "title", "organiser")
+        new_id = _MAKERS[form](store, get_user(store, user_id), **_new_fields(form))
     except MapgovError as err:
         refused(err, lang, f"new.{form}")
         return
+    _clear(form, *_CLEARED[form])
     say(FLASH, "success", t(TEXTS + f"new.done_{form}", lang, id=new_id), f"new.{form}")
 
 
@@ -410,6 +394,35 @@ def _title_fields(ctx: StreetView, form: str) -> None:
     )
 
 
+_SERVICE_NUMBERS: Final = {"participants": (1, 10_000, 10, 1), "hours": (0.5, 24.0, 2.0, 0.5)}
+"""Lowest, highest, first value and step of a volunteer service's numbers."""
+
+
+def _volunteer_fields(ctx: StreetView, form: str) -> None:
+    """A volunteer service's title, day, participants, hours and organiser."""
+    n = TEXTS + "new."
+    st.text_input(t(n + "title", ctx.lang), max_chars=120, key=_new_key(form, "title"))
+    left, *numbers = st.columns(3)
+    left.date_input(
+        t(n + "held_on", ctx.lang),
+        value=ctx.today,
+        max_value=ctx.today,
+        key=_new_key(form, "held_on"),
+    )
+    for column, (name, (low, high, first, step)) in zip(
+        numbers, _SERVICE_NUMBERS.items(), strict=True
+    ):
+        column.number_input(
+            t(n + name, ctx.lang),
+            min_value=low,
+            max_value=high,
+            value=first,
+            step=step,
+            key=_new_key(form, name),
+        )
+    st.text_input(t(n + "organiser", ctx.lang), max_chars=80, key=_new_key(form, "organiser"))
+
+
 def new_records(ctx: StreetView) -> None:
     """Forms to file a need or a resource, post a wish and log volunteer service (for the
     staff of a community and administrators; others see none)."""
@@ -441,7 +454,7 @@ def new_records(ctx: StreetView) -> None:
             with st.form(KEY.format(f"new.{form}")):
                 if form == "need":
                     _community_and_compound(ctx, form, communities, optional=True)
-                    _kind_box(ctx, form, CoopKind)
+                    _kind_box(ctx, form, model.CoopKind)
                     _title_fields(ctx, form)
                 elif form == "resource":
                     choices = dict(zip(units["unit_id"], units["name"], strict=True))
@@ -451,7 +464,7 @@ def new_records(ctx: StreetView) -> None:
                         format_func=choices.__getitem__,
                         key=_new_key(form, "unit"),
                     )
-                    _kind_box(ctx, form, CoopKind)
+                    _kind_box(ctx, form, model.CoopKind)
                     _title_fields(ctx, form)
                 elif form == "wish":
                     _community_and_compound(ctx, form, communities, optional=False)
@@ -467,33 +480,7 @@ def new_records(ctx: StreetView) -> None:
                     )
                 else:
                     _community_and_compound(ctx, form, communities, optional=True)
-                    _kind_box(ctx, form, VolunteerKind)
-                    st.text_input(t(n + "title", lang), max_chars=120, key=_new_key(form, "title"))
-                    left, mid, right = st.columns(3)
-                    left.date_input(
-                        t(n + "held_on", lang),
-                        value=ctx.today,
-                        max_value=ctx.today,
-                        key=_new_key(form, "held_on"),
-                    )
-                    mid.number_input(
-                        t(n + "participants", lang),
-                        min_value=1,
-                        max_value=10_000,
-                        value=10,
-                        step=1,
-                        key=_new_key(form, "participants"),
-                    )
-                    right.number_input(
-                        t(n + "hours", lang),
-                        min_value=0.5,
-                        max_value=24.0,
-                        value=2.0,
-                        step=0.5,
-                        key=_new_key(form, "hours"),
-                    )
-                    st.text_input(
-                        t(n + "organiser", lang), max_chars=80, key=_new_key(form, "organiser")
-                    )
+                    _kind_box(ctx, form, model.VolunteerKind)
+                    _volunteer_fields(ctx, form)
                 _submit(ctx, user, form)
     st.caption(t(n + "logged", lang, name=user.name))

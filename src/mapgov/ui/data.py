@@ -59,6 +59,7 @@ _FLASH: Final = "data_io.flash"
 _READ: Final = "data_io.read.{}"
 _ROUND: Final = "data_io.round.{}"  # a section's landed imports: each starts with no upload
 T = TypeVar("T")
+P = TypeVar("P")
 PREVIEW_HEIGHT: Final = 420
 
 
@@ -188,28 +189,89 @@ def _refuse_unless_manager(ctx: DataView) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class _Start:
+    """The first row of an import section: what to import, beside the file uploader."""
+
+    key: str  # the section: its widgets' keys start with it
+    name: (
+        str  # the picker's key is ``<key>.<name>``, an option's text ``data_page.<name>.<option>``
+    )
+    label: str  # catalogue key of the picker's label
+    options: tuple[str, ...]
+    upload: str  # catalogue key of the uploader's label
+    types: tuple[str, ...]  # file types the uploader takes
+    help: str  # catalogue key of the help shown without a file (``{}``: the chosen option)
+
+
+_LAYER_START: Final = _Start(
+    "layer", "table", "data_page.target", tuple(LAYER_TABLES), "data_page.upload_layer",
+    tuple(s.lstrip(".") for s in SUFFIXES), "data_page.layer_help",
+)  # fmt: skip
+_TABLE_START: Final = _Start(
+    "table", "kind", "data_page.table_kind", tuple(TABLE_KINDS), "data_page.upload_table",
+    ("csv", "txt", "xlsx"), "data_page.kind_help.{}",
+)  # fmt: skip
+
+
+def _start(ctx: DataView, start: _Start) -> tuple[str, dataio.Upload] | None:
+    """The first row of an import section (for managers; others are told why not): the
+    chosen option and the uploaded file, or None without a file (then the option's help is
+    shown, and what the section kept is forgotten)."""
+    if _refuse_unless_manager(ctx):
+        return None
+    lang = ctx.lang
+    left, right = st.columns([1, 2])
+    target = left.selectbox(
+        t(start.label, lang),
+        start.options,
+        format_func=lambda option: t(f"data_page.{start.name}.{option}", lang),
+        key=f"{start.key}.{start.name}",
+    )
+    with right:
+        file = _uploader(t(start.upload, lang), list(start.types), start.key)
+    if file is None:
+        st.caption(t(start.help.format(target), lang))
+        _forget(start.key)
+        return None
+    return target, file
+
+
+def _check(
+    ctx: DataView,
+    key: str,
+    upload: dataio.Upload,
+    mapped: tuple[str, dict[str, str]],
+    make_plan: Callable[[], P],
+) -> tuple[str | None, P | None]:
+    """The "remember the columns" box and the "check" button: a click makes the plan (an
+    error is shown instead) and keeps it with the upload's id, and remembers the mapping
+    (`mapped`: the target and its columns) if asked. Returns what is kept, (None, None) if
+    nothing is, or the click failed."""
+    lang = ctx.lang
+    remember = st.checkbox(t("data_page.remember", lang), value=True, key=f"{key}.remember")
+    if st.button(t("data_page.check", lang), key=f"{key}.check"):
+        try:
+            plan = make_plan()
+        except MapgovError as err:
+            st.error(error_text(err, lang), icon=":material/error:")
+            return None, None
+        st.session_state[_PLAN.format(key)] = (_upload_id(upload), plan)
+        if remember:
+            dataio.remember_mapping(ctx.store, *mapped)
+    kept: tuple[str | None, P | None] = st.session_state.get(_PLAN.format(key), (None, None))
+    return kept
+
+
 # -- layers -----------------------------------------------------------------------------------
 def import_layer_section(ctx: DataView) -> None:
     """Upload a layer, map its columns, check it, see it on a map, import it."""
     lang = ctx.lang
-    if _refuse_unless_manager(ctx):
+    key = _LAYER_START.key
+    picked = _start(ctx, _LAYER_START)
+    if picked is None:
         return
-    key = "layer"
-    left, right = st.columns([1, 2])
-    table = left.selectbox(
-        t("data_page.target", lang),
-        LAYER_TABLES,
-        format_func=lambda name: t(f"data_page.table.{name}", lang),
-        key=f"{key}.table",
-    )
-    with right:
-        upload = _uploader(
-            t("data_page.upload_layer", lang), [s.lstrip(".") for s in SUFFIXES], key
-        )
-    if upload is None:
-        st.caption(t("data_page.layer_help", lang))
-        _forget(key)
-        return
+    table, upload = picked
     with st.expander(t("data_page.coordinates", lang)):
         crs = st.text_input(t("data_page.crs", lang), key=f"{key}.crs", placeholder="EPSG:4490")
         shift = st.radio(
@@ -236,18 +298,12 @@ def import_layer_section(ctx: DataView) -> None:
     # the pickers of another layer start afresh: its columns are not the first layer's
     mapping = _mapping_editor(ctx, key if layer is None else f"{key}.{layer}", table, columns,
                               guessed)  # fmt: skip
-    remember = st.checkbox(t("data_page.remember", lang), value=True, key=f"{key}.remember")
-    if st.button(t("data_page.check", lang), key=f"{key}.check", type="secondary"):
-        try:
-            plan = dataio.plan_upload(ctx.store, upload, table, mapping=mapping, crs=crs or None,
-                                      shift=shift or None, layer=layer)  # fmt: skip
-        except MapgovError as err:
-            st.error(error_text(err, lang), icon=":material/error:")
-            return
-        st.session_state[_PLAN.format(key)] = (_upload_id(upload), plan)
-        if remember:
-            dataio.remember_mapping(ctx.store, table, mapping)
-    upload_id, plan = st.session_state.get(_PLAN.format(key), (None, None))
+
+    def make_plan() -> LayerPlan:
+        return dataio.plan_upload(ctx.store, upload, table, mapping=mapping, crs=crs or None,
+                                  shift=shift or None, layer=layer)  # fmt: skip
+
+    upload_id, plan = _check(ctx, key, upload, (table, mapping), make_plan)
     fresh = upload_id == _upload_id(upload) and getattr(plan, "layer_name", None) == layer
     if isinstance(plan, LayerPlan) and fresh and plan.table == table:
         _layer_report(ctx, plan)
@@ -300,22 +356,11 @@ def _layer_report(ctx: DataView, plan: LayerPlan) -> None:
 def import_table_section(ctx: DataView) -> None:
     """Upload figures per building or an issue ledger, match rows to buildings, import."""
     lang = ctx.lang
-    if _refuse_unless_manager(ctx):
+    picked = _start(ctx, _TABLE_START)
+    if picked is None:
         return
-    key = "table"
-    left, right = st.columns([1, 2])
-    kind = left.selectbox(
-        t("data_page.table_kind", lang),
-        TABLE_KINDS,
-        format_func=lambda k: t(f"data_page.kind.{k}", lang),
-        key=f"{key}.kind",
-    )
-    with right:
-        upload = _uploader(t("data_page.upload_table", lang), ["csv", "txt", "xlsx"], key)
-    if upload is None:
-        st.caption(t(f"data_page.kind_help.{kind}", lang))
-        _forget(key)
-        return
+    kind, upload = picked
+    key = _TABLE_START.key
     try:
         frame = _read_once(key, upload, read_table)
     except MapgovError as err:
@@ -324,17 +369,11 @@ def import_table_section(ctx: DataView) -> None:
     columns = [str(c) for c in frame.columns]
     guessed = dataio.remembered_mapping(ctx.store, kind, columns) or guess_mapping(columns, kind)
     mapping = _mapping_editor(ctx, key, kind, columns, guessed)
-    remember = st.checkbox(t("data_page.remember", lang), value=True, key=f"{key}.remember")
-    if st.button(t("data_page.check", lang), key=f"{key}.check"):
-        try:
-            plan = plan_table(ctx.store, frame, kind, path=upload.name, mapping=mapping)
-        except MapgovError as err:
-            st.error(error_text(err, lang), icon=":material/error:")
-            return
-        st.session_state[_PLAN.format(key)] = (_upload_id(upload), plan)
-        if remember:
-            dataio.remember_mapping(ctx.store, kind, mapping)
-    upload_id, plan = st.session_state.get(_PLAN.format(key), (None, None))
+
+    def make_plan() -> TablePlan:
+        return plan_table(ctx.store, frame, kind, path=upload.name, mapping=mapping)
+
+    upload_id, plan = _check(ctx, key, upload, (kind, mapping), make_plan)
     if isinstance(plan, TablePlan) and upload_id == _upload_id(upload) and plan.kind == kind:
         _table_report(ctx, plan)
 

@@ -33,9 +33,7 @@ from functools import partial
 from typing import Any, Final
 
 import folium
-import geopandas as gpd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from mapgov.core import clock
 from mapgov.core.i18n import catalogue, label, t
@@ -53,7 +51,7 @@ from mapgov.ui import auth
 from mapgov.ui import loaders as data
 from mapgov.ui.loaders import cached, cached_resource
 from mapgov.ui.state import PageView, View
-from mapgov.ui.widgets import click_point, current_user
+from mapgov.ui.widgets import click_map, current_user
 from mapgov.views import issues as issuepins
 from mapgov.views import maps as layers
 
@@ -209,20 +207,19 @@ def controls(view: View) -> IssueView | None:
 
 
 # -- cached loaders (keys: store identity and plain values, never frames) ------------------
-@cached(max_entries=16)
-def _buildings(store: Store, community_id: str) -> gpd.GeoDataFrame:
-    return issues.community_buildings(store, community_id)
-
-
-@cached(max_entries=16)
-def _compounds(store: Store, community_id: str) -> gpd.GeoDataFrame:
-    return issues.community_compounds(store, community_id)
+_buildings = cached(max_entries=16)(issues.community_buildings)
+_compounds = cached(max_entries=16)(issues.community_compounds)
 
 
 @cached_resource(max_entries=16)
 def _locator(store: Store, community_id: str) -> issues.BuildingLocator:
     """Read-only spatial index of a community (shared by sessions: never mutated)."""
     return issues.BuildingLocator(_buildings(store, community_id), _compounds(store, community_id))
+
+
+def _community_locator(db: str, community_id: str) -> issues.BuildingLocator:
+    """The community's locator, from the store as it is when a click is handled."""
+    return _locator(open_store(db), community_id)
 
 
 def issue_map_labels(lang: str) -> issuepins.IssueMapLabels:
@@ -270,29 +267,15 @@ def map_key(community_id: str) -> str:
 
 
 # -- the map -------------------------------------------------------------------------------
-def _handle_click(db: str, community_id: str, value: object) -> bool:
-    """Resolve a new click to a building or compound and choose it; True if it was new."""
-    point = click_point(value)
-    if point is None or st.session_state.get(CLICK) == point:
-        return False
-    st.session_state[CLICK] = point
-    store = open_store(db)
-    hit = _locator(store, community_id).locate(point[1], point[0])
-    if hit.kind is not None and hit.id is not None:
-        choose_target(hit.kind, hit.id)
-    return True
-
-
 def choose_target(kind: str, target_id: str) -> None:
     """Choose a building or a compound (the panel shows it; no issue chosen yet)."""
     st.session_state[TARGET] = (kind, target_id)
     st.session_state.pop(ISSUE, None)
 
 
-def _on_map_change(db: str, community_id: str) -> None:
-    """st_folium's on_change: the click value has just been copied to the map's key."""
-    if _handle_click(db, community_id, st.session_state.get(map_key(community_id))):
-        st.session_state[SEARCH_PICK] = None
+def _forget_search_pick() -> None:
+    """A click on the map replaces what the search box picked."""
+    st.session_state[SEARCH_PICK] = None
 
 
 def chosen_target() -> tuple[str, str] | None:
@@ -328,18 +311,16 @@ def issue_map_view(ctx: IssueView) -> None:
         day=ctx.today,
         lang=ctx.lang,
     )
-    key = map_key(ctx.community_id)
-    value = st_folium(
+    click_map(
         fmap,
-        key=key,
+        key=map_key(ctx.community_id),
+        seen=CLICK,
+        locator=partial(_community_locator, ctx.view.db, ctx.community_id),
+        choose=choose_target,
+        selection=_selection(ctx),
         height=MAP_HEIGHT,
-        use_container_width=True,
-        returned_objects=["last_object_clicked"],
-        feature_group_to_add=_selection(ctx),
-        on_change=partial(_on_map_change, ctx.view.db, ctx.community_id),
+        on_new=_forget_search_pick,
     )
-    if _handle_click(ctx.view.db, ctx.community_id, value):  # no callback ran (first value)
-        st.rerun()  # draw the outline and the panel of the new choice
     st.caption(t("issues.map.caption", ctx.lang))
     ledger_button(ctx)
 

@@ -14,23 +14,15 @@ the panel shows the new state at once.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, Final
 
 import pandas as pd
 import streamlit as st
 
+from mapgov.core import model
 from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import coded_note, error_text, label, t, value_label
-from mapgov.core.model import (
-    LEVEL_ORDER,
-    CallbackRating,
-    EventAction,
-    IssueCategory,
-    IssueSource,
-    IssueStatus,
-    Level,
-    PropertyMode,
-)
 from mapgov.domain import issues
 from mapgov.domain import issues_workflow as flow
 from mapgov.domain.users import User, can_edit, get_user
@@ -49,7 +41,7 @@ from mapgov.ui.issues import (
     chosen_target,
 )
 from mapgov.ui.loaders import cached
-from mapgov.ui.widgets import flash, md_text, say
+from mapgov.ui.widgets import action_forms, flash, md_text, say
 
 __all__ = ["issue_panel"]
 
@@ -127,20 +119,24 @@ def _compound(store: Store, compound_id: str, day: dt.date) -> dict:
     return issues.compound_summary(store, compound_id, today=day)
 
 
-def _metric_row(items: list[tuple[str, object]]) -> None:
-    for column, (name, value) in zip(st.columns(len(items)), items, strict=True):
-        column.metric(name, "—" if value is None else f"{value:,}")
+def _metric_row(record: dict[str, Any], names: tuple[str, ...], lang: str) -> None:
+    """Counts of a building or compound profile, a column each, named by the catalogue."""
+    for column, name in zip(st.columns(len(names)), names, strict=True):
+        value = record[name]
+        column.metric(t(f"issues.panel.{name}", lang), "—" if value is None else f"{value:,}")
 
 
 def _facts(rows: list[tuple[str, object]]) -> None:
     st.markdown("\n".join(f"- **{name}**: {md_text(value)}" for name, value in rows))
 
 
-def _property_text(mode: object, company: object, red: bool, lang: str) -> str:
-    parts = [value_label(PropertyMode, mode, lang) or t("issues.panel.none", lang)]
+def _property_text(record: dict[str, Any], lang: str) -> str:
+    """Property management of a building or compound profile, on one line."""
+    mode, company = record["property_mode"], record["property_company"]
+    parts = [value_label(model.PropertyMode, mode, lang) or t("issues.panel.none", lang)]
     if isinstance(company, str) and company:
         parts.append(company)
-    if red:
+    if record["red_property"]:
         parts.append(t("issues.panel.red_property", lang))
     return " · ".join(parts)
 
@@ -149,14 +145,7 @@ def _building_profile(ctx: IssueView, p: dict[str, Any]) -> None:
     lang = ctx.lang
     p_ = "issues.panel."
     st.subheader(t(p_ + "building_title", lang, compound=p["compound_name"], building=p["name"]))
-    _metric_row(
-        [
-            (t(p_ + "open_issues", lang), p["open_issues"]),
-            (t(p_ + "overdue_issues", lang), p["overdue_issues"]),
-            (t(p_ + "households", lang), p["households"]),
-            (t(p_ + "residents", lang), p["residents"]),
-        ]
-    )
+    _metric_row(p, ("open_issues", "overdue_issues", "households", "residents"), lang)
     none = t(p_ + "none", lang)
     head = " ".join(str(v) for v in (p["building_head"], p["building_head_phone"]) if v) or none
     zone = " · ".join(str(v) for v in (p["zone_name"], p["zone_member"]) if v) or none
@@ -171,10 +160,7 @@ def _building_profile(ctx: IssueView, p: dict[str, Any]) -> None:
             (t(p_ + "head", lang), head),
             (t(p_ + "party_group", lang), p["party_group"] or none),
             (t(p_ + "zone", lang), zone),
-            (
-                t(p_ + "property", lang),
-                _property_text(p["property_mode"], p["property_company"], p["red_property"], lang),
-            ),
+            (t(p_ + "property", lang), _property_text(p, lang)),
         ]
     )
 
@@ -184,14 +170,7 @@ def _compound_panel(ctx: IssueView, compound_id: str) -> None:
     p_ = "issues.panel."
     s = _compound(ctx.store, compound_id, ctx.today)
     st.subheader(t(p_ + "compound_title", lang, name=s["name"]))
-    _metric_row(
-        [
-            (t(p_ + "open_issues", lang), s["open_issues"]),
-            (t(p_ + "overdue_issues", lang), s["overdue_issues"]),
-            (t(p_ + "buildings", lang), s["buildings"]),
-            (t(p_ + "households", lang), s["households"]),
-        ]
-    )
+    _metric_row(s, ("open_issues", "overdue_issues", "buildings", "households"), lang)
     none = t(p_ + "none", lang)
     branch = s["branch_name"] or none
     if s["branch_name"]:
@@ -204,10 +183,7 @@ def _compound_panel(ctx: IssueView, compound_id: str) -> None:
                 t(p_ + "residents", lang),
                 f"{s['residents']:,} · {t(p_ + 'elderly', lang)} {s['elderly']:,}",
             ),
-            (
-                t(p_ + "property", lang),
-                _property_text(s["property_mode"], s["property_company"], s["red_property"], lang),
-            ),
+            (t(p_ + "property", lang), _property_text(s, lang)),
             (t(p_ + "branch", lang), branch),
         ]
     )
@@ -219,12 +195,14 @@ def _issue_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             t(c + "issue_id", lang): frame["issue_id"].astype(int),
-            t(c + "status", lang): [value_label(IssueStatus, s, lang) for s in frame["status"]],
+            t(c + "status", lang): [
+                value_label(model.IssueStatus, s, lang) for s in frame["status"]
+            ],
             t(c + "overdue", lang): ["⚠" if o else "" for o in frame["overdue"]],
             t(c + "title", lang): frame["title"],
             t(c + "deadline", lang): frame["deadline"].fillna(""),
             t(c + "category", lang): [
-                value_label(IssueCategory, v, lang) for v in frame["category"]
+                value_label(model.IssueCategory, v, lang) for v in frame["category"]
             ],
             t(c + "reported_at", lang): frame["reported_at"].str.slice(0, 10),
         }
@@ -243,16 +221,18 @@ def _timeline_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         {
             t(c + "at", lang): frame["at"].str.replace("T", " ", regex=False),
             t(c + "actor", lang): frame["actor"],
-            t(c + "action", lang): [value_label(EventAction, a, lang) for a in frame["action"]],
+            t(c + "action", lang): [
+                value_label(model.EventAction, a, lang) for a in frame["action"]
+            ],
             t(c + "status_change", lang): [
-                change(IssueStatus, a, b)
+                change(model.IssueStatus, a, b)
                 for a, b in zip(frame["from_status"], frame["to_status"], strict=True)
             ],
             t(c + "level_change", lang): [
-                change(Level, a, b)
+                change(model.Level, a, b)
                 for a, b in zip(frame["from_level"], frame["to_level"], strict=True)
             ],
-            t(c + "note", lang): [coded_note(CallbackRating, n, lang) for n in frame["note"]],
+            t(c + "note", lang): [coded_note(model.CallbackRating, n, lang) for n in frame["note"]],
         }
     )
 
@@ -264,22 +244,22 @@ def _issue_details(ctx: IssueView, issue: dict[str, Any]) -> None:
         f"**{md_text(t('issues.panel.details', lang, issue_id=issue['issue_id']))}** "
         f"{md_text(issue['title'])}"
     )
-    status = value_label(IssueStatus, issue["status"], lang)
+    status = value_label(model.IssueStatus, issue["status"], lang)
     if issue["overdue"]:
         status += f" · ⚠ {t('issues.panel.overdue_mark', lang)}"
     reporter = " ".join(str(v) for v in (issue["reporter_name"], issue["reporter_phone"]) if v)
     rows: list[tuple[str, object]] = [
         (t(c + "status", lang), status),
-        (t(c + "level", lang), value_label(Level, issue["level"], lang)),
-        (t(c + "category", lang), value_label(IssueCategory, issue["category"], lang)),
-        (t(c + "source", lang), value_label(IssueSource, issue["source"], lang)),
+        (t(c + "level", lang), value_label(model.Level, issue["level"], lang)),
+        (t(c + "category", lang), value_label(model.IssueCategory, issue["category"], lang)),
+        (t(c + "source", lang), value_label(model.IssueSource, issue["source"], lang)),
         (t(c + "responsible_unit", lang), issue["responsible_unit"]),
         (t(c + "deadline", lang), issue["deadline"]),
         (t(c + "reporter", lang), reporter or None),
         (t(c + "description", lang), issue["description"]),
     ]
     if issue.get("satisfaction"):
-        rating = value_label(CallbackRating, issue["satisfaction"], lang)
+        rating = value_label(model.CallbackRating, issue["satisfaction"], lang)
         rows.append((t(c + "satisfaction", lang), rating))
     _facts(rows)
     st.markdown(f"**{md_text(t('issues.panel.timeline', lang))}**")
@@ -321,7 +301,7 @@ def _issue_list(ctx: IssueView, building_id: str, user: User) -> None:
             "issues.panel.issue_option",
             lang,
             issue_id=i,
-            status=value_label(IssueStatus, statuses[i], lang),
+            status=value_label(model.IssueStatus, statuses[i], lang),
             title=titles[i],
         ),
         key=ISSUE,
@@ -355,50 +335,50 @@ def _clear(action: str, *names: str) -> None:
             st.session_state.pop(_field(action, name), None)
 
 
+_STEPS: Final[dict[model.EventAction, Callable[..., object]]] = {
+    model.EventAction.ASSIGN: flow.assign,
+    model.EventAction.START: flow.start,
+    model.EventAction.ESCALATE: flow.escalate,
+    model.EventAction.RESOLVE: flow.resolve,
+    model.EventAction.CALLBACK: flow.callback,
+    model.EventAction.CLOSE: flow.close,
+}
+"""The workflow call of each action form."""
+
+
+def _step_fields(a: model.EventAction) -> dict[str, Any]:
+    """What the form of action `a` sends to its workflow call (:data:`_STEPS`)."""
+
+    def value(name: str) -> Any:
+        return _value(a.value, name)
+
+    if a is model.EventAction.ESCALATE:
+        return {
+            "reason": value("reason") or "",
+            "responsible_unit": value("responsible_unit") or None,
+            "deadline": value("deadline"),
+        }
+    fields = {"note": value("note") or ""}
+    if a is model.EventAction.ASSIGN:
+        fields["level"] = value("level")
+        fields["responsible_unit"] = value("responsible_unit") or ""
+        fields["deadline"] = value("deadline")
+    elif a is model.EventAction.CALLBACK:
+        fields["rating"] = value("rating")
+    return fields
+
+
 def _run_action(
     db: str, user_id: str, lang: str, *, action: str, issue_id: int, version: int
 ) -> None:
     """Submit callback: one workflow call with the version the form was drawn with."""
     store = open_store(db)
-    a = EventAction(action)
+    a = model.EventAction(action)
     try:
         user = get_user(store, user_id)
-        if a is EventAction.ASSIGN:
-            flow.assign(
-                store,
-                user,
-                issue_id,
-                version=version,
-                level=_value(action, "level"),
-                responsible_unit=_value(action, "responsible_unit") or "",
-                deadline=_value(action, "deadline"),
-                note=_value(action, "note") or "",
-            )
-        elif a is EventAction.START:
-            flow.start(store, user, issue_id, version=version, note=_value(action, "note") or "")
-        elif a is EventAction.ESCALATE:
-            flow.escalate(
-                store,
-                user,
-                issue_id,
-                version=version,
-                reason=_value(action, "reason") or "",
-                responsible_unit=_value(action, "responsible_unit") or None,
-                deadline=_value(action, "deadline"),
-            )
-        elif a is EventAction.RESOLVE:
-            flow.resolve(store, user, issue_id, version=version, note=_value(action, "note") or "")
-        elif a is EventAction.CALLBACK:
-            flow.callback(
-                store,
-                user,
-                issue_id,
-                version=version,
-                rating=_value(action, "rating"),
-                note=_value(action, "note") or "",
-            )
-        elif a is EventAction.CLOSE:
-            flow.close(store, user, issue_id, version=version, note=_value(action, "note") or "")
+        step = _STEPS.get(a)
+        if step is not None:
+            step(store, user, issue_id, version=version, **_step_fields(a))
     except MapgovError as err:
         say(FLASH, "error", t("issues.refused", lang, message=error_text(err, lang)), "actions")
         return
@@ -414,7 +394,7 @@ def _run_action(
 def _log_issue(db: str, user_id: str, lang: str, building_id: str) -> None:
     """Submit callback of the "log a new issue" form."""
     store = open_store(db)
-    action = EventAction.REPORT.value
+    action = model.EventAction.REPORT.value
     try:
         issue_id = flow.log_issue(
             store,
@@ -438,7 +418,7 @@ def _log_issue(db: str, user_id: str, lang: str, building_id: str) -> None:
 def _log_form(ctx: IssueView, building_id: str) -> None:
     lang = ctx.lang
     f = "issues.form."
-    action = EventAction.REPORT.value
+    action = model.EventAction.REPORT.value
     with (
         st.expander(t(f + "log", lang), icon=":material/add_circle:"),
         st.form(KEY.format("form.report")),
@@ -446,14 +426,14 @@ def _log_form(ctx: IssueView, building_id: str) -> None:
         left, right = st.columns(2)
         left.selectbox(
             t(f + "category", lang),
-            [c.value for c in IssueCategory],
-            format_func=lambda v: label(IssueCategory(v), lang),
+            [c.value for c in model.IssueCategory],
+            format_func=lambda v: label(model.IssueCategory(v), lang),
             key=_field(action, "category"),
         )
         right.selectbox(
             t(f + "source", lang),
-            [s.value for s in IssueSource],
-            format_func=lambda v: label(IssueSource(v), lang),
+            [s.value for s in model.IssueSource],
+            format_func=lambda v: label(model.IssueSource(v), lang),
             key=_field(action, "source"),
         )
         st.text_input(t(f + "title", lang), max_chars=120, key=_field(action, "title"))
@@ -474,20 +454,20 @@ def _log_form(ctx: IssueView, building_id: str) -> None:
 
 
 def _default_deadline(level: str | None, day: dt.date) -> dt.date:
-    lvl = Level(level) if level in {v.value for v in Level} else Level.COMPOUND
+    lvl = model.Level(level) if level in {v.value for v in model.Level} else model.Level.COMPOUND
     return day + dt.timedelta(days=flow.SLA_DAYS[lvl])
 
 
-def _action_fields(action: EventAction, issue: dict[str, Any], ctx: IssueView) -> None:
+def _action_fields(action: model.EventAction, issue: dict[str, Any], ctx: IssueView) -> None:
     lang = ctx.lang
     f = "issues.form."
     a = action.value
-    if action is EventAction.ASSIGN:
+    if action is model.EventAction.ASSIGN:
         st.selectbox(
             t(f + "level", lang),
-            [lv.value for lv in LEVEL_ORDER],
-            index=LEVEL_ORDER.index(Level(issue["level"])) if issue["level"] else 0,
-            format_func=lambda v: label(Level(v), lang),
+            [lv.value for lv in model.LEVEL_ORDER],
+            index=model.LEVEL_ORDER.index(model.Level(issue["level"])) if issue["level"] else 0,
+            format_func=lambda v: label(model.Level(v), lang),
             key=_field(a, "level"),
         )
         st.text_input(
@@ -499,7 +479,7 @@ def _action_fields(action: EventAction, issue: dict[str, Any], ctx: IssueView) -
             min_value=ctx.today,
             key=_field(a, "deadline"),
         )
-    elif action is EventAction.ESCALATE:
+    elif action is model.EventAction.ESCALATE:
         st.text_area(t(f + "reason", lang), height=68, key=_field(a, "reason"))
         st.text_input(t(f + "escalate_unit", lang), max_chars=80, key=_field(a, "responsible_unit"))
         st.date_input(
@@ -508,16 +488,16 @@ def _action_fields(action: EventAction, issue: dict[str, Any], ctx: IssueView) -
             min_value=ctx.today,
             key=_field(a, "deadline"),
         )
-    elif action is EventAction.CALLBACK:
+    elif action is model.EventAction.CALLBACK:
         st.radio(
             t(f + "rating", lang),
-            [r.value for r in CallbackRating],
-            format_func=lambda v: label(CallbackRating(v), lang),
+            [r.value for r in model.CallbackRating],
+            format_func=lambda v: label(model.CallbackRating(v), lang),
             horizontal=True,
             key=_field(a, "rating"),
         )
-    note = "resolve_note" if action is EventAction.RESOLVE else "note"
-    if action is not EventAction.ESCALATE:
+    note = "resolve_note" if action is model.EventAction.RESOLVE else "note"
+    if action is not model.EventAction.ESCALATE:
         st.text_area(t(f + note, lang), height=68, key=_field(a, "note"))
 
 
@@ -529,21 +509,15 @@ def _action_forms(ctx: IssueView, issue: dict[str, Any], user: User) -> None:
     lang = ctx.lang
     st.markdown(f"**{md_text(t('issues.form.actions', lang))}**")
     version = int(issue["version"])
-    tabs = st.tabs([label(a, lang) for a in allowed])
-    for tab, action in zip(tabs, allowed, strict=True):
-        with tab, st.form(KEY.format(f"form.{action.value}.{issue['issue_id']}")):
-            _action_fields(action, issue, ctx)
-            st.form_submit_button(
-                label(action, lang),
-                type="primary",
-                on_click=_run_action,
-                args=(ctx.view.db, user.user_id, lang),
-                kwargs={
-                    "action": action.value,
-                    "issue_id": int(issue["issue_id"]),
-                    "version": version,
-                },
-            )
+    action_forms(
+        allowed,
+        lang,
+        form_key=lambda a: KEY.format(f"form.{a}.{issue['issue_id']}"),
+        fields=lambda a: _action_fields(a, issue, ctx),
+        on_click=_run_action,
+        args=(ctx.view.db, user.user_id, lang),
+        kwargs={"issue_id": int(issue["issue_id"]), "version": version},
+    )
     st.caption(t("issues.form.version", lang, version=version))
 
 

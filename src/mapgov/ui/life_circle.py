@@ -107,6 +107,23 @@ class LifeView(PageView):
 
 
 # -- the sidebar ---------------------------------------------------------------------------
+_NUMBERS: Final = {"metres": (50.0, 3000.0, 50.0), "minutes": (1.0, 30.0, 1.0)}
+"""Lowest, highest and step of the threshold typed as a number, by mode."""
+
+
+def _whole_number(side: DeltaGenerator, name: str, lang: str) -> float:
+    """A threshold typed as a whole number of metres or minutes (:data:`_NUMBERS`)."""
+    low, high, step = _NUMBERS[name]
+    return side.number_input(
+        t(f"life.{name}", lang),
+        min_value=low,
+        max_value=high,
+        step=step,
+        format="%.0f",
+        key=KEY.format(name),
+    )
+
+
 def _threshold_inputs(side: DeltaGenerator, lang: str) -> dict[str, object]:
     """The threshold widgets of the chosen mode; returns :class:`Settings` fields."""
     profile = coverage.load_profile()
@@ -130,23 +147,9 @@ def _threshold_inputs(side: DeltaGenerator, lang: str) -> dict[str, object]:
             key=KEY.format("tier"),
         )
     elif mode is ThresholdMode.METRES:
-        values["metres"] = side.number_input(
-            t("life.metres", lang),
-            min_value=50.0,
-            max_value=3000.0,
-            step=50.0,
-            format="%.0f",
-            key=KEY.format("metres"),
-        )
+        values["metres"] = _whole_number(side, "metres", lang)
     elif mode is ThresholdMode.MINUTES:
-        values["minutes"] = side.number_input(
-            t("life.minutes", lang),
-            min_value=1.0,
-            max_value=30.0,
-            step=1.0,
-            format="%.0f",
-            key=KEY.format("minutes"),
-        )
+        values["minutes"] = _whole_number(side, "minutes", lang)
         low, high = profile.speed_range
         values["speed"] = side.slider(
             t("life.speed", lang),

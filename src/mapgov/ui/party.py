@@ -28,6 +28,7 @@ what was typed and says why.
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from functools import partial
 from typing import Any, Final
 
@@ -35,9 +36,8 @@ import folium
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
+from streamlit.delta_generator import DeltaGenerator
 
-from mapgov.core import clock
 from mapgov.core.crs import WGS84
 from mapgov.core.i18n import catalogue, label, t
 from mapgov.core.model import PropertyMode, Star
@@ -49,7 +49,7 @@ from mapgov.ui import party_forms as forms
 from mapgov.ui.loaders import cached, cached_resource
 from mapgov.ui.party_forms import FLASH, join_items
 from mapgov.ui.state import StreetView, View
-from mapgov.ui.widgets import click_point, current_user, md_text
+from mapgov.ui.widgets import click_map, md_text, street_controls
 from mapgov.views import maps
 from mapgov.views import party as pm
 from mapgov.views import party_cards as cards
@@ -182,7 +182,8 @@ def _map(
 
 # -- the sidebar ---------------------------------------------------------------------------
 def controls(view: View) -> StreetView | None:
-    """Draw the page's sidebar part (who is working) and fix the place on screen.
+    """Draw the page's sidebar part (who is working) and fix the place on screen
+    (:func:`mapgov.ui.widgets.street_controls`; a compound chosen elsewhere is forgotten).
 
     The page shows the street, or the community chosen in the shell. Without users in the
     street the page still shows everything, read-only.
@@ -192,25 +193,7 @@ def controls(view: View) -> StreetView | None:
     StreetView or None
         ``None`` when there is no street.
     """
-    if view.street_id is None:
-        return None
-    store = open_store(view.db)
-    st.sidebar.divider()
-    st.sidebar.subheader(t("party_page.sidebar", view.lang))
-    user = current_user(store, view)
-    if user is None:
-        st.sidebar.caption(t("party_page.no_users", view.lang))
-    scope = (view.street_id, view.community_id)
-    if st.session_state.get(SCOPE) != scope:
-        st.session_state[SCOPE] = scope
-        st.session_state.pop(TARGET, None)  # a compound elsewhere is not on screen
-    return StreetView(
-        view=view,
-        street_id=view.street_id,
-        community_id=view.community_id,
-        user_id=user.user_id if user else None,
-        today=clock.today(store),
-    )
+    return street_controls(view, texts="party_page.", scope_key=SCOPE, forget=[TARGET])
 
 
 # -- the map -------------------------------------------------------------------------------
@@ -219,22 +202,14 @@ def map_key(ctx: StreetView) -> str:
     return KEY.format(f"map.{ctx.street_id}.{ctx.community_id or ALL}")
 
 
-def _handle_click(db: str, street_id: str, community_id: str | None, value: object) -> bool:
-    """Resolve a new click to a building (with its compound) or a compound; True if new."""
-    point = click_point(value)
-    if point is None or st.session_state.get(CLICK) == point:
-        return False
-    st.session_state[CLICK] = point
-    store = open_store(db)
-    hit = _locator(store, street_id, community_id).locate(point[1], point[0])
-    if hit.kind is not None and hit.id is not None:
-        st.session_state[TARGET] = (hit.kind, hit.id)
-    return True
+def _place_locator(db: str, street_id: str, community_id: str | None) -> issues.BuildingLocator:
+    """The locator of the place on screen, from the store as it is when a click is handled."""
+    return _locator(open_store(db), street_id, community_id)
 
 
-def _on_map_change(db: str, street_id: str, community_id: str | None, key: str) -> None:
-    """st_folium's on_change: the click value has just been copied to the map's key."""
-    _handle_click(db, street_id, community_id, st.session_state.get(key))
+def _choose(kind: str, target_id: str) -> None:
+    """Choose a compound, or a building (and with it its compound)."""
+    st.session_state[TARGET] = (kind, target_id)
 
 
 def _target() -> tuple[str, str] | None:
@@ -269,23 +244,27 @@ def _selection(ctx: StreetView) -> folium.FeatureGroup | None:
     return maps.selection_layer(gpd.GeoDataFrame(pd.concat(shapes), crs=WGS84))
 
 
+def _layer_picker(
+    column: DeltaGenerator, name: str, layers: type[StrEnum], key: str, lang: str
+) -> str:
+    """One layer choice (``compound_layer`` or ``building_layer``) as a row of radio buttons."""
+    return str(
+        column.radio(
+            t(f"party_page.{name}", lang),
+            [v.value for v in layers],
+            format_func=lambda v: t(f"party_page.{name}_{v}", lang),
+            horizontal=True,
+            key=key,
+        )
+    )
+
+
 def _layer_pickers(lang: str) -> tuple[str, str]:
     left, right = st.columns(2)
-    compound_layer = left.radio(
-        t("party_page.compound_layer", lang),
-        [v.value for v in pm.CompoundLayer],
-        format_func=lambda v: t(f"party_page.compound_layer_{v}", lang),
-        horizontal=True,
-        key=COMPOUND_LAYER,
+    return (
+        _layer_picker(left, "compound_layer", pm.CompoundLayer, COMPOUND_LAYER, lang),
+        _layer_picker(right, "building_layer", pm.BuildingLayer, BUILDING_LAYER, lang),
     )
-    building_layer = right.radio(
-        t("party_page.building_layer", lang),
-        [v.value for v in pm.BuildingLayer],
-        format_func=lambda v: t(f"party_page.building_layer_{v}", lang),
-        horizontal=True,
-        key=BUILDING_LAYER,
-    )
-    return str(compound_layer), str(building_layer)
 
 
 def party_map_view(ctx: StreetView) -> None:
@@ -303,26 +282,26 @@ def party_map_view(ctx: StreetView) -> None:
         building_layer=building_layer,
         lang=ctx.lang,
     )
-    key = map_key(ctx)
-    value = st_folium(
+    click_map(
         fmap,
-        key=key,
+        key=map_key(ctx),
+        seen=CLICK,
+        locator=partial(_place_locator, ctx.view.db, ctx.street_id, ctx.community_id),
+        choose=_choose,
+        selection=_selection(ctx),
         height=MAP_HEIGHT,
-        use_container_width=True,
-        returned_objects=["last_object_clicked"],
-        feature_group_to_add=_selection(ctx),
-        on_change=partial(_on_map_change, ctx.view.db, ctx.street_id, ctx.community_id, key),
     )
-    if _handle_click(ctx.view.db, ctx.street_id, ctx.community_id, value):
-        st.rerun()  # no callback ran (first value): draw the card and the outline now
     st.caption(t("party_page.map_caption", ctx.lang))
 
 
 # -- the governance card -------------------------------------------------------------------
 
 
-def _facts(rows: list[tuple[str, object]]) -> None:
-    st.markdown("\n".join(f"- **{md_text(name)}**: {md_text(value)}" for name, value in rows))
+def _facts(rows: list[tuple[str, object]], lang: str) -> None:
+    """A list of the card's facts: (catalogue name under ``party_page.card.``, value)."""
+    c = "party_page.card."
+    lines = (f"- **{md_text(t(c + name, lang))}**: {md_text(value)}" for name, value in rows)
+    st.markdown("\n".join(lines))
 
 
 def _flash() -> None:
@@ -404,27 +383,19 @@ def _compound_facts(ctx: StreetView, card: dict[str, Any]) -> None:
         column.metric(name, f"{value:,}")
     secretary = " ".join(v for v in (card["secretary"], card["secretary_phone"]) if v) or None
     members = card["branch_members"]
+    gaps = {name: card[name] for name in ("no_group", "no_head", "no_zone")}
     _facts(
         [
-            (t(c + "branch", lang), _branch_text(card, lang)),
-            (t(c + "secretary", lang), secretary if card["has_branch"] else "—"),
-            (t(c + "branch_members", lang), members if card["has_branch"] else "—"),
-            (t(c + "stars", lang), _stars_line(card, lang)),
-            (t(c + "property", lang), _property_text(card, lang)),
-            (t(c + "committees", lang), _committees_text(card, lang)),
-            (t(c + "joint_mechanism", lang), _yes_no(card["joint_mechanism"], lang)),
-            (
-                t(c + "buildings", lang),
-                t(
-                    c + "building_gaps",
-                    lang,
-                    n=card["buildings"],
-                    no_group=card["no_group"],
-                    no_head=card["no_head"],
-                    no_zone=card["no_zone"],
-                ),
-            ),
-        ]
+            ("branch", _branch_text(card, lang)),
+            ("secretary", secretary if card["has_branch"] else "—"),
+            ("branch_members", members if card["has_branch"] else "—"),
+            ("stars", _stars_line(card, lang)),
+            ("property", _property_text(card, lang)),
+            ("committees", _committees_text(card, lang)),
+            ("joint_mechanism", _yes_no(card["joint_mechanism"], lang)),
+            ("buildings", t(c + "building_gaps", lang, n=card["buildings"], **gaps)),
+        ],
+        lang,
     )
 
 
@@ -434,22 +405,21 @@ def _building_facts(ctx: StreetView, card: dict[str, Any]) -> None:
     st.markdown(f"**{md_text(t(c + 'building_title', lang, name=card['name']))}**")
     head = " ".join(v for v in (card["head"], card["head_phone"]) if v) or t(c + "none", lang)
     zone = " · ".join(v for v in (card["zone_name"], card["zone_member"]) if v)
+    people = t(
+        c + "building_people_value",
+        lang,
+        households=card["households"],
+        residents=card["residents"],
+        members=card["party_members"],
+    )
     _facts(
         [
-            (t(c + "group", lang), card["group_name"] or t(c + "none", lang)),
-            (t(c + "head", lang), head),
-            (t(c + "zone", lang), zone or t(c + "none", lang)),
-            (
-                t(c + "building_people", lang),
-                t(
-                    c + "building_people_value",
-                    lang,
-                    households=card["households"],
-                    residents=card["residents"],
-                    members=card["party_members"],
-                ),
-            ),
-        ]
+            ("group", card["group_name"] or t(c + "none", lang)),
+            ("head", head),
+            ("zone", zone or t(c + "none", lang)),
+            ("building_people", people),
+        ],
+        lang,
     )
 
 

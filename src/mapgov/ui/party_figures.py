@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, Literal
 
 import pandas as pd
@@ -21,7 +20,6 @@ from mapgov.core.i18n import catalogue, label, t
 from mapgov.core.model import PropertyMode, Star
 from mapgov.domain import party
 from mapgov.domain.places import display_names
-from mapgov.io import exports
 from mapgov.store import Store
 from mapgov.ui import loaders as data
 from mapgov.ui.loaders import cached
@@ -40,6 +38,7 @@ from mapgov.ui.party import (
     street_frames,
 )
 from mapgov.ui.state import StreetView
+from mapgov.ui.widgets import metric_row, table_downloads
 from mapgov.views import party as pm
 from mapgov.views import party_cards as cards
 from mapgov.views import party_print as partyprint
@@ -77,16 +76,11 @@ def _branch_count(row: pd.Series) -> int:
     return int(sum(row[f"stars_{n}"] for n in range(6)))
 
 
-def _metrics(items: list[tuple[str, str, str | None]]) -> None:
-    for column, (name, value, help_text) in zip(st.columns(len(items)), items, strict=True):
-        column.metric(name, value, help=help_text)
-
-
 def _headline(ctx: StreetView, row: pd.Series) -> None:
     lang = ctx.lang
     f = "party_page.fig."
     per_100 = row["members_per_100_households"]
-    _metrics(
+    metric_row(
         [
             (
                 t(f + "share_branch", lang),
@@ -108,7 +102,7 @@ def _headline(ctx: StreetView, row: pd.Series) -> None:
             ),
         ]
     )
-    _metrics(
+    metric_row(
         [
             (t(f + "branches", lang), f"{_branch_count(row):,}", t(f + "branches_help", lang)),
             (t(f + "five_star", lang), f"{int(row['stars_5']):,}", None),
@@ -315,18 +309,9 @@ def gap_section(ctx: StreetView) -> None:
             if len(table) > GAP_ROWS_SHOWN:
                 height = 38 + 35 * GAP_ROWS_SHOWN
             st.dataframe(table, hide_index=True, width="stretch", height=height)
-            name = f"party-gaps-{gap}-{ctx.community_id or ctx.street_id}"
-            with st.container(horizontal=True):
-                for suffix, text in ((".xlsx", "excel"), (".csv", "csv")):
-                    st.download_button(
-                        t(g + text, lang),
-                        partial(exports.frame_bytes, table, suffix),  # on the click
-                        file_name=f"{name}{suffix}",
-                        mime=exports.FORMATS[suffix],
-                        icon=":material/download:",
-                        key=KEY.format(f"download.{gap}{suffix}"),
-                        on_click="ignore",
-                    )
+            stem = f"party-gaps-{gap}-{ctx.community_id or ctx.street_id}"
+            key = KEY.format(f"download.{gap}")
+            table_downloads(table, texts=g, lang=lang, stem=stem, key=key)
 
 
 def _summary_labels(lang: str) -> dict[str, str]:

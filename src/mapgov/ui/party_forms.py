@@ -12,6 +12,9 @@ written to ``change_log``).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
@@ -68,6 +71,32 @@ def _refused(lang: str, err: MapgovError) -> None:
     )
 
 
+_FLAGS: Final = {
+    "branch": ("has_branch",),
+    "property": ("red_property", "owners_committee", "self_managed_committee", "has_security"),
+    "building": ("has_group",),
+}
+"""The yes/no fields of each form (checkboxes)."""
+_PLAIN: Final = {"property": ("mode", "company"), "building": ("head", "head_phone")}
+"""The fields of each form saved as they are typed or chosen."""
+_SETTERS: Final[dict[str, Callable[..., int]]] = {
+    "branch": party.set_branch,
+    "property": party.set_property,
+    "building": party.set_building,
+}
+
+
+def _fields(form: str, value: Callable[[str], Any]) -> dict[str, Any]:
+    """What the branch, property or building form saves, by field, read with `value`."""
+    fields: dict[str, Any] = {name: bool(value(name)) for name in _FLAGS[form]}
+    fields |= {name: value(name) for name in _PLAIN.get(form, ())}
+    if form == "branch":
+        fields["name"] = (value("name") or "").strip() or None
+        fields["secretary"] = (value("secretary") or "").strip()  # blank: the post is vacant
+        fields["stars"] = set(value("stars") or ())
+    return fields
+
+
 def _save(
     db: str,
     user_id: str,
@@ -87,181 +116,105 @@ def _save(
     store = open_store(db)
     try:
         user = get_user(store, user_id)
-        if form == "branch":
-            changed = party.set_branch(
-                store,
-                user,
-                target,
-                version=drawn,
-                has_branch=bool(value("has_branch")),
-                name=(value("name") or "").strip() or None,
-                secretary=(value("secretary") or "").strip(),  # blank: the post is vacant
-                stars=set(value("stars") or ()),
-            )
-        elif form == "property":
-            changed = party.set_property(
-                store,
-                user,
-                target,
-                version=drawn,
-                mode=value("mode"),
-                company=value("company"),
-                red_property=bool(value("red_property")),
-                owners_committee=bool(value("owners_committee")),
-                self_managed_committee=bool(value("self_managed_committee")),
-                has_security=bool(value("has_security")),
-            )
-        elif form == "building":
-            changed = party.set_building(
-                store,
-                user,
-                target,
-                version=drawn,
-                has_group=bool(value("has_group")),
-                head=value("head"),
-                head_phone=value("head_phone"),
+        if form == "zone":
+            buildings = list(value("buildings") or ())
+            changed = party.assign_zone(
+                store, user, buildings, value("zone") or None, version=drawn
             )
         else:
-            changed = party.assign_zone(
-                store, user, list(value("buildings") or ()), value("zone") or None, version=drawn
-            )
+            changed = _SETTERS[form](store, user, target, version=drawn, **_fields(form, value))
     except MapgovError as err:
         _refused(lang, err)
         return
     _saved(lang, t(f"party_page.form.{form}", lang), changed)
 
 
-def _submit(  # noqa: PLR0917 (what the save needs back)
-    ctx: StreetView, user: User, form: str, target: str, version: int, drawn: FormVersion
-) -> None:
-    st.form_submit_button(
-        t("party_page.form.save", ctx.lang),
-        type="primary",
-        on_click=_save,
-        args=(ctx.view.db, user.user_id, ctx.lang),
-        kwargs={"form": form, "target": target, "version": version, "drawn": drawn},
+@contextmanager
+def _form(
+    ctx: StreetView, user: User, form: str, *, target: str, version: int, drawn: FormVersion
+) -> Iterator[Callable[[str], str]]:
+    """One edit form: yields the key of a field by name, then draws the save button, whose
+    callback gets the version of the records the form was drawn from."""
+    with st.form(_FORM.format(form, target, version)):
+        yield partial(_field, form, target, version)
+        st.form_submit_button(
+            t("party_page.form.save", ctx.lang),
+            type="primary",
+            on_click=_save,
+            args=(ctx.view.db, user.user_id, ctx.lang),
+            kwargs={"form": form, "target": target, "version": version, "drawn": drawn},
+        )
+
+
+def _branch_fields(card: dict[str, Any], key: Callable[[str], str], lang: str) -> None:
+    f = "party_page.form."
+    st.checkbox(t(f + "has_branch", lang), value=card["has_branch"], key=key("has_branch"))
+    st.text_input(
+        t(f + "branch_name", lang),
+        value=card["branch_name"] or "",
+        placeholder=t(f + "branch_name_placeholder", lang, name=card["name"]),
+        max_chars=60,
+        key=key("name"),
+    )
+    st.text_input(
+        t(f + "secretary", lang), value=card["secretary"] or "", max_chars=40, key=key("secretary")
+    )
+    st.multiselect(
+        t(f + "stars", lang),
+        [s.value for s in Star],
+        default=card["stars"],
+        format_func=lambda v: label(Star(v), lang),
+        key=key("stars"),
+    )
+    if card["is_joint"]:
+        st.caption(t(f + "joint_note", lang, names=join_items(card["joint_with"], lang) or "—"))
+
+
+def _property_fields(card: dict[str, Any], key: Callable[[str], str], lang: str) -> None:
+    f = "party_page.form."
+    modes = [m.value for m in PropertyMode]
+    st.selectbox(
+        t(f + "mode", lang),
+        modes,
+        index=modes.index(card["mode"]),
+        format_func=lambda v: label(PropertyMode(v), lang),
+        key=key("mode"),
+    )
+    st.text_input(
+        t(f + "company", lang), value=card["company"] or "", max_chars=80, key=key("company")
+    )
+    columns = st.columns(2)
+    flags = ("red_property", "has_security", "owners_committee", "self_managed_committee")
+    for i, name in enumerate(flags):  # two a column
+        columns[i // 2].checkbox(t(f + name, lang), value=card[name], key=key(name))
+    st.caption(t(f + "property_note", lang))
+
+
+def _building_fields(building: dict[str, Any], key: Callable[[str], str], lang: str) -> None:
+    f = "party_page.form."
+    st.checkbox(t(f + "has_group", lang), value=building["has_group"], key=key("has_group"))
+    left, right = st.columns(2)
+    left.text_input(
+        t(f + "head", lang), value=building["head"] or "", max_chars=40, key=key("head")
+    )
+    right.text_input(
+        t(f + "head_phone", lang),
+        value=building["head_phone"] or "",
+        max_chars=20,
+        key=key("head_phone"),
     )
 
 
-def _branch_form(
-    ctx: StreetView, user: User, card: dict[str, Any], version: int, drawn: FormVersion
-) -> None:
-    lang = ctx.lang
-    f = "party_page.form."
-    cid = card["compound_id"]
-
-    def key(name: str) -> str:
-        return _field("branch", cid, version, name)
-
-    with st.form(_FORM.format("branch", cid, version)):
-        st.checkbox(t(f + "has_branch", lang), value=card["has_branch"], key=key("has_branch"))
-        st.text_input(
-            t(f + "branch_name", lang),
-            value=card["branch_name"] or "",
-            placeholder=t(f + "branch_name_placeholder", lang, name=card["name"]),
-            max_chars=60,
-            key=key("name"),
-        )
-        st.text_input(
-            t(f + "secretary", lang),
-            value=card["secretary"] or "",
-            max_chars=40,
-            key=key("secretary"),
-        )
-        st.multiselect(
-            t(f + "stars", lang),
-            [s.value for s in Star],
-            default=card["stars"],
-            format_func=lambda v: label(Star(v), lang),
-            key=key("stars"),
-        )
-        if card["is_joint"]:
-            st.caption(t(f + "joint_note", lang, names=join_items(card["joint_with"], lang) or "—"))
-        _submit(ctx, user, "branch", cid, version, drawn)
-
-
-def _property_form(
-    ctx: StreetView, user: User, card: dict[str, Any], version: int, drawn: FormVersion
-) -> None:
-    lang = ctx.lang
-    f = "party_page.form."
-    cid = card["compound_id"]
-
-    def key(name: str) -> str:
-        return _field("property", cid, version, name)
-
-    modes = [m.value for m in PropertyMode]
-    with st.form(_FORM.format("property", cid, version)):
-        st.selectbox(
-            t(f + "mode", lang),
-            modes,
-            index=modes.index(card["mode"]),
-            format_func=lambda v: label(PropertyMode(v), lang),
-            key=key("mode"),
-        )
-        st.text_input(
-            t(f + "company", lang), value=card["company"] or "", max_chars=80, key=key("company")
-        )
-        left, right = st.columns(2)
-        left.checkbox(
-            t(f + "red_property", lang), value=card["red_property"], key=key("red_property")
-        )
-        left.checkbox(
-            t(f + "has_security", lang), value=card["has_security"], key=key("has_security")
-        )
-        right.checkbox(
-            t(f + "owners_committee", lang),
-            value=card["owners_committee"],
-            key=key("owners_committee"),
-        )
-        right.checkbox(
-            t(f + "self_managed_committee", lang),
-            value=card["self_managed_committee"],
-            key=key("self_managed_committee"),
-        )
-        st.caption(t(f + "property_note", lang))
-        _submit(ctx, user, "property", cid, version, drawn)
-
-
-def _building_form(
-    ctx: StreetView, user: User, building: dict[str, Any], version: int, drawn: FormVersion
-) -> None:
-    lang = ctx.lang
-    f = "party_page.form."
-    bid = building["building_id"]
-
-    def key(name: str) -> str:
-        return _field("building", bid, version, name)
-
-    with st.form(_FORM.format("building", bid, version)):
-        st.checkbox(t(f + "has_group", lang), value=building["has_group"], key=key("has_group"))
-        left, right = st.columns(2)
-        left.text_input(
-            t(f + "head", lang), value=building["head"] or "", max_chars=40, key=key("head")
-        )
-        right.text_input(
-            t(f + "head_phone", lang),
-            value=building["head_phone"] or "",
-            max_chars=20,
-            key=key("head_phone"),
-        )
-        _submit(ctx, user, "building", bid, version, drawn)
-
-
-def _zone_form(
-    ctx: StreetView,
-    user: User,
+def _zone_fields(
     card: dict[str, Any],
     building: dict[str, Any] | None,
-    version: int,
+    key: Callable[[str], str],
+    lang: str,
     *,
-    drawn: FormVersion,
     zones: pd.DataFrame,
     buildings: pd.DataFrame,
 ) -> None:
-    lang = ctx.lang
     f = "party_page.form."
-    cid = card["compound_id"]
     zones = zones[zones["community_id"] == card["community_id"]]
     zone_text = {
         z.zone_id: t(
@@ -273,33 +226,27 @@ def _zone_form(
         )
         for z in zones.itertuples()
     }
-    blds = buildings[buildings["compound_id"] == cid]
+    blds = buildings[buildings["compound_id"] == card["compound_id"]]
     zone_names = dict(zip(zones["zone_id"], zones["name"], strict=True))
     none = t(f + "no_zone", lang)
     building_text = {
         b.building_id: f"{b.name} · {zone_names.get(b.zone_id, b.zone_id) if b.in_zone else none}"
         for b in blds.itertuples()
     }
-
-    def key(name: str) -> str:
-        return _field("zone", cid, version, name)
-
-    with st.form(_FORM.format("zone", cid, version)):
-        st.selectbox(
-            t(f + "zone", lang),
-            ["", *zone_text],
-            format_func=lambda z: zone_text.get(z, t(f + "take_out", lang)),
-            index=1 if zone_text else 0,
-            key=key("zone"),
-        )
-        st.multiselect(
-            t(f + "zone_buildings", lang, compound=card["name"]),
-            list(building_text),
-            default=[building["building_id"]] if building else [],
-            format_func=building_text.__getitem__,
-            key=key("buildings"),
-        )
-        _submit(ctx, user, "zone", cid, version, drawn)
+    st.selectbox(
+        t(f + "zone", lang),
+        ["", *zone_text],
+        format_func=lambda z: zone_text.get(z, t(f + "take_out", lang)),
+        index=1 if zone_text else 0,
+        key=key("zone"),
+    )
+    st.multiselect(
+        t(f + "zone_buildings", lang, compound=card["name"]),
+        list(building_text),
+        default=[building["building_id"]] if building else [],
+        format_func=building_text.__getitem__,
+        key=key("buildings"),
+    )
 
 
 def edit_forms(  # noqa: PLR0917 (the card's parts)
@@ -320,22 +267,15 @@ def edit_forms(  # noqa: PLR0917 (the card's parts)
     names = ["branch", "property", *(["building"] if building else []), "zone"]
     tabs = st.tabs([t(f + name, lang) for name in names])
     for tab, name in zip(tabs, names, strict=True):
-        with tab:
+        target = building["building_id"] if building and name == "building" else card["compound_id"]
+        form = _form(ctx, user, name, target=target, version=version, drawn=drawn[name])
+        with tab, form as key:
             if name == "branch":
-                _branch_form(ctx, user, card, version, drawn[name])
+                _branch_fields(card, key, lang)
             elif name == "property":
-                _property_form(ctx, user, card, version, drawn[name])
+                _property_fields(card, key, lang)
             elif name == "building" and building is not None:
-                _building_form(ctx, user, building, version, drawn[name])
+                _building_fields(building, key, lang)
             else:
-                _zone_form(
-                    ctx,
-                    user,
-                    card,
-                    building,
-                    version,
-                    drawn=drawn[name],
-                    zones=zones,
-                    buildings=buildings,
-                )
+                _zone_fields(card, building, key, lang, zones=zones, buildings=buildings)
     st.caption(t(f + "logged", lang, name=user.name))

@@ -192,19 +192,11 @@ def resolve_place(
     return Place(street_id, community or None, streets, communities)
 
 
-def sidebar(
-    store: Store,
-    lang: str,
-    only: str | None = None,
-    *,
-    one_community: bool = False,
-    own: str | None = None,
-) -> tuple[str | None, str | None]:
-    """Street and community pickers plus the language switch; returns the chosen ids
-    (`one_community`, `own`: see :func:`resolve_place`)."""
+def sidebar(store: Store, lang: str, place: Place) -> None:
+    """Street and community pickers (showing `place`, from :func:`resolve_place`) plus the
+    language switch."""
     side = st.sidebar
     side.subheader(t("sidebar.place", lang))
-    place = resolve_place(store, lang, only, one_community=one_community, own=own)
     if place.street_id is not None:
         picker(
             side,
@@ -232,7 +224,6 @@ def sidebar(
         side.caption(t("sidebar.data_as_of", lang, as_of=meta["as_of"]))
     side.divider()
     _language_switch(lang)
-    return place.street_id, place.community_id
 
 
 def kiosk_mode() -> bool:
@@ -302,14 +293,17 @@ def run_app(root: Path) -> None:
             st.switch_page(pages.default, query_params=st.query_params.to_dict())
         if kiosk:
             place = resolve_place(store, lang, user.street_id)
-            street_id, community_id = place.street_id, place.community_id
         else:
             if account is not None:
                 auth.signed_in_sidebar(store, account, lang)
             single = any(p.one_community and p.url_path == page.url_path for p in PAGES)
-            street_id, community_id = sidebar(
+            place = resolve_place(
                 store, lang, user.street_id, one_community=single, own=user.community_id
             )
-        set_view(View(lang=lang, db=str(db), street_id=street_id, community_id=community_id))
+            sidebar(store, lang, place)
+        view = View(
+            lang=lang, db=str(db), street_id=place.street_id, community_id=place.community_id
+        )
+        set_view(view)
         note_page(page.url_path)
         page.run()

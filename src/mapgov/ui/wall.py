@@ -30,6 +30,7 @@ from typing import Final
 from urllib.parse import urlencode
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from mapgov.core import clock
 from mapgov.core.errors import MapgovError
@@ -444,6 +445,14 @@ def _bound(
     draw(label, key=key, on_change=_to_url, args=(name,), **kwargs)
 
 
+def _seconds(
+    column: DeltaGenerator, name: str, value: int, bounds: tuple[int, int], lang: str
+) -> None:
+    """A number of seconds, in steps of five within `bounds`."""
+    text = t(f"wall_screen.settings.{name}", lang)
+    _bound(column.number_input, name, value, text, min_value=bounds[0], max_value=bounds[1], step=5)
+
+
 def _settings_panel(lang: str, settings: wall.WallSettings) -> None:
     """Widgets for the settings; each writes its URL parameter, so the link carries them."""
     with st.expander(t("wall_screen.settings.title", lang), icon=":material/tune:"):
@@ -456,25 +465,9 @@ def _settings_panel(lang: str, settings: wall.WallSettings) -> None:
             options=list(deckmaps.METRICS),
             format_func=lambda m: t(f"wall_screen.metric.{m}", lang),
         )
-        _bound(
-            cols[1].number_input,
-            "refresh",
-            settings.refresh_s,
-            t("wall_screen.settings.refresh", lang),
-            min_value=wall.REFRESH_RANGE[0],
-            max_value=wall.REFRESH_RANGE[1],
-            step=5,
-        )
+        _seconds(cols[1], "refresh", settings.refresh_s, wall.REFRESH_RANGE, lang)
         _bound(cols[2].toggle, "tour", settings.tour, t("wall_screen.settings.tour", lang))
-        _bound(
-            cols[3].number_input,
-            "tour_every",
-            settings.tour_s,
-            t("wall_screen.settings.tour_every", lang),
-            min_value=wall.TOUR_RANGE[0],
-            max_value=wall.TOUR_RANGE[1],
-            step=5,
-        )
+        _seconds(cols[3], "tour_every", settings.tour_s, wall.TOUR_RANGE, lang)
         _bound(cols[4].toggle, "basemap", settings.basemap, t("wall_screen.settings.basemap", lang))
         query = {**st.query_params.to_dict(), "kiosk": "1"}
         st.link_button(

@@ -4,32 +4,41 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Final
+from enum import StrEnum
+from functools import partial
+from typing import Any, Final
 
 import folium
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from mapgov.core import clock
 from mapgov.core.errors import MapgovError
-from mapgov.core.i18n import error_text, t
+from mapgov.core.i18n import error_text, label, t
+from mapgov.domain.issues import BuildingLocator
 from mapgov.domain.places import display_name, display_names
 from mapgov.domain.users import User
+from mapgov.io import exports
 from mapgov.store import Store, open_store
 from mapgov.ui import auth
 from mapgov.ui import loaders as data
-from mapgov.ui.state import View
+from mapgov.ui.state import StreetView, View
 from mapgov.views import maps as layers
 
 __all__ = [
     "COMPOUND_COLOR",
     "MAP_HEIGHT",
+    "action_forms",
+    "click_map",
     "click_point",
     "community_map",
     "current_user",
     "flash",
     "md_text",
+    "metric_row",
     "page_header",
     "place_metrics",
     "say",
@@ -37,6 +46,9 @@ __all__ = [
     "scope_title",
     "show_errors",
     "show_map",
+    "street_controls",
+    "table_downloads",
+    "take",
 ]
 
 MAP_HEIGHT: Final = 520
@@ -65,6 +77,92 @@ def click_point(value: object) -> tuple[float, float] | None:
     return float(clicked["lat"]), float(clicked["lng"])
 
 
+def _handle_click(
+    value: object,
+    seen: str,
+    locator: Callable[[], BuildingLocator],
+    choose: Callable[[str, str], None],
+) -> bool:
+    """Resolve a new click to a building or compound and choose it; True if it was new.
+
+    ``seen`` is the session key of the last click handled (the same point is not handled
+    twice).
+    """
+    point = click_point(value)
+    if point is None or st.session_state.get(seen) == point:
+        return False
+    st.session_state[seen] = point
+    hit = locator().locate(point[1], point[0])
+    if hit.kind is not None and hit.id is not None:
+        choose(hit.kind, hit.id)
+    return True
+
+
+def click_map(
+    fmap: folium.Map,
+    *,
+    key: str,
+    seen: str,
+    locator: Callable[[], BuildingLocator],
+    choose: Callable[[str, str], None],
+    selection: folium.FeatureGroup | None,
+    height: int = MAP_HEIGHT,
+    on_new: Callable[[], None] | None = None,
+) -> None:
+    """Embed a folium map that sends clicks back; a click chooses what lies under it.
+
+    The map sends only ``last_object_clicked`` (panning and zooming cause no rerun);
+    ``selection`` (the chosen outline) is added to the map already on the page. A new click
+    is resolved by ``locator`` (called then, in the run that handles it) and, on a building
+    or compound, passed to ``choose(kind, id)``; ``seen`` is the session key of the last
+    click handled. The click is handled in the map's ``on_change`` callback (then
+    ``on_new`` runs too), so that the same run already shows the choice; a first value that
+    no callback saw is handled after the map and the page runs again.
+    """
+
+    def on_change() -> None:  # the click value has just been copied to the map's key
+        if _handle_click(st.session_state.get(key), seen, locator, choose) and on_new:
+            on_new()
+
+    value = st_folium(
+        fmap,
+        key=key,
+        height=height,
+        use_container_width=True,
+        returned_objects=["last_object_clicked"],
+        feature_group_to_add=selection,
+        on_change=on_change,
+    )
+    if _handle_click(value, seen, locator, choose):  # no callback ran (first value)
+        st.rerun()  # draw the outline and the panel of the new choice
+
+
+def action_forms(
+    actions: Sequence[StrEnum],
+    lang: str,
+    *,
+    form_key: Callable[[str], str],
+    fields: Callable[[Any], None],
+    on_click: Callable[..., None],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> None:
+    """A tab per workflow action, each a form: `fields` draws its inputs, then a submit
+    button named after the action calls `on_click` with `args`, `kwargs` and ``action`` (the
+    action's value). `form_key` names each form from the action's value."""
+    tabs = st.tabs([label(a, lang) for a in actions])
+    for tab, action in zip(tabs, actions, strict=True):
+        with tab, st.form(form_key(action.value)):
+            fields(action)
+            st.form_submit_button(
+                label(action, lang),
+                type="primary",
+                on_click=on_click,
+                args=args,
+                kwargs={**kwargs, "action": action.value},
+            )
+
+
 def say(key: str, kind: str, text: str, where: str) -> None:
     """Keep a form's outcome (``kind`` "success" or "error") for :func:`flash` at ``where``.
 
@@ -74,12 +172,20 @@ def say(key: str, kind: str, text: str, where: str) -> None:
     st.session_state[key] = (kind, text, where)
 
 
+def take(key: str, where: str) -> tuple[Any, ...] | None:
+    """What a callback kept under `key` for `where` (its last item), once: it is dropped."""
+    kept = st.session_state.get(key)
+    if not kept or kept[-1] != where:
+        return None
+    del st.session_state[key]
+    return tuple(kept)
+
+
 def flash(key: str, where: str) -> None:
     """Show, once, the outcome that :func:`say` kept for the form at ``where``."""
-    message = st.session_state.get(key)
-    if not message or message[2] != where:
+    message = take(key, where)
+    if message is None:
         return
-    del st.session_state[key]
     kind, text, _ = message
     if kind == "error":
         st.error(text, icon=":material/block:")
@@ -133,14 +239,42 @@ def scope_header(view: View) -> None:
 def place_metrics(view: View) -> None:
     """One row of headline counts (communities ... residents) of the place on screen."""
     counts = data.place_counts(open_store(view.db), view.street_id, view.community_id)
-    items = counts.as_dict()
-    for column, (name, value) in zip(st.columns(len(items)), items.items(), strict=True):
-        column.metric(t(f"metric.{name}", view.lang), f"{value:,}")
+    metric_row(
+        [
+            (t(f"metric.{name}", view.lang), f"{value:,}", None)
+            for name, value in counts.as_dict().items()
+        ]
+    )
+
+
+def metric_row(items: Sequence[tuple[str, str, str | None]]) -> None:
+    """One row of figures, a column each: (label, value, help text or None)."""
+    for column, (name, value, help_text) in zip(st.columns(len(items)), items, strict=True):
+        column.metric(name, value, help=help_text)
 
 
 def show_map(fmap: folium.Map, *, key: str, height: int = MAP_HEIGHT) -> None:
     """Embed a folium map that sends nothing back (panning and zooming cause no rerun)."""
     st_folium(fmap, key=key, height=height, use_container_width=True, returned_objects=[])
+
+
+def table_downloads(table: pd.DataFrame, *, texts: str, lang: str, stem: str, key: str) -> None:
+    """Two buttons in a row: `table` as an Excel workbook and as CSV (made on the click).
+
+    The labels are the catalogue's ``{texts}excel`` and ``{texts}csv``; the files are named
+    ``{stem}.xlsx`` and ``{stem}.csv``, the buttons' keys are `key` and the suffix.
+    """
+    with st.container(horizontal=True):
+        for suffix, text in ((".xlsx", "excel"), (".csv", "csv")):
+            st.download_button(
+                t(texts + text, lang),
+                partial(exports.frame_bytes, table, suffix),  # on the click
+                file_name=f"{stem}{suffix}",
+                mime=exports.FORMATS[suffix],
+                icon=":material/download:",
+                key=f"{key}{suffix}",
+                on_click="ignore",
+            )
 
 
 def community_map(view: View) -> None:
@@ -178,6 +312,43 @@ def community_map(view: View) -> None:
         ).add_to(fmap)
     show_map(fmap, key=f"community_map.{view.street_id}")
     st.caption(t("wall.map_caption", view.lang))
+
+
+def street_controls(
+    view: View, *, texts: str, scope_key: str, forget: Iterable[str]
+) -> StreetView | None:
+    """Draw a street page's sidebar part (who is working) and fix the place on screen.
+
+    The heading and the note for a street without users are the catalogue's
+    ``{texts}sidebar`` and ``{texts}no_users``. When the place (street, community) differs
+    from the one kept under `scope_key`, the session keys in `forget` (choices made in the
+    other place) are dropped.
+
+    Returns
+    -------
+    StreetView or None
+        ``None`` when there is no street.
+    """
+    if view.street_id is None:
+        return None
+    store = open_store(view.db)
+    st.sidebar.divider()
+    st.sidebar.subheader(t(texts + "sidebar", view.lang))
+    user = current_user(store, view)
+    if user is None:
+        st.sidebar.caption(t(texts + "no_users", view.lang))
+    scope = (view.street_id, view.community_id)
+    if st.session_state.get(scope_key) != scope:
+        st.session_state[scope_key] = scope
+        for key in forget:
+            st.session_state.pop(key, None)
+    return StreetView(
+        view=view,
+        street_id=view.street_id,
+        community_id=view.community_id,
+        user_id=user.user_id if user else None,
+        today=clock.today(store),
+    )
 
 
 def current_user(store: Store, view: View) -> User | None:

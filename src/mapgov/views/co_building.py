@@ -31,20 +31,10 @@ import pandas as pd
 import shapely
 from pandas.io.formats.style import Styler
 
+from mapgov.core import model
 from mapgov.core.crs import WGS84
 from mapgov.core.errors import ValidationError
 from mapgov.core.i18n import coded_note, label, t
-from mapgov.core.model import (
-    CallbackRating,
-    CoAction,
-    CoEntity,
-    CoopKind,
-    NeedStatus,
-    ProjectStatus,
-    UnitKind,
-    VolunteerKind,
-    WishStatus,
-)
 from mapgov.domain.cobuild import (
     Candidate,
     CoFrames,
@@ -54,7 +44,15 @@ from mapgov.domain.cobuild import (
     waiting_needs,
 )
 from mapgov.domain.places import display_name
-from mapgov.views.maps import MapLegend, base_map
+from mapgov.views.maps import (
+    HEADING,
+    LEGEND_BOX_LARGE,
+    LegendRow,
+    MapLegend,
+    base_map,
+    legend_html,
+    swatch,
+)
 
 __all__ = [
     "COMMUNITY_CLASS",
@@ -96,14 +94,16 @@ CLOSED_COLOR: Final = "#9AA0A6"
 """A need that is not waiting (matched, done or cancelled)."""
 UNIT_COLOR: Final = "#1F4E9E"
 LINK_COLORS: Final[dict[str, str]] = {
-    ProjectStatus.PAIRED.value: "#7E57C2",
-    ProjectStatus.CLAIMED.value: "#7E57C2",
-    ProjectStatus.IN_PROGRESS.value: "#E8731A",
-    ProjectStatus.COMPLETED.value: "#2E7D32",
-    ProjectStatus.RATED.value: "#2E7D32",
-    ProjectStatus.CANCELLED.value: "#9AA0A6",
+    model.ProjectStatus.PAIRED.value: "#7E57C2",
+    model.ProjectStatus.CLAIMED.value: "#7E57C2",
+    model.ProjectStatus.IN_PROGRESS.value: "#E8731A",
+    model.ProjectStatus.COMPLETED.value: "#2E7D32",
+    model.ProjectStatus.RATED.value: "#2E7D32",
+    model.ProjectStatus.CANCELLED.value: "#9AA0A6",
 }
-_LINKED: Final = tuple(s.value for s in ProjectStatus if s is not ProjectStatus.CANCELLED)
+_LINKED: Final = tuple(
+    s.value for s in model.ProjectStatus if s is not model.ProjectStatus.CANCELLED
+)
 _COORD_DECIMALS: Final = 6
 _P = "co_building_page."
 
@@ -190,41 +190,36 @@ def _tooltip(fields: Sequence[str], lang: str) -> folium.GeoJsonTooltip:
     return folium.GeoJsonTooltip(fields=list(fields), aliases=aliases)
 
 
-def _legend_html(lang: str) -> str:
-    box = (
-        "background:rgba(255,255,255,0.94);padding:7px 10px;border-radius:4px;"
-        "box-shadow:0 1px 4px rgba(0,0,0,0.3);font:13px/1.55 sans-serif;color:#1F2329"
-    )
-    dot = (
-        "display:inline-block;width:12px;height:12px;border-radius:50%;margin-right:6px;"
-        "vertical-align:-1px;background:{c};border:{b}"
-    )
-    bar = "display:inline-block;width:18px;height:0;margin-right:6px;vertical-align:3px;"
+_DOT: Final = (
+    "display:inline-block;width:12px;height:12px;border-radius:50%;margin-right:6px;"
+    "vertical-align:-1px;background:{c};border:{b}"
+)
+_BAR: Final = "display:inline-block;width:18px;height:0;margin-right:6px;vertical-align:3px;"
+
+
+def _legend_rows(lang: str) -> list[LegendRow]:
     m = f"{_P}map."
-    rows = [f'<div style="font-weight:600">{_esc(t(m + "legend_wait", lang))}</div>']
+
+    def dot(key: str, colour: str, border: str = "1px solid #fff", **values: object) -> LegendRow:
+        return LegendRow(t(m + key, lang, **values), swatch(_DOT.format(c=colour, b=border)))
+
+    rows = [LegendRow(t(m + "legend_wait", lang), style=HEADING)]
     lows = (0, *WAIT_BREAKS)
     for i, colour in enumerate(WAIT_COLORS):
-        text = (
-            t(m + "wait_range", lang, low=lows[i], high=lows[i + 1] - 1)
-            if i + 1 < len(lows)
-            else t(m + "wait_over", lang, low=lows[i])
-        )
-        rows.append(f'<div><span style="{dot.format(c=colour, b="1px solid #fff")}"></span>'
-                    f"{_esc(text)}</div>")  # fmt: skip
-    ring = dot.format(c=WAIT_COLORS[-1], b="3px solid #1F2329")
-    rows.append(f'<div><span style="{ring}"></span>{_esc(t(m + "legend_longest", lang))}</div>')
-    closed = dot.format(c=CLOSED_COLOR, b="1px solid #fff")
-    rows.append(f'<div><span style="{closed}"></span>{_esc(t(m + "legend_closed", lang))}</div>')
-    unit = dot.format(c=UNIT_COLOR, b="1px solid #fff")
-    rows.append(f'<div><span style="{unit}"></span>{_esc(t(m + "legend_unit", lang))}</div>')
+        if i + 1 < len(lows):
+            rows.append(dot("wait_range", colour, low=lows[i], high=lows[i + 1] - 1))
+        else:
+            rows.append(dot("wait_over", colour, low=lows[i]))
+    rows.append(dot("legend_longest", WAIT_COLORS[-1], "3px solid #1F2329"))
+    rows.append(dot("legend_closed", CLOSED_COLOR))
+    rows.append(dot("legend_unit", UNIT_COLOR))
     for key, colour, style in (
         ("legend_paired", LINK_COLORS["paired"], "dashed"),
         ("legend_active", LINK_COLORS["in_progress"], "dashed"),
         ("legend_done", LINK_COLORS["completed"], "solid"),
     ):
-        line = f"{bar}border-top:3px {style} {colour}"
-        rows.append(f'<div><span style="{line}"></span>{_esc(t(m + key, lang))}</div>')
-    return f'<div style="{box}">{"".join(rows)}</div>'
+        rows.append(LegendRow(t(m + key, lang), swatch(f"{_BAR}border-top:3px {style} {colour}")))
+    return rows
 
 
 def _bounds(frames: CoFrames) -> tuple[float, float, float, float]:
@@ -252,8 +247,8 @@ def _need_layer(needs: gpd.GeoDataFrame, highlight: int, lang: str) -> folium.Ge
         {
             "need_id": needs["need_id"],
             "need": [_esc(v) for v in needs["title"]],
-            "kind": [_esc(label(CoopKind(k), lang)) for k in needs["kind"]],
-            "status": [_esc(label(NeedStatus(s), lang)) for s in needs["status"]],
+            "kind": [_esc(label(model.CoopKind(k), lang)) for k in needs["kind"]],
+            "status": [_esc(label(model.NeedStatus(s), lang)) for s in needs["status"]],
             "waiting": [_esc(d) for d in days],
             "_colour": colours,
             "_longest": [n in longest for n in needs["need_id"]],
@@ -272,7 +267,7 @@ def _need_layer(needs: gpd.GeoDataFrame, highlight: int, lang: str) -> folium.Ge
 
 def _unit_layer(frames: CoFrames, lang: str) -> folium.GeoJson:
     units = frames.units
-    live = frames.projects[frames.projects["status"] != ProjectStatus.CANCELLED.value]
+    live = frames.projects[frames.projects["status"] != model.ProjectStatus.CANCELLED.value]
     count = units["unit_id"].map(live["unit_id"].value_counts()).fillna(0).astype(int)
     data = _light(
         units,
@@ -280,7 +275,7 @@ def _unit_layer(frames: CoFrames, lang: str) -> folium.GeoJson:
             "unit_id": units["unit_id"],
             "unit": [_esc(v) for v in units["name"]],
             "unit_kind": [
-                _esc(label(UnitKind(k), lang)) if k in set(UnitKind) else _esc(k)
+                _esc(label(model.UnitKind(k), lang)) if k in set(model.UnitKind) else _esc(k)
                 for k in units["kind"]
             ],
             "projects": [str(n) for n in count],
@@ -306,10 +301,12 @@ def _link_layer(frames: CoFrames, links: gpd.GeoDataFrame, lang: str) -> folium.
             "project": [_esc(titles.get(p)) for p in links["project_id"]],
             "unit": [_esc(units.get(u)) for u in links["unit_id"]],
             "need": [_esc(needs.get(n)) for n in links["need_id"]],
-            "status": [_esc(label(ProjectStatus(s), lang)) for s in links["status"]],
+            "status": [_esc(label(model.ProjectStatus(s), lang)) for s in links["status"]],
             "_colour": [LINK_COLORS[s] for s in links["status"]],
             "_dash": [
-                "" if s in (ProjectStatus.COMPLETED.value, ProjectStatus.RATED.value) else "6 4"
+                ""
+                if s in (model.ProjectStatus.COMPLETED.value, model.ProjectStatus.RATED.value)
+                else "6 4"
                 for s in links["status"]
             ],
         },
@@ -425,7 +422,7 @@ def co_building_map(
     needs = needs[~needs.geometry.is_empty & needs.geometry.notna()]
     if len(needs):
         _need_layer(needs, highlight, lang).add_to(fmap)
-    MapLegend(_legend_html(lang)).add_to(fmap)
+    MapLegend(legend_html(_legend_rows(lang), box=LEGEND_BOX_LARGE)).add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap
 
@@ -442,11 +439,11 @@ class ListSpec:
 
 
 LISTS: Final[dict[str, ListSpec]] = {
-    "needs": ListSpec("needs", NeedStatus, CoopKind),
-    "resources": ListSpec("resources", None, CoopKind),
-    "projects": ListSpec("projects", ProjectStatus, CoopKind),
-    "wishes": ListSpec("wishes", WishStatus, None),
-    "volunteer": ListSpec("volunteer", None, VolunteerKind),
+    "needs": ListSpec("needs", model.NeedStatus, model.CoopKind),
+    "resources": ListSpec("resources", None, model.CoopKind),
+    "projects": ListSpec("projects", model.ProjectStatus, model.CoopKind),
+    "wishes": ListSpec("wishes", model.WishStatus, None),
+    "volunteer": ListSpec("volunteer", None, model.VolunteerKind),
 }
 """The five lists, in the page's order."""
 
@@ -522,9 +519,9 @@ def _column(
         return [names.get(c, c) if isinstance(c, str) else "" for c in rows["community_id"]]
     if col == "compound":
         return [compounds.get(c, "") if isinstance(c, str) else "" for c in rows["compound_id"]]
-    enums = {"kind": spec.kind, "status": spec.status, "satisfaction": CallbackRating}
+    enums = {"kind": spec.kind, "status": spec.status, "satisfaction": model.CallbackRating}
     if col in enums:
-        return _labels(rows[col], enums[col] or CoopKind, lang)
+        return _labels(rows[col], enums[col] or model.CoopKind, lang)
     if col in _DATES:
         return [_day(v) for v in rows[col]]
     if col == "days_waiting":  # numbers (they sort and export as such); see `blank_missing`
@@ -618,16 +615,16 @@ def candidate_table(candidates: Sequence[Candidate], *, lang: str) -> pd.DataFra
     )
 
 
-_RECORDS: Final[dict[CoEntity, tuple[str, str, type[StrEnum]]]] = {
-    CoEntity.PROJECT: ("projects", "project_id", ProjectStatus),
-    CoEntity.NEED: ("needs", "need_id", NeedStatus),
-    CoEntity.WISH: ("wishes", "wish_id", WishStatus),
+_RECORDS: Final[dict[model.CoEntity, tuple[str, str, type[StrEnum]]]] = {
+    model.CoEntity.PROJECT: ("projects", "project_id", model.ProjectStatus),
+    model.CoEntity.NEED: ("needs", "need_id", model.NeedStatus),
+    model.CoEntity.WISH: ("wishes", "wish_id", model.WishStatus),
 }
 
 
 def record_options(
     frames: CoFrames,
-    entity: CoEntity | str,
+    entity: model.CoEntity | str,
     *,
     lang: str,
     community_id: str | None = None,
@@ -639,7 +636,7 @@ def record_options(
     The texts do not carry the status on purpose: a picker whose option texts change with
     every step would be a new widget after each one and lose the user's choice.
     """
-    frame_name, key, _ = _RECORDS[CoEntity(entity)]
+    frame_name, key, _ = _RECORDS[model.CoEntity(entity)]
     rows = getattr(frames, frame_name)
     if community_id is not None:
         rows = rows[rows["community_id"] == community_id]
@@ -650,17 +647,21 @@ def record_options(
     }
 
 
-def timeline_table(events: pd.DataFrame, entity: CoEntity | str, *, lang: str) -> pd.DataFrame:
+def timeline_table(
+    events: pd.DataFrame, entity: model.CoEntity | str, *, lang: str
+) -> pd.DataFrame:
     """A record's history (:func:`mapgov.domain.cobuild.timeline`) with translated headers, actions
     and statuses."""
-    status = _RECORDS.get(CoEntity(entity), (None, None, NeedStatus))[2]
+    status = _RECORDS.get(model.CoEntity(entity), (None, None, model.NeedStatus))[2]
     c = f"{_P}timeline."
     return pd.DataFrame(
         {
             t(c + "at", lang): [str(v).replace("T", " ")[:16] for v in events["at"]],
             t(c + "actor", lang): events["actor"].to_numpy(),
-            t(c + "action", lang): _labels(events["action"], CoAction, lang),
+            t(c + "action", lang): _labels(events["action"], model.CoAction, lang),
             t(c + "to_status", lang): _labels(events["to_status"], status, lang),
-            t(c + "note", lang): [coded_note(CallbackRating, n, lang) for n in events["note"]],
+            t(c + "note", lang): [
+                coded_note(model.CallbackRating, n, lang) for n in events["note"]
+            ],
         }
     )

@@ -18,9 +18,9 @@ import contextlib
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Final, Protocol, TypeVar
+from typing import Final, Protocol, TypeVar, Unpack
 
 import pandas as pd
 
@@ -32,7 +32,7 @@ from mapgov.domain.users import User
 from mapgov.io.exports import FORMATS, frame_bytes
 from mapgov.io.importers.load import backup, restore
 from mapgov.io.importers.mapping import load_mapping, save_mapping
-from mapgov.io.importers.plan import LayerPlan, plan_layer
+from mapgov.io.importers.plan import LayerOptions, LayerPlan, plan_layer
 from mapgov.store import TABLES, Store, open_store
 from mapgov.store import table as schema_table
 from mapgov.store.accounts import ACCOUNT_TABLES
@@ -232,20 +232,13 @@ def read_upload(upload: Upload, read: Callable[[Path], T]) -> T:
 
 
 def plan_upload(
-    store: Store,
-    upload: Upload,
-    table: str,
-    *,
-    mapping: Mapping[str, str] | None = None,
-    crs: str | None = None,
-    shift: str | None = None,
-    layer: str | None = None,
+    store: Store, upload: Upload, table: str, **options: Unpack[LayerOptions]
 ) -> LayerPlan:
-    """The checked plan of an uploaded layer (:func:`mapgov.io.importers.plan.plan_layer`),
-    naming the upload by its own name; the file is gone after, the plan keeps what landing
-    needs."""
+    """The checked plan of an uploaded layer (:func:`mapgov.io.importers.plan.plan_layer`, with
+    its keyword `options`), naming the upload by its own name; the file is gone after, the
+    plan keeps what landing needs."""
     with upload_file(upload) as path:
-        plan = plan_layer(store, path, table, mapping=mapping, crs=crs, shift=shift, layer=layer)
+        plan = plan_layer(store, path, table, **options)
     plan.path = path.name  # a server's folder in no message and no record
     return plan
 

@@ -128,13 +128,9 @@ _ROAD_STYLE: Final[dict[str, tuple[float, RGBA]]] = {  # width in metres, colour
 
 _MINOR_ROADS: Final = frozenset({"gate_link", "path"})
 
-_LANDUSE_COLOURS: Final[dict[str, RGBA]] = {
-    "water": (22, 64, 112, 255),
-    "park": (20, 62, 48, 255),
-    "school": (32, 42, 66, 255),
-    "service": (32, 42, 66, 255),
-    "market": (32, 42, 66, 255),
-}
+_LANDUSE_COLOURS: Final[dict[str, RGBA]] = {"water": (22, 64, 112, 255), "park": (20, 62, 48, 255)}
+_LANDUSE_OTHER: Final[RGBA] = (32, 42, 66, 255)
+"""Land of any other use (school, service, market)."""
 
 _BUILDING_COLOUR: Final[RGBA] = (178, 196, 222, 235)
 
@@ -279,6 +275,42 @@ def _layer(
     return layer
 
 
+def _flat_layer(
+    layer_id: str, rows: list[Any], *, pickable: bool = False, **props: Any
+) -> pdk.Layer:
+    """A flat PolygonLayer of `rows` ``{"p": ring, "c": colour, ...}``, filled, not stroked."""
+    return _layer(
+        "PolygonLayer",
+        layer_id,
+        rows,
+        get_polygon="p",
+        get_fill_color="c",
+        filled=True,
+        stroked=False,
+        pickable=pickable,
+        **props,
+    )
+
+
+def _solid_layer(
+    layer_id: str, rows: list[Any], *, fill: str | list[int] = "c", pickable: bool = False
+) -> pdk.Layer:
+    """An extruded PolygonLayer of `rows` ``{"p": ring, "h": height, ...}`` filled with `fill`
+    (a colour, or the rows' key of their colour)."""
+    return _layer(
+        "PolygonLayer",
+        layer_id,
+        rows,
+        get_polygon="p",
+        get_elevation="h",
+        get_fill_color=fill,
+        extruded=True,
+        filled=True,
+        wireframe=False,
+        pickable=pickable,
+    )
+
+
 def _colour_rows(colours: np.ndarray) -> list[list[int]]:
     return np.asarray(colours, dtype=int).tolist()
 
@@ -287,19 +319,10 @@ def _landuse_layer(landuse: gpd.GeoDataFrame) -> pdk.Layer:
     rings, src = polygon_rows(landuse)
     kinds = landuse["kind"].to_numpy()[src]
     rows = [
-        {"p": ring, "c": list(_LANDUSE_COLOURS.get(str(k), _LANDUSE_COLOURS["service"]))}
+        {"p": ring, "c": list(_LANDUSE_COLOURS.get(str(k), _LANDUSE_OTHER))}
         for ring, k in zip(rings, kinds, strict=True)
     ]
-    return _layer(
-        "PolygonLayer",
-        "wall-landuse",
-        rows,
-        get_polygon="p",
-        get_fill_color="c",
-        filled=True,
-        stroked=False,
-        pickable=False,
-    )
+    return _flat_layer("wall-landuse", rows)
 
 
 def _road_layer(roads: gpd.GeoDataFrame, *, detail: bool, pixel_m: float) -> pdk.Layer:
@@ -316,16 +339,7 @@ def _road_layer(roads: gpd.GeoDataFrame, *, detail: bool, pixel_m: float) -> pdk
     )
     polygons, src = polygon_parts(ribbons)
     rows = [{"p": p, "c": list(styles[i][1])} for p, i in zip(polygons, src.tolist(), strict=True)]
-    return _layer(
-        "PolygonLayer",
-        "wall-roads",
-        rows,
-        get_polygon="p",
-        get_fill_color="c",
-        filled=True,
-        stroked=False,
-        pickable=False,
-    )
+    return _flat_layer("wall-roads", rows)
 
 
 def _compound_layer(compounds: gpd.GeoDataFrame, metric: str, *, pixel_m: float) -> pdk.Layer:
@@ -342,17 +356,7 @@ def _compound_layer(compounds: gpd.GeoDataFrame, metric: str, *, pixel_m: float)
         {"p": p, "c": c, "n": n, "v": v}
         for p, c, n, v in zip(polygons, colours, labels, texts, strict=True)
     ]
-    return _layer(
-        "PolygonLayer",
-        "wall-compounds",
-        rows,
-        get_polygon="p",
-        get_fill_color="c",
-        filled=True,
-        stroked=False,
-        pickable=True,
-        auto_highlight=True,
-    )
+    return _flat_layer("wall-compounds", rows, pickable=True, auto_highlight=True)
 
 
 def _community_layer(
@@ -375,34 +379,14 @@ def _community_layer(
         }
         for p, i in zip(polygons, src.tolist(), strict=True)
     ]
-    return _layer(
-        "PolygonLayer",
-        "wall-communities",
-        rows,
-        get_polygon="p",
-        get_fill_color="c",
-        filled=True,
-        stroked=False,
-        pickable=False,
-    )
+    return _flat_layer("wall-communities", rows)
 
 
 def _building_layer(buildings: gpd.GeoDataFrame) -> pdk.Layer:
     rings, src = polygon_rows(buildings)
     heights = np.round(buildings["floors"].to_numpy(dtype=float)[src] * FLOOR_HEIGHT_M, 1)
     rows = [{"p": ring, "h": h} for ring, h in zip(rings, heights.tolist(), strict=True)]
-    return _layer(
-        "PolygonLayer",
-        "wall-buildings",
-        rows,
-        get_polygon="p",
-        get_elevation="h",
-        get_fill_color=list(_BUILDING_COLOUR),
-        extruded=True,
-        filled=True,
-        wireframe=False,
-        pickable=False,
-    )
+    return _solid_layer("wall-buildings", rows, fill=list(_BUILDING_COLOUR))
 
 
 def hex_rings(bins: pd.DataFrame, *, radius_m: float) -> list[list[list[float]]]:
@@ -438,18 +422,7 @@ def _issue_layer(
          "v": str(int(n))}
         for ring, n, k in zip(rings, counts, level, strict=True)
     ]  # fmt: skip
-    return _layer(
-        "PolygonLayer",
-        "wall-issues",
-        rows,
-        get_polygon="p",
-        get_elevation="h",
-        get_fill_color="c",
-        extruded=True,
-        filled=True,
-        wireframe=False,
-        pickable=True,
-    )
+    return _solid_layer("wall-issues", rows, pickable=True)
 
 
 FACILITY_RADIUS_PX: Final = 11
@@ -471,17 +444,7 @@ def _facility_layer(facilities: gpd.GeoDataFrame, *, pixel_m: float) -> pdk.Laye
         colours,
         facilities["label"].astype(str).tolist(),
     )
-    return _layer(
-        "PolygonLayer",
-        "wall-facilities",
-        rows,
-        get_polygon="p",
-        get_fill_color="c",
-        filled=True,
-        stroked=False,
-        pickable=True,
-        parameters=_ON_TOP,
-    )
+    return _flat_layer("wall-facilities", rows, pickable=True, parameters=_ON_TOP)
 
 
 def _text_layer(communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> pdk.Layer:

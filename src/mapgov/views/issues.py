@@ -6,7 +6,7 @@ coloured by open count or overdue share, compound outlines, an optional heat lay
 :func:`open_issue_pins` reads the open issues the map's filters select, each at its own
 location, with what its tooltip says (category, status, days since it was reported);
 :func:`pin_layer` draws them as small filled circles coloured by status (Leaflet's own
-CircleMarker: no plugin, nothing from a CDN), :func:`pin_legend_html` is their legend rows.
+CircleMarker: no plugin, nothing from a CDN), :func:`pin_legend_rows` are their legend rows.
 The texts come translated and are HTML-escaped here.
 """
 
@@ -35,11 +35,15 @@ from mapgov.views.mapcontrols import MapLegend
 from mapgov.views.maplabels import FitClear, MapLabels
 from mapgov.views.maps import (
     FILL,
-    LEGEND_BOX,
+    HEADING,
     SWATCH,
+    LegendRow,
+    Styler,
     base_map,
     escaped,
+    legend_html,
     light_copy,
+    swatch,
 )
 
 __all__ = [
@@ -58,7 +62,7 @@ __all__ = [
     "legend_rows",
     "open_issue_pins",
     "pin_layer",
-    "pin_legend_html",
+    "pin_legend_rows",
 ]
 
 PIN_COLORS: Final[Mapping[str, str]] = {
@@ -142,19 +146,20 @@ def pin_layer(
     )
 
 
-def pin_legend_html(title: str, names: Mapping[str, str]) -> str:
-    """Legend rows of the pins: a dot of each status colour and its name from `names`
-    (status → text; statuses not in `names` have no pin on the map and no row)."""
-    dot = (
-        "display:inline-block;width:9px;height:9px;border-radius:50%;margin:0 8px 0 3px;"
-        "border:1px solid #fff;box-shadow:0 0 0 1px #8A8A8A;background:{colour}"
-    )
-    rows = [f'<div style="margin-top:4px"><b>{html.escape(title)}</b></div>']
+_PIN_DOT: Final = (
+    "display:inline-block;width:9px;height:9px;border-radius:50%;margin:0 8px 0 3px;"
+    "border:1px solid #fff;box-shadow:0 0 0 1px #8A8A8A;background:{colour}"
+)
+
+
+def pin_legend_rows(title: str, names: Mapping[str, str]) -> list[LegendRow]:
+    """Legend rows of the pins: `title`, then a dot of each status colour and its name from
+    `names` (status → text; statuses not in `names` have no pin on the map and no row)."""
+    rows = [LegendRow(title, style=f"margin-top:4px;{HEADING}")]
     for value, colour in PIN_COLORS.items():
         if value in names:
-            text = html.escape(names[value])
-            rows.append(f'<div><span style="{dot.format(colour=colour)}"></span>{text}</div>')
-    return "".join(rows) + "</div>"
+            rows.append(LegendRow(names[value], swatch(_PIN_DOT.format(colour=colour))))
+    return rows
 
 
 # -- the issue map -------------------------------------------------------------------------
@@ -285,52 +290,35 @@ def _class_colours(classes: np.ndarray, colour_by: ColourBy) -> list[str]:
     return [palette[int(c)] for c in classes]
 
 
-# Module-level stylers (not lambdas): a map built from them pickles, so the UI can cache it.
-def _building_style(feature: dict[str, Any]) -> dict[str, Any]:
-    fill = feature["properties"][FILL]
-    return {"color": "#5B5B5B", "weight": 1, "fillColor": fill, "fillOpacity": 0.85}
-
-
-def _building_highlight(feature: dict[str, Any]) -> dict[str, Any]:
-    return {**_building_style(feature), "color": "#1F2329", "weight": 3}
-
-
-def _compound_style(_feature: dict[str, Any]) -> dict[str, Any]:
-    return {
+# Stylers that pickle (not lambdas), so the UI can cache a map.
+_building_style = Styler({"color": "#5B5B5B", "weight": 1, "fillColor": FILL, "fillOpacity": 0.85})
+_building_highlight = _building_style.but(color="#1F2329", weight=3)
+_compound_style = Styler(
+    {
         "color": COMPOUND_LINE,
         "weight": 2,
         "dashArray": "6 4",
         "fillColor": COMPOUND_LINE,
         "fillOpacity": 0.06,
     }
+)
+_compound_highlight = _compound_style.but(weight=3, fillOpacity=0.12)
+_heat_style = Styler({"stroke": False, "fillColor": FILL, "fillOpacity": 0.55})
 
 
-def _compound_highlight(feature: dict[str, Any]) -> dict[str, Any]:
-    return {**_compound_style(feature), "weight": 3, "fillOpacity": 0.12}
-
-
-def _heat_style(feature: dict[str, Any]) -> dict[str, Any]:
-    fill = feature["properties"][FILL]
-    return {"stroke": False, "fillColor": fill, "fillOpacity": 0.55}
-
-
-def _legend_html(
+def _legend_rows(
     colour_by: ColourBy, labels: IssueMapLabels, heat_range: tuple[int, int] | None
-) -> str:
+) -> list[LegendRow]:
     title = labels.legend_open if colour_by is ColourBy.OPEN else labels.legend_overdue_share
-    parts = [f'<div style="{LEGEND_BOX}"><b>{html.escape(title)}</b>']
+    rows = [LegendRow(title, style=HEADING)]
     for colour, text in legend_rows(colour_by, labels):
-        swatch = SWATCH.format(colour=colour)
-        parts.append(f'<div><span style="{swatch}"></span>{html.escape(text)}</div>')
+        rows.append(LegendRow(text, swatch(SWATCH.format(colour=colour))))
     if heat_range is not None:
-        ramp = "".join(
-            f'<span style="{SWATCH.format(colour=c)};margin-right:0"></span>' for c in HEAT_COLORS
-        )
+        ramp = "".join(swatch(f"{SWATCH.format(colour=c)};margin-right:0") for c in HEAT_COLORS)
         low, high = heat_range
         text = labels.heat_legend.format(low=low, high=high)
-        parts.append(f'<div style="margin-top:4px">{ramp}<br>{html.escape(text)}</div>')
-    parts.append("</div>")
-    return "".join(parts)
+        rows.append(LegendRow(text, f"{ramp}<br>", "margin-top:4px"))
+    return rows
 
 
 def _heat_classes(counts: pd.Series) -> np.ndarray:
@@ -433,7 +421,7 @@ def issue_map(
             ),
             className=BUILDING_CLASS,
         ).add_to(fmap)
-    legend = _legend_html(colour_by, labels, heat_range)
+    legend = _legend_rows(colour_by, labels, heat_range)
     if pins is not None and not pins.empty:
         pin_layer(
             pins,
@@ -443,7 +431,7 @@ def issue_map(
             days=labels.days,
         ).add_to(fmap)
         names = dict(zip(pins["status"], pins["status_text"], strict=True))
-        legend = legend[: -len("</div>")] + pin_legend_html(labels.legend_pins, names)
+        legend += pin_legend_rows(labels.legend_pins, names)
     if not compound_data.empty:
         points = shapely.point_on_surface(compound_data.geometry.to_numpy())
         area = shapely.area(compound_data.geometry.to_numpy())  # in degrees²: an order only
@@ -454,7 +442,7 @@ def issue_map(
             list(area),
             name=esc(labels.names_layer),
         ).add_to(fmap)
-    MapLegend(legend).add_to(fmap)
+    MapLegend(legend_html(legend)).add_to(fmap)
     # after the legend: the fit keeps it off the compounds (or buildings)
     FitClear((west, south, east, north), extent.geometry.bounds.to_numpy()).add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 import folium
 import geopandas as gpd
@@ -20,15 +20,7 @@ import numpy as np
 import pandas as pd
 
 from mapgov.core.errors import ValidationError
-from mapgov.views.mapcontrols import MapLegend
-from mapgov.views.maps import (
-    FILL,
-    LEGEND_BOX,
-    SWATCH,
-    base_map,
-    escaped,
-    light_copy,
-)
+from mapgov.views import maps
 
 # -- the life-circle map -------------------------------------------------------------------
 __all__ = [
@@ -95,41 +87,31 @@ class LifeCircleLabels:
     compounds_layer: str = "Compounds"
 
 
-def _life_building_style(feature: dict[str, Any]) -> dict[str, Any]:
-    fill = feature["properties"][FILL]
-    return {"color": "#4D4D4D", "weight": 1, "fillColor": fill, "fillOpacity": 0.85}
-
-
-def _life_building_highlight(feature: dict[str, Any]) -> dict[str, Any]:
-    return {**_life_building_style(feature), "color": "#1F2329", "weight": 3}
-
-
-def _life_compound_style(_feature: dict[str, Any]) -> dict[str, Any]:
-    return {
+# Stylers that pickle (not lambdas), so the UI can cache a map.
+_life_building_style = maps.Styler(
+    {"color": "#4D4D4D", "weight": 1, "fillColor": maps.FILL, "fillOpacity": 0.85}
+)
+_life_building_highlight = _life_building_style.but(color="#1F2329", weight=3)
+_life_compound_style = maps.Styler(
+    {
         "color": _LIFE_COMPOUND_LINE,
         "weight": 1.5,
         "dashArray": "5 4",
         "fillColor": _LIFE_COMPOUND_LINE,
         "fillOpacity": 0.04,
     }
-
-
-def _service_area_style(_feature: dict[str, Any]) -> dict[str, Any]:
-    return {
+)
+_service_area_style = maps.Styler(
+    {
         "color": SERVICE_AREA_COLOR,
         "weight": 1,
         "opacity": 0.7,
         "fillColor": SERVICE_AREA_COLOR,
         "fillOpacity": 0.18,
     }
-
-
-def _water_style(_feature: dict[str, Any]) -> dict[str, Any]:
-    return {"stroke": False, "fillColor": WATER_COLOR, "fillOpacity": 0.9}
-
-
-def _road_style(_feature: dict[str, Any]) -> dict[str, Any]:
-    return {"color": ROAD_COLOR, "weight": 1.5, "opacity": 0.9}
+)
+_water_style = maps.Styler({"stroke": False, "fillColor": WATER_COLOR, "fillOpacity": 0.9})
+_road_style = maps.Styler({"color": ROAD_COLOR, "weight": 1.5, "opacity": 0.9})
 
 
 def _js_text(value: object) -> str:
@@ -206,13 +188,14 @@ _SITE_ICON = (
 )
 
 
-def _life_legend_html(rows: list[tuple[str, str]], title: str) -> str:
-    parts = [f'<div style="{LEGEND_BOX}"><b>{html.escape(title)}</b>']
-    for kind, text in rows:
-        swatch = SWATCH.format(colour="transparent") + ";" + _LIFE_SWATCH[kind]
-        parts.append(f'<div><span style="{swatch}"></span>{html.escape(text)}</div>')
-    parts.append("</div>")
-    return "".join(parts)
+def _life_legend_rows(rows: list[tuple[str, str]], title: str) -> list[maps.LegendRow]:
+    """The legend: `title`, then a swatch of each kind of :func:`life_circle_legend_rows`."""
+    base = maps.SWATCH.format(colour="transparent")
+    lines = [maps.LegendRow(title, style=maps.HEADING)]
+    lines += [
+        maps.LegendRow(text, maps.swatch(f"{base};{_LIFE_SWATCH[kind]}")) for kind, text in rows
+    ]
+    return lines
 
 
 def _distance_texts(distance: pd.Series, labels: LifeCircleLabels) -> list[str]:
@@ -277,7 +260,7 @@ def life_circle_map(
     Returns
     -------
     folium.Map
-        Built on :func:`base_map` (local Leaflet only, no tiles), fitted to the buildings. It
+        Built on :func:`maps.base_map` (local Leaflet only, no tiles), fitted to the buildings. It
         holds no lambdas, so it can be pickled (and cached).
 
     Raises
@@ -287,25 +270,25 @@ def life_circle_map(
     """
     labels = labels or LifeCircleLabels()
     columns = ["building_id", "label", "compound", "residents", "elderly", "covered"]
-    data = light_copy(buildings, [*columns, "distance_m"])
+    data = maps.light_copy(buildings, [*columns, "distance_m"])
     if data.empty:
         msg = "the life-circle map needs at least one building"
         raise ValidationError(msg)
     min_lon, min_lat, max_lon, max_lat = (float(v) for v in data.total_bounds)
     max_lon += max(legend_room, 0.0) * (max_lon - min_lon)
-    fmap = base_map(bounds=(min_lon, min_lat, min(max_lon, 180.0), max_lat))
+    fmap = maps.base_map(bounds=(min_lon, min_lat, min(max_lon, 180.0), max_lat))
     shown = {
         "water": _plain_layer(fmap, water, labels.water, _water_style),
         "roads": _plain_layer(fmap, roads, "roads", _road_style),
         "areas": _plain_layer(fmap, service_areas, labels.service_area, _service_area_style),
     }
-    places = light_copy(facilities, ["label"]) if facilities is not None else None
+    places = maps.light_copy(facilities, ["label"]) if facilities is not None else None
     shown["circles"] = circle_m is not None and places is not None and not places.empty
     if shown["circles"]:
         _circle_layer(places, float(circle_m), labels.circle).add_to(fmap)  # type: ignore[arg-type]
     if compounds is not None and not compounds.empty:
-        outline = light_copy(compounds, ["label"])
-        outline["label"] = escaped(outline["label"])
+        outline = maps.light_copy(compounds, ["label"])
+        outline["label"] = maps.escaped(outline["label"])
         folium.GeoJson(
             outline,
             name=html.escape(labels.compounds_layer),
@@ -327,7 +310,7 @@ def life_circle_map(
         facilities=shown["facilities"],
         sites=shown["sites"],
     )
-    MapLegend(_life_legend_html(rows, labels.title)).add_to(fmap)
+    maps.MapLegend(maps.legend_html(_life_legend_rows(rows, labels.title))).add_to(fmap)
     return fmap
 
 
@@ -335,13 +318,13 @@ def _plain_layer(
     fmap: folium.Map,
     frame: gpd.GeoDataFrame | None,
     name: str,
-    style: Any,
+    style: maps.Styler,
 ) -> bool:
     """Add `frame`'s shapes as one unclickable layer; False if there is nothing to draw."""
     if frame is None or frame.empty:
         return False
     folium.GeoJson(
-        light_copy(frame, []), name=html.escape(name), style_function=style, interactive=False
+        maps.light_copy(frame, []), name=html.escape(name), style_function=style, interactive=False
     ).add_to(fmap)
     return True
 
@@ -368,13 +351,13 @@ def _life_buildings_layer(data: gpd.GeoDataFrame, labels: LifeCircleLabels) -> f
     shown = gpd.GeoDataFrame(
         {
             "building_id": data["building_id"].astype(str),
-            "label": escaped(data["label"]),
-            "compound": escaped(data["compound"]),
+            "label": maps.escaped(data["label"]),
+            "compound": maps.escaped(data["compound"]),
             "residents": residents,
             "elderly": data["elderly"].to_numpy(dtype=int),
             "distance": [esc(t) for t in _distance_texts(data["distance_m"], labels)],
             "status": [esc(t) for t in status],
-            FILL: fills,
+            maps.FILL: fills,
         },
         geometry=data.geometry,
         crs=data.crs,
@@ -415,7 +398,7 @@ def _facility_layer(places: gpd.GeoDataFrame, labels: LifeCircleLabels) -> foliu
 
 
 def _site_layer(sites: gpd.GeoDataFrame, labels: LifeCircleLabels) -> folium.FeatureGroup:
-    spots = light_copy(sites, ["rank", "added_residents"])
+    spots = maps.light_copy(sites, ["rank", "added_residents"])
     group = folium.FeatureGroup(name=html.escape(labels.site))
     for point, rank, added in zip(
         spots.geometry, spots["rank"], spots["added_residents"], strict=True

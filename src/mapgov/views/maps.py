@@ -18,7 +18,8 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Final, cast
 
 import folium
@@ -37,18 +38,24 @@ __all__ = [
     "COORD_DECIMALS",
     "FILL",
     "FILL_COLOR",
+    "HEADING",
     "LEGEND_BOX",
+    "LEGEND_BOX_LARGE",
     "LINE_COLOR",
     "SELECTION_COLOR",
     "SWATCH",
+    "LegendRow",
     "MapFurniture",
     "MapLegend",
+    "Styler",
     "base_map",
     "escaped",
+    "legend_html",
     "light_copy",
     "outline_layer",
     "remote_resources",
     "selection_layer",
+    "swatch",
     "zoom_for_bounds",
 ]
 
@@ -299,15 +306,91 @@ def escaped(values: pd.Series) -> pd.Series:
     return values.map(lambda v: "" if v is None or v != v else html.escape(str(v)))  # noqa: PLR0124
 
 
+@dataclass(frozen=True)
+class Styler:
+    """A folium style function that pickles (a lambda does not, and the UI caches maps).
+
+    Called with a GeoJSON feature it returns `style`, where every value :data:`FILL` is
+    replaced by the feature's :data:`FILL` property (its own colour).
+
+    Examples
+    --------
+    >>> outline = Styler({"color": FILL, "weight": 2})
+    >>> outline({"properties": {FILL: "#C8161D"}})
+    {'color': '#C8161D', 'weight': 2}
+    >>> outline.but(weight=4)({"properties": {FILL: "#C8161D"}})
+    {'color': '#C8161D', 'weight': 4}
+    """
+
+    style: Mapping[str, Any]
+
+    def __call__(self, feature: dict[str, Any]) -> dict[str, Any]:
+        return {
+            key: feature["properties"][FILL] if value == FILL else value
+            for key, value in self.style.items()
+        }
+
+    def but(self, **changes: Any) -> Styler:
+        """This style with `changes` (e.g. the highlight of a hovered feature)."""
+        return Styler({**self.style, **changes})
+
+
+# -- the legend box of every page's map -----------------------------------------------------
 LEGEND_BOX: Final = (
     "background:rgba(255,255,255,0.92);padding:6px 9px;border-radius:4px;"
     "box-shadow:0 1px 4px rgba(0,0,0,0.3);font:12px/1.5 sans-serif;color:#1F2329"
+)
+LEGEND_BOX_LARGE: Final = (
+    "background:rgba(255,255,255,0.94);padding:7px 10px;border-radius:4px;"
+    "box-shadow:0 1px 4px rgba(0,0,0,0.3);font:13px/1.55 sans-serif;color:#1F2329"
 )
 SWATCH: Final = (
     "display:inline-block;width:14px;height:11px;margin-right:6px;vertical-align:-1px;"
     "border:1px solid #8A8A8A;background:{colour}"
 )
-"""Inline style of a legend box (:data:`LEGEND_BOX`) and of one colour swatch in it."""
+"""Inline style of a legend box (:data:`LEGEND_BOX`, or :data:`LEGEND_BOX_LARGE` in a larger
+type) and of one colour swatch in it."""
+HEADING: Final = "font-weight:bold"
+"""Inline style of a heading line of a legend."""
+
+
+@dataclass(frozen=True)
+class LegendRow:
+    """One line of a map legend: `lead` (swatches, HTML), then `text` (plain, not escaped).
+
+    A heading is a line without a lead and with `style` :data:`HEADING`.
+    """
+
+    text: str
+    lead: str = ""
+    style: str = ""
+
+
+def swatch(style: str) -> str:
+    """A legend swatch: an empty span with inline `style` (e.g. :data:`SWATCH` formatted)."""
+    return f'<span style="{style}"></span>'
+
+
+def legend_html(rows: Iterable[LegendRow], *, box: str = LEGEND_BOX) -> str:
+    """The HTML of a map legend (for :class:`MapLegend`): `rows` top to bottom in a box.
+
+    Every text is HTML-escaped here; the leads are HTML as given.
+
+    Examples
+    --------
+    >>> rows = [LegendRow("A & B", style=HEADING), LegendRow("red", swatch("color:red"))]
+    >>> first, second, *_ = legend_html(rows, box="padding:4px").split("</div>")
+    >>> first
+    '<div style="padding:4px"><div style="font-weight:bold">A &amp; B'
+    >>> second
+    '<div><span style="color:red"></span>red'
+    """
+    parts = [f'<div style="{box}">']
+    for row in rows:
+        style = f' style="{row.style}"' if row.style else ""
+        parts.append(f"<div{style}>{row.lead}{html.escape(row.text)}</div>")
+    parts.append("</div>")
+    return "".join(parts)
 
 
 def selection_layer(frame: gpd.GeoDataFrame, *, name: str = "selection") -> folium.FeatureGroup:

@@ -32,7 +32,17 @@ from mapgov.core.crs import WGS84, local_metric, require_wgs84
 from mapgov.core.errors import ValidationError
 from mapgov.core.model import PropertyMode
 from mapgov.views.maplabels import FitClear, MapLabels
-from mapgov.views.maps import MapLegend, base_map
+from mapgov.views.maps import (
+    FILL,
+    HEADING,
+    LEGEND_BOX_LARGE,
+    LegendRow,
+    MapLegend,
+    Styler,
+    base_map,
+    legend_html,
+    swatch,
+)
 
 __all__ = [
     "BUILDING_CLASS",
@@ -131,7 +141,6 @@ BUILDING_CLASS: Final = "mapgov-party-building"
 ZONE_CLASS: Final = "mapgov-party-zone"
 """CSS classes of the map's polygons (browser tests find them by these)."""
 _COORD_DECIMALS: Final = 6
-_FILL: Final = "_fill"
 
 DEFAULT_LABELS: Final[Mapping[str, str]] = {
     "legend_branch": "Compounds: party branch",
@@ -372,45 +381,53 @@ def _zone_colours(zone_ids: pd.Series) -> dict[str, str]:
     return {z: ZONE_COLORS[i % len(ZONE_COLORS)] for i, z in enumerate(ordered)}
 
 
-# -- stylers (module-level, so that a map pickles) -----------------------------------------
-def _compound_style(feature: dict[str, Any]) -> dict[str, Any]:
-    fill = feature["properties"][_FILL]
-    return {"color": "#6B5A2A", "weight": 1.5, "fillColor": fill, "fillOpacity": 0.5}
+# -- stylers (they pickle, unlike lambdas, so that a map pickles) --------------------------
+_compound_style = Styler({"color": "#6B5A2A", "weight": 1.5, "fillColor": FILL, "fillOpacity": 0.5})
+_compound_highlight = _compound_style.but(weight=3.5, color="#1F2329")
+_building_style = Styler({"color": "#3D3D3D", "weight": 0.8, "fillColor": FILL, "fillOpacity": 0.9})
+_building_highlight = _building_style.but(color="#000000", weight=2.5)
+_zone_style = Styler(
+    {"color": FILL, "weight": 2.5, "dashArray": "5 3", "fillColor": FILL, "fillOpacity": 0.12}
+)
+_zone_highlight = _zone_style.but(weight=4, fillOpacity=0.25)
+_LAYERS: Final[dict[str, tuple[Styler, Styler, str, tuple[str, ...]]]] = {
+    "compounds": (
+        _compound_style,
+        _compound_highlight,
+        COMPOUND_CLASS,
+        ("compound", "branch", "stars", "property"),
+    ),
+    "zones": (_zone_style, _zone_highlight, ZONE_CLASS, ("zone", "member")),
+    "buildings": (
+        _building_style,
+        _building_highlight,
+        BUILDING_CLASS,
+        ("building", "group", "head", "zone"),
+    ),
+}
+"""Polygon layer -> style, hover style, CSS class and the label keys of its tooltip fields
+(the first labels the field ``label``, the others name their own field)."""
 
 
-def _compound_highlight(feature: dict[str, Any]) -> dict[str, Any]:
-    return {**_compound_style(feature), "weight": 3.5, "color": "#1F2329"}
-
-
-def _building_style(feature: dict[str, Any]) -> dict[str, Any]:
-    fill = feature["properties"][_FILL]
-    return {"color": "#3D3D3D", "weight": 0.8, "fillColor": fill, "fillOpacity": 0.9}
-
-
-def _building_highlight(feature: dict[str, Any]) -> dict[str, Any]:
-    return {**_building_style(feature), "color": "#000000", "weight": 2.5}
-
-
-def _zone_style(feature: dict[str, Any]) -> dict[str, Any]:
-    colour = feature["properties"][_FILL]
-    return {
-        "color": colour,
-        "weight": 2.5,
-        "dashArray": "5 3",
-        "fillColor": colour,
-        "fillOpacity": 0.12,
-    }
-
-
-def _zone_highlight(feature: dict[str, Any]) -> dict[str, Any]:
-    return {**_zone_style(feature), "weight": 4, "fillOpacity": 0.25}
+def _polygons_layer(
+    data: gpd.GeoDataFrame, layer: str, labels: Mapping[str, str]
+) -> folium.GeoJson:
+    """The polygons of `data` (escaped tooltip columns and :data:`FILL`) as `layer` of the map."""
+    style, highlight, class_name, keys = _LAYERS[layer]
+    esc = html.escape
+    return folium.GeoJson(
+        data,
+        name=esc(_label(labels, f"{layer}_layer")),
+        style_function=style,
+        highlight_function=highlight,
+        tooltip=folium.GeoJsonTooltip(
+            fields=["label", *keys[1:]], aliases=[esc(_label(labels, k)) for k in keys]
+        ),
+        className=class_name,
+    )
 
 
 # -- legend --------------------------------------------------------------------------------
-_LEGEND_BOX = (
-    "background:rgba(255,255,255,0.94);padding:7px 10px;border-radius:4px;"
-    "box-shadow:0 1px 4px rgba(0,0,0,0.3);font:13px/1.55 sans-serif;color:#1F2329"
-)
 _SWATCH = (
     "display:inline-block;width:15px;height:12px;margin-right:6px;vertical-align:-1px;"
     "border:1px solid #707070;background:{colour}"
@@ -421,46 +438,42 @@ _ZONE_SWATCH = (
 )
 
 
-def _legend_html(
+def _swatch_row(colour: str, text: str) -> LegendRow:
+    return LegendRow(text, swatch(_SWATCH.format(colour=colour)))
+
+
+def _legend_rows(
     compound_layer: CompoundLayer, building_layer: BuildingLayer, labels: Mapping[str, str]
-) -> str:
-    esc = html.escape
-    row = '<div><span style="{swatch}"></span>{text}</div>'
-    parts = [f'<div style="{_LEGEND_BOX}">']
-    title = esc(_label(labels, f"legend_{compound_layer.value}"))
-    parts.append(f'<div style="font-weight:600">{title}</div>')
+) -> list[LegendRow]:
+    rows = [LegendRow(_label(labels, f"legend_{compound_layer.value}"), style=HEADING)]
     if compound_layer is CompoundLayer.STARS:  # 0-5 stars on one line: a short legend
         colours = COMPOUND_COLORS[CompoundLayer.STARS]
         no_branch = _class_text("no_branch", compound_layer, labels)
-        parts.append(
-            row.format(swatch=_SWATCH.format(colour=colours["no_branch"]), text=esc(no_branch))
-        )
+        rows.append(_swatch_row(colours["no_branch"], no_branch))
         ramp = "".join(
-            f'<span style="{_SWATCH.format(colour=colours[str(n)])};margin-right:2px"></span>'
-            f'<span style="margin-right:5px">{n}</span>'
+            swatch(f"{_SWATCH.format(colour=colours[str(n)])};margin-right:2px")
+            + f'<span style="margin-right:5px">{n}</span>'
             for n in range(6)
         )
-        parts.append(f"<div>{ramp}★</div>")
+        rows.append(LegendRow("★", ramp))
     else:
-        for colour, text in legend_rows(compound_layer, labels):
-            parts.append(row.format(swatch=_SWATCH.format(colour=colour), text=esc(text)))
-    title = esc(_label(labels, f"legend_{building_layer.value}"))
-    parts.append(f'<div style="font-weight:600;margin-top:6px">{title}</div>')
+        rows += [_swatch_row(colour, text) for colour, text in legend_rows(compound_layer, labels)]
+    title = _label(labels, f"legend_{building_layer.value}")
+    rows.append(LegendRow(title, style=f"{HEADING};margin-top:6px"))
     for cls, colour in BUILDING_COLORS[building_layer].items():
-        text = esc(_class_text(cls, building_layer, labels))
-        if cls == "zone_in":  # one colour per zone: show a few of them
+        text = _class_text(cls, building_layer, labels)
+        if cls == "zone_in":  # one colour per zone: show a few of them, the last one spaced
             ramp = "".join(
-                f'<span style="{_SWATCH.format(colour=c)};width:5px;margin-right:0"></span>'
-                for c in ZONE_COLORS[:4]
+                swatch(f"{_SWATCH.format(colour=c)};width:5px;margin-right:{6 if i == 3 else 0}px")
+                for i, c in enumerate(ZONE_COLORS[:4])
             )
-            parts.append(f'<div>{ramp}<span style="margin-left:6px">{text}</span></div>')
+            rows.append(LegendRow(text, ramp))
         else:
-            parts.append(row.format(swatch=_SWATCH.format(colour=colour), text=text))
+            rows.append(_swatch_row(colour, text))
     if building_layer is BuildingLayer.ZONE:
-        swatch = _ZONE_SWATCH.format(colour="#5B5B5B")
-        parts.append(row.format(swatch=swatch, text=esc(_label(labels, "zone_outline"))))
-    parts.append("</div>")
-    return "".join(parts)
+        outline = swatch(_ZONE_SWATCH.format(colour="#5B5B5B"))
+        rows.append(LegendRow(_label(labels, "zone_outline"), outline))
+    return rows
 
 
 # -- the map -------------------------------------------------------------------------------
@@ -586,18 +599,8 @@ def party_map(
     fmap = base_map(center=((min_lon + max_lon) / 2, (min_lat + max_lat) / 2))
     comp = _light(compounds, _compound_tooltips(compounds, labels))
     palette = COMPOUND_COLORS[compound_layer]
-    comp[_FILL] = [palette[c] for c in compound_classes(compounds, compound_layer)]
-    folium.GeoJson(
-        comp,
-        name=esc(_label(labels, "compounds_layer")),
-        style_function=_compound_style,
-        highlight_function=_compound_highlight,
-        tooltip=folium.GeoJsonTooltip(
-            fields=["label", "branch", "stars", "property"],
-            aliases=[esc(_label(labels, k)) for k in ("compound", "branch", "stars", "property")],
-        ),
-        className=COMPOUND_CLASS,
-    ).add_to(fmap)
+    comp[FILL] = [palette[c] for c in compound_classes(compounds, compound_layer)]
+    _polygons_layer(comp, "compounds", labels).add_to(fmap)
     zone_colours = _zone_colours(buildings["zone_id"]) if "zone_id" in buildings else {}
     zone_names: dict[str, str] = {}
     if zones is not None and not zones.empty:
@@ -612,18 +615,8 @@ def party_map(
                 "member": [_esc(m) or "—" for m in zones["member"]],
             },
         )
-        shapes[_FILL] = [zone_colours.get(z, ZONE_COLORS[-1]) for z in shapes["zone_id"]]
-        folium.GeoJson(
-            shapes,
-            name=esc(_label(labels, "zones_layer")),
-            style_function=_zone_style,
-            highlight_function=_zone_highlight,
-            tooltip=folium.GeoJsonTooltip(
-                fields=["label", "member"],
-                aliases=[esc(_label(labels, "zone")), esc(_label(labels, "member"))],
-            ),
-            className=ZONE_CLASS,
-        ).add_to(fmap)
+        shapes[FILL] = [zone_colours.get(z, ZONE_COLORS[-1]) for z in shapes["zone_id"]]
+        _polygons_layer(shapes, "zones", labels).add_to(fmap)
     if not buildings.empty:
         names = dict(zip(compounds["compound_id"], compounds["name"], strict=True))
         blds = _light(buildings, _building_tooltips(buildings, names, zone_names, labels))
@@ -634,20 +627,10 @@ def party_map(
                 zone_colours.get(z, GAP_COLOR) if isinstance(z, str) else GAP_COLOR
                 for z in buildings["zone_id"]
             ]
-        blds[_FILL] = fills
-        folium.GeoJson(
-            blds,
-            name=esc(_label(labels, "buildings_layer")),
-            style_function=_building_style,
-            highlight_function=_building_highlight,
-            tooltip=folium.GeoJsonTooltip(
-                fields=["label", "group", "head", "zone"],
-                aliases=[esc(_label(labels, k)) for k in ("building", "group", "head", "zone")],
-            ),
-            className=BUILDING_CLASS,
-        ).add_to(fmap)
+        blds[FILL] = fills
+        _polygons_layer(blds, "buildings", labels).add_to(fmap)
     _add_names(fmap, compounds, esc(_label(labels, "names_layer")))
-    legend = _legend_html(compound_layer, building_layer, labels)
+    legend = legend_html(_legend_rows(compound_layer, building_layer, labels), box=LEGEND_BOX_LARGE)
     MapLegend(legend, name="MapgovPartyLegend").add_to(fmap)
     # after the legend: the fit measures it, and keeps it off the compounds
     FitClear((min_lon, min_lat, max_lon, max_lat), compounds.geometry.bounds.to_numpy()).add_to(

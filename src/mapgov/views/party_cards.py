@@ -130,21 +130,6 @@ def compound_card(
     c = _one(frames.compounds, "compound_id", compound_id, "compound")
     blds = frames.buildings[frames.buildings["compound_id"] == compound_id]
     branch_id = _text(c["branch_id"])
-    secretary = phone = None
-    members = None
-    joint_with: list[str] = []
-    if branch_id:
-        org = store.read("party_org", where={"org_id": branch_id})
-        if len(org):
-            o = org.iloc[0]
-            shown = mask_row(o, "party_org", full=reveal)
-            secretary, phone = _text(shown["secretary"]), _text(shown["secretary_phone"])
-            members = None if pd.isna(o["member_count"]) else int(o["member_count"])
-        others = frames.compounds[
-            (frames.compounds["branch_id"] == branch_id)
-            & (frames.compounds["compound_id"] != compound_id)
-        ]
-        joint_with = [str(n) for n in others["name"]]
     summary = issues.compound_summary(store, compound_id, today=today)
     return {
         "compound_id": compound_id,
@@ -155,10 +140,7 @@ def compound_card(
         "branch_id": branch_id,
         "branch_name": _text(c["branch_name"]),
         "is_joint": bool(c["is_joint"]),
-        "joint_with": joint_with,
-        "secretary": secretary,
-        "secretary_phone": phone,
-        "branch_members": members,
+        **_branch_fields(store, frames, compound_id, branch_id, reveal=reveal),
         "stars": [s.value for s in Star if bool(c[f"star_{s.value}"])],
         "mode": _text(c["mode"]) or PropertyMode.NONE.value,
         "mode_known": bool(_text(c["mode"])),  # False: nothing on record ("none" for the form)
@@ -179,6 +161,34 @@ def compound_card(
         "open_issues": int(summary["open_issues"]),
         "overdue_issues": int(summary["overdue_issues"]),
     }
+
+
+def _branch_fields(
+    store: Store, frames: party.GovFrames, compound_id: str, branch_id: str | None, *, reveal: bool
+) -> dict[str, Any]:
+    """joint_with, secretary, secretary_phone (masked unless `reveal`) and branch_members of
+    a compound's branch (empty and ``None`` without a branch)."""
+    fields: dict[str, Any] = {
+        "joint_with": [],
+        "secretary": None,
+        "secretary_phone": None,
+        "branch_members": None,
+    }
+    if not branch_id:
+        return fields
+    org = store.read("party_org", where={"org_id": branch_id})
+    if len(org):
+        o = org.iloc[0]
+        shown = mask_row(o, "party_org", full=reveal)
+        fields["secretary"] = _text(shown["secretary"])
+        fields["secretary_phone"] = _text(shown["secretary_phone"])
+        fields["branch_members"] = None if pd.isna(o["member_count"]) else int(o["member_count"])
+    others = frames.compounds[
+        (frames.compounds["branch_id"] == branch_id)
+        & (frames.compounds["compound_id"] != compound_id)
+    ]
+    fields["joint_with"] = [str(n) for n in others["name"]]
+    return fields
 
 
 def building_card(
@@ -206,16 +216,6 @@ def building_card(
     if _text(row["party_group_id"]):
         org = store.read("party_org", where={"org_id": row["party_group_id"]}, columns=["name"])
         group_name = _text(org.iloc[0]["name"]) if len(org) else None
-    zone_id = _text(b["zone_id"])
-    zone_name = zone_member = None
-    if zone_id:
-        zone = store.read("responsibility_zone", where={"zone_id": zone_id}).iloc[0]
-        member = store.read(
-            "party_member", where={"member_id": zone["member_id"]}, columns=["name"]
-        )
-        zone_name = _text(zone["name"])
-        shown = mask_frame(member, "party_member", full=reveal)
-        zone_member = _text(shown.iloc[0]["name"]) if len(shown) else None
     row = mask_row(row, "building", full=reveal)
     head, phone = _text(row["building_head"]), _text(row["building_head_phone"])
     comp = _one(frames.compounds, "compound_id", b["compound_id"], "compound")
@@ -225,16 +225,26 @@ def building_card(
         "compound_id": b["compound_id"],
         "compound_name": comp["name"],
         "community_id": b["community_id"],
-        "households": int(b["households"]),
-        "residents": int(b["residents"]),
-        "party_members": int(b["party_members"]),
+        **{count: int(b[count]) for count in ("households", "residents", "party_members")},
         "has_group": bool(b["has_group"]),
         "group_name": group_name,
         "head": head,
         "head_phone": phone,
+        **_zone_fields(store, _text(b["zone_id"]), reveal=reveal),
+    }
+
+
+def _zone_fields(store: Store, zone_id: str | None, *, reveal: bool) -> dict[str, Any]:
+    """zone_id, zone_name and zone_member (masked unless `reveal`) of a building's zone."""
+    if not zone_id:
+        return {"zone_id": zone_id, "zone_name": None, "zone_member": None}
+    zone = store.read("responsibility_zone", where={"zone_id": zone_id}).iloc[0]
+    member = store.read("party_member", where={"member_id": zone["member_id"]}, columns=["name"])
+    shown = mask_frame(member, "party_member", full=reveal)
+    return {
         "zone_id": zone_id,
-        "zone_name": zone_name,
-        "zone_member": zone_member,
+        "zone_name": _text(zone["name"]),
+        "zone_member": _text(shown.iloc[0]["name"]) if len(shown) else None,
     }
 
 

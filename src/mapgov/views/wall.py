@@ -537,6 +537,13 @@ def life_circle(store: Store, street_id: str | None, *, tier: int = LIFE_TIER) -
     return LifeCircle(frame.groupby(["compound_id", "community_id"], as_index=False).sum())
 
 
+def _within(
+    store: Store, table: str, places: pd.DataFrame, key: str, columns: list[str]
+) -> pd.DataFrame:
+    """`columns` of the rows of `table` that lie in `places` (by their `key` column)."""
+    return store.read(table, where={key: list(places[key])}, columns=columns)
+
+
 def map_data(store: Store, street_id: str | None, lang: str) -> WallMapData:
     """Everything the wall map draws but the compound figures and the issues.
 
@@ -560,27 +567,13 @@ def map_data(store: Store, street_id: str | None, lang: str) -> WallMapData:
         "community", where=where, columns=["community_id", "name", "name_en", "geom"]
     )
     communities = communities.assign(label=display_names(communities, lang))
-    grids = store.read(
-        "grid", where={"community_id": list(communities["community_id"])}, columns=["grid_id"]
-    )
-    compounds = store.read(
-        "compound",
-        where={"grid_id": list(grids["grid_id"])},
-        columns=["compound_id", "name", "geom"],
-    )
+    grids = _within(store, "grid", communities, "community_id", ["grid_id"])
+    compounds = _within(store, "compound", grids, "grid_id", ["compound_id", "name", "geom"])
     compounds = compounds.assign(
         label=compounds["name"], value=np.nan, value_text=t("wall_screen.none", lang)
     )
-    buildings = store.read(
-        "building",
-        where={"compound_id": list(compounds["compound_id"])},
-        columns=["floors", "geom"],
-    )
-    facilities = store.read(
-        "facility",
-        where={"community_id": list(communities["community_id"])},
-        columns=["kind", "name", "geom"],
-    )
+    buildings = _within(store, "building", compounds, "compound_id", ["floors", "geom"])
+    facilities = _within(store, "facility", communities, "community_id", ["kind", "name", "geom"])
     facilities = facilities.assign(
         label=[
             f"{n} · {t(f'facility_kind.{k}', lang)}"

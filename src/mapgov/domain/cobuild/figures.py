@@ -114,6 +114,20 @@ def load(store: Store, *, street_id: str | None = None, user: User | None = None
     Units are those of the street (``resident_unit.street_id``); needs, wishes and volunteer
     events those of its communities; projects those of its needs. Without a `user` (or for one
     who may not see a community's personal data) wish posters are masked.
+
+    Parameters
+    ----------
+    store : Store
+        The database to read.
+    street_id : str or None
+        The street whose records are read; None reads every street.
+    user : User or None
+        The reader, whose rights decide whether wish posters show.
+
+    Returns
+    -------
+    CoFrames
+        Units, resources, needs, projects, wishes, volunteer events and their events.
     """
     where = {"street_id": street_id} if street_id else None
     communities = store.read(
@@ -162,7 +176,22 @@ def load(store: Store, *, street_id: str | None = None, user: User | None = None
 
 
 def in_community(frame: pd.DataFrame, community_id: str | None) -> pd.DataFrame:
-    """The rows of `frame` in `community_id` (all rows for None)."""
+    """The rows of `frame` in `community_id` (all rows for None).
+
+    Every figure of this module narrows a street to one community with it.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Any frame with a ``community_id`` column.
+    community_id : str or None
+        The community to keep; None keeps them all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The matching rows, in their order.
+    """
     if community_id is None:
         return frame
     return frame[frame["community_id"] == community_id]
@@ -194,6 +223,17 @@ def needs_by_status(
 ) -> pd.DataFrame:
     """Needs counted by `by` ("kind" or "community_id") and status.
 
+    Cancelled needs are counted too: the total is every need ever filed.
+
+    Parameters
+    ----------
+    frames : CoFrames
+        The street's records, from :func:`load`.
+    by : str
+        What a row counts: "kind" or "community_id".
+    community_id : str or None
+        Count this community's needs only.
+
     Returns
     -------
     DataFrame
@@ -209,6 +249,17 @@ def projects_by_status(
 ) -> pd.DataFrame:
     """Projects counted by `by` ("community_id", "kind" of their need, or "unit_id") and status.
 
+    A project's community and kind are its need's.
+
+    Parameters
+    ----------
+    frames : CoFrames
+        Records as :func:`load` returns them.
+    by : str
+        The column the rows are grouped by.
+    community_id : str or None
+        Only the projects whose need is of this community, if given.
+
     Returns
     -------
     DataFrame
@@ -219,7 +270,20 @@ def projects_by_status(
 
 
 def day_of(stamp: Any) -> dt.date:
-    """The date of an ISO timestamp or date."""
+    """The date of an ISO timestamp or date.
+
+    Timestamps are stored as ISO text; figures count by day.
+
+    Parameters
+    ----------
+    stamp : str, date or datetime
+        An ISO timestamp (``2025-06-01T09:30:00``), an ISO date, or a date.
+
+    Returns
+    -------
+    datetime.date
+        Its calendar day.
+    """
     return dt.date.fromisoformat(str(stamp)[:10])
 
 
@@ -238,6 +302,15 @@ def waiting_needs(
     A need waits from the moment it last became open: when filed, or when its project was
     cancelled or rated unsatisfied.
 
+    Parameters
+    ----------
+    frames : CoFrames
+        What :func:`load` read.
+    today : datetime.date
+        The day the waits are counted up to.
+    community_id : str or None
+        Restrict the list to one community.
+
     Returns
     -------
     DataFrame
@@ -255,6 +328,15 @@ def waiting_needs(
 
 def unit_engagement(frames: CoFrames, *, community_id: str | None = None) -> pd.DataFrame:
     """Every unit with its resources and projects (in `community_id` only, if given).
+
+    A unit counts as engaged once it takes on any project that is not cancelled.
+
+    Parameters
+    ----------
+    frames : CoFrames
+        The co-building records of the street.
+    community_id : str or None
+        Keep the units of this community (None: all of the street's).
 
     Returns
     -------
@@ -298,6 +380,15 @@ def unit_engagement(frames: CoFrames, *, community_id: str | None = None) -> pd.
 def wish_counts(frames: CoFrames, *, since: dt.date | None = None) -> pd.DataFrame:
     """Micro-wishes per community (posted on or after `since`, if given).
 
+    A wish counts as claimed once claimed, whatever happened to it later.
+
+    Parameters
+    ----------
+    frames : CoFrames
+        The street's co-building frames.
+    since : datetime.date or None
+        Count only wishes posted from this day on.
+
     Returns
     -------
     DataFrame
@@ -333,6 +424,17 @@ def volunteer_monthly(
     the last `months` months up to `today` (zeros included).
 
     Volunteer-hours are participants times the event's hours.
+
+    Parameters
+    ----------
+    frames : CoFrames
+        Volunteer events among the records read by :func:`load`.
+    today : datetime.date
+        The last day counted; its month is the last row of each community.
+    months : int
+        How many calendar months, the current one included.
+    community_id : str or None
+        One community's events only, if not None.
 
     Returns
     -------
@@ -383,6 +485,20 @@ def wall_figures(
       the previous month (:func:`mapgov.domain.kpi.periods`);
     - ``needs_waiting``: needs open at the end of `today`, against the end of the previous
       span.
+
+    Parameters
+    ----------
+    frames : CoFrames
+        The records behind the tiles.
+    today : datetime.date
+        The wall's day: the periods end with it.
+    community_id : str or None
+        A community wall shows its own figures.
+
+    Returns
+    -------
+    list of Figure
+        The two tiles, in that order.
     """
     now, before = periods(today)
     projects = in_community(frames.projects, community_id)
@@ -414,6 +530,20 @@ def overview(
     satisfaction_rate (share of rated projects rated satisfied or basically satisfied; None
     without any), wishes, wishes_claimed, wishes_completed, and over the 365 days up to `today`
     volunteer_events, volunteer_participants, volunteer_hours.
+
+    Parameters
+    ----------
+    frames : CoFrames
+        The page's records (:func:`load`).
+    today : datetime.date
+        The day the waits and the volunteer year end on.
+    community_id : str or None
+        Count within one community (None: the whole street).
+
+    Returns
+    -------
+    dict
+        The counts by key; shares are fractions from 0 to 1.
     """
     needs = in_community(frames.needs, community_id)
     projects = in_community(frames.projects, community_id)
@@ -449,7 +579,22 @@ def overview(
 
 
 def need_places(frames: CoFrames, needs: pd.DataFrame) -> gpd.GeoSeries:
-    """The area of each need: its compound, else its community (EPSG:4326, on needs' index)."""
+    """The area of each need: its compound, else its community (EPSG:4326, on needs' index).
+
+    A need filed for a whole community is drawn over the community.
+
+    Parameters
+    ----------
+    frames : CoFrames
+        Their compounds' and communities' areas come from here.
+    needs : pandas.DataFrame
+        Needs with ``compound_id`` and ``community_id``.
+
+    Returns
+    -------
+    geopandas.GeoSeries
+        One polygon per need; None where neither area is known.
+    """
     comp = frames.compounds.set_index("compound_id").geometry
     com = frames.communities.set_index("community_id").geometry
     geoms = [
@@ -463,6 +608,15 @@ def need_points(
     frames: CoFrames, today: dt.date, *, community_id: str | None = None
 ) -> gpd.GeoDataFrame:
     """Needs as points (a point inside their compound, else their community) for the map.
+
+    Parameters
+    ----------
+    frames : CoFrames
+        Needs and the areas of their places.
+    today : datetime.date
+        Open needs' waits are counted up to this day.
+    community_id : str or None
+        Map one community's needs, or all when None.
 
     Returns
     -------
@@ -488,6 +642,15 @@ def project_links(
     community_id: str | None = None,
 ) -> gpd.GeoDataFrame:
     """A line from each project's unit to its need's place (the map's "who helps where").
+
+    Parameters
+    ----------
+    frames : CoFrames
+        Projects, units and needs of the street.
+    statuses : sequence of str or None
+        Draw only projects in these statuses (default: all).
+    community_id : str or None
+        Draw only the projects serving this community.
 
     Returns
     -------

@@ -68,7 +68,22 @@ class Candidate:
 
 
 def reason_text(reason: Reason, lang: str = DEFAULT_LANG) -> str:
-    """A reason in `lang`, e.g. "offers 市第一人民医院健康义诊进社区 (health checks)"."""
+    """A reason in `lang`, e.g. "offers 市第一人民医院健康义诊进社区 (health checks)".
+
+    The page lists a candidate's reasons with it.
+
+    Parameters
+    ----------
+    reason : Reason
+        One reason of a :class:`Candidate`.
+    lang : str
+        The language code of the text.
+
+    Returns
+    -------
+    str
+        The reason as a sentence fragment.
+    """
     params = {k: label(v, lang) if isinstance(v, Enum) else v for k, v in reason.params.items()}
     return t(reason.key, lang, **params)
 
@@ -169,13 +184,18 @@ def rank_units(frames: CoFrames, need_id: str, *, limit: int | None = None) -> l
 
     Parameters
     ----------
-    frames
-        The street's records (:func:`load`): all its units are candidates, and their load is
-        counted over all its projects.
-    need_id
+    frames : CoFrames
+        The street's records (:func:`load`): all its units are candidates, and their load is counted
+        over all its projects.
+    need_id : str
         The need (of any status: the panel may show the ranking of a need already paired).
-    limit
+    limit : int or None
         At most this many candidates (all without).
+
+    Returns
+    -------
+    list of Candidate
+        The candidates with their scores and reasons, best first.
 
     Raises
     ------
@@ -200,7 +220,24 @@ def rank_units(frames: CoFrames, need_id: str, *, limit: int | None = None) -> l
 def match_open_needs(
     frames: CoFrames, *, limit: int = 3, community_id: str | None = None
 ) -> dict[str, list[Candidate]]:
-    """For each open need (of `community_id`, if given), its best `limit` candidates."""
+    """For each open need (of `community_id`, if given), its best `limit` candidates.
+
+    Needs without any candidate map to an empty list.
+
+    Parameters
+    ----------
+    frames : CoFrames
+        The records of the street, as :func:`load` reads them.
+    limit : int
+        How many candidates each need keeps.
+    community_id : str or None
+        Only the open needs of this community.
+
+    Returns
+    -------
+    dict of str to list of Candidate
+        By need id, in the order of the needs.
+    """
     needs = in_community(frames.needs, community_id)
     needs = needs[needs["status"] == NeedStatus.OPEN.value]
     if needs.empty:

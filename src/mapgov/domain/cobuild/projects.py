@@ -8,9 +8,7 @@ and locking are checked by the shared machinery of :mod:`mapgov.domain.cobuild.w
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Unpack
 
 from mapgov.core.errors import (
     ValidationError,
@@ -23,19 +21,20 @@ from mapgov.core.model import (
     ProjectStatus,
 )
 from mapgov.domain.cobuild.workflow import (
-    _STEPS,
     MAX_TEXT,
     MAX_TITLE,
+    Record,
     _choice,
     _clean,
     _event,
     _insert_new,
     _new_id,
     _open,
+    _Opened,
     _record,
     _stamp,
-    _step,
 )
+from mapgov.domain.steps import Cancel, Step, cancel_fields, step_fields
 from mapgov.domain.users import User
 from mapgov.store import Store
 
@@ -55,28 +54,39 @@ def pair(
     user: User,
     need_id: str,
     *,
-    version: int,
     unit_id: str,
     resource_id: str | None = None,
     title: str | None = None,
-    note: str = "",
-    at: dt.datetime | None = None,
+    **step: Unpack[Step],
 ) -> str:
     """Pair an open need with a unit (and the resource it draws on): the project is created,
     ``paired``, and the need is ``matched``.
 
     Parameters
     ----------
-    version
-        The need's version the user saw.
-    title
+    store : Store
+        The database holding the needs, units and projects.
+    user : User
+        Who pairs them: staff of the need's community or a street admin.
+    need_id : str
+        The open need.
+    unit_id : str
+        The resident unit taking it on.
+    resource_id : str or None
+        One of the unit's resources the project draws on, if any.
+    title : str or None
         The project's title (default: the need's).
+    **step : Unpack[Step]
+        ``version``: the need's version the user saw. ``note``: why this unit, optional; the unit's
+        name heads it in the history. ``at``: the pairing's time; None means now on the street's
+        clock.
 
     Returns
     -------
     str
         The new project's id, ``P-<community>-<n>``.
     """
+    version, note, at = step_fields(step)
     need = _open(store, user, CoEntity.NEED, need_id, action=CoAction.PAIR, version=version)
     unit = store.read("resident_unit", where={"unit_id": unit_id}, columns=["unit_id", "name"])
     if unit.empty:
@@ -96,141 +106,130 @@ def pair(
         "need_id": need_id,
         "unit_id": unit_id,
         "resource_id": resource_id,
-        "title": _clean(title, "title", limit=MAX_TITLE) or need["title"],
+        "title": _clean(title, "title", limit=MAX_TITLE) or need.row["title"],
         "status": ProjectStatus.PAIRED.value,
         "paired_at": stamp,
         "paired_by": user.name,
         "version": 1,
     }
     note_text = f"{unit_name}: {text}" if text else unit_name
-    community = need["community_id"]
+    community = need.row["community_id"]
 
-    def write(project_id: str) -> None:
-        _step(
-            store,
-            user,
-            stamp,
-            [(CoEntity.NEED, need, {"status": "matched"}, CoAction.PAIR, note_text)],
-            inserts=[("insert", "co_project", {"project_id": project_id}, values)],
-            extra_events=[
-                _event(
-                    CoEntity.PROJECT, project_id, CoAction.PAIR, stamp, user, None, "paired", text
-                )
-            ],
-        )
+    def _write(project_id: str) -> None:
+        new = (CoEntity.PROJECT, project_id, CoAction.PAIR, stamp, user, None, "paired", text)
+        inserts = [("insert", "co_project", {"project_id": project_id}, values)]
+        need.save(stamp, note_text, inserts=inserts, events=[_event(*new)])
 
-    def make_id() -> str:
+    def _make_id() -> str:
         needs = store.read("community_need", where={"community_id": community}, columns=["need_id"])
         return _new_id(
             store, CoEntity.PROJECT, f"P-{community}-", {"need_id": list(needs["need_id"])}
         )
 
-    return _insert_new(make_id, write)
+    return _insert_new(_make_id, _write)
 
 
-def _project_step(
-    store: Store,
-    user: User,
-    project_id: str,
-    *,
-    version: int,
-    action: CoAction,
-    changes: Mapping[str, Any],
-    note: str | None,
-    stamp: str,
-    need_changes: Callable[[dict[str, Any]], tuple[dict[str, Any], CoAction] | None] = (
-        lambda _need: None
-    ),
-) -> int:
+def _need_too(
+    project: _Opened, when: str | None, changes: dict[str, Any], action: CoAction, note: str | None
+) -> list[Record]:
+    """The project's need, moved along with it (`changes`, logged as `action`) if it is at
+    status `when`: the records a project step also writes."""
+    need = project.row["need"]
+    return [(CoEntity.NEED, need, changes, action, note)] if need["status"] == when else []
+
+
+def claim_project(store: Store, user: User, project_id: str, **step: Unpack[Step]) -> int:
+    """The unit claims a paired project (认领).
+
+    From then on the unit answers for it; it is ``claimed`` until work starts.
+
+    Parameters
+    ----------
+    store : Store
+        The database with the project.
+    user : User
+        Who records the claim, with edit rights on the need's community.
+    project_id : str
+        A ``paired`` project.
+    **step : Unpack[Step]
+        ``version``: the project's version as the form showed it. ``note``: a remark on the claim,
+        may be empty. ``at``: when it was claimed; the street's now by default.
+
+    Returns
+    -------
+    int
+        The project's version now that it is claimed.
+    """
+    version, note, at = step_fields(step)
+    stamp = _stamp(store, at)
+    text = _clean(note, "note", limit=MAX_TEXT)
+    action = CoAction.CLAIM
     project = _open(store, user, CoEntity.PROJECT, project_id, action=action, version=version)
-    _, to = _STEPS[(CoEntity.PROJECT, action)]
-    records = [(CoEntity.PROJECT, project, {"status": to, **changes}, action, note)]
-    need = project["need"]
-    moved = need_changes(need)
-    if moved is not None:
-        records.append((CoEntity.NEED, need, moved[0], moved[1], note))
-    _step(store, user, stamp, records)
-    return int(version) + 1
+    return project.save(stamp, text, claimed_at=stamp)
 
 
-def claim_project(
-    store: Store,
-    user: User,
-    project_id: str,
-    *,
-    version: int,
-    note: str = "",
-    at: dt.datetime | None = None,
-) -> int:
-    """The unit claims a paired project (认领). Returns the project's new version."""
-    stamp = _stamp(store, at)
-    return _project_step(
-        store,
-        user,
-        project_id,
-        version=version,
-        action=CoAction.CLAIM,
-        changes={"claimed_at": stamp},
-        note=_clean(note, "note", limit=MAX_TEXT),
-        stamp=stamp,
-    )
-
-
-def progress_project(
-    store: Store,
-    user: User,
-    project_id: str,
-    *,
-    version: int,
-    note: str = "",
-    at: dt.datetime | None = None,
-) -> int:
+def progress_project(store: Store, user: User, project_id: str, **step: Unpack[Step]) -> int:
     """Work starts on a claimed project, or a project in progress reports how far it got (the
-    report, `note`, is then required). Returns the project's new version."""
-    project = _record(store, CoEntity.PROJECT, project_id)
-    started = project["status"] == ProjectStatus.IN_PROGRESS.value
+    report, `note`, is then required).
+
+    Parameters
+    ----------
+    store : Store
+        Where the project is read and written.
+    user : User
+        Who reports the progress (staff of the community or a street admin).
+    project_id : str
+        A ``claimed`` or ``in_progress`` project.
+    **step : Unpack[Step]
+        ``version``: the version of the project in the form. ``note``: the progress report: optional
+        when work starts, required after. ``at``: when this was reported (default: now).
+
+    Returns
+    -------
+    int
+        Its version once the report is saved.
+    """
+    version, note, at = step_fields(step)
+    status = _record(store, CoEntity.PROJECT, project_id)["status"]
+    started = status == ProjectStatus.IN_PROGRESS.value
     stamp = _stamp(store, at)
-    return _project_step(
-        store,
-        user,
-        project_id,
-        version=version,
-        action=CoAction.PROGRESS,
-        changes={} if started else {"started_at": stamp},
-        note=_clean(note, "note", limit=MAX_TEXT, required=started),
-        stamp=stamp,
-    )
+    text = _clean(note, "note", limit=MAX_TEXT, required=started)
+    changes: dict[str, Any] = {} if started else {"started_at": stamp}
+    action = CoAction.PROGRESS
+    project = _open(store, user, CoEntity.PROJECT, project_id, action=action, version=version)
+    return project.save(stamp, text, **changes)
 
 
-def complete_project(
-    store: Store,
-    user: User,
-    project_id: str,
-    *,
-    version: int,
-    note: str = "",
-    at: dt.datetime | None = None,
-) -> int:
-    """A project in progress is completed; its need is ``done``. Returns the project's new
-    version."""
+def complete_project(store: Store, user: User, project_id: str, **step: Unpack[Step]) -> int:
+    """A project in progress is completed; its need is ``done``.
+
+    The residents rate it next (:func:`rate_project`).
+
+    Parameters
+    ----------
+    store : Store
+        Holds the project and its need.
+    user : User
+        Who declares the work done (staff of the community, or a street admin).
+    project_id : str
+        A project whose status is ``in_progress``.
+    **step : Unpack[Step]
+        ``version``: the project's version on the user's page. ``note``: what was achieved,
+        optional. ``at``: the moment of completion (the street's clock if None).
+
+    Returns
+    -------
+    int
+        The project's next version (its need's changes too).
+    """
+    version, note, at = step_fields(step)
     stamp = _stamp(store, at)
-
-    def need_done(need: dict[str, Any]) -> tuple[dict[str, Any], CoAction] | None:
-        if need["status"] != NeedStatus.MATCHED.value:
-            return None
-        return {"status": NeedStatus.DONE.value, "closed_at": stamp}, CoAction.COMPLETE
-
-    return _project_step(
-        store,
-        user,
-        project_id,
-        version=version,
-        action=CoAction.COMPLETE,
-        changes={"completed_at": stamp},
-        note=_clean(note, "note", limit=MAX_TEXT),
-        stamp=stamp,
-        need_changes=need_done,
-    )
+    text = _clean(note, "note", limit=MAX_TEXT)
+    action = CoAction.COMPLETE
+    project = _open(store, user, CoEntity.PROJECT, project_id, action=action, version=version)
+    done = {"status": NeedStatus.DONE.value, "closed_at": stamp}
+    also = _need_too(project, NeedStatus.MATCHED.value, done, action, text)
+    return project.save(stamp, text, also=also, completed_at=stamp)
 
 
 def rate_project(
@@ -238,81 +237,99 @@ def rate_project(
     user: User,
     project_id: str,
     *,
-    version: int,
     rating: str,
-    note: str = "",
-    at: dt.datetime | None = None,
+    **step: Unpack[Step],
 ) -> int:
     """Record the residents' rating of a completed project: satisfied, basically satisfied or
     unsatisfied (as at an issue's callback). "unsatisfied" puts its need back on the list
-    (``open``). Returns the project's new version."""
+    (``open``).
+
+    Parameters
+    ----------
+    store : Store
+        The database the rating goes into.
+    user : User
+        Who records the residents' verdict.
+    project_id : str
+        A ``completed`` project.
+    rating : str
+        Satisfied, basically satisfied or unsatisfied (a
+        :class:`~mapgov.core.model.CallbackRating`).
+    **step : Unpack[Step]
+        ``version``: the version of the completed project that the page showed. ``note``: the
+        residents' comments, if any. ``at``: when they rated it, by default the street's current
+        time.
+
+    Returns
+    -------
+    int
+        The version the rating leaves the project at.
+    """
+    version, note, at = step_fields(step)
     rate = _choice(CallbackRating, rating)
     stamp = _stamp(store, at)
     text = _clean(note, "note", limit=MAX_TEXT)
-
-    def reopen(need: dict[str, Any]) -> tuple[dict[str, Any], CoAction] | None:
-        if rate != CallbackRating.UNSATISFIED or need["status"] != NeedStatus.DONE.value:
-            return None
-        return {"status": NeedStatus.OPEN.value, "closed_at": None}, CoAction.REOPEN
-
-    return _project_step(
-        store,
-        user,
-        project_id,
-        version=version,
-        action=CoAction.RATE,
-        changes={"rated_at": stamp, "satisfaction": rate.value},
-        note=f"{rate.value}: {text}" if text else rate.value,
-        stamp=stamp,
-        need_changes=reopen,
-    )
+    shown = f"{rate.value}: {text}" if text else rate.value
+    action = CoAction.RATE
+    project = _open(store, user, CoEntity.PROJECT, project_id, action=action, version=version)
+    back = NeedStatus.DONE.value if rate == CallbackRating.UNSATISFIED else None
+    reopen = {"status": NeedStatus.OPEN.value, "closed_at": None}
+    also = _need_too(project, back, reopen, CoAction.REOPEN, shown)
+    return project.save(stamp, shown, also=also, rated_at=stamp, satisfaction=rate.value)
 
 
-def cancel_project(
-    store: Store,
-    user: User,
-    project_id: str,
-    *,
-    version: int,
-    reason: str,
-    at: dt.datetime | None = None,
-) -> int:
-    """Drop a project before it is completed, saying why; its need is ``open`` again. Returns
-    the project's new version."""
+def cancel_project(store: Store, user: User, project_id: str, **cancel: Unpack[Cancel]) -> int:
+    """Drop a project before it is completed, saying why; its need is ``open`` again.
+
+    Parameters
+    ----------
+    store : Store
+        The store holding the project and its need.
+    user : User
+        Who drops it: staff of the community or a street admin.
+    project_id : str
+        A project that is paired, claimed or in progress.
+    **cancel : Unpack[Cancel]
+        ``version``: the project's version when the page was drawn. ``reason``: why it is dropped
+        (required). ``at``: when it was cancelled; now if not given.
+
+    Returns
+    -------
+    int
+        The version of the dropped project.
+    """
+    version, reason, at = cancel_fields(cancel)
     stamp = _stamp(store, at)
-
-    def reopen(need: dict[str, Any]) -> tuple[dict[str, Any], CoAction] | None:
-        if need["status"] != NeedStatus.MATCHED.value:
-            return None
-        return {"status": NeedStatus.OPEN.value}, CoAction.REOPEN
-
-    return _project_step(
-        store,
-        user,
-        project_id,
-        version=version,
-        action=CoAction.CANCEL,
-        changes={"cancelled_at": stamp},
-        note=_clean(reason, "reason", limit=MAX_TEXT, required=True),
-        stamp=stamp,
-        need_changes=reopen,
-    )
+    text = _clean(reason, "reason", limit=MAX_TEXT, required=True)
+    action = CoAction.CANCEL
+    project = _open(store, user, CoEntity.PROJECT, project_id, action=action, version=version)
+    reopen = {"status": NeedStatus.OPEN.value}
+    also = _need_too(project, NeedStatus.MATCHED.value, reopen, CoAction.REOPEN, text)
+    return project.save(stamp, text, also=also, cancelled_at=stamp)
 
 
-def cancel_need(
-    store: Store,
-    user: User,
-    need_id: str,
-    *,
-    version: int,
-    reason: str,
-    at: dt.datetime | None = None,
-) -> int:
+def cancel_need(store: Store, user: User, need_id: str, **cancel: Unpack[Cancel]) -> int:
     """Withdraw an open need, saying why (a matched need's project must be cancelled first).
-    Returns the need's new version."""
+
+    Parameters
+    ----------
+    store : Store
+        The database with the needs list.
+    user : User
+        Who withdraws it, with edit rights on the need's community.
+    need_id : str
+        An ``open`` need.
+    **cancel : Unpack[Cancel]
+        ``version``: the need's version the user saw. ``reason``: why it is withdrawn; required.
+        ``at``: when (default: the street's now).
+
+    Returns
+    -------
+    int
+        The need's version, one up.
+    """
+    version, reason, at = cancel_fields(cancel)
     need = _open(store, user, CoEntity.NEED, need_id, action=CoAction.CANCEL, version=version)
     stamp = _stamp(store, at)
     text = _clean(reason, "reason", limit=MAX_TEXT, required=True)
-    changes = {"status": NeedStatus.CANCELLED.value, "closed_at": stamp}
-    _step(store, user, stamp, [(CoEntity.NEED, need, changes, CoAction.CANCEL, text)])
-    return int(version) + 1
+    return need.save(stamp, text, closed_at=stamp)

@@ -8,8 +8,7 @@ lifecycle and locking are checked by the shared machinery of
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
+from typing import Unpack
 
 from mapgov.core.errors import (
     ValidationError,
@@ -21,7 +20,6 @@ from mapgov.core.model import (
 )
 from mapgov.domain.cobuild.workflow import (
     _PHONE,
-    _STEPS,
     MAX_NAME,
     MAX_TEXT,
     MAX_TITLE,
@@ -30,9 +28,9 @@ from mapgov.domain.cobuild.workflow import (
     _open,
     _require,
     _stamp,
-    _step,
 )
 from mapgov.domain.places import community_of_compound
+from mapgov.domain.steps import Cancel, Step, cancel_fields, step_fields
 from mapgov.domain.users import User
 from mapgov.store import Store
 
@@ -60,6 +58,27 @@ def post_wish(
 
     The poster's name and phone are stored in full and shown masked to whoever may not see
     the community's personal data.
+
+    Parameters
+    ----------
+    store : Store
+        Holds the wish wall.
+    user : User
+        Who puts it up for the resident (community staff, or a street admin).
+    compound_id : str
+        The compound whose wall it goes on; its community owns it.
+    title : str
+        The wish in a few words, required, at most 120 characters.
+    description : str
+        More about it, optional.
+    building_id : str or None
+        The poster's building, which must be in the compound.
+    poster_name : str or None
+        The resident who made the wish (personal data).
+    poster_phone : str or None
+        Their phone number (personal data).
+    at : datetime.datetime or None
+        When it was posted (default: the street's now).
 
     Returns
     -------
@@ -96,33 +115,7 @@ def post_wish(
         "posted_by": user.name,
         "version": 1,
     }
-    return _create(
-        store,
-        user,
-        CoEntity.WISH,
-        values,
-        CoAction.POST,
-        stamp=stamp,
-        prefix=f"W-{community}-",
-        scope={"community_id": community},
-    )
-
-
-def _wish_step(
-    store: Store,
-    user: User,
-    wish_id: str,
-    *,
-    version: int,
-    action: CoAction,
-    changes: Mapping[str, Any],
-    note: str | None,
-    stamp: str,
-) -> int:
-    wish = _open(store, user, CoEntity.WISH, wish_id, action=action, version=version)
-    _, to = _STEPS[(CoEntity.WISH, action)]
-    _step(store, user, stamp, [(CoEntity.WISH, wish, {"status": to, **changes}, action, note)])
-    return int(version) + 1
+    return _create(store, user, CoEntity.WISH, values, stamp)
 
 
 def claim_wish(
@@ -130,69 +123,89 @@ def claim_wish(
     user: User,
     wish_id: str,
     *,
-    version: int,
     claimed_by: str,
-    note: str = "",
-    at: dt.datetime | None = None,
+    **step: Unpack[Step],
 ) -> int:
     """Record who claimed a posted wish (a party member, cadre or unit: `claimed_by`).
-    Returns the wish's new version."""
+
+    Parameters
+    ----------
+    store : Store
+        The database with the wish wall.
+    user : User
+        Who records the claim: staff of the wish's community or a street admin.
+    wish_id : str
+        A ``posted`` wish.
+    claimed_by : str
+        Who takes it on, at most 80 characters; it heads the event's note.
+    **step : Unpack[Step]
+        ``version``: the wish's version as the form showed it. ``note``: a remark on the claim,
+        optional. ``at``: when it was claimed (default: the street's now).
+
+    Returns
+    -------
+    int
+        What the wish's version is now.
+    """
+    version, note, at = step_fields(step)
     who = _clean(claimed_by, "claimed_by", limit=MAX_NAME, required=True)
     text = _clean(note, "note", limit=MAX_TEXT)
     stamp = _stamp(store, at)
-    return _wish_step(
-        store,
-        user,
-        wish_id,
-        version=version,
-        action=CoAction.CLAIM,
-        changes={"claimed_by": who, "claimed_at": stamp},
-        note=f"{who}: {text}" if text else who,
-        stamp=stamp,
-    )
+    wish = _open(store, user, CoEntity.WISH, wish_id, action=CoAction.CLAIM, version=version)
+    return wish.save(stamp, f"{who}: {text}" if text else who, claimed_by=who, claimed_at=stamp)
 
 
-def complete_wish(
-    store: Store,
-    user: User,
-    wish_id: str,
-    *,
-    version: int,
-    note: str = "",
-    at: dt.datetime | None = None,
-) -> int:
-    """A claimed wish is fulfilled (圆梦). Returns the wish's new version."""
+def complete_wish(store: Store, user: User, wish_id: str, **step: Unpack[Step]) -> int:
+    """A claimed wish is fulfilled (圆梦).
+
+    It leaves the wall's open wishes and counts among the fulfilled ones.
+
+    Parameters
+    ----------
+    store : Store
+        Where the wish is kept.
+    user : User
+        Who records the fulfilment, with edit rights on the community.
+    wish_id : str
+        A ``claimed`` wish.
+    **step : Unpack[Step]
+        ``version``: the version of the wish the user saw. ``note``: how it was fulfilled, may be
+        empty. ``at``: when it was fulfilled; the street's clock by default.
+
+    Returns
+    -------
+    int
+        The wish's version after this step.
+    """
+    version, note, at = step_fields(step)
     stamp = _stamp(store, at)
-    return _wish_step(
-        store,
-        user,
-        wish_id,
-        version=version,
-        action=CoAction.COMPLETE,
-        changes={"completed_at": stamp},
-        note=_clean(note, "note", limit=MAX_TEXT),
-        stamp=stamp,
-    )
+    text = _clean(note, "note", limit=MAX_TEXT)
+    wish = _open(store, user, CoEntity.WISH, wish_id, action=CoAction.COMPLETE, version=version)
+    return wish.save(stamp, text, completed_at=stamp)
 
 
-def cancel_wish(
-    store: Store,
-    user: User,
-    wish_id: str,
-    *,
-    version: int,
-    reason: str,
-    at: dt.datetime | None = None,
-) -> int:
-    """Withdraw a posted or claimed wish, saying why. Returns the wish's new version."""
+def cancel_wish(store: Store, user: User, wish_id: str, **cancel: Unpack[Cancel]) -> int:
+    """Withdraw a posted or claimed wish, saying why.
+
+    Parameters
+    ----------
+    store : Store
+        The street's database.
+    user : User
+        Who withdraws it (staff of the community or a street admin).
+    wish_id : str
+        A wish that is posted or claimed.
+    **cancel : Unpack[Cancel]
+        ``version``: which version of the wish the page was drawn from. ``reason``: why it is
+        withdrawn (required). ``at``: the moment of withdrawal, now if not given.
+
+    Returns
+    -------
+    int
+        Its version after the withdrawal (for a later form).
+    """
+    version, reason, at = cancel_fields(cancel)
     stamp = _stamp(store, at)
-    return _wish_step(
-        store,
-        user,
-        wish_id,
-        version=version,
-        action=CoAction.CANCEL,
-        changes={"cancelled_at": stamp},
-        note=_clean(reason, "reason", limit=MAX_TEXT, required=True),
-        stamp=stamp,
-    )
+    text = _clean(reason, "reason", limit=MAX_TEXT, required=True)
+    wish = _open(store, user, CoEntity.WISH, wish_id, action=CoAction.CANCEL, version=version)
+    return wish.save(stamp, text, cancelled_at=stamp)

@@ -13,30 +13,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
-from mapgov.core import clock
+from mapgov.core import clock, model
 from mapgov.core.errors import (
     LifecycleError,
     PermissionDeniedError,
     StaleEditError,
     ValidationError,
-)
-from mapgov.core.model import (
-    NEED_TRANSITIONS,
-    PROJECT_TRANSITIONS,
-    WISH_TRANSITIONS,
-    CoAction,
-    CoEntity,
-    CoopKind,
-    NeedStatus,
-    ProjectStatus,
-    VolunteerKind,
-    WishStatus,
 )
 from mapgov.core.privacy import mask_row
 from mapgov.domain.cobuild.figures import day_of
@@ -58,38 +47,41 @@ MAX_TEXT = 2000
 MAX_NAME = 80
 _PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
 
-_TABLES: Final[dict[CoEntity, tuple[str, str]]] = {
-    CoEntity.NEED: ("community_need", "need_id"),
-    CoEntity.RESOURCE: ("unit_resource", "resource_id"),
-    CoEntity.PROJECT: ("co_project", "project_id"),
-    CoEntity.WISH: ("micro_wish", "wish_id"),
-    CoEntity.VOLUNTEER: ("volunteer_event", "volunteer_event_id"),
+_TABLES: Final[dict[model.CoEntity, tuple[str, str]]] = {
+    model.CoEntity.NEED: ("community_need", "need_id"),
+    model.CoEntity.RESOURCE: ("unit_resource", "resource_id"),
+    model.CoEntity.PROJECT: ("co_project", "project_id"),
+    model.CoEntity.WISH: ("micro_wish", "wish_id"),
+    model.CoEntity.VOLUNTEER: ("volunteer_event", "volunteer_event_id"),
 }
-_STATUS: Final[dict[CoEntity, type[StrEnum]]] = {
-    CoEntity.NEED: NeedStatus,
-    CoEntity.PROJECT: ProjectStatus,
-    CoEntity.WISH: WishStatus,
+_STATUS: Final[dict[model.CoEntity, type[StrEnum]]] = {
+    model.CoEntity.NEED: model.NeedStatus,
+    model.CoEntity.PROJECT: model.ProjectStatus,
+    model.CoEntity.WISH: model.WishStatus,
 }
 # (entity, action) -> (statuses it may start from, status it leads to)
-_STEPS: Final[dict[tuple[CoEntity, CoAction], tuple[frozenset[str], str]]] = {
-    (CoEntity.NEED, CoAction.PAIR): (frozenset({"open"}), "matched"),
-    (CoEntity.NEED, CoAction.CANCEL): (frozenset({"open"}), "cancelled"),
-    (CoEntity.PROJECT, CoAction.CLAIM): (frozenset({"paired"}), "claimed"),
-    (CoEntity.PROJECT, CoAction.PROGRESS): (frozenset({"claimed", "in_progress"}), "in_progress"),
-    (CoEntity.PROJECT, CoAction.COMPLETE): (frozenset({"in_progress"}), "completed"),
-    (CoEntity.PROJECT, CoAction.RATE): (frozenset({"completed"}), "rated"),
-    (CoEntity.PROJECT, CoAction.CANCEL): (
+_STEPS: Final[dict[tuple[model.CoEntity, model.CoAction], tuple[frozenset[str], str]]] = {
+    (model.CoEntity.NEED, model.CoAction.PAIR): (frozenset({"open"}), "matched"),
+    (model.CoEntity.NEED, model.CoAction.CANCEL): (frozenset({"open"}), "cancelled"),
+    (model.CoEntity.PROJECT, model.CoAction.CLAIM): (frozenset({"paired"}), "claimed"),
+    (model.CoEntity.PROJECT, model.CoAction.PROGRESS): (
+        frozenset({"claimed", "in_progress"}),
+        "in_progress",
+    ),
+    (model.CoEntity.PROJECT, model.CoAction.COMPLETE): (frozenset({"in_progress"}), "completed"),
+    (model.CoEntity.PROJECT, model.CoAction.RATE): (frozenset({"completed"}), "rated"),
+    (model.CoEntity.PROJECT, model.CoAction.CANCEL): (
         frozenset({"paired", "claimed", "in_progress"}),
         "cancelled",
     ),
-    (CoEntity.WISH, CoAction.CLAIM): (frozenset({"posted"}), "claimed"),
-    (CoEntity.WISH, CoAction.COMPLETE): (frozenset({"claimed"}), "completed"),
-    (CoEntity.WISH, CoAction.CANCEL): (frozenset({"posted", "claimed"}), "cancelled"),
+    (model.CoEntity.WISH, model.CoAction.CLAIM): (frozenset({"posted"}), "claimed"),
+    (model.CoEntity.WISH, model.CoAction.COMPLETE): (frozenset({"claimed"}), "completed"),
+    (model.CoEntity.WISH, model.CoAction.CANCEL): (frozenset({"posted", "claimed"}), "cancelled"),
 }
-_LIFECYCLES: Final[dict[CoEntity, Mapping[Any, frozenset[Any]]]] = {
-    CoEntity.NEED: NEED_TRANSITIONS,
-    CoEntity.PROJECT: PROJECT_TRANSITIONS,
-    CoEntity.WISH: WISH_TRANSITIONS,
+_LIFECYCLES: Final[dict[model.CoEntity, Mapping[Any, frozenset[Any]]]] = {
+    model.CoEntity.NEED: model.NEED_TRANSITIONS,
+    model.CoEntity.PROJECT: model.PROJECT_TRANSITIONS,
+    model.CoEntity.WISH: model.WISH_TRANSITIONS,
 }
 assert all(  # the workflow never leaves the lifecycles of the model
     to in _LIFECYCLES[entity][_STATUS[entity](s)]
@@ -140,7 +132,7 @@ def _plain(row: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _record(store: Store, entity: CoEntity, entity_id: str) -> dict[str, Any]:
+def _record(store: Store, entity: model.CoEntity, entity_id: str) -> dict[str, Any]:
     """The record with its ``community_id`` (a project's is its need's; a resource's is its
     unit's, possibly None)."""
     name, key = _TABLES[entity]
@@ -149,56 +141,103 @@ def _record(store: Store, entity: CoEntity, entity_id: str) -> dict[str, Any]:
         msg = f"no {entity.value} {entity_id!r}"
         raise ValidationError(msg, key="error.cobuild.not_found", entity=entity, id=entity_id)
     row = _plain(frame.iloc[0].to_dict())
-    if entity == CoEntity.PROJECT:
-        need = _record(store, CoEntity.NEED, row["need_id"])
+    if entity == model.CoEntity.PROJECT:
+        need = _record(store, model.CoEntity.NEED, row["need_id"])
         row["community_id"] = need["community_id"]
         row["need"] = need
-    elif entity == CoEntity.RESOURCE:
+    elif entity == model.CoEntity.RESOURCE:
         unit = store.read("resident_unit", where={"unit_id": row["unit_id"]})
         row["community_id"] = _plain(unit.iloc[0].to_dict())["community_id"]
     return row
 
 
 def get(
-    store: Store, entity: CoEntity | str, entity_id: str, *, user: User | None = None
+    store: Store, entity: model.CoEntity | str, entity_id: str, *, user: User | None = None
 ) -> dict[str, Any]:
     """One need, resource, project, wish or volunteer event as a dict, with its
     ``community_id``; a wish's poster is masked unless `user` sees the community's personal
     data. A project also carries its ``need`` (a dict).
+
+    Parameters
+    ----------
+    store : Store
+        The database to read from.
+    entity : CoEntity or str
+        Which kind of record: need, resource, project, wish or volunteer.
+    entity_id : str
+        The record's id.
+    user : User or None
+        The reader; None (or a user without the right) sees the poster masked.
+
+    Returns
+    -------
+    dict
+        The record's columns with Python values (None for missing), plus ``community_id``.
 
     Raises
     ------
     ValidationError
         If there is no such record.
     """
-    entity = CoEntity(entity)
+    entity = model.CoEntity(entity)
     row = _record(store, entity, entity_id)
-    if entity == CoEntity.WISH:
+    if entity == model.CoEntity.WISH:
         full = user is not None and sees_personal_data(user, row["community_id"], store)
         shown = mask_row(row, "micro_wish", full=full)
         row |= {k: shown[k] for k in ("poster_name", "poster_phone")}
     return row
 
 
-def timeline(store: Store, entity: CoEntity | str, entity_id: str) -> pd.DataFrame:
+def timeline(store: Store, entity: model.CoEntity | str, entity_id: str) -> pd.DataFrame:
     """Every step of one record in order: [event_id, at, actor, action, from_status,
-    to_status, note]."""
+    to_status, note].
+
+    Parameters
+    ----------
+    store : Store
+        The database whose ``co_event`` log is read.
+    entity : CoEntity or str
+        The kind of record.
+    entity_id : str
+        Its id.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per event, oldest first.
+    """
     return store.read(
         "co_event",
-        where={"entity": CoEntity(entity).value, "entity_id": entity_id},
+        where={"entity": model.CoEntity(entity).value, "entity_id": entity_id},
         columns=["event_id", "at", "actor", "action", "from_status", "to_status", "note"],
         order_by="event_id",
     )
 
 
 def allowed_actions(
-    store: Store, entity: CoEntity | str, record: Mapping[str, Any], user: User
-) -> list[CoAction]:
+    store: Store, entity: model.CoEntity | str, record: Mapping[str, Any], user: User
+) -> list[model.CoAction]:
     """The steps `user` may take on a need, project or wish now (the buttons a page shows).
 
     `record` needs ``status`` and ``community_id`` (as :func:`get` returns them).
+
+    Parameters
+    ----------
+    store : Store
+        The database that holds the user's rights.
+    entity : CoEntity or str
+        Need, project or wish.
+    record : Mapping
+        The record as :func:`get` returns it.
+    user : User
+        The one looking at the page.
+
+    Returns
+    -------
+    list of CoAction
+        The steps its status allows, in the workflow's order; none without edit rights.
     """
-    entity = CoEntity(entity)
+    entity = model.CoEntity(entity)
     if not can_edit(user, record.get("community_id"), store):
         return []
     status = str(record["status"])
@@ -206,32 +245,30 @@ def allowed_actions(
 
 
 def _require(
-    store: Store, user: User, community_id: str | None, action: CoAction, entity: CoEntity
+    store: Store,
+    user: User,
+    community_id: str | None,
+    action: model.CoAction,
+    entity: model.CoEntity,
 ) -> None:
     if not can_edit(user, community_id, store):
         msg = (
             f"{user.name} ({user.role.value}) may not {action.value} a {entity.value} of "
             f"community {community_id}: only its staff and its street's admins may"
         )
-        raise PermissionDeniedError(
-            msg,
-            key="error.cobuild.denied",
-            user=user.name,
-            role=user.role,
-            action=action,
-            entity=entity,
-        )
+        params = {"user": user.name, "role": user.role, "action": action, "entity": entity}
+        raise PermissionDeniedError(msg, key="error.cobuild.denied", **params)
 
 
 def _open(
     store: Store,
     user: User,
-    entity: CoEntity,
+    entity: model.CoEntity,
     entity_id: str,
     *,
-    action: CoAction,
+    action: model.CoAction,
     version: int,
-) -> dict[str, Any]:
+) -> _Opened:
     """Read a record for a step: rights, then the version the user saw, then the lifecycle."""
     row = _record(store, entity, entity_id)
     _require(store, user, row["community_id"], action, entity)
@@ -256,13 +293,13 @@ def _open(
             action=action,
             status=_STATUS[entity](row["status"]),
         )
-    return row
+    return _Opened(store, user, entity, action, row)
 
 
 def _event(  # noqa: PLR0917 (one row of the history)
-    entity: CoEntity,
+    entity: model.CoEntity,
     entity_id: str,
-    action: CoAction,
+    action: model.CoAction,
     at: str,
     user: User,
     frm: str | None,
@@ -285,13 +322,15 @@ def _event(  # noqa: PLR0917 (one row of the history)
 
 
 Op = tuple[str, str, dict[str, Any], dict[str, Any]]
+Record = tuple[model.CoEntity, Mapping[str, Any], Mapping[str, Any], model.CoAction, str | None]
+"""A change to an existing record: (entity, record as read, changes, action, note)."""
 
 
 def _step(
     store: Store,
     user: User,
     stamp: str,
-    records: Sequence[tuple[CoEntity, Mapping[str, Any], Mapping[str, Any], CoAction, str | None]],
+    records: Sequence[Record],
     *,
     inserts: Sequence[Op] = (),
     extra_events: Sequence[tuple[str, dict[str, Any]]] = (),
@@ -320,10 +359,58 @@ def _step(
     )
 
 
-def _new_id(store: Store, entity: CoEntity, prefix: str, where: Mapping[str, Any]) -> str:
+@dataclass(frozen=True)
+class _Opened:
+    """A record read for one step (:func:`_open`), its rights, version and lifecycle checked."""
+
+    store: Store
+    user: User
+    entity: model.CoEntity
+    action: model.CoAction
+    row: dict[str, Any]
+
+    def save(
+        self,
+        stamp: str,
+        note: str | None,
+        *,
+        also: Sequence[Record] = (),
+        inserts: Sequence[Op] = (),
+        events: Sequence[tuple[str, dict[str, Any]]] = (),
+        **changes: Any,
+    ) -> int:
+        """Move the record to the step's status with `changes`, logging the step as an event.
+
+        Parameters
+        ----------
+        stamp : str
+            When the step is taken (ISO).
+        note : str or None
+            The event's note, already cleaned.
+        also : sequence of Record
+            Other records the step moves too (a project's need), each with its own event.
+        inserts : sequence of Op
+            New records written in the same transaction (a pair's project).
+        events : sequence of tuple
+            More ``co_event`` rows to append (the new project's first event).
+        **changes : Any
+            Columns to change besides ``status``.
+
+        Returns
+        -------
+        int
+            The record's new version.
+        """
+        _, to = _STEPS[(self.entity, self.action)]
+        moved = (self.entity, self.row, {"status": to, **changes}, self.action, note)
+        _step(self.store, self.user, stamp, [moved, *also], inserts=inserts, extra_events=events)
+        return int(self.row["version"]) + 1
+
+
+def _new_id(store: Store, entity: model.CoEntity, prefix: str, where: Mapping[str, Any]) -> str:
     """The next free id ``<prefix><n>`` among the records selected by `where`."""
     name, key = _TABLES[entity]
-    width = {CoEntity.RESOURCE: 1, CoEntity.VOLUNTEER: 4}.get(entity, 3)
+    width = {model.CoEntity.RESOURCE: 1, model.CoEntity.VOLUNTEER: 4}.get(entity, 3)
     ids = store.read(name, where=where, columns=[key])[key].astype(str)
     tail = ids[ids.str.startswith(prefix)].str.slice(len(prefix))
     numbers = pd.to_numeric(tail[tail.str.fullmatch(r"\d+")], errors="coerce")
@@ -344,20 +431,25 @@ def _insert_new(make_id: Callable[[], str], write: Callable[[str], None]) -> str
     raise AssertionError  # pragma: no cover (the loop returns or raises)
 
 
+# entity -> (the action that creates it, its ids' letter, the column whose value the ids carry)
+_NEW: Final[dict[model.CoEntity, tuple[model.CoAction, str, str]]] = {
+    model.CoEntity.NEED: (model.CoAction.FILE, "N", "community_id"),
+    model.CoEntity.RESOURCE: (model.CoAction.FILE, "R", "unit_id"),
+    model.CoEntity.WISH: (model.CoAction.POST, "W", "community_id"),
+    model.CoEntity.VOLUNTEER: (model.CoAction.LOG, "V", "community_id"),
+}
+
+
 def _create(
-    store: Store,
-    user: User,
-    entity: CoEntity,
-    values: Mapping[str, Any],
-    action: CoAction,
-    *,
-    stamp: str,
-    prefix: str,
-    scope: Mapping[str, Any],
+    store: Store, user: User, entity: model.CoEntity, values: Mapping[str, Any], stamp: str
 ) -> str:
-    """Insert a record under the next free id ``<prefix><n>`` (among the records selected by
-    `scope`) with its first event; its ``status`` (if any) is the event's new status."""
+    """Insert a record under the next free id ``<letter>-<owner>-<n>`` (`owner`: its community,
+    or its unit without ``U-``; `n` counts the owner's records) with its first event; its
+    ``status`` (if any) is the event's new status."""
     name, key = _TABLES[entity]
+    action, letter, column = _NEW[entity]
+    owner = str(values[column])
+    prefix = f"{letter}-{owner.removeprefix('U-') if column == 'unit_id' else owner}-"
 
     def write(new_id: str) -> None:
         event = _event(entity, new_id, action, stamp, user, None, values.get("status"))
@@ -368,7 +460,7 @@ def _create(
             append=[event],
         )
 
-    return _insert_new(lambda: _new_id(store, entity, prefix, scope), write)
+    return _insert_new(lambda: _new_id(store, entity, prefix, {column: owner}), write)
 
 
 def _community(store: Store, community_id: str) -> None:
@@ -390,14 +482,35 @@ def file_need(
 ) -> str:
     """Put a need of a community (optionally of one of its compounds) on the needs list.
 
+    The need is ``open`` until a unit is paired with it (:func:`~mapgov.domain.cobuild.pair`).
+
+    Parameters
+    ----------
+    store : Store
+        Where the needs list is kept.
+    user : User
+        Who files it: staff of the community or an admin of its street.
+    community_id : str
+        The community in need.
+    kind : str
+        A :class:`~mapgov.core.model.CoopKind` value: what sort of help.
+    title : str
+        What is needed, required, at most 120 characters.
+    description : str
+        The details, optional.
+    compound_id : str or None
+        The compound it concerns, one of the community's.
+    at : datetime.datetime or None
+        The filing time (default: the street's clock).
+
     Returns
     -------
     str
         The new need's id, ``N-<community>-<n>``.
     """
     _community(store, community_id)
-    _require(store, user, community_id, CoAction.FILE, CoEntity.NEED)
-    coop = _choice(CoopKind, kind)
+    _require(store, user, community_id, model.CoAction.FILE, model.CoEntity.NEED)
+    coop = _choice(model.CoopKind, kind)
     if compound_id and community_of_compound(store, compound_id) != community_id:
         msg = f"compound {compound_id} is not in community {community_id}"
         raise ValidationError(
@@ -410,21 +523,12 @@ def file_need(
         "kind": coop.value,
         "title": _clean(title, "title", limit=MAX_TITLE, required=True),
         "description": _clean(description, "description", limit=MAX_TEXT),
-        "status": NeedStatus.OPEN.value,
+        "status": model.NeedStatus.OPEN.value,
         "filed_at": stamp,
         "filed_by": user.name,
         "version": 1,
     }
-    return _create(
-        store,
-        user,
-        CoEntity.NEED,
-        values,
-        CoAction.FILE,
-        stamp=stamp,
-        prefix=f"N-{community_id}-",
-        scope={"community_id": community_id},
-    )
+    return _create(store, user, model.CoEntity.NEED, values, stamp)
 
 
 def file_resource(
@@ -440,6 +544,28 @@ def file_resource(
 ) -> str:
     """Put a resource a unit offers on the resource list.
 
+    Resources have no status: the matching weighs them, projects draw on them.
+
+    Parameters
+    ----------
+    store : Store
+        The database with the units and their resources.
+    user : User
+        Who files it for the unit: the unit's community staff; for a unit of no community, its
+        street's admins.
+    unit_id : str
+        The resident unit offering it.
+    kind : str
+        The :class:`~mapgov.core.model.CoopKind` it serves.
+    title : str
+        A name for what is offered (required).
+    description : str
+        More about it; may be empty.
+    capacity : int or None
+        How many it can serve at once, 0 to 100,000, if it is counted.
+    at : datetime.datetime or None
+        When it was filed; None for now.
+
     Returns
     -------
     str
@@ -453,8 +579,8 @@ def file_resource(
         raise ValidationError(msg, key="error.cobuild.no_unit", id=unit_id)
     community, street = (v if isinstance(v, str) else None for v in units.iloc[0])
     if community is not None or not street_admin(user, street):  # no community: its street's
-        _require(store, user, community, CoAction.FILE, CoEntity.RESOURCE)
-    coop = _choice(CoopKind, kind)
+        _require(store, user, community, model.CoAction.FILE, model.CoEntity.RESOURCE)
+    coop = _choice(model.CoopKind, kind)
     if capacity is not None:
         _number(capacity, "capacity", 0, 100_000)
     stamp = _stamp(store, at)
@@ -467,16 +593,7 @@ def file_resource(
         "filed_at": stamp,
         "filed_by": user.name,
     }
-    return _create(
-        store,
-        user,
-        CoEntity.RESOURCE,
-        values,
-        CoAction.FILE,
-        stamp=stamp,
-        prefix=f"R-{unit_id.removeprefix('U-')}-",
-        scope={"unit_id": unit_id},
-    )
+    return _create(store, user, model.CoEntity.RESOURCE, values, stamp)
 
 
 def log_volunteer(
@@ -499,15 +616,31 @@ def log_volunteer(
 
     Parameters
     ----------
-    held_on
+    store : Store
+        The database the record goes into.
+    user : User
+        Who records it: staff of the community, or a street admin.
+    held_on : datetime.date
         The day it was held: today or earlier.
-    participants
+    title : str
+        What was done, required.
+    kind : str
+        A :class:`~mapgov.core.model.VolunteerKind` value.
+    participants : int
         Volunteers taking part, 1 to 10,000.
-    hours
+    hours : float
         How long it lasted, more than 0 and at most 24 (each participant is credited that many
         service hours).
-    organiser
+    organiser : str
         The team or unit that ran it; `unit_id` links a resident unit.
+    compound_id : str or None
+        Where it was held; it names the community.
+    community_id : str or None
+        The community, for an event not held on one compound.
+    unit_id : str or None
+        The resident unit that organised it, if it is one.
+    at : datetime.datetime or None
+        When it is recorded, the street's now by default.
 
     Returns
     -------
@@ -526,8 +659,8 @@ def log_volunteer(
         msg = "a volunteer event needs its compound or community"
         raise ValidationError(msg, key="error.issue.required", field="compound")
     _community(store, community_id)
-    _require(store, user, community_id, CoAction.LOG, CoEntity.VOLUNTEER)
-    coop = _choice(VolunteerKind, kind)
+    _require(store, user, community_id, model.CoAction.LOG, model.CoEntity.VOLUNTEER)
+    coop = _choice(model.VolunteerKind, kind)
     _number(participants, "participants", 1, 10_000)
     if not isinstance(participants, int):
         msg = f"participants must be a whole number, not {participants!r}"
@@ -555,13 +688,4 @@ def log_volunteer(
         "recorded_by": user.name,
         "recorded_at": stamp,
     }
-    return _create(
-        store,
-        user,
-        CoEntity.VOLUNTEER,
-        values,
-        CoAction.LOG,
-        stamp=stamp,
-        prefix=f"V-{community_id}-",
-        scope={"community_id": community_id},
-    )
+    return _create(store, user, model.CoEntity.VOLUNTEER, values, stamp)

@@ -10,6 +10,16 @@ __all__ = ["ranges", "run_starts"]
 def run_starts(ordered: np.ndarray) -> np.ndarray:
     """Where each run of equal values of a sorted array begins (a boolean mask).
 
+    Parameters
+    ----------
+    ordered : numpy.ndarray
+        A one-dimensional array whose equal values are adjacent (sorted).
+
+    Returns
+    -------
+    numpy.ndarray
+        A boolean mask of the same length: ``True`` where a run begins.
+
     Examples
     --------
     >>> run_starts(np.array([3, 3, 5, 7, 7])).tolist()
@@ -20,6 +30,18 @@ def run_starts(ordered: np.ndarray) -> np.ndarray:
 
 def ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """``np.concatenate([np.arange(s, s + c) for s, c in zip(starts, counts)])``, vectorised.
+
+    Parameters
+    ----------
+    starts : numpy.ndarray
+        The first value of each range (integers).
+    counts : numpy.ndarray
+        The length of each range (non-negative integers, as many as `starts`).
+
+    Returns
+    -------
+    numpy.ndarray
+        The ranges one after the other (``int64``), ``counts.sum()`` values.
 
     Examples
     --------

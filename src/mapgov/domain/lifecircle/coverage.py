@@ -37,6 +37,7 @@ from mapgov.domain.lifecircle.network import (
     snap,
     walk_graph,
 )
+from mapgov.domain.locating import street_compounds
 from mapgov.store import Store
 
 __all__ = [
@@ -69,7 +70,23 @@ class Profile:
 
 
 def load_profile(name: str = "gb50180") -> Profile:
-    """Load a standard profile shipped in ``mapgov/domain/lifecircle/standards/<name>.toml``."""
+    """Load a standard profile shipped in ``mapgov/domain/lifecircle/standards/<name>.toml``.
+
+    Parameters
+    ----------
+    name : str
+        The profile's file name without ``.toml``.
+
+    Returns
+    -------
+    Profile
+        Its tiers, each kind's tier and the walking speeds.
+
+    Raises
+    ------
+    ValidationError
+        For a profile not shipped, or one naming an unknown facility kind.
+    """
     try:
         text = (
             resources.files("mapgov.domain.lifecircle.standards")
@@ -111,6 +128,28 @@ def thresholds(
 
     Precedence: `overrides` for a kind, then `metres` for all, then `minutes` x `speed`, then
     `tier`'s distance for all, then each kind's own tier in the profile.
+
+    Parameters
+    ----------
+    profile : Profile
+        The standard, from :func:`load_profile`.
+    kinds : iterable of str or None
+        The facility kinds (default: the profile's).
+    tier : int or None
+        One tier's distance for every kind.
+    metres : float or None
+        One distance for every kind.
+    minutes : float or None
+        A walking time, turned into metres at `speed`.
+    speed : float or None
+        Walking speed in metres a minute (default: the profile's).
+    overrides : mapping of str to float or None
+        Metres for single kinds.
+
+    Returns
+    -------
+    dict of str to float
+        Metres by kind.
 
     Raises
     ------
@@ -162,18 +201,18 @@ def building_distances(
 
     Parameters
     ----------
-    graph
+    graph : WalkGraph
         The walking network (also gives the metric CRS).
-    buildings
+    buildings : geopandas.GeoDataFrame
         Reads ``building_id`` and, if present, ``compound_id`` (to enter through its compound).
-    facilities
+    facilities : geopandas.GeoDataFrame
         Reads ``kind``.
-    kinds
+    kinds : iterable of str
         The kinds to answer.
-    limit
-        Do not search beyond this many metres (inf there); one pass answers every threshold
-        up to it.
-    method
+    limit : float
+        Do not search beyond this many metres (inf there); one pass answers every threshold up to
+        it.
+    method : str
         "network" (walking) or "straight" (as the crow flies).
 
     Returns
@@ -220,15 +259,15 @@ def coverage_table(
 
     Parameters
     ----------
-    store
+    store : Store
         Where buildings, facilities and roads come from.
-    limits
+    limits : mapping of str to float
         Threshold in metres per kind (see :func:`thresholds`).
-    method
+    method : str
         "network" or "straight".
-    graph
+    graph : WalkGraph or None
         A walking graph already built from the store's roads (built here if not given).
-    street_id
+    street_id : str or None
         Only this street's buildings (facilities of every street count: people cross streets).
 
     Returns
@@ -255,30 +294,13 @@ def coverage_table(
 
 
 def _buildings_with_places(store: Store, street_id: str | None) -> gpd.GeoDataFrame:
-    community = store.read("community", columns=["community_id", "street_id"])
-    if street_id:
-        community = community[community["street_id"] == street_id]
-    grid = store.read(
-        "grid",
-        where={"community_id": list(community["community_id"])},
-        columns=["grid_id", "community_id"],
-    )
-    comp = store.read(
-        "compound",
-        where={"grid_id": list(grid["grid_id"])},
-        columns=["compound_id", "grid_id", "name"],
-    )
+    comp = street_compounds(store, ["compound_id", "grid_id", "name"], street_id=street_id)
     b = store.read(
         "building",
         where={"compound_id": list(comp["compound_id"])},
         columns=["building_id", "compound_id", "name", "residents", "elderly", "geom"],
     )
-    places = (
-        comp.rename(columns={"name": "compound_name"})
-        .merge(grid, on="grid_id")
-        .merge(community, on="community_id")
-        .drop(columns="grid_id")
-    )
+    places = comp.rename(columns={"name": "compound_name"}).drop(columns="grid_id")
     return b.merge(places, on="compound_id")
 
 
@@ -304,6 +326,15 @@ def summarize(
     Every figure is one product of a sparse (group x building) membership matrix with the
     buildings' columns (no loop over groups): a city of 400 communities and nine kinds is
     summed in a few milliseconds.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A :func:`coverage_table`.
+    kinds : iterable of str
+        The kinds to sum, in the order of the rows.
+    by : str
+        "compound_id", "community_id" or "street_id".
 
     Returns
     -------
@@ -386,6 +417,17 @@ def service_areas(
     one end is cut where the remaining distance runs out; the facility's own edge is walked
     both ways from where it enters it), then the kept pieces are buffered by
     `width_m` / 2 and unioned. This is the area along the network, not a circle.
+
+    Parameters
+    ----------
+    graph : WalkGraph
+        The walking network.
+    facilities : geopandas.GeoDataFrame
+        The facilities whose areas are drawn.
+    metres : float
+        How far one walks.
+    width_m : float
+        The width of the drawn band along each edge, in metres.
 
     Returns
     -------

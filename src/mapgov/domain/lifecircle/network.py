@@ -158,21 +158,45 @@ class WalkGraph:
 
     @property
     def n_nodes(self) -> int:
-        """Number of nodes."""
+        """Number of nodes.
+
+        Returns
+        -------
+        int
+            The length of :attr:`xy`.
+        """
         return len(self.xy)
 
     def components(self) -> np.ndarray:
-        """Connected-component label of every node."""
+        """Connected-component label of every node.
+
+        Returns
+        -------
+        numpy.ndarray
+            One integer label per node; nodes joined by roads share a label.
+        """
         return csgraph.connected_components(self.matrix, directed=False)[1]
 
     @cached_property
     def edge_geoms(self) -> np.ndarray:
-        """The road lines in `crs` (built on first use)."""
+        """The road lines in `crs` (built on first use).
+
+        Returns
+        -------
+        numpy.ndarray
+            One shapely LineString per road row.
+        """
         return shapely.linestrings(self.vertex_xy, indices=self.vertex_edge)
 
     @cached_property
     def edge_compound(self) -> np.ndarray:
-        """The compound id of each road row (internal paths and gate links), else None."""
+        """The compound id of each road row (internal paths and gate links), else None.
+
+        Returns
+        -------
+        numpy.ndarray
+            One compound id or None per road row (dtype object).
+        """
         ids = np.asarray([*self.compounds, None], dtype=object)
         return ids[self.edge_group]  # code -1: the None at the end
 
@@ -192,7 +216,13 @@ class WalkGraph:
 
     @cached_property
     def segments(self) -> Segments:
-        """The roads' straight segments (built on first use, then kept with the graph)."""
+        """The roads' straight segments (built on first use, then kept with the graph).
+
+        Returns
+        -------
+        Segments
+            Every straight piece of every road line, with its edge and group.
+        """
         return Segments.of_lines(self.vertex_xy, self.vertex_edge, self.edge_group)
 
     @cached_property
@@ -215,12 +245,34 @@ class Snapped:
     edge: np.ndarray
 
     def subset(self, which: np.ndarray | slice) -> Snapped:
-        """The points selected by `which` (a mask, indices or a slice)."""
+        """The points selected by `which` (a mask, indices or a slice).
+
+        Parameters
+        ----------
+        which : numpy.ndarray or slice
+            A boolean mask, integer indices or a slice of the points.
+
+        Returns
+        -------
+        Snapped
+            The selected points, in the order `which` gives.
+        """
         return Snapped(*(getattr(self, f.name)[which] for f in fields(self)))
 
     @staticmethod
     def join(*parts: Snapped) -> Snapped:
-        """The points of `parts`, one after the other."""
+        """The points of `parts`, one after the other.
+
+        Parameters
+        ----------
+        *parts : Snapped
+            The snapped point sets to join.
+
+        Returns
+        -------
+        Snapped
+            All their points, in order.
+        """
         return Snapped(
             *(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(Snapped))
         )
@@ -232,6 +284,18 @@ class Snapped:
         A point walks to an end of its edge and on through the network, or, where a source
         entered by the same edge, straight along the edge to it (:func:`along_edge`): a home
         and a clinic on one road piece are 200 m apart, not out to a junction and back.
+
+        Parameters
+        ----------
+        node_dist : numpy.ndarray
+            Metres from the nearest source to each node of the network.
+        sources : Snapped
+            The sources `node_dist` was computed from.
+
+        Returns
+        -------
+        numpy.ndarray
+            Metres from each point to the nearest source (``inf`` if unreached).
         """
         via_start = node_dist[self.start] + self.along
         via_end = node_dist[self.end] + self.rest
@@ -247,6 +311,18 @@ def along_edge(targets: Snapped, sources: Snapped) -> np.ndarray:
     (the best source at or behind each place, ``min(link - along) + along``, and at or ahead
     of it, ``min(link + along) - along``): no pair of points is formed, however many stand on
     one edge.
+
+    Parameters
+    ----------
+    targets : Snapped
+        The points walked to.
+    sources : Snapped
+        The points walked from.
+
+    Returns
+    -------
+    numpy.ndarray
+        Metres per target along its own edge to the nearest source (``inf`` if none).
     """
     out = np.full(len(targets.link), np.inf)
     s = np.flatnonzero(np.isfinite(sources.link))
@@ -318,12 +394,17 @@ def walk_graph(roads: gpd.GeoDataFrame, *, crs: pyproj.CRS | None = None) -> Wal
 
     Parameters
     ----------
-    roads
+    roads : geopandas.GeoDataFrame
         Lines with optional ``compound_id`` (internal paths and gate links of a compound).
         Empty rows are left out; a MultiLineString is merged into one line where it can be,
         else left out. Every vertex is transformed once, as coordinates.
-    crs
+    crs : pyproj.CRS or None
         Metric CRS to measure in (default: the UTM zone of the roads).
+
+    Returns
+    -------
+    WalkGraph
+        The network: one node per road end (merged within a centimetre), one edge per road.
 
     Raises
     ------
@@ -469,6 +550,18 @@ def point_xy(points: gpd.GeoSeries | gpd.GeoDataFrame, crs: pyproj.CRS) -> np.nd
     A point is itself; any other shape gives its representative point (``point_on_surface``,
     inside it), found in the layer's own CRS and then transformed: only one coordinate per
     row goes through the projection.
+
+    Parameters
+    ----------
+    points : geopandas.GeoSeries or geopandas.GeoDataFrame
+        The geometries, with a CRS.
+    crs : pyproj.CRS
+        The metric CRS to give the coordinates in.
+
+    Returns
+    -------
+    numpy.ndarray
+        One (x, y) row per geometry, NaN where it is missing or empty.
     """
     require_metric(gpd.GeoSeries([], crs=crs))
     if points.crs is None:
@@ -500,6 +593,20 @@ def snap(
     The point of a polygon is its representative point (see :func:`point_xy`). A row without
     a geometry gets an infinite link: it reaches nothing. Among edges at exactly the same
     distance the first road row wins.
+
+    Parameters
+    ----------
+    graph : WalkGraph
+        The walking network.
+    points : geopandas.GeoSeries or geopandas.GeoDataFrame
+        The places to enter (points or shapes), with a CRS.
+    groups : numpy.ndarray or pandas.api.extensions.ExtensionArray or None
+        The compound id of each point (``None``: every point enters by the nearest edge).
+
+    Returns
+    -------
+    Snapped
+        Where each point enters the network.
     """
     xy = point_xy(points, graph.crs)
     return _snap_xy(graph, xy, groups)
@@ -554,7 +661,18 @@ def _snap_xy(
 def entry_costs(sources: Snapped) -> tuple[np.ndarray, np.ndarray]:
     """The network nodes where `sources` enter, each with its cheapest entry cost (metres):
     the link plus the way along the edge to that end. Sources without a location are left
-    out."""
+    out.
+
+    Parameters
+    ----------
+    sources : Snapped
+        The snapped sources.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The distinct nodes, sorted, and the cheapest entry cost at each (metres).
+    """
     nodes = np.concatenate([sources.start, sources.end])
     cost = np.maximum(
         np.concatenate([sources.link + sources.along, sources.link + sources.rest]), _EPS
@@ -583,9 +701,18 @@ def multi_source_distances(
     directed one), then the trees take their distances down from the core. Every distance is
     the same sum along the same path as a Dijkstra over the whole network.
 
+    Parameters
+    ----------
+    graph : WalkGraph
+        The walking network.
+    sources : Snapped
+        The places walked from, snapped onto `graph`.
+    limit : float
+        Metres beyond which nodes stay unreached (``inf``).
+
     Returns
     -------
-    ndarray
+    numpy.ndarray
         Metres per node, inf where no source is within `limit`.
     """
     n = graph.n_nodes

@@ -28,7 +28,18 @@ __all__ = [
 
 
 def nx_graph(graph: WalkGraph) -> Any:
-    """The walking graph as a networkx graph (node ids as in `graph`, weight = metres)."""
+    """The walking graph as a networkx graph (node ids as in `graph`, weight = metres).
+
+    Parameters
+    ----------
+    graph : WalkGraph
+        The walking network.
+
+    Returns
+    -------
+    networkx.Graph
+        One node per node of `graph`, one weighted edge per road piece.
+    """
     import networkx as nx
 
     g = nx.Graph()
@@ -48,6 +59,22 @@ def nx_multi_source_distances(
     The reference and the benchmark baseline: networkx's multi-source Dijkstra from the nodes
     at both ends of the sources' edges, each starting at its entry cost (one pass per kind, the
     best plain networkx can do).
+
+    Parameters
+    ----------
+    graph : WalkGraph
+        The network the engine measures on.
+    sources : Snapped
+        Where the sources enter it (:func:`mapgov.domain.lifecircle.network.snap`).
+    limit : float
+        The Dijkstra's cutoff in metres.
+    nxg : networkx.Graph or None
+        :func:`nx_graph` of `graph`, when already built (``None``: built here).
+
+    Returns
+    -------
+    numpy.ndarray
+        Metres from the nearest source to each node of `graph` (``inf`` if unreached).
     """
     import networkx as nx
 
@@ -75,6 +102,18 @@ def nx_place_graph(graph: WalkGraph, places: Snapped) -> Any:
     joined by its link to a node where it meets its edge, and every edge that places meet is
     cut at those nodes, in order along it (pieces of length 0 where two meet it at the same
     spot). Node ids below ``graph.n_nodes`` are those of `graph`; weight = metres.
+
+    Parameters
+    ----------
+    graph : WalkGraph
+        The walking network.
+    places : Snapped
+        The places, snapped onto `graph`.
+
+    Returns
+    -------
+    networkx.Graph
+        The cut graph, with node ``graph.n_nodes + i`` for place i.
     """
     g = nx_graph(graph)
     n, p = graph.n_nodes, len(places.link)
@@ -83,18 +122,18 @@ def nx_place_graph(graph: WalkGraph, places: Snapped) -> Any:
     order = located[np.lexsort((places.along[located], places.edge[located]))]
     pieces: dict[tuple[int, int], float] = {}
 
-    def add(a: int, b: int, metres: float) -> None:  # the shortest of twins (a cut loop)
+    def _add(a: int, b: int, metres: float) -> None:  # the shortest of twins (a cut loop)
         key = (min(a, b), max(a, b))
         pieces[key] = min(metres, pieces.get(key, np.inf))
 
     for i in located.tolist():
-        add(n + i, n + p + i, float(places.link[i]))
+        _add(n + i, n + p + i, float(places.link[i]))
     for e, run in itertools.groupby(order.tolist(), key=lambda i: int(places.edge[i])):
         node, at = int(graph.edge_start[e]), 0.0
         for i in run:
-            add(node, n + p + i, float(places.along[i]) - at)
+            _add(node, n + p + i, float(places.along[i]) - at)
             node, at = n + p + i, float(places.along[i])
-        add(node, int(graph.edge_end[e]), float(graph.edge_length[e]) - at)
+        _add(node, int(graph.edge_end[e]), float(graph.edge_length[e]) - at)
     g.add_weighted_edges_from((a, b, w) for (a, b), w in pieces.items())
     return g
 
@@ -104,7 +143,26 @@ def nx_place_distances(
 ) -> np.ndarray:
     """Metres from each place `targets` (indices of the places of `nxg`, made by
     :func:`nx_place_graph` over `graph`) to the nearest place `sources`: networkx's
-    multi-source Dijkstra (inf beyond `limit`)."""
+    multi-source Dijkstra (inf beyond `limit`).
+
+    Parameters
+    ----------
+    nxg : networkx.Graph
+        :func:`nx_place_graph` of `graph` and the places.
+    graph : WalkGraph
+        The walking network.
+    targets : numpy.ndarray
+        Indices of the places walked to.
+    sources : numpy.ndarray
+        Indices of the places walked from.
+    limit : float
+        Metres beyond which a place counts as unreached (``inf``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Metres from the nearest source to each target (``inf`` if unreached).
+    """
     import networkx as nx
 
     n = graph.n_nodes
@@ -116,7 +174,24 @@ def nx_point_distances(
     graph: WalkGraph, targets: Snapped, sources: Snapped, *, limit: float = np.inf
 ) -> np.ndarray:
     """:meth:`Snapped.distances` of `targets` from `sources`, the plain networkx way: every
-    place a node of its own on its cut edge (:func:`nx_place_graph`), one Dijkstra."""
+    place a node of its own on its cut edge (:func:`nx_place_graph`), one Dijkstra.
+
+    Parameters
+    ----------
+    graph : WalkGraph
+        The network to cut at the places.
+    targets : Snapped
+        The places whose distances are wanted.
+    sources : Snapped
+        The places to measure from (each a node of the cut graph too).
+    limit : float
+        The cutoff in metres: a target farther away gets ``inf``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Metres from the nearest source to each target (``inf`` if unreached).
+    """
     nxg = nx_place_graph(graph, Snapped.join(targets, sources))
     n_t = len(targets.link)
     both = np.arange(n_t + len(sources.link))

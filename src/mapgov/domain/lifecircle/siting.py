@@ -68,7 +68,20 @@ _CELLS_PER_CHUNK: Final = 4_000_000  # distances held at once (32 MB of float64)
 
 def candidate_nodes(graph: WalkGraph, *, public_only: bool = True) -> np.ndarray:
     """Network nodes where a facility could stand: by default those on public roads (not on
-    a compound's internal paths)."""
+    a compound's internal paths).
+
+    Parameters
+    ----------
+    graph : WalkGraph
+        The walking network.
+    public_only : bool
+        Only nodes at an end of a public road (``False``: every node).
+
+    Returns
+    -------
+    numpy.ndarray
+        The candidate node indices, sorted.
+    """
     if not public_only:
         return np.arange(graph.n_nodes)
     public = pd.isna(graph.edge_compound)
@@ -185,29 +198,34 @@ def best_sites(
 
     Parameters
     ----------
-    graph
+    graph : WalkGraph
         The walking network.
-    homes
+    homes : Snapped
         Where each building enters the network (:func:`mapgov.domain.lifecircle.network.snap`).
-    residents
+    residents : numpy.ndarray
         Residents per building (the weights).
-    covered
+    covered : numpy.ndarray
         Whether each building is already covered by an existing facility of the kind.
-    metres
+    metres : float
         The kind's walking threshold.
-    k
+    k : int
         Number of new sites (1 or more).
-    building_ids
+    building_ids : numpy.ndarray
         Ids of the buildings, to name what each site adds.
-    candidates
+    candidates : numpy.ndarray or None
         Node indices allowed as sites (default: :func:`candidate_nodes`).
-    exact
+    exact : bool
         Solve exactly with HiGHS (falls back to greedy on time-out); False for greedy only.
-    time_limit
+    time_limit : float
         Seconds the solver may take.
-    max_candidates
+    max_candidates : int
         Most candidates within `metres` of an uncovered building that one search weighs
         (:data:`MAX_CANDIDATES`); candidates further away reach nobody and do not count.
+
+    Returns
+    -------
+    SitingResult
+        The chosen sites with what each adds, and how they were found.
 
     Raises
     ------

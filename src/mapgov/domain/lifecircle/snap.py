@@ -73,7 +73,22 @@ class Segments:
     @classmethod
     def of_lines(cls, xy: np.ndarray, line: np.ndarray, line_code: np.ndarray) -> Segments:
         """The segments of lines given as (n, 2) vertices `xy` and the `line` of each vertex
-        (the lines one after the other, in order), with `line_code` per line."""
+        (the lines one after the other, in order), with `line_code` per line.
+
+        Parameters
+        ----------
+        xy : numpy.ndarray
+            The (n, 2) vertices of all lines, in a metric CRS.
+        line : numpy.ndarray
+            The line (road row) of each vertex, non-decreasing.
+        line_code : numpy.ndarray
+            The compound code of each line (-1: a public road).
+
+        Returns
+        -------
+        Segments
+            One segment per pair of consecutive vertices of a line.
+        """
         x, y = xy[:, 0], xy[:, 1]
         i = np.flatnonzero(line[1:] == line[:-1])  # segment i runs from vertex i to i + 1
         ax, ay = x[i], y[i]
@@ -106,6 +121,20 @@ class Segments:
         start and d the segment's vector, t = clip(e . d / |d|^2, 0, 1), distance^2 =
         |e - t d|^2. A segment of length 0 has d = 0, so e . d = 0 and its stored |d|^2 of 1
         gives t = 0.
+
+        Parameters
+        ----------
+        ex : numpy.ndarray
+            The points' x (float, overwritten with the squared distances).
+        ey : numpy.ndarray
+            The points' y (float, overwritten).
+        seg : numpy.ndarray
+            The segment of each point.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            The squared distance (the array `ex`) and the fraction t (0 to 1) of each point.
         """
         ex -= self.ax[seg]
         ey -= self.ay[seg]
@@ -127,7 +156,24 @@ class Segments:
         self, count: np.ndarray, seg: np.ndarray, qx: np.ndarray, qy: np.ndarray
     ) -> np.ndarray:
         """Squared distance from each point, taken `count` times, to the segments `seg` (the
-        same numbers as :meth:`measure`)."""
+        same numbers as :meth:`measure`).
+
+        Parameters
+        ----------
+        count : numpy.ndarray
+            How many segments each point is measured to.
+        seg : numpy.ndarray
+            The segments, ``count.sum()`` of them, grouped by point.
+        qx : numpy.ndarray
+            The points' x.
+        qy : numpy.ndarray
+            The points' y.
+
+        Returns
+        -------
+        numpy.ndarray
+            The squared distance of each (point, segment) pair, in the order of `seg`.
+        """
         return self.measure(np.repeat(qx, count), np.repeat(qy, count), seg)[0]
 
 
@@ -244,7 +290,22 @@ def _buckets(key: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray, np.n
 def nearest(seg: np.ndarray, d2: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per point, of its `count` candidates (segments `seg` at squared distances `d2`, ordered
     by point): the nearest segment (the lowest id among equals, -1 without candidates) and its
-    squared distance (inf without)."""
+    squared distance (inf without).
+
+    Parameters
+    ----------
+    seg : numpy.ndarray
+        The candidate segments, grouped by point.
+    d2 : numpy.ndarray
+        The squared distance of each candidate to its point.
+    count : numpy.ndarray
+        The number of candidates of each point.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The nearest segment of each point and its squared distance.
+    """
     best_seg = np.full(len(count), -1, dtype=np.int64)
     best_d2 = np.full(len(count), np.inf)
     has = np.flatnonzero(count)
@@ -298,7 +359,20 @@ class SnapIndex:
 
     @classmethod
     def build(cls, segments: Segments, n_groups: int) -> SnapIndex:
-        """Index `segments`, whose codes are below `n_groups`."""
+        """Index `segments`, whose codes are below `n_groups`.
+
+        Parameters
+        ----------
+        segments : Segments
+            The roads' segments.
+        n_groups : int
+            The number of compound codes (the codes run from 0 to `n_groups` - 1).
+
+        Returns
+        -------
+        SnapIndex
+            The segments with their grids and each compound's list of paths.
+        """
         s = segments
         bx, by = s.ax + s.dx, s.ay + s.dy
         box = (
@@ -334,15 +408,15 @@ class SnapIndex:
 
         Parameters
         ----------
-        xy
+        xy : numpy.ndarray
             Points in the segments' CRS (NaN where there is none).
-        code
+        code : numpy.ndarray or None
             Each point's compound code (-1: none), or None. The nearest segment of the point's
             own compound within :data:`OWN_RADIUS_M` wins where there is one.
 
         Returns
         -------
-        ndarray
+        numpy.ndarray
             Segment per point; among segments at the same distance the lowest.
         """
         px, py = xy[:, 0], xy[:, 1]

@@ -155,6 +155,18 @@ def _clean(path: Path, data: bytes, encoding: str, skip: int = 0) -> str:
 def decode_text(data: bytes, path: Path) -> str:
     """Decode a CSV file's bytes, or refuse them naming file, row and field.
 
+    Parameters
+    ----------
+    data : bytes
+        The file's contents.
+    path : pathlib.Path
+        The file, named in a refusal.
+
+    Returns
+    -------
+    str
+        The text of the file (without a byte-order mark).
+
     Raises
     ------
     DataFileError
@@ -167,6 +179,18 @@ def decode_text(data: bytes, path: Path) -> str:
 def detect_encoding(data: bytes, path: Path) -> str:
     """The codec (a Python name: ``utf_8``, ``gb18030`` ...) that CSV-shaped `data` is in,
     decided and checked as :func:`decode_text` does.
+
+    Parameters
+    ----------
+    data : bytes
+        The bytes of a CSV-shaped file.
+    path : pathlib.Path
+        Where they come from (for the message of a refusal).
+
+    Returns
+    -------
+    str
+        The Python codec name.
 
     Raises
     ------

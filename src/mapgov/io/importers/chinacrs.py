@@ -43,7 +43,18 @@ _X_PI = np.pi * 3000.0 / 180.0
 
 
 def in_china(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """The rough mainland box in which the providers apply their offsets."""
+    """The rough mainland box in which the providers apply their offsets.
+
+    Parameters
+    ----------
+    lon, lat : numpy.ndarray
+        Longitudes and latitudes in degrees (WGS 84 or GCJ-02: the box is coarse).
+
+    Returns
+    -------
+    numpy.ndarray
+        Per point, whether it lies in the box.
+    """
     return (lon > 72.004) & (lon < 137.8347) & (lat > 0.8293) & (lat < 55.8271)
 
 
@@ -64,7 +75,18 @@ def _dlon(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def wgs84_to_gcj02(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """WGS 84 -> GCJ-02 (exact, as published)."""
+    """WGS 84 -> GCJ-02 (exact, as published).
+
+    Parameters
+    ----------
+    lon, lat : numpy.ndarray
+        GPS (WGS 84) longitudes and latitudes, in degrees.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The points in GCJ-02; those outside China unchanged.
+    """
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     dlat = _dlat(lon - 105.0, lat - 35.0)
     dlon = _dlon(lon - 105.0, lat - 35.0)
@@ -80,7 +102,22 @@ def wgs84_to_gcj02(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.nda
 def gcj02_to_wgs84(
     lon: np.ndarray, lat: np.ndarray, *, tol: float = 1e-9, max_iter: int = 30
 ) -> tuple[np.ndarray, np.ndarray]:
-    """GCJ-02 -> WGS 84 by fixed-point iteration of the forward formula (below 1e-7 degrees)."""
+    """GCJ-02 -> WGS 84 by fixed-point iteration of the forward formula (below 1e-7 degrees).
+
+    Parameters
+    ----------
+    lon, lat : numpy.ndarray
+        Longitudes and latitudes as Gaode or Tencent give them (GCJ-02, degrees).
+    tol : float
+        Stop once no point moves by more than this (degrees).
+    max_iter : int
+        Most iterations.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The points in WGS 84, within 1e-7 degrees.
+    """
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     x, y = lon.copy(), lat.copy()
     for _ in range(max_iter):
@@ -93,7 +130,18 @@ def gcj02_to_wgs84(
 
 
 def gcj02_to_bd09(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """GCJ-02 -> BD-09."""
+    """GCJ-02 -> BD-09.
+
+    Parameters
+    ----------
+    lon, lat : numpy.ndarray
+        Longitudes and latitudes in GCJ-02 (Gaode, Tencent), in degrees.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Their BD-09 longitudes and latitudes.
+    """
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     z = np.sqrt(lon * lon + lat * lat) + 0.00002 * np.sin(lat * _X_PI)
     theta = np.arctan2(lat, lon) + 0.000003 * np.cos(lon * _X_PI)
@@ -101,7 +149,18 @@ def gcj02_to_bd09(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 def bd09_to_gcj02(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """BD-09 -> GCJ-02 (iterated to the forward formula's precision)."""
+    """BD-09 -> GCJ-02 (iterated to the forward formula's precision).
+
+    Parameters
+    ----------
+    lon, lat : numpy.ndarray
+        Baidu's longitudes and latitudes (BD-09, degrees).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Longitudes and latitudes in GCJ-02, as :func:`gcj02_to_bd09` would take them.
+    """
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     x, y = lon - 0.0065, lat - 0.006
     z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * _X_PI)
@@ -114,7 +173,18 @@ def bd09_to_gcj02(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 def bd09_to_wgs84(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """BD-09 -> WGS 84."""
+    """BD-09 -> WGS 84.
+
+    Parameters
+    ----------
+    lon, lat : numpy.ndarray
+        Longitudes and latitudes as Baidu gives them, in BD-09 degrees.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The GPS (WGS 84) points.
+    """
     return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
 
 
@@ -130,7 +200,20 @@ def _zones() -> tuple[tuple[str, str, tuple[float, float, float, float]], ...]:
 
 def gauss_kruger_zones(x: np.ndarray, y: np.ndarray) -> list[tuple[str, str]]:
     """(code, name) of each CGCS2000 3-degree Gauss-Krüger zone whose area of use holds every
-    point (x = easting, y = northing, in metres), in EPSG code order."""
+    point (x = easting, y = northing, in metres), in EPSG code order.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Eastings in metres (non-finite points are ignored).
+    y : numpy.ndarray
+        Northings in metres.
+
+    Returns
+    -------
+    list of tuple of (str, str)
+        ``("EPSG:<code>", name)`` of each zone that fits; empty without a finite point.
+    """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     ok = np.isfinite(x) & np.isfinite(y)
     x, y = x[ok], y[ok]

@@ -58,6 +58,18 @@ def dbf_encoding(data: bytes, path: Path) -> str | None:
     """The codec of a dBASE table's text when its header names none, else None (GDAL reads
     the language-driver byte itself).
 
+    Parameters
+    ----------
+    data : bytes
+        The ``.dbf`` file's contents.
+    path : pathlib.Path
+        The file named in a refusal (the Shapefile or its archive).
+
+    Returns
+    -------
+    str or None
+        A Python codec name, or None when the header names one or there is no text to decide.
+
     Raises
     ------
     DataFileError
@@ -80,6 +92,18 @@ def dbf_encoding(data: bytes, path: Path) -> str | None:
 def shapefile_encoding(path: Path, layer: str | None) -> str | None:
     """The codec to read a Shapefile's (or a zipped one's) `layer` in, when neither a
     ``.cpg`` file nor the header says; None where GDAL knows or there is nothing to decide.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A ``.shp`` file (its ``.dbf`` and ``.cpg`` beside it) or a ``.zip`` holding one.
+    layer : str or None
+        The layer (file stem) inside a zip holding several (``None``: the only one).
+
+    Returns
+    -------
+    str or None
+        A Python codec name, or None where there is nothing to decide.
 
     Raises
     ------

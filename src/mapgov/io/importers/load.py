@@ -44,8 +44,25 @@ def import_layers(
     replaces the old description (generator, seed, as-of day ...) because the data is no
     longer what it says, e.g. an OpenStreetMap street imported over the demo.
 
-    `since_change`: the newest ``change_log`` id when the layers were checked; an edit of a
-    replaced table saved since refuses the import (it would be overwritten).
+    Parameters
+    ----------
+    store : Store
+        The database to import into.
+    layers : Mapping[str, geopandas.GeoDataFrame]
+        The new rows of each replaced table, by table name (``meta`` is ignored); columns
+        the table lacks are dropped.
+    source : str
+        What the import was (kept as ``last_import``).
+    meta : Mapping[str, str] or None
+        A new description of the database (``None``: keep the old one).
+    since_change : int or None
+        The newest ``change_log`` id when the layers were checked; an edit of a replaced
+        table saved since refuses the import (it would be overwritten). ``None``: not checked.
+
+    Returns
+    -------
+    Store
+        The store reopened on the imported database.
 
     Raises
     ------
@@ -77,12 +94,12 @@ def backup(store: Store, path: Path) -> Path:
     ----------
     store : Store
         The database to copy (either backend).
-    path : Path
+    path : pathlib.Path
         The backup file to write (replaced only when the copy is whole).
 
     Returns
     -------
-    Path
+    pathlib.Path
         `path`.
     """
     path = Path(path)
@@ -132,6 +149,23 @@ def restore(backup_path: Path, target: Path) -> Path:
     in it after the restore began (:func:`mapgov.store.replace.restore_database`): an edit
     saved meanwhile refuses the restore (:class:`~mapgov.core.errors.StaleEditError`) rather than
     vanish. A missing or unreadable database is replaced by a copy of the file.
+
+    Parameters
+    ----------
+    backup_path : pathlib.Path
+        The backup file (a mapgov database).
+    target : pathlib.Path
+        The database to restore.
+
+    Returns
+    -------
+    pathlib.Path
+        The restored database's path (`target`).
+
+    Raises
+    ------
+    DataFileError
+        If the backup is not a whole mapgov database of this schema version.
     """
     target = Path(target)
     since = _live_mark(target)  # before the checks: an edit saved while they run counts

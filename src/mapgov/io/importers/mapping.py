@@ -97,7 +97,25 @@ REQUIRED: Final[dict[str, tuple[str, ...]]] = {
 
 
 def guess_mapping(columns: list[str], table: str) -> dict[str, str]:
-    """field -> source column, for every field whose usual name appears among `columns`."""
+    """field -> source column, for every field whose usual name appears among `columns`.
+
+    Parameters
+    ----------
+    columns : list of str
+        The file's column headers.
+    table : str
+        The table imported into (a key of :data:`FIELDS`).
+
+    Returns
+    -------
+    dict[str, str]
+        Source column by field; each column used at most once.
+
+    Raises
+    ------
+    ValidationError
+        If `table` is not one that can be imported.
+    """
     if table not in FIELDS:
         msg = f"cannot import table {table!r}; tables: {', '.join(FIELDS)}"
         raise ValidationError(msg)
@@ -115,7 +133,27 @@ def guess_mapping(columns: list[str], table: str) -> dict[str, str]:
 
 
 def apply_mapping(frame: pd.DataFrame, mapping: Mapping[str, str], table: str) -> pd.DataFrame:
-    """Rename the mapped source columns to their fields and drop the others (geometry kept)."""
+    """Rename the mapped source columns to their fields and drop the others (geometry kept).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The file as read.
+    mapping : Mapping[str, str]
+        Source column by field.
+    table : str
+        The table imported into (a key of :data:`FIELDS`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The mapped columns under their field names, and the geometry if any.
+
+    Raises
+    ------
+    ValidationError
+        If a field is not one of the table's, or a source column is not in the file.
+    """
     unknown = set(mapping) - set(FIELDS[table])
     if unknown:
         msg = f"{table} has no fields {sorted(unknown)}"
@@ -130,14 +168,37 @@ def apply_mapping(frame: pd.DataFrame, mapping: Mapping[str, str], table: str) -
 
 
 def save_mapping(path: Path, table: str, mapping: Mapping[str, str]) -> None:
-    """Remember a mapping (JSON, one entry per table) for the next import."""
+    """Remember a mapping (JSON, one entry per table) for the next import.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The JSON file of saved mappings (created if missing).
+    table : str
+        The table the mapping is for.
+    mapping : Mapping[str, str]
+        Source column by field.
+    """
     data = json.loads(path.read_text("utf-8")) if path.is_file() else {}
     data[table] = dict(mapping)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), "utf-8")
 
 
 def load_mapping(path: Path, table: str) -> dict[str, str] | None:
-    """A saved mapping for `table`, if any."""
+    """A saved mapping for `table`, if any.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The JSON file of saved mappings.
+    table : str
+        The table the mapping is for.
+
+    Returns
+    -------
+    dict[str, str] or None
+        Source column by field, or None when none is saved.
+    """
     if not path.is_file():
         return None
     return json.loads(path.read_text("utf-8")).get(table)

@@ -117,17 +117,17 @@ def read_osm(
 
     Parameters
     ----------
-    path
+    path : pathlib.Path or str
         A .osm.pbf (or .osm, .osm.gz, .osm.bz2) file.
-    street_name
+    street_name : str or None
         Name of the street (default: the level-8 administrative area holding most compounds,
         else the file's name).
-    tags
+    tags : TagTable or None
         Tag table (default: the shipped ``standards/osm_tags.toml``).
 
     Returns
     -------
-    (tables, report)
+    tuple of (dict[str, pandas.DataFrame], OsmReport)
         Frames by table name (street, community, grid, compound, building, road, facility,
         landuse, app_user), GeoDataFrames in EPSG:4326; and what was done.
 
@@ -264,21 +264,26 @@ def import_osm(
 
     Parameters
     ----------
-    path
+    path : pathlib.Path or str
         The extract (see :func:`read_osm`).
-    db
+    db : pathlib.Path or str
         A SQLite database. A new one is written whole; in an existing one the street, its
         places, roads, facilities, landuse and gates are replaced in one step
         (:func:`mapgov.io.importers.import_layers`), and the users too when it has none.
-    street_name
+    street_name : str or None
         See :func:`read_osm`.
-    replace
+    replace : bool
         Empty every other table as well (issues, party organisation, property management,
         resident units ...): for a database that held another district, such as the demo.
-    dry_run
+    dry_run : bool
         Read, map and report only.
-    tags
+    tags : TagTable or None
         See :func:`read_osm`.
+
+    Returns
+    -------
+    OsmReport
+        What was read and mapped (counts, notes).
 
     Raises
     ------
@@ -300,6 +305,17 @@ def land_osm(
     """Land the tables :func:`read_osm` made (the data page keeps them between its check and
     its import, so the extract need not stay on disk) in the database `db`, as
     :func:`import_osm` does; `source` is recorded as the database's ``source``.
+
+    Parameters
+    ----------
+    layers : Mapping[str, pandas.DataFrame]
+        The frames of :func:`read_osm`, by table name.
+    db : pathlib.Path or str
+        A SQLite database (written whole when it does not exist).
+    source : str
+        What the data came from (e.g. ``osm:<file name>``).
+    replace : bool
+        Empty every other table as well (see :func:`import_osm`).
 
     Raises
     ------

@@ -73,12 +73,35 @@ class TagTable:
     rules: tuple[_Rule, ...]
 
     def get(self, section: str, key: str) -> Any:
-        """One entry, e.g. ``get("estimates", "persons_per_household")``."""
+        """One entry, e.g. ``get("estimates", "persons_per_household")``.
+
+        Parameters
+        ----------
+        section : str
+            The table's section (``[estimates]`` ...).
+        key : str
+            The entry in that section.
+
+        Returns
+        -------
+        Any
+            The entry's value as TOML gives it.
+        """
         return self.data[section][key]
 
 
 def load_tag_table(path: Path | None = None) -> TagTable:
     """Read a tag table: the shipped one, or a copy at `path` that a user changed.
+
+    Parameters
+    ----------
+    path : pathlib.Path or None
+        A TOML tag table (``None``: the shipped ``standards/osm_tags.toml``).
+
+    Returns
+    -------
+    TagTable
+        The table and its tag rules.
 
     Raises
     ------
@@ -173,7 +196,20 @@ class OsmReport:
     seconds: float = 0.0
 
     def lines(self, lang: str = "en", *, top: int = 12) -> list[str]:
-        """The report as text in `lang`; at most `top` tags per reason of leaving out."""
+        """The report as text in `lang`; at most `top` tags per reason of leaving out.
+
+        Parameters
+        ----------
+        lang : str
+            The language of the text.
+        top : int
+            Most tags listed per reason of leaving out.
+
+        Returns
+        -------
+        list of str
+            The report's lines.
+        """
         c = self.counts
         out = [
             t("osm.report.title", lang, file=self.path.name, seconds=self.seconds),

@@ -79,21 +79,21 @@ def partition(
 
     Parameters
     ----------
-    territory
+    territory : shapely.Geometry
         The ground to share (its compounds are added to it).
-    compounds
+    compounds : numpy.ndarray
         Compound polygons.
-    label
+    label : numpy.ndarray
         The group (0 .. n - 1) of each compound.
-    n
+    n : int
         Number of groups.
-    fixed
+    fixed : Sequence[shapely.Geometry or None] or None
         Per group, an area that is its own (or None): such a group takes that area and no
         ground beyond it except its compounds.
 
     Returns
     -------
-    list
+    list of shapely.Geometry
         Per group, its (multi)polygon: its compounds, its fixed area, and the rest of the
         territory nearest to its compounds; empty for a group with none of these. The parts
         cover the territory and share no area.

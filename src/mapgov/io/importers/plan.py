@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Final, TypedDict
 
 import geopandas as gpd
 import numpy as np
@@ -32,7 +32,7 @@ from mapgov.store import TABLES, Store, Table
 from mapgov.store import table as schema_table
 from mapgov.store.replace import last_change
 
-__all__ = ["LAYER_TABLES", "LayerPlan", "land_layer", "plan_layer"]
+__all__ = ["LAYER_TABLES", "LayerOptions", "LayerPlan", "land_layer", "plan_layer"]
 
 LAYER_TABLES: Final = ("compound", "building", "facility", "road")
 _PARENTS: Final = {  # what check_against_store compares a layer with
@@ -49,6 +49,15 @@ def _references(spec: Table) -> list[tuple[str, str, str]]:
         for column, ddl in spec.columns
         if (m := re.search(r"REFERENCES (\w+) \((\w+)\)", ddl))
     ]
+
+
+class LayerOptions(TypedDict, total=False):
+    """How :func:`plan_layer` reads a layer (its keyword arguments; each may be left out)."""
+
+    mapping: Mapping[str, str] | None
+    crs: str | None
+    shift: str | None
+    layer: str | None
 
 
 @dataclass
@@ -69,12 +78,24 @@ class LayerPlan:
 
     @property
     def errors(self) -> list[Problem]:
-        """Problems that refuse the import."""
+        """Problems that refuse the import.
+
+        Returns
+        -------
+        list of Problem
+            The problems of severity "error".
+        """
         return [p for p in self.problems if p.severity == "error"]
 
     @property
     def ready(self) -> bool:
-        """Whether :func:`land_layer` may write it."""
+        """Whether :func:`land_layer` may write it.
+
+        Returns
+        -------
+        bool
+            True when the layer was read and has no error.
+        """
         return self.layer is not None and not self.errors
 
 
@@ -92,13 +113,26 @@ def plan_layer(
 
     Parameters
     ----------
-    mapping
+    store : Store
+        The database the layer is checked against (parents, records pointing at it).
+    path : Path
+        The file to read (GeoJSON, Shapefile, GeoPackage, CSV or Excel with coordinates, ...).
+    table : str
+        The table the layer would replace, one of :data:`LAYER_TABLES`.
+    mapping : Mapping of str to str, optional
         field -> source column; guessed from the column names when None.
-    crs, shift
-        As :func:`~mapgov.io.importers.prepare_layer` takes them.
-    layer
+    crs : str, optional
+        The CRS to assume when the file names none (as :func:`~mapgov.io.importers.prepare_layer`).
+    shift : str, optional
+        "gcj02" or "bd09" to undo a map provider's offset (as ``prepare_layer``).
+    layer : str, optional
         The layer of a file that holds several (:func:`~mapgov.io.importers.list_layers`); the
         first when None.
+
+    Returns
+    -------
+    LayerPlan
+        The mapped, reprojected layer (None when it cannot be imported) and its problems.
 
     Raises
     ------
@@ -173,6 +207,18 @@ def _foreign_keys(
 
 def land_layer(store: Store, plan: LayerPlan) -> Store:
     """Replace the layer with a plan that is ready, all or nothing.
+
+    Parameters
+    ----------
+    store : Store
+        The database to write: the layer's table is replaced in one transaction.
+    plan : LayerPlan
+        A plan from :func:`plan_layer` that is :attr:`LayerPlan.ready`.
+
+    Returns
+    -------
+    Store
+        The store the layer was written to.
 
     Raises
     ------

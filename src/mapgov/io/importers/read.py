@@ -84,7 +84,23 @@ def _unpacked_size(path: Path) -> int | None:
 
 def read_table(path: Path) -> pd.DataFrame:
     """A plain table (CSV or .xlsx), every column as text; rows are numbered from 2 in
-    messages (row 1 is the header), as in a spreadsheet."""
+    messages (row 1 is the header), as in a spreadsheet.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A ``.csv``, ``.txt`` or ``.xlsx`` file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows under the header, every cell a string (empty cells ``""``).
+
+    Raises
+    ------
+    DataFileError
+        For a missing, empty, oversized, undecodable or malformed file.
+    """
     path = Path(path)
     _check_size(path)
     suffix = path.suffix.lower()
@@ -165,6 +181,16 @@ def list_layers(path: Path) -> list[str]:
     """Names of the layers in a file, in the file's order (one for single-layer formats:
     the file's stem).
 
+    Parameters
+    ----------
+    path : pathlib.Path
+        A geographic file (GeoPackage, zipped Shapefile, GeoJSON ...).
+
+    Returns
+    -------
+    list of str
+        The layer names.
+
     Raises
     ------
     DataFileError
@@ -186,6 +212,18 @@ def list_layers(path: Path) -> list[str]:
 def read_layer(path: Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
     """Read a geographic layer: `layer` by name, or the file's first. The CRS is kept as the
     file says (None if it says nothing: the caller must then be told which CRS it is in).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A geographic file (one of :data:`SUFFIXES`).
+    layer : str or None
+        The layer to read (``None``: the file's first).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The layer's rows and geometry.
 
     Raises
     ------

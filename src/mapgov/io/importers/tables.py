@@ -35,17 +35,9 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from mapgov.core import clock
+from mapgov.core import clock, model
 from mapgov.core.errors import ValidationError
 from mapgov.core.i18n import LANGS, catalogue, enum_key
-from mapgov.core.model import (
-    CallbackRating,
-    EventAction,
-    IssueCategory,
-    IssueSource,
-    IssueStatus,
-    Level,
-)
 from mapgov.io.importers.mapping import REQUIRED, apply_mapping
 from mapgov.io.importers.validate import Problem, whole_numbers
 from mapgov.store import Store
@@ -83,7 +75,13 @@ def _number(text: str) -> str | None:
 
 
 class BuildingMatcher:
-    """Finds the building a spreadsheet row means; see the module docstring for the rules."""
+    """Finds the building a spreadsheet row means; see the module docstring for the rules.
+
+    Parameters
+    ----------
+    store : Store
+        The database whose compounds and buildings rows are matched against.
+    """
 
     def __init__(self, store: Store) -> None:
         compounds = store.read("compound", columns=["compound_id", "name", "address"])
@@ -132,7 +130,24 @@ class BuildingMatcher:
         building: object = None,
         address: object = None,
     ) -> tuple[str | None, str]:
-        """(building_id, "") for a unique match, else (None, why not)."""
+        """(building_id, "") for a unique match, else (None, why not).
+
+        Parameters
+        ----------
+        building_id : object, optional
+            The building's id as written in the row; it wins over everything else.
+        compound : object, optional
+            The compound's name or address.
+        building : object, optional
+            The building's name or number (in `compound`), or a text naming both.
+        address : object, optional
+            An address naming the compound and the building, tried last.
+
+        Returns
+        -------
+        tuple of (str or None, str)
+            The building id and "", or None and why no single building fits.
+        """
         bid, comp, bld, addr = (_norm(v) for v in (building_id, compound, building, address))
         if bid:
             if bid in self._ids:
@@ -185,7 +200,13 @@ class TablePlan:
 
     @property
     def errors(self) -> list[Problem]:
-        """Problems that refuse the import (unmatched rows are errors too)."""
+        """Problems that refuse the import (unmatched rows are errors too).
+
+        Returns
+        -------
+        list of Problem
+            The problems of severity "error", then one per unmatched row (at most 500).
+        """
         out = [p for p in self.problems if p.severity == "error"]
         out += [
             Problem(self.path, int(r.row), "building", str(r.reason))
@@ -223,6 +244,18 @@ _SOURCE_WORDS: Final = {
     "上门": "walk_in",
 }  # fmt: skip
 _RATING_WORDS: Final = {"较满意": "basically_satisfied", "一般": "basically_satisfied"}
+
+
+_LEDGER_CHOICES: Final[
+    tuple[tuple[str, type[StrEnum], Mapping[str, str] | None, str | None], ...]
+] = (
+    ("category", model.IssueCategory, None, None),
+    ("source", model.IssueSource, _SOURCE_WORDS, model.IssueSource.WALK_IN.value),
+    ("status", model.IssueStatus, _STATUS_WORDS, model.IssueStatus.REPORTED.value),
+    ("level", model.Level, None, model.Level.COMPOUND.value),
+    ("satisfaction", model.CallbackRating, _RATING_WORDS, None),
+)
+"""Coded columns of a ledger: column, its enum, other words for its values, value if empty."""
 
 
 def _choice(
@@ -386,28 +419,9 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
     if plan.problems:
         return
     targets = _match_rows(store, frame, plan, first_row)
-    category = _choice(frame, "category", _enum_values(IssueCategory), plan, first_row)
-    source = _choice(
-        frame,
-        "source",
-        _enum_values(IssueSource, _SOURCE_WORDS),
-        plan,
-        first_row,
-        default=IssueSource.WALK_IN.value,
-    )
-    status = _choice(
-        frame,
-        "status",
-        _enum_values(IssueStatus, _STATUS_WORDS),
-        plan,
-        first_row,
-        default=IssueStatus.REPORTED.value,
-    )
-    level = _choice(
-        frame, "level", _enum_values(Level), plan, first_row, default=Level.COMPOUND.value
-    )
-    rating = _choice(
-        frame, "satisfaction", _enum_values(CallbackRating, _RATING_WORDS), plan, first_row
+    category, source, status, level, rating = (
+        _choice(frame, column, _enum_values(enum, words), plan, first_row, default=default)
+        for column, enum, words, default in _LEDGER_CHOICES
     )
     reported = _times(frame, "reported_at", plan, first_row, required=True)
     closed = _times(frame, "closed_at", plan, first_row, required=False)
@@ -426,7 +440,7 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
             index=False
         )
     }
-    done_states = (IssueStatus.RESOLVED, IssueStatus.CALLBACK, IssueStatus.CLOSED)
+    done_states = (model.IssueStatus.RESOLVED, model.IssueStatus.CALLBACK, model.IssueStatus.CLOSED)
     skipped: list[tuple[int, str, str]] = []
     for i, bid in enumerate(targets):
         row = i + first_row
@@ -449,9 +463,9 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
             skipped.append((row, title, "already in the ledger"))
             continue
         existing.add((bid, reported[i], title))
-        state = IssueStatus(status[i])  # type: ignore[arg-type]
+        state = model.IssueStatus(status[i])  # type: ignore[arg-type]
         closed_at = closed[i] if state in done_states else None
-        if state == IssueStatus.CLOSED and closed_at is None:
+        if state == model.IssueStatus.CLOSED and closed_at is None:
             plan.problems.append(
                 Problem(plan.path, row, "closed_at", "a closed issue needs its closing date")
             )
@@ -474,11 +488,11 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
             "responsible_unit": units[i],
             "deadline": deadline[i],
             "reported_at": reported[i],
-            "assigned_at": reported[i] if state != IssueStatus.REPORTED else None,
+            "assigned_at": reported[i] if state != model.IssueStatus.REPORTED else None,
             "resolved_at": closed_at,
-            "closed_at": closed_at if state == IssueStatus.CLOSED else None,
+            "closed_at": closed_at if state == model.IssueStatus.CLOSED else None,
             "satisfaction": rating[i]
-            if state in (IssueStatus.CALLBACK, IssueStatus.CLOSED)
+            if state in (model.IssueStatus.CALLBACK, model.IssueStatus.CLOSED)
             else None,
             "reopen_count": 0,
             "version": 1,
@@ -502,14 +516,28 @@ def plan_table(
 
     Parameters
     ----------
-    frame
+    store : Store
+        The database whose buildings the rows are matched to (and whose ledger they join).
+    frame : pandas.DataFrame
         The table as read (:func:`~mapgov.io.importers.read_table`: every column text).
-    kind
+    kind : str
         "figures" or "ledger".
-    mapping
+    path : Path or str
+        The file the table came from, for messages.
+    mapping : Mapping of str to str
         field -> source column (:func:`~mapgov.io.importers.guess_mapping` with table `kind`).
-    first_row
+    first_row : int
         Number of the first data row in messages (2 in a spreadsheet with a header).
+
+    Returns
+    -------
+    TablePlan
+        The rows that would land, the unmatched and skipped ones, and the problems.
+
+    Raises
+    ------
+    ValidationError
+        If `kind` is not one of :data:`TABLE_KINDS`.
     """
     if kind not in TABLE_KINDS:
         msg = f"cannot import a table of kind {kind!r}; kinds: {', '.join(TABLE_KINDS)}"
@@ -526,6 +554,22 @@ def plan_table(
 
 def land_table(store: Store, plan: TablePlan, *, actor: str, at: dt.datetime | None = None) -> int:
     """Write a plan without errors in one transaction; return the number of rows written.
+
+    Parameters
+    ----------
+    store : Store
+        The database to write.
+    plan : TablePlan
+        A plan from :func:`plan_table` without :attr:`TablePlan.errors`.
+    actor : str
+        Who imports, recorded with every change and ledger event.
+    at : datetime.datetime, optional
+        Time of the import; the street's clock (:func:`mapgov.core.clock.now`) when None.
+
+    Returns
+    -------
+    int
+        The number of buildings updated or issues added.
 
     Raises
     ------
@@ -553,13 +597,17 @@ def land_table(store: Store, plan: TablePlan, *, actor: str, at: dt.datetime | N
         issue = m["issue"]
         assert isinstance(issue, dict)
         where = f"{note}, row {m['row']}"
-        reported = IssueStatus.REPORTED.value
+        reported = model.IssueStatus.REPORTED.value
         events = [
-            _event(actor, EventAction.REPORT, issue["reported_at"], None, reported, note=where)
+            _event(
+                actor, model.EventAction.REPORT, issue["reported_at"], None, reported, note=where
+            )
         ]
         if m["state"] != reported:
             action = (
-                EventAction.CLOSE if m["state"] == IssueStatus.CLOSED.value else EventAction.COMMENT
+                model.EventAction.CLOSE
+                if m["state"] == model.IssueStatus.CLOSED.value
+                else model.EventAction.COMMENT
             )
             when = issue["closed_at"] or issue["resolved_at"] or issue["reported_at"]
             events.append(
@@ -578,7 +626,13 @@ def land_table(store: Store, plan: TablePlan, *, actor: str, at: dt.datetime | N
 
 
 def _event(
-    actor: str, action: EventAction, at: str, from_status: str | None, to_status: str, *, note: str
+    actor: str,
+    action: model.EventAction,
+    at: str,
+    from_status: str | None,
+    to_status: str,
+    *,
+    note: str,
 ) -> dict[str, object]:
     return {
         "at": at,

@@ -349,7 +349,26 @@ def whole_numbers(
     series: pd.Series, field: str, path: Path, first_row: int, problems: list[Problem]
 ) -> pd.Series:
     """Whole numbers of a text column (nullable ``Int64``); each bad cell, negative number and
-    implausible floor count appended to `problems` with its row."""
+    implausible floor count appended to `problems` with its row.
+
+    Parameters
+    ----------
+    series : pandas.Series
+        The column as text.
+    field : str
+        The field's name, for messages.
+    path : pathlib.Path
+        The source file, for messages.
+    first_row : int
+        Row number of the first record in messages.
+    problems : list of Problem
+        Where the problems found are appended.
+
+    Returns
+    -------
+    pandas.Series
+        The numbers (``Int64``; missing where the cell is empty or bad).
+    """
     text = (
         series.astype(str).str.strip().replace({"": None, "nan": None, "None": None, "<NA>": None})
     )
@@ -429,22 +448,22 @@ def prepare_layer(
 
     Parameters
     ----------
-    frame
+    frame : geopandas.GeoDataFrame
         Columns already named as the table's fields (see :func:`apply_mapping`).
-    table
+    table : str
         "building", "compound", "facility" or "road".
-    path
+    path : pathlib.Path
         The source file, for messages.
-    crs
+    crs : str or None
         The CRS to assume when the file names none.
-    shift
+    shift : str or None
         "gcj02" (Gaode, Tencent) or "bd09" (Baidu) to undo the provider's offset.
-    first_row
+    first_row : int
         Row number of the first record in messages (2 for spreadsheets with a header).
 
     Returns
     -------
-    (frame, problems)
+    tuple of (geopandas.GeoDataFrame or None, list of Problem)
         The layer in EPSG:4326 with typed columns (None when the CRS is unknown), and every
         problem found; the import must not go ahead while any has severity "error".
     """
@@ -463,7 +482,18 @@ def prepare_layer(
 
 def first_per_place(problems: list[Problem]) -> list[Problem]:
     """`problems` without a second error on the same row and field (checks overlap: the store's
-    constraints repeat some of the friendlier checks above)."""
+    constraints repeat some of the friendlier checks above).
+
+    Parameters
+    ----------
+    problems : list of Problem
+        The problems, in the order found.
+
+    Returns
+    -------
+    list of Problem
+        The same, in order, keeping only the first error of each (row, field).
+    """
     seen: set[tuple[int | None, str | None]] = set()
     out = []
     for p in problems:
@@ -507,11 +537,24 @@ def check_against_store(
 
     Parameters
     ----------
-    layer
+    layer : geopandas.GeoDataFrame
         The layer from :func:`prepare_layer` (EPSG:4326).
-    parents
+    table : str
+        "building", "compound" or "facility" (other tables have no parent to check).
+    parents : geopandas.GeoDataFrame
         The parent table as it will be after the import (from the store, or the layer that
         replaces it in the same import), with its geometry for buildings and compounds.
+    path : pathlib.Path
+        The source file, for messages.
+    first_row : int
+        Row number of the first record in messages.
+    tolerance_m : float
+        How far (metres) a representative point may lie outside its parent's outline.
+
+    Returns
+    -------
+    list of Problem
+        An unknown parent or a row lying outside its parent, at most a few per kind.
     """
     spec = _PARENT.get(table)
     if spec is None or spec[0] not in layer.columns:
@@ -555,6 +598,16 @@ def schema_rules(spec: Table) -> list[tuple[str, tuple[str, ...]]]:
     """Each CHECK of `spec` as (kind, arguments): ("in", (column, *values)), ("min",
     (column, bound)), ("between", (column, low, high)) or ("le", (column, other)).
 
+    Parameters
+    ----------
+    spec : Table
+        A table of the store's schema.
+
+    Returns
+    -------
+    list of tuple of (str, tuple of str)
+        The rules in the order of the schema's columns and constraints.
+
     Raises
     ------
     ValueError
@@ -596,13 +649,30 @@ def check_schema(
 ) -> list[Problem]:
     """Every row and field of `layer` that the store's NOT NULL and CHECK constraints of
     `table` would refuse, as the import would write it (columns the layer lacks take the
-    store's default)."""
+    store's default).
+
+    Parameters
+    ----------
+    layer : geopandas.GeoDataFrame
+        The layer as the import would write it.
+    table : str
+        The table it goes into.
+    path : pathlib.Path
+        The source file, for messages.
+    first_row : int
+        Row number of the first record in messages.
+
+    Returns
+    -------
+    list of Problem
+        One per refused row and field (at most a few per check), or per missing column.
+    """
     spec = schema_table(table)
     problems: list[Problem] = []
     frame = pd.DataFrame(layer).reset_index(drop=True)
     defaults = _defaults(spec)
 
-    def add(mask: pd.Series | np.ndarray, field: str, message: str) -> None:
+    def _add(mask: pd.Series | np.ndarray, field: str, message: str) -> None:
         flags = pd.Series(mask).fillna(False).to_numpy(dtype=bool)  # NA: no value to test
         for i in np.flatnonzero(flags)[:_MAX_PROBLEMS]:
             problems.append(Problem(str(path), int(i) + first_row, field, message))
@@ -613,11 +683,11 @@ def check_schema(
         if column in frame.columns:
             empty = frame[column].isna() | (frame[column].astype(str).str.strip() == "")
             hint = " (write 0 if there are none)" if column in defaults else ""
-            add(empty, column, f"is empty; the database needs a value here{hint}")
+            _add(empty, column, f"is empty; the database needs a value here{hint}")
         elif column not in defaults and not (column == "road_id" or column.endswith("_at")):
             problems.append(Problem(str(path), None, column, "no column holds this field"))
 
-    def values(column: str) -> pd.Series:
+    def _values(column: str) -> pd.Series:
         if column in frame.columns:
             return pd.to_numeric(frame[column], errors="coerce")
         return pd.Series(defaults.get(column, np.nan), index=frame.index)
@@ -628,15 +698,15 @@ def check_schema(
             continue
         if kind == "in":
             given = frame[column].notna() & (frame[column].astype(str).str.strip() != "")
-            add(given & ~frame[column].isin(args[1:]), column, "is not one of the known kinds")
+            _add(given & ~frame[column].isin(args[1:]), column, "is not one of the known kinds")
         elif kind == "min":
-            add(values(column) < float(args[1]), column, f"must be at least {args[1]}")
+            _add(_values(column) < float(args[1]), column, f"must be at least {args[1]}")
         elif kind == "between":
-            v = values(column)
-            add((v < float(args[1])) | (v > float(args[2])), column,
-                f"must be from {args[1]} to {args[2]}")  # fmt: skip
+            v = _values(column)
+            _add((v < float(args[1])) | (v > float(args[2])), column,
+                 f"must be from {args[1]} to {args[2]}")  # fmt: skip
         elif column in frame.columns or args[1] in frame.columns:
-            more = (values(column) > values(args[1])).fillna(False)
+            more = (_values(column) > _values(args[1])).fillna(False)
             what = "in the file" if args[1] in frame.columns else "left empty: the file has none"
-            add(more, column, f"must not exceed {args[1]} ({what})")
+            _add(more, column, f"must not exceed {args[1]} ({what})")
     return problems
