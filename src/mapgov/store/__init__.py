@@ -75,13 +75,12 @@ def write_database(
     Parameters
     ----------
     target : str or Path
-        A SQLite path (or ``sqlite:///`` URL) or a ``postgresql://`` URL.
-    tables : mapping of str to DataFrame
-        Frames by table name (:func:`mapgov.store.build.write_database`).
-    meta : mapping of str to str
-        Extra key/value pairs for the ``meta`` table.
-    progress : callable, optional
-        Called with (stage, share done) while writing.
+        A SQLite path (or ``sqlite:///`` URL): :func:`mapgov.store.build.write_database`
+        builds the file beside it and moves it into place. A ``postgresql://`` URL:
+        :func:`mapgov.store.postgres.write_pg_database` writes it in one transaction.
+    tables, meta, progress
+        The frames by table name, the extra ``meta`` pairs and the progress callback, as
+        both of those take them.
 
     Returns
     -------
@@ -90,5 +89,5 @@ def write_database(
     """
     text = str(target)
     if is_url(text):
-        return write_pg_database(text, tables, meta, progress=progress)
+        return write_pg_database(text, tables, meta, progress or (lambda _stage, _share: None))
     return _write_sqlite(Path(text.removeprefix("sqlite:///")), tables, meta, progress=progress)

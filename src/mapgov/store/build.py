@@ -31,6 +31,7 @@ __all__ = [
     "check_tables",
     "insert_frame",
     "insert_rows",
+    "meta_rows",
     "write_database",
 ]
 
@@ -121,6 +122,13 @@ def insert_frame(con: sqlite3.Connection, spec: Table, frame: pd.DataFrame) -> N
     con.executemany(sql, rows)
 
 
+def meta_rows(meta: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The ``meta`` rows of a new database: its schema version, data version 1, and `meta`."""
+    rows = {"schema_version": str(SCHEMA_VERSION), "data_version": "1"}
+    rows.update({k: str(v) for k, v in meta.items()})
+    return sorted(rows.items())
+
+
 def _check_target(path: Path) -> Path:
     """The directory of `path`, after checking that a database can be written there."""
     directory = path.parent if str(path.parent) else Path()
@@ -168,12 +176,7 @@ def _load(
     with con:
         for spec in TABLES:
             con.execute(spec.ddl())
-        full_meta = {
-            "schema_version": str(SCHEMA_VERSION),
-            "data_version": "1",
-            **{k: str(v) for k, v in meta.items()},
-        }
-        con.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", sorted(full_meta.items()))
+        con.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta_rows(meta))
         ordered = [s for s in TABLES if s.name in tables]
         for i, spec in enumerate(ordered):
             say(spec.name, 0.9 * i / max(len(ordered), 1))

@@ -39,7 +39,7 @@ def copy_database(source: SQLiteStore, target: str | Path) -> dict[str, int]:
     tables = {t.name: source.read(t.name) for t in TABLES if t.name != "meta"}
     meta = {k: v for k, v in source.meta().items() if k not in KEPT_META}
     if is_url(target):
-        write_pg_database(str(target), tables, meta)
+        write_pg_database(str(target), tables, meta, lambda _stage, _share: None)
     else:
         write_file(Path(target), tables, meta)
     return {name: len(frame) for name, frame in tables.items()}

@@ -30,11 +30,13 @@ import psycopg.errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from mapgov.core.errors import StoreError
-from mapgov.core.model import SCHEMA_VERSION
 from mapgov.store import pgsql
-from mapgov.store.build import check_tables, insert_rows
+from mapgov.store.build import check_tables, insert_rows, meta_rows
 from mapgov.store.schema import TABLES
-from mapgov.store.sqlite import SQLiteStore
+from mapgov.store.sqlite import SQLiteStore, check_version, committed
+
+Frames = Mapping[str, pd.DataFrame]
+Progress = Callable[[str, float], None]
 
 __all__ = [
     "PgConnection",
@@ -268,18 +270,7 @@ class PostgresStore(SQLiteStore):
         except (KeyError, ValueError) as err:
             msg = f"{self._shown} is not a mapgov database ({err})"
             raise StoreError(msg) from err
-        if version != SCHEMA_VERSION:
-            msg = (
-                f"{self._shown} has schema version {version}; this mapgov reads version "
-                f"{SCHEMA_VERSION}"
-            )
-            raise StoreError(
-                msg,
-                key="error.store.schema_new",
-                path=self._shown,
-                found=version,
-                expected=SCHEMA_VERSION,
-            )
+        check_version(version, self._shown)
 
     def __repr__(self) -> str:
         return f"PostgresStore({self._shown!r})"
@@ -337,26 +328,11 @@ class PostgresStore(SQLiteStore):
         """
         with self._faults(), _pool(self._url).connection() as con:
             wrapped = PgConnection(con)
-            try:
+            with committed(wrapped, bump=bump):
                 yield wrapped
-                if bump:
-                    wrapped.execute(
-                        "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
-                        "WHERE key = 'data_version'"
-                    )
-                con.commit()
-            except BaseException:
-                con.rollback()
-                raise
 
 
-def write_pg_database(
-    url: str,
-    tables: Mapping[str, pd.DataFrame],
-    meta: Mapping[str, str],
-    *,
-    progress: Callable[[str, float], None] | None = None,
-) -> str:
+def write_pg_database(url: str, tables: Frames, meta: Mapping[str, str], say: Progress) -> str:
     """Write a complete new mapgov database into the PostgreSQL database at `url`, all or
     nothing: one transaction drops the mapgov tables there, creates the schema and loads the
     frames, so a failure leaves the database as it was.
@@ -370,8 +346,8 @@ def write_pg_database(
         Frames by table name, as for :func:`mapgov.store.build.write_database`.
     meta : mapping of str to str
         Extra key/value pairs for the ``meta`` table.
-    progress : callable, optional
-        Called with (stage, share done) while writing.
+    say : callable
+        Told (stage, share done) as the writing goes on.
 
     Returns
     -------
@@ -383,7 +359,6 @@ def write_pg_database(
     StoreError
         If the database cannot be reached or a table is wrong.
     """
-    say = progress or (lambda _stage, _share: None)
     check_tables(tables)
     shown = safe_url(url)
     try:
@@ -410,13 +385,8 @@ def _load(
         con.execute(f"DROP TABLE IF EXISTS {spec.name} CASCADE")
     for sql in pgsql.schema_statements():
         con.execute(sql)
-    full_meta = {
-        "schema_version": str(SCHEMA_VERSION),
-        "data_version": "1",
-        **{k: str(v) for k, v in meta.items()},
-    }
     with con.cursor() as cur:
-        cur.executemany("INSERT INTO meta (key, value) VALUES (%s, %s)", sorted(full_meta.items()))
+        cur.executemany("INSERT INTO meta (key, value) VALUES (%s, %s)", meta_rows(meta))
     ordered = [s for s in TABLES if s.name in tables and s.name != "meta"]
     for i, spec in enumerate(ordered):
         say(spec.name, 0.9 * i / max(len(ordered), 1))

@@ -27,6 +27,8 @@ __all__ = [
     "Problem",
     "SQLiteStore",
     "check_frame",
+    "check_version",
+    "committed",
     "database_problems",
     "fault_of",
     "write_database",
@@ -171,6 +173,49 @@ def database_problems(path: Path, *, most: int = 8) -> list[Problem]:
     return problems[:most]
 
 
+@contextlib.contextmanager
+def committed(con: Any, *, bump: bool) -> Iterator[None]:
+    """Commit `con`'s transaction after the block, counting ``data_version`` up first if
+    `bump` (every page's cache key); roll it back if the block raises anything."""
+    try:
+        yield
+        if bump:
+            con.execute(
+                "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
+                "WHERE key = 'data_version'"
+            )
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+
+
+def check_version(version: int, where: str) -> None:
+    """Raise unless a database at `where` with schema `version` is one this mapgov reads.
+
+    Raises
+    ------
+    StoreError
+        Saying whether to migrate the database (older) or update mapgov (newer).
+    """
+    if version == SCHEMA_VERSION:
+        return
+    older = version < SCHEMA_VERSION
+    msg = f"{where} has schema version {version}; this mapgov reads version {SCHEMA_VERSION}. " + (
+        "The database is older: upgrade it, keeping every record, with "
+        f"`mapgov migrate --db {where}` (the app does this at its start)."
+        if older
+        else "The database was written by a newer mapgov: update mapgov to open it."
+    )
+    raise StoreError(
+        msg,
+        key="error.store.schema_old" if older else "error.store.schema_new",
+        path=where,
+        found=version,
+        expected=SCHEMA_VERSION,
+    )
+
+
 class SQLiteStore(AccountRecords):
     """A mapgov database in one SQLite file.
 
@@ -187,25 +232,7 @@ class SQLiteStore(AccountRecords):
         except (sqlite3.DatabaseError, KeyError, ValueError) as err:
             msg = f"{self.path} is not a mapgov database ({err})"
             raise StoreError(msg) from err
-        if version != SCHEMA_VERSION:
-            older = version < SCHEMA_VERSION
-            msg = (
-                f"{self.path} has schema version {version}; this mapgov reads version "
-                f"{SCHEMA_VERSION}. "
-                + (
-                    "The database is older: upgrade it, keeping every record, with "
-                    f"`mapgov migrate --db {self.path}` (the app does this at its start)."
-                    if older
-                    else "The database was written by a newer mapgov: update mapgov to open it."
-                )
-            )
-            raise StoreError(
-                msg,
-                key="error.store.schema_old" if older else "error.store.schema_new",
-                path=str(self.path),
-                found=version,
-                expected=SCHEMA_VERSION,
-            )
+        check_version(version, str(self.path))
 
     def __repr__(self) -> str:
         return f"SQLiteStore({str(self.path)!r})"
@@ -245,16 +272,8 @@ class SQLiteStore(AccountRecords):
             con = _connect(self.path)
             try:
                 con.execute("BEGIN IMMEDIATE")
-                yield con
-                if bump:
-                    con.execute(
-                        "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
-                        "WHERE key = 'data_version'"
-                    )
-                con.commit()
-            except BaseException:
-                con.rollback()
-                raise
+                with committed(con, bump=bump):
+                    yield con
             finally:
                 con.close()
 
