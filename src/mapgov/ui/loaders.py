@@ -29,7 +29,7 @@ from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import t
 from mapgov.domain import places, summary
 from mapgov.io.assets import assets_installed, install_assets
-from mapgov.store import SQLiteStore, Store
+from mapgov.store import PostgresStore, SQLiteStore, Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -61,7 +61,11 @@ def _store_key(store: Store) -> tuple[str, int]:
     return store.identity()
 
 
-_HASH_FUNCS: dict[str | type[Any], Callable[[Any], Any]] = {SQLiteStore: _store_key}
+# Streamlit looks hash functions up by the argument's exact type: one entry per backend.
+_HASH_FUNCS: dict[str | type[Any], Callable[[Any], Any]] = {
+    SQLiteStore: _store_key,
+    PostgresStore: _store_key,
+}
 
 
 def _keyed(cache: Callable[[Callable[..., Any]], Callable[..., Any]]) -> Callable[[F], F]:
