@@ -60,7 +60,14 @@ def page_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def app_db(monkeypatch: pytest.MonkeyPatch, demo_db: Path, tmp_path: Path) -> Store:
+def app_db(sqlite_app_db: Store) -> Store:
+    """A private copy of the demo database (the page writes to it), opened by the app; a
+    test module that runs on both backends overrides it with :func:`any_app_db`."""
+    return sqlite_app_db
+
+
+@pytest.fixture
+def sqlite_app_db(monkeypatch: pytest.MonkeyPatch, demo_db: Path, tmp_path: Path) -> Store:
     """A private copy of the demo database (the page writes to it), opened by the app."""
     path = tmp_path / "mapgov.sqlite"
     shutil.copyfile(demo_db, path)
@@ -174,6 +181,18 @@ def pg_work_store(pg_database: Callable[[str | None], str], pg_demo_template: st
 def backend(request: pytest.FixtureRequest) -> str:
     """Runs a test once on each backend (the PostgreSQL run skips where it cannot start)."""
     return str(request.param)
+
+
+@pytest.fixture
+def any_app_db(
+    backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Store:
+    """A private copy of the demo street that the app opens (and writes to), on each backend."""
+    if backend == "sqlite":
+        return request.getfixturevalue("sqlite_app_db")
+    url = request.getfixturevalue("pg_database")(request.getfixturevalue("pg_demo_template"))
+    monkeypatch.setenv(DB_ENV, url)
+    return open_store(url)
 
 
 @pytest.fixture
