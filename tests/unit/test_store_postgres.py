@@ -150,3 +150,46 @@ def test_copy_refuses_to_overwrite_unless_asked(
     assert "--replace" in capsys.readouterr().err
     assert main(["copy", str(demo_db), url, "--replace"]) == 0
     assert open_store(url).counts() == open_store(demo_db).counts()
+
+
+def test_an_import_that_would_break_a_reference_changes_nothing(pg_work_store: Store) -> None:
+    store = pg_work_store
+    before, version = store.counts(), store.data_version()
+    buildings = store.read("building")
+    buildings.loc[buildings.index[0], "compound_id"] = "nowhere"
+    with pytest.raises(StoreError, match="foreign keys do not hold") as caught:
+        store.replace_tables({"building": buildings}, source="test")
+    assert caught.value.key == "error.import.broken_refs"
+    assert (store.counts(), store.data_version()) == (before, version)
+
+
+def test_an_import_refuses_to_overwrite_an_edit_saved_after_its_check(
+    pg_work_store: Store,
+) -> None:
+    store = pg_work_store
+    seen = store.last_change()
+    compound = str(store.read("compound")["compound_id"].iloc[0])
+    store.edit(
+        [("update", "compound", {"compound_id": compound}, {"name": "改过的小区"})],
+        actor="S001-admin",
+        at="2026-11-15T10:00:00",
+    )
+    compounds = store.read("compound")
+    with pytest.raises(StaleEditError, match="after this file was checked"):
+        store.replace_tables({"compound": compounds}, source="test", since_change=seen)
+    facilities = store.read("facility").iloc[:5]
+    store.replace_tables({"facility": facilities}, source="five", since_change=seen)
+    assert store.counts()["facility"] == 5
+    assert store.meta()["last_import"] == "five"
+
+
+def test_a_facility_layer_imported_on_the_command_line_is_counted_alike(
+    pg_work_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mapgov.cli import main
+
+    path = tmp_path / "设施.geojson"
+    pg_work_store.read("facility").iloc[:7].to_file(path, driver="GeoJSON")
+    assert main(["import", "facility", str(path), "--db", pg_work_store.url]) == 0
+    assert "7 facility rows imported into postgresql://" in capsys.readouterr().out
+    assert open_store(pg_work_store.url).counts()["facility"] == 7

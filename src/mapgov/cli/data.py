@@ -225,10 +225,10 @@ def _run_import(args: argparse.Namespace) -> int:
         return EXIT_OK
     if tabular:
         written = land_table(store, plan, actor=args.actor)
-        print(f"{args.file}: {written} {args.table} rows imported into {store.path}")
+        print(f"{args.file}: {written} {args.table} rows imported into {store.identity()[0]}")
     else:
         land_layer(store, layer_plan)
-        print(f"{args.file}: {rows} {args.table} rows imported into {store.path}")
+        print(f"{args.file}: {rows} {args.table} rows imported into {store.identity()[0]}")
     return EXIT_OK
 
 

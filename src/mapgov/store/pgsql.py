@@ -7,6 +7,7 @@ of :mod:`mapgov.store.schema` its PostgreSQL form:
 - ``geom`` columns are PostGIS ``geometry(Geometry, 4326)`` with a GiST index;
 - ``INTEGER PRIMARY KEY`` (SQLite's row id) is a ``BIGINT`` identity; other integers are
   ``BIGINT`` too, reals ``DOUBLE PRECISION``;
+- foreign keys may be deferred to the end of a transaction;
 - text sorts and compares by code point (``COLLATE "C"``), as in SQLite, so that a list is in
   the same order on both backends whatever the server's locale;
 - the append-only histories refuse ``UPDATE`` and ``DELETE`` with a PL/pgSQL trigger.
@@ -81,6 +82,15 @@ def _column(name: str, kind: str) -> str:
     return kind
 
 
+_REFERENCE = re.compile(r"(REFERENCES \w+ \([\w, ]+\))")
+
+
+def _deferrable(text: str) -> str:
+    """Foreign keys that a transaction may defer to its commit (``SET CONSTRAINTS ALL
+    DEFERRED``), as an import that replaces a whole layer needs; checked at once otherwise."""
+    return _REFERENCE.sub(r"\1 DEFERRABLE INITIALLY IMMEDIATE", text)
+
+
 def ddl(spec: Table) -> str:
     """``CREATE TABLE`` of `spec` for PostgreSQL.
 
@@ -94,7 +104,8 @@ def ddl(spec: Table) -> str:
     str
         The statement.
     """
-    parts = [f"{c} {_column(c, t)}" for c, t in spec.columns] + list(spec.constraints)
+    parts = [f"{c} {_deferrable(_column(c, t))}" for c, t in spec.columns]
+    parts += [_deferrable(c) for c in spec.constraints]
     return f"CREATE TABLE {spec.name} (\n  " + ",\n  ".join(parts) + "\n)"
 
 

@@ -32,7 +32,8 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from mapgov.core.errors import StoreError
 from mapgov.store import pgsql
 from mapgov.store.build import check_tables, insert_rows, meta_rows
-from mapgov.store.schema import TABLES
+from mapgov.store.replace import refuse_changed, set_last_import
+from mapgov.store.schema import APPEND_ONLY, TABLES, Table, table
 from mapgov.store.sqlite import SQLiteStore, check_version, committed
 
 Frames = Mapping[str, pd.DataFrame]
@@ -289,6 +290,52 @@ class PostgresStore(SQLiteStore):
         )
         raise StoreError(msg, key="error.store.sqlite_only", path=self._shown)
 
+    def replace_tables(
+        self,
+        tables: Mapping[str, pd.DataFrame],
+        *,
+        source: str,
+        meta: Mapping[str, str] | None = None,
+        since_change: int | None = None,
+    ) -> None:
+        """Replace whole tables in one transaction; every other table, and every edit saved
+        meanwhile, is kept (as :func:`mapgov.store.replace.replace_tables` on SQLite).
+
+        Parameters
+        ----------
+        tables : mapping of str to DataFrame
+            The new rows of each replaced table.
+        source : str
+            What the import was (``meta.last_import``).
+        meta : mapping of str to str, optional
+            A new description of the database, in place of the old one.
+        since_change : int, optional
+            The newest ``change_log`` id when the rows were checked; an edit of a replaced
+            table saved since refuses the import.
+
+        Raises
+        ------
+        StaleEditError
+            If a replaced table was edited after `since_change`.
+        StoreError
+            If a table is wrong or a reference would break; nothing is changed then.
+        """
+        check_tables(tables)
+        names = [spec.name for spec in TABLES if spec.name in tables and spec.name != "meta"]
+        try:
+            with self.transaction() as con:
+                con.raw.execute("SET CONSTRAINTS ALL DEFERRED")
+                if since_change is not None:
+                    refuse_changed(con, names, since_change)  # type: ignore[arg-type]
+                _replace(con, tables, names)
+                set_last_import(con, source, meta)  # type: ignore[arg-type]
+                con.raw.execute("SET CONSTRAINTS ALL IMMEDIATE")  # checked here, by name
+        except psycopg.errors.ForeignKeyViolation as err:
+            raise _broken_references(err) from err
+        except sqlite3.IntegrityError as err:
+            msg = f"{err}; nothing was imported"
+            raise StoreError(msg) from err
+
     def identity(self) -> tuple[str, int]:
         """(URL without password, data version): hashable key for caches shared by servers."""
         return (self._shown, self.data_version())
@@ -330,6 +377,60 @@ class PostgresStore(SQLiteStore):
             wrapped = PgConnection(con)
             with committed(wrapped, bump=bump):
                 yield wrapped
+
+
+def _replace(
+    con: PgConnection,
+    tables: Mapping[str, pd.DataFrame],
+    names: Sequence[str],
+) -> None:
+    """Inside a transaction with deferred foreign keys: each table of `names` emptied and
+    loaded with its frame (the append-only triggers of a history paused for it)."""
+    raw = con.raw
+    for name in names:
+        paused = name in APPEND_ONLY
+        if paused:
+            raw.execute(f"ALTER TABLE {name} DISABLE TRIGGER {name}_append_only")
+        raw.execute(f"DELETE FROM {name}")
+        _copy(raw, table(name), tables[name])
+        if paused:
+            raw.execute(f"ALTER TABLE {name} ENABLE TRIGGER {name}_append_only")
+        key = pgsql.IDENTITY.get(name)
+        if key:
+            _restart_identity(raw, name, key)
+
+
+def _restart_identity(raw: psycopg.Connection[Any], name: str, key: str) -> None:
+    raw.execute(
+        f"SELECT setval(pg_get_serial_sequence('{name}', '{key}'), "
+        f"COALESCE((SELECT MAX({key}) FROM {name}), 0) + 1, false)"
+    )
+
+
+def _copy(raw: psycopg.Connection[Any], spec: Table, frame: pd.DataFrame) -> None:
+    cols, rows = insert_rows(spec, frame, srid=True)
+    if not cols:
+        return
+    with raw.cursor() as cur, cur.copy(f"COPY {spec.name} ({', '.join(cols)}) FROM STDIN") as cp:
+        for row in rows:
+            cp.write_row(row)
+
+
+def _broken_references(err: psycopg.errors.ForeignKeyViolation) -> StoreError:
+    """A deferred foreign key that fails at the end of an import, as the import says it."""
+    diag = err.diag
+    msg = (
+        f"foreign keys do not hold: {diag.table_name} record(s) would name a parent that is "
+        f"not there ({diag.message_detail}); nothing was imported"
+    )
+    return StoreError(
+        msg,
+        key="error.import.broken_refs",
+        table=diag.table_name or "",
+        parent=(diag.message_detail or "").rsplit('"', 2)[-2] if diag.message_detail else "",
+        count=1,
+        examples=diag.message_detail or "",
+    )
 
 
 def write_pg_database(url: str, tables: Frames, meta: Mapping[str, str], say: Progress) -> str:
@@ -390,18 +491,9 @@ def _load(
     ordered = [s for s in TABLES if s.name in tables and s.name != "meta"]
     for i, spec in enumerate(ordered):
         say(spec.name, 0.9 * i / max(len(ordered), 1))
-        cols, rows = insert_rows(spec, tables[spec.name], srid=True)
-        if not cols:
-            continue
-        copy = f"COPY {spec.name} ({', '.join(cols)}) FROM STDIN"
-        with con.cursor() as cur, cur.copy(copy) as cp:
-            for row in rows:
-                cp.write_row(row)
+        _copy(con, spec, tables[spec.name])
     for name, key in pgsql.IDENTITY.items():
-        con.execute(
-            f"SELECT setval(pg_get_serial_sequence('{name}', '{key}'), "
-            f"COALESCE((SELECT MAX({key}) FROM {name}), 0) + 1, false)"
-        )
+        _restart_identity(con, name, key)
     say("indexes", 0.92)
     for sql in (*pgsql.indexes(), *pgsql.triggers()):
         con.execute(sql)

@@ -277,6 +277,27 @@ class SQLiteStore(AccountRecords):
             finally:
                 con.close()
 
+    # -- whole layers -----------------------------------------------------------------------
+    def replace_tables(
+        self,
+        tables: Mapping[str, pd.DataFrame],
+        *,
+        source: str,
+        meta: Mapping[str, str] | None = None,
+        since_change: int | None = None,
+    ) -> None:
+        """Replace whole tables in one transaction (:func:`mapgov.store.replace.replace_tables`)."""
+        from mapgov.store.replace import replace_tables  # the module imports this one
+
+        replace_tables(self.path, tables, source=source, meta=meta, since_change=since_change)
+
+    def last_change(self) -> int:
+        """The newest ``change_log`` id (0 when none): where an import's check stood."""
+        with self._read() as con:
+            return int(
+                con.execute("SELECT COALESCE(MAX(change_id), 0) FROM change_log").fetchone()[0]
+            )
+
     # -- metadata -------------------------------------------------------------------------
     def meta(self) -> dict[str, str]:
         """All key/value pairs of the ``meta`` table."""

@@ -23,7 +23,7 @@ from mapgov.core.model import SCHEMA_VERSION
 from mapgov.store import TABLES, Store, open_store
 from mapgov.store.copy import copy_database
 from mapgov.store.postgres import is_url
-from mapgov.store.replace import Mark, high_water, replace_tables, restore_database
+from mapgov.store.replace import Mark, high_water, restore_database
 from mapgov.store.sqlite import database_problems, fault_of
 
 __all__ = ["backup", "import_layers", "restore"]
@@ -82,8 +82,8 @@ def import_layers(
         if spec.name == "road" and "road_id" not in frame.columns:
             frame = frame.assign(road_id=range(1, len(frame) + 1))
         tables[spec.name] = frame
-    replace_tables(store.path, tables, source=source, meta=meta, since_change=since_change)
-    return open_store(store.path)
+    store.replace_tables(tables, source=source, meta=meta, since_change=since_change)
+    return open_store(store.url)
 
 
 def backup(store: Store, path: Path) -> Path:
