@@ -21,7 +21,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, Unpack
 from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
@@ -32,6 +32,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from mapgov.core.errors import StoreError
 from mapgov.store import pgsql
 from mapgov.store.build import check_tables, insert_rows, meta_rows
+from mapgov.store.locks import Landing
 from mapgov.store.replace import refuse_changed, set_last_import
 from mapgov.store.schema import APPEND_ONLY, TABLES, Table, table
 from mapgov.store.sqlite import SQLiteStore, check_version, committed
@@ -290,14 +291,7 @@ class PostgresStore(SQLiteStore):
         )
         raise StoreError(msg, key="error.store.sqlite_only", path=self._shown)
 
-    def replace_tables(
-        self,
-        tables: Mapping[str, pd.DataFrame],
-        *,
-        source: str,
-        meta: Mapping[str, str] | None = None,
-        since_change: int | None = None,
-    ) -> None:
+    def replace_tables(self, tables: Mapping[str, pd.DataFrame], **how: Unpack[Landing]) -> None:
         """Replace whole tables in one transaction; every other table, and every edit saved
         meanwhile, is kept (as :func:`mapgov.store.replace.replace_tables` on SQLite).
 
@@ -305,13 +299,8 @@ class PostgresStore(SQLiteStore):
         ----------
         tables : mapping of str to DataFrame
             The new rows of each replaced table.
-        source : str
-            What the import was (``meta.last_import``).
-        meta : mapping of str to str, optional
-            A new description of the database, in place of the old one.
-        since_change : int, optional
-            The newest ``change_log`` id when the rows were checked; an edit of a replaced
-            table saved since refuses the import.
+        **how : Unpack[Landing]
+            ``source``, ``meta`` and ``since_change`` (:class:`~mapgov.store.locks.Landing`).
 
         Raises
         ------
@@ -325,10 +314,11 @@ class PostgresStore(SQLiteStore):
         try:
             with self.transaction() as con:
                 con.raw.execute("SET CONSTRAINTS ALL DEFERRED")
-                if since_change is not None:
-                    refuse_changed(con, names, since_change)  # type: ignore[arg-type]
+                since = how.get("since_change")
+                if since is not None:
+                    refuse_changed(con, names, since)  # type: ignore[arg-type]
                 _replace(con, tables, names)
-                set_last_import(con, source, meta)  # type: ignore[arg-type]
+                set_last_import(con, how["source"], how.get("meta"))  # type: ignore[arg-type]
                 con.raw.execute("SET CONSTRAINTS ALL IMMEDIATE")  # checked here, by name
         except psycopg.errors.ForeignKeyViolation as err:
             raise _broken_references(err) from err

@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Unpack
 
 import geopandas as gpd
 import pandas as pd
@@ -20,7 +20,7 @@ from mapgov.core.model import SCHEMA_VERSION
 from mapgov.store import locks
 from mapgov.store.accounts import ACCOUNT_TABLES, AccountRecords
 from mapgov.store.build import CRS, check_frame, write_database
-from mapgov.store.locks import FormVersion, Rows
+from mapgov.store.locks import FormVersion, Landing, Rows
 from mapgov.store.schema import TABLES, table
 
 __all__ = [
@@ -278,18 +278,12 @@ class SQLiteStore(AccountRecords):
                 con.close()
 
     # -- whole layers -----------------------------------------------------------------------
-    def replace_tables(
-        self,
-        tables: Mapping[str, pd.DataFrame],
-        *,
-        source: str,
-        meta: Mapping[str, str] | None = None,
-        since_change: int | None = None,
-    ) -> None:
-        """Replace whole tables in one transaction (:func:`mapgov.store.replace.replace_tables`)."""
+    def replace_tables(self, tables: Mapping[str, pd.DataFrame], **how: Unpack[Landing]) -> None:
+        """Replace whole tables in one transaction (:func:`mapgov.store.replace.replace_tables`,
+        which says what `how` holds: the source, a new meta, the change the check saw)."""
         from mapgov.store.replace import replace_tables  # the module imports this one
 
-        replace_tables(self.path, tables, source=source, meta=meta, since_change=since_change)
+        replace_tables(self.path, tables, **how)
 
     def last_change(self) -> int:
         """The newest ``change_log`` id (0 when none): where an import's check stood."""
