@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from mapgov.core.config import DB_ENV
 from mapgov.demo import build_demo
 from mapgov.store import Store, open_store
+from mapgov.store.postgres import release
+from tests import pgcluster
 
 SEED = 7
 AS_OF = dt.date(2026, 11, 15)
@@ -55,7 +60,14 @@ def page_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def app_db(monkeypatch: pytest.MonkeyPatch, demo_db: Path, tmp_path: Path) -> Store:
+def app_db(sqlite_app_db: Store) -> Store:
+    """A private copy of the demo database (the page writes to it), opened by the app; a
+    test module that runs on both backends overrides it with :func:`any_app_db`."""
+    return sqlite_app_db
+
+
+@pytest.fixture
+def sqlite_app_db(monkeypatch: pytest.MonkeyPatch, demo_db: Path, tmp_path: Path) -> Store:
     """A private copy of the demo database (the page writes to it), opened by the app."""
     path = tmp_path / "mapgov.sqlite"
     shutil.copyfile(demo_db, path)
@@ -101,3 +113,89 @@ def _suite_writes_no_tracked_file() -> Iterator[None]:
         if before.get(name) != stamp and (root / name).resolve().parent not in kept
     )
     assert touched == [], f"the test run wrote tracked files: {touched}"
+
+
+# -- PostgreSQL: the tests that run on both backends ------------------------------------------
+_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[pgcluster.Cluster]:
+    """A throwaway PostgreSQL + PostGIS server for the session (:mod:`tests.pgcluster`).
+
+    Skips the tests that need it where PostgreSQL cannot be started, saying how to get it;
+    under ``CI=true`` (or ``MAPGOV_REQUIRE_PG=1``) that is a failure instead."""
+    if os.environ.get("MAPGOV_SKIP_PG") == "1":
+        pytest.skip("PostgreSQL tests skipped as asked (make test PG=0)")
+    folder = Path(tempfile.mkdtemp(prefix="mapgov-pg-"))  # outside pytest's root-only folders
+    try:
+        with pgcluster.start(folder) as cluster:
+            yield cluster
+    except pgcluster.UnavailableError as err:
+        if os.environ.get("CI") == "true" or os.environ.get("MAPGOV_REQUIRE_PG") == "1":
+            pytest.fail(f"PostgreSQL is required here: {err}")
+        pytest.skip(f"PostgreSQL tests skipped: {err}")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_database(pg_cluster: pgcluster.Cluster) -> Iterator[Callable[[str | None], str]]:
+    """Makes a new, empty PostgreSQL database (or a copy of the database named as template)
+    and returns its URL; every database made is dropped at the end of the session."""
+    import psycopg
+
+    made: list[str] = []
+
+    def make(template: str | None = None) -> str:
+        name = f"mapgov_test_{os.getpid()}_{next(_numbers)}"
+        with psycopg.connect(pg_cluster.admin_url, autocommit=True) as con:
+            con.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+        made.append(name)
+        return pg_cluster.url(name)
+
+    yield make
+    with psycopg.connect(pg_cluster.admin_url, autocommit=True) as con:
+        for name in made:
+            release(pg_cluster.url(name))
+            con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def pg_demo_template(pg_database: Callable[[str | None], str]) -> str:
+    """The name of a PostgreSQL database holding the demo street as ``demo_db`` does (same
+    seed, day and password), built once; never opened, only copied."""
+    url = pg_database(None)
+    build_demo(url, seed=SEED, scale=1, as_of=AS_OF, password=DEMO_PASSWORD)
+    release(url)
+    return urlsplit(url).path.lstrip("/")
+
+
+@pytest.fixture
+def pg_work_store(pg_database: Callable[[str | None], str], pg_demo_template: str) -> Store:
+    """A private PostgreSQL copy of the demo street that a test may write to."""
+    return open_store(pg_database(pg_demo_template))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Runs a test once on each backend (the PostgreSQL run skips where it cannot start)."""
+    return str(request.param)
+
+
+@pytest.fixture
+def any_app_db(
+    backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Store:
+    """A private copy of the demo street that the app opens (and writes to), on each backend."""
+    if backend == "sqlite":
+        return request.getfixturevalue("sqlite_app_db")
+    url = request.getfixturevalue("pg_database")(request.getfixturevalue("pg_demo_template"))
+    monkeypatch.setenv(DB_ENV, url)
+    return open_store(url)
+
+
+@pytest.fixture
+def any_work_store(backend: str, request: pytest.FixtureRequest) -> Store:
+    """A private copy of the demo street on each backend in turn."""
+    return request.getfixturevalue("work_store" if backend == "sqlite" else "pg_work_store")

@@ -38,6 +38,12 @@ ADMIN = "S001-admin"
 TODAY = dt.date(2026, 11, 15)
 
 
+@pytest.fixture
+def app_db(any_app_db: Store) -> Store:
+    """This page's tests run on SQLite and on PostgreSQL."""
+    return any_app_db
+
+
 # -- the map and tables without Streamlit --------------------------------------------------
 @pytest.fixture
 def xss_frames(work_store: Store) -> cobuild.CoFrames:

@@ -52,6 +52,12 @@ LEADER = "S001-leader"
 ADMIN = "S001-admin"
 
 
+@pytest.fixture
+def app_db(any_app_db: Store) -> Store:
+    """This page's tests run on SQLite and on PostgreSQL."""
+    return any_app_db
+
+
 # -- layers --------------------------------------------------------------------------------
 def _box(x: float, y: float, size: float = 0.0004) -> shapely.Polygon:
     return shapely.box(112.40 + x, 34.60 + y, 112.40 + x + size, 34.60 + y + size)

@@ -44,6 +44,12 @@ ADMIN = "S001-admin"
 TODAY = dt.date(2026, 11, 15)
 
 
+@pytest.fixture
+def app_db(any_app_db: Store) -> Store:
+    """This page's tests run on SQLite and on PostgreSQL."""
+    return any_app_db
+
+
 # -- hand-drawn frames for the builders ----------------------------------------------------
 def _box(x: float, y: float, size: float) -> shapely.Polygon:
     return shapely.box(112.40 + x, 34.60 + y, 112.40 + x + size, 34.60 + y + size)

@@ -77,7 +77,7 @@ class Server:
 
     url: str
     process: subprocess.Popen[str]
-    db: Path
+    db: Path | str
     output: list[str] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
 
@@ -116,16 +116,23 @@ def _pump(stream: object, lines: queue.Queue[str | None], output: list[str]) -> 
     lines.put(None)
 
 
-def _start(db: Path) -> Server:
+def _start(db: Path | str, env: dict[str, str] | None = None) -> Server:
+    """``mapgov serve`` on `db` (a SQLite path or a ``postgresql://`` URL), with `env` added
+    to the environment, once it answers its health check."""
     port = _free_port()
     # as `make run` serves it: mapgov loaded first, then Streamlit in the same process
     command = [
         sys.executable, "-m", "mapgov", "serve",
         "--port", str(port), "--address", "127.0.0.1",
     ]  # fmt: skip
-    env = {**os.environ, DB_ENV: str(db), "PYTHONUNBUFFERED": "1"}
+    environment = {**os.environ, **(env or {}), DB_ENV: str(db), "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command,
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     server = Server(url=f"http://127.0.0.1:{port}", process=process, db=db)
     lines: queue.Queue[str | None] = queue.Queue()

@@ -21,13 +21,13 @@ def _buildings_file(store: Store, path: Path) -> Path:
 
 
 def test_a_clean_building_layer_lands_and_replaces_the_old_one(
-    work_store: Store, tmp_path: Path
+    any_work_store: Store, tmp_path: Path
 ) -> None:
-    path = _buildings_file(work_store, tmp_path / "楼栋.geojson")
-    plan = plan_layer(work_store, path, "building")
+    path = _buildings_file(any_work_store, tmp_path / "楼栋.geojson")
+    plan = plan_layer(any_work_store, path, "building")
     assert plan.ready, plan.errors
     assert plan.mapping["building_id"] == "building_id"
-    store = land_layer(work_store, plan)
+    store = land_layer(any_work_store, plan)
     assert store.counts()["building"] == len(plan.layer)  # type: ignore[arg-type]
     assert store.meta()["last_import"] == str(path)
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +19,7 @@ from mapgov.core.model import CallbackRating, EventAction, IssueStatus, Level
 from mapgov.domain import issues as ledger
 from mapgov.domain import issues_workflow as workflow
 from mapgov.domain.users import get_user
-from mapgov.store import Store, open_store
+from mapgov.store import Store
 from tests.conftest import AS_OF
 
 NOW = dt.datetime(2026, 11, 16, 9, 30)
@@ -30,11 +28,9 @@ XSS = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture
-def store(demo_db: Path, tmp_path: Path) -> Store:
-    """A private copy of the demo database that a test may change."""
-    target = tmp_path / "work.sqlite"
-    shutil.copy(demo_db, target)
-    return open_store(target)
+def store(any_work_store: Store) -> Store:
+    """A private copy of the demo database that a test may change, on each backend."""
+    return any_work_store
 
 
 @pytest.fixture

@@ -113,7 +113,8 @@ def _run_demo(args: argparse.Namespace) -> int:
     the target and replaces it only when complete.
     """
     path = _db_path(args)
-    _check_writable_db(path)
+    if isinstance(path, Path):
+        _check_writable_db(path)
     # lazy: these pull in geopandas
     from mapgov.demo import build_demo, issue_sign_ins, sign_in_sheet, wall_token
     from mapgov.store import open_store
@@ -206,12 +207,10 @@ def _run_info(args: argparse.Namespace) -> int:
     counts = store.counts()
     width = max(map(len, [*meta, *counts]))
     width = max(width, len("database"))
-    lines = [
-        f"{'database':<{width}}  {path}",
-        f"{'size':<{width}}  {path.stat().st_size / 1e6:.1f} MB",
-        "",
-        "[meta]",
-    ]
+    lines = [f"{'database':<{width}}  {store.identity()[0]}"]
+    if isinstance(path, Path):
+        lines.append(f"{'size':<{width}}  {path.stat().st_size / 1e6:.1f} MB")
+    lines += ["", "[meta]"]
     lines += [f"{key:<{width}}  {value}" for key, value in sorted(meta.items())]
     lines += ["", "[rows]"]
     lines += [f"{name:<{width}}  {n:>9,}" for name, n in counts.items()]
@@ -333,7 +332,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         msg = f"--port {args.port}: not a port number (1-65535)"
         raise ValidationError(msg)
     if args.db is not None:
-        os.environ[DB_ENV] = str(args.db.resolve())
+        os.environ[DB_ENV] = str(args.db if isinstance(args.db, str) else args.db.resolve())
     from mapgov.serve import serve  # lazy: streamlit, geopandas and the pages' code
 
     return serve(app, port=args.port, address=args.address)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from mapgov.core.config import default_db_path
-from mapgov.core.errors import StoreError
+from mapgov.core.errors import StoreError, ValidationError
 
 if TYPE_CHECKING:  # the CLI starts fast: geopandas only when a command needs it
     from mapgov.store import Store
@@ -71,14 +71,33 @@ class Commands(dict[str, tuple[Arguments, Run]]):
 
 # -- the database ------------------------------------------------------------------------------
 def _db_option(p: argparse.ArgumentParser, help_text: str | None = None) -> None:
-    """Add ``--db PATH`` (default: :func:`~mapgov.core.config.default_db_path`)."""
-    p.add_argument("--db", type=_path, default=None, help=help_text)
+    """Add ``--db PATH|URL`` (default: :func:`~mapgov.core.config.default_db_path`)."""
+    p.add_argument("--db", type=_target, default=None, help=help_text)
 
 
-def _db_path(args: argparse.Namespace) -> Path:
-    """The database ``--db`` names, else the default one."""
-    path: Path = args.db if args.db is not None else default_db_path()
-    return path
+def _db_path(args: argparse.Namespace) -> Path | str:
+    """The database ``--db`` names (a SQLite path or a ``postgresql://`` URL), else the
+    default one."""
+    target: Path | str = args.db if args.db is not None else default_db_path()
+    return target
+
+
+def _db_file(args: argparse.Namespace, step: str) -> Path:
+    """The SQLite file of ``--db`` for a `step` that works on a file only.
+
+    Raises
+    ------
+    ValidationError
+        For a PostgreSQL URL, saying what to do instead.
+    """
+    target = _db_path(args)
+    if isinstance(target, Path):
+        return target
+    msg = (
+        f"{step} works on a SQLite file; for PostgreSQL, {step} into a SQLite file and bring "
+        "it over with `mapgov copy FILE URL --replace`"
+    )
+    raise ValidationError(msg)
 
 
 def _open(args: argparse.Namespace) -> Store:
@@ -126,6 +145,13 @@ def _path(text: str) -> Path:
         msg = "must not be empty"
         raise argparse.ArgumentTypeError(msg)
     return Path(text).expanduser()
+
+
+def _target(text: str) -> Path | str:
+    """A database: a ``postgresql://`` URL as given, else a SQLite path."""
+    if text.startswith(("postgresql://", "postgres://")):
+        return text
+    return _path(text)
 
 
 # -- checks on the file system, before any work ------------------------------------------------

@@ -19,10 +19,12 @@ from mapgov.cli.common import (
     PROG,
     Commands,
     _check_writable_db,
+    _db_file,
     _db_option,
     _db_path,
     _open,
     _path,
+    _target,
 )
 from mapgov.core.errors import ValidationError
 
@@ -95,7 +97,7 @@ def _run_import_osm(args: argparse.Namespace) -> int:
     from mapgov.core.i18n import t
     from mapgov.io.importers.osm import import_osm, load_tag_table
 
-    path = _db_path(args)
+    path = _db_file(args, "import osm")
     if not args.dry_run:
         _check_writable_db(path)
     tags = load_tag_table(args.tags) if args.tags is not None else None
@@ -223,10 +225,10 @@ def _run_import(args: argparse.Namespace) -> int:
         return EXIT_OK
     if tabular:
         written = land_table(store, plan, actor=args.actor)
-        print(f"{args.file}: {written} {args.table} rows imported into {store.path}")
+        print(f"{args.file}: {written} {args.table} rows imported into {store.identity()[0]}")
     else:
         land_layer(store, layer_plan)
-        print(f"{args.file}: {rows} {args.table} rows imported into {store.path}")
+        print(f"{args.file}: {rows} {args.table} rows imported into {store.identity()[0]}")
     return EXIT_OK
 
 
@@ -254,6 +256,41 @@ def _run_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _copy_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("source", type=_target, help="the database to copy: a SQLite file or a URL")
+    p.add_argument("target", type=_target, help="where to: a SQLite file or a postgresql:// URL")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace a mapgov database that is there already (its data is lost)",
+    )
+
+
+@COMMANDS.register("copy", _copy_arguments)
+def _run_copy(args: argparse.Namespace) -> int:
+    """copy a whole database between SQLite and PostgreSQL, all or nothing
+
+    Copy every table of SOURCE into TARGET (a SQLite file or a postgresql:// URL of an
+    existing, empty database with PostGIS available) in one step: a failed copy leaves the
+    target as it was. Prints the row count of each table copied.
+    """
+    from mapgov.store import open_store
+    from mapgov.store.copy import copy_database, holds_mapgov
+
+    if holds_mapgov(args.target) and not args.replace:
+        msg = (
+            f"{args.target} holds a mapgov database already; add --replace to put the copy "
+            "in its place (its data is lost)"
+        )
+        raise ValidationError(msg)
+    if isinstance(args.target, Path):
+        _check_writable_db(args.target)
+    counts = copy_database(open_store(args.source), args.target)
+    width = max(map(len, counts))
+    print("\n".join(f"{name:<{width}}  {n:>9,}" for name, n in counts.items()))
+    return EXIT_OK
+
+
 @COMMANDS.register("backup", _file_arguments)
 def _run_backup(args: argparse.Namespace) -> int:
     """a consistent copy of the database, safe while in use"""
@@ -268,7 +305,7 @@ def _run_restore(args: argparse.Namespace) -> int:
     """put a backup in place of the database"""
     from mapgov.io.importers import restore
 
-    print(restore(args.file, _db_path(args)))
+    print(restore(args.file, _db_file(args, "restore")))
     return EXIT_OK
 
 
@@ -282,6 +319,10 @@ def _run_migrate(args: argparse.Namespace) -> int:
     from mapgov.store.migrate import migrate  # lazy: pulls in geopandas
 
     path = _db_path(args)
+    if isinstance(path, str):  # PostgreSQL holds only this schema version so far
+        store = _open(args)  # says so if the version is another one
+        print(f"{store.identity()[0]}: already at schema version {store.meta()['schema_version']}")
+        return EXIT_OK
     _check_writable_db(path)
     old, new = migrate(path)
     if old == new:

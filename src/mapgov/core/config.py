@@ -76,8 +76,10 @@ def project_root(start: Path | None = None) -> Path:
     return here
 
 
-def default_db_path(*, start: Path | None = None) -> Path:
+def default_db_path(*, start: Path | None = None) -> Path | str:
     """The database to use when none is named: ``$MAPGOV_DB`` or ``data/mapgov.sqlite``.
+
+    ``$MAPGOV_DB`` may be a ``postgresql://`` URL (several app servers on one database).
 
     Parameters
     ----------
@@ -87,11 +89,13 @@ def default_db_path(*, start: Path | None = None) -> Path:
 
     Returns
     -------
-    Path
-        Absolute path; the file need not exist yet.
+    Path or str
+        Absolute path (the file need not exist yet), or the URL as given.
     """
     base = (start or Path.cwd()).resolve()
     from_env = os.environ.get(DB_ENV, "").strip()
+    if from_env.startswith(("postgresql://", "postgres://")):
+        return from_env
     if from_env:
         return base / Path(from_env).expanduser()
     return project_root(base) / DEFAULT_DB

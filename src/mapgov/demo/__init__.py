@@ -457,13 +457,14 @@ def build_demo(
     as_of: dt.date,
     password: str | None = None,
     progress: Progress | None = None,
-) -> Path:
+) -> Path | str:
     """Build the demo database at `path`, replacing it only when the new one is complete.
 
     Parameters
     ----------
     path
-        Target SQLite file; its directory must exist and be writable.
+        Target SQLite file (its directory must exist and be writable), or the
+        ``postgresql://`` URL of an existing database.
     seed, scale, as_of
         See :func:`generate`.
     password
@@ -498,7 +499,7 @@ def build_demo(
         "crs": WGS84,
         "projected_crs": _frame()["projected_crs"],
     }
-    return write_database(Path(path), tables, meta, progress=write_progress)
+    return write_database(path, tables, meta, progress=write_progress)
 
 
 def wall_token(seed: int, password: str) -> str:

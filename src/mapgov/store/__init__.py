@@ -2,26 +2,33 @@
 
 Everything else receives pandas / GeoPandas frames and plain objects. The embedded default is
 one SQLite file (WAL mode, foreign keys on, schema version recorded); a PostgreSQL + PostGIS
-backend will sit behind the same :class:`Store` interface, chosen by a ``postgresql://`` URL.
+backend sits behind the same :class:`Store` interface, chosen by a ``postgresql://`` URL
+(:mod:`mapgov.store.postgres`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from mapgov.core.errors import StoreError
+import pandas as pd
+
+from mapgov.store.build import write_database as _write_sqlite
 from mapgov.store.locks import FormVersion, Rows
+from mapgov.store.postgres import PostgresStore, is_url, write_pg_database
 from mapgov.store.schema import GEOMETRY_TABLES, TABLES, Table, table
-from mapgov.store.sqlite import SQLiteStore, write_database
+from mapgov.store.sqlite import SQLiteStore
 
 __all__ = [
     "GEOMETRY_TABLES",
     "TABLES",
     "FormVersion",
+    "PostgresStore",
     "Rows",
     "SQLiteStore",
     "Store",
     "Table",
+    "is_url",
     "open_store",
     "table",
     "write_database",
@@ -35,8 +42,13 @@ def open_store(target: str | Path) -> Store:
 
     Parameters
     ----------
-    target
-        A path to a SQLite file, a ``sqlite:///path`` URL, or (later) a ``postgresql://`` URL.
+    target : str or Path
+        A path to a SQLite file, a ``sqlite:///path`` URL, or a ``postgresql://`` URL.
+
+    Returns
+    -------
+    Store
+        The store (:class:`SQLiteStore` or :class:`PostgresStore`).
 
     Raises
     ------
@@ -44,12 +56,38 @@ def open_store(target: str | Path) -> Store:
         If the database does not exist, cannot be read, or has another schema version.
     """
     text = str(target)
-    if text.startswith(("postgresql://", "postgres://")):
-        msg = (
-            "PostgreSQL + PostGIS is not supported yet in this release; "
-            "give a SQLite path (e.g. data/mapgov.sqlite)"
-        )
-        raise StoreError(msg)
+    if is_url(text):
+        return PostgresStore(text)
     if text.startswith("sqlite:///"):
         text = text.removeprefix("sqlite:///")
     return SQLiteStore(Path(text))
+
+
+def write_database(
+    target: str | Path,
+    tables: Mapping[str, pd.DataFrame],
+    meta: Mapping[str, str],
+    *,
+    progress: Callable[[str, float], None] | None = None,
+) -> str | Path:
+    """Write a complete new database, all or nothing, into a SQLite file or PostgreSQL.
+
+    Parameters
+    ----------
+    target : str or Path
+        A SQLite path (or ``sqlite:///`` URL): :func:`mapgov.store.build.write_database`
+        builds the file beside it and moves it into place. A ``postgresql://`` URL:
+        :func:`mapgov.store.postgres.write_pg_database` writes it in one transaction.
+    tables, meta, progress
+        The frames by table name, the extra ``meta`` pairs and the progress callback, as
+        both of those take them.
+
+    Returns
+    -------
+    str or Path
+        Where the database was written.
+    """
+    text = str(target)
+    if is_url(text):
+        return write_pg_database(text, tables, meta, progress or (lambda _stage, _share: None))
+    return _write_sqlite(Path(text.removeprefix("sqlite:///")), tables, meta, progress=progress)

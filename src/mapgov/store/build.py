@@ -25,28 +25,51 @@ from mapgov.core.errors import StoreError
 from mapgov.core.model import SCHEMA_VERSION
 from mapgov.store.schema import BULK_TABLES, INDEXES, TABLES, TRIGGERS, Table, table
 
-__all__ = ["CRS", "check_frame", "check_tables", "insert_frame", "write_database"]
+__all__ = [
+    "CRS",
+    "check_frame",
+    "check_tables",
+    "insert_frame",
+    "insert_rows",
+    "meta_rows",
+    "write_database",
+]
 
 CRS = WGS84
 _WKB_ROUNDING = 7  # decimal places of degrees kept in stored geometry (about 1 cm)
 
 
-def _column_values(series: pd.Series, *, geometry: bool) -> list[Any]:
-    """Python values for one column, NULL for missing, WKB for geometry."""
+def _column_values(
+    series: pd.Series, *, geometry: bool, integer: bool = False, srid: bool = False
+) -> list[Any]:
+    """Python values for one column, NULL for missing, WKB for geometry (hex EWKB with SRID
+    4326 if `srid`, as PostGIS reads it), whole floats of an `integer` column as int (as
+    SQLite stores them; PostgreSQL refuses "40.0" for a whole number)."""
     if geometry:
         geoms = np.asarray(series, dtype=object)
         if len(geoms) and not all(isinstance(g, shapely.Geometry) for g in geoms):
             msg = "every row needs a geometry"
             raise StoreError(msg)
-        return list(shapely.to_wkb(shapely.set_precision(geoms, 10**-_WKB_ROUNDING)))
+        geoms = shapely.set_precision(geoms, 10**-_WKB_ROUNDING)
+        if srid:
+            return list(shapely.to_wkb(shapely.set_srid(geoms, 4326), hex=True, include_srid=True))
+        return list(shapely.to_wkb(geoms))
     if pd.api.types.is_bool_dtype(series.dtype):
         return series.astype(int).tolist()
+    if integer and pd.api.types.is_float_dtype(series.dtype):
+        whole = series.dropna()
+        if (whole == whole.round()).all():
+            return series.astype("Int64").astype(object).where(series.notna(), None).tolist()
     if series.hasnans:  # NaN, None, NA -> NULL
         return series.astype(object).where(series.notna(), None).tolist()
     return series.tolist()
 
 
-def _rows(spec: Table, frame: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
+def insert_rows(
+    spec: Table, frame: pd.DataFrame, *, srid: bool = False
+) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+    """The columns of `spec` that `frame` fills, and its rows as Python values for them
+    (NULL for missing, WKB for geometry: hex EWKB with SRID 4326 if `srid`)."""
     if isinstance(frame, gpd.GeoDataFrame) and "geom" not in frame.columns:
         frame = pd.DataFrame(frame).rename(columns={frame.geometry.name: "geom"})
     unknown = set(frame.columns) - set(spec.column_names)
@@ -54,8 +77,14 @@ def _rows(spec: Table, frame: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
         msg = f"table {spec.name}: unknown columns {sorted(unknown)}"
         raise StoreError(msg)
     cols = [c for c in spec.column_names if c in frame.columns]
-    values = [_column_values(frame[c], geometry=c == "geom") for c in cols]
-    yield from zip(*values, strict=True)
+    kinds = dict(spec.columns)
+    values = [
+        _column_values(
+            frame[c], geometry=c == "geom", integer=kinds[c].startswith("INTEGER"), srid=srid
+        )
+        for c in cols
+    ]
+    return cols, zip(*values, strict=True)
 
 
 def check_frame(spec: Table, frame: pd.DataFrame) -> None:
@@ -88,13 +117,16 @@ def check_frame(spec: Table, frame: pd.DataFrame) -> None:
 
 
 def insert_frame(con: sqlite3.Connection, spec: Table, frame: pd.DataFrame) -> None:
-    cols = [
-        c
-        for c in spec.column_names
-        if c in frame.columns or (c == "geom" and isinstance(frame, gpd.GeoDataFrame))
-    ]
+    cols, rows = insert_rows(spec, frame)
     sql = f"INSERT INTO {spec.name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-    con.executemany(sql, _rows(spec, frame))
+    con.executemany(sql, rows)
+
+
+def meta_rows(meta: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The ``meta`` rows of a new database: its schema version, data version 1, and `meta`."""
+    rows = {"schema_version": str(SCHEMA_VERSION), "data_version": "1"}
+    rows.update({k: str(v) for k, v in meta.items()})
+    return sorted(rows.items())
 
 
 def _check_target(path: Path) -> Path:
@@ -144,12 +176,7 @@ def _load(
     with con:
         for spec in TABLES:
             con.execute(spec.ddl())
-        full_meta = {
-            "schema_version": str(SCHEMA_VERSION),
-            "data_version": "1",
-            **{k: str(v) for k, v in meta.items()},
-        }
-        con.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", sorted(full_meta.items()))
+        con.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta_rows(meta))
         ordered = [s for s in TABLES if s.name in tables]
         for i, spec in enumerate(ordered):
             say(spec.name, 0.9 * i / max(len(ordered), 1))

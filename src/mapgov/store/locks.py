@@ -24,7 +24,7 @@ import hashlib
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Required, TypedDict
 
 from mapgov.core.errors import StaleEditError, StoreError, ValidationError
 from mapgov.store.schema import table
@@ -47,6 +47,16 @@ class FormVersion:
 
     digests: Mapping[str, str] = field(default_factory=dict)
     change_id: int = 0
+
+
+class Landing(TypedDict, total=False):
+    """How whole tables are landed (``Store.replace_tables``): what the import was (kept as
+    ``meta.last_import``), a new description of the database in place of the old one, and the
+    newest ``change_log`` id when the rows were checked (an edit since refuses the import)."""
+
+    source: Required[str]
+    meta: Mapping[str, str] | None
+    since_change: int | None
 
 
 def rows_name(rows: Rows) -> str:

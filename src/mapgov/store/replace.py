@@ -32,8 +32,10 @@ __all__ = [
     "connection",
     "high_water",
     "last_change",
+    "refuse_changed",
     "replace_tables",
     "restore_database",
+    "set_last_import",
     "writing",
 ]
 
@@ -175,13 +177,36 @@ def _bump(con: sqlite3.Connection, to: int | None = None) -> None:
         con.execute("UPDATE meta SET value = ? WHERE key = 'data_version'", (str(to),))
 
 
+def set_last_import(con: sqlite3.Connection, source: str, meta: Mapping[str, str] | None) -> None:
+    """Inside an import's transaction: ``meta`` gets ``last_import`` = `source`, and `meta`
+    (when given) in place of the old description."""
+    if meta is not None:
+        con.execute("DELETE FROM meta WHERE key NOT IN ('schema_version', 'data_version')")
+        con.executemany(
+            "INSERT INTO meta (key, value) VALUES (?, ?)",
+            [(k, str(v)) for k, v in meta.items() if k not in _COUNTED],
+        )
+    con.execute(
+        "INSERT INTO meta (key, value) VALUES ('last_import', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (source,),
+    )
+
+
 def last_change(path: Path) -> int:
     """The newest ``change_log`` id (0 when none): where an import's check stood."""
     with connection(path) as con:
         return int(con.execute("SELECT COALESCE(MAX(change_id), 0) FROM change_log").fetchone()[0])
 
 
-def _refuse_changed(con: sqlite3.Connection, names: Sequence[str], since: int) -> None:
+def refuse_changed(con: sqlite3.Connection, names: Sequence[str], since: int) -> None:
+    """Inside the import's transaction: refuse if a replaced table was edited after `since`.
+
+    Raises
+    ------
+    StaleEditError
+        Naming who changed which record when (key ``error.import.changed``).
+    """
     marks = ", ".join("?" * len(names))
     row = con.execute(
         f"SELECT at, actor, table_name, record_key FROM change_log WHERE change_id > ? "
@@ -231,7 +256,7 @@ def replace_tables(
     names = [spec.name for spec in TABLES if spec.name in tables and spec.name != "meta"]
     with connection(path) as con, writing(con):
         if since_change is not None:
-            _refuse_changed(con, names, since_change)
+            refuse_changed(con, names, since_change)
         with _histories_open(con, names):
             for name in names:
                 con.execute(f"DELETE FROM {name}")
@@ -240,21 +265,7 @@ def replace_tables(
                 except sqlite3.IntegrityError as err:
                     msg = f"table {name}: {err}; nothing was imported"
                     raise StoreError(msg) from err
-        if meta is not None:
-            con.execute("DELETE FROM meta WHERE key NOT IN ('schema_version', 'data_version')")
-            con.executemany(
-                "INSERT INTO meta (key, value) VALUES (?, ?)",
-                [
-                    (k, str(v))
-                    for k, v in meta.items()
-                    if k not in ("schema_version", "data_version")
-                ],
-            )
-        con.execute(
-            "INSERT INTO meta (key, value) VALUES ('last_import', ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (source,),
-        )
+        set_last_import(con, source, meta)
         _bump(con)
         _check_references(con, names)
     with contextlib.suppress(sqlite3.Error), connection(path) as con:

@@ -75,6 +75,17 @@ class Table:
         return tuple(c for c, _ in self.columns)
 
     @property
+    def key(self) -> tuple[str, ...]:
+        """The primary key's columns (the first column where none is declared): the order
+        in which rows are read, the same on every backend."""
+        for constraint in self.constraints:
+            m = re.match(r"PRIMARY KEY \(([^)]*)\)", constraint)
+            if m:
+                return tuple(c.strip() for c in m.group(1).split(","))
+        own = tuple(c for c, ddl in self.columns if "PRIMARY KEY" in ddl)
+        return own or self.column_names[:1]
+
+    @property
     def enums(self) -> dict[str, frozenset[str]]:
         """Columns restricted to a list of values by a CHECK, with their values."""
         out: dict[str, frozenset[str]] = {}

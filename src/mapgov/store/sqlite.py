@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Unpack
 
 import geopandas as gpd
 import pandas as pd
@@ -20,13 +20,15 @@ from mapgov.core.model import SCHEMA_VERSION
 from mapgov.store import locks
 from mapgov.store.accounts import ACCOUNT_TABLES, AccountRecords
 from mapgov.store.build import CRS, check_frame, write_database
-from mapgov.store.locks import FormVersion, Rows
+from mapgov.store.locks import FormVersion, Landing, Rows
 from mapgov.store.schema import TABLES, table
 
 __all__ = [
     "Problem",
     "SQLiteStore",
     "check_frame",
+    "check_version",
+    "committed",
     "database_problems",
     "fault_of",
     "write_database",
@@ -171,6 +173,49 @@ def database_problems(path: Path, *, most: int = 8) -> list[Problem]:
     return problems[:most]
 
 
+@contextlib.contextmanager
+def committed(con: Any, *, bump: bool) -> Iterator[None]:
+    """Commit `con`'s transaction after the block, counting ``data_version`` up first if
+    `bump` (every page's cache key); roll it back if the block raises anything."""
+    try:
+        yield
+        if bump:
+            con.execute(
+                "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
+                "WHERE key = 'data_version'"
+            )
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+
+
+def check_version(version: int, where: str) -> None:
+    """Raise unless a database at `where` with schema `version` is one this mapgov reads.
+
+    Raises
+    ------
+    StoreError
+        Saying whether to migrate the database (older) or update mapgov (newer).
+    """
+    if version == SCHEMA_VERSION:
+        return
+    older = version < SCHEMA_VERSION
+    msg = f"{where} has schema version {version}; this mapgov reads version {SCHEMA_VERSION}. " + (
+        "The database is older: upgrade it, keeping every record, with "
+        f"`mapgov migrate --db {where}` (the app does this at its start)."
+        if older
+        else "The database was written by a newer mapgov: update mapgov to open it."
+    )
+    raise StoreError(
+        msg,
+        key="error.store.schema_old" if older else "error.store.schema_new",
+        path=where,
+        found=version,
+        expected=SCHEMA_VERSION,
+    )
+
+
 class SQLiteStore(AccountRecords):
     """A mapgov database in one SQLite file.
 
@@ -187,25 +232,7 @@ class SQLiteStore(AccountRecords):
         except (sqlite3.DatabaseError, KeyError, ValueError) as err:
             msg = f"{self.path} is not a mapgov database ({err})"
             raise StoreError(msg) from err
-        if version != SCHEMA_VERSION:
-            older = version < SCHEMA_VERSION
-            msg = (
-                f"{self.path} has schema version {version}; this mapgov reads version "
-                f"{SCHEMA_VERSION}. "
-                + (
-                    "The database is older: upgrade it, keeping every record, with "
-                    f"`mapgov migrate --db {self.path}` (the app does this at its start)."
-                    if older
-                    else "The database was written by a newer mapgov: update mapgov to open it."
-                )
-            )
-            raise StoreError(
-                msg,
-                key="error.store.schema_old" if older else "error.store.schema_new",
-                path=str(self.path),
-                found=version,
-                expected=SCHEMA_VERSION,
-            )
+        check_version(version, str(self.path))
 
     def __repr__(self) -> str:
         return f"SQLiteStore({str(self.path)!r})"
@@ -245,18 +272,25 @@ class SQLiteStore(AccountRecords):
             con = _connect(self.path)
             try:
                 con.execute("BEGIN IMMEDIATE")
-                yield con
-                if bump:
-                    con.execute(
-                        "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
-                        "WHERE key = 'data_version'"
-                    )
-                con.commit()
-            except BaseException:
-                con.rollback()
-                raise
+                with committed(con, bump=bump):
+                    yield con
             finally:
                 con.close()
+
+    # -- whole layers -----------------------------------------------------------------------
+    def replace_tables(self, tables: Mapping[str, pd.DataFrame], **how: Unpack[Landing]) -> None:
+        """Replace whole tables in one transaction (:func:`mapgov.store.replace.replace_tables`,
+        which says what `how` holds: the source, a new meta, the change the check saw)."""
+        from mapgov.store.replace import replace_tables  # the module imports this one
+
+        replace_tables(self.path, tables, **how)
+
+    def last_change(self) -> int:
+        """The newest ``change_log`` id (0 when none): where an import's check stood."""
+        with self._read() as con:
+            return int(
+                con.execute("SELECT COALESCE(MAX(change_id), 0) FROM change_log").fetchone()[0]
+            )
 
     # -- metadata -------------------------------------------------------------------------
     def meta(self) -> dict[str, str]:
@@ -310,7 +344,7 @@ class SQLiteStore(AccountRecords):
         columns
             Columns to return (default all).
         order_by
-            Column to sort by (default the primary key, i.e. the first column).
+            Column to sort by (default the primary key's columns).
         """
         spec = table(name)
         cols = list(columns) if columns else list(spec.column_names)
@@ -334,7 +368,7 @@ class SQLiteStore(AccountRecords):
                     clauses.append(f"{col} = ?")
                     params.append(value)
             sql += " WHERE " + " AND ".join(clauses)
-        sql += f" ORDER BY {order_by or spec.column_names[0]}"
+        sql += f" ORDER BY {order_by or ', '.join(spec.key)}"
         frame = self.query(sql, params)
         if "geom" in frame.columns:
             geoms = shapely.from_wkb(frame.pop("geom").to_numpy(dtype=object))

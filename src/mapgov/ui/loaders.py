@@ -29,7 +29,7 @@ from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import t
 from mapgov.domain import places, summary
 from mapgov.io.assets import assets_installed, install_assets
-from mapgov.store import SQLiteStore, Store
+from mapgov.store import PostgresStore, SQLiteStore, Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -61,7 +61,11 @@ def _store_key(store: Store) -> tuple[str, int]:
     return store.identity()
 
 
-_HASH_FUNCS: dict[str | type[Any], Callable[[Any], Any]] = {SQLiteStore: _store_key}
+# Streamlit looks hash functions up by the argument's exact type: one entry per backend.
+_HASH_FUNCS: dict[str | type[Any], Callable[[Any], Any]] = {
+    SQLiteStore: _store_key,
+    PostgresStore: _store_key,
+}
 
 
 def _keyed(cache: Callable[[Callable[..., Any]], Callable[..., Any]]) -> Callable[[F], F]:
@@ -115,8 +119,9 @@ def cached_resource(*, max_entries: int) -> Callable[[F], F]:
     )
 
 
-def database_path() -> Path:
-    """The database to open: ``$MAPGOV_DB``, else ``data/mapgov.sqlite`` in the project."""
+def database_path() -> Path | str:
+    """The database to open: ``$MAPGOV_DB`` (a path or a ``postgresql://`` URL), else
+    ``data/mapgov.sqlite`` in the project."""
     return default_db_path()
 
 
@@ -129,8 +134,9 @@ def ensure_assets(static_dir: Path) -> None:
             install_assets(static_dir)
 
 
-def ensure_database(path: Path, lang: str) -> None:
-    """Build the demo database at `path` if there is none, showing the progress.
+def ensure_database(path: Path | str, lang: str) -> None:
+    """Build the demo database at `path` if there is none, showing the progress (a
+    PostgreSQL database is built by ``mapgov demo`` or ``mapgov copy``: opening it tells).
 
     Parameters
     ----------
@@ -144,6 +150,8 @@ def ensure_database(path: Path, lang: str) -> None:
     MapgovError
         If the demo cannot be written there.
     """
+    if isinstance(path, str):
+        return
     if path.is_file():
         _upgrade(path, lang)
         return

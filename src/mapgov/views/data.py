@@ -24,6 +24,7 @@ from typing import Final, Protocol, TypeVar, Unpack
 
 import pandas as pd
 
+from mapgov.core.config import project_root
 from mapgov.core.errors import MapgovError, PermissionDeniedError, ValidationError
 from mapgov.core.i18n import t
 from mapgov.core.model import Role
@@ -36,6 +37,7 @@ from mapgov.io.importers.plan import LayerOptions, LayerPlan, plan_layer
 from mapgov.store import TABLES, Store, open_store
 from mapgov.store import table as schema_table
 from mapgov.store.accounts import ACCOUNT_TABLES
+from mapgov.store.postgres import is_url
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -192,7 +194,10 @@ def backup_bytes(store: Store, user: User | None) -> bytes:
 
 
 def mapping_path(store: Store) -> Path:
-    """Where the mappings chosen for imports into this database are remembered."""
+    """Where the mappings chosen for imports into this database are remembered: beside a
+    SQLite file; for PostgreSQL, in the project's ``data/`` folder of the app server."""
+    if is_url(store.url):
+        return project_root() / "data" / MAPPING_FILE
     return Path(store.path).parent / MAPPING_FILE
 
 

@@ -21,7 +21,9 @@ import pandas as pd
 from mapgov.core.errors import DataFileError, StoreError
 from mapgov.core.model import SCHEMA_VERSION
 from mapgov.store import TABLES, Store, open_store
-from mapgov.store.replace import Mark, high_water, replace_tables, restore_database
+from mapgov.store.copy import copy_database
+from mapgov.store.postgres import is_url
+from mapgov.store.replace import Mark, high_water, restore_database
 from mapgov.store.sqlite import database_problems, fault_of
 
 __all__ = ["backup", "import_layers", "restore"]
@@ -80,26 +82,30 @@ def import_layers(
         if spec.name == "road" and "road_id" not in frame.columns:
             frame = frame.assign(road_id=range(1, len(frame) + 1))
         tables[spec.name] = frame
-    replace_tables(store.path, tables, source=source, meta=meta, since_change=since_change)
-    return open_store(store.path)
+    store.replace_tables(tables, source=source, meta=meta, since_change=since_change)
+    return open_store(store.url)
 
 
 def backup(store: Store, path: Path) -> Path:
-    """A consistent copy of the live database (SQLite's online backup), safe while in use.
+    """A consistent copy of the live database in a SQLite file, safe while in use (SQLite's
+    online backup; from PostgreSQL, every table read in one go: :mod:`mapgov.store.copy`).
 
     Parameters
     ----------
     store : Store
-        The database to copy.
+        The database to copy (either backend).
     path : pathlib.Path
-        The backup file to write (replaced if it exists).
+        The backup file to write (replaced only when the copy is whole).
 
     Returns
     -------
     pathlib.Path
-        The path written.
+        `path`.
     """
     path = Path(path)
+    if is_url(store.url):
+        copy_database(store, path)
+        return path
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.unlink(missing_ok=True)
     try:

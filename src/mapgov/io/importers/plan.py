@@ -30,7 +30,6 @@ from mapgov.io.importers.validate import (
 )
 from mapgov.store import TABLES, Store, Table
 from mapgov.store import table as schema_table
-from mapgov.store.replace import last_change
 
 __all__ = ["LAYER_TABLES", "LayerOptions", "LayerPlan", "land_layer", "plan_layer"]
 
@@ -145,7 +144,7 @@ def plan_layer(
         msg = f"cannot import table {table!r}; tables: {', '.join(LAYER_TABLES)}"
         raise ValidationError(msg)
     path = Path(path)
-    seen = last_change(store.path)
+    seen = store.last_change()
     frame = read_layer(path, layer=layer)
     columns = [str(c) for c in frame.columns if c != frame.geometry.name]
     chosen = dict(mapping) if mapping is not None else guess_mapping(columns, table)
