@@ -22,6 +22,7 @@ from mapgov.store.schema import APPEND_ONLY, GEOMETRY_TABLES, INDEXES, TABLES, T
 
 __all__ = [
     "IDENTITY",
+    "REPLACING",
     "ddl",
     "indexes",
     "schema_statements",
@@ -42,6 +43,10 @@ _TYPES: Final = (
     (re.compile(r"^TEXT\b"), 'TEXT COLLATE "C"'),
     (re.compile(r"^BLOB\b"), "BYTEA"),
 )
+
+
+REPLACING: Final = "SET LOCAL mapgov.replacing = 'on'"
+"""Said by the transaction of an import or a restore before it replaces a history."""
 
 
 def translate(sql: str) -> str:
@@ -124,6 +129,9 @@ def indexes() -> tuple[str, ...]:
 def triggers() -> tuple[str, ...]:
     """The function and the triggers that keep the histories append-only.
 
+    Only a whole import or restore, which replaces a history as one transaction, passes: it
+    says so with ``SET LOCAL mapgov.replacing = 'on'`` (:data:`REPLACING`), which ends with it.
+
     Returns
     -------
     tuple of str
@@ -131,7 +139,8 @@ def triggers() -> tuple[str, ...]:
     """
     function = (
         "CREATE OR REPLACE FUNCTION mapgov_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        "BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME "
+        "BEGIN IF current_setting('mapgov.replacing', true) = 'on' THEN RETURN OLD; END IF; "
+        "RAISE EXCEPTION '% is append-only', TG_TABLE_NAME "
         "USING ERRCODE = 'integrity_constraint_violation'; END $$"
     )
     return (

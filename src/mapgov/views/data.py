@@ -248,7 +248,7 @@ def plan_upload(
     return plan
 
 
-def restore_upload(upload: Upload, db: Path, user: User | None) -> Path:
+def restore_upload(upload: Upload, db: Path | str, user: User | None) -> Path | str:
     """Restore the database `db` from an uploaded backup (administrators only; see
     :func:`mapgov.io.importers.restore`); the uploaded copy is removed whatever the outcome."""
     try:
