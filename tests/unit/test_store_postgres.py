@@ -231,7 +231,7 @@ def test_a_restore_refuses_when_an_edit_was_saved_after_it_began(
 
     store = pg_work_store
     path = backup(store, tmp_path / "b.sqlite")
-    since = store.high_water()  # type: ignore[attr-defined]
+    since = store.high_water()
     compound = str(store.read("compound")["compound_id"].iloc[0])
     store.edit(
         [("update", "compound", {"compound_id": compound}, {"name": "恢复时的修改"})],
@@ -239,5 +239,5 @@ def test_a_restore_refuses_when_an_edit_was_saved_after_it_began(
         at="2026-11-15T10:00:00",
     )
     with pytest.raises(StaleEditError, match="nothing was restored"):
-        store.restore_from(open_store(path), since=since)  # type: ignore[attr-defined]
+        store.restore_from(open_store(path), since=since)
     assert store.read("compound", where={"compound_id": compound})["name"].iloc[0] == "恢复时的修改"

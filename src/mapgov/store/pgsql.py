@@ -17,14 +17,18 @@ from __future__ import annotations
 
 import re
 from typing import Final
+from urllib.parse import urlsplit, urlunsplit
 
 from mapgov.store.schema import APPEND_ONLY, GEOMETRY_TABLES, INDEXES, TABLES, Table
 
 __all__ = [
     "IDENTITY",
     "REPLACING",
+    "SCHEMES",
     "ddl",
     "indexes",
+    "is_url",
+    "safe_url",
     "schema_statements",
     "translate",
     "triggers",
@@ -34,6 +38,50 @@ IDENTITY: Final[dict[str, str]] = {
     t.name: c for t in TABLES for c, kind in t.columns if kind == "INTEGER PRIMARY KEY"
 }
 """Tables whose key is a number the database gives, with that key's column."""
+
+SCHEMES: Final = ("postgresql://", "postgres://")
+
+
+def is_url(target: object) -> bool:
+    """Whether `target` names a PostgreSQL database (a ``postgresql://`` URL).
+
+    Parameters
+    ----------
+    target : object
+        What was given as the database: a path or a URL.
+
+    Returns
+    -------
+    bool
+        True for a ``postgresql://`` or ``postgres://`` URL.
+    """
+    return str(target).startswith(SCHEMES)
+
+
+def safe_url(url: str) -> str:
+    """`url` without its password, to show in messages and to key caches.
+
+    Parameters
+    ----------
+    url : str
+        A ``postgresql://`` URL.
+
+    Returns
+    -------
+    str
+        The URL with ``***`` for the password, if it had one.
+
+    Examples
+    --------
+    >>> safe_url("postgresql://mapgov:secret@db:5432/luoyang")
+    'postgresql://mapgov:***@db:5432/luoyang'
+    """
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
 
 _LITERAL = re.compile(r"('(?:[^']|'')*')")
 _TYPES: Final = (

@@ -22,7 +22,6 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final, Unpack
-from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 import psycopg
@@ -33,6 +32,7 @@ from mapgov.core.errors import StaleEditError, StoreError
 from mapgov.store import pgsql
 from mapgov.store.build import check_tables, insert_rows, meta_rows
 from mapgov.store.locks import Landing
+from mapgov.store.pgsql import is_url, safe_url
 from mapgov.store.replace import (
     ENDED_BY_RESTORE,
     HISTORIES,
@@ -57,52 +57,10 @@ __all__ = [
     "write_pg_database",
 ]
 
-SCHEMES: Final = ("postgresql://", "postgres://")
 POOL_SIZE: Final = 8
 CONNECT_TIMEOUT_S: Final = 10
 _INSERT = re.compile(r"\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
 _KEY = re.compile(r"Key \(([^)]*)\)")
-
-
-def is_url(target: object) -> bool:
-    """Whether `target` names a PostgreSQL database (a ``postgresql://`` URL).
-
-    Parameters
-    ----------
-    target : object
-        What was given as the database: a path or a URL.
-
-    Returns
-    -------
-    bool
-        True for a ``postgresql://`` or ``postgres://`` URL.
-    """
-    return str(target).startswith(SCHEMES)
-
-
-def safe_url(url: str) -> str:
-    """`url` without its password, to show in messages and to key caches.
-
-    Parameters
-    ----------
-    url : str
-        A ``postgresql://`` URL.
-
-    Returns
-    -------
-    str
-        The URL with ``***`` for the password, if it had one.
-
-    Examples
-    --------
-    >>> safe_url("postgresql://mapgov:secret@db:5432/luoyang")
-    'postgresql://mapgov:***@db:5432/luoyang'
-    """
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
 
 
 def _integrity(err: psycopg.errors.IntegrityError) -> sqlite3.IntegrityError:

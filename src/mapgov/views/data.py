@@ -37,7 +37,7 @@ from mapgov.io.importers.plan import LayerOptions, LayerPlan, plan_layer
 from mapgov.store import TABLES, Store, open_store
 from mapgov.store import table as schema_table
 from mapgov.store.accounts import ACCOUNT_TABLES
-from mapgov.store.postgres import is_url
+from mapgov.store.pgsql import is_url
 
 __all__ = [
     "EXPORT_FORMATS",

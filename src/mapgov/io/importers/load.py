@@ -20,10 +20,10 @@ import pandas as pd
 
 from mapgov.core.errors import DataFileError, StoreError
 from mapgov.core.model import SCHEMA_VERSION
-from mapgov.store import TABLES, PostgresStore, Store, open_store
+from mapgov.store import TABLES, Store, open_store
 from mapgov.store.copy import copy_database
-from mapgov.store.postgres import is_url
-from mapgov.store.replace import Mark, high_water, restore_database
+from mapgov.store.pgsql import is_url
+from mapgov.store.replace import Mark
 from mapgov.store.sqlite import database_problems, fault_of
 
 __all__ = ["backup", "import_layers", "restore"]
@@ -133,8 +133,7 @@ def _live_mark(target: Path | str) -> Mark | None:
     there is no mapgov database of this version at `target` (missing, damaged, another
     schema), which no one can be editing."""
     try:
-        store = open_store(target)
-        return store.high_water() if isinstance(store, PostgresStore) else high_water(store.path)
+        return open_store(target).high_water()
     except StoreError as err:
         if err.key in ("error.store.busy", "error.store.full", "error.store.io"):
             raise
@@ -187,17 +186,13 @@ def restore(backup_path: Path, target: Path | str) -> Path | str:
         raise DataFileError(
             backup_path, msg, key="error.restore.not_whole", problems=tuple(problems)
         )
-    if is_url(str(target)):
-        live = open_store(target)
-        if not isinstance(live, PostgresStore) or since is None:
-            msg = f"{target}: no mapgov database to restore into; `mapgov copy` the backup there"
-            raise StoreError(msg)
-        live.restore_from(open_store(backup_path), since=since)
-        return target
-    target = Path(target)
     if since is not None:
-        restore_database(target, backup_path, since=since)
+        open_store(target).restore_from(open_store(backup_path), since=since)
         return target
+    if is_url(str(target)):
+        msg = f"{target}: no mapgov database to restore into; `mapgov copy` the backup there"
+        raise StoreError(msg)
+    target = Path(target)
     tmp = target.with_name(f".{target.name}.restore")
     try:
         shutil.copyfile(backup_path, tmp)
