@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python bench/bench_issue_map.py                      # builds scale 1 and 100
-    .venv/bin/python bench/bench_issue_map.py --db100 /tmp/s100.sqlite   # reuse a scale-100 demo
+    .venv/bin/python bench/bench_issue_map.py --db100 /tmp/s100.sqlite   # reuse one (--password)
 
 Both scales are measured in the same run (scale 1 is the baseline). A missing database is built
 by ``python -m mapgov demo --seed 42 --as-of 2026-11-15`` into a temporary directory (scale 100
@@ -55,6 +55,7 @@ from mapgov.domain import issues  # noqa: E402
 from mapgov.domain.users import get_user  # noqa: E402
 from mapgov.store import Store, open_store  # noqa: E402
 from mapgov.views import issues as issue_views  # noqa: E402
+from tests.conftest import DEMO_PASSWORD  # noqa: E402
 
 __all__ = ["Result", "bench", "main", "map_html", "table"]
 
@@ -103,6 +104,8 @@ def build(path: Path, scale: int) -> Path:
             str(SEED),
             "--as-of",
             AS_OF,
+            "--password",
+            DEMO_PASSWORD,  # the page is signed in to (tests.apptest.sign_in)
             "--quiet",
         ],
         check=True,
@@ -142,11 +145,12 @@ def page_times(db: Path) -> list[float]:
     """Seconds of one AppTest run of /issues after a click on each sampled building."""
     from streamlit.testing.v1 import AppTest
 
-    from tests.apptest import click_map
+    from tests.apptest import click_map, sign_in
 
     os.environ[DB_ENV] = str(db)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params.update({"user": STAFF, "community": COMMUNITY, "lang": "zh"})
+    sign_in(at, STAFF, db)  # a real session: a database built with --password DEMO_PASSWORD
+    at.query_params.update({"community": COMMUNITY, "lang": "zh"})
     at.run()
     at.switch_page("app_pages/issues.py").run()
     times = []

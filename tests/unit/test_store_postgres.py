@@ -193,3 +193,51 @@ def test_a_facility_layer_imported_on_the_command_line_is_counted_alike(
     assert main(["import", "facility", str(path), "--db", pg_work_store.url]) == 0
     assert "7 facility rows imported into postgresql://" in capsys.readouterr().out
     assert open_store(pg_work_store.url).counts()["facility"] == 7
+
+
+def test_a_backup_restores_into_postgresql_keeping_the_audit_log(
+    pg_work_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mapgov.cli import main
+
+    store = pg_work_store
+    backup = tmp_path / "backup.sqlite"
+    assert main(["backup", "--db", store.url, str(backup)]) == 0
+    before = store.counts()
+    compound = str(store.read("compound")["compound_id"].iloc[0])
+    store.edit(
+        [("update", "compound", {"compound_id": compound}, {"name": "备份后改名"})],
+        actor="S001-admin",
+        at="2026-11-15T10:00:00",
+    )
+    who = {"actor": "S001-admin", "subject": "S001-admin"}
+    store.append_audit([{"at": "2026-11-15T10:01:00", "kind": "sign_out", **who}])
+    audit = store.counts()["audit_log"]
+    version = store.data_version()
+    capsys.readouterr()
+    assert main(["restore", "--db", store.url, str(backup)]) == 0
+    after = open_store(store.url)
+    assert after.read("compound", where={"compound_id": compound})["name"].iloc[0] != "备份后改名"
+    assert after.counts()["change_log"] == before["change_log"]
+    assert after.counts()["audit_log"] == audit  # the trail goes on
+    assert after.counts()["auth_session"] == 0  # everyone signs in again
+    assert after.data_version() > version
+
+
+def test_a_restore_refuses_when_an_edit_was_saved_after_it_began(
+    pg_work_store: Store, tmp_path: Path
+) -> None:
+    from mapgov.io.importers.load import backup
+
+    store = pg_work_store
+    path = backup(store, tmp_path / "b.sqlite")
+    since = store.high_water()
+    compound = str(store.read("compound")["compound_id"].iloc[0])
+    store.edit(
+        [("update", "compound", {"compound_id": compound}, {"name": "恢复时的修改"})],
+        actor="S001-admin",
+        at="2026-11-15T10:00:00",
+    )
+    with pytest.raises(StaleEditError, match="nothing was restored"):
+        store.restore_from(open_store(path), since=since)
+    assert store.read("compound", where={"compound_id": compound})["name"].iloc[0] == "恢复时的修改"

@@ -305,7 +305,7 @@ def _run_restore(args: argparse.Namespace) -> int:
     """put a backup in place of the database"""
     from mapgov.io.importers import restore
 
-    print(restore(args.file, _db_file(args, "restore")))
+    print(restore(args.file, _db_path(args)))
     return EXIT_OK
 
 

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from mapgov.store.build import write_database as _write_sqlite
 from mapgov.store.locks import FormVersion, Rows
-from mapgov.store.postgres import PostgresStore, is_url, write_pg_database
+from mapgov.store.pgsql import is_url
 from mapgov.store.schema import GEOMETRY_TABLES, TABLES, Table, table
 from mapgov.store.sqlite import SQLiteStore
+
+if TYPE_CHECKING:
+    from mapgov.store.postgres import PostgresStore
 
 __all__ = [
     "GEOMETRY_TABLES",
@@ -35,6 +39,16 @@ __all__ = [
 ]
 
 Store = SQLiteStore
+
+
+def __getattr__(name: str) -> object:
+    """:class:`PostgresStore`, imported on first use (psycopg loads in 0.2 s)."""
+    if name == "PostgresStore":
+        from mapgov.store.postgres import PostgresStore
+
+        return PostgresStore
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
 
 
 def open_store(target: str | Path) -> Store:
@@ -57,6 +71,8 @@ def open_store(target: str | Path) -> Store:
     """
     text = str(target)
     if is_url(text):
+        from mapgov.store.postgres import PostgresStore  # psycopg: only for a URL
+
         return PostgresStore(text)
     if text.startswith("sqlite:///"):
         text = text.removeprefix("sqlite:///")
@@ -89,5 +105,7 @@ def write_database(
     """
     text = str(target)
     if is_url(text):
+        from mapgov.store.postgres import write_pg_database
+
         return write_pg_database(text, tables, meta, progress or (lambda _stage, _share: None))
     return _write_sqlite(Path(text.removeprefix("sqlite:///")), tables, meta, progress=progress)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import psycopg
-
 from mapgov.core.errors import StoreError
 from mapgov.store.build import write_database as write_file
-from mapgov.store.postgres import CONNECT_TIMEOUT_S, is_url, safe_url, write_pg_database
+from mapgov.store.pgsql import is_url, safe_url
 from mapgov.store.schema import TABLES
 from mapgov.store.sqlite import SQLiteStore
 
@@ -39,6 +37,8 @@ def copy_database(source: SQLiteStore, target: str | Path) -> dict[str, int]:
     tables = {t.name: source.read(t.name) for t in TABLES if t.name != "meta"}
     meta = {k: v for k, v in source.meta().items() if k not in KEPT_META}
     if is_url(target):
+        from mapgov.store.postgres import write_pg_database  # psycopg: only for a URL
+
         write_pg_database(str(target), tables, meta, lambda _stage, _share: None)
     else:
         write_file(Path(target), tables, meta)
@@ -66,6 +66,10 @@ def holds_mapgov(target: str | Path) -> bool:
     """
     if not is_url(target):
         return Path(target).exists()
+    import psycopg  # only for a URL
+
+    from mapgov.store.postgres import CONNECT_TIMEOUT_S
+
     try:
         with psycopg.connect(str(target), connect_timeout=CONNECT_TIMEOUT_S) as con:
             found = con.execute("SELECT to_regclass('meta')").fetchone()

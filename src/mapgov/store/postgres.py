@@ -22,18 +22,26 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final, Unpack
-from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 import psycopg
 import psycopg.errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from mapgov.core.errors import StoreError
+from mapgov.core.errors import StaleEditError, StoreError
 from mapgov.store import pgsql
 from mapgov.store.build import check_tables, insert_rows, meta_rows
 from mapgov.store.locks import Landing
-from mapgov.store.replace import refuse_changed, set_last_import
+from mapgov.store.pgsql import is_url, safe_url
+from mapgov.store.replace import (
+    ENDED_BY_RESTORE,
+    HISTORIES,
+    KEPT_BY_RESTORE,
+    RESTORE_CHANGED,
+    Mark,
+    refuse_changed,
+    set_last_import,
+)
 from mapgov.store.schema import APPEND_ONLY, TABLES, Table, table
 from mapgov.store.sqlite import SQLiteStore, check_version, committed
 
@@ -49,52 +57,10 @@ __all__ = [
     "write_pg_database",
 ]
 
-SCHEMES: Final = ("postgresql://", "postgres://")
 POOL_SIZE: Final = 8
 CONNECT_TIMEOUT_S: Final = 10
 _INSERT = re.compile(r"\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
 _KEY = re.compile(r"Key \(([^)]*)\)")
-
-
-def is_url(target: object) -> bool:
-    """Whether `target` names a PostgreSQL database (a ``postgresql://`` URL).
-
-    Parameters
-    ----------
-    target : object
-        What was given as the database: a path or a URL.
-
-    Returns
-    -------
-    bool
-        True for a ``postgresql://`` or ``postgres://`` URL.
-    """
-    return str(target).startswith(SCHEMES)
-
-
-def safe_url(url: str) -> str:
-    """`url` without its password, to show in messages and to key caches.
-
-    Parameters
-    ----------
-    url : str
-        A ``postgresql://`` URL.
-
-    Returns
-    -------
-    str
-        The URL with ``***`` for the password, if it had one.
-
-    Examples
-    --------
-    >>> safe_url("postgresql://mapgov:secret@db:5432/luoyang")
-    'postgresql://mapgov:***@db:5432/luoyang'
-    """
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
 
 
 def _integrity(err: psycopg.errors.IntegrityError) -> sqlite3.IntegrityError:
@@ -239,6 +205,24 @@ def _new_pool(url: str) -> ConnectionPool[Any]:
     return pool
 
 
+def _fault(err: psycopg.OperationalError, shown: str) -> StoreError | None:
+    """What a fault of the server or the connection means for the person who met it, in one
+    line; None for an error that is mapgov's own."""
+    state = err.sqlstate or ""
+    if not state or state.startswith(("08", "57P")):  # no connection, server shutting down
+        msg = f"cannot reach PostgreSQL at {shown}: {err}".strip()
+        return StoreError(msg, key="error.store.io", reason=str(err))
+    if state in ("40001", "40P01", "55P03"):  # serialization, deadlock, lock not available
+        msg = f"{shown}: the database is busy (another change holds it); try again"
+        return StoreError(msg, key="error.store.busy")
+    if state.startswith("53"):  # insufficient resources: disk full, out of memory
+        msg = (
+            f"{shown}: the database server is out of space or memory ({err}). Nothing was changed."
+        )
+        return StoreError(msg, key="error.store.full")
+    return None
+
+
 def release(url: str) -> None:
     """Close the connections this process holds to the database at `url` (before it is
     dropped or copied as a template); the next store opened on it opens new ones.
@@ -326,6 +310,51 @@ class PostgresStore(SQLiteStore):
             msg = f"{err}; nothing was imported"
             raise StoreError(msg) from err
 
+    def high_water(self) -> Mark:
+        """Where the data stands (:data:`mapgov.store.replace.Mark`), read in one statement.
+
+        Returns
+        -------
+        tuple of int
+            ``data_version`` and the last row of each history of edits.
+        """
+        with self._read() as con:
+            return _mark(con)
+
+    def restore_from(self, backup: SQLiteStore, *, since: Mark) -> None:
+        """Put every row of the checked `backup` in place of this database's, in one
+        transaction, if the data still stands at `since`; the audit log is kept and every
+        session ends (as :func:`mapgov.store.replace.restore_database` on SQLite).
+
+        Parameters
+        ----------
+        backup : SQLiteStore
+            The checked backup (a whole mapgov database of this schema version).
+        since : tuple of int
+            :meth:`high_water` when the restore began.
+
+        Raises
+        ------
+        StaleEditError
+            If an edit was saved after `since`: nothing is restored.
+        """
+        names = [s.name for s in TABLES if s.name not in KEPT_BY_RESTORE and s.name != "meta"]
+        frames = {n: backup.read(n) for n in names if n not in ENDED_BY_RESTORE}
+        frames.update({n: backup.read(n).iloc[:0] for n in ENDED_BY_RESTORE})
+        restored = int(backup.meta()["data_version"])
+        with self.transaction(bump=False) as con:
+            # every write ends by counting data_version up: holding its row orders them after
+            con.execute("SELECT value FROM meta WHERE key = 'data_version' FOR UPDATE")
+            now = _mark(con)
+            if now != tuple(since):
+                raise StaleEditError(RESTORE_CHANGED, key="error.restore.changed")
+            con.raw.execute("SET CONSTRAINTS ALL DEFERRED")
+            _replace(con, frames, names)
+            con.execute("DELETE FROM meta")
+            keep = {k: v for k, v in backup.meta().items() if k != "data_version"}
+            keep["data_version"] = str(max(now[0], restored) + 1)
+            con.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", sorted(keep.items()))
+
     def identity(self) -> tuple[str, int]:
         """(URL without password, data version): hashable key for caches shared by servers."""
         return (self._shown, self.data_version())
@@ -338,8 +367,10 @@ class PostgresStore(SQLiteStore):
             msg = f"{self._shown}: the database is busy or out of reach ({err}); try again"
             raise StoreError(msg, key="error.store.busy") from err
         except psycopg.OperationalError as err:
-            msg = f"cannot reach PostgreSQL at {self._shown}: {err}".strip()
-            raise StoreError(msg, key="error.store.io", reason=str(err)) from err
+            fault = _fault(err, self._shown)
+            if fault is None:
+                raise
+            raise fault from err
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[PgConnection]:  # type: ignore[override]
@@ -377,17 +408,23 @@ def _replace(
     """Inside a transaction with deferred foreign keys: each table of `names` emptied and
     loaded with its frame (the append-only triggers of a history paused for it)."""
     raw = con.raw
+    if set(names) & set(APPEND_ONLY):
+        raw.execute(pgsql.REPLACING)
     for name in names:
-        paused = name in APPEND_ONLY
-        if paused:
-            raw.execute(f"ALTER TABLE {name} DISABLE TRIGGER {name}_append_only")
         raw.execute(f"DELETE FROM {name}")
         _copy(raw, table(name), tables[name])
-        if paused:
-            raw.execute(f"ALTER TABLE {name} ENABLE TRIGGER {name}_append_only")
         key = pgsql.IDENTITY.get(name)
         if key:
             _restart_identity(raw, name, key)
+
+
+def _mark(con: PgConnection) -> Mark:
+    """``data_version`` and the last row of each history of edits, in one statement."""
+    last = ", ".join(
+        f"(SELECT COALESCE(MAX({pgsql.IDENTITY[name]}), 0) FROM {name})" for name in HISTORIES
+    )
+    sql = f"SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'data_version'), {last}"
+    return tuple(int(v or 0) for v in con.execute(sql).fetchone())
 
 
 def _restart_identity(raw: psycopg.Connection[Any], name: str, key: str) -> None:

@@ -27,7 +27,9 @@ from mapgov.store.schema import APPEND_ONLY, TABLES, TRIGGERS, Table, table
 
 __all__ = [
     "ENDED_BY_RESTORE",
+    "HISTORIES",
     "KEPT_BY_RESTORE",
+    "RESTORE_CHANGED",
     "Mark",
     "connection",
     "high_water",
@@ -50,9 +52,15 @@ who restored what; a backup's older trail would erase the rows written since).""
 ENDED_BY_RESTORE: Final = ("auth_session",)
 """Tables a restore empties: every session ends and everyone signs in again (a backup's
 sessions would revive old ones, or name accounts the backup does not hold)."""
-_HISTORIES = tuple(name for name in APPEND_ONLY if name not in KEPT_BY_RESTORE)
+HISTORIES: Final = tuple(name for name in APPEND_ONLY if name not in KEPT_BY_RESTORE)
+"""The histories of edits whose last rows, with ``data_version``, make a :data:`Mark`."""
+RESTORE_CHANGED: Final = (
+    "the database changed while the restore was being checked (an edit was saved after the "
+    "restore began); nothing was restored, so nothing is lost: restore again to replace that "
+    "edit too, or take a new backup first to keep it"
+)
 _MARK_SQL = "SELECT (SELECT CAST(value AS INTEGER) FROM {db}meta WHERE key = 'data_version'), " + (
-    ", ".join(f"(SELECT COALESCE(MAX(rowid), 0) FROM {{db}}{name})" for name in _HISTORIES)
+    ", ".join(f"(SELECT COALESCE(MAX(rowid), 0) FROM {{db}}{name})" for name in HISTORIES)
 )
 _TRIGGER = re.compile(r"CREATE TRIGGER (\w+) BEFORE \w+ ON (\w+)")
 _REFERENCE = re.compile(r"REFERENCES (\w+) \((\w+)\)")
@@ -293,12 +301,7 @@ def restore_database(path: Path, backup: Path, *, since: Mark) -> None:
     with connection(path, attach=backup) as con, writing(con):
         now = _mark(con)
         if now != tuple(since):
-            msg = (
-                "the database changed while the restore was being checked (an edit was saved "
-                "after the restore began); nothing was restored, so nothing is lost: restore "
-                "again to replace that edit too, or take a new backup first to keep it"
-            )
-            raise StaleEditError(msg, key="error.restore.changed")
+            raise StaleEditError(RESTORE_CHANGED, key="error.restore.changed")
         restored = _mark(con, "bak.")[0]
         with _histories_open(con, names):
             for spec in TABLES:

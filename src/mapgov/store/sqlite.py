@@ -285,6 +285,19 @@ class SQLiteStore(AccountRecords):
 
         replace_tables(self.path, tables, **how)
 
+    def high_water(self) -> tuple[int, ...]:
+        """Where the data stands (:data:`mapgov.store.replace.Mark`), read in one statement."""
+        from mapgov.store.replace import high_water  # the module imports this one
+
+        return high_water(self.path)
+
+    def restore_from(self, backup: SQLiteStore, *, since: tuple[int, ...]) -> None:
+        """Put the checked `backup`'s rows in place of these, if the data still stands at
+        `since` (:func:`mapgov.store.replace.restore_database`)."""
+        from mapgov.store.replace import restore_database
+
+        restore_database(self.path, backup.path, since=since)
+
     def last_change(self) -> int:
         """The newest ``change_log`` id (0 when none): where an import's check stood."""
         with self._read() as con:

@@ -557,7 +557,7 @@ def backup_section(ctx: DataView) -> None:
                  key="restore.go"):  # fmt: skip
         try:
             with st.spinner(t("data_page.restoring", lang)):
-                dataio.restore_upload(upload, Path(ctx.view.db), ctx.user)
+                dataio.restore_upload(upload, ctx.view.db, ctx.user)
         except MapgovError as err:
             st.error(error_text(err, lang), icon=":material/error:")
             return

@@ -29,7 +29,7 @@ from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import t
 from mapgov.domain import places, summary
 from mapgov.io.assets import assets_installed, install_assets
-from mapgov.store import PostgresStore, SQLiteStore, Store
+from mapgov.store import SQLiteStore, Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -64,7 +64,7 @@ def _store_key(store: Store) -> tuple[str, int]:
 # Streamlit looks hash functions up by the argument's exact type: one entry per backend.
 _HASH_FUNCS: dict[str | type[Any], Callable[[Any], Any]] = {
     SQLiteStore: _store_key,
-    PostgresStore: _store_key,
+    "mapgov.store.postgres.PostgresStore": _store_key,  # by name: psycopg only when used
 }
 
 

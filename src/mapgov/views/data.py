@@ -37,7 +37,7 @@ from mapgov.io.importers.plan import LayerOptions, LayerPlan, plan_layer
 from mapgov.store import TABLES, Store, open_store
 from mapgov.store import table as schema_table
 from mapgov.store.accounts import ACCOUNT_TABLES
-from mapgov.store.postgres import is_url
+from mapgov.store.pgsql import is_url
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -248,7 +248,7 @@ def plan_upload(
     return plan
 
 
-def restore_upload(upload: Upload, db: Path, user: User | None) -> Path:
+def restore_upload(upload: Upload, db: Path | str, user: User | None) -> Path | str:
     """Restore the database `db` from an uploaded backup (administrators only; see
     :func:`mapgov.io.importers.restore`); the uploaded copy is removed whatever the outcome."""
     try:

@@ -22,8 +22,8 @@ from mapgov.core.errors import DataFileError, StoreError
 from mapgov.core.model import SCHEMA_VERSION
 from mapgov.store import TABLES, Store, open_store
 from mapgov.store.copy import copy_database
-from mapgov.store.postgres import is_url
-from mapgov.store.replace import Mark, high_water, restore_database
+from mapgov.store.pgsql import is_url
+from mapgov.store.replace import Mark
 from mapgov.store.sqlite import database_problems, fault_of
 
 __all__ = ["backup", "import_layers", "restore"]
@@ -128,19 +128,19 @@ def backup(store: Store, path: Path) -> Path:
     return path
 
 
-def _live_mark(target: Path) -> Mark | None:
+def _live_mark(target: Path | str) -> Mark | None:
     """Where the live database stands (:func:`mapgov.store.replace.high_water`); None when
     there is no mapgov database of this version at `target` (missing, damaged, another
     schema), which no one can be editing."""
     try:
-        return high_water(open_store(target).path)
+        return open_store(target).high_water()
     except StoreError as err:
         if err.key in ("error.store.busy", "error.store.full", "error.store.io"):
             raise
         return None
 
 
-def restore(backup_path: Path, target: Path) -> Path:
+def restore(backup_path: Path, target: Path | str) -> Path | str:
     """Put a backup in place of the database at `target`, after checking it is a whole mapgov
     database of this schema version (:func:`mapgov.store.sqlite.database_problems`: schema,
     integrity, foreign keys); the target is untouched otherwise.
@@ -154,20 +154,20 @@ def restore(backup_path: Path, target: Path) -> Path:
     ----------
     backup_path : pathlib.Path
         The backup file (a mapgov database).
-    target : pathlib.Path
-        The database to restore.
+    target : pathlib.Path or str
+        The database to restore: a SQLite file, or a ``postgresql://`` URL of a mapgov
+        database (there the rows are put in place the same way).
 
     Returns
     -------
-    pathlib.Path
-        The restored database's path (`target`).
+    pathlib.Path or str
+        The restored database (`target`).
 
     Raises
     ------
     DataFileError
         If the backup is not a whole mapgov database of this schema version.
     """
-    target = Path(target)
     since = _live_mark(target)  # before the checks: an edit saved while they run counts
     backup_path = Path(backup_path)
     try:
@@ -187,8 +187,12 @@ def restore(backup_path: Path, target: Path) -> Path:
             backup_path, msg, key="error.restore.not_whole", problems=tuple(problems)
         )
     if since is not None:
-        restore_database(target, backup_path, since=since)
+        open_store(target).restore_from(open_store(backup_path), since=since)
         return target
+    if is_url(str(target)):
+        msg = f"{target}: no mapgov database to restore into; `mapgov copy` the backup there"
+        raise StoreError(msg)
+    target = Path(target)
     tmp = target.with_name(f".{target.name}.restore")
     try:
         shutil.copyfile(backup_path, tmp)
