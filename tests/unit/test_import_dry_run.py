@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from mapgov.cli import main
 from mapgov.core.errors import MapgovError
 from mapgov.io.importers.plan import LAYER_TABLES, land_layer, plan_layer
-from mapgov.io.importers.validate import schema_rules
 from mapgov.store import Store, open_store
 from mapgov.store import table as schema_table
+from mapgov.store.schema import schema_rules
 
 from .layerfiles import write_layer
 

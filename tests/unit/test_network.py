@@ -18,6 +18,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from shapely.geometry import LineString, MultiLineString, Point, Polygon
 
+from mapgov.core.crs import transform_xy, transformers
 from mapgov.core.errors import ValidationError
 from mapgov.domain.lifecircle import network
 from mapgov.domain.lifecircle import snap as snapping
@@ -222,13 +223,13 @@ def test_the_fast_utm_projection_is_within_a_fiftieth_of_a_millimetre_across_the
     lon, lat = np.meshgrid(np.linspace(centre - 3, centre + 3, 61), np.linspace(0, 84, 85))
     lon, lat = lon.ravel(), lat.ravel() * (-1 if epsg > 32700 else 1)
     crs = pyproj.CRS.from_epsg(epsg)
-    fast = network._transform(lon, lat, "EPSG:4326", crs)
+    fast = transform_xy(lon, lat, "EPSG:4326", crs)
     exact = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
     assert np.hypot(fast[0] - exact[0], fast[1] - exact[1]).max() < 2e-5
-    assert network._transformers(crs, crs) is None  # the same CRS: nothing to do
+    assert transformers(crs, crs) is None  # the same CRS: nothing to do
     # far outside the zone the fast series drifts: the exact projection is used there
     lon = np.array([centre - 20.0, centre])
-    far = network._transform(lon, np.array([60.0, 60.0]), "EPSG:4326", crs)
+    far = transform_xy(lon, np.array([60.0, 60.0]), "EPSG:4326", crs)
     want = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, [60, 60])
     np.testing.assert_array_equal(far, want)
 

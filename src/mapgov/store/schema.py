@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Final
 
 from mapgov.core.model import (
     AuditKind,
@@ -49,6 +50,7 @@ __all__ = [
     "TABLES",
     "TRIGGERS",
     "Table",
+    "schema_rules",
     "table",
 ]
 
@@ -582,6 +584,55 @@ TRIGGERS: tuple[str, ...] = tuple(
     for name in APPEND_ONLY
     for op in ("UPDATE", "DELETE")
 )
+
+
+_RULES: Final = (  # the CHECK forms of the layer tables, as pandas tests; see schema_rules
+    (re.compile(r"^(\w+) IN \((.*)\)$"), "in"),
+    (re.compile(r"^(?:(\w+) IS NULL OR )?(\w+) >= (-?\d+)$"), "min"),
+    (re.compile(r"^(\w+) BETWEEN (-?\d+) AND (-?\d+)$"), "between"),
+    (re.compile(r"^(\w+) <= (\w+)$"), "le"),
+)
+
+
+def schema_rules(spec: Table) -> list[tuple[str, tuple[str, ...]]]:
+    """Each CHECK of `spec` as (kind, arguments): ("in", (column, *values)), ("min",
+    (column, bound)), ("between", (column, low, high)) or ("le", (column, other)).
+
+    Parameters
+    ----------
+    spec : Table
+        A table of the store's schema.
+
+    Returns
+    -------
+    list of tuple of (str, tuple of str)
+        The rules in the order of the schema's columns and constraints.
+
+    Raises
+    ------
+    ValueError
+        For a CHECK of another form, so that a new constraint in the schema cannot go
+        unchecked by a dry run.
+    """
+    checks = [ddl for _, ddl in spec.columns] + list(spec.constraints)
+    rules: list[tuple[str, tuple[str, ...]]] = []
+    for ddl in checks:
+        for body in re.findall(r"CHECK \((.*)\)", ddl):
+            for pattern, kind in _RULES:
+                m = pattern.match(body)
+                if m:
+                    args = tuple(a for a in m.groups() if a is not None)
+                    if kind == "min":
+                        args = args[-2:]  # "x IS NULL OR x >= 0" names x twice
+                    if kind == "in":
+                        values = tuple(v.strip().strip("'") for v in args[1].split(","))
+                        args = (args[0], *values)
+                    rules.append((kind, args))
+                    break
+            else:
+                msg = f"table {spec.name}: a CHECK that imports do not test: {body}"
+                raise ValueError(msg)
+    return rules
 
 
 def table(name: str) -> Table:

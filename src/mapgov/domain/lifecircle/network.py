@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, fields
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
 import geopandas as gpd
@@ -29,7 +29,7 @@ from pandas.api.extensions import ExtensionArray
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from mapgov.core.crs import WGS84, local_metric, require_metric, utm_for
+from mapgov.core.crs import WGS84, local_metric, require_metric, transform_xy, utm_for
 from mapgov.core.errors import ValidationError
 from mapgov.domain.lifecircle.arrays import ranges, run_starts
 from mapgov.domain.lifecircle.snap import Segments, SnapIndex
@@ -343,52 +343,6 @@ def along_edge(targets: Snapped, sources: Snapped) -> np.ndarray:
     return out
 
 
-def _transform(
-    x: np.ndarray, y: np.ndarray, src: Any, dst: pyproj.CRS
-) -> tuple[np.ndarray, np.ndarray]:
-    """Coordinates from `src` to `dst` (x = east / longitude, as geopandas' ``to_crs``)."""
-    found = _transformers(pyproj.CRS.from_user_input(src), pyproj.CRS.from_user_input(dst))
-    if found is None:
-        return x, y
-    exact, fast, meridian = found
-    near = fast is not None and (not len(x) or np.abs(x - meridian).max() <= _APPROX_DEG)
-    tx, ty = (fast if fast is not None and near else exact).transform(x, y)
-    return np.asarray(tx, dtype=float), np.asarray(ty, dtype=float)
-
-
-_APPROX_DEG = 6.0  # the fast UTM projection for points at most this far from the meridian
-
-
-@lru_cache(maxsize=32)
-def _transformers(
-    src: pyproj.CRS, dst: pyproj.CRS
-) -> tuple[pyproj.Transformer, pyproj.Transformer | None, float] | None:
-    """The transformers from `src` to `dst`, made once per pair (pyproj's transformers are
-    safe to share between threads since pyproj 3.1): the exact one, a fast one where there is
-    one, and the central meridian it is for. None for the same CRS.
-
-    From WGS 84 longitude and latitude to a WGS 84 UTM zone (what :func:`mapgov.core.crs.utm_for`
-    gives) the fast one is PROJ's ``+approx`` transverse Mercator (Evenden and Snyder's
-    series), about twice as fast as the default exact one (Poder and Engsager's). Against the
-    exact one, over latitudes 0 to 84 degrees: at most 0.016 mm apart within 3 degrees of the
-    central meridian (the whole zone), 0.08 mm within 4, 0.8 mm within 6 (a city that
-    straddles the zone's edge is measured in the zone of its centre); farther out it drifts
-    (2 cm at 10 degrees), so :func:`_transform` uses it for points within 6 degrees only.
-    """
-    if src.equals(dst):
-        return None
-    exact = pyproj.Transformer.from_crs(src, dst, always_xy=True)
-    code = dst.to_epsg() or 0
-    if not (src.equals(WGS84) and (32601 <= code <= 32660 or 32701 <= code <= 32760)):
-        return exact, None, 0.0
-    zone, south = code % 100, " +south" if code > 32700 else ""
-    fast = pyproj.Transformer.from_pipeline(
-        "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad"
-        f" +step +proj=utm +zone={zone}{south} +ellps=WGS84 +approx"
-    )
-    return exact, fast, zone * 6.0 - 183.0
-
-
 def walk_graph(roads: gpd.GeoDataFrame, *, crs: pyproj.CRS | None = None) -> WalkGraph:
     """Build the walking graph of a ``road`` layer.
 
@@ -425,7 +379,7 @@ def walk_graph(roads: gpd.GeoDataFrame, *, crs: pyproj.CRS | None = None) -> Wal
     # a junction is the end of several rows: each distinct vertex (exactly equal coordinates)
     # is projected once
     code, points = _distinct(coords)
-    tx, ty = _transform(points[:, 0], points[:, 1], roads.crs, crs)
+    tx, ty = transform_xy(points[:, 0], points[:, 1], roads.crs, crs)
     x, y = tx[code], ty[code]
     # nodes: the lines' end points, one per centimetre cell, placed at the first in it
     end = np.zeros(len(points), dtype=bool)
@@ -574,7 +528,7 @@ def point_xy(points: gpd.GeoSeries | gpd.GeoDataFrame, crs: pyproj.CRS) -> np.nd
     if not (kind[ok] == shapely.GeometryType.POINT).all():
         geoms = shapely.point_on_surface(geoms)
     found = shapely.get_coordinates(geoms)  # one per point: none is empty
-    xy[ok, 0], xy[ok, 1] = _transform(found[:, 0], found[:, 1], points.crs, crs)
+    xy[ok, 0], xy[ok, 1] = transform_xy(found[:, 0], found[:, 1], points.crs, crs)
     return xy
 
 
