@@ -1,0 +1,233 @@
+"""Photos of reported issues: checked, stripped of their metadata, kept by content (issue 20).
+
+A photo from a phone carries EXIF: where it was taken (GPS), the device, the time. A resident's
+report must not hand that on, so a photo is decoded and written again as a new JPEG without
+any metadata before it is stored; what is stored is only what the picture shows. The type is
+judged from the content (Pillow decodes it), never from the name or the browser's word; sizes
+are bounded before and after decoding (a small file can unpack into a huge image).
+
+Photos are kept outside the tables, in a content-addressed folder beside the database: the
+name of a photo is the SHA-256 of its stored bytes (``ab/abcdef....jpg``), so the same photo
+is kept once and a name cannot be guessed from an issue. For PostgreSQL the folder is the app
+servers' shared data folder (:func:`photo_folder`); the tables keep only the names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from mapgov.core.config import project_root
+from mapgov.core.errors import ValidationError
+
+__all__ = [
+    "ACCEPTED",
+    "MAX_BYTES",
+    "MAX_PIXELS",
+    "MAX_SIDE",
+    "THUMB_SIDE",
+    "Photo",
+    "PhotoFolder",
+    "intake",
+    "photo_folder",
+]
+
+MAX_BYTES: Final = 12 * 1024 * 1024
+"""The largest upload taken (a phone's full-size photo is 2-8 MB)."""
+MAX_PIXELS: Final = 50_000_000
+"""The most pixels decoded (a 50-megapixel camera); more is refused as a decompression bomb."""
+MAX_SIDE: Final = 2048
+"""The longest side of a stored photo, in pixels (enough to read a meter or a crack)."""
+THUMB_SIDE: Final = 320
+"""The longest side of a thumbnail (the timeline and the building panel)."""
+ACCEPTED: Final = frozenset({"JPEG", "PNG", "WEBP", "HEIF", "MPO"})
+"""Formats taken, as Pillow names what it decoded (MPO: some phones' multi-picture JPEG)."""
+_QUALITY: Final = 85
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo ready to keep: its JPEG bytes without metadata, a thumbnail, and its name."""
+
+    data: bytes
+    thumbnail: bytes
+    width: int
+    height: int
+
+    @property
+    def name(self) -> str:
+        """The photo's name in the folder and the tables.
+
+        Returns
+        -------
+        str
+            The SHA-256 of the stored bytes, in hexadecimal.
+        """
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def _jpeg(image: Image.Image, side: int) -> tuple[bytes, tuple[int, int]]:
+    """`image` no longer than `side` on its longest side, as a JPEG with no metadata, and
+    its size."""
+    copy = image.copy()
+    copy.thumbnail((side, side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    # a fresh image holds pixels only: no EXIF, no XMP, no ICC profile, no comment
+    clean = Image.new(copy.mode, copy.size)
+    clean.paste(copy)
+    clean.save(out, format="JPEG", quality=_QUALITY, optimize=True)
+    return out.getvalue(), clean.size
+
+
+def intake(data: bytes, *, name: str = "photo") -> Photo:
+    """Check an uploaded photo and make what is kept of it.
+
+    The picture is turned upright as the phone meant it (its EXIF orientation), then written
+    again without any metadata, at most :data:`MAX_SIDE` pixels long, with a thumbnail.
+
+    Parameters
+    ----------
+    data : bytes
+        The uploaded file, as received.
+    name : str
+        The file's name, for messages only.
+
+    Returns
+    -------
+    Photo
+        The stored form of the photo.
+
+    Raises
+    ------
+    ValidationError
+        If the file is empty, too large, not a picture, of a format not taken, or too many
+        pixels, saying which (keys ``error.photo.*``).
+    """
+    if not data:
+        msg = f"{name}: the file is empty"
+        raise ValidationError(msg, key="error.photo.empty", file=name)
+    if len(data) > MAX_BYTES:
+        msg = f"{name}: {len(data) / 1e6:.1f} MB; a photo may be at most {MAX_BYTES // 2**20} MB"
+        raise ValidationError(msg, key="error.photo.too_large", file=name, limit=MAX_BYTES)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            kind = image.format or ""
+            if image.width * image.height > MAX_PIXELS:
+                size = f"{image.width} x {image.height} pixels"
+                raise Image.DecompressionBombError(size)
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        msg = f"{name}: the picture is too large to open ({err})"
+        raise ValidationError(msg, key="error.photo.too_many_pixels", file=name) from err
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        msg = f"{name}: not a photo (JPEG, PNG, WebP or HEIF)"
+        raise ValidationError(msg, key="error.photo.not_image", file=name) from err
+    if kind not in ACCEPTED:
+        msg = f"{name}: a {kind or 'unknown'} picture; take JPEG, PNG, WebP or HEIF"
+        raise ValidationError(msg, key="error.photo.format", file=name, format=kind)
+    upright = ImageOps.exif_transpose(image).convert("RGB")
+    kept, (width, height) = _jpeg(upright, MAX_SIDE)
+    thumbnail, _ = _jpeg(upright, THUMB_SIDE)
+    return Photo(data=kept, thumbnail=thumbnail, width=width, height=height)
+
+
+class PhotoFolder:
+    """Photos by name in a folder: ``<folder>/ab/<name>.jpg`` and ``<name>.thumb.jpg``.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        Where the photos are kept (made when the first one is).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+
+    def _path(self, name: str, suffix: str) -> Path:
+        if len(name) != 64 or not all(c in "0123456789abcdef" for c in name):
+            msg = f"not a photo name: {name!r}"
+            raise ValidationError(msg, key="error.photo.name")
+        return self.folder / name[:2] / f"{name}{suffix}"
+
+    def keep(self, photo: Photo) -> str:
+        """Store `photo` (once: the same photo twice is one file) and return its name.
+
+        Parameters
+        ----------
+        photo : Photo
+            A photo from :func:`intake`.
+
+        Returns
+        -------
+        str
+            Its name, to record in the tables.
+        """
+        name = photo.name
+        for suffix, data in ((".jpg", photo.data), (".thumb.jpg", photo.thumbnail)):
+            target = self._path(name, suffix)
+            if target.exists():
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            Path(tmp).replace(target)  # a reader never sees half a photo
+        return name
+
+    def read(self, name: str, *, thumbnail: bool = False) -> bytes:
+        """The stored bytes of the photo called `name`.
+
+        Parameters
+        ----------
+        name : str
+            A name :meth:`keep` returned.
+        thumbnail : bool
+            The thumbnail instead of the photo.
+
+        Returns
+        -------
+        bytes
+            A JPEG without metadata.
+
+        Raises
+        ------
+        ValidationError
+            If `name` is not a photo's name or no such photo is kept.
+        """
+        path = self._path(name, ".thumb.jpg" if thumbnail else ".jpg")
+        if not path.is_file():
+            msg = f"no photo {name[:12]}… is kept in {self.folder}"
+            raise ValidationError(msg, key="error.photo.missing")
+        return path.read_bytes()
+
+
+def photo_folder(db: Path | str) -> PhotoFolder:
+    """Where the photos of the database `db` are kept: beside a SQLite file
+    (``street.sqlite`` -> ``street.photos/``); for a PostgreSQL URL, the project's
+    ``data/photos/``, which every app server of that database must share.
+
+    Parameters
+    ----------
+    db : pathlib.Path or str
+        A SQLite path or a ``postgresql://`` URL.
+
+    Returns
+    -------
+    PhotoFolder
+        The folder (not made until a photo is kept).
+    """
+    text = str(db)
+    if text.startswith(("postgresql://", "postgres://")):
+        return PhotoFolder(project_root() / "data" / "photos")
+    path = Path(text.removeprefix("sqlite:///"))
+    return PhotoFolder(path.with_name(f"{path.stem}.photos"))
