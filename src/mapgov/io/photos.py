@@ -111,12 +111,12 @@ def intake(data: bytes, *, name: str = "photo") -> Photo:
         If the file is empty, too large, not a picture, of a format not taken, or too many
         pixels, saying which (keys ``error.photo.*``).
     """
-    if not data:
-        msg = f"{name}: the file is empty"
-        raise ValidationError(msg, key="error.photo.empty", file=name)
-    if len(data) > MAX_BYTES:
-        msg = f"{name}: {len(data) / 1e6:.1f} MB; a photo may be at most {MAX_BYTES // 2**20} MB"
-        raise ValidationError(msg, key="error.photo.too_large", file=name, limit=MAX_BYTES)
+    size = len(data)  # a phone's full-size photo is 2-8 MB
+    if not 0 < size <= MAX_BYTES:
+        why = "the file is empty" if not size else f"{size / 1e6:.1f} MB, more than 12 MB"
+        key = "error.photo.too_large" if size else "error.photo.empty"
+        msg = f"{name}: {why}"
+        raise ValidationError(msg, key=key, file=name, limit=MAX_BYTES)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
