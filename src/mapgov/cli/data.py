@@ -232,6 +232,36 @@ def _run_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _qr_arguments(p: argparse.ArgumentParser) -> None:
+    place = p.add_mutually_exclusive_group(required=True)
+    place.add_argument("--compound", help="the buildings of one compound (its id)")
+    place.add_argument("--community", help="every building of a community (its id)")
+    p.add_argument("--base-url", required=True, help="where residents open mapgov (https://...)")
+    p.add_argument("--hotline", help="the community's phone number, printed on every page")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="the sheets' language")
+    p.add_argument("--out", type=_path, required=True, help="the PDF to write")
+    _db_option(p)
+
+
+@COMMANDS.register("qr", _qr_arguments)
+def _run_qr(args: argparse.Namespace) -> int:
+    """print A4 QR sheets, one per building, for reporting issues by phone (扫码报事)
+
+    Write a PDF with one A4 page per building of the compound or community: its name, the
+    community office, the hotline, and a QR code of /report?building=ID under --base-url.
+    """
+    from mapgov.io.qrsheets import qr_pdf, sheets_of
+
+    if args.out.suffix.lower() != ".pdf":
+        msg = f"--out must end in .pdf, not {args.out.name!r}"
+        raise ValidationError(msg)
+    sheets = sheets_of(_open(args), compound_id=args.compound, community_id=args.community)
+    pdf = qr_pdf(sheets, base_url=args.base_url, hotline=args.hotline, lang=args.lang)
+    args.out.write_bytes(pdf)
+    print(f"{args.out}: {len(sheets)} pages, one per building")
+    return EXIT_OK
+
+
 def _export_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("table")
     _file_arguments(p)

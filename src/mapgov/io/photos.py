@@ -123,8 +123,8 @@ def intake(data: bytes, *, name: str = "photo") -> Photo:
             image = Image.open(io.BytesIO(data))
             kind = image.format or ""
             if image.width * image.height > MAX_PIXELS:
-                size = f"{image.width} x {image.height} pixels"
-                raise Image.DecompressionBombError(size)
+                pixels = f"{image.width} x {image.height} pixels"
+                raise Image.DecompressionBombError(pixels)
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
         msg = f"{name}: the picture is too large to open ({err})"
