@@ -31,7 +31,7 @@ def test_an_administrator_gets_every_import_and_the_backup(app_db: Store) -> Non
     at = _open(ADMIN)
     ok(at)
     assert [tab.label for tab in at.tabs] == [
-        t(f"data_page.tab.{name}") for name in ("layer", "table", "osm", "export", "backup")
+        t(f"data_page.tab.{name}") for name in ("layer", "table", "osm", "export", "qr", "backup")
     ]
     assert at.selectbox(key="layer.table").options == ["小区", "楼栋", "设施", "道路"]
     assert at.selectbox(key="table.kind").value == "figures"
@@ -45,6 +45,8 @@ def test_others_may_export_but_not_import(app_db: Store) -> None:
     ok(at)
     refusals = [i for i in at.info if i.value == t("data_page.admin_only", "en")]
     assert len(refusals) == 4  # layer, table, OpenStreetMap, backup tabs
+    # the whole street is in view: QR sheets are printed for one community
+    assert t("data_page.qr.pick_community", "en") in [i.value for i in at.info]
     with pytest.raises(KeyError):
         at.selectbox(key="layer.table")
     table = at.selectbox(key="export.table")
@@ -106,3 +108,37 @@ def test_a_bad_restore_file_is_refused_in_the_interface_language(
             ), message
         else:
             assert not re.search(r"[\u4e00-\u9fff]", message), message
+
+
+def test_staff_print_the_qr_sheets_of_a_compound(app_db: Store) -> None:
+    import io
+
+    import pypdf
+
+    from mapgov.views import data as dataio
+
+    at = open_page("data", user="S001-C1-staff1", community="S001-C1", timeout=TIMEOUT)
+    ok(at)
+    compound = at.selectbox(key="qr.compound")
+    assert compound.value is None  # every building of the community, unless one is picked
+    first = compound.options[1]
+    compound.select(first).run()
+    at.text_input(key="qr.base_url").input("jiedao.example.cn").run()
+    assert [e.value for e in at.error] == [
+        t("error.qr.base_url", url="jiedao.example.cn")
+    ]  # no download until residents could open the address
+    assert not [b for b in at.get("download_button") if b.proto.id.endswith("qr.download")]
+    at.text_input(key="qr.base_url").input("https://jiedao.example.cn").run()
+    ok(at)
+    assert [b for b in at.get("download_button") if b.proto.id.endswith("qr.download")]
+    cid = at.selectbox(key="qr.compound").value
+    pdf = dataio.qr_sheet_bytes(
+        app_db,
+        community_id="S001-C1",
+        compound_id=cid,
+        base_url="https://jiedao.example.cn",
+        hotline="",
+        lang="zh",
+    )
+    buildings = app_db.read("building", where={"compound_id": cid})
+    assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) == len(buildings)

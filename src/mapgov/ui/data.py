@@ -22,6 +22,7 @@ from typing import Final, TypeVar
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from mapgov.core import clock
 from mapgov.core.errors import MapgovError
@@ -481,6 +482,35 @@ def osm_section(ctx: DataView) -> None:
 
 
 # -- export, backup, restore ------------------------------------------------------------------
+def _offer(
+    where: DeltaGenerator,
+    lang: str,
+    *,
+    check: Callable[[], object],
+    file: tuple[str, str],
+    make: Callable[[], bytes],
+    key: str,
+) -> bool:
+    """A download button for `file` (name, MIME type), made by `make` when clicked, offered
+    only if `check` passes; otherwise its error, in the reader's language. Whether offered."""
+    try:
+        check()
+    except MapgovError as err:
+        st.error(error_text(err, lang), icon=":material/error:")
+        return False
+    name, mime = file
+    where.download_button(
+        t("data_page.download", lang, file=name),
+        make,
+        file_name=name,
+        mime=mime,
+        on_click="ignore",
+        key=key,
+        use_container_width=True,
+    )
+    return True
+
+
 def _export_file(db: str, table: str, suffix: str) -> bytes:
     """The file, made when the download button is clicked (on Streamlit's own thread)."""
     return dataio.export_bytes(open_store(db), table, suffix)
@@ -504,22 +534,60 @@ def export_section(ctx: DataView) -> None:
         key="export.table",
     )
     suffix = mid.selectbox(t("data_page.format", lang), dataio.EXPORT_FORMATS, key="export.fmt")
-    try:
-        dataio.check_export(table, suffix, counts.get(table, 0))
-    except MapgovError as err:
-        st.error(error_text(err, lang), icon=":material/error:")
-        return
     name = f"{table}{suffix}"
-    right.download_button(
-        t("data_page.download", lang, file=name),
-        partial(_export_file, ctx.view.db, table, suffix),
-        file_name=name,
-        mime=dataio.EXPORT_MIME[suffix],
-        on_click="ignore",
+    offered = _offer(
+        right,
+        lang,
+        check=partial(dataio.check_export, table, suffix, counts.get(table, 0)),
+        file=(name, dataio.EXPORT_MIME[suffix]),
+        make=partial(_export_file, ctx.view.db, table, suffix),
         key="export.download",
-        use_container_width=True,
     )
-    st.caption(t("data_page.export_help", lang))
+    if offered:
+        st.caption(t("data_page.export_help", lang))
+
+
+def _qr_file(db: str, options: dict[str, str | None], lang: str) -> bytes:
+    """The QR sheets, made when the download button is clicked."""
+    return dataio.qr_sheet_bytes(open_store(db), lang=lang, **options)  # type: ignore[arg-type]
+
+
+def qr_section(ctx: DataView) -> None:
+    """QR sheets for reporting by phone (扫码报事): one A4 page per building of the sidebar's
+    community, or of one of its compounds, with the address residents open."""
+    lang, community = ctx.lang, ctx.view.community_id
+    if community is None:
+        st.info(t("data_page.qr.pick_community", lang), icon=":material/info:")
+        return
+    compounds = dataio.qr_compounds(ctx.store, community)
+    left, right = st.columns(2, vertical_alignment="bottom")
+    compound = left.selectbox(
+        t("data_page.qr.compound", lang),
+        [None, *compounds],
+        format_func=lambda cid: compounds[cid] if cid else t("data_page.qr.all", lang),
+        key="qr.compound",
+    )
+    base = right.text_input(t("data_page.qr.base_url", lang), key="qr.base_url")
+    hotline = left.text_input(t("data_page.qr.hotline", lang), key="qr.hotline")
+    if not base.strip():
+        st.caption(t("data_page.qr.help", lang))
+        return
+    options = {"community_id": community, "compound_id": compound}
+    options |= {"base_url": base, "hotline": hotline}
+    _offer(
+        right,
+        lang,
+        check=partial(
+            dataio.check_qr,
+            ctx.store,
+            community_id=community,
+            compound_id=compound,
+            base_url=base,
+        ),
+        file=(f"qr-{compound or community}.pdf", "application/pdf"),
+        make=partial(_qr_file, ctx.view.db, options, lang),
+        key="qr.download",
+    )
 
 
 def _backup_file(db: str, user: User | None) -> bytes:

@@ -29,11 +29,13 @@ from mapgov.core.errors import MapgovError, PermissionDeniedError, ValidationErr
 from mapgov.core.i18n import t
 from mapgov.core.model import Role
 from mapgov.core.privacy import PERSONAL, mask_frame
+from mapgov.domain.issues import community_compounds
 from mapgov.domain.users import User
 from mapgov.io.exports import FORMATS, frame_bytes
 from mapgov.io.importers.load import backup, restore
 from mapgov.io.importers.mapping import load_mapping, save_mapping
 from mapgov.io.importers.plan import LayerOptions, LayerPlan, plan_layer
+from mapgov.io.qrsheets import Sheet, qr_pdf, report_url, sheets_of
 from mapgov.store import TABLES, Store, open_store
 from mapgov.store import table as schema_table
 from mapgov.store.accounts import ACCOUNT_TABLES
@@ -46,11 +48,14 @@ __all__ = [
     "Upload",
     "backup_bytes",
     "can_manage",
+    "check_qr",
     "export_bytes",
     "export_choice",
     "mapping_path",
     "masked",
     "plan_upload",
+    "qr_compounds",
+    "qr_sheet_bytes",
     "read_upload",
     "remember_mapping",
     "remembered_mapping",
@@ -258,3 +263,53 @@ def restore_upload(upload: Upload, db: Path | str, user: User | None) -> Path | 
     require_manager(user, "restore", live)
     with upload_file(upload) as path:
         return restore(path, db)
+
+
+def qr_compounds(store: Store, community_id: str) -> dict[str, str]:
+    """The compounds of a community, whose buildings a QR sheet can be printed for.
+
+    Returns
+    -------
+    dict of str to str
+        compound id -> name, in the order of their ids.
+    """
+    found = community_compounds(store, community_id).sort_values("compound_id")
+    return dict(zip(found["compound_id"], found["name"], strict=True))
+
+
+def _qr_sheets(store: Store, community_id: str, compound_id: str | None) -> list[Sheet]:
+    if compound_id is not None:
+        return sheets_of(store, compound_id=compound_id)
+    return sheets_of(store, community_id=community_id)
+
+
+def check_qr(store: Store, *, community_id: str, compound_id: str | None, base_url: str) -> None:
+    """Raise what would keep the QR sheets from being made, without drawing them.
+
+    Raises
+    ------
+    ValidationError
+        For an address residents cannot open, or a place without buildings.
+    """
+    report_url(base_url, "check")
+    _qr_sheets(store, community_id, compound_id)
+
+
+def qr_sheet_bytes(
+    store: Store,
+    *,
+    community_id: str,
+    compound_id: str | None,
+    base_url: str,
+    hotline: str,
+    lang: str,
+) -> bytes:
+    """The QR sheets (A4 PDF) of one compound, or of every building of the community.
+
+    Raises
+    ------
+    ValidationError
+        For an address residents cannot open, or a place without buildings.
+    """
+    sheets = _qr_sheets(store, community_id, compound_id)
+    return qr_pdf(sheets, base_url=base_url, hotline=hotline.strip() or None, lang=lang)
