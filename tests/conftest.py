@@ -140,9 +140,10 @@ def pg_cluster() -> Iterator[pgcluster.Cluster]:
 
 
 @pytest.fixture(scope="session")
-def pg_database(pg_cluster: pgcluster.Cluster) -> Iterator[Callable[[str | None], str]]:
+def pg_databases(pg_cluster: pgcluster.Cluster) -> Iterator[Callable[[str | None], str]]:
     """Makes a new, empty PostgreSQL database (or a copy of the database named as template)
-    and returns its URL; every database made is dropped at the end of the session."""
+    and returns its URL, for the session (or a module); each is dropped at the end of the
+    session. A test takes :func:`pg_database`, whose databases go when the test ends."""
     import psycopg
 
     made: list[str] = []
@@ -155,17 +156,42 @@ def pg_database(pg_cluster: pgcluster.Cluster) -> Iterator[Callable[[str | None]
         return pg_cluster.url(name)
 
     yield make
-    with psycopg.connect(pg_cluster.admin_url, autocommit=True) as con:
-        for name in made:
-            release(pg_cluster.url(name))
+    _drop(pg_cluster, made)
+
+
+def _drop(cluster: pgcluster.Cluster, names: list[str]) -> None:
+    """Close this process's connections to the databases `names`, then drop them."""
+    import psycopg
+
+    with psycopg.connect(cluster.admin_url, autocommit=True) as con:
+        for name in names:
+            release(cluster.url(name))
             con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+@pytest.fixture
+def pg_database(
+    pg_databases: Callable[[str | None], str], pg_cluster: pgcluster.Cluster
+) -> Iterator[Callable[[str | None], str]]:
+    """Like :func:`pg_databases`, but the test's databases (and this process's pools of
+    connections to them) go when the test ends: a suite of a few hundred of them stays
+    within the server's connections."""
+    made: list[str] = []
+
+    def make(template: str | None = None) -> str:
+        url = pg_databases(template)
+        made.append(urlsplit(url).path.lstrip("/"))
+        return url
+
+    yield make
+    _drop(pg_cluster, made)
+
+
 @pytest.fixture(scope="session")
-def pg_demo_template(pg_database: Callable[[str | None], str]) -> str:
+def pg_demo_template(pg_databases: Callable[[str | None], str]) -> str:
     """The name of a PostgreSQL database holding the demo street as ``demo_db`` does (same
     seed, day and password), built once; never opened, only copied."""
-    url = pg_database(None)
+    url = pg_databases(None)
     build_demo(url, seed=SEED, scale=1, as_of=AS_OF, password=DEMO_PASSWORD)
     release(url)
     return urlsplit(url).path.lstrip("/")

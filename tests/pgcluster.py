@@ -104,7 +104,10 @@ def start(folder: Path) -> Iterator[Cluster]:
     data = folder / "data"
     _run([*prefix, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "mapgov",
           "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"])  # fmt: skip
-    options = f"-k {folder} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
+    options = (
+        f"-k {folder} -c listen_addresses='' -c fsync=off -c full_page_writes=off "
+        "-c max_connections=200"  # a pool a test database, closed when the test ends
+    )
     _run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-o", options,
           "-l", str(folder / "server.log"), "-w", "-t", "60", "start"])  # fmt: skip
     try:

@@ -62,8 +62,8 @@ def _nginx_conf(folder: Path, port: int, replicas: list[tb.Server]) -> Path:
 
 
 @pytest.fixture(scope="module")
-def pg_url(pg_database: Callable[[str | None], str], pg_demo_template: str) -> str:
-    return pg_database(pg_demo_template)
+def pg_url(pg_databases: Callable[[str | None], str], pg_demo_template: str) -> str:
+    return pg_databases(pg_demo_template)
 
 
 @pytest.fixture(scope="module")
