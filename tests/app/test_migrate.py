@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -40,10 +41,43 @@ _SCHEMA_THREE_USER = (
 )
 
 
+def _as_schema_five(demo_db: Path, path: Path) -> Path:
+    """Today's demo as schema 5 had it: issues without a channel or a ticket, no photos."""
+    shutil.copyfile(demo_db, path)
+    con = sqlite3.connect(path)
+    try:
+        con.execute("PRAGMA foreign_keys = OFF")
+        con.execute("PRAGMA legacy_alter_table = ON")  # issue_event keeps naming "issue"
+        sql = dict(con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+        ddl = " ".join(sql["issue"].split())
+        five = re.sub(
+            r", channel TEXT NOT NULL DEFAULT 'desk' CHECK \(channel IN \([^)]*\)\), "
+            r"ticket TEXT UNIQUE",
+            "",
+            ddl,
+        )
+        assert five != ddl
+        columns = ", ".join(
+            r[1]
+            for r in con.execute("PRAGMA table_info(issue)")
+            if r[1] not in ("channel", "ticket")
+        )
+        con.execute("DROP TABLE issue_photo")
+        con.execute("ALTER TABLE issue RENAME TO issue_6")
+        con.execute(five)
+        con.execute(f"INSERT INTO issue SELECT {columns} FROM issue_6")
+        con.execute("DROP TABLE issue_6")
+        con.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+        con.commit()
+    finally:
+        con.close()
+    return path
+
+
 def _as_schema_three(demo_db: Path, path: Path) -> Path:
     """Today's demo as schema 3 had it: users without logins or passwords, no accounts'
     tables."""
-    shutil.copyfile(demo_db, path)
+    _as_schema_five(demo_db, path)
     con = sqlite3.connect(path)
     try:
         for name in ("display_token", "auth_session", "audit_log"):
@@ -108,7 +142,7 @@ def test_a_schema_two_database_comes_up_whole(demo_db: Path, tmp_path: Path) -> 
     projects = _rows(old, "co_project")
     assert migrate(old) == (2, SCHEMA_VERSION)
     store = open_store(old)
-    pd.testing.assert_frame_equal(store.query("SELECT * FROM issue"), ledger)
+    pd.testing.assert_frame_equal(store.query("SELECT * FROM issue")[ledger.columns], ledger)
     pd.testing.assert_frame_equal(store.query("SELECT * FROM issue_event"), history)
     assert store.counts()["building"] == open_store(demo_db).counts()["building"]
     after = store.read("co_project").set_index("project_id")
@@ -140,7 +174,7 @@ def test_a_schema_three_database_gets_accounts_without_passwords(
     assert after["password_hash"].isna().all()  # nobody signs in until `mapgov user passwd`
     assert (after["enabled"] == 1).all() and (after["version"] == 1).all()
     assert (after["must_change_password"] == 0).all()
-    pd.testing.assert_frame_equal(store.query("SELECT * FROM issue"), ledger)
+    pd.testing.assert_frame_equal(store.query("SELECT * FROM issue")[ledger.columns], ledger)
     counts = store.counts()
     assert counts["audit_log"] == counts["auth_session"] == counts["display_token"] == 0
     con = sqlite3.connect(old)
@@ -280,7 +314,7 @@ def test_edits_saved_while_a_migration_runs_are_all_kept(demo_db: Path, tmp_path
 def _as_schema_four(demo_db: Path, path: Path) -> Path:
     """Today's demo as schema 4 had it: accounts without e-mail or OpenID subject, a display
     token's label unique among all tokens, one token "大屏" revoked."""
-    shutil.copyfile(demo_db, path)
+    _as_schema_five(demo_db, path)
     con = sqlite3.connect(path)
     try:
         sql = dict(con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
@@ -334,3 +368,18 @@ def test_a_schema_four_database_reuses_a_revoked_token_label(demo_db: Path, tmp_
         display_tokens.add_display_token(store, "大屏", "S001", now=now, actor="t")
     labels = store.read("display_token")["label"]
     assert (labels == "大屏").sum() == 2
+
+
+def test_a_schema_five_ledger_is_all_desk_work_without_photos(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    old = _as_schema_five(demo_db, tmp_path / "street.sqlite")
+    ledger = _rows(old, "issue")
+    assert "ticket" not in ledger.columns
+    assert migrate(old) == (5, SCHEMA_VERSION)
+    assert database_problems(old) == []
+    store = open_store(old)
+    after = store.query("SELECT * FROM issue ORDER BY issue_id")
+    pd.testing.assert_frame_equal(after[ledger.columns], ledger)
+    assert (after["channel"] == "desk").all() and after["ticket"].isna().all()
+    assert store.counts()["issue_photo"] == 0

@@ -4,10 +4,21 @@ anyone's name."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+from typing import cast
 
-from mapgov.core.i18n import label
-from mapgov.core.model import CallbackRating, EventAction, IssueStatus
+import pytest
+
+from mapgov.core.errors import (
+    LifecycleError,
+    PermissionDeniedError,
+    StaleEditError,
+    ValidationError,
+)
+from mapgov.core.i18n import error_text, label
+from mapgov.core.model import AuditKind, CallbackRating, EventAction, IssueStatus
 from mapgov.domain import issues_workflow as workflow
+from mapgov.domain import reports
 from mapgov.domain.reports import DUPLICATE_DAYS, open_duplicate, public_timeline
 from mapgov.domain.users import get_user
 from mapgov.store import Store
@@ -102,3 +113,194 @@ def test_the_public_timeline_says_what_happened_and_never_who(any_work_store: St
     text = shown.to_string()
     for private in ("王秀英", "13912345678", "张师傅", "李经理", staff.name, STAFF, "灯泡"):
         assert private not in text
+
+
+# -- filing from the phone page -------------------------------------------------------------
+
+REAL = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+"""The real time the rate limits count in (any fixed instant: it is an input)."""
+PHOTO = {"name": "ab" * 32, "width": 640, "height": 480}
+
+
+def _report(building: str, **kw: object) -> reports.FieldReport:
+    fields: dict[str, object] = {
+        "building_id": building,
+        "category": "lighting",
+        "description": "三单元楼道灯不亮\n晚上看不见台阶",
+    }
+    return cast("reports.FieldReport", fields | kw)
+
+
+def test_a_resident_report_lands_whole_with_a_ticket_and_its_photos(any_work_store: Store) -> None:
+    store = any_work_store
+    building = _quiet_building(store)
+    before = store.counts()
+    filed = reports.file_report(
+        store,
+        _report(building, reporter_name="王秀英", reporter_phone="13912345678", photos=[PHOTO]),
+        by=None,
+        source="web 10.0.0.7",
+        now=REAL,
+        at=NOON,
+    )
+    assert re.fullmatch(r"[2-9A-HJ-NP-Z]{5}-[2-9A-HJ-NP-Z]{5}", filed.ticket)
+    issue = store.read("issue", where={"issue_id": filed.issue_id}).iloc[0]
+    assert (issue["channel"], issue["source"], issue["status"]) == ("phone", "qr_code", "reported")
+    assert issue["ticket"] == filed.ticket and issue["building_id"] == building
+    assert issue["title"] == "三单元楼道灯不亮"  # the first line
+    assert issue["reporter_phone"] == "13912345678"
+    photos = reports.issue_photos(store, filed.issue_id)
+    assert photos[["name", "width", "height"]].to_dict("records") == [PHOTO]
+    events = store.read("issue_event", where={"issue_id": filed.issue_id})
+    assert events["actor"].tolist() == [reports.RESIDENT]  # no account
+    logged = store.audit_rows(kinds=[AuditKind.FIELD_REPORT.value])
+    assert logged[["subject", "detail", "source"]].iloc[-1].tolist() == [
+        building,
+        filed.ticket,
+        "web 10.0.0.7",
+    ]
+    after = store.counts()
+    assert (
+        after["issue"] == before["issue"] + 1 and after["issue_photo"] == before["issue_photo"] + 1
+    )
+    shown = reports.ticket_view(store, f" {filed.ticket.lower()} ", lang="zh")
+    assert shown is not None and shown["issue_id"] == filed.issue_id
+    assert shown["status"] == "reported" and not shown["can_rate"]
+    assert shown["photos"] == [PHOTO["name"]]
+    assert "王秀英" not in repr(shown) and "13912345678" not in repr(shown)
+    assert reports.ticket_view(store, "ZZZZZ-ZZZZZ", lang="zh") is None
+    assert reports.ticket_view(store, "' OR 1=1 --", lang="zh") is None
+
+
+def test_the_eleventh_anonymous_report_in_a_minute_is_refused(any_work_store: Store) -> None:
+    store = any_work_store
+    buildings = store.read("building", columns=["building_id"])["building_id"].tolist()[:11]
+    for i, building in enumerate(buildings[:10]):
+        when = REAL + dt.timedelta(seconds=5 * i)
+        reports.file_report(store, _report(building), by=None, source="web 10.0.0.9", now=when)
+    count = store.counts()["issue"]
+    eleventh = REAL + dt.timedelta(seconds=55)
+    with pytest.raises(ValidationError) as refused:
+        reports.file_report(
+            store, _report(buildings[10]), by=None, source="web 10.0.0.9", now=eleventh
+        )
+    assert refused.value.key == "error.report.too_many_address"
+    assert "10" in error_text(refused.value, "zh") and "分钟" in error_text(refused.value, "zh")
+    assert store.counts()["issue"] == count  # nothing filed
+    other = reports.file_report(
+        store, _report(buildings[10]), by=None, source="web 10.0.0.10", now=eleventh
+    )
+    assert other.issue_id > 0  # another address is not held back
+    staff = get_user(store, STAFF)  # a signed-in worker is not limited
+    own = _quiet_building(store)
+    reports.file_report(store, _report(own), by=staff, source="web 10.0.0.9", now=eleventh)
+    later = REAL + dt.timedelta(seconds=61)  # the first report has left the minute
+    reports.file_report(store, _report(buildings[10]), by=None, source="web 10.0.0.9", now=later)
+
+
+def test_one_building_takes_twenty_anonymous_reports_an_hour(any_work_store: Store) -> None:
+    store = any_work_store
+    building = _quiet_building(store)
+    for i in range(reports.BUILDING_LIMIT[0]):
+        when = REAL + dt.timedelta(minutes=2 * i)
+        reports.file_report(store, _report(building), by=None, source=f"web 10.1.0.{i}", now=when)
+    with pytest.raises(ValidationError) as refused:
+        reports.file_report(
+            store,
+            _report(building),
+            by=None,
+            source="web 10.2.0.1",
+            now=REAL + dt.timedelta(minutes=50),
+        )
+    assert refused.value.key == "error.report.too_many_building"
+
+
+def test_a_bad_report_says_what_is_wrong_and_files_nothing(any_work_store: Store) -> None:
+    store = any_work_store
+    building = _quiet_building(store)
+    before = store.counts()
+    cases = [
+        (_report(building, photos=[PHOTO] * 4), "error.report.too_many_photos"),
+        (_report(building, description="  "), "error.issue.required"),
+        (_report(building, reporter_phone="call me"), "error.issue.bad_phone"),
+        (_report(building, category="aliens"), "error.issue.bad_choice"),
+        (_report("no-such-building"), "error.issue.no_building"),
+        (
+            _report(building, photos=[{"name": "../../etc/passwd", "width": 1, "height": 1}]),
+            "error.photo.name",
+        ),
+    ]
+    for report, key in cases:
+        with pytest.raises(ValidationError) as err:
+            reports.file_report(store, report, by=None, source="web 10.3.0.1", now=REAL)
+        assert err.value.key == key
+    outsider = get_user(store, "S001-C2-staff1")
+    with pytest.raises(PermissionDeniedError):
+        reports.file_report(store, _report(building), by=outsider, source="web", now=REAL)
+    after = store.counts()
+    assert {k: after[k] for k in ("issue", "issue_photo", "issue_event")} == {
+        k: before[k] for k in ("issue", "issue_photo", "issue_event")
+    }
+
+
+def _resolved(store: Store, building: str) -> tuple[reports.Filed, int]:
+    filed = reports.file_report(
+        store, _report(building), by=None, source="web 10.4.0.1", now=REAL, at=NOON
+    )
+    staff = get_user(store, STAFF)
+    v = workflow.assign(
+        store,
+        staff,
+        filed.issue_id,
+        level="compound",
+        responsible_unit="物业",
+        deadline=AS_OF + dt.timedelta(days=3),
+        version=1,
+        at=NOON + dt.timedelta(hours=1),
+    )
+    v = workflow.start(store, staff, filed.issue_id, version=v, at=NOON + dt.timedelta(hours=2))
+    v = workflow.resolve(
+        store, staff, filed.issue_id, version=v, note="已修好", at=NOON + dt.timedelta(hours=3)
+    )
+    return filed, v
+
+
+def test_the_reporter_answers_the_callback_with_the_ticket(any_work_store: Store) -> None:
+    store = any_work_store
+    building = _quiet_building(store)
+    filed = reports.file_report(store, _report(building), by=None, source="web 10.4.0.2", now=REAL)
+    with pytest.raises(LifecycleError):  # not resolved yet: nothing to rate
+        workflow.callback_by_ticket(store, filed.ticket, rating="satisfied", version=1)
+    filed, version = _resolved(store, building)
+    shown = reports.ticket_view(store, filed.ticket, lang="zh")
+    assert shown is not None and shown["can_rate"] and shown["version"] == version
+    with pytest.raises(StaleEditError):  # a ticket page drawn before the last step
+        workflow.callback_by_ticket(store, filed.ticket, rating="satisfied", version=version - 1)
+    with pytest.raises(ValidationError):
+        workflow.callback_by_ticket(store, "AAAAA-AAAAA", rating="satisfied", version=version)
+    workflow.callback_by_ticket(
+        store, filed.ticket, rating="satisfied", version=version, at=NOON + dt.timedelta(hours=5)
+    )
+    issue = store.read("issue", where={"issue_id": filed.issue_id}).iloc[0]
+    assert (issue["status"], issue["satisfaction"]) == ("callback", "satisfied")
+    last = store.read("issue_event", where={"issue_id": filed.issue_id}).iloc[-1]
+    assert (last["action"], last["actor"]) == ("callback", workflow.REPORTER)
+    shown = reports.ticket_view(store, filed.ticket, lang="zh")
+    assert shown is not None and not shown["can_rate"]  # answered once
+
+
+def test_an_unsatisfied_reporter_reopens_the_issue(any_work_store: Store) -> None:
+    store = any_work_store
+    filed, version = _resolved(store, _quiet_building(store))
+    workflow.callback_by_ticket(
+        store,
+        filed.ticket,
+        rating="unsatisfied",
+        note="灯还是不亮",
+        version=version,
+        at=NOON + dt.timedelta(hours=5),
+    )
+    issue = store.read("issue", where={"issue_id": filed.issue_id}).iloc[0]
+    assert (issue["status"], issue["reopen_count"]) == ("assigned", 1)
+    steps = reports.public_timeline(store, filed.issue_id, lang="zh")["step"].tolist()
+    assert steps[-1] == label(EventAction.REOPEN, "zh")

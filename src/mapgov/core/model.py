@@ -28,6 +28,7 @@ __all__ = [
     "EventAction",
     "FacilityKind",
     "IssueCategory",
+    "IssueChannel",
     "IssueSource",
     "IssueStatus",
     "Level",
@@ -45,8 +46,10 @@ __all__ = [
 
 # 2: app_user, change_log; 3: micro_wish, volunteer_event, co_event, versions and timestamps on
 # needs and projects, a project's satisfaction rating in place of its 1-5 score; 4: accounts
-# (login, password hash, enabled, version on app_user), display_token, auth_session, audit_log
-SCHEMA_VERSION: Final = 5
+# (login, password hash, enabled, version on app_user), display_token, auth_session, audit_log;
+# 5: email and OpenID subject on accounts; 6: reports from the field (issue.channel, issue.ticket,
+# issue_photo, IssueSource.QR_CODE, AuditKind.FIELD_REPORT)
+SCHEMA_VERSION: Final = 6
 
 
 class Level(StrEnum):
@@ -122,6 +125,15 @@ class IssueSource(StrEnum):
     WISH_WALL = "wish_wall"  # 心愿墙 / 微心愿
     DELIBERATION = "deliberation"  # 居民议事会
     WALK_IN = "walk_in"  # 来访
+    QR_CODE = "qr_code"  # 扫码报事: a resident scanned the building's QR code
+
+
+class IssueChannel(StrEnum):
+    """Where an issue was entered: at a desk (the issue page, an import) or from the field
+    (the phone page ``/report``, by a grid worker or a resident)."""
+
+    DESK = "desk"  # 台账录入
+    PHONE = "phone"  # 手机报事
 
 
 class IssueCategory(StrEnum):
@@ -372,3 +384,5 @@ class AuditKind(StrEnum):
     TOKEN_ADDED = "token_added"
     TOKEN_REVOKED = "token_revoked"
     PERSONAL_DATA_VIEWED = "personal_data_viewed"  # 查看未脱敏的个人信息
+    FIELD_REPORT = "field_report"  # 手机报事 (subject: the building; source: where from)
+    REPORT_REFUSED = "report_refused"  # 报事过于频繁 (a rate limit refused it)

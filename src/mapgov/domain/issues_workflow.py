@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Unpack
+from typing import Any, Final, Unpack
 
 from mapgov.core import clock, model
 from mapgov.core.errors import (
@@ -33,12 +33,15 @@ from mapgov.store import Store
 __all__ = [
     "MAX_TEXT",
     "MAX_TITLE",
+    "REPORTER",
     "SLA_DAYS",
     "allowed_actions",
     "assign",
     "callback",
+    "callback_by_ticket",
     "close",
     "escalate",
+    "issue_building",
     "log_issue",
     "resolve",
     "start",
@@ -54,6 +57,8 @@ SLA_DAYS: dict[model.Level, int] = {
 MAX_TITLE = 120
 MAX_TEXT = 2000
 """Longest title and text an issue takes (characters)."""
+REPORTER: Final = "报事居民"
+"""The actor recorded for a step the reporter takes on the ticket page (no account)."""
 _PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
 
 
@@ -113,6 +118,40 @@ def allowed_actions(store: Store, issue: dict[str, Any], user: User) -> list[mod
     return out
 
 
+def issue_building(store: Store, building_id: str) -> tuple[Any, str]:
+    """The building a new issue is about (its compound and outline) and its community.
+
+    Parameters
+    ----------
+    store : Store
+        The database to read.
+    building_id : str
+        The building.
+
+    Returns
+    -------
+    tuple of (pandas.Series, str)
+        The building's row (``building_id``, ``compound_id``, ``geometry``) and the id of the
+        community it belongs to.
+
+    Raises
+    ------
+    ValidationError
+        If there is no such building (key ``error.issue.no_building``).
+    """
+    b = one_row(
+        store.read(
+            "building",
+            where={"building_id": building_id},
+            columns=["building_id", "compound_id", "geom"],
+        ),
+        "building",
+        "error.issue.no_building",
+        building_id,
+    )
+    return b, community_of_compound(store, b["compound_id"])
+
+
 def _require_edit(store: Store, user: User, community_id: str, action: model.EventAction) -> None:
     if not can_edit(user, community_id, store):
         msg = (
@@ -129,7 +168,7 @@ class _Opened:
     """An issue read for one action, with the rights, version and lifecycle checked."""
 
     store: Store
-    user: User
+    actor: str
     action: model.EventAction
     issue_id: int
     version: int
@@ -167,7 +206,7 @@ class _Opened:
             The issue's new version.
         """
         to = _TO[self.action].value
-        event = _event(self.user, self.action, stamp, self.issue["status"], to, note, levels)
+        event = _event(self.actor, self.action, stamp, self.issue["status"], to, note, levels)
         return self.store.update_issue(
             self.issue_id,
             version=self.version,
@@ -177,9 +216,12 @@ class _Opened:
 
 
 def _load(
-    store: Store, issue_id: int, user: User, action: model.EventAction, version: int
+    store: Store, issue_id: int, user: User | str, action: model.EventAction, version: int
 ) -> _Opened:
-    """Read an issue for `action`: rights, then the version the user saw, then the lifecycle."""
+    """Read an issue for `action`: rights, then the version the user saw, then the lifecycle.
+
+    `user` is a :class:`User` whose rights are checked here, or the name of an actor whose
+    right to act the caller has proved otherwise (a reporter holding the issue's ticket)."""
     frame = store.read(
         "issue",
         where={"issue_id": int(issue_id)},
@@ -187,7 +229,8 @@ def _load(
     )
     row = one_row(frame, "issue", "error.issue.not_found", issue_id).to_dict()
     row["community_id"] = community_of_compound(store, row["compound_id"])
-    _require_edit(store, user, row["community_id"], action)
+    if isinstance(user, User):
+        _require_edit(store, user, row["community_id"], action)
     # a stale form is told so first: "someone else changed it" explains a changed status too
     _check_version(row, version)
     status = model.IssueStatus(row["status"])
@@ -200,7 +243,8 @@ def _load(
         raise LifecycleError(
             msg, key="error.issue.lifecycle", action=action, status=status, issue_id=int(issue_id)
         )
-    return _Opened(store, user, action, issue_id, version, row)
+    actor = user.name if isinstance(user, User) else user
+    return _Opened(store, actor, action, issue_id, version, row)
 
 
 def _check_version(issue: dict[str, Any], version: int) -> None:
@@ -230,7 +274,7 @@ def _optional(value: str | None, field: str, limit: int = MAX_TEXT) -> str | Non
 
 
 def _event(  # noqa: PLR0917 (internal: one row of the history)
-    user: User,
+    actor: str,
     action: model.EventAction,
     at: str,
     frm: str | None,
@@ -242,7 +286,7 @@ def _event(  # noqa: PLR0917 (internal: one row of the history)
     `levels` the levels it moved between (if it moved)."""
     return {
         "at": at,
-        "actor": user.name,
+        "actor": actor,
         "action": action.value,
         "from_status": None if frm is None else str(frm),
         "to_status": str(to),
@@ -297,17 +341,7 @@ def log_issue(
     int
         The new issue's id.
     """
-    b = one_row(
-        store.read(
-            "building",
-            where={"building_id": building_id},
-            columns=["building_id", "compound_id", "geom"],
-        ),
-        "building",
-        "error.issue.no_building",
-        building_id,
-    )
-    community_id = community_of_compound(store, b["compound_id"])
+    b, community_id = issue_building(store, building_id)
     _require_edit(store, user, community_id, model.EventAction.REPORT)
     try:
         category = model.IssueCategory(category).value
@@ -338,7 +372,9 @@ def log_issue(
         "lon": round(point.x, 7),
         "lat": round(point.y, 7),
     }
-    event = _event(user, model.EventAction.REPORT, stamp, None, model.IssueStatus.REPORTED.value)
+    event = _event(
+        user.name, model.EventAction.REPORT, stamp, None, model.IssueStatus.REPORTED.value
+    )
     return store.insert_issue(issue, [event])
 
 
@@ -554,8 +590,50 @@ def callback(
     """
     version, note, at = step_fields(step)
     opened = _load(store, issue_id, user, model.EventAction.CALLBACK, version)
-    rate = model.CallbackRating(rating)
-    stamp = _stamp(store, at)
+    return _rate(opened, rating, note, at)
+
+
+def callback_by_ticket(store: Store, ticket: str, *, rating: str, **step: Unpack[Step]) -> int:
+    """The reporter's own answer to the callback (回访), given on the ticket page: the same
+    step as :func:`callback`, whose right is holding the issue's ticket.
+
+    Parameters
+    ----------
+    store : Store
+        The ledger's database.
+    ticket : str
+        The ticket the report was given (:func:`mapgov.domain.reports.file_report`).
+    rating : str
+        A :class:`~mapgov.core.model.CallbackRating` value; "unsatisfied" reopens the issue.
+    **step : Unpack[Step]
+        ``version``: the issue's version on the ticket page. ``note``: what the resident
+        adds, optional. ``at``: when (default: the street's current time).
+
+    Returns
+    -------
+    int
+        The issue's version after the callback (and the reopening).
+
+    Raises
+    ------
+    ValidationError
+        If no issue has this ticket.
+    """
+    version, note, at = step_fields(step)
+    found = store.read("issue", where={"ticket": str(ticket).strip().upper()}, columns=["issue_id"])
+    issue_id = int(one_row(found, "issue", "error.report.no_ticket", ticket)["issue_id"])
+    opened = _load(store, issue_id, REPORTER, model.EventAction.CALLBACK, version)
+    return _rate(opened, rating, note, at)
+
+
+def _rate(opened: _Opened, rating: str, note: str | None, at: dt.datetime | None) -> int:
+    """Record a callback's rating on an opened issue; "unsatisfied" reopens it."""
+    try:
+        rate = model.CallbackRating(rating)
+    except ValueError as err:
+        msg = f"unknown rating {rating!r}"
+        raise ValidationError(msg, key="error.issue.bad_choice", value=str(rating)) from err
+    stamp = _stamp(opened.store, at)
     text = _optional(note, "note")
     changes: dict[str, Any] = {"satisfaction": rate.value}
     reopen = []
@@ -563,7 +641,7 @@ def callback(
         level = model.Level(opened.issue["level"])
         due = dt.date.fromisoformat(stamp[:10]) + dt.timedelta(days=SLA_DAYS[level])
         back = (model.IssueStatus.CALLBACK.value, model.IssueStatus.ASSIGNED.value)
-        reopen.append(_event(user, model.EventAction.REOPEN, stamp, *back, text))
+        reopen.append(_event(opened.actor, model.EventAction.REOPEN, stamp, *back, text))
         changes |= {
             "status": model.IssueStatus.ASSIGNED.value,
             "resolved_at": None,

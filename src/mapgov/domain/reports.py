@@ -1,4 +1,12 @@
-"""Reports from the field (issue 20): what a resident who reports is shown.
+"""Reports from the field (issue 20): filing one from a phone, and what its reporter is shown.
+
+:func:`file_report` files a report from the phone page: by a signed-in grid worker or staff
+member, or by a resident without an account (who may leave a name and a phone). It becomes an
+issue of the ledger at ``reported`` with ``channel = 'phone'``, its photos (already checked and
+kept by :mod:`mapgov.io.photos`) and a ticket (:func:`new_ticket`): the reporter's only key to
+its status (:func:`ticket_view`) and to the callback
+(:func:`mapgov.domain.issues_workflow.callback_by_ticket`). Anonymous reports are rate-limited
+per address and per building, counted in the audit log inside the write that files them.
 
 Two reads that the phone page builds on, both without personal data:
 
@@ -13,15 +21,63 @@ Two reads that the phone page builds on, both without personal data:
 from __future__ import annotations
 
 import datetime as dt
-from typing import Final
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Required, TypedDict
 
 import pandas as pd
 
+from mapgov.core import clock
+from mapgov.core.errors import PermissionDeniedError, ValidationError
 from mapgov.core.i18n import label
-from mapgov.core.model import CallbackRating, EventAction, IssueStatus
+from mapgov.core.model import (
+    AuditKind,
+    CallbackRating,
+    EventAction,
+    IssueCategory,
+    IssueChannel,
+    IssueSource,
+    IssueStatus,
+    Level,
+)
+from mapgov.domain.audit import entry, stamp
+from mapgov.domain.issues_workflow import issue_building
+from mapgov.domain.users import User, can_edit
 from mapgov.store import Store
 
-__all__ = ["DUPLICATE_DAYS", "open_duplicate", "public_timeline"]
+__all__ = [
+    "ADDRESS_LIMIT",
+    "BUILDING_LIMIT",
+    "DUPLICATE_DAYS",
+    "MAX_PHOTOS",
+    "RESIDENT",
+    "FieldReport",
+    "Filed",
+    "PhotoRow",
+    "file_report",
+    "issue_photos",
+    "new_ticket",
+    "open_duplicate",
+    "public_timeline",
+    "refused",
+    "ticket_view",
+]
+
+ADDRESS_LIMIT: Final = (10, 60)
+"""Anonymous reports taken from one address: at most 10 in 60 seconds."""
+BUILDING_LIMIT: Final = (20, 3600)
+"""Anonymous reports taken about one building: at most 20 in an hour."""
+MAX_PHOTOS: Final = 3
+"""Photos a report takes."""
+RESIDENT: Final = "居民"
+"""The actor recorded for a report filed without an account."""
+_TICKET_ALPHABET: Final = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over a phone
+_TICKET: Final = re.compile(r"^[2-9A-HJ-NP-Z]{5}-[2-9A-HJ-NP-Z]{5}$")
+_PHONE: Final = re.compile(r"^[0-9+\-() ]{5,20}$")
+_TITLE_CHARS: Final = 40
+_PHOTO_NAME: Final = re.compile(r"^[0-9a-f]{64}$")
 
 DUPLICATE_DAYS: Final = 7
 """How far back an open issue of the same building and category is offered to follow."""
@@ -114,4 +170,326 @@ def public_timeline(store: Store, issue_id: int, *, lang: str) -> pd.DataFrame:
                 for s in events["to_status"]
             ],
         }
+    )
+
+
+class PhotoRow(TypedDict):
+    """A kept photo as the tables record it: its name (SHA-256) and size in pixels."""
+
+    name: str
+    width: int
+    height: int
+
+
+class FieldReport(TypedDict, total=False):
+    """What a report from the phone page says: where, what, and who may be called back."""
+
+    building_id: Required[str]
+    category: Required[str]
+    description: Required[str]
+    reporter_name: str | None
+    reporter_phone: str | None
+    photos: Sequence[PhotoRow]
+
+
+@dataclass(frozen=True)
+class Filed:
+    """A filed report: its issue and the ticket its reporter follows it by."""
+
+    issue_id: int
+    ticket: str
+
+
+def new_ticket() -> str:
+    """A new ticket: ten characters in two groups (``K7QMX-3XPDA``), from a cryptographic
+    source, so that one report's ticket tells nothing of another's.
+
+    Returns
+    -------
+    str
+        The ticket, upper case, without 0, O, 1 or I.
+    """
+    chars = "".join(secrets.choice(_TICKET_ALPHABET) for _ in range(10))
+    return f"{chars[:5]}-{chars[5:]}"
+
+
+def _text(value: object, field: str, limit: int, *, required: bool = False) -> str | None:
+    text = str(value or "").strip()
+    if not text:
+        if required:
+            msg = f"{field} is required"
+            raise ValidationError(msg, key="error.issue.required", field=field)
+        return None
+    if len(text) > limit:
+        msg = f"{field} is longer than {limit} characters"
+        raise ValidationError(msg, key="error.issue.too_long", field=field, limit=limit)
+    return text
+
+
+def _title(description: str) -> str:
+    first = description.splitlines()[0].strip()
+    return first if len(first) <= _TITLE_CHARS else first[: _TITLE_CHARS - 1] + "…"
+
+
+def _limit_guard(building_id: str, source: str, now: dt.datetime) -> Any:
+    """The check that refuses an anonymous report past :data:`ADDRESS_LIMIT` or
+    :data:`BUILDING_LIMIT`, run inside the write that would file it."""
+
+    def guard(con: Any) -> None:
+        for (most, seconds), column, value, key in (
+            (ADDRESS_LIMIT, "source", source, "error.report.too_many_address"),
+            (BUILDING_LIMIT, "subject", building_id, "error.report.too_many_building"),
+        ):
+            since = stamp(now - dt.timedelta(seconds=seconds))
+            row = con.execute(
+                f"SELECT COUNT(*) FROM audit_log WHERE kind = ? AND actor = ? AND {column} = ? "
+                "AND at > ?",
+                [AuditKind.FIELD_REPORT.value, RESIDENT, value, since],
+            ).fetchone()
+            if int(row[0]) >= most:
+                minutes = max(1, seconds // 60)
+                msg = (
+                    f"too many reports ({most} in {minutes} minutes) from here or about this "
+                    "building; wait a while, or call the community"
+                )
+                raise ValidationError(msg, key=key, most=most, minutes=minutes)
+
+    return guard
+
+
+def file_report(
+    store: Store,
+    report: FieldReport,
+    *,
+    by: User | None,
+    source: str,
+    now: dt.datetime,
+    at: dt.datetime | None = None,
+) -> Filed:
+    """File a report from the phone page as a new issue of the ledger, with a ticket.
+
+    Parameters
+    ----------
+    store : Store
+        The database to file it in.
+    report : FieldReport
+        The building, the category, the description (required), the reporter's name and
+        phone (optional, personal data) and up to :data:`MAX_PHOTOS` photos already kept.
+    by : User or None
+        The signed-in grid worker or staff member who files it (they must be able to edit the
+        building's community), or None for a resident without an account.
+    source : str
+        Where the report came from (``"web <address>"``): anonymous reports are limited per
+        source.
+    now : datetime.datetime
+        The real time (the rate limits count real seconds, like sign-in lockouts).
+    at : datetime.datetime or None
+        The report's time in the ledger (default: the street's now, which a demo keeps on its
+        own calendar).
+
+    Returns
+    -------
+    Filed
+        The new issue's id and its ticket.
+
+    Raises
+    ------
+    ValidationError
+        If a field is missing or wrong, there are too many photos, or a rate limit refuses an
+        anonymous report (keys ``error.report.too_many_*``); nothing is filed.
+    PermissionDeniedError
+        If `by` may not edit the building's community.
+    """
+    building_id = str(report.get("building_id") or "")
+    b, community_id = issue_building(store, building_id)
+    if by is not None and not can_edit(by, community_id, store):
+        msg = f"{by.name} may not report issues of community {community_id}"
+        raise PermissionDeniedError(
+            msg, key="error.issue.denied", user=by.name, role=by.role, action=EventAction.REPORT
+        )
+    try:
+        category = IssueCategory(report.get("category")).value
+    except ValueError as err:
+        msg = f"unknown category: {err}"
+        raise ValidationError(msg, key="error.issue.bad_choice", value=str(err)) from err
+    description = _text(report.get("description"), "description", 2000, required=True)
+    assert description is not None
+    name = _text(report.get("reporter_name"), "reporter_name", 40)
+    phone = _text(report.get("reporter_phone"), "reporter_phone", 20)
+    if phone and not _PHONE.match(phone):
+        msg = f"reporter_phone {phone!r} is not a phone number"
+        raise ValidationError(msg, key="error.issue.bad_phone", phone=phone)
+    photos = list(report.get("photos") or ())
+    if len(photos) > MAX_PHOTOS:
+        msg = f"{len(photos)} photos; a report takes at most {MAX_PHOTOS}"
+        raise ValidationError(msg, key="error.report.too_many_photos", most=MAX_PHOTOS)
+    if any(not _PHOTO_NAME.match(str(p["name"])) for p in photos):
+        msg = "a photo is not one kept by mapgov.io.photos"
+        raise ValidationError(msg, key="error.photo.name")
+    when = (at or clock.now(store)).replace(microsecond=0).isoformat()
+    actor = RESIDENT if by is None else by.name
+    ticket = new_ticket()
+    point = b["geometry"].representative_point()
+    issue = {
+        "compound_id": b["compound_id"],
+        "building_id": building_id,
+        "category": category,
+        "source": (IssueSource.QR_CODE if by is None else IssueSource.GRID_WORKER).value,
+        "level": Level.COMPOUND.value,
+        "status": IssueStatus.REPORTED.value,
+        "title": _title(description),
+        "description": description,
+        "reporter_name": name if by is None else (name or by.name),
+        "reporter_phone": phone,
+        "reported_at": when,
+        "reopen_count": 0,
+        "version": 1,
+        "lon": round(point.x, 7),
+        "lat": round(point.y, 7),
+        "channel": IssueChannel.PHONE.value,
+        "ticket": ticket,
+    }
+    event = {
+        "at": when,
+        "actor": actor,
+        "action": EventAction.REPORT.value,
+        "from_status": None,
+        "to_status": IssueStatus.REPORTED.value,
+        "note": None,
+    }
+    rows = [
+        {
+            "name": str(p["name"]),
+            "width": int(p["width"]),
+            "height": int(p["height"]),
+            "added_at": when,
+            "added_by": actor,
+        }
+        for p in photos
+    ]
+    logged = entry(
+        AuditKind.FIELD_REPORT,
+        now=now,
+        actor=RESIDENT if by is None else by.user_id,
+        subject=building_id,
+        detail=ticket,
+        source=source,
+    )
+    guard = _limit_guard(building_id, source, now) if by is None else None
+    issue_id = store.insert_report(
+        issue, {"events": [event], "photos": rows, "audit": [logged], "guard": guard}
+    )
+    return Filed(issue_id=issue_id, ticket=ticket)
+
+
+def refused(store: Store, *, building_id: str, source: str, now: dt.datetime) -> None:
+    """Note in the audit log that a rate limit refused an anonymous report.
+
+    Parameters
+    ----------
+    store : Store
+        The database whose audit log is written.
+    building_id : str
+        The building the refused report was about.
+    source : str
+        Where it came from.
+    now : datetime.datetime
+        The real time.
+    """
+    store.append_audit(
+        [
+            entry(
+                AuditKind.REPORT_REFUSED,
+                now=now,
+                actor=RESIDENT,
+                subject=building_id,
+                source=source,
+            )
+        ]
+    )
+
+
+def ticket_view(store: Store, ticket: str, *, lang: str) -> dict[str, Any] | None:
+    """What the ticket page shows its holder: the report's status and public timeline.
+
+    Parameters
+    ----------
+    store : Store
+        The database to read.
+    ticket : str
+        The ticket as typed or scanned (case and spaces do not matter).
+    lang : str
+        The reader's language.
+
+    Returns
+    -------
+    dict or None
+        ``issue_id``, ``ticket``, ``status`` (code), ``status_label``, ``category_label``,
+        ``building``, ``compound``, ``reported_at``, ``version``, ``satisfaction``,
+        ``photos`` (names), ``timeline`` (:func:`public_timeline`) and ``can_rate`` (the
+        callback is due); None when no report has this ticket. Nothing of who reported it
+        or who handled it.
+    """
+    code = re.sub(r"\s+", "", str(ticket)).upper()
+    if not _TICKET.match(code):
+        return None
+    found = store.read(
+        "issue",
+        where={"ticket": code},
+        columns=[
+            "issue_id",
+            "building_id",
+            "compound_id",
+            "category",
+            "status",
+            "reported_at",
+            "version",
+            "satisfaction",
+        ],
+    )
+    if found.empty:
+        return None
+    row = found.iloc[0]
+    building = store.read("building", where={"building_id": row["building_id"]}, columns=["name"])
+    compound = store.read("compound", where={"compound_id": row["compound_id"]}, columns=["name"])
+    status = IssueStatus(row["status"])
+    issue_id = int(row["issue_id"])
+    return {
+        "issue_id": issue_id,
+        "ticket": code,
+        "status": status.value,
+        "status_label": label(status, lang),
+        "category_label": label(IssueCategory(row["category"]), lang),
+        "building": "" if building.empty else str(building["name"].iloc[0]),
+        "compound": "" if compound.empty else str(compound["name"].iloc[0]),
+        "reported_at": str(row["reported_at"])[:16].replace("T", " "),
+        "version": int(row["version"]),
+        "satisfaction": row["satisfaction"] if isinstance(row["satisfaction"], str) else None,
+        "photos": issue_photos(store, issue_id)["name"].tolist(),
+        "timeline": public_timeline(store, issue_id, lang=lang),
+        "can_rate": status is IssueStatus.RESOLVED,
+    }
+
+
+def issue_photos(store: Store, issue_id: int) -> pd.DataFrame:
+    """The photos of an issue, oldest first.
+
+    Parameters
+    ----------
+    store : Store
+        The database to read.
+    issue_id : int
+        The issue.
+
+    Returns
+    -------
+    pandas.DataFrame
+        [name, width, height, added_at]: names to read from the photo folder
+        (:func:`mapgov.io.photos.photo_folder`).
+    """
+    return store.read(
+        "issue_photo",
+        where={"issue_id": int(issue_id)},
+        columns=["name", "width", "height", "added_at"],
+        order_by="photo_id",
     )

@@ -18,7 +18,7 @@ import pandas as pd
 from mapgov.core.errors import StaleEditError, StoreError, ValidationError
 from mapgov.store.schema import table
 
-__all__ = ["ACCOUNT_TABLES", "AccountRecords"]
+__all__ = ["ACCOUNT_TABLES", "AccountRecords", "append_audit_rows"]
 
 ACCOUNT_TABLES: Final = ("app_user", "display_token", "auth_session", "audit_log")
 """Tables written only through :class:`AccountRecords`: they hold hashes and the audit trail."""
@@ -26,7 +26,9 @@ ACCOUNT_TABLES: Final = ("app_user", "display_token", "auth_session", "audit_log
 _AUDIT_COLUMNS: Final = ("at", "actor", "kind", "subject", "detail", "source")
 
 
-def _append_audit(con: sqlite3.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+def append_audit_rows(con: sqlite3.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Append audit rows (at, actor, kind, subject, detail, source) inside the caller's
+    transaction."""
     con.executemany(
         f"INSERT INTO audit_log ({', '.join(_AUDIT_COLUMNS)}) "
         f"VALUES ({', '.join('?' * len(_AUDIT_COLUMNS))})",
@@ -57,7 +59,7 @@ def _insert(
             raise StaleEditError(msg, key=key, **{param: value}) from err
         msg = f"cannot add {name} {value!r}: {err}"
         raise StoreError(msg) from err
-    _append_audit(con, audit)
+    append_audit_rows(con, audit)
 
 
 def _keep_an_admin(con: sqlite3.Connection, street_id: str | None, user_id: str) -> None:
@@ -100,7 +102,7 @@ class AccountRecords:
     def append_audit(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Append rows (at, actor, kind, subject, detail, source) to ``audit_log``."""
         with self.transaction(bump=False) as con:
-            _append_audit(con, rows)
+            append_audit_rows(con, rows)
 
     def audit_rows(
         self,
@@ -198,7 +200,7 @@ class AccountRecords:
                 )
             if before is not None:
                 _keep_an_admin(con, before[0], user_id)
-            _append_audit(con, audit)
+            append_audit_rows(con, audit)
         return int(version) + 1
 
     # -- sessions -------------------------------------------------------------------------
@@ -212,7 +214,7 @@ class AccountRecords:
                 "VALUES (?, ?, ?, ?)",
                 (token_hash, user_id, at, at),
             )
-            _append_audit(con, audit)
+            append_audit_rows(con, audit)
 
     def live_session(self, token_hash: str) -> dict[str, Any] | None:
         """The session with this token hash, not ended, with its account; None otherwise."""
@@ -240,7 +242,7 @@ class AccountRecords:
                 "UPDATE auth_session SET ended_at = ? WHERE session_id = ? AND ended_at IS NULL",
                 (at, session_id),
             )
-            _append_audit(con, audit)
+            append_audit_rows(con, audit)
 
     # -- wall-screen tokens ---------------------------------------------------------------
     def insert_display_token(
@@ -282,4 +284,4 @@ class AccountRecords:
             if cur.rowcount == 0:
                 msg = f"no live display token {label!r}"
                 raise ValidationError(msg, key="error.account.token_unknown", label=label)
-            _append_audit(con, audit)
+            append_audit_rows(con, audit)

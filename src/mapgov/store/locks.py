@@ -22,14 +22,22 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Required, TypedDict
 
 from mapgov.core.errors import StaleEditError, StoreError, ValidationError
 from mapgov.store.schema import table
 
-__all__ = ["FormVersion", "Rows", "bump_version", "check_unchanged", "form_version", "rows_name"]
+__all__ = [
+    "FormVersion",
+    "Report",
+    "Rows",
+    "bump_version",
+    "check_unchanged",
+    "form_version",
+    "rows_name",
+]
 
 Rows = tuple[str, Mapping[str, Any]]
 """A table and the column values that pick its rows: ``("branch_star", {"org_id": "PO-K1"})``."""
@@ -57,6 +65,17 @@ class Landing(TypedDict, total=False):
     source: Required[str]
     meta: Mapping[str, str] | None
     since_change: int | None
+
+
+class Report(TypedDict, total=False):
+    """What lands with a report from the field (``Store.insert_report``): the issue's first
+    events, its photos (``issue_photo`` rows without ``issue_id``), audit entries, and a guard
+    run first inside the write transaction (raising refuses the whole report)."""
+
+    events: Sequence[Mapping[str, Any]]
+    photos: Sequence[Mapping[str, Any]]
+    audit: Sequence[Mapping[str, Any]]
+    guard: Callable[[Any], None] | None
 
 
 def rows_name(rows: Rows) -> str:

@@ -95,10 +95,22 @@ def _four_to_five(frames: Frames) -> Frames:
     return out
 
 
+def _five_to_six(frames: Frames) -> Frames:
+    """Schema 6 (reports from the field): every issue so far was entered at a desk
+    (``channel = 'desk'``) and has no ticket; issue_photo starts empty."""
+    out = dict(frames)
+    issues = out["issue"].copy()
+    issues["channel"] = "desk"
+    issues["ticket"] = None
+    out["issue"] = issues
+    return out
+
+
 STEPS: Final[dict[int, Callable[[Frames], Frames]]] = {
     2: _two_to_three,
     3: _three_to_four,
     4: _four_to_five,
+    5: _five_to_six,
 }
 """Version ``v`` -> the function that turns schema ``v`` frames into schema ``v + 1``."""
 

@@ -27,6 +27,7 @@ from mapgov.core.model import (
     EventAction,
     FacilityKind,
     IssueCategory,
+    IssueChannel,
     IssueSource,
     IssueStatus,
     Level,
@@ -406,6 +407,22 @@ TABLES: tuple[Table, ...] = (
             ("version", "INTEGER NOT NULL DEFAULT 1"),
             ("lon", "REAL NOT NULL"),
             ("lat", "REAL NOT NULL"),
+            ("channel", "TEXT NOT NULL DEFAULT 'desk' " + _one_of("channel", IssueChannel)),
+            # a field report's ticket: what its reporter follows it by (unguessable, unique)
+            ("ticket", "TEXT UNIQUE"),
+        ),
+    ),
+    # photos of an issue: the files are kept by name outside the tables (mapgov.io.photos)
+    Table(
+        "issue_photo",
+        (
+            ("photo_id", "INTEGER PRIMARY KEY"),
+            ("issue_id", "INTEGER NOT NULL REFERENCES issue (issue_id)"),
+            ("name", "TEXT NOT NULL"),  # the SHA-256 of the stored JPEG
+            ("width", "INTEGER NOT NULL CHECK (width >= 1)"),
+            ("height", "INTEGER NOT NULL CHECK (height >= 1)"),
+            ("added_at", "TEXT NOT NULL"),
+            ("added_by", "TEXT NOT NULL"),
         ),
     ),
     Table(
@@ -560,6 +577,7 @@ INDEXES: tuple[str, ...] = (
     "CREATE INDEX ix_issue_status ON issue (status)",
     "CREATE INDEX ix_issue_reported ON issue (reported_at)",
     "CREATE INDEX ix_issue_event_issue ON issue_event (issue_id)",
+    "CREATE INDEX ix_issue_photo_issue ON issue_photo (issue_id)",
     "CREATE INDEX ix_zone_building_zone ON zone_building (zone_id)",
     "CREATE INDEX ix_need_community ON community_need (community_id)",
     "CREATE INDEX ix_project_need ON co_project (need_id)",
@@ -577,7 +595,13 @@ INDEXES: tuple[str, ...] = (
 )
 
 # The histories are append-only. (SQLite syntax; the PostGIS backend has its own.)
-APPEND_ONLY: tuple[str, ...] = ("issue_event", "change_log", "co_event", "audit_log")
+APPEND_ONLY: tuple[str, ...] = (
+    "issue_event",
+    "issue_photo",
+    "change_log",
+    "co_event",
+    "audit_log",
+)
 TRIGGERS: tuple[str, ...] = tuple(
     f"CREATE TRIGGER {name}_no_{op.lower()} BEFORE {op} ON {name} "
     f"BEGIN SELECT RAISE(ABORT, '{name} is append-only'); END"

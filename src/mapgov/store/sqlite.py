@@ -18,9 +18,9 @@ import shapely
 from mapgov.core.errors import StaleEditError, StoreError, ValidationError
 from mapgov.core.model import SCHEMA_VERSION
 from mapgov.store import locks
-from mapgov.store.accounts import ACCOUNT_TABLES, AccountRecords
+from mapgov.store.accounts import ACCOUNT_TABLES, AccountRecords, append_audit_rows
 from mapgov.store.build import CRS, check_frame, write_database
-from mapgov.store.locks import FormVersion, Landing, Rows
+from mapgov.store.locks import FormVersion, Landing, Report, Rows
 from mapgov.store.schema import TABLES, table
 
 __all__ = [
@@ -393,6 +393,41 @@ class SQLiteStore(AccountRecords):
         """Insert a new issue and its first events in one transaction; return its id."""
         return self.insert_issues([(issue, events)])[0]
 
+    def insert_report(self, issue: Mapping[str, Any], report: Report) -> int:
+        """Insert a report from the field in one transaction: the issue, its first events,
+        its photos (rows of ``issue_photo`` without ``issue_id``) and its audit entries,
+        after `report`'s ``guard`` (given the connection: a rate limit counts there, inside
+        the write lock) let it through. All or nothing; returns the issue's id."""
+        check_frame(table("issue"), pd.DataFrame([issue]))
+        with self.transaction() as con:
+            guard = report.get("guard")
+            if guard is not None:
+                guard(con)
+            issue_id = self._insert_one(con, issue)
+            self._append_events(con, issue_id, report.get("events", ()))
+            cols = [c for c in table("issue_photo").column_names if c != "photo_id"]
+            con.executemany(
+                f"INSERT INTO issue_photo ({', '.join(cols)}) "
+                f"VALUES ({', '.join('?' * len(cols))})",
+                [
+                    [issue_id if c == "issue_id" else photo[c] for c in cols]
+                    for photo in report.get("photos", ())
+                ],
+            )
+            audit_rows = report.get("audit", ())
+            if audit_rows:
+                append_audit_rows(con, audit_rows)
+        return issue_id
+
+    @staticmethod
+    def _insert_one(con: sqlite3.Connection, issue: Mapping[str, Any]) -> int:
+        cols = [c for c in table("issue").column_names if c in issue and c != "issue_id"]
+        cur = con.execute(
+            f"INSERT INTO issue ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+            [issue[c] for c in cols],
+        )
+        return int(cur.lastrowid or 0)
+
     def insert_issues(
         self, rows: Sequence[tuple[Mapping[str, Any], Sequence[Mapping[str, Any]]]]
     ) -> list[int]:
@@ -403,12 +438,7 @@ class SQLiteStore(AccountRecords):
         ids: list[int] = []
         with self.transaction() as con:
             for issue, events in rows:
-                cols = [c for c in spec.column_names if c in issue and c != "issue_id"]
-                cur = con.execute(
-                    f"INSERT INTO issue ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                    [issue[c] for c in cols],
-                )
-                ids.append(int(cur.lastrowid or 0))
+                ids.append(self._insert_one(con, issue))
                 self._append_events(con, ids[-1], events)
         return ids
 
