@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Final
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.navigation.page import StreamlitPage
 
 from mapgov.core import clock
@@ -52,12 +53,14 @@ __all__ = [
     "ADMIN_PAGES",
     "ALL_COMMUNITIES",
     "PAGES",
+    "REPORT_PAGE",
     "WALL_ALIAS",
     "PageSpec",
     "Pages",
     "Place",
     "build_pages",
     "kiosk_mode",
+    "language_switch",
     "resolve_place",
     "run_app",
     "sidebar",
@@ -93,6 +96,9 @@ PAGES: Final = (
 ADMIN_PAGES: Final = (PageSpec("accounts", "accounts", ":material/manage_accounts:"),)
 """Pages only administrators have: nobody else's navigation holds them, so their addresses
 answer "page not found" to anyone else (and the pages check the role again themselves)."""
+REPORT_PAGE: Final = PageSpec("report", "report", ":material/campaign:")
+"""The phone page for reports from the field (``/report``): the one page open without signing
+in (a resident who scanned a building's QR code), in no navigation (a hidden page)."""
 WALL_ALIAS: Final = PAGES[0].url_path
 FAVICON: Final = "🗺️"
 ALL_COMMUNITIES: Final = ""
@@ -101,10 +107,12 @@ ALL_COMMUNITIES: Final = ""
 
 @dataclass(frozen=True)
 class Pages:
-    """The navigation's pages: the visible ones in order, and the hidden ``/wall`` alias."""
+    """The navigation's pages: the visible ones in order, the hidden ``/wall`` alias and the
+    hidden phone page ``/report``."""
 
     visible: tuple[StreamlitPage, ...]
     alias: StreamlitPage
+    report: StreamlitPage
 
     @property
     def default(self) -> StreamlitPage:
@@ -136,7 +144,14 @@ def build_pages(lang: str, *, admin: bool = False) -> Pages:
         url_path=WALL_ALIAS,
         visibility="hidden",
     )
-    return Pages(visible=tuple(visible), alias=alias)
+    report = st.Page(
+        REPORT_PAGE.script,
+        title=t(f"page.{REPORT_PAGE.key}.nav", lang),
+        icon=REPORT_PAGE.icon,
+        url_path=REPORT_PAGE.url_path,
+        visibility="hidden",
+    )
+    return Pages(visible=tuple(visible), alias=alias, report=report)
 
 
 def _street_options(store: Store, lang: str, only: str | None = None) -> dict[str, str]:
@@ -223,7 +238,7 @@ def sidebar(store: Store, lang: str, place: Place) -> None:
     elif meta.get("as_of"):
         side.caption(t("sidebar.data_as_of", lang, as_of=meta["as_of"]))
     side.divider()
-    _language_switch(lang)
+    language_switch(lang)
 
 
 def kiosk_mode() -> bool:
@@ -231,9 +246,10 @@ def kiosk_mode() -> bool:
     return WallSettings.from_query(st.query_params.to_dict()).kiosk
 
 
-def _language_switch(lang: str) -> None:
+def language_switch(lang: str, container: DeltaGenerator | None = None) -> None:
+    """The language switch (horizontal: 中文 / English), in the sidebar unless `container`."""
     picker(
-        st.sidebar,
+        st.sidebar if container is None else container,
         LANG,
         label=t("sidebar.language", lang),
         options=list(LANGS),
@@ -243,12 +259,24 @@ def _language_switch(lang: str) -> None:
     )
 
 
+def _run_report(page: StreamlitPage, db: Path | str, lang: str) -> None:
+    """The phone page, for anyone: laid out for a phone, with nothing of the street around it
+    (no pickers, no sidebar; a signed-in person's navigation stays collapsed)."""
+    st.set_page_config(layout="centered", initial_sidebar_state="collapsed")
+    set_view(View(lang=lang, db=str(db), street_id=None, community_id=None))
+    note_page(page.url_path)
+    page.run()
+
+
 def run_app(root: Path) -> None:
     """One run of the whole app (called by ``app.py``).
 
     Before anything of a street is drawn, the sign-in gate (:mod:`mapgov.ui.auth`) resolves
     who is working; without a live session (or, on the kiosk wall, a display token) the page
-    shows the sign-in form only, and a one-time password must be changed first.
+    shows the sign-in form only, and a one-time password must be changed first. The one page
+    open to all is the phone page ``/report`` (:data:`REPORT_PAGE`): it runs without the
+    sidebar and the place pickers, and shows nothing of the street but the names of its
+    compounds and buildings.
 
     Parameters
     ----------
@@ -276,14 +304,18 @@ def run_app(root: Path) -> None:
         # signed in sees no navigation either, nor anyone still on a one-time password.
         hidden = kiosk or account is None or account.must_change_password
         page = st.navigation(
-            [*pages.visible, pages.alias], position="hidden" if hidden else "sidebar"
+            [*pages.visible, pages.alias, pages.report],
+            position="hidden" if hidden else "sidebar",
         )
+        if page is pages.report:  # open to all: the page itself tells who files
+            _run_report(page, db, lang)
+            return
         user: User | None = account
         if user is None and kiosk and page in (pages.default, pages.alias):
             user = auth.display_user(store, lang)  # a wall screen's token: the wall only
         if user is None:
             if not kiosk:
-                _language_switch(lang)
+                language_switch(lang)
             auth.sign_in_form(store, lang)
             st.stop()
         if account is not None and account.must_change_password:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
@@ -27,6 +25,7 @@ from mapgov.ui import auth
 from mapgov.ui import loaders as data
 from mapgov.ui.state import StreetView, View
 from mapgov.views import maps as layers
+from mapgov.views.markup import md_text
 
 __all__ = [
     "COMPOUND_COLOR",
@@ -53,18 +52,6 @@ __all__ = [
 
 MAP_HEIGHT: Final = 520
 COMPOUND_COLOR: Final = "#B8860B"
-_MD_SPECIAL: Final = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def md_text(value: object) -> str:
-    """Data text safe inside Markdown, on one line: HTML stays text, no markup is interpreted.
-
-    Names, titles and descriptions that people typed go through this before
-    ``st.markdown``; a missing value (None, NaN) shows as a dash.
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    return _MD_SPECIAL.sub(r"\\\1", str(value)).replace("\r", " ").replace("\n", " ")
 
 
 def click_point(value: object) -> tuple[float, float] | None:

@@ -1,0 +1,311 @@
+"""The phone page ``/report`` without Streamlit: what it offers, files and shows (issue 20).
+
+A resident scans a building's QR code (``/report?building=ID``) or picks the compound and the
+building, chooses a category, describes the problem, may attach up to three photos and leave a
+name and a phone, and files it: :func:`submit` checks every photo first (nothing is kept or
+filed when one is bad), keeps them in the photo folder and files the report
+(:func:`mapgov.domain.reports.file_report`); a rate limit's refusal is written to the audit
+log before it is raised. The ticket it gives opens the ticket page (:func:`ticket_page`):
+status, public timeline, photos, and the callback once the issue is resolved (:func:`rate`).
+
+Everything a person typed that this module hands to the page for Markdown is escaped
+(:func:`mapgov.views.markup.md_text`); nothing here names who reported or who handled an
+issue. The page module :mod:`mapgov.ui.report` only lays these out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+
+from mapgov.core.errors import ValidationError
+from mapgov.core.i18n import label, t
+from mapgov.core.model import CallbackRating, IssueCategory, IssueStatus, Level
+from mapgov.domain import issues_workflow, reports
+from mapgov.domain.places import display_names, street_list
+from mapgov.domain.users import User, can_edit
+from mapgov.io import photos
+from mapgov.store import Store
+from mapgov.views.markup import md_text
+
+__all__ = [
+    "PAGE_PATH",
+    "REFUSALS",
+    "Place",
+    "Upload",
+    "building_options",
+    "category_options",
+    "compound_options",
+    "duplicate_markdown",
+    "follow_view",
+    "next_steps",
+    "place_of",
+    "rate",
+    "rating_options",
+    "reporter_for",
+    "street_options",
+    "submit",
+    "ticket_link",
+    "ticket_page",
+    "timeline_table",
+]
+
+PAGE_PATH: Final = "report"
+"""The page's address (``/report``)."""
+_TIMELINE: Final = {"at": "at", "step": "step", "status": "to_status"}
+REFUSALS: Final = frozenset({"error.report.too_many_address", "error.report.too_many_building"})
+"""The keys of a rate limit's refusal (audited with :func:`mapgov.domain.reports.refused`)."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file the phone sent: its name (for messages) and its bytes, as received."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a report is about: the building, its compound and street, with their names."""
+
+    building_id: str
+    building: str
+    compound_id: str
+    compound: str
+    street_id: str
+
+
+def street_options(store: Store, lang: str) -> dict[str, str]:
+    """Street id -> name, for the street picker (shown only when there are several)."""
+    streets = street_list(store)
+    return dict(zip(streets["street_id"], display_names(streets, lang), strict=True))
+
+
+def compound_options(store: Store, street_id: str) -> dict[str, str]:
+    """Compound id -> name of the street's compounds, by name (names only, nothing else)."""
+    communities = store.read("community", where={"street_id": street_id}, columns=["community_id"])
+    grids = store.read(
+        "grid", where={"community_id": communities["community_id"].tolist()}, columns=["grid_id"]
+    )
+    found = store.read(
+        "compound", where={"grid_id": grids["grid_id"].tolist()}, columns=["compound_id", "name"]
+    ).sort_values(["name", "compound_id"])
+    return dict(zip(found["compound_id"], found["name"].astype(str), strict=True))
+
+
+def building_options(store: Store, compound_id: str) -> dict[str, str]:
+    """Building id -> name of a compound's buildings, by name."""
+    found = store.read(
+        "building", where={"compound_id": compound_id}, columns=["building_id", "name"]
+    )
+    found = found.sort_values(["name", "building_id"])
+    return dict(zip(found["building_id"], found["name"].astype(str), strict=True))
+
+
+def place_of(store: Store, building_id: str | None) -> Place | None:
+    """The building of a QR code's link with its compound and street; None if unknown."""
+    if not building_id:
+        return None
+    building = store.read(
+        "building", where={"building_id": str(building_id)}, columns=["name", "compound_id"]
+    )
+    if building.empty:
+        return None
+    compound_id = str(building["compound_id"].iloc[0])
+    compound = store.read(
+        "compound", where={"compound_id": compound_id}, columns=["name", "grid_id"]
+    )
+    grid = store.read(
+        "grid", where={"grid_id": compound["grid_id"].iloc[0]}, columns=["community_id"]
+    )
+    community = store.read(
+        "community", where={"community_id": grid["community_id"].iloc[0]}, columns=["street_id"]
+    )
+    return Place(
+        building_id=str(building_id),
+        building=str(building["name"].iloc[0]),
+        compound_id=compound_id,
+        compound=str(compound["name"].iloc[0]),
+        street_id=str(community["street_id"].iloc[0]),
+    )
+
+
+def category_options(lang: str) -> dict[str, str]:
+    """Category value -> label, in the model's order."""
+    return {c.value: label(c, lang) for c in IssueCategory}
+
+
+def rating_options(lang: str) -> dict[str, str]:
+    """Callback rating value -> label (满意 / 基本满意 / 不满意)."""
+    return {r.value: label(r, lang) for r in CallbackRating}
+
+
+def reporter_for(store: Store, account: User | None, building_id: str) -> User | None:
+    """Who files a report: a signed-in account that may edit the building's community files
+    as itself (no rate limit); anyone else, signed in or not, files as a resident (None)."""
+    if account is None:
+        return None
+    _, community_id = issues_workflow.issue_building(store, building_id)
+    return account if can_edit(account, community_id, store) else None
+
+
+def submit(
+    store: Store,
+    db: Path | str,
+    report: reports.FieldReport,
+    uploads: Sequence[Upload],
+    *,
+    by: User | None,
+    source: str,
+    now: dt.datetime,
+) -> reports.Filed:
+    """File a report from the phone page, with its photos.
+
+    Every photo is checked first (:func:`mapgov.io.photos.intake`: its content, its size; its
+    metadata dropped): one bad photo refuses the whole report, saying which file and why, and
+    nothing is kept or filed. Then the photos are kept in the database's photo folder and the
+    report is filed. A rate limit's refusal of an anonymous report is audited, then raised.
+
+    Parameters
+    ----------
+    store
+        The database to file it in.
+    db
+        The database's path or URL (its photo folder is beside it).
+    report
+        Building, category, description, name and phone (its ``photos`` are ignored: they
+        come from `uploads`).
+    uploads
+        The files attached, at most :data:`mapgov.domain.reports.MAX_PHOTOS`.
+    by
+        The account filing it (:func:`reporter_for`), or None for a resident.
+    source
+        Where it came from (``"web <address>"``).
+    now
+        The real time (rate limits count real seconds).
+
+    Returns
+    -------
+    Filed
+        The new issue and its ticket.
+
+    Raises
+    ------
+    ValidationError
+        A bad photo (``error.photo.*``), too many photos, a missing or wrong field, or a rate
+        limit (``error.report.too_many_*``).
+    """
+    if len(uploads) > reports.MAX_PHOTOS:
+        msg = f"{len(uploads)} photos; a report takes at most {reports.MAX_PHOTOS}"
+        raise ValidationError(msg, key="error.report.too_many_photos", most=reports.MAX_PHOTOS)
+    checked = [photos.intake(u.data, name=u.name) for u in uploads]  # all, before keeping any
+    folder = photos.photo_folder(db)
+    kept: list[reports.PhotoRow] = [
+        {"name": folder.keep(p), "width": p.width, "height": p.height} for p in checked
+    ]
+    filed = reports.FieldReport(**{**report, "photos": kept})  # type: ignore[typeddict-item]
+    try:
+        return reports.file_report(store, filed, by=by, source=source, now=now)
+    except ValidationError as err:
+        if by is None and err.key in REFUSALS:
+            reports.refused(store, building_id=report["building_id"], source=source, now=now)
+        raise
+
+
+def duplicate_markdown(duplicate: dict[str, Any], lang: str) -> str:
+    """The open issue of the same building and category, as one escaped Markdown line."""
+    return t(
+        "report.duplicate.found",
+        lang,
+        title=md_text(duplicate["title"]),
+        status=label(IssueStatus(duplicate["status"]), lang),
+        reported=md_text(str(duplicate["reported_at"])[:10]),
+    )
+
+
+def follow_view(store: Store, issue_id: int, *, lang: str) -> dict[str, Any] | None:
+    """The open issue a resident chose to follow instead of reporting it again: its title
+    (escaped Markdown), status and public timeline (no names, no notes); None if unknown."""
+    found = store.read("issue", where={"issue_id": int(issue_id)}, columns=["title", "status"])
+    if found.empty:
+        return None
+    return {
+        "title": md_text(found["title"].iloc[0]),
+        "status_label": label(IssueStatus(found["status"].iloc[0]), lang),
+        "timeline": timeline_table(reports.public_timeline(store, int(issue_id), lang=lang), lang),
+    }
+
+
+def timeline_table(timeline: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A public timeline (:func:`mapgov.domain.reports.public_timeline`) with the reader's
+    column names, newest first."""
+    names = {name: t(f"report.ticket.{key}", lang) for name, key in _TIMELINE.items()}
+    return timeline.iloc[::-1].reset_index(drop=True).rename(columns=names)
+
+
+def next_steps(lang: str) -> str:
+    """What happens after filing: who looks at it, how long it takes, what the ticket is for."""
+    return t("report.done.next", lang, days=issues_workflow.SLA_DAYS[Level.COMPOUND])
+
+
+def ticket_link(ticket: str, lang: str) -> str:
+    """The ticket page's address, relative to the app (``/report?ticket=...``)."""
+    return f"/{PAGE_PATH}?ticket={ticket}&lang={lang}"
+
+
+def ticket_page(store: Store, db: Path | str, ticket: str, *, lang: str) -> dict[str, Any] | None:
+    """What the ticket page shows, or None for an unknown ticket.
+
+    Returns
+    -------
+    dict or None
+        :func:`mapgov.domain.reports.ticket_view`'s fields plus ``heading`` (escaped
+        Markdown: compound, building, category, when), ``thumbnails`` (JPEG bytes of the
+        photos that are kept) and ``rated`` (the rating's label, once given).
+    """
+    found = reports.ticket_view(store, ticket, lang=lang)
+    if found is None:
+        return None
+    folder = photos.photo_folder(db)
+    thumbnails = []
+    for name in found["photos"]:
+        try:
+            thumbnails.append(folder.read(name, thumbnail=True))
+        except ValidationError:
+            continue  # a photo missing from the folder is left out, the rest is shown
+    satisfaction = found["satisfaction"]
+    return found | {
+        "heading": t(
+            "report.ticket.heading",
+            lang,
+            compound=md_text(found["compound"]),
+            building=md_text(found["building"]),
+            category=found["category_label"],
+            reported=found["reported_at"],
+        ),
+        "thumbnails": thumbnails,
+        "rated": label(CallbackRating(satisfaction), lang) if satisfaction else None,
+        "timeline": timeline_table(found["timeline"], lang),
+    }
+
+
+def rate(store: Store, ticket: str, *, rating: str, version: int, note: str | None = None) -> int:
+    """The resident's callback from the ticket page (:func:`callback_by_ticket`).
+
+    Raises
+    ------
+    StaleEditError
+        If the issue changed since the page was drawn (``error.issue.stale``).
+    """
+    text = (note or "").strip()
+    if text:
+        return issues_workflow.callback_by_ticket(
+            store, ticket, rating=rating, version=version, note=text
+        )
+    return issues_workflow.callback_by_ticket(store, ticket, rating=rating, version=version)

@@ -1,0 +1,224 @@
+"""The phone page's presenter (mapgov.views.report): what it files, keeps and shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mapgov.core import clock
+from mapgov.core.errors import StaleEditError, ValidationError
+from mapgov.core.i18n import error_text
+from mapgov.core.model import AuditKind, IssueStatus
+from mapgov.domain import accounts, reports
+from mapgov.domain import issues_workflow as workflow
+from mapgov.domain.users import get_user
+from mapgov.io.photos import photo_folder
+from mapgov.store import Store, open_store
+from mapgov.views import report as presenter
+from mapgov.views.report import Upload
+from tests.conftest import AS_OF
+from tests.phonephoto import has_exif, phone_jpeg
+
+STAFF = "S001-C1-staff1"
+NOON = dt.datetime.combine(AS_OF, dt.time(12))
+REAL = dt.datetime(2026, 12, 1, 9, 0, 0)  # rate limits count real time: any fixed instant
+HOSTILE = "<img src=x onerror=alert(1)> **bold** [link](javascript:alert(1)) # big"
+
+
+@pytest.fixture
+def db(demo_db: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo database (photos go beside it)."""
+    path = tmp_path / "street.sqlite"
+    shutil.copyfile(demo_db, path)
+    return path
+
+
+@pytest.fixture
+def store(db: Path) -> Store:
+    return open_store(db)
+
+
+def _building(store: Store, community: str = "S001-C1", category: str = "lighting") -> str:
+    """A building of `community` without an issue of `category`."""
+    taken = set(store.read("issue", where={"category": category})["building_id"].dropna())
+    grids = store.read("grid", where={"community_id": community})["grid_id"].tolist()
+    compounds = store.read("compound", where={"grid_id": grids})["compound_id"].tolist()
+    buildings = store.read("building", where={"compound_id": compounds})["building_id"]
+    return next(b for b in sorted(buildings) if b not in taken)
+
+
+def _report(building: str, **fields: str) -> reports.FieldReport:
+    return {
+        "building_id": building,
+        "category": fields.get("category", "lighting"),
+        "description": fields.get("description", "3单元楼道灯不亮，晚上看不见台阶"),
+        "reporter_name": "王秀英",
+        "reporter_phone": "13912345678",
+    }
+
+
+def test_a_phone_photo_is_filed_without_its_exif(store: Store, db: Path) -> None:
+    building = _building(store)
+    original = phone_jpeg()
+    assert has_exif(original)  # the phone's file says where it was taken
+    filed = presenter.submit(
+        store,
+        db,
+        _report(building),
+        [Upload("IMG_0001.jpg", original)],
+        by=None,
+        source="web 10.9.0.1",
+        now=REAL,
+    )
+    kept = reports.issue_photos(store, filed.issue_id)
+    assert len(kept) == 1
+    folder = photo_folder(db)
+    for thumbnail in (False, True):
+        stored = folder.read(kept["name"].iloc[0], thumbnail=thumbnail)
+        assert stored[:2] == b"\xff\xd8"  # a JPEG
+        assert not has_exif(stored)
+    issue = store.read("issue", where={"issue_id": filed.issue_id}).iloc[0]
+    assert (issue["channel"], issue["source"], issue["ticket"]) == (
+        "phone",
+        "qr_code",
+        filed.ticket,
+    )
+    shown = presenter.ticket_page(store, db, filed.ticket, lang="zh")
+    assert shown is not None
+    assert len(shown["thumbnails"]) == 1 and not has_exif(shown["thumbnails"][0])
+
+
+def test_a_bad_photo_files_nothing_and_names_the_file(store: Store, db: Path) -> None:
+    building = _building(store)
+    before = store.counts()
+    uploads = [Upload("good.jpg", phone_jpeg()), Upload("notes.jpg", b"this is not a photo")]
+    with pytest.raises(ValidationError) as err:
+        presenter.submit(
+            store, db, _report(building), uploads, by=None, source="web 10.9.0.2", now=REAL
+        )
+    assert err.value.key == "error.photo.not_image"
+    assert "notes.jpg" in error_text(err.value, "zh")
+    assert "notes.jpg" in error_text(err.value, "en")
+    after = store.counts()
+    assert {k: after[k] for k in ("issue", "issue_photo", "issue_event")} == {
+        k: before[k] for k in ("issue", "issue_photo", "issue_event")
+    }
+    assert not photo_folder(db).folder.exists()  # not even the good photo was kept
+
+
+def test_more_than_three_photos_are_refused(store: Store, db: Path) -> None:
+    uploads = [Upload(f"{i}.jpg", phone_jpeg(colour=(i, 0, 0))) for i in range(4)]
+    with pytest.raises(ValidationError) as err:
+        presenter.submit(
+            store, db, _report(_building(store)), uploads, by=None, source="web", now=REAL
+        )
+    assert err.value.key == "error.report.too_many_photos"
+    assert not photo_folder(db).folder.exists()
+
+
+def test_the_eleventh_report_in_a_minute_is_refused_and_audited(store: Store, db: Path) -> None:
+    building = _building(store)
+    source = "web 10.9.0.3"
+    for _ in range(reports.ADDRESS_LIMIT[0]):
+        presenter.submit(store, db, _report(building), [], by=None, source=source, now=REAL)
+    with pytest.raises(ValidationError) as err:
+        presenter.submit(store, db, _report(building), [], by=None, source=source, now=REAL)
+    assert err.value.key == "error.report.too_many_address"
+    last = accounts.read_audit(store).iloc[-1]
+    assert (last["kind"], last["subject"], last["source"]) == (
+        AuditKind.REPORT_REFUSED.value,
+        building,
+        source,
+    )
+    staff = get_user(store, STAFF)  # staff filing as themselves are not limited
+    presenter.submit(store, db, _report(building), [], by=staff, source=source, now=REAL)
+
+
+def test_staff_of_the_community_file_as_themselves_anyone_else_as_a_resident(
+    store: Store,
+) -> None:
+    building = _building(store)
+    staff = get_user(store, STAFF)
+    assert presenter.reporter_for(store, staff, building) == staff
+    assert presenter.reporter_for(store, get_user(store, "S001-C2-staff1"), building) is None
+    assert presenter.reporter_for(store, None, building) is None
+
+
+def test_hostile_text_is_escaped_wherever_it_is_shown(store: Store, db: Path) -> None:
+    building = _building(store)
+    filed = presenter.submit(
+        store,
+        db,
+        _report(building, description=HOSTILE),
+        [],
+        by=None,
+        source="web 10.9.0.4",
+        now=REAL,
+    )
+    duplicate = reports.open_duplicate(
+        store, building_id=building, category="lighting", today=clock.today(store)
+    )
+    assert duplicate is not None and duplicate["issue_id"] == filed.issue_id
+    shown = [presenter.duplicate_markdown(duplicate, "zh")]
+    follow = presenter.follow_view(store, filed.issue_id, lang="en")
+    assert follow is not None
+    shown.append(follow["title"])
+    for text in shown:
+        assert not re.search(r"(?<!\\)[<>*\[\]]", text), text  # no markup left unescaped
+        assert r"\<img" in text and r"\*\*bold\*\*" in text
+    assert follow["status_label"] == "Reported"
+
+
+def test_a_place_comes_from_the_qr_code_and_pickers_offer_names(store: Store) -> None:
+    building = _building(store)
+    place = presenter.place_of(store, building)
+    assert place is not None and place.street_id == "S001"
+    compounds = presenter.compound_options(store, "S001")
+    assert compounds[place.compound_id] == place.compound
+    assert presenter.building_options(store, place.compound_id)[building] == place.building
+    assert presenter.place_of(store, "no-such-building") is None
+    assert presenter.place_of(store, None) is None
+
+
+def _resolve(store: Store, issue_id: int) -> int:
+    staff = get_user(store, STAFF)
+    v = workflow.assign(
+        store,
+        staff,
+        issue_id,
+        level="compound",
+        responsible_unit="物业",
+        deadline=AS_OF + dt.timedelta(days=3),
+        version=1,
+        at=NOON + dt.timedelta(hours=1),
+    )
+    v = workflow.start(store, staff, issue_id, version=v, at=NOON + dt.timedelta(hours=2))
+    return workflow.resolve(
+        store, staff, issue_id, version=v, note="已修好", at=NOON + dt.timedelta(hours=3)
+    )
+
+
+def test_the_ticket_page_shows_progress_and_takes_the_callback(store: Store, db: Path) -> None:
+    building = _building(store)
+    filed = presenter.submit(
+        store, db, _report(building), [], by=None, source="web 10.9.0.5", now=REAL
+    )
+    shown = presenter.ticket_page(store, db, filed.ticket.lower(), lang="en")
+    assert shown is not None
+    assert (shown["status"], shown["can_rate"]) == (IssueStatus.REPORTED.value, False)
+    assert list(shown["timeline"].columns) == ["When", "Step", "Status"]
+    version = _resolve(store, filed.issue_id)
+    shown = presenter.ticket_page(store, db, filed.ticket, lang="zh")
+    assert shown is not None and shown["can_rate"] and shown["version"] == version
+    assert shown["timeline"].iloc[0]["事项"] == "办结"  # newest first
+    with pytest.raises(StaleEditError):
+        presenter.rate(store, filed.ticket, rating="satisfied", version=version - 1)
+    presenter.rate(store, filed.ticket, rating="satisfied", version=version, note="  ")
+    shown = presenter.ticket_page(store, db, filed.ticket, lang="zh")
+    assert shown is not None and shown["rated"] == "满意" and not shown["can_rate"]
+    assert presenter.ticket_page(store, db, "AAAAA-AAAAA", lang="zh") is None
+    assert presenter.ticket_page(store, db, "<script>", lang="zh") is None
