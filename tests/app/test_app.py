@@ -23,7 +23,7 @@ from mapgov.domain.summary import place_counts
 from mapgov.store import Store, open_store
 from mapgov.ui import PAGES
 from mapgov.ui.auth import SESSION_KEY
-from mapgov.ui.shell import ADMIN_PAGES
+from mapgov.ui.shell import ADMIN_PAGES, REPORT_PAGE
 from mapgov.views import life_circle as lv
 from tests.apptest import LEADER, ok, sign_in
 from tests.conftest import DEMO_PASSWORD
@@ -330,7 +330,7 @@ def test_no_pages_folder_beside_app_py() -> None:
     non-root request without app.py (see mapgov.ui.shell); the pages live in app_pages/."""
     assert not (ROOT / "pages").exists()
     assert sorted(p.name for p in (ROOT / "app_pages").glob("*.py")) == sorted(
-        f"{p.key}.py" for p in (*PAGES, *ADMIN_PAGES)
+        f"{p.key}.py" for p in (*PAGES, *ADMIN_PAGES, REPORT_PAGE)
     )
 
 

@@ -13,12 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from .helpers import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    UI_TIMEOUT_MS,
     VIEWPORT,
     Server,
     Visit,
@@ -26,6 +25,7 @@ from .helpers import (
     _start,
     _stop,
     copy_db,
+    new_tab,
 )
 
 
@@ -60,14 +60,6 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture
 def visit(browser: Browser) -> Iterator[Visit]:
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(UI_TIMEOUT_MS)
-    expect.set_options(timeout=UI_TIMEOUT_MS)  # a cold server's first run takes a while
-    tab = Visit(page=page, requests=[], errors=[])
-    context.on("request", lambda request: tab.requests.append(request.url))
-    page.on("console", lambda msg: tab.errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda err: tab.errors.append(str(err)))
-    page.on("dialog", lambda dialog: (tab.dialogs.append(dialog.message), dialog.dismiss()))
+    tab = new_tab(browser, viewport=VIEWPORT, locale="zh-CN")
     yield tab
-    context.close()
+    tab.page.context.close()

@@ -30,20 +30,22 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 import shapely
-from playwright.sync_api import Frame, Locator, Page, expect
+from playwright.sync_api import Browser, Frame, Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from mapgov.core import clock
 from mapgov.core.config import DB_ENV
 from mapgov.core.i18n import t
 from mapgov.domain import accounts
+from mapgov.domain.reports import MAX_PHOTOS
 from mapgov.store import Store, open_store
 from mapgov.ui.auth import COOKIE
 from mapgov.views import issues as issuepins
@@ -363,3 +365,91 @@ def _choose(page: Page, combobox: Locator, option: str | re.Pattern[str]) -> Non
             if attempt == 2:
                 raise
             page.keyboard.press("Escape")
+
+
+# -- the phone page /report (issue 20) ------------------------------------------------------
+PHONE = {"width": 390, "height": 844}
+"""A phone's viewport (CSS pixels), opened with touch and the mobile flag."""
+TICKET_PATTERN = re.compile(r"^[2-9A-HJ-NP-Z]{5}-[2-9A-HJ-NP-Z]{5}$")
+
+
+def new_tab(browser: Browser, **options: Any) -> Visit:
+    """A new tab in a new browser context made with `options` (viewport, locale ...), with its
+    requests, console errors and dialogs recorded; close it with ``tab.page.context``."""
+    context = browser.new_context(**options)
+    page = context.new_page()
+    page.set_default_timeout(UI_TIMEOUT_MS)
+    expect.set_options(timeout=UI_TIMEOUT_MS)  # a cold server's first run takes a while
+    tab = Visit(page=page, requests=[], errors=[])
+    context.on("request", lambda request: tab.requests.append(request.url))
+    page.on("console", lambda msg: tab.errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda err: tab.errors.append(str(err)))
+    page.on("dialog", lambda dialog: (tab.dialogs.append(dialog.message), dialog.dismiss()))
+    return tab
+
+
+def phone_tab(browser: Browser) -> Visit:
+    """A new tab as a phone opens it (390 x 844, touch, mobile), signed in to nothing."""
+    return new_tab(
+        browser,
+        viewport=PHONE,
+        has_touch=True,
+        is_mobile=True,
+        device_scale_factor=2,
+        locale="zh-CN",
+    )
+
+
+def settle(page: Page) -> None:
+    """Wait until the app has finished its run: the app root says its script is not running
+    (a phone shows no "running" status to wait on)."""
+    app = page.get_by_test_id("stApp")
+    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=30_000)
+
+
+def file_report_on_phone(
+    page: Page,
+    server: Server,
+    building_id: str,
+    *,
+    category: str,
+    description: str,
+    photos: Sequence[Path] = (),
+    lang: str = "zh",
+) -> str:
+    """Open ``/report?building=...`` (a QR code's link), choose `category` (its label), type
+    `description`, attach `photos` and send; returns the ticket the page shows."""
+    page.goto(f"{server.url}/report?building={building_id}&lang={lang}")
+    expect(page.get_by_role("heading", name=t("page.report.title", lang))).to_be_visible()
+    settle(page)
+    if photos:
+        _attach(page, photos, lang)
+    _choose(page, page.get_by_role("combobox", name=t("report.category", lang)), category)
+    settle(page)
+    box = page.get_by_role("textbox", name=t("report.description", lang))
+    box.fill(description)
+    box.blur()  # Streamlit takes a text area's value when it loses focus
+    settle(page)
+    page.get_by_role("button", name=re.compile(t("report.submit", lang))).click()
+    code = page.get_by_test_id("stCode")
+    expect(code).to_be_visible()
+    ticket = code.inner_text().strip()
+    assert TICKET_PATTERN.match(ticket), ticket
+    return ticket
+
+
+def _attach(page: Page, photos: Sequence[Path], lang: str) -> None:
+    """Attach `photos` to the page's file picker and wait for the run that received them (it
+    says how many are attached): a click made before that run would be lost to it."""
+    picker = page.get_by_test_id("stFileUploader").locator('input[type="file"]')
+    picker.set_input_files([str(p) for p in photos])
+    said = t("report.attached", lang, n=len(photos), most=MAX_PHOTOS)
+    expect(page.get_by_text(said)).to_be_visible()
+
+
+def open_ticket(page: Page, server: Server, ticket: str, *, lang: str = "zh") -> str:
+    """Open the ticket page ``/report?ticket=...``; returns the status it shows."""
+    page.goto(f"{server.url}/report?ticket={ticket}&lang={lang}")
+    value = page.get_by_test_id("stMetric").get_by_test_id("stMetricValue")
+    expect(value).to_be_visible()
+    return value.inner_text().strip()

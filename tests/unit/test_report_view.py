@@ -14,17 +14,13 @@ from mapgov.core.errors import StaleEditError, ValidationError
 from mapgov.core.i18n import error_text
 from mapgov.core.model import AuditKind, IssueStatus
 from mapgov.domain import accounts, reports
-from mapgov.domain import issues_workflow as workflow
 from mapgov.domain.users import get_user
 from mapgov.io.photos import photo_folder
 from mapgov.store import Store, open_store
 from mapgov.views import report as presenter
 from mapgov.views.report import Upload
-from tests.conftest import AS_OF
-from tests.phonephoto import has_exif, phone_jpeg
+from tests.fieldreports import STAFF, has_exif, phone_jpeg, quiet_building, resolve
 
-STAFF = "S001-C1-staff1"
-NOON = dt.datetime.combine(AS_OF, dt.time(12))
 REAL = dt.datetime(2026, 12, 1, 9, 0, 0)  # rate limits count real time: any fixed instant
 HOSTILE = "<img src=x onerror=alert(1)> **bold** [link](javascript:alert(1)) # big"
 
@@ -42,15 +38,6 @@ def store(db: Path) -> Store:
     return open_store(db)
 
 
-def _building(store: Store, community: str = "S001-C1", category: str = "lighting") -> str:
-    """A building of `community` without an issue of `category`."""
-    taken = set(store.read("issue", where={"category": category})["building_id"].dropna())
-    grids = store.read("grid", where={"community_id": community})["grid_id"].tolist()
-    compounds = store.read("compound", where={"grid_id": grids})["compound_id"].tolist()
-    buildings = store.read("building", where={"compound_id": compounds})["building_id"]
-    return next(b for b in sorted(buildings) if b not in taken)
-
-
 def _report(building: str, **fields: str) -> reports.FieldReport:
     return {
         "building_id": building,
@@ -62,7 +49,7 @@ def _report(building: str, **fields: str) -> reports.FieldReport:
 
 
 def test_a_phone_photo_is_filed_without_its_exif(store: Store, db: Path) -> None:
-    building = _building(store)
+    building = quiet_building(store)
     original = phone_jpeg()
     assert has_exif(original)  # the phone's file says where it was taken
     filed = presenter.submit(
@@ -93,7 +80,7 @@ def test_a_phone_photo_is_filed_without_its_exif(store: Store, db: Path) -> None
 
 
 def test_a_bad_photo_files_nothing_and_names_the_file(store: Store, db: Path) -> None:
-    building = _building(store)
+    building = quiet_building(store)
     before = store.counts()
     uploads = [Upload("good.jpg", phone_jpeg()), Upload("notes.jpg", b"this is not a photo")]
     with pytest.raises(ValidationError) as err:
@@ -114,14 +101,14 @@ def test_more_than_three_photos_are_refused(store: Store, db: Path) -> None:
     uploads = [Upload(f"{i}.jpg", phone_jpeg(colour=(i, 0, 0))) for i in range(4)]
     with pytest.raises(ValidationError) as err:
         presenter.submit(
-            store, db, _report(_building(store)), uploads, by=None, source="web", now=REAL
+            store, db, _report(quiet_building(store)), uploads, by=None, source="web", now=REAL
         )
     assert err.value.key == "error.report.too_many_photos"
     assert not photo_folder(db).folder.exists()
 
 
 def test_the_eleventh_report_in_a_minute_is_refused_and_audited(store: Store, db: Path) -> None:
-    building = _building(store)
+    building = quiet_building(store)
     source = "web 10.9.0.3"
     for _ in range(reports.ADDRESS_LIMIT[0]):
         presenter.submit(store, db, _report(building), [], by=None, source=source, now=REAL)
@@ -141,7 +128,7 @@ def test_the_eleventh_report_in_a_minute_is_refused_and_audited(store: Store, db
 def test_staff_of_the_community_file_as_themselves_anyone_else_as_a_resident(
     store: Store,
 ) -> None:
-    building = _building(store)
+    building = quiet_building(store)
     staff = get_user(store, STAFF)
     assert presenter.reporter_for(store, staff, building) == staff
     assert presenter.reporter_for(store, get_user(store, "S001-C2-staff1"), building) is None
@@ -149,7 +136,7 @@ def test_staff_of_the_community_file_as_themselves_anyone_else_as_a_resident(
 
 
 def test_hostile_text_is_escaped_wherever_it_is_shown(store: Store, db: Path) -> None:
-    building = _building(store)
+    building = quiet_building(store)
     filed = presenter.submit(
         store,
         db,
@@ -174,7 +161,7 @@ def test_hostile_text_is_escaped_wherever_it_is_shown(store: Store, db: Path) ->
 
 
 def test_a_place_comes_from_the_qr_code_and_pickers_offer_names(store: Store) -> None:
-    building = _building(store)
+    building = quiet_building(store)
     place = presenter.place_of(store, building)
     assert place is not None and place.street_id == "S001"
     compounds = presenter.compound_options(store, "S001")
@@ -184,26 +171,8 @@ def test_a_place_comes_from_the_qr_code_and_pickers_offer_names(store: Store) ->
     assert presenter.place_of(store, None) is None
 
 
-def _resolve(store: Store, issue_id: int) -> int:
-    staff = get_user(store, STAFF)
-    v = workflow.assign(
-        store,
-        staff,
-        issue_id,
-        level="compound",
-        responsible_unit="物业",
-        deadline=AS_OF + dt.timedelta(days=3),
-        version=1,
-        at=NOON + dt.timedelta(hours=1),
-    )
-    v = workflow.start(store, staff, issue_id, version=v, at=NOON + dt.timedelta(hours=2))
-    return workflow.resolve(
-        store, staff, issue_id, version=v, note="已修好", at=NOON + dt.timedelta(hours=3)
-    )
-
-
 def test_the_ticket_page_shows_progress_and_takes_the_callback(store: Store, db: Path) -> None:
-    building = _building(store)
+    building = quiet_building(store)
     filed = presenter.submit(
         store, db, _report(building), [], by=None, source="web 10.9.0.5", now=REAL
     )
@@ -211,7 +180,7 @@ def test_the_ticket_page_shows_progress_and_takes_the_callback(store: Store, db:
     assert shown is not None
     assert (shown["status"], shown["can_rate"]) == (IssueStatus.REPORTED.value, False)
     assert list(shown["timeline"].columns) == ["When", "Step", "Status"]
-    version = _resolve(store, filed.issue_id)
+    version = resolve(store, filed.issue_id)
     shown = presenter.ticket_page(store, db, filed.ticket, lang="zh")
     assert shown is not None and shown["can_rate"] and shown["version"] == version
     assert shown["timeline"].iloc[0]["事项"] == "办结"  # newest first

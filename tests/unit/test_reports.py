@@ -23,6 +23,7 @@ from mapgov.domain.reports import DUPLICATE_DAYS, open_duplicate, public_timelin
 from mapgov.domain.users import get_user
 from mapgov.store import Store
 from tests.conftest import AS_OF
+from tests.fieldreports import resolve
 
 STAFF = "S001-C1-staff1"
 NOON = dt.datetime.combine(AS_OF, dt.time(12))
@@ -247,22 +248,7 @@ def _resolved(store: Store, building: str) -> tuple[reports.Filed, int]:
     filed = reports.file_report(
         store, _report(building), by=None, source="web 10.4.0.1", now=REAL, at=NOON
     )
-    staff = get_user(store, STAFF)
-    v = workflow.assign(
-        store,
-        staff,
-        filed.issue_id,
-        level="compound",
-        responsible_unit="物业",
-        deadline=AS_OF + dt.timedelta(days=3),
-        version=1,
-        at=NOON + dt.timedelta(hours=1),
-    )
-    v = workflow.start(store, staff, filed.issue_id, version=v, at=NOON + dt.timedelta(hours=2))
-    v = workflow.resolve(
-        store, staff, filed.issue_id, version=v, note="已修好", at=NOON + dt.timedelta(hours=3)
-    )
-    return filed, v
+    return filed, resolve(store, filed.issue_id, staff=STAFF, at=NOON)
 
 
 def test_the_reporter_answers_the_callback_with_the_ticket(any_work_store: Store) -> None:

@@ -69,7 +69,8 @@ def request_source() -> str:
         ip = getattr(st.context, "ip_address", None)
     except RuntimeError:  # a download made on Streamlit's own thread, outside a script run
         ip = None
-    return f"{_SOURCE} {ip}" if ip else _SOURCE
+    # a string or nothing: AppTest's context answers with a mock, another on every run
+    return f"{_SOURCE} {ip}" if isinstance(ip, str) and ip else _SOURCE
 
 
 def note_personal_view(

@@ -161,7 +161,7 @@ def _report_form(store: Store, view: View) -> None:
                 st.rerun()
     description = st.text_area(
         t("report.description", lang),
-        help=t("report.description_help", lang),
+        placeholder=t("report.description_help", lang),  # a phone has no hover help
         max_chars=2000,
         key=_K.format("description"),
     )
@@ -172,6 +172,8 @@ def _report_form(store: Store, view: View) -> None:
         max_upload_size=MAX_BYTES // (1024 * 1024),
         key=_K.format("photos"),
     )
+    if files:  # said by the run that received them: the upload is done
+        st.caption(t("report.attached", lang, n=len(files), most=reports.MAX_PHOTOS))
     name = phone = ""
     if account is None:
         st.subheader(t("report.who", lang))

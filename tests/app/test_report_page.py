@@ -1,0 +1,231 @@
+"""The phone page /report (issue 20) in AppTest: open without signing in, showing nothing of the
+street but names; a report filed with its photo; rate limits; the ticket page and callback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mapgov.core import clock
+from mapgov.core.config import DB_ENV
+from mapgov.core.errors import ValidationError
+from mapgov.core.i18n import error_text, t
+from mapgov.core.model import AuditKind, IssueStatus
+from mapgov.domain import accounts, reports
+from mapgov.domain import issues_workflow as workflow
+from mapgov.domain.users import get_user
+from mapgov.io.photos import photo_folder
+from mapgov.store import Store
+from mapgov.ui.shell import PAGES
+from tests.apptest import ok, open_page
+from tests.conftest import AS_OF
+from tests.fieldreports import STAFF, has_exif, phone_jpeg, quiet_building, resolve
+
+NOON = dt.datetime.combine(AS_OF, dt.time(12))
+
+
+def _report_page(query: dict[str, str], *, user: str | None = None, lang: str = "zh") -> AppTest:
+    return open_page("report", user=user, lang=lang, query=query)
+
+
+def _fill(at: AppTest, description: str = "3单元楼道灯不亮", category: str = "lighting") -> AppTest:
+    at.selectbox(key="report.field.category").select(category).run()
+    at.text_area(key="report.field.description").input(description).run()
+    return at
+
+
+def _send(at: AppTest) -> AppTest:
+    return at.button(key="report.submit").click().run()
+
+
+def _shown(at: AppTest) -> str:
+    return " ".join(
+        str(e.value)
+        for kind in ("markdown", "caption", "title", "subheader", "text", "code", "metric")
+        for e in at.get(kind)
+    )
+
+
+def test_report_opens_without_signing_in_and_shows_no_street_data(app_db: Store) -> None:
+    building = quiet_building(app_db)
+    at = _report_page({"building": building}, lang="en")
+    ok(at)
+    assert t("auth.title", "en") not in [e.value for e in at.title]  # no sign-in form
+    assert [e.value for e in at.title] == [t("page.report.title", "en")]
+    assert not at.sidebar.children or not any(at.sidebar.get(k) for k in ("selectbox", "button"))
+    assert not at.metric and not at.dataframe and not at.get("component_instance")
+    place = app_db.read("building", where={"building_id": building}).iloc[0]
+    assert place["name"] in _shown(at)  # the QR code's building, by name
+    shown = _shown(at)
+    words = [*app_db.read("street")["name"], *app_db.read("community")["name"]]
+    assert [w for w in words if w in shown] == []  # nothing of the street around it
+
+
+@pytest.mark.parametrize("page", [p.key for p in PAGES])
+def test_every_other_page_still_asks_to_sign_in_after_report(app_db: Store, page: str) -> None:
+    at = _report_page({}, lang="en")
+    ok(at)
+    at.query_params.clear()
+    at = at.switch_page(f"app_pages/{page}.py").run()
+    ok(at)
+    assert [e.value for e in at.title] == [t("auth.title", "en")]
+    assert not at.metric and not at.get("component_instance")
+
+
+def test_a_resident_files_a_report_with_a_photo(app_db: Store) -> None:
+    building = quiet_building(app_db)
+    at = _fill(_report_page({"building": building}))
+    at.text_input(key="report.field.name").input("王秀英").run()
+    at.text_input(key="report.field.phone").input("13912345678").run()
+    at.file_uploader(key="report.field.photos").set_value(
+        ("IMG_0001.jpg", phone_jpeg(), "image/jpeg")
+    ).run()
+    at = _send(at)
+    ok(at)
+    (ticket,) = [c.value for c in at.code]
+    issue = app_db.read("issue", where={"ticket": ticket}).iloc[0]
+    assert (issue["building_id"], issue["category"], issue["channel"]) == (
+        building,
+        "lighting",
+        "phone",
+    )
+    assert (issue["reporter_name"], issue["source"]) == ("王秀英", "qr_code")
+    photos = reports.issue_photos(app_db, int(issue["issue_id"]))
+    assert len(photos) == 1
+    folder = photo_folder(os.environ[DB_ENV])  # the database the app opened
+    assert not has_exif(folder.read(photos["name"].iloc[0]))
+    assert f"/report?ticket={ticket}" in _shown(at)
+    # the ticket page of that report
+    at = _report_page({"ticket": ticket})
+    ok(at)
+    assert [m.value for m in at.metric] == [t("issue_status.reported", "zh")]
+
+
+def test_a_bad_photo_is_named_and_nothing_is_filed(app_db: Store) -> None:
+    before = app_db.counts()["issue"]
+    at = _fill(_report_page({"building": quiet_building(app_db)}, lang="en"))
+    at.file_uploader(key="report.field.photos").set_value(
+        [("ok.jpg", phone_jpeg(), "image/jpeg"), ("broken.jpg", b"not a photo", "image/jpeg")]
+    ).run()
+    at = _send(at)
+    assert not at.exception
+    (message,) = [e.value for e in at.error]
+    assert "broken.jpg" in message and "not a photo" in message
+    assert app_db.counts()["issue"] == before
+    assert not at.code  # no ticket
+
+
+def test_the_eleventh_anonymous_report_in_a_minute_is_refused(app_db: Store) -> None:
+    building = quiet_building(app_db)
+    now = clock.system_now()
+    report: reports.FieldReport = {
+        "building_id": building,
+        "category": "sanitation",
+        "description": "垃圾没清",
+    }
+    for _ in range(reports.ADDRESS_LIMIT[0]):  # AppTest has no client address: source "web"
+        reports.file_report(app_db, report, by=None, source="web", now=now)
+    before = app_db.counts()["issue"]
+    at = _send(_fill(_report_page({"building": building}, lang="en"), category="parking"))
+    assert not at.exception and not at.code
+    (message,) = [e.value for e in at.error]
+    expected = error_text(
+        ValidationError("", key="error.report.too_many_address", most=10, minutes=1),
+        "en",
+    )
+    assert message == expected
+    assert app_db.counts()["issue"] == before
+    assert accounts.read_audit(app_db)["kind"].iloc[-1] == AuditKind.REPORT_REFUSED.value
+
+
+def test_signed_in_staff_file_as_themselves(app_db: Store) -> None:
+    building = quiet_building(app_db)
+    at = _report_page({"building": building}, user=STAFF)
+    ok(at)
+    assert [w.key for w in at.text_input] == ["report.lookup_ticket"]  # no name, no phone
+    at = _send(_fill(at))
+    ok(at)
+    (ticket,) = [c.value for c in at.code]
+    issue = app_db.read("issue", where={"ticket": ticket}).iloc[0]
+    assert issue["source"] == "grid_worker"
+    event = app_db.read("issue_event", where={"issue_id": int(issue["issue_id"])}).iloc[0]
+    assert event["actor"] == get_user(app_db, STAFF).name
+
+
+def test_an_open_issue_of_the_same_kind_is_offered_to_follow(app_db: Store) -> None:
+    building = quiet_building(app_db)
+    hostile = "<img src=x onerror=alert(1)> **灯**"
+    reports.file_report(
+        app_db,
+        {"building_id": building, "category": "lighting", "description": hostile},
+        by=None,
+        source="web 10.0.0.9",
+        now=clock.system_now(),
+    )
+    at = _fill(_report_page({"building": building}))
+    ok(at)
+    assert r"\<img" in _shown(at) and "<img" not in _shown(at).replace(r"\<img", "")
+    assert at.button(key="report.submit").label == t("report.submit_anyway", "zh")
+    at = at.button(key="report.follow_button").click().run()
+    ok(at)
+    assert [m.value for m in at.metric] == [t("issue_status.reported", "zh")]
+    assert len(at.dataframe) == 1  # its public timeline
+    at = at.button(key="report.back").click().run()
+    assert at.button(key="report.submit")
+
+
+def _resolved(store: Store, building: str) -> tuple[str, int]:
+    filed = reports.file_report(
+        store,
+        {"building_id": building, "category": "lighting", "description": "灯坏了"},
+        by=None,
+        source="web 10.0.0.8",
+        now=clock.system_now(),
+        at=NOON,
+    )
+    return filed.ticket, resolve(store, filed.issue_id)
+
+
+def test_the_resident_rates_a_resolved_report(app_db: Store) -> None:
+    ticket, _ = _resolved(app_db, quiet_building(app_db))
+    at = _report_page({"ticket": ticket}, lang="en")
+    ok(at)
+    assert [m.value for m in at.metric] == [t("issue_status.resolved", "en")]
+    at.radio(key="report.rating").set_value("unsatisfied")
+    at.text_area(key="report.note").set_value("still dark")
+    at = _submit_rating(at)
+    ok(at)
+    assert t("report.ticket.reopened", "en") in [s.value for s in at.success]
+    issue = app_db.read("issue", where={"ticket": ticket}).iloc[0]
+    assert (issue["status"], issue["satisfaction"]) == (IssueStatus.ASSIGNED.value, "unsatisfied")
+
+
+def _submit_rating(at: AppTest) -> AppTest:
+    (button,) = [b for b in at.button if b.label == t("report.ticket.rate_submit", "en")]
+    return button.click().run()
+
+
+def test_a_stale_rating_is_refused_with_a_message(app_db: Store) -> None:
+    ticket, version = _resolved(app_db, quiet_building(app_db))
+    at = _report_page({"ticket": ticket}, lang="en")
+    workflow.callback_by_ticket(app_db, ticket, rating="satisfied", version=version)  # elsewhere
+    at.radio(key="report.rating").set_value("basically_satisfied")
+    at = _submit_rating(at)
+    assert not at.exception
+    (message,) = [e.value for e in at.error]
+    assert "was just changed by someone else" in message
+    assert app_db.read("issue", where={"ticket": ticket})["satisfaction"].iloc[0] == "satisfied"
+
+
+def test_an_unknown_ticket_is_said_plainly(app_db: Store) -> None:
+    at = _report_page({"ticket": "AAAAA-AAAAA"}, lang="en")
+    assert not at.exception
+    assert [e.value for e in at.error] == [t("error.report.no_ticket", "en")]
+    at.text_input(key="report.lookup_ticket").input("bbbbb-bbbbb")
+    (button,) = [b for b in at.button if b.label == t("report.lookup_submit", "en")]
+    at = button.click().run()
+    assert at.query_params["ticket"] in ("BBBBB-BBBBB", ["BBBBB-BBBBB"])
+    assert [e.value for e in at.error] == [t("error.report.no_ticket", "en")]  # still unknown

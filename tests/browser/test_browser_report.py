@@ -1,0 +1,79 @@
+"""The phone page /report in headless chromium at a phone's size, offline, signed in to nothing:
+a resident scans a building's QR code, reports with a photo, gets a ticket and follows it.
+
+The steps are helpers of ``tests/browser/helpers.py`` (:func:`~.helpers.phone_tab`,
+:func:`~.helpers.file_report_on_phone`, :func:`~.helpers.open_ticket`), so that a longer flow
+(staff closing the issue on /issues, then the resident's callback) strings them together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from mapgov.core.i18n import label, t
+from mapgov.core.model import IssueCategory, IssueStatus
+from mapgov.domain import reports
+from mapgov.io.photos import photo_folder
+from mapgov.store import open_store
+from tests.fieldreports import has_exif, phone_jpeg, quiet_building
+
+from . import helpers as tb
+from .helpers import Server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[tb.Visit]:
+    tab = tb.phone_tab(browser)
+    yield tab
+    tab.page.context.close()
+
+
+@pytest.fixture
+def photo(tmp_path: Path) -> Path:
+    path = tmp_path / "IMG_0001.jpg"
+    path.write_bytes(phone_jpeg())
+    return path
+
+
+def _fits_the_phone(page: Page) -> None:
+    """Nothing wider than the phone: no sideways scrolling."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= tb.PHONE["width"], width
+
+
+def test_a_resident_reports_from_a_qr_code_and_follows_the_ticket(
+    server: Server, phone: tb.Visit, photo: Path
+) -> None:
+    page = phone.page
+    store = open_store(server.db)
+    building = quiet_building(store)
+    ticket = tb.file_report_on_phone(
+        page,
+        server,
+        building,
+        category=label(IssueCategory.LIGHTING),
+        description="3单元楼道灯不亮 <img src=x onerror=alert(1)>",
+        photos=[photo],
+    )
+    expect(page.get_by_text(t("report.done.title"))).to_be_visible()
+    _fits_the_phone(page)
+    # what was filed: the building, a photo without its EXIF
+    issue = store.read("issue", where={"ticket": ticket}).iloc[0]
+    assert (issue["building_id"], issue["channel"]) == (building, "phone")
+    kept = reports.issue_photos(store, int(issue["issue_id"]))
+    assert len(kept) == 1
+    assert not has_exif(photo_folder(server.db).read(kept["name"].iloc[0]))
+    # the ticket page
+    assert tb.open_ticket(page, server, ticket) == label(IssueStatus.REPORTED)
+    expect(page.get_by_test_id("stImage")).to_have_count(1)  # the photo's thumbnail
+    _fits_the_phone(page)
+    # nothing of the street around it, nothing from the internet, no script from the text
+    expect(page.get_by_test_id("stSidebar")).to_have_count(0)
+    assert phone.remote(server.url) == []
+    assert phone.dialogs == []
