@@ -229,3 +229,17 @@ def test_an_unknown_ticket_is_said_plainly(app_db: Store) -> None:
     at = button.click().run()
     assert at.query_params["ticket"] in ("BBBBB-BBBBB", ["BBBBB-BBBBB"])
     assert [e.value for e in at.error] == [t("error.report.no_ticket", "en")]  # still unknown
+
+
+def test_staff_of_another_community_report_as_residents(app_db: Store) -> None:
+    at = _report_page({"building": quiet_building(app_db)}, user="S001-C2-staff1")
+    ok(at)
+    assert {"report.field.name", "report.field.phone"} <= {w.key for w in at.text_input}
+    assert not at.info  # no "filed in your name"
+    at = _send(_fill(at))
+    ok(at)
+    (ticket,) = [c.value for c in at.code]
+    issue = app_db.read("issue", where={"ticket": ticket}).iloc[0]
+    assert issue["source"] == "qr_code"
+    event = app_db.read("issue_event", where={"issue_id": int(issue["issue_id"])}).iloc[0]
+    assert event["actor"] == reports.RESIDENT

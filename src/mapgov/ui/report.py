@@ -174,14 +174,15 @@ def _report_form(store: Store, view: View) -> None:
     )
     if files:  # said by the run that received them: the upload is done
         st.caption(t("report.attached", lang, n=len(files), most=reports.MAX_PHOTOS))
+    by = presenter.reporter_for(store, account, building_id) if building_id else None
     name = phone = ""
-    if account is None:
+    if by is None:
         st.subheader(t("report.who", lang))
         name = st.text_input(t("report.name", lang), max_chars=40, key=_K.format("name"))
         phone = st.text_input(t("report.phone", lang), max_chars=20, key=_K.format("phone"))
         st.caption(t("report.privacy", lang))
     else:
-        st.info(t("report.staff_note", lang, name=md_text(account.name)))
+        st.info(t("report.staff_note", lang, name=md_text(by.name)))
     label = "report.submit_anyway" if duplicate is not None else "report.submit"
     if not st.button(
         t(label, lang),
@@ -214,7 +215,7 @@ def _report_form(store: Store, view: View) -> None:
             view.db,
             report,
             uploads,
-            by=presenter.reporter_for(store, account, building_id),
+            by=by,
             source=auth.request_source(),
             now=clock.system_now(),
         )
