@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -20,7 +21,7 @@ from mapgov.domain.users import get_user
 from mapgov.io.photos import photo_folder
 from mapgov.store import Store
 from mapgov.ui.shell import PAGES
-from tests.apptest import ok, open_page
+from tests.apptest import click_map, ok, open_page
 from tests.conftest import AS_OF
 from tests.fieldreports import STAFF, has_exif, phone_jpeg, quiet_building, resolve
 
@@ -141,6 +142,14 @@ def test_the_eleventh_anonymous_report_in_a_minute_is_refused(app_db: Store) -> 
     assert accounts.read_audit(app_db)["kind"].iloc[-1] == AuditKind.REPORT_REFUSED.value
 
 
+def _filed(store: Store, at: AppTest) -> tuple[pd.Series, pd.Series]:
+    """The issue of the ticket the page shows, and its first event."""
+    (ticket,) = [c.value for c in at.code]
+    issue = store.read("issue", where={"ticket": ticket}).iloc[0]
+    event = store.read("issue_event", where={"issue_id": int(issue["issue_id"])}).iloc[0]
+    return issue, event
+
+
 def test_signed_in_staff_file_as_themselves(app_db: Store) -> None:
     building = quiet_building(app_db)
     at = _report_page({"building": building}, user=STAFF)
@@ -148,10 +157,8 @@ def test_signed_in_staff_file_as_themselves(app_db: Store) -> None:
     assert [w.key for w in at.text_input] == ["report.lookup_ticket"]  # no name, no phone
     at = _send(_fill(at))
     ok(at)
-    (ticket,) = [c.value for c in at.code]
-    issue = app_db.read("issue", where={"ticket": ticket}).iloc[0]
+    issue, event = _filed(app_db, at)
     assert issue["source"] == "grid_worker"
-    event = app_db.read("issue_event", where={"issue_id": int(issue["issue_id"])}).iloc[0]
     assert event["actor"] == get_user(app_db, STAFF).name
 
 
@@ -238,8 +245,26 @@ def test_staff_of_another_community_report_as_residents(app_db: Store) -> None:
     assert not at.info  # no "filed in your name"
     at = _send(_fill(at))
     ok(at)
-    (ticket,) = [c.value for c in at.code]
-    issue = app_db.read("issue", where={"ticket": ticket}).iloc[0]
+    issue, event = _filed(app_db, at)
     assert issue["source"] == "qr_code"
-    event = app_db.read("issue_event", where={"issue_id": int(issue["issue_id"])}).iloc[0]
     assert event["actor"] == reports.RESIDENT
+
+
+def test_without_a_qr_code_compound_then_a_tap_on_its_map_picks_the_building(
+    app_db: Store,
+) -> None:
+    building = quiet_building(app_db)
+    place = app_db.read("building", where={"building_id": building}).iloc[0]
+    at = _report_page({})
+    ok(at)
+    assert not at.get("component_instance")  # no map before a compound is chosen
+    at = at.selectbox(key="report.field.compound.S001").select(place["compound_id"]).run()
+    ok(at)
+    point = place.geometry.representative_point()
+    at = click_map(at, point.x, point.y)
+    ok(at)
+    assert at.selectbox(key=f"report.field.building.{place['compound_id']}").value == building
+    at = _send(_fill(at))
+    ok(at)
+    (ticket,) = [c.value for c in at.code]
+    assert app_db.read("issue", where={"ticket": ticket})["building_id"].iloc[0] == building

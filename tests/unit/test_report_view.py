@@ -7,16 +7,20 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
+import shapely
 
 from mapgov.core import clock
 from mapgov.core.errors import StaleEditError, ValidationError
 from mapgov.core.i18n import error_text
 from mapgov.core.model import AuditKind, IssueStatus
 from mapgov.domain import accounts, reports
+from mapgov.domain.locating import Hit
 from mapgov.domain.users import get_user
 from mapgov.io.photos import photo_folder
 from mapgov.store import Store, open_store
+from mapgov.views import maps as layers
 from mapgov.views import report as presenter
 from mapgov.views.report import Upload
 from tests.fieldreports import STAFF, has_exif, phone_jpeg, quiet_building, resolve
@@ -191,3 +195,35 @@ def test_the_ticket_page_shows_progress_and_takes_the_callback(store: Store, db:
     assert shown is not None and shown["rated"] == "满意" and not shown["can_rate"]
     assert presenter.ticket_page(store, db, "AAAAA-AAAAA", lang="zh") is None
     assert presenter.ticket_page(store, db, "<script>", lang="zh") is None
+
+
+def test_a_tap_on_the_compound_map_picks_the_building_under_or_nearest_it(store: Store) -> None:
+    place = presenter.place_of(store, quiet_building(store))
+    assert place is not None
+    locator = presenter.tap_locator(store, place.compound_id)
+    _, buildings = presenter.compound_shapes(store, place.compound_id)
+    shape = buildings.set_index("building_id").geometry[place.building_id]
+    inside = shape.representative_point()
+    assert locator.locate(inside.x, inside.y) == Hit("building", place.building_id)
+    # 10 m west of the compound's westmost corner: nearest to that corner's building
+    corners = shapely.get_coordinates(buildings.geometry.to_numpy(), return_index=True)
+    xy, owner = corners
+    west = int(np.argmin(xy[:, 0]))
+    lon, lat = xy[west, 0] - 10 / 111_000, xy[west, 1]
+    nearest = str(buildings["building_id"].iloc[owner[west]])
+    assert locator.locate(lon, lat) == Hit("building", nearest)
+    assert locator.locate(lon - 1.0, lat).kind is None  # a kilometre-wide miss picks nothing
+
+
+def test_the_compound_map_is_offline_and_escapes_names(store: Store) -> None:
+    place = presenter.place_of(store, quiet_building(store))
+    assert place is not None
+    with store.transaction() as con:  # a hostile name, as an import could bring one
+        con.execute(
+            "UPDATE building SET name = ? WHERE building_id = ?",
+            ["<img src=x onerror=alert(1)>", place.building_id],
+        )
+    html = presenter.compound_map(store, place.compound_id, "zh").get_root().render()
+    assert layers.remote_resources(html) == []
+    assert "<img src=x" not in html
+    assert "\\u0026lt;img src=x" in html or "&lt;img src=x" in html

@@ -32,7 +32,7 @@ from mapgov.store import Store, open_store
 from mapgov.ui import auth
 from mapgov.ui.shell import language_switch
 from mapgov.ui.state import View
-from mapgov.ui.widgets import flash, md_text, say
+from mapgov.ui.widgets import click_map, flash, md_text, say
 from mapgov.views import report as presenter
 
 __all__ = ["BUILDING_PARAM", "TICKET_PARAM", "report_page"]
@@ -47,6 +47,8 @@ _FILED = "report.filed"
 _FOLLOW = "report.follow"
 _REPICK = "report.repick"
 _OUTCOME = "report.outcome"
+MAP_HEIGHT: Final = 260
+"""The compound map's height: a third of a phone's screen."""
 _K = "report.field.{}"
 
 
@@ -75,8 +77,9 @@ def _account(store: Store) -> Account | None:
     return None if account is None or account.must_change_password else account
 
 
-def _where(store: Store, lang: str) -> str | None:
+def _where(store: Store, view: View) -> str | None:
     """The building the report is about: the QR code's, else picked; None until chosen."""
+    lang = view.lang
     st.subheader(t("report.where", lang))
     asked = st.query_params.get(BUILDING_PARAM)
     place = presenter.place_of(store, asked)
@@ -110,8 +113,30 @@ def _where(store: Store, lang: str) -> str | None:
     compound_id = _choice(lang, "compound", presenter.compound_options(store, street_id), street_id)
     if compound_id is None:
         return None
+    _tap_map(view, compound_id)
     buildings = presenter.building_options(store, compound_id)
     return _choice(lang, "building", buildings, compound_id)
+
+
+def _tap_map(view: View, compound_id: str) -> None:
+    """The compound's small map: a tap picks the building under or nearest it."""
+    building_key = _K.format(f"building.{compound_id}")
+
+    def choose(kind: str, target: str) -> None:
+        if kind == "building":
+            st.session_state[building_key] = target
+
+    store = open_store(view.db)
+    click_map(
+        presenter.compound_map(store, compound_id, view.lang),
+        key=f"report.map.{compound_id}",
+        seen="report.map.seen",
+        locator=lambda: presenter.tap_locator(store, compound_id),
+        choose=choose,
+        selection=None,
+        height=MAP_HEIGHT,
+    )
+    st.caption(t("report.map_caption", view.lang))
 
 
 def _choice(lang: str, what: str, options: dict[str, str], within: str) -> str | None:
@@ -131,7 +156,7 @@ def _choice(lang: str, what: str, options: dict[str, str], within: str) -> str |
 def _report_form(store: Store, view: View) -> None:
     lang = view.lang
     account = _account(store)
-    building_id = _where(store, lang)
+    building_id = _where(store, view)
     st.subheader(t("report.what", lang))
     categories = presenter.category_options(lang)
     category = st.selectbox(

@@ -21,26 +21,35 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+import folium
+import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from mapgov.core.errors import ValidationError
 from mapgov.core.i18n import label, t
 from mapgov.core.model import CallbackRating, IssueCategory, IssueStatus, Level
 from mapgov.domain import issues_workflow, reports
+from mapgov.domain.locating import BuildingLocator, Hit
 from mapgov.domain.places import display_names, street_list
 from mapgov.domain.users import User, can_edit
 from mapgov.io import photos
 from mapgov.store import Store
+from mapgov.views import maps as layers
 from mapgov.views.markup import md_text
 
 __all__ = [
     "PAGE_PATH",
     "REFUSALS",
+    "NearestBuilding",
     "Place",
     "Upload",
     "building_options",
     "category_options",
+    "compound_map",
     "compound_options",
+    "compound_shapes",
     "duplicate_markdown",
     "follow_view",
     "next_steps",
@@ -50,6 +59,7 @@ __all__ = [
     "reporter_for",
     "street_options",
     "submit",
+    "tap_locator",
     "ticket_link",
     "ticket_page",
     "timeline_table",
@@ -134,6 +144,73 @@ def place_of(store: Store, building_id: str | None) -> Place | None:
         compound=str(compound["name"].iloc[0]),
         street_id=str(community["street_id"].iloc[0]),
     )
+
+
+class NearestBuilding(BuildingLocator):
+    """A tap on the compound's small map picks the building under it, else the nearest one
+    within `reach_m` metres (a fingertip is wider than a building's edge on a phone).
+
+    Parameters
+    ----------
+    buildings
+        ``building_id`` and geometry (EPSG:4326) of the compound's buildings.
+    compounds
+        The compound's outline.
+    reach_m
+        How far from a building a tap still picks it.
+    """
+
+    def __init__(
+        self, buildings: gpd.GeoDataFrame, compounds: gpd.GeoDataFrame, *, reach_m: float = 40
+    ) -> None:
+        super().__init__(buildings, compounds)
+        self._buildings = buildings
+        self._reach_deg = reach_m / 111_000.0
+
+    def locate(self, lon: float, lat: float) -> Hit:
+        """The building under or nearest (lon, lat), within reach; else what lies there."""
+        hit = super().locate(lon, lat)
+        if hit.kind == "building" or self._buildings.empty:
+            return hit
+        gaps = shapely.distance(self._buildings.geometry.to_numpy(), shapely.Point(lon, lat))
+        best = int(np.argmin(gaps))
+        if gaps[best] <= self._reach_deg:
+            return Hit("building", str(self._buildings["building_id"].iloc[best]))
+        return hit
+
+
+def compound_shapes(store: Store, compound_id: str) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The compound's outline and its buildings (``building_id``, ``name``), EPSG:4326."""
+    compound = store.read(
+        "compound", where={"compound_id": compound_id}, columns=["compound_id", "geom"]
+    )
+    buildings = store.read(
+        "building", where={"compound_id": compound_id}, columns=["building_id", "name", "geom"]
+    )
+    return compound, buildings
+
+
+def tap_locator(store: Store, compound_id: str) -> NearestBuilding:
+    """What resolves a tap on :func:`compound_map` to one of the compound's buildings."""
+    compound, buildings = compound_shapes(store, compound_id)
+    return NearestBuilding(buildings, compound)
+
+
+def compound_map(store: Store, compound_id: str, lang: str) -> folium.Map:
+    """A small map of one compound and its buildings (names on hover, escaped), offline: no
+    tiles, the app's own Leaflet. A tap is resolved by :class:`NearestBuilding`."""
+    compound, buildings = compound_shapes(store, compound_id)
+    fmap = layers.base_map(bounds=tuple(compound.total_bounds))
+    layers.outline_layer(compound, name="compound", fill_opacity=0.04).add_to(fmap)
+    if not buildings.empty:
+        layers.outline_layer(
+            buildings.assign(label=layers.escaped(buildings["name"])),
+            name="buildings",
+            tooltip_fields=["label"],
+            tooltip_aliases=[t("report.building", lang)],
+            fill_opacity=0.35,
+        ).add_to(fmap)
+    return fmap
 
 
 def category_options(lang: str) -> dict[str, str]:
