@@ -453,3 +453,19 @@ def open_ticket(page: Page, server: Server, ticket: str, *, lang: str = "zh") ->
     value = page.get_by_test_id("stMetric").get_by_test_id("stMetricValue")
     expect(value).to_be_visible()
     return value.inner_text().strip()
+
+
+def tap_on_map(page: Page, lon: float, lat: float) -> None:
+    """Tap the page's folium map at (lon, lat) with a finger (the tab must have touch)."""
+    iframe = page.locator(FOLIUM_IFRAME)
+    iframe.evaluate("e => e.scrollIntoView({block: 'center'})")
+    frame = _map_frame(page)
+    frame.wait_for_function("() => window.map && window.map.getSize().y > 0")
+    x, y = frame.evaluate(
+        "([lat, lng]) => { const p = window.map.latLngToContainerPoint([lat, lng]);"
+        " return [p.x, p.y]; }",
+        [lat, lon],
+    )
+    box = iframe.bounding_box()
+    assert box is not None
+    page.touchscreen.tap(box["x"] + x, box["y"] + y)

@@ -77,3 +77,23 @@ def test_a_resident_reports_from_a_qr_code_and_follows_the_ticket(
     expect(page.get_by_test_id("stSidebar")).to_have_count(0)
     assert phone.remote(server.url) == []
     assert phone.dialogs == []
+
+
+def test_a_tap_on_the_compound_map_picks_the_building(server: Server, phone: tb.Visit) -> None:
+    page = phone.page
+    store = open_store(server.db)
+    building = store.read("building", where={"building_id": quiet_building(store)}).iloc[0]
+    compound = store.read("compound", where={"compound_id": building["compound_id"]}).iloc[0]
+    page.goto(f"{server.url}/report?lang=zh")
+    tb.settle(page)
+    box = page.get_by_role("combobox", name=t("report.compound"))
+    box.click()
+    page.keyboard.type(compound["name"])  # a long list: filter it, as a person would
+    page.get_by_role("option", name=compound["name"], exact=True).click()
+    tb.settle(page)
+    point = building.geometry.representative_point()
+    tb.tap_on_map(page, point.x, point.y)
+    picked = page.get_by_role("combobox", name=t("report.building"))
+    expect(picked).to_have_value(building["name"])
+    _fits_the_phone(page)
+    assert phone.remote(server.url) == []
