@@ -268,3 +268,16 @@ def test_without_a_qr_code_compound_then_a_tap_on_its_map_picks_the_building(
     ok(at)
     (ticket,) = [c.value for c in at.code]
     assert app_db.read("issue", where={"ticket": ticket})["building_id"].iloc[0] == building
+
+
+def test_not_this_building_lets_the_resident_pick_another(app_db: Store) -> None:
+    scanned = quiet_building(app_db)
+    other = quiet_building(app_db, community="S001-C2")
+    compound = app_db.read("building", where={"building_id": other})["compound_id"].iloc[0]
+    at = _report_page({"building": scanned})
+    at = at.button(key="report.other").click().run()
+    ok(at)
+    at = at.selectbox(key="report.field.compound.S001").select(compound).run()
+    at = at.selectbox(key=f"report.field.building.{compound}").select(other).run()
+    issue, _ = _filed(app_db, _send(_fill(at)))
+    assert issue["building_id"] == other

@@ -83,7 +83,7 @@ def _where(store: Store, view: View) -> str | None:
     st.subheader(t("report.where", lang))
     asked = st.query_params.get(BUILDING_PARAM)
     place = presenter.place_of(store, asked)
-    if place is not None and not st.session_state.get(_REPICK):
+    if place is not None and st.session_state.get(_REPICK) != asked:
         st.markdown(
             t(
                 "report.from_qr",
@@ -93,7 +93,7 @@ def _where(store: Store, view: View) -> str | None:
             )
         )
         if st.button(t("report.other_place", lang), key="report.other", width="stretch"):
-            st.session_state[_REPICK] = True
+            st.session_state[_REPICK] = asked  # this QR code only: another one is taken
             st.rerun()
         return place.building_id
     if asked and place is None:
