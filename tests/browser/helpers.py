@@ -456,16 +456,18 @@ def open_ticket(page: Page, server: Server, ticket: str, *, lang: str = "zh") ->
 
 
 def tap_on_map(page: Page, lon: float, lat: float) -> None:
-    """Tap the page's folium map at (lon, lat) with a finger (the tab must have touch)."""
+    """Tap the page's folium map at (lon, lat) with a finger (the tab must have touch), once
+    the map holds still with a shape under that point (it fits itself while its frame
+    settles)."""
     iframe = page.locator(FOLIUM_IFRAME)
     iframe.evaluate("e => e.scrollIntoView({block: 'center'})")
-    frame = _map_frame(page)
-    frame.wait_for_function("() => window.map && window.map.getSize().y > 0")
-    x, y = frame.evaluate(
-        "([lat, lng]) => { const p = window.map.latLngToContainerPoint([lat, lng]);"
-        " return [p.x, p.y]; }",
-        [lat, lon],
+    frame = iframe.element_handle().content_frame()
+    assert frame is not None
+    frame.evaluate("() => { window.mapgovLastAim = null; }")
+    found = frame.wait_for_function(
+        _AIM_AT_COMPOUND, arg=[lat, lon, "leaflet-interactive"], polling=150, timeout=20_000
     )
+    x, y = found.json_value()
     box = iframe.bounding_box()
     assert box is not None
     page.touchscreen.tap(box["x"] + x, box["y"] + y)

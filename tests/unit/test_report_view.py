@@ -12,13 +12,13 @@ import pytest
 import shapely
 
 from mapgov.core import clock
-from mapgov.core.errors import StaleEditError, ValidationError
+from mapgov.core.errors import StaleEditError, StoreError, ValidationError
 from mapgov.core.i18n import error_text
 from mapgov.core.model import AuditKind, IssueStatus
 from mapgov.domain import accounts, reports
 from mapgov.domain.locating import Hit
 from mapgov.domain.users import get_user
-from mapgov.io.photos import photo_folder
+from mapgov.io.photos import PhotoFolder, photo_folder
 from mapgov.store import Store, open_store
 from mapgov.views import maps as layers
 from mapgov.views import report as presenter
@@ -117,8 +117,17 @@ def test_the_eleventh_report_in_a_minute_is_refused_and_audited(store: Store, db
     for _ in range(reports.ADDRESS_LIMIT[0]):
         presenter.submit(store, db, _report(building), [], by=None, source=source, now=REAL)
     with pytest.raises(ValidationError) as err:
-        presenter.submit(store, db, _report(building), [], by=None, source=source, now=REAL)
+        presenter.submit(
+            store,
+            db,
+            _report(building),
+            [Upload("a.jpg", phone_jpeg())],
+            by=None,
+            source=source,
+            now=REAL,
+        )
     assert err.value.key == "error.report.too_many_address"
+    assert not photo_folder(db).folder.exists()  # a refused report keeps no photo
     last = accounts.read_audit(store).iloc[-1]
     assert (last["kind"], last["subject"], last["source"]) == (
         AuditKind.REPORT_REFUSED.value,
@@ -227,3 +236,25 @@ def test_the_compound_map_is_offline_and_escapes_names(store: Store) -> None:
     assert layers.remote_resources(html) == []
     assert "<img src=x" not in html
     assert "\\u0026lt;img src=x" in html or "&lt;img src=x" in html
+
+
+def test_photos_that_cannot_be_written_are_said_with_the_ticket(
+    store: Store, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(*_: object) -> str:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(PhotoFolder, "keep", full)
+    with pytest.raises(StoreError) as err:
+        presenter.submit(
+            store,
+            db,
+            _report(quiet_building(store)),
+            [Upload("a.jpg", phone_jpeg())],
+            by=None,
+            source="web 10.9.0.6",
+            now=REAL,
+        )
+    ticket = err.value.params["ticket"]
+    assert ticket in error_text(err.value, "zh") and "No space left" in error_text(err.value, "en")
+    assert len(store.read("issue", where={"ticket": ticket})) == 1  # filed all the same

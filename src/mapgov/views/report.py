@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from mapgov.core.errors import ValidationError
+from mapgov.core.errors import StoreError, ValidationError
 from mapgov.core.i18n import label, t
 from mapgov.core.model import CallbackRating, IssueCategory, IssueStatus, Level
 from mapgov.domain import issues_workflow, reports
@@ -246,8 +246,9 @@ def submit(
 
     Every photo is checked first (:func:`mapgov.io.photos.intake`: its content, its size; its
     metadata dropped): one bad photo refuses the whole report, saying which file and why, and
-    nothing is kept or filed. Then the photos are kept in the database's photo folder and the
-    report is filed. A rate limit's refusal of an anonymous report is audited, then raised.
+    nothing is kept or filed. Then the report is filed and, once it is, its photos are kept in
+    the database's photo folder (named by content, so the names are known before): a rate
+    limit's refusal of an anonymous report (audited, then raised) keeps no photo.
 
     Parameters
     ----------
@@ -277,22 +278,36 @@ def submit(
     ValidationError
         A bad photo (``error.photo.*``), too many photos, a missing or wrong field, or a rate
         limit (``error.report.too_many_*``).
+    StoreError
+        If the report was filed but its photos could not be written (the message gives the
+        ticket).
     """
     if len(uploads) > reports.MAX_PHOTOS:
         msg = f"{len(uploads)} photos; a report takes at most {reports.MAX_PHOTOS}"
         raise ValidationError(msg, key="error.report.too_many_photos", most=reports.MAX_PHOTOS)
-    checked = [photos.intake(u.data, name=u.name) for u in uploads]  # all, before keeping any
-    folder = photos.photo_folder(db)
-    kept: list[reports.PhotoRow] = [
-        {"name": folder.keep(p), "width": p.width, "height": p.height} for p in checked
+    checked = [photos.intake(u.data, name=u.name) for u in uploads]  # all, before filing
+    rows: list[reports.PhotoRow] = [
+        {"name": p.name, "width": p.width, "height": p.height} for p in checked
     ]
-    filed = reports.FieldReport(**{**report, "photos": kept})  # type: ignore[typeddict-item]
     try:
-        return reports.file_report(store, filed, by=by, source=source, now=now)
+        filed = reports.file_report(
+            store, {**report, "photos": rows}, by=by, source=source, now=now
+        )
     except ValidationError as err:
         if by is None and err.key in REFUSALS:
             reports.refused(store, building_id=report["building_id"], source=source, now=now)
         raise
+    # kept once filed: a refused report leaves no photo behind (nor fills the disk)
+    folder = photos.photo_folder(db)
+    try:
+        for photo in checked:
+            folder.keep(photo)
+    except OSError as err:
+        msg = f"report {filed.ticket} filed, but its photos were not kept: {err}"
+        raise StoreError(
+            msg, key="report.photos_not_kept", ticket=filed.ticket, reason=str(err)
+        ) from err
+    return filed
 
 
 def duplicate_markdown(duplicate: dict[str, Any], lang: str) -> str:
