@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 import shapely
 
-from mapgov.core import clock
 from mapgov.core.errors import StaleEditError, StoreError, ValidationError
 from mapgov.core.i18n import error_text
 from mapgov.core.model import AuditKind, IssueStatus
@@ -159,9 +158,8 @@ def test_hostile_text_is_escaped_wherever_it_is_shown(store: Store, db: Path) ->
         source="web 10.9.0.4",
         now=REAL,
     )
-    duplicate = reports.open_duplicate(
-        store, building_id=building, category="lighting", today=clock.today(store)
-    )
+    assert presenter.duplicate_of(store, building, None) is None  # not before both are chosen
+    duplicate = presenter.duplicate_of(store, building, "lighting")
     assert duplicate is not None and duplicate["issue_id"] == filed.issue_id
     shown = [presenter.duplicate_markdown(duplicate, "zh")]
     follow = presenter.follow_view(store, filed.issue_id, lang="en")

@@ -167,11 +167,7 @@ def _report_form(store: Store, view: View) -> None:
         placeholder=t("report.choose", lang),
         key=_K.format("category"),
     )
-    duplicate = None
-    if building_id and category:
-        duplicate = reports.open_duplicate(
-            store, building_id=building_id, category=category, today=clock.today(store)
-        )
+    duplicate = presenter.duplicate_of(store, building_id, category)
     if duplicate is not None:
         with st.container(border=True):
             st.markdown(presenter.duplicate_markdown(duplicate, lang))

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from mapgov.core import clock
 from mapgov.core.errors import StoreError, ValidationError
 from mapgov.core.i18n import label, t
 from mapgov.core.model import CallbackRating, IssueCategory, IssueStatus, Level
@@ -51,6 +52,7 @@ __all__ = [
     "compound_options",
     "compound_shapes",
     "duplicate_markdown",
+    "duplicate_of",
     "follow_view",
     "next_steps",
     "place_of",
@@ -308,6 +310,19 @@ def submit(
             msg, key="report.photos_not_kept", ticket=filed.ticket, reason=str(err)
         ) from err
     return filed
+
+
+def duplicate_of(
+    store: Store, building_id: str | None, category: str | None
+) -> dict[str, Any] | None:
+    """The open issue of the building and category reported in the last days, to offer to
+    follow before filing (:func:`mapgov.domain.reports.open_duplicate`, on the street's today);
+    None until both are chosen, or when there is none."""
+    if not building_id or not category:
+        return None
+    return reports.open_duplicate(
+        store, building_id=building_id, category=category, today=clock.today(store)
+    )
 
 
 def duplicate_markdown(duplicate: dict[str, Any], lang: str) -> str:
