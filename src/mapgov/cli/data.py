@@ -343,20 +343,32 @@ def _run_restore(args: argparse.Namespace) -> int:
 def _run_migrate(args: argparse.Namespace) -> int:
     """upgrade a database made by an older mapgov, keeping every record
 
-    Upgrade the database to this mapgov's schema in one step (all or nothing); the old file is
-    kept beside it as <name>.v<old version>.sqlite.
+    Upgrade the database to this mapgov's schema in one step (all or nothing). A SQLite file is
+    kept beside it as <name>.v<old version>.sqlite; on PostgreSQL the old tables are kept in
+    the schema mapgov_v<old version> of the same database (drop it once the upgrade is checked).
     """
-    from mapgov.store.migrate import migrate  # lazy: pulls in geopandas
-
     path = _db_path(args)
-    if isinstance(path, str):  # PostgreSQL holds only this schema version so far
-        store = _open(args)  # says so if the version is another one
-        print(f"{store.identity()[0]}: already at schema version {store.meta()['schema_version']}")
-        return EXIT_OK
-    _check_writable_db(path)
-    old, new = migrate(path)
-    if old == new:
-        print(f"{path}: already at schema version {new}")
+    if isinstance(path, str):  # a postgresql:// URL
+        from mapgov.store.pgmigrate import migrate_pg  # lazy: pulls in psycopg and geopandas
+        from mapgov.store.pgsql import safe_url
+
+        where = safe_url(path)
+        old, new, schema = migrate_pg(path)
+        kept = (
+            f"the old tables are kept in schema {schema} (DROP SCHEMA {schema} CASCADE once "
+            "the upgrade is checked)"
+            if schema
+            else "another program upgraded it meanwhile"
+        )
     else:
-        print(f"{path}: schema version {old} -> {new}; the old file is kept beside it")
+        from mapgov.store.migrate import migrate  # lazy: pulls in geopandas
+
+        _check_writable_db(path)
+        where = str(path)
+        old, new = migrate(path)
+        kept = "the old file is kept beside it"
+    if old == new:
+        print(f"{where}: already at schema version {new}")
+    else:
+        print(f"{where}: schema version {old} -> {new}; {kept}")
     return EXIT_OK
