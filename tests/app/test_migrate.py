@@ -562,10 +562,16 @@ def pg_street(
     return lambda version: _pg_as_schema(pg_database(pg_demo_template), version)
 
 
+@pytest.fixture
+def fresh_catalog(
+    pg_database: Callable[[str | None], str], pg_demo_template: str
+) -> dict[str, list[tuple[object, ...]]]:
+    """The catalog of the demo street built by this mapgov (:func:`_pg_catalog`)."""
+    return _pg_catalog(pg_database(pg_demo_template))
+
+
 def test_a_schema_five_postgresql_database_comes_up_whole(
-    pg_street: Callable[[int], str],
-    pg_database: Callable[[str | None], str],
-    pg_demo_template: str,
+    pg_street: Callable[[int], str], fresh_catalog: dict[str, list[tuple[object, ...]]]
 ) -> None:
     url = pg_street(5)
     with pytest.raises(StoreError, match="mapgov migrate"):
@@ -588,7 +594,7 @@ def test_a_schema_five_postgresql_database_comes_up_whole(
     assert int(now["data_version"]) == int(meta["data_version"]) + 1
     # the same schema objects as a database built by this mapgov (tables, keys, foreign keys,
     # checks, indexes, GiST indexes, append-only triggers), plus the kept schema
-    fresh = _pg_catalog(pg_database(pg_demo_template))
+    fresh = fresh_catalog
     migrated = _pg_catalog(url)
     assert migrated["schemas"] == [("mapgov_v5",)]
     assert {k: v for k, v in migrated.items() if k != "schemas"} == {
@@ -684,3 +690,29 @@ def test_cli_migrate_postgresql(
     assert cli.main(["migrate", "--db", url]) == 0
     assert f"already at schema version {SCHEMA_VERSION}" in capsys.readouterr().out
     assert open_store(url).meta()["schema_version"] == str(SCHEMA_VERSION)
+
+
+def test_two_postgresql_migrations_at_once_upgrade_it_once(
+    pg_street: Callable[[int], str],
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = pg_street(5)
+    with ThreadPoolExecutor(2) as pool:
+        done = list(pool.map(migrate, [url, url]))
+    # one upgraded it; the other found it upgraded, before or after waiting for its locks
+    assert (5, SCHEMA_VERSION) in done and {new for _, new in done} == {SCHEMA_VERSION}
+    assert _pg_catalog(url)["schemas"] == [("mapgov_v5",)]
+    assert _pg_meta(url)["schema_version"] == str(SCHEMA_VERSION)
+
+
+def test_a_postgresql_migration_may_drop_the_old_tables(
+    pg_street: Callable[[int], str], fresh_catalog: dict[str, list[tuple[object, ...]]]
+) -> None:
+    from mapgov.store.pgmigrate import migrate_pg
+
+    url = pg_street(5)
+    issues = len(_pg_tables(url)["issue"])
+    assert migrate_pg(url, keep_old=False) == (5, SCHEMA_VERSION, None)
+    assert _pg_catalog(url) == fresh_catalog  # nothing kept
+    assert open_store(url).counts()["issue"] == issues

@@ -83,6 +83,13 @@ def _faults(shown: str) -> Iterator[None]:
     except psycopg.errors.IntegrityError as err:
         msg = f"{shown}: the migrated rows break the schema ({err}); nothing was changed"
         raise StoreError(msg) from err
+    except psycopg.errors.InsufficientPrivilege as err:
+        msg = (
+            f"{shown}: this role may not upgrade the database ({err}); nothing was changed. "
+            "Run `mapgov migrate` as the role that owns mapgov's tables, with CREATE on the "
+            "database (for the schema that keeps the old tables)"
+        )
+        raise StoreError(msg) from err
 
 
 def schema_version_at(url: str) -> int:
