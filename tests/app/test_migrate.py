@@ -23,7 +23,7 @@ import shapely
 
 from mapgov import cli
 from mapgov.core.errors import StaleEditError, StoreError
-from mapgov.core.i18n import t
+from mapgov.core.i18n import error_text, t
 from mapgov.core.model import SCHEMA_VERSION
 from mapgov.domain import display_tokens
 from mapgov.store import open_store
@@ -574,8 +574,10 @@ def test_a_schema_five_postgresql_database_comes_up_whole(
     pg_street: Callable[[int], str], fresh_catalog: dict[str, list[tuple[object, ...]]]
 ) -> None:
     url = pg_street(5)
-    with pytest.raises(StoreError, match="mapgov migrate"):
+    with pytest.raises(StoreError, match="mapgov migrate --db URL") as refused:
         open_store(url)
+    assert refused.value.key == "error.store.schema_old_server"  # the app does not upgrade it
+    assert "mapgov migrate --db URL" in error_text(refused.value, "en")
     before = _pg_tables(url)
     meta = _pg_meta(url)
     assert "issue_photo" not in before and "ticket" not in before["issue"].columns
