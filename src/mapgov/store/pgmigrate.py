@@ -41,7 +41,7 @@ from mapgov.store.pgsql import safe_url
 from mapgov.store.postgres import CONNECT_TIMEOUT_S, load_schema, server_fault
 from mapgov.store.schema import TABLES
 
-__all__ = ["GIVE_UP_S", "KEPT_SCHEMA", "LOCK_WAIT_S", "NOWAIT_S", "migrate_pg", "schema_version_at"]
+__all__ = ["GIVE_UP_S", "KEPT_SCHEMA", "LOCK_WAIT_S", "NOWAIT_S", "migrate_pg"]
 
 KEPT_SCHEMA: Final = "mapgov_v{version}"
 """The schema the old tables are moved to (a number is added if it is taken)."""
@@ -90,19 +90,6 @@ def _faults(shown: str) -> Iterator[None]:
             "database (for the schema that keeps the old tables)"
         )
         raise StoreError(msg) from err
-
-
-def schema_version_at(url: str) -> int:
-    """The schema version of the mapgov database at `url` (without opening it as a store).
-
-    Raises
-    ------
-    StoreError
-        If the server cannot be reached or the database holds no mapgov database.
-    """
-    shown = safe_url(url)
-    with _faults(shown), psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S) as con:
-        return _version(con, shown)
 
 
 class _TablesChangedError(Exception):
