@@ -40,7 +40,7 @@ __all__ = [
     "photo_folder",
 ]
 
-MAX_BYTES: Final = 12 * 1024 * 1024
+MAX_BYTES: Final = 12_000_000
 """The largest upload taken (a phone's full-size photo is 2-8 MB)."""
 MAX_PIXELS: Final = 50_000_000
 """The most pixels decoded (a 50-megapixel camera); more is refused as a decompression bomb."""
