@@ -25,6 +25,7 @@ from mapgov.io.importers.read import read_table
 from mapgov.io.importers.tables import land_table, plan_table
 from mapgov.io.photos import photo_folder
 from mapgov.store import Store, open_store
+from mapgov.views import data as dataio
 from mapgov.views.issues import photo_tiles
 from tests.conftest import AS_OF
 from tests.fieldreports import COMMUNITY, NOON, STAFF, assign, community_building, file_with_photo
@@ -208,3 +209,14 @@ def test_the_audit_log_keeps_the_ticket_from_its_readers(work_store: Store) -> N
     assert filed.ticket not in log.to_csv()
     stored = store.query("SELECT detail FROM audit_log WHERE kind = 'field_report'")
     assert stored["detail"].tolist() == [filed.ticket]  # kept, for the record
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_the_issue_table_exports_without_tickets(work_store: Store, suffix: str) -> None:
+    """The data page's (and `mapgov export`'s) export of the issue table leaves the ticket out."""
+    store = work_store
+    filed, _ = file_with_photo(store, community_building(store), colour=(3, 3, 3))
+    data = dataio.export_bytes(store, "issue", suffix)
+    text = _sheet_text(data) if suffix == ".xlsx" else data.decode("utf-8-sig")
+    assert "channel" in text and IssueChannel.PHONE.value in text
+    assert filed.ticket not in text and "ticket" not in text
