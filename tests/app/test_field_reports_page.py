@@ -78,6 +78,7 @@ def test_a_report_filed_elsewhere_shows_in_the_count_the_filter_and_the_panel(
     (table,) = shown
     mark = table.set_index(t("issues.col.issue_id")).loc[filed.issue_id]
     assert mark[t("issues.field_report.col_new")] == t("issues.field_report.new_mark")
+    assert mark[t("issues.field_report.col_photos")] == "1"
     assert filed.ticket not in text
     at.sidebar.toggle(key=NEW_ONLY).set_value(False).run()
     ok(at)

@@ -214,7 +214,7 @@ def _issue_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
             ],
             t(c + "overdue", lang): ["⚠" if o else "" for o in frame["overdue"]],
             t(n + "col_new", lang): [t(n + "new_mark", lang) if v else "" for v in frame["new"]],
-            t(n + "col_photos", lang): [f"📷 {k}" if k else "" for k in frame["photos"]],
+            t(n + "col_photos", lang): [str(k) if k else "" for k in frame["photos"]],
             t(c + "title", lang): frame["title"],
             t(c + "deadline", lang): frame["deadline"].fillna(""),
             t(c + "category", lang): [
