@@ -28,7 +28,7 @@ from mapgov.core.config import project_root
 from mapgov.core.errors import MapgovError, PermissionDeniedError, ValidationError
 from mapgov.core.i18n import t
 from mapgov.core.model import Role
-from mapgov.core.privacy import PERSONAL, mask_frame
+from mapgov.core.privacy import PERSONAL, mask_frame, without_secrets
 from mapgov.domain.issues import community_compounds
 from mapgov.domain.users import User
 from mapgov.io.exports import FORMATS, frame_bytes
@@ -130,8 +130,9 @@ def require_manager(user: User | None, what: str, store: Store | None) -> None:
 
 def masked(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     """`frame` with the residents' personal columns of `table` masked (an export: for
-    everyone, :func:`mapgov.core.privacy.mask_frame`)."""
-    return mask_frame(frame, table, full=False)
+    everyone, :func:`mapgov.core.privacy.mask_frame`) and its secret ones (a report's ticket,
+    :data:`mapgov.core.privacy.SECRET`) left out."""
+    return without_secrets(mask_frame(frame, table, full=False), table)
 
 
 def check_export(table: str, suffix: str, rows: int = 0) -> None:
