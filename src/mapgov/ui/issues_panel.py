@@ -518,7 +518,7 @@ def _log_form(ctx: IssueView, building_id: str) -> None:
         )
         right.selectbox(
             t(f + "source", lang),
-            [s.value for s in model.IssueSource],
+            [s.value for s in model.DESK_SOURCES],
             format_func=lambda v: label(model.IssueSource(v), lang),
             key=_field(action, "source"),
         )
