@@ -450,3 +450,23 @@ def test_a_database_entry_too_large_for_the_limit_or_the_disk_is_refused(
         restore(good_archive, work_store.path)
     assert no_room.value.key == "error.store.full"
     assert _sha(work_store.path) == before
+
+
+def test_photos_that_cannot_be_written_after_the_database_is_restored_say_so(
+    work_store: Store, good_archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mapgov.core.errors import StoreError
+
+    folder = photo_folder(work_store.path)
+    shutil.rmtree(folder.folder)
+
+    def full(*_: object, **__: object) -> bool:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(PhotoFolder, "add", full)
+    with pytest.raises(StoreError) as half:
+        restore(good_archive, work_store.path)
+    assert half.value.key == "error.archive.photos_not_added"
+    assert "重新恢复同一备份" in error_text(half.value, "zh")
+    monkeypatch.undo()
+    assert restore(good_archive, work_store.path).photos.added == 1  # again: the rest comes

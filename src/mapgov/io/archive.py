@@ -326,8 +326,8 @@ def _refuse(path: Path, entry: str | None, what: str, key: str, **params: Any) -
 def _check_kind(path: Path, info: zipfile.ZipInfo) -> None:
     """Refuse a link, a device, an encrypted entry or one packed in another way."""
     name = info.filename
-    mode = info.external_attr >> 16
-    if info.create_system == 3 and mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+    kind = stat.S_IFMT(info.external_attr >> 16)  # 0: permissions only (as many tools write)
+    if info.create_system == 3 and kind not in (0, stat.S_IFREG, stat.S_IFDIR):
         _refuse(path, name, "a link or special file, not a plain file", "link")
     if info.flag_bits & 0x1:
         _refuse(path, name, "an encrypted entry", "encrypted")

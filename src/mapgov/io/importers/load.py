@@ -313,6 +313,9 @@ def restore(
         If the backup is not a whole mapgov backup of this schema version.
     StaleEditError
         If an edit was saved after the restore began (nothing is restored).
+    StoreError
+        If the photos could not all be written once the database was restored (a full disk):
+        restoring the same backup again adds the rest.
     """
     since = _live_mark(target)  # before the checks: an edit saved while they run counts
     backup_path = Path(backup_path)
@@ -325,7 +328,16 @@ def restore(
     with open_archive(backup_path) as archive:
         _check_database(archive.database, backup_path, DATABASE_ENTRY)
         _restore_database(archive.database, target, since)
-        added = archive.add_photos(folder)
+        try:
+            added = archive.add_photos(folder)
+        except OSError as err:  # the database is restored: say so, and how to finish
+            msg = (
+                f"{target}: the database was restored, but the photos could not all be added "
+                f"to {folder.folder} ({err}); restore the same backup again to add them"
+            )
+            raise StoreError(
+                msg, key="error.archive.photos_not_added", reason=err.strerror or str(err)
+            ) from err  # the reason without the server's paths
         missing = missing_photos(photo_names(archive.database), folder)
     return Restored(target=target, photos=PhotosAdded(added.added, added.kept, missing))
 
