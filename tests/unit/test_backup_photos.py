@@ -470,3 +470,23 @@ def test_photos_that_cannot_be_written_after_the_database_is_restored_say_so(
     assert "重新恢复同一备份" in error_text(half.value, "zh")
     monkeypatch.undo()
     assert restore(good_archive, work_store.path).photos.added == 1  # again: the rest comes
+
+
+def test_an_archive_of_an_older_schema_says_how_to_upgrade_it(
+    work_store: Store, good_archive: Path, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    db = database_of(good_archive, tmp_path)
+    con = sqlite3.connect(db)
+    con.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    old = tmp_path / "old.zip"
+    with zipfile.ZipFile(old, "w") as out:
+        out.write(db, "mapgov.sqlite")
+    with pytest.raises(DataFileError) as refused:
+        restore(old, work_store.path)
+    assert refused.value.key == "error.archive.schema"
+    assert "mapgov migrate" in str(refused.value) and "mapgov-restore-" not in str(refused.value)
+    assert "版本为 5" in error_text(refused.value, "zh")

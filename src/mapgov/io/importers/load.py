@@ -230,16 +230,27 @@ def _check_database(database: Path, shown: Path, entry: str | None) -> None:
     refusal names `shown` (the backup as the user knows it) and the archive's `entry`."""
     try:
         version = int(open_store(database).meta()["schema_version"])
-    except (StoreError, KeyError, ValueError) as err:
+    except StoreError as err:
+        if err.key in ("error.store.schema_old", "error.store.schema_new"):
+            version = int(err.params["found"])  # said below, as a backup's version
+        else:
+            msg = f"not a mapgov backup: {str(err).replace(str(database), str(shown))}"
+            raise DataFileError(shown, msg, entry=entry, key="error.restore.not_backup") from err
+    except (KeyError, ValueError) as err:
         msg = f"not a mapgov backup: {err}"
         raise DataFileError(shown, msg, entry=entry, key="error.restore.not_backup") from err
     if version != SCHEMA_VERSION:
-        msg = f"schema version {version}, expected {SCHEMA_VERSION}"
+        msg = f"schema version {version}, expected {SCHEMA_VERSION}: "
+        msg += "upgrade it with `mapgov migrate`"
+        if entry is not None:
+            msg += f" (unzip {entry}, migrate it, put it back into the archive)"
+        msg += "; nothing was restored"
         raise DataFileError(
             shown,
             msg,
             entry=entry,
-            key="error.restore.schema",
+            # `mapgov migrate` upgrades a bare file: an archive's database is unpacked first
+            key="error.restore.schema" if entry is None else "error.archive.schema",
             version=version,
             expected=SCHEMA_VERSION,
         )
