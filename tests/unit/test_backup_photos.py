@@ -360,20 +360,30 @@ def test_an_archive_without_a_database_or_damaged_is_refused(
     assert _sha(work_store.path) == before
 
 
+def _repacked(good: Path, path: Path, *statements: str) -> Path:
+    """An archive at `path` of `good`'s database changed by the SQL `statements` alone."""
+    import sqlite3
+
+    db = database_of(good, path.parent, f"{path.stem}.sqlite")
+    con = sqlite3.connect(db)
+    for statement in statements:
+        con.execute(statement)
+    con.commit()
+    con.close()
+    with zipfile.ZipFile(path, "w") as out:
+        out.write(db, "mapgov.sqlite")
+    return path
+
+
 def test_the_database_inside_an_archive_is_checked_as_a_bare_backup(
     work_store: Store, good_archive: Path, tmp_path: Path
 ) -> None:
-    import sqlite3
-
-    db = database_of(good_archive, tmp_path)
-    con = sqlite3.connect(db)
-    con.execute("PRAGMA foreign_keys = OFF")
-    con.execute("UPDATE building SET compound_id = 'K-NONE' WHERE rowid <= 3")
-    con.commit()
-    con.close()
-    bad = tmp_path / "refs.zip"
-    with zipfile.ZipFile(bad, "w") as out:
-        out.write(db, "mapgov.sqlite")
+    bad = _repacked(
+        good_archive,
+        tmp_path / "refs.zip",
+        "PRAGMA foreign_keys = OFF",
+        "UPDATE building SET compound_id = 'K-NONE' WHERE rowid <= 3",
+    )
     before = _sha(work_store.path)
     with pytest.raises(DataFileError) as refused:
         restore(bad, work_store.path)
@@ -475,16 +485,8 @@ def test_photos_that_cannot_be_written_after_the_database_is_restored_say_so(
 def test_an_archive_of_an_older_schema_says_how_to_upgrade_it(
     work_store: Store, good_archive: Path, tmp_path: Path
 ) -> None:
-    import sqlite3
-
-    db = database_of(good_archive, tmp_path)
-    con = sqlite3.connect(db)
-    con.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
-    con.commit()
-    con.close()
-    old = tmp_path / "old.zip"
-    with zipfile.ZipFile(old, "w") as out:
-        out.write(db, "mapgov.sqlite")
+    older = "UPDATE meta SET value = '5' WHERE key = 'schema_version'"
+    old = _repacked(good_archive, tmp_path / "old.zip", older)
     with pytest.raises(DataFileError) as refused:
         restore(old, work_store.path)
     assert refused.value.key == "error.archive.schema"
