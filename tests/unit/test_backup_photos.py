@@ -146,15 +146,20 @@ def test_a_missing_photo_is_named_and_the_backup_still_made(
     folder = photo_folder(work_store.path)
     there = add_photo(work_store, folder, (10, 200, 30))
     gone = add_photo(work_store, folder, (200, 10, 30))
+    spoilt = add_photo(work_store, folder, (200, 200, 200))
+    smudged = add_photo(work_store, folder, (20, 20, 20))
     folder.path(gone).unlink()
+    folder.path(spoilt).write_bytes(b"half a photo")  # its bytes no longer its name
     folder.path(there, thumbnail=True).unlink()  # a lost thumbnail is made again
+    folder.path(smudged, thumbnail=True).write_bytes(b"not a picture")  # so is a damaged one
     made = backup(work_store, tmp_path / "b.zip")
-    assert (made.photos, made.missing) == (1, (gone,))
+    assert (made.photos, set(made.missing)) == (2, {gone, spoilt})
     shutil.rmtree(folder.folder)
-    done = restore(made.path, work_store.path)
-    assert done.photos.missing == (gone,)
-    small = Image.open(io.BytesIO(folder.read(there, thumbnail=True)))
-    assert small.format == "JPEG" and max(small.size) == 320
+    done = restore(made.path, work_store.path)  # every archive written here restores
+    assert (done.photos.added, set(done.photos.missing)) == (2, {gone, spoilt})
+    for name in (there, smudged):
+        small = Image.open(io.BytesIO(folder.read(name, thumbnail=True)))
+        assert small.format == "JPEG" and max(small.size) == 320
 
 
 def test_an_older_backup_a_bare_sqlite_file_still_restores(

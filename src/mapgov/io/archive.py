@@ -7,8 +7,10 @@ A backup (:func:`mapgov.io.importers.backup`) is always a zip archive holding
   ``issue_photo`` table names, with its thumbnail, as :class:`~mapgov.io.photos.PhotoFolder`
   keeps them (``<name>`` is the SHA-256 of the photo's bytes, ``ab`` its first two digits).
 
-A photo the table names but the folder no longer holds does not stop the backup: it is left
-out and named in what :func:`write_archive` returns (the command line prints it).
+A photo the table names but the folder no longer holds (or holds damaged: its bytes no longer
+its name) does not stop the backup: it is left out and named in what :func:`write_archive`
+returns (the command line prints it). A lost or damaged thumbnail is left out too and made
+again from its photo on restore. So every archive written here passes the restore's checks.
 
 An archive to restore comes from outside, so :func:`open_archive` reads it as hostile and
 checks all of it before anything is changed: the number of entries (read from the archive's
@@ -153,11 +155,15 @@ def _write_photos(
         except (ValidationError, OSError):  # not a photo's name, or the file is gone
             missing.append(name)
             continue
+        if hashlib.sha256(data).hexdigest() != name:  # damaged: it would refuse the restore
+            missing.append(name)
+            continue
         out.writestr(_entry_info(f"photos/{name[:2]}/{name}.jpg", zipfile.ZIP_STORED), data)
         with contextlib.suppress(OSError):  # a lost thumbnail is made again on restore
             small = folder.path(name, thumbnail=True).read_bytes()
-            info = _entry_info(f"photos/{name[:2]}/{name}.thumb.jpg", zipfile.ZIP_STORED)
-            out.writestr(info, small)
+            if _is_jpeg(small):  # a damaged one too
+                info = _entry_info(f"photos/{name[:2]}/{name}.thumb.jpg", zipfile.ZIP_STORED)
+                out.writestr(info, small)
         held += 1
     return held, missing
 
@@ -181,7 +187,7 @@ def write_archive(database: Path, folder: PhotoFolder, path: Path) -> tuple[int,
     -------
     tuple of (int, list of str)
         How many photos the archive holds, and the names of those the database names but
-        `folder` does not hold (left out).
+        `folder` does not hold, or holds damaged (left out).
 
     Raises
     ------
@@ -382,26 +388,42 @@ def _check_listing(path: Path, infos: list[zipfile.ZipInfo]) -> tuple[str | None
     return database, photos
 
 
+_NOT_JPEG: Final = (
+    UnidentifiedImageError,
+    Image.DecompressionBombError,
+    Image.DecompressionBombWarning,
+    OSError,
+    SyntaxError,
+    ValueError,
+)
+
+
+def _decode_jpeg(data: bytes) -> None:
+    """Decode `data` as a JPEG of at most MAX_PIXELS, or raise one of _NOT_JPEG."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format != "JPEG":
+                raise UnidentifiedImageError(image.format)
+            if image.width * image.height > photo_files.MAX_PIXELS:
+                pixels = f"{image.width} x {image.height}"
+                raise Image.DecompressionBombError(pixels)
+            image.load()
+
+
+def _is_jpeg(data: bytes) -> bool:
+    try:
+        _decode_jpeg(data)
+    except _NOT_JPEG:
+        return False
+    return True
+
+
 def _check_jpeg(path: Path, entry: str, data: bytes) -> None:
     """Refuse an entry that Pillow does not decode as a JPEG of at most MAX_PIXELS."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                if image.format != "JPEG":
-                    raise UnidentifiedImageError(image.format)
-                if image.width * image.height > photo_files.MAX_PIXELS:
-                    pixels = f"{image.width} x {image.height}"
-                    raise Image.DecompressionBombError(pixels)
-                image.load()
-    except (
-        UnidentifiedImageError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-        OSError,
-        SyntaxError,
-        ValueError,
-    ) as err:
+        _decode_jpeg(data)
+    except _NOT_JPEG as err:
         msg = "not a JPEG photo; nothing was restored"
         raise DataFileError(path, msg, entry=entry, key="error.archive.not_jpeg") from err
 
