@@ -28,6 +28,7 @@ the photos of reports filed since the backup stay.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io
 import re
@@ -93,6 +94,9 @@ _NAME: Final = re.compile(r"[0-9a-f]{64}")
 _SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 _ZIP_MAGIC: Final = (b"PK\x03\x04", b"PK\x05\x06")
 _EOCD: Final = struct.Struct("<4s4H2LH")  # the end of central directory record
+_DIRECTORY_ENTRY_MOST: Final = 256
+"""Bytes the central directory holds for one entry of a backup at most (46 fixed, a name of
+84 characters at most, extra fields of zip64 and of the tools that add times and owners)."""
 _ZIP64_LOCATOR: Final = struct.Struct("<4sLQL")
 _ZIP64_EOCD: Final = struct.Struct("<4sQ2H2L4Q")
 
@@ -218,24 +222,30 @@ def _within_ratio(info: zipfile.ZipInfo, ratio: int) -> bool:
 
 
 def _declared_entries(file: io.BufferedReader, size: int) -> int | None:
-    """The entry count the archive's end record declares (zip64 too), read before Python's
-    zipfile parses the whole directory into memory; None if there is no end record."""
+    """How many entries the archive's end record declares (zip64 too), read before Python's
+    zipfile parses the whole directory into memory; None if there is no end record.
+
+    A directory larger than :data:`MAX_ENTRIES` entries of a backup's could take counts as
+    that many more (:data:`_DIRECTORY_ENTRY_MOST` bytes an entry), so an end record that
+    understates the count does not let a huge directory through."""
     tail_size = min(size, _EOCD.size + 0xFFFF)
     file.seek(size - tail_size)
     tail = file.read(tail_size)
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or len(tail) - at < _EOCD.size:
         return None
-    entries = _EOCD.unpack_from(tail, at)[4]
+    record = _EOCD.unpack_from(tail, at)
+    counts = [int(record[3]), int(record[4]), int(record[5]) // _DIRECTORY_ENTRY_MOST]
     locator_at = at - _ZIP64_LOCATOR.size
     if locator_at >= 0 and tail[locator_at : locator_at + 4] == b"PK\x06\x07":
         offset = _ZIP64_LOCATOR.unpack_from(tail, locator_at)[2]
         if offset + _ZIP64_EOCD.size <= size:
             file.seek(offset)
-            record = file.read(_ZIP64_EOCD.size)
-            if record[:4] == b"PK\x06\x06":
-                return max(int(entries), int(_ZIP64_EOCD.unpack(record)[5]))
-    return int(entries)
+            zip64 = file.read(_ZIP64_EOCD.size)
+            if zip64[:4] == b"PK\x06\x06":
+                fields = _ZIP64_EOCD.unpack(zip64)
+                counts += [int(fields[6]), int(fields[7]), int(fields[8]) // _DIRECTORY_ENTRY_MOST]
+    return max(counts)
 
 
 @dataclass(frozen=True)
@@ -278,7 +288,11 @@ class CheckedArchive:
 
     def _read(self, entry: str) -> bytes:
         assert self._zip is not None  # open for the block of open_archive
-        return self._zip.read(entry)
+        try:
+            return self._zip.read(entry)
+        except (zipfile.BadZipFile, KeyError, EOFError) as err:
+            msg = f"{self.path}: {entry} changed after it was checked ({err})"
+            raise StoreError(msg, key="error.archive.changed") from err
 
     def add_photos(self, folder: PhotoFolder) -> PhotosAdded:
         """Add the archive's photos that `folder` does not hold; replace and remove nothing.
@@ -462,8 +476,14 @@ def _unpack_database(path: Path, archive: zipfile.ZipFile, folder: Path) -> Path
         msg = f"{path}: {info.file_size:,} bytes to unpack, {free:,} free on the disk"
         raise StoreError(msg, key="error.store.full")
     target = folder / DATABASE_ENTRY
-    with archive.open(info) as source, target.open("wb") as out:
-        shutil.copyfileobj(source, out, _CHUNK)
+    try:
+        with archive.open(info) as source, target.open("wb") as out:
+            shutil.copyfileobj(source, out, _CHUNK)
+    except OSError as err:
+        if err.errno != errno.ENOSPC:
+            raise
+        msg = f"{path}: the disk filled while the database was unpacked; nothing was restored"
+        raise StoreError(msg, key="error.store.full") from err
     return target
 
 
