@@ -324,44 +324,44 @@ def test_a_hostile_archive_is_refused_naming_the_entry_and_changes_nothing(
     assert not folder.folder.exists()
 
 
-def test_an_archive_of_too_many_entries_is_refused_before_it_is_read(
-    work_store: Store, good_archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def five_entries(good_archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An archive of five entries where a backup may hold four at most."""
     monkeypatch.setattr(archive, "MAX_ENTRIES", 4)
     entries = [_photo_entry(jpeg((i, i, i))) for i in range(4)]
-    bad = _archive(good_archive, tmp_path / "many.zip", _with(*entries))
-    read = zipfile.ZipFile
+    return _archive(good_archive, tmp_path / "many.zip", _with(*entries))
 
+
+def test_an_archive_of_too_many_entries_is_refused_before_it_is_read(
+    work_store: Store, five_entries: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def parse(*_: object, **__: object) -> None:
         pytest.fail("the archive's directory was parsed")
 
     monkeypatch.setattr(archive.zipfile, "ZipFile", parse)
     before = _sha(work_store.path)
     with pytest.raises(DataFileError) as refused:
-        restore(bad, work_store.path)
-    monkeypatch.setattr(archive.zipfile, "ZipFile", read)
+        restore(five_entries, work_store.path)
+    monkeypatch.undo()
     assert refused.value.key == "error.archive.too_many"
     assert "5 个条目" in error_text(refused.value, "zh")
     assert _sha(work_store.path) == before
 
 
 def test_an_end_record_that_understates_the_entries_does_not_let_them_through(
-    work_store: Store, good_archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    work_store: Store, five_entries: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(archive, "MAX_ENTRIES", 4)
-    entries = [_photo_entry(jpeg((i, i, i))) for i in range(4)]
-    bad = _archive(good_archive, tmp_path / "many.zip", _with(*entries))
-    data = bytearray(bad.read_bytes())
+    data = bytearray(five_entries.read_bytes())
     end = data.rfind(b"PK\x05\x06")
     data[end + 8 : end + 12] = (1).to_bytes(2, "little") * 2  # "one entry"
-    bad.write_bytes(bytes(data))
+    five_entries.write_bytes(bytes(data))
     with pytest.raises(DataFileError) as refused:  # counted once parsed
-        restore(bad, work_store.path)
+        restore(five_entries, work_store.path)
     assert refused.value.key == "error.archive.too_many"
     monkeypatch.setattr(archive, "_DIRECTORY_ENTRY_MOST", 10)  # and by the directory's size
     monkeypatch.setattr(archive.zipfile, "ZipFile", None)  # before it is parsed
     with pytest.raises(DataFileError) as refused:
-        restore(bad, work_store.path)
+        restore(five_entries, work_store.path)
     assert refused.value.key == "error.archive.too_many"
 
 
