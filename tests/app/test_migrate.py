@@ -281,9 +281,11 @@ with out.open("a", encoding="utf-8") as log:
 
 # An older mapgov server on PostgreSQL: a party edit after another on its pooled connection,
 # each a transaction that counts data_version up, as the store's do; written down once
-# committed.
+# committed. A few milliseconds between edits (people make them): back to back, every edit
+# could be made while the migration waits for a moment when no table is held.
 _OLD_PG_EDITOR = """
 import sys
+import time
 from pathlib import Path
 import psycopg
 
@@ -293,7 +295,7 @@ orgs = [r[0] for r in con.execute("SELECT org_id FROM party_org ORDER BY org_id 
 con.commit()
 with out.open("a", encoding="utf-8") as log:
     i = 0
-    while not stop.exists() and i < 5000:
+    while not stop.exists() and i < 20000:
         org, value = orgs[i % len(orgs)], f"old-{i}"
         try:
             with con.transaction():
@@ -314,6 +316,7 @@ with out.open("a", encoding="utf-8") as log:
             log.write(f"saved {org} {value}\\n")
         log.flush()
         i += 1
+        time.sleep(0.003)
 """
 
 
