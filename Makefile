@@ -24,14 +24,16 @@ test: setup  ## the whole suite (unit, AppTest, browser), on SQLite and PostgreS
 
 # The suite passes whatever the clock reads: the non-browser tests under faketime (Debian's
 # package) at a new year in Shanghai (16:30 UTC the day before), a month's end and a later year;
-# on SQLite only (`make test` runs both backends; a database server under faketime is not the
-# point of this run).
+# on SQLite only: mapgov's calendar is the same Python code on both backends (the store's SQL
+# calls no date function), `make test` runs PostgreSQL at today's date, and three more cluster
+# runs would only add time (they pass under faketime too). MAPGOV_SKIP_PG=dates says so in the
+# skip reason, and keeps CI=true from counting these skips as failures.
 FAKE_DATES := '2027-01-01 00:30:00 +0800' '2027-02-28' '2030-07-15'
 test-dates: setup  ## the non-browser suite at other dates than today
 	command -v faketime >/dev/null || { echo "test-dates needs faketime (apt-get install faketime)" >&2; exit 1; }
 	for day in $(FAKE_DATES); do \
 	  echo "== the suite on $$day"; \
-	  MAPGOV_SKIP_PG=1 faketime "$$day" $(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser" || exit 1; \
+	  MAPGOV_SKIP_PG=dates faketime "$$day" $(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser" || exit 1; \
 	done
 
 setup: install assets $(DB)

@@ -124,15 +124,21 @@ def pg_cluster() -> Iterator[pgcluster.Cluster]:
     """A throwaway PostgreSQL + PostGIS server for the session (:mod:`tests.pgcluster`).
 
     Skips the tests that need it where PostgreSQL cannot be started, saying how to get it;
-    under ``CI=true`` (or ``MAPGOV_REQUIRE_PG=1``) that is a failure instead."""
-    if os.environ.get("MAPGOV_SKIP_PG") == "1":
-        pytest.skip("PostgreSQL tests skipped as asked (make test PG=0)")
+    under ``CI=true`` (or ``MAPGOV_REQUIRE_PG=1``) that is a failure instead. ``MAPGOV_SKIP_PG``
+    skips them saying why (:func:`tests.pgcluster.skipped`): ``make test PG=0`` (a failure
+    where PostgreSQL is required) and the faketime runs of ``make test-dates``."""
+    skip = pgcluster.skipped(os.environ)
+    if skip is not None:
+        why, failure = skip
+        if failure:
+            pytest.fail(f"PostgreSQL is required here (CI=true or MAPGOV_REQUIRE_PG=1): {why}")
+        pytest.skip(why)
     folder = Path(tempfile.mkdtemp(prefix="mapgov-pg-"))  # outside pytest's root-only folders
     try:
         with pgcluster.start(folder) as cluster:
             yield cluster
     except pgcluster.UnavailableError as err:
-        if os.environ.get("CI") == "true" or os.environ.get("MAPGOV_REQUIRE_PG") == "1":
+        if pgcluster.required(os.environ):
             pytest.fail(f"PostgreSQL is required here: {err}")
         pytest.skip(f"PostgreSQL tests skipped: {err}")
     finally:

@@ -1,6 +1,8 @@
-"""What the tests of reports from the field share: a photo as a phone writes it (a JPEG whose
-EXIF says where it was taken, by which device, which way up), a building to report about, and
-an issue taken to "resolved" so that its reporter's callback is due."""
+"""Reports from the field (issue 20) for the tests: a building of a community, photos as a phone
+writes them (Pillow-made JPEGs; one with the EXIF a phone adds: where, which device, which way
+up), a resident's report with a real photo kept beside the database (SQLite: the photo folder is
+``<db>.photos/``), and an issue taken along the workflow (assigned; resolved, so that its
+reporter's callback is due)."""
 
 from __future__ import annotations
 
@@ -10,19 +12,44 @@ from typing import Final
 
 from PIL import Image
 
+from mapgov.core import clock
+from mapgov.domain import issues, reports
 from mapgov.domain import issues_workflow as workflow
 from mapgov.domain.users import get_user
+from mapgov.io.photos import intake, photo_folder
 from mapgov.store import Store
 from tests.conftest import AS_OF
 
+COMMUNITY = "S001-C1"
+STAFF = "S001-C1-staff1"
+"""A staff member of :data:`COMMUNITY`, the community the report tests work in."""
+NOON = dt.datetime.combine(AS_OF, dt.time(12))
 GPS_IFD: Final = 0x8825
 MAKE: Final = 0x010F
 ORIENTATION: Final = 0x0112
-STAFF: Final = "S001-C1-staff1"
-"""A staff member of S001-C1, the community the report tests work in."""
-NOON: Final = dt.datetime.combine(AS_OF, dt.time(12))
 MAKER: Final = "PhoneMaker"
-"""The device name written in the EXIF (its bytes must not survive intake)."""
+"""The device name written in :func:`phone_jpeg`'s EXIF (its bytes must not survive intake)."""
+
+
+def community_building(store: Store, community_id: str = COMMUNITY, n: int = 0) -> str:
+    """The `n`-th building of a community."""
+    return str(issues.community_buildings(store, community_id)["building_id"].iloc[n])
+
+
+def quiet_building(store: Store, community: str = COMMUNITY, category: str = "lighting") -> str:
+    """A building of `community` without an issue of `category` (no duplicate to offer)."""
+    taken = set(store.read("issue", where={"category": category})["building_id"].dropna())
+    grids = store.read("grid", where={"community_id": community})["grid_id"].tolist()
+    compounds = store.read("compound", where={"grid_id": grids})["compound_id"].tolist()
+    buildings = store.read("building", where={"compound_id": compounds})["building_id"]
+    return next(b for b in sorted(buildings) if b not in taken)
+
+
+def jpeg(colour: tuple[int, int, int] = (200, 60, 40), size: tuple[int, int] = (640, 480)) -> bytes:
+    """A phone photo made with Pillow."""
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, format="JPEG")
+    return out.getvalue()
 
 
 def phone_jpeg(
@@ -45,13 +72,34 @@ def has_exif(data: bytes) -> bool:
     return bool(dict(image.getexif())) or "exif" in image.info or MAKER.encode() in data
 
 
-def quiet_building(store: Store, community: str = "S001-C1", category: str = "lighting") -> str:
-    """A building of `community` without an issue of `category` (no duplicate to offer)."""
-    taken = set(store.read("issue", where={"category": category})["building_id"].dropna())
-    grids = store.read("grid", where={"community_id": community})["grid_id"].tolist()
-    compounds = store.read("compound", where={"grid_id": grids})["compound_id"].tolist()
-    buildings = store.read("building", where={"compound_id": compounds})["building_id"]
-    return next(b for b in sorted(buildings) if b not in taken)
+def file_with_photo(
+    store: Store, building_id: str, *, colour: tuple[int, int, int] = (9, 9, 9)
+) -> tuple[reports.Filed, str]:
+    """A resident's report of `building_id` with one real photo kept beside the database."""
+    photo = intake(jpeg(colour))
+    name = photo_folder(store.path).keep(photo)  # type: ignore[attr-defined]
+    report: reports.FieldReport = {
+        "building_id": building_id,
+        "category": "lighting",
+        "description": "三单元楼道灯坏了\n晚上很黑",
+        "reporter_name": "王秀英",
+        "reporter_phone": "13912345678",
+        "photos": [{"name": name, "width": photo.width, "height": photo.height}],
+    }
+    return reports.file_report(store, report, by=None, source="web 1.2.3.4", now=NOON), name
+
+
+def assign(store: Store, issue_id: int) -> None:
+    """Assign a new report (its first step: version 1) as the community's staff member."""
+    workflow.assign(
+        store,
+        get_user(store, STAFF),
+        issue_id,
+        level="compound",
+        responsible_unit="物业",
+        deadline=clock.today(store) + dt.timedelta(days=3),
+        version=1,
+    )
 
 
 def resolve(store: Store, issue_id: int, *, staff: str = STAFF, at: dt.datetime = NOON) -> int:

@@ -18,7 +18,7 @@ import os
 import pwd
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +27,38 @@ INSTALL_HINT = (
     "install Debian's postgresql-15 and postgresql-15-postgis-3 (`.ci/run` does), or set "
     f"{URL_ENV} to a postgresql:// URL; `make test PG=0` runs the suite without them"
 )
+
+
+SKIP_ENV = "MAPGOV_SKIP_PG"
+SKIPS = {
+    "1": "PostgreSQL tests skipped as asked (`make test PG=0`, for a machine where PostgreSQL "
+    "cannot be installed)",
+    "dates": "PostgreSQL tests are not run under faketime (`make test-dates`): the dated runs "
+    "check mapgov's own calendar, which is the same Python code on both backends (no SQL date "
+    "function), and `make test` runs these tests on PostgreSQL at today's date",
+}
+"""``MAPGOV_SKIP_PG`` -> why the PostgreSQL tests are skipped: ``1`` is ``make test PG=0``,
+``dates`` the faketime runs of ``make test-dates``; any other value runs them."""
+
+
+def required(env: Mapping[str, str]) -> bool:
+    """Whether PostgreSQL must run here (``CI=true`` or ``MAPGOV_REQUIRE_PG=1``): a
+    PostgreSQL test that cannot run is then a failure, not a skip."""
+    return env.get("CI") == "true" or env.get("MAPGOV_REQUIRE_PG") == "1"
+
+
+def skipped(env: Mapping[str, str]) -> tuple[str, bool] | None:
+    """Why the environment `env` skips the PostgreSQL tests, and whether that skip is a
+    failure; None when they run.
+
+    The faketime runs skip them everywhere, CI included: PostgreSQL is not meant to run there.
+    ``make test PG=0`` skips them, except where PostgreSQL is required (:func:`required`):
+    CI's ``make test`` runs them.
+    """
+    why = SKIPS.get(env.get(SKIP_ENV, ""))
+    if why is None:
+        return None
+    return why, required(env) and env.get(SKIP_ENV) != "dates"
 
 
 class UnavailableError(RuntimeError):

@@ -14,9 +14,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mapgov.core.i18n import LANGS, t
+from mapgov.core.model import Role
+from mapgov.domain.users import User
 from mapgov.io.importers import backup
 from mapgov.store import Store
 from tests.apptest import ok, open_page
+from tests.archives import database_of
 
 TIMEOUT = 90
 ADMIN = "S001-admin"
@@ -85,7 +88,7 @@ def test_a_bad_restore_file_is_refused_in_the_interface_language(
     """Issue 18: a bad restore file gave an English message with the server's temporary
     paths in the Chinese interface. The refusal is in the interface's language and names the
     uploaded file by the name it was uploaded with, never a folder of the server."""
-    good = backup(app_db, tmp_path / "good.sqlite").read_bytes()
+    good = database_of(backup(app_db, tmp_path / "good.zip").path, tmp_path).read_bytes()
     files = {
         "not_backup": ("notes.sqlite", b"not a database at all" * 100),
         "truncated": ("cut.sqlite", good[: len(good) // 2]),
@@ -108,6 +111,57 @@ def test_a_bad_restore_file_is_refused_in_the_interface_language(
             ), message
         else:
             assert not re.search(r"[\u4e00-\u9fff]", message), message
+
+
+def _restore_upload(lang: str, file_name: str, content: bytes) -> AppTest:
+    at = _open(ADMIN, lang=lang)
+    at.file_uploader(key="restore.file.0").upload(file_name, content).run()
+    at.checkbox(key="restore.sure").check().run()
+    at.button(key="restore.go").click().run()
+    assert not at.exception
+    return at
+
+
+def test_a_backup_archive_restores_with_its_photos(app_db: Store, tmp_path: Path) -> None:
+    """Issue 20: the page's backup is a zip of the database and its photos; uploading it
+    restores both, and says how many photos were added."""
+    from mapgov.io.photos import photo_folder
+    from mapgov.views import data as dataio
+    from tests.archives import add_photo
+
+    folder = photo_folder(app_db.path)
+    name = add_photo(app_db, folder)
+    photo = folder.read(name)
+    admin = User("a0", "管理员", Role.ADMIN, "S001")
+    zipped = dataio.backup_bytes(app_db, admin)  # what the download button hands over
+    assert zipped[:4] == b"PK\x03\x04"
+    folder.path(name).unlink()
+    at = _restore_upload("en", "mapgov-backup-2026-11-15.zip", zipped)
+    assert not at.error
+    # the restore ended every session: the page asks to sign in again, then says what it did
+    assert at.session_state["data_io.flash"] == t(
+        "data_page.backup_photos.restored", "en",
+        file="mapgov-backup-2026-11-15.zip", added=1, kept=0,
+    )  # fmt: skip
+    assert folder.read(name) == photo
+
+
+def test_a_hostile_archive_is_refused_on_the_page_naming_its_entry(
+    app_db: Store, tmp_path: Path
+) -> None:
+    import zipfile
+
+    good = backup(app_db, tmp_path / "good.zip").path
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(bad, "w") as out:
+        out.writestr("mapgov.sqlite", source.read("mapgov.sqlite"))
+        out.writestr("../../etc/cron.d/evil", b"* * * * * root rm -rf /")
+    before = app_db.data_version()
+    at = _restore_upload("zh", "街道备份.zip", bad.read_bytes())
+    (error,) = at.error
+    assert error.value.startswith("街道备份.zip，条目“../../etc/cron.d/evil”："), error.value
+    assert "未恢复任何数据" in error.value and str(tmp_path) not in error.value
+    assert app_db.data_version() == before
 
 
 def test_staff_print_the_qr_sheets_of_a_compound(app_db: Store) -> None:

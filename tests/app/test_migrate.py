@@ -14,14 +14,16 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import shapely
 
 from mapgov import cli
 from mapgov.core.errors import StaleEditError, StoreError
-from mapgov.core.i18n import t
+from mapgov.core.i18n import error_text, t
 from mapgov.core.model import SCHEMA_VERSION
 from mapgov.domain import display_tokens
 from mapgov.store import open_store
@@ -247,6 +249,7 @@ def test_the_app_upgrades_an_old_database_at_its_start(
 # schema both versions share, each written down once committed.
 _OLD_EDITOR = """
 import sqlite3, sys
+from collections.abc import Callable
 from pathlib import Path
 
 db, out, stop = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
@@ -276,11 +279,57 @@ with out.open("a", encoding="utf-8") as log:
 """
 
 
-def test_edits_saved_while_a_migration_runs_are_all_kept(demo_db: Path, tmp_path: Path) -> None:
-    old = _as_schema_three(demo_db, tmp_path / "street.sqlite")
+# An older mapgov server on PostgreSQL: a party edit after another on its pooled connection,
+# each a transaction that counts data_version up, as the store's do; written down once
+# committed. A few milliseconds between edits (people make them): back to back, every edit
+# could be made while the migration waits for a moment when no table is held.
+_OLD_PG_EDITOR = """
+import sys
+import time
+from pathlib import Path
+import psycopg
+
+url, out, stop = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+con = psycopg.connect(url)
+orgs = [r[0] for r in con.execute("SELECT org_id FROM party_org ORDER BY org_id LIMIT 3")]
+con.commit()
+with out.open("a", encoding="utf-8") as log:
+    i = 0
+    while not stop.exists() and i < 20000:
+        org, value = orgs[i % len(orgs)], f"old-{i}"
+        try:
+            with con.transaction():
+                con.execute("UPDATE party_org SET secretary = %s WHERE org_id = %s", (value, org))
+                con.execute(
+                    "INSERT INTO change_log (at, actor, op, table_name, record_key, field, "
+                    "new_value) VALUES ('2026-11-15T10:00:00', 'old-editor', 'update', "
+                    "'party_org', %s, 'secretary', %s)",
+                    (org, value),
+                )
+                con.execute(
+                    "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
+                    "WHERE key = 'data_version'"
+                )
+        except psycopg.Error as err:  # refused (a deadlock broken): told so, not saved
+            log.write(f"refused {i} {type(err).__name__}\\n")
+        else:
+            log.write(f"saved {org} {value}\\n")
+        log.flush()
+        i += 1
+        time.sleep(0.003)
+"""
+
+
+def test_edits_saved_while_a_migration_runs_are_all_kept(
+    backend: str, demo_db: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if backend == "sqlite":
+        old, editor_code = str(_as_schema_three(demo_db, tmp_path / "street.sqlite")), _OLD_EDITOR
+    else:
+        old, editor_code = request.getfixturevalue("pg_street")(3), _OLD_PG_EDITOR
     log, stop = tmp_path / "edits.log", tmp_path / "stop"
     log.touch()
-    editor = subprocess.Popen([sys.executable, "-c", _OLD_EDITOR, str(old), str(log), str(stop)])
+    editor = subprocess.Popen([sys.executable, "-c", editor_code, old, str(log), str(stop)])
 
     def saved() -> list[tuple[str, str]]:
         lines = log.read_text(encoding="utf-8").split("\n")[:-1]  # whole lines only
@@ -295,20 +344,20 @@ def test_edits_saved_while_a_migration_runs_are_all_kept(demo_db: Path, tmp_path
     try:
         wait_for(5)
         assert migrate(old) == (3, SCHEMA_VERSION)
-        wait_for(len(saved()) + 5)  # and the edits go on, on the upgraded file
+        wait_for(len(saved()) + 5)  # and the edits go on, on the upgraded database
     finally:
         stop.touch()
         assert editor.wait(timeout=60) == 0
     edits = saved()
     store = open_store(old)
     logged = store.query(
-        "SELECT record_key, new_value FROM change_log WHERE actor = 'old-editor' ORDER BY rowid"
+        "SELECT record_key, new_value FROM change_log WHERE actor = 'old-editor' ORDER BY change_id"
     )
     assert list(logged.itertuples(index=False, name=None)) == edits
     last = dict(edits)
     now = store.read("party_org", where={"org_id": list(last)}, columns=["org_id", "secretary"])
     assert dict(zip(now["org_id"], now["secretary"], strict=True)) == last
-    assert schema_version_of(old) == SCHEMA_VERSION
+    assert store.meta()["schema_version"] == str(SCHEMA_VERSION)
 
 
 def _as_schema_four(demo_db: Path, path: Path) -> Path:
@@ -383,3 +432,292 @@ def test_a_schema_five_ledger_is_all_desk_work_without_photos(
     pd.testing.assert_frame_equal(after[ledger.columns], ledger)
     assert (after["channel"] == "desk").all() and after["ticket"].isna().all()
     assert store.counts()["issue_photo"] == 0
+
+
+# -- PostgreSQL: the same steps, in one transaction of the server ------------------------------
+# A database of an older schema is made from a copy of the PostgreSQL demo street by altering
+# it back the way the SQLite files above are made (the same columns and tables gone).
+
+_PG_BACK_TO: dict[int, tuple[str, ...]] = {
+    5: (
+        "DROP TABLE issue_photo",
+        "ALTER TABLE issue DROP COLUMN channel, DROP COLUMN ticket",
+    ),
+    4: (
+        "ALTER TABLE app_user DROP COLUMN email, DROP COLUMN oidc_subject",
+        "DROP INDEX ux_display_token_live",
+        "ALTER TABLE display_token ADD UNIQUE (label)",
+    ),
+    3: (
+        "DROP TABLE display_token, auth_session, audit_log",
+        "ALTER TABLE app_user DROP COLUMN login, DROP COLUMN enabled, DROP COLUMN password_hash, "
+        "DROP COLUMN must_change_password, DROP COLUMN created_at, DROP COLUMN changed_at, "
+        "DROP COLUMN version",
+    ),
+    2: (
+        "DROP TABLE micro_wish, volunteer_event, co_event",
+        "ALTER TABLE unit_resource DROP COLUMN filed_by",
+        "ALTER TABLE community_need DROP COLUMN closed_at, DROP COLUMN version",
+        "ALTER TABLE co_project ADD COLUMN rating BIGINT "
+        "CHECK (rating IS NULL OR rating BETWEEN 1 AND 5)",
+        *(
+            f"UPDATE co_project SET rating = {score} WHERE satisfaction = '{text}'"
+            for text, score in _RATING.items()
+        ),
+        "ALTER TABLE co_project DROP COLUMN paired_by, DROP COLUMN started_at, "
+        "DROP COLUMN rated_at, DROP COLUMN satisfaction, DROP COLUMN cancelled_at, "
+        "DROP COLUMN version",
+    ),
+}
+
+
+def _pg_as_schema(url: str, version: int) -> str:
+    """The PostgreSQL database at `url` (this schema) altered back to schema `version`."""
+    import psycopg
+
+    with psycopg.connect(url) as con:
+        con.execute("SET LOCAL mapgov.replacing = 'on'")  # co_project's history is kept
+        for step in range(SCHEMA_VERSION - 1, version - 1, -1):
+            for statement in _PG_BACK_TO[step]:
+                con.execute(statement)
+        con.execute("UPDATE meta SET value = %s WHERE key = 'schema_version'", [str(version)])
+    return url
+
+
+def _pg_tables(url: str, schema: str = "public") -> dict[str, pd.DataFrame]:
+    """Every table of `schema`, rows in key order, geometry as WKB."""
+    import psycopg
+
+    frames = {}
+    with psycopg.connect(url) as con:
+        names = [
+            r[0]
+            for r in con.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = %s "
+                "AND tablename <> 'spatial_ref_sys'",
+                [schema],
+            )
+        ]
+        for name in names:
+            columns = con.execute(
+                "SELECT column_name, udt_name FROM information_schema.columns "
+                "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
+                [schema, name],
+            ).fetchall()
+            picked = ", ".join(
+                f"ST_AsBinary({c}) AS {c}" if kind == "geometry" else c for c, kind in columns
+            )
+            cur = con.execute(f"SELECT {picked} FROM {schema}.{name} ORDER BY 1, 2")
+            frames[name] = pd.DataFrame.from_records(
+                cur.fetchall(), columns=[c for c, _ in columns]
+            )
+    return frames
+
+
+_CATALOG = {
+    "columns": "SELECT table_name, column_name, data_type, udt_name, is_nullable, "
+    "column_default, collation_name FROM information_schema.columns "
+    "WHERE table_schema = 'public' AND table_name <> 'spatial_ref_sys'",
+    "constraints": "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+    "FROM pg_constraint WHERE connamespace = 'public'::regnamespace",
+    "indexes": "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'",
+    "triggers": "SELECT event_object_table, trigger_name, action_timing, event_manipulation, "
+    "action_statement FROM information_schema.triggers WHERE trigger_schema = 'public'",
+    "schemas": "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'mapgov%%'",
+}
+
+
+def _pg_catalog(url: str) -> dict[str, list[tuple[object, ...]]]:
+    """The schema objects of the database at `url` (tables' columns, constraints, indexes,
+    GiST ones among them, triggers), as sorted rows: two databases of the same schema have the
+    same catalog."""
+    import psycopg
+
+    with psycopg.connect(url) as con:
+        return {
+            what: sorted(con.execute(query).fetchall(), key=repr)
+            for what, query in _CATALOG.items()
+        }
+
+
+def _same_rows(a: pd.DataFrame, b: pd.DataFrame, name: str) -> None:
+    """The same rows; geometry the same shapes (a migration writes every geometry anew, on
+    either backend: a ring may then start at another of its points)."""
+    if "geom" in a.columns:
+        ours, theirs = (shapely.normalize(shapely.from_wkb(f["geom"].to_numpy())) for f in (a, b))
+        assert shapely.equals_exact(ours, theirs, 0).all(), name
+        a, b = a.drop(columns="geom"), b.drop(columns="geom")
+    pd.testing.assert_frame_equal(a, b, obj=name)
+
+
+def _pg_meta(url: str, schema: str = "public") -> dict[str, str]:
+    import psycopg
+
+    with psycopg.connect(url) as con:
+        return dict(con.execute(f"SELECT key, value FROM {schema}.meta").fetchall())
+
+
+@pytest.fixture
+def pg_street(
+    pg_database: Callable[[str | None], str], pg_demo_template: str
+) -> Callable[[int], str]:
+    """Makes a private PostgreSQL copy of the demo street at an older schema version."""
+    return lambda version: _pg_as_schema(pg_database(pg_demo_template), version)
+
+
+@pytest.fixture
+def fresh_catalog(
+    pg_database: Callable[[str | None], str], pg_demo_template: str
+) -> dict[str, list[tuple[object, ...]]]:
+    """The catalog of the demo street built by this mapgov (:func:`_pg_catalog`)."""
+    return _pg_catalog(pg_database(pg_demo_template))
+
+
+def test_a_schema_five_postgresql_database_comes_up_whole(
+    pg_street: Callable[[int], str], fresh_catalog: dict[str, list[tuple[object, ...]]]
+) -> None:
+    url = pg_street(5)
+    with pytest.raises(StoreError, match="mapgov migrate --db URL") as refused:
+        open_store(url)
+    assert refused.value.key == "error.store.schema_old_server"  # the app does not upgrade it
+    assert "mapgov migrate --db URL" in error_text(refused.value, "en")
+    before = _pg_tables(url)
+    meta = _pg_meta(url)
+    assert "issue_photo" not in before and "ticket" not in before["issue"].columns
+    assert migrate(url) == (5, SCHEMA_VERSION)
+    after = _pg_tables(url)
+    assert sorted(after) == sorted([*before, "issue_photo"])
+    for name, rows in before.items():
+        if name != "meta":  # every row of every table, as it was
+            _same_rows(after[name][rows.columns], rows, name)
+    issues = after["issue"]
+    assert len(issues) > 0
+    assert (issues["channel"] == "desk").all() and issues["ticket"].isna().all()
+    assert len(after["issue_photo"]) == 0
+    now = _pg_meta(url)
+    assert now["schema_version"] == str(SCHEMA_VERSION) and now["migrated_from"] == "5"
+    assert int(now["data_version"]) == int(meta["data_version"]) + 1
+    # the same schema objects as a database built by this mapgov (tables, keys, foreign keys,
+    # checks, indexes, GiST indexes, append-only triggers), plus the kept schema
+    fresh = fresh_catalog
+    migrated = _pg_catalog(url)
+    assert migrated["schemas"] == [("mapgov_v5",)]
+    assert {k: v for k, v in migrated.items() if k != "schemas"} == {
+        k: v for k, v in fresh.items() if k != "schemas"
+    }
+    # the old tables, as they were, in their schema
+    kept = _pg_tables(url, "mapgov_v5")
+    assert sorted(kept) == sorted(before)
+    for name, rows in before.items():
+        pd.testing.assert_frame_equal(kept[name], rows, obj=name)  # byte for byte
+    assert _pg_meta(url, "mapgov_v5") == meta
+    # the store opens it; its histories refuse changes; new rows get new keys
+    store = open_store(url)
+    assert store.counts()["issue"] == len(issues)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"), store.transaction() as con:
+        con.execute("DELETE FROM issue_event")
+    with store.transaction() as con:
+        new = con.execute(
+            "INSERT INTO change_log (at, actor, op, table_name, record_key, field, new_value) "
+            "VALUES ('2026-11-15T10:00:00', 't', 'update', 'party_org', 'x', 'secretary', 'y')"
+        ).lastrowid
+    assert new == max(before["change_log"]["change_id"], default=0) + 1
+    assert migrate(url) == (SCHEMA_VERSION, SCHEMA_VERSION)  # nothing more to do
+
+
+def test_a_schema_two_database_migrates_alike_on_both_backends(
+    demo_db: Path, tmp_path: Path, pg_street: Callable[[int], str]
+) -> None:
+    from tests.unit.test_store_postgres import _same
+
+    path = _as_schema_two(demo_db, tmp_path / "street.sqlite")
+    url = pg_street(2)
+    projects = _pg_tables(url)["co_project"]
+    assert projects["rating"].notna().any()
+    assert migrate(path) == migrate(url) == (2, SCHEMA_VERSION)
+    ours, theirs = open_store(path), open_store(url)
+    assert ours.counts() == theirs.counts()
+    from mapgov.store.schema import TABLES
+
+    for spec in TABLES:
+        _same(ours.read(spec.name), theirs.read(spec.name))
+    assert theirs.meta()["migrated_from"] == "2"
+
+
+def test_a_newer_postgresql_database_is_left_alone(
+    pg_database: Callable[[str | None], str], pg_demo_template: str
+) -> None:
+    import psycopg
+
+    url = pg_database(pg_demo_template)
+    with psycopg.connect(url) as con:
+        con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    catalog, rows = _pg_catalog(url), _pg_tables(url)
+    with pytest.raises(StoreError, match="cannot migrate schema version 99"):
+        migrate(url)
+    assert _pg_catalog(url) == catalog
+    for name, frame in _pg_tables(url).items():
+        pd.testing.assert_frame_equal(frame, rows[name], obj=name)
+    empty = pg_database(None)
+    with pytest.raises(StoreError, match="not a mapgov database"):
+        migrate(empty)
+
+
+def test_a_failed_postgresql_migration_leaves_the_database_as_it_was(
+    pg_street: Callable[[int], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mapgov.store import pgmigrate
+
+    url = pg_street(3)
+    catalog, rows = _pg_catalog(url), _pg_tables(url)
+    real = pgmigrate.load_schema
+
+    def load_then_fail(*args: object, **kwargs: object) -> None:
+        real(*args, **kwargs)  # type: ignore[arg-type]
+        msg = "the disk went away"
+        raise StoreError(msg)
+
+    monkeypatch.setattr(pgmigrate, "load_schema", load_then_fail)
+    with pytest.raises(StoreError, match="the disk went away"):
+        migrate(url)
+    assert _pg_catalog(url) == catalog  # no kept schema, the old tables where they were
+    for name, frame in _pg_tables(url).items():
+        pd.testing.assert_frame_equal(frame, rows[name], obj=name)
+
+
+def test_cli_migrate_postgresql(
+    pg_street: Callable[[int], str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = pg_street(4)
+    assert cli.main(["migrate", "--db", url]) == 0
+    out = capsys.readouterr().out
+    assert f"schema version 4 -> {SCHEMA_VERSION}" in out and "schema mapgov_v4" in out
+    assert cli.main(["migrate", "--db", url]) == 0
+    assert f"already at schema version {SCHEMA_VERSION}" in capsys.readouterr().out
+    assert open_store(url).meta()["schema_version"] == str(SCHEMA_VERSION)
+
+
+def test_two_postgresql_migrations_at_once_upgrade_it_once(
+    pg_street: Callable[[int], str],
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = pg_street(5)
+    with ThreadPoolExecutor(2) as pool:
+        done = list(pool.map(migrate, [url, url]))
+    # one upgraded it; the other found it upgraded, before or after waiting for its locks
+    assert (5, SCHEMA_VERSION) in done and {new for _, new in done} == {SCHEMA_VERSION}
+    assert _pg_catalog(url)["schemas"] == [("mapgov_v5",)]
+    assert _pg_meta(url)["schema_version"] == str(SCHEMA_VERSION)
+
+
+def test_a_postgresql_migration_may_drop_the_old_tables(
+    pg_street: Callable[[int], str], fresh_catalog: dict[str, list[tuple[object, ...]]]
+) -> None:
+    from mapgov.store.pgmigrate import migrate_pg
+
+    url = pg_street(5)
+    issues = len(_pg_tables(url)["issue"])
+    assert migrate_pg(url, keep_old=False) == (5, SCHEMA_VERSION, None)
+    assert _pg_catalog(url) == fresh_catalog  # nothing kept
+    assert open_store(url).counts()["issue"] == issues

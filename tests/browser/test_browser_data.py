@@ -23,6 +23,7 @@ from mapgov.core.i18n import t
 from mapgov.core.model import AuditKind, Role
 from mapgov.domain import accounts
 from mapgov.store import open_store
+from tests.archives import database_of
 from tests.conftest import DEMO_PASSWORD
 from tests.unit.test_import_osm import _Osm, _street
 
@@ -243,26 +244,26 @@ def test_an_export_is_made_when_the_button_is_clicked(
 
 
 def test_an_administrator_downloads_a_whole_backup(
-    demo_server: tb.Server, visit: tb.Visit, demo_db: Path
+    demo_server: tb.Server, visit: tb.Visit, demo_db: Path, tmp_path: Path
 ) -> None:
-    """One click on the backup tab gives a database that opens, passes SQLite's integrity
-    check and holds every row of the street's."""
+    """One click on the backup tab gives a zip whose database opens, passes SQLite's
+    integrity check and holds every row of the street's."""
     page = visit.page
     _open(page, demo_server, "backup")
-    size = re.escape(t("data_page.download_backup", mb="MB")).replace("MB", r"[\d,.]+", 1)
-    label = re.compile(f"^{size}$")  # the label gives the database's size
+    size = re.escape(t("data_page.download_backup", mb="MB", photos="PH"))
+    size = size.replace("MB", r"[\d,.]+", 1).replace("PH", r"[\d,]+", 1)
+    label = re.compile(f"^{size}$")  # the label gives the database's size and its photos
     with page.expect_download() as download:
         page.get_by_role("button", name=label).click()
-    assert re.fullmatch(
-        r"mapgov-backup-\d{4}-\d{2}-\d{2}\.sqlite", download.value.suggested_filename
-    )
-    copy, live = open_store(download.value.path()).counts(), open_store(demo_server.db).counts()
+    assert re.fullmatch(r"mapgov-backup-\d{4}-\d{2}-\d{2}\.zip", download.value.suggested_filename)
+    db = database_of(download.value.path(), tmp_path, "copy.sqlite")
+    copy, live = open_store(db).counts(), open_store(demo_server.db).counts()
     # the live audit log goes on with the download itself, made once the backup was whole
     assert live.pop("audit_log") == copy.pop("audit_log") + 1
     assert copy == live
     last = open_store(demo_server.db).query("SELECT kind, subject FROM audit_log").iloc[-1]
     assert (last["kind"], last["subject"]) == (AuditKind.PERSONAL_DATA_VIEWED.value, "backup")
-    con = sqlite3.connect(download.value.path())
+    con = sqlite3.connect(db)
     try:
         assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     finally:

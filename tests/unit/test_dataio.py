@@ -25,6 +25,7 @@ from mapgov.io.importers import restore
 from mapgov.io.importers.read import read_layer, read_table
 from mapgov.store import Store, open_store
 from mapgov.views import data as dataio
+from tests.archives import database_of
 from tests.handdrawn import build_two_streets
 
 ADMIN = User("u-admin", "管理员", Role.ADMIN, "S001")
@@ -54,7 +55,7 @@ def test_a_street_administrator_does_not_manage_a_database_of_other_streets(
         dataio.restore_upload(io.BytesIO(b"anything"), store.path, street_admin)  # type: ignore[arg-type]
     system_admin = User("a0", "系统管理员", Role.ADMIN)
     assert dataio.can_manage(system_admin, store)
-    assert dataio.backup_bytes(store, system_admin)[:16] == b"SQLite format 3\x00"
+    assert dataio.backup_bytes(store, system_admin)[:4] == b"PK\x03\x04"  # a zip
 
 
 def test_exports_mask_residents_in_every_format(work_store: Store, tmp_path: Path) -> None:
@@ -112,8 +113,8 @@ def test_a_table_longer_than_an_excel_sheet_is_refused_before_it_is_read() -> No
 
 def test_a_backup_is_one_whole_database(work_store: Store, tmp_path: Path) -> None:
     payload = dataio.backup_bytes(work_store, ADMIN)
-    copy = tmp_path / "copy.sqlite"
-    copy.write_bytes(payload)
+    copy = database_of(payload, tmp_path, "copy.sqlite")
+    assert dataio.backup_file_name("2026-11-15").endswith(".zip")
     assert sqlite3.connect(copy).execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert open_store(copy).counts() == work_store.counts()
 

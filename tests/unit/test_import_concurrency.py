@@ -129,7 +129,7 @@ def test_imports_keep_every_edit_saved_while_they_run(
 def test_a_restore_refuses_when_an_edit_was_saved_while_it_checked(
     work_store: Store, editor: Editor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    good = backup(work_store, tmp_path / "good.sqlite")
+    good = backup(work_store, tmp_path / "good.zip").path
     editor.wait_for(3)
     check = load.database_problems
 
@@ -149,7 +149,7 @@ def test_a_restore_refuses_when_an_edit_was_saved_while_it_checked(
 def test_a_restore_lands_whole_when_nothing_changed_and_later_edits_stay(
     work_store: Store, tmp_path: Path
 ) -> None:
-    good = backup(work_store, tmp_path / "good.sqlite")
+    good = backup(work_store, tmp_path / "good.zip").path
     before = work_store.data_version()
     work_store.edit(
         [("update", "party_org", {"org_id": _first_org(work_store)}, {"secretary": "gone"})],
@@ -157,7 +157,7 @@ def test_a_restore_lands_whole_when_nothing_changed_and_later_edits_stay(
         at="2026-11-15T10:00:00",
     )
     digest = _sha(good)
-    assert restore(good, work_store.path) == work_store.path
+    assert restore(good, work_store.path).target == work_store.path
     store = open_store(work_store.path)
     assert store.read("party_org", where={"org_id": _first_org(store)})["secretary"][0] != "gone"
     assert store.query("SELECT * FROM change_log WHERE actor = 'someone'").empty
@@ -215,7 +215,7 @@ def test_a_sign_in_during_a_restore_neither_refuses_it_nor_leaves_the_audit_trai
     now = dt.datetime(2026, 11, 15, 10, tzinfo=dt.UTC)
     login = "S001-leader"
     accounts.set_password(work_store, login, now=now, actor="test", password=DEMO_PASSWORD)
-    good = backup(work_store, tmp_path / "good.sqlite")
+    good = backup(work_store, tmp_path / "good.zip").path
     check = load.database_problems
     tokens = []
 
@@ -225,7 +225,7 @@ def test_a_sign_in_during_a_restore_neither_refuses_it_nor_leaves_the_audit_trai
 
     monkeypatch.setattr(load, "database_problems", busy_office)
     trail = accounts.read_audit(work_store)
-    assert restore(good, work_store.path) == work_store.path
+    assert restore(good, work_store.path).target == work_store.path
     store = open_store(work_store.path)
     kept = accounts.read_audit(store)
     assert len(kept) == len(trail) + 1  # the sign-in made during the restore is kept

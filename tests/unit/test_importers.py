@@ -305,7 +305,7 @@ def test_export_backup_and_restore(store: Store, tmp_path: Path) -> None:
     xlsx = tmp_path / "i.xlsx"
     assert main(["export", "issue", str(xlsx), "--db", str(store.path)]) == 0
     assert len(pd.read_excel(xlsx)) == store.counts()["issue"]
-    copy = backup(store, tmp_path / "backup.sqlite")
+    copy = backup(store, tmp_path / "backup.zip").path
     digest = _sha(copy)
     with store.transaction() as con:
         con.execute("DELETE FROM co_project")
@@ -400,7 +400,7 @@ def test_cli_import_export_backup_restore(
     capsys.readouterr()
     assert main(["import", "facility", str(out), "--db", db]) == 0
     assert open_store(store.path).counts()["facility"] == len(gpd.read_file(out))
-    copy = tmp_path / "b.sqlite"
+    copy = tmp_path / "b.zip"
     assert main(["backup", str(copy), "--db", db]) == 0
     assert main(["restore", str(copy), "--db", db]) == 0
     assert main(["export", "nope", str(tmp_path / "x.csv"), "--db", db]) == 1

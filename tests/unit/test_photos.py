@@ -104,3 +104,10 @@ def test_photos_are_kept_once_by_content_and_read_back(tmp_path: Path) -> None:
 def test_the_folder_sits_beside_the_database(tmp_path: Path) -> None:
     assert photo_folder(tmp_path / "street.sqlite").folder == tmp_path / "street.photos"
     assert photo_folder("postgresql://mapgov@/city").folder.parts[-2:] == ("data", "photos")
+
+
+def test_a_file_over_twelve_megabytes_is_refused_and_the_message_says_the_true_limit() -> None:
+    with pytest.raises(ValidationError) as caught:
+        intake(b"\xff\xd8\xff" + b"\0" * 12_000_000, name="big.jpg")
+    assert caught.value.key == "error.photo.too_large"
+    assert "12.0 MB, more than 12 MB" in str(caught.value)  # 12,000,003 bytes: over 12 MB

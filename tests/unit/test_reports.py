@@ -290,3 +290,17 @@ def test_an_unsatisfied_reporter_reopens_the_issue(any_work_store: Store) -> Non
     assert (issue["status"], issue["reopen_count"]) == ("assigned", 1)
     steps = reports.public_timeline(store, filed.issue_id, lang="zh")["step"].tolist()
     assert steps[-1] == label(EventAction.REOPEN, "zh")
+
+
+def test_a_desk_cannot_log_a_qr_code_report(any_work_store: Store) -> None:
+    store = any_work_store
+    with pytest.raises(ValidationError) as err:
+        workflow.log_issue(
+            store,
+            get_user(store, STAFF),
+            building_id=_quiet_building(store),
+            category="lighting",
+            source="qr_code",
+            title="楼道灯不亮",
+        )
+    assert err.value.key == "error.issue.bad_choice"

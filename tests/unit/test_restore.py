@@ -1,10 +1,12 @@
 """A restore puts back only a whole mapgov database: anything else is refused with a reason
-and the live database stays byte for byte as it was."""
+and the live database stays byte for byte as it was, whether the database comes bare (an
+older backup) or inside a backup archive (``mapgov.sqlite`` of the zip)."""
 
 from __future__ import annotations
 
 import shutil
 import sqlite3
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from mapgov.core.errors import DataFileError
 from mapgov.core.i18n import error_text
 from mapgov.io.importers import backup, restore
 from mapgov.store import Store, open_store
+from tests.archives import database_of
 
 from .test_importers import _sha
 
@@ -95,9 +98,11 @@ CORPUS = [
 
 @pytest.fixture
 def good_backup(work_store: Store, tmp_path: Path) -> Path:
-    return backup(work_store, tmp_path / "good.sqlite")
+    """A good backup's database, bare (as an older mapgov wrote backups)."""
+    return database_of(backup(work_store, tmp_path / "good.zip").path, tmp_path, "good.sqlite")
 
 
+@pytest.mark.parametrize("packed", [False, True], ids=["bare", "in an archive"])
 @pytest.mark.parametrize(("case", "damage", "named"), CORPUS, ids=[c[0] for c in CORPUS])
 def test_a_damaged_backup_is_refused_and_the_database_is_untouched(
     work_store: Store,
@@ -106,6 +111,7 @@ def test_a_damaged_backup_is_refused_and_the_database_is_untouched(
     case: str,
     damage: Callable[[sqlite3.Connection], None],
     named: str,
+    packed: bool,
 ) -> None:
     bad = tmp_path / "bad.sqlite"
     shutil.copyfile(good_backup, bad)
@@ -113,6 +119,10 @@ def test_a_damaged_backup_is_refused_and_the_database_is_untouched(
     damage(con)
     con.commit()
     con.close()
+    if packed:
+        with zipfile.ZipFile(tmp_path / "bad.zip", "w", zipfile.ZIP_DEFLATED) as out:
+            out.write(bad, "mapgov.sqlite")
+        bad = tmp_path / "bad.zip"
     before = _sha(work_store.path)
     with pytest.raises(DataFileError) as refused:
         restore(bad, work_store.path)

@@ -201,7 +201,7 @@ def test_a_backup_restores_into_postgresql_keeping_the_audit_log(
     from mapgov.cli import main
 
     store = pg_work_store
-    backup = tmp_path / "backup.sqlite"
+    backup = tmp_path / "backup.zip"
     assert main(["backup", "--db", store.url, str(backup)]) == 0
     before = store.counts()
     compound = str(store.read("compound")["compound_id"].iloc[0])
@@ -230,7 +230,9 @@ def test_a_restore_refuses_when_an_edit_was_saved_after_it_began(
     from mapgov.io.importers.load import backup
 
     store = pg_work_store
-    path = backup(store, tmp_path / "b.sqlite")
+    from tests.archives import database_of
+
+    path = database_of(backup(store, tmp_path / "b.zip").path, tmp_path)
     since = store.high_water()
     compound = str(store.read("compound")["compound_id"].iloc[0])
     store.edit(

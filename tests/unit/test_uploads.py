@@ -82,13 +82,13 @@ def test_refused_uploads_leave_nothing_behind(work_store: Store, scratch: Path) 
 def test_a_restore_from_an_upload_leaves_no_file_whatever_the_outcome(
     work_store: Store, scratch: Path, tmp_path: Path
 ) -> None:
-    good = backup(work_store, tmp_path / "good.sqlite").read_bytes()
+    good = backup(work_store, tmp_path / "good.zip").path.read_bytes()
     assert _left(scratch) == []
     with pytest.raises(DataFileError):
         dataio.restore_upload(
             _upload("backup.sqlite", b"not a database" * 100), work_store.path, ADMIN
         )
     assert _left(scratch) == []
-    assert dataio.restore_upload(_upload("backup.sqlite", good), work_store.path, ADMIN)
+    assert dataio.restore_upload(_upload("backup.zip", good), work_store.path, ADMIN)
     assert _left(scratch) == []
     assert open_store(work_store.path).counts()["building"] > 0

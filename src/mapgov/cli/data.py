@@ -302,8 +302,11 @@ def _run_copy(args: argparse.Namespace) -> int:
 
     Copy every table of SOURCE into TARGET (a SQLite file or a postgresql:// URL of an
     existing, empty database with PostGIS available) in one step: a failed copy leaves the
-    target as it was. Prints the row count of each table copied.
+    target as it was. Prints the row count of each table copied. Then the photos the issues
+    name are copied from SOURCE's photo folder into TARGET's (beside a SQLite file, data/photos
+    for PostgreSQL): only those it lacks, none replaced; a missing one is named on stderr.
     """
+    from mapgov.io.importers.load import copy_database_photos
     from mapgov.store import open_store
     from mapgov.store.copy import copy_database, holds_mapgov
 
@@ -315,27 +318,66 @@ def _run_copy(args: argparse.Namespace) -> int:
         raise ValidationError(msg)
     if isinstance(args.target, Path):
         _check_writable_db(args.target)
-    counts = copy_database(open_store(args.source), args.target)
+    source = open_store(args.source)
+    counts = copy_database(source, args.target)
     width = max(map(len, counts))
     print("\n".join(f"{name:<{width}}  {n:>9,}" for name, n in counts.items()))
+    copied = copy_database_photos(source, args.target)
+    print(f"photos: {copied.added} copied, {copied.kept} there already")
+    _say_photos(copied.missing, "the source's photo folder (not copied)")
     return EXIT_OK
+
+
+def _say_photos(missing: Sequence[str], where: str) -> None:
+    """Name on stderr the photos a database names that `where` does not hold."""
+    if missing:
+        shown = ", ".join(f"{name[:12]}…" for name in missing[:10])
+        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        print(
+            f"warning: {len(missing)} photo(s) named by issues are not in {where}: {shown}{more}",
+            file=sys.stderr,
+        )
 
 
 @COMMANDS.register("backup", _file_arguments)
 def _run_backup(args: argparse.Namespace) -> int:
-    """a consistent copy of the database, safe while in use"""
+    """a consistent copy of the database and its photos in one .zip, safe while in use
+
+    Write FILE (a .zip): the whole database (mapgov.sqlite) and every photo its issues name,
+    with thumbnails (photos/ab/NAME.jpg). A photo missing from the photo folder is named on
+    stderr and left out; the backup is still written. A bare SQLite copy: `mapgov copy`.
+    """
     from mapgov.io.importers import backup
 
-    print(backup(_open(args), args.file))
+    if args.file.suffix.lower() != ".zip":
+        msg = (
+            f"a backup is a .zip archive (the database and its photos): name it "
+            f"{args.file.with_suffix('.zip').name!r}, not {args.file.name!r} "
+            "(a bare SQLite copy of the database: `mapgov copy DB FILE.sqlite`)"
+        )
+        raise ValidationError(msg)
+    made = backup(_open(args), args.file)
+    print(f"{made.path}: the database and {made.photos} photo(s)")
+    _say_photos(made.missing, "the photo folder (left out of the backup)")
     return EXIT_OK
 
 
 @COMMANDS.register("restore", _file_arguments)
 def _run_restore(args: argparse.Namespace) -> int:
-    """put a backup in place of the database"""
+    """put a backup in place of the database and add its photos
+
+    FILE is a backup .zip (or an older backup, a bare SQLite file), checked whole before
+    anything changes. The database is restored in one step; then the backup's photos that the
+    photo folder lacks are added (none is replaced or removed).
+    """
     from mapgov.io.importers import restore
 
-    print(restore(args.file, _db_path(args)))
+    done = restore(args.file, _db_path(args))
+    print(
+        f"{done.target}: restored; {done.photos.added} photo(s) added, "
+        f"{done.photos.kept} there already"
+    )
+    _say_photos(done.photos.missing, "the backup or the photo folder")
     return EXIT_OK
 
 
@@ -343,20 +385,32 @@ def _run_restore(args: argparse.Namespace) -> int:
 def _run_migrate(args: argparse.Namespace) -> int:
     """upgrade a database made by an older mapgov, keeping every record
 
-    Upgrade the database to this mapgov's schema in one step (all or nothing); the old file is
-    kept beside it as <name>.v<old version>.sqlite.
+    Upgrade the database to this mapgov's schema in one step (all or nothing). A SQLite file is
+    kept beside it as <name>.v<old version>.sqlite; on PostgreSQL the old tables are kept in
+    the schema mapgov_v<old version> of the same database (drop it once the upgrade is checked).
     """
-    from mapgov.store.migrate import migrate  # lazy: pulls in geopandas
-
     path = _db_path(args)
-    if isinstance(path, str):  # PostgreSQL holds only this schema version so far
-        store = _open(args)  # says so if the version is another one
-        print(f"{store.identity()[0]}: already at schema version {store.meta()['schema_version']}")
-        return EXIT_OK
-    _check_writable_db(path)
-    old, new = migrate(path)
-    if old == new:
-        print(f"{path}: already at schema version {new}")
+    if isinstance(path, str):  # a postgresql:// URL
+        from mapgov.store.pgmigrate import migrate_pg  # lazy: pulls in psycopg and geopandas
+        from mapgov.store.pgsql import safe_url
+
+        where = safe_url(path)
+        old, new, schema = migrate_pg(path)
+        kept = (
+            f"the old tables are kept in schema {schema} (DROP SCHEMA {schema} CASCADE once "
+            "the upgrade is checked)"
+            if schema
+            else "another program upgraded it meanwhile"
+        )
     else:
-        print(f"{path}: schema version {old} -> {new}; the old file is kept beside it")
+        from mapgov.store.migrate import migrate  # lazy: pulls in geopandas
+
+        _check_writable_db(path)
+        where = str(path)
+        old, new = migrate(path)
+        kept = "the old file is kept beside it"
+    if old == new:
+        print(f"{where}: already at schema version {new}")
+    else:
+        print(f"{where}: schema version {old} -> {new}; {kept}")
     return EXIT_OK

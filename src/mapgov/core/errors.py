@@ -44,7 +44,8 @@ class ValidationError(MapgovError, ValueError):
 
 
 class DataFileError(MapgovError):
-    """A data file is wrong somewhere: the message names the file, row and field."""
+    """A data file is wrong somewhere: the message names the file, row and field (or the
+    entry of an archive)."""
 
     def __init__(
         self,
@@ -53,14 +54,18 @@ class DataFileError(MapgovError):
         *,
         row: int | None = None,
         field: str | None = None,
+        entry: str | None = None,
         key: str | None = None,
         **params: Any,
     ) -> None:
         self.path = Path(path)
         self.row = row
         self.field = field
+        self.entry = entry  # an entry of an archive (a backup's photo)
         self.reason = msg  # what is wrong, without the file, row and field
         where = [str(self.path)]
+        if entry is not None:
+            where.append(f"entry {entry!r}")
         if row is not None:
             where.append(f"row {row}")
         if field is not None:

@@ -259,10 +259,21 @@ def _problems_text(problems: Sequence[object], lang: str) -> str:
     return ("；" if lang == "zh" else "; ").join(texts)
 
 
+def _shown_entry(entry: str, most: int = 90) -> str:
+    """An archive entry's name as a message shows it: control characters as ``?``, a long
+    name cut in its middle (the name comes from the file, whoever made it)."""
+    shown = "".join(c if c.isprintable() else "?" for c in entry)
+    if len(shown) > most:
+        shown = f"{shown[: most // 2]}…{shown[-most // 2 :]}"
+    return shown
+
+
 def _file_error_text(err: DataFileError, key: str | None, params: dict[str, Any], lang: str) -> str:
     """A data file's error named by the file's own name (never the server's folder it was
     saved in), its row and field in `lang`, then the reason (from the catalogue if keyed)."""
     where = [err.path.name]
+    if err.entry is not None:
+        where.append(t("error.archive.entry", lang, entry=_shown_entry(err.entry)))
     if err.row is not None:
         where.append(t("error.file.row", lang, row=err.row))
     if err.field is not None:

@@ -13,6 +13,7 @@ __all__ = [
     "ACCOUNT_ROLES",
     "ACTIVE_PROJECT",
     "ALLOWED_TRANSITIONS",
+    "DESK_SOURCES",
     "LEVEL_ORDER",
     "NEED_TRANSITIONS",
     "PROJECT_TRANSITIONS",
@@ -126,6 +127,10 @@ class IssueSource(StrEnum):
     DELIBERATION = "deliberation"  # 居民议事会
     WALK_IN = "walk_in"  # 来访
     QR_CODE = "qr_code"  # 扫码报事: a resident scanned the building's QR code
+
+
+DESK_SOURCES: Final = tuple(s for s in IssueSource if s is not IssueSource.QR_CODE)
+"""The sources an issue logged at a desk may name (a QR code is scanned on the phone page)."""
 
 
 class IssueChannel(StrEnum):

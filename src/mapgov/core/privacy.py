@@ -17,7 +17,16 @@ from typing import Any, Final
 
 import pandas as pd
 
-__all__ = ["PERSONAL", "PERSONAL_ROWS", "mask_frame", "mask_name", "mask_phone", "mask_row"]
+__all__ = [
+    "PERSONAL",
+    "PERSONAL_ROWS",
+    "SECRET",
+    "mask_frame",
+    "mask_name",
+    "mask_phone",
+    "mask_row",
+    "without_secrets",
+]
 
 
 def mask_name(name: str | None) -> str | None:
@@ -68,6 +77,24 @@ PERSONAL_ROWS: Final[dict[str, tuple[str, str, tuple[str, ...]]]] = {
     "issue_event": ("actor", "action", ("report",)),
 }
 """table -> (column, the column and values of the rows where it names a resident)."""
+
+
+SECRET: Final[dict[str, tuple[str, ...]]] = {"issue": ("ticket",)}
+"""table -> columns that no page or export shows, to anyone: a field report's ticket is its
+reporter's key to it (issue 20), not the staff's."""
+
+
+def without_secrets(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """`frame` without the :data:`SECRET` columns of `table` (itself when it has none).
+
+    Examples
+    --------
+    >>> issues = pd.DataFrame({"issue_id": [1], "ticket": ["K7QMX-3XPDA"]})
+    >>> without_secrets(issues, "issue").columns.tolist()
+    ['issue_id']
+    """
+    secret = [c for c in SECRET.get(table, ()) if c in frame.columns]
+    return frame.drop(columns=secret) if secret else frame
 
 
 def _mask(mask: Callable[[str | None], str | None]) -> Callable[[Any], Any]:

@@ -65,8 +65,7 @@ _SLA_DAYS = np.array([5, 7, 15, 30])  # deadline after assignment, per level
 _NONE = np.array(None, dtype=object)  # SQL NULL in np.where, as a 0-d array numpy's types take
 _HANDLE_MEDIAN_DAYS = np.array([1.6, 3.5, 7.0, 16.0])
 
-# the ledger's channels before phone reports (QR codes are issue 20's, reported live)
-_SOURCES = [s for s in model.IssueSource if s is not model.IssueSource.QR_CODE]
+_SOURCES = list(model.DESK_SOURCES)  # QR codes are scanned live on the phone page
 _SOURCE_P = np.array([0.3, 0.28, 0.2, 0.08, 0.06, 0.08])
 
 _PHRASES: dict[model.IssueCategory, tuple[str, ...]] = {

@@ -135,11 +135,14 @@ def read_audit(
     Returns
     -------
     DataFrame
-        Columns ``audit_id, at, actor, kind, subject, detail, source``.
+        Columns ``audit_id, at, actor, kind, subject, detail, source``. A field report's
+        ``detail`` (its ticket: the reporter's key to it, secret from the staff) is left out.
     """
     start = None if since is None else since.isoformat()
     end = None if until is None else until.isoformat()
-    return store.audit_rows(since=start, until=end)
+    rows = store.audit_rows(since=start, until=end)
+    secret = rows["kind"] == AuditKind.FIELD_REPORT.value
+    return rows.assign(detail=rows["detail"].where(~secret, None))
 
 
 def actor_of(user: User) -> str:

@@ -27,6 +27,7 @@ from mapgov.core.errors import (
 )
 from mapgov.core.model import (
     UNRESOLVED,
+    IssueChannel,
     IssueStatus,
 )
 from mapgov.core.privacy import mask_frame, mask_row
@@ -48,14 +49,37 @@ __all__ = [
     "compound_summary",
     "get_issue",
     "heat_cells",
+    "is_new_report",
+    "issue_photo_counts",
     "issue_timeline",
     "mask_reporters",
+    "new_report_count",
+    "new_reports",
     "one_row",
     "overdue_mask",
     "search_buildings",
 ]
 
 OPEN_STATUSES = frozenset(s.value for s in IssueStatus if s != IssueStatus.CLOSED)
+
+
+def is_new_report(frame: pd.DataFrame) -> pd.Series:
+    """New field reports: filed from a phone (``channel`` ``phone``) and still ``reported``,
+    that is, not yet assigned to anyone (issue 20).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Issues with ``channel`` and ``status``.
+
+    Returns
+    -------
+    pandas.Series
+        True for the new field reports, on `frame`'s index.
+    """
+    return (frame["channel"] == IssueChannel.PHONE.value) & (
+        frame["status"] == IssueStatus.REPORTED.value
+    )
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -147,9 +171,11 @@ def community_issues(
     levels: list[str] | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
+    new_only: bool = False,
     columns: tuple[str, ...] = _MAP_COLUMNS,
 ) -> pd.DataFrame:
-    """Issues of a community, filtered by category, status, level and report date (inclusive).
+    """Issues of a community, filtered by category, status, level and report date (inclusive),
+    and to the new field reports (:func:`is_new_report`) if `new_only`.
 
     Empty lists mean "no filter", like ``None``. ``columns`` are the issue columns returned
     (the map's by default); the ones the filters need are read as well.
@@ -170,6 +196,8 @@ def community_issues(
         Reported on this day or later.
     date_to : datetime.date or None
         Reported on this day or earlier.
+    new_only : bool
+        Keep the new field reports only: from a phone, not yet assigned.
     columns : tuple of str
         The issue columns to return.
 
@@ -179,7 +207,7 @@ def community_issues(
         The issues kept, with `columns`; reporters are not masked here.
     """
     ids = _community_compound_ids(store, community_id)
-    needed = ("category", "status", "level", "reported_at")
+    needed = ("category", "status", "level", "reported_at", *(("channel",) if new_only else ()))
     frame = store.read(
         "issue",
         where={"compound_id": ids},
@@ -194,7 +222,91 @@ def community_issues(
         mask &= (day >= date_from.isoformat()).to_numpy()
     if date_to:
         mask &= (day <= date_to.isoformat()).to_numpy()
+    if new_only:
+        mask &= is_new_report(frame).to_numpy()
     return frame.loc[mask, list(columns)].reset_index(drop=True)
+
+
+def new_report_count(store: Store, community_id: str) -> int:
+    """How many new field reports (:func:`is_new_report`) a community has waiting.
+
+    Parameters
+    ----------
+    store : Store
+        The ledger's database.
+    community_id : str
+        The community whose compounds' issues are counted.
+
+    Returns
+    -------
+    int
+        Reports filed from a phone and not yet assigned.
+    """
+    return len(community_issues(store, community_id, new_only=True, columns=("issue_id",)))
+
+
+def new_reports(store: Store, community_id: str) -> pd.DataFrame:
+    """The new field reports of a community (:func:`is_new_report`), oldest first: the queue
+    staff assign from. Nothing of who reported them (and never the reporter's ticket).
+
+    Parameters
+    ----------
+    store : Store
+        The ledger's database.
+    community_id : str
+        The community whose compounds' issues are listed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        [issue_id, building_id, compound_id, category, source, title, reported_at,
+        building, compound] (the last two: names).
+    """
+    frame = community_issues(
+        store,
+        community_id,
+        new_only=True,
+        columns=(
+            "issue_id",
+            "building_id",
+            "compound_id",
+            "category",
+            "source",
+            "title",
+            "reported_at",
+        ),
+    ).sort_values(["reported_at", "issue_id"], ignore_index=True)
+    names = {}
+    for table in ("building", "compound"):
+        key = f"{table}_id"
+        rows = store.read(
+            table, where={key: frame[key].dropna().unique().tolist()}, columns=[key, "name"]
+        )
+        names[table] = frame[key].map(dict(zip(rows[key], rows["name"], strict=True)))
+    return frame.assign(building=names["building"], compound=names["compound"])
+
+
+def issue_photo_counts(store: Store, issue_ids: list[int]) -> pd.Series:
+    """How many photos each issue has (:mod:`mapgov.domain.reports`).
+
+    Parameters
+    ----------
+    store : Store
+        The ledger's database.
+    issue_ids : list of int
+        The issues.
+
+    Returns
+    -------
+    pandas.Series
+        Photos per issue id, zero for those without, in the order of `issue_ids`.
+    """
+    ids = [int(i) for i in issue_ids]
+    if not ids:
+        return pd.Series([], dtype=int)
+    photos = store.read("issue_photo", where={"issue_id": ids}, columns=["issue_id"])
+    counts = photos["issue_id"].astype(int).value_counts()
+    return counts.reindex(ids, fill_value=0).astype(int)
 
 
 def overdue_mask(frame: pd.DataFrame, today: dt.date) -> pd.Series:
@@ -494,7 +606,9 @@ _ISSUE_COLUMNS = [
     "version",
     "building_id",
     "compound_id",
+    "channel",
 ]
+"""The issue columns the panel reads (never ``ticket``: the reporter's key, not staff's)."""
 
 
 def mask_reporters(frame: pd.DataFrame, *, full: bool) -> pd.DataFrame:
@@ -533,7 +647,8 @@ def building_issues(store: Store, building_id: str, *, user: User, today: dt.dat
     Returns
     -------
     DataFrame
-        Issue columns plus ``overdue`` (bool).
+        Issue columns plus ``overdue`` and ``new`` (:func:`is_new_report`), both bool, and
+        ``photos`` (how many).
     """
     b = one_row(
         store.read("building", where={"building_id": building_id}, columns=["compound_id"]),
@@ -544,7 +659,12 @@ def building_issues(store: Store, building_id: str, *, user: User, today: dt.dat
     community_id = community_of_compound(store, b["compound_id"])
     full = sees_personal_data(user, community_id, store)
     frame = store.read("issue", where={"building_id": building_id}, columns=_ISSUE_COLUMNS)
-    frame = frame.assign(overdue=overdue_mask(frame, today), _open=frame["status"] != "closed")
+    frame = frame.assign(
+        overdue=overdue_mask(frame, today),
+        new=is_new_report(frame),
+        photos=issue_photo_counts(store, frame["issue_id"].tolist()).to_numpy(),
+        _open=frame["status"] != "closed",
+    )
     frame = frame.sort_values(["_open", "reported_at"], ascending=[False, False])
     return mask_reporters(frame.drop(columns="_open").reset_index(drop=True), full=full)
 

@@ -346,6 +346,8 @@ def log_issue(
     try:
         category = model.IssueCategory(category).value
         source = model.IssueSource(source).value
+        if source not in model.DESK_SOURCES:  # a QR code is scanned on the phone page only
+            raise ValueError(source)
     except ValueError as err:
         msg = f"unknown category or source: {err}"
         raise ValidationError(msg, key="error.issue.bad_choice", value=str(err)) from err

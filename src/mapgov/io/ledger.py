@@ -16,7 +16,14 @@ from typing import Any, Final
 import pandas as pd
 
 from mapgov.core.i18n import t, value_label
-from mapgov.core.model import CallbackRating, IssueCategory, IssueSource, IssueStatus, Level
+from mapgov.core.model import (
+    CallbackRating,
+    IssueCategory,
+    IssueChannel,
+    IssueSource,
+    IssueStatus,
+    Level,
+)
 from mapgov.domain import issues
 from mapgov.domain.users import User, sees_personal_data
 from mapgov.io.exports import frame_bytes
@@ -30,6 +37,7 @@ LEDGER_COLUMNS: Final = (
     "building_id",
     "category",
     "source",
+    "channel",
     "title",
     "description",
     "status",
@@ -44,7 +52,8 @@ LEDGER_COLUMNS: Final = (
     "reporter_name",
     "reporter_phone",
 )
-"""Issue columns of the ledger, in the order of the sheet."""
+"""Issue columns of the ledger, in the order of the sheet. Never ``ticket``: a field report's
+ticket is its reporter's key to it, not the office's."""
 
 # sheet column -> (catalogue key of its header, enum of its values or None)
 _SHEET: Final[dict[str, tuple[str, type[StrEnum] | None]]] = {
@@ -53,6 +62,7 @@ _SHEET: Final[dict[str, tuple[str, type[StrEnum] | None]]] = {
     "building": ("issues.col.building", None),
     "category": ("issues.col.category", IssueCategory),
     "source": ("issues.col.source", IssueSource),
+    "channel": ("issues.field_report.channel", IssueChannel),
     "title": ("issues.col.title", None),
     "description": ("issues.col.description", None),
     "status": ("issues.col.status", IssueStatus),

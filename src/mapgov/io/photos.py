@@ -14,6 +14,7 @@ servers' shared data folder (:func:`photo_folder`); the tables keep only the nam
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
@@ -38,9 +39,10 @@ __all__ = [
     "PhotoFolder",
     "intake",
     "photo_folder",
+    "thumbnail",
 ]
 
-MAX_BYTES: Final = 12 * 1024 * 1024
+MAX_BYTES: Final = 12_000_000
 """The largest upload taken (a phone's full-size photo is 2-8 MB)."""
 MAX_PIXELS: Final = 50_000_000
 """The most pixels decoded (a 50-megapixel camera); more is refused as a decompression bomb."""
@@ -184,6 +186,71 @@ class PhotoFolder:
             Path(tmp).replace(target)  # a reader never sees half a photo
         return name
 
+    def path(self, name: str, *, thumbnail: bool = False) -> Path:
+        """Where the photo called `name` (or its thumbnail) is kept, whether it is or not.
+
+        Parameters
+        ----------
+        name : str
+            A photo's name (64 hexadecimal digits).
+        thumbnail : bool
+            The thumbnail's file instead of the photo's.
+
+        Returns
+        -------
+        pathlib.Path
+            ``<folder>/ab/<name>.jpg`` (``.thumb.jpg``).
+
+        Raises
+        ------
+        ValidationError
+            If `name` is not a photo's name.
+        """
+        return self._path(name, ".thumb.jpg" if thumbnail else ".jpg")
+
+    def add(self, name: str, data: bytes, *, thumbnail: bool = False) -> bool:
+        """Add one file of the photo `name` if it is not kept yet; never replace one.
+
+        The bytes are written to a temporary file beside the target, then linked into place,
+        which fails rather than overwrite a file that appeared meanwhile: the folder only
+        grows (restores and copies bring photos in this way; the caller checks the content).
+
+        Parameters
+        ----------
+        name : str
+            The photo's name (the SHA-256 of the photo's bytes).
+        data : bytes
+            The photo's (or its thumbnail's) bytes.
+        thumbnail : bool
+            Whether `data` is the thumbnail.
+
+        Returns
+        -------
+        bool
+            Whether the file was added (False: it was there already).
+        """
+        target = self.path(name, thumbnail=thumbnail)
+        if target.exists():
+            return False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            try:
+                os.link(tmp, target)  # no overwrite: fails if the file appeared meanwhile
+            except FileExistsError:
+                return False
+            except OSError as err:  # a file system without hard links
+                if err.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP):
+                    raise
+                if target.exists():
+                    return False
+                Path(tmp).replace(target)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        return True
+
     def read(self, name: str, *, thumbnail: bool = False) -> bytes:
         """The stored bytes of the photo called `name`.
 
@@ -209,6 +276,24 @@ class PhotoFolder:
             msg = f"no photo {name[:12]}… is kept in {self.folder}"
             raise ValidationError(msg, key="error.photo.missing")
         return path.read_bytes()
+
+
+def thumbnail(data: bytes) -> bytes:
+    """The thumbnail of a stored photo, made again (for a photo whose thumbnail was lost).
+
+    Parameters
+    ----------
+    data : bytes
+        A stored photo (a JPEG :func:`intake` made).
+
+    Returns
+    -------
+    bytes
+        A JPEG at most :data:`THUMB_SIDE` pixels long, without metadata.
+    """
+    with Image.open(io.BytesIO(data)) as image:
+        small, _ = _jpeg(image.convert("RGB"), THUMB_SIDE)
+    return small
 
 
 def photo_folder(db: Path | str) -> PhotoFolder:

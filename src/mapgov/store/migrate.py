@@ -9,6 +9,9 @@ file. Nothing is built aside and renamed over it: a program still writing the ol
 older mapgov serving the office) either commits before the migration reads, and its edit is
 migrated, or waits and then writes to the upgraded file; none writes to a file that was
 replaced. A failure (a step, a check, a foreign key) rolls everything back.
+
+A PostgreSQL database (a ``postgresql://`` URL) is upgraded with the same steps by
+:mod:`mapgov.store.pgmigrate`, in one transaction of the server.
 """
 
 from __future__ import annotations
@@ -26,10 +29,11 @@ from mapgov.core.crs import WGS84
 from mapgov.core.errors import StoreError
 from mapgov.core.model import SCHEMA_VERSION, CallbackRating
 from mapgov.store.build import check_tables, insert_frame
+from mapgov.store.pgsql import is_url
 from mapgov.store.replace import connection, writing
 from mapgov.store.schema import GEOMETRY_TABLES, INDEXES, TABLES, TRIGGERS
 
-__all__ = ["STEPS", "migrate", "schema_version_of"]
+__all__ = ["STEPS", "migrate", "refuse_unknown", "schema_version_of", "upgraded"]
 
 Frames = dict[str, pd.DataFrame]
 
@@ -178,8 +182,59 @@ def _replace_schema(
         raise StoreError(msg)
 
 
+def refuse_unknown(old: int, where: str) -> None:
+    """Raise unless the steps lead from schema `old` to this mapgov's.
+
+    Raises
+    ------
+    StoreError
+        If `old` is newer than this mapgov or older than any step knows (key
+        ``error.store.no_migration``).
+    """
+    if old > SCHEMA_VERSION or any(v not in STEPS for v in range(old, SCHEMA_VERSION)):
+        msg = f"{where}: cannot migrate schema version {old} to {SCHEMA_VERSION}"
+        raise StoreError(msg, key="error.store.no_migration", path=where, version=old)
+
+
+def upgraded(
+    frames: Frames, meta: dict[str, str], old: int
+) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """The tables and the ``meta`` of a schema-`old` database as this schema has them.
+
+    `frames` are its tables as read (geometry as WKB in ``geom``), `meta` its ``meta`` pairs.
+    The steps of :data:`STEPS` run one version at a time; tables this schema does not know are
+    left out, geometry becomes GeoDataFrames (EPSG:4326) and every table is checked.
+    ``data_version`` goes one up and ``migrated_from`` records `old`.
+
+    Raises
+    ------
+    StoreError
+        If a migrated table breaks the schema's checks.
+    """
+    for version in range(old, SCHEMA_VERSION):
+        frames = STEPS[version](frames)
+    known = {t.name: t for t in TABLES}
+    tables: dict[str, pd.DataFrame] = {}
+    for name, frame in frames.items():
+        if name not in known:
+            continue
+        if name in GEOMETRY_TABLES:
+            geometry = gpd.GeoSeries.from_wkb(frame["geom"], crs=WGS84)
+            frame = gpd.GeoDataFrame(frame.drop(columns="geom"), geometry=geometry)
+        tables[name] = frame
+    check_tables(tables)
+    kept = {k: v for k, v in meta.items() if k not in ("schema_version", "data_version")}
+    kept["schema_version"] = str(SCHEMA_VERSION)
+    kept["data_version"] = str(int(meta.get("data_version", "1")) + 1)
+    kept["migrated_from"] = str(old)
+    return tables, kept
+
+
 def migrate(path: Path | str, *, keep_old: bool = True) -> tuple[int, int]:
     """Upgrade the database at `path` to :data:`~mapgov.core.model.SCHEMA_VERSION` in place.
+
+    A ``postgresql://`` URL is upgraded by :func:`mapgov.store.pgmigrate.migrate_pg` (the old
+    tables kept in a schema of their own when `keep_old`).
 
     Returns
     -------
@@ -192,6 +247,11 @@ def migrate(path: Path | str, *, keep_old: bool = True) -> tuple[int, int]:
         If the file is not a mapgov database, is newer than this mapgov, or is older than
         any step knows; the file is then untouched.
     """
+    if is_url(path):
+        from mapgov.store.pgmigrate import migrate_pg  # psycopg: only for a URL
+
+        old, new, _kept = migrate_pg(str(path), keep_old=keep_old)
+        return old, new
     path = Path(path)
     if not path.is_file():
         msg = f"no database at {path}"
@@ -199,9 +259,7 @@ def migrate(path: Path | str, *, keep_old: bool = True) -> tuple[int, int]:
     old = schema_version_of(path)
     if old == SCHEMA_VERSION:
         return old, old
-    if old > SCHEMA_VERSION or any(v not in STEPS for v in range(old, SCHEMA_VERSION)):
-        msg = f"{path}: cannot migrate schema version {old} to {SCHEMA_VERSION}"
-        raise StoreError(msg, key="error.store.no_migration", path=str(path), version=old)
+    refuse_unknown(old, str(path))
     with connection(path) as con, writing(con):
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if int(row[0]) != old:  # another program migrated it meanwhile
@@ -209,21 +267,6 @@ def migrate(path: Path | str, *, keep_old: bool = True) -> tuple[int, int]:
         if keep_old:
             _keep_copy(path, old)
         frames, meta = _read_all(con)
-        for version in range(old, SCHEMA_VERSION):
-            frames = STEPS[version](frames)
-        known = {t.name: t for t in TABLES}
-        tables: dict[str, pd.DataFrame] = {}
-        for name, frame in frames.items():
-            if name not in known:
-                continue
-            if name in GEOMETRY_TABLES:
-                geometry = gpd.GeoSeries.from_wkb(frame["geom"], crs=WGS84)
-                frame = gpd.GeoDataFrame(frame.drop(columns="geom"), geometry=geometry)
-            tables[name] = frame
-        check_tables(tables)
-        kept = {k: v for k, v in meta.items() if k not in ("schema_version", "data_version")}
-        kept["schema_version"] = str(SCHEMA_VERSION)
-        kept["data_version"] = str(int(meta.get("data_version", "1")) + 1)
-        kept["migrated_from"] = str(old)
+        tables, kept = upgraded(frames, meta, old)
         _replace_schema(con, tables, kept)
     return old, SCHEMA_VERSION

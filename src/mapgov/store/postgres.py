@@ -52,8 +52,10 @@ __all__ = [
     "PgConnection",
     "PostgresStore",
     "is_url",
+    "load_schema",
     "release",
     "safe_url",
+    "server_fault",
     "write_pg_database",
 ]
 
@@ -205,7 +207,7 @@ def _new_pool(url: str) -> ConnectionPool[Any]:
     return pool
 
 
-def _fault(err: psycopg.OperationalError, shown: str) -> StoreError | None:
+def server_fault(err: psycopg.OperationalError, shown: str) -> StoreError | None:
     """What a fault of the server or the connection means for the person who met it, in one
     line; None for an error that is mapgov's own."""
     state = err.sqlstate or ""
@@ -367,7 +369,7 @@ class PostgresStore(SQLiteStore):
             msg = f"{self._shown}: the database is busy or out of reach ({err}); try again"
             raise StoreError(msg, key="error.store.busy") from err
         except psycopg.OperationalError as err:
-            fault = _fault(err, self._shown)
+            fault = server_fault(err, self._shown)
             if fault is None:
                 raise
             raise fault from err
@@ -491,7 +493,7 @@ def write_pg_database(url: str, tables: Frames, meta: Mapping[str, str], say: Pr
     shown = safe_url(url)
     try:
         with psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S) as con, con.transaction():
-            _load(con, tables, meta, say)
+            load_schema(con, tables, meta, say)
     except psycopg.OperationalError as err:
         msg = f"cannot write the database at {shown}: {err}"
         raise StoreError(msg) from err
@@ -502,12 +504,26 @@ def write_pg_database(url: str, tables: Frames, meta: Mapping[str, str], say: Pr
     return url
 
 
-def _load(
+def load_schema(
     con: psycopg.Connection[Any],
     tables: Mapping[str, pd.DataFrame],
     meta: Mapping[str, str],
     say: Callable[[str, float], None],
 ) -> None:
+    """Inside the caller's transaction: drop the mapgov tables of the current schema, create
+    this schema's (tables, GiST indexes, append-only triggers) and load `tables` and `meta`.
+
+    Parameters
+    ----------
+    con : psycopg.Connection
+        The connection, inside a transaction.
+    tables : mapping of str to DataFrame
+        Checked frames by table name.
+    meta : mapping of str to str
+        ``meta`` pairs over :func:`mapgov.store.build.meta_rows`'s.
+    say : callable
+        Told (stage, share done) as the writing goes on.
+    """
     con.execute("SET LOCAL client_min_messages = warning")
     for spec in reversed(TABLES):
         con.execute(f"DROP TABLE IF EXISTS {spec.name} CASCADE")

@@ -21,6 +21,7 @@ from mapgov.store import locks
 from mapgov.store.accounts import ACCOUNT_TABLES, AccountRecords, append_audit_rows
 from mapgov.store.build import CRS, check_frame, write_database
 from mapgov.store.locks import FormVersion, Landing, Report, Rows
+from mapgov.store.pgsql import is_url
 from mapgov.store.schema import TABLES, table
 
 __all__ = [
@@ -201,15 +202,20 @@ def check_version(version: int, where: str) -> None:
     if version == SCHEMA_VERSION:
         return
     older = version < SCHEMA_VERSION
+    if is_url(where):  # the app upgrades a SQLite file at its start, not a server's database
+        how = "`mapgov migrate --db URL` (the app does not upgrade a server database by itself)."
+        old_key = "error.store.schema_old_server"
+    else:
+        how = f"`mapgov migrate --db {where}` (the app does this at its start)."
+        old_key = "error.store.schema_old"
     msg = f"{where} has schema version {version}; this mapgov reads version {SCHEMA_VERSION}. " + (
-        "The database is older: upgrade it, keeping every record, with "
-        f"`mapgov migrate --db {where}` (the app does this at its start)."
+        f"The database is older: upgrade it, keeping every record, with {how}"
         if older
         else "The database was written by a newer mapgov: update mapgov to open it."
     )
     raise StoreError(
         msg,
-        key="error.store.schema_old" if older else "error.store.schema_new",
+        key=old_key if older else "error.store.schema_new",
         path=where,
         found=version,
         expected=SCHEMA_VERSION,

@@ -607,17 +607,18 @@ def backup_section(ctx: DataView) -> None:
         return
     st.markdown(f"**{t('data_page.backup', lang)}**")
     size = Path(ctx.view.db).stat().st_size if Path(ctx.view.db).is_file() else 0
+    photos = ctx.store.counts().get("issue_photo", 0)
     st.download_button(
-        t("data_page.download_backup", lang, mb=f"{size / 2**20:,.1f}"),
+        t("data_page.download_backup", lang, mb=f"{size / 2**20:,.1f}", photos=f"{photos:,}"),
         partial(_backup_file, ctx.view.db, ctx.user),
-        file_name=f"mapgov-backup-{clock.system_now().date().isoformat()}.sqlite",
-        mime="application/vnd.sqlite3",
+        file_name=dataio.backup_file_name(clock.system_now().date().isoformat()),
+        mime="application/zip",
         on_click="ignore",
         key="backup.download",
     )
     st.markdown(f"**{t('data_page.restore', lang)}**")
     st.caption(t("data_page.restore_help", lang))
-    upload = _uploader(t("data_page.upload_backup", lang), ["sqlite", "db"], "restore")
+    upload = _uploader(t("data_page.upload_backup", lang), list(dataio.BACKUP_TYPES), "restore")
     if upload is None:
         return
     sure = st.checkbox(t("data_page.restore_sure", lang), key="restore.sure")
@@ -625,11 +626,18 @@ def backup_section(ctx: DataView) -> None:
                  key="restore.go"):  # fmt: skip
         try:
             with st.spinner(t("data_page.restoring", lang)):
-                dataio.restore_upload(upload, ctx.view.db, ctx.user)
+                done = dataio.restore_upload(upload, ctx.view.db, ctx.user)
         except MapgovError as err:
             st.error(error_text(err, lang), icon=":material/error:")
             return
         _done("restore")
         st.cache_data.clear()  # the backup may carry a data version already cached
-        st.session_state[_FLASH] = t("data_page.restored", lang, file=upload.name)
+        added = done.photos
+        said = t(
+            "data_page.backup_photos.restored", lang, file=upload.name, added=added.added,
+            kept=added.kept,
+        )  # fmt: skip
+        if added.missing:
+            said += " " + t("data_page.backup_photos.missing", lang, n=len(added.missing))
+        st.session_state[_FLASH] = said
         st.rerun()

@@ -20,6 +20,12 @@ arrives as a point; :class:`mapgov.domain.issues.BuildingLocator` (cached per co
 version) finds the building or compound under it, in the map's ``on_change`` callback so that
 the same run already shows the panel and the outline.
 
+New field reports (issue 20: from a phone, not yet assigned) are counted in a badge above the
+filters; their toggle (:attr:`MapFilters.new_only`) limits the map, its pins and heat and the
+exported ledger to them, and the panel lists them to open one by one. The count is a cached
+loader like the rest: a report filed in another session bumps the data version, so it shows
+at the next run.
+
 The panel and its workflow forms live in :mod:`mapgov.ui.issues_panel`. Loaders
 (:func:`mapgov.ui.loaders.cached`) take the store, hashed as its path and data version, which
 changes with every write.
@@ -97,6 +103,8 @@ class MapFilters:
     levels: tuple[str, ...] = ()
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    new_only: bool = False
+    """Only the new field reports (:func:`mapgov.domain.issues.is_new_report`)."""
 
     def kwargs(self) -> dict[str, Any]:
         """Keyword arguments of the :mod:`mapgov.domain.issues` count and heat functions."""
@@ -106,6 +114,7 @@ class MapFilters:
             "levels": list(self.levels),
             "date_from": self.date_from,
             "date_to": self.date_to,
+            "new_only": self.new_only,
         }
 
 
@@ -138,9 +147,27 @@ def _enum_filter(name: str, enum: type[Any], lang: str) -> tuple[str, ...]:
     return tuple(chosen)
 
 
-def _filters(lang: str) -> tuple[MapFilters, issuepins.ColourBy, bool]:
+def _new_reports_toggle(store: Store, community_id: str, lang: str) -> bool:
+    """The count of new field reports, as a badge, and the toggle that shows only them."""
+    n = _new_count(store, community_id)
+    colour = "red" if n else "gray"
+    st.sidebar.markdown(f":{colour}-badge[{t('issues.field_report.badge', lang, n=n)}]")
+    return bool(
+        st.sidebar.toggle(
+            t("issues.field_report.toggle", lang),
+            value=False,
+            help=t("issues.field_report.help", lang),
+            key=_FILTER.format("new_only"),
+        )
+    )
+
+
+def _filters(
+    store: Store, community_id: str, lang: str
+) -> tuple[MapFilters, issuepins.ColourBy, bool]:
     side = st.sidebar
     side.caption(t("issues.filters", lang))
+    new_only = _new_reports_toggle(store, community_id, lang)
     categories = _enum_filter("categories", IssueCategory, lang)
     statuses = _enum_filter("statuses", IssueStatus, lang)
     levels = _enum_filter("levels", Level, lang)
@@ -156,7 +183,7 @@ def _filters(lang: str) -> tuple[MapFilters, issuepins.ColourBy, bool]:
         key=_FILTER.format("colour_by"),
     )
     heat = side.toggle(t("issues.heat", lang), value=False, key=_FILTER.format("heat"))
-    filters = MapFilters(categories, statuses, levels, date_from, date_to)
+    filters = MapFilters(categories, statuses, levels, date_from, date_to, new_only)
     return filters, issuepins.ColourBy(colour_by), bool(heat)
 
 
@@ -184,12 +211,12 @@ def controls(view: View) -> IssueView | None:
     if user is None:
         st.info(t("issues.no_users", view.lang))
         return None
-    filters, colour_by, heat = _filters(view.lang)
     community_id = view.community_id
     if community_id is None:
         own = user.community_id if user.community_id in communities else None
         community_id = own or next(iter(communities))
         st.info(t("issues.one_community", view.lang, community=communities[community_id]))
+    filters, colour_by, heat = _filters(store, community_id, view.lang)
     if st.session_state.get(KEY.format("community")) != community_id:
         st.session_state[KEY.format("community")] = community_id
         st.session_state.pop(TARGET, None)  # a building of another community is not shown
@@ -209,6 +236,7 @@ def controls(view: View) -> IssueView | None:
 # -- cached loaders (keys: store identity and plain values, never frames) ------------------
 _buildings = cached(max_entries=16)(issues.community_buildings)
 _compounds = cached(max_entries=16)(issues.community_compounds)
+_new_count = cached(max_entries=16)(issues.new_report_count)
 
 
 @cached_resource(max_entries=16)

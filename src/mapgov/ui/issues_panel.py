@@ -1,5 +1,9 @@
 """The issue map's panel (``/issues``): the chosen building's profile, issues, timeline and
-workflow forms, or a compound's summary, plus a search box.
+workflow forms, or a compound's summary, plus a search box (and, with the "new reports only"
+filter on, the list of new field reports). An issue's details say how it was reported (source
+and channel) and show its photos as thumbnails, each opening the full photo, read from the
+database's photo folder (:func:`mapgov.io.photos.photo_folder`); a missing file shows a
+placeholder. Nothing here ever shows a report's ticket.
 
 :func:`issue_panel` is the page's third call, after :func:`mapgov.ui.issues.controls` and
 :func:`mapgov.ui.issues.issue_map_view`; the choice it shows is the one the map or the search
@@ -23,9 +27,10 @@ import streamlit as st
 from mapgov.core import model
 from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import coded_note, error_text, label, t, value_label
-from mapgov.domain import issues
+from mapgov.domain import issues, reports
 from mapgov.domain import issues_workflow as flow
 from mapgov.domain.users import User, can_edit, get_user
+from mapgov.io.photos import photo_folder
 from mapgov.store import Store, open_store
 from mapgov.ui import auth
 from mapgov.ui.issues import (
@@ -42,10 +47,13 @@ from mapgov.ui.issues import (
 )
 from mapgov.ui.loaders import cached
 from mapgov.ui.widgets import action_forms, flash, md_text, say
+from mapgov.views.issues import photo_tiles
 
 __all__ = ["issue_panel"]
 
 _FORM = "mapgov.issues.form.{}.{}"  # action, field
+_NEW: Final = "issues.field_report."
+NEW_PICK: Final = KEY.format("new_pick")
 
 # -- the panel -----------------------------------------------------------------------------
 
@@ -119,6 +127,10 @@ def _compound(store: Store, compound_id: str, day: dt.date) -> dict:
     return issues.compound_summary(store, compound_id, today=day)
 
 
+_photos = cached(max_entries=64)(reports.issue_photos)
+_new_reports = cached(max_entries=16)(issues.new_reports)
+
+
 def _metric_row(record: dict[str, Any], names: tuple[str, ...], lang: str) -> None:
     """Counts of a building or compound profile, a column each, named by the catalogue."""
     for column, name in zip(st.columns(len(names)), names, strict=True):
@@ -190,8 +202,10 @@ def _compound_panel(ctx: IssueView, compound_id: str) -> None:
 
 
 def _issue_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The building's issues for display: translated labels, overdue ones marked ⚠."""
+    """The building's issues for display: translated labels, overdue ones marked ⚠, new
+    field reports marked, photos counted."""
     c = "issues.col."
+    n = _NEW
     return pd.DataFrame(
         {
             t(c + "issue_id", lang): frame["issue_id"].astype(int),
@@ -199,6 +213,8 @@ def _issue_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
                 value_label(model.IssueStatus, s, lang) for s in frame["status"]
             ],
             t(c + "overdue", lang): ["⚠" if o else "" for o in frame["overdue"]],
+            t(n + "col_new", lang): [t(n + "new_mark", lang) if v else "" for v in frame["new"]],
+            t(n + "col_photos", lang): [str(k) if k else "" for k in frame["photos"]],
             t(c + "title", lang): frame["title"],
             t(c + "deadline", lang): frame["deadline"].fillna(""),
             t(c + "category", lang): [
@@ -253,6 +269,7 @@ def _issue_details(ctx: IssueView, issue: dict[str, Any]) -> None:
         (t(c + "level", lang), value_label(model.Level, issue["level"], lang)),
         (t(c + "category", lang), value_label(model.IssueCategory, issue["category"], lang)),
         (t(c + "source", lang), value_label(model.IssueSource, issue["source"], lang)),
+        (t(_NEW + "channel", lang), value_label(model.IssueChannel, issue["channel"], lang)),
         (t(c + "responsible_unit", lang), issue["responsible_unit"]),
         (t(c + "deadline", lang), issue["deadline"]),
         (t(c + "reporter", lang), reporter or None),
@@ -262,12 +279,81 @@ def _issue_details(ctx: IssueView, issue: dict[str, Any]) -> None:
         rating = value_label(model.CallbackRating, issue["satisfaction"], lang)
         rows.append((t(c + "satisfaction", lang), rating))
     _facts(rows)
+    _issue_photos(ctx, int(issue["issue_id"]))
     st.markdown(f"**{md_text(t('issues.panel.timeline', lang))}**")
     events = _timeline(ctx.store, int(issue["issue_id"]), ctx.user_id)
     if events.empty:
         st.caption(t("issues.panel.no_events", lang))
     else:
         st.dataframe(_timeline_table(events, lang), hide_index=True, width="stretch")
+
+
+def _issue_photos(ctx: IssueView, issue_id: int) -> None:
+    """The issue's photos as thumbnails, each with a button that opens the full photo; a
+    photo whose file is missing says so."""
+    rows = _photos(ctx.store, issue_id)
+    if rows.empty:
+        return
+    lang = ctx.lang
+    st.markdown(f"**{md_text(t(_NEW + 'photos', lang, n=len(rows)))}**")
+    tiles = photo_tiles(rows, photo_folder(ctx.view.db))
+    for column, tile in zip(st.columns(max(len(tiles), 3)), tiles, strict=False):
+        caption = t(_NEW + "photo_caption", lang, width=tile.width, height=tile.height,
+                    at=tile.added_at)  # fmt: skip
+        with column:
+            if tile.thumbnail is None:
+                st.info(t(_NEW + "photo_missing", lang), icon=":material/broken_image:")
+                continue
+            st.image(tile.thumbnail, caption=caption, width="stretch")
+            if tile.full is not None:
+                with st.popover(t(_NEW + "photo_full", lang), icon=":material/zoom_in:"):
+                    st.image(tile.full, caption=caption)
+
+
+def _new_report_list(ctx: IssueView) -> None:
+    """With the "new reports only" filter on: the community's new field reports, oldest
+    first; picking one opens its building and the report."""
+    lang = ctx.lang
+    frame = _new_reports(ctx.store, ctx.community_id)
+    st.markdown(f"**{md_text(t(_NEW + 'list', lang, n=len(frame)))}**")
+    if frame.empty:
+        st.caption(t(_NEW + "none", lang))
+        return
+    ids = [int(i) for i in frame["issue_id"]]
+    rows = frame.set_index(frame["issue_id"].astype(int))
+    if st.session_state.get(NEW_PICK) not in ids:
+        st.session_state[NEW_PICK] = None
+
+    def option(issue_id: int) -> str:
+        row = rows.loc[issue_id]
+        return t(
+            _NEW + "option",
+            lang,
+            issue_id=issue_id,
+            compound=row["compound"] if isinstance(row["compound"], str) else "",
+            building=row["building"] if isinstance(row["building"], str) else "",
+            category=value_label(model.IssueCategory, row["category"], lang),
+            title=row["title"],
+        )
+
+    st.selectbox(
+        t(_NEW + "pick", lang),
+        ids,
+        index=None,
+        format_func=option,
+        placeholder=t(_NEW + "pick_placeholder", lang),
+        key=NEW_PICK,
+        on_change=_on_new_pick,
+        args=(dict(zip(ids, frame["building_id"], strict=True)),),
+    )
+
+
+def _on_new_pick(buildings: dict[int, str]) -> None:
+    issue_id = st.session_state.get(NEW_PICK)
+    if issue_id is None or not isinstance(buildings.get(issue_id), str):
+        return
+    choose_target(BUILDING, buildings[issue_id])
+    st.session_state[ISSUE] = issue_id
 
 
 def _issue_list(ctx: IssueView, building_id: str, user: User) -> None:
@@ -432,7 +518,7 @@ def _log_form(ctx: IssueView, building_id: str) -> None:
         )
         right.selectbox(
             t(f + "source", lang),
-            [s.value for s in model.IssueSource],
+            [s.value for s in model.DESK_SOURCES],
             format_func=lambda v: label(model.IssueSource(v), lang),
             key=_field(action, "source"),
         )
@@ -550,6 +636,8 @@ def issue_panel(ctx: IssueView) -> None:
     and the chosen issue's details, history and workflow forms.
     """
     user = get_user(ctx.store, ctx.user_id)
+    if ctx.filters.new_only:
+        _new_report_list(ctx)
     _search_box(ctx)
     try:
         _target_panel(ctx, user)

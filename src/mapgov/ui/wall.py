@@ -89,6 +89,10 @@ WALL_CSS: Final = f"""
 }}
 .mg-status {{ font-size: 16px; color: {wall.MUTED}; white-space: nowrap; }}
 .mg-status {{ margin-bottom: 4px; }}
+.mg-title-row {{ display: flex; justify-content: space-between; align-items: baseline;
+  gap: 12px; }}
+.mg-new {{ font-size: 15px; font-weight: 500; color: {wall.MUTED}; white-space: nowrap; }}
+.mg-new-waiting {{ color: #FBBF24; font-weight: 700; }}
 .mg-tiles {{ display: grid; grid-template-columns: repeat(6, minmax(0, 1fr)); gap: 10px; }}
 .mg-tile {{ background: linear-gradient(180deg, #13264A 0%, #0E1B34 100%);
   border: 1px solid #23406E; border-radius: 8px; padding: 8px 12px 7px; min-width: 0; }}
@@ -377,12 +381,19 @@ def map_panel(view: View, settings: wall.WallSettings) -> None:
             _html(f'<div class="mg-hint">{escape(t("wall_screen.map_hint", view.lang))}</div>')
 
 
-def _title(key: str, lang: str) -> None:
-    _html(f'<div class="mg-panel-title">{escape(t(key, lang))}</div>')
+def _title(key: str, lang: str, *, aside: str = "") -> None:
+    """A panel's title; `aside` (HTML, escaped already) stands at the right of its line."""
+    if not aside:
+        _html(f'<div class="mg-panel-title">{escape(t(key, lang))}</div>')
+        return
+    _html(
+        f'<div class="mg-panel-title mg-title-row"><span>{escape(t(key, lang))}</span>{aside}</div>'
+    )
 
 
 def side_panel(view: View, settings: wall.WallSettings) -> None:
-    """The 12-month trend, top categories, community ranking and the ticker.
+    """The 12-month trend, top categories, community ranking and the ticker, with the new
+    reports from the field (waiting to be assigned, and today's) on the ticker's title line.
 
     In kiosk mode the categories and the ranking stand side by side; on the page with a sidebar
     the panel is narrower, so they stand one above the other and the ranking keeps its columns.
@@ -413,7 +424,9 @@ def side_panel(view: View, settings: wall.WallSettings) -> None:
                 frames.issues, frames.compounds, today, events=frames.events
             )
             _html(wall.ranking_html(ranking, names, view.lang))
-        _title("wall_screen.panel.ticker", view.lang)
+        # the feed of issues: new reports from the field (issue 20) head it, beside its title
+        news = wall.new_reports_html(kpi.new_reports(frames.issues, today), view.lang)
+        _title("wall_screen.panel.ticker", view.lang, aside=news)
         compound_names = dict(
             zip(frames.compounds["compound_id"], frames.compounds["name"], strict=True)
         )

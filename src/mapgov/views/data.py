@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,11 +27,11 @@ from mapgov.core.config import project_root
 from mapgov.core.errors import MapgovError, PermissionDeniedError, ValidationError
 from mapgov.core.i18n import t
 from mapgov.core.model import Role
-from mapgov.core.privacy import PERSONAL, mask_frame
+from mapgov.core.privacy import PERSONAL, mask_frame, without_secrets
 from mapgov.domain.issues import community_compounds
 from mapgov.domain.users import User
 from mapgov.io.exports import FORMATS, frame_bytes
-from mapgov.io.importers.load import backup, restore
+from mapgov.io.importers.load import Restored, backup, restore
 from mapgov.io.importers.mapping import load_mapping, save_mapping
 from mapgov.io.importers.plan import LayerOptions, LayerPlan, plan_layer
 from mapgov.io.qrsheets import Sheet, qr_pdf, report_url, sheets_of
@@ -42,11 +41,14 @@ from mapgov.store.accounts import ACCOUNT_TABLES
 from mapgov.store.pgsql import is_url
 
 __all__ = [
+    "BACKUP_NAME",
+    "BACKUP_TYPES",
     "EXPORT_FORMATS",
     "EXPORT_TABLES",
     "PERSONAL",
     "Upload",
     "backup_bytes",
+    "backup_file_name",
     "can_manage",
     "check_qr",
     "export_bytes",
@@ -72,6 +74,9 @@ EXPORT_MIME: Final = {**FORMATS, ".gpkg": "application/geopackage+sqlite3"}
 EXCEL_ROWS: Final = 1_048_575
 """Data rows an Excel sheet holds (1,048,576 rows, one of them the header)."""
 MAPPING_FILE: Final = "mappings.json"
+BACKUP_NAME: Final = "mapgov-backup.zip"
+BACKUP_TYPES: Final = ("zip", "sqlite", "db")
+"""What the restore takes: a backup archive, or an older backup (a bare SQLite file)."""
 UPLOAD_PREFIX: Final = "mapgov-upload-"
 T = TypeVar("T")
 
@@ -130,8 +135,9 @@ def require_manager(user: User | None, what: str, store: Store | None) -> None:
 
 def masked(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     """`frame` with the residents' personal columns of `table` masked (an export: for
-    everyone, :func:`mapgov.core.privacy.mask_frame`)."""
-    return mask_frame(frame, table, full=False)
+    everyone, :func:`mapgov.core.privacy.mask_frame`) and its secret ones (a report's ticket,
+    :data:`mapgov.core.privacy.SECRET`) left out."""
+    return without_secrets(mask_frame(frame, table, full=False), table)
 
 
 def check_export(table: str, suffix: str, rows: int = 0) -> None:
@@ -186,16 +192,23 @@ def export_bytes(store: Store, table: str, suffix: str) -> bytes:
 
 
 def backup_bytes(store: Store, user: User | None) -> bytes:
-    """A consistent copy of the whole database as bytes (administrators only)."""
+    """A backup of the whole database and its photos, as the bytes of one zip archive
+    (administrators only; :func:`mapgov.io.importers.backup`). A photo missing from the
+    folder is left out of it."""
     require_manager(user, "backup", store)
     with tempfile.TemporaryDirectory() as tmp:
-        path = backup(store, Path(tmp) / "mapgov-backup.sqlite")
-        con = sqlite3.connect(path)  # a single file: no WAL left beside it
-        try:
-            con.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            con.close()
-        return path.read_bytes()
+        return backup(store, Path(tmp) / BACKUP_NAME).path.read_bytes()
+
+
+def backup_file_name(day: str) -> str:
+    """The name a backup downloaded on `day` (ISO date) is offered under: a zip archive.
+
+    Examples
+    --------
+    >>> backup_file_name("2026-11-15")
+    'mapgov-backup-2026-11-15.zip'
+    """
+    return f"mapgov-backup-{day}.zip"
 
 
 def mapping_path(store: Store) -> Path:
@@ -253,8 +266,9 @@ def plan_upload(
     return plan
 
 
-def restore_upload(upload: Upload, db: Path | str, user: User | None) -> Path | str:
-    """Restore the database `db` from an uploaded backup (administrators only; see
+def restore_upload(upload: Upload, db: Path | str, user: User | None) -> Restored:
+    """Restore the database `db` and add the photos from an uploaded backup (a zip archive,
+    or an older bare SQLite file; administrators only; see
     :func:`mapgov.io.importers.restore`); the uploaded copy is removed whatever the outcome."""
     try:
         live: Store | None = open_store(db)

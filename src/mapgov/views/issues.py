@@ -7,6 +7,7 @@ coloured by open count or overdue share, compound outlines, an optional heat lay
 location, with what its tooltip says (category, status, days since it was reported);
 :func:`pin_layer` draws them as small filled circles coloured by status (Leaflet's own
 CircleMarker: no plugin, nothing from a CDN), :func:`pin_legend_rows` are their legend rows.
+:func:`photo_tiles` reads an issue's photos from the photo folder for the panel.
 The texts come translated and are HTML-escaped here.
 """
 
@@ -30,6 +31,7 @@ from mapgov.core.errors import ValidationError
 from mapgov.core.i18n import label
 from mapgov.core.model import IssueCategory, IssueStatus
 from mapgov.domain.issues import OPEN_STATUSES, community_issues
+from mapgov.io.photos import PhotoFolder
 from mapgov.store import Store
 from mapgov.views.mapcontrols import MapLegend
 from mapgov.views.maplabels import FitClear, MapLabels
@@ -57,10 +59,12 @@ __all__ = [
     "PIN_COLORS",
     "ColourBy",
     "IssueMapLabels",
+    "PhotoTile",
     "issue_classes",
     "issue_map",
     "legend_rows",
     "open_issue_pins",
+    "photo_tiles",
     "pin_layer",
     "pin_legend_rows",
 ]
@@ -447,3 +451,62 @@ def issue_map(
     FitClear((west, south, east, north), extent.geometry.bounds.to_numpy()).add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap
+
+
+# -- an issue's photos ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class PhotoTile:
+    """One photo of an issue as the panel shows it: the thumbnail and the full photo (None
+    when its file is not in the photo folder: the panel shows a placeholder), its size and
+    when it was added."""
+
+    name: str
+    width: int
+    height: int
+    added_at: str
+    thumbnail: bytes | None
+    full: bytes | None
+
+
+def photo_tiles(photos: pd.DataFrame, folder: PhotoFolder, *, full: bool = True) -> list[PhotoTile]:
+    """The photos of :func:`mapgov.domain.reports.issue_photos`, read from `folder`.
+
+    A photo whose file is missing (or whose name is not a photo's) comes back with no bytes,
+    never an error: the ledger row stays, the panel says the file is missing.
+
+    Parameters
+    ----------
+    photos
+        [name, width, height, added_at], oldest first.
+    folder
+        The database's photo folder (:func:`mapgov.io.photos.photo_folder`).
+    full
+        Read the full photos too (else only the thumbnails; ``full`` is None).
+
+    Returns
+    -------
+    list of PhotoTile
+        One per row, in order; ``added_at`` to the minute.
+    """
+
+    def read(name: str, *, thumbnail: bool) -> bytes | None:
+        try:
+            return folder.read(name, thumbnail=thumbnail)
+        except (ValidationError, OSError):
+            return None
+
+    tiles = []
+    for row in photos.itertuples(index=False):
+        name = str(row.name)
+        thumb = read(name, thumbnail=True)
+        tiles.append(
+            PhotoTile(
+                name=name,
+                width=int(row.width),
+                height=int(row.height),
+                added_at=str(row.added_at)[:16].replace("T", " "),
+                thumbnail=thumb,
+                full=read(name, thumbnail=False) if full else None,
+            )
+        )
+    return tiles

@@ -40,6 +40,7 @@ __all__ = [
     "Tone",
     "basis_text",
     "format_value",
+    "new_reports_html",
     "nice_ticks",
     "svg_img",
     "tile_text",
@@ -201,6 +202,29 @@ def tiles_html(figures: Sequence[Figure], lang: str, *, today: dt.date | None = 
             f"{basis}</div>"
         )
     return f'<div class="mg-tiles">{"".join(parts)}</div>'
+
+
+# -- new reports from the field -------------------------------------------------------------
+def new_reports_html(counts: kpi.NewReports, lang: str) -> str:
+    """The new field reports as one line (beside the ticker's title): those waiting to be
+    assigned, and today's; highlighted while any wait (the tooltip says it in words).
+
+    Examples
+    --------
+    >>> html = new_reports_html(kpi.NewReports(waiting=3, today=1), "zh")
+    >>> html.split(">")[1]
+    '新报事 3 · 今日 1</span'
+    >>> "mg-new-waiting" in html, "mg-new-waiting" in new_reports_html(kpi.NewReports(0, 2), "en")
+    (True, False)
+    """
+    waiting = t("wall_screen.field_reports.waiting", lang, n=f"{counts.waiting:,}")
+    today = t("wall_screen.field_reports.today", lang, n=f"{counts.today:,}")
+    title = t("wall_screen.field_reports.title", lang, n=counts.waiting, today=counts.today)
+    state = " mg-new-waiting" if counts.waiting else ""
+    return (
+        f'<span class="mg-new{state}" data-key="new_reports" title="{escape(title)}">'
+        f"{escape(waiting)} · {escape(today)}</span>"
+    )
 
 
 # -- the trend chart -----------------------------------------------------------------------

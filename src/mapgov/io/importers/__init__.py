@@ -12,14 +12,16 @@ from mapgov.io.importers.chinacrs import (
     gcj02_to_wgs84,
     wgs84_to_gcj02,
 )
-from mapgov.io.importers.load import backup, import_layers, restore
+from mapgov.io.importers.load import Backup, Restored, backup, import_layers, restore
 from mapgov.io.importers.mapping import FIELDS, apply_mapping, guess_mapping
 from mapgov.io.importers.read import list_layers, read_layer, read_table
 from mapgov.io.importers.validate import Problem, prepare_layer
 
 __all__ = [
     "FIELDS",
+    "Backup",
     "Problem",
+    "Restored",
     "apply_mapping",
     "backup",
     "bd09_to_wgs84",

@@ -1,4 +1,8 @@
-"""Landing an import, backing up and restoring the database.
+"""Landing an import, backing up and restoring the database and its photos.
+
+A backup is a zip archive of the database (``mapgov.sqlite``) and every photo its issues name
+(:mod:`mapgov.io.archive`); a restore takes such an archive, or an older backup that is a bare
+SQLite file, and adds the photos to the live photo folder only after the database is restored.
 
 An import replaces whole layers in one write transaction on the live database, which commits
 only if every foreign key holds (:func:`mapgov.store.replace.replace_tables`); a restore puts a
@@ -10,9 +14,12 @@ stays as it was.
 
 from __future__ import annotations
 
+import errno
 import shutil
 import sqlite3
+import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,13 +27,24 @@ import pandas as pd
 
 from mapgov.core.errors import DataFileError, StoreError
 from mapgov.core.model import SCHEMA_VERSION
+from mapgov.io.archive import (
+    DATABASE_ENTRY,
+    PhotosAdded,
+    copy_photos,
+    is_archive,
+    missing_photos,
+    open_archive,
+    photo_names,
+    write_archive,
+)
+from mapgov.io.photos import PhotoFolder, photo_folder
 from mapgov.store import TABLES, Store, open_store
 from mapgov.store.copy import copy_database
 from mapgov.store.pgsql import is_url
 from mapgov.store.replace import Mark
 from mapgov.store.sqlite import database_problems, fault_of
 
-__all__ = ["backup", "import_layers", "restore"]
+__all__ = ["Backup", "Restored", "backup", "copy_database_photos", "import_layers", "restore"]
 
 
 def import_layers(
@@ -86,46 +104,113 @@ def import_layers(
     return open_store(store.url)
 
 
-def backup(store: Store, path: Path) -> Path:
-    """A consistent copy of the live database in a SQLite file, safe while in use (SQLite's
-    online backup; from PostgreSQL, every table read in one go: :mod:`mapgov.store.copy`).
+@dataclass(frozen=True)
+class Backup:
+    """A backup written: where, how many photos it holds, and which it had to leave out.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The archive.
+    photos : int
+        Photos it holds (each with its thumbnail).
+    missing : tuple of str
+        Photos the database names that the photo folder did not hold: not in the backup.
+    """
+
+    path: Path
+    photos: int
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Restored:
+    """A restore done: the database restored and what happened to the photo folder.
+
+    Attributes
+    ----------
+    target : pathlib.Path or str
+        The restored database.
+    photos : PhotosAdded
+        Photos added to the folder, photos it held already, and those the restored database
+        names that are in neither the backup nor the folder.
+    """
+
+    target: Path | str
+    photos: PhotosAdded
+
+
+def _snapshot(store: Store, path: Path) -> None:
+    """A consistent copy of the live database in the SQLite file `path`, safe while in use
+    (SQLite's online backup; from PostgreSQL, every table read in one go:
+    :mod:`mapgov.store.copy`), one file with no WAL beside it."""
+    if is_url(store.url):
+        copy_database(store, path)
+    else:
+        try:
+            src = sqlite3.connect(store.path)
+            try:
+                dst = sqlite3.connect(path)
+                try:
+                    src.backup(dst)
+                finally:
+                    dst.close()
+            finally:
+                src.close()
+        except sqlite3.OperationalError as err:
+            fault = fault_of(err, path)
+            if fault is None:
+                raise
+            raise fault from err
+    con = sqlite3.connect(path)
+    try:
+        con.execute("PRAGMA journal_mode = DELETE")
+    finally:
+        con.close()
+
+
+def backup(store: Store, path: Path, *, photos: PhotoFolder | None = None) -> Backup:
+    """Back up the database and its photos into one zip archive, safe while in use.
+
+    The archive holds ``mapgov.sqlite`` (a consistent copy of the whole database, from
+    either backend) and ``photos/ab/<name>.jpg`` with ``<name>.thumb.jpg`` for every photo
+    that the copy's ``issue_photo`` names (:mod:`mapgov.io.archive`). A photo missing from
+    the folder does not stop the backup: it is left out and named in ``missing``. Every
+    backup is such an archive, whatever `path` is called (the command line and the data page
+    name it ``.zip``); :func:`restore` also takes an older backup that is a bare SQLite file.
 
     Parameters
     ----------
     store : Store
         The database to copy (either backend).
     path : pathlib.Path
-        The backup file to write (replaced only when the copy is whole).
+        The archive to write (replaced only when the new one is whole).
+    photos : PhotoFolder or None
+        Where the photos are kept (default: the database's, :func:`mapgov.io.photos.photo_folder`).
 
     Returns
     -------
-    pathlib.Path
-        `path`.
+    Backup
+        The archive, how many photos it holds and which photos were missing.
+
+    Raises
+    ------
+    StoreError
+        If the disk is full or the database busy; no file is left behind.
     """
     path = Path(path)
-    if is_url(store.url):
-        copy_database(store, path)
-        return path
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.unlink(missing_ok=True)
-    try:
-        src = sqlite3.connect(store.path)
+    folder = photos if photos is not None else photo_folder(store.url)
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=f".{path.name}.") as tmp:
+        snapshot = Path(tmp) / DATABASE_ENTRY
+        _snapshot(store, snapshot)
         try:
-            dst = sqlite3.connect(tmp)
-            try:
-                src.backup(dst)
-            finally:
-                dst.close()
-        finally:
-            src.close()
-    except sqlite3.OperationalError as err:
-        tmp.unlink(missing_ok=True)  # a half-written copy is no backup
-        fault = fault_of(err, path)
-        if fault is None:
-            raise
-        raise fault from err
-    tmp.replace(path)
-    return path
+            held, missing = write_archive(snapshot, folder, path)
+        except OSError as err:
+            if err.errno != errno.ENOSPC:
+                raise
+            fault = fault_of(sqlite3.OperationalError("database or disk is full"), path)
+            raise StoreError(str(fault), key="error.store.full") from err
+    return Backup(path=path, photos=held, missing=tuple(missing))
 
 
 def _live_mark(target: Path | str) -> Mark | None:
@@ -140,65 +225,160 @@ def _live_mark(target: Path | str) -> Mark | None:
         return None
 
 
-def restore(backup_path: Path, target: Path | str) -> Path | str:
-    """Put a backup in place of the database at `target`, after checking it is a whole mapgov
-    database of this schema version (:func:`mapgov.store.sqlite.database_problems`: schema,
-    integrity, foreign keys); the target is untouched otherwise.
-
-    A live database gets the backup's rows in one transaction, and only if no edit was saved
-    in it after the restore began (:func:`mapgov.store.replace.restore_database`): an edit
-    saved meanwhile refuses the restore (:class:`~mapgov.core.errors.StaleEditError`) rather than
-    vanish. A missing or unreadable database is replaced by a copy of the file.
-
-    Parameters
-    ----------
-    backup_path : pathlib.Path
-        The backup file (a mapgov database).
-    target : pathlib.Path or str
-        The database to restore: a SQLite file, or a ``postgresql://`` URL of a mapgov
-        database (there the rows are put in place the same way).
-
-    Returns
-    -------
-    pathlib.Path or str
-        The restored database (`target`).
-
-    Raises
-    ------
-    DataFileError
-        If the backup is not a whole mapgov database of this schema version.
-    """
-    since = _live_mark(target)  # before the checks: an edit saved while they run counts
-    backup_path = Path(backup_path)
+def _check_database(database: Path, shown: Path, entry: str | None) -> None:
+    """Refuse `database` unless it is a whole mapgov database of this schema version; the
+    refusal names `shown` (the backup as the user knows it) and the archive's `entry`."""
     try:
-        version = int(open_store(backup_path).meta()["schema_version"])
-    except (StoreError, KeyError, ValueError) as err:
+        version = int(open_store(database).meta()["schema_version"])
+    except StoreError as err:
+        if err.key in ("error.store.schema_old", "error.store.schema_new"):
+            version = int(err.params["found"])  # said below, as a backup's version
+        else:
+            msg = f"not a mapgov backup: {str(err).replace(str(database), str(shown))}"
+            raise DataFileError(shown, msg, entry=entry, key="error.restore.not_backup") from err
+    except (KeyError, ValueError) as err:
         msg = f"not a mapgov backup: {err}"
-        raise DataFileError(backup_path, msg, key="error.restore.not_backup") from err
+        raise DataFileError(shown, msg, entry=entry, key="error.restore.not_backup") from err
     if version != SCHEMA_VERSION:
-        msg = f"schema version {version}, expected {SCHEMA_VERSION}"
+        msg = f"schema version {version}, expected {SCHEMA_VERSION}: "
+        msg += "upgrade it with `mapgov migrate`"
+        if entry is not None:
+            msg += f" (unzip {entry}, migrate it, put it back into the archive)"
+        msg += "; nothing was restored"
         raise DataFileError(
-            backup_path, msg, key="error.restore.schema", version=version, expected=SCHEMA_VERSION
+            shown,
+            msg,
+            entry=entry,
+            # `mapgov migrate` upgrades a bare file: an archive's database is unpacked first
+            key="error.restore.schema" if entry is None else "error.archive.schema",
+            version=version,
+            expected=SCHEMA_VERSION,
         )
-    problems = database_problems(backup_path)
+    problems = database_problems(database)
     if problems:
         msg = f"not a whole mapgov database: {'; '.join(map(str, problems))}"
         raise DataFileError(
-            backup_path, msg, key="error.restore.not_whole", problems=tuple(problems)
+            shown, msg, entry=entry, key="error.restore.not_whole", problems=tuple(problems)
         )
+
+
+def _restore_database(database: Path, target: Path | str, since: Mark | None) -> None:
+    """Put the checked `database` in place of `target` (see :func:`restore`)."""
     if since is not None:
-        open_store(target).restore_from(open_store(backup_path), since=since)
-        return target
+        open_store(target).restore_from(open_store(database), since=since)
+        return
     if is_url(str(target)):
         msg = f"{target}: no mapgov database to restore into; `mapgov copy` the backup there"
         raise StoreError(msg)
     target = Path(target)
     tmp = target.with_name(f".{target.name}.restore")
     try:
-        shutil.copyfile(backup_path, tmp)
+        shutil.copyfile(database, tmp)
         for suffix in ("-wal", "-shm"):
             Path(f"{target}{suffix}").unlink(missing_ok=True)
         tmp.replace(target)
     finally:
         tmp.unlink(missing_ok=True)
-    return target
+
+
+def restore(
+    backup_path: Path, target: Path | str, *, photos: PhotoFolder | None = None
+) -> Restored:
+    """Put a backup in place of the database at `target`, and add its photos.
+
+    The backup is a zip archive (:func:`backup`) or, from an older mapgov, a bare SQLite file;
+    it is told by its content, not its name. An archive is checked whole first
+    (:func:`mapgov.io.archive.open_archive`: every entry's name, kind and size, each photo's
+    bytes against its name and as a JPEG); then, as for a bare file, its database must be a
+    whole mapgov database of this schema version (:func:`mapgov.store.sqlite.database_problems`:
+    schema, integrity, foreign keys). Anything else refuses the restore
+    (:class:`~mapgov.core.errors.DataFileError`, naming the file and the entry) and nothing is
+    changed.
+
+    A live database gets the backup's rows in one transaction, and only if no edit was saved
+    in it after the restore began (:func:`mapgov.store.replace.restore_database`): an edit
+    saved meanwhile refuses the restore (:class:`~mapgov.core.errors.StaleEditError`) rather than
+    vanish. A missing or unreadable database is replaced by a copy of the file. Only once the
+    database is restored are the backup's photos added to the photo folder: photos it lacks
+    are written, none is replaced or removed (photos of reports filed since stay); a refused
+    restore leaves the folder as it was.
+
+    Parameters
+    ----------
+    backup_path : pathlib.Path
+        The backup: a zip archive, or a bare SQLite file (an older backup).
+    target : pathlib.Path or str
+        The database to restore: a SQLite file, or a ``postgresql://`` URL of a mapgov
+        database (there the rows are put in place the same way).
+    photos : PhotoFolder or None
+        The live photo folder (default: the target's, :func:`mapgov.io.photos.photo_folder`).
+
+    Returns
+    -------
+    Restored
+        The restored database (`target`) and what was added to the photo folder.
+
+    Raises
+    ------
+    DataFileError
+        If the backup is not a whole mapgov backup of this schema version.
+    StaleEditError
+        If an edit was saved after the restore began (nothing is restored).
+    StoreError
+        If the photos could not all be written once the database was restored (a full disk):
+        restoring the same backup again adds the rest.
+    """
+    since = _live_mark(target)  # before the checks: an edit saved while they run counts
+    backup_path = Path(backup_path)
+    folder = photos if photos is not None else photo_folder(target)
+    if not (backup_path.is_file() and is_archive(backup_path)):
+        _check_database(backup_path, backup_path, None)
+        _restore_database(backup_path, target, since)
+        missing = missing_photos(photo_names(backup_path), folder)
+        return Restored(target=target, photos=PhotosAdded(missing=missing))
+    with open_archive(backup_path) as archive:
+        _check_database(archive.database, backup_path, DATABASE_ENTRY)
+        _restore_database(archive.database, target, since)
+        try:
+            added = archive.add_photos(folder)
+        except OSError as err:  # the database is restored: say so, and how to finish
+            msg = (
+                f"{target}: the database was restored, but the photos could not all be added "
+                f"to {folder.folder} ({err}); restore the same backup again to add them"
+            )
+            raise StoreError(
+                msg, key="error.archive.photos_not_added", reason=err.strerror or str(err)
+            ) from err  # the reason without the server's paths
+        missing = missing_photos(photo_names(archive.database), folder)
+    return Restored(target=target, photos=PhotosAdded(added.added, added.kept, missing))
+
+
+def copy_database_photos(
+    source: Store, target: Path | str, *, photos: PhotoFolder | None = None
+) -> PhotosAdded:
+    """Bring the photos of `source` along to the database copied from it (``mapgov copy``).
+
+    Each backend keeps photos in its own place (:func:`mapgov.io.photos.photo_folder`: beside
+    a SQLite file, ``data/photos/`` for PostgreSQL), so a copy of the tables alone would leave
+    the target's issues without their photos. Only the photos the target's folder lacks are
+    written (checked against their names), none is replaced or removed
+    (:func:`mapgov.io.archive.copy_photos`).
+
+    Parameters
+    ----------
+    source : Store
+        The database copied (either backend).
+    target : pathlib.Path or str
+        The copy: a SQLite path or a ``postgresql://`` URL.
+    photos : PhotoFolder or None
+        The target's photo folder (default: :func:`mapgov.io.photos.photo_folder` of `target`).
+
+    Returns
+    -------
+    PhotosAdded
+        Photos added, photos the target's folder held already, and those the source's folder
+        does not hold (or holds damaged).
+    """
+    names = sorted(set(source.read("issue_photo", columns=["name"])["name"].astype(str)))
+    folder = photos if photos is not None else photo_folder(target)
+    return copy_photos(names, photo_folder(source.url), folder)

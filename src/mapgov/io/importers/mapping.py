@@ -73,6 +73,7 @@ FIELDS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "address": ("address", "地址", "问题地址", "详细地址", "发生地址"),
         "category": ("category", "问题类型", "问题类别", "类型", "类别", "分类"),
         "source": ("source", "来源", "问题来源", "渠道", "反映渠道"),
+        "channel": ("channel", "报事方式", "录入方式"),
         "title": ("title", "标题", "问题", "事项", "问题标题", "诉求"),
         "description": ("description", "描述", "问题描述", "详情", "内容", "诉求内容"),
         "reporter_name": ("reporter_name", "反映人", "上报人", "诉求人", "姓名", "联系人"),

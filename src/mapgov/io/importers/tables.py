@@ -251,6 +251,7 @@ _LEDGER_CHOICES: Final[
 ] = (
     ("category", model.IssueCategory, None, None),
     ("source", model.IssueSource, _SOURCE_WORDS, model.IssueSource.WALK_IN.value),
+    ("channel", model.IssueChannel, None, model.IssueChannel.DESK.value),
     ("status", model.IssueStatus, _STATUS_WORDS, model.IssueStatus.REPORTED.value),
     ("level", model.Level, None, model.Level.COMPOUND.value),
     ("satisfaction", model.CallbackRating, _RATING_WORDS, None),
@@ -419,7 +420,7 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
     if plan.problems:
         return
     targets = _match_rows(store, frame, plan, first_row)
-    category, source, status, level, rating = (
+    category, source, channel, status, level, rating = (
         _choice(frame, column, _enum_values(enum, words), plan, first_row, default=default)
         for column, enum, words, default in _LEDGER_CHOICES
     )
@@ -457,7 +458,14 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
             plan.problems.append(
                 Problem(plan.path, row, "reporter_phone", f"{phone!r} is not a phone number")
             )
-        if bid is None or None in (category[i], source[i], status[i], level[i], reported[i]):
+        if bid is None or None in (
+            category[i],
+            source[i],
+            channel[i],
+            status[i],
+            level[i],
+            reported[i],
+        ):
             continue
         if (bid, reported[i], title) in existing:
             skipped.append((row, title, "already in the ledger"))
@@ -479,6 +487,7 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
             "building_id": bid,
             "category": category[i],
             "source": source[i],
+            "channel": channel[i],
             "level": level[i],
             "status": state.value,
             "title": title,
