@@ -471,3 +471,15 @@ def tap_on_map(page: Page, lon: float, lat: float) -> None:
     box = iframe.bounding_box()
     assert box is not None
     page.touchscreen.tap(box["x"] + x, box["y"] + y)
+
+
+def rate_on_ticket(page: Page, rating: str, *, note: str = "", lang: str = "zh") -> None:
+    """On an open ticket page whose callback is due, choose `rating` (its label: 满意 ...),
+    add `note` and send; waits for the page's thanks (or its "worked on again")."""
+    page.get_by_role("radio", name=rating, exact=True).check()
+    if note:
+        box = page.get_by_role("textbox", name=t("report.ticket.note", lang))
+        box.fill(note)
+    page.get_by_role("button", name=t("report.ticket.rate_submit", lang)).click()
+    said = re.compile(f"{t('report.ticket.thanks', lang)}|{t('report.ticket.reopened', lang)}")
+    expect(page.get_by_text(said)).to_be_visible()

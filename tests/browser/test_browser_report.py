@@ -15,11 +15,11 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from mapgov.core.i18n import label, t
-from mapgov.core.model import IssueCategory, IssueStatus
+from mapgov.core.model import CallbackRating, IssueCategory, IssueStatus
 from mapgov.domain import reports
 from mapgov.io.photos import photo_folder
 from mapgov.store import open_store
-from tests.fieldreports import has_exif, phone_jpeg, quiet_building
+from tests.fieldreports import has_exif, phone_jpeg, quiet_building, resolve
 
 from . import helpers as tb
 from .helpers import Server
@@ -97,3 +97,20 @@ def test_a_tap_on_the_compound_map_picks_the_building(server: Server, phone: tb.
     expect(picked).to_have_value(building["name"])
     _fits_the_phone(page)
     assert phone.remote(server.url) == []
+
+
+def test_the_resident_answers_the_callback_on_the_ticket_page(
+    server: Server, phone: tb.Visit
+) -> None:
+    page = phone.page
+    store = open_store(server.db)
+    building = quiet_building(store, community="S001-C1", category="parking")
+    ticket = tb.file_report_on_phone(
+        page, server, building, category=label(IssueCategory.PARKING), description="车堵了消防通道"
+    )
+    issue_id = int(store.read("issue", where={"ticket": ticket})["issue_id"].iloc[0])
+    resolve(store, issue_id)  # the staff's part, done here through the domain
+    assert tb.open_ticket(page, server, ticket) == label(IssueStatus.RESOLVED)
+    tb.rate_on_ticket(page, label(CallbackRating.SATISFIED), note="谢谢")
+    assert store.read("issue", where={"ticket": ticket})["satisfaction"].iloc[0] == "satisfied"
+    assert tb.open_ticket(page, server, ticket) == label(IssueStatus.CALLBACK)
