@@ -223,7 +223,7 @@ def test_a_stale_rating_is_refused_with_a_message(app_db: Store) -> None:
     at = _submit_rating(at)
     assert not at.exception
     (message,) = [e.value for e in at.error]
-    assert "was just changed by someone else" in message
+    assert message == t("error.report.stale", "en")  # no ledger number: it is staff's
     assert app_db.read("issue", where={"ticket": ticket})["satisfaction"].iloc[0] == "satisfied"
 
 

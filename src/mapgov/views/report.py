@@ -28,7 +28,7 @@ import pandas as pd
 import shapely
 
 from mapgov.core import clock
-from mapgov.core.errors import StoreError, ValidationError
+from mapgov.core.errors import StaleEditError, StoreError, ValidationError
 from mapgov.core.i18n import label, t
 from mapgov.core.model import CallbackRating, IssueCategory, IssueStatus, Level
 from mapgov.domain import issues_workflow, reports
@@ -408,11 +408,16 @@ def rate(store: Store, ticket: str, *, rating: str, version: int, note: str | No
     Raises
     ------
     StaleEditError
-        If the issue changed since the page was drawn (``error.issue.stale``).
+        If the issue changed since the page was drawn (``error.report.stale``: said without
+        the ledger's issue number, which is staff's).
     """
     text = (note or "").strip()
-    if text:
-        return issues_workflow.callback_by_ticket(
-            store, ticket, rating=rating, version=version, note=text
-        )
-    return issues_workflow.callback_by_ticket(store, ticket, rating=rating, version=version)
+    try:
+        if text:
+            return issues_workflow.callback_by_ticket(
+                store, ticket, rating=rating, version=version, note=text
+            )
+        return issues_workflow.callback_by_ticket(store, ticket, rating=rating, version=version)
+    except StaleEditError as err:  # said without the ledger's issue number
+        msg = f"the report of ticket {ticket} moved on since the page was drawn"
+        raise StaleEditError(msg, key="error.report.stale") from err
