@@ -43,7 +43,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from mapgov.core import clock
 from mapgov.core.config import DB_ENV
-from mapgov.core.i18n import t
+from mapgov.core.i18n import label, t
+from mapgov.core.model import EventAction
 from mapgov.domain import accounts
 from mapgov.domain.reports import MAX_PHOTOS
 from mapgov.store import Store, open_store
@@ -483,3 +484,50 @@ def rate_on_ticket(page: Page, rating: str, *, note: str = "", lang: str = "zh")
     page.get_by_role("button", name=t("report.ticket.rate_submit", lang)).click()
     said = re.compile(f"{t('report.ticket.thanks', lang)}|{t('report.ticket.reopened', lang)}")
     expect(page.get_by_text(said)).to_be_visible()
+
+
+def expect_success(page: Page, text: str | re.Pattern[str]) -> None:
+    """A success message saying `text` is on the page."""
+    expect(page.get_by_test_id("stAlertContentSuccess").filter(has_text=text)).to_be_visible()
+
+
+def no_errors(page: Page) -> None:
+    """No traceback and no error message on the page."""
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+
+
+def fill_issue_field(page: Page, field: str, value: str) -> None:
+    """Type `value` into the issue form's field `field` (``issues.form.<field>``)."""
+    page.get_by_label(t(f"issues.form.{field}"), exact=True).fill(value)
+
+
+def save_step(page: Page, action: EventAction, issue_id: int, **fields: str) -> None:
+    """On the open issue of the /issues panel, take the step `action` with `fields` filled
+    in, and wait for "saved"."""
+    page.get_by_role("tab", name=label(action)).click()
+    for name, value in fields.items():
+        fill_issue_field(page, name, value)
+    page.get_by_role("button", name=label(action), exact=True).click()
+    expect_success(page, t("issues.saved", issue_id=issue_id, action=label(action)))
+    no_errors(page)
+
+
+def find_building(page: Page, store: Store, building: pd.Series) -> None:
+    """Open `building` on /issues with the search box, as a person who does not click maps
+    would, and wait for its panel."""
+    compound = store.read("compound", where={"compound_id": building["compound_id"]}).iloc[0]
+    search = page.get_by_label(t("issues.panel.search"))
+    search.fill(f"{compound['name']} {building['number']}")
+    search.press("Enter")
+    _choose(
+        page,
+        page.get_by_role("combobox", name=t("issues.panel.search_results")),
+        f"{compound['name']} {building['name']}",
+    )
+    _expect_panel(page, _panel_title(store, building))
+
+
+def issue_picker(page: Page) -> Locator:
+    """The /issues panel's choice of one of the building's issues."""
+    return page.get_by_role("combobox", name=t("issues.panel.issue_pick"), exact=True)

@@ -17,7 +17,6 @@ import pandas as pd
 import pytest
 from playwright.sync_api import (
     FrameLocator,
-    Locator,
     Page,
     expect,
 )
@@ -87,43 +86,12 @@ def _click_building(page: Page, building: pd.Series) -> float:
     return started
 
 
-def _alert(page: Page, text: str | re.Pattern[str]) -> None:
-    expect(page.get_by_test_id("stAlertContentSuccess").filter(has_text=text)).to_be_visible()
-
-
-def _no_errors(page: Page) -> None:
-    expect(page.get_by_test_id("stException")).to_have_count(0)
-    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
-
-
-def _find_building(page: Page, store: Store, building: pd.Series) -> None:
-    """The search box, as a person who does not click maps would use it."""
-    compound = store.read("compound", where={"compound_id": building["compound_id"]}).iloc[0]
-    search = page.get_by_label(t("issues.panel.search"))
-    search.fill(f"{compound['name']} {building['number']}")
-    search.press("Enter")
-    _choose(
-        page,
-        page.get_by_role("combobox", name=t("issues.panel.search_results")),
-        f"{compound['name']} {building['name']}",
-    )
-    _expect_panel(page, _panel_title(store, building))
-
-
-def _issue_picker(page: Page) -> Locator:
-    return page.get_by_role("combobox", name=t("issues.panel.issue_pick"), exact=True)
-
-
-def _fill(page: Page, field: str, value: str) -> None:
-    page.get_by_label(t(f"issues.form.{field}"), exact=True).fill(value)
-
-
 def _log_issue(page: Page, title: str) -> int:
     page.get_by_text(t("issues.form.log")).click()
-    _fill(page, "title", title)
-    _fill(page, "description", f"楼道里一片黑 {XSS}")
-    _fill(page, "reporter_name", "张三丰")
-    _fill(page, "reporter_phone", "13812345678")
+    tb.fill_issue_field(page, "title", title)
+    tb.fill_issue_field(page, "description", f"楼道里一片黑 {XSS}")
+    tb.fill_issue_field(page, "reporter_name", "张三丰")
+    tb.fill_issue_field(page, "reporter_phone", "13812345678")
     page.get_by_role("button", name=t("issues.form.submit_log")).click()
     success = page.get_by_test_id("stAlertContentSuccess")
     expect(success).to_contain_text("#")
@@ -161,7 +129,7 @@ def test_click_a_building_log_an_issue_and_find_it_after_a_reload(
             status=label(IssueStatus(first["status"])),
             title=first["title"],
         )
-        expect(_issue_picker(page)).to_have_value(option)
+        expect(tb.issue_picker(page)).to_have_value(option)
         # the map kept its view and its page: no redraw after the click
         assert _view(page) == view
         assert _map_frame(page).evaluate("window.mapgovMark") == "still the same map"
@@ -170,11 +138,11 @@ def test_click_a_building_log_an_issue_and_find_it_after_a_reload(
         started = _click_building(page, other)
         _expect_panel(page, _panel_title(store, other))
         print(f"click -> panel (scale 1, warm): {time.perf_counter() - started:.2f} s")
-        _find_building(page, store, building)
+        tb.find_building(page, store, building)
         # log an issue, with markup in its text
         title = f"楼道灯不亮 {XSS}"
         issue_id = _log_issue(page, title)
-        _no_errors(page)
+        tb.no_errors(page)
         expect(page.get_by_text(t("issues.logged", issue_id=issue_id))).to_be_visible()
         assert page.locator('img[src="x"]').count() == 0
         assert visit.dialogs == []
@@ -189,11 +157,11 @@ def test_click_a_building_log_an_issue_and_find_it_after_a_reload(
             status=label(IssueStatus.REPORTED),
             title=title,
         )
-        expect(_issue_picker(page)).to_have_value(option)
+        expect(tb.issue_picker(page)).to_have_value(option)
         expect(page.get_by_text("张三丰 13812345678")).to_be_visible()
         assert page.locator('img[src="x"]').count() == 0
         assert visit.dialogs == []
-        _no_errors(page)
+        tb.no_errors(page)
     finally:
         _stop(server)
     assert "Traceback" not in server.log()
@@ -214,7 +182,7 @@ def test_one_click_opens_a_building_on_a_small_screen(db: Path, page: Page) -> N
         building_id, x, y = tb.point_below_the_fold(page, points, BUILDING_CLASS)
         page.mouse.click(x, y)  # once
         _expect_panel(page, _panel_title(store, built.loc[building_id]))
-        _no_errors(page)
+        tb.no_errors(page)
     finally:
         _stop(server)
     assert "Traceback" not in server.log()
@@ -239,19 +207,10 @@ def test_a_pin_for_each_open_issue_with_its_tooltip(db: Path, page: Page) -> Non
         tip = _map(page).locator(".leaflet-tooltip")
         expect(tip).to_contain_text(t("issues.map.days"))
         expect(tip).to_contain_text(t("issues.map.status"))
-        _no_errors(page)
+        tb.no_errors(page)
     finally:
         _stop(server)
     assert "Traceback" not in server.log()
-
-
-def _save(page: Page, action: EventAction, issue_id: int, **fields: str) -> None:
-    page.get_by_role("tab", name=label(action)).click()
-    for field, value in fields.items():
-        _fill(page, field, value)
-    page.get_by_role("button", name=label(action), exact=True).click()
-    _alert(page, t("issues.saved", issue_id=issue_id, action=label(action)))
-    _no_errors(page)
 
 
 def test_an_issue_worked_to_the_end_keeps_its_timeline_after_a_restart(
@@ -267,13 +226,13 @@ def test_an_issue_worked_to_the_end_keeps_its_timeline_after_a_restart(
         _click_building(page, building)
         _expect_panel(page, _panel_title(store, building))
         issue_id = _log_issue(page, "单元门禁损坏")
-        _save(
+        tb.save_step(
             page, EventAction.ASSIGN, issue_id, responsible_unit="洛阳建业物业", note="三天内修好"
         )
-        _save(page, EventAction.START, issue_id)
-        _save(page, EventAction.RESOLVE, issue_id, resolve_note="已更换门禁主板")
-        _save(page, EventAction.CALLBACK, issue_id, note="居民满意")
-        _save(page, EventAction.CLOSE, issue_id)
+        tb.save_step(page, EventAction.START, issue_id)
+        tb.save_step(page, EventAction.RESOLVE, issue_id, resolve_note="已更换门禁主板")
+        tb.save_step(page, EventAction.CALLBACK, issue_id, note="居民满意")
+        tb.save_step(page, EventAction.CLOSE, issue_id)
     finally:
         _stop(server)
     server = _start(db)  # a restart: everything must come from the database
@@ -281,8 +240,8 @@ def test_an_issue_worked_to_the_end_keeps_its_timeline_after_a_restart(
         tb.sign_in(page, server, STAFF)
         page.goto(f"{server.url}{PAGE}")
         _wait_for_buildings(page, store)
-        _find_building(page, store, building)
-        _choose(page, _issue_picker(page), re.compile(rf"^#{issue_id} "))
+        tb.find_building(page, store, building)
+        _choose(page, tb.issue_picker(page), re.compile(rf"^#{issue_id} "))
         timeline = page.get_by_test_id("stDataFrame").nth(1).locator("[role=gridcell]")
         expect(timeline).to_have_count(6 * 6)  # six events, six columns
         actions = timeline.all_inner_texts()[2::6]
@@ -294,7 +253,7 @@ def test_an_issue_worked_to_the_end_keeps_its_timeline_after_a_restart(
             "report", "assign", "start", "resolve", "callback", "close",
         ]  # fmt: skip
         expect(page.get_by_role("tab")).to_have_count(0)  # closed: no more forms
-        _no_errors(page)
+        tb.no_errors(page)
     finally:
         _stop(server)
     assert "Traceback" not in server.log()

@@ -8,18 +8,20 @@ The steps are helpers of ``tests/browser/helpers.py`` (:func:`~.helpers.phone_ta
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from mapgov.core import clock
 from mapgov.core.i18n import label, t
-from mapgov.core.model import CallbackRating, IssueCategory, IssueStatus
+from mapgov.core.model import CallbackRating, EventAction, IssueCategory, IssueStatus
 from mapgov.domain import reports
 from mapgov.io.photos import photo_folder
 from mapgov.store import open_store
-from tests.fieldreports import has_exif, phone_jpeg, quiet_building, resolve
+from tests.fieldreports import COMMUNITY, STAFF, has_exif, phone_jpeg, quiet_building, resolve
 
 from . import helpers as tb
 from .helpers import Server
@@ -114,3 +116,70 @@ def test_the_resident_answers_the_callback_on_the_ticket_page(
     tb.rate_on_ticket(page, label(CallbackRating.SATISFIED), note="谢谢")
     assert store.read("issue", where={"ticket": ticket})["satisfaction"].iloc[0] == "satisfied"
     assert tb.open_ticket(page, server, ticket) == label(IssueStatus.CALLBACK)
+
+
+def test_the_loop_from_a_qr_code_to_staff_closing_and_the_residents_rating(
+    server: Server, browser: Browser, phone: tb.Visit, photo: Path
+) -> None:
+    """Issue 20's loop as people do it: a resident reports from the building's QR code with a
+    photo; the community's staff find it among the new reports on /issues, see the photo and
+    work it to resolved; the resident rates it on the ticket page; the staff close it."""
+    page = phone.page
+    store = open_store(server.db)
+    building_id = quiet_building(store, community=COMMUNITY, category="water_pipes")
+    building = store.read("building", where={"building_id": building_id}).iloc[0]
+    ticket = tb.file_report_on_phone(
+        page,
+        server,
+        building_id,
+        category=label(IssueCategory.WATER_PIPES),
+        description="楼顶水箱漏水，五楼墙面渗水",
+        photos=[photo],
+    )
+    issue = store.read("issue", where={"ticket": ticket}).iloc[0]
+    issue_id = int(issue["issue_id"])
+    (kept,) = reports.issue_photos(store, issue_id)["name"]
+    assert not has_exif(photo_folder(server.db).read(kept))  # the store holds no EXIF
+    # a neighbour's newer report on the same building: listed first in the building's panel,
+    # which must stay on the report being worked as its steps are saved
+    reports.file_report(
+        store,
+        {"building_id": building_id, "category": "sanitation", "description": "垃圾桶满了"},
+        by=None,
+        source="web 10.9.9.9",
+        now=clock.system_now(),
+    )
+    desk = tb.new_tab(browser, viewport=tb.VIEWPORT)
+    try:
+        staff = desk.page
+        tb.sign_in(staff, server, STAFF)
+        staff.goto(f"{server.url}/issues?lang=zh&community={COMMUNITY}")
+        waiting = len(store.read("issue", where={"channel": "phone", "status": "reported"}))
+        expect(staff.get_by_text(t("issues.field_report.badge", n=waiting))).to_be_visible()
+        staff.get_by_text(t("issues.field_report.toggle"), exact=True).click()
+        tb._choose(
+            staff,
+            staff.get_by_role("combobox", name=t("issues.field_report.pick")),
+            re.compile(rf"^#{issue_id} "),
+        )
+        tb._expect_panel(staff, tb._panel_title(store, building))
+        expect(staff.get_by_text(t("issues.field_report.photos", n=1))).to_be_visible()
+        expect(staff.get_by_test_id("stImage")).to_have_count(1)  # the photo's thumbnail
+        tb.save_step(staff, EventAction.ASSIGN, issue_id, responsible_unit="物业维修部")
+        tb.save_step(staff, EventAction.START, issue_id)
+        tb.save_step(staff, EventAction.RESOLVE, issue_id, resolve_note="已更换水箱阀门")
+        # the resident, on the ticket page
+        assert tb.open_ticket(page, server, ticket) == label(IssueStatus.RESOLVED)
+        tb.rate_on_ticket(page, label(CallbackRating.SATISFIED), note="修得很快")
+        # the staff close it, on a page drawn after the rating
+        staff.goto(f"{server.url}/issues?lang=zh&community={COMMUNITY}")
+        tb.find_building(staff, store, building)
+        tb._choose(staff, tb.issue_picker(staff), re.compile(rf"^#{issue_id} "))
+        tb.save_step(staff, EventAction.CLOSE, issue_id)
+        assert desk.remote(server.url) == []
+    finally:
+        desk.page.context.close()
+    after = store.read("issue", where={"issue_id": issue_id}).iloc[0]
+    assert (after["status"], after["satisfaction"]) == ("closed", "satisfied")
+    assert tb.open_ticket(page, server, ticket) == label(IssueStatus.CLOSED)
+    assert phone.remote(server.url) == [] and phone.dialogs == []

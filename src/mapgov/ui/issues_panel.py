@@ -469,6 +469,9 @@ def _run_action(
         say(FLASH, "error", t("issues.refused", lang, message=error_text(err, lang)), "actions")
         return
     _clear(action, "note", "reason", "responsible_unit", "deadline")
+    # the issue stays open: its label in the issue picker changed with its status, and a
+    # picker whose options read differently starts again at the building's first issue
+    st.session_state[ISSUE] = issue_id
     say(
         FLASH,
         "success",
