@@ -183,3 +183,33 @@ def test_the_loop_from_a_qr_code_to_staff_closing_and_the_residents_rating(
     assert (after["status"], after["satisfaction"]) == ("closed", "satisfied")
     assert tb.open_ticket(page, server, ticket) == label(IssueStatus.CLOSED)
     assert phone.remote(server.url) == [] and phone.dialogs == []
+
+
+def test_the_phones_location_picks_the_building(server: Server, browser: Browser) -> None:
+    store = open_store(server.db)
+    building = store.read("building", where={"building_id": quiet_building(store)}).iloc[0]
+    here = building.geometry.representative_point()
+    tab = tb.new_tab(
+        browser,
+        viewport=tb.PHONE,
+        has_touch=True,
+        is_mobile=True,
+        locale="zh-CN",
+        geolocation={"longitude": here.x, "latitude": here.y, "accuracy": 10},
+        permissions=["geolocation"],  # the person allowed it when the browser asked
+    )
+    try:
+        page = tab.page
+        page.goto(f"{server.url}/report?lang=zh")
+        tb.settle(page)
+        page.get_by_role("button", name=t("report.locate.button")).click()
+        expect(page.get_by_role("button", name=t("report.other_place"))).to_be_visible()
+        compound = store.read("compound", where={"compound_id": building["compound_id"]})
+        said = t(
+            "report.from_location", compound=compound["name"].iloc[0], building=building["name"]
+        )
+        expect(page.get_by_text(said.replace("**", ""))).to_be_visible()  # not "from a QR code"
+        assert f"building={building['building_id']}" in page.url
+        assert tab.remote(server.url) == []
+    finally:
+        tab.page.context.close()

@@ -256,3 +256,23 @@ def test_photos_that_cannot_be_written_are_said_with_the_ticket(
     ticket = err.value.params["ticket"]
     assert ticket in error_text(err.value, "zh") and "No space left" in error_text(err.value, "en")
     assert len(store.read("issue", where={"ticket": ticket})) == 1  # filed all the same
+
+
+def test_the_phones_position_picks_the_building_there_or_none(store: Store) -> None:
+    buildings = store.read("building", columns=["building_id", "geom"])
+    one = buildings.iloc[len(buildings) // 2]
+    inside = one.geometry.representative_point()
+    assert presenter.building_near(store, inside.x, inside.y) == one["building_id"]
+    # 30 m north of its northern edge (a phone's GPS in a courtyard): still the nearest one
+    _, _, _, north = one.geometry.bounds
+    near = presenter.building_near(store, inside.x, north + 30 / 111_000)
+    assert near is not None
+    here = shapely.Point(inside.x, north + 30 / 111_000)
+    gaps = shapely.distance(buildings.geometry.to_numpy(), here)  # degrees: only compared
+    picked = gaps[(buildings["building_id"] == near).to_numpy()][0]
+    assert picked <= gaps.min() * 1.01  # no other building is clearly closer
+    # far from every building (5 km south of the street), or not a position at all
+    _, south, _, _ = buildings.total_bounds
+    assert presenter.building_near(store, inside.x, south - 5_000 / 111_000) is None
+    assert presenter.building_near(store, float("nan"), inside.y) is None
+    assert presenter.building_near(store, inside.x, 123.0) is None

@@ -46,6 +46,7 @@ PHOTO_TYPES: Final = ["jpg", "jpeg", "png", "webp", "heic", "heif"]
 _FILED = "report.filed"
 _FOLLOW = "report.follow"
 _REPICK = "report.repick"
+_LOCATED = "report.located"  # the building the phone's position picked (not a QR code)
 _OUTCOME = "report.outcome"
 MAP_HEIGHT: Final = 260
 """The compound map's height: a third of a phone's screen."""
@@ -84,9 +85,10 @@ def _where(store: Store, view: View) -> str | None:
     asked = st.query_params.get(BUILDING_PARAM)
     place = presenter.place_of(store, asked)
     if place is not None and st.session_state.get(_REPICK) != asked:
+        located = st.session_state.get(_LOCATED) == asked
         st.markdown(
             t(
-                "report.from_qr",
+                "report.from_location" if located else "report.from_qr",
                 lang,
                 compound=md_text(place.compound),
                 building=md_text(place.building),
@@ -98,6 +100,7 @@ def _where(store: Store, view: View) -> str | None:
         return place.building_id
     if asked and place is None:
         st.warning(t("report.unknown_building", lang), icon=":material/help:")
+    _locate(store, lang)
     streets = presenter.street_options(store, lang)
     if not streets:
         st.warning(t("error.no_street", lang))
@@ -116,6 +119,89 @@ def _where(store: Store, view: View) -> str | None:
     _tap_map(view, compound_id)
     buildings = presenter.building_options(store, compound_id)
     return _choice(lang, "building", buildings, compound_id)
+
+
+# The phone's position, asked of the browser only when the person taps the button (the
+# browser then asks them). Streamlit's own inline components (no package, no network): the
+# script is this module's constant, never data. Browsers give it only to a secure page
+# (https, or the machine itself), so on a plain-http intranet the button says so.
+_LOCATE_JS: Final = """
+export default function(component) {
+  const { data, parentElement, setTriggerValue } = component;
+  let button = parentElement.querySelector("button");
+  if (!button) {
+    button = document.createElement("button");
+    button.type = "button";
+    parentElement.appendChild(button);
+  }
+  button.textContent = data.label;
+  button.disabled = false;
+  button.onclick = () => {
+    if (!window.isSecureContext || !navigator.geolocation) {
+      setTriggerValue("failed", "insecure");
+      return;
+    }
+    button.disabled = true;
+    button.textContent = data.busy;
+    navigator.geolocation.getCurrentPosition(
+      (pos) => {
+        button.disabled = false;
+        button.textContent = data.label;
+        setTriggerValue("located", {
+          lon: pos.coords.longitude, lat: pos.coords.latitude, accuracy: pos.coords.accuracy,
+        });
+      },
+      (err) => {
+        button.disabled = false;
+        button.textContent = data.label;
+        setTriggerValue("failed", String(err.code));
+      },
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },
+    );
+  };
+}
+"""
+_LOCATE_CSS: Final = """
+button {
+  width: 100%; min-height: 2.75rem; border-radius: 0.5rem; cursor: pointer;
+  border: 1px solid var(--st-border-color, #d5dae5); background: var(--st-background-color, #fff);
+  color: var(--st-text-color, #31333f); font: inherit; font-size: 1rem;
+}
+button:disabled { opacity: 0.6; cursor: progress; }
+"""
+_LOCATE_BUTTON = st.components.v2.component("mapgov.locate", js=_LOCATE_JS, css=_LOCATE_CSS)
+_LOCATE_FAILED: Final = {"1": "denied", "2": "unavailable", "3": "timeout", "insecure": "insecure"}
+
+
+def _locate(store: Store, lang: str) -> None:
+    """A button that asks the phone where it is and picks the building there."""
+    result = _LOCATE_BUTTON(
+        data={"label": t("report.locate.button", lang), "busy": t("report.locate.busy", lang)},
+        key="report.locate",
+        on_located_change=lambda: None,
+        on_failed_change=lambda: None,
+    )
+    where = getattr(result, "located", None)
+    failed = getattr(result, "failed", None)
+    if isinstance(where, dict):
+        try:
+            lon, lat = float(where["lon"]), float(where["lat"])
+        except (KeyError, TypeError, ValueError):
+            lon = lat = float("nan")
+        found = presenter.building_near(store, lon, lat)
+        if found is None:
+            st.warning(
+                t("report.locate.none", lang, metres=presenter.LOCATE_REACH_M),
+                icon=":material/location_off:",
+            )
+            return
+        st.session_state.pop(_REPICK, None)
+        st.session_state[_LOCATED] = found
+        st.query_params[BUILDING_PARAM] = found
+        st.rerun()
+    elif failed is not None:
+        why = _LOCATE_FAILED.get(str(failed), "unavailable")
+        st.warning(t(f"report.locate.{why}", lang), icon=":material/location_off:")
 
 
 def _tap_map(view: View, compound_id: str) -> None:

@@ -181,6 +181,56 @@ class NearestBuilding(BuildingLocator):
         return hit
 
 
+LOCATE_REACH_M: Final = 60
+"""How far from a building the phone's reported position still picks it (a phone's GPS is
+good to 5-30 m outdoors, worse in a stairwell)."""
+
+
+def building_near(
+    store: Store, lon: float, lat: float, *, reach_m: float = LOCATE_REACH_M
+) -> str | None:
+    """The building at or nearest the phone's position, within `reach_m` metres.
+
+    Parameters
+    ----------
+    store : Store
+        The database whose buildings are searched (every street's).
+    lon, lat : float
+        The position the browser reported (WGS84, as the W3C geolocation API gives it).
+    reach_m : float
+        How far a building may be from the position.
+
+    Returns
+    -------
+    str or None
+        Its ``building_id``; None when no building is that close (or the position is not a
+        number).
+    """
+    if not (np.isfinite(lon) and np.isfinite(lat)) or abs(lat) > 90 or abs(lon) > 180:
+        return None
+    buildings = _all_buildings(store)
+    if buildings.empty:
+        return None
+    point = shapely.Point(lon, lat)
+    # metres to degrees: a degree of latitude is 111 km; of longitude, 111 km x cos(lat)
+    reach_deg = reach_m / (111_000.0 * max(np.cos(np.radians(lat)), 0.1))
+    near = buildings.sindex.query(point, predicate="dwithin", distance=reach_deg)
+    if len(near) == 0:
+        return None
+    scale = np.cos(np.radians(lat))
+    candidates = buildings.iloc[near]
+    shifted = shapely.transform(candidates.geometry.to_numpy(), lambda xy: xy * [scale, 1.0])
+    gaps = shapely.distance(shifted, shapely.Point(lon * scale, lat))
+    best = int(np.argmin(gaps))
+    if gaps[best] * 111_000.0 > reach_m:
+        return None
+    return str(candidates["building_id"].iloc[best])
+
+
+def _all_buildings(store: Store) -> gpd.GeoDataFrame:
+    return store.read("building", columns=["building_id", "geom"])
+
+
 def compound_shapes(store: Store, compound_id: str) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """The compound's outline and its buildings (``building_id``, ``name``), EPSG:4326."""
     compound = store.read(
