@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -243,3 +244,28 @@ def test_a_restore_refuses_when_an_edit_was_saved_after_it_began(
     with pytest.raises(StaleEditError, match="nothing was restored"):
         store.restore_from(open_store(path), since=since)
     assert store.read("compound", where={"compound_id": compound})["name"].iloc[0] == "恢复时的修改"
+
+
+def test_the_nearest_building_is_the_same_when_postgis_finds_it(
+    demo_store: Store, pg_work_store: Store
+) -> None:
+    """The phone page's "find the building from my location": PostGIS's GiST index and
+    geography distances pick what the SQLite store's flat measure picks."""
+    buildings = demo_store.read("building", columns=["building_id", "geom"])
+    rng = np.random.default_rng(20)
+    picks = buildings.iloc[rng.choice(len(buildings), size=12, replace=False)]
+    points = [g.representative_point() for g in picks.geometry]
+    _, _, _, north = buildings.total_bounds
+    # inside a building, 25 m north of one (between buildings), and far from all
+    tried = [(p.x, p.y) for p in points] + [(p.x, p.y + 25 / 111_000) for p in points]
+    tried.append((points[0].x, north + 2_000 / 111_000))
+    for lon, lat in tried:
+        here = demo_store.nearest("building", lon, lat, reach_m=60, limit=3)
+        there = pg_work_store.nearest("building", lon, lat, reach_m=60, limit=3)
+        assert list(there.columns) == ["building_id", "metres"]
+        assert here["building_id"].head(1).tolist() == there["building_id"].head(1).tolist()
+        np.testing.assert_allclose(there["metres"].head(1), here["metres"].head(1), atol=0.5)
+    assert demo_store.nearest("building", *tried[-1], reach_m=60).empty
+    inside = demo_store.nearest("building", *tried[0], reach_m=60)
+    assert inside["building_id"].iloc[0] == picks["building_id"].iloc[0]
+    assert inside["metres"].iloc[0] == 0  # a point inside is at no distance

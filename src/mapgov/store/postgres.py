@@ -17,6 +17,7 @@ row it locks, so of two servers saving the same record one succeeds and one is r
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 import sqlite3
 import threading
@@ -356,6 +357,28 @@ class PostgresStore(SQLiteStore):
             keep = {k: v for k, v in backup.meta().items() if k != "data_version"}
             keep["data_version"] = str(max(now[0], restored) + 1)
             con.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", sorted(keep.items()))
+
+    def nearest(
+        self, name: str, lon: float, lat: float, *, reach_m: float, limit: int = 1
+    ) -> pd.DataFrame:
+        """:meth:`SQLiteStore.nearest` pushed down to PostGIS: the GiST index finds the
+        geometries in a box around the point, geography measures them in metres."""
+        spec = table(name)
+        if not spec.has_geometry or len(spec.key) != 1:
+            msg = f"table {name} has no geometry or no single key"
+            raise StoreError(msg)
+        (key,) = spec.key
+        # the box: reach_m in degrees of longitude at this latitude (wider than of latitude)
+        box = reach_m / (111_195.0 * max(math.cos(math.radians(lat)), 0.01)) * 1.01
+        sql = (
+            f"SELECT {key}, metres FROM (SELECT {key}, ST_Distance(geom::geography, "
+            "ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography) AS metres FROM "
+            f"{name} WHERE geom && ST_Expand(ST_SetSRID(ST_MakePoint(?, ?), 4326), ?)) AS near "
+            f"WHERE metres <= ? ORDER BY metres, {key} LIMIT ?"
+        )
+        frame = self.query(sql, [lon, lat, lon, lat, box, reach_m, int(limit)])
+        frame["metres"] = frame["metres"].astype(float)
+        return frame
 
     def identity(self) -> tuple[str, int]:
         """(URL without password, data version): hashable key for caches shared by servers."""

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Final, Unpack
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -36,6 +37,7 @@ __all__ = [
 ]
 
 
+_METRES_PER_DEGREE: Final = 111_195.0  # of a great circle on a sphere of the mean radius
 BUSY_TIMEOUT_S = 30.0
 """How long a connection waits for another one's lock before it says the database is busy."""
 
@@ -393,6 +395,29 @@ class SQLiteStore(AccountRecords):
             geoms = shapely.from_wkb(frame.pop("geom").to_numpy(dtype=object))
             return gpd.GeoDataFrame(frame, geometry=geoms, crs=CRS)
         return frame
+
+    def nearest(
+        self, name: str, lon: float, lat: float, *, reach_m: float, limit: int = 1
+    ) -> pd.DataFrame:
+        """The rows of `name` whose geometry lies within `reach_m` metres of (lon, lat),
+        nearest first: [<key>, metres] (ties by key). Here every geometry is read and measured
+        on a local flat projection of the point's latitude (good to a fraction of a percent
+        over a street); PostgreSQL asks PostGIS (its GiST index, then geography distances).
+        """
+        spec = table(name)
+        if not spec.has_geometry or len(spec.key) != 1:
+            msg = f"table {name} has no geometry or no single key"
+            raise StoreError(msg)
+        (key,) = spec.key
+        frame = self.read(name, columns=[key, "geom"])
+        if frame.empty:
+            return pd.DataFrame({key: [], "metres": []})
+        scale = np.cos(np.radians(lat))
+        shapes = shapely.transform(frame.geometry.to_numpy(), lambda xy: xy * [scale, 1.0])
+        metres = shapely.distance(shapes, shapely.Point(lon * scale, lat)) * _METRES_PER_DEGREE
+        out = pd.DataFrame({key: frame[key].to_numpy(), "metres": metres})
+        out = out[out["metres"] <= reach_m].sort_values(["metres", key], kind="stable")
+        return out.head(limit).reset_index(drop=True)
 
     # -- the issue ledger: the only writes of the workflow -------------------------------
     def insert_issue(self, issue: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> int:

@@ -208,27 +208,8 @@ def building_near(
     """
     if not (np.isfinite(lon) and np.isfinite(lat)) or abs(lat) > 90 or abs(lon) > 180:
         return None
-    buildings = _all_buildings(store)
-    if buildings.empty:
-        return None
-    point = shapely.Point(lon, lat)
-    # metres to degrees: a degree of latitude is 111 km; of longitude, 111 km x cos(lat)
-    reach_deg = reach_m / (111_000.0 * max(np.cos(np.radians(lat)), 0.1))
-    near = buildings.sindex.query(point, predicate="dwithin", distance=reach_deg)
-    if len(near) == 0:
-        return None
-    scale = np.cos(np.radians(lat))
-    candidates = buildings.iloc[near]
-    shifted = shapely.transform(candidates.geometry.to_numpy(), lambda xy: xy * [scale, 1.0])
-    gaps = shapely.distance(shifted, shapely.Point(lon * scale, lat))
-    best = int(np.argmin(gaps))
-    if gaps[best] * 111_000.0 > reach_m:
-        return None
-    return str(candidates["building_id"].iloc[best])
-
-
-def _all_buildings(store: Store) -> gpd.GeoDataFrame:
-    return store.read("building", columns=["building_id", "geom"])
+    near = store.nearest("building", lon, lat, reach_m=reach_m)  # PostGIS does it there
+    return None if near.empty else str(near["building_id"].iloc[0])
 
 
 def compound_shapes(store: Store, compound_id: str) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
