@@ -29,6 +29,7 @@ from mapgov.core import clock
 from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import error_text, label, t
 from mapgov.core.model import Role
+from mapgov.core.net import client_address, trusted_proxies
 from mapgov.domain import accounts, audit, display_tokens, oidc
 from mapgov.domain.places import display_names
 from mapgov.domain.users import User, sees_personal_data
@@ -60,17 +61,22 @@ TOKEN_PARAM: Final = "token"
 COOKIE_SECONDS: Final = 12 * 3600
 """How long the browser keeps the cookie; the server ends idle sessions much sooner."""
 _SOURCE: Final = "web"
+_TRUSTED: Final = trusted_proxies()  # read once, at the first import
 DISPLAY_ID: Final = "display"
 
 
 def request_source() -> str:
     """Where a sign-in came from, for the audit log (the client's address when known)."""
     try:
-        ip = getattr(st.context, "ip_address", None)
+        peer = getattr(st.context, "ip_address", None)
+        forwarded = st.context.headers.get("X-Forwarded-For")
     except RuntimeError:  # a download made on Streamlit's own thread, outside a script run
-        ip = None
+        peer = forwarded = None
     # a string or nothing: AppTest's context answers with a mock, another on every run
-    return f"{_SOURCE} {ip}" if isinstance(ip, str) and ip else _SOURCE
+    if not isinstance(peer, str) or not peer:
+        return _SOURCE
+    ip = client_address(peer, forwarded if isinstance(forwarded, str) else None, _TRUSTED)
+    return f"{_SOURCE} {ip}" if ip else _SOURCE
 
 
 def note_personal_view(
