@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from mapgov.core import clock
 from mapgov.core.i18n import t
-from mapgov.domain import kpi, reports
+from mapgov.domain import field_reports, kpi, reports
+from mapgov.domain.field_reports import NewReports
 from mapgov.store import Store
 from mapgov.views import wall
 from tests.apptest import sign_in
@@ -36,18 +37,18 @@ def test_new_reports_wait_until_assigned_and_today_counts_the_day(work_store: St
     store = work_store
     today = clock.today(store)
     street = kpi.load_frames(store, street_id="S001")
-    before = kpi.new_reports(street.issues, today)
-    assert before == kpi.NewReports(waiting=0, today=0)  # the demo's ledger: desk only
+    before = field_reports.wall_counts(street.issues, today)
+    assert before == NewReports(waiting=0, today=0)  # the demo's ledger: desk only
     here = community_building(store)
     first = _report(store, here)
     _report(store, here, when_days_ago=3)
     _report(store, community_building(store, "S001-C2"))
     assign(store, first.issue_id)
     street = kpi.load_frames(store, street_id="S001")
-    assert kpi.new_reports(street.issues, today) == kpi.NewReports(waiting=2, today=2)
+    assert field_reports.wall_counts(street.issues, today) == NewReports(waiting=2, today=2)
     community = kpi.load_frames(store, community_id=COMMUNITY)
-    assert kpi.new_reports(community.issues, today) == kpi.NewReports(waiting=1, today=1)
-    assert kpi.new_reports(street.issues.drop(columns="channel"), today).waiting == 0
+    assert field_reports.wall_counts(community.issues, today) == NewReports(waiting=1, today=1)
+    assert field_reports.wall_counts(street.issues.drop(columns="channel"), today).waiting == 0
     # the tiles are the same figures as before
     figures = kpi.headline(street, today=today)
     assert [f.key for f in figures] == list(kpi.FIGURES)

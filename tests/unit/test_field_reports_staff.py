@@ -14,7 +14,7 @@ from PIL import Image
 
 from mapgov.core.i18n import label, t
 from mapgov.core.model import AuditKind, IssueChannel, IssueSource, IssueStatus
-from mapgov.domain import issues, reports
+from mapgov.domain import field_reports, issues, reports
 from mapgov.domain import issues_workflow as workflow
 from mapgov.domain.audit import read_audit
 from mapgov.domain.users import get_user
@@ -37,7 +37,7 @@ def _report(building_id: str) -> reports.FieldReport:
 
 def test_a_phone_report_is_new_until_it_is_assigned(any_work_store: Store) -> None:
     store = any_work_store
-    assert issues.new_report_count(store, COMMUNITY) == 0  # the demo's ledger: desk only
+    assert field_reports.new_report_count(store, COMMUNITY) == 0  # the demo's ledger: desk only
     building = community_building(store)
     filed = reports.file_report(store, _report(building), by=None, source="web 1.2.3.4", now=NOON)
     worker = reports.file_report(
@@ -47,8 +47,8 @@ def test_a_phone_report_is_new_until_it_is_assigned(any_work_store: Store) -> No
         store, _report(community_building(store, "S001-C2")), by=None, source="web 1.2.3.4",
         now=NOON,
     )  # fmt: skip
-    assert issues.new_report_count(store, COMMUNITY) == 2
-    assert issues.new_report_count(store, "S001-C2") == 1
+    assert field_reports.new_report_count(store, COMMUNITY) == 2
+    assert field_reports.new_report_count(store, "S001-C2") == 1
     new = issues.community_issues(store, COMMUNITY, new_only=True, columns=("issue_id",))
     assert sorted(new["issue_id"]) == sorted([filed.issue_id, worker.issue_id])
     assert elsewhere.issue_id not in set(new["issue_id"])
@@ -57,13 +57,13 @@ def test_a_phone_report_is_new_until_it_is_assigned(any_work_store: Store) -> No
     counts = issues.building_issue_counts(store, COMMUNITY, today=AS_OF, new_only=True)
     assert counts.set_index("building_id")["open"].to_dict()[building] == 2
     assert counts["open"].sum() == 2
-    listed = issues.new_reports(store, COMMUNITY)
+    listed = field_reports.new_reports(store, COMMUNITY)
     assert listed["issue_id"].tolist() == [filed.issue_id, worker.issue_id]
     assert set(listed["source"]) == {IssueSource.QR_CODE.value, IssueSource.GRID_WORKER.value}
     assert listed["building"].notna().all() and listed["compound"].notna().all()
     assert "ticket" not in listed.columns and "reporter_name" not in listed.columns
     assign(store, filed.issue_id)
-    assert issues.new_report_count(store, COMMUNITY) == 1
+    assert field_reports.new_report_count(store, COMMUNITY) == 1
     desk = workflow.log_issue(
         store,
         get_user(store, STAFF),
@@ -73,7 +73,7 @@ def test_a_phone_report_is_new_until_it_is_assigned(any_work_store: Store) -> No
         title="桌面登记",
     )
     assert desk not in set(issues.community_issues(store, COMMUNITY, new_only=True)["issue_id"])
-    assert issues.new_report_count(store, COMMUNITY) == 1
+    assert field_reports.new_report_count(store, COMMUNITY) == 1
 
 
 def test_the_panel_reads_the_channel_the_new_mark_and_the_photos(work_store: Store) -> None:
@@ -120,7 +120,7 @@ def test_the_ticket_is_in_no_staff_view(work_store: Store, role_user: str) -> No
         issues.get_issue(store, filed.issue_id, user=user, today=AS_OF),
         issues.building_issues(store, building, user=user, today=AS_OF),
         issues.issue_timeline(store, filed.issue_id, user=user),
-        issues.new_reports(store, COMMUNITY),
+        field_reports.new_reports(store, COMMUNITY),
         issues.community_issues(store, COMMUNITY),
         issues.building_profile(store, building, user=user, today=AS_OF),
         reports.issue_photos(store, filed.issue_id),

@@ -53,8 +53,6 @@ __all__ = [
     "issue_photo_counts",
     "issue_timeline",
     "mask_reporters",
-    "new_report_count",
-    "new_reports",
     "one_row",
     "overdue_mask",
     "search_buildings",
@@ -225,65 +223,6 @@ def community_issues(
     if new_only:
         mask &= is_new_report(frame).to_numpy()
     return frame.loc[mask, list(columns)].reset_index(drop=True)
-
-
-def new_report_count(store: Store, community_id: str) -> int:
-    """How many new field reports (:func:`is_new_report`) a community has waiting.
-
-    Parameters
-    ----------
-    store : Store
-        The ledger's database.
-    community_id : str
-        The community whose compounds' issues are counted.
-
-    Returns
-    -------
-    int
-        Reports filed from a phone and not yet assigned.
-    """
-    return len(community_issues(store, community_id, new_only=True, columns=("issue_id",)))
-
-
-def new_reports(store: Store, community_id: str) -> pd.DataFrame:
-    """The new field reports of a community (:func:`is_new_report`), oldest first: the queue
-    staff assign from. Nothing of who reported them (and never the reporter's ticket).
-
-    Parameters
-    ----------
-    store : Store
-        The ledger's database.
-    community_id : str
-        The community whose compounds' issues are listed.
-
-    Returns
-    -------
-    pandas.DataFrame
-        [issue_id, building_id, compound_id, category, source, title, reported_at,
-        building, compound] (the last two: names).
-    """
-    frame = community_issues(
-        store,
-        community_id,
-        new_only=True,
-        columns=(
-            "issue_id",
-            "building_id",
-            "compound_id",
-            "category",
-            "source",
-            "title",
-            "reported_at",
-        ),
-    ).sort_values(["reported_at", "issue_id"], ignore_index=True)
-    names = {}
-    for table in ("building", "compound"):
-        key = f"{table}_id"
-        rows = store.read(
-            table, where={key: frame[key].dropna().unique().tolist()}, columns=[key, "name"]
-        )
-        names[table] = frame[key].map(dict(zip(rows[key], rows["name"], strict=True)))
-    return frame.assign(building=names["building"], compound=names["compound"])
 
 
 def issue_photo_counts(store: Store, issue_ids: list[int]) -> pd.Series:

@@ -47,13 +47,11 @@ from mapgov.core.model import (
     UNRESOLVED,
     CallbackRating,
     EventAction,
-    IssueChannel,
     IssueStatus,
     Level,
     PropertyMode,
 )
 from mapgov.core.privacy import mask_name
-from mapgov.domain.issues import is_new_report
 from mapgov.domain.locating import street_compounds
 from mapgov.store import Store
 
@@ -61,14 +59,12 @@ __all__ = [
     "FIGURES",
     "Figure",
     "Frames",
-    "NewReports",
     "community_ranking",
     "compound_values",
     "headline",
     "issue_figures",
     "load_frames",
     "monthly_trend",
-    "new_reports",
     "periods",
     "recent_closed",
     "status_on",
@@ -686,38 +682,3 @@ def headline(frames: Frames, *, today: dt.date, life_complete: float | None = No
         "life_complete": Figure("life_complete", life_complete, None, "share", "up"),
     }
     return [figs[k] for k in FIGURES]
-
-
-@dataclass(frozen=True)
-class NewReports:
-    """Reports from the field (issue 20) on the wall: ``waiting`` (from a phone, not yet
-    assigned: :func:`mapgov.domain.issues.is_new_report`) and ``today`` (from a phone,
-    received today, whatever has happened to them since)."""
-
-    waiting: int
-    today: int
-
-
-def new_reports(issues: pd.DataFrame, today: dt.date) -> NewReports:
-    """The new field reports among `issues` (a street's or a community's).
-
-    Parameters
-    ----------
-    issues : pandas.DataFrame
-        Issues with ``channel``, ``status`` and ``reported_at`` (:func:`load_frames`); frames
-        without ``channel`` hold no field reports.
-    today : datetime.date
-        The wall's day.
-
-    Returns
-    -------
-    NewReports
-        How many wait to be assigned, and how many came in today.
-    """
-    if "channel" not in issues.columns or issues.empty:
-        return NewReports(waiting=0, today=0)
-    phone = issues["channel"] == IssueChannel.PHONE.value
-    came_today = _day(issues["reported_at"]) == today.isoformat()
-    return NewReports(
-        waiting=int(is_new_report(issues).sum()), today=int((phone & came_today).sum())
-    )

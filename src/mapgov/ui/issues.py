@@ -48,7 +48,7 @@ from mapgov.core.model import (
     IssueStatus,
     Level,
 )
-from mapgov.domain import issues
+from mapgov.domain import field_reports, issues
 from mapgov.domain.places import display_names
 from mapgov.domain.users import get_user
 from mapgov.io import exports, ledger
@@ -236,7 +236,7 @@ def controls(view: View) -> IssueView | None:
 # -- cached loaders (keys: store identity and plain values, never frames) ------------------
 _buildings = cached(max_entries=16)(issues.community_buildings)
 _compounds = cached(max_entries=16)(issues.community_compounds)
-_new_count = cached(max_entries=16)(issues.new_report_count)
+_new_count = cached(max_entries=16)(field_reports.new_report_count)
 
 
 @cached_resource(max_entries=16)

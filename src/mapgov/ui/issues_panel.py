@@ -27,7 +27,7 @@ import streamlit as st
 from mapgov.core import model
 from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import coded_note, error_text, label, t, value_label
-from mapgov.domain import issues, reports
+from mapgov.domain import field_reports, issues, reports
 from mapgov.domain import issues_workflow as flow
 from mapgov.domain.users import User, can_edit, get_user
 from mapgov.io.photos import photo_folder
@@ -128,7 +128,7 @@ def _compound(store: Store, compound_id: str, day: dt.date) -> dict:
 
 
 _photos = cached(max_entries=64)(reports.issue_photos)
-_new_reports = cached(max_entries=16)(issues.new_reports)
+_new_reports = cached(max_entries=16)(field_reports.new_reports)
 
 
 def _metric_row(record: dict[str, Any], names: tuple[str, ...], lang: str) -> None:

@@ -35,7 +35,7 @@ from streamlit.delta_generator import DeltaGenerator
 from mapgov.core import clock
 from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import error_text, t
-from mapgov.domain import cobuild, kpi
+from mapgov.domain import cobuild, field_reports, kpi
 from mapgov.domain.places import display_names
 from mapgov.store import Store, open_store
 from mapgov.ui import loaders as data
@@ -425,7 +425,7 @@ def side_panel(view: View, settings: wall.WallSettings) -> None:
             )
             _html(wall.ranking_html(ranking, names, view.lang))
         # the feed of issues: new reports from the field (issue 20) head it, beside its title
-        news = wall.new_reports_html(kpi.new_reports(frames.issues, today), view.lang)
+        news = wall.new_reports_html(field_reports.wall_counts(frames.issues, today), view.lang)
         _title("wall_screen.panel.ticker", view.lang, aside=news)
         compound_names = dict(
             zip(frames.compounds["compound_id"], frames.compounds["name"], strict=True)

@@ -24,7 +24,7 @@ from typing import Final, Literal
 import pandas as pd
 
 from mapgov.core.i18n import t
-from mapgov.domain import kpi
+from mapgov.domain import field_reports, kpi
 from mapgov.domain.cobuild import WALL_FIGURES as COBUILD_FIGURES
 from mapgov.domain.kpi import Figure
 
@@ -205,16 +205,17 @@ def tiles_html(figures: Sequence[Figure], lang: str, *, today: dt.date | None = 
 
 
 # -- new reports from the field -------------------------------------------------------------
-def new_reports_html(counts: kpi.NewReports, lang: str) -> str:
+def new_reports_html(counts: field_reports.NewReports, lang: str) -> str:
     """The new field reports as one line (beside the ticker's title): those waiting to be
     assigned, and today's; highlighted while any wait (the tooltip says it in words).
 
     Examples
     --------
-    >>> html = new_reports_html(kpi.NewReports(waiting=3, today=1), "zh")
+    >>> html = new_reports_html(field_reports.NewReports(waiting=3, today=1), "zh")
     >>> html.split(">")[1]
     '新报事 3 · 今日 1</span'
-    >>> "mg-new-waiting" in html, "mg-new-waiting" in new_reports_html(kpi.NewReports(0, 2), "en")
+    >>> quiet = new_reports_html(field_reports.NewReports(0, 2), "en")
+    >>> "mg-new-waiting" in html, "mg-new-waiting" in quiet
     (True, False)
     """
     waiting = t("wall_screen.field_reports.waiting", lang, n=f"{counts.waiting:,}")
