@@ -43,9 +43,45 @@ _SCHEMA_THREE_USER = (
 )
 
 
+SEVEN_TABLES = (
+    "deliberation_event",
+    "deliberation_issue",
+    "deliberation_attendee",
+    "deliberation_round",
+    "deliberation",
+    "property_evaluation",
+    "property_company",
+    "member_service",
+    "member_registration",
+)
+"""The tables schema 7 added (deliberation and evaluation), children first."""
+
+
+def _as_schema_six(demo_db: Path, path: Path) -> Path:
+    """Today's demo as schema 6 had it: no deliberation, scorecards or members' service, and
+    no help requests in the ledger (schema 6's categories did not have them)."""
+    shutil.copyfile(demo_db, path)
+    con = sqlite3.connect(path)
+    try:
+        con.execute("PRAGMA foreign_keys = OFF")
+        for name in SEVEN_TABLES:
+            con.execute(f"DROP TABLE {name}")
+        helps = "(SELECT issue_id FROM issue WHERE category LIKE 'help_%')"
+        for name in ("issue_event", "issue_photo"):
+            for op in ("update", "delete"):
+                con.execute(f"DROP TRIGGER {name}_no_{op}")
+            con.execute(f"DELETE FROM {name} WHERE issue_id IN {helps}")
+        con.execute("DELETE FROM issue WHERE category LIKE 'help_%'")
+        con.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+        con.commit()
+    finally:
+        con.close()
+    return path
+
+
 def _as_schema_five(demo_db: Path, path: Path) -> Path:
     """Today's demo as schema 5 had it: issues without a channel or a ticket, no photos."""
-    shutil.copyfile(demo_db, path)
+    _as_schema_six(demo_db, path)
     con = sqlite3.connect(path)
     try:
         con.execute("PRAGMA foreign_keys = OFF")
@@ -419,6 +455,33 @@ def test_a_schema_four_database_reuses_a_revoked_token_label(demo_db: Path, tmp_
     assert (labels == "大屏").sum() == 2
 
 
+def test_a_schema_six_database_gains_deliberation_and_evaluation_empty(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    old = _as_schema_six(demo_db, tmp_path / "street.sqlite")
+    ledger = _rows(old, "issue")
+    assert migrate(old) == (6, SCHEMA_VERSION)
+    assert database_problems(old) == []
+    store = open_store(old)
+    counts = store.counts()
+    assert all(counts[name] == 0 for name in SEVEN_TABLES)
+    after = store.query("SELECT * FROM issue ORDER BY issue_id")
+    pd.testing.assert_frame_equal(after[ledger.columns], ledger)
+    # the new history is append-only like the others
+    with store.transaction() as con:
+        con.execute(
+            "INSERT INTO deliberation (matter_id, compound_id, title, status, proposed_at, "
+            "proposed_by) SELECT 'M1', compound_id, 't', 'proposed', '2026-11-15T10:00:00', "
+            "'s' FROM compound LIMIT 1"
+        )
+        con.execute(
+            "INSERT INTO deliberation_event (matter_id, at, actor, action) "
+            "VALUES ('M1', '2026-11-15T10:00:00', 's', 'propose')"
+        )
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"), store.transaction() as con:
+        con.execute("DELETE FROM deliberation_event")
+
+
 def test_a_schema_five_ledger_is_all_desk_work_without_photos(
     demo_db: Path, tmp_path: Path
 ) -> None:
@@ -439,6 +502,14 @@ def test_a_schema_five_ledger_is_all_desk_work_without_photos(
 # it back the way the SQLite files above are made (the same columns and tables gone).
 
 _PG_BACK_TO: dict[int, tuple[str, ...]] = {
+    6: (
+        f"DROP TABLE {', '.join(SEVEN_TABLES)}",
+        *(  # the help requests, with their history (allowed while replacing)
+            f"DELETE FROM {name} WHERE issue_id IN "
+            "(SELECT issue_id FROM issue WHERE category LIKE 'help_%')"
+            for name in ("issue_photo", "issue_event", "issue")
+        ),
+    ),
     5: (
         "DROP TABLE issue_photo",
         "ALTER TABLE issue DROP COLUMN channel, DROP COLUMN ticket",
@@ -586,7 +657,7 @@ def test_a_schema_five_postgresql_database_comes_up_whole(
     assert "issue_photo" not in before and "ticket" not in before["issue"].columns
     assert migrate(url) == (5, SCHEMA_VERSION)
     after = _pg_tables(url)
-    assert sorted(after) == sorted([*before, "issue_photo"])
+    assert sorted(after) == sorted([*before, "issue_photo", *SEVEN_TABLES])
     for name, rows in before.items():
         if name != "meta":  # every row of every table, as it was
             _same_rows(after[name][rows.columns], rows, name)

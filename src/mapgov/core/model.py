@@ -14,6 +14,7 @@ __all__ = [
     "ACTIVE_PROJECT",
     "ALLOWED_TRANSITIONS",
     "DESK_SOURCES",
+    "HELP_CATEGORIES",
     "LEVEL_ORDER",
     "NEED_TRANSITIONS",
     "PROJECT_TRANSITIONS",
@@ -26,6 +27,7 @@ __all__ = [
     "CoAction",
     "CoEntity",
     "CoopKind",
+    "DeliberationParty",
     "EventAction",
     "FacilityKind",
     "IssueCategory",
@@ -33,12 +35,16 @@ __all__ = [
     "IssueSource",
     "IssueStatus",
     "Level",
+    "MatterAction",
+    "MatterStatus",
     "NeedStatus",
     "PartyLevel",
     "ProjectStatus",
     "PropertyMode",
     "RoadKind",
     "Role",
+    "ServiceKind",
+    "ServiceStatus",
     "Star",
     "UnitKind",
     "VolunteerKind",
@@ -49,8 +55,10 @@ __all__ = [
 # needs and projects, a project's satisfaction rating in place of its 1-5 score; 4: accounts
 # (login, password hash, enabled, version on app_user), display_token, auth_session, audit_log;
 # 5: email and OpenID subject on accounts; 6: reports from the field (issue.channel, issue.ticket,
-# issue_photo, IssueSource.QR_CODE, AuditKind.FIELD_REPORT)
-SCHEMA_VERSION: Final = 6
+# issue_photo, IssueSource.QR_CODE, AuditKind.FIELD_REPORT); 7: deliberation and evaluation
+# (deliberation with its rounds, attendees, issues and history; property_company,
+# property_evaluation; member_registration, member_service; the help categories of the ledger)
+SCHEMA_VERSION: Final = 7
 
 
 class Level(StrEnum):
@@ -160,6 +168,23 @@ class IssueCategory(StrEnum):
     FACILITY_REPAIR = "facility_repair"
     ELDERLY_CARE = "elderly_care"
     SHARED_UTILITY_FEES = "shared_utility_fees"
+    # small help within ten minutes (十分钟办事圈, 热心服务连心卡): see HELP_CATEGORIES
+    HELP_UTILITY = "help_utility"  # 水电急修
+    HELP_ACCESS = "help_access"  # 通道受阻
+    HELP_LOST_FOUND = "help_lost_found"  # 失物招领
+    HELP_ELDERLY = "help_elderly"  # 助老帮扶
+
+
+HELP_CATEGORIES: Final = frozenset(
+    {
+        IssueCategory.HELP_UTILITY,
+        IssueCategory.HELP_ACCESS,
+        IssueCategory.HELP_LOST_FOUND,
+        IssueCategory.HELP_ELDERLY,
+    }
+)
+"""The help requests of the ledger: answered within ten minutes, timed from report to first
+action (the ten-minute help circle, 十分钟办事圈)."""
 
 
 class PropertyMode(StrEnum):
@@ -310,6 +335,60 @@ class CoAction(StrEnum):
     REOPEN = "reopen"  # a need is open again (project cancelled, or rated unsatisfied)
     POST = "post"  # a resident's wish goes on the wish wall
     LOG = "log"  # a volunteer event is recorded
+
+
+class MatterStatus(StrEnum):
+    """The four steps of a deliberation matter (四步法民主议事协商), as states.
+
+    ``proposed``: the compound's branch has set the question (党支部出题) and it awaits the
+    three parties; ``decided``: they deliberated and decided (三方议题), an answering unit and
+    a due date are named; ``answered``: the unit answered (答题); ``settled``: residents rated
+    the answer satisfied or basically satisfied (群众评题). Unsatisfied sends it back to
+    ``proposed`` for another round; ``withdrawn`` ends it unanswered.
+    """
+
+    PROPOSED = "proposed"
+    DECIDED = "decided"
+    ANSWERED = "answered"
+    SETTLED = "settled"
+    WITHDRAWN = "withdrawn"
+
+
+class MatterAction(StrEnum):
+    """What an entry in a deliberation's append-only history records."""
+
+    PROPOSE = "propose"
+    DELIBERATE = "deliberate"
+    ANSWER = "answer"
+    RATE = "rate"
+    WITHDRAW = "withdraw"
+    LINK_ISSUE = "link_issue"
+
+
+class DeliberationParty(StrEnum):
+    """The three parties of a deliberation (三方): whose positions a round records."""
+
+    BRANCH = "branch"  # 小区党支部
+    COMMITTEE = "committee"  # 业委会 / 物管会
+    RESIDENTS = "residents"  # 居民代表
+
+
+class ServiceKind(StrEnum):
+    """Kinds of service tasks a party member takes (党员服务积分)."""
+
+    VOLUNTEER = "volunteer"  # 志愿服务
+    CO_PROJECT = "co_project"  # 共建项目
+    ISSUE = "issue"  # 协助办理问题
+    HELP = "help"  # 十分钟办事: 连心卡 help
+    OTHER = "other"
+
+
+class ServiceStatus(StrEnum):
+    """Where a member's service task stands."""
+
+    TAKEN = "taken"  # 已认领
+    DONE = "done"  # 已完成
+    DROPPED = "dropped"  # 已放弃
 
 
 class VolunteerKind(StrEnum):

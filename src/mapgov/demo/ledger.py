@@ -30,7 +30,7 @@ DAYS = 730  # 24 months
 NOW_HOUR = DEMO_HOUR  # the demo's "now" is 18:00 on the as-of date, where its clock stays
 ISSUES_PER_STREET = 5000
 
-_CATS = list(model.IssueCategory)
+_CATS = [c for c in model.IssueCategory if c not in model.HELP_CATEGORIES]  # help: its own
 # base shares, and how much summer (+) or winter (-) changes them
 _CAT_BASE = {
     model.IssueCategory.PROPERTY_SERVICE: (12, 0.0),

@@ -110,11 +110,20 @@ def _five_to_six(frames: Frames) -> Frames:
     return out
 
 
+def _six_to_seven(frames: Frames) -> Frames:
+    """Schema 7 (deliberation and evaluation): the help categories join the ledger's CHECK
+    (no issue holds one yet); deliberation, its rounds, attendees, issues and history,
+    property_company, property_evaluation, member_registration and member_service start
+    empty."""
+    return dict(frames)
+
+
 STEPS: Final[dict[int, Callable[[Frames], Frames]]] = {
     2: _two_to_three,
     3: _three_to_four,
     4: _four_to_five,
     5: _five_to_six,
+    6: _six_to_seven,
 }
 """Version ``v`` -> the function that turns schema ``v`` frames into schema ``v + 1``."""
 

@@ -31,12 +31,16 @@ from mapgov.core.model import (
     IssueSource,
     IssueStatus,
     Level,
+    MatterAction,
+    MatterStatus,
     NeedStatus,
     PartyLevel,
     ProjectStatus,
     PropertyMode,
     RoadKind,
     Role,
+    ServiceKind,
+    ServiceStatus,
     Star,
     UnitKind,
     VolunteerKind,
@@ -555,6 +559,134 @@ TABLES: tuple[Table, ...] = (
             ("note", "TEXT"),
         ),
     ),
+    # a matter of the four-step deliberation (四步法民主议事协商) of a compound
+    Table(
+        "deliberation",
+        (
+            ("matter_id", "TEXT PRIMARY KEY"),
+            ("compound_id", "TEXT NOT NULL REFERENCES compound (compound_id)"),
+            ("title", "TEXT NOT NULL"),
+            ("question", "TEXT"),  # 出题: the question as the branch set it
+            ("status", "TEXT NOT NULL " + _one_of("status", MatterStatus)),
+            ("round_no", "INTEGER NOT NULL DEFAULT 1 CHECK (round_no >= 1)"),
+            ("proposed_at", "TEXT NOT NULL"),
+            ("proposed_by", "TEXT NOT NULL"),
+            ("decision", "TEXT"),  # the latest round's decision
+            ("decided_at", "TEXT"),
+            ("answer_unit", "TEXT"),  # 答题: the property company or department that answers
+            ("answer_due", "TEXT"),
+            ("answer", "TEXT"),
+            ("answered_at", "TEXT"),
+            ("rating", "TEXT " + _one_of("rating", CallbackRating, nullable=True)),
+            ("rated_at", "TEXT"),
+            ("closed_at", "TEXT"),  # settled or withdrawn
+            ("version", "INTEGER NOT NULL DEFAULT 1"),
+        ),
+    ),
+    # one round of the three parties' deliberation (三方议题): positions, minutes, attendance
+    Table(
+        "deliberation_round",
+        (
+            ("matter_id", "TEXT NOT NULL REFERENCES deliberation (matter_id)"),
+            ("round_no", "INTEGER NOT NULL CHECK (round_no >= 1)"),
+            ("held_on", "TEXT NOT NULL"),
+            ("branch_position", "TEXT"),
+            ("committee_position", "TEXT"),
+            ("residents_position", "TEXT"),
+            ("minutes", "TEXT"),
+            ("attendance", "INTEGER NOT NULL CHECK (attendance >= 0)"),
+            ("decision", "TEXT NOT NULL"),
+            ("recorded_by", "TEXT NOT NULL"),
+            ("recorded_at", "TEXT NOT NULL"),
+        ),
+        ("PRIMARY KEY (matter_id, round_no)",),
+    ),
+    # party members who attended a round (their service points count it)
+    Table(
+        "deliberation_attendee",
+        (
+            ("matter_id", "TEXT NOT NULL REFERENCES deliberation (matter_id)"),
+            ("round_no", "INTEGER NOT NULL CHECK (round_no >= 1)"),
+            ("member_id", "TEXT NOT NULL REFERENCES party_member (member_id)"),
+        ),
+        ("PRIMARY KEY (matter_id, round_no, member_id)",),
+    ),
+    # the issues of the ledger a matter settles
+    Table(
+        "deliberation_issue",
+        (
+            ("matter_id", "TEXT NOT NULL REFERENCES deliberation (matter_id)"),
+            ("issue_id", "INTEGER NOT NULL REFERENCES issue (issue_id)"),
+        ),
+        ("PRIMARY KEY (matter_id, issue_id)",),
+    ),
+    Table(
+        "deliberation_event",
+        (
+            ("event_id", "INTEGER PRIMARY KEY"),
+            ("matter_id", "TEXT NOT NULL REFERENCES deliberation (matter_id)"),
+            ("at", "TEXT NOT NULL"),
+            ("actor", "TEXT NOT NULL"),
+            ("action", "TEXT NOT NULL " + _one_of("action", MatterAction)),
+            ("from_status", "TEXT"),
+            ("to_status", "TEXT"),
+            ("note", "TEXT"),
+        ),
+    ),
+    # a property company as the street knows it: its name as property_management.company
+    # holds it, its co-building agreement (共建协议) and its own party branch
+    Table(
+        "property_company",
+        (
+            ("company", "TEXT PRIMARY KEY"),
+            ("agreement_signed_on", "TEXT"),
+            ("branch_id", "TEXT REFERENCES party_org (org_id)"),
+            ("version", "INTEGER NOT NULL DEFAULT 1"),
+        ),
+    ),
+    # residents' periodic evaluation of the company serving a compound (党员居民定期评议)
+    Table(
+        "property_evaluation",
+        (
+            ("evaluation_id", "INTEGER PRIMARY KEY"),
+            ("compound_id", "TEXT NOT NULL REFERENCES compound (compound_id)"),
+            ("company", "TEXT NOT NULL"),
+            ("period", "TEXT NOT NULL"),  # YYYY-MM
+            ("score", "REAL NOT NULL CHECK (score BETWEEN 0 AND 100)"),
+            ("respondents", "INTEGER NOT NULL CHECK (respondents >= 1)"),
+            ("recorded_by", "TEXT NOT NULL"),
+            ("recorded_at", "TEXT NOT NULL"),
+        ),
+        ("UNIQUE (compound_id, company, period)",),
+    ),
+    # an in-service party member registered with their home community (在职党员到社区报到)
+    Table(
+        "member_registration",
+        (
+            ("member_id", "TEXT PRIMARY KEY REFERENCES party_member (member_id)"),
+            ("community_id", "TEXT NOT NULL REFERENCES community (community_id)"),
+            ("registered_on", "TEXT NOT NULL"),
+            ("work_unit", "TEXT NOT NULL"),
+            ("recorded_by", "TEXT NOT NULL"),
+            ("version", "INTEGER NOT NULL DEFAULT 1"),
+        ),
+    ),
+    # a service task a member took (认领) and did: points on the 100-point scheme
+    Table(
+        "member_service",
+        (
+            ("service_id", "INTEGER PRIMARY KEY"),
+            ("member_id", "TEXT NOT NULL REFERENCES party_member (member_id)"),
+            ("kind", "TEXT NOT NULL " + _one_of("kind", ServiceKind)),
+            ("title", "TEXT NOT NULL"),
+            ("ref_id", "TEXT"),  # the co-building project, volunteer event or issue served
+            ("status", "TEXT NOT NULL " + _one_of("status", ServiceStatus)),
+            ("taken_on", "TEXT NOT NULL"),
+            ("done_on", "TEXT"),
+            ("recorded_by", "TEXT NOT NULL"),
+            ("version", "INTEGER NOT NULL DEFAULT 1"),
+        ),
+    ),
 )
 
 _BY_NAME = {t.name: t for t in TABLES}
@@ -586,6 +718,11 @@ INDEXES: tuple[str, ...] = (
     "CREATE INDEX ix_wish_community ON micro_wish (community_id)",
     "CREATE INDEX ix_volunteer_community ON volunteer_event (community_id, held_on)",
     "CREATE INDEX ix_co_event_entity ON co_event (entity, entity_id)",
+    "CREATE INDEX ix_deliberation_compound ON deliberation (compound_id, status)",
+    "CREATE INDEX ix_deliberation_event_matter ON deliberation_event (matter_id)",
+    "CREATE INDEX ix_deliberation_issue_issue ON deliberation_issue (issue_id)",
+    "CREATE INDEX ix_evaluation_company ON property_evaluation (company, period)",
+    "CREATE INDEX ix_member_service_member ON member_service (member_id)",
     "CREATE INDEX ix_change_log_record ON change_log (table_name, record_key)",
     "CREATE INDEX ix_audit_subject ON audit_log (subject, kind, at)",
     "CREATE INDEX ix_audit_at ON audit_log (at)",
@@ -601,6 +738,7 @@ APPEND_ONLY: tuple[str, ...] = (
     "change_log",
     "co_event",
     "audit_log",
+    "deliberation_event",
 )
 TRIGGERS: tuple[str, ...] = tuple(
     f"CREATE TRIGGER {name}_no_{op.lower()} BEFORE {op} ON {name} "
