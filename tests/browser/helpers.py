@@ -351,14 +351,21 @@ def poll(
     return True
 
 
-def _choose(page: Page, combobox: Locator, option: str | re.Pattern[str]) -> None:
+def _choose(
+    page: Page, combobox: Locator, option: str | re.Pattern[str], *, search: str | None = None
+) -> None:
     """Open a select box and pick an option, as a person would: if a rerun still under way
-    redraws the list under the pointer, wait for the app to settle and open it again."""
+    redraws the list under the pointer, wait for the app to settle and open it again.
+
+    `search` is typed into the box first, as a person does in a long list (the list draws only
+    the options in view)."""
     for attempt in range(3):
         expect(page.locator("[data-testid^=stStatusWidgetRunning]")).to_have_count(
             0, timeout=30_000
         )
         combobox.click()
+        if search:
+            page.keyboard.type(search)
         try:
             page.get_by_role("option", name=option).click(timeout=5_000)
             return

@@ -209,7 +209,7 @@ def test_the_life_circle_counts_where_it_was_computed() -> None:
     with_life = HealthFrames(**{**frames.__dict__, "life": pd.Series({"A": 0.75})})
     scored = score(monthly_signals(with_life, TODAY, 1), PROFILE).set_index("compound_id")
     assert scored.loc["A", "life_circle"] == 0.75
-    assert scored.loc["A", "points_life_circle"] == pytest.approx(50.0)
+    assert scored.loc["A", "points_life_circle"] == pytest.approx(75.0)
     assert scored.loc["A", "confidence"] == pytest.approx(1.0)
     assert np.isnan(scored.loc["B", "life_circle"])
 
@@ -317,3 +317,45 @@ def month_first(today: dt.date, months: int) -> str:
     for _ in range(months - 1):
         first = (first - dt.timedelta(days=1)).replace(day=1)
     return first.isoformat()
+
+
+def test_a_flag_says_which_signal_by_how_much_and_since_when() -> None:
+    from mapgov.domain.health.warning import Flag
+    from mapgov.views.health import flag_text, look_at_text
+
+    flag = Flag(
+        "A", "2026-11", "overdue", 3.0, None, "2026-09", ("no_property", "no_party_group:2")
+    )
+    assert flag_text(flag, "zh") == "逾期问题 3 件，自9月起"
+    assert flag_text(flag, "en") == "3 overdue issues, since Sep"
+    assert look_at_text(flag.look_at, "zh") == ["无物业", "2 栋无党小组"]
+    older = Flag("A", "2026-11", "surge", 9.0, 4.0, "2025-12")
+    assert flag_text(older, "zh") == "问题 9 件，超出常态（不超过 4 件），自2025年12月起"
+    drop = Flag("A", "2026-11", "score_drop", 61.4, 78.0, "2026-11")
+    assert flag_text(drop, "en") == "score 61, down 17 on its mean of the three months before (78)"
+
+
+def test_mapgov_health_writes_the_pages_list(demo_db: Path, tmp_path: Path) -> None:
+    from mapgov import cli
+    from mapgov.core import clock
+    from mapgov.domain.health.report import compound_health
+    from mapgov.views.health import health_table
+    from mapgov.views.wall import life_circle
+
+    out = tmp_path / "health.csv"
+    assert cli.main(["health", "--db", str(demo_db), "--month", "2026-10", "--out", str(out)]) == 0
+    written = pd.read_csv(out, encoding="utf-8-sig")
+    store = open_store(demo_db)
+    frames = load_health_frames(store, life=life_circle(store, None).by_compound())
+    report = compound_health(frames, clock.today(store), month="2026-10")
+    page = health_table(report, frames.compounds, "zh", trend=False)
+    assert list(written.columns) == list(page.columns)
+    assert len(written) == len(store.read("compound", columns=["compound_id"]))
+    pd.testing.assert_frame_equal(written.fillna(""), page.fillna(""), check_dtype=False)
+    # the flagged come first, and a flagged compound names its warning
+    flagged = written["预警"].fillna("") != ""
+    assert flagged.any() and flagged.astype(int).is_monotonic_decreasing
+    # a month not begun is refused and nothing is written
+    late = tmp_path / "late.csv"
+    assert cli.main(["health", "--db", str(demo_db), "--month", "2099-01", "--out", str(late)]) != 0
+    assert not late.exists()

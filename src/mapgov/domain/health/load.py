@@ -60,6 +60,8 @@ def load_health_frames(
         street_id=street_id,
         community_id=community_id,
     )
+    names = store.read("community", columns=["community_id", "name"])
+    comps = comps.merge(names.rename(columns={"name": "community_name"}), on="community_id")
     ids = list(comps["compound_id"])
     issues = store.read("issue", where={"compound_id": ids}, columns=_ISSUE_COLUMNS)
     where: dict[str, Any] = {"action": _HISTORY}
