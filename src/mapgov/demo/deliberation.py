@@ -270,6 +270,12 @@ def _fate(rng: np.random.Generator, age: int) -> tuple[str, bool, bool]:
     return "settled", second, late
 
 
+def _withdraw(rng: np.random.Generator, story: _Story, actor: str, day: dt.date) -> None:
+    when = _stamp(rng, day)
+    _event(story, when, actor, MatterAction.WITHDRAW, "withdrawn", str(rng.choice(_WITHDRAW)))
+    story.row.update(status="withdrawn", closed_at=when)
+
+
 def _walk(
     rng: np.random.Generator, story: _Story, ctx: dict[str, Any], topic: _Topic, as_of: dt.date
 ) -> None:
@@ -289,16 +295,7 @@ def _walk(
         if held > as_of:
             return
         if fate == "withdrawn" and rng.random() < 0.5:
-            when = _stamp(rng, held)
-            _event(
-                story,
-                when,
-                staff[0],
-                MatterAction.WITHDRAW,
-                "withdrawn",
-                str(rng.choice(_WITHDRAW)),
-            )
-            row.update(status="withdrawn", closed_at=when)
+            _withdraw(rng, story, staff[0], held)
             return
         _round(rng, story, ctx, topic, held, round_no)
         due = held + dt.timedelta(days=int(rng.integers(15, 31)))
@@ -308,16 +305,7 @@ def _walk(
         row.update(answer_due=due.isoformat())
         if fate == "withdrawn":
             if answered <= as_of:
-                when = _stamp(rng, min(answered, as_of))
-                _event(
-                    story,
-                    when,
-                    staff[0],
-                    MatterAction.WITHDRAW,
-                    "withdrawn",
-                    str(rng.choice(_WITHDRAW)),
-                )
-                row.update(status="withdrawn", closed_at=when)
+                _withdraw(rng, story, staff[0], answered)
             return
         if answered > as_of or stop == "decided":
             return
