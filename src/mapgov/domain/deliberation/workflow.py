@@ -76,10 +76,10 @@ def _clean(value: str | None, name: str, *, limit: int, required: bool = False) 
     text = (value or "").strip()
     if required and not text:
         msg = f"{name} is required"
-        raise ValidationError(msg, key="error.deliberation.required", field=name)
+        raise ValidationError(msg, key=f"error.deliberation.required.{name}")
     if len(text) > limit:
         msg = f"{name} is longer than {limit} characters"
-        raise ValidationError(msg, key="error.deliberation.too_long", field=name, limit=limit)
+        raise ValidationError(msg, key=f"error.deliberation.too_long.{name}", limit=limit)
     return text or None
 
 
