@@ -20,6 +20,7 @@ from mapgov.core.errors import (
     StaleEditError,
     ValidationError,
 )
+from mapgov.core.i18n import t
 from mapgov.core.model import MatterAction, MatterStatus, Role
 from mapgov.domain import deliberation as delib
 from mapgov.domain.deliberation import workflow
@@ -616,3 +617,29 @@ def test_the_demo_matters_are_believable(demo_store: Store) -> None:
     assert len(links) > 0
     same = links.merge(issues[["issue_id", "compound_id"]], on="issue_id", suffixes=("", "_i"))
     assert (same["compound_id"] == same["compound_id_i"]).all()
+
+
+def test_the_list_flags_and_paints_overdue_answers() -> None:
+    frames = _hand_frames()
+    frames.matters["title"] = frames.matters["matter_id"]
+    for column in ("proposed_at", "answer_unit"):
+        frames.matters[column] = None
+    frames.matters["proposed_at"] = "2026-01-01T09:00:00"
+    table = dv.matter_table(frames, AS_OF, lang="en", status="decided")
+    late = t_("deliberation_page.list.overdue")
+    assert dict(zip(table[t_("deliberation_page.list.matter_id")], table[late], strict=True)) == {
+        "C": t_("deliberation_page.list.late_days", n=5),
+        "E": "",
+    }
+    style = dv.overdue_style(table, lang="en").to_html().split("</style>")[0]
+    assert dv.OVERDUE_COLOR in style  # every cell of C's row (the first) painted, none of E's
+    assert all(f"_row0_col{k}" in style for k in range(len(table.columns)))
+    assert "_row1_" not in style
+    names = {"C1": "七一路", "C2": "王城"}
+    figures = dv.figure_table(frames, AS_OF, names=names, lang="en")
+    assert list(figures[t_("deliberation_page.fig.community")]) == ["七一路", "王城", "Total"]
+    assert list(figures[t_("deliberation_page.fig.satisfied_share")]) == ["67%", "—", "67%"]
+
+
+def t_(key: str, **fmt: object) -> str:
+    return t(key, "en", **fmt)
