@@ -417,7 +417,12 @@ def build_deliberation(
         community_pool[str(cid)] = sorted(
             m for c in group["compound_id"] for m in members.get(c, [])
         )
-    issues = tables["issue"][["issue_id", "compound_id", "category", "reported_at"]]
+    ledger = tables["issue"][["issue_id", "compound_id", "category", "reported_at"]]
+    by_compound: dict[str, list[tuple[int, str, str]]] = {}
+    for issue in ledger.itertuples(index=False):
+        by_compound.setdefault(str(issue.compound_id), []).append(
+            (int(issue.issue_id), str(issue.category), str(issue.reported_at))
+        )
     stories: list[_Story] = []
     for tile, (_, street) in enumerate(comp.groupby("street_id", sort=True)):
         rng = np.random.default_rng([seed, 21, tile])
@@ -457,7 +462,7 @@ def build_deliberation(
             }
             story = _Story(row)
             _event(story, at, who[0], MatterAction.PROPOSE, "proposed", row["title"])
-            _link(rng, story, issues, topic, day, who[0])
+            _link(rng, story, by_compound.get(cid, []), topic, day, who[0])
             _walk(rng, story, ctx, topic, as_of)
             row["version"] = len(story.events)
             stories.append(story)
@@ -474,32 +479,26 @@ def build_deliberation(
 def _link(
     rng: np.random.Generator,
     story: _Story,
-    issues: pd.DataFrame,
+    issues: list[tuple[int, str, str]],
     topic: _Topic,
     day: dt.date,
     actor: str,
 ) -> None:
-    """Link an issue or two of the compound, of the topic's kinds, reported before the question."""
+    """Link an issue or two of the compound (`issues`: its (id, category, reported_at)), of
+    the topic's kinds, reported in the 120 days before the question."""
     if rng.random() > 0.4:
         return
     row = story.row
     start = (day - dt.timedelta(days=120)).isoformat()
-    mine = issues[
-        (issues["compound_id"] == row["compound_id"])
-        & issues["category"].isin(topic.categories)
-        & (issues["reported_at"] < row["proposed_at"])
-        & (issues["reported_at"] >= start)
+    mine = [
+        i
+        for i, category, at in issues
+        if category in topic.categories and start <= at < row["proposed_at"]
     ]
-    if mine.empty:
+    if not mine:
         return
-    picked = sorted(rng.choice(mine["issue_id"].to_numpy(), size=min(len(mine), 2), replace=False))
+    picked = sorted(rng.choice(np.array(mine), size=min(len(mine), 2), replace=False))
     for issue_id in picked:
         story.issues.append({"matter_id": row["matter_id"], "issue_id": int(issue_id)})
-        _event(
-            story,
-            row["proposed_at"],
-            actor,
-            MatterAction.LINK_ISSUE,
-            "proposed",
-            f"#{int(issue_id)}",
-        )
+        note = f"#{int(issue_id)}"
+        _event(story, row["proposed_at"], actor, MatterAction.LINK_ISSUE, "proposed", note)
