@@ -9,7 +9,7 @@ view = ui.current_view()
 ui.page_header(view, "deliberation")
 ctx = deliberation.controls(view)
 if ctx is not None:
-    ui.scope_header(view)
+    ui.scope_header(ctx.view)  # staff: their own community
     deliberation.figures_section(ctx)
     st.divider()
     deliberation.list_section(ctx)

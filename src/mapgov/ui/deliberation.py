@@ -92,7 +92,7 @@ def _frames_of(ctx: StreetView) -> delib.DelibFrames:
 # -- the sidebar ---------------------------------------------------------------------------
 def controls(view: View) -> StreetView | None:
     """The page's sidebar part (who is working) and the place on screen; staff see their
-    own community whatever the picker says.
+    own community whatever the picker says (the returned view says so too).
 
     Parameters
     ----------
@@ -109,7 +109,8 @@ def controls(view: View) -> StreetView | None:
         return None
     user = ctx.user()
     if user is not None and user.role is Role.STAFF and user.community_id != ctx.community_id:
-        ctx = dataclasses.replace(ctx, community_id=user.community_id)
+        view = dataclasses.replace(ctx.view, community_id=user.community_id)
+        ctx = dataclasses.replace(ctx, view=view, community_id=user.community_id)
         st.caption(t(TEXTS + "own_community", ctx.lang))
     return ctx
 
@@ -244,6 +245,7 @@ def _step_fields(
             t(f + "members", lang),
             list(members),
             format_func=members.__getitem__,
+            placeholder=t(f + "members_placeholder", lang),
             key=key("members"),
         )
         st.text_area(t(f + "decision", lang), height=68, key=key("decision"))
