@@ -41,12 +41,22 @@ def _type(page: Page, key: str, text: str) -> None:
     field.fill(text)
 
 
-def _step(page: Page, matter_id: str, action: MatterAction, fields: dict[str, str]) -> None:
-    """Open the step's tab, fill its form, submit it and wait for its success message."""
+def _step(
+    page: Page,
+    matter_id: str,
+    action: MatterAction,
+    fields: dict[str, str],
+    members: tuple[str, ...] = (),
+) -> None:
+    """Open the step's tab, fill its form (`members`: names to pick among the party members
+    present), submit it and wait for its success message."""
     name = label(action)
     page.get_by_role("tab", name=name, exact=True).click()
     for key, text in fields.items():
         _type(page, F + key, text)
+    for member in members:
+        _choose(page, page.get_by_role("combobox", name=t(F + "members")), member)
+        page.keyboard.press("Escape")
     page.get_by_role("button", name=name, exact=True).click()
     tb.expect_success(page, t("deliberation_page.stepped", id=matter_id, action=name))
     tb.no_errors(page)
@@ -82,6 +92,7 @@ def test_a_matter_goes_through_the_four_steps(db: Path, visit: tb.Visit) -> None
         assert delib.matter(store, matter_id)["compound_id"] == compound["compound_id"]
         expect(page.get_by_role("heading", name=TITLE)).to_be_visible()  # as typed, not markup
         _card_says(page, MatterStatus.PROPOSED)
+        member = delib.community_members(store, COMMUNITY).iloc[0]
         _step(
             page,
             matter_id,
@@ -95,6 +106,7 @@ def test_a_matter_goes_through_the_four_steps(db: Path, visit: tb.Visit) -> None
                 "decision": "启用维修资金修复屋面防水",
                 "answer_unit": "物业公司",
             },
+            members=(str(member["name"]),),
         )
         _card_says(page, MatterStatus.DECIDED)
         _step(page, matter_id, MatterAction.ANSWER, {"answer": "已完成屋面防水施工"})
@@ -108,6 +120,7 @@ def test_a_matter_goes_through_the_four_steps(db: Path, visit: tb.Visit) -> None
         assert m["proposed_by"] == store.read("app_user", where={"user_id": STAFF})["name"][0]
         rounds = delib.rounds(store, matter_id, reveal=True)
         assert rounds["attendance"].tolist() == [16]
+        assert rounds["members"].tolist() == [[member["name"]]]
         assert rounds["residents_position"].tolist() == ["居民：希望雨季前修好"]
         # a reload: a new session, the matter chosen again from the picker
         page.reload()

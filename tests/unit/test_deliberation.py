@@ -23,10 +23,13 @@ from mapgov.core.errors import (
 from mapgov.core.i18n import t
 from mapgov.core.model import MatterAction, MatterStatus, Role
 from mapgov.domain import deliberation as delib
+from mapgov.domain import party
 from mapgov.domain.deliberation import workflow
 from mapgov.domain.users import User, get_user
 from mapgov.store import Store, open_store
 from mapgov.views import deliberation as dv
+from mapgov.views import party_cards
+from mapgov.views.markup import md_text
 from tests.conftest import AS_OF
 
 COMMUNITY = "S001-C1"
@@ -643,3 +646,19 @@ def test_the_list_flags_and_paints_overdue_answers() -> None:
 
 def t_(key: str, **fmt: object) -> str:
     return t(key, "en", **fmt)
+
+
+def test_the_governance_card_lists_the_compounds_recent_matters(demo_store: Store) -> None:
+    matters = delib.load(demo_store, street_id="S001").matters
+    compound = str(matters["compound_id"].value_counts().index[0])  # the busiest
+    card = party_cards.compound_card(
+        demo_store, party.load(demo_store, street_id="S001"), compound, reveal=False, today=AS_OF
+    )
+    recent = card["recent_matters"]
+    mine = matters[matters["compound_id"] == compound]
+    assert 1 <= len(recent) == min(3, len(mine))
+    assert {r["matter_id"] for r in recent} <= set(mine["matter_id"])
+    dates = [r["date"] for r in recent]
+    assert dates == sorted(dates, reverse=True)
+    line = dv.recent_line(recent[0], lang="zh")
+    assert md_text(recent[0]["title"]) in line
