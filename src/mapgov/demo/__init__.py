@@ -40,6 +40,7 @@ from mapgov.core.crs import WGS84
 from mapgov.core.errors import ValidationError
 from mapgov.core.model import Role
 from mapgov.demo.cobuild import build_cobuilding
+from mapgov.demo.deliberation import build_deliberation
 from mapgov.demo.facilities import place_facilities
 from mapgov.demo.layout import Layout, build_layout
 from mapgov.demo.ledger import generate_ledger
@@ -213,6 +214,8 @@ def generate(
     issues, events = _ledger(lay, soc, tables, seed, as_of, say)
     tables["issue"] = issues
     tables["issue_event"] = events
+    for name, rows in build_deliberation(tables, seed=seed, as_of=as_of).items():
+        tables[name] = _frame_of(name, rows)
     say("generated", 0.7)
     return tables
 

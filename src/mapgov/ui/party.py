@@ -53,6 +53,7 @@ from mapgov.ui.widgets import click_map, md_text, street_controls
 from mapgov.views import maps
 from mapgov.views import party as pm
 from mapgov.views import party_cards as cards
+from mapgov.views.deliberation import recent_line
 
 __all__ = [
     "MAP_HEIGHT",
@@ -397,6 +398,10 @@ def _compound_facts(ctx: StreetView, card: dict[str, Any]) -> None:
         ],
         lang,
     )
+    matters = [recent_line(m, lang=lang) for m in card.get("recent_matters", [])]
+    none = md_text(t("deliberation_page.card_no_matters", lang))
+    heading = md_text(t("deliberation_page.card_matters", lang))
+    st.markdown(f"- **{heading}**: {'；'.join(matters) or none}")
 
 
 def _building_facts(ctx: StreetView, card: dict[str, Any]) -> None:

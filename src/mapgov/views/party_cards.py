@@ -18,7 +18,7 @@ import pandas as pd
 from mapgov.core.errors import ValidationError
 from mapgov.core.model import PropertyMode, Star
 from mapgov.core.privacy import mask_frame, mask_row
-from mapgov.domain import issues, party
+from mapgov.domain import deliberation, issues, party
 from mapgov.domain.places import display_name
 from mapgov.store import Store
 
@@ -120,7 +120,8 @@ def compound_card(
         order), mode, company, red_property, owners_committee, self_managed_committee,
         has_security, three_nos, joint_mechanism, buildings, households, residents,
         party_members, no_group, no_head, no_zone (buildings without), open_issues,
-        overdue_issues.
+        overdue_issues, recent_matters (its latest deliberation matters:
+        :func:`mapgov.domain.deliberation.recent_matters`).
 
     Raises
     ------
@@ -160,6 +161,7 @@ def compound_card(
         "no_zone": int((~blds["in_zone"].astype(bool)).sum()),
         "open_issues": int(summary["open_issues"]),
         "overdue_issues": int(summary["overdue_issues"]),
+        "recent_matters": deliberation.recent_matters(store, compound_id),
     }
 
 
