@@ -43,6 +43,7 @@ from mapgov.demo.cobuild import build_cobuilding
 from mapgov.demo.facilities import place_facilities
 from mapgov.demo.layout import Layout, build_layout
 from mapgov.demo.ledger import generate_ledger
+from mapgov.demo.members import build_members
 from mapgov.demo.society import build_society, compound_names, street_id
 from mapgov.domain import accounts, display_tokens
 from mapgov.store import TABLES, Store, write_database
@@ -213,6 +214,8 @@ def generate(
     issues, events = _ledger(lay, soc, tables, seed, as_of, say)
     tables["issue"] = issues
     tables["issue_event"] = events
+    for name, frame in build_members(tables, seed, as_of).items():  # party members' service
+        tables[name] = _frame_of(name, frame.to_dict("records"))
     say("generated", 0.7)
     return tables
 
