@@ -22,7 +22,7 @@ from mapgov.core.privacy import mask_frame
 from mapgov.domain.members import LINES, Scheme, member_row, members_of, period_of
 from mapgov.store import Store
 
-__all__ = ["MemberRecord", "member_record", "points_table", "ranking"]
+__all__ = ["MemberRecord", "mask_members", "member_record", "points_table", "ranking"]
 
 
 def _attendance(store: Store, member_ids: list[str]) -> pd.DataFrame:
@@ -122,8 +122,22 @@ def points_table(
     return out.sort_values(["community_id", "rank", "member_id"]).reset_index(drop=True)
 
 
-def _masked(frame: pd.DataFrame, reveal: Collection[str]) -> pd.DataFrame:
-    """`frame` with names and phones masked except in the communities of `reveal`."""
+def mask_members(frame: pd.DataFrame, reveal: Collection[str]) -> pd.DataFrame:
+    """`frame` (members with ``community_id``) with names and phones masked except in the
+    communities of `reveal`.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Rows of members: ``community_id`` and any of ``name``, ``phone``.
+    reveal : Collection of str
+        Communities shown in full.
+
+    Returns
+    -------
+    DataFrame
+        A copy, masked.
+    """
     if frame.empty:
         return frame
     hidden = ~frame["community_id"].isin(list(reveal))
@@ -161,7 +175,7 @@ def ranking(
         The columns of :func:`points_table`.
     """
     table = points_table(store, community_ids, scheme=scheme, period=period, today=today)
-    return _masked(table, reveal)
+    return mask_members(table, reveal)
 
 
 @dataclass(frozen=True)
@@ -212,7 +226,7 @@ def member_record(
         count = int(mine[f"n_{name}"].iloc[0]) if len(mine) else 0
         pts = float(mine[f"pts_{name}"].iloc[0]) if len(mine) else 0.0
         rows.append({"line": name, "count": count, "points": pts, "cap": scheme.lines[name].cap})
-    shown = _masked(pd.DataFrame([member]), reveal).iloc[0].to_dict()
+    shown = mask_members(pd.DataFrame([member]), reveal).iloc[0].to_dict()
     tasks = store.read("member_service", where={"member_id": member_id})
     tasks = tasks.sort_values(["taken_on", "service_id"], ascending=False).reset_index(drop=True)
     return MemberRecord(

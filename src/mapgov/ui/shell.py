@@ -89,6 +89,7 @@ PAGES: Final = (
     PageSpec("issues", "issues", ":material/report:", one_community=True),
     PageSpec("life_circle", "life-circle", ":material/directions_walk:"),
     PageSpec("party", "party", ":material/flag:"),
+    PageSpec("members", "members", ":material/volunteer_activism:"),
     PageSpec("co_building", "co-building", ":material/handshake:"),
     PageSpec("data", "data", ":material/database:"),
 )
