@@ -15,10 +15,13 @@ from mapgov.core.errors import (
     StaleEditError,
     ValidationError,
 )
+from mapgov.core.i18n import t
 from mapgov.core.model import ServiceKind, ServiceStatus
 from mapgov.domain import member_scores, members
 from mapgov.domain.users import User, get_user
+from mapgov.io import member_scorecard
 from mapgov.store import Store
+from mapgov.views import members as views_members
 
 AT = dt.datetime(2026, 11, 15, 10)  # the fixture demo's day (clock pinned to 2026-11-15)
 
@@ -328,3 +331,69 @@ def test_names_and_phones_are_masked_outside_the_readers_communities(demo_store:
     mine = staff["community_id"] == "S001-C1"
     assert (staff.loc[mine, "name"] == full.loc[mine, "name"]).all()
     assert staff.loc[~mine, "name"].str.contains(r"\*").all()
+
+
+# -- the scorecard export ---------------------------------------------------------------------
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_the_export_reads_back_as_the_leaders_table_masked(
+    demo_store: Store, tmp_path: Path, suffix: str
+) -> None:
+    communities = member_scorecard.community_ids(demo_store, "S001", None)
+    leader = get_user(demo_store, "S001-leader")
+    page = member_scorecard.scorecard_table(
+        demo_store,
+        communities,
+        lang="zh",
+        reveal=views_members.reveal_for(demo_store, leader, communities),
+    )
+    path = member_scorecard.write_scorecard(
+        demo_store, tmp_path / f"members{suffix}", street_id="S001"
+    )
+    back = pd.read_csv(path, encoding="utf-8-sig") if suffix == ".csv" else pd.read_excel(path)
+    pd.testing.assert_frame_equal(back, page, check_dtype=False)
+    name = t("members_page.col.name", "zh")
+    assert back[name].str.contains(r"\*").all()
+    full = set(
+        member_scores.points_table(demo_store, communities, scheme=members.load_scheme())["name"]
+    )
+    assert not set(back[name]) & full
+    assert back.columns[0] == t("members_page.col.rank", "zh")
+
+
+def test_staff_see_their_own_community_in_full_and_only_it(demo_store: Store) -> None:
+    staff = get_user(demo_store, "S001-C3-staff1")
+    assert views_members.scope(demo_store, staff, "S001", None) == ["S001-C3"]
+    assert views_members.scope(demo_store, staff, "S001", "S001-C1") == ["S001-C3"]
+    leader = get_user(demo_store, "S001-leader")
+    assert len(views_members.scope(demo_store, leader, "S001", None)) == 4
+    assert views_members.reveal_for(demo_store, leader, ["S001-C3"]) == []
+    assert views_members.reveal_for(demo_store, staff, ["S001-C3"]) == ["S001-C3"]
+    options = views_members.member_options(demo_store, ["S001-C3"], [], "zh")
+    assert options and all("*" in text for text in options.values())
+
+
+def test_points_on_postgresql_equal_sqlite(demo_store: Store, pg_work_store: Store) -> None:
+    scheme = members.load_scheme()
+    communities = member_scorecard.community_ids(demo_store, "S001", None)
+    ours = member_scores.points_table(demo_store, communities, scheme=scheme)
+    theirs = member_scores.points_table(pg_work_store, communities, scheme=scheme)
+    assert len(ours) > 10
+    assert ours["points"].sum() > 100
+    pd.testing.assert_frame_equal(ours, theirs, check_dtype=False)
+
+
+def test_register_and_record_on_postgresql(pg_work_store: Store) -> None:
+    store, community = pg_work_store, "S001-C2"
+    mid = _fresh(store, community)
+    user = _staff(store, community)
+    members.register_member(
+        store, user, mid, community_id=community, registered_on="2026-02-01", work_unit="区财政局"
+    )
+    sid = _task(store, user, mid, ServiceKind.ISSUE, "2026-05-05")
+    with pytest.raises(StaleEditError):
+        members.finish_service(store, user, sid, version=1, status="dropped")
+    _attend(store, mid, ["2026-06-01"])
+    table = member_scores.points_table(
+        store, [community], scheme=members.load_scheme(), period="2026"
+    )
+    assert table.set_index("member_id").loc[mid, "points"] == 10 + 5 + 4

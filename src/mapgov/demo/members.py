@@ -66,11 +66,15 @@ def _community_of_compound(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     return {c: grid[g] for c, g in zip(comp["compound_id"], comp["grid_id"], strict=True)}
 
 
-def _choices(tables: dict[str, pd.DataFrame], as_of: dt.date) -> dict[str, Any]:
+_Refs = dict[tuple[ServiceKind, str], list[tuple[str, str, str]]]
+"""(kind, community) -> (ref, title, day) of what a task of that kind there can refer to."""
+
+
+def _choices(tables: dict[str, pd.DataFrame], as_of: dt.date) -> _Refs:
     """What tasks can refer to, by community: (ref, title, day) of each candidate."""
     end = as_of.isoformat() + "~"
     of_compound = _community_of_compound(tables)
-    found: dict[tuple[ServiceKind, str], list[tuple[str, str, str]]] = {}
+    found: _Refs = {}
 
     def add(kind: ServiceKind, community: str, ref: str, title: str, day: str) -> None:
         if day <= end:

@@ -163,11 +163,19 @@ def ranking(
 
     Parameters
     ----------
-    store, community_ids, scheme, period, today
-        As :func:`points_table` takes them.
+    store : Store
+        The database.
+    community_ids : Collection of str
+        The communities whose registered members are ranked.
+    scheme : Scheme
+        The points scheme.
+    period : str or None
+        The year ``YYYY``; None: this year.
     reveal : Collection of str
         Communities whose members' names and phones the reader sees in full
         (:func:`mapgov.domain.users.sees_personal_data`); empty for an export.
+    today : date or None
+        The street's day (default: the store's clock).
 
     Returns
     -------
@@ -204,10 +212,18 @@ def member_record(
 
     Parameters
     ----------
-    store, scheme, period, reveal, today
-        As :func:`ranking` takes them.
+    store : Store
+        The database.
     member_id : str
         The member.
+    scheme : Scheme
+        The points scheme.
+    period : str or None
+        The year ``YYYY``; None: this year.
+    reveal : Collection of str
+        Communities whose members' names and phones the reader sees in full.
+    today : date or None
+        The street's day (default: the store's clock).
 
     Returns
     -------

@@ -165,6 +165,23 @@ def load_scheme(path: Path | str | None = None) -> Scheme:
 def period_of(period: str | None, today: dt.date) -> tuple[dt.date, dt.date]:
     """First and last day of `period` (a year ``YYYY``; None: the year of `today`).
 
+    Parameters
+    ----------
+    period : str or None
+        The year.
+    today : date
+        The street's day, for a period of None.
+
+    Returns
+    -------
+    tuple of date
+        Its first and last day.
+
+    Raises
+    ------
+    ValidationError
+        If `period` is not a year.
+
     Examples
     --------
     >>> period_of("2025", dt.date(2026, 3, 1))
@@ -205,6 +222,13 @@ def _home_communities(store: Store, buildings: Collection[str]) -> dict[str, str
 def members_of(store: Store, community_ids: Collection[str]) -> pd.DataFrame:
     """The party members of `community_ids`: those registered there and the in-service ones who
     live there (by their building), with their registration if any.
+
+    Parameters
+    ----------
+    store : Store
+        The database.
+    community_ids : Collection of str
+        The communities.
 
     Returns
     -------
@@ -403,10 +427,20 @@ def edit_registration(
 
     Parameters
     ----------
-    store, user, member_id, registered_on, work_unit, at
-        As :func:`register_member` takes them (the user must manage the member's community).
+    store : Store
+        The database.
+    user : User
+        Staff of the member's community or an admin of its street.
+    member_id : str
+        A registered member.
     version : int
         The registration's version the form showed.
+    registered_on : date or str
+        The day of registration, not after today.
+    work_unit : str
+        Where the member works, required.
+    at : datetime or None
+        When this is recorded (default: the street's now).
 
     Returns
     -------
@@ -542,8 +576,10 @@ def finish_service(
 
     Parameters
     ----------
-    store, user, at
-        As :func:`record_service` takes them.
+    store : Store
+        The database.
+    user : User
+        Staff of the member's community or an admin of its street.
     service_id : int
         A ``taken`` task.
     version : int
@@ -552,6 +588,8 @@ def finish_service(
         ``done`` or ``dropped``.
     done_on : date or str or None
         The day it was done (required for ``done``; not before it was taken nor after today).
+    at : datetime or None
+        When this is recorded (default: now).
 
     Returns
     -------

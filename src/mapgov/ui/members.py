@@ -117,7 +117,7 @@ def ranking_section(ctx: Ctx) -> None:
     if table.empty:
         st.info(t("members_page.ranking_none", lang))
         return
-    st.dataframe(table, hide_index=True, use_container_width=True, key=KEY.format("ranking"))
+    st.dataframe(table, hide_index=True, width="stretch", key=KEY.format("ranking"))
     st.caption(t("members_page.masked_note", lang))
     masked = _table(
         store, communities=ctx.communities, lang=lang, period=period, reveal=(), day=ctx.today
