@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from mapgov.core.i18n import t
 from mapgov.core.privacy import mask_name
 from mapgov.domain import members
+from mapgov.domain.users import get_user
 from mapgov.store import Store
 from tests.apptest import ok, open_page
 
@@ -117,3 +118,33 @@ def test_the_page_in_english(app_db: Store) -> None:
     ok(at)
     assert at.title[0].value == t("page.members.title", "en")
     assert t("members_page.col.points", "en") in _ranking(at).columns
+
+
+def test_an_admin_picks_a_community_before_recording(app_db: Store) -> None:
+    at = open_page("members", user="S001-admin")
+    ok(at)
+    assert any(t("members_page.pick_community", "zh") in c.value for c in at.caption)
+    assert not [b for b in at.button if b.form_id]
+    at = open_page("members", user="S001-admin", community=COMMUNITY)
+    ok(at)
+    assert {b.form_id for b in at.button if b.form_id} == {
+        K.format("register"),
+        K.format("task"),
+        K.format("finish"),
+    }
+
+
+def test_a_typed_work_unit_is_shown_as_text(app_db: Store) -> None:
+    xss = "<img src=x onerror=alert(1)> **bold**"
+    member = _unregistered(app_db)
+    mid = str(member["member_id"])
+    staff = get_user(app_db, STAFF)
+    members.register_member(
+        app_db, staff, mid, community_id=COMMUNITY, registered_on=TODAY, work_unit=xss
+    )
+    at = open_page("members", user=STAFF)
+    at.selectbox(key=K.format("member")).set_value(mid).run()
+    ok(at)
+    (line,) = [m.value for m in at.markdown if "img" in m.value]
+    assert "\\<img" in line or "&lt;img" in line
+    assert "\\*\\*bold\\*\\*" in line

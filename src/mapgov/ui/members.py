@@ -30,7 +30,14 @@ from mapgov.io.member_scorecard import scorecard_table
 from mapgov.store import Store, open_store
 from mapgov.ui.loaders import cached
 from mapgov.ui.state import StreetView, View
-from mapgov.ui.widgets import flash, metric_row, say, street_controls, table_downloads
+from mapgov.ui.widgets import (
+    flash,
+    md_text,
+    metric_row,
+    say,
+    street_controls,
+    table_downloads,
+)
 from mapgov.views import members as mv
 
 __all__ = ["KEY", "Ctx", "controls", "forms_section", "ranking_section", "record_section"]
@@ -156,7 +163,7 @@ def record_section(ctx: Ctx) -> None:
     member = record.member
     if member["registered"]:
         unit, day = member["work_unit"], member["registered_on"]
-        st.markdown(t("members_page.registered_on", lang, day=day, unit=unit))
+        st.markdown(t("members_page.registered_on", lang, day=day, unit=md_text(unit)))
     else:
         st.info(t("members_page.not_registered", lang))
     left, right = st.columns([2, 3])
@@ -174,7 +181,7 @@ def record_section(ctx: Ctx) -> None:
 
 
 def _refused(lang: str, err: MapgovError, where: str) -> None:
-    say(FLASH, "error", error_text(err, lang), where)
+    say(FLASH, "error", md_text(error_text(err, lang)), where)
 
 
 def _value(name: str) -> Any:
@@ -199,7 +206,7 @@ def _register(db: str, user_id: str, lang: str, community: str) -> None:
         _refused(lang, err, "register")
         return
     name = members.member_row(store, mid)["name"]
-    say(FLASH, "success", t("members_page.registered_ok", lang, name=name), "register")
+    say(FLASH, "success", t("members_page.registered_ok", lang, name=md_text(name)), "register")
     st.session_state.pop(KEY.format("reg.unit"), None)
 
 
@@ -256,6 +263,9 @@ def forms_section(ctx: Ctx) -> None:
     user = ctx.user()
     community = ctx.communities[0] if len(ctx.communities) == 1 else None
     st.subheader(t("members_page.forms", lang))
+    if user is not None and community is None and can_edit(user, ctx.communities[0], store):
+        st.caption(t("members_page.pick_community", lang))  # an admin looking at the street
+        return
     if user is None or community is None or not can_edit(user, community, store):
         st.caption(t("members_page.read_only", lang))
         return
