@@ -226,6 +226,7 @@ def _record(db: str, user_id: str, lang: str) -> None:
         _refused(lang, err, "task")
         return
     say(FLASH, "success", t("members_page.task_ok", lang, task=sid), "task")
+    st.session_state[KEY.format("finish.task")] = sid  # the finish form offers it next
     for field in ("task.title", "task.ref"):
         st.session_state.pop(KEY.format(field), None)
 
