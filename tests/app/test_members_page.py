@@ -5,6 +5,7 @@ the page's table, masked."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -148,3 +149,16 @@ def test_a_typed_work_unit_is_shown_as_text(app_db: Store) -> None:
     (line,) = [m.value for m in at.markdown if "img" in m.value]
     assert "\\<img" in line or "&lt;img" in line
     assert "\\*\\*bold\\*\\*" in line
+
+
+def test_a_wrong_points_profile_is_named_on_the_page(
+    app_db: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    profile = tmp_path / "street_points.toml"
+    profile.write_text('name = "x"\ntotal_cap = 100\n', "utf-8")
+    monkeypatch.setenv(members.PROFILE_ENV, str(profile))
+    at = open_page("members", user=LEADER)
+    assert not at.exception
+    (error,) = at.error
+    assert "street_points.toml" in error.value
+    assert "lines" in error.value

@@ -397,3 +397,49 @@ def test_register_and_record_on_postgresql(pg_work_store: Store) -> None:
         store, [community], scheme=members.load_scheme(), period="2026"
     )
     assert table.set_index("member_id").loc[mid, "points"] == 10 + 5 + 4
+
+
+def test_no_tasks_no_members_and_an_unregistered_member(work_store: Store) -> None:
+    store, scheme = work_store, members.load_scheme()
+    ids = store.read("member_service", columns=["service_id"])["service_id"]
+    store.edit(
+        [("delete", "member_service", {"service_id": int(i)}, {}) for i in ids],
+        actor="test",
+        at=AT.isoformat(),
+    )
+    table = member_scores.points_table(store, ["S001-C1"], scheme=scheme, period="2026")
+    assert len(table) > 0
+    assert (table["points"] == 10).all()  # registered, nothing done
+    assert list(table["rank"].unique()) == [1]  # all tie
+    assert member_scores.points_table(store, ["nowhere"], scheme=scheme).empty
+    mid = _in_service(store, "S001-C2", registered=False)
+    record = member_scores.member_record(store, mid, scheme=scheme)
+    assert (record.total, record.member["registered"], len(record.tasks)) == (0.0, 0, 0)
+    assert "*" in record.member["name"]
+
+
+def test_the_demo_members_are_dated_up_to_its_day_and_refer_to_real_records(
+    demo_store: Store,
+) -> None:
+    regs = demo_store.read("member_registration")
+    tasks = demo_store.read("member_service")
+    in_service = demo_store.read("party_member", where={"in_service": 1})
+    assert 0.7 * len(in_service) <= len(regs) <= len(in_service)
+    assert set(regs["member_id"]) <= set(in_service["member_id"])
+    assert (regs["registered_on"] <= "2026-11-15").all()
+    assert regs["work_unit"].str.len().gt(2).all()
+    assert len(tasks) >= 2 * len(regs)
+    assert (tasks["taken_on"] >= "2024-11-15").all()
+    assert (tasks["taken_on"] <= "2026-11-15").all()
+    done = tasks[tasks["status"] == "done"]
+    assert (done["done_on"] >= done["taken_on"]).all()
+    assert (done["done_on"] <= "2026-11-15").all()
+    assert tasks.loc[tasks["status"] != "done", "done_on"].isna().all()
+    assert set(tasks["status"]) == {"taken", "done", "dropped"}
+    registered = regs.set_index("member_id")["registered_on"]
+    assert (tasks["taken_on"] >= tasks["member_id"].map(registered)).all()
+    refs = tasks[tasks["kind"] == "volunteer"]["ref_id"]
+    events = set(demo_store.read("volunteer_event")["volunteer_event_id"])
+    assert set(refs) <= events
+    issues = set(demo_store.read("issue", columns=["issue_id"])["issue_id"].astype(str))
+    assert set(tasks[tasks["kind"].isin(["issue", "help"])]["ref_id"]) <= issues
