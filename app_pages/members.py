@@ -9,7 +9,7 @@ view = ui.current_view()
 ui.page_header(view, "members")
 ctx = members.controls(view)
 if ctx is not None:
-    ui.scope_header(view)
+    members.header(ctx)
     with ui.show_errors(view.lang):  # a wrong points profile (MAPGOV_MEMBER_POINTS) says so
         members.ranking_section(ctx)
         st.divider()

@@ -162,3 +162,36 @@ def test_a_wrong_points_profile_is_named_on_the_page(
     (error,) = at.error
     assert "street_points.toml" in error.value
     assert "lines" in error.value
+
+
+def test_staff_correct_a_registration_and_a_stale_form_is_refused(app_db: Store) -> None:
+    frame = members.members_of(app_db, [COMMUNITY])
+    mid = str(frame.loc[frame["registered"] == 1, "member_id"].iloc[0])
+    version = int(frame.loc[frame["member_id"] == mid, "version"].iloc[0])
+    at = open_page("members", user=STAFF)
+    at.selectbox(key=K.format("member")).set_value(mid).run()
+    ok(at)
+    prefix = f"fix.{mid}.{version}"
+    at.text_input(key=K.format(f"{prefix}.unit")).input("区教育局")
+    _submit(at, prefix)
+    ok(at)
+    assert any(t("members_page.corrected", "zh") in s.value for s in at.success)
+    saved = app_db.read("member_registration", where={"member_id": mid}).iloc[0]
+    assert (saved["work_unit"], saved["version"]) == ("区教育局", version + 1)
+    # a form drawn before someone else's save is refused and changes nothing
+    prefix = f"fix.{mid}.{version + 1}"
+    at.text_input(key=K.format(f"{prefix}.unit")).input("区财政局")
+    staff = get_user(app_db, STAFF)
+    members.edit_registration(
+        app_db,
+        staff,
+        mid,
+        version=version + 1,
+        registered_on=saved["registered_on"],
+        work_unit="市自来水公司",
+    )
+    _submit(at, prefix)
+    assert not at.exception
+    assert at.error
+    saved = app_db.read("member_registration", where={"member_id": mid}).iloc[0]
+    assert (saved["work_unit"], saved["version"]) == ("市自来水公司", version + 2)

@@ -33,9 +33,9 @@ COLUMNS: Final = (
     "community",
     "name",
     "work_unit",
-    "registered_on",
-    *(f"n_{line}" for line in COUNTED),
     "points",
+    *(f"n_{line}" for line in COUNTED),
+    "registered_on",
 )
 """The scorecard's columns, in order (headers: ``members_page.col.<column>``)."""
 

@@ -14,6 +14,7 @@ refusal is shown beside the form and changes nothing. Session state holds ids an
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Final
@@ -35,12 +36,21 @@ from mapgov.ui.widgets import (
     md_text,
     metric_row,
     say,
+    scope_header,
     street_controls,
     table_downloads,
 )
 from mapgov.views import members as mv
 
-__all__ = ["KEY", "Ctx", "controls", "forms_section", "ranking_section", "record_section"]
+__all__ = [
+    "KEY",
+    "Ctx",
+    "controls",
+    "forms_section",
+    "header",
+    "ranking_section",
+    "record_section",
+]
 
 KEY = "mapgov.members.{}"
 FLASH: Final = KEY.format("flash")
@@ -87,6 +97,13 @@ def controls(view: View) -> Ctx | None:
         communities=communities,
         reveal=tuple(mv.reveal_for(store, user, communities)),
     )
+
+
+def header(ctx: Ctx) -> None:
+    """The place on screen: a staff member's own community even when the sidebar shows the
+    street (they see no other)."""
+    one = ctx.communities[0] if len(ctx.communities) == 1 else None
+    scope_header(dataclasses.replace(ctx.view, community_id=one or ctx.community_id))
 
 
 def _period(ctx: Ctx) -> str:
@@ -161,9 +178,13 @@ def record_section(ctx: Ctx) -> None:
         store, chosen, scheme=scheme, period=period, reveal=ctx.reveal, today=ctx.today
     )
     member = record.member
+    flash(FLASH, "correct")
     if member["registered"]:
         unit, day = member["work_unit"], member["registered_on"]
         st.markdown(t("members_page.registered_on", lang, day=day, unit=md_text(unit)))
+        user = ctx.user()
+        if user is not None and can_edit(user, member["community_id"], store):
+            _correct_form(ctx, user, chosen, member)
     else:
         st.info(t("members_page.not_registered", lang))
     left, right = st.columns([2, 3])
@@ -178,6 +199,52 @@ def record_section(ctx: Ctx) -> None:
             st.info(t("members_page.tasks_none", lang))
         else:
             st.dataframe(mv.task_rows(record, lang), hide_index=True, key=KEY.format("tasks"))
+
+
+def _correct_form(ctx: Ctx, user: User, member_id: str, member: dict[str, Any]) -> None:
+    """Correct a registration's day and work unit; the form is drawn from its version, so a
+    registration changed meanwhile is refused, not overwritten."""
+    lang, version = ctx.lang, int(member["version"])
+    prefix = f"fix.{member_id}.{version}"
+    with (
+        st.expander(t("members_page.correct", lang)),
+        st.form(KEY.format(prefix)),
+    ):
+        st.date_input(
+            t("members_page.register_day", lang),
+            value=dt.date.fromisoformat(str(member["registered_on"])),
+            max_value=ctx.today,
+            key=KEY.format(f"{prefix}.day"),
+        )
+        st.text_input(
+            t("members_page.register_unit", lang),
+            value=str(member["work_unit"]),
+            max_chars=members.MAX_WORK_UNIT,
+            key=KEY.format(f"{prefix}.unit"),
+        )
+        st.form_submit_button(
+            t("members_page.correct_submit", lang),
+            on_click=_correct,
+            args=(ctx.view.db, user.user_id, lang, member_id, version),
+        )
+
+
+def _correct(db: str, user_id: str, lang: str, member_id: str, version: int) -> None:
+    store = open_store(db)
+    prefix = f"fix.{member_id}.{version}"
+    try:
+        members.edit_registration(
+            store,
+            _user(store, user_id),
+            member_id,
+            version=version,
+            registered_on=_value(f"{prefix}.day"),
+            work_unit=_value(f"{prefix}.unit") or "",
+        )
+    except MapgovError as err:
+        _refused(lang, err, "correct")
+        return
+    say(FLASH, "success", t("members_page.corrected", lang), "correct")
 
 
 def _refused(lang: str, err: MapgovError, where: str) -> None:
