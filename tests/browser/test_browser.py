@@ -79,7 +79,7 @@ def test_navigation_shows_six_pages_and_switches(server: Server, visit: Visit) -
     assert [re.sub(r"^\S+\s+", "", n) for n in names] == [t(f"page.{p.key}.nav") for p in PAGES]
     hrefs = page.get_by_test_id("stSidebarNavLink").evaluate_all("els => els.map(e => e.href)")
     paths = [urlsplit(href).path for href in hrefs]
-    assert paths == ["/", "/issues", "/life-circle", "/party", "/co-building", "/data"]
+    assert paths == ["/", "/issues", "/life-circle", "/party", "/members", "/co-building", "/data"]
     street = _query(page)["street"]
     page.get_by_test_id("stSidebarNavLink").filter(has_text=t("page.issues.nav")).click()
     _heading(page, t("page.issues.title", "zh"))
