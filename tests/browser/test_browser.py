@@ -70,7 +70,7 @@ def test_a_deep_link_works_on_a_fresh_server(demo_db: Path, visit: Visit, tmp_pa
     assert "Traceback" not in fresh.log()
 
 
-def test_navigation_shows_six_pages_and_switches(server: Server, visit: Visit) -> None:
+def test_navigation_shows_every_page_and_switches(server: Server, visit: Visit) -> None:
     page = visit.page
     sign_in(page, server)
     page.goto(server.url)
@@ -79,7 +79,16 @@ def test_navigation_shows_six_pages_and_switches(server: Server, visit: Visit) -
     assert [re.sub(r"^\S+\s+", "", n) for n in names] == [t(f"page.{p.key}.nav") for p in PAGES]
     hrefs = page.get_by_test_id("stSidebarNavLink").evaluate_all("els => els.map(e => e.href)")
     paths = [urlsplit(href).path for href in hrefs]
-    assert paths == ["/", "/issues", "/life-circle", "/party", "/co-building", "/data"]
+    assert paths == [
+        "/",
+        "/issues",
+        "/life-circle",
+        "/party",
+        "/deliberation",
+        "/members",
+        "/co-building",
+        "/data",
+    ]
     street = _query(page)["street"]
     page.get_by_test_id("stSidebarNavLink").filter(has_text=t("page.issues.nav")).click()
     _heading(page, t("page.issues.title", "zh"))

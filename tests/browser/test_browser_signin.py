@@ -31,7 +31,17 @@ from . import helpers as tb
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-PATHS = ["/", "/wall", "/issues", "/life-circle", "/party", "/co-building", "/data"]
+PATHS = [
+    "/",
+    "/wall",
+    "/issues",
+    "/life-circle",
+    "/party",
+    "/deliberation",
+    "/members",
+    "/co-building",
+    "/data",
+]
 CRAFTED = ["", "?user=S001-admin", "?role=admin", "?user=S001-admin&role=admin&kiosk=1"]
 STAFF = "S001-C1-staff1"
 TOKEN = wall_token(SEED, DEMO_PASSWORD)

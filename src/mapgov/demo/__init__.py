@@ -44,6 +44,7 @@ from mapgov.demo.deliberation import build_deliberation
 from mapgov.demo.facilities import place_facilities
 from mapgov.demo.layout import Layout, build_layout
 from mapgov.demo.ledger import generate_ledger
+from mapgov.demo.members import build_members
 from mapgov.demo.society import build_society, compound_names, street_id
 from mapgov.domain import accounts, display_tokens
 from mapgov.store import TABLES, Store, write_database
@@ -216,6 +217,8 @@ def generate(
     tables["issue_event"] = events
     for name, rows in build_deliberation(tables, seed=seed, as_of=as_of).items():
         tables[name] = _frame_of(name, rows)
+    for name, frame in build_members(tables, seed, as_of).items():  # party members' service
+        tables[name] = _frame_of(name, frame.to_dict("records"))
     say("generated", 0.7)
     return tables
 

@@ -90,6 +90,7 @@ PAGES: Final = (
     PageSpec("life_circle", "life-circle", ":material/directions_walk:"),
     PageSpec("party", "party", ":material/flag:"),
     PageSpec("deliberation", "deliberation", ":material/forum:"),
+    PageSpec("members", "members", ":material/volunteer_activism:"),
     PageSpec("co_building", "co-building", ":material/handshake:"),
     PageSpec("data", "data", ":material/database:"),
 )
