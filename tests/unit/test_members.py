@@ -112,11 +112,22 @@ def _in_service(store: Store, community: str, *, registered: bool) -> str:
 
 
 def _fresh(store: Store, community: str) -> str:
-    """An in-service member of `community`, unregistered and without tasks (cleared)."""
+    """An in-service member of `community`, unregistered, without tasks and without
+    deliberation rounds attended (cleared)."""
     mid = _in_service(store, community, registered=True)
     ops = [
         ("delete", "member_service", {"service_id": int(s)}, {})
         for s in store.read("member_service", where={"member_id": mid})["service_id"]
+    ]
+    attended = store.read("deliberation_attendee", where={"member_id": mid})
+    ops += [
+        (
+            "delete",
+            "deliberation_attendee",
+            {"matter_id": a, "round_no": int(r), "member_id": mid},
+            {},
+        )
+        for a, r in zip(attended["matter_id"], attended["round_no"], strict=True)
     ]
     ops.append(("delete", "member_registration", {"member_id": mid}, {}))
     store.edit(ops, actor="test", at=AT.isoformat())
@@ -402,8 +413,18 @@ def test_register_and_record_on_postgresql(pg_work_store: Store) -> None:
 def test_no_tasks_no_members_and_an_unregistered_member(work_store: Store) -> None:
     store, scheme = work_store, members.load_scheme()
     ids = store.read("member_service", columns=["service_id"])["service_id"]
+    attended = store.read("deliberation_attendee")
     store.edit(
-        [("delete", "member_service", {"service_id": int(i)}, {}) for i in ids],
+        [("delete", "member_service", {"service_id": int(i)}, {}) for i in ids]
+        + [
+            (
+                "delete",
+                "deliberation_attendee",
+                {"matter_id": a, "round_no": int(r), "member_id": m},
+                {},
+            )
+            for a, r, m in attended[["matter_id", "round_no", "member_id"]].itertuples(index=False)
+        ],
         actor="test",
         at=AT.isoformat(),
     )
