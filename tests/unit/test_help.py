@@ -115,7 +115,7 @@ def test_wall_figure_compares_the_same_days_of_last_month() -> None:
         events=events[events["action"] != "comment"],
     )
     figure, median = helpc.wall_figure(frames, now=NOW)
-    assert figure.key == "help_within_10" and figure.unit == "share"
+    assert figure.key == "help_within_ten" and figure.unit == "share"
     assert figure.value == pytest.approx(3 / 6)
     assert figure.previous == 0.0  # issue 9 only (10 is after Oct 15): late
     assert median == pytest.approx(8.0)

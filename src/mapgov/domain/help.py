@@ -64,7 +64,7 @@ TEN_MINUTES: Final = 10.0
 """The promise of the help card: an answer within ten minutes."""
 NOT_ANSWERS: Final = frozenset({EventAction.REPORT.value, EventAction.COMMENT.value})
 """Events that do not answer a request: the report itself and comments."""
-WALL_FIGURES: Final = ("help_within_10",)
+WALL_FIGURES: Final = ("help_within_ten",)
 """The wall's tile of the help circle: the share answered within ten minutes."""
 _HELP: Final = tuple(sorted(c.value for c in HELP_CATEGORIES))
 COLUMNS: Final = ("requests", "answered", "due", "within", "share", "median_min")
@@ -295,13 +295,13 @@ def wall_figure(frames: Frames, *, now: dt.datetime) -> tuple[Figure, float | No
     Returns
     -------
     (Figure, float or None)
-        The ``help_within_10`` figure (a share, better up) and this month's median minutes.
+        The ``help_within_ten`` figure (a share, better up) and this month's median minutes.
     """
     cur, prev = periods(now.date())
     prev_end = dt.datetime.combine(prev[1], dt.time(23, 59, 59))
     this = figures(frames.issues, frames.events, now=now, span=cur)
     before = figures(frames.issues, frames.events, now=prev_end, span=prev)
-    figure = Figure("help_within_10", this.share, before.share, "share", "up")
+    figure = Figure("help_within_ten", this.share, before.share, "share", "up")
     return figure, this.median_min
 
 
