@@ -105,6 +105,16 @@ class HelpFrames:
 def help_requests(issues: pd.DataFrame) -> pd.DataFrame:
     """The rows of `issues` whose category is a help category (index kept).
 
+    Parameters
+    ----------
+    issues : pandas.DataFrame
+        Reads category.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The help requests among `issues`.
+
     Examples
     --------
     >>> issues = pd.DataFrame({"issue_id": [1, 2], "category": ["help_access", "pets"]})
@@ -262,6 +272,16 @@ def by_group(
 def month_span(today: dt.date) -> tuple[dt.date, dt.date]:
     """This month to date (the wall's period, :func:`mapgov.domain.kpi.periods`).
 
+    Parameters
+    ----------
+    today : datetime.date
+        The period's last day.
+
+    Returns
+    -------
+    tuple of datetime.date
+        The 1st of the month and `today`.
+
     Examples
     --------
     >>> month_span(dt.date(2026, 11, 15))
@@ -272,6 +292,18 @@ def month_span(today: dt.date) -> tuple[dt.date, dt.date]:
 
 def window(today: dt.date, days: int) -> tuple[dt.date, dt.date]:
     """The last `days` days, `today` included.
+
+    Parameters
+    ----------
+    today : datetime.date
+        The window's last day.
+    days : int
+        Its length in days.
+
+    Returns
+    -------
+    tuple of datetime.date
+        Its first and last day.
 
     Examples
     --------
