@@ -9,10 +9,13 @@ import math
 import pandas as pd
 import pytest
 
+from mapgov.core.i18n import t
 from mapgov.core.model import ALLOWED_TRANSITIONS, HELP_CATEGORIES, IssueStatus
 from mapgov.domain import help as helpc
 from mapgov.domain import kpi
 from mapgov.store import Store
+from mapgov.views import help as help_view
+from mapgov.views import wall
 from tests.conftest import AS_OF
 
 NOW = dt.datetime(2026, 11, 15, 18, 0)
@@ -167,3 +170,65 @@ def test_load_reads_a_communitys_requests(demo_store: Store) -> None:
         table["requests"].sum()
         == helpc.figures(mine.requests, mine.events, now=now, span=span).requests
     )
+
+
+@pytest.mark.parametrize(
+    ("events", "now", "key", "minutes"),
+    [
+        ([("comment", "09:02:00"), ("assign", "09:06:00")], "12:00:00", "within", "6.0"),
+        ([("start", "09:10:30")], "12:00:00", "late", "10.5"),
+        ([("comment", "09:01:00")], "09:04:00", "waiting", "4"),
+        ([("comment", "09:01:00")], "09:25:00", "waiting_late", "25"),
+        ([("assign", "09:30:00")], "09:20:00", "waiting_late", "20"),  # after now: not yet
+    ],
+)
+def test_a_requests_response_in_words(
+    events: list[tuple[str, str]], now: str, key: str, minutes: str
+) -> None:
+    timeline = pd.DataFrame(
+        [("report", "2026-11-02T09:00:00")] + [(a, f"2026-11-02T{at}") for a, at in events],
+        columns=["action", "at"],
+    )
+    for lang in ("zh", "en"):
+        text = help_view.response_text(
+            "2026-11-02T09:00:00",
+            timeline,
+            now=dt.datetime.fromisoformat(f"2026-11-02T{now}"),
+            lang=lang,
+        )
+        assert text == t(f"help.panel.{key}", lang, minutes=minutes)
+
+
+def test_the_help_tile_carries_its_median_escaped() -> None:
+    figure = kpi.Figure("help_within_ten", 0.8, 0.75, "share", "up")
+    html = wall.tiles_html(
+        [figure], "zh", today=dt.date(2026, 11, 15), notes={"help_within_ten": "<b>7 分钟</b>"}
+    )
+    assert 'data-key="help_within_ten"' in html and "十分钟响应率" in html
+    assert "80.0%" in html and "▲ 5.0 个百分点" in html and "较10月1–15日" in html
+    assert '<div class="mg-tile-note">&lt;b&gt;7 分钟&lt;/b&gt;</div>' in html
+    plain = wall.tiles_html([kpi.Figure("received", 3.0, 2.0, "count", None)], "zh")
+    assert "mg-tile-note" not in plain
+    assert help_view.median_note(None, "en") == "Median response — min"
+
+
+def test_the_compound_table_in_words() -> None:
+    table = pd.DataFrame(
+        {
+            "compound_id": ["A", "B"],
+            "name": ["丽景苑", None],
+            "requests": [3, 1],
+            "answered": [3, 0],
+            "due": [3, 1],
+            "within": [2, 0],
+            "share": [2 / 3, 0.0],
+            "median_min": [7.25, float("nan")],
+        }
+    )
+    shown = help_view.compound_table(table, "zh")
+    assert shown[t("help.col.compound")].tolist() == ["丽景苑", "B"]
+    assert shown[t("help.col.share")].tolist() == ["66.7%", "0.0%"]
+    assert shown[t("help.col.median")].tolist() == ["7.3", "—"]
+    assert help_view.span_of("days365", dt.date(2026, 11, 15))[0] == dt.date(2025, 11, 16)
+    with pytest.raises(ValueError, match="period"):
+        help_view.span_of("week", dt.date(2026, 11, 15))

@@ -160,6 +160,8 @@ def response_minutes(issues: pd.DataFrame, events: pd.DataFrame, *, now: dt.date
     start = pd.Series(reported.to_numpy(), index=issues["issue_id"].to_numpy())
     start = start[~start.index.duplicated()]
     ev = ev[ev["t"] >= ev["issue_id"].map(start)]
+    if ev.empty:
+        return pd.Series(np.nan, index=issues.index, dtype=float)
     first = ev.groupby("issue_id")["t"].min()
     answered = issues["issue_id"].map(first)
     minutes = (pd.to_datetime(answered) - reported).dt.total_seconds() / 60
