@@ -232,3 +232,18 @@ def test_the_compound_table_in_words() -> None:
     assert help_view.span_of("days365", dt.date(2026, 11, 15))[0] == dt.date(2025, 11, 16)
     with pytest.raises(ValueError, match="period"):
         help_view.span_of("week", dt.date(2026, 11, 15))
+
+
+def test_figures_by_community_add_up_to_the_street(demo_store: Store) -> None:
+    street = helpc.load(demo_store, street_id="S001")
+    now = dt.datetime.combine(AS_OF, dt.time(18))
+    span = helpc.window(AS_OF, 365)
+    table = helpc.by_community(street, now=now, span=span)
+    whole = helpc.figures(street.requests, street.events, now=now, span=span)
+    assert set(table.index) <= set(street.compounds["community_id"]) and len(table) > 1
+    assert table["requests"].sum() == whole.requests and table["within"].sum() == whole.within
+    for community, row in table.iterrows():
+        mine = helpc.load(demo_store, community_id=str(community))
+        one = helpc.figures(mine.requests, mine.events, now=now, span=span)
+        assert (row["requests"], row["due"], row["within"]) == (one.requests, one.due, one.within)
+        assert row["median_min"] == pytest.approx(one.median_min)

@@ -49,6 +49,7 @@ __all__ = [
     "WALL_FIGURES",
     "HelpFigures",
     "HelpFrames",
+    "by_community",
     "by_group",
     "figures",
     "help_requests",
@@ -420,3 +421,27 @@ def summary(
     names = dict(zip(comps["compound_id"], comps["name"], strict=True))
     table.insert(1, "name", table["compound_id"].map(names))
     return whole, table
+
+
+def by_community(
+    frames: HelpFrames, *, now: dt.datetime, span: tuple[dt.date, dt.date]
+) -> pd.DataFrame:
+    """:func:`figures` for each community of `frames` (a street's).
+
+    Parameters
+    ----------
+    frames : HelpFrames
+        What :func:`load` read.
+    now : datetime.datetime
+        As for :func:`figures`.
+    span : tuple of datetime.date
+        As for :func:`figures`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by community_id (only communities with requests), columns :data:`COLUMNS`.
+    """
+    community = frames.compounds.set_index("compound_id")["community_id"]
+    key = frames.requests["compound_id"].map(community).rename("community_id")
+    return by_group(frames.requests, frames.events, key, now=now, span=span)
