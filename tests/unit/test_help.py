@@ -209,7 +209,7 @@ def test_the_help_tile_carries_its_median_escaped() -> None:
     assert '<div class="mg-tile-note">&lt;b&gt;7 分钟&lt;/b&gt;</div>' in html
     plain = wall.tiles_html([kpi.Figure("received", 3.0, 2.0, "count", None)], "zh")
     assert "mg-tile-note" not in plain
-    assert help_view.median_note(None, "en") == "Median response — min"
+    assert help_view.median_note(None, "en") == "Median — min"
 
 
 def test_the_compound_table_in_words() -> None:

@@ -178,8 +178,9 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {{ gap: 8px; }}
 .st-key-wall-top, .st-key-wall-map, .st-key-wall-side {{ padding: 0; border-radius: 0; }}
 .mg-tiles {{ grid-template-columns: none; grid-auto-flow: column;
-  grid-auto-columns: minmax(0, 1fr); gap: 8px; }}
-.mg-tile {{ padding: 8px 10px 7px; }}
+  grid-auto-columns: minmax(0, 1fr); gap: 6px; }}
+.mg-tile {{ padding: 8px 6px 7px; }}
+.mg-tile-label {{ font-size: 14px; }}
 .mg-tile-value {{ font-size: 38px; }}
 .mg-ticker {{ height: 292px; }}
 </style>

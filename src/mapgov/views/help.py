@@ -87,7 +87,7 @@ def median_note(median: float | None, lang: str) -> str:
     Examples
     --------
     >>> median_note(7.4, "zh")
-    '响应时间中位数 7.4 分钟'
+    '中位数 7.4 分钟'
     """
     return t("help.wall.median", lang, minutes=minutes_text(median, lang))
 
