@@ -52,7 +52,8 @@ def help_section(ctx: IssueView) -> None:
         if table.empty:
             st.caption(t("help.no_compound", lang))
         else:
-            st.dataframe(help_view.compound_table(table, lang), hide_index=True, width="stretch")
+            # a static table: small, and no second data grid beside the panel's
+            st.table(help_view.compound_table(table, lang).set_index(t("help.col.compound", lang)))
 
 
 def response_row(
