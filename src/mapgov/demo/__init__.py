@@ -5,7 +5,7 @@
 connected walking network with compound gates and internal paths, the party organisation,
 property management, resident units with their three lists, micro-wishes and a year of
 volunteer service (:mod:`mapgov.demo.cobuild`), and about 5,000 issues over the 24 months up
-to `as_of` with their event histories, plus about 500 help requests of the ten-minute help
+to `as_of` with their event histories, plus about 400 help requests of the ten-minute help
 circle (:mod:`mapgov.demo.help`). ``scale=K`` lays out K streets (scale 100
 is about 40,000 buildings and 500,000 issues). The same (seed, scale, as_of) always gives the
 same tables, byte for byte.
