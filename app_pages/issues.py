@@ -3,7 +3,7 @@
 import streamlit as st
 
 from mapgov import ui
-from mapgov.ui import issues, issues_panel
+from mapgov.ui import help_circle, issues, issues_panel
 
 view = ui.current_view()
 ui.page_header(view, "issues")
@@ -12,5 +12,6 @@ if ctx is not None:
     map_column, panel_column = st.columns([3, 2], gap="medium")
     with map_column:
         issues.issue_map_view(ctx)
+        help_circle.help_section(ctx)
     with panel_column.container(height=issues.PANEL_HEIGHT, border=False):
         issues_panel.issue_panel(ctx)

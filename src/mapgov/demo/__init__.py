@@ -5,7 +5,8 @@
 connected walking network with compound gates and internal paths, the party organisation,
 property management, resident units with their three lists, micro-wishes and a year of
 volunteer service (:mod:`mapgov.demo.cobuild`), and about 5,000 issues over the 24 months up
-to `as_of` with their event histories. ``scale=K`` lays out K streets (scale 100
+to `as_of` with their event histories, plus about 400 help requests of the ten-minute help
+circle (:mod:`mapgov.demo.help`). ``scale=K`` lays out K streets (scale 100
 is about 40,000 buildings and 500,000 issues). The same (seed, scale, as_of) always gives the
 same tables, byte for byte.
 
@@ -42,6 +43,7 @@ from mapgov.core.model import Role
 from mapgov.demo.cobuild import build_cobuilding
 from mapgov.demo.deliberation import build_deliberation
 from mapgov.demo.facilities import place_facilities
+from mapgov.demo.help import generate_help
 from mapgov.demo.layout import Layout, build_layout
 from mapgov.demo.ledger import generate_ledger
 from mapgov.demo.members import build_members
@@ -433,6 +435,7 @@ def _ledger(
     b_tile = tile_of_comp[bframe["compound_pos"].to_numpy()]
     issue_parts: list[pd.DataFrame] = []
     event_parts: list[dict[str, np.ndarray]] = []
+    streets: list[tuple[pd.DataFrame, pd.DataFrame]] = []
     next_id = 1
     for tile in range(lay.scale):
         rng = np.random.default_rng([seed, 9, tile])
@@ -447,8 +450,17 @@ def _ledger(
         next_id += len(issues)
         issue_parts.append(issues)
         event_parts.append(events)
+        streets.append((bsub.reset_index(drop=True), cframe[cmask].reset_index(drop=True)))
         if tile % 5 == 0:
             say("issues", 0.35 + 0.3 * (tile + 1) / lay.scale)
+    # help requests (十分钟办事圈) after every street's ledger, from a generator of their own:
+    # the ledger's issues and events keep their ids and draws
+    for tile, (bsub, csub) in enumerate(streets):
+        rng = np.random.default_rng([seed, 21, tile])
+        issues, events = generate_help(rng, as_of, bsub, csub, next_id, len(issue_parts[tile]))
+        next_id += len(issues)
+        issue_parts.append(issues)
+        event_parts.append(events)
     issues = pd.concat(issue_parts, ignore_index=True)
     events = pd.DataFrame({k: np.concatenate([e[k] for e in event_parts]) for k in event_parts[0]})
     events.insert(0, "event_id", np.arange(1, len(events) + 1))

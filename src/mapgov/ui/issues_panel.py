@@ -33,6 +33,7 @@ from mapgov.domain.users import User, can_edit, get_user
 from mapgov.io.photos import photo_folder
 from mapgov.store import Store, open_store
 from mapgov.ui import auth
+from mapgov.ui import help_circle as help_ui
 from mapgov.ui.issues import (
     BUILDING,
     COMPOUND,
@@ -50,6 +51,8 @@ from mapgov.ui.widgets import action_forms, flash, md_text, say
 from mapgov.views.issues import photo_tiles
 
 __all__ = ["issue_panel"]
+
+_HELP: Final = frozenset(c.value for c in model.HELP_CATEGORIES)
 
 _FORM = "mapgov.issues.form.{}.{}"  # action, field
 _NEW: Final = "issues.field_report."
@@ -278,10 +281,12 @@ def _issue_details(ctx: IssueView, issue: dict[str, Any]) -> None:
     if issue.get("satisfaction"):
         rating = value_label(model.CallbackRating, issue["satisfaction"], lang)
         rows.append((t(c + "satisfaction", lang), rating))
+    events = _timeline(ctx.store, int(issue["issue_id"]), ctx.user_id)
+    if issue["category"] in _HELP:  # a help request: how fast it was answered
+        rows.append(help_ui.response_row(ctx.store, issue["reported_at"], events, lang))
     _facts(rows)
     _issue_photos(ctx, int(issue["issue_id"]))
     st.markdown(f"**{md_text(t('issues.panel.timeline', lang))}**")
-    events = _timeline(ctx.store, int(issue["issue_id"]), ctx.user_id)
     if events.empty:
         st.caption(t("issues.panel.no_events", lang))
     else:

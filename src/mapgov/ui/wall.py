@@ -36,6 +36,7 @@ from mapgov.core import clock
 from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import error_text, t
 from mapgov.domain import cobuild, field_reports, kpi
+from mapgov.domain import help as help_circle
 from mapgov.domain.places import display_names
 from mapgov.store import Store, open_store
 from mapgov.ui import loaders as data
@@ -43,6 +44,7 @@ from mapgov.ui.loaders import cached
 from mapgov.ui.state import View
 from mapgov.ui.widgets import page_header, place_metrics, scope_header, scope_title
 from mapgov.views import deck as deckmaps
+from mapgov.views import help as help_view
 from mapgov.views import wall
 from mapgov.views.maps import Bounds
 
@@ -104,6 +106,7 @@ WALL_CSS: Final = f"""
 .mg-tile-delta {{ font-size: 15px; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }}
 .mg-tile-basis {{ font-size: 12px; line-height: 1.3; color: {wall.MUTED}; }}
+.mg-tile-note {{ font-size: 12px; line-height: 1.3; color: #C7D4E6; }}
 .mg-good {{ color: #4ADE80; }} .mg-bad {{ color: #F87171; }} .mg-neutral {{ color: {wall.MUTED}; }}
 .mg-panel-title {{ font-size: 18px; font-weight: 700; color: {wall.TEXT}; margin: 2px 0 2px;
   border-left: 4px solid #38BDF8; padding-left: 8px; }}
@@ -174,8 +177,10 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 }}
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {{ gap: 8px; }}
 .st-key-wall-top, .st-key-wall-map, .st-key-wall-side {{ padding: 0; border-radius: 0; }}
-.mg-tiles {{ grid-template-columns: repeat(12, minmax(0, 1fr)); gap: 8px; }}
-.mg-tile {{ padding: 8px 10px 7px; }}
+.mg-tiles {{ grid-template-columns: none; grid-auto-flow: column;
+  grid-auto-columns: minmax(0, 1fr); gap: 6px; }}
+.mg-tile {{ padding: 8px 6px 7px; }}
+.mg-tile-label {{ font-size: 14px; }}
 .mg-tile-value {{ font-size: 38px; }}
 .mg-ticker {{ height: 292px; }}
 </style>
@@ -283,7 +288,7 @@ def _street_of(view: View) -> str:
 
 
 def figures_panel(view: View, settings: wall.WallSettings) -> None:
-    """Title bar (kiosk) or a status line, then the twelve headline tiles.
+    """Title bar (kiosk) or a status line, then the headline tiles (:data:`wall.TILES`).
 
     The time shown is that of this refresh: the figures on screen are at most one refresh
     interval old.
@@ -304,7 +309,9 @@ def figures_panel(view: View, settings: wall.WallSettings) -> None:
         figures = kpi.headline(frames, today=today, life_complete=life)
         co = _co_frames(store, street_id)
         figures += cobuild.wall_figures(co, today, community_id=view.community_id)
-        _html(wall.tiles_html(figures, view.lang, today=today))
+        help_figure, median = help_circle.wall_figure(frames, now=clock.now(store))
+        notes = {help_figure.key: help_view.median_note(median, view.lang)}
+        _html(wall.tiles_html([*figures, help_figure], view.lang, today=today, notes=notes))
 
 
 Stop = tuple[str | None, Bounds, str]

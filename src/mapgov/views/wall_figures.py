@@ -16,7 +16,7 @@ import base64
 import calendar
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Final, Literal
@@ -25,6 +25,7 @@ import pandas as pd
 
 from mapgov.core.i18n import t
 from mapgov.domain import field_reports, kpi
+from mapgov.domain import help as help_circle
 from mapgov.domain.cobuild import WALL_FIGURES as COBUILD_FIGURES
 from mapgov.domain.kpi import Figure
 
@@ -43,6 +44,7 @@ __all__ = [
     "new_reports_html",
     "nice_ticks",
     "svg_img",
+    "tile_label",
     "tile_text",
     "tiles_html",
     "trend_svg",
@@ -73,6 +75,8 @@ class TileText:
     delta: str
     tone: Tone
     basis: str = ""
+    note: str = ""
+    """A second figure under the value (the help tile's median minutes), or empty."""
 
 
 _COUNT_UNIT: Final = {
@@ -82,9 +86,23 @@ _COUNT_UNIT: Final = {
     "projects_completed": "projects",
     "needs_waiting": "needs",
 }
-TILES: Final = (*kpi.FIGURES, *COBUILD_FIGURES)
+TILES: Final = (*kpi.FIGURES, *COBUILD_FIGURES, *help_circle.WALL_FIGURES)
 """The wall's headline tiles in display order: the ledger and structure figures of
-:data:`mapgov.domain.kpi.FIGURES`, then co-building (projects completed, needs waiting)."""
+:data:`mapgov.domain.kpi.FIGURES`, then co-building (projects completed, needs waiting), then
+the ten-minute help circle (share answered within ten minutes)."""
+_LABELS: Final = {"help_within_ten": "help.wall.tile"}
+"""Catalogue keys of the tiles whose label is not ``wall_screen.tile.<key>``."""
+
+
+def tile_label(key: str, lang: str) -> str:
+    """The name of the tile of figure `key`.
+
+    Examples
+    --------
+    >>> tile_label("received", "zh"), tile_label("help_within_ten", "zh")
+    ('本月受理', '十分钟响应率')
+    """
+    return t(_LABELS.get(key, f"wall_screen.tile.{key}"), lang)
 
 
 def format_value(value: float | None, unit: str, lang: str) -> str:
@@ -167,39 +185,51 @@ def basis_text(key: str, today: dt.date, lang: str) -> str:
     return t(f"wall_screen.basis.{kind}", lang, month=_month_name(start.month, lang), last=end.day)
 
 
-def tile_text(figure: Figure, lang: str, *, today: dt.date | None = None) -> TileText:
-    """The texts of one headline tile (label ``wall_screen.tile.<key>``).
+def tile_text(
+    figure: Figure, lang: str, *, today: dt.date | None = None, note: str = ""
+) -> TileText:
+    """The texts of one headline tile (label :func:`tile_label`).
 
     The change is against the same days of the previous month; its tone is "good" or "bad"
     by the figure's ``better`` direction, "neutral" when it has none or did not change. With
     `today`, a figure that has a previous value says what that value is (:func:`basis_text`).
+    `note` is a second figure shown under the value.
     """
     compared = today is not None and figure.previous is not None
     return TileText(
         key=figure.key,
-        label=t(f"wall_screen.tile.{figure.key}", lang),
+        label=tile_label(figure.key, lang),
         value=format_value(figure.value, figure.unit, lang),
         unit=_unit_text(figure, lang) if figure.value is not None else "",
         delta=_delta_text(figure, lang),
         tone=_tone(figure),
         basis=basis_text(figure.key, today, lang) if compared and today is not None else "",
+        note=note,
     )
 
 
-def tiles_html(figures: Sequence[Figure], lang: str, *, today: dt.date | None = None) -> str:
+def tiles_html(
+    figures: Sequence[Figure],
+    lang: str,
+    *,
+    today: dt.date | None = None,
+    notes: Mapping[str, str] | None = None,
+) -> str:
     """The row of headline tiles as one HTML block (one ``div.mg-tile[data-key]`` each; with
-    `today`, a ``div.mg-tile-basis`` under each change saying what it is against)."""
+    `today`, a ``div.mg-tile-basis`` under each change saying what it is against; last, a
+    ``div.mg-tile-note`` for a figure with a note in `notes`, by key)."""
     parts = []
     for figure in figures:
-        tile = tile_text(figure, lang, today=today)
+        tile = tile_text(figure, lang, today=today, note=(notes or {}).get(figure.key, ""))
         unit = f'<span class="mg-unit">{escape(tile.unit)}</span>' if tile.unit else ""
         basis = f'<div class="mg-tile-basis">{escape(tile.basis)}</div>' if tile.basis else ""
+        note = f'<div class="mg-tile-note">{escape(tile.note)}</div>' if tile.note else ""
         parts.append(
             f'<div class="mg-tile" data-key="{escape(tile.key)}">'
             f'<div class="mg-tile-label">{escape(tile.label)}</div>'
             f'<div class="mg-tile-value">{escape(tile.value)}{unit}</div>'
             f'<div class="mg-tile-delta {_TONE_CLASS[tile.tone]}">{escape(tile.delta)}</div>'
-            f"{basis}</div>"
+            f"{basis}{note}</div>"
         )
     return f'<div class="mg-tiles">{"".join(parts)}</div>'
 
