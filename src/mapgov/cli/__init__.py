@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mapgov import __version__
-from mapgov.cli import accounts, data
+from mapgov.cli import accounts, data, scorecard
 from mapgov.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -338,7 +338,7 @@ def _run_serve(args: argparse.Namespace) -> int:
     return serve(app, port=args.port, address=args.address)
 
 
-_COMMANDS = Commands({**COMMANDS, **data.COMMANDS, **accounts.COMMANDS})
+_COMMANDS = Commands({**COMMANDS, **data.COMMANDS, **accounts.COMMANDS, **scorecard.COMMANDS})
 
 
 def _parser() -> _Parser:

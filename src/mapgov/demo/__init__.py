@@ -43,6 +43,7 @@ from mapgov.demo.cobuild import build_cobuilding
 from mapgov.demo.facilities import place_facilities
 from mapgov.demo.layout import Layout, build_layout
 from mapgov.demo.ledger import generate_ledger
+from mapgov.demo.property import property_tables
 from mapgov.demo.society import build_society, compound_names, street_id
 from mapgov.domain import accounts, display_tokens
 from mapgov.store import TABLES, Store, write_database
@@ -213,6 +214,8 @@ def generate(
     issues, events = _ledger(lay, soc, tables, seed, as_of, say)
     tables["issue"] = issues
     tables["issue_event"] = events
+    # property companies: agreements, branches and residents' quarterly evaluations (issue 21)
+    tables.update(property_tables(tables["property_management"], seed, as_of))
     say("generated", 0.7)
     return tables
 

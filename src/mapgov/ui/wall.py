@@ -35,7 +35,7 @@ from streamlit.delta_generator import DeltaGenerator
 from mapgov.core import clock
 from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import error_text, t
-from mapgov.domain import cobuild, field_reports, kpi
+from mapgov.domain import cobuild, field_reports, kpi, scorecard
 from mapgov.domain.places import display_names
 from mapgov.store import Store, open_store
 from mapgov.ui import loaders as data
@@ -43,6 +43,7 @@ from mapgov.ui.loaders import cached
 from mapgov.ui.state import View
 from mapgov.ui.widgets import page_header, place_metrics, scope_header, scope_title
 from mapgov.views import deck as deckmaps
+from mapgov.views import scorecard as scorecard_views
 from mapgov.views import wall
 from mapgov.views.maps import Bounds
 
@@ -249,6 +250,12 @@ def _co_frames(store: Store, street_id: str) -> cobuild.CoFrames:
 
 
 @cached(max_entries=16)
+def _property_tile(store: Store, street_id: str, lang: str, today: dt.date) -> str:
+    frames = scorecard.load_scorecard_frames(store, street_id=street_id)
+    return scorecard_views.wall_tile(frames, lang, today=today)
+
+
+@cached(max_entries=16)
 def _life_circle(store: Store, street_id: str) -> wall.LifeCircle:
     return wall.life_circle(store, street_id)
 
@@ -304,7 +311,8 @@ def figures_panel(view: View, settings: wall.WallSettings) -> None:
         figures = kpi.headline(frames, today=today, life_complete=life)
         co = _co_frames(store, street_id)
         figures += cobuild.wall_figures(co, today, community_id=view.community_id)
-        _html(wall.tiles_html(figures, view.lang, today=today))
+        tile = _property_tile(store, street_id, view.lang, today)  # property companies (issue 21)
+        _html(wall.tiles_html(figures, view.lang, today=today, extra=[tile]))
 
 
 Stop = tuple[str | None, Bounds, str]

@@ -33,6 +33,7 @@ __all__ = [
     "CLOSED_COLOUR",
     "GRID_LINE",
     "MUTED",
+    "PROPERTY_TILE",
     "RECEIVED_COLOUR",
     "TEXT",
     "TILES",
@@ -82,9 +83,12 @@ _COUNT_UNIT: Final = {
     "projects_completed": "projects",
     "needs_waiting": "needs",
 }
-TILES: Final = (*kpi.FIGURES, *COBUILD_FIGURES)
+PROPERTY_TILE: Final = "property_score"
+"""The property companies' tile (drawn by :func:`mapgov.views.scorecard.tile_html`)."""
+TILES: Final = (*kpi.FIGURES, *COBUILD_FIGURES, PROPERTY_TILE)
 """The wall's headline tiles in display order: the ledger and structure figures of
-:data:`mapgov.domain.kpi.FIGURES`, then co-building (projects completed, needs waiting)."""
+:data:`mapgov.domain.kpi.FIGURES`, then co-building (projects completed, needs waiting), then
+the property companies' mean composite score."""
 
 
 def format_value(value: float | None, unit: str, lang: str) -> str:
@@ -186,9 +190,16 @@ def tile_text(figure: Figure, lang: str, *, today: dt.date | None = None) -> Til
     )
 
 
-def tiles_html(figures: Sequence[Figure], lang: str, *, today: dt.date | None = None) -> str:
+def tiles_html(
+    figures: Sequence[Figure],
+    lang: str,
+    *,
+    today: dt.date | None = None,
+    extra: Sequence[str] = (),
+) -> str:
     """The row of headline tiles as one HTML block (one ``div.mg-tile[data-key]`` each; with
-    `today`, a ``div.mg-tile-basis`` under each change saying what it is against)."""
+    `today`, a ``div.mg-tile-basis`` under each change saying what it is against); `extra`
+    tiles drawn elsewhere (HTML, escaped already) follow in the same row."""
     parts = []
     for figure in figures:
         tile = tile_text(figure, lang, today=today)
@@ -201,7 +212,7 @@ def tiles_html(figures: Sequence[Figure], lang: str, *, today: dt.date | None = 
             f'<div class="mg-tile-delta {_TONE_CLASS[tile.tone]}">{escape(tile.delta)}</div>'
             f"{basis}</div>"
         )
-    return f'<div class="mg-tiles">{"".join(parts)}</div>'
+    return f'<div class="mg-tiles">{"".join([*parts, *extra])}</div>'
 
 
 # -- new reports from the field -------------------------------------------------------------
