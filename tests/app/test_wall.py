@@ -653,8 +653,9 @@ def test_the_wall_page_shows_twelve_tiles_a_map_and_panels(
     assert not at.error, [e.value for e in at.error]
     assert _tiles(at) == list(wall.TILES)
     html = _page_html(at)
-    for key in wall.TILES:
-        assert t(f"wall_screen.tile.{key}", lang) in html
+    for key in wall.TILES:  # the property companies' tile is labelled in its own section
+        label = "scorecard.wall.label" if key == wall.PROPERTY_TILE else f"wall_screen.tile.{key}"
+        assert t(label, lang) in html
     assert "mg-notice" not in html
     assert [layer["id"] for layer in _deck_spec(at)["layers"]] == list(deckmaps.LAYER_IDS)
     assert len(at.get("vega_lite_chart")) == 0  # the charts are HTML: no chart library
