@@ -113,9 +113,11 @@ _COMPLAINT_POINTS: Final = 20.0
 """Points a property issue per 100 households takes off the complaints part."""
 
 COLUMNS: Final = (
+    "rank",
     "company",
-    "month",
-    "to_date",
+    "composite_score",
+    "evaluation_score",
+    "evaluation_respondents",
     "compounds",
     "households",
     "property_issues",
@@ -125,15 +127,14 @@ COLUMNS: Final = (
     "callbacks",
     "satisfaction",
     "fee_collection_rate",
-    "evaluation_score",
-    "evaluation_respondents",
     "party_branch",
     "agreement",
     "agreement_signed_on",
-    "composite_score",
-    "rank",
+    "month",
+    "to_date",
 )
-"""The scorecard's columns, in order (see the module docstring for each figure)."""
+"""The scorecard's columns, in the order read: rank, company and score first (see the module
+docstring for each figure)."""
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _DONE_ACTIONS: Final = ("callback", "reopen")

@@ -71,8 +71,6 @@ def _column_config(lang: str) -> dict[str, object]:
         col("evaluation_respondents"): st.column_config.NumberColumn(format="%d"),
         t("scorecard.trend", lang): st.column_config.LineChartColumn(
             t("scorecard.trend", lang),
-            y_min=0,
-            y_max=100,
             help=t("scorecard.trend_help", lang, n=_TREND_MONTHS),
         ),
     }
@@ -86,7 +84,7 @@ def _ranking(ctx: StreetView, month: str) -> None:
         return
     table = views.scorecard_table(card, lang)
     table.insert(
-        len(table.columns) - 1,
+        3,  # after rank, company and composite score
         t("scorecard.trend", lang),
         views.trend_values(trend, list(card["company"])),
     )
