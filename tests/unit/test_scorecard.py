@@ -277,6 +277,8 @@ def test_an_admin_sets_a_companys_agreement_with_a_version_check(ledger: Store) 
         ledger, ADMIN_S1, A, version=0, agreement_signed_on=day, branch_id=None, at=NOW
     )
     assert scorecard.company_version(ledger, A) == 1
+    record = scorecard.company_record(ledger, A)
+    assert (record["version"], record["agreement_signed_on"], record["branch_id"]) == (1, day, None)
     with pytest.raises(StaleEditError):  # drawn before the save above
         scorecard.set_property_company(
             ledger, ADMIN_S1, A, version=0, agreement_signed_on=None, branch_id=None, at=NOW

@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 
 from mapgov.core.errors import PermissionDeniedError, StaleEditError, ValidationError
-from mapgov.core.model import IssueCategory, PropertyMode, Role
+from mapgov.core.model import IssueCategory, PartyLevel, PropertyMode, Role
 from mapgov.domain.locating import street_compounds
 from mapgov.domain.places import community_of_compound
 from mapgov.domain.users import User, can_edit
@@ -65,6 +65,7 @@ __all__ = [
     "PROPERTY_CATEGORIES",
     "WEIGHTS",
     "ScorecardFrames",
+    "company_record",
     "company_version",
     "evaluable_compounds",
     "load_scorecard_frames",
@@ -138,6 +139,8 @@ docstring for each figure)."""
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _DONE_ACTIONS: Final = ("callback", "reopen")
+_MAX_IN: Final = 30_000
+"""Most values in one SQL ``IN`` list (SQLite takes 32,766 parameters)."""
 
 
 @dataclass(frozen=True)
@@ -208,11 +211,10 @@ def load_scorecard_frames(store: Store, *, street_id: str | None = None) -> Scor
             "deadline",
         ],
     )
-    events = store.read(
-        "issue_event",
-        where={"action": list(_DONE_ACTIONS)},
-        columns=["issue_id", "action", "at"],
-    )
+    where: dict[str, Any] = {"action": list(_DONE_ACTIONS)}
+    if street_id and len(issues) <= _MAX_IN:  # a street's events by the issue index
+        where["issue_id"] = issues["issue_id"].tolist()
+    events = store.read("issue_event", where=where, columns=["issue_id", "action", "at"])
     events = events[events["issue_id"].isin(issues["issue_id"])].reset_index(drop=True)
     companies = store.read("property_company")
     evaluations = store.read(
@@ -590,6 +592,41 @@ def record_evaluation(  # noqa: PLR0917 (one evaluation: who, where, when, what)
         actor=user.name,
         at=now.replace(microsecond=0).isoformat(),
     )
+
+
+def company_record(store: Store, company: str) -> dict[str, Any]:
+    """What the company form shows: the row's version (0: none yet), agreement date and
+    branch, and the property branches to choose from.
+
+    Parameters
+    ----------
+    store : Store
+        The database.
+    company : str
+        The company's name.
+
+    Returns
+    -------
+    dict
+        ``version`` (int), ``agreement_signed_on`` (datetime.date or None), ``branch_id``
+        (str or None) and ``branches`` (org_id -> name of every property branch).
+    """
+    row = store.read("property_company", where={"company": company})
+    signed = row["agreement_signed_on"].iloc[0] if len(row) else None
+    branch = row["branch_id"].iloc[0] if len(row) else None
+    orgs = store.read(
+        "party_org",
+        where={"level": PartyLevel.PROPERTY_BRANCH.value},
+        columns=["org_id", "name"],
+    )
+    return {
+        "version": int(row["version"].iloc[0]) if len(row) else 0,
+        "agreement_signed_on": dt.date.fromisoformat(signed[:10])
+        if isinstance(signed, str) and signed
+        else None,
+        "branch_id": branch if isinstance(branch, str) else None,
+        "branches": dict(zip(orgs["org_id"], orgs["name"], strict=True)),
+    }
 
 
 def company_version(store: Store, company: str) -> int:

@@ -17,7 +17,7 @@ import streamlit as st
 from mapgov.core import clock
 from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import error_text, t
-from mapgov.core.model import PartyLevel, Role
+from mapgov.core.model import Role
 from mapgov.domain import scorecard
 from mapgov.domain.users import get_user
 from mapgov.store import Store, open_store
@@ -225,19 +225,13 @@ def _company_form(ctx: StreetView, companies: list[str]) -> None:
         company = st.selectbox(
             t("scorecard.company.company", lang), companies, key=_KEY.format("company.pick")
         )
-        row = ctx.store.read("property_company", where={"company": company})
+        record = scorecard.company_record(ctx.store, company)
         version = ctx.store.data_version()
-        row_version = int(row["version"].iloc[0]) if len(row) else 0
-        signed = row["agreement_signed_on"].iloc[0] if len(row) else None
-        branch = row["branch_id"].iloc[0] if len(row) else None
-        orgs = ctx.store.read(
-            "party_org",
-            where={"level": PartyLevel.PROPERTY_BRANCH.value},
-            columns=["org_id", "name"],
-        )
-        names = {"": t("scorecard.company.no_branch", lang), **dict(orgs.itertuples(index=False))}
+        row_version, signed = record["version"], record["agreement_signed_on"]
+        branch = record["branch_id"]
+        names = {"": t("scorecard.company.no_branch", lang), **record["branches"]}
         options = list(names)
-        if isinstance(branch, str) and branch not in names:
+        if branch is not None and branch not in names:
             options.append(branch)
 
         def key(name: str) -> str:
@@ -246,19 +240,19 @@ def _company_form(ctx: StreetView, companies: list[str]) -> None:
         with st.form(_KEY.format(f"company.{version}.{company}")):
             st.checkbox(
                 t("scorecard.company.signed", lang),
-                value=isinstance(signed, str),
+                value=signed is not None,
                 key=key("signed"),
             )
             st.date_input(
                 t("scorecard.company.signed_on", lang),
-                value=dt.date.fromisoformat(signed[:10]) if isinstance(signed, str) else ctx.today,
+                value=signed or ctx.today,
                 max_value=ctx.today,
                 key=key("signed_on"),
             )
             st.selectbox(
                 t("scorecard.company.branch", lang),
                 options,
-                index=options.index(branch) if isinstance(branch, str) else 0,
+                index=options.index(branch) if branch is not None else 0,
                 format_func=lambda o: names.get(o, o),
                 key=key("branch"),
             )
