@@ -217,8 +217,7 @@ def company_version(store: Store, company: str) -> int:
     int
         Its version, 0 when it has no row.
     """
-    row = store.read("property_company", where={"company": company}, columns=["version"])
-    return int(row["version"].iloc[0]) if len(row) else 0
+    return int(company_record(store, company)["version"])
 
 
 def set_property_company(
