@@ -105,6 +105,7 @@ WALL_CSS: Final = f"""
 .mg-tile-delta {{ font-size: 15px; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }}
 .mg-tile-basis {{ font-size: 12px; line-height: 1.3; color: {wall.MUTED}; }}
+.mg-tile-first {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
 .mg-good {{ color: #4ADE80; }} .mg-bad {{ color: #F87171; }} .mg-neutral {{ color: {wall.MUTED}; }}
 .mg-panel-title {{ font-size: 18px; font-weight: 700; color: {wall.TEXT}; margin: 2px 0 2px;
   border-left: 4px solid #38BDF8; padding-left: 8px; }}
@@ -175,8 +176,10 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 }}
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {{ gap: 8px; }}
 .st-key-wall-top, .st-key-wall-map, .st-key-wall-side {{ padding: 0; border-radius: 0; }}
-.mg-tiles {{ grid-template-columns: repeat(12, minmax(0, 1fr)); gap: 8px; }}
-.mg-tile {{ padding: 8px 10px 7px; }}
+.mg-tiles {{ grid-template-columns: none; grid-auto-flow: column;
+  grid-auto-columns: minmax(0, 1fr); gap: 8px; }}  /* every tile in one row, however many */
+.mg-tile {{ padding: 8px 8px 7px; }}
+.mg-tile-label {{ font-size: 14px; }}  /* thirteen tiles in a row: 8 characters whole */
 .mg-tile-value {{ font-size: 38px; }}
 .mg-ticker {{ height: 292px; }}
 </style>

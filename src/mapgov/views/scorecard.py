@@ -134,7 +134,8 @@ def _mean(card: pd.DataFrame) -> float | None:
 
 def tile_html(now: pd.DataFrame, before: pd.DataFrame, lang: str, *, today: dt.date) -> str:
     """The wall's property tile: the mean composite score of the ranked companies this month
-    to date, its change against the same days of last month, and the first-ranked company.
+    to date, its change against the same days of last month, and the first-ranked company on
+    one line (``div.mg-tile-first``; its tooltip says what the change is against).
 
     Parameters
     ----------
@@ -165,11 +166,18 @@ def tile_html(now: pd.DataFrame, before: pd.DataFrame, lang: str, *, today: dt.d
         tone = "mg-good" if value > previous else "mg-bad"
     ranked = now.dropna(subset=["rank"]) if not now.empty else now
     first = str(ranked["company"].iloc[0]) if len(ranked) else None
-    notes = [t("scorecard.wall.first", lang, company=first)] if first else []
-    if previous is not None:
-        notes.append(basis_text("received", today, lang))
+    # one line (a company's name is long): the first-ranked company, cut to the tile's width;
+    # its whole name and what the change is against in the tooltip
+    shown_first = t("scorecard.wall.first", lang, company=first) if first else ""
+    compared = basis_text("received", today, lang) if previous is not None else ""
+    title = " · ".join(x for x in (shown_first, compared) if x)
     unit_html = f'<span class="mg-unit">{escape(unit)}</span>' if unit else ""
-    basis = f'<div class="mg-tile-basis">{escape(" · ".join(notes))}</div>' if notes else ""
+    basis = (
+        f'<div class="mg-tile-basis mg-tile-first" title="{escape(title)}">'
+        f"{escape(shown_first)}</div>"
+        if shown_first
+        else ""
+    )
     return (
         f'<div class="mg-tile" data-key="{TILE_KEY}">'
         f'<div class="mg-tile-label">{escape(t("scorecard.wall.label", lang))}</div>'
