@@ -3,7 +3,7 @@
 import streamlit as st
 
 from mapgov import ui
-from mapgov.ui import party, party_figures
+from mapgov.ui import party, party_figures, party_scorecard
 
 view = ui.current_view()
 ui.page_header(view, "party")
@@ -22,3 +22,5 @@ if ctx is not None:
     party_figures.gap_section(ctx)
     st.divider()
     party_figures.summary_section(ctx)
+    st.divider()
+    party_scorecard.section(ctx)

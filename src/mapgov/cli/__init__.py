@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mapgov import __version__
-from mapgov.cli import accounts, data, health
+from mapgov.cli import accounts, data, health, scorecard
 from mapgov.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -338,7 +338,9 @@ def _run_serve(args: argparse.Namespace) -> int:
     return serve(app, port=args.port, address=args.address)
 
 
-_COMMANDS = Commands({**COMMANDS, **data.COMMANDS, **accounts.COMMANDS, **health.COMMANDS})
+_COMMANDS = Commands(
+    {**COMMANDS, **data.COMMANDS, **accounts.COMMANDS, **health.COMMANDS, **scorecard.COMMANDS}
+)
 
 
 def _parser() -> _Parser:

@@ -47,6 +47,7 @@ from mapgov.demo.help import generate_help
 from mapgov.demo.layout import Layout, build_layout
 from mapgov.demo.ledger import generate_ledger
 from mapgov.demo.members import build_members
+from mapgov.demo.property import property_tables
 from mapgov.demo.society import build_society, compound_names, street_id
 from mapgov.domain import accounts, display_tokens
 from mapgov.store import TABLES, Store, write_database
@@ -221,6 +222,8 @@ def generate(
         tables[name] = _frame_of(name, rows)
     for name, frame in build_members(tables, seed, as_of).items():  # party members' service
         tables[name] = _frame_of(name, frame.to_dict("records"))
+    # property companies: agreements, branches and residents' quarterly evaluations (issue 21)
+    tables.update(property_tables(tables["property_management"], seed, as_of))
     say("generated", 0.7)
     return tables
 

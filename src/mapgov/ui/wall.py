@@ -35,7 +35,7 @@ from streamlit.delta_generator import DeltaGenerator
 from mapgov.core import clock
 from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import error_text, t
-from mapgov.domain import cobuild, field_reports, kpi
+from mapgov.domain import cobuild, field_reports, kpi, scorecard
 from mapgov.domain import help as help_circle
 from mapgov.domain.places import display_names
 from mapgov.store import Store, open_store
@@ -45,6 +45,7 @@ from mapgov.ui.state import View
 from mapgov.ui.widgets import page_header, place_metrics, scope_header, scope_title
 from mapgov.views import deck as deckmaps
 from mapgov.views import help as help_view
+from mapgov.views import scorecard as scorecard_views
 from mapgov.views import wall
 from mapgov.views.maps import Bounds
 
@@ -107,6 +108,7 @@ WALL_CSS: Final = f"""
   text-overflow: ellipsis; }}
 .mg-tile-basis {{ font-size: 12px; line-height: 1.3; color: {wall.MUTED}; }}
 .mg-tile-note {{ font-size: 12px; line-height: 1.3; color: #C7D4E6; }}
+.mg-tile-first {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
 .mg-good {{ color: #4ADE80; }} .mg-bad {{ color: #F87171; }} .mg-neutral {{ color: {wall.MUTED}; }}
 .mg-panel-title {{ font-size: 18px; font-weight: 700; color: {wall.TEXT}; margin: 2px 0 2px;
   border-left: 4px solid #38BDF8; padding-left: 8px; }}
@@ -178,9 +180,9 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {{ gap: 8px; }}
 .st-key-wall-top, .st-key-wall-map, .st-key-wall-side {{ padding: 0; border-radius: 0; }}
 .mg-tiles {{ grid-template-columns: none; grid-auto-flow: column;
-  grid-auto-columns: minmax(0, 1fr); gap: 6px; }}
+  grid-auto-columns: minmax(0, 1fr); gap: 6px; }}  /* every tile in one row, however many */
 .mg-tile {{ padding: 8px 6px 7px; }}
-.mg-tile-label {{ font-size: 14px; }}
+.mg-tile-label {{ font-size: 14px; }}  /* fourteen tiles in a row: 8 characters whole */
 .mg-tile-value {{ font-size: 38px; }}
 .mg-ticker {{ height: 292px; }}
 </style>
@@ -254,6 +256,12 @@ def _co_frames(store: Store, street_id: str) -> cobuild.CoFrames:
 
 
 @cached(max_entries=16)
+def _property_tile(store: Store, street_id: str, lang: str, today: dt.date) -> str:
+    frames = scorecard.load_scorecard_frames(store, street_id=street_id)
+    return scorecard_views.wall_tile(frames, lang, today=today)
+
+
+@cached(max_entries=16)
 def _life_circle(store: Store, street_id: str) -> wall.LifeCircle:
     return wall.life_circle(store, street_id)
 
@@ -311,7 +319,12 @@ def figures_panel(view: View, settings: wall.WallSettings) -> None:
         figures += cobuild.wall_figures(co, today, community_id=view.community_id)
         help_figure, median = help_circle.wall_figure(frames, now=clock.now(store))
         notes = {help_figure.key: help_view.median_note(median, view.lang)}
-        _html(wall.tiles_html([*figures, help_figure], view.lang, today=today, notes=notes))
+        tile = _property_tile(store, street_id, view.lang, today)  # property companies (issue 21)
+        _html(
+            wall.tiles_html(
+                [*figures, help_figure], view.lang, today=today, notes=notes, extra=[tile]
+            )
+        )
 
 
 Stop = tuple[str | None, Bounds, str]

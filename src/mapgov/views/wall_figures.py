@@ -34,6 +34,7 @@ __all__ = [
     "CLOSED_COLOUR",
     "GRID_LINE",
     "MUTED",
+    "PROPERTY_TILE",
     "RECEIVED_COLOUR",
     "TEXT",
     "TILES",
@@ -86,11 +87,14 @@ _COUNT_UNIT: Final = {
     "projects_completed": "projects",
     "needs_waiting": "needs",
 }
-TILES: Final = (*kpi.FIGURES, *COBUILD_FIGURES, *help_circle.WALL_FIGURES)
+PROPERTY_TILE: Final = "property_score"
+"""The property companies' tile (drawn by :func:`mapgov.views.scorecard.tile_html`)."""
+TILES: Final = (*kpi.FIGURES, *COBUILD_FIGURES, *help_circle.WALL_FIGURES, PROPERTY_TILE)
 """The wall's headline tiles in display order: the ledger and structure figures of
-:data:`mapgov.domain.kpi.FIGURES`, then co-building (projects completed, needs waiting), then
-the ten-minute help circle (share answered within ten minutes)."""
-_LABELS: Final = {"help_within_ten": "help.wall.tile"}
+:data:`mapgov.domain.kpi.FIGURES`, then co-building (projects completed, needs waiting), the
+ten-minute help circle (share answered within ten minutes) and the property companies' mean
+composite score."""
+_LABELS: Final = {"help_within_ten": "help.wall.tile", PROPERTY_TILE: "scorecard.wall.label"}
 """Catalogue keys of the tiles whose label is not ``wall_screen.tile.<key>``."""
 
 
@@ -214,10 +218,12 @@ def tiles_html(
     *,
     today: dt.date | None = None,
     notes: Mapping[str, str] | None = None,
+    extra: Sequence[str] = (),
 ) -> str:
     """The row of headline tiles as one HTML block (one ``div.mg-tile[data-key]`` each; with
     `today`, a ``div.mg-tile-basis`` under each change saying what it is against; last, a
-    ``div.mg-tile-note`` for a figure with a note in `notes`, by key)."""
+    ``div.mg-tile-note`` for a figure with a note in `notes`, by key); `extra` tiles drawn
+    elsewhere (HTML, escaped already) follow in the same row."""
     parts = []
     for figure in figures:
         tile = tile_text(figure, lang, today=today, note=(notes or {}).get(figure.key, ""))
@@ -231,7 +237,7 @@ def tiles_html(
             f'<div class="mg-tile-delta {_TONE_CLASS[tile.tone]}">{escape(tile.delta)}</div>'
             f"{basis}{note}</div>"
         )
-    return f'<div class="mg-tiles">{"".join(parts)}</div>'
+    return f'<div class="mg-tiles">{"".join([*parts, *extra])}</div>'
 
 
 # -- new reports from the field -------------------------------------------------------------

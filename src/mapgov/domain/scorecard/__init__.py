@@ -1,0 +1,79 @@
+"""Property companies' scorecards (物业企业评价): Zhengzhou Huiji's rating of the companies
+that manage compounds, one row per company and month, and the residents' periodic evaluation
+(党员居民定期评议) that feeds it.
+
+A company is the name in ``property_management.company`` of the compounds whose mode is
+``company``; ``property_company`` adds its co-building agreement (共建协议) and party branch.
+The store keeps no history of which company served a compound: every month counts the
+compounds a company serves now (their issues, households and fee collection rate).
+
+The figures of a month (the 1st to its last day; a month under way is counted **to date**,
+the 1st to today, and says so in ``to_date``):
+
+- **compounds** and **households** (the sum of the compounds' buildings' households);
+- **property issues per 100 households**: issues of :data:`PROPERTY_CATEGORIES` reported in
+  the month in the company's compounds, per 100 households (unknown without households);
+- **on-time share**: the issue page's and wall's on-time rate (:mod:`mapgov.domain.kpi`) over
+  the company's property issues: of those resolved in the month (``resolved_at``, else
+  ``closed_at``, within the month), the share resolved on or before their deadline (one
+  without a deadline is not on time); unknown when none was resolved;
+- **satisfaction**: as :mod:`mapgov.domain.kpi` reads it, of the callbacks (回访) made in the
+  month on those issues, the share not followed by a reopening (rated satisfied or basically
+  satisfied); unknown without callbacks;
+- **fee collection rate**: the households-weighted mean of the compounds' known
+  ``fee_collection_rate`` (a present state: the same in every month);
+- **evaluation score**: residents' evaluations are periodic (quarterly), so a month reads each
+  compound's latest evaluation of this company in the :data:`EVALUATION_MONTHS` months up to
+  it, and takes their mean weighted by respondents; unknown when no compound has one;
+- **party branch**: a compound of the company is red property or names a property branch, or
+  ``property_company.branch_id`` is set (a present state);
+- **agreement**: ``property_company.agreement_signed_on`` on or before the month's last day.
+
+**Composite score** (综合评分, 0-100): the weighted mean of the known parts of
+:data:`WEIGHTS` (evaluation 30, on-time 20, satisfaction 20, complaints 20, fees 10), each on
+0-100: the evaluation score itself, the shares times 100, and for complaints 100 less 20
+points per property issue per 100 households (not below 0: five or more score 0). A company
+with fewer than :data:`MIN_PARTS` known parts gets no score. **Rank** 1 is the highest score
+(ties share a rank); unscored companies have no rank and come last. The party branch and the
+agreement are shown beside the score, not counted in it.
+
+Unknown stays unknown (NaN), never 0.
+"""
+
+from mapgov.domain.scorecard.edits import (
+    company_record,
+    company_version,
+    evaluable_compounds,
+    record_evaluation,
+    set_property_company,
+)
+from mapgov.domain.scorecard.figures import (
+    COLUMNS,
+    EVALUATION_MONTHS,
+    MIN_PARTS,
+    PROPERTY_CATEGORIES,
+    WEIGHTS,
+    ScorecardFrames,
+    load_scorecard_frames,
+    month_span,
+    property_scorecard,
+    scorecard_trend,
+)
+
+__all__ = [
+    "COLUMNS",
+    "EVALUATION_MONTHS",
+    "MIN_PARTS",
+    "PROPERTY_CATEGORIES",
+    "WEIGHTS",
+    "ScorecardFrames",
+    "company_record",
+    "company_version",
+    "evaluable_compounds",
+    "load_scorecard_frames",
+    "month_span",
+    "property_scorecard",
+    "record_evaluation",
+    "scorecard_trend",
+    "set_property_company",
+]
