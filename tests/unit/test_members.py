@@ -371,6 +371,25 @@ def test_the_export_reads_back_as_the_leaders_table_masked(
     assert back.columns[0] == t("members_page.col.rank", "zh")
 
 
+def test_mapgov_scorecard_members_writes_the_pages_table(
+    demo_db: Path, demo_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mapgov import cli
+
+    out = tmp_path / "members.xlsx"
+    argv = ["scorecard", "--members", "--db", str(demo_db), "--community", "S001-C2"]
+    assert cli.main([*argv, "--year", "2026", "--lang", "en", "--out", str(out)]) == 0
+    assert "names masked" in capsys.readouterr().out
+    page = member_scorecard.scorecard_table(demo_store, ["S001-C2"], lang="en", period="2026")
+    pd.testing.assert_frame_equal(pd.read_excel(out), page, check_dtype=False)
+    assert len(page) > 0 and page[t("members_page.col.name", "en")].str.contains(r"\*").all()
+    # a month is the property scorecard's: refused, nothing written
+    wrong = tmp_path / "wrong.csv"
+    assert cli.main(["scorecard", "--members", "--db", str(demo_db), "--month", "2026-10",
+                     "--out", str(wrong)]) != 0  # fmt: skip
+    assert not wrong.exists()
+
+
 def test_staff_see_their_own_community_in_full_and_only_it(demo_store: Store) -> None:
     staff = get_user(demo_store, "S001-C3-staff1")
     assert views_members.scope(demo_store, staff, "S001", None) == ["S001-C3"]

@@ -2,7 +2,9 @@
 
 ``--property`` writes the property companies' scorecard of a month
 (:func:`mapgov.domain.scorecard.property_scorecard`) with the page's columns and figures
-(:func:`mapgov.views.scorecard.scorecard_table`), unrounded. Registered in :data:`COMMANDS`.
+(:func:`mapgov.views.scorecard.scorecard_table`), unrounded. ``--members`` writes the party
+members' service points of a year (:func:`mapgov.io.member_scorecard.write_scorecard`: the
+table the members' page downloads, names always masked). Registered in :data:`COMMANDS`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import argparse
 from mapgov.cli.common import EXIT_OK, Commands, _db_option, _open, _path
 from mapgov.core import clock
 from mapgov.core.errors import ValidationError
+from mapgov.store import Store
 
 COMMANDS = Commands()
 """``scorecard``."""
@@ -26,13 +29,27 @@ def _arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="the property companies' scorecard (物业企业评价)",
     )
+    which.add_argument(
+        "--members",
+        action="store_true",
+        help="party members' service points (党员百分考核), names masked",
+    )
     p.add_argument(
         "--month",
         metavar="YYYY-MM",
         default=None,
-        help="the month (default: this month, counted to date)",
+        help="--property: the month (default: this month, counted to date)",
     )
-    p.add_argument("--street", default=None, help="one street's companies (default: all)")
+    p.add_argument(
+        "--year",
+        metavar="YYYY",
+        default=None,
+        help="--members: the year counted (default: this year)",
+    )
+    p.add_argument("--street", default=None, help="one street's (default: all)")
+    p.add_argument(
+        "--community", default=None, help="--members: one community's members (default: all)"
+    )
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="headers' language")
     p.add_argument("--out", type=_path, required=True, help="the file to write (.csv or .xlsx)")
     _db_option(p)
@@ -46,6 +63,9 @@ def _run_scorecard(args: argparse.Namespace) -> int:
     compounds, households, property issues per 100 households, on-time share, callback
     satisfaction, fee collection rate, residents' evaluation, party branch, co-building
     agreement, composite score and rank, as the party page shows them (full precision).
+    --members: one row per registered party member for the year (this year by default): rank in
+    the community, masked name, work unit, tasks and deliberation rounds counted per line of the
+    points scheme (MAPGOV_MEMBER_POINTS, or the shipped one), points, as the members' page shows.
     """
     from mapgov.domain import scorecard  # lazy: pandas and the store
     from mapgov.io.exports import write_frame
@@ -56,9 +76,34 @@ def _run_scorecard(args: argparse.Namespace) -> int:
         raise ValidationError(msg)
     store = _open(args)
     today = clock.today(store)  # the street's today (a demo keeps its own calendar)
+    if args.members:
+        return _members(args, store)
+    if args.year or args.community:
+        msg = "--year and --community go with --members; --property takes --month and --street"
+        raise ValidationError(msg)
     month = args.month or f"{today:%Y-%m}"
     card = scorecard.property_scorecard(store, month, today, street_id=args.street)
     write_frame(scorecard_table(card, args.lang), args.out)
     counted = f"1-{today.day}, to date" if month == f"{today:%Y-%m}" else "whole month"
     print(f"{args.out}: {len(card)} property companies, {month} ({counted})")
+    return EXIT_OK
+
+
+def _members(args: argparse.Namespace, store: Store) -> int:
+    """``--members``: the members' page's table, masked, for the year asked."""
+    from mapgov.io.member_scorecard import write_scorecard
+
+    if args.month:
+        msg = "--month goes with --property; --members counts a year: --year YYYY"
+        raise ValidationError(msg)
+    write_scorecard(
+        store,
+        args.out,
+        street_id=args.street,
+        community_id=args.community,
+        period=args.year,
+        lang=args.lang,
+    )
+    year = args.year or f"{clock.today(store):%Y}"
+    print(f"{args.out}: party members' service points, {year} (names masked)")
     return EXIT_OK
