@@ -14,8 +14,6 @@ issues, posters of wishes) are stored in full and masked when shown (:mod:`mapgo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Final
 
 from mapgov.core.model import (
@@ -31,21 +29,22 @@ from mapgov.core.model import (
     IssueSource,
     IssueStatus,
     Level,
-    MatterAction,
-    MatterStatus,
     NeedStatus,
     PartyLevel,
     ProjectStatus,
     PropertyMode,
     RoadKind,
     Role,
-    ServiceKind,
-    ServiceStatus,
     Star,
     UnitKind,
     VolunteerKind,
     WishStatus,
 )
+from mapgov.store.schema_governance import GOVERNANCE_TABLES
+from mapgov.store.table import Table
+from mapgov.store.table import count as _count
+from mapgov.store.table import flag as _flag
+from mapgov.store.table import one_of as _one_of
 
 __all__ = [
     "APPEND_ONLY",
@@ -58,72 +57,6 @@ __all__ = [
     "schema_rules",
     "table",
 ]
-
-
-def _one_of(column: str, enum: type[StrEnum], *, nullable: bool = False) -> str:
-    values = ", ".join(f"'{v.value}'" for v in enum)
-    check = f"{column} IN ({values})"
-    if nullable:
-        check = f"{column} IS NULL OR {check}"
-    return f"CHECK ({check})"
-
-
-@dataclass(frozen=True)
-class Table:
-    """One table: its name, its column definitions in order, and its constraints."""
-
-    name: str
-    columns: tuple[tuple[str, str], ...]
-    constraints: tuple[str, ...] = ()
-
-    @property
-    def column_names(self) -> tuple[str, ...]:
-        """Column names in definition order."""
-        return tuple(c for c, _ in self.columns)
-
-    @property
-    def key(self) -> tuple[str, ...]:
-        """The primary key's columns (the first column where none is declared): the order
-        in which rows are read, the same on every backend."""
-        for constraint in self.constraints:
-            m = re.match(r"PRIMARY KEY \(([^)]*)\)", constraint)
-            if m:
-                return tuple(c.strip() for c in m.group(1).split(","))
-        own = tuple(c for c, ddl in self.columns if "PRIMARY KEY" in ddl)
-        return own or self.column_names[:1]
-
-    @property
-    def enums(self) -> dict[str, frozenset[str]]:
-        """Columns restricted to a list of values by a CHECK, with their values."""
-        out: dict[str, frozenset[str]] = {}
-        for col, ddl in self.columns:
-            m = re.search(rf"{col} IN \(('[^)]*)\)", ddl)  # quoted values only
-            if m:
-                out[col] = frozenset(v.strip().strip("'") for v in m.group(1).split(","))
-        return out
-
-    @property
-    def non_negative(self) -> tuple[str, ...]:
-        """Columns with a CHECK that they are not negative."""
-        return tuple(c for c, ddl in self.columns if f"CHECK ({c} >= 0)" in ddl)
-
-    @property
-    def has_geometry(self) -> bool:
-        """Whether the table has a ``geom`` column (WKB, EPSG:4326)."""
-        return "geom" in self.column_names
-
-    def ddl(self) -> str:
-        """``CREATE TABLE`` statement."""
-        parts = [f"{c} {t}" for c, t in self.columns] + list(self.constraints)
-        return f"CREATE TABLE {self.name} (\n  " + ",\n  ".join(parts) + "\n)"
-
-
-def _flag(name: str) -> tuple[str, str]:
-    return (name, f"INTEGER NOT NULL DEFAULT 0 CHECK ({name} IN (0, 1))")
-
-
-def _count(name: str) -> tuple[str, str]:
-    return (name, f"INTEGER NOT NULL DEFAULT 0 CHECK ({name} >= 0)")
 
 
 TABLES: tuple[Table, ...] = (
@@ -559,134 +492,7 @@ TABLES: tuple[Table, ...] = (
             ("note", "TEXT"),
         ),
     ),
-    # a matter of the four-step deliberation (四步法民主议事协商) of a compound
-    Table(
-        "deliberation",
-        (
-            ("matter_id", "TEXT PRIMARY KEY"),
-            ("compound_id", "TEXT NOT NULL REFERENCES compound (compound_id)"),
-            ("title", "TEXT NOT NULL"),
-            ("question", "TEXT"),  # 出题: the question as the branch set it
-            ("status", "TEXT NOT NULL " + _one_of("status", MatterStatus)),
-            ("round_no", "INTEGER NOT NULL DEFAULT 1 CHECK (round_no >= 1)"),
-            ("proposed_at", "TEXT NOT NULL"),
-            ("proposed_by", "TEXT NOT NULL"),
-            ("decision", "TEXT"),  # the latest round's decision
-            ("decided_at", "TEXT"),
-            ("answer_unit", "TEXT"),  # 答题: the property company or department that answers
-            ("answer_due", "TEXT"),
-            ("answer", "TEXT"),
-            ("answered_at", "TEXT"),
-            ("rating", "TEXT " + _one_of("rating", CallbackRating, nullable=True)),
-            ("rated_at", "TEXT"),
-            ("closed_at", "TEXT"),  # settled or withdrawn
-            ("version", "INTEGER NOT NULL DEFAULT 1"),
-        ),
-    ),
-    # one round of the three parties' deliberation (三方议题): positions, minutes, attendance
-    Table(
-        "deliberation_round",
-        (
-            ("matter_id", "TEXT NOT NULL REFERENCES deliberation (matter_id)"),
-            ("round_no", "INTEGER NOT NULL CHECK (round_no >= 1)"),
-            ("held_on", "TEXT NOT NULL"),
-            ("branch_position", "TEXT"),
-            ("committee_position", "TEXT"),
-            ("residents_position", "TEXT"),
-            ("minutes", "TEXT"),
-            ("attendance", "INTEGER NOT NULL CHECK (attendance >= 0)"),
-            ("decision", "TEXT NOT NULL"),
-            ("recorded_by", "TEXT NOT NULL"),
-            ("recorded_at", "TEXT NOT NULL"),
-        ),
-        ("PRIMARY KEY (matter_id, round_no)",),
-    ),
-    # party members who attended a round (their service points count it)
-    Table(
-        "deliberation_attendee",
-        (
-            ("matter_id", "TEXT NOT NULL REFERENCES deliberation (matter_id)"),
-            ("round_no", "INTEGER NOT NULL CHECK (round_no >= 1)"),
-            ("member_id", "TEXT NOT NULL REFERENCES party_member (member_id)"),
-        ),
-        ("PRIMARY KEY (matter_id, round_no, member_id)",),
-    ),
-    # the issues of the ledger a matter settles
-    Table(
-        "deliberation_issue",
-        (
-            ("matter_id", "TEXT NOT NULL REFERENCES deliberation (matter_id)"),
-            ("issue_id", "INTEGER NOT NULL REFERENCES issue (issue_id)"),
-        ),
-        ("PRIMARY KEY (matter_id, issue_id)",),
-    ),
-    Table(
-        "deliberation_event",
-        (
-            ("event_id", "INTEGER PRIMARY KEY"),
-            ("matter_id", "TEXT NOT NULL REFERENCES deliberation (matter_id)"),
-            ("at", "TEXT NOT NULL"),
-            ("actor", "TEXT NOT NULL"),
-            ("action", "TEXT NOT NULL " + _one_of("action", MatterAction)),
-            ("from_status", "TEXT"),
-            ("to_status", "TEXT"),
-            ("note", "TEXT"),
-        ),
-    ),
-    # a property company as the street knows it: its name as property_management.company
-    # holds it, its co-building agreement (共建协议) and its own party branch
-    Table(
-        "property_company",
-        (
-            ("company", "TEXT PRIMARY KEY"),
-            ("agreement_signed_on", "TEXT"),
-            ("branch_id", "TEXT REFERENCES party_org (org_id)"),
-            ("version", "INTEGER NOT NULL DEFAULT 1"),
-        ),
-    ),
-    # residents' periodic evaluation of the company serving a compound (党员居民定期评议)
-    Table(
-        "property_evaluation",
-        (
-            ("evaluation_id", "INTEGER PRIMARY KEY"),
-            ("compound_id", "TEXT NOT NULL REFERENCES compound (compound_id)"),
-            ("company", "TEXT NOT NULL"),
-            ("period", "TEXT NOT NULL"),  # YYYY-MM
-            ("score", "REAL NOT NULL CHECK (score BETWEEN 0 AND 100)"),
-            ("respondents", "INTEGER NOT NULL CHECK (respondents >= 1)"),
-            ("recorded_by", "TEXT NOT NULL"),
-            ("recorded_at", "TEXT NOT NULL"),
-        ),
-        ("UNIQUE (compound_id, company, period)",),
-    ),
-    # an in-service party member registered with their home community (在职党员到社区报到)
-    Table(
-        "member_registration",
-        (
-            ("member_id", "TEXT PRIMARY KEY REFERENCES party_member (member_id)"),
-            ("community_id", "TEXT NOT NULL REFERENCES community (community_id)"),
-            ("registered_on", "TEXT NOT NULL"),
-            ("work_unit", "TEXT NOT NULL"),
-            ("recorded_by", "TEXT NOT NULL"),
-            ("version", "INTEGER NOT NULL DEFAULT 1"),
-        ),
-    ),
-    # a service task a member took (认领) and did: points on the 100-point scheme
-    Table(
-        "member_service",
-        (
-            ("service_id", "INTEGER PRIMARY KEY"),
-            ("member_id", "TEXT NOT NULL REFERENCES party_member (member_id)"),
-            ("kind", "TEXT NOT NULL " + _one_of("kind", ServiceKind)),
-            ("title", "TEXT NOT NULL"),
-            ("ref_id", "TEXT"),  # the co-building project, volunteer event or issue served
-            ("status", "TEXT NOT NULL " + _one_of("status", ServiceStatus)),
-            ("taken_on", "TEXT NOT NULL"),
-            ("done_on", "TEXT"),
-            ("recorded_by", "TEXT NOT NULL"),
-            ("version", "INTEGER NOT NULL DEFAULT 1"),
-        ),
-    ),
+    *GOVERNANCE_TABLES,
 )
 
 _BY_NAME = {t.name: t for t in TABLES}
