@@ -87,6 +87,7 @@ def scorecard_table(card: pd.DataFrame, lang: str) -> pd.DataFrame:
     for col in _FLAGS:
         out[col] = [_yes_no(v, lang) for v in out[col]]
     out["rank"] = out["rank"].astype("Int64")
+    out["agreement_signed_on"] = out["agreement_signed_on"].fillna("")  # none signed: blank
     for col in (
         "compounds",
         "households",
