@@ -143,6 +143,8 @@ def _evaluation_form(ctx: StreetView) -> None:
         st.caption(t("scorecard.form.who", lang))
         return
     compounds = scorecard.evaluable_compounds(ctx.store, user, ctx.street_id)
+    if ctx.community_id is not None:  # the page shows one community: its compounds only
+        compounds = compounds[compounds["community_id"] == ctx.community_id]
     if compounds.empty:
         st.caption(t("scorecard.form.none", lang))
         return
