@@ -654,7 +654,7 @@ def test_the_wall_page_shows_twelve_tiles_a_map_and_panels(
     assert _tiles(at) == list(wall.TILES)
     html = _page_html(at)
     for key in wall.TILES:
-        assert t(f"wall_screen.tile.{key}", lang) in html
+        assert t(wall.tile_label_key(key), lang) in html
     assert "mg-notice" not in html
     assert [layer["id"] for layer in _deck_spec(at)["layers"]] == list(deckmaps.LAYER_IDS)
     assert len(at.get("vega_lite_chart")) == 0  # the charts are HTML: no chart library

@@ -36,6 +36,9 @@ from mapgov.core import clock
 from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import error_text, t
 from mapgov.domain import cobuild, field_reports, kpi
+from mapgov.domain.health import summary as health
+from mapgov.domain.health.load import load_health_frames
+from mapgov.domain.health.report import HealthReport, compound_health
 from mapgov.domain.places import display_names
 from mapgov.store import Store, open_store
 from mapgov.ui import loaders as data
@@ -44,6 +47,7 @@ from mapgov.ui.state import View
 from mapgov.ui.widgets import page_header, place_metrics, scope_header, scope_title
 from mapgov.views import deck as deckmaps
 from mapgov.views import wall
+from mapgov.views.compounds import new_flags_html
 from mapgov.views.maps import Bounds
 
 __all__ = [
@@ -254,6 +258,19 @@ def _life_circle(store: Store, street_id: str) -> wall.LifeCircle:
 
 
 @cached(max_entries=8)
+def _health(store: Store, street_id: str, day: dt.date) -> tuple[HealthReport, HealthReport]:
+    """This month's compound health to date and last month's at its end (only the flags are
+    read: one month each), with the life circle the page and ``mapgov health`` use."""
+    life = _life_circle(store, street_id).by_compound()
+    frames = load_health_frames(store, street_id=street_id, life=life)
+    last = (day.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    return (
+        compound_health(frames, day, months=1),
+        compound_health(frames, day, month=last, months=1),
+    )
+
+
+@cached(max_entries=8)
 def _map_base(store: Store, street_id: str, lang: str) -> deckmaps.WallMapData:
     return wall.map_data(store, street_id, lang)
 
@@ -304,6 +321,8 @@ def figures_panel(view: View, settings: wall.WallSettings) -> None:
         figures = kpi.headline(frames, today=today, life_complete=life)
         co = _co_frames(store, street_id)
         figures += cobuild.wall_figures(co, today, community_id=view.community_id)
+        now, before = _health(store, street_id, today)
+        figures.append(health.flagged_figure(now, before, frames.compounds["compound_id"]))
         _html(wall.tiles_html(figures, view.lang, today=today))
 
 
@@ -426,10 +445,13 @@ def side_panel(view: View, settings: wall.WallSettings) -> None:
             _html(wall.ranking_html(ranking, names, view.lang))
         # the feed of issues: new reports from the field (issue 20) head it, beside its title
         news = wall.new_reports_html(field_reports.wall_counts(frames.issues, today), view.lang)
-        _title("wall_screen.panel.ticker", view.lang, aside=news)
+        now, before = _health(store, street_id, today)
         compound_names = dict(
             zip(frames.compounds["compound_id"], frames.compounds["name"], strict=True)
         )
+        flagged = health.new_flags(now, before, frames.compounds["compound_id"])
+        news += new_flags_html([compound_names.get(c, c) for c in flagged], view.lang)
+        _title("wall_screen.panel.ticker", view.lang, aside=news)
         _html(wall.ticker_html(kpi.recent_closed(frames.issues, n=10), compound_names, view.lang))
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 from mapgov.core.i18n import t
 from mapgov.domain import field_reports, kpi
 from mapgov.domain.cobuild import WALL_FIGURES as COBUILD_FIGURES
+from mapgov.domain.health.summary import FLAGGED_KEY
 from mapgov.domain.kpi import Figure
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "new_reports_html",
     "nice_ticks",
     "svg_img",
+    "tile_label_key",
     "tile_text",
     "tiles_html",
     "trend_svg",
@@ -81,10 +83,15 @@ _COUNT_UNIT: Final = {
     "three_nos": "compounds",
     "projects_completed": "projects",
     "needs_waiting": "needs",
+    FLAGGED_KEY: "compounds",
 }
-TILES: Final = (*kpi.FIGURES, *COBUILD_FIGURES)
+TILES: Final = (*kpi.FIGURES, *COBUILD_FIGURES, FLAGGED_KEY)
 """The wall's headline tiles in display order: the ledger and structure figures of
-:data:`mapgov.domain.kpi.FIGURES`, then co-building (projects completed, needs waiting)."""
+:data:`mapgov.domain.kpi.FIGURES`, then co-building (projects completed, needs waiting), then
+the compounds flagged by the compound health check (预警小区)."""
+_OWN_TEXTS: Final = {FLAGGED_KEY: "compounds_page.wall."}
+"""Tiles whose texts are in their page's catalogue section (``<prefix>tile``, the label, and
+``<prefix>basis``, what the change is against, with the previous month's name)."""
 
 
 def format_value(value: float | None, unit: str, lang: str) -> str:
@@ -163,8 +170,21 @@ def basis_text(key: str, today: dt.date, lang: str) -> str:
     '较2月1–28日，各按期末状态'
     """
     _, (start, end) = kpi.periods(today)
+    if key in _OWN_TEXTS:
+        return t(_OWN_TEXTS[key] + "basis", lang, month=_month_name(start.month, lang))
     kind = _BASIS.get(key, "span")
     return t(f"wall_screen.basis.{kind}", lang, month=_month_name(start.month, lang), last=end.day)
+
+
+def tile_label_key(key: str) -> str:
+    """The catalogue key of a tile's label: ``wall_screen.tile.<key>``, or its page's.
+
+    Examples
+    --------
+    >>> tile_label_key("received"), tile_label_key("flagged_compounds")
+    ('wall_screen.tile.received', 'compounds_page.wall.tile')
+    """
+    return _OWN_TEXTS[key] + "tile" if key in _OWN_TEXTS else f"wall_screen.tile.{key}"
 
 
 def tile_text(figure: Figure, lang: str, *, today: dt.date | None = None) -> TileText:
@@ -177,7 +197,7 @@ def tile_text(figure: Figure, lang: str, *, today: dt.date | None = None) -> Til
     compared = today is not None and figure.previous is not None
     return TileText(
         key=figure.key,
-        label=t(f"wall_screen.tile.{figure.key}", lang),
+        label=t(tile_label_key(figure.key), lang),
         value=format_value(figure.value, figure.unit, lang),
         unit=_unit_text(figure, lang) if figure.value is not None else "",
         delta=_delta_text(figure, lang),
