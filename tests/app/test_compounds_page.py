@@ -19,6 +19,7 @@ from mapgov import cli
 from mapgov.core.i18n import t
 from mapgov.domain import issues
 from mapgov.domain.health.load import load_health_frames
+from mapgov.domain.health.profile import SIGNALS
 from mapgov.domain.health.report import HealthReport, compound_health
 from mapgov.domain.users import get_user
 from mapgov.store import Store
@@ -93,25 +94,31 @@ def test_the_page_opens_for_every_role_with_its_list(
     assert at.selectbox(key=ui.MONTH).value == AS_OF.strftime("%Y-%m")
 
 
-def test_a_click_on_a_flagged_compound_opens_its_card(app_db: Store) -> None:
+@pytest.mark.parametrize(
+    ("user", "lang"), [(STAFF, "zh"), (LEADER, "en"), (PLANNER, "zh"), (ADMIN, "en")]
+)
+def test_a_click_on_a_flagged_compound_opens_its_card(app_db: Store, user: str, lang: str) -> None:
     report, compounds = _report(app_db)
     chosen = next(f for f in report.flags if f.compound_id.startswith(COMMUNITY))
-    at = _open(LEADER, community=COMMUNITY)
+    at = _open(user, community=COMMUNITY, lang=lang)
     area = app_db.read("compound", where={"compound_id": chosen.compound_id}).geometry.iloc[0]
     point = area.representative_point()
     at = click_map(at, point.x, point.y)
     ok(at)
     name = compounds.set_index("compound_id").loc[chosen.compound_id, "name"]
-    assert t("compounds_page.card.title", "zh", name=name) in [s.value for s in at.subheader]
-    assert any(flag_text(chosen, "zh") in w.value for w in at.warning)
+    assert t("compounds_page.card.title", lang, name=name) in [s.value for s in at.subheader]
+    assert any(flag_text(chosen, lang) in w.value for w in at.warning)
     signals = next(
-        d.value for d in at.dataframe if t("compounds_page.card.reason", "zh") in d.value.columns
+        d.value for d in at.dataframe if t("compounds_page.card.reason", lang) in d.value.columns
     )
-    assert len(signals) == 10
+    assert list(signals[t("compounds_page.card.reason", lang)]) == [
+        t(f"compounds_page.reason.{k}", lang) for k in SIGNALS
+    ]
     links = {p.proto.page: p.proto.query_string for p in at.get("page_link")}
     assert set(links) == {"issues", "party", "life-circle"}
     assert f"compound={chosen.compound_id}" in links["issues"]
     assert f"community={COMMUNITY}" in links["issues"]
+    assert f"lang={lang}" in links["issues"]
     assert f"compound={chosen.compound_id}" in links["party"]
 
 

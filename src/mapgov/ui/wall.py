@@ -178,13 +178,18 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 }}
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {{ gap: 8px; }}
 .st-key-wall-top, .st-key-wall-map, .st-key-wall-side {{ padding: 0; border-radius: 0; }}
-.mg-tiles {{ grid-template-columns: repeat(12, minmax(0, 1fr)); gap: 8px; }}
+.mg-tiles {{ grid-template-columns: none; grid-auto-flow: column;
+  grid-auto-columns: minmax(0, 1fr); gap: 8px; }}
+.mg-tiles:has(> .mg-tile:nth-child(13)) .mg-tile {{ padding: 8px 7px 7px; }}
+.mg-tiles:has(> .mg-tile:nth-child(13)) .mg-tile-label {{ font-size: 13px; }}
+.mg-tiles:has(> .mg-tile:nth-child(13)) .mg-tile-value {{ font-size: 34px; }}
 .mg-tile {{ padding: 8px 10px 7px; }}
 .mg-tile-value {{ font-size: 38px; }}
 .mg-ticker {{ height: 292px; }}
 </style>
 """
-"""Kiosk only: no sidebar, header, toolbar, menu or footer; dark page; no scrolling."""
+"""Kiosk only: no sidebar, header, toolbar, menu or footer; dark page; no scrolling; the tiles
+in one row however many there are (a smaller type from the 13th on)."""
 
 
 @functools.cache
