@@ -275,7 +275,7 @@ def card(ctx: StreetView, month: str) -> None:
     )
     if profile["flags"]:
         for flag in profile["flags"]:
-            look = "；".join(flag["look_at"]) if lang == "zh" else "; ".join(flag["look_at"])
+            look = t("health.separator", lang).join(flag["look_at"])
             text = md_text(flag["text"])
             if look:
                 text += "  \n" + md_text(t(c + "look_at", lang, what=look))
