@@ -10,7 +10,8 @@ ui.page_header(view, "compounds")
 ctx = compounds.controls(view)
 if ctx is not None:
     ui.scope_header(ctx.view)  # staff: their own community
-    month = compounds.month_picker(ctx)
+    with st.columns([1, 3])[0]:
+        month = compounds.month_picker(ctx)
     compounds.headline(ctx, month)
     map_column, card_column = st.columns([3, 2], gap="medium")
     with map_column:

@@ -25,6 +25,7 @@ from mapgov.domain.users import get_user
 from mapgov.store import Store
 from mapgov.ui import compounds as ui
 from mapgov.views.health import flag_text, health_table
+from mapgov.views.markup import md_text
 from mapgov.views.wall import life_circle
 from tests.apptest import click_map, ok, open_page
 from tests.conftest import AS_OF
@@ -109,11 +110,14 @@ def test_a_click_on_a_flagged_compound_opens_its_card(app_db: Store, user: str, 
     assert t("compounds_page.card.title", lang, name=name) in [s.value for s in at.subheader]
     assert any(flag_text(chosen, lang) in w.value for w in at.warning)
     signals = next(
-        d.value for d in at.dataframe if t("compounds_page.card.reason", lang) in d.value.columns
+        d.value for d in at.dataframe if t("compounds_page.card.points", lang) in d.value.columns
     )
-    assert list(signals[t("compounds_page.card.reason", lang)]) == [
-        t(f"compounds_page.reason.{k}", lang) for k in SIGNALS
+    assert list(signals[t("compounds_page.card.signal", lang)]) == [
+        t(f"health.col.{k}", lang) for k in SIGNALS
     ]
+    # each signal's reason, under the table
+    shown = "\n".join(m.value for m in at.markdown)
+    assert all(md_text(t(f"compounds_page.reason.{k}", lang)) in shown for k in SIGNALS)
     links = {p.proto.page: p.proto.query_string for p in at.get("page_link")}
     assert set(links) == {"issues", "party", "life-circle"}
     assert f"compound={chosen.compound_id}" in links["issues"]

@@ -32,7 +32,7 @@ from mapgov.core.crs import WGS84
 from mapgov.core.i18n import t
 from mapgov.domain import places
 from mapgov.domain.health.load import load_health_frames
-from mapgov.domain.health.profile import HealthFrames, month_spans
+from mapgov.domain.health.profile import SIGNALS, HealthFrames, month_spans
 from mapgov.domain.health.report import HealthReport, compound_health
 from mapgov.domain.locating import BuildingLocator
 from mapgov.store import Store, open_store
@@ -74,6 +74,18 @@ COLOUR_BY: Final = KEY.format("colour_by")
 LIST: Final = KEY.format("list")
 MONTHS: Final = 12
 """Months offered by the picker, this one first."""
+_LEAD: Final = ("rank", "compound", "community", "score", "confidence", "flags", "look_at")
+"""The list's first columns (the compound id stays in the data, not on screen)."""
+_PERCENT: Final = (
+    "confidence",
+    "overdue_share",
+    "satisfaction",
+    "life_circle",
+    "party_group_coverage",
+    "building_head_coverage",
+    "elderly_share",
+)
+_DECIMAL: Final = ("issues_per_100_households", "repeats_per_100_households", "branch", "property")
 
 
 # -- cached loaders (keys: store identity and plain values, never frames) ------------------
@@ -282,8 +294,17 @@ def card(ctx: StreetView, month: str) -> None:
             st.warning(text, icon=":material/warning:")
     else:
         st.success(t(c + "no_flags", lang), icon=":material/check_circle:")
-    st.dataframe(profile["signals"], hide_index=True, width="stretch")
-    st.caption(t(c + "profile_note", lang, name=report.profile.name))
+    signals = profile["signals"]
+    reason = t(c + "reason", lang)
+    st.dataframe(signals.drop(columns=reason), hide_index=True, width="stretch")
+    with st.expander(t(c + "reasons", lang), icon=":material/help:"):
+        name_col = t(c + "signal", lang)
+        lines = (
+            f"- **{md_text(n)}**: {md_text(r)}"
+            for n, r in zip(signals[name_col], signals[reason], strict=True)
+        )
+        st.markdown("\n".join(lines))
+        st.caption(t(c + "profile_note", lang, name=report.profile.name))
     targets = cv.links(ctx.street_id, str(row["community_id"]), chosen, lang)
     with st.container(horizontal=True):
         for name, page, icon in (
@@ -323,14 +344,19 @@ def list_section(ctx: StreetView, month: str) -> None:
         return
     id_col, trend_col = t("health.col.compound_id", lang), t("health.col.trend", lang)
     ids = table[id_col].astype(str).tolist()
-    shares = [t(f"health.col.{k}", lang) for k in ("confidence",)]
+    col = {k: t(f"health.col.{k}", lang) for k in (*_LEAD, *SIGNALS)}
     config: dict[str, Any] = {
         trend_col: st.column_config.LineChartColumn(trend_col, y_min=0, y_max=100),
-        t("health.col.score", lang): st.column_config.NumberColumn(format="%.1f"),
-        **{s: st.column_config.NumberColumn(format="percent") for s in shares},
+        col["score"]: st.column_config.NumberColumn(format="%.1f"),
+        col["flags"]: st.column_config.TextColumn(width="large"),
+        col["look_at"]: st.column_config.TextColumn(width="medium"),
+        **{col[k]: st.column_config.NumberColumn(format="percent") for k in _PERCENT},
+        **{col[k]: st.column_config.NumberColumn(format="%.1f") for k in _DECIMAL},
     }
+    order = [col[k] for k in _LEAD] + [trend_col] + [col[k] for k in SIGNALS]
     st.dataframe(
         table,
+        column_order=order,
         hide_index=True,
         width="stretch",
         column_config=config,
