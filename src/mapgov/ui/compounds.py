@@ -76,15 +76,7 @@ MONTHS: Final = 12
 """Months offered by the picker, this one first."""
 _LEAD: Final = ("rank", "compound", "community", "score", "confidence", "flags", "look_at")
 """The list's first columns (the compound id stays in the data, not on screen)."""
-_PERCENT: Final = (
-    "confidence",
-    "overdue_share",
-    "satisfaction",
-    "life_circle",
-    "party_group_coverage",
-    "building_head_coverage",
-    "elderly_share",
-)
+_PERCENT: Final = ("confidence", *cv.SHARE_SIGNALS)
 _DECIMAL: Final = ("issues_per_100_households", "repeats_per_100_households", "branch", "property")
 
 

@@ -46,6 +46,7 @@ __all__ = [
     "BANDS",
     "COMPOUND_CLASS",
     "FLAG_COLORS",
+    "SHARE_SIGNALS",
     "UNKNOWN_COLOR",
     "ColourBy",
     "Headline",
@@ -87,16 +88,15 @@ FLAG_COLORS: Final = {"flagged": "#D73027", "calm": "#CFE3D4", "unknown": UNKNOW
 COMPOUND_CLASS: Final = "mapgov-health-compound"
 """CSS class of the map's compound polygons (browser tests find them by it)."""
 
-_SHARES: Final = frozenset(
-    {
-        "overdue_share",
-        "satisfaction",
-        "life_circle",
-        "party_group_coverage",
-        "building_head_coverage",
-        "elderly_share",
-    }
+SHARE_SIGNALS: Final = (
+    "overdue_share",
+    "satisfaction",
+    "life_circle",
+    "party_group_coverage",
+    "building_head_coverage",
+    "elderly_share",
 )
+"""The signals that are shares (shown in %); the others are counts or scores."""
 
 
 def _missing(value: object) -> bool:
@@ -220,7 +220,7 @@ def signal_value_text(key: str, value: object, lang: str, *, mode: object = None
     if _missing(value):
         return t(TEXTS + "unknown", lang)
     number = float(value)  # type: ignore[arg-type]
-    if key in _SHARES:
+    if key in SHARE_SIGNALS:
         return f"{number * 100:.0f}%"
     if key == "branch":
         return t(TEXTS + ("yes" if number else "no"), lang)
