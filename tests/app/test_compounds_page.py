@@ -180,3 +180,14 @@ def test_a_link_naming_a_compound_opens_its_party_card(app_db: Store) -> None:
     ok(at)
     title = t("party_page.card.title", "zh", name=compound["name"])
     assert title in [s.value for s in at.subheader]
+
+
+def test_a_link_naming_a_compound_of_another_community_chooses_nothing(app_db: Store) -> None:
+    other = issues.community_compounds(app_db, "S001-C1")["compound_id"].iloc[0]
+    at = _open(STAFF, page="issues", community=COMMUNITY, query={"compound": other})
+    ok(at)
+    assert t("issues.panel.hint", "zh") in [i.value for i in at.info]
+    assert not any(
+        m.value.startswith(t("compounds_page.issues.heading", "zh", n=0)[:4]) for m in at.markdown
+    )
+    assert "compound" not in at.query_params
