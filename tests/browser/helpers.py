@@ -312,8 +312,11 @@ _AIM_AT_COMPOUND = """([lat, lng, cls]) => {
 polygon (the same spot two polls running), else false."""
 
 
-def click_compound(page: Page, store: Store, compound_id: str) -> None:
-    """Click the compound's polygon with the mouse, at a point of its ground."""
+def click_compound(
+    page: Page, store: Store, compound_id: str, *, cls: str = partymap.COMPOUND_CLASS
+) -> None:
+    """Click the compound's polygon (CSS class `cls`: the party map's by default) with the
+    mouse, at a point of its ground."""
     iframe = page.locator(FOLIUM_IFRAME)
     # The whole map in view first: a click that scrolls the page lands somewhere else.
     iframe.evaluate("e => e.scrollIntoView({block: 'center'})")
@@ -324,7 +327,7 @@ def click_compound(page: Page, store: Store, compound_id: str) -> None:
     # the compound (a condition awaited in the frame, polled every 150 ms).
     frame.evaluate("() => { window.mapgovLastAim = null; }")
     found = frame.wait_for_function(
-        _AIM_AT_COMPOUND, arg=[lat, lon, partymap.COMPOUND_CLASS], polling=150, timeout=20_000
+        _AIM_AT_COMPOUND, arg=[lat, lon, cls], polling=150, timeout=20_000
     )
     x, y = found.json_value()
     box = iframe.bounding_box()

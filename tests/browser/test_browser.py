@@ -84,6 +84,7 @@ def test_navigation_shows_every_page_and_switches(server: Server, visit: Visit) 
         "/issues",
         "/life-circle",
         "/party",
+        "/compounds",
         "/deliberation",
         "/members",
         "/co-building",

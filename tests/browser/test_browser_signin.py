@@ -37,6 +37,7 @@ PATHS = [
     "/issues",
     "/life-circle",
     "/party",
+    "/compounds",
     "/deliberation",
     "/members",
     "/co-building",

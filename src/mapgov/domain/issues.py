@@ -46,6 +46,7 @@ __all__ = [
     "community_buildings",
     "community_compounds",
     "community_issues",
+    "compound_issues",
     "compound_summary",
     "get_issue",
     "heat_cells",
@@ -595,9 +596,44 @@ def building_issues(store: Store, building_id: str, *, user: User, today: dt.dat
         "error.issue.no_building",
         building_id,
     )
-    community_id = community_of_compound(store, b["compound_id"])
+    return _issues_of(store, "building_id", building_id, b["compound_id"], user, today)
+
+
+def compound_issues(store: Store, compound_id: str, *, user: User, today: dt.date) -> pd.DataFrame:
+    """A compound's issues (its buildings' and its own), as :func:`building_issues` lists a
+    building's: open ones first, then newest first; reporters masked per `user`.
+
+    Parameters
+    ----------
+    store : Store
+        The ledger's database.
+    compound_id : str
+        The compound whose issues are listed.
+    user : User
+        The reader; reporters show in full only if they may see them.
+    today : datetime.date
+        The day ``overdue`` is judged on.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`building_issues`.
+    """
+    one_row(
+        store.read("compound", where={"compound_id": compound_id}, columns=["compound_id"]),
+        "compound",
+        "error.issue.no_compound",
+        compound_id,
+    )
+    return _issues_of(store, "compound_id", compound_id, compound_id, user, today)
+
+
+def _issues_of(  # noqa: PLR0917 (the reader and the day, as the callers got them)
+    store: Store, column: str, value: str, compound_id: str, user: User, today: dt.date
+) -> pd.DataFrame:
+    community_id = community_of_compound(store, compound_id)
     full = sees_personal_data(user, community_id, store)
-    frame = store.read("issue", where={"building_id": building_id}, columns=_ISSUE_COLUMNS)
+    frame = store.read("issue", where={column: value}, columns=_ISSUE_COLUMNS)
     frame = frame.assign(
         overdue=overdue_mask(frame, today),
         new=is_new_report(frame),

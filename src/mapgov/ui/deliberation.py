@@ -17,7 +17,6 @@ so a step shows at once everywhere.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from functools import partial
 from typing import Any, Final
@@ -28,7 +27,7 @@ import streamlit as st
 from mapgov.core import clock
 from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import error_text, label, t
-from mapgov.core.model import CallbackRating, MatterAction, MatterStatus, Role
+from mapgov.core.model import CallbackRating, MatterAction, MatterStatus
 from mapgov.domain import deliberation as delib
 from mapgov.domain.locating import street_compounds
 from mapgov.domain.places import display_name
@@ -36,7 +35,7 @@ from mapgov.domain.users import User, can_edit, get_user, sees_personal_data
 from mapgov.store import Store, open_store
 from mapgov.ui.loaders import cached
 from mapgov.ui.state import StreetView, View
-from mapgov.ui.widgets import action_forms, flash, md_text, say, street_controls
+from mapgov.ui.widgets import action_forms, flash, md_text, say, staff_at_home, street_controls
 from mapgov.views import deliberation as dv
 
 __all__ = [
@@ -105,14 +104,7 @@ def controls(view: View) -> StreetView | None:
         ``None`` when there is no street.
     """
     ctx = street_controls(view, texts=TEXTS, scope_key=SCOPE, forget=[MATTER])
-    if ctx is None:
-        return None
-    user = ctx.user()
-    if user is not None and user.role is Role.STAFF and user.community_id != ctx.community_id:
-        view = dataclasses.replace(ctx.view, community_id=user.community_id)
-        ctx = dataclasses.replace(ctx, view=view, community_id=user.community_id)
-        st.caption(t(TEXTS + "own_community", ctx.lang))
-    return ctx
+    return None if ctx is None else staff_at_home(ctx, TEXTS)
 
 
 def _refused(err: MapgovError, lang: str, where: str) -> None:

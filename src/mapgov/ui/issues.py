@@ -91,6 +91,8 @@ _FILTER = "mapgov.issues.filter.{}"
 
 BUILDING: Final = "building"
 COMPOUND: Final = "compound"
+COMPOUND_PARAM: Final = "compound"
+"""Query parameter of a link that opens the page on a compound (its community's too)."""
 
 
 # -- the sidebar ---------------------------------------------------------------------------
@@ -221,6 +223,7 @@ def controls(view: View) -> IssueView | None:
         st.session_state[KEY.format("community")] = community_id
         st.session_state.pop(TARGET, None)  # a building of another community is not shown
         st.session_state.pop(CLICK, None)  # so a click on the same spot opens it again
+    _linked_compound(store, community_id)
     return IssueView(
         view=view,
         community_id=community_id,
@@ -231,6 +234,17 @@ def controls(view: View) -> IssueView | None:
         heat=heat,
         today=clock.today(store),
     )
+
+
+def _linked_compound(store: Store, community_id: str) -> None:
+    """A link naming a compound of the community (``?compound=ID``, as the compound health
+    card's) chooses it, once: the parameter then leaves the URL."""
+    wanted = st.query_params.get(COMPOUND_PARAM)
+    if wanted is None:
+        return
+    del st.query_params[COMPOUND_PARAM]
+    if wanted in set(_compounds(store, community_id)["compound_id"]):
+        choose_target(COMPOUND, wanted)
 
 
 # -- cached loaders (keys: store identity and plain values, never frames) ------------------

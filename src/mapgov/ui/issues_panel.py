@@ -180,6 +180,21 @@ def _building_profile(ctx: IssueView, p: dict[str, Any]) -> None:
     )
 
 
+@cached(max_entries=32)
+def _compound_issues(store: Store, compound_id: str, user_id: str, day: dt.date) -> pd.DataFrame:
+    return issues.compound_issues(store, compound_id, user=get_user(store, user_id), today=day)
+
+
+def _compound_issue_list(ctx: IssueView, compound_id: str, user: User) -> None:
+    """The compound's issues, open ones first (the link from the compound health card)."""
+    frame = _compound_issues(ctx.store, compound_id, user.user_id, ctx.today)
+    if frame.empty:
+        st.caption(t("compounds_page.issues.none", ctx.lang))
+        return
+    st.markdown(f"**{md_text(t('compounds_page.issues.heading', ctx.lang, n=len(frame)))}**")
+    st.dataframe(_issue_table(frame, ctx.lang), hide_index=True, width="stretch")
+
+
 def _compound_panel(ctx: IssueView, compound_id: str) -> None:
     lang = ctx.lang
     p_ = "issues.panel."
@@ -623,6 +638,7 @@ def _target_panel(ctx: IssueView, user: User) -> None:
     kind, target_id = target
     if kind == COMPOUND:
         _compound_panel(ctx, target_id)
+        _compound_issue_list(ctx, target_id, user)
         return
     profile = _profile(ctx.store, target_id, user.user_id, ctx.today)
     seen = "building head, zone member, reporters of its issues"

@@ -187,14 +187,23 @@ def controls(view: View) -> StreetView | None:
     (:func:`mapgov.ui.widgets.street_controls`; a compound chosen elsewhere is forgotten).
 
     The page shows the street, or the community chosen in the shell. Without users in the
-    street the page still shows everything, read-only.
+    street the page still shows everything, read-only. A link naming a compound of the place
+    (``?compound=ID``) opens its card, once.
 
     Returns
     -------
     StreetView or None
         ``None`` when there is no street.
     """
-    return street_controls(view, texts="party_page.", scope_key=SCOPE, forget=[TARGET])
+    ctx = street_controls(view, texts="party_page.", scope_key=SCOPE, forget=[TARGET])
+    wanted = st.query_params.get(COMPOUND)  # a link naming a compound (the health card's)
+    if ctx is not None and wanted is not None:
+        del st.query_params[COMPOUND]
+        if wanted in set(
+            scoped_frames(ctx.store, ctx.street_id, ctx.community_id).compounds["compound_id"]
+        ):
+            _choose(COMPOUND, wanted)
+    return ctx
 
 
 # -- the map -------------------------------------------------------------------------------

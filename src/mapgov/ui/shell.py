@@ -89,6 +89,7 @@ PAGES: Final = (
     PageSpec("issues", "issues", ":material/report:", one_community=True),
     PageSpec("life_circle", "life-circle", ":material/directions_walk:"),
     PageSpec("party", "party", ":material/flag:"),
+    PageSpec("compounds", "compounds", ":material/health_and_safety:"),
     PageSpec("deliberation", "deliberation", ":material/forum:"),
     PageSpec("members", "members", ":material/volunteer_activism:"),
     PageSpec("co_building", "co-building", ":material/handshake:"),

@@ -37,6 +37,9 @@ from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import error_text, t
 from mapgov.domain import cobuild, field_reports, kpi, scorecard
 from mapgov.domain import help as help_circle
+from mapgov.domain.health import summary as health
+from mapgov.domain.health.load import load_health_frames
+from mapgov.domain.health.report import HealthReport, compound_health
 from mapgov.domain.places import display_names
 from mapgov.store import Store, open_store
 from mapgov.ui import loaders as data
@@ -47,6 +50,7 @@ from mapgov.views import deck as deckmaps
 from mapgov.views import help as help_view
 from mapgov.views import scorecard as scorecard_views
 from mapgov.views import wall
+from mapgov.views.compounds import new_flags_html
 from mapgov.views.maps import Bounds
 
 __all__ = [
@@ -181,13 +185,17 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 .st-key-wall-top, .st-key-wall-map, .st-key-wall-side {{ padding: 0; border-radius: 0; }}
 .mg-tiles {{ grid-template-columns: none; grid-auto-flow: column;
   grid-auto-columns: minmax(0, 1fr); gap: 6px; }}  /* every tile in one row, however many */
-.mg-tile {{ padding: 8px 6px 7px; }}
-.mg-tile-label {{ font-size: 14px; }}  /* fourteen tiles in a row: 8 characters whole */
+.mg-tile {{ padding: 8px 8px 7px; }}
+.mg-tile-label {{ font-size: 14px; }}
+.mg-tiles:has(> .mg-tile:nth-child(13)) .mg-tile {{ padding: 8px 6px 7px; }}
+.mg-tiles:has(> .mg-tile:nth-child(13)) .mg-tile-label {{ font-size: 13px; }}
+.mg-tiles:has(> .mg-tile:nth-child(13)) .mg-tile-value {{ font-size: 34px; }}
 .mg-tile-value {{ font-size: 38px; }}
 .mg-ticker {{ height: 292px; }}
 </style>
 """
-"""Kiosk only: no sidebar, header, toolbar, menu or footer; dark page; no scrolling."""
+"""Kiosk only: no sidebar, header, toolbar, menu or footer; dark page; no scrolling; the tiles
+in one row however many there are (a smaller type from the 13th on)."""
 
 
 @functools.cache
@@ -267,6 +275,19 @@ def _life_circle(store: Store, street_id: str) -> wall.LifeCircle:
 
 
 @cached(max_entries=8)
+def _health(store: Store, street_id: str, day: dt.date) -> tuple[HealthReport, HealthReport]:
+    """This month's compound health to date and last month's at its end (only the flags are
+    read: one month each), with the life circle the page and ``mapgov health`` use."""
+    life = _life_circle(store, street_id).by_compound()
+    frames = load_health_frames(store, street_id=street_id, life=life)
+    last = (day.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    return (
+        compound_health(frames, day, months=1),
+        compound_health(frames, day, month=last, months=1),
+    )
+
+
+@cached(max_entries=8)
 def _map_base(store: Store, street_id: str, lang: str) -> deckmaps.WallMapData:
     return wall.map_data(store, street_id, lang)
 
@@ -319,10 +340,16 @@ def figures_panel(view: View, settings: wall.WallSettings) -> None:
         figures += cobuild.wall_figures(co, today, community_id=view.community_id)
         help_figure, median = help_circle.wall_figure(frames, now=clock.now(store))
         notes = {help_figure.key: help_view.median_note(median, view.lang)}
+        now, before = _health(store, street_id, today)
+        flagged = health.flagged_figure(now, before, frames.compounds["compound_id"])
         tile = _property_tile(store, street_id, view.lang, today)  # property companies (issue 21)
         _html(
             wall.tiles_html(
-                [*figures, help_figure], view.lang, today=today, notes=notes, extra=[tile]
+                [*figures, help_figure, flagged],
+                view.lang,
+                today=today,
+                notes=notes,
+                extra=[tile],
             )
         )
 
@@ -446,10 +473,13 @@ def side_panel(view: View, settings: wall.WallSettings) -> None:
             _html(wall.ranking_html(ranking, names, view.lang))
         # the feed of issues: new reports from the field (issue 20) head it, beside its title
         news = wall.new_reports_html(field_reports.wall_counts(frames.issues, today), view.lang)
-        _title("wall_screen.panel.ticker", view.lang, aside=news)
+        now, before = _health(store, street_id, today)
         compound_names = dict(
             zip(frames.compounds["compound_id"], frames.compounds["name"], strict=True)
         )
+        flagged = health.new_flags(now, before, frames.compounds["compound_id"])
+        news += new_flags_html([compound_names.get(c, c) for c in flagged], view.lang)
+        _title("wall_screen.panel.ticker", view.lang, aside=news)
         _html(wall.ticker_html(kpi.recent_closed(frames.issues, n=10), compound_names, view.lang))
 
 

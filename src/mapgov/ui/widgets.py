@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
@@ -16,6 +17,7 @@ from streamlit_folium import st_folium
 from mapgov.core import clock
 from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import error_text, label, t
+from mapgov.core.model import Role
 from mapgov.domain.issues import BuildingLocator
 from mapgov.domain.places import display_name, display_names
 from mapgov.domain.users import User
@@ -45,6 +47,7 @@ __all__ = [
     "scope_title",
     "show_errors",
     "show_map",
+    "staff_at_home",
     "street_controls",
     "table_downloads",
     "take",
@@ -336,6 +339,18 @@ def street_controls(
         user_id=user.user_id if user else None,
         today=clock.today(store),
     )
+
+
+def staff_at_home(ctx: StreetView, texts: str) -> StreetView:
+    """`ctx` kept to the working staff member's own community whatever the picker says (the
+    returned view says so too, and the catalogue's ``{texts}own_community`` tells them);
+    anyone else's `ctx` as it is."""
+    user = ctx.user()
+    if user is None or user.role is not Role.STAFF or user.community_id == ctx.community_id:
+        return ctx
+    view = dataclasses.replace(ctx.view, community_id=user.community_id)
+    st.caption(t(texts + "own_community", ctx.lang))
+    return dataclasses.replace(ctx, view=view, community_id=user.community_id)
 
 
 def current_user(store: Store, view: View) -> User | None:

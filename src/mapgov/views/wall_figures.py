@@ -27,6 +27,7 @@ from mapgov.core.i18n import t
 from mapgov.domain import field_reports, kpi
 from mapgov.domain import help as help_circle
 from mapgov.domain.cobuild import WALL_FIGURES as COBUILD_FIGURES
+from mapgov.domain.health.summary import FLAGGED_KEY
 from mapgov.domain.kpi import Figure
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "nice_ticks",
     "svg_img",
     "tile_label",
+    "tile_label_key",
     "tile_text",
     "tiles_html",
     "trend_svg",
@@ -86,16 +88,41 @@ _COUNT_UNIT: Final = {
     "three_nos": "compounds",
     "projects_completed": "projects",
     "needs_waiting": "needs",
+    FLAGGED_KEY: "compounds",
 }
 PROPERTY_TILE: Final = "property_score"
 """The property companies' tile (drawn by :func:`mapgov.views.scorecard.tile_html`)."""
-TILES: Final = (*kpi.FIGURES, *COBUILD_FIGURES, *help_circle.WALL_FIGURES, PROPERTY_TILE)
+TILES: Final = (
+    *kpi.FIGURES,
+    *COBUILD_FIGURES,
+    *help_circle.WALL_FIGURES,
+    FLAGGED_KEY,
+    PROPERTY_TILE,
+)
 """The wall's headline tiles in display order: the ledger and structure figures of
 :data:`mapgov.domain.kpi.FIGURES`, then co-building (projects completed, needs waiting), the
-ten-minute help circle (share answered within ten minutes) and the property companies' mean
-composite score."""
-_LABELS: Final = {"help_within_ten": "help.wall.tile", PROPERTY_TILE: "scorecard.wall.label"}
+ten-minute help circle (share answered within ten minutes), the compounds flagged by the
+compound health check (预警小区) and the property companies' mean composite score."""
+_OWN_TEXTS: Final = {FLAGGED_KEY: "compounds_page.wall."}
+"""Tiles whose texts are in their page's catalogue section (``<prefix>tile``, the label, and
+``<prefix>basis``, what the change is against, with the previous month's name)."""
+_LABELS: Final = {
+    "help_within_ten": "help.wall.tile",
+    PROPERTY_TILE: "scorecard.wall.label",
+    FLAGGED_KEY: "compounds_page.wall.tile",
+}
 """Catalogue keys of the tiles whose label is not ``wall_screen.tile.<key>``."""
+
+
+def tile_label_key(key: str) -> str:
+    """The catalogue key of a tile's label: ``wall_screen.tile.<key>``, or its own section's.
+
+    Examples
+    --------
+    >>> tile_label_key("received"), tile_label_key("flagged_compounds")
+    ('wall_screen.tile.received', 'compounds_page.wall.tile')
+    """
+    return _LABELS.get(key, f"wall_screen.tile.{key}")
 
 
 def tile_label(key: str, lang: str) -> str:
@@ -106,7 +133,7 @@ def tile_label(key: str, lang: str) -> str:
     >>> tile_label("received", "zh"), tile_label("help_within_ten", "zh")
     ('本月受理', '十分钟响应率')
     """
-    return t(_LABELS.get(key, f"wall_screen.tile.{key}"), lang)
+    return t(tile_label_key(key), lang)
 
 
 def format_value(value: float | None, unit: str, lang: str) -> str:
@@ -185,6 +212,8 @@ def basis_text(key: str, today: dt.date, lang: str) -> str:
     '较2月1–28日，各按期末状态'
     """
     _, (start, end) = kpi.periods(today)
+    if key in _OWN_TEXTS:
+        return t(_OWN_TEXTS[key] + "basis", lang, month=_month_name(start.month, lang))
     kind = _BASIS.get(key, "span")
     return t(f"wall_screen.basis.{kind}", lang, month=_month_name(start.month, lang), last=end.day)
 
