@@ -100,6 +100,7 @@ WALL_CSS: Final = f"""
   gap: 12px; }}
 .mg-new {{ font-size: 15px; font-weight: 500; color: {wall.MUTED}; white-space: nowrap; }}
 .mg-new-waiting {{ color: #FBBF24; font-weight: 700; }}
+.mg-new-flags {{ color: #F87171; font-weight: 700; margin-left: 12px; }}
 .mg-tiles {{ display: grid; grid-template-columns: repeat(6, minmax(0, 1fr)); gap: 10px; }}
 .mg-tile {{ background: linear-gradient(180deg, #13264A 0%, #0E1B34 100%);
   border: 1px solid #23406E; border-radius: 8px; padding: 8px 12px 7px; min-width: 0; }}

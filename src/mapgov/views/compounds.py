@@ -431,4 +431,4 @@ def new_flags_html(names: list[str], lang: str, *, shown: int = 3) -> str:
     sep = "、" if lang == "zh" else ", "
     listed = sep.join(names[:shown]) + (f"{sep}…" if len(names) > shown else "")
     text = t(TEXTS + "wall.new_flags", lang, names=listed, n=len(names))
-    return f'<span class="mg-new mg-new-waiting" data-key="new_flags">{html.escape(text)}</span>'
+    return f'<span class="mg-new mg-new-flags" data-key="new_flags">{html.escape(text)}</span>'
