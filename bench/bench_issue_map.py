@@ -14,10 +14,10 @@ What is measured, in community S001-C1 as its staff member S001-C1-staff1 sees i
 
 click → panel, queries
     :meth:`mapgov.domain.issues.BuildingLocator.locate` of a point inside the building, then
-    :func:`~mapgov.domain.issues.building_profile`, :func:`~mapgov.domain.issues.building_issues`
-    and
-    :func:`~mapgov.domain.issues.issue_timeline` of its first issue: everything the panel reads,
-    with no cache. Median and 90th percentile over buildings sampled with a fixed seed.
+    :func:`~mapgov.domain.issue_reads.building_profile`,
+    :func:`~mapgov.domain.issue_reads.building_issues` and
+    :func:`~mapgov.domain.issue_reads.issue_timeline` of its first issue: everything the panel
+    reads, with no cache. Median and 90th percentile over buildings sampled with a fixed seed.
 click → panel, page rerun
     One script run of the whole ``/issues`` page under Streamlit's AppTest after a simulated
     click (the helper of ``tests/app/test_issue_map.py``): sidebar, map (cached), panel. Caches are
@@ -51,7 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for the click helper in tests/apptest.py
 
 from mapgov.core.config import DB_ENV  # noqa: E402
-from mapgov.domain import issues  # noqa: E402
+from mapgov.domain import issue_reads, issues  # noqa: E402
 from mapgov.domain.users import get_user  # noqa: E402
 from mapgov.store import Store, open_store  # noqa: E402
 from mapgov.views import issues as issue_views  # noqa: E402
@@ -132,10 +132,10 @@ def query_times(store: Store) -> tuple[list[float], list[float]]:
         started, cpu_started = time.perf_counter(), time.thread_time()
         hit = locator.locate(point.x, point.y)
         assert hit.id == building.building_id, (hit, building.building_id)
-        issues.building_profile(store, hit.id, user=user, today=TODAY)
-        listed = issues.building_issues(store, hit.id, user=user, today=TODAY)
+        issue_reads.building_profile(store, hit.id, user=user, today=TODAY)
+        listed = issue_reads.building_issues(store, hit.id, user=user, today=TODAY)
         if not listed.empty:
-            issues.issue_timeline(store, int(listed["issue_id"].iloc[0]))
+            issue_reads.issue_timeline(store, int(listed["issue_id"].iloc[0]))
         times.append(time.perf_counter() - started)
         cpu.append(time.thread_time() - cpu_started)
     return times, cpu

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from mapgov.core import clock
 from mapgov.core.config import DB_ENV
 from mapgov.core.i18n import t
-from mapgov.domain import cobuild, issues, party
+from mapgov.domain import cobuild, issue_reads, issues, party
 from mapgov.domain import issues_workflow as workflow
 from mapgov.domain.users import get_user
 from mapgov.store import Store, open_store
@@ -102,11 +102,11 @@ def test_steps_on_the_demo_are_dated_on_its_day_and_in_order(
     workflow.assign(work_store, staff, issue_id, version=1, level="compound",
                   responsible_unit="物业", deadline=AS_OF + dt.timedelta(days=5))  # fmt: skip
     workflow.start(work_store, staff, issue_id, version=2)
-    times = list(issues.issue_timeline(work_store, issue_id)["at"])
+    times = list(issue_reads.issue_timeline(work_store, issue_id)["at"])
     assert times == sorted(times) and len(set(times)) == len(times) == 3
     assert {dt.datetime.fromisoformat(at).date() for at in times} == {AS_OF}
     assert dt.datetime.fromisoformat(times[0]) >= EVENING  # generated steps end by 18:00
-    issue = issues.get_issue(work_store, issue_id, user=staff, today=clock.today(work_store))
+    issue = issue_reads.get_issue(work_store, issue_id, user=staff, today=clock.today(work_store))
     assert issue["reported_at"] == times[0]
     assert clock.today(work_store) == AS_OF
 

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from mapgov import cli
 from mapgov.core.i18n import t
-from mapgov.domain import issues
+from mapgov.domain import issue_reads, issues
 from mapgov.domain.health.load import load_health_frames
 from mapgov.domain.health.profile import SIGNALS
 from mapgov.domain.health.report import HealthReport, compound_health
@@ -159,10 +159,12 @@ def test_the_page_list_is_what_mapgov_health_writes(app_db: Store, tmp_path: Pat
 
 def test_a_link_naming_a_compound_opens_the_issue_map_on_it(app_db: Store) -> None:
     compound = issues.community_compounds(app_db, COMMUNITY)["compound_id"].iloc[1]
-    listed = issues.compound_issues(app_db, compound, user=get_user(app_db, STAFF), today=AS_OF)
+    listed = issue_reads.compound_issues(
+        app_db, compound, user=get_user(app_db, STAFF), today=AS_OF
+    )
     at = _open(STAFF, page="issues", community=COMMUNITY, query={"compound": compound})
     ok(at)
-    summary = issues.compound_summary(app_db, compound, today=AS_OF)
+    summary = issue_reads.compound_summary(app_db, compound, today=AS_OF)
     title = t("issues.panel.compound_title", "zh", name=summary["name"])
     assert title in [s.value for s in at.subheader]
     heading = t("compounds_page.issues.heading", "zh", n=len(listed))

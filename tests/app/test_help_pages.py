@@ -14,7 +14,7 @@ from mapgov.core import clock
 from mapgov.core.i18n import t
 from mapgov.core.model import HELP_CATEGORIES
 from mapgov.domain import help as help_circle
-from mapgov.domain import issues, kpi
+from mapgov.domain import issue_reads, issues, kpi
 from mapgov.store import Store
 from mapgov.ui import issues as issue_ui
 from mapgov.ui.widgets import md_text
@@ -86,7 +86,7 @@ def test_a_help_requests_panel_shows_its_response_time(app_db: Store) -> None:
     ok(at)
     at.selectbox(key=issue_ui.ISSUE).set_value(int(one["issue_id"])).run()
     ok(at)
-    timeline = issues.issue_timeline(app_db, int(one["issue_id"]))
+    timeline = issue_reads.issue_timeline(app_db, int(one["issue_id"]))
     minutes = help_circle.response_minutes(
         pd.DataFrame([one]), timeline.assign(issue_id=one["issue_id"]), now=clock.now(app_db)
     ).iloc[0]

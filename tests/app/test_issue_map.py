@@ -31,7 +31,7 @@ from mapgov.core.model import (
     IssueStatus,
     Level,
 )
-from mapgov.domain import issues
+from mapgov.domain import issue_reads, issues
 from mapgov.domain import issues_workflow as workflow
 from mapgov.domain.users import get_user
 from mapgov.store import Store
@@ -367,7 +367,7 @@ def test_a_click_on_a_building_opens_its_panel(app_db: Store) -> None:
     building = _busiest_building(app_db)
     _open_building(at, building)
     ok(at)
-    profile = issues.building_profile(app_db, building.name, user=get_user(app_db, STAFF))
+    profile = issue_reads.building_profile(app_db, building.name, user=get_user(app_db, STAFF))
     title = t(
         "issues.panel.building_title", compound=profile["compound_name"], building=building["name"]
     )
@@ -375,7 +375,7 @@ def test_a_click_on_a_building_opens_its_panel(app_db: Store) -> None:
     metrics = {m.label: m.value for m in at.metric}
     assert metrics[t("issues.panel.open_issues")] == str(profile["open_issues"])
     assert metrics[t("issues.panel.households")] == f"{profile['households']:,}"
-    expected = issues.building_issues(
+    expected = issue_reads.building_issues(
         app_db, building.name, user=get_user(app_db, STAFF), today=AS_OF
     )
     shown = _issue_list(at)
@@ -386,7 +386,7 @@ def test_a_click_on_a_building_opens_its_panel(app_db: Store) -> None:
     assert overdue.tolist() == expected["overdue"].tolist()
     first = int(expected["issue_id"].iloc[0])
     assert at.session_state[issue_ui.ISSUE] == first
-    timeline = issues.issue_timeline(app_db, first, user=get_user(app_db, STAFF))
+    timeline = issue_reads.issue_timeline(app_db, first, user=get_user(app_db, STAFF))
     (events,) = [d for d in _dataframes(at) if t("issues.col.actor") in d.columns]
     assert events[t("issues.col.actor")].tolist() == timeline["actor"].tolist()
     assert profile["building_head"] in _markdown(at)  # own community's staff: unmasked
@@ -405,7 +405,7 @@ def test_a_click_between_buildings_shows_the_compound(app_db: Store) -> None:
     ground = compound.geometry.difference(shapely.buffer(shapely.union_all(built.geometry), 3e-5))
     click_map(at, *_inside(ground))
     ok(at)
-    summary = issues.compound_summary(app_db, compound["compound_id"], today=AS_OF)
+    summary = issue_reads.compound_summary(app_db, compound["compound_id"], today=AS_OF)
     assert t("issues.panel.compound_title", name=summary["name"]) in [s.value for s in at.subheader]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics[t("issues.panel.buildings")] == str(summary["buildings"])
@@ -508,7 +508,7 @@ def test_an_issue_worked_to_the_end_shows_its_whole_timeline(app_db: Store) -> N
     at.radio(key=_form_field("callback", "rating")).set_value("satisfied")
     submit(EventAction.CALLBACK, note="Resident happy")
     submit(EventAction.CLOSE)
-    events = issues.issue_timeline(app_db, issue_id)
+    events = issue_reads.issue_timeline(app_db, issue_id)
     assert events["action"].tolist() == [
         "report",
         "assign",
@@ -560,7 +560,7 @@ def test_a_concurrent_edit_is_refused(app_db: Store) -> None:
     assert at.session_state[issue_ui.ISSUE] == issue_id
     workflow.escalate(app_db, other, issue_id, version=2, reason="物业无法处理")  # the other tab
     saved = app_db.read("issue", where={"issue_id": issue_id}).iloc[0].to_dict()
-    events = len(issues.issue_timeline(app_db, issue_id))
+    events = len(issue_reads.issue_timeline(app_db, issue_id))
     at.text_area(key=_form_field("start", "note")).input("已联系维修")
     (start,) = [b for b in at.button if b.label == label(EventAction.START)]
     start.click().run()
@@ -568,7 +568,7 @@ def test_a_concurrent_edit_is_refused(app_db: Store) -> None:
     (error,) = at.error
     assert error.value == t("issues.refused", message=t("error.issue.stale", issue_id=issue_id))
     assert app_db.read("issue", where={"issue_id": issue_id}).iloc[0].to_dict() == saved
-    assert len(issues.issue_timeline(app_db, issue_id)) == events
+    assert len(issue_reads.issue_timeline(app_db, issue_id)) == events
     assert at.text_area(key=_form_field("start", "note")).value == "已联系维修"  # kept
     assert saved["level"] == "grid"
     level_shown = _markdown(at)

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from mapgov.core import clock
 from mapgov.core.i18n import t
-from mapgov.domain import issues
+from mapgov.domain import issue_reads
 from mapgov.domain.health.load import load_health_frames
 from mapgov.domain.health.report import compound_health
 from mapgov.domain.users import get_user
@@ -68,10 +68,10 @@ def test_a_click_shows_the_reasons_and_the_link_opens_the_compounds_issues(
     # the link to its issues opens the issue map on the compound, listing its issues
     page.get_by_role("link", name=t("compounds_page.card.link.issues")).click()
     expect(page).to_have_url(re.compile(r"/issues\?"))
-    summary = issues.compound_summary(store, flag.compound_id, today=today)
+    summary = issue_reads.compound_summary(store, flag.compound_id, today=today)
     title = t("issues.panel.compound_title", name=summary["name"])
     expect(page.get_by_role("heading", name=title)).to_be_visible(timeout=tb.UI_TIMEOUT_MS)
-    listed = issues.compound_issues(
+    listed = issue_reads.compound_issues(
         store, flag.compound_id, user=get_user(store, LEADER), today=today
     )
     expect(main).to_contain_text(t("compounds_page.issues.heading", n=len(listed)))

@@ -23,7 +23,7 @@ from playwright.sync_api import (
 
 from mapgov.core.i18n import label, t
 from mapgov.core.model import EventAction, IssueStatus
-from mapgov.domain import issues
+from mapgov.domain import issue_reads, issues
 from mapgov.domain.users import get_user
 from mapgov.store import Store, open_store
 from mapgov.views import issues as issuepins
@@ -116,7 +116,7 @@ def test_click_a_building_log_an_issue_and_find_it_after_a_reload(
         _expect_panel(page, _panel_title(store, building))
         elapsed = time.perf_counter() - started
         print(f"\nclick -> panel (scale 1, cold caches): {elapsed:.2f} s")
-        expected = issues.building_issues(
+        expected = issue_reads.building_issues(
             store, building.name, user=get_user(store, STAFF), today=AS_OF
         )
         expect(
@@ -249,7 +249,7 @@ def test_an_issue_worked_to_the_end_keeps_its_timeline_after_a_restart(
             label(EventAction(a))
             for a in ("report", "assign", "start", "resolve", "callback", "close")
         ]
-        assert issues.issue_timeline(store, issue_id)["action"].tolist() == [
+        assert issue_reads.issue_timeline(store, issue_id)["action"].tolist() == [
             "report", "assign", "start", "resolve", "callback", "close",
         ]  # fmt: skip
         expect(page.get_by_role("tab")).to_have_count(0)  # closed: no more forms

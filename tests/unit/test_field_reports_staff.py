@@ -14,7 +14,7 @@ from PIL import Image
 
 from mapgov.core.i18n import label, t
 from mapgov.core.model import AuditKind, IssueChannel, IssueSource, IssueStatus
-from mapgov.domain import field_reports, issues, reports
+from mapgov.domain import field_reports, issue_reads, issues, reports
 from mapgov.domain import issues_workflow as workflow
 from mapgov.domain.audit import read_audit
 from mapgov.domain.users import get_user
@@ -81,11 +81,11 @@ def test_the_panel_reads_the_channel_the_new_mark_and_the_photos(work_store: Sto
     building = community_building(store)
     filed, name = file_with_photo(store, building)
     staff = get_user(store, STAFF)
-    table = issues.building_issues(store, building, user=staff, today=AS_OF)
+    table = issue_reads.building_issues(store, building, user=staff, today=AS_OF)
     row = table.set_index("issue_id").loc[filed.issue_id]
     assert (row["channel"], row["new"], row["photos"]) == (IssueChannel.PHONE.value, True, 1)
     assert not table.loc[table["issue_id"] != filed.issue_id, "new"].any()
-    issue = issues.get_issue(store, filed.issue_id, user=staff, today=AS_OF)
+    issue = issue_reads.get_issue(store, filed.issue_id, user=staff, today=AS_OF)
     assert issue["channel"] == IssueChannel.PHONE.value
     assert issue["source"] == IssueSource.QR_CODE.value
     assert issue["status"] == IssueStatus.REPORTED.value
@@ -117,12 +117,12 @@ def test_the_ticket_is_in_no_staff_view(work_store: Store, role_user: str) -> No
     filed, _ = file_with_photo(store, building, colour=(4, 5, 6))
     user = get_user(store, role_user)
     seen = [
-        issues.get_issue(store, filed.issue_id, user=user, today=AS_OF),
-        issues.building_issues(store, building, user=user, today=AS_OF),
-        issues.issue_timeline(store, filed.issue_id, user=user),
+        issue_reads.get_issue(store, filed.issue_id, user=user, today=AS_OF),
+        issue_reads.building_issues(store, building, user=user, today=AS_OF),
+        issue_reads.issue_timeline(store, filed.issue_id, user=user),
         field_reports.new_reports(store, COMMUNITY),
         issues.community_issues(store, COMMUNITY),
-        issues.building_profile(store, building, user=user, today=AS_OF),
+        issue_reads.building_profile(store, building, user=user, today=AS_OF),
         reports.issue_photos(store, filed.issue_id),
     ]
     for shown in seen:

@@ -7,7 +7,7 @@ from typing import Any, Final
 import pytest
 
 from mapgov.core.privacy import mask_name, mask_phone
-from mapgov.domain import issues, party
+from mapgov.domain import issue_reads, party
 from mapgov.domain.users import can_edit, get_user, sees_personal_data
 from mapgov.store import Store
 from mapgov.views import data as dataio
@@ -79,13 +79,13 @@ def test_an_issue_history_names_its_reporter_as_the_issue_does(
     is (the leader saw 吴鹏海 under "Reported by: 吴**")."""
     issue_id, _, reporter = _reported(demo_store)
     user = get_user(demo_store, user_id)
-    shown = issues.get_issue(demo_store, issue_id, user=user, today=AS_OF)["reporter_name"]
-    events = issues.issue_timeline(demo_store, issue_id, user=user)
+    shown = issue_reads.get_issue(demo_store, issue_id, user=user, today=AS_OF)["reporter_name"]
+    events = issue_reads.issue_timeline(demo_store, issue_id, user=user)
     actor = events[events["action"] == "report"]["actor"].iloc[0]
     assert actor == shown == (reporter if FULL.get(user_id) else mask_name(reporter))
     others = events[events["action"] != "report"]["actor"]
     assert not others.str.contains(r"\*").any()  # staff who worked it are named
-    anonymous = issues.issue_timeline(demo_store, issue_id)
+    anonymous = issue_reads.issue_timeline(demo_store, issue_id)
     assert anonymous[anonymous["action"] == "report"]["actor"].iloc[0] == mask_name(reporter)
 
 
@@ -115,7 +115,7 @@ def test_building_heads_and_secretaries_are_masked_for_who_may_not_see_them(
     def expect(value: str, mask: Any, *, shown: bool = full) -> str:
         return value if shown else mask(value)
 
-    profile = issues.building_profile(demo_store, b["building_id"], user=user, today=AS_OF)
+    profile = issue_reads.building_profile(demo_store, b["building_id"], user=user, today=AS_OF)
     assert profile["building_head"] == expect(head, mask_name)
     assert profile["building_head_phone"] == expect(phone, mask_phone)
     frames = party.load(demo_store, street_id="S001")

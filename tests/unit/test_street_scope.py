@@ -18,7 +18,7 @@ import pytest
 from mapgov.core.errors import PermissionDeniedError, ValidationError
 from mapgov.core.model import Role
 from mapgov.core.privacy import mask_name, mask_phone
-from mapgov.domain import cobuild, display_tokens, issues, party
+from mapgov.domain import cobuild, display_tokens, issue_reads, party
 from mapgov.domain import issues_workflow as workflow
 from mapgov.domain.users import User
 from mapgov.store import Store, open_store
@@ -112,7 +112,7 @@ def test_residents_are_unmasked_for_the_street_admin_and_the_community_staff_onl
         (LEADER_S2, masked, masked),
     ):
         for issue_id, expected in ((b4, on_b4), (b1, on_b1)):
-            shown = issues.get_issue(two_streets, issue_id, user=user, today=TODAY)
+            shown = issue_reads.get_issue(two_streets, issue_id, user=user, today=TODAY)
             assert (shown["reporter_name"], shown["reporter_phone"]) == expected, user.user_id
             assert bool(workflow.allowed_actions(two_streets, shown, user)) == (
                 expected == REPORTER

@@ -24,7 +24,7 @@ from mapgov.core.model import (
     IssueStatus,
     Level,
 )
-from mapgov.domain import issues
+from mapgov.domain import issue_reads, issues
 from mapgov.domain.users import User, sees_personal_data
 from mapgov.io.exports import frame_bytes
 from mapgov.store import Store
@@ -111,7 +111,7 @@ def community_ledger(
         building=frame["building_id"].map(_names(store, "building", frame["building_id"])),
         overdue=issues.overdue_mask(frame, today),
     )
-    frame = issues.mask_reporters(frame, full=sees_personal_data(user, community_id, store))
+    frame = issue_reads.mask_reporters(frame, full=sees_personal_data(user, community_id, store))
     return frame.sort_values(["reported_at", "issue_id"], ascending=False, ignore_index=True)
 
 

@@ -27,7 +27,7 @@ import streamlit as st
 from mapgov.core import model
 from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import coded_note, error_text, label, t, value_label
-from mapgov.domain import field_reports, issues, reports
+from mapgov.domain import field_reports, issue_reads, issues, reports
 from mapgov.domain import issues_workflow as flow
 from mapgov.domain.users import User, can_edit, get_user
 from mapgov.io.photos import photo_folder
@@ -102,7 +102,9 @@ def _search_box(ctx: IssueView) -> None:
 
 @cached(max_entries=64)
 def _profile(store: Store, building_id: str, user_id: str, day: dt.date) -> dict:
-    return issues.building_profile(store, building_id, user=get_user(store, user_id), today=day)
+    return issue_reads.building_profile(
+        store, building_id, user=get_user(store, user_id), today=day
+    )
 
 
 @cached(max_entries=64)
@@ -112,22 +114,22 @@ def _building_issues(
     user_id: str,
     day: dt.date,
 ) -> pd.DataFrame:
-    return issues.building_issues(store, building_id, user=get_user(store, user_id), today=day)
+    return issue_reads.building_issues(store, building_id, user=get_user(store, user_id), today=day)
 
 
 @cached(max_entries=64)
 def _issue(store: Store, issue_id: int, user_id: str, day: dt.date) -> dict:
-    return issues.get_issue(store, issue_id, user=get_user(store, user_id), today=day)
+    return issue_reads.get_issue(store, issue_id, user=get_user(store, user_id), today=day)
 
 
 @cached(max_entries=64)
 def _timeline(store: Store, issue_id: int, user_id: str) -> pd.DataFrame:
-    return issues.issue_timeline(store, issue_id, user=get_user(store, user_id))
+    return issue_reads.issue_timeline(store, issue_id, user=get_user(store, user_id))
 
 
 @cached(max_entries=64)
 def _compound(store: Store, compound_id: str, day: dt.date) -> dict:
-    return issues.compound_summary(store, compound_id, today=day)
+    return issue_reads.compound_summary(store, compound_id, today=day)
 
 
 _photos = cached(max_entries=64)(reports.issue_photos)
@@ -182,7 +184,7 @@ def _building_profile(ctx: IssueView, p: dict[str, Any]) -> None:
 
 @cached(max_entries=32)
 def _compound_issues(store: Store, compound_id: str, user_id: str, day: dt.date) -> pd.DataFrame:
-    return issues.compound_issues(store, compound_id, user=get_user(store, user_id), today=day)
+    return issue_reads.compound_issues(store, compound_id, user=get_user(store, user_id), today=day)
 
 
 def _compound_issue_list(ctx: IssueView, compound_id: str, user: User) -> None:

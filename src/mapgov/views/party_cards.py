@@ -18,7 +18,7 @@ import pandas as pd
 from mapgov.core.errors import ValidationError
 from mapgov.core.model import PropertyMode, Star
 from mapgov.core.privacy import mask_frame, mask_row
-from mapgov.domain import deliberation, issues, party
+from mapgov.domain import deliberation, issue_reads, party
 from mapgov.domain.places import display_name
 from mapgov.store import Store
 
@@ -131,7 +131,7 @@ def compound_card(
     c = _one(frames.compounds, "compound_id", compound_id, "compound")
     blds = frames.buildings[frames.buildings["compound_id"] == compound_id]
     branch_id = _text(c["branch_id"])
-    summary = issues.compound_summary(store, compound_id, today=today)
+    summary = issue_reads.compound_summary(store, compound_id, today=today)
     return {
         "compound_id": compound_id,
         "name": c["name"],
