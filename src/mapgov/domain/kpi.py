@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -46,13 +46,12 @@ import pandas as pd
 from mapgov.core.model import (
     UNRESOLVED,
     CallbackRating,
-    EventAction,
     IssueStatus,
     Level,
     PropertyMode,
 )
 from mapgov.core.privacy import mask_name
-from mapgov.domain.locating import street_compounds
+from mapgov.domain.ledger_reads import read_ledger
 from mapgov.store import Store
 
 __all__ = [
@@ -576,10 +575,24 @@ class Frames:
     """The issues' history but comments: [event_id, issue_id, action, at, to_status]."""
 
 
-_HISTORY: Final = [a.value for a in EventAction if a is not EventAction.COMMENT]
-"""The events :func:`load_frames` reads: all but comments."""
-_MAX_IN: Final = 30_000
-"""Most values in one SQL ``IN`` list (SQLite takes 32,766 parameters)."""
+_ISSUE_COLUMNS: Final = [
+    "issue_id",
+    "compound_id",
+    "category",
+    "level",
+    "status",
+    "channel",
+    "title",
+    "reporter_name",
+    "deadline",
+    "reported_at",
+    "resolved_at",
+    "closed_at",
+    "satisfaction",
+    "lon",
+    "lat",
+]
+"""The issue columns :func:`load_frames` reads."""
 
 
 def load_frames(
@@ -602,36 +615,10 @@ def load_frames(
     Frames
         The frames :func:`headline` and the wall's charts read.
     """
-    comps = street_compounds(
-        store,
-        ["compound_id", "grid_id", "name", "branch_id"],
-        street_id=street_id,
-        community_id=community_id,
+    comps, issues, events = read_ledger(
+        store, _ISSUE_COLUMNS, street_id=street_id, community_id=community_id
     )
-    names = store.read("community", columns=["community_id", "name"])
-    comps = comps.merge(names.rename(columns={"name": "community_name"}), on="community_id")
     ids = list(comps["compound_id"])
-    issues = store.read(
-        "issue",
-        where={"compound_id": ids},
-        columns=[
-            "issue_id",
-            "compound_id",
-            "category",
-            "level",
-            "status",
-            "channel",
-            "title",
-            "reporter_name",
-            "deadline",
-            "reported_at",
-            "resolved_at",
-            "closed_at",
-            "satisfaction",
-            "lon",
-            "lat",
-        ],
-    )
     buildings = store.read(
         "building",
         where={"compound_id": ids},
@@ -639,19 +626,6 @@ def load_frames(
     )
     prop = store.read("property_management", where={"compound_id": ids})
     stars = store.read("branch_star", where={"org_id": list(comps["branch_id"].dropna().unique())})
-    # every event that moves an issue on (comments do not): callbacks and reopenings for the
-    # satisfaction rate, the rest for the status each issue had at the end of a period
-    actions: dict[str, Any] = {"action": _HISTORY}
-    issue_ids = issues["issue_id"].tolist()
-    if (street_id or community_id) and len(issue_ids) <= _MAX_IN:
-        # a street's events by the issue index; not the city's events, filtered after
-        actions |= {"issue_id": issue_ids}
-    events = store.read(
-        "issue_event",
-        where=actions,
-        columns=["event_id", "issue_id", "action", "at", "to_status"],
-    )
-    events = events[events["issue_id"].isin(issues["issue_id"])].reset_index(drop=True)
     return Frames(
         issues=issues, compounds=comps, buildings=buildings, prop=prop, stars=stars, events=events
     )

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
-from mapgov.core.model import EventAction
 from mapgov.domain.health.profile import HealthFrames
-from mapgov.domain.locating import street_compounds
+from mapgov.domain.ledger_reads import read_ledger
 from mapgov.store import Store
 
 __all__ = ["load_health_frames"]
@@ -24,8 +21,6 @@ _ISSUE_COLUMNS = [
     "resolved_at",
     "closed_at",
 ]
-_HISTORY = [a.value for a in EventAction if a is not EventAction.COMMENT]
-_MAX_IN = 30_000
 
 
 def load_health_frames(
@@ -54,24 +49,10 @@ def load_health_frames(
     HealthFrames
         What :func:`~mapgov.domain.health.profile.monthly_signals` reads.
     """
-    comps = street_compounds(
-        store,
-        ["compound_id", "grid_id", "name", "branch_id"],
-        street_id=street_id,
-        community_id=community_id,
+    comps, issues, events = read_ledger(
+        store, _ISSUE_COLUMNS, street_id=street_id, community_id=community_id
     )
-    names = store.read("community", columns=["community_id", "name"])
-    comps = comps.merge(names.rename(columns={"name": "community_name"}), on="community_id")
     ids = list(comps["compound_id"])
-    issues = store.read("issue", where={"compound_id": ids}, columns=_ISSUE_COLUMNS)
-    where: dict[str, Any] = {"action": _HISTORY}
-    issue_ids = issues["issue_id"].tolist()
-    if (street_id or community_id) and len(issue_ids) <= _MAX_IN:
-        where |= {"issue_id": issue_ids}
-    events = store.read(
-        "issue_event", where=where, columns=["event_id", "issue_id", "action", "at", "to_status"]
-    )
-    events = events[events["issue_id"].isin(issues["issue_id"])].reset_index(drop=True)
     buildings = store.read(
         "building",
         where={"compound_id": ids},
