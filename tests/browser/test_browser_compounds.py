@@ -9,6 +9,7 @@ process id.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
@@ -24,7 +25,7 @@ from mapgov.domain.health.report import compound_health
 from mapgov.domain.users import get_user
 from mapgov.store import open_store
 from mapgov.views import compounds as cv
-from mapgov.views.health import flag_text, look_at_text
+from mapgov.views.health import flag_text, health_table, look_at_text
 from mapgov.views.wall import life_circle
 
 from . import helpers as tb
@@ -78,3 +79,36 @@ def test_a_click_shows_the_reasons_and_the_link_opens_the_compounds_issues(
     tb.no_errors(page)
     assert [e for e in visit.errors if "L is not defined" in e] == []
     assert visit.remote(server.url) == []
+
+
+def test_picking_a_row_of_the_ranked_list_opens_that_compounds_card(
+    server: Server, visit: tb.Visit, db: Path
+) -> None:
+    store = open_store(db)
+    today: dt.date = clock.today(store)
+    frames = load_health_frames(
+        store, street_id=STREET, life=life_circle(store, STREET).by_compound()
+    )
+    comps = frames.compounds[frames.compounds["community_id"] == COMMUNITY]
+    report = compound_health(frames, today, month=f"{today:%Y-%m}")
+    kept = dataclasses.replace(
+        report, scored=report.scored[report.scored["compound_id"].isin(comps["compound_id"])]
+    )
+    table = health_table(kept, comps, "zh")
+    row = 2  # the third compound of the list: not the first, which a default could show
+    name = str(table[t("health.col.compound", "zh")].iloc[row])
+    page = visit.page
+    tb.sign_in(page, server, LEADER)
+    page.goto(f"{server.url}/compounds?lang=zh&community={COMMUNITY}")
+    grid = page.get_by_test_id("stDataFrame")
+    expect(grid).to_be_visible()
+    tb.settle(page)
+    grid.scroll_into_view_if_needed()
+    # a person ticks the row's box in the grid's first column (35 px header, 35 px rows)
+    box = grid.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 16, box["y"] + 35 + 35 * row + 17)
+    expect(
+        page.get_by_role("heading", name=t("compounds_page.card.title", name=name))
+    ).to_be_visible()
+    tb.no_errors(page)
