@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
@@ -21,9 +22,9 @@ from mapgov.core import clock
 from mapgov.core.i18n import t
 from mapgov.domain import issue_reads
 from mapgov.domain.health.load import load_health_frames
-from mapgov.domain.health.report import compound_health
+from mapgov.domain.health.report import HealthReport, compound_health
 from mapgov.domain.users import get_user
-from mapgov.store import open_store
+from mapgov.store import Store, open_store
 from mapgov.views import compounds as cv
 from mapgov.views.health import flag_text, health_table, look_at_text
 from mapgov.views.wall import life_circle
@@ -38,16 +39,23 @@ COMMUNITY = "S001-C2"
 LEADER = "S001-leader"
 
 
-def test_a_click_shows_the_reasons_and_the_link_opens_the_compounds_issues(
-    server: Server, visit: tb.Visit, db: Path
-) -> None:
+def _health(db: Path) -> tuple[Store, dt.date, HealthReport, pd.DataFrame]:
+    """The store, its today, this month's health report and the community's compounds, as the
+    page computes them."""
     store = open_store(db)
     today: dt.date = clock.today(store)
     frames = load_health_frames(
         store, street_id=STREET, life=life_circle(store, STREET).by_compound()
     )
-    report = compound_health(frames, today)
+    report = compound_health(frames, today, month=f"{today:%Y-%m}")
     comps = frames.compounds[frames.compounds["community_id"] == COMMUNITY]
+    return store, today, report, comps.reset_index(drop=True)
+
+
+def test_a_click_shows_the_reasons_and_the_link_opens_the_compounds_issues(
+    server: Server, visit: tb.Visit, db: Path
+) -> None:
+    store, today, report, comps = _health(db)
     flag = next(f for f in report.flags if f.compound_id in set(comps["compound_id"]))
     name = str(comps.set_index("compound_id").loc[flag.compound_id, "name"])
     page = visit.page
@@ -84,13 +92,7 @@ def test_a_click_shows_the_reasons_and_the_link_opens_the_compounds_issues(
 def test_picking_a_row_of_the_ranked_list_opens_that_compounds_card(
     server: Server, visit: tb.Visit, db: Path
 ) -> None:
-    store = open_store(db)
-    today: dt.date = clock.today(store)
-    frames = load_health_frames(
-        store, street_id=STREET, life=life_circle(store, STREET).by_compound()
-    )
-    comps = frames.compounds[frames.compounds["community_id"] == COMMUNITY]
-    report = compound_health(frames, today, month=f"{today:%Y-%m}")
+    _, _, report, comps = _health(db)
     kept = dataclasses.replace(
         report, scored=report.scored[report.scored["compound_id"].isin(comps["compound_id"])]
     )
