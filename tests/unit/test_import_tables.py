@@ -7,6 +7,7 @@ each refusal is checked to leave the database byte for byte as it was.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mapgov.core.errors import DataFileError, ValidationError
+from mapgov.domain import kpi
 from mapgov.io.importers import guess_mapping, read_table
 from mapgov.io.importers.tables import BuildingMatcher, TablePlan, land_table, plan_table
 from mapgov.store import Store
@@ -200,6 +202,18 @@ def test_an_excel_ledger_becomes_issues_with_their_history(
     events = store.read("issue_event", where={"issue_id": int(closed)})
     assert events["action"].tolist() == ["report", "close"]
     assert "台账.xlsx, row 2" in events["note"].iloc[0]
+    # each row's status stands in the history the wall and the compounds' health read, so an
+    # issue the sheet has as in progress is not counted as still waiting to be assigned
+    frames = kpi.load_frames(store)
+    ids = new["issue_id"].tolist()
+    mine = (
+        frames.issues[frames.issues["issue_id"].isin(ids)]
+        .set_index("issue_id")
+        .loc[ids]
+        .reset_index()
+    )
+    day = dt.date(2026, 6, 1)
+    assert kpi.status_on(mine, frames.events, day).tolist() == new["status"].tolist()
     # the same sheet again: nothing new, three rows skipped as already in the ledger
     again = _plan(store, path, "ledger")
     assert again.errors == [] and again.matched == []

@@ -613,11 +613,7 @@ def land_table(store: Store, plan: TablePlan, *, actor: str, at: dt.datetime | N
             )
         ]
         if m["state"] != reported:
-            action = (
-                model.EventAction.CLOSE
-                if m["state"] == model.IssueStatus.CLOSED.value
-                else model.EventAction.COMMENT
-            )
+            action = _STATUS_ACTION[model.IssueStatus(str(m["state"]))]
             when = issue["closed_at"] or issue["resolved_at"] or issue["reported_at"]
             events.append(
                 _event(
@@ -632,6 +628,17 @@ def land_table(store: Store, plan: TablePlan, *, actor: str, at: dt.datetime | N
         rows.append((issue, events))
     store.insert_issues(rows)
     return len(rows)
+
+
+_STATUS_ACTION: Final = {
+    model.IssueStatus.ASSIGNED: model.EventAction.ASSIGN,
+    model.IssueStatus.IN_PROGRESS: model.EventAction.START,
+    model.IssueStatus.RESOLVED: model.EventAction.RESOLVE,
+    model.IssueStatus.CALLBACK: model.EventAction.CALLBACK,
+    model.IssueStatus.CLOSED: model.EventAction.CLOSE,
+}
+"""The action that moves an imported issue from reported to the status its row has: the
+history's steps, which the wall and the compounds' health read (comments they skip)."""
 
 
 def _event(
