@@ -35,6 +35,7 @@ import shapely
 
 from mapgov.core.crs import WGS84, transform_xy
 from mapgov.core.errors import ValidationError
+from mapgov.core.model import FacilityKind
 from mapgov.domain.lifecircle import coverage
 from mapgov.domain.lifecircle.network import (
     Snapped,
@@ -408,7 +409,11 @@ def _snap_candidates(
         ):
             msg = f"candidate {number} ({lon[i]:.6f}, {lat[i]:.6f}) lies outside the district"
             raise ValidationError(
-                msg, key="whatif.error.outside", number=number, lon=lon[i], lat=lat[i]
+                msg,
+                key="whatif.error.outside",
+                number=number,
+                lon=f"{lon[i]:.6f}",
+                lat=f"{lat[i]:.6f}",
             )
     sites = snap(ctx.graph, gpd.GeoSeries(shapely.points(lon, lat), crs=WGS84))
     for i, link in enumerate(sites.link):
@@ -439,7 +444,10 @@ def _after_closing(ctx: WhatIfContext, close: Sequence[str]) -> np.ndarray:
         if facility_id not in ids:
             msg = f"there is no {ctx.kind} with facility id {facility_id!r}"
             raise ValidationError(
-                msg, key="whatif.error.unknown_facility", facility_id=facility_id, kind=ctx.kind
+                msg,
+                key="whatif.error.unknown_facility",
+                facility_id=facility_id,
+                kind=FacilityKind(ctx.kind),
             )
     keep = ~np.isin(ctx.facility_ids, list(close))
     remaining = ctx.facilities.subset(keep)
@@ -496,7 +504,7 @@ def what_if(
             key = (float(add[j][0]), float(add[j][1]))
             reach[j] = ctx._cached_reach(key, sites.subset(slice(j, j + 1)))
     reached = reach <= ctx.metres  # (k, n)
-    first = np.where(reached.any(axis=0), reached.argmax(axis=0) + 1, 0)
+    first = np.where(reached.any(axis=0), reached.argmax(axis=0) + 1, 0) if k else np.zeros(n, int)
     before = ctx.covered
     after = (base <= ctx.metres) | (first > 0)
     gained = after & ~before
