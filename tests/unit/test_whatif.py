@@ -339,3 +339,14 @@ def test_the_sheets_read_in_chinese_and_every_column_has_a_label(demo_store: Sto
     columns = {*whatif.CANDIDATE_COLUMNS, *whatif.COMMUNITY_COLUMNS, *whatif.BUILDING_COLUMNS}
     for lang in ("zh", "en"):
         assert [c for c in columns if f"whatif.col.{c}" not in catalogue(lang)] == []
+
+
+def test_the_same_answer_on_both_backends(any_work_store: Store, demo_store: Store) -> None:
+    ctx = whatif.whatif_context(demo_store, "clinic", 300.0)
+    sites, fid = _sites(ctx, 2, seed=8), ctx.facility_ids[-1]
+    expected = whatif.what_if(ctx, sites, close=[fid])
+    there = whatif.what_if(whatif.whatif_context(any_work_store, "clinic", 300.0), sites, [fid])
+    assert there.totals == expected.totals
+    assert there.totals["buildings_gained"] > 0
+    pd.testing.assert_frame_equal(there.communities, expected.communities)
+    pd.testing.assert_frame_equal(there.candidates, expected.candidates)

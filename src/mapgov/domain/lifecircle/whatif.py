@@ -184,7 +184,7 @@ class WhatIfContext:
     facilities: Snapped
     community_names: dict[str, str]
     district: shapely.Geometry
-    _reach: OrderedDict[tuple[float, float], np.ndarray] = field(
+    _reach: OrderedDict[tuple[float, float], tuple[np.ndarray, np.ndarray]] = field(
         default_factory=OrderedDict, repr=False
     )
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -243,17 +243,22 @@ class WhatIfContext:
         return np.where(d <= self.metres, d, np.inf)
 
     def _cached_reach(self, key: tuple[float, float], where: Snapped) -> np.ndarray:
+        """:meth:`reach`, kept for the last sites asked (only the buildings within reach)."""
         with self._lock:
             found = self._reach.get(key)
             if found is not None:
                 self._reach.move_to_end(key)
-                return found
-        d = self.reach(where)
-        d.setflags(write=False)
-        with self._lock:
-            self._reach[key] = d
-            while len(self._reach) > _REACH_KEPT:
-                self._reach.popitem(last=False)
+        if found is None:
+            d = self.reach(where)
+            near = np.flatnonzero(np.isfinite(d))
+            with self._lock:
+                self._reach[key] = (near, d[near])
+                while len(self._reach) > _REACH_KEPT:
+                    self._reach.popitem(last=False)
+            return d
+        rows, metres = found
+        d = np.full(len(self.distance), np.inf)
+        d[rows] = metres
         return d
 
 
