@@ -350,3 +350,17 @@ def test_the_same_answer_on_both_backends(any_work_store: Store, demo_store: Sto
     assert there.totals["buildings_gained"] > 0
     pd.testing.assert_frame_equal(there.communities, expected.communities)
     pd.testing.assert_frame_equal(there.candidates, expected.candidates)
+
+
+def test_the_scenario_round_trips_through_the_address() -> None:
+    from mapgov.views.life_circle_whatif import Scenario, scenario_from_query, scenario_query
+
+    s = Scenario().with_site(112.42260004, 34.6793).with_site(112.43, 34.68)
+    s = Scenario(s.add, ("F-S001-002", "id, with comma"))
+    assert s.add[0] == (112.4226, 34.6793)  # to 1e-7 degrees
+    assert scenario_from_query(scenario_query(s)) == s
+    assert s.without_site(1).add == ((112.43, 34.68),)
+    assert s.without_site(9) == s
+    stale = {"wi_add": "nan,1;200,1;1;112.4,34.6", "wi_close": ",, ,F"}
+    assert scenario_from_query(stale) == Scenario(((112.4, 34.6),), ("F",))
+    assert scenario_query(Scenario()) == {}
