@@ -18,7 +18,8 @@ import shapely
 from mapgov.cli import main
 from mapgov.core.crs import transform_xy
 from mapgov.core.errors import ValidationError
-from mapgov.core.i18n import catalogue, error_text
+from mapgov.core.i18n import catalogue, error_text, label
+from mapgov.core.model import FacilityKind
 from mapgov.domain.lifecircle import whatif
 from mapgov.domain.lifecircle.whatif import WhatIfContext
 from mapgov.io.whatif import scenario_bytes
@@ -237,7 +238,7 @@ def test_unknown_kind_facility_or_threshold_is_refused(demo_store: Store) -> Non
             whatif.what_if(ctx, close=[fid])
         assert err.value.key == "whatif.error.unknown_facility"
         assert fid in error_text(err.value, "en")
-        assert "社区食堂" in error_text(err.value, "zh") or "食堂" in error_text(err.value, "zh")
+        assert label(FacilityKind.CANTEEN, "zh") in error_text(err.value, "zh")
 
 
 def test_the_context_is_kept_per_data_version(work_store: Store, tmp_path: Path) -> None:
