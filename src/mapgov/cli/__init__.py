@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mapgov import __version__
-from mapgov.cli import accounts, data, health, scorecard
+from mapgov.cli import accounts, data, health, scorecard, whatif
 from mapgov.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -58,6 +58,7 @@ from mapgov.cli.common import (
     _open,
     _Parser,
     _path,
+    _positive,
     _Progress,
     _scale,
     _seed,
@@ -219,17 +220,6 @@ def _run_info(args: argparse.Namespace) -> int:
 
 
 # -- coverage -------------------------------------------------------------------------------
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value > 0:
-        msg = f"must be a positive number of metres, not {text!r}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
-
-
 def _coverage_arguments(p: argparse.ArgumentParser) -> None:
     _db_option(p, "database (default: data/…)")
     p.add_argument(
@@ -339,7 +329,14 @@ def _run_serve(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = Commands(
-    {**COMMANDS, **data.COMMANDS, **accounts.COMMANDS, **health.COMMANDS, **scorecard.COMMANDS}
+    {
+        **COMMANDS,
+        **data.COMMANDS,
+        **accounts.COMMANDS,
+        **health.COMMANDS,
+        **scorecard.COMMANDS,
+        **whatif.COMMANDS,
+    }
 )
 
 

@@ -130,6 +130,17 @@ def _scale(text: str) -> int:
     return value
 
 
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0:
+        msg = f"must be a positive number of metres, not {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
 def _date(text: str) -> dt.date:
     msg = f"must be a real date written YYYY-MM-DD, not {text!r}"
     if not _ISO_DATE.fullmatch(text):
