@@ -4,12 +4,20 @@ Usage::
 
     .venv/bin/python bench/backtest_health.py              # scale 4 (four streets)
     .venv/bin/python bench/backtest_health.py --scale 10
+    .venv/bin/python bench/backtest_health.py --db street.sqlite --today 2026-11-30
 
-Two ledgers are judged on the same compounds and buildings: the demo's own, and one simulated
+``--db`` backtests a street's own database as it is (its ledger imported with ``mapgov import
+ledger``, say), on the day ``--today`` (default: the database's today); nothing is built.
+
+Three ledgers are judged on the same compounds and buildings: the demo's own; one simulated
 here by a separate model that the demo generator knows nothing of (:func:`simulated_ledger`):
 each compound's issues are Poisson at a steady rate, except that one compound in five goes
 through a bad spell (a regime shift: issues at 2.5 times the rate, and slower handling, for
-three to six months) starting in a random month.
+three to six months) starting in a random month; and the same simulated ledger written as the
+spreadsheet a street office keeps (楼栋编号, 问题标题, 问题类型, 办理状态, 上报时间, 办理期限,
+办结时间: :func:`ledger_sheet`) and imported with ``mapgov import ledger``, judged on the
+imported issues alone (:func:`imported_frames`). The import keeps only what such a sheet
+holds: the report, the deadline and the final status with its date, not the steps between.
 
 For each month m of the last year whose next month has ended, the flags raised at the end of m
 (:func:`mapgov.domain.health.warning.flags`, with what was known then) are compared with what
@@ -33,9 +41,12 @@ could catch there is noise, which is what this backtest measures.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import itertools
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -43,6 +54,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mapgov.core import clock
+from mapgov.core.config import DB_ENV
 from mapgov.demo import build_demo
 from mapgov.domain.health.load import load_health_frames
 from mapgov.domain.health.profile import (
@@ -55,7 +68,7 @@ from mapgov.domain.health.profile import (
 from mapgov.domain.health.warning import flags
 from mapgov.store import open_store
 
-__all__ = ["backtest", "judge", "main", "simulated_ledger"]
+__all__ = ["backtest", "imported_frames", "judge", "ledger_sheet", "main", "simulated_ledger"]
 
 AS_OF = dt.date(2026, 11, 15)
 SEED = 42
@@ -86,14 +99,15 @@ def simulated_ledger(frames: HealthFrames, today: dt.date, *, seed: int = 7) -> 
     Each compound has a steady monthly rate of 1.5 issues per 100 households (times a gamma
     factor of mean 1); one compound in five has a bad spell of 3-6 months, starting in a random
     month of the last 20, in which issues come at 2.5 times the rate and take three times as
-    long to resolve (mean 15 days instead of 5, deadline 7 days after the report). Each issue
-    has a report, an assignment two hours later and a resolution event.
+    long to resolve (mean 15 days instead of 5 after the assignment, deadline 7 days after the
+    report). Each issue has a report, an assignment two hours later and a resolution event.
     """
     rng = np.random.default_rng(seed)
     households = frames.buildings.groupby("compound_id")["households"].sum()
     buildings = frames.buildings.groupby("compound_id")["building_id"].apply(list)
     spans = month_spans(today, 26)
-    rows, events = [], []
+    rows: list[dict[str, object]] = []
+    events: list[dict[str, object]] = []
     for cid in frames.compounds["compound_id"]:
         rate = 0.015 * float(households.get(cid, 0)) * rng.gamma(4.0, 0.25)
         bad = rng.random() < 0.2
@@ -107,7 +121,8 @@ def simulated_ledger(frames: HealthFrames, today: dt.date, *, seed: int = 7) -> 
                 at = dt.datetime.combine(day, dt.time(9)) + dt.timedelta(
                     minutes=int(rng.integers(0, 600))
                 )
-                done = at + dt.timedelta(days=float(rng.exponential(15 if spell else 5)))
+                # resolved after the assignment (two hours after the report), never before
+                done = at + dt.timedelta(hours=2, days=float(rng.exponential(15 if spell else 5)))
                 iid = len(rows) + 1
                 resolved = done.date() <= today
                 rows.append(
@@ -146,6 +161,47 @@ def simulated_ledger(frames: HealthFrames, today: dt.date, *, seed: int = 7) -> 
         buildings=frames.buildings,
         prop=frames.prop,
     )
+
+
+_STATUS_WORDS = {"resolved": "已办结", "assigned": "已分派"}
+
+
+def ledger_sheet(frames: HealthFrames) -> pd.DataFrame:
+    """The ledger of `frames` as the spreadsheet a street office keeps: one row per issue,
+    Chinese headers and status words, dates as typed (no ids of mapgov's)."""
+    issues = frames.issues
+    titles = {"parking": "乱停车", "sanitation": "垃圾清运不及时", "elevator": "电梯故障",
+              "pets": "宠物扰民"}  # fmt: skip
+    return pd.DataFrame(
+        {
+            "楼栋编号": issues["building_id"],
+            "问题标题": [
+                f"{titles[c]}（{i}）"
+                for c, i in zip(issues["category"], issues["issue_id"], strict=True)
+            ],
+            "问题类型": issues["category"],
+            "办理状态": issues["status"].map(_STATUS_WORDS),
+            "上报时间": issues["reported_at"].str.replace("T", " "),
+            "办理期限": issues["deadline"],
+            "办结时间": issues["resolved_at"].fillna("").str.replace("T", " "),
+        }
+    )
+
+
+def imported_frames(db: Path, sheet: pd.DataFrame, folder: Path) -> HealthFrames:
+    """Import `sheet` into `db` with ``mapgov import ledger`` (as a street office would) and
+    return the health frames of the imported issues alone."""
+    before = set(open_store(db).read("issue", columns=["issue_id"])["issue_id"])
+    path = folder / "问题台账.xlsx"
+    sheet.to_excel(path, index=False)
+    env = {**os.environ, DB_ENV: str(db)}
+    command = [sys.executable, "-m", "mapgov", "import", "ledger", str(path), "--actor", "backtest"]
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    frames = load_health_frames(open_store(db))
+    kept = ~frames.issues["issue_id"].isin(before)
+    issues = frames.issues[kept].reset_index(drop=True)
+    events = frames.events[frames.events["issue_id"].isin(issues["issue_id"])]
+    return dataclasses.replace(frames, issues=issues, events=events.reset_index(drop=True))
 
 
 def judge(frames: HealthFrames, today: dt.date) -> tuple[pd.DataFrame, float]:
@@ -194,19 +250,32 @@ def judge(frames: HealthFrames, today: dt.date) -> tuple[pd.DataFrame, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Build the demo at the scale asked, backtest it and print the table."""
+    """Build the demo at the scale asked (or read ``--db``), backtest it and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=4)
+    parser.add_argument("--db", type=Path, help="backtest this database as it is")
+    parser.add_argument("--today", type=dt.date.fromisoformat, help="with --db: its today")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "demo.sqlite"
-        build_demo(db, seed=SEED, scale=args.scale, as_of=AS_OF, password="Backtest-2026-x")
-        compounds = len(open_store(db).read("compound", columns=["compound_id"]))
-        frames = load_health_frames(open_store(db))
-        results = [("demo ledger", *judge(frames, AS_OF))]
-        results.append(("simulated ledger", *judge(simulated_ledger(frames, AS_OF), AS_OF)))
+    if args.db is not None:
+        store = open_store(args.db)
+        today = args.today or clock.today(store)
+        compounds = len(store.read("compound", columns=["compound_id"]))
+        results = [(args.db.name, *judge(load_health_frames(store), today))]
+        heading = f"{args.db} ({compounds} compounds), as of {today}"
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "demo.sqlite"
+            build_demo(db, seed=SEED, scale=args.scale, as_of=AS_OF, password="Backtest-2026-x")
+            compounds = len(open_store(db).read("compound", columns=["compound_id"]))
+            frames = load_health_frames(open_store(db))
+            simulated = simulated_ledger(frames, AS_OF)
+            results = [("demo ledger", *judge(frames, AS_OF))]
+            results.append(("simulated ledger", *judge(simulated, AS_OF)))
+            imported = imported_frames(db, ledger_sheet(simulated), Path(tmp))
+            results.append(("simulated, imported from Excel", *judge(imported, AS_OF)))
+        heading = f"demo scale {args.scale} ({compounds} compounds), as of {AS_OF}, seed {SEED}"
     load = os.getloadavg()[0]
-    print(f"demo scale {args.scale} ({compounds} compounds), as of {AS_OF}, seed {SEED}")
+    print(heading)
     print(f"load average {load:.2f}")
     print()
     print(
