@@ -645,7 +645,7 @@ def demo_app(monkeypatch: pytest.MonkeyPatch, page_db: Path) -> Path:
 
 @pytest.mark.parametrize("kiosk", [False, True])
 @pytest.mark.parametrize("lang", LANGS)
-def test_the_wall_page_shows_twelve_tiles_a_map_and_panels(
+def test_the_wall_page_shows_its_tiles_a_map_and_panels(
     demo_app: Path, lang: str, kiosk: bool
 ) -> None:
     at = _open({"lang": lang} | ({"kiosk": "1"} if kiosk else {}))

@@ -327,7 +327,7 @@ def test_a_flag_says_which_signal_by_how_much_and_since_when() -> None:
         "A", "2026-11", "overdue", 3.0, None, "2026-09", ("no_property", "no_party_group:2")
     )
     assert flag_text(flag, "zh") == "逾期问题 3 件，自9月起"
-    assert flag_text(flag, "en") == "3 overdue issues, since Sep"
+    assert flag_text(flag, "en") == "overdue issues: 3, since Sep"
     assert look_at_text(flag.look_at, "zh") == ["无物业", "2 栋无党小组"]
     older = Flag("A", "2026-11", "surge", 9.0, 4.0, "2025-12")
     assert flag_text(older, "zh") == "问题 9 件，超出常态（不超过 4 件），自2025年12月起"
