@@ -28,28 +28,13 @@ from mapgov.views.life_circle_map import LIFE_BUILDING_CLASS
 from mapgov.views.life_circle_whatif import scenario_from_query
 from mapgov.views.life_circle_whatif_map import CANDIDATE_CLASS, WHATIF_BUILDING_CLASS
 
-from .helpers import FOLIUM_IFRAME, Server, Visit, no_errors, settle, sign_in
+from .helpers import _AIM_AT_COMPOUND, FOLIUM_IFRAME, Server, Visit, no_errors, settle, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 LANG = "en"
 KIND = "canteen"
 CURRENT_MAP = f'[data-testid="stElementContainer"][data-stale="false"] {FOLIUM_IFRAME}'
-_AIM = """([lat, lng]) => {
-    if (typeof L === "undefined") return false;
-    const map = Object.values(window).find(v => v instanceof L.Map);
-    if (!map) return false;
-    const p = map.latLngToContainerPoint([lat, lng]);
-    const box = map.getContainer().getBoundingClientRect();
-    const [x, y] = [box.left + p.x, box.top + p.y];
-    const under = document.elementFromPoint(x, y);
-    const hit = Boolean(under) && under.classList.contains("leaflet-interactive");
-    const seen = window.mapgovLastAim;
-    window.mapgovLastAim = [x, y];
-    return hit && Boolean(seen) && seen[0] === x && seen[1] === y ? [x, y] : false;
-}"""
-"""Where (lat, lng) is in the map's frame once it holds still over a drawn shape (the same
-spot two polls running), else false."""
 
 
 @pytest.fixture(scope="module")
@@ -89,18 +74,40 @@ def _two_open_points(page: Page, ctx: WhatIfContext) -> list[tuple[float, float]
     return [(float(xy[i, 0]), float(xy[i, 1])), (float(xy[j, 0]), float(xy[j, 1]))]
 
 
-def _click_map(page: Page, lon: float, lat: float) -> None:
-    """Click the current map with the mouse at (lon, lat), once it holds still there."""
+def _click_map(page: Page, lon: float, lat: float) -> float:
+    """Click the current map with the mouse at (lon, lat), once it holds still there;
+    returns the moment of the click (``time.perf_counter``)."""
     iframe = page.locator(CURRENT_MAP)
     iframe.evaluate("e => e.scrollIntoView({block: 'center'})")
     frame = iframe.element_handle().content_frame()
     assert frame is not None
     frame.evaluate("() => { window.mapgovLastAim = null; }")
-    found = frame.wait_for_function(_AIM, arg=[lat, lon], polling=150, timeout=20_000)
+    found = frame.wait_for_function(
+        _AIM_AT_COMPOUND, arg=[lat, lon, "leaflet-interactive"], polling=150, timeout=20_000
+    )
     x, y = found.json_value()
     box = iframe.bounding_box()
     assert box is not None
+    clicked = time.perf_counter()
     page.mouse.click(box["x"] + x, box["y"] + y)
+    return clicked
+
+
+def _answered(page: Page, n: int) -> None:
+    """Wait, checking at every frame drawn, until the page lists `n` candidates and the map
+    shows `n` candidate markers."""
+    said = t("whatif_page.candidates", LANG, n=n, most=5).strip("*")
+    page.wait_for_function(
+        "s => document.body.innerText.includes(s)", arg=said, polling="raf", timeout=30_000
+    )
+    frame = page.locator(CURRENT_MAP).element_handle().content_frame()
+    assert frame is not None
+    frame.wait_for_function(
+        "([cls, n]) => document.getElementsByClassName(cls).length === n",
+        arg=[CANDIDATE_CLASS, n],
+        polling="raf",
+        timeout=30_000,
+    )
 
 
 def _candidates_said(page: Page, n: int) -> None:
@@ -136,9 +143,8 @@ def test_two_candidates_placed_one_removed_residents_gained_read(
 
     timings = []
     for n, (lon, lat) in enumerate(_two_open_points(page, context), start=1):
-        started = time.perf_counter()
-        _click_map(page, lon, lat)
-        _candidates_said(page, n)
+        started = _click_map(page, lon, lat)
+        _answered(page, n)
         expect(frame.locator(f".{CANDIDATE_CLASS}")).to_have_count(n)
         timings.append(time.perf_counter() - started)
         settle(page)
