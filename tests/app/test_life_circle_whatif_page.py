@@ -4,7 +4,10 @@ a map click, a removal, a closing and a refused sixth site, each checked against
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +28,7 @@ from mapgov.domain.lifecircle.whatif import (
 from mapgov.store import Store
 from mapgov.ui.life_circle_whatif import KEY
 from mapgov.views.life_circle_whatif import Scenario, scenario_query
+from tests.app.test_life_circle_page import downloads  # noqa: F401 (a fixture)
 from tests.apptest import click_map, ok, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -182,3 +186,28 @@ def test_a_bad_site_in_a_link_says_why_and_can_be_removed(
     assert f"{lon:.6f}" in error
     at.button(key=KEY.format("remove.1")).click().run()
     _assert_shows(at, what_if(context, [site]))
+
+
+def test_the_downloads_hold_the_scenario(
+    demo_app: Path,
+    context: WhatIfContext,
+    downloads: dict[str, dict[str, Any]],  # noqa: F811 (the fixture imported above)
+) -> None:
+    sites = _open_sites(context, 2)
+    at = _page(scenario_query(Scenario(tuple(sites))), "en")
+    result = what_if(context, sites)
+    files = {}
+    for button in at.get("download_button"):
+        entry = downloads[button.proto.deferred_file_id]
+        name = entry["kwargs"].get("file_name") or entry["args"][2]
+        files[name] = entry["callable"]()
+    stem = f"what-if-{KIND}-{context.metres:.0f}m"
+    assert {f"{stem}.xlsx", f"{stem}.geojson"} <= set(files)
+    sheets = pd.read_excel(io.BytesIO(files[f"{stem}.xlsx"]), sheet_name=None)
+    candidates = sheets[t("whatif.sheet.candidates", "en")]
+    gained = candidates[t("whatif.col.residents_gained", "en")].tolist()
+    assert gained == result.candidates["residents_gained"].tolist()
+    geo = json.loads(files[f"{stem}.geojson"])
+    statuses = [f["properties"]["status"] for f in geo["features"]]
+    assert statuses.count("candidate") == 2
+    assert len(statuses) == len(result.buildings) + 2

@@ -469,6 +469,7 @@ def _map(
         roads=_roads(store, street_id),
         labels=labels,
         more_legend=wimap.whatif_legend_rows(wimap.whatif_map_labels(lang)) if whatif else (),
+        legend_room=0.45 if whatif else 0.3,  # the what-if legend is taller
     )
 
 
