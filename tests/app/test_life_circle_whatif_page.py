@@ -211,3 +211,23 @@ def test_the_downloads_hold_the_scenario(
     statuses = [f["properties"]["status"] for f in geo["features"]]
     assert statuses.count("candidate") == 2
     assert len(statuses) == len(result.buildings) + 2
+
+
+def test_the_mode_and_its_scenario_survive_leaving_the_page(
+    demo_app: Path, context: WhatIfContext
+) -> None:
+    site = _open_sites(context, 1)[0]
+    query = scenario_query(Scenario((site,)))
+    at = _page(query)
+    _assert_shows(at, what_if(context, [site]))
+    at.switch_page("app_pages/party.py").run()
+    for name in query:  # the browser's page switch drops them (AppTest keeps them)
+        at.query_params.pop(name, None)
+    at.switch_page("app_pages/life_circle.py").run()
+    assert at.toggle(key=KEY.format("on")).value
+    _assert_shows(at, what_if(context, [site]))
+    assert at.query_params["wi_add"] == query["wi_add"]
+    at.toggle(key=KEY.format("on")).set_value(False).run()
+    ok(at)
+    assert "wi_add" not in at.query_params
+    assert not [m for m in at.metric if m.label == t("whatif_page.metric.residents_gained")]

@@ -57,6 +57,8 @@ KEY: Final = "mapgov.life.wi.{}"
 SCENARIO: Final = KEY.format("scenario")
 SEEN: Final = KEY.format("seen")
 """Session-state key of the last map click handled (the same point is not handled twice)."""
+WAS_ON: Final = KEY.format("was_on")
+"""Session-state key remembering whether the mode was on when the page was last drawn."""
 FLASH: Final = KEY.format("flash")
 """Session-state key of a refusal to show once (a click that changed nothing)."""
 TEXTS: Final = "whatif_page."
@@ -88,13 +90,14 @@ def _context(ctx: LifeView) -> WhatIfContext:
 
 
 def _restore() -> None:
-    """On arriving at the page from a link with a scenario, take it and switch the mode on."""
+    """On arriving at the page from a link with a scenario, take it and switch the mode on;
+    back from another page (whose switch drops the query), the mode as it was left."""
     if not arrived():
         return
     link = {k: st.query_params[k] for k in WHATIF_KEYS if k in st.query_params}
+    st.session_state[KEY.format("on")] = bool(link) or bool(st.session_state.get(WAS_ON))
     if link:
         st.session_state[SCENARIO] = scenario_from_query(link)
-        st.session_state[KEY.format("on")] = True
         for key in [k for k in st.session_state if str(k).startswith(KEY.format("close."))]:
             del st.session_state[key]  # the link's closings, not the remembered ones
 
@@ -129,6 +132,7 @@ def switch(ctx: LifeView) -> WhatIfView | None:
         key=KEY.format("on"),
         help=t(TEXTS + "toggle_help", ctx.lang, most=MAX_CANDIDATES),
     )
+    st.session_state[WAS_ON] = on
     if not on:
         write_params({}, WHATIF_KEYS)
         return None
