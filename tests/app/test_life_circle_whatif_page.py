@@ -4,6 +4,7 @@ a map click, a removal, a closing and a refused sixth site, each checked against
 
 from __future__ import annotations
 
+import html
 import io
 import json
 from pathlib import Path
@@ -27,6 +28,7 @@ from mapgov.domain.lifecircle.whatif import (
 )
 from mapgov.store import Store
 from mapgov.ui.life_circle_whatif import KEY
+from mapgov.views import life_circle_whatif_map as wimap
 from mapgov.views.life_circle_whatif import Scenario, scenario_query
 from tests.app.test_life_circle_page import downloads  # noqa: F401 (a fixture)
 from tests.apptest import click_map, ok, sign_in
@@ -169,6 +171,10 @@ def test_closing_a_facility_shows_who_loses_reach(
     picker.set_value([closed]).run()
     _assert_shows(at, losses[closed])
     assert at.query_params["wi_close"] == closed
+    name = demo_store.read("facility", where={"facility_id": closed})["name"].iloc[0]
+    added = json.loads(at.get("component_instance")[0].proto.json_args)["feature_group"]
+    assert f"{t('whatif_page.map.closed')}: {html.escape(name)}" in added
+    assert added.count(wimap.LOST_COLOR) >= 1  # the buildings that lose reach
     # a link with the closing opens the same answer
     again = _page({"wi_close": closed})
     _assert_shows(again, losses[closed])

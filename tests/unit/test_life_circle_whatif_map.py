@@ -122,11 +122,10 @@ def test_the_legend_names_the_three_changes_and_the_candidate(lang: str) -> None
     labels = wimap.whatif_map_labels(lang)
     rows = wimap.whatif_legend_rows(labels)
     assert [r.text for r in rows] == [
-        t(f"whatif_page.map.{k}", lang) for k in ("gained", "lost", "kept", "candidate")
+        t(f"whatif_page.map.{k}", lang) for k in ("gained", "lost", "kept", "candidate", "closed")
     ]
-    for row, colour in zip(
-        rows, [*wimap.STATUS_COLORS.values(), wimap.CANDIDATE_COLOR], strict=True
-    ):
+    colours = [*wimap.STATUS_COLORS.values(), wimap.CANDIDATE_COLOR, wimap.CLOSED_COLOR]
+    for row, colour in zip(rows, colours, strict=True):
         assert colour in row.lead
     buildings = gpd.GeoDataFrame(
         {
@@ -150,6 +149,21 @@ def test_the_legend_names_the_three_changes_and_the_candidate(lang: str) -> None
         if c._name == "MapgovLegend"
     )
     assert rows[0].text not in plain
+
+
+def test_closed_facilities_are_marked_with_their_escaped_name() -> None:
+    result = _result(["1号楼"], ["lost"], candidates=0)
+    closed = gpd.GeoDataFrame(
+        {"label": [EVIL, "老年食堂"]},
+        geometry=[shapely.Point(112.421, 34.671), shapely.Point(112.423, 34.672)],
+        crs="EPSG:4326",
+    )
+    group = wimap.scenario_layer(result, closed=closed)
+    dots = [c for c in group._children.values() if isinstance(c, folium.CircleMarker)]
+    assert [d.options["fillColor"] for d in dots] == [wimap.CLOSED_COLOR] * 2
+    script = _script(group)
+    assert "Closed in the scenario: 老年食堂" in script
+    assert "<img src=x" not in script
 
 
 def test_a_click_is_read_from_the_map_value() -> None:

@@ -174,7 +174,11 @@ def map_view(ctx: LifeView, wi: WhatIfView) -> None:
     map_key = KEY.format(f"map.{ctx.street_id}")
     layer = None
     if wi.result is not None:
-        layer = wimap.scenario_layer(wi.result, wimap.whatif_map_labels(ctx.lang))
+        places = _facilities(ctx.store)
+        shut = places[places["facility_id"].isin(wi.scenario.close)]
+        layer = wimap.scenario_layer(
+            wi.result, wimap.whatif_map_labels(ctx.lang), shut.assign(label=shut["name"])
+        )
     value = st_folium(
         page_map(ctx, whatif=True),
         key=map_key,

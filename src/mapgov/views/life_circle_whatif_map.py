@@ -30,6 +30,7 @@ from mapgov.views import maps
 __all__ = [
     "CANDIDATE_CLASS",
     "CANDIDATE_COLOR",
+    "CLOSED_COLOR",
     "GAINED_COLOR",
     "KEPT_COLOR",
     "LOST_COLOR",
@@ -57,6 +58,8 @@ WHATIF_BUILDING_CLASS: Final = "mapgov-whatif-building"
 """CSS class of every changed building's polygon (browser tests count them)."""
 CANDIDATE_CLASS: Final = "mapgov-whatif-candidate"
 """CSS class of every candidate's numbered marker."""
+CLOSED_COLOR: Final = "#6B6B6B"
+"""Fill of a facility the scenario closes (drawn over its dark-blue dot)."""
 _CANDIDATE_ICON = (
     '<div style="transform:translate(-50%,-50%);width:24px;height:24px;border-radius:4px;'
     f"background:{CANDIDATE_COLOR};color:#fff;border:2px solid #fff;box-shadow:0 0 3px #333;"
@@ -77,6 +80,7 @@ class WhatIfMapLabels:
     lost: str = "Loses reach"
     kept: str = "Kept in reach by a candidate"
     candidate: str = "Candidate site"
+    closed: str = "Closed in the scenario"
     snap: str = "to the nearest walkable road"
     gains: str = "residents gained"
     building: str = "Building"
@@ -101,7 +105,8 @@ def whatif_legend_rows(labels: WhatIfMapLabels | None = None) -> list[maps.Legen
     Returns
     -------
     list of maps.LegendRow
-        Gained, lost, kept, candidate (texts not escaped: :func:`maps.legend_html` does).
+        Gained, lost, kept, candidate, closed facility (texts not escaped:
+        :func:`maps.legend_html` does).
 
     Examples
     --------
@@ -116,6 +121,8 @@ def whatif_legend_rows(labels: WhatIfMapLabels | None = None) -> list[maps.Legen
     ]
     marker = f"{base};background:{CANDIDATE_COLOR};border:2px solid #fff;border-radius:3px"
     rows.append(maps.LegendRow(labels.candidate, maps.swatch(marker)))
+    shut = f"{base};background:{CLOSED_COLOR};border:2px solid {LOST_COLOR};border-radius:50%"
+    rows.append(maps.LegendRow(labels.closed, maps.swatch(shut)))
     return rows
 
 
@@ -161,7 +168,9 @@ def _buildings_layer(result: WhatIfResult, labels: WhatIfMapLabels) -> folium.Ge
 
 
 def scenario_layer(
-    result: WhatIfResult, labels: WhatIfMapLabels | None = None
+    result: WhatIfResult,
+    labels: WhatIfMapLabels | None = None,
+    closed: gpd.GeoDataFrame | None = None,
 ) -> folium.FeatureGroup:
     """The scenario as one layer: changed buildings, then each candidate.
 
@@ -169,7 +178,8 @@ def scenario_layer(
     (name, compound, residents, elderly, walk now and in the scenario, change). A candidate is
     a numbered marker (CSS class :data:`CANDIDATE_CLASS`) where it joins the walking network,
     with a dashed line from the point clicked, a dot there, and a tooltip saying its snap
-    distance and the residents it alone brings within reach.
+    distance and the residents it alone brings within reach. A closed facility (`closed`) is
+    a grey dot ringed in orange, with its name.
 
     Parameters
     ----------
@@ -177,6 +187,9 @@ def scenario_layer(
         From :func:`mapgov.domain.lifecircle.whatif.what_if`.
     labels
         Translated texts; English if ``None``.
+    closed
+        The facilities the scenario closes, EPSG:4326 points with ``label`` (their name), or
+        ``None``.
 
     Returns
     -------
@@ -188,6 +201,19 @@ def scenario_layer(
     layer = _buildings_layer(result, labels)
     if layer is not None:
         layer.add_to(group)
+    if closed is not None and not closed.empty:
+        shut = maps.light_copy(closed, ["label"])
+        for point, name in zip(shut.geometry, shut["label"], strict=True):
+            folium.CircleMarker(
+                (point.y, point.x),
+                radius=8,
+                color=LOST_COLOR,
+                weight=3,
+                fill=True,
+                fill_color=CLOSED_COLOR,
+                fill_opacity=1,
+                tooltip=folium.Tooltip(_tooltip_text(f"{labels.closed}: {name}")),
+            ).add_to(group)
     for row in result.candidates.itertuples(index=False):
         number = int(row.candidate)
         clicked = (float(row.lat), float(row.lon))
