@@ -84,17 +84,17 @@ def ok(at: AppTest) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
-def click_map(at: AppTest, lon: float, lat: float) -> AppTest:
+def click_map(at: AppTest, lon: float, lat: float, *, what: str = "last_object_clicked") -> AppTest:
     """Click the page's folium map at (lon, lat), as the st_folium frontend reports it.
 
-    The component's widget state is set to the value the browser would send
-    (``last_object_clicked``), so its ``on_change`` callback and the rerun happen as in a
-    real session.
+    The component's widget state is set to the value the browser would send (`what`:
+    ``last_object_clicked``, or ``last_clicked`` for a map asking for clicks anywhere), so
+    its ``on_change`` callback and the rerun happen as in a real session.
     """
     (component,) = [
         c for c in at.get("component_instance") if c.proto.component_name.endswith("st_folium")
     ]
-    value = {"last_object_clicked": {"lat": lat, "lng": lon}}
+    value = {what: {"lat": lat, "lng": lon}}
     states = at._tree.get_widget_states()
     states.widgets.append(WidgetState(id=component.proto.id, json_value=json.dumps(value)))
     return at._run(states)

@@ -47,6 +47,7 @@ from mapgov.ui.state import PageView, View, arrived, write_params
 from mapgov.ui.widgets import scope_title, show_map
 from mapgov.views import life_circle as lv
 from mapgov.views import life_circle_map as life_map
+from mapgov.views import life_circle_whatif_map as wimap
 from mapgov.views.life_circle import (
     MAX_SITES,
     Layers,
@@ -68,6 +69,7 @@ __all__ = [
     "headline",
     "life_map_labels",
     "map_view",
+    "page_map",
     "site_panel",
     "title",
 ]
@@ -424,8 +426,10 @@ def _map(
     shown: Layers,
     k: int,
     lang: str,
+    whatif: bool = False,
 ) -> folium.Map:
-    """The life-circle map, pickled by the cache: every run gets an identical copy."""
+    """The life-circle map, pickled by the cache: every run gets an identical copy (with
+    the what-if mode's legend lines when `whatif`)."""
     kind, metres = settings.kind, dict(limits)[settings.kind]
     table = lv.scope_rows(_table(store, street_id, settings.method, limits), community_id)
     compounds = data.compound_areas(store, street_id, community_id)
@@ -464,14 +468,16 @@ def _map(
         water=_water(store, street_id),
         roads=_roads(store, street_id),
         labels=labels,
+        more_legend=wimap.whatif_legend_rows(wimap.whatif_map_labels(lang)) if whatif else (),
+        legend_room=0.45 if whatif else 0.3,  # the what-if legend is taller
     )
 
 
-def map_view(ctx: LifeView) -> None:
-    """The map of the street or community: buildings coloured by reach, and the layers."""
-    store = ctx.store
-    fmap = _map(
-        store,
+def page_map(ctx: LifeView, *, whatif: bool = False) -> folium.Map:
+    """The page's map for its settings (a copy from the cache), with the what-if legend
+    when `whatif`."""
+    return _map(
+        ctx.store,
         street_id=ctx.street_id,
         community_id=ctx.view.community_id,
         settings=ctx.settings,
@@ -479,8 +485,14 @@ def map_view(ctx: LifeView) -> None:
         shown=ctx.layers,
         k=ctx.k,
         lang=ctx.lang,
+        whatif=whatif,
     )
-    show_map(fmap, key=KEY.format(f"map.{ctx.street_id}"), height=MAP_HEIGHT)
+
+
+def map_view(ctx: LifeView) -> None:
+    """The map of the street or community: buildings coloured by reach, and the layers."""
+    store = ctx.store
+    show_map(page_map(ctx), key=KEY.format(f"map.{ctx.street_id}"), height=MAP_HEIGHT)
     places = _kind_facilities(
         store,
         street_id=ctx.street_id,

@@ -11,6 +11,7 @@ The figures it draws come from :mod:`mapgov.views.life_circle`. Texts come trans
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -216,6 +217,7 @@ def life_circle_map(
     roads: gpd.GeoDataFrame | None = None,
     labels: LifeCircleLabels | None = None,
     legend_room: float = 0.3,
+    more_legend: Sequence[maps.LegendRow] = (),
 ) -> folium.Map:
     """The life-circle map: buildings coloured by whether they reach one facility kind.
 
@@ -256,6 +258,9 @@ def life_circle_map(
     legend_room
         Share of the buildings' width left free east of them, so that the legend (bottom
         right) does not cover buildings or sites.
+    more_legend
+        Lines added at the end of the legend (e.g. the what-if mode's, for a layer added
+        to the map later).
 
     Returns
     -------
@@ -310,7 +315,8 @@ def life_circle_map(
         facilities=shown["facilities"],
         sites=shown["sites"],
     )
-    maps.MapLegend(maps.legend_html(_life_legend_rows(rows, labels.title))).add_to(fmap)
+    lines = [*_life_legend_rows(rows, labels.title), *more_legend]
+    maps.MapLegend(maps.legend_html(lines)).add_to(fmap)
     return fmap
 
 
