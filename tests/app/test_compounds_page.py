@@ -108,7 +108,7 @@ def test_a_click_on_a_flagged_compound_opens_its_card(app_db: Store, user: str, 
     ok(at)
     name = compounds.set_index("compound_id").loc[chosen.compound_id, "name"]
     assert t("compounds_page.card.title", lang, name=name) in [s.value for s in at.subheader]
-    assert any(flag_text(chosen, lang) in w.value for w in at.warning)
+    assert any(md_text(flag_text(chosen, lang)) in w.value for w in at.warning)
     signals = next(
         d.value for d in at.dataframe if t("compounds_page.card.points", lang) in d.value.columns
     )
