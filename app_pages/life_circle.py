@@ -3,13 +3,14 @@
 import streamlit as st
 
 from mapgov import ui
-from mapgov.ui import life_circle, life_circle_whatif
+from mapgov.ui import life_circle, life_circle_compound, life_circle_whatif
 
 view = ui.current_view()
 ctx = life_circle.controls(view)
 ui.page_header(view, "life_circle", title=life_circle.title(ctx))
 if ctx is not None and life_circle.answerable(ctx):
     life_circle.headline(ctx)
+    life_circle_compound.compound_panel(ctx)
     whatif = life_circle_whatif.switch(ctx)
     map_column, sites_column = st.columns([3, 2], gap="medium")
     if whatif is None:

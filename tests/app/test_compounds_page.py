@@ -124,6 +124,7 @@ def test_a_click_on_a_flagged_compound_opens_its_card(app_db: Store, user: str, 
     assert f"community={COMMUNITY}" in links["issues"]
     assert f"lang={lang}" in links["issues"]
     assert f"compound={chosen.compound_id}" in links["party"]
+    assert f"compound={chosen.compound_id}" in links["life-circle"]
 
 
 def test_the_page_list_is_what_mapgov_health_writes(app_db: Store, tmp_path: Path) -> None:

@@ -524,3 +524,47 @@ def test_the_settings_are_in_the_address_and_survive_leaving_the_page(demo_app: 
     assert "Threshold: Market or supermarket within 1,000 m on foot" in [
         c.value for c in fresh.sidebar.caption
     ]
+
+
+def test_a_link_naming_a_compound_shows_its_reach_of_every_kind(
+    demo_app: Path, demo_store: Store, demo_table: gpd.GeoDataFrame
+) -> None:
+    limits = lv.limits_for(Settings(), coverage.load_profile())
+    homes = demo_table[demo_table["residents"] > 0]
+    # the compound with the most residents beyond reach of some kind: a card with gaps
+    beyond = homes.assign(
+        out=sum((~homes[f"covered_{k}"]).astype(int) * homes["residents"] for k in limits)
+    )
+    chosen = beyond.groupby("compound_id")["out"].sum().idxmax()
+    community = str(homes.loc[homes["compound_id"] == chosen, "community_id"].iloc[0])
+    expected = lv.compound_gaps(demo_table, chosen, limits)
+    assert expected["residents_uncovered"].sum() > 0
+    at = _page("en", {"community": community, "compound": chosen})
+    ok(at)
+    name = str(homes.loc[homes["compound_id"] == chosen, "compound_name"].iloc[0])
+    assert t("life_compound.heading", "en", name=name) in [s.value for s in at.subheader]
+    card = next(
+        d.value
+        for d in at.dataframe
+        if t("life_compound.col.residents_uncovered", "en") in d.value.columns
+    )
+    assert len(card) == len(limits)
+    assert card[t("life_compound.col.residents_uncovered", "en")].tolist() == (
+        expected["residents_uncovered"].tolist()
+    )
+    # "show the whole area" takes the compound out of the address, and the card goes
+    leave = next(b for b in at.button if b.label == t("life_compound.leave", "en"))
+    at = leave.click().run()
+    ok(at)
+    assert "compound" not in at.query_params
+    assert t("life_compound.heading", "en", name=name) not in [s.value for s in at.subheader]
+
+
+def test_a_compound_of_another_community_is_said_to_be_elsewhere(
+    demo_app: Path, demo_table: gpd.GeoDataFrame
+) -> None:
+    communities = sorted(demo_table["community_id"].unique())
+    elsewhere = demo_table.loc[demo_table["community_id"] == communities[0], "compound_id"]
+    at = _page("zh", {"community": communities[1], "compound": str(elsewhere.iloc[0])})
+    ok(at)
+    assert [i.value for i in at.info] == [t("life_compound.not_here", "zh")]

@@ -71,6 +71,7 @@ __all__ = [
     "map_view",
     "page_map",
     "site_panel",
+    "street_table",
     "title",
 ]
 
@@ -357,6 +358,11 @@ def _scope(ctx: LifeView) -> gpd.GeoDataFrame:
     return lv.scope_rows(table, ctx.view.community_id)
 
 
+def street_table(ctx: LifeView) -> gpd.GeoDataFrame:
+    """The street's coverage table for the page's method and thresholds (cached)."""
+    return _table(ctx.store, ctx.street_id, ctx.settings.method, ctx.limits)
+
+
 def _site_answer(ctx: LifeView) -> SiteAnswer:
     store = ctx.store
     return _sites(
@@ -532,8 +538,7 @@ def figures(ctx: LifeView) -> None:
     streets = data.street_list(ctx.store).set_index("street_id")
     street = display_names(streets, ctx.lang)[ctx.street_id]
     names = _community_names(ctx.store, ctx.street_id, ctx.lang)
-    store = ctx.store
-    table = _table(store, ctx.street_id, ctx.settings.method, ctx.limits)
+    table = street_table(ctx)
     rows = lv.community_figures(
         table,
         ctx.settings.kind,

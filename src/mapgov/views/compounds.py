@@ -312,7 +312,7 @@ def links(
     ``issues``: the issue map on the compound's community with the compound chosen (its
     panel lists the compound's issues); ``party``: the party page on the compound's
     community with the compound's governance card open; ``life_circle``: the life-circle page
-    on the compound's community.
+    on the compound's community with the compound's reach of every kind.
 
     Examples
     --------
@@ -323,7 +323,7 @@ def links(
     return {
         "issues": place | {"compound": compound_id},
         "party": place | {"compound": compound_id},
-        "life_circle": place,
+        "life_circle": place | {"compound": compound_id},
     }
 
 

@@ -30,6 +30,7 @@ from mapgov.domain.lifecircle.network import WalkGraph, snap
 
 __all__ = [
     "ALL",
+    "COMPOUND_GAP_COLUMNS",
     "FIGURE_COLUMNS",
     "GAP_COLUMNS",
     "MAX_SITES",
@@ -43,6 +44,7 @@ __all__ = [
     "circle_minutes",
     "circle_title",
     "community_figures",
+    "compound_gaps",
     "gap_list",
     "headline",
     "kind_facilities",
@@ -316,6 +318,64 @@ def scope_rows(table: pd.DataFrame, community_id: str | None) -> pd.DataFrame:
     if community_id is None:
         return table
     return table[table["community_id"] == community_id]
+
+
+COMPOUND_GAP_COLUMNS: Final = (
+    "kind",
+    "metres",
+    "buildings",
+    "buildings_uncovered",
+    "residents_uncovered",
+    "elderly_uncovered",
+)
+
+
+def compound_gaps(
+    table: pd.DataFrame, compound_id: str, limits: Mapping[str, float]
+) -> pd.DataFrame:
+    """One compound's reach of every kind: which of its homes do not walk to it in time.
+
+    Parameters
+    ----------
+    table
+        :func:`mapgov.domain.lifecircle.coverage.coverage_table` output.
+    compound_id
+        The compound asked about.
+    limits
+        Each kind's threshold in metres (the kinds listed, in this order).
+
+    Returns
+    -------
+    DataFrame
+        :data:`COMPOUND_GAP_COLUMNS`, one row per kind: its threshold, the compound's
+        buildings with residents, those of them beyond the threshold, and their residents and
+        elderly. Empty when the compound has no building in `table`.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"compound_id": ["K", "K", "K"], "residents": [30, 20, 0],
+    ...     "elderly": [5, 4, 0], "covered_market": [True, False, False]})
+    >>> row = compound_gaps(t, "K", {"market": 500.0}).iloc[0]
+    >>> row["kind"], float(row["metres"]), int(row["buildings"]), int(row["residents_uncovered"])
+    ('market', 500.0, 2, 20)
+    """
+    homes = table[(table["compound_id"] == compound_id) & (table["residents"] > 0)]
+    if homes.empty:
+        return pd.DataFrame(columns=list(COMPOUND_GAP_COLUMNS))
+    rows = []
+    for kind, metres in limits.items():
+        out = homes[~homes[f"covered_{kind}"].astype(bool)]
+        rows.append(
+            {
+                "kind": kind,
+                "metres": float(metres),
+                "buildings": len(homes),
+                "buildings_uncovered": len(out),
+                "residents_uncovered": int(out["residents"].sum()),
+                "elderly_uncovered": int(out["elderly"].sum()),
+            }
+        )
+    return pd.DataFrame(rows, columns=list(COMPOUND_GAP_COLUMNS))
 
 
 def community_figures(
