@@ -5,6 +5,7 @@ Usage::
     .venv/bin/python bench/bench_paint.py                                   # scale 1 (built here)
     .venv/bin/python bench/bench_paint.py --db100 /tmp/paint-s100.sqlite    # and scale 100
     .venv/bin/python bench/bench_paint.py --cases wall --visits 5 --starts 5
+    .venv/bin/python bench/bench_paint.py --compare /tmp/base --visits 5  # against a checkout
 
 A missing scale-1 database is built by ``python -m mapgov demo --seed 42 --as-of 2026-11-15
 --password Luoyang-demo-2026`` into a temporary folder; ``--db1`` / ``--db100`` reuse existing
@@ -37,6 +38,10 @@ started again for each of ``--starts`` visits, timed from its health check answe
 baseline is a one-line Streamlit page (``st.write``) served by plain ``streamlit run`` and
 timed until its text is on the page. /issues and /life-circle are opened signed in as the
 street's leader (a real session, its cookie given to the context, as the browser tests do).
+
+``--compare CHECKOUT`` times only the wall at scale 1, this checkout's and another's (say
+``git worktree add /tmp/base <commit>``, with ``static/`` copied) interleaved: on a machine
+whose load moves, runs of two versions one after the other are not comparable.
 
 Prints the machine, its load, then Markdown tables (median, min and max of the visits).
 Timings on a shared 2-core machine move with the load.
@@ -291,6 +296,25 @@ def baseline(browser: Any, folder: Path, visits: int, every_ms: int) -> tuple[Re
     return warm_result, start_result
 
 
+def compare(browser: Any, db: Path, other: Path, rounds: int, every_ms: int) -> list[Result]:
+    """The wall of `other` (a checkout) and of this one, interleaved: each round starts a
+    server of each in turn and times its first visit, then one warm visit."""
+    roots = {"other": other, "this": ROOT}
+    results = {(name, case): Result(f"{name} {case}") for name in roots for case in CASES}
+    for _ in range(rounds):
+        for name, root in roots.items():
+            APP_ROOT[0] = root
+            with mapgov_server(db) as url:
+                for case in CASES:  # the first visit after the start, then a warm one
+                    found = visit(browser, url + _target(WALL), WALL, every_ms, None)
+                    results[(name, case)].visits.append(found)
+    APP_ROOT[0] = ROOT
+    return list(results.values())
+
+
+CASES = ("start", "warm")
+
+
 # -- tables --------------------------------------------------------------------------------
 def _stats(values: list[float | None]) -> str:
     got = [v for v in values if v is not None]
@@ -338,6 +362,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--starts100", type=int, default=3, help="server starts at scale 100")
     parser.add_argument("--every", type=int, default=50, help="ms between polls")
     parser.add_argument("--root", type=Path, help="serve the app of this checkout instead")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="CHECKOUT",
+        help="only the wall at scale 1: this checkout and CHECKOUT interleaved, --visits rounds",
+    )
     args = parser.parse_args(argv)
     if args.root:
         APP_ROOT[0] = args.root.resolve()
@@ -351,12 +381,17 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-paint-") as tmp, sync_playwright() as pw:
         folder = Path(tmp)
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        if args.compare:
+            db = _copy(_ensure_db(args.db1, 1, folder), folder, "s1.sqlite")
+            found = compare(browser, db, args.compare.resolve(), args.visits, args.every)
+            rows += [("1", "interleaved", result) for result in found]
+            cases = []  # nothing else
         if "baseline" in cases:
             fresh, started = baseline(browser, folder, args.visits, args.every)
             rows += [("–", "warm", fresh), ("–", "start", started)]
             print(table(rows), flush=True)
-        scales = [(1, args.db1, args.starts)]
-        if args.db100:
+        scales = [] if args.compare else [(1, args.db1, args.starts)]
+        if args.db100 and not args.compare:
             scales.append((100, args.db100, args.starts100))
         for scale, given, times in scales:
             db = _copy(_ensure_db(given, scale, folder), folder, f"s{scale}.sqlite")
