@@ -83,7 +83,7 @@ from mapgov.views import deck as deckmaps  # noqa: E402
 from mapgov.views import wall  # noqa: E402
 from mapgov.views.maps import base_map  # noqa: E402
 
-__all__ = ["Built", "Case", "build", "folium_map", "main", "serve"]
+__all__ = ["Built", "Case", "build", "folium_map", "main", "serve", "server"]
 
 SEED = 42
 AS_OF = "2026-11-15"
@@ -264,14 +264,13 @@ def _healthy(url: str) -> bool:
 
 
 @contextmanager
-def _server(app_dir: Path, script: str, env: dict[str, str]) -> Iterator[str]:
-    """``mapgov serve --app script`` in `app_dir` on a free port; stopped by its own pid."""
+def server(command: list[str], cwd: Path, env: dict[str, str]) -> Iterator[str]:
+    """Run `command` (``{port}`` in it becomes a free port) in `cwd` with `env` added; yield
+    its URL once ``/_stcore/health`` answers; stop it by its own pid."""
     port = _free_port()
-    # as `make run` serves: `mapgov serve` (mapgov loaded, then Streamlit in that process)
-    cmd = [sys.executable, "-m", "mapgov", "serve", "--app", script, "--port", str(port),
-           "--address", "127.0.0.1"]  # fmt: skip
+    cmd = [part.format(port=port) for part in command]
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
-    proc = subprocess.Popen(cmd, cwd=app_dir, env={**os.environ, **env}, stdout=log, stderr=log)
+    proc = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, **env}, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -280,7 +279,7 @@ def _server(app_dir: Path, script: str, env: dict[str, str]) -> Iterator[str]:
                 log.seek(0)
                 msg = f"server did not start:\n{log.read().decode(errors='replace')[-3000:]}"
                 raise RuntimeError(msg)
-            time.sleep(0.3)
+            time.sleep(0.05)
         yield url
     finally:
         if proc.poll() is None:
@@ -291,6 +290,14 @@ def _server(app_dir: Path, script: str, env: dict[str, str]) -> Iterator[str]:
                 os.kill(proc.pid, signal.SIGKILL)
                 proc.wait()
         log.close()
+
+
+def _server(app_dir: Path, script: str, env: dict[str, str]) -> Any:
+    """``mapgov serve --app script`` in `app_dir` on a free port; stopped by its own pid."""
+    # as `make run` serves: `mapgov serve` (mapgov loaded, then Streamlit in that process)
+    cmd = [sys.executable, "-m", "mapgov", "serve", "--app", script, "--port", "{port}",
+           "--address", "127.0.0.1"]  # fmt: skip
+    return server(cmd, app_dir, env)
 
 
 def _bench_app(directory: Path) -> Path:

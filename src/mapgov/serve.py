@@ -5,7 +5,10 @@ visitor waits for mapgov, geopandas, pydeck and the rest (about 2 s on a 2-core 
 before anything is drawn. The wall screen of a command room is exactly that first visitor,
 every morning. :func:`serve` imports mapgov's computations and the libraries they use
 (:func:`preload`) and then starts Streamlit's own command line in the same process: the app
-script finds them loaded.
+script finds them loaded. Once Streamlit's runtime is up, a background thread also fills the
+caches the wall screen's first visit reads (:func:`mapgov.ui.wall.warm`: the street, its
+figures and compound health, about 2.5 s of Python at scale 1), so that the first visit after
+a restart waits for its browser only (issue 24).
 """
 
 from __future__ import annotations
@@ -13,13 +16,16 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import mapgov
-from mapgov.core.config import LOOPBACK
+from mapgov.core.config import LOOPBACK, default_db_path
 
-__all__ = ["preload", "serve"]
+__all__ = ["preload", "serve", "warm_when_running"]
 
 _NOT_PRELOADED = ("mapgov.ui", "mapgov.serve", "mapgov.__main__")
 SIGN_IN_HINT = (
@@ -60,6 +66,55 @@ def preload() -> list[str]:
     return names
 
 
+def _register_components(runtime: Any) -> None:
+    """Register the custom components (streamlit-folium's map) that importing the glue here
+    declared: Streamlit registers a component only when it is declared inside a script run,
+    and the module is not imported again by the app script."""
+    from streamlit.components.v1.custom_component import CustomComponent
+
+    registry = runtime.component_registry
+    for module in list(sys.modules.values()):
+        for value in list(getattr(module, "__dict__", {}).values()):
+            if not isinstance(value, CustomComponent):
+                continue
+            if registry.get_component_path(value.name) is None:
+                registry.register_component(value)
+
+
+def warm_when_running(timeout_s: float = 120.0) -> list[str]:
+    """Wait for Streamlit's runtime, then fill the wall screen's caches; the streets warmed.
+
+    The glue (:mod:`mapgov.ui`) is imported only once the runtime exists (see
+    :func:`preload`), and the caches then live in the runtime's storage, where the pages
+    find them. The custom components that import declares are registered here (Streamlit
+    registers them only when declared inside a script run: the folium maps would be blank).
+    A missing database (the app builds the demo at its first visit) or any error leaves the
+    caches cold: the first visitor then fills them, as without this.
+    """
+    from streamlit.runtime import Runtime
+
+    deadline = time.monotonic() + timeout_s
+    while not Runtime.exists():
+        if time.monotonic() > deadline:
+            return []
+        time.sleep(0.05)
+    db = default_db_path()
+    if isinstance(db, Path) and not db.exists():
+        return []
+    try:
+        from mapgov.ui.wall import warm
+
+        _register_components(Runtime.instance())
+        began = time.monotonic()
+        streets = warm(db)
+    except Exception as err:  # a cold cache is no reason to stop serving
+        print(f"mapgov: the wall screen's caches were not warmed: {err!r}", flush=True)
+        return []
+    seconds = time.monotonic() - began
+    print(f"mapgov: wall screen ready for {', '.join(streets)} ({seconds:.1f} s)", flush=True)
+    return streets
+
+
 def serve(app: Path, *, port: int, address: str = LOOPBACK) -> int:
     """Preload, then ``streamlit run app --server.port port --server.address address
     --server.headless true``.
@@ -78,6 +133,7 @@ def serve(app: Path, *, port: int, address: str = LOOPBACK) -> int:
 
     preload()
     print(SIGN_IN_HINT, flush=True)
+    threading.Thread(target=warm_when_running, name="mapgov-warm", daemon=True).start()
     options = ["--server.port", str(port), "--server.address", address]
     options += ["--server.headless", "true"]
     sys.argv = ["streamlit", "run", str(app), *options]

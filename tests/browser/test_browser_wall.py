@@ -4,8 +4,9 @@ The server and browser come from the helpers of ``tests/browser/helpers.py`` (sa
 every host but 127.0.0.1 resolves to nothing). The server runs on a copy of the session's
 demo database, so that one test can add an issue while the page is open and watch the
 figures change at the next refresh. The first test screenshots the Chinese kiosk screen into
-a temporary folder, or into ``$MAPGOV_SCREENSHOTS`` when set: ``make screenshots`` sets it to
-``docs/`` to renew the README's picture, so the suite itself never writes a tracked file.
+a temporary folder, or into ``$MAPGOV_SCREENSHOTS`` when set, which must lie outside the
+checkout (``make screenshots`` sets it to a folder under /tmp; copying the picture to
+``docs/wall.png`` is a person's step), so no test ever writes a tracked file.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import datetime as dt
 import io
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,7 +44,7 @@ from .helpers import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SCREENSHOTS_ENV = "MAPGOV_SCREENSHOTS"  # where `make screenshots` keeps docs/wall.png
+SCREENSHOTS_ENV = "MAPGOV_SCREENSHOTS"  # where `make screenshots` keeps wall.png
 VIEWPORT = {"width": 1920, "height": 1080}
 UI_TIMEOUT_MS = 60_000
 CANVAS = '[data-testid="stDeckGlJsonChart"] canvas#deckgl-overlay'
@@ -132,8 +134,16 @@ def _received(page: Page) -> int:
 
 # -- tests ---------------------------------------------------------------------------------
 def _screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``$MAPGOV_SCREENSHOTS`` when set (it must lie outside the checkout: a test never
+    writes a file git tracks), else a temporary folder."""
     wanted = os.environ.get(SCREENSHOTS_ENV)
-    return Path(wanted) if wanted else tmp_path_factory.mktemp("screenshots")
+    if not wanted:
+        return tmp_path_factory.mktemp("screenshots")
+    folder = Path(wanted).resolve()
+    if folder.is_relative_to(tb.ROOT):
+        pytest.fail(f"${SCREENSHOTS_ENV}={wanted} lies inside the checkout: give a folder outside")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -145,7 +155,7 @@ def test_kiosk_fits_the_screen_offline(
 ) -> None:
     """Map, twelve tiles and the panels are on screen at 1920 × 1080 with nothing to scroll,
     no Streamlit chrome, no error, nothing fetched from the internet; the Chinese screen is
-    wall.png (in docs/ by ``make screenshots``)."""
+    wall.png (in ``$MAPGOV_SCREENSHOTS`` by ``make screenshots``)."""
     tab, requests = page
     _open_kiosk(tab, f"{server.url}/wall?kiosk=1&lang={lang}")
     _no_error(tab)
@@ -334,3 +344,12 @@ def test_the_kiosk_header_is_whole(
     counts = tab.locator(".mg-bar-counts").inner_text()
     assert t("metric.residents", lang) in counts  # the last count is there, whole
     _no_error(tab)
+
+
+def test_the_server_warms_the_wall_screen_at_its_start(server: Server) -> None:
+    """``mapgov serve`` fills the wall's caches for the street of the demo's display token
+    once it is up (issue 24), without waiting for a visitor."""
+    deadline = time.monotonic() + 60
+    while not any("wall screen ready for S001" in line for line in server.output):
+        assert time.monotonic() < deadline, server.log()
+        time.sleep(0.2)

@@ -1,0 +1,89 @@
+"""Warming the wall screen's caches at the server's start (issue 24): which streets, and that
+the kiosk's first visit then reads and computes nothing the warm-up did.
+
+The warm-up runs the page's own cached loaders, so the proof is that the page, opened after
+it, calls none of the expensive computations behind them (counted by wrapping them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit import cache_data
+from streamlit.testing.v1 import AppTest
+
+import mapgov.demo
+import mapgov.domain.kpi
+import mapgov.ui.wall
+from mapgov.core.config import DB_ENV
+from mapgov.domain import display_tokens
+from mapgov.serve import warm_when_running
+from mapgov.store import open_store
+from mapgov.ui import wall as wall_ui
+from mapgov.views import wall
+from tests.conftest import DEMO_PASSWORD, SEED
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 120
+
+
+def _counting(
+    monkeypatch: pytest.MonkeyPatch, calls: Counter[str], owner: object, name: str
+) -> None:
+    real: Callable[..., Any] = getattr(owner, name)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls[name] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counted)
+
+
+def test_the_streets_of_the_live_display_tokens(page_db: Path, tmp_path: Path) -> None:
+    store = open_store(page_db)
+    assert wall_ui.wall_streets(store) == ["S001"]  # the demo's wall screen
+    path = tmp_path / "no-token.sqlite"
+    shutil.copyfile(page_db, path)
+    other = open_store(path)
+    for label in display_tokens.list_display_tokens(other)["label"]:
+        display_tokens.revoke_display_token(
+            other, str(label), now=dt.datetime(2026, 11, 15, 9), actor="test"
+        )
+    # no live token: the first street, which /wall opens by default
+    assert wall_ui.wall_streets(other) == ["S001"]
+
+
+def test_the_first_kiosk_visit_after_the_warm_up_computes_nothing_again(
+    monkeypatch: pytest.MonkeyPatch, page_db: Path
+) -> None:
+    calls: Counter[str] = Counter()
+    _counting(monkeypatch, calls, mapgov.domain.kpi, "load_frames")
+    _counting(monkeypatch, calls, mapgov.domain.kpi, "headline")
+    _counting(monkeypatch, calls, mapgov.ui.wall, "compound_health")
+    _counting(monkeypatch, calls, mapgov.ui.wall.wall, "map_data")
+    cache_data.clear()  # other tests may have cached the same street
+    assert wall_ui.warm(page_db) == ["S001"]
+    warmed = dict(calls)
+    # the map's street, the ledger, the headline figures, this month's and last month's health
+    assert warmed == {"map_data": 1, "load_frames": 1, "headline": 1, "compound_health": 2}
+    monkeypatch.setenv(DB_ENV, str(page_db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    token = mapgov.demo.wall_token(SEED, DEMO_PASSWORD)
+    at.query_params.update({"kiosk": "1", "token": token})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    html = "".join(h.proto.body for h in at.get("html"))
+    assert html.count('class="mg-tile"') == len(wall.TILES)
+    assert len(at.get("deck_gl_json_chart")) == 1
+    assert dict(calls) == warmed  # the visit found every one of them cached
+
+
+def test_no_runtime_no_warm_up() -> None:
+    """Outside a server (no Streamlit runtime) the warm-up gives up when its wait ends."""
+    assert warm_when_running(timeout_s=0.2) == []
