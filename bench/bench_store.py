@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT))  # tests.pgcluster
 
 from mapgov.core.errors import MapgovError  # noqa: E402
 from mapgov.demo import build_demo  # noqa: E402
+from mapgov.domain import issue_reads  # noqa: E402
 from mapgov.domain import issues as ledger  # noqa: E402
 from mapgov.domain import issues_workflow as workflow  # noqa: E402
 from mapgov.domain.users import get_user  # noqa: E402
@@ -73,7 +74,7 @@ def _session(
         ledger.community_issues(store, community)
         t1 = time.perf_counter()
         building = str(buildings["building_id"].iloc[rng.randrange(len(buildings))])
-        ledger.building_issues(store, building, user=user, today=AS_OF)
+        issue_reads.building_issues(store, building, user=user, today=AS_OF)
         t2 = time.perf_counter()
         open_ones = ledger.community_issues(store, community, statuses=["reported"])
         pick = open_ones.head(5)

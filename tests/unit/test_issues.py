@@ -16,6 +16,7 @@ from mapgov.core.errors import (
     ValidationError,
 )
 from mapgov.core.model import CallbackRating, EventAction, IssueStatus, Level
+from mapgov.domain import issue_reads
 from mapgov.domain import issues as ledger
 from mapgov.domain import issues_workflow as workflow
 from mapgov.domain.users import get_user
@@ -128,12 +129,12 @@ def test_lifecycle_allows_exactly_the_listed_transitions(
 ) -> None:
     issue_id = _drive(store, staff, status)
     before = _state(store, issue_id)
-    events_before = len(ledger.issue_timeline(store, issue_id))
+    events_before = len(issue_reads.issue_timeline(store, issue_id))
     if (status, action) in ALLOWED:
         new_version = ACTIONS[action](store, staff, issue_id, before["version"])
         after = _state(store, issue_id)
         assert new_version == after["version"] == before["version"] + 1
-        timeline = ledger.issue_timeline(store, issue_id)
+        timeline = issue_reads.issue_timeline(store, issue_id)
         assert len(timeline) == events_before + 1
         last = timeline.iloc[-1]
         assert last["action"] == action.value
@@ -144,13 +145,13 @@ def test_lifecycle_allows_exactly_the_listed_transitions(
         with pytest.raises(LifecycleError, match=f"cannot {action.value}"):
             ACTIONS[action](store, staff, issue_id, before["version"])
         assert _state(store, issue_id) == before
-        assert len(ledger.issue_timeline(store, issue_id)) == events_before
+        assert len(issue_reads.issue_timeline(store, issue_id)) == events_before
 
 
 def test_allowed_actions_match_the_lifecycle(store: Store, staff: Any) -> None:
     for status in IssueStatus:
         issue_id = _drive(store, staff, status)
-        issue = ledger.get_issue(store, issue_id, user=staff, today=AS_OF)
+        issue = issue_reads.get_issue(store, issue_id, user=staff, today=AS_OF)
         expected = {a for s, a in ALLOWED if s == status}
         assert set(workflow.allowed_actions(store, issue, staff)) == expected
 
@@ -167,14 +168,14 @@ def test_escalation_climbs_one_level_at_a_time_to_the_street(store: Store, staff
         seen.append(state["level"])
     assert seen == ["compound", "grid", "community", "street"]
     assert state["deadline"] == (NOW.date() + dt.timedelta(days=30)).isoformat()
-    timeline = ledger.issue_timeline(store, issue_id)
+    timeline = issue_reads.issue_timeline(store, issue_id)
     esc = timeline[timeline["action"] == "escalate"]
     assert list(zip(esc["from_level"], esc["to_level"], strict=True)) == [
         ("compound", "grid"),
         ("grid", "community"),
         ("community", "street"),
     ]
-    issue = ledger.get_issue(store, issue_id, user=staff, today=AS_OF)
+    issue = issue_reads.get_issue(store, issue_id, user=staff, today=AS_OF)
     assert EventAction.ESCALATE not in workflow.allowed_actions(store, issue, staff)
     with pytest.raises(LifecycleError, match="highest level"):
         workflow.escalate(
@@ -206,7 +207,7 @@ def test_unsatisfied_callback_reopens_and_can_end_closed(store: Store, staff: An
     assert state["reopen_count"] == 1
     assert state["resolved_at"] is None
     assert state["satisfaction"] == "unsatisfied"
-    actions = list(ledger.issue_timeline(store, issue_id)["action"])
+    actions = list(issue_reads.issue_timeline(store, issue_id)["action"])
     assert actions[-2:] == ["callback", "reopen"]
     for action in (EventAction.START, EventAction.RESOLVE):
         ACTIONS[action](store, staff, issue_id, _version(store, issue_id))
@@ -230,11 +231,11 @@ def test_concurrent_edit_is_refused_and_nothing_is_lost(store: Store, staff: Any
     colleague = get_user(store, "S001-C1-staff2")
     workflow.start(store, colleague, issue_id, version=seen_by_both, note="我来办", at=NOW)
     saved = _state(store, issue_id)
-    events = ledger.issue_timeline(store, issue_id)
+    events = issue_reads.issue_timeline(store, issue_id)
     with pytest.raises(StaleEditError, match="changed by someone else"):
         workflow.escalate(store, staff, issue_id, version=seen_by_both, reason="提级", at=NOW)
     assert _state(store, issue_id) == saved
-    assert ledger.issue_timeline(store, issue_id).equals(events)
+    assert issue_reads.issue_timeline(store, issue_id).equals(events)
     assert events.iloc[-1]["note"] == "我来办"
 
 
@@ -270,7 +271,7 @@ def test_only_staff_of_the_community_and_admins_may_change(
     with pytest.raises(PermissionDeniedError, match="may not report"):
         _new(store, outsider)
     assert _state(store, issue_id) == before
-    issue = ledger.get_issue(store, issue_id, user=outsider, today=AS_OF)
+    issue = issue_reads.get_issue(store, issue_id, user=outsider, today=AS_OF)
     assert workflow.allowed_actions(store, issue, outsider) == []
     admin = get_user(store, "S001-admin")
     ACTIONS[EventAction.ASSIGN](store, admin, issue_id, before["version"])
@@ -305,7 +306,7 @@ def test_log_issue_validates_and_stores_text_as_typed(store: Store, staff: Any) 
         description=XSS,
         at=NOW,
     )
-    issue = ledger.get_issue(store, issue_id, user=staff, today=AS_OF)
+    issue = issue_reads.get_issue(store, issue_id, user=staff, today=AS_OF)
     assert issue["title"] == XSS and issue["description"] == XSS  # escaping is the view's job
     assert issue["status"] == "reported" and issue["level"] == "compound"
 
@@ -347,8 +348,8 @@ def test_personal_data_is_masked_for_everyone_but_the_community_staff_and_street
         ("S001-admin", True),
     ):
         user = get_user(store, user_id)
-        issue = ledger.get_issue(store, issue_id, user=user, today=AS_OF)
-        listed = ledger.building_issues(store, building, user=user, today=AS_OF)
+        issue = issue_reads.get_issue(store, issue_id, user=user, today=AS_OF)
+        listed = issue_reads.building_issues(store, building, user=user, today=AS_OF)
         row = listed[listed["issue_id"] == issue_id].iloc[0]
         if full:
             assert issue["reporter_name"] == row["reporter_name"] == "张三丰"
@@ -356,7 +357,7 @@ def test_personal_data_is_masked_for_everyone_but_the_community_staff_and_street
         else:
             assert issue["reporter_name"] == row["reporter_name"] == "张**"
             assert issue["reporter_phone"] == row["reporter_phone"] == "138****5678"
-        head = ledger.building_profile(store, building, user=user)["building_head"]
+        head = issue_reads.building_profile(store, building, user=user)["building_head"]
         if head:
             assert ("*" in head) is not full
 
@@ -366,7 +367,9 @@ def test_building_issues_list_open_first_and_mark_overdue(demo_store: Store) -> 
     counts = ledger.building_issue_counts(demo_store, "S001-C1", today=AS_OF)
     busiest = counts.sort_values(["overdue", "open"], ascending=False).iloc[0]
     assert busiest["overdue"] >= 1
-    listed = ledger.building_issues(demo_store, busiest["building_id"], user=staff, today=AS_OF)
+    listed = issue_reads.building_issues(
+        demo_store, busiest["building_id"], user=staff, today=AS_OF
+    )
     is_open = (listed["status"] != "closed").to_list()
     assert is_open == sorted(is_open, reverse=True)  # open ones first
     assert int(listed["overdue"].sum()) == busiest["overdue"]
@@ -424,17 +427,17 @@ def test_profile_and_summary_tell_the_governance_story(demo_store: Store) -> Non
     zb = demo_store.read("zone_building")
     b = ledger.community_buildings(demo_store, "S001-C1")
     zoned = b[b["building_id"].isin(zb["building_id"])].iloc[0]
-    prof = ledger.building_profile(demo_store, zoned["building_id"], user=staff)
+    prof = issue_reads.building_profile(demo_store, zoned["building_id"], user=staff)
     assert prof["zone_name"] and prof["zone_member"]
     assert prof["compound_id"] == zoned["compound_id"]
     assert prof["residents"] == zoned["residents"]
-    summary = ledger.compound_summary(demo_store, zoned["compound_id"], today=AS_OF)
+    summary = issue_reads.compound_summary(demo_store, zoned["compound_id"], today=AS_OF)
     in_comp = demo_store.read("building", where={"compound_id": zoned["compound_id"]})
     assert summary["households"] == in_comp["households"].sum()
     assert summary["buildings"] == len(in_comp)
     assert 0 <= summary["stars"] <= 5
     with pytest.raises(ValidationError, match="no building"):
-        ledger.building_profile(demo_store, "nowhere", user=staff)
+        issue_reads.building_profile(demo_store, "nowhere", user=staff)
 
 
 def test_search_finds_buildings_by_name_and_number(demo_store: Store) -> None:
