@@ -466,11 +466,12 @@ def open_ticket(page: Page, server: Server, ticket: str, *, lang: str = "zh") ->
     return value.inner_text().strip()
 
 
-def tap_on_map(page: Page, lon: float, lat: float) -> None:
-    """Tap the page's folium map at (lon, lat) with a finger (the tab must have touch), once
-    the map holds still with a shape under that point (it fits itself while its frame
-    settles)."""
-    iframe = page.locator(FOLIUM_IFRAME)
+def aim_on_map(
+    page: Page, lon: float, lat: float, iframe_selector: str = FOLIUM_IFRAME
+) -> tuple[float, float]:
+    """The page's point over (lon, lat) of the folium map in `iframe_selector`, once the map
+    holds still with a shape under that point (it fits itself while its frame settles)."""
+    iframe = page.locator(iframe_selector)
     iframe.evaluate("e => e.scrollIntoView({block: 'center'})")
     frame = iframe.element_handle().content_frame()
     assert frame is not None
@@ -481,7 +482,13 @@ def tap_on_map(page: Page, lon: float, lat: float) -> None:
     x, y = found.json_value()
     box = iframe.bounding_box()
     assert box is not None
-    page.touchscreen.tap(box["x"] + x, box["y"] + y)
+    return box["x"] + x, box["y"] + y
+
+
+def tap_on_map(page: Page, lon: float, lat: float) -> None:
+    """Tap the page's folium map at (lon, lat) with a finger (the tab must have touch), once
+    the map holds still there (:func:`aim_on_map`)."""
+    page.touchscreen.tap(*aim_on_map(page, lon, lat))
 
 
 def rate_on_ticket(page: Page, rating: str, *, note: str = "", lang: str = "zh") -> None:

@@ -28,7 +28,7 @@ from mapgov.views.life_circle_map import LIFE_BUILDING_CLASS
 from mapgov.views.life_circle_whatif import scenario_from_query
 from mapgov.views.life_circle_whatif_map import CANDIDATE_CLASS, WHATIF_BUILDING_CLASS
 
-from .helpers import _AIM_AT_COMPOUND, FOLIUM_IFRAME, Server, Visit, no_errors, settle, sign_in
+from .helpers import FOLIUM_IFRAME, Server, Visit, aim_on_map, no_errors, settle, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -77,19 +77,9 @@ def _two_open_points(page: Page, ctx: WhatIfContext) -> list[tuple[float, float]
 def _click_map(page: Page, lon: float, lat: float) -> float:
     """Click the current map with the mouse at (lon, lat), once it holds still there;
     returns the moment of the click (``time.perf_counter``)."""
-    iframe = page.locator(CURRENT_MAP)
-    iframe.evaluate("e => e.scrollIntoView({block: 'center'})")
-    frame = iframe.element_handle().content_frame()
-    assert frame is not None
-    frame.evaluate("() => { window.mapgovLastAim = null; }")
-    found = frame.wait_for_function(
-        _AIM_AT_COMPOUND, arg=[lat, lon, "leaflet-interactive"], polling=150, timeout=20_000
-    )
-    x, y = found.json_value()
-    box = iframe.bounding_box()
-    assert box is not None
+    x, y = aim_on_map(page, lon, lat, CURRENT_MAP)
     clicked = time.perf_counter()
-    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.mouse.click(x, y)
     return clicked
 
 
