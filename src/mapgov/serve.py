@@ -24,6 +24,7 @@ from typing import Any
 
 import mapgov
 from mapgov.core.config import LOOPBACK, default_db_path
+from mapgov.core.visits import VISITED
 
 __all__ = ["preload", "serve", "warm_when_running"]
 
@@ -81,8 +82,18 @@ def _register_components(runtime: Any) -> None:
                 registry.register_component(value)
 
 
-def warm_when_running(timeout_s: float = 120.0) -> list[str]:
+GRACE_S = 3.0
+"""Seconds the warm-up waits once the server is up, for a wall screen that reconnects."""
+
+
+def warm_when_running(timeout_s: float = 120.0, grace_s: float = GRACE_S) -> list[str]:
     """Wait for Streamlit's runtime, then fill the wall screen's caches; the streets warmed.
+
+    A command room's screen stays open while the server restarts and reconnects at once:
+    the warm-up would then share the two cores with the very visit it prepares for, and
+    slowed its map down by 1-2 s (issue 24). So it waits `grace_s` first, and is left to
+    the visitor who came in that time (:mod:`mapgov.core.visits`); one who comes later
+    stops it after its current step, and computes the rest into the same caches.
 
     The glue (:mod:`mapgov.ui`) is imported only once the runtime exists (see
     :func:`preload`), and the caches then live in the runtime's storage, where the pages
@@ -101,16 +112,22 @@ def warm_when_running(timeout_s: float = 120.0) -> list[str]:
     db = default_db_path()
     if isinstance(db, Path) and not db.exists():
         return []
+    if VISITED.wait(grace_s):
+        print("mapgov: the wall screen's caches are left to the first visitor", flush=True)
+        return []
     try:
         from mapgov.ui.wall import warm
 
         _register_components(Runtime.instance())
         began = time.monotonic()
-        streets = warm(db)
+        streets = warm(db, stop=VISITED.is_set)
     except Exception as err:  # a cold cache is no reason to stop serving
         print(f"mapgov: the wall screen's caches were not warmed: {err!r}", flush=True)
         return []
     seconds = time.monotonic() - began
+    if not streets:
+        print(f"mapgov: warm-up stopped for the first visitor ({seconds:.1f} s)", flush=True)
+        return streets
     print(f"mapgov: wall screen ready for {', '.join(streets)} ({seconds:.1f} s)", flush=True)
     return streets
 

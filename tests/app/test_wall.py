@@ -672,6 +672,10 @@ def test_the_wall_page_shows_its_tiles_a_map_and_panels(
     )
     prefetch = [h.proto for h in at.get("html") if 'class="mg-prefetch"' in h.proto.body]
     assert len(prefetch) == 1 and prefetch[0].unsafe_allow_javascript
+    # a picture of the map's flat layers stands in its place until WebGL has drawn
+    posters = [h.proto for h in at.get("html") if 'class="mg-poster"' in h.proto.body]
+    assert len(posters) == 1 and posters[0].unsafe_allow_javascript
+    assert 'src="data:image/svg+xml;base64,' in posters[0].body
     assert f'import(new URL("{chunk}"' in prefetch[0].body
     if kiosk:
         assert [e.value for e in at.title] == []  # the title is in the kiosk's own bar

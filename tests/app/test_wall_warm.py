@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 import mapgov.demo
 import mapgov.domain.kpi
 import mapgov.ui.wall
+from mapgov.core import visits
 from mapgov.core.config import DB_ENV
 from mapgov.domain import display_tokens
 from mapgov.serve import warm_when_running
@@ -87,3 +88,23 @@ def test_the_first_kiosk_visit_after_the_warm_up_computes_nothing_again(
 def test_no_runtime_no_warm_up() -> None:
     """Outside a server (no Streamlit runtime) the warm-up gives up when its wait ends."""
     assert warm_when_running(timeout_s=0.2) == []
+
+
+def test_the_warm_up_yields_to_a_visitor(monkeypatch: pytest.MonkeyPatch, page_db: Path) -> None:
+    """A visit that starts while the warm-up runs stops it after its current step (the two
+    would share the machine); the visit itself tells, on its first run."""
+    calls: Counter[str] = Counter()
+    _counting(monkeypatch, calls, mapgov.ui.wall.wall, "map_data")
+    _counting(monkeypatch, calls, mapgov.domain.kpi, "load_frames")
+    cache_data.clear()
+    # the visitor comes once the street's map is read: nothing after it is warmed
+    assert wall_ui.warm(page_db, stop=lambda: calls["map_data"] > 0) == []
+    assert dict(calls) == {"map_data": 1}
+    visits.VISITED.clear()
+    monkeypatch.setenv(DB_ENV, str(page_db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params.update({"kiosk": "1", "token": mapgov.demo.wall_token(SEED, DEMO_PASSWORD)})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert visits.VISITED.is_set()
+    assert calls["map_data"] == 1  # the visit found the warmed map in the cache

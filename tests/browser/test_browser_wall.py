@@ -83,8 +83,14 @@ def _drawn_share(page: Page) -> float:
 
 
 def _wait_until_drawn(page: Page, share: float = 0.2, timeout_s: float = 60) -> None:
+    """Until WebGL has drawn the map (the poster, its picture, is gone) and it shows."""
+    webgl = tb.poll(page, lambda: bool(page.evaluate(DECK_DRAWN)), timeout_s=timeout_s)
+    assert webgl, "WebGL did not draw the map"
     drawn = tb.poll(page, lambda: _drawn_share(page) >= share, timeout_s=timeout_s)
     assert drawn, "the map was not drawn"
+
+
+DECK_DRAWN = "() => document.body.dataset.mgDeckDrawn || null"
 
 
 TOKEN = wall_token(SEED, DEMO_PASSWORD)
@@ -346,10 +352,45 @@ def test_the_kiosk_header_is_whole(
     _no_error(tab)
 
 
-def test_the_server_warms_the_wall_screen_at_its_start(server: Server) -> None:
+def test_the_server_warms_the_wall_screen_at_its_start(db: Path, tmp_path: Path) -> None:
     """``mapgov serve`` fills the wall's caches for the street of the demo's display token
-    once it is up (issue 24), without waiting for a visitor."""
-    deadline = time.monotonic() + 60
-    while not any("wall screen ready for S001" in line for line in server.output):
-        assert time.monotonic() < deadline, server.log()
-        time.sleep(0.2)
+    once it is up (issue 24), without waiting for a visitor (a server of its own: a visit
+    while it warms would stop the warm-up)."""
+    own = tb._start(tb.copy_db(db, tmp_path))
+    try:
+        deadline = time.monotonic() + 60
+        while not any("wall screen ready for S001" in line for line in own.output):
+            assert time.monotonic() < deadline, own.log()
+            time.sleep(0.2)
+    finally:
+        tb._stop(own)
+
+
+def test_a_picture_of_the_map_stands_in_until_webgl_has_drawn(
+    server: Server, page: tuple[Page, list[str]]
+) -> None:
+    """The poster shows the street at once, in the map's place; once deck.gl's first frame is
+    on the screen it is gone, and the live map is what remains."""
+    tab, _ = page
+    tab.add_init_script(
+        """(() => { new MutationObserver(() => {
+          const img = document.querySelector('.mg-poster img');
+          if (img && !self.__posterAt && img.complete && img.naturalWidth > 0) {
+            self.__posterAt = performance.now();
+          }
+        }).observe(document, {subtree: true, childList: true, attributes: true}); })();"""
+    )
+    tab.goto(f"{server.url}/wall?kiosk=1&token={TOKEN}")
+    _wait_until_drawn(tab)
+    shown = tab.evaluate("self.__posterAt || null")
+    drawn = float(tab.evaluate(DECK_DRAWN))
+    assert shown is not None, "no picture of the map was shown"
+    assert shown < drawn  # the picture came first
+    poster = tab.locator(".mg-poster")
+    expect(poster).to_have_class(re.compile(r"\bmg-poster-gone\b"))
+    expect(tab.locator(".mg-poster img")).to_be_hidden()
+    # the picture sat in the map's box: the stack holds it and the canvas, one above the other
+    stack = _box(tab, ".st-key-wall-map-stack")
+    canvas = _box(tab, CANVAS)
+    assert abs(stack["y"] - canvas["y"]) < 1 and abs(stack["width"] - canvas["width"]) < 1
+    _no_error(tab)

@@ -29,6 +29,7 @@ from streamlit.navigation.page import StreamlitPage
 
 from mapgov.core import clock
 from mapgov.core.i18n import DEFAULT_LANG, LANGS, t
+from mapgov.core.visits import note_visit
 from mapgov.domain.places import display_names
 from mapgov.domain.users import User
 from mapgov.store import Store, open_store
@@ -287,6 +288,7 @@ def run_app(root: Path) -> None:
     root
         Folder of ``app.py``; Leaflet goes to ``root/static`` on first start.
     """
+    note_visit()  # the server's warm-up yields to the visit
     lang = resolve_choice(LANG, LANGS, DEFAULT_LANG)
     # The favicon must be an emoji (inlined as SVG): Streamlit fetches a Material-icon favicon
     # from fonts.gstatic.com, and would take the page's Material icon if none were set here.

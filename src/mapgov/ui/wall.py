@@ -47,6 +47,7 @@ from mapgov.ui.loaders import cached
 from mapgov.ui.state import View
 from mapgov.ui.widgets import page_header, place_metrics, scope_header, scope_title
 from mapgov.views import deck as deckmaps
+from mapgov.views import deck_poster as poster
 from mapgov.views import help as help_view
 from mapgov.views import scorecard as scorecard_views
 from mapgov.views import wall
@@ -73,6 +74,10 @@ MAP_HEIGHT: Final = {True: 770, False: 600}
 MAP_WIDTH: Final = {True: 1190, False: 820}
 """Width the map's view is fitted to (its column's width at 1920 px, and a typical laptop)."""
 _TOUR_KEY: Final = "mapgov.wall.tour_start"
+_POSTER_KEY: Final = "mapgov.wall.poster"
+"""Set by a run of the whole page: the map panel's run within it shows the poster."""
+_POSTER_WIDTH: Final = 1600
+"""Width of the poster picture: wider than the map at 1920 px (its sides are clipped)."""
 _WIDGET: Final = "mapgov.wall.widget.{}"
 _BG = deckmaps.BACKGROUND
 
@@ -85,6 +90,14 @@ WALL_CSS: Final = f"""
   background: {_BG}; border-radius: 8px; padding: 10px 12px; color: {wall.TEXT};
 }}
 .st-key-wall-map [data-testid="stDeckGlJsonChart"] {{ background: {_BG}; }}
+.st-key-wall-map-stack {{ display: grid !important; grid-template-columns: minmax(0, 1fr);
+  gap: 0 !important; }}
+.st-key-wall-map-stack > div {{ grid-area: 1 / 1; min-width: 0; }}
+.st-key-wall-map-stack [data-testid="stDeckGlJsonChart"] {{ background: transparent !important; }}
+.{poster.POSTER} {{ overflow: hidden; pointer-events: none; }}
+.{poster.POSTER} img {{ display: block; max-width: none; margin-left: 50%;
+  transform: translateX(-50%); }}
+.{poster.GONE} {{ display: none; }}
 .mg-bar {{ display: flex; align-items: baseline; gap: 4px 24px; color: {wall.TEXT}; }}
 .mg-bar-title {{ font-size: 30px; font-weight: 700; letter-spacing: 1px; white-space: nowrap; }}
 .mg-bar-scope {{ font-size: 22px; font-weight: 500; color: #7DD3FC; margin-left: 16px; }}
@@ -449,7 +462,24 @@ def map_panel(view: View, settings: wall.WallSettings) -> None:
             issue_label=t("wall_screen.issue_cells", view.lang),
             basemap_style=deckmaps.CARTO_DARK if settings.basemap else None,
         )
-        st.pydeck_chart(deck, height=MAP_HEIGHT[settings.kiosk], key="wall-map")
+        # The deck's flat layers as a picture until WebGL has drawn them (first run only: a
+        # rerun finds the map drawn). The same place in the stack either way, so that the
+        # chart stays the same element and keeps its WebGL context.
+        first = st.session_state.pop(_POSTER_KEY, False)
+        with st.container(key="wall-map-stack"):
+            if first:
+                st.html(
+                    poster.poster_html(
+                        deck.to_json(),
+                        width_px=_POSTER_WIDTH,
+                        height_px=MAP_HEIGHT[settings.kiosk],
+                        stack=".st-key-wall-map-stack",
+                    ),
+                    unsafe_allow_javascript=True,
+                )
+            else:
+                _html(f'<div class="{poster.POSTER} {poster.GONE}"></div>')
+            st.pydeck_chart(deck, height=MAP_HEIGHT[settings.kiosk], key="wall-map")
         _html(wall.facility_legend_html(view.lang))
         if not settings.kiosk:
             _html(f'<div class="mg-hint">{escape(t("wall_screen.map_hint", view.lang))}</div>')
@@ -594,6 +624,7 @@ def wall_screen(view: View) -> None:
     map_box = left.container(key="wall-map")
     side_box = right.container(key="wall-side")
     # The map first: it is what a viewer waits for, and the figures may take longer.
+    st.session_state[_POSTER_KEY] = True
     with map_box:
         st.fragment(map_panel, run_every=settings.map_every_s)(view, settings)
     with top:
@@ -615,14 +646,16 @@ def wall_streets(store: Store) -> list[str]:
     return streets
 
 
-def warm(db: Path | str, *, lang: str = DEFAULT_LANG) -> list[str]:
+def warm(
+    db: Path | str, *, lang: str = DEFAULT_LANG, stop: Callable[[], bool] | None = None
+) -> list[str]:
     """Fill the caches that a wall screen's first visit reads, for :func:`wall_streets`.
 
     ``mapgov serve`` runs this once the server is up (:mod:`mapgov.serve`), so that the
     command room's screen, the first visitor after a restart, finds the street read, the
     figures counted and the compound health judged (about 2.5 s of Python at scale 1) and
     waits only for its browser. The same cached loaders as the page, with the same
-    arguments as a kiosk visit (the whole street, in `lang`).
+    arguments as a kiosk visit (the whole street, in `lang`), the map's first.
 
     Parameters
     ----------
@@ -630,21 +663,32 @@ def warm(db: Path | str, *, lang: str = DEFAULT_LANG) -> list[str]:
         The database the server serves.
     lang
         The kiosk's language.
+    stop
+        Asked before each step: True ends the warm-up there (a visitor came: the two would
+        share the machine, and the visitor computes what is left into the same caches).
 
     Returns
     -------
     list of str
-        The streets warmed.
+        The streets warmed whole.
     """
     store = open_store(db)
-    streets = wall_streets(store)
-    for street_id in streets:
+    stopped = stop or (lambda: False)
+    warmed: list[str] = []
+    for street_id in wall_streets(store):
         today = _report_date(store)
-        _map_base(store, street_id, lang)  # the map first: what a first visit waits for
-        _frames(store, street_id, None)
-        _figures(store, street_id, None, today)
-        _health(store, street_id, today)
-        _property_tile(store, street_id, lang, today)
-        data.place_counts(store, street_id, None)
-        data.community_list(store, street_id)
-    return streets
+        steps: list[tuple[Callable[..., object], tuple[object, ...]]] = [
+            (_map_base, (store, street_id, lang)),  # the map first: what a visit waits for
+            (_frames, (store, street_id, None)),
+            (_figures, (store, street_id, None, today)),
+            (_health, (store, street_id, today)),
+            (_property_tile, (store, street_id, lang, today)),
+            (data.place_counts, (store, street_id, None)),
+            (data.community_list, (store, street_id)),
+        ]
+        for step, args in steps:
+            if stopped():
+                return warmed
+            step(*args)
+        warmed.append(street_id)
+    return warmed
