@@ -16,8 +16,9 @@ Method. The server is ``mapgov serve`` (as ``make run``) on a free port, awaited
 ``/_stcore/health``. Each visit is a new context of one headless chromium (1920 × 1080, the
 launch flags of ``tests/browser/helpers.py``: software WebGL, offline), so its HTTP and code
 caches are empty, as for a first visit. The clock starts at ``page.goto`` and the page is
-then polled every ``--every`` ms: once the map's element exists (the wall's map box, the
-folium frame of /issues and /life-circle), a screenshot clipped to its box is
+then polled every ``--every`` ms: a screenshot clipped to the map's box (the wall's map box,
+the folium frame of /issues and /life-circle: where the page's last visit had it, or, on a
+page's first visit, once the element exists) is
 taken and its pixels compared with the map's empty background (the wall: the box that
 holds the poster and the deck; an older checkout's: the canvas). A screenshot sees what the
 browser composited, so the time includes the browser's own work (parsing Streamlit's and
@@ -69,6 +70,7 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
+from playwright.sync_api import Error as PlaywrightError
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -130,7 +132,9 @@ class Page:
     signed_in: bool = False
 
 
-WALL = Page("wall", "/wall?kiosk=1&token={token}", WALL_MAP, (WALL_BG,), panels=PANELS_JS)
+WALL = Page(  # white: the page before its style sheet
+    "wall", "/wall?kiosk=1&token={token}", WALL_MAP, (WALL_BG, (255, 255, 255)), panels=PANELS_JS
+)
 ISSUES = Page("issues", "/issues", FOLIUM, ((255, 255, 255), (221, 221, 221)), signed_in=True)
 LIFE = Page(
     "life-circle", "/life-circle", FOLIUM, ((255, 255, 255), (221, 221, 221)), signed_in=True
@@ -196,11 +200,25 @@ def _share(png: bytes, backgrounds: tuple[tuple[int, int, int], ...]) -> float:
 Shares = list[tuple[float, float]]
 
 
+BOXES: dict[str, dict[str, float]] = {}
+"""The map's box of each page, from the end of its last visit (the same at every visit)."""
+
+
 def _poll(tab: Any, page: Page, start: float, out: Visit, shares: Shares) -> None:
-    """One poll: a screenshot of the map's box (once it exists), and the panels."""
-    box = tab.evaluate(BOX_JS, page.selector)
+    """One poll: a screenshot of the map's box (once it exists), and the panels.
+
+    The box is known from an earlier visit of the page once there has been one: asking the
+    page where its map is waits for the page's main thread, which is busy for a second and
+    more at a time while Streamlit and deck.gl start, and the screen meanwhile shows what it
+    shows (a screenshot needs no script of the page).
+    """
+    box = BOXES.get(page.name) or tab.evaluate(BOX_JS, page.selector)
     if box is not None:
-        share = _share(tab.screenshot(clip=box), page.backgrounds)
+        try:
+            png = tab.screenshot(clip=box)
+        except PlaywrightError:  # no frame yet, right after the navigation
+            return
+        share = _share(png, page.backgrounds)
         out.shots += 1
         at = time.perf_counter() - start
         shares.append((at, share))
@@ -248,6 +266,9 @@ def visit(browser: Any, url: str, page: Page | None, every_ms: int, cookie: str 
             else:
                 _poll(tab, page, start, out, shares)
                 if _settled(page, out, shares, time.perf_counter() - start):
+                    box = tab.evaluate(BOX_JS, page.selector)
+                    if box is not None:
+                        BOXES[page.name] = box
                     break
             tab.wait_for_timeout(every_ms)
     finally:

@@ -211,22 +211,6 @@ REVEAL_JS: Final = """<script>(() => {
   // shader compilation included, is done), or after 30 s, or when someone touches the map.
   const t0 = performance.now();
   let fence = null;
-  // In software WebGL the deck's first frame keeps the GPU process, and with it the whole
-  // screen, busy for seconds: hold the page's animation frames (deck.gl draws in them) until
-  // the poster is decoded and on the screen, at most 1 s, so that it shows in that time.
-  const raf = window.requestAnimationFrame.bind(window);
-  let held = [];
-  window.requestAnimationFrame = (cb) => { held.push(cb); return 0; };
-  const release = () => {
-    if (held === null) return;
-    window.requestAnimationFrame = raf;
-    const waiting = held; held = null;
-    for (const cb of waiting) raf(cb);
-  };
-  const img = document.querySelector('%(stack)s .%(poster)s img');
-  setTimeout(release, 1000);
-  (img ? img.decode() : Promise.resolve())
-    .then(() => raf(() => raf(() => setTimeout(release, 30)))).catch(release);
   const gone = () => {
     for (const p of document.querySelectorAll('.%(poster)s')) p.classList.add('%(gone)s');
     document.body.dataset.mgDeckDrawn = String(Math.round(performance.now()));
