@@ -8,6 +8,7 @@ it, calls none of the expensive computations behind them (counted by wrapping th
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from collections import Counter
 from collections.abc import Callable
@@ -21,9 +22,11 @@ from streamlit.testing.v1 import AppTest
 import mapgov.demo
 import mapgov.domain.kpi
 import mapgov.ui.wall
-from mapgov.core import visits
+from mapgov.core import clock, visits
 from mapgov.core.config import DB_ENV
 from mapgov.domain import display_tokens
+from mapgov.domain import issues_workflow as workflow
+from mapgov.domain.users import get_user
 from mapgov.serve import warm_when_running
 from mapgov.store import open_store
 from mapgov.ui import wall as wall_ui
@@ -68,11 +71,19 @@ def test_the_first_kiosk_visit_after_the_warm_up_computes_nothing_again(
     _counting(monkeypatch, calls, mapgov.domain.kpi, "headline")
     _counting(monkeypatch, calls, mapgov.ui.wall, "compound_health")
     _counting(monkeypatch, calls, mapgov.ui.wall.wall, "map_data")
+    _counting(monkeypatch, calls, mapgov.ui.wall.deckmaps, "wall_deck")
     cache_data.clear()  # other tests may have cached the same street
     assert wall_ui.warm(page_db) == ["S001"]
     warmed = dict(calls)
-    # the map's street, the ledger, the headline figures, this month's and last month's health
-    assert warmed == {"map_data": 1, "load_frames": 1, "headline": 1, "compound_health": 2}
+    # the map's street and its deck, the ledger, the headline figures, this month's and last
+    # month's health
+    assert warmed == {
+        "map_data": 1,
+        "wall_deck": 1,
+        "load_frames": 1,
+        "headline": 1,
+        "compound_health": 2,
+    }
     monkeypatch.setenv(DB_ENV, str(page_db))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     token = mapgov.demo.wall_token(SEED, DEMO_PASSWORD)
@@ -108,3 +119,40 @@ def test_the_warm_up_yields_to_a_visitor(monkeypatch: pytest.MonkeyPatch, page_d
     assert not at.exception, [e.value for e in at.exception]
     assert visits.VISITED.is_set()
     assert calls["map_data"] == 1  # the visit found the warmed map in the cache
+
+
+def _kiosk_deck(db: Path) -> tuple[dict[str, Any], str]:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params.update({"kiosk": "1", "token": mapgov.demo.wall_token(SEED, DEMO_PASSWORD)})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    (chart,) = at.get("deck_gl_json_chart")
+    return json.loads(chart.proto.json), chart.proto.tooltip
+
+
+def _issue_count(spec: dict[str, Any]) -> int:
+    layer = next(layer for layer in spec["layers"] if layer["id"] == "wall-issues")
+    return sum(int(row["v"]) for row in layer["data"])
+
+
+def test_the_cached_map_keeps_its_tooltip_and_shows_an_issue_logged_since(
+    monkeypatch: pytest.MonkeyPatch, page_db: Path, tmp_path: Path
+) -> None:
+    """The map's deck is kept as JSON between visits: a visit after an edit draws the new
+    data (the cache belongs to one data version), and the hover text comes along."""
+    db = tmp_path / "wall.sqlite"
+    shutil.copyfile(page_db, db)
+    monkeypatch.setenv(DB_ENV, str(db))
+    cache_data.clear()
+    spec, tooltip = _kiosk_deck(db)
+    assert json.loads(tooltip)["html"] == "<b>{n}</b><br/>{v}"
+    again, _ = _kiosk_deck(db)
+    assert again == spec
+    store = open_store(db)
+    today = clock.today(store)
+    building = store.read("building", columns=["building_id"])["building_id"].iloc[0]
+    workflow.log_issue(store, get_user(store, "S001-admin"), building_id=building,
+                       category="lighting", source="walk_in", title="楼道灯不亮",
+                       at=dt.datetime.combine(today, dt.time(9)))  # fmt: skip
+    after, _ = _kiosk_deck(db)
+    assert _issue_count(after) == _issue_count(spec) + 1

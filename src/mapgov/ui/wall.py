@@ -24,9 +24,10 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Final
+from typing import Any, Final, cast
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -322,6 +323,55 @@ def _map_base(store: Store, street_id: str, lang: str) -> deckmaps.WallMapData:
     return wall.map_data(store, street_id, lang)
 
 
+@dataclass(frozen=True)
+class DeckKey:
+    """What of the wall's settings the map's deck depends on (a cache key)."""
+
+    metric: str
+    kiosk: bool
+    basemap: bool
+    transition_ms: int
+
+
+@cached(max_entries=16)
+def _wall_deck(
+    store: Store,
+    street_id: str,
+    lang: str,
+    today: dt.date,
+    *,
+    key: DeckKey,
+    focus: str | None,
+    bounds: Bounds,
+    street_bounds: Bounds,
+) -> deckmaps.DeckJson:
+    """The map's deck as JSON (:func:`deckmaps.wall_deck`): the same for every visit and
+    refresh until the data, the day or the view change, so it is built and written once."""
+    base = _map_base(store, street_id, lang)
+    frames = _frames(store, street_id, None)
+    life = _life_circle(store, street_id) if key.metric == "life_complete" else None
+    values = wall.compound_figures(frames, key.metric, today=today, life=life)
+    drawn = wall.with_figures(
+        base, values, key.metric, wall.recent_points(frames.issues, today), lang
+    )
+    camera = deckmaps.wall_view(
+        bounds,
+        width_px=MAP_WIDTH[key.kiosk],
+        height_px=MAP_HEIGHT[key.kiosk],
+        transition_ms=key.transition_ms,
+    )
+    deck = deckmaps.wall_deck(
+        drawn,
+        metric=key.metric,
+        view=camera,
+        bounds=street_bounds,
+        focus=focus,
+        issue_label=t("wall_screen.issue_cells", lang),
+        basemap_style=deckmaps.CARTO_DARK if key.basemap else None,
+    )
+    return deckmaps.DeckJson.of(deck)
+
+
 @cached(max_entries=16)
 def _figures(
     store: Store, street_id: str, community_id: str | None, today: dt.date
@@ -397,6 +447,11 @@ def figures_panel(view: View, settings: wall.WallSettings) -> None:
 Stop = tuple[str | None, Bounds, str]
 
 
+def _street_bounds(base: deckmaps.WallMapData) -> Bounds:
+    areas = base.communities if not base.communities.empty else base.compounds
+    return tuple(float(v) for v in areas.total_bounds)  # type: ignore[return-value]
+
+
 def _stops(view: View, base: deckmaps.WallMapData) -> list[Stop]:
     """The whole street, then each community: (community_id or None, bounds, name)."""
     areas = base.communities if not base.communities.empty else base.compounds
@@ -436,31 +491,22 @@ def map_panel(view: View, settings: wall.WallSettings) -> None:
         if base.communities.empty and base.compounds.empty:
             _html(f'<div class="mg-empty">{escape(t("wall_screen.empty", view.lang))}</div>')
             return
-        frames = _frames(store, street_id, None)
-        life = _life_circle(store, street_id) if settings.metric == "life_complete" else None
-        values = wall.compound_figures(frames, settings.metric, today=today, life=life)
-        drawn = wall.with_figures(
-            base, values, settings.metric, wall.recent_points(frames.issues, today), view.lang
-        )
         stops = _stops(view, base)
         (focus, bounds, _), caption = _stop(view, settings, stops)
         legend = wall.legend_html(settings.metric, view.lang)
         focus_html = f'<span class="mg-focus">{escape(caption)}</span>'
         _html(f'<div class="mg-maphead">{legend}{focus_html}</div>')
-        camera = deckmaps.wall_view(
-            bounds,
-            width_px=MAP_WIDTH[settings.kiosk],
-            height_px=MAP_HEIGHT[settings.kiosk],
-            transition_ms=1500 if settings.tour else 0,
-        )
-        deck = deckmaps.wall_deck(
-            drawn,
-            metric=settings.metric,
-            view=camera,
-            bounds=stops[0][1],
+        deck = _wall_deck(
+            store,
+            street_id,
+            view.lang,
+            today,
+            key=DeckKey(
+                settings.metric, settings.kiosk, settings.basemap, 1500 if settings.tour else 0
+            ),
             focus=focus,
-            issue_label=t("wall_screen.issue_cells", view.lang),
-            basemap_style=deckmaps.CARTO_DARK if settings.basemap else None,
+            bounds=bounds,
+            street_bounds=stops[0][1],
         )
         # The deck's flat layers as a picture until WebGL has drawn them (first run only: a
         # rerun finds the map drawn). The same place in the stack either way, so that the
@@ -479,7 +525,8 @@ def map_panel(view: View, settings: wall.WallSettings) -> None:
                 )
             else:
                 _html(f'<div class="{poster.POSTER} {poster.GONE}"></div>')
-            st.pydeck_chart(deck, height=MAP_HEIGHT[settings.kiosk], key="wall-map")
+            # st.pydeck_chart reads a deck's JSON and tooltip only: the frozen deck serves
+            st.pydeck_chart(cast("Any", deck), height=MAP_HEIGHT[settings.kiosk], key="wall-map")
         _html(wall.facility_legend_html(view.lang))
         if not settings.kiosk:
             _html(f'<div class="mg-hint">{escape(t("wall_screen.map_hint", view.lang))}</div>')
@@ -646,6 +693,19 @@ def wall_streets(store: Store) -> list[str]:
     return streets
 
 
+def _kiosk_deck(store: Store, street_id: str, lang: str, today: dt.date) -> None:
+    """The deck a kiosk's first visit draws (its default settings: the whole street)."""
+    base = _map_base(store, street_id, lang)
+    if base.communities.empty and base.compounds.empty:
+        return
+    settings = wall.WallSettings(kiosk=True)
+    key = DeckKey(settings.metric, settings.kiosk, settings.basemap, 0)
+    bounds = _street_bounds(base)
+    _wall_deck(
+        store, street_id, lang, today, key=key, focus=None, bounds=bounds, street_bounds=bounds
+    )
+
+
 def warm(
     db: Path | str, *, lang: str = DEFAULT_LANG, stop: Callable[[], bool] | None = None
 ) -> list[str]:
@@ -679,6 +739,7 @@ def warm(
         today = _report_date(store)
         steps: list[tuple[Callable[..., object], tuple[object, ...]]] = [
             (_map_base, (store, street_id, lang)),  # the map first: what a visit waits for
+            (_kiosk_deck, (store, street_id, lang, today)),
             (_frames, (store, street_id, None)),
             (_figures, (store, street_id, None, today)),
             (_health, (store, street_id, today)),

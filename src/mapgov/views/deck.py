@@ -72,6 +72,7 @@ __all__ = [
     "LAYER_IDS",
     "METRICS",
     "CompactDeck",
+    "DeckJson",
     "WallMapData",
     "hex_rings",
     "remote_urls",
@@ -173,6 +174,47 @@ class CompactDeck(pdk.Deck):
             ensure_ascii=False,
             allow_nan=False,
         )
+
+
+@dataclass(frozen=True)
+class DeckJson:
+    """A deck already written as JSON: what ``st.pydeck_chart`` reads of a deck, and no more.
+
+    A page that draws the same deck again (the wall screen at every visit and refresh) keeps
+    this in its cache instead of building the deck from its frames and writing its JSON each
+    time. ``st.pydeck_chart`` takes it as it takes a ``pydeck.Deck``: it calls
+    :meth:`to_json`, and reads the tooltip from ``_tooltip`` (pydeck's own attribute name).
+
+    Attributes
+    ----------
+    text
+        The deck's JSON (:meth:`CompactDeck.to_json`).
+    tooltip
+        The deck's tooltip (``False``: none).
+
+    Examples
+    --------
+    >>> deck = CompactDeck(layers=[], tooltip={"html": "<b>{n}</b>"}, map_provider=None)
+    >>> frozen = DeckJson.of(deck)
+    >>> frozen.to_json() == deck.to_json(), frozen._tooltip
+    (True, {'html': '<b>{n}</b>'})
+    """
+
+    text: str
+    tooltip: dict[str, Any] | bool = False
+
+    @classmethod
+    def of(cls, deck: pdk.Deck) -> DeckJson:
+        """The JSON and tooltip of `deck`."""
+        return cls(deck.to_json(), getattr(deck, "_tooltip", False))
+
+    def to_json(self) -> str:
+        """The deck's JSON, as written when it was frozen."""
+        return self.text
+
+    @property
+    def _tooltip(self) -> dict[str, Any] | bool:
+        return self.tooltip
 
 
 def remote_urls(text: str) -> list[str]:
