@@ -369,14 +369,18 @@ def test_the_server_warms_the_wall_screen_at_its_start(db: Path, tmp_path: Path)
 def test_a_picture_of_the_map_stands_in_until_webgl_has_drawn(
     server: Server, page: tuple[Page, list[str]]
 ) -> None:
-    """The poster shows the street at once, in the map's place; once deck.gl's first frame is
-    on the screen it is gone, and the live map is what remains."""
+    """The poster shows the street at once, in the map's place, on the wall's dark page (its
+    styles already applied, the tiles' row already held); once deck.gl's first frame is on
+    the screen it is gone, and the live map is what remains."""
     tab, _ = page
     tab.add_init_script(
         """(() => { new MutationObserver(() => {
           const img = document.querySelector('.mg-poster img');
           if (img && !self.__posterAt && img.complete && img.naturalWidth > 0) {
             self.__posterAt = performance.now();
+            const stack = document.querySelector('.st-key-wall-map-stack');
+            self.__posterY = stack.getBoundingClientRect().y;
+            self.__posterBg = getComputedStyle(document.body).backgroundColor;
           }
         }).observe(document, {subtree: true, childList: true, attributes: true}); })();"""
     )
@@ -386,6 +390,10 @@ def test_a_picture_of_the_map_stands_in_until_webgl_has_drawn(
     drawn = float(tab.evaluate(DECK_DRAWN))
     assert shown is not None, "no picture of the map was shown"
     assert shown < drawn  # the picture came first
+    # where and on what the picture first showed: the map's final place, the dark page
+    final_bg = tab.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert tab.evaluate("self.__posterBg") == final_bg == "rgb(11, 20, 38)"
+    assert abs(tab.evaluate("self.__posterY") - _box(tab, ".st-key-wall-map-stack")["y"]) < 1
     poster = tab.locator(".mg-poster")
     expect(poster).to_have_class(re.compile(r"\bmg-poster-gone\b"))
     expect(tab.locator(".mg-poster img")).to_be_hidden()

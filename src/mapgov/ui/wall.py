@@ -59,12 +59,14 @@ __all__ = [
     "KIOSK_CSS",
     "MAP_HEIGHT",
     "MAP_WIDTH",
+    "STYLE_MARK",
     "WALL_CSS",
     "figures_panel",
     "map_panel",
     "prefetch_deck",
     "settings_from_url",
     "side_panel",
+    "style",
     "wall_screen",
     "wall_streets",
     "warm",
@@ -82,8 +84,12 @@ _POSTER_WIDTH: Final = 1600
 _WIDGET: Final = "mapgov.wall.widget.{}"
 _BG = deckmaps.BACKGROUND
 
+STYLE_MARK: Final = "mg-style"
+"""Class of the empty mark that keeps a style sheet in the page's flow (:func:`style`)."""
+
 WALL_CSS: Final = f"""
 <style>
+[data-testid="stElementContainer"]:has(.{STYLE_MARK}) {{ display: none; }}
 [data-stale="true"] {{ opacity: 1 !important; transition: none !important; }}
 .st-key-wall-top [data-testid="stHtml"], .st-key-wall-map [data-testid="stHtml"],
 .st-key-wall-side [data-testid="stHtml"] {{ margin-bottom: 0 !important; }}
@@ -198,6 +204,7 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 [data-testid="stMainBlockContainer"] {{
   padding: 10px 16px 0 16px !important; max-width: 100% !important;
 }}
+.st-key-wall-top {{ min-height: 188px; }}  /* the tiles' row at 1920 px, held until they come */
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {{ gap: 8px; }}
 .st-key-wall-top, .st-key-wall-map, .st-key-wall-side {{ padding: 0; border-radius: 0; }}
 .mg-tiles {{ grid-template-columns: none; grid-auto-flow: column;
@@ -213,6 +220,18 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 """
 """Kiosk only: no sidebar, header, toolbar, menu or footer; dark page; no scrolling; the tiles
 in one row however many there are (a smaller type from the 13th on)."""
+
+
+def style(css: str) -> None:
+    """A ``<style>`` sheet, in the page's flow.
+
+    ``st.html`` sends a body of style sheets only to Streamlit's event container, which the
+    browser draws after the elements: the wall's first frame came white, without its
+    styles, its map out of place. With an empty mark beside it (hidden by :data:`WALL_CSS`),
+    the sheet takes its place in the page and applies from the first frame that draws
+    what follows it.
+    """
+    st.html(f'{css}<span class="{STYLE_MARK}"></span>')
 
 
 def _chunk(pattern: str) -> str | None:
@@ -653,11 +672,11 @@ def wall_screen(view: View) -> None:
         Language, database and place chosen by the shell.
     """
     settings = settings_from_url()
-    st.html(WALL_CSS)
+    style(WALL_CSS)
     if not settings.kiosk:  # the kiosk's shell did it before the sign-in check
         prefetch_deck()
     if settings.kiosk:
-        st.html(KIOSK_CSS)
+        style(KIOSK_CSS)
     else:
         page_header(view, "wall")
         scope_header(view)
@@ -667,6 +686,9 @@ def wall_screen(view: View) -> None:
         _html(f'<div class="mg-notice">{escape(t("wall_screen.no_street", view.lang))}</div>')
         return
     top = st.container(key="wall-top")
+    # An empty container is not on the page: a hidden mark puts it there, so that the kiosk's
+    # style holds the tiles' row before they come (the map below stays where it will be).
+    top.html(f'<span class="{STYLE_MARK}"></span>')
     left, right = st.columns([0.63, 0.37], gap="small")
     map_box = left.container(key="wall-map")
     side_box = right.container(key="wall-side")
