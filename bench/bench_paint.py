@@ -279,18 +279,18 @@ def forced_screenshot_wait(browser: Any, busy_ms: int = 3000) -> tuple[float, in
     """How long a screenshot on demand waits while the page's main thread is busy, and how
     many screencast frames came meanwhile (a check of the method, printed with the figures).
 
-    A page spins its main thread for `busy_ms` in a timer; 0.3 s after, a screenshot is
-    asked. Returns (seconds the screenshot took, screencast frames during the spin).
+    A page whose square the compositor moves (a CSS animation: the screen changes without
+    the main thread) spins its main thread for `busy_ms` in a timer; 0.3 s after, a
+    screenshot is asked. Returns (seconds the screenshot took, screencast frames during the spin).
     """
     context = browser.new_context(viewport=VIEWPORT)
     tab = context.new_page()
     cast = Screencast(context, tab)
     try:
-        spin = (
-            "<body style='background:#0b1426'><div id=s style='width:40px;height:40px;"
-            "background:#fff'></div><script>let a = 0; const s = document.getElementById('s');"
-            "(function move() { s.style.marginLeft = (a++ % 200) + 'px';"
-            "requestAnimationFrame(move); })();</script></body>"
+        spin = (  # a square that the compositor moves (a CSS animation of its transform)
+            "<style>@keyframes m { from { transform: none } to { transform: translateX(300px) } }"
+            "</style><body style='background:#0b1426'><div style='width:40px;height:40px;"
+            "background:#fff;animation:m 1s linear infinite alternate'></div></body>"
         )
         tab.set_content(spin)
         tab.wait_for_timeout(300)
