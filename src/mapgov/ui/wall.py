@@ -351,6 +351,11 @@ class DeckKey:
     basemap: bool
     transition_ms: int
 
+    @classmethod
+    def of(cls, settings: wall.WallSettings) -> DeckKey:
+        """The key of a wall's settings (the tour flies from stop to stop in 1.5 s)."""
+        return cls(settings.metric, settings.kiosk, settings.basemap, 1500 if settings.tour else 0)
+
 
 @cached(max_entries=16)
 def _wall_deck(
@@ -473,9 +478,7 @@ def _street_bounds(base: deckmaps.WallMapData) -> Bounds:
 
 def _stops(view: View, base: deckmaps.WallMapData) -> list[Stop]:
     """The whole street, then each community: (community_id or None, bounds, name)."""
-    areas = base.communities if not base.communities.empty else base.compounds
-    street = (None, tuple(float(v) for v in areas.total_bounds), scope_title(view))
-    stops: list[Stop] = [street]  # type: ignore[list-item]
+    stops: list[Stop] = [(None, _street_bounds(base), scope_title(view))]
     for row in base.communities.itertuples(index=False):
         stops.append((row.community_id, tuple(float(v) for v in row.geometry.bounds), row.label))  # type: ignore[arg-type]
     return stops
@@ -520,9 +523,7 @@ def map_panel(view: View, settings: wall.WallSettings) -> None:
             street_id,
             view.lang,
             today,
-            key=DeckKey(
-                settings.metric, settings.kiosk, settings.basemap, 1500 if settings.tour else 0
-            ),
+            key=DeckKey.of(settings),
             focus=focus,
             bounds=bounds,
             street_bounds=stops[0][1],
@@ -720,8 +721,7 @@ def _kiosk_deck(store: Store, street_id: str, lang: str, today: dt.date) -> None
     base = _map_base(store, street_id, lang)
     if base.communities.empty and base.compounds.empty:
         return
-    settings = wall.WallSettings(kiosk=True)
-    key = DeckKey(settings.metric, settings.kiosk, settings.basemap, 0)
+    key = DeckKey.of(wall.WallSettings(kiosk=True))
     bounds = _street_bounds(base)
     _wall_deck(
         store, street_id, lang, today, key=key, focus=None, bounds=bounds, street_bounds=bounds
