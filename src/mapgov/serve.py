@@ -6,7 +6,7 @@ before anything is drawn. The wall screen of a command room is exactly that firs
 every morning. :func:`serve` imports mapgov's computations and the libraries they use
 (:func:`preload`) and then starts Streamlit's own command line in the same process: the app
 script finds them loaded. Once Streamlit's runtime is up, a background thread also fills the
-caches the wall screen's first visit reads (:func:`mapgov.ui.wall.warm`: the street, its
+caches the wall screen's first visit reads (:func:`mapgov.ui.wall_data.warm`: the street, its
 figures and compound health, about 2.5 s of Python at scale 1), so that the first visit after
 a restart waits for its browser only (issue 24).
 """
@@ -116,7 +116,7 @@ def warm_when_running(timeout_s: float = 120.0, grace_s: float = GRACE_S) -> lis
         print("mapgov: the wall screen's caches are left to the first visitor", flush=True)
         return []
     try:
-        from mapgov.ui.wall import warm
+        from mapgov.ui.wall_data import warm
 
         _register_components(Runtime.instance())
         began = time.monotonic()

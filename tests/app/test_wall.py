@@ -39,7 +39,7 @@ from mapgov.domain.kpi import FIGURES, Figure
 from mapgov.domain.summary import place_counts
 from mapgov.domain.users import get_user
 from mapgov.store import Store, open_store, write_database
-from mapgov.ui import wall as wall_ui
+from mapgov.ui import wall_style
 from mapgov.views import deck as deckmaps
 from mapgov.views import deck_data as deckdata
 from mapgov.views import wall
@@ -665,7 +665,7 @@ def test_the_wall_page_shows_its_tiles_a_map_and_panels(
     kiosk_css = any('[data-testid="stSidebar"]' in body for body in css)
     assert kiosk_css is kiosk  # the chrome is hidden only in kiosk mode
     # the map's code (Streamlit's deck.gl chunk) starts loading before the street is read
-    chunk = wall_ui.deck_chunk()
+    chunk = wall_style.deck_chunk()
     assert (
         chunk is not None
         and (Path(streamlit.__file__).parent / "static/static/js" / chunk).is_file()

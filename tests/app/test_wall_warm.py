@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 import mapgov.demo
 import mapgov.domain.kpi
-import mapgov.ui.wall
+import mapgov.ui.wall_data
 from mapgov.core import clock, visits
 from mapgov.core.config import DB_ENV
 from mapgov.domain import display_tokens
@@ -29,7 +29,7 @@ from mapgov.domain import issues_workflow as workflow
 from mapgov.domain.users import get_user
 from mapgov.serve import warm_when_running
 from mapgov.store import open_store
-from mapgov.ui import wall as wall_ui
+from mapgov.ui import wall_data
 from mapgov.views import wall
 from tests.conftest import DEMO_PASSWORD, SEED
 
@@ -51,7 +51,7 @@ def _counting(
 
 def test_the_streets_of_the_live_display_tokens(page_db: Path, tmp_path: Path) -> None:
     store = open_store(page_db)
-    assert wall_ui.wall_streets(store) == ["S001"]  # the demo's wall screen
+    assert wall_data.wall_streets(store) == ["S001"]  # the demo's wall screen
     path = tmp_path / "no-token.sqlite"
     shutil.copyfile(page_db, path)
     other = open_store(path)
@@ -60,7 +60,7 @@ def test_the_streets_of_the_live_display_tokens(page_db: Path, tmp_path: Path) -
             other, str(label), now=dt.datetime(2026, 11, 15, 9), actor="test"
         )
     # no live token: the first street, which /wall opens by default
-    assert wall_ui.wall_streets(other) == ["S001"]
+    assert wall_data.wall_streets(other) == ["S001"]
 
 
 def test_the_first_kiosk_visit_after_the_warm_up_computes_nothing_again(
@@ -69,11 +69,11 @@ def test_the_first_kiosk_visit_after_the_warm_up_computes_nothing_again(
     calls: Counter[str] = Counter()
     _counting(monkeypatch, calls, mapgov.domain.kpi, "load_frames")
     _counting(monkeypatch, calls, mapgov.domain.kpi, "headline")
-    _counting(monkeypatch, calls, mapgov.ui.wall, "compound_health")
-    _counting(monkeypatch, calls, mapgov.ui.wall.wall, "map_data")
-    _counting(monkeypatch, calls, mapgov.ui.wall.deckmaps, "wall_deck")
+    _counting(monkeypatch, calls, mapgov.ui.wall_data, "compound_health")
+    _counting(monkeypatch, calls, mapgov.ui.wall_data.wall, "map_data")
+    _counting(monkeypatch, calls, mapgov.ui.wall_data.deckmaps, "wall_deck")
     cache_data.clear()  # other tests may have cached the same street
-    assert wall_ui.warm(page_db) == ["S001"]
+    assert wall_data.warm(page_db) == ["S001"]
     warmed = dict(calls)
     # the map's street and its deck, the ledger, the headline figures, this month's and last
     # month's health
@@ -105,11 +105,11 @@ def test_the_warm_up_yields_to_a_visitor(monkeypatch: pytest.MonkeyPatch, page_d
     """A visit that starts while the warm-up runs stops it after its current step (the two
     would share the machine); the visit itself tells, on its first run."""
     calls: Counter[str] = Counter()
-    _counting(monkeypatch, calls, mapgov.ui.wall.wall, "map_data")
+    _counting(monkeypatch, calls, mapgov.ui.wall_data.wall, "map_data")
     _counting(monkeypatch, calls, mapgov.domain.kpi, "load_frames")
     cache_data.clear()
     # the visitor comes once the street's map is read: nothing after it is warmed
-    assert wall_ui.warm(page_db, stop=lambda: calls["map_data"] > 0) == []
+    assert wall_data.warm(page_db, stop=lambda: calls["map_data"] > 0) == []
     assert dict(calls) == {"map_data": 1}
     visits.VISITED.clear()
     monkeypatch.setenv(DB_ENV, str(page_db))

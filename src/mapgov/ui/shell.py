@@ -33,9 +33,8 @@ from mapgov.core.visits import note_visit
 from mapgov.domain.places import display_names
 from mapgov.domain.users import User
 from mapgov.store import Store, open_store
-from mapgov.ui import auth
+from mapgov.ui import auth, wall_style
 from mapgov.ui import loaders as data
-from mapgov.ui import wall as wall_ui
 from mapgov.ui.state import (
     COMMUNITY,
     LANG,
@@ -299,7 +298,7 @@ def run_app(root: Path) -> None:
         initial_sidebar_state="collapsed" if kiosk else "expanded",
     )
     if kiosk:  # the wall's map code starts loading before anything is read (issue 24)
-        wall_ui.prefetch_deck()
+        wall_style.prefetch_deck()
     with show_errors(lang):
         data.ensure_assets(root / "static")
         db = data.database_path()

@@ -19,14 +19,10 @@ again); the rest of the screen keeps working.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from html import escape
-from pathlib import Path
 from typing import Any, Final, cast
 from urllib.parse import urlencode
 
@@ -35,246 +31,39 @@ from streamlit.delta_generator import DeltaGenerator
 
 from mapgov.core import clock
 from mapgov.core.errors import MapgovError
-from mapgov.core.i18n import DEFAULT_LANG, error_text, t
-from mapgov.domain import cobuild, display_tokens, field_reports, kpi, scorecard
+from mapgov.core.i18n import error_text, t
+from mapgov.domain import field_reports, kpi
 from mapgov.domain import help as help_circle
 from mapgov.domain.health import summary as health
-from mapgov.domain.health.load import load_health_frames
-from mapgov.domain.health.report import HealthReport, compound_health
 from mapgov.domain.places import display_names
-from mapgov.store import Store, open_store
+from mapgov.store import open_store
 from mapgov.ui import loaders as data
-from mapgov.ui.loaders import cached
+from mapgov.ui import wall_data
 from mapgov.ui.state import View
+from mapgov.ui.wall_data import MAP_HEIGHT
+from mapgov.ui.wall_style import KIOSK_CSS, STYLE_MARK, WALL_CSS, prefetch_deck, style
 from mapgov.ui.widgets import page_header, place_metrics, scope_header, scope_title
 from mapgov.views import deck as deckmaps
 from mapgov.views import deck_poster as poster
 from mapgov.views import help as help_view
-from mapgov.views import scorecard as scorecard_views
 from mapgov.views import wall
 from mapgov.views.compounds import new_flags_html
 from mapgov.views.maps import Bounds
 
 __all__ = [
-    "KIOSK_CSS",
-    "MAP_HEIGHT",
-    "MAP_WIDTH",
-    "STYLE_MARK",
-    "WALL_CSS",
     "figures_panel",
     "map_panel",
-    "prefetch_deck",
     "settings_from_url",
     "side_panel",
-    "style",
     "wall_screen",
-    "wall_streets",
-    "warm",
 ]
 
-MAP_HEIGHT: Final = {True: 770, False: 600}
-"""Height of the map in pixels, in kiosk mode and not."""
-MAP_WIDTH: Final = {True: 1190, False: 820}
-"""Width the map's view is fitted to (its column's width at 1920 px, and a typical laptop)."""
 _TOUR_KEY: Final = "mapgov.wall.tour_start"
 _POSTER_KEY: Final = "mapgov.wall.poster"
 """Set by a run of the whole page: the map panel's run within it shows the poster."""
 _POSTER_WIDTH: Final = 1600
 """Width of the poster picture: wider than the map at 1920 px (its sides are clipped)."""
 _WIDGET: Final = "mapgov.wall.widget.{}"
-_BG = deckmaps.BACKGROUND
-
-STYLE_MARK: Final = "mg-style"
-"""Class of the empty mark that keeps a style sheet in the page's flow (:func:`style`)."""
-
-WALL_CSS: Final = f"""
-<style>
-[data-testid="stElementContainer"]:has(.{STYLE_MARK}) {{ display: none; }}
-[data-stale="true"] {{ opacity: 1 !important; transition: none !important; }}
-.st-key-wall-top [data-testid="stHtml"], .st-key-wall-map [data-testid="stHtml"],
-.st-key-wall-side [data-testid="stHtml"] {{ margin-bottom: 0 !important; }}
-.st-key-wall-top, .st-key-wall-map, .st-key-wall-side {{
-  background: {_BG}; border-radius: 8px; padding: 10px 12px; color: {wall.TEXT};
-}}
-.st-key-wall-map [data-testid="stDeckGlJsonChart"] {{ background: {_BG}; }}
-.st-key-wall-map-stack {{ display: grid !important; grid-template-columns: minmax(0, 1fr);
-  gap: 0 !important; }}
-.st-key-wall-map-stack > div {{ grid-area: 1 / 1; min-width: 0; }}
-.st-key-wall-map-stack [data-testid="stDeckGlJsonChart"] {{ background: transparent !important; }}
-.{poster.POSTER} {{ overflow: hidden; pointer-events: none; }}
-.{poster.POSTER} img {{ display: block; max-width: none; margin-left: 50%;
-  transform: translateX(-50%); }}
-.{poster.GONE} {{ display: none; }}
-.mg-bar {{ display: flex; align-items: baseline; gap: 4px 24px; color: {wall.TEXT}; }}
-.mg-bar-title {{ font-size: 30px; font-weight: 700; letter-spacing: 1px; white-space: nowrap; }}
-.mg-bar-scope {{ font-size: 22px; font-weight: 500; color: #7DD3FC; margin-left: 16px; }}
-.mg-bar-counts, .mg-bar-stamp {{ display: flex; flex-wrap: wrap; align-items: baseline;
-  min-width: 0; color: {wall.MUTED}; }}
-.mg-bar-counts {{ font-size: 17px; flex: 1 1 0; }}
-.mg-bar-stamp {{ font-size: 16px; flex: 0 1 auto; justify-content: flex-end; }}
-.mg-bar-item, .mg-bar-sep {{ white-space: pre; }}
-@media (max-width: 1600px) {{
-  .mg-bar-title {{ font-size: 24px; }} .mg-bar-scope {{ font-size: 18px; margin-left: 10px; }}
-  .mg-bar-counts {{ font-size: 15px; }} .mg-bar-stamp {{ font-size: 14px; }}
-}}
-.mg-status {{ font-size: 16px; color: {wall.MUTED}; white-space: nowrap; }}
-.mg-status {{ margin-bottom: 4px; }}
-.mg-title-row {{ display: flex; justify-content: space-between; align-items: baseline;
-  gap: 12px; }}
-.mg-new {{ font-size: 15px; font-weight: 500; color: {wall.MUTED}; white-space: nowrap; }}
-.mg-new-waiting {{ color: #FBBF24; font-weight: 700; }}
-.mg-new-flags {{ color: #F87171; font-weight: 700; margin-left: 12px; }}
-.mg-tiles {{ display: grid; grid-template-columns: repeat(6, minmax(0, 1fr)); gap: 10px; }}
-.mg-tile {{ background: linear-gradient(180deg, #13264A 0%, #0E1B34 100%);
-  border: 1px solid #23406E; border-radius: 8px; padding: 8px 12px 7px; min-width: 0; }}
-.mg-tile-label {{ font-size: 15px; color: #A9BCD6; white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis; }}
-.mg-tile-value {{ font-size: 42px; line-height: 1.15; font-weight: 700; color: #F8FAFC;
-  font-variant-numeric: tabular-nums; white-space: nowrap; }}
-.mg-unit {{ font-size: 16px; font-weight: 500; color: #A9BCD6; margin-left: 4px; }}
-.mg-tile-delta {{ font-size: 15px; white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis; }}
-.mg-tile-basis {{ font-size: 12px; line-height: 1.3; color: {wall.MUTED}; }}
-.mg-tile-note {{ font-size: 12px; line-height: 1.3; color: #C7D4E6; }}
-.mg-tile-first {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
-.mg-good {{ color: #4ADE80; }} .mg-bad {{ color: #F87171; }} .mg-neutral {{ color: {wall.MUTED}; }}
-.mg-panel-title {{ font-size: 18px; font-weight: 700; color: {wall.TEXT}; margin: 2px 0 2px;
-  border-left: 4px solid #38BDF8; padding-left: 8px; }}
-.mg-legend {{ display: flex; flex-wrap: wrap; align-items: center; gap: 2px 10px;
-  font-size: 14px; color: #C7D4E6; }}
-.mg-legend-title {{ font-weight: 700; color: {wall.TEXT}; }}
-.mg-legend-gap {{ width: 10px; }}
-.mg-key {{ display: inline-flex; align-items: center; gap: 5px; white-space: nowrap; }}
-.mg-swatch {{ width: 16px; height: 12px; border-radius: 2px; display: inline-block; }}
-.mg-glyph {{ width: 18px; height: 18px; border-radius: 50%; border: 2px solid; display: inline-flex;
-  align-items: center; justify-content: center; font-size: 11px; font-weight: 700;
-  background: {_BG}; }}
-.mg-maphead {{ display: flex; justify-content: space-between; align-items: center; gap: 12px; }}
-.mg-focus {{ font-size: 16px; color: #7DF9FF; white-space: nowrap; }}
-.mg-hint {{ font-size: 13px; color: {wall.MUTED}; }}
-.mg-rank-table {{ width: 100%; table-layout: fixed; border-collapse: collapse; font-size: 15px;
-  color: {wall.TEXT}; }}
-.mg-rank-table th, .mg-rank-table td {{ white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis; text-align: right; border-bottom: 1px solid {wall.GRID_LINE}; }}
-.mg-rank-table th {{ color: {wall.MUTED}; font-weight: 500; padding: 3px 4px; }}
-.mg-rank-table td {{ padding: 4px 4px; font-variant-numeric: tabular-nums; }}
-.mg-rank-table th:nth-child(-n+2), .mg-rank-table td:nth-child(-n+2) {{ text-align: left; }}
-.mg-rank-table col.mg-col-rank {{ width: 2.6em; }}
-.mg-rank-table col.mg-col-n {{ width: 3.6em; }}
-.mg-rank-table col.mg-col-pct {{ width: 4.1em; }}
-.mg-rank-table col.mg-col-late {{ width: 3em; }}
-.mg-rank-wrap {{ container-type: inline-size; }}
-@container (max-width: 340px) {{ .mg-rank-table {{ font-size: 13px; }} }}
-.mg-rank {{ color: #FBBF24; font-weight: 700; }}
-.mg-ticker {{ height: 228px; overflow: hidden; position: relative; }}
-.mg-ticker-roll {{ animation-name: mg-roll; animation-timing-function: linear;
-  animation-iteration-count: infinite; }}
-@keyframes mg-roll {{ from {{ transform: translateY(0); }} to {{ transform: translateY(-50%); }} }}
-.mg-tick {{ display: grid; grid-template-columns: 96px 1fr; column-gap: 10px; padding: 5px 0;
-  border-bottom: 1px solid {wall.GRID_LINE}; }}
-.mg-tick-time {{ color: #38BDF8; font-variant-numeric: tabular-nums; font-size: 15px; }}
-.mg-tick-title {{ color: {wall.TEXT}; font-size: 16px; white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis; }}
-.mg-tick-meta {{ grid-column: 2; color: {wall.MUTED}; font-size: 13px; white-space: nowrap;
-  overflow: hidden; text-overflow: ellipsis; }}
-.mg-chart {{ display: block; width: 100%; height: auto; }}
-.mg-cats {{ display: grid; grid-template-columns: fit-content(50%) 1fr auto; gap: 9px 8px;
-  align-items: center; font-size: 15px; color: {wall.TEXT}; padding-top: 6px; }}
-.mg-cat-name {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
-.mg-cat-track {{ height: 16px; }}
-.mg-cat-bar {{ height: 100%; border-radius: 0 3px 3px 0; min-width: 2px; }}
-.mg-cat-n {{ font-variant-numeric: tabular-nums; min-width: 2.5em; text-align: right; }}
-.mg-empty, .mg-notice {{ color: {wall.MUTED}; font-size: 16px; padding: 8px 0; }}
-.mg-notice {{ border-left: 4px solid #F59E0B; padding-left: 10px; }}
-</style>
-"""
-"""Styles of the wall screen's own HTML (tiles, panels), on the page in every mode."""
-
-KIOSK_CSS: Final = f"""
-<style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
-[data-testid="stExpandSidebarButton"], [data-testid="stHeader"], [data-testid="stToolbar"],
-[data-testid="stMainMenu"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
-[data-testid="stElementToolbar"], [data-testid="stDeckGlJsonChartZoomButton"], footer {{
-  display: none !important;
-}}
-html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {{
-  background: {_BG} !important; overflow: hidden !important;
-}}
-[data-testid="stMainBlockContainer"] {{
-  padding: 10px 16px 0 16px !important; max-width: 100% !important;
-}}
-.st-key-wall-top {{ min-height: 188px; }}  /* the tiles' row at 1920 px, held until they come */
-[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {{ gap: 8px; }}
-.st-key-wall-top, .st-key-wall-map, .st-key-wall-side {{ padding: 0; border-radius: 0; }}
-.mg-tiles {{ grid-template-columns: none; grid-auto-flow: column;
-  grid-auto-columns: minmax(0, 1fr); gap: 6px; }}  /* every tile in one row, however many */
-.mg-tile {{ padding: 8px 8px 7px; }}
-.mg-tile-label {{ font-size: 14px; }}
-.mg-tiles:has(> .mg-tile:nth-child(13)) .mg-tile {{ padding: 8px 6px 7px; }}
-.mg-tiles:has(> .mg-tile:nth-child(13)) .mg-tile-label {{ font-size: 13px; }}
-.mg-tiles:has(> .mg-tile:nth-child(13)) .mg-tile-value {{ font-size: 34px; }}
-.mg-tile-value {{ font-size: 38px; }}
-.mg-ticker {{ height: 292px; }}
-</style>
-"""
-"""Kiosk only: no sidebar, header, toolbar, menu or footer; dark page; no scrolling; the tiles
-in one row however many there are (a smaller type from the 13th on)."""
-
-
-def style(css: str) -> None:
-    """A ``<style>`` sheet, in the page's flow.
-
-    ``st.html`` sends a body of style sheets only to Streamlit's event container, which the
-    browser draws after the elements: the wall's first frame came white, without its
-    styles, its map out of place. With an empty mark beside it (hidden by :data:`WALL_CSS`),
-    the sheet takes its place in the page and applies from the first frame that draws
-    what follows it.
-    """
-    st.html(f'{css}<span class="{STYLE_MARK}"></span>')
-
-
-def _chunk(pattern: str) -> str | None:
-    found = sorted((Path(st.__file__).parent / "static" / "static" / "js").glob(pattern))
-    return found[0].name if found else None
-
-
-@functools.cache
-def deck_chunk() -> str | None:
-    """File name of the deck.gl chunk of Streamlit's frontend (hashed per release), if any."""
-    return _chunk("DeckGlJsonChart.*.js")
-
-
-def prefetch_deck() -> None:
-    """Start loading the deck.gl chunk while the server reads the street.
-
-    Streamlit's frontend fetches its map code (3 MB of JavaScript) only when the first map
-    arrives, and then parses and runs it. Imported here, first on the page, it is ready by
-    the time the map's data come (the same URL: the browser evaluates the module once), and
-    the map is drawn about that much sooner. So is the small chunk that deck.gl imports only
-    when it creates its WebGL device (one more round trip before the first frame otherwise).
-    The kiosk calls this before the sign-in check (:func:`mapgov.ui.shell.run_app`), the
-    page with a sidebar from :func:`wall_screen`. The holder is hidden (``WALL_CSS``).
-    """
-    names = [n for n in (deck_chunk(), _chunk("webgl-device.*.js")) if n is not None]
-    if not names:
-        return
-    imports = " ".join(
-        f"import(new URL({json.dumps(n)}, index.src).href).catch(() => {{}});" for n in names
-    )
-    script = (
-        "<script>(() => { const index = document.querySelector("
-        '\'script[type="module"][src*="static/js/index."]\'); '
-        f"if (index) {{ {imports} }} }})();"
-        "</script>"
-    )
-    st.html(
-        f'<span class="mg-prefetch"></span>{script}<style>{_PREFETCH_CSS}</style>',
-        unsafe_allow_javascript=True,
-    )
-
-
-_PREFETCH_CSS: Final = '[data-testid="stElementContainer"]:has(.mg-prefetch) { display: none; }'
 
 
 def settings_from_url() -> wall.WallSettings:
@@ -296,122 +85,6 @@ def _politely(lang: str) -> Iterator[None]:
 def _html(body: str) -> None:
     # st.html, not st.markdown: the page then needs none of the Markdown renderer's scripts.
     st.html(body)
-
-
-# -- cached loaders (keys: store identity and ids, never frames) ----------------------------
-@cached(max_entries=16)
-def _frames(
-    store: Store,
-    street_id: str,
-    community_id: str | None,
-) -> kpi.Frames:
-    return kpi.load_frames(store, street_id=street_id, community_id=community_id)
-
-
-@cached(max_entries=16)
-def _co_frames(store: Store, street_id: str) -> cobuild.CoFrames:
-    return cobuild.load(store, street_id=street_id)
-
-
-@cached(max_entries=16)
-def _property_tile(store: Store, street_id: str, lang: str, today: dt.date) -> str:
-    frames = scorecard.load_scorecard_frames(store, street_id=street_id)
-    return scorecard_views.wall_tile(frames, lang, today=today)
-
-
-@cached(max_entries=16)
-def _life_circle(store: Store, street_id: str) -> wall.LifeCircle:
-    return wall.life_circle(store, street_id)
-
-
-@cached(max_entries=8)
-def _health(store: Store, street_id: str, day: dt.date) -> tuple[HealthReport, HealthReport]:
-    """This month's compound health to date and last month's at its end (only the flags are
-    read: one month each), with the life circle the page and ``mapgov health`` use."""
-    life = _life_circle(store, street_id).by_compound()
-    frames = load_health_frames(store, street_id=street_id, life=life)
-    last = (day.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
-    return (
-        compound_health(frames, day, months=1),
-        compound_health(frames, day, month=last, months=1),
-    )
-
-
-@cached(max_entries=8)
-def _map_base(store: Store, street_id: str, lang: str) -> deckmaps.WallMapData:
-    return wall.map_data(store, street_id, lang)
-
-
-@dataclass(frozen=True)
-class DeckKey:
-    """What of the wall's settings the map's deck depends on (a cache key)."""
-
-    metric: str
-    kiosk: bool
-    basemap: bool
-    transition_ms: int
-
-    @classmethod
-    def of(cls, settings: wall.WallSettings) -> DeckKey:
-        """The key of a wall's settings (the tour flies from stop to stop in 1.5 s)."""
-        return cls(settings.metric, settings.kiosk, settings.basemap, 1500 if settings.tour else 0)
-
-
-@cached(max_entries=16)
-def _wall_deck(
-    store: Store,
-    street_id: str,
-    lang: str,
-    today: dt.date,
-    *,
-    key: DeckKey,
-    focus: str | None,
-    bounds: Bounds,
-    street_bounds: Bounds,
-) -> deckmaps.DeckJson:
-    """The map's deck as JSON (:func:`deckmaps.wall_deck`): the same for every visit and
-    refresh until the data, the day or the view change, so it is built and written once."""
-    base = _map_base(store, street_id, lang)
-    frames = _frames(store, street_id, None)
-    life = _life_circle(store, street_id) if key.metric == "life_complete" else None
-    values = wall.compound_figures(frames, key.metric, today=today, life=life)
-    drawn = wall.with_figures(
-        base, values, key.metric, wall.recent_points(frames.issues, today), lang
-    )
-    camera = deckmaps.wall_view(
-        bounds,
-        width_px=MAP_WIDTH[key.kiosk],
-        height_px=MAP_HEIGHT[key.kiosk],
-        transition_ms=key.transition_ms,
-    )
-    deck = deckmaps.wall_deck(
-        drawn,
-        metric=key.metric,
-        view=camera,
-        bounds=street_bounds,
-        focus=focus,
-        issue_label=t("wall_screen.issue_cells", lang),
-        basemap_style=deckmaps.CARTO_DARK if key.basemap else None,
-    )
-    return deckmaps.DeckJson.of(deck)
-
-
-@cached(max_entries=16)
-def _figures(
-    store: Store, street_id: str, community_id: str | None, today: dt.date
-) -> list[kpi.Figure]:
-    """The headline and co-building tiles' figures: they change with the data and the day
-    only, so a refresh without new data reads them here instead of counting again."""
-    frames = _frames(store, street_id, community_id)
-    life = _life_circle(store, street_id).share(community_id)
-    figures = kpi.headline(frames, today=today, life_complete=life)
-    co = _co_frames(store, street_id)
-    return figures + cobuild.wall_figures(co, today, community_id=community_id)
-
-
-def _report_date(store: Store) -> dt.date:
-    """The street's today (a demo keeps its own calendar: :mod:`mapgov.core.clock`)."""
-    return clock.today(store)
 
 
 # -- the three panels ----------------------------------------------------------------------
@@ -442,7 +115,7 @@ def figures_panel(view: View, settings: wall.WallSettings) -> None:
     with _politely(view.lang):
         street_id = _street_of(view)
         store = open_store(view.db)
-        today = _report_date(store)
+        today = wall_data.report_date(store)
         stamp = _stamp(view.lang, today, settings)
         if settings.kiosk:
             counts = data.place_counts(store, street_id, view.community_id).as_dict()
@@ -450,13 +123,15 @@ def figures_panel(view: View, settings: wall.WallSettings) -> None:
             _html(wall.header_html(title, scope_title(view), counts, stamp, view.lang))
         else:
             _html(f'<div class="mg-status">{escape(" · ".join(stamp))}</div>')
-        frames = _frames(store, street_id, view.community_id)
-        figures = _figures(store, street_id, view.community_id, today)
+        frames = wall_data.ledger_frames(store, street_id, view.community_id)
+        figures = wall_data.tile_figures(store, street_id, view.community_id, today)
         help_figure, median = help_circle.wall_figure(frames, now=clock.now(store))
         notes = {help_figure.key: help_view.median_note(median, view.lang)}
-        now, before = _health(store, street_id, today)
+        now, before = wall_data.health_reports(store, street_id, today)
         flagged = health.flagged_figure(now, before, frames.compounds["compound_id"])
-        tile = _property_tile(store, street_id, view.lang, today)  # property companies (issue 21)
+        tile = wall_data.property_tile(
+            store, street_id, view.lang, today
+        )  # property companies (issue 21)
         _html(
             wall.tiles_html(
                 [*figures, help_figure, flagged],
@@ -471,14 +146,9 @@ def figures_panel(view: View, settings: wall.WallSettings) -> None:
 Stop = tuple[str | None, Bounds, str]
 
 
-def _street_bounds(base: deckmaps.WallMapData) -> Bounds:
-    areas = base.communities if not base.communities.empty else base.compounds
-    return tuple(float(v) for v in areas.total_bounds)  # type: ignore[return-value]
-
-
 def _stops(view: View, base: deckmaps.WallMapData) -> list[Stop]:
     """The whole street, then each community: (community_id or None, bounds, name)."""
-    stops: list[Stop] = [(None, _street_bounds(base), scope_title(view))]
+    stops: list[Stop] = [(None, wall_data.street_bounds(base), scope_title(view))]
     for row in base.communities.itertuples(index=False):
         stops.append((row.community_id, tuple(float(v) for v in row.geometry.bounds), row.label))  # type: ignore[arg-type]
     return stops
@@ -508,8 +178,8 @@ def map_panel(view: View, settings: wall.WallSettings) -> None:
     with _politely(view.lang):
         street_id = _street_of(view)
         store = open_store(view.db)
-        today = _report_date(store)
-        base = _map_base(store, street_id, view.lang)
+        today = wall_data.report_date(store)
+        base = wall_data.map_base(store, street_id, view.lang)
         if base.communities.empty and base.compounds.empty:
             _html(f'<div class="mg-empty">{escape(t("wall_screen.empty", view.lang))}</div>')
             return
@@ -518,12 +188,12 @@ def map_panel(view: View, settings: wall.WallSettings) -> None:
         legend = wall.legend_html(settings.metric, view.lang)
         focus_html = f'<span class="mg-focus">{escape(caption)}</span>'
         _html(f'<div class="mg-maphead">{legend}{focus_html}</div>')
-        deck = _wall_deck(
+        deck = wall_data.wall_deck(
             store,
             street_id,
             view.lang,
             today,
-            key=DeckKey.of(settings),
+            key=wall_data.DeckKey.of(settings),
             focus=focus,
             bounds=bounds,
             street_bounds=stops[0][1],
@@ -572,8 +242,8 @@ def side_panel(view: View, settings: wall.WallSettings) -> None:
     with _politely(view.lang):
         street_id = _street_of(view)
         store = open_store(view.db)
-        today = _report_date(store)
-        frames = _frames(store, street_id, view.community_id)
+        today = wall_data.report_date(store)
+        frames = wall_data.ledger_frames(store, street_id, view.community_id)
         _title("wall_screen.panel.trend", view.lang)
         trend = wall.trend_svg(kpi.monthly_trend(frames.issues, today), view.lang)
         _html(wall.svg_img(trend, t("wall_screen.panel.trend", view.lang)))
@@ -597,7 +267,7 @@ def side_panel(view: View, settings: wall.WallSettings) -> None:
             _html(wall.ranking_html(ranking, names, view.lang))
         # the feed of issues: new reports from the field (issue 20) head it, beside its title
         news = wall.new_reports_html(field_reports.wall_counts(frames.issues, today), view.lang)
-        now, before = _health(store, street_id, today)
+        now, before = wall_data.health_reports(store, street_id, today)
         compound_names = dict(
             zip(frames.compounds["compound_id"], frames.compounds["name"], strict=True)
         )
@@ -701,77 +371,3 @@ def wall_screen(view: View) -> None:
         st.fragment(figures_panel, run_every=settings.refresh_s)(view, settings)
     with side_box:
         st.fragment(side_panel, run_every=settings.refresh_s)(view, settings)
-
-
-# -- warming the caches at the server's start ----------------------------------------------
-def wall_streets(store: Store) -> list[str]:
-    """The streets that wall screens show: those of the live display tokens, else the first
-    street (the one ``/wall`` opens by default)."""
-    tokens = display_tokens.list_display_tokens(store)
-    live = tokens[tokens["revoked_at"].isna()] if not tokens.empty else tokens
-    streets = sorted({str(s) for s in live["street_id"]}) if not live.empty else []
-    if not streets:
-        listed = data.street_list(store)
-        streets = [str(listed["street_id"].iloc[0])] if not listed.empty else []
-    return streets
-
-
-def _kiosk_deck(store: Store, street_id: str, lang: str, today: dt.date) -> None:
-    """The deck a kiosk's first visit draws (its default settings: the whole street)."""
-    base = _map_base(store, street_id, lang)
-    if base.communities.empty and base.compounds.empty:
-        return
-    key = DeckKey.of(wall.WallSettings(kiosk=True))
-    bounds = _street_bounds(base)
-    _wall_deck(
-        store, street_id, lang, today, key=key, focus=None, bounds=bounds, street_bounds=bounds
-    )
-
-
-def warm(
-    db: Path | str, *, lang: str = DEFAULT_LANG, stop: Callable[[], bool] | None = None
-) -> list[str]:
-    """Fill the caches that a wall screen's first visit reads, for :func:`wall_streets`.
-
-    ``mapgov serve`` runs this once the server is up (:mod:`mapgov.serve`), so that the
-    command room's screen, the first visitor after a restart, finds the street read, the
-    figures counted and the compound health judged (about 2.5 s of Python at scale 1) and
-    waits only for its browser. The same cached loaders as the page, with the same
-    arguments as a kiosk visit (the whole street, in `lang`), the map's first.
-
-    Parameters
-    ----------
-    db
-        The database the server serves.
-    lang
-        The kiosk's language.
-    stop
-        Asked before each step: True ends the warm-up there (a visitor came: the two would
-        share the machine, and the visitor computes what is left into the same caches).
-
-    Returns
-    -------
-    list of str
-        The streets warmed whole.
-    """
-    store = open_store(db)
-    stopped = stop or (lambda: False)
-    warmed: list[str] = []
-    for street_id in wall_streets(store):
-        today = _report_date(store)
-        steps: list[tuple[Callable[..., object], tuple[object, ...]]] = [
-            (_map_base, (store, street_id, lang)),  # the map first: what a visit waits for
-            (_kiosk_deck, (store, street_id, lang, today)),
-            (_frames, (store, street_id, None)),
-            (_figures, (store, street_id, None, today)),
-            (_health, (store, street_id, today)),
-            (_property_tile, (store, street_id, lang, today)),
-            (data.place_counts, (store, street_id, None)),
-            (data.community_list, (store, street_id)),
-        ]
-        for step, args in steps:
-            if stopped():
-                return warmed
-            step(*args)
-        warmed.append(street_id)
-    return warmed

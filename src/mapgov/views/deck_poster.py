@@ -9,7 +9,7 @@ community outlines, facility discs), projected through the same camera as deck.g
 vertical field of view 2·atan(1/3)), with the same colours and opacity. The browser paints
 it as soon as it arrives; the deck's canvas, stacked above it, covers it with the same
 shapes once drawn, adding the buildings, the issue columns and the labels, and the page's
-script then removes the poster (:data:`mapgov.ui.wall` holds the script).
+script then removes the poster (:data:`REVEAL_JS`, sent with it by :mod:`mapgov.ui.wall`).
 
 Pure functions of a deck's JSON: the poster can only show what the deck itself shows, and
 holds no text (nothing a user typed reaches it).

@@ -7,7 +7,7 @@ by its URL (``/wall?kiosk=1&refresh=60&tour=1&tour_every=20&metric=stars``, see
 ranking table, the ticker of recently closed issues, the legends and the category bars; the
 headline tiles and the trend chart come from :mod:`mapgov.views.wall_figures` (re-exported here).
 Charts are inline SVG and HTML: the browser needs no chart library.
-:mod:`mapgov.ui.wall` only caches and lays them out.
+:mod:`mapgov.ui.wall_data` only caches them and :mod:`mapgov.ui.wall` lays them out.
 
 The loaders read the store; everything else is pure over frames. All text passes through the
 catalogue (:func:`mapgov.core.i18n.t`, ``[wall_screen]`` section) and all data are HTML-escaped.

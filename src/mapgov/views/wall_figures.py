@@ -55,7 +55,7 @@ __all__ = [
 
 Tone = Literal["good", "bad", "neutral"]
 
-# Colours of the dark wall screen (shared with the CSS of mapgov.ui.wall).
+# Colours of the dark wall screen (shared with the CSS of mapgov.ui.wall_style).
 TEXT: Final = "#E6EEF8"
 MUTED: Final = "#8FA3BF"
 GRID_LINE: Final = "#1F2D4A"
