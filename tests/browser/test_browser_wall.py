@@ -5,8 +5,8 @@ every host but 127.0.0.1 resolves to nothing). The server runs on a copy of the 
 demo database, so that one test can add an issue while the page is open and watch the
 figures change at the next refresh. The first test screenshots the Chinese kiosk screen into
 a temporary folder, or into ``$MAPGOV_SCREENSHOTS`` when set, which must lie outside the
-checkout (``make screenshots`` sets it to a folder under /tmp; copying the picture to
-``docs/wall.png`` is a person's step), so no test ever writes a tracked file.
+checkout (``make screenshots`` sets it to a folder under /tmp; putting the picture into the
+documentation is a person's step), so no test ever writes a tracked file.
 """
 
 from __future__ import annotations
