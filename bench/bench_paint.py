@@ -514,7 +514,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", default="wall,issues,life-circle,baseline")
     parser.add_argument("--visits", type=int, default=5, help="timed visits per warm case")
     parser.add_argument("--starts", type=int, default=5, help="server starts per start case")
-    parser.add_argument("--starts100", type=int, default=3, help="server starts at scale 100")
+    parser.add_argument("--starts100", type=int, default=5, help="server starts at scale 100")
     parser.add_argument("--every", type=int, default=50, help="ms between polls")
     parser.add_argument("--root", type=Path, help="serve the app of this checkout instead")
     parser.add_argument(
