@@ -22,6 +22,7 @@ from streamlit.testing.v1 import AppTest
 import mapgov.demo
 import mapgov.domain.kpi
 import mapgov.ui.wall_data
+import mapgov.views.deck_poster
 from mapgov.core import clock, visits
 from mapgov.core.config import DB_ENV
 from mapgov.domain import display_tokens
@@ -72,14 +73,17 @@ def test_the_first_kiosk_visit_after_the_warm_up_computes_nothing_again(
     _counting(monkeypatch, calls, mapgov.ui.wall_data, "compound_health")
     _counting(monkeypatch, calls, mapgov.ui.wall_data.wall, "map_data")
     _counting(monkeypatch, calls, mapgov.ui.wall_data.deckmaps, "wall_deck")
+    _counting(monkeypatch, calls, mapgov.views.deck_poster, "poster_svg")
     cache_data.clear()  # other tests may have cached the same street
+    mapgov.views.deck_poster._poster_uri.cache_clear()
     assert wall_data.warm(page_db) == ["S001"]
     warmed = dict(calls)
-    # the map's street and its deck, the ledger, the headline figures, this month's and last
-    # month's health
+    # the map's street, its deck and its picture, the ledger, the headline figures, this
+    # month's and last month's health
     assert warmed == {
         "map_data": 1,
         "wall_deck": 1,
+        "poster_svg": 1,
         "load_frames": 1,
         "headline": 1,
         "compound_health": 2,

@@ -40,7 +40,7 @@ from mapgov.store import open_store
 from mapgov.ui import loaders as data
 from mapgov.ui import wall_data
 from mapgov.ui.state import View
-from mapgov.ui.wall_data import MAP_HEIGHT
+from mapgov.ui.wall_data import MAP_HEIGHT, POSTER_WIDTH
 from mapgov.ui.wall_style import KIOSK_CSS, STYLE_MARK, WALL_CSS, prefetch_deck, style
 from mapgov.ui.widgets import page_header, place_metrics, scope_header, scope_title
 from mapgov.views import deck as deckmaps
@@ -61,8 +61,6 @@ __all__ = [
 _TOUR_KEY: Final = "mapgov.wall.tour_start"
 _POSTER_KEY: Final = "mapgov.wall.poster"
 """Set by a run of the whole page: the map panel's run within it shows the poster."""
-_POSTER_WIDTH: Final = 1600
-"""Width of the poster picture: wider than the map at 1920 px (its sides are clipped)."""
 _WIDGET: Final = "mapgov.wall.widget.{}"
 
 
@@ -115,7 +113,7 @@ def figures_panel(view: View, settings: wall.WallSettings) -> None:
     with _politely(view.lang):
         street_id = _street_of(view)
         store = open_store(view.db)
-        today = wall_data.report_date(store)
+        today = clock.today(store)
         stamp = _stamp(view.lang, today, settings)
         if settings.kiosk:
             counts = data.place_counts(store, street_id, view.community_id).as_dict()
@@ -129,9 +127,8 @@ def figures_panel(view: View, settings: wall.WallSettings) -> None:
         notes = {help_figure.key: help_view.median_note(median, view.lang)}
         now, before = wall_data.health_reports(store, street_id, today)
         flagged = health.flagged_figure(now, before, frames.compounds["compound_id"])
-        tile = wall_data.property_tile(
-            store, street_id, view.lang, today
-        )  # property companies (issue 21)
+        # the property companies' tile (issue 21)
+        tile = wall_data.property_tile(store, street_id, view.lang, today)
         _html(
             wall.tiles_html(
                 [*figures, help_figure, flagged],
@@ -178,7 +175,7 @@ def map_panel(view: View, settings: wall.WallSettings) -> None:
     with _politely(view.lang):
         street_id = _street_of(view)
         store = open_store(view.db)
-        today = wall_data.report_date(store)
+        today = clock.today(store)
         base = wall_data.map_base(store, street_id, view.lang)
         if base.communities.empty and base.compounds.empty:
             _html(f'<div class="mg-empty">{escape(t("wall_screen.empty", view.lang))}</div>')
@@ -202,14 +199,14 @@ def map_panel(view: View, settings: wall.WallSettings) -> None:
         # rerun finds the map drawn). The same place in the stack either way, so that the
         # chart stays the same element and keeps its WebGL context.
         first = st.session_state.pop(_POSTER_KEY, False)
-        with st.container(key="wall-map-stack"):
+        with st.container(key=wall_data.MAP_STACK):
             if first:
                 st.html(
                     poster.poster_html(
                         deck.to_json(),
-                        width_px=_POSTER_WIDTH,
+                        width_px=POSTER_WIDTH,
                         height_px=MAP_HEIGHT[settings.kiosk],
-                        stack=".st-key-wall-map-stack",
+                        stack=f".st-key-{wall_data.MAP_STACK}",
                     ),
                     unsafe_allow_javascript=True,
                 )
@@ -242,7 +239,7 @@ def side_panel(view: View, settings: wall.WallSettings) -> None:
     with _politely(view.lang):
         street_id = _street_of(view)
         store = open_store(view.db)
-        today = wall_data.report_date(store)
+        today = clock.today(store)
         frames = wall_data.ledger_frames(store, street_id, view.community_id)
         _title("wall_screen.panel.trend", view.lang)
         trend = wall.trend_svg(kpi.monthly_trend(frames.issues, today), view.lang)

@@ -23,13 +23,16 @@ from mapgov.store import Store, open_store
 from mapgov.ui import loaders as data
 from mapgov.ui.loaders import cached
 from mapgov.views import deck as deckmaps
+from mapgov.views import deck_poster as poster
 from mapgov.views import scorecard as scorecard_views
 from mapgov.views import wall
 from mapgov.views.maps import Bounds
 
 __all__ = [
     "MAP_HEIGHT",
+    "MAP_STACK",
     "MAP_WIDTH",
+    "POSTER_WIDTH",
     "DeckKey",
     "co_frames",
     "health_reports",
@@ -38,7 +41,6 @@ __all__ = [
     "life_circle",
     "map_base",
     "property_tile",
-    "report_date",
     "street_bounds",
     "tile_figures",
     "wall_deck",
@@ -50,6 +52,10 @@ MAP_HEIGHT: Final = {True: 770, False: 600}
 """Height of the map in pixels, in kiosk mode and not."""
 MAP_WIDTH: Final = {True: 1190, False: 820}
 """Width the map's view is fitted to (its column's width at 1920 px, and a typical laptop)."""
+POSTER_WIDTH: Final = 1600
+"""Width of the map's picture: wider than the map at 1920 px (its sides are clipped)."""
+MAP_STACK: Final = "wall-map-stack"
+"""Key of the box that holds the map's picture and the chart, one above the other."""
 
 
 # -- cached loaders (keys: store identity and ids, never frames) ----------------------------
@@ -163,11 +169,6 @@ def tile_figures(
     return figures + cobuild.wall_figures(co, today, community_id=community_id)
 
 
-def report_date(store: Store) -> dt.date:
-    """The street's today (a demo keeps its own calendar: :mod:`mapgov.core.clock`)."""
-    return clock.today(store)
-
-
 def street_bounds(base: deckmaps.WallMapData) -> Bounds:
     areas = base.communities if not base.communities.empty else base.compounds
     return tuple(float(v) for v in areas.total_bounds)  # type: ignore[return-value]
@@ -187,14 +188,22 @@ def wall_streets(store: Store) -> list[str]:
 
 
 def kiosk_deck(store: Store, street_id: str, lang: str, today: dt.date) -> None:
-    """The deck a kiosk's first visit draws (its default settings: the whole street)."""
+    """The deck a kiosk's first visit draws (its default settings: the whole street), and
+    the map's picture shown until WebGL has drawn it (kept by :mod:`mapgov.views.deck_poster`
+    per deck and size)."""
     base = map_base(store, street_id, lang)
     if base.communities.empty and base.compounds.empty:
         return
     key = DeckKey.of(wall.WallSettings(kiosk=True))
     bounds = street_bounds(base)
-    wall_deck(
+    deck = wall_deck(
         store, street_id, lang, today, key=key, focus=None, bounds=bounds, street_bounds=bounds
+    )
+    poster.poster_html(
+        deck.to_json(),
+        width_px=POSTER_WIDTH,
+        height_px=MAP_HEIGHT[True],
+        stack=f".st-key-{MAP_STACK}",
     )
 
 
@@ -228,7 +237,7 @@ def warm(
     stopped = stop or (lambda: False)
     warmed: list[str] = []
     for street_id in wall_streets(store):
-        today = report_date(store)
+        today = clock.today(store)  # a demo keeps its own calendar
         steps: list[tuple[Callable[..., object], tuple[object, ...]]] = [
             (map_base, (store, street_id, lang)),  # the map first: what a visit waits for
             (kiosk_deck, (store, street_id, lang, today)),
