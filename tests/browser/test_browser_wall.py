@@ -114,6 +114,18 @@ def _box(page: Page, selector: str) -> dict[str, float]:
     return box
 
 
+SPILL = """() => [...document.querySelectorAll('.mg-tile')].flatMap(tile => {
+  const edge = tile.getBoundingClientRect();
+  return [...tile.querySelectorAll('*')]
+    .filter(e => !e.closest('.mg-tile-first'))  // an ellipsis with its tooltip
+    .filter(e => e.scrollWidth > e.clientWidth + 1
+                 || e.getBoundingClientRect().right > edge.right + 0.5
+                 || e.getBoundingClientRect().bottom > edge.bottom + 0.5)
+    .map(e => tile.dataset.key + ': ' + e.textContent);
+})"""
+"""The tiles' texts that run out of their tile (as ``key: text``)."""
+
+
 def _inside(box: dict[str, float]) -> bool:
     return (
         box["x"] >= 0
@@ -159,9 +171,10 @@ def test_kiosk_fits_the_screen_offline(
     lang: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    """Map, twelve tiles and the panels are on screen at 1920 × 1080 with nothing to scroll,
-    no Streamlit chrome, no error, nothing fetched from the internet; the Chinese screen is
-    wall.png (in ``$MAPGOV_SCREENSHOTS`` by ``make screenshots``)."""
+    """Map, every tile and the panels are on screen at 1920 × 1080 with nothing to scroll,
+    no Streamlit chrome, no error, nothing fetched from the internet; no figure, unit or
+    change runs out of its tile; the Chinese screen is wall.png (in ``$MAPGOV_SCREENSHOTS``
+    by ``make screenshots``)."""
     tab, requests = page
     _open_kiosk(tab, f"{server.url}/wall?kiosk=1&lang={lang}")
     _no_error(tab)
@@ -178,6 +191,8 @@ def test_kiosk_fits_the_screen_offline(
                    .filter(e => e.scrollWidth > e.clientWidth).map(e => e.textContent)"""
     )
     assert cut == [], cut  # every figure's name whole, readable across the room
+    spill = tab.evaluate(SPILL)
+    assert spill == [], spill  # fifteen tiles once ran "▼ 10.3 个百…" and "12 compounds" out
     for selector in (CANVAS, ".mg-bar", ".mg-maphead", ".mg-facilities", ".mg-rank-table",
                      ".mg-ticker", "img.mg-chart", ".mg-cats"):  # fmt: skip
         assert _inside(_box(tab, selector)), selector
@@ -234,6 +249,8 @@ def test_the_panels_keep_their_columns_beside_the_sidebar(
     )
     assert fit["inside"] and fit["scroll"], fit
     assert fit["cut"] == [], fit
+    expect(tab.locator(".mg-tile")).to_have_count(len(FIGURES))
+    assert tab.evaluate(SPILL) == []  # and every figure with its unit inside its tile
     for text, title, width in fit["names"]:
         assert text == title and width >= 40, fit  # room for the name's first characters
 

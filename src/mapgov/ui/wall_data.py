@@ -48,7 +48,7 @@ __all__ = [
     "warm",
 ]
 
-MAP_HEIGHT: Final = {True: 770, False: 600}
+MAP_HEIGHT: Final = {True: 745, False: 600}
 """Height of the map in pixels, in kiosk mode and not."""
 MAP_WIDTH: Final = {True: 1190, False: 820}
 """Width the map's view is fitted to (its column's width at 1920 px, and a typical laptop)."""

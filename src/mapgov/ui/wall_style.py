@@ -42,13 +42,14 @@ WALL_CSS: Final = f"""
 .{poster.POSTER} img {{ display: block; max-width: none; margin-left: 50%;
   transform: translateX(-50%); }}
 .{poster.GONE} {{ display: none; }}
-.mg-bar {{ display: flex; align-items: baseline; gap: 4px 24px; color: {wall.TEXT}; }}
+.mg-bar {{ display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 24px;
+  color: {wall.TEXT}; }}
 .mg-bar-title {{ font-size: 30px; font-weight: 700; letter-spacing: 1px; white-space: nowrap; }}
 .mg-bar-scope {{ font-size: 22px; font-weight: 500; color: #7DD3FC; margin-left: 16px; }}
 .mg-bar-counts, .mg-bar-stamp {{ display: flex; flex-wrap: wrap; align-items: baseline;
   min-width: 0; color: {wall.MUTED}; }}
-.mg-bar-counts {{ font-size: 17px; flex: 1 1 0; }}
-.mg-bar-stamp {{ font-size: 16px; flex: 0 1 auto; justify-content: flex-end; }}
+.mg-bar-counts {{ font-size: 17px; flex: 1 1 360px; }}  /* the stamp wraps before the counts do */
+.mg-bar-stamp {{ font-size: 16px; flex: 0 1 auto; justify-content: flex-end; margin-left: auto; }}
 .mg-bar-item, .mg-bar-sep {{ white-space: pre; }}
 @media (max-width: 1600px) {{
   .mg-bar-title {{ font-size: 24px; }} .mg-bar-scope {{ font-size: 18px; margin-left: 10px; }}
@@ -61,7 +62,8 @@ WALL_CSS: Final = f"""
 .mg-new {{ font-size: 15px; font-weight: 500; color: {wall.MUTED}; white-space: nowrap; }}
 .mg-new-waiting {{ color: #FBBF24; font-weight: 700; }}
 .mg-new-flags {{ color: #F87171; font-weight: 700; margin-left: 12px; }}
-.mg-tiles {{ display: grid; grid-template-columns: repeat(6, minmax(0, 1fr)); gap: 10px; }}
+.mg-tiles {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr));
+  gap: 10px; }}  /* as many columns as hold a figure with its unit */
 .mg-tile {{ background: linear-gradient(180deg, #13264A 0%, #0E1B34 100%);
   border: 1px solid #23406E; border-radius: 8px; padding: 8px 12px 7px; min-width: 0; }}
 .mg-tile-label {{ font-size: 15px; color: #A9BCD6; white-space: nowrap; overflow: hidden;
@@ -141,22 +143,32 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 [data-testid="stMainBlockContainer"] {{
   padding: 10px 16px 0 16px !important; max-width: 100% !important;
 }}
-.st-key-wall-top {{ min-height: 188px; }}  /* the tiles' row at 1920 px, held until they come */
+.st-key-wall-top {{ min-height: 242px; }}  /* title bar, two rows of tiles: held till they come */
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {{ gap: 8px; }}
 .st-key-wall-top, .st-key-wall-map, .st-key-wall-side {{ padding: 0; border-radius: 0; }}
+.mg-bar {{ column-gap: 16px; }}  /* title, counts and stamp in one line at 1920 px */
+.mg-bar-title {{ font-size: 25px; }} .mg-bar-scope {{ font-size: 19px; margin-left: 12px; }}
+.mg-bar-counts {{ font-size: 14px; }} .mg-bar-stamp {{ font-size: 13px; }}
 .mg-tiles {{ grid-template-columns: none; grid-auto-flow: column;
-  grid-auto-columns: minmax(0, 1fr); gap: 6px; }}  /* every tile in one row, however many */
-.mg-tile {{ padding: 8px 8px 7px; }}
-.mg-tile-label {{ font-size: 14px; }}
-.mg-tiles:has(> .mg-tile:nth-child(13)) .mg-tile {{ padding: 8px 6px 7px; }}
-.mg-tiles:has(> .mg-tile:nth-child(13)) .mg-tile-label {{ font-size: 13px; }}
-.mg-tiles:has(> .mg-tile:nth-child(13)) .mg-tile-value {{ font-size: 34px; }}
-.mg-tile-value {{ font-size: 38px; }}
-.mg-ticker {{ height: 292px; }}
+  grid-auto-columns: minmax(0, 1fr); gap: 6px; }}  /* up to eight tiles: one row */
+.mg-tiles:has(> .mg-tile:nth-child(9)) {{ grid-auto-flow: row;
+  grid-template-columns: repeat(8, minmax(0, 1fr)); }}  /* more: rows of eight */
+.mg-tiles {{ grid-auto-rows: 94px; }}  /* the same height whatever the figures say */
+.mg-tile {{ display: grid; grid-template-columns: auto minmax(0, 1fr); column-gap: 8px;
+  align-items: center; align-content: start; padding: 4px 10px 4px; overflow: hidden; }}
+.mg-tile > * {{ grid-column: 1 / -1; }}
+.mg-tile-label {{ font-size: 15px; line-height: 1.25; }}
+.mg-tile-value {{ grid-column: 1; font-size: 34px; line-height: 1.05; }}
+.mg-tile-delta {{ grid-column: 2; white-space: normal; word-break: keep-all; line-height: 1.2; }}
+@media (max-width: 1600px) {{  /* an office screen: each change under its figure */
+  .mg-tile-value {{ font-size: 28px; }} .mg-tile-delta {{ grid-column: 1 / -1; }}
+  .mg-tiles {{ grid-auto-rows: auto; }}
+}}
+.mg-ticker {{ height: 266px; }}
 </style>
 """
 """Kiosk only: no sidebar, header, toolbar, menu or footer; dark page; no scrolling; the tiles
-in one row however many there are (a smaller type from the 13th on)."""
+in one row up to eight, else in rows of eight, each change beside its figure."""
 
 
 def style(css: str) -> None:
