@@ -29,14 +29,10 @@ from typing import Any, Final
 import pandas as pd
 
 from mapgov.core import clock
-from mapgov.core.errors import (
-    DataFileError,
-    PermissionDeniedError,
-    StaleEditError,
-    ValidationError,
-)
+from mapgov.core.errors import DataFileError, StaleEditError, ValidationError
 from mapgov.core.model import ServiceKind, ServiceStatus
-from mapgov.domain.users import User, can_edit
+from mapgov.domain.editing import edit_stamp, require_editor
+from mapgov.domain.users import User
 from mapgov.store import Store
 
 __all__ = [
@@ -299,16 +295,8 @@ def member_row(store: Store, member_id: str) -> dict[str, Any]:
 
 # -- writing ----------------------------------------------------------------------------------
 def _require(store: Store, user: User, community_id: str | None) -> None:
-    if not can_edit(user, community_id, store):
-        msg = (
-            f"{user.name} ({user.role.value}) may not change party members' service in community "
-            f"{community_id}: only its staff and its street's admins may"
-        )
-        raise PermissionDeniedError(msg, key="error.edit.denied", user=user.name, role=user.role)
-
-
-def _stamp(store: Store, at: dt.datetime | None) -> str:
-    return (at or clock.now(store)).replace(microsecond=0).isoformat()
+    """Refuse `user` unless they may change party members' service in `community_id`."""
+    require_editor(store, user, community_id, "party members' service")
 
 
 def _day(value: dt.date | str, what: str, store: Store, *, not_before: str | None = None) -> str:
@@ -409,7 +397,7 @@ def register_member(
         "version": 1,
     }
     ops = [("insert", "member_registration", {"member_id": member_id}, values)]
-    store.edit(ops, actor=user.name, at=_stamp(store, at))
+    store.edit(ops, actor=user.name, at=edit_stamp(store, at))
     return 1
 
 
@@ -459,7 +447,10 @@ def edit_registration(
     key = {"member_id": member_id}
     ops = [("update", "member_registration", key, values)]
     store.edit(
-        ops, actor=user.name, at=_stamp(store, at), expect=[("member_registration", key, version)]
+        ops,
+        actor=user.name,
+        at=edit_stamp(store, at),
+        expect=[("member_registration", key, version)],
     )
     return version + 1
 
@@ -544,7 +535,7 @@ def record_service(
         "recorded_by": user.name,
         "version": 1,
     }
-    stamp = _stamp(store, at)
+    stamp = edit_stamp(store, at)
     for attempt in range(3):
         ids = store.read("member_service", columns=["service_id"])["service_id"]
         new = int(ids.max()) + 1 if len(ids) else 1
@@ -621,6 +612,9 @@ def finish_service(
     key = {"service_id": int(service_id)}
     ops = [("update", "member_service", key, {"status": target.value, "done_on": day})]
     store.edit(
-        ops, actor=user.name, at=_stamp(store, at), expect=[("member_service", key, int(version))]
+        ops,
+        actor=user.name,
+        at=edit_stamp(store, at),
+        expect=[("member_service", key, int(version))],
     )
     return int(version) + 1

@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Final
 
-from mapgov.core import clock
-from mapgov.core.errors import PermissionDeniedError, ValidationError
+from mapgov.core.errors import ValidationError
 from mapgov.core.model import PartyLevel, PropertyMode, Star
+from mapgov.domain.editing import edit_stamp, require_editor
 from mapgov.domain.places import community_of_compound
-from mapgov.domain.users import User, can_edit
+from mapgov.domain.users import User
 from mapgov.store import FormVersion, Rows, Store
 
 __all__ = [
@@ -29,20 +29,6 @@ __all__ = [
 FORMS: Final = ("branch", "property", "building", "zone")
 """The edit forms: a compound's branch and stars, its property management, a building's party
 group and head, the responsibility zones of a compound's buildings."""
-
-
-def _require(store: Store, user: User, community_id: str, what: str) -> None:
-    if not can_edit(user, community_id, store):
-        msg = (
-            f"{user.name} ({user.role.value}) may not change {what} in community "
-            f"{community_id}: only its staff and its street's admins may"
-        )
-        raise PermissionDeniedError(msg, key="error.edit.denied", user=user.name, role=user.role)
-
-
-def _now(store: Store, at: dt.datetime | None) -> str:
-    """`at`, or the street's now (:func:`mapgov.core.clock.now`: a demo keeps its own calendar)."""
-    return (at or clock.now(store)).replace(microsecond=0).isoformat()
 
 
 def _branch_rows(store: Store, compound_id: str) -> list[Rows]:
@@ -109,7 +95,7 @@ def _write(  # noqa: PLR0917 (one edit: what, from what, by whom, when)
     """Write `ops` if the `rows` they were drawn from are still as `version` saw them."""
     if not ops:
         return 0
-    return store.edit(ops, actor=user.name, at=_now(store, at), unchanged=rows, seen=version)
+    return store.edit(ops, actor=user.name, at=edit_stamp(store, at), unchanged=rows, seen=version)
 
 
 def set_branch(
@@ -161,7 +147,7 @@ def set_branch(
         If the compound, its branch or the branch's stars changed since `version`.
     """
     community = community_of_compound(store, compound_id)
-    _require(store, user, community, "party branches")
+    require_editor(store, user, community, "party branches")
     bad = set(stars) - {s.value for s in Star}
     if bad:
         msg = f"unknown stars {sorted(bad)}"
@@ -183,7 +169,7 @@ def set_branch(
                 "secretary": secretary,
                 "member_count": 0,
                 "is_joint": 0,
-                "established": _now(store, at)[:10],
+                "established": edit_stamp(store, at)[:10],
             }
             if exists.empty:
                 ops.append(("insert", "party_org", {"org_id": branch_id}, values))
@@ -215,7 +201,7 @@ def set_branch(
                 "insert",
                 "branch_star",
                 {"org_id": branch_id, "star": s},
-                {"awarded_on": _now(store, at)[:10]},
+                {"awarded_on": edit_stamp(store, at)[:10]},
             )
             for s in sorted(set(stars) - have)
         ]
@@ -270,7 +256,7 @@ def set_property(
     int
         How many fields the save changed.
     """
-    _require(store, user, community_of_compound(store, compound_id), "property management")
+    require_editor(store, user, community_of_compound(store, compound_id), "property management")
     mode = PropertyMode(mode).value
     company = (company or "").strip() or None
     if mode == PropertyMode.COMPANY.value and not company:
@@ -338,7 +324,7 @@ def set_building(
         raise ValidationError(msg, key="error.issue.no_building", id=building_id)
     row = b.iloc[0]
     community = community_of_compound(store, row["compound_id"])
-    _require(store, user, community, "party groups and building heads")
+    require_editor(store, user, community, "party groups and building heads")
     ops: list[Op] = []
     group = row["party_group_id"] if isinstance(row["party_group_id"], str) else None
     if has_group and group is None:
@@ -418,7 +404,7 @@ def assign_zone(
         msg = f"no buildings {sorted(missing)}"
         raise ValidationError(msg, key="error.issue.no_building", id=sorted(missing)[0])
     for cid in b["compound_id"].unique():
-        _require(store, user, community_of_compound(store, cid), "responsibility zones")
+        require_editor(store, user, community_of_compound(store, cid), "responsibility zones")
     if zone_id is not None and store.read("responsibility_zone", where={"zone_id": zone_id}).empty:
         msg = f"no responsibility zone {zone_id!r}"
         raise ValidationError(msg)
