@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tomllib
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
@@ -31,6 +29,7 @@ import pandas as pd
 from mapgov.core import clock
 from mapgov.core.errors import DataFileError, StaleEditError, ValidationError
 from mapgov.core.model import ServiceKind, ServiceStatus
+from mapgov.core.toml_files import read_toml
 from mapgov.domain.editing import edit_stamp, require_editor
 from mapgov.domain.users import User
 from mapgov.store import Store
@@ -140,22 +139,14 @@ def load_scheme(path: Path | str | None = None) -> Scheme:
         names the file and the key (``lines.volunteer.points``).
     """
     chosen = path if path is not None else os.environ.get(PROFILE_ENV) or None
-    if chosen is None:
-        where = "mapgov/domain/member_points.toml"
-        text = resources.files("mapgov.domain").joinpath("member_points.toml").read_text("utf-8")
-    else:
-        where = str(chosen)
-        try:
-            text = Path(chosen).read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            msg = f"cannot read the points profile: {err}"
-            raise DataFileError(where, msg) from err
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        msg = f"not a TOML file: {err}"
-        raise DataFileError(where, msg) from err
+    where, data = read_toml(chosen, "mapgov.domain", "member_points.toml", _unusable)
     return _parse(where, data)
+
+
+def _unusable(where: str, unreadable: bool, err: Exception) -> DataFileError:
+    """The error for a points profile that cannot be read or is not TOML."""
+    what = "cannot read the points profile" if unreadable else "not a TOML file"
+    return DataFileError(where, f"{what}: {err}")
 
 
 def period_of(period: str | None, today: dt.date) -> tuple[dt.date, dt.date]:

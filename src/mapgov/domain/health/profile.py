@@ -18,9 +18,7 @@ event after it counts), so that the early warning can be backtested honestly.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Final, NoReturn
 
@@ -29,6 +27,7 @@ import pandas as pd
 
 from mapgov.core.errors import ValidationError
 from mapgov.core.model import UNRESOLVED, EventAction, PropertyMode
+from mapgov.core.toml_files import read_toml
 from mapgov.domain.kpi import three_nos_mask
 
 __all__ = [
@@ -122,29 +121,19 @@ def load_profile(path: Path | str | None = None) -> HealthProfile:
         For a file that is missing or not TOML, or a signal or rule that is missing, unknown,
         negative or not a number; the message names the file and the key.
     """
-    if path is None:
-        where = "mapgov/domain/health/default.toml"
-        text = resources.files("mapgov.domain.health").joinpath("default.toml").read_text("utf-8")
-    else:
-        where = str(path)
-        try:
-            text = Path(path).read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            msg = f"{where}: cannot read the health profile ({err})"
-            raise ValidationError(
-                msg, key="error.health.profile", file=where, detail=str(err)
-            ) from err
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        msg = f"{where}: not a TOML file ({err})"
-        raise ValidationError(msg, key="error.health.profile", file=where, detail=str(err)) from err
-
+    where, data = read_toml(path, "mapgov.domain.health", "default.toml", _unusable)
     signals = _signals(where, data.get("signals"))
     rules = _rules(where, data.get("warning", {}))
     return HealthProfile(
         name=str(data.get("name", Path(where).stem)), signals=signals, warning=rules
     )
+
+
+def _unusable(where: str, unreadable: bool, err: Exception) -> ValidationError:
+    """The error for a profile that cannot be read or is not TOML."""
+    what = "cannot read the health profile" if unreadable else "not a TOML file"
+    msg = f"{where}: {what} ({err})"
+    return ValidationError(msg, key="error.health.profile", file=where, detail=str(err))
 
 
 def _refuse(where: str, key: str, why: str) -> NoReturn:
