@@ -331,6 +331,41 @@ def _community(store: Store, community_id: str) -> None:
         raise ValidationError(msg, key="error.members.no_community", community=community_id)
 
 
+def _registered(store: Store, user: User, member_id: str) -> None:
+    """Refuse a member not registered with a community, or a `user` who may not change it."""
+    member = member_row(store, member_id)
+    if not member["registered"]:
+        msg = f"party member {member_id} is not registered with a community"
+        raise ValidationError(msg, key="error.members.not_registered", member=member_id)
+    _require(store, user, member["community_id"])
+
+
+def _registration(store: Store, registered_on: dt.date | str, work_unit: str) -> dict[str, str]:
+    """A registration's day and work unit, checked (not after today; a work unit given)."""
+    return {
+        "registered_on": _day(registered_on, "registered_on", store),
+        "work_unit": _text(work_unit, "work_unit", MAX_WORK_UNIT),
+    }
+
+
+def _update(
+    store: Store,
+    user: User,
+    table: str,
+    key: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    version: int,
+    at: dt.datetime | None,
+) -> int:
+    """Update `table`'s row `key` to `values` if it is still at `version`; its new version."""
+    expect = [(table, key, version)]
+    store.edit(
+        [("update", table, key, values)], actor=user.name, at=edit_stamp(store, at), expect=expect
+    )
+    return version + 1
+
+
 def register_member(
     store: Store,
     user: User,
@@ -382,8 +417,7 @@ def register_member(
         raise ValidationError(msg, key="error.members.registered", member=member_id)
     values = {
         "community_id": community_id,
-        "registered_on": _day(registered_on, "registered_on", store),
-        "work_unit": _text(work_unit, "work_unit", MAX_WORK_UNIT),
+        **_registration(store, registered_on, work_unit),
         "recorded_by": user.name,
         "version": 1,
     }
@@ -426,24 +460,10 @@ def edit_registration(
     int
         Its new version.
     """
-    member = member_row(store, member_id)
-    if not member["registered"]:
-        msg = f"party member {member_id} is not registered"
-        raise ValidationError(msg, key="error.members.not_registered", member=member_id)
-    _require(store, user, member["community_id"])
-    values = {
-        "registered_on": _day(registered_on, "registered_on", store),
-        "work_unit": _text(work_unit, "work_unit", MAX_WORK_UNIT),
-    }
+    _registered(store, user, member_id)
+    values = _registration(store, registered_on, work_unit)
     key = {"member_id": member_id}
-    ops = [("update", "member_registration", key, values)]
-    store.edit(
-        ops,
-        actor=user.name,
-        at=edit_stamp(store, at),
-        expect=[("member_registration", key, version)],
-    )
-    return version + 1
+    return _update(store, user, "member_registration", key, values, version=version, at=at)
 
 
 def _check_ref(store: Store, kind: ServiceKind, ref_id: str | None) -> str | None:
@@ -510,11 +530,7 @@ def record_service(
     except ValueError as err:
         msg = f"no service kind {kind!r}"
         raise ValidationError(msg, key="error.members.kind", kind=str(kind)) from err
-    member = member_row(store, member_id)
-    if not member["registered"]:
-        msg = f"party member {member_id} is not registered with a community"
-        raise ValidationError(msg, key="error.members.not_registered", member=member_id)
-    _require(store, user, member["community_id"])
+    _registered(store, user, member_id)
     values = {
         "member_id": member_id,
         "kind": service_kind.value,
@@ -601,11 +617,5 @@ def finish_service(
             raise ValidationError(msg, key="error.members.done_on_required")
         day = _day(done_on, "done_on", store, not_before=str(task["taken_on"]))
     key = {"service_id": int(service_id)}
-    ops = [("update", "member_service", key, {"status": target.value, "done_on": day})]
-    store.edit(
-        ops,
-        actor=user.name,
-        at=edit_stamp(store, at),
-        expect=[("member_service", key, int(version))],
-    )
-    return int(version) + 1
+    values = {"status": target.value, "done_on": day}
+    return _update(store, user, "member_service", key, values, version=int(version), at=at)
