@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -80,6 +81,18 @@ def _table(
     return scorecard_table(store, communities, lang=lang, period=period, reveal=reveal, today=day)
 
 
+def _scorecard(ctx: Ctx, period: str, reveal: tuple[str, ...]) -> pd.DataFrame:
+    """The scorecard of the communities on screen, names shown in `reveal`'s (none: a file)."""
+    return _table(
+        ctx.store,
+        communities=ctx.communities,
+        lang=ctx.lang,
+        period=period,
+        reveal=reveal,
+        day=ctx.today,
+    )
+
+
 def controls(view: View) -> Ctx | None:
     """Sidebar part and the page's context (None without a street)."""
     base = street_controls(view, texts="members_page.", scope_key=SCOPE, forget=[MEMBER])
@@ -130,22 +143,13 @@ def ranking_section(ctx: Ctx) -> None:
     figures = mv.headline(store, ctx.communities, points, scheme)
     metric_row([(t(f"members_page.{k}", lang), v, None) for k, v in figures.items()])
     st.subheader(t("members_page.ranking", lang))
-    table = _table(
-        store,
-        communities=ctx.communities,
-        lang=lang,
-        period=period,
-        reveal=ctx.reveal,
-        day=ctx.today,
-    )
+    table = _scorecard(ctx, period, ctx.reveal)
     if table.empty:
         st.info(t("members_page.ranking_none", lang))
         return
     st.dataframe(table, hide_index=True, width="stretch", key=KEY.format("ranking"))
     st.caption(t("members_page.masked_note", lang))
-    masked = _table(
-        store, communities=ctx.communities, lang=lang, period=period, reveal=(), day=ctx.today
-    )
+    masked = _scorecard(ctx, period, ())
     table_downloads(
         masked,
         texts="members_page.",
@@ -347,59 +351,59 @@ def forms_section(ctx: Ctx) -> None:
         _finish_form(ctx, args)
 
 
+def _form_head(ctx: Ctx, form: str, offers: bool) -> bool:
+    """A form's title and its last message; False, with a note, when it has nothing to offer."""
+    st.markdown(f"**{t(f'members_page.{form}', ctx.lang)}**")
+    flash(FLASH, form)
+    if not offers:
+        st.caption(t(f"members_page.{form}_none", ctx.lang))
+    return offers
+
+
+def _choice(ctx: Ctx, text: str, choices: dict[str, str], key: str) -> None:
+    """A select box of `choices` (id -> what is shown)."""
+    st.selectbox(
+        t(text, ctx.lang), list[str](choices), format_func=lambda k: choices[k], key=KEY.format(key)
+    )
+
+
+def _day_input(ctx: Ctx, text: str, key: str) -> None:
+    """A day, today at the latest (and by default)."""
+    st.date_input(t(text, ctx.lang), value=ctx.today, max_value=ctx.today, key=KEY.format(key))
+
+
+def _submit(ctx: Ctx, form: str, on_click: Callable[..., None], args: tuple[Any, ...]) -> None:
+    """A form's submit button, calling `on_click(*args)`."""
+    text = t(f"members_page.{form}_submit", ctx.lang)
+    st.form_submit_button(text, type="primary", on_click=on_click, args=args)
+
+
 def _register_form(ctx: Ctx, args: tuple[str, str, str], community: str) -> None:
-    lang = ctx.lang
-    st.markdown(f"**{t('members_page.register', lang)}**")
-    flash(FLASH, "register")
-    choices = mv.unregistered(ctx.store, [community], ctx.reveal, lang)
-    if not choices:
-        st.caption(t("members_page.register_none", lang))
+    choices = mv.unregistered(ctx.store, [community], ctx.reveal, ctx.lang)
+    if not _form_head(ctx, "register", bool(choices)):
         return
     with st.form(KEY.format("register")):
-        st.selectbox(
-            t("members_page.register_member", lang),
-            list[str](choices),
-            format_func=lambda k: choices[k],
-            key=KEY.format("reg.member"),
-        )
-        st.date_input(
-            t("members_page.register_day", lang),
-            value=ctx.today,
-            max_value=ctx.today,
-            key=KEY.format("reg.day"),
-        )
+        _choice(ctx, "members_page.register_member", choices, "reg.member")
+        _day_input(ctx, "members_page.register_day", "reg.day")
         st.text_input(
-            t("members_page.register_unit", lang),
-            placeholder=t("members_page.register_unit_help", lang),
+            t("members_page.register_unit", ctx.lang),
+            placeholder=t("members_page.register_unit_help", ctx.lang),
             max_chars=members.MAX_WORK_UNIT,
             key=KEY.format("reg.unit"),
         )
-        st.form_submit_button(
-            t("members_page.register_submit", lang),
-            type="primary",
-            on_click=_register,
-            args=(*args, community),
-        )
+        _submit(ctx, "register", _register, (*args, community))
 
 
 def _task_form(ctx: Ctx, args: tuple[str, str, str]) -> None:
     lang = ctx.lang
-    st.markdown(f"**{t('members_page.task', lang)}**")
-    flash(FLASH, "task")
     options = mv.member_options(ctx.store, ctx.communities, ctx.reveal, lang)
     frame = members.members_of(ctx.store, ctx.communities)
     registered = set(frame.loc[frame["registered"] == 1, "member_id"])
     choices = {k: v for k, v in options.items() if k in registered}
-    if not choices:
-        st.caption(t("members_page.task_none", lang))
+    if not _form_head(ctx, "task", bool(choices)):
         return
     with st.form(KEY.format("task")):
-        st.selectbox(
-            t("members_page.task_member", lang),
-            list[str](choices),
-            format_func=lambda k: choices[k],
-            key=KEY.format("task.member"),
-        )
+        _choice(ctx, "members_page.task_member", choices, "task.member")
         st.selectbox(
             t("members_page.task_kind", lang),
             [k.value for k in ServiceKind],
@@ -411,29 +415,19 @@ def _task_form(ctx: Ctx, args: tuple[str, str, str]) -> None:
             max_chars=members.MAX_TITLE,
             key=KEY.format("task.title"),
         )
-        st.date_input(
-            t("members_page.task_day", lang),
-            value=ctx.today,
-            max_value=ctx.today,
-            key=KEY.format("task.day"),
-        )
+        _day_input(ctx, "members_page.task_day", "task.day")
         st.text_input(
             t("members_page.task_ref", lang),
             help=t("members_page.task_ref_help", lang),
             key=KEY.format("task.ref"),
         )
-        st.form_submit_button(
-            t("members_page.task_submit", lang), type="primary", on_click=_record, args=args
-        )
+        _submit(ctx, "task", _record, args)
 
 
 def _finish_form(ctx: Ctx, args: tuple[str, str, str]) -> None:
     lang = ctx.lang
-    st.markdown(f"**{t('members_page.finish', lang)}**")
-    flash(FLASH, "finish")
     tasks = mv.open_tasks(ctx.store, ctx.communities, ctx.reveal, lang)
-    if not tasks:
-        st.caption(t("members_page.finish_none", lang))
+    if not _form_head(ctx, "finish", bool(tasks)):
         return
     versions = {sid: version for sid, (_, version) in tasks.items()}
     with st.form(KEY.format("finish")):
@@ -450,15 +444,5 @@ def _finish_form(ctx: Ctx, args: tuple[str, str, str]) -> None:
             horizontal=True,
             key=KEY.format("finish.status"),
         )
-        st.date_input(
-            t("members_page.finish_day", lang),
-            value=ctx.today,
-            max_value=ctx.today,
-            key=KEY.format("finish.day"),
-        )
-        st.form_submit_button(
-            t("members_page.finish_submit", lang),
-            type="primary",
-            on_click=_finish,
-            args=(*args, versions),
-        )
+        _day_input(ctx, "members_page.finish_day", "finish.day")
+        _submit(ctx, "finish", _finish, (*args, versions))
