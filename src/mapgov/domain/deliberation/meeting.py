@@ -13,7 +13,7 @@ import pandas as pd
 
 from mapgov.core.errors import ValidationError
 from mapgov.core.model import MatterAction, MatterStatus
-from mapgov.domain.deliberation.workflow import MAX_TEXT, _clean, _event, _open, _save, _stamp
+from mapgov.domain.deliberation.workflow import MAX_TEXT, _clean, _open, _save, _stamp
 from mapgov.domain.users import User
 from mapgov.store import Store
 
@@ -126,26 +126,28 @@ def _meeting_values(meeting: Meeting, row: Mapping[str, Any], today: dt.date) ->
     }
     unit = _clean(meeting.answer_unit, "answer_unit", limit=MAX_UNIT, required=True)
     held, due = meeting.held_on, meeting.answer_due
-    if held > today:
-        msg = f"the meeting day {held} is in the future"
-        raise ValidationError(msg, key="error.deliberation.future_date", date=held.isoformat())
     since = dt.date.fromisoformat(str(row["proposed_at"])[:10])
-    if held < since:
-        msg = f"the meeting day {held} is before the question was set ({since})"
-        raise ValidationError(
-            msg,
-            key="error.deliberation.before_proposal",
-            date=held.isoformat(),
-            since=since.isoformat(),
-        )
-    if due < held:
-        msg = f"the answer is due {due}, before the meeting ({held})"
-        raise ValidationError(
-            msg,
-            key="error.deliberation.due_before_meeting",
-            due=due.isoformat(),
-            held=held.isoformat(),
-        )
+    # each (later, earlier) pair must be in order: refused with the dates in the message
+    for later, earlier, msg, key, dates in (
+        (today, held, f"the meeting day {held} is in the future", "future_date", {"date": held}),
+        (
+            held,
+            since,
+            f"the meeting day {held} is before the question was set ({since})",
+            "before_proposal",
+            {"date": held, "since": since},
+        ),
+        (
+            due,
+            held,
+            f"the answer is due {due}, before the meeting ({held})",
+            "due_before_meeting",
+            {"due": due, "held": held},
+        ),
+    ):
+        if later < earlier:
+            days = {name: day.isoformat() for name, day in dates.items()}
+            raise ValidationError(msg, key=f"error.deliberation.{key}", **days)
     n = meeting.attendance
     if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_ATTENDANCE:
         msg = f"attendance must be a whole number from 0 to {MAX_ATTENDANCE}, not {n!r}"
@@ -210,8 +212,6 @@ def deliberate(
     inserts += [
         ("insert", "deliberation_attendee", {**round_key, "member_id": m}, {}) for m in members
     ]
-    event = _event(matter_id, MatterAction.DELIBERATE, stamp, user, (row["status"], "decided"))
-    event["note"] = values["decision"]
     changes = {
         "status": MatterStatus.DECIDED.value,
         "decision": values["decision"],
@@ -219,4 +219,13 @@ def deliberate(
         "answer_unit": values["answer_unit"],
         "answer_due": meeting.answer_due.isoformat(),
     }
-    return _save(store, user, row, changes, event=event, inserts=inserts)
+    return _save(
+        store,
+        user,
+        row,
+        MatterAction.DELIBERATE,
+        changes,
+        at=stamp,
+        note=values["decision"],
+        inserts=inserts,
+    )

@@ -153,8 +153,15 @@ def _open(
 
 
 def _event(
-    matter_id: str, action: MatterAction, at: str, user: User, moves: tuple[str | None, str | None]
+    matter_id: str,
+    action: MatterAction,
+    at: str,
+    user: User,
+    moves: tuple[str | None, str | None],
+    *,
+    note: str | None,
 ) -> dict[str, Any]:
+    """The ``deliberation_event`` row of a step."""
     return {
         "matter_id": matter_id,
         "at": at,
@@ -162,6 +169,7 @@ def _event(
         "action": action.value,
         "from_status": moves[0],
         "to_status": moves[1],
+        "note": note,
     }
 
 
@@ -169,20 +177,26 @@ def _save(
     store: Store,
     user: User,
     row: Mapping[str, Any],
+    action: MatterAction,
     changes: Mapping[str, Any],
     *,
-    event: Mapping[str, Any],
+    at: str,
+    note: str | None,
     inserts: Sequence[tuple[str, str, dict[str, Any], dict[str, Any]]] = (),
 ) -> int:
-    """Update the matter (locked on its version), insert `inserts`, append `event`: one
-    transaction. Returns the new version."""
+    """Update the matter (locked on its version), insert `inserts`, append the step's event
+    (from the matter's state to the one `changes` sets, with `note`): one transaction.
+    Returns the new version."""
     key = {"matter_id": row["matter_id"]}
+    status = str(row["status"])
+    moves = (status, str(changes.get("status", status)))
+    event = _event(str(row["matter_id"]), action, at, user, moves, note=note)
     store.edit(
         [("update", "deliberation", key, dict(changes)), *inserts],
         actor=user.name,
-        at=str(event["at"]),
+        at=at,
         expect=[("deliberation", key, int(row["version"]))],
-        append=[("deliberation_event", dict(event))],
+        append=[("deliberation_event", event)],
     )
     return int(row["version"]) + 1
 
@@ -259,9 +273,10 @@ def propose(
     """
     community = community_of_compound(store, compound_id)
     _require(store, user, community, MatterAction.PROPOSE)
+    heading = _clean(title, "title", limit=MAX_TITLE, required=True)
     values = {
         "compound_id": compound_id,
-        "title": _clean(title, "title", limit=MAX_TITLE, required=True),
+        "title": heading,
         "question": _clean(question, "question", limit=MAX_TEXT),
         "status": MatterStatus.PROPOSED.value,
         "round_no": 1,
@@ -271,8 +286,8 @@ def propose(
     }
     for attempt in range(3):
         new_id = _next_id(store, compound_id)
-        event = _event(new_id, MatterAction.PROPOSE, _stamp(at), user, (None, "proposed"))
-        event["note"] = values["title"]
+        moves = (None, MatterStatus.PROPOSED.value)
+        event = _event(new_id, MatterAction.PROPOSE, _stamp(at), user, moves, note=heading)
         try:
             store.edit(
                 [("insert", "deliberation", {"matter_id": new_id}, values)],
@@ -286,6 +301,34 @@ def propose(
         else:
             return new_id
     raise AssertionError  # pragma: no cover (the loop returns or raises)
+
+
+_TEXT_STEPS: Final = {
+    MatterAction.ANSWER: ("answer", MatterStatus.ANSWERED, "answered_at", True),
+    MatterAction.WITHDRAW: ("reason", MatterStatus.WITHDRAWN, "closed_at", False),
+}
+"""The steps that take a required text, the event's note: its name, the state the step
+leads to, the column stamped with its time, and whether the matter keeps the text too (in
+the column of that name)."""
+
+
+def _text_step(
+    store: Store,
+    user: User,
+    matter_id: str,
+    action: MatterAction,
+    text: str,
+    *,
+    version: int,
+    at: dt.datetime,
+) -> int:
+    """Answer or withdraw a matter (:data:`_TEXT_STEPS`); returns its new version."""
+    row = _open(store, user, matter_id, action, version)
+    name, status, stamped, kept = _TEXT_STEPS[action]
+    note = _clean(text, name, limit=MAX_TEXT, required=True)
+    stamp = _stamp(at)
+    changes = {"status": status.value, **({name: note} if kept else {}), stamped: stamp}
+    return _save(store, user, row, action, changes, at=stamp, note=note)
 
 
 def answer(
@@ -313,13 +356,7 @@ def answer(
     int
         The matter's new version; it is ``answered``.
     """
-    row = _open(store, user, matter_id, MatterAction.ANSWER, version)
-    text = _clean(reply, "answer", limit=MAX_TEXT, required=True)
-    stamp = _stamp(at)
-    event = _event(matter_id, MatterAction.ANSWER, stamp, user, (row["status"], "answered"))
-    event["note"] = text
-    changes = {"status": MatterStatus.ANSWERED.value, "answer": text, "answered_at": stamp}
-    return _save(store, user, row, changes, event=event)
+    return _text_step(store, user, matter_id, MatterAction.ANSWER, reply, version=version, at=at)
 
 
 def rate(
@@ -371,9 +408,8 @@ def rate(
         changes |= dict.fromkeys(_ENDED)
     else:
         changes |= {"status": MatterStatus.SETTLED.value, "closed_at": stamp}
-    event = _event(matter_id, MatterAction.RATE, stamp, user, (row["status"], changes["status"]))
-    event["note"] = f"{given.value}: {text}" if text else given.value
-    return _save(store, user, row, changes, event=event)
+    note = f"{given.value}: {text}" if text else given.value
+    return _save(store, user, row, MatterAction.RATE, changes, at=stamp, note=note)
 
 
 def withdraw(
@@ -401,13 +437,7 @@ def withdraw(
     int
         The matter's new version; it is ``withdrawn``.
     """
-    row = _open(store, user, matter_id, MatterAction.WITHDRAW, version)
-    text = _clean(reason, "reason", limit=MAX_TEXT, required=True)
-    stamp = _stamp(at)
-    event = _event(matter_id, MatterAction.WITHDRAW, stamp, user, (row["status"], "withdrawn"))
-    event["note"] = text
-    changes = {"status": MatterStatus.WITHDRAWN.value, "closed_at": stamp}
-    return _save(store, user, row, changes, event=event)
+    return _text_step(store, user, matter_id, MatterAction.WITHDRAW, reason, version=version, at=at)
 
 
 def link_issue(
@@ -451,10 +481,13 @@ def link_issue(
     if not store.read("deliberation_issue", where=key).empty:
         msg = f"issue #{issue_id} is linked to matter {matter_id} already"
         raise ValidationError(msg, key="error.deliberation.already_linked", id=str(issue_id))
-    stamp = _stamp(at)
-    status = str(row["status"])
-    event = _event(matter_id, MatterAction.LINK_ISSUE, stamp, user, (status, status))
-    event["note"] = f"#{int(issue_id)}"
     return _save(
-        store, user, row, {}, event=event, inserts=[("insert", "deliberation_issue", key, {})]
+        store,
+        user,
+        row,
+        MatterAction.LINK_ISSUE,
+        {},
+        at=_stamp(at),
+        note=f"#{int(issue_id)}",
+        inserts=[("insert", "deliberation_issue", key, {})],
     )
