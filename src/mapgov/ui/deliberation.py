@@ -18,6 +18,7 @@ so a step shows at once everywhere.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from functools import partial
 from typing import Any, Final
 
@@ -170,48 +171,40 @@ def _run_step(
         return st.session_state.get(field_key(action, matter_id, version, name))
 
     at = clock.now(store)
-    calls = {
-        MatterAction.DELIBERATE: lambda u: delib.deliberate(
-            store,
-            u,
-            matter_id,
-            delib.Meeting(
-                held_on=value("held_on") or at.date(),
-                branch=value("branch") or "",
-                committee=value("committee") or "",
-                residents=value("residents") or "",
-                decision=value("decision") or "",
-                answer_unit=value("answer_unit") or "",
-                answer_due=value("answer_due") or at.date(),
-                attendance=int(value("attendance") or 0),
-                members=list(value("members") or []),
-                minutes=value("minutes") or "",
-            ),
-            version=version,
-            at=at,
+    # each step's function and its own arguments from the form (the rest are the same)
+    steps: dict[MatterAction, tuple[Callable[..., int], Callable[[], dict[str, Any]]]] = {
+        MatterAction.DELIBERATE: (
+            delib.deliberate,
+            lambda: {
+                "meeting": delib.Meeting(
+                    held_on=value("held_on") or at.date(),
+                    branch=value("branch") or "",
+                    committee=value("committee") or "",
+                    residents=value("residents") or "",
+                    decision=value("decision") or "",
+                    answer_unit=value("answer_unit") or "",
+                    answer_due=value("answer_due") or at.date(),
+                    attendance=int(value("attendance") or 0),
+                    members=list(value("members") or []),
+                    minutes=value("minutes") or "",
+                )
+            },
         ),
-        MatterAction.ANSWER: lambda u: delib.answer(
-            store, u, matter_id, reply=value("answer") or "", version=version, at=at
+        MatterAction.ANSWER: (delib.answer, lambda: {"reply": value("answer") or ""}),
+        MatterAction.RATE: (
+            delib.rate,
+            lambda: {"rating": value("rating") or "", "note": value("note") or ""},
         ),
-        MatterAction.RATE: lambda u: delib.rate(
-            store,
-            u,
-            matter_id,
-            rating=value("rating") or "",
-            note=value("note") or "",
-            version=version,
-            at=at,
-        ),
-        MatterAction.WITHDRAW: lambda u: delib.withdraw(
-            store, u, matter_id, reason=value("reason") or "", version=version, at=at
-        ),
-        MatterAction.LINK_ISSUE: lambda u: delib.link_issue(
-            store, u, matter_id, issue_id=int(value("issue_id") or 0), version=version, at=at
+        MatterAction.WITHDRAW: (delib.withdraw, lambda: {"reason": value("reason") or ""}),
+        MatterAction.LINK_ISSUE: (
+            delib.link_issue,
+            lambda: {"issue_id": int(value("issue_id") or 0)},
         ),
     }
     a = MatterAction(action)
+    step, given = steps[a]
     try:
-        calls[a](get_user(store, user_id))
+        step(store, get_user(store, user_id), matter_id, **given(), version=version, at=at)
     except MapgovError as err:
         _refused(err, lang, "matter")
         return
