@@ -62,6 +62,11 @@ def _day(value: object) -> str:
     return str(value)[:10] if isinstance(value, str) and value else "—"
 
 
+def _headed(section: str, lang: str, columns: Mapping[str, Any]) -> pd.DataFrame:
+    """A table of `columns`, headed by the texts of their keys under ``_P + section``."""
+    return pd.DataFrame({t(_P + section + key, lang): values for key, values in columns.items()})
+
+
 def figure_table(
     frames: delib.DelibFrames, today: dt.date, *, names: Mapping[str, str], lang: str
 ) -> pd.DataFrame:
@@ -88,23 +93,22 @@ def figure_table(
     table = delib.community_figures(frames, today)
     if (table["community_id"] != "ALL").sum() <= 1:
         table = table[table["community_id"] != "ALL"]
-    f = _P + "fig."
-    total = t(f + "total", lang)
+    total = t(_P + "fig.total", lang)
     share = table["satisfied_share"]
-    return pd.DataFrame(
+    return _headed(
+        "fig.",
+        lang,
         {
-            t(f + "community", lang): [
-                total if c == "ALL" else names.get(c, c) for c in table["community_id"]
-            ],
-            t(f + "matters", lang): table["matters"].to_numpy(),
-            t(f + "settled", lang): table["settled"].to_numpy(),
-            t(f + "open", lang): table["open"].to_numpy(),
-            t(f + "days_proposed", lang): [_days(v) for v in table["days_proposed"]],
-            t(f + "days_decided", lang): [_days(v) for v in table["days_decided"]],
-            t(f + "days_answered", lang): [_days(v) for v in table["days_answered"]],
-            t(f + "satisfied_share", lang): ["—" if math.isnan(v) else f"{v:.0%}" for v in share],
-            t(f + "overdue", lang): table["overdue"].to_numpy(),
-        }
+            "community": [total if c == "ALL" else names.get(c, c) for c in table["community_id"]],
+            "matters": table["matters"].to_numpy(),
+            "settled": table["settled"].to_numpy(),
+            "open": table["open"].to_numpy(),
+            "days_proposed": [_days(v) for v in table["days_proposed"]],
+            "days_decided": [_days(v) for v in table["days_decided"]],
+            "days_answered": [_days(v) for v in table["days_answered"]],
+            "satisfied_share": ["—" if math.isnan(v) else f"{v:.0%}" for v in share],
+            "overdue": table["overdue"].to_numpy(),
+        },
     )
 
 
@@ -131,23 +135,24 @@ def matter_table(
         Number, compound, title, step, round, proposed, answer unit, due, days overdue.
     """
     m = delib.matter_list(frames, today, status=status)
-    c = _P + "list."
     late = [
-        t(c + "late_days", lang, n=int(n)) if o else ""
+        t(_P + "list.late_days", lang, n=int(n)) if o else ""
         for n, o in zip(m["days_overdue"], m["overdue"], strict=True)
     ]
-    return pd.DataFrame(
+    return _headed(
+        "list.",
+        lang,
         {
-            t(c + "matter_id", lang): m["matter_id"].to_numpy(),
-            t(c + "compound", lang): m["compound_name"].to_numpy(),
-            t(c + "title", lang): m["title"].to_numpy(),
-            t(c + "status", lang): _labels(m["status"], MatterStatus, lang),
-            t(c + "round", lang): m["round_no"].to_numpy(),
-            t(c + "proposed", lang): [_day(v) for v in m["proposed_at"]],
-            t(c + "answer_unit", lang): [v if isinstance(v, str) else "" for v in m["answer_unit"]],
-            t(c + "due", lang): [_day(v) if isinstance(v, str) else "" for v in m["answer_due"]],
-            t(c + "overdue", lang): late,
-        }
+            "matter_id": m["matter_id"].to_numpy(),
+            "compound": m["compound_name"].to_numpy(),
+            "title": m["title"].to_numpy(),
+            "status": _labels(m["status"], MatterStatus, lang),
+            "round": m["round_no"].to_numpy(),
+            "proposed": [_day(v) for v in m["proposed_at"]],
+            "answer_unit": [v if isinstance(v, str) else "" for v in m["answer_unit"]],
+            "due": [_day(v) if isinstance(v, str) else "" for v in m["answer_due"]],
+            "overdue": late,
+        },
     )
 
 
@@ -295,15 +300,16 @@ def history_table(events: pd.DataFrame, *, lang: str) -> pd.DataFrame:
     pandas.DataFrame
         When, who, step, state after it and note.
     """
-    c = _P + "history."
-    return pd.DataFrame(
+    return _headed(
+        "history.",
+        lang,
         {
-            t(c + "at", lang): [str(v).replace("T", " ")[:16] for v in events["at"]],
-            t(c + "actor", lang): events["actor"].to_numpy(),
-            t(c + "action", lang): _labels(events["action"], MatterAction, lang),
-            t(c + "to_status", lang): _labels(events["to_status"], MatterStatus, lang),
-            t(c + "note", lang): [coded_note(CallbackRating, n, lang) for n in events["note"]],
-        }
+            "at": [str(v).replace("T", " ")[:16] for v in events["at"]],
+            "actor": events["actor"].to_numpy(),
+            "action": _labels(events["action"], MatterAction, lang),
+            "to_status": _labels(events["to_status"], MatterStatus, lang),
+            "note": [coded_note(CallbackRating, n, lang) for n in events["note"]],
+        },
     )
 
 
@@ -322,14 +328,15 @@ def issue_table(issues: pd.DataFrame, *, lang: str) -> pd.DataFrame:
     pandas.DataFrame
         Number, title, category, state.
     """
-    c = _P + "issues."
-    return pd.DataFrame(
+    return _headed(
+        "issues.",
+        lang,
         {
-            t(c + "issue_id", lang): [f"#{int(i)}" for i in issues["issue_id"]],
-            t(c + "title", lang): issues["title"].to_numpy(),
-            t(c + "category", lang): _labels(issues["category"], IssueCategory, lang),
-            t(c + "status", lang): _labels(issues["status"], IssueStatus, lang),
-        }
+            "issue_id": [f"#{int(i)}" for i in issues["issue_id"]],
+            "title": issues["title"].to_numpy(),
+            "category": _labels(issues["category"], IssueCategory, lang),
+            "status": _labels(issues["status"], IssueStatus, lang),
+        },
     )
 
 
