@@ -593,6 +593,8 @@ _ISSUE_COLUMNS: Final = [
     "lat",
 ]
 """The issue columns :func:`load_frames` reads."""
+_BUILDING_COLUMNS: Final = ["building_id", "compound_id", "households", "residents"]
+"""The building columns :func:`load_frames` reads."""
 
 
 def load_frames(
@@ -604,27 +606,19 @@ def load_frames(
     Parameters
     ----------
     store : Store
-        The database to read.
-    street_id : str or None
-        Read this street's records.
-    community_id : str or None
-        Read this community's records.
+        The database to read: the :func:`~mapgov.domain.ledger_reads.read_ledger` frames and
+        the party branches' stars.
+    street_id, community_id : str or None
+        As for :func:`~mapgov.domain.ledger_reads.read_ledger`.
 
     Returns
     -------
     Frames
         The frames :func:`headline` and the wall's charts read.
     """
-    comps, issues, events = read_ledger(
-        store, _ISSUE_COLUMNS, street_id=street_id, community_id=community_id
+    comps, issues, events, buildings, prop = read_ledger(
+        store, _ISSUE_COLUMNS, _BUILDING_COLUMNS, street_id=street_id, community_id=community_id
     )
-    ids = list(comps["compound_id"])
-    buildings = store.read(
-        "building",
-        where={"compound_id": ids},
-        columns=["building_id", "compound_id", "households", "residents"],
-    )
-    prop = store.read("property_management", where={"compound_id": ids})
     stars = store.read("branch_star", where={"org_id": list(comps["branch_id"].dropna().unique())})
     return Frames(
         issues=issues, compounds=comps, buildings=buildings, prop=prop, stars=stars, events=events

@@ -1,4 +1,5 @@
-"""Reading a street's or a community's issue ledger: its compounds, issues and history.
+"""Reading a street's or a community's issue ledger: its compounds, issues and history, and
+the compounds' buildings and property management.
 
 The wall's headline figures (:func:`mapgov.domain.kpi.load_frames`) and the compounds' health
 (:func:`mapgov.domain.health.load.load_health_frames`) both start from these frames.
@@ -6,7 +7,7 @@ The wall's headline figures (:func:`mapgov.domain.kpi.load_frames`) and the comp
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import pandas as pd
 
@@ -14,7 +15,7 @@ from mapgov.core.model import EventAction
 from mapgov.domain.locating import street_compounds
 from mapgov.store import Store
 
-__all__ = ["read_ledger"]
+__all__ = ["Ledger", "read_ledger"]
 
 _HISTORY: Final = [a.value for a in EventAction if a is not EventAction.COMMENT]
 """The events :func:`read_ledger` reads: all but comments."""
@@ -22,15 +23,32 @@ _MAX_IN: Final = 30_000
 """Most values in one SQL ``IN`` list (SQLite takes 32,766 parameters)."""
 
 
+class Ledger(NamedTuple):
+    """What :func:`read_ledger` reads, by name or unpacked in this order."""
+
+    compounds: pd.DataFrame
+    """compound_id, grid_id, name, branch_id, community_id, community_name."""
+    issues: pd.DataFrame
+    """The compounds' issues (the columns asked for)."""
+    events: pd.DataFrame
+    """The issues' history but comments: [event_id, issue_id, action, at, to_status]."""
+    buildings: pd.DataFrame
+    """The compounds' buildings (the columns asked for)."""
+    prop: pd.DataFrame
+    """The compounds' ``property_management`` rows."""
+
+
 def read_ledger(
     store: Store,
     issue_columns: list[str],
+    building_columns: list[str],
     *,
     street_id: str | None = None,
     community_id: str | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+) -> Ledger:
     """Read the compounds (with community_id and community_name), issues and issue history of a
-    street or community (everything without either).
+    street or community (everything without either), and the compounds' buildings and property
+    management.
 
     Parameters
     ----------
@@ -38,16 +56,16 @@ def read_ledger(
         The database to read.
     issue_columns : list of str
         The issue columns to read (``issue_id`` and ``compound_id`` among them).
-    street_id : str or None
-        Read this street's records.
-    community_id : str or None
-        Read this community's records.
+    building_columns : list of str
+        The building columns to read.
+    street_id, community_id : str or None
+        Read this street's, or this community's, records.
 
     Returns
     -------
-    tuple of pandas.DataFrame
-        The compounds, their issues, and every event of those issues but comments:
-        [event_id, issue_id, action, at, to_status].
+    Ledger
+        The compounds, their issues, every event of those issues but comments, the
+        compounds' buildings and their property management.
     """
     comps = street_compounds(
         store,
@@ -73,4 +91,11 @@ def read_ledger(
         columns=["event_id", "issue_id", "action", "at", "to_status"],
     )
     events = events[events["issue_id"].isin(issues["issue_id"])].reset_index(drop=True)
-    return comps, issues, events
+    ids = list(comps["compound_id"])
+    return Ledger(
+        compounds=comps,
+        issues=issues,
+        events=events,
+        buildings=store.read("building", where={"compound_id": ids}, columns=building_columns),
+        prop=store.read("property_management", where={"compound_id": ids}),
+    )

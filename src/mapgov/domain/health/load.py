@@ -21,6 +21,15 @@ _ISSUE_COLUMNS = [
     "resolved_at",
     "closed_at",
 ]
+_BUILDING_COLUMNS = [
+    "building_id",
+    "compound_id",
+    "households",
+    "residents",
+    "elderly",
+    "party_group_id",
+    "building_head",
+]
 
 
 def load_health_frames(
@@ -37,10 +46,8 @@ def load_health_frames(
     ----------
     store : Store
         The database to read.
-    street_id : str or None
-        Read this street's records.
-    community_id : str or None
-        Read this community's records.
+    street_id, community_id : str or None
+        As for :func:`~mapgov.domain.ledger_reads.read_ledger`.
     life : pandas.Series or None
         Each compound's life-circle completeness, where it was computed.
 
@@ -49,24 +56,9 @@ def load_health_frames(
     HealthFrames
         What :func:`~mapgov.domain.health.profile.monthly_signals` reads.
     """
-    comps, issues, events = read_ledger(
-        store, _ISSUE_COLUMNS, street_id=street_id, community_id=community_id
+    comps, issues, events, buildings, prop = read_ledger(
+        store, _ISSUE_COLUMNS, _BUILDING_COLUMNS, street_id=street_id, community_id=community_id
     )
-    ids = list(comps["compound_id"])
-    buildings = store.read(
-        "building",
-        where={"compound_id": ids},
-        columns=[
-            "building_id",
-            "compound_id",
-            "households",
-            "residents",
-            "elderly",
-            "party_group_id",
-            "building_head",
-        ],
-    )
-    prop = store.read("property_management", where={"compound_id": ids})
     return HealthFrames(
         issues=issues, events=events, compounds=comps, buildings=buildings, prop=prop, life=life
     )
