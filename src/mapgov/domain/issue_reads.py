@@ -260,13 +260,13 @@ def compound_issues(store: Store, compound_id: str, *, user: User, today: dt.dat
     Parameters
     ----------
     store : Store
-        The ledger's database.
+        As for :func:`building_issues`.
     compound_id : str
         The compound whose issues are listed.
     user : User
-        The reader; reporters show in full only if they may see them.
+        As for :func:`building_issues`.
     today : datetime.date
-        The day ``overdue`` is judged on.
+        As for :func:`building_issues`.
 
     Returns
     -------

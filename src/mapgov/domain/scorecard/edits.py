@@ -208,9 +208,9 @@ def company_version(store: Store, company: str) -> int:
     Parameters
     ----------
     store : Store
-        The database.
+        As for :func:`company_record`.
     company : str
-        The company's name.
+        As for :func:`company_record`.
 
     Returns
     -------
