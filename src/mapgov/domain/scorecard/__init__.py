@@ -40,40 +40,9 @@ agreement are shown beside the score, not counted in it.
 Unknown stays unknown (NaN), never 0.
 """
 
-from mapgov.domain.scorecard.edits import (
-    company_record,
-    company_version,
-    evaluable_compounds,
-    record_evaluation,
-    set_property_company,
-)
-from mapgov.domain.scorecard.figures import (
-    COLUMNS,
-    EVALUATION_MONTHS,
-    MIN_PARTS,
-    PROPERTY_CATEGORIES,
-    WEIGHTS,
-    ScorecardFrames,
-    load_scorecard_frames,
-    month_span,
-    property_scorecard,
-    scorecard_trend,
-)
+# the package's names are its modules' public names, listed once in each module's __all__
+from mapgov.domain.scorecard import edits, figures
+from mapgov.domain.scorecard.edits import *  # noqa: F403
+from mapgov.domain.scorecard.figures import *  # noqa: F403
 
-__all__ = [
-    "COLUMNS",
-    "EVALUATION_MONTHS",
-    "MIN_PARTS",
-    "PROPERTY_CATEGORIES",
-    "WEIGHTS",
-    "ScorecardFrames",
-    "company_record",
-    "company_version",
-    "evaluable_compounds",
-    "load_scorecard_frames",
-    "month_span",
-    "property_scorecard",
-    "record_evaluation",
-    "scorecard_trend",
-    "set_property_company",
-]
+__all__ = [*edits.__all__, *figures.__all__]
