@@ -165,21 +165,11 @@ def _evaluation_form(ctx: StreetView) -> None:
         left.selectbox(
             t("scorecard.form.period", lang), views.month_choices(ctx.today), key=key("period")
         )
-        mid.number_input(
-            t("scorecard.form.score", lang),
-            min_value=0.0,
-            max_value=100.0,
-            value=80.0,
-            step=0.5,
-            key=key("score"),
-        )
-        right.number_input(
-            t("scorecard.form.respondents", lang),
-            min_value=1,
-            value=30,
-            step=1,
-            key=key("respondents"),
-        )
+        for column, name, bounds in (
+            (mid, "score", {"min_value": 0.0, "max_value": 100.0, "value": 80.0, "step": 0.5}),
+            (right, "respondents", {"min_value": 1, "value": 30, "step": 1}),
+        ):
+            column.number_input(t(f"scorecard.form.{name}", lang), key=key(name), **bounds)
         st.form_submit_button(
             t("scorecard.form.save", lang),
             type="primary",
