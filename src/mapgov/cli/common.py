@@ -17,7 +17,7 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO, TypeVar
 
 from mapgov.core.config import default_db_path
 from mapgov.core.errors import StoreError, ValidationError
@@ -29,6 +29,7 @@ Arguments = Callable[[argparse.ArgumentParser], None]
 """Adds a subcommand's arguments to its parser."""
 Run = Callable[[argparse.Namespace], int]
 """Runs a subcommand with the parsed arguments; returns the exit status."""
+_N = TypeVar("_N", int, float)
 
 PROG = "mapgov"
 MAX_SCALE = 1000
@@ -108,37 +109,31 @@ def _open(args: argparse.Namespace) -> Store:
 
 
 # -- argument types (each raises ArgumentTypeError with a message that says what is wrong) -----
-def _seed(text: str) -> int:
+def _checked(text: str, convert: Callable[[str], _N], ok: Callable[[_N], bool], wanted: str) -> _N:
+    """`text` converted, if it converts to a value that is `ok`; else it must be `wanted`."""
     try:
-        value = int(text)
+        value = convert(text)
     except ValueError:
-        value = -1
-    if value < 0:
-        msg = f"must be a non-negative integer, not {text!r}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+        pass
+    else:
+        if ok(value):
+            return value
+    msg = f"must be {wanted}, not {text!r}"
+    raise argparse.ArgumentTypeError(msg)
+
+
+def _seed(text: str) -> int:
+    return _checked(text, int, lambda value: value >= 0, "a non-negative integer")
 
 
 def _scale(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= MAX_SCALE:
-        msg = f"must be an integer from 1 to {MAX_SCALE}, not {text!r}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+    return _checked(
+        text, int, lambda value: 1 <= value <= MAX_SCALE, f"an integer from 1 to {MAX_SCALE}"
+    )
 
 
 def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value > 0:
-        msg = f"must be a positive number of metres, not {text!r}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+    return _checked(text, float, lambda value: value > 0, "a positive number of metres")
 
 
 def _date(text: str) -> dt.date:
