@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from mapgov.core import model
-from mapgov.demo.ledger import DAYS, NOW_HOUR
+from mapgov.demo.ledger import DAYS, NOW_HOUR, SLOTS
 from mapgov.demo.names import person_names, phones
 
 __all__ = ["HELP_SHARE", "generate_help"]
@@ -33,13 +33,6 @@ __all__ = ["HELP_SHARE", "generate_help"]
 HELP_SHARE: Final = (0.08, 0.12)
 """Help requests per issue of the street's ledger (drawn uniformly in this range)."""
 
-_CATS: Final = (
-    model.IssueCategory.HELP_UTILITY,
-    model.IssueCategory.HELP_ACCESS,
-    model.IssueCategory.HELP_LOST_FOUND,
-    model.IssueCategory.HELP_ELDERLY,
-)
-_CAT_P: Final = np.array([0.38, 0.22, 0.15, 0.25])
 _PHRASES: Final = {
     model.IssueCategory.HELP_UTILITY: (
         "停水了请帮忙看看",
@@ -67,6 +60,8 @@ _PHRASES: Final = {
         "老人腿脚不便需要帮忙取快递",
     ),
 }
+_CATS: Final = tuple(_PHRASES)
+_CAT_P: Final = np.array([0.38, 0.22, 0.15, 0.25])  # of _CATS, in order
 _RESOLVED: Final = {
     model.IssueCategory.HELP_UTILITY: "已上门维修，恢复正常",
     model.IssueCategory.HELP_ACCESS: "已联系车主挪车，通道畅通",
@@ -85,15 +80,8 @@ _SOURCES: Final = (
     model.IssueSource.HOTLINE_12345,
 )
 _SOURCE_P: Final = np.array([0.4, 0.35, 0.15, 0.1])
-# slot: action, from_status, to_status
-_SLOTS: Final = (
-    (model.EventAction.REPORT, None, model.IssueStatus.REPORTED),
-    (model.EventAction.ASSIGN, model.IssueStatus.REPORTED, model.IssueStatus.ASSIGNED),
-    (model.EventAction.START, model.IssueStatus.ASSIGNED, model.IssueStatus.IN_PROGRESS),
-    (model.EventAction.RESOLVE, model.IssueStatus.IN_PROGRESS, model.IssueStatus.RESOLVED),
-    (model.EventAction.CALLBACK, model.IssueStatus.RESOLVED, model.IssueStatus.CALLBACK),
-    (model.EventAction.CLOSE, model.IssueStatus.CALLBACK, model.IssueStatus.CLOSED),
-)
+# slot: action, from_status, to_status; the ledger's path without escalation or reopening
+_SLOTS: Final = (*SLOTS[:3], *SLOTS[-3:])
 _NONE = np.array(None, dtype=object)
 
 

@@ -24,7 +24,7 @@ import pandas as pd
 from mapgov.core import model
 from mapgov.core.clock import DEMO_HOUR
 
-__all__ = ["DAYS", "NOW_HOUR", "generate_ledger"]
+__all__ = ["DAYS", "NOW_HOUR", "SLOTS", "generate_ledger"]
 
 DAYS = 730  # 24 months
 NOW_HOUR = DEMO_HOUR  # the demo's "now" is 18:00 on the as-of date, where its clock stays
@@ -108,8 +108,7 @@ _STREET_UNITS: dict[model.IssueCategory, str] = {
     model.IssueCategory.WATER_PIPES: "市水务集团",
 }
 
-# slot: action, from_status, to_status
-_SLOTS: tuple[tuple[model.EventAction, model.IssueStatus | None, model.IssueStatus], ...] = (
+SLOTS: tuple[tuple[model.EventAction, model.IssueStatus | None, model.IssueStatus], ...] = (
     (model.EventAction.REPORT, None, model.IssueStatus.REPORTED),
     (model.EventAction.ASSIGN, model.IssueStatus.REPORTED, model.IssueStatus.ASSIGNED),
     (model.EventAction.START, model.IssueStatus.ASSIGNED, model.IssueStatus.IN_PROGRESS),
@@ -123,6 +122,7 @@ _SLOTS: tuple[tuple[model.EventAction, model.IssueStatus | None, model.IssueStat
     (model.EventAction.CALLBACK, model.IssueStatus.RESOLVED, model.IssueStatus.CALLBACK),
     (model.EventAction.CLOSE, model.IssueStatus.CALLBACK, model.IssueStatus.CLOSED),
 )
+"""An issue's fixed event slots in order (as the module says): action, from status, to status."""
 _RATINGS = list(model.CallbackRating)
 _RATING_ZH = {
     model.CallbackRating.SATISFIED: "满意",
@@ -299,7 +299,7 @@ def generate_ledger(
     kept = valid & (times <= now)
     # a prefix of the valid slots is kept (times increase along valid slots)
     last = np.where(kept, np.arange(times.shape[1])[None, :], -1).max(axis=1)
-    status = np.array([s[2].value for s in _SLOTS])[last]
+    status = np.array([s[2].value for s in SLOTS])[last]
     level_now = np.where(escalate & kept[:, 3], lvl1, lvl0)
     deadline_now = np.where(
         reopen & kept[:, 7], deadline2, np.where(escalate & kept[:, 3], deadline1, deadline0)
@@ -413,7 +413,7 @@ def generate_ledger(
     staff_actor = np.array(
         [s[k % len(s)] for s, k in zip(staff, actor_pick, strict=True)], dtype=object
     )
-    action = np.array([s[0].value for s in _SLOTS])[slots]
+    action = np.array([s[0].value for s in SLOTS])[slots]
     reporter_actor = np.where(
         src[src_idx] == model.IssueSource.HOTLINE_12345.value, "12345热线", reporter[src_idx]
     )
@@ -446,10 +446,8 @@ def generate_ledger(
         "at": stamp(times[src_idx, slots]),
         "actor": actor,
         "action": action,
-        "from_status": np.array([s[1].value if s[1] else None for s in _SLOTS], dtype=object)[
-            slots
-        ],
-        "to_status": np.array([s[2].value for s in _SLOTS])[slots],
+        "from_status": np.array([s[1].value if s[1] else None for s in SLOTS], dtype=object)[slots],
+        "to_status": np.array([s[2].value for s in SLOTS])[slots],
         "from_level": from_level,
         "to_level": to_level,
         "note": notes,
