@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from typing import Final
 
 import pandas as pd
@@ -51,8 +52,11 @@ def span_of(period: str, today: dt.date) -> tuple[dt.date, dt.date]:
     return help_circle.window(today, _DAYS[period])
 
 
-def _known(value: float | None) -> bool:
-    return value is not None and not (isinstance(value, float) and math.isnan(value))
+def _or_dash(value: float | None, lang: str, text: Callable[[float], str]) -> str:
+    """`text` of `value`, or the catalogue's dash when it is unknown (None or NaN)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return t("help.none", lang)
+    return text(value)
 
 
 def minutes_text(minutes: float | None, lang: str) -> str:
@@ -63,9 +67,7 @@ def minutes_text(minutes: float | None, lang: str) -> str:
     >>> minutes_text(7.45, "zh"), minutes_text(None, "en"), minutes_text(float("nan"), "zh")
     ('7.5', '—', '—')
     """
-    if not _known(minutes) or minutes is None:
-        return t("help.none", lang)
-    return f"{minutes + 1e-9:.1f}"
+    return _or_dash(minutes, lang, lambda known: f"{known + 1e-9:.1f}")
 
 
 def share_text(share: float | None, lang: str) -> str:
@@ -76,9 +78,7 @@ def share_text(share: float | None, lang: str) -> str:
     >>> share_text(0.7851, "zh"), share_text(None, "zh")
     ('78.5%', '—')
     """
-    if not _known(share) or share is None:
-        return t("help.none", lang)
-    return f"{share * 100:.1f}%"
+    return _or_dash(share, lang, lambda known: f"{known * 100:.1f}%")
 
 
 def median_note(median: float | None, lang: str) -> str:
