@@ -36,6 +36,7 @@ from psycopg import sql
 
 from mapgov.core.errors import StoreError
 from mapgov.core.model import SCHEMA_VERSION
+from mapgov.store.faults import translate_faults
 from mapgov.store.migrate import refuse_unknown, upgraded
 from mapgov.store.pgsql import safe_url
 from mapgov.store.postgres import CONNECT_TIMEOUT_S, load_schema, server_fault
@@ -74,12 +75,8 @@ def _version(con: psycopg.Connection[Any], shown: str) -> int:
 def _faults(shown: str) -> Iterator[None]:
     """The server's faults, and rows that break the schema, as a :class:`StoreError`."""
     try:
-        yield
-    except psycopg.OperationalError as err:
-        fault = server_fault(err, shown)
-        if fault is None:
-            raise
-        raise fault from err
+        with translate_faults(psycopg.OperationalError, lambda err: server_fault(err, shown)):
+            yield
     except psycopg.errors.IntegrityError as err:
         msg = f"{shown}: the migrated rows break the schema ({err}); nothing was changed"
         raise StoreError(msg) from err

@@ -32,6 +32,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from mapgov.core.errors import StaleEditError, StoreError
 from mapgov.store import pgsql
 from mapgov.store.build import check_tables, insert_rows, meta_rows
+from mapgov.store.faults import translate_faults
 from mapgov.store.locks import Landing
 from mapgov.store.pgsql import is_url, safe_url
 from mapgov.store.replace import (
@@ -384,18 +385,16 @@ class PostgresStore(SQLiteStore):
         """(URL without password, data version): hashable key for caches shared by servers."""
         return (self._shown, self.data_version())
 
-    @contextlib.contextmanager
-    def _faults(self) -> Iterator[None]:
-        try:
-            yield
-        except PoolTimeout as err:
+    def _faults(self) -> contextlib.AbstractContextManager[None]:
+        """The pool's and the server's faults as a :class:`StoreError` that says what to do."""
+        return translate_faults(psycopg.OperationalError, self._fault)
+
+    def _fault(self, err: psycopg.OperationalError) -> StoreError | None:
+        """What `err` means (a pool that gives no connection in time is busy), or None."""
+        if isinstance(err, PoolTimeout):
             msg = f"{self._shown}: the database is busy or out of reach ({err}); try again"
-            raise StoreError(msg, key="error.store.busy") from err
-        except psycopg.OperationalError as err:
-            fault = server_fault(err, self._shown)
-            if fault is None:
-                raise
-            raise fault from err
+            return StoreError(msg, key="error.store.busy")
+        return server_fault(err, self._shown)
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[PgConnection]:  # type: ignore[override]

@@ -23,6 +23,7 @@ import pandas as pd
 from mapgov.core.errors import StaleEditError, StoreError
 from mapgov.store import sqlite as backend
 from mapgov.store.build import check_tables, insert_frame
+from mapgov.store.faults import translate_faults
 from mapgov.store.schema import APPEND_ONLY, TABLES, TRIGGERS, Table, table
 
 __all__ = [
@@ -84,7 +85,7 @@ def connection(path: Path, attach: Path | None = None) -> Iterator[sqlite3.Conne
     """A connection to `path` (foreign keys off: the callers check them once at the end),
     `attach` attached read-only as ``bak``; SQLite's and the disk's faults as a
     :class:`StoreError` that says what to do."""
-    try:
+    with translate_faults(sqlite3.OperationalError, lambda err: backend.fault_of(err, Path(path))):
         con = sqlite3.connect(
             Path(path).resolve().as_uri(),
             uri=True,
@@ -100,11 +101,6 @@ def connection(path: Path, attach: Path | None = None) -> Iterator[sqlite3.Conne
             yield con
         finally:
             con.close()
-    except sqlite3.OperationalError as err:
-        fault = backend.fault_of(err, Path(path))
-        if fault is None:
-            raise
-        raise fault from err
 
 
 @contextlib.contextmanager

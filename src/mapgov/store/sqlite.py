@@ -21,6 +21,7 @@ from mapgov.core.model import SCHEMA_VERSION
 from mapgov.store import locks
 from mapgov.store.accounts import ACCOUNT_TABLES, AccountRecords, append_audit_rows
 from mapgov.store.build import CRS, check_frame, write_database
+from mapgov.store.faults import translate_faults
 from mapgov.store.locks import FormVersion, Landing, Report, Rows
 from mapgov.store.pgsql import is_url
 from mapgov.store.schema import TABLES, table
@@ -250,16 +251,9 @@ class SQLiteStore(AccountRecords):
         """``sqlite:///`` URL of the database."""
         return f"sqlite:///{self.path}"
 
-    @contextlib.contextmanager
-    def _faults(self) -> Iterator[None]:
+    def _faults(self) -> contextlib.AbstractContextManager[None]:
         """SQLite's and the disk's faults as a :class:`StoreError` that says what to do."""
-        try:
-            yield
-        except sqlite3.OperationalError as err:
-            fault = fault_of(err, self.path)
-            if fault is None:
-                raise
-            raise fault from err
+        return translate_faults(sqlite3.OperationalError, lambda err: fault_of(err, self.path))
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
