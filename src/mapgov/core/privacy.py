@@ -12,6 +12,7 @@ full, since a file leaves the system).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
@@ -21,12 +22,25 @@ __all__ = [
     "PERSONAL",
     "PERSONAL_ROWS",
     "SECRET",
+    "is_phone",
     "mask_frame",
     "mask_name",
     "mask_phone",
     "mask_row",
     "without_secrets",
 ]
+
+
+_PHONE: Final = re.compile(r"^[0-9+\-() ]{5,20}$")
+
+
+def is_phone(text: str) -> bool:
+    """Whether `text` looks like a phone number: 5 to 20 digits, spaces, ``+ - ( )``.
+
+    >>> is_phone("0379-6321 5678"), is_phone("138 0000 1234"), is_phone("call me")
+    (True, True, False)
+    """
+    return bool(_PHONE.match(text))
 
 
 def mask_name(name: str | None) -> str | None:

@@ -1,20 +1,28 @@
 """What every edit of a community's records checks and stamps: the editor's right
-(:func:`require_editor`) and the time the change is recorded at (:func:`edit_stamp`).
+(:func:`require_editor`), a phone number typed into a form (:func:`check_phone`), the row
+an edit starts from as Python values (:func:`plain_row`) and the time the change is
+recorded at (:func:`edit_stamp`).
 
-Shared by the party members' service (:mod:`mapgov.domain.members`) and the party-building
-edit forms (:mod:`mapgov.domain.party_edits`).
+Shared by the issue ledger's workflow, the field reports, co-building, deliberation, the
+party members' service (:mod:`mapgov.domain.members`) and the party-building edit forms
+(:mod:`mapgov.domain.party_edits`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
 
 from mapgov.core import clock
-from mapgov.core.errors import PermissionDeniedError
+from mapgov.core.errors import PermissionDeniedError, ValidationError
+from mapgov.core.privacy import is_phone
 from mapgov.domain.users import User, can_edit
 from mapgov.store import Store
 
-__all__ = ["edit_stamp", "require_editor"]
+__all__ = ["check_phone", "edit_stamp", "plain_row", "require_editor"]
 
 
 def require_editor(store: Store, user: User, community_id: str | None, what: str) -> None:
@@ -62,3 +70,49 @@ def edit_stamp(store: Store, at: dt.datetime | None) -> str:
         ``YYYY-MM-DDTHH:MM:SS``.
     """
     return (at or clock.now(store)).replace(microsecond=0).isoformat()
+
+
+def check_phone(phone: str | None, field: str) -> None:
+    """Refuse a `phone` that is not a phone number (:func:`mapgov.core.privacy.is_phone`).
+
+    Parameters
+    ----------
+    phone : str or None
+        The number as typed, stripped; None or empty passes (a phone is never required).
+    field : str
+        The form's field, for the message (``reporter_phone``, ``poster_phone``).
+
+    Raises
+    ------
+    ValidationError
+        Key ``error.issue.bad_phone``.
+    """
+    if phone and not is_phone(phone):
+        msg = f"{field} {phone!r} is not a phone number"
+        raise ValidationError(msg, key="error.issue.bad_phone", phone=phone)
+
+
+def plain_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row read from the store as Python values: None for missing, int and float for
+    numpy's numbers.
+
+    Parameters
+    ----------
+    row : Mapping
+        Column name to value, as ``frame.iloc[i].to_dict()`` gives it.
+
+    Returns
+    -------
+    dict
+        The same keys.
+
+    Examples
+    --------
+    >>> plain_row({"n": np.int64(3), "x": float("nan"), "s": "a"})
+    {'n': 3, 'x': None, 's': 'a'}
+    """
+    out = {}
+    for k, v in row.items():
+        value = v.item() if isinstance(v, np.generic) else v
+        out[k] = None if isinstance(value, float) and np.isnan(value) else value
+    return out

@@ -12,18 +12,18 @@ says why; nothing is written. What the issue map reads is :mod:`mapgov.domain.is
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Unpack
 
-from mapgov.core import clock, model
+from mapgov.core import model
 from mapgov.core.errors import (
     LifecycleError,
     PermissionDeniedError,
     StaleEditError,
     ValidationError,
 )
+from mapgov.domain.editing import check_phone, edit_stamp
 from mapgov.domain.issues import one_row
 from mapgov.domain.places import community_of_compound
 from mapgov.domain.steps import Step, step_fields
@@ -59,12 +59,6 @@ MAX_TEXT = 2000
 """Longest title and text an issue takes (characters)."""
 REPORTER: Final = "报事居民"
 """The actor recorded for a step the reporter takes on the ticket page (no account)."""
-_PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
-
-
-def _stamp(store: Store, at: dt.datetime | None) -> str:
-    """`at`, or the street's now (:func:`mapgov.core.clock.now`: a demo keeps its own calendar)."""
-    return (at or clock.now(store)).replace(microsecond=0).isoformat()
 
 
 # action -> statuses it may start from
@@ -352,10 +346,8 @@ def log_issue(
         msg = f"unknown category or source: {err}"
         raise ValidationError(msg, key="error.issue.bad_choice", value=str(err)) from err
     phone = _optional(reporter_phone, "reporter_phone", 20)
-    if phone and not _PHONE.match(phone):
-        msg = f"reporter_phone {phone!r} is not a phone number"
-        raise ValidationError(msg, key="error.issue.bad_phone", phone=phone)
-    stamp = _stamp(store, at)
+    check_phone(phone, "reporter_phone")
+    stamp = edit_stamp(store, at)
     point = b["geometry"].representative_point()
     issue = {
         "compound_id": b["compound_id"],
@@ -421,7 +413,7 @@ def assign(
     opened = _load(store, issue_id, user, model.EventAction.ASSIGN, version)
     lvl = model.Level(level)
     unit = _required(responsible_unit, "responsible_unit", 80)
-    stamp = _stamp(store, at)
+    stamp = edit_stamp(store, at)
     if deadline < dt.date.fromisoformat(stamp[:10]):
         msg = f"deadline {deadline} is in the past"
         raise ValidationError(msg, key="error.issue.past_deadline", deadline=str(deadline))
@@ -458,7 +450,7 @@ def start(store: Store, user: User, issue_id: int, **step: Unpack[Step]) -> int:
     """
     version, note, at = step_fields(step)
     opened = _load(store, issue_id, user, model.EventAction.START, version)
-    return opened.save(_stamp(store, at), _optional(note, "note"))
+    return opened.save(edit_stamp(store, at), _optional(note, "note"))
 
 
 def escalate(
@@ -507,7 +499,7 @@ def escalate(
         msg = f"issue #{issue_id} is already handled by the street, the highest level"
         raise LifecycleError(msg, key="error.issue.top_level", issue_id=int(issue_id))
     up = model.LEVEL_ORDER[model.LEVEL_ORDER.index(here) + 1]
-    stamp = _stamp(store, at)
+    stamp = edit_stamp(store, at)
     today = dt.date.fromisoformat(stamp[:10])
     due = deadline or today + dt.timedelta(days=SLA_DAYS[up])
     if due < today:
@@ -554,7 +546,7 @@ def resolve(
         The resolved issue's new version.
     """
     opened = _load(store, issue_id, user, model.EventAction.RESOLVE, version)
-    stamp = _stamp(store, at)
+    stamp = edit_stamp(store, at)
     return opened.save(stamp, _required(note, "note"), {"resolved_at": stamp})
 
 
@@ -635,7 +627,7 @@ def _rate(opened: _Opened, rating: str, note: str | None, at: dt.datetime | None
     except ValueError as err:
         msg = f"unknown rating {rating!r}"
         raise ValidationError(msg, key="error.issue.bad_choice", value=str(rating)) from err
-    stamp = _stamp(opened.store, at)
+    stamp = edit_stamp(opened.store, at)
     text = _optional(note, "note")
     changes: dict[str, Any] = {"satisfaction": rate.value}
     reopen = []
@@ -677,5 +669,5 @@ def close(store: Store, user: User, issue_id: int, **step: Unpack[Step]) -> int:
     """
     version, note, at = step_fields(step)
     opened = _load(store, issue_id, user, model.EventAction.CLOSE, version)
-    stamp = _stamp(store, at)
+    stamp = edit_stamp(store, at)
     return opened.save(stamp, _optional(note, "note"), {"closed_at": stamp})

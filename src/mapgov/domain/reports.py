@@ -43,6 +43,7 @@ from mapgov.core.model import (
     Level,
 )
 from mapgov.domain.audit import entry, stamp
+from mapgov.domain.editing import check_phone
 from mapgov.domain.issues_workflow import issue_building
 from mapgov.domain.users import User, can_edit
 from mapgov.store import Store
@@ -75,7 +76,6 @@ RESIDENT: Final = "居民"
 """The actor recorded for a report filed without an account."""
 _TICKET_ALPHABET: Final = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over a phone
 _TICKET: Final = re.compile(r"^[2-9A-HJ-NP-Z]{5}-[2-9A-HJ-NP-Z]{5}$")
-_PHONE: Final = re.compile(r"^[0-9+\-() ]{5,20}$")
 _TITLE_CHARS: Final = 40
 _PHOTO_NAME: Final = re.compile(r"^[0-9a-f]{64}$")
 
@@ -316,9 +316,7 @@ def file_report(
     assert description is not None
     name = _text(report.get("reporter_name"), "reporter_name", 40)
     phone = _text(report.get("reporter_phone"), "reporter_phone", 20)
-    if phone and not _PHONE.match(phone):
-        msg = f"reporter_phone {phone!r} is not a phone number"
-        raise ValidationError(msg, key="error.issue.bad_phone", phone=phone)
+    check_phone(phone, "reporter_phone")
     photos = list(report.get("photos") or ())
     if len(photos) > MAX_PHOTOS:
         msg = f"{len(photos)} photos; a report takes at most {MAX_PHOTOS}"

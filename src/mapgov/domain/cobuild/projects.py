@@ -32,8 +32,8 @@ from mapgov.domain.cobuild.workflow import (
     _open,
     _Opened,
     _record,
-    _stamp,
 )
+from mapgov.domain.editing import edit_stamp
 from mapgov.domain.steps import Cancel, Step, cancel_fields, step_fields
 from mapgov.domain.users import User
 from mapgov.store import Store
@@ -99,7 +99,7 @@ def pair(
             raise ValidationError(
                 msg, key="error.cobuild.wrong_unit", resource=resource_id, unit=unit_id
             )
-    stamp = _stamp(store, at)
+    stamp = edit_stamp(store, at)
     text = _clean(note, "note", limit=MAX_TEXT)
     unit_name = str(unit.iloc[0]["name"])
     values = {
@@ -161,7 +161,7 @@ def claim_project(store: Store, user: User, project_id: str, **step: Unpack[Step
         The project's version now that it is claimed.
     """
     version, note, at = step_fields(step)
-    stamp = _stamp(store, at)
+    stamp = edit_stamp(store, at)
     text = _clean(note, "note", limit=MAX_TEXT)
     action = CoAction.CLAIM
     project = _open(store, user, CoEntity.PROJECT, project_id, action=action, version=version)
@@ -192,7 +192,7 @@ def progress_project(store: Store, user: User, project_id: str, **step: Unpack[S
     version, note, at = step_fields(step)
     status = _record(store, CoEntity.PROJECT, project_id)["status"]
     started = status == ProjectStatus.IN_PROGRESS.value
-    stamp = _stamp(store, at)
+    stamp = edit_stamp(store, at)
     text = _clean(note, "note", limit=MAX_TEXT, required=started)
     changes: dict[str, Any] = {} if started else {"started_at": stamp}
     action = CoAction.PROGRESS
@@ -223,7 +223,7 @@ def complete_project(store: Store, user: User, project_id: str, **step: Unpack[S
         The project's next version (its need's changes too).
     """
     version, note, at = step_fields(step)
-    stamp = _stamp(store, at)
+    stamp = edit_stamp(store, at)
     text = _clean(note, "note", limit=MAX_TEXT)
     action = CoAction.COMPLETE
     project = _open(store, user, CoEntity.PROJECT, project_id, action=action, version=version)
@@ -267,7 +267,7 @@ def rate_project(
     """
     version, note, at = step_fields(step)
     rate = _choice(CallbackRating, rating)
-    stamp = _stamp(store, at)
+    stamp = edit_stamp(store, at)
     text = _clean(note, "note", limit=MAX_TEXT)
     shown = f"{rate.value}: {text}" if text else rate.value
     action = CoAction.RATE
@@ -299,7 +299,7 @@ def cancel_project(store: Store, user: User, project_id: str, **cancel: Unpack[C
         The version of the dropped project.
     """
     version, reason, at = cancel_fields(cancel)
-    stamp = _stamp(store, at)
+    stamp = edit_stamp(store, at)
     text = _clean(reason, "reason", limit=MAX_TEXT, required=True)
     action = CoAction.CANCEL
     project = _open(store, user, CoEntity.PROJECT, project_id, action=action, version=version)
@@ -330,6 +330,6 @@ def cancel_need(store: Store, user: User, need_id: str, **cancel: Unpack[Cancel]
     """
     version, reason, at = cancel_fields(cancel)
     need = _open(store, user, CoEntity.NEED, need_id, action=CoAction.CANCEL, version=version)
-    stamp = _stamp(store, at)
+    stamp = edit_stamp(store, at)
     text = _clean(reason, "reason", limit=MAX_TEXT, required=True)
     return need.save(stamp, text, closed_at=stamp)

@@ -19,7 +19,6 @@ from mapgov.core.model import (
     WishStatus,
 )
 from mapgov.domain.cobuild.workflow import (
-    _PHONE,
     MAX_NAME,
     MAX_TEXT,
     MAX_TITLE,
@@ -27,8 +26,8 @@ from mapgov.domain.cobuild.workflow import (
     _create,
     _open,
     _require,
-    _stamp,
 )
+from mapgov.domain.editing import check_phone, edit_stamp
 from mapgov.domain.places import community_of_compound
 from mapgov.domain.steps import Cancel, Step, cancel_fields, step_fields
 from mapgov.domain.users import User
@@ -98,10 +97,8 @@ def post_wish(
                 msg, key="error.cobuild.wrong_building", building=building_id, compound=compound_id
             )
     phone = _clean(poster_phone, "poster_phone", limit=20)
-    if phone and not _PHONE.match(phone):
-        msg = f"poster_phone {phone!r} is not a phone number"
-        raise ValidationError(msg, key="error.issue.bad_phone", phone=phone)
-    stamp = _stamp(store, at)
+    check_phone(phone, "poster_phone")
+    stamp = edit_stamp(store, at)
     values = {
         "community_id": community,
         "compound_id": compound_id,
@@ -150,7 +147,7 @@ def claim_wish(
     version, note, at = step_fields(step)
     who = _clean(claimed_by, "claimed_by", limit=MAX_NAME, required=True)
     text = _clean(note, "note", limit=MAX_TEXT)
-    stamp = _stamp(store, at)
+    stamp = edit_stamp(store, at)
     wish = _open(store, user, CoEntity.WISH, wish_id, action=CoAction.CLAIM, version=version)
     return wish.save(stamp, f"{who}: {text}" if text else who, claimed_by=who, claimed_at=stamp)
 
@@ -178,7 +175,7 @@ def complete_wish(store: Store, user: User, wish_id: str, **step: Unpack[Step]) 
         The wish's version after this step.
     """
     version, note, at = step_fields(step)
-    stamp = _stamp(store, at)
+    stamp = edit_stamp(store, at)
     text = _clean(note, "note", limit=MAX_TEXT)
     wish = _open(store, user, CoEntity.WISH, wish_id, action=CoAction.COMPLETE, version=version)
     return wish.save(stamp, text, completed_at=stamp)
@@ -205,7 +202,7 @@ def cancel_wish(store: Store, user: User, wish_id: str, **cancel: Unpack[Cancel]
         Its version after the withdrawal (for a later form).
     """
     version, reason, at = cancel_fields(cancel)
-    stamp = _stamp(store, at)
+    stamp = edit_stamp(store, at)
     text = _clean(reason, "reason", limit=MAX_TEXT, required=True)
     wish = _open(store, user, CoEntity.WISH, wish_id, action=CoAction.CANCEL, version=version)
     return wish.save(stamp, text, cancelled_at=stamp)

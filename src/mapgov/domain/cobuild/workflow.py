@@ -11,16 +11,14 @@ the steps, who may take them and what they change.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
-import numpy as np
 import pandas as pd
 
-from mapgov.core import clock, model
+from mapgov.core import model
 from mapgov.core.errors import (
     LifecycleError,
     PermissionDeniedError,
@@ -29,6 +27,7 @@ from mapgov.core.errors import (
 )
 from mapgov.core.privacy import mask_row
 from mapgov.domain.cobuild.figures import day_of
+from mapgov.domain.editing import edit_stamp, plain_row
 from mapgov.domain.places import community_of_compound
 from mapgov.domain.users import User, can_edit, sees_personal_data, street_admin
 from mapgov.store import Store
@@ -45,7 +44,6 @@ __all__ = [
 MAX_TITLE = 120
 MAX_TEXT = 2000
 MAX_NAME = 80
-_PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
 
 _TABLES: Final[dict[model.CoEntity, tuple[str, str]]] = {
     model.CoEntity.NEED: ("community_need", "need_id"),
@@ -90,11 +88,6 @@ assert all(  # the workflow never leaves the lifecycles of the model
 )
 
 
-def _stamp(store: Store, at: dt.datetime | None) -> str:
-    """`at`, or the street's now (:func:`mapgov.core.clock.now`: a demo keeps its own calendar)."""
-    return (at or clock.now(store)).replace(microsecond=0).isoformat()
-
-
 def _clean(value: str | None, name: str, *, limit: int, required: bool = False) -> str | None:
     """Stripped text, None when empty; refuses a missing required or an overlong value."""
     text = (value or "").strip()
@@ -123,15 +116,6 @@ def _number(value: float, name: str, low: float, high: float) -> None:
         )
 
 
-def _plain(row: Mapping[str, Any]) -> dict[str, Any]:
-    """Python values: None for missing, int and float for numpy numbers."""
-    out = {}
-    for k, v in row.items():
-        value = v.item() if isinstance(v, np.generic) else v
-        out[k] = None if isinstance(value, float) and np.isnan(value) else value
-    return out
-
-
 def _record(store: Store, entity: model.CoEntity, entity_id: str) -> dict[str, Any]:
     """The record with its ``community_id`` (a project's is its need's; a resource's is its
     unit's, possibly None)."""
@@ -140,14 +124,14 @@ def _record(store: Store, entity: model.CoEntity, entity_id: str) -> dict[str, A
     if frame.empty:
         msg = f"no {entity.value} {entity_id!r}"
         raise ValidationError(msg, key="error.cobuild.not_found", entity=entity, id=entity_id)
-    row = _plain(frame.iloc[0].to_dict())
+    row = plain_row(frame.iloc[0].to_dict())
     if entity == model.CoEntity.PROJECT:
         need = _record(store, model.CoEntity.NEED, row["need_id"])
         row["community_id"] = need["community_id"]
         row["need"] = need
     elif entity == model.CoEntity.RESOURCE:
         unit = store.read("resident_unit", where={"unit_id": row["unit_id"]})
-        row["community_id"] = _plain(unit.iloc[0].to_dict())["community_id"]
+        row["community_id"] = plain_row(unit.iloc[0].to_dict())["community_id"]
     return row
 
 
@@ -516,7 +500,7 @@ def file_need(
         raise ValidationError(
             msg, key="error.cobuild.wrong_place", compound=compound_id, community=community_id
         )
-    stamp = _stamp(store, at)
+    stamp = edit_stamp(store, at)
     values = {
         "community_id": community_id,
         "compound_id": compound_id or None,
@@ -583,7 +567,7 @@ def file_resource(
     coop = _choice(model.CoopKind, kind)
     if capacity is not None:
         _number(capacity, "capacity", 0, 100_000)
-    stamp = _stamp(store, at)
+    stamp = edit_stamp(store, at)
     values = {
         "unit_id": unit_id,
         "kind": coop.value,
@@ -668,7 +652,7 @@ def log_volunteer(
             msg, key="error.cobuild.bad_number", field="participants", low="1", high="10000"
         )
     _number(hours, "hours", 0.1, 24)
-    stamp = _stamp(store, at)
+    stamp = edit_stamp(store, at)
     if held_on > day_of(stamp):
         msg = f"{held_on} is in the future"
         raise ValidationError(msg, key="error.cobuild.future_date", date=held_on.isoformat())

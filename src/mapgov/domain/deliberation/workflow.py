@@ -19,6 +19,7 @@ from mapgov.core.errors import (
     ValidationError,
 )
 from mapgov.core.model import CallbackRating, MatterAction, MatterStatus
+from mapgov.domain.editing import plain_row
 from mapgov.domain.places import community_of_compound
 from mapgov.domain.users import User, can_edit
 from mapgov.store import Store
@@ -83,14 +84,6 @@ def _clean(value: str | None, name: str, *, limit: int, required: bool = False) 
     return text or None
 
 
-def _plain(row: Mapping[str, Any]) -> dict[str, Any]:
-    out = {}
-    for k, v in row.items():
-        value = v.item() if isinstance(v, np.generic) else v
-        out[k] = None if isinstance(value, float) and np.isnan(value) else value
-    return out
-
-
 def matter(store: Store, matter_id: str) -> dict[str, Any]:
     """One matter's row with its ``community_id``.
 
@@ -115,7 +108,7 @@ def matter(store: Store, matter_id: str) -> dict[str, Any]:
     if frame.empty:
         msg = f"no deliberation matter {matter_id!r}"
         raise ValidationError(msg, key="error.deliberation.not_found", id=matter_id)
-    row = _plain(frame.iloc[0].to_dict())
+    row = plain_row(frame.iloc[0].to_dict())
     row["community_id"] = community_of_compound(store, str(row["compound_id"]))
     return row
 

@@ -40,6 +40,7 @@ from mapgov.io.archive import (
 from mapgov.io.photos import PhotoFolder, photo_folder
 from mapgov.store import TABLES, Store, open_store
 from mapgov.store.copy import copy_database
+from mapgov.store.faults import translate_faults
 from mapgov.store.pgsql import is_url
 from mapgov.store.replace import Mark
 from mapgov.store.sqlite import database_problems, fault_of
@@ -147,7 +148,7 @@ def _snapshot(store: Store, path: Path) -> None:
     if is_url(store.url):
         copy_database(store, path)
     else:
-        try:
+        with translate_faults(sqlite3.OperationalError, lambda err: fault_of(err, path)):
             src = sqlite3.connect(store.path)
             try:
                 dst = sqlite3.connect(path)
@@ -157,11 +158,6 @@ def _snapshot(store: Store, path: Path) -> None:
                     dst.close()
             finally:
                 src.close()
-        except sqlite3.OperationalError as err:
-            fault = fault_of(err, path)
-            if fault is None:
-                raise
-            raise fault from err
     con = sqlite3.connect(path)
     try:
         con.execute("PRAGMA journal_mode = DELETE")

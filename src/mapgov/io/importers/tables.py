@@ -38,6 +38,7 @@ import pandas as pd
 from mapgov.core import clock, model
 from mapgov.core.errors import ValidationError
 from mapgov.core.i18n import LANGS, catalogue, enum_key
+from mapgov.core.privacy import is_phone
 from mapgov.io.importers.mapping import REQUIRED, apply_mapping
 from mapgov.io.importers.validate import Problem, whole_numbers
 from mapgov.store import Store
@@ -56,7 +57,6 @@ TABLE_KINDS: Final = ("figures", "ledger")
 FIGURE_COUNTS: Final = ("households", "residents", "elderly", "party_members", "units", "floors")
 FIGURE_TEXTS: Final = ("building_head", "building_head_phone")
 MAX_TITLE: Final = 120
-_PHONE: Final = re.compile(r"^[0-9+\-() ]{5,20}$")
 _DESIGNATION: Final = re.compile(r"(\d+)\s*(?:号楼|号|栋|幢|座|#|楼)?$")
 _MAX_LISTED: Final = 500
 
@@ -364,7 +364,7 @@ def _plan_figures(  # noqa: PLR0912 (one check per kind of figure)
         return
     phones = texts.get("building_head_phone", [])
     for i, phone in enumerate(phones):
-        if phone and not _PHONE.match(phone):
+        if phone and not is_phone(phone):
             plan.problems.append(
                 Problem(
                     plan.path,
@@ -454,7 +454,7 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
                 Problem(plan.path, row, "title", f"longer than {MAX_TITLE} characters")
             )
         phone = phones[i]
-        if phone and not _PHONE.match(phone):
+        if phone and not is_phone(phone):
             plan.problems.append(
                 Problem(plan.path, row, "reporter_phone", f"{phone!r} is not a phone number")
             )
