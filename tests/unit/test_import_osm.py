@@ -24,11 +24,14 @@ from mapgov import cli
 from mapgov.core.crs import utm_for
 from mapgov.core.errors import DataFileError, StoreError
 from mapgov.core.model import FacilityKind
+from mapgov.domain import accounts
 from mapgov.domain.lifecircle import coverage, network
 from mapgov.io.importers.osm import import_osm, load_tag_table, read_osm
 from mapgov.io.importers.partition import partition
 from mapgov.store import open_store
 from tests.apptest import sign_in
+
+NOW = dt.datetime(2026, 11, 15, 9, 0)
 
 ROOT = Path(__file__).resolve().parents[2]
 UTM = "EPSG:32649"  # Luoyang
@@ -488,6 +491,16 @@ def test_cli_import_osm(
     assert code == 0
     assert "2 个小区" in out and "6 栋楼" in out and "已导入" in out
     assert open_store(db).read("street")["name"].iat[0] == "涧西"
+    # the street's new accounts have no password: the output names them and says what to do
+    logins = open_store(db).read("app_user")["login"].tolist()
+    admin = next(login for login in logins if login.endswith("-admin"))
+    assert "mapgov user passwd" in out and all(login in out for login in logins)
+    accounts.set_password(
+        open_store(db), admin, password="Jianxi-admin-2026", now=NOW, actor="test"
+    )
+    assert cli.main(["import", "osm", str(path), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert admin not in out and "mapgov user passwd" in out  # the others still wait
     assert cli.main(["import", "osm", str(path), "--db", str(db), "--crs", "EPSG:4326"]) == 1
     assert "do not apply" in capsys.readouterr().err
     assert cli.main(["import", "road", str(path), "--db", str(db), "--replace"]) == 1

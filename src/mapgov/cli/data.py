@@ -116,7 +116,20 @@ def _run_import_osm(args: argparse.Namespace) -> int:
     else:
         seconds = time.perf_counter() - started
         print(f"{t('osm.report.landed', args.lang, db=path)} ({seconds:.1f} s)")
+        _say_who_cannot_sign_in(path, args.lang)
     return EXIT_OK
+
+
+def _say_who_cannot_sign_in(path: Path, lang: str) -> None:
+    """Name the enabled accounts without a password: those an import made (a new database,
+    or ``--replace``, whose accounts are the extract's street's), which nobody can use yet."""
+    from mapgov.core.i18n import t
+    from mapgov.domain.accounts import list_accounts
+    from mapgov.store import open_store
+
+    waiting = [a.login for a in list_accounts(open_store(path)) if a.enabled and not a.has_password]
+    if waiting:
+        print(t("osm.report.no_password", lang, logins=", ".join(waiting)))
 
 
 def _import_mapping(
