@@ -309,8 +309,8 @@ def street_controls(
 ) -> StreetView | None:
     """Draw a street page's sidebar part (who is working) and fix the place on screen.
 
-    The heading and the note for a street without users are the catalogue's
-    ``{texts}sidebar`` and ``{texts}no_users``. When the place (street, community) differs
+    The note for a street without users is the catalogue's ``{texts}no_users`` (who is
+    signed in is said by the shell, above). When the place (street, community) differs
     from the one kept under `scope_key`, the session keys in `forget` (choices made in the
     other place) are dropped.
 
@@ -322,8 +322,6 @@ def street_controls(
     if view.street_id is None:
         return None
     store = open_store(view.db)
-    st.sidebar.divider()
-    st.sidebar.subheader(t(texts + "sidebar", view.lang))
     user = current_user(store, view)
     if user is None:
         st.sidebar.caption(t(texts + "no_users", view.lang))
