@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Final
 
 import pandas as pd
 import pytest
@@ -16,12 +17,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mapgov.core.errors import DataFileError, ValidationError
+from mapgov.core.i18n import t
 from mapgov.domain import kpi
+from mapgov.domain.users import get_user
+from mapgov.io import ledger
 from mapgov.io.importers import guess_mapping, read_table
 from mapgov.io.importers.tables import BuildingMatcher, TablePlan, land_table, plan_table
 from mapgov.store import Store
+from tests.conftest import AS_OF
 
 from .test_importers import _sha
+from .test_ledger import OCTOBER
 
 
 @pytest.fixture
@@ -248,6 +254,54 @@ def test_a_ledger_missing_a_needed_column_says_which(work_store: Store, tmp_path
     sheet = pd.DataFrame({"楼栋编号": ["x"], "问题标题": ["灯坏了"]})
     plan = _plan(store, _write_csv(tmp_path / "l.csv", sheet), "ledger")
     assert {p.field for p in plan.errors} == {"category", "reported_at"}
+
+
+_KEPT: Final = (  # what a ledger's own workbook carries back into an issue
+    "building_id", "category", "source", "channel", "status", "level", "responsible_unit",
+    "deadline", "satisfaction", "reporter_name", "reporter_phone",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_ledgers_own_workbook_imports_again_in_either_language(
+    work_store: Store, tmp_path: Path, lang: str
+) -> None:
+    store = work_store
+    staff = get_user(store, "S001-C1-staff1")  # sees reporters' phones
+    rows = ledger.community_ledger(store, "S001-C1", user=staff, today=AS_OF, **OCTOBER)
+    path = tmp_path / "ledger.xlsx"
+    path.write_bytes(ledger.ledger_xlsx(rows, lang))
+    before = _sha(store.path)
+    # read back as it is, every column is found and every row is an issue of this ledger
+    plan = _plan(store, path, "ledger")
+    assert plan.errors == [] and plan.matched == [] and len(plan.skipped) == len(rows) > 50
+    assert set(guess_mapping(list(read_table(path).columns), "ledger")) >= {*_KEPT} - {
+        "building_id"
+    }
+    assert land_table(store, plan, actor="u-admin") == 0 and _sha(store.path) == before
+    # without the numbers, a row is still known by its building, report minute and title
+    sheet = read_table(path)
+    number, building, title = (
+        t(f"issues.col.{c}", lang) for c in ("issue_id", "building", "title")
+    )
+    sheet = sheet[sheet[building] != ""].reset_index(drop=True)
+    sheet[number] = ""
+    sheet.to_excel(path, index=False)
+    plan = _plan(store, path, "ledger")
+    assert plan.errors == [] and plan.matched == [] and len(plan.skipped) == len(sheet)
+    # rows that are new (a title changed) land with what the sheet says of them
+    sheet[title] = sheet[title] + "（复核）"
+    sheet.to_excel(path, index=False)
+    plan = _plan(store, path, "ledger")
+    assert plan.errors == [] and len(plan.matched) == len(sheet)
+    assert land_table(store, plan, actor="u-admin") == len(sheet)
+    new = store.query(f"SELECT * FROM issue ORDER BY issue_id DESC LIMIT {len(sheet)}")[::-1]
+    old = rows[rows["building_id"].notna()]
+    assert (new["title"].to_numpy() == (old["title"] + "（复核）").to_numpy()).all()
+    for column in _KEPT:
+        assert new[column].fillna("").astype(str).tolist() == old[column].fillna("").tolist()
+    for when in ("reported_at", "resolved_at", "closed_at"):
+        assert new[when].str[:16].fillna("").tolist() == old[when].str[:16].fillna("").tolist()
 
 
 # -- a fuzzer: any cell text, never a crash, never half an import -----------------------------

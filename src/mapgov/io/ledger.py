@@ -29,7 +29,7 @@ from mapgov.domain.users import User, sees_personal_data
 from mapgov.io.exports import frame_bytes
 from mapgov.store import Store
 
-__all__ = ["LEDGER_COLUMNS", "community_ledger", "ledger_table", "ledger_xlsx"]
+__all__ = ["LEDGER_COLUMNS", "SHEET_HEADERS", "community_ledger", "ledger_table", "ledger_xlsx"]
 
 LEDGER_COLUMNS: Final = (
     "issue_id",
@@ -55,8 +55,7 @@ LEDGER_COLUMNS: Final = (
 """Issue columns of the ledger, in the order of the sheet. Never ``ticket``: a field report's
 ticket is its reporter's key to it, not the office's."""
 
-# sheet column -> (catalogue key of its header, enum of its values or None)
-_SHEET: Final[dict[str, tuple[str, type[StrEnum] | None]]] = {
+SHEET_HEADERS: Final[dict[str, tuple[str, type[StrEnum] | None]]] = {
     "issue_id": ("issues.col.issue_id", None),
     "compound": ("issues.col.compound", None),
     "building": ("issues.col.building", None),
@@ -78,6 +77,8 @@ _SHEET: Final[dict[str, tuple[str, type[StrEnum] | None]]] = {
     "reporter_name": ("issues.col.reporter", None),
     "reporter_phone": ("issues.col.phone", None),
 }
+"""Sheet column -> catalogue key of its header and the enum of its values (None: shown as is);
+the ledger importer reads a sheet by these headers too (:mod:`mapgov.io.importers.mapping`)."""
 
 
 def community_ledger(
@@ -139,7 +140,7 @@ def ledger_table(ledger: pd.DataFrame, lang: str) -> pd.DataFrame:
         One column per ledger column, under its translated header.
     """
     columns: dict[str, list[object] | pd.Series] = {}
-    for col, (key, enum) in _SHEET.items():
+    for col, (key, enum) in SHEET_HEADERS.items():
         values = ledger[col]
         if col == "overdue":
             shown: list[object] | pd.Series = [t("issues.ledger.overdue_mark", lang) if v else None

@@ -1,5 +1,10 @@
 """Which source column holds which field: guesses from common Chinese and English names, and a
-mapping the user can correct and save for next time."""
+mapping the user can correct and save for next time.
+
+A ledger workbook that mapgov itself wrote (:func:`mapgov.io.ledger.ledger_xlsx`) is read back
+by its own headers, in either language: a sheet exported, corrected in Excel and imported again
+finds every column.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from typing import Final
 import pandas as pd
 
 from mapgov.core.errors import ValidationError
+from mapgov.core.i18n import LANGS, t
+from mapgov.io.ledger import SHEET_HEADERS
 
 __all__ = ["FIELDS", "REQUIRED", "apply_mapping", "guess_mapping", "load_mapping", "save_mapping"]
 
@@ -67,6 +74,7 @@ FIELDS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "building_head_phone": ("building_head_phone", "楼栋长电话", "楼长电话"),
     },
     "ledger": {
+        "issue_id": ("issue_id", "问题编号"),
         "building_id": ("building_id", "楼栋编号", "楼栋id"),
         "compound": ("compound", "小区", "小区名称", "所属小区"),
         "building": ("building", "楼栋", "楼栋名称", "楼号"),
@@ -84,6 +92,7 @@ FIELDS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "responsible_unit": ("responsible_unit", "责任单位", "承办单位", "处理单位"),
         "deadline": ("deadline", "期限", "办理期限", "办结期限"),
         "closed_at": ("closed_at", "销号时间", "办结时间", "完成时间", "结案时间"),
+        "resolved_at": ("resolved_at", "解决时间"),
         "satisfaction": ("satisfaction", "满意度", "回访结果", "评价"),
     },
 }
@@ -124,13 +133,20 @@ def guess_mapping(columns: list[str], table: str) -> dict[str, str]:
     out: dict[str, str] = {}
     used: set[str] = set()
     for target, names in FIELDS[table].items():
-        for name in names:
+        for name in (*names, *_own_headers(table, target)):
             col = lower.get(name)
             if col is not None and col not in used:
                 out[target] = col
                 used.add(col)
                 break
     return out
+
+
+def _own_headers(table: str, field: str) -> tuple[str, ...]:
+    """The header mapgov's own workbook gives `field` of `table`, in every language."""
+    if table != "ledger" or field not in SHEET_HEADERS:
+        return ()
+    return tuple(t(SHEET_HEADERS[field][0], lang).strip().lower() for lang in LANGS)
 
 
 def apply_mapping(frame: pd.DataFrame, mapping: Mapping[str, str], table: str) -> pd.DataFrame:

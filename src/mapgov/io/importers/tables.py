@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -320,8 +320,32 @@ def _texts(frame: pd.DataFrame, column: str) -> list[str | None]:
     ]
 
 
+def _own_issues(store: Store, frame: pd.DataFrame) -> dict[int, int]:
+    """Position -> issue id of the rows that are issues of `store`'s ledger already: mapgov's
+    own workbook read back, whose number names an issue with the same title (a sheet's own
+    serial numbers in a ``编号`` column name nothing, or an issue of another title)."""
+    if "issue_id" not in frame.columns:
+        return {}
+    numbers = [_norm(v) for v in frame["issue_id"]]
+    wanted = sorted({int(n) for n in numbers if n.isdigit()})
+    if not wanted:
+        return {}
+    rows = store.read("issue", where={"issue_id": wanted}, columns=["issue_id", "title"])
+    titles = dict(zip(rows["issue_id"].astype(int), rows["title"], strict=True))
+    texts = _texts(frame, "title")
+    return {
+        i: int(n)
+        for i, n in enumerate(numbers)
+        if n.isdigit() and texts[i] is not None and titles.get(int(n)) == texts[i]
+    }
+
+
 def _match_rows(
-    store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: int
+    store: Store,
+    frame: pd.DataFrame,
+    plan: TablePlan,
+    first_row: int,
+    skip: Collection[int] = (),
 ) -> list[str | None]:
     if not {"building_id", "building", "address"} & set(frame.columns):
         plan.problems.append(
@@ -338,6 +362,9 @@ def _match_rows(
     out: list[str | None] = []
     unmatched: list[tuple[int, str, str]] = []
     for i, (bid, comp, bld, addr) in enumerate(zip(*cols, strict=True)):
+        if i in skip:
+            out.append(None)
+            continue
         found, why = matcher.match(bid, comp, bld, addr)
         out.append(found)
         if found is None:
@@ -419,13 +446,16 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
             plan.problems.append(Problem(plan.path, None, column, "no column holds this field"))
     if plan.problems:
         return
-    targets = _match_rows(store, frame, plan, first_row)
+    own = _own_issues(store, frame)
+    targets = _match_rows(store, frame, plan, first_row, skip=own)
     category, source, channel, status, level, rating = (
         _choice(frame, column, _enum_values(enum, words), plan, first_row, default=default)
         for column, enum, words, default in _LEDGER_CHOICES
     )
-    reported = _times(frame, "reported_at", plan, first_row, required=True)
-    closed = _times(frame, "closed_at", plan, first_row, required=False)
+    reported, closed, resolved = (
+        _times(frame, c, plan, first_row, required=c == "reported_at")
+        for c in ("reported_at", "closed_at", "resolved_at")
+    )
     deadline = [
         s[:10] if s else None for s in _times(frame, "deadline", plan, first_row, required=False)
     ]
@@ -435,17 +465,15 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
     )
     buildings = store.read("building", columns=["building_id", "compound_id", "geom"])
     where = buildings.set_index("building_id")
-    existing = {
-        (b, r, t)
-        for b, r, t in store.query("SELECT building_id, reported_at, title FROM issue").itertuples(
-            index=False
-        )
-    }
+    existing = _ledger_keys(store)
     done_states = (model.IssueStatus.RESOLVED, model.IssueStatus.CALLBACK, model.IssueStatus.CLOSED)
     skipped: list[tuple[int, str, str]] = []
     for i, bid in enumerate(targets):
         row = i + first_row
         title = titles[i]
+        if i in own:
+            skipped.append((row, title or "", f"already in the ledger (issue {own[i]})"))
+            continue
         if not title:
             plan.problems.append(Problem(plan.path, row, "title", "is empty"))
             continue
@@ -467,19 +495,23 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
             reported[i],
         ):
             continue
-        if (bid, reported[i], title) in existing:
+        key = (bid, str(reported[i])[:16], title)
+        if key in existing:
             skipped.append((row, title, "already in the ledger"))
             continue
-        existing.add((bid, reported[i], title))
+        existing.add(key)
         state = model.IssueStatus(status[i])  # type: ignore[arg-type]
-        closed_at = closed[i] if state in done_states else None
+        done = state in done_states
+        closed_at = closed[i] if done else None
+        resolved_at = (resolved[i] or closed_at) if done else None
         if state == model.IssueStatus.CLOSED and closed_at is None:
             plan.problems.append(
                 Problem(plan.path, row, "closed_at", "a closed issue needs its closing date")
             )
             continue
-        if closed_at is not None and closed_at < reported[i]:  # type: ignore[operator]
-            plan.problems.append(Problem(plan.path, row, "closed_at", "is before the report"))
+        wrong = _out_of_order(reported[i], resolved_at, closed_at, bool(resolved[i]))
+        if wrong:
+            plan.problems.append(Problem(plan.path, row, *wrong))
             continue
         point = where.at[bid, "geometry"].representative_point()
         issue = {
@@ -498,7 +530,7 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
             "deadline": deadline[i],
             "reported_at": reported[i],
             "assigned_at": reported[i] if state != model.IssueStatus.REPORTED else None,
-            "resolved_at": closed_at,
+            "resolved_at": resolved_at,
             "closed_at": closed_at if state == model.IssueStatus.CLOSED else None,
             "satisfaction": rating[i]
             if state in (model.IssueStatus.CALLBACK, model.IssueStatus.CLOSED)
@@ -510,6 +542,25 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
         }
         plan.matched.append({"row": row, "issue": issue, "state": state.value})
     plan.skipped = pd.DataFrame(skipped, columns=["row", "text", "reason"])
+
+
+def _ledger_keys(store: Store) -> set[tuple[str, str, str]]:
+    """(building, report time to the minute, title) of every issue: the workbook shows times to
+    the minute, and a row with the same three is an issue of the ledger already."""
+    query = "SELECT building_id, substr(reported_at, 1, 16), title FROM issue"
+    return {(b, r, t) for b, r, t in store.query(query).itertuples(index=False)}
+
+
+def _out_of_order(
+    reported: str | None, resolved: str | None, closed: str | None, resolved_given: bool
+) -> tuple[str, str] | None:
+    """The field and the fault when a row is resolved before its report or closed before its
+    resolution (ISO times compare as text); None when the times are in order."""
+    if resolved is not None and reported is not None and resolved < reported:
+        return ("resolved_at" if resolved_given else "closed_at"), "is before the report"
+    if closed is not None and resolved is not None and closed < resolved:
+        return "closed_at", "is before the resolution"
+    return None
 
 
 def plan_table(
