@@ -296,34 +296,6 @@ def propose(
     raise AssertionError  # pragma: no cover (the loop returns or raises)
 
 
-_TEXT_STEPS: Final = {
-    MatterAction.ANSWER: ("answer", MatterStatus.ANSWERED, "answered_at", True),
-    MatterAction.WITHDRAW: ("reason", MatterStatus.WITHDRAWN, "closed_at", False),
-}
-"""The steps that take a required text, the event's note: its name, the state the step
-leads to, the column stamped with its time, and whether the matter keeps the text too (in
-the column of that name)."""
-
-
-def _text_step(
-    store: Store,
-    user: User,
-    matter_id: str,
-    action: MatterAction,
-    text: str,
-    *,
-    version: int,
-    at: dt.datetime,
-) -> int:
-    """Answer or withdraw a matter (:data:`_TEXT_STEPS`); returns its new version."""
-    row = _open(store, user, matter_id, action, version)
-    name, status, stamped, kept = _TEXT_STEPS[action]
-    note = _clean(text, name, limit=MAX_TEXT, required=True)
-    stamp = _stamp(at)
-    changes = {"status": status.value, **({name: note} if kept else {}), stamped: stamp}
-    return _save(store, user, row, action, changes, at=stamp, note=note)
-
-
 def answer(
     store: Store, user: User, matter_id: str, *, reply: str, version: int, at: dt.datetime
 ) -> int:
@@ -349,7 +321,11 @@ def answer(
     int
         The matter's new version; it is ``answered``.
     """
-    return _text_step(store, user, matter_id, MatterAction.ANSWER, reply, version=version, at=at)
+    row = _open(store, user, matter_id, MatterAction.ANSWER, version)
+    text = _clean(reply, "answer", limit=MAX_TEXT, required=True)
+    stamp = _stamp(at)
+    changes = {"status": MatterStatus.ANSWERED.value, "answer": text, "answered_at": stamp}
+    return _save(store, user, row, MatterAction.ANSWER, changes, at=stamp, note=text)
 
 
 def rate(
@@ -430,7 +406,11 @@ def withdraw(
     int
         The matter's new version; it is ``withdrawn``.
     """
-    return _text_step(store, user, matter_id, MatterAction.WITHDRAW, reason, version=version, at=at)
+    row = _open(store, user, matter_id, MatterAction.WITHDRAW, version)
+    text = _clean(reason, "reason", limit=MAX_TEXT, required=True)
+    stamp = _stamp(at)
+    changes = {"status": MatterStatus.WITHDRAWN.value, "closed_at": stamp}
+    return _save(store, user, row, MatterAction.WITHDRAW, changes, at=stamp, note=text)
 
 
 def link_issue(
