@@ -403,6 +403,14 @@ def test_the_wall_tile_reads_the_mean_score_and_the_first_company(ledger: Store)
     assert 'mg-tile-value">—<' in empty and "first:" not in empty
     sneaky = now.assign(company="<b>x</b>")
     assert "<b>x</b>" not in views.tile_html(sneaky, before, "en", today=TODAY)
+    # the wall narrowed to a community scores the companies on that community's compounds:
+    # C1 holds all of S1's compounds, C2 none; C3 (of S2) holds K3 alone, whose company is B
+    for community, shown in (("C1", html), ("C2", None), ("C3", None)):
+        narrowed = scorecard.load_scorecard_frames(ledger, street_id="S1", community_id=community)
+        tile = views.wall_tile(narrowed, "zh", today=TODAY)
+        assert tile == shown if shown else 'mg-tile-value">—<' in tile and A not in tile
+    other = scorecard.load_scorecard_frames(ledger, community_id="C3")
+    assert set(other.prop["company"]) == {B} and set(frames.prop["company"]) == {A}
 
 
 # -- the demo, on both backends ----------------------------------------------------------------

@@ -127,8 +127,8 @@ def figures_panel(view: View, settings: wall.WallSettings) -> None:
         notes = {help_figure.key: help_view.median_note(median, view.lang)}
         now, before = wall_data.health_reports(store, street_id, today)
         flagged = health.flagged_figure(now, before, frames.compounds["compound_id"])
-        # the property companies' tile (issue 21)
-        tile = wall_data.property_tile(store, street_id, view.lang, today)
+        # the property companies' tile (issue 21), scored in the community shown
+        tile = wall_data.property_tile(store, street_id, view.community_id, view.lang, today)
         _html(
             wall.tiles_html(
                 [*figures, help_figure, flagged],

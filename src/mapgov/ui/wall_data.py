@@ -74,8 +74,10 @@ def co_frames(store: Store, street_id: str) -> cobuild.CoFrames:
 
 
 @cached(max_entries=16)
-def property_tile(store: Store, street_id: str, lang: str, today: dt.date) -> str:
-    frames = scorecard.load_scorecard_frames(store, street_id=street_id)
+def property_tile(
+    store: Store, street_id: str, community_id: str | None, lang: str, today: dt.date
+) -> str:
+    frames = scorecard.load_scorecard_frames(store, street_id=street_id, community_id=community_id)
     return scorecard_views.wall_tile(frames, lang, today=today)
 
 
@@ -244,7 +246,7 @@ def warm(
             (ledger_frames, (store, street_id, None)),
             (tile_figures, (store, street_id, None, today)),
             (health_reports, (store, street_id, today)),
-            (property_tile, (store, street_id, lang, today)),
+            (property_tile, (store, street_id, None, lang, today)),
             (data.place_counts, (store, street_id, None)),
             (data.community_list, (store, street_id)),
         ]

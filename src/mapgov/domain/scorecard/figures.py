@@ -117,8 +117,11 @@ class ScorecardFrames:
     """``property_evaluation``: compound_id, company, period, score, respondents."""
 
 
-def load_scorecard_frames(store: Store, *, street_id: str | None = None) -> ScorecardFrames:
-    """Read what :func:`property_scorecard` needs, for one street (every street without one).
+def load_scorecard_frames(
+    store: Store, *, street_id: str | None = None, community_id: str | None = None
+) -> ScorecardFrames:
+    """Read what :func:`property_scorecard` needs, for one street or one community of it (every
+    street without either): each company is then scored on the compounds it serves there.
 
     Parameters
     ----------
@@ -126,13 +129,17 @@ def load_scorecard_frames(store: Store, *, street_id: str | None = None) -> Scor
         The database to read.
     street_id : str or None
         Keep this street's compounds only.
+    community_id : str or None
+        Keep this community's compounds only (the wall narrowed to a community).
 
     Returns
     -------
     ScorecardFrames
         The frames, the issues limited to :data:`PROPERTY_CATEGORIES`.
     """
-    comps = street_compounds(store, ["compound_id", "grid_id"], street_id=street_id)
+    comps = street_compounds(
+        store, ["compound_id", "grid_id"], street_id=street_id, community_id=community_id
+    )
     ids = list(comps["compound_id"])
     prop = store.read(
         "property_management",
