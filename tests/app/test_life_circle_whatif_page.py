@@ -112,6 +112,26 @@ def test_a_scenario_in_the_address_shows_what_if_figures(
     assert t("life.download_xlsx", lang) in names and t("life.download_geojson", lang) in names
 
 
+def test_a_page_narrowed_to_a_community_heads_with_its_figures(
+    demo_app: Path, context: WhatIfContext
+) -> None:
+    sites = _open_sites(context, 3)
+    result = what_if(context, sites)
+    rows = result.communities[result.communities["community_id"] != "ALL"]
+    mine = rows.sort_values("residents_gained").iloc[-1]
+    assert 0 < mine["residents_gained"] < result.totals["residents_gained"]
+    query = {**scenario_query(Scenario(tuple(sites))), "community": mine["community_id"]}
+    at = _page(query)
+    ok(at)
+    for name in ("residents_gained", "elderly_gained", "buildings_gained", "residents_lost"):
+        assert _metric(at, name) == mine[name]
+    assert t("whatif_page.community_figures", "zh") in [c.value for c in at.caption]
+    by_community = next(
+        d.value for d in at.dataframe if t("whatif.col.residents_net", "zh") in d.value.columns
+    )
+    assert len(by_community) == len(result.communities)  # the street's table stays whole
+
+
 def test_a_click_places_a_candidate_and_a_button_removes_it(
     demo_app: Path, context: WhatIfContext
 ) -> None:

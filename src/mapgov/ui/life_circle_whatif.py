@@ -249,11 +249,14 @@ def panel(ctx: LifeView, wi: WhatIfView) -> None:
         st.info(t(TEXTS + "hint", lang, kind=ctx.kind_label, most=MAX_CANDIDATES))
     result = wi.result
     if result is not None:
-        figures_now = wimap.headline_figures(result)
+        community = ctx.view.community_id
+        figures_now = wimap.headline_figures(result, community)
         for column, (name, value) in zip(st.columns(3), figures_now[:3], strict=True):
             column.metric(t(TEXTS + f"metric.{name}", lang), f"{value:,}")
         for column, (name, value) in zip(st.columns(3), figures_now[3:], strict=False):
             column.metric(t(TEXTS + f"metric.{name}", lang), f"{value:,}")
+        if community is not None:
+            st.caption(t(TEXTS + "community_figures", lang))
     if wi.scenario.add:
         st.markdown(t(TEXTS + "candidates", lang, n=len(wi.scenario.add), most=MAX_CANDIDATES))
         if result is not None:

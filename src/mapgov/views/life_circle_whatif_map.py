@@ -327,20 +327,28 @@ HEADLINE: Final = (
 """The figures shown first, in order (keys of :attr:`WhatIfResult.totals`)."""
 
 
-def headline_figures(result: WhatIfResult) -> list[tuple[str, int]]:
+def headline_figures(
+    result: WhatIfResult, community_id: str | None = None
+) -> list[tuple[str, int]]:
     """The scenario's first figures: (key, value) in the order of :data:`HEADLINE`.
 
     Parameters
     ----------
     result
         From :func:`mapgov.domain.lifecircle.whatif.what_if`.
+    community_id
+        The community the page is narrowed to: its row of ``result.communities`` (nothing
+        changes there when it has none); None for the whole street.
 
     Returns
     -------
     list of (str, int)
         Residents, elderly and buildings gained, residents lost, residents net.
     """
-    return [(key, int(result.totals[key])) for key in HEADLINE]
+    if community_id is None:
+        return [(key, int(result.totals[key])) for key in HEADLINE]
+    rows = result.communities[result.communities["community_id"] == community_id]
+    return [(key, int(rows[key].sum())) for key in HEADLINE]
 
 
 def whatif_map_labels(lang: str) -> WhatIfMapLabels:
