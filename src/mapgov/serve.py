@@ -14,19 +14,20 @@ a restart waits for its browser only (issue 24).
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
 import sys
 import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import mapgov
 from mapgov.core.config import LOOPBACK, default_db_path
 from mapgov.core.visits import VISITED
 
-__all__ = ["preload", "serve", "warm_when_running"]
+__all__ = ["WARM_THREAD", "preload", "quiet_warm_up", "serve", "warm_when_running"]
 
 _NOT_PRELOADED = ("mapgov.ui", "mapgov.serve", "mapgov.__main__")
 SIGN_IN_HINT = (
@@ -84,6 +85,37 @@ def _register_components(runtime: Any) -> None:
 
 GRACE_S = 3.0
 """Seconds the warm-up waits once the server is up, for a wall screen that reconnects."""
+
+
+WARM_THREAD: Final = "mapgov-warm"
+"""The name of the thread that warms the caches (:func:`warm_when_running`)."""
+_CONTEXT_LOGGER: Final = "streamlit.runtime.scriptrunner_utils.script_run_context"
+
+
+class _WarmUpIsNoSession(logging.Filter):
+    """Drops Streamlit's "missing ScriptRunContext!" warnings from the warm-up's thread: the
+    caches it fills need no browser session, and each warning would tell whoever reads the
+    server's log of a fault that is not there."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.threadName != WARM_THREAD
+
+
+def quiet_warm_up() -> logging.Filter:
+    """Keep the warm-up's thread out of Streamlit's warnings about a missing script context.
+
+    Returns
+    -------
+    logging.Filter
+        The filter set on Streamlit's logger (once, however often this is called).
+    """
+    logger = logging.getLogger(_CONTEXT_LOGGER)
+    for found in logger.filters:
+        if isinstance(found, _WarmUpIsNoSession):
+            return found
+    quiet = _WarmUpIsNoSession()
+    logger.addFilter(quiet)
+    return quiet
 
 
 def warm_when_running(timeout_s: float = 120.0, grace_s: float = GRACE_S) -> list[str]:
@@ -150,7 +182,8 @@ def serve(app: Path, *, port: int, address: str = LOOPBACK) -> int:
 
     preload()
     print(SIGN_IN_HINT, flush=True)
-    threading.Thread(target=warm_when_running, name="mapgov-warm", daemon=True).start()
+    quiet_warm_up()
+    threading.Thread(target=warm_when_running, name=WARM_THREAD, daemon=True).start()
     options = ["--server.port", str(port), "--server.address", address]
     options += ["--server.headless", "true"]
     sys.argv = ["streamlit", "run", str(app), *options]

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import shutil
+import threading
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +19,7 @@ from typing import Any
 
 import pytest
 from streamlit import cache_data
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 from streamlit.testing.v1 import AppTest
 
 import mapgov.demo
@@ -28,7 +31,7 @@ from mapgov.core.config import DB_ENV
 from mapgov.domain import display_tokens
 from mapgov.domain import issues_workflow as workflow
 from mapgov.domain.users import get_user
-from mapgov.serve import warm_when_running
+from mapgov.serve import WARM_THREAD, quiet_warm_up, warm_when_running
 from mapgov.store import open_store
 from mapgov.ui import wall_data
 from mapgov.views import wall
@@ -103,6 +106,26 @@ def test_the_first_kiosk_visit_after_the_warm_up_computes_nothing_again(
 def test_no_runtime_no_warm_up() -> None:
     """Outside a server (no Streamlit runtime) the warm-up gives up when its wait ends."""
     assert warm_when_running(timeout_s=0.2) == []
+
+
+def test_the_warm_up_writes_no_script_context_warnings_to_the_log() -> None:
+    """Streamlit warns of every cached call outside a session; the warm-up's are no fault, and
+    the server's log keeps the warnings of any other thread."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger(get_script_run_ctx.__module__)
+    logger.addHandler(handler)
+    try:
+        assert quiet_warm_up() is quiet_warm_up()  # set once
+        for name in (WARM_THREAD, "another-thread"):
+            thread = threading.Thread(target=get_script_run_ctx, name=name)
+            thread.start()
+            thread.join()
+    finally:
+        logger.removeHandler(handler)
+    assert [r.threadName for r in records] == ["another-thread"]
+    assert "missing ScriptRunContext" in records[0].getMessage()
 
 
 def test_the_warm_up_yields_to_a_visitor(monkeypatch: pytest.MonkeyPatch, page_db: Path) -> None:
