@@ -34,9 +34,9 @@ from mapgov.core.model import (
 from mapgov.domain import issue_reads, issues
 from mapgov.domain import issues_workflow as workflow
 from mapgov.domain.users import get_user
+from mapgov.session_cookie import PATH
 from mapgov.store import Store
 from mapgov.ui import issues as issue_ui
-from mapgov.ui.auth import COOKIE
 from mapgov.views import issues as issuemap
 from mapgov.views import maplabels
 from mapgov.views import maps as layers
@@ -623,7 +623,7 @@ def test_user_text_is_shown_as_text_in_the_panel(app_db: Store) -> None:
     assert not re.search(r"(?<!\\)<img", text)
     for element in at.markdown:
         assert not element.proto.allow_html
-    assert [h for h in at.get("html") if COOKIE not in h.proto.body] == []  # but the cookie's
+    assert [h for h in at.get("html") if PATH not in h.proto.body] == []  # but the cookie's
 
 
 def test_the_signed_in_account_works_and_the_url_cannot_choose_another(app_db: Store) -> None:

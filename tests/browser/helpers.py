@@ -47,8 +47,8 @@ from mapgov.core.i18n import label, t
 from mapgov.core.model import EventAction
 from mapgov.domain import accounts
 from mapgov.domain.reports import MAX_PHOTOS
+from mapgov.session_cookie import COOKIE
 from mapgov.store import Store, open_store
-from mapgov.ui.auth import COOKIE
 from mapgov.views import issues as issuepins
 from mapgov.views import party as partymap
 from mapgov.views.issues import BUILDING_CLASS
@@ -352,6 +352,21 @@ def poll(
             return False
         page.wait_for_timeout(every_ms)
     return True
+
+
+def session_cookie(page: Page) -> dict[str, Any] | None:
+    """The browser's session cookie (as Playwright sees it: name, value, flags), or None."""
+    return next((c for c in page.context.cookies() if c["name"] == COOKIE), None)
+
+
+def expect_session_cookie(page: Page, *, present: bool) -> None:
+    """Await the server setting (or clearing) the session cookie; a set one is out of every
+    script's reach (``HttpOnly``, so ``document.cookie`` does not show it) and same-site only."""
+    assert poll(page, lambda: (session_cookie(page) is not None) == present, timeout_s=10)
+    cookie = session_cookie(page)
+    if cookie is not None:
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+        assert f"{COOKIE}=" not in page.evaluate("document.cookie")
 
 
 def _choose(

@@ -133,7 +133,7 @@ def test_a_session_through_nginx_survives_the_loss_of_its_replica(
     expect(page.locator("h1").first).to_have_text(t("page.issues.title"))
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar).to_contain_text(name)
-    page.wait_for_function("document.cookie.includes('mapgov_session=')")
+    tb.expect_session_cookie(page, present=True)
 
     # someone else (another server, an administrator) renames the account: the next run shows it
     with store.transaction() as con:

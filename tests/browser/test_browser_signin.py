@@ -112,7 +112,7 @@ def test_the_form_signs_in_a_reload_keeps_it_and_sign_out_ends_it(
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar).to_contain_text(name)
     expect(sidebar).to_contain_text(label(Role.STAFF))
-    page.wait_for_function("document.cookie.includes('mapgov_session=')")
+    tb.expect_session_cookie(page, present=True)
     page.reload()  # a new connection: the cookie signs in again
     expect(page.locator("h1").first).to_have_text(t("page.issues.title"))
     expect(page.get_by_test_id("stSidebar")).to_contain_text(name)
@@ -122,7 +122,7 @@ def test_the_form_signs_in_a_reload_keeps_it_and_sign_out_ends_it(
     second.close()
     page.get_by_test_id("stSidebar").get_by_role("button", name=t("auth.sign_out")).click()
     _form(page)
-    page.wait_for_function("!document.cookie.includes('mapgov_session=')")
+    tb.expect_session_cookie(page, present=False)
     page.reload()
     _form(page)
     # (e) the audit log: the sign-in and the sign-out

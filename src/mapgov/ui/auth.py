@@ -1,7 +1,10 @@
 """The sign-in gate: who is working, proved by a session (or, on a wall screen, a display token).
 
 The browser holds a session token only: in ``st.session_state`` for this tab and in the cookie
-:data:`COOKIE` (written by a tiny script) so that a reload or a second tab stays signed in.
+:data:`COOKIE` so that a reload or a second tab stays signed in. The server writes the cookie
+(``HttpOnly``, out of any page script's reach): a tiny script hands the token to
+:mod:`mapgov.session_cookie` once after the sign-in, and asks it to clear the cookie at the
+sign-out.
 Each run turns the token back into the account with :func:`mapgov.domain.accounts.session_account`,
 which also ends idle sessions; nothing in the session state or the URL names a role or a
 user (``?user=`` and ``?role=`` are ignored).
@@ -33,6 +36,7 @@ from mapgov.core.net import client_address, trusted_proxies
 from mapgov.domain import accounts, audit, display_tokens, oidc
 from mapgov.domain.places import display_names
 from mapgov.domain.users import User, sees_personal_data
+from mapgov.session_cookie import COOKIE, PATH
 from mapgov.store import Store
 from mapgov.ui import loaders as data
 
@@ -52,14 +56,10 @@ __all__ = [
     "signed_in_user",
 ]
 
-COOKIE: Final = "mapgov_session"
-"""The cookie that keeps the session token across reloads and tabs."""
 SESSION_KEY: Final = "mapgov_session"
 """Session-state key of the session token (the token only, never a role or a user id)."""
 TOKEN_PARAM: Final = "token"
 """Query parameter of a wall screen's display token."""
-COOKIE_SECONDS: Final = 12 * 3600
-"""How long the browser keeps the cookie; the server ends idle sessions much sooner."""
 _SOURCE: Final = "web"
 _TRUSTED: Final = trusted_proxies()  # read once, at the first import
 DISPLAY_ID: Final = "display"
@@ -119,21 +119,11 @@ def _cookie_token() -> str | None:
     return value if isinstance(value, str) and value else None  # AppTest: no real cookies
 
 
-def _secure() -> bool:
-    """Whether the page is served over HTTPS (by Streamlit, or by a proxy that says so)."""
-    url = getattr(st.context, "url", None)
-    try:
-        proto = st.context.headers.get("X-Forwarded-Proto")
-    except (AttributeError, RuntimeError):
-        proto = None
-    return (isinstance(url, str) and url.startswith("https:")) or proto == "https"
-
-
-def _cookie_script(value: str, max_age: int) -> None:
-    """Write (or, with ``max_age`` 0, clear) the session cookie in the browser."""
-    flags = "; Secure" if _secure() else ""
-    cookie = f"{COOKIE}={value}; Path=/; SameSite=Strict; Max-Age={max_age}{flags}"
-    script = f"<script>document.cookie = {json.dumps(cookie)};</script>"
+def _cookie_request(token: str | None) -> None:
+    """Have the server set the session cookie to `token` (None: clear it) in the browser."""
+    method, body = ("POST", token) if token else ("DELETE", "")
+    options = {"method": method, "body": body, "credentials": "same-origin", "cache": "no-store"}
+    script = f"<script>fetch({json.dumps(PATH)}, {json.dumps(options)});</script>"
     st.html(script, unsafe_allow_javascript=True)
 
 
@@ -227,7 +217,7 @@ def sign_in_form(store: Store, lang: str) -> None:
     A stale cookie (an ended session) is cleared in the browser.
     """
     if _cookie_token():
-        _cookie_script("", 0)
+        _cookie_request(None)
     if oidc_configured():
         _oidc_session(store, lang)
     _, middle, _ = st.columns([1, 2, 1])
@@ -351,7 +341,7 @@ def signed_in_sidebar(store: Store, account: accounts.Account, lang: str) -> Non
     token = st.session_state.get(SESSION_KEY)
     if token and _cookie_token() != token:
         with side:
-            _cookie_script(token, COOKIE_SECONDS)
+            _cookie_request(token)
     side.divider()
 
 

@@ -1,0 +1,104 @@
+"""The session cookie's route: set by the server, HttpOnly, for a live session and a request of
+this site only; cleared on request. Driven as an ASGI app, the way uvicorn calls it."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+
+from mapgov.core import clock
+from mapgov.core.config import DB_ENV
+from mapgov.domain import accounts
+from mapgov.session_cookie import COOKIE, COOKIE_SECONDS, PATH, ROUTES, same_site
+from mapgov.store import Store
+from tests.conftest import DEMO_PASSWORD
+
+SAME = {"sec-fetch-site": "same-origin"}
+
+
+def _call(
+    method: str, headers: dict[str, str], body: str = "", scheme: str = "http"
+) -> tuple[int, list[str]]:
+    """Send one request to the routes; the status and the Set-Cookie headers."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": scheme,
+        "path": PATH,
+        "raw_path": PATH.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [
+            (k.encode(), v.encode()) for k, v in {"host": "gov.example", **headers}.items()
+        ],
+        "client": ("10.0.0.7", 50000),
+        "server": ("gov.example", 443 if scheme == "https" else 80),
+    }
+    inbox = [{"type": "http.request", "body": body.encode(), "more_body": False}]
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return inbox.pop(0) if inbox else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    asyncio.run(Starlette(routes=ROUTES)(scope, receive, send))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    raw = start["headers"]
+    assert isinstance(raw, list)
+    cookies = [v.decode() for k, v in raw if k.decode().lower() == "set-cookie"]
+    return int(start["status"]), cookies  # type: ignore[call-overload]
+
+
+@pytest.fixture
+def token(work_store: Store, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv(DB_ENV, str(work_store.path))
+    now = clock.system_now()  # sessions count real minutes
+    return accounts.sign_in(work_store, "S001-C1-staff1", DEMO_PASSWORD, now=now, source="test")
+
+
+def test_a_live_session_gets_a_cookie_no_script_can_read(token: str) -> None:
+    status, (cookie,) = _call("POST", SAME, token)
+    assert status == 204
+    parts = [p.strip().lower() for p in cookie.split(";")]
+    assert parts[0] == f"{COOKIE}={token}".lower()
+    assert {"httponly", "samesite=strict", "path=/", f"max-age={COOKIE_SECONDS}"} <= set(parts)
+    assert "secure" not in parts  # plain HTTP: a Secure cookie would never come back
+    _, (over_tls,) = _call("POST", {**SAME, "x-forwarded-proto": "https"}, token)
+    assert "secure" in [p.strip().lower() for p in over_tls.split(";")]
+
+
+def test_another_site_cannot_plant_a_session(token: str) -> None:
+    # a page of another site posting a real token (the attacker's own session) gets nothing
+    assert _call("POST", {"sec-fetch-site": "cross-site"}, token) == (403, [])
+    assert _call("POST", {"origin": "https://evil.example"}, token) == (403, [])
+    assert _call("POST", {}, token) == (403, [])  # neither header: not shown to be ours
+    assert _call("DELETE", {"sec-fetch-site": "same-site"}) == (403, [])
+
+
+def test_only_a_live_session_is_written(token: str, work_store: Store) -> None:
+    assert _call("POST", SAME, "not-a-session") == (403, [])
+    assert _call("POST", SAME, "") == (403, [])
+    assert _call("POST", SAME, token + "x" * 500) == (403, [])
+    accounts.sign_out(work_store, token, now=clock.system_now(), source="test")
+    assert _call("POST", SAME, token) == (403, [])
+
+
+def test_signing_out_clears_the_cookie(work_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DB_ENV, str(Path(work_store.path)))
+    status, (cookie,) = _call("DELETE", SAME)
+    parts = [p.strip().lower() for p in cookie.split(";")]
+    assert status == 204 and parts[0] == f'{COOKIE}=""' and "max-age=0" in parts
+
+
+def test_a_proxy_that_drops_the_port_is_still_this_site() -> None:
+    assert same_site({"origin": "http://127.0.0.1:8080", "host": "127.0.0.1"})
+    assert same_site({"origin": "https://gov.example", "host": "gov.example:443"})
+    assert not same_site({"origin": "null", "host": "gov.example"})
+    assert not same_site({"origin": "https://gov.example.evil", "host": "gov.example"})
