@@ -15,7 +15,7 @@ from mapgov.core.errors import (
     StaleEditError,
     ValidationError,
 )
-from mapgov.core.i18n import t
+from mapgov.core.i18n import error_text, t
 from mapgov.core.model import ServiceKind, ServiceStatus
 from mapgov.domain import member_scores, members
 from mapgov.domain.users import User, get_user
@@ -253,6 +253,10 @@ def test_registration_rights_and_refusals(work_store: Store) -> None:
     with pytest.raises(ValidationError, match="work_unit is required"):
         members.register_member(store, staff, mid, **{**reg, "work_unit": "  "})
     assert store.read("member_registration", where={"member_id": mid}).empty
+    # a member registers where the member lives (by the member's building), even for an admin
+    with pytest.raises(ValidationError, match="lives in community S001-C2") as refused:
+        members.register_member(store, admin, mid, **{**reg, "community_id": "S001-C1"})
+    assert error_text(refused.value, "zh").startswith(f"党员 {mid} 住在")
     retired = store.read("party_member", where={"in_service": 0})["member_id"].iloc[0]
     with pytest.raises(ValidationError, match="not in service"):
         members.register_member(store, admin, retired, **reg)

@@ -403,8 +403,9 @@ def register_member(
     Raises
     ------
     PermissionDeniedError, ValidationError, StaleEditError
-        Not the user's community; not in service, already registered, a future day, no work
-        unit; someone registered the member meanwhile.
+        Not the user's community; not in service, already registered, living in another
+        community (by the member's building), a future day, no work unit; someone registered
+        the member meanwhile.
     """
     _community(store, community_id)
     _require(store, user, community_id)
@@ -415,6 +416,13 @@ def register_member(
     if member["registered"]:
         msg = f"party member {member_id} is registered already (community {member['community_id']})"
         raise ValidationError(msg, key="error.members.registered", member=member_id)
+    home = member["home_community_id"]
+    if home is not None and home != community_id:
+        name = store.read("community", where={"community_id": home}, columns=["name"])["name"]
+        msg = f"party member {member_id} lives in community {home}: a member registers there"
+        raise ValidationError(
+            msg, key="error.members.elsewhere", member=member_id, home=str(name.iloc[0])
+        )
     values = {
         "community_id": community_id,
         **_registration(store, registered_on, work_unit),
