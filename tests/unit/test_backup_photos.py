@@ -25,7 +25,7 @@ from mapgov.core.errors import DataFileError, StaleEditError
 from mapgov.core.i18n import error_text
 from mapgov.io import archive
 from mapgov.io.importers import backup, load, restore
-from mapgov.io.photos import PhotoFolder, photo_folder
+from mapgov.io.photos import PhotoFolder, intake, photo_folder
 from mapgov.store import Store, open_store
 from tests.archives import add_photo, database_of, jpeg
 
@@ -517,3 +517,49 @@ def test_an_archive_of_an_older_schema_says_how_to_upgrade_it(
     assert refused.value.key == "error.archive.schema"
     assert "mapgov migrate" in str(refused.value) and "mapgov-restore-" not in str(refused.value)
     assert "版本为 5" in error_text(refused.value, "zh")
+
+
+# -- photos no issue names -----------------------------------------------------------------------
+def _age(folder: PhotoFolder, name: str, seconds: float) -> None:
+    """Make the photo `name` (and its thumbnail) last kept `seconds` ago."""
+    for thumbnail in (False, True):
+        path = folder.path(name, thumbnail=thumbnail)
+        when = path.stat().st_mtime - seconds
+        os.utime(path, (when, when))
+
+
+def test_photos_no_issue_names_are_pruned_once_a_day_old(
+    work_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = photo_folder(work_store.path)
+    named = add_photo(work_store, folder, (10, 200, 30))
+    made = backup(work_store, tmp_path / "b.zip")
+    restored_away = add_photo(work_store, folder, (30, 30, 220))  # filed after the backup
+    restore(made.path, work_store.path)  # the restored ledger no longer names it
+    refused = folder.keep(intake(jpeg((220, 220, 220))))  # a refused report's photo
+    fresh = folder.keep(intake(jpeg((90, 10, 90))))  # a report under way: not named yet
+    day = 86400.0
+    for name in (named, restored_away, refused):
+        _age(folder, name, 2 * day)
+    # the same picture in a new report is kept again now: it stays, though old and unnamed
+    again = folder.keep(intake(jpeg((220, 220, 220))))
+    assert again == refused and folder.path(refused).stat().st_mtime > made.path.stat().st_mtime
+    _age(folder, refused, 2 * day)
+    before = _tree(folder)
+    db = str(work_store.path)
+    assert main(["prune-photos", "--db", db, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert f"would delete: {restored_away}" in out and f"would delete: {refused}" in out
+    assert "2 photo(s) no issue names would be deleted; 2 kept" in out
+    assert _tree(folder) == before  # a dry run deletes nothing
+    assert main(["prune-photos", "--db", db]) == 0
+    assert "2 photo(s) no issue names deleted" in capsys.readouterr().out
+    assert folder.names() == sorted([named, fresh])
+    for gone in (restored_away, refused):
+        assert not folder.path(gone).exists() and not folder.path(gone, thumbnail=True).exists()
+    assert hashlib.sha256(folder.read(named)).hexdigest() == named  # named: never touched
+    # with no wait at all, the report under way's photo goes too; the named one stays
+    assert main(["prune-photos", "--db", db, "--days", "0"]) == 0
+    assert folder.names() == [named]
+    assert main(["prune-photos", "--db", db, "--days", "-1"]) == 1
+    assert "--days must be 0 or more" in capsys.readouterr().err

@@ -1,4 +1,5 @@
-"""``mapgov import | export | backup | restore | migrate``: files in and out of a database.
+"""``mapgov import | export | backup | restore | prune-photos | migrate``: files in and out of a
+database.
 
 Each is a function ``_run_<name>(args) -> int``, its docstring its help, registered in
 :data:`COMMANDS` with the function that adds its arguments.
@@ -33,7 +34,7 @@ if TYPE_CHECKING:  # the CLI starts fast: geopandas only when a command needs it
     from mapgov.store import Store
 
 COMMANDS = Commands()
-"""``import``, ``export``, ``backup``, ``restore``, ``migrate``."""
+"""``import``, ``export``, ``backup``, ``restore``, ``prune-photos``, ``migrate``."""
 
 # -- import / export / backup / restore ------------------------------------------------------
 _IMPORT_TABLES = ("building", "compound", "facility", "road")
@@ -391,6 +392,42 @@ def _run_restore(args: argparse.Namespace) -> int:
         f"{done.photos.kept} there already"
     )
     _say_photos(done.photos.missing, "the backup or the photo folder")
+    return EXIT_OK
+
+
+def _prune_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--days",
+        type=float,
+        default=1.0,
+        help="leave photos kept within this many days (default 1: a report under way)",
+    )
+    p.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
+    _db_option(p)
+
+
+@COMMANDS.register("prune-photos", _prune_arguments)
+def _run_prune_photos(args: argparse.Namespace) -> int:
+    """delete the photos no issue names (a refused report's, a restored backup's)
+
+    The photo folder only grows while mapgov serves: a report refused after its photos were
+    kept, or a restore of an older backup, leaves photos that no issue names (a resident's
+    pictures of a home, kept for nothing). This deletes them with their thumbnails, once
+    they have gone unkept for --days; a photo an issue names is never touched.
+    """
+    from mapgov.io.photos import photo_folder, prune
+
+    if not args.days >= 0:
+        msg = f"--days must be 0 or more, not {args.days}"
+        raise ValidationError(msg)
+    store = _open(args)
+    named = store.read("issue_photo", columns=["name"])["name"]
+    cut = time.time() - args.days * 86400  # file times are the machine's: real days
+    done = prune(photo_folder(_db_path(args)), named, kept_before=cut, dry_run=args.dry_run)
+    for name in done.names:
+        print(f"{'would delete' if args.dry_run else 'deleted'}: {name}")
+    verb = "would be deleted" if args.dry_run else f"deleted ({done.freed:,} bytes freed)"
+    print(f"{len(done.names)} photo(s) no issue names {verb}; {done.kept} kept")
     return EXIT_OK
 
 

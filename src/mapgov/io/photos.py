@@ -10,6 +10,12 @@ Photos are kept outside the tables, in a content-addressed folder beside the dat
 name of a photo is the SHA-256 of its stored bytes (``ab/abcdef....jpg``), so the same photo
 is kept once and a name cannot be guessed from an issue. For PostgreSQL the folder is the app
 servers' shared data folder (:func:`photo_folder`); the tables keep only the names.
+
+The folder only grows while mapgov serves: a report refused after its photos were kept (a
+rate limit, a wrong field) and a restore of an older backup leave photos that no issue names.
+:func:`prune` (``mapgov prune-photos``) deletes those, once they have gone unkept for a day:
+keeping a photo again (the same picture in a new report) marks it kept now, so a photo a
+report is about to name is never taken from under it.
 """
 
 from __future__ import annotations
@@ -18,8 +24,10 @@ import errno
 import hashlib
 import io
 import os
+import re
 import tempfile
 import warnings
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -37,8 +45,10 @@ __all__ = [
     "THUMB_SIDE",
     "Photo",
     "PhotoFolder",
+    "Pruned",
     "intake",
     "photo_folder",
+    "prune",
     "thumbnail",
 ]
 
@@ -178,6 +188,7 @@ class PhotoFolder:
         for suffix, data in ((".jpg", photo.data), (".thumb.jpg", photo.thumbnail)):
             target = self._path(name, suffix)
             if target.exists():
+                os.utime(target)  # kept again now: not pruned while a report names it
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
@@ -276,6 +287,112 @@ class PhotoFolder:
             msg = f"no photo {name[:12]}… is kept in {self.folder}"
             raise ValidationError(msg, key="error.photo.missing")
         return path.read_bytes()
+
+    def names(self) -> list[str]:
+        """The names of the photos kept in the folder.
+
+        Returns
+        -------
+        list of str
+            Sorted; thumbnails and anything else in the folder left out.
+        """
+        if not self.folder.is_dir():
+            return []
+        stems = (p.name.removesuffix(".jpg") for p in self.folder.glob("??/*.jpg"))
+        return sorted(s for s in stems if _NAME.fullmatch(s))
+
+    def remove(self, name: str, *, kept_before: float) -> int:
+        """Delete the photo `name` and its thumbnail, unless it was kept at `kept_before` or
+        later (checked just before the deletion).
+
+        Parameters
+        ----------
+        name : str
+            A photo's name.
+        kept_before : float
+            A time (seconds since the epoch): a photo last kept then or later stays.
+
+        Returns
+        -------
+        int
+            The bytes freed (0: the photo stays, or was not there).
+        """
+        path = self.path(name)
+        try:
+            if path.stat().st_mtime >= kept_before:
+                return 0
+        except FileNotFoundError:
+            return 0
+        freed = 0
+        for target in (path, self.path(name, thumbnail=True)):
+            try:
+                size = target.stat().st_size
+                target.unlink()
+            except FileNotFoundError:
+                continue
+            freed += size
+        return freed
+
+
+_NAME: Final = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """What :func:`prune` deleted (or, in a dry run, would delete)."""
+
+    names: list[str]
+    """The photos no issue names that were last kept before the cut."""
+    freed: int
+    """Bytes freed (0 in a dry run)."""
+    kept: int
+    """Photos the folder keeps (named by an issue, or kept since the cut)."""
+
+
+def prune(
+    folder: PhotoFolder, named: Collection[str], *, kept_before: float, dry_run: bool = False
+) -> Pruned:
+    """Delete the photos of `folder` that no issue names and that were last kept before
+    `kept_before`, with their thumbnails.
+
+    Parameters
+    ----------
+    folder : PhotoFolder
+        The database's photo folder (:func:`photo_folder`).
+    named : Collection of str
+        Every photo name the database's issues hold (``issue_photo.name``), read after the
+        folder may have been written to: a photo named later is kept since `kept_before`.
+    kept_before : float
+        Seconds since the epoch; ``mapgov prune-photos`` passes a day ago.
+    dry_run : bool
+        Only say which photos would go.
+
+    Returns
+    -------
+    Pruned
+        The names deleted (or to delete), the bytes freed and how many photos stay.
+    """
+    wanted = set(named)
+    everything = folder.names()
+    names: list[str] = []
+    freed = 0
+    for name in everything:
+        if name in wanted:
+            continue
+        try:
+            old = folder.path(name).stat().st_mtime < kept_before
+        except FileNotFoundError:
+            continue
+        if not old:
+            continue
+        if dry_run:
+            names.append(name)
+            continue
+        gone = folder.remove(name, kept_before=kept_before)
+        if gone:
+            names.append(name)
+            freed += gone
+    return Pruned(names=names, freed=freed, kept=len(everything) - len(names))
 
 
 def thumbnail(data: bytes) -> bytes:
