@@ -24,6 +24,7 @@ from mapgov.io import ledger
 from mapgov.io.importers import guess_mapping, read_table
 from mapgov.io.importers.tables import BuildingMatcher, TablePlan, land_table, plan_table
 from mapgov.store import Store
+from mapgov.views import data as dataio
 from tests.conftest import AS_OF
 
 from .test_importers import _sha
@@ -163,6 +164,40 @@ def test_a_table_without_a_building_column_says_so(work_store: Store, tmp_path: 
     assert [p.field for p in plan.errors] == ["building"]
 
 
+def test_the_exported_building_table_corrected_in_excel_imports_without_writing_stars(
+    work_store: Store, tmp_path: Path
+) -> None:
+    """The export masks building heads' names and phones; read back as figures, a masked
+    cell is not a value: the stored one is kept, and a note says so."""
+    store = work_store
+    path = tmp_path / "building.xlsx"
+    path.write_bytes(dataio.export_bytes(store, "building", ".xlsx"))
+    sheet = read_table(path)
+    headed = sheet.index[sheet["building_head"] != ""][:2]
+    assert sheet.loc[headed, "building_head"].str.contains("*", regex=False).all()
+    sheet.loc[headed[0], "households"] = "77"  # the one figure counted again
+    sheet.loc[headed[1], "building_head"] = "新楼长"  # a new head, typed in full
+    sheet.loc[headed[1], "building_head_phone"] = "13900001111"
+    sheet.to_excel(path, index=False)
+    before = store.read("building").set_index("building_id")
+    plan = _plan(store, path, "figures")
+    assert plan.errors == [], plan.errors[:3]
+    notes = {p.field: p.message for p in plan.problems if p.severity == "repaired"}
+    assert set(notes) == {"building_head", "building_head_phone"}
+    assert "the stored value is kept" in notes["building_head"]
+    land_table(store, plan, actor="u-admin")
+    after = store.read("building").set_index("building_id")
+    first, second = sheet.loc[headed, "building_id"]
+    assert after.at[first, "households"] == 77
+    assert (after.at[second, "building_head"], after.at[second, "building_head_phone"]) == (
+        "新楼长", "13900001111",
+    )  # fmt: skip
+    untouched = after.index.difference([first, second])
+    for column in ("building_head", "building_head_phone"):
+        assert after.loc[untouched, column].equals(before.loc[untouched, column])
+    assert not after["building_head"].str.contains("*", regex=False, na=False).any()
+
+
 # -- the ledger ------------------------------------------------------------------------------
 def _ledger(places: pd.DataFrame) -> pd.DataFrame:
     b = places.iloc[[1, 9, 20]].reset_index(drop=True)
@@ -275,6 +310,7 @@ def test_the_ledgers_own_workbook_imports_again_in_either_language(
     # read back as it is, every column is found and every row is an issue of this ledger
     plan = _plan(store, path, "ledger")
     assert plan.errors == [] and plan.matched == [] and len(plan.skipped) == len(rows) > 50
+    assert plan.problems == []  # nothing to say of rows already in the ledger
     assert set(guess_mapping(list(read_table(path).columns), "ledger")) >= {*_KEPT} - {
         "building_id"
     }
@@ -302,6 +338,21 @@ def test_the_ledgers_own_workbook_imports_again_in_either_language(
         assert new[column].fillna("").astype(str).tolist() == old[column].fillna("").tolist()
     for when in ("reported_at", "resolved_at", "closed_at"):
         assert new[when].str[:16].fillna("").tolist() == old[when].str[:16].fillna("").tolist()
+    # the leader's workbook masks reporters: read back, the stars are no reporter at all
+    leader = get_user(store, "S001-leader")
+    masked = ledger.community_ledger(store, "S001-C1", user=leader, today=AS_OF, **OCTOBER)
+    path.write_bytes(ledger.ledger_xlsx(masked, lang))
+    plan = _plan(store, path, "ledger")
+    assert plan.errors == [] and plan.matched == [] and plan.problems == []
+    sheet = read_table(path)
+    sheet = sheet[sheet[building] != ""].reset_index(drop=True)
+    sheet[number], sheet[title] = "", sheet[title] + "（二次复核）"
+    sheet.to_excel(path, index=False)
+    plan = _plan(store, path, "ledger")
+    assert plan.errors == [] and len(plan.matched) == len(sheet)
+    notes = {p.field for p in plan.problems if p.severity == "repaired"}
+    assert notes == {"reporter_name", "reporter_phone"}
+    assert all(m["issue"]["reporter_phone"] is None for m in plan.matched)  # type: ignore[index]
 
 
 # -- a fuzzer: any cell text, never a crash, never half an import -----------------------------

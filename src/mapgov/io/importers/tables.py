@@ -340,6 +340,25 @@ def _own_issues(store: Store, frame: pd.DataFrame) -> dict[int, int]:
     }
 
 
+def _unmasked(
+    values: list[str | None],
+    column: str,
+    plan: TablePlan,
+    left: str,
+    skip: Collection[int] = (),
+) -> list[str | None]:
+    """`values` with the masked ones (``张**``, ``138****5678``: a name or phone as mapgov's
+    exports show it) taken out as not given, and one note saying how many (rows at positions
+    `skip` left out), and what is `left` instead: a sheet exported, corrected and imported
+    again must not write stars over names."""
+    masked = [v is not None and "*" in v for v in values]
+    if any(m for i, m in enumerate(masked) if i not in skip):
+        count = sum(m for i, m in enumerate(masked) if i not in skip)
+        note = f"{count} masked value(s), as mapgov exports them: {left}"
+        plan.problems.append(Problem(plan.path, None, column, note, severity="repaired"))
+    return [None if m else v for v, m in zip(values, masked, strict=True)]
+
+
 def _match_rows(
     store: Store,
     frame: pd.DataFrame,
@@ -383,7 +402,11 @@ def _plan_figures(  # noqa: PLR0912 (one check per kind of figure)
         for f in FIGURE_COUNTS
         if f in frame.columns
     }
-    texts = {f: _texts(frame, f) for f in FIGURE_TEXTS if f in frame.columns}
+    texts = {
+        f: _unmasked(_texts(frame, f), f, plan, "the stored value is kept")
+        for f in FIGURE_TEXTS
+        if f in frame.columns
+    }
     if not counts and not texts:
         plan.problems.append(
             Problem(plan.path, None, None, "no column holds a figure (households, residents ...)")
@@ -459,9 +482,12 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
     deadline = [
         s[:10] if s else None for s in _times(frame, "deadline", plan, first_row, required=False)
     ]
-    titles, descriptions = _texts(frame, "title"), _texts(frame, "description")
-    names, phones, units = (
-        _texts(frame, c) for c in ("reporter_name", "reporter_phone", "responsible_unit")
+    titles, descriptions, units = (
+        _texts(frame, c) for c in ("title", "description", "responsible_unit")
+    )
+    names, phones = (
+        _unmasked(_texts(frame, c), c, plan, "the reporter is left unknown", skip=own)
+        for c in ("reporter_name", "reporter_phone")
     )
     buildings = store.read("building", columns=["building_id", "compound_id", "geom"])
     where = buildings.set_index("building_id")
