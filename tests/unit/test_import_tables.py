@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mapgov.core.errors import DataFileError, ValidationError
-from mapgov.core.i18n import t
+from mapgov.core.errors import DataFileError, StaleEditError, ValidationError
+from mapgov.core.i18n import error_text, t
 from mapgov.domain import kpi
 from mapgov.domain.users import get_user
 from mapgov.io import ledger
@@ -353,6 +353,43 @@ def test_the_ledgers_own_workbook_imports_again_in_either_language(
     notes = {p.field for p in plan.problems if p.severity == "repaired"}
     assert notes == {"reporter_name", "reporter_phone"}
     assert all(m["issue"]["reporter_phone"] is None for m in plan.matched)  # type: ignore[index]
+
+
+def test_an_edit_or_the_same_import_between_check_and_import_refuses_it(
+    work_store: Store, places: pd.DataFrame, tmp_path: Path
+) -> None:
+    """The data page checks a sheet, then imports it on a click: a building edited in between
+    would be overwritten unseen, and the same ledger imported in between (another tab) would
+    be entered twice. Both are refused, name the cause and write nothing."""
+    store = work_store
+    b = places.iloc[3]
+    sheet = pd.DataFrame({"楼栋编号": [b["building_id"]], "户数": ["41"], "楼栋长": ["赵六"]})
+    figures = _plan(store, _write_csv(tmp_path / "figures.csv", sheet), "figures")
+    store.edit(
+        [("update", "building", {"building_id": b["building_id"]}, {"building_head": "钱七"})],
+        actor="S001-C1-staff1",
+        at="2026-11-15T10:05:00",
+    )
+    digest = _sha(store.path)
+    with pytest.raises(StaleEditError) as refused:
+        land_table(store, figures, actor="u-admin")
+    assert _sha(store.path) == digest
+    assert "S001-C1-staff1" in error_text(refused.value, "zh") and b["building_id"] in str(
+        refused.value
+    )
+    again = _plan(store, tmp_path / "figures.csv", "figures")  # checked again: seen now
+    assert land_table(store, again, actor="u-admin") == 1
+    # the same ledger checked in two tabs and imported from both
+    path = tmp_path / "台账.xlsx"
+    _ledger(places).to_excel(path, index=False)
+    first, second = _plan(store, path, "ledger"), _plan(store, path, "ledger")
+    count = store.counts()["issue"]
+    assert land_table(store, first, actor="u-admin") == 3
+    digest = _sha(store.path)
+    with pytest.raises(StaleEditError) as twice:
+        land_table(store, second, actor="u-admin")
+    assert _sha(store.path) == digest and store.counts()["issue"] == count + 3
+    assert "重复登记" in error_text(twice.value, "zh") and "row 2" in str(twice.value)
 
 
 # -- a fuzzer: any cell text, never a crash, never half an import -----------------------------

@@ -36,12 +36,12 @@ import numpy as np
 import pandas as pd
 
 from mapgov.core import clock, model
-from mapgov.core.errors import ValidationError
+from mapgov.core.errors import StaleEditError, ValidationError
 from mapgov.core.i18n import LANGS, catalogue, enum_key
 from mapgov.core.privacy import is_phone
 from mapgov.io.importers.mapping import REQUIRED, apply_mapping
 from mapgov.io.importers.validate import Problem, whole_numbers
-from mapgov.store import Store
+from mapgov.store import FormVersion, Rows, Store
 
 __all__ = [
     "FIGURE_COUNTS",
@@ -197,6 +197,9 @@ class TablePlan:
         default_factory=lambda: pd.DataFrame(columns=["row", "text", "reason"])
     )
     problems: list[Problem] = field(default_factory=list)
+    seen: FormVersion | None = None
+    """For ``figures``: the buildings to update as they were when checked (an edit of one of
+    them before the import lands refuses it: the sheet would overwrite it unseen)."""
 
     @property
     def errors(self) -> list[Problem]:
@@ -461,6 +464,12 @@ def _plan_figures(  # noqa: PLR0912 (one check per kind of figure)
             values["estimated"] = 0  # counted figures replace an estimate
         if values:
             plan.matched.append({"building_id": bid, "row": row, "values": values})
+    plan.seen = store.form_version(_buildings(plan))
+
+
+def _buildings(plan: TablePlan) -> list[Rows]:
+    """The rows a figures plan updates, one group per building."""
+    return [("building", {"building_id": m["building_id"]}) for m in plan.matched]
 
 
 def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: int) -> None:
@@ -675,8 +684,10 @@ def land_table(store: Store, plan: TablePlan, *, actor: str, at: dt.datetime | N
             ("update", "building", {"building_id": m["building_id"]}, m["values"])
             for m in plan.matched
         ]
-        store.edit(ops, actor=actor, at=stamp)  # type: ignore[arg-type]
+        # refused if a building was edited after the check (named, with who and when)
+        store.edit(ops, actor=actor, at=stamp, unchanged=_buildings(plan), seen=plan.seen)  # type: ignore[arg-type]
         return len(ops)
+    _refuse_added_meanwhile(store, plan)
     note = f"imported from {Path(plan.path).name}"
     rows = []
     for m in plan.matched:
@@ -705,6 +716,21 @@ def land_table(store: Store, plan: TablePlan, *, actor: str, at: dt.datetime | N
         rows.append((issue, events))
     store.insert_issues(rows)
     return len(rows)
+
+
+def _refuse_added_meanwhile(store: Store, plan: TablePlan) -> None:
+    """Refuse a ledger plan whose rows joined the ledger after the check (the same sheet
+    imported meanwhile, in another tab or by someone else): they would be there twice."""
+    keys = _ledger_keys(store)
+    for m in plan.matched:
+        issue = m["issue"]
+        assert isinstance(issue, dict)
+        if (issue["building_id"], str(issue["reported_at"])[:16], issue["title"]) in keys:
+            msg = (
+                f"{plan.path}, row {m['row']}: {issue['title']!r} joined the ledger after this "
+                "file was checked; nothing was imported, check the file again"
+            )
+            raise StaleEditError(msg, key="error.import.added", path=plan.path, row=m["row"])
 
 
 _STATUS_ACTION: Final = {
