@@ -93,7 +93,12 @@ async def _session(request: Request) -> Response:
     if request.method == "DELETE":
         response.delete_cookie(COOKIE, path="/", secure=secure, httponly=True, samesite="strict")
         return response
-    token = (await request.body())[: _MAX_TOKEN + 1].decode("ascii", "replace").strip()
+    body = b""
+    async for chunk in request.stream():  # never more than a token's length is read
+        body += chunk
+        if len(body) > _MAX_TOKEN:
+            return Response("no such session", status_code=403)
+    token = body.decode("ascii", "replace").strip()
     if not await run_in_threadpool(live_token, token):
         return Response("no such session", status_code=403)
     response.set_cookie(

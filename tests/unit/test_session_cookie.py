@@ -20,9 +20,14 @@ SAME = {"sec-fetch-site": "same-origin"}
 
 
 def _call(
-    method: str, headers: dict[str, str], body: str = "", scheme: str = "http"
+    method: str,
+    headers: dict[str, str],
+    body: str = "",
+    scheme: str = "http",
+    unread: list[int] | None = None,
 ) -> tuple[int, list[str]]:
-    """Send one request to the routes; the status and the Set-Cookie headers."""
+    """Send one request to the routes, its body in chunks of 100 bytes; the status and the
+    Set-Cookie headers (and in `unread`, how many chunks the route left unread)."""
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -39,7 +44,12 @@ def _call(
         "client": ("10.0.0.7", 50000),
         "server": ("gov.example", 443 if scheme == "https" else 80),
     }
-    inbox = [{"type": "http.request", "body": body.encode(), "more_body": False}]
+    data = body.encode()
+    pieces = [data[i : i + 100] for i in range(0, len(data), 100)] or [b""]
+    inbox: list[dict[str, object]] = [
+        {"type": "http.request", "body": p, "more_body": i < len(pieces) - 1}
+        for i, p in enumerate(pieces)
+    ]
     sent: list[dict[str, object]] = []
 
     async def receive() -> dict[str, object]:
@@ -49,6 +59,8 @@ def _call(
         sent.append(message)
 
     asyncio.run(Starlette(routes=ROUTES)(scope, receive, send))
+    if unread is not None:
+        unread.append(len(inbox))
     start = next(m for m in sent if m["type"] == "http.response.start")
     raw = start["headers"]
     assert isinstance(raw, list)
@@ -86,6 +98,9 @@ def test_only_a_live_session_is_written(token: str, work_store: Store) -> None:
     assert _call("POST", SAME, "not-a-session") == (403, [])
     assert _call("POST", SAME, "") == (403, [])
     assert _call("POST", SAME, token + "x" * 500) == (403, [])
+    left: list[int] = []
+    assert _call("POST", SAME, "x" * 50_000, unread=left) == (403, [])
+    assert left[0] > 490  # refused after the first few hundred bytes, not read whole
     accounts.sign_out(work_store, token, now=clock.system_now(), source="test")
     assert _call("POST", SAME, token) == (403, [])
 
