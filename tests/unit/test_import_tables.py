@@ -22,7 +22,8 @@ from mapgov.domain import kpi
 from mapgov.domain.users import get_user
 from mapgov.io import ledger
 from mapgov.io.importers import guess_mapping, read_table
-from mapgov.io.importers.tables import BuildingMatcher, TablePlan, land_table, plan_table
+from mapgov.io.importers.matching import BuildingMatcher
+from mapgov.io.importers.tables import TablePlan, land_table, plan_table
 from mapgov.store import Store
 from mapgov.views import data as dataio
 from tests.conftest import AS_OF

@@ -11,14 +11,15 @@ Two kinds of table are taken (``TABLE_KINDS``):
     that the figures of the wall screen count it. A row already in the ledger (same building,
     report time and title) is skipped, so the same sheet can be imported twice.
 
-A row is matched to a building by, in this order: its building id; the compound's name and
-the building's name or number in two columns (``王城苑`` + ``3号楼`` / ``3栋`` / ``3``); one
-column holding both (``王城苑3号楼``); an address that holds the compound's name or address and
-ends with the building's number (``中州路12号王城苑3号楼``). Rows that match nothing, or more
-than one building, are listed with the reason, as are rows with bad values.
+A row is matched to a building as :mod:`mapgov.io.importers.matching` says; rows that match
+nothing, or more than one building, are listed with the reason, as are rows with bad values.
+A row of the ledger's own workbook whose number names an issue of the same title is skipped
+before it is matched.
 
 Nothing is written while any row has an error (:attr:`TablePlan.errors`): :func:`plan_table`
-checks and matches everything first, :func:`land_table` writes the plan in one transaction.
+checks and matches everything first, :func:`land_table` writes the plan in one transaction,
+and refuses it if what it would write changed since the check (a building edited, the same
+ledger rows imported meanwhile).
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Final
 
-import numpy as np
 import pandas as pd
 
 from mapgov.core import clock, model
@@ -40,6 +40,7 @@ from mapgov.core.errors import StaleEditError, ValidationError
 from mapgov.core.i18n import LANGS, catalogue, enum_key
 from mapgov.core.privacy import is_phone
 from mapgov.io.importers.mapping import REQUIRED, apply_mapping
+from mapgov.io.importers.matching import BuildingMatcher, norm
 from mapgov.io.importers.validate import Problem, whole_numbers
 from mapgov.store import FormVersion, Rows, Store
 
@@ -47,7 +48,6 @@ __all__ = [
     "FIGURE_COUNTS",
     "FIGURE_TEXTS",
     "TABLE_KINDS",
-    "BuildingMatcher",
     "TablePlan",
     "land_table",
     "plan_table",
@@ -57,122 +57,7 @@ TABLE_KINDS: Final = ("figures", "ledger")
 FIGURE_COUNTS: Final = ("households", "residents", "elderly", "party_members", "units", "floors")
 FIGURE_TEXTS: Final = ("building_head", "building_head_phone")
 MAX_TITLE: Final = 120
-_DESIGNATION: Final = re.compile(r"(\d+)\s*(?:号楼|号|栋|幢|座|#|楼)?$")
 _MAX_LISTED: Final = 500
-
-
-def _norm(text: object) -> str:
-    """Comparable text: full-width to half-width, no spaces, lower case."""
-    if text is None or (isinstance(text, float) and np.isnan(text)):
-        return ""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).lower()
-
-
-def _number(text: str) -> str | None:
-    """``3号楼`` / ``3栋`` / ``3#`` / ``3`` -> ``"3"``; None when there is no number at the end."""
-    m = _DESIGNATION.search(text)
-    return str(int(m.group(1))) if m else None
-
-
-class BuildingMatcher:
-    """Finds the building a spreadsheet row means; see the module docstring for the rules.
-
-    Parameters
-    ----------
-    store : Store
-        The database whose compounds and buildings rows are matched against.
-    """
-
-    def __init__(self, store: Store) -> None:
-        compounds = store.read("compound", columns=["compound_id", "name", "address"])
-        buildings = store.read("building", columns=["building_id", "compound_id", "name", "number"])
-        self._ids = {_norm(b): b for b in buildings["building_id"]}
-        self._compounds: dict[str, list[str]] = {}
-        for cid, name, address in compounds.itertuples(index=False):
-            for key in (_norm(name), _norm(address)):
-                if key:
-                    self._compounds.setdefault(key, []).append(cid)
-        self._in_compound: dict[tuple[str, str], list[str]] = {}
-        for bid, cid, name, number in buildings.itertuples(index=False):
-            keys = {_norm(name), _number(_norm(name)) or ""}
-            if number is not None and not pd.isna(number):
-                keys.add(str(int(number)))
-            for key in keys - {""}:
-                self._in_compound.setdefault((cid, key), []).append(bid)
-        # longest compound names first, so that 王城苑二期 wins over 王城苑
-        self._compound_keys = sorted(self._compounds, key=len, reverse=True)
-
-    def _in(self, compound_ids: list[str], building: str) -> list[str]:
-        keys = {building, _number(building) or ""} - {""}
-        found = {
-            b for cid in compound_ids for k in keys for b in self._in_compound.get((cid, k), [])
-        }
-        return sorted(found)
-
-    def _by_text(self, text: str) -> tuple[list[str], str]:
-        """One text holding a compound (name or address) followed by a building."""
-        for key in self._compound_keys:
-            at = text.find(key)
-            if at < 0:
-                continue
-            rest = text[at + len(key) :]
-            if not rest:
-                continue
-            found = self._in(self._compounds[key], rest)
-            if found:
-                return found, ""
-        return [], "no compound name or address with a building after it"
-
-    def match(
-        self,
-        building_id: object = None,
-        compound: object = None,
-        building: object = None,
-        address: object = None,
-    ) -> tuple[str | None, str]:
-        """(building_id, "") for a unique match, else (None, why not).
-
-        Parameters
-        ----------
-        building_id : object, optional
-            The building's id as written in the row; it wins over everything else.
-        compound : object, optional
-            The compound's name or address.
-        building : object, optional
-            The building's name or number (in `compound`), or a text naming both.
-        address : object, optional
-            An address naming the compound and the building, tried last.
-
-        Returns
-        -------
-        tuple of (str or None, str)
-            The building id and "", or None and why no single building fits.
-        """
-        bid, comp, bld, addr = (_norm(v) for v in (building_id, compound, building, address))
-        if bid:
-            if bid in self._ids:
-                return self._ids[bid], ""
-            return None, f"no building with id {building_id!s}"
-        found: list[str] = []
-        why = "no building id, compound, building or address given"
-        if comp and bld:
-            ids = self._compounds.get(comp)
-            if not ids:
-                why = f"no compound named {compound!s}"
-            else:
-                found = self._in(ids, bld)
-                why = f"no building {building!s} in {compound!s}"
-        elif bld:
-            found, _ = self._by_text(bld)
-            why = f"no compound and building in {building!s}"
-        if not found and addr:
-            found, _ = self._by_text(addr)
-            why = f"no compound and building in the address {address!s}"
-        if len(found) == 1:
-            return found[0], ""
-        if len(found) > 1:
-            return None, f"more than one building fits ({', '.join(found[:3])})"
-        return None, why
 
 
 @dataclass
@@ -220,16 +105,16 @@ class TablePlan:
 
 def _enum_values(enum: type[StrEnum], extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """Accepted spellings (code, Chinese and English labels, `extra`) -> code."""
-    out = {_norm(m.value): m.value for m in enum}
+    out = {norm(m.value): m.value for m in enum}
     for lang in LANGS:
         cat = catalogue(lang)
         for m in enum:
             text = cat.get(enum_key(m))
             if text:
-                out[_norm(text)] = m.value
+                out[norm(text)] = m.value
                 for part in re.split(r"[/／、]", text):
-                    out.setdefault(_norm(part), m.value)
-    out.update({_norm(k): v for k, v in (extra or {}).items()})
+                    out.setdefault(norm(part), m.value)
+    out.update({norm(k): v for k, v in (extra or {}).items()})
     return out
 
 
@@ -274,7 +159,7 @@ def _choice(
     out: list[str | None] = []
     raw = frame[column] if column in frame.columns else pd.Series([""] * len(frame))
     for i, text in enumerate(raw):
-        key = _norm(text)
+        key = norm(text)
         if not key:
             out.append(default)
             continue
@@ -329,7 +214,7 @@ def _own_issues(store: Store, frame: pd.DataFrame) -> dict[int, int]:
     serial numbers in a ``编号`` column name nothing, or an issue of another title)."""
     if "issue_id" not in frame.columns:
         return {}
-    numbers = [_norm(v) for v in frame["issue_id"]]
+    numbers = [norm(v) for v in frame["issue_id"]]
     wanted = sorted({int(n) for n in numbers if n.isdigit()})
     if not wanted:
         return {}
@@ -390,7 +275,7 @@ def _match_rows(
         found, why = matcher.match(bid, comp, bld, addr)
         out.append(found)
         if found is None:
-            text = " ".join(str(v) for v in (bid, comp, bld, addr) if _norm(v))
+            text = " ".join(str(v) for v in (bid, comp, bld, addr) if norm(v))
             unmatched.append((i + first_row, text, why))
     plan.unmatched = pd.DataFrame(unmatched, columns=["row", "text", "reason"])
     return out
