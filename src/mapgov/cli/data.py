@@ -422,8 +422,11 @@ def _run_prune_photos(args: argparse.Namespace) -> int:
         raise ValidationError(msg)
     store = _open(args)
     named = store.read("issue_photo", columns=["name"])["name"]
-    cut = time.time() - args.days * 86400  # file times are the machine's: real days
-    done = prune(photo_folder(_db_path(args)), named, kept_before=cut, dry_run=args.dry_run)
+    folder = photo_folder(_db_path(args))
+    # the cut by the clock the photos' file times come from (a shared disk's, not this
+    # process's): `--days` are real days however this machine's clock is set
+    cut = folder.now() - args.days * 86400
+    done = prune(folder, named, kept_before=cut, dry_run=args.dry_run)
     for name in done.names:
         print(f"{'would delete' if args.dry_run else 'deleted'}: {name}")
     verb = "would be deleted" if args.dry_run else f"deleted ({done.freed:,} bytes freed)"

@@ -188,7 +188,10 @@ class PhotoFolder:
         for suffix, data in ((".jpg", photo.data), (".thumb.jpg", photo.thumbnail)):
             target = self._path(name, suffix)
             if target.exists():
-                os.utime(target)  # kept again now: not pruned while a report names it
+                # kept again now, by the disk's clock (the one new files' times come from):
+                # not pruned while a report is about to name it
+                stamp = self.now()
+                os.utime(target, (stamp, stamp))
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
@@ -301,6 +304,23 @@ class PhotoFolder:
         stems = (p.name.removesuffix(".jpg") for p in self.folder.glob("??/*.jpg"))
         return sorted(s for s in stems if _NAME.fullmatch(s))
 
+    def now(self) -> float:
+        """The time by the clock of the disk the folder is on (the one its files' times come
+        from, whatever this process's clock says), in seconds since the epoch.
+
+        Returns
+        -------
+        float
+            The modification time of a file written in the folder just now.
+        """
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".now")
+        try:
+            return os.fstat(fd).st_mtime
+        finally:
+            os.close(fd)
+            Path(probe).unlink(missing_ok=True)
+
     def remove(self, name: str, *, kept_before: float) -> int:
         """Delete the photo `name` and its thumbnail, unless it was kept at `kept_before` or
         later (checked just before the deletion).
@@ -363,7 +383,8 @@ def prune(
         Every photo name the database's issues hold (``issue_photo.name``), read after the
         folder may have been written to: a photo named later is kept since `kept_before`.
     kept_before : float
-        Seconds since the epoch; ``mapgov prune-photos`` passes a day ago.
+        Seconds since the epoch, by the folder's clock (:meth:`PhotoFolder.now`);
+        ``mapgov prune-photos`` passes a day before it.
     dry_run : bool
         Only say which photos would go.
 
