@@ -22,6 +22,7 @@ __all__ = [
     "PERSONAL",
     "PERSONAL_ROWS",
     "SECRET",
+    "is_masked",
     "is_phone",
     "mask_frame",
     "mask_name",
@@ -41,6 +42,16 @@ def is_phone(text: str) -> bool:
     (True, True, False)
     """
     return bool(_PHONE.match(text))
+
+
+def is_masked(text: str) -> bool:
+    """Whether `text` is a name or phone as :func:`mask_name` / :func:`mask_phone` show it
+    (no real name or phone holds a star).
+
+    >>> is_masked("张**"), is_masked("138****5678"), is_masked("张三丰")
+    (True, True, False)
+    """
+    return "*" in text
 
 
 def mask_name(name: str | None) -> str | None:

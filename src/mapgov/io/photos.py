@@ -321,6 +321,13 @@ class PhotoFolder:
             os.close(fd)
             Path(probe).unlink(missing_ok=True)
 
+    def _unkept(self, name: str, kept_before: float) -> bool:
+        """Whether the photo `name` is there and was last kept before `kept_before`."""
+        try:
+            return self.path(name).stat().st_mtime < kept_before
+        except FileNotFoundError:
+            return False
+
     def remove(self, name: str, *, kept_before: float) -> int:
         """Delete the photo `name` and its thumbnail, unless it was kept at `kept_before` or
         later (checked just before the deletion).
@@ -337,14 +344,10 @@ class PhotoFolder:
         int
             The bytes freed (0: the photo stays, or was not there).
         """
-        path = self.path(name)
-        try:
-            if path.stat().st_mtime >= kept_before:
-                return 0
-        except FileNotFoundError:
+        if not self._unkept(name, kept_before):
             return 0
         freed = 0
-        for target in (path, self.path(name, thumbnail=True)):
+        for target in (self.path(name), self.path(name, thumbnail=True)):
             try:
                 size = target.stat().st_size
                 target.unlink()
@@ -400,16 +403,11 @@ def prune(
     for name in everything:
         if name in wanted:
             continue
-        try:
-            old = folder.path(name).stat().st_mtime < kept_before
-        except FileNotFoundError:
-            continue
-        if not old:
-            continue
         if dry_run:
-            names.append(name)
+            if folder._unkept(name, kept_before):
+                names.append(name)
             continue
-        gone = folder.remove(name, kept_before=kept_before)
+        gone = folder.remove(name, kept_before=kept_before)  # checks the time itself
         if gone:
             names.append(name)
             freed += gone

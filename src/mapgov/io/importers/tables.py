@@ -38,7 +38,7 @@ import pandas as pd
 from mapgov.core import clock, model
 from mapgov.core.errors import StaleEditError, ValidationError
 from mapgov.core.i18n import LANGS, catalogue, enum_key
-from mapgov.core.privacy import is_phone
+from mapgov.core.privacy import is_masked, is_phone
 from mapgov.io.importers.mapping import REQUIRED, apply_mapping
 from mapgov.io.importers.matching import BuildingMatcher, norm
 from mapgov.io.importers.validate import Problem, whole_numbers
@@ -239,7 +239,7 @@ def _unmasked(
     exports show it) taken out as not given, and one note saying how many (rows at positions
     `skip` left out), and what is `left` instead: a sheet exported, corrected and imported
     again must not write stars over names."""
-    masked = [v is not None and "*" in v for v in values]
+    masked = [v is not None and is_masked(v) for v in values]
     if any(m for i, m in enumerate(masked) if i not in skip):
         count = sum(m for i, m in enumerate(masked) if i not in skip)
         note = f"{count} masked value(s), as mapgov exports them: {left}"
