@@ -92,6 +92,9 @@ def test_figures_from_a_gbk_sheet_land_after_a_check(
     _upload(page, path)
     page.get_by_role("button", name=t("data_page.check")).click()
     expect(page.get_by_text(t("data_page.unmatched_rows"))).to_be_visible()
+    # why, in the page's language (the command line says it in English)
+    reason = t("import_problem.no_compound", "zh", name="没有这个小区")
+    expect(page.get_by_test_id("stDataFrame").first).to_contain_text(reason)
     expect(page.get_by_text(t("data_page.refused", count=1))).to_be_visible()
     expect(page.get_by_role("button", name=t("data_page.confirm"))).to_have_count(0)
     # fix the file: drop the row that matched nothing, upload it again, check, import
@@ -128,7 +131,8 @@ def test_a_facility_layer_with_a_bad_row_is_shown_and_refused(
     page.get_by_role("button", name=t("data_page.check")).click()
     expect(page.get_by_text(t("data_page.refused", count=1))).to_be_visible()
     grid = page.get_by_test_id("stDataFrame").first
-    expect(grid).to_contain_text("飞船")
+    expect(grid).to_contain_text(t("import_problem.unknown_kind", "zh", kind="飞船"))
+    expect(grid).to_contain_text(t("data_page.field.kind", "zh"))
     preview = page.frame_locator(tb.FOLIUM_IFRAME)
     expect(preview.locator("path.leaflet-interactive")).to_have_count(3)
     expect(page.get_by_role("button", name=t("data_page.confirm"))).to_have_count(0)

@@ -163,11 +163,14 @@ def _code_files() -> list[Path]:
 
 
 def test_every_literal_key_in_the_code_exists() -> None:
-    """``t("some.key", ...)`` anywhere in the app must name a catalogue entry."""
+    """``t("some.key", ...)`` or ``Note("some.key", ...)`` anywhere in the app must name a
+    catalogue entry."""
     used = {
         (path.name, key)
         for path in _code_files()
-        for key in re.findall(r"\bt\(\s*\"([a-z0-9_]+(?:\.[a-z0-9_]+)+)\"", path.read_text("utf-8"))
+        for key in re.findall(
+            r"\b(?:t|Note)\(\s*\"([a-z0-9_]+(?:\.[a-z0-9_]+)+)\"", path.read_text("utf-8")
+        )
     }
     assert len(used) > 10
     missing = [(name, key) for name, key in used if key not in catalogue("zh")]
@@ -215,3 +218,29 @@ def test_workflow_errors_read_in_the_users_language() -> None:
     assert error_text(plain, "zh") == "something odd"
     unknown = ValidationError("fallback sentence", key="error.no_such_key")
     assert error_text(unknown, "en") == "fallback sentence"
+
+
+def test_a_note_is_english_text_that_a_page_says_in_its_language() -> None:
+    """An importer's finding: English where it is text (logs, the command line), the reader's
+    language where a page shows it, with the table it names and a note inside it translated."""
+    import pickle
+
+    from mapgov.core.i18n import Note, shown
+
+    hint = Note(
+        "import_problem.hint_zone",
+        name="CGCS2000 / 3-degree Gauss-Kruger CM 114E",
+        code="EPSG:4547",
+    )
+    note = Note("import_problem.not_degrees", crs="WGS 84", xs="1-2", ys="3-4", hint=hint)
+    assert note.startswith("the coordinates are not longitude/latitude") and "EPSG:4547" in note
+    assert shown(note, "zh").endswith("：请将坐标系设为 EPSG:4547")
+    assert shown(Note("import_problem.no_parent", parent="compound", id="K9"), "zh") == (
+        "没有编号为“K9”的小区"
+    )
+    assert (
+        shown(Note("import_problem.exceeds", column="elderly"), "zh")
+        == "不能大于老年人（文件中的值）"
+    )
+    again = pickle.loads(pickle.dumps(note))
+    assert isinstance(again, Note) and again == note and shown(again, "zh") == shown(note, "zh")

@@ -91,7 +91,9 @@ def test_a_building_drawn_in_another_compound_than_it_names_is_refused(
     assert "lies outside its compound 'K2'" in problem.message
     shown = DataFileError(problem.path, problem.message, row=problem.row, field=problem.field)
     text = error_text(shown, "zh")  # as the data page shows it
-    assert "楼栋.gpkg" in text and str(problem.row) in text and "geometry" in text
+    assert text.startswith(
+        f"楼栋.gpkg，第 {problem.row} 行，字段“几何图形”：位于所属小区“K2”之外（相距"
+    )
     with pytest.raises(ValidationError):
         land_layer(two, plan)
     assert _sha(two.path) == before

@@ -8,6 +8,7 @@ each refusal is checked to leave the database byte for byte as it was.
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 from pathlib import Path
 from typing import Final
 
@@ -17,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mapgov.core.errors import DataFileError, StaleEditError, ValidationError
-from mapgov.core.i18n import error_text, t
+from mapgov.core.i18n import error_text, shown, t
 from mapgov.domain import kpi
 from mapgov.domain.users import get_user
 from mapgov.io import ledger
@@ -146,6 +147,38 @@ def test_unmatched_and_bad_rows_refuse_the_whole_table(
     with pytest.raises(ValidationError):
         land_table(store, plan, actor="u-admin")
     assert _sha(store.path) == before
+
+
+def test_what_is_wrong_with_a_sheet_reads_in_the_pages_language(
+    demo_store: Store, places: pd.DataFrame, tmp_path: Path
+) -> None:
+    """The data page shows each finding in its reader's language, the command line (``str``)
+    in English; a plan kept in the session between the check and the import keeps both."""
+    b = places.iloc[3]
+    sheet = pd.DataFrame(
+        {
+            "楼栋编号": [b["building_id"], "B-NOPE", b["building_id"]],
+            "户数": ["40", "-3", "x"],
+            "楼栋长电话": ["12-ab", "", ""],
+        }
+    )
+    plan = _plan(demo_store, _write_csv(tmp_path / "figures.csv", sheet), "figures")
+    texts = {(p.row, p.field): (str(p.message), shown(p.message, "zh")) for p in plan.errors}
+    assert texts[(2, "building_head_phone")] == (
+        "'12-ab' is not a phone number",
+        "“12-ab”不是电话号码",
+    )
+    assert texts[(3, "households")] == ("is negative (-3)", "是负数（-3）")
+    assert texts[(4, "households")] == ("'x' is not a whole number", "“x”不是整数")
+    assert texts[(4, "building")] == ("the same building as row 2", "与第 2 行是同一栋楼")
+    assert texts[(3, "building")] == ("no building with id B-NOPE", "没有编号为 B-NOPE 的楼栋")
+    (reason,) = plan.unmatched["reason"]
+    assert shown(reason, "en") == "no building with id B-NOPE"
+    kept = pickle.loads(pickle.dumps(plan))
+    assert [shown(p.message, "zh") for p in kept.errors] == [
+        shown(p.message, "zh") for p in plan.errors
+    ]
+    assert "B-NOPE" in str(plan.errors[-1]) and "row 3" in str(plan.errors[-1])
 
 
 def test_more_elderly_than_residents_is_refused(

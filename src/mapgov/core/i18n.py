@@ -28,14 +28,17 @@ from mapgov.core.errors import DataFileError
 __all__ = [
     "DEFAULT_LANG",
     "LANGS",
+    "Note",
     "catalogue",
     "coded_note",
     "count_text",
     "enum_key",
     "error_text",
+    "field_label",
     "label",
     "normalize_lang",
     "placeholders",
+    "shown",
     "t",
     "value_label",
 ]
@@ -147,6 +150,150 @@ def t(key: str, lang: str = DEFAULT_LANG, **fmt: Any) -> str:
         msg = f"no text for {key!r} in the {lang!r} catalogue"
         raise KeyError(msg) from None
     return text.format(**fmt)
+
+
+class Note(str):
+    """A message that is English text (what ``str``, logs and the command line show) and knows
+    its catalogue entry, so that a page can say it in the reader's language (:func:`shown`).
+
+    An importer's findings are Notes: their rows, fields and reasons reach the Chinese data page
+    in Chinese, the command line in English, from the same entry of the catalogue. Values among
+    the params are shown as :func:`error_text` shows an error's: a ``table``, ``parent`` or
+    ``child`` as what the table holds, a ``column`` by its field's label, a Note in `lang` too.
+
+    Parameters
+    ----------
+    key : str
+        The catalogue entry (present in every language with the same placeholders).
+    **params : Any
+        Values for its placeholders.
+
+    Examples
+    --------
+    >>> n = Note("import_problem.same_building", row=4)
+    >>> n, n.text("zh")
+    ('the same building as row 4', '与第 4 行是同一栋楼')
+    >>> "row 4" in n
+    True
+    """
+
+    key: str
+    params: tuple[tuple[str, Any], ...]
+
+    def __new__(cls, key: str, **params: Any) -> Note:
+        self = super().__new__(cls, t(key, "en", **params))
+        self.key = key
+        self.params = tuple(params.items())
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled (a session's plan) as key and params
+        return (_note, (self.key, self.params))
+
+    def text(self, lang: str) -> str:
+        """The message in `lang`.
+
+        Parameters
+        ----------
+        lang : str
+            One of :data:`LANGS`.
+
+        Returns
+        -------
+        str
+            The catalogue's text with the params filled in, shown in `lang`.
+        """
+        return t(self.key, lang, **_shown_params(self.key, dict(self.params), lang))
+
+
+def _note(key: str, params: tuple[tuple[str, Any], ...]) -> Note:
+    return Note(key, **dict(params))
+
+
+def shown(message: object, lang: str = DEFAULT_LANG) -> str:
+    """A message as a page shows it: a :class:`Note` in `lang`, other text as it is.
+
+    Parameters
+    ----------
+    message : object
+        A :class:`Note`, a plain string (a library's own words) or None.
+    lang : str
+        One of :data:`LANGS`.
+
+    Returns
+    -------
+    str
+        The text to show ("" for None).
+
+    Examples
+    --------
+    >>> shown(Note("import_problem.empty"), "zh"), shown("as is", "zh"), shown(None)
+    ('为空', 'as is', '')
+    """
+    if isinstance(message, Note):
+        return message.text(lang)
+    return "" if message is None else str(message)
+
+
+def field_label(field: str | None, lang: str = DEFAULT_LANG) -> str:
+    """A table's field as the data page names it (its mapping's label, else an issue form's),
+    or the column's own name when the catalogue has none.
+
+    Parameters
+    ----------
+    field : str or None
+        A column of a mapgov table (``residents``, ``reporter_phone``, ``geometry``).
+    lang : str
+        One of :data:`LANGS`.
+
+    Returns
+    -------
+    str
+        Its label ("" for None).
+
+    Examples
+    --------
+    >>> field_label("residents"), field_label("reporter_phone", "en"), field_label("gate_kind")
+    ('人口', "Reporter's phone", 'gate_kind')
+    """
+    if not field:
+        return ""
+    for prefix in ("data_page.field", "issue_field"):
+        if f"{prefix}.{field}" in catalogue(lang):
+            return t(f"{prefix}.{field}", lang)
+    return shown(field, lang)  # a file's own column, or a Note ("column 3")
+
+
+def _shown_params(key: str, params: dict[str, Any], lang: str) -> dict[str, Any]:
+    """`params` of the entry `key` as `lang` shows them (see :func:`error_text`)."""
+    out = dict(params)
+    for name, value in params.items():
+        if isinstance(value, Note):
+            out[name] = value.text(lang)
+        elif isinstance(value, Enum):
+            try:
+                out[name] = label(value, lang)
+            except KeyError:
+                out[name] = str(value.value)
+        elif name == "field" and f"issue_field.{value}" in catalogue(lang):
+            out[name] = t(f"issue_field.{value}", lang)
+        elif name == "column":
+            out[name] = field_label(str(value), lang)
+        elif name in ("table", "parent", "child") and (
+            f"data_page.export_name.{value}" in catalogue(lang)
+        ):
+            out[name] = t(f"data_page.export_name.{value}", lang)
+        elif name == "reason" and f"{key}_reason.{value}" in catalogue(lang):
+            out[name] = t(f"{key}_reason.{value}", lang)  # a reason said in `lang` too
+        elif name == "path" and value:
+            out[name] = PurePath(str(value)).name  # the file, not the server's folders
+        elif name == "fields" and isinstance(value, tuple | list):
+            out[name] = ("、" if lang == "zh" else ", ").join(
+                t(f"error.edit.field.{f}", lang)
+                if f"error.edit.field.{f}" in catalogue(lang)
+                else f
+                for f in value
+            )
+    return out
 
 
 _DIGITS: Final = "零一二三四五六七八九"
@@ -277,13 +424,8 @@ def _file_error_text(err: DataFileError, key: str | None, params: dict[str, Any]
     if err.row is not None:
         where.append(t("error.file.row", lang, row=err.row))
     if err.field is not None:
-        name = (
-            t(f"issue_field.{err.field}", lang)
-            if f"issue_field.{err.field}" in catalogue(lang)
-            else err.field
-        )
-        where.append(t("error.file.field", lang, field=name))
-    reason = err.reason
+        where.append(t("error.file.field", lang, field=field_label(err.field, lang)))
+    reason = shown(err.reason, lang)
     if isinstance(params.get("problems"), tuple | list):
         params["problems"] = _problems_text(params["problems"], lang)
     if key and key in catalogue(lang):
@@ -311,27 +453,7 @@ def error_text(err: Exception, lang: str = DEFAULT_LANG) -> str:
         return _file_error_text(err, key, params, lang)
     if not key or key not in catalogue(lang):
         return str(err)
-    for name, value in params.items():
-        if isinstance(value, Enum):
-            try:
-                params[name] = label(value, lang)
-            except KeyError:
-                params[name] = str(value.value)
-        elif name == "field" and f"issue_field.{value}" in catalogue(lang):
-            params[name] = t(f"issue_field.{value}", lang)
-        elif name in ("table", "parent") and f"data_page.export_name.{value}" in catalogue(lang):
-            params[name] = t(f"data_page.export_name.{value}", lang)
-        elif name == "reason" and f"{key}_reason.{value}" in catalogue(lang):
-            params[name] = t(f"{key}_reason.{value}", lang)  # a reason said in `lang` too
-        elif name == "path" and value:
-            params[name] = PurePath(str(value)).name  # the file, not the server's folders
-        elif name == "fields" and isinstance(value, tuple | list):
-            params[name] = ("、" if lang == "zh" else ", ").join(
-                t(f"error.edit.field.{f}", lang)
-                if f"error.edit.field.{f}" in catalogue(lang)
-                else f
-                for f in value
-            )
+    params = _shown_params(key, params, lang)
     try:
         return t(key, lang, **params)
     except KeyError:

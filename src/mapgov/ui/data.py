@@ -26,7 +26,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from mapgov.core import clock
 from mapgov.core.errors import MapgovError
-from mapgov.core.i18n import error_text, t
+from mapgov.core.i18n import error_text, field_label, shown, t
 from mapgov.core.model import Role
 from mapgov.domain.users import User
 from mapgov.io.importers import guess_mapping, list_layers, read_layer, read_table
@@ -145,8 +145,8 @@ def _problem_table(problems: list[Problem], lang: str) -> pd.DataFrame:
         {
             t("data_page.col.file", lang): [Path(p.path).name for p in problems],
             t("data_page.col.row", lang): [p.row if p.row is not None else "" for p in problems],
-            t("data_page.col.field", lang): [p.field or "" for p in problems],
-            t("data_page.col.problem", lang): [p.message for p in problems],
+            t("data_page.col.field", lang): [field_label(p.field, lang) for p in problems],
+            t("data_page.col.problem", lang): [shown(p.message, lang) for p in problems],
             t("data_page.col.severity", lang): [
                 t(f"data_page.severity.{p.severity}", lang) for p in problems
             ],
@@ -380,6 +380,7 @@ def import_table_section(ctx: DataView) -> None:
 
 
 def _listing(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    frame = frame.assign(reason=[shown(r, lang) for r in frame["reason"]])
     return frame.rename(
         columns={
             "row": t("data_page.col.row", lang),

@@ -31,6 +31,7 @@ from typing import Final
 from charset_normalizer import from_bytes
 
 from mapgov.core.errors import DataFileError
+from mapgov.core.i18n import Note
 
 __all__ = ["ACCEPTED", "decode_text", "detect_encoding"]
 
@@ -118,7 +119,7 @@ def _field(data: bytes, encoding: str, column: int) -> str:
     names = next(csv.reader([header]), [])
     if column < len(names) and names[column].strip("\ufeff \r"):
         return names[column].strip("\ufeff \r")
-    return f"column {column + 1}"
+    return Note("import_problem.column", n=column + 1)
 
 
 def _refuse_at(path: Path, data: bytes, encoding: str, prefix: str, msg: str) -> DataFileError:
@@ -129,9 +130,8 @@ def _refuse_at(path: Path, data: bytes, encoding: str, prefix: str, msg: str) ->
 def _bytes_error(path: Path, data: bytes, encoding: str, err: UnicodeDecodeError) -> DataFileError:
     bad = data[err.start : err.end + 1]
     prefix = data[: err.start].decode(encoding, errors="replace")
-    msg = (
-        f"the text is not valid {_NAMES[encoding]} here (bytes {bad.hex(' ')}); save the file "
-        f"in one encoding throughout (mapgov reads {ACCEPTED})"
+    msg = Note(
+        "import_problem.bad_bytes", encoding=_NAMES[encoding], bytes=bad.hex(" "), accepted=ACCEPTED
     )
     return _refuse_at(path, data, encoding, prefix, msg)
 
@@ -144,9 +144,10 @@ def _clean(path: Path, data: bytes, encoding: str, skip: int = 0) -> str:
         raise _bytes_error(path, data[skip:], encoding, err) from err
     at = _bad_char(text)
     if at is not None:
-        msg = (
-            f"the text holds a control or unknown character (U+{ord(text[at]):04X}) here; "
-            f"read as {_NAMES[encoding]}, the file is not clean text"
+        msg = Note(
+            "import_problem.control_character",
+            code=f"{ord(text[at]):04X}",
+            encoding=_NAMES[encoding],
         )
         raise _refuse_at(path, data[skip:], encoding, text[:at], msg)
     return text
@@ -225,7 +226,7 @@ def _decide(data: bytes, path: Path) -> tuple[str, str]:
             reach[encoding] = err.row or 0
     if not decoded:
         if candidates == _WIDE:
-            raise DataFileError(path, "this is not a text file (binary content)")
+            raise DataFileError(path, Note("import_problem.binary"))
         raise errors[max(reach, key=lambda e: reach[e])]  # the one that read furthest
     preferred = [e for e, text in decoded.items() if _expected(text, e)] or list(decoded)
     best = preferred[0]
@@ -233,10 +234,10 @@ def _decide(data: bytes, path: Path) -> tuple[str, str]:
         match = from_bytes(data, cp_isolation=preferred).best()
         if match is None or match.encoding not in preferred:
             names = " or ".join(_NAMES[e] for e in preferred)
-            msg = f"cannot tell whether the text is {names}; save the file as UTF-8"
+            msg = Note("import_problem.which_encoding", encodings=names)
             raise DataFileError(path, msg)
         best = match.encoding
     if best in _REFUSED:
-        msg = f"the text is in {_NAMES[best]}, which mapgov does not read; save it as UTF-8"
+        msg = Note("import_problem.refused_encoding", encoding=_NAMES[best])
         raise DataFileError(path, msg)
     return best, decoded[best]

@@ -17,6 +17,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from mapgov.core.i18n import Note
 from mapgov.store import Store
 
 __all__ = ["BuildingMatcher", "norm"]
@@ -95,7 +96,7 @@ class BuildingMatcher:
             found = self._in(self._compounds[key], rest)
             if found:
                 return found, ""
-        return [], "no compound name or address with a building after it"
+        return [], Note("import_problem.no_compound_then_building")
 
     def match(
         self,
@@ -120,30 +121,33 @@ class BuildingMatcher:
         Returns
         -------
         tuple of (str or None, str)
-            The building id and "", or None and why no single building fits.
+            The building id and "", or None and why no single building fits (a
+            :class:`~mapgov.core.i18n.Note`).
         """
         bid, comp, bld, addr = (norm(v) for v in (building_id, compound, building, address))
         if bid:
             if bid in self._ids:
                 return self._ids[bid], ""
-            return None, f"no building with id {building_id!s}"
+            return None, Note("import_problem.no_building_id", id=str(building_id))
         found: list[str] = []
-        why = "no building id, compound, building or address given"
+        why = Note("import_problem.nothing_given")
         if comp and bld:
             ids = self._compounds.get(comp)
             if not ids:
-                why = f"no compound named {compound!s}"
+                why = Note("import_problem.no_compound", name=str(compound))
             else:
                 found = self._in(ids, bld)
-                why = f"no building {building!s} in {compound!s}"
+                why = Note(
+                    "import_problem.no_building_in", building=str(building), compound=str(compound)
+                )
         elif bld:
             found, _ = self._by_text(bld)
-            why = f"no compound and building in {building!s}"
+            why = Note("import_problem.no_pair_in", text=str(building))
         if not found and addr:
             found, _ = self._by_text(addr)
-            why = f"no compound and building in the address {address!s}"
+            why = Note("import_problem.no_pair_in_address", text=str(address))
         if len(found) == 1:
             return found[0], ""
         if len(found) > 1:
-            return None, f"more than one building fits ({', '.join(found[:3])})"
+            return None, Note("import_problem.ambiguous", examples=", ".join(found[:3]))
         return None, why

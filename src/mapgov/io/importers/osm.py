@@ -49,6 +49,7 @@ import shapely
 
 from mapgov.core.crs import WGS84, utm_for
 from mapgov.core.errors import DataFileError, StoreError
+from mapgov.core.i18n import Note
 from mapgov.io.importers.load import import_layers
 from mapgov.io.importers.osm_features import (
     _areas,
@@ -160,7 +161,7 @@ def read_osm(
         report.skipped[("bad_geometry", "")] += raw.bad_areas
     roads = _roads(raw, table, report)
     if roads.empty:
-        raise DataFileError(path, "no walkable roads (highway=*) in the extract")
+        raise DataFileError(path, Note("import_problem.no_roads"))
     lon, lat = shapely.get_coordinates(roads.geometry.to_numpy()).mean(axis=0)
     crs = utm_for(float(lon), float(lat))
     metric = areas.geometry.to_crs(crs)
@@ -168,7 +169,7 @@ def read_osm(
     res_pos, inner = _compound_candidates(areas, metric, table, report)
     buildings = _buildings(areas, metric, res_pos, table, report)
     if buildings.empty:
-        msg = "no residential buildings (building=apartments|residential|house|...) in the extract"
+        msg = Note("import_problem.no_homes")
         raise DataFileError(path, msg)
     compounds, buildings = _compounds(
         areas, metric, inner, buildings, roads_m, table=table, report=report

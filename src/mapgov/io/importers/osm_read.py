@@ -21,7 +21,7 @@ from typing import Any, Final
 import osmium
 
 from mapgov.core.errors import DataFileError
-from mapgov.core.i18n import label, t
+from mapgov.core.i18n import Note, label, t
 from mapgov.core.model import FacilityKind, RoadKind
 from mapgov.io.importers.read import MAX_BYTES
 
@@ -269,19 +269,16 @@ class _Raw:
 
 def _check_file(path: Path) -> None:
     if not path.is_file():
-        raise DataFileError(path, "no such file")
+        raise DataFileError(path, Note("import_problem.no_file"))
     name = path.name.lower()
     if not name.endswith(SUFFIXES):
-        msg = f"not an OpenStreetMap file name; use one of {', '.join(SUFFIXES)}"
+        msg = Note("import_problem.not_osm_name", suffixes=", ".join(SUFFIXES))
         raise DataFileError(path, msg)
     size = path.stat().st_size
     if size == 0:
-        raise DataFileError(path, "the file is empty")
+        raise DataFileError(path, Note("import_problem.file_empty"))
     if size > MAX_BYTES:
-        msg = (
-            f"the file is larger than {MAX_BYTES // 2**20} MB; cut the district out of the "
-            "extract first (e.g. osmium extract --bbox)"
-        )
+        msg = Note("import_problem.osm_too_large", mb=MAX_BYTES // 2**20)
         raise DataFileError(path, msg)
 
 
@@ -326,7 +323,7 @@ def _scan(path: Path) -> _Raw:
         try:
             copy = _sorted_copy(path, Path(tmp) / "sorted.osm.pbf")
         except RuntimeError as err:
-            msg = f"cannot read the OpenStreetMap data: {err}"
+            msg = Note("import_problem.unreadable_osm", err=str(err))
             raise DataFileError(path, msg) from err
         return _scan_sorted(copy, path)
 
@@ -360,7 +357,7 @@ def _scan_sorted(path: Path, named: Path) -> _Raw:
                     continue
                 raw.areas.append((osm_id, dict(obj.tags), geom))
     except RuntimeError as err:  # libosmium: "PBF error: ...", "XML parsing error at line ..."
-        msg = f"cannot read the OpenStreetMap data: {err}"
+        msg = Note("import_problem.unreadable_osm", err=str(err))
         raise DataFileError(named, msg) from err
     return raw
 

@@ -19,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 
 from mapgov.core.errors import ValidationError
+from mapgov.core.i18n import Note
 from mapgov.io.importers.load import import_layers
 from mapgov.io.importers.mapping import apply_mapping, guess_mapping
 from mapgov.io.importers.read import read_layer
@@ -186,7 +187,12 @@ def _foreign_keys(
         known = set(store.read(parent, columns=[key])[key].astype(str))
         for i in np.flatnonzero((given & ~ids.astype(str).isin(known)).to_numpy())[:20]:
             problems.append(
-                Problem(str(path), int(i) + first_row, column, f"no {parent} {ids.iloc[i]!r}")
+                Problem(
+                    str(path),
+                    int(i) + first_row,
+                    column,
+                    Note("import_problem.no_parent", parent=parent, id=str(ids.iloc[i])),
+                )
             )
     for spec in TABLES:
         for column, parent, key in _references(spec):
@@ -196,9 +202,12 @@ def _foreign_keys(
             used = store.read(spec.name, columns=[column])[column].dropna().astype(str)
             lost = sorted(set(used) - kept)
             if lost:
-                msg = (
-                    f"{len(lost)} {table}(s) that {spec.name} records in the database point "
-                    f"at are not in this file (e.g. {', '.join(lost[:3])}); keep them in the file"
+                msg = Note(
+                    "import_problem.lost_children",
+                    count=len(lost),
+                    table=table,
+                    child=spec.name,
+                    examples=", ".join(lost[:3]),
                 )
                 problems.append(Problem(str(path), None, key, msg))
     return problems

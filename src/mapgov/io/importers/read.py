@@ -24,6 +24,7 @@ import pyogrio
 import shapely
 
 from mapgov.core.errors import DataFileError
+from mapgov.core.i18n import Note
 from mapgov.io.importers.charset import decode_text
 from mapgov.io.importers.dbf import shapefile_encoding
 
@@ -52,17 +53,14 @@ def _check_size(path: Path) -> None:
     """Refuse a file by what it holds, before reading it: its size, and for a zip or a
     GeoParquet file the size of what it unpacks to (a 5 MB zip can hold gigabytes)."""
     if not path.is_file():
-        raise DataFileError(path, "no such file")
+        raise DataFileError(path, Note("import_problem.no_file"))
     if path.stat().st_size > MAX_BYTES:
-        raise DataFileError(path, f"the file is larger than {MAX_BYTES // 2**20} MB")
+        raise DataFileError(path, Note("import_problem.too_large", mb=MAX_BYTES // 2**20))
     if path.stat().st_size == 0:
-        raise DataFileError(path, "the file is empty")
+        raise DataFileError(path, Note("import_problem.file_empty"))
     unpacked = _unpacked_size(path)
     if unpacked is not None and unpacked > MAX_BYTES:
-        msg = (
-            f"the file unpacks to {unpacked / 2**20:,.0f} MB, more than {MAX_BYTES // 2**20} MB; "
-            "split it into smaller files"
-        )
+        msg = Note("import_problem.unpacks_too_large", size=unpacked / 2**20, mb=MAX_BYTES // 2**20)
         raise DataFileError(path, msg)
 
 
@@ -107,7 +105,7 @@ def read_table(path: Path) -> pd.DataFrame:
     try:
         if suffix == ".xlsx":
             if not zipfile.is_zipfile(path):
-                raise DataFileError(path, "this is not an Excel .xlsx file")
+                raise DataFileError(path, Note("import_problem.not_xlsx"))
             return pd.read_excel(path, dtype=str, engine="openpyxl").fillna("")
         text = decode_text(path.read_bytes(), path)
         table = pd.read_csv(
@@ -117,9 +115,9 @@ def read_table(path: Path) -> pd.DataFrame:
     except DataFileError:
         raise
     except pd.errors.ParserError as err:
-        raise DataFileError(path, f"the table is malformed: {err}") from err
+        raise DataFileError(path, Note("import_problem.malformed_table", err=str(err))) from err
     except (ValueError, OSError, zipfile.BadZipFile, KeyError) as err:
-        raise DataFileError(path, f"cannot read the table: {err}") from err
+        raise DataFileError(path, Note("import_problem.unreadable_table", err=str(err))) from err
 
 
 def _unguarded(table: pd.DataFrame) -> pd.DataFrame:
@@ -149,7 +147,7 @@ def _csv_layer(path: Path) -> gpd.GeoDataFrame:
                 geoms.append(shapely.from_wkt(text) if text.strip() else None)
             except shapely.errors.GEOSException as err:
                 raise DataFileError(
-                    path, f"not a WKT geometry: {text[:40]!r}", row=i, field=wkt
+                    path, Note("import_problem.not_wkt", text=text[:40]), row=i, field=wkt
                 ) from err
         return gpd.GeoDataFrame(table.drop(columns=wkt), geometry=geoms, crs=None)
     if lon and lat:
@@ -160,14 +158,13 @@ def _csv_layer(path: Path) -> gpd.GeoDataFrame:
                 try:
                     out.append(float(text))
                 except ValueError as err:
-                    raise DataFileError(path, f"not a number: {text!r}", row=i, field=col) from err
+                    raise DataFileError(
+                        path, Note("import_problem.not_a_number", text=text), row=i, field=col
+                    ) from err
         return gpd.GeoDataFrame(
             table.drop(columns=[lon, lat]), geometry=gpd.points_from_xy(xs, ys), crs=None
         )
-    raise DataFileError(
-        path,
-        "no geometry: give a WKT column or longitude and latitude columns (lon/lat, 经度/纬度)",
-    )
+    raise DataFileError(path, Note("import_problem.no_geometry_columns"))
 
 
 _SINGLE: Final = (".csv", ".txt", ".xlsx", ".parquet", ".geoparquet")
@@ -201,12 +198,12 @@ def list_layers(path: Path) -> list[str]:
     if path.suffix.lower() in _SINGLE:
         return [path.stem]
     if path.suffix.lower() == ".zip" and not zipfile.is_zipfile(path):
-        raise DataFileError(path, "this is not a zip file")
+        raise DataFileError(path, Note("import_problem.not_zip"))
     try:
         return [str(name) for name in pyogrio.list_layers(_source(path))[:, 0]]
     except Exception as err:  # GDAL reports failures in many ways
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise DataFileError(path, f"cannot read the layers: {first}") from err
+        raise DataFileError(path, Note("import_problem.unreadable_layers", err=first)) from err
 
 
 def read_layer(path: Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
@@ -234,26 +231,30 @@ def read_layer(path: Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
     _check_size(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise DataFileError(path, f"unknown kind of file; use one of {', '.join(SUFFIXES)}")
+        raise DataFileError(
+            path, Note("import_problem.unknown_suffix", suffixes=", ".join(SUFFIXES))
+        )
     if suffix not in _SINGLE:
         names = list_layers(path)
         layer = names[0] if layer is None and names else layer
         if layer not in names:
-            raise DataFileError(path, f"no layer {layer!r}; layers: {', '.join(names)}")
+            raise DataFileError(
+                path, Note("import_problem.no_layer", layer=str(layer), layers=", ".join(names))
+            )
     if suffix in (".csv", ".txt", ".xlsx"):
         return _csv_layer(path)
     try:
         if suffix in (".parquet", ".geoparquet"):
             return gpd.read_parquet(path)
         if suffix == ".zip" and not zipfile.is_zipfile(path):
-            raise DataFileError(path, "this is not a zip file")
+            raise DataFileError(path, Note("import_problem.not_zip"))
         encoding = shapefile_encoding(path, layer) if suffix in (".zip", ".shp") else None
         frame = pyogrio.read_dataframe(_source(path), layer=layer, encoding=encoding)
     except DataFileError:
         raise
     except Exception as err:  # GDAL, arrow and zip report failures in many ways
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise DataFileError(path, f"cannot read the layer: {first}") from err
+        raise DataFileError(path, Note("import_problem.unreadable_layer", err=first)) from err
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
-        raise DataFileError(path, "the layer has no geometry")
+        raise DataFileError(path, Note("import_problem.layer_no_geometry"))
     return frame

@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -37,7 +37,7 @@ import pandas as pd
 
 from mapgov.core import clock, model
 from mapgov.core.errors import StaleEditError, ValidationError
-from mapgov.core.i18n import LANGS, catalogue, enum_key
+from mapgov.core.i18n import LANGS, Note, catalogue, enum_key
 from mapgov.core.privacy import is_masked, is_phone
 from mapgov.io.importers.mapping import REQUIRED, apply_mapping
 from mapgov.io.importers.matching import BuildingMatcher, norm
@@ -60,6 +60,19 @@ MAX_TITLE: Final = 120
 _MAX_LISTED: Final = 500
 
 
+def _rows(rows: Sequence[tuple[int, str, str]]) -> pd.DataFrame:
+    """Rows listed with a reason (``row``, ``text``, ``reason``); the reasons stay the
+    :class:`~mapgov.core.i18n.Note` objects they are (pandas would make them plain text), so
+    that the page says them in its reader's language."""
+    return pd.DataFrame(
+        {
+            "row": pd.Series([r[0] for r in rows], dtype="int64"),
+            "text": [r[1] for r in rows],
+            "reason": pd.Series([r[2] for r in rows], dtype=object),
+        }
+    )
+
+
 @dataclass
 class TablePlan:
     """What an import of a table would do, found before anything is written.
@@ -75,12 +88,8 @@ class TablePlan:
     path: str
     rows: int
     matched: list[dict[str, object]] = field(default_factory=list)
-    unmatched: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=["row", "text", "reason"])
-    )
-    skipped: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=["row", "text", "reason"])
-    )
+    unmatched: pd.DataFrame = field(default_factory=lambda: _rows([]))
+    skipped: pd.DataFrame = field(default_factory=lambda: _rows([]))
     problems: list[Problem] = field(default_factory=list)
     seen: FormVersion | None = None
     """For ``figures``: the buildings to update as they were when checked (an edit of one of
@@ -97,7 +106,7 @@ class TablePlan:
         """
         out = [p for p in self.problems if p.severity == "error"]
         out += [
-            Problem(self.path, int(r.row), "building", str(r.reason))
+            Problem(self.path, int(r.row), "building", r.reason)
             for r in self.unmatched.head(_MAX_LISTED).itertuples()
         ]
         return out
@@ -166,7 +175,12 @@ def _choice(
         code = values.get(key)
         if code is None:
             plan.problems.append(
-                Problem(plan.path, i + first_row, column, f"unknown value {str(text).strip()!r}")
+                Problem(
+                    plan.path,
+                    i + first_row,
+                    column,
+                    Note("import_problem.unknown_value", text=str(text).strip()),
+                )
             )
         out.append(code)
     return out
@@ -182,14 +196,21 @@ def _times(
         s = unicodedata.normalize("NFKC", str(text)).strip()
         if not s or s.lower() in ("nan", "nat", "none"):
             if required:
-                plan.problems.append(Problem(plan.path, i + first_row, column, "is empty"))
+                plan.problems.append(
+                    Problem(plan.path, i + first_row, column, Note("import_problem.empty"))
+                )
             out.append(None)
             continue
         s = re.sub(r"(\d+)年(\d+)月(\d+)日?", r"\1-\2-\3", s)
         stamp = pd.to_datetime(s, errors="coerce", format="mixed")
         if pd.isna(stamp) or not 1990 <= stamp.year <= 2100:
             plan.problems.append(
-                Problem(plan.path, i + first_row, column, f"{str(text).strip()!r} is not a date")
+                Problem(
+                    plan.path,
+                    i + first_row,
+                    column,
+                    Note("import_problem.not_a_date", text=str(text).strip()),
+                )
             )
             out.append(None)
             continue
@@ -237,12 +258,12 @@ def _unmasked(
 ) -> list[str | None]:
     """`values` with the masked ones (``张**``, ``138****5678``: a name or phone as mapgov's
     exports show it) taken out as not given, and one note saying how many (rows at positions
-    `skip` left out), and what is `left` instead: a sheet exported, corrected and imported
-    again must not write stars over names."""
+    `skip` left out), and what is `left` instead (``"kept"``: the stored value, ``"unknown"``):
+    a sheet exported, corrected and imported again must not write stars over names."""
     masked = [v is not None and is_masked(v) for v in values]
     if any(m for i, m in enumerate(masked) if i not in skip):
         count = sum(m for i, m in enumerate(masked) if i not in skip)
-        note = f"{count} masked value(s), as mapgov exports them: {left}"
+        note = Note(f"import_problem.masked_{left}", count=count)
         plan.problems.append(Problem(plan.path, None, column, note, severity="repaired"))
     return [None if m else v for v, m in zip(values, masked, strict=True)]
 
@@ -256,9 +277,7 @@ def _match_rows(
 ) -> list[str | None]:
     if not {"building_id", "building", "address"} & set(frame.columns):
         plan.problems.append(
-            Problem(
-                plan.path, None, "building", "no column names the building (id, name or address)"
-            )
+            Problem(plan.path, None, "building", Note("import_problem.no_building_column"))
         )
         return [None] * len(frame)
     matcher = BuildingMatcher(store)
@@ -277,7 +296,7 @@ def _match_rows(
         if found is None:
             text = " ".join(str(v) for v in (bid, comp, bld, addr) if norm(v))
             unmatched.append((i + first_row, text, why))
-    plan.unmatched = pd.DataFrame(unmatched, columns=["row", "text", "reason"])
+    plan.unmatched = _rows(unmatched)
     return out
 
 
@@ -291,13 +310,11 @@ def _plan_figures(  # noqa: PLR0912 (one check per kind of figure)
         if f in frame.columns
     }
     texts = {
-        f: _unmasked(_texts(frame, f), f, plan, "the stored value is kept")
-        for f in FIGURE_TEXTS
-        if f in frame.columns
+        f: _unmasked(_texts(frame, f), f, plan, "kept") for f in FIGURE_TEXTS if f in frame.columns
     }
     if not counts and not texts:
         plan.problems.append(
-            Problem(plan.path, None, None, "no column holds a figure (households, residents ...)")
+            Problem(plan.path, None, None, Note("import_problem.no_figure_column"))
         )
         return
     phones = texts.get("building_head_phone", [])
@@ -308,7 +325,7 @@ def _plan_figures(  # noqa: PLR0912 (one check per kind of figure)
                     plan.path,
                     i + first_row,
                     "building_head_phone",
-                    f"{phone!r} is not a phone number",
+                    Note("import_problem.not_a_phone", text=phone),
                 )
             )
     current = store.read("building", columns=["building_id", "residents", "elderly"]).set_index(
@@ -321,7 +338,9 @@ def _plan_figures(  # noqa: PLR0912 (one check per kind of figure)
         row = i + first_row
         if bid in seen:
             plan.problems.append(
-                Problem(plan.path, row, "building", f"the same building as row {seen[bid]}")
+                Problem(
+                    plan.path, row, "building", Note("import_problem.same_building", row=seen[bid])
+                )
             )
             continue
         seen[bid] = row
@@ -341,7 +360,11 @@ def _plan_figures(  # noqa: PLR0912 (one check per kind of figure)
                     plan.path,
                     row,
                     "elderly",
-                    f"more elderly ({elderly}) than residents ({residents})",
+                    Note(
+                        "import_problem.elderly_over_residents",
+                        elderly=int(elderly),  # type: ignore[call-overload]
+                        residents=int(residents),  # type: ignore[call-overload]
+                    ),
                 )
             )
             continue
@@ -360,7 +383,7 @@ def _buildings(plan: TablePlan) -> list[Rows]:
 def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: int) -> None:
     for column in REQUIRED["ledger"]:
         if column not in frame.columns:
-            plan.problems.append(Problem(plan.path, None, column, "no column holds this field"))
+            plan.problems.append(Problem(plan.path, None, column, Note("import_problem.no_column")))
     if plan.problems:
         return
     own = _own_issues(store, frame)
@@ -380,7 +403,7 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
         _texts(frame, c) for c in ("title", "description", "responsible_unit")
     )
     names, phones = (
-        _unmasked(_texts(frame, c), c, plan, "the reporter is left unknown", skip=own)
+        _unmasked(_texts(frame, c), c, plan, "unknown", skip=own)
         for c in ("reporter_name", "reporter_phone")
     )
     buildings = store.read("building", columns=["building_id", "compound_id", "geom"])
@@ -392,19 +415,21 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
         row = i + first_row
         title = titles[i]
         if i in own:
-            skipped.append((row, title or "", f"already in the ledger (issue {own[i]})"))
+            skipped.append((row, title or "", Note("import_problem.in_ledger_issue", issue=own[i])))
             continue
         if not title:
-            plan.problems.append(Problem(plan.path, row, "title", "is empty"))
+            plan.problems.append(Problem(plan.path, row, "title", Note("import_problem.empty")))
             continue
         if len(title) > MAX_TITLE:
             plan.problems.append(
-                Problem(plan.path, row, "title", f"longer than {MAX_TITLE} characters")
+                Problem(plan.path, row, "title", Note("import_problem.too_long", most=MAX_TITLE))
             )
         phone = phones[i]
         if phone and not is_phone(phone):
             plan.problems.append(
-                Problem(plan.path, row, "reporter_phone", f"{phone!r} is not a phone number")
+                Problem(
+                    plan.path, row, "reporter_phone", Note("import_problem.not_a_phone", text=phone)
+                )
             )
         if bid is None or None in (
             category[i],
@@ -417,7 +442,7 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
             continue
         key = (bid, str(reported[i])[:16], title)
         if key in existing:
-            skipped.append((row, title, "already in the ledger"))
+            skipped.append((row, title, Note("import_problem.in_ledger")))
             continue
         existing.add(key)
         state = model.IssueStatus(status[i])  # type: ignore[arg-type]
@@ -426,7 +451,7 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
         resolved_at = (resolved[i] or closed_at) if done else None
         if state == model.IssueStatus.CLOSED and closed_at is None:
             plan.problems.append(
-                Problem(plan.path, row, "closed_at", "a closed issue needs its closing date")
+                Problem(plan.path, row, "closed_at", Note("import_problem.closed_needs_date"))
             )
             continue
         wrong = _out_of_order(reported[i], resolved_at, closed_at, bool(resolved[i]))
@@ -461,7 +486,7 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
             "lat": round(point.y, 7),
         }
         plan.matched.append({"row": row, "issue": issue, "state": state.value})
-    plan.skipped = pd.DataFrame(skipped, columns=["row", "text", "reason"])
+    plan.skipped = _rows(skipped)
 
 
 def _ledger_keys(store: Store) -> set[tuple[str, str, str]]:
@@ -473,13 +498,15 @@ def _ledger_keys(store: Store) -> set[tuple[str, str, str]]:
 
 def _out_of_order(
     reported: str | None, resolved: str | None, closed: str | None, resolved_given: bool
-) -> tuple[str, str] | None:
+) -> tuple[str, Note] | None:
     """The field and the fault when a row is resolved before its report or closed before its
     resolution (ISO times compare as text); None when the times are in order."""
     if resolved is not None and reported is not None and resolved < reported:
-        return ("resolved_at" if resolved_given else "closed_at"), "is before the report"
+        return ("resolved_at" if resolved_given else "closed_at"), Note(
+            "import_problem.before_report"
+        )
     if closed is not None and resolved is not None and closed < resolved:
-        return "closed_at", "is before the resolution"
+        return "closed_at", Note("import_problem.before_resolution")
     return None
 
 

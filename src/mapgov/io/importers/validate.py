@@ -25,7 +25,7 @@ import shapely
 
 from mapgov.core.crs import WGS84, local_metric
 from mapgov.core.errors import DataFileError
-from mapgov.core.i18n import catalogue
+from mapgov.core.i18n import Note, catalogue
 from mapgov.core.model import FacilityKind, RoadKind
 from mapgov.io.importers.chinacrs import bd09_to_wgs84, gauss_kruger_zones, gcj02_to_wgs84, in_china
 from mapgov.io.importers.mapping import REQUIRED
@@ -128,6 +128,8 @@ class Problem:
     row: int | None
     field: str | None
     message: str
+    """What is wrong, in English: a :class:`~mapgov.core.i18n.Note` (that a page shows in its
+    reader's language with :func:`~mapgov.core.i18n.shown`), or a library's own words."""
     severity: str = "error"
 
     def __str__(self) -> str:
@@ -152,18 +154,20 @@ def _kind_values(table: str) -> dict[str, str]:
     return out
 
 
-def _zone_hint(x: np.ndarray, y: np.ndarray) -> str:
+def _zone_hint(x: np.ndarray, y: np.ndarray) -> Note:
     zones = gauss_kruger_zones(x, y)
     if not zones:
-        return "name their coordinate system with --crs"
+        return Note("import_problem.hint_crs")
     if len(zones) == 1:
         code, name = zones[0]
-        return f"they fit {name} ({code}): name it with --crs {code}"
-    first, last = zones[0], zones[-1]
-    span = f"{first[1].rsplit(' ', 1)[-1]} to {last[1].rsplit(' ', 1)[-1]}"
-    return (
-        f"they fit the CGCS2000 3-degree Gauss-Kruger zones {span} ({first[0]} to "
-        f"{last[0]}): name the one of your area's central meridian with --crs"
+        return Note("import_problem.hint_zone", name=name, code=code)
+    (first, low), (last, high) = zones[0], zones[-1]
+    return Note(
+        "import_problem.hint_zones",
+        low=low.rsplit(" ", 1)[-1],
+        high=high.rsplit(" ", 1)[-1],
+        first=first,
+        last=last,
     )
 
 
@@ -192,19 +196,19 @@ def _check_numbers(
     name = f"{source.name} ({source.to_string()})"
     if source.is_geographic and not _in_degrees(x, y):
         if _in_degrees(y, x):
-            msg = "latitude and longitude are swapped: give longitude (x) first"
+            msg = Note("import_problem.swapped")
         else:
-            msg = (
-                f"the coordinates are not longitude/latitude in degrees as {name} needs "
-                f"(x {_span(x)}, y {_span(y)}): they look like metres; {_zone_hint(x, y)}"
+            msg = Note(
+                "import_problem.not_degrees",
+                crs=name,
+                xs=_span(x),
+                ys=_span(y),
+                hint=_zone_hint(x, y),
             )
         problems.append(Problem(str(path), None, "geometry", msg))
         return False
     if source.is_projected and _in_degrees(x, y):
-        msg = (
-            f"the coordinates look like longitude/latitude in degrees, not {name}: name "
-            "EPSG:4326 (or EPSG:4490, CGCS2000) with --crs"
-        )
+        msg = Note("import_problem.looks_degrees", crs=name)
         problems.append(Problem(str(path), None, "geometry", msg))
         return False
     return True
@@ -221,18 +225,12 @@ def _to_wgs84(
         try:
             source = pyproj.CRS.from_user_input(crs)
         except pyproj.exceptions.CRSError:
-            problems.append(Problem(str(path), None, None, f"unknown coordinate system {crs!r}"))
+            problems.append(
+                Problem(str(path), None, None, Note("import_problem.unknown_crs", crs=crs))
+            )
             return None
     if source is None:
-        problems.append(
-            Problem(
-                str(path),
-                None,
-                None,
-                "the layer says nothing of its "
-                "coordinate system; name one (e.g. EPSG:4326, EPSG:4490)",
-            )
-        )
+        problems.append(Problem(str(path), None, None, Note("import_problem.no_crs")))
         return None
     frame = frame.set_crs(source, allow_override=True)
     if not _check_numbers(frame, source, path, problems):
@@ -240,15 +238,12 @@ def _to_wgs84(
     try:
         frame = frame.to_crs(WGS84)
     except (pyproj.exceptions.ProjError, pyproj.exceptions.CRSError, ValueError) as err:
-        msg = f"cannot convert from {source.to_string()} to longitude/latitude: {err}"
+        msg = Note("import_problem.cannot_convert", crs=source.to_string(), err=str(err))
         problems.append(Problem(str(path), None, "geometry", msg))
         return None
     x, y = _numbers(frame)
     if not (np.isfinite(x).all() and np.isfinite(y).all() and _in_degrees(x, y)):
-        msg = (
-            f"the coordinates lie outside the area where {source.name} "
-            f"({source.to_string()}) is defined: wrong coordinate system?"
-        )
+        msg = Note("import_problem.outside_crs", crs=f"{source.name} ({source.to_string()})")
         problems.append(Problem(str(path), None, "geometry", msg))
         return None
     return _unshift(frame, shift, path, problems)
@@ -263,10 +258,12 @@ def _unshift(
     if shift in ("gcj02", "bd09"):
         outside = ~in_china(x, y)
         if outside.any():
-            msg = (
-                f"--shift {shift} undoes an offset that Chinese map providers apply only inside "
-                f"China, and {int(outside.sum())} coordinate(s) lie outside China (e.g. "
-                f"{x[outside][0]:.5f}, {y[outside][0]:.5f}): import without --shift"
+            msg = Note(
+                "import_problem.shift_outside",
+                shift=shift,
+                count=int(outside.sum()),
+                x=float(x[outside][0]),
+                y=float(y[outside][0]),
             )
             problems.append(Problem(str(path), None, "geometry", msg))
             return None
@@ -288,13 +285,11 @@ def _check_geometry(
     for i, g in enumerate(geoms):
         row = i + first_row
         if g is None or g.is_empty:
-            problems.append(Problem(str(path), row, "geometry", "has no geometry"))
+            problems.append(Problem(str(path), row, "geometry", Note("import_problem.no_geometry")))
             continue
         if vertices[i] > MAX_VERTICES:
-            msg = (
-                f"has {vertices[i]:,} vertices, more than the {MAX_VERTICES:,} a feature may "
-                "have; simplify it in your GIS (a tolerance of 0.5 m keeps every corner a map "
-                "shows)"
+            msg = Note(
+                "import_problem.too_many_vertices", count=int(vertices[i]), most=MAX_VERTICES
             )
             problems.append(Problem(str(path), row, "geometry", msg))
             continue
@@ -304,7 +299,12 @@ def _check_geometry(
                     str(path),
                     row,
                     "geometry",
-                    f"is a {g.geom_type}; {table} needs {' or '.join(allowed)}",
+                    Note(
+                        "import_problem.wrong_geometry",
+                        found=g.geom_type,
+                        table=table,
+                        allowed=" / ".join(allowed),
+                    ),
                 )
             )
             continue
@@ -329,7 +329,7 @@ def _check_geometry(
                         str(path),
                         row,
                         "geometry",
-                        f"was invalid ({reason}) and was repaired",
+                        Note("import_problem.repaired", reason=reason),
                         "repaired",
                     )
                 )
@@ -339,7 +339,7 @@ def _check_geometry(
                         str(path),
                         row,
                         "geometry",
-                        f"is invalid ({reason}) and cannot be repaired safely",
+                        Note("import_problem.invalid", reason=reason),
                     )
                 )
     return frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
@@ -376,11 +376,21 @@ def whole_numbers(
     bad = text.notna() & (num.isna() | (num % 1 != 0))
     for i in np.flatnonzero(bad.to_numpy())[:20]:
         problems.append(
-            Problem(str(path), int(i) + first_row, field, f"{text.iloc[i]!r} is not a whole number")
+            Problem(
+                str(path),
+                int(i) + first_row,
+                field,
+                Note("import_problem.not_whole_number", text=str(text.iloc[i])),
+            )
         )
     for i in np.flatnonzero((num < 0).to_numpy())[:20]:
         problems.append(
-            Problem(str(path), int(i) + first_row, field, f"is negative ({int(num.iloc[i])})")
+            Problem(
+                str(path),
+                int(i) + first_row,
+                field,
+                Note("import_problem.negative", value=int(num.iloc[i])),
+            )
         )
     if field == "floors":
         for i in np.flatnonzero(((num > 120) | (num == 0)).to_numpy())[:20]:
@@ -389,7 +399,7 @@ def whole_numbers(
                     str(path),
                     int(i) + first_row,
                     field,
-                    f"{int(num.iloc[i])} floors is not plausible (1-120)",
+                    Note("import_problem.implausible_floors", value=int(num.iloc[i])),
                 )
             )
     return num.where(~bad).astype("Int64")
@@ -402,17 +412,24 @@ def _check_values(
     spec = schema_table(table)
     for field in REQUIRED[table]:
         if field not in out.columns:
-            problems.append(Problem(str(path), None, field, "no column holds this field"))
+            problems.append(Problem(str(path), None, field, Note("import_problem.no_column")))
             continue
         empty = out[field].isna() | (out[field].astype(str).str.strip() == "")
         for i in np.flatnonzero(empty.to_numpy())[:20]:
-            problems.append(Problem(str(path), int(i) + first_row, field, "is empty"))
+            problems.append(
+                Problem(str(path), int(i) + first_row, field, Note("import_problem.empty"))
+            )
     key = spec.column_names[0]
     if key in out.columns and key != "road_id":
         ids = out[key].astype(str).str.strip()
         for i in np.flatnonzero(ids.duplicated().to_numpy())[:20]:
             problems.append(
-                Problem(str(path), int(i) + first_row, key, f"duplicate id {ids.iloc[i]!r}")
+                Problem(
+                    str(path),
+                    int(i) + first_row,
+                    key,
+                    Note("import_problem.duplicate_id", id=ids.iloc[i]),
+                )
             )
     for field in _INTS:
         if field in out.columns:
@@ -421,7 +438,9 @@ def _check_values(
         over = (out["elderly"] > out["residents"]).fillna(False).to_numpy()
         for i in np.flatnonzero(over)[:20]:
             problems.append(
-                Problem(str(path), int(i) + first_row, "elderly", "more elderly than residents")
+                Problem(
+                    str(path), int(i) + first_row, "elderly", Note("import_problem.elderly_over")
+                )
             )
     if table in ("facility", "road") and "kind" in out.columns:
         known = _kind_values(table)
@@ -429,7 +448,12 @@ def _check_values(
         mapped = raw.str.lower().map(known)
         for i in np.flatnonzero(mapped.isna().to_numpy() & (raw != "").to_numpy())[:20]:
             problems.append(
-                Problem(str(path), int(i) + first_row, "kind", f"unknown kind {raw.iloc[i]!r}")
+                Problem(
+                    str(path),
+                    int(i) + first_row,
+                    "kind",
+                    Note("import_problem.unknown_kind", kind=raw.iloc[i]),
+                )
             )
         out["kind"] = mapped
     return out
@@ -566,7 +590,12 @@ def check_against_store(
     known = set(parents[column].astype(str))
     for i in np.flatnonzero((given & ~ids.astype(str).isin(known)).to_numpy())[:20]:
         problems.append(
-            Problem(str(path), int(i) + first_row, column, f"no {parent} {ids.iloc[i]!r}")
+            Problem(
+                str(path),
+                int(i) + first_row,
+                column,
+                Note("import_problem.no_parent", parent=parent, id=str(ids.iloc[i])),
+            )
         )
     if table in _NESTED and isinstance(parents, gpd.GeoDataFrame) and len(layer):
         metric = local_metric(layer)
@@ -580,7 +609,12 @@ def check_against_store(
                     str(path),
                     int(i) + first_row,
                     "geometry",
-                    f"lies outside its {parent} {ids.iloc[i]!r} ({away[i]:.0f} m away)",
+                    Note(
+                        "import_problem.outside_parent",
+                        parent=parent,
+                        id=str(ids.iloc[i]),
+                        metres=float(away[i]),
+                    ),
                 )
             )
     return problems
@@ -623,7 +657,7 @@ def check_schema(
     frame = pd.DataFrame(layer).reset_index(drop=True)
     defaults = _defaults(spec)
 
-    def _add(mask: pd.Series | np.ndarray, field: str, message: str) -> None:
+    def _add(mask: pd.Series | np.ndarray, field: str, message: Note) -> None:
         flags = pd.Series(mask).fillna(False).to_numpy(dtype=bool)  # NA: no value to test
         for i in np.flatnonzero(flags)[:_MAX_PROBLEMS]:
             problems.append(Problem(str(path), int(i) + first_row, field, message))
@@ -633,10 +667,10 @@ def check_schema(
             continue
         if column in frame.columns:
             empty = frame[column].isna() | (frame[column].astype(str).str.strip() == "")
-            hint = " (write 0 if there are none)" if column in defaults else ""
-            _add(empty, column, f"is empty; the database needs a value here{hint}")
+            zero = "_zero" if column in defaults else ""
+            _add(empty, column, Note(f"import_problem.needs_value{zero}"))
         elif column not in defaults and not (column == "road_id" or column.endswith("_at")):
-            problems.append(Problem(str(path), None, column, "no column holds this field"))
+            problems.append(Problem(str(path), None, column, Note("import_problem.no_column")))
 
     def _values(column: str) -> pd.Series:
         if column in frame.columns:
@@ -649,15 +683,21 @@ def check_schema(
             continue
         if kind == "in":
             given = frame[column].notna() & (frame[column].astype(str).str.strip() != "")
-            _add(given & ~frame[column].isin(args[1:]), column, "is not one of the known kinds")
+            _add(
+                given & ~frame[column].isin(args[1:]), column, Note("import_problem.not_known_kind")
+            )
         elif kind == "min":
-            _add(_values(column) < float(args[1]), column, f"must be at least {args[1]}")
+            _add(
+                _values(column) < float(args[1]),
+                column,
+                Note("import_problem.at_least", least=args[1]),
+            )
         elif kind == "between":
             v = _values(column)
             _add((v < float(args[1])) | (v > float(args[2])), column,
-                 f"must be from {args[1]} to {args[2]}")  # fmt: skip
+                 Note("import_problem.between", low=args[1], high=args[2]))  # fmt: skip
         elif column in frame.columns or args[1] in frame.columns:
             more = (_values(column) > _values(args[1])).fillna(False)
-            what = "in the file" if args[1] in frame.columns else "left empty: the file has none"
-            _add(more, column, f"must not exceed {args[1]} ({what})")
+            which = "exceeds" if args[1] in frame.columns else "exceeds_default"
+            _add(more, column, Note(f"import_problem.{which}", column=args[1]))
     return problems
