@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -327,6 +328,38 @@ def test_task_rights_and_refusals(work_store: Store) -> None:
         members.finish_service(store, staff, sid, version=2, status="dropped")
     row = store.read("member_service", where={"service_id": sid}).iloc[0]
     assert (row["status"], row["done_on"], row["version"]) == ("done", "2026-11-02", 2)
+
+
+def test_two_tasks_recorded_at_the_same_moment_both_land_under_their_own_numbers(
+    work_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Staff in two offices record a task at once: both read the same next number; the one
+    whose write comes second is refused by the store and takes the number after it."""
+    store, community = work_store, "S001-C2"
+    staff = _staff(store, community)
+    mids = [_fresh(store, community) for _ in range(2)]
+    for mid in mids:
+        members.register_member(
+            store, staff, mid, community_id=community, registered_on="2026-01-05", work_unit="某局"
+        )
+    task = {"kind": ServiceKind.OTHER, "title": "入户走访", "taken_on": "2026-11-01"}
+    edit, raced = store.edit, []
+
+    def racing_edit(ops: list[Any], **kw: Any) -> Any:
+        if not raced and ops[0][1] == "member_service":  # the other office saves first
+            raced.append(ops[0][2]["service_id"])
+            edit([(*ops[0][:3], {**ops[0][3], "member_id": mids[1]})], **kw)
+        return edit(ops, **kw)
+
+    monkeypatch.setattr(store, "edit", racing_edit)
+    sid = members.record_service(store, staff, mids[0], **task)
+    monkeypatch.undo()
+    assert sid == raced[0] + 1
+    rows = store.read("member_service", where={"service_id": [raced[0], sid]})
+    assert dict(zip(rows["service_id"], rows["member_id"], strict=True)) == {
+        raced[0]: mids[1],
+        sid: mids[0],
+    }
 
 
 # -- masking ----------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """What every edit of a community's records checks and stamps: the editor's right
 (:func:`require_editor`), a phone number typed into a form (:func:`check_phone`), the row
-an edit starts from as Python values (:func:`plain_row`) and the time the change is
-recorded at (:func:`edit_stamp`).
+an edit starts from as Python values (:func:`plain_row`), the time the change is
+recorded at (:func:`edit_stamp`) and a new record's id when two are added at once
+(:func:`insert_new`).
 
 Shared by the issue ledger's workflow, the field reports, co-building, deliberation, the
 party members' service (:mod:`mapgov.domain.members`) and the party-building edit forms
@@ -11,13 +12,13 @@ party members' service (:mod:`mapgov.domain.members`) and the party-building edi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import numpy as np
 
 from mapgov.core import clock
-from mapgov.core.errors import PermissionDeniedError, ValidationError
+from mapgov.core.errors import PermissionDeniedError, StaleEditError, ValidationError
 from mapgov.core.privacy import is_phone
 from mapgov.domain.users import User, can_edit
 from mapgov.store import Store
@@ -116,3 +117,44 @@ def plain_row(row: Mapping[str, Any]) -> dict[str, Any]:
         value = v.item() if isinstance(v, np.generic) else v
         out[k] = None if isinstance(value, float) and np.isnan(value) else value
     return out
+
+
+_Id = TypeVar("_Id", str, int)
+
+
+def insert_new(make_id: Callable[[], _Id], write: Callable[[_Id], None], *, tries: int = 3) -> _Id:
+    """Write a new record under the next free id, and under the one after that when somebody
+    took it meanwhile (two staff adding at the same moment): ids are counted from what is
+    stored, and the store refuses a second record with the same id.
+
+    Parameters
+    ----------
+    make_id : callable
+        The next free id, read afresh from the store at each try.
+    write : callable
+        Writes the record under the id it is given; raises
+        :class:`~mapgov.core.errors.StaleEditError` keyed ``error.edit.exists`` when the id is
+        taken.
+    tries : int
+        How many ids are tried.
+
+    Returns
+    -------
+    str or int
+        The id the record was written under.
+
+    Raises
+    ------
+    StaleEditError
+        When every id tried was taken, or the write was refused for another reason.
+    """
+    for attempt in range(tries):
+        new = make_id()
+        try:
+            write(new)
+        except StaleEditError as err:
+            if err.key != "error.edit.exists" or attempt == tries - 1:
+                raise
+        else:
+            return new
+    raise AssertionError  # pragma: no cover (the loop returns or raises)

@@ -27,10 +27,10 @@ from typing import Any, Final
 import pandas as pd
 
 from mapgov.core import clock
-from mapgov.core.errors import DataFileError, StaleEditError, ValidationError
+from mapgov.core.errors import DataFileError, ValidationError
 from mapgov.core.model import ServiceKind, ServiceStatus
 from mapgov.core.toml_files import read_toml
-from mapgov.domain.editing import edit_stamp, require_editor
+from mapgov.domain.editing import edit_stamp, insert_new, require_editor
 from mapgov.domain.users import User
 from mapgov.store import Store
 
@@ -551,21 +551,16 @@ def record_service(
         "version": 1,
     }
     stamp = edit_stamp(store, at)
-    for attempt in range(3):
+
+    def next_number() -> int:
         ids = store.read("member_service", columns=["service_id"])["service_id"]
-        new = int(ids.max()) + 1 if len(ids) else 1
-        try:
-            store.edit(
-                [("insert", "member_service", {"service_id": new}, values)],
-                actor=user.name,
-                at=stamp,
-            )
-        except StaleEditError as err:  # someone took the number meanwhile
-            if err.key != "error.edit.exists" or attempt == 2:
-                raise
-        else:
-            return new
-    raise AssertionError  # pragma: no cover (the loop returns or raises)
+        return int(ids.max()) + 1 if len(ids) else 1
+
+    def write(new: int) -> None:
+        ops = [("insert", "member_service", {"service_id": new}, values)]
+        store.edit(ops, actor=user.name, at=stamp)
+
+    return insert_new(next_number, write)
 
 
 def finish_service(

@@ -27,13 +27,12 @@ from mapgov.domain.cobuild.workflow import (
     _choice,
     _clean,
     _event,
-    _insert_new,
     _new_id,
     _open,
     _Opened,
     _record,
 )
-from mapgov.domain.editing import edit_stamp
+from mapgov.domain.editing import edit_stamp, insert_new
 from mapgov.domain.steps import Cancel, Step, cancel_fields, step_fields
 from mapgov.domain.users import User
 from mapgov.store import Store
@@ -126,7 +125,7 @@ def pair(
             store, CoEntity.PROJECT, f"P-{community}-", {"need_id": list(needs["need_id"])}
         )
 
-    return _insert_new(_make_id, _write)
+    return insert_new(_make_id, _write)
 
 
 def _need_too(

@@ -11,7 +11,7 @@ the steps, who may take them and what they change.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
@@ -27,7 +27,7 @@ from mapgov.core.errors import (
 )
 from mapgov.core.privacy import mask_row
 from mapgov.domain.cobuild.figures import day_of
-from mapgov.domain.editing import edit_stamp, plain_row
+from mapgov.domain.editing import edit_stamp, insert_new, plain_row
 from mapgov.domain.places import community_of_compound
 from mapgov.domain.users import User, can_edit, sees_personal_data, street_admin
 from mapgov.store import Store
@@ -401,20 +401,6 @@ def _new_id(store: Store, entity: model.CoEntity, prefix: str, where: Mapping[st
     return f"{prefix}{int(numbers.max()) + 1 if len(numbers) else 1:0{width}d}"
 
 
-def _insert_new(make_id: Callable[[], str], write: Callable[[str], None]) -> str:
-    """Write a new record under a fresh id, trying a next one if someone took it meanwhile."""
-    for attempt in range(3):
-        new = make_id()
-        try:
-            write(new)
-        except StaleEditError as err:
-            if err.key != "error.edit.exists" or attempt == 2:
-                raise
-        else:
-            return new
-    raise AssertionError  # pragma: no cover (the loop returns or raises)
-
-
 # entity -> (the action that creates it, its ids' letter, the column whose value the ids carry)
 _NEW: Final[dict[model.CoEntity, tuple[model.CoAction, str, str]]] = {
     model.CoEntity.NEED: (model.CoAction.FILE, "N", "community_id"),
@@ -444,7 +430,7 @@ def _create(
             append=[event],
         )
 
-    return _insert_new(lambda: _new_id(store, entity, prefix, {column: owner}), write)
+    return insert_new(lambda: _new_id(store, entity, prefix, {column: owner}), write)
 
 
 def _community(store: Store, community_id: str) -> None:

@@ -19,7 +19,7 @@ from mapgov.core.errors import (
     ValidationError,
 )
 from mapgov.core.model import CallbackRating, MatterAction, MatterStatus
-from mapgov.domain.editing import plain_row
+from mapgov.domain.editing import insert_new, plain_row
 from mapgov.domain.places import community_of_compound
 from mapgov.domain.users import User, can_edit
 from mapgov.store import Store
@@ -277,23 +277,18 @@ def propose(
         "proposed_by": user.name,
         "version": 1,
     }
-    for attempt in range(3):
-        new_id = _next_id(store, compound_id)
-        moves = (None, MatterStatus.PROPOSED.value)
+    moves = (None, MatterStatus.PROPOSED.value)
+
+    def write(new_id: str) -> None:
         event = _event(new_id, MatterAction.PROPOSE, _stamp(at), user, moves, note=heading)
-        try:
-            store.edit(
-                [("insert", "deliberation", {"matter_id": new_id}, values)],
-                actor=user.name,
-                at=_stamp(at),
-                append=[("deliberation_event", event)],
-            )
-        except StaleEditError as err:  # someone took the id meanwhile: the next one
-            if err.key != "error.edit.exists" or attempt == 2:
-                raise
-        else:
-            return new_id
-    raise AssertionError  # pragma: no cover (the loop returns or raises)
+        store.edit(
+            [("insert", "deliberation", {"matter_id": new_id}, values)],
+            actor=user.name,
+            at=_stamp(at),
+            append=[("deliberation_event", event)],
+        )
+
+    return insert_new(lambda: _next_id(store, compound_id), write)
 
 
 def answer(
