@@ -23,7 +23,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from mapgov.core.crs import WGS84, local_metric
+from mapgov.core.crs import WGS84
 from mapgov.core.errors import DataFileError
 from mapgov.core.i18n import Note, catalogue
 from mapgov.core.model import FacilityKind, RoadKind
@@ -37,7 +37,6 @@ __all__ = [
     "CHINA",
     "MAX_VERTICES",
     "Problem",
-    "check_against_store",
     "check_schema",
     "first_per_place",
     "prepare_layer",
@@ -528,96 +527,6 @@ def first_per_place(problems: list[Problem]) -> list[Problem]:
             seen.add(place)
         out.append(p)
     return out
-
-
-_PARENT: Final = {
-    "building": ("compound_id", "compound"),
-    "compound": ("grid_id", "grid"),
-    "facility": ("community_id", "community"),
-}
-_NESTED: Final = ("building", "compound")  # layers that lie inside their parent's outline
-
-
-def check_against_store(
-    layer: gpd.GeoDataFrame,
-    table: str,
-    parents: gpd.GeoDataFrame,
-    *,
-    path: Path,
-    first_row: int = 1,
-    tolerance_m: float = 5.0,
-) -> list[Problem]:
-    """Problems of a prepared layer that only the rest of the street shows.
-
-    Each row must name a parent that exists (a building its compound, a compound its grid, a
-    facility its community when it names one), and lie in it, as the layers nest: a building
-    in its compound, a compound in its grid. Lying in the parent means its representative
-    point (a point inside the outline, :meth:`shapely.Geometry.representative_point`) is
-    within `tolerance_m` metres of the parent's outline, measured in the data's UTM zone: an
-    outline digitised a few metres over its parent's edge passes, one drawn in the wrong
-    place (or the wrong parent named) does not. One rule for both levels: the point, not a
-    share of area, so that an outline cut by its parent's edge is judged by where it mostly
-    is without an overlay of every pair.
-
-    Parameters
-    ----------
-    layer : geopandas.GeoDataFrame
-        The layer from :func:`prepare_layer` (EPSG:4326).
-    table : str
-        "building", "compound" or "facility" (other tables have no parent to check).
-    parents : geopandas.GeoDataFrame
-        The parent table as it will be after the import (from the store, or the layer that
-        replaces it in the same import), with its geometry for buildings and compounds.
-    path : pathlib.Path
-        The source file, for messages.
-    first_row : int
-        Row number of the first record in messages.
-    tolerance_m : float
-        How far (metres) a representative point may lie outside its parent's outline.
-
-    Returns
-    -------
-    list of Problem
-        An unknown parent or a row lying outside its parent, at most a few per kind.
-    """
-    spec = _PARENT.get(table)
-    if spec is None or spec[0] not in layer.columns:
-        return []
-    column, parent = spec
-    problems: list[Problem] = []
-    ids = layer[column]
-    given = ids.notna() & (ids.astype(str).str.strip() != "")
-    known = set(parents[column].astype(str))
-    for i in np.flatnonzero((given & ~ids.astype(str).isin(known)).to_numpy())[:20]:
-        problems.append(
-            Problem(
-                str(path),
-                int(i) + first_row,
-                column,
-                Note("import_problem.no_parent", parent=parent, id=str(ids.iloc[i])),
-            )
-        )
-    if table in _NESTED and isinstance(parents, gpd.GeoDataFrame) and len(layer):
-        metric = local_metric(layer)
-        areas = parents.set_index(column).geometry.to_crs(metric)
-        points = layer.geometry.representative_point().to_crs(metric).reset_index(drop=True)
-        own = gpd.GeoSeries(areas.reindex(ids.astype(str)).to_numpy(), crs=metric)
-        away = points.distance(own, align=False).to_numpy()  # NaN: no such parent
-        for i in np.flatnonzero(away > tolerance_m)[:_MAX_PROBLEMS]:
-            problems.append(
-                Problem(
-                    str(path),
-                    int(i) + first_row,
-                    "geometry",
-                    Note(
-                        "import_problem.outside_parent",
-                        parent=parent,
-                        id=str(ids.iloc[i]),
-                        metres=float(away[i]),
-                    ),
-                )
-            )
-    return problems
 
 
 def _defaults(spec: Table) -> dict[str, float]:
