@@ -98,6 +98,28 @@ class BuildingMatcher:
                 return found, ""
         return [], Note("import_problem.no_compound_then_building")
 
+    def compound(self, compound: object) -> tuple[str | None, str]:
+        """(compound_id, "") for a row that names one compound (by its name or address) and no
+        building: an issue of the whole compound (its gate, its green), else (None, why not).
+
+        Parameters
+        ----------
+        compound : object
+            The compound's name or address as written in the row.
+
+        Returns
+        -------
+        tuple of (str or None, str)
+            The compound's id and "", or None and why no single compound fits (a
+            :class:`~mapgov.core.i18n.Note`).
+        """
+        found = sorted(set(self._compounds.get(norm(compound), [])))
+        if len(found) == 1:
+            return found[0], ""
+        if found:
+            return None, Note("import_problem.ambiguous_compound", examples=", ".join(found[:3]))
+        return None, Note("import_problem.no_compound", name=str(compound))
+
     def match(
         self,
         building_id: object = None,
@@ -131,6 +153,8 @@ class BuildingMatcher:
             return None, Note("import_problem.no_building_id", id=str(building_id))
         found: list[str] = []
         why = Note("import_problem.nothing_given")
+        if comp and not (bld or addr):
+            return None, Note("import_problem.compound_only", compound=str(compound))
         if comp and bld:
             ids = self._compounds.get(comp)
             if not ids:

@@ -61,16 +61,11 @@ _MAX_LISTED: Final = 500
 
 
 def _rows(rows: Sequence[tuple[int, str, str]]) -> pd.DataFrame:
-    """Rows listed with a reason (``row``, ``text``, ``reason``); the reasons stay the
-    :class:`~mapgov.core.i18n.Note` objects they are (pandas would make them plain text), so
-    that the page says them in its reader's language."""
-    return pd.DataFrame(
-        {
-            "row": pd.Series([r[0] for r in rows], dtype="int64"),
-            "text": [r[1] for r in rows],
-            "reason": pd.Series([r[2] for r in rows], dtype=object),
-        }
-    )
+    """Rows listed with a reason (``row``, ``text``, ``reason``); the reasons stay the Notes
+    they are (pandas would make them plain text), for the page to say in its reader's language."""
+    row, text, reason = (list(c) for c in zip(*rows, strict=True)) if rows else ([], [], [])
+    frame = pd.DataFrame({"row": pd.Series(row, dtype="int64"), "text": text})
+    return frame.assign(reason=pd.Series(reason, dtype=object))
 
 
 @dataclass
@@ -273,9 +268,17 @@ def _match_rows(
     frame: pd.DataFrame,
     plan: TablePlan,
     first_row: int,
+    *,
     skip: Collection[int] = (),
+    compounds: dict[int, str] | None = None,
 ) -> list[str | None]:
-    if not {"building_id", "building", "address"} & set(frame.columns):
+    """The building each row names (None: skipped, or listed in ``plan.unmatched`` with why);
+    given `compounds`, a row naming a compound and no building is matched to the compound
+    (position -> compound id put there) and has no building."""
+    named = {"building_id", "building", "address"} | (
+        {"compound"} if compounds is not None else set()
+    )
+    if not named & set(frame.columns):
         plan.problems.append(
             Problem(plan.path, None, "building", Note("import_problem.no_building_column"))
         )
@@ -291,11 +294,19 @@ def _match_rows(
         if i in skip:
             out.append(None)
             continue
-        found, why = matcher.match(bid, comp, bld, addr)
-        out.append(found)
-        if found is None:
-            text = " ".join(str(v) for v in (bid, comp, bld, addr) if norm(v))
-            unmatched.append((i + first_row, text, why))
+        if compounds is not None and norm(comp) and not any(norm(v) for v in (bid, bld, addr)):
+            whole, why = matcher.compound(comp)
+            out.append(None)
+            if whole is not None:
+                compounds[i] = whole
+                continue
+        else:
+            found, why = matcher.match(bid, comp, bld, addr)
+            out.append(found)
+            if found is not None:
+                continue
+        text = " ".join(str(v) for v in (bid, comp, bld, addr) if norm(v))
+        unmatched.append((i + first_row, text, why))
     plan.unmatched = _rows(unmatched)
     return out
 
@@ -387,7 +398,8 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
     if plan.problems:
         return
     own = _own_issues(store, frame)
-    targets = _match_rows(store, frame, plan, first_row, skip=own)
+    whole: dict[int, str] = {}  # rows of a whole compound's issue (no building)
+    targets = _match_rows(store, frame, plan, first_row, skip=own, compounds=whole)
     category, source, channel, status, level, rating = (
         _choice(frame, column, _enum_values(enum, words), plan, first_row, default=default)
         for column, enum, words, default in _LEDGER_CHOICES
@@ -408,6 +420,7 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
     )
     buildings = store.read("building", columns=["building_id", "compound_id", "geom"])
     where = buildings.set_index("building_id")
+    areas = store.read("compound", columns=["compound_id", "geom"]).set_index("compound_id")
     existing = _ledger_keys(store)
     done_states = (model.IssueStatus.RESOLVED, model.IssueStatus.CALLBACK, model.IssueStatus.CLOSED)
     skipped: list[tuple[int, str, str]] = []
@@ -417,21 +430,11 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
         if i in own:
             skipped.append((row, title or "", Note("import_problem.in_ledger_issue", issue=own[i])))
             continue
-        if not title:
-            plan.problems.append(Problem(plan.path, row, "title", Note("import_problem.empty")))
-            continue
-        if len(title) > MAX_TITLE:
-            plan.problems.append(
-                Problem(plan.path, row, "title", Note("import_problem.too_long", most=MAX_TITLE))
-            )
         phone = phones[i]
-        if phone and not is_phone(phone):
-            plan.problems.append(
-                Problem(
-                    plan.path, row, "reporter_phone", Note("import_problem.not_a_phone", text=phone)
-                )
-            )
-        if bid is None or None in (
+        plan.problems += _text_faults(plan.path, row, title, phone)
+        if not title:
+            continue
+        if (bid is None and i not in whole) or None in (
             category[i],
             source[i],
             channel[i],
@@ -440,7 +443,8 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
             reported[i],
         ):
             continue
-        key = (bid, str(reported[i])[:16], title)
+        compound = whole[i] if bid is None else where.at[bid, "compound_id"]
+        key = (bid or compound, str(reported[i])[:16], title)
         if key in existing:
             skipped.append((row, title, Note("import_problem.in_ledger")))
             continue
@@ -458,9 +462,10 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
         if wrong:
             plan.problems.append(Problem(plan.path, row, *wrong))
             continue
-        point = where.at[bid, "geometry"].representative_point()
+        shape = areas.at[compound, "geometry"] if bid is None else where.at[bid, "geometry"]
+        point = shape.representative_point()
         issue = {
-            "compound_id": where.at[bid, "compound_id"],
+            "compound_id": compound,
             "building_id": bid,
             "category": category[i],
             "source": source[i],
@@ -489,10 +494,27 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
     plan.skipped = _rows(skipped)
 
 
+def _text_faults(path: str, row: int, title: str | None, phone: str | None) -> list[Problem]:
+    """What is wrong with a ledger row's own text: an empty or overlong title, a phone that is
+    not one."""
+    if not title:
+        return [Problem(path, row, "title", Note("import_problem.empty"))]
+    out = []
+    if len(title) > MAX_TITLE:
+        out.append(Problem(path, row, "title", Note("import_problem.too_long", most=MAX_TITLE)))
+    if phone and not is_phone(phone):
+        note = Note("import_problem.not_a_phone", text=phone)
+        out.append(Problem(path, row, "reporter_phone", note))
+    return out
+
+
 def _ledger_keys(store: Store) -> set[tuple[str, str, str]]:
-    """(building, report time to the minute, title) of every issue: the workbook shows times to
-    the minute, and a row with the same three is an issue of the ledger already."""
-    query = "SELECT building_id, substr(reported_at, 1, 16), title FROM issue"
+    """(building, or compound for a whole compound's issue; report time to the minute; title)
+    of every issue: the workbook shows times to the minute, and a row with the same three is an
+    issue of the ledger already."""
+    query = (
+        "SELECT COALESCE(building_id, compound_id), substr(reported_at, 1, 16), title FROM issue"
+    )
     return {(b, r, t) for b, r, t in store.query(query).itertuples(index=False)}
 
 
