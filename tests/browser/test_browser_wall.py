@@ -1,4 +1,5 @@
-"""The wall screen in headless chromium at 1920 × 1080, offline, as the command room sees it.
+"""The wall screen in headless chromium at 1920 × 1080 (and an office screen's 1366 × 768),
+offline, as the command room sees it.
 
 The server and browser come from the helpers of ``tests/browser/helpers.py`` (same launch flags:
 every host but 127.0.0.1 resolves to nothing). The server runs on a copy of the session's
@@ -30,6 +31,8 @@ from mapgov.demo import wall_token
 from mapgov.domain import issues_workflow as workflow
 from mapgov.domain.users import User
 from mapgov.store import open_store
+from mapgov.ui.wall_data import MAP_HEIGHT
+from mapgov.views.deck_poster import GONE
 from mapgov.views.wall import TILES as FIGURES
 from tests.conftest import DEMO_PASSWORD, SEED
 
@@ -50,6 +53,10 @@ UI_TIMEOUT_MS = 60_000
 CANVAS = '[data-testid="stDeckGlJsonChart"] canvas#deckgl-overlay'
 BACKGROUND = (11, 20, 38)  # mapgov.views.deck.BACKGROUND
 CHROME = ("stSidebar", "stHeader", "stToolbar", "stMainMenu", "stDecoration", "stStatusWidget")
+SCREENS = pytest.mark.parametrize(
+    "size", [(1920, 1080), (1366, 768)], ids=["1920x1080", "1366x768"]
+)
+"""The command room's wall, and an office TV or projector: the kiosk must fit both."""
 
 
 @pytest.fixture(scope="module")
@@ -126,15 +133,24 @@ SPILL = """() => [...document.querySelectorAll('.mg-tile')].flatMap(tile => {
 """The tiles' texts that run out of their tile (as ``key: text``)."""
 
 
-def _inside(box: dict[str, float]) -> bool:
+def _inside(box: dict[str, float], size: tuple[int, int]) -> bool:
     return (
         box["x"] >= 0
         and box["y"] >= 0
-        and box["x"] + box["width"] <= VIEWPORT["width"] + 0.5
-        and box["y"] + box["height"] <= VIEWPORT["height"] + 0.5
+        and box["x"] + box["width"] <= size[0] + 0.5
+        and box["y"] + box["height"] <= size[1] + 0.5
         and box["width"] > 0
         and box["height"] > 0
     )
+
+
+BELOW = """() => [...document.querySelectorAll(
+    '.st-key-wall-top *, .st-key-wall-map *, .st-key-wall-side *')]
+  .filter(e => !e.closest('.mg-ticker, .mg-poster'))  // they roll, or hide, within their box
+  .filter(e => { const b = e.getBoundingClientRect();
+                 return b.width > 0 && b.height > 0 && b.bottom > innerHeight + 0.5; })
+  .map(e => (e.dataset.testid || e.className || e.tagName) + ': ' + e.textContent.slice(0, 40))"""
+"""What of the wall's content stands (even in part) below the bottom of the screen."""
 
 
 def _no_error(page: Page) -> None:
@@ -164,18 +180,22 @@ def _screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@SCREENS
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_kiosk_fits_the_screen_offline(
     server: Server,
     page: tuple[Page, list[str]],
     lang: str,
+    size: tuple[int, int],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    """Map, every tile and the panels are on screen at 1920 × 1080 with nothing to scroll,
-    no Streamlit chrome, no error, nothing fetched from the internet; no figure, unit or
-    change runs out of its tile; the Chinese screen is wall.png (in ``$MAPGOV_SCREENSHOTS``
-    by ``make screenshots``)."""
+    """Map, every tile and the panels are on screen at 1920 × 1080 and at 1366 × 768 with
+    nothing to scroll and nothing below the screen's bottom, the map taking the height that
+    is left; no Streamlit chrome, no error, nothing fetched from the internet; no figure,
+    unit or change runs out of its tile; the Chinese screen at 1920 × 1080 is wall.png (in
+    ``$MAPGOV_SCREENSHOTS`` by ``make screenshots``)."""
     tab, requests = page
+    tab.set_viewport_size({"width": size[0], "height": size[1]})
     _open_kiosk(tab, f"{server.url}/wall?kiosk=1&lang={lang}")
     _no_error(tab)
     for testid in CHROME:
@@ -183,7 +203,7 @@ def test_kiosk_fits_the_screen_offline(
     tiles = tab.locator(".mg-tile")
     for i in range(len(FIGURES)):
         box = tiles.nth(i).bounding_box()
-        assert box is not None and _inside(box), (FIGURES[i], box)
+        assert box is not None and _inside(box, size), (FIGURES[i], box)
         expect(tiles.nth(i)).to_be_visible()
     assert [tiles.nth(i).get_attribute("data-key") for i in range(len(FIGURES))] == list(FIGURES)
     cut = tab.evaluate(
@@ -195,8 +215,16 @@ def test_kiosk_fits_the_screen_offline(
     assert spill == [], spill  # fifteen tiles once ran "▼ 10.3 个百…" and "12 compounds" out
     for selector in (CANVAS, ".mg-bar", ".mg-maphead", ".mg-facilities", ".mg-rank-table",
                      ".mg-ticker", "img.mg-chart", ".mg-cats"):  # fmt: skip
-        assert _inside(_box(tab, selector)), selector
-    assert _box(tab, CANVAS)["width"] > 1000 and _box(tab, CANVAS)["height"] > 700
+        assert _inside(_box(tab, selector), size), selector
+    below = tab.evaluate(BELOW)
+    assert below == [], below  # a wall screen is never scrolled: below the bottom is lost
+    # the map takes the height left under its head, above its legend of facilities
+    canvas, legend = _box(tab, CANVAS), _box(tab, ".mg-facilities")
+    left = size[1] - canvas["y"] - legend["height"]
+    assert left - 32 <= canvas["height"] <= left, (canvas, legend)
+    assert canvas["y"] + canvas["height"] <= legend["y"] + 0.5, (canvas, legend)
+    assert canvas["width"] > size[0] / 2, canvas
+    assert _box(tab, ".mg-ticker")["height"] >= 80  # two closed issues at least, rolling
     sizes = tab.evaluate(
         """() => {
           const main = document.querySelector('[data-testid="stMain"]');
@@ -207,13 +235,13 @@ def test_kiosk_fits_the_screen_offline(
                   width: document.documentElement.scrollWidth};
         }"""
     )
-    assert sizes["doc"] <= VIEWPORT["height"], sizes
+    assert sizes["doc"] <= size[1], sizes
     assert sizes["main"] <= sizes["mainView"], sizes  # nothing hidden below the fold either
-    assert sizes["bottom"] <= VIEWPORT["height"], sizes
-    assert sizes["width"] <= VIEWPORT["width"], sizes
+    assert sizes["bottom"] <= size[1], sizes
+    assert sizes["width"] <= size[0], sizes
     assert [u for u in requests if not u.startswith((server.url, "data:", "blob:"))] == []
-    if lang == "zh":
-        tab.mouse.move(VIEWPORT["width"] - 2, VIEWPORT["height"] - 2)
+    if lang == "zh" and size == (VIEWPORT["width"], VIEWPORT["height"]):
+        tab.mouse.move(size[0] - 2, size[1] - 2)
         shot = _screenshot_dir(tmp_path_factory) / "wall.png"
         tab.screenshot(path=shot)
         assert shot.stat().st_size > 100_000
@@ -344,7 +372,7 @@ def test_the_optional_basemap_degrades_quietly_offline(
     assert any("basemaps.cartocdn.com" in u for u in requests)  # it tried, and failed quietly
 
 
-@pytest.mark.parametrize("size", [(1920, 1080), (1366, 768)], ids=["1920", "1366"])
+@SCREENS
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_kiosk_header_is_whole(
     server: Server, page: tuple[Page, list[str]], lang: str, size: tuple[int, int]
@@ -383,13 +411,17 @@ def test_the_server_warms_the_wall_screen_at_its_start(db: Path, tmp_path: Path)
         tb._stop(own)
 
 
+@SCREENS
 def test_a_picture_of_the_map_stands_in_until_webgl_has_drawn(
-    server: Server, page: tuple[Page, list[str]]
+    server: Server, page: tuple[Page, list[str]], size: tuple[int, int]
 ) -> None:
     """The poster shows the street at once, in the map's place, on the wall's dark page (its
     styles already applied, the tiles' row already held); once deck.gl's first frame is on
-    the screen it is gone, and the live map is what remains."""
+    the screen it is gone, and the live map is what remains. On a smaller screen both are
+    scaled as one: the deck draws at the height the poster was drawn for, and the two cover
+    the same box on the screen."""
     tab, _ = page
+    tab.set_viewport_size({"width": size[0], "height": size[1]})
     tab.add_init_script(
         """(() => { new MutationObserver(() => {
           const img = document.querySelector('.mg-poster img');
@@ -418,4 +450,12 @@ def test_a_picture_of_the_map_stands_in_until_webgl_has_drawn(
     stack = _box(tab, ".st-key-wall-map-stack")
     canvas = _box(tab, CANVAS)
     assert abs(stack["y"] - canvas["y"]) < 1 and abs(stack["width"] - canvas["width"]) < 1
+    # shown again for a look: the picture's box is the canvas's, centred on it, and the deck
+    # draws at the height the picture was projected for (the page scales both alike)
+    tab.evaluate(f"() => document.querySelector('.mg-poster').classList.remove('{GONE}')")
+    picture = _box(tab, ".mg-poster img")
+    assert abs(picture["y"] - canvas["y"]) < 1 and abs(picture["height"] - canvas["height"]) < 1
+    middle = canvas["x"] + canvas["width"] / 2
+    assert abs(picture["x"] + picture["width"] / 2 - middle) < 1, (picture, canvas)
+    assert tab.locator(CANVAS).evaluate("c => c.clientHeight") == MAP_HEIGHT[True]
     _no_error(tab)

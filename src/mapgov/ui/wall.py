@@ -11,7 +11,8 @@ bounds each time and is therefore identical, and Streamlit's chart only moves th
 when the view in the JSON changes (the tour changes it on purpose, with a short flight).
 
 Kiosk mode (``?kiosk=1``) hides the sidebar and Streamlit's chrome with CSS injected only
-then, paints the page dark and sizes everything to fit 1920 × 1080 without scrolling. Errors
+then, paints the page dark and fits the screen without scrolling, at 1920 × 1080 as on an
+office screen of 1366 × 768 (the map zoomed to the height left: :data:`KIOSK_CSS`). Errors
 that mapgov raises are shown as a calm notice inside the panel (the next refresh tries
 again); the rest of the screen keeps working.
 """

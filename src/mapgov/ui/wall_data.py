@@ -49,7 +49,9 @@ __all__ = [
 ]
 
 MAP_HEIGHT: Final = {True: 745, False: 600}
-"""Height of the map in pixels, in kiosk mode and not."""
+"""Height of the map in pixels, in kiosk mode and not. The kiosk's map (chart and poster) is
+drawn this high and zoomed by its style sheet to the height the screen leaves it
+(:data:`mapgov.ui.wall_style.KIOSK_CSS`): the same picture, larger or smaller."""
 MAP_WIDTH: Final = {True: 1190, False: 820}
 """Width the map's view is fitted to (its column's width at 1920 px, and a typical laptop)."""
 POSTER_WIDTH: Final = 1600

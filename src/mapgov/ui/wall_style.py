@@ -13,6 +13,7 @@ from typing import Final
 
 import streamlit as st
 
+from mapgov.ui.wall_data import MAP_HEIGHT, MAP_STACK
 from mapgov.views import deck as deckmaps
 from mapgov.views import deck_poster as poster
 from mapgov.views import wall
@@ -20,6 +21,13 @@ from mapgov.views import wall
 __all__ = ["KIOSK_CSS", "STYLE_MARK", "WALL_CSS", "deck_chunk", "prefetch_deck", "style"]
 
 _BG = deckmaps.BACKGROUND
+_STACK = f"st-key-{MAP_STACK}"
+_MAP_H = MAP_HEIGHT[True]
+_FILL = ", ".join(
+    f'[data-testid="{box}"]:has(.{_STACK}, .mg-ticker)'
+    for box in ("stVerticalBlock", "stLayoutWrapper", "stElementContainer", "stHtml")
+)
+"""The boxes that hold the map or the ticker: in kiosk mode each takes the height left."""
 
 STYLE_MARK: Final = "mg-style"
 """Class of the empty mark that keeps a style sheet in the page's flow (:func:`style`)."""
@@ -141,8 +149,25 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
   background: {_BG} !important; overflow: hidden !important;
 }}
 [data-testid="stMainBlockContainer"] {{
-  padding: 10px 16px 0 16px !important; max-width: 100% !important;
+  padding: 10px 16px 8px 16px !important; max-width: 100% !important;
+  height: 100vh; box-sizing: border-box; display: flex; flex-direction: column;
 }}
+/* One screen high: the boxes from the page's block down to the map's box and the ticker are
+   flex columns, each taking the height that is left (min-height: 0 lets them give way). */
+{_FILL} {{
+  display: flex !important; flex-direction: column; flex: 1 1 0 !important; min-height: 0;
+}}
+[data-testid="stHorizontalBlock"]:has(.{_STACK}) {{ flex: 1 1 0; min-height: 0;
+  align-items: stretch; }}  /* the columns keep their widths, and take its height */
+[data-testid="stHorizontalBlock"]:has(.{_STACK}) > [data-testid="stColumn"] {{
+  display: flex; flex-direction: column; min-height: 0; }}
+.st-key-wall-top {{ flex: none; }}  /* as high as the title bar and tiles; the rest is below */
+/* The map is drawn as at 1920 x 1080 ({_MAP_H} px high, the height its view is fitted to) and
+   zoomed to the height left (cqh: of its box). The chart and its picture scale as one, so
+   they stay one over the other; tan(atan2(a, b)) is a / b as a number. */
+[data-testid="stLayoutWrapper"]:has(> .{_STACK}) {{ container-type: size; }}
+.{_STACK} {{ zoom: tan(atan2(100cqh, {_MAP_H}px)); }}
+.mg-ticker {{ height: auto; flex: 1 1 0; min-height: 0; }}  /* the rest of the side's height */
 .st-key-wall-top {{ min-height: 242px; }}  /* title bar, two rows of tiles: held till they come */
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {{ gap: 8px; }}
 .st-key-wall-top, .st-key-wall-map, .st-key-wall-side {{ padding: 0; border-radius: 0; }}
@@ -164,11 +189,35 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
   .mg-tile-value {{ font-size: 28px; }} .mg-tile-delta {{ grid-column: 1 / -1; }}
   .mg-tiles {{ grid-auto-rows: auto; }}
 }}
-.mg-ticker {{ height: 266px; }}
+.mg-title-row {{ flex-wrap: wrap; row-gap: 0; }} .mg-title-row > span:first-child {{ flex: none; }}
+@media (max-height: 900px) {{  /* an office TV or projector: smaller type, a wider side */
+  [data-testid="stHorizontalBlock"]:has(.{_STACK}) > [data-testid="stColumn"]:first-child {{
+    flex: 1 1 calc(52% - 15px); }}  /* the map, scaled down, needs less width */
+  [data-testid="stHorizontalBlock"]:has(.{_STACK}) > [data-testid="stColumn"]:last-child {{
+    flex: 1 1 calc(48% - 15px); }}
+  .mg-tile {{ padding: 3px 8px; }}
+  .mg-tile-label {{ font-size: 14px; }} .mg-tile-value {{ font-size: 26px; }}
+  .mg-tile-delta {{ font-size: 14px; }} .mg-tile-basis, .mg-tile-note {{ font-size: 11px; }}
+  .mg-panel-title {{ font-size: 16px; margin: 0; }}
+  img.mg-chart {{ height: 15vh; }}
+  .mg-cats {{ gap: 3px 8px; font-size: 14px; padding-top: 2px; }} .mg-cat-track {{ height: 13px; }}
+  .mg-rank-table {{ font-size: 14px; }}
+  .mg-rank-table th, .mg-rank-table td {{ padding: 2px 4px; }}
+  .mg-tick {{ padding: 3px 0; }}
+}}
+@media (max-height: 780px) {{  /* 1366 x 768, 1280 x 720 */
+  img.mg-chart {{ height: 13vh; }}
+  .mg-cats {{ gap: 1px 8px; }} .mg-tile-basis, .mg-tile-note {{ line-height: 1.2; }}
+  .mg-tick-title {{ font-size: 15px; }} .mg-tick-time {{ font-size: 14px; }}
+}}
 </style>
 """
 """Kiosk only: no sidebar, header, toolbar, menu or footer; dark page; no scrolling; the tiles
-in one row up to eight, else in rows of eight, each change beside its figure."""
+in one row up to eight, else in rows of eight, each change beside its figure. The page is
+one screen high at any size (1920 x 1080, 1366 x 768, 1280 x 720, 2560 x 1440): the map and
+the ticker take the height the tiles and panels leave, the map zoomed as a whole (chart and
+poster alike) from the height it is drawn at; on a screen 900 px high or less the type is
+smaller and the side panel wider."""
 
 
 def style(css: str) -> None:
