@@ -13,6 +13,7 @@ from mapgov.core.i18n import error_text, t
 from mapgov.domain import scorecard
 from mapgov.domain.users import get_user
 from mapgov.store import Store
+from mapgov.ui.widgets import MISSING
 from tests.apptest import ok, open_page
 
 TIMEOUT = 90
@@ -89,6 +90,21 @@ def test_the_page_ranks_the_companies_and_records_an_evaluation(app_db: Store) -
         len(app_db.read("property_evaluation", where={"compound_id": cid, "period": "2026-11"}))
         == 1
     )
+
+
+def test_a_score_nobody_has_given_reads_as_a_dash(app_db: Store) -> None:
+    """A company no resident has rated this month: its cells show a dash, where Streamlit
+    would write the English word None; so does every other table of the page."""
+    company = scorecard.property_scorecard(app_db, "2026-11", TODAY, street_id="S001")["company"][0]
+    ids = app_db.read("property_evaluation", where={"company": company})["evaluation_id"]
+    gone = [("delete", "property_evaluation", {"evaluation_id": int(i)}, {}) for i in ids]
+    app_db.edit(gone, actor="test", at="2026-11-15T09:00:00")
+    at = open_page("party", user=LEADER, timeout=TIMEOUT)
+    ok(at)
+    col = t("scorecard.col.evaluation_score", "zh")
+    (table,) = [d for d in at.dataframe if col in d.value.columns]
+    assert table.value[col].isna().any()
+    assert {d.proto.placeholder for d in at.dataframe} == {MISSING}
 
 
 def test_a_leader_sees_the_ranking_of_a_past_month_and_no_form(app_db: Store) -> None:

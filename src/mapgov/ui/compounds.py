@@ -42,6 +42,7 @@ from mapgov.ui.widgets import (
     click_map,
     md_text,
     metric_row,
+    show_table,
     staff_at_home,
     street_controls,
     table_downloads,
@@ -288,7 +289,7 @@ def card(ctx: StreetView, month: str) -> None:
         st.success(t(c + "no_flags", lang), icon=":material/check_circle:")
     signals = profile["signals"]
     reason = t(c + "reason", lang)
-    st.dataframe(signals.drop(columns=reason), hide_index=True, width="stretch")
+    show_table(signals.drop(columns=reason), hide_index=True, width="stretch")
     with st.expander(t(c + "reasons", lang), icon=":material/help:"):
         name_col = t(c + "signal", lang)
         lines = (
@@ -346,7 +347,7 @@ def list_section(ctx: StreetView, month: str) -> None:
         **{col[k]: st.column_config.NumberColumn(format="%.1f") for k in _DECIMAL},
     }
     order = [col[k] for k in _LEAD] + [trend_col] + [col[k] for k in SIGNALS]
-    st.dataframe(
+    show_table(
         table,
         column_order=order,
         hide_index=True,

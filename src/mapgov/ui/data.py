@@ -39,7 +39,7 @@ from mapgov.io.importers.validate import Problem
 from mapgov.store import open_store
 from mapgov.ui import auth
 from mapgov.ui.state import PageView, View
-from mapgov.ui.widgets import current_user, show_map
+from mapgov.ui.widgets import current_user, show_map, show_table
 from mapgov.views import data as dataio
 from mapgov.views import data_preview as previewmap
 
@@ -329,7 +329,7 @@ def _layer_report(ctx: DataView, plan: LayerPlan) -> None:
         show_map(fmap, key=f"data_io.preview.{plan.table}", height=PREVIEW_HEIGHT)
         st.caption(t("data_page.preview_caption", lang))
     if plan.problems:
-        st.dataframe(_problem_table(plan.problems, lang), hide_index=True, use_container_width=True)
+        show_table(_problem_table(plan.problems, lang), hide_index=True, use_container_width=True)
     if not plan.ready:
         st.error(t("data_page.refused", lang, count=len(errors)), icon=":material/block:")
         return
@@ -399,13 +399,13 @@ def _table_report(ctx: DataView, plan: TablePlan) -> None:
     d.metric(t("data_page.skipped", lang), f"{len(plan.skipped):,}")
     if len(plan.unmatched):
         st.markdown(f"**{t('data_page.unmatched_rows', lang)}**")
-        st.dataframe(_listing(plan.unmatched, lang), hide_index=True, use_container_width=True)
+        show_table(_listing(plan.unmatched, lang), hide_index=True, use_container_width=True)
     if plan.problems:
         st.markdown(f"**{t('data_page.problems', lang)}**")
-        st.dataframe(_problem_table(plan.problems, lang), hide_index=True, use_container_width=True)
+        show_table(_problem_table(plan.problems, lang), hide_index=True, use_container_width=True)
     if len(plan.skipped):
         with st.expander(t("data_page.skipped_rows", lang, count=len(plan.skipped))):
-            st.dataframe(_listing(plan.skipped, lang), hide_index=True, use_container_width=True)
+            show_table(_listing(plan.skipped, lang), hide_index=True, use_container_width=True)
     if plan.errors:
         st.error(t("data_page.refused", lang, count=len(plan.errors)), icon=":material/block:")
         return

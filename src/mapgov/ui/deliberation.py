@@ -36,7 +36,15 @@ from mapgov.domain.users import User, can_edit, get_user, sees_personal_data
 from mapgov.store import Store, open_store
 from mapgov.ui.loaders import cached
 from mapgov.ui.state import StreetView, View
-from mapgov.ui.widgets import action_forms, flash, md_text, say, staff_at_home, street_controls
+from mapgov.ui.widgets import (
+    action_forms,
+    flash,
+    md_text,
+    say,
+    show_table,
+    staff_at_home,
+    street_controls,
+)
 from mapgov.views import deliberation as dv
 
 __all__ = [
@@ -122,7 +130,7 @@ def figures_section(ctx: StreetView) -> None:
         st.info(t(TEXTS + "none", lang))
         return
     names = _names(ctx.store, ctx.street_id, lang)
-    st.dataframe(dv.figure_table(frames, ctx.today, names=names, lang=lang), hide_index=True)
+    show_table(dv.figure_table(frames, ctx.today, names=names, lang=lang), hide_index=True)
     st.caption(t(TEXTS + "fig.help", lang))
 
 
@@ -144,7 +152,7 @@ def list_section(ctx: StreetView) -> None:
             if table.empty:
                 st.caption(t(TEXTS + "list.empty", lang))
                 continue
-            st.dataframe(
+            show_table(
                 dv.overdue_style(table, lang=lang),
                 hide_index=True,
                 width="stretch",
@@ -320,10 +328,10 @@ def matter_section(ctx: StreetView) -> None:
         issues = delib.linked_issues(ctx.store, matter_id)
         st.markdown(f"**{md_text(t(TEXTS + 'matter.issues', lang, n=len(issues)))}**")
         if not issues.empty:
-            st.dataframe(dv.issue_table(issues, lang=lang), hide_index=True)
+            show_table(dv.issue_table(issues, lang=lang), hide_index=True)
         st.markdown(f"**{md_text(t(TEXTS + 'matter.history', lang))}**")
         events = delib.history(ctx.store, matter_id)
-        st.dataframe(dv.history_table(events, lang=lang), hide_index=True)
+        show_table(dv.history_table(events, lang=lang), hide_index=True)
 
 
 # -- a new matter ---------------------------------------------------------------------------

@@ -47,7 +47,7 @@ from mapgov.ui.issues import (
     chosen_target,
 )
 from mapgov.ui.loaders import cached
-from mapgov.ui.widgets import action_forms, flash, md_text, say
+from mapgov.ui.widgets import action_forms, flash, md_text, say, show_table
 from mapgov.views.issues import photo_tiles
 
 __all__ = ["issue_panel"]
@@ -194,7 +194,7 @@ def _compound_issue_list(ctx: IssueView, compound_id: str, user: User) -> None:
         st.caption(t("compounds_page.issues.none", ctx.lang))
         return
     st.markdown(f"**{md_text(t('compounds_page.issues.heading', ctx.lang, n=len(frame)))}**")
-    st.dataframe(_issue_table(frame, ctx.lang), hide_index=True, width="stretch")
+    show_table(_issue_table(frame, ctx.lang), hide_index=True, width="stretch")
 
 
 def _compound_panel(ctx: IssueView, compound_id: str) -> None:
@@ -307,7 +307,7 @@ def _issue_details(ctx: IssueView, issue: dict[str, Any]) -> None:
     if events.empty:
         st.caption(t("issues.panel.no_events", lang))
     else:
-        st.dataframe(_timeline_table(events, lang), hide_index=True, width="stretch")
+        show_table(_timeline_table(events, lang), hide_index=True, width="stretch")
 
 
 def _issue_photos(ctx: IssueView, issue_id: int) -> None:
@@ -390,7 +390,7 @@ def _issue_list(ctx: IssueView, building_id: str, user: User) -> None:
         t(c + "issue_id", lang): st.column_config.NumberColumn(width="small", format="%d"),
         t(c + "overdue", lang): st.column_config.TextColumn(width="small"),
     }
-    st.dataframe(
+    show_table(
         _issue_table(frame, lang),
         hide_index=True,
         width="stretch",

@@ -44,7 +44,7 @@ from mapgov.store import Store
 from mapgov.ui import loaders as data
 from mapgov.ui.loaders import cached, cached_resource
 from mapgov.ui.state import PageView, View, arrived, write_params
-from mapgov.ui.widgets import scope_title, show_map
+from mapgov.ui.widgets import scope_title, show_map, show_table
 from mapgov.views import life_circle as lv
 from mapgov.views import life_circle_map as life_map
 from mapgov.views import life_circle_whatif_map as wimap
@@ -559,7 +559,7 @@ def figures(ctx: LifeView) -> None:
             number = "percent" if column.startswith("share_") else "localized"
             config[headers[column]] = st.column_config.NumberColumn(format=number)
     shown = rows.rename(columns=headers)
-    st.dataframe(shown, hide_index=True, column_config=config, width="stretch")
+    show_table(shown, hide_index=True, column_config=config, width="stretch")
     st.caption(
         t("life.figures_caption", ctx.lang, kind=ctx.kind_label, metres=f"{ctx.metres:,.0f}")
     )
@@ -597,7 +597,7 @@ def gap_panel(ctx: LifeView) -> None:
         headers[c]: st.column_config.NumberColumn(format="localized")
         for c in ("residents", "elderly")
     }
-    st.dataframe(
+    show_table(
         shown.rename(columns=headers),
         hide_index=True,
         height=380,
@@ -651,7 +651,7 @@ def site_panel(ctx: LifeView) -> None:
     counts = ("added_residents", "cumulative_residents", "buildings")
     config = {headers[c]: st.column_config.NumberColumn(format="localized") for c in counts}
     config[headers["lon"]] = config[headers["lat"]] = st.column_config.NumberColumn(format="%.6f")
-    st.dataframe(
+    show_table(
         shown.rename(columns=headers), hide_index=True, width="stretch", column_config=config
     )
     _downloads(sites.rename(columns=headers), _file_stem(ctx, "sites"), "sites", ctx.lang)

@@ -16,6 +16,7 @@ import streamlit as st
 from mapgov.core.i18n import label, t
 from mapgov.core.model import FacilityKind
 from mapgov.ui.life_circle import LifeView, street_table
+from mapgov.ui.widgets import show_table
 from mapgov.views import life_circle as lv
 from mapgov.views.life_circle import COMPOUND_GAP_COLUMNS
 
@@ -55,7 +56,7 @@ def compound_panel(ctx: LifeView) -> None:
                 metres=[f"{m:,.0f}" for m in gaps["metres"]],
             )
             headers = {c: t(TEXTS + f"col.{c}", lang) for c in COMPOUND_GAP_COLUMNS}
-            st.dataframe(shown.rename(columns=headers), hide_index=True, width="stretch")
+            show_table(shown.rename(columns=headers), hide_index=True, width="stretch")
             st.caption(t(TEXTS + "caption", lang))
         st.button(
             t(TEXTS + "leave", lang),

@@ -42,6 +42,7 @@ from mapgov.io.exports import FORMATS
 from mapgov.io.whatif import scenario_bytes, scenario_sheets
 from mapgov.ui.life_circle import MAP_HEIGHT, LifeView, _facilities, _graph, page_map
 from mapgov.ui.state import arrived, write_params
+from mapgov.ui.widgets import show_table
 from mapgov.views import life_circle_whatif_map as wimap
 from mapgov.views.life_circle_whatif import (
     WHATIF_KEYS,
@@ -262,9 +263,7 @@ def panel(ctx: LifeView, wi: WhatIfView) -> None:
         if result is not None:
             sheet = scenario_sheets(result, lang)[t("whatif.sheet.candidates", lang)]
             shown = sheet.drop(columns=[t(f"whatif.col.{c}", lang) for c in _HIDDEN])
-            st.dataframe(
-                shown, hide_index=True, width="stretch", column_config=_number_config(shown)
-            )
+            show_table(shown, hide_index=True, width="stretch", column_config=_number_config(shown))
         _remove_buttons(ctx, wi.scenario)
     if result is not None and (wi.scenario.add or wi.scenario.close):
         _downloads(ctx, result)
@@ -298,5 +297,5 @@ def figures(ctx: LifeView, wi: WhatIfView) -> None:
     st.subheader(t(TEXTS + "by_community", lang, kind=ctx.kind_label))
     sheet = scenario_sheets(wi.result, lang)[t("whatif.sheet.communities", lang)]
     shown = sheet.drop(columns=[t("whatif.col.community_id", lang)])
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=_number_config(shown))
+    show_table(shown, hide_index=True, width="stretch", column_config=_number_config(shown))
     st.caption(t(TEXTS + "by_community_caption", lang, metres=f"{ctx.metres:,.0f}"))

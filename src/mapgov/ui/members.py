@@ -38,6 +38,7 @@ from mapgov.ui.widgets import (
     metric_row,
     say,
     scope_header,
+    show_table,
     street_controls,
     table_downloads,
 )
@@ -147,7 +148,7 @@ def ranking_section(ctx: Ctx) -> None:
     if table.empty:
         st.info(t("members_page.ranking_none", lang))
         return
-    st.dataframe(table, hide_index=True, width="stretch", key=KEY.format("ranking"))
+    show_table(table, hide_index=True, width="stretch", key=KEY.format("ranking"))
     st.caption(t("members_page.masked_note", lang))
     masked = _scorecard(ctx, period, ())
     table_downloads(
@@ -195,14 +196,14 @@ def record_section(ctx: Ctx) -> None:
     with left:
         st.metric(t("members_page.total", lang, period=period), f"{record.total:g}")
         st.caption(t("members_page.lines", lang))
-        st.dataframe(mv.points_lines(record, lang), hide_index=True, key=KEY.format("lines"))
+        show_table(mv.points_lines(record, lang), hide_index=True, key=KEY.format("lines"))
         st.caption(t("members_page.attendance", lang, n=len(record.attendance)))
     with right:
         st.caption(t("members_page.tasks", lang))
         if record.tasks.empty:
             st.info(t("members_page.tasks_none", lang))
         else:
-            st.dataframe(mv.task_rows(record, lang), hide_index=True, key=KEY.format("tasks"))
+            show_table(mv.task_rows(record, lang), hide_index=True, key=KEY.format("tasks"))
 
 
 def _correct_form(ctx: Ctx, user: User, member_id: str, member: dict[str, Any]) -> None:

@@ -38,7 +38,7 @@ from mapgov.ui.party import (
     street_frames,
 )
 from mapgov.ui.state import StreetView
-from mapgov.ui.widgets import metric_row, table_downloads
+from mapgov.ui.widgets import metric_row, show_table, table_downloads
 from mapgov.views import party as pm
 from mapgov.views import party_cards as cards
 from mapgov.views import party_print as partyprint
@@ -200,17 +200,17 @@ def breakdown(ctx: StreetView) -> None:
             for c in ("share_branch", "share_group", "share_head", "share_zone")
         }
         config[t(f + "members_per_100_households", lang)] = decimal
-        st.dataframe(
+        show_table(
             _coverage_table(table, place, lang),
             hide_index=True,
             width="stretch",
             column_config=config,
         )
     with stars:
-        st.dataframe(_stars_table(table, place, lang), hide_index=True, width="stretch")
+        show_table(_stars_table(table, place, lang), hide_index=True, width="stretch")
         st.caption(t(f + "stars_caption", lang))
     with prop:
-        st.dataframe(_property_table(table, place, lang), hide_index=True, width="stretch")
+        show_table(_property_table(table, place, lang), hide_index=True, width="stretch")
 
 
 # -- gap lists and the printable summary ---------------------------------------------------
@@ -308,7 +308,7 @@ def gap_section(ctx: StreetView) -> None:
             height: int | Literal["auto"] = "auto"
             if len(table) > GAP_ROWS_SHOWN:
                 height = 38 + 35 * GAP_ROWS_SHOWN
-            st.dataframe(table, hide_index=True, width="stretch", height=height)
+            show_table(table, hide_index=True, width="stretch", height=height)
             stem = f"party-gaps-{gap}-{ctx.community_id or ctx.street_id}"
             key = KEY.format(f"download.{gap}")
             table_downloads(table, texts=g, lang=lang, stem=stem, key=key)

@@ -23,7 +23,7 @@ from mapgov.domain.users import get_user
 from mapgov.store import Store, open_store
 from mapgov.ui.loaders import cached
 from mapgov.ui.state import StreetView
-from mapgov.ui.widgets import table_downloads
+from mapgov.ui.widgets import show_table, table_downloads
 from mapgov.views import scorecard as views
 
 __all__ = ["section"]
@@ -88,7 +88,7 @@ def _ranking(ctx: StreetView, month: str) -> None:
         t("scorecard.trend", lang),
         views.trend_values(trend, list(card["company"])),
     )
-    st.dataframe(
+    show_table(
         table,
         hide_index=True,
         column_config=_column_config(lang),  # type: ignore[arg-type]

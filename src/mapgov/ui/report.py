@@ -32,7 +32,7 @@ from mapgov.store import Store, open_store
 from mapgov.ui import auth
 from mapgov.ui.shell import language_switch
 from mapgov.ui.state import View
-from mapgov.ui.widgets import click_map, flash, md_text, say
+from mapgov.ui.widgets import click_map, flash, md_text, say, show_table
 from mapgov.views import report as presenter
 
 __all__ = ["BUILDING_PARAM", "TICKET_PARAM", "report_page"]
@@ -352,7 +352,7 @@ def _follow_section(store: Store, issue_id: int, lang: str) -> None:
         st.markdown(f"**{shown['title']}**")
         st.metric(t("report.ticket.status", lang), shown["status_label"])
         st.caption(t("report.ticket.timeline", lang))
-        st.dataframe(shown["timeline"], hide_index=True, width="stretch")
+        show_table(shown["timeline"], hide_index=True, width="stretch")
     if st.button(t("report.duplicate.back", lang), key="report.back", width="stretch"):
         st.session_state.pop(_FOLLOW, None)
         st.rerun()
@@ -375,7 +375,7 @@ def _ticket_section(store: Store, view: View, ticket: str) -> None:
     elif shown["rated"]:
         st.caption(t("report.ticket.rated", lang, rating=shown["rated"]))
     st.caption(t("report.ticket.timeline", lang))
-    st.dataframe(shown["timeline"], hide_index=True, width="stretch")
+    show_table(shown["timeline"], hide_index=True, width="stretch")
     if shown["thumbnails"]:
         st.caption(t("report.ticket.photos", lang))
         st.image(shown["thumbnails"], width=120)

@@ -32,6 +32,7 @@ from mapgov.views.markup import md_text
 __all__ = [
     "COMPOUND_COLOR",
     "MAP_HEIGHT",
+    "MISSING",
     "action_forms",
     "click_map",
     "click_point",
@@ -47,11 +48,15 @@ __all__ = [
     "scope_title",
     "show_errors",
     "show_map",
+    "show_table",
     "staff_at_home",
     "street_controls",
     "table_downloads",
     "take",
 ]
+
+MISSING: Final = "—"
+"""How a table shows a missing value (Streamlit's own is the English word "None")."""
 
 MAP_HEIGHT: Final = 520
 COMPOUND_COLOR: Final = "#B8860B"
@@ -358,3 +363,9 @@ def current_user(store: Store, view: View) -> User | None:
     Nothing in the URL or the session state chooses or raises it (``?user=`` is ignored).
     """
     return auth.signed_in_user(store, view.lang)
+
+
+def show_table(data: pd.DataFrame, **kwargs: Any) -> None:
+    """``st.dataframe`` with a missing value shown as :data:`MISSING` (a score nobody has
+    given, a wish nobody has claimed), in every table of every page."""
+    st.dataframe(data, placeholder=MISSING, **kwargs)
