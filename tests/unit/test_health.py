@@ -332,7 +332,11 @@ def test_a_flag_says_which_signal_by_how_much_and_since_when() -> None:
     older = Flag("A", "2026-11", "surge", 9.0, 4.0, "2025-12")
     assert flag_text(older, "zh") == "问题 9 件，超出常态（不超过 4 件），自2025年12月起"
     drop = Flag("A", "2026-11", "score_drop", 61.4, 78.0, "2026-11")
-    assert flag_text(drop, "en") == "score 61, down 17 on its mean of the three months before (78)"
+    assert flag_text(drop, "en") == (
+        "score 61.4, down 16.6 on its mean of the three months before (78.0)"
+    )
+    low = Flag("A", "2026-11", "low_score", 56.5, None, "2026-10")  # as the list shows it
+    assert flag_text(low, "zh") == "体检分 56.5，低于预警线，自10月起"
 
 
 def test_mapgov_health_writes_the_pages_list(demo_db: Path, tmp_path: Path) -> None:

@@ -3,6 +3,8 @@ list with each compound's reasons, and the words of a flag."""
 
 from __future__ import annotations
 
+from typing import Final
+
 import pandas as pd
 
 from mapgov.core.i18n import t
@@ -64,6 +66,10 @@ def look_at_text(keys: tuple[str, ...], lang: str) -> list[str]:
     return out
 
 
+_SCORE_FLAGS: Final = ("score_drop", "low_score")
+"""Flags whose value is a health score, shown to one decimal as the list shows scores."""
+
+
 def flag_text(flag: Flag, lang: str) -> str:
     """One flag in words: which signal, by how much, since when.
 
@@ -81,12 +87,16 @@ def flag_text(flag: Flag, lang: str) -> str:
     """
     since = month_text(flag.since, lang, judged=flag.month)
     normal = 0.0 if flag.normal is None else flag.normal
+
+    def number(x: float) -> str:  # a score as the list shows it (56.5), issues counted whole
+        return f"{x:.1f}" if flag.kind in _SCORE_FLAGS else str(round(x))
+
     return t(
         f"health.flag.{flag.kind}",
         lang,
-        value=round(flag.value),
-        normal=round(normal),
-        drop=round(normal - flag.value),
+        value=number(flag.value),
+        normal=number(normal),
+        drop=number(normal - flag.value),
         since=since,
     )
 
