@@ -145,6 +145,8 @@ def test_a_refused_step_shows_its_message_and_writes_nothing(app_db: Store) -> N
     )
     at = _open(STAFF, lang="en")
     at.selectbox(key=ui.MATTER).select(matter_id).run()
+    card = [m.value for m in at.markdown if "**Step**" in m.value]
+    assert card and "**Step**: " in card[0] and "：" not in card[0]  # an English colon
     events = app_db.counts()["deliberation_event"]
     _submit(at, f"mapgov.delib.form.deliberate.{matter_id}.1")  # nothing typed
     assert not at.exception

@@ -38,6 +38,7 @@ from mapgov.ui.loaders import cached
 from mapgov.ui.state import StreetView, View
 from mapgov.ui.widgets import (
     action_forms,
+    facts,
     flash,
     md_text,
     say,
@@ -291,10 +292,6 @@ def _step_forms(ctx: StreetView, record: dict[str, Any], user: User) -> None:
     st.caption(t(TEXTS + "version", lang, version=version))
 
 
-def _facts(lines: list[tuple[str, str]]) -> None:
-    st.markdown("  \n".join(f"**{md_text(k)}**：{v}" for k, v in lines))
-
-
 def matter_section(ctx: StreetView) -> None:
     """A chosen matter: its card, rounds, linked issues and history, and the step forms."""
     lang = ctx.lang
@@ -316,12 +313,12 @@ def matter_section(ctx: StreetView) -> None:
     left, right = st.columns([1, 1], gap="medium")
     with left:
         st.markdown(f"#### {md_text(record['title'])}")
-        _facts(dv.card_lines(record, lang=lang))
-        for heading, facts in dv.round_lines(
+        facts(dv.card_lines(record, lang=lang), lang)
+        for heading, lines in dv.round_lines(
             delib.rounds(ctx.store, matter_id, reveal=reveal), lang=lang
         ):
             with st.expander(heading, expanded=True):
-                _facts(facts)
+                facts(lines, lang)
         if user is not None:
             _step_forms(ctx, record, user)
     with right:

@@ -38,6 +38,7 @@ __all__ = [
     "click_point",
     "community_map",
     "current_user",
+    "facts",
     "flash",
     "md_text",
     "metric_row",
@@ -369,3 +370,18 @@ def show_table(data: pd.DataFrame, **kwargs: Any) -> None:
     """``st.dataframe`` with a missing value shown as :data:`MISSING` (a score nobody has
     given, a wish nobody has claimed), in every table of every page."""
     st.dataframe(data, placeholder=MISSING, **kwargs)
+
+
+def facts(lines: Sequence[tuple[str, str]], lang: str) -> None:
+    """Lines of ``label: value`` in bold labels, the colon as `lang` writes it (full-width in
+    Chinese). The values are Markdown already (:func:`md_text` for text users typed).
+
+    Parameters
+    ----------
+    lines : sequence of (str, str)
+        Each label and its value.
+    lang : str
+        ``zh`` or ``en``.
+    """
+    colon = t("app.colon", lang)
+    st.markdown("  \n".join(f"**{md_text(k)}**{colon}{v}" for k, v in lines))
