@@ -862,8 +862,9 @@ def test_micro_wishes_are_posted_claimed_and_fulfilled(work_store: Store) -> Non
     v = cobuild.complete_wish(work_store, staff, wish_id, version=v, note="已送到家", at=NOW)
     with pytest.raises(LifecycleError):
         cobuild.cancel_wish(work_store, staff, wish_id, version=v, reason="x")
-    wish = cobuild.get(work_store, "wish", wish_id)
+    wish = cobuild.get(work_store, "wish", wish_id, user=staff)
     assert (wish["status"], wish["claimed_by"], wish["version"]) == ("completed", "刘伟（党员）", 3)
+    assert cobuild.get(work_store, "wish", wish_id)["claimed_by"] == "刘*****"  # like the poster
     assert cobuild.timeline(work_store, "wish", wish_id)["action"].tolist() == [
         "post",
         "claim",

@@ -6,10 +6,12 @@ from typing import Any, Final
 
 import pytest
 
-from mapgov.core.privacy import mask_name, mask_phone
-from mapgov.domain import issue_reads, party
+from mapgov.core.i18n import t
+from mapgov.core.privacy import mask_claim_note, mask_name, mask_phone
+from mapgov.domain import cobuild, issue_reads, party
 from mapgov.domain.users import can_edit, get_user, sees_personal_data
 from mapgov.store import Store
+from mapgov.views import co_building as cob_views
 from mapgov.views import data as dataio
 from mapgov.views import party_cards as partycards
 from tests.conftest import AS_OF
@@ -135,3 +137,63 @@ def test_building_heads_and_secretaries_are_masked_for_who_may_not_see_them(
     ):
         exported = dataio.masked(demo_store.read(table), table)  # what every export writes
         assert value not in set(exported[column])
+
+
+def _claimed_wish(store: Store) -> dict[str, Any]:
+    """A claimed wish of community S001-C1 whose claim event names a person and says more."""
+    found = store.query(
+        "SELECT w.wish_id, w.poster_name, w.poster_phone, w.claimed_by, e.note FROM micro_wish w "
+        "JOIN co_event e ON e.entity = 'wish' AND e.entity_id = w.wish_id "
+        "AND e.action = 'claim' WHERE w.community_id = 'S001-C1' AND w.poster_phone IS NOT NULL "
+        "AND length(w.claimed_by) BETWEEN 2 AND 4 ORDER BY w.wish_id LIMIT 1"
+    )
+    return dict(found.iloc[0])
+
+
+@pytest.mark.parametrize("user_id", ROLES)
+def test_a_wish_claimant_is_masked_wherever_its_poster_is(demo_store: Store, user_id: str) -> None:
+    """The planner saw the wish list's posters as 陈** and its claimants as 刘宇: a claimant
+    (and the head of the claim's note in the history) is masked for whoever sees the poster
+    masked, in the list (shown and downloaded), the card, the history and every export."""
+    wish = _claimed_wish(demo_store)
+    wish_id, claimant = wish["wish_id"], wish["claimed_by"]
+    user = get_user(demo_store, user_id)
+    full = FULL.get(user_id, False)
+
+    def expect(value: str, mask: Any) -> str:
+        return value if full else mask(value)
+
+    frames = cobuild.load(demo_store, street_id="S001", user=user)
+    table = cob_views.list_table(frames, "wishes", AS_OF, lang="zh").set_index(
+        t("co_building_page.col.wish_id")
+    )
+    row = table.loc[wish_id]
+    assert row[t("co_building_page.col.poster_name")] == expect(wish["poster_name"], mask_name)
+    assert row[t("co_building_page.col.claimed_by")] == expect(claimant, mask_name)
+    shown_wishes = frames.wishes.set_index("wish_id").loc[wish_id]
+    assert shown_wishes["poster_phone"] == expect(wish["poster_phone"], mask_phone)
+    card = cobuild.get(demo_store, "wish", wish_id, user=user)
+    assert (card["claimed_by"], card["poster_phone"]) == (
+        expect(claimant, mask_name),
+        expect(wish["poster_phone"], mask_phone),
+    )
+    history = cobuild.timeline(demo_store, "wish", wish_id, user=user)
+    claim = history[history["action"] == "claim"]["note"].iloc[0]
+    assert claim == expect(wish["note"], mask_claim_note)
+    assert claim.startswith(expect(claimant, mask_name))
+    events = frames.events
+    note = events[(events["entity_id"] == wish_id) & (events["action"] == "claim")]["note"]
+    assert note.tolist() == [claim]
+    if not full:
+        assert claimant not in claim
+        ours = table[table.index.str.startswith("W-S001-C1-")]  # none of its claimants in full
+        claimants = demo_store.read("micro_wish")["claimed_by"].dropna()
+        assert (
+            not ours[t("co_building_page.col.claimed_by")]
+            .isin(claimants[claimants.str.len() > 1])
+            .any()
+        )
+    for table_name, column in (("micro_wish", "claimed_by"), ("co_event", "note")):
+        exported = dataio.masked(demo_store.read(table_name), table_name)  # every export
+        assert claimant not in set(exported[column])
+        assert not exported[column].dropna().str.startswith(claimant).any()

@@ -3,8 +3,9 @@
 Residents' names and phones are stored in full and shown in full only to those who need them
 (see :func:`mapgov.domain.users.sees_personal_data`); everyone else sees ``张**`` / ``138****5678``.
 :data:`PERSONAL` says which columns of which tables are personal (reporters, building heads,
-party members, branch secretaries, grid workers' phones, units' contacts, wish posters, and the
-actor of a report event: the resident who reported). Whatever reads such rows for someone
+party members, branch secretaries, grid workers' phones, units' contacts, wish posters and
+claimants, the actor of a report event: the resident who reported, and the claimant heading the
+note of a wish's claim event). Whatever reads such rows for someone
 (a page, a card, an export, a download) passes them through :func:`mask_frame` or
 :func:`mask_row` with `full` from :func:`~mapgov.domain.users.sees_personal_data` (exports: never
 full, since a file leaves the system).
@@ -24,6 +25,7 @@ __all__ = [
     "SECRET",
     "is_masked",
     "is_phone",
+    "mask_claim_note",
     "mask_frame",
     "mask_name",
     "mask_phone",
@@ -93,15 +95,35 @@ PERSONAL: Final[dict[str, dict[str, Callable[[str | None], str | None]]]] = {
     "party_org": {"secretary": mask_name, "secretary_phone": mask_phone},
     "grid": {"grid_worker_phone": mask_phone},
     "resident_unit": {"contact": mask_name, "phone": mask_phone},
-    "micro_wish": {"poster_name": mask_name, "poster_phone": mask_phone},
+    # a wish's claimant is whoever took it on: a party member, a cadre (or a unit's branch,
+    # which cannot be told from a person in free text: masked alike)
+    "micro_wish": {"poster_name": mask_name, "poster_phone": mask_phone, "claimed_by": mask_name},
 }
 """table -> personal column -> how it is masked."""
 
-PERSONAL_ROWS: Final[dict[str, tuple[str, str, tuple[str, ...]]]] = {
+
+def mask_claim_note(note: str | None) -> str | None:
+    """The note of a wish's claim event (``"<claimant>"`` or ``"<claimant>: <remark>"``, as
+    :func:`mapgov.domain.cobuild.claim_wish` writes it) with the claimant masked.
+
+    >>> mask_claim_note("刘宇: 周六送到"), mask_claim_note("刘宇"), mask_claim_note(None)
+    ('刘*: 周六送到', '刘*', None)
+    """
+    if not isinstance(note, str):
+        return None
+    who, sep, remark = note.partition(": ")
+    return f"{mask_name(who)}{sep}{remark}"
+
+
+PERSONAL_ROWS: Final[
+    dict[str, tuple[str, dict[str, tuple[str, ...]], Callable[[str | None], str | None]]]
+] = {
     # a report's actor is the resident who reported it (the ledger's reporter_name)
-    "issue_event": ("actor", "action", ("report",)),
+    "issue_event": ("actor", {"action": ("report",)}, mask_name),
+    # a wish's claim event names its claimant (the wish's claimed_by) at the head of its note
+    "co_event": ("note", {"entity": ("wish",), "action": ("claim",)}, mask_claim_note),
 }
-"""table -> (column, the column and values of the rows where it names a resident)."""
+"""table -> (column, the columns and values of the rows where it names a resident, the mask)."""
 
 
 SECRET: Final[dict[str, tuple[str, ...]]] = {"issue": ("ticket",)}
@@ -143,10 +165,12 @@ def mask_frame(frame: pd.DataFrame, table: str, *, full: bool = False) -> pd.Dat
     for column, mask in rules.items():
         if column in out.columns:
             out[column] = out[column].map(_mask(mask))
-    if rows is not None and {rows[0], rows[1]} <= set(out.columns):
-        column, by, values = rows
-        mine = out[by].isin(values)
-        out.loc[mine, column] = out.loc[mine, column].map(_mask(mask_name))
+    if rows is not None and {rows[0], *rows[1]} <= set(out.columns):
+        column, where, row_mask = rows
+        mine = pd.Series(True, index=out.index)
+        for by, values in where.items():
+            mine &= out[by].isin(values)
+        out.loc[mine, column] = out.loc[mine, column].map(_mask(row_mask))
     return out
 
 

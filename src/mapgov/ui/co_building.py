@@ -446,9 +446,10 @@ def _list_filters(ctx: StreetView, name: str) -> cm.ListFilter:
 
 
 def _note_wish_posters(ctx: StreetView, user: User) -> None:
-    """Log the view of the wish list's posters, where `user` sees them unmasked: staff their
-    community's, an administrator the chosen community's or the whole street's."""
-    seen = "posters of the wish list"
+    """Log the view of the wish list's posters and claimants, where `user` sees them
+    unmasked: staff their community's, an administrator the chosen community's or the whole
+    street's."""
+    seen = "posters and claimants of the wish list"
     community = ctx.community_id or user.community_id
     if community is not None:
         auth.note_unmasked_view(ctx.store, user, community, f"wishes:{community}", seen)

@@ -252,7 +252,8 @@ def record_panel(ctx: StreetView) -> None:
     record = cobuild.get(ctx.store, entity, record_id, user=user)
     if entity is model.CoEntity.WISH:
         subject = f"micro_wish:{record_id}"
-        auth.note_unmasked_view(ctx.store, user, record["community_id"], subject, "poster")
+        seen = "poster and claimant"
+        auth.note_unmasked_view(ctx.store, user, record["community_id"], subject, seen)
     left, right = st.columns([1, 1], gap="medium")
     with left:
         _record_card(ctx, entity, record)
@@ -260,7 +261,7 @@ def record_panel(ctx: StreetView) -> None:
             _step_forms(ctx, entity, record, user)
     with right:
         st.markdown(f"**{md_text(t(r + 'timeline', lang))}**")
-        events = cobuild.timeline(ctx.store, entity, record_id)
+        events = cobuild.timeline(ctx.store, entity, record_id, user=user)
         st.dataframe(cm.timeline_table(events, entity, lang=lang), hide_index=True)
 
 

@@ -28,7 +28,7 @@ from mapgov.core.model import (
     ProjectStatus,
     WishStatus,
 )
-from mapgov.core.privacy import mask_frame
+from mapgov.core.privacy import PERSONAL, mask_frame
 from mapgov.domain.kpi import Figure, periods
 from mapgov.domain.users import User, sees_personal_data
 from mapgov.store import Store
@@ -72,10 +72,11 @@ class CoFrames:
     resources: unit_resource columns.
     needs: community_need columns.
     projects: co_project columns plus the need's ``community_id`` and ``kind``.
-    wishes: micro_wish columns, ``poster_name`` / ``poster_phone`` masked unless the user
-    sees the community's personal data.
+    wishes: micro_wish columns, ``poster_name`` / ``poster_phone`` / ``claimed_by`` masked
+    unless the user sees the community's personal data.
     volunteer: volunteer_event columns.
-    events: co_event rows of the needs, projects and wishes.
+    events: co_event rows of the needs, projects and wishes (a wish's claimant, at the head
+    of its claim's note, masked as the wish's ``claimed_by``).
     """
 
     communities: gpd.GeoDataFrame
@@ -113,7 +114,7 @@ def load(store: Store, *, street_id: str | None = None, user: User | None = None
 
     Units are those of the street (``resident_unit.street_id``); needs, wishes and volunteer
     events those of its communities; projects those of its needs. Without a `user` (or for one
-    who may not see a community's personal data) wish posters are masked.
+    who may not see a community's personal data) wish posters and claimants are masked.
 
     Parameters
     ----------
@@ -122,7 +123,7 @@ def load(store: Store, *, street_id: str | None = None, user: User | None = None
     street_id : str or None
         The street whose records are read; None reads every street.
     user : User or None
-        The reader, whose rights decide whether wish posters show.
+        The reader, whose rights decide whether wish posters and claimants show.
 
     Returns
     -------
@@ -146,13 +147,15 @@ def load(store: Store, *, street_id: str | None = None, user: User | None = None
         needs[["need_id", "community_id", "kind"]], on="need_id", how="left"
     )
     wishes = store.read("micro_wish", where={"community_id": ids})
+    full = (
+        wishes["community_id"]
+        .map(lambda c: user is not None and sees_personal_data(user, c, store))
+        .astype(bool)
+    )
     if len(wishes):
-        full = wishes["community_id"].map(
-            lambda c: user is not None and sees_personal_data(user, c, store)
-        )
         masked = mask_frame(wishes, "micro_wish")
         wishes = wishes.assign(
-            **{c: wishes[c].where(full, masked[c]) for c in ("poster_name", "poster_phone")}
+            **{c: wishes[c].where(full, masked[c]) for c in PERSONAL["micro_wish"]}
         )
     events = [
         _read_in(store, "co_event", "entity_id", list(frame[key]), {"entity": entity.value})
@@ -162,6 +165,14 @@ def load(store: Store, *, street_id: str | None = None, user: User | None = None
             (CoEntity.WISH, wishes, "wish_id"),
         )
     ]
+    # a wish's claim event names its claimant: masked as the wish's claimed_by is
+    seen = set(wishes.loc[full, "wish_id"])
+    events[-1] = pd.concat(
+        [
+            mask_frame(events[-1][~events[-1]["entity_id"].isin(seen)], "co_event"),
+            events[-1][events[-1]["entity_id"].isin(seen)],
+        ]
+    )
     return CoFrames(
         communities=communities,
         compounds=compounds,

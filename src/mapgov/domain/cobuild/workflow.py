@@ -25,7 +25,7 @@ from mapgov.core.errors import (
     StaleEditError,
     ValidationError,
 )
-from mapgov.core.privacy import mask_row
+from mapgov.core.privacy import PERSONAL, mask_frame, mask_row
 from mapgov.domain.cobuild.figures import day_of
 from mapgov.domain.editing import edit_stamp, insert_new, plain_row
 from mapgov.domain.places import community_of_compound
@@ -139,8 +139,8 @@ def get(
     store: Store, entity: model.CoEntity | str, entity_id: str, *, user: User | None = None
 ) -> dict[str, Any]:
     """One need, resource, project, wish or volunteer event as a dict, with its
-    ``community_id``; a wish's poster is masked unless `user` sees the community's personal
-    data. A project also carries its ``need`` (a dict).
+    ``community_id``; a wish's poster and claimant are masked unless `user` sees the
+    community's personal data. A project also carries its ``need`` (a dict).
 
     Parameters
     ----------
@@ -151,7 +151,7 @@ def get(
     entity_id : str
         The record's id.
     user : User or None
-        The reader; None (or a user without the right) sees the poster masked.
+        The reader; None (or a user without the right) sees the poster and claimant masked.
 
     Returns
     -------
@@ -168,13 +168,16 @@ def get(
     if entity == model.CoEntity.WISH:
         full = user is not None and sees_personal_data(user, row["community_id"], store)
         shown = mask_row(row, "micro_wish", full=full)
-        row |= {k: shown[k] for k in ("poster_name", "poster_phone")}
+        row |= {k: shown[k] for k in PERSONAL["micro_wish"]}
     return row
 
 
-def timeline(store: Store, entity: model.CoEntity | str, entity_id: str) -> pd.DataFrame:
+def timeline(
+    store: Store, entity: model.CoEntity | str, entity_id: str, *, user: User | None = None
+) -> pd.DataFrame:
     """Every step of one record in order: [event_id, at, actor, action, from_status,
-    to_status, note].
+    to_status, note]. A wish's claimant, at the head of its claim's note, is masked unless
+    `user` sees the wish's community's personal data (as :func:`get` masks ``claimed_by``).
 
     Parameters
     ----------
@@ -184,18 +187,27 @@ def timeline(store: Store, entity: model.CoEntity | str, entity_id: str) -> pd.D
         The kind of record.
     entity_id : str
         Its id.
+    user : User or None
+        The reader; None (or a user without the right) sees a wish's claimant masked.
 
     Returns
     -------
     pandas.DataFrame
         One row per event, oldest first.
     """
-    return store.read(
+    entity = model.CoEntity(entity)
+    columns = ["event_id", "at", "actor", "action", "from_status", "to_status", "note"]
+    events = store.read(
         "co_event",
-        where={"entity": model.CoEntity(entity).value, "entity_id": entity_id},
-        columns=["event_id", "at", "actor", "action", "from_status", "to_status", "note"],
+        where={"entity": entity.value, "entity_id": entity_id},
+        columns=["entity", *columns],
         order_by="event_id",
     )
+    if entity == model.CoEntity.WISH and len(events):
+        community = _record(store, entity, entity_id)["community_id"]
+        full = user is not None and sees_personal_data(user, community, store)
+        events = mask_frame(events, "co_event", full=full)
+    return events[columns]
 
 
 def allowed_actions(
