@@ -13,7 +13,7 @@ if ctx is not None:
     co_building.headline(ctx)
     map_column, panel_column = st.columns([3, 2], gap="medium")
     map_slot = map_column.container()  # drawn last: its lines follow what the panels chose
-    with panel_column.container(height=co_building.PANEL_HEIGHT, border=False):
+    with panel_column:  # its full height: a box that scrolls inside cut the pair button
         co_building.matching_panel(ctx)
     st.divider()
     co_building_forms.record_panel(ctx)

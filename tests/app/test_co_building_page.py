@@ -10,12 +10,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import LANGS, catalogue, error_text, label, t
-from mapgov.core.model import CallbackRating, CoAction, CoEntity, NeedStatus, ProjectStatus
+from mapgov.core.model import (
+    CallbackRating,
+    CoAction,
+    CoEntity,
+    NeedStatus,
+    ProjectStatus,
+    WishStatus,
+)
 from mapgov.domain import cobuild
 from mapgov.domain.users import get_user
 from mapgov.store import Store
@@ -103,9 +111,90 @@ def test_the_needs_list_puts_the_longest_wait_first(demo_store: Store) -> None:
     days = t("co_building_page.col.days_waiting", "en")
     waits = table[days].dropna().tolist()
     assert waits == sorted(waits, reverse=True)
-    shown = cm.blank_missing(table, "en").to_html()  # a need not waiting: an empty cell
-    assert table[days].isna().any() and "None" not in shown and "&lt;NA&gt;" not in shown
+    assert table[days].isna().any()  # a need not waiting: no days (the page shows it empty)
     assert waits[0] == cobuild.overview(frames, TODAY)["longest_wait_days"]
+
+
+def test_the_needs_list_says_since_when_a_reopened_need_waits(work_store: Store) -> None:
+    """A need filed long ago and reopened lately (its project cancelled) waited 26 days "from
+    2026-08-27": the list shows the day it began waiting beside the days, and both headers
+    say it counts from filing or the last reopening."""
+    staff = get_user(work_store, STAFF)
+    filed = dt.datetime(2026, 8, 27, 11, 56)
+    need_id = cobuild.file_need(
+        work_store, staff, community_id=COMMUNITY, kind="repairs", title="旧需求", at=filed
+    )
+    unit_id = str(cobuild.load(work_store, street_id=STREET).units["unit_id"].iloc[0])
+    project_id = cobuild.pair(
+        work_store, staff, need_id, version=1, unit_id=unit_id, at=filed + dt.timedelta(days=19)
+    )
+    reopened = dt.datetime(2026, 11, 11, 14, 47)
+    cobuild.cancel_project(work_store, staff, project_id, version=1, reason="单位撤出", at=reopened)
+    frames = cobuild.load(work_store, street_id=STREET)
+    for lang in LANGS:
+        table = cm.list_table(frames, "needs", dt.date(2026, 12, 7), lang=lang)
+        row = table.set_index(t("co_building_page.col.need_id", lang)).loc[need_id]
+        assert row[t("co_building_page.col.filed_at", lang)] == "2026-08-27"
+        assert row[t("co_building_page.col.waiting_since", lang)] == "2026-11-11"
+        assert row[t("co_building_page.col.days_waiting", lang)] == 26
+        helps = cm.column_help("needs", lang)
+        assert set(helps) == {
+            t("co_building_page.col.waiting_since", lang),
+            t("co_building_page.col.days_waiting", lang),
+        }
+    assert "重新开放" in cm.column_help("needs", "zh")[t("co_building_page.col.days_waiting")]
+    assert cm.column_help("wishes", "zh") == {}
+
+
+@pytest.mark.parametrize("name", list(cm.LISTS))
+def test_no_list_cell_reads_none(demo_store: Store, name: str) -> None:
+    """The needs list showed "None" under days waiting for every matched need, the wishes
+    list under the claimant of every wish not yet claimed: a text or date without a value is
+    empty; a number without one stays a missing number (the page draws it empty)."""
+    frames = cobuild.load(demo_store, street_id=STREET)
+    table = cm.list_table(frames, name, TODAY, lang="zh")
+    for column in table.columns:
+        values = table[column]
+        if pd.api.types.is_numeric_dtype(values):
+            continue
+        missing = [v for v in values if pd.isna(v) or str(v) in ("None", "nan", "<NA>")]
+        assert missing == [], (name, column)
+    if name == "wishes":
+        claimants = table[t("co_building_page.col.claimed_by")]
+        waiting = table[t("co_building_page.col.status")] == label(WishStatus.POSTED)
+        assert waiting.any() and set(claimants[waiting]) == {cm.EMPTY}
+    if name == "needs":
+        since = table[t("co_building_page.col.waiting_since")]
+        days = table[t("co_building_page.col.days_waiting")]
+        assert (since[days.isna()] == cm.EMPTY).all() and (since[days.notna()] != "").all()
+
+
+def test_the_ranking_shows_its_figures_first_in_one_format(demo_store: Store) -> None:
+    """In the narrow matching panel, the distance column was cut off by the panel's edge
+    (its numbers right-aligned out of sight) and the score read "1" beside "0.966": the
+    figures come right after the unit, the long texts last, the score rounded as the unit
+    picker shows it."""
+    frames = cobuild.load(demo_store, street_id=STREET)
+    need_id = cobuild.waiting_needs(frames, TODAY)["need_id"].iloc[0]
+    ranked = cobuild.rank_units(frames, need_id)
+    table = cm.candidate_table(ranked, lang="zh")
+    c = "co_building_page.match.col."
+    order = ("rank", "unit", "score", "distance", "active", "resource", "reasons")
+    assert list(table.columns) == [t(c + k) for k in order]
+    assert table[t(c + "score")].tolist() == [round(x.score, cm.SCORE_DECIMALS) for x in ranked]
+    assert table[t(c + "distance")].tolist() == [int(round(x.distance_m, -1)) for x in ranked]
+
+
+def test_the_matching_panel_opens_on_a_need_of_the_users_community(demo_store: Store) -> None:
+    frames = cobuild.load(demo_store, street_id=STREET)
+    waiting = cobuild.waiting_needs(frames, TODAY)
+    first = waiting.iloc[0]
+    other = next(c for c in waiting["community_id"] if c != first["community_id"])
+    mine = cm.own_need(frames, TODAY, own=other)
+    assert mine == waiting[waiting["community_id"] == other]["need_id"].iloc[0] != first["need_id"]
+    assert cm.own_need(frames, TODAY, own=None) is None
+    assert cm.own_need(frames, TODAY, own="S009-C9") is None  # none of its own: the first
+    assert cm.own_need(frames, TODAY, own=other, community_id=first["community_id"]) is None
 
 
 def test_the_ranking_table_shows_translated_reasons(demo_store: Store) -> None:
@@ -183,6 +272,42 @@ def test_the_page_opens_for_every_role(
     own = get_user(app_db, user).community_id
     if own is not None:
         assert cobuild.get(app_db, CoEntity.PROJECT, chosen)["community_id"] == own
+
+
+def test_every_table_shows_a_missing_value_empty_and_one_score_format(app_db: Store) -> None:
+    """Streamlit draws a missing cell as "None" unless told otherwise (a Styler's na_rep
+    did not reach the grid): every co-building table says "", the ranking's score has one
+    format (it read "1" beside "0.966"), and the needs list's days say from when."""
+    at = _open(ADMIN, community=None)
+    ok(at)
+    assert len(at.dataframe) >= len(cm.LISTS) + 2
+    assert [d.proto.placeholder for d in at.dataframe] == [cm.EMPTY] * len(at.dataframe)
+    assert all(d.proto.HasField("placeholder") for d in at.dataframe)
+    c = "co_building_page.match.col."
+    (ranking,) = [d for d in at.dataframe if t(c + "reasons") in d.value]
+    columns = json.loads(ranking.proto.columns)
+    assert columns[t(c + "score")]["type_config"]["format"] == f"%.{cm.SCORE_DECIMALS}f"
+    assert columns[t(c + "distance")]["type_config"]["format"] == "%d"
+    (needs,) = [d for d in at.dataframe if t("co_building_page.col.need_id") in d.value]
+    config = json.loads(needs.proto.columns).items()
+    helps = {k: v["help"] for k, v in config if v.get("help")}
+    assert helps == cm.column_help("needs", "zh")
+
+
+def test_staff_open_the_matching_panel_on_a_need_of_their_community(app_db: Store) -> None:
+    """S001-C1's staff, on the whole street, were shown another community's need first and
+    told they may only read it: the panel opens on their own community's longest wait."""
+    frames = cobuild.load(app_db, street_id=STREET)
+    waiting = cobuild.waiting_needs(frames, AS_OF)
+    own = get_user(app_db, OTHER_STAFF).community_id
+    assert own is not None and waiting["community_id"].iloc[0] != own  # the case audited
+    at = _open(OTHER_STAFF, community=None)
+    ok(at)
+    need_id = at.selectbox(key=ui.MATCH_NEED).value
+    assert need_id == waiting[waiting["community_id"] == own]["need_id"].iloc[0]
+    assert at.button(key=f"mapgov.cob.pair.{need_id}").label == t("co_building_page.match.pair")
+    admin = _open(ADMIN, community=None)  # no community of their own: the longest wait
+    assert admin.selectbox(key=ui.MATCH_NEED).value == waiting["need_id"].iloc[0]
 
 
 @pytest.mark.parametrize("user", [LEADER, PLANNER, OTHER_STAFF])

@@ -189,3 +189,35 @@ def test_pair_a_need_and_see_the_project_through_a_restart(co_db: Path, visit: t
         assert [u for u in visit.remote(again.url) if not u.startswith(server.url)] == []
     finally:
         tb._stop(again)
+
+
+def test_staff_pair_their_own_need_from_a_panel_that_shows_the_button_whole(
+    server: tb.Server, visit: tb.Visit
+) -> None:
+    """S001-C1's staff on the whole street: the matching panel opened on another community's
+    need ("may only read"), and its box, of the map's height, cut the pair button in half.
+    The panel opens on their own longest wait, and the button is seen whole beside the map."""
+    tb._require_chromium()
+    store = open_store(server.db)
+    frames = cobuild.load(store, street_id=STREET)
+    own = "S001-C1"
+    waiting = cobuild.waiting_needs(frames, AS_OF)
+    assert waiting["community_id"].iloc[0] != own
+    need_id = waiting[waiting["community_id"] == own]["need_id"].iloc[0]
+    options = cm.open_need_options(frames, AS_OF, lang="zh")
+    page = visit.page
+    tb.sign_in(page, server, "S001-C1-staff1")
+    page.goto(f"{server.url}/co-building")
+    picker = page.get_by_role("combobox", name=t("co_building_page.match.need"))
+    expect(picker).to_have_value(options[need_id])
+    heading = page.get_by_role("heading", name=t("co_building_page.match.title"))
+    heading.evaluate("h => h.scrollIntoView({block: 'start'})")
+    pair = page.get_by_role("button", name=t("co_building_page.match.pair"))
+    expect(pair).to_be_in_viewport(ratio=1)  # nothing clips it: no box scrolling inside
+    top = cobuild.rank_units(frames, need_id)[0]
+    candidate = page.get_by_role("combobox", name=t("co_building_page.match.choose"))
+    expect(candidate).to_have_value(re.compile(rf"^1\. {re.escape(top.unit_name)}"))
+    pair.click()
+    _alert(page, top.unit_name)
+    _no_errors(page)
+    assert cobuild.get(store, CoEntity.NEED, need_id)["status"] == "matched"

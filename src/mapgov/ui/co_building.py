@@ -31,7 +31,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
 import folium
 import pandas as pd
@@ -61,7 +61,6 @@ __all__ = [
     "KEY",
     "MAP_HEIGHT",
     "MATCH_NEED",
-    "PANEL_HEIGHT",
     "TEXTS",
     "StreetView",
     "co_frames",
@@ -77,8 +76,6 @@ __all__ = [
 ]
 
 MAP_HEIGHT: Final = 560
-PANEL_HEIGHT: Final = MAP_HEIGHT + 40
-"""Height of the matching panel beside the map (it scrolls inside)."""
 
 KEY: Final = "mapgov.cob.{}"
 MATCH_NEED: Final = KEY.format("match_need")  # the open need being matched (selectbox)
@@ -249,11 +246,17 @@ def figures_section(ctx: StreetView) -> None:
     with tabs[0]:
         table = cobuild.projects_by_status(frames, community_id=ctx.community_id)
         st.dataframe(
-            _status_table(table, "community_id", ProjectStatus, names, lang), hide_index=True
+            _status_table(table, "community_id", ProjectStatus, names, lang),
+            hide_index=True,
+            placeholder=cm.EMPTY,
         )
     with tabs[1]:
         table = cobuild.needs_by_status(frames, by="kind", community_id=ctx.community_id)
-        st.dataframe(_status_table(table, "kind", NeedStatus, kinds, lang), hide_index=True)
+        st.dataframe(
+            _status_table(table, "kind", NeedStatus, kinds, lang),
+            hide_index=True,
+            placeholder=cm.EMPTY,
+        )
     with tabs[2]:
         units = cobuild.unit_engagement(frames, community_id=ctx.community_id)
         c = TEXTS + "fig.unit."
@@ -274,6 +277,7 @@ def figures_section(ctx: StreetView) -> None:
             ),
             hide_index=True,
             height=320,
+            placeholder=cm.EMPTY,
         )
     with tabs[3]:
         monthly = cobuild.volunteer_monthly(frames, ctx.today, community_id=ctx.community_id)
@@ -337,7 +341,20 @@ def _pair(db: str, user_id: str, lang: str, *, street_id: str, need_id: str, ver
 
 
 def _candidate_text(c: cobuild.Candidate, rank: int, lang: str) -> str:
-    return t(TEXTS + "match.candidate", lang, rank=rank, unit=c.unit_name, score=f"{c.score:.2f}")
+    score = f"{c.score:.{cm.SCORE_DECIMALS}f}"
+    return t(TEXTS + "match.candidate", lang, rank=rank, unit=c.unit_name, score=score)
+
+
+def _candidate_columns(lang: str) -> dict[str, Any]:
+    """The ranking's figures in one format each: score to :data:`cm.SCORE_DECIMALS` (as the
+    unit picker says it), metres and projects as whole numbers."""
+    c = TEXTS + "match.col."
+    return {
+        t(c + "rank", lang): st.column_config.NumberColumn(width="small", format="%d"),
+        t(c + "score", lang): st.column_config.NumberColumn(format=f"%.{cm.SCORE_DECIMALS}f"),
+        t(c + "distance", lang): st.column_config.NumberColumn(format="%d"),
+        t(c + "active", lang): st.column_config.NumberColumn(format="%d"),
+    }
 
 
 def matching_panel(ctx: StreetView) -> None:
@@ -353,7 +370,15 @@ def matching_panel(ctx: StreetView) -> None:
         st.info(t(m + "none_open", lang), icon=":material/check_circle:")
         return
     if st.session_state.get(MATCH_NEED) not in options:
-        st.session_state.pop(MATCH_NEED, None)
+        # open on the longest waiting need of the user's own community, if it has one
+        user = ctx.user()
+        own = cm.own_need(
+            frames,
+            ctx.today,
+            own=user.community_id if user else None,
+            community_id=ctx.community_id,
+        )
+        st.session_state[MATCH_NEED] = own or next(iter(options))
     need_id = st.selectbox(
         t(m + "need", lang), list(options), format_func=options.__getitem__, key=MATCH_NEED
     )
@@ -367,7 +392,13 @@ def matching_panel(ctx: StreetView) -> None:
         st.warning(t(m + "no_candidates", lang))
         return
     shown = candidates[:8]
-    st.dataframe(cm.candidate_table(shown, lang=lang), hide_index=True, height=38 + 35 * len(shown))
+    st.dataframe(
+        cm.candidate_table(shown, lang=lang),
+        hide_index=True,
+        height=38 + 35 * len(shown),
+        column_config=_candidate_columns(lang),
+        placeholder=cm.EMPTY,
+    )
     st.caption(t(m + "score_help", lang))
     user = ctx.user()
     if user is None or not can_edit(user, need["community_id"], ctx.store):
@@ -474,10 +505,15 @@ def lists_section(ctx: StreetView) -> None:
                 _note_wish_posters(ctx, user)
             st.caption(t(l_ + "count", lang, n=len(table)))
             st.dataframe(
-                cm.blank_missing(table, lang),
+                table,
                 hide_index=True,
                 width="stretch",
                 height=38 + 35 * min(len(table), 10),
+                column_config={
+                    col: st.column_config.Column(help=text)
+                    for col, text in cm.column_help(name, lang).items()
+                },
+                placeholder=cm.EMPTY,
             )
             stem = f"co-building-{name}-{ctx.community_id or ctx.street_id}"
             key = KEY.format(f"download.{name}")

@@ -262,7 +262,9 @@ def record_panel(ctx: StreetView) -> None:
     with right:
         st.markdown(f"**{md_text(t(r + 'timeline', lang))}**")
         events = cobuild.timeline(ctx.store, entity, record_id, user=user)
-        st.dataframe(cm.timeline_table(events, entity, lang=lang), hide_index=True)
+        st.dataframe(
+            cm.timeline_table(events, entity, lang=lang), hide_index=True, placeholder=cm.EMPTY
+        )
 
 
 # -- new records ---------------------------------------------------------------------------

@@ -29,7 +29,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pandas.io.formats.style import Styler
 
 from mapgov.core import model
 from mapgov.core.crs import WGS84
@@ -57,24 +56,27 @@ from mapgov.views.maps import (
 __all__ = [
     "COMMUNITY_CLASS",
     "COMPOUND_CLASS",
+    "EMPTY",
     "EVERY_LINK",
     "HIGHLIGHT_CLASS",
     "LINK_CLASS",
     "LINK_COLORS",
     "LISTS",
     "NEED_CLASS",
+    "SCORE_DECIMALS",
     "UNIT_CLASS",
     "WAIT_BREAKS",
     "WAIT_COLORS",
     "LinkFocus",
     "ListFilter",
     "ListSpec",
-    "blank_missing",
     "candidate_table",
     "co_building_map",
+    "column_help",
     "community_names",
     "list_table",
     "open_need_options",
+    "own_need",
     "record_options",
     "timeline_table",
     "wait_class",
@@ -477,8 +479,11 @@ def _raw_list(frames: CoFrames, name: str, today: dt.date) -> pd.DataFrame:
             unit=frame["unit_id"].map(units["name"]),
         )
     if name == "needs":
-        waits = waiting_needs(frames, today).set_index("need_id")["days_waiting"]
-        return frame.assign(days_waiting=frame["need_id"].map(waits))
+        waits = waiting_needs(frames, today).set_index("need_id")
+        return frame.assign(
+            waiting_since=frame["need_id"].map(waits["waiting_since"]),
+            days_waiting=frame["need_id"].map(waits["days_waiting"]),
+        )
     if name == "projects":
         return frame.assign(unit=frame["unit_id"].map(units["name"]))
     return frame
@@ -487,7 +492,7 @@ def _raw_list(frames: CoFrames, name: str, today: dt.date) -> pd.DataFrame:
 _COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "needs": (
         "need_id", "community", "compound", "kind", "title", "status", "filed_at",
-        "days_waiting", "filed_by",
+        "waiting_since", "days_waiting", "filed_by",
     ),
     "resources": (
         "resource_id", "unit", "community", "kind", "title", "capacity", "filed_at",
@@ -506,8 +511,13 @@ _COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     ),
 }  # fmt: skip
 _DATES: Final = frozenset(
-    {"filed_at", "paired_at", "claimed_at", "started_at", "completed_at", "posted_at", "held_on"}
+    {"filed_at", "waiting_since", "paired_at", "claimed_at", "started_at", "completed_at"}
+    | {"posted_at", "held_on"}
 )
+# numbers sort and export as such: a missing one stays missing, shown as EMPTY by the page
+_NUMBERS: Final = frozenset({"days_waiting", "capacity", "participants", "hours"})
+EMPTY: Final = ""
+"""What a table cell without a value shows (``st.dataframe(placeholder=...)``): never "None"."""
 
 
 def _column(
@@ -524,18 +534,20 @@ def _column(
         return _labels(rows[col], enums[col] or model.CoopKind, lang)
     if col in _DATES:
         return [_day(v) for v in rows[col]]
-    if col == "days_waiting":  # numbers (they sort and export as such); see `blank_missing`
-        return list(rows[col].astype("Int64"))
-    return list(rows[col])
+    if col in _NUMBERS:  # whole days: nullable integers
+        return list(rows[col]) if col != "days_waiting" else rows[col].astype("Int64").array
+    return [EMPTY if v is None or v != v else v for v in rows[col]]  # noqa: PLR0124
 
 
-def blank_missing(table: pd.DataFrame, lang: str) -> pd.DataFrame | Styler:
-    """`table` (:func:`list_table`) for the screen: a need that is not waiting shows an empty
-    days-waiting cell, not "None", while the column stays numbers (sorting, downloads)."""
-    days = t(f"{_P}col.days_waiting", lang)
-    if days not in table.columns:
-        return table
-    return table.style.format(na_rep="", subset=[days])
+_HELP: Final[dict[str, tuple[str, ...]]] = {"needs": ("waiting_since", "days_waiting")}
+
+
+def column_help(name: str, lang: str) -> dict[str, str]:
+    """The shown headers of list `name` (:data:`LISTS`) that carry a tooltip -> its text:
+    the needs list says from when a need waits (filed or last reopened)."""
+    return {
+        t(f"{_P}col.{col}", lang): t(f"{_P}lists.{col}_help", lang) for col in _HELP.get(name, ())
+    }
 
 
 def list_table(
@@ -545,7 +557,9 @@ def list_table(
 
     Rows are filtered by `filters` (a resource's community is its unit's), newest first
     (needs: longest waiting first). Headers are translated (``co_building_page.col.*``), and
-    so are kinds, statuses and ratings; dates are shown as days. Wish posters stay as
+    so are kinds, statuses and ratings; dates are shown as days, a missing text or date as
+    :data:`EMPTY`; numbers stay numbers (a need not waiting has no days). A need waits since
+    it was filed or last reopened (``waiting_since``). Wish posters and claimants are as
     :func:`mapgov.domain.cobuild.load` gave them (masked unless the user may see them).
     """
     spec = LISTS[name]
@@ -595,18 +609,36 @@ def open_need_options(
     }  # fmt: skip
 
 
+def own_need(
+    frames: CoFrames, today: dt.date, *, own: str | None, community_id: str | None = None
+) -> str | None:
+    """The need the matching panel opens on for a user of community `own`: the longest
+    waiting open need of `own` (among those of `community_id`, if given), None when it has
+    none (or `own` is None: the panel opens on the street's longest waiting)."""
+    if own is None:
+        return None
+    waits = waiting_needs(frames, today, community_id=community_id)
+    mine = waits[waits["community_id"] == own]["need_id"]
+    return str(mine.iloc[0]) if len(mine) else None
+
+
+SCORE_DECIMALS: Final = 2
+"""Decimals of a candidate's score, in the ranking table and the unit picker alike."""
+
+
 def candidate_table(candidates: Sequence[Candidate], *, lang: str) -> pd.DataFrame:
-    """The ranking as a table: rank, unit, resource, score, distance, active projects and the
-    reasons in `lang`."""
+    """The ranking as a table: rank, unit, score (:data:`SCORE_DECIMALS`), distance in
+    metres (to 10 m), active projects, then the long texts, resource and reasons in `lang`:
+    the figures next to the unit, where a narrow panel shows them without scrolling."""
     c = f"{_P}match.col."
     return pd.DataFrame(
         {
             t(c + "rank", lang): range(1, len(candidates) + 1),
             t(c + "unit", lang): [x.unit_name for x in candidates],
-            t(c + "resource", lang): [x.resource_title for x in candidates],
-            t(c + "score", lang): [round(x.score, 3) for x in candidates],
+            t(c + "score", lang): [round(x.score, SCORE_DECIMALS) for x in candidates],
             t(c + "distance", lang): [int(round(x.distance_m, -1)) for x in candidates],
             t(c + "active", lang): [x.active_projects for x in candidates],
+            t(c + "resource", lang): [x.resource_title for x in candidates],
             t(c + "reasons", lang): [
                 t(f"{_P}match.separator", lang).join(reason_text(r, lang) for r in x.reasons)
                 for x in candidates
@@ -657,7 +689,7 @@ def timeline_table(
     return pd.DataFrame(
         {
             t(c + "at", lang): [str(v).replace("T", " ")[:16] for v in events["at"]],
-            t(c + "actor", lang): events["actor"].to_numpy(),
+            t(c + "actor", lang): [v if isinstance(v, str) else EMPTY for v in events["actor"]],
             t(c + "action", lang): _labels(events["action"], model.CoAction, lang),
             t(c + "to_status", lang): _labels(events["to_status"], status, lang),
             t(c + "note", lang): [
