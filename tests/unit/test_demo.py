@@ -296,6 +296,18 @@ def test_same_seed_gives_byte_identical_tables(demo_db: Path, tmp_path: Path) ->
     assert _table_hashes(again) == _table_hashes(demo_db)
 
 
+def test_accounts_and_the_wall_token_are_not_stamped_after_their_build(
+    demo_store: Store,
+) -> None:
+    """Accounts take the real time, not the demo's pinned 18:00: a demo built this morning
+    (the CLI's as-of day is today) showed them changed at 18:00 today, hours ahead."""
+    made = dt.datetime.combine(AS_OF, dt.time()).isoformat()
+    users = demo_store.read("app_user")
+    tokens = demo_store.read("display_token")
+    stamps = {*users["created_at"], *users["changed_at"], *tokens["created_at"]}
+    assert stamps == {made}
+
+
 def test_other_seed_gives_another_street(tmp_path: Path) -> None:
     a = generate(seed=1, as_of=AS_OF)
     b = generate(seed=2, as_of=AS_OF)

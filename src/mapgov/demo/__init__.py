@@ -80,6 +80,18 @@ WALL_LABEL = "指挥中心大屏"
 _FIRST_STREET = "S001"  # at scale K only its accounts sign in: 1,100 hashes would take minutes
 
 
+def _accounts_stamp(as_of: dt.date) -> str:
+    """When a demo's accounts and its wall's token were made: the start of its `as_of` day.
+
+    The accounts' times are real, not the street's pinned calendar (accounts take the real
+    time, :func:`mapgov.core.clock.system_now`): stamped at the demo's data hour
+    (:data:`~mapgov.core.clock.DEMO_HOUR`, 18:00) they lay hours ahead of the real time of a
+    demo built that morning, after the one-time passwords set at its build. The start of the
+    day keeps the build byte for byte the same and is never later than any real time of it.
+    """
+    return dt.datetime.combine(as_of, dt.time()).isoformat()
+
+
 def _frame() -> dict[str, Any]:
     """Anchor, rotation and projected CRS of the demo district (from geo/demo_frame.geojson)."""
     if not FRAME_FILE.is_file():  # installed without the repository: use the same numbers
@@ -184,7 +196,7 @@ def generate(
     tables: dict[str, pd.DataFrame] = {}
     tables.update(_places(lay, soc, proj))
     tables.update(_things(lay, soc, proj, facilities))
-    stamp = dt.datetime.combine(as_of, dt.time(clock.DEMO_HOUR)).isoformat()
+    stamp = _accounts_stamp(as_of)
     users = [
         {**u, "login": u["user_id"], "enabled": 1, "created_at": stamp, "changed_at": stamp}
         for u in _users(soc)
@@ -541,7 +553,7 @@ def _with_password(
         )
         for login in users.loc[first, "login"]
     ]
-    stamp = dt.datetime.combine(as_of, dt.time(clock.DEMO_HOUR)).isoformat()
+    stamp = _accounts_stamp(as_of)
     token = {
         "token_id": 1,
         "label": WALL_LABEL,
