@@ -24,6 +24,7 @@ from mapgov.domain import issues_workflow as workflow
 from mapgov.domain.users import get_user
 from mapgov.store import open_store
 from mapgov.views.issues import BUILDING_CLASS
+from tests.conftest import DEMO_PASSWORD
 
 from . import helpers as tb
 from .helpers import _aim_at, _choose, _expect_panel, _panel_title
@@ -195,3 +196,56 @@ def test_staff_cannot_change_another_communitys_party_or_co_building_records(
     after = store.counts()
     for table in ("change_log", "co_event", "community_need", "micro_wish", "co_project"):
         assert after[table] == before[table], table
+
+
+def test_a_link_to_the_account_page_tells_anyone_else_it_is_for_administrators(
+    server: tb.Server, visit: tb.Visit
+) -> None:
+    """A leader follows a shared link or a bookmark to /accounts: the page says, in Chinese,
+    that it is for administrators, and shows nothing else; it is not in their menu.
+    (Streamlit had shown its English "Page not found" over the wall screen.)"""
+    page = visit.page
+    tb.sign_in(page, server, "S001-leader")
+    page.goto(f"{server.url}/accounts?lang=zh")
+    expect(page.get_by_text(t("account_page.admin_only"))).to_be_visible()
+    tb.settle(page)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(0)
+    expect(page.get_by_role("tab")).to_have_count(0)
+    nav = page.get_by_test_id("stSidebarNavLink")
+    expect(nav.filter(has_text=t("page.wall.nav"))).to_have_count(1)
+    expect(nav.filter(has_text=t("page.accounts.nav"))).to_have_count(0)
+    _no_errors(page)
+
+
+def test_the_audit_log_reads_in_chinese_with_its_exports_side_by_side(
+    server: tb.Server, visit: tb.Visit
+) -> None:
+    """An administrator signs in on the form and reads the audit log: times as the other
+    pages show them, sources in words, nothing written "None"; both exports together."""
+    page = visit.page
+    page.goto(f"{server.url}/?lang=zh")
+    page.get_by_label(t("auth.login")).fill(ADMIN)
+    page.get_by_label(t("auth.password")).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name=t("auth.submit"), exact=True).click()
+    page.get_by_test_id("stSidebarNavLink").filter(has_text=t("page.accounts.nav")).click()
+    page.get_by_role("tab", name=t("account_page.tab.audit")).click()
+    grid = page.get_by_test_id("stDataFrame").filter(has_text=t("account_page.audit.col.at"))
+    expect(grid).to_be_visible()
+    cells = grid.locator("[role=gridcell]")  # the grid's accessible cells (drawn on a canvas)
+    expect(cells.first).to_have_text(re.compile(r"^\d{4}-"))
+    texts = cells.all_inner_texts()
+    rows = [texts[i : i + 6] for i in range(0, len(texts), 6)]
+    assert rows and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", r[0]) for r in rows)
+    signed_in = [r for r in rows if r[1] == ADMIN and r[2] == label(AuditKind.SIGN_IN)]
+    assert signed_in and signed_in[-1][5].startswith(t("account_page.audit.source.web"))
+    assert not {"None", "web", "nan"} & {c.strip() for c in texts}
+    excel, csv = (
+        page.get_by_role("button", name=t(f"account_page.audit.download_{s}"))
+        for s in ("xlsx", "csv")
+    )
+    left, right = excel.bounding_box(), csv.bounding_box()
+    assert left is not None and right is not None
+    assert abs(left["y"] - right["y"]) < 2
+    assert 0 <= right["x"] - (left["x"] + left["width"]) < 40  # side by side, not mid-page
+    _no_errors(page)

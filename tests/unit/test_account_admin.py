@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from mapgov.core.errors import PermissionDeniedError, SignInError, StaleEditError, ValidationError
-from mapgov.core.i18n import error_text
+from mapgov.core.i18n import error_text, label
 from mapgov.core.model import AuditKind, Role
 from mapgov.domain import accounts, display_tokens
 from mapgov.domain.users import User
@@ -266,3 +267,65 @@ def test_the_audit_log_by_days_and_street(work_store: Store) -> None:
     table = admin.audit_table(first, "zh")
     assert list(table.columns) == ["时间", "操作人", "事件", "对象", "说明", "来源"]
     assert "登录" in set(table["事件"])
+
+
+def _log(*rows: tuple[str, str, str, str | None, str | None, str | None]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=list(admin.AUDIT_COLUMNS))
+
+
+LOG = _log(
+    ("2026-12-07T06:09:10", ADMIN, "sign_in", ADMIN, None, "web"),
+    ("2026-12-07T06:11:15", ADMIN, "personal_data_viewed", "wishes:S001",
+     "posters of the wish list", "web 10.0.0.7"),
+    ("2026-12-07T06:12:00", "cli:root", "account_added", "li.na",
+     "role=staff street=S001 community=S001-C2", "cli"),
+    ("2026-12-07T06:13:00", "nobody", "lockout", "nobody", "5 failures", "web"),
+    ("2026-12-07T06:14:00", ADMIN, "personal_data_viewed", "ledger:S001-C1",
+     "issue ledger, reporters of 12 issues", "web"),
+    ("2026-12-07T06:15:00", ADMIN, "account_changed", ADMIN, "email=a@b.cn", "web"),
+)  # fmt: skip
+PLACES = {"S001": "王城路街道", "S001-C1": "七一路社区", "S001-C2": "纱厂西路社区"}
+
+
+def test_the_audit_log_reads_in_the_pages_words() -> None:
+    """No ``None`` for a missing value, no English or raw codes on the Chinese page, times to
+    the minute as the other pages show them; what mapgov cannot translate stays as written."""
+    table = admin.audit_table(LOG, "zh", PLACES)
+    assert list(table.columns) == ["时间", "操作人", "事件", "对象", "说明", "来源"]
+    assert table["时间"].tolist()[:2] == ["2026-12-07 06:09", "2026-12-07 06:11"]
+    assert table["说明"].tolist() == [
+        "",
+        "微心愿发布人",
+        "角色：社区工作人员；街道：王城路街道；社区：纱厂西路社区",
+        "累计失败 5 次",
+        "问题台账：12 件问题的反映人",
+        "email=a@b.cn",
+    ]
+    assert table["对象"].tolist()[1] == "微心愿清单 · 王城路街道"
+    assert table["对象"].tolist()[4] == "问题台账 · 七一路社区"
+    assert table["来源"].tolist()[:3] == ["网页", "网页 10.0.0.7", "命令行"]
+    assert table["事件"].tolist()[0] == label(AuditKind.SIGN_IN, "zh")
+    assert not table.isna().any().any()
+    english = admin.audit_table(LOG, "en", PLACES)
+    assert english.iloc[1].tolist()[3:] == [
+        "wish list · 王城路街道",
+        "posters of the wish list",
+        "web page 10.0.0.7",
+    ]
+
+
+def test_the_audit_export_keeps_what_the_log_holds() -> None:
+    """The file is the record: times to the second, subjects, details and sources as written
+    (headers and kinds in the reader's language)."""
+    exported = admin.audit_file(LOG, "zh")
+    assert list(exported.columns) == ["时间", "操作人", "事件", "对象", "说明", "来源"]
+    assert exported["时间"].tolist() == LOG["at"].tolist()
+    assert exported["对象"].tolist() == LOG["subject"].tolist()
+    assert exported["说明"].tolist() == LOG["detail"].tolist()
+    assert exported["来源"].tolist() == LOG["source"].tolist()
+    assert exported["事件"].tolist()[0] == label(AuditKind.SIGN_IN, "zh")
+
+
+def test_account_and_token_times_read_to_the_minute() -> None:
+    assert admin.minute("2026-12-07T18:00:00") == "2026-12-07 18:00"
+    assert [admin.minute(v) for v in (None, float("nan"), "")] == ["", "", ""]

@@ -66,16 +66,30 @@ class AccountsView(PageView):
         frame = data.community_list(self.store, self.street_id)
         return dict(zip(frame["community_id"], display_names(frame, self.lang), strict=True))
 
+    def places(self) -> dict[str, str]:
+        """Names of the streets and of this street's communities by id (for the audit log)."""
+        streets = data.street_list(self.store)
+        names = dict(zip(streets["street_id"], display_names(streets, self.lang), strict=True))
+        return {**names, **self.communities()}
+
 
 def controls(view: View) -> AccountsView | None:
-    """The administrator on this page, or None (with a notice) for anyone else."""
+    """The administrator on this page, or None (with a notice) for anyone else.
+
+    Who it is comes from the signed-in account (:func:`~mapgov.ui.widgets.current_user`),
+    never from the address: the page is registered, hidden, for everyone signed in, so that a
+    link to it says in words that it is for administrators."""
     store = open_store(view.db)
     user = current_user(store, view)
-    if not admin.is_admin(user) or view.street_id is None:
-        st.info(t("error.account.admin_only", view.lang), icon=":material/lock:")
+    if not admin.is_admin(user):
+        st.info(t(_P + "admin_only", view.lang), icon=":material/lock:")
         return None
     assert user is not None
-    return AccountsView(view, user, user.street_id or view.street_id)
+    street_id = user.street_id or view.street_id
+    if street_id is None:  # an administrator of every street, and no street yet
+        st.info(t("error.no_street", view.lang), icon=":material/lock:")
+        return None
+    return AccountsView(view, user, street_id)
 
 
 def _stamp() -> dict[str, Any]:
@@ -118,7 +132,7 @@ def _account_rows(ctx: AccountsView, rows: list[Account]) -> pd.DataFrame:
             t(c + "community", lang): [names.get(a.community_id or "", "—") for a in rows],
             t(c + "enabled", lang): [yes if a.enabled else no for a in rows],
             t(c + "must_change", lang): [yes if a.must_change_password else no for a in rows],
-            t(c + "changed_at", lang): [a.changed_at or "" for a in rows],
+            t(c + "changed_at", lang): [admin.minute(a.changed_at) for a in rows],
         }
     )
 
@@ -328,9 +342,9 @@ def token_section(ctx: AccountsView) -> None:
         pd.DataFrame(
             {
                 t(c + "label", lang): tokens["label"],
-                t(c + "created_at", lang): tokens["created_at"],
+                t(c + "created_at", lang): [admin.minute(v) for v in tokens["created_at"]],
                 t(c + "created_by", lang): tokens["created_by"],
-                t(c + "revoked_at", lang): tokens["revoked_at"].fillna(""),
+                t(c + "revoked_at", lang): [admin.minute(v) for v in tokens["revoked_at"]],
             }
         ),
         hide_index=True,
@@ -369,19 +383,21 @@ def audit_section(ctx: AccountsView) -> None:
         return
     since, until = days[0], days[-1]
     log = admin.street_audit(ctx.store, ctx.user, since=since, until=until, street_id=ctx.street_id)
-    table = admin.audit_table(log, lang)
+    table = admin.audit_table(log, lang, ctx.places())
     st.caption(t(_P + "audit.count", lang, n=f"{len(table):,}"))
-    st.dataframe(table, hide_index=True, width="stretch", height=420)
+    # as high as its rows (Streamlit's own height: up to ten, then it scrolls), no empty rows
+    st.dataframe(table, hide_index=True, width="stretch")
     name = t(_P + "audit.file", lang, since=since.isoformat(), until=until.isoformat())
-    columns = st.columns(2)
-    for column, suffix in zip(columns, (".xlsx", ".csv"), strict=True):
-        column.download_button(
-            t(_P + f"audit.download{suffix.replace('.', '_')}", lang),
-            partial(exports.frame_bytes, table, suffix),
-            file_name=f"{name}{suffix}",
-            mime=exports.FORMATS[suffix],
-            on_click="ignore",
-            icon=":material/download:",
-            disabled=table.empty,
-            key=f"accounts.audit.download{suffix}",
-        )
+    exported = admin.audit_file(log, lang)  # faithful to the log: times to the second
+    with st.container(horizontal=True):  # the two exports side by side
+        for suffix in (".xlsx", ".csv"):
+            st.download_button(
+                t(_P + f"audit.download{suffix.replace('.', '_')}", lang),
+                partial(exports.frame_bytes, exported, suffix),
+                file_name=f"{name}{suffix}",
+                mime=exports.FORMATS[suffix],
+                on_click="ignore",
+                icon=":material/download:",
+                disabled=exported.empty,
+                key=f"accounts.audit.download{suffix}",
+            )

@@ -98,8 +98,10 @@ PAGES: Final = (
 )
 """The pages in navigation order; the first is the default, served at ``/``."""
 ADMIN_PAGES: Final = (PageSpec("accounts", "accounts", ":material/manage_accounts:"),)
-"""Pages only administrators have: nobody else's navigation holds them, so their addresses
-answer "page not found" to anyone else (and the pages check the role again themselves)."""
+"""Pages for administrators only: in their navigation menu alone. Everyone else has them as
+hidden pages (:attr:`Pages.restricted`), so that a shared link or a bookmark opens the page,
+which says in the reader's language that it is for administrators and shows nothing else (each
+page checks the signed-in account itself), instead of Streamlit's "Page not found"."""
 REPORT_PAGE: Final = PageSpec("report", "report", ":material/campaign:")
 """The phone page for reports from the field (``/report``): the one page open without signing
 in (a resident who scanned a building's QR code), in no navigation (a hidden page)."""
@@ -111,12 +113,19 @@ ALL_COMMUNITIES: Final = ""
 
 @dataclass(frozen=True)
 class Pages:
-    """The navigation's pages: the visible ones in order, the hidden ``/wall`` alias and the
-    hidden phone page ``/report``."""
+    """The navigation's pages: the visible ones in order, the hidden ``/wall`` alias, the
+    hidden phone page ``/report`` and, for anyone but an administrator, the
+    :data:`ADMIN_PAGES` hidden (`restricted`)."""
 
     visible: tuple[StreamlitPage, ...]
     alias: StreamlitPage
     report: StreamlitPage
+    restricted: tuple[StreamlitPage, ...] = ()
+
+    @property
+    def all(self) -> list[StreamlitPage]:
+        """Every page, for ``st.navigation`` (the hidden ones are in no menu)."""
+        return [*self.visible, self.alias, self.report, *self.restricted]
 
     @property
     def default(self) -> StreamlitPage:
@@ -126,7 +135,7 @@ class Pages:
 
 def build_pages(lang: str, *, admin: bool = False) -> Pages:
     """``st.Page`` objects with translated titles (the default page at ``/``); `admin` adds
-    :data:`ADMIN_PAGES` at the end."""
+    :data:`ADMIN_PAGES` at the end of the menu, anyone else has them hidden."""
     default, *others = PAGES + (ADMIN_PAGES if admin else ())
     visible = [
         st.Page(
@@ -155,7 +164,17 @@ def build_pages(lang: str, *, admin: bool = False) -> Pages:
         url_path=REPORT_PAGE.url_path,
         visibility="hidden",
     )
-    return Pages(visible=tuple(visible), alias=alias, report=report)
+    restricted = tuple(
+        st.Page(
+            p.script,
+            title=t(f"page.{p.key}.nav", lang),
+            icon=p.icon,
+            url_path=p.url_path,
+            visibility="hidden",
+        )
+        for p in (() if admin else ADMIN_PAGES)
+    )
+    return Pages(visible=tuple(visible), alias=alias, report=report, restricted=restricted)
 
 
 def _street_options(store: Store, lang: str, only: str | None = None) -> dict[str, str]:
@@ -310,10 +329,7 @@ def run_app(root: Path) -> None:
         # only slow the wall screen's first paint); its place comes from the URL. Nobody
         # signed in sees no navigation either, nor anyone still on a one-time password.
         hidden = kiosk or account is None or account.must_change_password
-        page = st.navigation(
-            [*pages.visible, pages.alias, pages.report],
-            position="hidden" if hidden else "sidebar",
-        )
+        page = st.navigation(pages.all, position="hidden" if hidden else "sidebar")
         if page is pages.report:  # open to all: the page itself tells who files
             _run_report(page, db, lang)
             return

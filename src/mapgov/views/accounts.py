@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterator, Mapping
 from typing import Final, NotRequired, TypedDict, TypeVar, Unpack
 
 import pandas as pd
@@ -38,11 +39,13 @@ __all__ = [
     "TokenEdit",
     "add",
     "add_token",
+    "audit_file",
     "audit_table",
     "change_role",
     "disable",
     "enable",
     "is_admin",
+    "minute",
     "require_admin",
     "reset_password",
     "revoke_token",
@@ -331,8 +334,117 @@ def street_audit(
     return log.loc[:, list(AUDIT_COLUMNS)].reset_index(drop=True)
 
 
-def audit_table(log: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The audit entries as people read them (and export them): headers and kinds in `lang`."""
-    kinds = log["kind"].map(lambda k: label(AuditKind(k), lang))
-    frame = log.loc[:, list(AUDIT_COLUMNS)].assign(kind=kinds)
+def minute(value: object) -> str:
+    """A stored time (ISO 8601) as the pages show times: ``YYYY-MM-DD HH:MM``; empty for none.
+
+    >>> minute("2026-12-07T06:09:10"), minute(None)
+    ('2026-12-07 06:09', '')
+    """
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
+        return ""
+    return str(value).replace("T", " ")[:16]
+
+
+_FIXED_DETAILS: Final = {
+    "posters of the wish list": "wish_posters",
+    "poster": "poster",
+    "building head, zone member, reporters of its issues": "building_people",
+    "whole database": "whole_database",
+    "idle": "idle",
+    "one-time password": "one_time_password",
+    "password set": "password_set",
+    "unknown login": "unknown_login",
+    "no password set": "no_password",
+    "wrong password": "wrong_password",
+    "disabled": "disabled",
+}
+"""Details the log writes in fixed English words, by their ``account_page.audit.detail.*``."""
+_SCOPE: Final = re.compile(r"role=(\S+) street=(\S+) community=(\S+)")
+_COMPOUND: Final = re.compile(
+    r"compound (\S+): branch secretary(?:; building (\S+): head, zone member)?"
+)
+_COUNTED: Final = {
+    "failures": re.compile(r"(\d+) failures"),
+    "ledger": re.compile(r"issue ledger, reporters of (\d+) issues"),
+}
+_SUBJECTS: Final = ("wishes", "micro_wish", "building", "compound", "ledger", "backup")
+"""What a view of personal data names as its subject (``<kind>:<id>``, or ``backup``)."""
+_SOURCES: Final = ("web", "cli", "demo")
+"""Where entries come from: a page (``web``, with the address when known), ``mapgov``'s
+command line, the demo's build."""
+_CODED: Final = {"subject": (":", _SUBJECTS, " · "), "source": (" ", _SOURCES, " ")}
+"""How a subject and a source are written: separator, codes named, joint when shown."""
+
+
+def _detail(text: object, lang: str, places: Mapping[str, str]) -> str:
+    """An audit entry's detail in `lang`: fixed words and known forms translated, place ids
+    named; anything else (an OpenID Connect subject, an e-mail) as written."""
+    if not isinstance(text, str) or not text:
+        return ""
+    if text in _FIXED_DETAILS:
+        return t("account_page.audit.detail." + _FIXED_DETAILS[text], lang)
+    return _formed(text, lang, places) or text
+
+
+def _formed(text: str, lang: str, places: Mapping[str, str]) -> str | None:
+    """A detail the log writes in a known form with values, in `lang`; None for another."""
+    d = "account_page.audit.detail."
+    for key, pattern in _COUNTED.items():
+        if found := pattern.fullmatch(text):
+            return t(d + key, lang, n=int(found[1]))
+    if found := _SCOPE.fullmatch(text):
+        role, street, community = found.groups()
+        shown = label(Role(role), lang) if role in set(Role) else role
+        named = [places.get(v, v) if v != "-" else "—" for v in (street, community)]
+        return t(d + "scope", lang, role=shown, street=named[0], community=named[1])
+    if found := _COMPOUND.fullmatch(text):
+        said = t(d + "compound", lang, compound=found[1])
+        return said if found[2] is None else said + t(d + "and_building", lang, building=found[2])
+    if text.startswith("street=") and " " not in text:
+        return t(d + "street", lang, street=places.get(text[7:], text[7:]))
+    return None
+
+
+def _coded(text: object, lang: str, entry: str, places: Mapping[str, str] | None = None) -> str:
+    """A subject (``<kind>:<id>``: a view's kind named, the place named from `places`) or a
+    source (``web 10.0.0.7``: the page's word and the address) in `lang`; a login, a token
+    or an unknown code as written; nothing for none."""
+    if not isinstance(text, str) or not text:
+        return ""
+    sep, codes, join = _CODED[entry]
+    head, _, rest = text.partition(sep)
+    if head not in codes:
+        return text
+    said = t(f"account_page.audit.{entry}.{head}", lang)
+    return f"{said}{join}{(places or {}).get(rest, rest)}" if rest else said
+
+
+def _headers(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return frame.rename(columns={c: t(f"account_page.audit.col.{c}", lang) for c in AUDIT_COLUMNS})
+
+
+def audit_table(
+    log: pd.DataFrame, lang: str, places: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """The audit entries as people read them on the page, in `lang`: times to the minute,
+    kinds, subjects, details and sources in words, `places` (ids to names) named, nothing
+    for a missing value."""
+    places = places or {}
+    frame = log.loc[:, list(AUDIT_COLUMNS)]
+    shown = frame.assign(
+        at=[minute(v) for v in frame["at"]],
+        actor=frame["actor"].fillna(""),
+        kind=[label(AuditKind(k), lang) for k in frame["kind"]],
+        subject=[_coded(v, lang, "subject", places) for v in frame["subject"]],
+        detail=[_detail(v, lang, places) for v in frame["detail"]],
+        source=[_coded(v, lang, "source") for v in frame["source"]],
+    )
+    return _headers(shown, lang)
+
+
+def audit_file(log: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The audit entries as exported (CSV, Excel): headers and kinds in `lang`, every other
+    value as the log holds it (times to the second, subjects, details and sources as
+    written), so that a file is faithful to the log."""
+    frame = log.loc[:, list(AUDIT_COLUMNS)]
+    return _headers(frame.assign(kind=[label(AuditKind(k), lang) for k in frame["kind"]]), lang)
