@@ -29,6 +29,7 @@ from mapgov.domain.users import get_user
 from mapgov.store import Store
 from mapgov.ui import co_building as ui
 from mapgov.ui import co_building_forms as forms_ui
+from mapgov.ui.widgets import MISSING
 from mapgov.views import co_building as cm
 from mapgov.views import maps as layers
 from tests.apptest import ok, open_page
@@ -281,8 +282,7 @@ def test_every_table_shows_a_missing_value_empty_and_one_score_format(app_db: St
     at = _open(ADMIN, community=None)
     ok(at)
     assert len(at.dataframe) >= len(cm.LISTS) + 2
-    assert [d.proto.placeholder for d in at.dataframe] == [cm.EMPTY] * len(at.dataframe)
-    assert all(d.proto.HasField("placeholder") for d in at.dataframe)
+    assert [d.proto.placeholder for d in at.dataframe] == [MISSING] * len(at.dataframe)
     c = "co_building_page.match.col."
     (ranking,) = [d for d in at.dataframe if t(c + "reasons") in d.value]
     columns = json.loads(ranking.proto.columns)

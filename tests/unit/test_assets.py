@@ -241,3 +241,15 @@ def test_base_map_scale_is_metric_and_credit_carries_no_flag() -> None:
     assert prefix is not None  # Leaflet's own prefix, with its flag, is replaced
     assert json.loads(prefix.group(1)) == layers.MapFurniture().prefix
     assert "<svg" not in json.loads(prefix.group(1))
+
+
+def test_every_table_of_every_page_shows_a_missing_value_as_a_dash() -> None:
+    """Streamlit writes the English word None in an empty cell: every page's table goes
+    through ``ui.widgets.show_table``, which says how a missing value reads."""
+    files = [ROOT / "app.py", *(ROOT / "app_pages").glob("*.py"), *(ROOT / "src").rglob("*.py")]
+    direct = [
+        f.relative_to(ROOT).as_posix()
+        for f in files
+        if "st.dataframe(" in f.read_text("utf-8") and f.name != "widgets.py"
+    ]
+    assert direct == []

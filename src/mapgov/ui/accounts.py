@@ -32,7 +32,7 @@ from mapgov.store import open_store
 from mapgov.ui import auth
 from mapgov.ui import loaders as data
 from mapgov.ui.state import PageView, View
-from mapgov.ui.widgets import current_user, flash, md_text, say, take
+from mapgov.ui.widgets import current_user, flash, md_text, say, show_table, take
 from mapgov.views import accounts as admin
 
 __all__ = [
@@ -141,7 +141,7 @@ def account_list(ctx: AccountsView) -> None:
     """The street's accounts."""
     rows = admin.street_accounts(ctx.store, ctx.user, ctx.street_id)
     st.markdown(f"**{md_text(t(_P + 'list', ctx.lang, n=len(rows)))}**")
-    st.dataframe(_account_rows(ctx, rows), hide_index=True, width="stretch")
+    show_table(_account_rows(ctx, rows), hide_index=True, width="stretch")
 
 
 # -- adding --------------------------------------------------------------------------------
@@ -338,7 +338,7 @@ def token_section(ctx: AccountsView) -> None:
     tokens = admin.street_tokens(ctx.store, ctx.user, ctx.street_id)
     c = _P + "token_col."
     live = tokens["revoked_at"].isna()
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             {
                 t(c + "label", lang): tokens["label"],
@@ -386,7 +386,7 @@ def audit_section(ctx: AccountsView) -> None:
     table = admin.audit_table(log, lang, ctx.places())
     st.caption(t(_P + "audit.count", lang, n=f"{len(table):,}"))
     # as high as its rows (Streamlit's own height: up to ten, then it scrolls), no empty rows
-    st.dataframe(table, hide_index=True, width="stretch")
+    show_table(table, hide_index=True, width="stretch")
     name = t(_P + "audit.file", lang, since=since.isoformat(), until=until.isoformat())
     exported = admin.audit_file(log, lang)  # faithful to the log: times to the second
     with st.container(horizontal=True):  # the two exports side by side

@@ -52,7 +52,15 @@ from mapgov.store import Store, open_store
 from mapgov.ui import auth
 from mapgov.ui.loaders import cached
 from mapgov.ui.state import StreetView, View
-from mapgov.ui.widgets import flash, md_text, metric_row, say, street_controls, table_downloads
+from mapgov.ui.widgets import (
+    flash,
+    md_text,
+    metric_row,
+    say,
+    show_table,
+    street_controls,
+    table_downloads,
+)
 from mapgov.views import co_building as cm
 
 __all__ = [
@@ -245,22 +253,20 @@ def figures_section(ctx: StreetView) -> None:
     )
     with tabs[0]:
         table = cobuild.projects_by_status(frames, community_id=ctx.community_id)
-        st.dataframe(
+        show_table(
             _status_table(table, "community_id", ProjectStatus, names, lang),
             hide_index=True,
-            placeholder=cm.EMPTY,
         )
     with tabs[1]:
         table = cobuild.needs_by_status(frames, by="kind", community_id=ctx.community_id)
-        st.dataframe(
+        show_table(
             _status_table(table, "kind", NeedStatus, kinds, lang),
             hide_index=True,
-            placeholder=cm.EMPTY,
         )
     with tabs[2]:
         units = cobuild.unit_engagement(frames, community_id=ctx.community_id)
         c = TEXTS + "fig.unit."
-        st.dataframe(
+        show_table(
             pd.DataFrame(
                 {
                     t(c + "name", lang): units["name"],
@@ -277,7 +283,6 @@ def figures_section(ctx: StreetView) -> None:
             ),
             hide_index=True,
             height=320,
-            placeholder=cm.EMPTY,
         )
     with tabs[3]:
         monthly = cobuild.volunteer_monthly(frames, ctx.today, community_id=ctx.community_id)
@@ -392,12 +397,11 @@ def matching_panel(ctx: StreetView) -> None:
         st.warning(t(m + "no_candidates", lang))
         return
     shown = candidates[:8]
-    st.dataframe(
+    show_table(
         cm.candidate_table(shown, lang=lang),
         hide_index=True,
         height=38 + 35 * len(shown),
         column_config=_candidate_columns(lang),
-        placeholder=cm.EMPTY,
     )
     st.caption(t(m + "score_help", lang))
     user = ctx.user()
@@ -504,7 +508,7 @@ def lists_section(ctx: StreetView) -> None:
             if name == "wishes" and user is not None and not table.empty:
                 _note_wish_posters(ctx, user)
             st.caption(t(l_ + "count", lang, n=len(table)))
-            st.dataframe(
+            show_table(
                 table,
                 hide_index=True,
                 width="stretch",
@@ -513,7 +517,6 @@ def lists_section(ctx: StreetView) -> None:
                     col: st.column_config.Column(help=text)
                     for col, text in cm.column_help(name, lang).items()
                 },
-                placeholder=cm.EMPTY,
             )
             stem = f"co-building-{name}-{ctx.community_id or ctx.street_id}"
             key = KEY.format(f"download.{name}")

@@ -38,7 +38,7 @@ from mapgov.ui.co_building import (
     refused,
 )
 from mapgov.ui.state import StreetView
-from mapgov.ui.widgets import action_forms, flash, md_text, say
+from mapgov.ui.widgets import action_forms, flash, md_text, say, show_table
 from mapgov.views import co_building as cm
 
 __all__ = ["field_key", "new_records", "record_panel"]
@@ -262,9 +262,7 @@ def record_panel(ctx: StreetView) -> None:
     with right:
         st.markdown(f"**{md_text(t(r + 'timeline', lang))}**")
         events = cobuild.timeline(ctx.store, entity, record_id, user=user)
-        st.dataframe(
-            cm.timeline_table(events, entity, lang=lang), hide_index=True, placeholder=cm.EMPTY
-        )
+        show_table(cm.timeline_table(events, entity, lang=lang), hide_index=True)
 
 
 # -- new records ---------------------------------------------------------------------------

@@ -514,10 +514,10 @@ _DATES: Final = frozenset(
     {"filed_at", "waiting_since", "paired_at", "claimed_at", "started_at", "completed_at"}
     | {"posted_at", "held_on"}
 )
-# numbers sort and export as such: a missing one stays missing, shown as EMPTY by the page
+# numbers sort and export as such: a missing one stays missing (the page shows a dash)
 _NUMBERS: Final = frozenset({"days_waiting", "capacity", "participants", "hours"})
 EMPTY: Final = ""
-"""What a table cell without a value shows (``st.dataframe(placeholder=...)``): never "None"."""
+"""What a text or date cell without a value shows (a missing number is the page's dash)."""
 
 
 def _column(
