@@ -191,6 +191,7 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 }}
 .mg-title-row {{ flex-wrap: wrap; row-gap: 0; }} .mg-title-row > span:first-child {{ flex: none; }}
 @media (max-height: 900px) {{  /* an office TV or projector: smaller type, a wider side */
+  .st-key-wall-top {{ min-height: 246px; }}  /* the tiles' height here (a note wraps), held */
   [data-testid="stHorizontalBlock"]:has(.{_STACK}) > [data-testid="stColumn"]:first-child {{
     flex: 1 1 calc(52% - 15px); }}  /* the map, scaled down, needs less width */
   [data-testid="stHorizontalBlock"]:has(.{_STACK}) > [data-testid="stColumn"]:last-child {{
