@@ -283,6 +283,10 @@ LOG = _log(
     ("2026-12-07T06:14:00", ADMIN, "personal_data_viewed", "ledger:S001-C1",
      "issue ledger, reporters of 12 issues", "web"),
     ("2026-12-07T06:15:00", ADMIN, "account_changed", ADMIN, "email=a@b.cn", "web"),
+    ("2026-12-07T06:16:00", ADMIN, "personal_data_viewed", "wishes:S001", admin.SEEN_WISHES,
+     "web"),
+    ("2026-12-07T06:17:00", ADMIN, "personal_data_viewed", "micro_wish:W-S001-C1-001",
+     admin.SEEN_WISH, "web"),
 )  # fmt: skip
 PLACES = {"S001": "王城路街道", "S001-C1": "七一路社区", "S001-C2": "纱厂西路社区"}
 
@@ -300,6 +304,8 @@ def test_the_audit_log_reads_in_the_pages_words() -> None:
         "累计失败 5 次",
         "问题台账：12 件问题的反映人",
         "email=a@b.cn",
+        "微心愿发布人和认领人",  # what the page writes since claimants are masked too
+        "发布人和认领人",
     ]
     assert table["对象"].tolist()[1] == "微心愿清单 · 王城路街道"
     assert table["对象"].tolist()[4] == "问题台账 · 七一路社区"

@@ -61,6 +61,7 @@ from mapgov.ui.widgets import (
     street_controls,
     table_downloads,
 )
+from mapgov.views import accounts as av
 from mapgov.views import co_building as cm
 
 __all__ = [
@@ -484,7 +485,7 @@ def _note_wish_posters(ctx: StreetView, user: User) -> None:
     """Log the view of the wish list's posters and claimants, where `user` sees them
     unmasked: staff their community's, an administrator the chosen community's or the whole
     street's."""
-    seen = "posters and claimants of the wish list"
+    seen = av.SEEN_WISHES
     community = ctx.community_id or user.community_id
     if community is not None:
         auth.note_unmasked_view(ctx.store, user, community, f"wishes:{community}", seen)

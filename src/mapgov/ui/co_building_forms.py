@@ -39,6 +39,7 @@ from mapgov.ui.co_building import (
 )
 from mapgov.ui.state import StreetView
 from mapgov.ui.widgets import action_forms, flash, md_text, say, show_table
+from mapgov.views import accounts as av
 from mapgov.views import co_building as cm
 
 __all__ = ["field_key", "new_records", "record_panel"]
@@ -252,7 +253,7 @@ def record_panel(ctx: StreetView) -> None:
     record = cobuild.get(ctx.store, entity, record_id, user=user)
     if entity is model.CoEntity.WISH:
         subject = f"micro_wish:{record_id}"
-        seen = "poster and claimant"
+        seen = av.SEEN_WISH
         auth.note_unmasked_view(ctx.store, user, record["community_id"], subject, seen)
     left, right = st.columns([1, 1], gap="medium")
     with left:

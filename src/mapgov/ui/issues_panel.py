@@ -48,6 +48,7 @@ from mapgov.ui.issues import (
 )
 from mapgov.ui.loaders import cached
 from mapgov.ui.widgets import action_forms, flash, md_text, say, show_table
+from mapgov.views import accounts as av
 from mapgov.views.issues import photo_tiles
 
 __all__ = ["issue_panel"]
@@ -643,7 +644,7 @@ def _target_panel(ctx: IssueView, user: User) -> None:
         _compound_issue_list(ctx, target_id, user)
         return
     profile = _profile(ctx.store, target_id, user.user_id, ctx.today)
-    seen = "building head, zone member, reporters of its issues"
+    seen = av.SEEN_BUILDING
     auth.note_unmasked_view(ctx.store, user, profile["community_id"], f"building:{target_id}", seen)
     _building_profile(ctx, profile)
     if can_edit(user, profile["community_id"], ctx.store):

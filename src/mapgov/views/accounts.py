@@ -35,6 +35,9 @@ from mapgov.store import Store
 __all__ = [
     "AUDIT_COLUMNS",
     "PAGE_ROLES",
+    "SEEN_BUILDING",
+    "SEEN_WISH",
+    "SEEN_WISHES",
     "Edit",
     "TokenEdit",
     "add",
@@ -345,10 +348,19 @@ def minute(value: object) -> str:
     return str(value).replace("T", " ")[:16]
 
 
+SEEN_WISHES: Final = "posters and claimants of the wish list"
+"""What a view of a community's wish list unmasked shows (the log's detail)."""
+SEEN_WISH: Final = "poster and claimant"
+"""What a view of one wish's card unmasked shows."""
+SEEN_BUILDING: Final = "building head, zone member, reporters of its issues"
+"""What a view of a building's profile unmasked shows."""
+
 _FIXED_DETAILS: Final = {
-    "posters of the wish list": "wish_posters",
+    SEEN_WISHES: "wish_people",
+    SEEN_WISH: "poster_claimant",
+    SEEN_BUILDING: "building_people",
+    "posters of the wish list": "wish_posters",  # as logs written before claimants were masked
     "poster": "poster",
-    "building head, zone member, reporters of its issues": "building_people",
     "whole database": "whole_database",
     "idle": "idle",
     "one-time password": "one_time_password",
