@@ -71,6 +71,22 @@ def _upload(page: Page, path: Path) -> None:
     expect(panel.get_by_text(path.name)).to_be_visible()
 
 
+def test_the_file_uploader_speaks_the_pages_language(server: tb.Server, visit: tb.Visit) -> None:
+    """Streamlit's uploader says "Upload" and "1GB per file • CSV": the page shows its own
+    word on the button and the kinds of file taken in Chinese instead."""
+    page = visit.page
+    _open(page, server, "table")
+    zone = page.locator('[role="tabpanel"]:visible [data-testid="stFileUploaderDropzone"]')
+    expect(zone.get_by_text("Upload", exact=True)).to_be_hidden()
+    expect(zone.get_by_test_id("stFileUploaderDropzoneInstructions")).to_be_hidden()
+    word = zone.locator('button [data-testid="stMarkdownContainer"]').evaluate(
+        "e => getComputedStyle(e, '::after').content"
+    )
+    assert word == f'"{t("app.uploader.choose")}"'
+    panel = page.locator('[role="tabpanel"]:visible')
+    expect(panel.get_by_text(re.compile("^可上传：CSV、"))).to_be_visible()
+
+
 def test_figures_from_a_gbk_sheet_land_after_a_check(
     server: tb.Server, visit: tb.Visit, data_db: Path, tmp_path: Path
 ) -> None:

@@ -39,7 +39,7 @@ from mapgov.io.importers.validate import Problem
 from mapgov.store import open_store
 from mapgov.ui import auth
 from mapgov.ui.state import PageView, View
-from mapgov.ui.widgets import current_user, show_map, show_table
+from mapgov.ui.widgets import current_user, file_uploader, show_map, show_table
 from mapgov.views import data as dataio
 from mapgov.views import data_preview as previewmap
 
@@ -93,12 +93,12 @@ def flash() -> None:
         st.success(message, icon=":material/check_circle:")
 
 
-def _uploader(label: str, types: list[str], section: str) -> dataio.Upload | None:
+def _uploader(label: str, types: list[str], section: str, lang: str) -> dataio.Upload | None:
     """The section's file uploader; it comes back empty after the section's import or
     restore landed (a new key), so the session holds no upload once the work is done."""
     round_ = st.session_state.get(_ROUND.format(section), 0)
-    return st.file_uploader(  # type: ignore[no-any-return]
-        label, type=types, key=f"{section}.file.{round_}"
+    return file_uploader(  # type: ignore[no-any-return]
+        label, types=types, lang=lang, key=f"{section}.file.{round_}"
     )
 
 
@@ -230,7 +230,7 @@ def _start(ctx: DataView, start: _Start) -> tuple[str, dataio.Upload] | None:
         key=f"{start.key}.{start.name}",
     )
     with right:
-        file = _uploader(t(start.upload, lang), list(start.types), start.key)
+        file = _uploader(t(start.upload, lang), list(start.types), start.key, lang)
     if file is None:
         st.caption(t(start.help.format(target), lang))
         _forget(start.key)
@@ -432,7 +432,7 @@ def osm_section(ctx: DataView) -> None:
     lang = ctx.lang
     if _refuse_unless_manager(ctx):
         return
-    upload = _uploader(t("data_page.upload_osm", lang), ["pbf", "osm", "gz", "bz2"], "osm")
+    upload = _uploader(t("data_page.upload_osm", lang), ["pbf", "osm", "gz", "bz2"], "osm", lang)
     if upload is None:
         st.caption(t("data_page.osm_help", lang))
         _forget("osm")
@@ -619,7 +619,9 @@ def backup_section(ctx: DataView) -> None:
     )
     st.markdown(f"**{t('data_page.restore', lang)}**")
     st.caption(t("data_page.restore_help", lang))
-    upload = _uploader(t("data_page.upload_backup", lang), list(dataio.BACKUP_TYPES), "restore")
+    upload = _uploader(
+        t("data_page.upload_backup", lang), list(dataio.BACKUP_TYPES), "restore", lang
+    )
     if upload is None:
         return
     sure = st.checkbox(t("data_page.restore_sure", lang), key="restore.sure")

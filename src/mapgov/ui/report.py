@@ -32,7 +32,7 @@ from mapgov.store import Store, open_store
 from mapgov.ui import auth
 from mapgov.ui.shell import language_switch
 from mapgov.ui.state import View
-from mapgov.ui.widgets import click_map, flash, md_text, say, show_table
+from mapgov.ui.widgets import click_map, file_uploader, flash, md_text, say, show_table
 from mapgov.views import report as presenter
 
 __all__ = ["BUILDING_PARAM", "TICKET_PARAM", "report_page"]
@@ -272,11 +272,12 @@ def _report_form(store: Store, view: View) -> None:
         max_chars=2000,
         key=_K.format("description"),
     )
-    files = st.file_uploader(
+    files = file_uploader(
         t("report.photos", lang, most=reports.MAX_PHOTOS),
-        type=PHOTO_TYPES,
-        accept_multiple_files=True,
-        max_upload_size=MAX_BYTES // (1024 * 1024),
+        types=PHOTO_TYPES,
+        lang=lang,
+        most_mb=MAX_BYTES // (1024 * 1024),
+        multiple=True,
         key=_K.format("photos"),
     )
     if files:  # said by the run that received them: the upload is done

@@ -39,6 +39,7 @@ __all__ = [
     "community_map",
     "current_user",
     "facts",
+    "file_uploader",
     "flash",
     "md_text",
     "metric_row",
@@ -385,3 +386,63 @@ def facts(lines: Sequence[tuple[str, str]], lang: str) -> None:
     """
     colon = t("app.colon", lang)
     st.markdown("  \n".join(f"**{md_text(k)}**{colon}{v}" for k, v in lines))
+
+
+_UPLOADER_CSS: Final = """<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{
+  display: none; }}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {{
+  content: "{choose}"; }}
+[data-testid="stFileUploaderDropzoneInstructions"] {{ display: none; }}
+</style>"""
+"""Streamlit's uploader says "Upload" and "1GB per file • CSV" in English whatever the page's
+language: its button takes the page's word, its note is the caption under it."""
+
+
+def file_uploader(
+    label: str,
+    *,
+    types: Sequence[str],
+    lang: str,
+    key: str,
+    most_mb: int | None = None,
+    multiple: bool = False,
+) -> Any:
+    """``st.file_uploader`` in the page's language: its button says "choose" in `lang`, and
+    a caption under it names the kinds of file taken (and the size, given `most_mb`).
+
+    Parameters
+    ----------
+    label : str
+        What to upload.
+    types : sequence of str
+        File name endings taken, without the dot.
+    lang : str
+        ``zh`` or ``en``.
+    key : str
+        The widget's key.
+    most_mb : int or None
+        The largest file taken, in MB (None: the server's limit, unsaid).
+    multiple : bool
+        Whether several files are taken at once.
+
+    Returns
+    -------
+    UploadedFile, list of UploadedFile or None
+        What ``st.file_uploader`` returns.
+    """
+    choose = t("app.uploader.choose", lang).replace("\\", "").replace('"', "")
+    st.html(_UPLOADER_CSS.format(choose=choose))
+    files = st.file_uploader(
+        label,
+        type=list(types),
+        accept_multiple_files=multiple,
+        max_upload_size=most_mb,
+        key=key,
+    )
+    kinds = ("、" if lang == "zh" else ", ").join(x.upper() for x in types)
+    if most_mb is None:
+        st.caption(t("app.uploader.kinds", lang, kinds=kinds))
+    else:
+        st.caption(t("app.uploader.kinds_size", lang, kinds=kinds, mb=most_mb))
+    return files
