@@ -148,11 +148,11 @@ def test_buildings_are_filled_by_class_with_a_legend(
 def test_tooltips_show_the_building_and_its_open_count(
     buildings: gpd.GeoDataFrame, compounds: gpd.GeoDataFrame
 ) -> None:
-    labels = issuemap.IssueMapLabels(building="楼栋", open="未办结", overdue="已超期")
+    labels = issuemap.IssueMapLabels(building="楼栋", open="未销号", overdue="已超期")
     page = _html(issuemap.issue_map(buildings, compounds, labels=labels))
     assert re.search(r'fields = \["label", "open", "overdue"\]', page)
-    assert '["\\u697c\\u680b", "\\u672a\\u529e\\u7ed3", "\\u5df2\\u8d85\\u671f"]' in page or (
-        '["楼栋", "未办结", "已超期"]' in page
+    assert '["\\u697c\\u680b", "\\u672a\\u9500\\u53f7", "\\u5df2\\u8d85\\u671f"]' in page or (
+        '["楼栋", "未销号", "已超期"]' in page
     )
 
 
