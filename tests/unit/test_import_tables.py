@@ -428,6 +428,22 @@ def test_an_edit_or_the_same_import_between_check_and_import_refuses_it(
         land_table(store, second, actor="u-admin")
     assert _sha(store.path) == digest and store.counts()["issue"] == count + 3
     assert "重复登记" in error_text(twice.value, "zh") and "row 2" in str(twice.value)
+    # so is a sheet of issues of whole compounds (known by compound, not building)
+    whole = pd.DataFrame(
+        {
+            "所属小区": [places.iloc[0]["compound"]],
+            "问题类型": ["环境卫生"],
+            "问题标题": ["小区大门损坏"],
+            "上报时间": ["2026-06-01 09:00"],
+        }
+    )
+    whole.to_excel(path, index=False)
+    first, second = _plan(store, path, "ledger"), _plan(store, path, "ledger")
+    assert land_table(store, first, actor="u-admin") == 1
+    digest = _sha(store.path)
+    with pytest.raises(StaleEditError):
+        land_table(store, second, actor="u-admin")
+    assert _sha(store.path) == digest
 
 
 # -- a fuzzer: any cell text, never a crash, never half an import -----------------------------

@@ -3,23 +3,37 @@ mapping the user can correct and save for next time.
 
 A ledger workbook that mapgov itself wrote (:func:`mapgov.io.ledger.ledger_xlsx`) is read back
 by its own headers, in either language: a sheet exported, corrected in Excel and imported again
-finds every column.
+finds every column. A ledger's coded columns (category, status ...) take their codes, their
+labels in either language and the words offices write (:data:`LEDGER_CHOICES`, :func:`value_codes`).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
+from enum import StrEnum
 from pathlib import Path
 from typing import Final
 
 import pandas as pd
 
+from mapgov.core import model
 from mapgov.core.errors import ValidationError
-from mapgov.core.i18n import LANGS, t
+from mapgov.core.i18n import LANGS, catalogue, enum_key, t
+from mapgov.io.importers.matching import norm
 from mapgov.io.ledger import SHEET_HEADERS
 
-__all__ = ["FIELDS", "REQUIRED", "apply_mapping", "guess_mapping", "load_mapping", "save_mapping"]
+__all__ = [
+    "FIELDS",
+    "LEDGER_CHOICES",
+    "REQUIRED",
+    "apply_mapping",
+    "guess_mapping",
+    "load_mapping",
+    "save_mapping",
+    "value_codes",
+]
 
 # target table -> field -> names a source column may carry (lower case)
 FIELDS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
@@ -219,3 +233,61 @@ def load_mapping(path: Path, table: str) -> dict[str, str] | None:
     if not path.is_file():
         return None
     return json.loads(path.read_text("utf-8")).get(table)
+
+
+def value_codes(enum: type[StrEnum], extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The spellings a sheet may write for the values of `enum`, each to its code.
+
+    Parameters
+    ----------
+    enum : type of StrEnum
+        A coded column's enum (:mod:`mapgov.core.model`).
+    extra : mapping or None
+        More words offices write (``已结案`` for closed), each to its code.
+
+    Returns
+    -------
+    dict
+        Spelling (normalised: :func:`~mapgov.io.importers.matching.norm`) -> code: the codes,
+        their Chinese and English labels and each part of a label written as ``a/b``, `extra`.
+    """
+    out = {norm(m.value): m.value for m in enum}
+    for lang in LANGS:
+        cat = catalogue(lang)
+        for m in enum:
+            text = cat.get(enum_key(m))
+            if text:
+                out[norm(text)] = m.value
+                for part in re.split(r"[/／、]", text):
+                    out.setdefault(norm(part), m.value)
+    out.update({norm(k): v for k, v in (extra or {}).items()})
+    return out
+
+
+_STATUS_WORDS: Final = {
+    "待办": "reported", "待处理": "reported", "未处理": "reported", "已受理": "reported",
+    "处理中": "in_progress", "办理": "in_progress", "已分派": "assigned", "已交办": "assigned",
+    "已解决": "resolved", "已处理": "resolved", "已完成": "resolved", "办结": "resolved",
+    "已回访": "callback", "销号": "closed", "已关闭": "closed", "已结案": "closed",
+    "结案": "closed",
+}  # fmt: skip
+_SOURCE_WORDS: Final = {
+    "12345": "hotline_12345", "热线": "hotline_12345", "市长热线": "hotline_12345",
+    "网格员": "grid_worker", "巡查": "grid_worker", "楼栋长": "building_head",
+    "微心愿": "wish_wall", "心愿墙": "wish_wall", "议事会": "deliberation", "来电来访": "walk_in",
+    "上门": "walk_in",
+}  # fmt: skip
+_RATING_WORDS: Final = {"较满意": "basically_satisfied", "一般": "basically_satisfied"}
+
+
+LEDGER_CHOICES: Final[
+    tuple[tuple[str, type[StrEnum], Mapping[str, str] | None, str | None], ...]
+] = (
+    ("category", model.IssueCategory, None, None),
+    ("source", model.IssueSource, _SOURCE_WORDS, model.IssueSource.WALK_IN.value),
+    ("channel", model.IssueChannel, None, model.IssueChannel.DESK.value),
+    ("status", model.IssueStatus, _STATUS_WORDS, model.IssueStatus.REPORTED.value),
+    ("level", model.Level, None, model.Level.COMPOUND.value),
+    ("satisfaction", model.CallbackRating, _RATING_WORDS, None),
+)
+"""Coded columns of a ledger: column, its enum, other words for its values, value if empty."""

@@ -29,7 +29,6 @@ import re
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Final
 
@@ -37,9 +36,9 @@ import pandas as pd
 
 from mapgov.core import clock, model
 from mapgov.core.errors import StaleEditError, ValidationError
-from mapgov.core.i18n import LANGS, Note, catalogue, enum_key
+from mapgov.core.i18n import Note
 from mapgov.core.privacy import is_masked, is_phone
-from mapgov.io.importers.mapping import REQUIRED, apply_mapping
+from mapgov.io.importers.mapping import LEDGER_CHOICES, REQUIRED, apply_mapping, value_codes
 from mapgov.io.importers.matching import BuildingMatcher, norm
 from mapgov.io.importers.validate import Problem, whole_numbers
 from mapgov.store import FormVersion, Rows, Store
@@ -105,50 +104,6 @@ class TablePlan:
             for r in self.unmatched.head(_MAX_LISTED).itertuples()
         ]
         return out
-
-
-def _enum_values(enum: type[StrEnum], extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Accepted spellings (code, Chinese and English labels, `extra`) -> code."""
-    out = {norm(m.value): m.value for m in enum}
-    for lang in LANGS:
-        cat = catalogue(lang)
-        for m in enum:
-            text = cat.get(enum_key(m))
-            if text:
-                out[norm(text)] = m.value
-                for part in re.split(r"[/／、]", text):
-                    out.setdefault(norm(part), m.value)
-    out.update({norm(k): v for k, v in (extra or {}).items()})
-    return out
-
-
-_STATUS_WORDS: Final = {
-    "待办": "reported", "待处理": "reported", "未处理": "reported", "已受理": "reported",
-    "处理中": "in_progress", "办理": "in_progress", "已分派": "assigned", "已交办": "assigned",
-    "已解决": "resolved", "已处理": "resolved", "已完成": "resolved", "办结": "resolved",
-    "已回访": "callback", "销号": "closed", "已关闭": "closed", "已结案": "closed",
-    "结案": "closed",
-}  # fmt: skip
-_SOURCE_WORDS: Final = {
-    "12345": "hotline_12345", "热线": "hotline_12345", "市长热线": "hotline_12345",
-    "网格员": "grid_worker", "巡查": "grid_worker", "楼栋长": "building_head",
-    "微心愿": "wish_wall", "心愿墙": "wish_wall", "议事会": "deliberation", "来电来访": "walk_in",
-    "上门": "walk_in",
-}  # fmt: skip
-_RATING_WORDS: Final = {"较满意": "basically_satisfied", "一般": "basically_satisfied"}
-
-
-_LEDGER_CHOICES: Final[
-    tuple[tuple[str, type[StrEnum], Mapping[str, str] | None, str | None], ...]
-] = (
-    ("category", model.IssueCategory, None, None),
-    ("source", model.IssueSource, _SOURCE_WORDS, model.IssueSource.WALK_IN.value),
-    ("channel", model.IssueChannel, None, model.IssueChannel.DESK.value),
-    ("status", model.IssueStatus, _STATUS_WORDS, model.IssueStatus.REPORTED.value),
-    ("level", model.Level, None, model.Level.COMPOUND.value),
-    ("satisfaction", model.CallbackRating, _RATING_WORDS, None),
-)
-"""Coded columns of a ledger: column, its enum, other words for its values, value if empty."""
 
 
 def _choice(
@@ -401,8 +356,8 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
     whole: dict[int, str] = {}  # rows of a whole compound's issue (no building)
     targets = _match_rows(store, frame, plan, first_row, skip=own, compounds=whole)
     category, source, channel, status, level, rating = (
-        _choice(frame, column, _enum_values(enum, words), plan, first_row, default=default)
-        for column, enum, words, default in _LEDGER_CHOICES
+        _choice(frame, column, value_codes(enum, words), plan, first_row, default=default)
+        for column, enum, words, default in LEDGER_CHOICES
     )
     reported, closed, resolved = (
         _times(frame, c, plan, first_row, required=c == "reported_at")
@@ -444,7 +399,7 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
         ):
             continue
         compound = whole[i] if bid is None else where.at[bid, "compound_id"]
-        key = (bid or compound, str(reported[i])[:16], title)
+        key = _ledger_key(bid, compound, reported[i], title)
         if key in existing:
             skipped.append((row, title, Note("import_problem.in_ledger")))
             continue
@@ -492,6 +447,14 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
         }
         plan.matched.append({"row": row, "issue": issue, "state": state.value})
     plan.skipped = _rows(skipped)
+
+
+def _ledger_key(
+    building: str | None, compound: str, reported: str | None, title: str
+) -> tuple[str, str, str]:
+    """What tells a ledger row from another (:func:`_ledger_keys`): its building, or its
+    compound for an issue of the whole compound; its report time to the minute; its title."""
+    return (building or compound, str(reported)[:16], title)
 
 
 def _text_faults(path: str, row: int, title: str | None, phone: str | None) -> list[Problem]:
@@ -659,7 +622,8 @@ def _refuse_added_meanwhile(store: Store, plan: TablePlan) -> None:
     for m in plan.matched:
         issue = m["issue"]
         assert isinstance(issue, dict)
-        if (issue["building_id"], str(issue["reported_at"])[:16], issue["title"]) in keys:
+        at = (issue["building_id"], issue["compound_id"], issue["reported_at"], issue["title"])
+        if _ledger_key(*at) in keys:
             msg = (
                 f"{plan.path}, row {m['row']}: {issue['title']!r} joined the ledger after this "
                 "file was checked; nothing was imported, check the file again"
