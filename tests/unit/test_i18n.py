@@ -242,5 +242,16 @@ def test_a_note_is_english_text_that_a_page_says_in_its_language() -> None:
         shown(Note("import_problem.exceeds", column="elderly"), "zh")
         == "不能大于老年人（文件中的值）"
     )
+    geometry = Note(
+        "import_problem.wrong_geometry",
+        geometry="Point",
+        table="building",
+        geometries="Polygon / MultiPolygon",
+    )
+    assert shown(geometry, "zh") == "是点，楼栋需要面 / 多面"
+    assert shown(geometry, "en") == "is a Point; building needs Polygon / MultiPolygon"  # as str
+    assert shown(Note("import_problem.no_parent", parent="compound", id="K9"), "en") == (
+        "no compound 'K9'"  # a table's code, not the export list's plural heading
+    )
     again = pickle.loads(pickle.dumps(note))
     assert isinstance(again, Note) and again == note and shown(again, "zh") == shown(note, "zh")

@@ -200,8 +200,11 @@ class Note(str):
         Returns
         -------
         str
-            The catalogue's text with the params filled in, shown in `lang`.
+            The catalogue's text with the params filled in, shown in `lang`: in English the
+            text itself (a table's code reads as English: "no compound 'K9'").
         """
+        if lang == "en":
+            return str(self)
         return t(self.key, lang, **_shown_params(self.key, dict(self.params), lang))
 
 
@@ -278,6 +281,11 @@ def _shown_params(key: str, params: dict[str, Any], lang: str) -> dict[str, Any]
             out[name] = t(f"issue_field.{value}", lang)
         elif name == "column":
             out[name] = field_label(str(value), lang)
+        elif name in ("geometry", "geometries"):  # "Polygon / MultiPolygon", as GEOS names them
+            out[name] = " / ".join(
+                t(f"geometry_type.{g}", lang) if f"geometry_type.{g}" in catalogue(lang) else g
+                for g in str(value).split(" / ")
+            )
         elif name in ("table", "parent", "child") and (
             f"data_page.export_name.{value}" in catalogue(lang)
         ):

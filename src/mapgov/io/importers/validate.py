@@ -300,9 +300,9 @@ def _check_geometry(
                     "geometry",
                     Note(
                         "import_problem.wrong_geometry",
-                        found=g.geom_type,
+                        geometry=g.geom_type,
                         table=table,
-                        allowed=" / ".join(allowed),
+                        geometries=" / ".join(allowed),
                     ),
                 )
             )
