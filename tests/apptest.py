@@ -12,6 +12,7 @@ made in the browser tests.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from streamlit.proto.WidgetStates_pb2 import WidgetState
@@ -76,6 +77,12 @@ def open_page(
     at.query_params.update(params | (query or {}))
     at.run()
     return at.switch_page(f"app_pages/{page}.py").run()
+
+
+def shown_errors(at: AppTest) -> list[str]:
+    """The error boxes' text as a reader sees it: their Markdown with its escapes removed (a
+    page escapes what a file or a person wrote before it shows it)."""
+    return [re.sub(r"\\(.)", r"\1", e.value) for e in at.error]
 
 
 def ok(at: AppTest) -> None:

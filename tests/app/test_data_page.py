@@ -18,7 +18,7 @@ from mapgov.core.model import Role
 from mapgov.domain.users import User
 from mapgov.io.importers import backup
 from mapgov.store import Store
-from tests.apptest import ok, open_page
+from tests.apptest import ok, open_page, shown_errors
 from tests.archives import database_of
 
 TIMEOUT = 90
@@ -65,9 +65,7 @@ def test_a_map_format_for_a_plain_table_says_why(app_db: Store) -> None:
     at.selectbox(key="export.table").select("issue_event").run()
     at.selectbox(key="export.fmt").select(".gpkg").run()
     assert not at.exception
-    assert [e.value for e in at.error] == [
-        "issue steps has no geometry; export it as Excel or CSV."
-    ]
+    assert shown_errors(at) == ["issue steps has no geometry; export it as Excel or CSV."]
 
 
 def _broken_references(good: bytes, folder: Path) -> bytes:
@@ -100,8 +98,7 @@ def test_a_bad_restore_file_is_refused_in_the_interface_language(
         at.checkbox(key="restore.sure").check().run()
         at.button(key="restore.go").click().run()
         assert not at.exception
-        (error,) = at.error
-        message = error.value
+        (message,) = shown_errors(at)
         assert file_name in message, (name, message)
         assert "/" not in message and "\\" not in message and "tmp" not in message, message
         if lang == "zh":
@@ -120,6 +117,17 @@ def _restore_upload(lang: str, file_name: str, content: bytes) -> AppTest:
     at.button(key="restore.go").click().run()
     assert not at.exception
     return at
+
+
+def test_a_file_named_as_markdown_is_shown_as_its_name(app_db: Store) -> None:
+    """A file's own words (its name, a cell, a layer) reach the page's error box as text: a
+    name written as a Markdown image would otherwise load it from anywhere."""
+    hostile = "![x](evil.png)*b*.zip"
+    at = _restore_upload("zh", hostile, b"not a zip at all")
+    (error,) = at.error
+    assert "\\!\\[x\\]\\(evil" in error.value  # escaped in the Markdown it is drawn from
+    (message,) = shown_errors(at)
+    assert message.startswith(hostile)
 
 
 def test_a_backup_archive_restores_with_its_photos(app_db: Store, tmp_path: Path) -> None:
@@ -158,9 +166,9 @@ def test_a_hostile_archive_is_refused_on_the_page_naming_its_entry(
         out.writestr("../../etc/cron.d/evil", b"* * * * * root rm -rf /")
     before = app_db.data_version()
     at = _restore_upload("zh", "街道备份.zip", bad.read_bytes())
-    (error,) = at.error
-    assert error.value.startswith("街道备份.zip，条目“../../etc/cron.d/evil”："), error.value
-    assert "未恢复任何数据" in error.value and str(tmp_path) not in error.value
+    (message,) = shown_errors(at)
+    assert message.startswith("街道备份.zip，条目“../../etc/cron.d/evil”："), message
+    assert "未恢复任何数据" in message and str(tmp_path) not in message
     assert app_db.data_version() == before
 
 
@@ -178,7 +186,7 @@ def test_staff_print_the_qr_sheets_of_a_compound(app_db: Store) -> None:
     first = compound.options[1]
     compound.select(first).run()
     at.text_input(key="qr.base_url").input("jiedao.example.cn").run()
-    assert [e.value for e in at.error] == [
+    assert shown_errors(at) == [
         t("error.qr.base_url", url="jiedao.example.cn")
     ]  # no download until residents could open the address
     assert not [b for b in at.get("download_button") if b.proto.id.endswith("qr.download")]

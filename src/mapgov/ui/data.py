@@ -42,6 +42,7 @@ from mapgov.ui.state import PageView, View
 from mapgov.ui.widgets import current_user, file_uploader, show_map, show_table
 from mapgov.views import data as dataio
 from mapgov.views import data_preview as previewmap
+from mapgov.views.markup import md_text
 
 __all__ = [
     "DataView",
@@ -255,7 +256,7 @@ def _check(
         try:
             plan = make_plan()
         except MapgovError as err:
-            st.error(error_text(err, lang), icon=":material/error:")
+            st.error(md_text(error_text(err, lang)), icon=":material/error:")
             return None, None
         st.session_state[_PLAN.format(key)] = (_upload_id(upload), plan)
         if remember:
@@ -293,7 +294,7 @@ def import_layer_section(ctx: DataView) -> None:
 
         columns = _read_once(key, upload, columns_of, layer)
     except MapgovError as err:
-        st.error(error_text(err, lang), icon=":material/error:")
+        st.error(md_text(error_text(err, lang)), icon=":material/error:")
         return
     guessed = dataio.remembered_mapping(ctx.store, table, columns) or guess_mapping(columns, table)
     # the pickers of another layer start afresh: its columns are not the first layer's
@@ -343,7 +344,7 @@ def _layer_report(ctx: DataView, plan: LayerPlan) -> None:
             dataio.require_manager(ctx.user, "import", ctx.store)
             store = land_layer(ctx.store, plan)
         except MapgovError as err:
-            st.error(error_text(err, lang), icon=":material/error:")
+            st.error(md_text(error_text(err, lang)), icon=":material/error:")
             return
         _done("layer")
         st.session_state[_FLASH] = t(
@@ -365,7 +366,7 @@ def import_table_section(ctx: DataView) -> None:
     try:
         frame = _read_once(key, upload, read_table)
     except MapgovError as err:
-        st.error(error_text(err, lang), icon=":material/error:")
+        st.error(md_text(error_text(err, lang)), icon=":material/error:")
         return
     columns = [str(c) for c in frame.columns]
     guessed = dataio.remembered_mapping(ctx.store, kind, columns) or guess_mapping(columns, kind)
@@ -417,7 +418,7 @@ def _table_report(ctx: DataView, plan: TablePlan) -> None:
         try:
             written = land_table(ctx.store, plan, actor=ctx.user.user_id)
         except MapgovError as err:
-            st.error(error_text(err, lang), icon=":material/error:")
+            st.error(md_text(error_text(err, lang)), icon=":material/error:")
             return
         _done("table")
         st.session_state[_FLASH] = t(
@@ -442,7 +443,7 @@ def osm_section(ctx: DataView) -> None:
             with st.spinner(t("data_page.reading", lang)):
                 tables, report = dataio.read_upload(upload, read_osm)
         except MapgovError as err:
-            st.error(error_text(err, lang), icon=":material/error:")
+            st.error(md_text(error_text(err, lang)), icon=":material/error:")
             return
         found = (Path(upload.name).name, tables, report)
         st.session_state[_PLAN.format("osm")] = (_upload_id(upload), found)
@@ -471,7 +472,7 @@ def osm_section(ctx: DataView) -> None:
             with st.spinner(t("data_page.importing", lang)):
                 land_osm(tables, Path(ctx.view.db), source=f"osm:{file_name}", replace=replace)
         except MapgovError as err:
-            st.error(error_text(err, lang), icon=":material/error:")
+            st.error(md_text(error_text(err, lang)), icon=":material/error:")
             return
         _done("osm")
         st.cache_data.clear()  # every place changed
@@ -497,7 +498,7 @@ def _offer(
     try:
         check()
     except MapgovError as err:
-        st.error(error_text(err, lang), icon=":material/error:")
+        st.error(md_text(error_text(err, lang)), icon=":material/error:")
         return False
     name, mime = file
     where.download_button(
@@ -631,7 +632,7 @@ def backup_section(ctx: DataView) -> None:
             with st.spinner(t("data_page.restoring", lang)):
                 done = dataio.restore_upload(upload, ctx.view.db, ctx.user)
         except MapgovError as err:
-            st.error(error_text(err, lang), icon=":material/error:")
+            st.error(md_text(error_text(err, lang)), icon=":material/error:")
             return
         _done("restore")
         st.cache_data.clear()  # the backup may carry a data version already cached
