@@ -335,6 +335,8 @@ def test_a_flag_says_which_signal_by_how_much_and_since_when() -> None:
     assert flag_text(drop, "en") == (
         "score 61.4, down 16.6 on its mean of the three months before (78.0)"
     )
+    near = Flag("A", "2026-11", "score_drop", 61.46, 78.04, "2026-11")
+    assert flag_text(near, "en").startswith("score 61.5, down 16.5 ")  # the shown figures add up
     low = Flag("A", "2026-11", "low_score", 56.5, None, "2026-10")  # as the list shows it
     assert flag_text(low, "zh") == "体检分 56.5，低于预警线，自10月起"
 

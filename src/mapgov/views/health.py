@@ -88,15 +88,14 @@ def flag_text(flag: Flag, lang: str) -> str:
     since = month_text(flag.since, lang, judged=flag.month)
     normal = 0.0 if flag.normal is None else flag.normal
 
-    def number(x: float) -> str:  # a score as the list shows it (56.5), issues counted whole
-        return f"{x:.1f}" if flag.kind in _SCORE_FLAGS else str(round(x))
-
+    digits = 1 if flag.kind in _SCORE_FLAGS else 0  # a score as the list shows it (56.5)
+    value, normal = round(flag.value, digits), round(normal, digits)
     return t(
         f"health.flag.{flag.kind}",
         lang,
-        value=number(flag.value),
-        normal=number(normal),
-        drop=number(normal - flag.value),
+        value=f"{value:.{digits}f}",
+        normal=f"{normal:.{digits}f}",
+        drop=f"{normal - value:.{digits}f}",  # of the figures shown, so that they add up
         since=since,
     )
 
