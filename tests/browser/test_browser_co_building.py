@@ -16,7 +16,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from mapgov.core.i18n import label, t
 from mapgov.core.model import CallbackRating, CoAction, CoEntity, ProjectStatus
-from mapgov.domain import cobuild
+from mapgov.domain import audit, cobuild
 from mapgov.store import Store, open_store
 from mapgov.views import co_building as cm
 from tests.conftest import AS_OF
@@ -221,3 +221,32 @@ def test_staff_pair_their_own_need_from_a_panel_that_shows_the_button_whole(
     _alert(page, top.unit_name)
     _no_errors(page)
     assert cobuild.get(store, CoEntity.NEED, need_id)["status"] == "matched"
+
+
+def test_staff_downloading_the_wish_list_is_logged_as_an_export(
+    server: tb.Server, visit: tb.Visit
+) -> None:
+    """Staff see their community's wish posters and claimants in full, on the page and in the
+    list's file: the file leaves the system, so each download is logged (the page's view once
+    a quarter hour), as the issue ledger's is."""
+    tb._require_chromium()
+    store = open_store(server.db)
+
+    def logged() -> int:
+        log = audit.read_audit(store)
+        return int((log["subject"] == "wishes:S001-C1").sum())
+
+    page = visit.page
+    tb.sign_in(page, server, "S001-C1-staff1")
+    page.goto(f"{server.url}/co-building?community=S001-C1")
+    page.get_by_role("tab", name=t("co_building_page.lists.wishes"), exact=True).click()
+    panel = page.locator('[role="tabpanel"]:visible')
+    button = panel.get_by_role("button", name=t("co_building_page.lists.excel"))
+    expect(button).to_be_visible()
+    seen = logged()
+    assert seen >= 1  # the page's view of the list
+    with page.expect_download() as download:
+        button.click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    assert logged() == seen + 1
+    _no_errors(page)

@@ -870,6 +870,12 @@ def test_micro_wishes_are_posted_claimed_and_fulfilled(work_store: Store) -> Non
         "claim",
         "complete",
     ]
+    # a claimant typed with ": " in it is masked whole in the history too
+    second = cobuild.post_wish(work_store, staff, compound_id=compound, title="一副老花镜", at=NOW)
+    who = "社区党委: 王建国"
+    cobuild.claim_wish(work_store, staff, second, version=1, claimed_by=who, note="周六送", at=NOW)
+    (claim,) = cobuild.timeline(work_store, "wish", second).query("action == 'claim'")["note"]
+    assert "王建国" not in claim and claim.endswith(": 周六送")
     other = _compound(work_store, "S001-C2")
     with pytest.raises(ValidationError) as err:
         cobuild.post_wish(

@@ -31,6 +31,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from typing import Any, Final
 
 import folium
@@ -481,16 +482,31 @@ def _list_filters(ctx: StreetView, name: str) -> cm.ListFilter:
     return cm.ListFilter(communities=communities, statuses=chosen["status"], kinds=chosen["kind"])
 
 
-def _note_wish_posters(ctx: StreetView, user: User) -> None:
-    """Log the view of the wish list's posters and claimants, where `user` sees them
-    unmasked: staff their community's, an administrator the chosen community's or the whole
-    street's."""
+def _note_wish_posters(
+    store: Store,
+    user: User,
+    street_id: str | None,
+    community_id: str | None,
+    *,
+    export: bool = False,
+) -> None:
+    """Log the view (or the download: `export`) of the wish list's posters and claimants,
+    where `user` sees them unmasked: staff their community's, an administrator the chosen
+    community's or the whole street's."""
     seen = av.SEEN_WISHES
-    community = ctx.community_id or user.community_id
+    community = community_id or user.community_id
     if community is not None:
-        auth.note_unmasked_view(ctx.store, user, community, f"wishes:{community}", seen)
-    elif street_admin(user, ctx.street_id):
-        auth.note_personal_view(ctx.store, user, f"wishes:{ctx.street_id}", seen)
+        auth.note_unmasked_view(store, user, community, f"wishes:{community}", seen, export=export)
+    elif street_admin(user, street_id):
+        auth.note_personal_view(store, user, f"wishes:{street_id}", seen, export=export)
+
+
+def _wishes_downloaded(
+    db: str, user_id: str, street_id: str | None, community_id: str | None
+) -> None:
+    """The wish list's download, logged as an export (on Streamlit's download thread)."""
+    store = open_store(db)
+    _note_wish_posters(store, get_user(store, user_id), street_id, community_id, export=True)
 
 
 def lists_section(ctx: StreetView) -> None:
@@ -506,8 +522,12 @@ def lists_section(ctx: StreetView) -> None:
             filters = _list_filters(ctx, name)
             query = _ListQuery(ctx.street_id, ctx.user_id, name, filters, ctx.today, lang)
             table = _list(store, query)
+            made = None
             if name == "wishes" and user is not None and not table.empty:
-                _note_wish_posters(ctx, user)
+                _note_wish_posters(store, user, ctx.street_id, ctx.community_id)
+                made = partial(
+                    _wishes_downloaded, ctx.view.db, user.user_id, ctx.street_id, ctx.community_id
+                )
             st.caption(t(l_ + "count", lang, n=len(table)))
             show_table(
                 table,
@@ -521,4 +541,4 @@ def lists_section(ctx: StreetView) -> None:
             )
             stem = f"co-building-{name}-{ctx.community_id or ctx.street_id}"
             key = KEY.format(f"download.{name}")
-            table_downloads(table, texts=l_, lang=lang, stem=stem, key=key)
+            table_downloads(table, texts=l_, lang=lang, stem=stem, key=key, made=made)

@@ -255,17 +255,33 @@ def show_map(fmap: folium.Map, *, key: str, height: int = MAP_HEIGHT) -> None:
     st_folium(fmap, key=key, height=height, use_container_width=True, returned_objects=[])
 
 
-def table_downloads(table: pd.DataFrame, *, texts: str, lang: str, stem: str, key: str) -> None:
+def _made(table: pd.DataFrame, suffix: str, made: Callable[[], None] | None) -> bytes:
+    """`table` as a file; `made` (an export's audit) runs when it is made."""
+    if made is not None:
+        made()
+    return exports.frame_bytes(table, suffix)
+
+
+def table_downloads(
+    table: pd.DataFrame,
+    *,
+    texts: str,
+    lang: str,
+    stem: str,
+    key: str,
+    made: Callable[[], None] | None = None,
+) -> None:
     """Two buttons in a row: `table` as an Excel workbook and as CSV (made on the click).
 
     The labels are the catalogue's ``{texts}excel`` and ``{texts}csv``; the files are named
-    ``{stem}.xlsx`` and ``{stem}.csv``, the buttons' keys are `key` and the suffix.
+    ``{stem}.xlsx`` and ``{stem}.csv``, the buttons' keys are `key` and the suffix. `made`
+    runs on Streamlit's download thread when a file is made (it opens its own store).
     """
     with st.container(horizontal=True):
         for suffix, text in ((".xlsx", "excel"), (".csv", "csv")):
             st.download_button(
                 t(texts + text, lang),
-                partial(exports.frame_bytes, table, suffix),  # on the click
+                partial(_made, table, suffix, made),  # on the click
                 file_name=f"{stem}{suffix}",
                 mime=exports.FORMATS[suffix],
                 icon=":material/download:",

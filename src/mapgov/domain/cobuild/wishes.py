@@ -149,7 +149,8 @@ def claim_wish(
     text = _clean(note, "note", limit=MAX_TEXT)
     stamp = edit_stamp(store, at)
     wish = _open(store, user, CoEntity.WISH, wish_id, action=CoAction.CLAIM, version=version)
-    return wish.save(stamp, f"{who}: {text}" if text else who, claimed_by=who, claimed_at=stamp)
+    head = str(who).replace(": ", "：")  # the note's first ": " ends the claimant, masked up to it
+    return wish.save(stamp, f"{head}: {text}" if text else head, claimed_by=who, claimed_at=stamp)
 
 
 def complete_wish(store: Store, user: User, wish_id: str, **step: Unpack[Step]) -> int:
