@@ -31,6 +31,7 @@ from mapgov.domain import accounts, display_tokens
 from mapgov.domain.audit import Stamp, actor_of, read_audit
 from mapgov.domain.users import User
 from mapgov.store import Store
+from mapgov.views.markup import minute
 
 __all__ = [
     "AUDIT_COLUMNS",
@@ -335,17 +336,6 @@ def street_audit(
         names |= set(tokens.loc[tokens["street_id"] == street, "label"])
         log = log[log["actor"].isin(names) | log["subject"].isin(names)]
     return log.loc[:, list(AUDIT_COLUMNS)].reset_index(drop=True)
-
-
-def minute(value: object) -> str:
-    """A stored time (ISO 8601) as the pages show times: ``YYYY-MM-DD HH:MM``; empty for none.
-
-    >>> minute("2026-12-07T06:09:10"), minute(None)
-    ('2026-12-07 06:09', '')
-    """
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
-        return ""
-    return str(value).replace("T", " ")[:16]
 
 
 SEEN_WISHES: Final = "posters and claimants of the wish list"

@@ -52,6 +52,7 @@ from mapgov.views.maps import (
     legend_html,
     swatch,
 )
+from mapgov.views.markup import minute
 
 __all__ = [
     "COMMUNITY_CLASS",
@@ -688,7 +689,7 @@ def timeline_table(
     c = f"{_P}timeline."
     return pd.DataFrame(
         {
-            t(c + "at", lang): [str(v).replace("T", " ")[:16] for v in events["at"]],
+            t(c + "at", lang): [minute(v) for v in events["at"]],
             t(c + "actor", lang): [v if isinstance(v, str) else EMPTY for v in events["actor"]],
             t(c + "action", lang): _labels(events["action"], model.CoAction, lang),
             t(c + "to_status", lang): _labels(events["to_status"], status, lang),

@@ -30,7 +30,7 @@ from mapgov.core.model import (
     MatterStatus,
 )
 from mapgov.domain import deliberation as delib
-from mapgov.views.markup import md_text
+from mapgov.views.markup import md_text, minute
 
 __all__ = [
     "OVERDUE_COLOR",
@@ -304,7 +304,7 @@ def history_table(events: pd.DataFrame, *, lang: str) -> pd.DataFrame:
         "history.",
         lang,
         {
-            "at": [str(v).replace("T", " ")[:16] for v in events["at"]],
+            "at": [minute(v) for v in events["at"]],
             "actor": events["actor"].to_numpy(),
             "action": _labels(events["action"], MatterAction, lang),
             "to_status": _labels(events["to_status"], MatterStatus, lang),
