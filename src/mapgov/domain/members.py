@@ -552,15 +552,15 @@ def record_service(
     }
     stamp = edit_stamp(store, at)
 
-    def next_number() -> int:
+    def _next_number() -> int:
         ids = store.read("member_service", columns=["service_id"])["service_id"]
         return int(ids.max()) + 1 if len(ids) else 1
 
-    def write(new: int) -> None:
+    def _write(new: int) -> None:
         ops = [("insert", "member_service", {"service_id": new}, values)]
         store.edit(ops, actor=user.name, at=stamp)
 
-    return insert_new(next_number, write)
+    return insert_new(_next_number, _write)
 
 
 def finish_service(

@@ -279,7 +279,7 @@ def propose(
     }
     moves = (None, MatterStatus.PROPOSED.value)
 
-    def write(new_id: str) -> None:
+    def _write(new_id: str) -> None:
         event = _event(new_id, MatterAction.PROPOSE, _stamp(at), user, moves, note=heading)
         store.edit(
             [("insert", "deliberation", {"matter_id": new_id}, values)],
@@ -288,7 +288,7 @@ def propose(
             append=[("deliberation_event", event)],
         )
 
-    return insert_new(lambda: _next_id(store, compound_id), write)
+    return insert_new(lambda: _next_id(store, compound_id), _write)
 
 
 def answer(
