@@ -16,6 +16,9 @@ no Streamlit: ``streamlit run`` imports it before Streamlit's runtime exists.
 
 from __future__ import annotations
 
+import secrets
+import threading
+import time
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -27,10 +30,21 @@ from starlette.routing import Route
 from mapgov.core import clock
 from mapgov.core.config import default_db_path
 from mapgov.core.model import Role
+from mapgov.core.net import client_address, trusted_proxies
 from mapgov.domain import accounts
 from mapgov.store import open_store
 
-__all__ = ["COOKIE", "COOKIE_SECONDS", "PATH", "ROUTES", "live_token", "same_site"]
+__all__ = [
+    "COOKIE",
+    "COOKIE_SECONDS",
+    "PATH",
+    "ROUTES",
+    "TICKET_SECONDS",
+    "issue_ticket",
+    "live_token",
+    "redeem_ticket",
+    "same_site",
+]
 
 COOKIE: Final = "mapgov_session"
 """The cookie that keeps the session token across reloads and tabs."""
@@ -38,7 +52,67 @@ COOKIE_SECONDS: Final = 12 * 3600
 """How long the browser keeps the cookie; the server ends idle sessions much sooner."""
 PATH: Final = "/mapgov/session"
 """Where the page sends the token (``POST``) or asks for the cookie's end (``DELETE``)."""
+TICKET_SECONDS: Final = 60.0
+"""How long a ticket waits for the page's request before it is void."""
 _MAX_TOKEN: Final = 200
+_TRUSTED: Final = trusted_proxies()  # read once, at the first import
+_tickets: dict[str, tuple[str, float, str | None]] = {}
+"""Ticket -> (session token, when it is void by :func:`time.monotonic`, client address)."""
+_tickets_lock: Final = threading.Lock()
+
+
+def issue_ticket(token: str, *, now: float, address: str | None) -> str:
+    """A ticket that the page posts in place of `token` (good once, for a while, from one address).
+
+    Parameters
+    ----------
+    token : str
+        The session token the cookie is to hold.
+    now : float
+        Seconds by :func:`time.monotonic`.
+    address : str or None
+        The client's address as the page's run saw it (None: unknown, any address).
+
+    Returns
+    -------
+    str
+        A random ticket (43 characters, URL-safe).
+    """
+    ticket = secrets.token_urlsafe(32)
+    with _tickets_lock:
+        for old, (_, void_at, _) in list(_tickets.items()):
+            if void_at <= now:
+                del _tickets[old]
+        _tickets[ticket] = (token, now + TICKET_SECONDS, address)
+    return ticket
+
+
+def redeem_ticket(ticket: str, *, now: float, address: str | None) -> str | None:
+    """The session token `ticket` stands for, once; None for a spent, void or unknown one, or
+    one issued to another address.
+
+    Parameters
+    ----------
+    ticket : str
+        What the page posted.
+    now : float
+        Seconds by :func:`time.monotonic`.
+    address : str or None
+        The client's address as the route sees it.
+
+    Returns
+    -------
+    str or None
+        The token, or None.
+    """
+    with _tickets_lock:
+        kept = _tickets.pop(ticket, None)  # spent, whatever follows
+    if kept is None:
+        return None
+    token, void_at, issued_to = kept
+    if void_at <= now or (issued_to is not None and issued_to != address):
+        return None
+    return token
 
 
 def same_site(headers: dict[str, str]) -> bool:
@@ -84,7 +158,7 @@ def live_token(token: str) -> bool:
 
 
 async def _session(request: Request) -> Response:
-    """``POST`` a session token: the cookie is set; ``DELETE``: it is cleared."""
+    """``POST`` a ticket (:func:`issue_ticket`): the cookie is set; ``DELETE``: it is cleared."""
     headers = {k.lower(): v for k, v in request.headers.items()}
     if not same_site(headers):
         return Response("not from this site", status_code=403)
@@ -98,8 +172,11 @@ async def _session(request: Request) -> Response:
         body += chunk
         if len(body) > _MAX_TOKEN:
             return Response("no such session", status_code=403)
-    token = body.decode("ascii", "replace").strip()
-    if not await run_in_threadpool(live_token, token):
+    peer = request.client.host if request.client else None
+    address = client_address(peer, headers.get("x-forwarded-for"), _TRUSTED)
+    ticket = body.decode("ascii", "replace").strip()
+    token = redeem_ticket(ticket, now=time.monotonic(), address=address)
+    if token is None or not await run_in_threadpool(live_token, token):
         return Response("no such session", status_code=403)
     response.set_cookie(
         COOKIE,

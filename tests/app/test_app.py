@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from mapgov.core.model import Role
 from mapgov.domain import accounts, places
 from mapgov.domain.lifecircle import coverage
 from mapgov.domain.summary import place_counts
+from mapgov.session_cookie import PATH, redeem_ticket
 from mapgov.store import Store, open_store
 from mapgov.ui import PAGES
 from mapgov.ui.auth import SESSION_KEY
@@ -386,6 +389,20 @@ def test_a_one_time_password_is_changed_before_anything_else(app_db: Store) -> N
     ok(at)
     assert at.title[0].value == t("page.wall.title", "en")
     assert not accounts.get_account(app_db, login).must_change_password
+
+
+def test_the_page_hands_the_cookie_route_a_ticket_never_the_token(app_db: Store) -> None:
+    """The script that has the server set the session cookie sits in the page, where an
+    injected script could read it: it carries a one-time ticket, sent once per sign-in."""
+    at = _open({"lang": "en"}, login="S001-C1-staff1")
+    ok(at)
+    token = at.session_state[SESSION_KEY]
+    (script,) = [h.proto.body for h in at.get("html") if PATH in h.proto.body]
+    assert token not in script and '"POST"' in script
+    ticket = json.loads(re.search(r'"body": ("[^"]+")', script).group(1))
+    assert redeem_ticket(ticket, now=time.monotonic(), address=None) == token
+    at.run()  # the next run of the page sends none again
+    assert not [h for h in at.get("html") if PATH in h.proto.body]
 
 
 def test_the_sidebar_names_who_signed_in_and_signs_out(app_db: Store) -> None:

@@ -1,9 +1,11 @@
 """The session cookie's route: set by the server, HttpOnly, for a live session and a request of
-this site only; cleared on request. Driven as an ASGI app, the way uvicorn calls it."""
+this site only, from a one-time ticket (the page never holds the token); cleared on request.
+Driven as an ASGI app, the way uvicorn calls it."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -12,11 +14,27 @@ from starlette.applications import Starlette
 from mapgov.core import clock
 from mapgov.core.config import DB_ENV
 from mapgov.domain import accounts
-from mapgov.session_cookie import COOKIE, COOKIE_SECONDS, PATH, ROUTES, same_site
+from mapgov.session_cookie import (
+    COOKIE,
+    COOKIE_SECONDS,
+    PATH,
+    ROUTES,
+    TICKET_SECONDS,
+    issue_ticket,
+    redeem_ticket,
+    same_site,
+)
 from mapgov.store import Store
 from tests.conftest import DEMO_PASSWORD
 
 SAME = {"sec-fetch-site": "same-origin"}
+CLIENT = "10.0.0.7"
+"""The address every request of :func:`_call` comes from."""
+
+
+def _ticket(token: str, address: str | None = CLIENT) -> str:
+    """What the page's script posts for `token`, issued now to `address`."""
+    return issue_ticket(token, now=time.monotonic(), address=address)
 
 
 def _call(
@@ -41,7 +59,7 @@ def _call(
         "headers": [
             (k.encode(), v.encode()) for k, v in {"host": "gov.example", **headers}.items()
         ],
-        "client": ("10.0.0.7", 50000),
+        "client": (CLIENT, 50000),
         "server": ("gov.example", 443 if scheme == "https" else 80),
     }
     data = body.encode()
@@ -76,33 +94,56 @@ def token(work_store: Store, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def test_a_live_session_gets_a_cookie_no_script_can_read(token: str) -> None:
-    status, (cookie,) = _call("POST", SAME, token)
+    status, (cookie,) = _call("POST", SAME, _ticket(token))
     assert status == 204
     parts = [p.strip().lower() for p in cookie.split(";")]
     assert parts[0] == f"{COOKIE}={token}".lower()
     assert {"httponly", "samesite=strict", "path=/", f"max-age={COOKIE_SECONDS}"} <= set(parts)
     assert "secure" not in parts  # plain HTTP: a Secure cookie would never come back
-    _, (over_tls,) = _call("POST", {**SAME, "x-forwarded-proto": "https"}, token)
+    _, (over_tls,) = _call("POST", {**SAME, "x-forwarded-proto": "https"}, _ticket(token))
     assert "secure" in [p.strip().lower() for p in over_tls.split(";")]
 
 
+def test_a_ticket_sets_the_cookie_once_and_the_token_itself_is_refused(token: str) -> None:
+    """What a script injected into the page could find there is worth nothing: the ticket is
+    spent by the page's own request, and the route takes no token."""
+    ticket = _ticket(token)
+    assert _call("POST", SAME, ticket)[0] == 204
+    assert _call("POST", SAME, ticket) == (403, [])  # spent
+    assert _call("POST", SAME, token) == (403, [])  # a token is not a ticket
+    assert _ticket(token) != _ticket(token)
+
+
+def test_a_ticket_is_void_after_its_minute_and_from_another_address(token: str) -> None:
+    issued = time.monotonic() - TICKET_SECONDS - 1
+    assert _call("POST", SAME, issue_ticket(token, now=issued, address=CLIENT)) == (403, [])
+    assert _call("POST", SAME, _ticket(token, "10.0.0.8")) == (403, [])  # exfiltrated
+    assert _call("POST", SAME, _ticket(token, None))[0] == 204  # the run knew no address
+    now = time.monotonic()
+    fresh = issue_ticket(token, now=now, address=CLIENT)
+    assert redeem_ticket(fresh, now=now + TICKET_SECONDS - 1, address=CLIENT) == token
+    late = issue_ticket(token, now=now, address=CLIENT)
+    assert redeem_ticket(late, now=now + TICKET_SECONDS, address=CLIENT) is None
+
+
 def test_another_site_cannot_plant_a_session(token: str) -> None:
-    # a page of another site posting a real token (the attacker's own session) gets nothing
-    assert _call("POST", {"sec-fetch-site": "cross-site"}, token) == (403, [])
-    assert _call("POST", {"origin": "https://evil.example"}, token) == (403, [])
-    assert _call("POST", {}, token) == (403, [])  # neither header: not shown to be ours
+    # a page of another site posting a real ticket (of the attacker's own session) gets nothing
+    assert _call("POST", {"sec-fetch-site": "cross-site"}, _ticket(token)) == (403, [])
+    assert _call("POST", {"origin": "https://evil.example"}, _ticket(token)) == (403, [])
+    assert _call("POST", {}, _ticket(token)) == (403, [])  # neither header: not shown to be ours
     assert _call("DELETE", {"sec-fetch-site": "same-site"}) == (403, [])
 
 
 def test_only_a_live_session_is_written(token: str, work_store: Store) -> None:
-    assert _call("POST", SAME, "not-a-session") == (403, [])
+    assert _call("POST", SAME, "not-a-ticket") == (403, [])
     assert _call("POST", SAME, "") == (403, [])
-    assert _call("POST", SAME, token + "x" * 500) == (403, [])
+    assert _call("POST", SAME, _ticket(token) + "x" * 500) == (403, [])
     left: list[int] = []
     assert _call("POST", SAME, "x" * 50_000, unread=left) == (403, [])
     assert left[0] > 490  # refused after the first few hundred bytes, not read whole
+    ticket = _ticket(token)
     accounts.sign_out(work_store, token, now=clock.system_now(), source="test")
-    assert _call("POST", SAME, token) == (403, [])
+    assert _call("POST", SAME, ticket) == (403, [])  # signed out since the ticket was issued
 
 
 def test_signing_out_clears_the_cookie(work_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:

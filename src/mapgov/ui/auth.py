@@ -2,9 +2,9 @@
 
 The browser holds a session token only: in ``st.session_state`` for this tab and in the cookie
 :data:`COOKIE` so that a reload or a second tab stays signed in. The server writes the cookie
-(``HttpOnly``, out of any page script's reach): a tiny script hands the token to
-:mod:`mapgov.session_cookie` once after the sign-in, and asks it to clear the cookie at the
-sign-out.
+(``HttpOnly``, out of any page script's reach): a tiny script hands a one-time ticket for the
+token to :mod:`mapgov.session_cookie` once after the sign-in (the token itself is never in the
+page), and asks it to clear the cookie at the sign-out.
 Each run turns the token back into the account with :func:`mapgov.domain.accounts.session_account`,
 which also ends idle sessions; nothing in the session state or the URL names a role or a
 user (``?user=`` and ``?role=`` are ignored).
@@ -24,6 +24,7 @@ Times are real (:func:`mapgov.core.clock.system_now`): lockouts and idle limits 
 from __future__ import annotations
 
 import json
+import time
 from typing import Final
 
 import streamlit as st
@@ -36,7 +37,7 @@ from mapgov.core.net import client_address, trusted_proxies
 from mapgov.domain import accounts, audit, display_tokens, oidc
 from mapgov.domain.places import display_names
 from mapgov.domain.users import User, sees_personal_data
-from mapgov.session_cookie import COOKIE, PATH
+from mapgov.session_cookie import COOKIE, PATH, issue_ticket
 from mapgov.store import Store
 from mapgov.ui import loaders as data
 
@@ -61,12 +62,14 @@ SESSION_KEY: Final = "mapgov_session"
 TOKEN_PARAM: Final = "token"
 """Query parameter of a wall screen's display token."""
 _SOURCE: Final = "web"
+_TICKET_SENT: Final = "mapgov_cookie_ticket_for"
+"""Session-state key of the session token a cookie ticket was last sent for (one per sign-in)."""
 _TRUSTED: Final = trusted_proxies()  # read once, at the first import
 DISPLAY_ID: Final = "display"
 
 
-def request_source() -> str:
-    """Where a sign-in came from, for the audit log (the client's address when known)."""
+def _client_ip() -> str | None:
+    """The client's address as this run's connection shows it (None when unknown)."""
     try:
         peer = getattr(st.context, "ip_address", None)
         forwarded = st.context.headers.get("X-Forwarded-For")
@@ -74,8 +77,13 @@ def request_source() -> str:
         peer = forwarded = None
     # a string or nothing: AppTest's context answers with a mock, another on every run
     if not isinstance(peer, str) or not peer:
-        return _SOURCE
-    ip = client_address(peer, forwarded if isinstance(forwarded, str) else None, _TRUSTED)
+        return None
+    return client_address(peer, forwarded if isinstance(forwarded, str) else None, _TRUSTED)
+
+
+def request_source() -> str:
+    """Where a sign-in came from, for the audit log (the client's address when known)."""
+    ip = _client_ip()
     return f"{_SOURCE} {ip}" if ip else _SOURCE
 
 
@@ -120,8 +128,13 @@ def _cookie_token() -> str | None:
 
 
 def _cookie_request(token: str | None) -> None:
-    """Have the server set the session cookie to `token` (None: clear it) in the browser."""
-    method, body = ("POST", token) if token else ("DELETE", "")
+    """Have the server set the session cookie to `token` (None: clear it) in the browser: the
+    page's script posts a one-time ticket for it, never the token."""
+    if token:
+        ticket = issue_ticket(token, now=time.monotonic(), address=_client_ip())
+        method, body = "POST", ticket
+    else:
+        method, body = "DELETE", ""
     options = {"method": method, "body": body, "credentials": "same-origin", "cache": "no-store"}
     script = f"<script>fetch({json.dumps(PATH)}, {json.dumps(options)});</script>"
     st.html(script, unsafe_allow_javascript=True)
@@ -339,7 +352,8 @@ def signed_in_sidebar(store: Store, account: accounts.Account, lang: str) -> Non
         args=(store,),
     )
     token = st.session_state.get(SESSION_KEY)
-    if token and _cookie_token() != token:
+    if token and _cookie_token() != token and st.session_state.get(_TICKET_SENT) != token:
+        st.session_state[_TICKET_SENT] = token  # once: the next run's page drops the script
         with side:
             _cookie_request(token)
     side.divider()
