@@ -25,7 +25,7 @@ from mapgov.core.errors import DataFileError, StaleEditError
 from mapgov.core.i18n import error_text
 from mapgov.io import archive
 from mapgov.io.importers import backup, load, restore
-from mapgov.io.photos import PhotoFolder, intake, photo_folder
+from mapgov.io.photos import Photo, PhotoFolder, intake, photo_folder, prune
 from mapgov.store import Store, open_store
 from tests.archives import add_photo, database_of, jpeg
 
@@ -563,3 +563,54 @@ def test_photos_no_issue_names_are_pruned_once_a_day_old(
     assert folder.names() == [named]
     assert main(["prune-photos", "--db", db, "--days", "-1"]) == 1
     assert "--days must be 0 or more" in capsys.readouterr().err
+
+
+def _unnamed_for_two_days(
+    store: Store, colour: tuple[int, int, int]
+) -> tuple[PhotoFolder, Photo, str, float]:
+    """A photo of `colour` kept two days ago and named by no issue, and a prune's cut a day ago:
+    (folder, photo, name, cut)."""
+    folder = photo_folder(store.path)
+    photo = intake(jpeg(colour))
+    name = folder.keep(photo)
+    _age(folder, name, 2 * 86400.0)
+    return folder, photo, name, folder.now() - 86400.0
+
+
+def test_a_photo_kept_again_while_the_prune_deletes_it_stays(
+    work_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report names a photo kept again (the same picture) in the instant between the prune's
+    check of its time and the deletion: the photo and its thumbnail are still there after."""
+    folder, photo, name, cut = _unnamed_for_two_days(work_store, (220, 220, 220))
+    checked = folder._unkept
+
+    def kept_right_after_the_check(photo_name: str, kept_before: float) -> bool:
+        old = checked(photo_name, kept_before)
+        folder.keep(photo)  # a new report's upload, at that instant
+        return old
+
+    monkeypatch.setattr(folder, "_unkept", kept_right_after_the_check)
+    assert prune(folder, [], kept_before=cut).names == []
+    assert folder.read(name) == photo.data and folder.read(name, thumbnail=True)
+    assert sorted(p.name for p in folder.path(name).parent.iterdir()) == [
+        f"{name}.jpg",
+        f"{name}.thumb.jpg",
+    ]  # nothing left aside
+
+
+def test_a_photo_kept_while_the_prune_holds_it_aside_is_written_anew(
+    work_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder, photo, name, cut = _unnamed_for_two_days(work_store, (10, 120, 220))
+    renamed = Path.rename
+
+    def kept_while_aside(path: Path, target: Path) -> Path:
+        moved = renamed(path, target)
+        if path.name == f"{name}.jpg":
+            folder.keep(photo)  # finds no photo: writes it again
+        return moved
+
+    monkeypatch.setattr(Path, "rename", kept_while_aside)
+    prune(folder, [], kept_before=cut)
+    assert folder.read(name) == photo.data and folder.read(name, thumbnail=True)

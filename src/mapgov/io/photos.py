@@ -191,8 +191,11 @@ class PhotoFolder:
                 # kept again now, by the disk's clock (the one new files' times come from):
                 # not pruned while a report is about to name it
                 stamp = self.now()
-                os.utime(target, (stamp, stamp))
-                continue
+                try:
+                    os.utime(target, (stamp, stamp))
+                    continue
+                except FileNotFoundError:  # taken by a prune meanwhile: written anew below
+                    pass
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
             with os.fdopen(fd, "wb") as out:
@@ -251,19 +254,9 @@ class PhotoFolder:
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
-            try:
-                os.link(tmp, target)  # no overwrite: fails if the file appeared meanwhile
-            except FileExistsError:
-                return False
-            except OSError as err:  # a file system without hard links
-                if err.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP):
-                    raise
-                if target.exists():
-                    return False
-                Path(tmp).replace(target)
+            return _link(Path(tmp), target)
         finally:
             Path(tmp).unlink(missing_ok=True)
-        return True
 
     def read(self, name: str, *, thumbnail: bool = False) -> bytes:
         """The stored bytes of the photo called `name`.
@@ -330,7 +323,11 @@ class PhotoFolder:
 
     def remove(self, name: str, *, kept_before: float) -> int:
         """Delete the photo `name` and its thumbnail, unless it was kept at `kept_before` or
-        later (checked just before the deletion).
+        later.
+
+        A file is first renamed out of the way and its time read again: a photo kept again
+        just before (a report about to name it) is put back, and one kept after finds no file
+        and is written anew (:meth:`keep`), so a prune never takes a photo from under a report.
 
         Parameters
         ----------
@@ -346,15 +343,43 @@ class PhotoFolder:
         """
         if not self._unkept(name, kept_before):
             return 0
-        freed = 0
-        for target in (self.path(name), self.path(name, thumbnail=True)):
-            try:
-                size = target.stat().st_size
-                target.unlink()
-            except FileNotFoundError:
-                continue
-            freed += size
-        return freed
+        freed = _take(self.path(name), kept_before)
+        if freed is None:  # kept again meanwhile: the photo and its thumbnail stay
+            return 0
+        return freed + (_take(self.path(name, thumbnail=True), kept_before) or 0)
+
+
+def _take(path: Path, kept_before: float) -> int | None:
+    """Delete `path` unless it was last kept at `kept_before` or later; the bytes freed (0 when
+    it was not there), None when it stays."""
+    aside = path.with_name(f".{path.name}.{os.getpid()}.pruned")
+    try:
+        path.rename(aside)  # from here on a keep finds no file and writes it anew
+    except FileNotFoundError:
+        return 0
+    stat = aside.stat()
+    if stat.st_mtime >= kept_before:  # kept again just before the rename: put it back
+        _link(aside, path)  # unless it was written anew meanwhile
+        aside.unlink(missing_ok=True)
+        return None
+    aside.unlink()
+    return stat.st_size
+
+
+def _link(source: Path, target: Path) -> bool:
+    """Give `source`'s file the name `target` too, never replacing a file there; whether it
+    did (on a file system without hard links, `source` is moved instead)."""
+    try:
+        os.link(source, target)  # no overwrite: fails if the file appeared meanwhile
+    except FileExistsError:
+        return False
+    except OSError as err:  # a file system without hard links
+        if err.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP):
+            raise
+        if target.exists():
+            return False
+        source.replace(target)
+    return True
 
 
 _NAME: Final = re.compile(r"[0-9a-f]{64}")
