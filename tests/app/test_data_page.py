@@ -18,6 +18,7 @@ from mapgov.core.model import Role
 from mapgov.domain.users import User
 from mapgov.io.importers import backup
 from mapgov.store import Store
+from mapgov.ui.widgets import streamlit_words_css
 from tests.apptest import ok, open_page, shown_errors
 from tests.archives import database_of
 
@@ -204,3 +205,30 @@ def test_staff_print_the_qr_sheets_of_a_compound(app_db: Store) -> None:
     )
     buildings = app_db.read("building", where={"compound_id": cid})
     assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) == len(buildings)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_file_of_another_kind_is_refused_in_the_pages_language(app_db: Store, lang: str) -> None:
+    """Streamlit's own refusal of a wrong kind is English ("application/pdf files are not
+    allowed.") and one sent past it raised: the page names the file and the kinds it takes,
+    in its language, and goes on as if no file had been chosen."""
+    at = _open(ADMIN, lang=lang)
+    at.file_uploader(key="table.file.0").upload("街道图.pdf", b"%PDF-1.4").run()
+    assert not at.exception
+    kinds = ("、" if lang == "zh" else ", ").join(("CSV", "TXT", "XLSX"))
+    assert shown_errors(at) == [t("app.uploader.refused", lang, file="街道图.pdf", kinds=kinds)]
+    with pytest.raises(KeyError):  # nothing to check
+        at.button(key="table.check")
+    assert t("data_page.kind_help.figures", lang) in [c.value for c in at.caption]
+    at.file_uploader(key="table.file.0").upload("楼栋户数.CSV", "楼栋编号,户数\n".encode()).run()
+    ok(at)
+    at.button(key="table.check")  # the right kind is taken, whatever the case of its ending
+
+
+def test_streamlits_own_words_are_covered_once_per_run(app_db: Store) -> None:
+    """Four uploaders on the page, one sheet for them all (it was written once per uploader,
+    on every run)."""
+    at = _open(ADMIN)
+    ok(at)
+    sheets = [h.proto.body for h in at.get("html") if "stFileUploaderDropzone" in h.proto.body]
+    assert sheets == [streamlit_words_css("zh")]

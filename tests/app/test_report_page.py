@@ -20,8 +20,9 @@ from mapgov.domain import issues_workflow as workflow
 from mapgov.domain.users import get_user
 from mapgov.io.photos import photo_folder
 from mapgov.store import Store
+from mapgov.ui.report import PHOTO_TYPES
 from mapgov.ui.shell import PAGES
-from tests.apptest import click_map, ok, open_page
+from tests.apptest import click_map, ok, open_page, shown_errors
 from tests.conftest import AS_OF
 from tests.fieldreports import STAFF, has_exif, phone_jpeg, quiet_building, resolve
 
@@ -117,6 +118,25 @@ def test_a_bad_photo_is_named_and_nothing_is_filed(app_db: Store) -> None:
     assert "broken.jpg" in message and "not a photo" in message
     assert app_db.counts()["issue"] == before
     assert not at.code  # no ticket
+
+
+def test_a_file_that_is_no_photo_is_refused_by_name_and_the_rest_kept(app_db: Store) -> None:
+    """A resident who picks a document among the photos is told, in Chinese, which file is
+    not taken and which kinds are; the photos go on, the document is not filed."""
+    building = quiet_building(app_db)
+    at = _fill(_report_page({"building": building}))
+    at.file_uploader(key="report.field.photos").set_value(
+        [("IMG_0002.JPG", phone_jpeg(), "image/jpeg"), ("说明.docx", b"PK", "application/x")]
+    ).run()
+    assert not at.exception
+    kinds = "、".join(x.upper() for x in PHOTO_TYPES)
+    assert shown_errors(at) == [t("app.uploader.refused", file="说明.docx", kinds=kinds)]
+    assert t("report.attached", n=1, most=reports.MAX_PHOTOS) in [c.value for c in at.caption]
+    at = _send(at)
+    ok(at)
+    (ticket,) = [c.value for c in at.code]
+    issue = app_db.read("issue", where={"ticket": ticket}).iloc[0]
+    assert len(reports.issue_photos(app_db, int(issue["issue_id"]))) == 1
 
 
 def test_the_eleventh_anonymous_report_in_a_minute_is_refused(app_db: Store) -> None:

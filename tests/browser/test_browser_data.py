@@ -71,9 +71,12 @@ def _upload(page: Page, path: Path) -> None:
     expect(panel.get_by_text(path.name)).to_be_visible()
 
 
-def test_the_file_uploader_speaks_the_pages_language(server: tb.Server, visit: tb.Visit) -> None:
-    """Streamlit's uploader says "Upload" and "1GB per file • CSV": the page shows its own
-    word on the button and the kinds of file taken in Chinese instead."""
+def test_the_file_uploader_speaks_the_pages_language(
+    server: tb.Server, visit: tb.Visit, tmp_path: Path
+) -> None:
+    """Streamlit's uploader says "Upload", "1GB per file • CSV", "Drag and drop a file here"
+    and "application/pdf files are not allowed.": the page shows its own word on the button,
+    the kinds of file taken, the drop note and the refusal in Chinese instead."""
     page = visit.page
     _open(page, server, "table")
     zone = page.locator('[role="tabpanel"]:visible [data-testid="stFileUploaderDropzone"]')
@@ -85,6 +88,26 @@ def test_the_file_uploader_speaks_the_pages_language(server: tb.Server, visit: t
     assert word == f'"{t("app.uploader.choose")}"'
     panel = page.locator('[role="tabpanel"]:visible')
     expect(panel.get_by_text(re.compile("^可上传：CSV、"))).to_be_visible()
+    # a file dragged over it: "Drag and drop a file here" gives way to the page's words
+    dragged = page.evaluate_handle(
+        "() => { const d = new DataTransfer(); d.items.add(new File(['x'], 'a.csv')); return d; }"
+    )
+    zone.dispatch_event("dragenter", {"dataTransfer": dragged})
+    note = zone.locator(":scope > div:not([data-testid]) > span")
+    expect(note).to_have_count(1)
+    assert note.evaluate("e => getComputedStyle(e, '::after').content") == (
+        f'"{t("app.uploader.drop")}"'
+    )
+    expect(zone.get_by_text(re.compile("Drag and drop"))).to_be_hidden()
+    zone.dispatch_event("dragleave", {"dataTransfer": dragged})
+    expect(note).to_have_count(0)
+    # a file of another kind: refused by the page, in Chinese, instead of Streamlit's English
+    pdf = tmp_path / "街道图.pdf"
+    pdf.write_bytes(b"%PDF-1.4")
+    panel.locator('input[type="file"]').set_input_files(str(pdf))
+    refused = t("app.uploader.refused", file="街道图.pdf", kinds="CSV、TXT、XLSX")
+    expect(panel.get_by_test_id("stAlertContentError").get_by_text(refused)).to_be_visible()
+    expect(panel.get_by_text(re.compile("not allowed"))).to_have_count(0)
 
 
 def test_figures_from_a_gbk_sheet_land_after_a_check(

@@ -287,3 +287,29 @@ def test_staff_take_the_communitys_ledger_away_as_excel(db: Path, page: Page) ->
     raw = store.read("issue", columns=["issue_id", "reporter_phone"]).dropna()
     mine = raw[raw["issue_id"].isin(sheet[t("issues.col.issue_id")].astype(int))]
     assert set(sheet[t("issues.col.phone")].dropna()) == set(mine["reporter_phone"])
+
+
+def test_the_empty_date_range_reads_year_month_day_in_chinese(db: Path, page: Page) -> None:
+    """Streamlit writes an empty date's parts "yyyy/mm/dd" whatever the page's language, and
+    offers English quick picks ("Past Week") in its calendar: the Chinese page shows 年/月/日
+    in the field, all of it in the sidebar's width, and no quick picks."""
+    server = _start(db)
+    try:
+        tb.sign_in(page, server, STAFF)
+        page.goto(f"{server.url}{PAGE}")
+        field = page.locator('[data-testid="stSidebar"] [data-testid="stDateInputField"]')
+        parts = field.locator('[role="spinbutton"][data-placeholder="true"]')
+        expect(parts).to_have_count(6)  # start and end: year, month, day
+        words = parts.evaluate_all("ps => ps.map(p => getComputedStyle(p, '::after').content)")
+        assert words == [f'"{t(f"app.date.{p}")}"' for p in ("year", "month", "day")] * 2
+        sizes = parts.evaluate_all("ps => ps.map(p => getComputedStyle(p, '::after').fontSize)")
+        assert sizes == [field.evaluate("f => getComputedStyle(f).fontSize")] * 6  # not 0
+        scroller = field.get_by_test_id("stDateInputFieldsScroller")
+        assert scroller.evaluate("s => s.scrollWidth <= s.clientWidth")  # nothing cut off
+        field.get_by_test_id("stDateInputCalendarButton").click()
+        expect(page.get_by_test_id("stDateInputCalendar")).to_be_visible()
+        expect(page.get_by_test_id("stDateInputQuickSelect")).to_be_hidden()
+        tb.no_errors(page)
+    finally:
+        _stop(server)
+    assert "Traceback" not in server.log()

@@ -1,12 +1,15 @@
-"""Small pieces the pages share: text made safe for Markdown, a map click read from st_folium."""
+"""Small pieces the pages share: text made safe for Markdown, a map click read from st_folium,
+the files an uploader takes, the sheet that covers Streamlit's own English words."""
 
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
-from mapgov.ui.widgets import click_point, md_text
+from mapgov.core.i18n import LANGS, t
+from mapgov.ui.widgets import click_point, md_text, streamlit_words_css, takes
 
 
 @pytest.mark.parametrize(
@@ -46,3 +49,32 @@ def test_a_click_is_read_from_the_maps_value() -> None:
     for nothing in (None, {}, {"last_object_clicked": None}, {"last_object_clicked": {"lat": 1}},
                     {"last_object_clicked": {"lat": None, "lng": 2}}, "clicked"):  # fmt: skip
         assert click_point(nothing) is None
+
+
+def test_a_file_is_taken_by_its_ending_in_any_case() -> None:
+    assert takes("楼栋户数.CSV", ["csv", "xlsx"]) and takes("IMG_1.jpeg", ["jpg", "jpeg"])
+    assert takes("街道.osm.pbf", ["pbf"]) and takes("街道.osm.bz2", ["osm.bz2"])
+    for name in ("街道图.pdf", "csv", "table.csv.exe", "notes.txt "):
+        assert not takes(name, ["csv"]), name
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_streamlits_english_words_are_covered_in_the_pages_language(lang: str) -> None:
+    """The sheet puts the catalogue's words where Streamlit's own are English: the uploader's
+    button and its drop note, an empty date's parts (year, month, day)."""
+    css = streamlit_words_css(lang)
+    dates = [f"app.date.{part}" for part in ("year", "month", "day")]
+    for key in ("app.uploader.choose", "app.uploader.drop", *dates):
+        assert f'content: "{t(key, lang)}"' in css, key
+    for part in ("year", "month", "day"):
+        assert f'[data-placeholder="true"][data-type="{part}"]::after' in css
+    # Chinese pages drop the calendar's English quick picks ("Past Week"), English ones keep them
+    assert ('"stDateInputQuickSelect"] { display: none; }' in css) == (lang != "en")
+
+
+def test_the_sheet_survives_streamlits_html_sanitizer() -> None:
+    """``st.html`` drops a whole style sheet whose text has a ``<`` before a letter (DOMPurify
+    guards against markup in text): only the sheet's own tags may have one."""
+    for lang in LANGS:
+        body = streamlit_words_css(lang).removeprefix("<style>").removesuffix("</style>")
+        assert not re.search(r"<[/\w]", body), lang

@@ -46,7 +46,7 @@ from mapgov.ui.state import (
     resolve_one,
     set_view,
 )
-from mapgov.ui.widgets import show_errors
+from mapgov.ui.widgets import show_errors, streamlit_words
 from mapgov.views.accounts import is_admin
 from mapgov.views.wall import WallSettings
 
@@ -288,6 +288,7 @@ def _run_report(page: StreamlitPage, db: Path | str, lang: str) -> None:
     st.set_page_config(layout="centered", initial_sidebar_state="collapsed")
     set_view(View(lang=lang, db=str(db), street_id=None, community_id=None))
     note_page(page.url_path)
+    streamlit_words(lang)
     page.run()
 
 
@@ -361,4 +362,6 @@ def run_app(root: Path) -> None:
         )
         set_view(view)
         note_page(page.url_path)
+        if not kiosk:  # the wall has no uploader and no date
+            streamlit_words(lang)
         page.run()

@@ -52,9 +52,12 @@ __all__ = [
     "show_map",
     "show_table",
     "staff_at_home",
+    "streamlit_words",
+    "streamlit_words_css",
     "street_controls",
     "table_downloads",
     "take",
+    "takes",
 ]
 
 MISSING: Final = "—"
@@ -404,15 +407,99 @@ def facts(lines: Sequence[tuple[str, str]], lang: str) -> None:
     st.markdown("  \n".join(f"**{md_text(k)}**{colon}{v}" for k, v in lines))
 
 
-_UPLOADER_CSS: Final = """<style>
+_STREAMLIT_CSS: Final = """<style>
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{
   display: none; }}
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {{
   content: "{choose}"; }}
 [data-testid="stFileUploaderDropzoneInstructions"] {{ display: none; }}
-</style>"""
-"""Streamlit's uploader says "Upload" and "1GB per file • CSV" in English whatever the page's
-language: its button takes the page's word, its note is the caption under it."""
+[data-testid="stFileUploaderDropzone"] > div:not([data-testid]) > span:only-child {{
+  visibility: hidden; position: relative; }}
+[data-testid="stFileUploaderDropzone"] > div:not([data-testid]) > span:only-child::after {{
+  content: "{drop}"; visibility: visible; position: absolute; top: 0; left: 50%;
+  transform: translateX(-50%); white-space: nowrap; }}
+@property --mapgov-date-size {{ syntax: "\\3c length>"; inherits: true; initial-value: 14px; }}
+[data-testid="stDateInputField"] {{ --mapgov-date-size: 1em; }}
+[data-testid="stDateInputField"] [role="spinbutton"][data-placeholder="true"] {{ font-size: 0; }}
+[data-testid="stDateInputField"] [role="spinbutton"][data-placeholder="true"]::after {{
+  font-size: var(--mapgov-date-size); }}
+[data-testid="stDateInputField"] [data-placeholder="true"][data-type="year"]::after {{
+  content: "{year}"; }}
+[data-testid="stDateInputField"] [data-placeholder="true"][data-type="month"]::after {{
+  content: "{month}"; }}
+[data-testid="stDateInputField"] [data-placeholder="true"][data-type="day"]::after {{
+  content: "{day}"; }}
+{more}</style>"""
+"""Streamlit (1.67) writes some words in English whatever the page's language: a file
+uploader's button ("Upload"), its note ("1GB per file • CSV": :func:`file_uploader` puts a
+caption under it instead) and, while a file is dragged over it, "Drag and drop files here";
+an empty date's parts ("yyyy/mm/dd"). The sheet hides each and shows the page's word in its
+place: the drop note over Streamlit's, hidden (the box keeps its size); a date's parts at the
+field's size (``--mapgov-date-size``, the field's ``1em`` as a length, since the part itself
+is made 0 high), so that "年/月/日" takes the room of its own characters. (The ``<`` of
+``<length>`` is escaped: ``st.html`` drops a style sheet with a ``<`` followed by a letter.)"""
+
+_QUICK_DATES_CSS: Final = """[data-testid="stDateInputQuickSelect"] { display: none; }
+"""
+"""A date range's calendar offers "Date range: Select..." with "Past Week", "Past Month" and
+so on, in English whatever the page's language (and the chosen one's name is in no attribute a
+sheet could read): not on a page in another language, where the calendar picks the range."""
+
+
+def streamlit_words_css(lang: str) -> str:
+    """The style sheet that shows `lang`'s words where Streamlit's own are English
+    (:data:`_STREAMLIT_CSS`), for every uploader and date input of a page.
+
+    Parameters
+    ----------
+    lang : str
+        ``zh`` or ``en``.
+
+    Returns
+    -------
+    str
+        A ``<style>`` element.
+    """
+    keys = {
+        "choose": "app.uploader.choose",
+        "drop": "app.uploader.drop",
+        "year": "app.date.year",
+        "month": "app.date.month",
+        "day": "app.date.day",
+    }
+    words = {name: t(key, lang).replace("\\", "").replace('"', "") for name, key in keys.items()}
+    return _STREAMLIT_CSS.format(**words, more="" if lang == "en" else _QUICK_DATES_CSS)
+
+
+def streamlit_words(lang: str) -> None:
+    """Write :func:`streamlit_words_css` into the page: once in each run of a page (the
+    shell does, before the page draws), whatever number of uploaders and dates it has."""
+    st.html(streamlit_words_css(lang))
+
+
+def takes(name: str, types: Iterable[str]) -> bool:
+    """Whether a file called `name` ends in one of `types`, as Streamlit's uploader would
+    take it (any case).
+
+    Parameters
+    ----------
+    name : str
+        The file's name, as the browser sent it.
+    types : iterable of str
+        Endings taken, without the dot (``csv``, ``osm.pbf``).
+
+    Returns
+    -------
+    bool
+        True if it ends in ``.<type>`` for one of them.
+
+    Examples
+    --------
+    >>> takes("楼栋.CSV", ["csv", "xlsx"]), takes("街道.osm.pbf", ["pbf"]), takes("csv", ["csv"])
+    (True, True, False)
+    """
+    folded = name.lower()
+    return any(folded.endswith(f".{kind.lower()}") for kind in types)
 
 
 def file_uploader(
@@ -424,8 +511,14 @@ def file_uploader(
     most_mb: int | None = None,
     multiple: bool = False,
 ) -> Any:
-    """``st.file_uploader`` in the page's language: its button says "choose" in `lang`, and
-    a caption under it names the kinds of file taken (and the size, given `most_mb`).
+    """``st.file_uploader`` in the page's language: a caption under it names the kinds of
+    file taken (and the size, given `most_mb`), and a file of another kind is refused with a
+    message in `lang` that names it and the kinds taken, as if it had not been chosen.
+
+    Streamlit's own refusal of a wrong kind is English ("application/pdf files are not
+    allowed.", on the file's chip), and a file sent past it by hand makes the page raise:
+    the uploader here takes any file and refuses a wrong ending itself. Its button's word
+    is the page's through :func:`streamlit_words`.
 
     Parameters
     ----------
@@ -445,20 +538,28 @@ def file_uploader(
     Returns
     -------
     UploadedFile, list of UploadedFile or None
-        What ``st.file_uploader`` returns.
+        What ``st.file_uploader`` returns, without the files refused: None (or an empty
+        list, given `multiple`) if none is left.
     """
-    choose = t("app.uploader.choose", lang).replace("\\", "").replace('"', "")
-    st.html(_UPLOADER_CSS.format(choose=choose))
-    files = st.file_uploader(
+    chosen = st.file_uploader(
         label,
-        type=list(types),
         accept_multiple_files=multiple,
         max_upload_size=most_mb,
         key=key,
     )
     kinds = ("、" if lang == "zh" else ", ").join(x.upper() for x in types)
+    files: list[Any] = list(chosen or []) if multiple else [chosen] if chosen is not None else []
+    for file in files:
+        if not takes(file.name, types):
+            st.error(
+                t("app.uploader.refused", lang, file=md_text(file.name), kinds=kinds),
+                icon=":material/block:",
+            )
+    taken = [f for f in files if takes(f.name, types)]
     if most_mb is None:
         st.caption(t("app.uploader.kinds", lang, kinds=kinds))
     else:
         st.caption(t("app.uploader.kinds_size", lang, kinds=kinds, mb=most_mb))
-    return files
+    if multiple:
+        return taken
+    return taken[0] if taken else None
