@@ -4,6 +4,7 @@ all-or-nothing landing (the database is byte for byte what it was after any refu
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -12,13 +13,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon, box
 
 from mapgov.cli import main
 from mapgov.core.errors import DataFileError, StoreError, ValidationError
-from mapgov.core.i18n import error_text
+from mapgov.core.i18n import error_text, shown, t
 from mapgov.io.importers import (
     apply_mapping,
     backup,
@@ -32,6 +34,7 @@ from mapgov.io.importers import (
     restore,
     wgs84_to_gcj02,
 )
+from mapgov.io.importers.validate import geos_reason
 from mapgov.store import Store, open_store
 
 from .layerfiles import write_layer
@@ -228,6 +231,50 @@ def test_invalid_geometry_is_repaired_or_refused(tmp_path: Path) -> None:
     assert 2 in by_row and by_row[2].severity == "error" and "cannot be repaired" in str(by_row[2])
     assert all(p.severity == "repaired" for r, p in by_row.items() if r != 2)
     assert layer.geometry.iloc[0].is_valid
+    # GEOS's reason: English as GEOS says it on the command line, in Chinese on the data page
+    bowtie_says = shapely.is_valid_reason(bowtie)
+    assert bowtie_says.startswith("Self-intersection[")
+    assert f"({bowtie_says})" in str(by_row[2].message)
+    at = bowtie_says.removeprefix("Self-intersection")
+    zh = shown(by_row[2].message, "zh")
+    assert zh == t("import_problem.invalid", "zh", reason=f"边界自相交，位置 {at}"), zh
+    assert not re.search(r"[A-Za-z]", zh), zh
+
+
+@pytest.mark.parametrize(
+    ("wkt", "zh"),
+    [
+        ("POLYGON((0 0,2 2,2 0,0 2,0 0))", "边界自相交"),
+        ("POLYGON((0 0,4 0,4 4,0 4,0 0),(5 5,6 5,6 6,5 6,5 5))", "内洞在外边界之外"),
+        (
+            "POLYGON((0 0,9 0,9 9,0 9,0 0),(1 1,8 1,8 8,1 8,1 1),(2 2,3 2,3 3,2 3,2 2))",
+            "内洞相互嵌套",
+        ),
+        ("MULTIPOLYGON(((0 0,4 0,4 4,0 4,0 0)),((1 1,2 1,2 2,1 2,1 1)))", "多个面相互嵌套"),
+        ("POLYGON((0 0,4 0,4 4,0 4,0 0),(0 2,2 0,4 2,2 4,0 2))", "内部被分割成不相连的几块"),
+        ("POLYGON((0 0,1 1,0 0))", "顶点太少"),
+    ],
+)
+def test_geos_reasons_are_said_in_chinese_at_their_place(wkt: str, zh: str) -> None:
+    """Each reason GEOS gives reads in Chinese, with the coordinate it names; its English
+    text is GEOS's own."""
+    says = shapely.is_valid_reason(shapely.from_wkt(wkt))
+    reason = geos_reason(says)
+    assert str(reason) == says
+    shown_zh = shown(reason, "zh")
+    assert shown_zh.startswith(zh) and shown_zh.endswith(says[says.index("[") :]), shown_zh
+    assert not re.search(r"[A-Za-z]", shown_zh), shown_zh
+
+
+def test_every_geos_reason_has_words_and_an_unknown_one_stays_english() -> None:
+    for what in ("Ring Self-intersection", "Duplicate Rings", "Invalid Coordinate",
+                 "Ring is not closed", "Too few distinct points in geometry component",
+                 "Repeated Point", "Topology Validation Error"):  # fmt: skip
+        reason = geos_reason(f"{what}[113.45 34.62]")
+        assert str(reason) == f"{what}[113.45 34.62]"
+        assert not re.search(r"[A-Za-z]", shown(reason, "zh")), what
+    for said in ("A reason of a newer GEOS[1 2]", "Self-intersection", "Valid Geometry"):
+        assert geos_reason(said) == said and shown(geos_reason(said), "zh") == said
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,7 @@ __all__ = [
     "Problem",
     "check_schema",
     "first_per_place",
+    "geos_reason",
     "prepare_layer",
     "whole_numbers",
 ]
@@ -275,6 +276,47 @@ def _unshift(
     return frame
 
 
+_GEOS_REASONS: Final = {
+    "Self-intersection": "self_intersection",
+    "Ring Self-intersection": "ring_self_intersection",
+    "Too few points in geometry component": "too_few_points",
+    "Too few distinct points in geometry component": "too_few_distinct_points",
+    "Hole lies outside shell": "hole_outside_shell",
+    "Holes are nested": "holes_nested",
+    "Interior is disconnected": "interior_disconnected",
+    "Nested shells": "nested_shells",
+    "Duplicate Rings": "duplicate_rings",
+    "Invalid Coordinate": "invalid_coordinate",
+    "Ring is not closed": "ring_not_closed",
+    "Repeated Point": "repeated_point",
+    "Topology Validation Error": "topology_error",
+}
+"""GEOS's reasons for an invalid geometry (``TopologyValidationError``), by their catalogue
+entry under ``geos_reason``."""
+_AT: Final = re.compile(r"(?P<what>[^\[]+?)(?P<at>\[[^\]]*\])")
+
+
+def geos_reason(reason: str) -> str:
+    """GEOS's reason for an invalid geometry as a :class:`~mapgov.core.i18n.Note` a page can
+    say in its language, with the place GEOS names (``Self-intersection[113.4 34.6]``).
+
+    Parameters
+    ----------
+    reason : str
+        What ``shapely.is_valid_reason`` says.
+
+    Returns
+    -------
+    str
+        A Note whose English text is `reason` itself, or `reason` unchanged if GEOS said
+        something the catalogue does not know (a newer GEOS's words), or named no place.
+    """
+    found = _AT.fullmatch(reason.strip())
+    if found is None or found["what"] not in _GEOS_REASONS:
+        return reason
+    return Note(f"geos_reason.{_GEOS_REASONS[found['what']]}", at=found["at"])
+
+
 def _check_geometry(
     frame: gpd.GeoDataFrame, table: str, path: Path, first_row: int, problems: list[Problem]
 ) -> gpd.GeoDataFrame:
@@ -308,7 +350,7 @@ def _check_geometry(
             )
             continue
         if not g.is_valid:
-            reason = shapely.is_valid_reason(g)
+            reason = geos_reason(shapely.is_valid_reason(g))
             fixed = shapely.make_valid(g)
             if fixed.geom_type == "GeometryCollection":
                 polys = [p for p in fixed.geoms if p.geom_type in allowed]
