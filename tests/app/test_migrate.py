@@ -25,9 +25,10 @@ from mapgov import cli
 from mapgov.core.errors import StaleEditError, StoreError
 from mapgov.core.i18n import error_text, t
 from mapgov.core.model import SCHEMA_VERSION
-from mapgov.domain import display_tokens
-from mapgov.store import open_store
+from mapgov.domain import display_tokens, scorecard
+from mapgov.store import Store, open_store
 from mapgov.store.migrate import migrate, schema_version_of
+from mapgov.store.schema_governance import UNKNOWN_START
 from mapgov.store.sqlite import database_problems
 from tests.apptest import sign_in
 
@@ -55,12 +56,28 @@ SEVEN_TABLES = (
     "member_registration",
 )
 """The tables schema 7 added (deliberation and evaluation), children first."""
+EIGHT_TABLES = ("property_tenure",)
+"""The table schema 8 added (which company served a compound when)."""
+
+
+def _as_schema_seven(demo_db: Path, path: Path) -> Path:
+    """Today's demo as schema 7 had it: no record of which company served a compound when."""
+    shutil.copyfile(demo_db, path)
+    con = sqlite3.connect(path)
+    try:
+        for name in EIGHT_TABLES:
+            con.execute(f"DROP TABLE {name}")
+        con.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+        con.commit()
+    finally:
+        con.close()
+    return path
 
 
 def _as_schema_six(demo_db: Path, path: Path) -> Path:
     """Today's demo as schema 6 had it: no deliberation, scorecards or members' service, and
     no help requests in the ledger (schema 6's categories did not have them)."""
-    shutil.copyfile(demo_db, path)
+    _as_schema_seven(demo_db, path)
     con = sqlite3.connect(path)
     try:
         con.execute("PRAGMA foreign_keys = OFF")
@@ -482,6 +499,56 @@ def test_a_schema_six_database_gains_deliberation_and_evaluation_empty(
         con.execute("DELETE FROM deliberation_event")
 
 
+def _seeded_tenures(store: Store) -> None:
+    """One open tenure from before the records per compound a company serves, of that
+    company, and no other (what the migration to schema 8 seeds)."""
+    rows = store.read("property_tenure")
+    prop = store.read("property_management")
+    served = prop[(prop["mode"] == "company") & prop["company"].notna()]
+    assert len(rows) == len(served) > 0
+    merged = rows.merge(served, on="compound_id", suffixes=("", "_now"))
+    assert len(merged) == len(rows) and (merged["company"] == merged["company_now"]).all()
+    assert (rows["started_on"] == UNKNOWN_START).all() and rows["ended_on"].isna().all()
+
+
+def test_a_schema_seven_database_gets_one_open_tenure_per_served_compound(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    old = _as_schema_seven(demo_db, tmp_path / "street.sqlite")
+    prop = _rows(old, "property_management")
+    assert migrate(old) == (7, SCHEMA_VERSION)
+    assert database_problems(old) == []
+    store = open_store(old)
+    _seeded_tenures(store)
+    after = store.query("SELECT * FROM property_management ORDER BY compound_id")
+    prop = prop.sort_values("compound_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(after[prop.columns], prop)
+    # the scorecard of every month counts each compound for its present company, as before
+    frames = scorecard.load_scorecard_frames(store)
+    assert set(frames.issues["company"].dropna()) <= set(prop["company"].dropna())
+    # one open tenure per compound
+    with pytest.raises(sqlite3.IntegrityError), store.transaction() as con:
+        con.execute(
+            "INSERT INTO property_tenure SELECT compound_id, 'x', '2026-11-01', NULL "
+            "FROM property_tenure LIMIT 1"
+        )
+
+
+def test_a_schema_seven_postgresql_database_gets_the_same_tenures(
+    demo_db: Path, tmp_path: Path, pg_street: Callable[[int], str]
+) -> None:
+    url = pg_street(7)
+    path = _as_schema_seven(demo_db, tmp_path / "street.sqlite")
+    assert migrate(url) == migrate(path) == (7, SCHEMA_VERSION)
+    ours, theirs = open_store(path), open_store(url)
+    _seeded_tenures(theirs)
+    key = ["compound_id", "started_on"]
+    pd.testing.assert_frame_equal(
+        ours.read("property_tenure").sort_values(key).reset_index(drop=True),
+        theirs.read("property_tenure").sort_values(key).reset_index(drop=True),
+    )
+
+
 def test_a_schema_five_ledger_is_all_desk_work_without_photos(
     demo_db: Path, tmp_path: Path
 ) -> None:
@@ -502,6 +569,7 @@ def test_a_schema_five_ledger_is_all_desk_work_without_photos(
 # it back the way the SQLite files above are made (the same columns and tables gone).
 
 _PG_BACK_TO: dict[int, tuple[str, ...]] = {
+    7: (f"DROP TABLE {', '.join(EIGHT_TABLES)}",),
     6: (
         f"DROP TABLE {', '.join(SEVEN_TABLES)}",
         *(  # the help requests, with their history (allowed while replacing)
@@ -657,7 +725,7 @@ def test_a_schema_five_postgresql_database_comes_up_whole(
     assert "issue_photo" not in before and "ticket" not in before["issue"].columns
     assert migrate(url) == (5, SCHEMA_VERSION)
     after = _pg_tables(url)
-    assert sorted(after) == sorted([*before, "issue_photo", *SEVEN_TABLES])
+    assert sorted(after) == sorted([*before, "issue_photo", *SEVEN_TABLES, *EIGHT_TABLES])
     for name, rows in before.items():
         if name != "meta":  # every row of every table, as it was
             _same_rows(after[name][rows.columns], rows, name)

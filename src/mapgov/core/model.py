@@ -57,8 +57,9 @@ __all__ = [
 # 5: email and OpenID subject on accounts; 6: reports from the field (issue.channel, issue.ticket,
 # issue_photo, IssueSource.QR_CODE, AuditKind.FIELD_REPORT); 7: deliberation and evaluation
 # (deliberation with its rounds, attendees, issues and history; property_company,
-# property_evaluation; member_registration, member_service; the help categories of the ledger)
-SCHEMA_VERSION: Final = 7
+# property_evaluation; member_registration, member_service; the help categories of the ledger);
+# 8: property_tenure (which company served a compound when, for the scorecard's past months)
+SCHEMA_VERSION: Final = 8
 
 
 class Level(StrEnum):

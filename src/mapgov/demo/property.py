@@ -9,6 +9,12 @@ every quarter (March, June, September, December) of the two years up to `as_of`:
 its own level (65 to 90), a red-property company a few points more, each compound a little
 spread around it (scores 60 to 95, 20 to 120 respondents). Nothing is dated after `as_of`; the
 same seed gives the same rows.
+
+Which company served each compound when (``property_tenure``): every company has served its
+compounds since before the records, but for :data:`SWITCHES` compounds, each taken over from
+another of the demo's companies in the months before `as_of` (:data:`SWITCHED_MONTHS_AGO`), so
+the scorecard's trend shows a change of company: the months before it count the compound, its
+issues and its residents' evaluations for the company that served it then.
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-__all__ = ["property_tables"]
+from mapgov.store.schema_governance import UNKNOWN_START
+
+__all__ = ["SWITCHED_MONTHS_AGO", "SWITCHES", "property_tables"]
 
 _STREAM: Final = 21
 """The demo's random stream of this module (``default_rng([seed, 21])``)."""
@@ -27,6 +35,30 @@ _QUARTER_ENDS: Final = (3, 6, 9, 12)
 _MONTHS: Final = 24
 _RECORDED_DAY: Final = 25
 """The day of the quarter's last month the evaluation is recorded on."""
+SWITCHES: Final = 2
+"""How many compounds changed company in the demo's last months."""
+SWITCHED_MONTHS_AGO: Final = ((4, 1), (2, 16))
+"""When each switch took effect: (months before `as_of`'s month, day of that month)."""
+
+
+def _switches(served: pd.DataFrame, as_of: dt.date) -> dict[str, tuple[str, dt.date]]:
+    """compound_id -> (the company that served it before, the day the present one took over):
+    the last compound of each of the first companies serving two or more, taken over from the
+    next company in name order."""
+    companies = sorted(served["company"].unique())
+    counts = served["company"].value_counts()
+    out: dict[str, tuple[str, dt.date]] = {}
+    for company in companies:
+        if len(out) == SWITCHES or len(companies) < 2:
+            break
+        if counts[company] < 2:
+            continue
+        compound = str(served.loc[served["company"] == company, "compound_id"].max())
+        former = companies[(companies.index(company) + 1) % len(companies)]
+        back, day = SWITCHED_MONTHS_AGO[len(out)]
+        month = pd.Period(as_of, freq="M") - back
+        out[compound] = (former, dt.date(month.year, month.month, day))
+    return out
 
 
 def _quarters(as_of: dt.date) -> list[str]:
@@ -43,7 +75,8 @@ def _quarters(as_of: dt.date) -> list[str]:
 
 
 def property_tables(prop: pd.DataFrame, seed: int, as_of: dt.date) -> dict[str, pd.DataFrame]:
-    """``property_company`` and ``property_evaluation`` for the demo's property rows.
+    """``property_company``, ``property_evaluation`` and ``property_tenure`` for the demo's
+    property rows.
 
     Parameters
     ----------
@@ -58,7 +91,7 @@ def property_tables(prop: pd.DataFrame, seed: int, as_of: dt.date) -> dict[str, 
     Returns
     -------
     dict of str to pandas.DataFrame
-        The two tables by name.
+        The three tables by name.
     """
     rng = np.random.default_rng([seed, _STREAM])
     served = prop[(prop["mode"] == "company") & prop["company"].notna()]
@@ -90,15 +123,20 @@ def property_tables(prop: pd.DataFrame, seed: int, as_of: dt.date) -> dict[str, 
             }
         )
         level[company] = float(rng.uniform(65, 90)) + (4.0 if company in red else 0.0)
+    switches = _switches(served, as_of)
     evaluations = []
     for period in _quarters(as_of):
         stamp = f"{period}-{_RECORDED_DAY:02d}T16:00:00"
         for row in served.itertuples(index=False):
-            score = float(np.clip(level[row.company] + rng.normal(0, 4), 60, 95))
+            company = row.company
+            if row.compound_id in switches:  # evaluated before the switch: the former one
+                former, day = switches[row.compound_id]
+                company = former if stamp[:10] < day.isoformat() else company
+            score = float(np.clip(level[company] + rng.normal(0, 4), 60, 95))
             evaluations.append(
                 {
                     "compound_id": row.compound_id,
-                    "company": row.company,
+                    "company": company,
                     "period": period,
                     "score": round(score, 1),
                     "respondents": int(rng.integers(20, 121)),
@@ -119,7 +157,18 @@ def property_tables(prop: pd.DataFrame, seed: int, as_of: dt.date) -> dict[str, 
         ],
     )
     evals.insert(0, "evaluation_id", np.arange(1, len(evals) + 1))
+    tenure: list[tuple[str, str, str, str | None]] = []
+    for row in served.itertuples(index=False):
+        if row.compound_id in switches:
+            former, day = switches[row.compound_id]
+            tenure.append((row.compound_id, former, UNKNOWN_START, day.isoformat()))
+            tenure.append((row.compound_id, row.company, day.isoformat(), None))
+        else:
+            tenure.append((row.compound_id, row.company, UNKNOWN_START, None))
     return {
+        "property_tenure": pd.DataFrame(
+            tenure, columns=["compound_id", "company", "started_on", "ended_on"]
+        ),
         "property_company": pd.DataFrame(
             company_rows, columns=["company", "agreement_signed_on", "branch_id", "version"]
         ),

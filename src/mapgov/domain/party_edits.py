@@ -14,6 +14,7 @@ from mapgov.core.errors import ValidationError
 from mapgov.core.model import PartyLevel, PropertyMode, Star
 from mapgov.domain.editing import edit_stamp, require_editor
 from mapgov.domain.places import community_of_compound
+from mapgov.domain.tenure import compound_edits
 from mapgov.domain.users import User
 from mapgov.store import FormVersion, Rows, Store
 
@@ -50,7 +51,10 @@ def _form_rows(store: Store, form: str, target: str) -> list[Rows]:
     if form == "branch":
         return _branch_rows(store, target)
     if form == "property":
-        return [("property_management", {"compound_id": target})]
+        return [
+            ("property_management", {"compound_id": target}),
+            ("property_tenure", {"compound_id": target}),
+        ]
     if form == "building":
         return [("building", {"building_id": target})]
     if form == "zone":
@@ -220,11 +224,17 @@ def set_property(
     owners_committee: bool = False,
     self_managed_committee: bool = False,
     has_security: bool = False,
+    effective_on: dt.date | None = None,
     at: dt.datetime | None = None,
 ) -> int:
     """Set a compound's property management. A company mode needs a company name; red property
     needs a company. `version` is the property form's :func:`form_version`. Returns the number
     of fields changed; a :class:`~mapgov.core.errors.StaleEditError` if it changed since.
+
+    A change of the company serving the compound (another company, or a company mode to or
+    from another) is recorded in ``property_tenure`` in the same edit: the old company's
+    tenure ends on `effective_on` and the new one's begins (:func:`mapgov.domain.tenure.
+    tenure_edits`), so the scorecard counts each past month for the company serving then.
 
     Parameters
     ----------
@@ -248,6 +258,9 @@ def set_property(
         Whether it has a self-managed committee.
     has_security : bool
         Whether the compound has security.
+    effective_on : datetime.date or None
+        The day a change of company takes effect: not after the day of the edit, nor before
+        the compound's current company began (default: the day of the edit).
     at : datetime.datetime or None
         The time of the edit; None for now.
 
@@ -255,6 +268,15 @@ def set_property(
     -------
     int
         How many fields the save changed.
+
+    Raises
+    ------
+    ValidationError
+        For a company mode without a company, or an `effective_on` in the future (key
+        ``error.edit.tenure_future``) or before the current company's start (key
+        ``error.edit.tenure_before``).
+    StaleEditError
+        If the compound's property management or tenures changed since `version`.
     """
     require_editor(store, user, community_of_compound(store, compound_id), "property management")
     mode = PropertyMode(mode).value
@@ -272,9 +294,20 @@ def set_property(
         "self_managed_committee": int(self_managed_committee or mode == "self_managed"),
         "has_security": int(has_security),
     }
-    exists = not store.read("property_management", where={"compound_id": compound_id}).empty
-    op = "update" if exists else "insert"
-    ops = [(op, "property_management", {"compound_id": compound_id}, values)]
+    stamp = edit_stamp(store, at)
+    today = dt.date.fromisoformat(stamp[:10])
+    day = effective_on or today
+    if day > today:
+        msg = f"a change of company cannot take effect after today ({day} > {today})"
+        raise ValidationError(
+            msg, key="error.edit.tenure_future", day=day.isoformat(), today=today.isoformat()
+        )
+    now = store.read("property_management", where={"compound_id": compound_id})
+    op = "update" if len(now) else "insert"
+    ops: list[Op] = [(op, "property_management", {"compound_id": compound_id}, values)]
+    stored = store.read("property_tenure", where={"compound_id": compound_id})
+    ops += compound_edits(stored, now, compound_id, company, day)
+    at = dt.datetime.fromisoformat(stamp)
     return _write(store, user, ops, _form_rows(store, "property", compound_id), version, at)
 
 

@@ -27,11 +27,12 @@ import pandas as pd
 
 from mapgov.core.crs import WGS84
 from mapgov.core.errors import StoreError
-from mapgov.core.model import SCHEMA_VERSION, CallbackRating
+from mapgov.core.model import SCHEMA_VERSION, CallbackRating, PropertyMode
 from mapgov.store.build import check_tables, insert_frame
 from mapgov.store.pgsql import is_url
 from mapgov.store.replace import connection, writing
 from mapgov.store.schema import GEOMETRY_TABLES, INDEXES, TABLES, TRIGGERS
+from mapgov.store.schema_governance import UNKNOWN_START
 
 __all__ = ["STEPS", "migrate", "refuse_unknown", "schema_version_of", "upgraded"]
 
@@ -118,12 +119,34 @@ def _six_to_seven(frames: Frames) -> Frames:
     return dict(frames)
 
 
+def _seven_to_eight(frames: Frames) -> Frames:
+    """Schema 8 (tenure): ``property_tenure`` starts with one open tenure per compound served by
+    a company now (mode company, a company named), from :data:`UNKNOWN_START`: the store kept
+    no history before, so each company counts as having served its compounds since before the
+    records began (every earlier month counts them for it, as schema 7's scorecard did)."""
+    out = dict(frames)
+    prop = out["property_management"]
+    company = prop["company"].astype("string").str.strip()
+    served = (prop["mode"] == PropertyMode.COMPANY.value) & company.notna() & (company != "")
+    out["property_tenure"] = pd.DataFrame(
+        {
+            "compound_id": prop.loc[served, "compound_id"].to_numpy(dtype=object),
+            "company": company[served].to_numpy(dtype=object),
+            "started_on": UNKNOWN_START,
+            "ended_on": None,
+        },
+        columns=["compound_id", "company", "started_on", "ended_on"],
+    )
+    return out
+
+
 STEPS: Final[dict[int, Callable[[Frames], Frames]]] = {
     2: _two_to_three,
     3: _three_to_four,
     4: _four_to_five,
     5: _five_to_six,
     6: _six_to_seven,
+    7: _seven_to_eight,
 }
 """Version ``v`` -> the function that turns schema ``v`` frames into schema ``v + 1``."""
 

@@ -528,6 +528,8 @@ INDEXES: tuple[str, ...] = (
     "CREATE INDEX ix_deliberation_event_matter ON deliberation_event (matter_id)",
     "CREATE INDEX ix_deliberation_issue_issue ON deliberation_issue (issue_id)",
     "CREATE INDEX ix_evaluation_company ON property_evaluation (company, period)",
+    # one open tenure (the company serving now) per compound
+    "CREATE UNIQUE INDEX ux_tenure_open ON property_tenure (compound_id) WHERE ended_on IS NULL",
     "CREATE INDEX ix_member_service_member ON member_service (member_id)",
     "CREATE INDEX ix_change_log_record ON change_log (table_name, record_key)",
     "CREATE INDEX ix_audit_subject ON audit_log (subject, kind, at)",

@@ -1,12 +1,15 @@
 """The tables of deliberation and evaluation (schema 7, issue 21): the four-step deliberation of
 a compound (四步法民主议事协商) with its rounds, attendees, linked issues and append-only history;
 property companies and residents' evaluations of them (物业企业评价); in-service party members'
-registration with their home community (在职党员到社区报到) and their service tasks.
+registration with their home community (在职党员到社区报到) and their service tasks; which
+company served a compound when (``property_tenure``, schema 8).
 
 Part of :data:`mapgov.store.schema.TABLES`, after the tables they refer to.
 """
 
 from __future__ import annotations
+
+from typing import Final
 
 from mapgov.core.model import (
     CallbackRating,
@@ -18,7 +21,12 @@ from mapgov.core.model import (
 from mapgov.store.table import Table
 from mapgov.store.table import one_of as _one_of
 
-__all__ = ["GOVERNANCE_TABLES"]
+__all__ = ["GOVERNANCE_TABLES", "UNKNOWN_START"]
+
+UNKNOWN_START: Final = "0001-01-01"
+"""``property_tenure.started_on`` of a tenure whose start is not known (served since before
+the records began, as every tenure a migration or an import seeds): before every real day, so
+it counts for every earlier month."""
 
 GOVERNANCE_TABLES: tuple[Table, ...] = (
     # a matter of the four-step deliberation (四步法民主议事协商) of a compound
@@ -105,6 +113,20 @@ GOVERNANCE_TABLES: tuple[Table, ...] = (
             ("branch_id", "TEXT REFERENCES party_org (org_id)"),
             ("version", "INTEGER NOT NULL DEFAULT 1"),
         ),
+    ),
+    # which company served a compound when (schema 8): a company's tenure runs from
+    # started_on (the first day it served; UNKNOWN_START, 0001-01-01: since before the records)
+    # to ended_on, the first day it no longer served (NULL while it serves). Rows exist only
+    # for the company modes' periods: a compound without an open tenure has no company now.
+    Table(
+        "property_tenure",
+        (
+            ("compound_id", "TEXT NOT NULL REFERENCES compound (compound_id)"),
+            ("company", "TEXT NOT NULL"),
+            ("started_on", "TEXT NOT NULL"),
+            ("ended_on", "TEXT"),
+        ),
+        ("PRIMARY KEY (compound_id, started_on)", "CHECK (started_on <= ended_on)"),
     ),
     # residents' periodic evaluation of the company serving a compound (党员居民定期评议)
     Table(

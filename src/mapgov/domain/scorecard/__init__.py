@@ -4,8 +4,13 @@ that manage compounds, one row per company and month, and the residents' periodi
 
 A company is the name in ``property_management.company`` of the compounds whose mode is
 ``company``; ``property_company`` adds its co-building agreement (共建协议) and party branch.
-The store keeps no history of which company served a compound: every month counts the
-compounds a company serves now (their issues, households and fee collection rate).
+Which company served a compound when is ``property_tenure`` (:mod:`mapgov.domain.tenure`):
+a month counts a compound (its households, fee collection rate and evaluations) for the
+company that served it on the month's last counted day, and each property issue for the
+company serving its compound on the day it was reported (its resolution and callbacks go
+with it, whenever they came). A company that served no compound on a month's last counted day
+has no row that month. A tenure seeded by the migration to schema 8 has no known start: it
+counts for every earlier month, as the scorecard did before tenures were recorded.
 
 The figures of a month (the 1st to its last day; a month under way is counted **to date**,
 the 1st to today, and says so in ``to_date``):
@@ -21,12 +26,12 @@ the 1st to today, and says so in ``to_date``):
   month on those issues, the share not followed by a reopening (rated satisfied or basically
   satisfied); unknown without callbacks;
 - **fee collection rate**: the households-weighted mean of the compounds' known
-  ``fee_collection_rate`` (a present state: the same in every month);
+  ``fee_collection_rate`` (a present state of each compound: the same in every month);
 - **evaluation score**: residents' evaluations are periodic (quarterly), so a month reads each
   compound's latest evaluation of this company in the :data:`EVALUATION_MONTHS` months up to
   it, and takes their mean weighted by respondents; unknown when no compound has one;
-- **party branch**: a compound of the company is red property or names a property branch, or
-  ``property_company.branch_id`` is set (a present state);
+- **party branch**: a compound the company serves now is red property or names a property
+  branch, or ``property_company.branch_id`` is set (a present state);
 - **agreement**: ``property_company.agreement_signed_on`` on or before the month's last day.
 
 **Composite score** (综合评分, 0-100): the weighted mean of the known parts of

@@ -12,8 +12,9 @@ from typing import Any, Final
 import pandas as pd
 
 from mapgov.core.errors import ValidationError
-from mapgov.core.model import IssueCategory, PropertyMode
+from mapgov.core.model import IssueCategory
 from mapgov.domain.locating import street_compounds
+from mapgov.domain.tenure import company_on, served_on, with_present
 from mapgov.store import Store
 
 __all__ = [
@@ -98,23 +99,27 @@ _MAX_IN: Final = 30_000
 
 @dataclass(frozen=True)
 class ScorecardFrames:
-    """What a scorecard reads: property rows, buildings, the property issues and their
+    """What a scorecard reads: property rows, tenures, buildings, the property issues and their
     callbacks and reopenings, the companies and the evaluations."""
 
     prop: pd.DataFrame
-    """``property_management`` of mode company: compound_id, company, red_property,
-    property_branch_id, fee_collection_rate."""
+    """``property_management`` of the compounds a company serves or served: compound_id,
+    mode, company (the present one), red_property, property_branch_id, fee_collection_rate."""
     households: pd.Series
     """Households by compound_id."""
     issues: pd.DataFrame
     """Property issues: issue_id, compound_id, category, reported_at, resolved_at, closed_at,
-    deadline."""
+    deadline, and company: the company serving the compound on the day it was reported (None
+    when none did)."""
     events: pd.DataFrame
     """Their callbacks and reopenings: issue_id, action, at."""
     companies: pd.DataFrame
     """``property_company``: company, agreement_signed_on, branch_id, version."""
     evaluations: pd.DataFrame
     """``property_evaluation``: compound_id, company, period, score, respondents."""
+    tenure: pd.DataFrame
+    """``property_tenure`` of those compounds (:mod:`mapgov.domain.tenure`), with an open tenure
+    from before the records for a served compound that has none."""
 
 
 def load_scorecard_frames(
@@ -143,17 +148,19 @@ def load_scorecard_frames(
     ids = list(comps["compound_id"])
     prop = store.read(
         "property_management",
-        where={"compound_id": ids, "mode": PropertyMode.COMPANY.value},
+        where={"compound_id": ids},
         columns=[
             "compound_id",
+            "mode",
             "company",
             "red_property",
             "property_branch_id",
             "fee_collection_rate",
         ],
     )
-    prop = prop[prop["company"].notna() & (prop["company"].astype(str).str.strip() != "")]
-    served = list(prop["compound_id"])
+    tenure = with_present(store.read("property_tenure", where={"compound_id": ids}), prop)
+    served = sorted(set(tenure["compound_id"]))
+    prop = prop[prop["compound_id"].isin(served)].reset_index(drop=True)
     buildings = store.read(
         "building", where={"compound_id": served}, columns=["compound_id", "households"]
     )
@@ -171,6 +178,7 @@ def load_scorecard_frames(
             "deadline",
         ],
     )
+    issues["company"] = company_on(tenure, issues["compound_id"], issues["reported_at"])
     where: dict[str, Any] = {"action": list(_DONE_ACTIONS)}
     if street_id and len(issues) <= _MAX_IN:  # a street's events by the issue index
         where["issue_id"] = issues["issue_id"].tolist()
@@ -182,7 +190,7 @@ def load_scorecard_frames(
         where={"compound_id": ids},
         columns=["compound_id", "company", "period", "score", "respondents"],
     )
-    return ScorecardFrames(prop, households, issues, events, companies, evaluations)
+    return ScorecardFrames(prop, households, issues, events, companies, evaluations, tenure)
 
 
 def month_span(month: str, today: dt.date) -> tuple[dt.date, dt.date, bool]:
@@ -324,12 +332,19 @@ def property_scorecard(
     start_day, end_day, to_date = month_span(month, today)
     start, end = start_day.isoformat(), end_day.isoformat()
     companies = frames.companies.set_index("company") if len(frames.companies) else None
+    serving = served_on(frames.tenure, end)  # compound_id -> company on the last counted day
+    prop = frames.prop.set_index("compound_id").reindex(serving.index)
+    prop["serving"] = serving.to_numpy()
+    # a compound's red property and property branch are of its present company
+    prop["own"] = prop["company"].to_numpy() == serving.to_numpy()
+    issues_of = dict(tuple(frames.issues.groupby("company", sort=False)))
+    no_issues = frames.issues.iloc[:0]
     rows = []
-    for company, comps in frames.prop.groupby("company", sort=True):
-        ids = comps["compound_id"]
+    for company, comps in prop.groupby("serving", sort=True):
+        ids = comps.index
         households = frames.households.reindex(ids)
         total = float(households.sum()) if households.notna().any() else math.nan
-        mine = frames.issues[frames.issues["compound_id"].isin(ids)]
+        mine = issues_of.get(company, no_issues)
         figures = _issue_figures(
             mine, frames.events[frames.events["issue_id"].isin(mine["issue_id"])], start, end
         )
@@ -343,9 +358,10 @@ def property_scorecard(
         )
         signed = info["agreement_signed_on"] if info is not None else None
         signed = signed if isinstance(signed, str) and signed else None
+        own = comps[comps["own"]]
         branch = bool(
-            (comps["red_property"].fillna(0).astype(int) == 1).any()
-            or comps["property_branch_id"].notna().any()
+            (own["red_property"].fillna(0).astype(int) == 1).any()
+            or own["property_branch_id"].notna().any()
             or (info is not None and isinstance(info["branch_id"], str))
         )
         row: dict[str, Any] = {

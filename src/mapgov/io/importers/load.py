@@ -14,6 +14,7 @@ stays as it was.
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import shutil
 import sqlite3
@@ -25,8 +26,10 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from mapgov.core import clock
 from mapgov.core.errors import DataFileError, StoreError
 from mapgov.core.model import SCHEMA_VERSION
+from mapgov.domain.tenure import tenure_after
 from mapgov.io.archive import (
     DATABASE_ENTRY,
     PhotosAdded,
@@ -55,8 +58,13 @@ def import_layers(
     source: str = "import",
     meta: Mapping[str, str] | None = None,
     since_change: int | None = None,
+    on: dt.date | None = None,
 ) -> Store:
     """Replace whole layers (e.g. "facility", "road") in one transaction; all or nothing.
+
+    Layers that replace ``property_management`` without their own ``property_tenure`` keep
+    the tenures in step, in the same transaction (:func:`mapgov.domain.tenure.tenure_after`):
+    a compound whose company changed changes it on `on`; the others keep theirs.
 
     Every other table, and every edit saved while the import runs, is kept. The database's
     ``meta`` is kept (with ``last_import`` = `source`), unless `meta` is given: then it
@@ -77,6 +85,8 @@ def import_layers(
     since_change : int or None
         The newest ``change_log`` id when the layers were checked; an edit of a replaced
         table saved since refuses the import (it would be overwritten). ``None``: not checked.
+    on : datetime.date or None
+        The day of the import, for the tenures (default: the street's today).
 
     Returns
     -------
@@ -90,6 +100,8 @@ def import_layers(
     StoreError
         If the result would break a reference (e.g. a building whose compound is gone), or the
         database is busy; the database is then exactly as it was.
+    ValidationError
+        If a compound's change of company would take effect before its recorded tenure began.
     """
     tables: dict[str, pd.DataFrame] = {}
     for spec in TABLES:
@@ -101,6 +113,15 @@ def import_layers(
         if spec.name == "road" and "road_id" not in frame.columns:
             frame = frame.assign(road_id=range(1, len(frame) + 1))
         tables[spec.name] = frame
+    if "property_management" in tables and "property_tenure" not in tables:
+        # what the tenures are drawn from must not change before they land
+        since_change = since_change if since_change is not None else store.last_change()
+        tables["property_tenure"] = tenure_after(
+            store.read("property_tenure"),
+            store.read("property_management", columns=["compound_id", "mode", "company"]),
+            tables["property_management"],
+            on or clock.today(store),
+        )
     store.replace_tables(tables, source=source, meta=meta, since_change=since_change)
     return open_store(store.url)
 
