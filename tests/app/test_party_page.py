@@ -20,8 +20,9 @@ import shapely
 from streamlit.testing.v1 import AppTest
 from streamlit_folium import _get_map_string, generate_js_hash
 
+from mapgov.core import clock
 from mapgov.core.errors import ValidationError
-from mapgov.core.i18n import LANGS, catalogue, label, t
+from mapgov.core.i18n import LANGS, catalogue, error_text, label, t
 from mapgov.core.model import PropertyMode, Star
 from mapgov.core.privacy import mask_name
 from mapgov.domain import party
@@ -688,6 +689,55 @@ def test_a_stale_form_says_who_changed_what_and_the_first_change_stays(app_db: S
     assert app_db.counts()["change_log"] == count
     stored = app_db.read("property_management", where={"compound_id": cid}).iloc[0]
     assert stored["company"] == "王城物业"
+
+
+def test_a_change_of_company_takes_effect_on_the_day_the_form_names(app_db: Store) -> None:
+    """Staff record changes of company on the days they took effect: each company served the
+    compound from its day to the next one's (the scorecard counts each month for the company
+    serving then); a day before the present company began is refused with nothing changed."""
+    cid = app_db.read("building", where={"compound_id": f"{COMMUNITY}-01"}).iloc[0]["compound_id"]
+    before = app_db.read("property_tenure", where={"compound_id": cid})
+    assert before["ended_on"].isna().all()  # at most one company serves, since before records
+
+    def change(company: str, days_ago: int) -> AppTest:
+        at = _open(STAFF)
+        click_map(at, *_ground(app_db, cid))
+        day = at.date_input(key=_field("property", cid, app_db, "effective_on"))
+        assert day.value == clock.today(app_db)  # the form proposes today
+        at.selectbox(key=_field("property", cid, app_db, "mode")).select("company")
+        at.text_input(key=_field("property", cid, app_db, "company")).input(company)
+        day.set_value(clock.today(app_db) - dt.timedelta(days=days_ago))
+        return _save(at, "property")
+
+    ok(change("王城物业", 30))
+    ok(change("河洛物业", 7))
+    refused = change("嵩山物业", 10)  # before 河洛物业 began
+    assert [e.value for e in refused.error] == [
+        t("party_page.refused", message=error_text(_tenure_refusal(app_db, cid, 10), "zh"))
+    ]
+    tenure = app_db.read("property_tenure", where={"compound_id": cid}).sort_values("started_on")
+    on = [(clock.today(app_db) - dt.timedelta(days=n)).isoformat() for n in (30, 7)]
+    rows = tenure[["company", "started_on", "ended_on"]].astype(object).where(tenure.notna(), None)
+    assert rows.values.tolist() == [
+        *[[c, s, on[0]] for c, s in zip(before["company"], before["started_on"], strict=True)],
+        ["王城物业", on[0], on[1]],
+        ["河洛物业", on[1], None],
+    ]
+    stored = app_db.read("property_management", where={"compound_id": cid}).iloc[0]
+    assert stored["company"] == "河洛物业"
+
+
+def _tenure_refusal(store: Store, cid: str, days_ago: int) -> ValidationError:
+    """What the library says to a change of `cid`'s company dated `days_ago`."""
+    admin = get_user(store, ADMIN)
+    version = party.form_version(store, "property", cid)
+    day = clock.today(store) - dt.timedelta(days=days_ago)
+    with pytest.raises(ValidationError) as refused:
+        party.set_property(
+            store, admin, cid, version=version, mode="company", company="嵩山物业",
+            effective_on=day,
+        )  # fmt: skip
+    return refused.value
 
 
 @pytest.mark.parametrize("user", [LEADER, OTHER_STAFF])

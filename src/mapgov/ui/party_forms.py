@@ -12,6 +12,7 @@ written to ``change_log``).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -90,6 +91,8 @@ def _fields(form: str, value: Callable[[str], Any]) -> dict[str, Any]:
     """What the branch, property or building form saves, by field, read with `value`."""
     fields: dict[str, Any] = {name: bool(value(name)) for name in _FLAGS[form]}
     fields |= {name: value(name) for name in _PLAIN.get(form, ())}
+    if form == "property":
+        fields["effective_on"] = value("effective_on")  # None: the day of the save
     if form == "branch":
         fields["name"] = (value("name") or "").strip() or None
         fields["secretary"] = (value("secretary") or "").strip()  # blank: the post is vacant
@@ -170,7 +173,9 @@ def _branch_fields(card: dict[str, Any], key: Callable[[str], str], lang: str) -
         st.caption(t(f + "joint_note", lang, names=join_items(card["joint_with"], lang) or "—"))
 
 
-def _property_fields(card: dict[str, Any], key: Callable[[str], str], lang: str) -> None:
+def _property_fields(
+    card: dict[str, Any], key: Callable[[str], str], lang: str, today: dt.date
+) -> None:
     f = "party_page.form."
     modes = [m.value for m in PropertyMode]
     st.selectbox(
@@ -187,6 +192,13 @@ def _property_fields(card: dict[str, Any], key: Callable[[str], str], lang: str)
     flags = ("red_property", "has_security", "owners_committee", "self_managed_committee")
     for i, name in enumerate(flags):  # two a column
         columns[i // 2].checkbox(t(f + name, lang), value=card[name], key=key(name))
+    st.date_input(
+        t(f + "effective_on", lang),
+        value=today,
+        max_value=today,
+        help=t(f + "effective_on_help", lang),
+        key=key("effective_on"),
+    )
     st.caption(t(f + "property_note", lang))
 
 
@@ -273,7 +285,7 @@ def edit_forms(  # noqa: PLR0917 (the card's parts)
             if name == "branch":
                 _branch_fields(card, key, lang)
             elif name == "property":
-                _property_fields(card, key, lang)
+                _property_fields(card, key, lang, ctx.today)
             elif name == "building" and building is not None:
                 _building_fields(building, key, lang)
             else:
