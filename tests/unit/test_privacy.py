@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+import pandas as pd
 import pytest
 
 from mapgov.core.i18n import t
-from mapgov.core.privacy import mask_claim_note, mask_name, mask_phone
-from mapgov.domain import cobuild, issue_reads, party
+from mapgov.core.privacy import mask_claim_note, mask_frame, mask_name, mask_phone, mask_phones_in
+from mapgov.domain import cobuild, issue_reads, kpi, party
 from mapgov.domain.users import can_edit, get_user, sees_personal_data
 from mapgov.store import Store
 from mapgov.views import co_building as cob_views
@@ -197,3 +198,57 @@ def test_a_wish_claimant_is_masked_wherever_its_poster_is(demo_store: Store, use
         exported = dataio.masked(demo_store.read(table_name), table_name)  # every export
         assert claimant not in set(exported[column])
         assert not exported[column].dropna().str.startswith(claimant).any()
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("楼道灯坏了 13912345678", "楼道灯坏了 139****5678"),
+        ("电话：139 1234 5678。", "电话：139******5678。"),
+        ("+86 139-1234-5678", "+86**********5678"),
+        ("座机0379-63215678或63215678", "座机037******5678或632*5678"),
+        ("身份证41030219900101123X", "身份证410***********123X"),
+        ("3号楼2单元 1203 室，5月12日起漏水", "3号楼2单元 1203 室，5月12日起漏水"),
+        ("S001-C1-03-02 楼, 2026-11-15", "S001-C1-03-02 楼, 2026-11-15"),
+        (None, None),
+    ],
+)
+def test_phone_numbers_inside_free_text_are_masked(text: str | None, masked: str | None) -> None:
+    assert mask_phones_in(text) == masked
+
+
+def test_a_phone_typed_into_an_issue_is_masked_wherever_its_reporter_is(demo_store: Store) -> None:
+    """A resident who writes their number into the report ("楼道灯坏了 13912345678") is masked
+    in the title, the description, the history and on the wall's ticker, as the reporter is."""
+    issues = pd.DataFrame(
+        {
+            "issue_id": [1],
+            "title": ["楼道灯坏了 13912345678"],
+            "description": ["晚上来电 13912345678"],
+            "reporter_name": ["张三丰"],
+            "reporter_phone": ["13912345678"],
+            "status": ["closed"],
+            "closed_at": ["2026-11-10T10:00:00"],
+            "category": ["lighting"],
+            "compound_id": ["S001-C1-01"],
+            "satisfaction": ["satisfied"],
+        }
+    )
+    shown = mask_frame(issues, "issue")
+    assert "13912345678" not in shown.to_string()
+    assert shown["title"].iloc[0] == "楼道灯坏了 139****5678"
+    assert mask_frame(issues, "issue", full=True)["title"].iloc[0] == "楼道灯坏了 13912345678"
+    events = pd.DataFrame({"actor": ["李工"], "action": ["comment"], "note": ["已电话13912345678"]})
+    assert mask_frame(events, "issue_event")["note"].iloc[0] == "已电话139****5678"
+    assert kpi.recent_closed(issues)["title"].tolist() == ["楼道灯坏了 139****5678"]
+
+
+def test_the_report_page_shows_another_residents_title_without_their_phone() -> None:
+    """On the open /report page an anonymous visitor is offered an open issue of the same
+    building to follow: its title is another resident's words."""
+    from mapgov.views.report import duplicate_markdown
+
+    line = duplicate_markdown(
+        {"title": "楼道灯坏了 13912345678", "status": "reported", "reported_at": "2026-11-10"}, "zh"
+    )
+    assert "13912345678" not in line and "139\\*\\*\\*\\*5678" in line

@@ -5,10 +5,14 @@ Residents' names and phones are stored in full and shown in full only to those w
 :data:`PERSONAL` says which columns of which tables are personal (reporters, building heads,
 party members, branch secretaries, grid workers' phones, units' contacts, wish posters and
 claimants, the actor of a report event: the resident who reported, and the claimant heading the
-note of a wish's claim event). Whatever reads such rows for someone
+note of a wish's claim event). Free text a resident or staff member wrote (an issue's title
+and description, a history note, a wish) may hold a phone number too ("楼道灯坏了
+13912345678"): :data:`PERSONAL_TEXT` names those columns, where :func:`mask_phones_in` masks
+every phone (and identity card) number inside the text. Whatever reads such rows for someone
 (a page, a card, an export, a download) passes them through :func:`mask_frame` or
-:func:`mask_row` with `full` from :func:`~mapgov.domain.users.sees_personal_data` (exports: never
-full, since a file leaves the system).
+:func:`mask_row` with `full` from :func:`~mapgov.domain.users.sees_personal_data` (the data
+page's table exports: never full, since a file leaves the system; the issue ledger's download
+is full only for those who see its reporters, and is logged).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import pandas as pd
 __all__ = [
     "PERSONAL",
     "PERSONAL_ROWS",
+    "PERSONAL_TEXT",
     "SECRET",
     "is_masked",
     "is_phone",
@@ -29,6 +34,7 @@ __all__ = [
     "mask_frame",
     "mask_name",
     "mask_phone",
+    "mask_phones_in",
     "mask_row",
     "without_secrets",
 ]
@@ -115,6 +121,39 @@ def mask_claim_note(note: str | None) -> str | None:
     return f"{mask_name(who)}{sep}{remark}"
 
 
+_NUMBER_IN_TEXT: Final = re.compile(
+    r"(?<![0-9A-Za-z])(?:"
+    r"\d{17}[0-9Xx]"  # an identity card number
+    r"|(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}"  # a mobile number, spaced or not
+    r"|0\d{2,3}[- ]?\d{7,8}"  # a fixed line with its area code
+    r"|[2-8]\d{6,7}"  # a fixed line without it
+    r")(?![0-9A-Za-z])"
+)
+
+
+def mask_phones_in(text: Any) -> Any:
+    """Free text with every phone number (or identity card number) in it masked as
+    :func:`mask_phone` masks one; anything that is not text is returned as it is.
+
+    >>> mask_phones_in("楼道灯坏了，电话13912345678，或 0379-63215678")
+    '楼道灯坏了，电话139****5678，或 037******5678'
+    >>> mask_phones_in("3号楼2单元，5月12日起漏水 3 天"), mask_phones_in(None)
+    ('3号楼2单元，5月12日起漏水 3 天', None)
+    """
+    if not isinstance(text, str):
+        return text
+    return _NUMBER_IN_TEXT.sub(lambda m: str(mask_phone(m.group(0))), text)
+
+
+PERSONAL_TEXT: Final[dict[str, tuple[str, ...]]] = {
+    "issue": ("title", "description"),
+    "issue_event": ("note",),
+    "micro_wish": ("title", "description"),
+    "co_event": ("note",),
+}
+"""table -> free-text columns whose phone numbers are masked (:func:`mask_phones_in`)."""
+
+
 PERSONAL_ROWS: Final[
     dict[str, tuple[str, dict[str, tuple[str, ...]], Callable[[str | None], str | None]]]
 ] = {
@@ -159,12 +198,16 @@ def mask_frame(frame: pd.DataFrame, table: str, *, full: bool = False) -> pd.Dat
     """
     rules = PERSONAL.get(table, {})
     rows = PERSONAL_ROWS.get(table)
-    if full or (not rules and rows is None):
+    texts = PERSONAL_TEXT.get(table, ())
+    if full or (not rules and rows is None and not texts):
         return frame
     out = frame.copy()
     for column, mask in rules.items():
         if column in out.columns:
             out[column] = out[column].map(_mask(mask))
+    for column in texts:
+        if column in out.columns:
+            out[column] = out[column].map(mask_phones_in)
     if rows is not None and {rows[0], *rows[1]} <= set(out.columns):
         column, where, row_mask = rows
         mine = pd.Series(True, index=out.index)

@@ -206,8 +206,8 @@ _ISSUE_COLUMNS = [
 
 
 def mask_reporters(frame: pd.DataFrame, *, full: bool) -> pd.DataFrame:
-    """`frame` with its reporters' names and phones masked, unless `full`
-    (:func:`mapgov.domain.users.sees_personal_data`).
+    """`frame` with its reporters' names and phones, and the phone numbers written in its
+    titles and descriptions, masked unless `full` (:func:`mapgov.domain.users.sees_personal_data`).
 
     Parameters
     ----------

@@ -50,7 +50,7 @@ from mapgov.core.model import (
     Level,
     PropertyMode,
 )
-from mapgov.core.privacy import mask_name
+from mapgov.core.privacy import mask_name, mask_phones_in
 from mapgov.domain.ledger_reads import read_ledger
 from mapgov.store import Store
 
@@ -472,7 +472,8 @@ def community_ranking(
 
 
 def recent_closed(issues: pd.DataFrame, *, n: int = 10) -> pd.DataFrame:
-    """The `n` most recently closed issues for the ticker, reporters masked.
+    """The `n` most recently closed issues for the ticker, reporters and any phone number in
+    a title masked (the wall is seen by all: :func:`mapgov.core.privacy.mask_phones_in`).
 
     Parameters
     ----------
@@ -492,7 +493,7 @@ def recent_closed(issues: pd.DataFrame, *, n: int = 10) -> pd.DataFrame:
         {
             "issue_id": closed["issue_id"].to_numpy(),
             "closed_at": closed["closed_at"].to_numpy(),
-            "title": closed["title"].to_numpy(),
+            "title": [mask_phones_in(v) for v in closed["title"]],
             "category": closed["category"].to_numpy(),
             "compound_id": closed["compound_id"].to_numpy(),
             "reporter": [mask_name(v) for v in closed["reporter_name"]],

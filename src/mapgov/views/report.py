@@ -31,6 +31,7 @@ from mapgov.core import clock
 from mapgov.core.errors import StaleEditError, StoreError, ValidationError
 from mapgov.core.i18n import label, t
 from mapgov.core.model import CallbackRating, IssueCategory, IssueStatus, Level
+from mapgov.core.privacy import mask_phones_in
 from mapgov.domain import issues_workflow, reports
 from mapgov.domain.locating import BuildingLocator, Hit
 from mapgov.domain.places import display_names, street_list
@@ -361,7 +362,7 @@ def duplicate_markdown(duplicate: dict[str, Any], lang: str) -> str:
     return t(
         "report.duplicate.found",
         lang,
-        title=md_text(duplicate["title"]),
+        title=md_text(mask_phones_in(duplicate["title"])),  # another resident's words
         status=label(IssueStatus(duplicate["status"]), lang),
         reported=md_text(str(duplicate["reported_at"])[:10]),
     )
@@ -374,7 +375,7 @@ def follow_view(store: Store, issue_id: int, *, lang: str) -> dict[str, Any] | N
     if found.empty:
         return None
     return {
-        "title": md_text(found["title"].iloc[0]),
+        "title": md_text(mask_phones_in(found["title"].iloc[0])),
         "status_label": label(IssueStatus(found["status"].iloc[0]), lang),
         "timeline": timeline_table(reports.public_timeline(store, int(issue_id), lang=lang), lang),
     }

@@ -312,14 +312,15 @@ def linked_issues(store: Store, matter_id: str) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        [issue_id, title, category, status], by number.
+        [issue_id, title (phone numbers in it masked), category, status], by number.
     """
     links = store.read("deliberation_issue", where={"matter_id": matter_id})
-    return store.read(
+    linked = store.read(
         "issue",
         where={"issue_id": [int(i) for i in links["issue_id"]]},
         columns=["issue_id", "title", "category", "status"],
     )
+    return mask_frame(linked, "issue")  # a matter is read by all: phones in titles masked
 
 
 def recent_matters(store: Store, compound_id: str, *, limit: int = 3) -> list[dict[str, Any]]:
