@@ -167,3 +167,39 @@ def test_every_catalogue_key_the_page_builds_exists() -> None:
             assert f"matter_status.{s.value}" in catalogue(lang)
         for a in MatterAction:
             assert f"matter_action.{a.value}" in catalogue(lang)
+
+
+def _fresh_matter(app_db: Store) -> str:
+    staff = get_user(app_db, STAFF)
+    compound = delib.load(app_db, street_id=STREET, community_id=COMMUNITY).matters
+    return delib.propose(
+        app_db, staff, compound_id=str(compound["compound_id"].iloc[0]), title="测试", at=NOW
+    )
+
+
+def _fill_round(at: AppTest, matter_id: str, attendance: int | None) -> None:
+    key = lambda n: ui.field_key("deliberate", matter_id, 1, n)  # noqa: E731
+    for party in ("branch", "committee", "residents"):
+        at.text_area(key=key(party)).input(f"{party}：同意")
+    at.text_area(key=key("decision")).input("维修屋面")
+    at.text_input(key=key("answer_unit")).input("物业公司")
+    if attendance is not None:
+        at.number_input(key=key("attendance")).set_value(attendance)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_round_without_attendance_is_refused(app_db: Store, lang: str) -> None:
+    matter_id = _fresh_matter(app_db)
+    at = _open(STAFF, lang=lang)
+    at.selectbox(key=ui.MATTER).select(matter_id).run()
+    field = at.number_input(key=ui.field_key("deliberate", matter_id, 1, "attendance"))
+    assert (field.value, field.min) == (None, 1)  # to be typed, never a silent 0
+    _fill_round(at, matter_id, None)
+    events = app_db.counts()["deliberation_event"]
+    _submit(at, f"mapgov.delib.form.deliberate.{matter_id}.1")
+    assert not at.exception
+    message = t("error.deliberation.no_attendance", lang)
+    assert [e.value for e in at.error] == [t("deliberation_page.refused", lang, message=message)]
+    assert t("deliberation_page.form.attendance", lang).lower() in message.lower()  # 参会人数
+    assert app_db.counts()["deliberation_event"] == events
+    assert delib.matter(app_db, matter_id)["status"] == MatterStatus.PROPOSED.value

@@ -387,6 +387,7 @@ def test_the_store_rechecks_the_version_inside_the_transaction(
         ({"held_on": NOW.date() + 30 * DAY}, "error.deliberation.future_date"),
         ({"held_on": NOW.date() - 3 * DAY}, "error.deliberation.before_proposal"),
         ({"attendance": -1}, "error.deliberation.bad_attendance"),
+        ({"attendance": 0, "members": []}, "error.deliberation.no_attendance"),
         ({"attendance": 1}, "error.deliberation.attendance_below_members"),
         ({"members": ["M-S001-C2-01-1"]}, "error.deliberation.not_member"),
         ({"branch": "  "}, "error.deliberation.required.branch_position"),
@@ -408,6 +409,24 @@ def test_a_bad_round_is_refused_with_its_reason(
     assert err.value.key == key
     assert _written(store) == before
     assert delib.matter(store, matter_id)["status"] == "proposed"
+
+
+def test_a_meeting_nobody_attended_is_refused_naming_the_attendance(store: Store) -> None:
+    matter_id = _proposed(store)
+    staff = get_user(store, STAFF)
+    meeting = lambda n: _meeting(store, attendance=n, members=[])  # noqa: E731
+    before = _written(store)
+    with pytest.raises(ValidationError) as err:
+        delib.deliberate(store, staff, matter_id, meeting(0), version=1, at=NOW + DAY)
+    assert err.value.key == "error.deliberation.no_attendance"
+    assert t("deliberation_page.form.attendance", "zh") in t(err.value.key, "zh")  # 参会人数
+    assert "attendance" in t(err.value.key, "en")
+    assert _written(store) == before
+    assert delib.rounds(store, matter_id, reveal=True).empty
+    assert delib.matter(store, matter_id)["status"] == "proposed"
+    # one attendee is enough
+    delib.deliberate(store, staff, matter_id, meeting(1), version=1, at=NOW + DAY)
+    assert delib.matter(store, matter_id)["status"] == "decided"
 
 
 def test_a_member_registered_with_the_community_may_attend(store: Store) -> None:

@@ -193,7 +193,7 @@ def _run_step(
                     decision=value("decision") or "",
                     answer_unit=value("answer_unit") or "",
                     answer_due=value("answer_due") or at.date(),
-                    attendance=int(value("attendance") or 0),
+                    attendance=int(value("attendance") or 0),  # left empty: refused
                     members=list(value("members") or []),
                     minutes=value("minutes") or "",
                 )
@@ -229,8 +229,13 @@ def _step_fields(
     if action is MatterAction.DELIBERATE:
         left, right = st.columns(2)
         left.date_input(t(f + "held_on", lang), value=ctx.today, key=key("held_on"))
-        right.number_input(
-            t(f + "attendance", lang), min_value=0, max_value=10_000, step=1, key=key("attendance")
+        right.number_input(  # empty until typed: at least one attendee (the domain refuses 0)
+            t(f + "attendance", lang),
+            min_value=1,
+            max_value=10_000,
+            value=None,
+            step=1,
+            key=key("attendance"),
         )
         for party in ("branch", "committee", "residents"):
             st.text_area(t(f + party, lang), height=68, key=key(party))

@@ -39,7 +39,8 @@ class Meeting:
     answer_due
         The day the answer is due: not before the meeting.
     attendance
-        How many people attended, 0 to 10,000, at least the party members listed.
+        How many people attended, 1 to 10,000 (a meeting has at least one attendee), at
+        least the party members listed.
     members
         ``member_id`` of the party members who attended (of the community).
     minutes
@@ -150,8 +151,11 @@ def _meeting_values(meeting: Meeting, row: Mapping[str, Any], today: dt.date) ->
             raise ValidationError(msg, key=f"error.deliberation.{key}", **days)
     n = meeting.attendance
     if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_ATTENDANCE:
-        msg = f"attendance must be a whole number from 0 to {MAX_ATTENDANCE}, not {n!r}"
+        msg = f"attendance must be a whole number from 1 to {MAX_ATTENDANCE}, not {n!r}"
         raise ValidationError(msg, key="error.deliberation.bad_attendance", high=MAX_ATTENDANCE)
+    if n == 0:
+        msg = "attendance is 0: a meeting has at least one attendee"
+        raise ValidationError(msg, key="error.deliberation.no_attendance")
     return {**texts, "answer_unit": unit}
 
 
@@ -184,7 +188,8 @@ def deliberate(
     ------
     ValidationError
         For missing or overlong text, a meeting day in the future or before the question, a
-        due day before the meeting, a bad attendance or a member of another community.
+        due day before the meeting, an attendance of 0 or out of range, or a member of another
+        community.
     PermissionDeniedError, StaleEditError, LifecycleError
         For a user without rights, a stale form, a matter not ``proposed``.
     """
