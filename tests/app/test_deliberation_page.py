@@ -203,3 +203,21 @@ def test_a_round_without_attendance_is_refused(app_db: Store, lang: str) -> None
     assert t("deliberation_page.form.attendance", lang).lower() in message.lower()  # 参会人数
     assert app_db.counts()["deliberation_event"] == events
     assert delib.matter(app_db, matter_id)["status"] == MatterStatus.PROPOSED.value
+
+
+def test_the_picker_shows_the_step_a_matter_is_at_right_after_a_step(app_db: Store) -> None:
+    matter_id = _fresh_matter(app_db)
+    at = _open(STAFF)
+    at.selectbox(key=ui.MATTER).select(matter_id).run()
+    _fill_round(at, matter_id, 12)
+    _submit(at, f"mapgov.delib.form.deliberate.{matter_id}.1")
+    ok(at)
+    assert delib.matter(app_db, matter_id)["status"] == MatterStatus.DECIDED.value
+    picker = at.selectbox(key=ui.MATTER)
+    decided = label(MatterStatus.DECIDED)  # 待答题
+    (shown,) = [o for o in picker.options if o.startswith(f"{matter_id} · ")]
+    assert shown.endswith(f" · {decided}")
+    # the browser keeps the label it chose until the page sends it another: it must be sent
+    assert picker.proto.set_value and picker.proto.raw_value == shown
+    card = [m.value for m in at.markdown if t("deliberation_page.card.status") in m.value]
+    assert card and decided in card[0]
