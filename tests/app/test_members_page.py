@@ -195,3 +195,31 @@ def test_staff_correct_a_registration_and_a_stale_form_is_refused(app_db: Store)
     assert at.error
     saved = app_db.read("member_registration", where={"member_id": mid}).iloc[0]
     assert (saved["work_unit"], saved["version"]) == ("市自来水公司", version + 2)
+
+
+def test_a_files_deliberation_caption_counts_the_chosen_year_as_its_table(app_db: Store) -> None:
+    rounds = app_db.query(
+        "SELECT a.member_id, r.held_on FROM deliberation_attendee a JOIN deliberation_round r "
+        "ON r.matter_id = a.matter_id AND r.round_no = a.round_no"
+    )
+    registered = members.members_of(app_db, [COMMUNITY])
+    rounds = rounds[
+        rounds["member_id"].isin(registered.loc[registered["registered"] == 1, "member_id"])
+    ]
+    this_year = rounds["held_on"].astype(str).str.startswith(str(TODAY.year))
+    per_member = (
+        rounds.assign(this_year=this_year).groupby("member_id")["this_year"].agg(["sum", "size"])
+    )
+    # a member who attended rounds in earlier years too: the all-time count differs
+    mid = str(per_member[per_member["sum"] < per_member["size"]].index[0])
+    n = int(per_member.loc[mid, "sum"])
+    at = open_page("members", user=STAFF)
+    at.selectbox(key=K.format("member")).set_value(mid).run()
+    ok(at)
+    lines = next(d.value for d in at.dataframe if t("members_page.col.cap", "zh") in d.value)
+    line = lines.set_index(t("members_page.col.line", "zh")).loc[
+        t("members_page.line.deliberation", "zh")
+    ]
+    assert line[t("members_page.col.count", "zh")] == n
+    captions = [c.value for c in at.caption]
+    assert t("members_page.attendance", "zh", period=str(TODAY.year), n=n) in captions

@@ -236,7 +236,10 @@ def test_points_equal_a_hand_count(work_store: Store) -> None:
     assert record.total == row["points"]
     assert record.points.set_index("line").loc["volunteer", "count"] == 7
     assert len(record.tasks) == 19
-    assert len(record.attendance) == 3
+    assert len(record.attendance) == 2  # the rounds of 2026, as the line counts
+    last_year = member_scores.member_record(store, mid, scheme=scheme, period="2025")
+    assert len(last_year.attendance) == 1
+    assert last_year.points.set_index("line").loc["deliberation", "count"] == 1
 
 
 # -- registration and tasks: allowed and refused ----------------------------------------------

@@ -38,20 +38,21 @@ def _attendance(store: Store, member_ids: list[str]) -> pd.DataFrame:
     return att.merge(rounds, on=["matter_id", "round_no"], how="inner")
 
 
+def _within(frame: pd.DataFrame, column: str, start: dt.date, end: dt.date) -> pd.Series:
+    """Rows of `frame` whose day or time in `column` falls within [start, end]."""
+    day = frame[column].astype(str)
+    return (day >= start.isoformat()) & (day <= end.isoformat() + "~")  # "~": any time of day
+
+
 def _count(
     services: pd.DataFrame, attendance: pd.DataFrame, start: dt.date, end: dt.date
 ) -> pd.DataFrame:
     """Counts per member and line within [start, end]: done tasks by done_on, rounds by held_on."""
-    lo, hi = start.isoformat(), end.isoformat() + "~"  # "~" sorts after any time of the day
     done = services[
-        (services["status"] == ServiceStatus.DONE.value)
-        & (services["done_on"].astype(str) >= lo)
-        & (services["done_on"].astype(str) <= hi)
+        (services["status"] == ServiceStatus.DONE.value) & _within(services, "done_on", start, end)
     ]
     counts = done.groupby(["member_id", "kind"]).size().unstack(fill_value=0)
-    held = attendance[
-        (attendance["held_on"].astype(str) >= lo) & (attendance["held_on"].astype(str) <= hi)
-    ]
+    held = attendance[_within(attendance, "held_on", start, end)]
     rounds = held.groupby("member_id").size().rename("deliberation")
     counts = counts.join(rounds, how="outer") if len(rounds) else counts
     return counts.fillna(0).astype(int)
@@ -188,8 +189,8 @@ def ranking(
 
 @dataclass(frozen=True)
 class MemberRecord:
-    """A member's file: who (masked as the reader may see), registration, tasks, attendance,
-    points per line and the total over the period."""
+    """A member's file: who (masked as the reader may see), registration, tasks, the period's
+    deliberation rounds attended, points per line and the total over the period."""
 
     member: dict[str, Any]
     tasks: pd.DataFrame
@@ -207,8 +208,8 @@ def member_record(
     reveal: Collection[str] = (),
     today: dt.date | None = None,
 ) -> MemberRecord:
-    """One member's file over a period (tasks of every period are listed; points count the
-    period's only).
+    """One member's file over a period (tasks of every period are listed; points and the
+    deliberation rounds attended count the period's only).
 
     Parameters
     ----------
@@ -228,7 +229,8 @@ def member_record(
     Returns
     -------
     MemberRecord
-        ``tasks``: the ``member_service`` rows, newest first; ``attendance``: rounds attended.
+        ``tasks``: the ``member_service`` rows, newest first; ``attendance``: the rounds
+        attended that were held in the period (as many as the deliberation line counts).
     """
     day = today or clock.today(store)
     member = member_row(store, member_id)
@@ -245,10 +247,12 @@ def member_record(
     shown = mask_members(pd.DataFrame([member]), reveal).iloc[0].to_dict()
     tasks = store.read("member_service", where={"member_id": member_id})
     tasks = tasks.sort_values(["taken_on", "service_id"], ascending=False).reset_index(drop=True)
+    attended = _attendance(store, [member_id])
+    start, end = period_of(period, day)
     return MemberRecord(
         member=shown,
         tasks=tasks,
-        attendance=_attendance(store, [member_id]),
+        attendance=attended[_within(attended, "held_on", start, end)].reset_index(drop=True),
         points=pd.DataFrame(rows),
         total=float(mine["points"].iloc[0]) if len(mine) else 0.0,
     )

@@ -197,7 +197,7 @@ def record_section(ctx: Ctx) -> None:
         st.metric(t("members_page.total", lang, period=period), f"{record.total:g}")
         st.caption(t("members_page.lines", lang))
         show_table(mv.points_lines(record, lang), hide_index=True, key=KEY.format("lines"))
-        st.caption(t("members_page.attendance", lang, n=len(record.attendance)))
+        st.caption(t("members_page.attendance", lang, period=period, n=len(record.attendance)))
     with right:
         st.caption(t("members_page.tasks", lang))
         if record.tasks.empty:
