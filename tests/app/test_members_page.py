@@ -223,3 +223,31 @@ def test_a_files_deliberation_caption_counts_the_chosen_year_as_its_table(app_db
     assert line[t("members_page.col.count", "zh")] == n
     captions = [c.value for c in at.caption]
     assert t("members_page.attendance", "zh", period=str(TODAY.year), n=n) in captions
+
+
+def _registered(store: Store) -> str:
+    frame = members.members_of(store, [COMMUNITY])
+    return str(frame.loc[frame["registered"] == 1, "member_id"].iloc[0])
+
+
+def test_a_saved_task_empties_the_form_and_a_refused_one_keeps_it(app_db: Store) -> None:
+    mid = _registered(app_db)
+    at = open_page("members", user=STAFF)
+    at.selectbox(key=K.format("task.member")).set_value(mid)
+    at.text_input(key=K.format("task.title")).input("清理楼道")
+    at.text_input(key=K.format("task.ref")).input("99999")  # no such record: refused
+    _submit(at, "task")
+    assert not at.exception and at.error
+    assert at.text_input(key=K.format("task.title")).value == "清理楼道"  # kept to correct
+    assert at.text_input(key=K.format("task.ref")).value == "99999"
+    tasks = len(app_db.read("member_service", where={"member_id": mid}))
+    at.text_input(key=K.format("task.ref")).input("")
+    _submit(at, "task")
+    ok(at)
+    saved = app_db.read("member_service", where={"member_id": mid})
+    assert len(saved) == tasks + 1
+    sid = int(saved["service_id"].max())
+    assert t("members_page.task_ok", "zh", task=sid) in [s.value for s in at.success]
+    for name in ("title", "ref"):  # emptied in the browser too: no second entry by mistake
+        field = at.text_input(key=K.format(f"task.{name}"))
+        assert field.proto.set_value and field.proto.value == "" and field.value == ""
