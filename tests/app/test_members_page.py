@@ -119,6 +119,10 @@ def test_the_page_in_english(app_db: Store) -> None:
     ok(at)
     assert at.title[0].value == t("page.members.title", "en")
     assert t("members_page.col.points", "en") in _ranking(at).columns
+    scheme = members.load_scheme()
+    caption = t("members_page.scheme", "en", name=scheme.title("en"), total="100")
+    assert caption in [c.value for c in at.caption]
+    assert "Scheme: Party members' 100-point service scheme (default)" in caption  # no Chinese
 
 
 def test_an_admin_picks_a_community_before_recording(app_db: Store) -> None:

@@ -64,6 +64,22 @@ def test_a_custom_profile_by_argument_and_by_environment(
     assert members.load_scheme().lines["volunteer"] == members.Line(3, 12)
 
 
+def test_the_scheme_is_named_in_the_page_language(tmp_path: Path) -> None:
+    shipped = members.load_scheme()
+    assert shipped.title("zh") == "党员服务百分考核（默认方案）"
+    assert shipped.title("en") == "Party members' 100-point service scheme (default)"
+    # a street's own profile with a single name shows it in both languages
+    path = _profile(
+        tmp_path, **{'name = "党员服务百分考核（默认方案）"\n': 'name = "王城街道考核"\n'}
+    )
+    path.write_text(
+        "\n".join(x for x in path.read_text("utf-8").splitlines() if "name_en" not in x),
+        "utf-8",
+    )
+    own = members.load_scheme(path)
+    assert (own.title("zh"), own.title("en")) == ("王城街道考核", "王城街道考核")
+
+
 @pytest.mark.parametrize(
     ("change", "key"),
     [

@@ -31,6 +31,7 @@ from mapgov.core.errors import DataFileError, ValidationError
 from mapgov.core.model import ServiceKind, ServiceStatus
 from mapgov.core.toml_files import read_toml
 from mapgov.domain.editing import edit_stamp, insert_new, require_editor
+from mapgov.domain.places import display_name
 from mapgov.domain.users import User
 from mapgov.store import Store
 
@@ -79,12 +80,30 @@ class Line:
 
 @dataclass(frozen=True)
 class Scheme:
-    """The 100-point scheme: its lines (by name, :data:`LINES`) and the cap of the total."""
+    """The 100-point scheme: its name (``name_en`` in English, optional), its lines (by name,
+    :data:`LINES`) and the cap of the total."""
 
     name: str
     lines: dict[str, Line]
     total_cap: float
+    name_en: str = ""
     source: str = field(default="", compare=False)
+
+    def title(self, lang: str) -> str:
+        """The scheme's name to show in `lang`.
+
+        Parameters
+        ----------
+        lang : str
+            The display language (``"zh"`` or ``"en"``).
+
+        Returns
+        -------
+        str
+            ``name_en`` on an English page when the profile gives one, else ``name`` (a
+            street's profile with a single name shows it in every language).
+        """
+        return display_name(self.name, self.name_en, lang)
 
 
 def _number(path: Path | str, key: str, value: object) -> float:
@@ -114,8 +133,13 @@ def _parse(path: Path | str, data: dict[str, Any]) -> Scheme:
         values = [_number(path, f"lines.{name}.{k}", entry.get(k)) for k in ("points", "cap")]
         parsed[name] = Line(points=values[0], cap=values[1])
     total = _number(path, "total_cap", data.get("total_cap"))
-    name = data.get("name", "")
-    return Scheme(name=str(name), lines=parsed, total_cap=total, source=str(path))
+    return Scheme(
+        name=str(data.get("name", "")),
+        lines=parsed,
+        total_cap=total,
+        name_en=str(data.get("name_en", "")),
+        source=str(path),
+    )
 
 
 def load_scheme(path: Path | str | None = None) -> Scheme:

@@ -135,7 +135,7 @@ def ranking_section(ctx: Ctx) -> None:
     left.selectbox(t("members_page.period", lang), mv.years(ctx.today), key=PERIOD)
     period = _period(ctx)
     right.caption(
-        t("members_page.scheme", lang, name=scheme.name, total=f"{scheme.total_cap:g}"),
+        t("members_page.scheme", lang, name=scheme.title(lang), total=f"{scheme.total_cap:g}"),
         help=t("members_page.scheme_help", lang),
     )
     points = member_scores.points_table(
