@@ -666,6 +666,26 @@ def test_a_refused_save_says_why_and_changes_nothing(app_db: Store) -> None:
     assert at.selectbox(key=_field("property", cid, app_db, "mode")).value == "company"  # kept
 
 
+@pytest.mark.parametrize("phone", ["not a phone", "12"])
+def test_a_building_head_phone_that_is_no_phone_is_refused(app_db: Store, phone: str) -> None:
+    """楼栋长电话 is checked as on the issue form: the save is refused with the issue form's
+    message, the building keeps its head, and no leader is later shown "not****hone"."""
+    building = app_db.read("building", where={"compound_id": f"{COMMUNITY}-03"}).iloc[0]
+    bid = building["building_id"]
+    at = _open(STAFF)
+    click_map(at, *_inside(building.geometry))
+    at.text_input(key=_field("building", bid, app_db, "head")).input("刘楼长")
+    at.text_input(key=_field("building", bid, app_db, "head_phone")).input(phone)
+    _save(at, "building")
+    assert not at.exception
+    message = f"“{phone}”不是有效的电话号码。"
+    assert [e.value for e in at.error] == [t("party_page.refused", message=message)]
+    assert app_db.counts()["change_log"] == 0
+    stored = app_db.read("building", where={"building_id": bid}).iloc[0]
+    assert stored["building_head"] != "刘楼长" and stored["building_head_phone"] != phone
+    assert at.text_input(key=_field("building", bid, app_db, "head_phone")).value == phone
+
+
 def test_a_stale_form_says_who_changed_what_and_the_first_change_stays(app_db: Store) -> None:
     """Two people on one compound's property form: the administrator saves first (here through
     the library), the staff member's older form is then refused with who, when and what, no

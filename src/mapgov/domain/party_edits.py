@@ -12,7 +12,7 @@ from typing import Any, Final
 
 from mapgov.core.errors import ValidationError
 from mapgov.core.model import PartyLevel, PropertyMode, Star
-from mapgov.domain.editing import edit_stamp, require_editor
+from mapgov.domain.editing import check_phone, edit_stamp, require_editor
 from mapgov.domain.places import community_of_compound
 from mapgov.domain.tenure import compound_edits
 from mapgov.domain.users import User
@@ -342,7 +342,8 @@ def set_building(
     head : str or None
         The building head's name.
     head_phone : str or None
-        The building head's phone number.
+        The building head's phone number; refused (key ``error.issue.bad_phone``) when it is
+        not one, before anything is written.
     at : datetime.datetime or None
         When it is saved (default: now).
 
@@ -358,6 +359,8 @@ def set_building(
     row = b.iloc[0]
     community = community_of_compound(store, row["compound_id"])
     require_editor(store, user, community, "party groups and building heads")
+    phone = (head_phone or "").strip() or None
+    check_phone(phone, "building_head_phone")
     ops: list[Op] = []
     group = row["party_group_id"] if isinstance(row["party_group_id"], str) else None
     if has_group and group is None:
@@ -385,7 +388,7 @@ def set_building(
     else:
         values = {}
     values["building_head"] = (head or "").strip() or None
-    values["building_head_phone"] = (head_phone or "").strip() or None
+    values["building_head_phone"] = phone
     ops.append(("update", "building", {"building_id": building_id}, values))
     return _write(store, user, ops, _form_rows(store, "building", building_id), version, at)
 
