@@ -32,6 +32,7 @@ from mapgov.ui import party as party_ui
 from mapgov.views import maps as layers
 from mapgov.views import party as pm
 from mapgov.views import party_cards as partycards
+from mapgov.views.shares import percent_text
 from tests.apptest import click_map, ok, open_page
 
 TIMEOUT = 90
@@ -461,8 +462,8 @@ def test_the_page_opens_with_figures_map_and_gaps(app_db: Store, lang: str) -> N
     assert at.title[0].value == t("page.party.title", lang)
     frames = party.load(app_db, street_id=STREET)
     totals = party.coverage_figures(frames).set_index("community_id").loc["ALL"]
-    assert _metric(at, "share_branch", lang) == f"{totals['share_branch']:.0%}"
-    assert _metric(at, "share_zone", lang) == f"{totals['share_zone']:.0%}"
+    assert _metric(at, "share_branch", lang) == percent_text(totals["share_branch"])
+    assert _metric(at, "share_zone", lang) == percent_text(totals["share_zone"])
     assert _metric(at, "members_per_100_households", lang) == (
         f"{totals['members_per_100_households']:.1f}"
     )
@@ -502,6 +503,25 @@ def test_the_breakdown_follows_the_chosen_level(app_db: Store) -> None:
     assert at.radio(key=party_ui.LEVEL).options == ["Community", "Grid"]
     assert at.radio(key=party_ui.LEVEL).value == "grid_id"
     assert len(at.dataframe[0].value) == 3 + 1
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_headline_and_the_tables_total_show_the_same_shares(app_db: Store, lang: str) -> None:
+    """The headline and the breakdown's total row round alike (half up): 37 of 40 compounds
+    with a branch is 93% in both, not "92%" above a total of "93%"."""
+    at = _open(LEADER, community=None, lang=lang)
+    ok(at)
+    coverage = at.dataframe[0].value
+    total = coverage.iloc[-1]
+    assert total[t("party_page.fig.place", lang)] == t("party_page.fig.total", lang)
+    for key in ("share_branch", "share_group", "share_head", "share_zone"):
+        value = float(total[t(f"party_page.fig.{key}", lang)])
+        assert value == round(value)  # a whole percent: the column's format only adds the sign
+        assert _metric(at, key, lang) == f"{value:.0f}%"
+    frames = party.load(app_db, street_id=STREET)
+    totals = party.coverage_figures(frames).set_index("community_id").loc["ALL"]
+    assert (totals["with_branch"], totals["compounds"]) == (37, 40)  # the tie the audit saw
+    assert _metric(at, "share_branch", lang) == "93%"
 
 
 def test_switching_layers_redraws_the_map(app_db: Store) -> None:
@@ -582,7 +602,7 @@ def test_staff_give_a_compound_a_branch_and_the_figures_follow(app_db: Store) ->
     before = party.coverage_figures(party.load(app_db, street_id=STREET), by="community_id")
     before = before.set_index("community_id").loc[community]
     at = _open(staff, community=community)
-    assert _metric(at, "share_branch") == f"{before['share_branch']:.0%}"
+    assert _metric(at, "share_branch") == percent_text(before["share_branch"])
     click_map(at, *_ground(app_db, cid))
     ok(at)
     assert t("party_page.card.no_branch_warning") in [w.value for w in at.warning]
@@ -596,7 +616,7 @@ def test_staff_give_a_compound_a_branch_and_the_figures_follow(app_db: Store) ->
     after = party.coverage_figures(party.load(app_db, street_id=STREET), by="community_id")
     after = after.set_index("community_id").loc[community]
     assert after["with_branch"] == before["with_branch"] + 1
-    assert _metric(at, "share_branch") == f"{after['share_branch']:.0%}"
+    assert _metric(at, "share_branch") == percent_text(after["share_branch"])
     changed = int(app_db.counts()["change_log"])
     assert at.success[0].value == t("party_page.saved", what=t("party_page.form.branch"), n=changed)
     text = _markdown(at)

@@ -42,6 +42,7 @@ from mapgov.ui.widgets import metric_row, show_table, table_downloads
 from mapgov.views import party as pm
 from mapgov.views import party_cards as cards
 from mapgov.views import party_print as partyprint
+from mapgov.views.shares import percent, percent_text
 
 __all__ = ["breakdown", "gap_section", "headline", "summary_section"]
 
@@ -57,10 +58,6 @@ def _gaps(store: Store, street_id: str, community_id: str | None) -> dict[str, p
 
 
 # -- figures -------------------------------------------------------------------------------
-def _pct(value: Any) -> str:
-    return "—" if value is None or pd.isna(value) else f"{float(value):.0%}"
-
-
 def _place_column(table: pd.DataFrame, by: str, names: dict[str, str], lang: str) -> pd.Series:
     total = t("party_page.fig.total", lang)
     return table[by].map(lambda v: total if v == ALL else names.get(v, v))
@@ -84,7 +81,7 @@ def _headline(ctx: StreetView, row: pd.Series) -> None:
         [
             (
                 t(f + "share_branch", lang),
-                _pct(row["share_branch"]),
+                percent_text(row["share_branch"]),
                 t(
                     f + "share_branch_help",
                     lang,
@@ -92,9 +89,9 @@ def _headline(ctx: StreetView, row: pd.Series) -> None:
                     of=int(row["compounds"]),
                 ),
             ),
-            (t(f + "share_group", lang), _pct(row["share_group"]), None),
-            (t(f + "share_head", lang), _pct(row["share_head"]), None),
-            (t(f + "share_zone", lang), _pct(row["share_zone"]), None),
+            (t(f + "share_group", lang), percent_text(row["share_group"]), None),
+            (t(f + "share_head", lang), percent_text(row["share_head"]), None),
+            (t(f + "share_zone", lang), percent_text(row["share_zone"]), None),
             (
                 t(f + "members_per_100_households", lang),
                 "—" if pd.isna(per_100) else f"{float(per_100):.1f}",
@@ -126,10 +123,10 @@ def _coverage_table(table: pd.DataFrame, place: pd.Series, lang: str) -> pd.Data
     out = {t(f + "place", lang): place}
     for col in ("compounds", "with_branch"):
         out[t(f + col, lang)] = table[col].astype(int)
-    out[t(f + "share_branch", lang)] = table["share_branch"] * 100
+    out[t(f + "share_branch", lang)] = table["share_branch"].map(percent)
     out[t(f + "buildings", lang)] = table["buildings"].astype(int)
     for col in ("share_group", "share_head", "share_zone"):
-        out[t(f + col, lang)] = table[col] * 100
+        out[t(f + col, lang)] = table[col].map(percent)
     out[t(f + "party_members", lang)] = table["party_members"].astype(int)
     out[t(f + "members_per_100_households", lang)] = table["members_per_100_households"]
     return pd.DataFrame(out)
@@ -188,7 +185,8 @@ def breakdown(ctx: StreetView) -> None:
     if table.empty:
         return
     place = _place_column(table, by, place_names(store, ctx.street_id, lang), lang)
-    percent = st.column_config.NumberColumn(format="%.0f%%")
+    # the shares come rounded (half up, as the headline): the format only adds the sign
+    share = st.column_config.NumberColumn(format="%.0f%%")
     decimal = st.column_config.NumberColumn(format="%.1f")
     f = "party_page.fig."
     coverage, stars, prop = st.tabs(
@@ -196,7 +194,7 @@ def breakdown(ctx: StreetView) -> None:
     )
     with coverage:
         config = {
-            t(f + c, lang): percent
+            t(f + c, lang): share
             for c in ("share_branch", "share_group", "share_head", "share_zone")
         }
         config[t(f + "members_per_100_households", lang)] = decimal

@@ -21,6 +21,7 @@ import pandas as pd
 
 from mapgov.core.errors import ValidationError
 from mapgov.domain.party import GAPS, GovFrames, coverage_figures, gap_lists, three_nos_text
+from mapgov.views.shares import percent_text
 
 __all__ = ["COLUMNS", "LIST_LINES", "MORE_TEXT", "allot", "community_summary_html"]
 
@@ -135,7 +136,7 @@ def community_summary_html(
     cells: list[tuple[str, str]] = []
     for key in ("share_branch", "share_group", "share_head", "share_zone"):
         value = r[key]
-        cells.append((key, "—" if pd.isna(value) else f"{value:.0%}"))
+        cells.append((key, percent_text(value)))
     value = r["members_per_100_households"]
     cells.append(("members_per_100_households", "—" if pd.isna(value) else f"{value:.1f}"))
     three_nos = three_nos_text(r, labels)
