@@ -389,6 +389,9 @@ def test_a_refused_step_shows_its_message_and_writes_nothing(app_db: Store) -> N
     assert [e.value for e in at.error] == [
         t("co_building_page.refused", "en", message=error_text(refused.value, "en"))
     ]
+    # it asks for the box the form shows ("Progress report (required once …)")
+    assert "“progress report”" in at.error[0].value
+    assert t("co_building_page.form.report", "en").startswith("Progress report")
     assert _events(app_db) == events
     assert cobuild.get(app_db, CoEntity.PROJECT, project_id)["version"] == version
     # with the report it goes through, and the typed report is kept until then
@@ -398,6 +401,22 @@ def test_a_refused_step_shows_its_message_and_writes_nothing(app_db: Store) -> N
     ok(at)
     assert _events(app_db) == events + 1
     assert cobuild.timeline(app_db, "project", project_id)["note"].iloc[-1] == "脚手架已搭好"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_service_without_organiser_names_the_field_on_the_form(app_db: Store, lang: str) -> None:
+    """记录志愿服务 without its organiser asks for 组织方, the label of the form's box, not
+    "组织者"; nothing is recorded."""
+    at = _open(STAFF, lang=lang)
+    before = app_db.counts()["volunteer_event"]
+    at.text_input(key="mapgov.cob.new.volunteer.title").input("楼道清扫")
+    _submit(at, "mapgov.cob.new.volunteer")
+    assert not at.exception
+    shown = t("co_building_page.new.organiser", lang)
+    assert shown in ("组织方", "Organiser")
+    required = t("error.issue.required", lang, field=shown if lang == "zh" else shown.lower())
+    assert t("co_building_page.refused", lang, message=required) in [e.value for e in at.error]
+    assert app_db.counts()["volunteer_event"] == before
 
 
 def test_staff_file_a_need_and_it_waits_on_the_list(app_db: Store) -> None:

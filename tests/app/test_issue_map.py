@@ -33,7 +33,7 @@ from mapgov.core.model import (
 )
 from mapgov.domain import issue_reads, issues
 from mapgov.domain import issues_workflow as workflow
-from mapgov.domain.users import get_user
+from mapgov.domain.users import User, get_user
 from mapgov.session_cookie import PATH
 from mapgov.store import Store
 from mapgov.ui import issues as issue_ui
@@ -545,17 +545,45 @@ def test_a_refused_action_says_why_and_changes_nothing(app_db: Store) -> None:
     assert app_db.read("issue", where={"issue_id": issue_id}).iloc[0]["status"] == "reported"
 
 
+def _assigned_issue(store: Store, staff: User, building: pd.Series) -> int:
+    """A leaking pipe in `building`, logged and assigned to the property company (version 2)."""
+    issue_id = workflow.log_issue(
+        store, staff, building_id=building.name, category="water_pipes", source="walk_in",
+        title="水管漏水",
+    )  # fmt: skip
+    deadline = AS_OF + dt.timedelta(days=3)
+    workflow.assign(store, staff, issue_id, version=1, level="compound", responsible_unit="物业",
+                  deadline=deadline)  # fmt: skip
+    return issue_id
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_empty_resolution_names_the_field_on_the_form(app_db: Store, lang: str) -> None:
+    """办结 with nothing typed asks for the field the form shows (办结情况), not a generic
+    "说明" the form does not have; nothing is saved."""
+    staff = get_user(app_db, STAFF)
+    building = _busiest_building(app_db)
+    issue_id = _assigned_issue(app_db, staff, building)
+    workflow.start(app_db, staff, issue_id, version=2)
+    at = _open(STAFF, lang=lang)
+    _open_building(at, building)
+    assert at.session_state[issue_ui.ISSUE] == issue_id
+    saved = app_db.read("issue", where={"issue_id": issue_id}).iloc[0].to_dict()
+    (resolve,) = [b for b in at.button if b.label == label(EventAction.RESOLVE, lang)]
+    resolve.click().run()
+    assert not at.exception
+    shown = t("issues.form.resolve_note", lang)  # the label of the form's text box
+    assert shown in ("办结情况", "How it was solved")
+    required = t("error.issue.required", lang, field=shown if lang == "zh" else shown.lower())
+    assert [e.value for e in at.error] == [t("issues.refused", lang, message=required)]
+    assert app_db.read("issue", where={"issue_id": issue_id}).iloc[0].to_dict() == saved
+
+
 def test_a_concurrent_edit_is_refused(app_db: Store) -> None:
     """Two tabs: this one drew the forms of an assigned issue; another escalated it first."""
     staff, other = get_user(app_db, STAFF), get_user(app_db, "S001-C1-staff2")
     building = _busiest_building(app_db)
-    issue_id = workflow.log_issue(
-        app_db, staff, building_id=building.name, category="water_pipes", source="walk_in",
-        title="水管漏水",
-    )  # fmt: skip
-    deadline = AS_OF + dt.timedelta(days=3)
-    workflow.assign(app_db, staff, issue_id, version=1, level="compound", responsible_unit="物业",
-                  deadline=deadline)  # fmt: skip
+    issue_id = _assigned_issue(app_db, staff, building)
     at = _open(STAFF)
     _open_building(at, building)
     assert at.session_state[issue_ui.ISSUE] == issue_id

@@ -547,7 +547,7 @@ def resolve(
     """
     opened = _load(store, issue_id, user, model.EventAction.RESOLVE, version)
     stamp = edit_stamp(store, at)
-    return opened.save(stamp, _required(note, "note"), {"resolved_at": stamp})
+    return opened.save(stamp, _required(note, "resolve_note"), {"resolved_at": stamp})
 
 
 def callback(

@@ -99,7 +99,7 @@ def pair(
                 msg, key="error.cobuild.wrong_unit", resource=resource_id, unit=unit_id
             )
     stamp = edit_stamp(store, at)
-    text = _clean(note, "note", limit=MAX_TEXT)
+    text = _clean(note, "remark", limit=MAX_TEXT)
     unit_name = str(unit.iloc[0]["name"])
     values = {
         "need_id": need_id,
@@ -161,7 +161,7 @@ def claim_project(store: Store, user: User, project_id: str, **step: Unpack[Step
     """
     version, note, at = step_fields(step)
     stamp = edit_stamp(store, at)
-    text = _clean(note, "note", limit=MAX_TEXT)
+    text = _clean(note, "remark", limit=MAX_TEXT)
     action = CoAction.CLAIM
     project = _open(store, user, CoEntity.PROJECT, project_id, action=action, version=version)
     return project.save(stamp, text, claimed_at=stamp)
@@ -192,7 +192,7 @@ def progress_project(store: Store, user: User, project_id: str, **step: Unpack[S
     status = _record(store, CoEntity.PROJECT, project_id)["status"]
     started = status == ProjectStatus.IN_PROGRESS.value
     stamp = edit_stamp(store, at)
-    text = _clean(note, "note", limit=MAX_TEXT, required=started)
+    text = _clean(note, "progress_report", limit=MAX_TEXT, required=started)
     changes: dict[str, Any] = {} if started else {"started_at": stamp}
     action = CoAction.PROGRESS
     project = _open(store, user, CoEntity.PROJECT, project_id, action=action, version=version)
@@ -223,7 +223,7 @@ def complete_project(store: Store, user: User, project_id: str, **step: Unpack[S
     """
     version, note, at = step_fields(step)
     stamp = edit_stamp(store, at)
-    text = _clean(note, "note", limit=MAX_TEXT)
+    text = _clean(note, "remark", limit=MAX_TEXT)
     action = CoAction.COMPLETE
     project = _open(store, user, CoEntity.PROJECT, project_id, action=action, version=version)
     done = {"status": NeedStatus.DONE.value, "closed_at": stamp}
@@ -267,7 +267,7 @@ def rate_project(
     version, note, at = step_fields(step)
     rate = _choice(CallbackRating, rating)
     stamp = edit_stamp(store, at)
-    text = _clean(note, "note", limit=MAX_TEXT)
+    text = _clean(note, "remark", limit=MAX_TEXT)
     shown = f"{rate.value}: {text}" if text else rate.value
     action = CoAction.RATE
     project = _open(store, user, CoEntity.PROJECT, project_id, action=action, version=version)
@@ -299,7 +299,7 @@ def cancel_project(store: Store, user: User, project_id: str, **cancel: Unpack[C
     """
     version, reason, at = cancel_fields(cancel)
     stamp = edit_stamp(store, at)
-    text = _clean(reason, "reason", limit=MAX_TEXT, required=True)
+    text = _clean(reason, "cancel_reason", limit=MAX_TEXT, required=True)
     action = CoAction.CANCEL
     project = _open(store, user, CoEntity.PROJECT, project_id, action=action, version=version)
     reopen = {"status": NeedStatus.OPEN.value}
@@ -330,5 +330,5 @@ def cancel_need(store: Store, user: User, need_id: str, **cancel: Unpack[Cancel]
     version, reason, at = cancel_fields(cancel)
     need = _open(store, user, CoEntity.NEED, need_id, action=CoAction.CANCEL, version=version)
     stamp = edit_stamp(store, at)
-    text = _clean(reason, "reason", limit=MAX_TEXT, required=True)
+    text = _clean(reason, "cancel_reason", limit=MAX_TEXT, required=True)
     return need.save(stamp, text, closed_at=stamp)

@@ -146,7 +146,7 @@ def claim_wish(
     """
     version, note, at = step_fields(step)
     who = _clean(claimed_by, "claimed_by", limit=MAX_NAME, required=True)
-    text = _clean(note, "note", limit=MAX_TEXT)
+    text = _clean(note, "remark", limit=MAX_TEXT)
     stamp = edit_stamp(store, at)
     wish = _open(store, user, CoEntity.WISH, wish_id, action=CoAction.CLAIM, version=version)
     head = str(who).replace(": ", "：")  # the note's first ": " ends the claimant, masked up to it
@@ -177,7 +177,7 @@ def complete_wish(store: Store, user: User, wish_id: str, **step: Unpack[Step]) 
     """
     version, note, at = step_fields(step)
     stamp = edit_stamp(store, at)
-    text = _clean(note, "note", limit=MAX_TEXT)
+    text = _clean(note, "remark", limit=MAX_TEXT)
     wish = _open(store, user, CoEntity.WISH, wish_id, action=CoAction.COMPLETE, version=version)
     return wish.save(stamp, text, completed_at=stamp)
 
@@ -204,6 +204,6 @@ def cancel_wish(store: Store, user: User, wish_id: str, **cancel: Unpack[Cancel]
     """
     version, reason, at = cancel_fields(cancel)
     stamp = edit_stamp(store, at)
-    text = _clean(reason, "reason", limit=MAX_TEXT, required=True)
+    text = _clean(reason, "cancel_reason", limit=MAX_TEXT, required=True)
     wish = _open(store, user, CoEntity.WISH, wish_id, action=CoAction.CANCEL, version=version)
     return wish.save(stamp, text, cancelled_at=stamp)
