@@ -51,6 +51,13 @@ def _refused(err: pytest.ExceptionInfo[StaleEditError], who: User, *fields: str)
     assert who.name in en and "was not saved" in en
 
 
+def _names(err: pytest.ExceptionInfo[StaleEditError], name: str, record_id: str) -> None:
+    """The refusal names the record as the page does (its name), not by its id."""
+    for lang in ("zh", "en"):
+        text = error_text(err.value, lang)
+        assert f" {name} " in text and record_id not in text, text
+
+
 def test_a_stale_branch_form_is_refused_and_the_first_change_survives(
     work_store: Store, staff: tuple[User, User]
 ) -> None:
@@ -77,6 +84,8 @@ def test_a_stale_branch_form_is_refused_and_the_first_change_survives(
     assert "支部书记" in error_text(err.value, "zh")  # the field by its name, not its column
     assert _log(work_store) == count
     branch = work_store.read("compound", where={"compound_id": compound})["branch_id"].iloc[0]
+    org = work_store.read("party_org", where={"org_id": branch}).iloc[0]
+    _names(err, org["name"], branch)  # 党组织 一号院党支部, not 党组织 PO-S001-C1-05
     assert work_store.read("party_org", where={"org_id": branch})["secretary"].iloc[0] == "甲书记"
     # a form drawn after the first save is the current one: accepted
     fresh = party.form_version(work_store, "branch", compound)
@@ -122,6 +131,8 @@ def test_a_stale_property_form_is_refused_and_the_first_change_survives(
     with pytest.raises(StaleEditError) as err:
         party.set_property(work_store, b, compound, version=form_b, mode="none", at=LATER)
     _refused(err, a, "company")
+    name = work_store.read("compound", where={"compound_id": compound})["name"].iloc[0]
+    _names(err, name, compound)  # a compound's property management: the compound's name
     assert _log(work_store) == count
     pm = work_store.read("property_management", where={"compound_id": compound}).iloc[0]
     assert (pm["mode"], pm["company"]) == ("company", "王城物业")
@@ -144,6 +155,8 @@ def test_a_stale_building_form_is_refused_and_the_first_change_survives(
         )
     _refused(err, a, "building_head")
     assert "楼栋长" in error_text(err.value, "zh")
+    name = work_store.read("building", where={"building_id": building})["name"].iloc[0]
+    _names(err, name, building)
     assert _log(work_store) == count
     row = work_store.read("building", where={"building_id": building}).iloc[0]
     assert row["building_head"] == "刘楼长" and isinstance(row["party_group_id"], str)

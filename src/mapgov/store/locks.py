@@ -24,7 +24,7 @@ import hashlib
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Required, TypedDict
+from typing import Any, Final, Required, TypedDict
 
 from mapgov.core.errors import StaleEditError, StoreError, ValidationError
 from mapgov.store.schema import table
@@ -37,6 +37,7 @@ __all__ = [
     "check_unchanged",
     "form_version",
     "rows_name",
+    "shown_record",
 ]
 
 Rows = tuple[str, Mapping[str, Any]]
@@ -88,6 +89,39 @@ def _record(key: Mapping[str, Any]) -> str:
     return ",".join(str(v) for v in key.values())
 
 
+_NAMED: Final = (
+    "street",
+    "community",
+    "grid",
+    "party_org",
+    "compound",
+    "building",
+    "responsibility_zone",
+    "resident_unit",
+    "facility",
+)
+"""Tables whose ``name`` tells a user which record is meant (not people: a member's or an
+account's name is personal data)."""
+
+_NAME_BY_KEY: Final = {table(n).key[0]: n for n in _NAMED}
+"""A key column (``org_id``) -> the table that names its records (``party_org``)."""
+
+
+def shown_record(con: sqlite3.Connection, key: Mapping[str, Any]) -> str:
+    """The record that `key` picks as a refusal names it: the name of what its one key
+    column identifies (a branch ``PO-S001-C1-05`` is its name; a compound's property
+    management, the compound's), else its id (an issue's number, a record gone since)."""
+    record = _record(key)
+    if len(key) != 1:
+        return record
+    ((column, value),) = key.items()
+    named = _NAME_BY_KEY.get(column)
+    if named is None:
+        return record
+    found = con.execute(f"SELECT name FROM {named} WHERE {column} = ?", [value]).fetchone()
+    return str(found[0]) if found and found[0] else record
+
+
 def _digest(con: sqlite3.Connection, rows: Rows) -> str:
     name, key = rows
     spec = table(name)
@@ -125,7 +159,8 @@ def check_unchanged(con: sqlite3.Connection, groups: Sequence[Rows], seen: FormV
     Raises
     ------
     StaleEditError
-        Naming the first group that changed: its table and record, and (from ``change_log``)
+        Naming the first group that changed: its table and record (by its name where it has
+        one: :func:`shown_record`), and (from ``change_log``)
         the fields changed since, by whom and when (key ``error.edit.changed``); or, with no
         such log, only that it changed (``error.edit.stale``). A group the form was not drawn
         from counts as changed.
@@ -143,7 +178,9 @@ def check_unchanged(con: sqlite3.Connection, groups: Sequence[Rows], seen: FormV
         ).fetchall()
         if not log or before is None:
             msg = f"{name} {record} was changed by someone else; reload it and try again"
-            raise StaleEditError(msg, key="error.edit.stale", table=name, record=record)
+            raise StaleEditError(
+                msg, key="error.edit.stale", table=name, record=shown_record(con, key)
+            )
         at, actor, _ = log[-1]
         fields = tuple(dict.fromkeys(f for _, _, f in log if f))
         msg = (
@@ -154,7 +191,7 @@ def check_unchanged(con: sqlite3.Connection, groups: Sequence[Rows], seen: FormV
             msg,
             key="error.edit.changed",
             table=name,
-            record=record,
+            record=shown_record(con, key),
             who=actor,
             when=_when(at),
             fields=fields,
@@ -184,4 +221,4 @@ def bump_version(con: sqlite3.Connection, name: str, key: Mapping[str, Any], ver
         f"{name} {record} was changed by someone else (version {found[0]}, you saw "
         f"{version}); reload it and try again"
     )
-    raise StaleEditError(msg, key="error.edit.stale", table=name, record=record)
+    raise StaleEditError(msg, key="error.edit.stale", table=name, record=shown_record(con, key))

@@ -615,7 +615,8 @@ class SQLiteStore(AccountRecords):
                 before = {} if old is None else dict(zip(names, old, strict=True))
                 if op == "insert" and old is not None:
                     msg = f"{name} {record} exists already: someone else saved it first"
-                    raise StaleEditError(msg, key="error.edit.exists", table=name, record=record)
+                    shown = locks.shown_record(con, key)
+                    raise StaleEditError(msg, key="error.edit.exists", table=name, record=shown)
                 if op == "insert":
                     row = {**key, **values}
                     con.execute(
