@@ -273,6 +273,15 @@ def test_the_page_opens_for_every_role(
     own = get_user(app_db, user).community_id
     if own is not None:
         assert cobuild.get(app_db, CoEntity.PROJECT, chosen)["community_id"] == own
+    # the record buttons are capitalised as every other English button ("Project", not
+    # "project"; the co_entity labels stay lower-case for use inside sentences)
+    (entity,) = [g for g in at.get("button_group") if g.key == ui.ENTITY]
+    shown = [o.content for o in entity.proto.options]
+    assert shown == [t(f"co_building_page.record.entity_{e.value}", lang) for e in ui.ENTITIES]
+    if lang == "en":
+        assert shown == ["Project", "Need", "Micro-wish"]
+    else:
+        assert shown == [label(e, lang) for e in ui.ENTITIES]
 
 
 def test_every_table_shows_a_missing_value_empty_and_one_score_format(app_db: Store) -> None:

@@ -77,6 +77,14 @@ def test_the_page_opens_for_every_role(
     )
     options = at.selectbox(key=ui.MATTER).options
     assert len(options) == len(frames.matters)
+    # one bracket style: "全部（68）" beside "待议题（2）", never "待议题 (2)"
+    counts = frames.matters["status"].value_counts()
+    labels = [tab.label for tab in at.tabs]
+    for status in ui._STEPS:
+        n = int(counts.get(status.value, 0))
+        shown = f"{label(status, lang)}（{n}）" if lang == "zh" else f"{label(status, lang)} ({n})"
+        assert shown in labels
+    assert t("deliberation_page.list.all", lang, n=len(frames.matters)) in labels
 
 
 @pytest.mark.parametrize("user", [LEADER, PLANNER])

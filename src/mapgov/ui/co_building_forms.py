@@ -224,7 +224,7 @@ def record_panel(ctx: StreetView) -> None:
     entity_value = st.segmented_control(
         t(r + "entity", lang),
         [e.value for e in ENTITIES],
-        format_func=lambda v: label(model.CoEntity(v), lang),
+        format_func=lambda v: t(f"{r}entity_{v}", lang),
         default=model.CoEntity.PROJECT.value,
         key=ENTITY,
     )

@@ -144,7 +144,10 @@ def list_section(ctx: StreetView) -> None:
     counts = frames.matters["status"].value_counts()
     tabs = st.tabs(
         [t(TEXTS + "list.all", lang, n=len(frames.matters))]
-        + [f"{label(s, lang)} ({int(counts.get(s.value, 0))})" for s in _STEPS]
+        + [
+            t(TEXTS + "list.step", lang, step=label(s, lang), n=int(counts.get(s.value, 0)))
+            for s in _STEPS
+        ]
     )
     for tab, status in zip(tabs, [None, *_STEPS], strict=True):
         with tab:

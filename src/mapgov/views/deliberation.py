@@ -240,11 +240,11 @@ def card_lines(record: Mapping[str, Any], *, lang: str) -> list[tuple[str, str]]
         due = f"{record.get('answer_unit') or '—'} · {_day(record.get('answer_due'))}"
         lines.append((t(c + "answer_unit", lang), md_text(due)))
     if record.get("answer"):
-        answered = f"{record['answer']} ({_day(record.get('answered_at'))})"
+        answered = t(c + "dated", lang, text=record["answer"], day=_day(record.get("answered_at")))
         lines.append((t(c + "answer", lang), md_text(answered)))
     if record.get("rating"):
         rating = value_label(CallbackRating, record["rating"], lang)
-        rated = f"{rating} ({_day(record.get('rated_at'))})"
+        rated = t(c + "dated", lang, text=rating, day=_day(record.get("rated_at")))
         lines.append((t(c + "rating", lang), md_text(rated)))
     return lines
 
