@@ -62,8 +62,7 @@ SESSION_KEY: Final = "mapgov_session"
 TOKEN_PARAM: Final = "token"
 """Query parameter of a wall screen's display token."""
 _SOURCE: Final = "web"
-_TICKET_SENT: Final = "mapgov_cookie_ticket_for"
-"""Session-state key of the session token a cookie ticket was last sent for (one per sign-in)."""
+_TICKET_SENT: Final = "mapgov_cookie_ticket_for"  # the token a ticket was sent for, once each
 _TRUSTED: Final = trusted_proxies()  # read once, at the first import
 DISPLAY_ID: Final = "display"
 
