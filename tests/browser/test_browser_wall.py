@@ -216,6 +216,7 @@ def test_kiosk_fits_the_screen_offline(
     for selector in (CANVAS, ".mg-bar", ".mg-maphead", ".mg-facilities", ".mg-rank-table",
                      ".mg-ticker", "img.mg-chart", ".mg-cats"):  # fmt: skip
         assert _inside(_box(tab, selector), size), selector
+    _feed_head_fits(tab)
     below = tab.evaluate(BELOW)
     assert below == [], below  # a wall screen is never scrolled: below the bottom is lost
     # the map takes the height left under its head, above its legend of facilities
@@ -281,6 +282,53 @@ def test_the_panels_keep_their_columns_beside_the_sidebar(
     assert tab.evaluate(SPILL) == []  # and every figure with its unit inside its tile
     for text, title, width in fit["names"]:
         assert text == title and width >= 40, fit  # room for the name's first characters
+
+
+FEED_HEAD = """() => {
+  const row = document.querySelector('.mg-title-row');
+  const box = e => { const b = e.getBoundingClientRect();
+                     return {left: b.left, right: b.right, width: b.width, height: b.height}; };
+  return {panel: box(row.closest('.st-key-wall-side')), heading: box(row.firstElementChild),
+          news: [...row.querySelectorAll('.mg-new')].map(e => [e.dataset.key, box(e)]),
+          ticker: box(document.querySelector('.mg-ticker')),
+          rowBottom: row.getBoundingClientRect().bottom,
+          tickerTop: document.querySelector('.mg-ticker').getBoundingClientRect().top};
+}"""
+"""Boxes of the feed's title line: its heading, the news beside it, the side panel's."""
+
+
+def _feed_head_fits(page: Page) -> None:
+    """The feed's heading is a line of text (wider than tall: it once stood one character a
+    line, 18 px wide and 115 px tall), and the news beside it (new reports, newly flagged
+    compounds) stand inside the side panel, above the ticker."""
+    head = page.evaluate(FEED_HEAD)
+    heading, panel = head["heading"], head["panel"]
+    assert heading["width"] > heading["height"] > 0, head
+    assert {key for key, _ in head["news"]} >= {"new_reports", "new_flags"}, head
+    for _, box in head["news"]:
+        assert panel["left"] <= box["left"] and box["right"] <= panel["right"] + 0.5, head
+    assert head["tickerTop"] >= head["rowBottom"] - 0.5, head
+
+
+@pytest.mark.parametrize("width", [1280, 1600, 1920])
+def test_the_feed_heading_and_its_news_fit_the_side_panel(
+    server: Server, page: tuple[Page, list[str]], width: int
+) -> None:
+    """Beside the sidebar, on a laptop, an office screen and a wall, the feed's heading 最新销号
+    is one line and the newly flagged compounds (新增预警：…) stay in the panel (ending in an
+    ellipsis, the whole list in the tooltip, when the panel is narrow)."""
+    tab, _ = page
+    tab.set_viewport_size({"width": width, "height": 1000})
+    sign_in(tab, server)
+    tab.goto(f"{server.url}/wall?lang=zh")
+    expect(tab.get_by_test_id("stSidebar")).to_be_visible()
+    expect(tab.locator(".mg-tick").first).to_be_attached()
+    flags = tab.locator('.mg-new[data-key="new_flags"]')
+    expect(flags).to_have_count(1)
+    _no_error(tab)
+    _feed_head_fits(tab)
+    title = flags.get_attribute("title") or ""
+    assert title.startswith("新增预警：") and len(title) >= len(flags.inner_text()), title
 
 
 def test_refresh_brings_new_data_without_redrawing_the_map(

@@ -65,11 +65,13 @@ WALL_CSS: Final = f"""
 }}
 .mg-status {{ font-size: 16px; color: {wall.MUTED}; white-space: nowrap; }}
 .mg-status {{ margin-bottom: 4px; }}
-.mg-title-row {{ display: flex; justify-content: space-between; align-items: baseline;
-  gap: 12px; }}
-.mg-new {{ font-size: 15px; font-weight: 500; color: {wall.MUTED}; white-space: nowrap; }}
+.mg-title-row {{ display: flex; flex-wrap: wrap; justify-content: space-between;
+  align-items: baseline; gap: 2px 12px; }}  /* the news wrap below the title, never it */
+.mg-title-row > span:first-child {{ flex: none; }}
+.mg-new {{ font-size: 15px; font-weight: 500; color: {wall.MUTED}; white-space: nowrap;
+  min-width: 0; max-width: 100%; overflow: hidden; text-overflow: ellipsis; }}
 .mg-new-waiting {{ color: #FBBF24; font-weight: 700; }}
-.mg-new-flags {{ color: #F87171; font-weight: 700; margin-left: 12px; }}
+.mg-new-flags {{ color: #F87171; font-weight: 700; }}
 .mg-tiles {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr));
   gap: 10px; }}  /* as many columns as hold a figure with its unit */
 .mg-tile {{ background: linear-gradient(180deg, #13264A 0%, #0E1B34 100%);
@@ -189,7 +191,7 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
   .mg-tile-value {{ font-size: 28px; }} .mg-tile-delta {{ grid-column: 1 / -1; }}
   .mg-tiles {{ grid-auto-rows: auto; }}
 }}
-.mg-title-row {{ flex-wrap: wrap; row-gap: 0; }} .mg-title-row > span:first-child {{ flex: none; }}
+.mg-title-row {{ row-gap: 0; }}
 @media (max-height: 900px) {{  /* an office TV or projector: smaller type, a wider side */
   .st-key-wall-top {{ min-height: 246px; }}  /* the tiles' height here (a note wraps), held */
   [data-testid="stHorizontalBlock"]:has(.{_STACK}) > [data-testid="stColumn"]:first-child {{

@@ -417,12 +417,16 @@ def health_map(
 # -- the wall screen -----------------------------------------------------------------------
 def new_flags_html(names: list[str], lang: str, *, shown: int = 3) -> str:
     """The compounds newly flagged this month as one line beside the wall's ticker title
-    (empty when there are none); names escaped, the first `shown` named.
+    (empty when there are none); names escaped, the first `shown` named, every one in the
+    tooltip (a narrow panel ends the line in an ellipsis).
 
     Examples
     --------
     >>> new_flags_html(["<b>甲</b>", "乙"], "zh").split(">")[1]
     '新增预警：&lt;b&gt;甲&lt;/b&gt;、乙</span'
+    >>> line = new_flags_html(["甲", "乙", "丙", "丁"], "zh", shown=2)
+    >>> line.split('"')[5], line.split(">")[1]
+    ('新增预警：甲、乙、丙、丁', '新增预警：甲、乙、…</span')
     >>> new_flags_html([], "en")
     ''
     """
@@ -431,4 +435,8 @@ def new_flags_html(names: list[str], lang: str, *, shown: int = 3) -> str:
     sep = "、" if lang == "zh" else ", "
     listed = sep.join(names[:shown]) + (f"{sep}…" if len(names) > shown else "")
     text = t(TEXTS + "wall.new_flags", lang, names=listed, n=len(names))
-    return f'<span class="mg-new mg-new-flags" data-key="new_flags">{html.escape(text)}</span>'
+    every = t(TEXTS + "wall.new_flags", lang, names=sep.join(names), n=len(names))
+    return (
+        f'<span class="mg-new mg-new-flags" data-key="new_flags" title="{html.escape(every)}">'
+        f"{html.escape(text)}</span>"
+    )
