@@ -10,6 +10,7 @@ The real clicks, from the map to the compound's issues, are in
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pandas as pd
 import pytest
@@ -125,6 +126,34 @@ def test_a_click_on_a_flagged_compound_opens_its_card(app_db: Store, user: str, 
     assert f"lang={lang}" in links["issues"]
     assert f"compound={chosen.compound_id}" in links["party"]
     assert f"compound={chosen.compound_id}" in links["life-circle"]
+
+
+def test_the_life_circle_link_opens_the_figure_the_card_gives(app_db: Store) -> None:
+    """The card says 生活圈完整度 24% (the 15-minute tier for every kind); its link 生活圈缺口
+    once opened the page at each kind's own GB tier, where the same compound came out 0%.
+    Followed, the link now opens the page at the card's tier, and the page's figure for the
+    compound is the card's."""
+    life = life_circle(app_db, STREET).by_compound()
+    partial = life[(life > 0.05) & (life < 0.95) & life.index.str.startswith(COMMUNITY)]
+    chosen = str(partial.index[0])  # neither none nor all: a tier that differs shows it
+    at = _open(LEADER, community=COMMUNITY)
+    area = app_db.read("compound", where={"compound_id": chosen}).geometry.iloc[0]
+    point = area.representative_point()
+    at = click_map(at, point.x, point.y)
+    ok(at)
+    signals = next(
+        d.value for d in at.dataframe if t("compounds_page.card.points", "zh") in d.value.columns
+    )
+    row = signals[signals[t("compounds_page.card.signal", "zh")] == t("health.col.life_circle")]
+    card = str(row[t("compounds_page.card.value", "zh")].iloc[0])
+    assert card == f"{life[chosen]:.0%}"
+    link = next(p.proto for p in at.get("page_link") if p.proto.page == "life-circle")
+    query = dict(parse_qsl(link.query_string))
+    assert query["compound"] == chosen
+    page = _open(LEADER, page="life_circle", community=query.pop("community"), query=query)
+    ok(page)
+    (figure,) = [m for m in page.metric if m.label == t("life.metric_complete") and m.help]
+    assert figure.value == card
 
 
 def test_the_page_list_is_what_mapgov_health_writes(app_db: Store, tmp_path: Path) -> None:

@@ -204,7 +204,8 @@ def test_the_links_name_the_compound_and_its_community() -> None:
     links = cv.links("S1", "C1", "K1", "zh")
     assert links["issues"] == {"lang": "zh", "street": "S1", "community": "C1", "compound": "K1"}
     assert links["party"]["compound"] == "K1"
-    assert links["life_circle"] == links["issues"]  # the life-circle page opens its card
+    # the life-circle page opens its card at the tier of the card's figure (15 minutes)
+    assert links["life_circle"] == links["issues"] | {"mode": "tier", "tier": str(wall.LIFE_TIER)}
 
 
 # -- the wall ------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Final
 
+import pandas as pd
 import streamlit as st
 
 from mapgov.core.i18n import label, t
@@ -48,19 +49,31 @@ def compound_panel(ctx: LifeView) -> None:
         gaps = lv.compound_gaps(table, compound_id, dict(ctx.limits))
         if gaps.empty:
             st.info(t(TEXTS + "no_homes", lang))
-        elif int(gaps["buildings_uncovered"].sum()) == 0:
-            st.success(t(TEXTS + "all_reached", lang))
         else:
-            shown = gaps.assign(
-                kind=[label(FacilityKind(k), lang) for k in gaps["kind"]],
-                metres=[f"{m:,.0f}" for m in gaps["metres"]],
-            )
-            headers = {c: t(TEXTS + f"col.{c}", lang) for c in COMPOUND_GAP_COLUMNS}
-            show_table(shown.rename(columns=headers), hide_index=True, width="stretch")
-            st.caption(t(TEXTS + "caption", lang))
+            _reach(ctx, mine, gaps)
         st.button(
             t(TEXTS + "leave", lang),
             on_click=_leave,
             icon=":material/close:",
             key="mapgov.life.compound.leave",
         )
+
+
+def _reach(ctx: LifeView, mine: pd.DataFrame, gaps: pd.DataFrame) -> None:
+    """The compound's complete-life-circle share (the figure the compounds' card gives, at the
+    tier its link sets) and the homes beyond each kind's threshold."""
+    lang = ctx.lang
+    share = lv.headline(mine, ctx.settings.kind)["share_complete"]
+    st.metric(
+        t("life.metric_complete", lang), f"{share:.0%}", help=t(TEXTS + "complete_help", lang)
+    )
+    if int(gaps["buildings_uncovered"].sum()) == 0:
+        st.success(t(TEXTS + "all_reached", lang))
+        return
+    shown = gaps.assign(
+        kind=[label(FacilityKind(k), lang) for k in gaps["kind"]],
+        metres=[f"{m:,.0f}" for m in gaps["metres"]],
+    )
+    headers = {c: t(TEXTS + f"col.{c}", lang) for c in COMPOUND_GAP_COLUMNS}
+    show_table(shown.rename(columns=headers), hide_index=True, width="stretch")
+    st.caption(t(TEXTS + "caption", lang))

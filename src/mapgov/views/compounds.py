@@ -41,6 +41,7 @@ from mapgov.views.maps import (
     light_copy,
     swatch,
 )
+from mapgov.views.wall import LIFE_TIER
 
 __all__ = [
     "BANDS",
@@ -312,18 +313,24 @@ def links(
     ``issues``: the issue map on the compound's community with the compound chosen (its
     panel lists the compound's issues); ``party``: the party page on the compound's
     community with the compound's governance card open; ``life_circle``: the life-circle page
-    on the compound's community with the compound's reach of every kind.
+    on the compound's community with the compound's reach of every kind, at the tier of the
+    card's life-circle figure (:data:`mapgov.views.wall.LIFE_TIER` minutes for every kind),
+    so the page shows the figure the card gave.
 
     Examples
     --------
     >>> links("S1", "C1", "K1", "en")["issues"]
     {'lang': 'en', 'street': 'S1', 'community': 'C1', 'compound': 'K1'}
+    >>> life = links("S1", "C1", "K1", "en")["life_circle"]
+    >>> life["compound"], life["mode"], life["tier"]
+    ('K1', 'tier', '15')
     """
     place = {"lang": lang, "street": street_id, "community": community_id}
+    life = {"mode": "tier", "tier": str(LIFE_TIER)}  # the life-circle page's ThresholdMode.TIER
     return {
         "issues": place | {"compound": compound_id},
         "party": place | {"compound": compound_id},
-        "life_circle": place | {"compound": compound_id},
+        "life_circle": place | {"compound": compound_id} | life,
     }
 
 
