@@ -733,6 +733,19 @@ def test_the_settings_widgets_write_the_url(demo_app: Path) -> None:
     assert t("wall_screen.metric.stars", "en") in _page_html(at)
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_basemap_setting_has_a_short_label_and_says_why_in_its_tooltip(
+    demo_app: Path, lang: str
+) -> None:
+    """The label once ran "在线底图（需联网；断网时自动不显示）" and was cut to "…自动不显…" in
+    its column: the label is now the setting's name, the explanation is in its tooltip."""
+    at = _open({"lang": lang})
+    basemap = at.toggle(key="mapgov.wall.widget.basemap")
+    assert basemap.label == {"zh": "在线底图", "en": "Online basemap"}[lang]
+    assert basemap.help == t("wall_screen.settings.basemap_help", lang)
+    assert {"zh": "断网", "en": "offline"}[lang] in basemap.help
+
+
 def test_a_street_without_roads_or_issues(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv(DB_ENV, str(build_two_streets(tmp_path / "two.sqlite")))
     for query in ({"kiosk": "1"}, {"street": "S1", "community": "C2"}, {"street": "S2"}):

@@ -331,6 +331,30 @@ def test_the_feed_heading_and_its_news_fit_the_side_panel(
     assert title.startswith("新增预警：") and len(title) >= len(flags.inner_text()), title
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_settings_labels_are_whole_on_a_laptop(
+    server: Server, page: tuple[Page, list[str]], lang: str
+) -> None:
+    """At 1280 px beside the sidebar no setting's label ends in an ellipsis (the basemap's
+    once read "在线底图（需联网；断网时自动不显…", the tour's "依次巡航各…")."""
+    tab, _ = page
+    tab.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(tab, server)
+    tab.goto(f"{server.url}/wall?lang={lang}")
+    settings = tab.get_by_test_id("stExpander").filter(
+        has_text=t("wall_screen.settings.title", lang)
+    )
+    settings.locator("summary").click()
+    basemap = settings.get_by_text(t("wall_screen.settings.basemap", lang), exact=True)
+    expect(basemap).to_be_visible()
+    cut = settings.evaluate(
+        """e => [...e.querySelectorAll('[data-testid="stWidgetLabel"] *')]
+                 .filter(l => l.scrollWidth > l.clientWidth + 1).map(l => l.textContent)"""
+    )
+    assert cut == [], cut
+    _no_error(tab)
+
+
 def test_refresh_brings_new_data_without_redrawing_the_map(
     server: Server, page: tuple[Page, list[str]], db: Path
 ) -> None:

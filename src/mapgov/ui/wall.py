@@ -311,7 +311,7 @@ def _seconds(
 def _settings_panel(lang: str, settings: wall.WallSettings) -> None:
     """Widgets for the settings; each writes its URL parameter, so the link carries them."""
     with st.expander(t("wall_screen.settings.title", lang), icon=":material/tune:"):
-        cols = st.columns([3, 2, 2, 2, 3])
+        cols = st.columns([3, 2, 3, 2, 3])
         _bound(
             cols[0].selectbox,
             "metric",
@@ -323,7 +323,13 @@ def _settings_panel(lang: str, settings: wall.WallSettings) -> None:
         _seconds(cols[1], "refresh", settings.refresh_s, wall.REFRESH_RANGE, lang)
         _bound(cols[2].toggle, "tour", settings.tour, t("wall_screen.settings.tour", lang))
         _seconds(cols[3], "tour_every", settings.tour_s, wall.TOUR_RANGE, lang)
-        _bound(cols[4].toggle, "basemap", settings.basemap, t("wall_screen.settings.basemap", lang))
+        _bound(
+            cols[4].toggle,
+            "basemap",
+            settings.basemap,
+            t("wall_screen.settings.basemap", lang),
+            help=t("wall_screen.settings.basemap_help", lang),
+        )
         query = {**st.query_params.to_dict(), "kiosk": "1"}
         st.link_button(
             t("wall_screen.settings.kiosk_link", lang),
