@@ -217,6 +217,13 @@ def test_kiosk_fits_the_screen_offline(
                      ".mg-ticker", "img.mg-chart", ".mg-cats"):  # fmt: skip
         assert _inside(_box(tab, selector), size), selector
     _feed_head_fits(tab)
+    names = tab.evaluate(
+        """() => [...document.querySelectorAll('.mg-cat-name, .mg-rank-table td.mg-name')]
+                   .filter(e => e.scrollWidth > e.clientWidth + 1
+                                || e.scrollHeight > e.clientHeight + 4)
+                   .map(e => e.textContent)"""
+    )
+    assert names == [], names  # "Water supply and …", "Shachang We…": on two lines instead
     below = tab.evaluate(BELOW)
     assert below == [], below  # a wall screen is never scrolled: below the bottom is lost
     # the map takes the height left under its head, above its legend of facilities

@@ -192,6 +192,10 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
   .mg-tiles {{ grid-auto-rows: auto; }}
 }}
 .mg-title-row {{ row-gap: 0; }}
+/* a long name (an English category or community) on two lines rather than cut */
+.mg-cat-name {{ white-space: normal; display: -webkit-box; -webkit-box-orient: vertical;
+  -webkit-line-clamp: 2; line-height: 1.25; }}
+.mg-rank-table td.mg-name {{ white-space: normal; line-height: 1.25; }}
 @media (max-height: 900px) {{  /* an office TV or projector: smaller type, a wider side */
   .st-key-wall-top {{ min-height: 246px; }}  /* the tiles' height here (a note wraps), held */
   [data-testid="stHorizontalBlock"]:has(.{_STACK}) > [data-testid="stColumn"]:first-child {{
