@@ -727,6 +727,18 @@ def test_filters_and_colouring_reach_the_map(app_db: Store) -> None:
     ok(at)
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_filters_offer_no_english_select_all(app_db: Store, lang: str) -> None:
+    """The sidebar's lists once offered Streamlit's "Select all" / "Select 3 matches", in
+    English on the Chinese page: a filter with nothing chosen shows everything already, so
+    no list offers it, in either language (0: never shown)."""
+    at = _open(LEADER, lang=lang)
+    ok(at)
+    lists = at.sidebar.multiselect
+    assert {m.key for m in lists} >= {f"mapgov.issues.filter.{n}" for n in ("statuses", "levels")}
+    assert [m.proto.select_all for m in lists] == [0] * len(lists)
+
+
 def test_the_ledger_button_counts_the_issues_of_the_filters(app_db: Store) -> None:
     """Below the map: the community's ledger as Excel, its size following the filters."""
 

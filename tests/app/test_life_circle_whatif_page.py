@@ -188,6 +188,7 @@ def test_closing_a_facility_shows_who_loses_reach(
     at = _page({})
     at.toggle(key=KEY.format("on")).set_value(True).run()
     picker = at.multiselect(key=KEY.format(f"close.{KIND}"))
+    assert picker.proto.select_all == 0  # no English "Select all" in the Chinese list
     picker.set_value([closed]).run()
     _assert_shows(at, losses[closed])
     assert at.query_params["wi_close"] == closed

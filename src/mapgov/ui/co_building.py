@@ -460,6 +460,7 @@ def _list_filters(ctx: StreetView, name: str) -> cm.ListFilter:
                 format_func=names.__getitem__,
                 placeholder=t(l_ + "all", lang),
                 key=_FILTER.format(name, "community"),
+                select_all=False,  # none chosen is all
             )
         )
     chosen: dict[str, tuple[str, ...]] = {}
@@ -477,6 +478,7 @@ def _list_filters(ctx: StreetView, name: str) -> cm.ListFilter:
                 format_func=enum_text(enum, lang),
                 placeholder=t(l_ + "all", lang),
                 key=_FILTER.format(name, what),
+                select_all=False,  # none chosen is all
             )
         )
     return cm.ListFilter(communities=communities, statuses=chosen["status"], kinds=chosen["kind"])

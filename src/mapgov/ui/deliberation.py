@@ -38,6 +38,7 @@ from mapgov.ui.loaders import cached
 from mapgov.ui.state import StreetView, View
 from mapgov.ui.widgets import (
     action_forms,
+    bulk_select,
     facts,
     flash,
     md_text,
@@ -250,6 +251,7 @@ def _step_fields(
             format_func=members.__getitem__,
             placeholder=t(f + "members_placeholder", lang),
             key=key("members"),
+            select_all=bulk_select(lang),
         )
         st.text_area(t(f + "decision", lang), height=68, key=key("decision"))
         left, right = st.columns(2)

@@ -145,6 +145,7 @@ def _enum_filter(name: str, enum: type[Any], lang: str) -> tuple[str, ...]:
         format_func=lambda v: label(enum(v), lang),
         placeholder=t("issues.all", lang),
         key=_FILTER.format(name),
+        select_all=False,  # none chosen is all; Streamlit's "Select all" is English only
     )
     return tuple(chosen)
 

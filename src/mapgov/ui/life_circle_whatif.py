@@ -42,7 +42,7 @@ from mapgov.io.exports import FORMATS
 from mapgov.io.whatif import scenario_bytes, scenario_sheets
 from mapgov.ui.life_circle import MAP_HEIGHT, LifeView, _facilities, _graph, page_map
 from mapgov.ui.state import arrived, write_params
-from mapgov.ui.widgets import show_table
+from mapgov.ui.widgets import bulk_select, show_table
 from mapgov.views import life_circle_whatif_map as wimap
 from mapgov.views.life_circle_whatif import (
     WHATIF_KEYS,
@@ -115,6 +115,7 @@ def _close_picker(ctx: LifeView, wctx: WhatIfContext, scenario: Scenario) -> Sce
         format_func=lambda i: names.get(i, i),
         key=key,
         placeholder=t(TEXTS + "close_none", ctx.lang),
+        select_all=bulk_select(ctx.lang),
     )
     return Scenario(scenario.add, tuple(chosen))
 

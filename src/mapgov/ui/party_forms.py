@@ -27,7 +27,7 @@ from mapgov.core.model import PropertyMode, Star
 from mapgov.domain import party
 from mapgov.domain.users import User, get_user
 from mapgov.store import FormVersion, Store, open_store
-from mapgov.ui.widgets import md_text
+from mapgov.ui.widgets import bulk_select, md_text
 
 if TYPE_CHECKING:
     from mapgov.ui.state import StreetView
@@ -168,6 +168,7 @@ def _branch_fields(card: dict[str, Any], key: Callable[[str], str], lang: str) -
         default=card["stars"],
         format_func=lambda v: label(Star(v), lang),
         key=key("stars"),
+        select_all=bulk_select(lang),
     )
     if card["is_joint"]:
         st.caption(t(f + "joint_note", lang, names=join_items(card["joint_with"], lang) or "—"))
@@ -258,6 +259,7 @@ def _zone_fields(
         default=[building["building_id"]] if building else [],
         format_func=building_text.__getitem__,
         key=key("buildings"),
+        select_all=bulk_select(lang),
     )
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "MAP_HEIGHT",
     "MISSING",
     "action_forms",
+    "bulk_select",
     "click_map",
     "click_point",
     "community_map",
@@ -65,6 +66,14 @@ MISSING: Final = "—"
 
 MAP_HEIGHT: Final = 520
 COMPOUND_COLOR: Final = "#B8860B"
+
+
+def bulk_select(lang: str) -> bool:
+    """Whether a multiselect offers Streamlit's "Select all" ("Select N matches" while
+    typing): its words are English only (Streamlit 1.67 cannot translate them), so only on
+    English pages. Pass it as ``select_all=``; a filter whose empty choice means "all" passes
+    ``select_all=False`` in every language."""
+    return lang == "en"
 
 
 def click_point(value: object) -> tuple[float, float] | None:
