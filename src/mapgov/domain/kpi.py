@@ -50,7 +50,7 @@ from mapgov.core.model import (
     Level,
     PropertyMode,
 )
-from mapgov.core.privacy import mask_name, mask_phones_in
+from mapgov.core.privacy import mask_frame
 from mapgov.domain.ledger_reads import read_ledger
 from mapgov.store import Store
 
@@ -473,7 +473,7 @@ def community_ranking(
 
 def recent_closed(issues: pd.DataFrame, *, n: int = 10) -> pd.DataFrame:
     """The `n` most recently closed issues for the ticker, reporters and any phone number in
-    a title masked (the wall is seen by all: :func:`mapgov.core.privacy.mask_phones_in`).
+    a title masked as everywhere (the wall is seen by all: :func:`mapgov.core.privacy.mask_frame`).
 
     Parameters
     ----------
@@ -488,15 +488,15 @@ def recent_closed(issues: pd.DataFrame, *, n: int = 10) -> pd.DataFrame:
         [issue_id, closed_at, title, category, compound_id, reporter (masked), satisfaction].
     """
     closed = issues[issues["status"] == IssueStatus.CLOSED.value]
-    closed = closed.sort_values("closed_at", ascending=False).head(n)
+    closed = mask_frame(closed.sort_values("closed_at", ascending=False).head(n), "issue")
     return pd.DataFrame(
         {
             "issue_id": closed["issue_id"].to_numpy(),
             "closed_at": closed["closed_at"].to_numpy(),
-            "title": [mask_phones_in(v) for v in closed["title"]],
+            "title": closed["title"].to_numpy(),
             "category": closed["category"].to_numpy(),
             "compound_id": closed["compound_id"].to_numpy(),
-            "reporter": [mask_name(v) for v in closed["reporter_name"]],
+            "reporter": closed["reporter_name"].to_numpy(),
             "satisfaction": closed["satisfaction"].to_numpy(),
         }
     )

@@ -38,7 +38,7 @@ from mapgov.ui.co_building import (
     refused,
 )
 from mapgov.ui.state import StreetView
-from mapgov.ui.widgets import action_forms, flash, md_text, say, show_table
+from mapgov.ui.widgets import action_forms, empty_fields, flash, md_text, say, show_table
 from mapgov.views import accounts as av
 from mapgov.views import co_building as cm
 
@@ -280,8 +280,7 @@ def _text(form: str, name: str) -> str:
 
 
 def _clear(form: str, *names: str) -> None:
-    for name in names:
-        st.session_state[_new_key(form, name)] = ""
+    empty_fields(*(_new_key(form, name) for name in names))
 
 
 _MAKERS: Final[dict[str, Callable[..., str]]] = {

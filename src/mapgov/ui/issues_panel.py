@@ -47,7 +47,7 @@ from mapgov.ui.issues import (
     chosen_target,
 )
 from mapgov.ui.loaders import cached
-from mapgov.ui.widgets import action_forms, flash, md_text, say, show_table
+from mapgov.ui.widgets import action_forms, empty_fields, flash, md_text, say, show_table
 from mapgov.views import accounts as av
 from mapgov.views.issues import photo_tiles
 
@@ -437,10 +437,9 @@ _TEXT_FIELDS: Final = frozenset(
 
 def _clear(action: str, *names: str) -> None:
     """Empty a saved form's fields (text set to "", so the browser's copy empties too)."""
+    empty_fields(*(_field(action, n) for n in names if n in _TEXT_FIELDS))
     for name in names:
-        if name in _TEXT_FIELDS:
-            st.session_state[_field(action, name)] = ""
-        else:
+        if name not in _TEXT_FIELDS:
             st.session_state.pop(_field(action, name), None)
 
 

@@ -33,6 +33,7 @@ from mapgov.store import Store, open_store
 from mapgov.ui.loaders import cached
 from mapgov.ui.state import StreetView, View
 from mapgov.ui.widgets import (
+    empty_fields,
     flash,
     md_text,
     metric_row,
@@ -279,7 +280,7 @@ def _register(db: str, user_id: str, lang: str, community: str) -> None:
         return
     name = members.member_row(store, mid)["name"]
     say(FLASH, "success", t("members_page.registered_ok", lang, name=md_text(name)), "register")
-    _empty("reg.unit")
+    empty_fields(KEY.format("reg.unit"))
 
 
 def _record(db: str, user_id: str, lang: str) -> None:
@@ -299,15 +300,7 @@ def _record(db: str, user_id: str, lang: str) -> None:
         return
     say(FLASH, "success", t("members_page.task_ok", lang, task=sid), "task")
     st.session_state[KEY.format("finish.task")] = sid  # the finish form offers it next
-    _empty("task.title", "task.ref")
-
-
-def _empty(*names: str) -> None:
-    """Empty a saved form's text fields. Set to "", not dropped: a value set in the session
-    state is sent to the browser, which otherwise keeps showing (and would send again) what
-    was typed. A refused save does not call this, so what was typed stays to be corrected."""
-    for name in names:
-        st.session_state[KEY.format(name)] = ""
+    empty_fields(KEY.format("task.title"), KEY.format("task.ref"))
 
 
 def _finish(db: str, user_id: str, lang: str, versions: dict[int, int]) -> None:

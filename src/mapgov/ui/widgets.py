@@ -39,6 +39,7 @@ __all__ = [
     "click_point",
     "community_map",
     "current_user",
+    "empty_fields",
     "facts",
     "file_uploader",
     "flash",
@@ -66,6 +67,15 @@ MISSING: Final = "—"
 
 MAP_HEIGHT: Final = 520
 COMPOUND_COLOR: Final = "#B8860B"
+
+
+def empty_fields(*keys: str) -> None:
+    """Empty a saved form's text fields, by their widget keys: set to "", not dropped, so the
+    browser's copy empties too (a key dropped from the session state is not sent, and the
+    browser would show, and send again, what was typed). A refused save does not call it, so
+    what was typed stays to be corrected."""
+    for key in keys:
+        st.session_state[key] = ""
 
 
 def bulk_select(lang: str) -> bool:
