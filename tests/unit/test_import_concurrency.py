@@ -202,7 +202,9 @@ def test_an_edit_of_the_layer_after_its_check_refuses_the_import(
         land_layer(work_store, plan)
     assert _sha(work_store.path) == digest  # nothing imported
     text = error_text(refused.value, "zh")
-    assert "S001-C2-staff1" in text and building in text and "未导入任何数据" in text
+    name = work_store.read("building", where={"building_id": building})["name"].iloc[0]
+    assert "S001-C2-staff1" in text and "未导入任何数据" in text
+    assert f"{name} · {building}" in text  # as the page names it, and as the file does
     again = plan_layer(work_store, layer, "building")  # checked again: the user has seen it
     land_layer(work_store, again)
     assert open_store(work_store.path).meta()["last_import"] == str(layer)

@@ -176,8 +176,9 @@ def test_an_import_refuses_to_overwrite_an_edit_saved_after_its_check(
         at="2026-11-15T10:00:00",
     )
     compounds = store.read("compound")
-    with pytest.raises(StaleEditError, match="after this file was checked"):
+    with pytest.raises(StaleEditError, match="after this file was checked") as refused:
         store.replace_tables({"compound": compounds}, source="test", since_change=seen)
+    assert f"改过的小区 · {compound}" in str(refused.value)  # the name the page shows
     facilities = store.read("facility").iloc[:5]
     store.replace_tables({"facility": facilities}, source="five", since_change=seen)
     assert store.counts()["facility"] == 5

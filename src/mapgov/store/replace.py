@@ -24,6 +24,7 @@ from mapgov.core.errors import StaleEditError, StoreError
 from mapgov.store import sqlite as backend
 from mapgov.store.build import check_tables, insert_frame
 from mapgov.store.faults import translate_faults
+from mapgov.store.locks import shown_record
 from mapgov.store.schema import APPEND_ONLY, TABLES, TRIGGERS, Table, table
 
 __all__ = [
@@ -209,7 +210,9 @@ def refuse_changed(con: sqlite3.Connection, names: Sequence[str], since: int) ->
     Raises
     ------
     StaleEditError
-        Naming who changed which record when (key ``error.import.changed``).
+        Naming who changed which record when (key ``error.import.changed``): by its name
+        where it has one (:func:`~mapgov.store.locks.shown_record`) and its id, which the
+        file holds.
     """
     marks = ", ".join("?" * len(names))
     row = con.execute(
@@ -218,7 +221,9 @@ def refuse_changed(con: sqlite3.Connection, names: Sequence[str], since: int) ->
         (since, *names),
     ).fetchone()
     if row is not None:
-        at, actor, name, key = row
+        at, actor, name, record = row
+        shown = shown_record(con, dict(zip(table(name).key, record.split(","), strict=False)))
+        key = record if shown == record else f"{shown} · {record}"  # 1号楼 · S001-C1-01-01
         msg = (
             f"{actor} changed {name} {key} at {at}, after this file was checked: the import "
             "would overwrite it; nothing was imported, check the file again"
