@@ -29,9 +29,11 @@ from mapgov.domain import party
 from mapgov.domain.users import get_user
 from mapgov.store import Store
 from mapgov.ui import party as party_ui
+from mapgov.ui import party_figures
 from mapgov.views import maps as layers
 from mapgov.views import party as pm
 from mapgov.views import party_cards as partycards
+from mapgov.views import party_print as partyprint
 from mapgov.views.shares import percent_text
 from tests.apptest import click_map, ok, open_page
 
@@ -247,6 +249,31 @@ def test_tooltips_say_what_covers_each_place(
     assert blds[4]["zone"] == "—"
     outlines = _properties(_geojson(fmap, "Responsibility zones"))
     assert [z["member"] for z in outlines] == ["王**", html.escape(mask_name(XSS))]
+
+
+def test_chinese_tooltips_and_one_pager_use_full_width_brackets(
+    frames: party.GovFrames, demo_frames: party.GovFrames
+) -> None:
+    """A Chinese page writes 一号院党支部（本小区党支部）, not a half-width bracket."""
+    zh = party_ui.map_labels("zh")
+    fmap = pm.party_map(frames.compounds, frames.buildings, labels=zh)
+    comps = _properties(_geojson(fmap, zh["compounds_layer"]))
+    assert comps[0]["branch"] == "一号院党支部（本小区党支部）"
+    assert comps[1]["branch"] == "联合党支部（联合党支部）"
+    community = str(demo_frames.compounds["community_id"].iloc[0])
+    for lang, heading, dated in (
+        ("zh", "无党小组的楼栋（", "日期：2026-11-15"),
+        ("en", "Buildings without a party group (", "Date: 2026-11-15"),
+    ):
+        page = partyprint.community_summary_html(
+            demo_frames,
+            community,
+            title="x",
+            labels=party_figures._summary_labels(lang),
+            today=dt.date(2026, 11, 15),
+        )
+        assert f"<h2>{heading}" in page and dated in page, lang
+        assert (" (" in page.split("<h2>", 1)[1]) is (lang == "en")
 
 
 def _escaped_in(page: str, text: str) -> bool:

@@ -325,6 +325,8 @@ def _summary_labels(lang: str) -> dict[str, str]:
     for key in ("compound", "building", "residents", "date"):
         labels[key] = t(f"party_page.summary.{key}", lang)
     labels["more"] = t("party_page.summary.more", lang, shown="{shown}", more="{more}")
+    labels["counted"] = t("party_page.summary.counted", lang, what="{what}", n="{n}")
+    labels["dated"] = t("party_page.summary.dated", lang, day="{day}")
     return labels
 
 

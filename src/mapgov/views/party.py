@@ -152,6 +152,7 @@ DEFAULT_LABELS: Final[Mapping[str, str]] = {
     "legend_zone": "Buildings: responsibility zone",
     "own": "Own branch",
     "joint": "Joint branch",
+    "branch_kind": "{name} ({kind})",
     "none": "No branch",
     "no_branch": "No branch",
     "company": "Property company",
@@ -487,7 +488,8 @@ def _compound_tooltips(compounds: gpd.GeoDataFrame, labels: Mapping[str, str]) -
             branch.append(_esc(_label(labels, "none")))
         else:
             kind = _label(labels, "joint" if joint else "own")
-            branch.append(f"{_esc(name)} ({_esc(kind)})" if isinstance(name, str) else _esc(kind))
+            named = _label(labels, "branch_kind").format(name=name, kind=kind)
+            branch.append(_esc(named) if isinstance(name, str) else _esc(kind))
     stars = [
         stars_text(s) if has else "—"
         for s, has in zip(compounds["stars"], compounds["branch_id"].notna(), strict=True)

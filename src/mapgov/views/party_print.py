@@ -116,9 +116,10 @@ def community_summary_html(
     labels
         Translated labels for the figure and gap names (keys of
         :func:`mapgov.domain.party.coverage_figures` columns and of
-        :data:`mapgov.domain.party.GAPS`, plus "compound", "building", "residents", "date", and
-        "more", the note under a cut list with the placeholders {shown} and {more}; default
-        :data:`MORE_TEXT`).
+        :data:`mapgov.domain.party.GAPS`, plus "compound", "building", "residents", "date";
+        "dated", the date line with {day}; "counted", a gap's heading with {what} and {n} (in
+        Chinese full-width brackets); and "more", the note under a cut list with the
+        placeholders {shown} and {more}; default :data:`MORE_TEXT`).
 
     Raises
     ------
@@ -146,8 +147,8 @@ def community_summary_html(
     lines = [
         "<!doctype html><html><head><meta charset='utf-8'>",
         f"<title>{e(title)}</title><style>{_STYLE}</style></head><body>",
-        f"<h1>{e(title)}</h1><p class='date'>{e(labels.get('date', 'date'))}: "
-        f"{today.isoformat()}</p>",
+        f"<h1>{e(title)}</h1><p class='date'>"
+        f"{e(labels.get('dated', 'Date: {day}').format(day=today.isoformat()))}</p>",
         "<table>",
     ]
     for i in range(0, len(cells), 2):
@@ -163,7 +164,8 @@ def community_summary_html(
     more_text = labels.get("more", MORE_TEXT)
     for gap, n in zip(GAPS, shown, strict=True):
         count = three_nos if gap == "three_nos" else f"{len(entries[gap])}"
-        lines.append(f"<h2>{e(labels.get(gap, gap))} ({e(count)})</h2>")
+        heading = labels.get("counted", "{what} ({n})").format(what=labels.get(gap, gap), n=count)
+        lines.append(f"<h2>{e(heading)}</h2>")
         if entries[gap]:
             lines.extend(_list_html(entries[gap], n, residents, more_text))
     lines.append("</body></html>")
