@@ -332,6 +332,23 @@ def test_readers_see_no_action_buttons(app_db: Store, user: str) -> None:
     assert read_only in [c.value for c in at.caption]
 
 
+def test_the_need_picker_shows_its_label_in_the_language_switched_to(app_db: Store) -> None:
+    """The browser keeps a select box's choice as the label it was drawn with: after a switch
+    to English, the chosen need must be sent again with its English label."""
+    frames = cobuild.load(app_db, street_id=STREET)
+    need_id = cobuild.waiting_needs(frames, AS_OF, community_id=COMMUNITY)["need_id"].iloc[1]
+    at = _open(STAFF)
+    at.selectbox(key=ui.MATCH_NEED).select(need_id).run()
+    zh = at.selectbox(key=ui.MATCH_NEED).options
+    at.sidebar.radio[0].set_value("en").run()
+    ok(at)
+    picker = at.selectbox(key=ui.MATCH_NEED)
+    assert picker.value == need_id  # the choice stays
+    english = picker.options[picker.index]
+    assert "waiting" in english and english not in zh
+    assert picker.proto.set_value and picker.proto.raw_value == english
+
+
 def test_staff_pair_a_need_and_the_project_appears(app_db: Store) -> None:
     frames = cobuild.load(app_db, street_id=STREET)
     waiting = cobuild.waiting_needs(frames, AS_OF, community_id=COMMUNITY)

@@ -398,6 +398,23 @@ def test_a_click_on_a_building_opens_its_panel(app_db: Store) -> None:
     assert args["feature_group"] and "feature_group_0" in args["feature_group"]
 
 
+def test_the_issue_picker_reads_in_the_language_switched_to(app_db: Store) -> None:
+    """The browser keeps a select box's choice as the label it was drawn with: after a switch
+    to English the chosen issue is sent again with its English label (status included)."""
+    at = _open(STAFF)
+    _open_building(at, _busiest_building(app_db))
+    picker = at.selectbox(key=issue_ui.ISSUE)
+    chosen = picker.options[1]
+    picker.select_index(1).run()
+    at.sidebar.radio[0].set_value("en").run()
+    ok(at)
+    picker = at.selectbox(key=issue_ui.ISSUE)
+    assert picker.index == 1  # the same issue stays chosen
+    english = picker.options[1]
+    assert english != chosen
+    assert picker.proto.set_value and picker.proto.raw_value == english
+
+
 def test_a_click_between_buildings_shows_the_compound(app_db: Store) -> None:
     at = _open(STAFF)
     comps = issues.community_compounds(app_db, COMMUNITY)

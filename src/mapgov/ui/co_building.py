@@ -54,6 +54,7 @@ from mapgov.ui import auth
 from mapgov.ui.loaders import cached
 from mapgov.ui.state import StreetView, View
 from mapgov.ui.widgets import (
+    choice_box,
     flash,
     md_text,
     metric_row,
@@ -386,9 +387,7 @@ def matching_panel(ctx: StreetView) -> None:
             community_id=ctx.community_id,
         )
         st.session_state[MATCH_NEED] = own or next(iter(options))
-    need_id = st.selectbox(
-        t(m + "need", lang), list(options), format_func=options.__getitem__, key=MATCH_NEED
-    )
+    need_id = choice_box(t(m + "need", lang), options, key=MATCH_NEED)
     need = cobuild.get(ctx.store, CoEntity.NEED, need_id)
     st.caption(
         t(m + "need_caption", lang, kind=label(CoopKind(need["kind"]), lang), id=need_id)

@@ -39,6 +39,7 @@ from mapgov.ui.state import StreetView, View
 from mapgov.ui.widgets import (
     action_forms,
     bulk_select,
+    choice_box,
     facts,
     flash,
     md_text,
@@ -65,7 +66,6 @@ KEY: Final = "mapgov.delib.{}"
 MATTER: Final = KEY.format("matter")  # the chosen matter (selectbox)
 FLASH: Final = KEY.format("flash")  # (kind, text, where): a step's outcome, shown once
 SCOPE: Final = KEY.format("scope")
-DRAWN: Final = KEY.format("drawn")  # (matter id, its picker label) as last drawn
 _FIELD: Final = "mapgov.delib.form.{}.{}.{}.{}"  # action, matter, version, field
 _NEW: Final = "mapgov.delib.new.{}"  # field of the new-matter form
 TEXTS: Final = "deliberation_page."
@@ -303,20 +303,6 @@ def _step_forms(ctx: StreetView, record: dict[str, Any], user: User) -> None:
     st.caption(t(TEXTS + "version", lang, version=version))
 
 
-def _refresh_choice(options: dict[str, str]) -> None:
-    """Keep the picker's choice if it is still offered, and make the browser show its label
-    as it is now. The browser keeps a select box's choice as the label it was drawn with: when
-    a step (or another language) changes the chosen matter's label, setting the choice again
-    sends the new one; otherwise the picker would show the old step until a reload."""
-    chosen = st.session_state.get(MATTER)
-    if chosen not in options:
-        st.session_state.pop(MATTER, None)
-        return
-    drawn = st.session_state.get(DRAWN)
-    if drawn is not None and drawn[0] == chosen and drawn[1] != options[chosen]:
-        st.session_state[MATTER] = chosen
-
-
 def matter_section(ctx: StreetView) -> None:
     """A chosen matter: its card, rounds, linked issues and history, and the step forms."""
     lang = ctx.lang
@@ -327,11 +313,7 @@ def matter_section(ctx: StreetView) -> None:
     if not options:
         st.info(t(TEXTS + "none", lang))
         return
-    _refresh_choice(options)
-    matter_id = st.selectbox(
-        t(TEXTS + "matter.choose", lang), list(options), format_func=options.__getitem__, key=MATTER
-    )
-    st.session_state[DRAWN] = (matter_id, options[matter_id])
+    matter_id = choice_box(t(TEXTS + "matter.choose", lang), options, key=MATTER)
     record = delib.matter(ctx.store, matter_id)
     user = ctx.user()
     reveal = user is not None and sees_personal_data(user, record["community_id"], ctx.store)

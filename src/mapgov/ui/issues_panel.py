@@ -47,7 +47,15 @@ from mapgov.ui.issues import (
     chosen_target,
 )
 from mapgov.ui.loaders import cached
-from mapgov.ui.widgets import action_forms, empty_fields, flash, md_text, say, show_table
+from mapgov.ui.widgets import (
+    action_forms,
+    choice_box,
+    empty_fields,
+    flash,
+    md_text,
+    say,
+    show_table,
+)
 from mapgov.views import accounts as av
 from mapgov.views.issues import photo_tiles
 
@@ -398,23 +406,17 @@ def _issue_list(ctx: IssueView, building_id: str, user: User) -> None:
         height=min(36 + 35 * len(frame), 250),
         column_config=narrow,
     )
-    ids = [int(i) for i in frame["issue_id"]]
-    titles = dict(zip(ids, frame["title"], strict=True))
-    statuses = dict(zip(ids, frame["status"], strict=True))
-    if st.session_state.get(ISSUE) not in ids:
-        st.session_state[ISSUE] = ids[0]
-    issue_id = st.selectbox(
-        t("issues.panel.issue_pick", lang),
-        ids,
-        format_func=lambda i: t(
+    options = {
+        int(i): t(
             "issues.panel.issue_option",
             lang,
-            issue_id=i,
-            status=value_label(model.IssueStatus, statuses[i], lang),
-            title=titles[i],
-        ),
-        key=ISSUE,
-    )
+            issue_id=int(i),
+            status=value_label(model.IssueStatus, status, lang),
+            title=title,
+        )
+        for i, status, title in zip(frame["issue_id"], frame["status"], frame["title"], strict=True)
+    }
+    issue_id = choice_box(t("issues.panel.issue_pick", lang), options, key=ISSUE)
     issue = _issue(ctx.store, int(issue_id), user.user_id, ctx.today)
     _issue_details(ctx, issue)
     _action_forms(ctx, issue, user)

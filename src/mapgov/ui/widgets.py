@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from functools import partial
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import folium
 import pandas as pd
@@ -35,6 +35,7 @@ __all__ = [
     "MISSING",
     "action_forms",
     "bulk_select",
+    "choice_box",
     "click_map",
     "click_point",
     "community_map",
@@ -62,6 +63,8 @@ __all__ = [
     "takes",
 ]
 
+_T = TypeVar("_T")
+
 MISSING: Final = "—"
 """How a table shows a missing value (Streamlit's own is the English word "None")."""
 
@@ -76,6 +79,25 @@ def empty_fields(*keys: str) -> None:
     what was typed stays to be corrected."""
     for key in keys:
         st.session_state[key] = ""
+
+
+def choice_box(label: str, options: Mapping[_T, str], *, key: str) -> _T:
+    """A select box of `options` (value -> label) under `key` that shows its choice's label as
+    it is now. The browser keeps a select box's choice as the label it was drawn with: when a
+    step, a day or the language changes the chosen record's label, setting the choice again
+    sends the new one (else the picker shows the old label until a reload). A choice no
+    longer offered is dropped, and the first option is chosen. `options` must not be empty."""
+    drawn_key = f"{key}.drawn"
+    chosen = st.session_state.get(key)
+    if chosen not in options:
+        st.session_state.pop(key, None)
+    else:
+        drawn = st.session_state.get(drawn_key)
+        if drawn is not None and drawn[0] == chosen and drawn[1] != options[chosen]:
+            st.session_state[key] = chosen
+    value: _T = st.selectbox(label, list(options), format_func=options.__getitem__, key=key)
+    st.session_state[drawn_key] = (value, options[value])
+    return value
 
 
 def bulk_select(lang: str) -> bool:
