@@ -635,6 +635,7 @@ def test_staff_give_a_compound_a_branch_and_the_figures_follow(app_db: Store) ->
     assert t("party_page.card.no_branch_warning") in [w.value for w in at.warning]
     at.checkbox(key=_field("branch", cid, app_db, "has_branch")).check()
     at.text_input(key=_field("branch", cid, app_db, "secretary")).input("王书记")
+    at.text_input(key=_field("branch", cid, app_db, "secretary_phone")).input("13900004444")
     at.multiselect(key=_field("branch", cid, app_db, "stars")).select("strong_branch").select(
         "serving_people"
     )
@@ -648,7 +649,7 @@ def test_staff_give_a_compound_a_branch_and_the_figures_follow(app_db: Store) ->
     assert at.success[0].value == t("party_page.saved", what=t("party_page.form.branch"), n=changed)
     text = _markdown(at)
     assert f"{compound['name']}党支部" in text
-    assert "王书记" in text
+    assert "王书记 13900004444" in text  # the community's own staff: in full
     assert "★★☆☆☆" in text
     assert t("party_page.card.no_branch_warning") not in [w.value for w in at.warning]
     log = app_db.read("change_log")

@@ -221,6 +221,40 @@ def test_edits_change_figures_and_are_logged(store: Store) -> None:
     assert org["name"]  # a blank name keeps the old one
 
 
+def test_a_new_secretary_never_keeps_the_last_ones_phone(store: Store) -> None:
+    """The audit renamed a branch's secretary and the card went on showing the last
+    secretary's number under the new name: residents would call the wrong person."""
+    staff = get_user(store, "S001-C1-staff1")
+    own = store.query(
+        "SELECT c.compound_id, c.branch_id FROM compound c JOIN party_org o "
+        "ON o.org_id = c.branch_id WHERE c.compound_id LIKE 'S001-C1-%' AND o.is_joint = 0 "
+        "AND o.secretary_phone IS NOT NULL LIMIT 1"
+    ).iloc[0]
+    target, branch = own["compound_id"], own["branch_id"]
+
+    def org() -> pd.Series:
+        return store.read("party_org", where={"org_id": branch}).iloc[0]
+
+    old = org()
+    edit = {"store": store, "user": staff, "target": target, "has_branch": True, "at": NOW}
+    # the form sends the number it showed: with a new name, it is not kept
+    _fresh(party.set_branch, **edit, secretary="赵书记", secretary_phone=old["secretary_phone"])
+    assert (org()["secretary"], org()["secretary_phone"]) == ("赵书记", None)
+    _fresh(party.set_branch, **edit, secretary="赵书记", secretary_phone=" 13900002222 ")
+    assert org()["secretary_phone"] == "13900002222"  # the same secretary: the number given
+    _fresh(party.set_branch, **edit, secretary="孙书记", secretary_phone="13900003333")
+    assert (org()["secretary"], org()["secretary_phone"]) == ("孙书记", "13900003333")
+    _fresh(party.set_branch, **edit, secretary="孙书记", secretary_phone="")
+    assert org()["secretary_phone"] is None  # blank clears it
+    _fresh(party.set_branch, **edit, secretary="孙书记", secretary_phone="13900003333")
+    _fresh(party.set_branch, **edit, secretary=" ", secretary_phone="13900003333")
+    assert (org()["secretary"], org()["secretary_phone"]) == (None, None)  # the post is vacant
+    with pytest.raises(ValidationError) as err:
+        _fresh(party.set_branch, **edit, secretary="钱书记", secretary_phone="call me")
+    assert err.value.key == "error.issue.bad_phone"
+    assert org()["secretary"] is None  # nothing written
+
+
 def _give_head(store: Store, user: User, building_id: str, phone: str) -> int:
     """Give the building a party group and 刘楼长 as its head, reached at `phone`."""
     return _fresh(

@@ -12,7 +12,7 @@ from typing import Any, Final
 
 from mapgov.core.errors import ValidationError
 from mapgov.core.model import PartyLevel, PropertyMode, Star
-from mapgov.domain.editing import check_phone, edit_stamp, require_editor
+from mapgov.domain.editing import check_phone, edit_stamp, plain_row, require_editor
 from mapgov.domain.places import community_of_compound
 from mapgov.domain.tenure import compound_edits
 from mapgov.domain.users import User
@@ -111,6 +111,7 @@ def set_branch(
     has_branch: bool,
     name: str | None = None,
     secretary: str | None = None,
+    secretary_phone: str | None = None,
     stars: set[str] | frozenset[str] = frozenset(),
     at: dt.datetime | None = None,
 ) -> int:
@@ -134,7 +135,12 @@ def set_branch(
     name : str or None
         The branch's name (default: the compound's name with 党支部).
     secretary : str or None
-        The branch secretary's name.
+        The branch secretary's name (None: as it is; blank: the post is vacant).
+    secretary_phone : str or None
+        The secretary's phone (None: as it is; blank clears it). A new secretary never
+        keeps the last one's number: given with the last one's number (the form still
+        showing it), or with none, the phone is cleared. Refused (key
+        ``error.issue.bad_phone``) when it is not a phone number, before anything is written.
     stars : set of str
         The named stars the branch holds (:class:`~mapgov.core.model.Star` values).
     at : datetime.datetime or None
@@ -156,6 +162,8 @@ def set_branch(
     if bad:
         msg = f"unknown stars {sorted(bad)}"
         raise ValidationError(msg)
+    phone = None if secretary_phone is None else secretary_phone.strip()
+    check_phone(phone, "secretary_phone")
     comp = store.read("compound", where={"compound_id": compound_id}).iloc[0]
     branch_id = comp["branch_id"] if isinstance(comp["branch_id"], str) else None
     ops: list[Op] = []
@@ -171,6 +179,7 @@ def set_branch(
                 "parent_id": f"PO-{community}",
                 "name": (name or f"{comp['name']}党支部").strip(),
                 "secretary": secretary,
+                "secretary_phone": (phone or None) if secretary else None,
                 "member_count": 0,
                 "is_joint": 0,
                 "established": edit_stamp(store, at)[:10],
@@ -180,19 +189,17 @@ def set_branch(
             else:  # the compound's old branch comes back: with the name and secretary given
                 given = {"name": name, "secretary": secretary}
                 again = {k: values[k] for k, v in given.items() if v and v.strip()}
+                if "secretary" in again:  # a new secretary: the number given, or none
+                    again["secretary_phone"] = phone or None
+                elif phone:
+                    again["secretary_phone"] = phone
                 if again:
                     ops.append(("update", "party_org", {"org_id": branch_id}, again))
             ops.append(
                 ("update", "compound", {"compound_id": compound_id}, {"branch_id": branch_id})
             )
         else:
-            # None leaves a field as it is; a blank name too (a branch must have a name),
-            # while a blank secretary clears it (the post is vacant)
-            changed: dict[str, Any] = {}
-            if secretary is not None:
-                changed["secretary"] = secretary.strip() or None
-            if name and name.strip():
-                changed["name"] = name.strip()
+            changed = _branch_changes(store, branch_id, name, secretary, phone)
             if changed:
                 ops.append(("update", "party_org", {"org_id": branch_id}, changed))
         have = set(store.read("branch_star", where={"org_id": branch_id})["star"])
@@ -210,6 +217,28 @@ def set_branch(
             for s in sorted(set(stars) - have)
         ]
     return _write(store, user, ops, _branch_rows(store, compound_id), version, at)
+
+
+def _branch_changes(
+    store: Store, branch_id: str, name: str | None, secretary: str | None, phone: str | None
+) -> dict[str, Any]:
+    """What the branch form changes in an existing branch's row. None leaves a field as it
+    is; a blank name too (a branch must have a name), while a blank secretary clears it (the
+    post is vacant). A new secretary never keeps the last one's phone (see :func:`set_branch`)."""
+    changed: dict[str, Any] = {}
+    if secretary is not None:
+        changed["secretary"] = secretary.strip() or None
+    if phone is not None:
+        changed["secretary_phone"] = phone or None
+    if secretary is not None or phone is not None:
+        now = plain_row(store.read("party_org", where={"org_id": branch_id}).iloc[0])
+        who = changed.get("secretary", now["secretary"])
+        new = who != now["secretary"] and phone in (None, now["secretary_phone"])
+        if new or not who:  # the last secretary's number goes with them
+            changed["secretary_phone"] = None
+    if name and name.strip():
+        changed["name"] = name.strip()
+    return changed
 
 
 def set_property(

@@ -96,6 +96,7 @@ def _fields(form: str, value: Callable[[str], Any]) -> dict[str, Any]:
     if form == "branch":
         fields["name"] = (value("name") or "").strip() or None
         fields["secretary"] = (value("secretary") or "").strip()  # blank: the post is vacant
+        fields["secretary_phone"] = (value("secretary_phone") or "").strip()
         fields["stars"] = set(value("stars") or ())
     return fields
 
@@ -159,8 +160,16 @@ def _branch_fields(card: dict[str, Any], key: Callable[[str], str], lang: str) -
         max_chars=60,
         key=key("name"),
     )
-    st.text_input(
+    left, right = st.columns(2)
+    left.text_input(
         t(f + "secretary", lang), value=card["secretary"] or "", max_chars=40, key=key("secretary")
+    )
+    right.text_input(
+        t(f + "secretary_phone", lang),
+        value=card["secretary_phone"] or "",
+        max_chars=20,
+        help=t(f + "secretary_phone_help", lang),
+        key=key("secretary_phone"),
     )
     st.multiselect(
         t(f + "stars", lang),
