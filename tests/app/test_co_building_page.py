@@ -32,6 +32,7 @@ from mapgov.ui import co_building_forms as forms_ui
 from mapgov.ui.widgets import MISSING
 from mapgov.views import co_building as cm
 from mapgov.views import maps as layers
+from mapgov.views.markup import md_text
 from tests.apptest import ok, open_page
 from tests.conftest import AS_OF
 
@@ -282,6 +283,10 @@ def test_the_page_opens_for_every_role(
         assert shown == ["Project", "Need", "Micro-wish"]
     else:
         assert shown == [label(e, lang) for e in ui.ENTITIES]
+    # the record card writes its colon as the language does ("Status: ", "状态：")
+    status = f"**{t('co_building_page.card.status', lang)}**{t('app.colon', lang)}"
+    assert any(m.value.startswith(status) for m in at.markdown)
+    assert t("app.colon", lang) == ("：" if lang == "zh" else ": ")
 
 
 def test_every_table_shows_a_missing_value_empty_and_one_score_format(app_db: Store) -> None:
@@ -455,7 +460,9 @@ def test_staff_file_a_need_and_it_waits_on_the_list(app_db: Store) -> None:
     (need,) = app_db.read("community_need", where={"title": XSS}).itertuples()
     assert need.community_id == COMMUNITY and need.kind == "legal_aid"
     assert int(_metric(at, "needs_open")) == needs_open + 1
-    assert t("co_building_page.new.done_need", id=need.need_id) in [s.value for s in at.success]
+    # named by its title as typed, shown as text (the markup escaped), and by its number
+    done = t("co_building_page.new.done_need", id=need.need_id, title=md_text(XSS))
+    assert [s.value for s in at.success] == [done]
     assert any(o.startswith(f"{XSS} · ") for o in at.selectbox(key=ui.MATCH_NEED).options)
 
 

@@ -618,7 +618,8 @@ def test_a_concurrent_edit_is_refused(app_db: Store) -> None:
     assert at.text_area(key=_form_field("start", "note")).value == "已联系维修"  # kept
     assert saved["level"] == "grid"
     level_shown = _markdown(at)
-    assert f"**{t('issues.col.level')}**: {label(Level.GRID)}" in level_shown  # the new state
+    # the new state, with the colon Chinese writes (full-width)
+    assert f"**{t('issues.col.level')}**：{label(Level.GRID)}" in level_shown
 
 
 @pytest.mark.parametrize("user", [LEADER, OTHER_STAFF])

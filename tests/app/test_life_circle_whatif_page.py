@@ -194,7 +194,7 @@ def test_closing_a_facility_shows_who_loses_reach(
     assert at.query_params["wi_close"] == closed
     name = demo_store.read("facility", where={"facility_id": closed})["name"].iloc[0]
     added = json.loads(at.get("component_instance")[0].proto.json_args)["feature_group"]
-    assert f"{t('whatif_page.map.closed')}: {html.escape(name)}" in added
+    assert t("whatif_page.map.closed_tip", name=html.escape(name)) in added  # 方案中关闭：
     assert added.count(wimap.LOST_COLOR) >= 1  # the buildings that lose reach
     # a link with the closing opens the same answer
     again = _page({"wi_close": closed})

@@ -101,6 +101,9 @@ def test_each_candidate_is_a_numbered_marker_on_the_road_with_its_snap_line() ->
     script = _script(group)
     assert script.count(wimap.CANDIDATE_CLASS) >= 2
     assert "Candidate site 2: 25 m to the nearest walkable road; 300 residents gained" in script
+    assert "white-space: normal" in script  # a sentence wraps inside the map
+    zh = _script(wimap.scenario_layer(result, wimap.whatif_map_labels("zh")))
+    assert "候选点位 2：距最近步行道路 25 米；300 名居民新增可达" in zh  # full-width marks
 
 
 def test_an_empty_scenario_draws_an_empty_layer() -> None:
@@ -112,9 +115,10 @@ def test_names_from_the_data_are_escaped() -> None:
     result = _result([EVIL], ["gained"])
     features = _geojson_features(wimap.scenario_layer(result))
     assert features[0]["properties"]["label"].startswith("&lt;img")
-    script = _script(wimap.scenario_layer(result, wimap.WhatIfMapLabels(candidate=EVIL)))
+    labels = wimap.WhatIfMapLabels(candidate_tip=EVIL.replace("{x}", "{n}"))  # a translation
+    script = _script(wimap.scenario_layer(result, labels))
     assert "<img src=x" not in script
-    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&#96;&#36;{x}&#96; 1:" in script
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&#96;&#36;1&#96;" in script
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -38,7 +38,15 @@ from mapgov.ui.co_building import (
     refused,
 )
 from mapgov.ui.state import StreetView
-from mapgov.ui.widgets import action_forms, empty_fields, flash, md_text, say, show_table
+from mapgov.ui.widgets import (
+    action_forms,
+    empty_fields,
+    facts,
+    flash,
+    md_text,
+    say,
+    show_table,
+)
 from mapgov.views import accounts as av
 from mapgov.views import co_building as cm
 
@@ -211,7 +219,7 @@ def _record_card(ctx: StreetView, entity: model.CoEntity, record: dict[str, Any]
             (t(c + "poster", lang), md_text(record.get("poster_name"))),
             (t(c + "claimed_by", lang), md_text(record.get("claimed_by"))),
         ]
-    st.markdown("  \n".join(f"**{md_text(k)}**：{v}" for k, v in rows))
+    facts(rows, lang)
 
 
 def record_panel(ctx: StreetView) -> None:
@@ -327,13 +335,16 @@ def _new_fields(form: str) -> dict[str, Any]:
 def _create(db: str, user_id: str, lang: str, form: str) -> None:
     """A "new record" form's callback."""
     store = open_store(db)
+    fields = _new_fields(form)
     try:
-        new_id = _MAKERS[form](store, get_user(store, user_id), **_new_fields(form))
+        new_id = _MAKERS[form](store, get_user(store, user_id), **fields)
     except MapgovError as err:
         refused(err, lang, f"new.{form}")
         return
     _clear(form, *_CLEARED[form])
-    say(FLASH, "success", t(TEXTS + f"new.done_{form}", lang, id=new_id), f"new.{form}")
+    # named by what the user typed (eight wishes may all be 一辆轮椅), the number after it
+    done = t(TEXTS + f"new.done_{form}", lang, id=new_id, title=md_text(fields["title"]))
+    say(FLASH, "success", done, f"new.{form}")
 
 
 def _editable(ctx: StreetView, user: User) -> dict[str, str]:

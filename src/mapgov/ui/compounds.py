@@ -40,6 +40,7 @@ from mapgov.ui.loaders import cached, cached_resource
 from mapgov.ui.state import StreetView, View
 from mapgov.ui.widgets import (
     click_map,
+    facts,
     md_text,
     metric_row,
     show_table,
@@ -292,11 +293,8 @@ def card(ctx: StreetView, month: str) -> None:
     show_table(signals.drop(columns=reason), hide_index=True, width="stretch")
     with st.expander(t(c + "reasons", lang), icon=":material/help:"):
         name_col = t(c + "signal", lang)
-        lines = (
-            f"- **{md_text(n)}**: {md_text(r)}"
-            for n, r in zip(signals[name_col], signals[reason], strict=True)
-        )
-        st.markdown("\n".join(lines))
+        reasons = zip(signals[name_col], signals[reason].map(md_text), strict=True)
+        facts(list(reasons), lang, bullets=True)
         st.caption(t(c + "profile_note", lang, name=report.profile.name))
     targets = cv.links(ctx.street_id, str(row["community_id"]), chosen, lang)
     with st.container(horizontal=True):

@@ -51,6 +51,7 @@ from mapgov.ui.widgets import (
     action_forms,
     choice_box,
     empty_fields,
+    facts,
     flash,
     md_text,
     say,
@@ -152,8 +153,8 @@ def _metric_row(record: dict[str, Any], names: tuple[str, ...], lang: str) -> No
         column.metric(t(f"issues.panel.{name}", lang), "—" if value is None else f"{value:,}")
 
 
-def _facts(rows: list[tuple[str, object]]) -> None:
-    st.markdown("\n".join(f"- **{name}**: {md_text(value)}" for name, value in rows))
+def _facts(rows: list[tuple[str, object]], lang: str) -> None:
+    facts([(name, md_text(value)) for name, value in rows], lang, bullets=True)
 
 
 def _property_text(record: dict[str, Any], lang: str) -> str:
@@ -187,7 +188,8 @@ def _building_profile(ctx: IssueView, p: dict[str, Any]) -> None:
             (t(p_ + "party_group", lang), p["party_group"] or none),
             (t(p_ + "zone", lang), zone),
             (t(p_ + "property", lang), _property_text(p, lang)),
-        ]
+        ],
+        lang,
     )
 
 
@@ -226,7 +228,8 @@ def _compound_panel(ctx: IssueView, compound_id: str) -> None:
             ),
             (t(p_ + "property", lang), _property_text(s, lang)),
             (t(p_ + "branch", lang), branch),
-        ]
+        ],
+        lang,
     )
 
 
@@ -310,13 +313,20 @@ def _issue_details(ctx: IssueView, issue: dict[str, Any]) -> None:
     events = _timeline(ctx.store, int(issue["issue_id"]), ctx.user_id)
     if issue["category"] in _HELP:  # a help request: how fast it was answered
         rows.append(help_ui.response_row(ctx.store, issue["reported_at"], events, lang))
-    _facts(rows)
+    _facts(rows, lang)
     _issue_photos(ctx, int(issue["issue_id"]))
     st.markdown(f"**{md_text(t('issues.panel.timeline', lang))}**")
     if events.empty:
         st.caption(t("issues.panel.no_events", lang))
     else:
-        show_table(_timeline_table(events, lang), hide_index=True, width="stretch")
+        # "小区 → 片区": the grid measures CJK text short and cut it after 片
+        changes = {
+            t(c + name, lang): st.column_config.TextColumn(width="medium")
+            for name in ("status_change", "level_change")
+        }
+        show_table(
+            _timeline_table(events, lang), hide_index=True, width="stretch", column_config=changes
+        )
 
 
 def _issue_photos(ctx: IssueView, issue_id: int) -> None:

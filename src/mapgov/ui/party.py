@@ -49,7 +49,7 @@ from mapgov.ui import party_forms as forms
 from mapgov.ui.loaders import cached, cached_resource
 from mapgov.ui.party_forms import FLASH, join_items
 from mapgov.ui.state import StreetView, View
-from mapgov.ui.widgets import click_map, md_text, street_controls
+from mapgov.ui.widgets import click_map, facts, md_text, street_controls
 from mapgov.views import maps
 from mapgov.views import party as pm
 from mapgov.views import party_cards as cards
@@ -310,8 +310,7 @@ def party_map_view(ctx: StreetView) -> None:
 def _facts(rows: list[tuple[str, object]], lang: str) -> None:
     """A list of the card's facts: (catalogue name under ``party_page.card.``, value)."""
     c = "party_page.card."
-    lines = (f"- **{md_text(t(c + name, lang))}**: {md_text(value)}" for name, value in rows)
-    st.markdown("\n".join(lines))
+    facts([(t(c + name, lang), md_text(value)) for name, value in rows], lang, bullets=True)
 
 
 def _flash() -> None:
@@ -409,8 +408,8 @@ def _compound_facts(ctx: StreetView, card: dict[str, Any]) -> None:
     )
     matters = [recent_line(m, lang=lang) for m in card.get("recent_matters", [])]
     none = md_text(t("deliberation_page.card_no_matters", lang))
-    heading = md_text(t("deliberation_page.card_matters", lang))
-    st.markdown(f"- **{heading}**: {'；'.join(matters) or none}")
+    listed = ("；" if lang == "zh" else "; ").join(matters) or none
+    facts([(t("deliberation_page.card_matters", lang), listed)], lang, bullets=True)
 
 
 def _building_facts(ctx: StreetView, card: dict[str, Any]) -> None:

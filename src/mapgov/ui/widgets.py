@@ -433,9 +433,10 @@ def show_table(data: pd.DataFrame, **kwargs: Any) -> None:
     st.dataframe(data, placeholder=MISSING, **kwargs)
 
 
-def facts(lines: Sequence[tuple[str, str]], lang: str) -> None:
+def facts(lines: Sequence[tuple[str, str]], lang: str, *, bullets: bool = False) -> None:
     """Lines of ``label: value`` in bold labels, the colon as `lang` writes it (full-width in
-    Chinese). The values are Markdown already (:func:`md_text` for text users typed).
+    Chinese), every card and panel alike. The values are Markdown already (:func:`md_text`
+    for text users typed).
 
     Parameters
     ----------
@@ -443,9 +444,12 @@ def facts(lines: Sequence[tuple[str, str]], lang: str) -> None:
         Each label and its value.
     lang : str
         ``zh`` or ``en``.
+    bullets : bool
+        A bulleted list instead of plain lines.
     """
     colon = t("app.colon", lang)
-    st.markdown("  \n".join(f"**{md_text(k)}**{colon}{v}" for k, v in lines))
+    shown = (f"**{md_text(k)}**{colon}{v}" for k, v in lines)
+    st.markdown("\n".join(f"- {line}" for line in shown) if bullets else "  \n".join(shown))
 
 
 _STREAMLIT_CSS: Final = """<style>

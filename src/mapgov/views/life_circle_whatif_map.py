@@ -53,6 +53,10 @@ KEPT_COLOR: Final = "#FFD92F"
 """Fill of a building a closing would lose and a candidate keeps in reach."""
 CANDIDATE_COLOR: Final = "#C51B7D"
 """Fill of a candidate site's marker (and its line to the road)."""
+_WRAP: Final = "white-space: normal; width: 16em;"
+"""A candidate's tooltip is a sentence: wrapped, so that it stays inside the map (Leaflet
+keeps a tooltip on one line)."""
+
 STATUS_COLORS: Final = {"gained": GAINED_COLOR, "lost": LOST_COLOR, "kept": KEPT_COLOR}
 WHATIF_BUILDING_CLASS: Final = "mapgov-whatif-building"
 """CSS class of every changed building's polygon (browser tests count them)."""
@@ -81,8 +85,10 @@ class WhatIfMapLabels:
     kept: str = "Kept in reach by a candidate"
     candidate: str = "Candidate site"
     closed: str = "Closed in the scenario"
-    snap: str = "to the nearest walkable road"
-    gains: str = "residents gained"
+    candidate_tip: str = (
+        "Candidate site {n}: {m} m to the nearest walkable road; {gained} residents gained"
+    )
+    closed_tip: str = "Closed in the scenario: {name}"
     building: str = "Building"
     compound: str = "Compound"
     residents: str = "Residents"
@@ -212,18 +218,23 @@ def scenario_layer(
                 fill=True,
                 fill_color=CLOSED_COLOR,
                 fill_opacity=1,
-                tooltip=folium.Tooltip(_tooltip_text(f"{labels.closed}: {name}")),
+                tooltip=folium.Tooltip(_tooltip_text(labels.closed_tip.format(name=name))),
             ).add_to(group)
     for row in result.candidates.itertuples(index=False):
         number = int(row.candidate)
         clicked = (float(row.lat), float(row.lon))
         road = (float(row.snapped_lat), float(row.snapped_lon))
         text = _tooltip_text(
-            f"{labels.candidate} {number}: {row.snap_m:,.0f} {labels.metres} {labels.snap}; "
-            f"{int(row.residents_gained):,} {labels.gains}"
+            labels.candidate_tip.format(
+                n=number, m=f"{row.snap_m:,.0f}", gained=f"{int(row.residents_gained):,}"
+            )
         )
         folium.PolyLine(
-            [clicked, road], color=CANDIDATE_COLOR, weight=2, dash_array="4 4", tooltip=text
+            [clicked, road],
+            color=CANDIDATE_COLOR,
+            weight=2,
+            dash_array="4 4",
+            tooltip=folium.Tooltip(text, style=_WRAP),
         ).add_to(group)
         folium.CircleMarker(
             clicked, radius=3, color=CANDIDATE_COLOR, fill=True, fill_opacity=1, weight=1
@@ -235,7 +246,7 @@ def scenario_layer(
                 icon_size=(0, 0),
                 class_name=CANDIDATE_CLASS,
             ),
-            tooltip=folium.Tooltip(text),
+            tooltip=folium.Tooltip(text, style=_WRAP),
         ).add_to(group)
     return group
 
