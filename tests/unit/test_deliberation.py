@@ -224,6 +224,14 @@ def test_issues_of_the_same_compound_are_linked_once(store: Store) -> None:
     v = delib.link_issue(store, staff, matter_id, issue_id=first, version=2, at=NOW + DAY)
     assert v == 3 and delib.matter(store, matter_id)["status"] == "decided"
     assert list(delib.linked_issues(store, matter_id)["issue_id"]) == [first]
+    store.edit(  # a resident wrote a phone number into the title
+        [("update", "issue", {"issue_id": first}, {"title": "楼道灯坏了 13912345678"})],
+        actor="test",
+        at=NOW.isoformat(),
+    )
+    assert delib.linked_issues(store, matter_id)["title"].iloc[0] == "楼道灯坏了 139****5678"
+    full = delib.linked_issues(store, matter_id, reveal=True)  # the community's own staff
+    assert full["title"].iloc[0] == "楼道灯坏了 13912345678"
     last = delib.history(store, matter_id).iloc[-1]
     assert (last["action"], last["from_status"], last["to_status"]) == (
         "link_issue",

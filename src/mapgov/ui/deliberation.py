@@ -329,7 +329,7 @@ def matter_section(ctx: StreetView) -> None:
         if user is not None:
             _step_forms(ctx, record, user)
     with right:
-        issues = delib.linked_issues(ctx.store, matter_id)
+        issues = delib.linked_issues(ctx.store, matter_id, reveal=reveal)
         st.markdown(f"**{md_text(t(TEXTS + 'matter.issues', lang, n=len(issues)))}**")
         if not issues.empty:
             show_table(dv.issue_table(issues, lang=lang), hide_index=True)

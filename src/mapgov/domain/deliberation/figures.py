@@ -299,7 +299,7 @@ def history(store: Store, matter_id: str) -> pd.DataFrame:
     )
 
 
-def linked_issues(store: Store, matter_id: str) -> pd.DataFrame:
+def linked_issues(store: Store, matter_id: str, *, reveal: bool = False) -> pd.DataFrame:
     """The issues a matter settles.
 
     Parameters
@@ -308,11 +308,14 @@ def linked_issues(store: Store, matter_id: str) -> pd.DataFrame:
         The database to read.
     matter_id : str
         The matter.
+    reveal : bool
+        Show phone numbers in the titles in full (the community's own staff, who call the
+        residents back); masked by default, as everyone else reads a matter.
 
     Returns
     -------
     pandas.DataFrame
-        [issue_id, title (phone numbers in it masked), category, status], by number.
+        [issue_id, title, category, status], by number.
     """
     links = store.read("deliberation_issue", where={"matter_id": matter_id})
     linked = store.read(
@@ -320,7 +323,7 @@ def linked_issues(store: Store, matter_id: str) -> pd.DataFrame:
         where={"issue_id": [int(i) for i in links["issue_id"]]},
         columns=["issue_id", "title", "category", "status"],
     )
-    return mask_frame(linked, "issue")  # a matter is read by all: phones in titles masked
+    return linked if reveal else mask_frame(linked, "issue")
 
 
 def recent_matters(store: Store, compound_id: str, *, limit: int = 3) -> list[dict[str, Any]]:
