@@ -211,3 +211,52 @@ def test_the_demo_has_a_past_change_of_company(demo_store: Store) -> None:
     assert former in set(card["company"])
     served_then = tenure.served_on(frames.tenure, f"{before}-28")
     assert served_then[cid] == former
+
+
+def test_an_import_starts_closes_and_keeps_each_compounds_tenure() -> None:
+    """The tenures an import of ``property_management`` leaves, compound by compound."""
+    old = pd.DataFrame(
+        {
+            "compound_id": ["K1", "K2", "K3", "K4"],
+            "mode": ["company", "company", "owners", "company"],
+            "company": [A, A, None, B],
+        }
+    )
+    rows = pd.DataFrame(
+        {
+            "compound_id": ["K1", "K2", "K4"],
+            "company": [A, A, "丁物业公司"],
+            "started_on": ["2024-01-01", "2025-03-01", "2025-06-01"],
+            "ended_on": [None, None, "2026-01-01"],
+        }
+    )
+    rows = pd.concat(
+        [rows, pd.DataFrame([{"compound_id": "K4", "company": B, "started_on": "2026-01-01"}])],
+        ignore_index=True,
+    )
+    new = pd.DataFrame(
+        {
+            "compound_id": ["K1", "K2", "K3", "K4", "K5"],
+            "mode": ["company", "owners", "company", "company", "company"],
+            "company": [A, None, B, B, "戊物业公司"],
+        }
+    )
+    day = dt.date(2026, 11, 1)
+    out = tenure.tenure_after(rows, old, new, day).sort_values(["compound_id", "started_on"])
+    got = [
+        (
+            r.compound_id,
+            r.company,
+            r.started_on,
+            r.ended_on if isinstance(r.ended_on, str) else None,
+        )
+        for r in out.itertuples()
+    ]
+    assert got == [
+        ("K1", A, "2024-01-01", None),  # the same company: kept as it was
+        ("K2", A, "2025-03-01", "2026-11-01"),  # left the company mode: closed on the day
+        ("K3", B, "2026-11-01", None),  # had none before: from the day of the import
+        ("K4", "丁物业公司", "2025-06-01", "2026-01-01"),  # the past stays
+        ("K4", B, "2026-01-01", None),
+        ("K5", "戊物业公司", tenure.UNKNOWN_START, None),  # new to the records
+    ]

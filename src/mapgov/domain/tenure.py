@@ -338,18 +338,20 @@ def tenure_after(
     frame = with_present(tenure, before)
     new = _present(after)
     open_now = frame[frame["ended_on"].isna()].set_index("compound_id")["company"]
-    compounds = sorted(set(new.index) | set(open_now.index))
-    for cid in compounds:
+    known = set(before["compound_id"])
+    rows_of = dict(tuple(frame.groupby("compound_id", sort=False)))  # each compound's own rows
+    none = frame.iloc[:0]
+    changed: dict[str, pd.DataFrame] = {}
+    for cid in sorted(set(new.index) | set(open_now.index)):
         company = new.get(cid)
         if open_now.get(cid) == company:
             continue
-        if company is not None and not (frame["compound_id"] == cid).any():
-            start = (
-                dt.date.fromisoformat(UNKNOWN_START)
-                if cid not in set(before["compound_id"])
-                else day
-            )
-            frame = _apply(frame, tenure_edits(frame, cid, company, start))
-            continue
-        frame = _apply(frame, tenure_edits(frame, cid, company, day))
-    return frame[list(TENURE_COLUMNS)].reset_index(drop=True)
+        rows = rows_of.get(cid, none)
+        start = day
+        if company is not None and rows.empty and cid not in known:
+            start = dt.date.fromisoformat(UNKNOWN_START)  # new to the records
+        changed[cid] = _apply(rows, tenure_edits(rows, cid, company, start))
+    kept = frame[~frame["compound_id"].isin(changed)]
+    parts = [f for f in (kept, *changed.values()) if not f.empty]
+    out = pd.concat(parts, ignore_index=True) if parts else frame
+    return out[list(TENURE_COLUMNS)].reset_index(drop=True)
