@@ -131,6 +131,19 @@ def test_mappings_are_remembered_per_database_and_table(work_store: Store) -> No
     assert dataio.remembered_mapping(work_store, "ledger", ["户数"]) is None
 
 
+def test_a_file_with_a_column_the_remembered_mapping_left_out_still_gets_it(
+    work_store: Store,
+) -> None:
+    """The audit checked a facility layer without facility_id (its columns remembered), then
+    the corrected file with facility_id: it was told the column was missing."""
+    dataio.remember_mapping(work_store, "facility", {"name": "名称", "kind": "类型"})
+    columns = ["facility_id", "名称", "类型", "name"]
+    mapping = dataio.starting_mapping(work_store, "facility", columns)
+    assert mapping["facility_id"] == "facility_id"  # guessed: the remembered one had none
+    assert (mapping["name"], mapping["kind"]) == ("名称", "类型")  # remembered ones win
+    assert len(set(mapping.values())) == len(mapping)  # no column serves two fields
+
+
 def test_typed_text_never_runs_as_a_spreadsheet_formula(work_store: Store, tmp_path: Path) -> None:
     """An issue titled like a formula (CSV injection) opens in Excel as the text it is."""
     building = issues.community_buildings(work_store, "S001-C1")["building_id"].iloc[0]

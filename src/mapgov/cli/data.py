@@ -136,12 +136,11 @@ def _say_who_cannot_sign_in(path: Path, lang: str) -> None:
 def _import_mapping(
     store: Store, table: str, columns: list[str], items: list[str]
 ) -> dict[str, str]:
-    """Guessed columns, then those remembered for this database, then ``--map`` FIELD=COLUMN."""
-    from mapgov.io.importers import guess_mapping
+    """Those remembered for this database, guessed for the other fields
+    (:func:`mapgov.views.data.starting_mapping`), then ``--map`` FIELD=COLUMN."""
     from mapgov.views import data as dataio
 
-    mapping = guess_mapping(columns, table)
-    mapping.update(dataio.remembered_mapping(store, table, columns) or {})
+    mapping = dataio.starting_mapping(store, table, columns)
     for item in items:
         field, sep, column = item.partition("=")
         if not sep:

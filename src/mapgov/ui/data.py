@@ -29,7 +29,7 @@ from mapgov.core.errors import MapgovError
 from mapgov.core.i18n import error_text, field_label, shown, t
 from mapgov.core.model import Role
 from mapgov.domain.users import User
-from mapgov.io.importers import guess_mapping, list_layers, read_layer, read_table
+from mapgov.io.importers import list_layers, read_layer, read_table
 from mapgov.io.importers.mapping import FIELDS, REQUIRED
 from mapgov.io.importers.osm import land_osm, read_osm
 from mapgov.io.importers.plan import LAYER_TABLES, LayerPlan, land_layer
@@ -296,7 +296,7 @@ def import_layer_section(ctx: DataView) -> None:
     except MapgovError as err:
         st.error(md_text(error_text(err, lang)), icon=":material/error:")
         return
-    guessed = dataio.remembered_mapping(ctx.store, table, columns) or guess_mapping(columns, table)
+    guessed = dataio.starting_mapping(ctx.store, table, columns)
     # the pickers of another layer start afresh: its columns are not the first layer's
     mapping = _mapping_editor(ctx, key if layer is None else f"{key}.{layer}", table, columns,
                               guessed)  # fmt: skip
@@ -369,7 +369,7 @@ def import_table_section(ctx: DataView) -> None:
         st.error(md_text(error_text(err, lang)), icon=":material/error:")
         return
     columns = [str(c) for c in frame.columns]
-    guessed = dataio.remembered_mapping(ctx.store, kind, columns) or guess_mapping(columns, kind)
+    guessed = dataio.starting_mapping(ctx.store, kind, columns)
     mapping = _mapping_editor(ctx, key, kind, columns, guessed)
 
     def make_plan() -> TablePlan:

@@ -32,7 +32,7 @@ from mapgov.domain.issues import community_compounds
 from mapgov.domain.users import User
 from mapgov.io.exports import FORMATS, frame_bytes
 from mapgov.io.importers.load import Restored, backup, restore
-from mapgov.io.importers.mapping import load_mapping, save_mapping
+from mapgov.io.importers.mapping import guess_mapping, load_mapping, save_mapping
 from mapgov.io.importers.plan import LayerOptions, LayerPlan, plan_layer
 from mapgov.io.qrsheets import Sheet, qr_pdf, report_url, sheets_of
 from mapgov.store import TABLES, Store, open_store
@@ -63,6 +63,7 @@ __all__ = [
     "remembered_mapping",
     "require_manager",
     "restore_upload",
+    "starting_mapping",
     "upload_file",
 ]
 
@@ -226,6 +227,36 @@ def remembered_mapping(store: Store, table: str, columns: list[str]) -> dict[str
         return None
     kept = {field: col for field, col in saved.items() if col in columns}
     return kept or None
+
+
+def starting_mapping(store: Store, table: str, columns: list[str]) -> dict[str, str]:
+    """The columns a file's check starts from: those remembered for `table` where the file
+    has them (:func:`remembered_mapping`), and the guess (:func:`guess_mapping`) for every
+    other field, unless its column is already taken. A file with a ``facility_id`` column is
+    never told it has none because the last file's remembered columns left it out.
+
+    Parameters
+    ----------
+    store : Store
+        The database whose remembered mappings are read.
+    table : str
+        The layer or table kind being imported.
+    columns : list of str
+        The file's columns.
+
+    Returns
+    -------
+    dict
+        field -> column.
+    """
+    remembered = remembered_mapping(store, table, columns) or {}
+    taken = set(remembered.values())
+    guessed = {
+        field: column
+        for field, column in guess_mapping(columns, table).items()
+        if field not in remembered and column not in taken
+    }
+    return guessed | remembered
 
 
 def remember_mapping(store: Store, table: str, mapping: dict[str, str]) -> Path:
