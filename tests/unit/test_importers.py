@@ -136,6 +136,25 @@ def test_projected_layers_are_reprojected_and_missing_crs_refused(tmp_path: Path
     assert "coordinate system" in str(problems[0]) and "nocrs.csv" in str(problems[0])
 
 
+def test_a_stray_point_is_refused_on_its_row_and_the_other_rows_are_checked(
+    tmp_path: Path,
+) -> None:
+    """One point typed as 200, 95 among longitude/latitude: the audit was told the whole file
+    looked like metres, and not of the row with an unknown kind. Each row says its own."""
+    path = tmp_path / "fac.csv"
+    rows = [*ROWS, ("F3", "cafe", "咖啡馆", 112.432, 34.672), ("F4", "clinic", "站", 200, 95)]
+    path.write_text(_facility_csv(rows), encoding="utf-8")
+    frame = apply_mapping(
+        read_layer(path), guess_mapping(["编号", "设施类型", "名称"], "facility"), "facility"
+    )
+    _, problems = prepare_layer(frame, "facility", path=path, crs="EPSG:4326", first_row=2)
+    by_row = {p.row: p for p in problems}
+    assert set(by_row) == {4, 5}  # the header is row 1
+    assert by_row[5].field == "geometry" and "x 200, y 95" in by_row[5].message
+    assert shown(by_row[5].message, "zh").startswith("坐标超出经纬度范围（x 200，y 95）")
+    assert by_row[4].field == "kind"
+
+
 def test_swapped_and_foreign_coordinates_are_caught(tmp_path: Path) -> None:
     path = tmp_path / "fac.csv"
     swapped = [(a, b, c, y, x) for a, b, c, x, y in ROWS]

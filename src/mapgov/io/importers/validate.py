@@ -181,7 +181,35 @@ def _in_degrees(x: np.ndarray, y: np.ndarray) -> bool:
 
 
 def _span(v: np.ndarray) -> str:
-    return f"{v.min():,.0f} to {v.max():,.0f}" if len(v) else "none"
+    return f"{v.min():,.0f}–{v.max():,.0f}" if len(v) else "—"
+
+
+def _stray_rows(frame: gpd.GeoDataFrame) -> dict[int, tuple[float, float]]:
+    """The features with a coordinate beyond longitude/latitude ranges: position -> the
+    first such coordinate."""
+    xy, at = shapely.get_coordinates(frame.geometry.to_numpy(), return_index=True)
+    beyond = (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
+    stray: dict[int, tuple[float, float]] = {}
+    for i, (px, py) in zip(at[beyond], xy[beyond], strict=True):
+        stray.setdefault(int(i), (float(px), float(py)))
+    return stray
+
+
+def _without_strays(
+    frame: gpd.GeoDataFrame, path: Path, problems: list[Problem], first_row: int
+) -> gpd.GeoDataFrame:
+    """`frame` of a geographic CRS with the geometry of its stray features taken out, and a
+    problem on each of their rows, when they are a few (a typing slip: 200, 95 among points
+    in degrees); as it is when most stray (then the CRS is wrong: :func:`_check_numbers`)."""
+    stray = _stray_rows(frame)
+    if not stray or 2 * len(stray) >= len(frame):
+        return frame
+    for i, (px, py) in stray.items():
+        note = Note("import_problem.out_of_range", x=f"{px:g}", y=f"{py:g}")
+        problems.append(Problem(str(path), i + first_row, "geometry", note))
+    out = frame.copy()
+    out.loc[out.index[list(stray)], out.geometry.name] = None  # the row's problem is said
+    return out
 
 
 def _check_numbers(
@@ -215,7 +243,13 @@ def _check_numbers(
 
 
 def _to_wgs84(
-    frame: gpd.GeoDataFrame, path: Path, crs: str | None, shift: str | None, problems: list[Problem]
+    frame: gpd.GeoDataFrame,
+    path: Path,
+    crs: str | None,
+    shift: str | None,
+    problems: list[Problem],
+    *,
+    first_row: int = 1,
 ) -> gpd.GeoDataFrame | None:
     """`frame` in EPSG:4326, the GCJ-02 / BD-09 offset undone; None (and a problem) when its
     coordinate system is unknown or its numbers cannot be in it. `crs` (the user's word)
@@ -233,6 +267,8 @@ def _to_wgs84(
         problems.append(Problem(str(path), None, None, Note("import_problem.no_crs")))
         return None
     frame = frame.set_crs(source, allow_override=True)
+    if source.is_geographic:
+        frame = _without_strays(frame, path, problems, first_row)
     if not _check_numbers(frame, source, path, problems):
         return None
     try:
@@ -533,7 +569,7 @@ def prepare_layer(
         problem found; the import must not go ahead while any has severity "error".
     """
     problems: list[Problem] = []
-    wgs = _to_wgs84(frame, path, crs, shift, problems)
+    wgs = _to_wgs84(frame, path, crs, shift, problems, first_row=first_row)
     if wgs is None:
         return None, problems
     wgs = wgs.reset_index(drop=True)
