@@ -225,6 +225,20 @@ def test_a_file_of_another_kind_is_refused_in_the_pages_language(app_db: Store, 
     at.button(key="table.check")  # the right kind is taken, whatever the case of its ending
 
 
+def test_a_refused_sheet_counts_its_errors_as_its_two_lists_do(app_db: Store) -> None:
+    """The audit's sheet had a bad 户数 and a building that does not exist: the banner said
+    3 errors beside a problem list of 2 rows and an unmatched list of 1."""
+    building = str(app_db.read("building", columns=["building_id"])["building_id"].iloc[0])
+    sheet = f"楼栋编号,户数\n{building},abc\nS999-X,30\n".encode()
+    at = _open(ADMIN)
+    at.file_uploader(key="table.file.0").upload("楼栋户数.csv", sheet).run()
+    at.button(key="table.check").click().run()
+    assert not at.exception
+    refused = t("data_page.refused_unmatched", count=1, rows=1)
+    assert refused in shown_errors(at)
+    assert refused.startswith("问题清单有 1 处错误，另有 1 行未能匹配到楼栋")
+
+
 def test_streamlits_own_words_are_covered_once_per_run(app_db: Store) -> None:
     """Four uploaders on the page, one sheet for them all (it was written once per uploader,
     on every run)."""

@@ -408,7 +408,14 @@ def _table_report(ctx: DataView, plan: TablePlan) -> None:
         with st.expander(t("data_page.skipped_rows", lang, count=len(plan.skipped))):
             show_table(_listing(plan.skipped, lang), hide_index=True, use_container_width=True)
     if plan.errors:
-        st.error(t("data_page.refused", lang, count=len(plan.errors)), icon=":material/block:")
+        # as the two lists above count them: problems, and rows that matched no building
+        count = sum(p.severity == "error" for p in plan.problems)
+        text = (
+            t("data_page.refused_unmatched", lang, count=count, rows=len(plan.unmatched))
+            if len(plan.unmatched)
+            else t("data_page.refused", lang, count=count)
+        )
+        st.error(text, icon=":material/block:")
         return
     if not plan.matched:
         st.info(t("data_page.nothing_new", lang), icon=":material/info:")
