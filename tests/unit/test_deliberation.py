@@ -174,6 +174,10 @@ def test_a_matter_goes_through_the_four_steps_and_survives_a_restart(store: Stor
 def test_unsatisfied_sends_it_back_for_another_round(store: Store) -> None:
     staff = get_user(store, STAFF)
     matter_id = _answered(store)
+    with pytest.raises(ValidationError) as silent:  # the next round starts from what they said
+        delib.rate(store, staff, matter_id, rating="unsatisfied", version=3, at=NOW + 5 * DAY)
+    assert silent.value.key == "error.deliberation.required.note"
+    assert delib.matter(store, matter_id)["status"] == "answered"
     v = delib.rate(
         store, staff, matter_id, rating="unsatisfied", note="没落实", version=3, at=NOW + 5 * DAY
     )
@@ -188,6 +192,16 @@ def test_unsatisfied_sends_it_back_for_another_round(store: Store) -> None:
     assert delib.matter(store, matter_id)["status"] == "settled"
     rounds = delib.rounds(store, matter_id, reveal=True)
     assert list(rounds["round_no"]) == [1, 2]
+    # each round keeps what was answered and how residents rated it (the matter keeps one)
+    assert rounds["answer"].iloc[1] == "第二次答复" and rounds["answer"].iloc[0]
+    assert list(rounds["rating"]) == ["unsatisfied: 没落实", "satisfied"]
+    # the card shows the present round's answer; the first round says what it was answered
+    # and that residents were unsatisfied (the audit found it nowhere but in the history)
+    (_, first_facts), (_, second_facts) = dv.round_lines(rounds, lang="zh", present=2)
+    shown = dict(first_facts)
+    assert shown[t("deliberation_page.card.answer")] == md_text(rounds["answer"].iloc[0])
+    assert shown[t("deliberation_page.card.rating")] == "不满意：没落实"
+    assert t("deliberation_page.card.answer") not in dict(second_facts)
     assert list(rounds["held_on"]) == [(NOW + DAY).date().isoformat(), second.held_on.isoformat()]
     steps = delib.history(store, matter_id)
     assert list(steps["to_status"]) == [
@@ -582,7 +596,9 @@ def test_the_figures_of_matters_worked_through_the_store(store: Store) -> None:
     staff = get_user(store, STAFF)
     settled = _settled(store)  # 1 + 2 + 2 days
     reopened = _answered(store)
-    delib.rate(store, staff, reopened, rating="unsatisfied", version=3, at=NOW + 4 * DAY)
+    delib.rate(
+        store, staff, reopened, rating="unsatisfied", note="还漏水", version=3, at=NOW + 4 * DAY
+    )
     overdue = _decided(store)  # due NOW + 15 days
     ids = [settled, reopened, overdue]
     frames = delib.load(store, street_id="S001").only(ids)

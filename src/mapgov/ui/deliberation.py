@@ -322,7 +322,9 @@ def matter_section(ctx: StreetView) -> None:
         st.markdown(f"#### {md_text(record['title'])}")
         facts(dv.card_lines(record, lang=lang), lang)
         for heading, lines in dv.round_lines(
-            delib.rounds(ctx.store, matter_id, reveal=reveal), lang=lang
+            delib.rounds(ctx.store, matter_id, reveal=reveal),
+            lang=lang,
+            present=int(record["round_no"]),
         ):
             with st.expander(heading, expanded=True):
                 facts(lines, lang)

@@ -249,7 +249,9 @@ def card_lines(record: Mapping[str, Any], *, lang: str) -> list[tuple[str, str]]
     return lines
 
 
-def round_lines(rounds: pd.DataFrame, *, lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
+def round_lines(
+    rounds: pd.DataFrame, *, lang: str, present: int = 0
+) -> list[tuple[str, list[tuple[str, str]]]]:
     """Each round of deliberation as a heading and its (label, Markdown-safe value) facts.
 
     Parameters
@@ -258,6 +260,10 @@ def round_lines(rounds: pd.DataFrame, *, lang: str) -> list[tuple[str, list[tupl
         :func:`mapgov.domain.deliberation.rounds` (members' names masked or not).
     lang : str
         Language of the labels.
+    present : int
+        The matter's present round: its answer and rating are on the card
+        (:func:`card_lines`); an earlier round shows what was answered and how residents
+        rated it, which the matter itself no longer keeps.
 
     Returns
     -------
@@ -280,6 +286,13 @@ def round_lines(rounds: pd.DataFrame, *, lang: str) -> list[tuple[str, list[tupl
             (t(c + "members", lang), md_text("、".join(r.members) if r.members else None)),
             (t(c + "decision", lang), md_text(r.decision)),
         ]
+        if int(r.round_no) != present:
+            card = _P + "card."
+            if isinstance(getattr(r, "answer", None), str):
+                facts.append((t(card + "answer", lang), md_text(r.answer)))
+            if isinstance(getattr(r, "rating", None), str):
+                rated = coded_note(CallbackRating, r.rating, lang)
+                facts.append((t(card + "rating", lang), md_text(rated)))
         heading = t(c + "heading", lang, n=r.round_no, day=_day(r.held_on))
         out.append((heading, facts))
     return out

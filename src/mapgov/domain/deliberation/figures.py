@@ -259,7 +259,10 @@ def rounds(store: Store, matter_id: str, *, reveal: bool) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The ``deliberation_round`` columns plus ``members`` (list of names).
+        The ``deliberation_round`` columns plus ``members`` (list of names), and the round's
+        ``answer`` and residents' ``rating`` (the rate step's note: ``unsatisfied: 没落实``),
+        None until given: the matter itself keeps only the present round's answer, and an
+        unsatisfied rating starts the next round without it.
     """
     found = store.read("deliberation_round", where={"matter_id": matter_id}, order_by="round_no")
     who = store.read("deliberation_attendee", where={"matter_id": matter_id})
@@ -273,7 +276,18 @@ def rounds(store: Store, matter_id: str, *, reveal: bool) -> pd.DataFrame:
         int(n): [str(name_of.get(m, m)) for m in group["member_id"]]
         for n, group in who.groupby("round_no")
     }
-    return found.assign(members=[per_round.get(int(n), []) for n in found["round_no"]])
+    steps = history(store, matter_id)
+    answers = list(steps.loc[steps["action"] == MatterAction.ANSWER.value, "note"])
+    ratings = list(steps.loc[steps["action"] == MatterAction.RATE.value, "note"])
+
+    def nth(notes: list[Any], n: int) -> Any:  # a round answers and is rated once, in order
+        return notes[n - 1] if n <= len(notes) else None
+
+    return found.assign(
+        members=[per_round.get(int(n), []) for n in found["round_no"]],
+        answer=[nth(answers, int(n)) for n in found["round_no"]],
+        rating=[nth(ratings, int(n)) for n in found["round_no"]],
+    )
 
 
 def history(store: Store, matter_id: str) -> pd.DataFrame:

@@ -347,7 +347,8 @@ def rate(
     rating : str
         A :class:`~mapgov.core.model.CallbackRating` value.
     note : str
-        What residents said (optional).
+        What residents said: required when they are unsatisfied (the next round starts from
+        it), optional otherwise.
     version : int
         The matter's version as the form showed it.
     at : datetime.datetime
@@ -364,7 +365,8 @@ def rate(
     except ValueError as err:
         msg = f"{rating!r} is not one of {[r.value for r in CallbackRating]}"
         raise ValidationError(msg, key="error.deliberation.bad_rating", value=str(rating)) from err
-    text = _clean(note, "note", limit=MAX_TEXT)
+    # an unsatisfied rating opens the next round: it must say what residents want changed
+    text = _clean(note, "note", limit=MAX_TEXT, required=given is CallbackRating.UNSATISFIED)
     stamp = _stamp(at)
     changes: dict[str, Any] = {"rating": given.value, "rated_at": stamp}
     if given is CallbackRating.UNSATISFIED:
