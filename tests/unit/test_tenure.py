@@ -71,7 +71,8 @@ def test_a_compound_without_tenures_counts_for_its_company_in_every_month(ledger
 
 
 def test_the_form_records_the_change_and_the_scorecard_follows_it(ledger: Store) -> None:
-    _switch_k2(ledger)
+    # the save says one change (the company), not the tenure rows written behind it
+    assert _switch_k2(ledger) == 1
     assert _tenures(ledger, "K2") == [
         (A, tenure.UNKNOWN_START, "2026-10-10"),
         (B, "2026-10-10", None),

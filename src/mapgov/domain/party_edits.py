@@ -296,7 +296,8 @@ def set_property(
     Returns
     -------
     int
-        How many fields the save changed.
+        How many of the form's fields the save changed (a change of company is one, however
+        many tenure rows it writes); 0 when nothing was saved.
 
     Raises
     ------
@@ -337,7 +338,12 @@ def set_property(
     stored = store.read("property_tenure", where={"compound_id": compound_id})
     ops += compound_edits(stored, now, compound_id, company, day)
     at = dt.datetime.fromisoformat(stamp)
-    return _write(store, user, ops, _form_rows(store, "property", compound_id), version, at)
+    written = _write(store, user, ops, _form_rows(store, "property", compound_id), version, at)
+    if not written or now.empty:
+        return written
+    # the form's fields the user changed (a new company is one, not the tenure rows behind it)
+    before = plain_row(now.iloc[0])
+    return sum(before[k] != v for k, v in values.items()) or written
 
 
 def set_building(
