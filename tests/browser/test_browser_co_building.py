@@ -210,6 +210,8 @@ def test_staff_pair_their_own_need_from_a_panel_that_shows_the_button_whole(
     page.goto(f"{server.url}/co-building")
     picker = page.get_by_role("combobox", name=t("co_building_page.match.need"))
     expect(picker).to_have_value(options[need_id])
+    _filled_markers(page)  # the map drawn and the run over: nothing moves the page after
+    tb.settle(page)
     heading = page.get_by_role("heading", name=t("co_building_page.match.title"))
     heading.evaluate("h => h.scrollIntoView({block: 'start'})")
     pair = page.get_by_role("button", name=t("co_building_page.match.pair"))
