@@ -81,7 +81,7 @@ def _give_branch(page: Page, *, secretary: str) -> None:
     """In the card's first form: the compound has a branch now, with this secretary."""
     form = page.get_by_test_id("stForm").first
     form.get_by_text(t("party_page.form.has_branch")).click()
-    form.get_by_label(t("party_page.form.secretary")).fill(secretary)
+    form.get_by_label(t("party_page.form.secretary"), exact=True).fill(secretary)
     form.get_by_role("button", name=t("party_page.form.save")).click()
     saved = t("party_page.saved", what=t("party_page.form.branch"), n=0).split("：")[0]
     expect(page.get_by_test_id("stAlertContentSuccess").first).to_contain_text(saved)
