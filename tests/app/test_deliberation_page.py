@@ -195,6 +195,28 @@ def _fill_round(at: AppTest, matter_id: str, attendance: int | None) -> None:
         at.number_input(key=key("attendance")).set_value(attendance)
 
 
+def test_a_refused_step_keeps_its_tab_open(app_db: Store) -> None:
+    """The audit pressed 撤回 with no reason: the message showed, and the tabs opened on the
+    first step, hiding the form to correct."""
+    matter_id = _fresh_matter(app_db)
+    at = _open(STAFF)
+    at.selectbox(key=ui.MATTER).select(matter_id).run()
+    _submit(at, f"mapgov.delib.form.withdraw.{matter_id}.1")
+    assert not at.exception
+    message = t("error.deliberation.required.reason")
+    assert [e.value for e in at.error] == [t("deliberation_page.refused", message=message)]
+    (steps,) = [
+        (box, labels)
+        for box in at.get("tab_container")
+        if label(MatterAction.WITHDRAW) in (labels := [c.label for c in box.children.values()])
+    ]
+    box, labels = steps
+    # the tabs open on 撤回 again, where the reason is to be typed
+    assert (
+        box.proto.tab_container.default_tab_index == labels.index(label(MatterAction.WITHDRAW)) > 0
+    )
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_round_without_attendance_is_refused(app_db: Store, lang: str) -> None:
     matter_id = _fresh_matter(app_db)

@@ -190,18 +190,31 @@ def action_forms(
 ) -> None:
     """A tab per workflow action, each a form: `fields` draws its inputs, then a submit
     button named after the action calls `on_click` with `args`, `kwargs` and ``action`` (the
-    action's value). `form_key` names each form from the action's value."""
-    tabs = st.tabs([label(a, lang) for a in actions])
+    action's value). `form_key` names each form from the action's value. The page opens again
+    on the tab last submitted while it is still offered: a refused step's message moves the
+    tabs down, and Streamlit would show the first tab, hiding the form to correct."""
+    last = form_key("submitted")
+    chosen = st.session_state.get(last)
+    offered = [a.value for a in actions]
+    default = label(actions[offered.index(chosen)], lang) if chosen in offered else None
+    tabs = st.tabs([label(a, lang) for a in actions], default=default)
     for tab, action in zip(tabs, actions, strict=True):
         with tab, st.form(form_key(action.value)):
             fields(action)
             st.form_submit_button(
                 label(action, lang),
                 type="primary",
-                on_click=on_click,
-                args=args,
+                on_click=_submitted,
+                args=(last, on_click, *args),
                 kwargs={**kwargs, "action": action.value},
             )
+
+
+def _submitted(last: str, on_click: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+    """A step's submit: remember its tab (:func:`action_forms`), then run the page's own
+    callback."""
+    st.session_state[last] = kwargs["action"]
+    on_click(*args, **kwargs)
 
 
 def say(key: str, kind: str, text: str, where: str) -> None:
