@@ -261,9 +261,13 @@ def _timeline_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """An issue's events for display, in order."""
     c = "issues.col."
 
+    # no spaces between Chinese words: the grid measures CJK text short and cut 小区 → 片区
+    # after 片 (wider columns scroll the note out of the panel instead)
+    arrow = "→" if lang == "zh" else " → "
+
     def change(enum: type[Any], old: object, new: object) -> str:
         a, b = value_label(enum, old, lang), value_label(enum, new, lang)
-        return f"{a} → {b}" if a and b and a != b else (b or a)
+        return f"{a}{arrow}{b}" if a and b and a != b else (b or a)
 
     return pd.DataFrame(
         {
@@ -319,14 +323,7 @@ def _issue_details(ctx: IssueView, issue: dict[str, Any]) -> None:
     if events.empty:
         st.caption(t("issues.panel.no_events", lang))
     else:
-        # "小区 → 片区": the grid measures CJK text short and cut it after 片
-        changes = {
-            t(c + name, lang): st.column_config.TextColumn(width="medium")
-            for name in ("status_change", "level_change")
-        }
-        show_table(
-            _timeline_table(events, lang), hide_index=True, width="stretch", column_config=changes
-        )
+        show_table(_timeline_table(events, lang), hide_index=True, width="stretch")
 
 
 def _issue_photos(ctx: IssueView, issue_id: int) -> None:
