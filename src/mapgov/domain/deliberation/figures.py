@@ -277,16 +277,13 @@ def rounds(store: Store, matter_id: str, *, reveal: bool) -> pd.DataFrame:
         for n, group in who.groupby("round_no")
     }
     steps = history(store, matter_id)
-    answers = list(steps.loc[steps["action"] == MatterAction.ANSWER.value, "note"])
-    ratings = list(steps.loc[steps["action"] == MatterAction.RATE.value, "note"])
-
-    def nth(notes: list[Any], n: int) -> Any:  # a round answers and is rated once, in order
-        return notes[n - 1] if n <= len(notes) else None
-
+    # a round is answered once and rated once, in order: the n-th answer is round n's
+    answers = dict(enumerate(steps.loc[steps["action"] == MatterAction.ANSWER.value, "note"], 1))
+    ratings = dict(enumerate(steps.loc[steps["action"] == MatterAction.RATE.value, "note"], 1))
     return found.assign(
         members=[per_round.get(int(n), []) for n in found["round_no"]],
-        answer=[nth(answers, int(n)) for n in found["round_no"]],
-        rating=[nth(ratings, int(n)) for n in found["round_no"]],
+        answer=[answers.get(int(n)) for n in found["round_no"]],
+        rating=[ratings.get(int(n)) for n in found["round_no"]],
     )
 
 
