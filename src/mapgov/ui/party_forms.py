@@ -160,16 +160,8 @@ def _branch_fields(card: dict[str, Any], key: Callable[[str], str], lang: str) -
         max_chars=60,
         key=key("name"),
     )
-    left, right = st.columns(2)
-    left.text_input(
-        t(f + "secretary", lang), value=card["secretary"] or "", max_chars=40, key=key("secretary")
-    )
-    right.text_input(
-        t(f + "secretary_phone", lang),
-        value=card["secretary_phone"] or "",
-        max_chars=20,
-        help=t(f + "secretary_phone_help", lang),
-        key=key("secretary_phone"),
+    _person_fields(
+        card, key, lang, ("secretary", "secretary_phone"), help_key="secretary_phone_help"
     )
     st.multiselect(
         t(f + "stars", lang),
@@ -212,19 +204,33 @@ def _property_fields(
     st.caption(t(f + "property_note", lang))
 
 
+def _person_fields(
+    record: dict[str, Any],
+    key: Callable[[str], str],
+    lang: str,
+    fields: tuple[str, str],
+    *,
+    help_key: str | None = None,
+) -> None:
+    """A person's name and phone side by side (支部书记 / 楼栋长 and their phones), filled
+    from `record`'s fields of the same names."""
+    f = "party_page.form."
+    name, phone = fields
+    left, right = st.columns(2)
+    left.text_input(t(f + name, lang), value=record[name] or "", max_chars=40, key=key(name))
+    right.text_input(
+        t(f + phone, lang),
+        value=record[phone] or "",
+        max_chars=20,
+        help=t(f + help_key, lang) if help_key else None,
+        key=key(phone),
+    )
+
+
 def _building_fields(building: dict[str, Any], key: Callable[[str], str], lang: str) -> None:
     f = "party_page.form."
     st.checkbox(t(f + "has_group", lang), value=building["has_group"], key=key("has_group"))
-    left, right = st.columns(2)
-    left.text_input(
-        t(f + "head", lang), value=building["head"] or "", max_chars=40, key=key("head")
-    )
-    right.text_input(
-        t(f + "head_phone", lang),
-        value=building["head_phone"] or "",
-        max_chars=20,
-        key=key("head_phone"),
-    )
+    _person_fields(building, key, lang, ("head", "head_phone"))
 
 
 def _zone_fields(
