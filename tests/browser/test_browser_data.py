@@ -134,7 +134,7 @@ def test_figures_from_a_gbk_sheet_land_after_a_check(
     # why, in the page's language (the command line says it in English)
     reason = t("import_problem.no_compound", "zh", name="没有这个小区")
     expect(page.get_by_test_id("stDataFrame").first).to_contain_text(reason)
-    expect(page.get_by_text(t("data_page.refused", count=1))).to_be_visible()
+    expect(page.get_by_text(t("data_page.refused_rows", rows=1))).to_be_visible()
     expect(page.get_by_role("button", name=t("data_page.confirm"))).to_have_count(0)
     # fix the file: drop the row that matched nothing, upload it again, check, import
     sheet.iloc[:2].to_csv(path, index=False, encoding="gbk")

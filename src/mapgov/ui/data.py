@@ -409,12 +409,13 @@ def _table_report(ctx: DataView, plan: TablePlan) -> None:
             show_table(_listing(plan.skipped, lang), hide_index=True, use_container_width=True)
     if plan.errors:
         # as the two lists above count them: problems, and rows that matched no building
-        count = sum(p.severity == "error" for p in plan.problems)
-        text = (
-            t("data_page.refused_unmatched", lang, count=count, rows=len(plan.unmatched))
-            if len(plan.unmatched)
-            else t("data_page.refused", lang, count=count)
-        )
+        count, rows = sum(p.severity == "error" for p in plan.problems), len(plan.unmatched)
+        if rows and count:
+            text = t("data_page.refused_unmatched", lang, count=count, rows=rows)
+        elif rows:
+            text = t("data_page.refused_rows", lang, rows=rows)
+        else:
+            text = t("data_page.refused", lang, count=count)
         st.error(text, icon=":material/block:")
         return
     if not plan.matched:
