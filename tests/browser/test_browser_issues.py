@@ -300,6 +300,14 @@ def test_the_empty_date_range_reads_year_month_day_in_chinese(db: Path, page: Pa
         field = page.locator('[data-testid="stSidebar"] [data-testid="stDateInputField"]')
         parts = field.locator('[role="spinbutton"][data-placeholder="true"]')
         expect(parts).to_have_count(6)  # start and end: year, month, day
+        # The shell's style sheet reaches the page as one more element: wait until it applies
+        # (seen once in CI: the parts were read before it came), then read every part's word.
+        page.wait_for_function(
+            "sel => [...document.querySelectorAll(sel)]"
+            ".some(p => getComputedStyle(p, '::after').content !== 'none')",
+            arg='[data-testid="stSidebar"] [data-testid="stDateInputField"] '
+            '[role="spinbutton"][data-placeholder="true"]',
+        )
         words = parts.evaluate_all("ps => ps.map(p => getComputedStyle(p, '::after').content)")
         assert words == [f'"{t(f"app.date.{p}")}"' for p in ("year", "month", "day")] * 2
         sizes = parts.evaluate_all("ps => ps.map(p => getComputedStyle(p, '::after').fontSize)")
