@@ -195,6 +195,9 @@ def test_unsatisfied_sends_it_back_for_another_round(store: Store) -> None:
     # each round keeps what was answered and how residents rated it (the matter keeps one)
     assert rounds["answer"].iloc[1] == "第二次答复" and rounds["answer"].iloc[0]
     assert list(rounds["rating"]) == ["unsatisfied: 没落实", "satisfied"]
+    # a page that shows the history too passes it in: the same rounds from one read
+    given = delib.rounds(store, matter_id, reveal=True, events=delib.history(store, matter_id))
+    pd.testing.assert_frame_equal(given, rounds)
     # the card shows the present round's answer; the first round says what it was answered
     # and that residents were unsatisfied (the audit found it nowhere but in the history)
     (_, first_facts), (_, second_facts) = dv.round_lines(rounds, lang="zh", present=2)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import string
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
 from enum import Enum
 from functools import cache
@@ -35,6 +35,8 @@ __all__ = [
     "enum_key",
     "error_text",
     "field_label",
+    "join_clauses",
+    "join_items",
     "label",
     "normalize_lang",
     "placeholders",
@@ -65,6 +67,29 @@ def normalize_lang(value: str | None) -> str:
         return DEFAULT_LANG
     primary = re.split(r"[-_]", value.strip().lower(), maxsplit=1)[0]
     return primary if primary in LANGS else DEFAULT_LANG
+
+
+def join_items(items: Iterable[str], lang: str) -> str:
+    """Words or names in running text: 甲、乙 in Chinese, "a, b" in English (``app.list_sep``).
+
+    Examples
+    --------
+    >>> join_items(["党建", "物业"], "zh"), join_items(["party", "property"], "en")
+    ('党建、物业', 'party, property')
+    """
+    return t("app.list_sep", lang).join(items)
+
+
+def join_clauses(texts: Iterable[str], lang: str) -> str:
+    """Whole phrases one after another: "；" between them in Chinese, "; " in English
+    (``app.clause_sep``).
+
+    Examples
+    --------
+    >>> join_clauses(["缺少一列", "第 3 行无坐标"], "zh")
+    '缺少一列；第 3 行无坐标'
+    """
+    return t("app.clause_sep", lang).join(texts)
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
@@ -295,11 +320,14 @@ def _shown_params(key: str, params: dict[str, Any], lang: str) -> dict[str, Any]
         elif name == "path" and value:
             out[name] = PurePath(str(value)).name  # the file, not the server's folders
         elif name == "fields" and isinstance(value, tuple | list):
-            out[name] = ("、" if lang == "zh" else ", ").join(
-                t(f"error.edit.field.{f}", lang)
-                if f"error.edit.field.{f}" in catalogue(lang)
-                else f
-                for f in value
+            out[name] = join_items(
+                (
+                    t(f"error.edit.field.{f}", lang)
+                    if f"error.edit.field.{f}" in catalogue(lang)
+                    else f
+                    for f in value
+                ),
+                lang,
             )
     return out
 
@@ -391,13 +419,12 @@ def coded_note(enum: type[Enum], note: object, lang: str = DEFAULT_LANG) -> str:
     name = value_label(enum, code, lang)
     if not sep:
         return name
-    return f"{name}{'：' if lang == 'zh' else ': '}{rest}"
+    return f"{name}{t('app.colon', lang)}{rest}"
 
 
 def _problems_text(problems: Sequence[object], lang: str) -> str:
     """What is wrong with a backup (:class:`mapgov.store.sqlite.Problem`), in `lang`: each
     problem from ``error.restore.problem.<code>``, tables by what they hold."""
-    names_sep = "、" if lang == "zh" else ", "
 
     def name(table: str) -> str:
         wanted = f"data_page.export_name.{table}"
@@ -409,9 +436,9 @@ def _problems_text(problems: Sequence[object], lang: str) -> str:
         if key not in catalogue(lang):
             texts.append(str(problem))
             continue
-        names = names_sep.join(name(n) for n in getattr(problem, "names", ()))
+        names = join_items((name(n) for n in getattr(problem, "names", ())), lang)
         texts.append(t(key, lang, names=names, n=f"{getattr(problem, 'count', 0):,}"))
-    return ("；" if lang == "zh" else "; ").join(texts)
+    return join_clauses(texts, lang)
 
 
 def _shown_entry(entry: str, most: int = 90) -> str:

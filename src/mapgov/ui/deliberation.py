@@ -317,12 +317,13 @@ def matter_section(ctx: StreetView) -> None:
     record = delib.matter(ctx.store, matter_id)
     user = ctx.user()
     reveal = user is not None and sees_personal_data(user, record["community_id"], ctx.store)
+    events = delib.history(ctx.store, matter_id)
     left, right = st.columns([1, 1], gap="medium")
     with left:
         st.markdown(f"#### {md_text(record['title'])}")
         facts(dv.card_lines(record, lang=lang), lang)
         for heading, lines in dv.round_lines(
-            delib.rounds(ctx.store, matter_id, reveal=reveal),
+            delib.rounds(ctx.store, matter_id, reveal=reveal, events=events),
             lang=lang,
             present=int(record["round_no"]),
         ):
@@ -336,7 +337,6 @@ def matter_section(ctx: StreetView) -> None:
         if not issues.empty:
             show_table(dv.issue_table(issues, lang=lang), hide_index=True)
         st.markdown(f"**{md_text(t(TEXTS + 'matter.history', lang))}**")
-        events = delib.history(ctx.store, matter_id)
         show_table(dv.history_table(events, lang=lang), hide_index=True)
 
 

@@ -39,7 +39,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from mapgov.core.crs import WGS84
-from mapgov.core.i18n import catalogue, label, t
+from mapgov.core.i18n import catalogue, join_clauses, join_items, label, t
 from mapgov.core.model import PropertyMode, Star
 from mapgov.domain import issues, party
 from mapgov.domain.users import can_edit, sees_personal_data
@@ -47,7 +47,7 @@ from mapgov.store import Store, open_store
 from mapgov.ui import auth
 from mapgov.ui import party_forms as forms
 from mapgov.ui.loaders import cached, cached_resource
-from mapgov.ui.party_forms import FLASH, join_items
+from mapgov.ui.party_forms import FLASH
 from mapgov.ui.state import StreetView, View
 from mapgov.ui.widgets import click_map, facts, md_text, street_controls
 from mapgov.views import maps
@@ -408,7 +408,7 @@ def _compound_facts(ctx: StreetView, card: dict[str, Any]) -> None:
     )
     matters = [recent_line(m, lang=lang) for m in card.get("recent_matters", [])]
     none = md_text(t("deliberation_page.card_no_matters", lang))
-    listed = ("；" if lang == "zh" else "; ").join(matters) or none
+    listed = join_clauses(matters, lang) or none
     facts([(t("deliberation_page.card_matters", lang), listed)], lang, bullets=True)
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 import streamlit as st
 
 from mapgov.core.errors import MapgovError
-from mapgov.core.i18n import error_text, label, t
+from mapgov.core.i18n import error_text, join_items, label, t
 from mapgov.core.model import PropertyMode, Star
 from mapgov.domain import party
 from mapgov.domain.users import User, get_user
@@ -32,15 +32,10 @@ from mapgov.ui.widgets import bulk_select, md_text
 if TYPE_CHECKING:
     from mapgov.ui.state import StreetView
 
-__all__ = ["FLASH", "edit_forms", "form_versions", "join_items"]
+__all__ = ["FLASH", "edit_forms", "form_versions"]
 
 FLASH: Final = "mapgov.party.flash"  # ("success" | "error", text) shown once
 _FORM = "mapgov.party.form.{}.{}.{}"  # form, target id, data version (+ ".field")
-
-
-def join_items(items: list[str], lang: str) -> str:
-    """A list in running text: 甲、乙 in Chinese, "a, b" in English."""
-    return ("、" if lang == "zh" else ", ").join(items)
 
 
 def form_versions(

@@ -16,7 +16,7 @@ from streamlit_folium import st_folium
 
 from mapgov.core import clock
 from mapgov.core.errors import MapgovError
-from mapgov.core.i18n import error_text, label, t
+from mapgov.core.i18n import error_text, join_items, label, t
 from mapgov.core.model import Role
 from mapgov.domain.issues import BuildingLocator
 from mapgov.domain.places import display_name, display_names
@@ -605,7 +605,7 @@ def file_uploader(
         max_upload_size=most_mb,
         key=key,
     )
-    kinds = ("、" if lang == "zh" else ", ").join(x.upper() for x in types)
+    kinds = join_items((x.upper() for x in types), lang)
     files: list[Any] = list(chosen or []) if multiple else [chosen] if chosen is not None else []
     for file in files:
         if not takes(file.name, types):

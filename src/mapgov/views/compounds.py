@@ -439,7 +439,7 @@ def new_flags_html(names: list[str], lang: str, *, shown: int = 3) -> str:
     """
     if not names:
         return ""
-    sep = "、" if lang == "zh" else ", "
+    sep = t("app.list_sep", lang)
     listed = sep.join(names[:shown]) + (f"{sep}…" if len(names) > shown else "")
     text = t(TEXTS + "wall.new_flags", lang, names=listed, n=len(names))
     every = t(TEXTS + "wall.new_flags", lang, names=sep.join(names), n=len(names))

@@ -23,7 +23,7 @@ import pandas as pd
 import shapely
 
 from mapgov.core.errors import ValidationError
-from mapgov.core.i18n import count_text, t
+from mapgov.core.i18n import count_text, join_items, t
 from mapgov.domain.lifecircle import coverage, siting
 from mapgov.domain.lifecircle.coverage import Method, Profile
 from mapgov.domain.lifecircle.network import WalkGraph, snap
@@ -305,7 +305,7 @@ def circle_title(settings: Settings, profile: Profile, lang: str) -> str:
     '步行 800 米生活圈'
     """
     if ThresholdMode(settings.mode) is ThresholdMode.STANDARD:  # each kind at its own tier
-        tiers = ("、" if lang == "zh" else ", ").join(f"{m:g}" for m in sorted(profile.tiers))
+        tiers = join_items((f"{m:g}" for m in sorted(profile.tiers)), lang)
         return t("life.title_standard", lang, standard=profile.name, tiers=tiers)
     minutes = circle_minutes(settings, profile)
     if minutes is None:

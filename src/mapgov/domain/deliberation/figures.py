@@ -243,7 +243,9 @@ def matter_list(frames: DelibFrames, today: dt.date, *, status: str | None = Non
     return m.assign(overdue=overdue, days_overdue=late).reset_index(drop=True)
 
 
-def rounds(store: Store, matter_id: str, *, reveal: bool) -> pd.DataFrame:
+def rounds(
+    store: Store, matter_id: str, *, reveal: bool, events: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """A matter's rounds of deliberation, first first, with the party members who attended.
 
     Parameters
@@ -255,6 +257,9 @@ def rounds(store: Store, matter_id: str, *, reveal: bool) -> pd.DataFrame:
     reveal : bool
         Show members' names in full (the user sees the community's personal data); otherwise
         masked like a resident's.
+    events : pandas.DataFrame or None
+        The matter's :func:`history`, where the caller has read it already (a page that shows
+        it too); read here otherwise.
 
     Returns
     -------
@@ -276,7 +281,7 @@ def rounds(store: Store, matter_id: str, *, reveal: bool) -> pd.DataFrame:
         int(n): [str(name_of.get(m, m)) for m in group["member_id"]]
         for n, group in who.groupby("round_no")
     }
-    steps = history(store, matter_id)
+    steps = history(store, matter_id) if events is None else events
     # a round is answered once and rated once, in order: the n-th answer is round n's
     answers = dict(enumerate(steps.loc[steps["action"] == MatterAction.ANSWER.value, "note"], 1))
     ratings = dict(enumerate(steps.loc[steps["action"] == MatterAction.RATE.value, "note"], 1))
