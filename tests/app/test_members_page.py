@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mapgov.core.i18n import t
+from mapgov.core.i18n import label, t
+from mapgov.core.model import ServiceKind
 from mapgov.core.privacy import mask_name
 from mapgov.domain import members
 from mapgov.domain.users import get_user
@@ -251,7 +252,34 @@ def test_a_saved_task_empties_the_form_and_a_refused_one_keeps_it(app_db: Store)
     saved = app_db.read("member_service", where={"member_id": mid})
     assert len(saved) == tasks + 1
     sid = int(saved["service_id"].max())
-    assert t("members_page.task_ok", "zh", task=sid) in [s.value for s in at.success]
+    name = members.member_row(app_db, mid)["name"]
+    kind = label(ServiceKind(saved.set_index("service_id").loc[sid, "kind"]), "zh")
+    said = t("members_page.task_ok", "zh", task=sid, name=name, kind=kind, title="清理楼道")
+    assert said in [s.value for s in at.success]  # who and what, not the number alone
     for name in ("title", "ref"):  # emptied in the browser too: no second entry by mistake
         field = at.text_input(key=K.format(f"task.{name}"))
         assert field.proto.set_value and field.proto.value == "" and field.value == ""
+
+
+def test_the_task_form_is_for_the_member_whose_file_is_open(app_db: Store) -> None:
+    """Staff open a member's file, then record a task below it: the form names that member
+    (it used to keep the first of its list, and the task went to someone else)."""
+    frame = members.members_of(app_db, [COMMUNITY])
+    ids = list(frame.loc[frame["registered"] == 1, "member_id"])
+    at = open_page("members", user=STAFF)
+    first = at.selectbox(key=K.format("task.member")).value
+    viewed = next(m for m in ids if m != first)
+    at.selectbox(key=K.format("member")).set_value(viewed).run()
+    ok(at)
+    assert at.selectbox(key=K.format("task.member")).value == viewed
+    at.text_input(key=K.format("task.title")).input("清理楼道")
+    _submit(at, "task")
+    ok(at)
+    assert "清理楼道" in set(app_db.read("member_service", where={"member_id": viewed})["title"])
+    # a member picked in the form itself is the one its task goes to (the file stays open)
+    at.selectbox(key=K.format("task.member")).set_value(first)
+    at.text_input(key=K.format("task.title")).input("送餐上门")
+    _submit(at, "task")
+    ok(at)
+    assert "送餐上门" in set(app_db.read("member_service", where={"member_id": first})["title"])
+    assert at.selectbox(key=K.format("member")).value == viewed

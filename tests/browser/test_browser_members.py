@@ -67,7 +67,14 @@ def test_staff_register_a_member_and_score_a_task(server: tb.Server, visit: tb.V
     _choose(page, kinds, label(ServiceKind.VOLUNTEER))
     task.get_by_label(t("members_page.task_title"), exact=True).fill("楼道清扫")
     _submit(page, task, "task_submit")
-    tb.expect_success(page, re.compile(t("members_page.task_ok", task=r"\d+")))
+    said = t(
+        "members_page.task_ok",
+        task="{n}",
+        name=name,
+        kind=label(ServiceKind.VOLUNTEER),
+        title="楼道清扫",
+    )
+    tb.expect_success(page, re.compile(re.escape(said).replace(r"\{n\}", r"\d+")))
     # the member's file: 10 points for registering
     _choose(page, page.get_by_role("combobox", name=t("members_page.pick")), option)
     expect(_total(page)).to_have_text("10")

@@ -18,6 +18,7 @@ from mapgov.core.errors import (
 )
 from mapgov.core.i18n import error_text, t
 from mapgov.core.model import ServiceKind, ServiceStatus
+from mapgov.core.privacy import mask_name
 from mapgov.domain import member_scores, members
 from mapgov.domain.users import User, get_user
 from mapgov.io import member_scorecard
@@ -240,6 +241,12 @@ def test_points_equal_a_hand_count(work_store: Store) -> None:
     last = member_scores.points_table(store, [community], scheme=scheme, period="2025")
     row25 = last.set_index("member_id").loc[mid]
     assert (row25["n_volunteer"], row25["n_deliberation"], row25["points"]) == (1, 1, 10 + 5 + 4)
+    # a year before the member registered: no row, so neither counted nor ranked (the audit
+    # saw later members ranked with 0 points and pulling the average down)
+    before = member_scores.points_table(store, [community], scheme=scheme, period="2024")
+    assert mid not in set(before["member_id"]) and len(before) < len(last)
+    assert (before["registered_on"].astype(str) <= "2024-12-31").all()
+    assert (before["n_registered"] == 1).all()
     small = members.Scheme("small", scheme.lines, total_cap=50)
     capped = member_scores.points_table(store, [community], scheme=small, period="2026")
     assert capped.set_index("member_id").loc[mid, "points"] == 50
@@ -276,13 +283,21 @@ def test_registration_rights_and_refusals(work_store: Store) -> None:
     # a member registers where the member lives (by the member's building), even for an admin
     with pytest.raises(ValidationError, match="lives in community S001-C2") as refused:
         members.register_member(store, admin, mid, **{**reg, "community_id": "S001-C1"})
-    assert error_text(refused.value, "zh").startswith(f"党员 {mid} 住在")
+    # named as the form listed the member (not by number); masked for staff of the other
+    # community, whose form never listed this member
+    name = str(members.member_row(store, mid)["name"])
+    assert error_text(refused.value, "zh").startswith(f"党员 {name} 住在")
+    with pytest.raises(ValidationError, match="lives in community S001-C2") as elsewhere:
+        members.register_member(store, other, mid, **{**reg, "community_id": "S001-C1"})
+    assert error_text(elsewhere.value, "zh").startswith(f"党员 {mask_name(name)} 住在")
+    assert name not in error_text(elsewhere.value, "en")
     retired = store.read("party_member", where={"in_service": 0})["member_id"].iloc[0]
     with pytest.raises(ValidationError, match="not in service"):
         members.register_member(store, admin, retired, **reg)
     assert members.register_member(store, staff, mid, **reg) == 1
-    with pytest.raises(ValidationError, match="registered already"):
+    with pytest.raises(ValidationError, match="registered already") as twice:
         members.register_member(store, admin, mid, **reg)
+    assert error_text(twice.value, "zh") == f"党员 {name} 已经报到过了，不能重复登记。"
     # an edit checks the version the form showed
     assert (
         members.edit_registration(

@@ -68,7 +68,9 @@ def points_table(
 ) -> pd.DataFrame:
     """Each registered member's counts and points per line over a year, unmasked.
 
-    A member counts `registered` when registered on or before the period's last day; a task
+    The members are those registered on or before the period's last day (a year before a
+    member registered has no row of theirs: they count in neither the figures nor the ranks),
+    each counting `registered`; a task
     counts when ``done`` with ``done_on`` in the period (taken or dropped ones count nothing);
     a deliberation round when held in the period. Each line is capped, then the total.
 
@@ -95,7 +97,9 @@ def points_table(
     """
     start, end = period_of(period, today or clock.today(store))
     members = members_of(store, community_ids)
-    members = members[members["registered"] == 1].reset_index(drop=True)
+    registered = members["registered"] == 1
+    by_then = members["registered_on"].astype(str) <= end.isoformat()
+    members = members[registered & by_then].reset_index(drop=True)
     ids = list(members["member_id"])
     services = store.read("member_service", where={"member_id": ids})
     counts = _count(services, _attendance(store, ids), start, end)
@@ -103,9 +107,7 @@ def points_table(
     out = members[
         ["member_id", "name", "phone", "community_id", "work_unit", "registered_on"]
     ].copy()
-    out["n_registered"] = (
-        (out["registered_on"].astype(str) <= end.isoformat()).astype(int).to_numpy()
-    )
+    out["n_registered"] = 1
     total = pd.Series(0.0, index=out.index)
     for name in LINES:
         line = scheme.lines[name]

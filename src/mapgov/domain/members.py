@@ -29,10 +29,11 @@ import pandas as pd
 from mapgov.core import clock
 from mapgov.core.errors import DataFileError, ValidationError
 from mapgov.core.model import ServiceKind, ServiceStatus
+from mapgov.core.privacy import mask_name
 from mapgov.core.toml_files import read_toml
 from mapgov.domain.editing import edit_stamp, insert_new, require_editor
 from mapgov.domain.places import display_name
-from mapgov.domain.users import User
+from mapgov.domain.users import User, can_edit
 from mapgov.store import Store
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "period_of",
     "record_service",
     "register_member",
+    "service_row",
 ]
 
 PROFILE_ENV: Final = "MAPGOV_MEMBER_POINTS"
@@ -355,12 +357,25 @@ def _community(store: Store, community_id: str) -> None:
         raise ValidationError(msg, key="error.members.no_community", community=community_id)
 
 
+def _named(store: Store, user: User, member: dict[str, Any]) -> str:
+    """How a refusal names `member`: by name for a `user` who edits the member's community
+    (the form listed the name), masked for anyone else; by number if the member has no name."""
+    name = member.get("name")
+    if not isinstance(name, str) or not name.strip():
+        return str(member["member_id"])
+    community = member.get("community_id")
+    sees = isinstance(community, str) and can_edit(user, community, store)
+    return name if sees else str(mask_name(name))
+
+
 def _registered(store: Store, user: User, member_id: str) -> None:
     """Refuse a member not registered with a community, or a `user` who may not change it."""
     member = member_row(store, member_id)
     if not member["registered"]:
         msg = f"party member {member_id} is not registered with a community"
-        raise ValidationError(msg, key="error.members.not_registered", member=member_id)
+        raise ValidationError(
+            msg, key="error.members.not_registered", member=_named(store, user, member)
+        )
     _require(store, user, member["community_id"])
 
 
@@ -436,16 +451,23 @@ def register_member(
     member = member_row(store, member_id)
     if int(member["in_service"] or 0) != 1:
         msg = f"party member {member_id} is not in service: only in-service members register"
-        raise ValidationError(msg, key="error.members.not_in_service", member=member_id)
+        raise ValidationError(
+            msg, key="error.members.not_in_service", member=_named(store, user, member)
+        )
     if member["registered"]:
         msg = f"party member {member_id} is registered already (community {member['community_id']})"
-        raise ValidationError(msg, key="error.members.registered", member=member_id)
+        raise ValidationError(
+            msg, key="error.members.registered", member=_named(store, user, member)
+        )
     home = member["home_community_id"]
     if home is not None and home != community_id:
         name = store.read("community", where={"community_id": home}, columns=["name"])["name"]
         msg = f"party member {member_id} lives in community {home}: a member registers there"
         raise ValidationError(
-            msg, key="error.members.elsewhere", member=member_id, home=str(name.iloc[0])
+            msg,
+            key="error.members.elsewhere",
+            member=_named(store, user, member),
+            home=str(name.iloc[0]),
         )
     values = {
         "community_id": community_id,
@@ -587,6 +609,33 @@ def record_service(
     return insert_new(_next_number, _write)
 
 
+def service_row(store: Store, service_id: int) -> dict[str, Any]:
+    """One service task's ``member_service`` row.
+
+    Parameters
+    ----------
+    store : Store
+        The database.
+    service_id : int
+        The task.
+
+    Returns
+    -------
+    dict
+        Its columns (``member_id``, ``kind``, ``title``, ``status``, ``taken_on`` ...).
+
+    Raises
+    ------
+    ValidationError
+        If there is no such task.
+    """
+    row = store.read("member_service", where={"service_id": int(service_id)})
+    if row.empty:
+        msg = f"no service task {service_id}"
+        raise ValidationError(msg, key="error.members.no_task", task=service_id)
+    return dict(row.iloc[0].to_dict())
+
+
 def finish_service(
     store: Store,
     user: User,
@@ -621,11 +670,7 @@ def finish_service(
     int
         The task's new version.
     """
-    row = store.read("member_service", where={"service_id": int(service_id)})
-    if row.empty:
-        msg = f"no service task {service_id}"
-        raise ValidationError(msg, key="error.members.no_task", task=service_id)
-    task = row.iloc[0]
+    task = service_row(store, service_id)
     member = member_row(store, str(task["member_id"]))
     _require(store, user, member["community_id"])
     target = ServiceStatus(status) if status in {s.value for s in ServiceStatus} else None

@@ -200,7 +200,7 @@ def record_section(ctx: Ctx) -> None:
         show_table(mv.points_lines(record, lang), hide_index=True, key=KEY.format("lines"))
         st.caption(t("members_page.attendance", lang, period=period, n=len(record.attendance)))
     with right:
-        st.caption(t("members_page.tasks", lang))
+        st.caption(t("members_page.tasks", lang, period=period))
         if record.tasks.empty:
             st.info(t("members_page.tasks_none", lang))
         else:
@@ -298,7 +298,16 @@ def _record(db: str, user_id: str, lang: str) -> None:
     except MapgovError as err:
         _refused(lang, err, "task")
         return
-    say(FLASH, "success", t("members_page.task_ok", lang, task=sid), "task")
+    saved = members.service_row(store, sid)
+    text = t(
+        "members_page.task_ok",
+        lang,
+        task=sid,
+        name=md_text(members.member_row(store, saved["member_id"])["name"]),
+        kind=label(ServiceKind(saved["kind"]), lang),
+        title=md_text(saved["title"]),
+    )
+    say(FLASH, "success", text, "task")
     st.session_state[KEY.format("finish.task")] = sid  # the finish form offers it next
     empty_fields(KEY.format("task.title"), KEY.format("task.ref"))
 
@@ -321,7 +330,15 @@ def _finish(db: str, user_id: str, lang: str, versions: dict[int, int]) -> None:
     except MapgovError as err:
         _refused(lang, err, "finish")
         return
-    text = t("members_page.finish_ok", lang, task=sid, status=label(ServiceStatus(status), lang))
+    saved = members.service_row(store, int(sid))
+    text = t(
+        "members_page.finish_ok",
+        lang,
+        task=sid,
+        name=md_text(members.member_row(store, saved["member_id"])["name"]),
+        title=md_text(saved["title"]),
+        status=label(ServiceStatus(status), lang),
+    )
     say(FLASH, "success", text, "finish")
 
 
@@ -403,6 +420,12 @@ def _task_form(ctx: Ctx, args: tuple[str, str, str]) -> None:
     choices = {k: v for k, v in options.items() if k in registered}
     if not _form_head(ctx, "task", bool(choices)):
         return
+    viewed = st.session_state.get(MEMBER)
+    if viewed in choices and st.session_state.get(KEY.format("task.viewed")) != viewed:
+        # the member whose file is open above is the one a task is most likely for: the form
+        # follows each new choice there (and keeps whatever is picked in it meanwhile)
+        st.session_state[KEY.format("task.member")] = viewed
+        st.session_state[KEY.format("task.viewed")] = viewed
     with st.form(KEY.format("task")):
         _choice(ctx, "members_page.task_member", choices, "task.member")
         st.selectbox(
