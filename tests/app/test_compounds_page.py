@@ -86,6 +86,17 @@ def test_the_page_opens_for_every_role_with_its_list(
     assert set(listed) == ids and len(listed) == len(ids)
     flagged = {f.compound_id for f in report.flags} & ids
     assert _metric(at, "flagged", lang) == str(len(flagged))
+    # the lowest score as the figure, its compound under it (the two in one value were cut
+    # off at 1366 px, the score first)
+    latest = report.latest().reindex(sorted(ids))["score"]
+    (lowest,) = [m for m in at.metric if m.label == t("compounds_page.fig.lowest", lang)]
+    assert lowest.value == f"{latest.min():.1f}"
+    assert lowest.proto.delta == compounds.set_index("compound_id").loc[latest.idxmin(), "name"]
+    # communities by their names in the page's language (English ones on the English page)
+    communities = app_db.read("community").set_index("community_id")
+    shown = communities["name_en" if lang == "en" else "name"]
+    wanted = set(shown[list(compounds["community_id"].unique())])
+    assert set(table[t("health.col.community", lang)]) == wanted
     # the flagged first, each naming its warning; the trend is a year of scores
     warned = table[t("health.col.flags", lang)].fillna("") != ""
     assert warned.sum() == len(flagged) and warned.iloc[: len(flagged)].all()

@@ -27,7 +27,8 @@ class Ledger(NamedTuple):
     """What :func:`read_ledger` reads, by name or unpacked in this order."""
 
     compounds: pd.DataFrame
-    """compound_id, grid_id, name, branch_id, community_id, community_name."""
+    """compound_id, grid_id, name, branch_id, community_id, community_name (and its English
+    ``community_name_en``, None where it has none)."""
     issues: pd.DataFrame
     """The compounds' issues (the columns asked for)."""
     events: pd.DataFrame
@@ -73,8 +74,9 @@ def read_ledger(
         street_id=street_id,
         community_id=community_id,
     )
-    names = store.read("community", columns=["community_id", "name"])
-    comps = comps.merge(names.rename(columns={"name": "community_name"}), on="community_id")
+    names = store.read("community", columns=["community_id", "name", "name_en"])
+    names = names.rename(columns={"name": "community_name", "name_en": "community_name_en"})
+    comps = comps.merge(names, on="community_id")
     issues = store.read(
         "issue", where={"compound_id": list(comps["compound_id"])}, columns=issue_columns
     )

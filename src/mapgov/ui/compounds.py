@@ -76,8 +76,9 @@ COLOUR_BY: Final = KEY.format("colour_by")
 LIST: Final = KEY.format("list")
 MONTHS: Final = 12
 """Months offered by the picker, this one first."""
-_LEAD: Final = ("rank", "compound", "community", "score", "confidence", "flags", "look_at")
-"""The list's first columns (the compound id stays in the data, not on screen)."""
+_LEAD: Final = ("rank", "compound", "score", "flags", "look_at", "community", "confidence")
+"""The list's first columns (the compound id stays in the data, not on screen); the year's
+trend comes right after the score (:func:`list_section`), where a 1366 px screen shows it."""
 _PERCENT: Final = ("confidence", *cv.SHARE_SIGNALS)
 _DECIMAL: Final = ("issues_per_100_households", "repeats_per_100_households", "branch", "property")
 
@@ -196,9 +197,10 @@ def headline(ctx: StreetView, month: str) -> None:
     figures = cv.headline(_report_of(ctx, month), compounds["compound_id"].tolist())
     none = t(TEXTS + "unknown", lang)
     names = dict(zip(compounds["compound_id"], compounds["name"], strict=True))
-    lowest = none
+    lowest, notes = none, {}
     if figures.lowest_id is not None and figures.lowest_score is not None:
-        lowest = f"{names.get(figures.lowest_id, figures.lowest_id)} {figures.lowest_score:.1f}"
+        lowest = f"{figures.lowest_score:.1f}"
+        notes[3] = names.get(figures.lowest_id, figures.lowest_id)  # under it, not cut off
     mean = none if figures.mean_score is None else f"{figures.mean_score:.1f}"
     f = TEXTS + "fig."
     metric_row(
@@ -207,7 +209,8 @@ def headline(ctx: StreetView, month: str) -> None:
             (t(f + "flagged", lang), f"{figures.flagged:,}", t(f + "flagged_help", lang)),
             (t(f + "mean", lang), mean, t(f + "mean_help", lang)),
             (t(f + "lowest", lang), lowest, None),
-        ]
+        ],
+        notes,
     )
 
 
@@ -267,7 +270,8 @@ def card(ctx: StreetView, month: str) -> None:
     row = _compounds(ctx).set_index("compound_id").loc[chosen]
     c = TEXTS + "card."
     st.subheader(t(c + "title", lang, name=row["name"]))
-    st.caption(t(c + "where", lang, community=row["community_name"], month=month_text(month, lang)))
+    community = places.display_name(row["community_name"], row.get("community_name_en"), lang)
+    st.caption(t(c + "where", lang, community=community, month=month_text(month, lang)))
     metric_row(
         [
             (t(c + "score", lang), profile["score_text"], t(c + "score_help", lang)),
@@ -344,7 +348,9 @@ def list_section(ctx: StreetView, month: str) -> None:
         **{col[k]: st.column_config.NumberColumn(format="percent") for k in _PERCENT},
         **{col[k]: st.column_config.NumberColumn(format="%.1f") for k in _DECIMAL},
     }
-    order = [col[k] for k in _LEAD] + [trend_col] + [col[k] for k in SIGNALS]
+    lead = [col[k] for k in _LEAD]
+    at = lead.index(col["score"]) + 1
+    order = [*lead[:at], trend_col, *lead[at:], *[col[k] for k in SIGNALS]]
     show_table(
         table,
         column_order=order,

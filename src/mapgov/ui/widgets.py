@@ -301,10 +301,20 @@ def place_metrics(view: View) -> None:
     )
 
 
-def metric_row(items: Sequence[tuple[str, str, str | None]]) -> None:
-    """One row of figures, a column each: (label, value, help text or None)."""
-    for column, (name, value, help_text) in zip(st.columns(len(items)), items, strict=True):
-        column.metric(name, value, help=help_text)
+def metric_row(
+    items: Sequence[tuple[str, str, str | None]], notes: Mapping[int, str] | None = None
+) -> None:
+    """One row of figures, a column each: (label, value, help text or None); ``notes[i]``,
+    where given, is a grey line under the i-th value (what the figure is of: the lowest
+    score's compound, say), so that the value itself stays short enough to show whole."""
+    for i, (column, (name, value, help_text)) in enumerate(
+        zip(st.columns(len(items)), items, strict=True)
+    ):
+        note = (notes or {}).get(i)
+        if note is None:
+            column.metric(name, value, help=help_text)
+        else:
+            column.metric(name, value, note, delta_color="off", delta_arrow="off", help=help_text)
 
 
 def show_map(fmap: folium.Map, *, key: str, height: int = MAP_HEIGHT) -> None:

@@ -11,8 +11,21 @@ from mapgov.core.i18n import t
 from mapgov.domain.health.profile import SIGNALS
 from mapgov.domain.health.report import HealthReport
 from mapgov.domain.health.warning import FLAG_KINDS, Flag
+from mapgov.domain.places import display_name
 
-__all__ = ["flag_text", "health_table", "look_at_text", "month_text"]
+__all__ = [
+    "SCORE_DECIMALS",
+    "SIGNAL_DECIMALS",
+    "flag_text",
+    "health_table",
+    "look_at_text",
+    "month_text",
+]
+
+SCORE_DECIMALS: Final = 1
+"""A health score's decimals, in the list and its downloads."""
+SIGNAL_DECIMALS: Final = 3
+"""A signal's decimals in the list and its downloads (a share to 0.1 percentage point)."""
 
 
 def month_text(month: str, lang: str, *, judged: str | None = None) -> str:
@@ -100,6 +113,14 @@ def flag_text(flag: Flag, lang: str) -> str:
     )
 
 
+def _community(compounds: pd.DataFrame, compound_id: object, lang: str) -> str:
+    """The community of `compound_id` (in `compounds`, by id) by its name in `lang`."""
+    if compound_id not in compounds.index:
+        return ""
+    row = compounds.loc[compound_id]
+    return display_name(str(row["community_name"]), row.get("community_name_en"), lang)
+
+
 def health_table(
     report: HealthReport, compounds: pd.DataFrame, lang: str, *, trend: bool = True
 ) -> pd.DataFrame:
@@ -136,7 +157,7 @@ def health_table(
             {
                 "compound_id": cid,
                 "compound": names["name"].get(cid, cid),
-                "community": names["community_name"].get(cid, ""),
+                "community": _community(names, cid, lang),
                 "score": row["score"],
                 "confidence": row["confidence"],
                 "flags": sep.join(flag_text(f, lang) for f in found),
@@ -158,5 +179,10 @@ def health_table(
             [None if pd.isna(v) else round(float(v), 1) for v in values]
             for values in scores.to_numpy()
         ]
+    # as a person reads them (the page formats them so; an export, here, keeps what it shows
+    # rather than 71.80026869682042): a score to 0.1, a share or other signal to 0.001
+    table["score"] = table["score"].astype(float).round(SCORE_DECIMALS)
+    measured = ["confidence", *SIGNALS]
+    table[measured] = table[measured].astype(float).round(SIGNAL_DECIMALS)
     table = table.drop(columns="flagged")
     return table.rename(columns={c: t(f"health.col.{c}", lang) for c in table.columns})
