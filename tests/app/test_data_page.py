@@ -246,3 +246,28 @@ def test_streamlits_own_words_are_covered_once_per_run(app_db: Store) -> None:
     ok(at)
     sheets = [h.proto.body for h in at.get("html") if "stFileUploaderDropzone" in h.proto.body]
     assert sheets == [streamlit_words_css("zh")]
+
+
+def test_a_second_sheet_gets_its_own_columns_picked(app_db: Store) -> None:
+    """The audit chose a sheet of 户数 only, then, without reloading, a fuller one: the
+    pickers kept the first sheet's choices, 人口 and 楼栋长 went unread and the import said
+    it had updated the building. Each file's columns are guessed afresh."""
+    building = str(app_db.read("building", columns=["building_id"])["building_id"].iloc[0])
+    at = _open(ADMIN)
+    at.file_uploader(key="table.file.0").upload(
+        "户数.csv", f"楼栋编号,户数\n{building},42\n".encode()
+    )
+    at.run()
+    residents = t("data_page.field.residents")
+    assert _picked(at, residents) == t("data_page.no_column")  # not in the first sheet
+    fuller = f"楼栋编号,户数,人口,楼栋长\n{building},42,123,王新长\n".encode()
+    at.file_uploader(key="table.file.0").upload("全部.csv", fuller).run()
+    ok(at)
+    assert _picked(at, residents) == "人口"
+    assert _picked(at, t("data_page.field.building_head")) == "楼栋长"
+
+
+def _picked(at: AppTest, label: str) -> str:
+    """What the mapping picker labelled `label` shows."""
+    (box,) = [s for s in at.selectbox if s.label.removesuffix(" *") == label]
+    return str(box.format_func(box.value))
