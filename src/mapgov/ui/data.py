@@ -156,16 +156,12 @@ def _problem_table(problems: list[Problem], lang: str) -> pd.DataFrame:
 
 
 def _mapping_editor(
-    ctx: DataView,
-    key: str,
-    upload: dataio.Upload,
-    table: str,
-    columns: list[str],
-    guessed: dict[str, str],
+    ctx: DataView, key: str, table: str, columns: list[str], guessed: dict[str, str]
 ) -> dict[str, str]:
-    """One picker per field of `table`: which column of the file holds it, guessed afresh for
-    each file (the pickers are keyed by the upload: a second file chosen after a first kept
-    the first one's choices, and columns it had besides went unread)."""
+    """One picker per field of `table`: which column of the file holds it. `key` names the
+    upload too (:func:`_upload_id`), so that each file's columns are guessed afresh: a second
+    file chosen after a first kept the first one's choices, and its other columns went
+    unread."""
     st.markdown(f"**{t('data_page.mapping', ctx.lang)}**")
     st.caption(t("data_page.mapping_help", ctx.lang))
     chosen: dict[str, str] = {}
@@ -181,7 +177,7 @@ def _mapping_editor(
             options,
             index=options.index(default) if default in options else 0,
             format_func=lambda c: t("data_page.no_column", ctx.lang) if c == _NONE else c,
-            key=f"{key}.map.{_upload_id(upload)}.{table}.{field}",
+            key=f"{key}.map.{table}.{field}",
         )
         if value != _NONE:
             chosen[field] = value
@@ -305,8 +301,8 @@ def import_layer_section(ctx: DataView) -> None:
         return
     guessed = dataio.starting_mapping(ctx.store, table, columns)
     # the pickers of another layer start afresh: its columns are not the first layer's
-    mapping = _mapping_editor(ctx, key if layer is None else f"{key}.{layer}", upload, table,
-                              columns, guessed)  # fmt: skip
+    picking = f"{key}.{_upload_id(upload)}" + ("" if layer is None else f".{layer}")
+    mapping = _mapping_editor(ctx, picking, table, columns, guessed)
 
     def make_plan() -> LayerPlan:
         return dataio.plan_upload(ctx.store, upload, table, mapping=mapping, crs=crs or None,
@@ -377,7 +373,7 @@ def import_table_section(ctx: DataView) -> None:
         return
     columns = [str(c) for c in frame.columns]
     guessed = dataio.starting_mapping(ctx.store, kind, columns)
-    mapping = _mapping_editor(ctx, key, upload, kind, columns, guessed)
+    mapping = _mapping_editor(ctx, f"{key}.{_upload_id(upload)}", kind, columns, guessed)
 
     def make_plan() -> TablePlan:
         return plan_table(ctx.store, frame, kind, path=upload.name, mapping=mapping)
