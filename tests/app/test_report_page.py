@@ -251,11 +251,22 @@ def test_an_unknown_ticket_is_said_plainly(app_db: Store) -> None:
     at = _report_page({"ticket": "AAAAA-AAAAA"}, lang="en")
     assert not at.exception
     assert [e.value for e in at.error] == [t("error.report.no_ticket", "en")]
-    at.text_input(key="report.lookup_ticket").input("bbbbb-bbbbb")
+    at.text_input(key="report.lookup_ticket").input("bbbbb－bbbbb")  # a Chinese keyboard's dash
     (button,) = [b for b in at.button if b.label == t("report.lookup_submit", "en")]
     at = button.click().run()
     assert at.query_params["ticket"] in ("BBBBB-BBBBB", ["BBBBB-BBBBB"])
     assert [e.value for e in at.error] == [t("error.report.no_ticket", "en")]  # still unknown
+
+
+def test_a_report_without_a_kind_says_so_and_files_nothing(app_db: Store) -> None:
+    """The audit left 请选择 and sent: the page showed "'' is not a valid IssueCategory"."""
+    before = app_db.counts()["issue"]
+    at = _report_page({"building": quiet_building(app_db)})
+    at.text_area(key="report.field.description").input("3单元楼道灯不亮").run()
+    at = _send(at)
+    assert not at.exception
+    assert [e.value for e in at.error] == [t("report.no_category", "zh")]
+    assert app_db.counts()["issue"] == before
 
 
 def test_staff_of_another_community_report_as_residents(app_db: Store) -> None:

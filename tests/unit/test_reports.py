@@ -169,8 +169,15 @@ def test_a_resident_report_lands_whole_with_a_ticket_and_its_photos(any_work_sto
     assert shown["status"] == "reported" and not shown["can_rate"]
     assert shown["photos"] == [PHOTO["name"]]
     assert "王秀英" not in repr(shown) and "13912345678" not in repr(shown)
+    # as written on a note or typed on a phone: no dash, a space, a full-width or long dash
+    left, right = filed.ticket.split("-")
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in left.lower())
+    for typed in (left + right, f"{left} {right}", f"{full_width}－{right}", f"{left}—{right}"):
+        again = reports.ticket_view(store, typed, lang="zh")
+        assert again is not None and again["issue_id"] == filed.issue_id, typed
     assert reports.ticket_view(store, "ZZZZZ-ZZZZZ", lang="zh") is None
     assert reports.ticket_view(store, "' OR 1=1 --", lang="zh") is None
+    assert reports.ticket_view(store, left, lang="zh") is None  # half a ticket is none
 
 
 def test_the_eleventh_anonymous_report_in_a_minute_is_refused(any_work_store: Store) -> None:
@@ -225,6 +232,7 @@ def test_a_bad_report_says_what_is_wrong_and_files_nothing(any_work_store: Store
         (_report(building, description="  "), "error.issue.required"),
         (_report(building, reporter_phone="call me"), "error.issue.bad_phone"),
         (_report(building, category="aliens"), "error.issue.bad_choice"),
+        (_report(building, category=""), "error.issue.required"),
         (_report("no-such-building"), "error.issue.no_building"),
         (
             _report(building, photos=[{"name": "../../etc/passwd", "width": 1, "height": 1}]),

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Required, TypedDict
@@ -63,6 +64,7 @@ __all__ = [
     "open_duplicate",
     "public_timeline",
     "refused",
+    "ticket_code",
     "ticket_view",
 ]
 
@@ -307,11 +309,15 @@ def file_report(
         raise PermissionDeniedError(
             msg, key="error.issue.denied", user=by.name, role=by.role, action=EventAction.REPORT
         )
+    if not report.get("category"):
+        msg = "the category is required"
+        raise ValidationError(msg, key="error.issue.required", field="category")
     try:
         category = IssueCategory(report.get("category")).value
     except ValueError as err:
         msg = f"unknown category: {err}"
-        raise ValidationError(msg, key="error.issue.bad_choice", value=str(err)) from err
+        given = str(report.get("category"))
+        raise ValidationError(msg, key="error.issue.bad_choice", value=given) from err
     description = _text(report.get("description"), "description", 2000, required=True)
     assert description is not None
     name = _text(report.get("reporter_name"), "reporter_name", 40)
@@ -407,6 +413,37 @@ def refused(store: Store, *, building_id: str, source: str, now: dt.datetime) ->
     )
 
 
+def ticket_code(typed: str) -> str:
+    """A ticket as written on a note or read out on the phone, in the form it is stored:
+    full-width characters (a Chinese keyboard's) as ASCII, spaces dropped, any dash as "-"
+    and one put in the middle where it was left out, upper case.
+
+    Parameters
+    ----------
+    typed : str
+        What the resident typed.
+
+    Returns
+    -------
+    str
+        The ticket's stored form (``K7QMX-3XPDA``) if `typed` is one, else `typed` cleaned
+        the same way (no report has it).
+
+    Examples
+    --------
+    >>> ticket_code(" k7qmx－3xpda "), ticket_code("K7QMX 3XPDA")
+    ('K7QMX-3XPDA', 'K7QMX-3XPDA')
+    >>> ticket_code("ｋ７ｑｍｘ—３ｘｐｄａ"), ticket_code("K7QMX3XPDA")
+    ('K7QMX-3XPDA', 'K7QMX-3XPDA')
+    """
+    code = unicodedata.normalize("NFKC", str(typed)).upper()
+    code = re.sub(r"[\s]+", "", code)
+    code = re.sub(r"[\u2010-\u2015\u2212_.·]+", "-", code)  # hyphens, dashes, minus, a dot
+    if len(code) == 10 and code.isalnum():
+        code = f"{code[:5]}-{code[5:]}"
+    return code
+
+
 def ticket_view(store: Store, ticket: str, *, lang: str) -> dict[str, Any] | None:
     """What the ticket page shows its holder: the report's status and public timeline.
 
@@ -428,7 +465,7 @@ def ticket_view(store: Store, ticket: str, *, lang: str) -> dict[str, Any] | Non
         callback is due); None when no report has this ticket. Nothing of who reported it
         or who handled it.
     """
-    code = re.sub(r"\s+", "", str(ticket)).upper()
+    code = ticket_code(ticket)
     if not _TICKET.match(code):
         return None
     found = store.read(

@@ -303,6 +303,9 @@ def _report_form(store: Store, view: View) -> None:
     if not building_id:
         st.error(t("report.no_building", lang), icon=":material/block:")
         return
+    if not category:
+        st.error(t("report.no_category", lang), icon=":material/block:")
+        return
     if not str(description or "").strip():
         st.error(t("report.no_description", lang), icon=":material/block:")
         return
@@ -432,7 +435,7 @@ def _lookup(lang: str) -> None:
 
 
 def _do_lookup() -> None:
-    typed = str(st.session_state.get("report.lookup_ticket") or "").strip().upper()
+    typed = reports.ticket_code(str(st.session_state.get("report.lookup_ticket") or "").strip())
     if typed:
         st.query_params[TICKET_PARAM] = typed
         st.session_state.pop(_FILED, None)
