@@ -299,6 +299,9 @@ def test_legends() -> None:
         deckmaps.HEAT_COLOURS
     )
     assert "5★" in legend and t("wall_screen.metric.stars", "en") in legend
+    # every whole number of stars in one class: 1★ compounds are in the first, not "0★"
+    keys = re.findall(r'class="mg-swatch"[^>]*></span>([^<]+)<', legend)
+    assert keys[:5] == ["0–1★", "2★", "3★", "4★", "5★"]
     facilities = wall.facility_legend_html("zh")
     assert facilities.count("mg-glyph") == 9 and "助餐" in facilities and "党" in facilities
 

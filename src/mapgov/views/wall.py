@@ -307,8 +307,10 @@ def _class_label(lo: float | None, hi: float | None, unit: str) -> str:
             return f"{math.ceil(v)}★"
         return f"{v:g}"
 
-    if unit == "stars":
-        return fmt(lo if lo is not None else 0)
+    if unit == "stars":  # whole stars: a class of 0 up to 2 holds 0 and 1 (it said "0★")
+        low = math.ceil(lo if lo is not None else 0)
+        top = None if hi is None else math.ceil(hi) - 1
+        return f"{low}★" if top is None or top <= low else f"{low}–{top}★"
     if lo is None:
         return f"< {fmt(hi or 0)}"
     if hi is None:
