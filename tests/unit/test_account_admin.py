@@ -90,6 +90,20 @@ def test_an_account_is_added_in_the_administrators_street_only(work_store: Store
     with pytest.raises(StaleEditError) as taken:
         admin.add(work_store, boss, STAFF, role=Role.LEADER, now=NOW)
     assert "S001-C1-staff1" in error_text(taken.value, "zh")
+    # a login another account has but for its case: two people no one tells apart
+    with pytest.raises(StaleEditError) as look_alike:
+        admin.add(work_store, boss, STAFF.lower(), role=Role.LEADER, now=NOW)
+    assert STAFF in error_text(look_alike.value, "zh")
+    # a bad login is said first, before the scope the form's default role lacks
+    with pytest.raises(ValidationError) as bad:
+        admin.add(work_store, boss, "新用户", role=Role.STAFF, now=NOW)
+    assert bad.value.key == "error.account.bad_login"
+    # a street-wide role with a community: refused (the list would show a scope it has not)
+    for role in (Role.LEADER, Role.PLANNER, Role.ADMIN):
+        with pytest.raises(ValidationError) as scoped:
+            admin.add(work_store, boss, "u3", role=role, community_id="S001-C1", now=NOW)
+        assert error_text(scoped.value, "zh").endswith("整个街道，不指定社区")
+    assert "u3" not in set(work_store.read("app_user")["login"])
     leader, _ = admin.add(work_store, boss, "jie.dao", role=Role.LEADER, now=NOW)
     assert (leader.street_id, leader.community_id) == ("S001", None)
 

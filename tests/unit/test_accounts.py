@@ -354,6 +354,9 @@ def test_a_display_token_opens_its_street_until_revoked(work_store: Store) -> No
         display_tokens.add_display_token(work_store, "会议室大屏", "S001", now=NOW, actor=ADMIN)
     with pytest.raises(ValidationError, match="no street"):
         display_tokens.add_display_token(work_store, "别处", "S404", now=NOW, actor=ADMIN)
+    with pytest.raises(ValidationError) as unnamed:  # it said "role and scope do not fit"
+        display_tokens.add_display_token(work_store, "  ", "S001", now=NOW, actor=ADMIN)
+    assert error_text(unnamed.value, "zh").startswith("请填写大屏名称")
     display_tokens.revoke_display_token(work_store, "会议室大屏", now=_minutes(2), actor=ADMIN)
     assert display_tokens.token_street(work_store, token, now=_minutes(1)) == "S001"  # before it
     assert display_tokens.token_street(work_store, token, now=_minutes(3)) is None

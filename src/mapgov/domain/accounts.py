@@ -32,7 +32,7 @@ import secrets
 from typing import Any, Final, Unpack
 
 from mapgov.core.config import session_idle_minutes
-from mapgov.core.errors import SignInError, ValidationError
+from mapgov.core.errors import SignInError, StaleEditError, ValidationError
 from mapgov.core.model import ACCOUNT_ROLES, AuditKind, Role
 from mapgov.domain.audit import Stamp, audit, read_audit
 from mapgov.domain.audit import entry as _entry
@@ -63,6 +63,7 @@ __all__ = [
     "audit",
     "change_own_password",
     "change_role_and_scope",
+    "check_login",
     "check_password_rules",
     "check_scope",
     "disable",
@@ -85,7 +86,9 @@ _LOGIN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,63}")
 _SCOPE_REASONS: Final = {  # in English for logs; error_text says them from the catalogue
     "staff_community": "community staff need a community (--community)",
     "display_street": "a wall screen needs a street (--street) and no community",
+    "street_role": "a leader, planner or administrator works for the whole street, no community",
 }
+_STREET_ROLES: Final = (Role.LEADER, Role.PLANNER, Role.ADMIN)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -222,10 +225,41 @@ def check_scope(
         reason = "staff_community"
     elif role == Role.DISPLAY and (street_id is None or community_id is not None):
         reason = "display_street"
+    elif role in _STREET_ROLES and community_id is not None:
+        reason = "street_role"  # their rights ignore it: the account list would misstate them
     if reason:
         msg = f"role {role.value}: {_SCOPE_REASONS[reason]}"
         raise ValidationError(msg, key="error.account.bad_scope", reason=reason)
     return street_id, community_id
+
+
+def check_login(store: Store, login: str) -> None:
+    """Refuse a login that cannot be given: not of letters, digits and ``. - _`` (2-64), or
+    another account's but for upper and lower case (``S001-leader`` and ``s001-leader`` would
+    be two people signing in with names no one tells apart).
+
+    Parameters
+    ----------
+    store : Store
+        The database of accounts.
+    login : str
+        The login asked for.
+
+    Raises
+    ------
+    ValidationError
+        For a login of other characters (``error.account.bad_login``).
+    StaleEditError
+        For a login taken in any case (``error.account.login_taken``, naming the account's).
+    """
+    if not _LOGIN.fullmatch(login):
+        msg = f"the login {login!r} cannot be used: letters, digits, . - _ (2-64 characters)"
+        raise ValidationError(msg, key="error.account.bad_login", login=login)
+    taken = store.read("app_user", columns=["login"])["login"]
+    same = taken[taken.str.lower() == login.lower()]
+    if len(same):
+        msg = f"the login {login!r} is taken (as {same.iloc[0]!r})"
+        raise StaleEditError(msg, key="error.account.login_taken", login=str(same.iloc[0]))
 
 
 def add_account(
@@ -272,9 +306,7 @@ def add_account(
     StaleEditError
         If the login is taken.
     """
-    if not _LOGIN.fullmatch(login):
-        msg = f"the login {login!r} cannot be used: letters, digits, . - _ (2-64 characters)"
-        raise ValidationError(msg, key="error.account.bad_login", login=login)
+    check_login(store, login)
     role = Role(role)
     street_id, community_id = check_scope(store, role, street_id, community_id)
     one_time = None

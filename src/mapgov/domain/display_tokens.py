@@ -64,7 +64,7 @@ def add_display_token(
     label = label.strip()
     if not label:
         msg = "a display token needs a label"
-        raise ValidationError(msg, key="error.account.bad_scope", reason="label")
+        raise ValidationError(msg, key="error.account.token_label")
     check_scope(store, Role.DISPLAY, street_id, None)
     token = token or secrets.token_urlsafe(32)
     row = {

@@ -220,6 +220,7 @@ def add(
     """
     street = _street(require_admin(admin), street_id)
     role = Role(role)
+    accounts.check_login(store, login.strip())  # the login first: the form's first field
     _check_page_scope(role, community_id)
     name = (name or "").strip() or None
     by = Stamp(now=now, actor=actor_of(admin), source=source)
