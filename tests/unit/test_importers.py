@@ -470,3 +470,17 @@ def test_cli_import_export_backup_restore(
     assert main(["backup", str(copy), "--db", db]) == 0
     assert main(["restore", str(copy), "--db", db]) == 0
     assert main(["export", "nope", str(tmp_path / "x.csv"), "--db", db]) == 1
+
+
+def test_a_cut_off_layer_file_is_said_plainly_without_the_servers_folder(tmp_path: Path) -> None:
+    """The audit's truncated GeoJSON showed GDAL's English with the upload's temporary path
+    and its advice to prefix a driver: the page says, in its language, what is wrong."""
+    cut = tmp_path / "mapgov-upload-x" / "街道.geojson"
+    cut.parent.mkdir()
+    cut.write_text('{"type": "Feat', encoding="utf-8")
+    with pytest.raises(DataFileError) as err:
+        read_layer(cut)
+    for lang in ("zh", "en"):
+        said = error_text(err.value, lang)
+        assert t("import_problem.not_a_layer", lang, kind="GEOJSON") in said
+        assert str(cut.parent) not in said and "DRIVER" not in said

@@ -49,6 +49,23 @@ _LAT: Final = ("lat", "latitude", "纬度", "y", "point_y")
 _WKT: Final = ("wkt", "geometry", "geom", "the_geom", "shape", "几何")
 
 
+_NOT_A_FORMAT: Final = "not recognized as being in a supported file format"
+"""What GDAL says of a file that is no layer at all (a cut-off GeoJSON, a renamed PDF)."""
+
+
+def _unreadable(err: Exception, path: Path, key: str) -> Note:
+    """Why GDAL (or arrow, or zip) could not read `path`, as a message may show it: a file of
+    no format GDAL knows said so plainly (``import_problem.not_a_layer``); otherwise the first
+    line of the library's words, with the server's temporary folder taken out (it named the
+    upload's full path, and its advice to prefix a driver is for programmers)."""
+    text = str(err)
+    if _NOT_A_FORMAT in text:
+        return Note("import_problem.not_a_layer", kind=path.suffix.lstrip(".").upper() or "?")
+    first = text.splitlines()[0].split("; It might help")[0] if text else type(err).__name__
+    first = first.replace(str(path), path.name).replace(str(path.parent), "")
+    return Note(f"import_problem.{key}", err=first)
+
+
 def _check_size(path: Path) -> None:
     """Refuse a file by what it holds, before reading it: its size, and for a zip or a
     GeoParquet file the size of what it unpacks to (a 5 MB zip can hold gigabytes)."""
@@ -202,8 +219,7 @@ def list_layers(path: Path) -> list[str]:
     try:
         return [str(name) for name in pyogrio.list_layers(_source(path))[:, 0]]
     except Exception as err:  # GDAL reports failures in many ways
-        first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise DataFileError(path, Note("import_problem.unreadable_layers", err=first)) from err
+        raise DataFileError(path, _unreadable(err, path, "unreadable_layers")) from err
 
 
 def read_layer(path: Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
@@ -253,8 +269,7 @@ def read_layer(path: Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
     except DataFileError:
         raise
     except Exception as err:  # GDAL, arrow and zip report failures in many ways
-        first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise DataFileError(path, Note("import_problem.unreadable_layer", err=first)) from err
+        raise DataFileError(path, _unreadable(err, path, "unreadable_layer")) from err
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
         raise DataFileError(path, Note("import_problem.layer_no_geometry"))
     return frame
