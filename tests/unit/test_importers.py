@@ -301,7 +301,7 @@ def test_every_geos_reason_has_words_and_an_unknown_one_stays_english() -> None:
     [
         ("empty.geojson", b"", "empty"),
         ("trunc.geojson", b'{"type": "FeatureCollection", "features": [{"type": "Fea', "cannot"),
-        ("junk.gpkg", bytes(range(256)) * 8, "cannot read the layer"),
+        ("junk.gpkg", bytes(range(256)) * 8, "not a readable GPKG layer"),
         ("junk.zip", b"PK\x03\x04 not really a zip", "not a zip"),
         ("junk.csv", b"\x00\x01\x02binary", "binary"),
         ("nogeom.csv", "名称,户数\n甲,3\n".encode(), "no geometry"),
