@@ -40,6 +40,22 @@ def test_mapgov_qr_writes_one_page_per_building(
         assert (round(width), round(height)) == (595, 842)  # A4 in points
 
 
+def test_a_sheet_in_english_opens_the_english_page_and_names_the_community_so(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """The audit's English sheet printed the community in Chinese and its code opened the
+    Chinese form."""
+    out = tmp_path / "qr-en.pdf"
+    args = ["qr", "--db", str(demo_store.path), "--compound", COMPOUND, "--lang", "en"]
+    assert main([*args, "--base-url", "https://jd.example.cn", "--out", str(out)]) == 0
+    community = demo_store.read("community", where={"community_id": COMPOUND.rsplit("-", 1)[0]})
+    (first, *_) = pypdf.PdfReader(io.BytesIO(out.read_bytes())).pages
+    text = first.extract_text()
+    assert "&lang=en" in text
+    lines = [line.strip() for line in text.splitlines()]
+    assert community["name_en"].iloc[0] in lines and community["name"].iloc[0] not in lines
+
+
 def test_a_community_gets_every_building_and_the_same_sheets_give_the_same_pdf(
     demo_store: Store,
 ) -> None:

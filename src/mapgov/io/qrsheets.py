@@ -26,7 +26,8 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from mapgov.core.errors import ValidationError
-from mapgov.core.i18n import t
+from mapgov.core.i18n import DEFAULT_LANG, t
+from mapgov.domain.places import display_name
 from mapgov.store import Store
 
 __all__ = ["QR_SIDE_MM", "Sheet", "qr_pdf", "report_url", "sheets_of"]
@@ -45,10 +46,12 @@ class Sheet:
     compound: str
     community: str
     office: str
+    community_en: str | None = None
+    """The community's English name, for a sheet in English (none: its Chinese name)."""
 
 
-def report_url(base_url: str, building_id: str) -> str:
-    """The address a building's QR code opens.
+def report_url(base_url: str, building_id: str, lang: str | None = None) -> str:
+    """The address a building's QR code opens (in `lang`, when it is not the default).
 
     Parameters
     ----------
@@ -56,11 +59,13 @@ def report_url(base_url: str, building_id: str) -> str:
         Where residents reach mapgov, e.g. ``https://jiedao.example.cn`` (http or https).
     building_id : str
         The building.
+    lang : str or None
+        The language of the sheet: a sheet in English opens the report page in English.
 
     Returns
     -------
     str
-        ``<base_url>/report?building=<id>``.
+        ``<base_url>/report?building=<id>`` (``&lang=<lang>`` added but in the default).
 
     Raises
     ------
@@ -71,12 +76,15 @@ def report_url(base_url: str, building_id: str) -> str:
     --------
     >>> report_url("https://jiedao.example.cn/", "S001-C1-01-02")
     'https://jiedao.example.cn/report?building=S001-C1-01-02'
+    >>> report_url("https://jiedao.example.cn", "S001-C1-01-02", "en")
+    'https://jiedao.example.cn/report?building=S001-C1-01-02&lang=en'
     """
     parts = urlsplit(base_url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
         msg = f"--base-url {base_url!r}: give the address residents open, e.g. https://host"
         raise ValidationError(msg, key="error.qr.base_url", url=base_url)
-    return f"{base_url.strip().rstrip('/')}/report?building={quote(building_id, safe='-_.')}"
+    url = f"{base_url.strip().rstrip('/')}/report?building={quote(building_id, safe='-_.')}"
+    return url if lang is None or lang == DEFAULT_LANG else f"{url}&lang={quote(lang)}"
 
 
 def sheets_of(
@@ -108,7 +116,9 @@ def sheets_of(
         raise ValidationError(msg, key="error.qr.place")
     compounds = store.read("compound", columns=["compound_id", "grid_id", "name"])
     grids = store.read("grid", columns=["grid_id", "community_id"])
-    communities = store.read("community", columns=["community_id", "name", "office_address"])
+    communities = store.read(
+        "community", columns=["community_id", "name", "name_en", "office_address"]
+    )
     places = compounds.merge(grids, on="grid_id").merge(
         communities, on="community_id", suffixes=("", "_community")
     )
@@ -134,6 +144,7 @@ def sheets_of(
             compound=r.name_compound,
             community=r.name_community,
             office=r.office_address if isinstance(r.office_address, str) else "",
+            community_en=r.name_en if isinstance(r.name_en, str) else None,
         )
         for r in rows.itertuples(index=False)
     ]
@@ -146,14 +157,20 @@ def _page(pdf: canvas.Canvas, sheet: Sheet, url: str, *, hotline: str | None, la
     pdf.setFont(_FONT, 22)
     pdf.drawCentredString(width / 2, height - 62 * mm, f"{sheet.compound} {sheet.building}")
     pdf.setFont(_FONT, 13)
-    pdf.drawCentredString(width / 2, height - 72 * mm, sheet.community)
+    pdf.drawCentredString(
+        width / 2, height - 72 * mm, display_name(sheet.community, sheet.community_en, lang)
+    )
     widget = QrCodeWidget(url, barLevel="M")
     x0, y0, x1, y1 = widget.getBounds()
     side = QR_SIDE_MM * mm
     drawing = Drawing(side, side, transform=[side / (x1 - x0), 0, 0, side / (y1 - y0), 0, 0])
     drawing.add(widget)
     renderPDF.draw(drawing, pdf, (width - side) / 2, height - 80 * mm - side)
-    pdf.setFont(_FONT, 9)
+    # the address, for whoever cannot scan, large enough to type from in a dim stairwell
+    size = 12.0
+    while size > 8 and pdfmetrics.stringWidth(url, _FONT, size) > width - 30 * mm:
+        size -= 0.5
+    pdf.setFont(_FONT, size)
     pdf.drawCentredString(width / 2, height - 86 * mm - side, url)
     pdf.setFont(_FONT, 13)
     lines = [t("qr.how", lang), t("qr.then", lang)]
@@ -193,6 +210,7 @@ def qr_pdf(
     pdf = canvas.Canvas(out, pagesize=A4, invariant=True)  # the same sheets, the same bytes
     pdf.setTitle(t("qr.title", lang))
     for sheet in sheets:
-        _page(pdf, sheet, report_url(base_url, sheet.building_id), hotline=hotline, lang=lang)
+        url = report_url(base_url, sheet.building_id, lang)
+        _page(pdf, sheet, url, hotline=hotline, lang=lang)
     pdf.save()
     return out.getvalue()

@@ -299,7 +299,9 @@ def card(ctx: StreetView, month: str) -> None:
         name_col = t(c + "signal", lang)
         reasons = zip(signals[name_col], signals[reason].map(md_text), strict=True)
         facts(list(reasons), lang, bullets=True)
-        st.caption(t(c + "profile_note", lang, name=report.profile.name))
+        profile = report.profile.name
+        shown = t(c + "profile_default", lang) if profile == "default" else profile
+        st.caption(t(c + "profile_note", lang, name=shown))
     targets = cv.links(ctx.street_id, str(row["community_id"]), chosen, lang)
     with st.container(horizontal=True):
         for name, page, icon in (
