@@ -18,10 +18,11 @@ from mapgov.core.model import AuditKind, IssueStatus
 from mapgov.domain import accounts, reports
 from mapgov.domain import issues_workflow as workflow
 from mapgov.domain.users import get_user
-from mapgov.io.photos import photo_folder
+from mapgov.io.photos import MAX_BYTES, photo_folder
 from mapgov.store import Store
 from mapgov.ui.report import PHOTO_TYPES
 from mapgov.ui.shell import PAGES
+from mapgov.views.markup import md_text
 from tests.apptest import click_map, ok, open_page, shown_errors
 from tests.conftest import AS_OF
 from tests.fieldreports import STAFF, has_exif, phone_jpeg, quiet_building, resolve
@@ -267,6 +268,22 @@ def test_a_report_without_a_kind_says_so_and_files_nothing(app_db: Store) -> Non
     assert not at.exception
     assert [e.value for e in at.error] == [t("report.no_category", "zh")]
     assert app_db.counts()["issue"] == before
+
+
+def test_a_photo_too_large_is_refused_by_name_in_the_pages_language(app_db: Store) -> None:
+    """A 48-megapixel phone photo of 23.7 MB: Streamlit's English refusal sat hidden on the
+    file's chip and the report was filed without the photo, without a word."""
+    at = _fill(_report_page({"building": quiet_building(app_db)}))
+    big = phone_jpeg() + bytes(2 * MAX_BYTES)
+    at.file_uploader(key="report.field.photos").set_value(
+        [("IMG_0002.jpg", big, "image/jpeg"), ("IMG_0003.jpg", phone_jpeg(), "image/jpeg")]
+    ).run()
+    assert not at.exception
+    size = f"{len(big) / 1_000_000:.1f}"
+    mb = f"{MAX_BYTES / 1_000_000:g}"
+    said = t("app.uploader.too_big", "zh", file=md_text("IMG_0002.jpg"), size=size, mb=mb)
+    assert [e.value for e in at.error] == [said]
+    assert t("report.attached", "zh", n=1, most=3) in [c.value for c in at.caption]
 
 
 def test_staff_of_another_community_report_as_residents(app_db: Store) -> None:

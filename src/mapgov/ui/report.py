@@ -276,7 +276,7 @@ def _report_form(store: Store, view: View) -> None:
         t("report.photos", lang, most=reports.MAX_PHOTOS),
         types=PHOTO_TYPES,
         lang=lang,
-        most_mb=MAX_BYTES // (1024 * 1024),
+        most_bytes=MAX_BYTES,
         multiple=True,
         key=_K.format("photos"),
     )

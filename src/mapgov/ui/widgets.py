@@ -576,17 +576,20 @@ def file_uploader(
     types: Sequence[str],
     lang: str,
     key: str,
-    most_mb: int | None = None,
+    most_bytes: int | None = None,
     multiple: bool = False,
 ) -> Any:
     """``st.file_uploader`` in the page's language: a caption under it names the kinds of
-    file taken (and the size, given `most_mb`), and a file of another kind is refused with a
-    message in `lang` that names it and the kinds taken, as if it had not been chosen.
+    file taken (and the size, given `most_bytes`), and a file of another kind or size is
+    refused with a message in `lang` that names it and what is taken, as if it had not been
+    chosen.
 
     Streamlit's own refusal of a wrong kind is English ("application/pdf files are not
     allowed.", on the file's chip), and a file sent past it by hand makes the page raise:
-    the uploader here takes any file and refuses a wrong ending itself. Its button's word
-    is the page's through :func:`streamlit_words`.
+    the uploader here takes any file and refuses a wrong ending itself. So with a file too
+    large: Streamlit's refusal ("File must be 11.0MB or smaller.") is English and hidden on
+    the chip, where a phone cannot hover, and the report went on without the photo. Its
+    button's word is the page's through :func:`streamlit_words`.
 
     Parameters
     ----------
@@ -598,8 +601,9 @@ def file_uploader(
         ``zh`` or ``en``.
     key : str
         The widget's key.
-    most_mb : int or None
-        The largest file taken, in MB (None: the server's limit, unsaid).
+    most_bytes : int or None
+        The largest file taken, in bytes, said in MB of a million bytes as phones count
+        them (None: the server's limit, unsaid).
     multiple : bool
         Whether several files are taken at once.
 
@@ -609,25 +613,25 @@ def file_uploader(
         What ``st.file_uploader`` returns, without the files refused: None (or an empty
         list, given `multiple`) if none is left.
     """
-    chosen = st.file_uploader(
-        label,
-        accept_multiple_files=multiple,
-        max_upload_size=most_mb,
-        key=key,
-    )
+    chosen = st.file_uploader(label, accept_multiple_files=multiple, key=key)
     kinds = join_items((x.upper() for x in types), lang)
+    mb = None if most_bytes is None else f"{most_bytes / 1_000_000:g}"
     files: list[Any] = list(chosen or []) if multiple else [chosen] if chosen is not None else []
+    taken = []
     for file in files:
         if not takes(file.name, types):
-            st.error(
-                t("app.uploader.refused", lang, file=md_text(file.name), kinds=kinds),
-                icon=":material/block:",
-            )
-    taken = [f for f in files if takes(f.name, types)]
-    if most_mb is None:
+            text = t("app.uploader.refused", lang, file=md_text(file.name), kinds=kinds)
+        elif most_bytes is not None and file.size > most_bytes:
+            size = f"{file.size / 1_000_000:.1f}"
+            text = t("app.uploader.too_big", lang, file=md_text(file.name), size=size, mb=mb)
+        else:
+            taken.append(file)
+            continue
+        st.error(text, icon=":material/block:")
+    if mb is None:
         st.caption(t("app.uploader.kinds", lang, kinds=kinds))
     else:
-        st.caption(t("app.uploader.kinds_size", lang, kinds=kinds, mb=most_mb))
+        st.caption(t("app.uploader.kinds_size", lang, kinds=kinds, mb=mb))
     if multiple:
         return taken
     return taken[0] if taken else None
