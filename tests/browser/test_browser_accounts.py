@@ -146,6 +146,33 @@ def test_an_administrator_adds_an_account_whose_person_must_change_the_password(
     assert re.fullmatch(r"[A-Za-z0-9_-]{16}", one_time)
 
 
+def test_a_wall_screen_token_opens_the_wall_from_its_whole_address(
+    server: tb.Server, visit: tb.Visit, browser: Browser
+) -> None:
+    """The address shown once was the path alone ("/wall?kiosk=1&token=..."): the screen's
+    browser needs the host too."""
+    page = visit.page
+    tb.sign_in(page, server, ADMIN)
+    page.goto(f"{server.url}/accounts?lang=zh")
+    expect(page.locator("h1").first).to_have_text(t("page.accounts.title"))
+    # a wall screen's token: its whole address, to type into the screen's browser
+    page.get_by_role("tab", name=t("account_page.tab.tokens")).click()
+    page.get_by_label(t("account_page.token_label"), exact=True).fill("会议室大屏")
+    page.get_by_role("button", name=t("account_page.token_add"), exact=True).click()
+    address = page.get_by_test_id("stCode").filter(has_text="kiosk=1").inner_text().strip()
+    assert address.startswith(f"{server.url}/wall?kiosk=1&token=")  # not the path alone
+    wall = browser.new_context(viewport=tb.VIEWPORT, locale="zh-CN")
+    try:
+        screen = wall.new_page()
+        screen.set_default_timeout(tb.UI_TIMEOUT_MS)
+        screen.goto(address)
+        expect(screen.get_by_label(t("auth.login"))).to_have_count(0)
+        expect(screen.locator(".mg-tile").first).to_be_visible()
+    finally:
+        wall.close()
+    _no_errors(page)
+
+
 def test_staff_cannot_change_another_communitys_party_or_co_building_records(
     db: Path, server: tb.Server, visit: tb.Visit
 ) -> None:

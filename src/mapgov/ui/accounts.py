@@ -307,7 +307,8 @@ def _add_token(ctx: AccountsView) -> None:
             street_id=ctx.street_id,
             **_stamp(),
         )
-        st.session_state[_SECRET] = (name, f"/wall?kiosk=1&token={token}", "token")
+        address = admin.wall_address(st.context.url, token)
+        st.session_state[_SECRET] = (name, address, "token")
         return t(_P + "token_added", lang, label=name)
 
     if _attempt("token", lang, act):

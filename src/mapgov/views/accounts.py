@@ -21,6 +21,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Final, NotRequired, TypedDict, TypeVar, Unpack
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -56,6 +57,7 @@ __all__ = [
     "street_accounts",
     "street_audit",
     "street_tokens",
+    "wall_address",
 ]
 
 T = TypeVar("T")
@@ -451,3 +453,23 @@ def audit_file(log: pd.DataFrame, lang: str) -> pd.DataFrame:
     written), so that a file is faithful to the log."""
     frame = log.loc[:, list(AUDIT_COLUMNS)]
     return _headers(frame.assign(kind=[label(AuditKind(k), lang) for k in frame["kind"]]), lang)
+
+
+def wall_address(page_url: str | None, token: str) -> str:
+    """The whole address a wall screen's browser opens with `token`: the host and folder of
+    the page the administrator is on (`page_url`, as the browser has it), then
+    ``/wall?kiosk=1&token=...``; the path alone if the page's address is unknown.
+
+    Examples
+    --------
+    >>> wall_address("https://jd.example.cn/mapgov/accounts?lang=en", "abc")
+    'https://jd.example.cn/mapgov/wall?kiosk=1&token=abc'
+    >>> wall_address(None, "abc")
+    '/wall?kiosk=1&token=abc'
+    """
+    path = f"/wall?kiosk=1&token={token}"
+    parts = urlsplit(page_url or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return path
+    root = parts.path.rsplit("/", 1)[0]  # the app's folder: the page is its last part
+    return f"{parts.scheme}://{parts.netloc}{root}{path}"
