@@ -145,6 +145,14 @@ def test_figures_from_a_gbk_sheet_land_after_a_check(
     expect(page.get_by_text(t("data_page.landed.figures", rows=2, file=path.name))).to_be_visible()
     after = store.read("building").set_index("building_id").loc[picked["building_id"]]
     assert after["households"].tolist() == [77, 66]
+    # the tab the user works in stays open while the message comes and goes (it went back
+    # to the first tab, the next upload hidden in this one)
+    table_tab = page.get_by_role("tab", name=t("data_page.tab.table"))
+    expect(table_tab).to_have_attribute("aria-selected", "true")
+    page.get_by_role("button", name=t("data_page.check")).wait_for(state="detached")
+    _upload(page, path)
+    expect(page.get_by_role("button", name=t("data_page.check"))).to_be_visible()
+    expect(table_tab).to_have_attribute("aria-selected", "true")
     assert visit.remote(server.url) == []
 
 

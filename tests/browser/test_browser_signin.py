@@ -176,11 +176,15 @@ def test_a_display_token_opens_the_kiosk_wall_only_until_revoked(
         for query in (f"?token={TOKEN}", f"?kiosk=1&token={TOKEN}"):
             page.goto(f"{server.url}{other}{query}")
             _form(page)
+    bad = page.get_by_test_id("stAlertContentWarning").filter(has_text=t("auth.bad_token"))
+    expect(bad).to_have_count(0)  # another page with a good token: only the form
     page.goto(f"{server.url}/wall?kiosk=1&token={TOKEN[:-2]}xx")  # a wrong token
     _form(page)
+    expect(bad).to_be_visible()  # the screen says why it shows a form
     (label,) = display_tokens.list_display_tokens(store)["label"]
     display_tokens.revoke_display_token(store, label, now=clock.system_now(), actor="test")
     page.goto(f"{server.url}/wall?kiosk=1&token={TOKEN}")
     _form(page)
+    expect(bad).to_be_visible()
     kinds = accounts.read_audit(store).query("subject == @label")["kind"].tolist()
     assert kinds[-1] == AuditKind.TOKEN_REVOKED

@@ -299,8 +299,8 @@ def card(ctx: StreetView, month: str) -> None:
         name_col = t(c + "signal", lang)
         reasons = zip(signals[name_col], signals[reason].map(md_text), strict=True)
         facts(list(reasons), lang, bullets=True)
-        profile = report.profile.name
-        shown = t(c + "profile_default", lang) if profile == "default" else profile
+        scheme = report.profile.name
+        shown = t(c + "profile_default", lang) if scheme == "default" else scheme
         st.caption(t(c + "profile_note", lang, name=shown))
     targets = cv.links(ctx.street_id, str(row["community_id"]), chosen, lang)
     with st.container(horizontal=True):

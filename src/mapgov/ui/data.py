@@ -88,10 +88,14 @@ def controls(view: View) -> DataView:
 
 # -- shared pieces ----------------------------------------------------------------------------
 def flash() -> None:
-    """The message of the last import, shown once after the rerun it caused."""
+    """The message of the last import, shown once after the rerun it caused, in a container
+    drawn on every run: the tabs under it keep their place in the page, so the tab the user
+    works in stays open (the message coming and going moved them, and Streamlit drew them
+    anew on the first tab)."""
     message = st.session_state.pop(_FLASH, None)
+    slot = st.container()
     if message:
-        st.success(message, icon=":material/check_circle:")
+        slot.success(message, icon=":material/check_circle:")
 
 
 def _uploader(label: str, types: list[str], section: str, lang: str) -> dataio.Upload | None:
@@ -569,6 +573,8 @@ def qr_section(ctx: DataView) -> None:
     """QR sheets for reporting by phone (扫码报事): one A4 page per building of the sidebar's
     community, or of one of its compounds, with the address residents open."""
     lang, community = ctx.lang, ctx.view.community_id
+    if community is None and ctx.user is not None:  # staff: their own, whatever is on screen
+        community = ctx.user.community_id
     if community is None:
         st.info(t("data_page.qr.pick_community", lang), icon=":material/info:")
         return

@@ -340,6 +340,9 @@ def run_app(root: Path) -> None:
         if user is None:
             if not kiosk:
                 language_switch(lang)
+            elif page in (pages.default, pages.alias) and st.query_params.get(auth.TOKEN_PARAM):
+                # the wall with a token that is not (or no more) valid: said, not just a form
+                st.warning(t("auth.bad_token", lang), icon=":material/tv_off:")
             auth.sign_in_form(store, lang)
             st.stop()
         if account is not None and account.must_change_password:
