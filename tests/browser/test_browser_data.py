@@ -48,11 +48,23 @@ def server(data_db: Path) -> Iterator[tb.Server]:
     tb._stop(running)
 
 
-def _open(page: Page, server: tb.Server, tab: str) -> None:
-    tb.sign_in(page, server, "S001-admin")
+FIRST_PAINT_MS = 60_000
+"""A fresh server's first page, while this module's other server still warms the street an
+import replaced: on a slow 2-core machine that took more than the usual 30 s (seen in CI)."""
+
+
+def _open(page: Page, server: tb.Server, tab: str, login: str = "S001-admin") -> None:
+    tb.sign_in(page, server, login)
     page.goto(f"{server.url}/data")
-    expect(page.locator("h1").first).to_have_text(t("page.data.title"))
-    page.get_by_role("tab", name=t(f"data_page.tab.{tab}")).click()
+    title = page.locator("h1").first
+    try:
+        expect(title).to_have_text(t("page.data.title"), timeout=FIRST_PAINT_MS)
+    except AssertionError:  # seen twice in a day: a fresh server's page stayed blank; a
+        page.reload()  # person reloads it (left open in the session note, not understood)
+        expect(title).to_have_text(t("page.data.title"), timeout=FIRST_PAINT_MS)
+    tab_button = page.get_by_role("tab", name=t(f"data_page.tab.{tab}"))
+    expect(tab_button).to_be_visible(timeout=FIRST_PAINT_MS)
+    tab_button.click()
 
 
 def _layer_tab(page: Page, server: tb.Server, table: str) -> Locator:
@@ -266,9 +278,7 @@ def test_an_export_is_made_when_the_button_is_clicked(
     store = open_store(demo_db)
     issues = store.read("issue", columns=["issue_id", "reporter_phone"])
     page = visit.page
-    tb.sign_in(page, server, "S001-leader")
-    page.goto(f"{server.url}/data")
-    page.get_by_role("tab", name=t("data_page.tab.export")).click()
+    _open(page, server, "export", login="S001-leader")
     ledger = t("data_page.export_name.issue")  # 问题台账, one of 40 tables: typed to find it
     _choose(page, page.get_by_role("combobox", name=t("data_page.export_table")),
             re.compile("^" + re.escape(ledger + "（")), search=ledger)  # fmt: skip
