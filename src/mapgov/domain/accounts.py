@@ -27,12 +27,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 import secrets
 from typing import Any, Final, Unpack
 
 from mapgov.core.config import session_idle_minutes
-from mapgov.core.errors import SignInError, StaleEditError, ValidationError
+from mapgov.core.errors import SignInError, ValidationError
 from mapgov.core.model import ACCOUNT_ROLES, AuditKind, Role
 from mapgov.domain.audit import Stamp, audit, read_audit
 from mapgov.domain.audit import entry as _entry
@@ -42,6 +41,7 @@ from mapgov.domain.credentials import (
     LOCK_FAILURES,
     LOCK_MINUTES,
     MIN_PASSWORD_LENGTH,
+    check_login,
     check_password_rules,
     failure_reason,
     hash_password,
@@ -82,7 +82,6 @@ __all__ = [
 ]
 
 _TOUCH_SECONDS: Final = 60  # a session's last use is written at most once a minute
-_LOGIN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,63}")
 _SCOPE_REASONS: Final = {  # in English for logs; error_text says them from the catalogue
     "staff_community": "community staff need a community (--community)",
     "display_street": "a wall screen needs a street (--street) and no community",
@@ -231,35 +230,6 @@ def check_scope(
         msg = f"role {role.value}: {_SCOPE_REASONS[reason]}"
         raise ValidationError(msg, key="error.account.bad_scope", reason=reason)
     return street_id, community_id
-
-
-def check_login(store: Store, login: str) -> None:
-    """Refuse a login that cannot be given: not of letters, digits and ``. - _`` (2-64), or
-    another account's but for upper and lower case (``S001-leader`` and ``s001-leader`` would
-    be two people signing in with names no one tells apart).
-
-    Parameters
-    ----------
-    store : Store
-        The database of accounts.
-    login : str
-        The login asked for.
-
-    Raises
-    ------
-    ValidationError
-        For a login of other characters (``error.account.bad_login``).
-    StaleEditError
-        For a login taken in any case (``error.account.login_taken``, naming the account's).
-    """
-    if not _LOGIN.fullmatch(login):
-        msg = f"the login {login!r} cannot be used: letters, digits, . - _ (2-64 characters)"
-        raise ValidationError(msg, key="error.account.bad_login", login=login)
-    taken = store.read("app_user", columns=["login"])["login"]
-    same = taken[taken.str.lower() == login.lower()]
-    if len(same):
-        msg = f"the login {login!r} is taken (as {same.iloc[0]!r})"
-        raise StaleEditError(msg, key="error.account.login_taken", login=str(same.iloc[0]))
 
 
 def add_account(

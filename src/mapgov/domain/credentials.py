@@ -11,13 +11,14 @@ import datetime as dt
 import functools
 import hashlib
 import math
+import re
 import secrets
 from typing import Any, Final, NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from mapgov.core.errors import SignInError, ValidationError
+from mapgov.core.errors import SignInError, StaleEditError, ValidationError
 from mapgov.core.model import AuditKind
 from mapgov.domain.audit import entry as _entry
 from mapgov.domain.audit import stamp as _stamp
@@ -28,6 +29,7 @@ __all__ = [
     "LOCK_FAILURES",
     "LOCK_MINUTES",
     "MIN_PASSWORD_LENGTH",
+    "check_login",
     "check_password_rules",
     "failure_reason",
     "hash_password",
@@ -258,3 +260,35 @@ def refuse_sign_in(
         raise SignInError(msg, reason="locked", minutes=LOCK_MINUTES)
     msg = "wrong login or password"
     raise SignInError(msg, reason="bad_credentials")
+
+
+_LOGIN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,63}")
+
+
+def check_login(store: Store, login: str) -> None:
+    """Refuse a login that cannot be given: not of letters, digits and ``. - _`` (2-64), or
+    another account's but for upper and lower case (``S001-leader`` and ``s001-leader`` would
+    be two people signing in with names no one tells apart).
+
+    Parameters
+    ----------
+    store : Store
+        The database of accounts.
+    login : str
+        The login asked for.
+
+    Raises
+    ------
+    ValidationError
+        For a login of other characters (``error.account.bad_login``).
+    StaleEditError
+        For a login taken in any case (``error.account.login_taken``, naming the account's).
+    """
+    if not _LOGIN.fullmatch(login):
+        msg = f"the login {login!r} cannot be used: letters, digits, . - _ (2-64 characters)"
+        raise ValidationError(msg, key="error.account.bad_login", login=login)
+    taken = store.read("app_user", columns=["login"])["login"]
+    same = taken[taken.str.lower() == login.lower()]
+    if len(same):
+        msg = f"the login {login!r} is taken (as {same.iloc[0]!r})"
+        raise StaleEditError(msg, key="error.account.login_taken", login=str(same.iloc[0]))
