@@ -17,6 +17,7 @@ from pathlib import Path
 
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
 
 from mapgov.core import clock
 from mapgov.core.config import default_db_path
@@ -24,6 +25,7 @@ from mapgov.core.model import Role
 from mapgov.domain import accounts
 from mapgov.store import open_store
 from mapgov.ui.auth import SESSION_KEY
+from mapgov.ui.shell import ADMIN_PAGES, PAGES, REPORT_PAGE
 
 from .conftest import DEMO_PASSWORD
 
@@ -58,6 +60,21 @@ def sign_in(at: AppTest, login: str = LEADER, db: Path | None = None) -> AppTest
     return at
 
 
+def at_address(at: AppTest, page: str) -> AppTest:
+    """Make `at`'s first run open ``app_pages/<page>.py`` at its address, as a browser opening
+    the page's link does, instead of the wall at ``/`` first.
+
+    ``AppTest.switch_page`` needs a run before it (it matches the pages ``st.navigation``
+    registered), and that run draws the wall: about three seconds per test on a fresh copy of
+    the street. Streamlit names a page by the hash of its address (``st.Page._script_hash``),
+    which is what this sets.
+    """
+    (spec,) = [p for p in (*PAGES, *ADMIN_PAGES, REPORT_PAGE) if p.key == page]
+    if spec is not PAGES[0]:  # the wall is the default page, at ``/``
+        at._page_hash = calc_hash(spec.url_path)
+    return at
+
+
 def open_page(
     page: str,
     *,
@@ -68,15 +85,14 @@ def open_page(
     query: dict[str, str] | None = None,
 ) -> AppTest:
     """Run app.py signed in as `user` (a login; None: nobody) with the page's query
-    (language, community, any other `query`), then switch to ``app_pages/<page>.py`` as the
-    navigation does."""
+    (language, community, any other `query`) at ``app_pages/<page>.py``'s address (see
+    :func:`at_address`)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
     if user is not None:
         sign_in(at, user)
     params = {"lang": lang} | ({"community": community} if community else {})
     at.query_params.update(params | (query or {}))
-    at.run()
-    return at.switch_page(f"app_pages/{page}.py").run()
+    return at_address(at, page).run()
 
 
 def shown_errors(at: AppTest) -> list[str]:

@@ -31,7 +31,7 @@ from mapgov.views import life_circle as lv
 from mapgov.views import life_circle_map as lcmap
 from mapgov.views import maps as layers
 from mapgov.views.life_circle import Layers, PageState, Settings, ThresholdMode
-from tests.apptest import ok, sign_in
+from tests.apptest import at_address, ok, sign_in
 from tests.handdrawn import build_two_streets
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -286,8 +286,7 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, Any]]:
 def _page(lang: str = "zh", query: dict[str, str] | None = None) -> AppTest:
     at = sign_in(AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT))
     at.query_params.update({"lang": lang, **(query or {})})
-    at.run()
-    return at.switch_page("app_pages/life_circle.py").run()
+    return at_address(at, "life_circle").run()
 
 
 def _tables(at: AppTest) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

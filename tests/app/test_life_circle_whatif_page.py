@@ -31,7 +31,7 @@ from mapgov.ui.life_circle_whatif import KEY
 from mapgov.views import life_circle_whatif_map as wimap
 from mapgov.views.life_circle_whatif import Scenario, scenario_query
 from tests.app.test_life_circle_page import downloads  # noqa: F401 (a fixture)
-from tests.apptest import click_map, ok, sign_in
+from tests.apptest import at_address, click_map, ok, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
@@ -66,8 +66,7 @@ def _open_sites(ctx: WhatIfContext, n: int) -> list[tuple[float, float]]:
 def _page(query: dict[str, str], lang: str = "zh") -> AppTest:
     at = sign_in(AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT))
     at.query_params.update({"lang": lang, **query})
-    at.run()
-    return at.switch_page("app_pages/life_circle.py").run()
+    return at_address(at, "life_circle").run()
 
 
 def _metric(at: AppTest, name: str, lang: str = "zh") -> int:
