@@ -19,8 +19,14 @@ run: setup  ## serve the dashboard on http://localhost:8501
 # (Debian's postgresql-15-postgis-3; tests/pgcluster.py). Where PostgreSQL cannot be installed,
 # `make test PG=0` runs the suite without it (CI never does).
 PG ?= 1
+# The tests without a browser run on every core (pytest-xdist: one worker per core, each with its
+# own demo street and cluster); the browser tests then run one at a time, each module with its
+# own server and chromium, which would fight for two cores. JOBS=1 runs everything in one process.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+PYTEST := $(BIN)/python -m pytest $(if $(filter 1,$(JOBS)),,-n $(JOBS))
 test: setup  ## the whole suite (unit, AppTest, browser), on SQLite and PostgreSQL
-	MAPGOV_SKIP_PG=$(if $(filter 0,$(PG)),1,0) $(BIN)/python -m pytest
+	MAPGOV_SKIP_PG=$(if $(filter 0,$(PG)),1,0) $(PYTEST) -m "not browser"
+	MAPGOV_SKIP_PG=$(if $(filter 0,$(PG)),1,0) $(BIN)/python -m pytest -m browser
 
 # The suite passes whatever the clock reads: the non-browser tests under faketime (Debian's
 # package) at a new year in Shanghai (16:30 UTC the day before), a month's end and a later year;
@@ -33,7 +39,7 @@ test-dates: setup  ## the non-browser suite at other dates than today
 	command -v faketime >/dev/null || { echo "test-dates needs faketime (apt-get install faketime)" >&2; exit 1; }
 	for day in $(FAKE_DATES); do \
 	  echo "== the suite on $$day"; \
-	  MAPGOV_SKIP_PG=dates faketime "$$day" $(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser" || exit 1; \
+	  MAPGOV_SKIP_PG=dates faketime "$$day" $(PYTEST) -q -p no:cacheprovider -m "not browser" || exit 1; \
 	done
 
 setup: install assets $(DB)
