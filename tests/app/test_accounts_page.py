@@ -26,6 +26,14 @@ def _button(at: AppTest, text: str) -> object:
     return button
 
 
+def _confirmed(at: AppTest, what: str, lang: str = "en") -> AppTest:
+    """Click `what`'s button, then the question's "yes" (disable, reset, revoke ask first)."""
+    action = "token_revoke" if what == "revoke" else f"action.{what}"
+    _button(at, t(f"account_page.{action}", lang)).click().run()
+    ok(at)
+    return _button(at, t(f"account_page.confirm.yes.{what}", lang)).click().run()
+
+
 def _open(login: str = ADMIN, lang: str = "en") -> AppTest:
     return open_page("accounts", user=login, lang=lang, timeout=TIMEOUT)
 
@@ -83,16 +91,54 @@ def test_an_edit_drawn_before_someone_else_saved_is_refused(app_db: Store) -> No
     at.selectbox(key="accounts.chosen").set_value(STAFF).run()
     before = accounts.get_account(app_db, STAFF)
     assert before.enabled
-    # another administrator resets the password while this page shows the old version
+    _button(at, t("account_page.action.disable", "en")).click().run()  # the question
+    # another administrator resets the password while this page asks about the old version
     accounts.set_password(app_db, STAFF, now=clock.system_now(), actor="someone")
-    _button(at, t("account_page.action.disable", "en")).click().run()
+    _button(at, t("account_page.confirm.yes.disable", "en")).click().run()
     (message,) = [e.value for e in at.error]
     assert message.startswith(f"The account “{STAFF}” was changed by someone else")
     assert accounts.get_account(app_db, STAFF).enabled
     # redrawn, the form holds the new version and works
-    _button(at, t("account_page.action.disable", "en")).click().run()
+    _confirmed(at, "disable")
     ok(at)
     assert not accounts.get_account(app_db, STAFF).enabled
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_disabling_and_resetting_ask_first_and_cancel_changes_nothing(
+    app_db: Store, lang: str
+) -> None:
+    at = _open(lang=lang)
+    at.selectbox(key="accounts.chosen").set_value(STAFF).run()
+    before = accounts.get_account(app_db, STAFF)
+    for what in ("disable", "reset"):
+        _button(at, t(f"account_page.action.{what}", lang)).click().run()
+        ok(at)
+        question = t(f"account_page.confirm.{what}", lang, login=STAFF, name=before.name)
+        shown = [re.sub(r"\\(.)", r"\1", w.value) for w in at.warning]  # Markdown unescaped
+        assert shown == [question]  # what it does, to whom
+        assert accounts.get_account(app_db, STAFF) == before  # the first click did nothing
+        _button(at, t("account_page.confirm.no", lang)).click().run()
+        ok(at)
+        assert not at.warning
+        assert not [b for b in at.button if b.key and ".yes" in b.key]
+    # another account chosen: a question about the first is not carried over to it
+    _button(at, t("account_page.action.disable", lang)).click().run()
+    at.selectbox(key="accounts.chosen").set_value("S001-C1-staff1").run()
+    assert not at.warning
+    assert accounts.get_account(app_db, STAFF) == before
+
+
+def test_a_confirmed_reset_shows_the_one_time_password_once(app_db: Store) -> None:
+    at = _open()
+    at.selectbox(key="accounts.chosen").set_value(STAFF).run()
+    _confirmed(at, "reset")
+    ok(at)
+    (password,) = [c.value for c in at.code]
+    assert accounts.get_account(app_db, STAFF).must_change_password
+    assert accounts.sign_in(app_db, STAFF, password, now=clock.system_now(), source="test")
+    at.run()
+    assert not at.code
 
 
 def test_the_last_administrator_of_a_street_is_refused_in_words(app_db: Store) -> None:
@@ -104,7 +150,7 @@ def test_the_last_administrator_of_a_street_is_refused_in_words(app_db: Store) -
     )
     at = _open("root.admin", lang="zh")
     at.selectbox(key="accounts.chosen").set_value(ADMIN).run()
-    _button(at, t("account_page.action.disable", "zh")).click().run()
+    _confirmed(at, "disable", "zh")
     (message,) = [e.value for e in at.error]
     assert message == t("error.account.last_admin", "zh", login=ADMIN)
     assert accounts.get_account(app_db, ADMIN).enabled
@@ -119,8 +165,13 @@ def test_a_display_token_is_issued_shown_once_and_revoked(app_db: Store) -> None
     assert address.startswith("/wall?kiosk=1&token=")
     token = address.split("token=", 1)[1]
     assert display_tokens.token_street(app_db, token, now=clock.system_now()) == "S001"
-    at.selectbox(key="accounts.token.revoke").set_value("会议室大屏")
+    at.selectbox(key="accounts.token.revoke").set_value("会议室大屏").run()
     _button(at, t("account_page.token_revoke", "en")).click().run()
+    assert [w.value for w in at.warning] == [
+        t("account_page.confirm.revoke", "en", label="会议室大屏")
+    ]
+    assert display_tokens.token_street(app_db, token, now=clock.system_now()) == "S001"
+    _button(at, t("account_page.confirm.yes.revoke", "en")).click().run()
     ok(at)
     assert display_tokens.token_street(app_db, token, now=clock.system_now()) is None
 

@@ -2,8 +2,10 @@
 
 Every action calls :mod:`mapgov.views.accounts`, which checks the rights again; this module
 only draws the forms. A form carries the version of the account it was drawn from, so a
-click on a form someone else has made stale is refused. A one-time password or a display
-token is shown once, on the run after the click, and then forgotten.
+click on a form someone else has made stale is refused. A step that cannot be taken back
+(disabling an account, resetting its password, revoking a wall screen's token) asks first, in
+words naming what it does to whom, and is taken only on the second click. A one-time password
+or a display token is shown once, on the run after the click, and then forgotten.
 
 Times are real (:func:`mapgov.core.clock.system_now`): the log and the accounts' stamps are.
 """
@@ -48,6 +50,9 @@ __all__ = [
 _P: Final = "account_page."
 FLASH: Final = "accounts.flash"
 _SECRET: Final = "accounts.secret"  # (name, value, kind): shown once, then dropped
+_ASKED: Final = "accounts.asked"  # (what, name, version): the step waiting to be confirmed
+ASKING: Final = ("disable", "reset")
+"""The account steps asked about before they are taken (enabling and a role undo themselves)."""
 _NO_COMMUNITY: Final = ""
 CHOSEN: Final = "accounts.chosen"
 AUDIT_DAYS: Final = 7
@@ -243,12 +248,53 @@ def _edit(ctx: AccountsView, what: str, login: str, version: int) -> None:
     _attempt("edit", lang, act)
 
 
+def _ask(what: str, name: str, version: int) -> None:
+    st.session_state[_ASKED] = (what, name, version)
+
+
+def _asked(what: tuple[str, ...], name: str) -> tuple[str, int] | None:
+    """The step (one of `what`) waiting to be confirmed on `name`, with the version it was
+    asked on; None if none is."""
+    asked = st.session_state.get(_ASKED)
+    if not asked or asked[0] not in what or asked[1] != name:
+        return None
+    return asked[0], asked[2]
+
+
+def _drop_ask() -> None:
+    st.session_state.pop(_ASKED, None)
+
+
+def _yes(on_yes: Callable[[], None]) -> None:
+    _drop_ask()
+    on_yes()
+
+
+def _confirm(
+    ctx: AccountsView, what: str, question: str, on_yes: Callable[[], None], key: str
+) -> None:
+    """The question about `what` and its two buttons: take the step (`on_yes`), or not."""
+    st.warning(question, icon=":material/help:")
+    with st.container(horizontal=True):
+        st.button(
+            t(_P + f"confirm.yes.{what}", ctx.lang),
+            key=f"{key}.yes",
+            type="primary",
+            on_click=partial(_yes, on_yes),
+        )
+        st.button(t(_P + "confirm.no", ctx.lang), key=f"{key}.no", on_click=_drop_ask)
+
+
 def _button(ctx: AccountsView, what: str, account: Account, **kwargs: Any) -> None:
+    on_click: Callable[[], None] = (
+        partial(_ask, what, account.login, account.version)  # the click raises the question
+        if what in ASKING
+        else partial(_edit, ctx, what, account.login, account.version)
+    )
     st.button(
         t(_P + f"action.{what}", ctx.lang),
         key=f"accounts.{what}.{account.login}",
-        on_click=_edit,
-        args=(ctx, what, account.login, account.version),
+        on_click=on_click,
         **kwargs,
     )
 
@@ -291,6 +337,16 @@ def edit_section(ctx: AccountsView) -> None:
         _button(ctx, "enable" if not account.enabled else "disable", account)
     with right:
         _button(ctx, "reset", account, icon=":material/key:")
+    asked = _asked(ASKING, login)
+    if asked is not None:  # the version asked on: a change made meanwhile refuses the step
+        what, version = asked
+        _confirm(
+            ctx,
+            what,
+            t(_P + f"confirm.{what}", lang, login=md_text(login), name=md_text(account.name)),
+            partial(_edit, ctx, what, login, version),
+            f"accounts.confirm.{what}.{login}",
+        )
     st.caption(t(_P + "version", lang, version=account.version))
 
 
@@ -315,9 +371,7 @@ def _add_token(ctx: AccountsView) -> None:
         st.session_state["accounts.token.label"] = ""
 
 
-def _revoke_token(ctx: AccountsView) -> None:
-    name = str(st.session_state.get("accounts.token.revoke") or "")
-
+def _revoke_token(ctx: AccountsView, name: str) -> None:
     def act() -> str:
         admin.revoke_token(
             ctx.store,
@@ -358,14 +412,22 @@ def token_section(ctx: AccountsView) -> None:
         )
     labels = list(tokens.loc[live, "label"])
     if labels:
-        st.selectbox(t(_P + "token_choose", lang), labels, key="accounts.token.revoke")
+        name = st.selectbox(t(_P + "token_choose", lang), labels, key="accounts.token.revoke")
         st.button(
             t(_P + "token_revoke", lang),
             key="accounts.token.revoke_button",
-            on_click=_revoke_token,
-            args=(ctx,),
+            on_click=_ask,
+            args=("revoke", name, 0),
             icon=":material/block:",
         )
+        if _asked(("revoke",), name) is not None:
+            _confirm(
+                ctx,
+                "revoke",
+                t(_P + "confirm.revoke", lang, label=md_text(name)),
+                partial(_revoke_token, ctx, name),
+                "accounts.confirm.revoke",
+            )
 
 
 # -- the audit log -------------------------------------------------------------------------
