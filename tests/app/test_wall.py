@@ -662,6 +662,16 @@ def test_the_wall_page_shows_its_tiles_a_map_and_panels(
     assert [layer["id"] for layer in _deck_spec(at)["layers"]] == list(deckmaps.LAYER_IDS)
     assert len(at.get("vega_lite_chart")) == 0  # the charts are HTML: no chart library
     assert html.count('class="mg-chart"') == 1 and html.count("mg-cat-bar") >= 1
+    (data,) = re.findall(r'class="mg-chart"[^>]*base64,([^"]+)"', html)
+    chart = base64.b64decode(data).decode()
+    # the kiosk's trend is wide and low with large words: it reads across the room on a
+    # 1366 x 768 screen, where its box is 100 px high (tests/browser measures the words there)
+    shape = wall.KIOSK_TREND if kiosk else {"height": 210, "font": 13}
+    assert f'viewBox="0 0 680 {shape["height"]}"' in chart
+    assert {int(f) for f in re.findall(r'<text[^>]*font-size="(\d+)"', chart)} <= {
+        shape["font"],
+        shape["font"] + 1,
+    }
     assert t("wall_screen.panel.ticker", lang) in html
     css = _html_bodies(at)
     assert any("mg-tile" in body for body in css)

@@ -100,6 +100,17 @@ def _wait_until_drawn(page: Page, share: float = 0.2, timeout_s: float = 60) -> 
 DECK_DRAWN = "() => document.body.dataset.mgDeckDrawn || null"
 
 
+TREND_WORDS = """i => {
+  const bytes = Uint8Array.from(atob(i.src.split(",")[1]), c => c.charCodeAt(0));
+  const svg = new DOMParser().parseFromString(new TextDecoder().decode(bytes), "image/svg+xml")
+    .documentElement;
+  const [, , w, h] = svg.getAttribute("viewBox").split(" ").map(Number);
+  const scale = Math.min(i.clientWidth / w, i.clientHeight / h);  // it scales as a whole
+  return Math.min(...[...svg.querySelectorAll("text")].map(t => +t.getAttribute("font-size")))
+    * scale;
+}"""
+"""Pixels on screen of the smallest words of the trend chart (an SVG image)."""
+
 TOKEN = wall_token(SEED, DEMO_PASSWORD)
 """The display token of the fixture demo's wall screen: the kiosk signs in with it."""
 
@@ -217,6 +228,8 @@ def test_kiosk_fits_the_screen_offline(
                      ".mg-ticker", "img.mg-chart", ".mg-cats"):  # fmt: skip
         assert _inside(_box(tab, selector), size), selector
     _feed_head_fits(tab)
+    smallest = tab.locator("img.mg-chart").evaluate(TREND_WORDS)
+    assert smallest >= 11, smallest  # the trend's words, read across the room (6 px once)
     names = tab.evaluate(
         """() => [...document.querySelectorAll('.mg-cat-name, .mg-rank-table td.mg-name')]
                    .filter(e => e.scrollWidth > e.clientWidth + 1

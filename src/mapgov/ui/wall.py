@@ -243,7 +243,11 @@ def side_panel(view: View, settings: wall.WallSettings) -> None:
         today = clock.today(store)
         frames = wall_data.ledger_frames(store, street_id, view.community_id)
         _title("wall_screen.panel.trend", view.lang)
-        trend = wall.trend_svg(kpi.monthly_trend(frames.issues, today), view.lang)
+        trend = wall.trend_svg(
+            kpi.monthly_trend(frames.issues, today),
+            view.lang,
+            **(wall.KIOSK_TREND if settings.kiosk else {}),
+        )
         _html(wall.svg_img(trend, t("wall_screen.panel.trend", view.lang)))
         if settings.kiosk:
             left, right = st.columns([0.44, 0.56], gap="small")

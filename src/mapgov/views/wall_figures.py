@@ -34,6 +34,7 @@ __all__ = [
     "BAR_COLOUR",
     "CLOSED_COLOUR",
     "GRID_LINE",
+    "KIOSK_TREND",
     "MUTED",
     "PROPERTY_TILE",
     "RECEIVED_COLOUR",
@@ -310,13 +311,22 @@ def _text_width(text: str, size: int) -> int:
     return round(sum(size if ord(ch) > 0x2E7F else 0.6 * size for ch in text))
 
 
-def trend_svg(trend: pd.DataFrame, lang: str, *, width: int = 680, height: int = 210) -> str:
+KIOSK_TREND: Final = {"height": 130, "font": 16}
+"""The trend's shape and type size on the kiosk screen: wide and low, large type. The chart
+scales to its box as a whole, and on a screen 768 px high its box is about 100 px high: the
+page's 680 x 210 at 13 px would read at 6 px there, this at 12 px (and at 17 px at 1080)."""
+
+
+def trend_svg(
+    trend: pd.DataFrame, lang: str, *, width: int = 680, height: int = 210, font: int = 13
+) -> str:
     """The 12-month trend (from :func:`kpi.monthly_trend`) as an inline SVG line chart.
 
     Issues received and closed per month, with round y ticks, the months as ``YY-MM`` and a
     legend. SVG needs no chart library in the browser (the wall screen loads faster and a
     refresh redraws it without a flicker) and scales with its column (show it with
-    :func:`svg_img`).
+    :func:`svg_img`). `width` and `height` are its shape in SVG units, `font` the size of its
+    words in those units (the legend's a unit larger): the margins follow it.
 
     A month counted only in part (its ``days`` fewer than the month has: the current month)
     is drawn dashed, with hollow points, and a note says to which day it counts, so that a
@@ -328,7 +338,9 @@ def trend_svg(trend: pd.DataFrame, lang: str, *, width: int = 680, height: int =
     )
     months = [str(m)[2:] for m in trend["month"]]
     ticks = nice_ticks(float(max((int(v.max()) for *_, v in series if len(v)), default=0)))
-    left, right, top, bottom = 44, 12, 30, 24
+    legend_font = font + 1
+    left = max(44, _text_width(f"{ticks[-1]:,}", font) + 12)
+    right, top, bottom = 12, 2 * font + 4, font + 11
     plot_w, plot_h = width - left - right, height - top - bottom
     n = max(len(months), 1)
 
@@ -346,12 +358,12 @@ def trend_svg(trend: pd.DataFrame, lang: str, *, width: int = 680, height: int =
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
             f'stroke="{GRID_LINE}"/>'
-            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" fill="{MUTED}" font-size="13" '
-            f'text-anchor="end">{tick:,}</text>'
+            f'<text x="{left - 6}" y="{y(tick) + font * 0.3:.1f}" fill="{MUTED}" '
+            f'font-size="{font}" text-anchor="end">{tick:,}</text>'
         )
     for i, month in enumerate(months):
         parts.append(
-            f'<text x="{x(i):.1f}" y="{height - 6}" fill="{MUTED}" font-size="13" '
+            f'<text x="{x(i):.1f}" y="{height - 6}" fill="{MUTED}" font-size="{font}" '
             f'text-anchor="middle">{escape(month)}</text>'
         )
     partial = _partial_days(trend)
@@ -376,17 +388,18 @@ def trend_svg(trend: pd.DataFrame, lang: str, *, width: int = 680, height: int =
             for i, v in enumerate(values)
         )
         parts.append(
-            f'<rect x="{legend_x}" y="8" width="18" height="4" rx="2" fill="{colour}"/>'
-            f'<text x="{legend_x + 24}" y="15" fill="{TEXT}" font-size="14">{escape(label)}'
-            "</text>"
+            f'<rect x="{legend_x}" y="{legend_font - 6}" width="18" height="4" rx="2" '
+            f'fill="{colour}"/>'
+            f'<text x="{legend_x + 24}" y="{legend_font + 1}" fill="{TEXT}" '
+            f'font-size="{legend_font}">{escape(label)}</text>'
         )
-        legend_x += 40 + _text_width(label, 14)
+        legend_x += 40 + _text_width(label, legend_font)
     if partial is not None:
         month = _month_name(int(str(trend["month"].iloc[-1])[5:7]), lang)
         note = t("wall_screen.trend_partial", lang, month=month, day=partial)
         parts.append(
-            f'<text class="mg-partial-note" x="{width - right}" y="15" fill="{MUTED}" '
-            f'font-size="13" text-anchor="end">{escape(note)}</text>'
+            f'<text class="mg-partial-note" x="{width - right}" y="{legend_font + 1}" '
+            f'fill="{MUTED}" font-size="{font}" text-anchor="end">{escape(note)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
