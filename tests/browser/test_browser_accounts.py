@@ -150,7 +150,8 @@ def test_a_wall_screen_token_opens_the_wall_from_its_whole_address(
     server: tb.Server, visit: tb.Visit, browser: Browser
 ) -> None:
     """The address shown once was the path alone ("/wall?kiosk=1&token=..."): the screen's
-    browser needs the host too."""
+    browser needs the host too. Revoking it asks first; answered yes, the address opens the
+    sign-in page."""
     page = visit.page
     tb.sign_in(page, server, ADMIN)
     page.goto(f"{server.url}/accounts?lang=zh")
@@ -168,6 +169,18 @@ def test_a_wall_screen_token_opens_the_wall_from_its_whole_address(
         screen.goto(address)
         expect(screen.get_by_label(t("auth.login"))).to_have_count(0)
         expect(screen.locator(".mg-tile").first).to_be_visible()
+        _choose(
+            page, page.get_by_role("combobox", name=t("account_page.token_choose")), "会议室大屏"
+        )
+        page.get_by_role("button", name=t("account_page.token_revoke"), exact=True).click()
+        question = t("account_page.confirm.revoke", label="会议室大屏")
+        expect(page.get_by_test_id("stAlertContentWarning")).to_contain_text(question)
+        page.get_by_role("button", name=t("account_page.confirm.yes.revoke"), exact=True).click()
+        revoked = t("account_page.token_revoked", label="会议室大屏")
+        expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text(revoked)
+        screen.goto(address)
+        expect(screen.get_by_label(t("auth.login"))).to_be_visible()
+        expect(screen.locator(".mg-tile")).to_have_count(0)
     finally:
         wall.close()
     _no_errors(page)
