@@ -314,7 +314,7 @@ def _text_width(text: str, size: int) -> int:
 KIOSK_TREND: Final = {"height": 130, "font": 16}
 """The trend's shape and type size on the kiosk screen: wide and low, large type. The chart
 scales to its box as a whole, and on a screen 768 px high its box is about 100 px high: the
-page's 680 x 210 at 13 px would read at 6 px there, this at 12 px (and at 17 px at 1080)."""
+page's 680 x 210 at 13 px would read at 6 px there, this at 12 px (and at 16 px at 1080)."""
 
 
 def trend_svg(
