@@ -38,6 +38,7 @@ from mapgov.ui.widgets import current_user, flash, md_text, say, show_table, tak
 from mapgov.views import accounts as admin
 
 __all__ = [
+    "ASKING",
     "AccountsView",
     "account_list",
     "add_form",
