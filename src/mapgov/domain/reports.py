@@ -43,6 +43,7 @@ from mapgov.core.model import (
     IssueStatus,
     Level,
 )
+from mapgov.core.privacy import mask_names_in
 from mapgov.domain.audit import entry, stamp
 from mapgov.domain.editing import check_phone
 from mapgov.domain.issues_workflow import issue_building
@@ -59,9 +60,11 @@ __all__ = [
     "Filed",
     "PhotoRow",
     "file_report",
+    "followed",
     "issue_photos",
     "new_ticket",
     "open_duplicate",
+    "public_text",
     "public_timeline",
     "refused",
     "ticket_code",
@@ -125,10 +128,73 @@ def open_duplicate(
     newest = recent.sort_values(["reported_at", "issue_id"]).iloc[-1]
     return {
         "issue_id": int(newest["issue_id"]),
-        "title": str(newest["title"]),
+        "title": public_text(store, building_id, str(newest["title"])),
         "status": str(newest["status"]),
         "reported_at": str(newest["reported_at"]),
     }
+
+
+_NAMES_NEAR: Final = (
+    ("building", "building_head"),
+    ("party_member", "name"),
+    ("issue", "reporter_name"),
+)
+"""(table, column) of the names a building's public text is masked of (:func:`public_text`)."""
+
+
+def followed(store: Store, issue_id: int) -> dict[str, str] | None:
+    """The issue a resident chose to follow instead of reporting it again, as anyone may see it.
+
+    Parameters
+    ----------
+    store : Store
+        The database whose issue ledger is read.
+    issue_id : int
+        The issue followed.
+
+    Returns
+    -------
+    dict or None
+        ``title`` (names and phones masked, :func:`public_text`) and ``status``; None for an
+        unknown issue.
+    """
+    found = store.read(
+        "issue", where={"issue_id": int(issue_id)}, columns=["title", "status", "building_id"]
+    )
+    if found.empty:
+        return None
+    row = found.iloc[0]
+    return {
+        "title": public_text(store, row["building_id"], str(row["title"])),
+        "status": str(row["status"]),
+    }
+
+
+def public_text(store: Store, building_id: str | None, text: str) -> str:
+    """Another resident's words about `building_id` as the public report page shows them:
+    every phone number masked, and every name the store knows there (the building's head,
+    the party members living in it, whoever reported its issues) masked as a name is.
+
+    Parameters
+    ----------
+    store : Store
+        The database that knows the names.
+    building_id : str or None
+        The building the text is about (None: only phone numbers are masked).
+    text : str
+        What a resident typed (an issue's title).
+
+    Returns
+    -------
+    str
+        The text with those names and phone numbers masked (:func:`mask_names_in`).
+    """
+    names: list[Any] = []
+    if building_id is not None:
+        for table, column in _NAMES_NEAR:
+            found = store.read(table, where={"building_id": building_id}, columns=[column])
+            names += found[column].tolist()
+    return str(mask_names_in(text, names))
 
 
 def public_timeline(store: Store, issue_id: int, *, lang: str) -> pd.DataFrame:

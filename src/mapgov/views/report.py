@@ -31,7 +31,6 @@ from mapgov.core import clock
 from mapgov.core.errors import StaleEditError, StoreError, ValidationError
 from mapgov.core.i18n import label, t
 from mapgov.core.model import CallbackRating, IssueCategory, IssueStatus, Level
-from mapgov.core.privacy import mask_phones_in
 from mapgov.domain import issues_workflow, reports
 from mapgov.domain.locating import BuildingLocator, Hit
 from mapgov.domain.places import display_names, street_list
@@ -362,7 +361,7 @@ def duplicate_markdown(duplicate: dict[str, Any], lang: str) -> str:
     return t(
         "report.duplicate.found",
         lang,
-        title=md_text(mask_phones_in(duplicate["title"])),  # another resident's words
+        title=md_text(duplicate["title"]),  # another resident's words, masked
         status=label(IssueStatus(duplicate["status"]), lang),
         reported=md_text(str(duplicate["reported_at"])[:10]),
     )
@@ -371,12 +370,12 @@ def duplicate_markdown(duplicate: dict[str, Any], lang: str) -> str:
 def follow_view(store: Store, issue_id: int, *, lang: str) -> dict[str, Any] | None:
     """The open issue a resident chose to follow instead of reporting it again: its title
     (escaped Markdown), status and public timeline (no names, no notes); None if unknown."""
-    found = store.read("issue", where={"issue_id": int(issue_id)}, columns=["title", "status"])
-    if found.empty:
+    found = reports.followed(store, issue_id)
+    if found is None:
         return None
     return {
-        "title": md_text(mask_phones_in(found["title"].iloc[0])),
-        "status_label": label(IssueStatus(found["status"].iloc[0]), lang),
+        "title": md_text(found["title"]),  # another resident's words, masked
+        "status_label": label(IssueStatus(found["status"]), lang),
         "timeline": timeline_table(reports.public_timeline(store, int(issue_id), lang=lang), lang),
     }
 
