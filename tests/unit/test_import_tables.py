@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mapgov.core.errors import DataFileError, StaleEditError, ValidationError
-from mapgov.core.i18n import error_text, shown, t
+from mapgov.core.i18n import error_text, label, shown, t
+from mapgov.core.model import IssueCategory
 from mapgov.domain import kpi
 from mapgov.domain.users import get_user
 from mapgov.io import ledger
@@ -316,7 +317,11 @@ def test_a_bad_ledger_names_row_and_field_and_writes_nothing(
     assert {(p.row, p.field) for p in plan.errors} == {
         (2, "category"), (3, "reported_at"), (4, "closed_at"), (4, "reporter_phone"),
     }  # fmt: skip
-    assert "外星人" in str(next(p for p in plan.errors if p.field == "category"))
+    category = next(p for p in plan.errors if p.field == "category").message
+    assert "外星人" in str(category)  # what was written, and what may be: in either language
+    assert all(label(c, "en") in str(category) for c in IssueCategory)
+    assert all(label(c, "zh") in shown(category, "zh") for c in IssueCategory)
+    assert shown(category, "zh").startswith("未知的值“外星人”：可填 ")
     with pytest.raises(ValidationError):
         land_table(store, plan, actor="u-admin")
     assert _sha(store.path) == before

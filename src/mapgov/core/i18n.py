@@ -184,7 +184,8 @@ class Note(str):
     An importer's findings are Notes: their rows, fields and reasons reach the Chinese data page
     in Chinese, the command line in English, from the same entry of the catalogue. Values among
     the params are shown as :func:`error_text` shows an error's: a ``table``, ``parent`` or
-    ``child`` as what the table holds, a ``column`` by its field's label, a Note in `lang` too.
+    ``child`` as what the table holds, a ``column`` by its field's label, a Note in `lang` too;
+    ``choices`` (enum members, the values a coded field takes) by their labels, in English too.
 
     Parameters
     ----------
@@ -206,7 +207,12 @@ class Note(str):
     params: tuple[tuple[str, Any], ...]
 
     def __new__(cls, key: str, **params: Any) -> Note:
-        self = super().__new__(cls, t(key, "en", **params))
+        english = (
+            {**params, "choices": _choices(params["choices"], "en")}
+            if "choices" in params
+            else params
+        )
+        self = super().__new__(cls, t(key, "en", **english))
         self.key = key
         self.params = tuple(params.items())
         return self
@@ -291,6 +297,11 @@ def field_label(field: str | None, lang: str = DEFAULT_LANG) -> str:
     return shown(field, lang)  # a file's own column, or a Note ("column 3")
 
 
+def _choices(members: Iterable[Enum], lang: str) -> str:
+    """The values a coded field takes, by their labels in `lang` (``已收集、已分派 ...``)."""
+    return join_items((label(m, lang) for m in members), lang)
+
+
 def _shown_params(key: str, params: dict[str, Any], lang: str) -> dict[str, Any]:
     """`params` of the entry `key` as `lang` shows them (see :func:`error_text`)."""
     out = dict(params)
@@ -319,6 +330,8 @@ def _shown_params(key: str, params: dict[str, Any], lang: str) -> dict[str, Any]
             out[name] = t(f"{key}_reason.{value}", lang)  # a reason said in `lang` too
         elif name == "path" and value:
             out[name] = PurePath(str(value)).name  # the file, not the server's folders
+        elif name == "choices":
+            out[name] = _choices(value, lang)
         elif name == "fields" and isinstance(value, tuple | list):
             out[name] = join_items(
                 (

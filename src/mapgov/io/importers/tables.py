@@ -29,6 +29,7 @@ import re
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Final
 
@@ -109,12 +110,16 @@ class TablePlan:
 def _choice(
     frame: pd.DataFrame,
     column: str,
-    values: Mapping[str, str],
+    choice: tuple[type[StrEnum], Mapping[str, str] | None],
     plan: TablePlan,
     first_row: int,
     *,
     default: str | None = None,
 ) -> list[str | None]:
+    """`column`'s codes of `choice`'s enum (spelled as :func:`value_codes` reads them, with
+    `choice`'s other words); an unknown value is a problem that names the values accepted."""
+    enum, words = choice
+    values = value_codes(enum, words)
     out: list[str | None] = []
     raw = frame[column] if column in frame.columns else pd.Series([""] * len(frame))
     for i, text in enumerate(raw):
@@ -129,7 +134,11 @@ def _choice(
                     plan.path,
                     i + first_row,
                     column,
-                    Note("import_problem.unknown_value", text=str(text).strip()),
+                    Note(
+                        "import_problem.unknown_choice",
+                        text=str(text).strip(),
+                        choices=tuple(enum),
+                    ),
                 )
             )
         out.append(code)
@@ -356,7 +365,7 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
     whole: dict[int, str] = {}  # rows of a whole compound's issue (no building)
     targets = _match_rows(store, frame, plan, first_row, skip=own, compounds=whole)
     category, source, channel, status, level, rating = (
-        _choice(frame, column, value_codes(enum, words), plan, first_row, default=default)
+        _choice(frame, column, (enum, words), plan, first_row, default=default)
         for column, enum, words, default in LEDGER_CHOICES
     )
     reported, closed, resolved = (
