@@ -89,3 +89,34 @@ def test_staff_register_a_member_and_score_a_task(server: tb.Server, visit: tb.V
     (saved,) = store.read("member_service", where={"member_id": member["member_id"]}).itertuples()
     assert (saved.status, saved.done_on) == ("done", AS_OF.isoformat())
     assert "Traceback" not in server.log()
+
+
+def test_a_day_typed_after_today_is_refused_not_replaced(
+    server: tb.Server, visit: tb.Visit
+) -> None:
+    """Typing next year into a volunteer task's day: the form is refused with the reason and no
+    task is recorded (a date field bounded at today would have kept today and saved that,
+    with only an English note under the field)."""
+    page = visit.page
+    store = open_store(server.db)
+    frame = members.members_of(store, [COMMUNITY])
+    member = frame[frame["registered"] == 1].iloc[0]
+    before = len(store.read("member_service", where={"member_id": member["member_id"]}))
+    tb.sign_in(page, server, STAFF)
+    page.goto(f"{server.url}/members")
+    tb.settle(page)
+    task = _form(page, "task_submit")
+    option = t("members_page.member_option", name=member["name"], unit=member["work_unit"])
+    _choose(page, task.get_by_role("combobox", name=t("members_page.task_member")), option)
+    task.get_by_label(t("members_page.task_title"), exact=True).fill("楼道清扫")
+    day = task.get_by_test_id("stDateInput").filter(has_text=t("members_page.task_day"))
+    day.get_by_role("spinbutton", name="year").click()
+    page.keyboard.type(str(AS_OF.year + 1))
+    page.keyboard.press("Tab")
+    page.keyboard.press("Escape")  # the calendar the click opened
+    _submit(page, task, "task_submit")
+    typed = AS_OF.replace(year=AS_OF.year + 1).isoformat()
+    refused = t("error.members.future", day=typed, today=AS_OF.isoformat())
+    expect(page.get_by_test_id("stAlertContentError").filter(has_text=refused)).to_be_visible()
+    after = store.read("member_service", where={"member_id": member["member_id"]})
+    assert len(after) == before

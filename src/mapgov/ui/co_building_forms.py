@@ -40,6 +40,7 @@ from mapgov.ui.co_building import (
 from mapgov.ui.state import StreetView
 from mapgov.ui.widgets import (
     action_forms,
+    day_input,
     empty_fields,
     facts,
     flash,
@@ -415,12 +416,7 @@ def _volunteer_fields(ctx: StreetView, form: str) -> None:
     n = TEXTS + "new."
     st.text_input(t(n + "title", ctx.lang), max_chars=120, key=_new_key(form, "title"))
     left, *numbers = st.columns(3)
-    left.date_input(
-        t(n + "held_on", ctx.lang),
-        value=ctx.today,
-        max_value=ctx.today,
-        key=_new_key(form, "held_on"),
-    )
+    day_input(left, t(n + "held_on", ctx.lang), value=ctx.today, key=_new_key(form, "held_on"))
     for column, (name, (low, high, first, step)) in zip(
         numbers, _SERVICE_NUMBERS.items(), strict=True
     ):

@@ -40,6 +40,7 @@ from mapgov.ui.widgets import (
     action_forms,
     bulk_select,
     choice_box,
+    day_input,
     facts,
     flash,
     md_text,
@@ -233,7 +234,7 @@ def _step_fields(
     key = partial(field_key, action.value, str(record["matter_id"]), int(record["version"]))
     if action is MatterAction.DELIBERATE:
         left, right = st.columns(2)
-        left.date_input(t(f + "held_on", lang), value=ctx.today, key=key("held_on"))
+        day_input(left, t(f + "held_on", lang), value=ctx.today, key=key("held_on"))
         right.number_input(  # empty until typed: at least one attendee (the domain refuses 0)
             t(f + "attendance", lang),
             min_value=1,
@@ -256,7 +257,8 @@ def _step_fields(
         st.text_area(t(f + "decision", lang), height=68, key=key("decision"))
         left, right = st.columns(2)
         left.text_input(t(f + "answer_unit", lang), max_chars=80, key=key("answer_unit"))
-        right.date_input(
+        day_input(
+            right,
             t(f + "answer_due", lang),
             value=ctx.today + dt.timedelta(days=14),
             key=key("answer_due"),

@@ -50,6 +50,7 @@ from mapgov.ui.loaders import cached
 from mapgov.ui.widgets import (
     action_forms,
     choice_box,
+    day_input,
     empty_fields,
     facts,
     flash,
@@ -593,21 +594,16 @@ def _action_fields(action: model.EventAction, issue: dict[str, Any], ctx: IssueV
         st.text_input(
             t(f + "responsible_unit", lang), max_chars=80, key=_field(a, "responsible_unit")
         )
-        st.date_input(
+        day_input(
+            st,
             t(f + "deadline", lang),
             value=_default_deadline(issue["level"], ctx.today),
-            min_value=ctx.today,
             key=_field(a, "deadline"),
         )
     elif action is model.EventAction.ESCALATE:
         st.text_area(t(f + "reason", lang), height=68, key=_field(a, "reason"))
         st.text_input(t(f + "escalate_unit", lang), max_chars=80, key=_field(a, "responsible_unit"))
-        st.date_input(
-            t(f + "escalate_deadline", lang),
-            value=None,
-            min_value=ctx.today,
-            key=_field(a, "deadline"),
-        )
+        day_input(st, t(f + "escalate_deadline", lang), value=None, key=_field(a, "deadline"))
     elif action is model.EventAction.CALLBACK:
         st.radio(
             t(f + "rating", lang),

@@ -33,6 +33,7 @@ from mapgov.store import Store, open_store
 from mapgov.ui.loaders import cached
 from mapgov.ui.state import StreetView, View
 from mapgov.ui.widgets import (
+    day_input,
     empty_fields,
     flash,
     md_text,
@@ -216,10 +217,10 @@ def _correct_form(ctx: Ctx, user: User, member_id: str, member: dict[str, Any]) 
         st.expander(t("members_page.correct", lang)),
         st.form(KEY.format(prefix)),
     ):
-        st.date_input(
+        day_input(
+            st,
             t("members_page.register_day", lang),
             value=dt.date.fromisoformat(str(member["registered_on"])),
-            max_value=ctx.today,
             key=KEY.format(f"{prefix}.day"),
         )
         st.text_input(
@@ -387,7 +388,7 @@ def _choice(ctx: Ctx, text: str, choices: dict[str, str], key: str) -> None:
 
 def _day_input(ctx: Ctx, text: str, key: str) -> None:
     """A day, today at the latest (and by default)."""
-    st.date_input(t(text, ctx.lang), value=ctx.today, max_value=ctx.today, key=KEY.format(key))
+    day_input(st, t(text, ctx.lang), value=ctx.today, key=KEY.format(key))
 
 
 def _submit(ctx: Ctx, form: str, on_click: Callable[..., None], args: tuple[Any, ...]) -> None:

@@ -27,7 +27,7 @@ from mapgov.core.model import PropertyMode, Star
 from mapgov.domain import party
 from mapgov.domain.users import User, get_user
 from mapgov.store import FormVersion, Store, open_store
-from mapgov.ui.widgets import bulk_select, md_text
+from mapgov.ui.widgets import bulk_select, day_input, md_text
 
 if TYPE_CHECKING:
     from mapgov.ui.state import StreetView
@@ -189,11 +189,11 @@ def _property_fields(
     flags = ("red_property", "has_security", "owners_committee", "self_managed_committee")
     for i, name in enumerate(flags):  # two a column
         columns[i // 2].checkbox(t(f + name, lang), value=card[name], key=key(name))
-    st.date_input(
+    day_input(
+        st,
         t(f + "effective_on", lang),
         value=today,
-        max_value=today,
-        help=t(f + "effective_on_help", lang),
+        hint=t(f + "effective_on_help", lang),
         key=key("effective_on"),
     )
     st.caption(t(f + "property_note", lang))

@@ -23,7 +23,7 @@ from mapgov.domain.users import get_user
 from mapgov.store import Store, open_store
 from mapgov.ui.loaders import cached
 from mapgov.ui.state import StreetView
-from mapgov.ui.widgets import show_table, table_downloads
+from mapgov.ui.widgets import day_input, show_table, table_downloads
 from mapgov.views import scorecard as views
 
 __all__ = ["section"]
@@ -235,10 +235,10 @@ def _company_form(ctx: StreetView, companies: list[str]) -> None:
                 value=signed is not None,
                 key=key("signed"),
             )
-            st.date_input(
+            day_input(
+                st,
                 t("scorecard.company.signed_on", lang),
                 value=signed or ctx.today,
-                max_value=ctx.today,
                 key=key("signed_on"),
             )
             st.selectbox(

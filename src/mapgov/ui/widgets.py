@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
@@ -40,6 +41,7 @@ __all__ = [
     "click_point",
     "community_map",
     "current_user",
+    "day_input",
     "empty_fields",
     "facts",
     "file_uploader",
@@ -70,6 +72,22 @@ MISSING: Final = "—"
 
 MAP_HEIGHT: Final = 520
 COMPOUND_COLOR: Final = "#B8860B"
+
+
+DAY_RANGE: Final = (dt.date(1900, 1, 1), dt.date(2099, 12, 31))
+"""Bounds of a form's date field: wide, so that a day typed outside what the field allows
+reaches the check that says why (Streamlit keeps the previous day of a field typed outside
+its bounds, and the form submits that, with an English note under the field)."""
+
+
+def day_input(
+    where: Any, text: str, *, value: dt.date | None, key: str, hint: str | None = None
+) -> None:
+    """A form's date field whose day, typed or picked, is what the form submits: the domain
+    refuses a day it does not take (after today, a deadline in the past) and says why."""
+    where.date_input(
+        text, value=value, min_value=DAY_RANGE[0], max_value=DAY_RANGE[1], key=key, help=hint
+    )
 
 
 def empty_fields(*keys: str) -> None:
