@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -277,6 +279,12 @@ def test_the_cli_prints_the_figures_and_writes_the_scenario(
     total = result.totals["residents_gained"]
     assert total > 0
     assert f"{total:>9}" in printed.splitlines()[-3]  # the ALL row, before the file line
+    lines = printed.splitlines()
+    first = lines.index(next(x for x in lines if x.startswith("community")))
+    table = lines[first : lines.index("", first)]
+    assert any(re.search("[\u4e00-\u9fff]", x) for x in table)  # community names: Chinese
+    widths = {sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in x) for x in table}
+    assert len(widths) == 1  # columns line up on a terminal, Chinese names included
     book = pd.read_excel(tmp_path / "scenario.xlsx", sheet_name=None)
     assert list(book) == ["Candidates", "By community", "Buildings"]
     assert book["By community"]["Residents gained"].iloc[-1] == total

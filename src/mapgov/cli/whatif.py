@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import math
-from typing import TYPE_CHECKING
+import unicodedata
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from mapgov.cli.common import EXIT_OK, Commands, _db_option, _open, _path, _positive
 from mapgov.core.errors import ValidationError
@@ -107,32 +109,49 @@ def _run_whatif(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_Column = tuple[str, str, Callable[[Any], object]]
+"""A column of a printed table: header, width and alignment (``<10``), a row's value."""
+
+_CANDIDATES: tuple[_Column, ...] = (
+    ("candidate", "<10", lambda c: c.candidate),
+    ("lon,lat", ">24", lambda c: f"{c.lon:.6f},{c.lat:.6f}"),
+    ("to road m", ">11", lambda c: f"{c.snap_m:.1f}"),
+    ("buildings", ">11", lambda c: c.buildings_gained),
+    ("residents", ">11", lambda c: c.residents_gained),
+    ("elderly", ">9", lambda c: c.elderly_gained),
+    ("new res.", ">10", lambda c: c.residents_new),
+)
+_COMMUNITIES: tuple[_Column, ...] = (
+    ("community", "<14", lambda r: r.community),
+    ("bldg +", ">8", lambda r: r.buildings_gained),
+    ("res. +", ">9", lambda r: r.residents_gained),
+    ("eld. +", ">8", lambda r: r.elderly_gained),
+    ("bldg -", ">8", lambda r: r.buildings_lost),
+    ("res. -", ">9", lambda r: r.residents_lost),
+    ("eld. -", ">8", lambda r: r.elderly_lost),
+    ("res. net", ">10", lambda r: r.residents_net),
+)
+
+
+def _cell(value: object, width: str) -> str:
+    """`value` padded to `width` (``<10``) on a terminal: a Chinese character takes two."""
+    text = str(value)
+    wide = sum(unicodedata.east_asian_width(c) in "WF" for c in text)
+    return f"{text:{width[0]}{max(int(width[1:]) - wide, 0)}}"
+
+
+def _table(columns: tuple[_Column, ...], rows: Iterable[Any]) -> list[str]:
+    """A blank line, the header and a line a row, in fixed-width columns."""
+    lines = ["", "".join(_cell(head, width) for head, width, _ in columns)]
+    lines += ["".join(_cell(value(r), width) for _, width, value in columns) for r in rows]
+    return lines
+
+
 def _report_lines(result: WhatIfResult) -> list[str]:
     """The scenario as lines of text: candidates, communities, totals."""
     lines = [f"what if: {result.kind} within {result.metres:g} m of walking"]
     if result.closed:
         lines.append("closed: " + ", ".join(result.closed))
     if len(result.candidates):
-        lines += [
-            "",
-            f"{'candidate':<10}{'lon,lat':>24}{'to road m':>11}"
-            f"{'buildings':>11}{'residents':>11}{'elderly':>9}{'new res.':>10}",
-        ]
-        for c in result.candidates.itertuples():
-            lines.append(
-                f"{c.candidate:<10}{f'{c.lon:.6f},{c.lat:.6f}':>24}{c.snap_m:>11.1f}"
-                f"{c.buildings_gained:>11}{c.residents_gained:>11}{c.elderly_gained:>9}"
-                f"{c.residents_new:>10}"
-            )
-    lines += [
-        "",
-        f"{'community':<14}{'bldg +':>8}{'res. +':>9}{'eld. +':>8}"
-        f"{'bldg -':>8}{'res. -':>9}{'eld. -':>8}{'res. net':>10}",
-    ]
-    for r in result.communities.itertuples():
-        lines.append(
-            f"{r.community:<14}{r.buildings_gained:>8}{r.residents_gained:>9}"
-            f"{r.elderly_gained:>8}{r.buildings_lost:>8}{r.residents_lost:>9}"
-            f"{r.elderly_lost:>8}{r.residents_net:>10}"
-        )
-    return lines
+        lines += _table(_CANDIDATES, result.candidates.itertuples())
+    return lines + _table(_COMMUNITIES, result.communities.itertuples())
