@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
+import itertools
 import json
 import math
 import re
@@ -280,6 +281,44 @@ def test_the_month_under_way_is_drawn_as_partial() -> None:
     # on the month's last day it is whole again: no dashes, no note
     whole = wall.trend_svg(trend.assign(days=[30, 31, 30]), "en", width=600, height=200)
     assert "mg-partial" not in whole and len(_points(whole, wall.CLOSED_COLOUR)) == 3
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(
+    "shape", [{}, wall.PAGE_TREND, wall.KIOSK_TREND], ids=["page", "narrow", "kiosk"]
+)
+def test_the_trends_words_never_touch(lang: str, shape: dict[str, int]) -> None:
+    """Twelve months in a narrow chart: the months named stand apart (every second one when
+    twelve would touch, the latest always), and the partial month's note stands clear of the
+    legend (under it when the line is too short for both)."""
+    months = [f"2026-{m:02d}" for m in range(1, 13)]
+    trend = pd.DataFrame(
+        {"month": months, "received": range(900, 912), "closed": range(880, 892)}
+        | {"days": [31] * 11 + [15]}
+    )
+    svg = wall.trend_svg(trend, lang, **shape)
+    font = shape.get("font", 13)
+
+    def width_of(text: str, size: int) -> float:  # a CJK character an em, others 0.6
+        return sum(size if ord(c) > 0x2E7F else 0.6 * size for c in text)
+
+    named = re.findall(r'<text x="([\d.]+)"[^>]*text-anchor="middle">([^<]+)<', svg)
+    assert named[-1][1] == "26-12"
+    assert len(named) in {12, 6}  # all, or every second
+    xs = [float(x) for x, _ in named]
+    gaps = [b - a for a, b in itertools.pairwise(xs)]
+    assert min(gaps) >= width_of("26-12", font), (gaps, font)
+    legend = re.findall(
+        rf'<text x="([\d.]+)" y="([\d.]+)"[^>]*font-size="{font + 1}">([^<]+)<', svg
+    )
+    note = re.search(r'class="mg-partial-note" x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]+)<', svg)
+    assert note is not None and len(legend) == 2
+    legend_right = max(float(x) + width_of(text, font + 1) for x, _, text in legend)
+    note_left = float(note.group(1)) - width_of(note.group(3), font)
+    if note.group(2) == legend[0][1]:  # on the legend's line: right of it
+        assert legend_right <= note_left, (legend_right, note_left)
+    else:  # under it, and above the plot
+        assert float(note.group(2)) > float(legend[0][1])
 
 
 def test_category_bars_are_as_long_as_their_counts() -> None:
@@ -666,8 +705,8 @@ def test_the_wall_page_shows_its_tiles_a_map_and_panels(
     chart = base64.b64decode(data).decode()
     # the kiosk's trend is wide and low with large words: it reads across the room on a
     # 1366 x 768 screen, where its box is 100 px high (tests/browser measures the words there)
-    shape = wall.KIOSK_TREND if kiosk else {"height": 210, "font": 13}
-    assert f'viewBox="0 0 680 {shape["height"]}"' in chart
+    shape = wall.KIOSK_TREND if kiosk else wall.PAGE_TREND
+    assert f'viewBox="0 0 {shape.get("width", 680)} {shape["height"]}"' in chart
     assert {int(f) for f in re.findall(r'<text[^>]*font-size="(\d+)"', chart)} <= {
         shape["font"],
         shape["font"] + 1,

@@ -246,7 +246,7 @@ def side_panel(view: View, settings: wall.WallSettings) -> None:
         trend = wall.trend_svg(
             kpi.monthly_trend(frames.issues, today),
             view.lang,
-            **(wall.KIOSK_TREND if settings.kiosk else {}),
+            **(wall.KIOSK_TREND if settings.kiosk else wall.PAGE_TREND),
         )
         _html(wall.svg_img(trend, t("wall_screen.panel.trend", view.lang)))
         if settings.kiosk:

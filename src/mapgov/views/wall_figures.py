@@ -36,6 +36,7 @@ __all__ = [
     "GRID_LINE",
     "KIOSK_TREND",
     "MUTED",
+    "PAGE_TREND",
     "PROPERTY_TILE",
     "RECEIVED_COLOUR",
     "TEXT",
@@ -311,6 +312,11 @@ def _text_width(text: str, size: int) -> int:
     return round(sum(size if ord(ch) > 0x2E7F else 0.6 * size for ch in text))
 
 
+PAGE_TREND: Final = {"width": 380, "height": 230, "font": 14}
+"""The trend's shape and type size on the wall page with a sidebar, where it stands in a
+narrow column (about 315 px at 1366 x 768): a narrow chart with large words, which read at
+about 11 px there (the page's 680-unit chart read at 6), every second month named."""
+
 KIOSK_TREND: Final = {"height": 130, "font": 16}
 """The trend's shape and type size on the kiosk screen: wide and low, large type. The chart
 scales to its box as a whole, and on a screen 768 px high its box is about 100 px high: the
@@ -340,9 +346,21 @@ def trend_svg(
     ticks = nice_ticks(float(max((int(v.max()) for *_, v in series if len(v)), default=0)))
     legend_font = font + 1
     left = max(44, _text_width(f"{ticks[-1]:,}", font) + 12)
-    right, top, bottom = 12, 2 * font + 4, font + 11
+    right, bottom = 12, font + 11
+    partial = _partial_days(trend)
+    note = ""
+    if partial is not None:
+        month = _month_name(int(str(trend["month"].iloc[-1])[5:7]), lang)
+        note = t("wall_screen.trend_partial", lang, month=month, day=partial)
+    legend_end = left + sum(40 + _text_width(label, legend_font) for label, *_ in series)
+    # the note stands right of the legend, or under it where the two would touch
+    note_line = font + 4 if note and legend_end > width - right - _text_width(note, font) else 0
+    top = 2 * font + 4 + note_line
     plot_w, plot_h = width - left - right, height - top - bottom
     n = max(len(months), 1)
+    # every month named where the names fit; else every second (third ...), the latest named
+    widest = max((_text_width(m, font) for m in months), default=0) + font // 4
+    every = max(1, math.ceil(widest / (plot_w / n)))
 
     def x(i: int) -> float:
         return left + (plot_w * (i + 0.5) / n)
@@ -362,11 +380,12 @@ def trend_svg(
             f'font-size="{font}" text-anchor="end">{tick:,}</text>'
         )
     for i, month in enumerate(months):
+        if (len(months) - 1 - i) % every:
+            continue
         parts.append(
             f'<text x="{x(i):.1f}" y="{height - 6}" fill="{MUTED}" font-size="{font}" '
             f'text-anchor="middle">{escape(month)}</text>'
         )
-    partial = _partial_days(trend)
     whole = len(months) - 1 if partial is not None and len(months) > 1 else len(months)
     legend_x = left
     for label, colour, values in series:
@@ -394,11 +413,9 @@ def trend_svg(
             f'font-size="{legend_font}">{escape(label)}</text>'
         )
         legend_x += 40 + _text_width(label, legend_font)
-    if partial is not None:
-        month = _month_name(int(str(trend["month"].iloc[-1])[5:7]), lang)
-        note = t("wall_screen.trend_partial", lang, month=month, day=partial)
+    if note:
         parts.append(
-            f'<text class="mg-partial-note" x="{width - right}" y="{legend_font + 1}" '
+            f'<text class="mg-partial-note" x="{width - right}" y="{legend_font + 1 + note_line}" '
             f'fill="{MUTED}" font-size="{font}" text-anchor="end">{escape(note)}</text>'
         )
     parts.append("</svg>")
