@@ -81,6 +81,8 @@ _LEAD: Final = ("rank", "compound", "score", "flags", "look_at", "community", "c
 trend comes right after the score (:func:`list_section`), where a 1366 px screen shows it."""
 _PERCENT: Final = ("confidence", *cv.SHARE_SIGNALS)
 _DECIMAL: Final = ("issues_per_100_households", "repeats_per_100_households", "branch", "property")
+_WORDS_WIDTH: Final = 240
+"""Pixels of the ranked list's warnings and look-at columns."""
 
 
 # -- cached loaders (keys: store identity and plain values, never frames) ------------------
@@ -345,8 +347,9 @@ def list_section(ctx: StreetView, month: str) -> None:
     config: dict[str, Any] = {
         trend_col: st.column_config.LineChartColumn(trend_col, y_min=0, y_max=100),
         col["score"]: st.column_config.NumberColumn(format="%.1f"),
-        col["flags"]: st.column_config.TextColumn(width="large"),
-        col["look_at"]: st.column_config.TextColumn(width="medium"),
+        # warnings and what to look at both whole on a 1366-px laptop (the signals follow)
+        col["flags"]: st.column_config.TextColumn(width=_WORDS_WIDTH),
+        col["look_at"]: st.column_config.TextColumn(width=_WORDS_WIDTH),
         **{col[k]: st.column_config.NumberColumn(format="percent") for k in _PERCENT},
         **{col[k]: st.column_config.NumberColumn(format="%.1f") for k in _DECIMAL},
     }
