@@ -30,7 +30,7 @@ from starlette.routing import Route
 from mapgov.core import clock
 from mapgov.core.config import default_db_path
 from mapgov.core.model import Role
-from mapgov.core.net import client_address, trusted_proxies
+from mapgov.core.net import client_address, is_proxy, trusted_proxies
 from mapgov.domain import accounts
 from mapgov.store import open_store
 
@@ -162,7 +162,11 @@ async def _session(request: Request) -> Response:
     headers = {k.lower(): v for k, v in request.headers.items()}
     if not same_site(headers):
         return Response("not from this site", status_code=403)
-    secure = request.url.scheme == "https" or headers.get("x-forwarded-proto") == "https"
+    peer = request.client.host if request.client else None
+    # TLS ends at our proxy (deploy/nginx), which says so; a visitor saying so is not believed
+    secure = request.url.scheme == "https" or (
+        headers.get("x-forwarded-proto") == "https" and is_proxy(peer, _TRUSTED)
+    )
     response = Response(status_code=204, headers={"Cache-Control": "no-store"})
     if request.method == "DELETE":
         response.delete_cookie(COOKIE, path="/", secure=secure, httponly=True, samesite="strict")
@@ -172,7 +176,6 @@ async def _session(request: Request) -> Response:
         body += chunk
         if len(body) > _MAX_TOKEN:
             return Response("no such session", status_code=403)
-    peer = request.client.host if request.client else None
     address = client_address(peer, headers.get("x-forwarded-for"), _TRUSTED)
     ticket = body.decode("ascii", "replace").strip()
     token = redeem_ticket(ticket, now=time.monotonic(), address=address)

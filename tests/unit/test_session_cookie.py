@@ -43,6 +43,7 @@ def _call(
     body: str = "",
     scheme: str = "http",
     unread: list[int] | None = None,
+    client: str = CLIENT,
 ) -> tuple[int, list[str]]:
     """Send one request to the routes, its body in chunks of 100 bytes; the status and the
     Set-Cookie headers (and in `unread`, how many chunks the route left unread)."""
@@ -59,7 +60,7 @@ def _call(
         "headers": [
             (k.encode(), v.encode()) for k, v in {"host": "gov.example", **headers}.items()
         ],
-        "client": (CLIENT, 50000),
+        "client": (client, 50000),
         "server": ("gov.example", 443 if scheme == "https" else 80),
     }
     data = body.encode()
@@ -100,8 +101,13 @@ def test_a_live_session_gets_a_cookie_no_script_can_read(token: str) -> None:
     assert parts[0] == f"{COOKIE}={token}".lower()
     assert {"httponly", "samesite=strict", "path=/", f"max-age={COOKIE_SECONDS}"} <= set(parts)
     assert "secure" not in parts  # plain HTTP: a Secure cookie would never come back
-    _, (over_tls,) = _call("POST", {**SAME, "x-forwarded-proto": "https"}, _ticket(token))
+    # behind our proxy (the loopback), which ends TLS and says so: Secure
+    proxied = {**SAME, "x-forwarded-proto": "https", "x-forwarded-for": CLIENT}
+    _, (over_tls,) = _call("POST", proxied, _ticket(token), client="127.0.0.1")
     assert "secure" in [p.strip().lower() for p in over_tls.split(";")]
+    # a visitor on plain HTTP saying the same is not believed (it is not our proxy)
+    _, (forged,) = _call("POST", {**SAME, "x-forwarded-proto": "https"}, _ticket(token))
+    assert "secure" not in [p.strip().lower() for p in forged.split(";")]
 
 
 def test_a_ticket_sets_the_cookie_once_and_the_token_itself_is_refused(token: str) -> None:

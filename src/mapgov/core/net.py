@@ -16,7 +16,7 @@ import os
 from collections.abc import Mapping
 from typing import Final
 
-__all__ = ["TRUSTED_ENV", "client_address", "trusted_proxies"]
+__all__ = ["TRUSTED_ENV", "client_address", "is_proxy", "trusted_proxies"]
 
 TRUSTED_ENV: Final = "MAPGOV_TRUSTED_PROXIES"
 """Comma-separated addresses or networks of the reverse proxies in front of mapgov (the
@@ -56,6 +56,32 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None
 
 
+def is_proxy(
+    peer: str | None, trusted: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+) -> bool:
+    """Whether `peer` (the address that connected) is one of the `trusted` proxies, whose
+    ``X-Forwarded-*`` headers are believed (a visitor's own are not: a forged
+    ``X-Forwarded-Proto: https`` on plain HTTP is not a TLS connection).
+
+    Examples
+    --------
+    >>> nets = trusted_proxies({"MAPGOV_TRUSTED_PROXIES": "10.9.0.0/16"})
+    >>> is_proxy("127.0.0.1", nets), is_proxy("10.9.1.1", nets), is_proxy("10.1.2.3", nets)
+    (True, True, False)
+    >>> is_proxy(None, nets), is_proxy("not an address", nets)
+    (False, False)
+    """
+    here = _address(peer or "")
+    return here is not None and _within(here, trusted)
+
+
+def _within(
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address,
+    trusted: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...],
+) -> bool:
+    return any(ip in net for net in trusted if ip.version == net.version)
+
+
 def client_address(
     peer: str | None,
     forwarded_for: str | None,
@@ -89,16 +115,12 @@ def client_address(
     here = _address(peer or "")
     if here is None:
         return None
-
-    def is_trusted(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-        return any(ip in net for net in trusted if ip.version == net.version)
-
-    if not is_trusted(here) or not forwarded_for:
+    if not _within(here, trusted) or not forwarded_for:
         return str(here)
     for item in reversed(forwarded_for.split(",")):
         ip = _address(item)
         if ip is None:
             break  # not an address: stop believing the header here
-        if not is_trusted(ip):
+        if not _within(ip, trusted):
             return str(ip)
     return str(here)
