@@ -164,8 +164,9 @@ def followed(store: Store, issue_id: int) -> dict[str, str] | None:
     if found.empty:
         return None
     row = found.iloc[0]
+    building = row["building_id"] if isinstance(row["building_id"], str) else None
     return {
-        "title": public_text(store, row["building_id"], str(row["title"])),
+        "title": public_text(store, building, str(row["title"])),
         "status": str(row["status"]),
     }
 

@@ -110,15 +110,15 @@ class TablePlan:
 def _choice(
     frame: pd.DataFrame,
     column: str,
-    choice: tuple[type[StrEnum], Mapping[str, str] | None],
     plan: TablePlan,
     first_row: int,
     *,
-    default: str | None = None,
+    enum: type[StrEnum],
+    words: Mapping[str, str] | None,
+    default: str | None,
 ) -> list[str | None]:
-    """`column`'s codes of `choice`'s enum (spelled as :func:`value_codes` reads them, with
-    `choice`'s other words); an unknown value is a problem that names the values accepted."""
-    enum, words = choice
+    """`column`'s codes of `enum` (spelled as :func:`value_codes` reads them, `words` too);
+    an unknown value is a problem that names the values accepted."""
     values = value_codes(enum, words)
     out: list[str | None] = []
     raw = frame[column] if column in frame.columns else pd.Series([""] * len(frame))
@@ -365,7 +365,7 @@ def _plan_ledger(store: Store, frame: pd.DataFrame, plan: TablePlan, first_row: 
     whole: dict[int, str] = {}  # rows of a whole compound's issue (no building)
     targets = _match_rows(store, frame, plan, first_row, skip=own, compounds=whole)
     category, source, channel, status, level, rating = (
-        _choice(frame, column, (enum, words), plan, first_row, default=default)
+        _choice(frame, column, plan, first_row, enum=enum, words=words, default=default)
         for column, enum, words, default in LEDGER_CHOICES
     )
     reported, closed, resolved = (
