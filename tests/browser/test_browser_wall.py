@@ -466,6 +466,56 @@ def test_the_optional_basemap_degrades_quietly_offline(
     assert any("basemaps.cartocdn.com" in u for u in requests)  # it tried, and failed quietly
 
 
+MEASURED = {
+    "figure": ".mg-tile-value",
+    "title": ".mg-bar-title",
+    "panel": ".mg-panel-title",
+    "feed": ".mg-tick-title",
+    "map": CANVAS,
+}
+"""What a person across the room reads: a tile's figure, the title, a panel's head, a line of
+the feed, and the map."""
+
+
+def _sizes(page: Page) -> dict[str, tuple[float, float]]:
+    return {name: (b["width"], b["height"]) for name, b in
+            ((name, _box(page, sel)) for name, sel in MEASURED.items())}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_larger_wall_shows_the_screen_magnified(
+    server: Server, page: tuple[Page, list[str]], lang: str
+) -> None:
+    """A 4K wall at 100 % scaling (3840 × 2160 CSS pixels) once showed the 1920 × 1080
+    layout's type at half the share of the screen: 34-px figures on a screen twice as high,
+    tiles strung across it. The same page, its window made larger, shows the wall magnified:
+    every text and the map as large a share of the screen as at 1920 × 1080 (twice the
+    pixels at 4K, 4/3 at 2560 × 1440), whole and on screen, nothing below the bottom, the map
+    drawn at the screen's own resolution (not a small picture blown up)."""
+    tab, _ = page
+    _open_kiosk(tab, f"{server.url}/wall?kiosk=1&lang={lang}")
+    base = _sizes(tab)
+    for size in ((2560, 1440), (3840, 2160)):
+        tab.set_viewport_size({"width": size[0], "height": size[1]})
+        scale = size[1] / VIEWPORT["height"]
+        wanted = base["map"][1] * scale * 0.95
+        grown = tb.poll(tab, lambda h=wanted: _box(tab, CANVAS)["height"] > h, timeout_s=20)
+        assert grown, (size, _box(tab, CANVAS), base["map"])
+        now = _sizes(tab)
+        for name, (width, height) in base.items():
+            assert now[name][1] == pytest.approx(height * scale, rel=0.05), (size, name)
+            if name in ("figure", "map"):  # their width is their own, not their column's
+                assert now[name][0] == pytest.approx(width * scale, rel=0.05), (size, name)
+        assert tab.evaluate(BELOW) == [], size
+        assert tab.evaluate("document.documentElement.scrollHeight") <= size[1]
+        for selector in (CANVAS, ".mg-bar", ".mg-rank-table", ".mg-ticker", ".mg-cats"):
+            assert _inside(_box(tab, selector), size), (size, selector)
+        drawn = tab.locator(CANVAS).evaluate("c => c.width")
+        assert drawn >= _box(tab, CANVAS)["width"] * 0.98, size  # pixels of its own
+        assert tab.locator(".mg-tile").count() == len(FIGURES)
+    _no_error(tab)
+
+
 @SCREENS
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_kiosk_header_is_whole(

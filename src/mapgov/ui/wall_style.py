@@ -18,7 +18,7 @@ from mapgov.views import deck as deckmaps
 from mapgov.views import deck_poster as poster
 from mapgov.views import wall
 
-__all__ = ["KIOSK_CSS", "STYLE_MARK", "WALL_CSS", "deck_chunk", "prefetch_deck", "style"]
+__all__ = ["DESIGN", "KIOSK_CSS", "STYLE_MARK", "WALL_CSS", "deck_chunk", "prefetch_deck", "style"]
 
 _BG = deckmaps.BACKGROUND
 _STACK = f"st-key-{MAP_STACK}"
@@ -28,6 +28,9 @@ _FILL = ", ".join(
     for box in ("stVerticalBlock", "stLayoutWrapper", "stElementContainer", "stHtml")
 )
 """The boxes that hold the map or the ticker: in kiosk mode each takes the height left."""
+
+DESIGN: Final = (1920, 1080)
+"""The screen, in CSS pixels, the kiosk is laid out for; a larger one magnifies it."""
 
 STYLE_MARK: Final = "mg-style"
 """Class of the empty mark that keeps a style sheet in the page's flow (:func:`style`)."""
@@ -150,9 +153,16 @@ KIOSK_CSS: Final = f"""
 html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {{
   background: {_BG} !important; overflow: hidden !important;
 }}
+/* A screen larger than the one the wall is laid out for (a 4K wall at 100 % scaling) shows
+   that layout magnified, whole: type, tiles and map as large on the screen as at 1920 x 1080.
+   The scale is the lesser of width and height over the design's; never below 1 (a smaller
+   screen has its own rules below). Within the zoom, 100vh counts the zoom too: divided. */
+:root {{ --mg-zoom: max(1, min(tan(atan2(100vw, {DESIGN[0]}px)),
+                            tan(atan2(100vh, {DESIGN[1]}px)))); }}
 [data-testid="stMainBlockContainer"] {{
-  padding: 10px 16px 8px 16px !important; max-width: 100% !important;
-  height: 100vh; box-sizing: border-box; display: flex; flex-direction: column;
+  padding: 10px 16px 8px 16px !important; max-width: 100% !important; zoom: var(--mg-zoom);
+  height: calc(100vh / var(--mg-zoom)); box-sizing: border-box; display: flex;
+  flex-direction: column;
 }}
 /* One screen high: the boxes from the page's block down to the map's box and the ticker are
    flex columns, each taking the height that is left (min-height: 0 lets them give way). */
@@ -221,10 +231,12 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 """
 """Kiosk only: no sidebar, header, toolbar, menu or footer; dark page; no scrolling; the tiles
 in one row up to eight, else in rows of eight, each change beside its figure. The page is
-one screen high at any size (1920 x 1080, 1366 x 768, 1280 x 720, 2560 x 1440): the map and
-the ticker take the height the tiles and panels leave, the map zoomed as a whole (chart and
-poster alike) from the height it is drawn at; on a screen 900 px high or less the type is
-smaller and the side panel wider."""
+one screen high at any size (1920 x 1080, 1366 x 768, 1280 x 720): the map and the ticker
+take the height the tiles and panels leave, the map zoomed as a whole (chart and poster alike)
+from the height it is drawn at; on a screen 900 px high or less the type is smaller and the
+side panel wider. A screen larger than :data:`DESIGN` both ways (2560 x 1440, 3840 x 2160 at
+100 % scaling) shows the 1920 x 1080 wall magnified to fill it, so its words are as large a
+share of the screen, read from as far away."""
 
 
 def style(css: str) -> None:
