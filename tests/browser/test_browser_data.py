@@ -19,7 +19,7 @@ from playwright.sync_api import Locator, Page, expect
 from shapely.geometry import Point
 
 from mapgov.core import clock
-from mapgov.core.i18n import t
+from mapgov.core.i18n import field_label, t
 from mapgov.core.model import AuditKind, Role
 from mapgov.domain import accounts
 from mapgov.store import open_store
@@ -273,7 +273,8 @@ def test_an_export_is_made_when_the_button_is_clicked(
     demo_server: tb.Server, visit: tb.Visit, demo_db: Path
 ) -> None:
     """A reader picks the issue table as CSV and clicks Download: the file has every issue,
-    residents masked (the file is written on the click, not while the page draws)."""
+    residents masked, its headers in Chinese (the file is written on the click, not while the
+    page draws)."""
     server = demo_server
     store = open_store(demo_db)
     issues = store.read("issue", columns=["issue_id", "reporter_phone"])
@@ -288,8 +289,9 @@ def test_an_export_is_made_when_the_button_is_clicked(
         button.click()
     assert download.value.suggested_filename == "issue.csv"
     exported = pd.read_csv(download.value.path(), dtype=str, encoding="utf-8-sig")
-    assert sorted(exported["issue_id"].astype(int)) == sorted(issues["issue_id"])
-    phones = exported["reporter_phone"].dropna()
+    # the headers in the page's language: 问题编号, 联系电话 ...
+    assert sorted(exported[field_label("issue_id")].astype(int)) == sorted(issues["issue_id"])
+    phones = exported[field_label("reporter_phone")].dropna()
     assert len(phones) and phones.str.fullmatch(r"\d{3}\*{4}\d{4}").all()
     assert not set(phones) & set(issues["reporter_phone"].dropna())
     # a map format for a table without geometry is refused on the page, with no button

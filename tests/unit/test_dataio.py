@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 
 from mapgov.cli import main
 from mapgov.core.errors import DataFileError, PermissionDeniedError, ValidationError
-from mapgov.core.i18n import error_text
+from mapgov.core.i18n import error_text, field_label
 from mapgov.core.model import Role
 from mapgov.core.privacy import mask_phone
 from mapgov.domain import issues
@@ -24,6 +25,7 @@ from mapgov.io.exports import frame_bytes
 from mapgov.io.importers import restore
 from mapgov.io.importers.read import read_layer, read_table
 from mapgov.store import Store, open_store
+from mapgov.store import table as schema_table
 from mapgov.views import data as dataio
 from tests.archives import database_of
 from tests.handdrawn import build_two_streets
@@ -83,6 +85,27 @@ def test_exports_mask_residents_in_every_format(work_store: Store, tmp_path: Pat
         io.BytesIO(dataio.export_bytes(work_store, "party_member", ".csv")), dtype=str
     )
     assert not set(members["name"]) & set(exported["name"])
+
+
+def test_a_spreadsheet_names_its_columns_in_the_pages_language(work_store: Store) -> None:
+    """The data page's Excel and CSV of every table head each column with words of the
+    page's language (no ``party_group_id`` on the Chinese page), two columns never alike;
+    the map formats keep the codes GIS software reads."""
+    for table in dataio.EXPORT_TABLES:
+        columns = [c for c in schema_table(table).column_names if c != "geom"]
+        for lang in ("zh", "en"):
+            headers = [field_label(c, lang) for c in columns]
+            assert len(set(headers)) == len(headers), (table, lang, headers)
+            unlabelled = [c for c, h in zip(columns, headers, strict=True) if h == c]
+            assert unlabelled == [], (table, lang)
+        assert all(re.search(r"[\u4e00-\u9fff]", field_label(c, "zh")) for c in columns), table
+    xlsx = pd.read_excel(io.BytesIO(dataio.export_bytes(work_store, "building", ".xlsx", "zh")))
+    assert {"楼栋编号", "户数", "楼栋党小组编号"} <= set(xlsx.columns)
+    assert "geometry" not in xlsx.columns and "几何图形" not in xlsx.columns
+    csv = dataio.export_bytes(work_store, "party_member", ".csv", "en").decode("utf-8-sig")
+    assert csv.splitlines()[0].startswith("Member id,")
+    geo = json.loads(dataio.export_bytes(work_store, "compound", ".geojson", "zh"))
+    assert "compound_id" in geo["features"][0]["properties"]  # codes, for GIS
 
 
 def test_exports_refuse_what_cannot_be(work_store: Store) -> None:

@@ -18,12 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mapgov.core.errors import DataFileError, StaleEditError, ValidationError
-from mapgov.core.i18n import error_text, label, shown, t
+from mapgov.core.i18n import error_text, field_label, label, shown, t
 from mapgov.core.model import IssueCategory
 from mapgov.domain import kpi
 from mapgov.domain.users import get_user
 from mapgov.io import ledger
 from mapgov.io.importers import guess_mapping, read_table
+from mapgov.io.importers.mapping import FIELDS
 from mapgov.io.importers.matching import BuildingMatcher
 from mapgov.io.importers.tables import TablePlan, land_table, plan_table
 from mapgov.store import Store
@@ -203,20 +204,26 @@ def test_a_table_without_a_building_column_says_so(work_store: Store, tmp_path: 
     assert [p.field for p in plan.errors] == ["building"]
 
 
+@pytest.mark.parametrize("lang", [None, "zh", "en"])
 def test_the_exported_building_table_corrected_in_excel_imports_without_writing_stars(
-    work_store: Store, tmp_path: Path
+    work_store: Store, tmp_path: Path, lang: str | None
 ) -> None:
     """The export masks building heads' names and phones; read back as figures, a masked
-    cell is not a value: the stored one is kept, and a note says so."""
+    cell is not a value: the stored one is kept, and a note says so. The data page's export
+    (headers in its language: 楼栋编号, 户数, 楼栋长 ...) is read back as the codes are."""
     store = work_store
     path = tmp_path / "building.xlsx"
-    path.write_bytes(dataio.export_bytes(store, "building", ".xlsx"))
+    path.write_bytes(dataio.export_bytes(store, "building", ".xlsx", lang))
     sheet = read_table(path)
-    headed = sheet.index[sheet["building_head"] != ""][:2]
-    assert sheet.loc[headed, "building_head"].str.contains("*", regex=False).all()
-    sheet.loc[headed[0], "households"] = "77"  # the one figure counted again
-    sheet.loc[headed[1], "building_head"] = "新楼长"  # a new head, typed in full
-    sheet.loc[headed[1], "building_head_phone"] = "13900001111"
+    col = {c: field_label(c, lang) if lang else c for c in store.read("building").columns}
+    if lang == "zh":
+        assert [col["building_id"], col["households"]] == ["楼栋编号", "户数"]
+    assert list(sheet.columns) == [col[c] for c in col if c != "geometry"]
+    headed = sheet.index[sheet[col["building_head"]] != ""][:2]
+    assert sheet.loc[headed, col["building_head"]].str.contains("*", regex=False).all()
+    sheet.loc[headed[0], col["households"]] = "77"  # the one figure counted again
+    sheet.loc[headed[1], col["building_head"]] = "新楼长"  # a new head, typed in full
+    sheet.loc[headed[1], col["building_head_phone"]] = "13900001111"
     sheet.to_excel(path, index=False)
     before = store.read("building").set_index("building_id")
     plan = _plan(store, path, "figures")
@@ -226,7 +233,7 @@ def test_the_exported_building_table_corrected_in_excel_imports_without_writing_
     assert "the stored value is kept" in notes["building_head"]
     land_table(store, plan, actor="u-admin")
     after = store.read("building").set_index("building_id")
-    first, second = sheet.loc[headed, "building_id"]
+    first, second = sheet.loc[headed, col["building_id"]]
     assert after.at[first, "households"] == 77
     assert (after.at[second, "building_head"], after.at[second, "building_head_phone"]) == (
         "新楼长", "13900001111",
@@ -396,6 +403,35 @@ def test_the_ledgers_own_workbook_imports_again_in_either_language(
     notes = {p.field for p in plan.problems if p.severity == "repaired"}
     assert notes == {"reporter_name", "reporter_phone"}
     assert all(m["issue"]["reporter_phone"] is None for m in plan.matched)  # type: ignore[index]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_exported_issue_table_imports_again_as_a_ledger(
+    work_store: Store, tmp_path: Path, lang: str
+) -> None:
+    """The data page's export of the issue table (headers in its language, codes as stored)
+    is a ledger the importer reads back: every column the ledger takes is found under its
+    label, and every row is known as an issue already there; a retitled row lands as new,
+    with the category, status and unit the sheet gives."""
+    store = work_store
+    path = tmp_path / "issue.csv"
+    path.write_bytes(dataio.export_bytes(store, "issue", ".csv", lang))
+    sheet = read_table(path)
+    assert "issue_id" not in sheet.columns  # a header a person reads
+    mapping = guess_mapping(list(sheet.columns), "ledger")
+    taken = set(FIELDS["ledger"]) & set(store.read("issue").columns)
+    assert mapping == {field: field_label(field, lang) for field in taken}
+    plan = _plan(store, path, "ledger")
+    assert plan.errors == [] and plan.matched == [] and len(plan.skipped) == len(sheet)
+    title, number = field_label("title", lang), field_label("issue_id", lang)
+    sheet = sheet.head(3).assign(**{number: "", title: sheet[title].head(3) + "（复核）"})
+    sheet.to_csv(path, index=False, encoding="utf-8-sig")
+    plan = _plan(store, path, "ledger")
+    assert plan.errors == [] and len(plan.matched) == 3
+    assert land_table(store, plan, actor="u-admin") == 3
+    new = store.query("SELECT * FROM issue ORDER BY issue_id DESC LIMIT 3")[::-1]
+    for field in ("category", "status", "responsible_unit"):
+        assert new[field].fillna("").tolist() == sheet[field_label(field, lang)].tolist()
 
 
 def test_an_edit_or_the_same_import_between_check_and_import_refuses_it(

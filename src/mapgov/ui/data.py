@@ -528,9 +528,10 @@ def _offer(
     return True
 
 
-def _export_file(db: str, table: str, suffix: str) -> bytes:
-    """The file, made when the download button is clicked (on Streamlit's own thread)."""
-    return dataio.export_bytes(open_store(db), table, suffix)
+def _export_file(db: str, table: str, suffix: str, lang: str) -> bytes:
+    """The file, made when the download button is clicked (on Streamlit's own thread), its
+    spreadsheet headers in the page's language."""
+    return dataio.export_bytes(open_store(db), table, suffix, lang)
 
 
 def export_section(ctx: DataView) -> None:
@@ -557,7 +558,7 @@ def export_section(ctx: DataView) -> None:
         lang,
         check=partial(dataio.check_export, table, suffix, counts.get(table, 0)),
         file=(name, dataio.EXPORT_MIME[suffix]),
-        make=partial(_export_file, ctx.view.db, table, suffix),
+        make=partial(_export_file, ctx.view.db, table, suffix, lang),
         key="export.download",
     )
     if offered:

@@ -21,11 +21,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Final, Protocol, TypeVar, Unpack
 
+import geopandas as gpd
 import pandas as pd
 
 from mapgov.core.config import project_root
 from mapgov.core.errors import MapgovError, PermissionDeniedError, ValidationError
-from mapgov.core.i18n import t
+from mapgov.core.i18n import field_label, t
 from mapgov.core.model import Role
 from mapgov.core.privacy import PERSONAL, mask_frame, without_secrets
 from mapgov.domain.issues import community_compounds
@@ -173,8 +174,27 @@ def check_export(table: str, suffix: str, rows: int = 0) -> None:
         )
 
 
-def export_bytes(store: Store, table: str, suffix: str) -> bytes:
+def export_bytes(store: Store, table: str, suffix: str, lang: str | None = None) -> bytes:
     """A table as a file's bytes (.xlsx, .csv, .geojson or .gpkg), personal data masked.
+
+    Parameters
+    ----------
+    store : Store
+        The database to read.
+    table : str
+        One of :data:`EXPORT_TABLES`.
+    suffix : str
+        One of :data:`EXPORT_FORMATS`.
+    lang : str or None
+        A spreadsheet's (.xlsx, .csv) header row in this language: each column by its field's
+        label (``楼栋编号``, ``户数``), which the importers read back. None, and in the map
+        formats, each column by its code (``building_id``), as other GIS software and scripts
+        read them.
+
+    Returns
+    -------
+    bytes
+        The file.
 
     Raises
     ------
@@ -184,6 +204,10 @@ def export_bytes(store: Store, table: str, suffix: str) -> bytes:
     check_export(table, suffix, store.counts().get(table, 0) if suffix == ".xlsx" else 0)
     frame = masked(store.read(table), table)
     suffix = suffix.lower()
+    if lang is not None and suffix in (".xlsx", ".csv"):
+        if isinstance(frame, gpd.GeoDataFrame):  # a spreadsheet holds no geometry
+            frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+        frame = frame.rename(columns=lambda column: field_label(column, lang))
     if suffix == ".gpkg":
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"{table}.gpkg"

@@ -1,8 +1,9 @@
 """Which source column holds which field: guesses from common Chinese and English names, and a
 mapping the user can correct and save for next time.
 
-A ledger workbook that mapgov itself wrote (:func:`mapgov.io.ledger.ledger_xlsx`) is read back
-by its own headers, in either language: a sheet exported, corrected in Excel and imported again
+A table exported from the data page (headers in the page's language: each field's label) and a
+ledger workbook that mapgov itself wrote (:func:`mapgov.io.ledger.ledger_xlsx`) are read back by
+their own headers, in either language: a sheet exported, corrected in Excel and imported again
 finds every column. A ledger's coded columns (category, status ...) take their codes, their
 labels in either language and the words offices write (:data:`LEDGER_CHOICES`, :func:`value_codes`).
 """
@@ -20,7 +21,7 @@ import pandas as pd
 
 from mapgov.core import model
 from mapgov.core.errors import ValidationError
-from mapgov.core.i18n import LANGS, catalogue, enum_key, t
+from mapgov.core.i18n import LANGS, catalogue, enum_key, field_label, t
 from mapgov.io.importers.matching import norm
 from mapgov.io.ledger import SHEET_HEADERS
 
@@ -157,10 +158,12 @@ def guess_mapping(columns: list[str], table: str) -> dict[str, str]:
 
 
 def _own_headers(table: str, field: str) -> tuple[str, ...]:
-    """The header mapgov's own workbook gives `field` of `table`, in every language."""
-    if table != "ledger" or field not in SHEET_HEADERS:
-        return ()
-    return tuple(t(SHEET_HEADERS[field][0], lang).strip().lower() for lang in LANGS)
+    """The headers mapgov's own files give `field` of `table`, in every language: a table
+    exported from the data page (the field's label) and, for the ledger, its workbook."""
+    labels = [field_label(field, lang) for lang in LANGS]
+    if table == "ledger" and field in SHEET_HEADERS:
+        labels += [t(SHEET_HEADERS[field][0], lang) for lang in LANGS]
+    return tuple(label.strip().lower() for label in labels)
 
 
 def apply_mapping(frame: pd.DataFrame, mapping: Mapping[str, str], table: str) -> pd.DataFrame:
