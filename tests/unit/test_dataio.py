@@ -15,8 +15,8 @@ import pytest
 
 from mapgov.cli import main
 from mapgov.core.errors import DataFileError, PermissionDeniedError, ValidationError
-from mapgov.core.i18n import error_text, field_label
-from mapgov.core.model import Role
+from mapgov.core.i18n import error_text, field_label, label
+from mapgov.core.model import IssueStatus, Role
 from mapgov.core.privacy import mask_phone
 from mapgov.domain import issues
 from mapgov.domain import issues_workflow as workflow
@@ -89,10 +89,13 @@ def test_exports_mask_residents_in_every_format(work_store: Store, tmp_path: Pat
 
 def test_a_spreadsheet_names_its_columns_in_the_pages_language(work_store: Store) -> None:
     """The data page's Excel and CSV of every table head each column with words of the
-    page's language (no ``party_group_id`` on the Chinese page), two columns never alike;
-    the map formats keep the codes GIS software reads."""
+    page's language (no ``party_group_id`` on the Chinese page), two columns never alike, and
+    say coded values and flags in words (已销号, Yes); the map formats keep the codes GIS
+    software reads."""
     for table in dataio.EXPORT_TABLES:
-        columns = [c for c in schema_table(table).column_names if c != "geom"]
+        spec = schema_table(table)
+        assert set(spec.coded) == set(spec.enums), table  # every code has its words
+        columns = [c for c in spec.column_names if c != "geom"]
         for lang in ("zh", "en"):
             headers = [field_label(c, lang) for c in columns]
             assert len(set(headers)) == len(headers), (table, lang, headers)
@@ -104,6 +107,12 @@ def test_a_spreadsheet_names_its_columns_in_the_pages_language(work_store: Store
     assert "geometry" not in xlsx.columns and "几何图形" not in xlsx.columns
     csv = dataio.export_bytes(work_store, "party_member", ".csv", "en").decode("utf-8-sig")
     assert csv.splitlines()[0].startswith("Member id,")
+    members = pd.read_csv(io.StringIO(csv), dtype=str)
+    assert set(members["In service"]) == {"Yes", "No"}  # a flag, not 0 / 1
+    issues = pd.read_excel(io.BytesIO(dataio.export_bytes(work_store, "issue", ".xlsx", "zh")))
+    stored = work_store.read("issue", columns=["status"])["status"]
+    shown = {label(s) for s in IssueStatus if s.value in set(stored)}
+    assert set(issues["状态"]) == shown and "closed" not in set(issues["状态"])
     geo = json.loads(dataio.export_bytes(work_store, "compound", ".geojson", "zh"))
     assert "compound_id" in geo["features"][0]["properties"]  # codes, for GIS
 

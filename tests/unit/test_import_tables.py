@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mapgov.core.errors import DataFileError, StaleEditError, ValidationError
-from mapgov.core.i18n import error_text, field_label, label, shown, t
-from mapgov.core.model import IssueCategory
+from mapgov.core.i18n import error_text, field_label, label, shown, t, value_label
+from mapgov.core.model import IssueCategory, IssueStatus
 from mapgov.domain import kpi
 from mapgov.domain.users import get_user
 from mapgov.io import ledger
@@ -409,7 +409,7 @@ def test_the_ledgers_own_workbook_imports_again_in_either_language(
 def test_the_exported_issue_table_imports_again_as_a_ledger(
     work_store: Store, tmp_path: Path, lang: str
 ) -> None:
-    """The data page's export of the issue table (headers in its language, codes as stored)
+    """The data page's export of the issue table (headers and coded values in its language)
     is a ledger the importer reads back: every column the ledger takes is found under its
     label, and every row is known as an issue already there; a retitled row lands as new,
     with the category, status and unit the sheet gives."""
@@ -430,8 +430,11 @@ def test_the_exported_issue_table_imports_again_as_a_ledger(
     assert plan.errors == [] and len(plan.matched) == 3
     assert land_table(store, plan, actor="u-admin") == 3
     new = store.query("SELECT * FROM issue ORDER BY issue_id DESC LIMIT 3")[::-1]
-    for field in ("category", "status", "responsible_unit"):
-        assert new[field].fillna("").tolist() == sheet[field_label(field, lang)].tolist()
+    for field, enum in (("category", IssueCategory), ("status", IssueStatus)):
+        words = [value_label(enum, code, lang) for code in new[field]]  # stored as codes
+        assert words == sheet[field_label(field, lang)].tolist()
+    unit = field_label("responsible_unit", lang)
+    assert new["responsible_unit"].fillna("").tolist() == sheet[unit].tolist()
 
 
 def test_an_edit_or_the_same_import_between_check_and_import_refuses_it(

@@ -34,6 +34,7 @@ __all__ = [
     "IssueChannel",
     "IssueSource",
     "IssueStatus",
+    "LanduseKind",
     "Level",
     "MatterAction",
     "MatterStatus",
@@ -240,6 +241,16 @@ class RoadKind(StrEnum):
     BRIDGE = "bridge"  # 桥
     GATE_LINK = "gate_link"  # 小区出入口连接
     PATH = "path"  # 步行道: compound paths, footways, steps, service lanes
+
+
+class LanduseKind(StrEnum):
+    """Land use drawn under the compounds (the base map's water, parks and grounds)."""
+
+    WATER = "water"  # 水域
+    PARK = "park"  # 公园绿地
+    SCHOOL = "school"  # 学校用地
+    SERVICE = "service"  # 公共服务用地
+    MARKET = "market"  # 市场用地
 
 
 class UnitKind(StrEnum):

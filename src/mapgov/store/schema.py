@@ -28,6 +28,7 @@ from mapgov.core.model import (
     IssueChannel,
     IssueSource,
     IssueStatus,
+    LanduseKind,
     Level,
     NeedStatus,
     PartyLevel,
@@ -298,10 +299,7 @@ TABLES: tuple[Table, ...] = (
         "landuse",
         (
             ("landuse_id", "TEXT PRIMARY KEY"),
-            (
-                "kind",
-                "TEXT NOT NULL CHECK (kind IN ('water', 'park', 'school', 'service', 'market'))",
-            ),
+            ("kind", "TEXT NOT NULL " + _one_of("kind", LanduseKind)),
             ("name", "TEXT"),
             ("street_id", "TEXT REFERENCES street (street_id)"),
             ("geom", "BLOB NOT NULL"),

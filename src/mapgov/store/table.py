@@ -13,8 +13,13 @@ from enum import StrEnum
 __all__ = ["Table", "count", "flag", "one_of"]
 
 
+_ENUMS: dict[frozenset[str], type[StrEnum]] = {}
+"""The enums that CHECKs were made from, by their values (:attr:`Table.coded`)."""
+
+
 def one_of(column: str, enum: type[StrEnum], *, nullable: bool = False) -> str:
     """A CHECK that `column` holds one of `enum`'s values (or NULL when `nullable`)."""
+    _ENUMS.setdefault(frozenset(v.value for v in enum), enum)
     values = ", ".join(f"'{v.value}'" for v in enum)
     check = f"{column} IN ({values})"
     if nullable:
@@ -55,6 +60,16 @@ class Table:
             if m:
                 out[col] = frozenset(v.strip().strip("'") for v in m.group(1).split(","))
         return out
+
+    @property
+    def coded(self) -> dict[str, type[StrEnum]]:
+        """Columns holding an enum's codes (made by :func:`one_of`), with the enum."""
+        return {c: _ENUMS[v] for c, v in self.enums.items() if v in _ENUMS}
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """The 0/1 columns (made by :func:`flag`)."""
+        return tuple(c for c, ddl in self.columns if f"CHECK ({c} IN (0, 1))" in ddl)
 
     @property
     def non_negative(self) -> tuple[str, ...]:

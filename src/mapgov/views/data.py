@@ -26,7 +26,7 @@ import pandas as pd
 
 from mapgov.core.config import project_root
 from mapgov.core.errors import MapgovError, PermissionDeniedError, ValidationError
-from mapgov.core.i18n import field_label, t
+from mapgov.core.i18n import field_label, label, t
 from mapgov.core.model import Role
 from mapgov.core.privacy import PERSONAL, mask_frame, without_secrets
 from mapgov.domain.issues import community_compounds
@@ -174,6 +174,24 @@ def check_export(table: str, suffix: str, rows: int = 0) -> None:
         )
 
 
+def _in_words(frame: pd.DataFrame, table: str, lang: str) -> pd.DataFrame:
+    """`frame` as a spreadsheet shows it to a person reading `lang`: each column headed by its
+    field's label, coded values by their labels (已销号, not ``closed``), 0/1 flags as yes or
+    no; no geometry. A code no label is known for stays as it is."""
+    if isinstance(frame, gpd.GeoDataFrame):
+        frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    else:
+        frame = frame.copy()
+    spec = schema_table(table)
+    for column, enum in spec.coded.items():
+        words = {m.value: label(m, lang) for m in enum}
+        frame[column] = frame[column].map(lambda v, w=words: w.get(v, v))
+    answers = {1: t("data_page.yes", lang), 0: t("data_page.no", lang)}
+    for column in spec.flags:
+        frame[column] = frame[column].map(lambda v: answers.get(v, v))
+    return frame.rename(columns=lambda column: field_label(column, lang))
+
+
 def export_bytes(store: Store, table: str, suffix: str, lang: str | None = None) -> bytes:
     """A table as a file's bytes (.xlsx, .csv, .geojson or .gpkg), personal data masked.
 
@@ -186,10 +204,11 @@ def export_bytes(store: Store, table: str, suffix: str, lang: str | None = None)
     suffix : str
         One of :data:`EXPORT_FORMATS`.
     lang : str or None
-        A spreadsheet's (.xlsx, .csv) header row in this language: each column by its field's
-        label (``楼栋编号``, ``户数``), which the importers read back. None, and in the map
-        formats, each column by its code (``building_id``), as other GIS software and scripts
-        read them.
+        A spreadsheet (.xlsx, .csv) in this language: each column headed by its field's
+        label (``楼栋编号``, ``户数``), a coded value by its label (``已销号``), a flag as yes
+        or no, all of which the importers read back. None, and in the map formats, columns
+        and values by their codes (``building_id``, ``closed``), as other GIS software and
+        scripts read them.
 
     Returns
     -------
@@ -205,9 +224,7 @@ def export_bytes(store: Store, table: str, suffix: str, lang: str | None = None)
     frame = masked(store.read(table), table)
     suffix = suffix.lower()
     if lang is not None and suffix in (".xlsx", ".csv"):
-        if isinstance(frame, gpd.GeoDataFrame):  # a spreadsheet holds no geometry
-            frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-        frame = frame.rename(columns=lambda column: field_label(column, lang))
+        frame = _in_words(frame, table, lang)
     if suffix == ".gpkg":
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"{table}.gpkg"
