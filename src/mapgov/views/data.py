@@ -54,6 +54,7 @@ __all__ = [
     "check_qr",
     "export_bytes",
     "export_choice",
+    "in_words",
     "mapping_path",
     "masked",
     "plan_upload",
@@ -174,7 +175,7 @@ def check_export(table: str, suffix: str, rows: int = 0) -> None:
         )
 
 
-def _in_words(frame: pd.DataFrame, table: str, lang: str) -> pd.DataFrame:
+def in_words(frame: pd.DataFrame, table: str, lang: str) -> pd.DataFrame:
     """`frame` as a spreadsheet shows it to a person reading `lang`: each column headed by its
     field's label, coded values by their labels (已销号, not ``closed``), 0/1 flags as yes or
     no; no geometry. A code no label is known for stays as it is."""
@@ -224,7 +225,7 @@ def export_bytes(store: Store, table: str, suffix: str, lang: str | None = None)
     frame = masked(store.read(table), table)
     suffix = suffix.lower()
     if lang is not None and suffix in (".xlsx", ".csv"):
-        frame = _in_words(frame, table, lang)
+        frame = in_words(frame, table, lang)
     if suffix == ".gpkg":
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"{table}.gpkg"
