@@ -480,10 +480,9 @@ def test_a_rated_project_shows_its_rating_in_words(app_db: Store, lang: str) -> 
     at = _open(STAFF, lang=lang)
     at.selectbox(key=ui.record_key("project")).select(project_id).run()
     ok(at)
-    (history,) = [
-        d.value for d in at.dataframe if t("co_building_page.timeline.note", lang) in d.value
-    ]
-    notes = [str(n) for n in history[t("co_building_page.timeline.note", lang)]]
+    (history,) = [m.value for m in at.markdown if m.value.startswith("- **")]
+    steps = history.replace("\\", "").split("\n- ")  # one a step, its note on its 2nd line
+    notes = [step.split("  \n  ", 1)[1] for step in steps if "  \n  " in step]
     codes = tuple(r.value for r in CallbackRating)
     assert not [n for n in notes if n.startswith(codes)], notes
     assert any(n.startswith(label(rating, lang)) for n in notes), notes

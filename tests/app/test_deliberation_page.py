@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mapgov.core.i18n import catalogue, label, t
-from mapgov.core.model import MatterAction, MatterStatus
+from mapgov.core.model import CallbackRating, MatterAction, MatterStatus
 from mapgov.domain import deliberation as delib
 from mapgov.domain.users import get_user
 from mapgov.store import Store
@@ -143,6 +143,15 @@ def test_staff_propose_deliberate_answer_and_rate(app_db: Store) -> None:
     assert t("deliberation_page.stepped", id=row.matter_id, action=label(MatterAction.RATE)) in [
         s.value for s in at.success
     ]
+    # the history lists the four steps in order, each note whole, the title escaped
+    (history,) = [m.value for m in at.markdown if m.value.startswith("- **")]
+    steps = [label(a) for a in (MatterAction.PROPOSE, MatterAction.DELIBERATE,
+                                MatterAction.ANSWER, MatterAction.RATE)]  # fmt: skip
+    places = [history.index(f" · {step} → ") for step in steps]
+    assert places == sorted(places) and history.count("\n- ") == 3
+    assert "使用维修基金修复屋面" in history and "已修复屋面防水" in history
+    assert label(CallbackRating.SATISFIED) in history
+    assert XSS not in history
 
 
 def test_a_refused_step_shows_its_message_and_writes_nothing(app_db: Store) -> None:

@@ -171,10 +171,8 @@ def test_pair_a_need_and_see_the_project_through_a_restart(co_db: Path, visit: t
         _choose(page, _record_picker(page), done)
         card = t("co_building_page.card.status")
         expect(page.get_by_text(f"{card}：{label(ProjectStatus.RATED)}")).to_be_visible()
-        timeline = page.get_by_test_id("stDataFrame").filter(
-            has_text=t("co_building_page.timeline.to_status")
-        )
-        expect(timeline).to_be_visible()
+        rated = f"{label(CoAction.RATE)} → {label(ProjectStatus.RATED)}"  # the history's last
+        expect(page.get_by_role("listitem").filter(has_text=rated)).to_be_visible()
         steps = cobuild.timeline(store, CoEntity.PROJECT, project_id)
         assert list(steps["to_status"]) == [
             "paired", "claimed", "in_progress", "completed", "rated",

@@ -46,10 +46,10 @@ from mapgov.ui.widgets import (
     flash,
     md_text,
     say,
-    show_table,
 )
 from mapgov.views import accounts as av
 from mapgov.views import co_building as cm
+from mapgov.views.markup import steps_markdown
 
 __all__ = ["field_key", "new_records", "record_panel"]
 
@@ -272,7 +272,7 @@ def record_panel(ctx: StreetView) -> None:
     with right:
         st.markdown(f"**{md_text(t(r + 'timeline', lang))}**")
         events = cobuild.timeline(ctx.store, entity, record_id, user=user)
-        show_table(cm.timeline_table(events, entity, lang=lang), hide_index=True)
+        st.markdown(steps_markdown(cm.timeline_steps(events, entity, lang=lang)))
 
 
 # -- new records ---------------------------------------------------------------------------

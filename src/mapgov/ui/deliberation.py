@@ -50,6 +50,7 @@ from mapgov.ui.widgets import (
     street_controls,
 )
 from mapgov.views import deliberation as dv
+from mapgov.views.markup import history_steps, steps_markdown
 
 __all__ = [
     "FLASH",
@@ -339,7 +340,8 @@ def matter_section(ctx: StreetView) -> None:
         if not issues.empty:
             show_table(dv.issue_table(issues, lang=lang), hide_index=True)
         st.markdown(f"**{md_text(t(TEXTS + 'matter.history', lang))}**")
-        show_table(dv.history_table(events, lang=lang), hide_index=True)
+        steps = history_steps(events, actions=MatterAction, states=MatterStatus, lang=lang)
+        st.markdown(steps_markdown(steps))
 
 
 # -- a new matter ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ The tables (:func:`list_table`) are the three lists plus micro-wishes and volunt
 filtered by community, status and kind, with translated headers and labels, ready to show and
 to download. Helpers give the texts of the page's pickers (:func:`open_need_options`,
 :func:`record_options`), the ranking of candidate units (:func:`candidate_table`) and a
-record's history (:func:`timeline_table`).
+record's history (:func:`timeline_steps`).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import shapely
 from mapgov.core import model
 from mapgov.core.crs import WGS84
 from mapgov.core.errors import ValidationError
-from mapgov.core.i18n import coded_note, label, t
+from mapgov.core.i18n import label, t
 from mapgov.domain.cobuild import (
     Candidate,
     CoFrames,
@@ -52,7 +52,7 @@ from mapgov.views.maps import (
     legend_html,
     swatch,
 )
-from mapgov.views.markup import minute
+from mapgov.views.markup import Step, history_steps
 
 __all__ = [
     "COMMUNITY_CLASS",
@@ -79,7 +79,7 @@ __all__ = [
     "open_need_options",
     "own_need",
     "record_options",
-    "timeline_table",
+    "timeline_steps",
     "wait_class",
 ]
 
@@ -680,21 +680,8 @@ def record_options(
     }
 
 
-def timeline_table(
-    events: pd.DataFrame, entity: model.CoEntity | str, *, lang: str
-) -> pd.DataFrame:
-    """A record's history (:func:`mapgov.domain.cobuild.timeline`) with translated headers, actions
-    and statuses."""
+def timeline_steps(events: pd.DataFrame, entity: model.CoEntity | str, *, lang: str) -> list[Step]:
+    """A record's history (:func:`mapgov.domain.cobuild.timeline`) as the page lists it
+    (:func:`mapgov.views.markup.history_steps`): its steps and the states of its kind."""
     status = _RECORDS.get(model.CoEntity(entity), (None, None, model.NeedStatus))[2]
-    c = f"{_P}timeline."
-    return pd.DataFrame(
-        {
-            t(c + "at", lang): [minute(v) for v in events["at"]],
-            t(c + "actor", lang): [v if isinstance(v, str) else EMPTY for v in events["actor"]],
-            t(c + "action", lang): _labels(events["action"], model.CoAction, lang),
-            t(c + "to_status", lang): _labels(events["to_status"], status, lang),
-            t(c + "note", lang): [
-                coded_note(model.CallbackRating, n, lang) for n in events["note"]
-            ],
-        }
-    )
+    return history_steps(events, actions=model.CoAction, states=status, lang=lang)

@@ -2,9 +2,10 @@
 
 Here: the figures by community (:func:`figure_table`), the matters of a step with their
 overdue answers (:func:`matter_table`, :func:`overdue_style`), the matter picker's texts
-(:func:`matter_options`), a matter's card (:func:`card_lines`, :func:`round_lines`), its
-history (:func:`history_table`) and linked issues (:func:`issue_table`), and the line the
-party page's governance card shows per recent matter (:func:`recent_line`). Text people typed
+(:func:`matter_options`), a matter's card (:func:`card_lines`, :func:`round_lines`) and linked
+issues (:func:`issue_table`), and the line the party page's governance card shows per recent
+matter (:func:`recent_line`); its history is listed as every record's is
+(:func:`mapgov.views.markup.history_steps`). Text people typed
 goes through :func:`~mapgov.views.markup.md_text` wherever it becomes Markdown; tables are
 shown as data (never as HTML).
 """
@@ -26,17 +27,15 @@ from mapgov.core.model import (
     DeliberationParty,
     IssueCategory,
     IssueStatus,
-    MatterAction,
     MatterStatus,
 )
 from mapgov.domain import deliberation as delib
-from mapgov.views.markup import md_text, minute
+from mapgov.views.markup import md_text
 
 __all__ = [
     "OVERDUE_COLOR",
     "card_lines",
     "figure_table",
-    "history_table",
     "issue_table",
     "matter_options",
     "matter_table",
@@ -296,34 +295,6 @@ def round_lines(
         heading = t(c + "heading", lang, n=r.round_no, day=_day(r.held_on))
         out.append((heading, facts))
     return out
-
-
-def history_table(events: pd.DataFrame, *, lang: str) -> pd.DataFrame:
-    """A matter's history with translated headers, steps and ratings.
-
-    Parameters
-    ----------
-    events : pandas.DataFrame
-        :func:`mapgov.domain.deliberation.history`.
-    lang : str
-        Language.
-
-    Returns
-    -------
-    pandas.DataFrame
-        When, who, step, state after it and note.
-    """
-    return _headed(
-        "history.",
-        lang,
-        {
-            "at": [minute(v) for v in events["at"]],
-            "actor": events["actor"].to_numpy(),
-            "action": _labels(events["action"], MatterAction, lang),
-            "to_status": _labels(events["to_status"], MatterStatus, lang),
-            "note": [coded_note(CallbackRating, n, lang) for n in events["note"]],
-        },
-    )
 
 
 def issue_table(issues: pd.DataFrame, *, lang: str) -> pd.DataFrame:

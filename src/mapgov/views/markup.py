@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Final
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Final, NamedTuple
 
-__all__ = ["md_text", "minute"]
+import pandas as pd
+
+from mapgov.core.i18n import coded_note, value_label
+from mapgov.core.model import CallbackRating
+
+__all__ = ["Step", "history_steps", "md_text", "minute", "steps_markdown"]
 
 _MD_SPECIAL: Final = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
@@ -32,3 +39,70 @@ def minute(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
         return ""
     return str(value).replace("T", " ")[:16]
+
+
+class Step(NamedTuple):
+    """One step of a record's history as a page lists it: when (``YYYY-MM-DD HH:MM``), what
+    happened (who, the step, the state after it: plain text), and what was noted."""
+
+    when: str
+    what: str
+    note: str
+
+
+def history_steps(
+    events: pd.DataFrame, *, actions: type[StrEnum], states: type[StrEnum], lang: str
+) -> list[Step]:
+    """A record's history (an issue's, a deliberation matter's, a co-building record's) as a
+    page lists it with :func:`steps_markdown`.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Its events, oldest first: ``at``, ``actor``, ``action``, ``to_status``, ``note``.
+    actions, states : type of StrEnum
+        The enums of its steps and of its states, whose labels in `lang` are shown.
+    lang : str
+        Language.
+
+    Returns
+    -------
+    list of Step
+        When; who (if known), the step and the state after it; the note (a rating's code in
+        words).
+    """
+    out = []
+    for at, actor, action, state, note in zip(
+        events["at"],
+        events["actor"],
+        events["action"],
+        events["to_status"],
+        events["note"],
+        strict=True,
+    ):
+        step = value_label(actions, action, lang)
+        after = value_label(states, state, lang)
+        what = f"{step} → {after}" if after else step
+        if isinstance(actor, str) and actor:
+            what = f"{actor} · {what}"
+        out.append(Step(minute(at), what, coded_note(CallbackRating, note, lang)))
+    return out
+
+
+def steps_markdown(steps: Iterable[Step]) -> str:
+    r"""A history as a Markdown list, oldest first: each step's time in bold and what happened
+    on one line, its note whole on the next (a grid cut notes at its column's width, and a
+    half-page column made them scroll). Every text is escaped (:func:`md_text`).
+
+    Examples
+    --------
+    >>> steps_markdown([Step("2026-10-21 10:29", "孙凤英 · 出题", "加装*电梯*")]).splitlines()
+    ['- **2026\\-10\\-21 10\\:29** · 孙凤英 · 出题  ', '  加装\\*电梯\\*']
+    """
+    lines = []
+    for step in steps:
+        line = f"- **{md_text(step.when)}** · {md_text(step.what)}"
+        if step.note:
+            line += f"  \n  {md_text(step.note)}"
+        lines.append(line)
+    return "\n".join(lines)
