@@ -348,6 +348,14 @@ def _dataframes(at: AppTest) -> list[pd.DataFrame]:
     return [d.value for d in at.dataframe]
 
 
+def _history(at: AppTest) -> list[tuple[str, str]]:
+    """The chosen issue's history as the panel lists it: each step's line (time, who, step,
+    state, move between levels) and its note, escapes undone."""
+    (text,) = [m.value for m in at.markdown if re.match(r"- \*\*\d{4}\\-", m.value)]
+    steps = [item.partition("  \n  ") for item in text.replace("\\", "").split("\n- ")]
+    return [(head, note) for head, _, note in steps]
+
+
 def _issue_list(at: AppTest) -> pd.DataFrame:
     (frame,) = [d for d in _dataframes(at) if t("issues.col.title") in d.columns]
     return frame
@@ -388,8 +396,9 @@ def test_a_click_on_a_building_opens_its_panel(app_db: Store) -> None:
     first = int(expected["issue_id"].iloc[0])
     assert at.session_state[issue_ui.ISSUE] == first
     timeline = issue_reads.issue_timeline(app_db, first, user=get_user(app_db, STAFF))
-    (events,) = [d for d in _dataframes(at) if t("issues.col.actor") in d.columns]
-    assert events[t("issues.col.actor")].tolist() == timeline["actor"].tolist()
+    steps = _history(at)
+    actors = timeline["actor"]
+    assert all(f" · {a} · " in head for (head, _), a in zip(steps, actors, strict=True))
     assert profile["building_head"] in _markdown(at)  # own community's staff: unmasked
     # the map is asked for clicks only, and outlines the chosen building in place
     (component,) = at.get("component_instance")
@@ -535,10 +544,12 @@ def test_an_issue_worked_to_the_end_shows_its_whole_timeline(app_db: Store) -> N
         "callback",
         "close",
     ]
-    (shown,) = [d for d in _dataframes(at) if t("issues.col.actor", "en") in d.columns]
-    assert shown[t("issues.col.action", "en")].tolist() == [
-        label(EventAction(a), "en") for a in events["action"]
-    ]
+    steps = [head for head, _ in _history(at)]
+    assert len(steps) == len(events)
+    for head, action, status in zip(steps, events["action"], events["to_status"], strict=True):
+        step = f"{label(EventAction(action), 'en')} → {label(IssueStatus(status), 'en')}"
+        assert f" · {step}" in head, (head, step)
+    assert [note for _, note in _history(at)][3] == "Lamp replaced"  # the note under its step
     assert not at.tabs  # closed: nothing more to do
 
 
@@ -799,8 +810,7 @@ def test_a_callback_note_shows_its_rating_in_words(app_db: Store, lang: str, sho
     _open_building(at, built.loc[issue["building_id"]])
     at.selectbox(key=issue_ui.ISSUE).set_value(issue_id).run()
     ok(at)
-    (timeline,) = [d for d in _dataframes(at) if t("issues.col.actor", lang) in d.columns]
-    notes = [str(n) for n in timeline[t("issues.col.note", lang)]]
+    notes = [note for _, note in _history(at)]
     assert notes[-1] == shown
     codes = tuple(r.value for r in CallbackRating)
     assert not [n for n in notes if n.startswith(codes)], notes

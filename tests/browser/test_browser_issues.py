@@ -248,13 +248,16 @@ def test_an_issue_worked_to_the_end_keeps_its_timeline_after_a_restart(
         _wait_for_buildings(page, store)
         tb.find_building(page, store, building)
         _choose(page, tb.issue_picker(page), re.compile(rf"^#{issue_id} "))
-        timeline = page.get_by_test_id("stDataFrame").nth(1).locator("[role=gridcell]")
-        expect(timeline).to_have_count(6 * 6)  # six events, six columns
-        actions = timeline.all_inner_texts()[2::6]
-        assert actions == [
-            label(EventAction(a))
-            for a in ("report", "assign", "start", "resolve", "callback", "close")
-        ]
+        # the history: six steps in order, each with what was noted beneath it, whole
+        closed = f"{label(EventAction.CLOSE)} → {label(IssueStatus.CLOSED)}"
+        steps = page.get_by_role("listitem").filter(has_text=re.compile(r"^\d{4}-\d\d-\d\d "))
+        expect(steps).to_have_count(6)
+        expect(steps.last).to_contain_text(closed)
+        texts = steps.all_inner_texts()
+        actions = [label(EventAction(a)) for a in ("report", "assign", "start", "resolve")]
+        actions += [label(EventAction(a)) for a in ("callback", "close")]
+        assert all(f" · {a} → " in line for a, line in zip(actions, texts, strict=True)), texts
+        assert texts[1].endswith("三天内修好") and texts[3].endswith("已更换门禁主板")
         assert issue_reads.issue_timeline(store, issue_id)["action"].tolist() == [
             "report", "assign", "start", "resolve", "callback", "close",
         ]  # fmt: skip

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pandas as pd
 
 from mapgov.core.i18n import label
-from mapgov.core.model import CallbackRating, CoAction, ProjectStatus
+from mapgov.core.model import (
+    CallbackRating,
+    CoAction,
+    EventAction,
+    IssueStatus,
+    Level,
+    ProjectStatus,
+)
 from mapgov.views.markup import Step, history_steps, steps_markdown
 
 LONG = "脚手架已搭好，" * 30  # longer than any column a grid gives it
@@ -43,3 +50,21 @@ def test_the_list_shows_typed_text_as_text() -> None:
     assert "<b>" not in text and "\\<b\\>吴平丹\\</b\\>" in text
     assert "\\*很好\\*" in text and "下次再来" in lines[-1]  # a typed line break stays in its step
     assert steps_markdown([]) == ""
+
+
+def test_an_issue_step_that_moves_it_up_a_level_says_from_where_to_where() -> None:
+    events = pd.DataFrame(
+        {
+            "at": ["2026-11-01T09:00:00", "2026-11-02T09:00:00"],
+            "actor": ["孙荣", "孙荣"],
+            "action": ["assign", "escalate"],
+            "to_status": ["assigned", "assigned"],
+            "from_level": ["community", "community"],
+            "to_level": ["community", "street"],
+            "note": ["物业", "需要街道协调"],
+        }
+    )
+    steps = history_steps(events, actions=EventAction, states=IssueStatus, levels=Level, lang="zh")
+    assert " → " + label(Level.STREET) not in steps[0].what  # no move: none said
+    escalated = f"{label(EventAction.ESCALATE)} → {label(IssueStatus.ASSIGNED)}"
+    assert steps[1].what == f"孙荣 · {escalated} · {label(Level.COMMUNITY)} → {label(Level.STREET)}"

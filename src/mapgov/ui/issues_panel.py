@@ -26,7 +26,7 @@ import streamlit as st
 
 from mapgov.core import model
 from mapgov.core.errors import MapgovError
-from mapgov.core.i18n import coded_note, error_text, label, t, value_label
+from mapgov.core.i18n import error_text, label, t, value_label
 from mapgov.domain import field_reports, issue_reads, issues, reports
 from mapgov.domain import issues_workflow as flow
 from mapgov.domain.users import User, can_edit, get_user
@@ -60,6 +60,7 @@ from mapgov.ui.widgets import (
 )
 from mapgov.views import accounts as av
 from mapgov.views.issues import photo_tiles
+from mapgov.views.markup import history_steps, steps_markdown
 
 __all__ = ["issue_panel"]
 
@@ -258,38 +259,6 @@ def _issue_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     )
 
 
-def _timeline_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """An issue's events for display, in order."""
-    c = "issues.col."
-
-    # no spaces between Chinese words: the grid measures CJK text short and cut 小区 → 片区
-    # after 片 (wider columns scroll the note out of the panel instead)
-    arrow = "→" if lang == "zh" else " → "
-
-    def change(enum: type[Any], old: object, new: object) -> str:
-        a, b = value_label(enum, old, lang), value_label(enum, new, lang)
-        return f"{a}{arrow}{b}" if a and b and a != b else (b or a)
-
-    return pd.DataFrame(
-        {
-            t(c + "at", lang): frame["at"].str.replace("T", " ", regex=False),
-            t(c + "actor", lang): frame["actor"],
-            t(c + "action", lang): [
-                value_label(model.EventAction, a, lang) for a in frame["action"]
-            ],
-            t(c + "status_change", lang): [
-                change(model.IssueStatus, a, b)
-                for a, b in zip(frame["from_status"], frame["to_status"], strict=True)
-            ],
-            t(c + "level_change", lang): [
-                change(model.Level, a, b)
-                for a, b in zip(frame["from_level"], frame["to_level"], strict=True)
-            ],
-            t(c + "note", lang): [coded_note(model.CallbackRating, n, lang) for n in frame["note"]],
-        }
-    )
-
-
 def _issue_details(ctx: IssueView, issue: dict[str, Any]) -> None:
     lang = ctx.lang
     c = "issues.col."
@@ -324,7 +293,14 @@ def _issue_details(ctx: IssueView, issue: dict[str, Any]) -> None:
     if events.empty:
         st.caption(t("issues.panel.no_events", lang))
     else:
-        show_table(_timeline_table(events, lang), hide_index=True, width="stretch")
+        steps = history_steps(
+            events,
+            actions=model.EventAction,
+            states=model.IssueStatus,
+            levels=model.Level,
+            lang=lang,
+        )
+        st.markdown(steps_markdown(steps))
 
 
 def _issue_photos(ctx: IssueView, issue_id: int) -> None:

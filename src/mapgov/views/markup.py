@@ -51,7 +51,12 @@ class Step(NamedTuple):
 
 
 def history_steps(
-    events: pd.DataFrame, *, actions: type[StrEnum], states: type[StrEnum], lang: str
+    events: pd.DataFrame,
+    *,
+    actions: type[StrEnum],
+    states: type[StrEnum],
+    lang: str,
+    levels: type[StrEnum] | None = None,
 ) -> list[Step]:
     """A record's history (an issue's, a deliberation matter's, a co-building record's) as a
     page lists it with :func:`steps_markdown`.
@@ -59,30 +64,43 @@ def history_steps(
     Parameters
     ----------
     events : pandas.DataFrame
-        Its events, oldest first: ``at``, ``actor``, ``action``, ``to_status``, ``note``.
+        Its events, oldest first: ``at``, ``actor``, ``action``, ``to_status``, ``note`` (and
+        ``from_level``, ``to_level`` with `levels`).
     actions, states : type of StrEnum
         The enums of its steps and of its states, whose labels in `lang` are shown.
     lang : str
         Language.
+    levels : type of StrEnum or None
+        The enum of the levels an issue moves between: a step that moves it says from where
+        to where (社区 → 街道).
 
     Returns
     -------
     list of Step
-        When; who (if known), the step and the state after it; the note (a rating's code in
-        words).
+        When; who (if known), the step, the state after it and a move between levels; the note
+        (a rating's code in words).
     """
+    moves = [""] * len(events)
+    if levels is not None:
+        moves = [
+            f" · {value_label(levels, a, lang)} → {value_label(levels, b, lang)}"
+            if isinstance(a, str) and isinstance(b, str) and a != b
+            else ""
+            for a, b in zip(events["from_level"], events["to_level"], strict=True)
+        ]
     out = []
-    for at, actor, action, state, note in zip(
+    for at, actor, action, state, note, move in zip(
         events["at"],
         events["actor"],
         events["action"],
         events["to_status"],
         events["note"],
+        moves,
         strict=True,
     ):
         step = value_label(actions, action, lang)
         after = value_label(states, state, lang)
-        what = f"{step} → {after}" if after else step
+        what = (f"{step} → {after}" if after else step) + move
         if isinstance(actor, str) and actor:
             what = f"{actor} · {what}"
         out.append(Step(minute(at), what, coded_note(CallbackRating, note, lang)))
