@@ -1,5 +1,6 @@
-"""Text that people typed, made safe to put inside Markdown, and a stored time as the pages
-show it (no Streamlit here)."""
+"""Text that people typed, made safe to put inside Markdown, a stored time as the pages show
+it, and a record's history (an issue's, a deliberation matter's, a co-building record's) as
+the pages list it, each step's note whole (no Streamlit here)."""
 
 from __future__ import annotations
 
