@@ -268,6 +268,37 @@ def test_kiosk_fits_the_screen_offline(
         assert shot.stat().st_size > 100_000
 
 
+def test_a_wheel_over_the_map_scrolls_the_page_and_a_double_click_zooms(
+    server: Server, page: tuple[Page, list[str]]
+) -> None:
+    """On the wall page beside the sidebar (1366 × 768, the page taller than the screen) a
+    person scrolling with the wheel over the map once zoomed the map and could not scroll on:
+    the wheel scrolls the page and leaves the map as it was; a double click zooms the map."""
+    tab, _ = page
+    tab.set_viewport_size({"width": 1366, "height": 768})
+    sign_in(tab, server)
+    tab.goto(f"{server.url}/wall")
+    _wait_until_drawn(tab)
+    main = tab.get_by_test_id("stMain")
+    assert main.evaluate("m => m.scrollHeight > m.clientHeight")  # there is a page to scroll
+    before = tab.locator(CANVAS).screenshot()
+    box = _box(tab, CANVAS)
+    tab.mouse.move(box["x"] + box["width"] / 2, box["y"] + min(box["height"] / 2, 200))
+    tab.mouse.wheel(0, 300)
+    scrolled = tb.poll(tab, lambda: main.evaluate("m => m.scrollTop") > 100, timeout_s=10)
+    assert scrolled, main.evaluate("m => m.scrollTop")
+    tab.wait_for_timeout(500)  # a zoom, had there been one, would have drawn by now
+    tab.mouse.move(5, 5)  # off the map: no tooltip over it
+    main.evaluate("m => { m.scrollTop = 0; }")
+    tab.wait_for_timeout(300)
+    assert tab.locator(CANVAS).screenshot() == before  # the map as it was
+    box = _box(tab, CANVAS)
+    tab.mouse.dblclick(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    zoomed = tb.poll(tab, lambda: tab.locator(CANVAS).screenshot() != before, timeout_s=10)
+    assert zoomed  # the map still zooms, by a double click
+    _no_error(tab)
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_panels_keep_their_columns_beside_the_sidebar(
     server: Server, page: tuple[Page, list[str]], lang: str

@@ -63,6 +63,7 @@ from mapgov.views.maps import Bounds, zoom_for_bounds
 __all__ = [
     "BACKGROUND",
     "CARTO_DARK",
+    "CONTROLLER",
     "FACILITY_COLOURS",
     "FACILITY_RADIUS_PX",
     "FLOOR_HEIGHT_M",
@@ -87,6 +88,11 @@ ISSUE_MAX_HEIGHT_M: Final = 220.0
 
 ISSUE_COVERAGE: Final = 0.5
 """Share of a hexagon's radius that its column fills (thin columns hide fewer buildings)."""
+
+CONTROLLER: Final = {"scrollZoom": False}
+"""How a person moves the wall map (deck.gl's controller): dragging pans, Ctrl-drag tilts, a
+double click zooms in and Shift with it out; the mouse wheel scrolls the page, not the map (a
+wheel over the map beside the sidebar zoomed it, and the page would not scroll past it)."""
 
 BACKGROUND: Final = "#0B1426"
 """Colour behind the layers (the page paints it; the deck itself is transparent)."""
@@ -604,4 +610,10 @@ def wall_deck(
             "html": "<b>{n}</b><br/>{v}",
             "style": {"backgroundColor": BACKGROUND, "color": "#E6EEF8", "fontSize": "14px"},
         }
-    return CompactDeck(layers=layers, initial_view_state=view, tooltip=tip, **spec)
+    return CompactDeck(
+        layers=layers,
+        initial_view_state=view,
+        tooltip=tip,
+        views=[pdk.View(type="MapView", controller=CONTROLLER)],
+        **spec,
+    )
