@@ -290,7 +290,7 @@ def test_a_wheel_over_the_map_scrolls_the_page_and_a_double_click_zooms(
     tab.wait_for_timeout(500)  # a zoom, had there been one, would have drawn by now
     tab.mouse.move(5, 5)  # off the map: no tooltip over it
     main.evaluate("m => { m.scrollTop = 0; }")
-    tab.wait_for_timeout(300)
+    assert tb.poll(tab, lambda: main.evaluate("m => m.scrollTop") == 0, timeout_s=5)
     assert tab.locator(CANVAS).screenshot() == before  # the map as it was
     box = _box(tab, CANVAS)
     tab.mouse.dblclick(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
