@@ -19,7 +19,7 @@ import pkgutil
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Final
 
@@ -81,6 +81,22 @@ def _register_components(runtime: Any) -> None:
                 continue
             if registry.get_component_path(value.name) is None:
                 registry.register_component(value)
+
+
+def _glue_warm() -> Callable[..., list[str]]:
+    """Import the glue as the app script does, then return its warm-up.
+
+    The package first, whole: a visitor whose script is importing it holds its lock until
+    its ``__init__`` ends, and this waits for that holding no lock of its own. Importing
+    ``mapgov.ui.wall_data`` straight away does not wait for a half-imported package: this
+    thread would then hold that module and wait for the package's lock while the script,
+    holding the package, waited for that module; Python breaks such a deadlock by handing
+    the script the half-run module, and the visitor's page showed an ImportError.
+    """
+    importlib.import_module("mapgov.ui")
+    from mapgov.ui.wall_data import warm
+
+    return warm
 
 
 GRACE_S = 3.0
@@ -148,8 +164,7 @@ def warm_when_running(timeout_s: float = 120.0, grace_s: float = GRACE_S) -> lis
         print("mapgov: the wall screen's caches are left to the first visitor", flush=True)
         return []
     try:
-        from mapgov.ui.wall_data import warm
-
+        warm = _glue_warm()
         _register_components(Runtime.instance())
         began = time.monotonic()
         streets = warm(db, stop=VISITED.is_set)

@@ -11,6 +11,8 @@ import datetime as dt
 import json
 import logging
 import shutil
+import subprocess
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -126,6 +128,77 @@ def test_the_warm_up_writes_no_script_context_warnings_to_the_log() -> None:
         logger.removeHandler(handler)
     assert [r.threadName for r in records] == ["another-thread"]
     assert "missing ScriptRunContext" in records[0].getMessage()
+
+
+_RACE = r"""
+import importlib._bootstrap, importlib.abc, importlib.machinery, json, sys, threading
+from mapgov import serve
+
+paused, go = threading.Event(), threading.Event()
+seen = []
+
+class Pause(importlib.abc.Loader):
+    def __init__(self, loader):
+        self.loader = loader
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        paused.set()  # the script holds the package (half-run), its shell and this module
+        go.wait()
+        self.loader.exec_module(module)
+
+
+class Watch(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        thread = threading.current_thread().name
+        if thread == "script" and name == "mapgov.ui.wall_style":
+            spec = importlib.machinery.PathFinder.find_spec(name, path, target)
+            spec.loader = Pause(spec.loader)  # held when run, not here: under the import lock
+            return spec
+        if thread == "warm" and name.startswith("mapgov.ui."):
+            seen.append(name)
+        return None
+
+sys.meta_path.insert(0, Watch())
+failed, warmed = [], []
+
+def script():
+    try:
+        from mapgov import ui  # app.py's import, on a visitor's first run
+    except ImportError as err:
+        failed.append(repr(err))
+
+script_thread = threading.Thread(target=script, name="script")
+script_thread.start()
+paused.wait()
+warm_thread = threading.Thread(target=lambda: warmed.append(serve._glue_warm()), name="warm")
+warm_thread.start()
+# until the warm-up waits for an import lock (on the package; the old import, once
+# wall_data's own imports were done), read from CPython's own (private) record of who
+# waits, by thread (3.11 to 3.13)
+while warm_thread.is_alive() and not importlib._bootstrap._blocking_on.get(warm_thread.ident):
+    warm_thread.join(0.01)
+go.set()
+script_thread.join()
+warm_thread.join()
+print(json.dumps({"failed": failed, "seen": seen, "warm": [w.__module__ for w in warmed]}))
+"""
+
+
+def test_the_warm_up_waits_for_a_visitor_importing_the_glue() -> None:
+    """The warm-up began as the first visitor's script was importing the glue: the two
+    threads deadlocked on the import locks, Python handed the script a half-run module, and
+    the page showed an ImportError (a CI run saw it on the co-building page). A script is
+    held half-way through the package here while the warm-up starts; the warm-up waits for
+    the package whole and imports nothing of its own, and the script imports without error."""
+    run = subprocess.run(
+        [sys.executable, "-c", _RACE], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result == {"failed": [], "seen": [], "warm": ["mapgov.ui.wall_data"]}
 
 
 def test_the_warm_up_yields_to_a_visitor(monkeypatch: pytest.MonkeyPatch, page_db: Path) -> None:
