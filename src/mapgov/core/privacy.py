@@ -18,7 +18,7 @@ is full only for those who see its reporters, and is logged).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import pandas as pd
@@ -33,7 +33,6 @@ __all__ = [
     "mask_claim_note",
     "mask_frame",
     "mask_name",
-    "mask_names_in",
     "mask_phone",
     "mask_phones_in",
     "mask_row",
@@ -144,29 +143,6 @@ def mask_phones_in(text: Any) -> Any:
     if not isinstance(text, str):
         return text
     return _NUMBER_IN_TEXT.sub(lambda m: str(mask_phone(m.group(0))), text)
-
-
-def mask_names_in(text: Any, names: Iterable[Any]) -> Any:
-    """Free text with every one of `names` in it masked as :func:`mask_name` masks one, and
-    its phone numbers as :func:`mask_phones_in` does; anything that is not text is returned
-    as it is.
-
-    A name typed into free text cannot be told from other words, so only the names given are
-    masked: those the store knows near the text (the reporter, the building's head, party
-    members living there). Names of fewer than two characters are left alone (a surname alone
-    is also a common word); longer names go first, so that ``张三丰`` is not masked as ``张三``.
-
-    >>> mask_names_in("张三丰家楼上漏水，张三说找物业 13912345678", ["张三", "张三丰", None, "王"])
-    '张**家楼上漏水，张*说找物业 139****5678'
-    >>> mask_names_in(None, ["张三"])
-    """
-    if not isinstance(text, str):
-        return text
-    known = {n.strip() for n in names if isinstance(n, str) and len(n.strip()) >= 2}
-    if known:
-        pattern = "|".join(re.escape(n) for n in sorted(known, key=lambda n: (-len(n), n)))
-        text = re.sub(pattern, lambda m: str(mask_name(m.group(0))), text)
-    return mask_phones_in(text)
 
 
 PERSONAL_TEXT: Final[dict[str, tuple[str, ...]]] = {

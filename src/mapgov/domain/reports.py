@@ -43,7 +43,6 @@ from mapgov.core.model import (
     IssueStatus,
     Level,
 )
-from mapgov.core.privacy import mask_names_in
 from mapgov.domain.audit import entry, stamp
 from mapgov.domain.editing import check_phone
 from mapgov.domain.issues_workflow import issue_building
@@ -59,12 +58,12 @@ __all__ = [
     "FieldReport",
     "Filed",
     "PhotoRow",
+    "PublicIssue",
     "file_report",
     "followed",
     "issue_photos",
     "new_ticket",
     "open_duplicate",
-    "public_text",
     "public_timeline",
     "refused",
     "ticket_code",
@@ -88,11 +87,25 @@ DUPLICATE_DAYS: Final = 7
 """How far back an open issue of the same building and category is offered to follow."""
 
 
+class PublicIssue(TypedDict):
+    """What the public report page may show of another resident's report: its id (to
+    follow it), :class:`~mapgov.core.model.IssueCategory`, status and when it was reported."""
+
+    issue_id: int
+    category: str
+    status: str
+    reported_at: str
+
+
 def open_duplicate(
     store: Store, *, building_id: str, category: str, today: dt.date
-) -> dict[str, object] | None:
+) -> PublicIssue | None:
     """The newest open issue of `building_id` and `category` reported in the last
     :data:`DUPLICATE_DAYS` days (today included), to follow instead of reporting it again.
+
+    The public report page shows it to anyone who scans the building's code, so it carries
+    nothing that a resident typed or that says who: free text names people and flats that
+    no list of names can catch (:func:`followed`).
 
     Parameters
     ----------
@@ -107,16 +120,15 @@ def open_duplicate(
 
     Returns
     -------
-    dict or None
-        ``issue_id``, ``title``, ``status`` and ``reported_at`` of that issue (nothing of who
-        reported it), or None when there is none.
+    PublicIssue or None
+        That issue, or None when there is none.
     """
     since = (today - dt.timedelta(days=DUPLICATE_DAYS - 1)).isoformat()
     until = (today + dt.timedelta(days=1)).isoformat()
     found = store.read(
         "issue",
         where={"building_id": building_id, "category": category},
-        columns=["issue_id", "title", "status", "reported_at"],
+        columns=list(_PUBLIC),
     )
     recent = found[
         (found["reported_at"] >= since)
@@ -126,24 +138,27 @@ def open_duplicate(
     if recent.empty:
         return None
     newest = recent.sort_values(["reported_at", "issue_id"]).iloc[-1]
-    return {
-        "issue_id": int(newest["issue_id"]),
-        "title": public_text(store, building_id, str(newest["title"])),
-        "status": str(newest["status"]),
-        "reported_at": str(newest["reported_at"]),
-    }
+    return _public(newest)
 
 
-_NAMES_NEAR: Final = (
-    ("building", "building_head"),
-    ("party_member", "name"),
-    ("issue", "reporter_name"),
-)
-"""(table, column) of the names a building's public text is masked of (:func:`public_text`)."""
+_PUBLIC: Final = tuple(PublicIssue.__annotations__)
 
 
-def followed(store: Store, issue_id: int) -> dict[str, str] | None:
+def _public(row: pd.Series) -> PublicIssue:
+    return PublicIssue(
+        issue_id=int(row["issue_id"]),
+        category=str(row["category"]),
+        status=str(row["status"]),
+        reported_at=str(row["reported_at"]),
+    )
+
+
+def followed(store: Store, issue_id: int) -> PublicIssue | None:
     """The issue a resident chose to follow instead of reporting it again, as anyone may see it.
+
+    Its title and description are another resident's words, which may name them, a
+    neighbour or a flat: they stay with the staff, as on the ticket page
+    (:func:`ticket_view`).
 
     Parameters
     ----------
@@ -154,48 +169,13 @@ def followed(store: Store, issue_id: int) -> dict[str, str] | None:
 
     Returns
     -------
-    dict or None
-        ``title`` (names and phones masked, :func:`public_text`) and ``status``; None for an
-        unknown issue.
+    PublicIssue or None
+        The issue; None for an unknown issue.
     """
-    found = store.read(
-        "issue", where={"issue_id": int(issue_id)}, columns=["title", "status", "building_id"]
-    )
+    found = store.read("issue", where={"issue_id": int(issue_id)}, columns=list(_PUBLIC))
     if found.empty:
         return None
-    row = found.iloc[0]
-    building = row["building_id"] if isinstance(row["building_id"], str) else None
-    return {
-        "title": public_text(store, building, str(row["title"])),
-        "status": str(row["status"]),
-    }
-
-
-def public_text(store: Store, building_id: str | None, text: str) -> str:
-    """Another resident's words about `building_id` as the public report page shows them:
-    every phone number masked, and every name the store knows there (the building's head,
-    the party members living in it, whoever reported its issues) masked as a name is.
-
-    Parameters
-    ----------
-    store : Store
-        The database that knows the names.
-    building_id : str or None
-        The building the text is about (None: only phone numbers are masked).
-    text : str
-        What a resident typed (an issue's title).
-
-    Returns
-    -------
-    str
-        The text with those names and phone numbers masked (:func:`mask_names_in`).
-    """
-    names: list[Any] = []
-    if building_id is not None:
-        for table, column in _NAMES_NEAR:
-            found = store.read(table, where={"building_id": building_id}, columns=[column])
-            names += found[column].tolist()
-    return str(mask_names_in(text, names))
+    return _public(found.iloc[0])
 
 
 def public_timeline(store: Store, issue_id: int, *, lang: str) -> pd.DataFrame:

@@ -353,7 +353,7 @@ def _follow_section(store: Store, issue_id: int, lang: str) -> None:
     shown = presenter.follow_view(store, issue_id, lang=lang)
     st.subheader(t("report.duplicate.title", lang))
     if shown is not None:
-        st.markdown(f"**{shown['title']}**")
+        st.markdown(f"**{shown['heading']}**")
         st.metric(t("report.ticket.status", lang), shown["status_label"])
         st.caption(t("report.ticket.timeline", lang))
         show_table(shown["timeline"], hide_index=True, width="stretch")

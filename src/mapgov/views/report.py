@@ -345,7 +345,7 @@ def submit(
 
 def duplicate_of(
     store: Store, building_id: str | None, category: str | None
-) -> dict[str, Any] | None:
+) -> reports.PublicIssue | None:
     """The open issue of the building and category reported in the last days, to offer to
     follow before filing (:func:`mapgov.domain.reports.open_duplicate`, on the street's today);
     None until both are chosen, or when there is none."""
@@ -356,25 +356,33 @@ def duplicate_of(
     )
 
 
-def duplicate_markdown(duplicate: dict[str, Any], lang: str) -> str:
-    """The open issue of the same building and category, as one escaped Markdown line."""
+def duplicate_markdown(duplicate: reports.PublicIssue, lang: str) -> str:
+    """The open issue of the same building and category, as one escaped Markdown line: its
+    kind, day and status (nothing another resident typed: see
+    :func:`mapgov.domain.reports.followed`)."""
     return t(
         "report.duplicate.found",
         lang,
-        title=md_text(duplicate["title"]),  # another resident's words, masked
+        category=label(IssueCategory(duplicate["category"]), lang),
         status=label(IssueStatus(duplicate["status"]), lang),
         reported=md_text(str(duplicate["reported_at"])[:10]),
     )
 
 
 def follow_view(store: Store, issue_id: int, *, lang: str) -> dict[str, Any] | None:
-    """The open issue a resident chose to follow instead of reporting it again: its title
-    (escaped Markdown), status and public timeline (no names, no notes); None if unknown."""
+    """The open issue a resident chose to follow instead of reporting it again: a heading of
+    its kind and day, its status and public timeline (no names, no notes, none of the words
+    its reporter typed); None if unknown."""
     found = reports.followed(store, issue_id)
     if found is None:
         return None
     return {
-        "title": md_text(found["title"]),  # another resident's words, masked
+        "heading": t(
+            "report.duplicate.heading",
+            lang,
+            category=label(IssueCategory(found["category"]), lang),
+            reported=md_text(str(found["reported_at"])[:10]),
+        ),
         "status_label": label(IssueStatus(found["status"]), lang),
         "timeline": timeline_table(reports.public_timeline(store, int(issue_id), lang=lang), lang),
     }
