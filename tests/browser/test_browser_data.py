@@ -273,8 +273,8 @@ def test_an_export_is_made_when_the_button_is_clicked(
     demo_server: tb.Server, visit: tb.Visit, demo_db: Path
 ) -> None:
     """A reader picks the issue table as CSV and clicks Download: the file has every issue,
-    residents masked, its headers in Chinese (the file is written on the click, not while the
-    page draws)."""
+    residents masked, its headers in Chinese, named 问题台账 and the day (the file is written on
+    the click, not while the page draws)."""
     server = demo_server
     store = open_store(demo_db)
     issues = store.read("issue", columns=["issue_id", "reporter_phone"])
@@ -284,10 +284,11 @@ def test_an_export_is_made_when_the_button_is_clicked(
     _choose(page, page.get_by_role("combobox", name=t("data_page.export_table")),
             re.compile("^" + re.escape(ledger + "（")), search=ledger)  # fmt: skip
     _choose(page, page.get_by_role("combobox", name=t("data_page.format")), ".csv")
-    button = page.get_by_role("button", name=t("data_page.download", file="issue.csv"))
+    named = re.compile(re.escape(ledger) + r"-\d{4}-\d{2}-\d{2}\.csv")  # 问题台账-<the day>.csv
+    button = page.get_by_role("button", name=re.compile(named.pattern))
     with page.expect_download() as download:
         button.click()
-    assert download.value.suggested_filename == "issue.csv"
+    assert named.fullmatch(download.value.suggested_filename)
     exported = pd.read_csv(download.value.path(), dtype=str, encoding="utf-8-sig")
     # the headers in the page's language: 问题编号, 联系电话 ...
     assert sorted(exported[field_label("issue_id")].astype(int)) == sorted(issues["issue_id"])

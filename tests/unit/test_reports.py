@@ -77,8 +77,8 @@ def test_the_issue_offered_to_follow_shows_nothing_its_reporter_typed(
 ) -> None:
     """Another resident's report, offered to anyone on the public report page: its title named
     the building's head, a party member living there, a neighbour no list holds (王秀英),
-    a flat and a phone. Masking the names the store knows left the others (issue 17's
-    notes); the page now shows the report's kind, day and status and none of its words."""
+    a flat and a phone. Masking the names the store knows left the others; the page now
+    shows the report's kind, day and status and none of its words."""
     store = any_work_store
     building = _quiet_building(store)
     head = store.read("building", where={"building_id": building})["building_head"].iloc[0]

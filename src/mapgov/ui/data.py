@@ -552,7 +552,7 @@ def export_section(ctx: DataView) -> None:
         key="export.table",
     )
     suffix = mid.selectbox(t("data_page.format", lang), dataio.EXPORT_FORMATS, key="export.fmt")
-    name = f"{table}{suffix}"
+    name = dataio.export_file_name(table, suffix, clock.today(ctx.store).isoformat(), lang)
     offered = _offer(
         right,
         lang,

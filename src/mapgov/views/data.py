@@ -15,6 +15,7 @@ masked (``张**`` / ``138****5678``) whoever asks, since an exported file leaves
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -54,6 +55,7 @@ __all__ = [
     "check_qr",
     "export_bytes",
     "export_choice",
+    "export_file_name",
     "in_words",
     "mapping_path",
     "masked",
@@ -106,6 +108,21 @@ def export_choice(table: str, rows: int, lang: str) -> str:
     return t(
         "data_page.export_choice", lang, name=t(f"data_page.export_name.{table}", lang), rows=rows
     )
+
+
+def export_file_name(table: str, suffix: str, day: str, lang: str) -> str:
+    """The name an export of `table` made on `day` (ISO date) is offered under: what it holds,
+    in the page's language as the export list names it, and the day.
+
+    Examples
+    --------
+    >>> export_file_name("issue", ".xlsx", "2026-12-07", "zh")
+    '问题台账-2026-12-07.xlsx'
+    >>> export_file_name("unit_resource", ".csv", "2026-12-07", "en")
+    'units-resources-2026-12-07.csv'
+    """
+    name = re.sub(r"\W+", "-", t(f"data_page.export_name.{table}", lang)).strip("-")
+    return f"{name}-{day}{suffix}"
 
 
 def _other_streets(store: Store | None, user: User) -> bool:
