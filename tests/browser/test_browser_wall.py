@@ -318,7 +318,14 @@ def test_the_panels_keep_their_columns_beside_the_sidebar(
         """t => {
           const panel = t.closest('.st-key-wall-side').getBoundingClientRect();
           const box = t.getBoundingClientRect();
-          const cut = c => c.scrollWidth > c.clientWidth + 1;
+          const cut = c => {  // an ellipsis: the text wider than the cell's content box
+            const text = document.createRange();  // (scrollWidth rounds: 0.2 px cut it)
+            text.selectNodeContents(c);
+            const s = getComputedStyle(c);
+            const room = c.getBoundingClientRect().width - parseFloat(s.paddingLeft)
+                         - parseFloat(s.paddingRight);
+            return text.getBoundingClientRect().width > room + 0.01;
+          };
           return {inside: box.left >= panel.left && box.right <= panel.right + 0.5,
                   scroll: t.scrollWidth <= t.clientWidth,
                   cut: [...t.querySelectorAll('th, td:not(.mg-name)')].filter(cut)

@@ -111,8 +111,8 @@ WALL_CSS: Final = f"""
 .mg-rank-table th {{ color: {wall.MUTED}; font-weight: 500; padding: 3px 4px; }}
 .mg-rank-table td {{ padding: 4px 4px; font-variant-numeric: tabular-nums; }}
 .mg-rank-table th:nth-child(-n+2), .mg-rank-table td:nth-child(-n+2) {{ text-align: left; }}
-.mg-rank-table col.mg-col-rank {{ width: 2.6em; }}
-.mg-rank-table col.mg-col-n {{ width: 3.6em; }}
+.mg-rank-table col.mg-col-rank {{ width: 3em; }}
+.mg-rank-table col.mg-col-n {{ width: 3.2em; }}
 .mg-rank-table col.mg-col-pct {{ width: 4.1em; }}
 .mg-rank-table col.mg-col-late {{ width: 3em; }}
 .mg-rank-wrap {{ container-type: inline-size; }}
