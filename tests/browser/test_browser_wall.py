@@ -132,6 +132,16 @@ def _box(page: Page, selector: str) -> dict[str, float]:
     return box
 
 
+CUT = """c => {  // an ellipsis: the text wider than the box's content (scrollWidth rounds
+  const text = document.createRange();  // a 0.2 px cut away: 名次 showed as 名… once)
+  text.selectNodeContents(c);
+  const s = getComputedStyle(c);
+  const room = c.getBoundingClientRect().width - parseFloat(s.paddingLeft)
+               - parseFloat(s.paddingRight);
+  return text.getBoundingClientRect().width > room + 0.01;
+}"""
+"""Whether an element's text is cut (a JavaScript predicate, for a page's ``filter``)."""
+
 SPILL = """() => [...document.querySelectorAll('.mg-tile')].flatMap(tile => {
   const edge = tile.getBoundingClientRect();
   return [...tile.querySelectorAll('*')]
@@ -218,8 +228,8 @@ def test_kiosk_fits_the_screen_offline(
         expect(tiles.nth(i)).to_be_visible()
     assert [tiles.nth(i).get_attribute("data-key") for i in range(len(FIGURES))] == list(FIGURES)
     cut = tab.evaluate(
-        """() => [...document.querySelectorAll('.mg-tile-label')]
-                   .filter(e => e.scrollWidth > e.clientWidth).map(e => e.textContent)"""
+        f"""() => [...document.querySelectorAll('.mg-tile-label')]
+                   .filter({CUT}).map(e => e.textContent)"""
     )
     assert cut == [], cut  # every figure's name whole, readable across the room
     spill = tab.evaluate(SPILL)
@@ -231,9 +241,8 @@ def test_kiosk_fits_the_screen_offline(
     smallest = tab.locator("img.mg-chart").evaluate(TREND_WORDS)
     assert smallest >= 11, smallest  # the trend's words, read across the room (6 px once)
     names = tab.evaluate(
-        """() => [...document.querySelectorAll('.mg-cat-name, .mg-rank-table td.mg-name')]
-                   .filter(e => e.scrollWidth > e.clientWidth + 1
-                                || e.scrollHeight > e.clientHeight + 4)
+        f"""() => [...document.querySelectorAll('.mg-cat-name, .mg-rank-table td.mg-name')]
+                   .filter(e => ({CUT})(e) || e.scrollHeight > e.clientHeight + 4)
                    .map(e => e.textContent)"""
     )
     assert names == [], names  # "Water supply and …", "Shachang We…": on two lines instead
@@ -318,14 +327,9 @@ def test_the_panels_keep_their_columns_beside_the_sidebar(
         """t => {
           const panel = t.closest('.st-key-wall-side').getBoundingClientRect();
           const box = t.getBoundingClientRect();
-          const cut = c => {  // an ellipsis: the text wider than the cell's content box
-            const text = document.createRange();  // (scrollWidth rounds: 0.2 px cut it)
-            text.selectNodeContents(c);
-            const s = getComputedStyle(c);
-            const room = c.getBoundingClientRect().width - parseFloat(s.paddingLeft)
-                         - parseFloat(s.paddingRight);
-            return text.getBoundingClientRect().width > room + 0.01;
-          };
+          const cut = """
+        + CUT
+        + """;
           return {inside: box.left >= panel.left && box.right <= panel.right + 0.5,
                   scroll: t.scrollWidth <= t.clientWidth,
                   cut: [...t.querySelectorAll('th, td:not(.mg-name)')].filter(cut)
