@@ -142,6 +142,7 @@ def open_duplicate(
 
 
 _PUBLIC: Final = tuple(PublicIssue.__annotations__)
+"""The issue columns read for the public page: those of :class:`PublicIssue`, no more."""
 
 
 def _public(row: pd.Series) -> PublicIssue:
