@@ -104,6 +104,43 @@ def test_an_edit_drawn_before_someone_else_saved_is_refused(app_db: Store) -> No
     assert not accounts.get_account(app_db, STAFF).enabled
 
 
+def test_a_click_that_comes_with_another_choice_is_not_taken_on_the_account_before(
+    app_db: Store,
+) -> None:
+    """An administrator chooses another account and clicks before the page has redrawn: the
+    click comes from the button drawn for the account chosen before, and enabled that one (a
+    CI run saw the same race on the token list). It now does nothing; the new account's
+    buttons follow."""
+    other = "S001-C1-staff1"
+    at = _open()
+    at.selectbox(key="accounts.chosen").set_value(STAFF).run()
+    _confirmed(at, "disable")
+    ok(at)
+    assert not accounts.get_account(app_db, STAFF).enabled
+    # the disabled account's "enable" drawn; the choice changes and the click comes with it
+    at.selectbox(key="accounts.chosen").set_value(other)
+    _button(at, t("account_page.action.enable", "en")).click().run()
+    ok(at)
+    assert not accounts.get_account(app_db, STAFF).enabled  # not enabled behind the new choice
+    assert accounts.get_account(app_db, other).enabled
+    assert [b.label for b in at.button if b.label == t("account_page.action.disable", "en")]
+
+
+def test_a_revoke_clicked_with_a_new_choice_asks_about_that_token(app_db: Store) -> None:
+    """The token list showed another token; the administrator picks 会议室大屏 and clicks
+    revoke before the page has redrawn: the question is about 会议室大屏 (it never came)."""
+    at = _open()
+    at.text_input(key="accounts.token.label").input("会议室大屏")
+    _button(at, t("account_page.token_add", "en")).click().run()
+    ok(at)
+    assert at.selectbox(key="accounts.token.revoke").value != "会议室大屏"
+    at.selectbox(key="accounts.token.revoke").set_value("会议室大屏")
+    _button(at, t("account_page.token_revoke", "en")).click().run()
+    assert [w.value for w in at.warning] == [
+        t("account_page.confirm.revoke", "en", label="会议室大屏")
+    ]
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_disabling_and_resetting_ask_first_and_cancel_changes_nothing(
     app_db: Store, lang: str

@@ -56,6 +56,9 @@ ASKING: Final = ("disable", "reset")
 """The account steps asked about before they are taken (enabling and a role undo themselves)."""
 _NO_COMMUNITY: Final = ""
 CHOSEN: Final = "accounts.chosen"
+"""The account chosen to change (its selectbox's key)."""
+TOKEN_CHOSEN: Final = "accounts.token.revoke"
+"""The wall-screen token chosen to revoke (its selectbox's key)."""
 AUDIT_DAYS: Final = 7
 """The audit log opens on this many days, up to today."""
 
@@ -253,6 +256,13 @@ def _ask(what: str, name: str, version: int) -> None:
     st.session_state[_ASKED] = (what, name, version)
 
 
+def _ask_revoke() -> None:
+    """Ask about the token chosen when the button is clicked, read then: a click that reaches
+    the server with a new choice (made just before it) asked about the one chosen before,
+    and the question, shown only for the token chosen, never came."""
+    _ask("revoke", str(st.session_state.get(TOKEN_CHOSEN)), 0)
+
+
 def _asked(what: tuple[str, ...], name: str) -> tuple[str, int] | None:
     """The step (one of `what`) waiting to be confirmed on `name`, with the version it was
     asked on; None if none is."""
@@ -287,7 +297,7 @@ def _confirm(
 
 
 def _button(ctx: AccountsView, what: str, account: Account, **kwargs: Any) -> None:
-    on_click: Callable[[], None] = (
+    step: Callable[[], None] = (
         partial(_ask, what, account.login, account.version)  # the click raises the question
         if what in ASKING
         else partial(_edit, ctx, what, account.login, account.version)
@@ -295,9 +305,19 @@ def _button(ctx: AccountsView, what: str, account: Account, **kwargs: Any) -> No
     st.button(
         t(_P + f"action.{what}", ctx.lang),
         key=f"accounts.{what}.{account.login}",
-        on_click=on_click,
+        on_click=_if_chosen,
+        args=(account.login, step),
         **kwargs,
     )
+
+
+def _if_chosen(login: str, step: Callable[[], None]) -> None:
+    """Take `step`, a button's on `login`, only if `login` is still the account chosen. A click
+    that reaches the server with a new choice (made just before it, its run not yet drawn)
+    comes from the button drawn for the account chosen before: it does nothing, and the page
+    then shows the new account's buttons."""
+    if st.session_state.get(CHOSEN) == login:
+        step()
 
 
 def edit_section(ctx: AccountsView) -> None:
@@ -413,12 +433,11 @@ def token_section(ctx: AccountsView) -> None:
         )
     labels = list(tokens.loc[live, "label"])
     if labels:
-        name = st.selectbox(t(_P + "token_choose", lang), labels, key="accounts.token.revoke")
+        name = st.selectbox(t(_P + "token_choose", lang), labels, key=TOKEN_CHOSEN)
         st.button(
             t(_P + "token_revoke", lang),
             key="accounts.token.revoke_button",
-            on_click=_ask,
-            args=("revoke", name, 0),
+            on_click=_ask_revoke,
             icon=":material/block:",
         )
         if _asked(("revoke",), name) is not None:
