@@ -313,8 +313,9 @@ def test_the_panels_keep_their_columns_beside_the_sidebar(
     server: Server, page: tuple[Page, list[str]], lang: str
 ) -> None:
     """On an office laptop (1366 × 768, sidebar open) the ranking's headers and figures are
-    whole and inside the panel; only a long community name may end in an ellipsis, with the
-    whole name in its tooltip; the trend's words are as large as the panel's small print."""
+    whole and inside the panel; a long community or category name takes two lines instead of
+    ending in an ellipsis ("Shachang …", "Water supply and pi…" once), its whole name in its
+    tooltip too; the trend's words are as large as the panel's small print."""
     tab, _ = page
     tab.set_viewport_size({"width": 1366, "height": 768})
     sign_in(tab, server)
@@ -344,6 +345,12 @@ def test_the_panels_keep_their_columns_beside_the_sidebar(
     assert tab.evaluate(SPILL) == []  # and every figure with its unit inside its tile
     for text, title, width in fit["names"]:
         assert text == title and width >= 40, fit  # room for the name's first characters
+    cut = tab.evaluate(
+        f"""() => [...document.querySelectorAll('.mg-cat-name, .mg-rank-table td.mg-name')]
+                   .filter(e => ({CUT})(e) || e.scrollHeight > e.clientHeight + 4)
+                   .map(e => e.textContent)"""
+    )
+    assert cut == [], cut
     smallest = tab.locator("img.mg-chart").evaluate(TREND_WORDS)
     assert smallest >= 10.5, smallest  # the trend's words in the narrow column (6 px once)
 

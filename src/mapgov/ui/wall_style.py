@@ -110,6 +110,7 @@ WALL_CSS: Final = f"""
   text-overflow: ellipsis; text-align: right; border-bottom: 1px solid {wall.GRID_LINE}; }}
 .mg-rank-table th {{ color: {wall.MUTED}; font-weight: 500; padding: 3px 4px; }}
 .mg-rank-table td {{ padding: 4px 4px; font-variant-numeric: tabular-nums; }}
+.mg-rank-table td.mg-name {{ white-space: normal; line-height: 1.25; }}
 .mg-rank-table th:nth-child(-n+2), .mg-rank-table td:nth-child(-n+2) {{ text-align: left; }}
 .mg-rank-table col.mg-col-rank {{ width: 3em; }}
 .mg-rank-table col.mg-col-n {{ width: 3.2em; }}
@@ -132,7 +133,9 @@ WALL_CSS: Final = f"""
 .mg-chart {{ display: block; width: 100%; height: auto; }}
 .mg-cats {{ display: grid; grid-template-columns: fit-content(50%) 1fr auto; gap: 9px 8px;
   align-items: center; font-size: 15px; color: {wall.TEXT}; padding-top: 6px; }}
-.mg-cat-name {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
+/* a long name (an English category or community) on two lines rather than cut */
+.mg-cat-name {{ overflow: hidden; display: -webkit-box; -webkit-box-orient: vertical;
+  -webkit-line-clamp: 2; line-height: 1.25; }}
 .mg-cat-track {{ height: 16px; }}
 .mg-cat-bar {{ height: 100%; border-radius: 0 3px 3px 0; min-width: 2px; }}
 .mg-cat-n {{ font-variant-numeric: tabular-nums; min-width: 2.5em; text-align: right; }}
@@ -202,10 +205,6 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
   .mg-tiles {{ grid-auto-rows: auto; }}
 }}
 .mg-title-row {{ row-gap: 0; }}
-/* a long name (an English category or community) on two lines rather than cut */
-.mg-cat-name {{ white-space: normal; display: -webkit-box; -webkit-box-orient: vertical;
-  -webkit-line-clamp: 2; line-height: 1.25; }}
-.mg-rank-table td.mg-name {{ white-space: normal; line-height: 1.25; }}
 @media (max-height: 900px) {{  /* an office TV or projector: smaller type, a wider side */
   .st-key-wall-top {{ min-height: 246px; }}  /* the tiles' height here (a note wraps), held */
   [data-testid="stHorizontalBlock"]:has(.{_STACK}) > [data-testid="stColumn"]:first-child {{
